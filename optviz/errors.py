@@ -1,0 +1,53 @@
+"""Errors: every user mistake is an :class:`OptvizError` with a one-line message.
+
+The message says what was wrong and what is allowed, so the CLI can print it as it is
+(one line on stderr, exit code 2) and a notebook user can read it without a traceback.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+
+
+class OptvizError(Exception):
+    """Base class of every error optviz raises for bad input."""
+
+
+class UnknownNameError(OptvizError, KeyError):
+    """A name (surface, optimizer, schedule, theme, ...) that is not known."""
+
+    def __str__(self) -> str:  # KeyError would quote the message
+        return str(self.args[0]) if self.args else ""
+
+
+class ExpressionError(OptvizError, ValueError):
+    """An expression that is unparsable, unsafe or too large."""
+
+
+class ParameterError(OptvizError, ValueError):
+    """A hyperparameter, option or argument with a bad value."""
+
+
+class CatalogError(OptvizError, ValueError):
+    """A malformed surface file; the message names the file and the field."""
+
+
+class SceneError(OptvizError, ValueError):
+    """A malformed scene file; the message names the field."""
+
+
+class OutputError(OptvizError, OSError):
+    """An output path that cannot be written, or a format that is not available."""
+
+
+def unknown(kind: str, name: str, known: Iterable[str]) -> UnknownNameError:
+    """Build the error for an unknown ``name`` of ``kind``, with a did-you-mean hint.
+
+    >>> str(unknown("optimizer", "adan", ["adam", "sgd"]))
+    "unknown optimizer 'adan'; did you mean 'adam'? known: adam, sgd"
+    """
+    known = sorted(known)
+    close = difflib.get_close_matches(str(name).lower(), known, n=1, cutoff=0.6)
+    hint = f"; did you mean '{close[0]}'?" if close else ";"
+    return UnknownNameError(f"unknown {kind} '{name}'{hint} known: {', '.join(known)}")

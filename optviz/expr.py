@@ -1,0 +1,320 @@
+"""Safe expressions: user text -> checked syntax tree -> sympy -> vectorized numpy.
+
+User text is never given to ``eval``, ``exec`` or sympy's string parser. It is parsed
+with :mod:`ast`, every node is checked against a short allow-list (numbers, ``x``,
+``y``, declared parameters, a fixed set of math functions and constants, arithmetic),
+and the sympy expression is built node by node by this module. Length, nesting depth,
+node count, literal size and exponents are bounded, so ``9**9**9**9`` is refused at
+once instead of being computed.
+"""
+
+from __future__ import annotations
+
+import ast
+import math
+import operator
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from .errors import ExpressionError
+
+MAX_LENGTH = 2000
+MAX_DEPTH = 40
+MAX_NODES = 600
+MAX_EXPONENT = 64
+MAX_LITERAL = 1e12
+MAX_CONSTANT = 1e100
+
+VARIABLES = ("x", "y")
+
+
+def _functions() -> dict[str, Callable]:
+    import sympy as sp
+
+    return {
+        "sin": sp.sin,
+        "cos": sp.cos,
+        "tan": sp.tan,
+        "exp": sp.exp,
+        "log": sp.log,
+        "log2": lambda z: sp.log(z, 2),
+        "log10": lambda z: sp.log(z, 10),
+        "sqrt": sp.sqrt,
+        "abs": sp.Abs,
+        "tanh": sp.tanh,
+        "sinh": sp.sinh,
+        "cosh": sp.cosh,
+        "arctan": sp.atan,
+        "atan": sp.atan,
+        "arcsin": sp.asin,
+        "asin": sp.asin,
+        "arccos": sp.acos,
+        "acos": sp.acos,
+        "sigmoid": lambda z: 1 / (1 + sp.exp(-z)),
+        "softplus": lambda z: sp.log(1 + sp.exp(z)),
+    }
+
+
+FUNCTION_NAMES = [
+    "sin",
+    "cos",
+    "tan",
+    "exp",
+    "log",
+    "log2",
+    "log10",
+    "sqrt",
+    "abs",
+    "tanh",
+    "sinh",
+    "cosh",
+    "arctan",
+    "atan",
+    "arcsin",
+    "asin",
+    "arccos",
+    "acos",
+    "sigmoid",
+    "softplus",
+]
+CONSTANT_NAMES = ("pi", "e")
+
+_BINARY = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**"}
+_UNARY = {ast.UAdd: "+", ast.USub: "-"}
+_ARITHMETIC = {
+    ast.Add: operator.add,
+    ast.Sub: operator.sub,
+    ast.Mult: operator.mul,
+    ast.Div: operator.truediv,
+}
+
+
+def _describe(node: ast.AST) -> str:
+    """Name a refused node the way the user wrote it."""
+    try:
+        text = ast.unparse(node)
+    except Exception:  # noqa: BLE001 - only used to build a message
+        text = type(node).__name__
+    text = text if len(text) <= 40 else text[:37] + "..."
+    return f"'{text}' ({type(node).__name__})"
+
+
+def check_identifier(name: str, what: str = "parameter") -> str:
+    """Refuse parameter names that would shadow variables, functions or constants."""
+    if not isinstance(name, str) or not name.isidentifier() or name.startswith("_"):
+        raise ExpressionError(f"{what} name {name!r} is not a plain identifier")
+    if name in VARIABLES or name in FUNCTION_NAMES or name in CONSTANT_NAMES:
+        raise ExpressionError(f"{what} name '{name}' is reserved (x, y, functions and constants)")
+    return name
+
+
+class _Builder:
+    """Turn a checked :mod:`ast` tree into a sympy expression, node by node."""
+
+    def __init__(self, params: Mapping[str, Any]):
+        import sympy as sp
+
+        self.sp = sp
+        self.functions = _functions()
+        self.names = {
+            "x": sp.Symbol("x", real=True),
+            "y": sp.Symbol("y", real=True),
+            "pi": sp.pi,
+            "e": sp.E,
+        }
+        for name in params:
+            self.names[check_identifier(name)] = sp.Symbol(name, real=True)
+
+    def build(self, node: ast.AST, depth: int = 0) -> Any:
+        if depth > MAX_DEPTH:
+            raise ExpressionError(f"expression nested deeper than {MAX_DEPTH} levels")
+        method = getattr(self, f"_{type(node).__name__}", None)
+        if method is None:
+            raise ExpressionError(f"not allowed in an expression: {_describe(node)}")
+        return method(node, depth + 1)
+
+    def _Expression(self, node: ast.Expression, depth: int) -> Any:
+        return self.build(node.body, depth)
+
+    def _Constant(self, node: ast.Constant, depth: int) -> Any:
+        value = node.value
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ExpressionError(f"not allowed in an expression: {_describe(node)}")
+        if not math.isfinite(value) or abs(value) > MAX_LITERAL:
+            raise ExpressionError(f"number {_describe(node)} is larger than {MAX_LITERAL:g}")
+        if isinstance(value, int):
+            return self.sp.Integer(value)
+        # Keep exact rationals for decimals like 0.5 so derivatives stay tidy.
+        return self.sp.Rational(repr(value)) if len(repr(value)) <= 20 else self.sp.Float(value)
+
+    def _Name(self, node: ast.Name, depth: int) -> Any:
+        if node.id in self.names:
+            return self.names[node.id]
+        allowed = ", ".join([*VARIABLES, *sorted(n for n in self.names if n not in VARIABLES)])
+        raise ExpressionError(f"unknown name '{node.id}' in expression; allowed: {allowed}")
+
+    def _UnaryOp(self, node: ast.UnaryOp, depth: int) -> Any:
+        if type(node.op) not in _UNARY:
+            raise ExpressionError(f"operator not allowed: {_describe(node)}")
+        operand = self.build(node.operand, depth)
+        return -operand if isinstance(node.op, ast.USub) else operand
+
+    def _BinOp(self, node: ast.BinOp, depth: int) -> Any:
+        if type(node.op) not in _BINARY:
+            raise ExpressionError(f"operator not allowed: {_describe(node)}; allowed: + - * / **")
+        left = self.build(node.left, depth)
+        right = self.build(node.right, depth)
+        if isinstance(node.op, ast.Pow):
+            return self._power(left, right, node)
+        if isinstance(node.op, ast.Div) and right == 0:
+            raise ExpressionError(f"division by zero in {_describe(node)}")
+        result = _ARITHMETIC[type(node.op)](left, right)
+        if result.is_number and result.is_finite is False:
+            raise ExpressionError(f"constant {_describe(node)} is not finite")
+        return result
+
+    def _power(self, base: Any, exponent: Any, node: ast.AST) -> Any:
+        if exponent.is_number:
+            value = float(exponent)
+            if not math.isfinite(value) or abs(value) > MAX_EXPONENT:
+                raise ExpressionError(
+                    f"exponent in {_describe(node)} is too large; allowed: |exponent| <= "
+                    f"{MAX_EXPONENT}"
+                )
+        if base.is_number and exponent.is_number:
+            try:
+                value = math.pow(float(base), float(exponent))
+            except (OverflowError, ValueError, ZeroDivisionError):
+                raise ExpressionError(f"constant {_describe(node)} is not a finite real") from None
+            if abs(value) > MAX_CONSTANT:
+                raise ExpressionError(f"constant {_describe(node)} is larger than 1e100")
+        return self.sp.Pow(base, exponent)
+
+    def _Call(self, node: ast.Call, depth: int) -> Any:
+        if not isinstance(node.func, ast.Name) or node.func.id not in self.functions:
+            name = node.func.id if isinstance(node.func, ast.Name) else _describe(node.func)
+            raise ExpressionError(
+                f"function {name!r} not allowed; allowed: {', '.join(FUNCTION_NAMES)}"
+            )
+        if node.keywords or len(node.args) != 1:
+            raise ExpressionError(
+                f"function '{node.func.id}' takes exactly one argument: {_describe(node)}"
+            )
+        return self.functions[node.func.id](self.build(node.args[0], depth))
+
+
+def parse(text: str, params: Mapping[str, Any] | None = None) -> Any:
+    """Parse ``text`` into a sympy expression in ``x``, ``y`` and ``params``.
+
+    Raises :class:`ExpressionError` naming the offending token for anything that is
+    not arithmetic on numbers, variables, parameters, allowed functions and constants.
+
+    >>> parse("x**2 - 3*y")
+    x**2 - 3*y
+    >>> parse("__import__('os')")
+    Traceback (most recent call last):
+    ...
+    optviz.errors.ExpressionError: function '__import__' not allowed; allowed: sin, cos, ...
+    """
+    if not isinstance(text, str):
+        raise ExpressionError(f"expression must be a string, not {type(text).__name__}")
+    if not text.strip():
+        raise ExpressionError("expression is empty; write one in x and y, e.g. 'x**2 + y**2'")
+    if len(text) > MAX_LENGTH:
+        raise ExpressionError(f"expression is {len(text)} characters long; at most {MAX_LENGTH}")
+    if "\x00" in text:
+        raise ExpressionError("expression contains a NUL character")
+    try:
+        tree = ast.parse(text.strip(), mode="eval")
+    except SyntaxError as exc:
+        raise ExpressionError(f"cannot parse expression {text!r}: {exc.msg}") from None
+    except (ValueError, RecursionError, MemoryError):
+        raise ExpressionError(f"cannot parse expression {text[:40]!r}") from None
+    count = sum(1 for _ in ast.walk(tree))
+    if count > MAX_NODES:
+        raise ExpressionError(f"expression has {count} syntax nodes; at most {MAX_NODES}")
+    return _Builder(params or {}).build(tree)
+
+
+@dataclass(frozen=True)
+class Compiled:
+    """Vectorized numpy functions of one expression, over positions ``(..., 2)``.
+
+    ``value(xy)`` has shape ``(...)``, ``grad(xy)`` ``(..., 2)``, ``hess(xy)``
+    ``(..., 2, 2)``; ``value_and_grad`` shares subexpressions between the two.
+    """
+
+    value_fn: Callable
+    grad_fn: Callable
+    hess_fn: Callable
+    value_and_grad_fn: Callable
+
+    def value(self, xy: Any, params: tuple = ()) -> Any:
+        import numpy as np
+
+        xy = np.asarray(xy, dtype=float)
+        return _broadcast(self.value_fn(xy[..., 0], xy[..., 1], *params), xy.shape[:-1])
+
+    def grad(self, xy: Any, params: tuple = ()) -> Any:
+        import numpy as np
+
+        xy = np.asarray(xy, dtype=float)
+        parts = self.grad_fn(xy[..., 0], xy[..., 1], *params)
+        return _stack(parts, xy.shape[:-1])
+
+    def value_and_grad(self, xy: Any, params: tuple = ()) -> tuple[Any, Any]:
+        import numpy as np
+
+        xy = np.asarray(xy, dtype=float)
+        f, gx, gy = self.value_and_grad_fn(xy[..., 0], xy[..., 1], *params)
+        shape = xy.shape[:-1]
+        return _broadcast(f, shape), _stack((gx, gy), shape)
+
+    def hess(self, xy: Any, params: tuple = ()) -> Any:
+        import numpy as np
+
+        xy = np.asarray(xy, dtype=float)
+        hxx, hxy, hyy = self.hess_fn(xy[..., 0], xy[..., 1], *params)
+        shape = xy.shape[:-1]
+        hxx, hxy, hyy = (_broadcast(h, shape) for h in (hxx, hxy, hyy))
+        return np.stack([np.stack([hxx, hxy], -1), np.stack([hxy, hyy], -1)], -2)
+
+
+def _broadcast(a: Any, shape: tuple) -> Any:
+    import numpy as np
+
+    # Constant parts of a derivative come back as Python scalars: give them the shape.
+    return np.broadcast_to(np.asarray(a, dtype=float), shape).copy()
+
+
+def _stack(parts: Any, shape: tuple) -> Any:
+    import numpy as np
+
+    return np.stack([_broadcast(p, shape) for p in parts], axis=-1)
+
+
+def derivatives(expr: Any) -> tuple[Any, list, list]:
+    """Return ``(f, [fx, fy], [fxx, fxy, fyy])`` as sympy expressions."""
+    import sympy as sp
+
+    x, y = sp.Symbol("x", real=True), sp.Symbol("y", real=True)
+    grad = [sp.diff(expr, v) for v in (x, y)]
+    hess = [sp.diff(grad[0], x), sp.diff(grad[0], y), sp.diff(grad[1], y)]
+    # |z| and sign(z) are piecewise: their second derivative is 0 almost everywhere.
+    hess = [h.replace(sp.DiracDelta, lambda *a: sp.Integer(0)) for h in hess]
+    return expr, grad, hess
+
+
+def compile_expr(expr: Any, param_names: tuple[str, ...] = ()) -> Compiled:
+    """Lambdify ``expr``, its gradient and its Hessian, sharing subexpressions."""
+    import sympy as sp
+
+    x, y = sp.Symbol("x", real=True), sp.Symbol("y", real=True)
+    args = (x, y, *(sp.Symbol(p, real=True) for p in param_names))
+    f, grad, hess = derivatives(expr)
+
+    def lam(e: Any) -> Callable:
+        return sp.lambdify(args, e, modules="numpy", cse=True)
+
+    return Compiled(lam(f), lam(grad), lam(hess), lam([f, *grad]))

@@ -1,0 +1,1 @@
+"""Rendering: static plots, the frame engine and the writers."""

@@ -1,0 +1,107 @@
+"""Themes, sizes and the palette shared by every plot and animation.
+
+The palette is Okabe & Ito's colorblind-safe set (Okabe & Ito, 2008, "Color Universal
+Design"), ordered so that the first colors stay distinct on both light and dark
+backgrounds. A race gives optimizer ``i`` the color ``palette[i]`` in every plot.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+
+from ..errors import ParameterError, unknown
+
+PALETTE = (
+    "#E69F00",  # orange
+    "#56B4E9",  # sky blue
+    "#009E73",  # bluish green
+    "#CC79A7",  # reddish purple
+    "#F0E442",  # yellow
+    "#0072B2",  # blue
+    "#D55E00",  # vermillion
+    "#999999",  # grey
+)
+
+# Figure sizes in inches; with dpi=100 the 16:9 preset is 1280x720 pixels.
+SIZES = {
+    "16:9": (12.8, 7.2),
+    "4:3": (9.6, 7.2),
+    "square": (7.2, 7.2),
+    "small": (6.4, 4.8),
+}
+
+THEMES = {
+    "light": {
+        "figure.facecolor": "#ffffff",
+        "axes.facecolor": "#ffffff",
+        "savefig.facecolor": "#ffffff",
+        "axes.edgecolor": "#333333",
+        "axes.labelcolor": "#222222",
+        "text.color": "#222222",
+        "xtick.color": "#333333",
+        "ytick.color": "#333333",
+        "legend.facecolor": "#ffffff",
+        "legend.edgecolor": "#bbbbbb",
+        "grid.color": "#dddddd",
+    },
+    "dark": {
+        "figure.facecolor": "#15171c",
+        "axes.facecolor": "#15171c",
+        "savefig.facecolor": "#15171c",
+        "axes.edgecolor": "#c8c8c8",
+        "axes.labelcolor": "#e8e8e8",
+        "text.color": "#e8e8e8",
+        "xtick.color": "#c8c8c8",
+        "ytick.color": "#c8c8c8",
+        "legend.facecolor": "#23262e",
+        "legend.edgecolor": "#555555",
+        "grid.color": "#3a3d45",
+    },
+}
+
+# Contour colormaps chosen so trajectories in PALETTE stay visible over them.
+CMAPS = {"light": "Greys_r", "dark": "bone"}
+
+COMMON_RC = {
+    "font.size": 13,
+    "axes.titlesize": 15,
+    "axes.labelsize": 13,
+    "legend.fontsize": 11,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "figure.dpi": 100,
+}
+
+
+def color(i: int) -> str:
+    """Color of the ``i``-th optimizer of a race (cycles after 8)."""
+    return PALETTE[i % len(PALETTE)]
+
+
+def figsize(size: str | tuple[float, float]) -> tuple[float, float]:
+    """Resolve a size preset name or a ``(width, height)`` in inches."""
+    if isinstance(size, str):
+        if size not in SIZES:
+            raise unknown("size", size, SIZES)
+        return SIZES[size]
+    width, height = size
+    if not (0 < width <= 40 and 0 < height <= 40):
+        raise ParameterError(f"figure size {size!r} must be two numbers in (0, 40] inches")
+    return float(width), float(height)
+
+
+def check_theme(theme: str) -> str:
+    if theme not in THEMES:
+        raise unknown("theme", theme, THEMES)
+    return theme
+
+
+@contextlib.contextmanager
+def themed(theme: str = "light") -> Iterator[None]:
+    """Context in which new matplotlib figures use ``theme``."""
+    import matplotlib as mpl
+
+    rc = {**COMMON_RC, **THEMES[check_theme(theme)]}
+    with mpl.rc_context(rc):
+        yield

@@ -1,0 +1,363 @@
+"""The batched runner: every start of a run steps together as one array.
+
+``run`` gives a :class:`Trajectory`; ``race`` runs several optimizers from the same
+starts with the same schedule and the same noise seed and gives a :class:`Race`.
+
+Divergence is data: a start whose position, loss or gradient stops being finite, or
+that leaves the domain by more than ``escape`` times its size, is frozen where it was
+and the step is recorded in ``diverged_at``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from .errors import ParameterError
+from .noise import Noise, batch_rows
+from .optimizers import Optimizer, as_optimizers, optimizer
+from .schedules import Schedule, schedule
+from .surface import Surface, surface
+
+NEVER = -1  # marker in diverged_at / converged_at
+
+MAX_STEPS = 1_000_000
+MAX_STARTS = 4_000_000
+
+
+@dataclass(frozen=True, eq=False)
+class Trajectory:
+    """What one optimizer did from one or many starts.
+
+    ``xy``: ``(steps+1, 2)`` for one start or ``(steps+1, n, 2)`` for n starts;
+    ``loss`` and ``grad_norm``: ``(steps+1,)`` / ``(steps+1, n)``; ``lr``: ``(steps,)``,
+    the rate used by each step; ``diverged_at`` / ``converged_at``: the step index per
+    start (``-1``: never), shaped ``()`` or ``(n,)``.
+    """
+
+    surface: Surface
+    optimizer: Optimizer
+    xy: np.ndarray
+    loss: np.ndarray
+    grad_norm: np.ndarray
+    lr: np.ndarray
+    diverged_at: np.ndarray
+    converged_at: np.ndarray
+    schedule: Schedule | None = None
+    noise: Noise | None = None
+    seed: int = 0
+    label: str = ""
+
+    @property
+    def name(self) -> str:
+        return self.optimizer.name
+
+    @property
+    def steps(self) -> int:
+        return len(self.lr)
+
+    @property
+    def batched(self) -> bool:
+        return self.xy.ndim == 3
+
+    @property
+    def final_xy(self) -> np.ndarray:
+        return self.xy[-1]
+
+    @property
+    def final_loss(self) -> np.ndarray:
+        return self.loss[-1]
+
+    @property
+    def diverged(self) -> np.ndarray:
+        return self.diverged_at != NEVER
+
+    @property
+    def converged(self) -> np.ndarray:
+        return self.converged_at != NEVER
+
+    def start(self, i: int) -> Trajectory:
+        """The trajectory of start ``i`` alone (shapes of a single start)."""
+        if not self.batched:
+            raise ParameterError("this trajectory has a single start")
+        pick = {
+            "xy": self.xy[:, i],
+            "loss": self.loss[:, i],
+            "grad_norm": self.grad_norm[:, i],
+            "diverged_at": self.diverged_at[i],
+            "converged_at": self.converged_at[i],
+        }
+        return Trajectory(**{**self.__dict__, **pick})
+
+    def __repr__(self) -> str:
+        n = self.xy.shape[1] if self.batched else 1
+        return f"Trajectory({self.label!r}, steps={self.steps}, starts={n})"
+
+
+def _starts(surface: Surface, start: Any) -> np.ndarray:
+    if start is None:
+        return surface.start
+    try:
+        arr = np.array(start, dtype=float)
+    except (TypeError, ValueError):
+        raise ParameterError(f"start must be x, y or an (n, 2) array, not {start!r}") from None
+    if arr.ndim not in (1, 2) or arr.shape[-1] != 2 or arr.size == 0:
+        raise ParameterError(f"start must have shape (2,) or (n, 2), not {arr.shape}")
+    if not np.all(np.isfinite(arr)):
+        raise ParameterError("start must be finite numbers")
+    if arr.ndim == 2 and len(arr) > MAX_STARTS:
+        raise ParameterError(f"{len(arr)} starts is too many; at most {MAX_STARTS}")
+    return arr
+
+
+def _steps(steps: Any) -> int:
+    if (
+        isinstance(steps, bool)
+        or not isinstance(steps, int | np.integer)
+        or not (0 <= steps <= MAX_STEPS)
+    ):
+        raise ParameterError(f"steps={steps!r} must be a whole number in 0..{MAX_STEPS}")
+    return int(steps)
+
+
+@dataclass
+class _Evaluator:
+    """Loss and gradient as the optimizer sees them: exact, noisy or mini-batch."""
+
+    surface: Surface
+    noise: Noise
+    rng: np.random.Generator
+    use_batches: bool = field(init=False)
+    grad_sigma: float = field(init=False)
+
+    def __post_init__(self) -> None:
+        has_data = self.surface.n_samples > 0
+        self.use_batches = bool(self.noise.batch) and has_data
+        self.grad_sigma = (
+            0.0 if (self.noise.grad_only_without_data and has_data) else (self.noise.grad)
+        )
+
+    def gradient(self, p: np.ndarray, t: int) -> np.ndarray:
+        scale = self.noise.scale(t)
+        at = p
+        if self.noise.input:
+            at = p + scale * self.noise.input * self.rng.standard_normal(p.shape)
+        if self.use_batches:
+            flat = at.reshape(-1, 2)
+            rows = batch_rows(self.rng, len(flat), self.surface.n_samples, self.noise.batch)
+            g = self.surface.batch_value_and_grad(flat, rows)[1].reshape(p.shape)
+        else:
+            g = self.surface.grad(at)
+        if self.grad_sigma:
+            g = g + scale * self.grad_sigma * self.rng.standard_normal(p.shape)
+        return g
+
+    @property
+    def exact(self) -> bool:
+        return not (self.noise.input or self.use_batches or self.grad_sigma)
+
+
+def run(
+    surface: Surface | str,
+    optimizer: Optimizer | str = "gd",
+    start: Any = None,
+    steps: int = 200,
+    schedule: Schedule | str | None = None,
+    noise: Noise | str | dict | None = None,
+    seed: int = 0,
+    *,
+    tol: float = 1e-3,
+    gtol: float = 1e-6,
+    escape: float = 10.0,
+) -> Trajectory:
+    """Run ``optimizer`` on ``surface`` from ``start`` (``(2,)`` or ``(n, 2)``).
+
+    ``tol``: a start has converged once within ``tol`` times the domain's diagonal of a
+    known minimum, or once its gradient norm is below ``gtol``. ``escape``: a start that
+    gets farther than ``escape`` domain diagonals from the domain's centre diverges.
+
+    >>> t = run("quadratic", "gd:lr=0.1", start=(1.0, 0.0), steps=3)
+    >>> t.xy[:, 0].tolist()  # (1 - 2·lr)^t along x
+    [1.0, 0.8, 0.64, 0.512]
+    """
+    surf = _surface(surface)
+    opt = _optimizer(optimizer)
+    steps = _steps(steps)
+    sched = _schedule(schedule)
+    noise_spec = (opt.noise or Noise()).merged(Noise.parse(noise))
+    _check_seed(seed)
+    p = _starts(surf, start)
+    evaluator = _Evaluator(surf, noise_spec, np.random.default_rng(seed))
+    lrs = sched.lrs(opt.lr, steps) if sched else np.full(steps, float(opt.lr))
+    with np.errstate(all="ignore"):
+        return _loop(
+            surf,
+            opt,
+            p,
+            lrs,
+            evaluator,
+            tol,
+            gtol,
+            escape,
+            meta={"schedule": sched, "noise": noise_spec, "seed": seed},
+        )
+
+
+def _loop(surf, opt, p, lrs, evaluator, tol, gtol, escape, meta) -> Trajectory:
+    steps = len(lrs)
+    batch_shape = p.shape[:-1]
+    xs = np.empty((steps + 1, *p.shape))
+    loss = np.empty((steps + 1, *batch_shape))
+    gnorm = np.empty((steps + 1, *batch_shape))
+    diverged_at = np.full(batch_shape, NEVER)
+    converged_at = np.full(batch_shape, NEVER)
+    centre = surf.domain.mean(axis=1)
+    limit = escape * surf.span
+    near_tol = tol * surf.span
+    state = opt.init(p)
+    active = np.ones(batch_shape, dtype=bool)
+    update_sigma = evaluator.noise.update
+
+    for t in range(steps + 1):
+        f, g = surf.value_and_grad(p)
+        xs[t], loss[t] = p, f
+        gnorm[t] = np.hypot(g[..., 0], g[..., 1])
+        bad = active & ~(
+            np.isfinite(f)
+            & np.all(np.isfinite(g), -1)
+            & (np.linalg.norm(p - centre, axis=-1) < limit)
+        )
+        if bad.any():
+            diverged_at[bad] = t
+            active &= ~bad
+        _mark_converged(surf, p, gnorm[t], active, converged_at, t, near_tol, gtol)
+        if t == steps:
+            break
+        if not evaluator.exact:
+            g = evaluator.gradient(p, t + 1)
+        hess = surf.hess(p) if opt.uses_hessian else None
+        new_p, state = opt.step(p, g, state, lrs[t], t + 1, hess)
+        if update_sigma:
+            new_p = new_p + evaluator.noise.scale(t + 1) * update_sigma * (
+                evaluator.rng.standard_normal(p.shape)
+            )
+        # frozen starts keep their last position: divergence is data, not a crash
+        p = np.where(active[..., None], new_p, p) if not active.all() else new_p
+        # a non-finite new position is caught at the next evaluation, before it is kept
+        nonfinite = active & ~np.all(np.isfinite(p), -1)
+        if nonfinite.any():
+            diverged_at[nonfinite] = t + 1
+            active &= ~nonfinite
+            p = np.where(nonfinite[..., None], xs[t], p)
+    return Trajectory(
+        surface=surf,
+        optimizer=opt,
+        xy=xs,
+        loss=loss,
+        grad_norm=gnorm,
+        lr=lrs,
+        diverged_at=diverged_at,
+        converged_at=converged_at,
+        label=opt.label,
+        **meta,
+    )
+
+
+def _mark_converged(surf, p, gnorm, active, converged_at, t, near_tol, gtol) -> None:
+    fresh = active & (converged_at == NEVER)
+    if not fresh.any():
+        return
+    done = gnorm < gtol
+    if len(surf.minima):
+        dist = np.linalg.norm(p[..., None, :] - surf.minima, axis=-1).min(-1)
+        done = done | (dist < near_tol)
+    converged_at[fresh & done] = t
+
+
+def _surface(s: Surface | str) -> Surface:
+    return s if isinstance(s, Surface) else surface(s)
+
+
+def _optimizer(o: Optimizer | str) -> Optimizer:
+    return optimizer(o)
+
+
+def _schedule(s: Schedule | str | None) -> Schedule | None:
+    return schedule(s)
+
+
+def _check_seed(seed: Any) -> None:
+    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
+        raise ParameterError(f"seed={seed!r} must be a whole number >= 0")
+
+
+@dataclass(frozen=True, eq=False)
+class Race:
+    """Several optimizers run on one surface from the same starts, schedule and seed.
+
+    ``trajectories`` holds one :class:`Trajectory` per optimizer, in the order given.
+    """
+
+    surface: Surface
+    trajectories: list[Trajectory]
+
+    @property
+    def names(self) -> list[str]:
+        return [t.label for t in self.trajectories]
+
+    def __iter__(self):
+        return iter(self.trajectories)
+
+    def __len__(self) -> int:
+        return len(self.trajectories)
+
+    def __getitem__(self, i: int) -> Trajectory:
+        return self.trajectories[i]
+
+    def table(self) -> list[dict[str, Any]]:
+        """One row per optimizer: final loss, nearest minimum, steps to converge, ..."""
+        from .analysis import race_table
+
+        return race_table(self)
+
+    def plot(self, **kwargs: Any) -> Any:
+        """Contour plot of the race (see :func:`optviz.render.plots.plot_race`)."""
+        from .render.plots import plot_race
+
+        return plot_race(self, **kwargs)
+
+    def animate(self, **kwargs: Any) -> Any:
+        """An animation of the race (see :func:`optviz.render.animate.animate`)."""
+        from .render.animate import animate
+
+        return animate(self, **kwargs)
+
+    def __repr__(self) -> str:
+        return f"Race({self.surface.name!r}, {self.names})"
+
+
+def race(
+    surface: Surface | str,
+    optimizers: Sequence[Optimizer | str] | Optimizer | str = ("gd", "momentum", "adam"),
+    start: Any = None,
+    steps: int = 200,
+    schedule: Schedule | str | None = None,
+    noise: Noise | str | dict | None = None,
+    seed: int = 0,
+    **run_options: Any,
+) -> Race:
+    """Run several optimizers from the same start(s), schedule and noise seed.
+
+    >>> r = race("quadratic", ["gd", "adam"], start=(1.0, 1.0), steps=10)
+    >>> [t.xy.shape for t in r.trajectories]
+    [(11, 2), (11, 2)]
+    """
+    surf = _surface(surface)
+    opts = as_optimizers(optimizers)
+    if not opts:
+        raise ParameterError("a race needs at least one optimizer")
+    trajectories = [run(surf, o, start, steps, schedule, noise, seed, **run_options) for o in opts]
+    return Race(surf, trajectories)

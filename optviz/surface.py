@@ -1,0 +1,470 @@
+"""Surfaces: a 2-D landscape with exact derivatives, a domain, starts, minima and view hints.
+
+A surface comes from the catalog (one TOML file per surface in ``optviz/surfaces/``,
+data rather than code) or from an expression typed by the user. Either way it is
+parsed safely (:mod:`optviz.expr`), differentiated with sympy and evaluated with numpy
+over positions of shape ``(..., 2)``.
+
+Empirical-risk surfaces carry a small dataset: their loss is the mean over the rows of
+a per-sample loss, so a stochastic optimizer can sample real mini-batches from it.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from importlib import resources
+from typing import Any
+
+import numpy as np
+
+from . import expr as _expr
+from .errors import CatalogError, ExpressionError, OptvizError, ParameterError, unknown
+
+KINDS = ("bowl", "saddle", "ravine", "plateau", "multi-minima")
+
+
+@dataclass(frozen=True)
+class View:
+    """How a surface is best drawn.
+
+    ``log_levels``: contour levels spaced logarithmically above the minimum (for
+    surfaces like Rosenbrock whose interesting part is a thin valley); ``zclip``: the
+    largest value drawn in 3-D (taller parts are clipped); ``elev``/``azim``: the 3-D
+    camera angles in degrees; ``levels``: number of contour levels.
+    """
+
+    log_levels: bool = False
+    zclip: float | None = None
+    elev: float = 35.0
+    azim: float = -60.0
+    levels: int = 30
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """Rows of named columns; the surface's loss is the mean of ``sample`` over rows."""
+
+    columns: tuple[str, ...]
+    values: np.ndarray  # (rows, columns)
+    sample: str
+
+    def __len__(self) -> int:
+        return len(self.values)
+
+
+@dataclass(frozen=True, eq=False)
+class Surface:
+    """A 2-D test surface ``f(x, y)`` with exact gradient and Hessian.
+
+    Positions are float arrays of shape ``(..., 2)``: ``f`` returns ``(...)``, ``grad``
+    ``(..., 2)`` and ``hess`` ``(..., 2, 2)``.
+
+    >>> s = Surface.from_expr("x**2 + 3*y**2")
+    >>> float(s.f([1.0, 1.0])), s.grad([1.0, 1.0]).tolist()
+    (4.0, [2.0, 6.0])
+    """
+
+    name: str
+    expression: str
+    domain: np.ndarray  # ((xmin, xmax), (ymin, ymax))
+    title: str = ""
+    kind: str = "custom"
+    description: str = ""
+    params: Mapping[str, float] = field(default_factory=dict)
+    starts: np.ndarray = field(default_factory=lambda: np.zeros((0, 2)))
+    minima: np.ndarray = field(default_factory=lambda: np.zeros((0, 2)))
+    minima_values: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    view: View = field(default_factory=View)
+    data: Dataset | None = None
+    references: str = ""
+
+    # -- evaluation ---------------------------------------------------------------
+    @functools.cached_property
+    def _compiled(self) -> _expr.Compiled:
+        return _compile(self.expression, tuple(self.params), self._data_key)
+
+    @functools.cached_property
+    def _sample_compiled(self) -> _expr.Compiled:
+        names = (*self.params, *self.data.columns)
+        return _expr.compile_expr(_expr.parse(self.data.sample, dict.fromkeys(names)), names)
+
+    @property
+    def _data_key(self) -> Any:
+        return (
+            None
+            if self.data is None
+            else (self.data.sample, self.data.columns, self.data.values.tobytes())
+        )
+
+    @property
+    def _args(self) -> tuple[float, ...]:
+        return tuple(float(v) for v in self.params.values())
+
+    def f(self, xy: Any) -> np.ndarray:
+        """Loss at positions ``xy`` of shape ``(..., 2)``."""
+        return self._compiled.value(xy, self._args)
+
+    def grad(self, xy: Any) -> np.ndarray:
+        """Gradient ``(..., 2)`` at ``xy``."""
+        return self._compiled.grad(xy, self._args)
+
+    def hess(self, xy: Any) -> np.ndarray:
+        """Hessian ``(..., 2, 2)`` at ``xy``."""
+        return self._compiled.hess(xy, self._args)
+
+    def value_and_grad(self, xy: Any) -> tuple[np.ndarray, np.ndarray]:
+        """Loss and gradient at ``xy``, sharing subexpressions."""
+        return self._compiled.value_and_grad(xy, self._args)
+
+    # -- empirical risk -----------------------------------------------------------
+    @property
+    def n_samples(self) -> int:
+        """Number of data rows (0 for an analytic surface)."""
+        return 0 if self.data is None else len(self.data)
+
+    def batch_value_and_grad(self, xy: np.ndarray, rows: np.ndarray) -> tuple:
+        """Mini-batch loss and gradient: the mean over ``rows`` of the per-sample loss.
+
+        ``xy`` is ``(n, 2)`` and ``rows`` an integer array ``(n, b)``: start ``i`` uses the
+        data rows ``rows[i]``.
+        """
+        if self.data is None:
+            raise ParameterError(
+                f"surface '{self.name}' has no data; mini-batches need an empirical-risk surface"
+            )
+        xy = np.asarray(xy, dtype=float)
+        cols = self.data.values[rows]  # (n, b, columns)
+        args = (*self._args, *np.moveaxis(cols, -1, 0))
+        fn = self._sample_compiled
+        x, y = xy[..., 0:1], xy[..., 1:2]  # broadcast against the batch axis
+        f, gx, gy = fn.value_and_grad_fn(x, y, *args)
+        shape = cols.shape[:-1]
+        f, gx, gy = (np.broadcast_to(np.asarray(a, float), shape) for a in (f, gx, gy))
+        return f.mean(-1), np.stack([gx.mean(-1), gy.mean(-1)], -1)
+
+    # -- facts ----------------------------------------------------------------------
+    @property
+    def min_value(self) -> float | None:
+        """The global minimum value where it is known, else ``None``."""
+        return float(self.minima_values.min()) if len(self.minima_values) else None
+
+    @property
+    def start(self) -> np.ndarray:
+        """The default start ``(2,)``: the first stated start, or a corner of the domain."""
+        if len(self.starts):
+            return self.starts[0].copy()
+        (x0, x1), (y0, y1) = self.domain
+        return np.array([x0 + 0.2 * (x1 - x0), y0 + 0.8 * (y1 - y0)])
+
+    @property
+    def span(self) -> float:
+        """Diagonal length of the domain: the scale for distances and tolerances."""
+        return float(np.hypot(*np.ptp(self.domain, axis=1)))
+
+    def grid(self, n: int = 200) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``(X, Y, Z)`` on an ``n`` x ``n`` grid over the domain (``X[i, j]`` varies in j)."""
+        (x0, x1), (y0, y1) = self.domain
+        X, Y = np.meshgrid(np.linspace(x0, x1, n), np.linspace(y0, y1, n))
+        with np.errstate(all="ignore"):
+            Z = self.f(np.stack([X, Y], -1))
+        return X, Y, Z
+
+    def with_params(self, **params: float) -> Surface:
+        """The same surface with some parameters changed (minima are re-located)."""
+        if not params:
+            return self
+        bad = sorted(set(params) - set(self.params))
+        if bad:
+            known = ", ".join(self.params) or "none"
+            raise ParameterError(
+                f"surface '{self.name}' has no parameter '{bad[0]}'; parameters: {known}"
+            )
+        new = {**self.params, **{k: _number(v, f"parameter '{k}'") for k, v in params.items()}}
+        moved = replace(self, params=new)
+        return _relocate_minima(moved)
+
+    @classmethod
+    def from_expr(
+        cls,
+        text: str,
+        domain: Any = ((-2.0, 2.0), (-2.0, 2.0)),
+        *,
+        params: Mapping[str, float] | None = None,
+        name: str | None = None,
+        start: Any = None,
+        minima: Any = None,
+    ) -> Surface:
+        """A surface from an expression in ``x`` and ``y``.
+
+        >>> s = Surface.from_expr("x**2 - y**2", domain=((-2, 2), (-2, 2)))
+        >>> s.hess([0.0, 0.0]).tolist()
+        [[2.0, 0.0], [0.0, -2.0]]
+        """
+        params = {
+            _expr.check_identifier(k): _number(v, f"parameter '{k}'")
+            for k, v in (params or {}).items()
+        }
+        _expr.parse(text, params)  # refuse bad text before anything else
+        surface = cls(
+            name=name or text,
+            title=text,
+            expression=text,
+            domain=parse_domain(domain),
+            params=params,
+            starts=_points(start, "start") if start is not None else np.zeros((0, 2)),
+        )
+        surface._compiled  # noqa: B018 - compile now so errors surface here
+        if minima is not None:
+            points = _points(minima, "minima")
+            surface = replace(surface, minima=points, minima_values=surface.f(points))
+        return surface
+
+    def __repr__(self) -> str:
+        return f"Surface({self.name!r}, kind={self.kind!r}, expression={self.expression!r})"
+
+
+# -- helpers ----------------------------------------------------------------------------
+@functools.lru_cache(maxsize=128)
+def _compile(expression: str, param_names: tuple, data_key: Any) -> _expr.Compiled:
+    if data_key is None:
+        sym = _expr.parse(expression, dict.fromkeys(param_names))
+    else:
+        sym = _mean_expression(data_key, param_names)
+    return _expr.compile_expr(sym, param_names)
+
+
+def _mean_expression(data_key: Any, param_names: tuple) -> Any:
+    """The symbolic mean of the per-sample loss over every data row."""
+    import sympy as sp
+
+    sample, columns, raw = data_key
+    values = np.frombuffer(raw).reshape(-1, len(columns))
+    sym = _expr.parse(sample, dict.fromkeys((*param_names, *columns)))
+    symbols = [sp.Symbol(c, real=True) for c in columns]
+    rows = [sym.subs(dict(zip(symbols, map(sp.Float, row), strict=True))) for row in values]
+    return sp.Add(*rows) / len(rows)
+
+
+def _number(value: Any, what: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float | np.number):
+        raise ParameterError(f"{what} must be a number, not {value!r}")
+    value = float(value)
+    if not math.isfinite(value):
+        raise ParameterError(f"{what} must be finite, not {value}")
+    return value
+
+
+def parse_domain(domain: Any) -> np.ndarray:
+    """Check a domain ``((xmin, xmax), (ymin, ymax))`` or ``(xmin, xmax, ymin, ymax)``."""
+    try:
+        arr = np.asarray(domain, dtype=float).reshape(2, 2)
+    except (TypeError, ValueError):
+        raise ParameterError(
+            f"domain {domain!r} must be four numbers: xmin, xmax, ymin, ymax"
+        ) from None
+    if not np.all(np.isfinite(arr)) or np.any(arr[:, 1] <= arr[:, 0]):
+        raise ParameterError(
+            f"domain {arr.ravel().tolist()} must be finite with xmin < xmax and ymin < ymax"
+        )
+    if np.any(np.ptp(arr, axis=1) > 1e6):
+        raise ParameterError("domain is wider than 1e6; allowed: a span of at most 1e6")
+    return arr
+
+
+def _points(value: Any, what: str) -> np.ndarray:
+    try:
+        arr = np.asarray(value, dtype=float)
+    except (TypeError, ValueError):
+        raise ParameterError(f"{what} must be x, y pairs, not {value!r}") from None
+    if arr.shape == (2,):
+        arr = arr[None]
+    if arr.ndim != 2 or arr.shape[1] != 2 or not np.all(np.isfinite(arr)):
+        raise ParameterError(f"{what} must be finite x, y pairs, not {value!r}")
+    return arr
+
+
+def _relocate_minima(surface: Surface) -> Surface:
+    """Follow each stated minimum to the new parameters; drop those that vanished."""
+    from scipy.optimize import minimize
+
+    kept = []
+    for point in surface.minima:
+        with np.errstate(all="ignore"):
+            res = minimize(
+                lambda p: float(surface.f(p)),
+                point,
+                jac=lambda p: surface.grad(p),
+                hess=lambda p: surface.hess(p),
+                method="trust-exact",
+                options={"gtol": 1e-12},
+            )
+        lo, hi = surface.domain[:, 0], surface.domain[:, 1]
+        if res.success and np.all((res.x >= lo) & (res.x <= hi)):
+            kept.append(res.x)
+    pts = np.array(kept).reshape(-1, 2)
+    return replace(surface, minima=pts, minima_values=surface.f(pts))
+
+
+# -- the catalog --------------------------------------------------------------------------
+_FIELDS = {
+    "name": str,
+    "title": str,
+    "kind": str,
+    "description": str,
+    "expr": str,
+    "params": dict,
+    "domain": list,
+    "starts": list,
+    "minima": list,
+    "view": dict,
+    "data": dict,
+    "references": str,
+}
+_REQUIRED = ("name", "title", "kind", "description", "domain", "starts")
+
+
+def _catalog_files() -> dict[str, Any]:
+    folder = resources.files("optviz") / "surfaces"
+    return {p.name[: -len(".toml")]: p for p in folder.iterdir() if p.name.endswith(".toml")}
+
+
+def surfaces(kind: str | None = None) -> list[str]:
+    """Names of the catalog's surfaces, optionally of one ``kind``.
+
+    >>> "rosenbrock" in surfaces()
+    True
+    """
+    if kind is not None and kind not in KINDS:
+        raise unknown("surface kind", kind, KINDS)
+    names = sorted(_catalog_files())
+    return [n for n in names if kind is None or load_catalog(n).kind == kind]
+
+
+def surface(name: str | Surface, **params: float) -> Surface:
+    """Load a catalog surface by name, optionally overriding parameters.
+
+    >>> s = surface("rosenbrock", b=10)
+    >>> s.minima.round(6).tolist(), s.min_value
+    ([[1.0, 1.0]], 0.0)
+    """
+    if isinstance(name, Surface):
+        return name.with_params(**params)
+    files = _catalog_files()
+    if not isinstance(name, str) or name not in files:
+        raise unknown("surface", name, files)
+    return load_catalog(name).with_params(**params)
+
+
+@functools.cache
+def load_catalog(name: str) -> Surface:
+    path = _catalog_files()[name]
+    label = f"surfaces/{name}.toml"
+    try:
+        spec = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise CatalogError(f"{label}: malformed TOML: {exc}") from None
+    return surface_from_spec(spec, label)
+
+
+def surface_from_spec(spec: Mapping[str, Any], label: str) -> Surface:
+    """Validate a catalog mapping (a parsed TOML file) and build its Surface."""
+
+    def fail(field_name: str, why: str) -> CatalogError:
+        return CatalogError(f"{label}: field '{field_name}': {why}")
+
+    for key in spec:
+        if key not in _FIELDS:
+            raise fail(key, f"unknown field; allowed: {', '.join(_FIELDS)}")
+    for key in _REQUIRED:
+        if key not in spec:
+            raise fail(key, "missing")
+    for key, typ in _FIELDS.items():
+        if key in spec and not isinstance(spec[key], typ):
+            raise fail(key, f"must be a {typ.__name__}")
+    if spec["kind"] not in KINDS:
+        raise fail("kind", f"'{spec['kind']}' is not one of {', '.join(KINDS)}")
+    if ("expr" in spec) == ("data" in spec):
+        raise fail("expr", "give exactly one of 'expr' or a [data] table")
+    try:
+        params = {k: _number(v, f"parameter '{k}'") for k, v in spec.get("params", {}).items()}
+        domain = parse_domain(spec["domain"])
+        starts = _points(spec["starts"], "starts")
+        data = _dataset(spec["data"], label) if "data" in spec else None
+        text = spec.get("expr") or (data.sample if data else "")
+        _expr.parse(text, dict.fromkeys((*params, *(data.columns if data else ()))))
+    except OptvizError as exc:
+        raise CatalogError(f"{label}: {exc}") from None
+    minima, values = _minima(spec.get("minima", []), fail)
+    view = _view(spec.get("view", {}), fail)
+    return Surface(
+        name=spec["name"],
+        title=spec["title"],
+        kind=spec["kind"],
+        description=spec["description"].strip(),
+        expression=text,
+        params=params,
+        domain=domain,
+        starts=starts,
+        minima=minima,
+        minima_values=values,
+        view=view,
+        data=data,
+        references=spec.get("references", ""),
+    )
+
+
+def _minima(entries: list, fail: Any) -> tuple[np.ndarray, np.ndarray]:
+    points, values = [], []
+    for i, entry in enumerate(entries):
+        if not isinstance(entry, dict) or set(entry) - {"xy", "value"} or "xy" not in entry:
+            raise fail(f"minima[{i}]", "must be a table with 'xy' = [x, y] and 'value'")
+        try:
+            points.append(_points(entry["xy"], f"minima[{i}].xy")[0])
+            values.append(
+                _number(entry.get("value", math.nan), f"minima[{i}].value")
+                if "value" in entry
+                else math.nan
+            )
+        except OptvizError as exc:
+            raise fail(f"minima[{i}]", str(exc)) from None
+    return np.array(points).reshape(-1, 2), np.array(values, dtype=float)
+
+
+def _view(spec: dict, fail: Any) -> View:
+    allowed = set(View.__dataclass_fields__)
+    for key, value in spec.items():
+        if key not in allowed:
+            raise fail(f"view.{key}", f"unknown; allowed: {', '.join(sorted(allowed))}")
+        if key == "log_levels" and not isinstance(value, bool):
+            raise fail("view.log_levels", "must be true or false")
+        if key != "log_levels" and (isinstance(value, bool) or not isinstance(value, int | float)):
+            raise fail(f"view.{key}", "must be a number")
+    return View(**spec)
+
+
+def _dataset(spec: dict, label: str) -> Dataset:
+    columns = spec.get("columns")
+    values = spec.get("values")
+    sample = spec.get("sample")
+    if not isinstance(sample, str):
+        raise CatalogError(f"{label}: field 'data.sample': must be an expression string")
+    if not (isinstance(columns, list) and columns and all(isinstance(c, str) for c in columns)):
+        raise CatalogError(f"{label}: field 'data.columns': must be a list of names")
+    for c in columns:
+        try:
+            _expr.check_identifier(c, "data column")
+        except ExpressionError as exc:
+            raise CatalogError(f"{label}: field 'data.columns': {exc}") from None
+    try:
+        arr = np.asarray(values, dtype=float)
+    except (TypeError, ValueError):
+        raise CatalogError(f"{label}: field 'data.values': must be rows of numbers") from None
+    if arr.ndim != 2 or arr.shape[1] != len(columns) or len(arr) < 2:
+        raise CatalogError(
+            f"{label}: field 'data.values': must be at least 2 rows of {len(columns)} numbers"
+        )
+    return Dataset(tuple(columns), arr, sample)
