@@ -56,28 +56,11 @@ def _functions() -> dict[str, Callable]:
     }
 
 
-FUNCTION_NAMES = [
-    "sin",
-    "cos",
-    "tan",
-    "exp",
-    "log",
-    "log2",
-    "log10",
-    "sqrt",
-    "abs",
-    "tanh",
-    "sinh",
-    "cosh",
-    "arctan",
-    "atan",
-    "arcsin",
-    "asin",
-    "arccos",
-    "acos",
-    "sigmoid",
-    "softplus",
-]
+FUNCTION_NAMES = (
+    *("sin", "cos", "tan", "exp", "log", "log2", "log10", "sqrt", "abs"),
+    *("tanh", "sinh", "cosh", "arctan", "atan", "arcsin", "asin", "arccos", "acos"),
+    *("sigmoid", "softplus"),
+)
 CONSTANT_NAMES = ("pi", "e")
 
 _BINARY = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**"}
