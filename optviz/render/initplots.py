@@ -1,0 +1,651 @@
+"""Figures for initialization, saturation, symmetry and batch normalization.
+
+The numbers come from :mod:`optviz.nets`; this module only draws them. Axes-level
+functions take ``ax=None`` and return the Axes; figure-level ones build a themed
+:class:`matplotlib.figure.Figure` (on the Agg canvas, without pyplot) and return it.
+:func:`init_explorer` is the entry point: it runs the deep nets once and offers every
+view of them.
+
+matplotlib is imported inside the functions, so importing this module stays cheap.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .. import nets
+from .._io import atomic_path
+from ..errors import OutputError, ParameterError, unknown
+from .style import PALETTE, color, figsize, themed
+
+DEFAULT_SCHEMES = ("small", "large", "xavier_normal", "he_normal")
+IMAGE_SUFFIXES = (".png", ".svg", ".pdf")
+ANIMATION_SUFFIXES = (".gif", ".mp4", ".webp")
+KINDS = ("activations", "gradients")
+SUMMARY_KINDS = ("act_std", "grad_std", "saturation")
+_SUMMARY_LABELS = {
+    "act_std": "std of activations",
+    "grad_std": "std of back-propagated gradients",
+    "saturation": "fraction saturated",
+}
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def _new_figure(size, dpi=100):
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=figsize(size), dpi=dpi)
+    FigureCanvasAgg(fig)
+    return fig
+
+
+def _new_axes(ax):
+    if ax is not None:
+        return ax
+    return _new_figure("small").add_subplot()
+
+
+def _is_dark(ax) -> bool:
+    from matplotlib.colors import to_rgb
+
+    r, g, b = to_rgb(ax.get_facecolor())
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b < 0.5
+
+
+def _layer_colors(n: int, dark: bool) -> list:
+    """Sequential colors, shallow to deep, that stay visible on the theme's background."""
+    from matplotlib import colormaps
+
+    lo, hi = (0.3, 1.0) if dark else (0.0, 0.85)
+    return [colormaps["viridis"](v) for v in np.linspace(lo, hi, max(n, 2))][:n]
+
+
+def _check_kind(kind: str) -> str:
+    if kind not in KINDS:
+        raise unknown("kind", kind, KINDS)
+    return kind
+
+
+def _samples(stats: nets.LayerStats, kind: str) -> np.ndarray:
+    return stats.activations if _check_kind(kind) == "activations" else stats.gradients
+
+
+def _std(stats: nets.LayerStats, kind: str) -> np.ndarray:
+    return stats.act_std if kind == "activations" else stats.grad_std
+
+
+def _value_range(stats: nets.LayerStats, kind: str) -> tuple[float, float]:
+    """The x range that shows every layer of one scheme on one scale.
+
+    Bounded activations use their whole range (so saturation sits at the edges);
+    everything else is symmetric about 0 out to the 99.9th percentile of |value|.
+    """
+    if kind == "activations" and stats.activation == "tanh":
+        return -1.0, 1.0
+    if kind == "activations" and stats.activation == "sigmoid":
+        return 0.0, 1.0
+    values = np.abs(_samples(stats, kind)).reshape(-1)
+    values = values[np.isfinite(values)]
+    reach = float(np.quantile(values, 0.999)) if values.size else 0.0
+    if not reach > 0:
+        reach = 1.0
+    return -reach, reach
+
+
+def _histograms(stats, kind, bins, value_range):
+    """Per layer, the fraction of values in each of ``bins`` bins, and the bin centers."""
+    edges = np.linspace(*value_range, bins + 1)
+    counts = np.stack(
+        [np.histogram(np.clip(s, *value_range), edges)[0] for s in _samples(stats, kind)]
+    )
+    fractions = counts / np.maximum(counts.sum(axis=1, keepdims=True), 1)
+    return fractions, 0.5 * (edges[:-1] + edges[1:])
+
+
+def _as_stats_list(stats) -> list[nets.LayerStats]:
+    if isinstance(stats, InitExplorer):
+        return list(stats.stats)
+    if isinstance(stats, nets.LayerStats):
+        return [stats]
+    stats = list(stats)
+    if not stats:
+        raise ParameterError("no schemes to plot; give at least one")
+    return stats
+
+
+def _fmt(value: float) -> str:
+    if value == 0:
+        return "0"
+    return f"{value:.2g}" if 1e-2 <= abs(value) < 1e3 else f"{value:.0e}"
+
+
+def _check_layers(layers, depth):
+    if layers is None:
+        return list(range(depth))
+    layers = list(layers)
+    for layer in layers:
+        if isinstance(layer, bool) or not isinstance(layer, int | np.integer):
+            raise ParameterError(f"layers must be integers in [1, {depth}], got {layer!r}")
+        if not 1 <= layer <= depth:
+            raise ParameterError(f"layer {layer} is out of range; layers are 1 to {depth}")
+    return [layer - 1 for layer in layers]
+
+
+# ---------------------------------------------------------------- axes-level
+
+
+def layer_densities(
+    stats: nets.LayerStats,
+    kind: str = "activations",
+    ax=None,
+    bins: int = 80,
+    layers: Iterable[int] | None = None,
+    legend: bool = True,
+):
+    """Overlaid per-layer histograms of one scheme, in the manner of Glorot & Bengio.
+
+    ``kind`` is ``"activations"`` (forward) or ``"gradients"`` (back-propagated,
+    ``dL/dz``). One line per layer (1-based ``layers``, default all), shallow to deep in
+    a sequential colormap; the y axis is the fraction of values per bin.
+
+    >>> s = nets.propagate("xavier_normal", depth=3, width=20, batch=50)
+    >>> ax = layer_densities(s)
+    >>> len(ax.lines)
+    3
+    """
+    ax = _new_axes(ax)
+    chosen = _check_layers(layers, stats.depth)
+    value_range = _value_range(stats, _check_kind(kind))
+    fractions, centers = _histograms(stats, kind, bins, value_range)
+    colors = _layer_colors(stats.depth, _is_dark(ax))
+    for layer in chosen:
+        ax.plot(centers, fractions[layer], color=colors[layer], lw=1.8, label=f"layer {layer + 1}")
+    ax.set_xlim(*value_range)
+    ax.set_ylim(bottom=0)
+    ax.set_xlabel("activation value" if kind == "activations" else "back-propagated gradient")
+    ax.set_ylabel("fraction of values")
+    ax.set_title(f"{stats.label}, {stats.activation}")
+    if legend:
+        ax.legend(ncols=2 if len(chosen) > 5 else 1, fontsize="small", frameon=False)
+    return ax
+
+
+def std_by_layer(stats, kind: str = "act_std", ax=None, legend: bool = True):
+    """One line per scheme: ``kind`` (``act_std``, ``grad_std`` or ``saturation``) by layer.
+
+    Standard deviations use a log scale, so "collapses to 0" and "explodes" are slopes
+    and "constant" is flat.
+
+    >>> s = [nets.propagate(k, depth=3, width=20, batch=50) for k in ("small", "large")]
+    >>> ax = std_by_layer(s)
+    >>> len(ax.lines), ax.get_yscale()
+    (2, 'log')
+    """
+    if kind not in SUMMARY_KINDS:
+        raise unknown("summary kind", kind, SUMMARY_KINDS)
+    stats = _as_stats_list(stats)
+    ax = _new_axes(ax)
+    for i, s in enumerate(stats):
+        values = getattr(s, kind)
+        if kind != "saturation":
+            values = np.where(values > 0, values, np.nan)  # zeros init: nothing to draw
+        layers = np.arange(1, s.depth + 1)
+        ax.plot(layers, values, "o-", color=color(i), lw=2, ms=5, label=s.label)
+    if kind == "saturation":
+        ax.set_ylim(-0.03, 1.03)
+    else:
+        ax.set_yscale("log")
+    ax.set_xlabel("layer")
+    ax.set_ylabel(_SUMMARY_LABELS[kind])
+    ax.set_xticks(np.arange(1, max(s.depth for s in stats) + 1))
+    ax.grid(True, alpha=0.6)
+    if legend:
+        ax.legend(fontsize="small")
+    return ax
+
+
+# ---------------------------------------------------------------- figure-level: init
+
+
+def init_histograms(
+    stats: nets.LayerStats, theme: str = "light", size="16:9", bins: int = 80, layers=None
+):
+    """Forward activations and backward gradients of one scheme, side by side.
+
+    >>> fig = init_histograms(nets.propagate("large", depth=3, width=20, batch=50))
+    >>> len(fig.axes)
+    2
+    """
+    with themed(theme):
+        fig = _new_figure(size)
+        forward, backward = fig.subplots(1, 2)
+        layer_densities(stats, "activations", forward, bins, layers)
+        layer_densities(stats, "gradients", backward, bins, layers, legend=False)
+        forward.set_title("activations (forward)")
+        backward.set_title("back-propagated gradients (backward)")
+        fig.suptitle(f"{stats.label} init, {stats.activation}, {_shape(stats)}")
+        fig.tight_layout()
+    return fig
+
+
+def _shape(stats: nets.LayerStats) -> str:
+    return f"{stats.depth} layers × {stats.activations.shape[2]} units"
+
+
+def init_grid(stats, kind: str = "activations", theme: str = "light", size="16:9", bins: int = 60):
+    """Grid of histograms: one row per scheme, one column per layer.
+
+    Each cell is the distribution of one layer's ``kind`` (fraction per bin, its own
+    height) with its standard deviation written in; a row shares one x range, so a
+    narrowing or widening distribution reads left to right.
+
+    >>> s = [nets.propagate(k, depth=3, width=20, batch=50) for k in ("small", "large")]
+    >>> len(init_grid(s).axes)
+    6
+    """
+    stats = _as_stats_list(stats)
+    _check_kind(kind)
+    depth = max(s.depth for s in stats)
+    with themed(theme):
+        fig = _new_figure(size)
+        axes = fig.subplots(len(stats), depth, squeeze=False, sharey=False)
+        for row, s in enumerate(stats):
+            value_range = _value_range(s, kind)
+            fractions, centers = _histograms(s, kind, bins, value_range)
+            stds = _std(s, kind)
+            for col in range(depth):
+                ax = axes[row, col]
+                if col >= s.depth:
+                    ax.set_visible(False)
+                    continue
+                ax.fill_between(centers, fractions[col], color=color(row), alpha=0.85, lw=0)
+                ax.set_xlim(*value_range)
+                ax.set_ylim(0, max(fractions[col].max(), 1e-9) * 1.15)
+                ax.set_yticks([])
+                ax.spines["left"].set_visible(False)
+                ax.set_xticks([value_range[0], 0 if value_range[0] < 0 else 0.5, value_range[1]])
+                ax.tick_params(labelsize=8, length=2, pad=1)
+                if row < len(stats) - 1 and _shared_range(stats, kind):
+                    ax.set_xticklabels([])
+                else:
+                    ax.set_xticklabels([_fmt(v) for v in ax.get_xticks()])
+                ax.text(
+                    0.5,
+                    0.97,
+                    f"σ={_fmt(stds[col])}",
+                    transform=ax.transAxes,
+                    ha="center",
+                    va="top",
+                    fontsize=9,
+                )
+                if row == 0:
+                    ax.set_title(f"layer {col + 1}", fontsize=11)
+            axes[row, 0].set_ylabel(s.label, fontsize=11, rotation=0, ha="right", va="center")
+        what = "activations" if kind == "activations" else "back-propagated gradients"
+        fig.suptitle(f"{what} by layer, {stats[0].activation}, {_shape(stats[0])}")
+        fig.tight_layout(h_pad=0.6, w_pad=0.2)
+    return fig
+
+
+def _shared_range(stats, kind) -> bool:
+    return len({_value_range(s, kind) for s in stats}) == 1
+
+
+def init_summary(stats, theme: str = "light", size="16:9"):
+    """Three panels by layer, one line per scheme: activation std, gradient std, saturation.
+
+    >>> s = [nets.propagate(k, depth=3, width=20, batch=50) for k in ("small", "large")]
+    >>> len(init_summary(s).axes)
+    3
+    """
+    stats = _as_stats_list(stats)
+    with themed(theme):
+        fig = _new_figure(size)
+        axes = fig.subplots(1, 3)
+        for ax, kind in zip(axes, SUMMARY_KINDS, strict=True):
+            std_by_layer(stats, kind, ax, legend=False)
+            ax.set_title(_SUMMARY_LABELS[kind])
+            ax.set_ylabel("")
+        handles, labels = axes[0].get_legend_handles_labels()
+        fig.legend(handles, labels, loc="lower center", ncols=len(labels), frameon=False)
+        fig.suptitle(f"deep {stats[0].activation} net, {_shape(stats[0])}, by init scheme")
+        fig.tight_layout(rect=(0, 0.07, 1, 1))
+    return fig
+
+
+def depth_frames(
+    stats,
+    kind: str = "activations",
+    theme: str = "light",
+    size="16:9",
+    dpi: int = 100,
+    bins: int = 80,
+) -> Iterator[np.ndarray]:
+    """Yield one RGB frame per layer: each scheme's histograms, one layer deeper each frame.
+
+    Frame ``k`` shows layers ``1..k`` of every scheme (one panel each), the newest layer
+    bold and the earlier ones faded. The figure is drawn once; each frame restores that
+    background and draws only the lines and labels that changed, then copies the Agg
+    buffer as an ``(H, W, 3)`` uint8 array, ready for ``render.writers.save_frames``.
+
+    >>> s = [nets.propagate(k, depth=3, width=20, batch=50) for k in ("small", "large")]
+    >>> frames = list(depth_frames(s, size="small", dpi=50))
+    >>> len(frames), frames[0].shape, frames[0].dtype.name
+    (3, (240, 320, 3), 'uint8')
+    """
+    stats = _as_stats_list(stats)
+    _check_kind(kind)
+    depth = max(s.depth for s in stats)
+    with themed(theme):
+        fig = _new_figure(size, dpi)
+        axes = fig.subplots(1, len(stats), squeeze=False)[0]
+        colors = _layer_colors(depth, _is_dark(axes[0]))
+        panels = []
+        for ax, s in zip(axes, stats, strict=True):
+            value_range = _value_range(s, kind)
+            fractions, centers = _histograms(s, kind, bins, value_range)
+            lines = [
+                ax.plot(centers, f, color=colors[i], animated=True)[0]
+                for i, f in enumerate(fractions)
+            ]
+            ax.set_xlim(*value_range)
+            ax.set_ylim(0, fractions.max() * 1.08)
+            ax.set_yticks([])
+            ax.spines["left"].set_visible(False)
+            ax.set_title(s.label)
+            ax.set_xlabel("activation" if kind == "activations" else "gradient dL/dz")
+            note = ax.text(0.03, 0.97, "", transform=ax.transAxes, va="top", animated=True)
+            panels.append((ax, s, lines, note))
+        axes[0].set_ylabel("fraction of values")
+        head = fig.text(0.5, 0.97, "", ha="center", va="top", fontsize=17, animated=True)
+        sub = f"{stats[0].activation}, {_shape(stats[0])}"
+        fig.text(0.99, 0.97, sub, ha="right", va="top", fontsize=11, alpha=0.8)
+        fig.tight_layout(rect=(0, 0, 1, 0.92))
+        canvas = fig.canvas
+        canvas.draw()
+        background = canvas.copy_from_bbox(fig.bbox)
+    for k in range(depth):
+        canvas.restore_region(background)
+        for ax, s, lines, note in panels:
+            for i, line in enumerate(lines[: k + 1]):
+                line.set_linewidth(3.0 if i == k else 1.2)
+                line.set_alpha(1.0 if i == k else 0.45)
+                ax.draw_artist(line)
+            if k < s.depth:
+                note.set_text(
+                    f"σ = {_fmt(_std(s, kind)[k])}\nsaturated {s.saturation[k]:.0%}"
+                    if kind == "activations"
+                    else f"σ = {_fmt(_std(s, kind)[k])}"
+                )
+                ax.draw_artist(note)
+        head.set_text(f"layer {k + 1} of {depth}")
+        head.set_color(colors[k])
+        fig.draw_artist(head)
+        yield np.asarray(canvas.buffer_rgba())[..., :3].copy()
+
+
+# ---------------------------------------------------------------- figure-level: symmetry
+
+
+def symmetry_figure(runs: Sequence[nets.SymmetryRun], layer: int = 1, theme="light", size="16:9"):
+    """Per run (column): the layer's weight matrix after training, and its neurons over time.
+
+    Top: the weights into layer ``layer`` (1-based hidden layer) after the last step,
+    one column per neuron; identical columns mean identical neurons. Bottom: the first
+    incoming weight of every neuron over the steps, one color per neuron; under zero or
+    constant init the lines lie on top of each other.
+
+    >>> runs = [nets.symmetry_run(k, hidden=(3, 3), steps=4) for k in ("constant", "lecun")]
+    >>> len(symmetry_figure(runs).axes)
+    4
+    """
+    runs = list(runs)
+    if not runs:
+        raise ParameterError("no runs to plot; give at least one symmetry_run")
+    hidden = len(runs[0].weights) - 1
+    if isinstance(layer, bool) or not isinstance(layer, int) or not 1 <= layer <= hidden:
+        raise ParameterError(f"layer must be a hidden layer in [1, {hidden}], got {layer!r}")
+    with themed(theme):
+        fig = _new_figure(size)
+        axes = fig.subplots(2, len(runs), squeeze=False, height_ratios=(1, 1.1))
+        for col, run in enumerate(runs):
+            w = run.weights[layer - 1]
+            top, bottom = axes[:, col]
+            reach = float(np.abs(w[-1]).max()) or 1.0
+            image = top.imshow(w[-1], cmap="RdBu_r", vmin=-reach, vmax=reach, aspect="auto")
+            fig.colorbar(image, ax=top, fraction=0.05, pad=0.02)
+            top.set_xticks(range(w.shape[2]), [str(j + 1) for j in range(w.shape[2])])
+            top.set_yticks([])
+            top.set_xlabel("neuron")
+            top.set_ylabel("incoming weight")
+            spread = run.spread(layer - 1)[-1]
+            top.set_title(f"{nets.LABELS[run.scheme]} init\nneuron spread {_fmt(spread)}")
+            steps = np.arange(run.steps + 1)
+            for j in range(w.shape[2]):
+                bottom.plot(steps, w[:, 0, j], color=color(j), lw=2)
+            bottom.set_xlabel("gradient step")
+            bottom.set_ylabel("first incoming weight")
+            bottom.grid(True, alpha=0.6)
+            if spread < 1e-12:
+                bottom.text(
+                    0.5,
+                    0.08,
+                    f"{w.shape[2]} neurons, one line: they move in lockstep",
+                    transform=bottom.transAxes,
+                    ha="center",
+                    fontsize=11,
+                )
+        fig.suptitle(
+            f"symmetry: hidden layer {layer} of a 2→{'→'.join(map(str, _hidden(runs[0])))}→1 "
+            f"{runs[0].activation} net, {runs[0].steps} steps of gradient descent"
+        )
+        fig.tight_layout()
+    return fig
+
+
+def _hidden(run: nets.SymmetryRun) -> list[int]:
+    return [w.shape[2] for w in run.weights[:-1]]
+
+
+# ---------------------------------------------------------------- figure-level: batch norm
+
+
+def batchnorm_figure(
+    plain: nets.BatchNormRun, bn: nets.BatchNormRun, theme="light", size="16:9", layers=None
+):
+    """Loss curves with and without batch norm, and the inputs to each nonlinearity over time.
+
+    Left: mean training loss per epoch. Right, one row per hidden layer (1-based
+    ``layers``, default all): the 2-15-50-85-98th percentiles of the inputs to the layer's
+    nonlinearity on a fixed probe batch over training, without BN (middle) and with BN
+    (right), as in Ioffe & Szegedy's figure 1.
+
+    >>> plain, bn = nets.batchnorm_pair(depth=2, width=8, epochs=2)
+    >>> len(batchnorm_figure(plain, bn).axes)
+    5
+    """
+    depth = plain.quantiles.shape[1]
+    chosen = _check_layers(layers, depth)
+    with themed(theme):
+        fig = _new_figure(size)
+        grid = fig.add_gridspec(len(chosen), 3, width_ratios=(1.25, 1, 1))
+        loss_ax = fig.add_subplot(grid[:, 0])
+        for run, c in ((plain, PALETTE[6]), (bn, PALETTE[5])):
+            epochs = np.arange(1, len(run.loss) + 1)
+            name = "with BN" if run.batchnorm else "without BN"
+            label = f"{name} (accuracy {run.final_accuracy:.0%})"
+            loss_ax.plot(epochs, run.loss, color=c, lw=2.5, label=label)
+        chance = np.log(3)
+        loss_ax.axhline(chance, color="grey", ls="--", lw=1)
+        loss_ax.text(1, chance, "chance", va="bottom", fontsize=10, color="grey")
+        loss_ax.set_xlabel("epoch")
+        loss_ax.set_ylabel("training loss (cross-entropy)")
+        loss_ax.set_ylim(bottom=0)
+        loss_ax.legend(loc="lower left")
+        loss_ax.grid(True, alpha=0.6)
+        loss_ax.set_title("loss")
+        for row, layer in enumerate(chosen):
+            axes = [fig.add_subplot(grid[row, 1 + i]) for i in range(2)]
+            for ax, run, c in zip(axes, (plain, bn), (PALETTE[6], PALETTE[5]), strict=True):
+                q = run.quantiles[:, layer]
+                x = run.record_steps
+                ax.fill_between(x, q[:, 0], q[:, 4], color=c, alpha=0.2, lw=0)
+                ax.fill_between(x, q[:, 1], q[:, 3], color=c, alpha=0.45, lw=0)
+                ax.plot(x, q[:, 2], color=c, lw=2)
+                ax.grid(True, alpha=0.6)
+                ax.tick_params(labelsize=9)
+                if row == 0:
+                    ax.set_title("without BN" if not run.batchnorm else "with BN")
+                if row < len(chosen) - 1:
+                    ax.set_xticklabels([])
+                else:
+                    ax.set_xlabel("step")
+            low = min(ax.get_ylim()[0] for ax in axes)
+            high = max(ax.get_ylim()[1] for ax in axes)
+            for ax in axes:
+                ax.set_ylim(low, high)
+            axes[0].set_ylabel(f"layer {layer + 1}", fontsize=11)
+        fig.suptitle(
+            f"batch normalization: {depth}-layer {plain.activation} net on a 3-class spiral, "
+            f"same init, same SGD (percentiles of the {plain.activation} inputs)"
+        )
+        fig.tight_layout()
+    return fig
+
+
+# ---------------------------------------------------------------- the explorer
+
+
+@dataclass(frozen=True, eq=False)
+class InitExplorer:
+    """Deep-net statistics for several init schemes, and every view of them.
+
+    Build it with :func:`init_explorer`, or from your own :func:`optviz.nets.propagate`
+    results (e.g. one scheme with two gains): ``InitExplorer((s1, s2))``.
+    """
+
+    stats: tuple[nets.LayerStats, ...]
+
+    def __post_init__(self):
+        if not self.stats:
+            raise ParameterError("InitExplorer needs at least one scheme")
+
+    def __getitem__(self, scheme: str) -> nets.LayerStats:
+        for s in self.stats:
+            if scheme in (s.scheme, s.label):
+                return s
+        raise unknown("scheme in this explorer", scheme, [s.scheme for s in self.stats])
+
+    def table(self) -> list[dict]:
+        """One row per (scheme, layer): activation mean/std, gradient std, saturation."""
+        return [
+            {
+                "scheme": s.label,
+                "layer": layer + 1,
+                "act_mean": float(s.act_mean[layer]),
+                "act_std": float(s.act_std[layer]),
+                "grad_std": float(s.grad_std[layer]),
+                "saturation": float(s.saturation[layer]),
+            }
+            for s in self.stats
+            for layer in range(s.depth)
+        ]
+
+    def plot(self, scheme: str | None = None, kind: str = "activations", ax=None, **kwargs):
+        """Overlaid per-layer histograms of one scheme (default the first); returns the Axes."""
+        stats = self.stats[0] if scheme is None else self[scheme]
+        return layer_densities(stats, kind, ax, **kwargs)
+
+    def histograms(self, scheme: str | None = None, **kwargs):
+        """Forward and backward histograms of one scheme; returns the Figure."""
+        return init_histograms(self.stats[0] if scheme is None else self[scheme], **kwargs)
+
+    def grid(self, kind: str = "activations", **kwargs):
+        """Schemes × layers grid of histograms; returns the Figure."""
+        return init_grid(self.stats, kind, **kwargs)
+
+    def summary(self, **kwargs):
+        """Std and saturation by layer, one line per scheme; returns the Figure."""
+        return init_summary(self.stats, **kwargs)
+
+    def frames(self, kind: str = "activations", **kwargs) -> Iterator[np.ndarray]:
+        """The depth animation as RGB frames (see :func:`depth_frames`)."""
+        return depth_frames(self.stats, kind, **kwargs)
+
+    def save(
+        self,
+        path: str | os.PathLike,
+        kind: str = "activations",
+        theme: str = "light",
+        size="16:9",
+        fps: float = 2.0,
+    ) -> Path:
+        """Write the grid figure (.png/.svg/.pdf) or the depth animation (.gif/.mp4/.webp).
+
+        The file is written atomically; returns its path.
+        """
+        path = Path(path)
+        suffix = path.suffix.lower()
+        if suffix in IMAGE_SUFFIXES:
+            return save_figure(self.grid(kind, theme=theme, size=size), path)
+        if suffix in ANIMATION_SUFFIXES:
+            try:
+                from .writers import save_frames
+            except ImportError as exc:
+                raise OutputError(f"cannot write '{path}': no animation writer ({exc})") from None
+            frames = self.frames(kind, theme=theme, size=size)
+            save_frames(path, frames, fps, hold_frames=int(round(2 * fps)))
+            return path
+        allowed = ", ".join(IMAGE_SUFFIXES + ANIMATION_SUFFIXES)
+        raise OutputError(f"cannot write '{path}': unknown extension; allowed: {allowed}")
+
+
+def init_explorer(
+    schemes: str | Iterable[str] = DEFAULT_SCHEMES,
+    activation: str = "tanh",
+    depth: int = 10,
+    width: int = 500,
+    batch: int = 256,
+    seed: int = 0,
+    gain: float = 1.0,
+) -> InitExplorer:
+    """Run a ``depth`` x ``width`` net once per init scheme and return an explorer.
+
+    Every scheme sees the same standard-normal inputs and upstream gradient (see
+    :func:`optviz.nets.propagate`); ``gain`` applies to the Xavier and LeCun schemes.
+
+    >>> ex = init_explorer(["small", "xavier_normal"], depth=3, width=20, batch=50)
+    >>> [round(float(s.act_std[-1]), 3) for s in ex.stats]
+    [0.0, 0.415]
+    >>> len(ex.grid().axes)
+    6
+    """
+    if isinstance(schemes, str):
+        schemes = [schemes]
+    schemes = list(schemes)
+    if not schemes:
+        raise ParameterError(f"give at least one init scheme; known: {', '.join(nets.SCHEMES)}")
+    for scheme in schemes:
+        nets.check_scheme(scheme)
+    return InitExplorer(
+        tuple(nets.propagate(k, activation, depth, width, batch, seed, gain) for k in schemes)
+    )
+
+
+def save_figure(fig, path: str | os.PathLike, dpi: float | None = None) -> Path:
+    """Write ``fig`` atomically as .png, .svg or .pdf (from the extension); return the path."""
+    path = Path(path)
+    if path.suffix.lower() not in IMAGE_SUFFIXES:
+        allowed = ", ".join(IMAGE_SUFFIXES)
+        raise OutputError(f"cannot write figure '{path}': unknown extension; allowed: {allowed}")
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, format=path.suffix[1:].lower(), dpi=dpi, facecolor=fig.get_facecolor())
+    return path
