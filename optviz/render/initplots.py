@@ -21,7 +21,7 @@ import numpy as np
 from .. import nets
 from .._io import atomic_path
 from ..errors import OutputError, ParameterError, unknown
-from .style import PALETTE, color, figsize, themed
+from .style import PALETTE, figsize, themed
 
 DEFAULT_SCHEMES = ("small", "large", "xavier_normal", "he_normal")
 IMAGE_SUFFIXES = (".png", ".svg", ".pdf")
@@ -82,32 +82,108 @@ def _std(stats: nets.LayerStats, kind: str) -> np.ndarray:
     return stats.act_std if kind == "activations" else stats.grad_std
 
 
-def _value_range(stats: nets.LayerStats, kind: str) -> tuple[float, float]:
-    """The x range that shows every layer of one scheme on one scale.
+@dataclass(frozen=True)
+class _Bins:
+    """How one scheme's values are binned: ``bins`` edges on a linear or log10|value| axis."""
 
-    Bounded activations use their whole range (so saturation sits at the edges);
-    everything else is symmetric about 0 out to the 99.9th percentile of |value|.
+    edges: np.ndarray
+    log: bool
+
+    @property
+    def lims(self) -> tuple[float, float]:
+        pad = 0.02 * (self.edges[-1] - self.edges[0])  # keep edge spikes off the spines
+        return float(self.edges[0] - pad), float(self.edges[-1] + pad)
+
+    def ticks(self) -> tuple[list[float], list[str]]:
+        lo, hi = float(self.edges[0]), float(self.edges[-1])
+        if self.log:
+            decades = np.arange(np.ceil(lo), np.floor(hi) + 1)
+            if len(decades) > 3:
+                decades = decades[np.linspace(0, len(decades) - 1, 3).round().astype(int)]
+            return list(decades), [f"$10^{{{int(d)}}}$" for d in decades]
+        ticks = [lo, 0.0, hi] if lo < 0 < hi else [lo, hi]
+        return ticks, [_fmt(t) for t in ticks]
+
+
+def _log_abs(values: np.ndarray) -> np.ndarray:
+    values = np.abs(values[np.isfinite(values)])
+    return np.log10(values[values > 0])
+
+
+def _binnings(stats: Sequence[nets.LayerStats], kind: str, bins: int) -> list[_Bins]:
+    """One binning per scheme.
+
+    Bounded activations (tanh, sigmoid) use their whole range, so saturation sits at the
+    edges; ReLU activations use each scheme's own linear range. Gradients span many
+    orders of magnitude across schemes, so they share one log10|gradient| axis: a
+    vanishing gradient moves left, an exploding one right.
     """
-    if kind == "activations" and stats.activation == "tanh":
-        return -1.0, 1.0
-    if kind == "activations" and stats.activation == "sigmoid":
-        return 0.0, 1.0
-    values = np.abs(_samples(stats, kind)).reshape(-1)
-    values = values[np.isfinite(values)]
-    reach = float(np.quantile(values, 0.999)) if values.size else 0.0
-    if not reach > 0:
-        reach = 1.0
-    return -reach, reach
+    _check_kind(kind)
+    if kind == "gradients":
+        logs = [_log_abs(s.gradients.reshape(-1)) for s in stats]
+        logs = [v for v in logs if v.size]
+        if logs:
+            lo = min(float(np.quantile(v, 0.001)) for v in logs)
+            hi = max(float(np.quantile(v, 0.999)) for v in logs)
+        else:
+            lo, hi = -1.0, 1.0
+        if hi - lo < 1:
+            lo, hi = lo - 0.5, hi + 0.5
+        return [_Bins(np.linspace(lo, hi, bins + 1), True) for _ in stats]
+    out = []
+    for s in stats:
+        if s.activation == "tanh":
+            lo, hi = -1.0, 1.0
+        elif s.activation == "sigmoid":
+            lo, hi = 0.0, 1.0
+        else:
+            values = s.activations.reshape(-1)
+            values = values[np.isfinite(values)]
+            hi = float(np.quantile(values, 0.999)) if values.size else 0.0
+            lo = min(float(np.quantile(values, 0.001)) if values.size else 0.0, 0.0)
+            if not hi > lo:
+                lo, hi = lo - 1.0, hi + 1.0
+        out.append(_Bins(np.linspace(lo, hi, bins + 1), False))
+    return out
 
 
-def _histograms(stats, kind, bins, value_range):
-    """Per layer, the fraction of values in each of ``bins`` bins, and the bin centers."""
-    edges = np.linspace(*value_range, bins + 1)
-    counts = np.stack(
-        [np.histogram(np.clip(s, *value_range), edges)[0] for s in _samples(stats, kind)]
-    )
-    fractions = counts / np.maximum(counts.sum(axis=1, keepdims=True), 1)
-    return fractions, 0.5 * (edges[:-1] + edges[1:])
+def _histograms(stats: nets.LayerStats, kind: str, binning: _Bins) -> np.ndarray:
+    """Per layer, the fraction of all that layer's values that falls in each bin."""
+    samples = _samples(stats, kind)
+    rows = []
+    for layer in samples:
+        values = _log_abs(layer.reshape(-1)) if binning.log else layer.reshape(-1)
+        rows.append(np.histogram(values, binning.edges)[0] / max(layer.size, 1))
+    return np.stack(rows)
+
+
+def _centers(binning: _Bins) -> np.ndarray:
+    return 0.5 * (binning.edges[:-1] + binning.edges[1:])
+
+
+def _xlabel(kind: str, binning: _Bins) -> str:
+    if kind == "activations":
+        return "activation"
+    return "log₁₀ |back-propagated gradient|" if binning.log else "back-propagated gradient"
+
+
+def _scheme_color(i: int) -> str:
+    """Scheme colors: the shared palette with its yellow moved last (faint on white)."""
+    order = (0, 1, 2, 3, 5, 6, 7, 4)
+    return PALETTE[order[i % len(order)]]
+
+
+def _layer_colorbar(fig, ax, depth: int, colors) -> None:
+    """A discrete colorbar "layer 1..depth" in place of a ten-entry legend."""
+    from matplotlib.cm import ScalarMappable
+    from matplotlib.colors import BoundaryNorm, ListedColormap
+
+    norm = BoundaryNorm(np.arange(0.5, depth + 1), depth)
+    mappable = ScalarMappable(norm=norm, cmap=ListedColormap(colors))
+    ticks = np.arange(1, depth + 1) if depth <= 12 else np.linspace(1, depth, 6).round()
+    bar = fig.colorbar(mappable, ax=ax, ticks=ticks, fraction=0.04, pad=0.02)
+    bar.set_label("layer")
+    bar.outline.set_visible(False)
 
 
 def _as_stats_list(stats) -> list[nets.LayerStats]:
@@ -148,13 +224,14 @@ def layer_densities(
     ax=None,
     bins: int = 80,
     layers: Iterable[int] | None = None,
-    legend: bool = True,
+    colorbar: bool = True,
 ):
     """Overlaid per-layer histograms of one scheme, in the manner of Glorot & Bengio.
 
     ``kind`` is ``"activations"`` (forward) or ``"gradients"`` (back-propagated,
-    ``dL/dz``). One line per layer (1-based ``layers``, default all), shallow to deep in
-    a sequential colormap; the y axis is the fraction of values per bin.
+    ``dL/dz``, on a log10|value| axis). One line per layer (1-based ``layers``, default
+    all), shallow to deep in a sequential colormap shown as a colorbar; the y axis is
+    the fraction of the layer's values per bin.
 
     >>> s = nets.propagate("xavier_normal", depth=3, width=20, batch=50)
     >>> ax = layer_densities(s)
@@ -163,18 +240,19 @@ def layer_densities(
     """
     ax = _new_axes(ax)
     chosen = _check_layers(layers, stats.depth)
-    value_range = _value_range(stats, _check_kind(kind))
-    fractions, centers = _histograms(stats, kind, bins, value_range)
+    binning = _binnings([stats], kind, bins)[0]
+    fractions = _histograms(stats, kind, binning)
     colors = _layer_colors(stats.depth, _is_dark(ax))
     for layer in chosen:
-        ax.plot(centers, fractions[layer], color=colors[layer], lw=1.8, label=f"layer {layer + 1}")
-    ax.set_xlim(*value_range)
+        ax.plot(_centers(binning), fractions[layer], color=colors[layer], lw=1.8)
+    ax.set_xlim(*binning.lims)
     ax.set_ylim(bottom=0)
-    ax.set_xlabel("activation value" if kind == "activations" else "back-propagated gradient")
+    ax.set_xticks(*binning.ticks())
+    ax.set_xlabel(_xlabel(kind, binning))
     ax.set_ylabel("fraction of values")
     ax.set_title(f"{stats.label}, {stats.activation}")
-    if legend:
-        ax.legend(ncols=2 if len(chosen) > 5 else 1, fontsize="small", frameon=False)
+    if colorbar:
+        _layer_colorbar(ax.figure, ax, stats.depth, colors)
     return ax
 
 
@@ -198,7 +276,7 @@ def std_by_layer(stats, kind: str = "act_std", ax=None, legend: bool = True):
         if kind != "saturation":
             values = np.where(values > 0, values, np.nan)  # zeros init: nothing to draw
         layers = np.arange(1, s.depth + 1)
-        ax.plot(layers, values, "o-", color=color(i), lw=2, ms=5, label=s.label)
+        ax.plot(layers, values, "o-", color=_scheme_color(i), lw=2, ms=5, label=s.label)
     if kind == "saturation":
         ax.set_ylim(-0.03, 1.03)
     else:
@@ -221,18 +299,20 @@ def init_histograms(
     """Forward activations and backward gradients of one scheme, side by side.
 
     >>> fig = init_histograms(nets.propagate("large", depth=3, width=20, batch=50))
-    >>> len(fig.axes)
-    2
+    >>> len(fig.axes)  # two panels and the layer colorbar
+    3
     """
     with themed(theme):
         fig = _new_figure(size)
         forward, backward = fig.subplots(1, 2)
-        layer_densities(stats, "activations", forward, bins, layers)
-        layer_densities(stats, "gradients", backward, bins, layers, legend=False)
+        layer_densities(stats, "activations", forward, bins, layers, colorbar=False)
+        layer_densities(stats, "gradients", backward, bins, layers, colorbar=False)
         forward.set_title("activations (forward)")
         backward.set_title("back-propagated gradients (backward)")
+        _layer_colorbar(
+            fig, [forward, backward], stats.depth, _layer_colors(stats.depth, _is_dark(forward))
+        )
         fig.suptitle(f"{stats.label} init, {stats.activation}, {_shape(stats)}")
-        fig.tight_layout()
     return fig
 
 
@@ -240,63 +320,68 @@ def _shape(stats: nets.LayerStats) -> str:
     return f"{stats.depth} layers × {stats.activations.shape[2]} units"
 
 
-def init_grid(stats, kind: str = "activations", theme: str = "light", size="16:9", bins: int = 60):
+def init_grid(stats, kind: str = "activations", theme: str = "light", size="16:9", bins: int = 50):
     """Grid of histograms: one row per scheme, one column per layer.
 
     Each cell is the distribution of one layer's ``kind`` (fraction per bin, its own
-    height) with its standard deviation written in; a row shares one x range, so a
-    narrowing or widening distribution reads left to right.
+    height) with its standard deviation (and, for activations, the saturated share)
+    written in; a row shares one x axis, so narrowing or widening reads left to right.
 
     >>> s = [nets.propagate(k, depth=3, width=20, batch=50) for k in ("small", "large")]
     >>> len(init_grid(s).axes)
     6
     """
     stats = _as_stats_list(stats)
-    _check_kind(kind)
+    binnings = _binnings(stats, kind, bins)
+    shared = len({(b.edges[0], b.edges[-1]) for b in binnings}) == 1
     depth = max(s.depth for s in stats)
     with themed(theme):
         fig = _new_figure(size)
-        axes = fig.subplots(len(stats), depth, squeeze=False, sharey=False)
-        for row, s in enumerate(stats):
-            value_range = _value_range(s, kind)
-            fractions, centers = _histograms(s, kind, bins, value_range)
-            stds = _std(s, kind)
-            for col in range(depth):
-                ax = axes[row, col]
+        fig.set_layout_engine("constrained", h_pad=0.04, w_pad=0.02, hspace=0.04, wspace=0.02)
+        axes = fig.subplots(len(stats), depth, squeeze=False)
+        for row, (s, binning) in enumerate(zip(stats, binnings, strict=True)):
+            fractions = _histograms(s, kind, binning)
+            for col, ax in enumerate(axes[row]):
                 if col >= s.depth:
                     ax.set_visible(False)
                     continue
-                ax.fill_between(centers, fractions[col], color=color(row), alpha=0.85, lw=0)
-                ax.set_xlim(*value_range)
-                ax.set_ylim(0, max(fractions[col].max(), 1e-9) * 1.15)
+                ax.stairs(fractions[col], binning.edges, fill=True, color=_scheme_color(row))
+                ax.set_xlim(*binning.lims)
+                ax.set_ylim(0, max(fractions[col].max(), 1e-12) * 1.45)
                 ax.set_yticks([])
                 ax.spines["left"].set_visible(False)
-                ax.set_xticks([value_range[0], 0 if value_range[0] < 0 else 0.5, value_range[1]])
-                ax.tick_params(labelsize=8, length=2, pad=1)
-                if row < len(stats) - 1 and _shared_range(stats, kind):
-                    ax.set_xticklabels([])
-                else:
-                    ax.set_xticklabels([_fmt(v) for v in ax.get_xticks()])
+                ticks, labels = binning.ticks()
+                show = col == 0 and (row == len(stats) - 1 or not shared)
+                ax.set_xticks(ticks, labels if show else [])
+                ax.tick_params(labelsize=9, length=3, pad=1)
                 ax.text(
                     0.5,
-                    0.97,
-                    f"σ={_fmt(stds[col])}",
+                    0.98,
+                    _cell_note(s, kind, col),
                     transform=ax.transAxes,
                     ha="center",
                     va="top",
                     fontsize=9,
+                    linespacing=1.1,
                 )
                 if row == 0:
-                    ax.set_title(f"layer {col + 1}", fontsize=11)
-            axes[row, 0].set_ylabel(s.label, fontsize=11, rotation=0, ha="right", va="center")
-        what = "activations" if kind == "activations" else "back-propagated gradients"
-        fig.suptitle(f"{what} by layer, {stats[0].activation}, {_shape(stats[0])}")
-        fig.tight_layout(h_pad=0.6, w_pad=0.2)
+                    ax.set_title(f"layer {col + 1}", fontsize=12)
+            label = s.label.replace(" (", "\n(")
+            axes[row, 0].set_ylabel(label, fontsize=12, rotation=0, ha="right", va="center")
+        what = "activations" if kind == "activations" else "log₁₀ |back-propagated gradient|"
+        fig.suptitle(f"{what} by layer: {stats[0].activation}, {_shape(stats[0])}")
     return fig
 
 
-def _shared_range(stats, kind) -> bool:
-    return len({_value_range(s, kind) for s in stats}) == 1
+def _saturates(s: nets.LayerStats) -> bool:
+    return s.activation in ("tanh", "sigmoid")
+
+
+def _cell_note(s: nets.LayerStats, kind: str, layer: int) -> str:
+    note = f"σ={_fmt(_std(s, kind)[layer])}"
+    if kind == "activations" and _saturates(s) and s.saturation[layer] >= 0.005:
+        note += f"\nsat {s.saturation[layer]:.0%}"
+    return note
 
 
 def init_summary(stats, theme: str = "light", size="16:9"):
@@ -342,33 +427,34 @@ def depth_frames(
     (3, (240, 320, 3), 'uint8')
     """
     stats = _as_stats_list(stats)
-    _check_kind(kind)
+    binnings = _binnings(stats, kind, bins)
     depth = max(s.depth for s in stats)
     with themed(theme):
         fig = _new_figure(size, dpi)
         axes = fig.subplots(1, len(stats), squeeze=False)[0]
         colors = _layer_colors(depth, _is_dark(axes[0]))
         panels = []
-        for ax, s in zip(axes, stats, strict=True):
-            value_range = _value_range(s, kind)
-            fractions, centers = _histograms(s, kind, bins, value_range)
+        for ax, s, binning in zip(axes, stats, binnings, strict=True):
+            fractions = _histograms(s, kind, binning)
+            centers = _centers(binning)
             lines = [
                 ax.plot(centers, f, color=colors[i], animated=True)[0]
                 for i, f in enumerate(fractions)
             ]
-            ax.set_xlim(*value_range)
-            ax.set_ylim(0, fractions.max() * 1.08)
+            ax.set_xlim(*binning.lims)
+            ax.set_ylim(0, max(fractions.max(), 1e-12) * 1.08)
+            ax.set_xticks(*binning.ticks())
             ax.set_yticks([])
             ax.spines["left"].set_visible(False)
             ax.set_title(s.label)
-            ax.set_xlabel("activation" if kind == "activations" else "gradient dL/dz")
+            ax.set_xlabel(_xlabel(kind, binning))
             note = ax.text(0.03, 0.97, "", transform=ax.transAxes, va="top", animated=True)
             panels.append((ax, s, lines, note))
         axes[0].set_ylabel("fraction of values")
-        head = fig.text(0.5, 0.97, "", ha="center", va="top", fontsize=17, animated=True)
+        head = fig.text(0.5, 0.975, "", ha="center", va="top", fontsize=18, animated=True)
         sub = f"{stats[0].activation}, {_shape(stats[0])}"
-        fig.text(0.99, 0.97, sub, ha="right", va="top", fontsize=11, alpha=0.8)
-        fig.tight_layout(rect=(0, 0, 1, 0.92))
+        fig.text(0.99, 0.975, sub, ha="right", va="top", fontsize=11, alpha=0.8)
+        fig.tight_layout(rect=(0, 0, 1, 0.93))
         canvas = fig.canvas
         canvas.draw()
         background = canvas.copy_from_bbox(fig.bbox)
@@ -380,11 +466,10 @@ def depth_frames(
                 line.set_alpha(1.0 if i == k else 0.45)
                 ax.draw_artist(line)
             if k < s.depth:
-                note.set_text(
-                    f"σ = {_fmt(_std(s, kind)[k])}\nsaturated {s.saturation[k]:.0%}"
-                    if kind == "activations"
-                    else f"σ = {_fmt(_std(s, kind)[k])}"
-                )
+                text = f"σ = {_fmt(_std(s, kind)[k])}"
+                if kind == "activations" and _saturates(s):
+                    text += f"\nsaturated {s.saturation[k]:.0%}"
+                note.set_text(text)
                 ax.draw_artist(note)
         head.set_text(f"layer {k + 1} of {depth}")
         head.set_color(colors[k])
@@ -404,8 +489,8 @@ def symmetry_figure(runs: Sequence[nets.SymmetryRun], layer: int = 1, theme="lig
     constant init the lines lie on top of each other.
 
     >>> runs = [nets.symmetry_run(k, hidden=(3, 3), steps=4) for k in ("constant", "lecun")]
-    >>> len(symmetry_figure(runs).axes)
-    4
+    >>> len(symmetry_figure(runs).axes)  # 2 x 2 panels and a colorbar per heatmap
+    6
     """
     runs = list(runs)
     if not runs:
@@ -413,39 +498,40 @@ def symmetry_figure(runs: Sequence[nets.SymmetryRun], layer: int = 1, theme="lig
     hidden = len(runs[0].weights) - 1
     if isinstance(layer, bool) or not isinstance(layer, int) or not 1 <= layer <= hidden:
         raise ParameterError(f"layer must be a hidden layer in [1, {hidden}], got {layer!r}")
+    sources = "x" if layer == 1 else "h"
     with themed(theme):
         fig = _new_figure(size)
         axes = fig.subplots(2, len(runs), squeeze=False, height_ratios=(1, 1.1))
         for col, run in enumerate(runs):
             w = run.weights[layer - 1]
+            fan_in, neurons = w.shape[1:]
             top, bottom = axes[:, col]
             reach = float(np.abs(w[-1]).max()) or 1.0
             image = top.imshow(w[-1], cmap="RdBu_r", vmin=-reach, vmax=reach, aspect="auto")
             fig.colorbar(image, ax=top, fraction=0.05, pad=0.02)
-            top.set_xticks(range(w.shape[2]), [str(j + 1) for j in range(w.shape[2])])
-            top.set_yticks([])
+            top.set_xticks(range(neurons), [str(j + 1) for j in range(neurons)])
+            top.set_yticks(range(fan_in), [f"from {sources}{i + 1}" for i in range(fan_in)])
             top.set_xlabel("neuron")
-            top.set_ylabel("incoming weight")
             spread = run.spread(layer - 1)[-1]
-            top.set_title(f"{nets.LABELS[run.scheme]} init\nneuron spread {_fmt(spread)}")
+            top.set_title(f"{nets.LABELS[run.scheme]} init\nweights after {run.steps} steps")
             steps = np.arange(run.steps + 1)
-            for j in range(w.shape[2]):
-                bottom.plot(steps, w[:, 0, j], color=color(j), lw=2)
+            for j in reversed(range(neurons)):  # neuron 1 on top when all coincide
+                bottom.plot(steps, w[:, 0, j], color=_scheme_color(j), lw=2)
             bottom.set_xlabel("gradient step")
-            bottom.set_ylabel("first incoming weight")
+            bottom.set_ylabel(f"weight from {sources}1")
             bottom.grid(True, alpha=0.6)
             if spread < 1e-12:
-                bottom.text(
-                    0.5,
-                    0.08,
-                    f"{w.shape[2]} neurons, one line: they move in lockstep",
-                    transform=bottom.transAxes,
-                    ha="center",
-                    fontsize=11,
-                )
+                what = "all stay at 0" if not np.any(w) else "one line (lockstep)"
+            else:
+                what = f"{neurons} different lines"
+            bottom.set_title(
+                f"{neurons} neurons, {what}\nloss {run.loss[0]:.2f} → {run.loss[-1]:.2f}",
+                fontsize=12,
+            )
+        hidden = "→".join(map(str, _hidden(runs[0])))
         fig.suptitle(
-            f"symmetry: hidden layer {layer} of a 2→{'→'.join(map(str, _hidden(runs[0])))}→1 "
-            f"{runs[0].activation} net, {runs[0].steps} steps of gradient descent"
+            f"symmetry: hidden layer {layer} of a 2→{hidden}→1 {runs[0].activation} net "
+            "trained by gradient descent"
         )
         fig.tight_layout()
     return fig
@@ -485,7 +571,8 @@ def batchnorm_figure(
             loss_ax.plot(epochs, run.loss, color=c, lw=2.5, label=label)
         chance = np.log(3)
         loss_ax.axhline(chance, color="grey", ls="--", lw=1)
-        loss_ax.text(1, chance, "chance", va="bottom", fontsize=10, color="grey")
+        last = len(plain.loss)
+        loss_ax.text(last, chance - 0.02, "chance", ha="right", va="top", fontsize=11, color="grey")
         loss_ax.set_xlabel("epoch")
         loss_ax.set_ylabel("training loss (cross-entropy)")
         loss_ax.set_ylim(bottom=0)
@@ -514,8 +601,10 @@ def batchnorm_figure(
                 ax.set_ylim(low, high)
             axes[0].set_ylabel(f"layer {layer + 1}", fontsize=11)
         fig.suptitle(
-            f"batch normalization: {depth}-layer {plain.activation} net on a 3-class spiral, "
-            f"same init, same SGD (percentiles of the {plain.activation} inputs)"
+            f"batch normalization: {depth}-layer {plain.activation} net, 3-class spiral, "
+            "same init and SGD\n"
+            f"right: inputs to each {plain.activation} over training (percentiles 2-15-50-85-98)",
+            fontsize=14,
         )
         fig.tight_layout()
     return fig
@@ -624,7 +713,7 @@ def init_explorer(
 
     >>> ex = init_explorer(["small", "xavier_normal"], depth=3, width=20, batch=50)
     >>> [round(float(s.act_std[-1]), 3) for s in ex.stats]
-    [0.0, 0.415]
+    [0.0, 0.407]
     >>> len(ex.grid().axes)
     6
     """
