@@ -337,7 +337,7 @@ def init_grid(stats, kind: str = "activations", theme: str = "light", size="16:9
     depth = max(s.depth for s in stats)
     with themed(theme):
         fig = _new_figure(size)
-        fig.set_layout_engine("constrained", h_pad=0.04, w_pad=0.02, hspace=0.04, wspace=0.02)
+        fig.set_layout_engine("constrained", h_pad=0.06, w_pad=0.06, hspace=0.04, wspace=0.02)
         axes = fig.subplots(len(stats), depth, squeeze=False)
         for row, (s, binning) in enumerate(zip(stats, binnings, strict=True)):
             fractions = _histograms(s, kind, binning)
@@ -442,13 +442,15 @@ def depth_frames(
                 for i, f in enumerate(fractions)
             ]
             ax.set_xlim(*binning.lims)
-            ax.set_ylim(0, max(fractions.max(), 1e-12) * 1.08)
+            ax.set_ylim(0, max(fractions.max(), 1e-12) * 1.3)  # headroom for the note
             ax.set_xticks(*binning.ticks())
             ax.set_yticks([])
             ax.spines["left"].set_visible(False)
             ax.set_title(s.label)
             ax.set_xlabel(_xlabel(kind, binning))
-            note = ax.text(0.03, 0.97, "", transform=ax.transAxes, va="top", animated=True)
+            note = ax.text(
+                0.5, 0.98, "", transform=ax.transAxes, ha="center", va="top", animated=True
+            )
             panels.append((ax, s, lines, note))
         axes[0].set_ylabel("fraction of values")
         head = fig.text(0.5, 0.975, "", ha="center", va="top", fontsize=18, animated=True)
@@ -564,7 +566,10 @@ def batchnorm_figure(
         fig = _new_figure(size)
         grid = fig.add_gridspec(len(chosen), 3, width_ratios=(1.25, 1, 1))
         loss_ax = fig.add_subplot(grid[:, 0])
-        for run, c in ((plain, PALETTE[6]), (bn, PALETTE[5])):
+        dark = _is_dark(loss_ax)
+        colors = (PALETTE[6], PALETTE[1] if dark else PALETTE[5])
+        alphas = (0.3, 0.6) if dark else (0.2, 0.45)
+        for run, c in zip((plain, bn), colors, strict=True):
             epochs = np.arange(1, len(run.loss) + 1)
             name = "with BN" if run.batchnorm else "without BN"
             label = f"{name} (accuracy {run.final_accuracy:.0%})"
@@ -581,11 +586,11 @@ def batchnorm_figure(
         loss_ax.set_title("loss")
         for row, layer in enumerate(chosen):
             axes = [fig.add_subplot(grid[row, 1 + i]) for i in range(2)]
-            for ax, run, c in zip(axes, (plain, bn), (PALETTE[6], PALETTE[5]), strict=True):
+            for ax, run, c in zip(axes, (plain, bn), colors, strict=True):
                 q = run.quantiles[:, layer]
                 x = run.record_steps
-                ax.fill_between(x, q[:, 0], q[:, 4], color=c, alpha=0.2, lw=0)
-                ax.fill_between(x, q[:, 1], q[:, 3], color=c, alpha=0.45, lw=0)
+                ax.fill_between(x, q[:, 0], q[:, 4], color=c, alpha=alphas[0], lw=0)
+                ax.fill_between(x, q[:, 1], q[:, 3], color=c, alpha=alphas[1], lw=0)
                 ax.plot(x, q[:, 2], color=c, lw=2)
                 ax.grid(True, alpha=0.6)
                 ax.tick_params(labelsize=9)

@@ -1,0 +1,132 @@
+"""Figures of optviz.render.initplots: structure and pixels, not golden images."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from optviz import nets
+from optviz.errors import OptvizError, OutputError, ParameterError, UnknownNameError
+from optviz.render import initplots
+
+
+def _pixels(fig) -> np.ndarray:
+    fig.canvas.draw()
+    return np.asarray(fig.canvas.buffer_rgba())[..., :3]
+
+
+def _luminance(rgb: np.ndarray) -> float:
+    return float((rgb.astype(float) @ [0.2126, 0.7152, 0.0722]).mean() / 255)
+
+
+@pytest.fixture(scope="module")
+def explorer():
+    return initplots.init_explorer(["small", "large", "xavier_normal"], depth=4, width=30, batch=60)
+
+
+def test_grid_has_one_axes_per_scheme_and_layer(explorer):
+    fig = explorer.grid()
+    assert len(fig.axes) == 3 * 4
+    assert [ax.get_title() for ax in fig.axes[:4]] == [f"layer {i}" for i in range(1, 5)]
+
+
+def test_grid_draws_each_scheme_in_its_own_color(explorer):
+    fig = explorer.grid(size="small")
+    rows = [fig.axes[4 * r] for r in range(3)]
+    colors = {tuple(ax.patches[0].get_facecolor()[:3]) for ax in rows}
+    assert len(colors) == 3
+
+
+@pytest.mark.parametrize(("theme", "dark"), [("light", False), ("dark", True)])
+def test_theme_sets_the_background(explorer, theme, dark):
+    pixels = _pixels(explorer.summary(theme=theme))
+    corner = pixels[:5, :5]
+    assert (_luminance(corner) < 0.2) if dark else (_luminance(corner) > 0.9)
+    assert pixels.shape == (720, 1280, 3)
+
+
+def test_summary_has_three_panels_and_a_line_per_scheme(explorer):
+    fig = explorer.summary()
+    assert len(fig.axes) == 3
+    for ax in fig.axes:
+        assert len(ax.lines) == 3
+    assert fig.axes[0].get_yscale() == "log"
+
+
+def test_layer_densities_returns_the_axes_it_was_given(explorer):
+    fig = initplots._new_figure("small")
+    ax = fig.add_subplot()
+    assert explorer.plot("large", ax=ax) is ax
+    assert len(ax.lines) == 4
+    assert len(explorer.plot("xavier_normal", "gradients", layers=[1, 4]).lines) == 2
+
+
+def test_saturated_scheme_puts_its_mass_at_the_edges(explorer):
+    # N(0, 1) with tanh: the histogram's outer bins hold most of the mass
+    stats = explorer["large"]
+    binning = initplots._binnings([stats], "activations", 50)[0]
+    fractions = initplots._histograms(stats, "activations", binning)
+    edges = fractions[:, :2].sum(axis=1) + fractions[:, -2:].sum(axis=1)
+    assert np.all(edges > 0.5)
+
+
+def test_depth_frames_one_per_layer_and_they_change(explorer):
+    frames = list(explorer.frames(size="small", dpi=40))
+    assert len(frames) == 4
+    assert all(f.shape == (192, 256, 3) and f.dtype == np.uint8 for f in frames)
+    for before, after in zip(frames, frames[1:], strict=False):
+        assert np.any(before != after)
+
+
+def test_depth_frames_draw_every_layer_so_far(explorer):
+    # the frame of layer 4 has more non-background pixels than the frame of layer 1
+    frames = list(explorer.frames(size="small", dpi=40, theme="dark"))
+    background = frames[0][2, 2]
+    ink = [np.any(f != background, axis=2).sum() for f in frames]
+    assert ink[-1] > ink[0]
+
+
+def test_symmetry_figure_says_which_neurons_stay_identical():
+    runs = [nets.symmetry_run(k, hidden=(4, 4), steps=10) for k in ("constant", "he_normal")]
+    fig = initplots.symmetry_figure(runs, layer=2)
+    titles = [ax.get_title() for ax in fig.axes]
+    assert any("one line (lockstep)" in t for t in titles)
+    assert any("4 different lines" in t for t in titles)
+
+
+def test_batchnorm_figure_layout_and_dark_theme():
+    plain, bn = nets.batchnorm_pair(depth=3, width=8, epochs=2)
+    fig = initplots.batchnorm_figure(plain, bn, theme="dark", layers=[1, 3])
+    assert len(fig.axes) == 1 + 2 * 2
+    assert len(fig.axes[0].lines) == 3  # two loss curves and the chance level
+    assert len(fig.axes[0].get_legend().get_texts()) == 2
+    assert _luminance(_pixels(fig)[:5, :5]) < 0.2
+
+
+def test_save_writes_png_atomically(explorer, tmp_path):
+    path = explorer.save(tmp_path / "grid.png", size="small")
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["grid.png"]
+
+
+@pytest.mark.parametrize(
+    ("call", "error"),
+    [
+        (lambda ex, tmp: ex.save(tmp / "grid.txt"), OutputError),
+        (lambda ex, tmp: ex.save(tmp / "missing" / "grid.png"), OutputError),
+        (lambda ex, tmp: ex.grid("weights"), UnknownNameError),
+        (lambda ex, tmp: ex["he_normal"], UnknownNameError),
+        (lambda ex, tmp: ex.plot(layers=[0]), ParameterError),
+        (lambda ex, tmp: ex.summary(theme="sepia"), UnknownNameError),
+        (lambda ex, tmp: initplots.init_explorer([]), ParameterError),
+        (lambda ex, tmp: initplots.init_explorer(["he"]), UnknownNameError),
+        (lambda ex, tmp: initplots.std_by_layer(ex, "mean"), UnknownNameError),
+        (lambda ex, tmp: initplots.symmetry_figure([]), ParameterError),
+    ],
+)
+def test_bad_input_raises_optviz_error(explorer, tmp_path, call, error):
+    with pytest.raises(error) as info:
+        call(explorer, tmp_path)
+    assert isinstance(info.value, OptvizError)
+    assert "\n" not in str(info.value)
+    assert list(tmp_path.iterdir()) == []
