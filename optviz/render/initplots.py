@@ -696,7 +696,8 @@ class InitExplorer:
             except ImportError as exc:
                 raise OutputError(f"cannot write '{path}': no animation writer ({exc})") from None
             frames = self.frames(kind, theme=theme, size=size)
-            save_frames(path, frames, fps, hold_frames=int(round(2 * fps)))
+            depth = max(s.depth for s in self.stats)
+            save_frames(path, frames, fps, n_frames=depth, hold_frames=int(round(2 * fps)))
             return path
         allowed = ", ".join(IMAGE_SUFFIXES + ANIMATION_SUFFIXES)
         raise OutputError(f"cannot write '{path}': unknown extension; allowed: {allowed}")
