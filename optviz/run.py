@@ -10,8 +10,9 @@ and the step is recorded in ``diverged_at``.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -123,24 +124,23 @@ def _steps(steps: Any) -> int:
     return int(steps)
 
 
-@dataclass
 class _Evaluator:
-    """Loss and gradient as the optimizer sees them: exact, noisy or mini-batch."""
+    """The gradient as the optimizer sees it: exact, noisy or from a mini-batch.
 
-    surface: Surface
-    noise: Noise
-    rng: np.random.Generator
-    use_batches: bool = field(init=False)
-    grad_sigma: float = field(init=False)
+    Draws come from one generator in a fixed order (input, batch rows, gradient
+    noise), so a seed fixes the whole run.
+    """
 
-    def __post_init__(self) -> None:
-        has_data = self.surface.n_samples > 0
-        self.use_batches = bool(self.noise.batch) and has_data
-        self.grad_sigma = (
-            0.0 if (self.noise.grad_only_without_data and has_data) else (self.noise.grad)
-        )
+    def __init__(self, surface: Surface, noise: Noise, rng: np.random.Generator):
+        has_data = surface.n_samples > 0
+        self.surface, self.noise, self.rng = surface, noise, rng
+        self.use_batches = bool(noise.batch) and has_data
+        # SGD's own gradient noise stands in for mini-batches only where there is no data
+        self.grad_sigma = 0.0 if (noise.grad_only_without_data and has_data) else noise.grad
+        self.exact = not (noise.input or self.use_batches or self.grad_sigma)
 
-    def gradient(self, p: np.ndarray, t: int) -> np.ndarray:
+    def gradient(self, p: np.ndarray, g: np.ndarray, t: int) -> np.ndarray:
+        """The stochastic gradient at step ``t`` (1-based); ``g`` is the exact one at ``p``."""
         scale = self.noise.scale(t)
         at = p
         if self.noise.input:
@@ -149,15 +149,11 @@ class _Evaluator:
             flat = at.reshape(-1, 2)
             rows = batch_rows(self.rng, len(flat), self.surface.n_samples, self.noise.batch)
             g = self.surface.batch_value_and_grad(flat, rows)[1].reshape(p.shape)
-        else:
+        elif self.noise.input:
             g = self.surface.grad(at)
         if self.grad_sigma:
             g = g + scale * self.grad_sigma * self.rng.standard_normal(p.shape)
         return g
-
-    @property
-    def exact(self) -> bool:
-        return not (self.noise.input or self.use_batches or self.grad_sigma)
 
 
 def run(
@@ -175,9 +171,12 @@ def run(
 ) -> Trajectory:
     """Run ``optimizer`` on ``surface`` from ``start`` (``(2,)`` or ``(n, 2)``).
 
-    ``tol``: a start has converged once within ``tol`` times the domain's diagonal of a
-    known minimum, or once its gradient norm is below ``gtol``. ``escape``: a start that
-    gets farther than ``escape`` domain diagonals from the domain's centre diverges.
+    ``noise`` merges over the noise the optimizer brings itself (``sgd``: mini-batches
+    on a surface with data, gradient noise elsewhere); ``batch`` noise needs a surface
+    with data. ``converged_at`` is the first step from which a start *stays* within
+    ``tol`` domain diagonals of a known minimum or has a gradient norm below ``gtol``
+    until the end (a ball rolling through the minimum has not converged). ``escape``: a
+    start farther than ``escape`` domain diagonals from the domain's centre diverges.
 
     >>> t = run("quadratic", "gd:lr=0.1", start=(1.0, 0.0), steps=3)
     >>> t.xy[:, 0].tolist()  # (1 - 2·lr)^t along x
@@ -187,8 +186,15 @@ def run(
     opt = _optimizer(optimizer)
     steps = _steps(steps)
     sched = _schedule(schedule)
-    noise_spec = (opt.noise or Noise()).merged(Noise.parse(noise))
+    asked = Noise.parse(noise)
+    if asked is not None and asked.batch and surf.n_samples == 0:
+        raise ParameterError(
+            f"noise batch={asked.batch} needs a surface with data; '{surf.name}' has none "
+            "(use grad=... noise there)"
+        )
+    noise_spec = (opt.noise or Noise()).merged(asked)
     _check_seed(seed)
+    _check_tolerances(tol, gtol, escape)
     p = _starts(surf, start)
     evaluator = _Evaluator(surf, noise_spec, np.random.default_rng(seed))
     lrs = sched.lrs(opt.lr, steps) if sched else np.full(steps, float(opt.lr))
@@ -208,50 +214,56 @@ def run(
 
 def _loop(surf, opt, p, lrs, evaluator, tol, gtol, escape, meta) -> Trajectory:
     steps = len(lrs)
-    batch_shape = p.shape[:-1]
+    shape = p.shape[:-1]
     xs = np.empty((steps + 1, *p.shape))
-    loss = np.empty((steps + 1, *batch_shape))
-    gnorm = np.empty((steps + 1, *batch_shape))
-    diverged_at = np.full(batch_shape, NEVER)
-    converged_at = np.full(batch_shape, NEVER)
-    centre = surf.domain.mean(axis=1)
-    limit = escape * surf.span
-    near_tol = tol * surf.span
+    loss = np.empty((steps + 1, *shape))
+    gnorm = np.empty((steps + 1, *shape))
+    diverged_at = np.full(shape, NEVER)
+    last_far = np.full(shape, NEVER)  # last step at which a start was not converged
+    cx, cy = surf.domain.mean(axis=1)
+    limit2 = (escape * surf.span) ** 2
+    near2 = (tol * surf.span) ** 2
     state = opt.init(p)
-    active = np.ones(batch_shape, dtype=bool)
+    active = np.ones(shape, dtype=bool)
+    frozen = False  # any start frozen yet? (skips the masking while none is)
     update_sigma = evaluator.noise.update
 
     for t in range(steps + 1):
         f, g = surf.value_and_grad(p)
-        xs[t], loss[t] = p, f
-        gnorm[t] = np.hypot(g[..., 0], g[..., 1])
-        bad = active & ~(
-            np.isfinite(f)
-            & np.all(np.isfinite(g), -1)
-            & (np.linalg.norm(p - centre, axis=-1) < limit)
-        )
+        gx, gy = g[..., 0], g[..., 1]
+        xs[t], loss[t], gnorm[t] = p, f, np.hypot(gx, gy)
+        # one test catches a non-finite loss, gradient or position (NaN compares False)
+        dx, dy = p[..., 0] - cx, p[..., 1] - cy
+        bad = ~(np.isfinite(f + gx + gy) & (dx * dx + dy * dy < limit2))
+        if frozen:
+            bad &= active
         if bad.any():
+            if t:  # a start whose new position is not finite stays where it was
+                lost = bad & ~np.isfinite(p).all(-1)
+                for arr in (xs, loss, gnorm):
+                    where = lost[..., None] if arr is xs else lost
+                    arr[t] = np.where(where, arr[t - 1], arr[t])
+                p = xs[t].copy()
             diverged_at[bad] = t
             active &= ~bad
-        _mark_converged(surf, p, gnorm[t], active, converged_at, t, near_tol, gtol)
+            frozen = True
+        near = gnorm[t] < gtol
+        for mx, my in surf.minima:
+            ex, ey = p[..., 0] - mx, p[..., 1] - my
+            near |= ex * ex + ey * ey < near2
+        last_far[~near] = t
         if t == steps:
             break
         if not evaluator.exact:
-            g = evaluator.gradient(p, t + 1)
+            g = evaluator.gradient(p, g, t + 1)
         hess = surf.hess(p) if opt.uses_hessian else None
         new_p, state = opt.step(p, g, state, lrs[t], t + 1, hess)
         if update_sigma:
-            new_p = new_p + evaluator.noise.scale(t + 1) * update_sigma * (
-                evaluator.rng.standard_normal(p.shape)
-            )
+            sigma = evaluator.noise.scale(t + 1) * update_sigma
+            new_p = new_p + sigma * evaluator.rng.standard_normal(p.shape)
         # frozen starts keep their last position: divergence is data, not a crash
-        p = np.where(active[..., None], new_p, p) if not active.all() else new_p
-        # a non-finite new position is caught at the next evaluation, before it is kept
-        nonfinite = active & ~np.all(np.isfinite(p), -1)
-        if nonfinite.any():
-            diverged_at[nonfinite] = t + 1
-            active &= ~nonfinite
-            p = np.where(nonfinite[..., None], xs[t], p)
+        p = np.where(active[..., None], new_p, p) if frozen else new_p
+    converged_at = np.where(active & (last_far < steps), last_far + 1, NEVER)
     return Trajectory(
         surface=surf,
         optimizer=opt,
@@ -266,17 +278,6 @@ def _loop(surf, opt, p, lrs, evaluator, tol, gtol, escape, meta) -> Trajectory:
     )
 
 
-def _mark_converged(surf, p, gnorm, active, converged_at, t, near_tol, gtol) -> None:
-    fresh = active & (converged_at == NEVER)
-    if not fresh.any():
-        return
-    done = gnorm < gtol
-    if len(surf.minima):
-        dist = np.linalg.norm(p[..., None, :] - surf.minima, axis=-1).min(-1)
-        done = done | (dist < near_tol)
-    converged_at[fresh & done] = t
-
-
 def _surface(s: Surface | str) -> Surface:
     return s if isinstance(s, Surface) else surface(s)
 
@@ -287,6 +288,14 @@ def _optimizer(o: Optimizer | str) -> Optimizer:
 
 def _schedule(s: Schedule | str | None) -> Schedule | None:
     return schedule(s)
+
+
+def _check_tolerances(tol: Any, gtol: Any, escape: Any) -> None:
+    for key, value, low in (("tol", tol, 0.0), ("gtol", gtol, 0.0), ("escape", escape, 1.0)):
+        if isinstance(value, bool) or not isinstance(value, int | float | np.number):
+            raise ParameterError(f"{key}={value!r} must be a number")
+        if not (math.isfinite(value) and value >= low):
+            raise ParameterError(f"{key}={value!r} is out of range; allowed: a number >= {low:g}")
 
 
 def _check_seed(seed: Any) -> None:

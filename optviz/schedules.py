@@ -75,9 +75,10 @@ def _exponential(t, n, gamma=0.99):
     return gamma**t
 
 
-def _linear(t, n, end_factor=0.0, total=None):
+def _linear(t, n, start_factor=1.0, end_factor=0.0, total=None):
+    # torch's LinearLR (start_factor → end_factor over total steps, then end_factor)
     total = total or n
-    return 1 + (end_factor - 1) * np.minimum(t, total) / total
+    return start_factor + (end_factor - start_factor) * np.minimum(t, total) / total
 
 
 def _inverse_sqrt(t, n, warmup=1):
@@ -121,7 +122,7 @@ _KINDS: dict[str, tuple[Callable, str]] = {
     "step": (_step, "multiply by gamma every step_size steps"),
     "multistep": (_multistep, "multiply by gamma at each milestone"),
     "exponential": (_exponential, "multiply by gamma every step"),
-    "linear": (_linear, "straight line from lr to end_factor·lr"),
+    "linear": (_linear, "straight line from start_factor·lr to end_factor·lr"),
     "inverse_sqrt": (_inverse_sqrt, "1/sqrt(step) after a warm-up"),
     "cosine": (_cosine, "half a cosine from lr to min_factor·lr"),
     "cyclic": (_cyclic, "triangle wave between low·lr and lr"),
@@ -201,9 +202,14 @@ def _validate(sched: Schedule) -> None:
             raise unknown(f"option of schedule '{sched.kind}'", key, allowed)
         if key in _INT_OPTIONS and value < 1:
             raise ParameterError(f"schedule '{sched.kind}': {key} must be >= 1, not {value}")
-        if key in ("gamma", "low", "min_factor", "end_factor", "pct_start") and not (
-            0 <= value <= (1 if key != "gamma" else 10)
-        ):
+        if key in (
+            "gamma",
+            "low",
+            "min_factor",
+            "start_factor",
+            "end_factor",
+            "pct_start",
+        ) and not (0 <= value <= (1 if key != "gamma" else 10)):
             raise ParameterError(f"schedule '{sched.kind}': {key}={value} is out of range")
         if key in ("div_factor", "final_div_factor") and value <= 0:
             raise ParameterError(f"schedule '{sched.kind}': {key} must be > 0")
