@@ -1,0 +1,820 @@
+"""The ``optviz`` command line, thin over the Python API.
+
+Every command that draws something builds a :class:`optviz.scene.Scene` from its flags
+(the same object a scene file gives) and renders it, so a command line and a scene file
+can say the same things and are checked by the same code.
+
+Errors are one line on stderr and exit code 2, never a traceback; Ctrl-C is one line
+and exit code 130. Nothing heavy is imported at module level: ``optviz --help`` stays
+fast.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from .errors import OptvizError, ParameterError
+
+app = typer.Typer(
+    name="optviz",
+    help=(
+        "Run optimizers side by side on 2-D test surfaces and render what they do.\n\n"
+        "Every command's --help shows an example. Errors exit with code 2.\n\n"
+        "Example:\n\n\b\n  optviz race rosenbrock -O adam:lr=0.1 -O momentum:lr=0.001 -o race.gif"
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
+
+# -- shared options ------------------------------------------------------------------------
+SurfaceArg = Annotated[
+    str | None,
+    typer.Argument(
+        help="catalog surface (see 'optviz list surfaces'), with parameters as "
+        "rosenbrock:b=10; omit it when giving --expr",
+        show_default=False,
+        metavar="SURFACE",
+    ),
+]
+Expr = Annotated[
+    str | None,
+    typer.Option("--expr", metavar="EXPR", help='your own surface in x and y, e.g. "x**2 - y**2"'),
+]
+Domain = Annotated[
+    str | None,
+    typer.Option(
+        "--domain",
+        metavar="X0,X1,Y0,Y1",
+        help="xmin,xmax,ymin,ymax (default for --expr: -2,2,-2,2)",
+    ),
+]
+Optimizers = Annotated[
+    list[str] | None,
+    typer.Option(
+        "-O",
+        "--optimizer",
+        metavar="NAME[:K=V,...]",
+        help='an optimizer, with hyperparameters as "momentum:lr=0.01,momentum=0.9"; '
+        "repeat for several (see 'optviz list optimizers')",
+    ),
+]
+Steps = Annotated[int, typer.Option("--steps", help="steps per optimizer")]
+Start = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--start", metavar="X,Y", help="X,Y start; repeat for several (default: the surface's)"
+    ),
+]
+Schedule = Annotated[
+    str | None,
+    typer.Option(
+        "--schedule",
+        metavar="NAME[:K=V,...]",
+        help="learning-rate schedule, e.g. cosine or step:step_size=50",
+    ),
+]
+Noise = Annotated[
+    str | None,
+    typer.Option(
+        "--noise", metavar="K=V,...", help="e.g. grad=0.5 or update=0.1,anneal=0.55 or batch=8"
+    ),
+]
+Seed = Annotated[int, typer.Option("--seed", help="random seed (noise, mini-batches)")]
+Lr = Annotated[
+    str | None,
+    typer.Option(
+        "--lr", metavar="tuned", help="'tuned': pick each optimizer's learning rate first"
+    ),
+]
+Output = Annotated[Path | None, typer.Option("-o", "--output", metavar="FILE", help="output file")]
+Size = Annotated[str, typer.Option("--size", metavar="SIZE", help="16:9, 4:3, square or small")]
+Dpi = Annotated[int, typer.Option("--dpi", help="pixels per inch (16:9 at 100 = 1280x720)")]
+Theme = Annotated[str, typer.Option("--theme", metavar="THEME", help="light or dark")]
+Title = Annotated[str | None, typer.Option("--title", metavar="TEXT", help="figure title")]
+Quiet = Annotated[bool, typer.Option("-q", "--quiet", help="no progress bar or messages")]
+Objective = Annotated[
+    str,
+    typer.Option(
+        "--objective", metavar="NAME", help="final (loss), auc (area under the loss) or steps"
+    ),
+]
+Lrs = Annotated[
+    str | None,
+    typer.Option(
+        "--lrs",
+        metavar="LR,LR,...",
+        help="learning rates to try, e.g. 0.001,0.01,0.1 (default: a grid)",
+    ),
+]
+
+# Scene fields named as the flags that set them, for error messages.
+FLAGS = {
+    "surface": "SURFACE",
+    "surface.name": "SURFACE",
+    "surface.params": "SURFACE",
+    "surface.expr": "--expr",
+    "surface.domain": "--domain",
+    "optimizers": "-O/--optimizer",
+    "run.steps": "--steps",
+    "run.starts": "--start",
+    "run.schedule": "--schedule",
+    "run.noise": "--noise",
+    "run.seed": "--seed",
+    "run.lr": "--lr",
+    "metrics": "--metrics",
+    "render.output": "-o/--output",
+    "render.kind": "--3d/--panels",
+    "render.quantity": "--gradients",
+    "render.schemes": "--scheme",
+    "render.view": "--view",
+}
+
+
+def _flag(field: str) -> str:
+    field = re.sub(r"\[\d+\]", "", field)
+    return FLAGS.get(field) or "--" + field.rpartition(".")[2].replace("_", "-")
+
+
+class _Flags(dict):
+    def get(self, key: str, default: Any = None) -> str:
+        return _flag(key)
+
+
+# -- building and running scenes --------------------------------------------------------------
+def _surface(surface: str | None, expr: str | None, domain: str | None) -> Any:
+    if surface is not None and expr is not None:
+        raise ParameterError("give a SURFACE or --expr, not both")
+    if surface is None and expr is None:
+        raise ParameterError(
+            "missing SURFACE: give a catalog name (see 'optviz list surfaces') or --expr"
+        )
+    spec: dict[str, Any] = {"expr": expr} if expr is not None else {"name": surface}
+    if domain is not None:
+        spec["domain"] = domain
+    return spec
+
+
+def _slug(surface: str | None) -> str:
+    if surface is None:
+        return "custom"
+    return re.sub(r"[^A-Za-z0-9_-]+", "_", surface.partition(":")[0]).strip("_") or "custom"
+
+
+def _scene(data: dict[str, Any]) -> Any:
+    from .scene import scene_from_dict
+
+    clean = {k: v for k, v in data.items() if v is not None}
+    for key in ("run", "render"):
+        if key in clean:
+            clean[key] = {k: v for k, v in clean[key].items() if v is not None}
+    return scene_from_dict(clean, source="optviz", base=Path.cwd(), flags=_Flags())
+
+
+def _run_section(steps, start, schedule, noise, seed, lr=None) -> dict[str, Any]:
+    return {
+        "steps": steps,
+        "starts": start or None,
+        "schedule": schedule,
+        "noise": noise,
+        "seed": seed,
+        "lr": lr,
+    }
+
+
+def _execute(scene: Any, quiet: bool) -> None:
+    """Render a scene with a progress bar, then print its results."""
+    with _progress(quiet) as progress:
+        written = scene.render(progress)
+    _report(scene, written, quiet)
+
+
+def _report(scene: Any, written: list[Path], quiet: bool) -> None:
+    from .analysis import format_table
+
+    if scene.has_race:
+        typer.echo(format_table(scene.table()))
+    for rows in getattr(scene, "reports", {}).values():
+        typer.echo(format_table(rows))
+    if not quiet:
+        for path in written:
+            typer.echo(f"wrote {_shown(path)} ({_size(path)})", err=True)
+
+
+def _shown(path: Path) -> str:
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def _size(path: Path) -> str:
+    size = path.stat().st_size if path.is_file() else 0
+    return f"{size / 1e6:.1f} MB" if size >= 1e5 else f"{size / 1e3:.0f} kB"
+
+
+class _progress:
+    """A progress bar on stderr (``progress(what, done, total)``), or nothing if quiet."""
+
+    def __init__(self, quiet: bool):
+        self.quiet = quiet
+        self.bar: Any = None
+        self.tasks: dict[str, Any] = {}
+
+    def __enter__(self) -> Any:
+        if self.quiet:
+            return None
+        from rich.console import Console
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            SpinnerColumn,
+            TextColumn,
+            TimeElapsedColumn,
+        )
+
+        self.bar = Progress(
+            SpinnerColumn(),
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=Console(stderr=True),
+            transient=True,
+        )
+        self.bar.__enter__()
+        return self.update
+
+    def update(self, what: str, done: int, total: int | None) -> None:
+        if what not in self.tasks:
+            self.tasks[what] = self.bar.add_task(what, total=None)
+        self.bar.update(self.tasks[what], completed=done, total=total or None)
+
+    def __exit__(self, *exc: Any) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(*exc)
+
+
+# -- commands ----------------------------------------------------------------------------------
+_LISTS = ("surfaces", "optimizers", "schedules", "all")
+
+
+@app.command("list")
+def list_(
+    what: Annotated[str, typer.Argument(help="surfaces, optimizers, schedules or all")] = "all",
+) -> None:
+    """List the catalog's surfaces, the optimizers or the learning-rate schedules.
+
+    Example:
+
+    \b
+      optviz list surfaces
+    """
+    from .errors import unknown
+
+    if what not in _LISTS:
+        raise unknown("list", what, _LISTS)
+    if what in ("surfaces", "all"):
+        from .surface import load_catalog, surfaces
+
+        rows = [(s.name, s.kind, s.title) for s in map(load_catalog, surfaces())]
+        _table("surface", ("name", "kind", "description"), rows)
+    if what in ("optimizers", "all"):
+        from .optimizers import describe
+
+        rows = [(r["name"], r["summary"], r["reference"]) for r in describe()]
+        _table("optimizer", ("name", "what it does", "reference"), rows)
+    if what in ("schedules", "all"):
+        from .schedules import describe as describe_schedules
+
+        rows = [(r["name"], r["summary"]) for r in describe_schedules()]
+        _table("schedule", ("name", "what it does"), rows)
+
+
+def _table(what: str, header: tuple[str, ...], rows: list[tuple[str, ...]]) -> None:
+    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
+    lines = [
+        "  ".join(str(c).ljust(w) for c, w in zip(r, widths, strict=True)).rstrip()
+        for r in [header, *rows]
+    ]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    typer.echo(f"{len(rows)} {what}s\n" + "\n".join(lines) + "\n")
+
+
+@app.command()
+def show(
+    surface: SurfaceArg = None,
+    expr: Expr = None,
+    domain: Domain = None,
+    output: Output = None,
+    size: Size = "16:9",
+    dpi: Dpi = 100,
+    theme: Theme = "light",
+    title: Title = None,
+    quiet: Quiet = False,
+) -> None:
+    """Draw a surface: contours and 3-D view with its critical points marked.
+
+    Writes <surface>_show.png in the current folder unless -o is given.
+
+    Example:
+
+    \b
+      optviz show himmelblau -o himmelblau.png
+    """
+    out = output or Path(f"{_slug(surface)}_show.png")
+    scene = _scene(
+        {
+            "surface": _surface(surface, expr, domain),
+            "render": {
+                "kind": "show",
+                "output": str(out),
+                "size": size,
+                "dpi": dpi,
+                "theme": theme,
+                "title": title,
+            },
+        }
+    )
+    _execute(scene, quiet)
+
+
+@app.command()
+def race(
+    surface: SurfaceArg = None,
+    optimizer: Optimizers = None,
+    expr: Expr = None,
+    domain: Domain = None,
+    steps: Steps = 200,
+    start: Start = None,
+    schedule: Schedule = None,
+    noise: Noise = None,
+    seed: Seed = 0,
+    lr: Lr = None,
+    three_d: Annotated[bool, typer.Option("--3d", help="a 3-D surface view")] = False,
+    panels: Annotated[bool, typer.Option("--panels", help="one panel per optimizer")] = False,
+    loss: Annotated[bool, typer.Option("--loss", help="add a loss-curve panel")] = False,
+    rotate: Annotated[bool, typer.Option("--rotate", help="turn the 3-D camera")] = False,
+    fps: Annotated[float, typer.Option("--fps", help="frames per second")] = 20.0,
+    duration: Annotated[float, typer.Option("--duration", help="seconds of motion")] = 6.0,
+    hold: Annotated[float, typer.Option("--hold", help="seconds on the last frame")] = 1.0,
+    size: Size = "16:9",
+    dpi: Dpi = 100,
+    theme: Theme = "light",
+    title: Title = None,
+    metrics: Annotated[
+        Path | None, typer.Option("--metrics", help="also write the results as .csv or .json")
+    ] = None,
+    output: Output = None,
+    quiet: Quiet = False,
+) -> None:
+    """Race optimizers on a surface and render it; then print the results table.
+
+    The output's extension picks the format: .gif .mp4 .webp .apng .html animate,
+    .png .svg .pdf draw the whole paths. Writes <surface>_race.gif in the current
+    folder unless -o is given. The table gives each optimizer's final loss, the step it
+    converged at and whether it diverged.
+
+    Example:
+
+    \b
+      optviz race rosenbrock -O adam:lr=0.1 -O "momentum:lr=0.001,momentum=0.9" \\
+          --steps 300 --loss -o race.gif
+    """
+    if three_d and panels:
+        raise ParameterError("choose one of --3d and --panels")
+    kind = "3d" if three_d else "panels" if panels else "contour"
+    out = output or Path(f"{_slug(surface)}_race.gif")
+    render = {
+        "kind": kind,
+        "output": str(out),
+        "loss": loss,
+        "fps": fps,
+        "duration": duration,
+        "hold": hold,
+        "size": size,
+        "dpi": dpi,
+        "theme": theme,
+        "title": title,
+    }
+    if rotate:
+        render["rotate"] = True
+    scene = _scene(
+        {
+            "surface": _surface(surface, expr, domain),
+            "optimizers": optimizer or None,
+            "run": _run_section(steps, start, schedule, noise, seed, lr),
+            "render": render,
+            "metrics": None if metrics is None else str(metrics),
+        }
+    )
+    _execute(scene, quiet)
+
+
+@app.command()
+def scene(
+    files: Annotated[
+        list[Path],
+        typer.Argument(help="scene files (TOML)", show_default=False, metavar="FILE.toml..."),
+    ],
+    quiet: Quiet = False,
+) -> None:
+    """Render everything a scene file declares (outputs go beside the file).
+
+    The format is in docs/scenes.md; every flag of 'optviz race' has a field.
+
+    Example:
+
+    \b
+      optviz scene gallery/rosenbrock_race.toml
+    """
+    from .scene import load_scene
+
+    for scene_ in [load_scene(f) for f in files]:  # check every file before any work
+        _execute(scene_, quiet)
+
+
+@app.command()
+def gallery(
+    folder: Annotated[Path, typer.Option("--folder", help="folder of scene files")] = Path(
+        "gallery"
+    ),
+    only: Annotated[
+        list[str] | None, typer.Option("--only", help="render only this scene; repeatable")
+    ] = None,
+    check: Annotated[
+        bool,
+        typer.Option("--check", help="render nothing; check scenes load and outputs exist"),
+    ] = False,
+    quiet: Quiet = False,
+) -> None:
+    """Re-render the gallery: every scene file in gallery/ and its GIF or PNG.
+
+    Example:
+
+    \b
+      optviz gallery --only rosenbrock_race
+    """
+    from .errors import OutputError, unknown
+    from .scene import load_scene
+
+    if not folder.is_dir():
+        raise OutputError(f"gallery folder '{folder}' does not exist")
+    files = {p.stem: p for p in sorted(folder.glob("*.toml"))}
+    for name in only or ():
+        if name not in files:
+            raise unknown("gallery scene", name, files)
+    chosen = [files[n] for n in only] if only else list(files.values())
+    scenes = [load_scene(f) for f in chosen]
+    if check:
+        _check_gallery(scenes)
+        return
+    for s in scenes:
+        if not quiet:
+            typer.echo(f"{s.source}:", err=True)
+        with _progress(quiet) as progress:
+            written = s.render(progress)
+        if not quiet:
+            for path in written:
+                typer.echo(f"  wrote {_shown(path)} ({_size(path)})", err=True)
+
+
+GALLERY_LIMIT = 2_000_000  # bytes: small enough for a README or a slide
+
+
+def _check_gallery(scenes: list[Any]) -> None:
+    problems = []
+    for s in scenes:
+        for r in s.renders:
+            if not r.output.is_file():
+                problems.append(f"{s.source}: '{r.output.name}' is missing")
+            elif r.output.stat().st_size > GALLERY_LIMIT:
+                problems.append(f"{s.source}: '{r.output.name}' is larger than 2 MB")
+    if problems:
+        raise OptvizError(f"{len(problems)} gallery problem(s): " + "; ".join(problems))
+    typer.echo(f"{len(scenes)} scenes, all outputs present and at most 2 MB")
+
+
+def _analysis(
+    kind: str,
+    surface: str | None,
+    expr: str | None,
+    domain: str | None,
+    optimizer: list[str] | None,
+    run: dict[str, Any],
+    render: dict[str, Any],
+    output: Path | None,
+    quiet: bool,
+) -> None:
+    out = output or Path(f"{_slug(surface)}_{kind}.png")
+    scene_ = _scene(
+        {
+            "surface": _surface(surface, expr, domain),
+            "optimizers": optimizer or None,
+            "run": run,
+            "render": {"kind": kind, "output": str(out), **render},
+        }
+    )
+    _execute(scene_, quiet)
+
+
+@app.command()
+def tune(
+    surface: SurfaceArg = None,
+    optimizer: Optimizers = None,
+    expr: Expr = None,
+    domain: Domain = None,
+    lrs: Lrs = None,
+    objective: Objective = "final",
+    steps: Steps = 200,
+    start: Start = None,
+    schedule: Schedule = None,
+    noise: Noise = None,
+    seed: Seed = 0,
+    size: Size = "16:9",
+    dpi: Dpi = 100,
+    theme: Theme = "light",
+    title: Title = None,
+    output: Output = None,
+    quiet: Quiet = False,
+) -> None:
+    """Find each optimizer's best learning rate on a surface; plot loss against lr.
+
+    Writes <surface>_tune.png unless -o is given, and prints the best rates.
+
+    Example:
+
+    \b
+      optviz tune rosenbrock -O gd -O momentum -O adam --steps 300
+    """
+    _analysis(
+        "tune", surface, expr, domain, optimizer,
+        _run_section(steps, start, schedule, noise, seed),
+        {"lrs": lrs, "objective": objective, "size": size, "dpi": dpi, "theme": theme,
+         "title": title},
+        output, quiet,
+    )  # fmt: skip
+
+
+@app.command()
+def sweep(
+    surface: SurfaceArg = None,
+    optimizer: Optimizers = None,
+    expr: Expr = None,
+    domain: Domain = None,
+    lrs: Lrs = None,
+    objective: Objective = "final",
+    steps: Steps = 200,
+    start: Start = None,
+    seed: Seed = 0,
+    size: Size = "16:9",
+    dpi: Dpi = 100,
+    theme: Theme = "light",
+    title: Title = None,
+    output: Output = None,
+    quiet: Quiet = False,
+) -> None:
+    """Sweep the learning rate: too small crawls, too large diverges.
+
+    Writes <surface>_sweep.png unless -o is given.
+
+    Example:
+
+    \b
+      optviz sweep quadratic -O gd -O momentum --lrs 0.001,0.01,0.1,0.5,1
+    """
+    _analysis(
+        "sweep", surface, expr, domain, optimizer,
+        _run_section(steps, start, None, None, seed),
+        {"lrs": lrs, "objective": objective, "size": size, "dpi": dpi, "theme": theme,
+         "title": title},
+        output, quiet,
+    )  # fmt: skip
+
+
+@app.command()
+def basins(
+    surface: SurfaceArg = None,
+    optimizer: Optimizers = None,
+    expr: Expr = None,
+    domain: Domain = None,
+    n: Annotated[int | None, typer.Option("--n", help="grid of n x n starts")] = None,
+    steps: Steps = 200,
+    seed: Seed = 0,
+    size: Size = "16:9",
+    dpi: Dpi = 100,
+    theme: Theme = "light",
+    title: Title = None,
+    output: Output = None,
+    quiet: Quiet = False,
+) -> None:
+    """Color every start by the minimum each optimizer reaches from it.
+
+    Writes <surface>_basins.png unless -o is given.
+
+    Example:
+
+    \b
+      optviz basins himmelblau -O gd:lr=0.01 -O adam:lr=0.1 --n 100
+    """
+    _analysis(
+        "basins", surface, expr, domain, optimizer,
+        _run_section(steps, None, None, None, seed),
+        {"n": n, "size": size, "dpi": dpi, "theme": theme, "title": title},
+        output, quiet,
+    )  # fmt: skip
+
+
+@app.command()
+def curvature(
+    surface: SurfaceArg = None,
+    expr: Expr = None,
+    domain: Domain = None,
+    n: Annotated[int | None, typer.Option("--n", help="grid resolution")] = None,
+    size: Size = "16:9",
+    dpi: Dpi = 100,
+    theme: Theme = "light",
+    title: Title = None,
+    output: Output = None,
+    quiet: Quiet = False,
+) -> None:
+    """Map the Hessian: where the surface is a bowl, a saddle or a dome.
+
+    Writes <surface>_curvature.png unless -o is given.
+
+    Example:
+
+    \b
+      optviz curvature saddle
+    """
+    _analysis(
+        "curvature", surface, expr, domain, None, {},
+        {"n": n, "size": size, "dpi": dpi, "theme": theme, "title": title},
+        output, quiet,
+    )  # fmt: skip
+
+
+@app.command()
+def bands(
+    surface: SurfaceArg = None,
+    optimizer: Optimizers = None,
+    expr: Expr = None,
+    domain: Domain = None,
+    seeds: Annotated[int, typer.Option("--seeds", help="number of noisy runs")] = 20,
+    steps: Steps = 200,
+    start: Start = None,
+    noise: Noise = None,
+    size: Size = "16:9",
+    dpi: Dpi = 100,
+    theme: Theme = "light",
+    title: Title = None,
+    output: Output = None,
+    quiet: Quiet = False,
+) -> None:
+    """Run one noisy optimizer from many seeds; draw the spread of its loss.
+
+    Writes <surface>_bands.png unless -o is given.
+
+    Example:
+
+    \b
+      optviz bands linreg -O sgd:lr=0.05 --seeds 30
+    """
+    _analysis(
+        "bands", surface, expr, domain, optimizer,
+        _run_section(steps, start, None, noise, None),
+        {"seeds": seeds, "size": size, "dpi": dpi, "theme": theme, "title": title},
+        output, quiet,
+    )  # fmt: skip
+
+
+_VIEWS = {"grid": "init", "summary": "init", "batchnorm": "batchnorm", "symmetry": "symmetry"}
+
+
+@app.command()
+def init(
+    scheme: Annotated[
+        list[str] | None,
+        typer.Option("--scheme", help="init scheme; repeat to compare (e.g. small, he_normal)"),
+    ] = None,
+    activation: Annotated[
+        str | None, typer.Option("--activation", help="tanh, sigmoid, relu or leaky_relu")
+    ] = None,
+    depth: Annotated[int | None, typer.Option("--depth", help="number of layers")] = None,
+    width: Annotated[int | None, typer.Option("--width", help="units per layer")] = None,
+    gain: Annotated[float | None, typer.Option("--gain", help="gain of Xavier/LeCun")] = None,
+    gradients: Annotated[
+        bool, typer.Option("--gradients", help="back-propagated gradients, not activations")
+    ] = False,
+    view: Annotated[
+        str,
+        typer.Option("--view", help="grid (histograms), summary, batchnorm or symmetry"),
+    ] = "grid",
+    steps: Annotated[int | None, typer.Option("--steps", help="training steps (symmetry)")] = None,
+    seed: Seed = 0,
+    fps: Annotated[float | None, typer.Option("--fps", help="layers per second")] = None,
+    size: Size = "16:9",
+    dpi: Dpi = 100,
+    theme: Theme = "light",
+    title: Title = None,
+    output: Output = None,
+    quiet: Quiet = False,
+) -> None:
+    """Weight initialization in a deep net: activations and gradients layer by layer.
+
+    A .png/.svg/.pdf output draws a grid of histograms (schemes x layers); .gif/.mp4
+    animates going one layer deeper per frame. --view batchnorm trains a net with and
+    without batch normalization; --view symmetry shows zero/constant init keeping
+    neurons identical. Writes init.png unless -o is given.
+
+    Example:
+
+    \b
+      optviz init --scheme small --scheme xavier_normal --activation tanh -o init.gif
+    """
+    from .errors import unknown
+
+    if view not in _VIEWS:
+        raise unknown("view", view, _VIEWS)
+    out = output or Path(f"init_{view}.png" if view != "grid" else "init.png")
+    render: dict[str, Any] = {
+        "kind": _VIEWS[view],
+        "output": str(out),
+        "activation": activation,
+        "depth": depth,
+        "width": width,
+        "gain": gain,
+        "fps": fps,
+        "size": size,
+        "dpi": dpi,
+        "theme": theme,
+        "title": title,
+        "schemes": scheme or None,
+    }
+    if gradients:
+        render["quantity"] = "gradients"
+    if view == "summary":
+        render["view"] = "summary"
+    if view == "batchnorm" and scheme:
+        render["schemes"], render["scheme"] = None, scheme[0]
+    _execute(_scene({"run": {"seed": seed, "steps": steps}, "render": render}), quiet)
+
+
+# -- entry point -----------------------------------------------------------------------------
+def main(argv: list[str] | None = None) -> None:
+    """Run the command line; errors become one line on stderr and exit code 2."""
+    sys.exit(_main(argv))
+
+
+def _main(argv: list[str] | None) -> int:
+    command = typer.main.get_command(app)
+    try:
+        result = command.main(args=argv, prog_name="optviz", standalone_mode=False)
+        return result if isinstance(result, int) else 0
+    except OptvizError as exc:
+        return _fail(str(exc))
+    except (KeyboardInterrupt, typer.Abort):
+        _fail("interrupted; no output was written or changed")
+        return 130
+    except OSError as exc:
+        return _fail(f"{exc.strerror or exc}: {exc.filename or ''}".rstrip(": "))
+    except MemoryError:
+        return _fail("out of memory; try fewer steps, starts or frames")
+    except Exception as exc:
+        # click's exceptions (typer may vendor its own click): match them by class name
+        names = {cls.__name__ for cls in type(exc).__mro__}
+        ctx = getattr(exc, "ctx", None)
+        if "NoArgsIsHelpError" in names:
+            typer.echo(ctx.get_help() if ctx else str(exc))
+            return 0
+        if "UsageError" in names:
+            where = ctx.command_path if ctx else "optviz"
+            return _fail(f"{exc.format_message()} (see '{where} --help')")
+        if "ClickException" in names:
+            return _fail(exc.format_message())
+        if os.environ.get("OPTVIZ_DEBUG"):
+            raise
+        return _fail(
+            f"internal error ({type(exc).__name__}: {exc}); "
+            "please report it (set OPTVIZ_DEBUG=1 for the traceback)",
+            code=1,
+        )
+
+
+def _fail(message: str, code: int = 2) -> int:
+    line = " ".join(str(message).split())
+    typer.echo(f"optviz: error: {line}", err=True)
+    return code
+
+
+if __name__ == "__main__":
+    main()
