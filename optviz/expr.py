@@ -11,6 +11,7 @@ once instead of being computed.
 from __future__ import annotations
 
 import ast
+import keyword
 import math
 import operator
 from collections.abc import Callable, Mapping
@@ -85,7 +86,12 @@ def _describe(node: ast.AST) -> str:
 
 def check_identifier(name: str, what: str = "parameter") -> str:
     """Refuse parameter names that would shadow variables, functions or constants."""
-    if not isinstance(name, str) or not name.isidentifier() or name.startswith("_"):
+    if (
+        not isinstance(name, str)
+        or not name.isidentifier()
+        or name.startswith("_")
+        or keyword.iskeyword(name)
+    ):
         raise ExpressionError(f"{what} name {name!r} is not a plain identifier")
     if name in VARIABLES or name in FUNCTION_NAMES or name in CONSTANT_NAMES:
         raise ExpressionError(f"{what} name '{name}' is reserved (x, y, functions and constants)")
@@ -217,7 +223,30 @@ def parse(text: str, params: Mapping[str, Any] | None = None) -> Any:
     count = sum(1 for _ in ast.walk(tree))
     if count > MAX_NODES:
         raise ExpressionError(f"expression has {count} syntax nodes; at most {MAX_NODES}")
-    return _Builder(params or {}).build(tree)
+    result = _Builder(params or {}).build(tree)
+    _check_constants(result, text)
+    return result
+
+
+def _check_constants(expr: Any, text: str) -> None:
+    """Refuse constant parts that are not finite reals (``log(0)``, ``sqrt(-1)``, 1e300).
+
+    Such constants would only show up later as complex numbers or overflow errors in
+    numpy, far from the text that caused them.
+    """
+    import sympy as sp
+
+    if expr.is_number and not expr.is_finite:
+        raise ExpressionError(f"expression {text[:40]!r} is not a finite real number")
+    walk = sp.preorder_traversal(expr)
+    for node in walk:
+        if not node.is_number:
+            continue
+        walk.skip()  # a constant subtree is judged as a whole
+        if node.is_extended_real is False or node.is_finite is False:
+            raise ExpressionError(f"constant '{node}' in expression is not a finite real")
+        if isinstance(node, sp.Number) and abs(float(node)) > MAX_CONSTANT:
+            raise ExpressionError(f"constant in expression is larger than {MAX_CONSTANT:g}")
 
 
 @dataclass(frozen=True)
@@ -298,6 +327,8 @@ def compile_expr(expr: Any, param_names: tuple[str, ...] = ()) -> Compiled:
     f, grad, hess = derivatives(expr)
 
     def lam(e: Any) -> Callable:
-        return sp.lambdify(args, e, modules="numpy", cse=True)
+        # dummify: a parameter named like a numpy function or a cse temporary (x0)
+        # must not shadow it inside the generated code.
+        return sp.lambdify(args, e, modules="numpy", cse=True, dummify=True)
 
     return Compiled(lam(f), lam(grad), lam(hess), lam([f, *grad]))

@@ -84,13 +84,12 @@ class Surface:
 
     # -- evaluation ---------------------------------------------------------------
     @functools.cached_property
-    def _compiled(self) -> _expr.Compiled:
+    def _compiled(self) -> Any:
         return _compile(self.expression, tuple(self.params), self._data_key)
 
-    @functools.cached_property
+    @property
     def _sample_compiled(self) -> _expr.Compiled:
-        names = (*self.params, *self.data.columns)
-        return _expr.compile_expr(_expr.parse(self.data.sample, dict.fromkeys(names)), names)
+        return self._compiled.per_sample
 
     @property
     def _data_key(self) -> Any:
@@ -229,24 +228,63 @@ class Surface:
 
 # -- helpers ----------------------------------------------------------------------------
 @functools.lru_cache(maxsize=128)
-def _compile(expression: str, param_names: tuple, data_key: Any) -> _expr.Compiled:
+def _compile(expression: str, param_names: tuple, data_key: Any) -> Any:
     if data_key is None:
         sym = _expr.parse(expression, dict.fromkeys(param_names))
-    else:
-        sym = _mean_expression(data_key, param_names)
-    return _expr.compile_expr(sym, param_names)
-
-
-def _mean_expression(data_key: Any, param_names: tuple) -> Any:
-    """The symbolic mean of the per-sample loss over every data row."""
-    import sympy as sp
-
+        return _expr.compile_expr(sym, param_names)
     sample, columns, raw = data_key
     values = np.frombuffer(raw).reshape(-1, len(columns))
-    sym = _expr.parse(sample, dict.fromkeys((*param_names, *columns)))
-    symbols = [sp.Symbol(c, real=True) for c in columns]
-    rows = [sym.subs(dict(zip(symbols, map(sp.Float, row), strict=True))) for row in values]
-    return sp.Add(*rows) / len(rows)
+    names = (*param_names, *columns)
+    per_sample = _expr.compile_expr(_expr.parse(sample, dict.fromkeys(names)), names)
+    return _MeanOverRows(per_sample, values)
+
+
+# Largest number of (point, row) pairs evaluated in one numpy call: bounds memory while
+# keeping the number of Python-level calls small (one call for the few points of a run,
+# one call per few rows for a 1000 x 1000 grid).
+_BLOCK = 1 << 20
+
+
+@dataclass(frozen=True)
+class _MeanOverRows:
+    """Loss, gradient and Hessian of an empirical-risk surface: means over data rows.
+
+    The per-sample functions are evaluated on every (point, row) pair by broadcasting,
+    in blocks of rows so that memory stays bounded for large grids. There is no loop
+    over points; the loop over row blocks runs once for a few points.
+    """
+
+    per_sample: _expr.Compiled
+    values: np.ndarray  # (rows, columns)
+
+    def _mean(self, fn: Any, xy: Any, params: tuple, n_out: int) -> list[np.ndarray]:
+        xy = np.asarray(xy, dtype=float)
+        shape = xy.shape[:-1]
+        x, y = xy[..., 0].reshape(-1, 1), xy[..., 1].reshape(-1, 1)
+        rows = len(self.values)
+        step = max(1, min(rows, _BLOCK // max(1, x.shape[0])))
+        totals = [np.zeros(x.shape[0]) for _ in range(n_out)]
+        for lo in range(0, rows, step):
+            cols = self.values[lo : lo + step].T  # (columns, block)
+            parts = fn(x, y, *params, *cols)
+            for total, part in zip(totals, parts, strict=True):
+                part = np.broadcast_to(np.asarray(part, dtype=float), (x.shape[0], len(cols[0])))
+                total += part.sum(axis=1)
+        return [(t / rows).reshape(shape) for t in totals]
+
+    def value(self, xy: Any, params: tuple = ()) -> np.ndarray:
+        return self._mean(lambda *a: (self.per_sample.value_fn(*a),), xy, params, 1)[0]
+
+    def grad(self, xy: Any, params: tuple = ()) -> np.ndarray:
+        return np.stack(self._mean(self.per_sample.grad_fn, xy, params, 2), axis=-1)
+
+    def value_and_grad(self, xy: Any, params: tuple = ()) -> tuple[np.ndarray, np.ndarray]:
+        f, gx, gy = self._mean(self.per_sample.value_and_grad_fn, xy, params, 3)
+        return f, np.stack([gx, gy], axis=-1)
+
+    def hess(self, xy: Any, params: tuple = ()) -> np.ndarray:
+        hxx, hxy, hyy = self._mean(self.per_sample.hess_fn, xy, params, 3)
+        return np.stack([np.stack([hxx, hxy], -1), np.stack([hxy, hyy], -1)], -2)
 
 
 def _number(value: Any, what: str) -> float:

@@ -1,0 +1,201 @@
+"""Critical points of a surface: where the gradient vanishes, classified by the Hessian.
+
+The lecture notes' test, made exact: at a point with zero gradient, the eigenvalues of
+the Hessian say what it is. Both positive: a ``minimum``; both negative: a ``maximum``;
+one of each sign: a ``saddle``; one (numerically) zero: ``degenerate`` — the second
+derivative cannot decide, as on a plateau, along a long furrow or at a monkey saddle.
+
+Points are found by Newton's method on the gradient, started from a grid over the
+domain and run on all starts at once with numpy, then polished one by one with
+:func:`scipy.optimize.root` (the exact Hessian as Jacobian), deduplicated and kept
+only inside the domain.
+"""
+
+from __future__ import annotations
+
+import weakref
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from .errors import ParameterError
+from .surface import Surface
+from .surface import surface as _load
+
+KINDS = ("minimum", "saddle", "maximum", "degenerate")
+
+# A Hessian eigenvalue counts as zero below this fraction of the surface's typical
+# curvature (the 90th percentile of |H| over the start grid).
+ZERO_EIGENVALUE = 1e-7
+# Two points closer than this fraction of the domain's diagonal are the same point.
+SAME_POINT = 1e-6
+
+_cache: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+@dataclass(frozen=True)
+class CriticalPoint:
+    """One point with zero gradient: location, value, Hessian eigenvalues and kind."""
+
+    xy: tuple[float, float]
+    value: float
+    eigenvalues: tuple[float, float]  # ascending
+    kind: str  # "minimum", "saddle", "maximum" or "degenerate"
+
+    def __repr__(self) -> str:
+        x, y = self.xy
+        lo, hi = self.eigenvalues
+        return (
+            f"CriticalPoint({self.kind}, xy=({x:.6g}, {y:.6g}), value={self.value:.6g}, "
+            f"eigenvalues=({lo:.3g}, {hi:.3g}))"
+        )
+
+
+def critical_points(surface: Surface | str, n: int = 41) -> list[CriticalPoint]:
+    """Every critical point found in the surface's domain, classified.
+
+    Newton's method is started from an ``n`` x ``n`` grid over the domain. The result
+    is sorted by kind (minima, saddles, maxima, degenerate points) and, within a kind,
+    by value, so ``critical_points(s)[0]`` is the lowest minimum found. Results are
+    cached per surface.
+
+    >>> pts = critical_points("himmelblau")
+    >>> [sum(p.kind == k for p in pts) for k in ("minimum", "saddle", "maximum")]
+    [4, 4, 1]
+    >>> pts[-1]
+    CriticalPoint(maximum, xy=(-0.270845, -0.923039), value=181.617, eigenvalues=(-45.6, -16.1))
+    """
+    s = surface if isinstance(surface, Surface) else _load(surface)
+    if isinstance(n, bool) or not isinstance(n, int | np.integer) or not 2 <= n <= 400:
+        raise ParameterError(f"n={n!r} must be a whole number of grid starts per axis, 2..400")
+    per_surface = _cache.setdefault(s, {})
+    if n not in per_surface:
+        with np.errstate(all="ignore"):
+            per_surface[n] = tuple(_find(s, int(n)))
+    return list(per_surface[n])
+
+
+def classify(eigenvalues: Any, zero: float) -> str:
+    """Name a critical point from its Hessian eigenvalues; ``|λ| <= zero`` counts as 0.
+
+    >>> classify([1.0, 2.0], 1e-9), classify([-1.0, 2.0], 1e-9), classify([0.0, 2.0], 1e-9)
+    ('minimum', 'saddle', 'degenerate')
+    """
+    lo, hi = sorted(float(v) for v in eigenvalues)
+    if abs(lo) <= zero or abs(hi) <= zero:
+        return "degenerate"
+    if lo > 0:
+        return "minimum"
+    if hi < 0:
+        return "maximum"
+    return "saddle"
+
+
+# -- the search ---------------------------------------------------------------------------
+def _find(s: Surface, n: int) -> list[CriticalPoint]:
+    (x0, x1), (y0, y1) = s.domain
+    X, Y = np.meshgrid(np.linspace(x0, x1, n), np.linspace(y0, y1, n))
+    starts = np.stack([X.ravel(), Y.ravel()], -1)
+    span = s.span
+    # Scales of the surface, for tolerances that do not depend on its units.
+    g0 = np.linalg.norm(s.grad(starts), axis=-1)
+    h0 = np.abs(s.hess(starts)).max(axis=(-2, -1))
+    gscale = _typical(g0)
+    hscale = _typical(h0)
+
+    candidates = _batched_newton(s, starts, span, hscale)
+    candidates = _unique(candidates, SAME_POINT * span * 100)
+    found = []
+    for p in candidates:
+        q = _polish(s, p)
+        if q is None or not _inside(q, s.domain, span):
+            continue
+        g = np.linalg.norm(s.grad(q))
+        if not g <= 1e-7 * gscale + 1e-12:
+            continue
+        found.append(q)
+    points = _unique(np.array(found).reshape(-1, 2), SAME_POINT * span)
+    result = []
+    for q in points:
+        q = np.where(np.abs(q) < 1e-13 * span, 0.0, q)  # -1e-17 is 0 in every sense here
+        eig = np.linalg.eigvalsh(s.hess(q))
+        if not np.all(np.isfinite(eig)):
+            continue
+        kind = classify(eig, ZERO_EIGENVALUE * hscale)
+        result.append(
+            CriticalPoint(
+                xy=(float(q[0]), float(q[1])),
+                value=float(s.f(q)),
+                eigenvalues=(float(eig[0]), float(eig[1])),
+                kind=kind,
+            )
+        )
+    return sorted(result, key=lambda c: (KINDS.index(c.kind), c.value, c.xy))
+
+
+def _typical(a: np.ndarray) -> float:
+    a = a[np.isfinite(a)]
+    return float(np.percentile(a, 90)) if a.size and np.percentile(a, 90) > 0 else 1.0
+
+
+def _batched_newton(s: Surface, p: np.ndarray, span: float, hscale: float) -> np.ndarray:
+    """Newton steps on the gradient for every start at once; returns where they settled.
+
+    The step is the pseudo-inverse Newton step (directions of near-zero curvature are
+    left alone) clipped to a tenth of the domain, so a start cannot be thrown far away
+    by a nearly singular Hessian. Starts that leave the domain are dropped.
+    """
+    p = p.copy()
+    alive = np.ones(len(p), dtype=bool)
+    lo, hi = s.domain[:, 0], s.domain[:, 1]
+    margin = 0.25 * (hi - lo)
+    for _ in range(60):
+        g, H = s.grad(p[alive]), s.hess(p[alive])
+        lam, V = np.linalg.eigh(np.where(np.isfinite(H), H, 0.0))
+        proj = np.einsum("nij,ni->nj", V, g)  # gradient in the eigenbasis
+        small = np.abs(lam) <= 1e-12 * hscale
+        coef = np.where(small, 0.0, proj / np.where(small, 1.0, lam))
+        step = np.einsum("nij,nj->ni", V, coef)
+        norm = np.linalg.norm(step, axis=-1, keepdims=True)
+        step *= np.minimum(1.0, 0.1 * span / np.maximum(norm, 1e-300))
+        p[alive] -= step
+        bad = ~np.all(np.isfinite(p[alive]), axis=-1) | ~np.all(
+            (p[alive] >= lo - margin) & (p[alive] <= hi + margin), axis=-1
+        )
+        idx = np.flatnonzero(alive)
+        alive[idx[bad]] = False
+        if not alive.any() or np.max(norm[~bad], initial=0.0) < 1e-13 * span:
+            break
+    return p[alive]
+
+
+def _polish(s: Surface, p: np.ndarray) -> np.ndarray | None:
+    from scipy.optimize import root
+
+    res = root(s.grad, p, jac=s.hess, method="hybr", options={"xtol": 1e-14})
+    q = res.x if np.all(np.isfinite(res.x)) else None
+    if q is None:
+        return None
+    # hybr may stop early next to a degenerate point; keep the better of the two.
+    return q if np.linalg.norm(s.grad(q)) <= np.linalg.norm(s.grad(p)) else p
+
+
+def _inside(q: np.ndarray, domain: np.ndarray, span: float) -> bool:
+    tol = 1e-9 * span
+    return bool(np.all((q >= domain[:, 0] - tol) & (q <= domain[:, 1] + tol)))
+
+
+def _unique(points: np.ndarray, tol: float) -> np.ndarray:
+    """Merge points closer than ``tol`` (keeps the first of each cluster)."""
+    if len(points) == 0:
+        return points.reshape(0, 2)
+    # Exact duplicates (many starts converge to the same point) go first, in numpy.
+    _, first = np.unique(np.round(points / tol), axis=0, return_index=True)
+    points = points[np.sort(first)]
+    order = np.lexsort((points[:, 1], points[:, 0]))
+    kept: list[np.ndarray] = []
+    for p in points[order]:
+        if not kept or np.min(np.linalg.norm(np.array(kept) - p, axis=-1)) > tol:
+            kept.append(p)
+    return np.array(kept)
