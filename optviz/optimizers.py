@@ -219,6 +219,17 @@ def _l2(p: np.ndarray, g: np.ndarray, weight_decay: float) -> np.ndarray:
     return g + weight_decay * p if weight_decay else g
 
 
+def _lerp(start: np.ndarray, end: np.ndarray, weight: float) -> np.ndarray:
+    """``start + weight·(end − start)``, rounded as torch's ``lerp`` rounds it.
+
+    Mathematically ``(1 − w)·start + w·end``; torch's form matters where a later step
+    cancels (RMSprop's centered ``v − ḡ²``), so the arithmetic follows it too.
+    """
+    if abs(weight) < 0.5:
+        return start + weight * (end - start)
+    return end - (end - start) * (1 - weight)
+
+
 def _decay(opt: Optimizer, p: np.ndarray, g: np.ndarray, lr: float, decoupled: bool) -> tuple:
     """Weight decay as torch applies it: on the weights (AdamW form) or on the gradient."""
     wd = opt.weight_decay
@@ -368,7 +379,7 @@ class Adagrad(Optimizer):
         g = _l2(p, g, self.weight_decay)
         clr = lr / (1 + (t - 1) * self.lr_decay)
         s = state.sum + g * g
-        return p - clr * g / (np.sqrt(s) + self.eps), SumState(s)
+        return p - clr * (g / (np.sqrt(s) + self.eps)), SumState(s)
 
 
 class AdadeltaState(NamedTuple):
@@ -424,7 +435,8 @@ class RMSprop(Optimizer):
                \quad (\mu = 0:\ p_t = p_{t-1} - \eta\, g_t / d_t)
 
     Tieleman & Hinton (2012), lecture 6.5; centered: Graves (2013). The notes call
-    :math:`v` the running :math:`E[g^2]`.
+    :math:`v` the running :math:`E[g^2]`. Running averages are computed in torch's
+    ``lerp`` form so that rounding matches too.
     """
 
     name = "rmsprop"
@@ -447,12 +459,12 @@ class RMSprop(Optimizer):
         g = _l2(p, g, self.weight_decay)
         a = self.alpha
         v = a * state.square_avg + (1 - a) * g * g
-        gbar = a * state.grad_avg + (1 - a) * g if self.centered else state.grad_avg
+        gbar = _lerp(state.grad_avg, g, 1 - a) if self.centered else state.grad_avg
         denom = np.sqrt(v - gbar * gbar if self.centered else v) + self.eps
         if self.momentum > 0:
             buf = self.momentum * state.buf + g / denom
             return p - lr * buf, RMSpropState(v, gbar, buf)
-        return p - lr * g / denom, RMSpropState(v, gbar, state.buf)
+        return p - lr * (g / denom), RMSpropState(v, gbar, state.buf)
 
 
 class AdamState(NamedTuple):
@@ -497,12 +509,12 @@ class Adam(Optimizer):
     def step(self, p, g, state, lr, t, hess=None):
         p, g = _decay(self, p, g, lr, self.decoupled or self.hyper.get("decoupled_weight_decay"))
         b1, b2 = self.beta1, self.beta2
-        m = b1 * state.m + (1 - b1) * g
+        m = _lerp(state.m, g, 1 - b1)
         v = b2 * state.v + (1 - b2) * g * g
         v_max = np.maximum(state.v_max, v) if self.amsgrad else state.v_max
         bc1, bc2 = 1 - b1**t, 1 - b2**t
         denom = np.sqrt(v_max if self.amsgrad else v) / math.sqrt(bc2) + self.eps
-        return p - (lr / bc1) * m / denom, AdamState(m, v, v_max)
+        return p - (lr / bc1) * (m / denom), AdamState(m, v, v_max)
 
 
 @register
@@ -576,11 +588,11 @@ class NAdam(Optimizer):
         mu = b1 * (1 - 0.5 * 0.96 ** (t * psi))
         mu_next = b1 * (1 - 0.5 * 0.96 ** ((t + 1) * psi))
         mu_product = state.mu_product * mu
-        m = b1 * state.m + (1 - b1) * g
+        m = _lerp(state.m, g, 1 - b1)
         v = b2 * state.v + (1 - b2) * g * g
         denom = np.sqrt(v / (1 - b2**t)) + self.eps
-        p = p - lr * (1 - mu) / (1 - mu_product) * g / denom
-        p = p - lr * mu_next / (1 - mu_product * mu_next) * m / denom
+        p = p - (lr * (1 - mu) / (1 - mu_product)) * (g / denom)
+        p = p - (lr * mu_next / (1 - mu_product * mu_next)) * (m / denom)
         return p, NAdamState(m, v, mu_product)
 
 
@@ -621,7 +633,7 @@ class RAdam(Optimizer):
     def step(self, p, g, state, lr, t, hess=None):
         p, g = _decay(self, p, g, lr, self.decoupled_weight_decay)
         b1, b2 = self.beta1, self.beta2
-        m = b1 * state.m + (1 - b1) * g
+        m = _lerp(state.m, g, 1 - b1)
         v = b2 * state.v + (1 - b2) * g * g
         m_hat = m / (1 - b1**t)
         rho_inf = 2 / (1 - b2) - 1
@@ -631,7 +643,7 @@ class RAdam(Optimizer):
                 (rho_t - 4) * (rho_t - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho_t)
             )
             adaptive = math.sqrt(1 - b2**t) / (np.sqrt(v) + self.eps)
-            p = p - lr * m_hat * rect * adaptive
+            p = p - m_hat * lr * adaptive * rect
         else:
             p = p - lr * m_hat
         return p, AdamState(m, v, state.v_max)
@@ -664,9 +676,9 @@ class Adamax(Optimizer):
 
     def step(self, p, g, state, lr, t, hess=None):
         g = _l2(p, g, self.weight_decay)
-        m = self.beta1 * state.m + (1 - self.beta1) * g
+        m = _lerp(state.m, g, 1 - self.beta1)
         u = np.maximum(self.beta2 * state.u, np.abs(g) + self.eps)
-        return p - lr / (1 - self.beta1**t) * m / u, AdamaxState(m, u)
+        return p - (lr / (1 - self.beta1**t)) * (m / u), AdamaxState(m, u)
 
 
 class LionState(NamedTuple):

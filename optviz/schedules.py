@@ -87,6 +87,8 @@ def _inverse_sqrt(t, n, warmup=1):
 
 
 def _cosine(t, n, min_factor=0.0, total=None):
+    # torch's CosineAnnealingLR up to total; after it the rate holds at min_factor (torch's
+    # swings back up, a surprise on a slide)
     total = total or n
     return min_factor + (1 - min_factor) * 0.5 * (
         1 + np.cos(math.pi * np.minimum(t, total) / total)
