@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -356,9 +356,17 @@ def race(
     schedule: Schedule | str | None = None,
     noise: Noise | str | dict | None = None,
     seed: int = 0,
+    *,
+    lr: float | str | None = None,
+    tune_objective: str = "final",
+    tune_steps: int | None = None,
     **run_options: Any,
 ) -> Race:
     """Run several optimizers from the same start(s), schedule and noise seed.
+
+    ``lr="tuned"`` first picks each optimizer's rate by :func:`optviz.analysis.tune`
+    (objective ``tune_objective`` over ``tune_steps``, default ``steps``; the legend
+    says so); a number gives every optimizer that rate.
 
     >>> r = race("quadratic", ["gd", "adam"], start=(1.0, 1.0), steps=10)
     >>> [t.xy.shape for t in r.trajectories]
@@ -368,5 +376,15 @@ def race(
     opts = as_optimizers(optimizers)
     if not opts:
         raise ParameterError("a race needs at least one optimizer")
+    labels = None
+    if lr is not None:
+        from .analysis import race_optimizers
+
+        opts, labels = race_optimizers(
+            surf, opts, lr, start=start, steps=steps if tune_steps is None else tune_steps,
+            objective=tune_objective, schedule=schedule, noise=noise, seed=seed, **run_options,
+        )  # fmt: skip
     trajectories = [run(surf, o, start, steps, schedule, noise, seed, **run_options) for o in opts]
+    if labels:
+        trajectories = [replace(t, label=s) for t, s in zip(trajectories, labels, strict=True)]
     return Race(surf, trajectories)
