@@ -10,6 +10,8 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 
+import numpy as np
+
 from ..errors import ParameterError, unknown
 
 PALETTE = (
@@ -105,3 +107,33 @@ def themed(theme: str = "light") -> Iterator[None]:
     rc = {**COMMON_RC, **THEMES[check_theme(theme)]}
     with mpl.rc_context(rc):
         yield
+
+
+def is_dark(theme: str) -> bool:
+    return check_theme(theme) == "dark"
+
+
+def ink(theme: str) -> str:
+    """The theme's foreground color (text, marker edges)."""
+    return "#f2f2f2" if is_dark(theme) else "#1a1a1a"
+
+
+def contour_line(theme: str) -> str:
+    """Color of the thin contour lines drawn over the filled contours."""
+    return "#000000" if is_dark(theme) else "#ffffff"
+
+
+# The part of each colormap used for filled contours: the light theme keeps the deepest
+# grey light enough for dark paths, the dark theme keeps the highest ground dark enough
+# for bright ones.
+CMAP_RANGE = {"light": (0.22, 0.98), "dark": (0.03, 0.62)}
+
+
+def cmap(theme: str = "light"):
+    """The contour colormap of ``theme``, trimmed so every PALETTE color stays visible."""
+    from matplotlib import colormaps
+    from matplotlib.colors import ListedColormap
+
+    lo, hi = CMAP_RANGE[check_theme(theme)]
+    base = colormaps[CMAPS[theme]]
+    return ListedColormap(base(np.linspace(lo, hi, 256)), name=f"optviz-{theme}")

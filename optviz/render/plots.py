@@ -1,0 +1,640 @@
+"""Static plots: surfaces (contours, 3-D), trajectories, loss curves and whole races.
+
+Axes-level functions take ``ax=None``, draw on it and return it; figure-level ones
+(:func:`plot_race`, :func:`show_surface`) build a themed Figure on the Agg canvas
+(no pyplot, so nothing opens a window) and return it. Optimizer ``i`` of a race gets
+:func:`optviz.render.style.color` ``(i)`` in every plot.
+
+The animation engine (:mod:`optviz.render.animate`) builds its figures with the same
+helpers, so a still and an animation of the same race look the same.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from ..errors import ParameterError, unknown
+from . import style
+
+KINDS = ("contour", "3d", "panels")
+FIELDS = (None, "quiver", "stream")
+CRITICAL_MARKERS = {
+    "minimum": ("*", 15),
+    "maximum": ("^", 10),
+    "saddle": ("D", 8),
+    "degenerate": ("o", 8),
+}
+LOSS_FLOOR = 1e-16  # log plots show f - f* down to this
+
+
+# ----------------------------------------------------------------------------- helpers
+def new_figure(size: Any = "16:9", dpi: float = 100, layout: str | None = "constrained"):
+    """A Figure on the Agg canvas (call inside :func:`style.themed`)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    if not (isinstance(dpi, int | float) and 10 <= dpi <= 600):
+        raise ParameterError(f"dpi={dpi!r} must be a number in [10, 600]")
+    fig = Figure(figsize=style.figsize(size), dpi=dpi, layout=layout)
+    FigureCanvasAgg(fig)
+    return fig
+
+
+def _axes(ax, theme: str, projection: str | None = None):
+    if ax is not None:
+        return ax
+    with style.themed(theme):
+        fig = new_figure("small")
+        return fig.add_subplot(projection=projection)
+
+
+def _is3d(ax) -> bool:
+    return getattr(ax, "name", "") == "3d"
+
+
+def _trajectories(obj) -> list:
+    """A Race, a Trajectory or a sequence of Trajectories as a list of Trajectories."""
+    from ..run import Race, Trajectory
+
+    if isinstance(obj, Race):
+        return list(obj.trajectories)
+    if isinstance(obj, Trajectory):
+        return [obj]
+    if isinstance(obj, Sequence) and all(isinstance(t, Trajectory) for t in obj):
+        return list(obj)
+    raise ParameterError(f"expected a Race or Trajectory, not {type(obj).__name__}")
+
+
+def _colors(n: int, colors) -> list:
+    if colors is None:
+        return [style.color(i) for i in range(n)]
+    colors = [colors] if isinstance(colors, str) else list(colors)
+    if not colors:
+        raise ParameterError("colors must name at least one color")
+    return [colors[i % len(colors)] for i in range(n)]
+
+
+def check_kind(kind: str) -> str:
+    if kind not in KINDS:
+        raise unknown("plot kind", kind, KINDS)
+    return kind
+
+
+def view_box(surface) -> np.ndarray:
+    """Where positions are drawn: the domain widened by one span on every side.
+
+    Diverged starts can be astronomically far away; clipping keeps their lines pointing
+    the right way without handing Agg coordinates it cannot draw.
+    """
+    dom = np.asarray(surface.domain, float)
+    pad = np.ptp(dom, axis=1)[:, None] * np.array([-1.0, 1.0])
+    return dom + pad
+
+
+def drawable(xy: np.ndarray, surface) -> np.ndarray:
+    """Positions ``(..., 2)`` made finite and clipped to :func:`view_box`."""
+    box = view_box(surface)
+    xy = np.nan_to_num(np.asarray(xy, float), nan=0.0, posinf=1e300, neginf=-1e300)
+    return np.clip(xy, box[:, 0], box[:, 1])
+
+
+def inside(xy: np.ndarray, surface) -> np.ndarray:
+    """Positions clipped onto the domain itself (where a diverged start left it)."""
+    dom = np.asarray(surface.domain, float)
+    xy = np.nan_to_num(np.asarray(xy, float), nan=0.0, posinf=1e300, neginf=-1e300)
+    return np.clip(xy, dom[:, 0], dom[:, 1])
+
+
+def height(surface, xy: np.ndarray, lift: float = 0.0) -> np.ndarray:
+    """The drawn height of positions on a 3-D plot (clipped like the surface)."""
+    lo, hi = _zrange(surface)
+    with np.errstate(all="ignore"):
+        z = np.asarray(surface.f(xy), float)
+    z = np.clip(np.nan_to_num(z, nan=hi, posinf=hi, neginf=lo), lo, hi)
+    return z + lift * (hi - lo)
+
+
+def levels_of(surface, Z: np.ndarray, n: int | None = None) -> np.ndarray:
+    """Contour levels: ``n`` levels, log-spaced above the minimum when the view says so."""
+    n = int(n or surface.view.levels)
+    finite = Z[np.isfinite(Z)]
+    if not len(finite):
+        raise ParameterError(f"surface '{surface.name}' is not finite anywhere on its domain")
+    lo, hi = float(finite.min()), float(finite.max())
+    if surface.view.zclip is not None:
+        hi = min(hi, lo + abs(surface.view.zclip - lo))
+    if hi <= lo:
+        return np.array([lo - 1.0, lo, lo + 1.0])
+    if not surface.view.log_levels:
+        return np.linspace(lo, hi, n + 1)
+    span = hi - lo
+    first = max(float(np.percentile(finite - lo, 0.2)), span * 1e-6)
+    return np.concatenate([[lo], lo + np.geomspace(first, span, n)])
+
+
+@functools.lru_cache(maxsize=32)
+def _zrange(surface) -> tuple[float, float]:
+    """The drawn height range of a surface (cached: animations ask every frame)."""
+    _, _, Z = surface.grid(60)
+    finite = Z[np.isfinite(Z)]
+    lo, hi = float(finite.min()), float(finite.max())
+    if surface.view.zclip is not None:
+        hi = min(hi, surface.view.zclip)
+    return lo, max(hi, lo + 1e-12)
+
+
+def _loss_shift(trajectories) -> tuple[float, str]:
+    """What to subtract from losses so a log axis works, and the axis label."""
+    surface = trajectories[0].surface
+    if surface.min_value is not None:
+        return surface.min_value, "f − f*"
+    lows = [np.nanmin(np.where(np.isfinite(t.loss), t.loss, np.nan)) for t in trajectories]
+    low = np.nanmin(lows) if np.isfinite(lows).any() else 0.0
+    if low > 0:
+        return 0.0, "loss"
+    return float(low), "loss − min"
+
+
+# ----------------------------------------------------------------------------- surfaces
+def plot_surface(
+    surface,
+    ax=None,
+    *,
+    levels: int | Sequence[float] | None = None,
+    colorbar: bool = False,
+    theme: str = "light",
+    critical: bool = False,
+    minima: bool = True,
+    field: str | None = None,
+    n: int = 300,
+    lines: bool = True,
+):
+    """Filled contours of ``surface`` over its domain; known minima marked with a star.
+
+    Levels are log-spaced above the minimum when ``surface.view.log_levels`` (a thin
+    valley stays visible). ``critical=True`` marks critical points by kind (minimum
+    star, maximum triangle, saddle diamond); ``field`` adds the negative gradient as
+    ``"quiver"`` arrows or ``"stream"`` lines.
+
+    >>> import optviz as ov
+    >>> ax = plot_surface(ov.surface("himmelblau"), field="quiver")
+    >>> [float(v) for v in ax.get_xlim()]
+    [-5.0, 5.0]
+    """
+    from matplotlib.colors import BoundaryNorm
+
+    from ..surface import surface as _surface
+
+    surface = _surface(surface) if isinstance(surface, str) else surface
+    if field not in FIELDS:
+        raise unknown("field", str(field), [f for f in FIELDS if f])
+    ax = _axes(ax, theme)
+    X, Y, Z = surface.grid(n)
+    if levels is None or isinstance(levels, int):
+        levs = levels_of(surface, Z, levels)
+    else:
+        levs = np.asarray(levels, float)
+    cmap = style.cmap(theme)
+    norm = BoundaryNorm(levs, cmap.N, extend="max")
+    Zc = np.where(np.isfinite(Z), Z, levs[-1] * 2 + 1)
+    filled = ax.contourf(X, Y, Zc, levels=levs, cmap=cmap, norm=norm, extend="max")
+    if lines:
+        ax.contour(
+            X, Y, Zc, levels=levs, colors=style.contour_line(theme), linewidths=0.5, alpha=0.5
+        )
+    if colorbar:
+        cb = ax.figure.colorbar(filled, ax=ax, shrink=0.85, pad=0.02)
+        cb.set_label("f(x, y)")
+        if surface.view.log_levels:
+            cb.set_ticks(levs[:: max(len(levs) // 6, 1)])
+            cb.ax.yaxis.set_major_formatter(_short_formatter())
+    if field:
+        _draw_field(ax, surface, field, theme)
+    if minima and len(surface.minima) and not critical:
+        ax.plot(
+            *surface.minima.T,
+            ls="none",
+            marker="*",
+            ms=15,
+            mfc="white",
+            mec="black",
+            mew=1.0,
+            zorder=4,
+            label="minimum",
+        )
+    if critical:
+        _mark_critical(ax, surface)
+    (x0, x1), (y0, y1) = surface.domain
+    ax.set_xlim(x0, x1)
+    ax.set_ylim(y0, y1)
+    ax.set_xlabel("x")
+    ax.set_ylabel("y", rotation=0, labelpad=10)
+    ax.set_aspect("equal" if _squareish(surface) else "auto")
+    return ax
+
+
+def _squareish(surface) -> bool:
+    w, h = np.ptp(surface.domain, axis=1)
+    return 0.25 <= w / h <= 4
+
+
+def _short_formatter():
+    from matplotlib.ticker import FuncFormatter
+
+    return FuncFormatter(lambda v, _: f"{v:.3g}")
+
+
+def _draw_field(ax, surface, field: str, theme: str) -> None:
+    (x0, x1), (y0, y1) = surface.domain
+    k = 22 if field == "quiver" else 60
+    X, Y = np.meshgrid(np.linspace(x0, x1, k), np.linspace(y0, y1, k))
+    with np.errstate(all="ignore"):
+        G = -surface.grad(np.stack([X, Y], -1))
+    U, V = np.nan_to_num(G[..., 0]), np.nan_to_num(G[..., 1])
+    ink = style.ink(theme)
+    if field == "quiver":
+        norm = np.hypot(U, V)
+        norm[norm == 0] = 1.0
+        ax.quiver(X, Y, U / norm, V / norm, color=ink, alpha=0.55, pivot="mid", zorder=3)
+    else:
+        ax.streamplot(
+            X, Y, U, V, color=ink, linewidth=0.6, density=1.1, arrowsize=0.8, zorder=3
+        ).lines.set_alpha(0.6)
+
+
+def _critical_points(surface) -> list:
+    try:
+        from ..critical import critical_points
+    except ImportError:  # the critical-point finder is optional
+        return []
+    return list(critical_points(surface))
+
+
+def _mark_critical(ax, surface, z: bool = False) -> None:
+    points = _critical_points(surface)
+    if not points and len(surface.minima):
+        points = [
+            _Known(xy, v) for xy, v in zip(surface.minima, surface.minima_values, strict=True)
+        ]
+    for kind, (marker, size) in CRITICAL_MARKERS.items():
+        xy = np.array([p.xy for p in points if p.kind == kind]).reshape(-1, 2)
+        if not len(xy):
+            continue
+        coords = [xy[:, 0], xy[:, 1]]
+        if z:
+            coords.append(height(surface, xy, lift=0.02))
+        ax.plot(
+            *coords,
+            ls="none",
+            marker=marker,
+            ms=size,
+            mfc="white",
+            mec="black",
+            mew=1.0,
+            zorder=6,
+            label=kind,
+        )
+
+
+class _Known:
+    kind = "minimum"
+
+    def __init__(self, xy, value):
+        self.xy, self.value = xy, value
+
+
+def plot_surface3d(
+    surface,
+    ax=None,
+    *,
+    theme: str = "light",
+    zclip: float | None = None,
+    elev: float | None = None,
+    azim: float | None = None,
+    n: int = 90,
+    critical: bool = False,
+):
+    """The surface as a shaded 3-D mesh, clipped at ``zclip`` (default: its view hint).
+
+    >>> import optviz as ov
+    >>> ax = plot_surface3d(ov.surface("saddle"))
+    >>> ax.name
+    '3d'
+    """
+    from matplotlib.colors import BoundaryNorm
+
+    from ..surface import surface as _surface
+
+    surface = _surface(surface) if isinstance(surface, str) else surface
+    ax = _axes(ax, theme, projection="3d")
+    X, Y, Z = surface.grid(n)
+    lo, hi = _zrange(surface)
+    if zclip is not None:
+        hi = float(zclip)
+    Zc = np.clip(np.nan_to_num(Z, nan=hi, posinf=hi, neginf=lo), lo, hi)
+    levs = levels_of(surface, Z)
+    cmap = style.cmap(theme)
+    colors = cmap(BoundaryNorm(levs, cmap.N, extend="max")(Zc))
+    ax.plot_surface(
+        X,
+        Y,
+        Zc,
+        facecolors=colors,
+        rstride=1,
+        cstride=1,
+        linewidth=0,
+        antialiased=False,
+        shade=True,
+        alpha=1.0,
+    )
+    ax.computed_zorder = False
+    ax.view_init(
+        elev=surface.view.elev if elev is None else elev,
+        azim=surface.view.azim if azim is None else azim,
+    )
+    (x0, x1), (y0, y1) = surface.domain
+    ax.set_xlim(x0, x1)
+    ax.set_ylim(y0, y1)
+    ax.set_zlim(lo, hi)
+    ax.set_xlabel("x")
+    ax.set_ylabel("y")
+    ax.set_zlabel("f")
+    _style3d(ax, theme)
+    if critical:
+        _mark_critical(ax, surface, z=True)
+    return ax
+
+
+def _style3d(ax, theme: str) -> None:
+    face = style.THEMES[style.check_theme(theme)]["axes.facecolor"]
+    ax.set_facecolor(face)
+    for axis in (ax.xaxis, ax.yaxis, ax.zaxis):
+        axis.set_pane_color((*_rgb(face), 0.0))
+        axis._axinfo["grid"]["color"] = style.THEMES[theme]["grid.color"]
+
+
+def _rgb(c) -> tuple:
+    from matplotlib.colors import to_rgb
+
+    return to_rgb(c)
+
+
+# ----------------------------------------------------------------------------- paths
+def plot_trajectories(
+    race_or_trajectory,
+    ax=None,
+    *,
+    colors=None,
+    labels: bool = True,
+    theme: str = "light",
+    linewidth: float = 2.2,
+    markers: bool = True,
+):
+    """Paths on a contour (2-D) or surface (3-D) axes: line, start dot, end ball, and a
+    cross where a start diverged. Multi-start trajectories draw every start thinner.
+
+    >>> import optviz as ov
+    >>> r = ov.race("quadratic", ["gd:lr=0.1", "gd:lr=1.1"], start=(1.0, 1.0), steps=40)
+    >>> ax = plot_trajectories(r, plot_surface(r.surface))
+    >>> ax.get_legend_handles_labels()[1]
+    ['minimum', 'gd(lr=0.1)', 'gd(lr=1.1)']
+    """
+    trajs = _trajectories(race_or_trajectory)
+    surface = trajs[0].surface
+    if ax is None:
+        ax = plot_surface(surface, theme=theme)
+    three = _is3d(ax)
+    ink = style.ink(theme)
+    for traj, color in zip(trajs, _colors(len(trajs), colors), strict=True):
+        xy = drawable(traj.xy, surface)
+        many = traj.batched
+        lw = linewidth * (0.45 if many else 1.0)
+        path = _nan_joined(xy) if many else xy
+        coords = [path[:, 0], path[:, 1]]
+        if three:
+            coords.append(height(surface, path, lift=0.01))
+        line = ax.plot(*coords, color=color, lw=lw, alpha=0.9 if not many else 0.7, zorder=5)[0]
+        line.set_label(traj.label if labels else "_nolegend_")
+        if not markers:
+            continue
+        starts, ends = xy[0].reshape(-1, 2), xy[-1].reshape(-1, 2)
+        div = np.atleast_1d(traj.diverged_at)
+        gone = np.flatnonzero(div >= 0)
+        ends = ends[div < 0]
+        at = traj.xy[div[gone], gone] if many else traj.xy[div[gone]]
+        crosses = inside(at, surface).reshape(-1, 2)
+        size = 5 if many else 8
+        for pts, kw in (
+            (starts, dict(marker="o", ms=size * 0.8, mfc=ink, mec=color, mew=1.2)),
+            (ends, dict(marker="o", ms=size * 1.3, mfc=color, mec=ink, mew=1.0)),
+            (crosses, dict(marker="X", ms=size * 1.8, mfc=color, mec=ink, mew=1.2)),
+        ):
+            if not len(pts):
+                continue
+            c = [pts[:, 0], pts[:, 1]]
+            if three:
+                c.append(height(surface, pts, lift=0.02))
+            ax.plot(*c, ls="none", zorder=7, label="_nolegend_", **kw)
+    return ax
+
+
+def _nan_joined(xy: np.ndarray) -> np.ndarray:
+    """``(T, n, 2)`` paths as one ``(n * (T + 1), 2)`` polyline broken by NaN rows."""
+    T, n, _ = xy.shape
+    out = np.full((n, T + 1, 2), np.nan)
+    out[:, :T] = np.swapaxes(xy, 0, 1)
+    return out.reshape(-1, 2)
+
+
+def plot_loss(race, ax=None, *, log: bool = True, colors=None, theme: str = "light"):
+    """Loss versus step, one color per optimizer (``f − f*`` on a log axis when the
+    surface's minimum is known). Multi-start runs draw every start thin.
+
+    >>> import optviz as ov
+    >>> r = ov.race("quadratic", ["gd:lr=0.1"], start=(1.0, 0.0), steps=5)
+    >>> line = plot_loss(r).get_lines()[0]
+    >>> np.allclose(line.get_ydata(), 0.64 ** np.arange(6))  # (1 - 2 lr)^(2t)
+    True
+    """
+    trajs = _trajectories(race)
+    ax = _axes(ax, theme)
+    shift, name = _loss_shift(trajs) if log else (0.0, "loss")
+    for traj, color in zip(trajs, _colors(len(trajs), colors), strict=True):
+        y = loss_curve(traj, shift, log)
+        steps = np.arange(len(y))
+        if traj.batched:
+            ax.plot(steps, y, color=color, lw=0.8, alpha=0.6)
+            ax.lines[-y.shape[1]].set_label(traj.label)
+        else:
+            ax.plot(steps, y, color=color, lw=2.0, label=traj.label)
+    if log:
+        ax.set_yscale("log")
+    ax.set_xlabel("step")
+    ax.set_ylabel(name)
+    ax.set_xlim(0, max(len(trajs[0].loss) - 1, 1))
+    ax.grid(True, which="major", lw=0.6)
+    return ax
+
+
+def loss_curve(traj, shift: float, log: bool) -> np.ndarray:
+    """The plotted loss: shifted, floored for log axes, non-finite values dropped."""
+    y = np.asarray(traj.loss, float) - shift
+    y = np.where(np.isfinite(y), y, np.nan)
+    return np.maximum(y, LOSS_FLOOR) if log else y
+
+
+# ----------------------------------------------------------------------------- figures
+def race_layout(race, kind: str, loss: bool, size, dpi: float, theme: str, title):
+    """The figure of a race without its paths: ``(fig, panels, loss_ax)``.
+
+    ``panels`` is one axes (contour or 3-D) or one per optimizer (``kind="panels"``),
+    each with its surface drawn; ``loss_ax`` is the loss axes or ``None``.
+    Call inside ``style.themed(theme)``.
+    """
+    check_kind(kind)
+    surface = race.surface
+    fig = new_figure(size, dpi)
+    n = len(race.trajectories)
+    if kind == "panels":
+        rows, cols = _grid_shape(n, fig, loss)
+        outer = fig.add_gridspec(1, 2 if loss else 1, width_ratios=[2.2, 1] if loss else None)
+        inner = outer[0].subgridspec(rows, cols)
+        panels = []
+        for i, traj in enumerate(race.trajectories):
+            ax = fig.add_subplot(inner[i // cols, i % cols])
+            plot_surface(surface, ax, theme=theme, lines=True, n=200)
+            ax.set_title(traj.label, color=style.color(i), fontsize=12, fontweight="bold")
+            if i % cols:
+                ax.set_ylabel("")
+            if i // cols < rows - 1:
+                ax.set_xlabel("")
+            panels.append(ax)
+        loss_ax = fig.add_subplot(outer[1]) if loss else None
+    else:
+        # without a loss panel the second column holds the legend
+        widths = [1.35, 1] if loss else [1, 0.5]
+        grid = fig.add_gridspec(1, 2, width_ratios=widths)
+        projection = "3d" if kind == "3d" else None
+        ax = fig.add_subplot(grid[0], projection=projection)
+        if kind == "3d":
+            plot_surface3d(surface, ax, theme=theme)
+        else:
+            plot_surface(surface, ax, theme=theme)
+        ax.set_anchor("E")
+        panels = [ax]
+        loss_ax = fig.add_subplot(grid[1]) if loss else None
+        if not loss:
+            key = fig.add_subplot(grid[1])
+            key.set_axis_off()
+            key.set_label("legend")
+    if loss_ax is not None:
+        shift, name = _loss_shift(race.trajectories)
+        loss_ax.set_yscale("log")
+        loss_ax.set_xlabel("step")
+        loss_ax.set_ylabel(name)
+        loss_ax.grid(True, which="major", lw=0.6)
+        loss_ax.set_xlim(0, max(race.trajectories[0].steps, 1))
+        _loss_limits(loss_ax, race.trajectories, shift)
+    fig.suptitle(surface.title or surface.name if title is None else title)
+    return fig, panels, loss_ax
+
+
+def _loss_limits(ax, trajs, shift) -> None:
+    ys = np.concatenate([loss_curve(t, shift, True).ravel() for t in trajs])
+    ys = ys[np.isfinite(ys)]
+    if len(ys):
+        lo, hi = ys.min(), ys.max()
+        ax.set_ylim(lo / 3, hi * 3 if hi > lo else lo * 10)
+
+
+def _grid_shape(n: int, fig, loss: bool) -> tuple[int, int]:
+    w, h = fig.get_size_inches()
+    aspect = (w / h) * (0.65 if loss else 1.0)
+    cols = max(1, min(n, int(round(np.sqrt(n * aspect)))))
+    rows = int(np.ceil(n / cols))
+    return rows, cols
+
+
+def legend(fig, race, loss_ax, panels, kind: str, *, handles=None):
+    """The race legend: one entry per optimizer, labelled with its hyperparameters."""
+    from matplotlib.lines import Line2D
+
+    if handles is None:
+        handles = [
+            Line2D([], [], color=style.color(i), lw=3, marker="o", ms=8, mec="none")
+            for i in range(len(race.trajectories))
+        ]
+    labels = [t.label for t in race.trajectories]
+    if kind == "panels" and loss_ax is None:
+        return None  # panel titles name the optimizers
+    if loss_ax is not None:
+        return loss_ax.legend(handles, labels, loc="upper right", framealpha=0.9)
+    key = next(ax for ax in fig.axes if ax.get_label() == "legend")
+    return key.legend(
+        handles, labels, loc="upper left", borderaxespad=0.0, framealpha=0.95, title="optimizer"
+    )
+
+
+def plot_race(
+    race,
+    *,
+    kind: str = "contour",
+    loss: bool = False,
+    size: Any = "16:9",
+    dpi: float = 100,
+    theme: str = "light",
+    title: str | None = None,
+):
+    """The whole race as one figure: paths on contours (or 3-D, or one panel per
+    optimizer), optionally a loss panel, with a legend of hyperparameters.
+
+    >>> import optviz as ov
+    >>> r = ov.race("rosenbrock", ["gd:lr=0.001", "adam:lr=0.05"], steps=50)
+    >>> fig = plot_race(r, loss=True, size="small", dpi=50)
+    >>> len(fig.axes)
+    2
+    """
+    style.check_theme(theme)
+    with style.themed(theme):
+        fig, panels, loss_ax = race_layout(race, kind, loss, size, dpi, theme, title)
+        trajs = race.trajectories
+        if kind == "panels":
+            for i, (ax, traj) in enumerate(zip(panels, trajs, strict=True)):
+                plot_trajectories(traj, ax, colors=[style.color(i)], theme=theme)
+        else:
+            plot_trajectories(race, panels[0], theme=theme)
+        if loss_ax is not None:
+            plot_loss(race, loss_ax, theme=theme)
+            _loss_limits(loss_ax, trajs, _loss_shift(trajs)[0])
+        legend(fig, race, loss_ax, panels, kind)
+    return fig
+
+
+def show_surface(surface, *, size: Any = "16:9", theme: str = "light", dpi: float = 100):
+    """A surface at a glance: contours with a colorbar beside the 3-D view, critical
+    points marked by kind.
+
+    >>> import optviz as ov
+    >>> fig = show_surface(ov.surface("himmelblau"), size="small", dpi=50)
+    >>> [ax.name for ax in fig.axes][:2]
+    ['rectilinear', '3d']
+    """
+    from ..surface import surface as _surface
+
+    surface = _surface(surface) if isinstance(surface, str) else surface
+    style.check_theme(theme)
+    with style.themed(theme):
+        fig = new_figure(size, dpi)
+        left = fig.add_subplot(1, 2, 1)
+        right = fig.add_subplot(1, 2, 2, projection="3d")
+        plot_surface(surface, left, theme=theme, colorbar=True, critical=True)
+        plot_surface3d(surface, right, theme=theme, critical=True)
+        handles, labels = left.get_legend_handles_labels()
+        if handles:
+            left.legend(handles, labels, loc="upper right", framealpha=0.9, fontsize=10)
+        fig.suptitle(surface.title or surface.name)
+    return fig

@@ -1,0 +1,485 @@
+"""Writers: figures (PNG/SVG/PDF) and streamed frames (GIF, MP4, WebP, APNG, PNG folder, HTML).
+
+Every write is atomic: the output goes to a temporary file (or folder) beside the
+target and is renamed onto it only once complete, so a failed render leaves an existing
+file intact and never a partial one.
+
+GIFs are written by a small streaming encoder rather than by Pillow's
+``save(append_images=...)`` (which keeps every frame in memory):
+
+* one palette for the whole animation, chosen once (:func:`make_palette`: the scene's
+  exact colors first, then a median-cut of a representative frame);
+* every frame is mapped onto it with a 64-level-per-channel lookup table
+  (:class:`Palette`, filled as new colors appear), not quantized on its own;
+* each frame after the first stores only the rectangle that changed, with unchanged
+  pixels inside it transparent, so LZW has little to do and the file stays small;
+* a frame is written as soon as the next one arrives, so memory holds two frames
+  whatever the frame count.
+
+The same frames and palette give a byte-identical GIF.
+
+How the hold on the last frame is stored: ``hold_frames`` extra frame durations. A GIF
+stores it as the delay of its last frame (no extra frames); APNG and WebP as the
+duration of their last frame; MP4 and PNG folders repeat the last frame, because video
+and image sequences run at a fixed rate.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import io
+import os
+import shutil
+import struct
+import tempfile
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from pathlib import Path
+
+import numpy as np
+
+from .._io import atomic_path, check_writable
+from ..errors import OutputError, ParameterError
+
+FIGURE_SUFFIXES = (".png", ".svg", ".pdf")
+FRAME_SUFFIXES = (".gif", ".mp4", ".webp", ".apng", ".html", ".png")
+MP4_MISSING = "mp4 needs the optional imageio-ffmpeg: pip install 'optviz[mp4]'"
+TRANSPARENT = 255  # palette index reserved for "unchanged" pixels of a GIF frame
+UNKNOWN = 255  # lookup-table entry not computed yet (never a real index)
+BITS = 6  # lookup-table resolution per channel
+
+Progress = Callable[[int, int | None], None]
+
+
+# ----------------------------------------------------------------------------- figures
+def save_figure(fig, path: str | os.PathLike, dpi: float | None = None) -> Path:
+    """Write a matplotlib figure as PNG, SVG or PDF (by extension), atomically.
+
+    >>> import tempfile, pathlib
+    >>> from matplotlib.figure import Figure
+    >>> fig = Figure(figsize=(2, 1)); _ = fig.add_subplot().plot([0, 1])
+    >>> out = save_figure(fig, pathlib.Path(tempfile.mkdtemp()) / "line.png", dpi=50)
+    >>> out.read_bytes()[:4]
+    b'\\x89PNG'
+    """
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in FIGURE_SUFFIXES:
+        allowed = ", ".join(FIGURE_SUFFIXES)
+        raise OutputError(f"cannot write figure '{path}': unknown extension; allowed: {allowed}")
+    if fig.canvas is None or type(fig.canvas).__name__ == "FigureCanvasBase":
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+        FigureCanvasAgg(fig)
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, format=suffix[1:], dpi=dpi, facecolor=fig.get_facecolor())
+    return path
+
+
+# ----------------------------------------------------------------------------- palette
+class Palette:
+    """Up to 255 RGB colors and a lookup table mapping any RGB pixel to the nearest one.
+
+    Index 255 is kept free: GIF frames use it for "unchanged since the last frame".
+
+    >>> p = Palette([[0, 0, 0], [255, 255, 255], [230, 159, 0]])
+    >>> p.index(np.array([[[10, 10, 10], [250, 250, 250], [228, 160, 4]]], np.uint8)).tolist()
+    [[0, 1, 2]]
+    """
+
+    def __init__(self, colors: Sequence[Sequence[int]] | np.ndarray):
+        colors = np.asarray(colors, dtype=np.uint8).reshape(-1, 3)
+        if not 1 <= len(colors) <= 255:
+            raise ParameterError(f"a palette needs 1..255 colors, not {len(colors)}")
+        self.colors = colors
+        # bin -> palette index, filled lazily: a scene uses a few thousand of the 2^18 bins
+        self._lut = np.full(1 << (3 * BITS), UNKNOWN, np.uint8)
+        self._centres = colors.astype(np.int32)
+
+    def index(self, rgb: np.ndarray) -> np.ndarray:
+        """Palette index ``(H, W)`` uint8 of an ``(H, W, 3)`` uint8 image."""
+        shift = 8 - BITS
+        r = (rgb[..., 0] >> shift).astype(np.intp)
+        g = (rgb[..., 1] >> shift).astype(np.intp)
+        b = (rgb[..., 2] >> shift).astype(np.intp)
+        bins = (r << (2 * BITS)) | (g << BITS) | b
+        idx = self._lut[bins]
+        missing = idx == UNKNOWN
+        if missing.any():
+            self._learn(np.unique(bins[missing]))
+            idx = self._lut[bins]
+        return idx
+
+    def _learn(self, bins: np.ndarray) -> None:
+        """Fill the lookup table for ``bins``: the palette color nearest each bin's centre."""
+        mask = (1 << BITS) - 1
+        half = 1 << (7 - BITS)
+        centre = np.stack([(bins >> (2 * BITS)) & mask, (bins >> BITS) & mask, bins & mask], -1)
+        centre = (centre << (8 - BITS)) + half
+        for lo in range(0, len(bins), 4096):
+            part = centre[lo : lo + 4096, None, :] - self._centres[None]
+            self._lut[bins[lo : lo + 4096]] = np.argmin((part * part).sum(-1), axis=1)
+
+    def rgb(self, index: np.ndarray) -> np.ndarray:
+        """The colors of palette indices (the inverse of :meth:`index`, up to rounding)."""
+        return self.colors[index]
+
+    def gif_table(self) -> bytes:
+        """The 256-entry GIF color table (unused entries black)."""
+        table = np.zeros((256, 3), np.uint8)
+        table[: len(self.colors)] = self.colors
+        return table.tobytes()
+
+
+def make_palette(image: np.ndarray, colors: Iterable[Sequence[int]] = (), n: int = 255) -> Palette:
+    """A palette for a whole animation: ``colors`` exactly, then ``image``'s main colors.
+
+    ``image`` is a representative frame (the background, say); its colors fill the slots
+    ``colors`` leave, chosen by Pillow's median cut.
+
+    >>> img = np.zeros((4, 4, 3), np.uint8); img[:2] = 200
+    >>> p = make_palette(img, colors=[(230, 159, 0)])
+    >>> sorted(map(tuple, p.colors.tolist()))
+    [(0, 0, 0), (200, 200, 200), (230, 159, 0)]
+    """
+    from PIL import Image
+
+    fixed = _unique_rows(np.asarray(list(colors), dtype=np.uint8).reshape(-1, 3))[:n]
+    room = n - len(fixed)
+    found = np.zeros((0, 3), np.uint8)
+    if room > 0:
+        pil = Image.fromarray(np.ascontiguousarray(image[..., :3], dtype=np.uint8))
+        quant = pil.quantize(colors=room, method=Image.Quantize.MEDIANCUT)
+        used = np.unique(np.asarray(quant))
+        table = np.asarray(quant.getpalette()[: 3 * 256], np.uint8).reshape(-1, 3)
+        found = table[used]
+    merged = _unique_rows(np.concatenate([fixed, found]))
+    return Palette(merged[:n])
+
+
+def _unique_rows(rows: np.ndarray) -> np.ndarray:
+    """Rows without repeats, in first-seen order."""
+    if not len(rows):
+        return rows
+    _, first = np.unique(rows, axis=0, return_index=True)
+    return rows[np.sort(first)]
+
+
+# ----------------------------------------------------------------------------- frames
+def save_frames(
+    path: str | os.PathLike,
+    frames: Iterable[np.ndarray],
+    fps: float,
+    n_frames: int | None = None,
+    hold_frames: int = 0,
+    progress: Progress | None = None,
+    *,
+    palette: Palette | None = None,
+) -> Path:
+    """Stream ``frames`` (``(H, W, 3)`` uint8 RGB arrays) to ``path``, atomically.
+
+    The format comes from the extension: ``.gif`` (streamed, constant memory), ``.mp4``
+    (needs the optional ``imageio-ffmpeg``), ``.webp`` and ``.apng`` (Pillow; these keep
+    every frame in memory), ``.html`` (a self-contained page with the GIF embedded),
+    ``.png`` (the last frame as a still image), and a folder of PNG frames when the path
+    ends in ``/`` or has no extension (``frame_00000.png``, ...; an existing folder is
+    replaced only if it holds nothing but such frames).
+
+    ``hold_frames``: how many frame durations the last frame stays on screen beyond its
+    own (see the module docs for how each format stores it). ``n_frames`` is only used
+    for ``progress(done, total)``. ``palette``: the GIF palette (default: from the first
+    frame).
+
+    >>> import tempfile, pathlib
+    >>> frames = (np.full((8, 8, 3), 40 * k, np.uint8) for k in range(3))
+    >>> out = save_frames(pathlib.Path(tempfile.mkdtemp()) / "a.gif", frames, fps=10)
+    >>> from PIL import Image
+    >>> Image.open(out).n_frames
+    3
+    """
+    if not (isinstance(fps, int | float) and 0 < fps <= 240):
+        raise ParameterError(f"fps={fps!r} must be a number in (0, 240]")
+    if isinstance(hold_frames, bool) or not isinstance(hold_frames, int | np.integer):
+        raise ParameterError(f"hold_frames={hold_frames!r} must be a whole number >= 0")
+    if hold_frames < 0:
+        raise ParameterError(f"hold_frames={hold_frames!r} must be a whole number >= 0")
+    text = os.fspath(path)
+    path = Path(path)
+    suffix = path.suffix.lower()
+    frames = _checked(frames, n_frames, progress)
+    if text.endswith(("/", os.sep)) or not suffix:
+        return _write_folder(path, frames, hold_frames)
+    if suffix not in FRAME_SUFFIXES:
+        allowed = ", ".join((*FRAME_SUFFIXES, "a folder (path ending in '/')"))
+        raise OutputError(f"cannot write '{path}': unknown extension; allowed: {allowed}")
+    if suffix == ".mp4":
+        return _write_mp4(path, frames, fps, hold_frames)
+    check_writable(path)
+    if suffix == ".gif":
+        with atomic_path(path) as tmp, open(tmp, "wb") as fh:
+            write_gif(fh, frames, fps, hold_frames, palette)
+    elif suffix == ".html":
+        buf = io.BytesIO()
+        write_gif(buf, frames, fps, hold_frames, palette)
+        with atomic_path(path) as tmp:
+            tmp.write_text(gif_html(buf.getvalue(), title=path.stem), encoding="utf-8")
+    elif suffix == ".png":
+        last = None
+        for last in frames:  # noqa: B007 - keep the final frame
+            pass
+        if last is None:
+            raise ParameterError("no frames to write")
+        _save_png(path, last)
+    else:
+        _write_pillow_animation(path, suffix, frames, fps, hold_frames)
+    return path
+
+
+def _checked(frames: Iterable[np.ndarray], total: int | None, progress) -> Iterator[np.ndarray]:
+    """Frames validated as (H, W, 3) uint8 of one size, reporting progress."""
+    shape = None
+    for done, frame in enumerate(frames, 1):
+        frame = np.asarray(frame)
+        if frame.ndim == 3 and frame.shape[-1] == 4:
+            frame = frame[..., :3]
+        if frame.dtype != np.uint8 or frame.ndim != 3 or frame.shape[-1] != 3:
+            raise ParameterError(
+                f"frames must be (H, W, 3) uint8 RGB arrays, not {frame.dtype} {frame.shape}"
+            )
+        if shape is None:
+            shape = frame.shape
+        elif frame.shape != shape:
+            raise ParameterError(f"frame {done - 1} is {frame.shape}; the first was {shape}")
+        yield frame
+        if progress is not None:
+            progress(done, total)
+    if shape is None:
+        raise ParameterError("no frames to write")
+
+
+# ----------------------------------------------------------------------------- gif
+def frame_delays(n: int, fps: float, hold_frames: int = 0) -> list[int]:
+    """GIF delays in hundredths of a second for ``n`` frames, rounded without drift.
+
+    >>> frame_delays(4, 30, hold_frames=3)  # 1/30 s does not fit centiseconds
+    [3, 4, 3, 13]
+    """
+    ends = [round((k + 1) * 100 / fps) for k in range(n)]
+    delays = [b - a for a, b in zip([0, *ends], ends, strict=False)]
+    if delays:
+        delays[-1] += round((n + hold_frames) * 100 / fps) - ends[-1]
+    return [max(d, 1) for d in delays]  # 0 would mean "as fast as possible" to viewers
+
+
+def _delay(k: int, fps: float) -> int:
+    return max(round((k + 1) * 100 / fps) - round(k * 100 / fps), 1)
+
+
+def write_gif(
+    fh,
+    frames: Iterable[np.ndarray],
+    fps: float,
+    hold_frames: int = 0,
+    palette: Palette | None = None,
+    loop: int = 0,
+) -> int:
+    """Encode ``frames`` as a looping GIF onto the binary file ``fh``; return the count.
+
+    Memory holds the previous frame and one encoded frame, whatever the frame count.
+    """
+    from PIL import GifImagePlugin, Image
+
+    prev_rgb = prev_idx = None
+    pending: list[bytes] | None = None
+    count = 0
+    for frame in frames:
+        if palette is None:
+            palette = make_palette(frame)
+        if prev_rgb is None:
+            height, width = frame.shape[:2]
+            fh.write(_gif_header(width, height, palette, loop))
+            idx = palette.index(frame)
+            box, patch = (0, 0, width, height), idx
+            prev_idx = idx
+        else:
+            box, patch = _changed_patch(frame, prev_rgb, prev_idx, palette)
+        if pending is not None:
+            _write_gif_frame(fh, pending, _delay(count - 1, fps))
+        im = Image.fromarray(np.ascontiguousarray(patch), mode="P")
+        pending = GifImagePlugin.getdata(im, offset=box[:2])
+        prev_rgb = frame
+        count += 1
+    if pending is not None:
+        last = round((count + hold_frames) * 100 / fps) - round((count - 1) * 100 / fps)
+        _write_gif_frame(fh, pending, max(last, 1))
+    fh.write(b";")
+    return count
+
+
+def _gif_header(width: int, height: int, palette: Palette, loop: int) -> bytes:
+    if not (0 < width < 65536 and 0 < height < 65536):
+        raise ParameterError(f"a GIF frame must be under 65536 pixels a side, not {width}x{height}")
+    screen = struct.pack("<HHBBB", width, height, 0xF7, 0, 0)  # 256-color global table
+    netscape = b"!\xff\x0bNETSCAPE2.0\x03\x01" + struct.pack("<H", loop) + b"\x00"
+    return b"GIF89a" + screen + palette.gif_table() + netscape
+
+
+def _write_gif_frame(fh, data: list[bytes], delay_cs: int) -> None:
+    # graphic control: disposal 1 (keep the frame under the next one), transparent index
+    fh.write(b"!\xf9\x04" + struct.pack("<BHBB", 0b0000_0101, delay_cs, TRANSPARENT, 0))
+    for chunk in data:
+        fh.write(chunk)
+
+
+def _changed_patch(frame, prev_rgb, prev_idx, palette):
+    """The bounding box of what changed, as indices with unchanged pixels transparent."""
+    h, w = frame.shape[:2]
+    ne = np.not_equal(frame, prev_rgb).reshape(h, w * 3)  # long contiguous rows: fast
+    rows = np.flatnonzero(ne.any(axis=1))
+    if not len(rows):
+        return (0, 0, 1, 1), np.full((1, 1), TRANSPARENT, np.uint8)
+    cols = np.flatnonzero(ne[rows[0] : rows[-1] + 1].any(axis=0).reshape(w, 3).any(axis=1))
+    y0, y1, x0, x1 = rows[0], rows[-1] + 1, cols[0], cols[-1] + 1
+    new = palette.index(frame[y0:y1, x0:x1])
+    old = prev_idx[y0:y1, x0:x1]
+    patch = np.where(new == old, np.uint8(TRANSPARENT), new)
+    prev_idx[y0:y1, x0:x1] = new
+    return (int(x0), int(y0), int(x1), int(y1)), patch
+
+
+def gif_html(gif: bytes, title: str = "optviz") -> str:
+    """A self-contained HTML page showing ``gif`` (embedded as base64).
+
+    >>> gif_html(b"GIF89a", title="demo").count("data:image/gif;base64,R0lGODlh")
+    1
+    """
+    import html
+
+    data = base64.b64encode(gif).decode("ascii")
+    return (
+        "<!DOCTYPE html>\n<html><head><meta charset='utf-8'>"
+        f"<title>{html.escape(title)}</title></head>\n"
+        "<body style='margin:0;background:#888'>"
+        f"<img alt='{html.escape(title)}' style='max-width:100%;display:block;margin:auto' "
+        f"src='data:image/gif;base64,{data}'>\n</body></html>\n"
+    )
+
+
+# ----------------------------------------------------------------------------- others
+def _save_png(path: Path, frame: np.ndarray) -> Path:
+    from PIL import Image
+
+    with atomic_path(path) as tmp:
+        Image.fromarray(frame).save(tmp, format="PNG")
+    return path
+
+
+def _write_mp4(path: Path, frames: Iterator[np.ndarray], fps: float, hold_frames: int) -> Path:
+    try:
+        import imageio_ffmpeg
+    except ImportError:
+        raise OutputError(MP4_MISSING) from None
+    check_writable(path)
+    with atomic_path(path) as tmp:
+        writer = None
+        last = None
+        try:
+            for frame in frames:
+                frame = _even(frame)
+                if writer is None:
+                    height, width = frame.shape[:2]
+                    writer = imageio_ffmpeg.write_frames(
+                        str(tmp),
+                        (width, height),
+                        fps=fps,
+                        codec="libx264",
+                        pix_fmt_out="yuv420p",
+                        macro_block_size=2,
+                        quality=8,
+                        output_params=["-movflags", "+faststart"],
+                    )
+                    writer.send(None)  # start ffmpeg
+                writer.send(np.ascontiguousarray(frame))
+                last = frame
+            for _ in range(hold_frames):
+                writer.send(np.ascontiguousarray(last))
+        finally:
+            if writer is not None:
+                writer.close()
+    return path
+
+
+def _even(frame: np.ndarray) -> np.ndarray:
+    """Pad to even width and height (yuv420p needs them) by repeating the edge."""
+    h, w = frame.shape[:2]
+    if h % 2 or w % 2:
+        frame = np.pad(frame, ((0, h % 2), (0, w % 2), (0, 0)), mode="edge")
+    return frame
+
+
+def _write_pillow_animation(path, suffix, frames, fps, hold_frames) -> None:
+    """WebP or APNG through Pillow, which keeps every frame in memory until it saves."""
+    from PIL import Image
+
+    images = [Image.fromarray(f) for f in frames]
+    n = len(images)
+    durations = [10 * d for d in frame_delays(n, fps, hold_frames)]
+    options = {"save_all": True, "append_images": images[1:], "duration": durations, "loop": 0}
+    if suffix == ".webp":
+        options.update(lossless=True, method=3)
+        fmt = "WEBP"
+    else:
+        fmt = "PNG"
+    with atomic_path(path) as tmp:
+        images[0].save(tmp, format=fmt, **options)
+
+
+FRAME_NAME = "frame_{:05d}.png"
+
+
+def _write_folder(path: Path, frames: Iterator[np.ndarray], hold_frames: int) -> Path:
+    """PNG frames into a fresh temporary folder, then renamed onto ``path``."""
+    from PIL import Image
+
+    parent = path.parent if str(path.parent) else Path(".")
+    if not parent.is_dir():
+        raise OutputError(f"cannot write '{path}/': folder '{parent}' does not exist")
+    if path.exists() and not path.is_dir():
+        raise OutputError(f"cannot write frames to '{path}/': it is a file")
+    if path.is_dir() and any(not _is_frame_file(p) for p in path.iterdir()):
+        raise OutputError(
+            f"cannot write frames to '{path}/': it holds other files; give an empty or new folder"
+        )
+    tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".tmp", dir=parent))
+    try:
+        k = 0
+        last = None
+        for last in frames:
+            Image.fromarray(last).save(tmp / FRAME_NAME.format(k), format="PNG")
+            k += 1
+        for _ in range(hold_frames):
+            Image.fromarray(last).save(tmp / FRAME_NAME.format(k), format="PNG")
+            k += 1
+        os.chmod(tmp, 0o777 & ~_umask())
+        old = None
+        if path.exists():
+            old = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".old", dir=parent))
+            os.replace(path, old / "frames")
+        os.replace(tmp, path)
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            shutil.rmtree(tmp)
+        raise
+    return path
+
+
+def _is_frame_file(p: Path) -> bool:
+    return p.is_file() and p.name.startswith("frame_") and p.suffix == ".png"
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
