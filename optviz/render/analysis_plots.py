@@ -1,0 +1,457 @@
+"""Figures of :mod:`optviz.analysis`: learning-rate sweeps, basins, curvature, noise bands.
+
+Axes-level functions (:func:`plot_sweep`, :func:`plot_curvature`) take ``ax=None``, draw
+on it and return it; figure-level ones (:func:`plot_basins`, :func:`plot_bands`) build
+a themed Figure on the Agg canvas and return it. Optimizer ``i`` gets
+:func:`optviz.render.style.color` ``(i)`` as everywhere else.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from . import style
+from .plots import CRITICAL_MARKERS, LOSS_FLOOR, new_figure, plot_surface
+
+# Basins: a color per minimum (the palette without its grey), then the two outcomes.
+NOT_CONVERGED_COLOR = "#d4d4d4"
+DIVERGED_COLOR = "#1b1b1b"
+CURVATURE_COLORS = {
+    "convex": "#56B4E9",  # sky blue: a bowl
+    "concave": "#E69F00",  # orange: a dome
+    "saddle": "#CC79A7",  # reddish purple: up one way, down the other
+    "flat": "#e2e2e2",  # light grey: no curvature in some direction
+}
+
+
+def _new_axes(ax, size, theme: str, dpi: float = 100):
+    if ax is not None:
+        return ax
+    with style.themed(theme):
+        return new_figure(size, dpi).add_subplot()
+
+
+def _minimum_colors(k: int) -> list[str]:
+    colors = [c for c in style.PALETTE if c != "#999999"]
+    return [colors[i % len(colors)] for i in range(k)]
+
+
+# -- sweep -----------------------------------------------------------------------------------------
+def plot_sweep(
+    sweep,
+    ax=None,
+    *,
+    best: dict | None = None,
+    size: Any = "16:9",
+    theme: str = "light",
+    dpi: float = 100,
+    title: str | None = None,
+):
+    """Score against learning rate per optimizer on log axes.
+
+    Diverged rates are crosses on a strip along the top, one row per optimizer, and a
+    dotted line marks each optimizer's first diverging rate: the stable range is what
+    lies left of it. ``best`` (key -> rate) marks chosen rates with a star.
+
+    >>> from optviz.analysis import sweep
+    >>> ax = plot_sweep(sweep("quadratic", ["gd"], lrs=[0.1, 0.5, 1.5], steps=10), dpi=40)
+    >>> ax.get_xscale(), ax.get_yscale()
+    ('log', 'log')
+    """
+    from matplotlib.lines import Line2D
+    from matplotlib.transforms import blended_transform_factory
+
+    style.check_theme(theme)
+    surface = sweep.surface
+    steps_mode = sweep.objective == "steps"
+    shift = 0.0 if steps_mode or surface.min_value is None else surface.min_value
+    with style.themed(theme):
+        ax = _new_axes(ax, size, theme, dpi)
+        top = blended_transform_factory(ax.transData, ax.transAxes)
+        floored = False
+        handles, labels = [], []
+        for i, key in enumerate(sweep.keys):
+            c = style.color(i)
+            lrs, score = sweep.lrs[i], sweep.score[i].astype(float)
+            ok = ~sweep.diverged[i] & np.isfinite(score)
+            y = np.where(ok, score - shift, np.nan)
+            if steps_mode:
+                y = np.where(y > sweep.steps, np.nan, y)
+            elif np.any(y[ok] < LOSS_FLOOR):
+                floored = True
+                y = np.where(ok, np.maximum(y, LOSS_FLOOR), np.nan)
+            ax.plot(lrs, y, "-o", color=c, lw=2, ms=4, zorder=3)
+            if steps_mode:  # rates that did not converge: open circles on the ceiling
+                miss = ok & (score > sweep.steps)
+                ax.plot(
+                    lrs[miss],
+                    np.full(miss.sum(), sweep.steps + 1),
+                    "o",
+                    mfc="none",
+                    mec=c,
+                    ms=6,
+                    zorder=3,
+                )
+            bad = ~ok
+            row = 0.965 - 0.03 * i
+            ax.plot(
+                lrs[bad],
+                np.full(bad.sum(), row),
+                "x",
+                color=c,
+                ms=7,
+                mew=2,
+                transform=top,
+                clip_on=False,
+                zorder=4,
+            )
+            if bad.any():
+                ax.axvline(lrs[bad].min(), color=c, ls=":", lw=1.5, zorder=2)
+            label = key
+            if best and key in best:
+                j = int(np.searchsorted(lrs, best[key]))
+                yb = y[j] if np.isfinite(y[j]) else np.nan
+                ax.plot(
+                    [best[key]], [yb], "*", ms=17, mfc=c, mec=style.ink(theme), mew=1.2, zorder=5
+                )
+                label = f"{key}: best lr = {best[key]:.3g}"
+            handles.append(Line2D([], [], color=c, lw=2, marker="o", ms=5))
+            labels.append(label)
+        ax.set_xscale("log")
+        ax.set_xlabel("learning rate")
+        if steps_mode:
+            ax.axhline(sweep.steps + 1, color=style.ink(theme), lw=0.8, ls="--", alpha=0.6)
+            ax.set_ylabel(f"steps to converge (○ on the dashed line: not in {sweep.steps})")
+            ax.set_yscale("log")
+        else:
+            what = "final loss" if sweep.objective == "final" else "mean loss over the run"
+            what += " − f*" if shift or surface.min_value is not None else ""
+            if floored:
+                what += f"  (below {LOSS_FLOOR:g} drawn at {LOSS_FLOOR:g})"
+            ax.set_ylabel(what)
+            ax.set_yscale("log" if _positive(ax) else "symlog")
+        ax.set_ylim(top=ax.get_ylim()[1] * (8 if ax.get_yscale() == "log" else 1.15))
+        ax.grid(True, which="major", alpha=0.5)
+        handles.append(Line2D([], [], color=style.ink(theme), ls="none", marker="x", ms=7, mew=2))
+        labels.append("diverged (top strip; dotted: first diverging rate)")
+        if best:
+            handles.append(Line2D([], [], color=style.ink(theme), ls="none", marker="*", ms=12))
+            labels.append("chosen rate")
+        ax.legend(
+            handles,
+            labels,
+            loc="upper left",
+            bbox_to_anchor=(1.01, 1.0),
+            borderaxespad=0.0,
+            framealpha=0.95,
+            fontsize=10,
+        )
+        starts = f", {sweep.starts} starts" if sweep.starts > 1 else ""
+        ax.set_title(title or f"{surface.title or surface.name}: {sweep.horizon}{starts}")
+    return ax
+
+
+def _positive(ax) -> bool:
+    ys = np.concatenate(
+        [ln.get_ydata() for ln in ax.lines if ln.get_transform() == ax.transData]
+        or [np.array([1.0])]
+    )
+    ys = np.asarray(ys, float)
+    ys = ys[np.isfinite(ys)]
+    return bool(len(ys) == 0 or ys.min() > 0)
+
+
+# -- basins ----------------------------------------------------------------------------------------
+def plot_basins(
+    basins,
+    *,
+    size: Any = "16:9",
+    theme: str = "light",
+    dpi: float = 100,
+    title: str | None = None,
+    contours: bool = True,
+):
+    """One panel per optimizer: every start colored by the minimum it reaches.
+
+    >>> from optviz.analysis import basins
+    >>> fig = plot_basins(basins("quadratic", ["gd:lr=0.1"], n=8, steps=20), dpi=40)
+    >>> len(fig.axes)
+    1
+    """
+    from matplotlib.colors import to_rgb
+    from matplotlib.patches import Patch
+
+    style.check_theme(theme)
+    surface, labels = basins.surface, basins.labels
+    k = len(basins.minima)
+    table = np.array(
+        [to_rgb(DIVERGED_COLOR), to_rgb(NOT_CONVERGED_COLOR)]
+        + [to_rgb(c) for c in _minimum_colors(k)]
+    )
+    (x0, x1), (y0, y1) = surface.domain
+    n_opt = len(labels)
+    with style.themed(theme):
+        fig = new_figure(size, dpi)
+        rows, cols = _panel_grid(n_opt, fig)
+        axes = fig.subplots(rows, cols, squeeze=False).ravel()
+        if contours:
+            X, Y, Z = surface.grid(200)
+            from .plots import levels_of
+
+            levs = levels_of(surface, Z, 14)
+        for ax, lab, opt in zip(axes, labels, basins.optimizers, strict=False):
+            ax.imshow(
+                table[lab + 2],
+                extent=(x0, x1, y0, y1),
+                origin="lower",
+                interpolation="nearest",
+                aspect="auto",
+            )
+            if contours:
+                ax.contour(
+                    X,
+                    Y,
+                    np.where(np.isfinite(Z), Z, levs[-1]),
+                    levels=levs,
+                    colors="white",
+                    linewidths=0.5,
+                    alpha=0.45,
+                )
+            if k:
+                ax.plot(
+                    *basins.minima.T,
+                    ls="none",
+                    marker="*",
+                    ms=14,
+                    mfc="white",
+                    mec="black",
+                    mew=1.0,
+                )
+            share = {v: np.mean(lab == v) for v in (-1, -2)}
+            ax.set_title(opt.label, fontsize=13)
+            note = f"not converged {share[-1]:.0%} · diverged {share[-2]:.0%}"
+            ax.text(0.5, -0.02, note, transform=ax.transAxes, ha="center", va="top", fontsize=10)
+            ax.set_xlim(x0, x1)
+            ax.set_ylim(y0, y1)
+            ax.set_xticks([])
+            ax.set_yticks([])
+            ax.set_aspect("equal" if 0.25 <= (x1 - x0) / (y1 - y0) <= 4 else "auto")
+        for ax in axes[n_opt:]:
+            ax.set_visible(False)
+        handles = [
+            Patch(color=c, label=f"minimum at ({m[0]:.3g}, {m[1]:.3g})")
+            for c, m in zip(_minimum_colors(k), basins.minima, strict=True)
+        ]
+        handles += [
+            Patch(color=NOT_CONVERGED_COLOR, label=f"not within {basins.radius:.2g} of one"),
+            Patch(color=DIVERGED_COLOR, label="diverged"),
+        ]
+        fig.legend(
+            handles=handles,
+            loc="outside lower center",
+            ncol=min(len(handles), 4),
+            frameon=False,
+            fontsize=11,
+        )
+        n = labels.shape[-1]
+        fig.suptitle(
+            title
+            or f"Basins of attraction on {surface.title or surface.name}: where {basins.steps}"
+            f" steps from each of {n}×{n} starts end"
+        )
+    return fig
+
+
+def _panel_grid(n: int, fig) -> tuple[int, int]:
+    w, h = fig.get_size_inches()
+    best = None
+    for rows in range(1, n + 1):
+        cols = -(-n // rows)
+        side = min(w / cols, (h * 0.82) / rows)  # room for the title and the legend
+        if best is None or side > best[0] + 1e-9:
+            best = (side, rows, cols)
+    return best[1], best[2]
+
+
+# -- curvature -------------------------------------------------------------------------------------
+def plot_curvature(
+    curv,
+    ax=None,
+    *,
+    size: Any = "16:9",
+    theme: str = "light",
+    dpi: float = 100,
+    title: str | None = None,
+    legend: bool = True,
+):
+    """The domain shaded by curvature kind, contour lines over it, critical points marked.
+
+    >>> from optviz.analysis import curvature
+    >>> ax = plot_curvature(curvature("saddle", n=20, critical=False), dpi=40)
+    >>> ax.get_title()
+    "Curvature of Saddle x² − y²: signs of the Hessian's eigenvalues"
+    """
+    from matplotlib.colors import to_rgb
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    from ..analysis import CURVATURE_KINDS
+
+    style.check_theme(theme)
+    surface = curv.surface
+    (x0, x1), (y0, y1) = surface.domain
+    table = np.array([to_rgb(CURVATURE_COLORS[k]) for k in CURVATURE_KINDS])
+    with style.themed(theme):
+        ax = _new_axes(ax, size, theme, dpi)
+        ax.imshow(
+            table[curv.kind],
+            extent=(x0, x1, y0, y1),
+            origin="lower",
+            interpolation="nearest",
+            aspect="auto",
+            alpha=0.85,
+        )
+        X, Y, Z = surface.grid(200)
+        from .plots import levels_of
+
+        levs = levels_of(surface, Z, 18)
+        ax.contour(
+            X,
+            Y,
+            np.where(np.isfinite(Z), Z, levs[-1]),
+            levels=levs,
+            colors="#303030",
+            linewidths=0.6,
+            alpha=0.55,
+        )
+        handles = [
+            Patch(color=CURVATURE_COLORS[k], label=f"{k} {share:.0%}")
+            for k, share in curv.fractions().items()
+        ]
+        for kind, (marker, ms) in CRITICAL_MARKERS.items():
+            pts = np.array([p.xy for p in curv.critical if p.kind == kind]).reshape(-1, 2)
+            if len(pts):
+                ax.plot(
+                    *pts.T,
+                    ls="none",
+                    marker=marker,
+                    ms=ms,
+                    mfc="white",
+                    mec="black",
+                    mew=1.2,
+                    zorder=5,
+                )
+                handles.append(
+                    Line2D(
+                        [],
+                        [],
+                        ls="none",
+                        marker=marker,
+                        ms=ms,
+                        mfc="white",
+                        mec="black",
+                        label=f"{kind} ({len(pts)})",
+                    )
+                )
+        ax.set_xlim(x0, x1)
+        ax.set_ylim(y0, y1)
+        ax.set_xlabel("x")
+        ax.set_ylabel("y", rotation=0, labelpad=10)
+        ax.set_aspect("equal" if 0.25 <= (x1 - x0) / (y1 - y0) <= 4 else "auto")
+        if legend:
+            ax.legend(
+                handles=handles,
+                loc="upper left",
+                bbox_to_anchor=(1.02, 1.0),
+                borderaxespad=0.0,
+                framealpha=0.95,
+                title="Hessian eigenvalues",
+            )
+        ax.set_title(
+            title
+            or f"Curvature of {surface.title or surface.name}: signs of the Hessian's eigenvalues"
+        )
+    return ax
+
+
+# -- noise bands -----------------------------------------------------------------------------------
+def plot_bands(
+    bands,
+    *,
+    size: Any = "16:9",
+    theme: str = "light",
+    dpi: float = 100,
+    title: str | None = None,
+    color: int = 0,
+):
+    """Left: the seeds' paths on the contour and the noise-free path; right: the loss
+    band (median and quantiles over the seeds) and the noise-free loss.
+
+    >>> from optviz.analysis import bands
+    >>> fig = plot_bands(bands("quadratic", "gd:lr=0.1", seeds=4, steps=10), dpi=40)
+    >>> len(fig.axes)
+    2
+    """
+    style.check_theme(theme)
+    traj, ref = bands.trajectory, bands.reference
+    surface = traj.surface
+    c = style.color(color)
+    ink = style.ink(theme)
+    shift = surface.min_value
+    if shift is None:
+        low = np.nanmin(np.where(np.isfinite(traj.loss), traj.loss, np.nan))
+        shift = min(float(low), float(np.nanmin(ref.loss))) if low <= 0 else 0.0
+        shift = shift - 1e-12 if shift else 0.0
+    ylabel = "f − f*" if surface.min_value is not None else ("loss" if not shift else "loss − min")
+    with style.themed(theme):
+        fig = new_figure(size, dpi)
+        left, right = fig.subplots(1, 2, width_ratios=[1.0, 1.1])
+        plot_surface(surface, left, theme=theme, lines=True)
+        xy = traj.xy
+        k = xy.shape[1]
+        alpha = float(np.clip(6.0 / k, 0.15, 0.6))
+        for i in range(k):
+            left.plot(xy[:, i, 0], xy[:, i, 1], color=c, lw=1.0, alpha=alpha, zorder=3)
+        left.plot(xy[-1, :, 0], xy[-1, :, 1], "o", color=c, ms=4, mec=ink, mew=0.5, zorder=4)
+        left.plot(ref.xy[:, 0], ref.xy[:, 1], "--", color=ink, lw=1.8, zorder=4)
+        left.plot(*ref.xy[0], "o", ms=9, mfc="white", mec="black", zorder=5)
+        div = traj.diverged
+        if div.any():
+            last = np.array([xy[traj.diverged_at[i], i] for i in np.flatnonzero(div)])
+            left.plot(*last.T, "x", color=c, ms=9, mew=2.5, zorder=5)
+        steps = np.arange(traj.steps + 1)
+        med, lo, hi = (np.maximum(v - shift, LOSS_FLOOR) for v in bands.loss_band())
+        ql, qh = bands.quantiles
+        right.fill_between(
+            steps, lo, hi, color=c, alpha=0.3, lw=0, label=f"{ql:.0%}–{qh:.0%} of {k} seeds"
+        )
+        right.plot(steps, med, color=c, lw=2.5, label="median")
+        right.plot(
+            steps,
+            np.maximum(ref.loss - shift, LOSS_FLOOR),
+            "--",
+            color=ink,
+            lw=1.8,
+            label="without noise",
+        )
+        right.set_yscale("log")
+        right.set_xlabel("step")
+        right.set_ylabel(ylabel)
+        right.grid(True, alpha=0.5)
+        right.legend(loc="upper right", framealpha=0.95)
+        right.set_title("loss over the seeds")
+        noise = traj.noise
+        noise_text = ", ".join(
+            f"{f}={getattr(noise, f):g}"
+            for f in ("grad", "update", "input", "anneal")
+            if getattr(noise, f)
+        )
+        if noise.batch:
+            noise_text += f", batch={noise.batch}"
+        left.set_title(f"{k} noisy runs; dashed: without noise")
+        fig.suptitle(
+            title or f"{traj.label} on {surface.title or surface.name}, noise {noise_text}"
+        )
+    return fig
