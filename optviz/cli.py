@@ -67,7 +67,12 @@ Optimizers = Annotated[
         "repeat for several (see 'optviz list optimizers')",
     ),
 ]
-Steps = Annotated[int, typer.Option("--steps", help="steps per optimizer")]
+Steps = Annotated[
+    int | None,
+    typer.Option(
+        "--steps", help="steps per optimizer [default: 200; basins: 500]", show_default=False
+    ),
+]
 Start = Annotated[
     list[str] | None,
     typer.Option(
@@ -88,7 +93,12 @@ Noise = Annotated[
         "--noise", metavar="K=V,...", help="e.g. grad=0.5 or update=0.1,anneal=0.55 or batch=8"
     ),
 ]
-Seed = Annotated[int, typer.Option("--seed", help="random seed (noise, mini-batches)")]
+Seed = Annotated[
+    int | None,
+    typer.Option(
+        "--seed", help="random seed (noise, mini-batches) [default: 0]", show_default=False
+    ),
+]
 Lr = Annotated[
     str | None,
     typer.Option(
@@ -242,13 +252,16 @@ class _progress:
             TimeElapsedColumn,
         )
 
+        console = Console(stderr=True)
+        if not console.is_terminal:  # no bar in logs and pipes
+            return None
         self.bar = Progress(
             SpinnerColumn(),
             TextColumn("{task.description}"),
             BarColumn(),
             MofNCompleteColumn(),
             TimeElapsedColumn(),
-            console=Console(stderr=True),
+            console=console,
             transient=True,
         )
         self.bar.__enter__()
@@ -354,11 +367,11 @@ def race(
     optimizer: Optimizers = None,
     expr: Expr = None,
     domain: Domain = None,
-    steps: Steps = 200,
+    steps: Steps = None,
     start: Start = None,
     schedule: Schedule = None,
     noise: Noise = None,
-    seed: Seed = 0,
+    seed: Seed = None,
     lr: Lr = None,
     three_d: Annotated[bool, typer.Option("--3d", help="a 3-D surface view")] = False,
     panels: Annotated[bool, typer.Option("--panels", help="one panel per optimizer")] = False,
@@ -535,11 +548,11 @@ def tune(
     domain: Domain = None,
     lrs: Lrs = None,
     objective: Objective = "final",
-    steps: Steps = 200,
+    steps: Steps = None,
     start: Start = None,
     schedule: Schedule = None,
     noise: Noise = None,
-    seed: Seed = 0,
+    seed: Seed = None,
     size: Size = "16:9",
     dpi: Dpi = 100,
     theme: Theme = "light",
@@ -573,9 +586,9 @@ def sweep(
     domain: Domain = None,
     lrs: Lrs = None,
     objective: Objective = "final",
-    steps: Steps = 200,
+    steps: Steps = None,
     start: Start = None,
-    seed: Seed = 0,
+    seed: Seed = None,
     size: Size = "16:9",
     dpi: Dpi = 100,
     theme: Theme = "light",
@@ -608,8 +621,8 @@ def basins(
     expr: Expr = None,
     domain: Domain = None,
     n: Annotated[int | None, typer.Option("--n", help="grid of n x n starts")] = None,
-    steps: Steps = 200,
-    seed: Seed = 0,
+    steps: Steps = None,
+    seed: Seed = None,
     size: Size = "16:9",
     dpi: Dpi = 100,
     theme: Theme = "light",
@@ -670,7 +683,7 @@ def bands(
     expr: Expr = None,
     domain: Domain = None,
     seeds: Annotated[int, typer.Option("--seeds", help="number of noisy runs")] = 20,
-    steps: Steps = 200,
+    steps: Steps = None,
     start: Start = None,
     noise: Noise = None,
     size: Size = "16:9",
@@ -720,7 +733,7 @@ def init(
         typer.Option("--view", help="grid (histograms), summary, batchnorm or symmetry"),
     ] = "grid",
     steps: Annotated[int | None, typer.Option("--steps", help="training steps (symmetry)")] = None,
-    seed: Seed = 0,
+    seed: Seed = None,
     fps: Annotated[float | None, typer.Option("--fps", help="layers per second")] = None,
     size: Size = "16:9",
     dpi: Dpi = 100,

@@ -149,12 +149,12 @@ class Scene:
     surface: Any = None
     optimizers: tuple = ()
     labels: tuple = ()
-    steps: int = 200
+    steps: int | None = None
     starts: Any = None
     schedule: Any = None
     noise: Any = None
-    seed: int = 0
-    lr: str | None = None
+    seed: int | None = None
+    lr: str | float | None = None
     renders: tuple[Render, ...] = ()
     metrics: Path | None = None
     reports: dict = field(default_factory=dict)
@@ -162,28 +162,29 @@ class Scene:
 
     @functools.cached_property
     def _race(self) -> Any:
+        from .run import race
+
         if self.surface is None or not self.optimizers:
             raise SceneError(f"{self.source}: a race needs a surface and at least one optimizer")
-        kwargs = {
-            "start": self.starts,
-            "steps": self.steps,
-            "schedule": self.schedule,
-            "noise": self.noise,
-            "seed": self.seed,
-        }
-        if self.lr == "tuned":
-            from .analysis import race as tuned_race
+        kwargs = self.run_options(start=self.starts, schedule=self.schedule, noise=self.noise)
+        opts, labels = list(self.optimizers), list(self.labels)
+        if self.lr is not None:
+            from .analysis import race_optimizers
 
-            result = tuned_race(self.surface, list(self.optimizers), lr="tuned", **kwargs)
-        else:
-            from .run import race
-
-            result = race(self.surface, list(self.optimizers), **kwargs)
+            opts, chosen = race_optimizers(self.surface, opts, self.lr, **kwargs)
+            labels = [mine or theirs for mine, theirs in zip(labels, chosen or labels, strict=True)]
+        result = race(self.surface, opts, **kwargs)
         trajectories = [
             t if label is None else replace(t, label=label)
-            for t, label in zip(result.trajectories, self.labels, strict=True)
+            for t, label in zip(result.trajectories, labels, strict=True)
         ]
         return replace(result, trajectories=trajectories)
+
+    def run_options(self, **given: Any) -> dict[str, Any]:
+        """``steps`` and ``seed`` (when the scene sets them) and the ``given`` options
+        that are not None, as keyword arguments for the API."""
+        options = {"steps": self.steps, "seed": self.seed, **given}
+        return {k: v for k, v in options.items() if v is not None}
 
     def race(self) -> Any:
         """The scene's :class:`~optviz.run.Race` (run on first use, then kept).
@@ -338,11 +339,11 @@ class _Builder:
             surface=surface,
             optimizers=optimizers,
             labels=labels,
-            steps=self.whole(run.get("steps", 200), "run.steps", 0, 1_000_000),
+            steps=self.optional_whole(run, "steps", 0, 1_000_000),
             starts=self.starts(run.get("starts")),
             schedule=self.schedule(run.get("schedule")),
             noise=self.noise(run.get("noise")),
-            seed=self.whole(run.get("seed", 0), "run.seed", 0, 2**63 - 1),
+            seed=self.optional_whole(run, "seed", 0, 2**63 - 1),
             lr=self.lr(run.get("lr")),
             metrics=self.metrics(data.get("metrics")),
         )
@@ -376,6 +377,10 @@ class _Builder:
         if value > hi:
             raise self.fail(name, f"must be at most {hi}, not {value!r}")
         return value
+
+    def optional_whole(self, run: Mapping[str, Any], key: str, lo: int, hi: int) -> int | None:
+        value = run.get(key)
+        return None if value is None else self.whole(value, f"run.{key}", lo, hi)
 
     def number(self, value: Any, name: str, lo: float, hi: float, open_lo: bool = False) -> float:
         low = f"> {lo:g}" if open_lo else f">= {lo:g}"
@@ -544,12 +549,16 @@ class _Builder:
             "run.noise", lambda: Noise.parse(dict(value) if isinstance(value, Mapping) else value)
         )
 
-    def lr(self, value: Any) -> str | None:
-        if value is None:
-            return None
-        if value != "tuned":
-            raise self.fail("run.lr", f'the only value is "tuned", not {value!r}')
-        return value
+    def lr(self, value: Any) -> str | float | None:
+        if value is None or value == "tuned":
+            return value
+        if isinstance(value, str):
+            try:
+                value = float(value)
+            except ValueError:
+                why = f'must be "tuned" or a number > 0, not {value!r}'
+                raise self.fail("run.lr", why) from None
+        return self.number(value, "run.lr", 0, 1e6, open_lo=True)
 
     def metrics(self, value: Any) -> Path | None:
         if value is None:
@@ -608,7 +617,7 @@ class _Builder:
             o["duration"] = self.number(o["duration"], name("duration"), 0, 600, open_lo=True)
         if "hold" in o:
             o["hold"] = self.number(o["hold"], name("hold"), 0, 60)
-        for key, lo, hi in (("n", 2, 2000), ("seeds", 1, 10_000), ("depth", 1, 200)):
+        for key, lo, hi in (("n", 2, 2000), ("seeds", 2, 10_000), ("depth", 1, 200)):
             if o.get(key) is not None:
                 o[key] = self.whole(o[key], name(key), lo, hi)
         for key, hi in (("width", 4096), ("epochs", 10_000), ("batch_size", 10_000), ("layer", 50)):
@@ -766,42 +775,36 @@ def _show(scene: Scene, o: Options, look: Look) -> tuple[Any, None]:
 def _basins(scene: Scene, o: Options, look: Look) -> tuple[Any, Any]:
     from .analysis import basins
 
-    kwargs = {"n": o["n"]} if o["n"] else {}
-    opts = list(scene.optimizers)
-    result = basins(scene.surface, opts, steps=scene.steps, seed=scene.seed, **kwargs)
+    kwargs = scene.run_options(n=o["n"], schedule=scene.schedule, noise=scene.noise)
+    result = basins(scene.surface, list(scene.optimizers), **kwargs)
     return _plot(result, look), getattr(result, "rows", None)
 
 
 def _sweep(scene: Scene, o: Options, look: Look) -> tuple[Any, Any]:
     from .analysis import sweep
 
-    kwargs = {"lrs": o["lrs"]} if o["lrs"] else {}
-    result = sweep(
-        scene.surface,
-        list(scene.optimizers),
-        steps=scene.steps,
+    kwargs = scene.run_options(
+        lrs=o["lrs"],
         objective=o["objective"],
         start=scene.starts,
-        seed=scene.seed,
-        **kwargs,
+        schedule=scene.schedule,
+        noise=scene.noise,
     )
+    result = sweep(scene.surface, list(scene.optimizers), **kwargs)
     return _plot(result, look), getattr(result, "rows", None)
 
 
 def _tune(scene: Scene, o: Options, look: Look) -> tuple[Any, Any]:
     from .analysis import tune
 
-    result = tune(
-        scene.surface,
-        list(scene.optimizers),
-        start=scene.starts,
-        steps=scene.steps,
-        objective=o["objective"],
+    kwargs = scene.run_options(
         lrs=o["lrs"],
+        objective=o["objective"],
+        start=scene.starts,
         schedule=scene.schedule,
         noise=scene.noise,
-        seed=scene.seed,
     )
+    result = tune(scene.surface, list(scene.optimizers), **kwargs)
     return _plot(result, look), getattr(result, "rows", None)
 
 
@@ -815,14 +818,10 @@ def _curvature(scene: Scene, o: Options, look: Look) -> tuple[Any, None]:
 def _bands(scene: Scene, o: Options, look: Look) -> tuple[Any, Any]:
     from .analysis import bands
 
-    result = bands(
-        scene.surface,
-        scene.optimizers[0],
-        seeds=o["seeds"],
-        steps=scene.steps,
-        noise=scene.noise,
-        start=scene.starts,
+    kwargs = scene.run_options(
+        seeds=o["seeds"], start=scene.starts, schedule=scene.schedule, noise=scene.noise
     )
+    result = bands(scene.surface, scene.optimizers[0], **kwargs)
     return _plot(result, look), getattr(result, "rows", None)
 
 
@@ -853,7 +852,11 @@ def _explorer(scene: Scene, o: Options) -> Any:
     kwargs = {k: o[k] for k in ("activation", "depth", "width", "gain") if o.get(k) is not None}
     if o["schemes"]:
         kwargs["schemes"] = o["schemes"]
-    return init_explorer(seed=scene.seed, **kwargs)
+    return init_explorer(**kwargs, **_seed(scene))
+
+
+def _seed(scene: Scene) -> dict[str, int]:
+    return {} if scene.seed is None else {"seed": scene.seed}
 
 
 def _init(scene: Scene, o: Options, look: Look) -> tuple[Any, Any]:
@@ -869,7 +872,7 @@ def _batchnorm(scene: Scene, o: Options, look: Look) -> tuple[Any, None]:
 
     keys = ("activation", "scheme", "depth", "width", "lr", "epochs", "batch_size")
     kwargs = {k: o[k] for k in keys if o.get(k) is not None}
-    plain, bn = nets.batchnorm_pair(seed=scene.seed, **kwargs)
+    plain, bn = nets.batchnorm_pair(**kwargs, **_seed(scene))
     return batchnorm_figure(plain, bn, **look), None
 
 
@@ -879,7 +882,7 @@ def _symmetry(scene: Scene, o: Options, look: Look) -> tuple[Any, None]:
 
     kwargs = {k: o[k] for k in ("activation", "hidden", "lr") if o.get(k) is not None}
     schemes = o["schemes"] or ["zeros", "constant", "xavier_normal"]
-    runs = [nets.symmetry_run(s, steps=scene.steps, seed=scene.seed, **kwargs) for s in schemes]
+    runs = [nets.symmetry_run(s, **scene.run_options(**kwargs)) for s in schemes]
     return symmetry_figure(runs, layer=o["layer"], **look), None
 
 
