@@ -125,7 +125,8 @@ class Optimizer:
         return type(self)(**{**self.hyper, "lr": lr})
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}({', '.join(f'{k}={v!r}' for k, v in self.hyper.items())})"
+        hyper = self.__dict__.get("hyper", {})  # also while __init__ is still checking
+        return f"{type(self).__name__}({', '.join(f'{k}={v!r}' for k, v in hyper.items())})"
 
     def __eq__(self, other: object) -> bool:
         return type(self) is type(other) and self.hyper == other.hyper
@@ -610,7 +611,7 @@ class RAdam(Optimizer):
                {(\rho_\infty-4)(\rho_\infty-2)\rho_t}}
 
     ``decoupled_weight_decay`` decays the weights as :class:`AdamW` does.
-    Liu et al. (2020). The first steps (:math:`\rho_t \le 5`, six of them with the
+    Liu et al. (2020). The first steps (:math:`\rho_t \le 5`, five of them with the
     default :math:`\beta_2`) are plain bias-corrected momentum SGD.
     """
 
