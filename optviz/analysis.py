@@ -749,8 +749,9 @@ class Curvature:
 
     ``kind[i, j]``: index into :data:`CURVATURE_KINDS` at ``(X[i, j], Y[i, j])``; an
     eigenvalue counts as zero (``flat``) when ``|λ| <= flat * scale``, where ``scale``
-    is the 99th percentile of the largest ``|λ|`` over the grid. ``critical``: the
-    critical points (from :func:`optviz.critical.critical_points`).
+    is the surface's typical curvature (90th percentile over the grid of the largest
+    Hessian entry, as :mod:`optviz.critical` measures it). ``critical``: the critical
+    points (from :func:`optviz.critical.critical_points`).
     """
 
     surface: Surface
@@ -794,27 +795,33 @@ def _kinds(eigs: np.ndarray, zero: float) -> np.ndarray:
 
 
 def curvature(
-    surface: Surface | str, *, n: int = 300, flat: float = 1e-3, critical: bool = True
+    surface: Surface | str, *, n: int = 300, flat: float | None = None, critical: bool = True
 ) -> Curvature:
     """Classify every point of an ``n`` x ``n`` grid as convex (both eigenvalues of the
     Hessian > 0), concave (both < 0), saddle-like (opposite signs) or flat (some
-    eigenvalue within ``flat`` times the grid's curvature scale of zero).
+    eigenvalue within ``flat`` times the surface's typical curvature of zero).
 
-    ``critical``: also find and keep the critical points to mark them.
+    ``flat`` defaults to the threshold :func:`optviz.critical.critical_points` uses, so
+    the map and the critical points' kinds agree; raise it (say to 1e-3) to shade
+    near-flat plateaus. ``critical``: also find the critical points, to mark them.
 
     >>> c = curvature("quadratic", n=10, critical=False)
     >>> c.fractions()["convex"]
     1.0
     """
+    from .critical import ZERO_EIGENVALUE
+
     surf = _surface(surface)
     X, Y = start_grid(surf, n)
-    if not (isinstance(flat, int | float) and 0 <= flat < 1):
+    flat = ZERO_EIGENVALUE if flat is None else flat
+    if isinstance(flat, bool) or not (isinstance(flat, int | float) and 0 <= flat < 1):
         raise ParameterError(f"flat={flat!r} must be a number in [0, 1)")
     with np.errstate(all="ignore"):
-        eigs = eigenvalues(surf.hess(np.stack([X, Y], -1)))
-    big = np.abs(eigs).max(-1)
+        hess = surf.hess(np.stack([X, Y], -1))
+    eigs = eigenvalues(hess)
+    big = np.abs(hess).max(axis=(-2, -1))
     big = big[np.isfinite(big)]
-    scale = float(np.percentile(big, 99)) if len(big) else 1.0
+    scale = float(np.percentile(big, 90)) if len(big) else 1.0
     scale = scale if scale > 0 else 1.0
     points = []
     if critical:
