@@ -110,12 +110,37 @@ def inside(xy: np.ndarray, surface) -> np.ndarray:
 
 
 def height(surface, xy: np.ndarray, lift: float = 0.0) -> np.ndarray:
-    """The drawn height of positions on a 3-D plot (clipped like the surface)."""
+    """The drawn height of positions on a 3-D plot (squashed like the surface)."""
     lo, hi = _zrange(surface)
     with np.errstate(all="ignore"):
         z = np.asarray(surface.f(xy), float)
-    z = np.clip(np.nan_to_num(z, nan=hi, posinf=hi, neginf=lo), lo, hi)
-    return z + lift * (hi - lo)
+    return squash(surface, z) + lift * (hi - lo)
+
+
+def squash(surface, z: np.ndarray) -> np.ndarray:
+    """Heights as drawn in 3-D: clipped to the surface's range, or, when its view sets
+    ``zclip``, bent smoothly under it (``lo + H tanh((z - lo) / H)``, nearly exact in the
+    lower half) so the clipped walls stay smooth instead of ending in a jagged shelf.
+    """
+    lo, hi = _zrange(surface)
+    z = np.nan_to_num(np.asarray(z, float), nan=hi, posinf=hi, neginf=lo)
+    if surface.view.zclip is None:
+        return np.clip(z, lo, hi)
+    span = hi - lo
+    return lo + span * np.tanh(np.maximum(z - lo, 0.0) / span)
+
+
+def _squash_ticks(ax, surface) -> None:
+    """z ticks at the true values of the squashed heights."""
+    from matplotlib.ticker import MaxNLocator
+
+    lo, hi = _zrange(surface)
+    span = hi - lo
+    values = [v for v in MaxNLocator(5).tick_values(lo, lo + 2 * span) if v >= lo - 0.02 * span]
+    where = squash(surface, np.array(values))
+    gaps = np.diff(where, prepend=-np.inf)
+    keep = (where <= lo + 0.9 * span) & (gaps > 0.08 * span)
+    ax.set_zticks(where[keep], [f"{v:g}" for v, k in zip(values, keep, strict=True) if k])
 
 
 def levels_of(surface, Z: np.ndarray, n: int | None = None) -> np.ndarray:
@@ -315,10 +340,11 @@ def plot_surface3d(
     zclip: float | None = None,
     elev: float | None = None,
     azim: float | None = None,
-    n: int = 90,
+    n: int = 80,
     critical: bool = False,
 ):
-    """The surface as a shaded 3-D mesh, clipped at ``zclip`` (default: its view hint).
+    """The surface as a shaded 3-D mesh; heights above ``zclip`` (default: the view hint)
+    are bent smoothly under it (see :func:`squash`), and the z ticks show true values.
 
     >>> import optviz as ov
     >>> ax = plot_surface3d(ov.surface("saddle"))
@@ -332,10 +358,10 @@ def plot_surface3d(
     surface = _surface(surface) if isinstance(surface, str) else surface
     ax = _axes(ax, theme, projection="3d")
     X, Y, Z = surface.grid(n)
-    lo, hi = _zrange(surface)
     if zclip is not None:
-        hi = float(zclip)
-    Zc = np.clip(np.nan_to_num(Z, nan=hi, posinf=hi, neginf=lo), lo, hi)
+        surface = _with_zclip(surface, zclip)
+    lo, hi = _zrange(surface)
+    Zc = squash(surface, Z)
     levs = levels_of(surface, Z)
     cmap = style.cmap(theme)
     colors = cmap(BoundaryNorm(levs, cmap.N, extend="max")(Zc))
@@ -360,6 +386,8 @@ def plot_surface3d(
     ax.set_xlim(x0, x1)
     ax.set_ylim(y0, y1)
     ax.set_zlim(lo, hi)
+    if surface.view.zclip is not None:
+        _squash_ticks(ax, surface)
     ax.set_xlabel("x")
     ax.set_ylabel("y")
     ax.set_zlabel("f")
@@ -367,6 +395,12 @@ def plot_surface3d(
     if critical:
         _mark_critical(ax, surface, z=True)
     return ax
+
+
+def _with_zclip(surface, zclip: float):
+    from dataclasses import replace
+
+    return replace(surface, view=replace(surface.view, zclip=float(zclip)))
 
 
 def _style3d(ax, theme: str) -> None:

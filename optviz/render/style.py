@@ -126,7 +126,7 @@ def contour_line(theme: str) -> str:
 # The part of each colormap used for filled contours: the light theme keeps the deepest
 # grey light enough for dark paths, the dark theme keeps the highest ground dark enough
 # for bright ones.
-CMAP_RANGE = {"light": (0.22, 0.98), "dark": (0.03, 0.62)}
+CMAP_RANGE = {"light": (0.22, 0.98), "dark": (0.0, 0.5)}
 
 
 def cmap(theme: str = "light"):
