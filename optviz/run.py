@@ -221,7 +221,7 @@ def _loop(surf, opt, p, lrs, evaluator, tol, gtol, escape, meta) -> Trajectory:
     diverged_at = np.full(shape, NEVER)
     last_far = np.full(shape, NEVER)  # last step at which a start was not converged
     cx, cy = surf.domain.mean(axis=1)
-    limit2 = (escape * surf.span) ** 2
+    limit2 = np.float64(escape * surf.span) ** 2  # inf, not OverflowError, for a huge escape
     near2 = (tol * surf.span) ** 2
     state = opt.init(p)
     active = np.ones(shape, dtype=bool)
