@@ -186,7 +186,7 @@ def _scene(data: dict[str, Any]) -> Any:
     for key in ("run", "render"):
         if key in clean:
             clean[key] = {k: v for k, v in clean[key].items() if v is not None}
-    return scene_from_dict(clean, source="optviz", base=Path.cwd(), flags=_Flags())
+    return scene_from_dict(clean, source="optviz", base=Path(), flags=_Flags())
 
 
 def _run_section(steps, start, schedule, noise, seed, lr=None) -> dict[str, Any]:
@@ -200,10 +200,21 @@ def _run_section(steps, start, schedule, noise, seed, lr=None) -> dict[str, Any]
     }
 
 
+class _Interrupted(Exception):
+    """Ctrl-C during a render (typer would turn a KeyboardInterrupt into a silent exit)."""
+
+
+def _render(scene: Any, quiet: bool) -> list[Path]:
+    try:
+        with _progress(quiet) as progress:
+            return scene.render(progress)
+    except KeyboardInterrupt:
+        raise _Interrupted from None
+
+
 def _execute(scene: Any, quiet: bool) -> None:
     """Render a scene with a progress bar, then print its results."""
-    with _progress(quiet) as progress:
-        written = scene.render(progress)
+    written = _render(scene, quiet)
     _report(scene, written, quiet)
 
 
@@ -376,7 +387,14 @@ def race(
     three_d: Annotated[bool, typer.Option("--3d", help="a 3-D surface view")] = False,
     panels: Annotated[bool, typer.Option("--panels", help="one panel per optimizer")] = False,
     loss: Annotated[bool, typer.Option("--loss", help="add a loss-curve panel")] = False,
-    rotate: Annotated[bool, typer.Option("--rotate", help="turn the 3-D camera")] = False,
+    rotate: Annotated[
+        float | None,
+        typer.Option("--rotate", metavar="DEGREES", help="turn the 3-D camera (e.g. 90)"),
+    ] = None,
+    trail: Annotated[
+        int | None,
+        typer.Option("--trail", metavar="STEPS", help="draw only the last STEPS of each path"),
+    ] = None,
     fps: Annotated[float, typer.Option("--fps", help="frames per second")] = 20.0,
     duration: Annotated[float, typer.Option("--duration", help="seconds of motion")] = 6.0,
     hold: Annotated[float, typer.Option("--hold", help="seconds on the last frame")] = 1.0,
@@ -419,8 +437,10 @@ def race(
         "theme": theme,
         "title": title,
     }
-    if rotate:
-        render["rotate"] = True
+    if rotate is not None:
+        render["rotate"] = rotate
+    if trail is not None:
+        render["trail"] = trail
     scene = _scene(
         {
             "surface": _surface(surface, expr, domain),
@@ -494,8 +514,7 @@ def gallery(
     for s in scenes:
         if not quiet:
             typer.echo(f"{s.source}:", err=True)
-        with _progress(quiet) as progress:
-            written = s.render(progress)
+        written = _render(s, quiet)
         if not quiet:
             for path in written:
                 typer.echo(f"  wrote {_shown(path)} ({_size(path)})", err=True)
@@ -795,7 +814,7 @@ def _main(argv: list[str] | None) -> int:
         return result if isinstance(result, int) else 0
     except OptvizError as exc:
         return _fail(str(exc))
-    except (KeyboardInterrupt, typer.Abort):
+    except (KeyboardInterrupt, _Interrupted, typer.Abort):
         _fail("interrupted; no output was written or changed")
         return 130
     except OSError as exc:

@@ -68,7 +68,7 @@ TOP_FIELDS = ("title", "description", "surface", "optimizers", "run", "render", 
 SURFACE_FIELDS = ("name", "expr", "params", "domain", "minima", "title")
 RUN_FIELDS = ("steps", "starts", "schedule", "noise", "seed", "lr")
 COMMON_RENDER = ("kind", "output", "size", "dpi", "theme", "title")
-_ANIMATION = ("loss", "fps", "duration", "hold")
+_ANIMATION = ("loss", "fps", "duration", "hold", "trail")
 RENDER_FIELDS = {
     "contour": _ANIMATION,
     "3d": (*_ANIMATION, "rotate"),
@@ -97,6 +97,7 @@ RENDER_DEFAULTS = {
     "duration": 6.0,
     "hold": 1.0,
     "rotate": False,
+    "trail": True,
     "n": None,
     "lrs": None,
     "objective": "final",
@@ -608,9 +609,12 @@ class _Builder:
             o["title"] = scene.title
         elif not isinstance(o["title"], str):
             raise self.fail(name("title"), f"must be a string, not {o['title']!r}")
-        for key in ("loss", "rotate"):
-            if key in o:
-                self.flag(o[key], name(key))
+        if "loss" in o:
+            self.flag(o["loss"], name("loss"))
+        if "rotate" in o and not isinstance(o["rotate"], bool):
+            o["rotate"] = self.number(o["rotate"], name("rotate"), -3600, 3600)
+        if "trail" in o and not isinstance(o["trail"], bool):
+            o["trail"] = self.whole(o["trail"], name("trail"), 0, 1_000_000)
         if "fps" in o:
             o["fps"] = self.number(o["fps"], name("fps"), 0, 120, open_lo=True)
         if "duration" in o:
@@ -722,8 +726,9 @@ def _render(scene: Scene, r: Render, progress: Progress | None) -> Path:
     if r.kind in RACE_KINDS:
         race = scene.race()
         if r.animated:
-            extra = {"rotate": True} if o.get("rotate") else {}
+            extra = {"rotate": o["rotate"]} if o.get("rotate") else {}
             anim = race.animate(
+                trail=o["trail"],
                 kind=r.kind,
                 loss=o["loss"],
                 fps=o["fps"],
