@@ -808,6 +808,10 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def _main(argv: list[str] | None) -> int:
+    import warnings
+
+    if not os.environ.get("OPTVIZ_DEBUG"):  # library warnings are not for the terminal
+        warnings.simplefilter("ignore")
     command = typer.main.get_command(app)
     try:
         result = command.main(args=argv, prog_name="optviz", standalone_mode=False)

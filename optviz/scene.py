@@ -50,7 +50,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from .errors import OptvizError, SceneError
+from .errors import OptvizError, ParameterError, SceneError
 
 RACE_KINDS = ("contour", "3d", "panels")
 SURFACE_KINDS = ("show", "basins", "sweep", "tune", "curvature", "bands")
@@ -150,6 +150,8 @@ class Scene:
     surface: Any = None
     optimizers: tuple = ()
     labels: tuple = ()
+    overrides: tuple = ()
+    """Per optimizer, the ``schedule`` / ``noise`` it uses instead of the run's."""
     steps: int | None = None
     starts: Any = None
     schedule: Any = None
@@ -174,7 +176,16 @@ class Scene:
 
             opts, chosen = race_optimizers(self.surface, opts, self.lr, **kwargs)
             labels = [mine or theirs for mine, theirs in zip(labels, chosen or labels, strict=True)]
-        result = race(self.surface, opts, **kwargs)
+        if any(self.overrides):  # an optimizer with its own schedule or noise
+            from .run import Race, run
+
+            runs = [
+                run(self.surface, o, **{**kwargs, **own})
+                for o, own in zip(opts, self.overrides, strict=True)
+            ]
+            result = Race(self.surface, runs)
+        else:
+            result = race(self.surface, opts, **kwargs)
         trajectories = [
             t if label is None else replace(t, label=label)
             for t, label in zip(result.trajectories, labels, strict=True)
@@ -332,7 +343,7 @@ class _Builder:
             if "surface" not in data:
                 raise self.fail("surface", "missing; give a catalog name or an expression")
             surface = self.surface(data["surface"])
-        optimizers, labels = self.optimizers(data.get("optimizers"), needs_optimizers)
+        optimizers, labels, overrides = self.optimizers(data.get("optimizers"), needs_optimizers)
         scene = Scene(
             source=self.source,
             title=self.text(data, "title", None),
@@ -340,6 +351,7 @@ class _Builder:
             surface=surface,
             optimizers=optimizers,
             labels=labels,
+            overrides=overrides,
             steps=self.optional_whole(run, "steps", 0, 1_000_000),
             starts=self.starts(run.get("starts")),
             schedule=self.schedule(run.get("schedule")),
@@ -485,21 +497,21 @@ class _Builder:
             surf = replace(surf, title=title)
         return surf
 
-    def optimizers(self, value: Any, needed: bool) -> tuple[tuple, tuple]:
+    def optimizers(self, value: Any, needed: bool) -> tuple[tuple, tuple, tuple]:
         from .optimizers import optimizer
 
         if value is None:
             if needed:
                 raise self.fail("optimizers", 'missing; give at least one, e.g. ["adam"]')
-            return (), ()
+            return (), (), ()
         if isinstance(value, str | Mapping):
             value = [value]
         if not isinstance(value, list) or not value:
             raise self.fail("optimizers", 'must be a list of names or tables, e.g. ["adam"]')
-        opts, labels = [], []
+        opts, labels, overrides = [], [], []
         for i, item in enumerate(value):
             name = f"optimizers[{i}]"
-            label = None
+            label, own = None, {}
             if isinstance(item, Mapping):
                 item = dict(item)
                 if not isinstance(item.get("name"), str):
@@ -507,6 +519,9 @@ class _Builder:
                 label = item.pop("label", None)
                 if label is not None and not isinstance(label, str):
                     raise self.fail(f"{name}.label", f"must be a string, not {label!r}")
+                for key in ("schedule", "noise"):
+                    if key in item:
+                        own[key] = getattr(self, key)(item.pop(key), f"{name}.{key}")
                 spec = item.pop("name")
                 opts.append(self.wrap(name, lambda s=spec, h=item: optimizer(s, **h)))
             elif isinstance(item, str):
@@ -514,7 +529,8 @@ class _Builder:
             else:
                 raise self.fail(name, f'must be a name like "adam:lr=0.1" or a table, not {item!r}')
             labels.append(label)
-        return tuple(opts), tuple(labels)
+            overrides.append(own)
+        return tuple(opts), tuple(labels), tuple(overrides)
 
     def starts(self, value: Any) -> Any:
         if value is None:
@@ -524,7 +540,7 @@ class _Builder:
             return points[0] if len(points) == 1 else points
         return self.pairs(value, "run.starts", 2)
 
-    def schedule(self, value: Any) -> Any:
+    def schedule(self, value: Any, where: str = "run.schedule") -> Any:
         from .schedules import schedule
 
         if value is None:
@@ -533,21 +549,21 @@ class _Builder:
             options = dict(value)
             name = options.pop("name", None)
             if not isinstance(name, str):
-                raise self.fail("run.schedule", 'a table needs name = "..." (e.g. "cosine")')
-            return self.wrap("run.schedule", lambda: schedule(name, **options))
+                raise self.fail(where, 'a table needs name = "..." (e.g. "cosine")')
+            return self.wrap(where, lambda: schedule(name, **options))
         if not isinstance(value, str):
-            raise self.fail("run.schedule", f'must be a name like "cosine", not {value!r}')
-        return self.wrap("run.schedule", lambda: schedule(value))
+            raise self.fail(where, f'must be a name like "cosine", not {value!r}')
+        return self.wrap(where, lambda: schedule(value))
 
-    def noise(self, value: Any) -> Any:
+    def noise(self, value: Any, where: str = "run.noise") -> Any:
         from .noise import Noise
 
         if value is None:
             return None
         if not isinstance(value, str | Mapping):
-            raise self.fail("run.noise", f'must be like "grad=0.5" or a table, not {value!r}')
+            raise self.fail(where, f'must be like "grad=0.5" or a table, not {value!r}')
         return self.wrap(
-            "run.noise", lambda: Noise.parse(dict(value) if isinstance(value, Mapping) else value)
+            where, lambda: Noise.parse(dict(value) if isinstance(value, Mapping) else value)
         )
 
     def lr(self, value: Any) -> str | float | None:
@@ -605,9 +621,9 @@ class _Builder:
             self.choice(size, name("size"), tuple(SIZES))
         o["dpi"] = self.whole(o["dpi"], name("dpi"), 20, 600)
         self.choice(o["theme"], name("theme"), tuple(THEMES))
-        if o["title"] is None:
-            o["title"] = scene.title
-        elif not isinstance(o["title"], str):
+        if o["title"] is None and (kind in RACE_KINDS or kind in ("curvature", "sweep", "tune")):
+            o["title"] = scene.title  # figures with a title of their own keep it
+        elif o["title"] is not None and not isinstance(o["title"], str):
             raise self.fail(name("title"), f"must be a string, not {o['title']!r}")
         if "loss" in o:
             self.flag(o["loss"], name("loss"))
@@ -666,8 +682,8 @@ class _Builder:
             return
         from . import nets
 
-        for s in o.get("schemes") or ():
-            self.wrap(name("schemes"), lambda s=s: nets.check_scheme(s))
+        for s in o.get("schemes") or ():  # "xavier_normal:gain=1.67" sets one scheme's gain
+            self.wrap(name("schemes"), lambda s=s: _scheme(s))
         if "scheme" in o:
             self.wrap(name("scheme"), lambda: nets.check_scheme(o["scheme"]))
         if o.get("activation") is not None:
@@ -702,7 +718,6 @@ class _Builder:
 
 
 def _numbers(text: str) -> dict[str, float]:
-    from .errors import ParameterError
     from .optimizers import parse_options
 
     options = parse_options(text, "surface parameters")
@@ -749,7 +764,7 @@ def _render(scene: Scene, r: Render, progress: Progress | None) -> Path:
         step(1, 1)
         return r.output
     else:
-        fig, rows = _FIGURES[r.kind](scene, o, look)
+        fig, rows = _FIGURES[r.kind](scene, o, {**look, "title": o["title"]})
         if rows:
             scene.reports[r.output] = rows
         title = o["title"]
@@ -762,8 +777,9 @@ def _save_figure(fig: Any, path: Path, dpi: int, title: str | None) -> None:
     from .render.writers import save_figure
 
     fig = getattr(fig, "figure", fig)  # an Axes gives its Figure
-    if title:
-        fig.suptitle(title)
+    current = fig._suptitle.get_text() if fig._suptitle is not None else None
+    if title and current != title:
+        fig.suptitle(title, fontsize=16)
     save_figure(fig, path, dpi=dpi)
 
 
@@ -774,7 +790,7 @@ Options = Mapping[str, Any]
 def _show(scene: Scene, o: Options, look: Look) -> tuple[Any, None]:
     from .render.plots import show_surface
 
-    return show_surface(scene.surface, **look), None
+    return show_surface(scene.surface, size=look["size"], theme=look["theme"]), None
 
 
 def _basins(scene: Scene, o: Options, look: Look) -> tuple[Any, Any]:
@@ -840,24 +856,41 @@ def _plot(result: Any, look: Look) -> Any:
 
     params = inspect.signature(result.plot).parameters
     if "size" in params or "theme" in params:
-        return result.plot(**{k: v for k, v in look.items() if k in params})
+        return result.plot(**{k: v for k, v in look.items() if k in ("size", "theme")})
     from .render.initplots import _new_figure
     from .render.style import themed
 
     with themed(look["theme"]):
         fig = _new_figure(look["size"])
         result.plot(ax=fig.add_subplot())
+        if look.get("title"):  # before the layout, so that it makes room for it
+            fig.suptitle(look["title"], fontsize=16)
         fig.tight_layout()
     return fig
 
 
+def _scheme(text: str) -> tuple[str, dict[str, float]]:
+    """``"xavier_normal:gain=1.67"`` -> ``("xavier_normal", {"gain": 1.67})``."""
+    from . import nets
+
+    name, _, options = text.partition(":")
+    own = _numbers(options) if options else {}
+    if set(own) - {"gain"}:
+        raise ParameterError(f"init scheme '{text}': the only option is gain, e.g. ':gain=1.67'")
+    return nets.check_scheme(name.strip()), own
+
+
 def _explorer(scene: Scene, o: Options) -> Any:
-    from .render.initplots import init_explorer
+    from . import nets
+    from .render.initplots import DEFAULT_SCHEMES, InitExplorer
 
     kwargs = {k: o[k] for k in ("activation", "depth", "width", "gain") if o.get(k) is not None}
-    if o["schemes"]:
-        kwargs["schemes"] = o["schemes"]
-    return init_explorer(**kwargs, **_seed(scene))
+    kwargs.update(_seed(scene))
+    stats = []
+    for text in o["schemes"] or DEFAULT_SCHEMES:
+        name, own = _scheme(text)
+        stats.append(nets.propagate(name, **{**kwargs, **own}))
+    return InitExplorer(tuple(stats))
 
 
 def _seed(scene: Scene) -> dict[str, int]:
@@ -867,8 +900,8 @@ def _seed(scene: Scene) -> dict[str, int]:
 def _init(scene: Scene, o: Options, look: Look) -> tuple[Any, Any]:
     explorer = _explorer(scene, o)
     if o["view"] == "summary":
-        return explorer.summary(**look), None
-    return explorer.grid(o["quantity"], **look), None
+        return explorer.summary(size=look["size"], theme=look["theme"]), None
+    return explorer.grid(o["quantity"], size=look["size"], theme=look["theme"]), None
 
 
 def _batchnorm(scene: Scene, o: Options, look: Look) -> tuple[Any, None]:
@@ -878,7 +911,7 @@ def _batchnorm(scene: Scene, o: Options, look: Look) -> tuple[Any, None]:
     keys = ("activation", "scheme", "depth", "width", "lr", "epochs", "batch_size")
     kwargs = {k: o[k] for k in keys if o.get(k) is not None}
     plain, bn = nets.batchnorm_pair(**kwargs, **_seed(scene))
-    return batchnorm_figure(plain, bn, **look), None
+    return batchnorm_figure(plain, bn, size=look["size"], theme=look["theme"]), None
 
 
 def _symmetry(scene: Scene, o: Options, look: Look) -> tuple[Any, None]:
@@ -888,7 +921,7 @@ def _symmetry(scene: Scene, o: Options, look: Look) -> tuple[Any, None]:
     kwargs = {k: o[k] for k in ("activation", "hidden", "lr") if o.get(k) is not None}
     schemes = o["schemes"] or ["zeros", "constant", "xavier_normal"]
     runs = [nets.symmetry_run(s, **scene.run_options(**kwargs)) for s in schemes]
-    return symmetry_figure(runs, layer=o["layer"], **look), None
+    return symmetry_figure(runs, layer=o["layer"], size=look["size"], theme=look["theme"]), None
 
 
 _FIGURES = {
