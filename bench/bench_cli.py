@@ -1,0 +1,68 @@
+"""How long the command line takes to answer, against Python's own start-up.
+
+Run:  python bench/bench_cli.py [--repeat N]
+
+Prints the median wall time of each command over N runs (default 15) and its ratio to
+``python -c pass`` measured in the same run, so the numbers travel between machines.
+``optviz --help`` must stay well under half a second: the CLI imports nothing heavy
+(matplotlib, sympy, scipy) until a command needs it. The last rows time a small
+end-to-end render for scale.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+CLI = [sys.executable, "-m", "optviz.cli"]
+CASES = [
+    ("python -c pass (baseline)", [sys.executable, "-c", "pass"]),
+    ("python -c 'import typer'", [sys.executable, "-c", "import typer"]),
+    ("python -c 'import optviz'", [sys.executable, "-c", "import optviz"]),
+    ("optviz --help", [*CLI, "--help"]),
+    ("optviz race --help", [*CLI, "race", "--help"]),
+    ("optviz list", [*CLI, "list"]),
+]
+RENDERS = [
+    (
+        "race: 2 optimizers, 200 steps, 120-frame GIF",
+        [*CLI, "race", "rosenbrock", "-O", "adam:lr=0.1", "-O", "momentum:lr=0.001", "-q",
+         "-o", "race.gif"],
+    ),
+    ("show: contour + 3-D PNG", [*CLI, "show", "himmelblau", "-q", "-o", "show.png"]),
+]  # fmt: skip
+
+
+def median_time(cmd: list[str], repeat: int, cwd: str) -> float:
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "MPLBACKEND": "Agg"}
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        subprocess.run(cmd, cwd=cwd, env=env, check=True, stdout=subprocess.DEVNULL)
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=15)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as cwd:
+        rows = [(name, median_time(cmd, args.repeat, cwd)) for name, cmd in CASES]
+        rows += [(name, median_time(cmd, 3, cwd)) for name, cmd in RENDERS]
+    base = rows[0][1]
+    width = max(len(name) for name, _ in rows)
+    print(f"{'command':<{width}}  {'median s':>9}  {'x baseline':>10}")
+    for name, seconds in rows:
+        print(f"{name:<{width}}  {seconds:9.3f}  {seconds / base:10.1f}")
+
+
+if __name__ == "__main__":
+    main()
