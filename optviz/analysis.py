@@ -217,7 +217,7 @@ def _csv_value(text: str) -> Any:
 
 
 # -- batched runs that keep only the end --------------------------------------------------------
-CHUNK = 4000  # starts per call of run(): bounds memory, and is faster than one huge array
+BLOCK_BYTES = 128e6  # history kept per call of run(): bounds memory, and beats one huge array
 
 
 @dataclass(frozen=True, eq=False)
@@ -264,20 +264,23 @@ def _final_states(
     *,
     rates: np.ndarray | None = None,
     seed: int = 0,
-    chunk: int = CHUNK,
+    chunk: int | None = None,
     **run_options: Any,
 ) -> _Result:
     """:func:`optviz.run.run` over starts ``(..., 2)``, keeping only each start's end.
 
-    The starts go through ``run`` in blocks of ``chunk``, so the full history of only one
-    block is ever in memory. ``rates`` (shaped like the batch) gives each start its own
-    base learning rate. With noise, block ``k > 0`` draws from its own seed derived from
-    ``(seed, k)``, so blocks do not repeat each other's noise; block 0 uses ``seed``.
+    The starts go through ``run`` in blocks of ``chunk`` (default: as many as keep one
+    block's full history near 128 MB), so only one block's history is ever in memory.
+    ``rates`` (shaped like the batch) gives each start its own base learning rate. With
+    noise, block ``k > 0`` draws from its own seed derived from ``(seed, k)``, so blocks
+    do not repeat each other's noise; block 0 uses ``seed``.
     """
     starts = np.asarray(starts, float)
     shape = starts.shape[:-1]
     flat = starts.reshape(-1, 2)
     flat_rates = None if rates is None else np.broadcast_to(rates, shape).reshape(-1, 1)
+    if chunk is None:  # xy (2), loss and grad norm: 4 floats per start and step
+        chunk = int(np.clip(BLOCK_BYTES / (32 * (steps + 1)), 256, 16384))
     parts = []
     for k, i in enumerate(range(0, len(flat), chunk)):
         block = slice(i, i + chunk)

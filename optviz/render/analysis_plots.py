@@ -61,106 +61,109 @@ def plot_sweep(
     ('log', 'log')
     """
     from matplotlib.lines import Line2D
+    from matplotlib.patches import Rectangle
     from matplotlib.transforms import blended_transform_factory
 
     style.check_theme(theme)
     surface = sweep.surface
     steps_mode = sweep.objective == "steps"
     shift = 0.0 if steps_mode or surface.min_value is None else surface.min_value
+    ink = style.ink(theme)
+    n_opt = len(sweep.keys)
+    band = min(0.05 + 0.03 * n_opt, 0.32)  # top strip of the axes for diverged rates
     with style.themed(theme):
         ax = _new_axes(ax, size, theme, dpi)
         top = blended_transform_factory(ax.transData, ax.transAxes)
-        floored = False
-        handles, labels = [], []
-        for i, key in enumerate(sweep.keys):
-            c = style.color(i)
-            lrs, score = sweep.lrs[i], sweep.score[i].astype(float)
+        ys, floored, log = [], False, True
+        curves = []
+        for i in range(n_opt):
+            score = sweep.score[i].astype(float)
             ok = ~sweep.diverged[i] & np.isfinite(score)
             y = np.where(ok, score - shift, np.nan)
             if steps_mode:
                 y = np.where(y > sweep.steps, np.nan, y)
-            elif np.any(y[ok] < LOSS_FLOOR):
-                floored = True
+            elif np.any(y[ok] < LOSS_FLOOR) and surface.min_value is not None:
+                floored = floored or bool(np.any(y[ok] < LOSS_FLOOR))
                 y = np.where(ok, np.maximum(y, LOSS_FLOOR), np.nan)
+            curves.append((ok, y))
+            ys.append(y[np.isfinite(y)])
+        ys = np.concatenate(ys) if ys else np.zeros(0)
+        if steps_mode:
+            ys = np.append(ys, sweep.steps + 1)
+        log = bool(len(ys) and ys.min() > 0)
+        handles, labels = [], []
+        for i, key in enumerate(sweep.keys):
+            c = style.color(i)
+            lrs, score = sweep.lrs[i], sweep.score[i]
+            ok, y = curves[i]
             ax.plot(lrs, y, "-o", color=c, lw=2, ms=4, zorder=3)
             if steps_mode:  # rates that did not converge: open circles on the ceiling
                 miss = ok & (score > sweep.steps)
-                ax.plot(
-                    lrs[miss],
-                    np.full(miss.sum(), sweep.steps + 1),
-                    "o",
-                    mfc="none",
-                    mec=c,
-                    ms=6,
-                    zorder=3,
-                )
+                ax.plot(lrs[miss], np.full(miss.sum(), sweep.steps + 1.0), "o", mfc="none",
+                        mec=c, ms=6, zorder=3)  # fmt: skip
             bad = ~ok
-            row = 0.965 - 0.03 * i
-            ax.plot(
-                lrs[bad],
-                np.full(bad.sum(), row),
-                "x",
-                color=c,
-                ms=7,
-                mew=2,
-                transform=top,
-                clip_on=False,
-                zorder=4,
-            )
+            row = 1 - band * (i + 0.75) / (n_opt + 0.25)
+            ax.plot(lrs[bad], np.full(bad.sum(), row), "x", color=c, ms=7, mew=2,
+                    transform=top, zorder=4)  # fmt: skip
             if bad.any():
                 ax.axvline(lrs[bad].min(), color=c, ls=":", lw=1.5, zorder=2)
             label = key
             if best and key in best:
                 j = int(np.searchsorted(lrs, best[key]))
-                yb = y[j] if np.isfinite(y[j]) else np.nan
-                ax.plot(
-                    [best[key]], [yb], "*", ms=17, mfc=c, mec=style.ink(theme), mew=1.2, zorder=5
-                )
+                ax.plot([best[key]], [y[j]], "*", ms=17, mfc=c, mec=ink, mew=1.2, zorder=5)
                 label = f"{key}: best lr = {best[key]:.3g}"
             handles.append(Line2D([], [], color=c, lw=2, marker="o", ms=5))
             labels.append(label)
+        ax.add_patch(Rectangle((0, 1 - band), 1, band, transform=ax.transAxes,
+                               color=style.THEMES[theme]["grid.color"], alpha=0.6, lw=0,
+                               zorder=1))  # fmt: skip
+        ax.text(0.005, 1 - band / 2, "diverged", transform=ax.transAxes, rotation=90,
+                ha="left", va="center", fontsize=9, color=ink, alpha=0.8)  # fmt: skip
         ax.set_xscale("log")
+        ax.set_yscale("log" if log else "linear")
+        _leave_room(ax, ys, band, log)
         ax.set_xlabel("learning rate")
         if steps_mode:
-            ax.axhline(sweep.steps + 1, color=style.ink(theme), lw=0.8, ls="--", alpha=0.6)
+            ax.axhline(sweep.steps + 1, color=ink, lw=0.8, ls="--", alpha=0.6)
             ax.set_ylabel(f"steps to converge (○ on the dashed line: not in {sweep.steps})")
-            ax.set_yscale("log")
         else:
             what = "final loss" if sweep.objective == "final" else "mean loss over the run"
-            what += " − f*" if shift or surface.min_value is not None else ""
+            what += " − f*" if surface.min_value is not None else ""
             if floored:
                 what += f"  (below {LOSS_FLOOR:g} drawn at {LOSS_FLOOR:g})"
             ax.set_ylabel(what)
-            ax.set_yscale("log" if _positive(ax) else "symlog")
-        ax.set_ylim(top=ax.get_ylim()[1] * (8 if ax.get_yscale() == "log" else 1.15))
         ax.grid(True, which="major", alpha=0.5)
-        handles.append(Line2D([], [], color=style.ink(theme), ls="none", marker="x", ms=7, mew=2))
-        labels.append("diverged (top strip; dotted: first diverging rate)")
+        handles.append(Line2D([], [], color=ink, ls="none", marker="x", ms=7, mew=2))
+        labels.append("diverged (dotted: first diverging rate)")
         if best:
-            handles.append(Line2D([], [], color=style.ink(theme), ls="none", marker="*", ms=12))
+            handles.append(Line2D([], [], color=ink, ls="none", marker="*", ms=12))
             labels.append("chosen rate")
-        ax.legend(
-            handles,
-            labels,
-            loc="upper left",
-            bbox_to_anchor=(1.01, 1.0),
-            borderaxespad=0.0,
-            framealpha=0.95,
-            fontsize=10,
-        )
+        ax.legend(handles, labels, loc="upper left", bbox_to_anchor=(1.01, 1.0),
+                  borderaxespad=0.0, framealpha=0.95, fontsize=10)  # fmt: skip
         starts = f", {sweep.starts} starts" if sweep.starts > 1 else ""
         ax.set_title(title or f"{surface.title or surface.name}: {sweep.horizon}{starts}")
     return ax
 
 
-def _positive(ax) -> bool:
-    ys = np.concatenate(
-        [ln.get_ydata() for ln in ax.lines if ln.get_transform() == ax.transData]
-        or [np.array([1.0])]
-    )
-    ys = np.asarray(ys, float)
-    ys = ys[np.isfinite(ys)]
-    return bool(len(ys) == 0 or ys.min() > 0)
+def _leave_room(ax, ys: np.ndarray, band: float, log: bool) -> None:
+    """Y limits that keep every curve below the top strip of diverged rates."""
+    if not len(ys):
+        return
+    lo, hi = float(ys.min()), float(ys.max())
+    room = 1 - band - 0.04
+    if log:
+        a, b = np.log10(lo) - 0.3, np.log10(max(hi, lo * 1.01)) + 0.1
+        ax.set_ylim(10**a, 10 ** (a + (b - a) / room))
+        ceiling = 10**b
+    else:
+        pad = 0.05 * (hi - lo or 1.0)
+        a, b = lo - pad, hi + pad
+        ax.set_ylim(a, a + (b - a) / room)
+        ceiling = b
+    ticks = [t for t in ax.get_yticks() if ax.get_ylim()[0] <= t <= ceiling]
+    if ticks:  # no tick labels inside the strip of diverged rates
+        ax.set_yticks(ticks)
+        ax.set_ylim(10**a if log else a, 10 ** (a + (b - a) / room) if log else a + (b - a) / room)
 
 
 # -- basins ----------------------------------------------------------------------------------------
@@ -394,17 +397,21 @@ def plot_bands(
     >>> len(fig.axes)
     2
     """
+    from matplotlib.ticker import FuncFormatter
+
     style.check_theme(theme)
     traj, ref = bands.trajectory, bands.reference
     surface = traj.surface
     c = style.color(color)
     ink = style.ink(theme)
-    shift = surface.min_value
-    if shift is None:
-        low = np.nanmin(np.where(np.isfinite(traj.loss), traj.loss, np.nan))
-        shift = min(float(low), float(np.nanmin(ref.loss))) if low <= 0 else 0.0
-        shift = shift - 1e-12 if shift else 0.0
-    ylabel = "f − f*" if surface.min_value is not None else ("loss" if not shift else "loss − min")
+    # log axis of f - f* where the minimum is known, of the loss where it stays positive,
+    # else the plain loss on a linear axis (a surface unbounded below, like a saddle)
+    shift = surface.min_value or 0.0
+    finite = np.concatenate([traj.loss.ravel(), ref.loss.ravel()])
+    finite = finite[np.isfinite(finite)]
+    log = surface.min_value is not None or bool(len(finite) and finite.min() > 0)
+    floor = LOSS_FLOOR if log else -np.inf
+    ylabel = "f − f*" if surface.min_value is not None else "loss"
     with style.themed(theme):
         fig = new_figure(size, dpi)
         left, right = fig.subplots(1, 2, width_ratios=[1.0, 1.1])
@@ -422,7 +429,7 @@ def plot_bands(
             last = np.array([xy[traj.diverged_at[i], i] for i in np.flatnonzero(div)])
             left.plot(*last.T, "x", color=c, ms=9, mew=2.5, zorder=5)
         steps = np.arange(traj.steps + 1)
-        med, lo, hi = (np.maximum(v - shift, LOSS_FLOOR) for v in bands.loss_band())
+        med, lo, hi = (np.maximum(v - shift, floor) for v in bands.loss_band())
         ql, qh = bands.quantiles
         right.fill_between(
             steps, lo, hi, color=c, alpha=0.3, lw=0, label=f"{ql:.0%}–{qh:.0%} of {k} seeds"
@@ -430,17 +437,21 @@ def plot_bands(
         right.plot(steps, med, color=c, lw=2.5, label="median")
         right.plot(
             steps,
-            np.maximum(ref.loss - shift, LOSS_FLOOR),
+            np.maximum(ref.loss - shift, floor),
             "--",
             color=ink,
             lw=1.8,
             label="without noise",
         )
-        right.set_yscale("log")
+        if log:
+            right.set_yscale("log")
+            short = FuncFormatter(lambda v, _: f"{v:.3g}")
+            right.yaxis.set_major_formatter(short)
+            right.yaxis.set_minor_formatter(short)
         right.set_xlabel("step")
         right.set_ylabel(ylabel)
         right.grid(True, alpha=0.5)
-        right.legend(loc="upper right", framealpha=0.95)
+        right.legend(loc="best", framealpha=0.95)
         right.set_title("loss over the seeds")
         noise = traj.noise
         noise_text = ", ".join(
