@@ -292,3 +292,52 @@ def test_starts_round_trip_through_text(points):
     a = scene_from_dict({"run": {"starts": points}}).starts
     b = scene_from_dict({"run": {"starts": as_text}}).starts
     assert a == b == (points[0] if len(points) == 1 else points)
+
+
+def test_an_optimizer_may_bring_its_own_schedule_and_noise():
+    scene = scene_from_dict(
+        {
+            "surface": "quadratic",
+            "optimizers": [
+                "gd:lr=0.1",
+                {"name": "gd", "lr": 0.1, "schedule": "exponential:gamma=0.5"},
+                {"name": "gd", "lr": 0.1, "noise": "grad=0.5"},
+            ],
+            "run": {"steps": 3, "starts": [1.0, 0.0]},
+        }
+    )
+    plain, decayed, noisy = scene.race()
+    assert plain.lr.tolist() == [0.1, 0.1, 0.1]
+    assert decayed.lr.tolist() == [0.1, 0.05, 0.025]
+    # x_t = prod(1 - 2 lr_k): 0.8 * 0.9 * 0.95 with the halving rates
+    assert decayed.xy[-1, 0] == pytest.approx(0.8 * 0.9 * 0.95)
+    assert plain.xy[:, 1].tolist() == [0.0] * 4 and noisy.xy[-1, 1] != 0.0
+
+
+def test_an_init_scheme_may_carry_its_own_gain():
+    from optviz import nets
+    from optviz.scene import _explorer
+
+    scene = scene_from_dict(
+        {"render": {"kind": "init", "schemes": ["xavier_normal:gain=2"], "depth": 2,
+                    "width": 8, "output": "x.png"}}
+    )  # fmt: skip
+    (stats,) = _explorer(scene, scene.renders[0].options).stats
+    same = nets.propagate("xavier_normal", depth=2, width=8, gain=2.0)
+    assert np.array_equal(stats.act_std, same.act_std)
+    with pytest.raises(SceneError, match="the only option is gain"):
+        scene_from_dict({"render": {"kind": "init", "schemes": ["he_normal:mode=1"]}})
+
+
+def test_every_gallery_scene_loads_and_has_its_output():
+    from pathlib import Path
+
+    folder = Path(__file__).resolve().parents[1] / "gallery"
+    scenes = [load_scene(p) for p in sorted(folder.glob("*.toml"))]
+    assert len(scenes) >= 12
+    for scene in scenes:
+        for render in scene.renders:
+            assert render.output.is_file(), render.output
+            assert render.output.stat().st_size <= 2_000_000
+    kinds = {scene.surface.kind for scene in scenes if scene.surface is not None}
+    assert kinds == {"bowl", "saddle", "ravine", "plateau", "multi-minima"}
