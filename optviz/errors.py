@@ -48,6 +48,20 @@ def unknown(kind: str, name: str, known: Iterable[str]) -> UnknownNameError:
     "unknown optimizer 'adan'; did you mean 'adam'? known: adam, sgd"
     """
     known = sorted(known)
-    close = difflib.get_close_matches(str(name).lower(), known, n=1, cutoff=0.6)
-    hint = f"; did you mean '{close[0]}'?" if close else ";"
+    close = _closest(str(name).lower(), known)
+    hint = f"; did you mean '{close}'?" if close else ";"
     return UnknownNameError(f"unknown {kind} '{name}'{hint} known: {', '.join(known)}")
+
+
+def _closest(name: str, known: list[str]) -> str | None:
+    """The known name most like ``name``, comparing whole names and their parts.
+
+    >>> _closest("xavir", ["he_normal", "xavier_normal"])
+    'xavier_normal'
+    """
+    candidates = {k: k for k in known}
+    for k in known:  # 'xavier' stands for 'xavier_normal', 'camel' for 'six_hump_camel'
+        for part in k.replace("-", "_").split("_"):
+            candidates.setdefault(part, k)
+    close = difflib.get_close_matches(name, list(candidates), n=1, cutoff=0.6)
+    return candidates[close[0]] if close else None

@@ -24,6 +24,7 @@ from .schedules import Schedule, schedule
 from .surface import Surface, surface
 
 NEVER = -1  # marker in diverged_at / converged_at
+CURVED = 1e-3  # smallest Hessian eigenvalue that counts as curving up at a minimum
 
 MAX_STEPS = 1_000_000
 MAX_STARTS = 4_000_000
@@ -174,7 +175,8 @@ def run(
     ``noise`` merges over the noise the optimizer brings itself (``sgd``: mini-batches
     on a surface with data, gradient noise elsewhere); ``batch`` noise needs a surface
     with data. ``converged_at`` is the first step from which a start *stays* within
-    ``tol`` domain diagonals of a known minimum or has a gradient norm below ``gtol``
+    ``tol`` domain diagonals of a known minimum, or has a gradient norm below ``gtol`` where
+    the Hessian is positive definite (not a saddle, not a plateau),
     until the end (a ball rolling through the minimum has not converged). ``escape``: a
     start farther than ``escape`` domain diagonals from the domain's centre diverges.
 
@@ -247,7 +249,7 @@ def _loop(surf, opt, p, lrs, evaluator, tol, gtol, escape, meta) -> Trajectory:
             diverged_at[bad] = t
             active &= ~bad
             frozen = True
-        near = gnorm[t] < gtol
+        near = _at_strict_minimum(surf, p, gnorm[t] < gtol)
         for mx, my in surf.minima:
             ex, ey = p[..., 0] - mx, p[..., 1] - my
             near |= ex * ex + ey * ey < near2
@@ -288,6 +290,20 @@ def _optimizer(o: Optimizer | str) -> Optimizer:
 
 def _schedule(s: Schedule | str | None) -> Schedule | None:
     return schedule(s)
+
+
+def _at_strict_minimum(surf: Surface, p: np.ndarray, flat: np.ndarray) -> np.ndarray:
+    """Of the starts with a vanishing gradient, those where the surface curves up.
+
+    A vanishing gradient alone is not convergence: a saddle or a plateau (where tanh or
+    a sigmoid has saturated) has one too. Only the few candidates pay for a Hessian.
+    """
+    if not flat.any():
+        return flat
+    lowest = np.linalg.eigvalsh(surf.hess(p[flat]))[..., 0]
+    out = np.zeros_like(flat)
+    out[flat] = lowest > CURVED
+    return out
 
 
 def _check_tolerances(tol: Any, gtol: Any, escape: Any) -> None:

@@ -154,9 +154,24 @@ def test_a_ball_rolling_through_the_minimum_has_not_converged_yet():
     assert near[traj.converged_at :].all() and not near[traj.converged_at - 1]
 
 
-def test_gd_stopping_on_the_saddle_counts_as_a_stationary_point():
+def test_gd_stopping_on_the_saddle_is_stuck_not_converged():
+    # the gradient vanishes at the saddle, but the surface curves down along y there
     traj = ov.run("saddle", "gd:lr=0.1", start=(-1.8, 0.0), steps=200)
-    assert traj.converged_at > 0 and abs(traj.final_xy[0]) < 1e-6
+    assert abs(traj.final_xy[0]) < 1e-6 and traj.grad_norm[-1] < 1e-6
+    assert traj.converged_at == -1
+
+
+def test_a_vanishing_gradient_at_a_strict_minimum_counts_as_converged():
+    # no known minimum stated: the gradient test with positive curvature decides
+    bowl = ov.Surface.from_expr("(x - 0.5)**2 + 2*y**2")
+    traj = ov.run(bowl, "gd:lr=0.1", start=(1.5, 1.0), steps=200)
+    assert 0 < traj.converged_at < 200
+
+
+def test_gd_stuck_on_a_plateau_has_not_converged():
+    flat = ov.Surface.from_expr("tanh(x)**2", domain=((-20, 20), (-2, 2)))
+    traj = ov.run(flat, "gd:lr=0.1", start=(15.0, 0.0), steps=100)
+    assert traj.grad_norm[-1] < 1e-6 and traj.converged_at == -1
 
 
 # -- noise through the runner ---------------------------------------------------------------
