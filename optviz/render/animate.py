@@ -334,7 +334,9 @@ class _Engine:
         trail = ax.plot(*empty, color=color, lw=1.0 if many else 2.4, alpha=0.8 if many else 1)[0]
         ball = ax.plot(*empty, ls="none", marker="o", ms=ms, mfc=color, mec=ink, mew=1.0)[0]
         cross = ax.plot(*empty, ls="none", marker="X", ms=ms * 1.5, mfc=color, mec=ink, mew=1.2)[0]
+        cross.set_clip_on(False)  # it sits on the domain's edge: show all of it
         for artist in (trail, ball, cross):
+            artist.set_in_layout(False)  # empty until the first frame: not for layout
             artist.set_animated(True)
             artist.set_label("_nolegend_")
             artist.set_zorder(8)
@@ -359,6 +361,7 @@ class _Engine:
         line = self.loss_ax.plot([], [], color=color, lw=0.9 if y.shape[1] > 1 else 2.2)[0]
         dot = self.loss_ax.plot([], [], ls="none", marker="o", ms=7, mfc=color, mec="none")[0]
         for a in (line, dot):
+            a.set_in_layout(False)
             a.set_animated(True)
             a.set_zorder(8)
         return line, dot, y
@@ -377,6 +380,7 @@ class _Engine:
             )
         else:
             text = self.fig.text(0.01, 0.985, "", va="top", ha="left", bbox=box)
+        text.set_in_layout(False)
         text.set_animated(True)
         text.set_fontfamily("monospace")
         return text

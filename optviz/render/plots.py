@@ -465,7 +465,7 @@ def plot_trajectories(
         for pts, kw in (
             (starts, dict(marker="o", ms=size * 0.8, mfc=ink, mec=color, mew=1.2)),
             (ends, dict(marker="o", ms=size * 1.3, mfc=color, mec=ink, mew=1.0)),
-            (crosses, dict(marker="X", ms=size * 1.8, mfc=color, mec=ink, mew=1.2)),
+            (crosses, dict(marker="X", ms=size * 1.8, mfc=color, mec=ink, mew=1.2, clip_on=False)),
         ):
             if not len(pts):
                 continue

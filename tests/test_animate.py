@@ -1,0 +1,228 @@
+"""Animations, checked by their pixels: colors along paths, divergence crosses, themes,
+frame counts, the held last frame, byte-identical output."""
+
+from __future__ import annotations
+
+import io
+import sys
+
+import numpy as np
+import pytest
+from matplotlib.colors import to_rgb
+from PIL import Image
+
+import optviz as ov
+from optviz.errors import OutputError, ParameterError, UnknownNameError
+from optviz.render import plots, style
+from optviz.render.animate import _Engine, animate
+
+SMALL = {"size": (4, 3), "dpi": 60}
+
+
+@pytest.fixture(scope="module")
+def bowl_race():
+    return ov.race("quadratic", ["gd:lr=0.05", "adam:lr=0.1"], start=(1.5, 1.2), steps=40)
+
+
+@pytest.fixture(scope="module")
+def diverging():
+    # gd with lr > 1 on x² + y²-like bowls grows by |1 - 2 lr| per step and escapes
+    return ov.race("quadratic", ["gd:lr=1.3"], start=(0.5, 0.3), steps=60)
+
+
+def rgb255(color: str) -> np.ndarray:
+    return np.array(to_rgb(color)) * 255
+
+
+def near_color(img: np.ndarray, color: str, tol: float = 30.0) -> np.ndarray:
+    return np.linalg.norm(img.astype(float) - rgb255(color), axis=-1) < tol
+
+
+def pixel(ax, img: np.ndarray, xy) -> tuple[int, int]:
+    """Row and column of data point ``xy`` in the rendered image."""
+    x, y = ax.transData.transform(np.asarray(xy, float))
+    return int(round(img.shape[0] - y)), int(round(x))
+
+
+def window(mask: np.ndarray, rc: tuple[int, int], r: int) -> np.ndarray:
+    row, col = rc
+    return mask[max(row - r, 0) : row + r + 1, max(col - r, 0) : col + r + 1]
+
+
+def test_each_optimizer_color_runs_along_its_path(bowl_race):
+    anim = animate(bowl_race, fps=5, duration=1, **SMALL)
+    engine = _Engine(anim)
+    try:
+        img = engine.frame(float(anim.steps))
+        ax = engine.panels[0]
+        for i, traj in enumerate(bowl_race):
+            mask = near_color(img, style.color(i))
+            # sample the first half of the path: past the shared start marker, before
+            # the balls and the minimum's star that sit over the ends
+            for t in np.linspace(3, len(traj.xy) // 2, 6).astype(int):
+                assert window(mask, pixel(ax, img, traj.xy[t]), 3).any(), (i, t)
+    finally:
+        engine.close()
+
+
+def test_diverged_start_shows_its_cross_from_the_step_it_diverged(diverging):
+    traj = diverging[0]
+    div = int(traj.diverged_at)
+    assert 0 < div < traj.steps
+    anim = animate(diverging, fps=5, duration=2, trail=False, **SMALL)
+    engine = _Engine(anim)
+    try:
+        where = plots.inside(traj.xy[div], traj.surface)  # where it left the domain
+        before = engine.frame(float(div - 1))
+        after = engine.frame(float(div))
+        rc = pixel(engine.panels[0], after, where)
+        color = style.color(0)
+        assert window(near_color(after, color), rc, 5).sum() >= 15
+        assert not window(near_color(before, color), rc, 5).any()
+    finally:
+        engine.close()
+
+
+@pytest.mark.parametrize(("theme", "dark"), [("dark", True), ("light", False)])
+def test_theme_background(bowl_race, theme, dark):
+    img = next(animate(bowl_race, theme=theme, fps=2, duration=0.5, **SMALL).frames())
+    corner = img[:4, :4].reshape(-1, 3).mean(0)
+    luminance = corner @ [0.2126, 0.7152, 0.0722]
+    assert (luminance < 60) if dark else (luminance > 200)
+
+
+@pytest.mark.parametrize("steps", [7, 40, 300])
+def test_frame_count_is_duration_times_fps_whatever_the_steps(steps):
+    r = ov.race("quadratic", ["adam:lr=0.1"], start=(1.0, 1.0), steps=steps)
+    anim = animate(r, fps=8, duration=1.5, **SMALL)
+    frames = list(anim.frames())
+    assert anim.n_frames == len(frames) == 12
+    s = anim.frame_steps()
+    assert s[0] == 0 and s[-1] == steps and np.all(np.diff(s) > 0)
+    # fewer steps than frames: interpolation moves something every frame
+    assert all((a != b).any() for a, b in zip(frames, frames[1:], strict=False))
+
+
+def test_saved_gif_has_the_frames_and_holds_the_last(tmp_path, bowl_race):
+    anim = animate(bowl_race, fps=10, duration=0.8, hold=1.5, **SMALL)
+    out = anim.save(tmp_path / "race.gif")
+    im = Image.open(out)
+    assert im.n_frames == anim.n_frames == 8
+    durations = []
+    for k in range(im.n_frames):
+        im.seek(k)
+        durations.append(im.info["duration"])
+    assert durations[:-1] == [100] * 7
+    assert durations[-1] == 100 + 1500
+    assert anim.hold_frames == 15
+
+
+def test_same_inputs_give_byte_identical_gif(tmp_path, bowl_race):
+    a = animate(bowl_race, fps=6, duration=1, loss=True, **SMALL).save(tmp_path / "a.gif")
+    b = animate(bowl_race, fps=6, duration=1, loss=True, **SMALL).save(tmp_path / "b.gif")
+    assert a.read_bytes() == b.read_bytes()
+
+
+def test_gif_frames_match_the_rendered_frames(tmp_path, bowl_race):
+    anim = animate(bowl_race, fps=4, duration=1, **SMALL)
+    frames = list(anim.frames())
+    im = Image.open(anim.save(tmp_path / "a.gif"))
+    for k, frame in enumerate(frames):
+        im.seek(k)
+        got = np.asarray(im.convert("RGB")).astype(int)
+        # one palette for the whole animation: small rounding, never a wrong color
+        assert np.percentile(np.abs(got - frame).max(-1), 99) <= 24
+
+
+def test_png_is_the_last_frame_and_svg_the_static_plot(tmp_path, bowl_race):
+    anim = animate(bowl_race, fps=4, duration=1, **SMALL)
+    last = list(anim.frames())[-1]
+    png = anim.save(tmp_path / "last.png")
+    np.testing.assert_array_equal(np.asarray(Image.open(png).convert("RGB")), last)
+    assert anim.save(tmp_path / "race.svg").read_text().lstrip().startswith("<?xml")
+
+
+def test_mp4_without_the_extra_is_a_clear_error(tmp_path, bowl_race, monkeypatch):
+    monkeypatch.setitem(sys.modules, "imageio_ffmpeg", None)
+    with pytest.raises(OutputError, match=r"pip install 'optviz\[mp4\]'"):
+        animate(bowl_race, fps=4, duration=0.5, **SMALL).save(tmp_path / "a.mp4")
+
+
+def test_failed_save_leaves_existing_file_intact(tmp_path, bowl_race, monkeypatch):
+    target = tmp_path / "race.gif"
+    target.write_bytes(b"old")
+
+    def crash(self, s):
+        raise RuntimeError("draw failed")
+
+    monkeypatch.setattr(_Engine, "frame", crash)
+    with pytest.raises(RuntimeError):
+        animate(bowl_race, fps=4, duration=0.5, **SMALL).save(target)
+    assert target.read_bytes() == b"old"
+    assert [p.name for p in tmp_path.iterdir()] == ["race.gif"]
+
+
+def test_loss_panel_marker_follows_the_loss(bowl_race):
+    anim = animate(bowl_race, loss=True, fps=4, duration=1, **SMALL)
+    engine = _Engine(anim)
+    try:
+        k = 20
+        img = engine.frame(float(k))
+        shift, _ = plots._loss_shift(bowl_race.trajectories)
+        for i, traj in enumerate(bowl_race):
+            y = traj.loss[k] - shift
+            rc = pixel(engine.loss_ax, img, (k, y))
+            assert window(near_color(img, style.color(i)), rc, 2).any()
+    finally:
+        engine.close()
+
+
+def test_panels_and_3d_show_every_optimizer(bowl_race):
+    for kind in ("panels", "3d"):
+        anim = animate(bowl_race, kind=kind, fps=2, duration=1, size="small", dpi=70)
+        img = list(anim.frames())[-1]
+        for i in range(len(bowl_race)):
+            assert near_color(img, style.color(i), tol=20).sum() > 10, (kind, i)
+
+
+def test_3d_rotation_turns_the_camera(bowl_race):
+    anim = animate(bowl_race, kind="3d", rotate=60, fps=2, duration=1, **SMALL)
+    engine = _Engine(anim)
+    try:
+        azim0 = engine.panels[0].azim
+        engine.frame(float(anim.steps))
+        assert engine.panels[0].azim == pytest.approx(azim0 + 60)
+    finally:
+        engine.close()
+
+
+def test_multi_start_runs_animate_every_start():
+    r = ov.race("himmelblau", ["gd:lr=0.01"], start=[[0, 0], [-1, 1], [1, -2]], steps=30)
+    anim = animate(r, fps=2, duration=1, **SMALL)
+    engine = _Engine(anim)
+    try:
+        img = engine.frame(30.0)
+        mask = near_color(img, style.color(0))
+        for xy in r[0].xy[-1]:
+            assert window(mask, pixel(engine.panels[0], img, xy), 4).any()
+    finally:
+        engine.close()
+
+
+def test_repr_html_embeds_a_gif(bowl_race):
+    html = animate(bowl_race, fps=2, duration=0.5, **SMALL)._repr_html_()
+    assert "data:image/gif;base64," in html
+    png = animate(bowl_race, fps=2, duration=0.5, **SMALL)._repr_png_()
+    assert Image.open(io.BytesIO(png)).format == "PNG"
+
+
+def test_bad_options_are_clear_errors(bowl_race):
+    with pytest.raises(UnknownNameError, match="did you mean 'contour'"):
+        animate(bowl_race, kind="contours")
+    with pytest.raises(UnknownNameError, match="theme"):
+        animate(bowl_race, theme="sepia")
+    for bad in ({"fps": 0}, {"duration": -1}, {"hold": -2}, {"dpi": 5}, {"trail": "yes"}):
+        with pytest.raises(ParameterError):
+            animate(bowl_race, **bad)
+    with pytest.raises(ParameterError, match="Race or Trajectory"):
+        animate("rosenbrock")

@@ -1,0 +1,166 @@
+"""Static plots: the numbers they draw, their colors and markers, themes and sizes."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from matplotlib.colors import to_hex, to_rgb
+from PIL import Image
+
+import optviz as ov
+from optviz.errors import ParameterError, UnknownNameError
+from optviz.render import plots, style
+
+
+def png_pixels(fig) -> np.ndarray:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", facecolor=fig.get_facecolor())
+    return np.asarray(Image.open(buf).convert("RGB"))
+
+
+@pytest.fixture(scope="module")
+def race():
+    return ov.race("rosenbrock", ["gd:lr=0.001", "adam:lr=0.05"], steps=80)
+
+
+def test_loss_curve_is_the_closed_form():
+    # gd on x² + y² (quadratic bowl) from (1, 0): x_t = (1 - 2 lr)^t, f = x_t²
+    r = ov.race("quadratic", ["gd:lr=0.1"], start=(1.0, 0.0), steps=12)
+    assert r.surface.min_value == 0.0
+    line = plots.plot_loss(r).get_lines()[0]
+    np.testing.assert_allclose(line.get_ydata(), 0.64 ** np.arange(13), rtol=1e-12)
+    assert line.axes.get_yscale() == "log"
+    assert to_hex(line.get_color()) == to_hex(style.color(0))
+
+
+def test_loss_is_shifted_by_the_known_minimum_and_floored():
+    s = ov.Surface.from_expr("x**2 + y**2 + 5", minima=[(0, 0)])
+    r = ov.race(s, ["newton"], start=(1.0, 1.0), steps=3)
+    ys = plots.plot_loss(r).get_lines()[0].get_ydata()
+    assert ys[0] == pytest.approx(2.0)  # f − f* with f* = 5
+    assert np.all(ys[1:] == plots.LOSS_FLOOR)  # Newton lands exactly on the minimum
+
+
+def test_log_levels_are_geometric_above_the_minimum():
+    ros = ov.surface("rosenbrock")
+    _, _, Z = ros.grid(100)
+    levels = plots.levels_of(ros, Z, 20)
+    gaps = levels[1:] - levels[0]
+    ratios = gaps[1:] / gaps[:-1]
+    np.testing.assert_allclose(ratios, ratios[0], rtol=1e-9)
+    bowl = ov.surface("quadratic")
+    _, _, Z = bowl.grid(100)
+    assert not bowl.view.log_levels
+    np.testing.assert_allclose(np.diff(plots.levels_of(bowl, Z, 10)), np.ptp(Z) / 10)
+
+
+def test_trajectories_draw_the_path_in_the_race_colors(race):
+    ax = plots.plot_trajectories(race, plots.plot_surface(race.surface, n=60))
+    paths = [line for line in ax.get_lines() if line.get_label() in race.names]
+    assert [p.get_label() for p in paths] == race.names
+    for i, (line, traj) in enumerate(zip(paths, race, strict=True)):
+        assert to_hex(line.get_color()) == to_hex(style.color(i))
+        np.testing.assert_allclose(np.c_[line.get_xdata(), line.get_ydata()], traj.xy)
+
+
+def test_diverged_start_gets_a_cross_where_it_left_the_domain():
+    r = ov.race("quadratic", ["gd:lr=1.3"], start=[[0.5, 0.3], [0.0, 0.0]], steps=60)
+    traj = r[0]
+    assert traj.diverged.tolist() == [True, False]
+    ax = plots.plot_trajectories(r)
+    crosses = [line for line in ax.get_lines() if line.get_marker() == "X"]
+    assert len(crosses) == 1
+    xy = np.c_[crosses[0].get_xdata(), crosses[0].get_ydata()]
+    expect = plots.inside(traj.xy[traj.diverged_at[0], 0], r.surface)
+    np.testing.assert_allclose(xy, [expect])
+    (x0, x1), (y0, y1) = r.surface.domain
+    assert np.isclose(xy[0, 0], [x0, x1]).any() or np.isclose(xy[0, 1], [y0, y1]).any()
+
+
+def test_far_diverged_paths_are_clipped_to_a_drawable_box():
+    far = np.array([[0.0, 0.0], [1e200, -1e300], [np.inf, np.nan]])
+    out = plots.drawable(far, ov.surface("quadratic"))
+    box = plots.view_box(ov.surface("quadratic"))
+    assert np.all(np.isfinite(out))
+    assert np.all((out >= box[:, 0]) & (out <= box[:, 1]))
+
+
+def test_3d_trajectories_sit_on_the_surface(race):
+    ax = plots.plot_trajectories(race, plots.plot_surface3d(race.surface, n=30))
+    line = next(line for line in ax.get_lines() if line.get_label() == race.names[1])
+    x, y, z = line.get_data_3d()
+    np.testing.assert_allclose(z, plots.height(race.surface, np.c_[x, y], lift=0.01))
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.lists(st.floats(0, 1e6), min_size=2, max_size=20))
+def test_squash_keeps_order_and_stays_under_zclip(zs):
+    ros = ov.surface("rosenbrock")
+    lo, hi = plots._zrange(ros)
+    z = np.sort(np.array(zs))
+    out = plots.squash(ros, z)
+    assert np.all(np.diff(out) >= 0)
+    assert np.all(out <= hi + 1e-9)
+    small = z[(z >= lo) & (z - lo < 0.1 * (hi - lo))]  # nearly exact low down
+    np.testing.assert_allclose(plots.squash(ros, small), small, rtol=0.01, atol=1e-9)
+
+
+@pytest.mark.parametrize(("theme", "dark"), [("dark", True), ("light", False)])
+def test_race_figure_theme_and_size(race, theme, dark):
+    fig = plots.plot_race(race, loss=True, theme=theme, size="4:3", dpi=40)
+    img = png_pixels(fig)
+    assert img.shape == (288, 384, 3)  # 9.6 x 7.2 in at 40 dpi
+    luminance = img[:3, :3].reshape(-1, 3).mean(0) @ [0.2126, 0.7152, 0.0722]
+    assert (luminance < 60) if dark else (luminance > 200)
+
+
+def test_every_plot_of_a_race_uses_the_same_colors(race):
+    fig = plots.plot_race(race, kind="panels", loss=True, size="small", dpi=50)
+    img = png_pixels(fig).astype(float)
+    for i in range(len(race)):
+        target = np.array(to_rgb(style.color(i))) * 255
+        assert (np.linalg.norm(img - target, axis=-1) < 20).sum() > 30
+    panels = [ax for ax in fig.axes if ax.get_title()]
+    assert [ax.get_title() for ax in panels] == race.names
+
+
+def test_legend_names_every_optimizer_with_its_hyperparameters(race):
+    fig = plots.plot_race(race, size="small", dpi=50)
+    texts = [t.get_text() for ax in fig.axes if ax.get_legend() for t in ax.get_legend().texts]
+    assert texts == ["gd(lr=0.001)", "adam(lr=0.05)"]
+
+
+def test_show_surface_marks_critical_points_by_kind():
+    fig = plots.show_surface(ov.surface("himmelblau"), size="small", dpi=40)
+    contour = fig.axes[0]
+    by_kind = {line.get_label(): len(line.get_xdata()) for line in contour.get_lines()}
+    assert by_kind == {"minimum": 4, "saddle": 4, "maximum": 1}
+    assert any(ax.name == "3d" for ax in fig.axes)
+
+
+def test_gradient_field_points_downhill():
+    ax = plots.plot_surface(ov.surface("quadratic"), field="quiver", n=40)
+    q = next(c for c in ax.collections if type(c).__name__ == "Quiver")
+    xy = q.XY
+    uv = np.c_[q.U, q.V]
+    # on a bowl centred at 0 the negative gradient points inward
+    inward = np.einsum("ij,ij->i", xy, uv)
+    assert np.all(inward[np.linalg.norm(xy, axis=1) > 0.1] < 0)
+    plots.plot_surface(ov.surface("saddle"), field="stream", n=40)
+
+
+def test_bad_arguments_are_clear_errors(race):
+    with pytest.raises(UnknownNameError, match="field"):
+        plots.plot_surface(ov.surface("quadratic"), field="arrows")
+    with pytest.raises(UnknownNameError, match="plot kind"):
+        plots.plot_race(race, kind="surface")
+    with pytest.raises(UnknownNameError, match="size"):
+        plots.plot_race(race, size="21:9")
+    with pytest.raises(ParameterError, match="dpi"):
+        plots.plot_race(race, dpi=0)
+    with pytest.raises(ParameterError, match="Race or Trajectory"):
+        plots.plot_trajectories([1, 2])
