@@ -1,0 +1,139 @@
+"""The dropout figure: decision maps with and without dropout, loss over seeds, thinned nets.
+
+The numbers come from :mod:`optviz.dropout`; this module only draws them. matplotlib
+is imported inside the functions, so importing this module stays cheap.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from .. import dropout
+from ..errors import ParameterError
+from .initplots import _is_dark, _new_figure
+from .style import PALETTE, ink, themed
+
+EXTENT = (-2.2, 2.2)
+
+
+def _class_colors(dark: bool) -> tuple[str, str]:
+    return PALETTE[0], PALETTE[1] if dark else PALETTE[5]
+
+
+def _prob_cmap(dark: bool):
+    """Class-0 color -> background -> class-1 color, so 'unsure' fades into the page."""
+    from matplotlib.colors import LinearSegmentedColormap
+
+    c0, c1 = _class_colors(dark)
+    middle = "#15171c" if dark else "#ffffff"
+    return LinearSegmentedColormap.from_list("optviz-prob", [c0, middle, c1])
+
+
+def _grid(resolution: int):
+    axis = np.linspace(*EXTENT, resolution)
+    xx, yy = np.meshgrid(axis, axis)
+    return xx, yy, np.column_stack([xx.ravel(), yy.ravel()])
+
+
+def decision_map(run: dropout.DropoutRun, ax, prob=None, resolution: int = 150, points=True):
+    """Fill ``ax`` with the class-1 probability of ``run`` (or ``prob(xy)``), its 0.5 contour
+    and the training points; returns the Axes."""
+    dark = _is_dark(ax)
+    xx, yy, xy = _grid(resolution)
+    values = (run.predict(xy) if prob is None else prob(xy)).reshape(xx.shape)
+    ax.contourf(xx, yy, values, levels=np.linspace(0, 1, 11), cmap=_prob_cmap(dark), alpha=0.75)
+    ax.contour(xx, yy, values, levels=[0.5], colors=ink("dark" if dark else "light"), linewidths=2)
+    if points:
+        colors = np.array(_class_colors(dark))[run.y_train]
+        ax.scatter(*run.x_train.T, c=colors, s=40, edgecolors=ink("dark" if dark else "light"))
+    ax.set_xlim(EXTENT)
+    ax.set_ylim(EXTENT)
+    ax.set_xticks([])
+    ax.set_yticks([])
+    ax.set_aspect("equal")
+    return ax
+
+
+def dropout_figure(
+    pairs: Sequence[tuple[dropout.DropoutRun, dropout.DropoutRun]],
+    theme: str = "light",
+    size="16:9",
+    thinned: int = 3,
+    ensemble: int = 100,
+    resolution: int = 150,
+):
+    """Dropout at a glance, from :func:`optviz.dropout.seed_study` pairs ``(plain, dropped)``.
+
+    Top left: the decision maps of the first pair without and with dropout (class-1
+    probability; black line = 0.5). Top right: train (dashed) and test (solid) loss of
+    every pair, so the reader sees the effect on all seeds, not one. Bottom: ``thinned``
+    thinned networks of the dropout run (random masks, one per panel) and the average of
+    ``ensemble`` of them, with the full net's 0.5 line dashed on top.
+
+    >>> pairs = dropout.seed_study([0, 1], hidden=(8, 8), steps=20)
+    >>> len(dropout_figure(pairs, thinned=2, ensemble=5, resolution=20).axes)
+    6
+    """
+    pairs = list(pairs)
+    if not pairs:
+        raise ParameterError("no runs to plot; give at least one (plain, dropped) pair")
+    thinned = dropout.nets._check_int("thinned", thinned, 1, 6)
+    ensemble = dropout.nets._check_int("ensemble", ensemble, 1, 10_000)
+    plain, dropped = pairs[0]
+    widths = "→".join(str(layer["W"].shape[1]) for layer in plain.params[:-1])
+    cols = max(thinned + 1, 4)
+    with themed(theme):
+        fig = _new_figure(size)
+        grid = fig.add_gridspec(2, cols)
+        c_plain, c_drop = PALETTE[6], PALETTE[2]  # apart from the class colors
+        for col, run in enumerate((plain, dropped)):
+            ax = decision_map(run, fig.add_subplot(grid[0, col]), resolution=resolution)
+            name = f"dropout p={run.p:g}" if run.p else "no dropout"
+            ax.set_title(
+                f"{name}\ntrain {run.train_loss[-1]:.2f}, test {run.test_loss[-1]:.2f}",
+                fontsize=13,
+                color=c_drop if run.p else c_plain,
+            )
+        loss_ax = fig.add_subplot(grid[0, 2:])
+        for runs, c in ((p for p, _ in pairs), c_plain), ((d for _, d in pairs), c_drop):
+            for run in runs:
+                loss_ax.plot(run.steps, run.test_loss, color=c, lw=1.8, alpha=0.85)
+                loss_ax.plot(run.steps, run.train_loss, color=c, lw=1.5, ls="--", alpha=0.85)
+        gaps = [np.median([pair[i].gap for pair in pairs]) for i in (0, 1)]
+        loss_ax.plot([], [], color=c_plain, lw=2, label=f"no dropout (median gap {gaps[0]:.2f})")
+        loss_ax.plot(
+            [], [], color=c_drop, lw=2, label=f"p={dropped.p:g} (median gap {gaps[1]:.2f})"
+        )
+        loss_ax.plot([], [], color="grey", lw=1.5, label="test")
+        loss_ax.plot([], [], color="grey", lw=1.5, ls="--", label="train")
+        loss_ax.set_xlabel("Adam step")
+        loss_ax.set_ylabel("cross-entropy")
+        loss_ax.set_ylim(bottom=0)
+        loss_ax.grid(True, alpha=0.6)
+        loss_ax.legend(loc="upper left", fontsize=10, ncols=2)
+        loss_ax.set_title(f"loss, {len(pairs)} seeds: gap = test − train", fontsize=13)
+
+        masks = dropped.thinned(thinned, seed=1)
+        for i, m in enumerate(masks):
+            ax = fig.add_subplot(grid[1, i])
+            decision_map(dropped, ax, lambda xy, m=m: dropped.predict(xy, m), resolution)
+            kept = sum(int((mask > 0).sum()) for mask in m)
+            total = sum(mask.size for mask in m)
+            ax.set_title(f"thinned net {i + 1}\n({kept} of {total} units)", fontsize=12)
+        ax = fig.add_subplot(grid[1, thinned])
+        decision_map(dropped, ax, lambda xy: dropped.ensemble(xy, ensemble), resolution)
+        xx, yy, xy = _grid(resolution)
+        full = dropped.predict(xy).reshape(xx.shape)
+        ax.contour(xx, yy, full, levels=[0.5], colors=c_drop, linewidths=2, linestyles="--")
+        ax.set_title(f"average of {ensemble} thinned\n≈ full net (dashed)", fontsize=12)
+        fig.suptitle(
+            f"dropout: 2→{widths}→2 {plain.activation} net, {len(plain.y_train)} noisy moons "
+            "(10% labels flipped), Adam; same data and init\n"
+            "dropout shrinks the train–test loss gap on every seed; "
+            "the boundary is less sure, not always smoother",
+            fontsize=14,
+        )
+        fig.tight_layout()
+    return fig

@@ -1,0 +1,130 @@
+"""The math of optviz.dropout: inverted dropout, its backward pass, and the seed check."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from optviz import dropout, nets
+from optviz.errors import ParameterError
+
+SEEDS = range(5)
+
+
+@pytest.fixture(scope="module")
+def pairs():
+    """The shipped settings (the defaults) on every seed checked: (plain, dropped)."""
+    return dropout.seed_study(SEEDS)
+
+
+def test_inverted_dropout_keeps_the_expected_activation():
+    rng = np.random.default_rng(0)
+    a = rng.normal(size=(1, 20))
+    draws = 20_000
+    for p in (0.2, 0.5, 0.8):
+        out, _ = dropout.dropout_forward(np.repeat(a, draws, axis=0), p, rng)
+        # each entry is a * Bernoulli(1-p) / (1-p): std of the mean is |a| sqrt(p/(1-p)/draws)
+        tol = 5 * np.abs(a) * np.sqrt(p / (1 - p) / draws)
+        assert np.all(np.abs(out.mean(axis=0) - a) < tol)
+
+
+def test_p_zero_is_no_dropout():
+    params = nets._init_mlp((2, 16, 16, 2), "he_normal", np.random.default_rng(1))
+    x = np.random.default_rng(2).normal(size=(30, 2))
+    full, _ = dropout.forward(params, x)
+    zero, caches = dropout.forward(params, x, p=0.0, rng=np.random.default_rng(3))
+    np.testing.assert_array_equal(full, zero)
+    assert all(c.get("mask") is None for c in caches[:-1])
+    a = dropout.train_dropout(p=0.0, hidden=(8, 8), steps=30)
+    b = dropout.train_dropout(p=0.0, hidden=(8, 8), steps=30)
+    np.testing.assert_array_equal(a.test_loss, b.test_loss)
+
+
+@pytest.mark.parametrize("activation", ["relu", "tanh"])
+def test_backward_with_fixed_mask_matches_finite_differences(activation):
+    rng = np.random.default_rng(4)
+    params = nets._init_mlp((2, 6, 5, 2), "he_normal", rng)
+    for layer in params:
+        layer["b"] = rng.normal(0, 0.1, layer["b"].shape)
+    x, y = rng.normal(size=(7, 2)), rng.integers(0, 2, 7)
+    masks = [dropout.dropout_mask((7, w), 0.5, rng) for w in (6, 5)]
+
+    def loss():
+        logits, _ = dropout.forward(params, x, activation, masks=masks)
+        return nets._cross_entropy(logits, y)[0]
+
+    logits, caches = dropout.forward(params, x, activation, masks=masks)
+    grads = dropout.backward(params, caches, nets._cross_entropy(logits, y)[1], activation)
+    h = 1e-6
+    for layer, grad in zip(params, grads, strict=True):
+        for key, value in layer.items():
+            numeric = np.zeros_like(value)
+            for idx in np.ndindex(value.shape):
+                old = value[idx]
+                value[idx] = old + h
+                up = loss()
+                value[idx] = old - h
+                down = loss()
+                value[idx] = old
+                numeric[idx] = (up - down) / (2 * h)
+            np.testing.assert_allclose(grad[key], numeric, rtol=1e-5, atol=1e-8)
+
+
+def test_dropped_units_get_no_gradient():
+    rng = np.random.default_rng(5)
+    params = nets._init_mlp((2, 4, 2), "he_normal", rng)
+    mask = np.array([0.0, 2.0, 0.0, 2.0])
+    logits, caches = dropout.forward(params, rng.normal(size=(3, 2)), masks=[mask])
+    grads = dropout.backward(params, caches, np.ones_like(logits))
+    assert np.all(grads[0]["W"][:, [0, 2]] == 0)
+    assert np.all(grads[1]["W"][[0, 2]] == 0)
+
+
+def test_dropout_shrinks_the_train_test_gap_on_every_seed(pairs):
+    for plain, dropped in pairs:
+        assert plain.train_loss[-1] < 0.05  # the big net memorizes 40 noisy points
+        assert plain.gap > 1.0
+        assert dropped.gap < 0.5 * plain.gap
+
+
+def test_full_net_approximates_the_thinned_ensemble_after_dropout_training(pairs):
+    plain, dropped = pairs[0]
+    xy = np.random.default_rng(6).uniform(-2, 2, (300, 2))
+    diff = np.abs(dropped.ensemble(xy, 100) - dropped.predict(xy)).mean()
+    assert diff < 0.1
+    assert diff < np.abs(plain.ensemble(xy, 100) - plain.predict(xy)).mean()
+
+
+def test_runs_are_deterministic():
+    a = dropout.train_dropout(hidden=(8,), steps=20, seed=3)
+    b = dropout.train_dropout(hidden=(8,), steps=20, seed=3)
+    np.testing.assert_array_equal(a.train_loss, b.train_loss)
+    np.testing.assert_array_equal(a.params[0]["W"], b.params[0]["W"])
+
+
+@pytest.mark.parametrize("p", [-0.1, 1.0, 1.5, float("nan"), "half", True])
+def test_bad_p_raises(p):
+    with pytest.raises(ParameterError, match="dropout p"):
+        dropout.train_dropout(p=p, steps=1)
+    with pytest.raises(ParameterError):
+        dropout.dropout_forward(np.ones(3), p, np.random.default_rng(0))
+
+
+def test_bad_arguments_raise():
+    with pytest.raises(ParameterError):
+        dropout.dropout_pair(p=0.0)
+    with pytest.raises(ParameterError):
+        dropout.moons(10, flip=0.9)
+    with pytest.raises(ParameterError):
+        dropout.train_dropout(hidden=())
+
+
+def test_figure_layout_dark_theme():
+    from optviz.render.dropoutplots import dropout_figure
+
+    pairs = dropout.seed_study([0], hidden=(8, 8), steps=20)
+    fig = dropout_figure(pairs, theme="dark", thinned=2, ensemble=4, resolution=20)
+    assert len(fig.axes) == 6  # 2 maps + loss + 2 thinned + ensemble (4 columns)
+    assert fig.get_size_inches().tolist() == [12.8, 7.2]
+    with pytest.raises(ParameterError):
+        dropout_figure([])
