@@ -11,6 +11,7 @@ once instead of being computed.
 from __future__ import annotations
 
 import ast
+import functools
 import keyword
 import math
 import operator
@@ -23,11 +24,48 @@ from .errors import ExpressionError
 MAX_LENGTH = 2000
 MAX_DEPTH = 40
 MAX_NODES = 600
+MAX_CALL_DEPTH = 6  # functions applied to functions: sin(exp(tanh(...))) at most 6 deep
+# The Hessian of a product of k factors that depend on x, y has about k² terms: bound the
+# sum of k² over the products of an expression so that deriving it stays well under 1 s.
+MAX_PRODUCT_COST = 100
 MAX_EXPONENT = 64
 MAX_LITERAL = 1e12
 MAX_CONSTANT = 1e100
 
 VARIABLES = ("x", "y")
+
+
+@functools.cache
+def _real_abs() -> tuple[Any, Any]:
+    """``abs`` and its derivative ``sign`` for real arguments.
+
+    sympy's ``Abs`` assumes its argument may be complex: its derivatives then carry
+    ``re``/``im`` terms and unevaluated ``Derivative`` objects, and take seconds to build.
+    On a real surface ``|z|' = sign(z) z'`` and ``sign' = 0`` (almost everywhere).
+    """
+    import sympy as sp
+
+    class sgn(sp.Function):  # noqa: N801 - the name printed into generated code
+        nargs = 1
+
+        def fdiff(self, argindex: int = 1) -> Any:
+            return sp.Integer(0)
+
+        @classmethod
+        def eval(cls, z: Any) -> Any:
+            return sp.sign(z) if z.is_number else None
+
+    class absval(sp.Function):  # noqa: N801
+        nargs = 1
+
+        def fdiff(self, argindex: int = 1) -> Any:
+            return sgn(self.args[0])
+
+        @classmethod
+        def eval(cls, z: Any) -> Any:
+            return sp.Abs(z) if z.is_number else None
+
+    return absval, sgn
 
 
 def _functions() -> dict[str, Callable]:
@@ -42,7 +80,7 @@ def _functions() -> dict[str, Callable]:
         "log2": lambda z: sp.log(z, 2),
         "log10": lambda z: sp.log(z, 10),
         "sqrt": sp.sqrt,
-        "abs": sp.Abs,
+        "abs": _real_abs()[0],
         "tanh": sp.tanh,
         "sinh": sp.sinh,
         "cosh": sp.cosh,
@@ -95,7 +133,21 @@ def check_identifier(name: str, what: str = "parameter") -> str:
         raise ExpressionError(f"{what} name {name!r} is not a plain identifier")
     if name in VARIABLES or name in FUNCTION_NAMES or name in CONSTANT_NAMES:
         raise ExpressionError(f"{what} name '{name}' is reserved (x, y, functions and constants)")
+    if name in _numpy_names():
+        raise ExpressionError(
+            f"{what} name '{name}' is reserved: it names a numpy function or constant"
+        )
     return name
+
+
+@functools.cache
+def _numpy_names() -> frozenset[str]:
+    """Names the generated numpy code may use, which a parameter must not shadow."""
+    import builtins
+
+    import numpy as np
+
+    return frozenset({*dir(np), *dir(builtins), "numpy", "math", "mpmath", "absval", "sgn"})
 
 
 class _Builder:
@@ -223,9 +275,44 @@ def parse(text: str, params: Mapping[str, Any] | None = None) -> Any:
     count = sum(1 for _ in ast.walk(tree))
     if count > MAX_NODES:
         raise ExpressionError(f"expression has {count} syntax nodes; at most {MAX_NODES}")
+    deep = _too_deep_call(tree)
+    if deep is not None:
+        raise ExpressionError(
+            f"functions nested more than {MAX_CALL_DEPTH} deep at {_describe(deep)}; "
+            "exact derivatives of deeper compositions grow too large"
+        )
     result = _Builder(params or {}).build(tree)
     _check_constants(result, text)
+    _check_products(result)
     return result
+
+
+def _check_products(expr: Any) -> None:
+    import sympy as sp
+
+    cost = 0
+    for node in sp.preorder_traversal(expr):
+        if isinstance(node, sp.Mul):
+            k = sum(1 for a in node.args if a.free_symbols)
+            cost += k * k
+    if cost > MAX_PRODUCT_COST:
+        raise ExpressionError(
+            f"expression multiplies too many terms in x and y (cost {cost}); allowed: "
+            f"{MAX_PRODUCT_COST} (the sum of k² over products of k such factors)"
+        )
+
+
+def _too_deep_call(tree: ast.AST) -> ast.AST | None:
+    """The first call nested more than ``MAX_CALL_DEPTH`` calls deep, if any."""
+    stack = [(tree, 0)]
+    while stack:
+        node, calls = stack.pop()
+        if isinstance(node, ast.Call):
+            calls += 1
+            if calls > MAX_CALL_DEPTH:
+                return node
+        stack.extend((child, calls) for child in ast.iter_child_nodes(node))
+    return None
 
 
 def _check_constants(expr: Any, text: str) -> None:
@@ -318,17 +405,31 @@ def derivatives(expr: Any) -> tuple[Any, list, list]:
     return expr, grad, hess
 
 
+def _cse(exprs: Any) -> Any:
+    import sympy as sp
+
+    # Temporaries start with "_", which no variable or parameter name may.
+    return sp.cse(exprs, order="none", list=False, symbols=sp.numbered_symbols("_t"))
+
+
 def compile_expr(expr: Any, param_names: tuple[str, ...] = ()) -> Compiled:
     """Lambdify ``expr``, its gradient and its Hessian, sharing subexpressions."""
+    import numpy as np
     import sympy as sp
 
     x, y = sp.Symbol("x", real=True), sp.Symbol("y", real=True)
     args = (x, y, *(sp.Symbol(p, real=True) for p in param_names))
+    absval, sgn = _real_abs()
+    namespace = {absval.__name__: np.abs, sgn.__name__: np.sign}
     f, grad, hess = derivatives(expr)
 
     def lam(e: Any) -> Callable:
-        # dummify: a parameter named like a numpy function or a cse temporary (x0)
-        # must not shadow it inside the generated code.
-        return sp.lambdify(args, e, modules="numpy", cse=True, dummify=True)
+        # order="none": sympy's canonical ordering of the shared terms costs seconds on
+        # deeply nested expressions and buys nothing here.
+        return sp.lambdify(args, e, modules=[namespace, "numpy"], cse=_cse)
 
-    return Compiled(lam(f), lam(grad), lam(hess), lam([f, *grad]))
+    try:
+        return Compiled(lam(f), lam(grad), lam(hess), lam([f, *grad]))
+    except (TypeError, ValueError, NotImplementedError, SyntaxError) as exc:
+        # A derivative numpy cannot express; a one-line error, not a printer traceback.
+        raise ExpressionError(f"cannot compile the derivatives of {expr}: {exc}"[:200]) from None
