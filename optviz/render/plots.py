@@ -561,6 +561,8 @@ def race_layout(race, kind: str, loss: bool, size, dpi: float, theme: str, title
         ax.set_anchor("E")
         panels = [ax]
         loss_ax = fig.add_subplot(grid[1]) if loss else None
+        if kind == "3d":  # 3-D tick labels stick out of their axes' box: more room
+            fig.get_layout_engine().set(wspace=0.12)
         if not loss:
             key = fig.add_subplot(grid[1])
             key.set_axis_off()
@@ -581,8 +583,9 @@ def _loss_limits(ax, trajs, shift) -> None:
     ys = np.concatenate([loss_curve(t, shift, True).ravel() for t in trajs])
     ys = ys[np.isfinite(ys)]
     if len(ys):
-        lo, hi = ys.min(), ys.max()
-        ax.set_ylim(lo / 3, hi * 3 if hi > lo else lo * 10)
+        lo, hi = ys.min() / 2, max(ys.max(), ys.min() * 10) * 2
+        # the curves fill the lower 78%: the legend sits in the headroom above them
+        ax.set_ylim(lo, lo * (hi / lo) ** (1 / 0.78))
 
 
 def _grid_shape(n: int, fig, loss: bool) -> tuple[int, int]:
