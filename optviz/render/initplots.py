@@ -19,9 +19,9 @@ from pathlib import Path
 import numpy as np
 
 from .. import nets
-from .._io import atomic_path
 from ..errors import OutputError, ParameterError, unknown
 from .style import PALETTE, figsize, themed
+from .writers import save_figure, save_frames
 
 DEFAULT_SCHEMES = ("small", "large", "xavier_normal", "he_normal")
 IMAGE_SUFFIXES = (".png", ".svg", ".pdf")
@@ -691,10 +691,6 @@ class InitExplorer:
         if suffix in IMAGE_SUFFIXES:
             return save_figure(self.grid(kind, theme=theme, size=size), path)
         if suffix in ANIMATION_SUFFIXES:
-            try:
-                from .writers import save_frames
-            except ImportError as exc:
-                raise OutputError(f"cannot write '{path}': no animation writer ({exc})") from None
             frames = self.frames(kind, theme=theme, size=size)
             depth = max(s.depth for s in self.stats)
             save_frames(path, frames, fps, n_frames=depth, hold_frames=int(round(2 * fps)))
@@ -733,14 +729,3 @@ def init_explorer(
     return InitExplorer(
         tuple(nets.propagate(k, activation, depth, width, batch, seed, gain) for k in schemes)
     )
-
-
-def save_figure(fig, path: str | os.PathLike, dpi: float | None = None) -> Path:
-    """Write ``fig`` atomically as .png, .svg or .pdf (from the extension); return the path."""
-    path = Path(path)
-    if path.suffix.lower() not in IMAGE_SUFFIXES:
-        allowed = ", ".join(IMAGE_SUFFIXES)
-        raise OutputError(f"cannot write figure '{path}': unknown extension; allowed: {allowed}")
-    with atomic_path(path) as tmp:
-        fig.savefig(tmp, format=path.suffix[1:].lower(), dpi=dpi, facecolor=fig.get_facecolor())
-    return path
