@@ -729,7 +729,13 @@ def bands(
     )  # fmt: skip
 
 
-_VIEWS = {"grid": "init", "summary": "init", "batchnorm": "batchnorm", "symmetry": "symmetry"}
+_VIEWS = {
+    "grid": "init",
+    "summary": "init",
+    "batchnorm": "batchnorm",
+    "symmetry": "symmetry",
+    "dropout": "dropout",
+}
 
 
 @app.command()
@@ -749,7 +755,7 @@ def init(
     ] = False,
     view: Annotated[
         str,
-        typer.Option("--view", help="grid (histograms), summary, batchnorm or symmetry"),
+        typer.Option("--view", help="grid (histograms), summary, batchnorm, symmetry or dropout"),
     ] = "grid",
     steps: Annotated[int | None, typer.Option("--steps", help="training steps (symmetry)")] = None,
     seed: Seed = None,
@@ -766,7 +772,8 @@ def init(
     A .png/.svg/.pdf output draws a grid of histograms (schemes x layers); .gif/.mp4
     animates going one layer deeper per frame. --view batchnorm trains a net with and
     without batch normalization; --view symmetry shows zero/constant init keeping
-    neurons identical. Writes init.png unless -o is given.
+    neurons identical; --view dropout trains an over-sized net with and without dropout
+    over five seeds. Writes init.png unless -o is given.
 
     Example:
 

@@ -54,7 +54,7 @@ from .errors import OptvizError, ParameterError, SceneError
 
 RACE_KINDS = ("contour", "3d", "panels")
 SURFACE_KINDS = ("show", "basins", "sweep", "tune", "curvature", "bands")
-NET_KINDS = ("init", "batchnorm", "symmetry")
+NET_KINDS = ("init", "batchnorm", "symmetry", "dropout")
 KINDS = RACE_KINDS + SURFACE_KINDS + NET_KINDS
 """Every kind of render a scene can ask for."""
 
@@ -82,6 +82,7 @@ RENDER_FIELDS = {
     "init": ("schemes", "activation", "depth", "width", "gain", "quantity", "view", "fps"),
     "batchnorm": ("activation", "scheme", "depth", "width", "lr", "epochs", "batch_size"),
     "symmetry": ("schemes", "activation", "hidden", "lr", "layer"),
+    "dropout": ("p", "hidden", "seeds", "activation", "lr"),
 }
 """Fields each kind of render takes besides ``kind output size dpi theme title``."""
 
@@ -115,6 +116,12 @@ RENDER_DEFAULTS = {
     "batch_size": 32,
     "hidden": None,
     "layer": 1,
+    "p": 0.5,
+}
+
+KIND_DEFAULTS = {
+    "init": {"fps": 2.0},  # one layer deeper every half second
+    "dropout": {"seeds": 5},  # enough seeds to show the effect is not one lucky draw
 }
 
 Progress = Callable[[str, int, int], None]
@@ -603,7 +610,7 @@ class _Builder:
                     f" (it is for {', '.join(others)})" if others else ""
                 )
                 raise self.fail(f"{prefix}.{key}", f"{why}; allowed: {', '.join(allowed)}")
-        defaults = {**RENDER_DEFAULTS, "fps": 2.0} if kind == "init" else RENDER_DEFAULTS
+        defaults = {**RENDER_DEFAULTS, **KIND_DEFAULTS.get(kind, {})}
         o = {k: raw.get(k, defaults.get(k)) for k in allowed if k not in ("kind", "output")}
 
         def name(key: str) -> str:
@@ -646,6 +653,8 @@ class _Builder:
         for key in ("gain", "lr"):
             if o.get(key) is not None:
                 o[key] = self.number(o[key], name(key), 0, 100, open_lo=True)
+        if "p" in o:
+            o["p"] = self.number(o["p"], name("p"), 0, 0.99)
         if o.get("lrs") is not None:
             lrs = self.pairs(o["lrs"], name("lrs"))
             if len(lrs) < 2 or min(lrs) <= 0:
@@ -699,7 +708,7 @@ class _Builder:
             raise self.fail(name, f"must be a file name, not {value!r}")
         path = self.base / value
         suffix = path.suffix.lower()
-        images_only = kind in SURFACE_KINDS or kind in ("batchnorm", "symmetry")
+        images_only = kind in SURFACE_KINDS or kind in ("batchnorm", "symmetry", "dropout")
         allowed = IMAGE_SUFFIXES if images_only else IMAGE_SUFFIXES + ANIMATION_SUFFIXES
         if kind == "init":
             allowed = IMAGE_SUFFIXES + (".gif", ".mp4", ".webp")
@@ -924,6 +933,16 @@ def _symmetry(scene: Scene, o: Options, look: Look) -> tuple[Any, None]:
     return symmetry_figure(runs, layer=o["layer"], size=look["size"], theme=look["theme"]), None
 
 
+def _dropout(scene: Scene, o: Options, look: Look) -> tuple[Any, None]:
+    from . import dropout
+    from .render.dropoutplots import dropout_figure
+
+    kwargs = {k: o[k] for k in ("hidden", "activation", "lr") if o.get(k) is not None}
+    first = scene.seed or 0
+    pairs = dropout.seed_study(range(first, first + o["seeds"]), p=o["p"], **kwargs)
+    return dropout_figure(pairs, size=look["size"], theme=look["theme"]), None
+
+
 _FIGURES = {
     "show": _show,
     "basins": _basins,
@@ -934,4 +953,5 @@ _FIGURES = {
     "init": _init,
     "batchnorm": _batchnorm,
     "symmetry": _symmetry,
+    "dropout": _dropout,
 }
