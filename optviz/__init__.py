@@ -29,7 +29,9 @@ from .optimizers import (
     optimizers,
     register,
 )
+from .critical import CriticalPoint, critical_points
 from .run import Race, Trajectory, race, run
+from .scene import Scene, load_scene, render_scene, scene_from_dict
 from .schedules import Schedule, schedule, schedules
 from .surface import Surface, surface, surfaces
 
@@ -42,6 +44,8 @@ __all__ = [
     "Adam",
     "AdamW",
     "Adamax",
+    "CriticalPoint",
+    "InitExplorer",
     "Lion",
     "Momentum",
     "NAdam",
@@ -53,17 +57,36 @@ __all__ = [
     "RAdam",
     "RMSprop",
     "Race",
+    "Scene",
     "Schedule",
     "Surface",
     "Trajectory",
+    "critical_points",
+    "init_explorer",
+    "load_scene",
     "optimizer",
     "optimizers",
     "race",
     "register",
+    "render_scene",
     "run",
+    "scene_from_dict",
     "schedule",
     "schedules",
     "surface",
     "surfaces",
 ]
 __version__ = "0.1.0"
+
+_LAZY = {  # name -> module: figures of deep nets import matplotlib only when asked for
+    "init_explorer": "optviz.render.initplots",
+    "InitExplorer": "optviz.render.initplots",
+}
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'optviz' has no attribute {name!r}")
