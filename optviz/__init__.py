@@ -6,6 +6,7 @@
 ['gd', 'adam']
 """
 
+from .critical import CriticalPoint, critical_points
 from .errors import OptvizError
 from .noise import Noise
 from .optimizers import (
@@ -29,7 +30,6 @@ from .optimizers import (
     optimizers,
     register,
 )
-from .critical import CriticalPoint, critical_points
 from .run import Race, Trajectory, race, run
 from .scene import Scene, load_scene, render_scene, scene_from_dict
 from .schedules import Schedule, schedule, schedules
