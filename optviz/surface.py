@@ -434,6 +434,8 @@ def surface_from_spec(spec: Mapping[str, Any], label: str) -> Surface:
         data = _dataset(spec["data"], label) if "data" in spec else None
         text = spec.get("expr") or (data.sample if data else "")
         _expr.parse(text, dict.fromkeys((*params, *(data.columns if data else ()))))
+    except CatalogError:
+        raise
     except OptvizError as exc:
         raise CatalogError(f"{label}: {exc}") from None
     minima, values = _minima(spec.get("minima", []), fail)
