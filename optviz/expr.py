@@ -375,9 +375,10 @@ class Compiled:
 
         xy = np.asarray(xy, dtype=float)
         hxx, hxy, hyy = self.hess_fn(xy[..., 0], xy[..., 1], *params)
-        shape = xy.shape[:-1]
-        hxx, hxy, hyy = (_broadcast(h, shape) for h in (hxx, hxy, hyy))
-        return np.stack([np.stack([hxx, hxy], -1), np.stack([hxy, hyy], -1)], -2)
+        out = np.empty((*xy.shape[:-1], 2, 2))  # filled in place: one pass, no stacking
+        out[..., 0, 0], out[..., 0, 1], out[..., 1, 1] = hxx, hxy, hyy
+        out[..., 1, 0] = out[..., 0, 1]
+        return out
 
 
 def _broadcast(a: Any, shape: tuple) -> Any:
@@ -390,7 +391,10 @@ def _broadcast(a: Any, shape: tuple) -> Any:
 def _stack(parts: Any, shape: tuple) -> Any:
     import numpy as np
 
-    return np.stack([_broadcast(p, shape) for p in parts], axis=-1)
+    out = np.empty((*shape, len(parts)))
+    for i, part in enumerate(parts):
+        out[..., i] = part  # broadcasts constant parts, no intermediate copies
+    return out
 
 
 def derivatives(expr: Any) -> tuple[Any, list, list]:
