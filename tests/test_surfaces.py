@@ -186,7 +186,7 @@ def test_linear_regression_surfaces_closed_form():
         np.testing.assert_allclose(s.f(p), np.mean((p @ U.T - t) ** 2, axis=-1), rtol=1e-12)
         np.testing.assert_allclose(s.hess(p[0]), 2 * U.T @ U / len(t), rtol=1e-12)
     cond = {n: np.linalg.cond(ov.surface(n).hess([0.0, 0.0])) for n in ("linreg_scaled",)}
-    assert cond["linreg_scaled"] > 30  # a ravine
+    assert 100 < cond["linreg_scaled"] < 130  # a ravine, as its description says (about 115)
     assert np.linalg.cond(ov.surface("linreg_standardized").hess([0.0, 0.0])) < 1.5  # a bowl
     std = ov.surface("linreg_standardized").data.values[:, :2]
     np.testing.assert_allclose(std.mean(0), 0.0, atol=1e-6)

@@ -80,8 +80,8 @@ title = "Linear regression, badly scaled features"
 kind = "ravine"
 description = """
 Mean squared error of a two-weight linear model whose second feature is measured on a
-scale eight times larger than the first: the loss is a narrow ravine (condition number
-about 60), so the learning rate that keeps y stable leaves x crawling. Compare with
+scale about ten times larger than the first: the loss is a narrow ravine (condition
+number about 115), so the learning rate that keeps y stable leaves x crawling. Compare with
 linreg_standardized, the same data after standardizing the features.
 """
 domain = [[-1.0, 5.0], [-1.5, 2.0]]
