@@ -534,7 +534,8 @@ def race_layout(race, kind: str, loss: bool, size, dpi: float, theme: str, title
     fig = new_figure(size, dpi)
     n = len(race.trajectories)
     if kind == "panels":
-        rows, cols = _grid_shape(n, fig, loss)
+        span = np.ptp(surface.domain, axis=1)
+        rows, cols = _grid_shape(n, fig, loss, float(np.clip(span[0] / span[1], 0.75, 2.0)))
         outer = fig.add_gridspec(1, 2 if loss else 1, width_ratios=[2.2, 1] if loss else None)
         inner = outer[0].subgridspec(rows, cols)
         panels = []
@@ -588,12 +589,18 @@ def _loss_limits(ax, trajs, shift) -> None:
         ax.set_ylim(lo, lo * (hi / lo) ** (1 / 0.78))
 
 
-def _grid_shape(n: int, fig, loss: bool) -> tuple[int, int]:
+def _grid_shape(n: int, fig, loss: bool, aspect: float = 4 / 3) -> tuple[int, int]:
+    """Rows and columns that give ``n`` panels of width/height ``aspect`` the most room."""
     w, h = fig.get_size_inches()
-    aspect = (w / h) * (0.65 if loss else 1.0)
-    cols = max(1, min(n, int(round(np.sqrt(n * aspect)))))
-    rows = int(np.ceil(n / cols))
-    return rows, cols
+    w *= 2.2 / 3.2 if loss else 1.0  # the loss panel takes a share of the width
+
+    def panel_height(cols: int) -> float:
+        rows = -(-n // cols)
+        return min(w / cols / aspect, h / rows)
+
+    # the largest panels win; among equals, the layout with fewer empty cells
+    cols = max(range(1, n + 1), key=lambda c: (round(panel_height(c), 6), -(-(-n // c) * c - n)))
+    return -(-n // cols), cols
 
 
 def legend(fig, race, loss_ax, panels, kind: str, *, handles=None):
