@@ -232,11 +232,17 @@ def plot_surface(
             X, Y, Zc, levels=levs, colors=style.contour_line(theme), linewidths=0.5, alpha=0.5
         )
     if colorbar:
-        cb = ax.figure.colorbar(filled, ax=ax, shrink=0.85, pad=0.02)
+        # an inset keeps the bar exactly as tall as the (equal-aspect) contour axes
+        cb = ax.figure.colorbar(filled, cax=ax.inset_axes((1.03, 0.0, 0.035, 1.0)))
         cb.set_label("f(x, y)")
         if surface.view.log_levels:
             cb.set_ticks(levs[:: max(len(levs) // 6, 1)])
-            cb.ax.yaxis.set_major_formatter(_short_formatter())
+        else:  # round numbers, not the level boundaries
+            from matplotlib.ticker import MaxNLocator
+
+            ticks = MaxNLocator(6).tick_values(levs[0], levs[-1])
+            cb.set_ticks(ticks[(ticks >= levs[0]) & (ticks <= levs[-1])])
+        cb.ax.yaxis.set_major_formatter(_short_formatter())
     if field:
         _draw_field(ax, surface, field, theme)
     if minima and len(surface.minima) and not critical:
@@ -678,7 +684,19 @@ def show_surface(surface, *, size: Any = "16:9", theme: str = "light", dpi: floa
         plot_surface(surface, left, theme=theme, colorbar=True, critical=True)
         plot_surface3d(surface, right, theme=theme, critical=True)
         handles, labels = left.get_legend_handles_labels()
-        if handles:
-            left.legend(handles, labels, loc="upper right", framealpha=0.9, fontsize=10)
+        if handles:  # below the map, where it hides no critical point
+            left.legend(
+                handles,
+                labels,
+                loc="upper center",
+                bbox_to_anchor=(0.5, -0.14),
+                ncol=len(handles),
+                frameon=False,
+                fontsize=11,
+            )
+        from matplotlib.ticker import MaxNLocator
+
+        for axis in (right.xaxis, right.yaxis):  # 3-D tick labels crowd each other
+            axis.set_major_locator(MaxNLocator(5))
         fig.suptitle(surface.title or surface.name)
     return fig
