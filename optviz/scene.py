@@ -810,32 +810,23 @@ def _basins(scene: Scene, o: Options, look: Look) -> tuple[Any, Any]:
     return _plot(result, look), getattr(result, "rows", None)
 
 
-def _sweep(scene: Scene, o: Options, look: Look) -> tuple[Any, Any]:
-    from .analysis import sweep
+def _learning_rates(which: str) -> Callable[[Scene, Options, Look], tuple[Any, Any]]:
+    """The sweep and the tuning figures: the same runs, read two ways."""
 
-    kwargs = scene.run_options(
-        lrs=o["lrs"],
-        objective=o["objective"],
-        start=scene.starts,
-        schedule=scene.schedule,
-        noise=scene.noise,
-    )
-    result = sweep(scene.surface, list(scene.optimizers), **kwargs)
-    return _plot(result, look), getattr(result, "rows", None)
+    def figure(scene: Scene, o: Options, look: Look) -> tuple[Any, Any]:
+        from . import analysis
 
+        kwargs = scene.run_options(
+            lrs=o["lrs"],
+            objective=o["objective"],
+            start=scene.starts,
+            schedule=scene.schedule,
+            noise=scene.noise,
+        )
+        result = getattr(analysis, which)(scene.surface, list(scene.optimizers), **kwargs)
+        return _plot(result, look), getattr(result, "rows", None)
 
-def _tune(scene: Scene, o: Options, look: Look) -> tuple[Any, Any]:
-    from .analysis import tune
-
-    kwargs = scene.run_options(
-        lrs=o["lrs"],
-        objective=o["objective"],
-        start=scene.starts,
-        schedule=scene.schedule,
-        noise=scene.noise,
-    )
-    result = tune(scene.surface, list(scene.optimizers), **kwargs)
-    return _plot(result, look), getattr(result, "rows", None)
+    return figure
 
 
 def _curvature(scene: Scene, o: Options, look: Look) -> tuple[Any, None]:
@@ -946,8 +937,8 @@ def _dropout(scene: Scene, o: Options, look: Look) -> tuple[Any, None]:
 _FIGURES = {
     "show": _show,
     "basins": _basins,
-    "sweep": _sweep,
-    "tune": _tune,
+    "sweep": _learning_rates("sweep"),
+    "tune": _learning_rates("tune"),
     "curvature": _curvature,
     "bands": _bands,
     "init": _init,

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from . import style
-from .plots import CRITICAL_MARKERS, LOSS_FLOOR, new_figure, plot_surface
+from .plots import LOSS_FLOOR, mark_critical, new_figure, plot_surface
 
 # Basins: a color per minimum (the palette without its grey), then the two outcomes.
 NOT_CONVERGED_COLOR = "#d4d4d4"
@@ -297,7 +297,6 @@ def plot_curvature(
     "Curvature of Saddle x² − y²: signs of the Hessian's eigenvalues"
     """
     from matplotlib.colors import to_rgb
-    from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
 
     from ..analysis import CURVATURE_KINDS
@@ -333,31 +332,8 @@ def plot_curvature(
             Patch(color=CURVATURE_COLORS[k], label=f"{k} {share:.0%}")
             for k, share in curv.fractions().items()
         ]
-        for kind, (marker, ms) in CRITICAL_MARKERS.items():
-            pts = np.array([p.xy for p in curv.critical if p.kind == kind]).reshape(-1, 2)
-            if len(pts):
-                ax.plot(
-                    *pts.T,
-                    ls="none",
-                    marker=marker,
-                    ms=ms,
-                    mfc="white",
-                    mec="black",
-                    mew=1.2,
-                    zorder=5,
-                )
-                handles.append(
-                    Line2D(
-                        [],
-                        [],
-                        ls="none",
-                        marker=marker,
-                        ms=ms,
-                        mfc="white",
-                        mec="black",
-                        label=f"{kind} ({len(pts)})",
-                    )
-                )
+        mark_critical(ax, curv.critical, counts=True)
+        handles += ax.get_legend_handles_labels()[0]
         ax.set_xlim(x0, x1)
         ax.set_ylim(y0, y1)
         ax.set_xlabel("x")

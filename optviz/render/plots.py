@@ -311,12 +311,21 @@ def _mark_critical(ax, surface, z: bool = False) -> None:
         points = [
             _Known(xy, v) for xy, v in zip(surface.minima, surface.minima_values, strict=True)
         ]
+    mark_critical(ax, points, surface=surface if z else None)
+
+
+def mark_critical(ax, points, *, surface=None, counts: bool = False) -> None:
+    """Mark critical points by kind on ``ax``, labelled for a legend.
+
+    ``points`` have ``.xy`` and ``.kind``; give ``surface`` on a 3-D axes to lift each
+    marker onto the surface; ``counts`` adds how many of each kind to the label.
+    """
     for kind, (marker, size) in CRITICAL_MARKERS.items():
         xy = np.array([p.xy for p in points if p.kind == kind]).reshape(-1, 2)
         if not len(xy):
             continue
         coords = [xy[:, 0], xy[:, 1]]
-        if z:
+        if surface is not None:
             coords.append(height(surface, xy, lift=0.02))
         ax.plot(
             *coords,
@@ -327,7 +336,7 @@ def _mark_critical(ax, surface, z: bool = False) -> None:
             mec="black",
             mew=1.0,
             zorder=6,
-            label=kind,
+            label=f"{kind} ({len(xy)})" if counts else kind,
         )
 
 
