@@ -57,6 +57,9 @@ Domain = Annotated[
         help="xmin,xmax,ymin,ymax (default for --expr: -2,2,-2,2)",
     ),
 ]
+DEFAULT_OPTIMIZERS = ("gd", "momentum", "adam")
+"""What race, tune and sweep compare when no -O is given."""
+
 Optimizers = Annotated[
     list[str] | None,
     typer.Option(
@@ -412,8 +415,9 @@ def race(
 
     The output's extension picks the format: .gif .mp4 .webp .apng .html animate,
     .png .svg .pdf draw the whole paths. Writes <surface>_race.gif in the current
-    folder unless -o is given. The table gives each optimizer's final loss, the step it
-    converged at and whether it diverged.
+    folder unless -o is given. Without -O it races gd, momentum and adam, each at the
+    learning rate tuned for this surface. The table gives each optimizer's final loss,
+    the step it converged at and whether it diverged.
 
     Example:
 
@@ -441,10 +445,12 @@ def race(
         render["rotate"] = rotate
     if trail is not None:
         render["trail"] = trail
+    if not optimizer:  # a fair default: three classics, each at its own tuned rate
+        optimizer, lr = list(DEFAULT_OPTIMIZERS), lr or "tuned"
     scene = _scene(
         {
             "surface": _surface(surface, expr, domain),
-            "optimizers": optimizer or None,
+            "optimizers": optimizer,
             "run": _run_section(steps, start, schedule, noise, seed, lr),
             "render": render,
             "metrics": None if metrics is None else str(metrics),
@@ -551,7 +557,8 @@ def _analysis(
     scene_ = _scene(
         {
             "surface": _surface(surface, expr, domain),
-            "optimizers": optimizer or None,
+            "optimizers": optimizer
+            or (list(DEFAULT_OPTIMIZERS) if kind in ("tune", "sweep") else None),
             "run": run,
             "render": {"kind": kind, "output": str(out), **render},
         }

@@ -136,7 +136,8 @@ class Optimizer:
 
 
 def _fmt(v: Any) -> str:
-    return f"{v:g}" if isinstance(v, float) else str(v)
+    # three significant digits keep legends short (a tuned lr of 0.0011721 -> 0.00117)
+    return f"{v:.3g}" if isinstance(v, float) else str(v)
 
 
 def _coerce(default: Any, value: Any, key: str, name: str) -> Any:

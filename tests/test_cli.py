@@ -193,6 +193,14 @@ def test_figure_commands_write_their_default_output(optviz, tmp_path, args, outp
     assert png_size(tmp_path / output) == (192, 144)
 
 
+def test_race_without_optimizers_races_three_classics_at_tuned_rates(optviz, tmp_path):
+    code, out, err = optviz("race", "quadratic", "--steps", "20", *FAST_ANIMATION)
+    assert code == 0, err
+    rows = [line for line in out.splitlines() if "tuned" in line]
+    assert [row.split("(")[0] for row in rows] == ["gd", "momentum", "adam"]
+    assert (tmp_path / "quadratic_race.gif").exists()
+
+
 def test_tune_prints_the_best_rate(optviz):
     # GD on x² + y² lands on the minimum in one step at lr = 0.5
     code, out, err = optviz("tune", "quadratic", "-O", "gd", "--lrs", "0.1,0.3,0.5,0.7",
@@ -282,7 +290,7 @@ ERRORS = [
     (["race", "quadratic", "-O", "gd", "-o", "x.txt"], "-o/--output: 'x.txt': kind 'contour'"),
     (["race", "quadratic", "-O", "gd", "-o", "no/such/dir/x.gif"], "folder 'no/such/dir' does"),
     (["race", "quadratic", "-O", "gd", "-o", "."], "writes .png, .svg, .pdf, .gif"),
-    (["race", "quadratic"], "-O/--optimizer: missing"),
+    (["basins", "quadratic"], "-O/--optimizer: missing"),
     (["race", "-O", "gd"], "missing SURFACE"),
     (["race", "quadratic", "--expr", "x", "-O", "gd"], "give a SURFACE or --expr, not both"),
     (["race", "quadratic", "--bogus"], "No such option: --bogus"),
