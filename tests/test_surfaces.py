@@ -120,11 +120,10 @@ def test_stated_minima_are_minima_with_the_stated_value(name):
         assert np.linalg.eigvalsh(s.hess(p)).min() >= -1e-9 * hscale
 
 
-@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("name", [n for n in NAMES if ov.surface(n).min_value is not None])
 def test_no_grid_point_is_below_the_stated_global_minimum(name):
+    # surfaces that state no minimum are checked below: they really have none
     s = ov.surface(name)
-    if s.min_value is None:
-        pytest.skip(f"{name} states no minimum (unbounded or no minimum in its domain)")
     n = 301 if s.data is not None else 801
     _, _, Z = s.grid(n)
     assert np.nanmin(Z) >= s.min_value - 1e-12 * max(1.0, abs(s.min_value))
