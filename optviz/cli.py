@@ -313,8 +313,8 @@ def list_(
     if what in ("surfaces", "all"):
         from .surface import load_catalog, surfaces
 
-        rows = [(s.name, s.kind, s.title) for s in map(load_catalog, surfaces())]
-        _table("surface", ("name", "kind", "description"), rows)
+        rows = [(s.name, s.kind, s.summary) for s in map(load_catalog, surfaces())]
+        _table("surface", ("name", "kind", "what it shows"), rows)
     if what in ("optimizers", "all"):
         from .optimizers import describe
 

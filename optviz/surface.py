@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import math
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -146,6 +147,17 @@ class Surface:
         return f.mean(-1), np.stack([gx.mean(-1), gy.mean(-1)], -1)
 
     # -- facts ----------------------------------------------------------------------
+    @property
+    def summary(self) -> str:
+        """The description's first clause, short enough for a table row.
+
+        >>> surface("himmelblau").summary
+        'Four equally deep minima, one maximum and four saddles between them'
+        """
+        words = " ".join(self.description.split())
+        first = re.split(r"[:;.](?:\s|$)", words, maxsplit=1)[0]
+        return first if len(first) <= 80 else first[:79].rsplit(" ", 1)[0] + "…"
+
     @property
     def min_value(self) -> float | None:
         """The global minimum value where it is known, else ``None``."""
