@@ -30,6 +30,7 @@ from typing import Any, ClassVar, NamedTuple
 
 import numpy as np
 
+from ._check import finite
 from .errors import ParameterError, unknown
 
 _REGISTRY: dict[str, type[Optimizer]] = {}
@@ -148,12 +149,7 @@ def _coerce(default: Any, value: Any, key: str, name: str) -> Any:
         if isinstance(value, bool | np.bool_):
             return bool(value)
         raise ParameterError(f"{name}: {key} must be true or false, not {value!r}")
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        raise ParameterError(f"{name}: {key} must be a number, not {value!r}") from None
-    if not math.isfinite(number):
-        raise ParameterError(f"{name}: {key} must be finite, not {value!r}")
+    number = finite(value, f"{name}: {key}", text=True)
     if isinstance(default, int):
         if number != int(number):
             raise ParameterError(f"{name}: {key} must be a whole number, not {value!r}")

@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from ._check import finite
 from .errors import ParameterError, unknown
 
 
@@ -182,12 +183,7 @@ def _option(name: str, key: str, value: Any) -> Any:
             raise ParameterError(
                 f"schedule '{name}': milestones must be whole numbers like '100;200'"
             ) from None
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        raise ParameterError(f"schedule '{name}': {key} must be a number, not {value!r}") from None
-    if not math.isfinite(number):
-        raise ParameterError(f"schedule '{name}': {key} must be finite")
+    number = finite(value, f"schedule '{name}': {key}", text=True)
     return int(number) if key in _INT_OPTIONS else number
 
 

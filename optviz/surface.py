@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from . import expr as _expr
+from ._check import finite
 from .errors import CatalogError, ExpressionError, OptvizError, ParameterError, unknown
 
 KINDS = ("bowl", "saddle", "ravine", "plateau", "multi-minima")
@@ -194,7 +195,7 @@ class Surface:
             raise ParameterError(
                 f"surface '{self.name}' has no parameter '{bad[0]}'; parameters: {known}"
             )
-        new = {**self.params, **{k: _number(v, f"parameter '{k}'") for k, v in params.items()}}
+        new = {**self.params, **{k: finite(v, f"parameter '{k}'") for k, v in params.items()}}
         moved = replace(self, params=new)
         return _relocate_minima(moved)
 
@@ -216,7 +217,7 @@ class Surface:
         [[2.0, 0.0], [0.0, -2.0]]
         """
         params = {
-            _expr.check_identifier(k): _number(v, f"parameter '{k}'")
+            _expr.check_identifier(k): finite(v, f"parameter '{k}'")
             for k, v in (params or {}).items()
         }
         _expr.parse(text, params)  # refuse bad text before anything else
@@ -297,15 +298,6 @@ class _MeanOverRows:
     def hess(self, xy: Any, params: tuple = ()) -> np.ndarray:
         hxx, hxy, hyy = self._mean(self.per_sample.hess_fn, xy, params, 3)
         return np.stack([np.stack([hxx, hxy], -1), np.stack([hxy, hyy], -1)], -2)
-
-
-def _number(value: Any, what: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float | np.number):
-        raise ParameterError(f"{what} must be a number, not {value!r}")
-    value = float(value)
-    if not math.isfinite(value):
-        raise ParameterError(f"{what} must be finite, not {value}")
-    return value
 
 
 def parse_domain(domain: Any) -> np.ndarray:
@@ -440,7 +432,7 @@ def surface_from_spec(spec: Mapping[str, Any], label: str) -> Surface:
     if ("expr" in spec) == ("data" in spec):
         raise fail("expr", "give exactly one of 'expr' or a [data] table")
     try:
-        params = {k: _number(v, f"parameter '{k}'") for k, v in spec.get("params", {}).items()}
+        params = {k: finite(v, f"parameter '{k}'") for k, v in spec.get("params", {}).items()}
         domain = parse_domain(spec["domain"])
         starts = _points(spec["starts"], "starts")
         data = _dataset(spec["data"], label) if "data" in spec else None
@@ -477,7 +469,7 @@ def _minima(entries: list, fail: Any) -> tuple[np.ndarray, np.ndarray]:
         try:
             points.append(_points(entry["xy"], f"minima[{i}].xy")[0])
             values.append(
-                _number(entry.get("value", math.nan), f"minima[{i}].value")
+                finite(entry.get("value", math.nan), f"minima[{i}].value")
                 if "value" in entry
                 else math.nan
             )
