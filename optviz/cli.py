@@ -347,6 +347,10 @@ def show(
     dpi: Dpi = 100,
     theme: Theme = "light",
     title: Title = None,
+    field: Annotated[
+        str | None,
+        typer.Option("--field", metavar="quiver|stream", help="draw the gradient field too"),
+    ] = None,
     quiet: Quiet = False,
 ) -> None:
     """Draw a surface: contours and 3-D view with its critical points marked.
@@ -356,7 +360,7 @@ def show(
     Example:
 
     \b
-      optviz show himmelblau -o himmelblau.png
+      optviz show himmelblau --field stream -o himmelblau.png
     """
     out = output or Path(f"{_slug(surface)}_show.png")
     scene = _scene(
@@ -365,6 +369,7 @@ def show(
             "render": {
                 "kind": "show",
                 "output": str(out),
+                "field": field,
                 "size": size,
                 "dpi": dpi,
                 "theme": theme,

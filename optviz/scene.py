@@ -63,6 +63,7 @@ IMAGE_SUFFIXES = (".png", ".svg", ".pdf")
 OBJECTIVES = ("final", "auc", "steps")
 QUANTITIES = ("activations", "gradients")
 INIT_VIEWS = ("grid", "summary")
+FIELDS = ("quiver", "stream")
 
 TOP_FIELDS = ("title", "description", "surface", "optimizers", "run", "render", "metrics")
 SURFACE_FIELDS = ("name", "expr", "params", "domain", "minima", "title")
@@ -73,7 +74,7 @@ RENDER_FIELDS = {
     "contour": _ANIMATION,
     "3d": (*_ANIMATION, "rotate"),
     "panels": _ANIMATION,
-    "show": (),
+    "show": ("field",),
     "basins": ("n",),
     "sweep": ("lrs", "objective"),
     "tune": ("lrs", "objective"),
@@ -117,6 +118,7 @@ RENDER_DEFAULTS = {
     "hidden": None,
     "layer": 1,
     "p": 0.5,
+    "field": None,
 }
 
 KIND_DEFAULTS = {
@@ -628,7 +630,9 @@ class _Builder:
             self.choice(size, name("size"), tuple(SIZES))
         o["dpi"] = self.whole(o["dpi"], name("dpi"), 20, 600)
         self.choice(o["theme"], name("theme"), tuple(THEMES))
-        if o["title"] is None and (kind in RACE_KINDS or kind in ("curvature", "sweep", "tune")):
+        if o["title"] is None and (
+            kind in RACE_KINDS or kind in ("show", "curvature", "sweep", "tune")
+        ):
             o["title"] = scene.title  # figures with a title of their own keep it
         elif o["title"] is not None and not isinstance(o["title"], str):
             raise self.fail(name("title"), f"must be a string, not {o['title']!r}")
@@ -666,6 +670,8 @@ class _Builder:
             self.choice(o["quantity"], name("quantity"), QUANTITIES)
         if "view" in o:
             self.choice(o["view"], name("view"), INIT_VIEWS)
+        if o.get("field") is not None:
+            self.choice(o["field"], name("field"), FIELDS)
         if o.get("schemes") is not None:
             schemes = o["schemes"]
             if isinstance(schemes, str):
@@ -799,7 +805,8 @@ Options = Mapping[str, Any]
 def _show(scene: Scene, o: Options, look: Look) -> tuple[Any, None]:
     from .render.plots import show_surface
 
-    return show_surface(scene.surface, size=look["size"], theme=look["theme"]), None
+    fig = show_surface(scene.surface, size=look["size"], theme=look["theme"], field=o["field"])
+    return fig, None
 
 
 def _basins(scene: Scene, o: Options, look: Look) -> tuple[Any, Any]:

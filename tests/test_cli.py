@@ -169,6 +169,7 @@ def png_size(path: Path) -> tuple[int, int]:
     ("args", "output"),
     [
         (["show", "himmelblau"], "himmelblau_show.png"),
+        (["show", "saddle", "--field", "stream"], "saddle_show.png"),
         (["show", "--expr", "x**3 - 3*x + y**2", "--domain", "-2,2,-2,2"], "custom_show.png"),
         (["curvature", "saddle", "--n", "20"], "saddle_curvature.png"),
         (["sweep", "quadratic", "-O", "gd", "--lrs", "0.1,0.5,1.5", "--steps", "20"],
@@ -296,6 +297,7 @@ ERRORS = [
     (["race", "quadratic", "--bogus"], "No such option: --bogus"),
     (["list", "optimisers"], "unknown list 'optimisers'; did you mean 'optimizers'?"),
     (["show", "quadratic", "-o", "q.gif"], "kind 'show' writes .png, .svg, .pdf"),
+    (["show", "quadratic", "--field", "arrows"], "--field: unknown value 'arrows'; known: quiver"),
     (["bands", "quadratic", "-O", "gd", "-O", "adam"], "kind 'bands' takes one optimizer"),
     (["init", "--view", "grd"], "unknown view 'grd'; did you mean 'grid'?"),
     (["init", "--scheme", "he_nromal"], "--scheme: unknown init scheme 'he_nromal'"),

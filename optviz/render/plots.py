@@ -673,9 +673,11 @@ def plot_race(
     return fig
 
 
-def show_surface(surface, *, size: Any = "16:9", theme: str = "light", dpi: float = 100):
+def show_surface(
+    surface, *, size: Any = "16:9", theme: str = "light", dpi: float = 100, field: str | None = None
+):
     """A surface at a glance: contours with a colorbar beside the 3-D view, critical
-    points marked by kind.
+    points marked by kind; ``field`` ("quiver" or "stream") draws the gradient field.
 
     >>> import optviz as ov
     >>> fig = show_surface(ov.surface("himmelblau"), size="small", dpi=50)
@@ -690,7 +692,7 @@ def show_surface(surface, *, size: Any = "16:9", theme: str = "light", dpi: floa
         fig = new_figure(size, dpi)
         left = fig.add_subplot(1, 2, 1)
         right = fig.add_subplot(1, 2, 2, projection="3d")
-        plot_surface(surface, left, theme=theme, colorbar=True, critical=True)
+        plot_surface(surface, left, theme=theme, colorbar=True, critical=True, field=field)
         plot_surface3d(surface, right, theme=theme, critical=True)
         handles, labels = left.get_legend_handles_labels()
         if handles:  # below the map, where it hides no critical point
