@@ -55,7 +55,8 @@ from .errors import OptvizError, ParameterError, SceneError
 RACE_KINDS = ("contour", "3d", "panels")
 SURFACE_KINDS = ("show", "basins", "sweep", "tune", "curvature", "bands")
 NET_KINDS = ("init", "batchnorm", "symmetry", "dropout")
-KINDS = RACE_KINDS + SURFACE_KINDS + NET_KINDS
+CURVE_KINDS = ("schedules",)  # figures of no surface and no net
+KINDS = RACE_KINDS + SURFACE_KINDS + NET_KINDS + CURVE_KINDS
 """Every kind of render a scene can ask for."""
 
 ANIMATION_SUFFIXES = (".gif", ".mp4", ".webp", ".apng", ".html")
@@ -84,6 +85,7 @@ RENDER_FIELDS = {
     "batchnorm": ("activation", "scheme", "depth", "width", "lr", "epochs", "batch_size"),
     "symmetry": ("schemes", "activation", "hidden", "lr", "layer"),
     "dropout": ("p", "hidden", "seeds", "activation", "lr"),
+    "schedules": ("schedules",),
 }
 """Fields each kind of render takes besides ``kind output size dpi theme title``."""
 
@@ -119,6 +121,7 @@ RENDER_DEFAULTS = {
     "layer": 1,
     "p": 0.5,
     "field": None,
+    "schedules": None,
 }
 
 KIND_DEFAULTS = {
@@ -631,7 +634,7 @@ class _Builder:
         o["dpi"] = self.whole(o["dpi"], name("dpi"), 20, 600)
         self.choice(o["theme"], name("theme"), tuple(THEMES))
         if o["title"] is None and (
-            kind in RACE_KINDS or kind in ("show", "curvature", "sweep", "tune")
+            kind in RACE_KINDS or kind in ("show", "curvature", "sweep", "tune", "schedules")
         ):
             o["title"] = scene.title  # figures with a title of their own keep it
         elif o["title"] is not None and not isinstance(o["title"], str):
@@ -670,6 +673,18 @@ class _Builder:
             self.choice(o["quantity"], name("quantity"), QUANTITIES)
         if "view" in o:
             self.choice(o["view"], name("view"), INIT_VIEWS)
+        if o.get("schedules") is not None:
+            specs = o["schedules"]
+            if (
+                not isinstance(specs, list)
+                or not specs
+                or not all(isinstance(x, str) for x in specs)
+            ):
+                raise self.fail(name("schedules"), f"must be a list of schedules, not {specs!r}")
+            from .schedules import schedule
+
+            for spec in specs:
+                self.wrap(name("schedules"), lambda spec=spec: schedule(spec))
         if o.get("field") is not None:
             self.choice(o["field"], name("field"), FIELDS)
         if o.get("schemes") is not None:
@@ -714,7 +729,11 @@ class _Builder:
             raise self.fail(name, f"must be a file name, not {value!r}")
         path = self.base / value
         suffix = path.suffix.lower()
-        images_only = kind in SURFACE_KINDS or kind in ("batchnorm", "symmetry", "dropout")
+        images_only = kind in SURFACE_KINDS + CURVE_KINDS or kind in (
+            "batchnorm",
+            "symmetry",
+            "dropout",
+        )
         allowed = IMAGE_SUFFIXES if images_only else IMAGE_SUFFIXES + ANIMATION_SUFFIXES
         if kind == "init":
             allowed = IMAGE_SUFFIXES + (".gif", ".mp4", ".webp")
@@ -941,6 +960,15 @@ def _dropout(scene: Scene, o: Options, look: Look) -> tuple[Any, None]:
     return dropout_figure(pairs, size=look["size"], theme=look["theme"]), None
 
 
+def _schedules(scene: Scene, o: Options, look: Look) -> tuple[Any, None]:
+    from .render.plots import SCHEDULE_SHAPES, plot_schedules
+
+    steps = {"steps": scene.steps} if scene.steps else {}
+    specs = o["schedules"] or SCHEDULE_SHAPES
+    fig = plot_schedules(specs, size=look["size"], theme=look["theme"], **steps)
+    return fig, None
+
+
 _FIGURES = {
     "show": _show,
     "basins": _basins,
@@ -952,4 +980,5 @@ _FIGURES = {
     "batchnorm": _batchnorm,
     "symmetry": _symmetry,
     "dropout": _dropout,
+    "schedules": _schedules,
 }

@@ -48,13 +48,18 @@ class Schedule:
         items = ", ".join(f"{k}={v}" for k, v in self.options.items())
         return f"{self.kind}({items})" if items else self.kind
 
-    def plot(self, steps: int = 200, base_lr: float = 1.0, ax: Any = None) -> Any:
-        """Draw the learning rate against the step on ``ax`` (created if None)."""
-        import matplotlib.pyplot as plt
+    def plot(self, steps: int = 200, base_lr: float = 1.0, ax: Any = None, **line: Any) -> Any:
+        """Draw the learning rate against the step on ``ax`` (created if None).
 
+        >>> ax = schedule("cosine").plot(steps=50)
+        >>> ax.get_title()
+        'cosine'
+        """
         if ax is None:
-            _, ax = plt.subplots(figsize=(6.4, 3.6))
-        ax.plot(np.arange(steps), self.lrs(base_lr, steps), lw=2)
+            from matplotlib.figure import Figure
+
+            ax = Figure(figsize=(6.4, 3.6)).add_subplot()
+        ax.plot(np.arange(steps), self.lrs(base_lr, steps), lw=2, **line)
         ax.set(xlabel="step", ylabel="learning rate", title=self.label)
         return ax
 

@@ -164,6 +164,17 @@ def test_render_writes_the_image_at_the_asked_size(tmp_path):
     assert Image.open(out).size == (192, 144)  # 6.4 x 4.8 inches at 30 dpi
 
 
+def test_a_schedules_scene_needs_no_surface_and_draws_one_panel_each(tmp_path):
+    path = write(
+        tmp_path,
+        '[run]\nsteps = 40\n[render]\nkind = "schedules"\nschedules = ["constant", "cosine",'
+        ' "step:step_size=10"]\nsize = "small"\ndpi = 30\n',
+        "lrs.toml",
+    )
+    (out,) = render_scene(path)
+    assert out == tmp_path / "lrs.png" and Image.open(out).size == (192, 144)
+
+
 def test_metrics_hold_the_race_numbers(tmp_path):
     scene = scene_from_dict(
         {
@@ -228,6 +239,11 @@ BAD = [
     ('[[render]]\noutput = "a.gif"\n[[render]]\noutput = "a.gif"', "written by another render"),
     ('[render]\nkind = "bands"', "field 'optimizers': kind 'bands' takes one optimizer, not 2"),
     ('[render]\nkind = "init"\nschemes = ["xavir"]', "field 'render.schemes': unknown init"),
+    (
+        '[render]\nkind = "schedules"\nschedules = ["cosine", "stepp"]',
+        "field 'render.schedules': unknown schedule 'stepp'; did you mean 'step'",
+    ),
+    ('[render]\nkind = "show"\nfield = "arrows"', "field 'render.field': unknown value 'arrows'"),
     ('metrics = "m.txt"', "field 'metrics': must be a .csv or .json file name"),
     ("surface = 3", "field 'surface': must be a table, not 3"),
 ]

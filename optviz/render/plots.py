@@ -673,6 +673,62 @@ def plot_race(
     return fig
 
 
+SCHEDULE_SHAPES = (
+    "constant",
+    "step:step_size=100,gamma=0.5",
+    "multistep:milestones=80;160;240,gamma=0.5",
+    "exponential:gamma=0.99",
+    "linear:end_factor=0.05",
+    "inverse_sqrt:warmup=20",
+    "cosine",
+    "cyclic:period=100,low=0.1",
+    "onecycle",
+    "warmup:steps=30,then=cosine",
+)
+"""One of each kind of schedule, with options that show its shape over 300 steps."""
+
+
+def plot_schedules(
+    specs: Any = SCHEDULE_SHAPES,
+    *,
+    steps: int = 300,
+    size: Any = "16:9",
+    theme: str = "light",
+    dpi: float = 100,
+    title: str | None = None,
+):
+    """Small multiples: each schedule's learning-rate multiplier against the step.
+
+    >>> fig = plot_schedules(["constant", "cosine"], steps=50, size="small", dpi=50)
+    >>> [ax.get_title().split()[0] for ax in fig.axes]
+    ['constant', 'cosine']
+    """
+    from ..schedules import schedule
+
+    scheds = [schedule(s) for s in ([specs] if isinstance(specs, str) else specs)]
+    if not scheds:
+        raise ParameterError("give at least one schedule, e.g. 'cosine'")
+    style.check_theme(theme)
+    with style.themed(theme):
+        fig = new_figure(size, dpi)
+        rows, cols = _grid_shape(len(scheds), fig, False, aspect=1.6)
+        for i, sched in enumerate(scheds):
+            ax = fig.add_subplot(rows, cols, i + 1)
+            sched.plot(steps, ax=ax, color=style.color(5))
+            ax.set_ylim(0, 1.08)
+            options = ", ".join(f"{k}={v}" for k, v in sched.options.items())
+            ax.set_title(f"{sched.kind}\n{options}", fontsize=11, linespacing=1.4)
+            ax.grid(True, lw=0.5)
+            if i % cols:
+                ax.set_ylabel("")
+            else:
+                ax.set_ylabel("lr / base lr")
+            if i < len(scheds) - cols:
+                ax.set_xlabel("")
+        fig.suptitle(title or f"Learning-rate schedules over {steps} steps")
+    return fig
+
+
 def show_surface(
     surface, *, size: Any = "16:9", theme: str = "light", dpi: float = 100, field: str | None = None
 ):
