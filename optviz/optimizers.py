@@ -206,9 +206,12 @@ def parse_options(text: str, what: str) -> dict[str, str]:
     options: dict[str, str] = {}
     for item in filter(None, (part.strip() for part in text.split(","))):
         key, eq, value = item.partition("=")
-        if not eq or not key.strip() or not value.strip():
+        key = key.strip()
+        if not eq or not key or not value.strip():
             raise ParameterError(f"{what}: expected key=value, got {item!r}")
-        options[key.strip()] = value.strip()
+        if key in options:
+            raise ParameterError(f"{what}: '{key}' is given twice")
+        options[key] = value.strip()
     return options
 
 

@@ -171,6 +171,8 @@ def png_size(path: Path) -> tuple[int, int]:
         (["show", "himmelblau"], "himmelblau_show.png"),
         (["show", "saddle", "--field", "stream"], "saddle_show.png"),
         (["show", "--expr", "x**3 - 3*x + y**2", "--domain", "-2,2,-2,2"], "custom_show.png"),
+        # values from 3 to ~1e308 and overflow: drawn, not crashed
+        (["show", "--expr", "exp(exp(exp(x))) + y**2", "--domain", "-2,2,-2,2"], "custom_show.png"),
         (["curvature", "saddle", "--n", "20"], "saddle_curvature.png"),
         (["sweep", "quadratic", "-O", "gd", "--lrs", "0.1,0.5,1.5", "--steps", "20"],
          "quadratic_sweep.png"),

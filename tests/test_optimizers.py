@@ -312,6 +312,7 @@ def test_bad_hyperparameters_say_what_is_allowed(spec, allowed):
     ("spec", "words"),
     [
         ("adam:lr=fast", "must be a number"),
+        ("gd:lr=0.1,lr=0.2", "'lr' is given twice"),
         ("adam:amsgrad=maybe", "true or false"),
         ("sgd:batch_size=2.5", "whole number"),
         ("adam:lr=inf", "finite"),

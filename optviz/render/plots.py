@@ -149,7 +149,7 @@ def levels_of(surface, Z: np.ndarray, n: int | None = None) -> np.ndarray:
     finite = Z[np.isfinite(Z)]
     if not len(finite):
         raise ParameterError(f"surface '{surface.name}' is not finite anywhere on its domain")
-    lo, hi = float(finite.min()), float(finite.max())
+    lo, hi = _value_range(finite)
     if surface.view.zclip is not None:
         hi = min(hi, lo + abs(surface.view.zclip - lo))
     if hi <= lo:
@@ -161,12 +161,21 @@ def levels_of(surface, Z: np.ndarray, n: int | None = None) -> np.ndarray:
     return np.concatenate([[lo], lo + np.geomspace(first, span, n)])
 
 
+def _value_range(finite: np.ndarray) -> tuple[float, float]:
+    """The range of values worth drawing: all of them, unless a few are astronomically
+    larger than the rest (``exp(exp(x))``), which would flatten every level into one."""
+    lo, hi = float(finite.min()), float(finite.max())
+    typical = float(np.percentile(finite, 95))
+    if not np.isfinite(hi - lo) or hi - lo > 1e12 * max(typical - lo, 1.0):
+        hi = typical
+    return lo, hi
+
+
 @functools.lru_cache(maxsize=32)
 def _zrange(surface) -> tuple[float, float]:
     """The drawn height range of a surface (cached: animations ask every frame)."""
     _, _, Z = surface.grid(60)
-    finite = Z[np.isfinite(Z)]
-    lo, hi = float(finite.min()), float(finite.max())
+    lo, hi = _value_range(Z[np.isfinite(Z)])
     if surface.view.zclip is not None:
         hi = min(hi, surface.view.zclip)
     return lo, max(hi, lo + 1e-12)
@@ -225,7 +234,8 @@ def plot_surface(
         levs = np.asarray(levels, float)
     cmap = style.cmap(theme)
     norm = BoundaryNorm(levs, cmap.N, extend="max")
-    Zc = np.where(np.isfinite(Z), Z, levs[-1] * 2 + 1)
+    top = levs[-1] + (levs[-1] - levs[-2])  # above the last level: drawn as "over"
+    Zc = np.where(np.isfinite(Z), np.minimum(Z, top), top)
     filled = ax.contourf(X, Y, Zc, levels=levs, cmap=cmap, norm=norm, extend="max")
     if lines:
         ax.contour(
