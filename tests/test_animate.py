@@ -168,7 +168,7 @@ def test_loss_panel_marker_follows_the_loss(bowl_race):
     try:
         k = 20
         img = engine.frame(float(k))
-        shift, _ = plots._loss_shift(bowl_race.trajectories)
+        shift = plots.loss_axis(bowl_race.trajectories).shift
         for i, traj in enumerate(bowl_race):
             y = traj.loss[k] - shift
             rc = pixel(engine.loss_ax, img, (k, y))

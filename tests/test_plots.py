@@ -164,3 +164,15 @@ def test_bad_arguments_are_clear_errors(race):
         plots.plot_race(race, dpi=0)
     with pytest.raises(ParameterError, match="Race or Trajectory"):
         plots.plot_trajectories([1, 2])
+
+
+def test_loss_axis_is_log_above_a_known_minimum_and_linear_when_unbounded_below():
+    bowl = ov.race("quadratic", ["gd:lr=0.1"], start=(1.0, 1.0), steps=20)
+    saddle = ov.race("saddle", ["gd:lr=0.1"], start=(-1.0, 0.5), steps=20)  # f → −∞
+    assert plots.plot_loss(bowl).get_yscale() == "log"
+    ax = plots.plot_loss(saddle)
+    assert ax.get_yscale() == "linear" and ax.get_ylabel() == "loss"
+    # the raw loss is drawn, not a loss shifted so that its last value sits on a floor
+    np.testing.assert_allclose(ax.get_lines()[0].get_ydata(), saddle[0].loss)
+    fig = plots.plot_race(saddle, loss=True, size="small", dpi=40)
+    assert [a.get_yscale() for a in fig.axes if a.get_xlabel() == "step"] == ["linear"]

@@ -355,8 +355,8 @@ class _Engine:
             ax.plot(*coords, ls="none", marker="o", ms=ms, mfc=ink, mec=m.color, mew=1.5, zorder=7)
 
     def _loss_line(self, traj, color: str):
-        shift, _ = plots._loss_shift(self.anim.race.trajectories)
-        y = plots.loss_curve(traj, shift, True)
+        axis = plots.loss_axis(self.anim.race.trajectories)
+        y = plots.loss_curve(traj, axis.shift, axis.log)
         y = y if y.ndim == 2 else y[:, None]
         line = self.loss_ax.plot([], [], color=color, lw=0.9 if y.shape[1] > 1 else 2.2)[0]
         dot = self.loss_ax.plot([], [], ls="none", marker="o", ms=7, mfc=color, mec="none")[0]

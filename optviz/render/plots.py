@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -181,16 +181,25 @@ def _zrange(surface) -> tuple[float, float]:
     return lo, max(hi, lo + 1e-12)
 
 
-def _loss_shift(trajectories) -> tuple[float, str]:
-    """What to subtract from losses so a log axis works, and the axis label."""
+class LossAxis(NamedTuple):
+    """How to draw losses: subtract ``shift``, label ``name``, log scale or not."""
+
+    shift: float
+    name: str
+    log: bool
+
+
+def loss_axis(trajectories) -> LossAxis:
+    """``f − f*`` on a log axis where the minimum is known; the raw loss on a log axis
+    while it stays positive; otherwise (a surface unbounded below, or negative losses)
+    the raw loss on a linear axis, since a log axis would invent a floor.
+    """
     surface = trajectories[0].surface
     if surface.min_value is not None:
-        return surface.min_value, "f − f*"
+        return LossAxis(surface.min_value, "f − f*", True)
     lows = [np.nanmin(np.where(np.isfinite(t.loss), t.loss, np.nan)) for t in trajectories]
     low = np.nanmin(lows) if np.isfinite(lows).any() else 0.0
-    if low > 0:
-        return 0.0, "loss"
-    return float(low), "loss − min"
+    return LossAxis(0.0, "loss", bool(low > 0))
 
 
 # ----------------------------------------------------------------------------- surfaces
@@ -521,7 +530,7 @@ def plot_loss(race, ax=None, *, log: bool = True, colors=None, theme: str = "lig
     """
     trajs = _trajectories(race)
     ax = _axes(ax, theme)
-    shift, name = _loss_shift(trajs) if log else (0.0, "loss")
+    shift, name, log = loss_axis(trajs) if log else LossAxis(0.0, "loss", False)
     for traj, color in zip(trajs, _colors(len(trajs), colors), strict=True):
         y = loss_curve(traj, shift, log)
         steps = np.arange(len(y))
@@ -594,24 +603,30 @@ def race_layout(race, kind: str, loss: bool, size, dpi: float, theme: str, title
             key.set_axis_off()
             key.set_label("legend")
     if loss_ax is not None:
-        shift, name = _loss_shift(race.trajectories)
-        loss_ax.set_yscale("log")
+        axis = loss_axis(race.trajectories)
+        loss_ax.set_yscale("log" if axis.log else "linear")
         loss_ax.set_xlabel("step")
-        loss_ax.set_ylabel(name)
+        loss_ax.set_ylabel(axis.name)
         loss_ax.grid(True, which="major", lw=0.6)
         loss_ax.set_xlim(0, max(race.trajectories[0].steps, 1))
-        _loss_limits(loss_ax, race.trajectories, shift)
+        _loss_limits(loss_ax, race.trajectories, axis)
     fig.suptitle(surface.title or surface.name if title is None else title)
     return fig, panels, loss_ax
 
 
-def _loss_limits(ax, trajs, shift) -> None:
-    ys = np.concatenate([loss_curve(t, shift, True).ravel() for t in trajs])
+def _loss_limits(ax, trajs, axis: LossAxis) -> None:
+    ys = np.concatenate([loss_curve(t, axis.shift, axis.log).ravel() for t in trajs])
     ys = ys[np.isfinite(ys)]
-    if len(ys):
+    if not len(ys):
+        return
+    # the curves fill the lower 78%: the legend sits in the headroom above them
+    if axis.log:
         lo, hi = ys.min() / 2, max(ys.max(), ys.min() * 10) * 2
-        # the curves fill the lower 78%: the legend sits in the headroom above them
         ax.set_ylim(lo, lo * (hi / lo) ** (1 / 0.78))
+    else:
+        lo, hi = ys.min(), max(ys.max(), ys.min() + 1e-12)
+        pad = 0.05 * (hi - lo)
+        ax.set_ylim(lo - pad, lo + (hi - lo + pad) / 0.78)
 
 
 def _grid_shape(n: int, fig, loss: bool, aspect: float = 4 / 3) -> tuple[int, int]:
@@ -678,7 +693,7 @@ def plot_race(
             plot_trajectories(race, panels[0], theme=theme)
         if loss_ax is not None:
             plot_loss(race, loss_ax, theme=theme)
-            _loss_limits(loss_ax, trajs, _loss_shift(trajs)[0])
+            _loss_limits(loss_ax, trajs, loss_axis(trajs))
         legend(fig, race, loss_ax, panels, kind)
     return fig
 
