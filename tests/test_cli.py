@@ -77,6 +77,11 @@ def test_help_without_a_command(optviz):
     assert code == 0 and "Commands:" in out and "race" in out
 
 
+def test_version(optviz):
+    code, out, _ = optviz("--version")
+    assert code == 0 and out.strip() == f"optviz {ov.__version__}"
+
+
 def test_importing_the_cli_loads_nothing_heavy():
     code = "import sys, optviz.cli; print([m for m in ('matplotlib', 'sympy', 'scipy') " \
            "if m in sys.modules])"  # fmt: skip
