@@ -28,6 +28,7 @@ CURVED = 1e-3  # smallest Hessian eigenvalue that counts as curving up at a mini
 
 MAX_STEPS = 1_000_000
 MAX_STARTS = 4_000_000
+MAX_HISTORY_BYTES = 8 * 2**30  # positions, losses and gradient norms of every step
 
 
 @dataclass(frozen=True, eq=False)
@@ -115,6 +116,18 @@ def _starts(surface: Surface, start: Any) -> np.ndarray:
     return arr
 
 
+def _check_history(p: np.ndarray, steps: int) -> None:
+    """Refuse, with a clear message, a run whose history would not fit in memory."""
+    n = p.size // 2
+    size = (steps + 1) * n * 4 * 8  # x, y, loss and gradient norm per start and step
+    if size > MAX_HISTORY_BYTES:
+        raise ParameterError(
+            f"{n} starts x {steps} steps would keep {size / 2**30:.0f} GiB of history; "
+            f"at most {MAX_HISTORY_BYTES // 2**30} GiB: use fewer starts or steps "
+            "(optviz.analysis.basins runs a big grid in blocks)"
+        )
+
+
 def _steps(steps: Any) -> int:
     if (
         isinstance(steps, bool)
@@ -198,6 +211,7 @@ def run(
     _check_seed(seed)
     _check_tolerances(tol, gtol, escape)
     p = _starts(surf, start)
+    _check_history(p, steps)
     evaluator = _Evaluator(surf, noise_spec, np.random.default_rng(seed))
     lrs = sched.lrs(opt.lr, steps) if sched else np.full(steps, float(opt.lr))
     with np.errstate(all="ignore"):

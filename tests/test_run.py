@@ -311,3 +311,8 @@ def test_bad_run_arguments(kwargs, words):
     with pytest.raises(OptvizError, match=words) as err:
         ov.run(ROSEN, "gd", **kwargs)
     assert "\n" not in str(err.value)
+
+
+def test_a_run_too_big_for_memory_is_refused_before_it_starts():
+    with pytest.raises(ParameterError, match=r"GiB of history; at most 8 GiB"):
+        ov.run("quadratic", "gd", start=np.zeros((2_000_000, 2)), steps=1000)
