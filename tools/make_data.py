@@ -12,7 +12,7 @@ import tomllib
 from pathlib import Path
 
 import numpy as np
-from scipy.optimize import minimize
+from polish_minima import polish  # tools/ is on the path when run as a script
 
 import optviz
 from optviz.surface import surface_from_spec
@@ -30,17 +30,7 @@ def minima_block(text: str, guesses: list[tuple[float, float]]) -> str:
     s = surface_from_spec(spec, "generated")
     rows = []
     for g in guesses:
-        res = minimize(
-            lambda p: float(s.f(p)),
-            g,
-            jac=s.grad,
-            hess=s.hess,
-            method="trust-exact",
-            options={"gtol": 1e-14},
-        )
-        q = res.x
-        for _ in range(6):
-            q = q - np.linalg.solve(s.hess(q), s.grad(q))
+        q = polish(s, np.asarray(g, float))
         rows.append(f"  {{ xy = [{float(q[0])!r}, {float(q[1])!r}], value = {float(s.f(q))!r} }},")
     return "minima = [\n" + "\n".join(rows) + "\n]\n"
 
