@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from . import style
-from .plots import LOSS_FLOOR, mark_critical, new_figure, plot_surface
+from .plots import LOSS_FLOOR, mark_critical, mark_minima, new_figure, plot_surface
 
 # Basins: a color per minimum (the palette without its grey), then the two outcomes.
 NOT_CONVERGED_COLOR = "#d4d4d4"
@@ -223,15 +223,7 @@ def plot_basins(
                     alpha=0.45,
                 )
             if k:
-                ax.plot(
-                    *basins.minima.T,
-                    ls="none",
-                    marker="*",
-                    ms=14,
-                    mfc="white",
-                    mec="black",
-                    mew=1.0,
-                )
+                mark_minima(ax, basins.minima, size=14)
             share = {v: np.mean(lab == v) for v in (-1, -2)}
             ax.set_title(opt.label, fontsize=13)
             note = f"not converged {share[-1]:.0%} · diverged {share[-2]:.0%}"

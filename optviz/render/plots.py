@@ -265,17 +265,7 @@ def plot_surface(
     if field:
         _draw_field(ax, surface, field, theme)
     if minima and len(surface.minima) and not critical:
-        ax.plot(
-            *surface.minima.T,
-            ls="none",
-            marker="*",
-            ms=15,
-            mfc="white",
-            mec="black",
-            mew=1.0,
-            zorder=4,
-            label="minimum",
-        )
+        mark_minima(ax, surface.minima)
     if critical:
         _mark_critical(ax, surface)
     (x0, x1), (y0, y1) = surface.domain
@@ -331,6 +321,12 @@ def _mark_critical(ax, surface, z: bool = False) -> None:
             _Known(xy, v) for xy, v in zip(surface.minima, surface.minima_values, strict=True)
         ]
     mark_critical(ax, points, surface=surface if z else None)
+
+
+def mark_minima(ax, xy: np.ndarray, size: float = 15) -> None:
+    """White stars at the known minima ``xy`` (n, 2), labelled for a legend."""
+    ax.plot(*np.asarray(xy).T, ls="none", marker="*", ms=size, mfc="white", mec="black",
+            mew=1.0, zorder=4, label="minimum")  # fmt: skip
 
 
 def mark_critical(ax, points, *, surface=None, counts: bool = False) -> None:
