@@ -6,10 +6,11 @@
 ['gd', 'adam']
 """
 
+from .catalog import Surface, surface, surfaces
 from .critical import CriticalPoint, critical_points
 from .errors import OptvizError
 from .noise import Noise
-from .optimizers import (
+from .optim import (
     GD,
     SGD,
     Adadelta,
@@ -30,10 +31,9 @@ from .optimizers import (
     optimizers,
     register,
 )
-from .run import Race, Trajectory, race, run
+from .runner import Race, Trajectory, race, run
 from .scene import Scene, load_scene, render_scene, scene_from_dict
-from .schedules import Schedule, schedule, schedules
-from .surface import Surface, surface, surfaces
+from .scheduling import Schedule, schedule, schedules
 
 __all__ = [
     "GD",

@@ -9,7 +9,7 @@
 - :func:`curvature`: the domain shaded by the signs of the Hessian's eigenvalues;
 - :func:`bands`: a noisy optimizer run with many seeds, as a fan and a loss band.
 
-Every batched computation here is :func:`optviz.run.run` itself, over blocks of starts
+Every batched computation here is :func:`optviz.runner.run` itself, over blocks of starts
 (so that only one block's ``(steps+1, n, 2)`` history is in memory at a time), keeping
 only what the analysis needs; a sweep gives every start its own learning rate.
 """
@@ -27,10 +27,10 @@ from typing import Any
 import numpy as np
 
 from ._io import atomic_path
+from .catalog import Surface
 from .errors import OutputError, ParameterError, unknown
-from .optimizers import Optimizer, as_optimizers, optimizer
-from .run import NEVER, _starts, _surface, run
-from .surface import Surface
+from .optim import Optimizer, as_optimizers, optimizer
+from .runner import NEVER, _starts, _surface, run
 
 OBJECTIVES = {
     "final": "final loss",
@@ -267,7 +267,7 @@ def _final_states(
     chunk: int | None = None,
     **run_options: Any,
 ) -> _Result:
-    """:func:`optviz.run.run` over starts ``(..., 2)``, keeping only each start's end.
+    """:func:`optviz.runner.run` over starts ``(..., 2)``, keeping only each start's end.
 
     The starts go through ``run`` in blocks of ``chunk`` (default: as many as keep one
     block's full history near 128 MB), so only one block's history is ever in memory.
@@ -706,7 +706,7 @@ def basins(
     a minimum if its final position is within ``radius`` of it (default: 1% of the
     domain's diagonal); the minima are the surface's, or those
     :func:`optviz.critical.critical_points` finds. ``run_options`` (``schedule``,
-    ``noise``, ``escape``, ...) are passed on as in :func:`optviz.run.run`.
+    ``noise``, ``escape``, ...) are passed on as in :func:`optviz.runner.run`.
 
     >>> b = basins("quadratic", ["gd:lr=0.1", "gd:lr=1.5"], n=5, steps=50)
     >>> int((b.labels[0] == 0).sum()), int((b.labels[1] == -2).sum())  # all but the centre
@@ -909,7 +909,7 @@ def _without_noise(opt: Optimizer) -> Optimizer:
 
 
 def _gd_hyper(opt: Optimizer) -> dict[str, Any]:
-    from .optimizers import GD
+    from .optim import GD
 
     return {k: v for k, v in opt.hyper.items() if k in GD.defaults}
 

@@ -330,17 +330,17 @@ def list_(
     if what not in _LISTS:
         raise unknown("list", what, _LISTS)
     if what in ("surfaces", "all"):
-        from .surface import load_catalog, surfaces
+        from .catalog import load_catalog, surfaces
 
         rows = [(s.name, s.kind, s.summary) for s in map(load_catalog, surfaces())]
         _table("surface", ("name", "kind", "what it shows"), rows)
     if what in ("optimizers", "all"):
-        from .optimizers import describe
+        from .optim import describe
 
         rows = [(r["name"], r["summary"], r["reference"]) for r in describe()]
         _table("optimizer", ("name", "what it does", "reference"), rows)
     if what in ("schedules", "all"):
-        from .schedules import describe as describe_schedules
+        from .scheduling import describe as describe_schedules
 
         rows = [(r["name"], r["summary"]) for r in describe_schedules()]
         _table("schedule", ("name", "what it does"), rows)

@@ -19,9 +19,9 @@ from typing import Any
 
 import numpy as np
 
+from .catalog import Surface
+from .catalog import surface as _load
 from .errors import ParameterError
-from .surface import Surface
-from .surface import surface as _load
 
 KINDS = ("minimum", "saddle", "maximum", "degenerate")
 

@@ -62,7 +62,7 @@ class Noise:
         if spec is None or isinstance(spec, Noise):
             return spec
         if isinstance(spec, str):
-            from .optimizers import parse_options
+            from .optim import parse_options
 
             spec = parse_options(spec, "noise")
         if not isinstance(spec, dict):

@@ -177,7 +177,7 @@ class Scene:
 
     @functools.cached_property
     def _race(self) -> Any:
-        from .run import race
+        from .runner import race
 
         if self.surface is None or not self.optimizers:
             raise SceneError(f"{self.source}: a race needs a surface and at least one optimizer")
@@ -189,7 +189,7 @@ class Scene:
             opts, chosen = race_optimizers(self.surface, opts, self.lr, **kwargs)
             labels = [mine or theirs for mine, theirs in zip(labels, chosen or labels, strict=True)]
         if any(self.overrides):  # an optimizer with its own schedule or noise
-            from .run import Race, run
+            from .runner import Race, run
 
             runs = [
                 run(self.surface, o, **{**kwargs, **own})
@@ -211,7 +211,7 @@ class Scene:
         return {k: v for k, v in options.items() if v is not None}
 
     def race(self) -> Any:
-        """The scene's :class:`~optviz.run.Race` (run on first use, then kept).
+        """The scene's :class:`~optviz.runner.Race` (run on first use, then kept).
 
         >>> s = scene_from_dict({"surface": "quadratic", "optimizers": ["gd", "adam"]})
         >>> s.race().names
@@ -225,7 +225,7 @@ class Scene:
         return any(r.kind in RACE_KINDS for r in self.renders) or self.metrics is not None
 
     def table(self) -> list[dict[str, Any]]:
-        """The race's results, one row per optimizer (see :meth:`optviz.run.Race.table`)."""
+        """The race's results, one row per optimizer (see :meth:`optviz.runner.Race.table`)."""
         return self.race().table()
 
     def render(self, progress: Progress | None = None) -> list[Path]:
@@ -455,7 +455,7 @@ class _Builder:
         return [float(v) for v in value]
 
     def surface(self, value: Any) -> Any:
-        from .surface import Surface, parse_domain, surface
+        from .catalog import Surface, parse_domain, surface
 
         if isinstance(value, str):
             value = {"name": value}
@@ -510,7 +510,7 @@ class _Builder:
         return surf
 
     def optimizers(self, value: Any, needed: bool) -> tuple[tuple, tuple, tuple]:
-        from .optimizers import optimizer
+        from .optim import optimizer
 
         if value is None:
             if needed:
@@ -553,7 +553,7 @@ class _Builder:
         return self.pairs(value, "run.starts", 2)
 
     def schedule(self, value: Any, where: str = "run.schedule") -> Any:
-        from .schedules import schedule
+        from .scheduling import schedule
 
         if value is None:
             return None
@@ -681,7 +681,7 @@ class _Builder:
                 or not all(isinstance(x, str) for x in specs)
             ):
                 raise self.fail(name("schedules"), f"must be a list of schedules, not {specs!r}")
-            from .schedules import schedule
+            from .scheduling import schedule
 
             for spec in specs:
                 self.wrap(name("schedules"), lambda spec=spec: schedule(spec))
@@ -752,7 +752,7 @@ class _Builder:
 
 
 def _numbers(text: str) -> dict[str, float]:
-    from .optimizers import parse_options
+    from .optim import parse_options
 
     options = parse_options(text, "surface parameters")
     try:

@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 
 import optviz as ov
+from optviz.catalog import Surface
 from optviz.critical import CriticalPoint, classify, critical_points
 from optviz.errors import ParameterError
-from optviz.surface import Surface
 
 
 def _kinds(points):

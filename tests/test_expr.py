@@ -15,9 +15,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from optviz.catalog import Surface
 from optviz.errors import ExpressionError, OptvizError
 from optviz.expr import parse
-from optviz.surface import Surface
 
 # -- sentinel: anything that would run user code leaves a trace here -------------------
 MARKER = "optviz_sentinel_7f3a"

@@ -6,9 +6,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import optviz as ov
+from optviz.catalog import surface_from_spec
 from optviz.errors import ParameterError, UnknownNameError
 from optviz.noise import Noise, batch_rows
-from optviz.surface import surface_from_spec
 
 
 def test_parse_strings_dicts_and_noises():

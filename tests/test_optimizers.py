@@ -1,6 +1,5 @@
 """Update rules against first steps worked by hand and closed forms on quadratics."""
 
-import importlib
 import math
 
 import numpy as np
@@ -9,10 +8,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import optviz as ov
+import optviz.optim as engine
 from optviz.errors import OptvizError, ParameterError, UnknownNameError
-from optviz.optimizers import pinv_solve
-
-engine = importlib.import_module("optviz.optimizers")  # the name optviz.optimizers is a function
+from optviz.optim import pinv_solve
 
 P0 = np.array([0.3, -0.7])
 G = np.array([2.5, -0.04])

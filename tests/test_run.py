@@ -9,8 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import optviz as ov
+from optviz.catalog import surface_from_spec
 from optviz.errors import OptvizError, ParameterError
-from optviz.surface import surface_from_spec
 
 ROSEN = ov.surface("rosenbrock")
 

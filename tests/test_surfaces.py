@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 import optviz as ov
+from optviz.catalog import KINDS, Surface, surface_from_spec
 from optviz.errors import CatalogError, OptvizError, ParameterError, UnknownNameError
-from optviz.surface import KINDS, Surface, surface_from_spec
 
 NAMES = ov.surfaces()
 

@@ -1,6 +1,6 @@
 """Generate the datasets of the empirical-risk surfaces (run once; the TOML is the source).
 
-    python tools/make_data.py          # rewrites optviz/surfaces/{linreg_*,tiny_net}.toml
+    python tools/make_data.py          # rewrites surfaces/{linreg_*,tiny_net}.toml
 
 The rows are drawn from a seeded numpy generator and rounded, so the files are short and
 readable; the stated minima are then computed from the rounded rows themselves.
@@ -14,10 +14,9 @@ from pathlib import Path
 import numpy as np
 from polish_minima import polish  # tools/ is on the path when run as a script
 
-import optviz
-from optviz.surface import surface_from_spec
+from optviz.catalog import surface_from_spec
 
-FOLDER = Path(optviz.__file__).parent / "surfaces"
+FOLDER = Path(__file__).resolve().parent.parent / "surfaces"
 ROWS = 48
 
 

@@ -15,10 +15,9 @@ from pathlib import Path
 import numpy as np
 from scipy.optimize import minimize
 
-import optviz
-from optviz.surface import Surface, load_catalog, surfaces
+from optviz.catalog import Surface, load_catalog, surfaces
 
-FOLDER = Path(optviz.__file__).parent / "surfaces"
+FOLDER = Path(__file__).resolve().parent.parent / "surfaces"
 
 
 def tidy(v: float, rel: float = 2e-15) -> float:

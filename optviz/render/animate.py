@@ -220,7 +220,7 @@ def animate(
     >>> animate(r, kind="panels", loss=True, duration=2, fps=10).n_frames
     20
     """
-    from ..run import Race, Trajectory
+    from ..runner import Race, Trajectory
 
     if isinstance(race, Trajectory):
         race = Race(race.surface, [race])

@@ -58,7 +58,7 @@ def _is3d(ax) -> bool:
 
 def _trajectories(obj) -> list:
     """A Race, a Trajectory or a sequence of Trajectories as a list of Trajectories."""
-    from ..run import Race, Trajectory
+    from ..runner import Race, Trajectory
 
     if isinstance(obj, Race):
         return list(obj.trajectories)
@@ -230,7 +230,7 @@ def plot_surface(
     """
     from matplotlib.colors import BoundaryNorm
 
-    from ..surface import surface as _surface
+    from ..catalog import surface as _surface
 
     surface = _surface(surface) if isinstance(surface, str) else surface
     if field not in FIELDS:
@@ -383,7 +383,7 @@ def plot_surface3d(
     """
     from matplotlib.colors import BoundaryNorm
 
-    from ..surface import surface as _surface
+    from ..catalog import surface as _surface
 
     surface = _surface(surface) if isinstance(surface, str) else surface
     ax = _axes(ax, theme, projection="3d")
@@ -724,7 +724,7 @@ def plot_schedules(
     >>> [ax.get_title().split()[0] for ax in fig.axes]
     ['constant', 'cosine']
     """
-    from ..schedules import schedule
+    from ..scheduling import schedule
 
     scheds = [schedule(s) for s in ([specs] if isinstance(specs, str) else specs)]
     if not scheds:
@@ -761,7 +761,7 @@ def show_surface(
     >>> [ax.name for ax in fig.axes][:2]
     ['rectilinear', '3d']
     """
-    from ..surface import surface as _surface
+    from ..catalog import surface as _surface
 
     surface = _surface(surface) if isinstance(surface, str) else surface
     style.check_theme(theme)

@@ -17,11 +17,11 @@ from typing import Any
 
 import numpy as np
 
+from .catalog import Surface, surface
 from .errors import ParameterError
 from .noise import Noise, batch_rows
-from .optimizers import Optimizer, as_optimizers, optimizer
-from .schedules import Schedule, schedule
-from .surface import Surface, surface
+from .optim import Optimizer, as_optimizers, optimizer
+from .scheduling import Schedule, schedule
 
 NEVER = -1  # marker in diverged_at / converged_at
 CURVED = 1e-3  # smallest Hessian eigenvalue that counts as curving up at a minimum

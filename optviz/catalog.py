@@ -1,6 +1,6 @@
 """Surfaces: a 2-D landscape with exact derivatives, a domain, starts, minima and view hints.
 
-A surface comes from the catalog (one TOML file per surface in ``optviz/surfaces/``,
+A surface comes from the catalog (one TOML file per surface in ``surfaces/``,
 data rather than code) or from an expression typed by the user. Either way it is
 parsed safely (:mod:`optviz.expr`), differentiated with sympy and evaluated with numpy
 over positions of shape ``(..., 2)``.
@@ -17,13 +17,13 @@ import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from importlib import resources
 from typing import Any
 
 import numpy as np
 
 from . import expr as _expr
 from ._check import finite
+from ._data import data_folder
 from .errors import CatalogError, ExpressionError, OptvizError, ParameterError, unknown
 
 KINDS = ("bowl", "saddle", "ravine", "plateau", "multi-minima")
@@ -370,7 +370,7 @@ _REQUIRED = ("name", "title", "kind", "description", "domain", "starts")
 
 
 def _catalog_files() -> dict[str, Any]:
-    folder = resources.files("optviz") / "surfaces"
+    folder = data_folder("surfaces")
     return {p.name[: -len(".toml")]: p for p in folder.iterdir() if p.name.endswith(".toml")}
 
 

@@ -161,7 +161,7 @@ def schedule(spec: str | Schedule | None, **options: Any) -> Schedule | None:
         return spec
     if not isinstance(spec, str):
         raise ParameterError(f"a schedule is a name like 'cosine', not {spec!r}")
-    from .optimizers import parse_options
+    from .optim import parse_options
 
     name, _, rest = spec.strip().partition(":")
     name = name.strip().lower()
