@@ -30,7 +30,7 @@ from ._io import atomic_path
 from .catalog import Surface
 from .errors import OutputError, ParameterError, unknown
 from .optim import Optimizer, as_optimizers, optimizer
-from .runner import NEVER, _starts, _surface, run
+from .runner import NEVER, FinalState, _starts, _surface, run, run_final
 
 OBJECTIVES = {
     "final": "final loss",
@@ -217,16 +217,7 @@ def _csv_value(text: str) -> Any:
 
 
 # -- batched runs that keep only the end --------------------------------------------------------
-BLOCK_BYTES = 128e6  # history kept per call of run(): bounds memory, and beats one huge array
-
-
-@dataclass(frozen=True, eq=False)
-class _Result:
-    final_xy: np.ndarray
-    final_loss: np.ndarray
-    mean_loss: np.ndarray
-    converged_at: np.ndarray
-    diverged_at: np.ndarray
+BLOCK_BYTES = 128e6  # sets the block size, and with it how noise seeds are split (see below)
 
 
 class _RatePerStart(Optimizer):
@@ -266,11 +257,12 @@ def _final_states(
     seed: int = 0,
     chunk: int | None = None,
     **run_options: Any,
-) -> _Result:
-    """:func:`optviz.runner.run` over starts ``(..., 2)``, keeping only each start's end.
+) -> FinalState:
+    """:func:`optviz.runner.run_final` over starts ``(..., 2)``: each start's end only.
 
-    The starts go through ``run`` in blocks of ``chunk`` (default: as many as keep one
-    block's full history near 128 MB), so only one block's history is ever in memory.
+    No history is kept, so memory grows with the number of starts, not with ``steps``.
+    The starts go through in blocks of ``chunk`` (default: a few thousand, fewer for
+    longer runs), which keeps each step's temporaries small enough to stay in cache.
     ``rates`` (shaped like the batch) gives each start its own base learning rate. With
     noise, block ``k > 0`` draws from its own seed derived from ``(seed, k)``, so blocks
     do not repeat each other's noise; block 0 uses ``seed``.
@@ -279,17 +271,17 @@ def _final_states(
     shape = starts.shape[:-1]
     flat = starts.reshape(-1, 2)
     flat_rates = None if rates is None else np.broadcast_to(rates, shape).reshape(-1, 1)
-    if chunk is None:  # xy (2), loss and grad norm: 4 floats per start and step
+    if chunk is None:  # the size that once bounded a block's history: keeps noise seeds stable
         chunk = int(np.clip(BLOCK_BYTES / (32 * (steps + 1)), 256, 16384))
     parts = []
     for k, i in enumerate(range(0, len(flat), chunk)):
         block = slice(i, i + chunk)
         o = opt if flat_rates is None else _RatePerStart(opt, flat_rates[block])
         s = seed if k == 0 else int(np.random.SeedSequence([seed, k]).generate_state(1)[0])
-        t = run(surface, o, flat[block], steps, seed=s, **run_options)
-        parts.append((t.xy[-1], t.loss[-1], t.loss.mean(0), t.converged_at, t.diverged_at))
+        r = run_final(surface, o, flat[block], steps, seed=s, **run_options)
+        parts.append((r.final_xy, r.final_loss, r.mean_loss, r.converged_at, r.diverged_at))
     xy, final, mean, conv, div = (np.concatenate(c) for c in zip(*parts, strict=True))
-    return _Result(
+    return FinalState(
         xy.reshape(*shape, 2),
         final.reshape(shape),
         mean.reshape(shape),

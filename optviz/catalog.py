@@ -155,9 +155,7 @@ class Surface:
         >>> surface("himmelblau").summary
         'Four equally deep minima, one maximum and four saddles between them'
         """
-        words = " ".join(self.description.split())
-        first = re.split(r"[:;.](?:\s|$)", words, maxsplit=1)[0]
-        return first if len(first) <= 80 else first[:79].rsplit(" ", 1)[0] + "…"
+        return _summary(self.description)
 
     @property
     def min_value(self) -> float | None:
@@ -240,6 +238,12 @@ class Surface:
 
 
 # -- helpers ----------------------------------------------------------------------------
+def _summary(description: str) -> str:
+    words = " ".join(description.split())
+    first = re.split(r"[:;.](?:\s|$)", words, maxsplit=1)[0]
+    return first if len(first) <= 80 else first[:79].rsplit(" ", 1)[0] + "…"
+
+
 @functools.lru_cache(maxsize=128)
 def _compile(expression: str, param_names: tuple, data_key: Any) -> Any:
     if data_key is None:
@@ -383,7 +387,22 @@ def surfaces(kind: str | None = None) -> list[str]:
     if kind is not None and kind not in KINDS:
         raise unknown("surface kind", kind, KINDS)
     names = sorted(_catalog_files())
-    return [n for n in names if kind is None or load_catalog(n).kind == kind]
+    return [n for n in names if kind is None or _read_entry(n)["kind"] == kind]
+
+
+def describe() -> list[dict[str, str]]:
+    """One row per catalog surface: name, kind, summary (for ``optviz list``).
+
+    Reads the TOML files only: no expression is parsed or differentiated, so listing
+    the catalog does not import sympy.
+    """
+    rows = []
+    for name in surfaces():
+        spec = _read_entry(name)
+        rows.append(
+            {"name": spec["name"], "kind": spec["kind"], "summary": _summary(spec["description"])}
+        )
+    return rows
 
 
 def surface(name: str | Surface, **params: float) -> Surface:
@@ -403,17 +422,24 @@ def surface(name: str | Surface, **params: float) -> Surface:
 
 @functools.cache
 def load_catalog(name: str) -> Surface:
+    return surface_from_spec(_read_entry(name), f"surfaces/{name}.toml")
+
+
+@functools.cache
+def _read_entry(name: str) -> dict[str, Any]:
+    """A catalog file's TOML with its fields checked, expressions not yet parsed."""
     path = _catalog_files()[name]
     label = f"surfaces/{name}.toml"
     try:
         spec = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
         raise CatalogError(f"{label}: malformed TOML: {exc}") from None
-    return surface_from_spec(spec, label)
+    _check_fields(spec, label)
+    return spec
 
 
-def surface_from_spec(spec: Mapping[str, Any], label: str) -> Surface:
-    """Validate a catalog mapping (a parsed TOML file) and build its Surface."""
+def _check_fields(spec: Mapping[str, Any], label: str) -> None:
+    """Check the names, presence and types of a catalog mapping's fields, and its kind."""
 
     def fail(field_name: str, why: str) -> CatalogError:
         return CatalogError(f"{label}: field '{field_name}': {why}")
@@ -431,6 +457,15 @@ def surface_from_spec(spec: Mapping[str, Any], label: str) -> Surface:
         raise fail("kind", f"'{spec['kind']}' is not one of {', '.join(KINDS)}")
     if ("expr" in spec) == ("data" in spec):
         raise fail("expr", "give exactly one of 'expr' or a [data] table")
+
+
+def surface_from_spec(spec: Mapping[str, Any], label: str) -> Surface:
+    """Validate a catalog mapping (a parsed TOML file) and build its Surface."""
+
+    def fail(field_name: str, why: str) -> CatalogError:
+        return CatalogError(f"{label}: field '{field_name}': {why}")
+
+    _check_fields(spec, label)
     try:
         params = {k: finite(v, f"parameter '{k}'") for k, v in spec.get("params", {}).items()}
         domain = parse_domain(spec["domain"])

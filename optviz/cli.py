@@ -330,9 +330,9 @@ def list_(
     if what not in _LISTS:
         raise unknown("list", what, _LISTS)
     if what in ("surfaces", "all"):
-        from .catalog import load_catalog, surfaces
+        from .catalog import describe as describe_surfaces
 
-        rows = [(s.name, s.kind, s.summary) for s in map(load_catalog, surfaces())]
+        rows = [(r["name"], r["kind"], r["summary"]) for r in describe_surfaces()]
         _table("surface", ("name", "kind", "what it shows"), rows)
     if what in ("optimizers", "all"):
         from .optim import describe
