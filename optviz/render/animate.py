@@ -289,7 +289,7 @@ class _Engine:
         self.anim = anim
         self.theme = anim.theme
         race = anim.race
-        with style.themed(self.theme):
+        with style.themed(self.theme), plots.offscreen():  # frames, never a window
             self.fig, self.panels, self.loss_ax = plots.race_layout(
                 race, anim.kind, anim.loss, anim.size, anim.dpi, anim.theme, anim.title
             )

@@ -2,7 +2,7 @@
 
 The numbers come from :mod:`optviz.nets`; this module only draws them. Axes-level
 functions take ``ax=None`` and return the Axes; figure-level ones build a themed
-:class:`matplotlib.figure.Figure` (on the Agg canvas, without pyplot) and return it.
+:class:`matplotlib.figure.Figure` (see :func:`optviz.render.plots.new_figure`) and return it.
 :func:`init_explorer` is the entry point: it runs the deep nets once and offers every
 view of them.
 
@@ -20,7 +20,7 @@ import numpy as np
 
 from .. import nets
 from ..errors import OutputError, ParameterError, unknown
-from .style import PALETTE, figsize, themed
+from .style import PALETTE, themed
 from .writers import save_figure, save_frames
 
 DEFAULT_SCHEMES = ("small", "large", "xavier_normal", "he_normal")
@@ -39,12 +39,9 @@ _SUMMARY_LABELS = {
 
 
 def _new_figure(size, dpi=100):
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
+    from .plots import new_figure  # one factory: pyplot when in use, else Agg
 
-    fig = Figure(figsize=figsize(size), dpi=dpi)
-    FigureCanvasAgg(fig)
-    return fig
+    return new_figure(size, dpi, layout=None)
 
 
 def _new_axes(ax):

@@ -1,9 +1,9 @@
 """Static plots: surfaces (contours, 3-D), trajectories, loss curves and whole races.
 
 Axes-level functions take ``ax=None``, draw on it and return it; figure-level ones
-(:func:`plot_race`, :func:`show_surface`) build a themed Figure on the Agg canvas
-(no pyplot, so nothing opens a window) and return it. Optimizer ``i`` of a race gets
-:func:`optviz.render.style.color` ``(i)`` in every plot.
+(:func:`plot_race`, :func:`show_surface`) build a themed Figure with :func:`new_figure`
+(through pyplot when it is in use, else on the Agg canvas) and return it. Optimizer ``i``
+of a race gets :func:`optviz.render.style.color` ``(i)`` in every plot.
 
 The animation engine (:mod:`optviz.render.animate`) builds its figures with the same
 helpers, so a still and an animation of the same race look the same.
@@ -11,6 +11,8 @@ helpers, so a still and an animation of the same race look the same.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import functools
 from collections.abc import Sequence
 from typing import Any, NamedTuple
@@ -33,15 +35,45 @@ LOSS_FLOOR = 1e-16  # log plots show f - f* down to this
 
 # ----------------------------------------------------------------------------- helpers
 def new_figure(size: Any = "16:9", dpi: float = 100, layout: str | None = "constrained"):
-    """A Figure on the Agg canvas (call inside :func:`style.themed`)."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
+    """A new Figure (call inside :func:`style.themed`).
+
+    When the caller has imported pyplot, the figure is made by ``plt.figure`` (as
+    seaborn's figure-level functions do), so ``plt.show()`` shows it in a script and
+    ``fig.show()`` works. Otherwise, and inside :func:`offscreen`, it is a bare Figure on
+    the Agg canvas: nothing opens a window and pyplot keeps no reference to it (the CLI,
+    animations, notebook previews).
+    """
+    import sys
 
     if not (isinstance(dpi, int | float) and 10 <= dpi <= 600):
         raise ParameterError(f"dpi={dpi!r} must be a number in [10, 600]")
-    fig = Figure(figsize=style.figsize(size), dpi=dpi, layout=layout)
+    options = {"figsize": style.figsize(size), "dpi": dpi, "layout": layout}
+    pyplot = sys.modules.get("matplotlib.pyplot")
+    if pyplot is not None and not _OFFSCREEN.get():
+        return pyplot.figure(**options)
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    fig = Figure(**options)
     FigureCanvasAgg(fig)
     return fig
+
+
+_OFFSCREEN = contextvars.ContextVar("optviz_offscreen", default=False)
+
+
+@contextlib.contextmanager
+def offscreen():
+    """Figures made inside are bare Agg figures even when pyplot is in use.
+
+    For figures that only become files or previews: pyplot would otherwise show them
+    on the next ``plt.show()`` and keep them alive until ``plt.close``.
+    """
+    token = _OFFSCREEN.set(True)
+    try:
+        yield
+    finally:
+        _OFFSCREEN.reset(token)
 
 
 def _axes(ax, theme: str, projection: str | None = None):
