@@ -20,6 +20,10 @@ Add an optimizer of your own in a few lines::
             return p - lr * np.sign(g), state
 
     register(SignGD)          # now optviz.optimizer("signgd") and the CLI know it
+
+An optimizer with state names its fields after torch's (``state_names = {"vel":
+"momentum_buffer"}``) so that ``run(..., keep_state=True)`` records them under those
+names and the glyphs and anatomy figures find them.
 """
 
 from __future__ import annotations
@@ -48,6 +52,9 @@ class Optimizer:
     uses_hessian: ClassVar[bool] = False
     reference: ClassVar[str] = ""
     summary: ClassVar[str] = ""
+    #: state fields recorded by ``run(keep_state=True)``, mapped to torch's names for
+    #: them (``{"m": "exp_avg"}``); a field absent here is bookkeeping, not recorded
+    state_names: ClassVar[Mapping[str, str]] = {}
 
     def __init__(self, lr: float | None = None, **hyper: Any):
         if lr is not None:
@@ -103,6 +110,14 @@ class Optimizer:
         hess: np.ndarray | None = None,
     ) -> tuple[np.ndarray, tuple]:
         raise NotImplementedError
+
+    def kept_state(self) -> dict[str, str]:
+        """The recorded state fields, ``{field: torch name}``, for these hyperparameters.
+
+        torch keeps a buffer only when the hyperparameters use it (no
+        ``momentum_buffer`` without momentum); override to say which.
+        """
+        return dict(self.state_names)
 
     # -- noise the optimizer brings itself (SGD) ---------------------------------------
     @property
@@ -266,6 +281,10 @@ class GD(Optimizer):
         "weight_decay": 0.0,
         "nesterov": False,
     }
+    state_names = {"buf": "momentum_buffer"}
+
+    def kept_state(self) -> dict[str, str]:
+        return dict(self.state_names) if self.momentum > 0 else {}
 
     def validate(self) -> None:
         super().validate()
@@ -372,6 +391,7 @@ class Adagrad(Optimizer):
         "initial_accumulator_value": 0.0,
         "eps": 1e-10,
     }
+    state_names = {"sum": "sum"}
 
     def init(self, params):
         return SumState(np.full_like(params, self.initial_accumulator_value))
@@ -405,6 +425,7 @@ class Adadelta(Optimizer):
     summary = "unit-consistent steps from two running averages"
     reference = "Zeiler (2012)"
     defaults = {"lr": 1.0, "rho": 0.9, "eps": 1e-6, "weight_decay": 0.0}
+    state_names = {"square_avg": "square_avg", "acc_delta": "acc_delta"}
 
     def init(self, params):
         return AdadeltaState(np.zeros_like(params), np.zeros_like(params))
@@ -451,6 +472,15 @@ class RMSprop(Optimizer):
         "momentum": 0.0,
         "centered": False,
     }
+    state_names = {"square_avg": "square_avg", "grad_avg": "grad_avg", "buf": "momentum_buffer"}
+
+    def kept_state(self) -> dict[str, str]:
+        kept = {"square_avg": "square_avg"}
+        if self.centered:
+            kept["grad_avg"] = "grad_avg"
+        if self.momentum > 0:
+            kept["buf"] = "momentum_buffer"
+        return kept
 
     def init(self, params):
         zeros = np.zeros_like(params)
@@ -502,6 +532,13 @@ class Adam(Optimizer):
         "decoupled_weight_decay": False,
     }
     decoupled = False  # AdamW: always decoupled
+    state_names = {"m": "exp_avg", "v": "exp_avg_sq", "v_max": "max_exp_avg_sq"}
+
+    def kept_state(self) -> dict[str, str]:
+        kept = dict(self.state_names)
+        if not self.amsgrad:
+            del kept["v_max"]
+        return kept
 
     def init(self, params):
         zeros = np.zeros_like(params)
@@ -578,6 +615,7 @@ class NAdam(Optimizer):
         "momentum_decay": 4e-3,
         "decoupled_weight_decay": False,
     }
+    state_names = {"m": "exp_avg", "v": "exp_avg_sq"}  # mu_product: one number per run
 
     def init(self, params):
         zeros = np.zeros_like(params)
@@ -626,6 +664,7 @@ class RAdam(Optimizer):
         "weight_decay": 0.0,
         "decoupled_weight_decay": False,
     }
+    state_names = {"m": "exp_avg", "v": "exp_avg_sq"}
 
     def init(self, params):
         zeros = np.zeros_like(params)
@@ -670,6 +709,7 @@ class Adamax(Optimizer):
     summary = "Adam with a running max instead of a running RMS"
     reference = "Kingma & Ba (2015)"
     defaults = {"lr": 0.02, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8, "weight_decay": 0.0}
+    state_names = {"m": "exp_avg", "u": "exp_inf"}
 
     def init(self, params):
         zeros = np.zeros_like(params)
@@ -702,6 +742,7 @@ class Lion(Optimizer):
     summary = "sign of an interpolated momentum: fixed-size steps"
     reference = "Chen et al. (2023)"
     defaults = {"lr": 0.01, "beta1": 0.9, "beta2": 0.99, "weight_decay": 0.0}
+    state_names = {"m": "exp_avg"}  # the name of torch-style Lion implementations
 
     def init(self, params):
         return LionState(np.zeros_like(params))

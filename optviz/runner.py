@@ -39,6 +39,13 @@ class Trajectory:
     ``loss`` and ``grad_norm``: ``(steps+1,)`` / ``(steps+1, n)``; ``lr``: ``(steps,)``,
     the rate used by each step; ``diverged_at`` / ``converged_at``: the step index per
     start (``-1``: never), shaped ``()`` or ``(n,)``.
+
+    ``state`` (``run(..., keep_state=True)``; otherwise ``None``): the optimizer's state
+    under torch's names (``exp_avg``, ``momentum_buffer``, ``sum``, ...), each shaped
+    like ``xy``; index 0 is the state before the first step, index t the state after
+    step t. Two more entries for every optimizer: ``grad``, the gradient step t was
+    given (torch's ``p.grad``: noise included, weight decay not), and ``update``, the
+    step actually taken, ``xy[t] - xy[t-1]``; both are zero at index 0.
     """
 
     surface: Surface
@@ -53,6 +60,7 @@ class Trajectory:
     noise: Noise | None = None
     seed: int = 0
     label: str = ""
+    state: dict[str, np.ndarray] | None = None
 
     @property
     def name(self) -> str:
@@ -93,6 +101,8 @@ class Trajectory:
             "diverged_at": self.diverged_at[i],
             "converged_at": self.converged_at[i],
         }
+        if self.state is not None:
+            pick["state"] = {k: v[:, i] for k, v in self.state.items()}
         return Trajectory(**{**self.__dict__, **pick})
 
     def __repr__(self) -> str:
@@ -116,10 +126,14 @@ def _starts(surface: Surface, start: Any) -> np.ndarray:
     return arr
 
 
-def _check_history(p: np.ndarray, steps: int) -> None:
-    """Refuse, with a clear message, a run whose history would not fit in memory."""
+def _check_history(p: np.ndarray, steps: int, kept: int = 0) -> None:
+    """Refuse, with a clear message, a run whose history would not fit in memory.
+
+    ``kept``: how many 2-vectors of optimizer state are recorded per start and step.
+    """
     n = p.size // 2
-    size = (steps + 1) * n * 4 * 8  # x, y, loss and gradient norm per start and step
+    # x, y, loss and gradient norm per start and step, plus the recorded state
+    size = (steps + 1) * n * (4 + 2 * kept) * 8
     if size > MAX_HISTORY_BYTES:
         raise ParameterError(
             f"{n} starts x {steps} steps would keep {size / 2**30:.0f} GiB of history; "
@@ -182,6 +196,7 @@ def run(
     tol: float = 1e-3,
     gtol: float = 1e-6,
     escape: float = 10.0,
+    keep_state: bool = False,
 ) -> Trajectory:
     """Run ``optimizer`` on ``surface`` from ``start`` (``(2,)`` or ``(n, 2)``).
 
@@ -192,12 +207,20 @@ def run(
     the Hessian is positive definite (not a saddle, not a plateau),
     until the end (a ball rolling through the minimum has not converged). ``escape``: a
     start farther than ``escape`` domain diagonals from the domain's centre diverges.
+    ``keep_state=True`` records the optimizer's state of every step under torch's names
+    in ``Trajectory.state`` (always on the numpy reference path); off, it costs nothing.
 
     >>> t = run("quadratic", "gd:lr=0.1", start=(1.0, 0.0), steps=3)
     >>> t.xy[:, 0].tolist()  # (1 - 2·lr)^t along x
     [1.0, 0.8, 0.64, 0.512]
     """
     job = _job(surface, optimizer, start, steps, schedule, noise, seed, tol, gtol, escape)
+    if not isinstance(keep_state, bool):
+        raise ParameterError(f"keep_state={keep_state!r} must be true or false")
+    if keep_state:
+        record = _StateHistory(job.steps, job.p, job.optimizer)
+        _check_history(job.p, job.steps, record.width)
+        return _execute(job, record)
     _check_history(job.p, job.steps)
     return _execute(job, _History(job.steps, job.p))
 
@@ -290,6 +313,8 @@ def _execute(job: _Job, record: _History | _Final) -> Any:
 class _History:
     """Keeps every step: positions, losses and gradient norms (a :class:`Trajectory`)."""
 
+    keeps_state = False
+
     def __init__(self, steps: int, p: np.ndarray):
         shape = p.shape[:-1]
         self.xy = np.empty((steps + 1, *p.shape))
@@ -314,8 +339,36 @@ class _History:
         )
 
 
+class _StateHistory(_History):
+    """Keeps every step and the optimizer's state after it, under torch's names."""
+
+    keeps_state = True
+
+    def __init__(self, steps: int, p: np.ndarray, opt: Optimizer):
+        super().__init__(steps, p)
+        self.fields = opt.kept_state()
+        self.width = len(self.fields) + 2  # + grad and update
+        shape = (steps + 1, *p.shape)
+        self.arrays = {name: np.zeros(shape) for name in [*self.fields.values(), "grad"]}
+
+    def write_state(self, t: int, g: np.ndarray | None, state: tuple) -> None:
+        """The state after step ``t`` (0: the initial state) and the gradient it was given."""
+        if g is not None:
+            self.arrays["grad"][t] = g
+        for field, name in self.fields.items():
+            self.arrays[name][t] = getattr(state, field)
+
+    def result(self, job: _Job, diverged_at, converged_at) -> Trajectory:
+        update = np.zeros_like(self.xy)
+        update[1:] = np.diff(self.xy, axis=0)
+        traj = super().result(job, diverged_at, converged_at)
+        return replace(traj, state={**self.arrays, "update": update})
+
+
 class _Final:
     """Keeps the last step and a running sum of the loss (a :class:`FinalState`)."""
+
+    keeps_state = False
 
     def __init__(self, p: np.ndarray):
         self.total = np.zeros(p.shape[:-1])
@@ -346,6 +399,8 @@ def _loop(job: _Job, record: _History | _Final) -> tuple[np.ndarray, np.ndarray]
     limit2 = np.float64(job.escape * surf.span) ** 2  # inf, not OverflowError, for a huge escape
     near2 = (job.tol * surf.span) ** 2
     state = opt.init(p)
+    if record.keeps_state:
+        record.write_state(0, None, state)
     active = np.ones(shape, dtype=bool)
     frozen = False  # any start frozen yet? (skips the masking while none is)
     update_sigma = evaluator.noise.update
@@ -382,6 +437,8 @@ def _loop(job: _Job, record: _History | _Final) -> tuple[np.ndarray, np.ndarray]
             g = evaluator.gradient(p, g, t + 1)
         hess = surf.hess(p) if opt.uses_hessian else None
         new_p, state = opt.step(p, g, state, lrs[t], t + 1, hess)
+        if record.keeps_state:
+            record.write_state(t + 1, g, state)
         if update_sigma:
             sigma = evaluator.noise.scale(t + 1) * update_sigma
             new_p = new_p + sigma * evaluator.rng.standard_normal(p.shape)
