@@ -951,7 +951,7 @@ def _symmetry(scene: Scene, o: Options, look: Look) -> tuple[Any, None]:
 
 
 def _dropout(scene: Scene, o: Options, look: Look) -> tuple[Any, None]:
-    from . import dropout
+    from .nets import dropout
     from .render.dropoutplots import dropout_figure
 
     kwargs = {k: o[k] for k in ("hidden", "activation", "lr") if o.get(k) is not None}

@@ -1,12 +1,13 @@
-"""The math of optviz.dropout: inverted dropout, its backward pass, and the seed check."""
+"""The math of optviz.nets.dropout: inverted dropout, its backward pass, and the seed check."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from optviz import dropout, nets
+from optviz import nets
 from optviz.errors import ParameterError
+from optviz.nets import dropout
 
 SEEDS = range(5)
 

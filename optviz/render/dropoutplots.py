@@ -1,6 +1,6 @@
 """The dropout figure: decision maps with and without dropout, loss over seeds, thinned nets.
 
-The numbers come from :mod:`optviz.dropout`; this module only draws them. matplotlib
+The numbers come from :mod:`optviz.nets.dropout`; this module only draws them. matplotlib
 is imported inside the functions, so importing this module stays cheap.
 """
 
@@ -10,8 +10,9 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from .. import dropout
+from .. import nets
 from ..errors import ParameterError
+from ..nets import dropout
 from .initplots import _is_dark, _new_figure
 from .style import PALETTE, ink, themed
 
@@ -64,7 +65,7 @@ def dropout_figure(
     ensemble: int = 100,
     resolution: int = 150,
 ):
-    """Dropout at a glance, from :func:`optviz.dropout.seed_study` pairs ``(plain, dropped)``.
+    """Dropout at a glance, from :func:`optviz.nets.dropout.seed_study` pairs ``(plain, dropped)``.
 
     Top left: the decision maps of the first pair without and with dropout (class-1
     probability; black line = 0.5). Top right: train (dashed) and test (solid) loss of
@@ -79,8 +80,8 @@ def dropout_figure(
     pairs = list(pairs)
     if not pairs:
         raise ParameterError("no runs to plot; give at least one (plain, dropped) pair")
-    thinned = dropout.nets._check_int("thinned", thinned, 1, 6)
-    ensemble = dropout.nets._check_int("ensemble", ensemble, 1, 10_000)
+    thinned = nets._check_int("thinned", thinned, 1, 6)
+    ensemble = nets._check_int("ensemble", ensemble, 1, 10_000)
     plain, dropped = pairs[0]
     widths = "→".join(str(layer["W"].shape[1]) for layer in plain.params[:-1])
     cols = max(thinned + 1, 4)

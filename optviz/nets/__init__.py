@@ -1,0 +1,88 @@
+"""Networks in numpy: initialization, saturation, batch normalization, dropout, landscapes.
+
+The lecture notes' network experiments, as plain float64 arrays, seeded:
+
+- :mod:`.initialization`: weight schemes, activations and :func:`propagate`, a deep
+  forward and backward pass (Glorot & Bengio, 2010);
+- :mod:`.mlp`: a small trainable MLP, batch normalization's forward and backward pass,
+  and :func:`symmetry_run` (equal neurons stay equal);
+- :mod:`.batchnorm`: :func:`batchnorm_pair`, one net trained with and without batch
+  normalization (Ioffe & Szegedy, 2015);
+- :mod:`.dropout`: inverted dropout on an over-sized net (Srivastava et al., 2014).
+
+Every public name of those modules is importable from here: ``from optviz import nets;
+nets.propagate(...)``.
+"""
+
+from .batchnorm import QUANTILES, BatchNormRun, batchnorm_pair, spiral, train_batchnorm
+from .initialization import (
+    ACTIVATIONS,
+    GAIN_SCHEMES,
+    LABELS,
+    LEAKY_SLOPE,
+    MAX_BATCH,
+    MAX_DEPTH,
+    MAX_VALUES,
+    MAX_WIDTH,
+    SCHEMES,
+    TANH_GAIN,
+    LayerStats,
+    _check_int,
+    _check_positive,
+    _check_seed,
+    activate,
+    activation_grad,
+    check_activation,
+    check_scheme,
+    init_weights,
+    propagate,
+    saturated,
+)
+from .mlp import (
+    SymmetryRun,
+    _cross_entropy,
+    _init_mlp,
+    _mlp_backward,
+    _mlp_forward,
+    _mse,
+    _sgd,
+    batchnorm_backward,
+    batchnorm_forward,
+    symmetry_run,
+    toy_regression,
+)
+
+__all__ = [
+    "ACTIVATIONS",
+    "GAIN_SCHEMES",
+    "LABELS",
+    "LEAKY_SLOPE",
+    "MAX_BATCH",
+    "MAX_DEPTH",
+    "MAX_VALUES",
+    "MAX_WIDTH",
+    "QUANTILES",
+    "SCHEMES",
+    "TANH_GAIN",
+    "BatchNormRun",
+    "LayerStats",
+    "SymmetryRun",
+    "activate",
+    "activation_grad",
+    "batchnorm_backward",
+    "batchnorm_forward",
+    "batchnorm_pair",
+    "check_activation",
+    "check_scheme",
+    "init_weights",
+    "propagate",
+    "saturated",
+    "spiral",
+    "symmetry_run",
+    "toy_regression",
+    "train_batchnorm",
+]
+# The helpers above with a leading underscore stay reachable as nets._name for the
+# modules and tests that used them before nets became a package.
+_HELPERS = (_check_int, _check_positive, _check_seed, _cross_entropy, _init_mlp)
+_HELPERS += (_mlp_backward, _mlp_forward, _mse, _sgd)

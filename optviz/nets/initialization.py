@@ -1,0 +1,291 @@
+"""Initialization and saturation: weight schemes, activations, a deep forward/backward pass.
+
+:func:`propagate` sends standard-normal inputs through a deep fully connected network
+(default 10 layers of 500 units, zero biases) and back-propagates a standard-normal
+upstream gradient, recording every layer's activations and back-propagated gradients,
+as in Glorot & Bengio (2010), "Understanding the difficulty of training deep
+feedforward neural networks". The figures are in :mod:`optviz.render.initplots`.
+
+Layout: a layer computes ``z = a_prev @ W + b`` with ``W`` of shape ``(fan_in, fan_out)``
+and ``a = f(z)``. Everything is float64 and seeded: the same arguments give the same
+arrays.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..errors import ParameterError, unknown
+
+SCHEMES = {
+    "zeros": "all weights 0",
+    "constant": "all weights 1/fan_in",
+    "small": "N(0, 0.01²)",
+    "large": "N(0, 1)",
+    "xavier_normal": "N(0, gain²·2/(fan_in+fan_out))",
+    "xavier_uniform": "U(±gain·√(6/(fan_in+fan_out)))",
+    "he_normal": "N(0, 2/fan_in)",
+    "he_uniform": "U(±√(6/fan_in))",
+    "lecun": "N(0, gain²/fan_in)",
+}
+"""Initialization schemes and the distribution each draws weights from."""
+
+LABELS = {
+    "zeros": "zeros",
+    "constant": "constant",
+    "small": "N(0, 0.01²)",
+    "large": "N(0, 1)",
+    "xavier_normal": "Xavier normal",
+    "xavier_uniform": "Xavier uniform",
+    "he_normal": "He normal",
+    "he_uniform": "He uniform",
+    "lecun": "LeCun",
+}
+"""Short names for plot legends."""
+
+ACTIVATIONS = ("tanh", "sigmoid", "relu", "leaky_relu")
+LEAKY_SLOPE = 0.01
+GAIN_SCHEMES = ("xavier_normal", "xavier_uniform", "lecun")
+"""The schemes that take a ``gain`` (as ``torch.nn.init.xavier_normal_`` does)."""
+
+TANH_GAIN = 5.0 / 3.0
+"""``torch.nn.init.calculate_gain('tanh')``: the Xavier gain that keeps tanh variance."""
+
+MAX_DEPTH = 200
+MAX_WIDTH = 4096
+MAX_BATCH = 100_000
+MAX_VALUES = 25_000_000  # depth * batch * width kept in memory by one propagate()
+
+
+# ---------------------------------------------------------------- checks
+
+
+def check_scheme(scheme: str) -> str:
+    if scheme not in SCHEMES:
+        raise unknown("init scheme", scheme, SCHEMES)
+    return scheme
+
+
+def check_activation(activation: str) -> str:
+    if activation not in ACTIVATIONS:
+        raise unknown("activation", activation, ACTIVATIONS)
+    return activation
+
+
+def _check_int(name: str, value, lo: int, hi: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | np.integer):
+        raise ParameterError(f"{name} must be an integer in [{lo}, {hi}], got {value!r}")
+    if not lo <= value <= hi:
+        raise ParameterError(f"{name} must be in [{lo}, {hi}], got {value}")
+    return int(value)
+
+
+def _check_positive(name: str, value, hi: float = math.inf) -> float:
+    try:
+        value = float(value)
+    except (TypeError, ValueError):
+        raise ParameterError(f"{name} must be a number in (0, {hi}], got {value!r}") from None
+    if not (math.isfinite(value) and 0 < value <= hi):
+        raise ParameterError(f"{name} must be a number in (0, {hi}], got {value!r}")
+    return value
+
+
+def _check_seed(seed) -> int:
+    return _check_int("seed", seed, 0, 2**63 - 1)
+
+
+# ---------------------------------------------------------------- building blocks
+
+
+def init_weights(
+    scheme: str, fan_in: int, fan_out: int, rng: np.random.Generator, gain: float = 1.0
+) -> np.ndarray:
+    """Draw a ``(fan_in, fan_out)`` weight matrix from ``scheme`` (see :data:`SCHEMES`).
+
+    ``gain`` scales the Xavier and LeCun schemes as in ``torch.nn.init``; He is fixed at
+    variance ``2/fan_in`` (He et al., 2015) and the others ignore it. Normal schemes
+    scale one standard-normal draw and uniform schemes one U(-1, 1) draw, so schemes
+    compared with the same ``rng`` state share their random numbers.
+
+    >>> w = init_weights("xavier_uniform", 3, 5, np.random.default_rng(0))
+    >>> w.shape, bool(np.abs(w).max() <= np.sqrt(6 / 8))
+    ((3, 5), True)
+    """
+    check_scheme(scheme)
+    shape = (fan_in, fan_out)
+    if scheme == "zeros":
+        return np.zeros(shape)
+    if scheme == "constant":
+        return np.full(shape, 1.0 / fan_in)
+    scale = {
+        "small": 0.01,
+        "large": 1.0,
+        "xavier_normal": gain * math.sqrt(2.0 / (fan_in + fan_out)),
+        "xavier_uniform": gain * math.sqrt(6.0 / (fan_in + fan_out)),
+        "he_normal": math.sqrt(2.0 / fan_in),
+        "he_uniform": math.sqrt(6.0 / fan_in),
+        "lecun": gain * math.sqrt(1.0 / fan_in),
+    }[scheme]
+    base = (
+        rng.uniform(-1.0, 1.0, shape) if scheme.endswith("uniform") else rng.standard_normal(shape)
+    )
+    return base * scale
+
+
+def activate(activation: str, z: np.ndarray) -> np.ndarray:
+    """Apply ``activation`` elementwise.
+
+    >>> activate("leaky_relu", np.array([-1.0, 2.0])).tolist()
+    [-0.01, 2.0]
+    """
+    if activation == "tanh":
+        return np.tanh(z)
+    if activation == "sigmoid":
+        return 0.5 * (1.0 + np.tanh(0.5 * z))  # overflow-free logistic
+    if activation == "relu":
+        return np.maximum(z, 0.0)
+    if activation == "leaky_relu":
+        return np.where(z > 0, z, LEAKY_SLOPE * z)
+    raise unknown("activation", activation, ACTIVATIONS)
+
+
+def activation_grad(activation: str, z: np.ndarray, a: np.ndarray) -> np.ndarray:
+    """Derivative ``f'(z)`` given the pre-activation ``z`` and ``a = f(z)``."""
+    if activation == "tanh":
+        return 1.0 - a * a
+    if activation == "sigmoid":
+        return a * (1.0 - a)
+    if activation == "relu":
+        return (z > 0).astype(z.dtype)
+    if activation == "leaky_relu":
+        return np.where(z > 0, 1.0, LEAKY_SLOPE)
+    raise unknown("activation", activation, ACTIVATIONS)
+
+
+def saturated(activation: str, z: np.ndarray, a: np.ndarray) -> np.ndarray:
+    """Boolean mask of units in the flat part of ``activation``.
+
+    tanh: ``|a| > 0.99``; sigmoid: ``a < 0.01`` or ``a > 0.99`` (derivative below
+    ~2% of its peak in both cases); ReLU and leaky ReLU: ``z <= 0``, the side whose slope
+    is 0 (or 0.01).
+    """
+    if activation == "tanh":
+        return np.abs(a) > 0.99
+    if activation == "sigmoid":
+        return (a < 0.01) | (a > 0.99)
+    return z <= 0
+
+
+# ---------------------------------------------------------------- deep signal propagation
+
+
+@dataclass(frozen=True, eq=False)
+class LayerStats:
+    """One forward and backward pass through a deep net, layer by layer.
+
+    ``activations[l]`` and ``gradients[l]`` are the ``(batch, width)`` samples of
+    layer ``l + 1`` (float32, for histograms): the activation ``a = f(z)`` and the
+    back-propagated gradient ``dL/dz``. The ``*_std``, ``act_mean`` and ``saturation``
+    arrays have one float64 entry per layer, computed before rounding to float32.
+    """
+
+    scheme: str
+    activation: str
+    gain: float
+    activations: np.ndarray
+    gradients: np.ndarray
+    act_mean: np.ndarray
+    act_std: np.ndarray
+    grad_std: np.ndarray
+    weight_grad_std: np.ndarray
+    saturation: np.ndarray
+
+    @property
+    def depth(self) -> int:
+        return len(self.act_std)
+
+    @property
+    def label(self) -> str:
+        label = LABELS[self.scheme]
+        if self.scheme in GAIN_SCHEMES and self.gain != 1.0:
+            label += f" (gain {self.gain:.3g})"
+        return label
+
+
+def propagate(
+    scheme: str = "xavier_normal",
+    activation: str = "tanh",
+    depth: int = 10,
+    width: int = 500,
+    batch: int = 256,
+    seed: int = 0,
+    gain: float = 1.0,
+) -> LayerStats:
+    """Forward and backward pass of a ``depth`` x ``width`` net initialized by ``scheme``.
+
+    Inputs are ``batch`` standard-normal vectors of size ``width``; biases are zero.
+    The backward pass starts from a fixed standard-normal upstream gradient ``g`` at
+    the last layer's activations, i.e. it differentiates ``L = sum(g * a_depth)``, a
+    random linear read-out: no loss or target shapes the gradients, so what they show
+    is only what the layers do to a signal going backwards (Glorot & Bengio, 2010).
+    Inputs and ``g`` depend only on ``seed``, so every scheme sees the same ones.
+
+    >>> s = propagate("large", "tanh", depth=3, width=20, batch=50)
+    >>> s.activations.shape, s.saturation.round(2).tolist()
+    ((3, 50, 20), [0.54, 0.53, 0.49])
+    """
+    check_scheme(scheme)
+    check_activation(activation)
+    depth = _check_int("depth", depth, 1, MAX_DEPTH)
+    width = _check_int("width", width, 1, MAX_WIDTH)
+    batch = _check_int("batch", batch, 1, MAX_BATCH)
+    gain = _check_positive("gain", gain, 100.0)
+    seed = _check_seed(seed)
+    if depth * batch * width > MAX_VALUES:
+        raise ParameterError(
+            f"depth*batch*width = {depth * batch * width:,} is too large; "
+            f"at most {MAX_VALUES:,} values are kept"
+        )
+    data = np.random.default_rng([seed, 0])
+    x = data.standard_normal((batch, width))
+    upstream = data.standard_normal((batch, width))
+    rng = np.random.default_rng([seed, 1])
+    weights = [init_weights(scheme, width, width, rng, gain) for _ in range(depth)]
+
+    zs, acts = [], []
+    a = x
+    for w in weights:
+        z = a @ w
+        a = activate(activation, z)
+        zs.append(z)
+        acts.append(a)
+
+    grads, weight_grads = [None] * depth, [None] * depth
+    da = upstream
+    for layer in reversed(range(depth)):
+        dz = da * activation_grad(activation, zs[layer], acts[layer])
+        below = acts[layer - 1] if layer else x
+        weight_grads[layer] = below.T @ dz / batch
+        grads[layer] = dz
+        da = dz @ weights[layer].T
+
+    with np.errstate(over="ignore"):  # exploding nets overflow float32: that is the point
+        activations = np.stack(acts).astype(np.float32)
+        gradients = np.stack(grads).astype(np.float32)
+    return LayerStats(
+        scheme=scheme,
+        activation=activation,
+        gain=gain,
+        activations=activations,
+        gradients=gradients,
+        act_mean=np.array([a.mean() for a in acts]),
+        act_std=np.array([a.std() for a in acts]),
+        grad_std=np.array([g.std() for g in grads]),
+        weight_grad_std=np.array([g.std() for g in weight_grads]),
+        saturation=np.array(
+            [saturated(activation, z, a).mean() for z, a in zip(zs, acts, strict=True)]
+        ),
+    )
