@@ -1,7 +1,7 @@
-"""``optviz.dropout`` is :mod:`optviz.nets.dropout`; this name is kept so old imports work."""
-
-import sys
+"""Dropout moved to :mod:`optviz.nets.dropout`; this name is kept so old imports work."""
 
 from .nets import dropout as _dropout
 
-sys.modules[__name__] = _dropout
+
+def __getattr__(name: str):
+    return getattr(_dropout, name)
