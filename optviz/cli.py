@@ -424,7 +424,7 @@ def race(
     ] = None,
     fps: Annotated[float, typer.Option("--fps", help="frames per second")] = 20.0,
     duration: Annotated[float, typer.Option("--duration", help="seconds of motion")] = 6.0,
-    hold: Annotated[float, typer.Option("--hold", help="seconds on the last frame")] = 1.0,
+    hold: Annotated[float, typer.Option("--hold", help="seconds on the last frame")] = 1.5,
     size: Size = "16:9",
     dpi: Dpi = 100,
     theme: Theme = "light",

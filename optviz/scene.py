@@ -99,7 +99,7 @@ RENDER_DEFAULTS = {
     "loss": False,
     "fps": 20.0,
     "duration": 6.0,
-    "hold": 1.0,
+    "hold": 1.5,
     "rotate": False,
     "trail": True,
     "n": None,

@@ -58,9 +58,11 @@ def test_each_optimizer_color_runs_along_its_path(bowl_race):
         for i, traj in enumerate(bowl_race):
             mask = near_color(img, style.color(i))
             # sample the first half of the path: past the shared start marker, before
-            # the balls and the minimum's star that sit over the ends
-            for t in np.linspace(3, len(traj.xy) // 2, 6).astype(int):
-                assert window(mask, pixel(ax, img, traj.xy[t]), 3).any(), (i, t)
+            # the balls and the minimum's star that sit over the ends; where the other
+            # path crosses on top (with its outline) a sample may be covered
+            samples = np.linspace(3, len(traj.xy) // 2, 6).astype(int)
+            hits = [window(mask, pixel(ax, img, traj.xy[t]), 3).any() for t in samples]
+            assert sum(hits) >= 4, (i, hits)
     finally:
         engine.close()
 
@@ -94,25 +96,27 @@ def test_theme_background(bowl_race, theme, dark):
 @pytest.mark.parametrize("steps", [7, 40, 300])
 def test_frame_count_is_duration_times_fps_whatever_the_steps(steps):
     r = ov.race("quadratic", ["adam:lr=0.1"], start=(1.0, 1.0), steps=steps)
-    anim = animate(r, fps=8, duration=1.5, **SMALL)
+    anim = animate(r, fps=8, duration=1.5, hold_first=0.5, **SMALL)
     frames = list(anim.frames())
-    assert anim.n_frames == len(frames) == 12
+    assert anim.n_frames == len(frames) == 12 + 4  # 0.5 s of the first frame held
+    assert all((f == frames[0]).all() for f in frames[:5])
     s = anim.frame_steps()
-    assert s[0] == 0 and s[-1] == steps and np.all(np.diff(s) > 0)
-    # fewer steps than frames: interpolation moves something every frame
-    assert all((a != b).any() for a, b in zip(frames, frames[1:], strict=False))
+    assert len(s) == 12 and s[0] == 0 and s[-1] == steps and np.all(np.diff(s) > 0)
+    # frames follow the motion: something moves every frame after the held first
+    moving = frames[4:]
+    assert all((a != b).any() for a, b in zip(moving, moving[1:], strict=False))
 
 
 def test_saved_gif_has_the_frames_and_holds_the_last(tmp_path, bowl_race):
-    anim = animate(bowl_race, fps=10, duration=0.8, hold=1.5, **SMALL)
+    anim = animate(bowl_race, fps=10, duration=0.8, hold=1.5, hold_first=0.5, **SMALL)
     out = anim.save(tmp_path / "race.gif")
     im = Image.open(out)
-    assert im.n_frames == anim.n_frames == 8
+    assert im.n_frames == anim.n_frames == 8 + 5
     durations = []
     for k in range(im.n_frames):
         im.seek(k)
         durations.append(im.info["duration"])
-    assert durations[:-1] == [100] * 7
+    assert durations[:-1] == [100] * 12
     assert durations[-1] == 100 + 1500
     assert anim.hold_frames == 15
 

@@ -97,7 +97,7 @@ def test_race_writes_a_gif_and_prints_the_results(optviz, tmp_path):
     )  # fmt: skip
     assert code == 0, err
     gif = Image.open(tmp_path / "q.gif")
-    assert gif.size == (192, 144) and gif.n_frames == 5
+    assert gif.size == (192, 144) and gif.n_frames == 5 + 2  # 0.5 s first frame held
     header, slow, fast = out.strip().splitlines()
     assert header.split()[:3] == ["optimizer", "lr", "final_loss"]
     # GD on x² + y² multiplies x by (1 - 2 lr) per step: 0.8^30 converges, -2^t diverges
@@ -156,7 +156,7 @@ def test_3d_and_panels_animations(optviz, tmp_path):
         code, _, err = optviz("race", "saddle", "-O", "gd", "-O", "adam", "--steps", "10", flag,
                               "--loss", *FAST_ANIMATION, "-o", name)  # fmt: skip
         assert code == 0, err
-        assert Image.open(tmp_path / name).n_frames == 5
+        assert Image.open(tmp_path / name).n_frames == 5 + 2  # the first frame held 0.5 s
 
 
 def test_quiet_prints_the_table_only(optviz):
@@ -248,7 +248,7 @@ def test_scene_and_gallery_commands(optviz, tmp_path):
     assert code == 2 and "'tiny.gif' is missing" in one_error_line(err)
     code, out, err = optviz("scene", folder / "tiny.toml")
     assert code == 0, err
-    assert Image.open(folder / "tiny.gif").n_frames == 5
+    assert Image.open(folder / "tiny.gif").n_frames == 5 + 2  # the first frame held 0.5 s
     assert out.splitlines()[1].startswith("gd(lr=0.1)")
     before = (folder / "tiny.gif").read_bytes()
     code, _, err = optviz("gallery", "--only", "tiny")

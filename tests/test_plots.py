@@ -14,6 +14,7 @@ from PIL import Image
 import optviz as ov
 from optviz.errors import ParameterError, UnknownNameError
 from optviz.render import plots, style
+from optviz.render.paths import readable
 
 
 def png_pixels(fig) -> np.ndarray:
@@ -60,8 +61,9 @@ def test_log_levels_are_geometric_above_the_minimum():
 
 def test_trajectories_draw_the_path_in_the_race_colors(race):
     ax = plots.plot_trajectories(race, plots.plot_surface(race.surface, n=60))
-    paths = [line for line in ax.get_lines() if line.get_label() in race.names]
-    assert [p.get_label() for p in paths] == race.names
+    names = [readable(t) for t in race]
+    paths = [line for line in ax.get_lines() if line.get_label() in names]
+    assert [p.get_label() for p in paths] == names
     for i, (line, traj) in enumerate(zip(paths, race, strict=True)):
         assert to_hex(line.get_color()) == to_hex(style.color(i))
         np.testing.assert_allclose(np.c_[line.get_xdata(), line.get_ydata()], traj.xy)
@@ -91,7 +93,7 @@ def test_far_diverged_paths_are_clipped_to_a_drawable_box():
 
 def test_3d_trajectories_sit_on_the_surface(race):
     ax = plots.plot_trajectories(race, plots.plot_surface3d(race.surface, n=30))
-    line = next(line for line in ax.get_lines() if line.get_label() == race.names[1])
+    line = next(line for line in ax.get_lines() if line.get_label() == readable(race[1]))
     x, y, z = line.get_data_3d()
     np.testing.assert_allclose(z, plots.height(race.surface, np.c_[x, y], lift=0.01))
 
@@ -125,13 +127,13 @@ def test_every_plot_of_a_race_uses_the_same_colors(race):
         target = np.array(to_rgb(style.color(i))) * 255
         assert (np.linalg.norm(img - target, axis=-1) < 20).sum() > 30
     panels = [ax for ax in fig.axes if ax.get_title()]
-    assert [ax.get_title() for ax in panels] == race.names
+    assert [ax.get_title() for ax in panels] == [readable(t) for t in race]
 
 
 def test_legend_names_every_optimizer_with_its_hyperparameters(race):
     fig = plots.plot_race(race, size="small", dpi=50)
     texts = [t.get_text() for ax in fig.axes if ax.get_legend() for t in ax.get_legend().texts]
-    assert texts == ["gd(lr=0.001)", "adam(lr=0.05)"]
+    assert texts == ["GD (lr 0.001)", "Adam (lr 0.05)"]
 
 
 def test_show_surface_marks_critical_points_by_kind():

@@ -12,12 +12,20 @@ palette chosen once for the animation and streams it to disk. The one exception 
 3-D animation with ``rotate``: the camera moves, so the background is redrawn per frame.
 
 Frames and time: an animation has ``round(duration * fps)`` frames whatever the number
-of steps. Frame ``k`` shows step ``k * steps / (n_frames - 1)``: rounded to a whole
-step when there are more steps than frames, and interpolated between steps when there
-are fewer (so a short run still moves smoothly). ``.n_frames`` counts those frames;
-``.frames()`` yields exactly them. The ``hold`` on the last frame is added by the
-writer (``hold_frames = round(hold * fps)`` frame durations): a GIF stores it as a
-longer delay on its last frame, MP4 and PNG folders repeat the last frame.
+of steps, and they are spent where something moves (:func:`motion_clock`): each frame
+advances the paths by about the same share of their visible length, so a fast first
+stretch is slowed down and a converged tail is skipped through; the step counter shows
+the step actually drawn. Between whole steps the positions are interpolated. The first
+frame (the set-up: every ball at its start) is held ``hold_first`` seconds, by
+repeating it; the last is held ``hold`` seconds, added by the writer
+(``hold_frames = round(hold * fps)`` frame durations): a GIF stores it as a longer delay
+on its last frame, MP4 and PNG folders repeat the last frame. ``.n_frames`` counts the
+frames written (the first frame's repeats included, the last hold not); ``.frames()``
+yields exactly them.
+
+Extra moving artists (say, glyphs of an optimizer's state at each ball) hook in through
+``overlays``: callables ``overlay(engine, s)`` run on every frame after the paths are
+updated; each returns the artists to draw for step ``s`` (created once, ``animated``).
 """
 
 from __future__ import annotations
@@ -33,7 +41,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import ParameterError
-from . import plots, style
+from . import paths, plots, style
 
 STILL_SUFFIXES = (".png", ".svg", ".pdf")
 MAX_FRAMES = 20_000
@@ -45,12 +53,12 @@ class Animation:
 
     >>> import optviz as ov
     >>> r = ov.race("quadratic", ["gd:lr=0.1", "adam:lr=0.1"], start=(1.5, 1.0), steps=30)
-    >>> anim = animate(r, fps=10, duration=1.0, size=(3, 2), dpi=50)
-    >>> anim.n_frames, anim.hold_frames
-    (10, 10)
+    >>> anim = animate(r, fps=10, duration=1.0, hold=1.0, size=(3, 2), dpi=50)
+    >>> anim.n_frames, anim.intro_frames, anim.hold_frames
+    (15, 5, 10)
     >>> frames = list(anim.frames())
     >>> len(frames), frames[0].shape
-    (10, (100, 150, 3))
+    (15, (100, 150, 3))
     """
 
     race: Any
@@ -58,19 +66,27 @@ class Animation:
     loss: bool = False
     fps: float = 20
     duration: float = 6.0
-    hold: float = 1.0
+    hold: float = 1.5
+    hold_first: float = 0.5
     size: Any = "16:9"
     dpi: float = 100
     theme: str = "light"
     rotate: float | bool = False
     trail: bool | int = True
     title: str | None = None
+    overlays: tuple = ()
     _cached_gif: bytes | None = field(default=None, repr=False, compare=False)
 
     @property
     def n_frames(self) -> int:
-        """Frames of the animation proper (the hold on the last one is not counted)."""
-        return max(1, round(self.duration * self.fps))
+        """Frames written: the held first frame's repeats and the animation proper (the
+        hold on the last one is not counted)."""
+        return self.intro_frames + len(self.frame_steps())
+
+    @property
+    def intro_frames(self) -> int:
+        """How many times the first frame is repeated to hold it ``hold_first`` seconds."""
+        return round(self.hold_first * self.fps)
 
     @property
     def hold_frames(self) -> int:
@@ -82,29 +98,39 @@ class Animation:
         return self.race.trajectories[0].steps
 
     def frame_steps(self) -> np.ndarray:
-        """The (possibly fractional) step shown by each frame.
+        """The (possibly fractional) step shown by each frame of the animation proper,
+        spread by :func:`motion_clock` so that frames go where the paths move.
 
         >>> import optviz as ov
-        >>> r = ov.race("quadratic", ["gd"], start=(1.0, 1.0), steps=4)
-        >>> animate(r, fps=4, duration=2.0).frame_steps().round(2).tolist()  # interpolated
-        [0.0, 0.57, 1.14, 1.71, 2.29, 2.86, 3.43, 4.0]
-        >>> animate(r, fps=2, duration=1.5).frame_steps().tolist()  # whole steps
-        [0.0, 2.0, 4.0]
+        >>> r = ov.race("quadratic", ["gd:lr=0.4"], start=(1.0, 1.0), steps=40)
+        >>> s = animate(r, fps=5, duration=2.0).frame_steps()
+        >>> float(s[0]), float(s[-1]), bool((s[1:5] < 1.0).all())  # step 1 gets frames
+        (0.0, 40.0, True)
         """
-        n, steps = self.n_frames, self.steps
-        if n == 1:
+        n, steps = max(1, round(self.duration * self.fps)), self.steps
+        if n == 1 or steps == 0:
             return np.array([float(steps)])
-        s = np.arange(n) * (steps / (n - 1))
-        return np.round(s) if steps >= n - 1 else s
+        clock = motion_clock(self.race.trajectories)
+        s = np.interp(np.linspace(0.0, 1.0, n), clock, np.arange(steps + 1, dtype=float))
+        s[-1] = steps  # exactly the last step, whatever the rounding of the clock
+        return s
 
     def frames(self) -> Iterator[np.ndarray]:
         """Yield every frame as an ``(H, W, 3)`` uint8 RGB array."""
         engine = _Engine(self)
         try:
-            for s in self.frame_steps():
-                yield engine.frame(s)
+            yield from self._stream(engine)
         finally:
             engine.close()
+
+    def _stream(self, engine) -> Iterator[np.ndarray]:
+        steps = self.frame_steps()
+        first = engine.frame(steps[0])
+        for _ in range(self.intro_frames):
+            yield first
+        yield first
+        for s in steps[1:]:
+            yield engine.frame(s)
 
     def save(self, path: str | os.PathLike, progress=None) -> Path:
         """Write the animation; the format comes from the extension.
@@ -136,7 +162,7 @@ class Animation:
             if suffix == ".png":
                 frames: Any = iter([engine.frame(float(self.steps))])
             else:
-                frames = (engine.frame(s) for s in self.frame_steps())
+                frames = self._stream(engine)
             return save_frames(
                 text,
                 frames,
@@ -157,7 +183,7 @@ class Animation:
             engine = _Engine(self)
             try:
                 buf = io.BytesIO()
-                frames = (engine.frame(s) for s in self.frame_steps())
+                frames = self._stream(engine)
                 write_gif(buf, frames, self.fps, self.hold_frames, engine.palette)
             finally:
                 engine.close()
@@ -196,13 +222,15 @@ def animate(
     loss: bool = False,
     fps: float = 20,
     duration: float = 6.0,
-    hold: float = 1.0,
+    hold: float = 1.5,
+    hold_first: float = 0.5,
     size: Any = "16:9",
     dpi: float = 100,
     theme: str = "light",
     rotate: float | bool = False,
     trail: bool | int = True,
     title: str | None = None,
+    overlays: Any = (),
 ) -> Animation:
     """An animation of ``race``: ``.save(path)`` it or display it in a notebook.
 
@@ -217,8 +245,8 @@ def animate(
 
     >>> import optviz as ov
     >>> r = ov.race("rosenbrock", ["gd:lr=0.001", "adam:lr=0.05"], steps=100)
-    >>> animate(r, kind="panels", loss=True, duration=2, fps=10).n_frames
-    20
+    >>> animate(r, kind="panels", loss=True, duration=2, fps=10).n_frames  # 0.5 s held first
+    25
     """
     from ..runner import Race, Trajectory
 
@@ -231,8 +259,12 @@ def animate(
     style.figsize(size)
     _positive("fps", fps, 120)
     _positive("duration", duration, 3600)
-    if not (_number(hold) and 0 <= hold <= 3600):
-        raise ParameterError(f"hold={hold!r} must be seconds in [0, 3600]")
+    for name, value in (("hold", hold), ("hold_first", hold_first)):
+        if not (_number(value) and 0 <= value <= 3600):
+            raise ParameterError(f"{name}={value!r} must be seconds in [0, 3600]")
+    overlays = tuple(overlays)
+    if not all(callable(o) for o in overlays):
+        raise ParameterError("overlays must be callables overlay(engine, step) -> artists")
     if round(duration * fps) > MAX_FRAMES:
         raise ParameterError(f"duration × fps is {duration * fps:g} frames; at most {MAX_FRAMES}")
     if not (_number(dpi) and 10 <= dpi <= 600):
@@ -248,13 +280,48 @@ def animate(
         fps=fps,
         duration=duration,
         hold=hold,
+        hold_first=hold_first,
         size=size,
         dpi=dpi,
         theme=theme,
         rotate=rotate,
         trail=trail,
         title=title,
+        overlays=overlays,
     )
+
+
+MOTION_SHARE = 0.9  # of the frames spread by motion; the rest by steps (time still passes)
+VISIBLE = 0.05  # a path shorter than this share of the domain hardly moves on screen
+
+
+def motion_clock(trajs) -> np.ndarray:
+    """Where each step falls on the animation's clock, ``(steps + 1,)`` from 0 to 1.
+
+    Each path's per-step travel (in domain spans, a step capped at a quarter span so a
+    diverging run does not claim every frame) is taken as a share of its own length, so
+    a slow path counts as much as a fast one; a path shorter than ``VISIBLE`` counts in
+    proportion. ``MOTION_SHARE`` of the clock follows that motion, the rest the steps.
+
+    >>> import optviz as ov
+    >>> r = ov.race("quadratic", ["gd:lr=0.5"], start=(1.0, 1.0), steps=10)
+    >>> motion_clock(r.trajectories)[[0, 1, 10]].round(2).tolist()  # all motion in step 1
+    [0.0, 0.91, 1.0]
+    """
+    steps = trajs[0].steps
+    spans = np.ptp(np.asarray(trajs[0].surface.domain, float), axis=1)
+    weight = np.zeros(steps)
+    for traj in trajs:
+        xy = traj.xy if traj.batched else traj.xy[:, None, :]
+        xy = np.nan_to_num(np.asarray(xy, float), nan=0.0, posinf=1e6, neginf=-1e6) / spans
+        travel = np.minimum(np.linalg.norm(np.diff(xy, axis=0), axis=-1), 0.25)  # (T, n)
+        length = travel.sum(axis=0)
+        share = travel / np.where(length > 0, length, 1.0) * np.minimum(length / VISIBLE, 1.0)
+        weight += share.mean(axis=1)
+    total = weight.sum()
+    moving = weight / total if total > 0 else np.full(steps, 1.0 / steps)
+    tick = MOTION_SHARE * moving + (1 - MOTION_SHARE) / steps
+    return np.concatenate([[0.0], np.cumsum(tick) / tick.sum()])
 
 
 def _number(v) -> bool:
@@ -277,9 +344,16 @@ class _Mover:
     z: np.ndarray | None  # (T+1, n) heights on a 3-D axes
     div: np.ndarray  # (n,) step of divergence or -1
     cross_xy: np.ndarray  # (n, 2) where each start left the domain
+    halo: Any  # the light outline under the trail (None: not drawn)
     trail: Any
     ball: Any
     cross: Any
+
+    @property
+    def artists(self) -> tuple:
+        """The moving artists in drawing order."""
+        lines = (self.trail, self.ball, self.cross)
+        return lines if self.halo is None else (self.halo, *lines)
 
 
 class _Engine:
@@ -295,11 +369,12 @@ class _Engine:
             )
             self.movers: list[_Mover] = []
             self.loss_lines: list[tuple[Any, Any, np.ndarray]] = []
-            for i, traj in enumerate(race.trajectories):
+            self.styles = paths.path_styles(race.trajectories)
+            for i, (traj, ps) in enumerate(zip(race.trajectories, self.styles, strict=True)):
                 axes = self.panels[i] if anim.kind == "panels" else self.panels[0]
-                self.movers.append(self._mover(axes, traj, style.color(i)))
+                self.movers.append(self._mover(axes, traj, ps, i))
                 if self.loss_ax is not None:
-                    self.loss_lines.append(self._loss_line(traj, style.color(i)))
+                    self.loss_lines.append(self._loss_line(traj, ps))
             self._starts()
             plots.legend(self.fig, race, self.loss_ax, self.panels, anim.kind)
             self.counter = self._counter()
@@ -313,9 +388,10 @@ class _Engine:
             ax = self.panels[0]
             self.azim0, self.elev = ax.azim, ax.elev
             self.turn = 90.0 if anim.rotate is True else float(anim.rotate)
+            self.clock = motion_clock(race.trajectories)
 
     # -- building -------------------------------------------------------------------
-    def _mover(self, ax, traj, color: str) -> _Mover:
+    def _mover(self, ax, traj, ps: paths.PathStyle, i: int) -> _Mover:
         surface = traj.surface
         xy = traj.xy if traj.batched else traj.xy[:, None, :]
         xy = plots.drawable(xy, surface)
@@ -329,37 +405,65 @@ class _Engine:
         three = plots._is3d(ax)
         z = plots.height(surface, xy, lift=0.01) if three else None
         ink = style.ink(self.theme)
-        ms = 6 if many else 11
+        ms = ps.ball_size * (0.55 if many else 1.0)
+        lw = 1.0 if many else 2.6
         empty: list = [[], [], []] if three else [[], []]
-        trail = ax.plot(*empty, color=color, lw=1.0 if many else 2.4, alpha=0.8 if many else 1)[0]
-        ball = ax.plot(*empty, ls="none", marker="o", ms=ms, mfc=color, mec=ink, mew=1.0)[0]
-        cross = ax.plot(*empty, ls="none", marker="X", ms=ms * 1.5, mfc=color, mec=ink, mew=1.2)[0]
+        halo = None
+        if ps.halo:
+            halo = ax.plot(
+                *empty,
+                color=style.halo(self.theme),
+                lw=paths.halo_width(lw),
+                alpha=0.85,
+                solid_capstyle="round",
+            )[0]
+        trail = ax.plot(*empty, color=ps.color, lw=lw, ls=ps.linestyle, alpha=0.8 if many else 1)[0]
+        ball = ax.plot(*empty, ls="none", marker=ps.marker, ms=ms, mfc=ps.color, mec=ink, mew=1.0)[
+            0
+        ]
+        cross = ax.plot(*empty, ls="none", marker="X", ms=ms * 1.4, mfc=ps.color, mec=ink, mew=1.2)[
+            0
+        ]
         cross.set_clip_on(False)  # it sits on the domain's edge: show all of it
-        for artist in (trail, ball, cross):
+        mover = _Mover(traj, ps.color, xy, z, div, cross_xy, halo, trail, ball, cross)
+        for artist in mover.artists:
             artist.set_in_layout(False)  # empty until the first frame: not for layout
             artist.set_animated(True)
             artist.set_label("_nolegend_")
-            artist.set_zorder(8)
-        return _Mover(traj, color, xy, z, div, cross_xy, trail, ball, cross)
+            artist.set_gid(f"optimizer-{i}")
+            artist.set_zorder(8 + ps.zorder / 10)  # balls and crosses over every trail
+        if halo is not None:
+            halo.set_zorder(ps.zorder - 0.05)
+        trail.set_zorder(ps.zorder)
+        return mover
 
     def _starts(self) -> None:
-        """Start markers are static: draw them into the background."""
-        ink = style.ink(self.theme)
-        for m in self.movers:
-            ax = m.trail.axes
-            start = m.xy[0]
-            coords = [start[:, 0], start[:, 1]]
-            if m.z is not None:
-                coords.append(m.z[0])
-            ms = 4 if len(start) > 1 else 7
-            ax.plot(*coords, ls="none", marker="o", ms=ms, mfc=ink, mec=m.color, mew=1.5, zorder=7)
+        """Start markers are static: draw them into the background (one ring per start)."""
+        trajs = self.anim.race.trajectories
+        if self.anim.kind == "panels":
+            for ax, traj in zip(self.panels, trajs, strict=True):
+                plots.mark_starts(ax, [traj], self.theme)
+        else:
+            plots.mark_starts(self.panels[0], trajs, self.theme)
 
-    def _loss_line(self, traj, color: str):
+    def _loss_line(self, traj, ps: paths.PathStyle):
         axis = plots.loss_axis(self.anim.race.trajectories)
         y = plots.loss_curve(traj, axis.shift, axis.log)
         y = y if y.ndim == 2 else y[:, None]
-        line = self.loss_ax.plot([], [], color=color, lw=0.9 if y.shape[1] > 1 else 2.2)[0]
-        dot = self.loss_ax.plot([], [], ls="none", marker="o", ms=7, mfc=color, mec="none")[0]
+        many = y.shape[1] > 1
+        line = self.loss_ax.plot(
+            [], [], color=ps.color, lw=0.9 if many else 2.4, ls="-" if many else ps.linestyle
+        )[0]
+        dot = self.loss_ax.plot(
+            [],
+            [],
+            ls="none",
+            marker=ps.marker,
+            ms=8,
+            mfc=ps.color,
+            mec=style.ink(self.theme),
+            mew=0.8,
+        )[0]
         for a in (line, dot):
             a.set_in_layout(False)
             a.set_animated(True)
@@ -373,13 +477,8 @@ class _Engine:
             "ec": "none",
             "alpha": 0.85,
         }
-        if self.anim.kind == "contour":
-            ax = self.panels[0]
-            text = ax.text(
-                0.02, 0.975, "", transform=ax.transAxes, va="top", ha="left", bbox=box, zorder=9
-            )
-        else:
-            text = self.fig.text(0.01, 0.985, "", va="top", ha="left", bbox=box)
+        # in the figure's corner, not over the map, where it would hide a path
+        text = self.fig.text(0.008, 0.985, "", va="top", ha="left", bbox=box)
         text.set_in_layout(False)
         text.set_animated(True)
         text.set_fontfamily("monospace")
@@ -415,14 +514,17 @@ class _Engine:
             self._rotate(s)
         self.canvas.restore_region(self.background)
         k = int(math.floor(s))
-        for m in self.movers:
+        for m in sorted(self.movers, key=lambda m: m.trail.get_zorder()):
             self._update(m, s, k)
-            for artist in (m.trail, m.ball, m.cross):
+            for artist in m.artists:
                 artist.axes.draw_artist(artist)
         for line, dot, y in self.loss_lines:
             self._update_loss(line, dot, y, s, k)
             self.loss_ax.draw_artist(line)
             self.loss_ax.draw_artist(dot)
+        for overlay in self.anim.overlays:
+            for artist in overlay(self, s):
+                (artist.axes or self.fig).draw_artist(artist)
         steps = self.anim.steps
         self.counter.set_text(f"step {k:>{len(str(steps))}d} / {steps}")
         self.fig.draw_artist(self.counter)
@@ -430,7 +532,7 @@ class _Engine:
 
     def _rotate(self, s: float) -> None:
         ax = self.panels[0]
-        frac = s / max(self.anim.steps, 1)
+        frac = float(np.interp(s, np.arange(len(self.clock)), self.clock))  # even in time
         ax.view_init(elev=self.elev, azim=self.azim0 + self.turn * frac)
         self.canvas.draw()
         self.background = self.canvas.copy_from_bbox(self.fig.bbox)
@@ -454,6 +556,10 @@ class _Engine:
         path = np.concatenate([m.xy[first : k + 1], head[None]], axis=0)  # (t, n, 2)
         zpath = None if m.z is None else np.concatenate([m.z[first : k + 1], zhead[None]])
         path, zpath = _polyline(path, zpath)
+        if m.halo is not None:
+            m.halo.set_data(path[:, 0], path[:, 1])
+            if m.z is not None:
+                m.halo.set_3d_properties(zpath)
         if m.z is None:
             m.trail.set_data(path[:, 0], path[:, 1])
             m.ball.set_data(head[alive, 0], head[alive, 1])

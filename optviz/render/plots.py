@@ -357,8 +357,17 @@ def _mark_critical(ax, surface, z: bool = False) -> None:
 
 def mark_minima(ax, xy: np.ndarray, size: float = 15) -> None:
     """White stars at the known minima ``xy`` (n, 2), labelled for a legend."""
-    ax.plot(*np.asarray(xy).T, ls="none", marker="*", ms=size, mfc="white", mec="black",
-            mew=1.0, zorder=4, label="minimum")  # fmt: skip
+    ax.plot(
+        *np.asarray(xy).T,
+        ls="none",
+        marker="*",
+        ms=size,
+        mfc="white",
+        mec="black",
+        mew=1.0,
+        zorder=4,
+        label="minimum",
+    )
 
 
 def mark_critical(ax, points, *, surface=None, counts: bool = False) -> None:
@@ -487,25 +496,31 @@ def plot_trajectories(
     colors=None,
     labels: bool = True,
     theme: str = "light",
-    linewidth: float = 2.2,
+    linewidth: float = 2.4,
     markers: bool = True,
+    styles=None,
 ):
-    """Paths on a contour (2-D) or surface (3-D) axes: line, start dot, end ball, and a
-    cross where a start diverged. Multi-start trajectories draw every start thinner.
+    """Paths on a contour (2-D) or surface (3-D) axes: each over a light outline, in its
+    color, line style and marker (:mod:`optviz.render.paths`), one ring per start, a
+    ball at the end and a cross where a start diverged. Multi-start trajectories draw
+    every start thinner.
 
     >>> import optviz as ov
     >>> r = ov.race("quadratic", ["gd:lr=0.1", "gd:lr=1.1"], start=(1.0, 1.0), steps=40)
     >>> ax = plot_trajectories(r, plot_surface(r.surface))
     >>> ax.get_legend_handles_labels()[1]
-    ['minimum', 'gd(lr=0.1)', 'gd(lr=1.1)']
+    ['minimum', 'GD (lr 0.1)', 'GD (lr 1.1)']
     """
+    from . import paths
+
     trajs = _trajectories(race_or_trajectory)
     surface = trajs[0].surface
     if ax is None:
         ax = plot_surface(surface, theme=theme)
     three = _is3d(ax)
     ink = style.ink(theme)
-    for traj, color in zip(trajs, _colors(len(trajs), colors), strict=True):
+    styles = styles or paths.path_styles(trajs, colors)
+    for i, (traj, ps) in enumerate(zip(trajs, styles, strict=True)):
         xy = drawable(traj.xy, surface)
         many = traj.batched
         lw = linewidth * (0.45 if many else 1.0)
@@ -513,29 +528,67 @@ def plot_trajectories(
         coords = [path[:, 0], path[:, 1]]
         if three:
             coords.append(height(surface, path, lift=0.01))
-        line = ax.plot(*coords, color=color, lw=lw, alpha=0.9 if not many else 0.7, zorder=5)[0]
-        line.set_label(traj.label if labels else "_nolegend_")
+        gid = f"optimizer-{i}"
+        if ps.halo:
+            ax.plot(
+                *coords,
+                color=style.halo(theme),
+                lw=paths.halo_width(lw),
+                alpha=0.85,
+                zorder=ps.zorder - 0.05,
+                solid_capstyle="round",
+                gid=gid,
+                label="_nolegend_",
+            )
+        line = ax.plot(
+            *coords,
+            color=ps.color,
+            lw=lw,
+            ls=ps.linestyle,
+            zorder=ps.zorder,
+            alpha=0.7 if many else 1.0,
+            gid=gid,
+        )[0]
+        line.set_label(paths.readable(traj) if labels else "_nolegend_")
         if not markers:
             continue
-        starts, ends = xy[0].reshape(-1, 2), xy[-1].reshape(-1, 2)
+        ends = xy[-1].reshape(-1, 2)
         div = np.atleast_1d(traj.diverged_at)
         gone = np.flatnonzero(div >= 0)
         ends = ends[div < 0]
         at = traj.xy[div[gone], gone] if many else traj.xy[div[gone]]
         crosses = inside(at, surface).reshape(-1, 2)
-        size = 5 if many else 8
+        size = ps.ball_size * (0.5 if many else 1.0)
         for pts, kw in (
-            (starts, dict(marker="o", ms=size * 0.8, mfc=ink, mec=color, mew=1.2)),
-            (ends, dict(marker="o", ms=size * 1.3, mfc=color, mec=ink, mew=1.0)),
-            (crosses, dict(marker="X", ms=size * 1.8, mfc=color, mec=ink, mew=1.2, clip_on=False)),
+            (ends, dict(marker=ps.marker, ms=size, mfc=ps.color, mec=ink, mew=1.0)),
+            (
+                crosses,
+                dict(marker="X", ms=size * 1.4, mfc=ps.color, mec=ink, mew=1.2, clip_on=False),
+            ),
         ):
             if not len(pts):
                 continue
             c = [pts[:, 0], pts[:, 1]]
             if three:
                 c.append(height(surface, pts, lift=0.02))
-            ax.plot(*c, ls="none", zorder=7, label="_nolegend_", **kw)
+            ax.plot(*c, ls="none", zorder=7 + ps.zorder / 10, label="_nolegend_", gid=gid, **kw)
+    if markers:
+        mark_starts(ax, trajs, theme)
     return ax
+
+
+def mark_starts(ax, trajs, theme: str):
+    """One neutral ring at each distinct start (not one marker per optimizer on top of
+    each other)."""
+    from . import paths
+
+    starts = paths.start_points(trajs)
+    if len(trajs[0].xy.shape) == 3 and len(starts) > 12:
+        return None  # a cloud of starts: the thin paths show where they begin
+    c = [starts[:, 0], starts[:, 1]]
+    if _is3d(ax):
+        c.append(height(trajs[0].surface, starts, lift=0.02))
+    return ax.plot(*c, label="_nolegend_", gid="starts", **paths.start_marker_style(theme))[0]
 
 
 def _nan_joined(xy: np.ndarray) -> np.ndarray:
@@ -556,17 +609,27 @@ def plot_loss(race, ax=None, *, log: bool = True, colors=None, theme: str = "lig
     >>> np.allclose(line.get_ydata(), 0.64 ** np.arange(6))  # (1 - 2 lr)^(2t)
     True
     """
+    from . import paths
+
     trajs = _trajectories(race)
     ax = _axes(ax, theme)
     shift, name, log = loss_axis(trajs) if log else LossAxis(0.0, "loss", False)
-    for traj, color in zip(trajs, _colors(len(trajs), colors), strict=True):
+    for traj, ps in zip(trajs, paths.path_styles(trajs, colors), strict=True):
         y = loss_curve(traj, shift, log)
         steps = np.arange(len(y))
         if traj.batched:
-            ax.plot(steps, y, color=color, lw=0.8, alpha=0.6)
-            ax.lines[-y.shape[1]].set_label(traj.label)
+            ax.plot(steps, y, color=ps.color, lw=0.8, alpha=0.6)
+            ax.lines[-y.shape[1]].set_label(paths.readable(traj))
         else:
-            ax.plot(steps, y, color=color, lw=2.0, label=traj.label)
+            ax.plot(
+                steps,
+                y,
+                color=ps.color,
+                lw=2.2,
+                ls=ps.linestyle,
+                zorder=ps.zorder,
+                label=paths.readable(traj),
+            )
     if log:
         ax.set_yscale("log")
     ax.set_xlabel("step")
@@ -591,6 +654,8 @@ def race_layout(race, kind: str, loss: bool, size, dpi: float, theme: str, title
     each with its surface drawn; ``loss_ax`` is the loss axes or ``None``.
     Call inside ``style.themed(theme)``.
     """
+    from . import paths
+
     check_kind(kind)
     surface = race.surface
     fig = new_figure(size, dpi)
@@ -604,7 +669,7 @@ def race_layout(race, kind: str, loss: bool, size, dpi: float, theme: str, title
         for i, traj in enumerate(race.trajectories):
             ax = fig.add_subplot(inner[i // cols, i % cols])
             plot_surface(surface, ax, theme=theme, lines=True, n=200)
-            ax.set_title(traj.label, color=style.color(i), fontsize=12, fontweight="bold")
+            ax.set_title(paths.readable(traj), color=style.color(i), fontweight="bold")
             if i % cols:
                 ax.set_ylabel("")
             if i // cols < rows - 1:
@@ -638,7 +703,13 @@ def race_layout(race, kind: str, loss: bool, size, dpi: float, theme: str, title
         loss_ax.grid(True, which="major", lw=0.6)
         loss_ax.set_xlim(0, max(race.trajectories[0].steps, 1))
         _loss_limits(loss_ax, race.trajectories, axis)
-    fig.suptitle(surface.title or surface.name if title is None else title)
+    heading = surface.title or surface.name if title is None else title
+    note = paths.chosen_note(race.trajectories)
+    if note and kind == "panels":
+        heading = f"{heading}\n{note}"
+    elif note:  # the map has no title of its own: the note goes there
+        panels[0].set_title(note, fontsize="medium", loc="left")
+    fig.suptitle(heading)
     return fig, panels, loss_ax
 
 
@@ -673,14 +744,13 @@ def _grid_shape(n: int, fig, loss: bool, aspect: float = 4 / 3) -> tuple[int, in
 
 def legend(fig, race, loss_ax, panels, kind: str, *, handles=None):
     """The race legend: one entry per optimizer, labelled with its hyperparameters."""
-    from matplotlib.lines import Line2D
+    from . import paths
 
     if handles is None:
-        handles = [
-            Line2D([], [], color=style.color(i), lw=3, marker="o", ms=8, mec="none")
-            for i in range(len(race.trajectories))
-        ]
-    labels = [t.label for t in race.trajectories]
+        theme = "dark" if _dark_figure(fig) else "light"
+        styles = paths.path_styles(race.trajectories)
+        handles = [paths.legend_handle(ps, theme) for ps in styles]
+    labels = [paths.readable(t) for t in race.trajectories]
     if kind == "panels" and loss_ax is None:
         return None  # panel titles name the optimizers
     if loss_ax is not None:
@@ -689,6 +759,12 @@ def legend(fig, race, loss_ax, panels, kind: str, *, handles=None):
     return key.legend(
         handles, labels, loc="upper left", borderaxespad=0.0, framealpha=0.95, title="optimizer"
     )
+
+
+def _dark_figure(fig) -> bool:
+    from matplotlib.colors import to_rgb
+
+    return sum(to_rgb(fig.get_facecolor())) < 1.5
 
 
 def plot_race(

@@ -1,8 +1,15 @@
 """Themes, sizes and the palette shared by every plot and animation.
 
-The palette is Okabe & Ito's colorblind-safe set (Okabe & Ito, 2008, "Color Universal
-Design"), ordered so that the first colors stay distinct on both light and dark
-backgrounds. A race gives optimizer ``i`` the color ``palette[i]`` in every plot.
+The palette draws on Paul Tol's and Okabe & Ito's colorblind-safe sets and was chosen
+so that its first six colors stay apart (CIELAB distance above 20) for normal vision
+and under Machado, Oliveira & Fernandes' (2009) simulation of protanopia and
+deuteranopia, with every color at a contrast ratio of at least 2.2 on the light and 2.8
+on the dark background (no yellow: it vanishes on a projected white). A race gives
+optimizer ``i`` the color ``palette[i]``, line style ``LINESTYLES[i]`` and marker
+``MARKERS[i]`` in every plot, so color is never the only cue.
+
+Type is sized for a room: at the 16:9 preset (1280×720 at 100 dpi) no text is under
+16 px (12 pt) and titles are at least 22 px.
 """
 
 from __future__ import annotations
@@ -15,15 +22,19 @@ import numpy as np
 from ..errors import ParameterError, unknown
 
 PALETTE = (
+    "#0077BB",  # blue
     "#E69F00",  # orange
+    "#EE6677",  # rose
+    "#CC3311",  # brick red
     "#56B4E9",  # sky blue
-    "#009E73",  # bluish green
-    "#CC79A7",  # reddish purple
-    "#F0E442",  # yellow
-    "#0072B2",  # blue
-    "#D55E00",  # vermillion
+    "#AA3377",  # wine
+    "#009988",  # teal
     "#999999",  # grey
 )
+
+# Line dash patterns (in line widths; None: solid) and ball markers, one per optimizer.
+LINESTYLES = (None, (3.2, 1.4), (1.0, 1.3), (4.5, 1.4, 1.0, 1.4), (1.8, 1.8), (6.0, 2.0))
+MARKERS = ("o", "s", "D", "^", "v", "p", "h", "P")
 
 # Figure sizes in inches; with dpi=100 the 16:9 preset is 1280x720 pixels.
 SIZES = {
@@ -65,11 +76,19 @@ THEMES = {
 # Contour colormaps chosen so trajectories in PALETTE stay visible over them.
 CMAPS = {"light": "Greys_r", "dark": "bone"}
 
+# Points at 100 dpi: 12 pt = 16.7 px (the smallest text), 17 pt = 23.6 px (titles).
+MIN_TEXT_PT = 12.0
+MIN_TITLE_PT = 17.0
+
 COMMON_RC = {
-    "font.size": 13,
-    "axes.titlesize": 15,
-    "axes.labelsize": 13,
-    "legend.fontsize": 11,
+    "font.size": 14,
+    "axes.titlesize": 17,
+    "axes.labelsize": 14,
+    "xtick.labelsize": 12.5,
+    "ytick.labelsize": 12.5,
+    "legend.fontsize": 13,
+    "legend.title_fontsize": 13,
+    "figure.titlesize": 20,
     "axes.spines.top": False,
     "axes.spines.right": False,
     "figure.dpi": 100,
@@ -79,6 +98,22 @@ COMMON_RC = {
 def color(i: int) -> str:
     """Color of the ``i``-th optimizer of a race (cycles after 8)."""
     return PALETTE[i % len(PALETTE)]
+
+
+def linestyle(i: int):
+    """Line style of the ``i``-th optimizer: ``"-"`` or ``(0, dashes)``."""
+    dashes = LINESTYLES[i % len(LINESTYLES)]
+    return "-" if dashes is None else (0, dashes)
+
+
+def marker(i: int) -> str:
+    """Ball marker of the ``i``-th optimizer."""
+    return MARKERS[i % len(MARKERS)]
+
+
+def halo(theme: str) -> str:
+    """The outline drawn under each path so that paths crossing it stay apart."""
+    return "#ffffff" if not is_dark(theme) else THEMES["dark"]["axes.facecolor"]
 
 
 def figsize(size: str | tuple[float, float]) -> tuple[float, float]:

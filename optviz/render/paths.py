@@ -1,0 +1,242 @@
+"""How each optimizer's path is drawn so that every path stays visible, and how it is named.
+
+Shared by the still plots and the animations:
+
+* every path gets its color, a line style and a ball marker (:mod:`.style`), so color
+  is never the only cue;
+* a light outline (halo) runs under each path, so a path crossing another cuts a
+  visible channel through it instead of merging with it;
+* paths are stacked longest first: short or slow paths, which a long one would bury,
+  are drawn on top;
+* paths that run over most of one drawn under them (the same line, even at another
+  speed) are dashed, each over its own share of the line, and have no halo, so all
+  their colors alternate along it;
+* balls are drawn larger the deeper they sit, so balls on one spot (every ball at the
+  start) show as nested rings instead of one.
+
+Labels people read: ``Adam (lr 0.1)``, ``Momentum (lr 0.001, μ 0.9)``; how a rate was
+chosen (tuning) goes in a subtitle (:func:`chosen_note`), not in every label.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from . import style
+
+NAMES = {
+    "gd": "GD",
+    "sgd": "SGD",
+    "momentum": "Momentum",
+    "nesterov": "Nesterov",
+    "adam": "Adam",
+    "adamw": "AdamW",
+    "adamax": "Adamax",
+    "amsgrad": "AMSGrad",
+    "nadam": "NAdam",
+    "radam": "RAdam",
+    "adagrad": "Adagrad",
+    "adadelta": "Adadelta",
+    "rmsprop": "RMSprop",
+    "lion": "Lion",
+    "newton": "Newton",
+}
+SYMBOLS = {
+    "momentum": "μ",
+    "beta1": "β₁",
+    "beta2": "β₂",
+    "alpha": "α",
+    "rho": "ρ",
+    "eps": "ε",
+    "weight_decay": "wd",
+    "grad_noise": "σ",
+    "batch_size": "batch",
+    "dampening": "dampening",
+    "damping": "damping",
+    "lr_decay": "lr decay",
+}
+COINCIDENT = 0.01  # distance, in domain spans, under which two paths share a line
+DASH = 2.5  # dash length (in line widths) of paths sharing one line
+
+
+class PathStyle(NamedTuple):
+    """How one optimizer's path, ball and legend entry look."""
+
+    color: str
+    linestyle: Any  # "-" or (offset, dashes)
+    marker: str
+    zorder: float
+    ball_size: float
+    halo: bool
+
+
+# ----------------------------------------------------------------------------- styles
+def path_styles(trajs, colors=None, ball: float = 10.0) -> list[PathStyle]:
+    """One :class:`PathStyle` per trajectory (see the module docs for the rules).
+
+    >>> import optviz as ov
+    >>> r = ov.race("quadratic", ["gd:lr=0.05", "momentum:lr=0.05,momentum=0"],
+    ...             start=(1.5, 1.0), steps=20)
+    >>> [s.linestyle for s in path_styles(r.trajectories)]  # one line: the top one dashed
+    ['-', (0.0, (2.5, 2.5))]
+    """
+    n = len(trajs)
+    spans = np.ptp(np.asarray(trajs[0].surface.domain, float), axis=1)
+    paths = [_normalized(t, spans) for t in trajs]
+    lengths = [_length(p) for p in paths]
+    order = sorted(range(n), key=lambda i: (-lengths[i], i))  # longest drawn first
+    depth = {i: rank for rank, i in enumerate(order)}
+    grow = min(4.0, 10.0 / max(n - 1, 1))
+    out = []
+    shared = _shared_lines(paths, order)
+    for i in range(n):
+        color = colors[i % len(colors)] if colors else style.color(i)
+        out.append(
+            PathStyle(
+                color=color,
+                linestyle=shared.get(i, style.linestyle(i)),
+                marker=style.marker(i),
+                zorder=5.0 + 0.1 * depth[i],
+                ball_size=ball + grow * (n - 1 - depth[i]),
+                halo=shared.get(i, "-") == "-" and not trajs[i].batched,
+            )
+        )
+    return out
+
+
+def _shared_lines(paths: list[np.ndarray], order: list[int]) -> dict[int, Any]:
+    """Line styles for paths that run over most of a path drawn under them (the same
+    line, even at another speed): the bottom one solid, each of the ``k - 1`` above it
+    dashed over a different ``1/k`` of the line, so all ``k`` colors alternate."""
+    root: dict[int, int] = {}
+    above: dict[int, list[int]] = {}
+    for rank, i in enumerate(order):
+        root[i] = i
+        if paths[i].shape[1] != 1:
+            continue  # many starts are drawn thin and without outline already
+        for j in order[:rank]:
+            if paths[j].shape[1] == 1 and _covered_share(paths[j][:, 0], paths[i][:, 0]) > 0.5:
+                root[i] = root[j]
+                above.setdefault(root[j], []).append(i)
+                break
+    out: dict[int, Any] = {}
+    for bottom, members in above.items():
+        k = len(members) + 1
+        out[bottom] = "-"
+        for m, i in enumerate(members):
+            out[i] = (((k - m) % k) * DASH, (DASH, (k - 1) * DASH))
+    return out
+
+
+def _covered_share(lower: np.ndarray, upper: np.ndarray, eps: float = COINCIDENT) -> float:
+    """The share of ``lower``'s length that lies within ``eps`` of the polyline ``upper``."""
+    lower, upper = _thin(lower), _thin(upper)
+    seg = np.linalg.norm(np.diff(lower, axis=0), axis=-1)
+    if seg.sum() == 0:
+        return 0.0
+    weight = np.concatenate([[0.0], seg]) + np.concatenate([seg, [0.0]])
+    near = _distance_to_polyline(lower, upper) < eps
+    return float(weight[near].sum() / weight.sum())
+
+
+def _thin(path: np.ndarray, most: int = 400) -> np.ndarray:
+    return path[np.unique(np.linspace(0, len(path) - 1, most).round().astype(int))]
+
+
+def _distance_to_polyline(points: np.ndarray, line: np.ndarray) -> np.ndarray:
+    if len(line) == 1:
+        return np.linalg.norm(points - line[0], axis=-1)
+    a, b = line[:-1], line[1:]
+    ab = b - a
+    ap = points[:, None, :] - a[None]
+    t = np.clip((ap * ab).sum(-1) / np.maximum((ab * ab).sum(-1), 1e-300), 0.0, 1.0)
+    gap = ap - t[..., None] * ab
+    return np.sqrt((gap * gap).sum(-1)).min(axis=1)
+
+
+def _normalized(traj, spans: np.ndarray) -> np.ndarray:
+    """Positions ``(T+1, n, 2)`` in domain spans, finite (diverged runs clipped)."""
+    xy = traj.xy if traj.batched else traj.xy[:, None, :]
+    xy = np.nan_to_num(np.asarray(xy, float), nan=0.0, posinf=1e6, neginf=-1e6) / spans
+    return np.clip(xy, -1e3, 1e3)
+
+
+def _length(path: np.ndarray) -> float:
+    steps = np.minimum(np.linalg.norm(np.diff(path, axis=0), axis=-1), 1.0)
+    return float(steps.sum(axis=0).mean())
+
+
+def halo_width(linewidth: float) -> float:
+    return linewidth + 3.0
+
+
+def legend_handle(ps: PathStyle, theme: str, lw: float = 2.6):
+    """A legend entry that shows the color, the line style and the marker."""
+    from matplotlib.lines import Line2D
+
+    return Line2D(
+        [],
+        [],
+        color=ps.color,
+        lw=lw,
+        ls=ps.linestyle,
+        marker=ps.marker,
+        ms=9,
+        mec=style.ink(theme),
+        mew=0.8,
+    )
+
+
+def start_points(trajs) -> np.ndarray:
+    """The distinct start positions of a race, ``(k, 2)``."""
+    starts = [np.asarray(t.xy[0], float).reshape(-1, 2) for t in trajs]
+    return np.unique(np.round(np.concatenate(starts), 12), axis=0)
+
+
+def start_marker_style(theme: str) -> dict:
+    """One neutral ring per start, whatever the number of optimizers leaving it."""
+    return dict(ls="none", marker="o", ms=13, mfc="none", mec=style.ink(theme), mew=1.6, zorder=6.9)
+
+
+# ----------------------------------------------------------------------------- labels
+_TUNED = re.compile(r"^(?P<own>.*\)) tuned: (?P<how>.+)$")
+
+
+def readable(traj) -> str:
+    """The legend text of a trajectory: ``Adam (lr 0.1)``; a label the user gave is kept.
+
+    >>> import optviz as ov
+    >>> r = ov.race("quadratic", ["adam:lr=0.1", "momentum:lr=0.001,momentum=0.9"], steps=2)
+    >>> [readable(t) for t in r.trajectories]
+    ['Adam (lr 0.1)', 'Momentum (lr 0.001, μ 0.9)']
+    """
+    opt = traj.optimizer
+    own = getattr(opt, "label", None)
+    match = _TUNED.match(traj.label or "")
+    if traj.label and traj.label != own and not (match and match["own"] == own):
+        return traj.label
+    name = NAMES.get(opt.name, opt.name)
+    items = [f"{SYMBOLS.get(k, k)} {_number(v)}" for k, v in opt.changed.items()]
+    if opt.name == "momentum" and "momentum" not in opt.changed:
+        items.append(f"μ {_number(opt.hyper['momentum'])}")  # the heavy ball's point
+    return f"{name} ({', '.join(items)})" if items else name
+
+
+def chosen_note(trajs) -> str | None:
+    """How the learning rates were chosen, once for the figure (``None``: given)."""
+    for t in trajs:
+        match = _TUNED.match(t.label or "")
+        if match:
+            return f"learning rates tuned: {match['how']}"
+    return None
+
+
+def _number(v: Any) -> str:
+    if isinstance(v, bool):
+        return "on" if v else "off"
+    if isinstance(v, float):
+        return f"{v:.3g}"
+    return str(v)
