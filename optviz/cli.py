@@ -507,6 +507,75 @@ def scene(
 
 
 @app.command()
+def explore(
+    surface: Annotated[
+        str | None,
+        typer.Argument(
+            help="catalog surface (rosenbrock:b=10), or a scene file (.toml) to open",
+            show_default=False,
+            metavar="SURFACE|SCENE.toml",
+        ),
+    ] = None,
+    optimizer: Optimizers = None,
+    expr: Expr = None,
+    domain: Domain = None,
+    steps: Steps = None,
+    start: Annotated[
+        str | None,
+        typer.Option("--start", metavar="X,Y", help="X,Y start (default: the surface's)"),
+    ] = None,
+    schedule: Schedule = None,
+    noise: Noise = None,
+    seed: Seed = None,
+    port: Annotated[
+        int | None,
+        typer.Option("--port", help="port on 127.0.0.1 [default: a free one]", show_default=False),
+    ] = None,
+    no_browser: Annotated[
+        bool, typer.Option("--no-browser", help="print the URL but do not open a browser")
+    ] = False,
+) -> None:
+    """Explore in the browser: click a start, drag learning rates, watch the race live.
+
+    Serves a page on 127.0.0.1 until Ctrl-C; the first line printed is its URL, with
+    a private token. Needs the explorer's extra: pip install "optviz[explore]".
+
+    Example:
+
+    \b
+      optviz explore rosenbrock -O adam:lr=0.1 -O momentum:lr=0.001 --steps 300
+      optviz explore gallery/rosenbrock_race.toml --no-browser
+    """
+    from .explore import initial_state, require
+
+    require("starlette", "uvicorn")
+    if surface is not None and expr is not None:
+        raise ParameterError("give a SURFACE or --expr, not both")
+    state = initial_state(
+        surface,
+        optimizer,
+        expr=expr,
+        domain=domain,
+        start=start,
+        steps=steps,
+        schedule=schedule,
+        noise=noise,
+        seed=seed,
+    )
+    from .explore.server import Explorer
+
+    served = Explorer(state, port=port)
+    typer.echo(served.url)
+    typer.echo("optviz explore: serving on 127.0.0.1 only; Ctrl-C stops it", err=True)
+    if not no_browser:
+        import threading
+        import webbrowser
+
+        threading.Timer(0.5, webbrowser.open, [served.url]).start()
+    served.run()
+
+
+@app.command()
 def gallery(
     folder: Annotated[Path, typer.Option("--folder", help="folder of scene files")] = Path(
         "gallery"

@@ -1,0 +1,387 @@
+"""The explorer's engine, without HTTP: a JSON request becomes a checked scene, and the
+scene gives runs, pictures and files as plain data and bytes.
+
+A request is the view the page shows::
+
+    {"surface": "rosenbrock" | "rosenbrock:b=10", or "expr": "x**2 - y**2",
+     "domain": [x0, x1, y0, y1], "optimizers": ["adam:lr=0.1", ...], "start": [x, y],
+     "steps": 300, "schedule": "cosine", "noise": "grad=0.5", "seed": 0}
+
+It is turned into a scene dict and checked by :func:`optviz.scene.scene_from_dict`, the
+same code that checks scene files and the command line, so the errors are the same
+(fields named as the request's keys). What one request may cost is bounded before any
+work starts. Nothing here writes a file.
+
+>>> payload = run_request({"surface": "quadratic", "optimizers": ["gd:lr=0.1"],
+...                        "start": [1, 0], "steps": 3})
+>>> [p[0] for p in payload["runs"][0]["xy"]]
+[1.0, 0.8, 0.64, 0.512]
+"""
+
+from __future__ import annotations
+
+import base64
+import functools
+import io
+import math
+import re
+import threading
+from collections.abc import Mapping
+from typing import Any
+
+from ..errors import OptvizError, ParameterError
+
+FIELDS = (
+    "surface",
+    "expr",
+    "domain",
+    "optimizers",
+    "start",
+    "steps",
+    "schedule",
+    "noise",
+    "seed",
+    "title",
+    "theme",
+)
+"""Keys a request may have."""
+
+MAX_OPTIMIZERS = 8
+MAX_STEPS = 5_000
+MAX_STARTS = 16
+MAX_WORK = 20_000
+"""Steps x optimizers x starts one request may ask for (3 x 300 is the page's usual)."""
+MAX_EXPR = 400
+"""Characters of an expression typed into the page."""
+MAX_TITLE = 200
+
+# Scene fields named as the request's keys, so messages name what the request said.
+FLAGS = {
+    "surface": "surface",
+    "surface.name": "surface",
+    "surface.params": "surface",
+    "surface.expr": "expr",
+    "surface.domain": "domain",
+    "surface.title": "title",
+    "title": "title",
+    "optimizers": "optimizers",
+    "run.steps": "steps",
+    "run.starts": "start",
+    "run.schedule": "schedule",
+    "run.noise": "noise",
+    "run.seed": "seed",
+}
+
+_DRAW = threading.Lock()
+"""matplotlib's rc settings (themes) are global: one picture is drawn at a time."""
+
+
+class _Flags(dict):
+    def get(self, key: str, default: Any = None) -> str:
+        return FLAGS.get(key) or FLAGS.get(key.split("[")[0]) or key
+
+
+# -- requests -> scenes ------------------------------------------------------------------------
+def scene_dict(request: Any) -> dict[str, Any]:
+    """The scene (as a scene file would say it) that a request describes.
+
+    >>> scene_dict({"surface": "saddle", "optimizers": ["adam"], "steps": 50})
+    {'surface': 'saddle', 'optimizers': ['adam'], 'run': {'steps': 50}}
+    """
+    if not isinstance(request, Mapping):
+        raise ParameterError('the request must be a JSON object like {"surface": "saddle"}')
+    unknown = [k for k in request if k not in FIELDS]
+    if unknown:
+        raise ParameterError(f"unknown field '{unknown[0]}'; allowed: {', '.join(FIELDS)}")
+    data: dict[str, Any] = {}
+    if request.get("title") is not None:
+        data["title"] = _text(request["title"], "title", MAX_TITLE)
+    data["surface"] = _surface(request)
+    optimizers = request.get("optimizers", ["gd", "momentum", "adam"])
+    if isinstance(optimizers, list) and len(optimizers) > MAX_OPTIMIZERS:
+        raise ParameterError(
+            f"optimizers: {len(optimizers)} is too many for one request; at most {MAX_OPTIMIZERS}"
+        )
+    data["optimizers"] = optimizers
+    run = {key: request[key] for key in ("steps", "schedule", "noise", "seed") if key in request}
+    if request.get("start") is not None:
+        run["starts"] = request["start"]
+    if run:
+        data["run"] = run
+    return data
+
+
+def _surface(request: Mapping[str, Any]) -> Any:
+    has_name, has_expr = request.get("surface") is not None, request.get("expr") is not None
+    if has_name == has_expr:
+        raise ParameterError("give exactly one of 'surface' (a catalog name) or 'expr'")
+    if has_name:
+        spec: dict[str, Any] = {"name": _text(request["surface"], "surface", MAX_EXPR)}
+    else:
+        spec = {"expr": _text(request["expr"], "expr", MAX_EXPR)}
+    if request.get("domain") is not None:
+        spec["domain"] = request["domain"]
+    return spec if len(spec) > 1 or has_expr else spec["name"]
+
+
+def _text(value: Any, key: str, limit: int) -> str:
+    if not isinstance(value, str):
+        raise ParameterError(f"{key}: must be a string, not {value!r}"[:300])
+    if len(value) > limit:
+        raise ParameterError(f"{key}: {len(value)} characters is too long; at most {limit}")
+    return value
+
+
+def check_scene(request: Any) -> Any:
+    """The checked :class:`optviz.scene.Scene` of a request, its cost bounded."""
+    from ..scene import scene_from_dict
+
+    scene = scene_from_dict(scene_dict(request), source="request", flags=_Flags())
+    _check_cost(scene)
+    return scene
+
+
+def _check_cost(scene: Any) -> None:
+    steps = 200 if scene.steps is None else scene.steps
+    if steps > MAX_STEPS:
+        raise ParameterError(f"steps: {steps} is too many for the explorer; at most {MAX_STEPS}")
+    starts = (
+        1 if scene.starts is None or not isinstance(scene.starts[0], list) else len(scene.starts)
+    )
+    if starts > MAX_STARTS:
+        raise ParameterError(f"start: {starts} starts is too many; at most {MAX_STARTS}")
+    work = steps * len(scene.optimizers) * starts
+    if work > MAX_WORK:
+        raise ParameterError(
+            f"steps x optimizers x starts = {work} is too much for one request; at most "
+            f"{MAX_WORK}: use fewer steps or optimizers"
+        )
+
+
+def theme_of(request: Any) -> str:
+    from ..render.style import THEMES
+
+    theme = request.get("theme", "light") if isinstance(request, Mapping) else "light"
+    if theme not in THEMES:
+        raise ParameterError(f"theme: must be one of {', '.join(THEMES)}, not {theme!r}"[:200])
+    return theme
+
+
+# -- answers -----------------------------------------------------------------------------------
+def run_request(request: Any) -> dict[str, Any]:
+    """Run the race a request describes: ``{"surface": {...}, "runs": [...]}``.
+
+    Each run holds the optimizer as asked, its label, every position ``xy`` and loss
+    (``None`` where not finite) and the step it diverged at (``None``: never), in the
+    order the optimizers were asked for.
+    """
+    scene = check_scene(request)
+    race = scene.race()
+    asked = scene_dict(request)["optimizers"]
+    asked = asked if isinstance(asked, list) else [asked]
+    runs = [_run(spec, t) for spec, t in zip(asked, race.trajectories, strict=True)]
+    return {"surface": surface_info(race.surface), "runs": runs}
+
+
+def _run(spec: Any, traj: Any) -> dict[str, Any]:
+    return {
+        "optimizer": spec,
+        "label": traj.label,
+        "xy": _finite(traj.xy.tolist()),
+        "loss": _finite(traj.loss.tolist()),
+        "diverged_at": _step(traj.diverged_at),
+        "converged_at": _step(traj.converged_at),
+    }
+
+
+def _step(at: Any) -> Any:
+    from ..runner import NEVER
+
+    if at.ndim:
+        return [None if a == NEVER else int(a) for a in at.tolist()]
+    return None if int(at) == NEVER else int(at)
+
+
+def _finite(values: Any) -> Any:
+    """Nested lists of floats with every non-finite number as ``None`` (JSON has no NaN)."""
+    if isinstance(values, list):
+        return [_finite(v) for v in values]
+    return values if math.isfinite(values) else None
+
+
+def surface_info(surf: Any) -> dict[str, Any]:
+    """What the page needs to know about a surface besides its picture."""
+    (x0, x1), (y0, y1) = surf.domain.tolist()
+    return {
+        "name": surf.name,
+        "title": surf.title or surf.name,
+        "domain": [x0, x1, y0, y1],
+        "start": surf.start.tolist(),
+        "minima": surf.minima.tolist(),
+        "min_value": surf.min_value,
+        "params": dict(surf.params),
+    }
+
+
+def surface_request(request: Any) -> dict[str, Any]:
+    """The surface's contour picture (PNG, as a data URL) and the data extent it covers.
+
+    The picture fills its whole image, so pixel ``(0, 0)`` is ``(x0, y1)`` and pixel
+    ``(w, h)`` is ``(x1, y0)``: the page maps clicks to positions with the extent alone.
+    """
+    from ..scene import scene_from_dict
+
+    scene_dict(request)  # the same checks of the request's keys as a run
+    scene = scene_from_dict({"surface": _surface(request)}, source="request", flags=_Flags())
+    theme = theme_of(request)
+    png, (width, height) = contour_png(scene.surface, theme)
+    info = surface_info(scene.surface)
+    url = "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+    return {**info, "image": url, "width": width, "height": height, "theme": theme}
+
+
+def picture_shape(surf: Any, width: int = 960) -> tuple[int, int]:
+    """Pixel size of a contour picture: the domain's own aspect when it is near square
+    (circles look round), else 4:3.
+
+    >>> import optviz as ov
+    >>> picture_shape(ov.surface("rosenbrock"))[0]
+    960
+    """
+    w, h = (float(v) for v in (surf.domain[:, 1] - surf.domain[:, 0]))
+    aspect = w / h if 0.25 <= w / h <= 4 else 4 / 3
+    aspect = min(max(aspect, 0.75), 2.0)  # a tall or flat picture would not fit the page
+    return width, round(width / aspect)
+
+
+def contour_png(surf: Any, theme: str) -> tuple[bytes, tuple[int, int]]:
+    """The surface's filled contours (as the static plots draw them) edge to edge."""
+    from ..render.plots import new_figure, plot_surface
+    from ..render.style import themed
+
+    width, height = picture_shape(surf)
+    dpi = 100
+    with _DRAW, themed(theme):
+        fig = new_figure((width / dpi, height / dpi), dpi=dpi, layout=None)
+        ax = fig.add_axes((0, 0, 1, 1))
+        plot_surface(surf, ax=ax, theme=theme)
+        ax.set_aspect("auto")  # the picture's shape already follows the domain
+        ax.set_axis_off()
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png", dpi=dpi)
+    return buf.getvalue(), (width, height)
+
+
+def png_request(request: Any) -> bytes:
+    """The whole race as a still (contours, paths, loss panel), PNG bytes."""
+    from ..render.plots import plot_race
+
+    scene = check_scene(request)
+    theme = theme_of(request)
+    race = scene.race()
+    with _DRAW:
+        fig = plot_race(race, loss=True, theme=theme, title=scene.title)
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png")
+    return buf.getvalue()
+
+
+def gif_request(request: Any) -> bytes:
+    """The race as a GIF (with its loss panel), rendered in memory."""
+    scene = check_scene(request)
+    anim = scene.race().animate(
+        loss=True,
+        fps=15,
+        duration=4.0,
+        hold=1.0,
+        dpi=80,
+        theme=theme_of(request),
+        title=scene.title,
+    )
+    with _DRAW:
+        return anim.gif()
+
+
+# -- scene files -------------------------------------------------------------------------------
+def scene_request(request: Any) -> tuple[str, str]:
+    """The scene file (TOML text) that renders the request's view, and its file name."""
+    check_scene(request)  # the file says only what a scene may say
+    data = scene_dict(request)
+    slug = _slug(request.get("surface") or "custom")
+    data["render"] = {"kind": "contour", "loss": True, "output": f"{slug}_explore.gif"}
+    theme = theme_of(request)
+    if theme != "light":
+        data["render"]["theme"] = theme
+    return to_toml(data), f"{slug}_explore.toml"
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_-]+", "_", str(text).partition(":")[0]).strip("_") or "custom"
+
+
+def to_toml(data: Mapping[str, Any]) -> str:
+    """A scene dict as TOML text: plain keys first, then one table per mapping.
+
+    >>> print(to_toml({"surface": "saddle", "run": {"steps": 5, "starts": [1, 2]}}))
+    surface = "saddle"
+    <BLANKLINE>
+    [run]
+    steps = 5
+    starts = [1, 2]
+    <BLANKLINE>
+    """
+    plain = {k: v for k, v in data.items() if not isinstance(v, Mapping)}
+    lines = [f"{k} = {_toml_value(v)}" for k, v in plain.items()]
+    for key, table in data.items():
+        if isinstance(table, Mapping):
+            lines += ["", f"[{key}]", *(f"{k} = {_toml_value(v)}" for k, v in table.items())]
+    return "\n".join(lines) + "\n"
+
+
+def _toml_value(value: Any) -> str:
+    import json
+
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        if not math.isfinite(value):
+            raise ParameterError(f"cannot write {value!r} in a scene file")
+        return repr(value)
+    if isinstance(value, str):
+        return json.dumps(value)  # a JSON string is a valid TOML basic string
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    if isinstance(value, Mapping):
+        return "{ " + ", ".join(f"{k} = {_toml_value(v)}" for k, v in value.items()) + " }"
+    raise ParameterError(f"cannot write {type(value).__name__} in a scene file")
+
+
+# -- what the page offers -------------------------------------------------------------------
+MAIN_HYPER = ("momentum", "beta1", "beta2", "alpha", "rho", "lr_decay", "damping")
+"""Hyperparameters the page shows beside each optimizer's learning rate."""
+
+
+@functools.cache
+def catalog() -> dict[str, Any]:
+    """Surfaces (with domains and starts), optimizers (defaults and main hyperparameters)
+    and schedules, for the page's choosers."""
+    from ..catalog import load_catalog, surfaces
+    from ..optim import optimizer, optimizers
+    from ..scheduling import schedules
+
+    surfs = []
+    for name in surfaces():
+        s = load_catalog(name)
+        surfs.append({"name": name, "title": s.title or name, "kind": s.kind, "summary": s.summary})
+    opts = []
+    for name in optimizers():
+        hyper = optimizer(name).hyper
+        main = [k for k in MAIN_HYPER if k in hyper and not isinstance(hyper[k], bool)]
+        opts.append({"name": name, "defaults": hyper, "main": main[:2]})
+    return {"surfaces": surfs, "optimizers": opts, "schedules": schedules()}
+
+
+def error_text(exc: BaseException) -> str:
+    """One line for any refusal: the OptvizError's message, whitespace folded."""
+    text = str(exc) if isinstance(exc, OptvizError) else f"{type(exc).__name__}: {exc}"
+    return " ".join(text.split())[:500]
