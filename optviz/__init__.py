@@ -62,6 +62,7 @@ __all__ = [
     "Surface",
     "Trajectory",
     "critical_points",
+    "explore",
     "init_explorer",
     "load_scene",
     "optimizer",
@@ -85,6 +86,10 @@ _LAZY = {  # name -> module: figures of deep nets import matplotlib only when as
 
 
 def __getattr__(name: str):
+    if name == "explore":  # the explorer's package; calling it builds the notebook widget
+        import importlib
+
+        return importlib.import_module("optviz.explore")
     if name in _LAZY:
         import importlib
 

@@ -12,6 +12,8 @@ The web stack (starlette, uvicorn, anywidget) is the ``explore`` extra, imported
 
 from __future__ import annotations
 
+import sys
+import types
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -162,3 +164,14 @@ def explore(surface: str | None = None, optimizers: Sequence[str] | None = None,
     from .widget import ExplorerWidget
 
     return ExplorerWidget(**initial_state(surface, optimizers, **state))
+
+
+class _Callable(types.ModuleType):
+    """``ov.explore`` is this package, and calling it builds the notebook widget: the
+    package and the function share the name the lecture uses, so either import works."""
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return explore(*args, **kwargs)
+
+
+sys.modules[__name__].__class__ = _Callable

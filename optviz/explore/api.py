@@ -229,15 +229,25 @@ def surface_request(request: Any) -> dict[str, Any]:
     The picture fills its whole image, so pixel ``(0, 0)`` is ``(x0, y1)`` and pixel
     ``(w, h)`` is ``(x1, y0)``: the page maps clicks to positions with the extent alone.
     """
-    from ..scene import scene_from_dict
+    import json
 
     scene_dict(request)  # the same checks of the request's keys as a run
-    scene = scene_from_dict({"surface": _surface(request)}, source="request", flags=_Flags())
-    theme = theme_of(request)
+    spec = json.dumps(_surface(request), sort_keys=True)
+    return dict(_picture(spec, theme_of(request)))
+
+
+@functools.lru_cache(maxsize=32)
+def _picture(spec: str, theme: str) -> tuple:
+    """The answer of :func:`surface_request`, kept: switching back to a surface is instant."""
+    import json
+
+    from ..scene import scene_from_dict
+
+    scene = scene_from_dict({"surface": json.loads(spec)}, source="request", flags=_Flags())
     png, (width, height) = contour_png(scene.surface, theme)
     info = surface_info(scene.surface)
     url = "data:image/png;base64," + base64.b64encode(png).decode("ascii")
-    return {**info, "image": url, "width": width, "height": height, "theme": theme}
+    return tuple({**info, "image": url, "width": width, "height": height, "theme": theme}.items())
 
 
 def picture_shape(surf: Any, width: int = 960) -> tuple[int, int]:

@@ -141,7 +141,7 @@ function el(tag, attrs = {}, ...children) {
 export function build(root, model, catalog, options = {}) {
   const ui = new Explorer(root, model, catalog, options);
   ui.start();
-  return () => ui.destroy();
+  return ui;
 }
 
 class Explorer {
@@ -575,7 +575,7 @@ class Explorer {
     const ctx = this.sized(this.loss, width, height);
     const runs = this.runs();
     if (!runs.length) return;
-    const m = { left: 70, right: 14, top: 10, bottom: 40 };
+    const m = { left: 70, right: 26, top: 10, bottom: 40 };
     const w = width - m.left - m.right, h = height - m.top - m.bottom;
     const steps = Math.max(this.steps(), 1);
     const axis = this.lossAxis();
@@ -721,14 +721,15 @@ export async function mountPage(root) {
   const { catalog, state } = await response.json();
   const model = new HttpModel(token, { theme: "light", steps: 200, seed: 0, ...state });
   window.optvizModel = model;  // scriptable from the browser's console
-  build(root, model, catalog, { refresh: true, page: true });
+  window.optvizUi = build(root, model, catalog, { refresh: true, page: true });
   return model;
 }
 
 // anywidget: the widget's model carries the state and Python computes the runs
 function render({ model, el: root }) {
   const catalog = model.get("catalog");
-  return build(root, new WidgetModel(model), catalog, { refresh: false });
+  const ui = build(root, new WidgetModel(model), catalog, { refresh: false });
+  return () => ui.destroy();
 }
 
 // The widget's model, with downloads asked of Python by message.

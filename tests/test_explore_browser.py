@@ -1,0 +1,182 @@
+"""The explorer's page in a real headless Chromium (Debian's package, driven by Playwright).
+
+No browser, no pass: these tests fail when /usr/bin/chromium is missing.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import numpy as np
+import pytest
+from playwright.sync_api import sync_playwright
+
+import optviz as ov
+from optviz import cli
+from optviz.explore import initial_state
+from optviz.explore.server import Explorer
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
+OPTIMIZERS = ["gd:lr=0.001", "momentum:lr=0.001", "adam:lr=0.1"]
+
+
+@pytest.fixture(scope="module")
+def explorer():
+    served = Explorer(initial_state("rosenbrock", OPTIMIZERS, steps=150), port=0)
+    thread = threading.Thread(target=served.run, daemon=True)
+    thread.start()
+    yield served
+    served.stop()
+    thread.join(10)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser, explorer):
+    context = browser.new_context(viewport={"width": 1600, "height": 1000}, accept_downloads=True)
+    page = context.new_page()
+    page.problems = []
+    page.on("console", lambda m: m.type == "error" and page.problems.append(m.text))
+    page.on("pageerror", lambda e: page.problems.append(str(e)))
+    page.goto(explorer.url)
+    _wait_for_runs(page)
+    yield page
+    context.close()
+
+
+def _wait_for_runs(page, previous: str | None = None) -> dict:
+    """The model's result once it is there (and differs from ``previous``)."""
+    page.wait_for_function(
+        "prev => { const m = window.optvizModel; return m && m.get('result') && !m.get('busy')"
+        " && JSON.stringify(m.get('result')) !== prev; }",
+        arg=previous or "",
+        timeout=30_000,
+    )
+    return page.evaluate("() => window.optvizModel.get('result')")
+
+
+# Reading the canvas happens in the page: only small summaries cross to Python.
+_SUMMARY = """([colors]) => {
+  const c = document.querySelector('#plot');
+  const data = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+  let hash = 0, grey = 0;
+  const near = colors.map(() => 0);
+  for (let i = 0; i < data.length; i += 4) {
+    const [r, g, b] = [data[i], data[i + 1], data[i + 2]];
+    hash = (hash * 31 + r + 7 * g + 13 * b) >>> 0;
+    if (data[i + 3] === 255 && Math.max(r, g, b) - Math.min(r, g, b) < 6) grey += 1;
+    colors.forEach(([cr, cg, cb], k) => {
+      if (Math.abs(r - cr) + Math.abs(g - cg) + Math.abs(b - cb) < 30) near[k] += 1;
+    });
+  }
+  return { hash, grey: grey / (data.length / 4), near };
+}"""
+
+
+def _summary(page, colors=()) -> dict:
+    """A hash of the plot's pixels, its share of grey pixels and pixel counts near colors."""
+    return page.evaluate(_SUMMARY, [list(colors)])
+
+
+def _digest(page) -> int:
+    return _summary(page)["hash"]
+
+
+def _to_screen(page, x: float, y: float) -> tuple[float, float]:
+    """Page coordinates of the data point (x, y) on the plot."""
+    return tuple(
+        page.evaluate(
+            "([x, y]) => { const c = document.querySelector('#plot').getBoundingClientRect();"
+            " const ui = window.optvizUi; const g = ui.geo;"
+            " return [c.left + g.px(x), c.top + g.py(y)]; }",
+            [x, y],
+        )
+    )
+
+
+def test_the_page_loads_clean_and_draws_the_surface_and_every_path(page, tmp_path):
+    result = page.evaluate("() => window.optvizModel.get('result')")
+    assert [r["optimizer"] for r in result["runs"]] == OPTIMIZERS
+    first_three = ("#E69F00", "#56B4E9", "#009E73")
+    palette = [[int(h[i : i + 2], 16) for i in (1, 3, 5)] for h in first_three]
+    summary = _summary(page, palette)
+    assert summary["grey"] > 0.3  # the contours fill the plot
+    assert min(summary["near"]) > 100, summary["near"]  # each optimizer's path and ball
+    assert page.locator("#legend .entry").count() == 3
+    page.screenshot(path=str(tmp_path / "light.png"))
+    page.click("#theme")
+    page.wait_for_function("() => window.optvizModel.get('view').theme === 'dark'")
+    assert page.evaluate("() => document.documentElement.dataset.theme") == "dark"
+    page.screenshot(path=str(tmp_path / "dark.png"))
+    assert page.problems == []
+
+
+def test_a_click_runs_from_the_clicked_start_and_redraws(page):
+    before = page.evaluate("() => JSON.stringify(window.optvizModel.get('result'))")
+    picture = _digest(page)
+    x, y = _to_screen(page, 0.5, 2.0)
+    with page.expect_request("**/api/run") as request:
+        page.mouse.click(x, y)
+    start = request.value.post_data_json["start"]
+    assert np.allclose(start, [0.5, 2.0], atol=0.02)
+    result = _wait_for_runs(page, before)
+    for run, spec in zip(result["runs"], OPTIMIZERS, strict=True):
+        t = ov.run("rosenbrock", spec, start=start, steps=150)
+        assert np.array_equal(np.array(run["xy"]), t.xy)
+    assert _digest(page) != picture
+    assert page.problems == []
+
+
+def test_the_keyboard_moves_a_learning_rate_slider_and_the_plot_follows(page):
+    before = page.evaluate("() => JSON.stringify(window.optvizModel.get('result'))")
+    picture = _digest(page)
+    slider = page.locator(".row").nth(2).locator("input.lr")  # adam's
+    slider.focus()
+    with page.expect_request("**/api/run") as request:
+        for _ in range(30):
+            page.keyboard.press("ArrowLeft")
+    result = _wait_for_runs(page, before)
+    time.sleep(0.3)  # the debounced last request
+    result = page.evaluate("() => window.optvizModel.get('result')")
+    asked = request.value.post_data_json["optimizers"][2]
+    lr = float(result["runs"][2]["optimizer"].split("lr=")[1])
+    assert asked.startswith("adam:lr=") and lr < 0.1
+    assert _digest(page) != picture
+    # space plays: the shown step moves
+    page.locator("#plot").focus()
+    page.keyboard.press("Home")
+    page.keyboard.press("Space")
+    page.wait_for_function("() => Number(document.querySelector('#scrub').value) > 0")
+    assert page.problems == []
+
+
+def test_the_scene_button_downloads_a_file_that_renders(page, tmp_path, capsys):
+    with page.expect_download() as download:
+        page.click("#download-scene")
+    path = tmp_path / "view.toml"
+    download.value.save_as(path)
+    scene = ov.load_scene(path)
+    result = page.evaluate("() => window.optvizModel.get('result')")
+    for run, t in zip(result["runs"], scene.race(), strict=True):
+        assert np.array_equal(np.array(run["xy"]), t.xy)
+    small = '[render]\nsize = "small"\ndpi = 30\nfps = 4\nduration = 1\nhold = 0'
+    path.write_text(path.read_text().replace("[render]", small))
+    assert cli._main(["scene", str(path), "-q"]) == 0
+    assert (tmp_path / "rosenbrock_explore.gif").stat().st_size > 1000
