@@ -184,9 +184,12 @@ def run_request(request: Any) -> dict[str, Any]:
 
 
 def _run(spec: Any, traj: Any) -> dict[str, Any]:
+    from ..render.paths import readable
+
     return {
         "optimizer": spec,
         "label": traj.label,
+        "name": readable(traj),  # the legend's words: "Adam (lr 0.1)"
         "xy": _finite(traj.xy.tolist()),
         "loss": _finite(traj.loss.tolist()),
         "diverged_at": _step(traj.diverged_at),

@@ -8,9 +8,11 @@
 // result ({surface, runs}), error (one line), busy.
 
 const PALETTE = ["#E69F00", "#56B4E9", "#009E73", "#CC79A7", "#F0E442", "#0072B2", "#D55E00", "#999999"];
-// not colour alone: every optimizer also has its own dash pattern and ball shape
-const DASHES = [[], [14, 6], [4, 5], [16, 5, 4, 5], [8, 4], [2, 3], [20, 4, 2, 4, 2, 4], [10, 10]];
-const SHAPES = ["circle", "square", "triangle", "diamond", "circle", "square", "triangle", "diamond"];
+// not colour alone: every optimizer also has its own dash pattern and ball shape, the
+// static plots' (optviz.render.style LINESTYLES, in line widths, and MARKERS)
+const LINE_WIDTH = 3;
+const DASHES = [[], [3.2, 1.4], [1.0, 1.3], [4.5, 1.4, 1.0, 1.4], [1.8, 1.8], [6.0, 2.0]].map((d) => d.map((v) => v * LINE_WIDTH));
+const SHAPES = ["circle", "square", "diamond", "triangle", "triangle-down", "pentagon", "hexagon", "plus"];
 const INPUTS = ["surface", "expr", "domain", "optimizers", "start", "steps", "schedule", "noise", "seed", "theme"];
 const LR_MIN = -5, LR_MAX = 1; // the log slider's range of learning rates: 1e-5 .. 10
 const PLAY_SECONDS = 4; // a run plays in about this long, whatever its number of steps
@@ -135,6 +137,22 @@ function el(tag, attrs = {}, ...children) {
   }
   for (const c of children) node.append(c);
   return node;
+}
+
+// The corners of a ball shape of radius r around (0, 0) (y grows downwards).
+export function outline(shape, r) {
+  const polygon = (n, turn, scale = 1) => Array.from({ length: n }, (_, k) => {
+    const a = turn + (2 * Math.PI * k) / n;
+    return [scale * r * Math.sin(a), -scale * r * Math.cos(a)];
+  });
+  if (shape === "square") return polygon(4, Math.PI / 4, 1.15);
+  if (shape === "diamond") return polygon(4, 0, 1.2);
+  if (shape === "triangle") return polygon(3, 0, 1.25);
+  if (shape === "triangle-down") return polygon(3, Math.PI, 1.25);
+  if (shape === "pentagon") return polygon(5, 0, 1.1);
+  if (shape === "hexagon") return polygon(6, 0, 1.1);
+  const a = r * 0.38, b = r * 1.1; // plus
+  return [[-a, -b], [a, -b], [a, -a], [b, -a], [b, a], [a, a], [a, b], [-a, b], [-a, a], [-b, a], [-b, -a], [-a, -a]];
 }
 
 // -- the view -----------------------------------------------------------------------------------
@@ -402,11 +420,13 @@ class Explorer {
       const svg = document.createElementNS("http://www.w3.org/2000/svg", "svg");
       svg.setAttribute("width", "64"); svg.setAttribute("height", "24"); svg.setAttribute("aria-hidden", "true");
       const dash = DASHES[i % DASHES.length].join(" ");
-      const marker = { circle: '<circle cx="52" cy="12" r="7"/>', square: '<rect x="45" y="5" width="14" height="14"/>',
-        triangle: '<path d="M52 3 L60 18 L44 18 Z"/>', diamond: '<path d="M52 2 L60 12 L52 22 L44 12 Z"/>' }[SHAPES[i % SHAPES.length]];
+      const shape = SHAPES[i % SHAPES.length];
+      const marker = shape === "circle" ? '<circle cx="52" cy="12" r="7"/>'
+        : `<path d="M${outline(shape, 7).map(([x, y]) => `${(52 + x).toFixed(1)} ${(12 + y).toFixed(1)}`).join(" L")} Z"/>`;
       svg.innerHTML = `<line x1="2" y1="12" x2="46" y2="12" stroke="${color}" stroke-width="3.5" stroke-dasharray="${dash}"/>` +
         `<g fill="${color}" style="stroke: var(--fg)" stroke-width="1.5">${marker}</g>`;
-      const text = run.diverged_at === null ? run.label : `${run.label} — diverged at step ${run.diverged_at}`;
+      const name = run.name || run.label;
+      const text = run.diverged_at === null ? name : `${name} — diverged at step ${run.diverged_at}`;
       this.legend.append(el("div", { class: "entry" }, svg, el("span", {}, text)));
     });
   }
@@ -501,7 +521,7 @@ class Explorer {
   path(ctx, g, run, i, step, col) {
     const color = PALETTE[i % PALETTE.length];
     const xy = run.xy.filter((p) => p && p[0] !== null);
-    const upto = Math.min(Math.floor(step), xy.length - 1);
+    const upto = Math.max(0, Math.min(Math.floor(step), xy.length - 1));
     const frac = step - Math.floor(step);
     const points = xy.slice(0, upto + 1).map(([x, y]) => [g.px(x), g.py(y)]);
     if (frac > 0 && upto + 1 < xy.length) {  // between two steps the ball glides
@@ -511,7 +531,8 @@ class Explorer {
     if (!points.length) return;
     ctx.lineJoin = "round";
     ctx.lineCap = "round";
-    for (const [stroke, width, dash] of [[col.bg, 6, []], [color, 3, DASHES[i % DASHES.length]]]) {
+    for (const [stroke, width, dash] of [[col.bg, 2 * LINE_WIDTH, []], [color, LINE_WIDTH, DASHES[i % DASHES.length]]]) {
+      ctx.lineCap = dash.length ? "butt" : "round"; // round caps would close short gaps
       ctx.strokeStyle = stroke;
       ctx.lineWidth = width;
       ctx.setLineDash(dash);
@@ -533,16 +554,16 @@ class Explorer {
     ctx.fillStyle = fill;
     ctx.strokeStyle = ink;
     ctx.lineWidth = 2;
-    ctx.beginPath();
-    if (shape === "circle") ctx.arc(x, y, r, 0, 2 * Math.PI);
-    else if (shape === "square") ctx.rect(x - r * 0.85, y - r * 0.85, r * 1.7, r * 1.7);
-    else if (shape === "triangle") { ctx.moveTo(x, y - r * 1.15); ctx.lineTo(x + r, y + r * 0.75); ctx.lineTo(x - r, y + r * 0.75); ctx.closePath(); }
-    else if (shape === "diamond") { ctx.moveTo(x, y - r * 1.2); ctx.lineTo(x + r, y); ctx.lineTo(x, y + r * 1.2); ctx.lineTo(x - r, y); ctx.closePath(); }
-    else { // a cross where a run diverged
+    if (shape === "cross") { // where a run diverged
+      ctx.beginPath();
       for (const [dx, dy] of [[1, 1], [1, -1]]) { ctx.moveTo(x - dx * r, y - dy * r); ctx.lineTo(x + dx * r, y + dy * r); }
-      ctx.lineWidth = 6; ctx.strokeStyle = ink; ctx.stroke(); ctx.lineWidth = 3.5; ctx.strokeStyle = fill; ctx.stroke();
+      ctx.lineWidth = 6; ctx.stroke(); ctx.lineWidth = 3.5; ctx.strokeStyle = fill; ctx.stroke();
       return;
     }
+    ctx.beginPath();
+    if (shape === "circle") ctx.arc(x, y, r, 0, 2 * Math.PI);
+    else outline(shape, r).forEach(([dx, dy], k) => (k ? ctx.lineTo(x + dx, y + dy) : ctx.moveTo(x + dx, y + dy)));
+    ctx.closePath();
     ctx.fill();
     ctx.stroke();
   }
@@ -565,7 +586,7 @@ class Explorer {
   lossSize() {
     const stage = this.stage.clientWidth || 800, plot = this.plot.clientWidth || 600;
     const beside = stage - plot - 24;
-    if (beside >= 380) return [beside, Math.min(Math.max(this.plot.clientHeight * 0.55, 220), 360)];
+    if (beside >= 300) return [beside, Math.min(Math.max(this.plot.clientHeight * 0.55, 220), 360)];
     return [plot, 210];
   }
 
@@ -622,8 +643,8 @@ class Explorer {
     return this.runs().map((run) => {
       const k = Math.min(s, run.xy.length - 1);
       const p = run.xy[k], f = run.loss[k];
-      if (!p || Array.isArray(p[0])) return `${run.label}: step ${k}`;
-      return `${run.label} · step ${k} · (${fmt(p[0])}, ${fmt(p[1])}) · loss ${f === null ? "–" : fmt(f)}`;
+      if (!p || Array.isArray(p[0])) return `${run.name || run.label}: step ${k}`;
+      return `${run.name || run.label} · step ${k} · (${fmt(p[0])}, ${fmt(p[1])}) · loss ${f === null ? "–" : fmt(f)}`;
     }).join("\n");
   }
 
@@ -653,7 +674,7 @@ class Explorer {
     }));
     if (!best) return "";
     const f = best.run.loss[best.k];
-    return `${best.run.label} · step ${best.k} · (${fmt(best.p[0])}, ${fmt(best.p[1])}) · loss ${f === null ? "–" : fmt(f)}`;
+    return `${best.run.name || best.run.label} · step ${best.k} · (${fmt(best.p[0])}, ${fmt(best.p[1])}) · loss ${f === null ? "–" : fmt(f)}`;
   }
 
   lossHover(event) {
@@ -675,11 +696,12 @@ class Explorer {
     if (this.step >= total) this.step = 0;
     this.playing = true;
     this.controls.play.textContent = "❚❚ Pause";
-    let last = performance.now();
+    let last = null; // the first frame's own time: rAF times can precede performance.now()
     const tick = (now) => {
       if (!this.playing) return;
       const rate = Math.max(this.steps() / PLAY_SECONDS, 5);
-      this.step = Math.min(this.step + (now - last) / 1000 * rate, this.steps());
+      const seconds = last === null ? 0 : Math.max(now - last, 0) / 1000;
+      this.step = Math.min(Math.max(this.step + seconds * rate, 0), this.steps());
       last = now;
       this.draw();
       if (this.step >= this.steps()) { this.pause(); return; }
