@@ -9,6 +9,7 @@
 from .catalog import Surface, surface, surfaces
 from .critical import CriticalPoint, critical_points
 from .errors import OptvizError
+from .nets.landscape import Landscape, landscape
 from .noise import Noise
 from .optim import (
     GD,
@@ -46,6 +47,7 @@ __all__ = [
     "Adamax",
     "CriticalPoint",
     "InitExplorer",
+    "Landscape",
     "Lion",
     "Momentum",
     "NAdam",
@@ -64,6 +66,7 @@ __all__ = [
     "critical_points",
     "explore",
     "init_explorer",
+    "landscape",
     "load_scene",
     "optimizer",
     "optimizers",

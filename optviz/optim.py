@@ -779,15 +779,20 @@ class Newton(Optimizer):
 
 
 def pinv_solve(hess: np.ndarray, g: np.ndarray, damping: float = 0.0) -> np.ndarray:
-    """``(H + damping·I)^+ g`` for symmetric 2x2 ``H`` ``(..., 2, 2)``, in closed form.
+    """``(H + damping·I)^+ g`` for symmetric ``H`` ``(..., d, d)``; closed form for d = 2.
 
     Eigenvalues below ``1e-12`` times the largest in magnitude count as zero (the
-    pseudo-inverse leaves that direction alone). Closed form rather than
+    pseudo-inverse leaves that direction alone). For 2x2, a closed form rather than
     ``np.linalg.eigh``: many times faster over thousands of starts, never raises.
+    Larger ``H`` (a network's weights) go through ``eigh``.
 
     >>> pinv_solve(np.array([[2.0, 0.0], [0.0, -4.0]]), np.array([2.0, 2.0])).tolist()
     [1.0, -0.5]
+    >>> pinv_solve(np.diag([2.0, 0.0, -4.0]), np.array([2.0, 2.0, 2.0])).tolist()
+    [1.0, 0.0, -0.5]
     """
+    if hess.shape[-1] != 2:
+        return _pinv_solve_eigh(hess, g, damping)
     a = hess[..., 0, 0] + damping
     b = hess[..., 0, 1]
     c = hess[..., 1, 1] + damping
@@ -808,6 +813,14 @@ def pinv_solve(hess: np.ndarray, g: np.ndarray, damping: float = 0.0) -> np.ndar
     up = (cos * gx + sin * gy) * inv_up
     down = (cos * gy - sin * gx) * inv_down
     return np.stack([cos * up - sin * down, sin * up + cos * down], axis=-1)
+
+
+def _pinv_solve_eigh(hess: np.ndarray, g: np.ndarray, damping: float) -> np.ndarray:
+    w, v = np.linalg.eigh(hess + damping * np.eye(hess.shape[-1]))
+    big = np.abs(w).max(axis=-1, keepdims=True)
+    inv = np.where(np.abs(w) > 1e-12 * big, 1.0 / np.where(w == 0, 1.0, w), 0.0)
+    along = np.einsum("...ji,...j->...i", v, g) * inv
+    return np.einsum("...ij,...j->...i", v, along)
 
 
 def describe() -> list[dict[str, str]]:

@@ -8,13 +8,17 @@ The lecture notes' network experiments, as plain float64 arrays, seeded:
   and :func:`symmetry_run` (equal neurons stay equal);
 - :mod:`.batchnorm`: :func:`batchnorm_pair`, one net trained with and without batch
   normalization (Ioffe & Szegedy, 2015);
-- :mod:`.dropout`: inverted dropout on an over-sized net (Srivastava et al., 2014).
+- :mod:`.dropout`: inverted dropout on an over-sized net (Srivastava et al., 2014);
+- :mod:`.data`, :mod:`.model`, :mod:`.train`, :mod:`.plane`, :mod:`.landscape`: real
+  networks (a flat parameter vector) trained by the optimizers of :mod:`optviz.optim`
+  on 2-D datasets, raced on a plane through their weights (:func:`landscape`).
 
 Every public name of those modules is importable from here: ``from optviz import nets;
 nets.propagate(...)``.
 """
 
 from .batchnorm import QUANTILES, BatchNormRun, batchnorm_pair, spiral, train_batchnorm
+from .data import DATASETS, Data, dataset, load_csv
 from .initialization import (
     ACTIVATIONS,
     GAIN_SCHEMES,
@@ -38,6 +42,7 @@ from .initialization import (
     propagate,
     saturated,
 )
+from .landscape import Landscape, landscape
 from .mlp import (
     SymmetryRun,
     _cross_entropy,
@@ -54,6 +59,12 @@ from .mlp import (
 
 __all__ = [
     "ACTIVATIONS",
+    "DATASETS",
+    "Data",
+    "Landscape",
+    "dataset",
+    "landscape",
+    "load_csv",
     "GAIN_SCHEMES",
     "LABELS",
     "LEAKY_SLOPE",

@@ -1,0 +1,201 @@
+"""Small 2-D datasets for real networks: five built-in shapes and the user's CSV.
+
+Every built-in set is drawn from ``numpy.random.default_rng([seed, 11, k])`` (``k`` the
+set's index), so the same name, size, noise and seed give the same rows. Inputs are
+centred and roughly within [-1.5, 1.5]², the range where a Xavier-initialized tanh
+layer is neither linear nor saturated.
+
+A CSV holds one row per sample: the feature columns, then the label column. A label
+column of whole numbers is a class (classification, cross-entropy); any other number
+is a real target (regression, mean squared error). An optional first line of column
+names is skipped.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import ParameterError, unknown
+from .initialization import _check_int, _check_seed
+
+DATASETS = ("moons", "circles", "spiral", "xor", "blobs")
+MAX_ROWS = 100_000
+MAX_FEATURES = 64
+MAX_CLASSES = 32
+MAX_CSV_BYTES = 64 * 2**20
+
+
+@dataclass(frozen=True, eq=False)
+class Data:
+    """Inputs ``x`` ``(n, features)`` and targets ``y``: class indices ``(n,)`` (int) for
+    classification, real values ``(n,)`` for regression."""
+
+    name: str
+    x: np.ndarray
+    y: np.ndarray
+    classes: int  # 0 for a real target
+
+    @property
+    def task(self) -> str:
+        return "classify" if self.classes else "regress"
+
+    @property
+    def outputs(self) -> int:
+        """Width of the network's last layer: one logit per class, or one value."""
+        return self.classes if self.classes else 1
+
+    def __len__(self) -> int:
+        return len(self.x)
+
+
+def dataset(name: str, n: int = 200, noise: float | None = None, seed: int = 0) -> Data:
+    """Built-in dataset ``name`` (one of :data:`DATASETS`) with ``n`` points.
+
+    ``noise`` is the standard deviation of the Gaussian jitter added to the inputs
+    (default: a level where the classes still separate but touch).
+
+    >>> d = dataset("xor", n=8, seed=1)
+    >>> d.x.shape, d.classes, sorted(set(d.y.tolist()))
+    ((8, 2), 2, [0, 1])
+    """
+    if name not in DATASETS:
+        raise unknown("dataset", name, DATASETS)
+    n = _check_int("n", n, 4, MAX_ROWS)
+    seed = _check_seed(seed)
+    if noise is None:
+        noise = DEFAULT_NOISE[name]
+    noise = _check_noise(noise)
+    rng = np.random.default_rng([seed, 11, DATASETS.index(name)])
+    x, y = _MAKERS[name](n, rng)
+    x = x + noise * rng.standard_normal(x.shape)
+    classes = int(y.max()) + 1
+    return Data(name, x, y.astype(np.int64), classes)
+
+
+def _check_noise(noise) -> float:
+    try:
+        value = float(noise)
+    except (TypeError, ValueError):
+        raise ParameterError(f"noise must be a number in [0, 1], got {noise!r}") from None
+    if isinstance(noise, bool) or not (math.isfinite(value) and 0 <= value <= 1):
+        raise ParameterError(f"noise must be a number in [0, 1], got {noise!r}")
+    return value
+
+
+def _labels(n: int, k: int) -> np.ndarray:
+    """``n`` labels, the ``k`` classes as equal as ``n`` allows, in blocks."""
+    return np.repeat(np.arange(k), -(-n // k))[:n]
+
+
+def _moons(n, rng):
+    y = _labels(n, 2)
+    t = rng.uniform(0.0, np.pi, n)
+    x = np.where(
+        (y == 0)[:, None],
+        np.column_stack([np.cos(t), np.sin(t)]),
+        np.column_stack([1.0 - np.cos(t), 0.5 - np.sin(t)]),
+    )
+    return (x - [0.5, 0.25]) * 1.2, y
+
+
+def _circles(n, rng):
+    y = _labels(n, 2)
+    t = rng.uniform(0.0, 2 * np.pi, n)
+    r = np.where(y == 0, 1.2, 0.5)
+    return np.column_stack([r * np.cos(t), r * np.sin(t)]), y
+
+
+def _spiral(n, rng):
+    y = _labels(n, 3)
+    r = rng.uniform(0.1, 1.0, n)
+    theta = y * (2 * np.pi / 3) + 4.0 * r
+    return 1.4 * np.column_stack([r * np.sin(theta), r * np.cos(theta)]), y
+
+
+def _xor(n, rng):
+    x = rng.uniform(-1.2, 1.2, (n, 2))
+    x = x + 0.15 * np.sign(x)  # a small gap around the axes, so each quadrant is a cluster
+    return x, (np.sign(x[:, 0]) != np.sign(x[:, 1])).astype(int)
+
+
+def _blobs(n, rng):
+    y = _labels(n, 3)
+    centres = 1.0 * np.array([[0.0, 1.0], [-0.87, -0.5], [0.87, -0.5]])
+    return centres[y], y
+
+
+_MAKERS = {"moons": _moons, "circles": _circles, "spiral": _spiral, "xor": _xor, "blobs": _blobs}
+DEFAULT_NOISE = {"moons": 0.15, "circles": 0.12, "spiral": 0.05, "xor": 0.1, "blobs": 0.35}
+
+
+# ---------------------------------------------------------------- CSV
+
+
+def load_csv(path: str | Path) -> Data:
+    """Read ``path``: numeric feature columns, then the label column (see the module docs).
+
+    Every problem is one :class:`ParameterError` naming the file, the line and what is
+    allowed: a missing file, a non-numeric cell, rows of different lengths, fewer than
+    two columns or three rows, a non-finite value, a single class, too many rows.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise ParameterError(f"data file '{path}' does not exist (give a CSV file)")
+    if path.stat().st_size > MAX_CSV_BYTES:
+        raise ParameterError(f"data file '{path}' is over {MAX_CSV_BYTES // 2**20} MiB")
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except UnicodeDecodeError:
+        raise ParameterError(f"data file '{path}' is not UTF-8 text") from None
+    rows = _parse_rows(path, lines)
+    table = np.array(rows, dtype=float)
+    x, label = table[:, :-1], table[:, -1]
+    if np.all(label == np.round(label)):
+        values, y = np.unique(label, return_inverse=True)
+        if len(values) < 2:
+            raise ParameterError(f"data file '{path}': the label column has a single class")
+        if len(values) > MAX_CLASSES:
+            raise ParameterError(
+                f"data file '{path}': {len(values)} classes; at most {MAX_CLASSES} "
+                "(a real target needs non-whole values)"
+            )
+        return Data(path.stem, x, y.astype(np.int64), len(values))
+    return Data(path.stem, x, label, 0)
+
+
+def _parse_rows(path: Path, lines: list[str]) -> list[list[float]]:
+    rows, width = [], None
+    for number, line in enumerate(lines, 1):
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        cells = [c.strip() for c in line.split(",")]
+        try:
+            values = [float(c) for c in cells]
+        except ValueError:
+            if not rows and width is None:  # a header line of column names
+                width = len(cells)
+                continue
+            raise ParameterError(
+                f"data file '{path}', line {number}: every cell must be a number, got {line!r}"
+            ) from None
+        width = width or len(values)
+        if len(values) != width:
+            raise ParameterError(
+                f"data file '{path}', line {number}: {len(values)} columns, expected {width}"
+            )
+        if not all(math.isfinite(v) for v in values):
+            raise ParameterError(f"data file '{path}', line {number}: values must be finite")
+        rows.append(values)
+        if len(rows) > MAX_ROWS:
+            raise ParameterError(f"data file '{path}': more than {MAX_ROWS} rows")
+    if width is None or width < 2 or width - 1 > MAX_FEATURES:
+        raise ParameterError(
+            f"data file '{path}': need 1 to {MAX_FEATURES} feature columns and a label column"
+        )
+    if len(rows) < 3:
+        raise ParameterError(f"data file '{path}': need at least 3 rows of numbers")
+    return rows

@@ -1,0 +1,159 @@
+"""Training a network with the optimizers of :mod:`optviz.optim`, in ``d`` dimensions.
+
+The update rules are the ones every 2-D race uses: they work elementwise on arrays, so
+they step a ``(d,)`` parameter vector as they step ``(..., 2)`` positions. Only
+``newton`` needs more than the gradient: a ``(d, d)`` Hessian, taken here by central
+differences of the exact gradient, which is affordable for small networks only.
+
+Mini-batches: an optimizer with a batch size smaller than the data draws, each epoch,
+a fresh permutation of the rows from a generator seeded by ``seed`` and takes them in
+order (without replacement; the last batch of an epoch may be smaller, as torch's
+``DataLoader`` gives it). Every run of a comparison uses the same seed, so runs with
+the same batch size see the same batches.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..errors import ParameterError
+from ..optim import SGD, Optimizer, optimizer
+from ..scheduling import Schedule, schedule
+from .data import Data
+from .initialization import _check_int, _check_seed
+from .model import Network
+
+MAX_STEPS = 100_000
+MAX_NEWTON_PARAMS = 300
+MAX_HISTORY_VALUES = 50_000_000  # (steps + 1) x d floats kept per run
+HESSIAN_STEP = 1e-5
+
+
+@dataclass(frozen=True, eq=False)
+class NetRun:
+    """What one optimizer did to one network.
+
+    ``params`` ``(steps + 1, d)``: the weights before each step and after the last;
+    ``loss`` and ``accuracy`` ``(steps + 1,)``: the full training set's loss and share
+    classified right at those weights (NaN accuracy for a real target); ``lr``
+    ``(steps,)``; ``diverged_at``: the step at which the weights or the loss stopped
+    being finite (they stay frozen from there), ``-1`` if never.
+    """
+
+    optimizer: Optimizer
+    network: Network
+    params: np.ndarray
+    loss: np.ndarray
+    accuracy: np.ndarray
+    lr: np.ndarray
+    batch_size: int
+    diverged_at: int
+    label: str
+
+    @property
+    def steps(self) -> int:
+        return len(self.lr)
+
+
+def batch_size_of(opt: Optimizer, batch_size: int | None, rows: int) -> int:
+    """``sgd`` uses its own ``batch_size``; every other optimizer ``batch_size`` (None: all)."""
+    size = opt.batch_size if isinstance(opt, SGD) else batch_size
+    if size is None:
+        return rows
+    return min(_check_int("batch_size", size, 1, 10**9), rows)
+
+
+def batches(rows: int, size: int, steps: int, seed: int) -> list[np.ndarray] | None:
+    """The rows of each of ``steps`` mini-batches (None: every step uses all rows)."""
+    if size >= rows:
+        return None
+    rng = np.random.default_rng([seed, 5])
+    out: list[np.ndarray] = []
+    while len(out) < steps:
+        order = rng.permutation(rows)
+        out.extend(order[i : i + size] for i in range(0, rows, size))
+    return out[:steps]
+
+
+def train(
+    net: Network,
+    data: Data,
+    opt: Optimizer | str,
+    theta0: np.ndarray,
+    steps: int = 200,
+    *,
+    batch_size: int | None = None,
+    lr_schedule: Schedule | str | None = None,
+    seed: int = 0,
+    label: str | None = None,
+) -> NetRun:
+    """Train ``net`` on ``data`` from ``theta0`` with ``opt`` for ``steps`` steps.
+
+    >>> from optviz.nets.data import dataset
+    >>> from optviz.nets.model import network
+    >>> d = dataset("xor", n=40)
+    >>> net = network(2, 2, hidden=(4,))
+    >>> run = train(net, d, "adam:lr=0.05", net.init(seed=1), steps=50)
+    >>> run.params.shape, bool(run.loss[-1] < run.loss[0])
+    ((51, 22), True)
+    """
+    opt = optimizer(opt)
+    steps = _check_int("steps", steps, 0, MAX_STEPS)
+    seed = _check_seed(seed)
+    theta = np.array(theta0, dtype=float)
+    if theta.shape != (net.dim,):
+        raise ParameterError(f"theta0 must have shape ({net.dim},), not {theta.shape}")
+    if (steps + 1) * net.dim > MAX_HISTORY_VALUES:
+        raise ParameterError(
+            f"{steps} steps x {net.dim:,} parameters is too much history; "
+            f"at most {MAX_HISTORY_VALUES:,} values: use fewer steps or a smaller network"
+        )
+    if opt.uses_hessian and net.dim > MAX_NEWTON_PARAMS:
+        raise ParameterError(
+            f"{opt.name} needs the ({net.dim}, {net.dim}) Hessian; it is computed for "
+            f"networks of at most {MAX_NEWTON_PARAMS} parameters: use fewer hidden units"
+        )
+    sched = schedule(lr_schedule)
+    lrs = sched.lrs(opt.lr, steps) if sched else np.full(steps, float(opt.lr))
+    size = batch_size_of(opt, batch_size, len(data))
+    params, diverged_at = _loop(net, data, opt, theta, lrs, batches(len(data), size, steps, seed))
+    with np.errstate(all="ignore"):
+        loss = net.losses(params, data.x, data.y)
+        accuracy = net.accuracy(params, data.x, data.y)
+    return NetRun(opt, net, params, loss, accuracy, lrs, size, diverged_at, label or opt.label)
+
+
+def _loop(net, data, opt, theta, lrs, rows):
+    params = np.empty((len(lrs) + 1, net.dim))
+    params[0] = theta
+    state = opt.init(theta)
+    diverged_at = -1
+    with np.errstate(all="ignore"):
+        for t, lr in enumerate(lrs):
+            x, y = (data.x, data.y) if rows is None else (data.x[rows[t]], data.y[rows[t]])
+            loss, g = net.loss_and_grad(theta, x, y)
+            hess = hessian(net, theta, x, y) if opt.uses_hessian else None
+            new, state = opt.step(theta, g, state, lr, t + 1, hess)
+            if not (np.isfinite(loss) and np.all(np.isfinite(new))):
+                diverged_at = t
+                params[t + 1 :] = theta  # divergence is data: frozen where it was
+                break
+            theta = new
+            params[t + 1] = theta
+    return params, diverged_at
+
+
+def hessian(net: Network, theta: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """``(d, d)`` Hessian of the loss by central differences of the exact gradient."""
+    d = len(theta)
+    h = HESSIAN_STEP * max(1.0, float(np.abs(theta).max()))
+    cols = np.empty((d, d))
+    for i in range(d):
+        step = np.zeros(d)
+        step[i] = h
+        up, down = net.loss_and_grad(theta + step, x, y), net.loss_and_grad(theta - step, x, y)
+        cols[i] = up[1] - down[1]
+    cols /= 2 * h
+    return 0.5 * (cols + cols.T)
