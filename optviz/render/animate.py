@@ -26,6 +26,9 @@ yields exactly them.
 Extra moving artists (say, glyphs of an optimizer's state at each ball) hook in through
 ``overlays``: callables ``overlay(engine, s)`` run on every frame after the paths are
 updated; each returns the artists to draw for step ``s`` (created once, ``animated``).
+A caller that needs its own figure around the race (a network's landscape beside its
+decision regions) passes ``layout``, a function with :func:`plots.race_layout`'s
+signature and result.
 """
 
 from __future__ import annotations
@@ -75,6 +78,7 @@ class Animation:
     trail: bool | int = True
     title: str | None = None
     overlays: tuple = ()
+    layout: Any = field(default=None, repr=False)
     _cached_gif: bytes | None = field(default=None, repr=False, compare=False)
 
     @property
@@ -364,7 +368,8 @@ class _Engine:
         self.theme = anim.theme
         race = anim.race
         with style.themed(self.theme), plots.offscreen():  # frames, never a window
-            self.fig, self.panels, self.loss_ax = plots.race_layout(
+            layout = anim.layout or plots.race_layout  # a caller may build its own figure
+            self.fig, self.panels, self.loss_ax = layout(
                 race, anim.kind, anim.loss, anim.size, anim.dpi, anim.theme, anim.title
             )
             self.movers: list[_Mover] = []

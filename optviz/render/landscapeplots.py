@@ -1,0 +1,348 @@
+"""Pictures of a :class:`~optviz.nets.landscape.Landscape`: the plane, the loss, the data.
+
+The figure has three parts, drawn with the functions every race uses:
+
+- the loss on the plane as filled contours, each run's path as the projection of its
+  true weights (one panel per run when the runs' networks differ and so have no
+  common plane); the axes say which plane it is and how much variance it explains;
+- the loss panel: each run's true training loss (its line) and, as a wide faint band in
+  the same color, the plane's loss at the projected point. Where they part, the path has left
+  the plane and the contours under the ball no longer tell its loss;
+- one small panel per run with its decision regions on the training data at the
+  current step (classification), or its prediction against the target (regression).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from . import plots, style
+
+CLASS_COLORS = ("#4477AA", "#EE6677", "#228833", "#CCBB44", "#66CCEE", "#AA3377", "#BBBBBB")
+CLASS_MARKERS = ("o", "s", "^", "D", "v", "P", "X")
+TINT = 0.28  # share of a class color in its region's fill
+BOUNDARY_RESOLUTION = 90
+
+
+def _rgb255(color: str) -> np.ndarray:
+    from matplotlib.colors import to_rgb
+
+    return np.array(to_rgb(color)) * 255
+
+
+def _tints(theme: str, k: int) -> np.ndarray:
+    """Region fills ``(k, 3)`` in 0..1: each class color blended into the background."""
+    from matplotlib.colors import to_rgb
+
+    ground = np.array(to_rgb(style.THEMES[theme]["axes.facecolor"]))
+    colors = np.array([to_rgb(CLASS_COLORS[i % len(CLASS_COLORS)]) for i in range(k)])
+    return ground + TINT * (colors - ground)
+
+
+# ----------------------------------------------------------------------------- layout
+def _layout(ls, theme: str, size, dpi: float, title, race):
+    """``(fig, panels, loss_ax, boundary_axes)`` with the landscapes drawn."""
+    fig = plots.new_figure(size, dpi)
+    k = len(ls.runs)
+    outer = fig.add_gridspec(1, 2, width_ratios=[1.25, 1])
+    n_planes = 1 if ls.shared else k
+    left = outer[0].subgridspec(1 if n_planes < 3 else 2, min(n_planes, 2))
+    panels = []
+    for i in range(n_planes):
+        ax = fig.add_subplot(left[i // 2, i % 2])
+        surface = ls.surfaces[i]
+        plots.plot_surface(surface, ax, theme=theme, minima=False)
+        ax.set_aspect("auto")
+        ax.set_xlabel(surface.axis_labels[0])
+        ax.set_ylabel(surface.axis_labels[1], rotation=90, labelpad=4)
+        if ls.shared:
+            ax.set_title(surface.plane.label, fontsize=13)
+        else:
+            ax.set_title(f"{short_label(race.trajectories[i].label)}\n{_short_plane(surface.plane)}",
+                         fontsize=12, color=style.color(i))  # fmt: skip
+        panels.append(ax)
+    right = outer[1].subgridspec(2, 1, height_ratios=[1.15, 1])
+    loss_ax = fig.add_subplot(right[0])
+    row = right[1].subgridspec(1, k)
+    boundary_axes = [fig.add_subplot(row[0, i]) for i in range(k)]
+    for ax, traj in zip(boundary_axes, race.trajectories, strict=True):
+        ax.set_label(short_label(traj.label))
+    _setup_loss_axis(ls, loss_ax)
+    _kinds_legend(loss_ax, theme)
+    fig.suptitle(title if title is not None else _title(ls))
+    return fig, panels, loss_ax, boundary_axes
+
+
+def _title(ls) -> str:
+    net = ls.runs[0].network
+    hidden = "-".join(map(str, net.sizes[1:-1])) or "none"
+    task = "classes" if ls.data.classes else "regression"
+    return (
+        f"{ls.data.name} ({len(ls.data)} points, {task}): hidden layers {hidden}, "
+        f"{net.activation}, {ls.runs[0].steps} steps"
+    )
+
+
+def _loss_values(ls) -> np.ndarray:
+    ys = np.concatenate([*ls.loss, *ls.plane_loss])
+    return ys[np.isfinite(ys)]
+
+
+def _setup_loss_axis(ls, ax) -> None:
+    ys = _loss_values(ls)
+    log = bool(len(ys) and ys.min() > 0)
+    ax.set_yscale("log" if log else "linear")
+    ax.set_xlabel("step")
+    ax.set_ylabel("training loss")
+    ax.grid(True, which="major", lw=0.6)
+    ax.set_xlim(0, max(ls.runs[0].steps, 1))
+    if log:  # plain numbers at 1, 2, 5 (0.2, 0.05), not 2 x 10^-1
+        from matplotlib.ticker import LogLocator
+
+        ax.yaxis.set_minor_locator(LogLocator(subs=(2.0, 5.0)))
+        ax.yaxis.set_major_formatter(plots._short_formatter())
+        ax.yaxis.set_minor_formatter(plots._short_formatter())
+    if not len(ys):
+        return
+    if log:  # the curves fill the lower part: the legend sits in the headroom above
+        lo, hi = ys.min() / 1.5, ys.max() * 1.5
+        ax.set_ylim(lo, lo * (hi / lo) ** (1 / 0.7))
+    else:
+        lo, hi = ys.min(), max(ys.max(), ys.min() + 1e-12)
+        ax.set_ylim(lo - 0.05 * (hi - lo), lo + 1.05 * (hi - lo) / 0.7)
+
+
+def _kinds_legend(loss_ax, theme: str) -> None:
+    """What the two kinds of line in the loss panel mean (the race legend names the runs)."""
+    from matplotlib.lines import Line2D
+
+    ink = style.ink(theme)
+    kinds = loss_ax.legend(
+        [Line2D([], [], color=ink, lw=2.4), Line2D([], [], color=ink, **PLANE_LINE)],
+        ["true training loss", "loss on the plane under the ball"],
+        loc="lower left",
+        framealpha=0.9,
+    )
+    loss_ax.add_artist(kinds)  # kept when the race legend becomes the axes' legend
+
+
+PLANE_LINE = {"lw": 7.0, "alpha": 0.28, "solid_capstyle": "butt"}
+"""The plane's loss: a wide faint band, unlike any optimizer's line style."""
+
+
+def _short_plane(plane) -> str:
+    """``PCA plane: 71% + 18%`` (the explained variances), or the plane's kind."""
+    if plane.kind == "pca":
+        a, b = 100 * plane.explained
+        return f"its own PCA plane: {a:.0f}% + {b:.0f}%"
+    return f"its own {plane.kind} plane"
+
+
+def short_label(label: str) -> str:
+    """A run's label without its hyperparameters, for a small panel's title.
+
+    >>> short_label("Adam (lr 0.01) · batch norm")
+    'Adam · batch norm'
+    """
+    name, _, rest = label.partition(" (")
+    tail = rest.partition(")")[2]
+    return (name + tail).strip()
+
+
+# ----------------------------------------------------------------------------- boundaries
+class _Boundaries:
+    """Decision regions (or a regression's fit) of each run on its small panel."""
+
+    def __init__(self, ls, axes, theme: str, animated: bool):
+        self.ls, self.axes, self.theme = ls, axes, theme
+        x = ls.data.x
+        self.two_d = x.shape[1] == 2
+        lo, hi = x.min(axis=0), x.max(axis=0)
+        pad = 0.08 * (hi - lo)
+        self.box = np.stack([lo - pad, hi + pad], axis=1)
+        self.images, self.points = [], []
+        for i, ax in enumerate(axes):
+            self._panel(i, ax, animated)
+
+    def _panel(self, i: int, ax, animated: bool) -> None:
+        ax.set_title(ax.get_label(), color=style.color(i), fontsize=12, fontweight="bold")
+        ax.set_xticks([])
+        ax.set_yticks([])
+        for spine in ax.spines.values():
+            spine.set_edgecolor(style.color(i))
+            spine.set_linewidth(2.5)
+        if not (self.two_d and self.ls.data.classes):
+            self._regression_panel(ax, animated)
+            return
+        (x0, x1), (y0, y1) = self.box
+        blank = np.zeros((BOUNDARY_RESOLUTION, BOUNDARY_RESOLUTION, 3))
+        image = ax.imshow(blank, origin="lower", extent=(x0, x1, y0, y1), aspect="auto",
+                          interpolation="nearest", animated=animated)  # fmt: skip
+        self.images.append(image)
+        marks = []
+        d = self.ls.data
+        for c in range(d.classes):
+            pts = d.x[d.y == c]
+            color = CLASS_COLORS[c % len(CLASS_COLORS)]
+            marks.append(ax.plot(pts[:, 0], pts[:, 1], ls="none", ms=3.5, mew=0.4, mfc=color,
+                                 mec=style.ink(self.theme), animated=animated,
+                                 marker=CLASS_MARKERS[c % len(CLASS_MARKERS)])[0])  # fmt: skip
+        self.points.append(marks)
+        ax.set_xlim(x0, x1)
+        ax.set_ylim(y0, y1)
+
+    def _regression_panel(self, ax, animated: bool) -> None:
+        d = self.ls.data
+        ax.set_xlabel("target", fontsize=9)
+        ax.set_ylabel("prediction", fontsize=9)
+        lo, hi = float(d.y.min()), float(d.y.max())
+        ax.plot([lo, hi], [lo, hi], color=style.ink(self.theme), lw=1, alpha=0.6)
+        dots = ax.plot(d.y, d.y, ls="none", marker="o", ms=3, animated=animated,
+                       mfc=CLASS_COLORS[0], mec="none")[0]  # fmt: skip
+        self.images.append(None)
+        self.points.append([dots])
+        pad = 0.25 * (hi - lo + 1e-12)
+        ax.set_xlim(lo - pad, hi + pad)
+        ax.set_ylim(lo - pad, hi + pad)
+
+    def _grid(self) -> np.ndarray:
+        (x0, x1), (y0, y1) = self.box
+        n = BOUNDARY_RESOLUTION
+        X, Y = np.meshgrid(np.linspace(x0, x1, n), np.linspace(y0, y1, n))
+        return np.column_stack([X.ravel(), Y.ravel()])
+
+    def draw(self, step: int) -> list:
+        """Set every panel to the weights of ``step``; return the artists to draw."""
+        artists = []
+        grid = self._grid() if self.images and self.images[0] is not None else None
+        for i, run in enumerate(self.ls.runs):
+            theta = run.params[min(step, run.steps)][None]
+            if self.images[i] is None:  # regression: prediction per row
+                with np.errstate(all="ignore"):
+                    pred = run.network.outputs(theta, self.ls.data.x)[0, :, 0]
+                self.points[i][0].set_ydata(pred)
+            else:
+                with np.errstate(all="ignore"):
+                    label = run.network.outputs(theta, grid)[0].argmax(axis=1)
+                tints = _tints(self.theme, self.ls.data.classes)
+                n = BOUNDARY_RESOLUTION
+                self.images[i].set_data(tints[label].reshape(n, n, 3))
+                artists.append(self.images[i])
+            artists.extend(self.points[i])
+        return artists
+
+
+class _Overlay:
+    """Each frame's extras: the plane's loss so far and the decision regions.
+
+    Called by the animation engine as ``overlay(engine, s)``; its artists are made on
+    the first call (animated, so never part of the cached background).
+    """
+
+    def __init__(self, ls, boundary_axes: list):
+        self.ls, self.boundary_axes = ls, boundary_axes
+        self.bands: list = []
+        self.boundaries: _Boundaries | None = None
+
+    def _build(self, engine) -> None:
+        for i, _ in enumerate(self.ls.runs):
+            band = engine.loss_ax.plot([], [], color=style.color(i), zorder=4, animated=True,
+                                       **PLANE_LINE)[0]  # fmt: skip
+            band.set_in_layout(False)
+            self.bands.append(band)
+        self.boundaries = _Boundaries(self.ls, self.boundary_axes, engine.theme, animated=True)
+
+    def __call__(self, engine, s: float) -> list:
+        if self.boundaries is None:
+            self._build(engine)
+        k = int(s)
+        for band, y in zip(self.bands, self.ls.plane_loss, strict=True):
+            top = min(k, len(y) - 1)
+            band.set_data(np.arange(top + 1), y[: top + 1])
+        return self.bands + self.boundaries.draw(k)
+
+
+def _race(ls):
+    """``ls.race`` with legend labels as every race writes them (``Adam (lr 0.01)``),
+    followed by what else tells the runs apart (`` · batch norm``)."""
+    from dataclasses import replace
+
+    from ..runner import Race
+    from . import paths
+
+    trajs = []
+    for traj, run in zip(ls.race.trajectories, ls.runs, strict=True):
+        name = paths.readable(replace(traj, label=run.optimizer.label))
+        trajs.append(replace(traj, label=name + run.label[len(run.optimizer.label) :]))
+    return Race(ls.race.surface, trajs)
+
+
+# ----------------------------------------------------------------------------- public
+def plot_landscape(ls, *, size: Any = "16:9", dpi: float = 100, theme: str = "light",
+                   title: str | None = None):  # fmt: skip
+    """The final state of ``ls`` as one figure (see the module docs for its parts).
+
+    >>> from optviz.nets.landscape import landscape
+    >>> ls = landscape("xor", ["gd:lr=0.5", "adam:lr=0.05"], steps=10, hidden=(4,), n=30,
+    ...                resolution=6)
+    >>> fig = plot_landscape(ls, size="small", dpi=40)
+    >>> len(fig.axes)  # plane, loss, two boundary panels
+    4
+    """
+    from . import paths
+
+    style.check_theme(theme)
+    race = _race(ls)
+    with style.themed(theme):
+        fig, panels, loss_ax, boundary_axes = _layout(ls, theme, size, dpi, title, race)
+        styles = paths.path_styles(race.trajectories)
+        if ls.shared:
+            plots.plot_trajectories(race, panels[0], theme=theme, styles=styles)
+        else:
+            for ax, traj, ps in zip(panels, race.trajectories, styles, strict=True):
+                plots.plot_trajectories(traj, ax, theme=theme, styles=[ps])
+        plots.plot_loss(race, loss_ax, theme=theme)
+        for i, band in enumerate(ls.plane_loss):
+            loss_ax.plot(np.arange(len(band)), band, color=style.color(i), zorder=4, **PLANE_LINE)
+        _setup_loss_axis(ls, loss_ax)
+        plots.legend(fig, race, loss_ax, panels, "contour")
+        _Boundaries(ls, boundary_axes, theme, animated=False).draw(ls.runs[0].steps)
+    return fig
+
+
+def animate_landscape(ls, *, fps: float = 20, duration: float = 8.0, hold: float = 1.5,
+                      size: Any = "16:9", dpi: float = 100, theme: str = "light",
+                      title: str | None = None, trail: bool | int = True):  # fmt: skip
+    """An :class:`~optviz.render.animate.Animation` of ``ls``: the race's engine (balls,
+    trails, growing loss curves, step counter) with the plane's loss (faint band) and the
+    decision regions moving in step. ``.save("out.gif")`` it."""
+    from .animate import animate
+
+    boundary_axes: list = []
+
+    def layout(race, kind, loss, size, dpi, theme, title):
+        fig, panels, loss_ax, axes = _layout(ls, theme, size, dpi, title, race)
+        # the start's regions, drawn once into the background, put every region color
+        # into the animation's palette; each frame's regions are drawn over them
+        _Boundaries(ls, axes, theme, animated=False).draw(0)
+        boundary_axes.extend(axes)
+        return fig, panels, loss_ax
+
+    anim = animate(_race(ls), kind="contour" if ls.shared else "panels", loss=True, fps=fps,
+                   duration=duration, hold=hold, size=size, dpi=dpi, theme=theme,
+                   title=title, trail=trail, overlays=[_Overlay(ls, boundary_axes)])  # fmt: skip
+    anim.layout = layout
+    return anim
+
+
+def save_landscape(ls, path, *, fps: float = 20, duration: float = 8.0, **look: Any):
+    """Write ``ls`` to ``path``: .png/.svg/.pdf the final figure, else an animation."""
+    from pathlib import Path
+
+    from .writers import FIGURE_SUFFIXES, save_figure
+
+    if Path(path).suffix.lower() in FIGURE_SUFFIXES:
+        return save_figure(plot_landscape(ls, **look), path)
+    return animate_landscape(ls, fps=fps, duration=duration, **look).save(path)
