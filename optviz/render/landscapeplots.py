@@ -108,10 +108,10 @@ def _setup_loss_axis(ls, ax) -> None:
         return
     if log:  # the curves fill the lower part: the legend sits in the headroom above
         lo, hi = ys.min() / 1.5, ys.max() * 1.5
-        ax.set_ylim(lo, lo * (hi / lo) ** (1 / 0.7))
+        ax.set_ylim(lo, lo * (hi / lo) ** (1 / 0.58))
     else:
         lo, hi = ys.min(), max(ys.max(), ys.min() + 1e-12)
-        ax.set_ylim(lo - 0.05 * (hi - lo), lo + 1.05 * (hi - lo) / 0.7)
+        ax.set_ylim(lo - 0.05 * (hi - lo), lo + 1.05 * (hi - lo) / 0.58)
 
 
 def _kinds_legend(loss_ax, theme: str) -> None:
