@@ -58,7 +58,7 @@ def _layout(ls, theme: str, size, dpi: float, title, race):
         ax.set_xlabel(surface.axis_labels[0])
         ax.set_ylabel(surface.axis_labels[1], rotation=90, labelpad=4)
         if ls.shared:
-            ax.set_title(surface.plane.label, fontsize=13)
+            ax.set_title(surface.plane.label, fontsize=14)
         else:
             ax.set_title(f"{short_label(race.trajectories[i].label)}\n{_short_plane(surface.plane)}",
                          fontsize=12, color=style.color(i))  # fmt: skip
@@ -70,7 +70,6 @@ def _layout(ls, theme: str, size, dpi: float, title, race):
     for ax, traj in zip(boundary_axes, race.trajectories, strict=True):
         ax.set_label(short_label(traj.label))
     _setup_loss_axis(ls, loss_ax)
-    _kinds_legend(loss_ax, theme)
     fig.suptitle(title if title is not None else _title(ls))
     return fig, panels, loss_ax, boundary_axes
 
@@ -94,7 +93,8 @@ def _setup_loss_axis(ls, ax) -> None:
     ys = _loss_values(ls)
     log = bool(len(ys) and ys.min() > 0)
     ax.set_yscale("log" if log else "linear")
-    ax.set_xlabel("step")
+    # what the two kinds of line mean, under the panel (the legend names the runs)
+    ax.set_xlabel("step\nline: true loss · faint band: on the plane")
     ax.set_ylabel("training loss")
     ax.grid(True, which="major", lw=0.6)
     ax.set_xlim(0, max(ls.runs[0].steps, 1))
@@ -108,24 +108,10 @@ def _setup_loss_axis(ls, ax) -> None:
         return
     if log:  # the curves fill the lower part: the legend sits in the headroom above
         lo, hi = ys.min() / 1.5, ys.max() * 1.5
-        ax.set_ylim(lo, lo * (hi / lo) ** (1 / 0.58))
+        ax.set_ylim(lo, lo * (hi / lo) ** (1 / 0.66))
     else:
         lo, hi = ys.min(), max(ys.max(), ys.min() + 1e-12)
-        ax.set_ylim(lo - 0.05 * (hi - lo), lo + 1.05 * (hi - lo) / 0.58)
-
-
-def _kinds_legend(loss_ax, theme: str) -> None:
-    """What the two kinds of line in the loss panel mean (the race legend names the runs)."""
-    from matplotlib.lines import Line2D
-
-    ink = style.ink(theme)
-    kinds = loss_ax.legend(
-        [Line2D([], [], color=ink, lw=2.4), Line2D([], [], color=ink, **PLANE_LINE)],
-        ["true training loss", "loss on the plane under the ball"],
-        loc="lower left",
-        framealpha=0.9,
-    )
-    loss_ax.add_artist(kinds)  # kept when the race legend becomes the axes' legend
+        ax.set_ylim(lo - 0.05 * (hi - lo), lo + 1.05 * (hi - lo) / 0.66)
 
 
 PLANE_LINE = {"lw": 7.0, "alpha": 0.28, "solid_capstyle": "butt"}
