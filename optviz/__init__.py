@@ -32,7 +32,8 @@ from .optim import (
     optimizers,
     register,
 )
-from .runner import Race, Trajectory, race, run
+from .racing import race
+from .runner import Race, Trajectory, run
 from .scene import Scene, load_scene, render_scene, scene_from_dict
 from .scheduling import Schedule, schedule, schedules
 

@@ -32,3 +32,17 @@ def finite(value: Any, what: str, *, text: bool = False) -> float:
     if not math.isfinite(number):
         raise ParameterError(f"{what} must be finite, not {value!r}")
     return number
+
+
+def parse_options(text: str, what: str) -> dict[str, str]:
+    """Parse ``"key=value,key=value"`` (values stay strings; the owner types them)."""
+    options: dict[str, str] = {}
+    for item in filter(None, (part.strip() for part in text.split(","))):
+        key, eq, value = item.partition("=")
+        key = key.strip()
+        if not eq or not key or not value.strip():
+            raise ParameterError(f"{what}: expected key=value, got {item!r}")
+        if key in options:
+            raise ParameterError(f"{what}: '{key}' is given twice")
+        options[key] = value.strip()
+    return options

@@ -1,7 +1,7 @@
 """Fair comparisons and what a single trajectory cannot show.
 
-- :func:`race_table` / :func:`format_table` / :func:`write_metrics`: the results of a race,
-  one row per optimizer, as data, as aligned text and as a CSV or JSON file;
+- :func:`race_table` / :func:`format_table` / :func:`write_metrics` (from
+  :mod:`optviz.table`): the results of a race, one row per optimizer;
 - :func:`sweep` and :func:`tune`: final loss (or steps to converge) against the learning
   rate, every candidate rate of an optimizer run as one batched computation, and the
   best rate under a stated objective and horizon;
@@ -16,21 +16,26 @@ only what the analysis needs; a sweep gives every start its own learning rate.
 
 from __future__ import annotations
 
-import csv
-import json
 import math
-from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from ._io import atomic_path
+from ._display import Preview, drawing
 from .catalog import Surface
-from .errors import OutputError, ParameterError, unknown
+from .errors import ParameterError, unknown
 from .optim import Optimizer, as_optimizers, optimizer
 from .runner import NEVER, FinalState, _starts, _surface, run, run_final
+from .table import (  # noqa: F401 - the table functions stay importable from here
+    Table,
+    _nearest,
+    format_table,
+    race_table,
+    read_metrics,
+    write_metrics,
+)
 
 OBJECTIVES = {
     "final": "final loss",
@@ -40,180 +45,9 @@ OBJECTIVES = {
 DEFAULT_LRS = np.logspace(-5, 1, 30)
 
 
-# -- the race table ----------------------------------------------------------------------------
-def race_table(race: Any) -> list[dict[str, Any]]:
-    """One row per optimizer of ``race``: how it ended, and where.
-
-    A race from one start gives ``optimizer`` (label), ``lr``, ``final_loss``,
-    ``nearest_minimum`` (index into ``surface.minima``, ``None`` when the surface states
-    none), ``distance`` (to it), ``converged_at`` and ``diverged_at`` (step, ``None`` if
-    never). A race from n starts aggregates over them and says so in its keys:
-    ``starts``, ``median_final_loss`` (a diverged start counts as +inf),
-    ``most_common_minimum`` with ``fraction_at_it``, ``median_distance``,
-    ``fraction_converged``, ``median_steps_to_converge`` (over the converged starts),
-    ``fraction_diverged`` and ``median_diverged_at`` (over the diverged starts).
-
-    >>> from optviz import race
-    >>> row = race_table(race("quadratic", ["gd:lr=0.25"], start=(1.0, 0.0), steps=3))[0]
-    >>> row["final_loss"], row["nearest_minimum"], row["distance"]  # x_t = 0.5**t
-    (0.015625, 0, 0.125)
-    """
-    return [_row(t) for t in race.trajectories]
-
-
-def _row(t: Any) -> dict[str, Any]:
-    minima = t.surface.minima
-    final_xy, final_loss = np.asarray(t.xy[-1]), np.asarray(t.loss[-1], dtype=float)
-    nearest, distance = _nearest(final_xy, minima)
-    row: dict[str, Any] = {"optimizer": t.label, "lr": float(t.optimizer.lr)}
-    if not t.batched:
-        row.update(
-            final_loss=float(final_loss),
-            nearest_minimum=None if nearest is None else int(nearest),
-            distance=None if distance is None else float(distance),
-            converged_at=_step_or_none(t.converged_at),
-            diverged_at=_step_or_none(t.diverged_at),
-        )
-        return row
-    diverged = np.asarray(t.diverged_at) != NEVER
-    converged = (np.asarray(t.converged_at) != NEVER) & ~diverged
-    losses = np.where(diverged, np.inf, final_loss)
-    row.update(starts=int(len(losses)), median_final_loss=float(np.median(losses)))
-    if nearest is None:
-        row.update(most_common_minimum=None, fraction_at_it=None, median_distance=None)
-    else:
-        kept = nearest[~diverged]
-        top = Counter(kept.tolist()).most_common(1)
-        row.update(
-            most_common_minimum=int(top[0][0]) if top else None,
-            fraction_at_it=top[0][1] / len(losses) if top else 0.0,
-            median_distance=float(np.median(distance[~diverged])) if top else None,
-        )
-    row.update(
-        fraction_converged=float(converged.mean()),
-        median_steps_to_converge=_median_or_none(np.asarray(t.converged_at)[converged]),
-        fraction_diverged=float(diverged.mean()),
-        median_diverged_at=_median_or_none(np.asarray(t.diverged_at)[diverged]),
-    )
-    return row
-
-
-def _nearest(xy: np.ndarray, minima: np.ndarray) -> tuple[Any, Any]:
-    """Index of the nearest of ``minima`` and the distance to it, for ``xy`` (..., 2)."""
-    if not len(minima):
-        return None, None
-    d = np.linalg.norm(xy[..., None, :] - minima, axis=-1)
-    return d.argmin(-1), d.min(-1)
-
-
 def _step_or_none(step: Any) -> int | None:
     step = int(step)
     return None if step == NEVER else step
-
-
-def _median_or_none(values: np.ndarray) -> float | None:
-    return float(np.median(values)) if len(values) else None
-
-
-def format_table(rows: Sequence[Mapping[str, Any]]) -> str:
-    """Rows as aligned text: one header line, one line per row (``-`` for None).
-
-    >>> print(format_table([{"optimizer": "gd", "final_loss": 0.0123456, "diverged_at": None}]))
-    optimizer  final_loss  diverged_at
-    gd         0.01235     -
-    """
-    if not rows:
-        return "(no rows)"
-    keys = _keys(rows)
-    cells = [[_cell(row.get(k)) for k in keys] for row in rows]
-    widths = [max(len(k), *(len(c[i]) for c in cells)) for i, k in enumerate(keys)]
-    lines = [keys, *cells]
-    return "\n".join(
-        "  ".join(c.ljust(w) for c, w in zip(line, widths, strict=True)).rstrip() for line in lines
-    )
-
-
-def _keys(rows: Sequence[Mapping[str, Any]]) -> list[str]:
-    keys: dict[str, None] = {}
-    for row in rows:
-        keys.update(dict.fromkeys(row))
-    return list(keys)
-
-
-def _cell(value: Any) -> str:
-    if value is None:
-        return "-"
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, float):
-        return f"{value:.4g}"
-    return str(value)
-
-
-def write_metrics(rows: Sequence[Mapping[str, Any]], path: Any) -> None:
-    """Write rows to ``path``: ``.csv`` (a header and one line per row) or ``.json`` (a list).
-
-    The file is written atomically. JSON has no infinity: a non-finite number is written
-    as ``null`` (the row's ``diverged_at`` says why); CSV writes ``inf`` / ``nan``.
-
-    >>> import tempfile, os
-    >>> path = os.path.join(tempfile.mkdtemp(), "m.json")
-    >>> write_metrics([{"optimizer": "gd", "final_loss": 0.5}], path)
-    >>> read_metrics(path)
-    [{'optimizer': 'gd', 'final_loss': 0.5}]
-    """
-    kind = _metrics_kind(path)
-    rows = [dict(r) for r in rows]
-    with atomic_path(path) as tmp:
-        if kind == "json":
-            clean = [{k: _json_value(v) for k, v in r.items()} for r in rows]
-            tmp.write_text(json.dumps(clean, indent=2) + "\n", encoding="utf-8")
-        else:
-            with open(tmp, "w", newline="", encoding="utf-8") as fh:
-                writer = csv.DictWriter(fh, fieldnames=_keys(rows), lineterminator="\n")
-                writer.writeheader()
-                for r in rows:
-                    writer.writerow({k: "" if v is None else v for k, v in r.items()})
-
-
-def read_metrics(path: Any) -> list[dict[str, Any]]:
-    """Read a file written by :func:`write_metrics` (numbers come back as numbers)."""
-    kind = _metrics_kind(path)
-    try:
-        with open(path, newline="", encoding="utf-8") as fh:
-            if kind == "json":
-                return json.load(fh)
-            return [{k: _csv_value(v) for k, v in r.items()} for r in csv.DictReader(fh)]
-    except (OSError, ValueError) as exc:
-        raise OutputError(f"cannot read metrics file '{path}': {exc}") from None
-
-
-def _metrics_kind(path: Any) -> str:
-    suffix = str(path).rsplit(".", 1)[-1].lower() if "." in str(path) else ""
-    if suffix not in ("csv", "json"):
-        raise OutputError(f"metrics file '{path}' must end in .csv or .json")
-    return suffix
-
-
-def _json_value(v: Any) -> Any:
-    if isinstance(v, np.generic):
-        v = v.item()
-    if isinstance(v, float) and not math.isfinite(v):
-        return None
-    return v
-
-
-def _csv_value(text: str) -> Any:
-    if text == "":
-        return None
-    if text in ("True", "False"):
-        return text == "True"
-    for kind in (int, float):
-        try:
-            return kind(text)
-        except ValueError:
-            pass
-    return text
 
 
 # -- batched runs that keep only the end --------------------------------------------------------
@@ -322,7 +156,7 @@ def _keys_of(opts: Sequence[Optimizer]) -> list[str]:
 
 
 @dataclass(frozen=True, eq=False)
-class Sweep:
+class Sweep(Preview):
     """Outcome of every candidate learning rate of every optimizer.
 
     ``keys``: one name per optimizer; ``lrs[i]``: its rates; ``score[i]``: the objective
@@ -350,7 +184,7 @@ class Sweep:
         return f"{OBJECTIVES[self.objective]} after {self.steps} steps"
 
     @property
-    def rows(self) -> list[dict[str, Any]]:
+    def rows(self) -> Table:
         """One row per (optimizer, rate)."""
         rows = []
         for i, key in enumerate(self.keys):
@@ -367,7 +201,7 @@ class Sweep:
                         "diverged": bool(self.diverged[i][j]),
                     }
                 )
-        return rows
+        return Table(rows)
 
     def stable_range(self, i: int) -> tuple[float, float] | None:
         """Smallest and largest rate of optimizer ``i`` below its first diverging rate."""
@@ -378,9 +212,7 @@ class Sweep:
 
     def plot(self, ax: Any = None, **kwargs: Any) -> Any:
         """Score against learning rate per optimizer, divergence marked (log axes)."""
-        from .render.analysis_plots import plot_sweep
-
-        return plot_sweep(self, ax=ax, **kwargs)
+        return drawing("analysis_plots.plot_sweep")(self, ax=ax, **kwargs)
 
 
 def sweep(
@@ -458,7 +290,7 @@ def sweep(
 
 
 @dataclass(frozen=True, eq=False)
-class Tuning:
+class Tuning(Preview):
     """The best learning rate per optimizer under a stated objective and horizon.
 
     ``best``: key -> rate; ``optimizers``: the optimizers with those rates; ``sweep``:
@@ -489,7 +321,7 @@ class Tuning:
         return [f"{o.label} tuned: {self.horizon}" for o in self.optimizers]
 
     @property
-    def rows(self) -> list[dict[str, Any]]:
+    def rows(self) -> Table:
         """One row per optimizer: the chosen rate, its score, and whether it is at an edge."""
         rows = []
         for i, key in enumerate(self.sweep.keys):
@@ -507,13 +339,11 @@ class Tuning:
                     "at_edge": key in self.at_edge,
                 }
             )
-        return rows
+        return Table(rows)
 
     def plot(self, ax: Any = None, **kwargs: Any) -> Any:
         """The sweep with each chosen rate marked."""
-        from .render.analysis_plots import plot_sweep
-
-        return plot_sweep(self.sweep, ax=ax, best=self.best, **kwargs)
+        return drawing("analysis_plots.plot_sweep")(self.sweep, ax=ax, best=self.best, **kwargs)
 
 
 def tune(
@@ -647,13 +477,15 @@ def known_minima(surface: Surface) -> np.ndarray:
 
 
 @dataclass(frozen=True, eq=False)
-class Basins:
+class Basins(Preview):
     """Where each optimizer ends from every start of an ``n`` x ``n`` grid.
 
     ``labels[k, i, j]``: the index into ``minima`` of the minimum that optimizer ``k``
     reached from start ``(X[i, j], Y[i, j])`` (its final position within ``radius`` of
     it), ``-1`` (:data:`NOT_CONVERGED`) or ``-2`` (:data:`DIVERGED`).
     """
+
+    _preview_options = {"size": "small"}
 
     surface: Surface
     optimizers: list[Optimizer]
@@ -677,9 +509,7 @@ class Basins:
 
     def plot(self, size: Any = "16:9", theme: str = "light", **kwargs: Any) -> Any:
         """One panel per optimizer; a Figure."""
-        from .render.analysis_plots import plot_basins
-
-        return plot_basins(self, size=size, theme=theme, **kwargs)
+        return drawing("analysis_plots.plot_basins")(self, size=size, theme=theme, **kwargs)
 
 
 def basins(
@@ -739,7 +569,7 @@ def eigenvalues(hess: np.ndarray) -> np.ndarray:
 
 
 @dataclass(frozen=True, eq=False)
-class Curvature:
+class Curvature(Preview):
     """The domain shaded by the signs of the Hessian's eigenvalues.
 
     ``kind[i, j]``: index into :data:`CURVATURE_KINDS` at ``(X[i, j], Y[i, j])``; an
@@ -774,9 +604,7 @@ class Curvature:
         return {k: float(np.mean(self.kind == i)) for i, k in enumerate(CURVATURE_KINDS)}
 
     def plot(self, ax: Any = None, **kwargs: Any) -> Any:
-        from .render.analysis_plots import plot_curvature
-
-        return plot_curvature(self, ax=ax, **kwargs)
+        return drawing("analysis_plots.plot_curvature")(self, ax=ax, **kwargs)
 
 
 def _kinds(eigs: np.ndarray, zero: float) -> np.ndarray:
@@ -828,13 +656,15 @@ def curvature(
 
 # -- noise bands ---------------------------------------------------------------------------------
 @dataclass(frozen=True, eq=False)
-class Bands:
+class Bands(Preview):
     """``seeds`` noisy runs of one optimizer from one start, and a noise-free reference.
 
     ``trajectory`` is one batched run from ``seeds`` copies of the start: each copy
     draws its own noise, which is the same in distribution as ``seeds`` separate runs
     with different seeds (not the same numbers).
     """
+
+    _preview_options = {"size": "small"}
 
     trajectory: Any
     reference: Any
@@ -852,9 +682,7 @@ class Bands:
 
     def plot(self, size: Any = "16:9", theme: str = "light", **kwargs: Any) -> Any:
         """The fan of trajectories on the contour and the loss band; a Figure."""
-        from .render.analysis_plots import plot_bands
-
-        return plot_bands(self, size=size, theme=theme, **kwargs)
+        return drawing("analysis_plots.plot_bands")(self, size=size, theme=theme, **kwargs)
 
 
 def bands(

@@ -24,6 +24,7 @@ import numpy as np
 from . import expr as _expr
 from ._check import finite
 from ._data import data_folder
+from ._display import Preview, drawing
 from .errors import CatalogError, ExpressionError, OptvizError, ParameterError, unknown
 
 KINDS = ("bowl", "saddle", "ravine", "plateau", "multi-minima")
@@ -59,7 +60,7 @@ class Dataset:
 
 
 @dataclass(frozen=True, eq=False)
-class Surface:
+class Surface(Preview):
     """A 2-D test surface ``f(x, y)`` with exact gradient and Hessian.
 
     Positions are float arrays of shape ``(..., 2)``: ``f`` returns ``(...)``, ``grad``
@@ -232,6 +233,14 @@ class Surface:
             points = _points(minima, "minima")
             surface = replace(surface, minima=points, minima_values=surface.f(points))
         return surface
+
+    def plot(self, ax: Any = None, **kwargs: Any) -> Any:
+        """Filled contours on ``ax`` (or a new Axes; the mesh on a 3-D Axes); returns the
+        Axes (see :func:`optviz.render.views.surface_on` for the options)."""
+        return drawing("views.surface_on")(self, ax, **kwargs)
+
+    def _preview(self) -> Any:
+        return drawing("views.preview")(self)
 
     def __repr__(self) -> str:
         return f"Surface({self.name!r}, kind={self.kind!r}, expression={self.expression!r})"

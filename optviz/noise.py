@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from ._check import parse_options
 from .errors import ParameterError, unknown
 
 
@@ -62,8 +63,6 @@ class Noise:
         if spec is None or isinstance(spec, Noise):
             return spec
         if isinstance(spec, str):
-            from .optim import parse_options
-
             spec = parse_options(spec, "noise")
         if not isinstance(spec, dict):
             raise ParameterError(f"noise must be like 'grad=0.5,batch=8', not {spec!r}")

@@ -34,7 +34,7 @@ from typing import Any, ClassVar, NamedTuple
 
 import numpy as np
 
-from ._check import finite
+from ._check import finite, parse_options  # parse_options: importable from here too
 from .errors import ParameterError, unknown
 
 _REGISTRY: dict[str, type[Optimizer]] = {}
@@ -214,20 +214,6 @@ def optimizer(spec: str | Optimizer, **hyper: Any) -> Optimizer:
     if name not in _REGISTRY:
         raise unknown("optimizer", name, _REGISTRY)
     return _REGISTRY[name](**{**parse_options(rest, f"optimizer '{name}'"), **hyper})
-
-
-def parse_options(text: str, what: str) -> dict[str, str]:
-    """Parse ``"key=value,key=value"`` (values stay strings; the owner types them)."""
-    options: dict[str, str] = {}
-    for item in filter(None, (part.strip() for part in text.split(","))):
-        key, eq, value = item.partition("=")
-        key = key.strip()
-        if not eq or not key or not value.strip():
-            raise ParameterError(f"{what}: expected key=value, got {item!r}")
-        if key in options:
-            raise ParameterError(f"{what}: '{key}' is given twice")
-        options[key] = value.strip()
-    return options
 
 
 def _l2(p: np.ndarray, g: np.ndarray, weight_decay: float) -> np.ndarray:

@@ -1,7 +1,9 @@
 """The batched runner: every start of a run steps together as one array.
 
-``run`` gives a :class:`Trajectory`; ``race`` runs several optimizers from the same
-starts with the same schedule and the same noise seed and gives a :class:`Race`.
+``run`` gives a :class:`Trajectory`; :func:`optviz.racing.race` runs several
+optimizers from the same starts with the same schedule and the same noise seed and
+gives a :class:`Race`. Both hold data; their ``plot``/``animate`` methods and notebook
+previews reach the drawing layer through :mod:`optviz._display`.
 
 Divergence is data: a start whose position, loss or gradient stops being finite, or
 that leaves the domain by more than ``escape`` times its size, is frozen where it was
@@ -10,18 +12,21 @@ and the step is recorded in ``diverged_at``.
 
 from __future__ import annotations
 
+import base64
+import html
 import math
-from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
+from ._display import Preview, drawing
 from .catalog import Surface, surface
 from .errors import ParameterError
 from .noise import Noise, batch_rows
-from .optim import Optimizer, as_optimizers, optimizer
+from .optim import Optimizer, optimizer
 from .scheduling import Schedule, schedule
+from .table import Table, race_table
 
 NEVER = -1  # marker in diverged_at / converged_at
 CURVED = 1e-3  # smallest Hessian eigenvalue that counts as curving up at a minimum
@@ -32,7 +37,7 @@ MAX_HISTORY_BYTES = 8 * 2**30  # positions, losses and gradient norms of every s
 
 
 @dataclass(frozen=True, eq=False)
-class Trajectory:
+class Trajectory(Preview):
     """What one optimizer did from one or many starts.
 
     ``xy``: ``(steps+1, 2)`` for one start or ``(steps+1, n, 2)`` for n starts;
@@ -104,6 +109,18 @@ class Trajectory:
         if self.state is not None:
             pick["state"] = {k: v[:, i] for k, v in self.state.items()}
         return Trajectory(**{**self.__dict__, **pick})
+
+    def plot(self, ax: Any = None, **kwargs: Any) -> Any:
+        """The path(s) on the surface's contours, on ``ax`` or a new Axes; returns the Axes
+        (see :func:`optviz.render.views.race_on`; ``loss=True`` draws the loss curve)."""
+        return drawing("views.race_on")(self, ax, **kwargs)
+
+    def animate(self, **kwargs: Any) -> Any:
+        """An animation of this trajectory (see :func:`optviz.render.animate.animate`)."""
+        return drawing("animate.animate")(self, **kwargs)
+
+    def _preview(self) -> Any:
+        return drawing("views.preview")(self)
 
     def __repr__(self) -> str:
         n = self.xy.shape[1] if self.batched else 1
@@ -502,7 +519,7 @@ def _check_seed(seed: Any) -> None:
 
 
 @dataclass(frozen=True, eq=False)
-class Race:
+class Race(Preview):
     """Several optimizers run on one surface from the same starts, schedule and seed.
 
     ``trajectories`` holds one :class:`Trajectory` per optimizer, in the order given.
@@ -524,65 +541,40 @@ class Race:
     def __getitem__(self, i: int) -> Trajectory:
         return self.trajectories[i]
 
-    def table(self) -> list[dict[str, Any]]:
-        """One row per optimizer: final loss, nearest minimum, steps to converge, ..."""
-        from .analysis import race_table
+    def table(self) -> Table:
+        """One row per optimizer: final loss, nearest minimum, steps to converge, ...
 
+        A :class:`optviz.table.Table`: a list of dicts that prints aligned and shows as
+        HTML in a notebook (see :func:`optviz.table.race_table` for the keys).
+        """
         return race_table(self)
 
-    def plot(self, **kwargs: Any) -> Any:
-        """Contour plot of the race (see :func:`optviz.render.plots.plot_race`)."""
-        from .render.plots import plot_race
+    def plot(self, ax: Any = None, **kwargs: Any) -> Any:
+        """The race as a picture.
 
-        return plot_race(self, **kwargs)
+        Without ``ax``: a whole Figure, paths on contours (or 3-D, or panels) with a
+        legend and an optional loss panel (see :func:`optviz.render.plots.plot_race`).
+        With ``ax``: the surface and paths drawn on that Axes, which is returned (see
+        :func:`optviz.render.views.race_on`; ``loss=True`` draws the loss curves).
+        """
+        if ax is None:
+            return drawing("plots.plot_race")(self, **kwargs)
+        return drawing("views.race_on")(self, ax, **kwargs)
 
     def animate(self, **kwargs: Any) -> Any:
         """An animation of the race (see :func:`optviz.render.animate.animate`)."""
-        from .render.animate import animate
+        return drawing("animate.animate")(self, **kwargs)
 
-        return animate(self, **kwargs)
+    def _preview(self) -> Any:
+        return drawing("views.preview")(self)
+
+    def _repr_html_(self) -> str:
+        """The preview above the results table (one PNG, drawn once)."""
+        png = base64.b64encode(self._repr_png_()).decode("ascii")
+        return (
+            f'<div><img src="data:image/png;base64,{png}" alt="{html.escape(repr(self))}">'
+            f"{self.table()._repr_html_()}</div>"
+        )
 
     def __repr__(self) -> str:
         return f"Race({self.surface.name!r}, {self.names})"
-
-
-def race(
-    surface: Surface | str,
-    optimizers: Sequence[Optimizer | str] | Optimizer | str = ("gd", "momentum", "adam"),
-    start: Any = None,
-    steps: int = 200,
-    schedule: Schedule | str | None = None,
-    noise: Noise | str | dict | None = None,
-    seed: int = 0,
-    *,
-    lr: float | str | None = None,
-    tune_objective: str = "final",
-    tune_steps: int | None = None,
-    **run_options: Any,
-) -> Race:
-    """Run several optimizers from the same start(s), schedule and noise seed.
-
-    ``lr="tuned"`` first picks each optimizer's rate by :func:`optviz.analysis.tune`
-    (objective ``tune_objective`` over ``tune_steps``, default ``steps``; the legend
-    says so); a number gives every optimizer that rate.
-
-    >>> r = race("quadratic", ["gd", "adam"], start=(1.0, 1.0), steps=10)
-    >>> [t.xy.shape for t in r.trajectories]
-    [(11, 2), (11, 2)]
-    """
-    surf = _surface(surface)
-    opts = as_optimizers(optimizers)
-    if not opts:
-        raise ParameterError("a race needs at least one optimizer")
-    labels = None
-    if lr is not None:
-        from .analysis import race_optimizers
-
-        opts, labels = race_optimizers(
-            surf, opts, lr, start=start, steps=steps if tune_steps is None else tune_steps,
-            objective=tune_objective, schedule=schedule, noise=noise, seed=seed, **run_options,
-        )  # fmt: skip
-    trajectories = [run(surf, o, start, steps, schedule, noise, seed, **run_options) for o in opts]
-    if labels:
-        trajectories = [replace(t, label=s) for t, s in zip(trajectories, labels, strict=True)]
-    return Race(surf, trajectories)

@@ -177,7 +177,7 @@ class Scene:
 
     @functools.cached_property
     def _race(self) -> Any:
-        from .runner import race
+        from .racing import race
 
         if self.surface is None or not self.optimizers:
             raise SceneError(f"{self.source}: a race needs a surface and at least one optimizer")

@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from ._check import finite
+from ._check import finite, parse_options
 from .errors import ParameterError, unknown
 
 
@@ -161,8 +161,6 @@ def schedule(spec: str | Schedule | None, **options: Any) -> Schedule | None:
         return spec
     if not isinstance(spec, str):
         raise ParameterError(f"a schedule is a name like 'cosine', not {spec!r}")
-    from .optim import parse_options
-
     name, _, rest = spec.strip().partition(":")
     name = name.strip().lower()
     if name not in _KINDS:

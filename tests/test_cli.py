@@ -423,7 +423,7 @@ def test_a_bug_mid_render_is_one_line_and_keeps_the_old_file(
 def test_an_unwritable_output_fails_before_any_work(optviz, tmp_path, monkeypatch):
     import importlib
 
-    run_module = importlib.import_module("optviz.runner")
+    run_module = importlib.import_module("optviz.racing")
     calls = []
     monkeypatch.setattr(run_module, "race", lambda *a, **k: calls.append(a))
     (tmp_path / "taken.gif").mkdir()

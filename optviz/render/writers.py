@@ -180,7 +180,7 @@ def save_frames(
 
     The format comes from the extension: ``.gif`` (streamed, constant memory), ``.mp4``
     (needs the optional ``imageio-ffmpeg``), ``.webp`` and ``.apng`` (Pillow; these keep
-    every frame in memory), ``.html`` (a self-contained page with the GIF embedded),
+    every frame in memory), ``.html`` (a self-contained player page: :func:`html_player`),
     ``.png`` (the last frame as a still image), and a folder of PNG frames when the path
     ends in ``/`` or has no extension (``frame_00000.png``, ...; an existing folder is
     replaced only if it holds nothing but such frames).
@@ -219,10 +219,9 @@ def save_frames(
         with atomic_path(path) as tmp, open(tmp, "wb") as fh:
             write_gif(fh, frames, fps, hold_frames, palette)
     elif suffix == ".html":
-        buf = io.BytesIO()
-        write_gif(buf, frames, fps, hold_frames, palette)
+        page = html_player(frames, fps, hold_frames, palette, title=path.stem)
         with atomic_path(path) as tmp:
-            tmp.write_text(gif_html(buf.getvalue(), title=path.stem), encoding="utf-8")
+            tmp.write_text(page, encoding="utf-8")
     elif suffix == ".png":
         last = None
         for last in frames:  # noqa: B007 - keep the final frame
@@ -363,6 +362,119 @@ def gif_html(gif: bytes, title: str = "optviz") -> str:
         f"<img alt='{html.escape(title)}' style='max-width:100%;display:block;margin:auto' "
         f"src='data:image/gif;base64,{data}'>\n</body></html>\n"
     )
+
+
+# ----------------------------------------------------------------------------- html
+def html_player(
+    frames: Iterable[np.ndarray],
+    fps: float,
+    hold_frames: int = 0,
+    palette: Palette | None = None,
+    title: str = "optviz",
+) -> str:
+    """A self-contained HTML page that plays ``frames``: play/pause, a step slider,
+    previous/next buttons and the keyboard (space, arrow keys).
+
+    Each frame is embedded as a PNG of the animation's palette (small, exact colors),
+    so the page needs no network and no other file; the last frame is held
+    ``hold_frames`` frame durations before the loop restarts. Frames are encoded as
+    they arrive: memory holds the compressed page, not the pictures.
+
+    >>> frames = (np.full((4, 6, 3), 60 * k, np.uint8) for k in range(3))
+    >>> page = html_player(frames, fps=10)
+    >>> page.count("data:image/png;base64,"), "<input type='range'" in page
+    (4, True)
+    """
+    import html
+    import json
+
+    from PIL import Image
+
+    encoded, size = [], None
+    for frame in frames:
+        if palette is None:
+            palette = make_palette(frame)
+        image = Image.fromarray(palette.index(frame), mode="P")
+        image.putpalette(palette.colors.tobytes())
+        buf = io.BytesIO()
+        image.save(buf, format="PNG", compress_level=9)
+        encoded.append("data:image/png;base64," + base64.b64encode(buf.getvalue()).decode())
+        size = frame.shape[1], frame.shape[0]
+    if not encoded:
+        raise ParameterError("no frames to write")
+    return _PLAYER.format(
+        title=html.escape(title),
+        width=size[0],
+        height=size[1],
+        last=len(encoded) - 1,
+        count=len(encoded),
+        first=encoded[0],
+        frames=json.dumps(encoded),
+        options=json.dumps({"fps": fps, "hold": int(hold_frames)}),
+    )
+
+
+_PLAYER = """<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{title}</title>
+<style>
+  body {{ margin: 0; background: #f4f4f4; font: 18px/1.4 system-ui, sans-serif; }}
+  main {{ max-width: {width}px; margin: 0 auto; padding: 12px; }}
+  #frame {{ width: 100%; height: auto; display: block; background: #fff; }}
+  .controls {{ display: flex; gap: 12px; align-items: center; margin-top: 10px; }}
+  button {{ font: inherit; min-width: 3.2em; padding: 4px 12px; }}
+  input[type=range] {{ flex: 1; }}
+  output {{ min-width: 7em; text-align: right; font-variant-numeric: tabular-nums; }}
+</style></head>
+<body><main>
+<img id="frame" src="{first}" width="{width}" height="{height}" alt="{title}">
+<div class="controls">
+  <button id="prev" type="button" title="previous frame (left arrow)">&#9664;&#9664;</button>
+  <button id="play" type="button" title="play / pause (space)">Pause</button>
+  <button id="next" type="button" title="next frame (right arrow)">&#9654;&#9654;</button>
+  <input type='range' id="step" min="0" max="{last}" value="0" aria-label="frame">
+  <output id="label" for="step">1 / {count}</output>
+</div>
+</main>
+<script>
+"use strict";
+const FRAMES = {frames};
+const OPTIONS = {options};
+const img = document.getElementById("frame");
+const slider = document.getElementById("step");
+const label = document.getElementById("label");
+const play = document.getElementById("play");
+let index = 0, timer = null;
+function show(i) {{
+  index = (i + FRAMES.length) % FRAMES.length;
+  img.src = FRAMES[index];
+  slider.value = index;
+  label.textContent = (index + 1) + " / " + FRAMES.length;
+}}
+function delay() {{  // the last frame stays on screen for its hold, then the loop restarts
+  const hold = index === FRAMES.length - 1 ? OPTIONS.hold : 0;
+  return 1000 * (1 + hold) / OPTIONS.fps;
+}}
+function tick() {{ show(index + 1); timer = setTimeout(tick, delay()); }}
+function pause() {{ clearTimeout(timer); timer = null; play.textContent = "Play"; }}
+function start() {{
+  if (timer === null) {{ timer = setTimeout(tick, delay()); play.textContent = "Pause"; }}
+}}
+play.addEventListener("click", () => (timer === null ? start() : pause()));
+slider.addEventListener("input", () => {{ pause(); show(Number(slider.value)); }});
+document.getElementById("prev").addEventListener("click", () => {{ pause(); show(index - 1); }});
+document.getElementById("next").addEventListener("click", () => {{ pause(); show(index + 1); }});
+document.addEventListener("keydown", (e) => {{
+  if (e.target === slider || e.target.tagName === "BUTTON") return;
+  if (e.key === " ") {{ e.preventDefault(); timer === null ? start() : pause(); }}
+  if (e.key === "ArrowLeft") {{ pause(); show(index - 1); }}
+  if (e.key === "ArrowRight") {{ pause(); show(index + 1); }}
+}});
+start();
+</script>
+</body></html>
+"""
 
 
 # ----------------------------------------------------------------------------- others

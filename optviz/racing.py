@@ -1,0 +1,61 @@
+"""``race``: several optimizers compared fairly, at given or tuned learning rates.
+
+Every optimizer runs on the same surface from the same starts, with the same schedule
+and noise seed (:func:`optviz.runner.run` each), and the results form a
+:class:`optviz.runner.Race`. Tuned rates come from :func:`optviz.analysis.tune`, which
+is why this sits above both the runner and the analysis.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+from typing import Any
+
+from .analysis import race_optimizers
+from .catalog import Surface
+from .errors import ParameterError
+from .noise import Noise
+from .optim import Optimizer, as_optimizers
+from .runner import Race, _surface, run
+from .scheduling import Schedule
+
+
+def race(
+    surface: Surface | str,
+    optimizers: Sequence[Optimizer | str] | Optimizer | str = ("gd", "momentum", "adam"),
+    start: Any = None,
+    steps: int = 200,
+    schedule: Schedule | str | None = None,
+    noise: Noise | str | dict | None = None,
+    seed: int = 0,
+    *,
+    lr: float | str | None = None,
+    tune_objective: str = "final",
+    tune_steps: int | None = None,
+    **run_options: Any,
+) -> Race:
+    """Run several optimizers from the same start(s), schedule and noise seed.
+
+    ``lr="tuned"`` first picks each optimizer's rate by :func:`optviz.analysis.tune`
+    (objective ``tune_objective`` over ``tune_steps``, default ``steps``; the legend
+    says so); a number gives every optimizer that rate.
+
+    >>> r = race("quadratic", ["gd", "adam"], start=(1.0, 1.0), steps=10)
+    >>> [t.xy.shape for t in r.trajectories]
+    [(11, 2), (11, 2)]
+    """
+    surf = _surface(surface)
+    opts = as_optimizers(optimizers)
+    if not opts:
+        raise ParameterError("a race needs at least one optimizer")
+    labels = None
+    if lr is not None:
+        opts, labels = race_optimizers(
+            surf, opts, lr, start=start, steps=steps if tune_steps is None else tune_steps,
+            objective=tune_objective, schedule=schedule, noise=noise, seed=seed, **run_options,
+        )  # fmt: skip
+    trajectories = [run(surf, o, start, steps, schedule, noise, seed, **run_options) for o in opts]
+    if labels:
+        trajectories = [replace(t, label=s) for t, s in zip(trajectories, labels, strict=True)]
+    return Race(surf, trajectories)

@@ -1,0 +1,70 @@
+"""Axes-level views behind the results' own methods and notebook previews.
+
+``race.plot(ax=ax)``, ``trajectory.plot()`` and ``surface.plot()`` draw on one Axes and
+return it (as seaborn's axes-level functions do); notebooks show surfaces, trajectories
+and races through :func:`preview`, a small figure built from the same plots.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from . import plots, style
+
+
+def race_on(race, ax=None, *, theme: str = "light", loss: bool = False, **surface_options: Any):
+    """A race (or a trajectory) on one Axes, ``ax`` or a new one: its surface (contours,
+    or the mesh on a 3-D Axes) and every path, with a legend; ``loss=True`` draws the
+    loss curves instead. Returns the Axes.
+
+    >>> import optviz as ov
+    >>> from matplotlib.figure import Figure
+    >>> ax = Figure().add_subplot()
+    >>> r = ov.race("quadratic", ["gd", "adam"], steps=5)
+    >>> race_on(r, ax) is ax, [t.get_text() for t in ax.get_legend().get_texts()]
+    (True, ['gd', 'adam'])
+    """
+    style.check_theme(theme)
+    with style.themed(theme):
+        if ax is None:
+            ax = plots.new_figure("small").add_subplot()
+        if loss:
+            plots.plot_loss(race, ax, theme=theme)
+        else:
+            surface_on(race.surface, ax, theme=theme, **surface_options)
+            plots.plot_trajectories(race, ax, theme=theme)
+        ax.legend(loc="best", framealpha=0.9)
+    return ax
+
+
+def surface_on(surface, ax=None, *, theme: str = "light", **options: Any):
+    """``surface`` on one Axes: its mesh on a 3-D Axes, else filled contours.
+
+    >>> import optviz as ov
+    >>> surface_on(ov.surface("saddle")).name
+    'rectilinear'
+    """
+    if ax is not None and ax.name == "3d":
+        return plots.plot_surface3d(surface, ax, theme=theme, **options)
+    return plots.plot_surface(surface, ax, theme=theme, **options)
+
+
+def preview(result: Any, theme: str = "light"):
+    """A small Figure of a surface, a trajectory or a race, for a notebook.
+
+    >>> import optviz as ov
+    >>> fig = preview(ov.surface("himmelblau"))
+    >>> fig.axes[0].get_title()
+    "Himmelblau's function"
+    """
+    with style.themed(theme):
+        fig = plots.new_figure("small", dpi=80)
+        ax = fig.add_subplot()
+        if hasattr(result, "xy") or hasattr(result, "trajectories"):
+            race_on(result, ax, theme=theme)
+            surface = result.surface
+        else:
+            surface_on(result, ax, theme=theme, colorbar=True, critical=True)
+            surface = result
+        ax.set_title(surface.title or surface.name)
+    return fig
