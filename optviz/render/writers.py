@@ -406,6 +406,7 @@ def html_player(
         title=html.escape(title),
         width=size[0],
         height=size[1],
+        page=max(size[0], 640),  # room for the controls beside a small animation
         last=len(encoded) - 1,
         count=len(encoded),
         first=encoded[0],
@@ -420,12 +421,12 @@ _PLAYER = """<!DOCTYPE html>
 <title>{title}</title>
 <style>
   body {{ margin: 0; background: #f4f4f4; font: 18px/1.4 system-ui, sans-serif; }}
-  main {{ max-width: {width}px; margin: 0 auto; padding: 12px; }}
-  #frame {{ width: 100%; height: auto; display: block; background: #fff; }}
+  main {{ max-width: {page}px; margin: 0 auto; padding: 12px; }}
+  #frame {{ max-width: 100%; height: auto; display: block; margin: 0 auto; background: #fff; }}
   .controls {{ display: flex; gap: 12px; align-items: center; margin-top: 10px; }}
   button {{ font: inherit; min-width: 3.2em; padding: 4px 12px; }}
   input[type=range] {{ flex: 1; }}
-  output {{ min-width: 7em; text-align: right; font-variant-numeric: tabular-nums; }}
+  output {{ min-width: 5em; text-align: right; font-variant-numeric: tabular-nums; }}
 </style></head>
 <body><main>
 <img id="frame" src="{first}" width="{width}" height="{height}" alt="{title}">
