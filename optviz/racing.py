@@ -12,7 +12,6 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
-from .analysis import race_optimizers
 from .catalog import Surface
 from .errors import ParameterError
 from .noise import Noise
@@ -51,6 +50,8 @@ def race(
         raise ParameterError("a race needs at least one optimizer")
     labels = None
     if lr is not None:
+        from .analysis import race_optimizers  # only tuned races pay for importing it
+
         opts, labels = race_optimizers(
             surf, opts, lr, start=start, steps=steps if tune_steps is None else tune_steps,
             objective=tune_objective, schedule=schedule, noise=noise, seed=seed, **run_options,
