@@ -118,3 +118,20 @@ def test_the_shadowing_check_would_see_a_function_named_like_a_module():
     assert callable(optviz.run) and not hasattr(optviz.run, "__path__")
     names = {info.name.rpartition(".")[2] for info in pkgutil.iter_modules(optviz.__path__)}
     assert not names & {"run", "race", "surface", "optimizers", "schedules"}
+
+
+def test_import_optviz_and_help_leave_the_heavy_libraries_alone():
+    import subprocess
+    import sys
+
+    heavy = ["matplotlib", "sympy", "scipy", "numba", "msgspec", "optviz.analysis"]
+    code = (
+        "import sys, contextlib, io\n"
+        "import optviz\n"
+        "from optviz.cli import main\n"
+        "with contextlib.suppress(SystemExit), contextlib.redirect_stdout(io.StringIO()):\n"
+        "    main(['--help'])\n"
+        f"print([m for m in {heavy!r} if m in sys.modules])\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]", out.stdout
