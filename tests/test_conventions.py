@@ -58,9 +58,11 @@ def test_race_plot_draws_on_the_axes_it_is_given():
     fig, (left, right) = plt.subplots(1, 2)
     assert race.plot(ax=left) is left
     assert race.plot(ax=right, loss=True) is right
-    assert set(race.names) <= {t.get_text() for t in left.get_legend().get_texts()}
-    path = next(line for line in left.lines if len(line.get_xdata()) == 21)
-    np.testing.assert_array_equal(path.get_xdata(), race[0].xy[:, 0])  # the true path
+    paths = [line for line in left.lines if len(line.get_xdata()) == 21]
+    named = [line.get_label() for line in paths if not line.get_label().startswith("_")]
+    assert len(named) == 2  # one legend entry per optimizer, naming its path
+    assert set(named) <= {t.get_text() for t in left.get_legend().get_texts()}
+    np.testing.assert_array_equal(paths[0].get_xdata(), race[0].xy[:, 0])  # the true path
     assert right.get_yscale() == "log" and len(right.lines) >= 2
     assert len(fig.axes) == 2  # nothing added beside them
 
@@ -145,7 +147,8 @@ def test_html_output_is_a_self_contained_player(tmp_path):
 
     out = tmp_path / "race.html"
     race = ov.race("quadratic", ["gd", "adam"], steps=8)
-    race.animate(size="small", dpi=30, fps=4, duration=1.0, hold=0.5).save(out)
+    anim = race.animate(size="small", dpi=30, fps=4, duration=1.0, hold=0.5)
+    anim.save(out)
     page = out.read_text(encoding="utf-8")
 
     class Page(HTMLParser):
@@ -158,10 +161,10 @@ def test_html_output_is_a_self_contained_player(tmp_path):
     parser.feed(page)
     ids = {attrs.get("id"): (tag, attrs) for tag, attrs in parser.tags}
     assert ids["play"][0] == "button" and ids["step"][1]["type"] == "range"
-    assert ids["step"][1]["max"] == "3"  # 4 frames: steps 0..3
+    assert ids["step"][1]["max"] == str(anim.n_frames - 1)  # the slider spans every frame
     srcs = [src for src in re.findall(r'"(data:image/png;base64,[^"]+)"', page)]
-    assert len(srcs) == 1 + 4  # the first frame shown, then all four in the script
+    assert len(srcs) == 1 + anim.n_frames  # the first frame shown, then all in the script
     last = Image.open(io.BytesIO(base64.b64decode(srcs[-1].split(",", 1)[1])))
     assert last.size == (int(ids["frame"][1]["width"]), int(ids["frame"][1]["height"]))
-    assert '"hold": 2' in page  # 0.5 s at 4 fps
+    assert f'"hold": {anim.hold_frames}' in page and anim.hold_frames >= 2  # >= 0.5 s at 4 fps
     assert "http" not in page.replace("http-equiv", "")  # nothing fetched from a network
