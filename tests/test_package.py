@@ -14,6 +14,7 @@ PACKAGE = Path(optviz.__file__).parent
 LATE_IMPORTS = {
     "optviz": "lazy public names, each in a module below the package's top",
     "optviz._display": "results' plot methods and previews reach the drawing layer",
+    "optviz.explore": "checks that the explorer's third-party web stack is installed",
 }
 
 
