@@ -149,14 +149,20 @@ def test_pillow_animations_keep_count_and_hold(tmp_path, suffix):
     assert im.info["duration"] == 600
 
 
-def test_html_embeds_the_gif(tmp_path):
+def test_html_player_embeds_every_frame_exactly(tmp_path):
     import base64
+    import io
     import re
 
-    out = save_frames(tmp_path / "a.html", iter(moving_square(4)), fps=10)
-    data = re.search(r"base64,([A-Za-z0-9+/=]+)", out.read_text()).group(1)
-    decoded, _ = decode(base64.b64decode(data))
-    assert len(decoded) == 4
+    frames = moving_square(4)
+    out = save_frames(tmp_path / "a.html", iter(frames), fps=10, hold_frames=3)
+    page = out.read_text()
+    data = re.findall(r'"data:image/png;base64,([A-Za-z0-9+/=]+)"', page)
+    assert len(data) == 1 + 4 and data[0] == data[1]  # the first shown, then every frame
+    for frame, encoded in zip(frames, data[1:], strict=True):
+        shown = Image.open(io.BytesIO(base64.b64decode(encoded))).convert("RGB")
+        np.testing.assert_array_equal(np.asarray(shown), frame)
+    assert '"fps": 10' in page and '"hold": 3' in page
 
 
 def test_png_is_the_last_frame(tmp_path):
