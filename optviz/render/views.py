@@ -21,8 +21,8 @@ def race_on(race, ax=None, *, theme: str = "light", loss: bool = False, **surfac
     >>> from matplotlib.figure import Figure
     >>> ax = Figure().add_subplot()
     >>> r = ov.race("quadratic", ["gd", "adam"], steps=5)
-    >>> race_on(r, ax) is ax, [t.get_text() for t in ax.get_legend().get_texts()]
-    (True, ['gd', 'adam'])
+    >>> race_on(r, ax) is ax, [t.get_text() for t in ax.get_legend().get_texts()][-2:]
+    (True, ['GD (lr 0.01)', 'Adam (lr 0.01)'])
     """
     style.check_theme(theme)
     with style.themed(theme):
