@@ -506,6 +506,19 @@ def scene(
         _execute(scene_, quiet)
 
 
+EXPLORE_FLAGS = {
+    "surface": "SURFACE",
+    "expr": "--expr",
+    "domain": "--domain",
+    "optimizers": "-O/--optimizer",
+    "start": "--start",
+    "steps": "--steps",
+    "schedule": "--schedule",
+    "noise": "--noise",
+    "seed": "--seed",
+}
+
+
 @app.command()
 def explore(
     surface: Annotated[
@@ -551,17 +564,22 @@ def explore(
     require("starlette", "uvicorn")
     if surface is not None and expr is not None:
         raise ParameterError("give a SURFACE or --expr, not both")
-    state = initial_state(
-        surface,
-        optimizer,
-        expr=expr,
-        domain=domain,
-        start=start,
-        steps=steps,
-        schedule=schedule,
-        noise=noise,
-        seed=seed,
-    )
+    try:
+        state = initial_state(
+            surface,
+            optimizer,
+            expr=expr,
+            domain=domain,
+            start=start,
+            steps=steps,
+            schedule=schedule,
+            noise=noise,
+            seed=seed,
+        )
+    except OptvizError as exc:  # the explorer names fields as its API; here, as flags
+        key, sep, why = str(exc).partition(": ")
+        flag = EXPLORE_FLAGS.get(key)
+        raise type(exc)(f"{flag}: {why}" if sep and flag else str(exc)) from None
     from .explore.server import Explorer
 
     served = Explorer(state, port=port)

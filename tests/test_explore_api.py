@@ -283,9 +283,18 @@ def test_without_the_web_stack_the_command_says_how_to_get_it(capsys, monkeypatc
     assert 'pip install "optviz[explore]"' in err
 
 
-def test_a_bad_first_view_fails_before_serving(capsys):
-    assert cli._main(["explore", "quadratic", "--steps", "-3", "--no-browser"]) == 2
-    assert "steps" in capsys.readouterr().err
+@pytest.mark.parametrize(
+    "args, flag",
+    [
+        (["quadratic", "--steps", "-3"], "--steps: must be a whole number"),
+        (["--expr", "x**2", "--domain", "a,b"], "--domain: must be numbers"),
+        (["quadratic", "--start", "1"], "--start: must be 2 numbers"),
+        (["quadratic", "-O", "adan"], "-O/--optimizer: unknown optimizer 'adan'"),
+    ],
+)
+def test_a_bad_first_view_fails_before_serving_naming_the_flag(capsys, args, flag):
+    assert cli._main(["explore", *args, "--no-browser"]) == 2
+    assert flag in capsys.readouterr().err
 
 
 def test_the_api_body_is_the_scene_dict_the_docs_show():

@@ -18,7 +18,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from ..errors import OptvizError
+from ..errors import OptvizError, ParameterError
 
 INSTALL = 'pip install "optviz[explore]"'
 
@@ -63,8 +63,8 @@ def initial_state(
     if surface is not None and str(surface).endswith(".toml"):
         state = state_of_scene(surface)
     else:
-        if isinstance(domain, str):
-            domain = [float(v) for v in domain.split(",") if v.strip()] if domain else None
+        domain = _numbers(domain, "domain")
+        start = _numbers(start, "start")
         state = {
             "surface": surface if expr is None else None,
             "expr": expr,
@@ -80,6 +80,16 @@ def initial_state(
             state["surface"] = "rosenbrock"
     api.check_scene(api_request(state))
     return state
+
+
+def _numbers(value: Any, key: str) -> Any:
+    """``"1,2"`` (as typed on a command line) as ``[1.0, 2.0]``; anything else as it is."""
+    if not isinstance(value, str):
+        return value
+    try:
+        return [float(v) for v in value.split(",") if v.strip()]
+    except ValueError:
+        raise ParameterError(f"{key}: must be numbers separated by commas, not {value!r}") from None
 
 
 def api_request(state: Mapping[str, Any]) -> dict[str, Any]:
