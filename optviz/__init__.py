@@ -9,7 +9,7 @@
 from .catalog import Surface, surface, surfaces
 from .critical import CriticalPoint, critical_points
 from .errors import OptvizError
-from .nets.landscape import Landscape, landscape
+from .nets.landscapes import Landscape, landscape
 from .noise import Noise
 from .optim import (
     GD,

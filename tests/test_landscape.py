@@ -8,7 +8,7 @@ import torch
 
 from optviz.errors import OptvizError, ParameterError
 from optviz.nets import data as datasets
-from optviz.nets.landscape import landscape
+from optviz.nets.landscapes import landscape
 from optviz.nets.model import network
 from optviz.nets.plane import filter_normalized, pca_plane, random_plane
 from optviz.nets.train import batches, hessian, train

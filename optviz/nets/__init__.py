@@ -9,7 +9,7 @@ The lecture notes' network experiments, as plain float64 arrays, seeded:
 - :mod:`.batchnorm`: :func:`batchnorm_pair`, one net trained with and without batch
   normalization (Ioffe & Szegedy, 2015);
 - :mod:`.dropout`: inverted dropout on an over-sized net (Srivastava et al., 2014);
-- :mod:`.data`, :mod:`.model`, :mod:`.train`, :mod:`.plane`, :mod:`.landscape`: real
+- :mod:`.data`, :mod:`.model`, :mod:`.train`, :mod:`.plane`, :mod:`.landscapes`: real
   networks (a flat parameter vector) trained by the optimizers of :mod:`optviz.optim`
   on 2-D datasets, raced on a plane through their weights (:func:`landscape`).
 
@@ -42,7 +42,7 @@ from .initialization import (
     propagate,
     saturated,
 )
-from .landscape import Landscape, landscape
+from .landscapes import Landscape, landscape
 from .mlp import (
     SymmetryRun,
     _cross_entropy,

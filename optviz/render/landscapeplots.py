@@ -1,4 +1,4 @@
-"""Pictures of a :class:`~optviz.nets.landscape.Landscape`: the plane, the loss, the data.
+"""Pictures of a :class:`~optviz.nets.landscapes.Landscape`: the plane, the loss, the data.
 
 The figure has three parts, drawn with the functions every race uses:
 
@@ -270,7 +270,7 @@ def plot_landscape(ls, *, size: Any = "16:9", dpi: float = 100, theme: str = "li
                    title: str | None = None):  # fmt: skip
     """The final state of ``ls`` as one figure (see the module docs for its parts).
 
-    >>> from optviz.nets.landscape import landscape
+    >>> from optviz.nets.landscapes import landscape
     >>> ls = landscape("xor", ["gd:lr=0.5", "adam:lr=0.05"], steps=10, hidden=(4,), n=30,
     ...                resolution=6)
     >>> fig = plot_landscape(ls, size="small", dpi=40)
