@@ -323,12 +323,19 @@ def animate_landscape(ls, *, fps: float = 20, duration: float = 8.0, hold: float
     return anim
 
 
-def save_landscape(ls, path, *, fps: float = 20, duration: float = 8.0, **look: Any):
-    """Write ``ls`` to ``path``: .png/.svg/.pdf the final figure, else an animation."""
+def save_landscape(
+    ls, path, *, fps: float = 20, duration: float = 8.0, hold: float = 1.5,
+    trail: bool | int = True, progress=None, **look: Any,
+):  # fmt: skip
+    """Write ``ls`` to ``path``: .png/.svg/.pdf the final figure, else an animation.
+
+    ``look``: ``size``, ``dpi``, ``theme``, ``title``; the rest are the animation's.
+    """
     from pathlib import Path
 
     from .writers import FIGURE_SUFFIXES, save_figure
 
     if Path(path).suffix.lower() in FIGURE_SUFFIXES:
         return save_figure(plot_landscape(ls, **look), path)
-    return animate_landscape(ls, fps=fps, duration=duration, **look).save(path)
+    anim = animate_landscape(ls, fps=fps, duration=duration, hold=hold, trail=trail, **look)
+    return anim.save(path, progress=progress)
