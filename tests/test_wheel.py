@@ -1,0 +1,123 @@
+"""The package a newcomer gets: build the wheel, install it into a fresh environment and
+run, from an empty folder, the catalog, the shipped examples and the README's CLI tour."""
+
+from __future__ import annotations
+
+import os
+import re
+import shlex
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SOURCES = ("optviz", "surfaces", "gallery", "pyproject.toml", "README.md", "LICENSE")
+# quicker versions of the tour's commands, each applied where the command takes it:
+# small pictures, short animations, and one example where the tour renders them all
+SMALLER = {
+    "--size": "small",
+    "--dpi": "40",
+    "--duration": "1",
+    "--fps": "4",
+    "--only": "saddle_escape",
+}
+
+
+def _tour() -> list[list[str]]:
+    """The commands of the README's command-line tour, as argument lists."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Command-line tour", 1)[1]
+    block = re.search(r"```bash\n(.*?)```", section, re.S).group(1)
+    commands = [shlex.split(line, comments=True) for line in block.splitlines()]
+    return [c for c in commands if c]
+
+
+def _clean_env() -> dict[str, str]:
+    """The environment without the test run's PYTHONPATH: the wheel's copy must answer."""
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "OPTVIZ_DEBUG")}
+    return {**env, "MPLBACKEND": "Agg"}
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory) -> Path:
+    """The wheel, built from a copy of the sources (no stale build/ folder can leak in)."""
+    src = tmp_path_factory.mktemp("src")
+    for name in SOURCES:
+        path = ROOT / name
+        if path.is_dir():
+            ignore = shutil.ignore_patterns("__pycache__", "*.pyc", "*.gif", "*.png", "*.mp4")
+            shutil.copytree(path, src / name, ignore=ignore)
+        else:
+            shutil.copy2(path, src / name)
+    out = tmp_path_factory.mktemp("dist")
+    build = [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation"]
+    subprocess.run([*build, "-q", "-w", out, src], check=True, env=_clean_env(), timeout=600)
+    (found,) = out.glob("optviz-*.whl")
+    return found
+
+
+@pytest.fixture(scope="module")
+def installed(wheel, tmp_path_factory) -> Path:
+    """A fresh virtual environment (dependencies from this one) with the wheel installed."""
+    venv = tmp_path_factory.mktemp("venv")
+    subprocess.run(
+        [sys.executable, "-m", "venv", "--system-site-packages", "--without-pip", venv],
+        check=True,
+        timeout=300,
+    )
+    python = venv / "bin" / "python"
+    pip = [sys.executable, "-m", "pip", "--python", python, "install", "-q", "--no-deps"]
+    subprocess.run([*pip, "--no-index", wheel], check=True, env=_clean_env(), timeout=300)
+    return venv / "bin"
+
+
+def _run(bin_dir: Path, args: list[str], cwd: Path) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [bin_dir / "optviz", *args],
+        cwd=cwd,
+        env=_clean_env(),
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+
+
+def test_the_wheel_holds_the_package_catalog_examples_and_license_only(wheel):
+    names = zipfile.ZipFile(wheel).namelist()
+    assert "optviz/__init__.py" in names and "optviz/render/plots.py" in names
+
+    def shipped(folder: str, source: str) -> bool:
+        inside = {Path(n).name for n in names if n.startswith(f"optviz/{folder}/")}
+        return {n for n in inside if n.endswith(".toml")} == {
+            p.name for p in (ROOT / source).glob("*.toml")
+        }
+
+    assert shipped("surfaces", "surfaces") and shipped("examples", "gallery")
+    assert not [n for n in names if n.startswith(("tests/", "bench/", "tools/", "docs/"))]
+    assert not [n for n in names if n.endswith((".gif", ".png", ".pyc"))]
+    (license_file,) = [n for n in names if n.endswith(".dist-info/licenses/LICENSE")]
+    assert "MIT License" in zipfile.ZipFile(wheel).read(license_file).decode()
+    (metadata,) = [n for n in names if n.endswith(".dist-info/METADATA")]
+    text = zipfile.ZipFile(wheel).read(metadata).decode()
+    assert "License-Expression: MIT" in text and "Classifier: Framework :: Matplotlib" in text
+
+
+def test_the_installed_copy_is_the_one_that_answers(installed, tmp_path):
+    code = "import optviz, sys; print(optviz.__file__)"
+    where = subprocess.run(
+        [installed / "python", "-c", code],
+        cwd=tmp_path,
+        env=_clean_env(),
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert Path(where).is_relative_to(installed.parent) and "site-packages" in where
+    as_module = subprocess.run(
+        [installed / "python", "-m", "optviz", "--help"], cwd=tmp_path, env=_clean_env()
+    )
+    assert as_module.returncode == 0
