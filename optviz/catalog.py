@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from . import expr as _expr
-from ._check import finite
+from ._check import finite, positions
 from ._data import data_folder
 from ._display import Preview, drawing
 from .errors import CatalogError, ExpressionError, OptvizError, ParameterError, unknown
@@ -108,19 +108,19 @@ class Surface(Preview):
 
     def f(self, xy: Any) -> np.ndarray:
         """Loss at positions ``xy`` of shape ``(..., 2)``."""
-        return self._compiled.value(xy, self._args)
+        return self._compiled.value(positions(xy), self._args)
 
     def grad(self, xy: Any) -> np.ndarray:
         """Gradient ``(..., 2)`` at ``xy``."""
-        return self._compiled.grad(xy, self._args)
+        return self._compiled.grad(positions(xy), self._args)
 
     def hess(self, xy: Any) -> np.ndarray:
         """Hessian ``(..., 2, 2)`` at ``xy``."""
-        return self._compiled.hess(xy, self._args)
+        return self._compiled.hess(positions(xy), self._args)
 
     def value_and_grad(self, xy: Any) -> tuple[np.ndarray, np.ndarray]:
         """Loss and gradient at ``xy``, sharing subexpressions."""
-        return self._compiled.value_and_grad(xy, self._args)
+        return self._compiled.value_and_grad(positions(xy), self._args)
 
     # -- empirical risk -----------------------------------------------------------
     @property
@@ -194,8 +194,9 @@ class Surface(Preview):
             raise ParameterError(
                 f"surface '{self.name}' has no parameter '{bad[0]}'; parameters: {known}"
             )
-        new = {**self.params, **{k: finite(v, f"parameter '{k}'") for k, v in params.items()}}
+        new = {**self.params, **{k: _parameter(k, v) for k, v in params.items()}}
         moved = replace(self, params=new)
+        _check_scale(moved)
         return _relocate_minima(moved)
 
     @classmethod
@@ -215,10 +216,12 @@ class Surface(Preview):
         >>> s.hess([0.0, 0.0]).tolist()
         [[2.0, 0.0], [0.0, -2.0]]
         """
-        params = {
-            _expr.check_identifier(k): finite(v, f"parameter '{k}'")
-            for k, v in (params or {}).items()
-        }
+        if params is not None and not isinstance(params, Mapping):
+            raise ParameterError(
+                f"params must be a mapping of names to numbers, e.g. {{'a': 1.0}}, "
+                f"not {type(params).__name__}"
+            )
+        params = {_expr.check_identifier(k): _parameter(k, v) for k, v in (params or {}).items()}
         _expr.parse(text, params)  # refuse bad text before anything else
         surface = cls(
             name=name or text,
@@ -229,6 +232,7 @@ class Surface(Preview):
             starts=_points(start, "start") if start is not None else np.zeros((0, 2)),
         )
         surface._compiled  # noqa: B018 - compile now so errors surface here
+        _check_scale(surface)
         if minima is not None:
             points = _points(minima, "minima")
             surface = replace(surface, minima=points, minima_values=surface.f(points))
@@ -251,6 +255,33 @@ def _summary(description: str) -> str:
     words = " ".join(description.split())
     first = re.split(r"[:;.](?:\s|$)", words, maxsplit=1)[0]
     return first if len(first) <= 80 else first[:79].rsplit(" ", 1)[0] + "…"
+
+
+# Parameters obey the same bound as literals in expressions; a surface whose values pass
+# MAX_VALUE on its domain cannot be drawn (contour levels, colour scales overflow).
+MAX_PARAMETER = _expr.MAX_LITERAL
+MAX_VALUE = 1e100
+
+
+def _parameter(name: str, value: Any) -> float:
+    number = finite(value, f"parameter '{name}'")
+    if abs(number) > MAX_PARAMETER:
+        raise ParameterError(
+            f"parameter '{name}'={number:g} is too large; allowed: |value| <= {MAX_PARAMETER:g}"
+        )
+    return number
+
+
+def _check_scale(surface: Surface) -> None:
+    """Refuse a surface whose values overflow on its domain (sampled on a 9 x 9 grid)."""
+    _, _, z = surface.grid(9)
+    finite_z = np.abs(z[np.isfinite(z)])
+    if finite_z.size == 0 or finite_z.max() > MAX_VALUE:
+        peak = f"{finite_z.max():.3g}" if finite_z.size else "no finite value"
+        raise ParameterError(
+            f"surface '{surface.name}' reaches {peak} on its domain; allowed: finite values "
+            f"up to {MAX_VALUE:g} (use smaller parameters or a smaller domain)"
+        )
 
 
 @functools.lru_cache(maxsize=128)
@@ -325,9 +356,20 @@ def parse_domain(domain: Any) -> np.ndarray:
         raise ParameterError(
             f"domain {arr.ravel().tolist()} must be finite with xmin < xmax and ymin < ymax"
         )
-    if np.any(np.ptp(arr, axis=1) > 1e6):
+    span = np.ptp(arr, axis=1)
+    if np.any(span > 1e6):
         raise ParameterError("domain is wider than 1e6; allowed: a span of at most 1e6")
+    # a grid of a few thousand distinct points must fit between the bounds
+    scale = np.maximum(np.abs(arr).max(axis=1), 1e-3)
+    if np.any(span < MIN_RELATIVE_SPAN * scale):
+        raise ParameterError(
+            f"domain {arr.ravel().tolist()} is too narrow for floating point; allowed: each "
+            f"side at least {MIN_RELATIVE_SPAN:g} x max(|bound|, 0.001) wide"
+        )
     return arr
+
+
+MIN_RELATIVE_SPAN = 1e-9
 
 
 def _points(value: Any, what: str) -> np.ndarray:

@@ -131,7 +131,18 @@ Output = Annotated[Path | None, typer.Option("-o", "--output", metavar="FILE", h
 Size = Annotated[str, typer.Option("--size", metavar="SIZE", help="16:9, 4:3, square or small")]
 Dpi = Annotated[int, typer.Option("--dpi", help="pixels per inch (16:9 at 100 = 1280x720)")]
 Theme = Annotated[str, typer.Option("--theme", metavar="THEME", help="light or dark")]
-Title = Annotated[str | None, typer.Option("--title", metavar="TEXT", help="figure title")]
+
+
+def _title(value: str | None) -> str | None:
+    from ._check import text
+
+    return None if value is None else text(value, "--title")
+
+
+Title = Annotated[
+    str | None,
+    typer.Option("--title", metavar="TEXT", help="figure title", callback=_title),
+]
 Quiet = Annotated[bool, typer.Option("-q", "--quiet", help="no progress bar or messages")]
 Objective = Annotated[
     str,

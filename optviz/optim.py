@@ -29,7 +29,7 @@ names and the glyphs and anatomy figures find them.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any, ClassVar, NamedTuple
 
 import numpy as np
@@ -831,4 +831,9 @@ def as_optimizers(specs: Any) -> list[Optimizer]:
         specs = [specs]
     if isinstance(specs, Mapping):
         return [optimizer(k, **v) for k, v in specs.items()]
+    if not isinstance(specs, Iterable) or isinstance(specs, bytes):
+        raise ParameterError(
+            "optimizers must be a name, an Optimizer or a list of them "
+            f"(e.g. ['gd', 'adam']), not {specs!r}"[:200]
+        )
     return [optimizer(s) for s in specs]

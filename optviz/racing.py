@@ -16,7 +16,7 @@ from .catalog import Surface
 from .errors import ParameterError
 from .noise import Noise
 from .optim import Optimizer, as_optimizers
-from .runner import Race, _surface, run
+from .runner import Race, _steps, _surface, run
 from .scheduling import Schedule
 
 
@@ -49,6 +49,8 @@ def race(
     if not opts:
         raise ParameterError("a race needs at least one optimizer")
     labels = None
+    if tune_steps is not None:
+        _steps(tune_steps, "tune_steps", least=1)  # refuse before any tuning run starts
     if lr is not None:
         from .analysis import race_optimizers  # only tuned races pay for importing it
 

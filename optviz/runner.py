@@ -159,13 +159,13 @@ def _check_history(p: np.ndarray, steps: int, kept: int = 0) -> None:
         )
 
 
-def _steps(steps: Any) -> int:
+def _steps(steps: Any, name: str = "steps", least: int = 0) -> int:
     if (
         isinstance(steps, bool)
         or not isinstance(steps, int | np.integer)
-        or not (0 <= steps <= MAX_STEPS)
+        or not (least <= steps <= MAX_STEPS)
     ):
-        raise ParameterError(f"steps={steps!r} must be a whole number in 0..{MAX_STEPS}")
+        raise ParameterError(f"{name}={steps!r} must be a whole number in {least}..{MAX_STEPS}")
     return int(steps)
 
 

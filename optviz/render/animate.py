@@ -45,6 +45,7 @@ import numpy as np
 
 from ..errors import ParameterError
 from . import paths, plots, style
+from .writers import check_fps
 
 STILL_SUFFIXES = (".png", ".svg", ".pdf")
 MAX_FRAMES = 20_000
@@ -261,7 +262,7 @@ def animate(
     plots.check_kind(kind)
     style.check_theme(theme)
     style.figsize(size)
-    _positive("fps", fps, 120)
+    check_fps(fps, 120)
     _positive("duration", duration, 3600)
     for name, value in (("hold", hold), ("hold_first", hold_first)):
         if not (_number(value) and 0 <= value <= 3600):

@@ -47,6 +47,7 @@ MP4_MISSING = "mp4 needs the optional imageio-ffmpeg: pip install 'optviz[mp4]'"
 TRANSPARENT = 255  # palette index reserved for "unchanged" pixels of a GIF frame
 UNKNOWN = 255  # lookup-table entry not computed yet (never a real index)
 BITS = 6  # lookup-table resolution per channel
+MAX_DELAY = 65535  # a GIF frame's delay in 1/100 s is an unsigned 16-bit number
 
 Progress = Callable[[int, int | None], None]
 
@@ -71,9 +72,50 @@ def save_figure(fig, path: str | os.PathLike, dpi: float | None = None) -> Path:
         from matplotlib.backends.backend_agg import FigureCanvasAgg
 
         FigureCanvasAgg(fig)
-    with atomic_path(path) as tmp:
-        fig.savefig(tmp, format=suffix[1:], dpi=dpi, facecolor=fig.get_facecolor())
+    import matplotlib as mpl
+
+    # SVG ids are hashes salted at random and PDFs carry the time unless told otherwise:
+    # a fixed salt and no dates make the same figure the same bytes.
+    with mpl.rc_context({"svg.hashsalt": "optviz"}), atomic_path(path) as tmp:
+        try:
+            fig.savefig(
+                tmp,
+                format=suffix[1:],
+                dpi=dpi,
+                facecolor=fig.get_facecolor(),
+                metadata=VECTOR_METADATA.get(suffix),
+            )
+        except ValueError:
+            _check_texts(fig)  # a title with broken math text: say which one
+            raise
     return path
+
+
+VECTOR_METADATA = {".svg": {"Date": None}, ".pdf": {"CreationDate": None, "ModDate": None}}
+
+
+def _check_texts(fig) -> None:
+    """Raise a one-line error naming the first text of ``fig`` that is not valid math text."""
+    from matplotlib.text import Text
+
+    from .._check import text
+
+    for artist in fig.findobj(Text):
+        label = artist.get_text()
+        if "$" in label:
+            text(label[:300], "a title or label")
+
+
+def check_fps(fps, top: float) -> float:
+    """Refuse a frame rate a GIF cannot store: its delays are 1/100 s in 16 bits."""
+    if isinstance(fps, bool) or not (isinstance(fps, int | float) and MIN_FPS <= fps <= top):
+        raise ParameterError(
+            f"fps={fps!r} must be a number in [{MIN_FPS:g}, {top:g}] (frames per second)"
+        )
+    return fps
+
+
+MIN_FPS = 0.1  # 10 s per frame; a held last frame of up to an hour still fits a GIF delay
 
 
 # ----------------------------------------------------------------------------- palette
@@ -197,8 +239,7 @@ def save_frames(
     >>> Image.open(out).n_frames
     3
     """
-    if not (isinstance(fps, int | float) and 0 < fps <= 240):
-        raise ParameterError(f"fps={fps!r} must be a number in (0, 240]")
+    check_fps(fps, 240)
     if isinstance(hold_frames, bool) or not isinstance(hold_frames, int | np.integer):
         raise ParameterError(f"hold_frames={hold_frames!r} must be a whole number >= 0")
     if hold_frames < 0:
@@ -310,7 +351,12 @@ def write_gif(
         count += 1
     if pending is not None:
         last = round((count + hold_frames) * 100 / fps) - round((count - 1) * 100 / fps)
-        _write_gif_frame(fh, pending, max(last, 1))
+        # a delay is 16 bits (at most 655 s): a longer hold continues in empty frames
+        last = max(last, 1)
+        _write_gif_frame(fh, pending, min(last, MAX_DELAY))
+        empty = GifImagePlugin.getdata(Image.new("P", (1, 1), TRANSPARENT), offset=(0, 0))
+        for rest in range(last - MAX_DELAY, 0, -MAX_DELAY):
+            _write_gif_frame(fh, empty, min(rest, MAX_DELAY))
     fh.write(b";")
     return count
 
