@@ -11,11 +11,12 @@ once instead of being computed.
 from __future__ import annotations
 
 import ast
+import contextlib
 import functools
 import keyword
 import math
 import operator
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,13 +25,14 @@ from .errors import ExpressionError
 MAX_LENGTH = 2000
 MAX_DEPTH = 40
 MAX_NODES = 600
-MAX_CALL_DEPTH = 6  # functions applied to functions: sin(exp(tanh(...))) at most 6 deep
+MAX_CALL_DEPTH = 6  # functions and powers inside each other: sin(exp(x**2)) is 3 deep
 # The Hessian of a product of k factors that depend on x, y has about k² terms: bound the
 # sum of k² over the products of an expression so that deriving it stays well under 1 s.
 MAX_PRODUCT_COST = 100
 MAX_EXPONENT = 64
 MAX_LITERAL = 1e12
 MAX_CONSTANT = 1e100
+COMPILE_SECONDS = 10.0  # wall-clock bound on reading, deriving and compiling one expression
 
 VARIABLES = ("x", "y")
 
@@ -150,8 +152,54 @@ def _numpy_names() -> frozenset[str]:
     return frozenset({*dir(np), *dir(builtins), "numpy", "math", "mpmath", "absval", "sgn"})
 
 
+def _sigmoid(z: float) -> float:
+    return 1 / (1 + math.exp(-z)) if z >= 0 else math.exp(z) / (1 + math.exp(z))
+
+
+def _softplus(z: float) -> float:
+    return z + math.log1p(math.exp(-z)) if z > 0 else math.log1p(math.exp(z))
+
+
+# Float64 versions of the functions, to fold constant arguments before sympy sees them.
+_FLOAT_FUNCTIONS: dict[str, Callable[[float], float]] = {
+    "sin": math.sin,
+    "cos": math.cos,
+    "tan": math.tan,
+    "exp": math.exp,
+    "log": math.log,
+    "log2": math.log2,
+    "log10": math.log10,
+    "sqrt": math.sqrt,
+    "abs": abs,
+    "tanh": math.tanh,
+    "sinh": math.sinh,
+    "cosh": math.cosh,
+    "arctan": math.atan,
+    "atan": math.atan,
+    "arcsin": math.asin,
+    "asin": math.asin,
+    "arccos": math.acos,
+    "acos": math.acos,
+    "sigmoid": _sigmoid,
+    "softplus": _softplus,
+}
+_FLOAT_BINARY: dict[type, Callable[[float, float], float]] = {
+    **_ARITHMETIC,
+    ast.Pow: math.pow,  # a real result or ValueError, never a complex number
+}
+# A constant kept exactly (a Rational, pi, 2*pi, sqrt(2)) keeps derivatives tidy; past
+# this many digits, or once a function of a constant appears, it becomes a float.
+MAX_EXACT_DIGITS = 15
+
+
 class _Builder:
-    """Turn a checked :mod:`ast` tree into a sympy expression, node by node."""
+    """Turn a checked :mod:`ast` tree into a sympy expression, node by node.
+
+    Every method returns ``(sympy expression, float value or None)``: the value of a
+    constant subtree, computed in float64 as it is built. A constant that is not finite
+    or larger than ``MAX_CONSTANT`` is refused there, before sympy is asked anything
+    about it (sympy's assumptions can spend minutes on ``sin(exp(exp(20)))``).
+    """
 
     def __init__(self, params: Mapping[str, Any]):
         import sympy as sp
@@ -164,10 +212,11 @@ class _Builder:
             "pi": sp.pi,
             "e": sp.E,
         }
+        self.values = {"pi": math.pi, "e": math.e}
         for name in params:
             self.names[check_identifier(name)] = sp.Symbol(name, real=True)
 
-    def build(self, node: ast.AST, depth: int = 0) -> Any:
+    def build(self, node: ast.AST, depth: int = 0) -> tuple[Any, float | None]:
         if depth > MAX_DEPTH:
             raise ExpressionError(f"expression nested deeper than {MAX_DEPTH} levels")
         method = getattr(self, f"_{type(node).__name__}", None)
@@ -175,47 +224,60 @@ class _Builder:
             raise ExpressionError(f"not allowed in an expression: {_describe(node)}")
         return method(node, depth + 1)
 
-    def _Expression(self, node: ast.Expression, depth: int) -> Any:
+    def _Expression(self, node: ast.Expression, depth: int) -> tuple[Any, float | None]:
         return self.build(node.body, depth)
 
-    def _Constant(self, node: ast.Constant, depth: int) -> Any:
+    def _Constant(self, node: ast.Constant, depth: int) -> tuple[Any, float | None]:
         value = node.value
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise ExpressionError(f"not allowed in an expression: {_describe(node)}")
-        if not math.isfinite(value) or abs(value) > MAX_LITERAL:
+        # abs() first: math.isfinite(10**400) would raise OverflowError
+        if abs(value) > MAX_LITERAL or not math.isfinite(value):
             raise ExpressionError(f"number {_describe(node)} is larger than {MAX_LITERAL:g}")
         if isinstance(value, int):
-            return self.sp.Integer(value)
+            return self.sp.Integer(value), float(value)
         # Keep exact rationals for decimals like 0.5 so derivatives stay tidy.
-        return self.sp.Rational(repr(value)) if len(repr(value)) <= 20 else self.sp.Float(value)
+        exact = self.sp.Rational(repr(value)) if len(repr(value)) <= 20 else None
+        return self._folded(exact, float(value), node)
 
-    def _Name(self, node: ast.Name, depth: int) -> Any:
+    def _Name(self, node: ast.Name, depth: int) -> tuple[Any, float | None]:
         if node.id in self.names:
-            return self.names[node.id]
+            return self.names[node.id], self.values.get(node.id)
         allowed = ", ".join([*VARIABLES, *sorted(n for n in self.names if n not in VARIABLES)])
         raise ExpressionError(f"unknown name '{node.id}' in expression; allowed: {allowed}")
 
-    def _UnaryOp(self, node: ast.UnaryOp, depth: int) -> Any:
+    def _UnaryOp(self, node: ast.UnaryOp, depth: int) -> tuple[Any, float | None]:
         if type(node.op) not in _UNARY:
             raise ExpressionError(f"operator not allowed: {_describe(node)}")
-        operand = self.build(node.operand, depth)
-        return -operand if isinstance(node.op, ast.USub) else operand
+        operand, value = self.build(node.operand, depth)
+        if isinstance(node.op, ast.UAdd):
+            return operand, value
+        return -operand, None if value is None else -value
 
-    def _BinOp(self, node: ast.BinOp, depth: int) -> Any:
+    def _BinOp(self, node: ast.BinOp, depth: int) -> tuple[Any, float | None]:
         if type(node.op) not in _BINARY:
             raise ExpressionError(f"operator not allowed: {_describe(node)}; allowed: + - * / **")
-        left = self.build(node.left, depth)
-        right = self.build(node.right, depth)
+        left, left_value = self.build(node.left, depth)
+        right, right_value = self.build(node.right, depth)
         if isinstance(node.op, ast.Pow):
-            return self._power(left, right, node)
+            self._check_exponent(right, node)
         if isinstance(node.op, ast.Div) and right == 0:
             raise ExpressionError(f"division by zero in {_describe(node)}")
-        result = _ARITHMETIC[type(node.op)](left, right)
+        value = None
+        if left_value is not None and right_value is not None:
+            value = self._fold(_FLOAT_BINARY[type(node.op)], node, left_value, right_value)
+        if isinstance(node.op, ast.Pow):
+            result = self.sp.Pow(left, right)
+            self._check_powers(result, node)
+        else:
+            result = _ARITHMETIC[type(node.op)](left, right)
+        if value is not None:
+            return self._folded(result, value, node)
         if result.is_number and result.is_finite is False:
             raise ExpressionError(f"constant {_describe(node)} is not finite")
-        return result
+        return result, None
 
-    def _power(self, base: Any, exponent: Any, node: ast.AST) -> Any:
+    def _check_exponent(self, exponent: Any, node: ast.AST) -> None:
         if exponent.is_number:
             value = float(exponent)
             if not math.isfinite(value) or abs(value) > MAX_EXPONENT:
@@ -223,16 +285,37 @@ class _Builder:
                     f"exponent in {_describe(node)} is too large; allowed: |exponent| <= "
                     f"{MAX_EXPONENT}"
                 )
-        if base.is_number and exponent.is_number:
-            try:
-                value = math.pow(float(base), float(exponent))
-            except (OverflowError, ValueError, ZeroDivisionError):
-                raise ExpressionError(f"constant {_describe(node)} is not a finite real") from None
-            if abs(value) > MAX_CONSTANT:
-                raise ExpressionError(f"constant {_describe(node)} is larger than 1e100")
-        return self.sp.Pow(base, exponent)
 
-    def _Call(self, node: ast.Call, depth: int) -> Any:
+    def _check_powers(self, result: Any, node: ast.AST) -> None:
+        """Refuse ``(x**64)**64``: sympy merges it into ``x**4096`` past the exponent bound."""
+        for power in result.atoms(self.sp.Pow):
+            exponent = power.exp
+            if exponent.is_number and abs(float(exponent)) > MAX_EXPONENT:
+                raise ExpressionError(
+                    f"powers in {_describe(node)} multiply to an exponent of "
+                    f"{float(exponent):g}; allowed: |exponent| <= {MAX_EXPONENT}"
+                )
+
+    def _fold(self, fn: Callable[..., float], node: ast.AST, *args: float) -> float:
+        try:
+            value = fn(*args)
+        except (OverflowError, ValueError, ZeroDivisionError):
+            raise ExpressionError(f"constant {_describe(node)} is not a finite real") from None
+        if isinstance(value, complex) or not math.isfinite(value):
+            raise ExpressionError(f"constant {_describe(node)} is not a finite real")
+        if abs(value) > MAX_CONSTANT:
+            raise ExpressionError(f"constant {_describe(node)} is larger than {MAX_CONSTANT:g}")
+        return float(value)
+
+    def _folded(self, exact: Any, value: float, node: ast.AST) -> tuple[Any, float]:
+        """The constant ``exact`` if it is small and plain, else its float64 ``value``."""
+        if abs(value) > MAX_CONSTANT:
+            raise ExpressionError(f"constant {_describe(node)} is larger than {MAX_CONSTANT:g}")
+        if exact is not None and _plain(exact):
+            return exact, value
+        return self.sp.Float(value, 17), value  # 17 digits: prints back to the same double
+
+    def _Call(self, node: ast.Call, depth: int) -> tuple[Any, float | None]:
         if not isinstance(node.func, ast.Name) or node.func.id not in self.functions:
             name = node.func.id if isinstance(node.func, ast.Name) else _describe(node.func)
             raise ExpressionError(
@@ -242,7 +325,27 @@ class _Builder:
             raise ExpressionError(
                 f"function '{node.func.id}' takes exactly one argument: {_describe(node)}"
             )
-        return self.functions[node.func.id](self.build(node.args[0], depth))
+        argument, value = self.build(node.args[0], depth)
+        if value is not None:  # a function of a constant: a float, sympy never sees it
+            folded = self._fold(_FLOAT_FUNCTIONS[node.func.id], node, value)
+            return self._folded(None, folded, node)
+        return self.functions[node.func.id](argument), None
+
+
+def _plain(constant: Any) -> bool:
+    """Whether a constant is rationals, pi and e under arithmetic, with few digits."""
+    import sympy as sp
+
+    for atom in sp.preorder_traversal(constant):
+        if isinstance(atom, sp.Rational):
+            if max(abs(atom.p), atom.q) >= 10**MAX_EXACT_DIGITS:
+                return False
+        elif not isinstance(atom, sp.Add | sp.Mul | sp.Pow | sp.Float) and atom not in (
+            sp.pi,
+            sp.E,
+        ):
+            return False
+    return True
 
 
 def parse(text: str, params: Mapping[str, Any] | None = None) -> Any:
@@ -278,13 +381,49 @@ def parse(text: str, params: Mapping[str, Any] | None = None) -> Any:
     deep = _too_deep_call(tree)
     if deep is not None:
         raise ExpressionError(
-            f"functions nested more than {MAX_CALL_DEPTH} deep at {_describe(deep)}; "
+            f"functions and powers nested more than {MAX_CALL_DEPTH} deep at "
+            f"{_describe(deep)}; "
             "exact derivatives of deeper compositions grow too large"
         )
-    result = _Builder(params or {}).build(tree)
-    _check_constants(result, text)
-    _check_products(result)
+    with deadline(COMPILE_SECONDS, "reading the expression"):
+        result, _ = _Builder(params or {}).build(tree)
+        _check_constants(result, text)
+        _check_products(result)
     return result
+
+
+@contextlib.contextmanager
+def deadline(seconds: float, what: str) -> Iterator[None]:
+    """Raise :class:`ExpressionError` if the block runs longer than ``seconds``.
+
+    The bounds on size, depth and constants keep every accepted expression fast; this is
+    the backstop for whatever they miss. It uses a timer signal, so it works in the main
+    thread only (elsewhere the static bounds stand alone) and never nests.
+    """
+    import signal
+    import threading
+
+    if (
+        threading.current_thread() is not threading.main_thread()
+        or not hasattr(signal, "setitimer")
+        or signal.getitimer(signal.ITIMER_REAL)[0] > 0
+    ):
+        yield
+        return
+
+    def expire(signum: int, frame: Any) -> None:
+        raise ExpressionError(
+            f"{what} took longer than {seconds:g} s; allowed: expressions whose "
+            "derivatives sympy finds quickly (fewer nested functions and powers)"
+        )
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 def _check_products(expr: Any) -> None:
@@ -303,11 +442,17 @@ def _check_products(expr: Any) -> None:
 
 
 def _too_deep_call(tree: ast.AST) -> ast.AST | None:
-    """The first call nested more than ``MAX_CALL_DEPTH`` calls deep, if any."""
+    """The first call or power nested more than ``MAX_CALL_DEPTH`` such nodes deep, if any.
+
+    Powers count like calls: each one multiplies the size of the derivatives below it,
+    so a chain of 25 ``**`` costs what 25 nested functions cost.
+    """
     stack = [(tree, 0)]
     while stack:
         node, calls = stack.pop()
-        if isinstance(node, ast.Call):
+        if isinstance(node, ast.Call) or (
+            isinstance(node, ast.BinOp) and isinstance(node.op, ast.Pow)
+        ):
             calls += 1
             if calls > MAX_CALL_DEPTH:
                 return node
@@ -425,7 +570,6 @@ def compile_expr(expr: Any, param_names: tuple[str, ...] = ()) -> Compiled:
     args = (x, y, *(sp.Symbol(p, real=True) for p in param_names))
     absval, sgn = _real_abs()
     namespace = {absval.__name__: np.abs, sgn.__name__: np.sign}
-    f, grad, hess = derivatives(expr)
 
     def lam(e: Any) -> Callable:
         # order="none": sympy's canonical ordering of the shared terms costs seconds on
@@ -433,7 +577,9 @@ def compile_expr(expr: Any, param_names: tuple[str, ...] = ()) -> Compiled:
         return sp.lambdify(args, e, modules=[namespace, "numpy"], cse=_cse)
 
     try:
-        return Compiled(lam(f), lam(grad), lam(hess), lam([f, *grad]))
+        with deadline(COMPILE_SECONDS, "deriving and compiling the expression"):
+            f, grad, hess = derivatives(expr)
+            return Compiled(lam(f), lam(grad), lam(hess), lam([f, *grad]))
     except (TypeError, ValueError, NotImplementedError, SyntaxError) as exc:
         # A derivative numpy cannot express; a one-line error, not a printer traceback.
         raise ExpressionError(f"cannot compile the derivatives of {expr}: {exc}"[:200]) from None

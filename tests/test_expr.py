@@ -305,3 +305,50 @@ def test_fuzz_saw_hostile_trees():
     collect()
     assert {"Call", "Attribute", "Subscript", "Lambda", "ListComp", "JoinedStr"} <= seen
     assert "NamedExpr" in seen
+
+
+# -- cost hidden in sympy: refused in well under a second, or folded to a float ----------
+@pytest.mark.parametrize(
+    "text",
+    [
+        "sin(exp(exp(20)))*x",  # sympy would compute pi to hundreds of millions of digits
+        "log(exp(exp(20)))*x",
+        "sqrt(exp(exp(20)))*x",
+        "tan(exp(exp(20)))*x",
+        "cos(exp(exp(20)))*x",
+        "((1e-300*x)**64)**64",  # merged by sympy into x**4096 with a 1e-1228800 factor
+        "(x**64)**64",
+        "x" + "**1.01" * 25,  # a chain of powers counts in the nesting limit
+        "(" * 7 + "x" + "**2)" * 7,
+        "1" + "0" * 400 + "*x",  # an integer literal too large for a float
+    ],
+)
+def test_costly_expressions_are_refused_fast(text):
+    start = time.perf_counter()
+    with pytest.raises(ExpressionError):
+        Surface.from_expr(text)
+    assert time.perf_counter() - start < 1.0
+
+
+def test_constants_fold_in_float64():
+    # (1.0000001**64)**64 as an exact rational has thousands of digits; as a float it is
+    # the same number to 15 digits, and the surface is a line through 0 with that slope
+    s = Surface.from_expr("(1.0000001**64)**64*x")
+    assert float(s.grad([0.0, 0.0])[0]) == pytest.approx(1.0000001**4096, rel=1e-14)
+    # a function of a constant is its float64 value; plain constants stay exact
+    assert float(Surface.from_expr("sin(exp(20))*x").grad([0.0, 0.0])[0]) == pytest.approx(
+        np.sin(np.exp(20)), rel=1e-12
+    )
+    assert str(parse("2*pi*x + e + 20 + x/2")) == "x/2 + 2*pi*x + E + 20"
+    # stable sigmoid and softplus of large constants
+    np.testing.assert_allclose(Surface.from_expr("softplus(1000)*x").grad([0.0, 0.0]), [1000, 0])
+
+
+def test_compiling_has_a_wall_clock_bound(monkeypatch):
+    from optviz import expr
+
+    monkeypatch.setattr(expr, "COMPILE_SECONDS", 1e-3)
+    start = time.perf_counter()
+    with pytest.raises(ExpressionError, match="took longer than"):
+        expr.compile_expr(parse("sin(x*y)**3*exp(x - y)*tanh(x + y)"), ())
+    assert time.perf_counter() - start < 1.0

@@ -89,6 +89,8 @@ CLI_MISTAKES = {
     "huge title": ("race", "quadratic", "-O", "gd", "--title", "a" * 100_000, "-o", "a.png"),
     "rosenbrock b=1e308": ("show", "rosenbrock:b=1e308", "-o", "a.png"),
     "elliptic kappa=1e300": ("show", "elliptic:kappa=1e300", "-o", "a.png"),
+    "400-digit literal": ("show", "--expr", "1" + "0" * 400 + "*x", "-o", "a.png"),
+    "sympy-costly constant": ("show", "--expr", "sin(exp(exp(20)))*x", "-o", "a.png"),
     "narrow domain": ("show", "quadratic", "--domain", "1e10,1.0000000000000001e10,0,1"),
 }
 
