@@ -23,11 +23,12 @@ from typing import Any
 
 import numpy as np
 
+from . import budget
 from ._display import Preview, drawing
 from .catalog import Surface
 from .errors import ParameterError, unknown
 from .optim import Optimizer, as_optimizers, optimizer
-from .runner import NEVER, FinalState, _starts, _surface, run, run_final
+from .runner import NEVER, FinalState, _starts, _steps, _surface, run, run_final
 from .table import (  # noqa: F401 - the table functions stay importable from here
     Table,
     _nearest,
@@ -104,6 +105,7 @@ def _final_states(
     starts = np.asarray(starts, float)
     shape = starts.shape[:-1]
     flat = starts.reshape(-1, 2)
+    budget.check(budget.final_states(len(flat), _steps(steps), 1, BLOCK_BYTES))
     flat_rates = None if rates is None else np.broadcast_to(rates, shape).reshape(-1, 1)
     if chunk is None:  # the size that once bounded a block's history: keeps noise seeds stable
         chunk = int(np.clip(BLOCK_BYTES / (32 * (steps + 1)), 256, 16384))

@@ -65,3 +65,7 @@ def _closest(name: str, known: list[str]) -> str | None:
             candidates.setdefault(part, k)
     close = difflib.get_close_matches(name, list(candidates), n=1, cutoff=0.6)
     return candidates[close[0]] if close else None
+
+
+class BudgetError(ParameterError):
+    """A request larger than the memory or work budget; the message names the knob."""

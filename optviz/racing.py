@@ -12,11 +12,12 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
+from . import budget
 from .catalog import Surface
 from .errors import ParameterError
 from .noise import Noise
 from .optim import Optimizer, as_optimizers
-from .runner import Race, _steps, _surface, run
+from .runner import Race, _starts, _steps, _surface, run
 from .scheduling import Schedule
 
 
@@ -48,6 +49,8 @@ def race(
     opts = as_optimizers(optimizers)
     if not opts:
         raise ParameterError("a race needs at least one optimizer")
+    # every optimizer's history is kept until the race is drawn: check them all at once
+    budget.check(budget.runs(_starts(surf, start).size // 2, _steps(steps), len(opts)))
     labels = None
     if tune_steps is not None:
         _steps(tune_steps, "tune_steps", least=1)  # refuse before any tuning run starts

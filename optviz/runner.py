@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from . import budget
 from ._display import Preview, drawing
 from .catalog import Surface, surface
 from .errors import ParameterError
@@ -33,7 +34,6 @@ CURVED = 1e-3  # smallest Hessian eigenvalue that counts as curving up at a mini
 
 MAX_STEPS = 1_000_000
 MAX_STARTS = 4_000_000
-MAX_HISTORY_BYTES = 8 * 2**30  # positions, losses and gradient norms of every step
 
 
 @dataclass(frozen=True, eq=False)
@@ -144,19 +144,11 @@ def _starts(surface: Surface, start: Any) -> np.ndarray:
 
 
 def _check_history(p: np.ndarray, steps: int, kept: int = 0) -> None:
-    """Refuse, with a clear message, a run whose history would not fit in memory.
+    """Refuse, with a clear message, a run whose history would not fit the memory budget.
 
     ``kept``: how many 2-vectors of optimizer state are recorded per start and step.
     """
-    n = p.size // 2
-    # x, y, loss and gradient norm per start and step, plus the recorded state
-    size = (steps + 1) * n * (4 + 2 * kept) * 8
-    if size > MAX_HISTORY_BYTES:
-        raise ParameterError(
-            f"{n} starts x {steps} steps would keep {size / 2**30:.0f} GiB of history; "
-            f"at most {MAX_HISTORY_BYTES // 2**30} GiB: use fewer starts or steps "
-            "(optviz.analysis.basins runs a big grid in blocks)"
-        )
+    budget.check(budget.runs(p.size // 2, steps, drawn=False, kept_state=kept))
 
 
 def _steps(steps: Any, name: str = "steps", least: int = 0) -> int:

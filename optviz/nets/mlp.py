@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .. import budget
 from ..errors import ParameterError
 from .initialization import (
     MAX_WIDTH,
@@ -221,21 +222,18 @@ def symmetry_run(
     lr = _check_positive("lr", lr, 100.0)
     seed = _check_seed(seed)
     x, y = toy_regression(seed=seed)
-    params = _init_mlp((2, *hidden, 1), scheme, np.random.default_rng([seed, 1]))
-    history = [[layer["W"].copy()] for layer in params]
-    losses = []
-    for _ in range(steps + 1):
-        pred, caches = _mlp_forward(params, x, activation)
-        loss, dpred = _mse(pred, y)
-        losses.append(loss)
-        if len(losses) > steps:
-            break
-        _sgd(params, _mlp_backward(params, caches, dpred, activation), lr)
+    widths = (2, *hidden, 1)
+    # every weight matrix is kept at every step: check that before allocating any of it
+    budget.check(budget.network(widths, steps, len(x), kept=steps + 1))
+    params = _init_mlp(widths, scheme, np.random.default_rng([seed, 1]))
+    # written in place, step by step: no list of copies stacked into a second array
+    history = [np.empty((steps + 1, *layer["W"].shape)) for layer in params]
+    losses = np.empty(steps + 1)
+    for t in range(steps + 1):
         for layer, h in zip(params, history, strict=True):
-            h.append(layer["W"].copy())
-    return SymmetryRun(
-        scheme=scheme,
-        activation=activation,
-        weights=tuple(np.stack(h) for h in history),
-        loss=np.array(losses),
-    )
+            h[t] = layer["W"]
+        pred, caches = _mlp_forward(params, x, activation)
+        losses[t], dpred = _mse(pred, y)
+        if t < steps:
+            _sgd(params, _mlp_backward(params, caches, dpred, activation), lr)
+    return SymmetryRun(scheme=scheme, activation=activation, weights=tuple(history), loss=losses)

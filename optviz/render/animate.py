@@ -137,6 +137,15 @@ class Animation:
         for s in steps[1:]:
             yield engine.frame(s)
 
+    def _check_cost(self, suffix: str) -> None:
+        """Refuse, before the first frame, an animation over the memory or work budget."""
+        from .. import budget
+
+        width, height = (round(inches * self.dpi) for inches in style.figsize(self.size))
+        n = 1 if suffix == ".png" else self.n_frames
+        kept = n if suffix in (".webp", ".apng") else 2  # Pillow holds every frame
+        budget.check(budget.frames(width, height, n, kept))
+
     def save(self, path: str | os.PathLike, progress=None) -> Path:
         """Write the animation; the format comes from the extension.
 
@@ -162,6 +171,7 @@ class Animation:
                 title=self.title,
             )
             return save_figure(fig, text)
+        self._check_cost(suffix)
         engine = _Engine(self)
         try:
             if suffix == ".png":

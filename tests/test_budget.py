@@ -1,0 +1,116 @@
+"""The cost model: estimates that match what runs take, refusals before any work starts."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+import time
+
+import numpy as np
+import pytest
+
+import optviz
+from optviz import analysis, budget, nets
+from optviz.errors import BudgetError
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _warm():
+    for name in ("himmelblau", "quadratic"):  # compile once, outside the timed refusals
+        optviz.surface(name).f([0.0, 0.0])
+
+
+@pytest.fixture
+def eight_gib(monkeypatch):
+    monkeypatch.setenv("OPTVIZ_MEMORY", "8G")
+
+
+def _refused_fast(call) -> str:
+    start = time.perf_counter()
+    with pytest.raises(BudgetError) as info:
+        call()
+    assert time.perf_counter() - start < 1.0
+    message = str(info.value)
+    assert "\n" not in message
+    assert "OPTVIZ_MEMORY" in message or "OPTVIZ_WORK" in message
+    return message
+
+
+def test_a_race_counts_every_optimizer_before_running(eight_gib):
+    # 100 starts x 1e6 steps kept 3.2 GB per optimizer: once under an 8 GiB history check,
+    # three of them (and the drawing) peaked past 10 GB
+    starts = np.zeros((100, 2))
+    three = ["gd", "momentum", "adam"]
+    message = _refused_fast(lambda: optviz.race("himmelblau", three, starts, steps=1_000_000))
+    assert "3 optimizers x 100 start(s) x 1000000 steps" in message and "-O" in message
+
+
+def test_a_single_run_of_the_same_size_fits(eight_gib):
+    cost = budget.runs(100, 1_000_000, drawn=False)
+    assert budget.check(cost) is cost  # 3.2 GB of history, no drawing
+
+
+def test_the_run_estimate_matches_the_measured_peak():
+    # measured in a fresh process: how much the peak grows while a race runs
+    code = textwrap.dedent(
+        """
+        import resource, numpy as np, optviz
+        from optviz import budget
+        s = optviz.surface("himmelblau"); s.f([0.0, 0.0])
+        before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+        starts = np.random.default_rng(0).uniform(-4, 4, (2000, 2))
+        optviz.race(s, ["gd:lr=0.001", "adam:lr=0.01"], start=starts, steps=1000)
+        grew = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 - before
+        estimate = budget.runs(2000, 1000, 2, drawn=False).memory - budget.BASE_BYTES
+        print(grew / estimate)
+        """
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    ratio = float(out.stdout.strip() or "nan")
+    assert 0.6 < ratio < 1.3, out.stderr  # pages freed by the imports get reused
+
+
+def test_symmetry_run_of_wide_layers_is_refused_before_allocating():
+    # 2-4096-4096-1 kept 101 snapshots of a 16.8M-weight net (13 GiB), and a copy to stack
+    message = _refused_fast(lambda: nets.symmetry_run("constant", hidden=(4096, 4096)))
+    assert "2-4096-4096-1" in message and "hidden" in message
+
+
+def test_symmetry_run_estimate_counts_the_snapshots():
+    cost = budget.network((2, 8, 8, 1), steps=100, batch=64, kept=101)
+    weights = 2 * 8 + 8 + 8 * 8 + 8 + 8 * 1 + 1
+    assert cost.memory - budget.BASE_BYTES >= 101 * weights * 8
+
+
+def test_basins_work_is_bounded(monkeypatch):
+    monkeypatch.setenv("OPTVIZ_WORK", "1e9")
+    message = _refused_fast(lambda: analysis.basins("himmelblau", ["gd"], n=2000, steps=1000))
+    assert "--n" in message
+
+
+def test_animation_frames_held_by_pillow_are_counted(tmp_path, monkeypatch):
+    monkeypatch.setenv("OPTVIZ_MEMORY", "1G")
+    race = optviz.race("quadratic", ["gd"], steps=5)
+    anim = race.animate(fps=60, duration=100, dpi=200)
+    _refused_fast(lambda: anim.save(tmp_path / "a.webp"))
+    assert not list(tmp_path.iterdir())
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("8G", 8 * 2**30), ("500M", 500 * 2**20), ("123456", 123456), ("1.5GiB", 1.5 * 2**30)],
+)
+def test_budget_sizes(monkeypatch, text, expected):
+    monkeypatch.setenv("OPTVIZ_MEMORY", text)
+    assert budget.memory_budget() == expected
+
+
+def test_budget_fraction_and_mistakes(monkeypatch):
+    monkeypatch.setenv("OPTVIZ_MEMORY", "0.25")
+    assert budget.memory_budget() == pytest.approx(0.25 * budget.machine_memory())
+    monkeypatch.setenv("OPTVIZ_MEMORY", "lots")
+    with pytest.raises(BudgetError, match="8G, 500M"):
+        budget.memory_budget()
+    monkeypatch.delenv("OPTVIZ_MEMORY")
+    assert budget.memory_budget() <= budget.DEFAULT_FRACTION * budget.machine_memory()
