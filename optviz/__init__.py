@@ -6,6 +6,7 @@
 ['gd', 'adam']
 """
 
+from . import _signals  # noqa: F401 - first: as the command line, Ctrl-C while loading is one line
 from .catalog import Surface, surface, surfaces
 from .critical import CriticalPoint, critical_points
 from .errors import OptvizError

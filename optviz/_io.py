@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
+import shutil
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -36,6 +39,7 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
     On any exception the temporary file is removed and ``path`` is left as it was.
     """
     path = check_writable(path)
+    remove_stale(path.parent)
     fd, tmp = tempfile.mkstemp(
         prefix=f".{path.name}.", suffix=f".tmp{path.suffix}", dir=path.parent
     )
@@ -49,6 +53,41 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
         with contextlib.suppress(OSError):
             tmp.unlink()
         raise
+
+
+# What tempfile names our temporaries: "." + target name + "." + 8 random characters +
+# ".tmp" + the target's extension (files), or ".tmp" / ".old" alone (PNG-frame folders).
+_OURS = re.compile(r"^\..+\.[a-z0-9_]{8}\.(tmp(\.[A-Za-z0-9]+)?|old)$")
+STALE_SECONDS = 24 * 3600
+
+
+def remove_stale(folder: str | os.PathLike) -> list[Path]:
+    """Remove temporaries of optviz's own naming older than a day from ``folder``.
+
+    A process killed by SIGKILL or a power cut cannot clean up after itself; the next
+    write into the same folder does. Only names of the exact pattern, older than
+    ``STALE_SECONDS``, are touched, so a render still running elsewhere is left alone.
+    """
+    removed = []
+    cutoff = time.time() - STALE_SECONDS
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return removed
+    for entry in entries:
+        if not _OURS.match(entry.name):
+            continue
+        try:
+            if entry.stat(follow_symlinks=False).st_mtime > cutoff:
+                continue
+            if entry.is_dir(follow_symlinks=False):
+                shutil.rmtree(entry.path)
+            else:
+                os.unlink(entry.path)
+            removed.append(Path(entry.path))
+        except OSError:
+            continue  # another process got there first, or no permission: not ours to fight
+    return removed
 
 
 def _umask() -> int:

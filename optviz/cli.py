@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import os
 import re
+import signal
 import sys
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
+from ._signals import STOP_SIGNALS
 from .errors import OptvizError, ParameterError
 
 app = typer.Typer(
@@ -233,16 +235,35 @@ def _run_section(steps, start, schedule, noise, seed, lr=None) -> dict[str, Any]
     }
 
 
+class Stopped(BaseException):
+    """A stop signal turned into an exception, so temporary files are removed on the way out.
+
+    Not a KeyboardInterrupt: typer turns those into a silent exit code.
+    """
+
+    def __init__(self, signum: int = signal.SIGINT):
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _raise_stopped(signum: int, frame: Any) -> None:
+    raise Stopped(signum)
+
+
 class _Interrupted(Exception):
     """Ctrl-C during a render (typer would turn a KeyboardInterrupt into a silent exit)."""
+
+    def __init__(self, signum: int = signal.SIGINT):
+        super().__init__(signum)
+        self.signum = signum
 
 
 def _render(scene: Any, quiet: bool) -> list[Path]:
     try:
         with _progress(quiet) as progress:
             return scene.render(progress)
-    except KeyboardInterrupt:
-        raise _Interrupted from None
+    except KeyboardInterrupt as exc:
+        raise _Interrupted(getattr(exc, "signum", signal.SIGINT)) from None
 
 
 def _execute(scene: Any, quiet: bool) -> None:
@@ -1058,8 +1079,32 @@ def _writable(*paths: Path | None) -> None:
 
 # -- entry point -----------------------------------------------------------------------------
 def main(argv: list[str] | None = None) -> None:
-    """Run the command line; errors become one line on stderr and exit code 2."""
-    sys.exit(_main(argv))
+    """Run the command line; errors become one line on stderr and exit code 2.
+
+    SIGINT, SIGTERM and SIGHUP raise :class:`Stopped` wherever the work is, so the
+    temporary file of an unfinished output is removed; the exit code is 128 + signal.
+    """
+    previous = {s: signal.signal(s, _raise_stopped) for s in STOP_SIGNALS}
+    try:
+        code = _main(argv)
+    except (KeyboardInterrupt, Stopped) as exc:  # outside _main's handlers, or while printing
+        code = _stopped(exc)
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+    sys.exit(code)
+
+
+def _stopped(exc: BaseException) -> int:
+    """Print the one line for a stop signal; return 128 + its number."""
+    signum = signal.SIGINT
+    for _ in range(10):  # click wraps the KeyboardInterrupt in an Abort
+        if exc is None or hasattr(exc, "signum"):
+            signum = getattr(exc, "signum", signum)
+            break
+        exc = exc.__cause__ or exc.__context__
+    _fail("interrupted; no output was written or changed")
+    return 128 + int(signum)
 
 
 def _main(argv: list[str] | None) -> int:
@@ -1070,12 +1115,13 @@ def _main(argv: list[str] | None) -> int:
     command = typer.main.get_command(app)
     try:
         result = command.main(args=argv, prog_name="optviz", standalone_mode=False)
+        if result == 130:  # typer's answer to a KeyboardInterrupt: say so in one line
+            return _stopped(None)
         return result if isinstance(result, int) else 0
     except OptvizError as exc:
         return _fail(str(exc))
-    except (KeyboardInterrupt, _Interrupted, typer.Abort):
-        _fail("interrupted; no output was written or changed")
-        return 130
+    except (KeyboardInterrupt, Stopped, _Interrupted, typer.Abort) as exc:
+        return _stopped(exc)
     except OSError as exc:
         return _fail(f"{exc.strerror or exc}: {exc.filename or ''}".rstrip(": "))
     except MemoryError:

@@ -16,6 +16,7 @@ import pytest
 import optviz
 from optviz import Surface, surface
 from optviz.errors import OptvizError, ParameterError
+from optviz.render.writers import save_figure
 
 
 @pytest.fixture(scope="module")
@@ -120,3 +121,16 @@ def test_long_gif_hold_is_split_over_empty_frames():
         durations.append(image.info["duration"])
     assert sum(durations) == (3 + 360) * 10_000  # ms: 363 frame periods of 10 s
     assert max(durations) <= 655_350
+
+
+@pytest.mark.parametrize("suffix", [".svg", ".pdf"])
+def test_vector_figures_are_reproducible(tmp_path, suffix):
+    race = optviz.race("himmelblau", ["gd", "adam"], steps=20)
+    paths = []
+    for k in range(2):
+        path = tmp_path / f"race{k}{suffix}"
+        save_figure(race.plot(size="small", dpi=50), path)
+        paths.append(path.read_bytes())
+    assert paths[0] == paths[1]
+    text = paths[0][:4000].decode("latin-1")
+    assert "CreationDate" not in text and "<dc:date>" not in text

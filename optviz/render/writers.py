@@ -38,7 +38,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .._io import atomic_path, check_writable
+from .._io import atomic_path, check_writable, remove_stale
 from ..errors import OutputError, ParameterError
 
 FIGURE_SUFFIXES = (".png", ".svg", ".pdf")
@@ -609,6 +609,7 @@ def _write_folder(path: Path, frames: Iterator[np.ndarray], hold_frames: int) ->
         raise OutputError(
             f"cannot write frames to '{path}/': it holds other files; give an empty or new folder"
         )
+    remove_stale(parent)
     tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".tmp", dir=parent))
     try:
         k = 0
