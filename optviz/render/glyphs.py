@@ -225,9 +225,9 @@ class GlyphLayer:
         present = {k for raw in self.raws for k in raw}
         names = {
             "grad": "−gradient",
-            "velocity": "−velocity (momentum, 1st moment)",
-            "box": "rate per coordinate (box sides)",
-            "step": "next step (sign / Newton)",
+            "velocity": "−velocity",
+            "box": "rate box",
+            "step": "step",
         }
         handles, labels = [], []
         ink = style.ink(self.theme)
@@ -284,7 +284,7 @@ def add_key(layer: GlyphLayer, fig, panels: list, loss_ax) -> Any:
         handles,
         labels,
         loc="lower left",
-        title="at each ball: its next step",
+        title="next step, drawn ×scale",
         framealpha=0.95,
         fontsize=12,
         title_fontsize=12,
