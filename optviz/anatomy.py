@@ -71,6 +71,7 @@ class StepAnatomy:
     terms: list[Part]
     factors: dict[str, Any]
     update: np.ndarray
+    surface: Any = None  # where the step was taken (for drawing its contours)
     reference: Part = field(init=False)
 
     def __post_init__(self):
@@ -329,7 +330,7 @@ def _anatomy(traj: Trajectory, t, p, g, state, lr, hess) -> StepAnatomy:
         # update noise, or a start frozen by divergence: said, not hidden
         terms.append(Part("noise / frozen", r"$\xi_t$", rest))
     factors = {r"$\eta$": lr, **factors}
-    return StepAnatomy(opt, t, p.copy(), g.copy(), lr, terms, factors, update.copy())
+    return StepAnatomy(opt, t, p.copy(), g.copy(), lr, terms, factors, update.copy(), traj.surface)
 
 
 def step_anatomy(traj: Trajectory, at: int) -> StepAnatomy:

@@ -516,6 +516,91 @@ def race(
 
 
 @app.command()
+def anatomy(
+    surface: SurfaceArg = None,
+    optimizer: Optimizers = None,
+    expr: Expr = None,
+    domain: Domain = None,
+    at: Annotated[int, typer.Option("--at", metavar="STEP", help="the step to take apart")] = 1,
+    walk: Annotated[
+        bool, typer.Option("--walk", help="animate steps 1..STEP, one frame per step")
+    ] = False,
+    quantities: Annotated[
+        bool,
+        typer.Option(
+            "--quantities", help="instead: each optimizer's rates and step lengths over --steps"
+        ),
+    ] = False,
+    steps: Steps = None,
+    start: Annotated[str | None, typer.Option("--start", metavar="X,Y", help="X,Y start")] = None,
+    schedule: Schedule = None,
+    noise: Noise = None,
+    seed: Seed = None,
+    size: Size = "16:9",
+    dpi: Dpi = 100,
+    theme: Theme = "light",
+    output: Output = None,
+    quiet: Quiet = False,
+) -> None:
+    """Take one step of each optimizer apart: its terms as arrows, with their numbers.
+
+    Writes one figure per optimizer (<output>_<optimizer>.png when there are several):
+    the raw gradient step, the momentum and gradient terms, weight decay, the adaptive
+    scaling and bias correction, and the step actually taken, at step --at. --walk
+    animates steps 1..--at (.gif). --quantities draws instead the effective learning
+    rate per coordinate and the step length of every optimizer over --steps.
+
+    Example:
+
+    \b
+      optviz anatomy narrow_ravine -O adam:lr=0.1 --at 8 -o adam_step.png
+    """
+    from .anatomy import walk as walk_steps
+    from .render import anatomy_plots, writers
+    from .runner import race as run_race
+
+    if not optimizer:
+        raise ParameterError("give at least one optimizer with -O, e.g. -O adam:lr=0.1")
+    if walk and quantities:
+        raise ParameterError("choose one of --walk and --quantities")
+    checked = _scene(
+        {
+            "surface": _surface(surface, expr, domain),
+            "optimizers": optimizer,
+            "run": _run_section(steps, [start] if start else None, schedule, noise, seed),
+        }
+    )
+    if at < 1:
+        raise ParameterError(f"--at {at} is not a step; allowed: a step number >= 1")
+    n_steps = checked.steps if checked.steps is not None else (200 if quantities else at)
+    if not quantities and at > n_steps:
+        raise ParameterError(f"--at {at} is past the run's end; allowed: 1..{n_steps}")
+    result = run_race(checked.surface, list(checked.optimizers),
+                      **checked.run_options(start=checked.starts, schedule=checked.schedule,
+                                            noise=checked.noise, steps=n_steps),
+                      keep_state=True)  # fmt: skip
+    look = {"size": size, "dpi": dpi, "theme": theme}
+    suffix = ".gif" if walk else ".png"
+    out = output or Path(f"{_slug(surface)}_{'quantities' if quantities else 'anatomy'}{suffix}")
+    if quantities:
+        written = [writers.save_figure(anatomy_plots.plot_quantities(result, **look), out)]
+    else:
+        written = []
+        for traj in result.trajectories:
+            if traj.batched:
+                traj = traj.start(0)
+            path = out if len(result) == 1 else out.with_stem(f"{out.stem}_{traj.name}")
+            if walk:
+                written.append(anatomy_plots.save_anatomy_walk(traj, path, at, **look))
+            else:
+                step = walk_steps(traj, at)[-1]
+                written.append(writers.save_figure(anatomy_plots.plot_anatomy(step, **look), path))
+    if not quiet:
+        for path in written:
+            typer.echo(f"wrote {_shown(path)} ({_size(path)})", err=True)
+
+
+@app.command()
 def scene(
     files: Annotated[
         list[Path],

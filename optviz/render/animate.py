@@ -80,6 +80,7 @@ class Animation:
     title: str | None = None
     overlays: tuple = ()
     layout: Any = field(default=None, repr=False)
+    glyphs: bool = False
     _cached_gif: bytes | None = field(default=None, repr=False, compare=False)
 
     @property
@@ -169,6 +170,7 @@ class Animation:
                 dpi=self.dpi,
                 theme=self.theme,
                 title=self.title,
+                glyphs=self.glyphs,
             )
             return save_figure(fig, text)
         self._check_cost(suffix)
@@ -246,6 +248,7 @@ def animate(
     trail: bool | int = True,
     title: str | None = None,
     overlays: Any = (),
+    glyphs: bool = False,
 ) -> Animation:
     """An animation of ``race``: ``.save(path)`` it or display it in a notebook.
 
@@ -254,7 +257,9 @@ def animate(
     ``rotate=True`` the camera turns 90° over the animation, or give the degrees) or
     ``"panels"`` (one synchronized panel per optimizer). ``loss=True`` adds a loss panel
     whose curves grow in step. ``trail``: ``True`` the whole path so far, ``False`` only
-    the balls, an int the last that many steps. ``size``: a preset of
+    the balls, an int the last that many steps. ``glyphs=True`` draws at each ball the
+    gradient, velocity, rate box or step of its next step (:mod:`optviz.render.glyphs`;
+    the race must be run with ``keep_state=True``). ``size``: a preset of
     :data:`optviz.render.style.SIZES` or ``(width, height)`` inches, times ``dpi``.
     Frames and the final hold: see the module docs.
 
@@ -278,6 +283,14 @@ def animate(
         if not (_number(value) and 0 <= value <= 3600):
             raise ParameterError(f"{name}={value!r} must be seconds in [0, 3600]")
     overlays = tuple(overlays)
+    if not isinstance(glyphs, bool):
+        raise ParameterError(f"glyphs={glyphs!r} must be True or False")
+    if glyphs:
+        from .glyphs import GlyphOverlay
+
+        if any(t.state is None for t in race.trajectories):
+            raise ParameterError("glyphs need the optimizer's state: race with keep_state=True")
+        overlays = (*overlays, GlyphOverlay())
     if not all(callable(o) for o in overlays):
         raise ParameterError("overlays must be callables overlay(engine, step) -> artists")
     if round(duration * fps) > MAX_FRAMES:
@@ -303,6 +316,7 @@ def animate(
         trail=trail,
         title=title,
         overlays=overlays,
+        glyphs=glyphs,
     )
 
 

@@ -776,9 +776,12 @@ def plot_race(
     dpi: float = 100,
     theme: str = "light",
     title: str | None = None,
+    glyphs: bool = False,
 ):
     """The whole race as one figure: paths on contours (or 3-D, or one panel per
     optimizer), optionally a loss panel, with a legend of hyperparameters.
+    ``glyphs=True`` draws the glyphs of :mod:`optviz.render.glyphs` at a few steps
+    along each path (the race must be run with ``keep_state=True``).
 
     >>> import optviz as ov
     >>> r = ov.race("rosenbrock", ["gd:lr=0.001", "adam:lr=0.05"], steps=50)
@@ -799,6 +802,10 @@ def plot_race(
             plot_loss(race, loss_ax, theme=theme)
             _loss_limits(loss_ax, trajs, loss_axis(trajs))
         legend(fig, race, loss_ax, panels, kind)
+        if glyphs:
+            from .glyphs import draw_static
+
+            draw_static(race, fig, panels, loss_ax, kind, theme)
     return fig
 
 

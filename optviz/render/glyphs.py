@@ -1,0 +1,308 @@
+"""Glyphs at each ball: what the optimizer is about to do, drawn from its recorded state.
+
+At the ball of step t the glyphs explain step t+1, from the state the run recorded
+(``run(..., keep_state=True)``):
+
+- the **gradient arrow**, :math:`-g` (downhill), thin;
+- the **velocity arrow**, minus torch's ``momentum_buffer`` (SGD momentum, Nesterov) or
+  ``exp_avg`` (Adam's first moment, Lion's momentum), thick: the same units as the
+  gradient and the same scale, so a velocity ten times the gradient looks ten times
+  longer;
+- the **rate box**, for the adaptive rules: its sides are the per-coordinate effective
+  learning rate (:func:`optviz.anatomy.effective_lr`, e.g. Adam's
+  :math:`\\eta/(\\sqrt{\\hat v}+\\epsilon)`), so a ravine's steep coordinate gets a thin
+  side;
+- the **step arrow** of Lion (its sign step) and Newton (:math:`-\\eta H^+ g`), dotted.
+
+Scales: one per kind of glyph for the whole race (so sizes compare across optimizers and
+steps), chosen so the 90th percentile of the lengths over the run is :data:`TARGET` of
+the view's shorter side; a glyph longer than :data:`CLIP` times that is cut to it. The
+legend states each scale ("×0.012": drawn length per unit). Colours are the
+optimizer's, with the theme's ink as an outline, as for the paths.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from ..errors import ParameterError
+from . import plots, style
+
+TARGET = 0.09  # 90th-percentile glyph length, as a fraction of the view's shorter side
+CLIP = 2.5  # longest glyph drawn, in multiples of that length
+KINDS = ("grad", "velocity", "box", "step")
+STYLE = {  # line width and style of each kind; the outline adds 2 points
+    "grad": (1.6, "-"),
+    "velocity": (3.2, "-"),
+    "box": (1.8, "--"),
+    "step": (2.6, ":"),
+}
+SCALE = {"grad": "arrow", "velocity": "arrow", "box": "box", "step": "step"}
+
+
+def raw_glyphs(traj) -> dict[str, np.ndarray]:
+    """The unscaled quantity of each glyph kind, ``(steps+1, n, 2)``, index t shown at ball t.
+
+    Index t holds step t+1's quantities (the last index repeats the last step's).
+    """
+    from ..anatomy import effective_lr
+    from ..optim import GD, Lion, Newton, RMSprop
+
+    if traj.state is None:
+        raise ParameterError("glyphs need the optimizer's state: run or race with keep_state=True")
+    s, opt = traj.state, traj.optimizer
+    out = {"grad": -s["grad"]}
+    moment = s.get("exp_avg", None if isinstance(opt, RMSprop) else s.get("momentum_buffer"))
+    if moment is not None:
+        out["velocity"] = -moment
+    rate = effective_lr(traj)
+    if rate is not None and not isinstance(opt, GD | Lion):
+        out["box"] = rate
+    if isinstance(opt, Lion | Newton):
+        out["step"] = s["update"]
+    nxt = np.minimum(np.arange(traj.steps + 1) + 1, traj.steps)
+    return {k: _starts_axis(v[nxt], traj) for k, v in out.items()}
+
+
+def _starts_axis(v: np.ndarray, traj) -> np.ndarray:
+    return v if traj.batched else v[:, None, :]
+
+
+@dataclass(frozen=True)
+class Scales:
+    """Drawn length per unit of each glyph group (``arrow``, ``box``, ``step``)."""
+
+    factor: dict[str, float]
+    cap: float  # longest drawn glyph, data units
+
+    def of(self, kind: str) -> float:
+        return self.factor.get(SCALE[kind], 1.0)
+
+
+def scales(race, raws: list[dict[str, np.ndarray]]) -> Scales:
+    """One scale per glyph group over every optimizer and step of the race."""
+    box = plots.view_box(race.surface)
+    target = TARGET * float(np.min(np.ptp(box, axis=1)))
+    factor = {}
+    for group in ("arrow", "box", "step"):
+        sizes = [
+            _size(kind, v).ravel()
+            for raw in raws
+            for kind, v in raw.items()
+            if SCALE[kind] == group
+        ]
+        sizes = np.concatenate(sizes) if sizes else np.array([])
+        sizes = sizes[np.isfinite(sizes) & (sizes > 0)]
+        if len(sizes):
+            factor[group] = target / float(np.percentile(sizes, 90))
+    return Scales(factor, CLIP * target)
+
+
+def _size(kind: str, v: np.ndarray) -> np.ndarray:
+    # a box is measured by its larger side, an arrow by its length
+    return np.max(np.abs(v), axis=-1) if kind == "box" else np.hypot(v[..., 0], v[..., 1])
+
+
+def scaled(kind: str, v: np.ndarray, sc: Scales) -> np.ndarray:
+    """Glyph vectors (arrows) or sides (boxes) in data units, cut at the cap."""
+    out = v * sc.of(kind)
+    size = _size(kind, out)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        shrink = np.where(size > sc.cap, sc.cap / size, 1.0)
+    return out * shrink[..., None]
+
+
+# -- geometry ------------------------------------------------------------------------------
+def arrow_path(tails: np.ndarray, vecs: np.ndarray, norm: np.ndarray) -> np.ndarray:
+    """NaN-separated polyline of arrows (shaft and two barbs) from ``tails`` along ``vecs``.
+
+    ``norm``: the view's (x, y) spans, so heads keep their shape on a stretched view.
+    """
+    parts = []
+    for tail, vec in zip(tails, vecs, strict=True):
+        if not (np.all(np.isfinite(tail)) and np.all(np.isfinite(vec))) or not vec.any():
+            continue
+        tip = tail + vec
+        u = vec / norm
+        length = np.hypot(*u)
+        head = min(0.35 * length, 0.025) / length
+        barbs = [tip + _rotate(-u * head, a) * norm for a in (0.45, -0.45)]
+        parts += [tail, tip, [np.nan, np.nan], barbs[0], tip, barbs[1], [np.nan, np.nan]]
+    return np.array(parts, dtype=float).reshape(-1, 2)
+
+
+def box_path(centres: np.ndarray, sides: np.ndarray) -> np.ndarray:
+    """NaN-separated polyline of axis-aligned boxes with the given full side lengths."""
+    corners = np.array([[-1, -1], [1, -1], [1, 1], [-1, 1], [-1, -1]]) * 0.5
+    parts = []
+    for c, s in zip(centres, sides, strict=True):
+        if np.all(np.isfinite(c)) and np.all(np.isfinite(s)) and s.any():
+            parts += [*(c + corners * s), [np.nan, np.nan]]
+    return np.array(parts, dtype=float).reshape(-1, 2)
+
+
+def _rotate(v: np.ndarray, angle: float) -> np.ndarray:
+    c, s = np.cos(angle), np.sin(angle)
+    return np.array([c * v[0] - s * v[1], s * v[0] + c * v[1]])
+
+
+# -- drawing -------------------------------------------------------------------------------
+class GlyphLayer:
+    """The glyphs of a race on its axes: ``update(s, k)`` moves them to step ``s``.
+
+    Used by the animation engine (its artists are animated and drawn per frame) and by
+    :func:`draw_static` (glyphs at a few steps along each path).
+    """
+
+    def __init__(self, race, axes: list, colors: list[str], theme: str, animated: bool = True):
+        self.race, self.theme = race, theme
+        self.raws = [raw_glyphs(t) for t in race.trajectories]
+        self.scales = scales(race, self.raws)
+        box = plots.view_box(race.surface)
+        self.norm = np.ptp(box, axis=1)
+        self.xy = [
+            plots.drawable(t.xy if t.batched else t.xy[:, None, :], race.surface)
+            for t in race.trajectories
+        ]
+        self.div = [np.atleast_1d(t.diverged_at) for t in race.trajectories]
+        self.lines: list[dict[str, Any]] = []
+        for ax, raw, color in zip(axes, self.raws, colors, strict=True):
+            self.lines.append({k: self._line(ax, k, color, animated) for k in KINDS if k in raw})
+
+    def _line(self, ax, kind: str, color: str, animated: bool):
+        from matplotlib import patheffects
+
+        lw, ls = STYLE[kind]
+        three = plots._is3d(ax)
+        line = ax.plot(*([[]] * (3 if three else 2)), color=color, lw=lw, ls=ls)[0]
+        outline = patheffects.withStroke(linewidth=lw + 2, foreground=style.ink(self.theme))
+        line.set_path_effects([outline, patheffects.Normal()])
+        line.set_solid_capstyle("round")
+        line.set_label("_nolegend_")
+        line.set_zorder(8)
+        line.set_in_layout(False)
+        line.set_animated(animated)
+        return line
+
+    @property
+    def artists(self) -> list:
+        return [line for lines in self.lines for line in lines.values()]
+
+    def geometry(self, i: int, s: float) -> dict[str, np.ndarray]:
+        """Polylines (``(m, 2)``, NaN-separated) of trajectory ``i``'s glyphs at step ``s``."""
+        xy, raw = self.xy[i], self.raws[i]
+        steps = len(xy) - 1
+        k = min(int(np.floor(s)), steps)
+        head = xy[k] + (s - k) * (xy[k + 1] - xy[k]) if k < steps and s > k else xy[k]
+        alive = ~((self.div[i] >= 0) & (self.div[i] <= s))
+        head = np.where(alive[:, None], head, np.nan)
+        out = {}
+        for kind, v in raw.items():
+            vec = scaled(kind, v[k], self.scales)
+            out[kind] = box_path(head, vec) if kind == "box" else arrow_path(head, vec, self.norm)
+        return out
+
+    def update(self, s: float, k: int | None = None) -> list:
+        """Move every glyph to step ``s``; return the artists to draw."""
+        surface = self.race.surface
+        for i, lines in enumerate(self.lines):
+            for kind, path in self.geometry(i, s).items():
+                line = lines[kind]
+                if plots._is3d(line.axes):
+                    z = _heights(surface, path)
+                    line.set_data_3d(path[:, 0], path[:, 1], z)
+                else:
+                    line.set_data(path[:, 0], path[:, 1])
+        return self.artists
+
+    def key(self) -> tuple[list, list[str]]:
+        """Legend handles and labels, each label with its scale."""
+        from matplotlib.lines import Line2D
+
+        present = {k for raw in self.raws for k in raw}
+        names = {
+            "grad": "−gradient",
+            "velocity": "−velocity",
+            "box": "rate box",
+            "step": "step",
+        }
+        handles, labels = [], []
+        ink = style.ink(self.theme)
+        for kind in KINDS:
+            if kind not in present:
+                continue
+            lw, ls = STYLE[kind]
+            handles.append(Line2D([], [], color=ink, lw=lw, ls=ls))
+            labels.append(f"{names[kind]} ×{self.scales.of(kind):.3g}")
+        return handles, labels
+
+
+class GlyphOverlay:
+    """The glyphs as an animation overlay (``animate(..., glyphs=True)`` adds one).
+
+    Built on an engine's first frame, on its axes: the glyph lines and their key are
+    animated artists drawn each frame; the balls are drawn again over them, so a glyph
+    never hides its ball.
+    """
+
+    def __init__(self):
+        self.engine: Any = None
+
+    def __call__(self, engine, s: float) -> list:
+        if self.engine is not engine:  # a new engine (each save or frames() makes one)
+            movers = engine.movers
+            axes = [m.trail.axes for m in movers]
+            self.layer = GlyphLayer(engine.anim.race, axes, [m.color for m in movers], engine.theme)
+            self.key = add_key(self.layer, engine.fig, engine.panels, engine.loss_ax)
+            if self.key is not None:
+                self.key.set_animated(True)
+            self.engine = engine
+        key = [] if self.key is None else [self.key]
+        return [*self.layer.update(s), *key, *(m.ball for m in self.engine.movers)]
+
+
+def _heights(surface, path: np.ndarray) -> np.ndarray:
+    z = np.full(len(path), np.nan)
+    ok = np.isfinite(path).all(axis=1)
+    if ok.any():
+        z[ok] = plots.height(surface, path[ok], lift=0.015)
+    return z
+
+
+def add_key(layer: GlyphLayer, fig, panels: list, loss_ax) -> Any:
+    """The glyph legend (kinds and scales), under the optimizer legend where there is room."""
+    handles, labels = layer.key()
+    if not handles:
+        return None
+    key = next((ax for ax in fig.axes if ax.get_label() == "legend"), None)
+    host = key or loss_ax or panels[-1]
+    first = host.get_legend()
+    legend = host.legend(
+        handles,
+        labels,
+        loc="lower left",
+        title="next step, drawn ×scale",
+        framealpha=0.95,
+        fontsize=12,
+        title_fontsize=12,
+        borderaxespad=0.0 if key is not None else 0.5,
+    )
+    if first is not None:
+        host.add_artist(first)  # a second legend replaces the first unless it is kept
+    return legend
+
+
+def draw_static(race, fig, panels: list, loss_ax, kind: str, theme: str, at: int = 4) -> GlyphLayer:
+    """Glyphs at ``at`` evenly spaced steps along each path of a static race figure."""
+    axes = panels if kind == "panels" else [panels[0]] * len(race.trajectories)
+    colors = [style.color(i) for i in range(len(race.trajectories))]
+    steps = race.trajectories[0].steps
+    marks = np.unique(np.linspace(0, max(steps - 1, 0), at).round().astype(int))
+    for s in marks:
+        layer = GlyphLayer(race, axes, colors, theme, animated=False)
+        layer.update(float(s))
+    add_key(layer, fig, panels, loss_ax)
+    return layer

@@ -1,0 +1,85 @@
+"""Glyph geometry follows the recorded state: arrow = scaled vector, box = scaled rates."""
+
+import numpy as np
+import pytest
+
+import optviz as ov
+from optviz.anatomy import effective_lr
+from optviz.render import glyphs, plots
+from optviz.render.animate import animate
+
+START = (-1.5, 1.5)
+
+
+@pytest.fixture(scope="module")
+def race():
+    specs = ["momentum:lr=1e-3", "adam:lr=0.05", "lion:lr=0.02"]
+    return ov.race("rosenbrock", specs, start=START, steps=30, keep_state=True)
+
+
+def pieces(path):
+    """Split a NaN-separated polyline into its runs of points."""
+    breaks = np.flatnonzero(np.isnan(path[:, 0]))
+    runs = [run[~np.isnan(run[:, 0])] for run in np.split(path, breaks)]
+    return [run for run in runs if len(run)]
+
+
+def test_arrows_and_boxes_are_the_scaled_state_of_the_next_step(race):
+    layer = glyphs.GlyphLayer(race, _axes(3), ["C0", "C1", "C2"], "light")
+    k = 12
+    layer.update(float(k))
+    sc = layer.scales
+    momentum, adam, lion = race.trajectories
+    expect = {
+        (0, "grad"): -momentum.state["grad"][k + 1],
+        (0, "velocity"): -momentum.state["momentum_buffer"][k + 1],
+        (1, "velocity"): -adam.state["exp_avg"][k + 1],
+        (2, "step"): lion.state["update"][k + 1],
+    }
+    for (i, kind), vec in expect.items():
+        shaft = pieces(np.column_stack(layer.lines[i][kind].get_data()))[0]
+        tail, tip = shaft[0], shaft[1]
+        np.testing.assert_allclose(tail, race.trajectories[i].xy[k])
+        drawn, want = tip - tail, vec * sc.of(kind)
+        if np.hypot(*want) > sc.cap:  # cut to the cap, direction kept
+            want = want * sc.cap / np.hypot(*want)
+        np.testing.assert_allclose(drawn, want, rtol=1e-9, atol=1e-12)
+    corners = pieces(np.column_stack(layer.lines[1]["box"].get_data()))[0]
+    sides = np.ptp(corners, axis=0)
+    np.testing.assert_allclose(sides, effective_lr(adam)[k + 1] * sc.of("box"), rtol=1e-9)
+    np.testing.assert_allclose(corners.mean(axis=0)[:2], adam.xy[k], atol=0.6 * sides.max())
+    assert set(layer.lines[0]) == {"grad", "velocity"}  # no box at a constant rate
+    assert set(layer.lines[2]) == {"grad", "velocity", "step"}
+
+
+def test_one_scale_per_group_puts_the_90th_percentile_at_the_target(race):
+    layer = glyphs.GlyphLayer(race, _axes(3), ["C0", "C1", "C2"], "light")
+    arrows = [r[k] for r in layer.raws for k in ("grad", "velocity") if k in r]
+    grads = np.concatenate([np.hypot(a[..., 0], a[..., 1]).ravel() for a in arrows])
+    view = np.min(np.ptp(plots.view_box(race.surface), axis=1))
+    p90 = np.percentile(grads[grads > 0], 90)
+    np.testing.assert_allclose(layer.scales.of("grad") * p90, glyphs.TARGET * view)
+    assert layer.scales.of("velocity") == layer.scales.of("grad")
+
+
+def _axes(n):
+    from matplotlib.figure import Figure
+
+    ax = Figure().add_subplot()
+    return [ax] * n
+
+
+def test_animation_with_glyphs_draws_them_in_2d_and_3d(race):
+    for kind in ("contour", "3d"):
+        plain = animate(race, kind=kind, duration=0.2, fps=10, size="small", dpi=40)
+        drawn = animate(race, kind=kind, glyphs=True, duration=0.2, fps=10, size="small", dpi=40)
+        a, b = list(plain.frames()), list(drawn.frames())
+        assert len(a) == len(b) and not np.array_equal(a[-1], b[-1])
+
+
+def test_glyphs_need_the_state():
+    r = ov.race("quadratic", ["adam"], steps=5)
+    with pytest.raises(ov.OptvizError, match="keep_state"):
+        animate(r, glyphs=True)
+    with pytest.raises(ov.OptvizError, match="keep_state"):
+        r.plot(glyphs=True)
