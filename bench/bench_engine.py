@@ -1,6 +1,7 @@
 """Engine benchmark: every optimizer on Rosenbrock, batched runner vs a plain Python loop.
 
-Run ``python bench/bench_engine.py`` (or ``--quick``). Prints one table, one row per
+Run ``python bench/bench_engine.py`` (or ``--quick``). Prints first the engines side by
+side (see ``bench/engines.py``), then one table of the numpy engine, one row per
 optimizer (default hyperparameters):
 
 - ``1 start``: steps per second of ``run()`` from a single start (1,000 steps);
@@ -19,6 +20,7 @@ batched runner at least 100x faster than the loop.
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from pathlib import Path
@@ -28,6 +30,9 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import optviz as ov  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import engines  # noqa: E402
 
 N_STARTS = 10_000
 FULL_STEPS = 1_000
@@ -56,6 +61,16 @@ def _time(fn) -> float:
 
 
 def main(quick: bool = False) -> list[dict]:
+    engines.main(quick)
+    print()
+    os.environ["OPTVIZ_ENGINE"] = "numpy"  # the table below is the numpy engine's
+    try:
+        return _numpy_engine(quick)
+    finally:
+        os.environ.pop("OPTVIZ_ENGINE")
+
+
+def _numpy_engine(quick: bool) -> list[dict]:
     surf = ov.surface("rosenbrock")
     batch_steps = 200 if quick else FULL_STEPS
     loop_starts, loop_steps = (4, 50) if quick else (10, 200)

@@ -313,16 +313,23 @@ def _job(surface, optimizer, start, steps, schedule, noise, seed, tol, gtol, esc
 
 
 def _execute(job: _Job, record: _History | _Final) -> Any:
-    """Run ``job`` on the numpy engine, writing each step into ``record``."""
+    """Run ``job``, writing each step into ``record``: compiled where it pays, else numpy.
+
+    Recording the optimizer's state is the numpy engine's alone (the reference).
+    """
+    from .kernels import compiled_loop
+
     with np.errstate(all="ignore"):
-        diverged_at, converged_at = _loop(job, record)
-    return record.result(job, diverged_at, converged_at)
+        ends = None if record.keeps_state else compiled_loop(job, record)
+        ends = ends or _loop(job, record)
+    return record.result(job, *ends)
 
 
 class _History:
     """Keeps every step: positions, losses and gradient norms (a :class:`Trajectory`)."""
 
     keeps_state = False
+    keeps_history = True
 
     def __init__(self, steps: int, p: np.ndarray):
         shape = p.shape[:-1]
@@ -378,6 +385,7 @@ class _Final:
     """Keeps the last step and a running sum of the loss (a :class:`FinalState`)."""
 
     keeps_state = False
+    keeps_history = False
 
     def __init__(self, p: np.ndarray):
         self.total = np.zeros(p.shape[:-1])

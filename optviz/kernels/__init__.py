@@ -1,0 +1,171 @@
+"""The compiled engine: numba kernels that run the built-in optimizers on many starts.
+
+One kernel per (surface expression, optimizer rule) is generated (see
+:mod:`optviz.kernels.codegen`), compiled once and cached on disk (see
+:mod:`optviz.kernels.store`). Starts are the inner loop (the compiler keeps a tile of
+them in cache), tiles of starts run in parallel on every core. The numpy engine in
+:mod:`optviz.runner` stays the reference: it runs user-registered optimizers, noise,
+data surfaces and small jobs, and the tests check that both engines give the same
+trajectories.
+
+``OPTVIZ_ENGINE`` picks the engine: ``auto`` (default: compiled for big exact jobs),
+``numpy`` or ``compiled`` (wherever it can run). numba is imported only when a kernel
+runs.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import numpy as np
+
+from . import rules
+
+ENGINES = ("auto", "numpy", "compiled")
+# Start-steps above which a job pays for importing numba and loading (or compiling) a
+# kernel: the numpy engine does about 25M start-steps per second on one core.
+COLD_WORK = 20_000_000
+WARM_WORK = 200_000  # ... and above which an already loaded kernel beats numpy
+
+
+def engine() -> str:
+    from ..errors import ParameterError
+
+    name = os.environ.get("OPTVIZ_ENGINE", "auto").strip().lower() or "auto"
+    if name not in ENGINES:
+        raise ParameterError(f"OPTVIZ_ENGINE={name!r} is not known; allowed: {', '.join(ENGINES)}")
+    return name
+
+
+def compiled_loop(job: Any, record: Any) -> tuple[np.ndarray, np.ndarray] | None:
+    """Run ``job`` on the compiled engine into ``record``, or return ``None`` to decline.
+
+    Declines (the numpy engine runs it) when ``OPTVIZ_ENGINE`` says numpy, when the job
+    has noise, data rows, a single start or an optimizer without a compiled rule, or
+    when it is too small to pay for the compiler.
+    """
+    choice = engine()
+    if choice == "numpy":
+        return None
+    task = _task(job)
+    if task is None:
+        return None
+    work = job.p.shape[0] * max(1, job.steps)
+    if choice == "auto" and work < (WARM_WORK if rules_loaded(task) else COLD_WORK):
+        return None
+    try:
+        module = _module(task)
+    except Exception:
+        if choice == "compiled":
+            raise
+        return None  # an expression numba cannot compile runs on numpy
+    return _run(module, task, job, record)
+
+
+def _task(job: Any) -> dict | None:
+    from ..expr import Compiled
+
+    surf, opt = job.surface, job.optimizer
+    if not job.evaluator.exact or job.evaluator.noise.update or job.p.ndim != 2:
+        return None
+    compiled = surf._compiled
+    if not isinstance(compiled, Compiled):
+        return None
+    rates = None
+    inner = getattr(opt, "inner", None)
+    if inner is not None and type(opt).__name__ == "_RatePerStart":
+        opt, rates = inner, np.asarray(opt.rates, float).reshape(-1)
+    plan = rules.plan(opt)
+    if plan is None:
+        return None
+    return {"compiled": compiled, "plan": plan, "rates": rates, "params": surf._args}
+
+
+def _source(task: dict) -> str:
+    from . import codegen, store
+
+    cache = store.folder() is not None
+    return codegen.module_source(task["compiled"], len(task["params"]), task["plan"], cache)
+
+
+def rules_loaded(task: dict) -> bool:
+    from . import store
+
+    try:
+        return store.is_loaded(_source(task))
+    except Exception:  # noqa: BLE001 - judged again (and declined) when loading
+        return False
+
+
+def _module(task: dict) -> Any:
+    from . import store
+
+    return store.load(_source(task))
+
+
+def _in_threads(kernel: Any, n: int, args: tuple) -> None:
+    """Split the starts into one contiguous range per core (the kernel releases the GIL)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from .codegen import TILE
+
+    workers = max(1, min(os.cpu_count() or 1, -(-n // (4 * TILE))))
+    bounds = np.linspace(0, n, workers + 1).astype(int)
+    if workers == 1:
+        kernel(0, n, *args)
+        return
+    with ThreadPoolExecutor(workers) as pool:
+        done = [
+            pool.submit(kernel, lo, hi, *args)
+            for lo, hi in zip(bounds[:-1], bounds[1:], strict=True)
+        ]
+        for future in done:
+            future.result()
+
+
+def _run(module: Any, task: dict, job: Any, record: Any) -> tuple[np.ndarray, np.ndarray]:
+    from ..runner import CURVED, NEVER
+
+    surf, plan = job.surface, task["plan"]
+    p0 = np.ascontiguousarray(job.p, dtype=float)
+    n, steps = len(p0), job.steps
+    rates = task["rates"] if task["rates"] is not None else np.ones(n)
+    state0 = np.array(plan.state or (0.0,), float)
+    cx, cy = surf.domain.mean(axis=1)
+    limit2 = np.float64(job.escape * surf.span) ** 2
+    near2 = (job.tol * surf.span) ** 2
+    consts = np.array([cx, cy, limit2, near2, job.gtol, CURVED], float)
+    keep = bool(getattr(record, "keeps_history", False))
+    unused3, unused2 = np.empty((1, 1, 2)), np.empty((1, 1))
+    xs, loss, gnorm = (
+        (record.xy, record.loss, record.grad_norm) if keep else (unused3, unused2, unused2)
+    )
+    final_xy, final_loss, total = np.empty((n, 2)), np.empty(n), np.zeros(n)
+    diverged_at, last_far = np.full(n, NEVER), np.full(n, NEVER)
+    active = np.ones(n, dtype=bool)
+    args = (
+        p0,
+        np.ascontiguousarray(job.lrs, float),
+        np.ascontiguousarray(np.broadcast_to(rates, n), float),
+        np.array(plan.hyper or (0.0,), float),
+        np.array(task["params"] or (0.0,), float),
+        state0,
+        np.ascontiguousarray(surf.minima, float).reshape(-1, 2),
+        consts,
+        keep,
+        xs,
+        loss,
+        gnorm,
+        final_xy,
+        final_loss,
+        total,
+        diverged_at,
+        last_far,
+        active,
+    )
+    _in_threads(module.kernel, n, args)
+    if not keep:
+        record.p, record.f, record.total = final_xy, final_loss, total
+    converged_at = np.where(active & (last_far < steps), last_far + 1, NEVER)
+    return diverged_at, converged_at

@@ -1,0 +1,150 @@
+"""The compiled engine gives the numpy engine's trajectories, for every built-in optimizer.
+
+Kernels are compiled once per (surface, rule) and cached on disk, so every test here
+shares the few kernels of Rosenbrock (one per rule) and two of Levi N.13.
+"""
+
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import optviz as ov
+from optviz import analysis, kernels, runner
+from optviz.kernels import store
+from optviz.runner import run_final
+
+ROSEN = ov.surface("rosenbrock")
+NUMPY_LOOP = runner._loop
+
+# every built-in optimizer, and the variants that take other branches of its rule
+SPECS = [
+    *(name for name in ov.optimizers() if name != "sgd"),
+    "sgd:grad_noise=0",  # exact gradients: SGD's rule without its noise
+    "gd:lr=0.001,weight_decay=0.1,momentum=0.5,dampening=0.2",
+    "adam:weight_decay=0.05",
+    "adagrad:lr_decay=0.01,initial_accumulator_value=0.1",
+    "rmsprop:centered=true,momentum=0.5",
+    "rmsprop:momentum=0.9,weight_decay=0.01",
+    "nadam:decoupled_weight_decay=true,weight_decay=0.1",
+    "radam:weight_decay=0.1",
+    "lion:weight_decay=0.1",
+    "newton:damping=0.5",
+]
+
+
+def _starts(surf, n=160):
+    lo, hi = surf.domain[:, 0], surf.domain[:, 1]
+    starts = np.random.default_rng(7).uniform(lo, hi, size=(n, 2))
+    starts[0] = surf.minima[0]  # converged from the start
+    starts[1] = hi + 11 * surf.span  # beyond the escape radius: diverges at step 0
+    return starts
+
+
+def _both(monkeypatch, fn):
+    """``fn()`` on the numpy engine, then on the compiled one (which must not fall back)."""
+    monkeypatch.setenv("OPTVIZ_ENGINE", "numpy")
+    monkeypatch.setattr(runner, "_loop", NUMPY_LOOP)
+    reference = fn()
+    monkeypatch.setenv("OPTVIZ_ENGINE", "compiled")
+
+    def no_numpy(*args):
+        raise AssertionError("the numpy loop ran where the compiled engine should")
+
+    monkeypatch.setattr(runner, "_loop", no_numpy)
+    return reference, fn()
+
+
+def _same_trajectory(a, b, rtol=0.0):
+    for field in ("xy", "loss", "grad_norm"):
+        x, y = getattr(a, field), getattr(b, field)
+        if rtol:
+            np.testing.assert_allclose(y, x, rtol=rtol, atol=0, equal_nan=True)
+        else:
+            np.testing.assert_array_equal(y, x, err_msg=field)
+    np.testing.assert_array_equal(b.diverged_at, a.diverged_at)
+    np.testing.assert_array_equal(b.converged_at, a.converged_at)
+
+
+@pytest.mark.parametrize("spec", SPECS)
+def test_compiled_trajectories_are_bit_identical_on_a_polynomial(monkeypatch, spec):
+    # Rosenbrock's value, gradient and Hessian use only + - * and squares: the same
+    # operations in the same order must round the same way
+    starts = _starts(ROSEN)
+    a, b = _both(monkeypatch, lambda: ov.run(ROSEN, spec, starts, 150, schedule="cosine"))
+    _same_trajectory(a, b)
+    assert a.diverged[1] and np.isfinite(b.xy).all()
+
+
+def test_a_step_that_overflows_keeps_the_start_where_it_was(monkeypatch):
+    starts = _starts(ROSEN, 40)
+    a, b = _both(monkeypatch, lambda: ov.run(ROSEN, "gd:lr=0.5", starts, 30, escape=1e300))
+    _same_trajectory(a, b)
+    assert a.diverged.sum() > 30 and np.isfinite(b.xy).all()
+
+
+@pytest.mark.parametrize("spec", ["adam:lr=0.05", "newton:damping=1"])
+def test_compiled_trajectories_agree_to_1e12_with_transcendentals(monkeypatch, spec):
+    s = ov.surface("levi13")  # sines and cosines: numba's libm may differ by an ulp
+    starts = _starts(s, 100)
+    a, b = _both(monkeypatch, lambda: ov.run(s, spec, starts, 60))
+    _same_trajectory(a, b, rtol=1e-12)
+
+
+def test_final_state_runs_and_rates_per_start_match(monkeypatch):
+    # sweeps give each start its own rate; basins keep only the ends
+    sweep = lambda: analysis.sweep(ROSEN, ["adam"], lrs=np.logspace(-3, 0, 12), steps=80)  # noqa: E731
+    a, b = _both(monkeypatch, sweep)
+    np.testing.assert_array_equal(b.score[0], a.score[0])
+    np.testing.assert_array_equal(b.final_loss[0], a.final_loss[0])
+    starts = _starts(ROSEN)
+    a, b = _both(monkeypatch, lambda: run_final(ROSEN, "nesterov:lr=1e-4", starts, 200))
+    for field in ("final_xy", "final_loss", "converged_at", "diverged_at"):
+        np.testing.assert_array_equal(getattr(b, field), getattr(a, field))
+    np.testing.assert_allclose(b.mean_loss, a.mean_loss, rtol=1e-14)
+
+
+def test_small_jobs_noise_and_data_stay_on_numpy(monkeypatch):
+    monkeypatch.setenv("OPTVIZ_ENGINE", "auto")
+    jobs = [
+        runner._job(ROSEN, "adam", _starts(ROSEN, 10), 100, None, None, 0, 1e-3, 1e-6, 10.0),
+        runner._job(ROSEN, "sgd", _starts(ROSEN), 10**6, None, None, 0, 1e-3, 1e-6, 10.0),
+        runner._job("tiny_net", "adam", np.zeros((100, 2)), 10**6, None, None, 0, 1e-3, 1e-6, 10),
+    ]
+    for job in jobs:
+        assert kernels.compiled_loop(job, runner._Final(job.p)) is None
+
+
+def test_a_second_process_loads_the_kernel_from_disk():
+    code = (
+        "import numpy as np, optviz as ov\n"
+        "from optviz.kernels import store\n"
+        "ov.run('rosenbrock', 'adam', np.zeros((50, 2)), 20)\n"
+        "(module,) = store._LOADED.values()\n"
+        "print(sum(module.kernel.stats.cache_hits.values()))\n"
+    )
+    env = {**os.environ, "OPTVIZ_ENGINE": "compiled"}
+    for _ in range(2):  # the first run may compile (a fresh cache); the second must not
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+        assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "1"
+
+
+def test_the_cache_folder_skips_what_cannot_be_written(tmp_path, monkeypatch):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    monkeypatch.setenv("OPTVIZ_KERNEL_CACHE", str(blocker / "kernels"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    store.folder.cache_clear()
+    try:
+        assert store.folder() == tmp_path / "cache" / "optviz" / "kernels"
+    finally:
+        store.folder.cache_clear()
+
+
+def test_an_unknown_engine_is_refused(monkeypatch):
+    monkeypatch.setenv("OPTVIZ_ENGINE", "gpu")
+    with pytest.raises(ov.OptvizError, match="OPTVIZ_ENGINE='gpu'.*auto, numpy, compiled"):
+        ov.run(ROSEN, "adam", _starts(ROSEN, 4), 5)
