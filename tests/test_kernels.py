@@ -148,3 +148,9 @@ def test_an_unknown_engine_is_refused(monkeypatch):
     monkeypatch.setenv("OPTVIZ_ENGINE", "gpu")
     with pytest.raises(ov.OptvizError, match="OPTVIZ_ENGINE='gpu'.*auto, numpy, compiled"):
         ov.run(ROSEN, "adam", _starts(ROSEN, 4), 5)
+
+
+def test_recording_the_optimizer_state_stays_on_the_numpy_engine(monkeypatch):
+    monkeypatch.setenv("OPTVIZ_ENGINE", "compiled")
+    traj = ov.run(ROSEN, "adam", _starts(ROSEN, 20), 10, keep_state=True)
+    assert traj.state["exp_avg"].shape == (11, 20, 2)
