@@ -53,6 +53,7 @@ def _step_or_none(step: Any) -> int | None:
 
 # -- batched runs that keep only the end --------------------------------------------------------
 BLOCK_BYTES = 128e6  # sets the block size, and with it how noise seeds are split (see below)
+EXACT_BLOCK = 1 << 16  # starts per block of a run without noise
 
 
 class _RatePerStart(Optimizer):
@@ -96,8 +97,11 @@ def _final_states(
     """:func:`optviz.runner.run_final` over starts ``(..., 2)``: each start's end only.
 
     No history is kept, so memory grows with the number of starts, not with ``steps``.
-    The starts go through in blocks of ``chunk`` (default: a few thousand, fewer for
-    longer runs), which keeps each step's temporaries small enough to stay in cache.
+    The starts go through in blocks of ``chunk``. Without noise the default is 65,536
+    starts: few enough that the numpy engine's temporaries stay small, enough that each
+    block is worth the compiled engine. With noise it is a few thousand (fewer for longer
+    runs), the size that once bounded a block's history, which keeps seeded results
+    stable.
     ``rates`` (shaped like the batch) gives each start its own base learning rate. With
     noise, block ``k > 0`` draws from its own seed derived from ``(seed, k)``, so blocks
     do not repeat each other's noise; block 0 uses ``seed``.
@@ -107,7 +111,9 @@ def _final_states(
     flat = starts.reshape(-1, 2)
     budget.check(budget.final_states(len(flat), _steps(steps), 1, BLOCK_BYTES))
     flat_rates = None if rates is None else np.broadcast_to(rates, shape).reshape(-1, 1)
-    if chunk is None:  # the size that once bounded a block's history: keeps noise seeds stable
+    if chunk is None and run_options.get("noise") is None and opt.noise is None:
+        chunk = EXACT_BLOCK  # no draws: the blocks cannot change the result
+    elif chunk is None:
         chunk = int(np.clip(BLOCK_BYTES / (32 * (steps + 1)), 256, 16384))
     parts = []
     for k, i in enumerate(range(0, len(flat), chunk)):

@@ -20,13 +20,16 @@ from typing import Any
 
 import numpy as np
 
-from . import rules
+from . import rules, store
 
 ENGINES = ("auto", "numpy", "compiled")
-# Start-steps above which a job pays for importing numba and loading (or compiling) a
-# kernel: the numpy engine does about 25M start-steps per second on one core.
-COLD_WORK = 20_000_000
-WARM_WORK = 200_000  # ... and above which an already loaded kernel beats numpy
+# Start-steps from which ``auto`` takes the compiled engine. The numpy engine does about
+# 25M start-steps a second on one core; compiling a kernel costs a few seconds of CPU,
+# loading one compiled by an earlier process (numba's import included) about a second,
+# and a kernel already loaded in this process nothing.
+COLD_WORK = 100_000_000
+DISK_WORK = 10_000_000
+WARM_WORK = 200_000
 
 
 def engine() -> str:
@@ -52,15 +55,28 @@ def compiled_loop(job: Any, record: Any) -> tuple[np.ndarray, np.ndarray] | None
     if task is None:
         return None
     work = job.p.shape[0] * max(1, job.steps)
-    if choice == "auto" and work < (WARM_WORK if rules_loaded(task) else COLD_WORK):
+    if choice == "auto" and (work < WARM_WORK or work < _threshold(task)):
         return None
     try:
-        module = _module(task)
+        source = _source(task)
+        module = store.load(source)
     except Exception:
         if choice == "compiled":
             raise
         return None  # an expression numba cannot compile runs on numpy
-    return _run(module, task, job, record)
+    ends = _run(module, task, job, record)
+    store.mark_ready(source)
+    return ends
+
+
+def _threshold(task: dict) -> int:
+    try:
+        source = _source(task)
+    except Exception:  # noqa: BLE001 - judged again (and declined) when loading
+        return COLD_WORK
+    if store.is_loaded(source):
+        return WARM_WORK
+    return DISK_WORK if store.is_ready(source) else COLD_WORK
 
 
 def _task(job: Any) -> dict | None:
@@ -83,25 +99,10 @@ def _task(job: Any) -> dict | None:
 
 
 def _source(task: dict) -> str:
-    from . import codegen, store
+    from . import codegen
 
     cache = store.folder() is not None
     return codegen.module_source(task["compiled"], len(task["params"]), task["plan"], cache)
-
-
-def rules_loaded(task: dict) -> bool:
-    from . import store
-
-    try:
-        return store.is_loaded(_source(task))
-    except Exception:  # noqa: BLE001 - judged again (and declined) when loading
-        return False
-
-
-def _module(task: dict) -> Any:
-    from . import store
-
-    return store.load(_source(task))
 
 
 def _in_threads(kernel: Any, n: int, args: tuple) -> None:

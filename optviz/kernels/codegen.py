@@ -66,24 +66,31 @@ def kernel(first, stop, p0, lrs, rates, h, params, state0, minima, consts, keep,
         m = min(stop, lo + {tile}) - lo
         px = p0[lo:lo + m, 0].copy()
         py = p0[lo:lo + m, 1].copy()
+        ff = numpy.empty(m)
+        fx = numpy.empty(m)
+        fy = numpy.empty(m)
         qx = numpy.empty(m)
         qy = numpy.empty(m)
         qf = numpy.empty(m)
         qg = numpy.empty(m)
+        rate = rates[lo:lo + m]
         act = numpy.ones(m, dtype=numpy.bool_)
         state = numpy.empty(({nstate}, 2, m))
         for c in range({nstate}):
             state[c] = state0[c]
         for t in range(steps + 1):
-            lr_t = lrs[t] if t < steps else 0.0
-            k = {constants}(t + 1, h)
+            # the surface at every start of the tile: no branches, so it vectorizes
+            # (a frozen start is evaluated again where it stopped: the same numbers)
             for j in range(m):
-                i = lo + j
+                ff[j], fx[j], fy[j] = _value_and_grad(px[j], py[j]{params})
+            for j in range(m):
                 x = px[j]
                 y = py[j]
+                f = ff[j]
+                gx = fx[j]
+                gy = fy[j]
+                gn = math.sqrt(gx * gx + gy * gy)
                 if act[j]:
-                    f, gx, gy = _value_and_grad(x, y{params})
-                    gn = math.sqrt(gx * gx + gy * gy)
                     dx = x - cx
                     dy = y - cy
                     if not (math.isfinite(f + gx + gy) and dx * dx + dy * dy < limit2):
@@ -92,21 +99,20 @@ def kernel(first, stop, p0, lrs, rates, h, params, state0, minima, consts, keep,
                             y = qy[j]
                             f = qf[j]
                             gn = qg[j]
-                        diverged_at[i] = t
+                            px[j] = x
+                            py[j] = y
+                        diverged_at[lo + j] = t
                         act[j] = False
-                        px[j] = x
-                        py[j] = y
                 else:
                     f = qf[j]
                     gn = qg[j]
-                    gx = gy = 0.0
                 if keep:
-                    xs[t, i, 0] = x
-                    xs[t, i, 1] = y
-                    loss[t, i] = f
-                    gnorm[t, i] = gn
+                    xs[t, lo + j, 0] = x
+                    xs[t, lo + j, 1] = y
+                    loss[t, lo + j] = f
+                    gnorm[t, lo + j] = gn
                 else:
-                    total[i] += f
+                    total[lo + j] += f
                 qx[j] = x
                 qy[j] = y
                 qf[j] = f
@@ -124,11 +130,21 @@ def kernel(first, stop, p0, lrs, rates, h, params, state0, minima, consts, keep,
                     if ex * ex + ey * ey < near2:
                         near = True
                 if not near:
-                    last_far[i] = t
-                if t == steps:
-                    continue
-                lr = lr_t * rates[i]
+                    last_far[lo + j] = t
+            if t == steps:
+                break
+            lr_t = lrs[t]
+            k = {constants}(t + 1, h)
+            # the optimizer's step on every start, kept only where the start is active
+            for j in range(m):
+                x = px[j]
+                y = py[j]
+                gx = fx[j]
+                gy = fy[j]
+                lr = lr_t * rate[j]
 {update}
+                px[j] = nx if act[j] else x
+                py[j] = ny if act[j] else y
         for j in range(m):
             final_xy[lo + j, 0] = qx[j]
             final_xy[lo + j, 1] = qy[j]
@@ -138,15 +154,15 @@ def kernel(first, stop, p0, lrs, rates, h, params, state0, minima, consts, keep,
 
 ELEMENTWISE = """\
                 s = ({load_x})
-                px[j], s = {rule}(x, gx, s, lr, t + 1, h, k)
+                nx, s = {rule}(x, gx, s, lr, t + 1, h, k)
 {store_x}
                 s = ({load_y})
-                py[j], s = {rule}(y, gy, s, lr, t + 1, h, k)
+                ny, s = {rule}(y, gy, s, lr, t + 1, h, k)
 {store_y}"""
 
 HESSIAN_RULE = """\
                 hxx, hxy, hyy = _hessian(x, y{params})
-                px[j], py[j] = {rule}(x, y, gx, gy, hxx, hxy, hyy, lr, h)"""
+                nx, ny = {rule}(x, y, gx, gy, hxx, hxy, hyy, lr, h)"""
 
 
 def module_source(compiled: Any, n_params: int, plan: rules.Plan, cache: bool) -> str:

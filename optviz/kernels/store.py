@@ -14,6 +14,7 @@ that. Where no folder is writable, kernels are compiled in memory, without a cac
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import importlib.util
@@ -54,15 +55,33 @@ def folder() -> Path | None:
     return None
 
 
-def key(source: str) -> str:
-    import numba
+@functools.cache
+def _numba_version() -> str:
+    from importlib.metadata import version  # numba's version without importing numba
 
-    text = f"{source}\n{numba.__version__}\n{sys.version}"
+    return version("numba")
+
+
+def key(source: str) -> str:
+    text = f"{source}\n{_numba_version()}\n{sys.version}"
     return "optviz_kernel_" + hashlib.sha256(text.encode()).hexdigest()[:24]
 
 
 def is_loaded(source: str) -> bool:
     return key(source) in _LOADED
+
+
+def is_ready(source: str) -> bool:
+    """Whether an earlier process compiled and ran this kernel (its cache is on disk)."""
+    where = folder()
+    return where is not None and (where / f"{key(source)}.ready").exists()
+
+
+def mark_ready(source: str) -> None:
+    where = folder()
+    if where is not None:
+        with contextlib.suppress(OSError):  # only a hint for choosing the engine
+            (where / f"{key(source)}.ready").touch()
 
 
 def load(source: str) -> ModuleType:
