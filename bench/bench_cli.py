@@ -5,8 +5,9 @@ Run:  python bench/bench_cli.py [--repeat N]
 Prints the median wall time of each command over N runs (default 15) and its ratio to
 ``python -c pass`` measured in the same run, so the numbers travel between machines.
 ``optviz --help`` must stay well under half a second: the CLI imports nothing heavy
-(matplotlib, sympy, scipy) until a command needs it. The last rows time a small
-end-to-end render for scale.
+(matplotlib, sympy, scipy, numba) until a command needs it; ``optviz list`` reads the
+catalog's TOML without sympy (target: within 3x ``python -c 'import numpy'``). The
+last rows time a small end-to-end render for scale.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ CLI = [sys.executable, "-m", "optviz.cli"]
 HELP_BUDGET = 0.5  # seconds: `optviz --help` answers before a person notices a wait
 CASES = [
     ("python -c pass (baseline)", [sys.executable, "-c", "pass"]),
+    ("python -c 'import numpy'", [sys.executable, "-c", "import numpy"]),
     ("python -c 'import typer'", [sys.executable, "-c", "import typer"]),
     ("python -c 'import optviz'", [sys.executable, "-c", "import optviz"]),
     ("optviz --help", [*CLI, "--help"]),
@@ -55,7 +57,7 @@ def median_time(cmd: list[str], repeat: int, cwd: str) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=15)
-    args = parser.parse_args()
+    args, _ = parser.parse_known_args()  # python -m bench passes its own arguments
     with tempfile.TemporaryDirectory() as cwd:
         rows = [(name, median_time(cmd, args.repeat, cwd)) for name, cmd in CASES]
         rows += [(name, median_time(cmd, 3, cwd)) for name, cmd in RENDERS]
@@ -67,6 +69,10 @@ def main() -> None:
     helps = dict(rows)["optviz --help"]
     verdict = "within" if helps < HELP_BUDGET else "OVER"
     print(f"optviz --help: {helps:.3f} s, {verdict} the {HELP_BUDGET} s budget")
+    times = dict(rows)
+    ratio = times["optviz list"] / times["python -c 'import numpy'"]
+    verdict = "met" if ratio <= 3 else "MISSED"
+    print(f"optviz list / import numpy: {ratio:.1f}x (target <= 3: {verdict})")
 
 
 if __name__ == "__main__":

@@ -376,14 +376,43 @@ def _write_gif_frame(fh, data: list[bytes], delay_cs: int) -> None:
         fh.write(chunk)
 
 
+def _changed_pixels(frame: np.ndarray, prev: np.ndarray) -> np.ndarray:
+    """``(H, W)`` bool: where two RGB frames differ.
+
+    Frames that are RGB views into contiguous RGBA memory (what the animation engine
+    hands over, with no copy) are compared one 32-bit word per pixel.
+    """
+    words = _rgba_words(frame), _rgba_words(prev)
+    if words[0] is not None and words[1] is not None:
+        return np.not_equal(*words)
+    h, w = frame.shape[:2]
+    ne = np.not_equal(frame, prev).reshape(h, w * 3)  # long contiguous rows: fast
+    return ne.reshape(h, w, 3).any(axis=2)
+
+
+def _rgba_words(rgb: np.ndarray) -> np.ndarray | None:
+    """The ``(H, W)`` uint32 pixels under an RGB view of a contiguous RGBA image, if it is one."""
+    base = rgb.base
+    h, w = rgb.shape[:2]
+    if (
+        isinstance(base, np.ndarray)
+        and base.dtype == np.uint8
+        and base.shape == (h, w, 4)
+        and base.flags.c_contiguous
+        and rgb.strides == base.strides
+        and rgb.__array_interface__["data"][0] == base.__array_interface__["data"][0]
+    ):
+        return base.view(np.uint32)[..., 0]
+    return None
+
+
 def _changed_patch(frame, prev_rgb, prev_idx, palette):
     """The bounding box of what changed, as indices with unchanged pixels transparent."""
-    h, w = frame.shape[:2]
-    ne = np.not_equal(frame, prev_rgb).reshape(h, w * 3)  # long contiguous rows: fast
+    ne = _changed_pixels(frame, prev_rgb)
     rows = np.flatnonzero(ne.any(axis=1))
     if not len(rows):
         return (0, 0, 1, 1), np.full((1, 1), TRANSPARENT, np.uint8)
-    cols = np.flatnonzero(ne[rows[0] : rows[-1] + 1].any(axis=0).reshape(w, 3).any(axis=1))
+    cols = np.flatnonzero(ne[rows[0] : rows[-1] + 1].any(axis=0))
     y0, y1, x0, x1 = rows[0], rows[-1] + 1, cols[0], cols[-1] + 1
     new = palette.index(frame[y0:y1, x0:x1])
     old = prev_idx[y0:y1, x0:x1]
