@@ -320,7 +320,7 @@ def _execute(job: _Job, record: _History | _Final) -> Any:
     from .kernels import compiled_loop
 
     with np.errstate(all="ignore"):
-        ends = None if record.keeps_state else compiled_loop(job, record)
+        ends = None if record.keeps_state else compiled_loop(job, record, NEVER, CURVED)
         ends = ends or _loop(job, record)
     return record.result(job, *ends)
 

@@ -114,7 +114,7 @@ def test_small_jobs_noise_and_data_stay_on_numpy(monkeypatch):
         runner._job("tiny_net", "adam", np.zeros((100, 2)), 10**6, None, None, 0, 1e-3, 1e-6, 10),
     ]
     for job in jobs:
-        assert kernels.compiled_loop(job, runner._Final(job.p)) is None
+        assert kernels.compiled_loop(job, runner._Final(job.p), runner.NEVER, runner.CURVED) is None
 
 
 def test_a_second_process_loads_the_kernel_from_disk():

@@ -41,12 +41,16 @@ def engine() -> str:
     return name
 
 
-def compiled_loop(job: Any, record: Any) -> tuple[np.ndarray, np.ndarray] | None:
+def compiled_loop(
+    job: Any, record: Any, never: int, curved: float
+) -> tuple[np.ndarray, np.ndarray] | None:
     """Run ``job`` on the compiled engine into ``record``, or return ``None`` to decline.
 
-    Declines (the numpy engine runs it) when ``OPTVIZ_ENGINE`` says numpy, when the job
-    has noise, data rows, a single start or an optimizer without a compiled rule, or
-    when it is too small to pay for the compiler.
+    ``never`` marks a step that never came; ``curved`` is the smallest Hessian eigenvalue
+    that counts as curving up at a minimum (the runner's constants, passed in so this
+    package does not import the runner). Declines (the numpy engine runs it) when
+    ``OPTVIZ_ENGINE`` says numpy, when the job has noise, data rows, a single start or an
+    optimizer without a compiled rule, or when it is too small to pay for the compiler.
     """
     choice = engine()
     if choice == "numpy":
@@ -64,7 +68,7 @@ def compiled_loop(job: Any, record: Any) -> tuple[np.ndarray, np.ndarray] | None
         if choice == "compiled":
             raise
         return None  # an expression numba cannot compile runs on numpy
-    ends = _run(module, task, job, record)
+    ends = _run(module, task, job, record, never, curved)
     store.mark_ready(source)
     return ends
 
@@ -125,8 +129,8 @@ def _in_threads(kernel: Any, n: int, args: tuple) -> None:
             future.result()
 
 
-def _run(module: Any, task: dict, job: Any, record: Any) -> tuple[np.ndarray, np.ndarray]:
-    from ..runner import CURVED, NEVER
+def _run(module, task: dict, job, record, never: int, curved: float) -> tuple:
+    NEVER, CURVED = never, curved  # noqa: N806 - the runner's constants
 
     surf, plan = job.surface, task["plan"]
     p0 = np.ascontiguousarray(job.p, dtype=float)
