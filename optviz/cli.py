@@ -556,8 +556,8 @@ def anatomy(
       optviz anatomy narrow_ravine -O adam:lr=0.1 --at 8 -o adam_step.png
     """
     from .anatomy import walk as walk_steps
+    from .racing import race as run_race
     from .render import anatomy_plots, writers
-    from .runner import race as run_race
 
     if not optimizer:
         raise ParameterError("give at least one optimizer with -O, e.g. -O adam:lr=0.1")
