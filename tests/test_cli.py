@@ -289,7 +289,10 @@ ERRORS = [
     (["race", "--expr", "x**2", "--domain", "1,-1,0,1", "-O", "gd"], "--domain: domain"),
     (["race", "--expr", "x**2", "--domain", "a,b", "-O", "gd"], "--domain: must be numbers"),
     (["race", "quadratic", "-O", "gd", "--start", "1"], "--start: must be 2 numbers"),
-    (["race", "quadratic", "-O", "gd", "--noise", "grad=-1"], "--noise: noise grad=-1.0"),
+    (
+        ["race", "quadratic", "-O", "gd", "--noise", "grad=-1"],
+        "--noise grad: must be a number >= 0",
+    ),
     (["race", "quadratic", "-O", "gd", "--steps", "-1"], "--steps: must be a whole number >= 0"),
     (["race", "quadratic", "-O", "gd", "--steps", "many"], "Invalid value for '--steps'"),
     (["race", "quadratic", "-O", "gd", "--theme", "drak"], "--theme: unknown value 'drak'"),

@@ -235,7 +235,10 @@ BAD = [
     ('[run]\nseed = "x"', "field 'run.seed': must be a whole number >= 0"),
     ("[run]\nstarts = [1, 2, 3]", "field 'run.starts': must be 2 numbers, not 3"),
     ('[run]\nschedule = "cosin"', "field 'run.schedule': unknown schedule 'cosin'; did you mean"),
-    ('[run]\nnoise = "grad=-1"', "field 'run.noise': noise grad=-1.0 must be"),
+    (
+        '[run]\nnoise = "grad=-1"',
+        "field 'run.noise.grad': must be a number >= 0 and <= 1e+06, not '-1'",
+    ),
     (
         '[run]\nlr = "best"',
         "field 'run.lr': must be 'tuned' or a number > 0 and <= 1e+06, not 'best'",
@@ -249,7 +252,7 @@ BAD = [
     ),
     ("[render]\ndpi = 5", "field 'render.dpi': must be a whole number >= 20 and <= 600, not 5"),
     ('[render]\ntheme = "drak"', "field 'render.theme': unknown value 'drak'; did you mean 'dark'"),
-    ("[render]\nsize = [50, 1]", "field 'render.size[0]': must be a number > 0 and <= 40, not 50"),
+    ("[render]\nsize = [50, 1]", "field 'render.size[0]': must be a number >= 1 and <= 40, not 50"),
     ("[render]\nloss = 1", "field 'render.loss': must be true or false, not 1"),
     ("[render]\nfps = 0", "field 'render.fps': must be a number > 0"),
     ('[[render]]\noutput = "a.gif"\n[[render]]\noutput = "a.gif"', "written by another render"),
