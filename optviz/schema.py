@@ -89,10 +89,15 @@ class NoiseSpec(Spec):
     """``noise = { ... }``: what is random in every step (``optviz.noise``)."""
 
     grad: doc(number(0, 1e6), "Gaussian noise of this deviation added to every gradient") = 0.0
-    update: doc(number(0, 1e6), "Gaussian noise of this deviation added to every step") = 0.0
+    update: doc(
+        number(0, 1e6), "Gaussian noise of this deviation added to the parameters after every step"
+    ) = 0.0
     input: doc(number(0, 1e6), "the gradient is taken at parameters perturbed this much") = 0.0
-    batch: doc(whole(1, 1_000_000) | None, "mini-batches of this many data rows") = None
-    anneal: doc(number(0, 10), "noise shrinks as 1/(1+t)^anneal") = 0.0
+    batch: doc(
+        whole(1, 1_000_000) | None,
+        "each gradient is the mean over a random mini-batch of this many data rows",
+    ) = None
+    anneal: doc(number(0, 10), "deviations shrink as sigma / t^anneal (0.55 is usual)") = 0.0
 
 
 Schedule = str | dict[str, Any]  # "step:step_size=50" or { name = "step", step_size = 50 }
