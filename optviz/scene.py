@@ -408,7 +408,7 @@ class _Builder:
                 why = f"must be numbers separated by commas, not {value!r}"
                 raise self.fail(name, why) from None
         if not all(isinstance(v, int | float) and math.isfinite(v) for v in value):
-            raise self.fail(name, f"must be finite numbers, not {value!r}")
+            raise self.fail(name, f"must be a list of finite numbers, not {value!r}")
         if count is not None and len(value) != count:
             raise self.fail(name, f"must be {count} numbers, not {len(value)}")
         return [float(v) for v in value]

@@ -99,7 +99,7 @@ MESSAGES = [
     ({**RACE, "optimizers": [5]}, "field 'optimizers[0]': must be a string or a table, not 5"),
     (
         {"surface": {"expr": "x", "domain": [0, 1, 0, float("inf")]}},
-        "field 'surface.domain': must be finite numbers, not [0.0, 1.0, 0.0, inf]",
+        "field 'surface.domain': must be a list of finite numbers, not [0.0, 1.0, 0.0, inf]",
     ),
     (
         {**RACE, "render": {"kind": "symmetry", "output": "b.png", "hidden": [0]}},
