@@ -185,8 +185,14 @@ FLAGS = {
 
 
 def _flag(field: str) -> str:
+    """The flag that set a scene field: ``run.noise.batch`` -> ``--noise batch``."""
     field = re.sub(r"\[\d+\]", "", field)
-    return FLAGS.get(field) or "--" + field.rpartition(".")[2].replace("_", "-")
+    parts = field.split(".")
+    for n in range(len(parts), 0, -1):
+        flag = FLAGS.get(".".join(parts[:n]))
+        if flag:
+            return " ".join([flag, *parts[n:]])
+    return "--" + parts[-1].replace("_", "-")
 
 
 class _Flags(dict):
@@ -221,7 +227,18 @@ def _scene(data: dict[str, Any]) -> Any:
     for key in ("run", "render"):
         if key in clean:
             clean[key] = {k: v for k, v in clean[key].items() if v is not None}
-    return scene_from_dict(clean, source="optviz", base=Path(), flags=_Flags())
+    lr = clean.get("run", {}).get("lr")
+    if isinstance(lr, str) and lr != "tuned":  # --lr 0.05: a number, as typed
+        clean["run"]["lr"] = _number_or_text(lr)
+    # the user typed the paths: they may point anywhere
+    return scene_from_dict(clean, source="optviz", base=Path(), flags=_Flags(), confine=False)
+
+
+def _number_or_text(text: str) -> float | str:
+    try:
+        return float(text)
+    except ValueError:
+        return text
 
 
 def _run_section(steps, start, schedule, noise, seed, lr=None) -> dict[str, Any]:
@@ -603,23 +620,40 @@ def anatomy(
 @app.command()
 def scene(
     files: Annotated[
-        list[Path],
-        typer.Argument(help="scene files (TOML)", show_default=False, metavar="FILE.toml..."),
+        list[str],
+        typer.Argument(
+            help="scene files (TOML), or names of shipped examples (see 'optviz gallery --list')",
+            show_default=False,
+            metavar="FILE.toml|NAME...",
+        ),
     ],
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "-o",
+            "--output",
+            metavar="DIR",
+            help="write every output into DIR (by its file name) instead of beside the scene",
+        ),
+    ] = None,
     quiet: Quiet = False,
 ) -> None:
     """Render everything a scene file declares (outputs go beside the file).
 
-    The format is in docs/scenes.md; every flag of 'optviz race' has a field.
+    A shipped example named without a path renders into the current folder. A scene
+    writes only inside its own folder; -o DIR puts its outputs elsewhere. The format
+    is in docs/scenes.md; every flag of 'optviz race' has a field.
 
     Example:
 
     \b
-      optviz scene gallery/rosenbrock_race.toml
+      optviz scene saddle_escape
+      optviz scene my_scene.toml -o figures
     """
     from .scene import load_scene
 
-    for scene_ in [load_scene(f) for f in files]:  # check every file before any work
+    folder = _output_folder(output)
+    for scene_ in [load_scene(f, output_folder=folder) for f in files]:  # check all first
         _execute(scene_, quiet)
 
 
@@ -634,6 +668,21 @@ EXPLORE_FLAGS = {
     "noise": "--noise",
     "seed": "--seed",
 }
+
+
+def _output_folder(folder: Path | None) -> Path | None:
+    """``-o DIR``: the folder, created if its parent exists."""
+    from .errors import OutputError
+
+    if folder is None:
+        return None
+    if folder.exists() and not folder.is_dir():
+        raise OutputError(f"output folder '{folder}' is a file; give a folder")
+    try:
+        folder.mkdir(exist_ok=True)
+    except FileNotFoundError:
+        raise OutputError(f"cannot make folder '{folder}': its parent does not exist") from None
+    return folder
 
 
 @app.command()
@@ -712,9 +761,19 @@ def explore(
 
 @app.command()
 def gallery(
-    folder: Annotated[Path, typer.Option("--folder", help="folder of scene files")] = Path(
-        "gallery"
-    ),
+    list_: Annotated[
+        bool, typer.Option("--list", help="list the shipped example scenes and stop")
+    ] = False,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", metavar="DIR", help="render the shipped examples into DIR"),
+    ] = None,
+    folder: Annotated[
+        Path | None,
+        typer.Option(
+            "--folder", help="folder of scene files to re-render in place [default: gallery]"
+        ),
+    ] = None,
     only: Annotated[
         list[str] | None, typer.Option("--only", help="render only this scene; repeatable")
     ] = None,
@@ -724,24 +783,38 @@ def gallery(
     ] = False,
     quiet: Quiet = False,
 ) -> None:
-    """Re-render the gallery: every scene file in gallery/ and its GIF or PNG.
+    """Render the example scenes: list them, render them into a folder, or re-render
+    a checkout's gallery/ in place.
 
     Example:
 
     \b
-      optviz gallery --only rosenbrock_race
+      optviz gallery --list
+      optviz gallery --out figures --only saddle_escape
     """
     from .errors import OutputError, unknown
-    from .scene import load_scene
+    from .scene import examples, load_scene
 
-    if not folder.is_dir():
-        raise OutputError(f"gallery folder '{folder}' does not exist")
-    files = {p.stem: p for p in sorted(folder.glob("*.toml"))}
+    if list_:
+        _list_examples(examples())
+        return
+    if folder is not None or out is None:  # a checkout's gallery/, rendered in place
+        folder = folder or Path("gallery")
+        if not folder.is_dir():
+            raise OutputError(
+                f"gallery folder '{folder}' does not exist; 'optviz gallery --out DIR' "
+                "renders the shipped examples into DIR"
+            )
+        files = {p.stem: p for p in sorted(folder.glob("*.toml"))}
+    else:
+        files = examples()
     for name in only or ():
         if name not in files:
             raise unknown("gallery scene", name, files)
-    chosen = [files[n] for n in only] if only else list(files.values())
-    scenes = [load_scene(f) for f in chosen]
+    target = _output_folder(out)
+    # a checkout's files by path (outputs beside them), shipped examples by name
+    chosen = [files[n] if folder else n for n in (only or files)]
+    scenes = [load_scene(f, output_folder=target) for f in chosen]
     if check:
         _check_gallery(scenes)
         return
@@ -752,6 +825,18 @@ def gallery(
         if not quiet:
             for path in written:
                 typer.echo(f"  wrote {_shown(path)} ({_size(path)})", err=True)
+
+
+def _list_examples(found: dict[str, Any]) -> None:
+    from .scene import parse_toml
+
+    rows = []
+    for name, file in found.items():
+        data = parse_toml(file.read_text(encoding="utf-8-sig"), file.name)
+        about = data.get("title") or data.get("description") or ""
+        about = " ".join(str(about).split())
+        rows.append((name, about if len(about) <= 72 else about[:71] + "…"))
+    _table("example scene", ("name", "what it shows"), rows)
 
 
 GALLERY_LIMIT = 2_000_000  # bytes: small enough for a README or a slide

@@ -30,9 +30,13 @@ say, a scene file can say too. The full format is in ``docs/scenes.md``; in shor
     loss = true
     output = "rosenbrock.gif"                    # the extension picks the format
 
-Every field is checked when the file is loaded, and an error names the field::
+Every field is declared once, in :mod:`optviz.schema`, and checked when the file is
+loaded; an error is one line that names the field::
 
-    scene.toml: field 'run.steps': must be a whole number >= 0, not -3
+    scene.toml: field 'run.steps': must be a whole number >= 0 and <= 1000000, not -3
+
+A scene writes only inside its own folder: outputs that leave it (absolute paths,
+``..``) or that name the scene file itself are refused.
 
 >>> scene = scene_from_dict({"surface": "quadratic", "optimizers": ["gd:lr=0.1"],
 ...                          "run": {"steps": 3, "starts": [1, 0]}})
@@ -45,89 +49,16 @@ from __future__ import annotations
 import functools
 import math
 import tomllib
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from .errors import OptvizError, ParameterError, SceneError
+from .errors import OptvizError, SceneError
 
 RACE_KINDS = ("contour", "3d", "panels")
-SURFACE_KINDS = ("show", "basins", "sweep", "tune", "curvature", "bands")
-NET_KINDS = ("init", "batchnorm", "symmetry", "dropout")
-CURVE_KINDS = ("schedules",)  # figures of no surface and no net
-KINDS = RACE_KINDS + SURFACE_KINDS + NET_KINDS + CURVE_KINDS
-"""Every kind of render a scene can ask for."""
-
 ANIMATION_SUFFIXES = (".gif", ".mp4", ".webp", ".apng", ".html")
 IMAGE_SUFFIXES = (".png", ".svg", ".pdf")
-OBJECTIVES = ("final", "auc", "steps")
-QUANTITIES = ("activations", "gradients")
-INIT_VIEWS = ("grid", "summary")
-FIELDS = ("quiver", "stream")
-
-TOP_FIELDS = ("title", "description", "surface", "optimizers", "run", "render", "metrics")
-SURFACE_FIELDS = ("name", "expr", "params", "domain", "minima", "title")
-RUN_FIELDS = ("steps", "starts", "schedule", "noise", "seed", "lr")
-COMMON_RENDER = ("kind", "output", "size", "dpi", "theme", "title")
-_ANIMATION = ("loss", "fps", "duration", "hold", "trail")
-RENDER_FIELDS = {
-    "contour": _ANIMATION,
-    "3d": (*_ANIMATION, "rotate"),
-    "panels": _ANIMATION,
-    "show": ("field",),
-    "basins": ("n",),
-    "sweep": ("lrs", "objective"),
-    "tune": ("lrs", "objective"),
-    "curvature": ("n",),
-    "bands": ("seeds",),
-    "init": ("schemes", "activation", "depth", "width", "gain", "quantity", "view", "fps"),
-    "batchnorm": ("activation", "scheme", "depth", "width", "lr", "epochs", "batch_size"),
-    "symmetry": ("schemes", "activation", "hidden", "lr", "layer"),
-    "dropout": ("p", "hidden", "seeds", "activation", "lr"),
-    "schedules": ("schedules",),
-}
-"""Fields each kind of render takes besides ``kind output size dpi theme title``."""
-
-_OPTIMIZER_KINDS = ("basins", "sweep", "tune", "bands")
-
-RENDER_DEFAULTS = {
-    "size": "16:9",
-    "dpi": 100,
-    "theme": "light",
-    "title": None,
-    "loss": False,
-    "fps": 20.0,
-    "duration": 6.0,
-    "hold": 1.5,
-    "rotate": False,
-    "trail": True,
-    "n": None,
-    "lrs": None,
-    "objective": "final",
-    "seeds": 20,
-    "schemes": None,
-    "activation": None,
-    "depth": None,
-    "width": None,
-    "gain": 1.0,
-    "quantity": "activations",
-    "view": "grid",
-    "scheme": "xavier_normal",
-    "lr": None,
-    "epochs": 30,
-    "batch_size": 32,
-    "hidden": None,
-    "layer": 1,
-    "p": 0.5,
-    "field": None,
-    "schedules": None,
-}
-
-KIND_DEFAULTS = {
-    "init": {"fps": 2.0},  # one layer deeper every half second
-    "dropout": {"seeds": 5},  # enough seeds to show the effect is not one lucky draw
-}
 
 Progress = Callable[[str, int, int], None]
 """``progress(what, done, total)``: called as a render advances (``total`` 0: unknown)."""
@@ -174,6 +105,8 @@ class Scene:
     metrics: Path | None = None
     reports: dict = field(default_factory=dict)
     """Rows an analysis render reported (e.g. the best learning rates), by output path."""
+    data: Mapping[str, Any] = field(default_factory=dict)
+    """The checked scene as plain data (what :func:`scene_to_toml` writes back)."""
 
     @functools.cached_property
     def _race(self) -> Any:
@@ -232,9 +165,10 @@ class Scene:
         """Write every output of the scene (atomically) and return their paths.
 
         >>> import tempfile, pathlib
-        >>> out = pathlib.Path(tempfile.mkdtemp()) / "bowl.png"
+        >>> folder = pathlib.Path(tempfile.mkdtemp())
         >>> s = scene_from_dict({"surface": "quadratic", "render": {"kind": "show",
-        ...                      "output": str(out), "size": "small", "dpi": 40}})
+        ...                      "output": "bowl.png", "size": "small", "dpi": 40}},
+        ...                     base=folder)
         >>> [p.name for p in s.render()]
         ['bowl.png']
         """
@@ -244,7 +178,9 @@ class Scene:
             check_writable(r.output)
         if self.metrics is not None:
             check_writable(self.metrics)
-        written = [_render(self, r, progress) for r in self.renders]
+        from .scene_render import render_one
+
+        written = [render_one(self, r, progress) for r in self.renders]
         if self.metrics is not None:
             from .analysis import write_metrics
 
@@ -254,28 +190,75 @@ class Scene:
 
 
 # -- loading ---------------------------------------------------------------------------------
-def load_scene(path: str | Path) -> Scene:
-    """Read and check a scene file; outputs are relative to the file's folder.
+def load_scene(path: str | Path, output_folder: str | Path | None = None) -> Scene:
+    """Read and check a scene file, or a shipped example by name (``"saddle_escape"``).
+
+    Outputs are relative to the file's folder and may not leave it. An example named
+    without a path writes into the current folder. ``output_folder``: write every
+    output there instead (by its file name), wherever the scene says.
 
     >>> import tempfile, pathlib
     >>> f = pathlib.Path(tempfile.mkdtemp()) / "saddle.toml"
     >>> _ = f.write_text('surface = "saddle"\\noptimizers = ["gd"]\\n[run]\\nsteps = -3\\n')
     >>> load_scene(f)
     Traceback (most recent call last):
-    optviz.errors.SceneError: saddle.toml: field 'run.steps': must be a whole number >= 0, not -3
+    optviz.errors.SceneError: saddle.toml: field 'run.steps': must be a whole number >= 0 ...
     """
-    path = Path(path)
+    found = _find_scene(path)
+    if found is None:
+        raise SceneError(f"scene file '{path}' does not exist; {_known_examples()}")
+    file, is_example = found
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise SceneError(f"scene file '{path}' does not exist") from None
+        text = file.read_text(encoding="utf-8-sig")  # a byte-order mark is not an error
     except (OSError, UnicodeDecodeError) as exc:
         raise SceneError(f"cannot read scene file '{path}': {exc}") from None
+    data = parse_toml(text, file.name)
+    if is_example and output_folder is None:
+        output_folder = Path.cwd()
+    return scene_from_dict(
+        data,
+        source=file.name,
+        base=Path(str(file)).parent,
+        stem=Path(file.name).stem,
+        scene_file=None if is_example else Path(file),
+        output_folder=output_folder,
+    )
+
+
+def parse_toml(text: str, source: str) -> dict[str, Any]:
+    """TOML text to a dict; malformed or absurdly nested text is one :class:`SceneError`."""
     try:
-        data = tomllib.loads(text)
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise SceneError(f"{path.name}: malformed TOML: {exc}") from None
-    return scene_from_dict(data, source=path.name, base=path.parent, stem=path.stem)
+        raise SceneError(f"{source}: malformed TOML: {exc}") from None
+    except RecursionError:
+        raise SceneError(f"{source}: malformed TOML: arrays or tables nested too deeply") from None
+
+
+def examples() -> dict[str, Any]:
+    """The shipped example scenes, by name (their files, as importlib Traversables)."""
+    from ._data import data_folder
+
+    folder = data_folder("examples")
+    found = [f for f in folder.iterdir() if f.name.endswith(".toml")] if folder.is_dir() else []
+    return {f.name.removesuffix(".toml"): f for f in sorted(found, key=lambda f: f.name)}
+
+
+def _find_scene(path: str | Path) -> tuple[Any, bool] | None:
+    """The file a scene argument names and whether it is a shipped example."""
+    given = Path(path)
+    if given.is_file():
+        return given, False
+    if isinstance(path, str) and given.name == path and given.suffix in ("", ".toml"):
+        example = examples().get(given.stem)
+        if example is not None:
+            return example, True
+    return None
+
+
+def _known_examples() -> str:
+    names = list(examples())
+    return "shipped examples: " + ", ".join(names) if names else "no examples are installed"
 
 
 def scene_from_dict(
@@ -284,27 +267,46 @@ def scene_from_dict(
     base: str | Path = ".",
     stem: str | None = None,
     flags: Mapping[str, str] | None = None,
+    confine: bool = True,
+    scene_file: Path | None = None,
+    output_folder: str | Path | None = None,
 ) -> Scene:
-    """Check a parsed scene (the mapping a TOML file gives) and build the :class:`Scene`.
+    """Check a parsed scene (the mapping a TOML file or a JSON body gives) and build it.
 
     ``base``: folder that relative output paths start from. ``stem``: default output
     name (a scene file's name). ``flags``: how to name fields in errors (the CLI maps
-    ``run.steps`` to ``--steps``).
+    ``run.steps`` to ``--steps``). ``confine``: refuse outputs outside ``base`` (the
+    command line, where the user typed the path, turns this off). ``scene_file``: the
+    file the scene came from, which no output may overwrite. ``output_folder``: write
+    every output there, by its file name.
 
     >>> scene_from_dict({"run": {"steps": "many"}}, flags={"run.steps": "--steps"})
     Traceback (most recent call last):
-    optviz.errors.SceneError: --steps: must be a whole number >= 0, not 'many'
+    optviz.errors.SceneError: --steps: must be a whole number >= 0 and <= 1000000, not 'many'
     """
-    return _Builder(source, Path(base), stem, flags if flags is not None else {}).build(data)
+    builder = _Builder(
+        source,
+        Path(base),
+        stem,
+        flags if flags is not None else {},
+        confine,
+        scene_file,
+        None if output_folder is None else Path(output_folder),
+    )
+    try:
+        return builder.build(data)
+    except RecursionError:  # data nested thousands deep (JSON or a dict from code)
+        raise SceneError(f"{source}: values nested too deeply") from None
 
 
 def render_scene(scene: Scene | str | Path, progress: Progress | None = None) -> list[Path]:
-    """Render a scene (a :class:`Scene` or the path of a scene file); return the outputs.
+    """Render a scene (a :class:`Scene`, a scene file or an example's name); return the outputs.
 
     >>> import tempfile, pathlib
-    >>> out = pathlib.Path(tempfile.mkdtemp()) / "bowl.png"
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
     >>> [p.name for p in render_scene(scene_from_dict({"surface": "quadratic",
-    ...     "render": {"kind": "curvature", "output": str(out), "n": 20, "size": "small"}}))]
+    ...     "render": {"kind": "curvature", "output": "bowl.png", "n": 20, "size": "small"}},
+    ...     base=folder))]
     ['bowl.png']
     """
     if not isinstance(scene, Scene):
@@ -315,117 +317,29 @@ def render_scene(scene: Scene | str | Path, progress: Progress | None = None) ->
 # -- checking -----------------------------------------------------------------------------------
 @dataclass
 class _Builder:
+    """Builds a :class:`Scene` from data the schema has checked.
+
+    The schema (``optviz/schema.py``) checks types, ranges and field names; this turns
+    the checked values into objects (surface, optimizers, schedule, noise), whose own
+    constructors check names and combinations, and places the outputs.
+    """
+
     source: str
     base: Path
     stem: str | None
     flags: Mapping[str, str]
+    confine: bool
+    scene_file: Path | None
+    output_folder: Path | None
     seen: set = field(default_factory=set)
 
     def fail(self, name: str, why: str) -> SceneError:
         flag = self.flags.get(name) or self.flags.get(name.split("[")[0])
         if flag:
             return SceneError(f"{flag}: {why}")
+        if not name:
+            return SceneError(f"{self.source}: {why}")
         return SceneError(f"{self.source}: field '{name}': {why}")
-
-    def table(self, value: Any, name: str, allowed: Sequence[str]) -> Mapping[str, Any]:
-        if not isinstance(value, Mapping):
-            raise self.fail(name, f"must be a table, not {value!r}")
-        for key in value:
-            if key not in allowed:
-                what = f"{name}.{key}" if name else key
-                raise self.fail(what, f"unknown field; allowed: {', '.join(allowed)}")
-        return value
-
-    def build(self, data: Mapping[str, Any]) -> Scene:
-        data = self.table(data, "", TOP_FIELDS)
-        # a scene file without [render] draws the race as <file name>.gif
-        raw_renders = data.get("render", [{}] if self.stem else [])
-        if isinstance(raw_renders, Mapping):
-            raw_renders = [raw_renders]
-        elif not isinstance(raw_renders, list):
-            raise self.fail("render", "must be a table or a list of tables")
-        kinds = [self.kind(r, i, len(raw_renders)) for i, r in enumerate(raw_renders)]
-        needs_surface = any(k in RACE_KINDS + SURFACE_KINDS for k in kinds)
-        needs_optimizers = any(k in (*RACE_KINDS, *_OPTIMIZER_KINDS) for k in kinds)
-        needs_optimizers = needs_optimizers or "metrics" in data
-        run = self.table(data.get("run", {}), "run", RUN_FIELDS)
-
-        surface = None
-        if "surface" in data or needs_surface:
-            if "surface" not in data:
-                raise self.fail("surface", "missing; give a catalog name or an expression")
-            surface = self.surface(data["surface"])
-        optimizers, labels, overrides = self.optimizers(data.get("optimizers"), needs_optimizers)
-        scene = Scene(
-            source=self.source,
-            title=self.text(data, "title", None),
-            description=self.text(data, "description", ""),
-            surface=surface,
-            optimizers=optimizers,
-            labels=labels,
-            overrides=overrides,
-            steps=self.optional_whole(run, "steps", 0, 1_000_000),
-            starts=self.starts(run.get("starts")),
-            schedule=self.schedule(run.get("schedule")),
-            noise=self.noise(run.get("noise")),
-            seed=self.optional_whole(run, "seed", 0, 2**63 - 1),
-            lr=self.lr(run.get("lr")),
-            metrics=self.metrics(data.get("metrics")),
-        )
-        renders = tuple(
-            self.render(r, k, i, len(kinds), scene)
-            for i, (r, k) in enumerate(zip(raw_renders, kinds, strict=True))
-        )
-        if "bands" in kinds and len(optimizers) != 1:
-            raise self.fail(
-                "optimizers", f"kind 'bands' takes one optimizer, not {len(optimizers)}"
-            )
-        return replace(scene, renders=renders)
-
-    # -- fields -------------------------------------------------------------------------
-    def text(self, data: Mapping[str, Any], key: str, default: Any) -> Any:
-        value = data.get(key, default)
-        if value is not default and not isinstance(value, str):
-            raise self.fail(key, f"must be a string, not {value!r}")
-        return value.strip() if isinstance(value, str) else value
-
-    def whole(self, value: Any, name: str, lo: int, hi: int) -> int:
-        if isinstance(value, str):
-            try:
-                value = int(value.strip())
-            except ValueError:
-                raise self.fail(name, f"must be a whole number >= {lo}, not {value!r}") from None
-        if isinstance(value, float) and value.is_integer():
-            value = int(value)
-        if isinstance(value, bool) or not isinstance(value, int) or value < lo:
-            raise self.fail(name, f"must be a whole number >= {lo}, not {value!r}")
-        if value > hi:
-            raise self.fail(name, f"must be at most {hi}, not {value!r}")
-        return value
-
-    def optional_whole(self, run: Mapping[str, Any], key: str, lo: int, hi: int) -> int | None:
-        value = run.get(key)
-        return None if value is None else self.whole(value, f"run.{key}", lo, hi)
-
-    def number(self, value: Any, name: str, lo: float, hi: float, open_lo: bool = False) -> float:
-        low = f"> {lo:g}" if open_lo else f">= {lo:g}"
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise self.fail(name, f"must be a number {low}, not {value!r}")
-        if not (math.isfinite(value) and (value > lo if open_lo else value >= lo) and value <= hi):
-            raise self.fail(name, f"must be a number {low} and <= {hi:g}, not {value!r}")
-        return float(value)
-
-    def flag(self, value: Any, name: str) -> bool:
-        if not isinstance(value, bool):
-            raise self.fail(name, f"must be true or false, not {value!r}")
-        return value
-
-    def choice(self, value: Any, name: str, allowed: Sequence[str]) -> str:
-        if value not in allowed:
-            from .errors import unknown
-
-            raise self.fail(name, str(unknown("value", value, allowed)))
-        return value
 
     def wrap(self, name: str, fn: Callable[[], Any]) -> Any:
         """Run ``fn``; an OptvizError from it becomes an error naming ``name``."""
@@ -436,72 +350,112 @@ class _Builder:
         except OptvizError as exc:
             raise self.fail(name, str(exc)) from None
 
-    def pairs(self, value: Any, name: str, count: int | None = None) -> list[list[float]]:
-        """Numbers ``[a, b, ...]``, ``"a,b,..."`` or a list of such (for starts)."""
+    def build(self, data: Mapping[str, Any]) -> Scene:
+        from . import schema
+
+        if not isinstance(data, Mapping):
+            raise self.fail("", f"a scene must be a table of fields, not {type(data).__name__}")
+        spec = schema.check(dict(data), schema.SceneSpec, "", self.fail)
+        raw = spec.render if spec.render is not None else ([{}] if self.stem else [])
+        many = isinstance(raw, list) and len(raw) != 1
+        raw = raw if isinstance(raw, list) else [raw]
+        names = [f"render[{i}]" if many else "render" for i in range(len(raw))]
+        renders = [self.render_spec(r, name) for r, name in zip(raw, names, strict=True)]
+        needs = {need for r in renders for need in r.needs}
+        if spec.metrics is not None:
+            needs.add("optimizers")
+        run = spec.run
+        surface = None
+        if spec.surface is not None:
+            surface = self.surface(spec.surface)
+        elif "surface" in needs:
+            raise self.fail("surface", "missing; give a catalog name or an expression")
+        optimizers, labels, overrides = self.optimizers(spec.optimizers, bool(needs - {"surface"}))
+        if "optimizer" in needs and len(optimizers) != 1:
+            kind = next(r.kind for r in renders if "optimizer" in r.needs)
+            raise self.fail(
+                "optimizers", f"kind '{kind}' takes one optimizer, not {len(optimizers)}"
+            )
+        scene = Scene(
+            source=self.source,
+            title=spec.title.strip() if spec.title else None,
+            description=spec.description.strip(),
+            surface=surface,
+            optimizers=optimizers,
+            labels=labels,
+            overrides=overrides,
+            steps=run.steps,
+            starts=self.starts(run.starts),
+            schedule=self.schedule(run.schedule, "run.schedule"),
+            noise=self.noise(run.noise, "run.noise"),
+            seed=run.seed,
+            lr=run.lr,
+            metrics=self.metrics(spec.metrics),
+        )
+        built = tuple(
+            self.render(r, name, i, len(renders), scene)
+            for i, (r, name) in enumerate(zip(renders, names, strict=True))
+        )
+        return replace(scene, renders=built, data=_plain_data(spec, renders))
+
+    # -- fields ---------------------------------------------------------------------------
+    def numbers(self, value: Any, name: str, count: int | None = None) -> list[float]:
+        """Numbers ``[a, b, ...]`` or ``"a,b,..."``, all finite, ``count`` of them if given."""
         if isinstance(value, str):
             try:
                 value = [float(v) for v in value.replace(" ", "").split(",") if v]
             except ValueError:
-                raise self.fail(
-                    name, f"must be numbers separated by commas, not {value!r}"
-                ) from None
-        if not isinstance(value, list) or not all(
-            isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
-            for v in value
-        ):
+                why = f"must be numbers separated by commas, not {value!r}"
+                raise self.fail(name, why) from None
+        if not all(isinstance(v, int | float) and math.isfinite(v) for v in value):
             raise self.fail(name, f"must be a list of finite numbers, not {value!r}")
         if count is not None and len(value) != count:
             raise self.fail(name, f"must be {count} numbers, not {len(value)}")
         return [float(v) for v in value]
 
-    def surface(self, value: Any) -> Any:
+    def surface(self, spec: Any) -> Any:
+        from . import schema
         from .catalog import Surface, parse_domain, surface
+        from .scene_render import surface_params
 
-        if isinstance(value, str):
-            value = {"name": value}
-        spec = self.table(value, "surface", SURFACE_FIELDS)
-        if ("name" in spec) == ("expr" in spec):
+        if isinstance(spec, str):
+            spec = schema.SurfaceSpec(name=spec)
+        if (spec.name is None) == (spec.expr is None):
             raise self.fail("surface", "give exactly one of 'name' (catalog) or 'expr'")
-        params = spec.get("params", {})
-        if not isinstance(params, Mapping):
-            raise self.fail("surface.params", f"must be a table of numbers, not {params!r}")
+        params = self.numbers_table(spec.params, "surface.params")
         domain = None
-        if "domain" in spec:
-            raw = spec["domain"]
-            if isinstance(raw, list) and all(isinstance(r, list) for r in raw):
+        if spec.domain is not None:
+            raw = spec.domain
+            if isinstance(raw, list) and raw and all(isinstance(r, list) for r in raw):
                 raw = [v for r in raw for v in r]
-            numbers = self.pairs(raw, "surface.domain", 4)
+            elif isinstance(raw, list) and any(isinstance(r, list) for r in raw):
+                raise self.fail("surface.domain", "must be 4 numbers or 2 pairs, not a mix")
+            numbers = self.numbers(raw, "surface.domain", 4)
             domain = self.wrap("surface.domain", lambda: parse_domain(numbers))
-        title = self.text(spec, "title", None)
-        if "name" in spec:
-            name = spec["name"]
-            if not isinstance(name, str):
-                raise self.fail("surface.name", f"must be a string, not {name!r}")
-            if "minima" in spec:
+        title = spec.title.strip() if spec.title else None
+        if spec.name is not None:
+            if spec.minima is not None:
                 raise self.fail("surface.minima", "only for an expression surface")
-            name, _, options = name.partition(":")  # "rosenbrock:b=10" as on the CLI
+            name, _, options = spec.name.partition(":")  # "rosenbrock:b=10" as on the CLI
             if options:
-                params = {**self.wrap("surface.name", lambda: _numbers(options)), **params}
+                params = {**self.wrap("surface.name", lambda: surface_params(options)), **params}
             surf = self.wrap("surface.name", lambda: surface(name.strip()))
             surf = self.wrap("surface.params", lambda: surf.with_params(**params))
             if domain is not None:
                 surf = replace(surf, domain=domain)
         else:
-            expr = spec["expr"]
-            if not isinstance(expr, str):
-                raise self.fail("surface.expr", f"must be a string, not {expr!r}")
-            minima = spec.get("minima")
-            if minima is not None:
-                minima = self.wrap(
-                    "surface.minima", lambda: [self.pairs(m, "surface.minima", 2) for m in minima]
-                )
+            minima = None
+            if spec.minima is not None:
+                minima = [
+                    self.numbers(m, f"surface.minima[{i}]", 2) for i, m in enumerate(spec.minima)
+                ]
             surf = self.wrap(
                 "surface.expr",
                 lambda: Surface.from_expr(
-                    expr,
+                    spec.expr,
                     domain if domain is not None else ((-2.0, 2.0), (-2.0, 2.0)),
                     params=params,
-                    name=title or expr,
+                    name=title or spec.expr,
                     minima=minima,
                 ),
             )
@@ -509,37 +463,43 @@ class _Builder:
             surf = replace(surf, title=title)
         return surf
 
+    def numbers_table(self, table: Mapping[str, float], name: str) -> dict[str, float]:
+        for key, value in table.items():
+            if not math.isfinite(value):
+                raise self.fail(f"{name}.{key}", f"must be a finite number, not {value!r}")
+        return dict(table)
+
     def optimizers(self, value: Any, needed: bool) -> tuple[tuple, tuple, tuple]:
+        from . import schema
         from .optim import optimizer
 
-        if value is None:
+        if value is None or value == []:
             if needed:
                 raise self.fail("optimizers", 'missing; give at least one, e.g. ["adam"]')
             return (), (), ()
-        if isinstance(value, str | Mapping):
-            value = [value]
-        if not isinstance(value, list) or not value:
-            raise self.fail("optimizers", 'must be a list of names or tables, e.g. ["adam"]')
+        items = [value] if isinstance(value, str) else value
         opts, labels, overrides = [], [], []
-        for i, item in enumerate(value):
+        for i, item in enumerate(items):
             name = f"optimizers[{i}]"
             label, own = None, {}
-            if isinstance(item, Mapping):
-                item = dict(item)
-                if not isinstance(item.get("name"), str):
-                    raise self.fail(name, 'a table needs name = "..." (e.g. "adam")')
-                label = item.pop("label", None)
-                if label is not None and not isinstance(label, str):
-                    raise self.fail(f"{name}.label", f"must be a string, not {label!r}")
-                for key in ("schedule", "noise"):
-                    if key in item:
-                        own[key] = getattr(self, key)(item.pop(key), f"{name}.{key}")
-                spec = item.pop("name")
-                opts.append(self.wrap(name, lambda s=spec, h=item: optimizer(s, **h)))
-            elif isinstance(item, str):
+            if isinstance(item, str):
                 opts.append(self.wrap(name, lambda s=item: optimizer(s)))
             else:
-                raise self.fail(name, f'must be a name like "adam:lr=0.1" or a table, not {item!r}')
+                spec = schema.check(item, schema.OptimizerSpec, name, self.fail)
+                hyper = {
+                    k: v for k, v in item.items() if k not in schema.OptimizerSpec.__struct_fields__
+                }
+                for key, v in hyper.items():  # hyperparameters are single values
+                    if not isinstance(v, int | float | str):
+                        kind = type(v).__name__
+                        why = f"a hyperparameter is a number, true/false or a name, not a {kind}"
+                        raise self.fail(f"{name}.{key}", why)
+                label = spec.label
+                if spec.schedule is not None:
+                    own["schedule"] = self.schedule(spec.schedule, f"{name}.schedule")
+                if spec.noise is not None:
+                    own["noise"] = self.noise(spec.noise, f"{name}.noise")
+                opts.append(self.wrap(name, lambda s=spec.name, h=hyper: optimizer(s, **h)))
             labels.append(label)
             overrides.append(own)
         return tuple(opts), tuple(labels), tuple(overrides)
@@ -548,11 +508,13 @@ class _Builder:
         if value is None:
             return None
         if isinstance(value, list) and value and all(isinstance(v, list | str) for v in value):
-            points = [self.pairs(v, "run.starts", 2) for v in value]
+            points = [self.numbers(v, f"run.starts[{i}]", 2) for i, v in enumerate(value)]
             return points[0] if len(points) == 1 else points
-        return self.pairs(value, "run.starts", 2)
+        if isinstance(value, list) and any(isinstance(v, list | str) for v in value):
+            raise self.fail("run.starts", "must be one [x, y] or a list of them, not a mix")
+        return self.numbers(value, "run.starts", 2)
 
-    def schedule(self, value: Any, where: str = "run.schedule") -> Any:
+    def schedule(self, value: Any, where: str) -> Any:
         from .scheduling import schedule
 
         if value is None:
@@ -563,422 +525,191 @@ class _Builder:
             if not isinstance(name, str):
                 raise self.fail(where, 'a table needs name = "..." (e.g. "cosine")')
             return self.wrap(where, lambda: schedule(name, **options))
-        if not isinstance(value, str):
-            raise self.fail(where, f'must be a name like "cosine", not {value!r}')
         return self.wrap(where, lambda: schedule(value))
 
-    def noise(self, value: Any, where: str = "run.noise") -> Any:
+    def noise(self, value: Any, where: str) -> Any:
+        import msgspec
+
+        from . import schema
         from .noise import Noise
+        from .optim import parse_options
 
         if value is None:
             return None
-        if not isinstance(value, str | Mapping):
-            raise self.fail(where, f'must be like "grad=0.5" or a table, not {value!r}')
-        return self.wrap(
-            where, lambda: Noise.parse(dict(value) if isinstance(value, Mapping) else value)
-        )
+        if isinstance(value, str):  # "grad=0.5,batch=8": the table's fields, as text
+            options = self.wrap(where, lambda: parse_options(value, "noise"))
+            value = schema.check(options, schema.NoiseSpec, where, self.fail, strict=False)
+        return self.wrap(where, lambda: Noise(**msgspec.structs.asdict(value)))
 
-    def lr(self, value: Any) -> str | float | None:
-        if value is None or value == "tuned":
-            return value
-        if isinstance(value, str):
-            try:
-                value = float(value)
-            except ValueError:
-                why = f'must be "tuned" or a number > 0, not {value!r}'
-                raise self.fail("run.lr", why) from None
-        return self.number(value, "run.lr", 0, 1e6, open_lo=True)
-
-    def metrics(self, value: Any) -> Path | None:
+    def metrics(self, value: str | None) -> Path | None:
         if value is None:
             return None
-        if not isinstance(value, str) or Path(value).suffix.lower() not in (".csv", ".json"):
+        if Path(value).suffix.lower() not in (".csv", ".json"):
             raise self.fail("metrics", f"must be a .csv or .json file name, not {value!r}")
-        return self.base / value
+        return self.place(value, "metrics")
 
     # -- renders ----------------------------------------------------------------------------
-    def kind(self, raw: Any, i: int, total: int) -> str:
-        name = "render" if total == 1 else f"render[{i}]"
-        if not isinstance(raw, Mapping):
-            raise self.fail(name, f"must be a table, not {raw!r}")
-        return self.choice(raw.get("kind", "contour"), f"{name}.kind", KINDS)
+    def render_spec(self, raw: Mapping[str, Any], name: str) -> Any:
+        """The render's fields checked against its kind's declaration."""
+        from . import schema
+        from .errors import unknown
 
-    def render(self, raw: Mapping[str, Any], kind: str, i: int, total: int, scene: Scene) -> Render:
-        from .render.style import SIZES, THEMES
-
-        prefix = "render" if total == 1 else f"render[{i}]"
-        allowed = (*COMMON_RENDER, *RENDER_FIELDS[kind])
+        kind = raw.get("kind", "contour")
+        if kind not in schema.RENDERS:
+            raise self.fail(f"{name}.kind", str(unknown("value", kind, schema.RENDERS)))
+        spec = schema.RENDERS[kind]
+        allowed = ["kind", *spec.__struct_fields__]
         for key in raw:
             if key not in allowed:
-                others = [k for k, v in RENDER_FIELDS.items() if key in v]
-                why = f"not used by kind '{kind}'" + (
-                    f" (it is for {', '.join(others)})" if others else ""
-                )
-                raise self.fail(f"{prefix}.{key}", f"{why}; allowed: {', '.join(allowed)}")
-        defaults = {**RENDER_DEFAULTS, **KIND_DEFAULTS.get(kind, {})}
-        o = {k: raw.get(k, defaults.get(k)) for k in allowed if k not in ("kind", "output")}
+                raise self.fail(f"{name}.{key}", _not_used(key, kind, allowed))
+        return schema.check({k: v for k, v in raw.items() if k != "kind"}, spec, name, self.fail)
 
-        def name(key: str) -> str:
-            return f"{prefix}.{key}"
+    def render(self, spec: Any, name: str, i: int, total: int, scene: Scene) -> Render:
+        options = {f: getattr(spec, f) for f in spec.__struct_fields__ if f != "output"}
+        if isinstance(options["size"], list):
+            options["size"] = tuple(options["size"])
+        self.check_pixels(options["size"], options["dpi"], name)
+        if options["title"] is None and spec.scene_title:
+            options["title"] = scene.title  # figures with a title of their own keep it
+        for key in ("lrs",):
+            if isinstance(options.get(key), str):
+                options[key] = self.numbers(options[key], f"{name}.{key}")
+                if len(options[key]) < 2 or min(options[key]) <= 0:
+                    raise self.fail(f"{name}.{key}", "must be at least 2 learning rates > 0")
+        if isinstance(options.get("schemes"), str):
+            options["schemes"] = [s.strip() for s in options["schemes"].split(",") if s.strip()]
+        if options.get("hidden") is not None:
+            options["hidden"] = tuple(options["hidden"])
+        self.check_names(options, name)
+        output = self.output(spec.output, spec, name, total, i)
+        return Render(spec.kind, output, options)
 
-        size = o["size"]
-        if isinstance(size, list):
-            w, h = self.pairs(size, name("size"), 2)
-            if not (0 < w <= 40 and 0 < h <= 40):
-                raise self.fail(
-                    name("size"), f"width and height must be in (0, 40] inches, not {size}"
-                )
-            o["size"] = (w, h)
-        else:
-            self.choice(size, name("size"), tuple(SIZES))
-        o["dpi"] = self.whole(o["dpi"], name("dpi"), 20, 600)
-        self.choice(o["theme"], name("theme"), tuple(THEMES))
-        if o["title"] is None and (
-            kind in RACE_KINDS or kind in ("show", "curvature", "sweep", "tune", "schedules")
-        ):
-            o["title"] = scene.title  # figures with a title of their own keep it
-        elif o["title"] is not None and not isinstance(o["title"], str):
-            raise self.fail(name("title"), f"must be a string, not {o['title']!r}")
-        if "loss" in o:
-            self.flag(o["loss"], name("loss"))
-        if "rotate" in o and not isinstance(o["rotate"], bool):
-            o["rotate"] = self.number(o["rotate"], name("rotate"), -3600, 3600)
-        if "trail" in o and not isinstance(o["trail"], bool):
-            o["trail"] = self.whole(o["trail"], name("trail"), 0, 1_000_000)
-        if "fps" in o:
-            o["fps"] = self.number(o["fps"], name("fps"), 0, 120, open_lo=True)
-        if "duration" in o:
-            o["duration"] = self.number(o["duration"], name("duration"), 0, 600, open_lo=True)
-        if "hold" in o:
-            o["hold"] = self.number(o["hold"], name("hold"), 0, 60)
-        for key, lo, hi in (("n", 2, 2000), ("seeds", 2, 10_000), ("depth", 1, 200)):
-            if o.get(key) is not None:
-                o[key] = self.whole(o[key], name(key), lo, hi)
-        for key, hi in (("width", 4096), ("epochs", 10_000), ("batch_size", 10_000), ("layer", 50)):
-            if o.get(key) is not None:
-                o[key] = self.whole(o[key], name(key), 1, hi)
-        for key in ("gain", "lr"):
-            if o.get(key) is not None:
-                o[key] = self.number(o[key], name(key), 0, 100, open_lo=True)
-        if "p" in o:
-            o["p"] = self.number(o["p"], name("p"), 0, 0.99)
-        if o.get("lrs") is not None:
-            lrs = self.pairs(o["lrs"], name("lrs"))
-            if len(lrs) < 2 or min(lrs) <= 0:
-                raise self.fail(name("lrs"), "must be at least 2 learning rates > 0")
-            o["lrs"] = lrs
-        if "objective" in o:
-            self.choice(o["objective"], name("objective"), OBJECTIVES)
-        if "quantity" in o:
-            self.choice(o["quantity"], name("quantity"), QUANTITIES)
-        if "view" in o:
-            self.choice(o["view"], name("view"), INIT_VIEWS)
-        if o.get("schedules") is not None:
-            specs = o["schedules"]
-            if (
-                not isinstance(specs, list)
-                or not specs
-                or not all(isinstance(x, str) for x in specs)
-            ):
-                raise self.fail(name("schedules"), f"must be a list of schedules, not {specs!r}")
-            from .scheduling import schedule
+    def check_pixels(self, size: Any, dpi: int, name: str) -> None:
+        from . import schema
+        from .render.style import SIZES
 
-            for spec in specs:
-                self.wrap(name("schedules"), lambda spec=spec: schedule(spec))
-        if o.get("field") is not None:
-            self.choice(o["field"], name("field"), FIELDS)
-        if o.get("schemes") is not None:
-            schemes = o["schemes"]
-            if isinstance(schemes, str):
-                schemes = [s.strip() for s in schemes.split(",") if s.strip()]
-            if (
-                not isinstance(schemes, list)
-                or not schemes
-                or not all(isinstance(s, str) for s in schemes)
-            ):
-                raise self.fail(name("schemes"), f"must be a list of scheme names, not {schemes!r}")
-            o["schemes"] = schemes
-        if o.get("hidden") is not None:
-            hidden = o["hidden"]
-            if not isinstance(hidden, list) or not hidden:
-                raise self.fail(name("hidden"), f"must be a list of layer widths, not {hidden!r}")
-            o["hidden"] = tuple(self.whole(h, name("hidden"), 1, 4096) for h in hidden)
-        self.net_names(o, name)
-        output = self.output(raw.get("output"), kind, name("output"), total, i)
-        return Render(kind, output, o)
+        width, height = SIZES[size] if isinstance(size, str) else size
+        megapixels = width * height * dpi * dpi / 1e6
+        if megapixels > schema.MEGAPIXELS:
+            raise self.fail(
+                f"{name}.size",
+                f"{width:g}x{height:g} inches at dpi {dpi} is {megapixels:.0f} megapixels; "
+                f"the most is {schema.MEGAPIXELS}: lower size or dpi",
+            )
 
-    def net_names(self, o: dict, name: Callable[[str], str]) -> None:
-        if not any(k in o for k in ("schemes", "scheme", "activation")):
-            return
+    def check_names(self, o: Mapping[str, Any], name: str) -> None:
+        """Names checked by their owners (with their did-you-mean)."""
         from . import nets
+        from .scene_render import scheme
+        from .scheduling import schedule
 
+        for s in o.get("schedules") or ():
+            self.wrap(f"{name}.schedules", lambda s=s: schedule(s))
         for s in o.get("schemes") or ():  # "xavier_normal:gain=1.67" sets one scheme's gain
-            self.wrap(name("schemes"), lambda s=s: _scheme(s))
+            self.wrap(f"{name}.schemes", lambda s=s: scheme(s))
         if "scheme" in o:
-            self.wrap(name("scheme"), lambda: nets.check_scheme(o["scheme"]))
+            self.wrap(f"{name}.scheme", lambda: nets.check_scheme(o["scheme"]))
         if o.get("activation") is not None:
-            self.wrap(name("activation"), lambda: nets.check_activation(o["activation"]))
+            self.wrap(f"{name}.activation", lambda: nets.check_activation(o["activation"]))
 
-    def output(self, value: Any, kind: str, name: str, total: int, i: int) -> Path:
+    def output(self, value: str | None, spec: Any, name: str, total: int, i: int) -> Path:
+        where = f"{name}.output"
         if value is None:
             if self.stem is None:
-                raise self.fail(name, "missing; give a file name like race.gif")
-            suffix = ".gif" if kind in RACE_KINDS else ".png"
-            value = f"{self.stem}{suffix}" if total == 1 else f"{self.stem}_{i + 1}_{kind}{suffix}"
-        if not isinstance(value, str) or not value.strip():
-            raise self.fail(name, f"must be a file name, not {value!r}")
-        path = self.base / value
-        suffix = path.suffix.lower()
-        images_only = kind in SURFACE_KINDS + CURVE_KINDS or kind in (
-            "batchnorm",
-            "symmetry",
-            "dropout",
-        )
-        allowed = IMAGE_SUFFIXES if images_only else IMAGE_SUFFIXES + ANIMATION_SUFFIXES
-        if kind == "init":
-            allowed = IMAGE_SUFFIXES + (".gif", ".mp4", ".webp")
-        if suffix not in allowed:
+                raise self.fail(where, "missing; give a file name like race.gif")
+            suffix = ".gif" if spec.kind in RACE_KINDS else ".png"
+            value = (
+                f"{self.stem}{suffix}" if total == 1 else f"{self.stem}_{i + 1}_{spec.kind}{suffix}"
+            )
+        if not value.strip():
+            raise self.fail(where, f"must be a file name, not {value!r}")
+        suffix = Path(value).suffix.lower()
+        if suffix not in spec.formats:
             raise self.fail(
-                name,
-                f"'{value}': kind '{kind}' writes {', '.join(allowed)}; "
+                where,
+                f"'{value}': kind '{spec.kind}' writes {', '.join(spec.formats)}; "
                 f"not '{suffix or 'no extension'}'",
             )
-        if kind == "panels" and suffix in IMAGE_SUFFIXES:
-            raise self.fail(name, "kind 'panels' is an animation; give .gif, .mp4, .webp or .html")
+        path = self.place(value, where)
         if path in self.seen:
-            raise self.fail(name, f"'{value}' is written by another render too")
+            raise self.fail(where, f"'{value}' is written by another render too")
         self.seen.add(path)
         return path
 
-
-def _numbers(text: str) -> dict[str, float]:
-    from .optim import parse_options
-
-    options = parse_options(text, "surface parameters")
-    try:
-        return {k: float(v) for k, v in options.items()}
-    except ValueError:
-        raise ParameterError(f"surface parameters must be numbers, not {text!r}") from None
-
-
-# -- rendering -------------------------------------------------------------------------------------
-def _render(scene: Scene, r: Render, progress: Progress | None) -> Path:
-    label = r.output.name
-
-    def step(done: int, total: int | None) -> None:
-        if progress:
-            progress(label, done, total or 0)
-
-    step(0, 0)
-    o = r.options
-    look = {"size": o["size"], "theme": o["theme"]}
-    if r.kind in RACE_KINDS:
-        race = scene.race()
-        if r.animated:
-            extra = {"rotate": o["rotate"]} if o.get("rotate") else {}
-            anim = race.animate(
-                trail=o["trail"],
-                kind=r.kind,
-                loss=o["loss"],
-                fps=o["fps"],
-                duration=o["duration"],
-                hold=o["hold"],
-                dpi=o["dpi"],
-                title=o["title"],
-                **extra,
-                **look,
+    def place(self, value: str, where: str) -> Path:
+        """Where an output goes: inside the scene's folder (or the output folder)."""
+        if self.output_folder is not None:
+            return self.output_folder / Path(value).name
+        path = self.base / value
+        if not self.confine:
+            return path
+        home = self.base.resolve()
+        target = path.resolve()
+        if Path(value).is_absolute() or not target.is_relative_to(home):
+            raise self.fail(
+                where,
+                f"'{value}' is outside the scene's folder; a scene writes only beside itself "
+                "(on the command line, -o/--output chooses another folder)",
             )
-            anim.save(r.output, progress=step)
-            return r.output
-        fig = race.plot(kind=r.kind, loss=o["loss"], dpi=o["dpi"], title=o["title"], **look)
-        title = None
-    elif r.kind == "init" and r.animated:
-        explorer = _explorer(scene, o)
-        explorer.save(r.output, kind=o["quantity"], fps=o["fps"], **look)
-        step(1, 1)
-        return r.output
-    else:
-        fig, rows = _FIGURES[r.kind](scene, o, {**look, "title": o["title"]})
-        if rows:
-            scene.reports[r.output] = rows
-        title = o["title"]
-    _save_figure(fig, r.output, o["dpi"], title)
-    step(1, 1)
-    return r.output
+        if self.scene_file is not None and target == self.scene_file.resolve():
+            raise self.fail(where, f"'{value}' would overwrite the scene file itself")
+        return path
 
 
-def _save_figure(fig: Any, path: Path, dpi: int, title: str | None) -> None:
-    from .render.writers import save_figure
+def _not_used(key: str, kind: str, allowed: list[str]) -> str:
+    from . import schema
+    from .errors import _closest
 
-    fig = getattr(fig, "figure", fig)  # an Axes gives its Figure
-    current = fig._suptitle.get_text() if fig._suptitle is not None else None
-    if title and current != title:
-        fig.suptitle(title, fontsize=16)
-    save_figure(fig, path, dpi=dpi)
-
-
-Look = Mapping[str, Any]
-Options = Mapping[str, Any]
-
-
-def _show(scene: Scene, o: Options, look: Look) -> tuple[Any, None]:
-    from .render.plots import show_surface
-
-    fig = show_surface(scene.surface, size=look["size"], theme=look["theme"], field=o["field"])
-    return fig, None
+    others = [k for k, v in schema.RENDERS.items() if key in v.__struct_fields__]
+    if others:
+        used = f"not used by kind '{kind}' (it is for {', '.join(others)})"
+        return f"{used}; allowed: {', '.join(allowed)}"
+    close = _closest(key.lower(), allowed)
+    hint = f"; did you mean '{close}'?" if close else ";"
+    return f"unknown field{hint} allowed: {', '.join(allowed)}"
 
 
-def _basins(scene: Scene, o: Options, look: Look) -> tuple[Any, Any]:
-    from .analysis import basins
+def _plain_data(spec: Any, renders: list[Any]) -> dict[str, Any]:
+    """The checked scene as plain data: given fields only, renders with their kind."""
+    import msgspec
 
-    kwargs = scene.run_options(n=o["n"], schedule=scene.schedule, noise=scene.noise)
-    result = basins(scene.surface, list(scene.optimizers), **kwargs)
-    return _plot(result, look), getattr(result, "rows", None)
-
-
-def _learning_rates(which: str) -> Callable[[Scene, Options, Look], tuple[Any, Any]]:
-    """The sweep and the tuning figures: the same runs, read two ways."""
-
-    def figure(scene: Scene, o: Options, look: Look) -> tuple[Any, Any]:
-        from . import analysis
-
-        kwargs = scene.run_options(
-            lrs=o["lrs"],
-            objective=o["objective"],
-            start=scene.starts,
-            schedule=scene.schedule,
-            noise=scene.noise,
-        )
-        result = getattr(analysis, which)(scene.surface, list(scene.optimizers), **kwargs)
-        return _plot(result, look), getattr(result, "rows", None)
-
-    return figure
+    data = msgspec.to_builtins(spec)
+    data.pop("render", None)
+    if not data.get("run"):
+        data.pop("run", None)
+    data["render"] = [{"kind": r.kind, **msgspec.to_builtins(r)} for r in renders]
+    return data
 
 
-def _curvature(scene: Scene, o: Options, look: Look) -> tuple[Any, None]:
-    from .analysis import curvature
+# -- writing back -------------------------------------------------------------------------------
+def scene_to_toml(scene: Scene | Mapping[str, Any]) -> str:
+    """The text of a scene file that reproduces ``scene`` (a Scene or a scene dict).
 
-    result = curvature(scene.surface, **({"n": o["n"]} if o["n"] else {}))
-    return _plot(result, look), None
+    Outputs keep only their file names: a scene file writes beside itself.
 
-
-def _bands(scene: Scene, o: Options, look: Look) -> tuple[Any, Any]:
-    from .analysis import bands
-
-    kwargs = scene.run_options(
-        seeds=o["seeds"], start=scene.starts, schedule=scene.schedule, noise=scene.noise
-    )
-    result = bands(scene.surface, scene.optimizers[0], **kwargs)
-    return _plot(result, look), getattr(result, "rows", None)
-
-
-def _plot(result: Any, look: Look) -> Any:
-    """Plot an analysis result as a figure of our size and theme.
-
-    Figure-level ``plot(size=, theme=)`` methods get both; an Axes-level
-    ``plot(ax=None)`` gets an Axes on a themed figure of the right size.
+    >>> print(scene_to_toml({"surface": "saddle", "optimizers": ["gd", "adam"],
+    ...                      "run": {"steps": 50}}), end="")
+    surface = "saddle"
+    optimizers = ["gd", "adam"]
+    <BLANKLINE>
+    [run]
+    steps = 50
     """
-    import inspect
+    if not isinstance(scene, Scene):
+        scene = scene_from_dict(scene, stem="scene")
+    data = dict(scene.data)
+    renders = [_file_names(r) for r in data.pop("render", [])]
+    if data.get("metrics"):
+        data["metrics"] = Path(data["metrics"]).name
+    if renders and renders != [{"kind": "contour"}]:  # that one is what a file defaults to
+        data["render"] = renders
+    from ._toml import dumps
 
-    params = inspect.signature(result.plot).parameters
-    if "size" in params or "theme" in params:
-        return result.plot(**{k: v for k, v in look.items() if k in ("size", "theme")})
-    from .render.initplots import _new_figure
-    from .render.style import themed
-
-    with themed(look["theme"]):
-        fig = _new_figure(look["size"])
-        result.plot(ax=fig.add_subplot())
-        if look.get("title"):  # before the layout, so that it makes room for it
-            fig.suptitle(look["title"], fontsize=16)
-        fig.tight_layout()
-    return fig
+    return dumps(data)
 
 
-def _scheme(text: str) -> tuple[str, dict[str, float]]:
-    """``"xavier_normal:gain=1.67"`` -> ``("xavier_normal", {"gain": 1.67})``."""
-    from . import nets
-
-    name, _, options = text.partition(":")
-    own = _numbers(options) if options else {}
-    if set(own) - {"gain"}:
-        raise ParameterError(f"init scheme '{text}': the only option is gain, e.g. ':gain=1.67'")
-    return nets.check_scheme(name.strip()), own
-
-
-def _explorer(scene: Scene, o: Options) -> Any:
-    from . import nets
-    from .render.initplots import DEFAULT_SCHEMES, InitExplorer
-
-    kwargs = {k: o[k] for k in ("activation", "depth", "width", "gain") if o.get(k) is not None}
-    kwargs.update(_seed(scene))
-    stats = []
-    for text in o["schemes"] or DEFAULT_SCHEMES:
-        name, own = _scheme(text)
-        stats.append(nets.propagate(name, **{**kwargs, **own}))
-    return InitExplorer(tuple(stats))
-
-
-def _seed(scene: Scene) -> dict[str, int]:
-    return {} if scene.seed is None else {"seed": scene.seed}
-
-
-def _init(scene: Scene, o: Options, look: Look) -> tuple[Any, Any]:
-    explorer = _explorer(scene, o)
-    if o["view"] == "summary":
-        return explorer.summary(size=look["size"], theme=look["theme"]), None
-    return explorer.grid(o["quantity"], size=look["size"], theme=look["theme"]), None
-
-
-def _batchnorm(scene: Scene, o: Options, look: Look) -> tuple[Any, None]:
-    from . import nets
-    from .render.initplots import batchnorm_figure
-
-    keys = ("activation", "scheme", "depth", "width", "lr", "epochs", "batch_size")
-    kwargs = {k: o[k] for k in keys if o.get(k) is not None}
-    plain, bn = nets.batchnorm_pair(**kwargs, **_seed(scene))
-    return batchnorm_figure(plain, bn, size=look["size"], theme=look["theme"]), None
-
-
-def _symmetry(scene: Scene, o: Options, look: Look) -> tuple[Any, None]:
-    from . import nets
-    from .render.initplots import symmetry_figure
-
-    kwargs = {k: o[k] for k in ("activation", "hidden", "lr") if o.get(k) is not None}
-    schemes = o["schemes"] or ["zeros", "constant", "xavier_normal"]
-    runs = [nets.symmetry_run(s, **scene.run_options(**kwargs)) for s in schemes]
-    return symmetry_figure(runs, layer=o["layer"], size=look["size"], theme=look["theme"]), None
-
-
-def _dropout(scene: Scene, o: Options, look: Look) -> tuple[Any, None]:
-    from .nets import dropout
-    from .render.dropoutplots import dropout_figure
-
-    kwargs = {k: o[k] for k in ("hidden", "activation", "lr") if o.get(k) is not None}
-    first = scene.seed or 0
-    pairs = dropout.seed_study(range(first, first + o["seeds"]), p=o["p"], **kwargs)
-    return dropout_figure(pairs, size=look["size"], theme=look["theme"]), None
-
-
-def _schedules(scene: Scene, o: Options, look: Look) -> tuple[Any, None]:
-    from .render.plots import SCHEDULE_SHAPES, plot_schedules
-
-    steps = {"steps": scene.steps} if scene.steps else {}
-    specs = o["schedules"] or SCHEDULE_SHAPES
-    fig = plot_schedules(specs, size=look["size"], theme=look["theme"], **steps)
-    return fig, None
-
-
-_FIGURES = {
-    "show": _show,
-    "basins": _basins,
-    "sweep": _learning_rates("sweep"),
-    "tune": _learning_rates("tune"),
-    "curvature": _curvature,
-    "bands": _bands,
-    "init": _init,
-    "batchnorm": _batchnorm,
-    "symmetry": _symmetry,
-    "dropout": _dropout,
-    "schedules": _schedules,
-}
+def _file_names(render: Mapping[str, Any]) -> dict[str, Any]:
+    render = dict(render)
+    if "output" in render:
+        render["output"] = Path(render["output"]).name
+    return render

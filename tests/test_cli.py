@@ -289,11 +289,14 @@ ERRORS = [
     (["race", "--expr", "x**2", "--domain", "1,-1,0,1", "-O", "gd"], "--domain: domain"),
     (["race", "--expr", "x**2", "--domain", "a,b", "-O", "gd"], "--domain: must be numbers"),
     (["race", "quadratic", "-O", "gd", "--start", "1"], "--start: must be 2 numbers"),
-    (["race", "quadratic", "-O", "gd", "--noise", "grad=-1"], "--noise: noise grad=-1.0"),
+    (
+        ["race", "quadratic", "-O", "gd", "--noise", "grad=-1"],
+        "--noise grad: must be a number >= 0",
+    ),
     (["race", "quadratic", "-O", "gd", "--steps", "-1"], "--steps: must be a whole number >= 0"),
     (["race", "quadratic", "-O", "gd", "--steps", "many"], "Invalid value for '--steps'"),
     (["race", "quadratic", "-O", "gd", "--theme", "drak"], "--theme: unknown value 'drak'"),
-    (["race", "quadratic", "-O", "gd", "--lr", "best"], '--lr: must be "tuned" or a number'),
+    (["race", "quadratic", "-O", "gd", "--lr", "best"], "--lr: must be 'tuned' or a number"),
     (["race", "quadratic", "-O", "gd", "--3d", "--panels"], "choose one of --3d and --panels"),
     (["race", "quadratic", "-O", "gd", "-o", "x.txt"], "-o/--output: 'x.txt': kind 'contour'"),
     (["race", "quadratic", "-O", "gd", "-o", "no/such/dir/x.gif"], "folder 'no/such/dir' does"),
@@ -330,7 +333,8 @@ def test_a_scene_with_a_wrong_field(optviz, tmp_path):
     code, _, err = optviz("scene", "s.toml")
     assert code == 2
     assert one_error_line(err) == (
-        "optviz: error: s.toml: field 'run.step': unknown field; allowed: steps, starts, "
+        "optviz: error: s.toml: field 'run.step': unknown field; did you mean 'steps'? "
+        "allowed: steps, starts, "
         "schedule, noise, seed, lr"
     )
 

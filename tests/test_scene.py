@@ -12,7 +12,7 @@ from PIL import Image
 
 import optviz as ov
 from optviz.errors import SceneError
-from optviz.scene import KINDS, RENDER_FIELDS, load_scene, render_scene, scene_from_dict
+from optviz.scene import load_scene, render_scene, scene_from_dict
 
 FULL = """
 title = "A ravine"
@@ -201,14 +201,21 @@ def test_several_renders_default_to_distinct_names(tmp_path):
     assert names == ["two_1_show.png", "two_2_contour.gif"]
 
 
-def test_every_kind_lists_its_fields():
-    assert set(RENDER_FIELDS) == set(KINDS)
+def test_every_declared_kind_is_drawn_and_the_schema_names_match_the_styles():
+    from optviz import scene_render, schema
+    from optviz.render.style import SIZES, THEMES
+
+    assert set(schema.RENDERS) == set(scene_render.FIGURES) | set(scene_render.RACE_KINDS)
+    assert set(schema.SIZE_NAMES) == set(SIZES) and set(schema.THEME_NAMES) == set(THEMES)
 
 
 # -- errors name the field ------------------------------------------------------------------------
 BAD = [
     ('surface = "rosenbrok"', "field 'surface.name': unknown surface 'rosenbrok'; did you mean"),
-    ('srface = "quadratic"', "field 'srface': unknown field; allowed: title"),
+    (
+        'srface = "quadratic"',
+        "field 'srface': unknown field; did you mean 'surface'? allowed: title",
+    ),
     ('surface = "quadratic"\noptimizers = ["adan"]', "did you mean 'adam'"),
     ('surface = "quadratic"\noptimizers = ["gd:lr=-1"]', "field 'optimizers[0]': gd: lr=-1"),
     (
@@ -220,20 +227,32 @@ BAD = [
     ('surface = {expr = "x**2", domain = [1, 2, 3]}', "field 'surface.domain': must be 4 numbers"),
     ('surface = {name = "quadratic", expr = "x"}', "field 'surface': give exactly one of"),
     ('surface = "quadratic:q=1"', "field 'surface.params': surface 'quadratic' has no parameter"),
-    ("[run]\nsteps = -3", "field 'run.steps': must be a whole number >= 0, not -3"),
-    ("[run]\nsteps = 1.5", "field 'run.steps': must be a whole number >= 0, not 1.5"),
+    ("[run]\nsteps = -3", "field 'run.steps': must be a whole number >= 0 and <= 1000000, not -3"),
+    (
+        "[run]\nsteps = 1.5",
+        "field 'run.steps': must be a whole number >= 0 and <= 1000000, not 1.5",
+    ),
     ('[run]\nseed = "x"', "field 'run.seed': must be a whole number >= 0"),
     ("[run]\nstarts = [1, 2, 3]", "field 'run.starts': must be 2 numbers, not 3"),
     ('[run]\nschedule = "cosin"', "field 'run.schedule': unknown schedule 'cosin'; did you mean"),
-    ('[run]\nnoise = "grad=-1"', "field 'run.noise': noise grad=-1.0 must be"),
-    ('[run]\nlr = "best"', "field 'run.lr': must be \"tuned\" or a number > 0"),
+    (
+        '[run]\nnoise = "grad=-1"',
+        "field 'run.noise.grad': must be a number >= 0 and <= 1e+06, not '-1'",
+    ),
+    (
+        '[run]\nlr = "best"',
+        "field 'run.lr': must be 'tuned' or a number > 0 and <= 1e+06, not 'best'",
+    ),
     ('[render]\nkind = "contuor"', "field 'render.kind': unknown value 'contuor'; did you mean"),
     ('[render]\nkind = "show"\nfps = 3', "field 'render.fps': not used by kind 'show'"),
     ('[render]\nkind = "show"\noutput = "a.gif"', "field 'render.output': 'a.gif': kind 'show'"),
-    ('[render]\nkind = "panels"\noutput = "a.png"', "kind 'panels' is an animation"),
-    ("[render]\ndpi = 5", "field 'render.dpi': must be a whole number >= 20, not 5"),
+    (
+        '[render]\nkind = "panels"\noutput = "a.png"',
+        "kind 'panels' writes .gif, .mp4, .webp, .apng, .html; not '.png'",
+    ),
+    ("[render]\ndpi = 5", "field 'render.dpi': must be a whole number >= 20 and <= 600, not 5"),
     ('[render]\ntheme = "drak"', "field 'render.theme': unknown value 'drak'; did you mean 'dark'"),
-    ("[render]\nsize = [50, 1]", "field 'render.size': width and height must be in (0, 40]"),
+    ("[render]\nsize = [50, 1]", "field 'render.size[0]': must be a number >= 1 and <= 40, not 50"),
     ("[render]\nloss = 1", "field 'render.loss': must be true or false, not 1"),
     ("[render]\nfps = 0", "field 'render.fps': must be a number > 0"),
     ('[[render]]\noutput = "a.gif"\n[[render]]\noutput = "a.gif"', "written by another render"),
@@ -245,7 +264,7 @@ BAD = [
     ),
     ('[render]\nkind = "show"\nfield = "arrows"', "field 'render.field': unknown value 'arrows'"),
     ('metrics = "m.txt"', "field 'metrics': must be a .csv or .json file name"),
-    ("surface = 3", "field 'surface': must be a table, not 3"),
+    ("surface = 3", "field 'surface': must be a string or a table, not 3"),
 ]
 
 
@@ -332,7 +351,7 @@ def test_an_optimizer_may_bring_its_own_schedule_and_noise():
 
 def test_an_init_scheme_may_carry_its_own_gain():
     from optviz import nets
-    from optviz.scene import _explorer
+    from optviz.scene_render import _explorer
 
     scene = scene_from_dict(
         {"render": {"kind": "init", "schemes": ["xavier_normal:gain=2"], "depth": 2,

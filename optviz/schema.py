@@ -1,0 +1,675 @@
+"""The scene schema, declared once as typed structures.
+
+Every field a scene can hold is declared here, with its type, range, default and a
+one-line meaning. The same declaration
+
+- validates scene files, the command line's flags (the CLI builds a scene dict) and
+  JSON sent to the explorer (:func:`check` -- msgspec does the type and range checks);
+- words the errors: one line with the field's path, what is allowed, the bad value and,
+  for unknown names, a did-you-mean (:func:`check` turns msgspec's message into ours);
+- writes the field tables of ``docs/scenes.md`` (:func:`field_tables`).
+
+Adding a field: add an annotated attribute to the right structure below (a render
+field to its kind's class). Adding a kind of render: subclass :class:`Render` (or
+:class:`Animation`), set its ``kind`` and ``draws`` class variables, list it in
+:data:`RENDERS`, and give ``optviz/scene_render.py`` a function that draws it.
+
+This module imports msgspec at import time; the rest of optviz imports it lazily.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping
+from typing import Annotated, Any, ClassVar, Literal
+
+import msgspec
+from msgspec import Meta, Struct
+
+from .errors import SceneError, _closest, unknown
+
+
+def whole(lo: int, hi: int, meaning: str = "") -> Any:
+    """A whole number in ``[lo, hi]``."""
+    return Annotated[int, Meta(ge=lo, le=hi, description=meaning or None)]
+
+
+def number(lo: float, hi: float, meaning: str = "", open_low: bool = False) -> Any:
+    """A finite number in ``[lo, hi]`` (``(lo, hi]`` when ``open_low``)."""
+    low = {"gt": lo} if open_low else {"ge": lo}
+    return Annotated[float, Meta(**low, le=hi, description=meaning or None)]
+
+
+def doc(kind: Any, meaning: str) -> Any:
+    """``kind`` with a meaning for the docs' table."""
+    return Annotated[kind, Meta(description=meaning)]
+
+
+Text = Annotated[str, Meta(max_length=10_000)]
+Point = Annotated[list[float], Meta(min_length=2, max_length=2)]
+Numbers = str | list[float]  # [a, b, ...] or "a,b,..." (as on the command line)
+
+SIZE_NAMES = ("16:9", "4:3", "square", "small")  # optviz.render.style.SIZES (tested)
+THEME_NAMES = ("light", "dark")  # optviz.render.style.THEMES (tested)
+ANIMATION_SUFFIXES = (".gif", ".mp4", ".webp", ".apng", ".html")
+IMAGE_SUFFIXES = (".png", ".svg", ".pdf")
+MEGAPIXELS = 40
+"""The most pixels (in millions) one figure or frame may have: size x dpi squared."""
+
+
+class Spec(Struct, forbid_unknown_fields=True, omit_defaults=True, kw_only=True):
+    """A table of a scene file: unknown fields are errors; defaults are not written back."""
+
+
+# -- surface, optimizers, run ----------------------------------------------------------------
+class SurfaceSpec(Spec):
+    """``[surface]``: a catalog surface or an expression."""
+
+    name: doc(str | None, "a catalog surface (`optviz list surfaces`), e.g. `rosenbrock:b=10`") = (
+        None
+    )
+    expr: doc(
+        Text | None,
+        "or your own expression in `x` and `y` (parsed safely, never evaluated as Python)",
+    ) = None
+    params: doc(dict[str, float], "surface parameters, e.g. `{ b = 10 }`") = {}
+    domain: doc(
+        str | list[float | Point] | None,
+        "the drawn region: `[xmin, xmax, ymin, ymax]` or `[[xmin, xmax], [ymin, ymax]]` "
+        "(default for `expr`: -2..2 both ways)",
+    ) = None
+    minima: doc(
+        list[Point] | None, "known minima of an `expr` surface, so convergence can be measured"
+    ) = None
+    title: doc(Text | None, "display name of the surface") = None
+
+
+class NoiseSpec(Spec):
+    """``noise = { ... }``: what is random in every step (``optviz.noise``)."""
+
+    grad: doc(number(0, 1e6), "Gaussian noise of this deviation added to every gradient") = 0.0
+    update: doc(
+        number(0, 1e6), "Gaussian noise of this deviation added to the parameters after every step"
+    ) = 0.0
+    input: doc(number(0, 1e6), "the gradient is taken at parameters perturbed this much") = 0.0
+    batch: doc(
+        whole(1, 1_000_000) | None,
+        "each gradient is the mean over a random mini-batch of this many data rows",
+    ) = None
+    anneal: doc(number(0, 10), "deviations shrink as sigma / t^anneal (0.55 is usual)") = 0.0
+
+
+Schedule = str | dict[str, Any]  # "step:step_size=50" or { name = "step", step_size = 50 }
+Noise = str | NoiseSpec  # "grad=0.5" or { grad = 0.5 }
+
+
+class OptimizerSpec(Struct, omit_defaults=True, kw_only=True):
+    """``[[optimizers]]``: a name, its hyperparameters (any other field) and extras."""
+
+    name: doc(str, "an optimizer (`optviz list optimizers`), e.g. `adam`")
+    label: doc(Text | None, "legend text") = None
+    schedule: doc(Schedule | None, "this optimizer's own schedule, in place of the run's") = None
+    noise: doc(Noise | None, "this optimizer's own noise, in place of the run's") = None
+
+
+class RunSpec(Spec):
+    """``[run]``: how the optimizers run."""
+
+    steps: doc(whole(0, 1_000_000) | None, "steps per optimizer (default 200; basins: 500)") = None
+    starts: doc(
+        str | list[float | str | Point] | None,
+        'where every optimizer starts: `[x, y]`, a list of them or `"x,y"` strings '
+        "(default: the surface's first start)",
+    ) = None
+    schedule: doc(
+        Schedule | None,
+        '`"cosine"`, `"step:step_size=50,gamma=0.5"` or `{ name = "step", step_size = 50 }` '
+        "(`optviz list schedules`)",
+    ) = None
+    noise: doc(
+        Noise | None,
+        '`"grad=0.5"`, `{ update = 0.1, anneal = 0.55 }`, `{ batch = 8 }` (table below)',
+    ) = None
+    seed: doc(whole(0, 2**63 - 1) | None, "seed of every random draw (same seed, same picture)") = (
+        None
+    )
+    lr: doc(
+        Literal["tuned"] | number(0, 1e6, open_low=True) | None,
+        '`"tuned"`: tune each learning rate first; a number: every optimizer uses it',
+    ) = None
+
+
+# -- renders ----------------------------------------------------------------------------------
+class Render(Spec):
+    """Fields every kind of render takes."""
+
+    kind: ClassVar[str] = ""
+    draws: ClassVar[str] = ""
+    needs: ClassVar[tuple[str, ...]] = ()
+    """What the kind draws from: "surface", "optimizers" (at least one) or "optimizer" (one)."""
+    formats: ClassVar[tuple[str, ...]] = IMAGE_SUFFIXES
+    scene_title: ClassVar[bool] = False
+    """True when the render takes the scene's title as its own (others have their own)."""
+
+    output: doc(Text | None, "the file to write; its extension picks the format") = None
+    size: doc(
+        Literal[SIZE_NAMES] | Annotated[list[number(1, 40)], Meta(min_length=2, max_length=2)],
+        '`"16:9"`, `"4:3"`, `"square"`, `"small"` or `[width, height]` in inches',
+    ) = "16:9"
+    dpi: doc(whole(20, 600), "pixels per inch (16:9 at 100 is 1280x720)") = 100
+    theme: doc(Literal[THEME_NAMES], "`light` or `dark`") = "light"
+    title: doc(Text | None, "the figure's title (default: the scene's)") = None
+
+
+class Animation(Render):
+    """A race drawn as a still figure, or animated."""
+
+    needs = ("surface", "optimizers")
+    formats = IMAGE_SUFFIXES + ANIMATION_SUFFIXES
+    scene_title = True
+
+    loss: doc(bool, "add a loss-curve panel") = False
+    fps: doc(number(0, 120, open_low=True), "frames per second") = 20.0
+    duration: doc(number(0, 600, open_low=True), "seconds of motion") = 6.0
+    hold: doc(number(0, 60), "seconds on the last frame") = 1.5
+    trail: doc(bool | whole(0, 1_000_000), "true, or the number of recent steps drawn") = True
+
+
+class Contour(Animation):
+    kind = "contour"
+    draws = "the race on contours (animation: balls with growing trails)"
+
+
+class ThreeD(Animation):
+    kind = "3d"
+    draws = "the race as balls rolling on the 3-D surface"
+
+    rotate: doc(bool | number(-3600, 3600), "degrees the camera turns") = False
+
+
+class Panels(Animation):
+    kind = "panels"
+    draws = "one panel per optimizer (animations only)"
+    formats = ANIMATION_SUFFIXES
+
+
+class Show(Render):
+    kind = "show"
+    draws = "the surface: contours and 3-D, critical points marked"
+    needs = ("surface",)
+    scene_title = True
+
+    field: doc(Literal["quiver", "stream"] | None, "draw the gradient field too") = None
+
+
+Lrs = str | Annotated[list[number(0, 1e6, open_low=True)], Meta(min_length=2)]
+
+
+class Basins(Render):
+    kind = "basins"
+    draws = "every start of a grid colored by the minimum it reaches, one panel per optimizer"
+    needs = ("surface", "optimizers")
+
+    n: doc(whole(2, 2000) | None, "grid size") = None
+
+
+class Sweep(Render):
+    kind = "sweep"
+    draws = "final loss against learning rate, divergence marked"
+    needs = ("surface", "optimizers")
+    scene_title = True
+
+    lrs: doc(Lrs | None, "learning rates to try (default: a grid)") = None
+    objective: doc(
+        Literal["final", "auc", "steps"], "final loss, area under the loss, or steps"
+    ) = "final"
+
+
+class Tune(Sweep):
+    kind = "tune"
+    draws = "the sweep with each optimizer's best rate marked (printed too)"
+
+
+class Curvature(Render):
+    kind = "curvature"
+    draws = "where the Hessian is convex, concave or saddle-like"
+    needs = ("surface",)
+    scene_title = True
+
+    n: doc(whole(2, 2000) | None, "grid size") = None
+
+
+class Bands(Render):
+    kind = "bands"
+    draws = "one noisy optimizer from many seeds: the fan of paths and the loss band"
+    needs = ("surface", "optimizer")
+
+    seeds: doc(whole(2, 10_000), "how many seeds") = 20
+
+
+Activation = doc(str | None, "activation function, e.g. `tanh`")
+Hidden = doc(
+    Annotated[list[whole(1, 4096)], Meta(min_length=1, max_length=50)] | None, "layer widths"
+)
+NetLr = doc(number(0, 100, open_low=True) | None, "learning rate")
+
+
+class Init(Render):
+    kind = "init"
+    draws = (
+        "deep-net activations (or gradients) layer by layer: a grid of histograms, or an "
+        "animation one layer deeper per frame"
+    )
+    formats = IMAGE_SUFFIXES + (".gif", ".mp4", ".webp")
+
+    schemes: doc(
+        str | Annotated[list[str], Meta(min_length=1)] | None,
+        'init schemes, e.g. `["small", "xavier_normal:gain=1.67"]`',
+    ) = None
+    activation: Activation = None
+    depth: doc(whole(1, 200) | None, "layers") = None
+    width: doc(whole(1, 4096) | None, "units per layer") = None
+    gain: doc(number(0, 100, open_low=True), "gain of every scheme") = 1.0
+    quantity: doc(Literal["activations", "gradients"], "what the histograms show") = "activations"
+    view: doc(Literal["grid", "summary"], "histograms, or spread and saturation by depth") = "grid"
+    fps: doc(number(0, 120, open_low=True), "frames per second: one layer deeper per frame") = 2.0
+
+
+class Batchnorm(Render):
+    kind = "batchnorm"
+    draws = "a net trained with and without batch normalization"
+
+    activation: Activation = None
+    scheme: doc(str, "init scheme") = "xavier_normal"
+    depth: doc(whole(1, 200) | None, "layers") = None
+    width: doc(whole(1, 4096) | None, "units per layer") = None
+    lr: NetLr = None
+    epochs: doc(whole(1, 10_000), "training epochs") = 30
+    batch_size: doc(whole(1, 10_000), "rows per mini-batch") = 32
+
+
+class Symmetry(Render):
+    kind = "symmetry"
+    draws = "zero / constant init keeping neurons identical"
+
+    schemes: doc(str | Annotated[list[str], Meta(min_length=1)] | None, "init schemes compared") = (
+        None
+    )
+    activation: Activation = None
+    hidden: Hidden = None
+    lr: NetLr = None
+    layer: doc(whole(1, 50), "the layer drawn") = 1
+
+
+class Dropout(Render):
+    kind = "dropout"
+    draws = (
+        "an over-sized net with and without dropout over several seeds: decision maps, "
+        "train/test loss, thinned networks"
+    )
+
+    p: doc(number(0, 0.99), "probability of dropping a unit") = 0.5
+    hidden: Hidden = None
+    seeds: doc(whole(2, 10_000), "how many seeds") = 5
+    activation: Activation = None
+    lr: NetLr = None
+
+
+class Schedules(Render):
+    kind = "schedules"
+    draws = (
+        "each learning-rate schedule's multiplier against the step (no surface needed; "
+        "`run.steps` sets the horizon)"
+    )
+    scene_title = True
+
+    schedules: doc(
+        Annotated[list[str], Meta(min_length=1)] | None,
+        'e.g. `["cosine", "step:step_size=100"]` (default: one of each)',
+    ) = None
+
+
+RENDERS: dict[str, type[Render]] = {
+    r.kind: r
+    for r in (
+        Contour,
+        ThreeD,
+        Panels,
+        Show,
+        Basins,
+        Sweep,
+        Tune,
+        Curvature,
+        Bands,
+        Init,
+        Batchnorm,
+        Symmetry,
+        Dropout,
+        Schedules,
+    )
+}
+"""Every kind of render, by name."""
+
+
+class SceneSpec(Spec):
+    """The top level of a scene file."""
+
+    title: doc(Text | None, "title of every render that does not set its own") = None
+    description: doc(Text, "what the scene shows (for people reading the file)") = ""
+    surface: doc(str | SurfaceSpec | None, "the surface (below)") = None
+    optimizers: doc(
+        str | list[str | dict[str, Any]] | None,
+        '`["adam:lr=0.1", "gd"]` (as after `-O`) or `[[optimizers]]` tables (below)',
+    ) = None
+    run: doc(RunSpec, "how to run them (below)") = msgspec.field(default_factory=RunSpec)
+    render: doc(
+        dict[str, Any] | list[dict[str, Any]] | None,
+        "what to draw (below); default: one `contour` render to `<file name>.gif`",
+    ) = None
+    metrics: doc(Text | None, "also write the race's results table to this `.csv` or `.json`") = (
+        None
+    )
+
+
+# -- checking ----------------------------------------------------------------------------------
+_MESSAGE = re.compile(r"^(?P<what>.*?)(?: - at `\$(?P<path>[^`]*)`)?$", re.S)
+_STEP = re.compile(r"\.([A-Za-z_0-9]+)|\[(\d+)\]")
+
+
+def check(value: Any, spec: type, where: str, fail: Any, strict: bool = True) -> Any:
+    """``value`` converted to ``spec`` (a structure or type above), or ``fail(path, why)``.
+
+    ``where`` is the path of ``value`` in the scene (``"run"``, ``"render[1]"``, or
+    ``""`` for the whole scene); ``fail`` builds the error for a field path.
+    ``strict=False`` reads numbers from text (``"batch=8"`` as typed on a command line).
+    """
+    try:
+        return msgspec.convert(value, spec, strict=strict)
+    except msgspec.ValidationError as exc:
+        found = _MESSAGE.match(str(exc))
+        steps = _steps(found["path"] or "")
+        field = re.match(r"Object contains unknown field `(.*)`", found["what"])
+        if field:  # the path names the table; the error is about its field
+            allowed = _field_names(msgspec.inspect.type_info(spec), steps, value)
+            raise fail(
+                _join(where, [*steps, field[1]]), _unknown_field(field[1], allowed)
+            ) from None
+        raise fail(_join(where, steps), _why(found["what"], spec, steps, value)) from None
+    except RecursionError:
+        raise fail(where or "scene", "nested too deeply") from None
+
+
+def _steps(path: str) -> list[str | int]:
+    return [int(i) if i else name for name, i in _STEP.findall(path)]
+
+
+def _join(where: str, steps: list[str | int]) -> str:
+    path = where
+    for step in steps:
+        path += f"[{step}]" if isinstance(step, int) else (f".{step}" if path else step)
+    return path
+
+
+def _why(what: str, spec: type, steps: list[str | int], value: Any) -> str:
+    """Our wording of msgspec's complaint ``what`` about the value at ``steps``."""
+    node = _type_at(msgspec.inspect.type_info(spec), steps, value)
+    missing = re.match(r"Object missing required field `(.*)`", what)
+    if missing:
+        return f"'{missing[1]}' is missing"
+    bad = _value_at(value, steps)
+    names, only_names = _literal(node)
+    if names and only_names and isinstance(bad, str):
+        return str(unknown("value", bad, names))
+    why = f"must be {describe(node)}, not {_shown(bad)}"
+    close = _closest(bad.lower(), list(names)) if names and isinstance(bad, str) else None
+    return why + (f"; did you mean '{close}'?" if close else "")
+
+
+def _field_names(root: Any, steps: list[str | int], value: Any) -> list[str]:
+    node = _type_at(root, steps, value)
+    return [f.encode_name for f in node.fields] if hasattr(node, "fields") else []
+
+
+def _unknown_field(name: str, allowed: list[str]) -> str:
+    close = _closest(name.lower(), allowed)
+    hint = f"; did you mean '{close}'?" if close else ";"
+    return f"unknown field{hint} allowed: {', '.join(allowed)}"
+
+
+def _shown(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _value_at(value: Any, steps: list[str | int]) -> Any:
+    for step in steps:
+        try:
+            value = value[step]
+        except (KeyError, IndexError, TypeError):
+            return value
+    return value
+
+
+def _type_at(node: Any, steps: list[str | int], value: Any) -> Any:
+    """The declared type at ``steps`` (union members chosen by the value found there)."""
+    from msgspec import inspect as mi
+
+    for step in steps:
+        node = _member(_plain(node), value)
+        value = _value_at(value, [step])
+        if isinstance(node, mi.StructType):
+            node = next((f.type for f in node.fields if f.encode_name == step), mi.AnyType())
+        elif isinstance(node, mi.ListType):
+            node = node.item_type
+        elif isinstance(node, mi.DictType):
+            node = node.value_type
+        else:
+            return mi.AnyType()
+    return (
+        _plain(node)
+        if not isinstance(_plain(node), mi.UnionType)
+        else _member_or_union(node, value)
+    )
+
+
+def _member_or_union(node: Any, value: Any) -> Any:
+    """A union's table member for a table value (its fields give the did-you-mean)."""
+    from msgspec import inspect as mi
+
+    member = _member(_plain(node), value)
+    return member if isinstance(member, mi.StructType) else _plain(node)
+
+
+def _plain(node: Any) -> Any:
+    from msgspec import inspect as mi
+
+    return node.type if isinstance(node, mi.Metadata) else node
+
+
+def _member(node: Any, value: Any) -> Any:
+    """The member of a union that a value of this shape would be read as."""
+    from msgspec import inspect as mi
+
+    if not isinstance(node, mi.UnionType):
+        return node
+    if isinstance(value, Mapping):
+        shapes = (mi.StructType, mi.DictType)
+    elif isinstance(value, list):
+        shapes = (mi.ListType,)
+    else:
+        return node
+    members = [_plain(t) for t in node.types]
+    return next((t for t in members if isinstance(t, shapes)), node)
+
+
+def _literal(node: Any) -> tuple[tuple[str, ...], bool]:
+    """The names allowed when the type is (or includes) a choice of strings, and whether
+    names are all it allows."""
+    from msgspec import inspect as mi
+
+    node = _plain(node)
+    members = [_plain(t) for t in (node.types if isinstance(node, mi.UnionType) else (node,))]
+    members = [t for t in members if not isinstance(t, mi.NoneType)]
+    if any(isinstance(t, mi.StrType) for t in members):
+        return (), False
+    literals = [t for t in members if isinstance(t, mi.LiteralType)]
+    names = tuple(v for t in literals for v in t.values)
+    return names, len(literals) == len(members)
+
+
+def describe(node: Any) -> str:
+    """A type in words: ``a whole number >= 0 and <= 10``, ``a list of [x, y]``, ..."""
+    from msgspec import inspect as mi
+
+    node = _plain(node)
+    if isinstance(node, mi.UnionType):
+        words = [describe(t) for t in node.types if not isinstance(_plain(t), mi.NoneType)]
+        return " or ".join(dict.fromkeys(words))
+    if isinstance(node, mi.BoolType):
+        return "true or false"
+    if isinstance(node, mi.IntType | mi.FloatType):
+        return _number_words(node)
+    if isinstance(node, mi.StrType):
+        return "a string"
+    if isinstance(node, mi.LiteralType):
+        names = ", ".join(f"'{v}'" for v in node.values)
+        return names if len(node.values) == 1 else f"one of {names}"
+    if isinstance(node, mi.ListType):
+        return _list_words(node)
+    if isinstance(node, mi.DictType | mi.StructType):
+        value = getattr(node, "value_type", None)
+        if isinstance(_plain(value), mi.FloatType):
+            return "a table of numbers"
+        return "a table"
+    return "a value"
+
+
+def _number_words(node: Any) -> str:
+    from msgspec import inspect as mi
+
+    what = "a whole number" if isinstance(node, mi.IntType) else "a number"
+    bounds = [
+        f"{sign} {_g(v)}"
+        for sign, v in ((">", node.gt), (">=", node.ge), ("<", node.lt), ("<=", node.le))
+        if v is not None
+    ]
+    return what + (" " + " and ".join(bounds) if bounds else "")
+
+
+def _list_words(node: Any) -> str:
+    from msgspec import inspect as mi
+
+    item = _plain(node.item_type)
+    if node.min_length == node.max_length == 2 and isinstance(item, mi.FloatType):
+        if item.gt is None and item.ge is None:
+            return "[x, y]"
+        return f"2 numbers ({_number_words(item).removeprefix('a number ')})"
+    words = " or ".join(_plural(w) for w in describe(item).split(" or "))
+    count = f"at least {node.min_length} " if node.min_length and node.min_length > 1 else ""
+    return f"a list of {count}{words}"
+
+
+def _plural(words: str) -> str:
+    """``a whole number >= 1`` -> ``whole numbers >= 1``; ``[x, y]`` stays."""
+    words = words.removeprefix("a ").removeprefix("an ")
+    for noun in ("string", "table", "number"):
+        if words.startswith(noun) or words.startswith(f"whole {noun}"):
+            return words.replace(noun, noun + "s", 1)
+    return words
+
+
+def _g(v: float) -> str:
+    if isinstance(v, int) and abs(v) >= 10**7:
+        return f"2**{int(math.log2(v + 1))} - 1" if (v + 1) & v == 0 else str(v)
+    return f"{v:g}" if isinstance(v, float) else str(v)
+
+
+# -- the docs' tables --------------------------------------------------------------------------
+def field_table(spec: type[Spec], skip: tuple[str, ...] = ()) -> str:
+    """A Markdown table of ``spec``'s fields: name, type, default, meaning."""
+    from msgspec import inspect as mi
+
+    rows = ["| field | type | default | meaning |", "|---|---|---|---|"]
+    for f in _ordered_fields(spec):
+        if f.encode_name in skip:
+            continue
+        meaning = (
+            f.type.extra_json_schema.get("description", "")
+            if isinstance(f.type, mi.Metadata)
+            else ""
+        )
+        default = "required" if f.required else _default(f.default)
+        rows.append(f"| `{f.encode_name}` | {_cell(describe(f.type))} | {default} | {meaning} |")
+    return "\n".join(rows)
+
+
+def _ordered_fields(spec: type) -> list[Any]:
+    """Fields in declaration order: a base class's fields before its subclass's."""
+    from msgspec import inspect as mi
+
+    fields = {f.name: f for f in mi.type_info(spec).fields}
+    order: list[str] = []
+    for cls in reversed(spec.__mro__):
+        for name in getattr(cls, "__annotations__", {}):
+            if name in fields and name not in order:
+                order.append(name)
+    return [fields[n] for n in order]
+
+
+def _default(value: Any) -> str:
+    if value is msgspec.NODEFAULT or value is None or value == {} or value == "":
+        return "none"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, Struct):
+        return "none"
+    return f"`{value!r}`".replace("'", '"') if isinstance(value, str) else f"`{value:g}`"
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|")
+
+
+def kind_table() -> str:
+    """A Markdown table of the kinds of render and the fields each takes."""
+    common = {f.encode_name for f in _ordered_fields(Render)}
+    rows = ["| kind | draws | writes | extra fields |", "|---|---|---|---|"]
+    for kind, spec in RENDERS.items():
+        extra = [f.encode_name for f in _ordered_fields(spec) if f.encode_name not in common]
+        fields = ", ".join(f"`{e}`" for e in extra) or "none"
+        writes = " ".join(spec.formats)
+        rows.append(f"| `{kind}` | {spec.draws} | {writes} | {fields} |")
+    return "\n".join(rows)
+
+
+def field_tables() -> dict[str, str]:
+    """Every generated table of ``docs/scenes.md``, by the name of its marker."""
+    tables = {
+        "top": field_table(SceneSpec),
+        "surface": field_table(SurfaceSpec),
+        "optimizers": field_table(OptimizerSpec),
+        "run": field_table(RunSpec),
+        "noise": field_table(NoiseSpec),
+        "render": field_table(Render),
+        "kinds": kind_table(),
+    }
+    for kind, spec in RENDERS.items():
+        tables[f"render.{kind}"] = field_table(
+            spec, skip=tuple(f.encode_name for f in _ordered_fields(Render))
+        )
+    return tables
+
+
+def fill_tables(text: str) -> str:
+    """``text`` with the tables between ``<!-- schema:NAME -->`` ... ``<!-- /schema -->``
+    markers replaced by the generated ones (so the docs follow the declaration)."""
+    tables = field_tables()
+
+    def replace(found: re.Match) -> str:
+        name = found[1]
+        if name not in tables:
+            raise SceneError(f"docs: no generated table named '{name}'")
+        return f"<!-- schema:{name} -->\n{tables[name]}\n<!-- /schema -->"
+
+    return re.sub(r"<!-- schema:([\w.]+) -->.*?<!-- /schema -->", replace, text, flags=re.S)
