@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import ParameterError
-from . import plots, style
+from . import geometry, style
 
 TARGET = 0.09  # 90th-percentile glyph length, as a fraction of the view's shorter side
 CLIP = 2.5  # longest glyph drawn, in multiples of that length
@@ -84,7 +84,7 @@ class Scales:
 
 def scales(race, raws: list[dict[str, np.ndarray]]) -> Scales:
     """One scale per glyph group over every optimizer and step of the race."""
-    box = plots.view_box(race.surface)
+    box = geometry.view_box(race.surface)
     target = TARGET * float(np.min(np.ptp(box, axis=1)))
     factor = {}
     for group in ("arrow", "box", "step"):
@@ -161,10 +161,10 @@ class GlyphLayer:
         self.race, self.theme = race, theme
         self.raws = [raw_glyphs(t) for t in race.trajectories]
         self.scales = scales(race, self.raws)
-        box = plots.view_box(race.surface)
+        box = geometry.view_box(race.surface)
         self.norm = np.ptp(box, axis=1)
         self.xy = [
-            plots.drawable(t.xy if t.batched else t.xy[:, None, :], race.surface)
+            geometry.drawable(t.xy if t.batched else t.xy[:, None, :], race.surface)
             for t in race.trajectories
         ]
         self.div = [np.atleast_1d(t.diverged_at) for t in race.trajectories]
@@ -176,7 +176,7 @@ class GlyphLayer:
         from matplotlib import patheffects
 
         lw, ls = STYLE[kind]
-        three = plots._is3d(ax)
+        three = geometry._is3d(ax)
         line = ax.plot(*([[]] * (3 if three else 2)), color=color, lw=lw, ls=ls)[0]
         outline = patheffects.withStroke(linewidth=lw + 2, foreground=style.ink(self.theme))
         line.set_path_effects([outline, patheffects.Normal()])
@@ -211,7 +211,7 @@ class GlyphLayer:
         for i, lines in enumerate(self.lines):
             for kind, path in self.geometry(i, s).items():
                 line = lines[kind]
-                if plots._is3d(line.axes):
+                if geometry._is3d(line.axes):
                     z = _heights(surface, path)
                     line.set_data_3d(path[:, 0], path[:, 1], z)
                 else:
@@ -268,7 +268,7 @@ def _heights(surface, path: np.ndarray) -> np.ndarray:
     z = np.full(len(path), np.nan)
     ok = np.isfinite(path).all(axis=1)
     if ok.any():
-        z[ok] = plots.height(surface, path[ok], lift=0.015)
+        z[ok] = geometry.height(surface, path[ok], lift=0.015)
     return z
 
 

@@ -1,0 +1,78 @@
+"""Where things are drawn: the view box, clipped positions and the squashed heights of 3-D
+views. Shared by the static plots, the animations and the glyphs, below all of them."""
+
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+
+
+def _is3d(ax) -> bool:
+    return getattr(ax, "name", "") == "3d"
+
+
+def view_box(surface) -> np.ndarray:
+    """Where positions are drawn: the domain widened by one span on every side.
+
+    Diverged starts can be astronomically far away; clipping keeps their lines pointing
+    the right way without handing Agg coordinates it cannot draw.
+    """
+    dom = np.asarray(surface.domain, float)
+    pad = np.ptp(dom, axis=1)[:, None] * np.array([-1.0, 1.0])
+    return dom + pad
+
+
+def drawable(xy: np.ndarray, surface) -> np.ndarray:
+    """Positions ``(..., 2)`` made finite and clipped to :func:`view_box`."""
+    box = view_box(surface)
+    xy = np.nan_to_num(np.asarray(xy, float), nan=0.0, posinf=1e300, neginf=-1e300)
+    return np.clip(xy, box[:, 0], box[:, 1])
+
+
+def inside(xy: np.ndarray, surface) -> np.ndarray:
+    """Positions clipped onto the domain itself (where a diverged start left it)."""
+    dom = np.asarray(surface.domain, float)
+    xy = np.nan_to_num(np.asarray(xy, float), nan=0.0, posinf=1e300, neginf=-1e300)
+    return np.clip(xy, dom[:, 0], dom[:, 1])
+
+
+def height(surface, xy: np.ndarray, lift: float = 0.0) -> np.ndarray:
+    """The drawn height of positions on a 3-D plot (squashed like the surface)."""
+    lo, hi = _zrange(surface)
+    with np.errstate(all="ignore"):
+        z = np.asarray(surface.f(xy), float)
+    return squash(surface, z) + lift * (hi - lo)
+
+
+def squash(surface, z: np.ndarray) -> np.ndarray:
+    """Heights as drawn in 3-D: clipped to the surface's range, or, when its view sets
+    ``zclip``, bent smoothly under it (``lo + H tanh((z - lo) / H)``, nearly exact in the
+    lower half) so the clipped walls stay smooth instead of ending in a jagged shelf.
+    """
+    lo, hi = _zrange(surface)
+    z = np.nan_to_num(np.asarray(z, float), nan=hi, posinf=hi, neginf=lo)
+    if surface.view.zclip is None:
+        return np.clip(z, lo, hi)
+    span = hi - lo
+    return lo + span * np.tanh(np.maximum(z - lo, 0.0) / span)
+
+
+def _value_range(finite: np.ndarray) -> tuple[float, float]:
+    """The range of values worth drawing: all of them, unless a few are astronomically
+    larger than the rest (``exp(exp(x))``), which would flatten every level into one."""
+    lo, hi = float(finite.min()), float(finite.max())
+    typical = float(np.percentile(finite, 95))
+    if not np.isfinite(hi - lo) or hi - lo > 1e12 * max(typical - lo, 1.0):
+        hi = typical
+    return lo, hi
+
+
+@functools.lru_cache(maxsize=32)
+def _zrange(surface) -> tuple[float, float]:
+    """The drawn height range of a surface (cached: animations ask every frame)."""
+    _, _, Z = surface.grid(60)
+    lo, hi = _value_range(Z[np.isfinite(Z)])
+    if surface.view.zclip is not None:
+        hi = min(hi, surface.view.zclip)
+    return lo, max(hi, lo + 1e-12)
