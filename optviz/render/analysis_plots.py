@@ -118,7 +118,7 @@ def plot_sweep(
                                color=style.THEMES[theme]["grid.color"], alpha=0.6, lw=0,
                                zorder=1))  # fmt: skip
         ax.text(0.005, 1 - band / 2, "diverged", transform=ax.transAxes, rotation=90,
-                ha="left", va="center", fontsize=9, color=ink, alpha=0.8)  # fmt: skip
+                ha="left", va="center", fontsize=12, color=ink, alpha=0.8)  # fmt: skip
         ax.set_xscale("log")
         ax.set_yscale("log" if log else "linear")
         _leave_room(ax, ys, band, log)
@@ -139,7 +139,7 @@ def plot_sweep(
             handles.append(Line2D([], [], color=ink, ls="none", marker="*", ms=12))
             labels.append("chosen rate")
         ax.legend(handles, labels, loc="upper left", bbox_to_anchor=(1.01, 1.0),
-                  borderaxespad=0.0, framealpha=0.95, fontsize=10)  # fmt: skip
+                  borderaxespad=0.0, framealpha=0.95, fontsize=12)  # fmt: skip
         starts = f", {sweep.starts} starts" if sweep.starts > 1 else ""
         ax.set_title(title or f"{surface.title or surface.name}: {sweep.horizon}{starts}")
     return ax
@@ -225,9 +225,9 @@ def plot_basins(
             if k:
                 mark_minima(ax, basins.minima, size=14)
             share = {v: np.mean(lab == v) for v in (-1, -2)}
-            ax.set_title(opt.label, fontsize=13)
+            ax.set_title(opt.label, fontsize=16)
             note = f"not converged {share[-1]:.0%} · diverged {share[-2]:.0%}"
-            ax.text(0.5, -0.02, note, transform=ax.transAxes, ha="center", va="top", fontsize=10)
+            ax.text(0.5, -0.02, note, transform=ax.transAxes, ha="center", va="top", fontsize=12)
             ax.set_xlim(x0, x1)
             ax.set_ylim(y0, y1)
             ax.set_xticks([])
@@ -248,7 +248,7 @@ def plot_basins(
             loc="outside lower center",
             ncol=min(len(handles), 4),
             frameon=False,
-            fontsize=11,
+            fontsize=12,
         )
         n = labels.shape[-1]
         fig.suptitle(

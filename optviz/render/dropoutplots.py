@@ -94,7 +94,7 @@ def dropout_figure(
             name = f"dropout p={run.p:g}" if run.p else "no dropout"
             ax.set_title(
                 f"{name}\ntrain {run.train_loss[-1]:.2f}, test {run.test_loss[-1]:.2f}",
-                fontsize=13,
+                fontsize=16,
                 color=c_drop if run.p else c_plain,
             )
         loss_ax = fig.add_subplot(grid[0, 2:])
@@ -113,8 +113,8 @@ def dropout_figure(
         loss_ax.set_ylabel("cross-entropy")
         loss_ax.set_ylim(bottom=0)
         loss_ax.grid(True, alpha=0.6)
-        loss_ax.legend(loc="upper left", fontsize=10, ncols=2)
-        loss_ax.set_title(f"loss, {len(pairs)} seeds: gap = test − train", fontsize=13)
+        loss_ax.legend(loc="upper left", ncols=2)
+        loss_ax.set_title(f"loss, {len(pairs)} seeds: gap = test − train", fontsize=16)
 
         masks = dropped.thinned(thinned, seed=1)
         for i, m in enumerate(masks):
@@ -122,19 +122,19 @@ def dropout_figure(
             decision_map(dropped, ax, lambda xy, m=m: dropped.predict(xy, m), resolution)
             kept = sum(int((mask > 0).sum()) for mask in m)
             total = sum(mask.size for mask in m)
-            ax.set_title(f"thinned net {i + 1}\n({kept} of {total} units)", fontsize=12)
+            ax.set_title(f"thinned net {i + 1}\n({kept} of {total} units)", fontsize=16)
         ax = fig.add_subplot(grid[1, thinned])
         decision_map(dropped, ax, lambda xy: dropped.ensemble(xy, ensemble), resolution)
         xx, yy, xy = _grid(resolution)
         full = dropped.predict(xy).reshape(xx.shape)
         ax.contour(xx, yy, full, levels=[0.5], colors=c_drop, linewidths=2, linestyles="--")
-        ax.set_title(f"average of {ensemble} thinned\n≈ full net (dashed)", fontsize=12)
+        ax.set_title(f"average of {ensemble} thinned\n≈ full net (dashed)", fontsize=16)
         fig.suptitle(
             f"dropout: 2→{widths}→2 {plain.activation} net, {len(plain.y_train)} noisy moons "
             "(10% labels flipped), Adam; same data and init\n"
             "dropout shrinks the train–test loss gap on every seed; "
             "the boundary is less sure, not always smoother",
-            fontsize=14,
+            fontsize=16,
         )
         fig.tight_layout()
     return fig

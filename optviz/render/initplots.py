@@ -283,7 +283,7 @@ def std_by_layer(stats, kind: str = "act_std", ax=None, legend: bool = True):
     ax.set_xticks(np.arange(1, max(s.depth for s in stats) + 1))
     ax.grid(True, alpha=0.6)
     if legend:
-        ax.legend(fontsize="small")
+        ax.legend()
     return ax
 
 
@@ -350,7 +350,7 @@ def init_grid(stats, kind: str = "activations", theme: str = "light", size="16:9
                 ticks, labels = binning.ticks()
                 show = col == 0 and (row == len(stats) - 1 or not shared)
                 ax.set_xticks(ticks, labels if show else [])
-                ax.tick_params(labelsize=9, length=3, pad=1)
+                ax.tick_params(labelsize=12, length=3, pad=1)
                 ax.text(
                     0.5,
                     0.98,
@@ -358,11 +358,11 @@ def init_grid(stats, kind: str = "activations", theme: str = "light", size="16:9
                     transform=ax.transAxes,
                     ha="center",
                     va="top",
-                    fontsize=9,
+                    fontsize=12,
                     linespacing=1.1,
                 )
                 if row == 0:
-                    ax.set_title(f"layer {col + 1}", fontsize=12)
+                    ax.set_title(f"layer {col + 1}", fontsize=16)
             label = s.label.replace(" (", "\n(")
             axes[row, 0].set_ylabel(label, fontsize=12, rotation=0, ha="right", va="center")
         what = "activations" if kind == "activations" else "log₁₀ |back-propagated gradient|"
@@ -452,7 +452,7 @@ def depth_frames(
         axes[0].set_ylabel("fraction of values")
         head = fig.text(0.5, 0.975, "", ha="center", va="top", fontsize=18, animated=True)
         sub = f"{stats[0].activation}, {_shape(stats[0])}"
-        fig.text(0.99, 0.975, sub, ha="right", va="top", fontsize=11, alpha=0.8)
+        fig.text(0.99, 0.975, sub, ha="right", va="top", fontsize=12, alpha=0.8)
         fig.tight_layout(rect=(0, 0, 1, 0.93))
         canvas = fig.canvas
         canvas.draw()
@@ -525,7 +525,7 @@ def symmetry_figure(runs: Sequence[nets.SymmetryRun], layer: int = 1, theme="lig
                 what = f"{neurons} different lines"
             bottom.set_title(
                 f"{neurons} neurons, {what}\nloss {run.loss[0]:.2f} → {run.loss[-1]:.2f}",
-                fontsize=12,
+                fontsize=16,
             )
         hidden = "→".join(map(str, _hidden(runs[0])))
         fig.suptitle(
@@ -574,7 +574,7 @@ def batchnorm_figure(
         chance = np.log(3)
         loss_ax.axhline(chance, color="grey", ls="--", lw=1)
         last = len(plain.loss)
-        loss_ax.text(last, chance - 0.02, "chance", ha="right", va="top", fontsize=11, color="grey")
+        loss_ax.text(last, chance - 0.02, "chance", ha="right", va="top", fontsize=12, color="grey")
         loss_ax.set_xlabel("epoch")
         loss_ax.set_ylabel("training loss (cross-entropy)")
         loss_ax.set_ylim(bottom=0)
@@ -590,7 +590,7 @@ def batchnorm_figure(
                 ax.fill_between(x, q[:, 1], q[:, 3], color=c, alpha=alphas[1], lw=0)
                 ax.plot(x, q[:, 2], color=c, lw=2)
                 ax.grid(True, alpha=0.6)
-                ax.tick_params(labelsize=9)
+                ax.tick_params(labelsize=12)
                 if row == 0:
                     ax.set_title("without BN" if not run.batchnorm else "with BN")
                 if row < len(chosen) - 1:
@@ -601,12 +601,12 @@ def batchnorm_figure(
             high = max(ax.get_ylim()[1] for ax in axes)
             for ax in axes:
                 ax.set_ylim(low, high)
-            axes[0].set_ylabel(f"layer {layer + 1}", fontsize=11)
+            axes[0].set_ylabel(f"layer {layer + 1}", fontsize=12)
         fig.suptitle(
             f"batch normalization: {depth}-layer {plain.activation} net, 3-class spiral, "
             "same init and SGD\n"
             f"right: inputs to each {plain.activation} over training (percentiles 2-15-50-85-98)",
-            fontsize=14,
+            fontsize=16,
         )
         fig.tight_layout()
     return fig

@@ -373,8 +373,7 @@ def plot_surface3d(
     lo, hi = _zrange(surface)
     Zc = squash(surface, Z)
     levs = levels_of(surface, Z)
-    cmap = style.cmap(theme)
-    colors = cmap(BoundaryNorm(levs, cmap.N, extend="max")(Zc))
+    colors = _relief(Zc, style.cmap3d(theme)(BoundaryNorm(levs, 256, extend="max")(Zc)), n)
     ax.plot_surface(
         X,
         Y,
@@ -384,7 +383,7 @@ def plot_surface3d(
         cstride=1,
         linewidth=0,
         antialiased=False,
-        shade=True,
+        shade=False,  # shaded already, by a light from the upper left
         alpha=1.0,
     )
     ax.computed_zorder = False
@@ -405,6 +404,18 @@ def plot_surface3d(
     if critical:
         _mark_critical(ax, surface, z=True)
     return ax
+
+
+def _relief(Z: np.ndarray, rgba: np.ndarray, n: int) -> np.ndarray:
+    """Colors lit softly from the upper left, so the mesh reads as a shape: the height
+    range is drawn as steep as a third of the grid is wide."""
+    from matplotlib.colors import LightSource
+
+    span = float(np.ptp(Z)) or 1.0
+    lit = LightSource(azdeg=315, altdeg=40).shade_rgb(
+        rgba[..., :3], Z, fraction=0.8, blend_mode="soft", vert_exag=n / 3 / span
+    )
+    return np.concatenate([lit, rgba[..., 3:]], axis=-1)
 
 
 def _with_zclip(surface, zclip: float):
@@ -647,7 +658,7 @@ def race_layout(race, kind: str, loss: bool, size, dpi: float, theme: str, title
     if note and kind == "panels":
         heading = f"{heading}\n{note}"
     elif note:  # the map has no title of its own: the note goes there
-        panels[0].set_title(note, fontsize="medium", loc="left")
+        panels[0].set_title(note, fontsize=16, loc="left")
     fig.suptitle(heading)
     return fig, panels, loss_ax
 
@@ -792,7 +803,7 @@ def plot_schedules(
             sched.plot(steps, ax=ax, color=style.color(5))
             ax.set_ylim(0, 1.08)
             options = ", ".join(f"{k}={v}" for k, v in sched.options.items())
-            ax.set_title(f"{sched.kind}\n{options}", fontsize=11, linespacing=1.4)
+            ax.set_title(f"{sched.kind}\n{options}", linespacing=1.4)
             ax.grid(True, lw=0.5)
             if i % cols:
                 ax.set_ylabel("")
@@ -834,7 +845,7 @@ def show_surface(
                 bbox_to_anchor=(0.5, -0.14),
                 ncol=len(handles),
                 frameon=False,
-                fontsize=11,
+                fontsize=12,
             )
         from matplotlib.ticker import MaxNLocator
 

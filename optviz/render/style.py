@@ -164,6 +164,20 @@ def contour_line(theme: str) -> str:
 CMAP_RANGE = {"light": (0.22, 0.98), "dark": (0.0, 0.5)}
 
 
+# 3-D surfaces: muted, low ground light (where the paths run), high ground a soft slate
+CMAP3D = {
+    "light": ("#f1ede3", "#cfd3c8", "#8e9baa"),
+    "dark": ("#5b636e", "#3a424d", "#20262e"),
+}
+
+
+def cmap3d(theme: str = "light"):
+    """The muted colormap of 3-D surfaces (shaded by a light source when drawn)."""
+    from matplotlib.colors import LinearSegmentedColormap
+
+    return LinearSegmentedColormap.from_list(f"optviz-3d-{theme}", CMAP3D[check_theme(theme)])
+
+
 def cmap(theme: str = "light"):
     """The contour colormap of ``theme``, trimmed so every PALETTE color stays visible."""
     from matplotlib import colormaps

@@ -1,0 +1,97 @@
+"""Type a room can read: at the 16:9 preset (1280×720) no text under 16 px and titles of
+at least 22 px, read from the text artists of every kind of figure."""
+
+from __future__ import annotations
+
+import pytest
+from matplotlib.text import Text
+
+import optviz as ov
+from optviz.render import plots, writers
+from optviz.render.animate import _Engine, animate
+from optviz.scene import scene_from_dict
+
+PX_PER_PT = 720 / 7.2 / 72  # the 16:9 preset is 7.2 in tall and 720 px
+MIN_TEXT_PX, MIN_TITLE_PX = 16, 22
+
+
+def too_small(fig) -> list[tuple[float, str]]:
+    """Visible texts under the minimum, titles under the title minimum, in px."""
+    assert tuple(fig.get_size_inches()) == (12.8, 7.2)
+    fig.canvas.draw()
+    titles = {id(t) for ax in fig.axes for t in (ax.title, ax._left_title, ax._right_title)}
+    if fig._suptitle is not None:
+        titles.add(id(fig._suptitle))
+    out = []
+    for t in fig.findobj(Text):
+        if not t.get_visible() or not t.get_text().strip():
+            continue
+        px = t.get_fontsize() * PX_PER_PT
+        floor = MIN_TITLE_PX if id(t) in titles else MIN_TEXT_PX
+        if px < floor - 1e-9:
+            out.append((round(px, 1), t.get_text()[:50]))
+    return out
+
+
+@pytest.fixture(scope="module")
+def race():
+    return ov.race("rosenbrock", ["gd:lr=0.001", "adam:lr=0.05"], start=(-1.2, 1.0), steps=60)
+
+
+@pytest.mark.parametrize(
+    ("kind", "loss"), [("contour", True), ("contour", False), ("3d", True), ("panels", True)]
+)
+def test_race_figures_and_frames_are_readable(race, kind, loss):
+    assert too_small(plots.plot_race(race, kind=kind, loss=loss)) == []
+    engine = _Engine(animate(race, kind=kind, loss=loss, fps=2, duration=1))
+    try:
+        engine.frame(10.0)
+        assert too_small(engine.fig) == []
+    finally:
+        engine.close()
+
+
+SCENES = {
+    "show": {"surface": "himmelblau", "render": {"kind": "show"}},
+    "schedules": {"render": {"kind": "schedules"}},
+    "sweep": {
+        "surface": "quadratic",
+        "optimizers": ["gd", "adam"],
+        "run": {"steps": 20, "starts": [1.0, 1.0]},
+        "render": {"kind": "sweep", "lrs": [0.01, 0.1, 1.5]},
+    },
+    "basins": {
+        "surface": "himmelblau",
+        "optimizers": ["gd:lr=0.01"],
+        "run": {"steps": 20},
+        "render": {"kind": "basins", "n": 12},
+    },
+    "curvature": {"surface": "six_hump_camel", "render": {"kind": "curvature", "n": 60}},
+    "bands": {
+        "surface": "double_well",
+        "optimizers": ["sgd:lr=0.05"],
+        "run": {"steps": 30, "starts": [0.0, 1.5]},
+        "render": {"kind": "bands", "seeds": 4},
+    },
+    "init": {"render": {"kind": "init", "depth": 3, "width": 16}},
+    "symmetry": {"render": {"kind": "symmetry"}},
+    "batchnorm": {"render": {"kind": "batchnorm", "epochs": 2, "depth": 2, "width": 16}},
+}
+
+
+@pytest.mark.parametrize("name", list(SCENES))
+def test_every_kind_of_figure_is_readable(name, tmp_path, monkeypatch):
+    figures = []
+    save = writers.save_figure
+
+    def keep(fig, path, dpi=None):
+        figures.append(fig)
+        return save(fig, path, dpi)
+
+    monkeypatch.setattr(writers, "save_figure", keep)
+    spec = {**SCENES[name]}
+    spec["render"] = {**spec["render"], "output": str(tmp_path / f"{name}.png")}
+    scene_from_dict(spec, base=tmp_path).render()
+    assert figures, "the scene saved no figure"
+    for fig in figures:
+        assert too_small(fig) == [], name
