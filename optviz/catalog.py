@@ -47,6 +47,18 @@ class View:
     levels: int = 30
 
 
+@dataclass(frozen=True, eq=False)
+class Lesson:
+    """What a race on the surface shows when the user names no optimizer, start or step
+    count (the ``[lesson]`` table of its catalog file): ``optimizers`` as specs such as
+    ``"gd:lr=0.05"``, ``starts`` ``(n, 2)``, ``steps``. The 3-D camera is the view's.
+    """
+
+    optimizers: tuple[str, ...] = ()
+    starts: np.ndarray = field(default_factory=lambda: np.zeros((0, 2)))
+    steps: int | None = None
+
+
 @dataclass(frozen=True)
 class Dataset:
     """Rows of named columns; the surface's loss is the mean of ``sample`` over rows."""
@@ -82,6 +94,7 @@ class Surface(Preview):
     minima: np.ndarray = field(default_factory=lambda: np.zeros((0, 2)))
     minima_values: np.ndarray = field(default_factory=lambda: np.zeros(0))
     view: View = field(default_factory=View)
+    lesson: Lesson = field(default_factory=Lesson)
     data: Dataset | None = None
     references: str = ""
 
@@ -418,6 +431,7 @@ _FIELDS = {
     "starts": list,
     "minima": list,
     "view": dict,
+    "lesson": dict,
     "data": dict,
     "references": str,
 }
@@ -530,6 +544,7 @@ def surface_from_spec(spec: Mapping[str, Any], label: str) -> Surface:
         raise CatalogError(f"{label}: {exc}") from None
     minima, values = _minima(spec.get("minima", []), fail)
     view = _view(spec.get("view", {}), fail)
+    lesson = _lesson(spec.get("lesson", {}), fail)
     return Surface(
         name=spec["name"],
         title=spec["title"],
@@ -542,6 +557,7 @@ def surface_from_spec(spec: Mapping[str, Any], label: str) -> Surface:
         minima=minima,
         minima_values=values,
         view=view,
+        lesson=lesson,
         data=data,
         references=spec.get("references", ""),
     )
@@ -562,6 +578,24 @@ def _minima(entries: list, fail: Any) -> tuple[np.ndarray, np.ndarray]:
         except OptvizError as exc:
             raise fail(f"minima[{i}]", str(exc)) from None
     return np.array(points).reshape(-1, 2), np.array(values, dtype=float)
+
+
+def _lesson(spec: dict, fail: Any) -> Lesson:
+    allowed = ("optimizers", "starts", "steps")
+    for key in spec:
+        if key not in allowed:
+            raise fail(f"lesson.{key}", f"unknown; allowed: {', '.join(allowed)}")
+    opts = spec.get("optimizers", [])
+    if not isinstance(opts, list) or not all(isinstance(o, str) and o for o in opts):
+        raise fail("lesson.optimizers", 'must be a list of specs such as "gd:lr=0.05"')
+    steps = spec.get("steps")
+    if steps is not None and (isinstance(steps, bool) or not isinstance(steps, int) or steps < 1):
+        raise fail("lesson.steps", "must be a whole number >= 1")
+    try:
+        starts = _points(spec["starts"], "lesson.starts") if "starts" in spec else None
+    except OptvizError as exc:
+        raise fail("lesson.starts", str(exc)) from None
+    return Lesson(tuple(opts), np.zeros((0, 2)) if starts is None else starts, steps)
 
 
 def _view(spec: dict, fail: Any) -> View:

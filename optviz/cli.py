@@ -220,6 +220,18 @@ def _slug(surface: str | None) -> str:
     return re.sub(r"[^A-Za-z0-9_-]+", "_", surface.partition(":")[0]).strip("_") or "custom"
 
 
+def _lesson(surface: str | None) -> Any:
+    """The lesson defaults of a catalog surface (``None`` for anything else)."""
+    from .catalog import surface as catalog_surface
+
+    if not surface or ":" in surface:  # parameters change the lesson's ground
+        return None
+    try:
+        return catalog_surface(surface).lesson
+    except OptvizError:
+        return None  # reported by the scene, with the rest of the arguments
+
+
 def _scene(data: dict[str, Any]) -> Any:
     from .scene import scene_from_dict
 
@@ -488,8 +500,10 @@ def race(
 
     The output's extension picks the format: .gif .mp4 .webp .apng .html animate,
     .png .svg .pdf draw the whole paths. Writes <surface>_race.gif in the current
-    folder unless -o is given. Without -O it races gd, momentum and adam, each at the
-    learning rate tuned for this surface. The table gives each optimizer's final loss,
+    folder unless -o is given. Without -O, --start or --steps it uses the surface's
+    lesson (its catalog file's [lesson]: the optimizers, starts and steps that show what
+    it teaches); a surface without one races gd, momentum and adam, each at the
+    learning rate tuned for it. The table gives each optimizer's final loss,
     the step it converged at and whether it diverged.
 
     Example:
@@ -518,6 +532,13 @@ def race(
         render["rotate"] = rotate
     if trail is not None:
         render["trail"] = trail
+    lesson = _lesson(surface) if expr is None else None
+    if lesson is not None:  # what the catalog says this surface teaches
+        if not optimizer and lesson.optimizers and lr is None:
+            optimizer = list(lesson.optimizers)
+        if not start and len(lesson.starts):
+            start = lesson.starts.tolist()
+        steps = steps or lesson.steps
     if not optimizer:  # a fair default: three classics, each at its own tuned rate
         optimizer, lr = list(DEFAULT_OPTIMIZERS), lr or "tuned"
     scene = _scene(
@@ -1039,7 +1060,7 @@ def bands(
     Example:
 
     \b
-      optviz bands linreg -O sgd:lr=0.05 --seeds 30
+      optviz bands linreg_standardized -O sgd:lr=0.05 --seeds 30
     """
     _analysis(
         "bands", surface, expr, domain, optimizer,

@@ -483,9 +483,8 @@ class _Engine:
         y = plots.loss_curve(traj, axis.shift, axis.log)
         y = y if y.ndim == 2 else y[:, None]
         many = y.shape[1] > 1
-        line = self.loss_ax.plot(
-            [], [], color=ps.color, lw=0.9 if many else 2.4, ls="-" if many else ps.linestyle
-        )[0]
+        # solid: a dash pattern on an oscillating loss reads as noise; the marker tells apart
+        line = self.loss_ax.plot([], [], color=ps.color, lw=0.9 if many else 2.4)[0]
         dot = self.loss_ax.plot(
             [],
             [],

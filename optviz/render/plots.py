@@ -576,7 +576,6 @@ def plot_loss(race, ax=None, *, log: bool = True, colors=None, theme: str = "lig
                 y,
                 color=ps.color,
                 lw=2.2,
-                ls=ps.linestyle,
                 zorder=ps.zorder,
                 label=paths.readable(traj),
             )
