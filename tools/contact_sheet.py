@@ -21,12 +21,18 @@ PICKS = (("first", 0.0), ("1/3", 1 / 3), ("2/3", 2 / 3), ("last", 1.0))
 
 
 def read_frames(path: Path) -> tuple[list[np.ndarray], list[int]]:
-    """Every frame of an animated image as RGB arrays, with its duration in ms."""
+    """Every distinct picture of an animated image as RGB arrays, with how long it stays
+    on screen in ms (a frame repeated to hold it counts once, for its whole time)."""
     frames, durations = [], []
     with Image.open(path) as im:
         for frame in ImageSequence.Iterator(im):
-            frames.append(np.asarray(frame.convert("RGB")))
-            durations.append(int(frame.info.get("duration", 0)))
+            rgb = np.asarray(frame.convert("RGB"))
+            shown = int(frame.info.get("duration", 0))
+            if frames and np.array_equal(rgb, frames[-1]):
+                durations[-1] += shown
+            else:
+                frames.append(rgb)
+                durations.append(shown)
     return frames, durations
 
 

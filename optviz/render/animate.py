@@ -508,8 +508,8 @@ class _Engine:
             "ec": "none",
             "alpha": 0.85,
         }
-        # in the figure's corner, not over the map, where it would hide a path
-        text = self.fig.text(0.008, 0.985, "", va="top", ha="left", bbox=box)
+        # in the figure's lower corner: not over the map (it would hide a path) nor the title
+        text = self.fig.text(0.006, 0.012, "", va="bottom", ha="left", bbox=box)
         text.set_in_layout(False)
         text.set_animated(True)
         text.set_fontfamily("monospace")

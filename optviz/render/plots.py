@@ -663,18 +663,63 @@ def race_layout(race, kind: str, loss: bool, size, dpi: float, theme: str, title
 
 
 def _loss_limits(ax, trajs, axis: LossAxis) -> None:
+    """Limits that fit the curves (no empty decades); the legend finds a free corner."""
     ys = np.concatenate([loss_curve(t, axis.shift, axis.log).ravel() for t in trajs])
     ys = ys[np.isfinite(ys)]
     if not len(ys):
         return
-    # the curves fill the lower 78%: the legend sits in the headroom above them
     if axis.log:
-        lo, hi = ys.min() / 2, max(ys.max(), ys.min() * 10) * 2
-        ax.set_ylim(lo, lo * (hi / lo) ** (1 / 0.78))
+        lo, hi = ys.min(), max(ys.max(), ys.min() * 10)
+        ax.set_ylim(lo / 1.6, hi * 1.6)
     else:
         lo, hi = ys.min(), max(ys.max(), ys.min() + 1e-12)
         pad = 0.05 * (hi - lo)
-        ax.set_ylim(lo - pad, lo + (hi - lo + pad) / 0.78)
+        ax.set_ylim(lo - pad, hi + pad)
+
+
+CORNERS = {  # legend location: the (x0, y0, x1, y1) axes-fraction box it covers
+    "upper right": (0.45, None, 1.0, 1.0),
+    "lower left": (0.0, 0.0, 0.55, None),
+    "lower right": (0.45, 0.0, 1.0, None),
+    "upper left": (0.0, None, 0.55, 1.0),
+}
+
+
+def _free_corner(ax, trajs, entries: int) -> str:
+    """The legend corner of the loss axes that covers the fewest curve points; when
+    every corner is busy, headroom is added above the curves for it."""
+    tall = min(0.1 + 0.075 * entries, 0.6)
+    pts = []
+    for t in trajs:
+        y = _shifted(ax, t)
+        step = np.repeat(np.arange(len(t.loss)), y.size // len(t.loss))
+        pts.append(ax.transLimits.transform(ax.transScale.transform(np.c_[step, y])))
+    xy = np.concatenate(pts)
+    xy = xy[np.isfinite(xy).all(axis=1)]
+
+    def busy(box) -> int:
+        x0, y0, x1, y1 = box
+        y0 = 1 - tall if y0 is None else y0
+        y1 = tall if y1 is None else y1
+        return int(
+            ((xy[:, 0] >= x0) & (xy[:, 0] <= x1) & (xy[:, 1] >= y0) & (xy[:, 1] <= y1)).sum()
+        )
+
+    counts = {loc: busy(box) for loc, box in CORNERS.items()}
+    best = min(counts, key=lambda loc: (counts[loc], list(CORNERS).index(loc)))
+    if counts[best] > 0.01 * len(xy):
+        lo, hi = ax.get_ylim()
+        if ax.get_yscale() == "log":
+            ax.set_ylim(lo, lo * (hi / lo) ** (1 / (1 - tall)))
+        else:
+            ax.set_ylim(lo, lo + (hi - lo) / (1 - tall))
+        return "upper right"
+    return best
+
+
+def _shifted(ax, traj) -> np.ndarray:
+    axis = loss_axis([traj]) if ax.get_ylabel() != "loss" else LossAxis(0.0, "loss", False)
+    return loss_curve(traj, axis.shift, ax.get_yscale() == "log").ravel()
 
 
 def _grid_shape(n: int, fig, loss: bool, aspect: float = 4 / 3) -> tuple[int, int]:
@@ -703,7 +748,8 @@ def legend(fig, race, loss_ax, panels, kind: str, *, handles=None):
     if kind == "panels" and loss_ax is None:
         return None  # panel titles name the optimizers
     if loss_ax is not None:
-        return loss_ax.legend(handles, labels, loc="upper right", framealpha=0.9)
+        loc = _free_corner(loss_ax, race.trajectories, len(labels))
+        return loss_ax.legend(handles, labels, loc=loc, framealpha=0.9)
     key = next(ax for ax in fig.axes if ax.get_label() == "legend")
     return key.legend(
         handles, labels, loc="upper left", borderaxespad=0.0, framealpha=0.95, title="optimizer"
