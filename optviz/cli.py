@@ -475,6 +475,9 @@ def race(
     three_d: Annotated[bool, typer.Option("--3d", help="a 3-D surface view")] = False,
     panels: Annotated[bool, typer.Option("--panels", help="one panel per optimizer")] = False,
     loss: Annotated[bool, typer.Option("--loss", help="add a loss-curve panel")] = False,
+    glyphs: Annotated[
+        bool, typer.Option("--glyphs", help="draw each ball's gradient, velocity and rate box")
+    ] = False,
     rotate: Annotated[
         float | None,
         typer.Option("--rotate", metavar="DEGREES", help="turn the 3-D camera (e.g. 90)"),
@@ -520,6 +523,7 @@ def race(
         "kind": kind,
         "output": str(out),
         "loss": loss,
+        "glyphs": glyphs,
         "fps": fps,
         "duration": duration,
         "hold": hold,

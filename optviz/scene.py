@@ -115,6 +115,8 @@ class Scene:
         if self.surface is None or not self.optimizers:
             raise SceneError(f"{self.source}: a race needs a surface and at least one optimizer")
         kwargs = self.run_options(start=self.starts, schedule=self.schedule, noise=self.noise)
+        # glyphs are drawn from the optimizer's state, recorded only when asked for
+        keep = {"keep_state": True} if any(r.options.get("glyphs") for r in self.renders) else {}
         opts, labels = list(self.optimizers), list(self.labels)
         if self.lr is not None:
             from .analysis import race_optimizers
@@ -125,12 +127,12 @@ class Scene:
             from .runner import Race, run
 
             runs = [
-                run(self.surface, o, **{**kwargs, **own})
+                run(self.surface, o, **{**kwargs, **own, **keep})
                 for o, own in zip(opts, self.overrides, strict=True)
             ]
             result = Race(self.surface, runs)
         else:
-            result = race(self.surface, opts, **kwargs)
+            result = race(self.surface, opts, **kwargs, **keep)
         trajectories = [
             t if label is None else replace(t, label=label)
             for t, label in zip(result.trajectories, labels, strict=True)

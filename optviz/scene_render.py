@@ -16,6 +16,7 @@ Progress = Callable[[str, int, int], None]
 """``progress(what, done, total)``: called as a render advances (``total`` 0: unknown)."""
 
 RACE_KINDS = ("contour", "3d", "panels")
+SAVES_ITSELF = ("landscape",)  # kinds whose result object writes both stills and animations
 
 
 # -- rendering -------------------------------------------------------------------------------------
@@ -36,6 +37,7 @@ def render_one(scene: Any, r: Any, progress: Progress | None) -> Path:
             extra = {"rotate": o["rotate"]} if o.get("rotate") else {}
             anim = race.animate(
                 trail=o["trail"],
+                glyphs=o["glyphs"],
                 kind=r.kind,
                 loss=o["loss"],
                 fps=o["fps"],
@@ -48,8 +50,17 @@ def render_one(scene: Any, r: Any, progress: Progress | None) -> Path:
             )
             anim.save(r.output, progress=step)
             return r.output
-        fig = race.plot(kind=r.kind, loss=o["loss"], dpi=o["dpi"], title=o["title"], **look)
+        fig = race.plot(
+            kind=r.kind, loss=o["loss"], dpi=o["dpi"], title=o["title"], glyphs=o["glyphs"], **look
+        )
         title = None
+    elif r.kind == "landscape":
+        ls = _landscape(scene, o)
+        keys = ("fps", "duration", "hold", "trail", "dpi", "title")
+        ls.save(r.output, progress=step, **{k: o[k] for k in keys}, **look)
+        scene.reports[r.output] = ls.table()
+        step(1, 1)
+        return r.output
     elif r.kind == "init" and r.animated:
         explorer = _explorer(scene, o)
         explorer.save(r.output, kind=o["quantity"], fps=o["fps"], **look)
@@ -227,6 +238,23 @@ def _dropout(scene: Any, o: Options, look: Look) -> tuple[Any, None]:
     first = scene.seed or 0
     pairs = dropout.seed_study(range(first, first + o["seeds"]), p=o["p"], **kwargs)
     return dropout_figure(pairs, size=look["size"], theme=look["theme"]), None
+
+
+def _landscape(scene: Any, o: Options) -> Any:
+    """The scene's networks trained and sliced; a CSV dataset is read beside the scene."""
+    from pathlib import Path
+
+    from .nets import landscape
+
+    data = o["dataset"]
+    if data.lower().endswith(".csv") and Path(scene.source).is_file():
+        data = str(Path(scene.source).parent / data)
+    keys = ("init", "batchnorm", "batch_size", "plane", "origin", "resolution")
+    kwargs = {k: o[k] for k in keys}
+    kwargs.update({k: o[k] for k in ("activation", "hidden") if o.get(k) is not None})
+    ls = landscape(data, list(scene.optimizers), n=o["points"], schedule=scene.schedule,
+                   **scene.run_options(), **kwargs)  # fmt: skip
+    return ls
 
 
 def _schedules(scene: Any, o: Options, look: Look) -> tuple[Any, None]:

@@ -174,6 +174,9 @@ class Animation(Render):
     duration: doc(number(0, 600, open_low=True), "seconds of motion") = 6.0
     hold: doc(number(0, 60), "seconds on the last frame") = 1.5
     trail: doc(bool | whole(0, 1_000_000), "true, or the number of recent steps drawn") = True
+    glyphs: doc(bool, "at each ball, the gradient, velocity, rate box or step of its next step") = (
+        False
+    )
 
 
 class Contour(Animation):
@@ -316,6 +319,45 @@ class Dropout(Render):
     lr: NetLr = None
 
 
+class Landscape(Render):
+    kind = "landscape"
+    draws = (
+        "a real network trained by each optimizer, raced on a plane through its weights, "
+        "beside each run's decision regions (run.steps and run.seed apply)"
+    )
+    needs = ("optimizers",)
+    formats = IMAGE_SUFFIXES + ANIMATION_SUFFIXES
+    scene_title = True
+
+    dataset: doc(
+        Text, "`moons`, `circles`, `spiral`, `xor`, `blobs`, or a `.csv` file beside the scene"
+    ) = "moons"
+    points: doc(whole(4, 100_000), "rows of a built-in dataset") = 200
+    hidden: Hidden = None
+    activation: Activation = None
+    init: doc(
+        str | Annotated[list[str], Meta(min_length=1)], "init scheme, or a list: one per run"
+    ) = "xavier_normal"
+    batchnorm: doc(
+        bool | Annotated[list[bool], Meta(min_length=1)],
+        "batch normalization after hidden layers, or a list: one per run",
+    ) = False
+    batch_size: doc(
+        whole(1, 100_000) | None, "rows per mini-batch (default: all; `sgd` uses its own)"
+    ) = None
+    plane: doc(
+        Literal["pca", "random", "final"],
+        "principal directions of the paths, filter-normalized random ones, or through the "
+        "start and two end points",
+    ) = "pca"
+    origin: doc(Literal["start", "mean"], "where the PCA plane passes") = "start"
+    resolution: doc(whole(4, 400), "loss grid points per side of the plane") = 60
+    fps: doc(number(0, 120, open_low=True), "frames per second") = 20.0
+    duration: doc(number(0, 600, open_low=True), "seconds of motion") = 8.0
+    hold: doc(number(0, 60), "seconds on the last frame") = 1.5
+    trail: doc(bool | whole(0, 1_000_000), "true, or the number of recent steps drawn") = True
+
+
 class Schedules(Render):
     kind = "schedules"
     draws = (
@@ -346,6 +388,7 @@ RENDERS: dict[str, type[Render]] = {
         Batchnorm,
         Symmetry,
         Dropout,
+        Landscape,
         Schedules,
     )
 }

@@ -205,7 +205,9 @@ def test_every_declared_kind_is_drawn_and_the_schema_names_match_the_styles():
     from optviz import scene_render, schema
     from optviz.render.style import SIZES, THEMES
 
-    assert set(schema.RENDERS) == set(scene_render.FIGURES) | set(scene_render.RACE_KINDS)
+    drawn = set(scene_render.FIGURES) | set(scene_render.RACE_KINDS)
+    drawn |= set(scene_render.SAVES_ITSELF)
+    assert set(schema.RENDERS) == drawn
     assert set(schema.SIZE_NAMES) == set(SIZES) and set(schema.THEME_NAMES) == set(THEMES)
 
 

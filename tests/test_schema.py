@@ -107,7 +107,8 @@ MESSAGES = [
     ),
     (
         {**RACE, "render": [{"kind": "show", "output": "a.png"}, {"kind": "init", "hidden": [4]}]},
-        "field 'render[1].hidden': not used by kind 'init' (it is for symmetry, dropout)",
+        "field 'render[1].hidden': not used by kind 'init' "
+        "(it is for symmetry, dropout, landscape)",
     ),
     (
         {**RACE, "render": {"kind": "show", "output": "a.png", "theme": "drak"}},

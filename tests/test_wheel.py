@@ -10,6 +10,7 @@ import shutil
 import subprocess
 import sys
 import zipfile
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -121,3 +122,43 @@ def test_the_installed_copy_is_the_one_that_answers(installed, tmp_path):
         [installed / "python", "-m", "optviz", "--help"], cwd=tmp_path, env=_clean_env()
     )
     assert as_module.returncode == 0
+
+
+def test_catalog_examples_and_the_readme_tour_run_from_an_empty_folder(installed, tmp_path):
+    listed = _run(installed, ["list", "surfaces"], tmp_path)
+    assert listed.returncode == 0, listed.stderr
+    assert "rosenbrock" in listed.stdout and "himmelblau" in listed.stdout
+    examples = _run(installed, ["gallery", "--list"], tmp_path)
+    assert examples.returncode == 0, examples.stderr
+    assert "saddle_escape" in examples.stdout
+    scene = _run(installed, ["scene", "saddle_escape"], tmp_path)
+    assert scene.returncode == 0, scene.stderr
+    assert any(tmp_path.iterdir())  # rendered into the current folder
+
+    tour = _tour()
+    assert len(tour) >= 15 and all(c[0] == "optviz" for c in tour)
+    helps = {c[1]: _run(installed, [c[1], "--help"], tmp_path).stdout for c in tour}
+
+    def smaller(command: list[str]) -> list[str]:
+        """The same command at a small size, where it takes the options (quicker)."""
+        extra = [
+            part
+            for flag, value in SMALLER.items()
+            if flag in helps[command[1]] and flag not in command
+            for part in (flag, value)
+        ]
+        return [*command[1:], *extra]
+
+    folders = []
+    for i in range(len(tour)):
+        folders.append(tmp_path / f"tour{i}")
+        folders[-1].mkdir()
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        results = list(pool.map(lambda c, d: _run(installed, smaller(c), d), tour, folders))
+    failed = [
+        f"{shlex.join(c)}: exit {r.returncode}: {r.stderr.strip()[-300:]}"
+        for c, r in zip(tour, results, strict=True)
+        if r.returncode != 0
+    ]
+    assert not failed, "\n".join(failed)
+    assert all(any(d.iterdir()) for c, d in zip(tour, folders, strict=True) if c[1] != "list")
