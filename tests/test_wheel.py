@@ -71,7 +71,10 @@ def installed(wheel, tmp_path_factory) -> Path:
         timeout=300,
     )
     python = venv / "bin" / "python"
+    # --ignore-installed: CI installs optviz into the base interpreter, whose packages this
+    # environment sees; without it pip would call the wheel "already satisfied".
     pip = [sys.executable, "-m", "pip", "--python", python, "install", "-q", "--no-deps"]
+    pip.append("--ignore-installed")
     subprocess.run([*pip, "--no-index", wheel], check=True, env=_clean_env(), timeout=300)
     return venv / "bin"
 
