@@ -345,7 +345,7 @@ def test_a_real_process_fails_in_one_line(tmp_path):
         capture_output=True,
         text=True,
         cwd=tmp_path,
-        env={**os.environ, "PYTHONPATH": str(Path(cli.__file__).parents[1])},
+        env={**os.environ, "PYTHONPATH": str(Path(cli.__file__).parents[2])},
     )
     assert proc.returncode == 2
     assert proc.stdout == ""
