@@ -24,6 +24,11 @@ from .catalog import surface as _load
 from .errors import ParameterError
 
 KINDS = ("minimum", "saddle", "maximum", "degenerate")
+# What a view marks: minima split into the lowest ones and the others.
+LANDMARK_KINDS = ("global minimum", "local minimum", "saddle", "maximum", "degenerate")
+# Above this many critical points a map would drown in markers: only the global
+# minima are marked and the rest counted.
+LANDMARK_LIMIT = 25
 
 # A Hessian eigenvalue counts as zero below this fraction of the surface's typical
 # curvature (the 90th percentile of |H| over the start grid).
@@ -90,6 +95,74 @@ def classify(eigenvalues: Any, zero: float) -> str:
     if hi < 0:
         return "maximum"
     return "saddle"
+
+
+@dataclass(frozen=True)
+class Landmark:
+    """A point a view marks: where it is, its value and a kind of ``LANDMARK_KINDS``."""
+
+    xy: tuple[float, float]
+    value: float
+    kind: str
+
+
+@dataclass(frozen=True)
+class Landmarks:
+    """The landmarks of a surface: the points to mark and how many were left out."""
+
+    points: tuple[Landmark, ...]
+    left_out: int
+
+    def of_kind(self, kind: str) -> list[Landmark]:
+        return [p for p in self.points if p.kind == kind]
+
+
+def landmarks(surface: Surface | str, limit: int = LANDMARK_LIMIT) -> Landmarks:
+    """The points a view of ``surface`` marks: minima (global or local), saddles,
+    maxima and degenerate points; above ``limit`` points, only the global minima.
+
+    Minima are the critical points' and the catalog's own (a minimum where the surface
+    is not smooth, as Ackley's at the origin, has no Hessian for the search to find).
+    A minimum is global when its value is the lowest up to a millionth of the spread
+    of the landmarks' values (so Himmelblau's four equal minima are all global).
+
+    >>> marks = landmarks("himmelblau")
+    >>> [len(marks.of_kind(k)) for k in ("global minimum", "local minimum", "saddle")]
+    [4, 0, 4]
+    >>> marks = landmarks("rastrigin")
+    >>> [p.xy for p in marks.points], marks.left_out
+    ([(0.0, 0.0)], 440)
+    """
+    s = surface if isinstance(surface, Surface) else _load(surface)
+    found = critical_points(s)
+    minima = _minima(s, found)
+    others = [c for c in found if c.kind != "minimum"]
+    values = [v for _, v in minima] + [c.value for c in others]
+    low = min((v for _, v in minima), default=np.inf)
+    spread = (max(values) - min(values)) if values else 0.0
+    tol = 1e-6 * spread + 1e-12 * max(1.0, abs(low))
+    marks = [
+        Landmark(xy, v, "global minimum" if v <= low + tol else "local minimum") for xy, v in minima
+    ]
+    marks += [Landmark(c.xy, c.value, c.kind) for c in others]
+    if len(marks) <= limit:
+        return Landmarks(tuple(marks), 0)
+    kept = tuple(m for m in marks if m.kind == "global minimum")
+    return Landmarks(kept, len(marks) - len(kept))
+
+
+def _minima(s: Surface, found: list[CriticalPoint]) -> list[tuple[tuple[float, float], float]]:
+    """The catalog's minima and the search's, each once: ``[(xy, value), ...]``."""
+    known = [
+        ((float(x), float(y)), float(v))
+        for (x, y), v in zip(s.minima, s.minima_values, strict=True)
+    ]
+    near = 1e-4 * s.span
+    out = list(known)
+    for c in found:
+        if c.kind == "minimum" and all(np.hypot(*np.subtract(c.xy, xy)) > near for xy, _ in known):
+            out.append((c.xy, c.value))
+    return out
 
 
 # -- the search ---------------------------------------------------------------------------

@@ -133,14 +133,14 @@ def test_every_plot_of_a_race_uses_the_same_colors(race):
 def test_legend_names_every_optimizer_with_its_hyperparameters(race):
     fig = plots.plot_race(race, size="small", dpi=50)
     texts = [t.get_text() for ax in fig.axes if ax.get_legend() for t in ax.get_legend().texts]
-    assert texts == ["GD (lr 0.001)", "Adam (lr 0.05)"]
+    assert texts == ["GD (lr 0.001)", "Adam (lr 0.05)", "global minimum"]
 
 
 def test_show_surface_marks_critical_points_by_kind():
     fig = plots.show_surface(ov.surface("himmelblau"), size="small", dpi=40)
     contour = fig.axes[0]
     by_kind = {line.get_label(): len(line.get_xdata()) for line in contour.get_lines()}
-    assert by_kind == {"minimum": 4, "saddle": 4, "maximum": 1}
+    assert by_kind == {"global minimum": 4, "saddle": 4, "maximum": 1}
     assert any(ax.name == "3d" for ax in fig.axes)
 
 

@@ -39,6 +39,13 @@ CRITICAL_MARKERS = {
     "saddle": ("D", 8),
     "degenerate": ("o", 8),
 }
+LANDMARK_MARKERS = {  # (marker, size): a minimum is the goal, the biggest
+    "global minimum": ("*", 14),
+    "local minimum": ("*", 13),
+    "saddle": ("D", 7),
+    "maximum": ("^", 8),
+    "degenerate": ("o", 7),
+}
 LOSS_FLOOR = 1e-16  # log plots show f - f* down to this
 
 
@@ -277,21 +284,59 @@ def _draw_field(ax, surface, field: str, theme: str) -> None:
         ).lines.set_alpha(0.6)
 
 
-def _critical_points(surface) -> list:
-    try:
-        from ..critical import critical_points
-    except ImportError:  # the critical-point finder is optional
-        return []
-    return list(critical_points(surface))
-
-
 def _mark_critical(ax, surface, z: bool = False) -> None:
-    points = _critical_points(surface)
-    if not points and len(surface.minima):
-        points = [
-            _Known(xy, v) for xy, v in zip(surface.minima, surface.minima_values, strict=True)
-        ]
-    mark_critical(ax, points, surface=surface if z else None)
+    mark_landmarks(ax, surface, lifted=z)
+
+
+def mark_landmarks(ax, surface, *, lifted: bool = False) -> list:
+    """Mark the surface's landmarks (:func:`optviz.critical.landmarks`) on ``ax``:
+    global minima as filled stars, local minima as hollow ones, saddles as diamonds,
+    maxima as triangles, degenerate points as dots; when there are too many, only the
+    global minima and, for the legend, an entry counting the rest. Drawn small and
+    outlined under every path (paths are the subject; landmarks the scenery).
+    ``lifted`` puts the markers on the surface of a 3-D axes. Returns the artists.
+
+    >>> import optviz as ov
+    >>> ax = plot_surface(ov.surface("rastrigin"), minima=False)
+    >>> [a.get_label() for a in mark_landmarks(ax, ov.surface("rastrigin"))]
+    ['global minimum', '+ 440 other critical points']
+    """
+    from ..critical import LANDMARK_KINDS, landmarks
+
+    marks = landmarks(surface)
+    drawn = []
+    for kind in LANDMARK_KINDS:
+        xy = np.array([p.xy for p in marks.of_kind(kind)]).reshape(-1, 2)
+        if len(xy):
+            coords = [xy[:, 0], xy[:, 1]]
+            if lifted:
+                coords.append(height(surface, xy, lift=0.02))
+            drawn.append(ax.plot(*coords, **landmark_style(kind), label=kind)[0])
+    if marks.left_out:
+        empty = [[], [], []] if lifted else [[], []]
+        drawn.append(
+            ax.plot(*empty, ls="none", label=f"+ {marks.left_out} other critical points")[0]
+        )
+    for artist in drawn:
+        artist.set_gid("landmark")
+    return drawn
+
+
+def landmark_style(kind: str) -> dict:
+    """Line2D keywords of a landmark's marker: black outlines on a white fill, a hollow
+    star for a local minimum (white on a black outline, seen on dark and light ground)."""
+    from matplotlib.patheffects import withStroke
+
+    marker, size = LANDMARK_MARKERS[kind]
+    kw = dict(ls="none", marker=marker, ms=size, mfc="white", mec="black", mew=1.0, zorder=4.5)
+    if kind == "local minimum":
+        kw.update(
+            mfc="none",
+            mec="white",
+            mew=1.2,
+            path_effects=[withStroke(linewidth=3.2, foreground="black")],
+        )
+    return kw
 
 
 def mark_minima(ax, xy: np.ndarray, size: float = 15) -> None:
@@ -333,13 +378,6 @@ def mark_critical(ax, points, *, surface=None, counts: bool = False) -> None:
             zorder=6,
             label=f"{kind} ({len(xy)})" if counts else kind,
         )
-
-
-class _Known:
-    kind = "minimum"
-
-    def __init__(self, xy, value):
-        self.xy, self.value = xy, value
 
 
 def plot_surface3d(
@@ -617,7 +655,7 @@ def race_layout(race, kind: str, loss: bool, size, dpi: float, theme: str, title
         panels = []
         for i, traj in enumerate(race.trajectories):
             ax = fig.add_subplot(inner[i // cols, i % cols])
-            plot_surface(surface, ax, theme=theme, lines=True, n=200)
+            plot_surface(surface, ax, theme=theme, lines=True, n=200, critical=True)
             ax.set_title(paths.readable(traj), color=style.color(i), fontweight="bold")
             if i % cols:
                 ax.set_ylabel("")
@@ -632,9 +670,9 @@ def race_layout(race, kind: str, loss: bool, size, dpi: float, theme: str, title
         projection = "3d" if kind == "3d" else None
         ax = fig.add_subplot(grid[0], projection=projection)
         if kind == "3d":
-            plot_surface3d(surface, ax, theme=theme)
+            plot_surface3d(surface, ax, theme=theme, critical=True)
         else:
-            plot_surface(surface, ax, theme=theme)
+            plot_surface(surface, ax, theme=theme, critical=True)
         ax.set_anchor("E")
         panels = [ax]
         loss_ax = fig.add_subplot(grid[1]) if loss else None
@@ -737,7 +775,8 @@ def _grid_shape(n: int, fig, loss: bool, aspect: float = 4 / 3) -> tuple[int, in
 
 
 def legend(fig, race, loss_ax, panels, kind: str, *, handles=None):
-    """The race legend: one entry per optimizer, labelled with its hyperparameters."""
+    """The race legend: one entry per optimizer, labelled with its hyperparameters,
+    then the landmarks marked on the map (global minimum, saddle, ...)."""
     from . import paths
 
     if handles is None:
@@ -745,15 +784,22 @@ def legend(fig, race, loss_ax, panels, kind: str, *, handles=None):
         styles = paths.path_styles(race.trajectories)
         handles = [paths.legend_handle(ps, theme) for ps in styles]
     labels = [paths.readable(t) for t in race.trajectories]
-    if kind == "panels" and loss_ax is None:
-        return None  # panel titles name the optimizers
-    if loss_ax is not None:
+    marks = _landmark_entries(panels[0]) if panels else []
+    if kind == "panels" or loss_ax is not None:  # one row under the figure
+        if marks:
+            fig.legend(*zip(*marks, strict=True), loc="outside lower center", ncol=len(marks))
+        if loss_ax is None:
+            return None  # panel titles name the optimizers
         loc = _free_corner(loss_ax, race.trajectories, len(labels))
         return loss_ax.legend(handles, labels, loc=loc, framealpha=0.9)
     key = next(ax for ax in fig.axes if ax.get_label() == "legend")
-    return key.legend(
-        handles, labels, loc="upper left", borderaxespad=0.0, framealpha=0.95, title="optimizer"
-    )
+    handles, labels = [*handles, *(h for h, _ in marks)], [*labels, *(t for _, t in marks)]
+    return key.legend(handles, labels, loc="upper left", borderaxespad=0.0, framealpha=0.95)
+
+
+def _landmark_entries(ax) -> list[tuple]:
+    """``(handle, label)`` of each landmark kind drawn on ``ax``."""
+    return [(a, a.get_label()) for a in ax.get_lines() if a.get_gid() == "landmark"]
 
 
 def _dark_figure(fig) -> bool:

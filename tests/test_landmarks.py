@@ -1,0 +1,105 @@
+"""Landmarks in race views: saddles, global and local minima, and a count instead of a
+crowd, the same in the still plot, the animation and the 3-D view."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import optviz as ov
+from optviz.critical import critical_points, landmarks
+from optviz.render import plots
+from optviz.render.animate import _Engine, animate
+
+
+def marked(ax) -> dict[str, np.ndarray]:
+    """Landmark kind -> the (n, 2) positions marked on ``ax``."""
+    return {
+        line.get_label(): np.c_[line.get_xdata(), line.get_ydata()]
+        for line in ax.get_lines()
+        if line.get_gid() == "landmark"
+    }
+
+
+def race_of(name, steps=30):
+    s = ov.surface(name)
+    return ov.race(s, ["gd:lr=0.01", "adam:lr=0.05"], start=s.starts[0], steps=steps)
+
+
+def test_a_saddle_is_marked_in_the_still_the_animation_and_the_3d_view():
+    race = ov.race("saddle", ["gd:lr=0.05"], start=(-1.8, 0.05), steps=20)
+    views = [plots.plot_race(race, size="small", dpi=40).axes[0]]
+    views.append(plots.plot_race(race, kind="3d", size="small", dpi=40).axes[0])
+    engine = _Engine(animate(race, loss=True, fps=2, duration=1, size="small", dpi=40))
+    views.append(engine.panels[0])
+    for ax in views:
+        marks = marked(ax)
+        assert list(marks) == ["saddle"]
+        np.testing.assert_allclose(marks["saddle"], [[0.0, 0.0]], atol=1e-9)  # x² − y²
+        (line,) = [a for a in ax.get_lines() if a.get_label() == "saddle"]
+        assert line.get_marker() == "D"
+    # the animation's legend names it too
+    texts = [t.get_text() for legend in engine.fig.legends for t in legend.get_texts()]
+    assert texts == ["saddle"]
+    engine.close()
+
+
+def test_himmelblaus_four_equal_minima_are_all_global():
+    ax = plots.plot_race(race_of("himmelblau"), size="small", dpi=40).axes[0]
+    marks = marked(ax)
+    assert set(marks) == {"global minimum", "saddle", "maximum"}
+    s = ov.surface("himmelblau")
+    assert len(marks["global minimum"]) == 4
+    np.testing.assert_allclose(s.f(marks["global minimum"]), 0.0, atol=1e-12)
+    assert len(marks["saddle"]) == 4
+
+
+def test_global_and_local_minima_look_different_and_match_the_values():
+    s = ov.surface("six_hump_camel")
+    ax = plots.plot_race(race_of("six_hump_camel"), size="small", dpi=40).axes[0]
+    marks = marked(ax)
+    lowest = np.nanmin(s.grid(400)[2])
+    glob, local = s.f(marks["global minimum"]), s.f(marks["local minimum"])
+    assert len(glob) == 2 and len(local) == 4
+    np.testing.assert_allclose(glob, lowest, atol=1e-3)  # a fine grid's lowest value
+    assert local.min() > glob.max() + 0.1
+    for xy in marks["local minimum"]:  # each is a real minimum: zero gradient, H > 0
+        assert np.linalg.norm(s.grad(xy)) < 1e-8
+        assert np.linalg.eigvalsh(s.hess(xy)).min() > 0
+    line = {a.get_label(): a for a in ax.get_lines() if a.get_gid() == "landmark"}
+    assert line["global minimum"].get_markerfacecolor() != "none"  # filled star
+    assert line["local minimum"].get_markerfacecolor() == "none"  # hollow star
+
+
+def test_a_crowd_of_critical_points_becomes_the_global_minimum_and_a_count():
+    fig = plots.plot_race(race_of("rastrigin"), loss=True, size="small", dpi=40)
+    ax = fig.axes[0]
+    shown = sum(len(xy) for xy in marked(ax).values())
+    assert 1 <= shown <= 30
+    np.testing.assert_allclose(marked(ax)["global minimum"], [[0.0, 0.0]], atol=1e-9)
+    total = len(critical_points("rastrigin"))
+    assert total > 400
+    texts = [t.get_text() for legend in fig.legends for t in legend.get_texts()]
+    assert texts == ["global minimum", f"+ {total - 1} other critical points"]
+
+
+def test_landmarks_are_drawn_under_every_path():
+    race = race_of("himmelblau")
+    ax = plots.plot_race(race, size="small", dpi=40).axes[0]
+    lowest_path = min(a.get_zorder() for a in ax.get_lines() if a.get_gid() != "landmark"
+                      and (a.get_gid() or "").startswith("optimizer"))  # fmt: skip
+    assert max(a.get_zorder() for a in ax.get_lines() if a.get_gid() == "landmark") < lowest_path
+
+
+def test_a_catalog_minimum_without_a_hessian_is_still_marked_global():
+    # Ackley's minimum is a kink (no gradient there): it comes from the catalog
+    marks = landmarks("ackley")
+    assert [p.xy for p in marks.points] == [(0.0, 0.0)]
+    assert marks.left_out == len(critical_points("ackley"))
+
+
+@pytest.mark.parametrize("limit", [0, 3])
+def test_the_limit_keeps_only_global_minima(limit):
+    marks = landmarks("styblinski_tang", limit=limit)
+    assert [p.kind for p in marks.points] == ["global minimum"]
+    assert marks.left_out == len(critical_points("styblinski_tang")) - 1
