@@ -11,6 +11,7 @@ import subprocess
 import sys
 import threading
 import time
+import tomllib
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -21,6 +22,7 @@ from PIL import Image
 
 import optviz as ov
 from optviz import cli
+from optviz._toml import dumps
 from optviz.explore import api, initial_state
 from optviz.explore.server import MAX_BODY, Explorer
 
@@ -110,8 +112,10 @@ def test_the_scene_download_renders_the_same_race_with_optviz_scene(served, tmp_
     assert response.status_code == 200, response.text
     assert "attachment" in response.headers["content-disposition"]
     path = tmp_path / "view.toml"
-    small = '[render]\nsize = "small"\ndpi = 30\nfps = 5\nduration = 1\nhold = 0'
-    path.write_text(response.text.replace("[render]", small))  # the same race, drawn small
+    scene = tomllib.loads(response.text)
+    (render,) = scene["render"]
+    render.update(size="small", dpi=30, fps=5, duration=1, hold=0)  # the same race, drawn small
+    path.write_text(dumps(scene))
     runs = client.post("/api/run", json=body).json()["runs"]
     for answer, t in zip(runs, ov.load_scene(path).race(), strict=True):
         assert np.array_equal(np.array(answer["xy"]), t.xy)
@@ -300,7 +304,6 @@ def test_a_bad_first_view_fails_before_serving_naming_the_flag(capsys, args, fla
 def test_the_api_body_is_the_scene_dict_the_docs_show():
     text, name = api.scene_request({**RACE, "title": 'A "quoted" title'})
     assert name == "rosenbrock_explore.toml"
-    import tomllib
 
     data = tomllib.loads(text)
     assert data["title"] == 'A "quoted" title'

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from optviz import schema
 from optviz.errors import SceneError
@@ -257,4 +259,34 @@ def test_toml_strings_survive_any_character():
     from optviz._toml import dumps
 
     data = {"title": 'tab\t "quote" back\\slash \x7f \x01 é 🎉', "key with space": 1.5e-300}
+    assert tomllib.loads(dumps(data)) == data
+
+
+_keys = st.text(min_size=1, max_size=6)
+_scalars = (
+    st.booleans()
+    | st.integers(-(2**63), 2**63 - 1)
+    | st.floats(allow_nan=False)
+    | st.text(max_size=8)
+)
+_inline = st.recursive(
+    _scalars,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(_keys, inner, max_size=3),
+    max_leaves=8,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.dictionaries(
+        _keys,
+        _inline
+        | st.dictionaries(_keys, _inline, max_size=3)
+        | st.lists(st.dictionaries(_keys, _inline, max_size=3), min_size=1, max_size=3),
+        max_size=5,
+    )
+)
+def test_toml_writer_round_trips_any_scene_shaped_data(data):
+    from optviz._toml import dumps
+
     assert tomllib.loads(dumps(data)) == data

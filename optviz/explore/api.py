@@ -325,48 +325,13 @@ def scene_request(request: Any) -> tuple[str, str]:
     theme = theme_of(request)
     if theme != "light":
         data["render"]["theme"] = theme
-    return to_toml(data), f"{slug}_explore.toml"
+    from ..scene import scene_to_toml
+
+    return scene_to_toml(data), f"{slug}_explore.toml"
 
 
 def _slug(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9_-]+", "_", str(text).partition(":")[0]).strip("_") or "custom"
-
-
-def to_toml(data: Mapping[str, Any]) -> str:
-    """A scene dict as TOML text: plain keys first, then one table per mapping.
-
-    >>> print(to_toml({"surface": "saddle", "run": {"steps": 5, "starts": [1, 2]}}))
-    surface = "saddle"
-    <BLANKLINE>
-    [run]
-    steps = 5
-    starts = [1, 2]
-    <BLANKLINE>
-    """
-    plain = {k: v for k, v in data.items() if not isinstance(v, Mapping)}
-    lines = [f"{k} = {_toml_value(v)}" for k, v in plain.items()]
-    for key, table in data.items():
-        if isinstance(table, Mapping):
-            lines += ["", f"[{key}]", *(f"{k} = {_toml_value(v)}" for k, v in table.items())]
-    return "\n".join(lines) + "\n"
-
-
-def _toml_value(value: Any) -> str:
-    import json
-
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        if not math.isfinite(value):
-            raise ParameterError(f"cannot write {value!r} in a scene file")
-        return repr(value)
-    if isinstance(value, str):
-        return json.dumps(value)  # a JSON string is a valid TOML basic string
-    if isinstance(value, list | tuple):
-        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
-    if isinstance(value, Mapping):
-        return "{ " + ", ".join(f"{k} = {_toml_value(v)}" for k, v in value.items()) + " }"
-    raise ParameterError(f"cannot write {type(value).__name__} in a scene file")
 
 
 # -- what the page offers -------------------------------------------------------------------
