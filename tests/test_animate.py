@@ -230,3 +230,20 @@ def test_bad_options_are_clear_errors(bowl_race):
             animate(bowl_race, **bad)
     with pytest.raises(ParameterError, match="Race or Trajectory"):
         animate("rosenbrock")
+
+
+def test_a_notebook_gets_gif_and_png_from_one_rendering(bowl_race, monkeypatch):
+    anim = animate(bowl_race, fps=2, duration=0.5, **SMALL)
+    drawn = []
+    frame = _Engine.frame
+    monkeypatch.setattr(_Engine, "frame", lambda self, s: drawn.append(s) or frame(self, s))
+    bundle = anim._repr_mimebundle_()
+    assert "data:image/gif;base64," in bundle["text/html"]
+    png = Image.open(io.BytesIO(bundle["image/png"]))
+    assert png.format == "PNG" and png.size == Image.open(io.BytesIO(anim.gif())).size
+    # every distinct frame drawn once for the GIF; none again for the PNG
+    assert len(drawn) == len(set(drawn)) and drawn[-1] == float(anim.steps)
+    # the PNG is the final state: the same picture as drawing the last frame directly
+    direct = Image.open(io.BytesIO(anim._repr_png_())).convert("RGB")
+    diff = np.abs(np.asarray(png.convert("RGB"), int) - np.asarray(direct, int))
+    assert diff.mean() < 8  # only the GIF palette's rounding

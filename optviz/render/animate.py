@@ -213,6 +213,20 @@ class Animation:
         data = base64.b64encode(self.gif()).decode("ascii")
         return f"<img src='data:image/gif;base64,{data}' alt='optviz animation'>"
 
+    def _repr_mimebundle_(self, include=None, exclude=None) -> dict[str, Any]:
+        """The GIF for a notebook, and its last frame as the PNG a static viewer shows.
+
+        One bundle, so IPython does not call ``_repr_png_`` too and draw the figure
+        again: the PNG is read back from the GIF's last frame.
+        """
+        from PIL import Image
+
+        last = Image.open(io.BytesIO(self.gif()))
+        last.seek(last.n_frames - 1)
+        buf = io.BytesIO()
+        last.convert("RGB").save(buf, format="PNG")
+        return {"text/html": self._repr_html_(), "image/png": buf.getvalue()}
+
     def _repr_png_(self) -> bytes:
         from PIL import Image
 
