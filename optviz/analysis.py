@@ -699,13 +699,16 @@ def bands(
     *,
     seeds: int = 20,
     steps: int = 200,
-    noise: Any = "grad=1.0",
+    noise: Any = "auto",
     start: Any = None,
     quantiles: tuple[float, float] = (0.1, 0.9),
     seed: int = 0,
     **run_options: Any,
 ) -> Bands:
     """Run ``optimizer`` with noise ``seeds`` times (one batched run) from one start.
+
+    ``noise`` adds to the optimizer's own (``sgd``'s mini-batches or gradient noise);
+    ``"auto"``: none beyond the optimizer's own, or ``grad=1`` if it brings none.
 
     >>> b = bands("quadratic", "gd:lr=0.1", seeds=8, steps=30, noise="grad=0.5")
     >>> b.trajectory.xy.shape, bool(b.loss_band()[0][-1] < b.loss_band()[0][0])
@@ -725,6 +728,8 @@ def bands(
     opt = as_optimizers(optimizer)
     if len(opt) != 1:
         raise ParameterError("bands take one optimizer")
+    if isinstance(noise, str) and noise == "auto":
+        noise = None if opt[0].noise is not None else "grad=1.0"
     starts = np.tile(p0, (int(seeds), 1))
     traj = run(surf, opt[0], starts, steps, noise=noise, seed=seed, **run_options)
     reference = run(surf, _without_noise(opt[0]), p0, steps, **run_options)

@@ -94,6 +94,30 @@ class Noise:
         """Factor on every standard deviation at step ``t`` (1-based)."""
         return t**-self.anneal if self.anneal else 1.0
 
+    def applied(self, has_data: bool) -> Noise:
+        """The noise a run on a surface with (or without) data rows really draws.
+
+        Mini-batches need data rows; SGD's own gradient noise only stands in for them
+        where there are none.
+
+        >>> sgd = Noise(grad=1.0, batch=4, grad_only_without_data=True)
+        >>> sgd.applied(has_data=True).describe(), sgd.applied(has_data=False).describe()
+        ('batch=4', 'grad=1')
+        """
+        grad = 0.0 if (self.grad_only_without_data and has_data) else self.grad
+        return replace(self, grad=grad, batch=self.batch if has_data else None)
+
+    def describe(self) -> str:
+        """``"grad=0.5, batch=8"``: the kinds of noise set, in words a title can carry."""
+        parts = [
+            f"{f}={getattr(self, f):g}" for f in ("grad", "update", "input") if getattr(self, f)
+        ]
+        if self.batch:
+            parts.append(f"batch={self.batch}")
+        if parts and self.anneal:
+            parts.append(f"anneal={self.anneal:g}")
+        return ", ".join(parts) or "none"
+
     @property
     def is_zero(self) -> bool:
         return not (self.grad or self.update or self.input or self.batch)

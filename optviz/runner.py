@@ -171,9 +171,9 @@ class _Evaluator:
     def __init__(self, surface: Surface, noise: Noise, rng: np.random.Generator):
         has_data = surface.n_samples > 0
         self.surface, self.noise, self.rng = surface, noise, rng
-        self.use_batches = bool(noise.batch) and has_data
-        # SGD's own gradient noise stands in for mini-batches only where there is no data
-        self.grad_sigma = 0.0 if (noise.grad_only_without_data and has_data) else noise.grad
+        applied = noise.applied(has_data)  # what titles report is what runs
+        self.use_batches = bool(applied.batch)
+        self.grad_sigma = applied.grad
         self.exact = not (noise.input or self.use_batches or self.grad_sigma)
 
     def gradient(self, p: np.ndarray, g: np.ndarray, t: int) -> np.ndarray:

@@ -571,8 +571,8 @@ class _Builder:
         if isinstance(options["size"], list):
             options["size"] = tuple(options["size"])
         self.check_pixels(options["size"], options["dpi"], name)
-        if options["title"] is None and spec.scene_title:
-            options["title"] = scene.title  # figures with a title of their own keep it
+        if options["title"] is None:
+            options["title"] = scene.title  # every kind of render carries the scene's title
         for key in ("lrs",):
             if isinstance(options.get(key), str):
                 options[key] = self.numbers(options[key], f"{name}.{key}")

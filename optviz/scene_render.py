@@ -63,7 +63,7 @@ def render_one(scene: Any, r: Any, progress: Progress | None) -> Path:
         return r.output
     elif r.kind == "init" and r.animated:
         explorer = _explorer(scene, o)
-        explorer.save(r.output, kind=o["quantity"], fps=o["fps"], **look)
+        explorer.save(r.output, kind=o["quantity"], fps=o["fps"], title=o["title"], **look)
         step(1, 1)
         return r.output
     else:
@@ -80,10 +80,16 @@ def _save_figure(fig: Any, path: Path, dpi: int, title: str | None) -> None:
     from .render.writers import save_figure
 
     fig = getattr(fig, "figure", fig)  # an Axes gives its Figure
-    current = fig._suptitle.get_text() if fig._suptitle is not None else None
-    if title and current != title:
-        fig.suptitle(title, fontsize=16)
+    if title and not shows_title(fig, title):
+        fig.suptitle(title)  # a figure that does not take a title (its layout makes room)
     save_figure(fig, path, dpi=dpi)
+
+
+def shows_title(fig: Any, title: str) -> bool:
+    """Whether ``title`` heads ``fig``: its suptitle's or an axes title's first line."""
+    heads = [fig._suptitle] if fig._suptitle is not None else []
+    heads += [ax.title for ax in fig.axes]
+    return any(h.get_text().split("\n")[0] == title for h in heads)
 
 
 Look = Mapping[str, Any]
@@ -142,24 +148,23 @@ def _bands(scene: Any, o: Options, look: Look) -> tuple[Any, Any]:
 
 
 def _plot(result: Any, look: Look) -> Any:
-    """Plot an analysis result as a figure of our size and theme.
+    """Plot an analysis result as a figure of our size, theme and title.
 
-    Figure-level ``plot(size=, theme=)`` methods get both; an Axes-level
-    ``plot(ax=None)`` gets an Axes on a themed figure of the right size.
+    Figure-level ``plot(size=, theme=, title=)`` methods get all three; an Axes-level
+    ``plot(ax=None, title=)`` gets an Axes on a themed figure of the right size.
     """
     import inspect
 
     params = inspect.signature(result.plot).parameters
     if "size" in params or "theme" in params:
-        return result.plot(**{k: v for k, v in look.items() if k in ("size", "theme")})
+        return result.plot(**look)
     from .render.initplots import _new_figure
     from .render.style import themed
 
     with themed(look["theme"]):
         fig = _new_figure(look["size"])
-        result.plot(ax=fig.add_subplot())
-        if look.get("title"):  # before the layout, so that it makes room for it
-            fig.suptitle(look["title"], fontsize=16)
+        # one Axes: the scene's title is its title (no second title above it)
+        result.plot(ax=fig.add_subplot(), title=look.get("title"))
         fig.tight_layout()
     return fig
 
@@ -206,8 +211,8 @@ def _seed(scene: Any) -> dict[str, int]:
 def _init(scene: Any, o: Options, look: Look) -> tuple[Any, Any]:
     explorer = _explorer(scene, o)
     if o["view"] == "summary":
-        return explorer.summary(size=look["size"], theme=look["theme"]), None
-    return explorer.grid(o["quantity"], size=look["size"], theme=look["theme"]), None
+        return explorer.summary(**look), None
+    return explorer.grid(o["quantity"], **look), None
 
 
 def _batchnorm(scene: Any, o: Options, look: Look) -> tuple[Any, None]:
@@ -217,7 +222,7 @@ def _batchnorm(scene: Any, o: Options, look: Look) -> tuple[Any, None]:
     keys = ("activation", "scheme", "depth", "width", "lr", "epochs", "batch_size")
     kwargs = {k: o[k] for k in keys if o.get(k) is not None}
     plain, bn = nets.batchnorm_pair(**kwargs, **_seed(scene))
-    return batchnorm_figure(plain, bn, size=look["size"], theme=look["theme"]), None
+    return batchnorm_figure(plain, bn, **look), None
 
 
 def _symmetry(scene: Any, o: Options, look: Look) -> tuple[Any, None]:
@@ -227,7 +232,7 @@ def _symmetry(scene: Any, o: Options, look: Look) -> tuple[Any, None]:
     kwargs = {k: o[k] for k in ("activation", "hidden", "lr") if o.get(k) is not None}
     schemes = o["schemes"] or ["zeros", "constant", "xavier_normal"]
     runs = [nets.symmetry_run(s, **scene.run_options(**kwargs)) for s in schemes]
-    return symmetry_figure(runs, layer=o["layer"], size=look["size"], theme=look["theme"]), None
+    return symmetry_figure(runs, layer=o["layer"], **look), None
 
 
 def _dropout(scene: Any, o: Options, look: Look) -> tuple[Any, None]:
@@ -237,7 +242,7 @@ def _dropout(scene: Any, o: Options, look: Look) -> tuple[Any, None]:
     kwargs = {k: o[k] for k in ("hidden", "activation", "lr") if o.get(k) is not None}
     first = scene.seed or 0
     pairs = dropout.seed_study(range(first, first + o["seeds"]), p=o["p"], **kwargs)
-    return dropout_figure(pairs, size=look["size"], theme=look["theme"]), None
+    return dropout_figure(pairs, **look), None
 
 
 def _landscape(scene: Any, o: Options) -> Any:
@@ -262,7 +267,7 @@ def _schedules(scene: Any, o: Options, look: Look) -> tuple[Any, None]:
 
     steps = {"steps": scene.steps} if scene.steps else {}
     specs = o["schedules"] or SCHEDULE_SHAPES
-    fig = plot_schedules(specs, size=look["size"], theme=look["theme"], **steps)
+    fig = plot_schedules(specs, **look, **steps)
     return fig, None
 
 

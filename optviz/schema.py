@@ -149,8 +149,6 @@ class Render(Spec):
     needs: ClassVar[tuple[str, ...]] = ()
     """What the kind draws from: "surface", "optimizers" (at least one) or "optimizer" (one)."""
     formats: ClassVar[tuple[str, ...]] = IMAGE_SUFFIXES
-    scene_title: ClassVar[bool] = False
-    """True when the render takes the scene's title as its own (others have their own)."""
 
     output: doc(Text | None, "the file to write; its extension picks the format") = None
     size: doc(
@@ -167,7 +165,6 @@ class Animation(Render):
 
     needs = ("surface", "optimizers")
     formats = IMAGE_SUFFIXES + ANIMATION_SUFFIXES
-    scene_title = True
 
     loss: doc(bool, "add a loss-curve panel") = False
     fps: doc(number(0, 120, open_low=True), "frames per second") = 20.0
@@ -201,7 +198,6 @@ class Show(Render):
     kind = "show"
     draws = "the surface: contours and 3-D, critical points marked"
     needs = ("surface",)
-    scene_title = True
 
     field: doc(Literal["quiver", "stream"] | None, "draw the gradient field too") = None
 
@@ -221,7 +217,6 @@ class Sweep(Render):
     kind = "sweep"
     draws = "final loss against learning rate, divergence marked"
     needs = ("surface", "optimizers")
-    scene_title = True
 
     lrs: doc(Lrs | None, "learning rates to try (default: a grid)") = None
     objective: doc(
@@ -238,7 +233,6 @@ class Curvature(Render):
     kind = "curvature"
     draws = "where the Hessian is convex, concave or saddle-like"
     needs = ("surface",)
-    scene_title = True
 
     n: doc(whole(2, 2000) | None, "grid size") = None
 
@@ -327,7 +321,6 @@ class Landscape(Render):
     )
     needs = ("optimizers",)
     formats = IMAGE_SUFFIXES + ANIMATION_SUFFIXES
-    scene_title = True
 
     dataset: doc(
         Text, "`moons`, `circles`, `spiral`, `xor`, `blobs`, or a `.csv` file beside the scene"
@@ -364,7 +357,6 @@ class Schedules(Render):
         "each learning-rate schedule's multiplier against the step (no surface needed; "
         "`run.steps` sets the horizon)"
     )
-    scene_title = True
 
     schedules: doc(
         Annotated[list[str], Meta(min_length=1)] | None,

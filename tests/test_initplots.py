@@ -130,3 +130,20 @@ def test_bad_input_raises_optviz_error(explorer, tmp_path, call, error):
     assert isinstance(info.value, OptvizError)
     assert "\n" not in str(info.value)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_depth_gif_keeps_the_colors_of_layers_the_first_frame_does_not_show(tmp_path):
+    # the first frame draws layer 1 only; a palette taken from it alone turned the deep
+    # layers grey. The GIF's last frame must match the rendered one, colors included.
+    ex = initplots.init_explorer(["small", "xavier_normal"], depth=10, width=30, batch=60)
+    out = ex.save(tmp_path / "depth.gif", size="small")
+    from PIL import Image, ImageSequence
+
+    with Image.open(out) as im:
+        shown = [np.asarray(f.convert("RGB")) for f in ImageSequence.Iterator(im)]
+    drawn = list(ex.frames(size="small"))[-1].astype(int)
+    error = np.abs(shown[-1].astype(int) - drawn).max(axis=-1)
+    assert np.percentile(error, 99.5) <= 24
+    deepest = np.round(255 * np.array(initplots._layer_colors(10, False)[-1][:3]))
+    near = np.abs(shown[-1].astype(int) - deepest).max(axis=-1) <= 8
+    assert near.sum() >= 50  # the bold newest layer keeps its own color

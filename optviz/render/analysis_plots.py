@@ -253,8 +253,8 @@ def plot_basins(
         n = labels.shape[-1]
         fig.suptitle(
             title
-            or f"Basins of attraction on {surface.title or surface.name}: where {basins.steps}"
-            f" steps from each of {n}×{n} starts end"
+            or f"Basins of attraction on {surface.title or surface.name}: {basins.steps} steps"
+            f" from {n}×{n} starts"
         )
     return fig
 
@@ -421,16 +421,9 @@ def plot_bands(
         right.grid(True, alpha=0.5)
         right.legend(loc="best", framealpha=0.95)
         right.set_title("loss over the seeds")
-        noise = traj.noise
-        noise_text = ", ".join(
-            f"{f}={getattr(noise, f):g}"
-            for f in ("grad", "update", "input", "anneal")
-            if getattr(noise, f)
-        )
-        if noise.batch:
-            noise_text += f", batch={noise.batch}"
-        left.set_title(f"{k} noisy runs; dashed: without noise")
-        fig.suptitle(
-            title or f"{traj.label} on {surface.title or surface.name}, noise {noise_text}"
-        )
+        # the noise the runs drew, not the one asked for (SGD's gradient noise is off
+        # where the surface has data rows and mini-batches take its place)
+        noise_text = traj.noise.applied(surface.n_samples > 0).describe()
+        left.set_title(f"{k} runs, noise {noise_text}; dashed: none")
+        fig.suptitle(title or f"{traj.label} on {surface.title or surface.name}")
     return fig

@@ -64,6 +64,7 @@ def dropout_figure(
     thinned: int = 3,
     ensemble: int = 100,
     resolution: int = 150,
+    title: str | None = None,
 ):
     """Dropout at a glance, from :func:`optviz.nets.dropout.seed_study` pairs ``(plain, dropped)``.
 
@@ -129,11 +130,14 @@ def dropout_figure(
         full = dropped.predict(xy).reshape(xx.shape)
         ax.contour(xx, yy, full, levels=[0.5], colors=c_drop, linewidths=2, linestyles="--")
         ax.set_title(f"average of {ensemble} thinned\n≈ full net (dashed)", fontsize=16)
-        fig.suptitle(
+        head = title or (
             f"dropout: 2→{widths}→2 {plain.activation} net, {len(plain.y_train)} noisy moons "
-            "(10% labels flipped), Adam; same data and init\n"
-            "dropout shrinks the train–test loss gap on every seed; "
-            "the boundary is less sure, not always smoother",
+            "(10% labels flipped), Adam; same data and init"
+        )
+        # what these runs show, counted, not what dropout usually does
+        shrunk = sum(d.gap < p.gap for p, d in pairs)
+        fig.suptitle(
+            f"{head}\ndropout shrinks the train–test loss gap on {shrunk} of {len(pairs)} seeds",
             fontsize=16,
         )
         fig.tight_layout()

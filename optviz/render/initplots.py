@@ -317,7 +317,9 @@ def _shape(stats: nets.LayerStats) -> str:
     return f"{stats.depth} layers × {stats.activations.shape[2]} units"
 
 
-def init_grid(stats, kind: str = "activations", theme: str = "light", size="16:9", bins: int = 50):
+def init_grid(
+    stats, kind: str = "activations", theme: str = "light", size="16:9", bins: int = 50, title=None
+):
     """Grid of histograms: one row per scheme, one column per layer.
 
     Each cell is the distribution of one layer's ``kind`` (fraction per bin, its own
@@ -366,7 +368,7 @@ def init_grid(stats, kind: str = "activations", theme: str = "light", size="16:9
             label = s.label.replace(" (", "\n(")
             axes[row, 0].set_ylabel(label, fontsize=12, rotation=0, ha="right", va="center")
         what = "activations" if kind == "activations" else "log₁₀ |back-propagated gradient|"
-        fig.suptitle(f"{what} by layer: {stats[0].activation}, {_shape(stats[0])}")
+        fig.suptitle(title or f"{what} by layer: {stats[0].activation}, {_shape(stats[0])}")
     return fig
 
 
@@ -381,7 +383,7 @@ def _cell_note(s: nets.LayerStats, kind: str, layer: int) -> str:
     return note
 
 
-def init_summary(stats, theme: str = "light", size="16:9"):
+def init_summary(stats, theme: str = "light", size="16:9", title=None):
     """Three panels by layer, one line per scheme: activation std, gradient std, saturation.
 
     >>> s = [nets.propagate(k, depth=3, width=20, batch=50) for k in ("small", "large")]
@@ -398,7 +400,7 @@ def init_summary(stats, theme: str = "light", size="16:9"):
             ax.set_ylabel("")
         handles, labels = axes[0].get_legend_handles_labels()
         fig.legend(handles, labels, loc="lower center", ncols=len(labels), frameon=False)
-        fig.suptitle(f"deep {stats[0].activation} net, {_shape(stats[0])}, by init scheme")
+        fig.suptitle(title or f"deep {stats[0].activation} net, {_shape(stats[0])}, by init scheme")
         fig.tight_layout(rect=(0, 0.07, 1, 1))
     return fig
 
@@ -410,19 +412,49 @@ def depth_frames(
     size="16:9",
     dpi: int = 100,
     bins: int = 80,
+    title: str | None = None,
 ) -> Iterator[np.ndarray]:
     """Yield one RGB frame per layer: each scheme's histograms, one layer deeper each frame.
 
     Frame ``k`` shows layers ``1..k`` of every scheme (one panel each), the newest layer
     bold and the earlier ones faded. The figure is drawn once; each frame restores that
     background and draws only the lines and labels that changed, then copies the Agg
-    buffer as an ``(H, W, 3)`` uint8 array, ready for ``render.writers.save_frames``.
+    buffer as an ``(H, W, 3)`` uint8 array, ready for ``render.writers.save_frames``
+    (with :func:`depth_animation`'s palette: the first frame shows one layer's color).
 
     >>> s = [nets.propagate(k, depth=3, width=20, batch=50) for k in ("small", "large")]
     >>> frames = list(depth_frames(s, size="small", dpi=50))
     >>> len(frames), frames[0].shape, frames[0].dtype.name
     (3, (240, 320, 3), 'uint8')
     """
+    return depth_animation(stats, kind, theme, size, dpi, bins, title)[0]
+
+
+FADED, BOLD = (0.45, 1.2), (1.0, 3.0)  # (alpha, line width) of earlier layers and the newest
+
+
+def depth_animation(
+    stats,
+    kind: str = "activations",
+    theme: str = "light",
+    size="16:9",
+    dpi: int = 100,
+    bins: int = 80,
+    title: str | None = None,
+):
+    """The depth animation's frames (see :func:`depth_frames`) and its GIF palette.
+
+    The palette holds every layer's color, bold and faded over the background, so the
+    last layers keep their colors though the first frame shows only the first.
+
+    >>> s = [nets.propagate(k, depth=12, width=20, batch=50) for k in ("small", "large")]
+    >>> frames, palette = depth_animation(s, size="small", dpi=50)
+    >>> deepest = np.round(255 * np.array(_layer_colors(12, False)[-1][:3])).astype(int)
+    >>> bool((palette.colors == deepest).all(axis=1).any())
+    True
+    """
+    from .writers import blends, make_palette
+
     stats = _as_stats_list(stats)
     binnings = _binnings(stats, kind, bins)
     depth = max(s.depth for s in stats)
@@ -450,36 +482,50 @@ def depth_frames(
             )
             panels.append((ax, s, lines, note))
         axes[0].set_ylabel("fraction of values")
-        head = fig.text(0.5, 0.975, "", ha="center", va="top", fontsize=18, animated=True)
         sub = f"{stats[0].activation}, {_shape(stats[0])}"
+        if title:  # the title in the middle, the layer counter on the left
+            fig.text(0.5, 0.975, title, ha="center", va="top", fontsize=20)
+            head = fig.text(0.01, 0.975, "", ha="left", va="top", fontsize=18, animated=True)
+        else:
+            head = fig.text(0.5, 0.975, "", ha="center", va="top", fontsize=18, animated=True)
         fig.text(0.99, 0.975, sub, ha="right", va="top", fontsize=12, alpha=0.8)
         fig.tight_layout(rect=(0, 0, 1, 0.93))
         canvas = fig.canvas
         canvas.draw()
         background = canvas.copy_from_bbox(fig.bbox)
-    for k in range(depth):
-        canvas.restore_region(background)
-        for ax, s, lines, note in panels:
-            for i, line in enumerate(lines[: k + 1]):
-                line.set_linewidth(3.0 if i == k else 1.2)
-                line.set_alpha(1.0 if i == k else 0.45)
-                ax.draw_artist(line)
-            if k < s.depth:
-                text = f"σ = {_fmt(_std(s, kind)[k])}"
-                if kind == "activations" and _saturates(s):
-                    text += f"\nsaturated {s.saturation[k]:.0%}"
-                note.set_text(text)
-                ax.draw_artist(note)
-        head.set_text(f"layer {k + 1} of {depth}")
-        head.set_color(colors[k])
-        fig.draw_artist(head)
-        yield np.asarray(canvas.buffer_rgba())[..., :3].copy()
+        back = np.asarray(canvas.buffer_rgba())[..., :3].copy()
+    ground = axes[0].get_facecolor()
+    palette = make_palette(back, blends(colors, ground, (FADED[0], 0.7, BOLD[0])))
+
+    def frames() -> Iterator[np.ndarray]:
+        for k in range(depth):
+            canvas.restore_region(background)
+            for ax, s, lines, note in panels:
+                for i, line in enumerate(lines[: k + 1]):
+                    alpha, width = BOLD if i == k else FADED
+                    line.set_linewidth(width)
+                    line.set_alpha(alpha)
+                    ax.draw_artist(line)
+                if k < s.depth:
+                    text = f"σ = {_fmt(_std(s, kind)[k])}"
+                    if kind == "activations" and _saturates(s):
+                        text += f"\nsaturated {s.saturation[k]:.0%}"
+                    note.set_text(text)
+                    ax.draw_artist(note)
+            head.set_text(f"layer {k + 1} of {depth}")
+            head.set_color(colors[k])
+            fig.draw_artist(head)
+            yield np.asarray(canvas.buffer_rgba())[..., :3].copy()
+
+    return frames(), palette
 
 
 # ---------------------------------------------------------------- figure-level: symmetry
 
 
-def symmetry_figure(runs: Sequence[nets.SymmetryRun], layer: int = 1, theme="light", size="16:9"):
+def symmetry_figure(
+    runs: Sequence[nets.SymmetryRun], layer: int = 1, theme="light", size="16:9", title=None
+):
     """Per run (column): the layer's weight matrix after training, and its neurons over time.
 
     Top: the weights into layer ``layer`` (1-based hidden layer) after the last step,
@@ -529,7 +575,8 @@ def symmetry_figure(runs: Sequence[nets.SymmetryRun], layer: int = 1, theme="lig
             )
         hidden = "→".join(map(str, _hidden(runs[0])))
         fig.suptitle(
-            f"symmetry: hidden layer {layer} of a 2→{hidden}→1 {runs[0].activation} net "
+            title
+            or f"symmetry: hidden layer {layer} of a 2→{hidden}→1 {runs[0].activation} net "
             "trained by gradient descent"
         )
         fig.tight_layout()
@@ -544,7 +591,12 @@ def _hidden(run: nets.SymmetryRun) -> list[int]:
 
 
 def batchnorm_figure(
-    plain: nets.BatchNormRun, bn: nets.BatchNormRun, theme="light", size="16:9", layers=None
+    plain: nets.BatchNormRun,
+    bn: nets.BatchNormRun,
+    theme="light",
+    size="16:9",
+    layers=None,
+    title=None,
 ):
     """Loss curves with and without batch norm, and the inputs to each nonlinearity over time.
 
@@ -602,9 +654,12 @@ def batchnorm_figure(
             for ax in axes:
                 ax.set_ylim(low, high)
             axes[0].set_ylabel(f"layer {layer + 1}", fontsize=12)
-        fig.suptitle(
+        head = title or (
             f"batch normalization: {depth}-layer {plain.activation} net, 3-class spiral, "
-            "same init and SGD\n"
+            "same init and SGD"
+        )
+        fig.suptitle(
+            f"{head}\n"
             f"right: inputs to each {plain.activation} over training (percentiles 2-15-50-85-98)",
             fontsize=16,
         )
@@ -678,6 +733,7 @@ class InitExplorer:
         theme: str = "light",
         size="16:9",
         fps: float = 2.0,
+        title: str | None = None,
     ) -> Path:
         """Write the grid figure (.png/.svg/.pdf) or the depth animation (.gif/.mp4/.webp).
 
@@ -686,11 +742,12 @@ class InitExplorer:
         path = Path(path)
         suffix = path.suffix.lower()
         if suffix in IMAGE_SUFFIXES:
-            return save_figure(self.grid(kind, theme=theme, size=size), path)
+            return save_figure(self.grid(kind, theme=theme, size=size, title=title), path)
         if suffix in ANIMATION_SUFFIXES:
-            frames = self.frames(kind, theme=theme, size=size)
+            frames, palette = depth_animation(self.stats, kind, theme, size, title=title)
             depth = max(s.depth for s in self.stats)
-            save_frames(path, frames, fps, n_frames=depth, hold_frames=int(round(2 * fps)))
+            hold = int(round(2 * fps))
+            save_frames(path, frames, fps, n_frames=depth, hold_frames=hold, palette=palette)
             return path
         allowed = ", ".join(IMAGE_SUFFIXES + ANIMATION_SUFFIXES)
         raise OutputError(f"cannot write '{path}': unknown extension; allowed: {allowed}")

@@ -199,6 +199,27 @@ def make_palette(image: np.ndarray, colors: Iterable[Sequence[int]] = (), n: int
     return Palette(merged[:n])
 
 
+def blends(colors, ground, alphas=(1.0,), most: int = 192) -> np.ndarray:
+    """RGB uint8 rows: each of ``colors`` drawn at each opacity in ``alphas`` over ``ground``.
+
+    What an animation draws in translucent lines or fills, for :func:`make_palette`'s
+    exact colors. More than ``most`` combinations keep evenly spaced colors (a long
+    sequential ramp needs no more to be mapped closely).
+
+    >>> blends(["#ff0000"], "white", (1.0, 0.5)).tolist()
+    [[255, 0, 0], [255, 128, 128]]
+    """
+    from matplotlib.colors import to_rgb
+
+    rgb = np.array([to_rgb(c) for c in colors], float).reshape(-1, 3)
+    keep = max(1, most // max(len(alphas), 1))
+    if len(rgb) > keep:
+        rgb = rgb[np.round(np.linspace(0, len(rgb) - 1, keep)).astype(int)]
+    under = np.array(to_rgb(ground))
+    mixed = [a * rgb + (1 - a) * under for a in alphas]
+    return np.round(255 * np.concatenate(mixed)).astype(np.uint8)
+
+
 def _unique_rows(rows: np.ndarray) -> np.ndarray:
     """Rows without repeats, in first-seen order."""
     if not len(rows):
@@ -230,7 +251,8 @@ def save_frames(
     ``hold_frames``: how many frame durations the last frame stays on screen beyond its
     own (see the module docs for how each format stores it). ``n_frames`` is only used
     for ``progress(done, total)``. ``palette``: the GIF palette (default: from the first
-    frame).
+    frame; an animation whose later frames bring new colors passes one built from every
+    color it can show, e.g. ``make_palette(background, blends(colors, ...))``).
 
     >>> import tempfile, pathlib
     >>> frames = (np.full((8, 8, 3), 40 * k, np.uint8) for k in range(3))
