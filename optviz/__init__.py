@@ -10,7 +10,6 @@ from . import _signals  # noqa: F401 - first: as the command line, Ctrl-C while 
 from .catalog import Surface, surface, surfaces
 from .critical import CriticalPoint, critical_points
 from .errors import OptvizError
-from .nets.landscapes import Landscape, landscape
 from .noise import Noise
 from .optim import (
     GD,
@@ -84,9 +83,11 @@ __all__ = [
 ]
 __version__ = "0.1.0"
 
-_LAZY = {  # name -> module: figures of deep nets import matplotlib only when asked for
+_LAZY = {  # name -> module: real networks and their figures load only when asked for
     "init_explorer": "optviz.render.initplots",
     "InitExplorer": "optviz.render.initplots",
+    "landscape": "optviz.nets.landscapes",
+    "Landscape": "optviz.nets.landscapes",
 }
 
 

@@ -125,7 +125,7 @@ def test_import_optviz_and_help_leave_the_heavy_libraries_alone():
     import subprocess
     import sys
 
-    heavy = ["matplotlib", "sympy", "scipy", "numba", "msgspec", "optviz.analysis"]
+    heavy = ["matplotlib", "sympy", "scipy", "numba", "msgspec", "optviz.analysis", "optviz.nets"]
     code = (
         "import sys, contextlib, io\n"
         "import optviz\n"
