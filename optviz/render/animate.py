@@ -334,6 +334,7 @@ def animate(
     )
 
 
+TURNING_TICKS = 4  # at most this many intervals per axis while the camera turns
 MOTION_SHARE = 0.9  # of the frames spread by motion; the rest by steps (time still passes)
 VISIBLE = 0.05  # a path shorter than this share of the domain hardly moves on screen
 
@@ -434,6 +435,7 @@ class _Engine:
             self.turn = 90.0 if anim.rotate is True else float(anim.rotate)
             self.clock = motion_clock(race.trajectories)
             with style.themed(self.theme):
+                _turning_axes(ax)
                 self.static = self._drawn_without(ax)
 
     # -- building -------------------------------------------------------------------
@@ -653,6 +655,30 @@ class _Engine:
 
     def close(self) -> None:
         self.fig.clear()
+
+
+def _turning_axes(ax) -> None:
+    """Make a 3-D axes cheap to redraw at every turn of the camera.
+
+    The surface's quads become one picture filled per pixel (:mod:`.mesh`: a few ms
+    where the quad collection takes most of a frame), and each axis keeps a few ticks: a
+    moving camera needs a sense of scale, not a ruler, and tick labels are the costliest
+    text to lay out.
+    """
+    from matplotlib.ticker import MaxNLocator
+
+    from .mesh import MeshPicture
+
+    for quads in list(ax.collections):
+        mesh = getattr(quads, "optviz_mesh", None)
+        if mesh is not None:
+            picture = MeshPicture(*mesh)
+            picture.set_zorder(quads.get_zorder())
+            quads.remove()
+            ax.add_artist(picture)
+    for axis in (ax.xaxis, ax.yaxis, ax.zaxis):
+        if isinstance(axis.get_major_locator(), MaxNLocator):  # fixed ticks stay as set
+            axis.set_major_locator(MaxNLocator(nbins=TURNING_TICKS))
 
 
 def _polyline(path: np.ndarray, z: np.ndarray | None):

@@ -412,7 +412,7 @@ def plot_surface3d(
     Zc = squash(surface, Z)
     levs = levels_of(surface, Z)
     colors = _relief(Zc, style.cmap3d(theme)(BoundaryNorm(levs, 256, extend="max")(Zc)), n)
-    ax.plot_surface(
+    quads = ax.plot_surface(
         X,
         Y,
         Zc,
@@ -424,6 +424,8 @@ def plot_surface3d(
         shade=False,  # shaded already, by a light from the upper left
         alpha=1.0,
     )
+    # the grid and colours, for a turning camera's faster picture of the same quads
+    quads.optviz_mesh = (X, Y, Zc, colors)
     ax.computed_zorder = False
     ax.view_init(
         elev=surface.view.elev if elev is None else elev,
