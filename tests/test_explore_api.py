@@ -309,3 +309,20 @@ def test_the_api_body_is_the_scene_dict_the_docs_show():
     assert data["title"] == 'A "quoted" title'
     assert data["run"]["starts"] == RACE["start"] and data["optimizers"] == RACE["optimizers"]
     assert json.dumps(api.scene_dict(RACE)["run"]["steps"]) == "120"
+
+
+def test_the_page_takes_its_palette_and_line_styles_from_the_static_plots():
+    import re
+
+    from optviz.explore import api
+    from optviz.render import style
+
+    drawn = api.catalog()["style"]
+    assert drawn["palette"] == list(style.PALETTE)
+    assert [tuple(d) or None for d in drawn["dashes"]] == list(style.LINESTYLES)
+    assert len(drawn["markers"]) == len(style.MARKERS)
+    script = (Path(api.__file__).parent / "static" / "explorer.js").read_text()
+    for shape in drawn["markers"]:
+        assert f'"{shape}"' in script  # the page knows how to draw every shape it is sent
+    # no colour of its own: a six-digit colour in the script would be a second palette
+    assert re.findall(r"#[0-9A-Fa-f]{6}\b", script) == []

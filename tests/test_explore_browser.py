@@ -16,6 +16,7 @@ import optviz as ov
 from optviz import cli
 from optviz.explore import initial_state
 from optviz.explore.server import Explorer
+from optviz.render.style import PALETTE
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = [
@@ -115,7 +116,11 @@ def _to_screen(page, x: float, y: float) -> tuple[float, float]:
 def test_the_page_loads_clean_and_draws_the_surface_and_every_path(page, tmp_path):
     result = page.evaluate("() => window.optvizModel.get('result')")
     assert [r["optimizer"] for r in result["runs"]] == OPTIMIZERS
-    first_three = ("#E69F00", "#56B4E9", "#009E73")
+    first_three = PALETTE[:3]  # the static plots' colours, sent by the server
+    strokes = (
+        "() => [...document.querySelectorAll('#legend line')].map(l => l.getAttribute('stroke'))"
+    )
+    assert page.evaluate(strokes) == list(first_three)
     palette = [[int(h[i : i + 2], 16) for i in (1, 3, 5)] for h in first_three]
     summary = _summary(page, palette)
     assert summary["grey"] > 0.3  # the contours fill the plot

@@ -356,7 +356,28 @@ def catalog() -> dict[str, Any]:
         hyper = optimizer(name).hyper
         main = [k for k in MAIN_HYPER if k in hyper and not isinstance(hyper[k], bool)]
         opts.append({"name": name, "defaults": hyper, "main": main[:2]})
-    return {"surfaces": surfs, "optimizers": opts, "schedules": schedules()}
+    return {"surfaces": surfs, "optimizers": opts, "schedules": schedules(), "style": page_style()}
+
+
+# matplotlib's marker codes (render.style.MARKERS) by the names the page draws them under
+MARKER_SHAPES = {"o": "circle", "s": "square", "D": "diamond", "^": "triangle",
+                 "v": "triangle-down", "p": "pentagon", "h": "hexagon", "P": "plus"}  # fmt: skip
+
+
+def page_style() -> dict[str, list]:
+    """The static plots' palette, dash patterns (in line widths) and ball shapes, so the
+    page draws each optimizer as a saved figure does.
+
+    >>> page_style()["markers"][:3]
+    ['circle', 'square', 'diamond']
+    """
+    from ..render import style
+
+    return {
+        "palette": list(style.PALETTE),
+        "dashes": [list(d) if d else [] for d in style.LINESTYLES],
+        "markers": [MARKER_SHAPES[m] for m in style.MARKERS],
+    }
 
 
 def error_text(exc: BaseException) -> str:

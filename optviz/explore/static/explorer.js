@@ -7,12 +7,20 @@
 // noise, seed, theme. Outputs the engine sets: view (the surface's picture and extent),
 // result ({surface, runs}), error (one line), busy.
 
-const PALETTE = ["#E69F00", "#56B4E9", "#009E73", "#CC79A7", "#F0E442", "#0072B2", "#D55E00", "#999999"];
-// not colour alone: every optimizer also has its own dash pattern and ball shape, the
-// static plots' (optviz.render.style LINESTYLES, in line widths, and MARKERS)
+// Colours, dash patterns (in line widths) and ball shapes come from the server
+// (optviz.render.style, through the catalog), so the page draws each optimizer as the
+// static plots do; not colour alone: every optimizer also has its own dash and shape.
 const LINE_WIDTH = 3;
-const DASHES = [[], [3.2, 1.4], [1.0, 1.3], [4.5, 1.4, 1.0, 1.4], [1.8, 1.8], [6.0, 2.0]].map((d) => d.map((v) => v * LINE_WIDTH));
-const SHAPES = ["circle", "square", "diamond", "triangle", "triangle-down", "pentagon", "hexagon", "plus"];
+const STYLE = { palette: ["grey"], dashes: [[]], markers: ["circle"] };
+function setStyle(style) {
+  if (!style) return;
+  STYLE.palette = style.palette;
+  STYLE.dashes = style.dashes.map((d) => d.map((v) => v * LINE_WIDTH));
+  STYLE.markers = style.markers;
+}
+const colorOf = (i) => STYLE.palette[i % STYLE.palette.length];
+const dashOf = (i) => STYLE.dashes[i % STYLE.dashes.length];
+const shapeOf = (i) => STYLE.markers[i % STYLE.markers.length];
 const INPUTS = ["surface", "expr", "domain", "optimizers", "start", "steps", "schedule", "noise", "seed", "theme"];
 const LR_MIN = -5, LR_MAX = 1; // the log slider's range of learning rates: 1e-5 .. 10
 const PLAY_SECONDS = 4; // a run plays in about this long, whatever its number of steps
@@ -151,12 +159,13 @@ export function outline(shape, r) {
   if (shape === "triangle-down") return polygon(3, Math.PI, 1.25);
   if (shape === "pentagon") return polygon(5, 0, 1.1);
   if (shape === "hexagon") return polygon(6, 0, 1.1);
-  const a = r * 0.38, b = r * 1.1; // plus
+  const a = r * 0.38, b = r * 1.1; // "plus", and any shape the page does not know
   return [[-a, -b], [a, -b], [a, -a], [b, -a], [b, a], [a, a], [a, b], [-a, b], [-a, a], [-b, a], [-b, -a], [-a, -a]];
 }
 
 // -- the view -----------------------------------------------------------------------------------
 export function build(root, model, catalog, options = {}) {
+  setStyle(catalog.style);
   const ui = new Explorer(root, model, catalog, options);
   ui.start();
   return ui;
@@ -288,7 +297,7 @@ class Explorer {
 
   rowElement(row, i) {
     const known = this.catalog.optimizers.find((o) => o.name === row.name) || { main: [], defaults: {} };
-    const swatch = el("span", { class: "swatch", style: `--c:${PALETTE[i % PALETTE.length]}` });
+    const swatch = el("span", { class: "swatch", style: `--c:${colorOf(i)}` });
     const on = el("input", { type: "checkbox", "aria-label": `${row.name} on or off`, onchange: () => { row.on = on.checked; this.changed(); } });
     on.checked = row.on;
     const slider = el("input", { type: "range", class: "lr", min: String(LR_MIN), max: String(LR_MAX), step: "0.01", "aria-label": `${row.name} learning rate (log)` });
@@ -416,11 +425,11 @@ class Explorer {
   renderLegend() {
     this.legend.innerHTML = "";
     this.runs().forEach((run, i) => {
-      const color = PALETTE[i % PALETTE.length];
+      const color = colorOf(i);
       const svg = document.createElementNS("http://www.w3.org/2000/svg", "svg");
       svg.setAttribute("width", "64"); svg.setAttribute("height", "24"); svg.setAttribute("aria-hidden", "true");
-      const dash = DASHES[i % DASHES.length].join(" ");
-      const shape = SHAPES[i % SHAPES.length];
+      const dash = dashOf(i).join(" ");
+      const shape = shapeOf(i);
       const marker = shape === "circle" ? '<circle cx="52" cy="12" r="7"/>'
         : `<path d="M${outline(shape, 7).map(([x, y]) => `${(52 + x).toFixed(1)} ${(12 + y).toFixed(1)}`).join(" L")} Z"/>`;
       svg.innerHTML = `<line x1="2" y1="12" x2="46" y2="12" stroke="${color}" stroke-width="3.5" stroke-dasharray="${dash}"/>` +
@@ -519,7 +528,7 @@ class Explorer {
   }
 
   path(ctx, g, run, i, step, col) {
-    const color = PALETTE[i % PALETTE.length];
+    const color = colorOf(i);
     const xy = run.xy.filter((p) => p && p[0] !== null);
     const upto = Math.max(0, Math.min(Math.floor(step), xy.length - 1));
     const frac = step - Math.floor(step);
@@ -531,7 +540,7 @@ class Explorer {
     if (!points.length) return;
     ctx.lineJoin = "round";
     ctx.lineCap = "round";
-    for (const [stroke, width, dash] of [[col.bg, 2 * LINE_WIDTH, []], [color, LINE_WIDTH, DASHES[i % DASHES.length]]]) {
+    for (const [stroke, width, dash] of [[col.bg, 2 * LINE_WIDTH, []], [color, LINE_WIDTH, dashOf(i)]]) {
       ctx.lineCap = dash.length ? "butt" : "round"; // round caps would close short gaps
       ctx.strokeStyle = stroke;
       ctx.lineWidth = width;
@@ -546,7 +555,7 @@ class Explorer {
     ctx.beginPath(); ctx.arc(sx, sy, 5, 0, 2 * Math.PI); ctx.fill(); ctx.stroke();
     const [bx, by] = points[points.length - 1];
     const diverged = run.diverged_at !== null && upto >= run.diverged_at;
-    this.ball(ctx, bx, by, diverged ? "cross" : SHAPES[i % SHAPES.length], color, col.ink);
+    this.ball(ctx, bx, by, diverged ? "cross" : shapeOf(i), color, col.ink);
   }
 
   ball(ctx, x, y, shape, fill, ink) {
@@ -618,9 +627,9 @@ class Explorer {
     ctx.fillText(axis.name, 0, 0);
     ctx.restore();
     runs.forEach((run, i) => {
-      ctx.strokeStyle = PALETTE[i % PALETTE.length];
+      ctx.strokeStyle = colorOf(i);
       ctx.lineWidth = 2.5;
-      ctx.setLineDash(DASHES[i % DASHES.length]);
+      ctx.setLineDash(dashOf(i));
       ctx.beginPath();
       let pen = false;
       run.loss.forEach((v, s) => {
