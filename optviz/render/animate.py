@@ -44,7 +44,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import ParameterError
-from . import paths, plots, style
+from . import losses, paths, plots, style
 from .writers import check_fps
 
 STILL_SUFFIXES = (".png", ".svg", ".pdf")
@@ -413,7 +413,7 @@ class _Engine:
                 race, anim.kind, anim.loss, anim.size, anim.dpi, anim.theme, anim.title
             )
             self.movers: list[_Mover] = []
-            self.loss_lines: list[tuple[Any, Any, np.ndarray]] = []
+            self.loss_lines: list[tuple[Any, Any, np.ndarray, Any]] = []
             self.styles = paths.path_styles(race.trajectories)
             for i, (traj, ps) in enumerate(zip(race.trajectories, self.styles, strict=True)):
                 axes = self.panels[i] if anim.kind == "panels" else self.panels[0]
@@ -496,7 +496,9 @@ class _Engine:
 
     def _loss_line(self, traj, ps: paths.PathStyle):
         axis = plots.loss_axis(self.anim.race.trajectories)
-        y = plots.loss_curve(traj, axis.shift, axis.log)
+        y = plots.loss_curve(traj, axis.shift, axis.log, axis.floor)
+        # "diverged at step k", shown from step k on
+        note = losses.diverged_note(self.loss_ax, traj, y, ps.color, self.theme)
         y = y if y.ndim == 2 else y[:, None]
         many = y.shape[1] > 1
         # solid: a dash pattern on an oscillating loss reads as noise; the marker tells apart
@@ -511,11 +513,13 @@ class _Engine:
             mec=style.ink(self.theme),
             mew=0.8,
         )[0]
-        for a in (line, dot):
-            a.set_in_layout(False)
-            a.set_animated(True)
-            a.set_zorder(8)
-        return line, dot, y
+        for a in (line, dot, note):
+            if a is not None:
+                a.set_in_layout(False)
+                a.set_animated(True)
+        line.set_zorder(8)
+        dot.set_zorder(8)
+        return line, dot, y, note
 
     def _counter(self):
         box = {
@@ -565,10 +569,12 @@ class _Engine:
             self._update(m, s, k)
             for artist in m.artists:
                 artist.axes.draw_artist(artist)
-        for line, dot, y in self.loss_lines:
+        for line, dot, y, note in self.loss_lines:
             self._update_loss(line, dot, y, s, k)
             self.loss_ax.draw_artist(line)
             self.loss_ax.draw_artist(dot)
+            if note is not None and k >= note.xy[0]:
+                self.loss_ax.draw_artist(note)
         for overlay in self.anim.overlays:
             for artist in overlay(self, s):
                 (artist.axes or self.fig).draw_artist(artist)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 from collections.abc import Sequence
-from typing import Any, NamedTuple
+from typing import Any
 
 import numpy as np
 
@@ -29,6 +29,16 @@ from .geometry import (  # noqa: F401  (view_box and friends are also read as pl
     inside,
     squash,
     view_box,
+)
+from .losses import (  # noqa: F401  (the loss panel's parts are also read as plots.X)
+    LOSS_FLOOR,
+    LossAxis,
+    free_corner,
+    loss_axis,
+    loss_curve,
+    loss_limits,
+    plot_loss,
+    setup_loss_axes,
 )
 
 KINDS = ("contour", "3d", "panels")
@@ -46,7 +56,6 @@ LANDMARK_MARKERS = {  # (marker, size): a minimum is the goal, the biggest
     "maximum": ("^", 8),
     "degenerate": ("o", 7),
 }
-LOSS_FLOOR = 1e-16  # log plots show f - f* down to this
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -157,27 +166,6 @@ def levels_of(surface, Z: np.ndarray, n: int | None = None) -> np.ndarray:
     span = hi - lo
     first = max(float(np.percentile(finite - lo, 0.2)), span * 1e-6)
     return np.concatenate([[lo], lo + np.geomspace(first, span, n)])
-
-
-class LossAxis(NamedTuple):
-    """How to draw losses: subtract ``shift``, label ``name``, log scale or not."""
-
-    shift: float
-    name: str
-    log: bool
-
-
-def loss_axis(trajectories) -> LossAxis:
-    """``f − f*`` on a log axis where the minimum is known; the raw loss on a log axis
-    while it stays positive; otherwise (a surface unbounded below, or negative losses)
-    the raw loss on a linear axis, since a log axis would invent a floor.
-    """
-    surface = trajectories[0].surface
-    if surface.min_value is not None:
-        return LossAxis(surface.min_value, "f − f*", True)
-    lows = [np.nanmin(np.where(np.isfinite(t.loss), t.loss, np.nan)) for t in trajectories]
-    low = np.nanmin(lows) if np.isfinite(lows).any() else 0.0
-    return LossAxis(0.0, "loss", bool(low > 0))
 
 
 # ----------------------------------------------------------------------------- surfaces
@@ -589,52 +577,6 @@ def _nan_joined(xy: np.ndarray) -> np.ndarray:
     return out.reshape(-1, 2)
 
 
-def plot_loss(race, ax=None, *, log: bool = True, colors=None, theme: str = "light"):
-    """Loss versus step, one color per optimizer (``f − f*`` on a log axis when the
-    surface's minimum is known). Multi-start runs draw every start thin.
-
-    >>> import optviz as ov
-    >>> r = ov.race("quadratic", ["gd:lr=0.1"], start=(1.0, 0.0), steps=5)
-    >>> line = plot_loss(r).get_lines()[0]
-    >>> np.allclose(line.get_ydata(), 0.64 ** np.arange(6))  # (1 - 2 lr)^(2t)
-    True
-    """
-    from . import paths
-
-    trajs = _trajectories(race)
-    ax = _axes(ax, theme)
-    shift, name, log = loss_axis(trajs) if log else LossAxis(0.0, "loss", False)
-    for traj, ps in zip(trajs, paths.path_styles(trajs, colors), strict=True):
-        y = loss_curve(traj, shift, log)
-        steps = np.arange(len(y))
-        if traj.batched:
-            ax.plot(steps, y, color=ps.color, lw=0.8, alpha=0.6)
-            ax.lines[-y.shape[1]].set_label(paths.readable(traj))
-        else:
-            ax.plot(
-                steps,
-                y,
-                color=ps.color,
-                lw=2.2,
-                zorder=ps.zorder,
-                label=paths.readable(traj),
-            )
-    if log:
-        ax.set_yscale("log")
-    ax.set_xlabel("step")
-    ax.set_ylabel(name)
-    ax.set_xlim(0, max(len(trajs[0].loss) - 1, 1))
-    ax.grid(True, which="major", lw=0.6)
-    return ax
-
-
-def loss_curve(traj, shift: float, log: bool) -> np.ndarray:
-    """The plotted loss: shifted, floored for log axes, non-finite values dropped."""
-    y = np.asarray(traj.loss, float) - shift
-    y = np.where(np.isfinite(y), y, np.nan)
-    return np.maximum(y, LOSS_FLOOR) if log else y
-
-
 # ----------------------------------------------------------------------------- figures
 def race_layout(race, kind: str, loss: bool, size, dpi: float, theme: str, title):
     """The figure of a race without its paths: ``(fig, panels, loss_ax)``.
@@ -685,13 +627,7 @@ def race_layout(race, kind: str, loss: bool, size, dpi: float, theme: str, title
             key.set_axis_off()
             key.set_label("legend")
     if loss_ax is not None:
-        axis = loss_axis(race.trajectories)
-        loss_ax.set_yscale("log" if axis.log else "linear")
-        loss_ax.set_xlabel("step")
-        loss_ax.set_ylabel(axis.name)
-        loss_ax.grid(True, which="major", lw=0.6)
-        loss_ax.set_xlim(0, max(race.trajectories[0].steps, 1))
-        _loss_limits(loss_ax, race.trajectories, axis)
+        setup_loss_axes(loss_ax, race.trajectories, theme=theme)
     heading = surface.title or surface.name if title is None else title
     note = paths.chosen_note(race.trajectories)
     if note and kind == "panels":
@@ -700,66 +636,6 @@ def race_layout(race, kind: str, loss: bool, size, dpi: float, theme: str, title
         panels[0].set_title(note, fontsize=16, loc="left")
     fig.suptitle(heading)
     return fig, panels, loss_ax
-
-
-def _loss_limits(ax, trajs, axis: LossAxis) -> None:
-    """Limits that fit the curves (no empty decades); the legend finds a free corner."""
-    ys = np.concatenate([loss_curve(t, axis.shift, axis.log).ravel() for t in trajs])
-    ys = ys[np.isfinite(ys)]
-    if not len(ys):
-        return
-    if axis.log:
-        lo, hi = ys.min(), max(ys.max(), ys.min() * 10)
-        ax.set_ylim(lo / 1.6, hi * 1.6)
-    else:
-        lo, hi = ys.min(), max(ys.max(), ys.min() + 1e-12)
-        pad = 0.05 * (hi - lo)
-        ax.set_ylim(lo - pad, hi + pad)
-
-
-CORNERS = {  # legend location: the (x0, y0, x1, y1) axes-fraction box it covers
-    "upper right": (0.45, None, 1.0, 1.0),
-    "lower left": (0.0, 0.0, 0.55, None),
-    "lower right": (0.45, 0.0, 1.0, None),
-    "upper left": (0.0, None, 0.55, 1.0),
-}
-
-
-def _free_corner(ax, trajs, entries: int) -> str:
-    """The legend corner of the loss axes that covers the fewest curve points; when
-    every corner is busy, headroom is added above the curves for it."""
-    tall = min(0.1 + 0.075 * entries, 0.6)
-    pts = []
-    for t in trajs:
-        y = _shifted(ax, t)
-        step = np.repeat(np.arange(len(t.loss)), y.size // len(t.loss))
-        pts.append(ax.transLimits.transform(ax.transScale.transform(np.c_[step, y])))
-    xy = np.concatenate(pts)
-    xy = xy[np.isfinite(xy).all(axis=1)]
-
-    def busy(box) -> int:
-        x0, y0, x1, y1 = box
-        y0 = 1 - tall if y0 is None else y0
-        y1 = tall if y1 is None else y1
-        return int(
-            ((xy[:, 0] >= x0) & (xy[:, 0] <= x1) & (xy[:, 1] >= y0) & (xy[:, 1] <= y1)).sum()
-        )
-
-    counts = {loc: busy(box) for loc, box in CORNERS.items()}
-    best = min(counts, key=lambda loc: (counts[loc], list(CORNERS).index(loc)))
-    if counts[best] > 0.01 * len(xy):
-        lo, hi = ax.get_ylim()
-        if ax.get_yscale() == "log":
-            ax.set_ylim(lo, lo * (hi / lo) ** (1 / (1 - tall)))
-        else:
-            ax.set_ylim(lo, lo + (hi - lo) / (1 - tall))
-        return "upper right"
-    return best
-
-
-def _shifted(ax, traj) -> np.ndarray:
-    axis = loss_axis([traj]) if ax.get_ylabel() != "loss" else LossAxis(0.0, "loss", False)
-    return loss_curve(traj, axis.shift, ax.get_yscale() == "log").ravel()
 
 
 def _grid_shape(n: int, fig, loss: bool, aspect: float = 4 / 3) -> tuple[int, int]:
@@ -792,7 +668,7 @@ def legend(fig, race, loss_ax, panels, kind: str, *, handles=None):
             fig.legend(*zip(*marks, strict=True), loc="outside lower center", ncol=len(marks))
         if loss_ax is None:
             return None  # panel titles name the optimizers
-        loc = _free_corner(loss_ax, race.trajectories, len(labels))
+        loc = free_corner(loss_ax, race.trajectories, len(labels))
         return loss_ax.legend(handles, labels, loc=loc, framealpha=0.9)
     key = next(ax for ax in fig.axes if ax.get_label() == "legend")
     handles, labels = [*handles, *(h for h, _ in marks)], [*labels, *(t for _, t in marks)]
@@ -843,7 +719,6 @@ def plot_race(
             plot_trajectories(race, panels[0], theme=theme)
         if loss_ax is not None:
             plot_loss(race, loss_ax, theme=theme)
-            _loss_limits(loss_ax, trajs, loss_axis(trajs))
         legend(fig, race, loss_ax, panels, kind)
         if glyphs:
             from .glyphs import draw_static

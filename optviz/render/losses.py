@@ -1,0 +1,247 @@
+"""Loss panels: loss against step, on an axis that fits the curves.
+
+``f − f*`` is drawn on a log axis where the surface's minimum is known. Two things on
+such an axis are not results and are drawn as what they are: the numerical floor
+(differences at or below ``LOSS_FLOOR`` relative to the loss's size are rounding, so a
+curve that reaches it ends there, on a labelled grey band) and divergence (the curve
+ends at the step the run blew up, with an arrow up and ``diverged at step k``, instead
+of a flat line at the frozen value that reads as "stuck").
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+from . import style
+
+LOSS_FLOOR = 1e-16  # f − f* below this, relative to max(1, |f*|), is rounding
+FLOOR_LABEL = "numerical floor"
+HEADROOM = 10.0  # at most this factor (log) of room above the curves, for an arrow or legend
+DIVERGED_RISE = 26  # points: how far the arrow of a diverged run points up
+
+
+class LossAxis(NamedTuple):
+    """How to draw losses: subtract ``shift``, label ``name``, log scale or not, and the
+    numerical ``floor`` of a log axis."""
+
+    shift: float
+    name: str
+    log: bool
+    floor: float = LOSS_FLOOR
+
+
+def loss_axis(trajectories) -> LossAxis:
+    """``f − f*`` on a log axis where the minimum is known; the raw loss on a log axis
+    while it stays positive; otherwise (a surface unbounded below, or negative losses)
+    the raw loss on a linear axis, since a log axis would invent a floor.
+
+    >>> import optviz as ov
+    >>> r = ov.race("quadratic", ["gd"], steps=2)
+    >>> loss_axis(r.trajectories)
+    LossAxis(shift=0.0, name='f − f*', log=True, floor=1e-16)
+    """
+    surface = trajectories[0].surface
+    if surface.min_value is not None:
+        shift = surface.min_value
+        return LossAxis(shift, "f − f*", True, LOSS_FLOOR * max(1.0, abs(shift)))
+    lows = [np.nanmin(np.where(np.isfinite(t.loss), t.loss, np.nan)) for t in trajectories]
+    low = np.nanmin(lows) if np.isfinite(lows).any() else 0.0
+    return LossAxis(0.0, "loss", bool(low > 0))
+
+
+def loss_curve(traj, shift: float, log: bool, floor: float = LOSS_FLOOR) -> np.ndarray:
+    """The plotted loss, ``(steps + 1,)`` or ``(steps + 1, n)``: shifted; non-finite
+    values and every step after a divergence dropped (NaN); on a log axis a stretch at
+    or below ``floor`` is drawn as one point on the floor, where the curve enters it.
+
+    >>> import optviz as ov
+    >>> r = ov.race("quadratic", ["gd:lr=0.5"], start=(1.0, 1.0), steps=3)  # exact in 1 step
+    >>> loss_curve(r.trajectories[0], 0.0, True).tolist()
+    [2.0, 1e-16, nan, nan]
+    """
+    y = np.asarray(traj.loss, float) - shift
+    y = np.where(np.isfinite(y), y, np.nan)
+    div = np.atleast_1d(traj.diverged_at)
+    last = np.where(div >= 0, div, len(y)).reshape(y.shape[1:])  # () or (n,)
+    steps = np.arange(len(y)).reshape(-1, *([1] * (y.ndim - 1)))
+    y = np.where(steps > last, np.nan, y)
+    if not log:
+        return y
+    under = y <= floor
+    before = np.concatenate([np.zeros_like(under[:1]), under[:-1]])
+    return np.where(under, np.where(before, np.nan, floor), y)
+
+
+def loss_limits(ax, trajs, axis: LossAxis) -> None:
+    """y limits that fit the curves: a little room around them, no empty decades; room
+    under the floor for its band when a curve reaches it, and above the curves for the
+    arrow of a diverged run."""
+    ys = _curve_values(trajs, axis)
+    if not len(ys):
+        return
+    rise = any(not t.batched and np.atleast_1d(t.diverged_at)[0] >= 0 for t in trajs)
+    if axis.log:
+        lo, hi = ys.min(), max(ys.max(), ys.min() * 10)
+        bottom = axis.floor / 6 if lo <= axis.floor else lo / 1.6
+        ax.set_ylim(bottom, hi * (HEADROOM if rise else 1.6))
+    else:
+        lo, hi = ys.min(), max(ys.max(), ys.min() + 1e-12)
+        pad = 0.05 * (hi - lo)
+        ax.set_ylim(lo - pad, hi + (6 if rise else 1) * pad)
+
+
+def _curve_values(trajs, axis: LossAxis) -> np.ndarray:
+    ys = np.concatenate([loss_curve(t, axis.shift, axis.log, axis.floor).ravel() for t in trajs])
+    return ys[np.isfinite(ys)]
+
+
+def floored(trajs, axis: LossAxis) -> bool:
+    """Whether some curve reaches the numerical floor."""
+    if not axis.log:
+        return False
+    return any(np.any(np.asarray(t.loss, float) - axis.shift <= axis.floor) for t in trajs)
+
+
+def floor_band(ax, axis: LossAxis, theme: str = "light"):
+    """The numerical floor as a grey band from the bottom of the axes up to it, named
+    in its corner; once per axes. Returns the band."""
+    from matplotlib.transforms import blended_transform_factory
+
+    for patch in ax.patches:
+        if patch.get_gid() == FLOOR_LABEL:
+            return patch
+    grey = style.THEMES[style.check_theme(theme)]["grid.color"]
+    band = ax.axhspan(axis.floor * 1e-6, axis.floor, color=grey, alpha=0.9, lw=0, zorder=0.5)
+    band.set_label(FLOOR_LABEL)
+    band.set_gid(FLOOR_LABEL)
+    where = blended_transform_factory(ax.transAxes, ax.transData)
+    ax.text(0.98, axis.floor, FLOOR_LABEL, transform=where, ha="right", va="top",
+            color=style.ink(theme), alpha=0.8, zorder=0.6, gid=FLOOR_LABEL)  # fmt: skip
+    return band
+
+
+def diverged_note(ax, traj, y: np.ndarray, color, theme: str = "light"):
+    """An arrow up from the end of a diverged run's curve ``y`` and ``diverged at step
+    k``; ``None`` for a run that did not diverge (or a multi-start one: each start's
+    curve just ends). The text leans away from the right edge."""
+    k = int(np.atleast_1d(traj.diverged_at)[0])
+    if traj.batched or k < 0:
+        return None
+    finite = np.flatnonzero(np.isfinite(y[: k + 1]))
+    if not len(finite):
+        return None
+    end = int(finite[-1])
+    right = end > 0.6 * (len(y) - 1)
+    # a vertical arrow up from the curve's end, the text beside its head
+    return ax.annotate(
+        f"diverged at step {k}",
+        xy=(end, y[end]),
+        xytext=(0, DIVERGED_RISE),
+        textcoords="offset points",
+        ha="right" if right else "left",
+        va="center",
+        color=style.ink(theme),
+        arrowprops=dict(
+            arrowstyle="<|-",  # the head at the text: up, away from the curve
+            color=color,
+            lw=2.2,
+            shrinkA=2,
+            shrinkB=0,
+            mutation_scale=18,
+            relpos=(1.0 if right else 0.0, 0.5),
+        ),
+        annotation_clip=False,
+        zorder=9,
+    )
+
+
+def plot_loss(race, ax=None, *, log: bool = True, colors=None, theme: str = "light"):
+    """Loss versus step, one color per optimizer (``f − f*`` on a log axis when the
+    surface's minimum is known), the floor and divergences drawn as themselves (see
+    the module docs). Multi-start runs draw every start thin.
+
+    >>> import optviz as ov
+    >>> r = ov.race("quadratic", ["gd:lr=0.1"], start=(1.0, 0.0), steps=5)
+    >>> line = plot_loss(r).get_lines()[0]
+    >>> np.allclose(line.get_ydata(), 0.64 ** np.arange(6))  # (1 - 2 lr)^(2t)
+    True
+    """
+    from . import paths
+    from .plots import _axes, _trajectories
+
+    trajs = _trajectories(race)
+    ax = _axes(ax, theme)
+    axis = loss_axis(trajs) if log else LossAxis(0.0, "loss", False)
+    for traj, ps in zip(trajs, paths.path_styles(trajs, colors), strict=True):
+        y = loss_curve(traj, axis.shift, axis.log, axis.floor)
+        steps = np.arange(len(y))
+        if traj.batched:
+            ax.plot(steps, y, color=ps.color, lw=0.8, alpha=0.6)
+            ax.lines[-y.shape[1]].set_label(paths.readable(traj))
+        else:
+            ax.plot(steps, y, color=ps.color, lw=2.2, zorder=ps.zorder, label=paths.readable(traj))
+            diverged_note(ax, traj, y, ps.color, theme)
+    setup_loss_axes(ax, trajs, axis, theme)
+    return ax
+
+
+def setup_loss_axes(ax, trajs, axis: LossAxis | None = None, theme: str = "light") -> None:
+    """Scale, labels, grid, limits and the floor band of a loss axes for ``trajs``."""
+    axis = axis or loss_axis(trajs)
+    ax.set_yscale("log" if axis.log else "linear")
+    ax.set_xlabel("step")
+    ax.set_ylabel(axis.name)
+    ax.grid(True, which="major", lw=0.6)
+    ax.set_xlim(0, max(len(trajs[0].loss) - 1, 1))
+    loss_limits(ax, trajs, axis)
+    if floored(trajs, axis):
+        floor_band(ax, axis, theme)
+
+
+CORNERS = {  # legend location: the (x0, y0, x1, y1) axes-fraction box it covers
+    "upper right": (0.45, None, 1.0, 1.0),
+    "lower left": (0.0, 0.0, 0.55, None),
+    "lower right": (0.45, 0.0, 1.0, None),
+    "upper left": (0.0, None, 0.55, 1.0),
+}
+
+
+def free_corner(ax, trajs, entries: int) -> str:
+    """The legend corner of the loss axes that covers the fewest curve points; when
+    every corner is busy, some headroom (never a whole extra decade) is added above."""
+    tall = min(0.1 + 0.075 * entries, 0.6)
+    pts = []
+    for t in trajs:
+        y = _shifted(ax, t)
+        step = np.repeat(np.arange(len(t.loss)), y.size // len(t.loss))
+        pts.append(ax.transLimits.transform(ax.transScale.transform(np.c_[step, y])))
+    xy = np.concatenate(pts)
+    xy = xy[np.isfinite(xy).all(axis=1)]
+
+    def busy(box) -> int:
+        x0, y0, x1, y1 = box
+        y0 = 1 - tall if y0 is None else y0
+        y1 = tall if y1 is None else y1
+        return int(
+            ((xy[:, 0] >= x0) & (xy[:, 0] <= x1) & (xy[:, 1] >= y0) & (xy[:, 1] <= y1)).sum()
+        )
+
+    counts = {loc: busy(box) for loc, box in CORNERS.items()}
+    best = min(counts, key=lambda loc: (counts[loc], list(CORNERS).index(loc)))
+    if counts[best] > 0.01 * len(xy):
+        lo, hi = ax.get_ylim()
+        if ax.get_yscale() == "log":
+            top = max(hi, _curve_values(trajs, loss_axis(trajs)).max(initial=lo) * HEADROOM)
+            ax.set_ylim(lo, min(lo * (hi / lo) ** (1 / (1 - tall)), top))
+        else:
+            ax.set_ylim(lo, lo + (hi - lo) / (1 - tall))
+        return "upper right"
+    return best
+
+
+def _shifted(ax, traj) -> np.ndarray:
+    log = ax.get_yscale() == "log"
+    axis = loss_axis([traj]) if ax.get_ylabel() != "loss" else LossAxis(0.0, "loss", log)
+    return loss_curve(traj, axis.shift, log, axis.floor).ravel()

@@ -1,0 +1,96 @@
+"""Loss panels fit the curves, draw the numerical floor as a band and a divergence as
+an arrow with its step, in the still plot and in the animation."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import optviz as ov
+from optviz.render import plots
+from optviz.render.animate import _Engine, animate
+
+SMALL = dict(size="small", dpi=40)
+
+
+def loss_axes(race):
+    """The loss axes of the still race plot and of the animation's engine."""
+    fig = plots.plot_race(race, loss=True, **SMALL)
+    engine = _Engine(animate(race, loss=True, fps=2, duration=1, **SMALL))
+    return [fig.axes[-1], engine.loss_ax]
+
+
+@pytest.mark.parametrize(
+    ("surface", "specs", "steps"),
+    [
+        ("rosenbrock", ["gd:lr=0.001", "adam:lr=0.05", "momentum:lr=0.001"], 120),
+        ("quadratic", ["gd:lr=0.1", "adam:lr=0.1", "newton"], 60),
+        ("himmelblau", ["gd:lr=0.01"], 40),
+    ],
+)
+def test_the_loss_axis_spans_the_data_within_a_decade(surface, specs, steps):
+    race = ov.race(surface, specs, steps=steps)
+    f_star = race.surface.min_value
+    gaps = np.concatenate([t.loss - f_star for t in race.trajectories])
+    floor = plots.LOSS_FLOOR * max(1.0, abs(f_star))
+    above = gaps[gaps > floor]
+    low = gaps.min() if gaps.min() > floor else floor  # a curve that reaches the floor
+    for ax in loss_axes(race):
+        bottom, top = ax.get_ylim()
+        assert low / 10 <= bottom <= low
+        assert above.max() <= top <= 10 * above.max()
+
+
+def test_a_run_at_the_numerical_floor_ends_on_a_labelled_band():
+    race = ov.race("quadratic", ["gd:lr=0.1", "adam:lr=0.1"], start=(1.0, 1.0), steps=300)
+    gd = race.trajectories[0]
+    assert gd.loss[-1] < 1e-50  # far below rounding: (1 - 2 lr)^2t
+    for ax in loss_axes(race):
+        bands = [p for p in ax.patches if p.get_label() == "numerical floor"]
+        assert len(bands) == 1
+        top = bands[0].get_path().transformed(bands[0].get_transform()).get_extents().y1
+        assert top == pytest.approx(ax.transData.transform((0, plots.LOSS_FLOOR))[1])
+        assert "numerical floor" in [t.get_text() for t in ax.texts]
+    line = plots.plot_loss(race).get_lines()[0]
+    y = line.get_ydata()
+    first = int(np.argmax(gd.loss <= plots.LOSS_FLOOR))
+    assert y[first] == plots.LOSS_FLOOR  # the curve enters the band ...
+    assert np.isnan(y[first + 1 :]).all()  # ... and does not lie along it
+    np.testing.assert_allclose(y[:first], gd.loss[:first], rtol=1e-12)
+
+
+def test_a_run_above_the_floor_has_no_band():
+    race = ov.race("rosenbrock", ["gd:lr=0.001"], steps=50)
+    ax = plots.plot_loss(race)
+    assert not [p for p in ax.patches if p.get_label() == "numerical floor"]
+
+
+def test_a_diverged_run_ends_with_an_arrow_and_its_step():
+    race = ov.race("elliptic", ["sgd:lr=1.5", "gd:lr=0.05"], steps=60)
+    sgd = race.trajectories[0]
+    k = int(sgd.diverged_at)
+    assert 0 < k < 60
+    ax = plots.plot_loss(race)
+    (note,) = [t for t in ax.texts if t.get_text().startswith("diverged")]
+    assert note.get_text() == f"diverged at step {k}"
+    assert note.xy[0] == k and note.arrow_patch is not None
+    y = ax.get_lines()[0].get_ydata()
+    assert np.isfinite(y[: k + 1]).all() and np.isnan(y[k + 1 :]).all()  # no flat line
+    assert not [t for t in ax.texts if t is not note and "diverged" in t.get_text()]  # gd fine
+
+
+def test_the_animation_shows_the_divergence_from_its_step_on():
+    race = ov.race("elliptic", ["sgd:lr=1.5"], steps=40)
+    k = int(race.trajectories[0].diverged_at)
+    engine = _Engine(animate(race, loss=True, fps=2, duration=1, **SMALL))
+    try:
+        (note,) = [n for *_, n in engine.loss_lines]
+        assert note.get_text() == f"diverged at step {k}" and note.get_animated()
+        before, after = engine.frame(k - 1.0), engine.frame(float(k))
+        box = note.get_window_extent(engine.canvas.get_renderer())
+        h = before.shape[0]
+        rows = slice(int(h - box.y1), int(h - box.y0))
+        cols = slice(int(box.x0), int(box.x1))
+        assert (before[rows, cols] != after[rows, cols]).any()  # the text appears at k
+    finally:
+        engine.close()
