@@ -94,3 +94,37 @@ def test_a_turning_camera_shows_the_surface_and_every_path():
             assert (np.abs(img - color).max(axis=-1) < 20).sum() > 5, i
     finally:
         engine.close()
+
+
+def test_the_step_counter_pastes_the_pixels_its_text_draws(monkeypatch):
+    from optviz.render.counter import StepCounter
+
+    race = ov.race("rosenbrock", ["gd:lr=0.001", "adam:lr=0.05"], steps=1234)
+    anim = A.animate(race, loss=True, size=(6.4, 3.6), dpi=70, fps=4, duration=1)
+    steps = [0.0, 7.0, 90.5, 1000.0, 1234.0]
+    engine = A._Engine(anim)
+    try:
+        assert engine.counter.cells is not None  # digits are pasted, not laid out
+        fast = [engine.frame(s).astype(int) for s in steps]
+    finally:
+        engine.close()
+
+    def as_text(self, canvas, moving_axes):
+        self.text.set_animated(True)
+        return False
+
+    monkeypatch.setattr(StepCounter, "prepare", as_text)
+    engine = A._Engine(anim)
+    try:
+        slow = [engine.frame(s).astype(int) for s in steps]
+        extent = engine.counter.text.get_window_extent()
+    finally:
+        engine.close()
+    h = fast[0].shape[0]
+    rows = slice(h - int(extent.y1) - 3, h - int(extent.y0) + 3)
+    cols = slice(max(int(extent.x0) - 3, 0), int(extent.x1) + 3)
+    for s, a, b in zip(steps, fast, slow, strict=True):
+        assert np.abs(a - b).max() <= 2, s  # the whole frame, counter included
+        assert np.abs(a[rows, cols] - a[rows, cols].mean()).max() > 50, s  # it shows text
+    # different steps show different digits
+    assert np.abs(fast[1][rows, cols] - fast[3][rows, cols]).max() > 50

@@ -123,7 +123,7 @@ def test_frames_go_where_the_paths_move():
     engine = _Engine(anim)
     try:
         frames = [engine.frame(s) for s in anim.frame_steps()]
-        counter = engine.counter.get_window_extent()
+        counter = engine.counter.text.get_window_extent()
     finally:
         engine.close()
     moved = changed_frames(frames, counter)

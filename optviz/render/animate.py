@@ -45,6 +45,7 @@ import numpy as np
 
 from ..errors import ParameterError
 from . import losses, paths, plots, style
+from .counter import StepCounter
 from .writers import check_fps
 
 STILL_SUFFIXES = (".png", ".svg", ".pdf")
@@ -422,10 +423,12 @@ class _Engine:
                     self.loss_lines.append(self._loss_line(traj, ps))
             self._starts()
             plots.legend(self.fig, race, self.loss_ax, self.panels, anim.kind)
-            self.counter = self._counter()
+            self.counter = StepCounter(self.fig, self.theme, anim.steps)
             self.canvas = self.fig.canvas
             self.canvas.draw()
             self.fig.set_layout_engine("none")  # positions are final: never re-layout
+            if not self.counter.prepare(self.canvas, [*self.panels, self.loss_ax]):
+                self.canvas.draw()  # the counter is drawn every frame: not in the background
             self.background = self.canvas.copy_from_bbox(self.fig.bbox)
             self.palette = self._palette()
         self.rotating = anim.kind == "3d" and anim.rotate is not False
@@ -521,20 +524,6 @@ class _Engine:
         dot.set_zorder(8)
         return line, dot, y, note
 
-    def _counter(self):
-        box = {
-            "boxstyle": "round,pad=0.3",
-            "fc": style.THEMES[self.theme]["legend.facecolor"],
-            "ec": "none",
-            "alpha": 0.85,
-        }
-        # in the figure's lower corner: not over the map (it would hide a path) nor the title
-        text = self.fig.text(0.006, 0.012, "", va="bottom", ha="left", bbox=box)
-        text.set_in_layout(False)
-        text.set_animated(True)
-        text.set_fontfamily("monospace")
-        return text
-
     def _palette(self):
         """One palette for the whole animation: scene colors first, then the background's.
 
@@ -578,9 +567,7 @@ class _Engine:
         for overlay in self.anim.overlays:
             for artist in overlay(self, s):
                 (artist.axes or self.fig).draw_artist(artist)
-        steps = self.anim.steps
-        self.counter.set_text(f"step {k:>{len(str(steps))}d} / {steps}")
-        self.fig.draw_artist(self.counter)
+        self.counter.draw(self.canvas, min(k, self.anim.steps))
         # a contiguous copy of the RGBA buffer is ~50x cheaper than gathering RGB out of it;
         # the RGB view into it is what callers see, the encoder compares whole pixels
         return np.array(self.canvas.buffer_rgba())[..., :3]
