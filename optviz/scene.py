@@ -78,6 +78,13 @@ class Render:
         return self.output.suffix.lower() in ANIMATION_SUFFIXES
 
 
+def _reads_state(r: Render) -> bool:
+    """Whether render ``r`` draws from the optimizers' recorded state."""
+    from . import schema
+
+    return bool(r.options.get("glyphs")) or "state" in schema.RENDERS[r.kind].needs
+
+
 @dataclass(frozen=True, eq=False)
 class Scene:
     """A checked scene: the surface, optimizers, run settings and the renders to make.
@@ -115,8 +122,8 @@ class Scene:
         if self.surface is None or not self.optimizers:
             raise SceneError(f"{self.source}: a race needs a surface and at least one optimizer")
         kwargs = self.run_options(start=self.starts, schedule=self.schedule, noise=self.noise)
-        # glyphs are drawn from the optimizer's state, recorded only when asked for
-        keep = {"keep_state": True} if any(r.options.get("glyphs") for r in self.renders) else {}
+        # glyphs and quantities are drawn from the optimizer's state, recorded when asked for
+        keep = {"keep_state": True} if any(map(_reads_state, self.renders)) else {}
         opts, labels = list(self.optimizers), list(self.labels)
         if self.lr is not None:
             from .analysis import race_optimizers

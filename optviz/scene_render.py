@@ -271,7 +271,14 @@ def _schedules(scene: Any, o: Options, look: Look) -> tuple[Any, None]:
     return fig, None
 
 
+def _quantities(scene: Any, o: Options, look: Look) -> tuple[Any, None]:
+    from .render.anatomy_plots import plot_quantities
+
+    return plot_quantities(scene.race(), **look), None
+
+
 FIGURES = {
+    "quantities": _quantities,
     "show": _show,
     "basins": _basins,
     "sweep": _learning_rates("sweep"),

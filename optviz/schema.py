@@ -147,7 +147,8 @@ class Render(Spec):
     kind: ClassVar[str] = ""
     draws: ClassVar[str] = ""
     needs: ClassVar[tuple[str, ...]] = ()
-    """What the kind draws from: "surface", "optimizers" (at least one) or "optimizer" (one)."""
+    """What the kind draws from: "surface", "optimizers" (at least one) or "optimizer" (one),
+    and "state" when it reads the optimizers' recorded state (the race keeps it)."""
     formats: ClassVar[tuple[str, ...]] = IMAGE_SUFFIXES
 
     output: doc(Text | None, "the file to write; its extension picks the format") = None
@@ -192,6 +193,16 @@ class Panels(Animation):
     kind = "panels"
     draws = "one panel per optimizer (animations only)"
     formats = ANIMATION_SUFFIXES
+
+
+class Quantities(Render):
+    kind = "quantities"
+    draws = (
+        "each optimizer's effective learning rate per coordinate and its step length against "
+        "the step (\"Adagrad's rate only shrinks, RMSprop's recovers\"; first start)"
+    )
+    needs = ("surface", "optimizers", "state")
+    scene_title = True
 
 
 class Show(Render):
@@ -370,6 +381,7 @@ RENDERS: dict[str, type[Render]] = {
         Contour,
         ThreeD,
         Panels,
+        Quantities,
         Show,
         Basins,
         Sweep,
@@ -689,10 +701,10 @@ def field_tables() -> dict[str, str]:
         "render": field_table(Render),
         "kinds": kind_table(),
     }
+    common = tuple(f.encode_name for f in _ordered_fields(Render))
     for kind, spec in RENDERS.items():
-        tables[f"render.{kind}"] = field_table(
-            spec, skip=tuple(f.encode_name for f in _ordered_fields(Render))
-        )
+        if set(spec.__struct_fields__) - set(common):  # a kind with fields of its own
+            tables[f"render.{kind}"] = field_table(spec, skip=common)
     return tables
 
 

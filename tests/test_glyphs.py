@@ -5,7 +5,7 @@ import pytest
 
 import optviz as ov
 from optviz.anatomy import effective_lr
-from optviz.render import glyphs, plots
+from optviz.render import glyphs
 from optviz.render.animate import animate
 
 START = (-1.5, 1.5)
@@ -56,10 +56,14 @@ def test_one_scale_per_group_puts_the_90th_percentile_at_the_target(race):
     layer = glyphs.GlyphLayer(race, _axes(3), ["C0", "C1", "C2"], "light")
     arrows = [r[k] for r in layer.raws for k in ("grad", "velocity") if k in r]
     grads = np.concatenate([np.hypot(a[..., 0], a[..., 1]).ravel() for a in arrows])
-    view = np.min(np.ptp(plots.view_box(race.surface), axis=1))
+    (x0, x1), (y0, y1) = race.surface.domain  # the drawn view
+    target = glyphs.TARGET * min(x1 - x0, y1 - y0)
     p90 = np.percentile(grads[grads > 0], 90)
-    np.testing.assert_allclose(layer.scales.of("grad") * p90, glyphs.TARGET * view)
+    np.testing.assert_allclose(layer.scales.of("grad") * p90, target)
     assert layer.scales.of("velocity") == layer.scales.of("grad")
+    # a box reaches half its larger side from the ball
+    reach = 0.5 * np.max(np.abs(layer.raws[1]["box"]), axis=-1).ravel()
+    np.testing.assert_allclose(layer.scales.of("box") * np.percentile(reach, 90), target)
 
 
 def _axes(n):

@@ -23,6 +23,7 @@ KINDS = {
     "dropout": {"render": {"hidden": [6], "seeds": 2}},
     "schedules": {},
     "contour": {"surface": "quadratic", "opt": ["gd:lr=0.1"]},
+    "quantities": {"surface": "quadratic", "opt": ["adagrad", "rmsprop"]},
 }
 
 

@@ -196,14 +196,19 @@ def save_anatomy_walk(traj, path: str | os.PathLike, last: int | None = None, fp
     return save_frames(path, frames, fps, n_frames=n, hold_frames=round(hold * fps))
 
 
-def plot_quantities(race, *, theme: str = "light", size: Any = "16:9", dpi: float = 100):
+def plot_quantities(
+    race, *, theme: str = "light", size: Any = "16:9", dpi: float = 100, title: str | None = None
+):
     """Each optimizer's effective rate per coordinate and step length, against the step.
 
     Solid: the x coordinate's rate, dashed: y's (:func:`optviz.anatomy.effective_lr`);
     the right panel is the length of each step, :math:`|\\Delta\\theta_t|` (the notes'
-    :math:`\\|v_t\\|` for momentum). Needs a race run with ``keep_state=True``.
+    :math:`\\|v_t\\|` for momentum). Each optimizer keeps its path's colour and marker,
+    so the panel reads beside its race. Needs a race run with ``keep_state=True``; a
+    race from many starts shows the first.
     """
     from ..anatomy import effective_lr, speed
+    from .paths import path_styles, readable
 
     style.check_theme(theme)
     trajs = race.trajectories
@@ -212,16 +217,20 @@ def plot_quantities(race, *, theme: str = "light", size: Any = "16:9", dpi: floa
     with style.themed(theme):
         fig = plots.new_figure(size, dpi)
         rate_ax, speed_ax = fig.subplots(1, 2)
-        for i, traj in enumerate(trajs):
-            color, steps = style.color(i), np.arange(traj.steps + 1)
+        ink = style.ink(theme)
+        for i, (traj, ps) in enumerate(zip(trajs, path_styles(trajs), strict=True)):
+            steps, label = np.arange(traj.steps + 1), readable(traj)
+            every = max(traj.steps // 8, 1)
+            line = {"color": ps.color, "lw": 2.4, "marker": ps.marker, "ms": 9, "mec": ink,
+                    "mew": 0.8, "markevery": (i * every // len(trajs), every)}  # fmt: skip
             rate = effective_lr(traj)
             if rate is not None:
                 first = rate if rate.ndim == 2 else rate[:, 0]
-                rate_ax.plot(steps, first[:, 0], color=color, lw=2.4, label=traj.label)
-                rate_ax.plot(steps, first[:, 1], color=color, lw=2.4, ls="--")
+                rate_ax.plot(steps, first[:, 0], label=label, **line)
+                rate_ax.plot(steps, first[:, 1], ls="--", **line)
             v = speed(traj)
             v = v if v.ndim == 1 else v[:, 0]
-            speed_ax.plot(steps[1:], v[1:], color=color, lw=2.4, label=traj.label)
+            speed_ax.plot(steps[1:], v[1:], label=label, **line)
         rate_ax.set_yscale("log")
         speed_ax.set_yscale("log")
         rate_ax.set_title("effective learning rate (solid x, dashed y)")
@@ -230,5 +239,6 @@ def plot_quantities(race, *, theme: str = "light", size: Any = "16:9", dpi: floa
             ax.set_xlabel("step")
             ax.grid(True, lw=0.6)
         speed_ax.legend(loc="best", framealpha=0.9)
-        fig.suptitle(f"{race.surface.title or race.surface.name}: rates and speeds", fontsize=22)
+        heading = f"{race.surface.title or race.surface.name}: rates and speeds"
+        fig.suptitle(heading if title is None else title, fontsize=22)
     return fig

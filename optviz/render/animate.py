@@ -300,9 +300,11 @@ def animate(
     overlays = tuple(overlays)
     if not isinstance(glyphs, bool):
         raise ParameterError(f"glyphs={glyphs!r} must be True or False")
+    layout = None  # the race's own
     if glyphs:
-        from .glyphs import GlyphOverlay
+        from .glyphs import GlyphOverlay, glyph_layout
 
+        layout = glyph_layout  # the glyph key laid out beside the legend
         if any(t.state is None for t in race.trajectories):
             raise ParameterError("glyphs need the optimizer's state: race with keep_state=True")
         overlays = (*overlays, GlyphOverlay())
@@ -332,6 +334,7 @@ def animate(
         title=title,
         overlays=overlays,
         glyphs=glyphs,
+        layout=layout,
     )
 
 

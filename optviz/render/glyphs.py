@@ -15,14 +15,21 @@ At the ball of step t the glyphs explain step t+1, from the state the run record
 - the **step arrow** of Lion (its sign step) and Newton (:math:`-\\eta H^+ g`), dotted.
 
 Scales: one per kind of glyph for the whole race (so sizes compare across optimizers and
-steps), chosen so the 90th percentile of the lengths over the run is :data:`TARGET` of
-the view's shorter side; a glyph longer than :data:`CLIP` times that is cut to it. The
-legend states each scale ("×0.012": drawn length per unit). Colours are the
-optimizer's, with the theme's ink as an outline, as for the paths.
+steps), chosen so the 90th percentile of the reaches over the run (an arrow's length, half
+a box's larger side) is :data:`TARGET` of
+the drawn view's shorter side (the surface's domain); a glyph longer than :data:`CLIP`
+times that is cut to it. The legend states each scale ("×0.012": drawn length per unit).
+Colours are the optimizer's, with the theme's ink as an outline, as for the paths; the
+balls are drawn over the glyphs.
+
+Beside a single map the glyph key shares the legend column with the optimizer legend;
+:class:`KeyColumnLayout` makes that column as wide as its widest legend, so the map gets
+the rest of the width instead of an empty strip beside the legends.
 """
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,8 +38,8 @@ import numpy as np
 from ..errors import ParameterError
 from . import geometry, style
 
-TARGET = 0.09  # 90th-percentile glyph length, as a fraction of the view's shorter side
-CLIP = 2.5  # longest glyph drawn, in multiples of that length
+TARGET = 0.09  # 90th-percentile glyph reach, as a fraction of the view's shorter side
+CLIP = 2.5  # longest reach drawn, in multiples of that
 KINDS = ("grad", "velocity", "box", "step")
 STYLE = {  # line width and style of each kind; the outline adds 2 points
     "grad": (1.6, "-"),
@@ -76,16 +83,20 @@ class Scales:
     """Drawn length per unit of each glyph group (``arrow``, ``box``, ``step``)."""
 
     factor: dict[str, float]
-    cap: float  # longest drawn glyph, data units
+    cap: float  # longest drawn reach from the ball, data units
 
     def of(self, kind: str) -> float:
         return self.factor.get(SCALE[kind], 1.0)
 
 
+def view_span(surface) -> np.ndarray:
+    """The drawn view's (x, y) extent: the surface's domain, as the map's axes show it."""
+    return np.ptp(np.asarray(surface.domain, float), axis=1)
+
+
 def scales(race, raws: list[dict[str, np.ndarray]]) -> Scales:
     """One scale per glyph group over every optimizer and step of the race."""
-    box = geometry.view_box(race.surface)
-    target = TARGET * float(np.min(np.ptp(box, axis=1)))
+    target = TARGET * float(np.min(view_span(race.surface)))
     factor = {}
     for group in ("arrow", "box", "step"):
         sizes = [
@@ -102,8 +113,9 @@ def scales(race, raws: list[dict[str, np.ndarray]]) -> Scales:
 
 
 def _size(kind: str, v: np.ndarray) -> np.ndarray:
-    # a box is measured by its larger side, an arrow by its length
-    return np.max(np.abs(v), axis=-1) if kind == "box" else np.hypot(v[..., 0], v[..., 1])
+    # how far a glyph reaches from its ball: an arrow its length, a box (centred on the
+    # ball) half its larger side
+    return 0.5 * np.max(np.abs(v), axis=-1) if kind == "box" else np.hypot(v[..., 0], v[..., 1])
 
 
 def scaled(kind: str, v: np.ndarray, sc: Scales) -> np.ndarray:
@@ -161,16 +173,18 @@ class GlyphLayer:
         self.race, self.theme = race, theme
         self.raws = [raw_glyphs(t) for t in race.trajectories]
         self.scales = scales(race, self.raws)
-        box = geometry.view_box(race.surface)
-        self.norm = np.ptp(box, axis=1)
+        self.norm = view_span(race.surface)
         self.xy = [
             geometry.drawable(t.xy if t.batched else t.xy[:, None, :], race.surface)
             for t in race.trajectories
         ]
         self.div = [np.atleast_1d(t.diverged_at) for t in race.trajectories]
         self.lines: list[dict[str, Any]] = []
-        for ax, raw, color in zip(axes, self.raws, colors, strict=True):
-            self.lines.append({k: self._line(ax, k, color, animated) for k in KINDS if k in raw})
+        for i, (ax, raw, color) in enumerate(zip(axes, self.raws, colors, strict=True)):
+            lines = {k: self._line(ax, k, color, animated) for k in KINDS if k in raw}
+            for kind, line in lines.items():
+                line.set_gid(f"glyph-{i}-{kind}")
+            self.lines.append(lines)
 
     def _line(self, ax, kind: str, color: str, animated: bool):
         from matplotlib import patheffects
@@ -182,7 +196,9 @@ class GlyphLayer:
         line.set_path_effects([outline, patheffects.Normal()])
         line.set_solid_capstyle("round")
         line.set_label("_nolegend_")
-        line.set_zorder(8)
+        # animated: over the paths (they point at the path still to come); still: under
+        # the paths, which are drawn whole and must not be hidden by the glyphs along them
+        line.set_zorder(8 if animated else 4.5)
         line.set_in_layout(False)
         line.set_animated(animated)
         return line
@@ -220,32 +236,33 @@ class GlyphLayer:
 
     def key(self) -> tuple[list, list[str]]:
         """Legend handles and labels, each label with its scale."""
-        from matplotlib.lines import Line2D
+        return key_entries(self.raws, self.scales, self.theme)
 
-        present = {k for raw in self.raws for k in raw}
-        names = {
-            "grad": "−gradient",
-            "velocity": "−velocity",
-            "box": "rate box",
-            "step": "step",
-        }
-        handles, labels = [], []
-        ink = style.ink(self.theme)
-        for kind in KINDS:
-            if kind not in present:
-                continue
-            lw, ls = STYLE[kind]
-            handles.append(Line2D([], [], color=ink, lw=lw, ls=ls))
-            labels.append(f"{names[kind]} ×{self.scales.of(kind):.3g}")
-        return handles, labels
+
+def key_entries(raws: list[dict], sc: Scales, theme: str) -> tuple[list, list[str]]:
+    """The glyph key's handles and labels: each kind drawn in the race, with its scale."""
+    from matplotlib.lines import Line2D
+
+    present = {k for raw in raws for k in raw}
+    names = {"grad": "−gradient", "velocity": "−velocity", "box": "rate box", "step": "step"}
+    handles, labels = [], []
+    ink = style.ink(theme)
+    for kind in KINDS:
+        if kind not in present:
+            continue
+        lw, ls = STYLE[kind]
+        handles.append(Line2D([], [], color=ink, lw=lw, ls=ls))
+        labels.append(f"{names[kind]} ×{sc.of(kind):.3g}")
+    return handles, labels
 
 
 class GlyphOverlay:
     """The glyphs as an animation overlay (``animate(..., glyphs=True)`` adds one).
 
-    Built on an engine's first frame, on its axes: the glyph lines and their key are
-    animated artists drawn each frame; the balls are drawn again over them, so a glyph
-    never hides its ball.
+    Built on an engine's first frame, on its axes: the glyph lines are animated artists
+    drawn each frame; the balls are drawn again over them, so a glyph never hides its
+    ball. The key is part of the figure when :func:`glyph_layout` built it; otherwise it
+    is added here and drawn each frame.
     """
 
     def __init__(self):
@@ -256,9 +273,11 @@ class GlyphOverlay:
             movers = engine.movers
             axes = [m.trail.axes for m in movers]
             self.layer = GlyphLayer(engine.anim.race, axes, [m.color for m in movers], engine.theme)
-            self.key = add_key(self.layer, engine.fig, engine.panels, engine.loss_ax)
-            if self.key is not None:
-                self.key.set_animated(True)
+            self.key = None
+            if find_key(engine.fig) is None:
+                self.key = add_key(self.layer, engine.fig, engine.panels, engine.loss_ax)
+                if self.key is not None:
+                    self.key.set_animated(True)
             self.engine = engine
         key = [] if self.key is None else [self.key]
         return [*self.layer.update(s), *key, *(m.ball for m in self.engine.movers)]
@@ -272,27 +291,155 @@ def _heights(surface, path: np.ndarray) -> np.ndarray:
     return z
 
 
+# -- the key and its column ----------------------------------------------------------------
+KEY_GID = "glyph-key"
+COUNTER = 0.045  # of the height: the animation's step counter in the lower left corner
+KEY_TITLE = "next step: length = value × scale"
+
+
+def glyph_layout(race, kind: str, loss: bool, size, dpi: float, theme: str, title):
+    """:func:`optviz.render.plots.race_layout` with the glyph key in place (the layout an
+    animation with glyphs uses, so the key is laid out with the rest and drawn once)."""
+    from .plots import race_layout
+
+    fig, panels, loss_ax = race_layout(race, kind, loss, size, dpi, theme, title)
+    raws = [raw_glyphs(t) for t in race.trajectories]
+    place_key(key_entries(raws, scales(race, raws), theme), fig, panels, loss_ax)
+    if legend_column(fig) is not None:  # the map grows to the foot: keep the counter's corner
+        fig.get_layout_engine().set(rect=(0, COUNTER, 1, 1 - COUNTER))
+    return fig, panels, loss_ax
+
+
 def add_key(layer: GlyphLayer, fig, panels: list, loss_ax) -> Any:
-    """The glyph legend (kinds and scales), under the optimizer legend where there is room."""
-    handles, labels = layer.key()
+    """The glyph legend (kinds and scales) of ``layer``, placed by :func:`place_key`."""
+    return place_key(layer.key(), fig, panels, loss_ax)
+
+
+def place_key(entries: tuple[list, list[str]], fig, panels: list, loss_ax) -> Any:
+    """The glyph legend, at the foot of the legend column (or of the loss panel, or of
+    the last panel). It is an extra artist of its axes, so the optimizer legend, made
+    before or after it, does not replace it."""
+    from matplotlib.legend import Legend
+
+    handles, labels = entries
     if not handles:
         return None
-    key = next((ax for ax in fig.axes if ax.get_label() == "legend"), None)
-    host = key or loss_ax or panels[-1]
-    first = host.get_legend()
-    legend = host.legend(
+    column = legend_column(fig)
+    host = column or loss_ax or panels[-1]
+    legend = Legend(
+        host,
         handles,
         labels,
         loc="lower left",
-        title="next step, drawn ×scale",
+        title=KEY_TITLE,
         framealpha=0.95,
         fontsize=12,
         title_fontsize=12,
-        borderaxespad=0.0 if key is not None else 0.5,
+        borderaxespad=0.0 if column is not None else 0.5,
     )
-    if first is not None:
-        host.add_artist(first)  # a second legend replaces the first unless it is kept
+    legend.set_gid(KEY_GID)
+    host.add_artist(legend)
+    if column is not None:
+        fit_key_column(fig)
     return legend
+
+
+def legend_column(fig) -> Any:
+    """The axes beside a single map that holds the legends, or None."""
+    return next((ax for ax in fig.axes if ax.get_label() == "legend"), None)
+
+
+def find_key(fig) -> Any:
+    """The glyph key already in ``fig``, or None."""
+    found = fig.findobj(lambda a: a.get_gid() == KEY_GID)
+    return found[0] if found else None
+
+
+def fit_key_column(fig) -> None:
+    """Lay ``fig`` out with its legend column as wide as its widest legend.
+
+    The map (anchored against the legends) takes the rest. When its aspect keeps it
+    narrower than its column, the spare width is shared between the map's left and the
+    legends' right, so no empty strip grows on one side.
+    """
+    from matplotlib.layout_engine import ConstrainedLayoutEngine
+
+    engine = fig.get_layout_engine()
+    layout = _key_column_layout()
+    if isinstance(engine, ConstrainedLayoutEngine) and not isinstance(engine, layout):
+        fig.set_layout_engine(layout(**engine.get()))
+
+
+@functools.cache
+def _key_column_layout() -> type:
+    """The layout engine of :func:`fit_key_column` (built on first use: matplotlib is
+    imported only when drawing)."""
+    from matplotlib.layout_engine import ConstrainedLayoutEngine
+
+    class KeyColumnLayout(ConstrainedLayoutEngine):
+        def execute(self, fig):
+            out = super().execute(fig)
+            ratios = column_ratios(fig)
+            if ratios is None:
+                return out
+            column = legend_column(fig)
+            column.get_subplotspec().get_gridspec().set_width_ratios(ratios)
+            for ax in fig.axes:
+                if ax is not column and ax.get_subplotspec() is not None:
+                    ax.set_anchor("C")  # see column_ratios
+            return super().execute(fig)
+
+    return KeyColumnLayout
+
+
+KEY_PAD = 0.012  # of the figure's width, right of the widest legend
+
+
+def column_ratios(fig) -> list[float] | None:
+    """Width ratios (map, legends) of a laid-out race figure that fit the legend column
+    to its widest legend, or None when the figure has no such column."""
+    from matplotlib.legend import Legend
+
+    column = legend_column(fig)
+    if column is None:
+        return None
+    grid = column.get_subplotspec().get_gridspec()
+    maps = [
+        ax
+        for ax in fig.axes
+        if ax is not column
+        and ax.get_subplotspec() is not None
+        and ax.get_subplotspec().get_gridspec() is grid
+    ]
+    legends = [a for a in column.get_children() if isinstance(a, Legend) and a.get_visible()]
+    if len(maps) != 1 or grid.ncols != 2 or not legends:
+        return None
+    renderer = fig._get_renderer()
+    width = fig.bbox.width
+    widest = max(leg.get_window_extent(renderer).width for leg in legends)
+    cells = [ax.get_position(original=True) for ax in (maps[0], column)]
+    total = (cells[0].width + cells[1].width) * width
+    # a map narrower than its cell is centred in it: the spare width is shared equally
+    # left of the map, between map and legends, and right of the legends
+    spare = max(total - _natural_width(maps[0], cells[0], fig, renderer) - widest, 0.0)
+    key = min(widest + max(spare / 3, KEY_PAD * width), total)
+    return [total - key, key]
+
+
+def _natural_width(ax, cell, fig, renderer) -> float:
+    """The map's width in pixels, with its labels on its left, when its aspect, not its
+    cell's width, limits it (then it keeps that width in a wider cell); inf when it fills
+    its cell's width, and for a 3-D view, which leaves its own margin inside its cell."""
+    if geometry._is3d(ax):
+        return np.inf
+    ax.apply_aspect()
+    drawn = ax.get_position()
+    if drawn.width >= cell.width - 1e-9:
+        return np.inf
+    # the labels left of the map take room in its cell too (those outside it do not)
+    width = fig.bbox.width
+    left = max(ax.get_tightbbox(renderer).x0, cell.x0 * width)
+    return drawn.x1 * width - left
 
 
 def draw_static(race, fig, panels: list, loss_ax, kind: str, theme: str, at: int = 4) -> GlyphLayer:

@@ -1,0 +1,175 @@
+"""Glyphs follow the rules for pictures in a room: with glyphs on, every path keeps a
+quarter of its pixels, every text is readable at 16:9, and the legend column leaves no
+wide empty strip beside the map."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from test_type_sizes import too_small
+from test_visibility import PROBE, _pixels, probe_pixels
+
+import optviz as ov
+from optviz.render import glyphs, plots, style
+from optviz.render.animate import _Engine, animate
+from optviz.scene import load_scene
+
+GALLERY = "gallery/glyphs_{}.toml"
+
+
+def gallery_race(name: str, steps: int):
+    """A glyph gallery scene's race, shortened (the same optimizers, start and surface)."""
+    scene = load_scene(GALLERY.format(name))
+    return ov.race(
+        scene.surface, list(scene.optimizers), start=scene.starts, steps=steps, keep_state=True
+    )
+
+
+RACES = {
+    "momentum": lambda: gallery_race("momentum", 40),
+    "adagrad_rmsprop": lambda: gallery_race("adagrad_rmsprop", 150),
+    "adam_box": lambda: gallery_race("adam_box", 40),
+    "rosenbrock": lambda: ov.race(
+        "rosenbrock",
+        ["momentum:lr=1e-3", "adam:lr=0.05", "lion:lr=0.02"],
+        start=(-1.5, 1.5),
+        steps=60,
+        keep_state=True,
+    ),
+}
+
+
+@pytest.fixture(scope="module", params=list(RACES))
+def race(request):
+    return RACES[request.param]()
+
+
+# ----------------------------------------------------------------------------- occlusion
+def _probe_path(i: int, monkeypatch) -> str:
+    """Draw optimizer ``i`` in the probe colour; return its own colour (for its glyphs:
+    only the path's pixels are counted, and its own glyphs may hide them too)."""
+    palette = list(style.PALETTE)
+    own, palette[i] = palette[i], PROBE
+    monkeypatch.setattr(style, "PALETTE", tuple(palette))
+    return own
+
+
+def _glyph_lines(fig) -> list:
+    gid = glyphs.KEY_GID
+    return fig.findobj(lambda a: (a.get_gid() or "").startswith("glyph-") and a.get_gid() != gid)
+
+
+def _show_only_path(fig, i: int) -> None:
+    for artist in fig.findobj(lambda a: (a.get_gid() or "").startswith(("optimizer-", "glyph-"))):
+        artist.set_visible(artist.get_gid() == f"optimizer-{i}")
+
+
+def animated_shares(race, i: int, monkeypatch) -> list[float]:
+    """Path ``i``'s visible share with every path and glyph drawn, at a third, two
+    thirds and the end of the run."""
+    own = _probe_path(i, monkeypatch)
+    engine = _Engine(animate(race, glyphs=True, fps=2, duration=1, size=(8.0, 4.5), dpi=80))
+    try:
+        ax = engine.panels[0]
+        steps = race[0].steps * np.array([1 / 3, 2 / 3, 1.0])
+        engine.frame(0.0)  # the glyph overlay is built on the first frame
+        for line in _glyph_lines(engine.fig):
+            if line.get_gid().startswith(f"glyph-{i}-"):
+                line.set_color(own)
+        together = [probe_pixels(engine.frame(s), ax.bbox) for s in steps]
+        _show_only_path(engine.fig, i)
+        alone = [probe_pixels(engine.frame(s), ax.bbox) for s in steps]
+    finally:
+        engine.close()
+    assert min(alone) > 50, "the probe path must be drawn at all"
+    return [t / a for t, a in zip(together, alone, strict=True)]
+
+
+def still_share(race, i: int, monkeypatch) -> float:
+    own = _probe_path(i, monkeypatch)
+    fig = plots.plot_race(race, glyphs=True, size=(8.0, 4.5), dpi=80)
+    ax = fig.axes[0]
+    lines = _glyph_lines(fig)
+    assert lines, "the figure must have glyphs"
+    for line in lines:
+        if line.get_gid().startswith(f"glyph-{i}-"):
+            line.set_color(own)
+    together = probe_pixels(_pixels(fig), ax.bbox)
+    _show_only_path(fig, i)
+    alone = probe_pixels(_pixels(fig), ax.bbox)
+    assert alone > 50, "the probe path must be drawn at all"
+    return together / alone
+
+
+def test_with_glyphs_every_path_keeps_a_quarter_of_its_pixels(race, monkeypatch):
+    for i in range(len(race)):
+        with monkeypatch.context() as m:
+            shares = animated_shares(race, i, m)
+        with monkeypatch.context() as m:
+            shares.append(still_share(race, i, m))
+        assert min(shares) >= 0.25, (race.surface.name, i, shares)
+
+
+def test_glyphs_over_a_path_do_hide_it():
+    # the measure can fail: a glyph layer drawn thick over the probe path hides most of it
+    r = RACES["adam_box"]()
+    fig = plots.new_figure((8.0, 4.5), 80)
+    ax = plots.plot_surface(r.surface, fig.add_subplot())
+    ax.plot(*r[1].xy.T, color=PROBE, lw=2.4)
+    ax.plot(*r[1].xy.T, color=style.color(0), lw=9)  # a glyph-like line, wider, over it
+    assert probe_pixels(_pixels(fig), ax.bbox) < 0.05 * 1000
+
+
+# ----------------------------------------------------------------------------- text
+@pytest.mark.parametrize(
+    ("kind", "loss"), [("contour", False), ("contour", True), ("3d", False), ("panels", False)]
+)
+def test_glyph_figures_and_frames_are_readable(kind, loss):
+    r = RACES["rosenbrock"]()
+    fig = plots.plot_race(r, kind=kind, loss=loss, glyphs=True)
+    assert glyphs.find_key(fig) is not None
+    assert too_small(fig) == []
+    engine = _Engine(animate(r, kind=kind, loss=loss, glyphs=True, fps=2, duration=1))
+    try:
+        engine.frame(10.0)
+        assert glyphs.find_key(engine.fig) is not None
+        assert too_small(engine.fig) == []
+    finally:
+        engine.close()
+
+
+# ----------------------------------------------------------------------------- gutters
+def widest_empty_column(rgb: np.ndarray) -> float:
+    """The widest run of pixel columns holding only the background, as a share of the
+    width (an empty strip from top to bottom: a gutter)."""
+    face = rgb[0, -1].astype(int)
+    empty = (np.abs(rgb.astype(int) - face).sum(axis=-1) < 30).all(axis=0)
+    edges = np.diff(np.r_[0, empty.astype(int), 0])
+    runs = np.flatnonzero(edges == -1) - np.flatnonzero(edges == 1)
+    return float(runs.max(initial=0)) / rgb.shape[1]
+
+
+def test_the_measure_finds_a_gutter():
+    rgb = np.full((20, 100, 3), 255, np.uint8)
+    rgb[:, :40] = 0
+    rgb[5, 70] = 0
+    assert widest_empty_column(rgb) == pytest.approx(0.30)  # columns 40-69
+
+
+def test_the_glyph_key_column_leaves_no_wide_gutter(race):
+    engine = _Engine(animate(race, glyphs=True, fps=2, duration=1))
+    try:
+        frame = engine.frame(float(race[0].steps))
+        assert engine.fig.get_size_inches().tolist() == [12.8, 7.2]
+    finally:
+        engine.close()
+    assert widest_empty_column(frame) <= 0.10, race.surface.name
+    fig = plots.plot_race(race, glyphs=True)
+    assert widest_empty_column(_pixels(fig)) <= 0.10, race.surface.name
+
+
+def test_a_fixed_legend_column_would_leave_one():
+    # the same race in the plain layout (a third of the width for the legends): a gutter
+    r = RACES["adam_box"]()
+    fig = plots.plot_race(r)
+    assert widest_empty_column(_pixels(fig)) > 0.10

@@ -1,0 +1,106 @@
+"""The quantities panel as a scene kind: it plots the rates torch's rules give, and the
+gallery scene shows its lesson (Adagrad's rate only shrinks, RMSprop's recovers)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from test_type_sizes import too_small
+
+import optviz as ov
+from optviz.render import writers
+from optviz.scene import load_scene, scene_from_dict
+
+SCENE = "gallery/rates_adagrad_rmsprop.toml"
+
+
+def rendered_figures(spec_or_path, tmp_path, monkeypatch) -> list:
+    figures = []
+    save = writers.save_figure
+
+    def keep(fig, path, dpi=None):
+        figures.append(fig)
+        return save(fig, path, dpi)
+
+    monkeypatch.setattr(writers, "save_figure", keep)
+    if isinstance(spec_or_path, dict):
+        scene = scene_from_dict(spec_or_path, base=tmp_path)
+    else:
+        scene = load_scene(spec_or_path, output_folder=tmp_path)
+    paths = scene.render()
+    assert all(p.is_file() and p.parent == tmp_path for p in paths)
+    return figures
+
+
+@pytest.fixture(scope="module")
+def gallery(tmp_path_factory):
+    mp = pytest.MonkeyPatch()
+    try:
+        figs = rendered_figures(SCENE, tmp_path_factory.mktemp("q"), mp)
+    finally:
+        mp.undo()
+    assert len(figs) == 1
+    return figs[0]
+
+
+def _series(fig):
+    """(x rates, y rates, step lengths) per optimizer, in the order drawn."""
+    rate_ax, speed_ax = fig.axes[:2]
+    lines = rate_ax.get_lines()
+    return (
+        [ln.get_ydata() for ln in lines[0::2]],
+        [ln.get_ydata() for ln in lines[1::2]],
+        [ln.get_ydata() for ln in speed_ax.get_lines()],
+    )
+
+
+def test_the_panel_plots_the_rates_of_the_rules(gallery):
+    # Adagrad: lr / (sqrt(sum of squared gradients) + eps); RMSprop:
+    # lr / (sqrt(E[g^2]) + eps) with E[g^2] <- alpha E[g^2] + (1 - alpha) g^2 (torch's)
+    scene = load_scene(SCENE)
+    race = ov.race(scene.surface, list(scene.optimizers), steps=scene.steps)
+    adagrad, rmsprop = race.trajectories
+    xs, ys, speeds = _series(gallery)
+
+    def grads(traj):
+        return traj.surface.grad(traj.xy[:-1])  # the gradient each step was given
+
+    sum_sq = np.cumsum(grads(adagrad) ** 2, axis=0)
+    want = 0.08 / (np.sqrt(sum_sq) + 1e-10)
+    np.testing.assert_allclose(xs[0][1:], want[:, 0], rtol=1e-9)
+    np.testing.assert_allclose(ys[0][1:], want[:, 1], rtol=1e-9)
+    avg, rates = np.zeros(2), []
+    for g in grads(rmsprop):
+        avg = 0.99 * avg + 0.01 * g**2
+        rates.append(0.015 / (np.sqrt(avg) + 1e-8))
+    np.testing.assert_allclose(xs[1][1:], np.array(rates)[:, 0], rtol=1e-9)
+    np.testing.assert_allclose(ys[1][1:], np.array(rates)[:, 1], rtol=1e-9)
+    for traj, drawn in zip(race.trajectories, speeds, strict=True):
+        np.testing.assert_allclose(drawn, np.hypot(*np.diff(traj.xy, axis=0).T), rtol=1e-9)
+
+
+def test_the_gallery_scene_shows_its_lesson(gallery):
+    xs, ys, speeds = _series(gallery)
+    for rate in (xs[0][1:], ys[0][1:]):  # Adagrad: a sum only grows, its rate only shrinks
+        assert np.all(np.diff(rate) <= 0)
+    low = int(np.argmin(ys[1][1:]))  # RMSprop's rate across: down, then back up
+    assert 0 < low < 100 and ys[1][-1] > 3 * ys[1][1:][low]
+    assert speeds[1][-1] > 3 * speeds[0][-1]  # and its steps keep their length
+
+
+def test_the_panel_is_readable(gallery):
+    assert too_small(gallery) == []
+
+
+def test_quantities_take_no_animation_fields(tmp_path):
+    spec = {
+        "surface": "quadratic",
+        "optimizers": ["adam"],
+        "render": {"kind": "quantities", "fps": 10, "output": "q.png"},
+    }
+    with pytest.raises(ov.OptvizError, match="render.fps': not used by kind 'quantities'"):
+        scene_from_dict(spec, base=tmp_path)
+    spec["render"] = {"kind": "quantities", "output": "q.gif"}
+    with pytest.raises(ov.OptvizError, match="kind 'quantities' writes .png"):
+        scene_from_dict(spec, base=tmp_path)
+    assert not list(tmp_path.iterdir())
