@@ -20,10 +20,10 @@ a box's larger side) is :data:`TARGET` of
 the drawn view's shorter side (the surface's domain); a glyph longer than :data:`CLIP`
 times that is cut to it. The legend states each scale ("×0.012": drawn length per unit).
 Colours are the optimizer's, with the theme's ink as an outline, as for the paths; the
-balls are drawn over the glyphs.
+balls are drawn over the glyphs, and a still's rate boxes under the paths.
 
 Beside a single map the glyph key shares the legend column with the optimizer legend;
-:class:`KeyColumnLayout` makes that column as wide as its widest legend, so the map gets
+:func:`fit_key_column` makes that column as wide as its widest legend, so the map gets
 the rest of the width instead of an empty strip beside the legends.
 """
 
@@ -196,9 +196,9 @@ class GlyphLayer:
         line.set_path_effects([outline, patheffects.Normal()])
         line.set_solid_capstyle("round")
         line.set_label("_nolegend_")
-        # animated: over the paths (they point at the path still to come); still: under
-        # the paths, which are drawn whole and must not be hidden by the glyphs along them
-        line.set_zorder(8 if animated else 4.5)
+        # over the paths, except a still's boxes: a still draws each path whole, and a box
+        # around a short path would hide it (an animation's boxes surround only the ball)
+        line.set_zorder(4.5 if kind == "box" and not animated else 8)
         line.set_in_layout(False)
         line.set_animated(animated)
         return line
@@ -316,31 +316,24 @@ def add_key(layer: GlyphLayer, fig, panels: list, loss_ax) -> Any:
 
 
 def place_key(entries: tuple[list, list[str]], fig, panels: list, loss_ax) -> Any:
-    """The glyph legend, at the foot of the legend column (or of the loss panel, or of
-    the last panel). It is an extra artist of its axes, so the optimizer legend, made
-    before or after it, does not replace it."""
+    """The glyph legend: at the foot of the legend column beside a single map; otherwise
+    (a loss panel, one panel per optimizer) right of the figure, where it covers no curve
+    and no path. In the column it is an extra artist of its axes, so the optimizer legend,
+    made before or after it, does not replace it."""
     from matplotlib.legend import Legend
 
     handles, labels = entries
     if not handles:
         return None
+    look = {"title": KEY_TITLE, "framealpha": 0.95, "fontsize": 12, "title_fontsize": 12}
     column = legend_column(fig)
-    host = column or loss_ax or panels[-1]
-    legend = Legend(
-        host,
-        handles,
-        labels,
-        loc="lower left",
-        title=KEY_TITLE,
-        framealpha=0.95,
-        fontsize=12,
-        title_fontsize=12,
-        borderaxespad=0.0 if column is not None else 0.5,
-    )
-    legend.set_gid(KEY_GID)
-    host.add_artist(legend)
-    if column is not None:
+    if column is None:
+        legend = fig.legend(handles, labels, loc="outside right center", **look)
+    else:
+        legend = Legend(column, handles, labels, loc="lower left", borderaxespad=0.0, **look)
+        column.add_artist(legend)
         fit_key_column(fig)
+    legend.set_gid(KEY_GID)
     return legend
 
 
