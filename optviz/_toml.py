@@ -54,7 +54,7 @@ def _section(header: str, table: Mapping[str, Any]) -> str:
 
 
 def _key(key: str) -> str:
-    return key if _BARE.match(key) else _string(key)
+    return key if _BARE.fullmatch(key) else _string(key)  # "$" would let "a\n" through
 
 
 def _value(value: Any) -> str:
