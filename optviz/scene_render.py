@@ -43,6 +43,7 @@ def render_one(scene: Any, r: Any, progress: Progress | None) -> Path:
                 fps=o["fps"],
                 duration=o["duration"],
                 hold=o["hold"],
+                hold_first=o["hold_first"],
                 dpi=o["dpi"],
                 title=o["title"],
                 **extra,

@@ -171,6 +171,7 @@ class Animation(Render):
     fps: doc(number(0, 120, open_low=True), "frames per second") = 20.0
     duration: doc(number(0, 600, open_low=True), "seconds of motion") = 6.0
     hold: doc(number(0, 60), "seconds on the last frame") = 1.5
+    hold_first: doc(number(0, 60), "seconds on the first frame, the set-up") = 0.5
     trail: doc(bool | whole(0, 1_000_000), "true, or the number of recent steps drawn") = True
     glyphs: doc(bool, "at each ball, the gradient, velocity, rate box or step of its next step") = (
         False

@@ -137,6 +137,10 @@ def race(
     fps: Annotated[float, typer.Option("--fps", help="frames per second")] = 20.0,
     duration: Annotated[float, typer.Option("--duration", help="seconds of motion")] = 6.0,
     hold: Annotated[float, typer.Option("--hold", help="seconds on the last frame")] = 1.5,
+    hold_first: Annotated[
+        float,
+        typer.Option("--hold-first", metavar="SECONDS", help="seconds on the first frame"),
+    ] = 0.5,
     size: Size = "16:9",
     dpi: Dpi = 100,
     theme: Theme = "light",
@@ -175,6 +179,7 @@ def race(
         "fps": fps,
         "duration": duration,
         "hold": hold,
+        "hold_first": hold_first,
         "size": size,
         "dpi": dpi,
         "theme": theme,
