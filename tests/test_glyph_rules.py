@@ -168,6 +168,16 @@ def test_the_glyph_key_column_leaves_no_wide_gutter(race):
     assert widest_empty_column(_pixels(fig)) <= 0.10, race.surface.name
 
 
+def test_nor_beside_a_3d_view():
+    r = RACES["adam_box"]()
+    engine = _Engine(animate(r, kind="3d", glyphs=True, fps=2, duration=1))
+    try:
+        frame = engine.frame(10.0)
+    finally:
+        engine.close()
+    assert widest_empty_column(frame) <= 0.10
+
+
 def test_a_fixed_legend_column_would_leave_one():
     # the same race in the plain layout (a third of the width for the legends): a gutter
     r = RACES["adam_box"]()

@@ -422,9 +422,7 @@ def column_ratios(fig) -> list[float] | None:
 def _natural_width(ax, cell, fig, renderer) -> float:
     """The map's width in pixels, with its labels on its left, when its aspect, not its
     cell's width, limits it (then it keeps that width in a wider cell); inf when it fills
-    its cell's width, and for a 3-D view, which leaves its own margin inside its cell."""
-    if geometry._is3d(ax):
-        return np.inf
+    its cell's width."""
     ax.apply_aspect()
     drawn = ax.get_position()
     if drawn.width >= cell.width - 1e-9:
