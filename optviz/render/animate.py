@@ -302,9 +302,9 @@ def animate(
         raise ParameterError(f"glyphs={glyphs!r} must be True or False")
     layout = None  # the race's own
     if glyphs:
-        from .glyphs import GlyphOverlay, glyph_layout
+        from .glyphs import GlyphOverlay, with_key
 
-        layout = glyph_layout  # the glyph key laid out beside the legend
+        layout = with_key(plots.race_layout)  # the glyph key laid out beside the legend
         if any(t.state is None for t in race.trajectories):
             raise ParameterError("glyphs need the optimizer's state: race with keep_state=True")
         overlays = (*overlays, GlyphOverlay())

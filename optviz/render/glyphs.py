@@ -261,7 +261,7 @@ class GlyphOverlay:
 
     Built on an engine's first frame, on its axes: the glyph lines are animated artists
     drawn each frame; the balls are drawn again over them, so a glyph never hides its
-    ball. The key is part of the figure when :func:`glyph_layout` built it; otherwise it
+    ball. The key is part of the figure when :func:`with_key`'s layout built it; otherwise it
     is added here and drawn each frame.
     """
 
@@ -297,17 +297,20 @@ COUNTER = 0.045  # of the height: the animation's step counter in the lower left
 KEY_TITLE = "next step: length = value × scale"
 
 
-def glyph_layout(race, kind: str, loss: bool, size, dpi: float, theme: str, title):
-    """:func:`optviz.render.plots.race_layout` with the glyph key in place (the layout an
-    animation with glyphs uses, so the key is laid out with the rest and drawn once)."""
-    from .plots import race_layout
+def with_key(layout):
+    """``layout`` (a function like :func:`optviz.render.plots.race_layout`) with the glyph
+    key in place: the layout an animation with glyphs uses, so the key is laid out with
+    the rest and drawn once."""
 
-    fig, panels, loss_ax = race_layout(race, kind, loss, size, dpi, theme, title)
-    raws = [raw_glyphs(t) for t in race.trajectories]
-    place_key(key_entries(raws, scales(race, raws), theme), fig, panels, loss_ax)
-    if legend_column(fig) is not None:  # the map grows to the foot: keep the counter's corner
-        fig.get_layout_engine().set(rect=(0, COUNTER, 1, 1 - COUNTER))
-    return fig, panels, loss_ax
+    def glyph_layout(race, kind: str, loss: bool, size, dpi: float, theme: str, title):
+        fig, panels, loss_ax = layout(race, kind, loss, size, dpi, theme, title)
+        raws = [raw_glyphs(t) for t in race.trajectories]
+        place_key(key_entries(raws, scales(race, raws), theme), fig, panels, loss_ax)
+        if legend_column(fig) is not None:  # the map grows to the foot: keep the counter's
+            fig.get_layout_engine().set(rect=(0, COUNTER, 1, 1 - COUNTER))  # corner free
+        return fig, panels, loss_ax
+
+    return glyph_layout
 
 
 def add_key(layer: GlyphLayer, fig, panels: list, loss_ax) -> Any:
