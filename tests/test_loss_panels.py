@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from matplotlib.text import Text
 
 import optviz as ov
 from optviz.render import plots
@@ -92,5 +93,35 @@ def test_the_animation_shows_the_divergence_from_its_step_on():
         rows = slice(int(h - box.y1), int(h - box.y0))
         cols = slice(int(box.x0), int(box.x1))
         assert (before[rows, cols] != after[rows, cols]).any()  # the text appears at k
+    finally:
+        engine.close()
+
+
+@pytest.fixture(scope="module")
+def camel_race():
+    # four kinds of landmark: the widest legend row under the figure
+    return ov.race("six_hump_camel", ["gd:lr=0.01", "adam:lr=0.05"], steps=40)
+
+
+@pytest.mark.parametrize(
+    ("kind", "size"),
+    [("contour", s) for s in ("16:9", "4:3", "square", "small")]
+    + [("3d", "small"), ("panels", "small"), ("panels", "16:9")],
+)
+def test_the_step_counter_touches_no_tick_label_and_no_legend(camel_race, kind, size):
+    engine = _Engine(animate(camel_race, kind=kind, loss=True, fps=2, duration=1, size=size))
+    try:
+        engine.frame(40.0)
+        renderer = engine.canvas.get_renderer()
+        counter = engine.counter.text.get_window_extent(renderer).padded(2)
+        ticks = [t for t in engine.loss_ax.get_xticklabels() if t.get_text()]
+        lo = engine.loss_ax.get_xlim()[0]
+        first = min(ticks, key=lambda t: abs(t.get_position()[0] - lo))
+        assert first.get_text() == "0"
+        assert not counter.overlaps(first.get_window_extent(renderer))
+        texts = [t for t in engine.fig.findobj(Text) if t.get_visible() and t.get_text()]
+        boxes = [t.get_window_extent(renderer) for t in texts if t is not engine.counter.text]
+        boxes += [legend.get_window_extent(renderer) for legend in engine.fig.legends]
+        assert not [b for b in boxes if counter.overlaps(b)]
     finally:
         engine.close()

@@ -43,6 +43,7 @@ from .losses import (  # noqa: F401  (the loss panel's parts are also read as pl
 
 KINDS = ("contour", "3d", "panels")
 FIELDS = (None, "quiver", "stream")
+COUNTER_CHARACTERS = 16  # "step 1000 / 1000": the width kept free for the step counter
 CRITICAL_MARKERS = {
     "minimum": ("*", 15),
     "maximum": ("^", 10),
@@ -665,7 +666,7 @@ def legend(fig, race, loss_ax, panels, kind: str, *, handles=None):
     marks = _landmark_entries(panels[0]) if panels else []
     if kind == "panels" or loss_ax is not None:  # one row under the figure
         if marks:
-            fig.legend(*zip(*marks, strict=True), loc="outside lower center", ncol=len(marks))
+            _landmark_legend(fig, marks)
         if loss_ax is None:
             return None  # panel titles name the optimizers
         loc = free_corner(loss_ax, race.trajectories, len(labels))
@@ -673,6 +674,23 @@ def legend(fig, race, loss_ax, panels, kind: str, *, handles=None):
     key = next(ax for ax in fig.axes if ax.get_label() == "legend")
     handles, labels = [*handles, *(h for h, _ in marks)], [*labels, *(t for _, t in marks)]
     return key.legend(handles, labels, loc="upper left", borderaxespad=0.0, framealpha=0.95)
+
+
+def _landmark_legend(fig, marks: list[tuple]):
+    """The landmarks' legend in the figure's lower-right corner, in as few rows as fit
+    beside the animation's step counter (in the lower-left corner: :mod:`.counter`)."""
+    import matplotlib as mpl
+
+    em = mpl.rcParams["font.size"] * fig.dpi / 72
+    room = fig.bbox.width - COUNTER_CHARACTERS * 0.62 * em - 0.02 * fig.bbox.width
+    renderer = fig.canvas.get_renderer()
+    handles, labels = zip(*marks, strict=True)
+    for ncol in range(len(marks), 0, -1):
+        key = fig.legend(handles, labels, loc="outside lower right", ncol=ncol)
+        if ncol == 1 or key.get_window_extent(renderer).width <= room:
+            return key
+        key.remove()
+    return None
 
 
 def _landmark_entries(ax) -> list[tuple]:
