@@ -1,4 +1,5 @@
-"""Loss panels: loss against step, on an axis that fits the curves.
+"""Loss panels: the axis, the curves and their marks (:func:`optviz.render.plots.plot_loss`
+draws them).
 
 ``f − f*`` is drawn on a log axis where the surface's minimum is known. Two things on
 such an axis are not results and are drawn as what they are: the numerical floor
@@ -155,36 +156,6 @@ def diverged_note(ax, traj, y: np.ndarray, color, theme: str = "light"):
         annotation_clip=False,
         zorder=9,
     )
-
-
-def plot_loss(race, ax=None, *, log: bool = True, colors=None, theme: str = "light"):
-    """Loss versus step, one color per optimizer (``f − f*`` on a log axis when the
-    surface's minimum is known), the floor and divergences drawn as themselves (see
-    the module docs). Multi-start runs draw every start thin.
-
-    >>> import optviz as ov
-    >>> r = ov.race("quadratic", ["gd:lr=0.1"], start=(1.0, 0.0), steps=5)
-    >>> line = plot_loss(r).get_lines()[0]
-    >>> np.allclose(line.get_ydata(), 0.64 ** np.arange(6))  # (1 - 2 lr)^(2t)
-    True
-    """
-    from . import paths
-    from .plots import _axes, _trajectories
-
-    trajs = _trajectories(race)
-    ax = _axes(ax, theme)
-    axis = loss_axis(trajs) if log else LossAxis(0.0, "loss", False)
-    for traj, ps in zip(trajs, paths.path_styles(trajs, colors), strict=True):
-        y = loss_curve(traj, axis.shift, axis.log, axis.floor)
-        steps = np.arange(len(y))
-        if traj.batched:
-            ax.plot(steps, y, color=ps.color, lw=0.8, alpha=0.6)
-            ax.lines[-y.shape[1]].set_label(paths.readable(traj))
-        else:
-            ax.plot(steps, y, color=ps.color, lw=2.2, zorder=ps.zorder, label=paths.readable(traj))
-            diverged_note(ax, traj, y, ps.color, theme)
-    setup_loss_axes(ax, trajs, axis, theme)
-    return ax
 
 
 def setup_loss_axes(ax, trajs, axis: LossAxis | None = None, theme: str = "light") -> None:

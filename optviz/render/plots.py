@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import ParameterError, unknown
-from . import style
+from . import losses, style
 from .geometry import (  # noqa: F401  (view_box and friends are also read as plots.X)
     _is3d,
     _value_range,
@@ -37,7 +37,6 @@ from .losses import (  # noqa: F401  (the loss panel's parts are also read as pl
     loss_axis,
     loss_curve,
     loss_limits,
-    plot_loss,
     setup_loss_axes,
 )
 
@@ -576,6 +575,35 @@ def _nan_joined(xy: np.ndarray) -> np.ndarray:
     out = np.full((n, T + 1, 2), np.nan)
     out[:, :T] = np.swapaxes(xy, 0, 1)
     return out.reshape(-1, 2)
+
+
+def plot_loss(race, ax=None, *, log: bool = True, colors=None, theme: str = "light"):
+    """Loss versus step, one color per optimizer (``f − f*`` on a log axis when the
+    surface's minimum is known), the floor and divergences drawn as themselves (see
+    the module docs). Multi-start runs draw every start thin.
+
+    >>> import optviz as ov
+    >>> r = ov.race("quadratic", ["gd:lr=0.1"], start=(1.0, 0.0), steps=5)
+    >>> line = plot_loss(r).get_lines()[0]
+    >>> np.allclose(line.get_ydata(), 0.64 ** np.arange(6))  # (1 - 2 lr)^(2t)
+    True
+    """
+    from . import paths
+
+    trajs = _trajectories(race)
+    ax = _axes(ax, theme)
+    axis = loss_axis(trajs) if log else LossAxis(0.0, "loss", False)
+    for traj, ps in zip(trajs, paths.path_styles(trajs, colors), strict=True):
+        y = loss_curve(traj, axis.shift, axis.log, axis.floor)
+        steps = np.arange(len(y))
+        if traj.batched:
+            ax.plot(steps, y, color=ps.color, lw=0.8, alpha=0.6)
+            ax.lines[-y.shape[1]].set_label(paths.readable(traj))
+        else:
+            ax.plot(steps, y, color=ps.color, lw=2.2, zorder=ps.zorder, label=paths.readable(traj))
+            losses.diverged_note(ax, traj, y, ps.color, theme)
+    losses.setup_loss_axes(ax, trajs, axis, theme)
+    return ax
 
 
 # ----------------------------------------------------------------------------- figures
