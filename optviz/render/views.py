@@ -21,7 +21,7 @@ def race_on(race, ax=None, *, theme: str = "light", loss: bool = False, **surfac
     >>> from matplotlib.figure import Figure
     >>> ax = Figure().add_subplot()
     >>> r = ov.race("quadratic", ["gd", "adam"], steps=5)
-    >>> race_on(r, ax) is ax, [t.get_text() for t in ax.get_legend().get_texts()][-2:]
+    >>> race_on(r, ax) is ax, [t.get_text() for t in ax.get_legend().get_texts()]
     (True, ['GD (lr 0.01)', 'Adam (lr 0.01)'])
     """
     style.check_theme(theme)
@@ -31,9 +31,13 @@ def race_on(race, ax=None, *, theme: str = "light", loss: bool = False, **surfac
         if loss:
             plots.plot_loss(race, ax, theme=theme)
         else:
-            surface_on(race.surface, ax, theme=theme, **surface_options)
+            # the landmarks every race view marks (saddles, global and local minima)
+            surface_on(race.surface, ax, theme=theme, **{"critical": True, **surface_options})
             plots.plot_trajectories(race, ax, theme=theme)
-        ax.legend(loc="best", framealpha=0.9)
+        # the optimizers only: on one small Axes a longer key would cover the map
+        entries = [(h, t) for h, t in zip(*ax.get_legend_handles_labels(), strict=True)
+                   if h.get_gid() != "landmark"]  # fmt: skip
+        ax.legend(*zip(*entries, strict=True), loc="best", framealpha=0.9)
     return ax
 
 
