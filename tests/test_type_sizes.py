@@ -76,6 +76,23 @@ SCENES = {
     "init": {"render": {"kind": "init", "depth": 3, "width": 16}},
     "symmetry": {"render": {"kind": "symmetry"}},
     "batchnorm": {"render": {"kind": "batchnorm", "epochs": 2, "depth": 2, "width": 16}},
+    "landscape": {
+        "optimizers": ["sgd:lr=0.1", "momentum:lr=0.1", "adam:lr=0.01"],
+        "run": {"steps": 6},
+        "render": {"kind": "landscape", "points": 40, "hidden": [4], "resolution": 6},
+    },
+    "landscape, one plane per run": {
+        "optimizers": ["adam:lr=0.01", "adam:lr=0.01"],
+        "run": {"steps": 6},
+        "render": {
+            "kind": "landscape",
+            "points": 40,
+            "hidden": [4],
+            "resolution": 6,
+            "init": ["xavier_normal", "small"],
+            "plane": "random",
+        },
+    },  # fmt: skip
 }
 
 
@@ -90,7 +107,7 @@ def test_every_kind_of_figure_is_readable(name, tmp_path, monkeypatch):
 
     monkeypatch.setattr(writers, "save_figure", keep)
     spec = {**SCENES[name]}
-    spec["render"] = {**spec["render"], "output": f"{name}.png"}  # beside the scene
+    spec["render"] = {**spec["render"], "output": f"{name.split(',')[0]}.png"}  # beside the scene
     scene_from_dict(spec, base=tmp_path).render()
     assert figures, "the scene saved no figure"
     for fig in figures:

@@ -44,7 +44,7 @@ def scene(
 
     \b
       optviz scene saddle_escape
-      optviz scene my_scene.toml -o figures
+      optviz scene saddle_escape schedules -o figures
     """
     from ..scene import load_scene
 

@@ -232,7 +232,7 @@ def plot_basins(
             ax.set_ylim(y0, y1)
             ax.set_xticks([])
             ax.set_yticks([])
-            ax.set_aspect("equal" if 0.25 <= (x1 - x0) / (y1 - y0) <= 4 else "auto")
+            ax.set_aspect(_filling_aspect(fig, rows, cols, x1 - x0, y1 - y0))
         for ax in axes[n_opt:]:
             ax.set_visible(False)
         handles = [
@@ -257,6 +257,21 @@ def plot_basins(
             f" from {n}×{n} starts"
         )
     return fig
+
+
+STRETCH = 1.15  # how far a map may stretch to fill its slot: a little, shapes stay true
+HEADROOM_PX = 170  # at 100 dpi: the title, panel titles, notes and legend around the maps
+
+
+def _filling_aspect(fig, rows: int, cols: int, dx: float, dy: float):
+    """The aspect of a map in a ``rows`` x ``cols`` grid: true shape stretched at most
+    ``STRETCH`` towards the shape of its slot (so a row of square maps under a 16:9
+    title leaves no wide empty band), or ``"auto"`` for a very long domain."""
+    if not 0.25 <= dx / dy <= 4:
+        return "auto"
+    width, height = fig.get_size_inches() * fig.dpi
+    slot = (height - HEADROOM_PX * fig.dpi / 100) / rows / (width / cols)
+    return float(np.clip(slot * dx / dy, 1 / STRETCH, STRETCH))
 
 
 def _panel_grid(n: int, fig) -> tuple[int, int]:

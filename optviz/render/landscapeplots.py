@@ -58,10 +58,10 @@ def _layout(ls, theme: str, size, dpi: float, title, race):
         ax.set_xlabel(surface.axis_labels[0])
         ax.set_ylabel(surface.axis_labels[1], rotation=90, labelpad=4)
         if ls.shared:
-            ax.set_title(surface.plane.label, fontsize=14)
+            ax.set_title(surface.plane.label, fontsize=16)
         else:
             ax.set_title(f"{short_label(race.trajectories[i].label)}\n{_short_plane(surface.plane)}",
-                         fontsize=12, color=style.color(i))  # fmt: skip
+                         fontsize=16, color=style.color(i))  # fmt: skip
         panels.append(ax)
     right = outer[1].subgridspec(2, 1, height_ratios=[1.15, 1])
     loss_ax = fig.add_subplot(right[0])
@@ -153,7 +153,7 @@ class _Boundaries:
             self._panel(i, ax, animated)
 
     def _panel(self, i: int, ax, animated: bool) -> None:
-        ax.set_title(ax.get_label(), color=style.color(i), fontsize=12, fontweight="bold")
+        ax.set_title(ax.get_label(), color=style.color(i), fontsize=16, fontweight="bold")
         ax.set_xticks([])
         ax.set_yticks([])
         for spine in ax.spines.values():
@@ -181,8 +181,8 @@ class _Boundaries:
 
     def _regression_panel(self, ax, animated: bool) -> None:
         d = self.ls.data
-        ax.set_xlabel("target", fontsize=9)
-        ax.set_ylabel("prediction", fontsize=9)
+        ax.set_xlabel("target", fontsize=12)
+        ax.set_ylabel("prediction", fontsize=12)
         lo, hi = float(d.y.min()), float(d.y.max())
         ax.plot([lo, hi], [lo, hi], color=style.ink(self.theme), lw=1, alpha=0.6)
         dots = ax.plot(d.y, d.y, ls="none", marker="o", ms=3, animated=animated,
