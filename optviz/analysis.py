@@ -44,6 +44,8 @@ OBJECTIVES = {
     "steps": "steps to converge",
 }
 DEFAULT_LRS = np.logspace(-5, 1, 30)
+STEEP_LRS = np.logspace(-11, -5, 30)
+"""Where tuning looks when every default rate diverges."""
 
 
 def _step_or_none(step: Any) -> int | None:
@@ -370,7 +372,9 @@ def tune(
     """Pick each optimizer's learning rate from a log-spaced sweep (see :func:`sweep`).
 
     The best rate has the lowest score among the rates at which no start diverged (a
-    tie goes to the smaller rate). Nothing else about the optimizer changes.
+    tie goes to the smaller rate). Nothing else about the optimizer changes. Without
+    ``lrs``, an optimizer that diverges at every default rate (1e-5 to 10) is tuned over
+    1e-11 to 1e-5 instead, as a surface with huge gradients needs.
 
     >>> t = tune("quadratic", ["gd"], start=(1.0, 0.0), steps=10, lrs=[0.1, 0.3, 0.5, 0.7])
     >>> t.best  # GD on x² + y² lands on the minimum in one step at lr = 0.5
@@ -388,6 +392,16 @@ def tune(
         seed=seed,
         **run_options,
     )
+    failed = [
+        key for key, score in zip(sw.keys, sw.score, strict=True) if not np.isfinite(score).any()
+    ]
+    if failed and lrs is None:
+        # steep surfaces (gradients of 1e6) need rates below the default grid: look there
+        # for those optimizers only, instead of failing a race nobody gave rates for
+        lower = {key: STEEP_LRS if key in failed else DEFAULT_LRS for key in sw.keys}
+        again = dict(start=start, steps=steps, objective=objective, lrs=lower)
+        return tune(surface, optimizers, schedule=schedule, noise=noise, seed=seed, **again,
+                    **run_options)  # fmt: skip
     best, tuned, edge = {}, [], []
     for i, (opt, key) in enumerate(zip(sw.optimizers, sw.keys, strict=True)):
         score = sw.score[i]

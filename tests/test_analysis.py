@@ -406,3 +406,15 @@ def test_basins_and_bands_figures(tmp_path):
     assert {"minimum (4)", "saddle (4)", "maximum (1)"} <= {
         t.get_text() for t in ax.get_legend().get_texts()
     }
+
+
+def test_tuning_without_rates_looks_lower_on_a_steep_surface():
+    # Goldstein-Price's gradient is ~1e6 at its start: GD diverges at every default rate
+    s = ov.surface("goldstein_price")
+    grad = np.linalg.norm(s.grad(s.starts[0]))
+    assert grad > 1e5
+    t = A.tune(s, ["gd", "adam"], steps=100)
+    assert t.best["gd"] < 1e-5 <= t.best["adam"]  # only the optimizer that needed it
+    assert not ov.run(s, t.optimizers[0], steps=100).diverged
+    with pytest.raises(ParameterError, match="diverged at every rate"):
+        A.tune(s, ["gd"], steps=100, lrs=[1e-3, 1e-2])  # rates the user gave are kept
