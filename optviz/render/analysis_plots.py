@@ -225,7 +225,7 @@ def plot_basins(
             if k:
                 mark_minima(ax, basins.minima, size=14)
             share = {v: np.mean(lab == v) for v in (-1, -2)}
-            ax.set_title(opt.label, fontsize=16)
+            ax.set_title(_readable(opt), fontsize=16)
             note = f"not converged {share[-1]:.0%} · diverged {share[-2]:.0%}"
             ax.text(0.5, -0.02, note, transform=ax.transAxes, ha="center", va="top", fontsize=12)
             ax.set_xlim(x0, x1)
@@ -257,6 +257,15 @@ def plot_basins(
             f" from {n}×{n} starts"
         )
     return fig
+
+
+def _readable(opt) -> str:
+    """``Momentum (lr 0.005, μ 0.9)``: an optimizer named as the race legends name it."""
+    from types import SimpleNamespace
+
+    from .paths import readable
+
+    return readable(SimpleNamespace(optimizer=opt, label=None))
 
 
 STRETCH = 1.15  # how far a map may stretch to fill its slot: a little, shapes stay true
