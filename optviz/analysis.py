@@ -328,7 +328,9 @@ class Tuning(Preview):
     @property
     def labels(self) -> list[str]:
         """Legend text that states the tuned rate, the objective and the horizon."""
-        return [f"{o.label} tuned: {self.horizon}" for o in self.optimizers]
+        from .table import TUNED
+
+        return [f"{o.label}{TUNED}{self.horizon}" for o in self.optimizers]
 
     @property
     def rows(self) -> Table:

@@ -136,6 +136,16 @@ class Optimizer:
         items = ", ".join(f"{k}={_fmt(v)}" for k, v in self.changed.items())
         return f"{self.name}({items})"
 
+    @property
+    def spec(self) -> str:
+        """The text that builds this optimizer again: ``optimizer(o.spec) == o``.
+
+        >>> optimizer("momentum:lr=0.001,nesterov=true").spec
+        'momentum:lr=0.001,nesterov=true'
+        """
+        items = ",".join(f"{k}={_spec_value(v)}" for k, v in self.changed.items())
+        return f"{self.name}:{items}"
+
     def with_lr(self, lr: float) -> Optimizer:
         """A copy with another learning rate."""
         return type(self)(**{**self.hyper, "lr": lr})
@@ -149,6 +159,12 @@ class Optimizer:
 
     def __hash__(self) -> int:
         return hash((type(self), tuple(self.hyper.items())))
+
+
+def _spec_value(v: Any) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    return repr(v) if isinstance(v, float) else str(v)
 
 
 def _fmt(v: Any) -> str:

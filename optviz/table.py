@@ -86,6 +86,23 @@ class Table(Sequence):
 
 
 # -- a race's rows -----------------------------------------------------------------------------
+TUNED = " tuned: "
+"""Between an optimizer's label and how its rate was tuned, in a tuned race's labels."""
+
+
+def tuned_how(label: str | None, optimizer: Any) -> str | None:
+    """How ``optimizer``'s rate was tuned, read from its trajectory's ``label``.
+
+    ``None`` when the label is not a tuned race's own (a given rate, or the user's label).
+
+    >>> from optviz.optim import optimizer
+    >>> tuned_how("gd(lr=0.02) tuned: final loss after 200 steps", optimizer("gd:lr=0.02"))
+    'final loss after 200 steps'
+    """
+    own, sep, how = (label or "").partition(TUNED)
+    return how if sep and own == optimizer.label else None
+
+
 def race_table(race: Any) -> Table:
     """One row per optimizer of ``race``: how it ended, and where.
 
@@ -96,7 +113,9 @@ def race_table(race: Any) -> Table:
     ``starts``, ``median_final_loss`` (a diverged start counts as +inf),
     ``most_common_minimum`` with ``fraction_at_it``, ``median_distance``,
     ``fraction_converged``, ``median_steps_to_converge`` (over the converged starts),
-    ``fraction_diverged`` and ``median_diverged_at`` (over the diverged starts).
+    ``fraction_diverged`` and ``median_diverged_at`` (over the diverged starts). Both
+    end with ``lr_chosen`` (``given``, or ``tuned: <objective> after <n> steps``) and
+    ``spec``, the text that builds the optimizer again (``optviz.optimizer(spec)``).
 
     >>> from optviz import race
     >>> row = race_table(race("quadratic", ["gd:lr=0.25"], start=(1.0, 0.0), steps=3))[0]
@@ -110,7 +129,13 @@ def _row(t: Any) -> dict[str, Any]:
     minima = t.surface.minima
     final_xy, final_loss = np.asarray(t.xy[-1]), np.asarray(t.loss[-1], dtype=float)
     nearest, distance = _nearest(final_xy, minima)
-    row: dict[str, Any] = {"optimizer": t.label, "lr": float(t.optimizer.lr)}
+    opt = t.optimizer
+    how = tuned_how(t.label, opt)
+    row: dict[str, Any] = {
+        "optimizer": opt.label if how else t.label,  # how the rate was chosen: its own column
+        "lr": float(opt.lr),
+    }
+    chosen = f"tuned: {how}" if how else "given"
     diverged = np.asarray(t.diverged)
     converged = np.asarray(t.converged) & ~diverged
     if not t.batched:
@@ -120,6 +145,8 @@ def _row(t: Any) -> dict[str, Any]:
             distance=None if distance is None else float(distance),
             converged_at=int(t.converged_at) if t.converged else None,
             diverged_at=int(t.diverged_at) if t.diverged else None,
+            lr_chosen=chosen,
+            spec=opt.spec,
         )
         return row
     losses = np.where(diverged, np.inf, final_loss)
@@ -139,6 +166,8 @@ def _row(t: Any) -> dict[str, Any]:
         median_steps_to_converge=_median_or_none(np.asarray(t.converged_at)[converged]),
         fraction_diverged=float(diverged.mean()),
         median_diverged_at=_median_or_none(np.asarray(t.diverged_at)[diverged]),
+        lr_chosen=chosen,
+        spec=opt.spec,
     )
     return row
 

@@ -227,7 +227,10 @@ def test_tuned_race_beats_torch_defaults_on_rosenbrock():
     for p, t in zip(plain.table(), tuned.table(), strict=True):
         assert t["final_loss"] < p["final_loss"], (t["optimizer"], p["final_loss"])
         assert t["diverged_at"] is None
-        assert "tuned: final loss after 200 steps" in t["optimizer"]
+        # machine-readable: the optimizer, the spec that rebuilds it, how its rate was chosen
+        assert t["lr_chosen"] == "tuned: final loss after 200 steps"
+        assert "tuned" not in t["optimizer"] and ov.optimizer(t["spec"]).lr == t["lr"]
+    assert [r["lr_chosen"] for r in plain.table()] == ["given"] * len(names)
 
 
 def test_race_lr_modes():

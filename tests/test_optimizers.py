@@ -360,3 +360,16 @@ def test_torch_defaults_other_than_lr():
     assert ov.optimizer("adagrad").eps == 1e-10
     assert ov.optimizer("nadam").momentum_decay == 4e-3
     assert (ov.optimizer("lion").beta1, ov.optimizer("lion").beta2) == (0.9, 0.99)
+
+
+@pytest.mark.parametrize("name", sorted(ov.optimizers()))
+def test_every_optimizer_spec_builds_it_again(name):
+    plain = ov.optimizer(name)
+    assert ov.optimizer(plain.spec) == plain
+    changed = {k: (not v) if isinstance(v, bool) else v * 1.37 + 1e-3
+               for k, v in plain.hyper.items() if isinstance(v, bool | float)}  # fmt: skip
+    try:
+        other = ov.optimizer(name, **changed)
+    except ov.OptvizError:  # some combinations are refused (e.g. a rate above 1)
+        other = ov.optimizer(name, lr=0.123456789012345)
+    assert ov.optimizer(other.spec) == other and other != plain

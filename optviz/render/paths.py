@@ -20,11 +20,11 @@ chosen (tuning) goes in a subtitle (:func:`chosen_note`), not in every label.
 
 from __future__ import annotations
 
-import re
 from typing import Any, NamedTuple
 
 import numpy as np
 
+from ..table import tuned_how
 from . import style
 
 NAMES = {
@@ -202,7 +202,6 @@ def start_marker_style(theme: str) -> dict:
 
 
 # ----------------------------------------------------------------------------- labels
-_TUNED = re.compile(r"^(?P<own>.*\)) tuned: (?P<how>.+)$")
 
 
 def readable(traj) -> str:
@@ -215,8 +214,7 @@ def readable(traj) -> str:
     """
     opt = traj.optimizer
     own = getattr(opt, "label", None)
-    match = _TUNED.match(traj.label or "")
-    if traj.label and traj.label != own and not (match and match["own"] == own):
+    if traj.label and traj.label != own and tuned_how(traj.label, opt) is None:
         return traj.label
     name = NAMES.get(opt.name, opt.name)
     items = [f"{SYMBOLS.get(k, k)} {_number(v)}" for k, v in opt.changed.items()]
@@ -228,9 +226,9 @@ def readable(traj) -> str:
 def chosen_note(trajs) -> str | None:
     """How the learning rates were chosen, once for the figure (``None``: given)."""
     for t in trajs:
-        match = _TUNED.match(t.label or "")
-        if match:
-            return f"learning rates tuned: {match['how']}"
+        how = tuned_how(t.label, t.optimizer)
+        if how:
+            return f"learning rates tuned: {how}"
     return None
 
 
