@@ -80,13 +80,16 @@ def _lr(spec: str) -> float:
     return float(spec.split("lr=")[1].split(",")[0])
 
 
-def _settled(page, lr: float) -> float | None:
-    """Adam's rate in the shown result once the page is idle and shows ``lr``."""
-    shown = page.evaluate(
+def _settled(page, asked: list) -> float | None:
+    """Adam's rate in the shown result once the page is idle and shows the rate of the
+    last request it sent (``asked``, filled by a request listener)."""
+    shown = page.evaluate(  # a call into the page also lets Playwright deliver the events
         "() => { const m = window.optvizModel; return m.get('busy') ? null"
         " : m.get('result').runs[2].optimizer; }"
     )
-    return _lr(shown) if shown and np.isclose(_lr(shown), lr) else None
+    if not (shown and asked):
+        return None
+    return _lr(shown) if np.isclose(_lr(shown), _lr(asked[-1]["optimizers"][2])) else None
 
 
 def _until(condition, timeout: float = 90.0):
@@ -183,7 +186,7 @@ def test_the_keyboard_moves_a_learning_rate_slider_and_the_plot_follows(page):
     for _ in range(30):
         page.keyboard.press("ArrowLeft")
     # the page debounces: wait for the answer to the last request it sent, however slow
-    last = _until(lambda: asked and _settled(page, _lr(asked[-1]["optimizers"][2])))
+    last = _until(lambda: _settled(page, asked))
     assert asked[-1]["optimizers"][2].startswith("adam:lr=") and last < 0.1
     assert _until(lambda: _digest(page) != picture)
     # space plays: the shown step moves
