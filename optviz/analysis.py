@@ -172,7 +172,8 @@ class Sweep(Preview):
     ``keys``: one name per optimizer; ``lrs[i]``: its rates; ``score[i]``: the objective
     per rate (mean over starts; +inf when a start diverged); ``final_loss[i]``,
     ``converged_at[i]`` (median over starts, -1 when a start did not converge) and
-    ``diverged[i]`` (some start diverged) per rate.
+    ``diverged[i]`` (some start diverged) per rate; ``left_view[i]``: some start ended
+    outside the surface's domain (off the picture).
     """
 
     surface: Surface
@@ -186,6 +187,7 @@ class Sweep(Preview):
     converged_at: list[np.ndarray]
     diverged: list[np.ndarray]
     starts: int = 1
+    left_view: list[np.ndarray] = field(default_factory=list)
     options: dict = field(default_factory=dict)
 
     @property
@@ -257,7 +259,9 @@ def sweep(
         raise ParameterError("a sweep needs at least one optimizer")
     p0 = _starts(surf, start)
     keys = _keys_of(opts)
-    out: dict[str, list] = {"lrs": [], "score": [], "final_loss": [], "conv": [], "div": []}
+    out: dict[str, list] = {"lrs": [], "score": [], "final_loss": [], "conv": [], "div": [],
+                            "left": []}  # fmt: skip
+    (x0, x1), (y0, y1) = surf.domain
     for opt, key in zip(opts, keys, strict=True):
         rates = _rates(lrs, opt, key)
         p = np.broadcast_to(p0, (len(rates), *p0.shape))
@@ -281,7 +285,10 @@ def sweep(
         final = res.final_loss.mean(axis=axes) if axes else res.final_loss
         med_conv = np.median(conv, axis=axes) if axes else conv
         conv_at = np.where(med_conv > steps, NEVER, med_conv).astype(int)
-        for k, v in zip(out, (rates, score, final, conv_at, diverged), strict=True):
+        x, y = res.final_xy[..., 0], res.final_xy[..., 1]
+        outside = ~((x >= x0) & (x <= x1) & (y >= y0) & (y <= y1))
+        left = outside.any(axis=axes) if axes else outside
+        for k, v in zip(out, (rates, score, final, conv_at, diverged, left), strict=True):
             out[k].append(np.asarray(v))
     return Sweep(
         surface=surf,
@@ -294,6 +301,7 @@ def sweep(
         final_loss=out["final_loss"],
         converged_at=out["conv"],
         diverged=out["div"],
+        left_view=out["left"],
         starts=1 if p0.ndim == 1 else len(p0),
         options={"schedule": schedule, "noise": noise, "seed": seed, **run_options},
     )
@@ -374,9 +382,10 @@ def tune(
     """Pick each optimizer's learning rate from a log-spaced sweep (see :func:`sweep`).
 
     The best rate has the lowest score among the rates at which no start diverged (a
-    tie goes to the smaller rate). Nothing else about the optimizer changes. Without
-    ``lrs``, an optimizer that diverges at every default rate (1e-5 to 10) is tuned over
-    1e-11 to 1e-5 instead, as a surface with huge gradients needs.
+    tie goes to the smaller rate), preferring rates whose runs end inside the surface's
+    domain, so a tuned race stays on its picture. Nothing else about the optimizer
+    changes. Without ``lrs``, an optimizer that diverges at every default rate (1e-5 to
+    10) is tuned over 1e-11 to 1e-5 instead, as a surface with huge gradients needs.
 
     >>> t = tune("quadratic", ["gd"], start=(1.0, 0.0), steps=10, lrs=[0.1, 0.3, 0.5, 0.7])
     >>> t.best  # GD on x² + y² lands on the minimum in one step at lr = 0.5
@@ -412,10 +421,13 @@ def tune(
             raise ParameterError(
                 f"tune: {key} diverged at every rate from {lo:g} to {hi:g}; give smaller lrs"
             )
+        # a rate whose run ends off the picture is kept only if every rate does
+        stays = ~sw.left_view[i] & np.isfinite(score)
+        away = ~stays if stays.any() else np.zeros_like(stays)
         if objective == "steps":  # ties in steps are broken by the final loss
-            order = np.lexsort((sw.lrs[i], sw.final_loss[i], score))
+            order = np.lexsort((sw.lrs[i], sw.final_loss[i], score, away))
         else:
-            order = np.lexsort((sw.lrs[i], score))
+            order = np.lexsort((sw.lrs[i], score, away))
         j = int(order[0])
         best[key] = float(sw.lrs[i][j])
         tuned.append(opt.with_lr(best[key]))

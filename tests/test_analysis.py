@@ -422,3 +422,15 @@ def test_tuning_without_rates_looks_lower_on_a_steep_surface():
     assert not ov.run(s, t.optimizers[0], steps=100).diverged
     with pytest.raises(ParameterError, match="diverged at every rate"):
         A.tune(s, ["gd"], steps=100, lrs=[1e-3, 1e-2])  # rates the user gave are kept
+
+
+def test_tuning_prefers_rates_whose_runs_end_on_the_picture():
+    # long_furrow falls without bound along x: the lowest final loss is far off the map
+    s = ov.surface("long_furrow")
+    sw = A.sweep(s, ["gd", "adam"], steps=200)
+    assert any(left.any() for left in sw.left_view)  # some rates do leave
+    t = A.tune(s, ["gd", "adam"], steps=200)
+    (x0, x1), (y0, y1) = s.domain
+    for opt in t.optimizers:
+        x, y = ov.run(s, opt, steps=200).xy[-1]
+        assert x0 <= x <= x1 and y0 <= y <= y1, opt
