@@ -122,7 +122,13 @@ def race_table(race: Any) -> Table:
     >>> row["final_loss"], row["nearest_minimum"], row["distance"]  # x_t = 0.5**t
     (0.015625, 0, 0.125)
     """
-    return Table(_row(t) for t in race.trajectories)
+    return Table({**_row(t), **_origin(t)} for t in race.trajectories)
+
+
+def _origin(t: Any) -> dict[str, Any]:
+    """How the optimizer's rate was chosen, and the spec that builds it again."""
+    how = tuned_how(t.label, t.optimizer)
+    return {"lr_chosen": f"tuned: {how}" if how else "given", "spec": t.optimizer.spec}
 
 
 def _row(t: Any) -> dict[str, Any]:
@@ -135,7 +141,6 @@ def _row(t: Any) -> dict[str, Any]:
         "optimizer": opt.label if how else t.label,  # how the rate was chosen: its own column
         "lr": float(opt.lr),
     }
-    chosen = f"tuned: {how}" if how else "given"
     diverged = np.asarray(t.diverged)
     converged = np.asarray(t.converged) & ~diverged
     if not t.batched:
@@ -145,8 +150,6 @@ def _row(t: Any) -> dict[str, Any]:
             distance=None if distance is None else float(distance),
             converged_at=int(t.converged_at) if t.converged else None,
             diverged_at=int(t.diverged_at) if t.diverged else None,
-            lr_chosen=chosen,
-            spec=opt.spec,
         )
         return row
     losses = np.where(diverged, np.inf, final_loss)
@@ -166,8 +169,6 @@ def _row(t: Any) -> dict[str, Any]:
         median_steps_to_converge=_median_or_none(np.asarray(t.converged_at)[converged]),
         fraction_diverged=float(diverged.mean()),
         median_diverged_at=_median_or_none(np.asarray(t.diverged_at)[diverged]),
-        lr_chosen=chosen,
-        spec=opt.spec,
     )
     return row
 
