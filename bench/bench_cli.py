@@ -45,7 +45,11 @@ RENDERS = [
 
 
 def median_time(cmd: list[str], repeat: int, cwd: str) -> float:
+    # Byte-code caching on, as in an installed copy (pip compiles it): a machine that sets
+    # PYTHONDONTWRITEBYTECODE would otherwise time the compiler on every start-up.
     env = {**os.environ, "PYTHONPATH": str(ROOT), "MPLBACKEND": "Agg"}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    subprocess.run(cmd, cwd=cwd, env=env, check=True, stdout=subprocess.DEVNULL)  # warm
     times = []
     for _ in range(repeat):
         start = time.perf_counter()
