@@ -103,3 +103,34 @@ def test_the_limit_keeps_only_global_minima(limit):
     marks = landmarks("styblinski_tang", limit=limit)
     assert [p.kind for p in marks.points] == ["global minimum"]
     assert marks.left_out == len(critical_points("styblinski_tang")) - 1
+
+
+def test_a_ball_resting_on_a_saddle_leaves_the_saddle_visible():
+    # gd started on the stable line y = 0 of x² − y² stops on the saddle itself: the
+    # ball (bigger than the diamond) would cover it; the outline is drawn over the ball
+    from matplotlib.colors import to_rgb
+
+    race = ov.race("saddle", ["gd:lr=0.1"], start=(-1.8, 0.0), steps=100)
+    np.testing.assert_allclose(race.trajectories[0].xy[-1], [0.0, 0.0], atol=1e-8)
+    engine = _Engine(animate(race, fps=2, duration=1))
+    try:
+        rgb = engine.frame(100.0).astype(float)
+        ax = engine.panels[0]
+        (saddle,) = [a for a in ax.get_lines() if a.get_label() == "saddle"]
+        x, y = ax.transData.transform((0.0, 0.0))
+        row, col = rgb.shape[0] - y, x
+        # a "D" marker is a unit square turned 45°, scaled by the marker size
+        half = np.sqrt(0.5) * saddle.get_markersize() * engine.fig.dpi / 72  # centre to vertex
+        ball = np.array(to_rgb(engine.movers[0].color)) * 255
+        r = engine.movers[0].ball.get_markersize() / 2 * engine.fig.dpi / 72
+        assert r > half / np.sqrt(2) + 1  # the ball covers the diamond's edges
+        assert np.linalg.norm(rgb[int(round(row)), int(round(col))] - ball) < 40  # it is there
+        t = np.linspace(0.2, 0.8, 7)  # points along the diamond's four edges
+        corners = [(half, 0), (0, half), (-half, 0), (0, -half), (half, 0)]
+        edge = [(a[0] + (b[0] - a[0]) * s, a[1] + (b[1] - a[1]) * s)
+                for a, b in zip(corners[:-1], corners[1:], strict=True) for s in t]  # fmt: skip
+        pixels = np.array([rgb[int(round(row - dy)), int(round(col + dx))] for dx, dy in edge])
+        differs = np.linalg.norm(pixels - ball, axis=1) > 120
+        assert differs.mean() > 0.6, differs
+    finally:
+        engine.close()

@@ -142,8 +142,13 @@ def test_legend_names_every_optimizer_with_its_hyperparameters(race):
 def test_show_surface_marks_critical_points_by_kind():
     fig = plots.show_surface(ov.surface("himmelblau"), size="small", dpi=40)
     contour = fig.axes[0]
-    by_kind = {line.get_label(): len(line.get_xdata()) for line in contour.get_lines()}
+    marks = [line for line in contour.get_lines() if line.get_gid() == "landmark"]
+    by_kind = {line.get_label(): len(line.get_xdata()) for line in marks}
     assert by_kind == {"global minimum": 4, "saddle": 4, "maximum": 1}
+    # each kind is outlined once more, above where paths and balls would go
+    outlines = plots.landmark_outlines(contour)
+    assert sorted(len(o.get_xdata()) for o in outlines) == [1, 4, 4]
+    assert len(contour.get_lines()) == len(marks) + len(outlines)
     assert any(ax.name == "3d" for ax in fig.axes)
 
 

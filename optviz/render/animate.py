@@ -425,6 +425,10 @@ class _Engine:
                 if self.loss_ax is not None:
                     self.loss_lines.append(self._loss_line(traj, ps))
             self._starts()
+            # landmark outlines go over the balls: drawn every frame after them
+            self.outlines = [a for ax in self.panels for a in plots.landmark_outlines(ax)]
+            for outline in self.outlines:
+                outline.set_animated(True)
             plots.legend(self.fig, race, self.loss_ax, self.panels, anim.kind)
             self.counter = StepCounter(self.fig, self.theme, anim.steps)
             self.canvas = self.fig.canvas
@@ -561,6 +565,8 @@ class _Engine:
             self._update(m, s, k)
             for artist in m.artists:
                 artist.axes.draw_artist(artist)
+        for outline in self.outlines:
+            outline.axes.draw_artist(outline)
         for line, dot, y, note in self.loss_lines:
             self._update_loss(line, dot, y, s, k)
             self.loss_ax.draw_artist(line)

@@ -431,6 +431,7 @@ def depth_frames(
 
 
 FADED, BOLD = (0.45, 1.2), (1.0, 3.0)  # (alpha, line width) of earlier layers and the newest
+NOTE_PT = 16  # the depth animation's statistics: 22 px at the 16:9 preset
 
 
 def depth_animation(
@@ -471,15 +472,16 @@ def depth_animation(
                 for i, f in enumerate(fractions)
             ]
             ax.set_xlim(*binning.lims)
-            ax.set_ylim(0, max(fractions.max(), 1e-12) * 1.3)  # headroom for the note
+            ax.set_ylim(0, max(fractions.max(), 1e-12) * 1.45)  # headroom for the note
             ax.set_xticks(*binning.ticks())
             ax.set_yticks([])
             ax.spines["left"].set_visible(False)
             ax.set_title(s.label)
             ax.set_xlabel(_xlabel(kind, binning))
-            note = ax.text(
-                0.5, 0.98, "", transform=ax.transAxes, ha="center", va="top", animated=True
-            )
+            # the panel's numbers are the lesson (σ shrinking, saturation growing): read
+            # from the back of the room, as large as the panel titles
+            note = ax.text(0.5, 0.98, "", transform=ax.transAxes, ha="center", va="top",
+                           fontsize=NOTE_PT, linespacing=1.15, animated=True)  # fmt: skip
             panels.append((ax, s, lines, note))
         axes[0].set_ylabel("fraction of values")
         sub = f"{stats[0].activation}, {_shape(stats[0])}"
@@ -488,7 +490,7 @@ def depth_animation(
             head = fig.text(0.01, 0.975, "", ha="left", va="top", fontsize=18, animated=True)
         else:
             head = fig.text(0.5, 0.975, "", ha="center", va="top", fontsize=18, animated=True)
-        fig.text(0.99, 0.975, sub, ha="right", va="top", fontsize=12, alpha=0.8)
+        fig.text(0.99, 0.975, sub, ha="right", va="top", fontsize=13, alpha=0.8)
         fig.tight_layout(rect=(0, 0, 1, 0.93))
         canvas = fig.canvas
         canvas.draw()

@@ -300,6 +300,7 @@ def mark_landmarks(ax, surface, *, lifted: bool = False) -> list:
             if lifted:
                 coords.append(height(surface, xy, lift=0.02))
             drawn.append(ax.plot(*coords, **landmark_style(kind), label=kind)[0])
+            _outline_above_balls(ax, coords, kind)
     if marks.left_out:
         empty = [[], [], []] if lifted else [[], []]
         drawn.append(
@@ -308,6 +309,29 @@ def mark_landmarks(ax, surface, *, lifted: bool = False) -> list:
     for artist in drawn:
         artist.set_gid("landmark")
     return drawn
+
+
+LANDMARK_OUTLINE_ZORDER = 9.5  # above every ball and cross (8 + a tenth of a path's order)
+
+
+def _outline_above_balls(ax, coords: list, kind: str) -> None:
+    """The landmark's outline again, hollow and above the balls: a ball resting on a
+    saddle or a minimum would otherwise hide the very point it stopped at. Black on a
+    white stroke, it shows on every ball colour and on both themes; the animation draws
+    it after the balls in every frame (it is found by its gid, ``landmark-outline``)."""
+    from matplotlib.patheffects import withStroke
+
+    kw = landmark_style(kind)
+    kw.update(mfc="none", mec="black", mew=1.0, zorder=LANDMARK_OUTLINE_ZORDER)
+    kw["path_effects"] = [withStroke(linewidth=2.2, foreground="white")]
+    (outline,) = ax.plot(*coords, **kw, label="_nolegend_")
+    outline.set_gid("landmark-outline")
+    outline.set_in_layout(False)
+
+
+def landmark_outlines(ax) -> list:
+    """The hollow landmark outlines of :func:`mark_landmarks` on ``ax``."""
+    return [a for a in ax.get_lines() if a.get_gid() == "landmark-outline"]
 
 
 def landmark_style(kind: str) -> dict:
