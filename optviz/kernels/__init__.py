@@ -15,6 +15,7 @@ runs.
 
 from __future__ import annotations
 
+import functools
 import os
 from typing import Any
 
@@ -103,10 +104,15 @@ def _task(job: Any) -> dict | None:
 
 
 def _source(task: dict) -> str:
+    cache = store.folder() is not None
+    return _module_source(task["compiled"], len(task["params"]), task["plan"], cache)
+
+
+@functools.lru_cache(maxsize=64)
+def _module_source(compiled: Any, n_params: int, plan: rules.Plan, cache: bool) -> str:
     from . import codegen
 
-    cache = store.folder() is not None
-    return codegen.module_source(task["compiled"], len(task["params"]), task["plan"], cache)
+    return codegen.module_source(compiled, n_params, plan, cache)  # parses sympy's code: 10 ms
 
 
 def _in_threads(kernel: Any, n: int, args: tuple) -> None:
@@ -153,7 +159,6 @@ def _run(module, task: dict, job, record, never: int, curved: float) -> tuple:
         p0,
         np.ascontiguousarray(job.lrs, float),
         np.ascontiguousarray(np.broadcast_to(rates, n), float),
-        np.array(plan.hyper or (0.0,), float),
         np.array(task["params"] or (0.0,), float),
         state0,
         np.ascontiguousarray(surf.minima, float).reshape(-1, 2),
