@@ -5,7 +5,7 @@ import numpy as np
 
 import optviz as ov
 from optviz.render import animate as A
-from optviz.render import writers
+from optviz.render import gif
 
 
 def test_rgba_backed_frames_compare_like_plain_rgb():
@@ -14,10 +14,10 @@ def test_rgba_backed_frames_compare_like_plain_rgb():
     b = a.copy()
     b[5, 7, 1] += 1  # one channel of one pixel
     b[20, 33, 3] += 1  # alpha only: not a change of the RGB picture, may count as one
-    fast = writers._changed_pixels(a[..., :3], b[..., :3])
-    slow = writers._changed_pixels(np.ascontiguousarray(a[..., :3]), b[..., :3].copy())
-    assert writers._rgba_words(a[..., :3]) is not None
-    assert writers._rgba_words(np.ascontiguousarray(a[..., :3])) is None
+    fast = gif._changed_pixels(a[..., :3], b[..., :3])
+    slow = gif._changed_pixels(np.ascontiguousarray(a[..., :3]), b[..., :3].copy())
+    assert gif._rgba_words(a[..., :3]) is not None
+    assert gif._rgba_words(np.ascontiguousarray(a[..., :3])) is None
     assert slow.sum() == 1 and slow[5, 7]
     assert fast[5, 7] and (fast & ~slow).sum() <= 1
 

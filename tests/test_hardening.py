@@ -109,7 +109,7 @@ def test_long_gif_hold_is_split_over_empty_frames():
     # a GIF delay is 16 bits of 1/100 s: an hour's hold at 0.1 fps must still add up
     from PIL import Image
 
-    from optviz.render.writers import write_gif
+    from optviz.render.gif import write_gif
 
     frames = [np.full((4, 4, 3), 60 * i, np.uint8) for i in range(3)]
     buf = io.BytesIO()

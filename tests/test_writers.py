@@ -15,7 +15,8 @@ from PIL import Image
 
 from optviz.errors import OutputError, ParameterError
 from optviz.render import writers
-from optviz.render.writers import Palette, frame_delays, make_palette, save_frames, write_gif
+from optviz.render.gif import Palette, frame_delays, make_palette, write_gif
+from optviz.render.writers import save_frames
 
 ORANGE = (230, 159, 0)
 

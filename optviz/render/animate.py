@@ -196,7 +196,7 @@ class Animation:
     def gif(self) -> bytes:
         """The animation as GIF bytes (kept, so a notebook shows it without re-rendering)."""
         if self._cached_gif is None:
-            from .writers import write_gif
+            from .gif import write_gif
 
             engine = _Engine(self)
             try:
@@ -539,7 +539,7 @@ class _Engine:
         """
         from matplotlib.colors import to_rgb
 
-        from .writers import make_palette
+        from .gif import make_palette
 
         bg = np.asarray(self.canvas.buffer_rgba())[..., :3]
         face = np.array(to_rgb(style.THEMES[self.theme]["figure.facecolor"])) * 255

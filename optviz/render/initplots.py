@@ -454,7 +454,7 @@ def depth_animation(
     >>> bool((palette.colors == deepest).all(axis=1).any())
     True
     """
-    from .writers import blends, make_palette
+    from .gif import blends, make_palette
 
     stats = _as_stats_list(stats)
     binnings = _binnings(stats, kind, bins)
