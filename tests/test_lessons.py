@@ -3,6 +3,7 @@ surface's catalog file says it teaches."""
 
 from __future__ import annotations
 
+import functools
 import json
 import subprocess
 import sys
@@ -11,7 +12,7 @@ import numpy as np
 import pytest
 
 import optviz as ov
-from optviz.catalog import surfaces
+from optviz.catalog import _catalog_files, surfaces
 from optviz.errors import CatalogError
 from optviz.optim import optimizer
 
@@ -102,3 +103,308 @@ def test_a_bad_lesson_is_a_clear_catalog_error():
     spec["lesson"] = {"camera": 1}
     with pytest.raises(CatalogError, match=r"lesson\.camera.*allowed: optimizers"):
         surface_from_spec(spec, "surfaces/bowl.toml")
+
+
+# -- every surface teaches ---------------------------------------------------------------
+# Each catalog surface's [lesson] is run by the engine (not drawn) and its picture's claim
+# is checked against math: closed forms where the surface has one, known minima, Hessians.
+
+DIVERGING = {"goldstein_price"}  # their lesson comment says divergence is the point
+
+
+@functools.cache
+def cached_lesson(name: str):
+    return lesson_race(name)
+
+
+def paths(traj) -> np.ndarray:
+    """Positions ``(steps + 1, starts, 2)`` whether the run had one start or many."""
+    return traj.xy if traj.batched else traj.xy[:, None, :]
+
+
+def finals(traj) -> np.ndarray:
+    return paths(traj)[-1]
+
+
+def by_name(race) -> dict:
+    return {t.name: t for t in race}
+
+
+def lesson_comment(name: str) -> str:
+    """The comment lines right above the ``[lesson]`` table of the surface's file."""
+    lines = _catalog_files()[name].read_text(encoding="utf-8").splitlines()
+    above = lines[: lines.index("[lesson]")]
+    comment = []
+    while above and above[-1].startswith("#"):
+        comment.insert(0, above.pop().lstrip("# "))
+    return " ".join(comment)
+
+
+def nearest_minimum(surface, xy) -> tuple[int, float]:
+    d = np.linalg.norm(surface.minima - xy, axis=1)
+    return int(np.argmin(d)), float(d.min())
+
+
+@pytest.mark.parametrize("name", surfaces())
+def test_every_surface_has_a_lesson_with_explicit_rates_and_a_comment(name):
+    lesson = ov.surface(name).lesson
+    assert 2 <= len(lesson.optimizers) <= 4, name
+    assert all("lr=" in spec for spec in lesson.optimizers), lesson.optimizers  # not tuned
+    assert lesson.steps is not None
+    assert len(lesson_comment(name).split()) >= 8, "say in a line what the race shows"
+
+
+@pytest.mark.parametrize("name", surfaces())
+def test_every_lesson_race_stays_finite_in_view_and_keeps_moving(name):
+    race = cached_lesson(name)
+    dom = race.surface.domain
+    diverged = np.concatenate([np.atleast_1d(t.diverged) for t in race])
+    if name in DIVERGING:
+        assert diverged.any() and not diverged.all()
+        assert "divergence" in lesson_comment(name).lower()
+    else:
+        assert not diverged.any(), [t.label for t in race if np.any(t.diverged)]
+    ends = np.concatenate([finals(t)[~np.atleast_1d(t.diverged)] for t in race])
+    assert np.all((ends >= dom[:, 0]) & (ends <= dom[:, 1])), ends
+    # not an idle animation: the slowest run covers its last tenth late in the race
+    arrivals = []
+    for traj in race:
+        xy = paths(traj)[:, ~np.atleast_1d(traj.diverged)]
+        travelled = np.cumsum(np.linalg.norm(np.diff(xy, axis=0), axis=-1), axis=0)
+        arrivals += list(np.argmax(travelled >= 0.9 * travelled[-1], axis=0) + 1)
+    assert max(arrivals) >= 0.3 * race[0].steps, arrivals
+
+
+# -- bowls: closed forms --------------------------------------------------------------
+
+
+def gd_on_quadratic(H, x_star, start, lr, steps) -> np.ndarray:
+    """GD on ½(x − x*)ᵀH(x − x*): x_t − x* = (I − lr·H)^t (x_0 − x*)."""
+    step = np.eye(2) - lr * np.asarray(H, float)
+    out, e = [], np.asarray(start, float) - x_star
+    for _ in range(steps + 1):
+        out.append(x_star + e)
+        e = step @ e
+    return np.array(out)
+
+
+@pytest.mark.parametrize("name", ["quadratic", "elliptic", "booth"])
+def test_gd_on_the_quadratic_lessons_follows_the_closed_form(name):
+    race = cached_lesson(name)
+    surface = race.surface
+    H = surface.hess(surface.minima[0])  # constant: the surfaces are quadratics
+    for traj in race:
+        if traj.name != "gd":
+            continue
+        expected = gd_on_quadratic(
+            H, surface.minima[0], paths(traj)[0, 0], traj.optimizer.lr, traj.steps
+        )
+        np.testing.assert_allclose(paths(traj)[:, 0], expected, atol=1e-9)
+
+
+def test_quadratic_lesson_shows_a_rate_that_overshoots_every_step():
+    gds = [t for t in cached_lesson("quadratic") if t.name == "gd"]
+    fast = max(gds, key=lambda t: t.optimizer.lr)
+    x = paths(fast)[:, 0, 0]
+    assert fast.optimizer.lr * 2 > 1  # 1 − 2·lr < 0 on x² + y²: across the minimum
+    assert np.all(np.sign(x[1:]) == -np.sign(x[:-1]))
+
+
+def test_booth_and_elliptic_gd_zig_zags_across_the_steep_direction():
+    for name in ("booth", "elliptic"):
+        race = cached_lesson(name)
+        surface = race.surface
+        evals, evecs = np.linalg.eigh(surface.hess(surface.minima[0]))
+        fast = max((t for t in race if t.name == "gd"), key=lambda t: t.optimizer.lr)
+        assert fast.optimizer.lr * evals[-1] > 1  # the steep factor 1 − lr·λ is negative
+        across = (paths(fast)[:12, 0] - surface.minima[0]) @ evecs[:, -1]
+        assert np.all(np.sign(across[1:]) == -np.sign(across[:-1])), across
+
+
+def test_rotated_ellipse_takes_adams_per_coordinate_advantage_away():
+    race = by_name(cached_lesson("rotated_ellipse"))
+    assert race["adam"].final_loss.max() > 100 * race["gd"].final_loss.max()
+    assert race["adam"].final_loss.max() > 100 * race["momentum"].final_loss.max()
+
+
+# -- ravines: momentum and adaptive steps --------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "name", ["rosenbrock", "beale", "elliptic", "narrow_ravine", "linreg_scaled", "matyas"]
+)
+def test_on_a_ravine_momentum_gets_lower_than_gd_in_the_same_steps(name):
+    race = by_name(cached_lesson(name))
+    floor = race["gd"].surface.min_value
+
+    def excess(traj):
+        return float(traj.final_loss.max()) - floor
+
+    assert excess(race["momentum"]) < 0.5 * excess(race["gd"]), (
+        excess(race["momentum"]),
+        excess(race["gd"]),
+    )
+
+
+def test_long_furrow_lesson_matches_the_closed_form_along_the_floor():
+    """f = a·y² − s·x: the x gradient is −s everywhere, so each run's x travel is exact."""
+    race = by_name(cached_lesson("long_furrow"))
+    s = race["gd"].surface.params["s"]
+    travel = {n: paths(t)[-1, 0, 0] - paths(t)[0, 0, 0] for n, t in race.items()}
+    gd, mom, adam = race["gd"].optimizer, race["momentum"].optimizer, race["adam"].optimizer
+    steps = race["gd"].steps
+    t = np.arange(1, steps + 1)
+    mu = mom.momentum
+    assert travel["gd"] == pytest.approx(steps * gd.lr * s, rel=1e-9)
+    # torch's buffer: b_1 = g, b_t = μ b_{t−1} + g, so b_t = g (1 − μ^t) / (1 − μ)
+    assert travel["momentum"] == pytest.approx(
+        mom.lr * s * np.sum((1 - mu**t) / (1 - mu)), rel=1e-9
+    )
+    # a constant gradient makes Adam's bias-corrected ratio g / (|g| + eps) every step
+    assert travel["adam"] == pytest.approx(steps * adam.lr * s / (s + adam.eps), rel=1e-9)
+    assert travel["momentum"] > travel["adam"] > 3 * travel["gd"]
+
+
+def test_linreg_standardized_gd_converges_in_fewer_steps_than_linreg_scaled():
+    def steps_to_converge(name: str) -> tuple[int, float]:
+        surface = ov.surface(name)
+        spec = next(s for s in surface.lesson.optimizers if s.startswith("gd:"))
+        traj = ov.run(surface, spec, surface.lesson.starts[0], 3000)
+        rate_share = optimizer(spec).lr * np.linalg.eigvalsh(surface.hess(surface.minima[0]))[-1]
+        close = traj.loss - surface.min_value < 1e-3 * (traj.loss[0] - surface.min_value)
+        return int(np.argmax(close)), rate_share
+
+    scaled, scaled_share = steps_to_converge("linreg_scaled")
+    standard, standard_share = steps_to_converge("linreg_standardized")
+    # a fair race: each GD at about 1/λ_max, the largest rate without zig-zag
+    assert 0.5 < scaled_share < 1.5 and 0.5 < standard_share < 1.5
+    assert 10 * standard < scaled, (standard, scaled)
+
+
+# -- plateaus -------------------------------------------------------------------------
+
+
+def test_sigmoid_neuron_gd_stalls_where_the_neuron_saturates_and_rmsprop_walks_off():
+    race = by_name(cached_lesson("sigmoid_neuron"))
+    surface = race["gd"].surface
+    gd_ends, rms_ends = finals(race["gd"]), finals(race["rmsprop"])
+    # saturated start: sigmoid(y − x) ≈ 1 against a target 0.1, a loss floor of ½·0.9²
+    assert race["gd"].loss[-1, 0] > 0.5 * 0.9**2 - 1e-3
+    assert nearest_minimum(surface, rms_ends[0])[1] < 0.01
+    # from the moderate start both reach the minimum
+    assert nearest_minimum(surface, gd_ends[1])[1] < 0.01
+    assert nearest_minimum(surface, rms_ends[1])[1] < 0.01
+
+
+def test_tiny_net_mirror_starts_end_in_mirror_minima():
+    race = cached_lesson("tiny_net")
+    surface = race.surface
+    np.testing.assert_allclose(surface.minima[0], -surface.minima[1])  # (w1, w2) ~ (−w1, −w2)
+    for traj in race:
+        big, tiny = finals(traj)
+        assert nearest_minimum(surface, tiny)[0] == 1, traj.label
+        mirrored = ov.run(surface, traj.optimizer, -paths(traj)[0, 1], traj.steps)
+        np.testing.assert_allclose(mirrored.xy, -paths(traj)[:, 1], atol=1e-9)
+    gd, adam = by_name(race)["gd"], by_name(race)["adam"]
+    assert nearest_minimum(surface, finals(adam)[0])[1] < 0.05  # Adam walks the plateau
+    assert nearest_minimum(surface, finals(gd)[0])[1] > 0.5  # GD is still crawling
+
+
+def test_easom_far_from_the_hole_gd_cannot_tell_which_way_to_go():
+    race = by_name(cached_lesson("easom"))
+    surface = race["gd"].surface
+    far = paths(race["gd"])[:, 0]
+    assert np.linalg.norm(far[-1] - far[0]) < 1e-3
+    for traj in race.values():  # started near the hole, every run falls in
+        assert nearest_minimum(surface, finals(traj)[1])[1] < 0.01
+    adam_far = finals(race["adam"])[0]
+    assert np.linalg.norm(adam_far - far[0]) > 0.5 and surface.f(adam_far) > -0.01
+
+
+# -- saddles --------------------------------------------------------------------------
+
+
+def test_double_well_gd_on_the_ridge_stops_on_the_saddle_and_noise_leaves_it():
+    race = by_name(cached_lesson("double_well"))
+    on_ridge, beside = paths(race["gd"])[:, 0], paths(race["gd"])[:, 1]
+    assert np.all(on_ridge[:, 0] == 0.0)  # ∂f/∂x = 4x³ − 4x vanishes on x = 0
+    assert np.linalg.norm(on_ridge[-1]) < 1e-3  # the saddle
+    np.testing.assert_allclose(beside[-1], [1.0, 0.0], atol=1e-3)
+    assert np.all(np.abs(np.abs(finals(race["sgd"])[:, 0]) - 1) < 0.3)  # both in a well
+
+
+def test_monkey_saddle_gd_on_the_axis_never_passes_the_flat_point():
+    race = by_name(cached_lesson("monkey_saddle"))
+    gd = race["gd"]
+    axis, off = paths(gd)[:, 0], paths(gd)[:, 1]
+    assert np.all(axis[:, 1] == 0.0)
+    # on y = 0 the step is x ← x − lr·3x²: positive and shrinking, never past 0
+    x = axis[:, 0]
+    np.testing.assert_allclose(x[1:], x[:-1] - gd.optimizer.lr * 3 * x[:-1] ** 2, rtol=1e-12)
+    assert np.all((x[1:] > 0) & (x[1:] < x[:-1]))
+    assert gd.surface.f(off[-1]) < -1.0  # off the axis it passed by and ran down a valley
+
+
+# -- many minima ----------------------------------------------------------------------
+
+ENDINGS = {  # optimizer -> the catalog minimum each start ends in
+    "himmelblau": {"gd": [1], "momentum": [1], "adam": [0]},
+    "styblinski_tang": {"gd": [3], "momentum": [0], "adam": [3]},
+    "three_hump_camel": {"gd": [1], "momentum": [0], "adam": [1]},
+    "six_hump_camel": {"gd": [2, 1], "momentum": [2, 0]},
+    "gaussian_wells": {"gd": [1], "adam": [1], "momentum": [0]},
+}
+
+
+@pytest.mark.parametrize("name", sorted(ENDINGS))
+def test_many_minima_lessons_end_in_different_known_minima(name):
+    race = by_name(cached_lesson(name))
+    surface = next(iter(race.values())).surface
+    reached = set()
+    for opt, expected in ENDINGS[name].items():
+        for xy, k in zip(finals(race[opt]), expected, strict=True):
+            index, distance = nearest_minimum(surface, xy)
+            assert (index, distance < 0.1) == (k, True), (opt, xy, index, distance)
+            reached.add(index)
+    assert len(reached) >= 2
+
+
+def test_rastrigin_each_start_stops_in_the_dimple_of_its_own_cell():
+    race = by_name(cached_lesson("rastrigin"))
+    surface = race["gd"].surface
+    starts, ends = paths(race["gd"])[0], finals(race["gd"])
+    np.testing.assert_array_equal(np.round(ends), np.round(starts))
+    assert np.all(np.linalg.norm(surface.grad(ends), axis=-1) < 1e-6)
+    assert np.all(np.linalg.eigvalsh(surface.hess(ends)) > 0)  # minima, not saddles
+    assert (np.linalg.norm(ends, axis=-1) < 1e-6).sum() == 1  # only from the central cell
+    # momentum is still rolling around inside the same dimples
+    assert np.all(np.linalg.norm(finals(race["momentum"]) - ends, axis=-1) < 0.05)
+
+
+def test_ackley_and_levi_ripples_trap_gd_while_momentum_rolls_on():
+    for name in ("ackley", "levi13"):
+        race = by_name(cached_lesson(name))
+        surface = race["gd"].surface
+        gd_end = finals(race["gd"])[0]
+        assert np.linalg.norm(surface.grad(gd_end)) < 1e-3  # stopped in a ripple...
+        assert race["gd"].final_loss.max() > 5.0  # ...far above the global minimum's 0
+        assert race["momentum"].final_loss.max() < race["gd"].final_loss.max() / 5
+
+
+def test_goldstein_price_gd_rate_diverges_only_on_the_steep_rim():
+    race = by_name(cached_lesson("goldstein_price"))
+    gd = race["gd"]
+    middle, rim = 0, 1
+    assert 0 < gd.diverged_at[rim] <= 3 and gd.diverged_at[middle] == -1
+    assert nearest_minimum(gd.surface, finals(gd)[middle]) == (0, pytest.approx(0, abs=0.15))
+    assert not np.any(race["adam"].diverged)
+
+
+def test_optviz_race_goldstein_price_draws_its_divergence(tmp_path):
+    done = run_cli(tmp_path, "race", "goldstein_price", *TINY, "--metrics", "m.json")
+    assert done.returncode == 0, done.stderr
+    rows = json.loads((tmp_path / "m.json").read_text())
+    rows = rows["rows"] if isinstance(rows, dict) else rows
+    diverged = {row["optimizer"].split("(")[0]: row["fraction_diverged"] for row in rows}
+    assert diverged == {"gd": 0.5, "adam": 0.0}
+    assert (tmp_path / "goldstein_price_race.gif").stat().st_size > 0
