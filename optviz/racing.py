@@ -2,7 +2,7 @@
 
 Every optimizer runs on the same surface from the same starts, with the same schedule
 and noise seed (:func:`optviz.runner.run` each), and the results form a
-:class:`optviz.runner.Race`. Tuned rates come from :func:`optviz.analysis.tune`, which
+:class:`optviz.runner.Race`. Tuned rates come from :func:`optviz.tuning.tune`, which
 is why this sits above both the runner and the analysis.
 """
 
@@ -37,7 +37,7 @@ def race(
 ) -> Race:
     """Run several optimizers from the same start(s), schedule and noise seed.
 
-    ``lr="tuned"`` first picks each optimizer's rate by :func:`optviz.analysis.tune`
+    ``lr="tuned"`` first picks each optimizer's rate by :func:`optviz.tuning.tune`
     (objective ``tune_objective`` over ``tune_steps``, default ``steps``; the legend
     says so); a number gives every optimizer that rate.
 
@@ -55,7 +55,7 @@ def race(
     if tune_steps is not None:
         _steps(tune_steps, "tune_steps", least=1)  # refuse before any tuning run starts
     if lr is not None:
-        from .analysis import race_optimizers  # only tuned races pay for importing it
+        from .tuning import race_optimizers  # only tuned races pay for importing it
 
         opts, labels = race_optimizers(
             surf, opts, lr, start=start, steps=steps if tune_steps is None else tune_steps,

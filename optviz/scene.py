@@ -126,7 +126,7 @@ class Scene:
         keep = {"keep_state": True} if any(map(_reads_state, self.renders)) else {}
         opts, labels = list(self.optimizers), list(self.labels)
         if self.lr is not None:
-            from .analysis import race_optimizers
+            from .tuning import race_optimizers
 
             opts, chosen = race_optimizers(self.surface, opts, self.lr, **kwargs)
             labels = [mine or theirs for mine, theirs in zip(labels, chosen or labels, strict=True)]

@@ -12,6 +12,7 @@ from scipy.optimize import minimize_scalar
 import optviz as ov
 from optviz import analysis as A
 from optviz.errors import OutputError, ParameterError, UnknownNameError
+from optviz.final_runs import final_states
 
 BOWL_2_8 = ov.Surface.from_expr("x**2 + 4*y**2", domain=((-2, 2), (-2, 2)), minima=[(0, 0)])
 
@@ -175,7 +176,7 @@ def test_per_start_rates_are_the_runners_arithmetic(spec):
     # a sweep runs every rate in one batch; each must be exactly what run() gives
     s = ov.surface("rosenbrock")
     rates = np.array([1e-4, 3e-3, 0.05, 0.7])
-    res = A._final_states(s, ov.optimizer(spec), np.tile(s.start, (4, 1)), 60, rates=rates,
+    res = final_states(s, ov.optimizer(spec), np.tile(s.start, (4, 1)), 60, rates=rates,
                           schedule="cosine")  # fmt: skip
     for i, lr in enumerate(rates):
         t = ov.run(s, ov.optimizer(spec, lr=lr), s.start, 60, schedule="cosine")
@@ -186,7 +187,7 @@ def test_per_start_rates_are_the_runners_arithmetic(spec):
 def test_blocks_of_starts_equal_one_batch():
     s = ov.surface("himmelblau")
     starts = np.random.default_rng(1).uniform(-5, 5, (50, 2))
-    res = A._final_states(s, ov.optimizer("adam:lr=0.1"), starts, 40, chunk=7)
+    res = final_states(s, ov.optimizer("adam:lr=0.1"), starts, 40, chunk=7)
     t = ov.run(s, "adam:lr=0.1", starts, 40)
     np.testing.assert_array_equal(res.final_xy, t.xy[-1])
     np.testing.assert_array_equal(res.final_loss, t.loss[-1])

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import optviz as ov
-from optviz import analysis
+from optviz import final_runs
 from optviz.runner import lowest_eigenvalue, run_final
 
 
@@ -37,7 +37,7 @@ def test_run_final_keeps_a_start_whose_step_overflows_where_it_was():
 
 def test_final_states_hold_no_view_of_a_history():
     s = ov.surface("himmelblau")
-    res = analysis._final_states(s, ov.optimizer("gd:lr=0.01"), np.zeros((50, 2)), 30)
+    res = final_runs.final_states(s, ov.optimizer("gd:lr=0.01"), np.zeros((50, 2)), 30)
     for arr in (res.final_xy, res.final_loss, res.mean_loss):
         assert arr.base is None or arr.base.size == arr.size
 

@@ -95,7 +95,7 @@ def _task(job: Any) -> dict | None:
         return None
     rates = None
     inner = getattr(opt, "inner", None)
-    if inner is not None and type(opt).__name__ == "_RatePerStart":
+    if inner is not None and type(opt).__name__ == "RatePerStart":
         opt, rates = inner, np.asarray(opt.rates, float).reshape(-1)
     plan = rules.plan(opt)
     if plan is None:
