@@ -1,9 +1,10 @@
 """The compiled engine: numba kernels that run the built-in optimizers on many starts.
 
-One kernel per (surface expression, optimizer rule) is generated (see
-:mod:`optviz.kernels.codegen`), compiled once and cached on disk (see
+One kernel per surface expression, optimizer rule and set of hyperparameters is
+generated (see :mod:`optviz.kernels.codegen`), compiled once and cached on disk (see
 :mod:`optviz.kernels.store`). Starts are the inner loop (the compiler keeps a tile of
-them in cache), tiles of starts run in parallel on every core. The numpy engine in
+them in cache); contiguous ranges of starts run on one thread per core (the kernel
+releases the GIL). The numpy engine in
 :mod:`optviz.runner` stays the reference: it runs user-registered optimizers, noise,
 data surfaces and small jobs, and the tests check that both engines give the same
 trajectories.
