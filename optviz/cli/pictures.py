@@ -157,8 +157,9 @@ def race(
     .png .svg .pdf draw the whole paths. Writes <surface>_race.gif in the current
     folder unless -o is given. Without -O, --start or --steps it uses the surface's
     lesson (its catalog file's [lesson]: the optimizers, starts and steps that show what
-    it teaches); a surface without one races gd, momentum and adam, each at the
-    learning rate tuned for it. The table gives each optimizer's final loss,
+    it teaches; every catalog surface has one); a surface given parameters
+    (rosenbrock:b=10) or an --expr races gd, momentum and adam, each at the learning
+    rate tuned for it. The table gives each optimizer's final loss,
     the step it converged at and whether it diverged.
 
     Example:
