@@ -214,3 +214,33 @@ def test_the_scene_button_downloads_a_file_that_renders(page, tmp_path, capsys):
     path.write_text(dumps(data))
     assert cli._main(["scene", str(path), "-q"]) == 0
     assert (tmp_path / "rosenbrock_explore.gif").stat().st_size > 1000
+
+
+LOSS_RANGES = [  # (lo, hi, log): lo and hi in log10 units on a log axis
+    (-0.02, 0.03, True),  # a span under a decade around 1: once a lone "1e0"
+    (0.1, 0.5, True),
+    (-3.2, -2.9, True),
+    (0.0, 0.01, True),  # a few percent of a decade: evenly spaced values
+    (-6.0, 2.0, True),
+    (-1.5, 0.7, True),
+    (0.999, 1.001, False),
+    (0.0, 1e-9, False),
+    (-5.0, 2500.0, False),
+]
+
+
+def test_the_loss_axis_has_three_readable_ticks_whatever_the_range(page):
+    ticks = page.evaluate(
+        "async ranges => { const m = await import('/static/explorer.js');"
+        " return ranges.map(([lo, hi, log]) => m.lossTicks(lo, hi, log)); }",
+        [list(r) for r in LOSS_RANGES],
+    )
+    for (lo, hi, log), found in zip(LOSS_RANGES, ticks, strict=True):
+        at = np.array([t["at"] for t in found])
+        labels = [t["label"] for t in found]
+        assert 3 <= len(found) <= 9, (lo, hi, labels)
+        assert (at >= lo - 1e-9).all() and (at <= hi + 1e-9).all()  # on the axis
+        assert (np.diff(at) > 0).all() and len(set(labels)) == len(labels)  # apart, distinct
+        for a, label in zip(at, labels, strict=True):  # each label names its place
+            value = 10.0**a if log else a
+            assert float(label) == pytest.approx(value, rel=0.02, abs=1e-12), (label, value)

@@ -38,9 +38,9 @@ def test_a_saddle_is_marked_in_the_still_the_animation_and_the_3d_view():
         np.testing.assert_allclose(marks["saddle"], [[0.0, 0.0]], atol=1e-9)  # x² − y²
         (line,) = [a for a in ax.get_lines() if a.get_label() == "saddle"]
         assert line.get_marker() == "D"
-    # the animation's legend names it too
+    # the animation's legend names it too (after the optimizers, when they are there)
     texts = [t.get_text() for legend in engine.fig.legends for t in legend.get_texts()]
-    assert texts == ["saddle"]
+    assert texts[-1:] == ["saddle"] and texts.count("saddle") == 1
     engine.close()
 
 
@@ -80,7 +80,7 @@ def test_a_crowd_of_critical_points_becomes_the_global_minimum_and_a_count():
     total = len(critical_points("rastrigin"))
     assert total > 400
     texts = [t.get_text() for legend in fig.legends for t in legend.get_texts()]
-    assert texts == ["global minimum", f"+ {total - 1} other critical points"]
+    assert texts[-2:] == ["global minimum", f"+ {total - 1} other critical points"]
 
 
 def test_landmarks_are_drawn_under_every_path():

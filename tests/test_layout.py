@@ -68,3 +68,68 @@ def test_the_gutter_measure_finds_a_hole_beside_a_panel():
     fig.suptitle("a title across the frame " * 4)
     share, (left, top, width, height) = largest_gutter(fig)
     assert share > 0.3 and left >= 640 and height > 500
+
+
+def _race_frame(race, **options):
+    """The animation's last frame's figure (its engine, to close)."""
+    engine = _Engine(race.animate(fps=2, duration=1, **options))
+    engine.frame(float(race.trajectories[0].steps))
+    return engine
+
+
+# wide domains once left a quarter of the frame empty beside the map
+@pytest.mark.parametrize("name", ["long_furrow", "narrow_ravine", "linreg_scaled"])
+@pytest.mark.parametrize("loss", [False, True])
+def test_a_wide_map_uses_the_frame(name, loss):
+    import optviz as ov
+
+    s = ov.surface(name)
+    race = ov.race(s, ["gd:lr=0.01", "adam:lr=0.05"], start=s.starts[0], steps=20)
+    engine = _race_frame(race, loss=loss)
+    try:
+        share, (left, top, width, height) = largest_gutter(engine.fig)
+    finally:
+        engine.close()
+    assert share <= MOST, f"{name}: empty {width}x{height} px at ({left}, {top})"
+
+
+GLYPH_RACES = {
+    "rosenbrock": lambda ov: ov.race("rosenbrock", ["gd:lr=0.001", "momentum:lr=0.001,momentum=0.9",
+                                                    "adam:lr=0.1"], steps=30, keep_state=True),
+    **{name: (lambda ov, name=name: _scene_race(ov, name)) for name in
+       ("glyphs_adagrad_rmsprop", "glyphs_adam_box", "glyphs_momentum")},
+}  # fmt: skip
+
+
+def _scene_race(ov, name):
+    from optviz.scene import load_scene
+
+    scene = load_scene(GALLERY / f"{name}.toml")
+    return ov.race(scene.surface, list(scene.optimizers), start=scene.starts, steps=40,
+                   keep_state=True)  # fmt: skip
+
+
+@pytest.mark.parametrize("name", list(GLYPH_RACES))
+def test_glyph_races_keep_their_legends_together_and_fill_the_frame(name):
+    # the glyph key once sat at the column's foot, the optimizers' legend at its top
+    import matplotlib as mpl
+
+    import optviz as ov
+    from optviz.render.layout import legend_column
+
+    engine = _race_frame(GLYPH_RACES[name](ov), glyphs=True)
+    try:
+        fig = engine.fig
+        share, (left, top, width, height) = largest_gutter(fig)
+        renderer = fig.canvas.get_renderer()
+        column = legend_column(fig)
+        boxes = sorted((leg.get_window_extent(renderer) for leg in column.get_children()
+                        if isinstance(leg, mpl.legend.Legend)), key=lambda b: -b.y1)  # fmt: skip
+        em = mpl.rcParams["font.size"] * fig.dpi / 72
+    finally:
+        engine.close()
+    assert share <= MOST, f"{name}: empty {width}x{height} px at ({left}, {top})"
+    assert len(boxes) == 2  # the optimizers, then the glyph key right under them
+    assert 0 <= boxes[0].y0 - boxes[1].y1 <= 1.5 * em
+    middle = (boxes[0].y1 + boxes[1].y0) / 2  # the pair sits mid-height beside the map
+    assert abs(middle - fig.bbox.height / 2) < 0.1 * fig.bbox.height

@@ -433,6 +433,7 @@ class _Engine:
             self.counter = StepCounter(self.fig, self.theme, anim.steps)
             self.canvas = self.fig.canvas
             self.canvas.draw()
+            self._clear_counter_corner()
             self.fig.set_layout_engine("none")  # positions are final: never re-layout
             if not self.counter.prepare(self.canvas, [*self.panels, self.loss_ax]):
                 self.canvas.draw()  # the counter is drawn every frame: not in the background
@@ -449,6 +450,25 @@ class _Engine:
                 self.static = self._drawn_without(ax)
 
     # -- building -------------------------------------------------------------------
+    def _clear_counter_corner(self) -> None:
+        """Lay the figure out again above the step counter's strip when the counter
+        would sit on a panel's tick labels or a legend (a map that fills its frame
+        reaches the lower-left corner)."""
+        engine = self.fig.get_layout_engine()
+        if engine is None or not hasattr(engine, "set"):
+            return
+        renderer = self.canvas.get_renderer()
+        counter = self.counter.text.get_window_extent(renderer)
+        drawn = [ax.get_tightbbox(renderer) for ax in self.fig.axes if ax.get_visible()]
+        drawn += [leg.get_window_extent(renderer) for leg in self.fig.legends]
+        if not any(box is not None and box.overlaps(counter) for box in drawn):
+            return
+        strip = (counter.y1 + 2) / self.fig.bbox.height
+        x0, y0, w, h = engine.get().get("rect", (0, 0, 1, 1))
+        if y0 < strip:
+            engine.set(rect=(x0, strip, w, h - (strip - y0)))
+            self.canvas.draw()
+
     def _mover(self, ax, traj, ps: paths.PathStyle, i: int) -> _Mover:
         surface = traj.surface
         xy = traj.xy if traj.batched else traj.xy[:, None, :]

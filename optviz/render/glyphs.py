@@ -29,7 +29,6 @@ the rest of the width instead of an empty strip beside the legends.
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 from typing import Any
 
@@ -37,6 +36,7 @@ import numpy as np
 
 from ..errors import ParameterError
 from . import geometry, style
+from .layout import legend_column
 
 TARGET = 0.09  # 90th-percentile glyph reach, as a fraction of the view's shorter side
 CLIP = 2.5  # longest reach drawn, in multiples of that
@@ -294,16 +294,16 @@ def _heights(surface, path: np.ndarray) -> np.ndarray:
 # -- the key and its column ----------------------------------------------------------------
 KEY_GID = "glyph-key"
 COUNTER = 0.045  # of the height: the animation's step counter in the lower left corner
-KEY_TITLE = "next step: length = value × scale"
+KEY_TITLE = "next step:\nlength = value × scale"  # two lines: a narrower legend column
 
 
 def with_key(layout):
-    """``layout`` (a function like :func:`optviz.render.plots.race_layout`) with the glyph
-    key in place: the layout an animation with glyphs uses, so the key is laid out with
-    the rest and drawn once."""
+    """``layout`` (a function like :func:`optviz.render.plots.race_layout`, asked for a
+    legend column) with the glyph key in place: the layout an animation with glyphs
+    uses, so the key is laid out with the rest and drawn once."""
 
     def glyph_layout(race, kind: str, loss: bool, size, dpi: float, theme: str, title):
-        fig, panels, loss_ax = layout(race, kind, loss, size, dpi, theme, title)
+        fig, panels, loss_ax = layout(race, kind, loss, size, dpi, theme, title, legend_column=True)
         raws = [raw_glyphs(t) for t in race.trajectories]
         place_key(key_entries(raws, scales(race, raws), theme), fig, panels, loss_ax)
         if legend_column(fig) is not None:  # the map grows to the foot: keep the counter's
@@ -340,11 +340,6 @@ def place_key(entries: tuple[list, list[str]], fig, panels: list, loss_ax) -> An
     return legend
 
 
-def legend_column(fig) -> Any:
-    """The axes beside a single map that holds the legends, or None."""
-    return next((ax for ax in fig.axes if ax.get_label() == "legend"), None)
-
-
 def find_key(fig) -> Any:
     """The glyph key already in ``fig``, or None."""
     found = fig.findobj(lambda a: a.get_gid() == KEY_GID)
@@ -352,88 +347,11 @@ def find_key(fig) -> Any:
 
 
 def fit_key_column(fig) -> None:
-    """Lay ``fig`` out with its legend column as wide as its widest legend.
+    """Lay ``fig`` out with its legend column as wide as its widest legend (see
+    :func:`optviz.render.layout.use_race_layout`)."""
+    from .layout import use_race_layout
 
-    The map (anchored against the legends) takes the rest. When its aspect keeps it
-    narrower than its column, the spare width is shared between the map's left and the
-    legends' right, so no empty strip grows on one side.
-    """
-    from matplotlib.layout_engine import ConstrainedLayoutEngine
-
-    engine = fig.get_layout_engine()
-    layout = _key_column_layout()
-    if isinstance(engine, ConstrainedLayoutEngine) and not isinstance(engine, layout):
-        fig.set_layout_engine(layout(**engine.get()))
-
-
-@functools.cache
-def _key_column_layout() -> type:
-    """The layout engine of :func:`fit_key_column` (built on first use: matplotlib is
-    imported only when drawing)."""
-    from matplotlib.layout_engine import ConstrainedLayoutEngine
-
-    class KeyColumnLayout(ConstrainedLayoutEngine):
-        def execute(self, fig):
-            out = super().execute(fig)
-            ratios = column_ratios(fig)
-            if ratios is None:
-                return out
-            column = legend_column(fig)
-            column.get_subplotspec().get_gridspec().set_width_ratios(ratios)
-            for ax in fig.axes:
-                if ax is not column and ax.get_subplotspec() is not None:
-                    ax.set_anchor("C")  # see column_ratios
-            return super().execute(fig)
-
-    return KeyColumnLayout
-
-
-KEY_PAD = 0.012  # of the figure's width, right of the widest legend
-
-
-def column_ratios(fig) -> list[float] | None:
-    """Width ratios (map, legends) of a laid-out race figure that fit the legend column
-    to its widest legend, or None when the figure has no such column."""
-    from matplotlib.legend import Legend
-
-    column = legend_column(fig)
-    if column is None:
-        return None
-    grid = column.get_subplotspec().get_gridspec()
-    maps = [
-        ax
-        for ax in fig.axes
-        if ax is not column
-        and ax.get_subplotspec() is not None
-        and ax.get_subplotspec().get_gridspec() is grid
-    ]
-    legends = [a for a in column.get_children() if isinstance(a, Legend) and a.get_visible()]
-    if len(maps) != 1 or grid.ncols != 2 or not legends:
-        return None
-    renderer = fig._get_renderer()
-    width = fig.bbox.width
-    widest = max(leg.get_window_extent(renderer).width for leg in legends)
-    cells = [ax.get_position(original=True) for ax in (maps[0], column)]
-    total = (cells[0].width + cells[1].width) * width
-    # a map narrower than its cell is centred in it: the spare width is shared equally
-    # left of the map, between map and legends, and right of the legends
-    spare = max(total - _natural_width(maps[0], cells[0], fig, renderer) - widest, 0.0)
-    key = min(widest + max(spare / 3, KEY_PAD * width), total)
-    return [total - key, key]
-
-
-def _natural_width(ax, cell, fig, renderer) -> float:
-    """The map's width in pixels, with its labels on its left, when its aspect, not its
-    cell's width, limits it (then it keeps that width in a wider cell); inf when it fills
-    its cell's width."""
-    ax.apply_aspect()
-    drawn = ax.get_position()
-    if drawn.width >= cell.width - 1e-9:
-        return np.inf
-    # the labels left of the map take room in its cell too (those outside it do not)
-    width = fig.bbox.width
-    left = max(ax.get_tightbbox(renderer).x0, cell.x0 * width)
-    return drawn.x1 * width - left
+    use_race_layout(fig)
 
 
 def draw_static(race, fig, panels: list, loss_ax, kind: str, theme: str, at: int = 4) -> GlyphLayer:

@@ -9,6 +9,7 @@ of the frame.
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import numpy as np
@@ -83,3 +84,227 @@ def _largest_rectangle(free: np.ndarray) -> tuple[int, tuple[int, int, int, int]
                     where = (int(row - top_h + 1), left, int(top_h), col - left)
             stack.append(col)
     return int(best), where
+
+
+# ----------------------------------------------------------- arranging a race's frame
+# A race shows one map (contours or 3-D) with either a loss panel or a legend column.
+# A map near the frame's proportions sits beside them ("side"); a map much wider than
+# its share of the frame goes across the whole width, the loss panel or the legend
+# under it ("stack"). Whichever arrangement draws the larger map wins, so the frame is
+# spent on the picture whatever the domain's shape and the figure's size.
+
+STRETCH = 1.2  # how far a map may leave equal aspect, either way, to fill its cell
+SIDE_WIDTHS = (1.35, 1.0)  # map : loss panel, side by side
+STACK_HEIGHTS = (0.64, 0.36)  # map over loss panel
+COUNTER_EMS = 16 * 0.62  # the step counter's width in the lower-left corner, in em
+
+
+def legend_size(labels: list[str], em: float) -> tuple[float, float]:
+    """Estimated ``(width, height)`` in px of a one-column legend of ``labels``."""
+    longest = max((len(t) for t in labels), default=0)
+    return (longest * 0.58 + 4.2) * em, (len(labels) * 1.35 + 0.8) * em
+
+
+def legend_rows(labels: list[str], em: float, room: float) -> tuple[int, float]:
+    """Columns of a legend laid out across ``room`` px, and the legend's height."""
+    if not labels:
+        return 1, 0.0
+    entry = (max(len(t) for t in labels) * 0.58 + 3.2) * em
+    ncol = int(np.clip(room // entry, 1, len(labels)))
+    rows = -(-len(labels) // ncol)
+    return ncol, (rows * 1.35 + 0.8) * em
+
+
+def choose_arrangement(frame: tuple[float, float], em: float, aspect: float | None,
+                       loss: bool, labels: list[str], title_lines: int) -> str:  # fmt: skip
+    """``"side"`` or ``"stack"``: whichever draws the map (data width / height
+    ``aspect`` at equal scale; None: it takes any shape) over the larger area."""
+    width, height = frame
+    top = (title_lines * 1.7 + 0.6) * em
+    deco_w, deco_h = 4.5 * em, 3.4 * em  # tick labels and axis label left of, under a panel
+    if loss:
+        share = SIDE_WIDTHS[0] / sum(SIDE_WIDTHS)
+        side = ((width - 2 * deco_w) * share, height - top - deco_h)
+        stack = (width - deco_w, (height - top - 2 * deco_h) * STACK_HEIGHTS[0])
+    else:
+        side = (width - deco_w - legend_size(labels, em)[0] - em, height - top - deco_h)
+        below = legend_rows(labels, em, width - 2 * COUNTER_EMS * em)[1]
+        stack = (width - deco_w, height - top - deco_h - below)
+    return "stack" if drawn_area(stack, aspect) > 1.1 * drawn_area(side, aspect) else "side"
+
+
+def drawn_area(cell: tuple[float, float], aspect: float | None) -> float:
+    """The area of a map of ``aspect`` stretched at most :data:`STRETCH` in ``cell``."""
+    w, h = max(cell[0], 1.0), max(cell[1], 1.0)
+    if aspect is None:
+        return w * h
+    ratio = float(np.clip(w / h, aspect / STRETCH, aspect * STRETCH))
+    return min(w, h * ratio) * min(h, w / ratio)
+
+
+def fill_cell(ax, aspect: float) -> None:
+    """Set ``ax``'s aspect so that it fills its layout cell, stretched at most
+    :data:`STRETCH` from equal scale (``aspect``: data width / height)."""
+    cell = ax.get_position(original=True)
+    fig = ax.figure
+    ratio = (cell.width * fig.bbox.width) / max(cell.height * fig.bbox.height, 1e-9)
+    stretch = float(np.clip(ratio / aspect, 1 / STRETCH, STRETCH))
+    ax.set_aspect(1 / stretch, adjustable="box")
+
+
+# ------------------------------------------------------------------ the layout engine
+KEY_PAD = 0.012  # of the figure's width, right of the widest legend in the column
+LEGEND_GAP = 0.8  # em between the legends stacked in the column
+
+
+def use_race_layout(fig, maps: tuple = ()) -> None:
+    """Lay ``fig`` (constrained layout) out as a race frame: each ``(axes, aspect)`` of
+    ``maps`` fills its cell (:func:`fill_cell`); the legend column, if any, is as wide
+    as its widest legend, its legends stacked and centred beside the map."""
+    engine = fig.get_layout_engine()
+    layout = _race_layout_engine()
+    if isinstance(engine, layout):
+        engine.maps = (*engine.maps, *maps)
+    elif engine is not None and hasattr(engine, "get"):
+        fig.set_layout_engine(layout(maps=maps, **engine.get()))
+
+
+@functools.cache
+def _race_layout_engine() -> type:
+    """The engine of :func:`use_race_layout` (built on first use: matplotlib is imported
+    only when drawing)."""
+    from matplotlib.layout_engine import ConstrainedLayoutEngine
+
+    class RaceLayout(ConstrainedLayoutEngine):
+        def __init__(self, *, maps: tuple = (), **kwargs):
+            super().__init__(**kwargs)
+            self.maps = tuple(maps)
+
+        def execute(self, fig):
+            out = super().execute(fig)
+            for ax, _ in self.maps:  # as wide as it may be: the column gets the rest
+                ax.set_aspect(1 / STRETCH, adjustable="box")
+            ratios = column_ratios(fig)
+            if ratios is not None:
+                column = legend_column(fig)
+                column.get_subplotspec().get_gridspec().set_width_ratios(ratios)
+                for ax in fig.axes:
+                    if ax is not column and ax.get_subplotspec() is not None:
+                        ax.set_anchor("C")  # see column_ratios
+                out = super().execute(fig)
+            for ax, aspect in self.maps:  # then it fills its final cell
+                fill_cell(ax, aspect)
+            if self.maps:
+                out = super().execute(fig)
+            for _ in range(3):  # the labels move with the axes: settle in a few rounds
+                if not self._pull_inside(fig):
+                    break
+                out = super().execute(fig)
+            stack_column_legends(fig)
+            return out
+
+        def _pull_inside(self, fig) -> bool:
+            """Narrow the layout's rectangle by what sticks out of the frame (a 3-D
+            axis label the layout does not see); True when it changed."""
+            renderer = fig._get_renderer()
+            boxes = [ax.get_tightbbox(renderer) for ax in fig.axes if ax.get_visible()]
+            boxes = [b for b in boxes if b is not None]
+            if not boxes:
+                return False
+            w, h = fig.bbox.width, fig.bbox.height
+            out = [-min(b.x0 for b in boxes), max(b.x1 for b in boxes) - w,
+                   -min(b.y0 for b in boxes), max(b.y1 for b in boxes) - h]  # fmt: skip
+            if max(out) <= 0.5:  # all inside: the layout stays as it is
+                return False
+            pad = 4.0  # px, beside what stuck out
+            left, right, bottom, top = (
+                (max(o + pad, 0.0) if o > 0.5 else 0.0) / size
+                for o, size in zip(out, (w, w, h, h), strict=True)
+            )
+            x0, y0, rw, rh = self.get().get("rect", (0, 0, 1, 1))
+            self.set(rect=(x0 + left, y0 + bottom, rw - left - right, rh - bottom - top))
+            return True
+
+    return RaceLayout
+
+
+def legend_column(fig) -> Any:
+    """The axes beside a single map that holds the legends, or None."""
+    return next((ax for ax in fig.axes if ax.get_label() == "legend"), None)
+
+
+def _column_legends(column) -> list:
+    from matplotlib.legend import Legend
+
+    found = [a for a in column.get_children() if isinstance(a, Legend) and a.get_visible()]
+    return sorted(found, key=lambda leg: leg is not column.get_legend())  # the optimizers first
+
+
+def stack_column_legends(fig) -> None:
+    """The legend column's legends one under the other, the group centred on the
+    column's height (a legend at the top and a key at the foot leave a hole between)."""
+    import matplotlib as mpl
+
+    column = legend_column(fig)
+    if column is None:
+        return
+    legends = _column_legends(column)
+    if not legends:
+        return
+    renderer = fig._get_renderer()
+    box = column.get_position()
+    tall = box.height * fig.bbox.height
+    gap = LEGEND_GAP * mpl.rcParams["font.size"] * fig.dpi / 72 / tall
+    heights = [leg.get_window_extent(renderer).height / tall for leg in legends]
+    top = min(0.5 + (sum(heights) + gap * (len(legends) - 1)) / 2, 1.0)
+    for leg, h in zip(legends, heights, strict=True):
+        leg.set_loc("upper left")
+        leg.set_bbox_to_anchor((0.0, top), transform=column.transAxes)
+        top -= h + gap
+
+
+def column_ratios(fig) -> list[float] | None:
+    """Width ratios (map, legends) of a laid-out race figure that fit the legend column
+    to its widest legend, or None when the figure has no such column."""
+    column = legend_column(fig)
+    if column is None:
+        return None
+    grid = column.get_subplotspec().get_gridspec()
+    maps = [
+        ax
+        for ax in fig.axes
+        if ax is not column
+        and ax.get_subplotspec() is not None
+        and ax.get_subplotspec().get_gridspec() is grid
+    ]
+    legends = _column_legends(column)
+    if len(maps) != 1 or grid.ncols != 2 or not legends:
+        return None
+    renderer = fig._get_renderer()
+    width = fig.bbox.width
+    widest = max(leg.get_window_extent(renderer).width for leg in legends)
+    cells = [ax.get_position(original=True) for ax in (maps[0], column)]
+    # the span from the map's cell to the column's right edge: a legend wider than its
+    # column pushes the layout's margins into the map's share, which counts here
+    total = (cells[0].width + cells[1].width) * width
+    # a map narrower than its cell is centred in it: the spare width is shared equally
+    # left of the map, between map and legends, and right of the legends
+    spare = max(total - _natural_width(maps[0], cells[0], fig, renderer) - widest, 0.0)
+    key = widest + max(spare / 3, KEY_PAD * width)
+    if key > 0.8 * total:  # a frame too small for its legend: keep the cells as they are
+        return None
+    return [total - key, key]
+
+
+def _natural_width(ax, cell, fig, renderer) -> float:
+    """The map's width in pixels, with its labels on its left, when its aspect, not its
+    cell's width, limits it (then it keeps that width in a wider cell); inf when it fills
+    its cell's width."""
+    ax.apply_aspect()
+    drawn = ax.get_position()
+    if drawn.width >= cell.width - 1e-9:
+        return np.inf
+    # the labels left of the map take room in its cell too (those outside it do not)
+    width = fig.bbox.width
+    left = max(ax.get_tightbbox(renderer).x0, cell.x0 * width)
+    return drawn.x1 * width - left

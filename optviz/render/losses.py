@@ -125,20 +125,30 @@ def floor_band(ax, axis: LossAxis, theme: str = "light"):
 
 def diverged_note(ax, traj, y: np.ndarray, color, theme: str = "light"):
     """An arrow up from the end of a diverged run's curve ``y`` and ``diverged at step
-    k``; ``None`` for a run that did not diverge (or a multi-start one: each start's
-    curve just ends). The text leans away from the right edge."""
-    k = int(np.atleast_1d(traj.diverged_at)[0])
-    if traj.batched or k < 0:
+    k``; ``None`` for a run that did not diverge. A run of many starts (``y`` of shape
+    ``(steps + 1, n)``) gets one arrow for the group, from the curve that diverged
+    first, and ``m of n diverged, first at step k``. The text leans away from the right
+    edge."""
+    div = np.atleast_1d(traj.diverged_at)
+    gone = np.flatnonzero(div >= 0)
+    if not len(gone):
         return None
-    finite = np.flatnonzero(np.isfinite(y[: k + 1]))
+    first = int(gone[np.argmin(div[gone])])
+    k = int(div[first])
+    curve = y[:, first] if y.ndim == 2 else y
+    finite = np.flatnonzero(np.isfinite(curve[: k + 1]))
     if not len(finite):
         return None
     end = int(finite[-1])
+    if len(div) > 1:
+        text = f"{len(gone)} of {len(div)} diverged, first at step {k}"
+    else:
+        text = f"diverged at step {k}"
     right = end > 0.6 * (len(y) - 1)
     # a vertical arrow up from the curve's end, the text beside its head
     return ax.annotate(
-        f"diverged at step {k}",
-        xy=(end, y[end]),
+        text,
+        xy=(end, curve[end]),
         xytext=(0, DIVERGED_RISE),
         textcoords="offset points",
         ha="right" if right else "left",

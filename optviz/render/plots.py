@@ -625,17 +625,20 @@ def plot_loss(race, ax=None, *, log: bool = True, colors=None, theme: str = "lig
             ax.lines[-y.shape[1]].set_label(paths.readable(traj))
         else:
             ax.plot(steps, y, color=ps.color, lw=2.2, zorder=ps.zorder, label=paths.readable(traj))
-            losses.diverged_note(ax, traj, y, ps.color, theme)
+        losses.diverged_note(ax, traj, y, ps.color, theme)  # one for a group of starts
     losses.setup_loss_axes(ax, trajs, axis, theme)
     return ax
 
 
 # ----------------------------------------------------------------------------- figures
-def race_layout(race, kind: str, loss: bool, size, dpi: float, theme: str, title):
+def race_layout(race, kind: str, loss: bool, size, dpi: float, theme: str, title,
+                *, legend_column: bool = False):  # fmt: skip
     """The figure of a race without its paths: ``(fig, panels, loss_ax)``.
 
     ``panels`` is one axes (contour or 3-D) or one per optimizer (``kind="panels"``),
     each with its surface drawn; ``loss_ax`` is the loss axes or ``None``.
+    ``legend_column`` keeps a single map without a loss panel beside a legend column
+    (where more legends go, as the glyph key) even when stacking would draw it larger.
     Call inside ``style.themed(theme)``.
     """
     from . import paths
@@ -644,6 +647,8 @@ def race_layout(race, kind: str, loss: bool, size, dpi: float, theme: str, title
     surface = race.surface
     fig = new_figure(size, dpi)
     n = len(race.trajectories)
+    heading = surface.title or surface.name if title is None else title
+    note = paths.chosen_note(race.trajectories)
     if kind == "panels":
         span = np.ptp(surface.domain, axis=1)
         rows, cols = _grid_shape(n, fig, loss, float(np.clip(span[0] / span[1], 0.75, 2.0)))
@@ -661,34 +666,88 @@ def race_layout(race, kind: str, loss: bool, size, dpi: float, theme: str, title
             panels.append(ax)
         loss_ax = fig.add_subplot(outer[1]) if loss else None
     else:
-        # without a loss panel the second column holds the legend
-        widths = [1.35, 1] if loss else [1, 0.5]
-        grid = fig.add_gridspec(1, 2, width_ratios=widths)
-        projection = "3d" if kind == "3d" else None
-        ax = fig.add_subplot(grid[0], projection=projection)
-        if kind == "3d":
-            plot_surface3d(surface, ax, theme=theme, critical=True)
-        else:
-            plot_surface(surface, ax, theme=theme, critical=True)
-        ax.set_anchor("E")
-        panels = [ax]
-        loss_ax = fig.add_subplot(grid[1]) if loss else None
-        if kind == "3d":  # 3-D tick labels stick out of their axes' box: more room
-            fig.get_layout_engine().set(wspace=0.12)
-        if not loss:
-            key = fig.add_subplot(grid[1])
-            key.set_axis_off()
-            key.set_label("legend")
+        side = kind == "3d" or (legend_column and not loss)
+        panels, loss_ax = _map_layout(fig, race, kind, loss, theme, 2 if note else 1, side)
+        if legend_column:  # the glyph key's rate box compares two rates by its sides'
+            fig.get_layout_engine().maps = ()  # lengths: the map keeps equal scale
     if loss_ax is not None:
         setup_loss_axes(loss_ax, race.trajectories, theme=theme)
-    heading = surface.title or surface.name if title is None else title
-    note = paths.chosen_note(race.trajectories)
-    if note and kind == "panels":
+    if note and (kind == "panels" or not _fits_over(panels[0], note, fontsize=16)):
         heading = f"{heading}\n{note}"
     elif note:  # the map has no title of its own: the note goes there
         panels[0].set_title(note, fontsize=16, loc="left")
-    fig.suptitle(heading)
+    _fit_width(fig.suptitle(heading), fig)
     return fig, panels, loss_ax
+
+
+def _fit_width(text, fig, smallest: float = 16.0) -> None:
+    """Shrink ``text`` until it fits the frame's width, down to ``smallest`` points (a
+    two-line title on a small frame would run off both sides)."""
+    renderer = fig.canvas.get_renderer()
+    room = 0.96 * fig.bbox.width
+    size = text.get_fontsize()
+    width = text.get_window_extent(renderer).width
+    if width > room:
+        text.set_fontsize(max(smallest, size * room / width))
+
+
+def _map_layout(fig, race, kind: str, loss: bool, theme: str, heading_lines: int, side: bool):
+    """One map (contours or 3-D) and a loss panel or a legend column, side by side or
+    stacked (:func:`.layout.choose_arrangement`): ``(panels, loss_ax)``."""
+    import matplotlib as mpl
+
+    from . import layout, paths
+
+    surface = race.surface
+    em = mpl.rcParams["font.size"] * fig.dpi / 72
+    aspect = None if kind == "3d" or not _squareish(surface) else _domain_aspect(surface)
+    labels = [paths.readable(t) for t in race.trajectories] + _landmark_labels(surface)
+    how = "side"
+    if not side:  # (a 3-D view is about as wide as tall: always beside the rest)
+        frame = (fig.bbox.width, fig.bbox.height)
+        how = layout.choose_arrangement(frame, em, aspect, loss, labels, heading_lines)
+    if how == "stack":
+        heights = layout.STACK_HEIGHTS if loss else None
+        grid = fig.add_gridspec(2 if loss else 1, 1, height_ratios=heights)
+        second = grid[1] if loss else None
+    else:
+        grid = fig.add_gridspec(1, 2, width_ratios=layout.SIDE_WIDTHS if loss else [1, 0.5])
+        second = grid[1]
+    ax = fig.add_subplot(grid[0], projection="3d" if kind == "3d" else None)
+    if kind == "3d":
+        plot_surface3d(surface, ax, theme=theme, critical=True)
+        fig.get_layout_engine().set(wspace=0.12)  # 3-D tick labels stick out of their box
+    else:
+        plot_surface(surface, ax, theme=theme, critical=True)
+    ax.set_anchor("E" if how == "side" else "C")
+    loss_ax = fig.add_subplot(second) if loss else None
+    if not loss and how == "side":  # the legend column
+        key = fig.add_subplot(second)
+        key.set_axis_off()
+        key.set_label("legend")
+    layout.use_race_layout(fig, maps=((ax, aspect),) if aspect else ())
+    return [ax], loss_ax
+
+
+def _domain_aspect(surface) -> float:
+    w, h = np.ptp(surface.domain, axis=1)
+    return float(w / h)
+
+
+def _landmark_labels(surface) -> list[str]:
+    """The legend labels of the landmarks :func:`mark_landmarks` will draw."""
+    from ..critical import LANDMARK_KINDS, landmarks
+
+    marks = landmarks(surface)
+    labels = [k for k in LANDMARK_KINDS if marks.of_kind(k)]
+    return labels + ([f"+ {marks.left_out} other critical points"] if marks.left_out else [])
+
+
+def _fits_over(ax, text: str, fontsize: float) -> bool:
+    """Whether ``text`` is narrower than ``ax``'s cell (an estimate before layout)."""
+    fig = ax.figure
+    cell = ax.get_subplotspec().get_position(fig)
+    return len(text) * 0.56 * fontsize * fig.dpi / 72 <= cell.width * fig.bbox.width * 0.95
 
 
 def _grid_shape(n: int, fig, loss: bool, aspect: float = 4 / 3) -> tuple[int, int]:
@@ -707,7 +766,9 @@ def _grid_shape(n: int, fig, loss: bool, aspect: float = 4 / 3) -> tuple[int, in
 
 def legend(fig, race, loss_ax, panels, kind: str, *, handles=None):
     """The race legend: one entry per optimizer, labelled with its hyperparameters,
-    then the landmarks marked on the map (global minimum, saddle, ...)."""
+    then the landmarks marked on the map (global minimum, saddle, ...): in the legend
+    column beside a single map, else in the loss panel when it fits there, else in a
+    row under the figure (panel titles name the optimizers of ``kind="panels"``)."""
     from . import paths
 
     if handles is None:
@@ -716,21 +777,49 @@ def legend(fig, race, loss_ax, panels, kind: str, *, handles=None):
         handles = [paths.legend_handle(ps, theme) for ps in styles]
     labels = [paths.readable(t) for t in race.trajectories]
     marks = _landmark_entries(panels[0]) if panels else []
-    if kind == "panels" or loss_ax is not None:  # one row under the figure
+    column = next((ax for ax in fig.axes if ax.get_label() == "legend"), None)
+    if column is not None:
+        handles, labels = [*handles, *(h for h, _ in marks)], [*labels, *(t for _, t in marks)]
+        spacing = _column_spacing(fig, len(labels))
+        return column.legend(handles, labels, loc="upper left", borderaxespad=0.0, framealpha=0.95,
+                             labelspacing=spacing)  # fmt: skip
+    if kind == "panels" and loss_ax is None:
+        return _row_legend(fig, marks) if marks else None
+    if loss_ax is not None and _fits_inside(loss_ax, labels):
         if marks:
-            _landmark_legend(fig, marks)
-        if loss_ax is None:
-            return None  # panel titles name the optimizers
+            _row_legend(fig, marks)
         loc = free_corner(loss_ax, race.trajectories, len(labels))
         return loss_ax.legend(handles, labels, loc=loc, framealpha=0.9)
-    key = next(ax for ax in fig.axes if ax.get_label() == "legend")
-    handles, labels = [*handles, *(h for h, _ in marks)], [*labels, *(t for _, t in marks)]
-    return key.legend(handles, labels, loc="upper left", borderaxespad=0.0, framealpha=0.95)
+    return _row_legend(fig, [*zip(handles, labels, strict=True), *marks])
 
 
-def _landmark_legend(fig, marks: list[tuple]):
-    """The landmarks' legend in the figure's lower-right corner, in as few rows as fit
-    beside the animation's step counter (in the lower-left corner: :mod:`.counter`)."""
+def _column_spacing(fig, entries: int) -> float:
+    """Space between legend entries (in font sizes) in the column beside a map: roomy
+    enough that the legend spans about 35% of the frame's height (the column is as tall
+    as the map; a small legend would leave it mostly empty), from 0.5 to 1.6."""
+    import matplotlib as mpl
+
+    size = mpl.rcParams["legend.fontsize"] * fig.dpi / 72
+    return float(np.clip(0.35 * fig.bbox.height / (max(entries, 1) * size) - 1.0, 0.5, 1.6))
+
+
+def _fits_inside(ax, labels: list[str]) -> bool:
+    """Whether a legend of ``labels`` takes at most 70% of ``ax``'s width (its cell's,
+    before layout: the axes is a little narrower)."""
+    import matplotlib as mpl
+
+    from .layout import legend_size
+
+    fig = ax.figure
+    em = mpl.rcParams["legend.fontsize"] * fig.dpi / 72
+    cell = ax.get_subplotspec().get_position(fig).width * fig.bbox.width
+    return legend_size(labels, em)[0] <= 0.7 * (cell - 4 * em)
+
+
+def _row_legend(fig, marks: list[tuple]):
+    """A legend of ``(handle, label)`` pairs under the figure, in its lower-right corner,
+    in as few rows as fit beside the animation's step counter (in the lower-left
+    corner: :mod:`.counter`)."""
     import matplotlib as mpl
 
     em = mpl.rcParams["font.size"] * fig.dpi / 72
@@ -780,7 +869,9 @@ def plot_race(
     """
     style.check_theme(theme)
     with style.themed(theme):
-        fig, panels, loss_ax = race_layout(race, kind, loss, size, dpi, theme, title)
+        fig, panels, loss_ax = race_layout(
+            race, kind, loss, size, dpi, theme, title, legend_column=glyphs
+        )
         trajs = race.trajectories
         if kind == "panels":
             for i, (ax, traj) in enumerate(zip(panels, trajs, strict=True)):

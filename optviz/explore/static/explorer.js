@@ -132,6 +132,53 @@ function niceTicks(lo, hi, count = 5) {
   return ticks;
 }
 
+// Ticks of the loss axis between lo and hi: [{at, label}], at least 3 whatever the range.
+// On a log axis lo and hi are log10 values: whole decades when there are 3 or more, else
+// 1-3, else 1-2-5 in each decade, else 1 to 9, else (under a tenth of a decade) evenly
+// spaced values.
+export function lossTicks(lo, hi, log) {
+  if (!log) {
+    let ticks = niceTicks(lo, hi, 4);
+    if (ticks.length < 3) ticks = niceTicks(lo, hi, 8);
+    const step = ticks.length > 1 ? ticks[1] - ticks[0] : 1;
+    return ticks.map((t) => ({ at: t, label: stepText(t, step) }));
+  }
+  const decades = [];
+  for (let d = Math.ceil(lo - 1e-9); d <= hi + 1e-9; d++) decades.push(d);
+  if (decades.length >= 3) {
+    const every = Math.ceil(decades.length / 6);
+    return decades.filter((d) => d % every === 0).map((d) => ({ at: d, label: powerText(1, d) }));
+  }
+  for (const mantissas of [[1, 3], [1, 2, 5], [1, 2, 3, 4, 5, 6, 7, 8, 9]]) {
+    const ticks = [];
+    for (let d = Math.floor(lo) - 1; d <= Math.ceil(hi); d++) {
+      for (const m of mantissas) {
+        const at = d + Math.log10(m);
+        if (at >= lo - 1e-9 && at <= hi + 1e-9) ticks.push({ at, label: powerText(m, d) });
+      }
+    }
+    if (ticks.length >= 3) return ticks;
+  }
+  let values = niceTicks(10 ** lo, 10 ** hi, 4);
+  if (values.length < 3) values = niceTicks(10 ** lo, 10 ** hi, 8);
+  const step = values[1] - values[0];
+  return values.filter((v) => v > 0).map((v) => ({ at: Math.log10(v), label: stepText(v, step) }));
+}
+
+// v with the digits that tell it from its neighbours a step away
+function stepText(v, step) {
+  if (v === 0) return "0";
+  const digits = Math.floor(Math.log10(Math.abs(v))) - Math.floor(Math.log10(step) + 1e-9) + 2;
+  const sig = Math.min(Math.max(digits, 1), 8);
+  if (Math.abs(v) >= 1e4 || Math.abs(v) < 1e-3) return v.toExponential(sig - 1);
+  return String(Number(v.toPrecision(sig)));
+}
+
+function powerText(m, d) {
+  const v = m * 10 ** d;
+  return d >= -2 && d <= 3 ? String(Number(v.toPrecision(3))) : m === 1 ? `1e${d}` : `${m}e${d}`;
+}
+
 function tickText(v) {
   return Math.abs(v) >= 1e4 || (Math.abs(v) < 1e-3 && v !== 0) ? v.toExponential(0) : String(Number(v.toPrecision(4)));
 }
@@ -615,10 +662,9 @@ class Explorer {
     ctx.font = "17px system-ui, sans-serif";
     ctx.strokeStyle = col.grid; ctx.fillStyle = col.ink; ctx.lineWidth = 1;
     ctx.textAlign = "right"; ctx.textBaseline = "middle";
-    for (const t of niceTicks(axis.lo, axis.hi, 3)) {
-      if (axis.log && !Number.isInteger(t)) continue;
-      ctx.beginPath(); ctx.moveTo(m.left, sy(t)); ctx.lineTo(m.left + w, sy(t)); ctx.stroke();
-      ctx.fillText(axis.log ? `1e${t}` : tickText(t), m.left - 8, sy(t));
+    for (const t of lossTicks(axis.lo, axis.hi, axis.log)) {
+      ctx.beginPath(); ctx.moveTo(m.left, sy(t.at)); ctx.lineTo(m.left + w, sy(t.at)); ctx.stroke();
+      ctx.fillText(t.label, m.left - 8, sy(t.at));
     }
     ctx.textAlign = "center"; ctx.textBaseline = "top";
     for (const t of niceTicks(0, steps, 5)) ctx.fillText(tickText(t), sx(t), m.top + h + 8);
