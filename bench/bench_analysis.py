@@ -122,11 +122,12 @@ def _fused(name: str, lr: float, x: np.ndarray, y: np.ndarray, steps: int) -> No
 def _child(case: str, *args) -> tuple[float, float]:
     """Run ``case(*args)`` in a fresh process: (seconds, peak resident GB)."""
     code = (
-        "import json, resource, sys\n"
+        "import json, sys\n"
         f"sys.path.insert(0, {str(HERE)!r})\n"
         "import bench_analysis as b\n"
+        "from memory import peak_mb\n"
         f"sec = b.{case}(*{args!r})\n"
-        "peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20\n"
+        "peak = peak_mb() / 1024\n"
         "print(json.dumps([sec, peak]))\n"
     )
     env = {k: v for k, v in os.environ.items() if k != "OPTVIZ_ENGINE"}

@@ -92,14 +92,16 @@ def _refuse(call) -> str:
 
 PEAK = textwrap.dedent(
     """
-    import resource, sys
+    import sys
+    sys.path.insert(0, sys.argv[2])
     import optviz
+    from memory import peak_mb
     from optviz import analysis
     optviz.surface("himmelblau").f([0.0, 0.0])
     n = int(sys.argv[1])
     if n:
         analysis.basins("himmelblau", ["gd:lr=0.01"], n=n)
-    print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+    print(peak_mb())
     """
 )
 
@@ -108,7 +110,10 @@ def peak_mb(n: int) -> tuple[float, float]:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     start = time.perf_counter()
     out = subprocess.run(
-        [sys.executable, "-c", PEAK, str(n)], capture_output=True, text=True, env=env
+        [sys.executable, "-c", PEAK, str(n), str(ROOT / "bench")],
+        capture_output=True,
+        text=True,
+        env=env,
     )
     if out.returncode:
         raise RuntimeError(out.stderr[-500:])
