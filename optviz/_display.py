@@ -23,9 +23,9 @@ _PREVIEWS: dict[int, bytes] = {}  # id(result) -> PNG, dropped when the result i
 
 
 def drawing(name: str) -> Callable[..., Any]:
-    """The drawing function ``name`` of :mod:`optviz.render`, e.g. ``"plots.plot_race"``.
+    """The drawing function ``name`` of :mod:`optviz.render`, e.g. ``"race_figure.plot_race"``.
 
-    >>> drawing("plots.plot_race").__name__
+    >>> drawing("race_figure.plot_race").__name__
     'plot_race'
     """
     module, function = name.rsplit(".", 1)

@@ -553,12 +553,12 @@ class Race(Preview):
         """The race as a picture.
 
         Without ``ax``: a whole Figure, paths on contours (or 3-D, or panels) with a
-        legend and an optional loss panel (see :func:`optviz.render.plots.plot_race`).
+        legend and an optional loss panel (see :func:`optviz.render.race_figure.plot_race`).
         With ``ax``: the surface and paths drawn on that Axes, which is returned (see
         :func:`optviz.render.views.race_on`; ``loss=True`` draws the loss curves).
         """
         if ax is None:
-            return drawing("plots.plot_race")(self, **kwargs)
+            return drawing("race_figure.plot_race")(self, **kwargs)
         return drawing("views.race_on")(self, ax, **kwargs)
 
     def animate(self, **kwargs: Any) -> Any:

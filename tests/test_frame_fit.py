@@ -9,7 +9,7 @@ from matplotlib.legend import Legend
 from matplotlib.text import Text
 
 import optviz as ov
-from optviz.render import paths, plots, style
+from optviz.render import paths, race_figure, style
 from optviz.render.animate import _Engine, animate
 
 
@@ -89,7 +89,7 @@ def race():
     ("kind", "loss"), [("contour", False), ("contour", True), ("3d", False), ("3d", True)]
 )
 def test_race_figures_keep_every_text_in_the_frame_and_apart(race, size, kind, loss):
-    fig = plots.plot_race(race, kind=kind, loss=loss, size=size)
+    fig = race_figure.plot_race(race, kind=kind, loss=loss, size=size)
     assert clashes(fig) == []
 
 

@@ -10,7 +10,7 @@ from test_type_sizes import too_small
 from test_visibility import PROBE, _pixels, probe_pixels
 
 import optviz as ov
-from optviz.render import glyphs, plots, style
+from optviz.render import glyphs, plots, race_figure, style
 from optviz.render.animate import _Engine, animate
 from optviz.scene import load_scene
 
@@ -87,7 +87,7 @@ def animated_shares(race, i: int, monkeypatch) -> list[float]:
 
 def still_share(race, i: int, monkeypatch) -> float:
     own = _probe_path(i, monkeypatch)
-    fig = plots.plot_race(race, glyphs=True, size=(8.0, 4.5), dpi=80)
+    fig = race_figure.plot_race(race, glyphs=True, size=(8.0, 4.5), dpi=80)
     ax = fig.axes[0]
     lines = _glyph_lines(fig)
     assert lines, "the figure must have glyphs"
@@ -126,7 +126,7 @@ def test_glyphs_over_a_path_do_hide_it():
 )
 def test_glyph_figures_and_frames_are_readable(kind, loss):
     r = RACES["rosenbrock"]()
-    fig = plots.plot_race(r, kind=kind, loss=loss, glyphs=True)
+    fig = race_figure.plot_race(r, kind=kind, loss=loss, glyphs=True)
     assert glyphs.find_key(fig) is not None
     assert too_small(fig) == []
     engine = _Engine(animate(r, kind=kind, loss=loss, glyphs=True, fps=2, duration=1))
@@ -164,7 +164,7 @@ def test_the_glyph_key_column_leaves_no_wide_gutter(race):
     finally:
         engine.close()
     assert widest_empty_column(frame) <= 0.10, race.surface.name
-    fig = plots.plot_race(race, glyphs=True)
+    fig = race_figure.plot_race(race, glyphs=True)
     assert widest_empty_column(_pixels(fig)) <= 0.10, race.surface.name
 
 
@@ -181,5 +181,5 @@ def test_nor_beside_a_3d_view():
 def test_nor_does_the_plain_layout():
     # the same race without glyphs: the legend column fits its legend there too
     r = RACES["adam_box"]()
-    fig = plots.plot_race(r)
+    fig = race_figure.plot_race(r)
     assert widest_empty_column(_pixels(fig)) <= 0.10

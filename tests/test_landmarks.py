@@ -8,7 +8,7 @@ import pytest
 
 import optviz as ov
 from optviz.critical import critical_points, landmarks
-from optviz.render import plots
+from optviz.render import race_figure
 from optviz.render.animate import _Engine, animate
 
 
@@ -28,8 +28,8 @@ def race_of(name, steps=30):
 
 def test_a_saddle_is_marked_in_the_still_the_animation_and_the_3d_view():
     race = ov.race("saddle", ["gd:lr=0.05"], start=(-1.8, 0.05), steps=20)
-    views = [plots.plot_race(race, size="small", dpi=40).axes[0]]
-    views.append(plots.plot_race(race, kind="3d", size="small", dpi=40).axes[0])
+    views = [race_figure.plot_race(race, size="small", dpi=40).axes[0]]
+    views.append(race_figure.plot_race(race, kind="3d", size="small", dpi=40).axes[0])
     engine = _Engine(animate(race, loss=True, fps=2, duration=1, size="small", dpi=40))
     views.append(engine.panels[0])
     for ax in views:
@@ -45,7 +45,7 @@ def test_a_saddle_is_marked_in_the_still_the_animation_and_the_3d_view():
 
 
 def test_himmelblaus_four_equal_minima_are_all_global():
-    ax = plots.plot_race(race_of("himmelblau"), size="small", dpi=40).axes[0]
+    ax = race_figure.plot_race(race_of("himmelblau"), size="small", dpi=40).axes[0]
     marks = marked(ax)
     assert set(marks) == {"global minimum", "saddle", "maximum"}
     s = ov.surface("himmelblau")
@@ -56,7 +56,7 @@ def test_himmelblaus_four_equal_minima_are_all_global():
 
 def test_global_and_local_minima_look_different_and_match_the_values():
     s = ov.surface("six_hump_camel")
-    ax = plots.plot_race(race_of("six_hump_camel"), size="small", dpi=40).axes[0]
+    ax = race_figure.plot_race(race_of("six_hump_camel"), size="small", dpi=40).axes[0]
     marks = marked(ax)
     lowest = np.nanmin(s.grid(400)[2])
     glob, local = s.f(marks["global minimum"]), s.f(marks["local minimum"])
@@ -72,7 +72,7 @@ def test_global_and_local_minima_look_different_and_match_the_values():
 
 
 def test_a_crowd_of_critical_points_becomes_the_global_minimum_and_a_count():
-    fig = plots.plot_race(race_of("rastrigin"), loss=True, size="small", dpi=40)
+    fig = race_figure.plot_race(race_of("rastrigin"), loss=True, size="small", dpi=40)
     ax = fig.axes[0]
     shown = sum(len(xy) for xy in marked(ax).values())
     assert 1 <= shown <= 30
@@ -85,7 +85,7 @@ def test_a_crowd_of_critical_points_becomes_the_global_minimum_and_a_count():
 
 def test_landmarks_are_drawn_under_every_path():
     race = race_of("himmelblau")
-    ax = plots.plot_race(race, size="small", dpi=40).axes[0]
+    ax = race_figure.plot_race(race, size="small", dpi=40).axes[0]
     lowest_path = min(a.get_zorder() for a in ax.get_lines() if a.get_gid() != "landmark"
                       and (a.get_gid() or "").startswith("optimizer"))  # fmt: skip
     assert max(a.get_zorder() for a in ax.get_lines() if a.get_gid() == "landmark") < lowest_path

@@ -8,7 +8,7 @@ import pytest
 from matplotlib.text import Text
 
 import optviz as ov
-from optviz.render import plots
+from optviz.render import plots, race_figure
 from optviz.render.animate import _Engine, animate
 
 SMALL = dict(size="small", dpi=40)
@@ -16,7 +16,7 @@ SMALL = dict(size="small", dpi=40)
 
 def loss_axes(race):
     """The loss axes of the still race plot and of the animation's engine."""
-    fig = plots.plot_race(race, loss=True, **SMALL)
+    fig = race_figure.plot_race(race, loss=True, **SMALL)
     engine = _Engine(animate(race, loss=True, fps=2, duration=1, **SMALL))
     return [fig.axes[-1], engine.loss_ax]
 

@@ -13,7 +13,7 @@ from PIL import Image
 
 import optviz as ov
 from optviz.errors import ParameterError, UnknownNameError
-from optviz.render import plots, style
+from optviz.render import plots, race_figure, style
 from optviz.render.paths import readable
 
 
@@ -116,7 +116,7 @@ def test_squash_keeps_order_and_stays_under_zclip(zs):
 
 @pytest.mark.parametrize(("theme", "dark"), [("dark", True), ("light", False)])
 def test_race_figure_theme_and_size(race, theme, dark):
-    fig = plots.plot_race(race, loss=True, theme=theme, size="4:3", dpi=40)
+    fig = race_figure.plot_race(race, loss=True, theme=theme, size="4:3", dpi=40)
     img = png_pixels(fig)
     assert img.shape == (288, 384, 3)  # 9.6 x 7.2 in at 40 dpi
     luminance = img[:3, :3].reshape(-1, 3).mean(0) @ [0.2126, 0.7152, 0.0722]
@@ -124,7 +124,7 @@ def test_race_figure_theme_and_size(race, theme, dark):
 
 
 def test_every_plot_of_a_race_uses_the_same_colors(race):
-    fig = plots.plot_race(race, kind="panels", loss=True, size="small", dpi=50)
+    fig = race_figure.plot_race(race, kind="panels", loss=True, size="small", dpi=50)
     img = png_pixels(fig).astype(float)
     for i in range(len(race)):
         target = np.array(to_rgb(style.color(i))) * 255
@@ -134,7 +134,7 @@ def test_every_plot_of_a_race_uses_the_same_colors(race):
 
 
 def test_legend_names_every_optimizer_with_its_hyperparameters(race):
-    fig = plots.plot_race(race, size="small", dpi=50)
+    fig = race_figure.plot_race(race, size="small", dpi=50)
     texts = [t.get_text() for ax in fig.axes if ax.get_legend() for t in ax.get_legend().texts]
     assert texts == ["GD (lr 0.001)", "Adam (lr 0.05)", "global minimum"]
 
@@ -167,11 +167,11 @@ def test_bad_arguments_are_clear_errors(race):
     with pytest.raises(UnknownNameError, match="field"):
         plots.plot_surface(ov.surface("quadratic"), field="arrows")
     with pytest.raises(UnknownNameError, match="plot kind"):
-        plots.plot_race(race, kind="surface")
+        race_figure.plot_race(race, kind="surface")
     with pytest.raises(UnknownNameError, match="size"):
-        plots.plot_race(race, size="21:9")
+        race_figure.plot_race(race, size="21:9")
     with pytest.raises(ParameterError, match="dpi"):
-        plots.plot_race(race, dpi=0)
+        race_figure.plot_race(race, dpi=0)
     with pytest.raises(ParameterError, match="Race or Trajectory"):
         plots.plot_trajectories([1, 2])
 
@@ -184,5 +184,5 @@ def test_loss_axis_is_log_above_a_known_minimum_and_linear_when_unbounded_below(
     assert ax.get_yscale() == "linear" and ax.get_ylabel() == "loss"
     # the raw loss is drawn, not a loss shifted so that its last value sits on a floor
     np.testing.assert_allclose(ax.get_lines()[0].get_ydata(), saddle[0].loss)
-    fig = plots.plot_race(saddle, loss=True, size="small", dpi=40)
+    fig = race_figure.plot_race(saddle, loss=True, size="small", dpi=40)
     assert [a.get_yscale() for a in fig.axes if a.get_xlabel() == "step"] == ["linear"]

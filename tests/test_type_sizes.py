@@ -7,7 +7,7 @@ import pytest
 from matplotlib.text import Text
 
 import optviz as ov
-from optviz.render import plots, writers
+from optviz.render import race_figure, writers
 from optviz.render.animate import _Engine, animate
 from optviz.scene import scene_from_dict
 
@@ -42,7 +42,7 @@ def race():
     ("kind", "loss"), [("contour", True), ("contour", False), ("3d", True), ("panels", True)]
 )
 def test_race_figures_and_frames_are_readable(race, kind, loss):
-    assert too_small(plots.plot_race(race, kind=kind, loss=loss)) == []
+    assert too_small(race_figure.plot_race(race, kind=kind, loss=loss)) == []
     engine = _Engine(animate(race, kind=kind, loss=loss, fps=2, duration=1))
     try:
         engine.frame(10.0)

@@ -12,7 +12,7 @@ from matplotlib.colors import to_rgb
 from PIL import Image, ImageSequence
 
 import optviz as ov
-from optviz.render import plots, style
+from optviz.render import plots, race_figure, style
 from optviz.render.animate import _Engine, animate
 
 PROBE = "#ff00ff"  # a colour no theme, colormap or palette entry uses
@@ -45,7 +45,7 @@ def visible_share(race, i: int, monkeypatch, *, animated: bool) -> float:
         finally:
             engine.close()
     else:  # the still figure
-        fig = plots.plot_race(race, size=size, dpi=dpi)
+        fig = race_figure.plot_race(race, size=size, dpi=dpi)
         ax = fig.axes[0]
         together = probe_pixels(_pixels(fig), ax.bbox)
         for artist in ax.get_children():

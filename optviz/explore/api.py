@@ -287,7 +287,7 @@ def contour_png(surf: Any, theme: str) -> tuple[bytes, tuple[int, int]]:
 
 def png_request(request: Any) -> bytes:
     """The whole race as a still (contours, paths, loss panel), PNG bytes."""
-    from ..render.plots import plot_race
+    from ..render.race_figure import plot_race
 
     scene = check_scene(request)
     theme = theme_of(request)

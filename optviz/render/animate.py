@@ -27,7 +27,7 @@ Extra moving artists (say, glyphs of an optimizer's state at each ball) hook in 
 ``overlays``: callables ``overlay(engine, s)`` run on every frame after the paths are
 updated; each returns the artists to draw for step ``s`` (created once, ``animated``).
 A caller that needs its own figure around the race (a network's landscape beside its
-decision regions) passes ``layout``, a function with :func:`plots.race_layout`'s
+decision regions) passes ``layout``, a function with :func:`race_figure.race_layout`'s
 signature and result.
 """
 
@@ -44,7 +44,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import ParameterError
-from . import losses, paths, plots, style
+from . import losses, paths, plots, race_figure, style
 from .counter import StepCounter
 from .writers import check_fps
 
@@ -155,7 +155,7 @@ class Animation:
         frames (path ending in ``/`` or without extension): see
         :func:`optviz.render.writers.save_frames`. A still-image extension saves the
         final state: ``.png`` is exactly the last frame; ``.svg`` and ``.pdf`` are the
-        equivalent static plot (:func:`optviz.render.plots.plot_race`), as vectors.
+        equivalent static plot (:func:`optviz.render.race_figure.plot_race`), as vectors.
         ``progress(done, total)`` is called after each frame.
         """
         from .writers import save_figure, save_frames
@@ -163,7 +163,7 @@ class Animation:
         text = os.fspath(path)
         suffix = Path(text).suffix.lower()
         if suffix in (".svg", ".pdf"):
-            fig = plots.plot_race(
+            fig = race_figure.plot_race(
                 self.race,
                 kind=self.kind,
                 loss=self.loss,
@@ -304,7 +304,7 @@ def animate(
     if glyphs:
         from .glyphs import GlyphOverlay, with_key
 
-        layout = with_key(plots.race_layout)  # the glyph key laid out beside the legend
+        layout = with_key(race_figure.race_layout)  # the glyph key laid out beside the legend
         if any(t.state is None for t in race.trajectories):
             raise ParameterError("glyphs need the optimizer's state: race with keep_state=True")
         overlays = (*overlays, GlyphOverlay())
@@ -412,7 +412,7 @@ class _Engine:
         self.theme = anim.theme
         race = anim.race
         with style.themed(self.theme), plots.offscreen():  # frames, never a window
-            layout = anim.layout or plots.race_layout  # a caller may build its own figure
+            layout = anim.layout or race_figure.race_layout  # a caller may build its own figure
             self.fig, self.panels, self.loss_ax = layout(
                 race, anim.kind, anim.loss, anim.size, anim.dpi, anim.theme, anim.title
             )
@@ -429,7 +429,7 @@ class _Engine:
             self.outlines = [a for ax in self.panels for a in plots.landmark_outlines(ax)]
             for outline in self.outlines:
                 outline.set_animated(True)
-            plots.legend(self.fig, race, self.loss_ax, self.panels, anim.kind)
+            race_figure.legend(self.fig, race, self.loss_ax, self.panels, anim.kind)
             self.counter = StepCounter(self.fig, self.theme, anim.steps)
             self.canvas = self.fig.canvas
             self.canvas.draw()

@@ -298,7 +298,7 @@ KEY_TITLE = "next step:\nlength = value × scale"  # two lines: a narrower legen
 
 
 def with_key(layout):
-    """``layout`` (a function like :func:`optviz.render.plots.race_layout`, asked for a
+    """``layout`` (a function like :func:`optviz.render.race_figure.race_layout`, asked for a
     legend column) with the glyph key in place: the layout an animation with glyphs
     uses, so the key is laid out with the rest and drawn once."""
 

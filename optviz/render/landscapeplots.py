@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from . import plots, style
+from . import plots, race_figure, style
 
 CLASS_COLORS = ("#4477AA", "#EE6677", "#228833", "#CCBB44", "#66CCEE", "#AA3377", "#BBBBBB")
 CLASS_MARKERS = ("o", "s", "^", "D", "v", "P", "X")
@@ -293,7 +293,7 @@ def plot_landscape(ls, *, size: Any = "16:9", dpi: float = 100, theme: str = "li
         for i, band in enumerate(ls.plane_loss):
             loss_ax.plot(np.arange(len(band)), band, color=style.color(i), zorder=4, **PLANE_LINE)
         _setup_loss_axis(ls, loss_ax)
-        plots.legend(fig, race, loss_ax, panels, "contour")
+        race_figure.legend(fig, race, loss_ax, panels, "contour")
         _Boundaries(ls, boundary_axes, theme, animated=False).draw(ls.runs[0].steps)
     return fig
 
