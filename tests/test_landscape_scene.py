@@ -42,3 +42,20 @@ def test_landscape_fields_are_checked_in_one_line(tmp_path, field, value, messag
     with pytest.raises(OptvizError, match=message) as err:
         ov.scene_from_dict(data, base=tmp_path)
     assert "\n" not in str(err.value)
+
+
+def test_small_panel_titles_stay_apart_and_inside_the_frame():
+    # two runs told apart by their initialization: "Momentum · Xavier normal" and
+    # "Momentum · N(0, 0.01²)" ran into each other and off the frame on one line each
+    ls = ov.landscape("moons", ["momentum:lr=0.1"] * 2, steps=4, hidden=(4,), n=40,
+                      init=["xavier_normal", "small"], resolution=8)  # fmt: skip
+    fig = ls.plot()
+    renderer = fig.canvas.get_renderer()
+    frame = fig.bbox
+    boxes = [ax.title.get_window_extent(renderer) for ax in fig.axes if ax.get_title()]
+    assert len(boxes) >= 3  # the plane's title and one per small panel
+    for box in boxes:
+        assert frame.x0 <= box.x0 and box.x1 <= frame.x1, box
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1 :]:
+            assert not a.overlaps(b), (a, b)

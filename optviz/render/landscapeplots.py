@@ -153,7 +153,10 @@ class _Boundaries:
             self._panel(i, ax, animated)
 
     def _panel(self, i: int, ax, animated: bool) -> None:
-        ax.set_title(ax.get_label(), color=style.color(i), fontsize=16, fontweight="bold")
+        # "Momentum · Xavier normal": what tells the runs apart goes on its own line, so
+        # neighbouring small panels' titles do not run into each other
+        title = ax.get_label().replace(" · ", "\n")
+        ax.set_title(title, color=style.color(i), fontsize=16, fontweight="bold")
         ax.set_xticks([])
         ax.set_yticks([])
         for spine in ax.spines.values():
