@@ -7,7 +7,6 @@ from pathlib import Path
 import pytest
 
 from optviz import scene_render
-from optviz.render import writers
 from optviz.render.animate import _Engine
 from optviz.render.layout import largest_gutter
 from optviz.scene import parse_toml, scene_from_dict
@@ -27,7 +26,7 @@ SCENES = {
 }
 
 
-def _figure(name: str, monkeypatch):
+def _figure(name: str, monkeypatch, collect):
     """The figure of a gallery scene's first render (a race: its animation's last frame)."""
     data = parse_toml((GALLERY / f"{name}.toml").read_text(encoding="utf-8"), name)
     cut = dict(SCENES[name])
@@ -44,15 +43,14 @@ def _figure(name: str, monkeypatch):
         engine = _Engine(anim)
         engine.frame(float(race.trajectories[0].steps))
         return engine.fig
-    caught = []
-    monkeypatch.setattr(writers, "save_figure", lambda fig, *a, **k: caught.append(fig))
+    caught = collect(monkeypatch, save=False)
     scene_render.render_one(scene, r, None)
     return caught[0]
 
 
 @pytest.mark.parametrize("name", list(SCENES))
-def test_gallery_pictures_leave_no_wide_empty_region(name, monkeypatch):
-    fig = _figure(name, monkeypatch)
+def test_gallery_pictures_leave_no_wide_empty_region(name, monkeypatch, collect_saved_figures):
+    fig = _figure(name, monkeypatch, collect_saved_figures)
     assert tuple(fig.bbox.size) == (1280, 720)
     share, (left, top, width, height) = largest_gutter(fig)
     assert share <= MOST, f"{name}: empty {width}x{height} px at ({left}, {top})"

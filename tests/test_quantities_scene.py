@@ -8,21 +8,13 @@ import pytest
 from test_type_sizes import too_small
 
 import optviz as ov
-from optviz.render import writers
 from optviz.scene import load_scene, scene_from_dict
 
 SCENE = "gallery/rates_adagrad_rmsprop.toml"
 
 
-def rendered_figures(spec_or_path, tmp_path, monkeypatch) -> list:
-    figures = []
-    save = writers.save_figure
-
-    def keep(fig, path, dpi=None):
-        figures.append(fig)
-        return save(fig, path, dpi)
-
-    monkeypatch.setattr(writers, "save_figure", keep)
+def rendered_figures(spec_or_path, tmp_path, monkeypatch, collect) -> list:
+    figures = collect(monkeypatch)
     if isinstance(spec_or_path, dict):
         scene = scene_from_dict(spec_or_path, base=tmp_path)
     else:
@@ -33,10 +25,10 @@ def rendered_figures(spec_or_path, tmp_path, monkeypatch) -> list:
 
 
 @pytest.fixture(scope="module")
-def gallery(tmp_path_factory):
+def gallery(tmp_path_factory, collect_saved_figures):
     mp = pytest.MonkeyPatch()
     try:
-        figs = rendered_figures(SCENE, tmp_path_factory.mktemp("q"), mp)
+        figs = rendered_figures(SCENE, tmp_path_factory.mktemp("q"), mp, collect_saved_figures)
     finally:
         mp.undo()
     assert len(figs) == 1

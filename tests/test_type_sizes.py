@@ -7,7 +7,7 @@ import pytest
 from matplotlib.text import Text
 
 import optviz as ov
-from optviz.render import race_figure, writers
+from optviz.render import race_figure
 from optviz.render.animate import _Engine, animate
 from optviz.scene import scene_from_dict
 
@@ -97,15 +97,8 @@ SCENES = {
 
 
 @pytest.mark.parametrize("name", list(SCENES))
-def test_every_kind_of_figure_is_readable(name, tmp_path, monkeypatch):
-    figures = []
-    save = writers.save_figure
-
-    def keep(fig, path, dpi=None):
-        figures.append(fig)
-        return save(fig, path, dpi)
-
-    monkeypatch.setattr(writers, "save_figure", keep)
+def test_every_kind_of_figure_is_readable(name, tmp_path, monkeypatch, collect_saved_figures):
+    figures = collect_saved_figures(monkeypatch)
     spec = {**SCENES[name]}
     spec["render"] = {**spec["render"], "output": f"{name.split(',')[0]}.png"}  # beside the scene
     scene_from_dict(spec, base=tmp_path).render()
