@@ -2,9 +2,9 @@
 
 Axes-level functions take ``ax=None``, draw on it and return it; figure-level ones
 (:func:`show_surface`, :func:`optviz.render.race_figure.plot_race`) build a themed
-Figure with :func:`new_figure`
-(through pyplot when it is in use, else on the Agg canvas) and return it. Optimizer ``i``
-of a race gets :func:`optviz.render.style.color` ``(i)`` in every plot.
+Figure with :func:`new_figure` (through pyplot when it is in use, else on the Agg
+canvas) and return it. Optimizer ``i`` of a race gets :func:`optviz.render.style.color`
+``(i)`` in every plot.
 
 The animation engine (:mod:`optviz.render.animate`) builds its figures with the same
 helpers, so a still and an animation of the same race look the same.
