@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
@@ -64,17 +63,12 @@ def main(quick: bool = False) -> None:
 
     n = 8 if quick else 40
     served = Explorer(initial_state("rosenbrock", OPTIMIZERS, steps=300), port=0)
-    thread = threading.Thread(target=served.run, daemon=True)
-    thread.start()
     url = f"http://127.0.0.1:{served.port}"
-    try:
+    with served.in_background():
         over_http(url, served.token, 1, 2)  # warm: imports, compiled surface
         base = baseline(n)
         one = over_http(url, served.token, 1, n)
         eight = over_http(url, served.token, 8, max(n // 4, 2))
-    finally:
-        served.stop()
-        thread.join(10)
     b_med, b_p95 = _quantiles(base)
     print("explorer API: /api/run, rosenbrock, 3 optimizers x 300 steps")
     print(f"{'case':<42}{'requests':>9}{'median ms':>11}{'p95 ms':>9}{'x base':>8}")

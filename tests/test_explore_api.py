@@ -9,7 +9,6 @@ import os
 import signal
 import subprocess
 import sys
-import threading
 import time
 import tomllib
 from concurrent.futures import ThreadPoolExecutor
@@ -40,14 +39,11 @@ RACE = {
 @pytest.fixture(scope="module")
 def served():
     explorer = Explorer(initial_state("rosenbrock"), port=0)
-    thread = threading.Thread(target=explorer.run, daemon=True)
-    thread.start()
     base = f"http://127.0.0.1:{explorer.port}"
-    with httpx.Client(base_url=base, headers={"X-Optviz-Token": explorer.token}) as client:
+    headers = {"X-Optviz-Token": explorer.token}
+    with explorer.in_background() as thread, httpx.Client(base_url=base, headers=headers) as client:
         _wait_until_up(client)
         yield explorer, client
-    explorer.stop()
-    thread.join(10)
     assert not thread.is_alive()
 
 

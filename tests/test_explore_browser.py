@@ -5,7 +5,6 @@ No browser, no pass: these tests fail when /usr/bin/chromium is missing.
 
 from __future__ import annotations
 
-import threading
 import time
 import tomllib
 
@@ -36,11 +35,8 @@ OPTIMIZERS = ["gd:lr=0.001", "momentum:lr=0.001", "adam:lr=0.1"]
 @pytest.fixture(scope="module")
 def explorer():
     served = Explorer(initial_state("rosenbrock", OPTIMIZERS, steps=150), port=0)
-    thread = threading.Thread(target=served.run, daemon=True)
-    thread.start()
-    yield served
-    served.stop()
-    thread.join(10)
+    with served.in_background():
+        yield served
 
 
 @pytest.fixture(scope="module")

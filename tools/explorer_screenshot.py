@@ -9,7 +9,6 @@ Run:  python tools/explorer_screenshot.py [-o docs/explorer.png] [--theme dark]
 from __future__ import annotations
 
 import argparse
-import threading
 from pathlib import Path
 
 from playwright.sync_api import sync_playwright
@@ -23,25 +22,19 @@ OPTIMIZERS = ["gd:lr=0.001", "momentum:lr=0.001", "adam:lr=0.1"]
 
 def screenshot(out: Path, theme: str = "light", width: int = 1440, height: int = 860) -> Path:
     served = Explorer(initial_state("rosenbrock", OPTIMIZERS, steps=300), port=0)
-    thread = threading.Thread(target=served.run, daemon=True)
-    thread.start()
-    try:
-        with sync_playwright() as p:
-            browser = p.chromium.launch(
-                executable_path=CHROMIUM, args=["--headless", "--no-sandbox", "--disable-gpu"]
-            )
-            page = browser.new_page(viewport={"width": width, "height": height})
-            page.goto(served.url)
-            _drawn(page)
-            if theme == "dark":
-                page.click("#theme")
-                page.wait_for_function("() => window.optvizModel.get('view').theme === 'dark'")
-            page.wait_for_timeout(500)  # the last animation frame
-            page.screenshot(path=str(out))
-            browser.close()
-    finally:
-        served.stop()
-        thread.join(10)
+    with served.in_background(), sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM, args=["--headless", "--no-sandbox", "--disable-gpu"]
+        )
+        page = browser.new_page(viewport={"width": width, "height": height})
+        page.goto(served.url)
+        _drawn(page)
+        if theme == "dark":
+            page.click("#theme")
+            page.wait_for_function("() => window.optvizModel.get('view').theme === 'dark'")
+        page.wait_for_timeout(500)  # the last animation frame
+        page.screenshot(path=str(out))
+        browser.close()
     return out
 
 

@@ -9,9 +9,12 @@ small; each request's cost is bounded (:mod:`optviz.explore.api`); nothing is wr
 
 from __future__ import annotations
 
+import contextlib
 import json
 import secrets
 import socket
+import threading
+from collections.abc import Iterator
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -226,6 +229,18 @@ class Explorer:
 
     def stop(self) -> None:
         self.server.should_exit = True
+
+    @contextlib.contextmanager
+    def in_background(self) -> Iterator[threading.Thread]:
+        """Serve from a daemon thread while the block runs, then stop and wait up to 10 s
+        for it (tests, benchmarks and tools that talk to the server from this process)."""
+        thread = threading.Thread(target=self.run, daemon=True)
+        thread.start()
+        try:
+            yield thread
+        finally:
+            self.stop()
+            thread.join(10)
 
 
 def _server(app: Any) -> Any:
