@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from . import style
+from .paths import optimizer_name
 from .plots import LOSS_FLOOR, mark_critical, mark_minima, new_figure, plot_surface
 
 # Basins: a color per minimum (the palette without its grey), then the two outcomes.
@@ -225,7 +226,7 @@ def plot_basins(
             if k:
                 mark_minima(ax, basins.minima, size=14)
             share = {v: np.mean(lab == v) for v in (-1, -2)}
-            ax.set_title(_readable(opt), fontsize=16)
+            ax.set_title(optimizer_name(opt), fontsize=16)
             note = f"not converged {share[-1]:.0%} · diverged {share[-2]:.0%}"
             ax.text(0.5, -0.02, note, transform=ax.transAxes, ha="center", va="top", fontsize=12)
             ax.set_xlim(x0, x1)
@@ -257,15 +258,6 @@ def plot_basins(
             f" from {n}×{n} starts"
         )
     return fig
-
-
-def _readable(opt) -> str:
-    """``Momentum (lr 0.005, μ 0.9)``: an optimizer named as the race legends name it."""
-    from types import SimpleNamespace
-
-    from .paths import readable
-
-    return readable(SimpleNamespace(optimizer=opt, label=None))
 
 
 STRETCH = 1.15  # how far a map may stretch to fill its slot: a little, shapes stay true

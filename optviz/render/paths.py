@@ -216,6 +216,16 @@ def readable(traj) -> str:
     own = getattr(opt, "label", None)
     if traj.label and traj.label != own and tuned_how(traj.label, opt) is None:
         return traj.label
+    return optimizer_name(opt)
+
+
+def optimizer_name(opt) -> str:
+    """An optimizer named as the legends name it: ``Momentum (lr 0.005, μ 0.9)``.
+
+    >>> import optviz as ov
+    >>> optimizer_name(ov.optimizer("momentum:lr=0.005"))
+    'Momentum (lr 0.005, μ 0.9)'
+    """
     name = NAMES.get(opt.name, opt.name)
     items = [f"{SYMBOLS.get(k, k)} {_number(v)}" for k, v in opt.changed.items()]
     if opt.name == "momentum" and "momentum" not in opt.changed:
