@@ -33,6 +33,7 @@ signature and result.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import math
 import os
@@ -411,7 +412,12 @@ class _Engine:
         self.anim = anim
         self.theme = anim.theme
         race = anim.race
-        with style.themed(self.theme), plots.offscreen():  # frames, never a window
+        self.rotating = anim.kind == "3d" and anim.rotate is not False
+        with contextlib.ExitStack() as scope:
+            scope.enter_context(style.themed(self.theme))
+            scope.enter_context(plots.offscreen())  # frames, never a window
+            if self.rotating:  # every frame draws the surface: as one picture, not quads
+                scope.enter_context(plots.surfaces_as_pictures())
             layout = anim.layout or race_figure.race_layout  # a caller may build its own figure
             self.fig, self.panels, self.loss_ax = layout(
                 race, anim.kind, anim.loss, anim.size, anim.dpi, anim.theme, anim.title
@@ -439,7 +445,6 @@ class _Engine:
                 self.canvas.draw()  # the counter is drawn every frame: not in the background
             self.background = self.canvas.copy_from_bbox(self.fig.bbox)
             self.palette = self._palette()
-        self.rotating = anim.kind == "3d" and anim.rotate is not False
         if self.rotating:
             ax = self.panels[0]
             self.azim0, self.elev = ax.azim, ax.elev
@@ -578,8 +583,9 @@ class _Engine:
     def frame(self, s: float) -> np.ndarray:
         """Render the frame showing step ``s`` (fractional: interpolated)."""
         if self.rotating:
-            self._rotate(s)
-        self.canvas.restore_region(self.background)
+            self._rotate(s)  # the canvas holds the new background
+        else:
+            self.canvas.restore_region(self.background)
         k = int(math.floor(s))
         for m in sorted(self.movers, key=lambda m: m.trail.get_zorder()):
             self._update(m, s, k)
@@ -610,7 +616,6 @@ class _Engine:
         self.fig.draw_artist(ax)
         for artist in self.overlapping:
             self.fig.draw_artist(artist)
-        self.background = self.canvas.copy_from_bbox(self.fig.bbox)
 
     def _drawn_without(self, ax) -> Any:
         """The figure drawn once without ``ax``: what stays put while the camera turns."""
@@ -682,25 +687,21 @@ class _Engine:
 def _turning_axes(ax) -> None:
     """Make a 3-D axes cheap to redraw at every turn of the camera.
 
-    The surface's quads become one picture filled per pixel (:mod:`.mesh`: a few ms
-    where the quad collection takes most of a frame), and each axis keeps a few ticks: a
-    moving camera needs a sense of scale, not a ruler, and tick labels are the costliest
-    text to lay out.
+    Its surface is already one picture filled per pixel (:func:`.plots.surfaces_as_pictures`);
+    each axis keeps a few ticks (a moving camera needs a sense of scale, not a ruler),
+    and the box with its ticks and labels is drawn from pictures of the labels made
+    once (:mod:`.box3d`), not laid out as text every frame.
     """
     from matplotlib.ticker import MaxNLocator
 
-    from .mesh import MeshPicture
+    from . import box3d
 
-    for quads in list(ax.collections):
-        mesh = getattr(quads, "optviz_mesh", None)
-        if mesh is not None:
-            picture = MeshPicture(*mesh)
-            picture.set_zorder(quads.get_zorder())
-            quads.remove()
-            ax.add_artist(picture)
     for axis in (ax.xaxis, ax.yaxis, ax.zaxis):
         if isinstance(axis.get_major_locator(), MaxNLocator):  # fixed ticks stay as set
             axis.set_major_locator(MaxNLocator(nbins=TURNING_TICKS))
+    if getattr(ax, "_axis3don", True) and box3d.supported(ax):
+        ax.add_artist(box3d.BoxDecor(ax, ax.get_figure(root=True).canvas.get_renderer()))
+        ax.set_axis_off()  # the box is drawn by the artist above
 
 
 def _polyline(path: np.ndarray, z: np.ndarray | None):

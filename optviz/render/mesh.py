@@ -36,6 +36,8 @@ class MeshPicture(Artist):
     """The quads of a height grid ``(X, Y, Z)`` with ``colors[i, j]`` for the quad whose
     first corner is ``(i, j)``, drawn on a 3-D axes as one picture per draw."""
 
+    zorder = 1  # where matplotlib draws a surface's quads
+
     def __init__(self, X: np.ndarray, Y: np.ndarray, Z: np.ndarray, colors: np.ndarray):
         super().__init__()
         self._xyz = (np.asarray(X, float), np.asarray(Y, float), np.asarray(Z, float))

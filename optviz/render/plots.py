@@ -102,6 +102,24 @@ def offscreen():
         _OFFSCREEN.reset(token)
 
 
+_SURFACE_PICTURES = contextvars.ContextVar("optviz_surface_pictures", default=False)
+
+
+@contextlib.contextmanager
+def surfaces_as_pictures():
+    """3-D surfaces made inside are drawn as one picture per draw
+    (:class:`.mesh.MeshPicture`), not as a collection of quads.
+
+    For figures redrawn at every turn of a camera: the quads are built (a colour per
+    quad, a path per quad per draw) for nothing when every frame draws the picture.
+    """
+    token = _SURFACE_PICTURES.set(True)
+    try:
+        yield
+    finally:
+        _SURFACE_PICTURES.reset(token)
+
+
 def _axes(ax, theme: str, projection: str | None = None):
     if ax is not None:
         return ax
@@ -439,20 +457,12 @@ def plot_surface3d(
     Zc = squash(surface, Z)
     levs = levels_of(surface, Z)
     colors = _relief(Zc, style.cmap3d(theme)(BoundaryNorm(levs, 256, extend="max")(Zc)), n)
-    quads = ax.plot_surface(
-        X,
-        Y,
-        Zc,
-        facecolors=colors,
-        rstride=1,
-        cstride=1,
-        linewidth=0,
-        antialiased=False,
-        shade=False,  # shaded already, by a light from the upper left
-        alpha=1.0,
-    )
-    # the grid and colours, for a turning camera's faster picture of the same quads
-    quads.optviz_mesh = (X, Y, Zc, colors)
+    if _SURFACE_PICTURES.get():
+        from .mesh import MeshPicture
+
+        ax.add_artist(MeshPicture(X, Y, Zc, colors))
+    else:
+        _quads(ax, X, Y, Zc, colors)
     ax.computed_zorder = False
     ax.view_init(
         elev=surface.view.elev if elev is None else elev,
@@ -471,6 +481,23 @@ def plot_surface3d(
     if critical:
         _mark_critical(ax, surface, z=True)
     return ax
+
+
+def _quads(ax, X, Y, Z, colors):
+    quads = ax.plot_surface(
+        X,
+        Y,
+        Z,
+        facecolors=colors,
+        rstride=1,
+        cstride=1,
+        linewidth=0,
+        antialiased=False,
+        shade=False,  # shaded already, by a light from the upper left
+        alpha=1.0,
+    )
+    # the grid and colours, for a turning camera's faster picture of the same quads
+    quads.optviz_mesh = (X, Y, Z, colors)
 
 
 def _relief(Z: np.ndarray, rgba: np.ndarray, n: int) -> np.ndarray:
