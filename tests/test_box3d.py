@@ -39,7 +39,8 @@ def _matplotlib_layout(ax):
             lines.append(to_display(tick.tick1line.get_xydata()))
             labels.append(to_display([tick.label1.get_position()])[0])
         labels.append(to_display([axis.label.get_position()])[0])
-    grid = [to_display(seg) for axis in (ax.xaxis, ax.yaxis, ax.zaxis) for seg in axis.gridlines.get_segments()]
+    axes = (ax.xaxis, ax.yaxis, ax.zaxis)
+    grid = [to_display(seg) for axis in axes for seg in axis.gridlines.get_segments()]
     return np.array(grid), np.array(lines), np.array(labels)
 
 
