@@ -490,23 +490,22 @@ class _Engine:
         ink = style.ink(self.theme)
         ms = ps.ball_size * (0.55 if many else 1.0)
         lw = 1.0 if many else 2.6
-        empty: list = [[], [], []] if three else [[], []]
+        # a turning camera projects each path once per frame itself and draws it flat:
+        # a 3-D line projects (with masked arrays) for each of a path's four artists
+        plot = _flat_plot(ax) if three and self.rotating else ax.plot
+        empty: list = [[], [], []] if three and not self.rotating else [[], []]
         halo = None
         if ps.halo:
-            halo = ax.plot(
+            halo = plot(
                 *empty,
                 color=style.halo(self.theme),
                 lw=paths.halo_width(lw),
                 alpha=0.85,
                 solid_capstyle="round",
             )[0]
-        trail = ax.plot(*empty, color=ps.color, lw=lw, ls=ps.linestyle, alpha=0.8 if many else 1)[0]
-        ball = ax.plot(*empty, ls="none", marker=ps.marker, ms=ms, mfc=ps.color, mec=ink, mew=1.0)[
-            0
-        ]
-        cross = ax.plot(*empty, ls="none", marker="X", ms=ms * 1.4, mfc=ps.color, mec=ink, mew=1.2)[
-            0
-        ]
+        trail = plot(*empty, color=ps.color, lw=lw, ls=ps.linestyle, alpha=0.8 if many else 1)[0]
+        ball = plot(*empty, ls="none", marker=ps.marker, ms=ms, mfc=ps.color, mec=ink, mew=1.0)[0]
+        cross = plot(*empty, ls="none", marker="X", ms=ms * 1.4, mfc=ps.color, mec=ink, mew=1.2)[0]
         cross.set_clip_on(False)  # it sits on the domain's edge: show all of it
         mover = _Mover(traj, ps.color, xy, z, div, cross_xy, halo, trail, ball, cross)
         for artist in mover.artists:
@@ -651,11 +650,27 @@ class _Engine:
         path = np.concatenate([m.xy[first : k + 1], head[None]], axis=0)  # (t, n, 2)
         zpath = None if m.z is None else np.concatenate([m.z[first : k + 1], zhead[None]])
         path, zpath = _polyline(path, zpath)
-        if m.halo is not None:
+        if m.halo is not None and not self.rotating:
             m.halo.set_data(path[:, 0], path[:, 1])
             if m.z is not None:
                 m.halo.set_3d_properties(zpath)
-        if m.z is None:
+        if m.z is not None and self.rotating:  # project once, draw flat
+            zc = plots.height(m.traj.surface, m.cross_xy[gone], lift=0.02)
+            xyz = np.concatenate(
+                [
+                    np.column_stack([path, zpath]),
+                    np.column_stack([head[alive], zhead[alive]]),
+                    np.column_stack([m.cross_xy[gone], zc]),
+                ]
+            )
+            flat = _projected(m.trail.axes, xyz)
+            path, head_flat, cross_flat = np.split(flat, [len(path), len(path) + alive.sum()])
+            if m.halo is not None:
+                m.halo.set_data(path[:, 0], path[:, 1])
+            m.trail.set_data(path[:, 0], path[:, 1])
+            m.ball.set_data(head_flat[:, 0], head_flat[:, 1])
+            m.cross.set_data(cross_flat[:, 0], cross_flat[:, 1])
+        elif m.z is None:
             m.trail.set_data(path[:, 0], path[:, 1])
             m.ball.set_data(head[alive, 0], head[alive, 1])
             m.cross.set_data(m.cross_xy[gone, 0], m.cross_xy[gone, 1])
@@ -702,6 +717,27 @@ def _turning_axes(ax) -> None:
     if getattr(ax, "_axis3don", True) and box3d.supported(ax):
         ax.add_artist(box3d.BoxDecor(ax, ax.get_figure(root=True).canvas.get_renderer()))
         ax.set_axis_off()  # the box is drawn by the artist above
+
+
+def _flat_plot(ax):
+    """``ax.plot`` for lines of projected points (x, y in the axes' data coordinates
+    after its camera), on a 3-D axes too."""
+    from matplotlib.lines import Line2D
+
+    def plot(x, y, **style):
+        line = Line2D(x, y, **style)
+        ax.add_line(line)
+        return [line]
+
+    return plot
+
+
+def _projected(ax, xyz: np.ndarray) -> np.ndarray:
+    """``(n, 3)`` points through a 3-D axes' camera at its last draw: ``(n, 2)``."""
+    from mpl_toolkits.mplot3d import proj3d
+
+    x, y, _ = proj3d.proj_transform(xyz[:, 0], xyz[:, 1], xyz[:, 2], ax.M)
+    return np.column_stack([x, y])
 
 
 def _polyline(path: np.ndarray, z: np.ndarray | None):

@@ -250,15 +250,30 @@ def _rgba_words(rgb: np.ndarray) -> np.ndarray | None:
 
 
 def changed_patch(frame, prev_rgb, prev_idx, palette):
-    """The bounding box of what changed, as indices with unchanged pixels transparent."""
-    ne = _changed_pixels(frame, prev_rgb)
-    rows = np.flatnonzero(ne.any(axis=1))
-    if not len(rows):
+    """The bounding box of what changed, as indices with unchanged pixels transparent.
+
+    Only changed pixels are looked up in the palette (an unchanged pixel keeps its
+    index): a turning camera changes a twentieth of a box that spans most of the frame.
+    ``prev_idx`` (the indices on screen, C-contiguous) is updated in place.
+    """
+    if not prev_idx.flags.c_contiguous:
+        raise ValueError("prev_idx must be C-contiguous: it is updated in place")
+    width = prev_idx.shape[1]
+    where = np.flatnonzero(_changed_pixels(frame, prev_rgb))
+    words = _rgba_words(frame)
+    if words is None:
+        rgb = frame.reshape(-1, 3)[where]
+    else:
+        rgb = words.reshape(-1)[where].view(np.uint8).reshape(-1, 4)[:, :3]
+    new = palette.index(rgb[None])[0]
+    shown = prev_idx.reshape(-1)  # a view: prev_idx is contiguous
+    moved = new != shown[where]  # a new colour may map to the index on screen
+    where, new = where[moved], new[moved]
+    if not len(where):
         return (0, 0, 1, 1), np.full((1, 1), TRANSPARENT, np.uint8)
-    cols = np.flatnonzero(ne[rows[0] : rows[-1] + 1].any(axis=0))
-    y0, y1, x0, x1 = rows[0], rows[-1] + 1, cols[0], cols[-1] + 1
-    new = palette.index(frame[y0:y1, x0:x1])
-    old = prev_idx[y0:y1, x0:x1]
-    patch = np.where(new == old, np.uint8(TRANSPARENT), new)
-    prev_idx[y0:y1, x0:x1] = new
-    return (int(x0), int(y0), int(x1), int(y1)), patch
+    shown[where] = new
+    rows, cols = np.divmod(where, width)
+    y0, y1, x0, x1 = rows[0], rows[-1] + 1, cols.min(), cols.max() + 1
+    patch = np.full((y1 - y0) * (x1 - x0), TRANSPARENT, np.uint8)
+    patch[(rows - y0) * (x1 - x0) + (cols - x0)] = new
+    return (int(x0), int(y0), int(x1), int(y1)), patch.reshape(y1 - y0, x1 - x0)
