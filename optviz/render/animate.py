@@ -43,6 +43,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from matplotlib.lines import Line2D
 
 from ..errors import ParameterError
 from . import losses, paths, plots, race_figure, style
@@ -451,7 +452,8 @@ class _Engine:
             self.turn = 90.0 if anim.rotate is True else float(anim.rotate)
             self.clock = motion_clock(race.trajectories)
             with style.themed(self.theme):
-                _turning_axes(ax)
+                flat = _turning_axes(ax)
+                self.outlines = [flat.get(a, a) for a in self.outlines]
                 self.static = self._drawn_without(ax)
 
     # -- building -------------------------------------------------------------------
@@ -699,15 +701,18 @@ class _Engine:
         self.fig.clear()
 
 
-def _turning_axes(ax) -> None:
-    """Make a 3-D axes cheap to redraw at every turn of the camera.
+def _turning_axes(ax) -> dict:
+    """Make a 3-D axes cheap to redraw at every turn of the camera; return the flat
+    lines that replace its 3-D lines (by the line replaced).
 
     Its surface is already one picture filled per pixel (:func:`.plots.surfaces_as_pictures`);
     each axis keeps a few ticks (a moving camera needs a sense of scale, not a ruler),
-    and the box with its ticks and labels is drawn from pictures of the labels made
-    once (:mod:`.box3d`), not laid out as text every frame.
+    the box with its ticks and labels is drawn from pictures of the labels made once
+    (:mod:`.box3d`), not laid out as text every frame, and the markers on the surface
+    (starts, minima) are projected by :class:`_ProjectedLine`.
     """
     from matplotlib.ticker import MaxNLocator
+    from mpl_toolkits.mplot3d.art3d import Line3D
 
     from . import box3d
 
@@ -717,12 +722,37 @@ def _turning_axes(ax) -> None:
     if getattr(ax, "_axis3don", True) and box3d.supported(ax):
         ax.add_artist(box3d.BoxDecor(ax, ax.get_figure(root=True).canvas.get_renderer()))
         ax.set_axis_off()  # the box is drawn by the artist above
+    flat = {line: _ProjectedLine(line) for line in ax.get_lines() if isinstance(line, Line3D)}
+    for line, replacement in flat.items():
+        line.remove()
+        ax.add_line(replacement)
+    return flat
+
+
+class _ProjectedLine(Line2D):
+    """A 3-D line drawn by projecting its points with the axes' camera at each draw.
+
+    Matplotlib's 3-D line projects with masked arrays (a millisecond for a marker);
+    the same projection of plain arrays is a tenth of that.
+    """
+
+    def __init__(self, source):
+        super().__init__([], [])
+        self.update_from(source)
+        self.set_zorder(source.get_zorder())
+        self.set_gid(source.get_gid())
+        self.set_path_effects(source.get_path_effects())
+        self.xyz = np.column_stack([np.asarray(v, float) for v in source.get_data_3d()])
+
+    def draw(self, renderer) -> None:
+        xy = _projected(self.axes, self.xyz)
+        self.set_data(xy[:, 0], xy[:, 1])
+        super().draw(renderer)
 
 
 def _flat_plot(ax):
     """``ax.plot`` for lines of projected points (x, y in the axes' data coordinates
     after its camera), on a 3-D axes too."""
-    from matplotlib.lines import Line2D
 
     def plot(x, y, **style):
         line = Line2D(x, y, **style)

@@ -55,13 +55,13 @@ class MeshPicture(Artist):
         xy = ax.transData.transform(np.column_stack([tx, ty]))
         return xy[:, 0].reshape(shape), xy[:, 1].reshape(shape), np.asarray(depth).reshape(shape)
 
-    def picture(self, box) -> np.ndarray:
+    def picture(self, box, corners=None) -> np.ndarray:
         """The surface as an ``(H, W, 4)`` uint8 picture of the display box ``box``
         (pixel-aligned ``(x0, y0, x1, y1)``), row 0 at the bottom (as the renderer takes
-        it); transparent elsewhere."""
+        it); transparent elsewhere. ``corners``: :meth:`corners`, if already known."""
         x0, y0, x1, y1 = box
         width, height = x1 - x0, y1 - y0
-        px, py, depth = self.corners()
+        px, py, depth = self.corners() if corners is None else corners
         rows = (py - y0).astype(np.float64)  # the renderer takes row 0 as the bottom row
         cols = (px - x0).astype(np.float64)
         image = np.zeros((height, width, 4), np.uint8)
@@ -73,16 +73,22 @@ class MeshPicture(Artist):
     def draw(self, renderer) -> None:
         if not self.get_visible():
             return
+        corners = self.corners()
+        px, py = corners[0][np.isfinite(corners[0])], corners[1][np.isfinite(corners[1])]
+        if not len(px) or not len(py):
+            return
         bbox = self.axes.bbox
+        # the picture spans what the surface covers, not the whole axes: less to clear
+        # and to composite
         box = (
-            int(np.floor(bbox.x0)),
-            int(np.floor(bbox.y0)),
-            int(np.ceil(bbox.x1)),
-            int(np.ceil(bbox.y1)),
+            int(np.floor(max(bbox.x0, px.min()))),
+            int(np.floor(max(bbox.y0, py.min()))),
+            int(np.ceil(min(bbox.x1, px.max()))) + 1,
+            int(np.ceil(min(bbox.y1, py.max()))) + 1,
         )
         if box[2] <= box[0] or box[3] <= box[1]:
             return
-        image = self.picture(box)
+        image = self.picture(box, corners)
         gc = renderer.new_gc()
         gc.set_clip_rectangle(bbox)
         renderer.draw_image(gc, box[0], box[1], image)
