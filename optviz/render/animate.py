@@ -9,7 +9,10 @@ Agg canvas is copied. Each frame restores that copy (``restore_region``), update
 trails, balls, crosses, loss curves and step counter, draws only them
 (``draw_artist``), and hands the RGB buffer to the writer, which maps it onto one
 palette chosen once for the animation and streams it to disk. The one exception is a
-3-D animation with ``rotate``: the camera moves, so the background is redrawn per frame.
+3-D animation with ``rotate``: the camera moves, so the 3-D axes is drawn again every
+frame over the rest of the figure drawn once, made cheap to draw first
+(:func:`.turning.cheap_axes`: its surface one picture, its box from label pictures made once,
+its paths and markers projected once per frame).
 
 Frames and time: an animation has ``round(duration * fps)`` frames whatever the number
 of steps, and they are spent where something moves (:func:`motion_clock`): each frame
@@ -43,11 +46,11 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from matplotlib.lines import Line2D
 
 from ..errors import ParameterError
-from . import losses, paths, plots, race_figure, style
+from . import losses, paths, plots, race_figure, style, turning
 from .counter import StepCounter
+from .geometry import projected
 from .writers import check_fps
 
 STILL_SUFFIXES = (".png", ".svg", ".pdf")
@@ -340,7 +343,6 @@ def animate(
     )
 
 
-TURNING_TICKS = 4  # at most this many intervals per axis while the camera turns
 MOTION_SHARE = 0.9  # of the frames spread by motion; the rest by steps (time still passes)
 VISIBLE = 0.05  # a path shorter than this share of the domain hardly moves on screen
 
@@ -452,7 +454,7 @@ class _Engine:
             self.turn = 90.0 if anim.rotate is True else float(anim.rotate)
             self.clock = motion_clock(race.trajectories)
             with style.themed(self.theme):
-                flat = _turning_axes(ax)
+                flat = turning.cheap_axes(ax)
                 self.outlines = [flat.get(a, a) for a in self.outlines]
                 self.static = self._drawn_without(ax)
 
@@ -494,7 +496,7 @@ class _Engine:
         lw = 1.0 if many else 2.6
         # a turning camera projects each path once per frame itself and draws it flat:
         # a 3-D line projects (with masked arrays) for each of a path's four artists
-        plot = _flat_plot(ax) if three and self.rotating else ax.plot
+        plot = turning.flat_plot(ax) if three and self.rotating else ax.plot
         empty: list = [[], [], []] if three and not self.rotating else [[], []]
         halo = None
         if ps.halo:
@@ -665,7 +667,7 @@ class _Engine:
                     np.column_stack([m.cross_xy[gone], zc]),
                 ]
             )
-            flat = _projected(m.trail.axes, xyz)
+            flat = projected(m.trail.axes, xyz)[:, :2]
             path, head_flat, cross_flat = np.split(flat, [len(path), len(path) + alive.sum()])
             if m.halo is not None:
                 m.halo.set_data(path[:, 0], path[:, 1])
@@ -699,75 +701,6 @@ class _Engine:
 
     def close(self) -> None:
         self.fig.clear()
-
-
-def _turning_axes(ax) -> dict:
-    """Make a 3-D axes cheap to redraw at every turn of the camera; return the flat
-    lines that replace its 3-D lines (by the line replaced).
-
-    Its surface is already one picture filled per pixel (:func:`.plots.surfaces_as_pictures`);
-    each axis keeps a few ticks (a moving camera needs a sense of scale, not a ruler),
-    the box with its ticks and labels is drawn from pictures of the labels made once
-    (:mod:`.box3d`), not laid out as text every frame, and the markers on the surface
-    (starts, minima) are projected by :class:`_ProjectedLine`.
-    """
-    from matplotlib.ticker import MaxNLocator
-    from mpl_toolkits.mplot3d.art3d import Line3D
-
-    from . import box3d
-
-    for axis in (ax.xaxis, ax.yaxis, ax.zaxis):
-        if isinstance(axis.get_major_locator(), MaxNLocator):  # fixed ticks stay as set
-            axis.set_major_locator(MaxNLocator(nbins=TURNING_TICKS))
-    if getattr(ax, "_axis3don", True) and box3d.supported(ax):
-        ax.add_artist(box3d.BoxDecor(ax, ax.get_figure(root=True).canvas.get_renderer()))
-        ax.set_axis_off()  # the box is drawn by the artist above
-    flat = {line: _ProjectedLine(line) for line in ax.get_lines() if isinstance(line, Line3D)}
-    for line, replacement in flat.items():
-        line.remove()
-        ax.add_line(replacement)
-    return flat
-
-
-class _ProjectedLine(Line2D):
-    """A 3-D line drawn by projecting its points with the axes' camera at each draw.
-
-    Matplotlib's 3-D line projects with masked arrays (a millisecond for a marker);
-    the same projection of plain arrays is a tenth of that.
-    """
-
-    def __init__(self, source):
-        super().__init__([], [])
-        self.update_from(source)
-        self.set_zorder(source.get_zorder())
-        self.set_gid(source.get_gid())
-        self.set_path_effects(source.get_path_effects())
-        self.xyz = np.column_stack([np.asarray(v, float) for v in source.get_data_3d()])
-
-    def draw(self, renderer) -> None:
-        xy = _projected(self.axes, self.xyz)
-        self.set_data(xy[:, 0], xy[:, 1])
-        super().draw(renderer)
-
-
-def _flat_plot(ax):
-    """``ax.plot`` for lines of projected points (x, y in the axes' data coordinates
-    after its camera), on a 3-D axes too."""
-
-    def plot(x, y, **style):
-        line = Line2D(x, y, **style)
-        ax.add_line(line)
-        return [line]
-
-    return plot
-
-
-def _projected(ax, xyz: np.ndarray) -> np.ndarray:
-    """``(n, 3)`` points through a 3-D axes' camera at its last draw: ``(n, 2)``."""
-    from mpl_toolkits.mplot3d import proj3d
-
-    x, y, _ = proj3d.proj_transform(xyz[:, 0], xyz[:, 1], xyz[:, 2], ax.M)
-    return np.column_stack([x, y])
 
 
 def _polyline(path: np.ndarray, z: np.ndarray | None):

@@ -29,6 +29,8 @@ from matplotlib.collections import LineCollection
 from matplotlib.text import Text
 from matplotlib.transforms import IdentityTransform
 
+from .geometry import projected
+
 # matplotlib's layout constants (mpl_toolkits.mplot3d.axis3d)
 JUGGLED = ((1, 0, 2), (0, 1, 2), (0, 2, 1))  # per axis: the order it takes the other coordinates
 TICK_DIRECTION = (1, 0, 0)  # per axis: the coordinate its tick marks point along
@@ -174,7 +176,7 @@ class BoxDecor(Artist):
         ax = self.axes
         angle = 0.0
         if info.rotate_label:
-            (p0, p1) = _projected(ax, np.array([start, end]))[:, :2]
+            (p0, p1) = projected(ax, np.array([start, end]))[:, :2]
             dx, dy = ax.transAxes.transform(p1) - ax.transAxes.transform(p0)
             angle = _upright(math.degrees(math.atan2(dy, dx)))
             angle = round(angle / ANGLE_STEP) * ANGLE_STEP
@@ -202,7 +204,7 @@ def _box_geometry(ax) -> _Geometry:
     bounds = np.array([ax.get_xbound(), ax.get_ybound(), ax.get_zbound()])
     mins, maxs = bounds.min(axis=1), bounds.max(axis=1)
     corners = np.array(list(itertools.product(*zip(mins, maxs, strict=True))))
-    depth = _projected(ax, corners)[:, 2]
+    depth = projected(ax, corners)[:, 2]
     depth_lo, depth_hi = np.empty(3), np.empty(3)
     for i in range(3):
         depth_lo[i] = depth[corners[:, i] == mins[i]].mean()
@@ -280,17 +282,9 @@ def _away(pos: np.ndarray, g: _Geometry, by: np.ndarray, i: int) -> np.ndarray:
     return pos + mask * np.copysign(1.0, pos - g.centre) * by
 
 
-def _projected(ax, points: np.ndarray) -> np.ndarray:
-    """``(n, 3)`` data points projected by the axes' camera: ``(n, 3)`` of x, y, depth."""
-    from mpl_toolkits.mplot3d import proj3d
-
-    x, y, z = proj3d.proj_transform(points[:, 0], points[:, 1], points[:, 2], ax.M)
-    return np.column_stack([x, y, z])
-
-
 def _display(ax, points: np.ndarray) -> np.ndarray:
     """``(n, 3)`` data points as ``(n, 2)`` display pixels under the axes' camera."""
-    return ax.transData.transform(_projected(ax, points)[:, :2])
+    return ax.transData.transform(projected(ax, points)[:, :2])
 
 
 def _upright(angle: float) -> float:

@@ -12,6 +12,17 @@ def _is3d(ax) -> bool:
     return getattr(ax, "name", "") == "3d"
 
 
+def projected(ax, xyz: np.ndarray) -> np.ndarray:
+    """``(n, 3)`` data points through a 3-D axes' camera at its last draw (``ax.M``):
+    ``(n, 3)`` of x and y in the axes' data coordinates and the depth (larger is
+    farther)."""
+    from mpl_toolkits.mplot3d import proj3d
+
+    xyz = np.asarray(xyz, float)
+    x, y, depth = proj3d.proj_transform(xyz[:, 0], xyz[:, 1], xyz[:, 2], ax.M)
+    return np.column_stack([x, y, depth])
+
+
 def view_box(surface) -> np.ndarray:
     """Where positions are drawn: the domain widened by one span on every side.
 

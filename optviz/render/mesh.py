@@ -19,6 +19,8 @@ from __future__ import annotations
 import numpy as np
 from matplotlib.artist import Artist, allow_rasterization
 
+from .geometry import projected
+
 _FILL = None
 
 
@@ -46,14 +48,12 @@ class MeshPicture(Artist):
 
     def corners(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The grid's corners in display pixels (x right, y up) and their depth (larger is
-        farther), under the axes' current camera."""
-        from mpl_toolkits.mplot3d import proj3d
-
+        farther), under the axes' camera at this draw."""
         ax = self.axes
         shape = self._xyz[0].shape
-        tx, ty, depth = proj3d.proj_transform(*(a.ravel() for a in self._xyz), ax.get_proj())
-        xy = ax.transData.transform(np.column_stack([tx, ty]))
-        return xy[:, 0].reshape(shape), xy[:, 1].reshape(shape), np.asarray(depth).reshape(shape)
+        flat = projected(ax, np.column_stack([a.ravel() for a in self._xyz]))
+        xy = ax.transData.transform(flat[:, :2])
+        return xy[:, 0].reshape(shape), xy[:, 1].reshape(shape), flat[:, 2].reshape(shape)
 
     def picture(self, box, corners=None) -> np.ndarray:
         """The surface as an ``(H, W, 4)`` uint8 picture of the display box ``box``
