@@ -55,7 +55,6 @@ from .writers import check_fps
 
 STILL_SUFFIXES = (".png", ".svg", ".pdf")
 MAX_FRAMES = 20_000
-TURNING_WSPACE = 0.22  # the gap beside a turning 3-D box, as a share of the mean panel width
 
 
 @dataclass
@@ -427,7 +426,7 @@ class _Engine:
                 race, anim.kind, anim.loss, anim.size, anim.dpi, anim.theme, anim.title
             )
             if self.rotating:
-                _room_to_turn(self.fig)
+                turning.room_to_turn(self.fig)
             self.movers: list[_Mover] = []
             self.loss_lines: list[tuple[Any, Any, np.ndarray, Any]] = []
             self.styles = paths.path_styles(race.trajectories)
@@ -704,14 +703,6 @@ class _Engine:
 
     def close(self) -> None:
         self.fig.clear()
-
-
-def _room_to_turn(fig) -> None:
-    """Leave room beside a turning 3-D box: as the camera turns, the z axis and its
-    labels swing from one side of the box to the other, towards the panel beside it."""
-    engine = fig.get_layout_engine()
-    if engine is not None and hasattr(engine, "set") and "wspace" in engine.get():
-        engine.set(wspace=max(engine.get()["wspace"], TURNING_WSPACE))
 
 
 def _polyline(path: np.ndarray, z: np.ndarray | None):

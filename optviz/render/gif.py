@@ -253,7 +253,7 @@ def changed_patch(frame, prev_rgb, prev_idx, palette):
     """The bounding box of what changed, as indices with unchanged pixels transparent.
 
     Only changed pixels are looked up in the palette (an unchanged pixel keeps its
-    index): a turning camera changes a twentieth of a box that spans most of the frame.
+    index): a turning camera changes a fifth of a box that spans most of the frame.
     ``prev_idx`` (the indices on screen, C-contiguous) is updated in place.
     """
     if not prev_idx.flags.c_contiguous:

@@ -496,7 +496,7 @@ def _quads(ax, X, Y, Z, colors):
         shade=False,  # shaded already, by a light from the upper left
         alpha=1.0,
     )
-    # the grid and colours, for a turning camera's faster picture of the same quads
+    # what the quads were made of: a MeshPicture of it draws the same (a test compares)
     quads.optviz_mesh = (X, Y, Z, colors)
 
 

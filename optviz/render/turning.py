@@ -1,4 +1,4 @@
-"""A 3-D axes made cheap to draw at every turn of a camera.
+"""A 3-D axes made cheap to draw at every turn of a camera, and given room to turn in.
 
 A turning camera redraws its 3-D axes every frame (:mod:`.animate`). Drawn as
 matplotlib draws it, that axes is most of a frame: the surface's quads, the box's tick
@@ -6,7 +6,8 @@ labels laid out as text, every 3-D line projected with masked arrays. Here it be
 an axes of pictures and flat lines: the surface one picture filled per pixel
 (:mod:`.mesh`, built so by :func:`.plots.surfaces_as_pictures`), the box from label
 pictures made once (:mod:`.box3d`), the markers on the surface and the paths projected
-once per draw and drawn as plain lines.
+once per draw and drawn as plain lines. The figure's layout, made for the first
+camera, leaves a wider gap beside the box (:func:`room_to_turn`).
 """
 
 from __future__ import annotations
@@ -17,6 +18,15 @@ from matplotlib.lines import Line2D
 from .geometry import projected
 
 TURNING_TICKS = 4  # at most this many intervals per axis while the camera turns
+TURNING_WSPACE = 0.22  # the gap beside a turning 3-D box, as a share of the mean panel width
+
+
+def room_to_turn(fig) -> None:
+    """Leave room beside a turning 3-D box: as the camera turns, the z axis and its
+    labels swing from one side of the box to the other, towards the panel beside it."""
+    engine = fig.get_layout_engine()
+    if engine is not None and hasattr(engine, "set") and "wspace" in engine.get():
+        engine.set(wspace=max(engine.get()["wspace"], TURNING_WSPACE))
 
 
 def cheap_axes(ax) -> dict:
