@@ -78,3 +78,28 @@ def test_stale_temporaries_of_our_naming_are_removed_on_the_next_write(tmp_path)
         [fresh.name, foreign.name, "race.gif"]
     )
     assert remove_stale(tmp_path) == []  # nothing left to sweep
+
+
+def test_a_stop_signal_that_code_called_from_c_reports_as_its_own_error_is_still_a_stop(
+    tmp_path, monkeypatch, capsys
+):
+    # matplotlib's renderer calls back into Python; a signal's exception raised there comes
+    # out as the renderer's own error ("Invalid affine transformation matrix")
+    from optviz.cli import _app
+    from optviz.render import animate
+
+    def frame_interrupted(self, s):
+        try:
+            _app._raise_stopped(signal.SIGTERM, None)  # what the handler does on SIGTERM
+        except _app.Stopped:
+            raise ValueError("Invalid affine transformation matrix") from None
+
+    monkeypatch.setattr(animate._Engine, "frame", frame_interrupted)
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SystemExit) as stop:
+        _app.main(["race", "quadratic", "-O", "gd", "--steps", "5", "-o", "a.gif"])
+    assert stop.value.code == 128 + signal.SIGTERM
+    assert capsys.readouterr().err.strip().splitlines() == [
+        "optviz: error: interrupted; no output was written or changed"
+    ]
+    assert list(tmp_path.iterdir()) == []

@@ -60,7 +60,11 @@ class Stopped(BaseException):
         self.signum = signum
 
 
+_SIGNALS_RECEIVED: list[int] = []  # stop signals this run received, in order
+
+
 def _raise_stopped(signum: int, frame: Any) -> None:
+    _SIGNALS_RECEIVED.append(signum)
     raise Stopped(signum)
 
 
@@ -79,6 +83,7 @@ def main(argv: list[str] | None = None) -> None:
     SIGINT, SIGTERM and SIGHUP raise :class:`Stopped` wherever the work is, so the
     temporary file of an unfinished output is removed; the exit code is 128 + signal.
     """
+    _SIGNALS_RECEIVED.clear()
     previous = {s: signal.signal(s, _raise_stopped) for s in STOP_SIGNALS}
     try:
         code = _main(argv)
@@ -113,33 +118,42 @@ def _main(argv: list[str] | None) -> int:
         if result == 130:  # typer's answer to a KeyboardInterrupt: say so in one line
             return _stopped(None)
         return result if isinstance(result, int) else 0
-    except OptvizError as exc:
-        return _fail(str(exc))
     except (KeyboardInterrupt, Stopped, _Interrupted, typer.Abort) as exc:
         return _stopped(exc)
-    except OSError as exc:
-        return _fail(f"{exc.strerror or exc}: {exc.filename or ''}".rstrip(": "))
-    except MemoryError:
-        return _fail("out of memory; try fewer steps, starts or frames")
     except Exception as exc:
-        # click's exceptions (typer may vendor its own click): match them by class name
-        names = {cls.__name__ for cls in type(exc).__mro__}
-        ctx = getattr(exc, "ctx", None)
-        if "NoArgsIsHelpError" in names:
-            typer.echo(ctx.get_help() if ctx else str(exc))
-            return 0
-        if "UsageError" in names:
-            where = ctx.command_path if ctx else "optviz"
-            return _fail(f"{exc.format_message()} (see '{where} --help')")
-        if "ClickException" in names:
-            return _fail(exc.format_message())
-        if os.environ.get("OPTVIZ_DEBUG"):
-            raise
-        return _fail(
-            f"internal error ({type(exc).__name__}: {exc}); "
-            "please report it (set OPTVIZ_DEBUG=1 for the traceback)",
-            code=1,
-        )
+        if _SIGNALS_RECEIVED:
+            # the signal's exception was raised inside code called from C (matplotlib's
+            # renderer converting a transform, say), which reported a failure of its own
+            return _stopped(Stopped(_SIGNALS_RECEIVED[-1]))
+        return _error(exc)
+
+
+def _error(exc: Exception) -> int:
+    """The one line (and exit code) of an error that is not a stop signal."""
+    if isinstance(exc, OptvizError):
+        return _fail(str(exc))
+    if isinstance(exc, OSError):
+        return _fail(f"{exc.strerror or exc}: {exc.filename or ''}".rstrip(": "))
+    if isinstance(exc, MemoryError):
+        return _fail("out of memory; try fewer steps, starts or frames")
+    # click's exceptions (typer may vendor its own click): match them by class name
+    names = {cls.__name__ for cls in type(exc).__mro__}
+    ctx = getattr(exc, "ctx", None)
+    if "NoArgsIsHelpError" in names:
+        typer.echo(ctx.get_help() if ctx else str(exc))
+        return 0
+    if "UsageError" in names:
+        where = ctx.command_path if ctx else "optviz"
+        return _fail(f"{exc.format_message()} (see '{where} --help')")
+    if "ClickException" in names:
+        return _fail(exc.format_message())
+    if os.environ.get("OPTVIZ_DEBUG"):
+        raise exc
+    return _fail(
+        f"internal error ({type(exc).__name__}: {exc}); "
+        "please report it (set OPTVIZ_DEBUG=1 for the traceback)",
+        code=1,
+    )
 
 
 def _fail(message: str, code: int = 2) -> int:
