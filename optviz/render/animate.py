@@ -402,6 +402,12 @@ class _Mover:
     cross: Any
 
     @property
+    def lines(self) -> tuple:
+        """Trail, ball, cross and (if drawn) halo: what the path, the heads, the crosses
+        and the path again are drawn with."""
+        return (self.trail, self.ball, self.cross) + (() if self.halo is None else (self.halo,))
+
+    @property
     def artists(self) -> tuple:
         """The moving artists in drawing order."""
         lines = (self.trail, self.ball, self.cross)
@@ -656,35 +662,19 @@ class _Engine:
         path = np.concatenate([m.xy[first : k + 1], head[None]], axis=0)  # (t, n, 2)
         zpath = None if m.z is None else np.concatenate([m.z[first : k + 1], zhead[None]])
         path, zpath = _polyline(path, zpath)
-        if m.halo is not None and not self.rotating:
-            m.halo.set_data(path[:, 0], path[:, 1])
-            if m.z is not None:
-                m.halo.set_3d_properties(zpath)
-        if m.z is not None and self.rotating:  # project once, draw flat
-            zc = plots.height(m.traj.surface, m.cross_xy[gone], lift=0.02)
-            xyz = np.concatenate(
-                [
-                    np.column_stack([path, zpath]),
-                    np.column_stack([head[alive], zhead[alive]]),
-                    np.column_stack([m.cross_xy[gone], zc]),
-                ]
-            )
-            flat = projected(m.trail.axes, xyz)[:, :2]
-            path, head_flat, cross_flat = np.split(flat, [len(path), len(path) + alive.sum()])
-            if m.halo is not None:
-                m.halo.set_data(path[:, 0], path[:, 1])
-            m.trail.set_data(path[:, 0], path[:, 1])
-            m.ball.set_data(head_flat[:, 0], head_flat[:, 1])
-            m.cross.set_data(cross_flat[:, 0], cross_flat[:, 1])
-        elif m.z is None:
-            m.trail.set_data(path[:, 0], path[:, 1])
-            m.ball.set_data(head[alive, 0], head[alive, 1])
-            m.cross.set_data(m.cross_xy[gone, 0], m.cross_xy[gone, 1])
-        else:
-            m.trail.set_data_3d(path[:, 0], path[:, 1], zpath)
-            m.ball.set_data_3d(head[alive, 0], head[alive, 1], zhead[alive])
-            zc = plots.height(m.traj.surface, m.cross_xy[gone], lift=0.02)
-            m.cross.set_data_3d(m.cross_xy[gone, 0], m.cross_xy[gone, 1], zc)
+        balls, crosses = head[alive], m.cross_xy[gone]
+        if m.z is not None:
+            zcrosses = plots.height(m.traj.surface, crosses, lift=0.02)
+            parts = [(path, zpath), (balls, zhead[alive]), (crosses, zcrosses)]
+            if not self.rotating:
+                for line, (xy, z) in zip(m.lines, [*parts, parts[0]], strict=False):
+                    line.set_data_3d(xy[:, 0], xy[:, 1], z)
+                return
+            # a turning camera: project the path, balls and crosses at once, draw flat
+            flat = projected(m.trail.axes, np.concatenate([np.column_stack(p) for p in parts]))
+            path, balls, crosses = np.split(flat[:, :2], [len(path), len(path) + len(balls)])
+        for line, xy in zip(m.lines, [path, balls, crosses, path], strict=False):
+            line.set_data(xy[:, 0], xy[:, 1])
 
     def _update_loss(self, line, dot, y: np.ndarray, s: float, k: int) -> None:
         k = min(k, len(y) - 1)

@@ -110,16 +110,23 @@ class BoxDecor(Artist):
         self.set_zorder(-1)  # under everything the axes holds, as matplotlib draws its box
         self.axes_info = [_read_axis(ax, i, renderer) for i in range(3)]
         self.grid_on = bool(getattr(ax, "_draw_grid", True))
-        # per segment, in the order layout() gives them
-        self.grid_colors = [i.grid_style[0] for i in self.axes_info for _ in i.locs]
-        self.grid_widths = [i.grid_style[1] for i in self.axes_info for _ in i.locs]
-        self.line_colors, self.line_widths = [], []
-        for info in self.axes_info:
-            self.line_colors += [info.line_style[0]] + [info.tick_style[0]] * len(info.locs)
-            self.line_widths += [info.line_style[1]] + [info.tick_style[1]] * len(info.locs)
         self._rotated: dict[tuple[int, float], Sprite] = {}
-        self.grid = LineCollection([], transform=IdentityTransform())
-        self.lines = LineCollection([], transform=IdentityTransform(), capstyle="projecting")
+        # styles per segment, in the order layout() gives the segments: set once
+        self.grid = LineCollection(
+            [],
+            transform=IdentityTransform(),
+            colors=[i.grid_style[0] for i in self.axes_info for _ in i.locs],
+            linewidths=[i.grid_style[1] for i in self.axes_info for _ in i.locs],
+            linestyle=self.axes_info[0].grid_style[2],
+        )
+        colors, widths = [], []
+        for info in self.axes_info:
+            colors += [info.line_style[0]] + [info.tick_style[0]] * len(info.locs)
+            widths += [info.line_style[1]] + [info.tick_style[1]] * len(info.locs)
+        self.lines = LineCollection(
+            [], transform=IdentityTransform(), capstyle="projecting", colors=colors,
+            linewidths=widths,
+        )  # fmt: skip
         for collection in (self.grid, self.lines):
             collection.set_figure(ax.get_figure(root=False))
 
@@ -130,14 +137,8 @@ class BoxDecor(Artist):
         grid, lines, labels = self.layout()
         if self.grid_on:
             self.grid.set_segments(grid)
-            self.grid.set(
-                color=self.grid_colors,
-                linewidth=self.grid_widths,
-                linestyle=self.axes_info[0].grid_style[2],
-            )
             self.grid.draw(renderer)
         self.lines.set_segments(lines)
-        self.lines.set(color=self.line_colors, linewidth=self.line_widths)
         self.lines.draw(renderer)
         gc = renderer.new_gc()
         for (x, y), sprite in labels:
