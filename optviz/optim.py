@@ -798,10 +798,17 @@ def pinv_solve(hess: np.ndarray, g: np.ndarray, damping: float = 0.0) -> np.ndar
     a = hess[..., 0, 0] + damping
     b = hess[..., 0, 1]
     c = hess[..., 1, 1] + damping
-    mean, radius = 0.5 * (a + c), np.hypot(0.5 * (a - c), b)
-    # the eigenvalue of larger magnitude has no cancellation; the other is det / it
-    big = mean + np.copysign(radius, mean)
+    # Only + - * / and sqrt, which IEEE 754 rounds exactly everywhere: the compiled rule
+    # (kernels.rules.newton) repeats these operations and gives the same bits on any CPU,
+    # where hypot, arctan2, cos and sin differ in the last bits between numpy's SIMD code
+    # and the C library.
+    mean, half_gap = 0.5 * (a + c), 0.5 * (a - c)
+    scale = np.maximum(np.abs(half_gap), np.abs(b))
     with np.errstate(divide="ignore", invalid="ignore"):
+        gap_s, b_s = half_gap / scale, b / scale
+        radius = np.where(scale > 0, scale * np.sqrt(gap_s * gap_s + b_s * b_s), 0.0)
+        # the eigenvalue of larger magnitude has no cancellation; the other is det / it
+        big = mean + np.copysign(radius, mean)
         small = np.where(big != 0, (a * c - b * b) / big, 0.0)
         upper_is_big = mean >= 0
         w_up = np.where(upper_is_big, big, small)  # eigenvalue mean + radius
@@ -809,8 +816,15 @@ def pinv_solve(hess: np.ndarray, g: np.ndarray, damping: float = 0.0) -> np.ndar
         cutoff = 1e-12 * np.abs(big)
         inv_up = np.where(np.abs(w_up) > cutoff, 1.0 / w_up, 0.0)
         inv_down = np.where(np.abs(w_down) > cutoff, 1.0 / w_down, 0.0)
-    theta = 0.5 * np.arctan2(2 * b, a - c)  # (cos, sin) is the eigenvector of mean + radius
-    cos, sin = np.cos(theta), np.sin(theta)
+        # (cos, sin), the eigenvector of mean + radius, from half-angle formulas; each
+        # branch takes the root without cancellation and derives the other component
+        cos_right = np.sqrt((radius + half_gap) / (2 * radius))
+        sin_left = np.copysign(np.sqrt((radius - half_gap) / (2 * radius)), b)
+        right = half_gap >= 0
+        cos = np.where(right, cos_right, b / (2 * radius * sin_left))
+        sin = np.where(right, b / (2 * radius * cos_right), sin_left)
+    round_ = radius == 0  # H = a·I: every direction is an eigenvector
+    cos, sin = np.where(round_, 1.0, cos), np.where(round_, 0.0, sin)
     gx, gy = g[..., 0], g[..., 1]
     up = (cos * gx + sin * gy) * inv_up
     down = (cos * gy - sin * gx) * inv_down

@@ -70,12 +70,53 @@ def _same_trajectory(a, b, rtol=0.0):
 
 @pytest.mark.parametrize("spec", SPECS)
 def test_compiled_trajectories_are_bit_identical_on_a_polynomial(monkeypatch, spec):
-    # Rosenbrock's value, gradient and Hessian use only + - * and squares: the same
-    # operations in the same order must round the same way
+    # Rosenbrock's value, gradient and Hessian use only + - * and squares, and every rule
+    # only + - * / and sqrt (see the test below): IEEE 754 rounds these exactly on every
+    # CPU, so the same operations in the same order give the same bits
     starts = _starts(ROSEN)
     a, b = _both(monkeypatch, lambda: ov.run(ROSEN, spec, starts, 150, schedule="cosine"))
     _same_trajectory(a, b)
     assert a.diverged[1] and np.isfinite(b.xy).all()
+
+
+def test_the_rules_use_only_exactly_rounded_operations():
+    # numpy evaluates hypot, arctan2, sin, exp ... with the CPU's SIMD code where it has
+    # some (AVX-512), numba with the C library: their last bits differ. A rule may call
+    # only operations that IEEE 754 rounds exactly; powers only in the per-step constants,
+    # which both engines compute with the C library's pow on Python floats.
+    import ast
+    import inspect
+
+    allowed = {"sqrt", "copysign"}
+    for fn in (*kernels.rules.RULES, *kernels.rules.HELPERS):
+        tree = ast.parse(inspect.getsource(fn))
+        called = {
+            node.attr
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Attribute) and getattr(node.value, "id", "") == "math"
+        }
+        assert called <= allowed, (fn.__name__, called - allowed)
+        powers = [n for n in ast.walk(tree) if isinstance(getattr(n, "op", None), ast.Pow)]
+        assert not powers, fn.__name__
+
+
+def test_newtons_rule_is_the_numpy_solve_bit_for_bit():
+    from optviz.optim import pinv_solve
+
+    rng = np.random.default_rng(3)
+    hess = rng.normal(size=(4000, 2, 2)) * rng.choice([1e-9, 1.0, 1e9], size=(4000, 1, 1))
+    hess = hess + hess.transpose(0, 2, 1)
+    hess[:20, 0, 1] = hess[:20, 1, 0] = 0.0  # diagonal
+    hess[10:30, 1, 1] = hess[10:30, 0, 0]  # round (10:20) and equal diagonal (20:30)
+    hess[30:40] = 0.0  # flat: the pseudo-inverse steps nowhere
+    hess[40:50, 1, 1] = -hess[40:50, 0, 0] * 1e-13  # nearly singular
+    grads = rng.normal(size=(4000, 2))
+    for damping in (0.0, 0.5):
+        expected = -0.1 * pinv_solve(hess, grads, damping)
+        for h, (gx, gy), want in zip(hess.tolist(), grads.tolist(), expected, strict=True):
+            (hxx, hxy), (_, hyy) = h
+            got = kernels.rules.newton(0.0, 0.0, gx, gy, hxx, hxy, hyy, 0.1, (damping,))
+            assert got == tuple(want), (h, damping)
 
 
 def test_a_step_that_overflows_keeps_the_start_where_it_was(monkeypatch):

@@ -61,22 +61,48 @@ def wheel(tmp_path_factory) -> Path:
     return found
 
 
+def _site_packages() -> list[str]:
+    """The folders the running interpreter imports installed packages from."""
+    return [p for p in sys.path if Path(p).name in ("site-packages", "dist-packages")]
+
+
+def new_venv(folder: Path) -> Path:
+    """A virtual environment that sees this one's packages, and nothing of its base's.
+
+    ``--system-site-packages`` would show the *base* interpreter's packages, not those of
+    the virtualenv running the tests: a newcomer's base holds none of optviz's
+    dependencies. A ``.pth`` file names this interpreter's own folders instead, after the
+    new environment's site-packages, so what is installed there answers first.
+    """
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", folder], check=True)
+    (site,) = (folder / "lib").glob("python*/site-packages")
+    (site / "_running_env.pth").write_text("\n".join(_site_packages()) + "\n")
+    return folder / "bin" / "python"
+
+
 @pytest.fixture(scope="module")
 def installed(wheel, tmp_path_factory) -> Path:
     """A fresh virtual environment (dependencies from this one) with the wheel installed."""
-    venv = tmp_path_factory.mktemp("venv")
-    subprocess.run(
-        [sys.executable, "-m", "venv", "--system-site-packages", "--without-pip", venv],
-        check=True,
-        timeout=300,
-    )
-    python = venv / "bin" / "python"
-    # --ignore-installed: CI installs optviz into the base interpreter, whose packages this
-    # environment sees; without it pip would call the wheel "already satisfied".
+    python = new_venv(tmp_path_factory.mktemp("venv"))
+    # --ignore-installed: optviz may be installed where the .pth points; without it pip
+    # would call the wheel "already satisfied".
     pip = [sys.executable, "-m", "pip", "--python", python, "install", "-q", "--no-deps"]
     pip.append("--ignore-installed")
     subprocess.run([*pip, "--no-index", wheel], check=True, env=_clean_env(), timeout=300)
-    return venv / "bin"
+    return python.parent
+
+
+def test_the_new_environment_imports_the_dependencies_this_one_has(tmp_path):
+    # the old environment (--system-site-packages) found typer only where the base
+    # interpreter held it, and then the base's copy, not this environment's
+    python = new_venv(tmp_path / "venv")
+    code = "import numpy, typer, matplotlib; print(numpy.__file__, typer.__file__)"
+    out = subprocess.run([python, "-c", code], env=_clean_env(), capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    import numpy
+    import typer
+
+    assert out.stdout.split() == [numpy.__file__, typer.__file__]
 
 
 def _run(bin_dir: Path, args: list[str], cwd: Path) -> subprocess.CompletedProcess:

@@ -195,17 +195,28 @@ def lion(p, g, s, lr, t, h, k):
 
 
 def newton(x, y, gx, gy, hxx, hxy, hyy, lr, h):
-    # optim.pinv_solve for one start: (H + damping I)^+ g in closed form
+    # optim.pinv_solve for one start, operation by operation: (H + damping I)^+ g
     a, b, c = hxx + h[0], hxy, hyy + h[0]
-    mean, radius = 0.5 * (a + c), math.hypot(0.5 * (a - c), b)
+    mean, half_gap = 0.5 * (a + c), 0.5 * (a - c)
+    scale = nanmax(abs(half_gap), abs(b))
+    radius = 0.0
+    if scale > 0:
+        gap_s, b_s = half_gap / scale, b / scale
+        radius = scale * math.sqrt(gap_s * gap_s + b_s * b_s)
     big = mean + math.copysign(radius, mean)
     small = (a * c - b * b) / big if big != 0 else 0.0
     w_up, w_down = (big, small) if mean >= 0 else (small, big)
     cutoff = 1e-12 * abs(big)
     inv_up = 1.0 / w_up if abs(w_up) > cutoff else 0.0
     inv_down = 1.0 / w_down if abs(w_down) > cutoff else 0.0
-    theta = 0.5 * math.atan2(2 * b, a - c)
-    cos, sin = math.cos(theta), math.sin(theta)
+    if radius == 0:
+        cos, sin = 1.0, 0.0
+    elif half_gap >= 0:
+        cos = math.sqrt((radius + half_gap) / (2 * radius))
+        sin = b / (2 * radius * cos)
+    else:
+        sin = math.copysign(math.sqrt((radius - half_gap) / (2 * radius)), b)
+        cos = b / (2 * radius * sin)
     up = (cos * gx + sin * gy) * inv_up
     down = (cos * gy - sin * gx) * inv_down
     return x - lr * (cos * up - sin * down), y - lr * (sin * up + cos * down)
