@@ -29,11 +29,12 @@ os.environ.setdefault("MPLBACKEND", "Agg")
 import numpy as np  # noqa: E402
 
 import optviz  # noqa: E402
-from optviz import analysis, budget, nets  # noqa: E402
-from optviz._check import text  # noqa: E402
+from optviz import analysis, nets  # noqa: E402
 from optviz.catalog import Surface  # noqa: E402
-from optviz.errors import OptvizError  # noqa: E402
 from optviz.render.writers import check_fps  # noqa: E402
+from optviz.util import budget  # noqa: E402
+from optviz.util.check import text  # noqa: E402
+from optviz.util.errors import OptvizError  # noqa: E402
 
 
 def _webp(tmp: Path) -> None:

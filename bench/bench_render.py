@@ -180,7 +180,7 @@ def cheap_frames(race, frames: int) -> list[tuple]:
 
 def _mp4_kb(anim, path: Path) -> float | None:
     """Kilobytes of the animation as MP4, or None where no MP4 writer is installed."""
-    from optviz.errors import OptvizError
+    from optviz.util.errors import OptvizError
 
     try:
         return _timed_save(anim, path)[1]

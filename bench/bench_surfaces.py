@@ -30,8 +30,8 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import optviz as ov  # noqa: E402
-from optviz import expr as _expr  # noqa: E402
-from optviz.critical import critical_points  # noqa: E402
+from optviz.catalog import expressions as _expr  # noqa: E402
+from optviz.catalog.critical import critical_points  # noqa: E402
 
 
 # -- scalar baselines: what a plain Python implementation would write ----------------------

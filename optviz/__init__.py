@@ -6,12 +6,14 @@
 ['gd', 'adam']
 """
 
-from . import _signals  # noqa: F401 - first: as the command line, Ctrl-C while loading is one line
-from .catalog import Surface, surface, surfaces
-from .critical import CriticalPoint, critical_points
-from .errors import OptvizError
-from .noise import Noise
-from .optim import (
+# first: as on the command line, Ctrl-C while loading is one line
+from .util import signals as _signals  # noqa: F401
+
+# isort: split
+from .analysis import race
+from .catalog import CriticalPoint, Surface, critical_points, surface, surfaces
+from .engine.noise import Noise
+from .engine.optim import (
     GD,
     SGD,
     Adadelta,
@@ -32,10 +34,10 @@ from .optim import (
     optimizers,
     register,
 )
-from .racing import race
-from .runner import Race, Trajectory, run
-from .scene import Scene, load_scene, render_scene, scene_from_dict
-from .scheduling import Schedule, schedule, schedules
+from .engine.runner import Race, Trajectory, run
+from .engine.scheduling import Schedule, schedule, schedules
+from .scenes import Scene, load_scene, render_scene, scene_from_dict
+from .util.errors import OptvizError
 
 __all__ = [
     "GD",
@@ -84,8 +86,8 @@ __all__ = [
 __version__ = "0.1.0"
 
 _LAZY = {  # name -> module: real networks and their figures load only when asked for
-    "init_explorer": "optviz.render.initplots",
-    "InitExplorer": "optviz.render.initplots",
+    "init_explorer": "optviz.render.init_explorer",
+    "InitExplorer": "optviz.render.init_explorer",
     "landscape": "optviz.nets.landscapes",
     "Landscape": "optviz.nets.landscapes",
 }

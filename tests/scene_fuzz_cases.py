@@ -23,10 +23,9 @@ def main(count: int) -> None:
     from hypothesis import HealthCheck, given, settings
     from hypothesis import strategies as st
 
-    from optviz import schema
-    from optviz._toml import dumps
-    from optviz.errors import OptvizError
-    from optviz.scene import Scene, load_scene
+    from optviz.scenes import Scene, load_scene, schema
+    from optviz.util.errors import OptvizError
+    from optviz.util.toml_write import dumps
 
     folder = Path(tempfile.mkdtemp())
     names = st.sampled_from(

@@ -11,8 +11,8 @@ from scipy.optimize import minimize_scalar
 
 import optviz as ov
 from optviz import analysis as A
-from optviz.errors import OutputError, ParameterError, UnknownNameError
-from optviz.final_runs import final_states
+from optviz.engine.final_runs import final_states
+from optviz.util.errors import OutputError, ParameterError, UnknownNameError
 
 BOWL_2_8 = ov.Surface.from_expr("x**2 + 4*y**2", domain=((-2, 2), (-2, 2)), minima=[(0, 0)])
 
@@ -347,7 +347,7 @@ def test_curvature_kinds_of_quadratics(text, kind):
 
 @pytest.mark.parametrize("name", ["himmelblau", "six_hump_camel", "rosenbrock", "monkey_saddle"])
 def test_curvature_agrees_with_critical_points(name):
-    from optviz.critical import critical_points
+    from optviz.catalog.critical import critical_points
 
     c = A.curvature(name, n=60)
     points = critical_points(name)

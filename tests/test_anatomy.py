@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import optviz as ov
-from optviz.anatomy import anatomy, effective_lr, speed, step_anatomy, walk
+from optviz.analysis.anatomy import anatomy, effective_lr, speed, step_anatomy, walk
 
 P0 = np.array([1.0, -0.5])  # on x² + y², g = 2θ
 

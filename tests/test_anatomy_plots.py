@@ -8,7 +8,7 @@ import pytest
 from PIL import Image
 
 import optviz as ov
-from optviz.anatomy import anatomy
+from optviz.analysis.anatomy import anatomy
 from optviz.render.anatomy_plots import plot_anatomy, plot_quantities
 
 

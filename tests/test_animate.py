@@ -12,9 +12,9 @@ from matplotlib.colors import to_rgb
 from PIL import Image
 
 import optviz as ov
-from optviz.errors import OutputError, ParameterError, UnknownNameError
 from optviz.render import plots, style
 from optviz.render.animate import _Engine, animate
+from optviz.util.errors import OutputError, ParameterError, UnknownNameError
 
 SMALL = {"size": (4, 3), "dpi": 60}
 

@@ -7,7 +7,7 @@ import pytest
 from matplotlib.ticker import MaxNLocator
 
 import optviz as ov
-from optviz.render import box3d, plots, style
+from optviz.render import box3d, plots, style, surface3d
 
 VIEWS = [(elev, azim) for elev in (30, 12, -20) for azim in range(-180, 180, 25)]
 
@@ -16,7 +16,7 @@ def _figure(surface: str = "himmelblau", size=(5, 4), dpi=80):
     with style.themed("light"), plots.offscreen():
         fig = plots.new_figure(size, dpi)
         ax = fig.add_subplot(projection="3d")
-        plots.plot_surface3d(ov.surface(surface), ax)
+        surface3d.plot_surface3d(ov.surface(surface), ax)
         for axis in (ax.xaxis, ax.yaxis, ax.zaxis):  # as a turning camera keeps them
             if isinstance(axis.get_major_locator(), MaxNLocator):
                 axis.set_major_locator(MaxNLocator(nbins=4))

@@ -11,8 +11,9 @@ import numpy as np
 import pytest
 
 import optviz
-from optviz import analysis, budget, nets
-from optviz.errors import BudgetError
+from optviz import analysis, nets
+from optviz.util import budget
+from optviz.util.errors import BudgetError
 
 
 @pytest.fixture(scope="module", autouse=True)

@@ -411,14 +411,14 @@ def test_disk_full_mid_figure_keeps_the_old_png(optviz, precious, tmp_path, monk
 def test_a_bug_mid_render_is_one_line_and_keeps_the_old_file(
     optviz, precious, tmp_path, monkeypatch
 ):
-    from optviz.render import plots
+    from optviz.render import surface3d
 
     path = precious("q_show.png")
 
     def broken(*args, **kwargs):
         raise ZeroDivisionError("division by zero")
 
-    monkeypatch.setattr(plots, "show_surface", broken)
+    monkeypatch.setattr(surface3d, "show_surface", broken)
     code, _, err = optviz("show", "quadratic", "-o", "q_show.png")
     assert code == 1
     assert "internal error (ZeroDivisionError" in one_error_line(err)
@@ -428,7 +428,7 @@ def test_a_bug_mid_render_is_one_line_and_keeps_the_old_file(
 def test_an_unwritable_output_fails_before_any_work(optviz, tmp_path, monkeypatch):
     import importlib
 
-    run_module = importlib.import_module("optviz.racing")
+    run_module = importlib.import_module("optviz.analysis.racing")
     calls = []
     monkeypatch.setattr(run_module, "race", lambda *a, **k: calls.append(a))
     (tmp_path / "taken.gif").mkdir()

@@ -119,7 +119,7 @@ def test_race_table_is_rows_text_and_html():
 
 
 def test_table_cells_are_escaped_in_html():
-    from optviz.table import Table
+    from optviz.engine.table import Table
 
     html = Table([{"optimizer": "<b>x</b>", "lr": 0.5}])._repr_html_()
     assert "<b>x</b>" not in html and "&lt;b&gt;x&lt;/b&gt;" in html

@@ -9,8 +9,8 @@ import pytest
 
 import optviz as ov
 from optviz.catalog import Surface
-from optviz.critical import CriticalPoint, classify, critical_points
-from optviz.errors import ParameterError
+from optviz.catalog.critical import CriticalPoint, classify, critical_points
+from optviz.util.errors import ParameterError
 
 
 def _kinds(points):

@@ -5,9 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from optviz import nets
-from optviz.errors import ParameterError
-from optviz.nets import dropout
+from optviz.nets import dropout, mlp
+from optviz.util.errors import ParameterError
 
 SEEDS = range(5)
 
@@ -30,7 +29,7 @@ def test_inverted_dropout_keeps_the_expected_activation():
 
 
 def test_p_zero_is_no_dropout():
-    params = nets._init_mlp((2, 16, 16, 2), "he_normal", np.random.default_rng(1))
+    params = mlp._init_mlp((2, 16, 16, 2), "he_normal", np.random.default_rng(1))
     x = np.random.default_rng(2).normal(size=(30, 2))
     full, _ = dropout.forward(params, x)
     zero, caches = dropout.forward(params, x, p=0.0, rng=np.random.default_rng(3))
@@ -44,7 +43,7 @@ def test_p_zero_is_no_dropout():
 @pytest.mark.parametrize("activation", ["relu", "tanh"])
 def test_backward_with_fixed_mask_matches_finite_differences(activation):
     rng = np.random.default_rng(4)
-    params = nets._init_mlp((2, 6, 5, 2), "he_normal", rng)
+    params = mlp._init_mlp((2, 6, 5, 2), "he_normal", rng)
     for layer in params:
         layer["b"] = rng.normal(0, 0.1, layer["b"].shape)
     x, y = rng.normal(size=(7, 2)), rng.integers(0, 2, 7)
@@ -52,10 +51,10 @@ def test_backward_with_fixed_mask_matches_finite_differences(activation):
 
     def loss():
         logits, _ = dropout.forward(params, x, activation, masks=masks)
-        return nets._cross_entropy(logits, y)[0]
+        return mlp._cross_entropy(logits, y)[0]
 
     logits, caches = dropout.forward(params, x, activation, masks=masks)
-    grads = dropout.backward(params, caches, nets._cross_entropy(logits, y)[1], activation)
+    grads = dropout.backward(params, caches, mlp._cross_entropy(logits, y)[1], activation)
     h = 1e-6
     for layer, grad in zip(params, grads, strict=True):
         for key, value in layer.items():
@@ -73,7 +72,7 @@ def test_backward_with_fixed_mask_matches_finite_differences(activation):
 
 def test_dropped_units_get_no_gradient():
     rng = np.random.default_rng(5)
-    params = nets._init_mlp((2, 4, 2), "he_normal", rng)
+    params = mlp._init_mlp((2, 4, 2), "he_normal", rng)
     mask = np.array([0.0, 2.0, 0.0, 2.0])
     logits, caches = dropout.forward(params, rng.normal(size=(3, 2)), masks=[mask])
     grads = dropout.backward(params, caches, np.ones_like(logits))

@@ -21,9 +21,9 @@ from PIL import Image
 
 import optviz as ov
 from optviz import cli
-from optviz._toml import dumps
 from optviz.explore import api, initial_state
 from optviz.explore.server import MAX_BODY, Explorer
+from optviz.util.toml_write import dumps
 
 RACE = {
     "surface": "rosenbrock",

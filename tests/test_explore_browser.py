@@ -14,10 +14,10 @@ from playwright.sync_api import sync_playwright
 
 import optviz as ov
 from optviz import cli
-from optviz._toml import dumps
 from optviz.explore import initial_state
 from optviz.explore.server import Explorer
 from optviz.render.style import PALETTE
+from optviz.util.toml_write import dumps
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = [

@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 import optviz as ov
-from optviz import final_runs
-from optviz.runner import lowest_eigenvalue, run_final
+from optviz.engine import final_runs
+from optviz.engine.runner import lowest_eigenvalue, run_final
 
 
 @pytest.mark.parametrize("spec", ["gd:lr=0.01", "adam:lr=0.1", "newton", "lion:lr=0.05"])

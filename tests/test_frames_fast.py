@@ -38,12 +38,12 @@ def test_a_turning_camera_draws_what_a_full_redraw_draws():
 
 
 def _surface_figure(surface: str, azim: float):
-    from optviz.render import plots, style
+    from optviz.render import plots, style, surface3d
 
     with style.themed("light"), plots.offscreen():
         fig = plots.new_figure((5, 4), 60)
         ax = fig.add_subplot(projection="3d")
-        plots.plot_surface3d(ov.surface(surface), ax, azim=azim)
+        surface3d.plot_surface3d(ov.surface(surface), ax, azim=azim)
         fig.canvas.draw()
     return fig, ax
 

@@ -22,7 +22,7 @@ CHILD = textwrap.dedent(
 
     from optviz.catalog import Surface
     from optviz.cli import _main
-    from optviz.errors import OptvizError
+    from optviz.util.errors import OptvizError
 
     class TooSlow(BaseException):
         pass

@@ -12,7 +12,7 @@ from test_visibility import PROBE, _pixels, probe_pixels
 import optviz as ov
 from optviz.render import glyphs, plots, race_figure, style
 from optviz.render.animate import _Engine, animate
-from optviz.scene import load_scene
+from optviz.scenes import load_scene
 
 GALLERY = "gallery/glyphs_{}.toml"
 

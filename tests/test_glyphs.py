@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import optviz as ov
-from optviz.anatomy import effective_lr
+from optviz.analysis.anatomy import effective_lr
 from optviz.render import glyphs
 from optviz.render.animate import animate
 

@@ -15,8 +15,8 @@ import pytest
 
 import optviz
 from optviz import Surface, surface
-from optviz.errors import OptvizError, ParameterError
 from optviz.render.writers import save_figure
+from optviz.util.errors import OptvizError, ParameterError
 
 
 @pytest.fixture(scope="module")

@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 from PIL import Image, ImageSequence
 
-from optviz.errors import SceneError
-from optviz.scene import render_scene, scene_from_dict
+from optviz.scenes import render_scene, scene_from_dict
+from optviz.util.errors import SceneError
 
 FPS = 10
 

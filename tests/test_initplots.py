@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from optviz import nets
-from optviz.errors import OptvizError, OutputError, ParameterError, UnknownNameError
-from optviz.render import initplots
+from optviz.render import init_explorer, initplots, netfigures
+from optviz.util.errors import OptvizError, OutputError, ParameterError, UnknownNameError
 
 
 def _pixels(fig) -> np.ndarray:
@@ -21,7 +21,9 @@ def _luminance(rgb: np.ndarray) -> float:
 
 @pytest.fixture(scope="module")
 def explorer():
-    return initplots.init_explorer(["small", "large", "xavier_normal"], depth=4, width=30, batch=60)
+    return init_explorer.init_explorer(
+        ["small", "large", "xavier_normal"], depth=4, width=30, batch=60
+    )
 
 
 def test_grid_has_one_axes_per_scheme_and_layer(explorer):
@@ -88,7 +90,7 @@ def test_depth_frames_draw_every_layer_so_far(explorer):
 
 def test_symmetry_figure_says_which_neurons_stay_identical():
     runs = [nets.symmetry_run(k, hidden=(4, 4), steps=10) for k in ("constant", "he_normal")]
-    fig = initplots.symmetry_figure(runs, layer=2)
+    fig = netfigures.symmetry_figure(runs, layer=2)
     titles = [ax.get_title() for ax in fig.axes]
     assert any("one line (lockstep)" in t for t in titles)
     assert any("4 different lines" in t for t in titles)
@@ -96,7 +98,7 @@ def test_symmetry_figure_says_which_neurons_stay_identical():
 
 def test_batchnorm_figure_layout_and_dark_theme():
     plain, bn = nets.batchnorm_pair(depth=3, width=8, epochs=2)
-    fig = initplots.batchnorm_figure(plain, bn, theme="dark", layers=[1, 3])
+    fig = netfigures.batchnorm_figure(plain, bn, theme="dark", layers=[1, 3])
     assert len(fig.axes) == 1 + 2 * 2
     assert len(fig.axes[0].lines) == 3  # two loss curves and the chance level
     assert len(fig.axes[0].get_legend().get_texts()) == 2
@@ -118,10 +120,10 @@ def test_save_writes_png_atomically(explorer, tmp_path):
         (lambda ex, tmp: ex["he_normal"], UnknownNameError),
         (lambda ex, tmp: ex.plot(layers=[0]), ParameterError),
         (lambda ex, tmp: ex.summary(theme="sepia"), UnknownNameError),
-        (lambda ex, tmp: initplots.init_explorer([]), ParameterError),
-        (lambda ex, tmp: initplots.init_explorer(["he"]), UnknownNameError),
+        (lambda ex, tmp: init_explorer.init_explorer([]), ParameterError),
+        (lambda ex, tmp: init_explorer.init_explorer(["he"]), UnknownNameError),
         (lambda ex, tmp: initplots.std_by_layer(ex, "mean"), UnknownNameError),
-        (lambda ex, tmp: initplots.symmetry_figure([]), ParameterError),
+        (lambda ex, tmp: netfigures.symmetry_figure([]), ParameterError),
     ],
 )
 def test_bad_input_raises_optviz_error(explorer, tmp_path, call, error):
@@ -135,7 +137,7 @@ def test_bad_input_raises_optviz_error(explorer, tmp_path, call, error):
 def test_depth_gif_keeps_the_colors_of_layers_the_first_frame_does_not_show(tmp_path):
     # the first frame draws layer 1 only; a palette taken from it alone turned the deep
     # layers grey. The GIF's last frame must match the rendered one, colors included.
-    ex = initplots.init_explorer(["small", "xavier_normal"], depth=10, width=30, batch=60)
+    ex = init_explorer.init_explorer(["small", "xavier_normal"], depth=10, width=30, batch=60)
     out = ex.save(tmp_path / "depth.gif", size="small")
     from PIL import Image, ImageSequence
 

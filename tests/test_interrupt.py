@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from optviz._io import STALE_SECONDS, atomic_path, remove_stale
+from optviz.util.files import STALE_SECONDS, atomic_path, remove_stale
 
 
 def _render_until_temporary(tmp_path, out: str) -> subprocess.Popen:

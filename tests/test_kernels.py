@@ -12,9 +12,10 @@ import numpy as np
 import pytest
 
 import optviz as ov
-from optviz import analysis, kernels, runner
-from optviz.kernels import store
-from optviz.runner import run_final
+from optviz import analysis
+from optviz.engine import kernels, runner
+from optviz.engine.kernels import store
+from optviz.engine.runner import run_final
 
 ROSEN = ov.surface("rosenbrock")
 NUMPY_LOOP = runner._loop
@@ -101,7 +102,7 @@ def test_the_rules_use_only_exactly_rounded_operations():
 
 
 def test_newtons_rule_is_the_numpy_solve_bit_for_bit():
-    from optviz.optim import pinv_solve
+    from optviz.engine.optim import pinv_solve
 
     rng = np.random.default_rng(3)
     hess = rng.normal(size=(4000, 2, 2)) * rng.choice([1e-9, 1.0, 1e9], size=(4000, 1, 1))
@@ -161,7 +162,7 @@ def test_small_jobs_noise_and_data_stay_on_numpy(monkeypatch):
 def test_a_second_process_loads_the_kernel_from_disk():
     code = (
         "import numpy as np, optviz as ov\n"
-        "from optviz.kernels import store\n"
+        "from optviz.engine.kernels import store\n"
         "ov.run('rosenbrock', 'adam', np.zeros((50, 2)), 20)\n"
         "(module,) = store._LOADED.values()\n"
         "print(sum(module.kernel.stats.cache_hits.values()))\n"

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import optviz as ov
-from optviz.critical import critical_points, landmarks
+from optviz.catalog.critical import critical_points, landmarks
 from optviz.render import race_figure
 from optviz.render.animate import _Engine, animate
 

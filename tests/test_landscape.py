@@ -6,13 +6,13 @@ import numpy as np
 import pytest
 import torch
 
-from optviz.errors import OptvizError, ParameterError
+from optviz.engine.optim import pinv_solve
 from optviz.nets import data as datasets
 from optviz.nets.landscapes import landscape
 from optviz.nets.model import network
 from optviz.nets.plane import filter_normalized, pca_plane, random_plane
 from optviz.nets.train import batches, hessian, train
-from optviz.optim import pinv_solve
+from optviz.util.errors import OptvizError, ParameterError
 
 torch.set_default_dtype(torch.float64)
 torch.set_num_threads(1)  # tiny matrices: threads only add overhead

@@ -5,7 +5,7 @@ import pytest
 from PIL import Image
 
 import optviz as ov
-from optviz.errors import OptvizError
+from optviz.util.errors import OptvizError
 
 TINY = {
     "optimizers": ["gd:lr=0.5", "adam:lr=0.05"],

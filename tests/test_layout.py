@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from optviz import scene_render
 from optviz.render.animate import _Engine
 from optviz.render.layout import largest_gutter
-from optviz.scene import parse_toml, scene_from_dict
+from optviz.scenes import rendering as scene_render
+from optviz.scenes.build import parse_toml, scene_from_dict
 
 GALLERY = Path(__file__).resolve().parent.parent / "gallery"
 MOST = 0.10
@@ -100,7 +100,7 @@ GLYPH_RACES = {
 
 
 def _scene_race(ov, name):
-    from optviz.scene import load_scene
+    from optviz.scenes import load_scene
 
     scene = load_scene(GALLERY / f"{name}.toml")
     return ov.race(scene.surface, list(scene.optimizers), start=scene.starts, steps=40,

@@ -12,9 +12,9 @@ import numpy as np
 import pytest
 
 import optviz as ov
-from optviz.catalog import _catalog_files, surfaces
-from optviz.errors import CatalogError
-from optviz.optim import optimizer
+from optviz.catalog.library import _catalog_files, surfaces
+from optviz.engine.optim import optimizer
+from optviz.util.errors import CatalogError
 
 TINY = ["--size", "small", "--dpi", "40", "--fps", "4", "--duration", "1", "-q"]
 

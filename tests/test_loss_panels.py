@@ -8,7 +8,7 @@ import pytest
 from matplotlib.text import Text
 
 import optviz as ov
-from optviz.render import plots, race_figure
+from optviz.render import losses, plots, race_figure
 from optviz.render.animate import _Engine, animate
 
 SMALL = dict(size="small", dpi=40)
@@ -33,7 +33,7 @@ def test_the_loss_axis_spans_the_data_within_a_decade(surface, specs, steps):
     race = ov.race(surface, specs, steps=steps)
     f_star = race.surface.min_value
     gaps = np.concatenate([t.loss - f_star for t in race.trajectories])
-    floor = plots.LOSS_FLOOR * max(1.0, abs(f_star))
+    floor = losses.LOSS_FLOOR * max(1.0, abs(f_star))
     above = gaps[gaps > floor]
     low = gaps.min() if gaps.min() > floor else floor  # a curve that reaches the floor
     for ax in loss_axes(race):
@@ -50,12 +50,12 @@ def test_a_run_at_the_numerical_floor_ends_on_a_labelled_band():
         bands = [p for p in ax.patches if p.get_label() == "numerical floor"]
         assert len(bands) == 1
         top = bands[0].get_path().transformed(bands[0].get_transform()).get_extents().y1
-        assert top == pytest.approx(ax.transData.transform((0, plots.LOSS_FLOOR))[1])
+        assert top == pytest.approx(ax.transData.transform((0, losses.LOSS_FLOOR))[1])
         assert "numerical floor" in [t.get_text() for t in ax.texts]
     line = plots.plot_loss(race).get_lines()[0]
     y = line.get_ydata()
-    first = int(np.argmax(gd.loss <= plots.LOSS_FLOOR))
-    assert y[first] == plots.LOSS_FLOOR  # the curve enters the band ...
+    first = int(np.argmax(gd.loss <= losses.LOSS_FLOOR))
+    assert y[first] == losses.LOSS_FLOOR  # the curve enters the band ...
     assert np.isnan(y[first + 1 :]).all()  # ... and does not lie along it
     np.testing.assert_allclose(y[:first], gd.loss[:first], rtol=1e-12)
 

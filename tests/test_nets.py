@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from optviz import nets
-from optviz.errors import OptvizError, ParameterError, UnknownNameError
+from optviz.nets import mlp
+from optviz.util.errors import OptvizError, ParameterError, UnknownNameError
 
 # ---------------------------------------------------------------- initialization
 
@@ -192,14 +193,14 @@ def test_batchnorm_backward_matches_central_differences():
 def test_mlp_backward_with_batchnorm_matches_central_differences():
     rng = np.random.default_rng(2)
     x, labels = rng.normal(size=(10, 2)), rng.integers(0, 3, 10)
-    params = nets._init_mlp((2, 4, 4, 3), "xavier_normal", rng, batchnorm=True)
+    params = mlp._init_mlp((2, 4, 4, 3), "xavier_normal", rng, batchnorm=True)
 
     def loss():
-        out, _ = nets._mlp_forward(params, x, "sigmoid")
-        return nets._cross_entropy(out, labels)[0]
+        out, _ = mlp._mlp_forward(params, x, "sigmoid")
+        return mlp._cross_entropy(out, labels)[0]
 
-    out, caches = nets._mlp_forward(params, x, "sigmoid")
-    grads = nets._mlp_backward(params, caches, nets._cross_entropy(out, labels)[1], "sigmoid")
+    out, caches = mlp._mlp_forward(params, x, "sigmoid")
+    grads = mlp._mlp_backward(params, caches, mlp._cross_entropy(out, labels)[1], "sigmoid")
     for layer, grad in zip(params, grads, strict=True):
         assert set(layer) == set(grad)
         for key, value in layer.items():
@@ -258,8 +259,8 @@ def test_batchnorm_runs_share_data_and_init():
         (lambda: nets.propagate(depth=0), ParameterError, "depth"),
         (lambda: nets.propagate(width=0), ParameterError, "width"),
         (lambda: nets.propagate(width=10**6), ParameterError, "width"),
-        (lambda: nets.propagate(depth=2.5), ParameterError, "integer"),
-        (lambda: nets.propagate(depth=True), ParameterError, "integer"),
+        (lambda: nets.propagate(depth=2.5), ParameterError, "whole number"),
+        (lambda: nets.propagate(depth=True), ParameterError, "whole number"),
         (lambda: nets.propagate(depth=200, width=4096, batch=1000), ParameterError, "too large"),
         (lambda: nets.propagate(gain=-1), ParameterError, "gain"),
         (lambda: nets.propagate(gain=float("nan")), ParameterError, "gain"),

@@ -7,8 +7,8 @@ from hypothesis import strategies as st
 
 import optviz as ov
 from optviz.catalog import surface_from_spec
-from optviz.errors import ParameterError, UnknownNameError
-from optviz.noise import Noise, batch_rows
+from optviz.engine.noise import Noise, batch_rows
+from optviz.util.errors import ParameterError, UnknownNameError
 
 
 def test_parse_strings_dicts_and_noises():

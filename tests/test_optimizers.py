@@ -8,9 +8,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import optviz as ov
-import optviz.optim as engine
-from optviz.errors import OptvizError, ParameterError, UnknownNameError
-from optviz.optim import pinv_solve
+import optviz.engine.optim as engine
+from optviz.engine.optim import pinv_solve
+from optviz.util.errors import OptvizError, ParameterError, UnknownNameError
 
 P0 = np.array([0.3, -0.7])
 G = np.array([2.5, -0.04])

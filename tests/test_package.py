@@ -13,7 +13,7 @@ PACKAGE = Path(optviz.__file__).parent
 # the only modules that import by name at run time (importlib), and why:
 LATE_IMPORTS = {
     "optviz": "lazy public names, each in a module below the package's top",
-    "optviz._display": "results' plot methods and previews reach the drawing layer",
+    "optviz.util.display": "results' plot methods and previews reach the drawing layer",
     "optviz.explore": "checks that the explorer's third-party web stack is installed",
 }
 
@@ -88,9 +88,62 @@ def test_the_import_walk_sees_relative_and_function_level_imports(tmp_path):
 
 def test_no_import_cycle_among_the_package_modules():
     graph = _graph()
-    assert {"optviz.table", "optviz.catalog"} <= graph["optviz.runner"]  # the walk sees edges
+    assert {"optviz.engine.table", "optviz.catalog"} <= graph["optviz.engine.runner"]  # edges
     cycle = _cycle(graph)
     assert cycle is None, " -> ".join(cycle)
+
+
+# DESIGN.md's rooms, bottom first: a module imports from its own room and rooms below it;
+# rooms on one line sit side by side and import neither each other nor anything above
+LAYERS = (
+    ("util",),
+    ("catalog",),
+    ("engine",),
+    ("analysis", "nets"),
+    ("render",),
+    ("scenes",),
+    ("explore",),
+    ("cli",),
+)
+FACADE = {"optviz", "optviz.__main__"}  # the public names, gathered from every room
+
+
+def _room(module: str) -> str:
+    return module.split(".")[1]
+
+
+def _upward(graph: dict[str, set[str]]) -> list[str]:
+    """Every import in ``graph`` that points up the layer order or sideways."""
+    level = {room: i for i, rooms in enumerate(LAYERS) for room in rooms}
+    wrong = []
+    for name, deps in graph.items():
+        if name in FACADE:
+            continue
+        for dep in deps - FACADE:
+            here, there = _room(name), _room(dep)
+            if here != there and level[there] >= level[here]:
+                wrong.append(f"{name} ({here}) imports {dep} ({there})")
+    return sorted(wrong)
+
+
+def test_the_layer_check_sees_an_import_up_or_sideways():
+    graph = {
+        "optviz.engine.runner": {"optviz.render.plots", "optviz.catalog.library"},
+        "optviz.nets.train": {"optviz.analysis.tuning"},
+        "optviz.cli.app": {"optviz.scenes.build"},
+    }
+    assert _upward(graph) == [
+        "optviz.engine.runner (engine) imports optviz.render.plots (render)",
+        "optviz.nets.train (nets) imports optviz.analysis.tuning (analysis)",
+    ]
+
+
+def test_every_module_lives_in_a_room_and_imports_point_down():
+    graph = _graph()
+    rooms = {room for rooms in LAYERS for room in rooms}
+    homeless = [m for m in graph if m not in FACADE and _room(m) not in rooms]
+    assert not homeless, homeless
+    assert not _upward(graph), "\n".join(_upward(graph))
 
 
 def test_only_the_declared_modules_import_by_name_at_run_time():
@@ -125,7 +178,7 @@ def test_import_optviz_and_help_leave_the_heavy_libraries_alone():
     import subprocess
     import sys
 
-    heavy = ["matplotlib", "sympy", "scipy", "numba", "msgspec", "optviz.analysis", "optviz.nets"]
+    heavy = ["matplotlib", "sympy", "scipy", "numba", "msgspec", "optviz.nets", "optviz.render"]
     code = (
         "import sys, contextlib, io\n"
         "import optviz\n"

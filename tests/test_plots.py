@@ -12,9 +12,9 @@ from matplotlib.colors import to_hex, to_rgb
 from PIL import Image
 
 import optviz as ov
-from optviz.errors import ParameterError, UnknownNameError
-from optviz.render import plots, race_figure, style
+from optviz.render import geometry, landmarks, losses, plots, race_figure, style, surface3d
 from optviz.render.paths import readable
+from optviz.util.errors import ParameterError, UnknownNameError
 
 
 def png_pixels(fig) -> np.ndarray:
@@ -45,7 +45,7 @@ def test_loss_is_shifted_by_the_known_minimum_and_floored():
     assert ys[0] == pytest.approx(2.0)  # f − f* with f* = 5
     # Newton lands exactly on the minimum: the curve ends on the floor (5e-16: relative
     # to |f*|), nothing is drawn along it
-    assert ys[1] == pytest.approx(5 * plots.LOSS_FLOOR)
+    assert ys[1] == pytest.approx(5 * losses.LOSS_FLOOR)
     assert np.isnan(ys[2:]).all()
 
 
@@ -89,13 +89,13 @@ def test_diverged_start_gets_a_cross_where_it_left_the_domain():
 def test_far_diverged_paths_are_clipped_to_a_drawable_box():
     far = np.array([[0.0, 0.0], [1e200, -1e300], [np.inf, np.nan]])
     out = plots.drawable(far, ov.surface("quadratic"))
-    box = plots.view_box(ov.surface("quadratic"))
+    box = geometry.view_box(ov.surface("quadratic"))
     assert np.all(np.isfinite(out))
     assert np.all((out >= box[:, 0]) & (out <= box[:, 1]))
 
 
 def test_3d_trajectories_sit_on_the_surface(race):
-    ax = plots.plot_trajectories(race, plots.plot_surface3d(race.surface, n=30))
+    ax = plots.plot_trajectories(race, surface3d.plot_surface3d(race.surface, n=30))
     line = next(line for line in ax.get_lines() if line.get_label() == readable(race[1]))
     x, y, z = line.get_data_3d()
     np.testing.assert_allclose(z, plots.height(race.surface, np.c_[x, y], lift=0.01))
@@ -140,13 +140,13 @@ def test_legend_names_every_optimizer_with_its_hyperparameters(race):
 
 
 def test_show_surface_marks_critical_points_by_kind():
-    fig = plots.show_surface(ov.surface("himmelblau"), size="small", dpi=40)
+    fig = surface3d.show_surface(ov.surface("himmelblau"), size="small", dpi=40)
     contour = fig.axes[0]
     marks = [line for line in contour.get_lines() if line.get_gid() == "landmark"]
     by_kind = {line.get_label(): len(line.get_xdata()) for line in marks}
     assert by_kind == {"global minimum": 4, "saddle": 4, "maximum": 1}
     # each kind is outlined once more, above where paths and balls would go
-    outlines = plots.landmark_outlines(contour)
+    outlines = landmarks.landmark_outlines(contour)
     assert sorted(len(o.get_xdata()) for o in outlines) == [1, 4, 4]
     assert len(contour.get_lines()) == len(marks) + len(outlines)
     assert any(ax.name == "3d" for ax in fig.axes)

@@ -8,7 +8,7 @@ import pytest
 from test_type_sizes import too_small
 
 import optviz as ov
-from optviz.scene import load_scene, scene_from_dict
+from optviz.scenes import load_scene, scene_from_dict
 
 SCENE = "gallery/rates_adagrad_rmsprop.toml"
 

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 import optviz as ov
 from optviz.catalog import surface_from_spec
-from optviz.errors import OptvizError, ParameterError
+from optviz.util.errors import OptvizError, ParameterError
 
 ROSEN = ov.surface("rosenbrock")
 

@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 from PIL import Image
 
 import optviz as ov
-from optviz.errors import SceneError
-from optviz.scene import load_scene, render_scene, scene_from_dict
+from optviz.scenes import load_scene, render_scene, scene_from_dict
+from optviz.util.errors import SceneError
 
 FULL = """
 title = "A ravine"
@@ -202,8 +202,9 @@ def test_several_renders_default_to_distinct_names(tmp_path):
 
 
 def test_every_declared_kind_is_drawn_and_the_schema_names_match_the_styles():
-    from optviz import scene_render, schema
     from optviz.render.style import SIZES, THEMES
+    from optviz.scenes import rendering as scene_render
+    from optviz.scenes import schema
 
     drawn = set(scene_render.FIGURES) | set(scene_render.RACE_KINDS)
     drawn |= set(scene_render.SAVES_ITSELF)
@@ -353,7 +354,7 @@ def test_an_optimizer_may_bring_its_own_schedule_and_noise():
 
 def test_an_init_scheme_may_carry_its_own_gain():
     from optviz import nets
-    from optviz.scene_render import _explorer
+    from optviz.scenes.rendering import _explorer
 
     scene = scene_from_dict(
         {"render": {"kind": "init", "schemes": ["xavier_normal:gain=2"], "depth": 2,

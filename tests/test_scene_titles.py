@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from optviz import scene_render
-from optviz.scene import scene_from_dict
+from optviz.scenes import rendering as scene_render
+from optviz.scenes import scene_from_dict
 
 TITLE = "What this slide shows"
 

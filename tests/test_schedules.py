@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import optviz as ov
-from optviz.errors import OptvizError, ParameterError, UnknownNameError
+from optviz.util.errors import OptvizError, ParameterError, UnknownNameError
 
 matplotlib.use("Agg")
 

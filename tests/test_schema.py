@@ -10,9 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from optviz import schema
-from optviz.errors import SceneError
-from optviz.scene import load_scene, scene_from_dict, scene_to_toml
+from optviz.scenes import load_scene, scene_from_dict, scene_to_toml, schema
+from optviz.util.errors import SceneError
 
 ROOT = Path(__file__).resolve().parent.parent
 RACE = {"surface": "quadratic", "optimizers": ["gd"]}
@@ -26,11 +25,22 @@ def error(data, **kwargs):
     return text
 
 
+def _scene_docs():
+    """tools/scene_docs.py, which writes the docs' tables from the schema."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("scene_docs", ROOT / "tools/scene_docs.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 def test_the_docs_field_tables_are_generated_from_the_schema():
     # out of date? run: python tools/scene_docs.py
     text = (ROOT / "docs" / "scenes.md").read_text(encoding="utf-8")
-    assert schema.fill_tables(text) == text
-    for name in schema.field_tables():  # every generated table has its place on the page
+    docs = _scene_docs()
+    assert docs.fill_tables(text) == text
+    for name in docs.field_tables():  # every generated table has its place on the page
         assert f"<!-- schema:{name} -->" in text, name
 
 
@@ -38,7 +48,7 @@ def test_a_new_field_reaches_the_docs_table_and_the_checks():
     class Glyphs(schema.Contour):
         glyphs: schema.doc(bool, "draw one glyph per optimizer") = False
 
-    table = schema.field_table(Glyphs)
+    table = _scene_docs().field_table(Glyphs)
     assert "| `glyphs` | true or false | false | draw one glyph per optimizer |" in table
     assert schema.check({"glyphs": True}, Glyphs, "render", _fail).glyphs is True
     with pytest.raises(SceneError, match=r"^render\.glyphs: must be true or false, not 1$"):
@@ -256,7 +266,7 @@ def test_to_toml_takes_a_dict_and_checks_it():
 
 
 def test_toml_strings_survive_any_character():
-    from optviz._toml import dumps
+    from optviz.util.toml_write import dumps
 
     data = {"title": 'tab\t "quote" back\\slash \x7f \x01 é 🎉', "key with space": 1.5e-300}
     assert tomllib.loads(dumps(data)) == data
@@ -287,6 +297,6 @@ _inline = st.recursive(
     )
 )
 def test_toml_writer_round_trips_any_scene_shaped_data(data):
-    from optviz._toml import dumps
+    from optviz.util.toml_write import dumps
 
     assert tomllib.loads(dumps(data)) == data

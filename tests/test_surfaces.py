@@ -10,7 +10,7 @@ import pytest
 
 import optviz as ov
 from optviz.catalog import KINDS, Surface, surface_from_spec
-from optviz.errors import CatalogError, OptvizError, ParameterError, UnknownNameError
+from optviz.util.errors import CatalogError, OptvizError, ParameterError, UnknownNameError
 
 NAMES = ov.surfaces()
 

@@ -9,7 +9,7 @@ from matplotlib.text import Text
 import optviz as ov
 from optviz.render import race_figure
 from optviz.render.animate import _Engine, animate
-from optviz.scene import scene_from_dict
+from optviz.scenes import scene_from_dict
 
 PX_PER_PT = 720 / 7.2 / 72  # the 16:9 preset is 7.2 in tall and 720 px
 MIN_TEXT_PX, MIN_TITLE_PX = 16, 22

@@ -13,10 +13,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
-from optviz.errors import OutputError, ParameterError
 from optviz.render import writers
 from optviz.render.gif import Palette, frame_delays, make_palette, write_gif
 from optviz.render.writers import save_frames
+from optviz.util.errors import OutputError, ParameterError
 
 ORANGE = (230, 159, 0)
 

@@ -35,7 +35,7 @@ def catalog() -> str:
 
 
 def optimizers() -> str:
-    from optviz.optim import describe
+    from optviz.engine.optim import describe
 
     rows = ["| optimizer | what it does | reference | defaults |", "|---|---|---|---|"]
     rows += [
@@ -46,7 +46,7 @@ def optimizers() -> str:
 
 
 def schedules() -> str:
-    from optviz.scheduling import describe
+    from optviz.engine.scheduling import describe
 
     rows = ["| schedule | what it does |", "|---|---|"]
     rows += [f"| `{r['name']}` | {r['summary']} |" for r in describe()]

@@ -1,6 +1,6 @@
 """The ``optviz`` command line, thin over the Python API.
 
-Every command that draws something builds a :class:`optviz.scene.Scene` from its flags
+Every command that draws something builds a :class:`optviz.scenes.build.Scene` from its flags
 (the same object a scene file gives) and renders it, so a command line and a scene file
 can say the same things and are checked by the same code. Each module registers one
 group of commands on the one application; the order of the imports is the order of

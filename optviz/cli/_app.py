@@ -13,8 +13,8 @@ from typing import Annotated, Any
 
 import typer
 
-from .._signals import STOP_SIGNALS
-from ..errors import OptvizError
+from ..util.errors import OptvizError
+from ..util.signals import STOP_SIGNALS
 
 app = typer.Typer(
     name="optviz",

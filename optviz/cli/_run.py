@@ -9,7 +9,7 @@ from typing import Any
 
 import typer
 
-from ..errors import OptvizError, ParameterError
+from ..util.errors import OptvizError, ParameterError
 from ._app import _Interrupted
 from .options import _Flags
 
@@ -46,7 +46,7 @@ def _lesson(surface: str | None) -> Any:
 
 
 def _scene(data: dict[str, Any]) -> Any:
-    from ..scene import scene_from_dict
+    from ..scenes import scene_from_dict
 
     clean = {k: v for k, v in data.items() if v is not None}
     for key in ("run", "render"):
@@ -163,7 +163,7 @@ class _progress:
 
 def _output_folder(folder: Path | None) -> Path | None:
     """``-o DIR``: the folder, created if its parent exists."""
-    from ..errors import OutputError
+    from ..util.errors import OutputError
 
     if folder is None:
         return None
@@ -177,7 +177,7 @@ def _output_folder(folder: Path | None) -> Path | None:
 
 
 def _writable(*paths: Path | None) -> None:
-    from .._io import check_writable
+    from ..util.files import check_writable
 
     for path in paths:
         if path is not None:

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
-from ..errors import ParameterError
+from ..util.errors import ParameterError
 from ._app import app
 from ._run import _execute, _scene, _shown, _size, _writable
 from .options import Dpi, Optimizers, Output, Quiet, Schedule, Seed, Size, Theme, Title
@@ -63,7 +63,7 @@ def init(
     \b
       optviz init --scheme small --scheme xavier_normal --activation tanh -o init.gif
     """
-    from ..errors import unknown
+    from ..util.errors import unknown
 
     if view not in _VIEWS:
         raise unknown("view", view, _VIEWS)

@@ -87,7 +87,7 @@ Theme = Annotated[str, typer.Option("--theme", metavar="THEME", help="light or d
 
 
 def _title(value: str | None) -> str | None:
-    from .._check import text
+    from ..util.check import text
 
     return None if value is None else text(value, "--title")
 

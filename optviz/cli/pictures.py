@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from ..errors import ParameterError
+from ..util.errors import ParameterError
 from ._app import app
 from ._run import _execute, _lesson, _run_section, _scene, _shown, _size, _slug, _surface, _table
 from .options import (
@@ -44,7 +44,7 @@ def list_(
     \b
       optviz list surfaces
     """
-    from ..errors import unknown
+    from ..util.errors import unknown
 
     if what not in _LISTS:
         raise unknown("list", what, _LISTS)
@@ -54,12 +54,12 @@ def list_(
         rows = [(r["name"], r["kind"], r["summary"]) for r in describe_surfaces()]
         _table("surface", ("name", "kind", "what it shows"), rows)
     if what in ("optimizers", "all"):
-        from ..optim import describe
+        from ..engine.optim import describe
 
         rows = [(r["name"], r["summary"], r["reference"]) for r in describe()]
         _table("optimizer", ("name", "what it does", "reference"), rows)
     if what in ("schedules", "all"):
-        from ..scheduling import describe as describe_schedules
+        from ..engine.scheduling import describe as describe_schedules
 
         rows = [(r["name"], r["summary"]) for r in describe_schedules()]
         _table("schedule", ("name", "what it does"), rows)
@@ -251,8 +251,8 @@ def anatomy(
     \b
       optviz anatomy narrow_ravine -O adam:lr=0.1 --at 8 -o adam_step.png
     """
-    from ..anatomy import walk as walk_steps
-    from ..racing import race as run_race
+    from ..analysis.anatomy import walk as walk_steps
+    from ..analysis.racing import race as run_race
     from ..render import anatomy_plots, writers
 
     if not optimizer:

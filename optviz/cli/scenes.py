@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
-from ..errors import OptvizError, ParameterError
+from ..util.errors import OptvizError, ParameterError
 from ._app import app
 from ._run import _execute, _output_folder, _render, _shown, _size, _table
 from .options import Domain, Expr, Noise, Optimizers, Quiet, Schedule, Seed, Steps
@@ -46,7 +46,7 @@ def scene(
       optviz scene saddle_escape
       optviz scene saddle_escape schedules -o figures
     """
-    from ..scene import load_scene
+    from ..scenes import load_scene
 
     folder = _output_folder(output)
     for scene_ in [load_scene(f, output_folder=folder) for f in files]:  # check all first
@@ -173,8 +173,8 @@ def gallery(
       optviz gallery --list
       optviz gallery --out figures --only saddle_escape
     """
-    from ..errors import OutputError, unknown
-    from ..scene import examples, load_scene
+    from ..scenes.build import examples, load_scene
+    from ..util.errors import OutputError, unknown
 
     if list_:
         _list_examples(examples())
@@ -209,7 +209,7 @@ def gallery(
 
 
 def _list_examples(found: dict[str, Any]) -> None:
-    from ..scene import parse_toml
+    from ..scenes.build import parse_toml
 
     rows = []
     for name, file in found.items():

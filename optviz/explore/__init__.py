@@ -18,7 +18,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from ..errors import OptvizError, ParameterError
+from ..util.errors import OptvizError, ParameterError
 
 INSTALL = 'pip install "optviz[explore]"'
 
@@ -105,7 +105,7 @@ def state_of_scene(path: str | Path) -> dict[str, Any]:
     """
     import tomllib
 
-    from ..scene import load_scene
+    from ..scenes import load_scene
 
     load_scene(path)  # every field checked, with the scene file's own messages
     data = tomllib.loads(Path(path).read_text(encoding="utf-8"))

@@ -7,7 +7,7 @@ A request is the view the page shows::
      "domain": [x0, x1, y0, y1], "optimizers": ["adam:lr=0.1", ...], "start": [x, y],
      "steps": 300, "schedule": "cosine", "noise": "grad=0.5", "seed": 0}
 
-It is turned into a scene dict and checked by :func:`optviz.scene.scene_from_dict`, the
+It is turned into a scene dict and checked by :func:`optviz.scenes.build.scene_from_dict`, the
 same code that checks scene files and the command line, so the errors are the same
 (fields named as the request's keys). What one request may cost is bounded before any
 work starts. Nothing here writes a file.
@@ -29,7 +29,7 @@ import threading
 from collections.abc import Mapping
 from typing import Any
 
-from ..errors import OptvizError, ParameterError
+from ..util.errors import OptvizError, ParameterError
 
 FIELDS = (
     "surface",
@@ -133,8 +133,8 @@ def _text(value: Any, key: str, limit: int) -> str:
 
 
 def check_scene(request: Any) -> Any:
-    """The checked :class:`optviz.scene.Scene` of a request, its cost bounded."""
-    from ..scene import scene_from_dict
+    """The checked :class:`optviz.scenes.build.Scene` of a request, its cost bounded."""
+    from ..scenes import scene_from_dict
 
     scene = scene_from_dict(scene_dict(request), source="request", flags=_Flags())
     _check_cost(scene)
@@ -198,7 +198,7 @@ def _run(spec: Any, traj: Any) -> dict[str, Any]:
 
 
 def _step(at: Any) -> Any:
-    from ..runner import NEVER
+    from ..engine.runner import NEVER
 
     if at.ndim:
         return [None if a == NEVER else int(a) for a in at.tolist()]
@@ -244,7 +244,7 @@ def _picture(spec: str, theme: str) -> tuple:
     """The answer of :func:`surface_request`, kept: switching back to a surface is instant."""
     import json
 
-    from ..scene import scene_from_dict
+    from ..scenes import scene_from_dict
 
     scene = scene_from_dict({"surface": json.loads(spec)}, source="request", flags=_Flags())
     png, (width, height) = contour_png(scene.surface, theme)
@@ -325,7 +325,7 @@ def scene_request(request: Any) -> tuple[str, str]:
     theme = theme_of(request)
     if theme != "light":
         data["render"]["theme"] = theme
-    from ..scene import scene_to_toml
+    from ..scenes import scene_to_toml
 
     return scene_to_toml(data), f"{slug}_explore.toml"
 
@@ -343,9 +343,9 @@ MAIN_HYPER = ("momentum", "beta1", "beta2", "alpha", "rho", "lr_decay", "damping
 def catalog() -> dict[str, Any]:
     """Surfaces (with domains and starts), optimizers (defaults and main hyperparameters)
     and schedules, for the page's choosers."""
-    from ..catalog import load_catalog, surfaces
-    from ..optim import optimizer, optimizers
-    from ..scheduling import schedules
+    from ..catalog.library import load_catalog, surfaces
+    from ..engine.optim import optimizer, optimizers
+    from ..engine.scheduling import schedules
 
     surfs = []
     for name in surfaces():

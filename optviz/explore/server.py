@@ -19,7 +19,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from ..errors import OptvizError
+from ..util.errors import OptvizError
 from . import api
 
 MAX_BODY = 64 * 1024
@@ -193,7 +193,7 @@ def _cookies(header: bytes, name: str) -> list[bytes]:
 # -- serving ---------------------------------------------------------------------------------
 def bind(port: int | None) -> socket.socket:
     """A listening socket on 127.0.0.1 (a free port when ``port`` is None or 0)."""
-    from ..errors import ParameterError
+    from ..util.errors import ParameterError
 
     if port is not None and not (0 <= port <= 65535):
         raise ParameterError(f"--port {port} is out of range; allowed: 1..65535 (0: any free)")

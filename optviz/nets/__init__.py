@@ -10,7 +10,7 @@ The lecture notes' network experiments, as plain float64 arrays, seeded:
   normalization (Ioffe & Szegedy, 2015);
 - :mod:`.dropout`: inverted dropout on an over-sized net (Srivastava et al., 2014);
 - :mod:`.data`, :mod:`.model`, :mod:`.train`, :mod:`.plane`, :mod:`.landscapes`: real
-  networks (a flat parameter vector) trained by the optimizers of :mod:`optviz.optim`
+  networks (a flat parameter vector) trained by the optimizers of :mod:`optviz.engine.optim`
   on 2-D datasets, raced on a plane through their weights (:func:`landscape`).
 
 Every public name of those modules is importable from here: ``from optviz import nets;
@@ -31,9 +31,6 @@ from .initialization import (
     SCHEMES,
     TANH_GAIN,
     LayerStats,
-    _check_int,
-    _check_positive,
-    _check_seed,
     activate,
     activation_grad,
     check_activation,
@@ -45,12 +42,6 @@ from .initialization import (
 from .landscapes import Landscape, landscape
 from .mlp import (
     SymmetryRun,
-    _cross_entropy,
-    _init_mlp,
-    _mlp_backward,
-    _mlp_forward,
-    _mse,
-    _sgd,
     batchnorm_backward,
     batchnorm_forward,
     symmetry_run,
@@ -93,7 +84,3 @@ __all__ = [
     "toy_regression",
     "train_batchnorm",
 ]
-# The helpers above with a leading underscore stay reachable as nets._name for the
-# modules and tests that used them before nets became a package.
-_HELPERS = (_check_int, _check_positive, _check_seed, _cross_entropy, _init_mlp)
-_HELPERS += (_mlp_backward, _mlp_forward, _mse, _sgd)

@@ -11,8 +11,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..errors import ParameterError
-from .initialization import _check_int, _check_positive, _check_seed, check_activation, check_scheme
+from ..util import check
+from ..util.errors import ParameterError
+from .initialization import check_activation, check_scheme
 from .mlp import _cross_entropy, _init_mlp, _mlp_backward, _mlp_forward, _sgd
 
 
@@ -71,12 +72,12 @@ def train_batchnorm(
     """
     check_activation(activation)
     check_scheme(scheme)
-    depth = _check_int("depth", depth, 1, 50)
-    width = _check_int("width", width, 1, 1024)
-    lr = _check_positive("lr", lr, 100.0)
-    epochs = _check_int("epochs", epochs, 1, 10_000)
-    batch_size = _check_int("batch_size", batch_size, 2, 10_000)
-    seed = _check_seed(seed)
+    depth = check.whole(depth, "depth", 1, 50)
+    width = check.whole(width, "width", 1, 1024)
+    lr = check.number_in(lr, "lr", 0, 100.0, open_low=True)
+    epochs = check.whole(epochs, "epochs", 1, 10_000)
+    batch_size = check.whole(batch_size, "batch_size", 2, 10_000)
+    seed = check.seed(seed)
     x, labels = spiral(seed=seed)
     sizes = (2, *([width] * depth), 3)
     params = _init_mlp(sizes, scheme, np.random.default_rng([seed, 1]), batchnorm)

@@ -19,8 +19,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import ParameterError, unknown
-from .initialization import _check_int, _check_seed
+from ..util import check
+from ..util.errors import ParameterError, unknown
 
 DATASETS = ("moons", "circles", "spiral", "xor", "blobs")
 MAX_ROWS = 100_000
@@ -64,8 +64,8 @@ def dataset(name: str, n: int = 200, noise: float | None = None, seed: int = 0) 
     """
     if name not in DATASETS:
         raise unknown("dataset", name, DATASETS)
-    n = _check_int("n", n, 4, MAX_ROWS)
-    seed = _check_seed(seed)
+    n = check.whole(n, "n", 4, MAX_ROWS)
+    seed = check.seed(seed)
     if noise is None:
         noise = DEFAULT_NOISE[name]
     noise = _check_noise(noise)

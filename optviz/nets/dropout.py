@@ -31,11 +31,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..errors import ParameterError
+from ..util import check
+from ..util.errors import ParameterError
 from .initialization import (
-    _check_int,
-    _check_positive,
-    _check_seed,
     activate,
     activation_grad,
     check_activation,
@@ -59,7 +57,7 @@ def check_p(p) -> float:
     >>> check_p(1.0)
     Traceback (most recent call last):
     ...
-    optviz.errors.ParameterError: dropout p must be a number in [0, 1), got 1.0
+    optviz.util.errors.ParameterError: dropout p must be a number in [0, 1), got 1.0
     """
     try:
         value = float(p)
@@ -139,10 +137,10 @@ def moons(
     >>> x.shape, sorted(set(y.tolist()))
     ((6, 2), [0, 1])
     """
-    n = _check_int("n", n, 1, MAX_POINTS)
+    n = check.whole(n, "n", 1, MAX_POINTS)
     noise = _check_fraction("noise", noise)
     flip = _check_fraction("flip", flip)
-    seed = _check_seed(seed)
+    seed = check.seed(seed)
     if split not in ("train", "test"):
         raise ParameterError(f"split must be 'train' or 'test', got {split!r}")
     rng = np.random.default_rng([seed, 7, 0 if split == "train" else 1])
@@ -286,8 +284,8 @@ class DropoutRun:
         >>> [m.shape for m in run.thinned(2)[0]]
         [(4,), (4,)]
         """
-        k = _check_int("k", k, 1, 10_000)
-        rng = np.random.default_rng([_check_seed(seed), 8])
+        k = check.whole(k, "k", 1, 10_000)
+        rng = np.random.default_rng([check.seed(seed), 8])
         p = self.p or 0.5
         widths = [layer["W"].shape[1] for layer in self.params[:-1]]
         return [[dropout_mask(w, p, rng) for w in widths] for _ in range(k)]
@@ -327,13 +325,13 @@ def train_dropout(
     """
     p = check_p(p)
     check_activation(activation)
-    hidden = tuple(_check_int("hidden width", h, 1, MAX_HIDDEN) for h in hidden)
+    hidden = tuple(check.whole(h, "hidden width", 1, MAX_HIDDEN) for h in hidden)
     if not hidden:
         raise ParameterError("hidden must name at least one layer width, e.g. (64, 64)")
-    lr = _check_positive("lr", lr, 10.0)
-    steps = _check_int("steps", steps, 0, 100_000)
-    record_every = _check_int("record_every", record_every, 1, 100_000)
-    seed = _check_seed(seed)
+    lr = check.number_in(lr, "lr", 0, 10.0, open_low=True)
+    steps = check.whole(steps, "steps", 0, 100_000)
+    record_every = check.whole(record_every, "record_every", 1, 100_000)
+    seed = check.seed(seed)
     x, y = moons(n_train, noise, flip, seed, "train")
     x_test, y_test = moons(n_test, noise, flip, seed, "test")
     params = _init_mlp((2, *hidden, 2), "he_normal", np.random.default_rng([seed, 1]))

@@ -18,7 +18,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..errors import ParameterError, unknown
+from ..util import check
+from ..util.errors import ParameterError, unknown
 
 SCHEMES = {
     "zeros": "all weights 0",
@@ -73,28 +74,6 @@ def check_activation(activation: str) -> str:
     if activation not in ACTIVATIONS:
         raise unknown("activation", activation, ACTIVATIONS)
     return activation
-
-
-def _check_int(name: str, value, lo: int, hi: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int | np.integer):
-        raise ParameterError(f"{name} must be an integer in [{lo}, {hi}], got {value!r}")
-    if not lo <= value <= hi:
-        raise ParameterError(f"{name} must be in [{lo}, {hi}], got {value}")
-    return int(value)
-
-
-def _check_positive(name: str, value, hi: float = math.inf) -> float:
-    try:
-        value = float(value)
-    except (TypeError, ValueError):
-        raise ParameterError(f"{name} must be a number in (0, {hi}], got {value!r}") from None
-    if not (math.isfinite(value) and 0 < value <= hi):
-        raise ParameterError(f"{name} must be a number in (0, {hi}], got {value!r}")
-    return value
-
-
-def _check_seed(seed) -> int:
-    return _check_int("seed", seed, 0, 2**63 - 1)
 
 
 # ---------------------------------------------------------------- building blocks
@@ -239,11 +218,11 @@ def propagate(
     """
     check_scheme(scheme)
     check_activation(activation)
-    depth = _check_int("depth", depth, 1, MAX_DEPTH)
-    width = _check_int("width", width, 1, MAX_WIDTH)
-    batch = _check_int("batch", batch, 1, MAX_BATCH)
-    gain = _check_positive("gain", gain, 100.0)
-    seed = _check_seed(seed)
+    depth = check.whole(depth, "depth", 1, MAX_DEPTH)
+    width = check.whole(width, "width", 1, MAX_WIDTH)
+    batch = check.whole(batch, "batch", 1, MAX_BATCH)
+    gain = check.number_in(gain, "gain", 0, 100.0, open_low=True)
+    seed = check.seed(seed)
     if depth * batch * width > MAX_VALUES:
         raise ParameterError(
             f"depth*batch*width = {depth * batch * width:,} is too large; "

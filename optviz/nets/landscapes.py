@@ -17,12 +17,14 @@ from typing import Any
 
 import numpy as np
 
-from ..catalog import View
-from ..errors import ParameterError, unknown
-from ..optim import Optimizer, as_optimizers
+from ..catalog.library import View
+from ..engine.optim import Optimizer, as_optimizers
+from ..util import check
+from ..util.display import drawing
+from ..util.errors import ParameterError, unknown
 from .data import DATASETS, Data, load_csv
 from .data import dataset as make_dataset
-from .initialization import LABELS, _check_int, _check_seed, check_scheme
+from .initialization import LABELS, check_scheme
 from .model import Network, network
 from .plane import PLANES, Plane, extent, final_plane, pca_plane, random_plane
 from .train import NetRun, train
@@ -141,7 +143,7 @@ class Landscape:
     @functools.cached_property
     def race(self):
         """The runs as a :class:`~optviz.Race` on the plane, for the renderer."""
-        from ..runner import Race, Trajectory
+        from ..engine.runner import Race, Trajectory
 
         trajs = []
         for run, surface, xy in zip(self.runs, self.surfaces, self.xy, strict=True):
@@ -186,21 +188,15 @@ class Landscape:
     def plot(self, **kwargs: Any):
         """The landscape, paths, loss panel and decision boundaries as one figure
         (see :func:`optviz.render.landscapeplots.plot_landscape`)."""
-        from ..render.landscapeplots import plot_landscape
-
-        return plot_landscape(self, **kwargs)
+        return drawing("landscapeplots.plot_landscape")(self, **kwargs)
 
     def save(self, path, **kwargs: Any):
         """Write the picture: .png/.svg/.pdf the end state, .gif/.mp4/... an animation."""
-        from ..render.landscapeplots import save_landscape
-
-        return save_landscape(self, path, **kwargs)
+        return drawing("landscapeplots.save_landscape")(self, path, **kwargs)
 
     def animate(self, **kwargs: Any):
         """An animation (see :func:`optviz.render.landscapeplots.animate_landscape`)."""
-        from ..render.landscapeplots import animate_landscape
-
-        return animate_landscape(self, **kwargs)
+        return drawing("landscapeplots.animate_landscape")(self, **kwargs)
 
     def __repr__(self) -> str:
         return f"Landscape({self.data.name!r}, {self.labels}, plane={self.plane.kind!r})"
@@ -269,14 +265,14 @@ def landscape(
         raise ParameterError("landscape needs at least one optimizer")
     opts = as_optimizers(specs)
     k = len(opts)
-    seed = _check_seed(seed)
+    seed = check.seed(seed)
     if plane not in PLANES:
         raise unknown("plane", plane, PLANES)
-    resolution = _check_int("resolution", resolution, 4, MAX_RESOLUTION)
+    resolution = check.whole(resolution, "resolution", 4, MAX_RESOLUTION)
     data = _data(dataset, n, noise, seed)
     inits = [check_scheme(s) for s in _per_run("init", init, k)]
     bns = [bool(b) for b in _per_run("batchnorm", batchnorm, k)]
-    hidden = tuple(_check_int("hidden width", h, 1, 4096) for h in hidden)
+    hidden = tuple(check.whole(h, "hidden width", 1, 4096) for h in hidden)
     runs = []
     for opt, scheme, bn in zip(opts, inits, bns, strict=True):
         net = network(data.x.shape[1], data.outputs, hidden, activation, bn, bool(data.classes))

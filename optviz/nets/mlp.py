@@ -14,13 +14,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .. import budget
-from ..errors import ParameterError
+from ..util import budget, check
+from ..util.errors import ParameterError
 from .initialization import (
     MAX_WIDTH,
-    _check_int,
-    _check_positive,
-    _check_seed,
     activate,
     activation_grad,
     check_activation,
@@ -215,12 +212,12 @@ def symmetry_run(
     """
     check_scheme(scheme)
     check_activation(activation)
-    hidden = tuple(_check_int("hidden width", h, 1, MAX_WIDTH) for h in hidden)
+    hidden = tuple(check.whole(h, "hidden width", 1, MAX_WIDTH) for h in hidden)
     if not hidden:
         raise ParameterError("hidden must name at least one layer width, e.g. (8, 8)")
-    steps = _check_int("steps", steps, 0, 100_000)
-    lr = _check_positive("lr", lr, 100.0)
-    seed = _check_seed(seed)
+    steps = check.whole(steps, "steps", 0, 100_000)
+    lr = check.number_in(lr, "lr", 0, 100.0, open_low=True)
+    seed = check.seed(seed)
     x, y = toy_regression(seed=seed)
     widths = (2, *hidden, 1)
     # every weight matrix is kept at every step: check that before allocating any of it

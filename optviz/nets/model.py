@@ -19,12 +19,9 @@ from functools import cached_property
 
 import numpy as np
 
-from ..errors import ParameterError
+from ..util import check
+from ..util.errors import ParameterError
 from .initialization import (
-    LABELS,
-    _check_int,
-    _check_positive,
-    _check_seed,
     activate,
     check_activation,
     check_scheme,
@@ -71,7 +68,7 @@ class Network:
         if len(self.sizes) < 2 or len(self.sizes) > MAX_HIDDEN_LAYERS + 2:
             raise ParameterError(f"a network has 0 to {MAX_HIDDEN_LAYERS} hidden layers")
         for width in self.sizes:
-            _check_int("layer width", width, 1, 4096)
+            check.whole(width, "layer width", 1, 4096)
         if self.dim > MAX_PARAMS:
             raise ParameterError(
                 f"the network has {self.dim:,} parameters; at most {MAX_PARAMS:,}: "
@@ -107,8 +104,8 @@ class Network:
         arguments give the same vector.
         """
         check_scheme(scheme)
-        gain = _check_positive("gain", gain, 100.0)
-        rng = np.random.default_rng([_check_seed(seed), 1])
+        gain = check.number_in(gain, "gain", 0, 100.0, open_low=True)
+        rng = np.random.default_rng([check.seed(seed), 1])
         theta = np.zeros(self.dim)
         for slot in self.slots:
             if slot.name == "W":
@@ -196,8 +193,3 @@ def network(
     """The network ``inputs -> hidden... -> outputs`` (checked)."""
     hidden = tuple(hidden)
     return Network((inputs, *hidden, outputs), activation, bool(batchnorm), bool(classify))
-
-
-def init_label(scheme: str) -> str:
-    """Legend text of an init scheme."""
-    return LABELS[scheme]

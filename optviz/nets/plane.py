@@ -27,8 +27,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..errors import ParameterError, unknown
-from .initialization import _check_seed
+from ..util import check
+from ..util.errors import ParameterError, unknown
 from .model import Network
 
 PLANES = ("pca", "random", "final")
@@ -108,7 +108,7 @@ def filter_normalized(net: Network, theta: np.ndarray, rng, bias: bool = False) 
 
 def random_plane(net: Network, start: np.ndarray, seed: int = 0, bias: bool = False) -> Plane:
     """Two filter-normalized random directions through ``start`` (Li et al., 2018)."""
-    rng = np.random.default_rng([_check_seed(seed), 6])
+    rng = np.random.default_rng([check.seed(seed), 6])
     directions = np.stack([filter_normalized(net, start, rng, bias) for _ in range(2)])
     if np.linalg.matrix_rank(directions) < 2:
         raise ParameterError(

@@ -1,4 +1,4 @@
-"""Training a network with the optimizers of :mod:`optviz.optim`, in ``d`` dimensions.
+"""Training a network with the optimizers of :mod:`optviz.engine.optim`, in ``d`` dimensions.
 
 The update rules are the ones every 2-D race uses: they work elementwise on arrays, so
 they step a ``(d,)`` parameter vector as they step ``(..., 2)`` positions. Only
@@ -18,11 +18,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..errors import ParameterError
-from ..optim import SGD, Optimizer, optimizer
-from ..scheduling import Schedule, schedule
+from ..engine.optim import SGD, Optimizer, optimizer
+from ..engine.scheduling import Schedule, schedule
+from ..util import check
+from ..util.errors import ParameterError
 from .data import Data
-from .initialization import _check_int, _check_seed
 from .model import Network
 
 MAX_STEPS = 100_000
@@ -62,7 +62,7 @@ def batch_size_of(opt: Optimizer, batch_size: int | None, rows: int) -> int:
     size = opt.batch_size if isinstance(opt, SGD) else batch_size
     if size is None:
         return rows
-    return min(_check_int("batch_size", size, 1, 10**9), rows)
+    return min(check.whole(size, "batch_size", 1, 10**9), rows)
 
 
 def batches(rows: int, size: int, steps: int, seed: int) -> list[np.ndarray] | None:
@@ -100,8 +100,8 @@ def train(
     ((51, 22), True)
     """
     opt = optimizer(opt)
-    steps = _check_int("steps", steps, 0, MAX_STEPS)
-    seed = _check_seed(seed)
+    steps = check.whole(steps, "steps", 0, MAX_STEPS)
+    seed = check.seed(seed)
     theta = np.array(theta0, dtype=float)
     if theta.shape != (net.dim,):
         raise ParameterError(f"theta0 must have shape ({net.dim},), not {theta.shape}")

@@ -1,4 +1,4 @@
-"""Figures of :mod:`optviz.analysis`: learning-rate sweeps, basins, curvature, noise bands.
+"""Figures of :mod:`optviz.analysis.surveys`: learning-rate sweeps, basins, curvature, noise bands.
 
 Axes-level functions (:func:`plot_sweep`, :func:`plot_curvature`) take ``ax=None``, draw
 on it and return it; figure-level ones (:func:`plot_basins`, :func:`plot_bands`) build
@@ -13,8 +13,10 @@ from typing import Any
 import numpy as np
 
 from . import style
+from .landmarks import mark_critical, mark_minima
+from .losses import LOSS_FLOOR
 from .paths import optimizer_name
-from .plots import LOSS_FLOOR, mark_critical, mark_minima, new_figure, plot_surface
+from .plots import new_figure, plot_surface
 
 # Basins: a color per minimum (the palette without its grey), then the two outcomes.
 NOT_CONVERGED_COLOR = "#d4d4d4"

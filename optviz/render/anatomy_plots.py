@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import ParameterError
+from ..util.errors import ParameterError
 from . import plots, style
 
 # Colours of the terms, from the shared colour-blind-safe palette; the step taken is ink.
@@ -50,10 +50,10 @@ def _window(points: np.ndarray, aspect: float) -> tuple[np.ndarray, np.ndarray]:
 
 
 def plot_anatomy(a, ax=None, *, theme: str = "light", size: Any = "16:9", dpi: float = 100):
-    """One step (:class:`optviz.anatomy.StepAnatomy`) drawn as arrows with its numbers.
+    """One step (:class:`optviz.analysis.anatomy.StepAnatomy`) drawn as arrows with its numbers.
 
     >>> import optviz as ov
-    >>> from optviz.anatomy import anatomy
+    >>> from optviz.analysis.anatomy import anatomy
     >>> fig = plot_anatomy(anatomy("quadratic", "adam:lr=0.1", (1.0, 0.5), at=3), size="small")
     >>> len(fig.axes)
     2
@@ -176,7 +176,7 @@ def anatomy_frames(traj, last: int | None = None, **options: Any) -> Iterator[np
     """One RGB frame per step 1..``last`` of a single-start run kept with ``keep_state``."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
-    from ..anatomy import walk
+    from ..analysis.anatomy import walk
 
     for a in walk(traj, last):
         fig = plot_anatomy(a, **options)
@@ -201,13 +201,13 @@ def plot_quantities(
 ):
     """Each optimizer's effective rate per coordinate and step length, against the step.
 
-    Solid: the x coordinate's rate, dashed: y's (:func:`optviz.anatomy.effective_lr`);
+    Solid: the x coordinate's rate, dashed: y's (:func:`optviz.analysis.anatomy.effective_lr`);
     the right panel is the length of each step, :math:`|\\Delta\\theta_t|` (the notes'
     :math:`\\|v_t\\|` for momentum). Each optimizer keeps its path's colour and marker,
     so the panel reads beside its race. Needs a race run with ``keep_state=True``; a
     race from many starts shows the first.
     """
-    from ..anatomy import effective_lr, speed
+    from ..analysis.anatomy import effective_lr, speed
     from .paths import path_styles, readable
 
     style.check_theme(theme)

@@ -47,13 +47,13 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import ParameterError
-from . import losses, paths, plots, race_figure, style, turning
+from ..util import check
+from ..util.errors import ParameterError
+from . import landmarks, losses, paths, plots, race_figure, style, turning
 from .counter import StepCounter
 from .geometry import projected
 from .writers import check_fps
 
-STILL_SUFFIXES = (".png", ".svg", ".pdf")
 MAX_FRAMES = 20_000
 
 
@@ -146,7 +146,7 @@ class Animation:
 
     def _check_cost(self, suffix: str) -> None:
         """Refuse, before the first frame, an animation over the memory or work budget."""
-        from .. import budget
+        from ..util import budget
 
         width, height = (round(inches * self.dpi) for inches in style.figsize(self.size))
         n = 1 if suffix == ".png" else self.n_frames
@@ -288,7 +288,7 @@ def animate(
     >>> animate(r, kind="panels", loss=True, duration=2, fps=10).n_frames  # 0.5 s held first
     25
     """
-    from ..runner import Race, Trajectory
+    from ..engine.runner import Race, Trajectory
 
     if isinstance(race, Trajectory):
         race = Race(race.surface, [race])
@@ -298,10 +298,9 @@ def animate(
     style.check_theme(theme)
     style.figsize(size)
     check_fps(fps, 120)
-    _positive("duration", duration, 3600)
+    check.number_in(duration, "duration", 0, 3600, open_low=True)
     for name, value in (("hold", hold), ("hold_first", hold_first)):
-        if not (_number(value) and 0 <= value <= 3600):
-            raise ParameterError(f"{name}={value!r} must be seconds in [0, 3600]")
+        check.number_in(value, f"{name} (seconds)", 0, 3600)
     overlays = tuple(overlays)
     if not isinstance(glyphs, bool):
         raise ParameterError(f"glyphs={glyphs!r} must be True or False")
@@ -317,10 +316,9 @@ def animate(
         raise ParameterError("overlays must be callables overlay(engine, step) -> artists")
     if round(duration * fps) > MAX_FRAMES:
         raise ParameterError(f"duration × fps is {duration * fps:g} frames; at most {MAX_FRAMES}")
-    if not (_number(dpi) and 10 <= dpi <= 600):
-        raise ParameterError(f"dpi={dpi!r} must be a number in [10, 600]")
-    if not (isinstance(rotate, bool) or _number(rotate)):
-        raise ParameterError(f"rotate={rotate!r} must be True/False or degrees")
+    check.number_in(dpi, "dpi", 10, 600)
+    if not isinstance(rotate, bool):
+        check.finite(rotate, "rotate (True, False or degrees)")
     if not (isinstance(trail, bool) or (isinstance(trail, int) and trail >= 0)):
         raise ParameterError(f"trail={trail!r} must be True, False or a number of steps >= 0")
     return Animation(
@@ -374,15 +372,6 @@ def motion_clock(trajs) -> np.ndarray:
     moving = weight / total if total > 0 else np.full(steps, 1.0 / steps)
     tick = MOTION_SHARE * moving + (1 - MOTION_SHARE) / steps
     return np.concatenate([[0.0], np.cumsum(tick) / tick.sum()])
-
-
-def _number(v) -> bool:
-    return isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
-
-
-def _positive(name: str, v, top: float) -> None:
-    if not (_number(v) and 0 < v <= top):
-        raise ParameterError(f"{name}={v!r} must be a number in (0, {top:g}]")
 
 
 # ----------------------------------------------------------------------------- engine
@@ -443,7 +432,7 @@ class _Engine:
                     self.loss_lines.append(self._loss_line(traj, ps))
             self._starts()
             # landmark outlines go over the balls: drawn every frame after them
-            self.outlines = [a for ax in self.panels for a in plots.landmark_outlines(ax)]
+            self.outlines = [a for ax in self.panels for a in landmarks.landmark_outlines(ax)]
             for outline in self.outlines:
                 outline.set_animated(True)
             race_figure.legend(self.fig, race, self.loss_ax, self.panels, anim.kind)

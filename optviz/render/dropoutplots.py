@@ -10,9 +10,9 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from .. import nets
-from ..errors import ParameterError
 from ..nets import dropout
+from ..util import check
+from ..util.errors import ParameterError
 from .initplots import _is_dark, _new_figure
 from .style import PALETTE, ink, themed
 
@@ -81,8 +81,8 @@ def dropout_figure(
     pairs = list(pairs)
     if not pairs:
         raise ParameterError("no runs to plot; give at least one (plain, dropped) pair")
-    thinned = nets._check_int("thinned", thinned, 1, 6)
-    ensemble = nets._check_int("ensemble", ensemble, 1, 10_000)
+    thinned = check.whole(thinned, "thinned", 1, 6)
+    ensemble = check.whole(ensemble, "ensemble", 1, 10_000)
     plain, dropped = pairs[0]
     widths = "→".join(str(layer["W"].shape[1]) for layer in plain.params[:-1])
     cols = max(thinned + 1, 4)

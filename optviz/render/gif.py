@@ -23,7 +23,7 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 
-from ..errors import ParameterError
+from ..util.errors import ParameterError
 
 TRANSPARENT = 255  # palette index reserved for "unchanged" pixels of a GIF frame
 UNKNOWN = 255  # lookup-table entry not computed yet (never a real index)

@@ -9,7 +9,7 @@ At the ball of step t the glyphs explain step t+1, from the state the run record
   gradient and the same scale, so a velocity ten times the gradient looks ten times
   longer;
 - the **rate box**, for the adaptive rules: its sides are the per-coordinate effective
-  learning rate (:func:`optviz.anatomy.effective_lr`, e.g. Adam's
+  learning rate (:func:`optviz.analysis.anatomy.effective_lr`, e.g. Adam's
   :math:`\\eta/(\\sqrt{\\hat v}+\\epsilon)`), so a ravine's steep coordinate gets a thin
   side;
 - the **step arrow** of Lion (its sign step) and Newton (:math:`-\\eta H^+ g`), dotted.
@@ -34,7 +34,7 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import ParameterError
+from ..util.errors import ParameterError
 from . import geometry, style
 from .layout import legend_column
 
@@ -55,8 +55,8 @@ def raw_glyphs(traj) -> dict[str, np.ndarray]:
 
     Index t holds step t+1's quantities (the last index repeats the last step's).
     """
-    from ..anatomy import effective_lr
-    from ..optim import GD, Lion, Newton, RMSprop
+    from ..analysis.anatomy import effective_lr
+    from ..engine.optim import GD, Lion, Newton, RMSprop
 
     if traj.state is None:
         raise ParameterError("glyphs need the optimizer's state: run or race with keep_state=True")

@@ -1,27 +1,25 @@
-"""Figures for initialization, saturation, symmetry and batch normalization.
+"""Figures for initialization: activations and gradients layer by layer, and saturation.
 
 The numbers come from :mod:`optviz.nets`; this module only draws them. Axes-level
 functions take ``ax=None`` and return the Axes; figure-level ones build a themed
 :class:`matplotlib.figure.Figure` (see :func:`optviz.render.plots.new_figure`) and return it.
-:func:`init_explorer` is the entry point: it runs the deep nets once and offers every
-view of them.
+:func:`optviz.render.init_explorer.init_explorer` is the entry point: it runs the deep
+nets once and offers every view of them. Symmetry and batch normalization figures are
+in :mod:`optviz.render.netfigures`.
 
 matplotlib is imported inside the functions, so importing this module stays cheap.
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 
 from .. import nets
-from ..errors import OutputError, ParameterError, unknown
+from ..util.errors import ParameterError, unknown
 from .style import PALETTE, themed
-from .writers import save_figure, save_frames
 
 DEFAULT_SCHEMES = ("small", "large", "xavier_normal", "he_normal")
 IMAGE_SUFFIXES = (".png", ".svg", ".pdf")
@@ -184,7 +182,7 @@ def _layer_colorbar(fig, ax, depth: int, colors) -> None:
 
 
 def _as_stats_list(stats) -> list[nets.LayerStats]:
-    if isinstance(stats, InitExplorer):
+    if isinstance(getattr(stats, "stats", None), tuple):  # an InitExplorer
         return list(stats.stats)
     if isinstance(stats, nets.LayerStats):
         return [stats]
@@ -525,263 +523,7 @@ def depth_animation(
 # ---------------------------------------------------------------- figure-level: symmetry
 
 
-def symmetry_figure(
-    runs: Sequence[nets.SymmetryRun], layer: int = 1, theme="light", size="16:9", title=None
-):
-    """Per run (column): the layer's weight matrix after training, and its neurons over time.
-
-    Top: the weights into layer ``layer`` (1-based hidden layer) after the last step,
-    one column per neuron; identical columns mean identical neurons. Bottom: the first
-    incoming weight of every neuron over the steps, one color per neuron; under zero or
-    constant init the lines lie on top of each other.
-
-    >>> runs = [nets.symmetry_run(k, hidden=(3, 3), steps=4) for k in ("constant", "lecun")]
-    >>> len(symmetry_figure(runs).axes)  # 2 x 2 panels and a colorbar per heatmap
-    6
-    """
-    runs = list(runs)
-    if not runs:
-        raise ParameterError("no runs to plot; give at least one symmetry_run")
-    hidden = len(runs[0].weights) - 1
-    if isinstance(layer, bool) or not isinstance(layer, int) or not 1 <= layer <= hidden:
-        raise ParameterError(f"layer must be a hidden layer in [1, {hidden}], got {layer!r}")
-    sources = "x" if layer == 1 else "h"
-    with themed(theme):
-        fig = _new_figure(size)
-        axes = fig.subplots(2, len(runs), squeeze=False, height_ratios=(1, 1.1))
-        for col, run in enumerate(runs):
-            w = run.weights[layer - 1]
-            fan_in, neurons = w.shape[1:]
-            top, bottom = axes[:, col]
-            reach = float(np.abs(w[-1]).max()) or 1.0
-            image = top.imshow(w[-1], cmap="RdBu_r", vmin=-reach, vmax=reach, aspect="auto")
-            fig.colorbar(image, ax=top, fraction=0.05, pad=0.02)
-            top.set_xticks(range(neurons), [str(j + 1) for j in range(neurons)])
-            top.set_yticks(range(fan_in), [f"from {sources}{i + 1}" for i in range(fan_in)])
-            top.set_xlabel("neuron")
-            spread = run.spread(layer - 1)[-1]
-            top.set_title(f"{nets.LABELS[run.scheme]} init\nweights after {run.steps} steps")
-            steps = np.arange(run.steps + 1)
-            for j in reversed(range(neurons)):  # neuron 1 on top when all coincide
-                bottom.plot(steps, w[:, 0, j], color=_scheme_color(j), lw=2)
-            bottom.set_xlabel("gradient step")
-            bottom.set_ylabel(f"weight from {sources}1")
-            bottom.grid(True, alpha=0.6)
-            if spread < 1e-12:
-                what = "all stay at 0" if not np.any(w) else "one line (lockstep)"
-            else:
-                what = f"{neurons} different lines"
-            bottom.set_title(
-                f"{neurons} neurons, {what}\nloss {run.loss[0]:.2f} → {run.loss[-1]:.2f}",
-                fontsize=16,
-            )
-        hidden = "→".join(map(str, _hidden(runs[0])))
-        fig.suptitle(
-            title
-            or f"symmetry: hidden layer {layer} of a 2→{hidden}→1 {runs[0].activation} net "
-            "trained by gradient descent"
-        )
-        fig.tight_layout()
-    return fig
-
-
-def _hidden(run: nets.SymmetryRun) -> list[int]:
-    return [w.shape[2] for w in run.weights[:-1]]
-
-
 # ---------------------------------------------------------------- figure-level: batch norm
 
 
-def batchnorm_figure(
-    plain: nets.BatchNormRun,
-    bn: nets.BatchNormRun,
-    theme="light",
-    size="16:9",
-    layers=None,
-    title=None,
-):
-    """Loss curves with and without batch norm, and the inputs to each nonlinearity over time.
-
-    Left: mean training loss per epoch. Right, one row per hidden layer (1-based
-    ``layers``, default all): the 2-15-50-85-98th percentiles of the inputs to the layer's
-    nonlinearity on a fixed probe batch over training, without BN (middle) and with BN
-    (right), as in Ioffe & Szegedy's figure 1.
-
-    >>> plain, bn = nets.batchnorm_pair(depth=2, width=8, epochs=2)
-    >>> len(batchnorm_figure(plain, bn).axes)
-    5
-    """
-    depth = plain.quantiles.shape[1]
-    chosen = _check_layers(layers, depth)
-    with themed(theme):
-        fig = _new_figure(size)
-        grid = fig.add_gridspec(len(chosen), 3, width_ratios=(1.25, 1, 1))
-        loss_ax = fig.add_subplot(grid[:, 0])
-        dark = _is_dark(loss_ax)
-        colors = (PALETTE[6], PALETTE[1] if dark else PALETTE[5])
-        alphas = (0.3, 0.6) if dark else (0.2, 0.45)
-        for run, c in zip((plain, bn), colors, strict=True):
-            epochs = np.arange(1, len(run.loss) + 1)
-            name = "with BN" if run.batchnorm else "without BN"
-            label = f"{name} (accuracy {run.final_accuracy:.0%})"
-            loss_ax.plot(epochs, run.loss, color=c, lw=2.5, label=label)
-        chance = np.log(3)
-        loss_ax.axhline(chance, color="grey", ls="--", lw=1)
-        last = len(plain.loss)
-        loss_ax.text(last, chance - 0.02, "chance", ha="right", va="top", fontsize=12, color="grey")
-        loss_ax.set_xlabel("epoch")
-        loss_ax.set_ylabel("training loss (cross-entropy)")
-        loss_ax.set_ylim(bottom=0)
-        loss_ax.legend(loc="lower left")
-        loss_ax.grid(True, alpha=0.6)
-        loss_ax.set_title("loss")
-        for row, layer in enumerate(chosen):
-            axes = [fig.add_subplot(grid[row, 1 + i]) for i in range(2)]
-            for ax, run, c in zip(axes, (plain, bn), colors, strict=True):
-                q = run.quantiles[:, layer]
-                x = run.record_steps
-                ax.fill_between(x, q[:, 0], q[:, 4], color=c, alpha=alphas[0], lw=0)
-                ax.fill_between(x, q[:, 1], q[:, 3], color=c, alpha=alphas[1], lw=0)
-                ax.plot(x, q[:, 2], color=c, lw=2)
-                ax.grid(True, alpha=0.6)
-                ax.tick_params(labelsize=12)
-                if row == 0:
-                    ax.set_title("without BN" if not run.batchnorm else "with BN")
-                if row < len(chosen) - 1:
-                    ax.set_xticklabels([])
-                else:
-                    ax.set_xlabel("step")
-            low = min(ax.get_ylim()[0] for ax in axes)
-            high = max(ax.get_ylim()[1] for ax in axes)
-            for ax in axes:
-                ax.set_ylim(low, high)
-            axes[0].set_ylabel(f"layer {layer + 1}", fontsize=12)
-        head = title or (
-            f"batch normalization: {depth}-layer {plain.activation} net, 3-class spiral, "
-            "same init and SGD"
-        )
-        fig.suptitle(
-            f"{head}\n"
-            f"right: inputs to each {plain.activation} over training (percentiles 2-15-50-85-98)",
-            fontsize=16,
-        )
-        fig.tight_layout()
-    return fig
-
-
 # ---------------------------------------------------------------- the explorer
-
-
-@dataclass(frozen=True, eq=False)
-class InitExplorer:
-    """Deep-net statistics for several init schemes, and every view of them.
-
-    Build it with :func:`init_explorer`, or from your own :func:`optviz.nets.propagate`
-    results (e.g. one scheme with two gains): ``InitExplorer((s1, s2))``.
-    """
-
-    stats: tuple[nets.LayerStats, ...]
-
-    def __post_init__(self):
-        if not self.stats:
-            raise ParameterError("InitExplorer needs at least one scheme")
-
-    def __getitem__(self, scheme: str) -> nets.LayerStats:
-        for s in self.stats:
-            if scheme in (s.scheme, s.label):
-                return s
-        raise unknown("scheme in this explorer", scheme, [s.scheme for s in self.stats])
-
-    def table(self) -> list[dict]:
-        """One row per (scheme, layer): activation mean/std, gradient std, saturation."""
-        return [
-            {
-                "scheme": s.label,
-                "layer": layer + 1,
-                "act_mean": float(s.act_mean[layer]),
-                "act_std": float(s.act_std[layer]),
-                "grad_std": float(s.grad_std[layer]),
-                "saturation": float(s.saturation[layer]),
-            }
-            for s in self.stats
-            for layer in range(s.depth)
-        ]
-
-    def plot(self, scheme: str | None = None, kind: str = "activations", ax=None, **kwargs):
-        """Overlaid per-layer histograms of one scheme (default the first); returns the Axes."""
-        stats = self.stats[0] if scheme is None else self[scheme]
-        return layer_densities(stats, kind, ax, **kwargs)
-
-    def histograms(self, scheme: str | None = None, **kwargs):
-        """Forward and backward histograms of one scheme; returns the Figure."""
-        return init_histograms(self.stats[0] if scheme is None else self[scheme], **kwargs)
-
-    def grid(self, kind: str = "activations", **kwargs):
-        """Schemes × layers grid of histograms; returns the Figure."""
-        return init_grid(self.stats, kind, **kwargs)
-
-    def summary(self, **kwargs):
-        """Std and saturation by layer, one line per scheme; returns the Figure."""
-        return init_summary(self.stats, **kwargs)
-
-    def frames(self, kind: str = "activations", **kwargs) -> Iterator[np.ndarray]:
-        """The depth animation as RGB frames (see :func:`depth_frames`)."""
-        return depth_frames(self.stats, kind, **kwargs)
-
-    def save(
-        self,
-        path: str | os.PathLike,
-        kind: str = "activations",
-        theme: str = "light",
-        size="16:9",
-        fps: float = 2.0,
-        title: str | None = None,
-    ) -> Path:
-        """Write the grid figure (.png/.svg/.pdf) or the depth animation (.gif/.mp4/.webp).
-
-        The file is written atomically; returns its path.
-        """
-        path = Path(path)
-        suffix = path.suffix.lower()
-        if suffix in IMAGE_SUFFIXES:
-            return save_figure(self.grid(kind, theme=theme, size=size, title=title), path)
-        if suffix in ANIMATION_SUFFIXES:
-            frames, palette = depth_animation(self.stats, kind, theme, size, title=title)
-            depth = max(s.depth for s in self.stats)
-            hold = int(round(2 * fps))
-            save_frames(path, frames, fps, n_frames=depth, hold_frames=hold, palette=palette)
-            return path
-        allowed = ", ".join(IMAGE_SUFFIXES + ANIMATION_SUFFIXES)
-        raise OutputError(f"cannot write '{path}': unknown extension; allowed: {allowed}")
-
-
-def init_explorer(
-    schemes: str | Iterable[str] = DEFAULT_SCHEMES,
-    activation: str = "tanh",
-    depth: int = 10,
-    width: int = 500,
-    batch: int = 256,
-    seed: int = 0,
-    gain: float = 1.0,
-) -> InitExplorer:
-    """Run a ``depth`` x ``width`` net once per init scheme and return an explorer.
-
-    Every scheme sees the same standard-normal inputs and upstream gradient (see
-    :func:`optviz.nets.propagate`); ``gain`` applies to the Xavier and LeCun schemes.
-
-    >>> ex = init_explorer(["small", "xavier_normal"], depth=3, width=20, batch=50)
-    >>> [round(float(s.act_std[-1]), 3) for s in ex.stats]
-    [0.0, 0.407]
-    >>> len(ex.grid().axes)
-    6
-    """
-    if isinstance(schemes, str):
-        schemes = [schemes]
-    schemes = list(schemes)
-    if not schemes:
-        raise ParameterError(f"give at least one init scheme; known: {', '.join(nets.SCHEMES)}")
-    for scheme in schemes:
-        nets.check_scheme(scheme)
-    return InitExplorer(
-        tuple(nets.propagate(k, activation, depth, width, batch, seed, gain) for k in schemes)
-    )

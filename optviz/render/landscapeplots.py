@@ -26,12 +26,6 @@ TINT = 0.28  # share of a class color in its region's fill
 BOUNDARY_RESOLUTION = 90
 
 
-def _rgb255(color: str) -> np.ndarray:
-    from matplotlib.colors import to_rgb
-
-    return np.array(to_rgb(color)) * 255
-
-
 def _tints(theme: str, k: int) -> np.ndarray:
     """Region fills ``(k, 3)`` in 0..1: each class color blended into the background."""
     from matplotlib.colors import to_rgb
@@ -258,7 +252,7 @@ def _race(ls):
     followed by what else tells the runs apart (`` · batch norm``)."""
     from dataclasses import replace
 
-    from ..runner import Race
+    from ..engine.runner import Race
     from . import paths
 
     trajs = []

@@ -24,7 +24,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from ..table import tuned_how
+from ..engine.table import tuned_how
 from . import style
 
 NAMES = {

@@ -1,7 +1,8 @@
-"""Static plots: surfaces (contours, 3-D), trajectories, loss curves, landmarks.
+"""Static plots: surfaces in contours, trajectories, loss curves.
 
 Axes-level functions take ``ax=None``, draw on it and return it; figure-level ones
-(:func:`show_surface`, :func:`optviz.render.race_figure.plot_race`) build a themed
+(:func:`optviz.render.surface3d.show_surface`,
+:func:`optviz.render.race_figure.plot_race`) build a themed
 Figure with :func:`new_figure` (through pyplot when it is in use, else on the Agg
 canvas) and return it. Optimizer ``i`` of a race gets :func:`optviz.render.style.color`
 ``(i)`` in every plot.
@@ -19,44 +20,19 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import ParameterError, unknown
+from ..util.errors import ParameterError, unknown
 from . import losses, style
-from .geometry import (  # noqa: F401  (view_box and friends are also read as plots.X)
-    _is3d,
-    _value_range,
-    _zrange,
-    drawable,
-    height,
-    inside,
-    squash,
-    view_box,
-)
-from .losses import (  # noqa: F401  (the loss panel's parts are also read as plots.X)
-    LOSS_FLOOR,
+from .geometry import _is3d, _value_range, _zrange, drawable, height, inside, squash
+from .landmarks import _mark_critical, mark_minima
+from .losses import (
     LossAxis,
-    free_corner,
     loss_axis,
     loss_curve,
-    loss_limits,
-    setup_loss_axes,
 )
 
 KINDS = ("contour", "3d", "panels")
 FIELDS = (None, "quiver", "stream")
 COUNTER_CHARACTERS = 16  # "step 1000 / 1000": the width kept free for the step counter
-CRITICAL_MARKERS = {
-    "minimum": ("*", 15),
-    "maximum": ("^", 10),
-    "saddle": ("D", 8),
-    "degenerate": ("o", 8),
-}
-LANDMARK_MARKERS = {  # (marker, size): a minimum is the goal, the biggest
-    "global minimum": ("*", 14),
-    "local minimum": ("*", 13),
-    "saddle": ("D", 7),
-    "maximum": ("^", 8),
-    "degenerate": ("o", 7),
-}
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -130,7 +106,7 @@ def _axes(ax, theme: str, projection: str | None = None):
 
 def _trajectories(obj) -> list:
     """A Race, a Trajectory or a sequence of Trajectories as a list of Trajectories."""
-    from ..runner import Race, Trajectory
+    from ..engine.runner import Race, Trajectory
 
     if isinstance(obj, Race):
         return list(obj.trajectories)
@@ -305,233 +281,6 @@ def _draw_field(ax, surface, field: str, theme: str) -> None:
         ).lines.set_alpha(0.6)
 
 
-def _mark_critical(ax, surface, z: bool = False) -> None:
-    mark_landmarks(ax, surface, lifted=z)
-
-
-def mark_landmarks(ax, surface, *, lifted: bool = False) -> list:
-    """Mark the surface's landmarks (:func:`optviz.critical.landmarks`) on ``ax``:
-    global minima as filled stars, local minima as hollow ones, saddles as diamonds,
-    maxima as triangles, degenerate points as dots; when there are too many, only the
-    global minima and, for the legend, an entry counting the rest. Drawn small and
-    outlined under every path (paths are the subject; landmarks the scenery).
-    ``lifted`` puts the markers on the surface of a 3-D axes. Returns the artists.
-
-    >>> import optviz as ov
-    >>> ax = plot_surface(ov.surface("rastrigin"), minima=False)
-    >>> [a.get_label() for a in mark_landmarks(ax, ov.surface("rastrigin"))]
-    ['global minimum', '+ 440 other critical points']
-    """
-    from ..critical import LANDMARK_KINDS, landmarks
-
-    marks = landmarks(surface)
-    drawn = []
-    for kind in LANDMARK_KINDS:
-        xy = np.array([p.xy for p in marks.of_kind(kind)]).reshape(-1, 2)
-        if len(xy):
-            coords = [xy[:, 0], xy[:, 1]]
-            if lifted:
-                coords.append(height(surface, xy, lift=0.02))
-            drawn.append(ax.plot(*coords, **landmark_style(kind), label=kind)[0])
-            _outline_above_balls(ax, coords, kind)
-    if marks.left_out:
-        empty = [[], [], []] if lifted else [[], []]
-        drawn.append(
-            ax.plot(*empty, ls="none", label=f"+ {marks.left_out} other critical points")[0]
-        )
-    for artist in drawn:
-        artist.set_gid("landmark")
-    return drawn
-
-
-LANDMARK_OUTLINE_ZORDER = 9.5  # above every ball and cross (8 + a tenth of a path's order)
-
-
-def _outline_above_balls(ax, coords: list, kind: str) -> None:
-    """The landmark's outline again, hollow and above the balls: a ball resting on a
-    saddle or a minimum would otherwise hide the very point it stopped at. Black on a
-    white stroke, it shows on every ball colour and on both themes; the animation draws
-    it after the balls in every frame (it is found by its gid, ``landmark-outline``)."""
-    from matplotlib.patheffects import withStroke
-
-    kw = landmark_style(kind)
-    kw.update(mfc="none", mec="black", mew=1.0, zorder=LANDMARK_OUTLINE_ZORDER)
-    kw["path_effects"] = [withStroke(linewidth=2.2, foreground="white")]
-    (outline,) = ax.plot(*coords, **kw, label="_nolegend_")
-    outline.set_gid("landmark-outline")
-    outline.set_in_layout(False)
-
-
-def landmark_outlines(ax) -> list:
-    """The hollow landmark outlines of :func:`mark_landmarks` on ``ax``."""
-    return [a for a in ax.get_lines() if a.get_gid() == "landmark-outline"]
-
-
-def landmark_style(kind: str) -> dict:
-    """Line2D keywords of a landmark's marker: black outlines on a white fill, a hollow
-    star for a local minimum (white on a black outline, seen on dark and light ground)."""
-    from matplotlib.patheffects import withStroke
-
-    marker, size = LANDMARK_MARKERS[kind]
-    kw = dict(ls="none", marker=marker, ms=size, mfc="white", mec="black", mew=1.0, zorder=4.5)
-    if kind == "local minimum":
-        kw.update(
-            mfc="none",
-            mec="white",
-            mew=1.2,
-            path_effects=[withStroke(linewidth=3.2, foreground="black")],
-        )
-    return kw
-
-
-def mark_minima(ax, xy: np.ndarray, size: float = 15) -> None:
-    """White stars at the known minima ``xy`` (n, 2), labelled for a legend."""
-    ax.plot(
-        *np.asarray(xy).T,
-        ls="none",
-        marker="*",
-        ms=size,
-        mfc="white",
-        mec="black",
-        mew=1.0,
-        zorder=4,
-        label="minimum",
-    )
-
-
-def mark_critical(ax, points, *, surface=None, counts: bool = False) -> None:
-    """Mark critical points by kind on ``ax``, labelled for a legend.
-
-    ``points`` have ``.xy`` and ``.kind``; give ``surface`` on a 3-D axes to lift each
-    marker onto the surface; ``counts`` adds how many of each kind to the label.
-    """
-    for kind, (marker, size) in CRITICAL_MARKERS.items():
-        xy = np.array([p.xy for p in points if p.kind == kind]).reshape(-1, 2)
-        if not len(xy):
-            continue
-        coords = [xy[:, 0], xy[:, 1]]
-        if surface is not None:
-            coords.append(height(surface, xy, lift=0.02))
-        ax.plot(
-            *coords,
-            ls="none",
-            marker=marker,
-            ms=size,
-            mfc="white",
-            mec="black",
-            mew=1.0,
-            zorder=6,
-            label=f"{kind} ({len(xy)})" if counts else kind,
-        )
-
-
-def plot_surface3d(
-    surface,
-    ax=None,
-    *,
-    theme: str = "light",
-    zclip: float | None = None,
-    elev: float | None = None,
-    azim: float | None = None,
-    n: int = 80,
-    critical: bool = False,
-):
-    """The surface as a shaded 3-D mesh; heights above ``zclip`` (default: the view hint)
-    are bent smoothly under it (see :func:`squash`), and the z ticks show true values.
-
-    >>> import optviz as ov
-    >>> ax = plot_surface3d(ov.surface("saddle"))
-    >>> ax.name
-    '3d'
-    """
-    from matplotlib.colors import BoundaryNorm
-
-    from ..catalog import surface as _surface
-
-    surface = _surface(surface) if isinstance(surface, str) else surface
-    ax = _axes(ax, theme, projection="3d")
-    X, Y, Z = surface.grid(n)
-    if zclip is not None:
-        surface = _with_zclip(surface, zclip)
-    lo, hi = _zrange(surface)
-    Zc = squash(surface, Z)
-    levs = levels_of(surface, Z)
-    colors = _relief(Zc, style.cmap3d(theme)(BoundaryNorm(levs, 256, extend="max")(Zc)), n)
-    if _SURFACE_PICTURES.get():
-        from .mesh import MeshPicture
-
-        ax.add_artist(MeshPicture(X, Y, Zc, colors))
-    else:
-        _quads(ax, X, Y, Zc, colors)
-    ax.computed_zorder = False
-    ax.view_init(
-        elev=surface.view.elev if elev is None else elev,
-        azim=surface.view.azim if azim is None else azim,
-    )
-    (x0, x1), (y0, y1) = surface.domain
-    ax.set_xlim(x0, x1)
-    ax.set_ylim(y0, y1)
-    ax.set_zlim(lo, hi)
-    if surface.view.zclip is not None:
-        _squash_ticks(ax, surface)
-    ax.set_xlabel("x")
-    ax.set_ylabel("y")
-    ax.set_zlabel("f")
-    _style3d(ax, theme)
-    if critical:
-        _mark_critical(ax, surface, z=True)
-    return ax
-
-
-def _quads(ax, X, Y, Z, colors):
-    quads = ax.plot_surface(
-        X,
-        Y,
-        Z,
-        facecolors=colors,
-        rstride=1,
-        cstride=1,
-        linewidth=0,
-        antialiased=False,
-        shade=False,  # shaded already, by a light from the upper left
-        alpha=1.0,
-    )
-    # what the quads were made of: a MeshPicture of it draws the same (a test compares)
-    quads.optviz_mesh = (X, Y, Z, colors)
-
-
-def _relief(Z: np.ndarray, rgba: np.ndarray, n: int) -> np.ndarray:
-    """Colors lit softly from the upper left, so the mesh reads as a shape: the height
-    range is drawn as steep as a third of the grid is wide."""
-    from matplotlib.colors import LightSource
-
-    span = float(np.ptp(Z)) or 1.0
-    lit = LightSource(azdeg=315, altdeg=40).shade_rgb(
-        rgba[..., :3], Z, fraction=0.8, blend_mode="soft", vert_exag=n / 3 / span
-    )
-    return np.concatenate([lit, rgba[..., 3:]], axis=-1)
-
-
-def _with_zclip(surface, zclip: float):
-    from dataclasses import replace
-
-    return replace(surface, view=replace(surface.view, zclip=float(zclip)))
-
-
-def _style3d(ax, theme: str) -> None:
-    face = style.THEMES[style.check_theme(theme)]["axes.facecolor"]
-    ax.set_facecolor(face)
-    for axis in (ax.xaxis, ax.yaxis, ax.zaxis):
-        axis.set_pane_color((*_rgb(face), 0.0))
-        axis._axinfo["grid"]["color"] = style.THEMES[theme]["grid.color"]
-
-
-def _rgb(c) -> tuple:
-    from matplotlib.colors import to_rgb
-
-    return to_rgb(c)
-
-
 # ----------------------------------------------------------------------------- paths
 def plot_trajectories(
     race_or_trajectory,
@@ -703,7 +452,7 @@ def plot_schedules(
     >>> [ax.get_title().split()[0] for ax in fig.axes]
     ['constant', 'cosine']
     """
-    from ..scheduling import schedule
+    from ..engine.scheduling import schedule
 
     scheds = [schedule(s) for s in ([specs] if isinstance(specs, str) else specs)]
     if not scheds:
@@ -726,44 +475,4 @@ def plot_schedules(
             if i < len(scheds) - cols:
                 ax.set_xlabel("")
         fig.suptitle(title or f"Learning-rate schedules over {steps} steps")
-    return fig
-
-
-def show_surface(
-    surface, *, size: Any = "16:9", theme: str = "light", dpi: float = 100, field: str | None = None
-):
-    """A surface at a glance: contours with a colorbar beside the 3-D view, critical
-    points marked by kind; ``field`` ("quiver" or "stream") draws the gradient field.
-
-    >>> import optviz as ov
-    >>> fig = show_surface(ov.surface("himmelblau"), size="small", dpi=50)
-    >>> [ax.name for ax in fig.axes][:2]
-    ['rectilinear', '3d']
-    """
-    from ..catalog import surface as _surface
-
-    surface = _surface(surface) if isinstance(surface, str) else surface
-    style.check_theme(theme)
-    with style.themed(theme):
-        fig = new_figure(size, dpi)
-        left = fig.add_subplot(1, 2, 1)
-        right = fig.add_subplot(1, 2, 2, projection="3d")
-        plot_surface(surface, left, theme=theme, colorbar=True, critical=True, field=field)
-        plot_surface3d(surface, right, theme=theme, critical=True)
-        handles, labels = left.get_legend_handles_labels()
-        if handles:  # below the map, where it hides no critical point
-            left.legend(
-                handles,
-                labels,
-                loc="upper center",
-                bbox_to_anchor=(0.5, -0.14),
-                ncol=len(handles),
-                frameon=False,
-                fontsize=12,
-            )
-        from matplotlib.ticker import MaxNLocator
-
-        for axis in (right.xaxis, right.yaxis):  # 3-D tick labels crowd each other
-            axis.set_major_locator(MaxNLocator(5))
-        fig.suptitle(surface.title or surface.name)
     return fig

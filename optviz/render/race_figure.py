@@ -21,9 +21,9 @@ from .plots import (
     new_figure,
     plot_loss,
     plot_surface,
-    plot_surface3d,
     plot_trajectories,
 )
+from .surface3d import plot_surface3d
 
 
 def race_layout(race, kind: str, loss: bool, size, dpi: float, theme: str, title,
@@ -131,7 +131,7 @@ def _domain_aspect(surface) -> float:
 
 def _landmark_labels(surface) -> list[str]:
     """The legend labels of the landmarks :func:`mark_landmarks` will draw."""
-    from ..critical import LANDMARK_KINDS, landmarks
+    from ..catalog.critical import LANDMARK_KINDS, landmarks
 
     marks = landmarks(surface)
     labels = [k for k in LANDMARK_KINDS if marks.of_kind(k)]

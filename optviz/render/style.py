@@ -19,7 +19,7 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from ..errors import ParameterError, unknown
+from ..util.errors import ParameterError, unknown
 
 PALETTE = (
     "#0077BB",  # blue
@@ -75,10 +75,6 @@ THEMES = {
 
 # Contour colormaps chosen so trajectories in PALETTE stay visible over them.
 CMAPS = {"light": "Greys_r", "dark": "bone"}
-
-# Points at 100 dpi: 12 pt = 16.7 px (the smallest text), 17 pt = 23.6 px (titles).
-MIN_TEXT_PT = 12.0
-MIN_TITLE_PT = 17.0
 
 COMMON_RC = {
     "font.size": 14,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import plots, style
+from . import plots, style, surface3d
 
 
 def race_on(race, ax=None, *, theme: str = "light", loss: bool = False, **surface_options: Any):
@@ -49,7 +49,7 @@ def surface_on(surface, ax=None, *, theme: str = "light", **options: Any):
     'rectilinear'
     """
     if ax is not None and ax.name == "3d":
-        return plots.plot_surface3d(surface, ax, theme=theme, **options)
+        return surface3d.plot_surface3d(surface, ax, theme=theme, **options)
     return plots.plot_surface(surface, ax, theme=theme, **options)
 
 

@@ -25,8 +25,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .._io import atomic_path, check_writable, remove_stale
-from ..errors import OutputError, ParameterError
+from ..util.errors import OutputError, ParameterError
+from ..util.files import atomic_path, check_writable, remove_stale
 from .gif import Palette, changed_patch, frame_delays, make_palette, write_gif
 
 FIGURE_SUFFIXES = (".png", ".svg", ".pdf")
@@ -82,7 +82,7 @@ def _check_texts(fig) -> None:
     """Raise a one-line error naming the first text of ``fig`` that is not valid math text."""
     from matplotlib.text import Text
 
-    from .._check import text
+    from ..util.check import text
 
     for artist in fig.findobj(Text):
         label = artist.get_text()
@@ -192,24 +192,6 @@ def _checked(frames: Iterable[np.ndarray], total: int | None, progress) -> Itera
             progress(done, total)
     if shape is None:
         raise ParameterError("no frames to write")
-
-
-def gif_html(gif: bytes, title: str = "optviz") -> str:
-    """A self-contained HTML page showing ``gif`` (embedded as base64).
-
-    >>> gif_html(b"GIF89a", title="demo").count("data:image/gif;base64,R0lGODlh")
-    1
-    """
-    import html
-
-    data = base64.b64encode(gif).decode("ascii")
-    return (
-        "<!DOCTYPE html>\n<html><head><meta charset='utf-8'>"
-        f"<title>{html.escape(title)}</title></head>\n"
-        "<body style='margin:0;background:#888'>"
-        f"<img alt='{html.escape(title)}' style='max-width:100%;display:block;margin:auto' "
-        f"src='data:image/gif;base64,{data}'>\n</body></html>\n"
-    )
 
 
 # ----------------------------------------------------------------------------- html

@@ -21,8 +21,8 @@ from typing import Any
 
 import numpy as np
 
-from ._check import finite, parse_options
-from .errors import ParameterError, unknown
+from ..util.check import finite, parse_options
+from ..util.errors import ParameterError, unknown
 
 
 @dataclass(frozen=True)

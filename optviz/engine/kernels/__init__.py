@@ -1,11 +1,11 @@
 """The compiled engine: numba kernels that run the built-in optimizers on many starts.
 
 One kernel per surface expression, optimizer rule and set of hyperparameters is
-generated (see :mod:`optviz.kernels.codegen`), compiled once and cached on disk (see
-:mod:`optviz.kernels.store`). Starts are the inner loop (the compiler keeps a tile of
+generated (see :mod:`optviz.engine.kernels.codegen`), compiled once and cached on disk (see
+:mod:`optviz.engine.kernels.store`). Starts are the inner loop (the compiler keeps a tile of
 them in cache); contiguous ranges of starts run on one thread per core (the kernel
 releases the GIL). The numpy engine in
-:mod:`optviz.runner` stays the reference: it runs user-registered optimizers, noise,
+:mod:`optviz.engine.runner` stays the reference: it runs user-registered optimizers, noise,
 data surfaces and small jobs, and the tests check that both engines give the same
 trajectories.
 
@@ -35,7 +35,7 @@ WARM_WORK = 200_000
 
 
 def engine() -> str:
-    from ..errors import ParameterError
+    from ...util.errors import ParameterError
 
     name = os.environ.get("OPTVIZ_ENGINE", "auto").strip().lower() or "auto"
     if name not in ENGINES:
@@ -86,7 +86,7 @@ def _threshold(task: dict) -> int:
 
 
 def _task(job: Any) -> dict | None:
-    from ..expr import Compiled
+    from ...catalog.expressions import Compiled
 
     surf, opt = job.surface, job.optimizer
     if not job.evaluator.exact or job.evaluator.noise.update or job.p.ndim != 2:

@@ -20,7 +20,7 @@ def finite(value: Any, what: str, *, text: bool = False) -> float:
     >>> finite(True, "parameter 'a'")
     Traceback (most recent call last):
     ...
-    optviz.errors.ParameterError: parameter 'a' must be a number, not True
+    optviz.util.errors.ParameterError: parameter 'a' must be a number, not True
     """
     kinds = (int, float, np.number, str) if text else (int, float, np.number)
     if isinstance(value, bool | np.bool_) or not isinstance(value, kinds):
@@ -34,6 +34,46 @@ def finite(value: Any, what: str, *, text: bool = False) -> float:
     if not math.isfinite(number):
         raise ParameterError(f"{what} must be finite, not {_short(value)}")
     return number
+
+
+def whole(value: Any, what: str, lo: int, hi: int) -> int:
+    """``value`` as an int in ``lo..hi``, or a one-line :class:`ParameterError`.
+
+    >>> whole(3, "depth", 1, 50)
+    3
+    >>> whole(2.5, "depth", 1, 50)
+    Traceback (most recent call last):
+    ...
+    optviz.util.errors.ParameterError: depth=2.5 must be a whole number in 1..50
+    """
+    if isinstance(value, bool | np.bool_) or not isinstance(value, int | np.integer):
+        raise ParameterError(f"{what}={_short(value)} must be a whole number in {lo}..{hi}")
+    if not lo <= value <= hi:
+        raise ParameterError(f"{what}={_short(value)} must be a whole number in {lo}..{hi}")
+    return int(value)
+
+
+def number_in(value: Any, what: str, lo: float, hi: float, *, open_low: bool = False) -> float:
+    """``value`` as a finite float in ``[lo, hi]`` (``(lo, hi]`` with ``open_low``).
+
+    >>> number_in(0.0, "gain", 0, 100, open_low=True)
+    Traceback (most recent call last):
+    ...
+    optviz.util.errors.ParameterError: gain=0.0 is out of range; allowed: a number in (0, 100]
+    """
+    number = finite(value, what)
+    if not ((lo < number if open_low else lo <= number) and number <= hi):
+        if hi == math.inf:
+            allowed = f"> {lo:g}" if open_low else f">= {lo:g}"
+        else:
+            allowed = f"in {'(' if open_low else '['}{lo:g}, {hi:g}]"
+        raise ParameterError(f"{what}={_short(value)} is out of range; allowed: a number {allowed}")
+    return number
+
+
+def seed(value: Any) -> int:
+    """A random seed: a whole number >= 0 that numpy's generators take."""
+    return whole(value, "seed", 0, 2**63 - 1)
 
 
 def parse_options(text: str, what: str) -> dict[str, str]:
@@ -68,7 +108,7 @@ def positions(xy: Any, what: str = "positions") -> np.ndarray:
     >>> positions([1, 2, 3])
     Traceback (most recent call last):
     ...
-    optviz.errors.ParameterError: positions must have shape (2,) or (..., 2), not (3,)
+    optviz.util.errors.ParameterError: positions must have shape (2,) or (..., 2), not (3,)
     """
     if isinstance(xy, np.ndarray) and xy.dtype == np.float64 and xy.ndim and xy.shape[-1] == 2:
         return xy  # the runner's own arrays: no copy, no cost
@@ -99,7 +139,7 @@ def text(value: Any, what: str = "title") -> str:
     >>> text("$x^{$")
     Traceback (most recent call last):
     ...
-    optviz.errors.ParameterError: title '$x^{$' is not valid math text ...
+    optviz.util.errors.ParameterError: title '$x^{$' is not valid math text ...
     """
     if not isinstance(value, str):
         raise ParameterError(f"{what} must be text, not {_short(value)}")

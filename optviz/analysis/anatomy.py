@@ -1,6 +1,6 @@
 r"""A step taken apart: which term of an optimizer's rule moved the ball, and by how much.
 
-Every update rule of :mod:`optviz.optim` is a sum of a few terms once its per-coordinate
+Every update rule of :mod:`optviz.engine.optim` is a sum of a few terms once its per-coordinate
 factors are fixed. Heavy-ball momentum in the notes' notation,
 :math:`\Delta\theta_t = -\eta\,\mu\, b_{t-1} - \eta\, g_t`, is a *momentum term* plus a
 *gradient term*; Adam's step is the same two terms (with :math:`\beta_1` and
@@ -27,8 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from .errors import ParameterError
-from .optim import (
+from ..engine.optim import (
     GD,
     Adadelta,
     Adagrad,
@@ -42,7 +41,8 @@ from .optim import (
     RMSprop,
     pinv_solve,
 )
-from .runner import Trajectory, run
+from ..engine.runner import Trajectory, run
+from ..util.errors import ParameterError
 
 
 @dataclass(frozen=True)

@@ -1,9 +1,9 @@
 """The batched runner: every start of a run steps together as one array.
 
-``run`` gives a :class:`Trajectory`; :func:`optviz.racing.race` runs several
+``run`` gives a :class:`Trajectory`; :func:`optviz.analysis.racing.race` runs several
 optimizers from the same starts with the same schedule and the same noise seed and
 gives a :class:`Race`. Both hold data; their ``plot``/``animate`` methods and notebook
-previews reach the drawing layer through :mod:`optviz._display`.
+previews reach the drawing layer through :mod:`optviz.util.display`.
 
 Divergence is data: a start whose position, loss or gradient stops being finite, or
 that leaves the domain by more than ``escape`` times its size, is frozen where it was
@@ -20,10 +20,10 @@ from typing import Any
 
 import numpy as np
 
-from . import budget
-from ._display import Preview, drawing
-from .catalog import Surface, surface
-from .errors import ParameterError
+from ..catalog import Surface, surface
+from ..util import budget, check
+from ..util.display import Preview, drawing
+from ..util.errors import ParameterError
 from .noise import Noise, batch_rows
 from .optim import Optimizer, optimizer
 from .scheduling import Schedule, schedule
@@ -152,13 +152,7 @@ def _check_history(p: np.ndarray, steps: int, kept: int = 0) -> None:
 
 
 def _steps(steps: Any, name: str = "steps", least: int = 0) -> int:
-    if (
-        isinstance(steps, bool)
-        or not isinstance(steps, int | np.integer)
-        or not (least <= steps <= MAX_STEPS)
-    ):
-        raise ParameterError(f"{name}={steps!r} must be a whole number in {least}..{MAX_STEPS}")
-    return int(steps)
+    return check.whole(steps, name, least, MAX_STEPS)
 
 
 class _Evaluator:
@@ -303,7 +297,7 @@ def _job(surface, optimizer, start, steps, schedule, noise, seed, tol, gtol, esc
             "(use grad=... noise there)"
         )
     noise_spec = (opt.noise or Noise()).merged(asked)
-    _check_seed(seed)
+    check.seed(seed)
     _check_tolerances(tol, gtol, escape)
     p = _starts(surf, start)
     evaluator = _Evaluator(surf, noise_spec, np.random.default_rng(seed))
@@ -507,15 +501,7 @@ def lowest_eigenvalue(hess: np.ndarray) -> np.ndarray:
 
 def _check_tolerances(tol: Any, gtol: Any, escape: Any) -> None:
     for key, value, low in (("tol", tol, 0.0), ("gtol", gtol, 0.0), ("escape", escape, 1.0)):
-        if isinstance(value, bool) or not isinstance(value, int | float | np.number):
-            raise ParameterError(f"{key}={value!r} must be a number")
-        if not (math.isfinite(value) and value >= low):
-            raise ParameterError(f"{key}={value!r} is out of range; allowed: a number >= {low:g}")
-
-
-def _check_seed(seed: Any) -> None:
-    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
-        raise ParameterError(f"seed={seed!r} must be a whole number >= 0")
+        check.number_in(value, key, low, math.inf)
 
 
 @dataclass(frozen=True, eq=False)
@@ -544,8 +530,8 @@ class Race(Preview):
     def table(self) -> Table:
         """One row per optimizer: final loss, nearest minimum, steps to converge, ...
 
-        A :class:`optviz.table.Table`: a list of dicts that prints aligned and shows as
-        HTML in a notebook (see :func:`optviz.table.race_table` for the keys).
+        A :class:`optviz.engine.table.Table`: a list of dicts that prints aligned and shows as
+        HTML in a notebook (see :func:`optviz.engine.table.race_table` for the keys).
         """
         return race_table(self)
 

@@ -17,8 +17,8 @@ from typing import Any
 
 import numpy as np
 
-from ._check import parse_options
-from .errors import ParameterError, unknown
+from ..util.check import parse_options
+from ..util.errors import ParameterError, unknown
 
 
 @dataclass(frozen=True)

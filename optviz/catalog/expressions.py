@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .errors import ExpressionError
+from ..util.errors import ExpressionError
 
 MAX_LENGTH = 2000
 MAX_DEPTH = 40
@@ -359,7 +359,7 @@ def parse(text: str, params: Mapping[str, Any] | None = None) -> Any:
     >>> parse("__import__('os')")
     Traceback (most recent call last):
     ...
-    optviz.errors.ExpressionError: function '__import__' not allowed; allowed: sin, cos, ...
+    optviz.util.errors.ExpressionError: function '__import__' not allowed; allowed: sin, cos, ...
     """
     if not isinstance(text, str):
         raise ExpressionError(f"expression must be a string, not {type(text).__name__}")

@@ -15,13 +15,13 @@ from typing import Any
 
 import numpy as np
 
-from ._display import Preview, drawing
-from .catalog import Surface
-from .errors import ParameterError, unknown
-from .final_runs import final_states
-from .optim import Optimizer, as_optimizers
-from .runner import NEVER, _starts, _surface
-from .table import Table
+from ..catalog import Surface
+from ..engine.final_runs import final_states
+from ..engine.optim import Optimizer, as_optimizers
+from ..engine.runner import NEVER, _starts, _surface
+from ..engine.table import Table
+from ..util.display import Preview, drawing
+from ..util.errors import ParameterError, unknown
 
 OBJECTIVES = {
     "final": "final loss",
@@ -239,7 +239,7 @@ class Tuning(Preview):
     @property
     def labels(self) -> list[str]:
         """Legend text that states the tuned rate, the objective and the horizon."""
-        from .table import TUNED
+        from ..engine.table import TUNED
 
         return [f"{o.label}{TUNED}{self.horizon}" for o in self.optimizers]
 

@@ -34,8 +34,8 @@ from typing import Any, ClassVar, NamedTuple
 
 import numpy as np
 
-from ._check import finite, parse_options  # parse_options: importable from here too
-from .errors import ParameterError, unknown
+from ..util.check import finite, parse_options
+from ..util.errors import ParameterError, unknown
 
 _REGISTRY: dict[str, type[Optimizer]] = {}
 

@@ -19,9 +19,9 @@ from typing import Any
 
 import numpy as np
 
-from .catalog import Surface
-from .catalog import surface as _load
-from .errors import ParameterError
+from ..util.errors import ParameterError
+from .library import Surface
+from .library import surface as _load
 
 KINDS = ("minimum", "saddle", "maximum", "degenerate")
 # What a view marks: minima split into the lowest ones and the others.

@@ -18,4 +18,4 @@ def data_folder(name: str) -> Any:
     installed = resources.files("optviz") / name
     if installed.is_dir():
         return installed
-    return Path(__file__).resolve().parent.parent / _CHECKOUT[name]
+    return Path(__file__).resolve().parents[2] / _CHECKOUT[name]

@@ -1,7 +1,7 @@
 """Drawing a scene's renders: one function per kind of render, each returning a figure.
 
-:meth:`optviz.scene.Scene.render` calls :func:`render_one` for every render; a new kind
-of render adds its function to :data:`FIGURES` (and its fields to ``optviz/schema.py``).
+:meth:`optviz.scenes.build.Scene.render` calls :func:`render_one` for every render; a new kind
+of render adds its function to :data:`FIGURES` (and its fields to ``optviz/scenes/schema.py``).
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from .errors import ParameterError
+from ..util.errors import ParameterError
 
 Progress = Callable[[str, int, int], None]
 """``progress(what, done, total)``: called as a render advances (``total`` 0: unknown)."""
@@ -78,7 +78,7 @@ def render_one(scene: Any, r: Any, progress: Progress | None) -> Path:
 
 
 def _save_figure(fig: Any, path: Path, dpi: int, title: str | None) -> None:
-    from .render.writers import save_figure
+    from ..render.writers import save_figure
 
     fig = getattr(fig, "figure", fig)  # an Axes gives its Figure
     if title and not shows_title(fig, title):
@@ -98,14 +98,14 @@ Options = Mapping[str, Any]
 
 
 def _show(scene: Any, o: Options, look: Look) -> tuple[Any, None]:
-    from .render.plots import show_surface
+    from ..render.surface3d import show_surface
 
     fig = show_surface(scene.surface, size=look["size"], theme=look["theme"], field=o["field"])
     return fig, None
 
 
 def _basins(scene: Any, o: Options, look: Look) -> tuple[Any, Any]:
-    from .analysis import basins
+    from ..analysis import basins
 
     kwargs = scene.run_options(n=o["n"], schedule=scene.schedule, noise=scene.noise)
     result = basins(scene.surface, list(scene.optimizers), **kwargs)
@@ -116,7 +116,7 @@ def _learning_rates(which: str) -> Callable[[Any, Options, Look], tuple[Any, Any
     """The sweep and the tuning figures: the same runs, read two ways."""
 
     def figure(scene: Any, o: Options, look: Look) -> tuple[Any, Any]:
-        from . import analysis
+        from .. import analysis
 
         kwargs = scene.run_options(
             lrs=o["lrs"],
@@ -132,14 +132,14 @@ def _learning_rates(which: str) -> Callable[[Any, Options, Look], tuple[Any, Any
 
 
 def _curvature(scene: Any, o: Options, look: Look) -> tuple[Any, None]:
-    from .analysis import curvature
+    from ..analysis import curvature
 
     result = curvature(scene.surface, **({"n": o["n"]} if o["n"] else {}))
     return _plot(result, look), None
 
 
 def _bands(scene: Any, o: Options, look: Look) -> tuple[Any, Any]:
-    from .analysis import bands
+    from ..analysis import bands
 
     kwargs = scene.run_options(
         seeds=o["seeds"], start=scene.starts, schedule=scene.schedule, noise=scene.noise
@@ -159,8 +159,8 @@ def _plot(result: Any, look: Look) -> Any:
     params = inspect.signature(result.plot).parameters
     if "size" in params or "theme" in params:
         return result.plot(**look)
-    from .render.initplots import _new_figure
-    from .render.style import themed
+    from ..render.initplots import _new_figure
+    from ..render.style import themed
 
     with themed(look["theme"]):
         fig = _new_figure(look["size"])
@@ -172,7 +172,7 @@ def _plot(result: Any, look: Look) -> Any:
 
 def surface_params(text: str) -> dict[str, float]:
     """``"b=10,a=2"`` -> ``{"b": 10.0, "a": 2.0}`` (a surface's or a scheme's options)."""
-    from .optim import parse_options
+    from ..engine.optim import parse_options
 
     options = parse_options(text, "surface parameters")
     try:
@@ -183,7 +183,7 @@ def surface_params(text: str) -> dict[str, float]:
 
 def scheme(text: str) -> tuple[str, dict[str, float]]:
     """``"xavier_normal:gain=1.67"`` -> ``("xavier_normal", {"gain": 1.67})``."""
-    from . import nets
+    from .. import nets
 
     name, _, options = text.partition(":")
     own = surface_params(options) if options else {}
@@ -193,8 +193,9 @@ def scheme(text: str) -> tuple[str, dict[str, float]]:
 
 
 def _explorer(scene: Any, o: Options) -> Any:
-    from . import nets
-    from .render.initplots import DEFAULT_SCHEMES, InitExplorer
+    from .. import nets
+    from ..render.init_explorer import InitExplorer
+    from ..render.initplots import DEFAULT_SCHEMES
 
     kwargs = {k: o[k] for k in ("activation", "depth", "width", "gain") if o.get(k) is not None}
     kwargs.update(_seed(scene))
@@ -217,8 +218,8 @@ def _init(scene: Any, o: Options, look: Look) -> tuple[Any, Any]:
 
 
 def _batchnorm(scene: Any, o: Options, look: Look) -> tuple[Any, None]:
-    from . import nets
-    from .render.initplots import batchnorm_figure
+    from .. import nets
+    from ..render.netfigures import batchnorm_figure
 
     keys = ("activation", "scheme", "depth", "width", "lr", "epochs", "batch_size")
     kwargs = {k: o[k] for k in keys if o.get(k) is not None}
@@ -227,8 +228,8 @@ def _batchnorm(scene: Any, o: Options, look: Look) -> tuple[Any, None]:
 
 
 def _symmetry(scene: Any, o: Options, look: Look) -> tuple[Any, None]:
-    from . import nets
-    from .render.initplots import symmetry_figure
+    from .. import nets
+    from ..render.netfigures import symmetry_figure
 
     kwargs = {k: o[k] for k in ("activation", "hidden", "lr") if o.get(k) is not None}
     schemes = o["schemes"] or ["zeros", "constant", "xavier_normal"]
@@ -237,8 +238,8 @@ def _symmetry(scene: Any, o: Options, look: Look) -> tuple[Any, None]:
 
 
 def _dropout(scene: Any, o: Options, look: Look) -> tuple[Any, None]:
-    from .nets import dropout
-    from .render.dropoutplots import dropout_figure
+    from ..nets import dropout
+    from ..render.dropoutplots import dropout_figure
 
     kwargs = {k: o[k] for k in ("hidden", "activation", "lr") if o.get(k) is not None}
     first = scene.seed or 0
@@ -250,7 +251,7 @@ def _landscape(scene: Any, o: Options) -> Any:
     """The scene's networks trained and sliced; a CSV dataset is read beside the scene."""
     from pathlib import Path
 
-    from .nets import landscape
+    from ..nets import landscape
 
     data = o["dataset"]
     if data.lower().endswith(".csv") and Path(scene.source).is_file():
@@ -264,7 +265,7 @@ def _landscape(scene: Any, o: Options) -> Any:
 
 
 def _schedules(scene: Any, o: Options, look: Look) -> tuple[Any, None]:
-    from .render.plots import SCHEDULE_SHAPES, plot_schedules
+    from ..render.plots import SCHEDULE_SHAPES, plot_schedules
 
     steps = {"steps": scene.steps} if scene.steps else {}
     specs = o["schedules"] or SCHEDULE_SHAPES
@@ -273,7 +274,7 @@ def _schedules(scene: Any, o: Options, look: Look) -> tuple[Any, None]:
 
 
 def _quantities(scene: Any, o: Options, look: Look) -> tuple[Any, None]:
-    from .render.anatomy_plots import plot_quantities
+    from ..render.anatomy_plots import plot_quantities
 
     return plot_quantities(scene.race(), **look), None
 

@@ -12,7 +12,7 @@ one-line meaning. The same declaration
 Adding a field: add an annotated attribute to the right structure below (a render
 field to its kind's class). Adding a kind of render: subclass :class:`Render` (or
 :class:`Animation`), set its ``kind`` and ``draws`` class variables, list it in
-:data:`RENDERS`, and give ``optviz/scene_render.py`` a function that draws it.
+:data:`RENDERS`, and give ``optviz/scenes/rendering.py`` a function that draws it.
 
 This module imports msgspec at import time; the rest of optviz imports it lazily.
 """
@@ -27,7 +27,7 @@ from typing import Annotated, Any, ClassVar, Literal
 import msgspec
 from msgspec import Meta, Struct
 
-from .errors import SceneError, _closest, unknown
+from ..util.errors import _closest, unknown
 
 
 def whole(lo: int, hi: int, meaning: str = "") -> Any:
@@ -86,7 +86,7 @@ class SurfaceSpec(Spec):
 
 
 class NoiseSpec(Spec):
-    """``noise = { ... }``: what is random in every step (``optviz.noise``)."""
+    """``noise = { ... }``: what is random in every step (``optviz.engine.noise``)."""
 
     grad: doc(number(0, 1e6), "Gaussian noise of this deviation added to every gradient") = 0.0
     update: doc(
@@ -203,7 +203,6 @@ class Quantities(Render):
         "the step (\"Adagrad's rate only shrinks, RMSprop's recovers\"; first start)"
     )
     needs = ("surface", "optimizers", "state")
-    scene_title = True
 
 
 class Show(Render):
@@ -631,93 +630,3 @@ def _g(v: float) -> str:
     if isinstance(v, int) and abs(v) >= 10**7:
         return f"2**{int(math.log2(v + 1))} - 1" if (v + 1) & v == 0 else str(v)
     return f"{v:g}" if isinstance(v, float) else str(v)
-
-
-# -- the docs' tables --------------------------------------------------------------------------
-def field_table(spec: type[Spec], skip: tuple[str, ...] = ()) -> str:
-    """A Markdown table of ``spec``'s fields: name, type, default, meaning."""
-    from msgspec import inspect as mi
-
-    rows = ["| field | type | default | meaning |", "|---|---|---|---|"]
-    for f in _ordered_fields(spec):
-        if f.encode_name in skip:
-            continue
-        meaning = (
-            f.type.extra_json_schema.get("description", "")
-            if isinstance(f.type, mi.Metadata)
-            else ""
-        )
-        default = "required" if f.required else _default(f.default)
-        rows.append(f"| `{f.encode_name}` | {_cell(describe(f.type))} | {default} | {meaning} |")
-    return "\n".join(rows)
-
-
-def _ordered_fields(spec: type) -> list[Any]:
-    """Fields in declaration order: a base class's fields before its subclass's."""
-    from msgspec import inspect as mi
-
-    fields = {f.name: f for f in mi.type_info(spec).fields}
-    order: list[str] = []
-    for cls in reversed(spec.__mro__):
-        for name in getattr(cls, "__annotations__", {}):
-            if name in fields and name not in order:
-                order.append(name)
-    return [fields[n] for n in order]
-
-
-def _default(value: Any) -> str:
-    if value is msgspec.NODEFAULT or value is None or value == {} or value == "":
-        return "none"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, Struct):
-        return "none"
-    return f"`{value!r}`".replace("'", '"') if isinstance(value, str) else f"`{value:g}`"
-
-
-def _cell(text: str) -> str:
-    return text.replace("|", "\\|")
-
-
-def kind_table() -> str:
-    """A Markdown table of the kinds of render and the fields each takes."""
-    common = {f.encode_name for f in _ordered_fields(Render)}
-    rows = ["| kind | draws | writes | extra fields |", "|---|---|---|---|"]
-    for kind, spec in RENDERS.items():
-        extra = [f.encode_name for f in _ordered_fields(spec) if f.encode_name not in common]
-        fields = ", ".join(f"`{e}`" for e in extra) or "none"
-        writes = " ".join(spec.formats)
-        rows.append(f"| `{kind}` | {spec.draws} | {writes} | {fields} |")
-    return "\n".join(rows)
-
-
-def field_tables() -> dict[str, str]:
-    """Every generated table of ``docs/scenes.md``, by the name of its marker."""
-    tables = {
-        "top": field_table(SceneSpec),
-        "surface": field_table(SurfaceSpec),
-        "optimizers": field_table(OptimizerSpec),
-        "run": field_table(RunSpec),
-        "noise": field_table(NoiseSpec),
-        "render": field_table(Render),
-        "kinds": kind_table(),
-    }
-    common = tuple(f.encode_name for f in _ordered_fields(Render))
-    for kind, spec in RENDERS.items():
-        if set(spec.__struct_fields__) - set(common):  # a kind with fields of its own
-            tables[f"render.{kind}"] = field_table(spec, skip=common)
-    return tables
-
-
-def fill_tables(text: str) -> str:
-    """``text`` with the tables between ``<!-- schema:NAME -->`` ... ``<!-- /schema -->``
-    markers replaced by the generated ones (so the docs follow the declaration)."""
-    tables = field_tables()
-
-    def replace(found: re.Match) -> str:
-        name = found[1]
-        if name not in tables:
-            raise SceneError(f"docs: no generated table named '{name}'")
-        return f"<!-- schema:{name} -->\n{tables[name]}\n<!-- /schema -->"
-
-    return re.sub(r"<!-- schema:([\w.]+) -->.*?<!-- /schema -->", replace, text, flags=re.S)

@@ -30,7 +30,7 @@ say, a scene file can say too. The full format is in ``docs/scenes.md``; in shor
     loss = true
     output = "rosenbrock.gif"                    # the extension picks the format
 
-Every field is declared once, in :mod:`optviz.schema`, and checked when the file is
+Every field is declared once, in :mod:`optviz.scenes.schema`, and checked when the file is
 loaded; an error is one line that names the field::
 
     scene.toml: field 'run.steps': must be a whole number >= 0 and <= 1000000, not -3
@@ -54,7 +54,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from .errors import OptvizError, SceneError
+from ..util.errors import OptvizError, SceneError
 
 RACE_KINDS = ("contour", "3d", "panels")
 ANIMATION_SUFFIXES = (".gif", ".mp4", ".webp", ".apng", ".html")
@@ -117,7 +117,7 @@ class Scene:
 
     @functools.cached_property
     def _race(self) -> Any:
-        from .racing import race
+        from ..analysis.racing import race
 
         if self.surface is None or not self.optimizers:
             raise SceneError(f"{self.source}: a race needs a surface and at least one optimizer")
@@ -126,12 +126,12 @@ class Scene:
         keep = {"keep_state": True} if any(map(_reads_state, self.renders)) else {}
         opts, labels = list(self.optimizers), list(self.labels)
         if self.lr is not None:
-            from .tuning import race_optimizers
+            from ..analysis.tuning import race_optimizers
 
             opts, chosen = race_optimizers(self.surface, opts, self.lr, **kwargs)
             labels = [mine or theirs for mine, theirs in zip(labels, chosen or labels, strict=True)]
         if any(self.overrides):  # an optimizer with its own schedule or noise
-            from .runner import Race, run
+            from ..engine.runner import Race, run
 
             runs = [
                 run(self.surface, o, **{**kwargs, **own, **keep})
@@ -153,7 +153,7 @@ class Scene:
         return {k: v for k, v in options.items() if v is not None}
 
     def race(self) -> Any:
-        """The scene's :class:`~optviz.runner.Race` (run on first use, then kept).
+        """The scene's :class:`~optviz.engine.runner.Race` (run on first use, then kept).
 
         >>> s = scene_from_dict({"surface": "quadratic", "optimizers": ["gd", "adam"]})
         >>> s.race().names
@@ -167,7 +167,7 @@ class Scene:
         return any(r.kind in RACE_KINDS for r in self.renders) or self.metrics is not None
 
     def table(self) -> list[dict[str, Any]]:
-        """The race's results, one row per optimizer (see :meth:`optviz.runner.Race.table`)."""
+        """The race's results, one row per optimizer (see :meth:`optviz.Race.table`)."""
         return self.race().table()
 
     def render(self, progress: Progress | None = None) -> list[Path]:
@@ -181,17 +181,17 @@ class Scene:
         >>> [p.name for p in s.render()]
         ['bowl.png']
         """
-        from ._io import check_writable
+        from ..util.files import check_writable
 
         for r in self.renders:  # refuse an unwritable path before any work
             check_writable(r.output)
         if self.metrics is not None:
             check_writable(self.metrics)
-        from .scene_render import render_one
+        from .rendering import render_one
 
         written = [render_one(self, r, progress) for r in self.renders]
         if self.metrics is not None:
-            from .analysis import write_metrics
+            from ..analysis import write_metrics
 
             write_metrics(self.table(), self.metrics)
             written.append(self.metrics)
@@ -211,7 +211,7 @@ def load_scene(path: str | Path, output_folder: str | Path | None = None) -> Sce
     >>> _ = f.write_text('surface = "saddle"\\noptimizers = ["gd"]\\n[run]\\nsteps = -3\\n')
     >>> load_scene(f)
     Traceback (most recent call last):
-    optviz.errors.SceneError: saddle.toml: field 'run.steps': must be a whole number >= 0 ...
+    optviz.util.errors.SceneError: saddle.toml: field 'run.steps': must be a whole number >= 0 ...
     """
     found = _find_scene(path)
     if found is None:
@@ -246,7 +246,7 @@ def parse_toml(text: str, source: str) -> dict[str, Any]:
 
 def examples() -> dict[str, Any]:
     """The shipped example scenes, by name (their files, as importlib Traversables)."""
-    from ._data import data_folder
+    from ..util.shipped import data_folder
 
     folder = data_folder("examples")
     found = [f for f in folder.iterdir() if f.name.endswith(".toml")] if folder.is_dir() else []
@@ -291,7 +291,7 @@ def scene_from_dict(
 
     >>> scene_from_dict({"run": {"steps": "many"}}, flags={"run.steps": "--steps"})
     Traceback (most recent call last):
-    optviz.errors.SceneError: --steps: must be a whole number >= 0 and <= 1000000, not 'many'
+    optviz.util.errors.SceneError: --steps: must be a whole number >= 0 and <= 1000000, not 'many'
     """
     builder = _Builder(
         source,
@@ -328,7 +328,7 @@ def render_scene(scene: Scene | str | Path, progress: Progress | None = None) ->
 class _Builder:
     """Builds a :class:`Scene` from data the schema has checked.
 
-    The schema (``optviz/schema.py``) checks types, ranges and field names; this turns
+    The schema (``optviz/scenes/schema.py``) checks types, ranges and field names; this turns
     the checked values into objects (surface, optimizers, schedule, noise), whose own
     constructors check names and combinations, and places the outputs.
     """
@@ -423,9 +423,9 @@ class _Builder:
         return [float(v) for v in value]
 
     def surface(self, spec: Any) -> Any:
+        from ..catalog import Surface, parse_domain, surface
         from . import schema
-        from .catalog import Surface, parse_domain, surface
-        from .scene_render import surface_params
+        from .rendering import surface_params
 
         if isinstance(spec, str):
             spec = schema.SurfaceSpec(name=spec)
@@ -479,8 +479,8 @@ class _Builder:
         return dict(table)
 
     def optimizers(self, value: Any, needed: bool) -> tuple[tuple, tuple, tuple]:
+        from ..engine.optim import optimizer
         from . import schema
-        from .optim import optimizer
 
         if value is None or value == []:
             if needed:
@@ -524,7 +524,7 @@ class _Builder:
         return self.numbers(value, "run.starts", 2)
 
     def schedule(self, value: Any, where: str) -> Any:
-        from .scheduling import schedule
+        from ..engine.scheduling import schedule
 
         if value is None:
             return None
@@ -539,9 +539,9 @@ class _Builder:
     def noise(self, value: Any, where: str) -> Any:
         import msgspec
 
+        from ..engine.noise import Noise
+        from ..engine.optim import parse_options
         from . import schema
-        from .noise import Noise
-        from .optim import parse_options
 
         if value is None:
             return None
@@ -560,8 +560,8 @@ class _Builder:
     # -- renders ----------------------------------------------------------------------------
     def render_spec(self, raw: Mapping[str, Any], name: str) -> Any:
         """The render's fields checked against its kind's declaration."""
+        from ..util.errors import unknown
         from . import schema
-        from .errors import unknown
 
         kind = raw.get("kind", "contour")
         if kind not in schema.RENDERS:
@@ -594,8 +594,8 @@ class _Builder:
         return Render(spec.kind, output, options)
 
     def check_pixels(self, size: Any, dpi: int, name: str) -> None:
+        from ..render.style import SIZES
         from . import schema
-        from .render.style import SIZES
 
         width, height = SIZES[size] if isinstance(size, str) else size
         megapixels = width * height * dpi * dpi / 1e6
@@ -608,9 +608,9 @@ class _Builder:
 
     def check_names(self, o: Mapping[str, Any], name: str) -> None:
         """Names checked by their owners (with their did-you-mean)."""
-        from . import nets
-        from .scene_render import scheme
-        from .scheduling import schedule
+        from .. import nets
+        from ..engine.scheduling import schedule
+        from .rendering import scheme
 
         for s in o.get("schedules") or ():
             self.wrap(f"{name}.schedules", lambda s=s: schedule(s))
@@ -666,8 +666,8 @@ class _Builder:
 
 
 def _not_used(key: str, kind: str, allowed: list[str]) -> str:
+    from ..util.errors import _closest
     from . import schema
-    from .errors import _closest
 
     others = [k for k, v in schema.RENDERS.items() if key in v.__struct_fields__]
     if others:
@@ -712,7 +712,7 @@ def scene_to_toml(scene: Scene | Mapping[str, Any]) -> str:
         data["metrics"] = Path(data["metrics"]).name
     if renders and renders != [{"kind": "contour"}]:  # that one is what a file defaults to
         data["render"] = renders
-    from ._toml import dumps
+    from ..util.toml_write import dumps
 
     return dumps(data)
 

@@ -1,16 +1,16 @@
 """Fair comparisons and what a single trajectory cannot show.
 
 - :func:`race_table` / :func:`format_table` / :func:`write_metrics` (from
-  :mod:`optviz.table`): the results of a race, one row per optimizer;
-- :func:`sweep` and :func:`tune` (from :mod:`optviz.tuning`): final loss (or steps to
+  :mod:`optviz.engine.table`): the results of a race, one row per optimizer;
+- :func:`sweep` and :func:`tune` (from :mod:`optviz.analysis.tuning`): final loss (or steps to
   converge) against the learning rate, every candidate rate of an optimizer run as one
   batched computation, and the best rate under a stated objective and horizon;
 - :func:`basins`: which minimum each optimizer reaches from every start of a grid;
 - :func:`curvature`: the domain shaded by the signs of the Hessian's eigenvalues;
 - :func:`bands`: a noisy optimizer run with many seeds, as a fan and a loss band.
 
-Every batched computation here is :func:`optviz.runner.run_final` over blocks of starts
-(:mod:`optviz.final_runs`: no history, so memory grows with the starts, not the steps).
+Every batched computation here is :func:`optviz.engine.runner.run_final` over blocks of starts
+(:mod:`optviz.engine.final_runs`: no history, so memory grows with the starts, not the steps).
 """
 
 from __future__ import annotations
@@ -21,30 +21,13 @@ from typing import Any
 
 import numpy as np
 
-from ._display import Preview, drawing
-from .catalog import Surface
-from .errors import ParameterError
-from .final_runs import final_states
-from .optim import Optimizer, as_optimizers, optimizer
-from .runner import NEVER, _starts, _surface, run
-from .table import (  # noqa: F401 - the table functions stay importable from here
-    Table,
-    _nearest,
-    format_table,
-    race_table,
-    read_metrics,
-    write_metrics,
-)
-from .tuning import (  # noqa: F401 - and so do sweeps and tuning
-    DEFAULT_LRS,
-    OBJECTIVES,
-    STEEP_LRS,
-    Sweep,
-    Tuning,
-    race_optimizers,
-    sweep,
-    tune,
-)
+from ..catalog import Surface
+from ..engine.final_runs import final_states
+from ..engine.optim import Optimizer, as_optimizers, optimizer
+from ..engine.runner import NEVER, _starts, _surface, run
+from ..engine.table import _nearest
+from ..util.display import Preview, drawing
+from ..util.errors import ParameterError
 
 # -- basins of attraction -----------------------------------------------------------------------
 DIVERGED = -2
@@ -69,10 +52,10 @@ def start_grid(surface: Surface, n: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def known_minima(surface: Surface) -> np.ndarray:
-    """The surface's stated minima, or the minima :mod:`optviz.critical` finds."""
+    """The surface's stated minima, or the minima :mod:`optviz.catalog.critical` finds."""
     if len(surface.minima):
         return np.asarray(surface.minima, float)
-    from .critical import critical_points
+    from ..catalog.critical import critical_points
 
     pts = [c.xy for c in critical_points(surface) if c.kind == "minimum"]
     return np.asarray(pts, float).reshape(-1, 2)
@@ -129,8 +112,8 @@ def basins(
     One batched run per optimizer (only final positions are kept). A start has reached
     a minimum if its final position is within ``radius`` of it (default: 1% of the
     domain's diagonal); the minima are the surface's, or those
-    :func:`optviz.critical.critical_points` finds. ``run_options`` (``schedule``,
-    ``noise``, ``escape``, ...) are passed on as in :func:`optviz.runner.run`.
+    :func:`optviz.catalog.critical.critical_points` finds. ``run_options`` (``schedule``,
+    ``noise``, ``escape``, ...) are passed on as in :func:`optviz.engine.runner.run`.
 
     >>> b = basins("quadratic", ["gd:lr=0.1", "gd:lr=1.5"], n=5, steps=50)
     >>> int((b.labels[0] == 0).sum()), int((b.labels[1] == -2).sum())  # all but the centre
@@ -177,8 +160,8 @@ class Curvature(Preview):
     ``kind[i, j]``: index into :data:`CURVATURE_KINDS` at ``(X[i, j], Y[i, j])``; an
     eigenvalue counts as zero (``flat``) when ``|λ| <= flat * scale``, where ``scale``
     is the surface's typical curvature (90th percentile over the grid of the largest
-    Hessian entry, as :mod:`optviz.critical` measures it). ``critical``: the critical
-    points (from :func:`optviz.critical.critical_points`).
+    Hessian entry, as :mod:`optviz.catalog.critical` measures it). ``critical``: the critical
+    points (from :func:`optviz.catalog.critical.critical_points`).
     """
 
     surface: Surface
@@ -226,7 +209,7 @@ def curvature(
     Hessian > 0), concave (both < 0), saddle-like (opposite signs) or flat (some
     eigenvalue within ``flat`` times the surface's typical curvature of zero).
 
-    ``flat`` defaults to the threshold :func:`optviz.critical.critical_points` uses, so
+    ``flat`` defaults to the threshold :func:`optviz.catalog.critical.critical_points` uses, so
     the map and the critical points' kinds agree; raise it (say to 1e-3) to shade
     near-flat plateaus. ``critical``: also find the critical points, to mark them.
 
@@ -234,7 +217,7 @@ def curvature(
     >>> c.fractions()["convex"]
     1.0
     """
-    from .critical import ZERO_EIGENVALUE
+    from ..catalog.critical import ZERO_EIGENVALUE
 
     surf = _surface(surface)
     X, Y = start_grid(surf, n)
@@ -250,7 +233,7 @@ def curvature(
     scale = scale if scale > 0 else 1.0
     points = []
     if critical:
-        from .critical import critical_points
+        from ..catalog.critical import critical_points
 
         points = list(critical_points(surf))
     return Curvature(surf, X, Y, eigs, _kinds(eigs, flat * scale), scale, float(flat), points)
@@ -336,7 +319,7 @@ def _without_noise(opt: Optimizer) -> Optimizer:
 
 
 def _gd_hyper(opt: Optimizer) -> dict[str, Any]:
-    from .optim import GD
+    from ..engine.optim import GD
 
     return {k: v for k, v in opt.hyper.items() if k in GD.defaults}
 

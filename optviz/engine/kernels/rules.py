@@ -1,10 +1,10 @@
 """Optimizer rules for the compiled engine: one start, one coordinate, plain scalars.
 
-Each rule repeats the arithmetic of its class in :mod:`optviz.optim` operation by
+Each rule repeats the arithmetic of its class in :mod:`optviz.engine.optim` operation by
 operation (same products, same order, torch's ``lerp`` form), so that the compiled
 engine and the numpy engine give the same trajectories; the equality is tested for
 every built-in optimizer. The functions are plain Python: their source is copied into
-the generated kernel modules (see :mod:`optviz.kernels.codegen`) and compiled there.
+the generated kernel modules (see :mod:`optviz.engine.kernels.codegen`) and compiled there.
 
 A rule is ``rule(p, g, s, lr, t, h, k) -> (p, s)``: ``s`` is the state tuple of this
 coordinate, ``t`` the 1-based step, ``h`` the hyperparameters as floats (booleans are

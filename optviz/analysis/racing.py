@@ -1,8 +1,8 @@
 """``race``: several optimizers compared fairly, at given or tuned learning rates.
 
 Every optimizer runs on the same surface from the same starts, with the same schedule
-and noise seed (:func:`optviz.runner.run` each), and the results form a
-:class:`optviz.runner.Race`. Tuned rates come from :func:`optviz.tuning.tune`, which
+and noise seed (:func:`optviz.engine.runner.run` each), and the results form a
+:class:`optviz.engine.runner.Race`. Tuned rates come from :func:`optviz.analysis.tuning.tune`, which
 is why this sits above both the runner and the analysis.
 """
 
@@ -12,13 +12,13 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
-from . import budget
-from .catalog import Surface
-from .errors import ParameterError
-from .noise import Noise
-from .optim import Optimizer, as_optimizers
-from .runner import Race, _starts, _steps, _surface, run
-from .scheduling import Schedule
+from ..catalog import Surface
+from ..engine.noise import Noise
+from ..engine.optim import Optimizer, as_optimizers
+from ..engine.runner import Race, _starts, _steps, _surface, run
+from ..engine.scheduling import Schedule
+from ..util import budget
+from ..util.errors import ParameterError
 
 
 def race(
@@ -37,7 +37,7 @@ def race(
 ) -> Race:
     """Run several optimizers from the same start(s), schedule and noise seed.
 
-    ``lr="tuned"`` first picks each optimizer's rate by :func:`optviz.tuning.tune`
+    ``lr="tuned"`` first picks each optimizer's rate by :func:`optviz.analysis.tuning.tune`
     (objective ``tune_objective`` over ``tune_steps``, default ``steps``; the legend
     says so); a number gives every optimizer that rate.
 
@@ -55,7 +55,7 @@ def race(
     if tune_steps is not None:
         _steps(tune_steps, "tune_steps", least=1)  # refuse before any tuning run starts
     if lr is not None:
-        from .tuning import race_optimizers  # only tuned races pay for importing it
+        from .tuning import race_optimizers
 
         opts, labels = race_optimizers(
             surf, opts, lr, start=start, steps=steps if tune_steps is None else tune_steps,

@@ -1,6 +1,6 @@
 """Batched runs that keep only each start's end: what sweeps, tuning and basin maps need.
 
-:func:`final_states` is :func:`optviz.runner.run_final` over any number of starts, in
+:func:`final_states` is :func:`optviz.engine.runner.run_final` over any number of starts, in
 blocks, so that memory grows with the starts and not with the steps; a start may carry
 its own base learning rate (:class:`RatePerStart`), which is how a sweep runs every
 candidate rate of an optimizer as one batch.
@@ -12,8 +12,8 @@ from typing import Any
 
 import numpy as np
 
-from . import budget
-from .catalog import Surface
+from ..catalog import Surface
+from ..util import budget
 from .optim import Optimizer
 from .runner import FinalState, _steps, run_final
 
@@ -59,7 +59,7 @@ def final_states(
     chunk: int | None = None,
     **run_options: Any,
 ) -> FinalState:
-    """:func:`optviz.runner.run_final` over starts ``(..., 2)``: each start's end only.
+    """:func:`optviz.engine.runner.run_final` over starts ``(..., 2)``: each start's end only.
 
     No history is kept, so memory grows with the number of starts, not with ``steps``.
     The starts go through in blocks of ``chunk``. Without noise the default is 65,536

@@ -21,8 +21,8 @@ from typing import Any
 
 import numpy as np
 
-from ._io import atomic_path
-from .errors import OptvizError, OutputError
+from ..util.errors import OptvizError, OutputError
+from ..util.files import atomic_path
 
 
 class Table(Sequence):
@@ -95,7 +95,7 @@ def tuned_how(label: str | None, optimizer: Any) -> str | None:
 
     ``None`` when the label is not a tuned race's own (a given rate, or the user's label).
 
-    >>> from optviz.optim import optimizer
+    >>> from optviz.engine.optim import optimizer
     >>> tuned_how("gd(lr=0.02) tuned: final loss after 200 steps", optimizer("gd:lr=0.02"))
     'final loss after 200 steps'
     """

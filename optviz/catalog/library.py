@@ -2,8 +2,8 @@
 
 A surface comes from the catalog (one TOML file per surface in ``surfaces/``,
 data rather than code) or from an expression typed by the user. Either way it is
-parsed safely (:mod:`optviz.expr`), differentiated with sympy and evaluated with numpy
-over positions of shape ``(..., 2)``.
+parsed safely (:mod:`optviz.catalog.expressions`), differentiated with sympy and
+evaluated with numpy over positions of shape ``(..., 2)``.
 
 Empirical-risk surfaces carry a small dataset: their loss is the mean over the rows of
 a per-sample loss, so a stochastic optimizer can sample real mini-batches from it.
@@ -21,11 +21,11 @@ from typing import Any
 
 import numpy as np
 
-from . import expr as _expr
-from ._check import finite, positions
-from ._data import data_folder
-from ._display import Preview, drawing
-from .errors import CatalogError, ExpressionError, OptvizError, ParameterError, unknown
+from ..util.check import finite, positions
+from ..util.display import Preview, drawing
+from ..util.errors import CatalogError, ExpressionError, OptvizError, ParameterError, unknown
+from ..util.shipped import data_folder
+from . import expressions as _expr
 
 KINDS = ("bowl", "saddle", "ravine", "plateau", "multi-minima")
 
