@@ -397,33 +397,21 @@ def deadline(seconds: float, what: str) -> Iterator[None]:
     """Raise :class:`ExpressionError` if the block runs longer than ``seconds``.
 
     The bounds on size, depth and constants keep every accepted expression fast; this is
-    the backstop for whatever they miss. It uses a timer signal, so it works in the main
-    thread only (elsewhere the static bounds stand alone) and never nests.
+    the backstop for whatever they miss (sympy's assumptions can expand a polynomial of
+    degree 270 while taking a derivative). It holds in any thread, so the command line,
+    the explorer's request threads and a notebook get the same bound; a deadline inside
+    another is the outer one's.
     """
-    import signal
-    import threading
+    from ..util.signals import TimeLimit, time_limit
 
-    if (
-        threading.current_thread() is not threading.main_thread()
-        or not hasattr(signal, "setitimer")
-        or signal.getitimer(signal.ITIMER_REAL)[0] > 0
-    ):
-        yield
-        return
-
-    def expire(signum: int, frame: Any) -> None:
+    try:
+        with time_limit(seconds):
+            yield
+    except TimeLimit:
         raise ExpressionError(
             f"{what} took longer than {seconds:g} s; allowed: expressions whose "
             "derivatives sympy finds quickly (fewer nested functions and powers)"
-        )
-
-    previous = signal.signal(signal.SIGALRM, expire)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
+        ) from None
 
 
 def _check_products(expr: Any) -> None:

@@ -90,12 +90,16 @@ def scene_dict(request: Any) -> dict[str, Any]:
     """
     if not isinstance(request, Mapping):
         raise ParameterError('the request must be a JSON object like {"surface": "saddle"}')
+    check_text(request)
     unknown = [k for k in request if k not in FIELDS]
     if unknown:
         raise ParameterError(f"unknown field '{unknown[0]}'; allowed: {', '.join(FIELDS)}")
     data: dict[str, Any] = {}
     if request.get("title") is not None:
-        data["title"] = _text(request["title"], "title", MAX_TITLE)
+        from ..util.check import text
+
+        # math between $ signs that matplotlib cannot read is refused here, in one line
+        data["title"] = text(_text(request["title"], "title", MAX_TITLE), "title")
     data["surface"] = _surface(request)
     optimizers = request.get("optimizers", ["gd", "momentum", "adam"])
     if isinstance(optimizers, list) and len(optimizers) > MAX_OPTIMIZERS:
@@ -109,6 +113,33 @@ def scene_dict(request: Any) -> dict[str, Any]:
     if run:
         data["run"] = run
     return data
+
+
+def check_text(value: Any, where: str = "") -> None:
+    """Refuse a string no file or picture can hold: JSON may spell a lone UTF-16 surrogate
+    (``"\\ud800"``), which Python keeps but UTF-8 cannot encode."""
+    stack = [(value, where)]
+    while stack:  # json.loads already bounded the depth
+        item, at = stack.pop()
+        if isinstance(item, dict):
+            for key, inner in item.items():
+                stack += [(key, at or "a key"), (inner, f"{at}.{key}" if at else str(key))]
+        elif isinstance(item, list):
+            stack += [(inner, f"{at}[{i}]") for i, inner in enumerate(item)]
+        elif isinstance(item, str) and not item.isascii():
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError:
+                raise ParameterError(
+                    f"{shown(at or 'body')}: text {shown(item)} holds a lone surrogate "
+                    "(half of a UTF-16 pair); allowed: any Unicode text"
+                ) from None
+
+
+def shown(text: str, limit: int = 60) -> str:
+    """User text quoted in a message: short, and printable in any encoding."""
+    text = text.encode("ascii", "backslashreplace").decode("ascii")
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _surface(request: Mapping[str, Any]) -> Any:
@@ -162,7 +193,7 @@ def theme_of(request: Any) -> str:
     from ..render.style import THEMES
 
     theme = request.get("theme", "light") if isinstance(request, Mapping) else "light"
-    if theme not in THEMES:
+    if not isinstance(theme, str) or theme not in THEMES:
         raise ParameterError(f"theme: must be one of {', '.join(THEMES)}, not {theme!r}"[:200])
     return theme
 

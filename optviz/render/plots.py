@@ -169,12 +169,25 @@ def levels_of(surface, Z: np.ndarray, n: int | None = None) -> np.ndarray:
     if surface.view.zclip is not None:
         hi = min(hi, lo + abs(surface.view.zclip - lo))
     if hi <= lo:
-        return np.array([lo - 1.0, lo, lo + 1.0])
+        return _around(lo)
     if not surface.view.log_levels:
-        return np.linspace(lo, hi, n + 1)
+        return _increasing(np.linspace(lo, hi, n + 1), lo)
     span = hi - lo
     first = max(float(np.percentile(finite - lo, 0.2)), span * 1e-6)
-    return np.concatenate([[lo], lo + np.geomspace(first, span, n)])
+    return _increasing(np.concatenate([[lo], lo + np.geomspace(first, span, n)]), lo)
+
+
+def _increasing(levels: np.ndarray, lo: float) -> np.ndarray:
+    """Levels too close for float64 to tell apart (a span far below the values' size,
+    1e-6 over 1e13) merge: matplotlib wants them strictly increasing."""
+    levels = np.unique(levels)
+    return levels if len(levels) > 1 else _around(lo)
+
+
+def _around(value: float) -> np.ndarray:
+    """Three levels around a constant surface's value, apart at its float precision."""
+    pad = max(1.0, abs(value) * 1e-9)
+    return np.array([value - pad, value, value + pad])
 
 
 # ----------------------------------------------------------------------------- surfaces

@@ -100,7 +100,9 @@ class NoiseSpec(Spec):
     anneal: doc(number(0, 10), "deviations shrink as sigma / t^anneal (0.55 is usual)") = 0.0
 
 
-Schedule = str | dict[str, Any]  # "step:step_size=50" or { name = "step", step_size = 50 }
+# a schedule's options are numbers, names (then = "cosine") or lists (milestones), never tables
+ScheduleOption = str | float | list[float]
+Schedule = str | dict[str, ScheduleOption]  # "step:step_size=50" or { name = "step", step_size = 50 }
 Noise = str | NoiseSpec  # "grad=0.5" or { grad = 0.5 }
 
 
