@@ -324,32 +324,81 @@ def _write_mp4(path: Path, frames: Iterator[np.ndarray], fps: float, hold_frames
         raise OutputError(MP4_MISSING) from None
     check_writable(path)
     with atomic_path(path) as tmp:
-        writer = None
-        last = None
+        encoder = None
         try:
+            last = None
             for frame in frames:
                 frame = _even(frame)
-                if writer is None:
-                    height, width = frame.shape[:2]
-                    writer = imageio_ffmpeg.write_frames(
-                        str(tmp),
-                        (width, height),
-                        fps=fps,
-                        codec="libx264",
-                        pix_fmt_out="yuv420p",
-                        macro_block_size=2,
-                        quality=8,
-                        output_params=["-movflags", "+faststart"],
-                    )
-                    writer.send(None)  # start ffmpeg
-                writer.send(np.ascontiguousarray(frame))
+                if encoder is None:
+                    encoder = _Ffmpeg(imageio_ffmpeg.get_ffmpeg_exe(), tmp, frame.shape, fps)
+                encoder.write(frame)
                 last = frame
-            for _ in range(hold_frames):
-                writer.send(np.ascontiguousarray(last))
+            for _ in range(hold_frames if encoder is not None else 0):
+                encoder.write(last)
+            if encoder is not None:
+                encoder.finish()
         finally:
-            if writer is not None:
-                writer.close()
+            if encoder is not None:
+                encoder.kill()  # stopped or failed part-way (a no-op once finished)
     return path
+
+
+class _Ffmpeg:
+    """ffmpeg turning raw RGB frames on its stdin into an H.264 MP4 (the command that
+    imageio-ffmpeg builds for these settings, so files stay the same).
+
+    Its messages go to a temporary file and are shown only if it fails: a render that
+    is stopped kills it first, so it never reports the half frame it was sent. Its own
+    session keeps a terminal's Ctrl-C from reaching it; we stop it.
+    """
+
+    def __init__(self, exe: str, path: Path, shape: tuple, fps: float):
+        import subprocess
+        from fractions import Fraction
+
+        height, width = shape[:2]
+        rate = str(Fraction(fps).limit_denominator())
+        command = [exe, "-y", "-f", "rawvideo", "-vcodec", "rawvideo", "-s", f"{width}x{height}",
+                   "-pix_fmt", "rgb24", "-r", rate, "-i", "-", "-an", "-vcodec", "libx264",
+                   "-pix_fmt", "yuv420p", "-crf", "10", "-v", "warning",
+                   "-movflags", "+faststart", str(path)]  # fmt: skip
+        self.log = tempfile.TemporaryFile()
+        self.process = subprocess.Popen(
+            command,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,
+            stderr=self.log,
+            start_new_session=True,
+        )
+
+    def write(self, frame: np.ndarray) -> None:
+        try:
+            self.process.stdin.write(np.ascontiguousarray(frame, dtype=np.uint8).data)
+        except (BrokenPipeError, ValueError):
+            self.process.wait()
+            raise self._failed() from None
+
+    def finish(self) -> None:
+        try:
+            self.process.stdin.close()
+        except BrokenPipeError:
+            pass
+        if self.process.wait() != 0:
+            raise self._failed()
+
+    def kill(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+        with contextlib.suppress(BrokenPipeError, ValueError):
+            self.process.stdin.close()
+        self.log.close()
+
+    def _failed(self) -> OutputError:
+        self.log.seek(0)
+        lines = self.log.read().decode("utf-8", "replace").strip().splitlines()
+        why = lines[-1] if lines else f"exit code {self.process.returncode}"
+        return OutputError(f"ffmpeg could not write the MP4: {why}"[:300])
 
 
 def _even(frame: np.ndarray) -> np.ndarray:

@@ -102,7 +102,9 @@ class NoiseSpec(Spec):
 
 # a schedule's options are numbers, names (then = "cosine") or lists (milestones), never tables
 ScheduleOption = str | float | list[float]
-Schedule = str | dict[str, ScheduleOption]  # "step:step_size=50" or { name = "step", step_size = 50 }
+Schedule = (
+    str | dict[str, ScheduleOption]
+)  # "step:step_size=50" or { name = "step", step_size = 50 }
 Noise = str | NoiseSpec  # "grad=0.5" or { grad = 0.5 }
 
 
