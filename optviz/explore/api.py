@@ -29,21 +29,10 @@ import threading
 from collections.abc import Mapping
 from typing import Any
 
+from ..scenes.inputs import DEFAULT_OPTIMIZERS, DEFAULT_STEPS, REQUEST_FIELDS, REQUEST_KEYS
 from ..util.errors import OptvizError, ParameterError
 
-FIELDS = (
-    "surface",
-    "expr",
-    "domain",
-    "optimizers",
-    "start",
-    "steps",
-    "schedule",
-    "noise",
-    "seed",
-    "title",
-    "theme",
-)
+FIELDS = REQUEST_FIELDS
 """Keys a request may have."""
 
 MAX_OPTIMIZERS = 8
@@ -56,21 +45,7 @@ MAX_EXPR = 400
 MAX_TITLE = 200
 
 # Scene fields named as the request's keys, so messages name what the request said.
-FLAGS = {
-    "surface": "surface",
-    "surface.name": "surface",
-    "surface.params": "surface",
-    "surface.expr": "expr",
-    "surface.domain": "domain",
-    "surface.title": "title",
-    "title": "title",
-    "optimizers": "optimizers",
-    "run.steps": "steps",
-    "run.starts": "start",
-    "run.schedule": "schedule",
-    "run.noise": "noise",
-    "run.seed": "seed",
-}
+FLAGS = REQUEST_KEYS
 
 _DRAW = threading.Lock()
 """matplotlib's rc settings (themes) are global: one picture is drawn at a time."""
@@ -101,7 +76,7 @@ def scene_dict(request: Any) -> dict[str, Any]:
         # math between $ signs that matplotlib cannot read is refused here, in one line
         data["title"] = text(_text(request["title"], "title", MAX_TITLE), "title")
     data["surface"] = _surface(request)
-    optimizers = request.get("optimizers", ["gd", "momentum", "adam"])
+    optimizers = request.get("optimizers", list(DEFAULT_OPTIMIZERS))
     if isinstance(optimizers, list) and len(optimizers) > MAX_OPTIMIZERS:
         raise ParameterError(
             f"optimizers: {len(optimizers)} is too many for one request; at most {MAX_OPTIMIZERS}"
@@ -173,7 +148,7 @@ def check_scene(request: Any) -> Any:
 
 
 def _check_cost(scene: Any) -> None:
-    steps = 200 if scene.steps is None else scene.steps
+    steps = DEFAULT_STEPS if scene.steps is None else scene.steps
     if steps > MAX_STEPS:
         raise ParameterError(f"steps: {steps} is too many for the explorer; at most {MAX_STEPS}")
     starts = (

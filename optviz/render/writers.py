@@ -362,7 +362,7 @@ class _Ffmpeg:
                    "-pix_fmt", "rgb24", "-r", rate, "-i", "-", "-an", "-vcodec", "libx264",
                    "-pix_fmt", "yuv420p", "-crf", "10", "-v", "warning",
                    "-movflags", "+faststart", str(path)]  # fmt: skip
-        self.log = tempfile.TemporaryFile()
+        self.log = tempfile.TemporaryFile()  # noqa: SIM115 - closed by kill()
         self.process = subprocess.Popen(
             command,
             stdin=subprocess.PIPE,
@@ -379,10 +379,8 @@ class _Ffmpeg:
             raise self._failed() from None
 
     def finish(self) -> None:
-        try:
+        with contextlib.suppress(BrokenPipeError):
             self.process.stdin.close()
-        except BrokenPipeError:
-            pass
         if self.process.wait() != 0:
             raise self._failed()
 
