@@ -240,3 +240,45 @@ def test_the_loss_axis_has_three_readable_ticks_whatever_the_range(page):
         for a, label in zip(at, labels, strict=True):  # each label names its place
             value = 10.0**a if log else a
             assert float(label) == pytest.approx(value, rel=0.02, abs=1e-12), (label, value)
+
+
+def _readout(page) -> str:
+    return page.evaluate("() => document.querySelector('#readout').textContent")
+
+
+def test_the_readout_follows_the_step_once_the_pointer_leaves_the_plot(page):
+    steps = page.evaluate("() => window.optvizUi.steps()")
+    x, y = _to_screen(page, 0.0, -0.5)  # on the surface, away from every path
+    page.mouse.move(x, y)
+    assert "click or drag to start here" in _readout(page)
+    page.mouse.move(5, 5)  # off the plot, onto the page's margin
+    at_end = _readout(page)
+    assert "click or drag" not in at_end and f"step {steps}" in at_end
+    page.locator("#plot").focus()
+    page.keyboard.press("Home")  # the step changes: so does the readout, as the legend says
+    at_start = _readout(page)
+    assert at_start.count("step 0 ·") == len(OPTIMIZERS) and at_start != at_end
+    assert page.problems == []
+
+
+def test_at_1280x720_the_loss_panel_and_the_play_bar_fit_beside_the_plot(browser, explorer, tmp_path):
+    context = browser.new_context(viewport={"width": 1280, "height": 720})
+    context.set_default_timeout(90_000)
+    page = context.new_page()
+    page.goto(explorer.url)
+    _wait_for_runs(page)
+    page.wait_for_timeout(300)  # the layout settles with the first frames
+    box = {
+        name: page.locator(f"#{name}").bounding_box()
+        for name in ("plot", "loss", "play", "scrub", "readout", "legend")
+    }
+    page.screenshot(path=str(tmp_path / "explorer_1280x720.png"))
+    context.close()
+    for name in ("loss", "play", "scrub", "readout"):  # above the fold, nothing to scroll
+        assert box[name]["y"] + box[name]["height"] <= 720, (name, box[name])
+    plot, loss = box["plot"], box["loss"]
+    gap = loss["x"] - (plot["x"] + plot["width"])
+    assert 0 <= gap <= 40  # the loss panel beside the plot, not below it past an empty gap
+    assert loss["y"] < plot["y"] + plot["height"]
+    assert loss["height"] >= 200 and loss["width"] >= 300  # large enough to read
+    assert plot["height"] >= 400  # and the plot takes the height there is

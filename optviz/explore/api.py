@@ -29,7 +29,7 @@ import threading
 from collections.abc import Mapping
 from typing import Any
 
-from ..scenes.inputs import DEFAULT_OPTIMIZERS, DEFAULT_STEPS, REQUEST_FIELDS, REQUEST_KEYS
+from ..scenes.inputs import DEFAULT_OPTIMIZERS, DEFAULT_STEPS, REQUEST_FIELDS, REQUEST_KEYS, VIEW
 from ..util.errors import OptvizError, ParameterError
 
 FIELDS = REQUEST_FIELDS
@@ -362,7 +362,13 @@ def catalog() -> dict[str, Any]:
         hyper = optimizer(name).hyper
         main = [k for k in MAIN_HYPER if k in hyper and not isinstance(hyper[k], bool)]
         opts.append({"name": name, "defaults": hyper, "main": main[:2]})
-    return {"surfaces": surfs, "optimizers": opts, "schedules": schedules(), "style": page_style()}
+    return {
+        "surfaces": surfs,
+        "optimizers": opts,
+        "schedules": schedules(),
+        "style": page_style(),
+        "view": list(VIEW),  # the inputs the page holds and sends
+    }
 
 
 # matplotlib's marker codes (render.style.MARKERS) by the names the page draws them under
