@@ -261,7 +261,9 @@ def test_the_readout_follows_the_step_once_the_pointer_leaves_the_plot(page):
     assert page.problems == []
 
 
-def test_at_1280x720_the_loss_panel_and_the_play_bar_fit_beside_the_plot(browser, explorer, tmp_path):
+def test_at_1280x720_the_loss_panel_and_the_play_bar_fit_beside_the_plot(
+    browser, explorer, tmp_path
+):
     context = browser.new_context(viewport={"width": 1280, "height": 720})
     context.set_default_timeout(90_000)
     page = context.new_page()
