@@ -284,3 +284,36 @@ def test_at_1280x720_the_loss_panel_and_the_play_bar_fit_beside_the_plot(
     assert loss["y"] < plot["y"] + plot["height"]
     assert loss["height"] >= 200 and loss["width"] >= 300  # large enough to read
     assert plot["height"] >= 400  # and the plot takes the height there is
+
+
+def test_the_html_player_shows_each_frame_exactly_also_after_a_jump_back(browser, tmp_path):
+    # the player (optviz race -o race.html) draws changed rectangles over the frame before
+    from optviz.render.gif import make_palette
+    from optviz.render.writers import save_frames
+
+    rng = np.random.default_rng(3)
+    frames = [np.full((40, 56, 3), 200, np.uint8)]
+    for k in range(1, 7):  # a square moving over a few random pixels that change too
+        frame = frames[-1].copy()
+        frame[10:20, 5 * k : 5 * k + 10] = PALETTE_RGB[k % 3]
+        frame[rng.integers(0, 40), rng.integers(0, 56)] = (0, 0, 0)
+        frames.append(frame)
+    palette = make_palette(frames[0], [*PALETTE_RGB, (0, 0, 0)])  # every colour shown
+    out = save_frames(tmp_path / "player.html", iter(frames), fps=10, palette=palette)
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(out.as_uri())
+    page.wait_for_function("() => document.querySelector('#frame').dataset.ready")
+    page.evaluate("() => pause()")
+    for i in [6, 2, 0, 5, 1, 6]:
+        shown = page.evaluate(
+            "i => { show(i); const c = document.querySelector('#frame');"
+            " return Array.from(c.getContext('2d').getImageData(0, 0, c.width, c.height).data); }",
+            i,
+        )
+        rgba = np.array(shown, np.uint8).reshape(40, 56, 4)
+        np.testing.assert_array_equal(rgba[..., :3], frames[i])
+    context.close()
+
+
+PALETTE_RGB = [tuple(int(h[i : i + 2], 16) for i in (1, 3, 5)) for h in PALETTE[:3]]

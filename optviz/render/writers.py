@@ -27,7 +27,7 @@ import numpy as np
 
 from ..util.errors import OutputError, ParameterError
 from ..util.files import atomic_path, check_writable, remove_stale
-from .gif import Palette, changed_patch, frame_delays, make_palette, write_gif
+from .gif import TRANSPARENT, Palette, changed_patch, frame_delays, make_palette, write_gif
 
 FIGURE_SUFFIXES = (".png", ".svg", ".pdf")
 FRAME_SUFFIXES = (".gif", ".mp4", ".webp", ".apng", ".html", ".png")
@@ -205,44 +205,62 @@ def html_player(
     """A self-contained HTML page that plays ``frames``: play/pause, a step slider,
     previous/next buttons and the keyboard (space, arrow keys).
 
-    Each frame is embedded as a PNG of the animation's palette (small, exact colors),
-    so the page needs no network and no other file; the last frame is held
-    ``hold_frames`` frame durations before the loop restarts. Frames are encoded as
-    they arrive: memory holds the compressed page, not the pictures.
+    Frames are stored as a GIF stores them: the first whole, each later one as the
+    rectangle that changed, its unchanged pixels transparent, a PNG of the animation's
+    palette (exact colours); the page paints them in order on a canvas (a jump back
+    repaints from the first, a few hundred small pictures). The page needs no network
+    and no other file; the last frame is held ``hold_frames`` frame durations before the
+    loop restarts. Frames are encoded as they arrive: memory holds the compressed page.
 
     >>> frames = (np.full((4, 6, 3), 60 * k, np.uint8) for k in range(3))
     >>> page = html_player(frames, fps=10)
     >>> page.count("data:image/png;base64,"), "<input type='range'" in page
-    (4, True)
+    (3, True)
     """
     import html
     import json
 
-    from PIL import Image
-
-    encoded, size = [], None
+    encoded: list = []
+    prev_rgb = prev_idx = None
     for frame in frames:
         if palette is None:
             palette = make_palette(frame)
-        image = Image.fromarray(palette.index(frame), mode="P")
-        image.putpalette(palette.colors.tobytes())
-        buf = io.BytesIO()
-        image.save(buf, format="PNG", compress_level=9)
-        encoded.append("data:image/png;base64," + base64.b64encode(buf.getvalue()).decode())
-        size = frame.shape[1], frame.shape[0]
+        if prev_rgb is None:
+            height, width = frame.shape[:2]
+            prev_idx = np.ascontiguousarray(palette.index(frame))
+            box, patch = (0, 0, width, height), prev_idx
+        else:
+            box, patch = changed_patch(frame, prev_rgb, prev_idx, palette)
+        encoded.append([box[0], box[1], _png_patch(patch, palette)])
+        prev_rgb = frame
     if not encoded:
         raise ParameterError("no frames to write")
     return _PLAYER.format(
         title=html.escape(title),
-        width=size[0],
-        height=size[1],
-        page=max(size[0], 640),  # room for the controls beside a small animation
+        width=width,
+        height=height,
+        page=max(width, 640),  # room for the controls beside a small animation
         last=len(encoded) - 1,
         count=len(encoded),
-        first=encoded[0],
-        frames=json.dumps(encoded),
+        frames=json.dumps(encoded, separators=(",", ":")),
         options=json.dumps({"fps": fps, "hold": int(hold_frames)}),
     )
+
+
+def _png_patch(patch: np.ndarray, palette: Palette) -> str:
+    """A patch of palette indices as a PNG data URL: only the colours it uses in its
+    palette (most patches use a few), the unchanged pixels transparent."""
+    from PIL import Image
+
+    used, local = np.unique(patch, return_inverse=True)
+    image = Image.fromarray(local.reshape(patch.shape).astype(np.uint8), mode="P")
+    image.putpalette(palette.colors[np.minimum(used, len(palette.colors) - 1)].tobytes())
+    options: dict = {"compress_level": 9, "optimize": True}
+    if used[-1] == TRANSPARENT:  # np.unique sorts: the transparent index comes last
+        options["transparency"] = len(used) - 1
+    buf = io.BytesIO()
+    image.save(buf, format="PNG", **options)
+    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode()
 
 
 _PLAYER = """<!DOCTYPE html>
@@ -259,7 +277,7 @@ _PLAYER = """<!DOCTYPE html>
   output {{ min-width: 5em; text-align: right; font-variant-numeric: tabular-nums; }}
 </style></head>
 <body><main>
-<img id="frame" src="{first}" width="{width}" height="{height}" alt="{title}">
+<canvas id="frame" width="{width}" height="{height}" role="img" aria-label="{title}"></canvas>
 <div class="controls">
   <button id="prev" type="button" title="previous frame (left arrow)">&#9664;&#9664;</button>
   <button id="play" type="button" title="play / pause (space)">Pause</button>
@@ -270,16 +288,27 @@ _PLAYER = """<!DOCTYPE html>
 </main>
 <script>
 "use strict";
+// [x, y, PNG]: the first frame whole, then what changed (unchanged pixels transparent)
 const FRAMES = {frames};
 const OPTIONS = {options};
-const img = document.getElementById("frame");
+const canvas = document.getElementById("frame");
+const ctx = canvas.getContext("2d");
 const slider = document.getElementById("step");
 const label = document.getElementById("label");
 const play = document.getElementById("play");
-let index = 0, timer = null;
+const pictures = FRAMES.map(([x, y, src]) => {{
+  const im = new Image(); im.src = src; return im;
+}});
+let index = 0, painted = -1, timer = null, ready = false;
+function paint(i) {{  // each frame is drawn over the one before it, once all are decoded
+  if (!ready) return;
+  if (i < painted) painted = -1;
+  for (let k = painted + 1; k <= i; k++) ctx.drawImage(pictures[k], FRAMES[k][0], FRAMES[k][1]);
+  painted = i;
+}}
 function show(i) {{
   index = (i + FRAMES.length) % FRAMES.length;
-  img.src = FRAMES[index];
+  paint(index);
   slider.value = index;
   label.textContent = (index + 1) + " / " + FRAMES.length;
 }}
@@ -302,7 +331,12 @@ document.addEventListener("keydown", (e) => {{
   if (e.key === "ArrowLeft") {{ pause(); show(index - 1); }}
   if (e.key === "ArrowRight") {{ pause(); show(index + 1); }}
 }});
-start();
+Promise.all(pictures.map((im) => im.decode())).then(() => {{
+  ready = true;
+  canvas.dataset.ready = "true";
+  show(index);
+  start();
+}});
 </script>
 </body></html>
 """
