@@ -167,7 +167,8 @@ def _check_cost(scene: Any) -> None:
 def theme_of(request: Any) -> str:
     from ..render.style import THEMES
 
-    theme = request.get("theme", "light") if isinstance(request, Mapping) else "light"
+    theme = request.get("theme") if isinstance(request, Mapping) else None
+    theme = "light" if theme is None else theme  # null, as for every key: the default
     if not isinstance(theme, str) or theme not in THEMES:
         raise ParameterError(f"theme: must be one of {', '.join(THEMES)}, not {theme!r}"[:200])
     return theme

@@ -116,6 +116,12 @@ def create_app(
     return guard(app, token, port)
 
 
+def _out_of_resources(request: Any, exc: OSError) -> str:
+    """An OSError in a request's work: the machine refused a file or memory (a flood of
+    connections took the file descriptors), not something the request said."""
+    return f"the server is short of resources ({exc.strerror or exc}); try again shortly"
+
+
 def _handlers(idle: float) -> dict[Any, Any]:
     """Every failure as JSON ``{"error": ...}``; async, so no thread is spent on one."""
 
@@ -132,6 +138,7 @@ def _handlers(idle: float) -> dict[Any, Any]:
             408, lambda r, e: f"request body not sent within {idle:g} s", connection="close"
         ),
         Closing: answer(503, lambda r, e: "the explorer is stopping", connection="close"),
+        OSError: answer(503, _out_of_resources),
         404: answer(404, lambda r, e: f"no such page: {api.shown(r.url.path)}"),
         405: answer(405, lambda r, e: f"{r.method} is not allowed on {api.shown(r.url.path)}"),
         Exception: answer(500, lambda r, e: f"internal error ({api.error_text(e)})"),
@@ -342,6 +349,7 @@ class Explorer:
         self.port = self.sock.getsockname()[1]
         self.token = secrets.token_urlsafe(24)
         self.url = f"http://127.0.0.1:{self.port}/?token={self.token}"
+        api.catalog()  # read the catalog's files now, not when a flood has taken the files
         self.work = Work()
         self.held = Held(max_connections, idle)
         self.app = create_app(self.token, self.port, state, self.work, idle)

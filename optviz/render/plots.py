@@ -174,6 +174,8 @@ def levels_of(surface, Z: np.ndarray, n: int | None = None) -> np.ndarray:
         return _increasing(np.linspace(lo, hi, n + 1), lo)
     span = hi - lo
     first = max(float(np.percentile(finite - lo, 0.2)), span * 1e-6)
+    if not first > 0:  # a span of a few subnormals: 1e-6 of it rounds to zero
+        return _around(lo)
     return _increasing(np.concatenate([[lo], lo + np.geomspace(first, span, n)]), lo)
 
 
