@@ -91,11 +91,12 @@ def main(argv: list[str] | None = None) -> None:
     except (KeyboardInterrupt, Stopped) as exc:  # outside _main's handlers, or while printing
         code = _stopped(exc)
     finally:
+        # once stopping, the command line stays deaf to stop signals until it has exited:
+        # Python's own exit would otherwise let a late one kill it mid-way
+        stopping = bool(_SIGNALS_RECEIVED) and started_as_cli()
         for signum, handler in previous.items():
-            # once stopping, the command line stays deaf to stop signals until it has
-            # exited: Python's own exit would otherwise let a late one kill it mid-way
-            stopping = _SIGNALS_RECEIVED and started_as_cli()
             signal.signal(signum, signal.SIG_IGN if stopping else handler)
+        _SIGNALS_RECEIVED.clear()  # a later run in this process starts afresh
     sys.exit(code)
 
 
