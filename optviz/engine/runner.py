@@ -240,18 +240,22 @@ def run_final(
     tol: float = 1e-3,
     gtol: float = 1e-6,
     escape: float = 10.0,
+    work: int = 0,
 ) -> FinalState:
     """:func:`run` keeping only where each start ended: no history, memory O(starts).
 
     The same arithmetic step by step as :func:`run`, so ``final_xy``, ``final_loss``,
     ``converged_at`` and ``diverged_at`` equal those of the full trajectory; ``mean_loss``
-    is the loss averaged over steps ``0..steps``, accumulated as the run goes.
+    is the loss averaged over steps ``0..steps``, accumulated as the run goes. ``work``:
+    the start-steps of a whole job this run is one block of, so that the engine is chosen
+    for the job (a kernel's compile pays off over all the blocks, not one).
 
     >>> r = run_final("quadratic", "gd:lr=0.1", start=(1.0, 0.0), steps=3)
     >>> r.final_xy.tolist(), r.converged_at.tolist()
     ([0.512, 0.0], -1)
     """
     job = _job(surface, optimizer, start, steps, schedule, noise, seed, tol, gtol, escape)
+    job.meta["work"] = work
     return _execute(job, _Final(job.p))
 
 
