@@ -248,7 +248,9 @@ def problem(
         if a.name not in opt.defaults:
             raise unknown(f"hyperparameter of {opt.name}", a.name, opt.defaults)
         if isinstance(opt.defaults[a.name], bool | int) and a.name != "lr":
-            raise ParameterError(f"{a.name} of {opt.name} is not a real number; it cannot be an axis")
+            raise ParameterError(
+                f"{a.name} of {opt.name} is not a real number; it cannot be an axis"
+            )
         for v in (a.lo, a.hi):
             optimizer(opt, **{a.name: v})  # the optimizer's own range check
     n_x, n_y = _grid_size(n)
@@ -399,7 +401,9 @@ def _per_cell(name: str, v: np.ndarray) -> np.ndarray:
         return v.mean(axis=1)
     if name == "diverged":
         with np.errstate(invalid="ignore"):
-            return np.where(np.isnan(v).all(1), np.nan, np.nanmin(np.where(np.isnan(v), np.inf, v), 1))
+            return np.where(
+                np.isnan(v).all(1), np.nan, np.nanmin(np.where(np.isnan(v), np.inf, v), 1)
+            )
     return v.max(axis=1)  # the slowest start; NaN (never converged) wins
 
 

@@ -218,11 +218,13 @@ def _legend_handles(theme: str, *phases: Any) -> list[Any]:
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
 
-    handles = [Patch(facecolor=DIVERGED_COLOR[theme], edgecolor="#888888", label="diverged"),
-               Line2D([], [], color=BOUNDARY_COLOR[theme], lw=2.5, label="boundary (measured)")]
+    handles = [
+        Patch(facecolor=DIVERGED_COLOR[theme], edgecolor="#888888", label="diverged"),
+        Line2D([], [], color=BOUNDARY_COLOR[theme], lw=2.5, label="boundary (measured)"),
+    ]
     if any(p.closed_form is not None for p in phases):
-        handles += [Line2D([], [], color="#777777", lw=1.6, ls=(0, (4, 2)),
-                           label="closed-form rate"),
-                    Line2D([], [], color="#E69F00", lw=2.0, ls=(0, (1.5, 1.5)),
-                           label="closed form = 1")]
+        handles += [
+            Line2D([], [], color="#777777", lw=1.6, ls=(0, (4, 2)), label="closed-form rate"),
+            Line2D([], [], color="#E69F00", lw=2.0, ls=(0, (1.5, 1.5)), label="closed form = 1"),
+        ]
     return handles

@@ -620,6 +620,11 @@ class _Builder:
             self.wrap(f"{name}.scheme", lambda: nets.check_scheme(o["scheme"]))
         if o.get("activation") is not None:
             self.wrap(f"{name}.activation", lambda: nets.check_activation(o["activation"]))
+        if "metric" in o and "x" in o:  # a phase map's axes
+            from ..analysis.phase import parse_axis
+
+            for key in ("x", "y"):
+                self.wrap(f"{name}.{key}", lambda k=key: parse_axis(o[k], k))
 
     def output(self, value: str | None, spec: Any, name: str, total: int, i: int) -> Path:
         where = f"{name}.output"

@@ -62,6 +62,12 @@ def render_one(scene: Any, r: Any, progress: Progress | None) -> Path:
         scene.reports[r.output] = ls.table()
         step(1, 1)
         return r.output
+    elif r.kind == "phase":
+        from .phasemaps import render_phase
+
+        render_phase(scene, o, r.output, look, progress)
+        step(1, 1)
+        return r.output
     elif r.kind == "init" and r.animated:
         explorer = _explorer(scene, o)
         explorer.save(r.output, kind=o["quantity"], fps=o["fps"], title=o["title"], **look)
