@@ -124,6 +124,8 @@ class Scene:
         kwargs = self.run_options(start=self.starts, schedule=self.schedule, noise=self.noise)
         # glyphs and quantities are drawn from the optimizer's state, recorded when asked for
         keep = {"keep_state": True} if any(map(_reads_state, self.renders)) else {}
+        if any(r.options.get("sharpness") for r in self.renders):
+            keep["sharpness"] = True
         opts, labels = list(self.optimizers), list(self.labels)
         if self.lr is not None:
             from ..analysis.tuning import race_optimizers

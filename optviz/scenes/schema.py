@@ -176,6 +176,9 @@ class Animation(Render):
     glyphs: doc(bool, "at each ball, the gradient, velocity, rate box or step of its next step") = (
         False
     )
+    sharpness: doc(
+        bool, "a panel of each optimizer's sharpness beside its stability line (stills only)"
+    ) = False
 
 
 class Contour(Animation):
@@ -388,6 +391,27 @@ class Phase(Render):
     dask: doc(Text | None, "a Dask scheduler's address: tiles run on its cluster") = None
 
 
+class Sharpness(Render):
+    kind = "sharpness"
+    draws = (
+        "a network trained full-batch by each optimizer: its loss and its sharpness (the top "
+        "Hessian eigenvalue, by Lanczos) against the step, beside its stability line "
+        "(2/lr for gradient descent: the edge of stability)"
+    )
+    needs = ("optimizers",)
+
+    dataset: doc(Text, "`moons`, `circles`, `spiral`, `xor` or `blobs`") = "moons"
+    points: doc(whole(4, 100_000), "rows of the dataset") = 128
+    hidden: Hidden = None
+    activation: Activation = None
+    target: doc(
+        Literal["values", "classes"],
+        "`values`: squared error on the class labels as numbers; `classes`: cross-entropy",
+    ) = "values"
+    gain: doc(number(0, 100, open_low=True), "gain of the Xavier initialization") = 1.0
+    measured: doc(whole(2, 5000), "steps at which the sharpness is measured") = 100
+
+
 class Schedules(Render):
     kind = "schedules"
     draws = (
@@ -420,6 +444,7 @@ RENDERS: dict[str, type[Render]] = {
         Dropout,
         Landscape,
         Phase,
+        Sharpness,
         Schedules,
     )
 }
