@@ -32,8 +32,9 @@ def plot_sharpness_runs(runs: list[Any], *, size: Any = "16:9", theme: str = "li
             color, dash = style.color(i), style.linestyle(i)
             steps = np.arange(len(r.loss))
             left.plot(steps, r.loss, color=color, ls=dash, lw=2.2, label=r.label)
+            every = max(1, len(r.at) // 12)
             right.plot(r.at, r.sharpness, color=color, ls=dash, lw=2.5, marker=style.marker(i),
-                       markevery=max(1, len(r.at) // 12), ms=6, label=f"{r.label}: sharpness")  # fmt: skip
+                       markevery=every, ms=6, label=f"{r.label}: sharpness")  # fmt: skip
             if r.line is not None:
                 line_steps = np.arange(len(r.line.values))
                 right.plot(line_steps, r.line.values, color=color, lw=2.0, ls=(0, (5, 3)),
