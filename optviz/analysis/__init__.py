@@ -10,7 +10,7 @@
 """
 
 from ..engine.table import format_table, race_table, read_metrics, write_metrics
-from .phase import METRICS, Phase, phase
+from .phase_maps import METRICS, Phase, phase
 from .racing import race
 from .surveys import (
     CURVATURE_KINDS,

@@ -55,7 +55,7 @@ class Tile:
         return (self.r1 - self.r0) * (self.c1 - self.c0)
 
 
-def tiles(shape: tuple[int, int], tile: tuple[int, int]) -> list[Tile]:
+def cut(shape: tuple[int, int], tile: tuple[int, int]) -> list[Tile]:
     """The grid ``shape`` cut into tiles of at most ``tile`` = (rows, cols), row-major."""
     (n_y, n_x), (h, w) = shape, tile
     return [
@@ -99,19 +99,20 @@ def cost(job: Any, tile: tuple[int, int], workers: int) -> budget.Cost:
 
 def compute(
     job: Any,
+    kernel: Callable[..., dict[str, np.ndarray]],
     *,
     workers: int | None = None,
     dask: Any = None,
     store: str | os.PathLike | None = None,
     tile: Any = None,
     progress: Callable[[str, int, int], None] | None = None,
-    kernel: str = "optviz.analysis.phase:run_tile",
 ) -> dict[str, np.ndarray]:
-    """Every tile of ``job``'s grid through ``kernel``; the whole grid per result name."""
+    """Every tile of ``job``'s grid through ``kernel(job, rows, cols)`` (a module-level
+    function, so other processes find it by name); the whole grid per result name."""
     shape = tile_shape(job, tile)
     n_workers = _workers(workers)
     budget.check(cost(job, shape, 1 if dask is not None else n_workers))
-    todo = tiles(job.shape, shape)
+    todo = cut(job.shape, shape)
     saved = TileStore(Path(store), job.key()) if store is not None else None
     out: dict[str, np.ndarray] = {}
     done = 0
@@ -146,16 +147,12 @@ def _workers(workers: int | None) -> int:
     return check.whole(workers, "workers", 1, 4096)
 
 
-def call(kernel: str, job: Any, t: Tile) -> dict[str, np.ndarray]:
+def call(kernel: Callable, job: Any, t: Tile) -> dict[str, np.ndarray]:
     """Run one tile (in whichever process it landed)."""
-    import importlib
-
-    module, _, name = kernel.partition(":")
-    fn = getattr(importlib.import_module(module), name)
-    return fn(job, slice(t.r0, t.r1), slice(t.c0, t.c1))
+    return kernel(job, slice(t.r0, t.r1), slice(t.c0, t.c1))
 
 
-def _run(job, pending: list[Tile], kernel: str, workers: int, dask: Any) -> Iterator:
+def _run(job, pending: list[Tile], kernel: Callable, workers: int, dask: Any) -> Iterator:
     """Yield ``(tile, result)`` as tiles finish."""
     if not pending:
         return
@@ -177,7 +174,7 @@ def _can_spawn() -> bool:
     return main is None or Path(main).is_file()
 
 
-def _on_processes(job, pending: list[Tile], kernel: str, workers: int) -> Iterator:
+def _on_processes(job, pending: list[Tile], kernel: Callable, workers: int) -> Iterator:
     import multiprocessing
     from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 
@@ -198,7 +195,7 @@ def _on_processes(job, pending: list[Tile], kernel: str, workers: int) -> Iterat
         pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _on_dask(job, pending: list[Tile], kernel: str, dask: Any) -> Iterator:
+def _on_dask(job, pending: list[Tile], kernel: Callable, dask: Any) -> Iterator:
     client, owned = _client(dask)
     try:
         from distributed import as_completed

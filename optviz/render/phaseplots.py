@@ -157,7 +157,7 @@ def _closed_form(ax: Any, phase: Any, theme: str) -> list[Any]:
 
 
 def _colorbar(ax: Any, mesh: Any, phase: Any) -> None:
-    from ..analysis.phase import METRICS
+    from ..analysis.phase_maps import METRICS
 
     bar = ax.figure.colorbar(mesh, ax=ax, pad=0.02, fraction=0.05)
     bar.set_label(METRICS[phase.metric])

@@ -623,7 +623,7 @@ class _Builder:
         if o.get("activation") is not None:
             self.wrap(f"{name}.activation", lambda: nets.check_activation(o["activation"]))
         if "metric" in o and "x" in o:  # a phase map's axes
-            from ..analysis.phase import parse_axis
+            from ..analysis.phase_maps import parse_axis
 
             for key in ("x", "y"):
                 self.wrap(f"{name}.{key}", lambda k=key: parse_axis(o[k], k))

@@ -14,17 +14,14 @@ from typing import Any
 from ..util.errors import ParameterError
 
 
-def render_phase(
+def phase_figure(
     scene: Any, o: Mapping[str, Any], output: Path, look: Mapping[str, Any], progress: Any
-) -> None:
-    """Compute and write the map of render options ``o``; its tiles are kept beside
-    ``output`` until the picture is written."""
-    import shutil
-
-    from ..analysis.phase import parse_axis, phase
+) -> tuple[Any, list[Path]]:
+    """The figure of render options ``o`` and the tile stores beside ``output`` that
+    hold its tiles (to remove once the picture is written)."""
+    from ..analysis.phase_maps import parse_axis, phase
     from ..analysis.tiles import store_beside
     from ..render.phaseplots import plot_phase, plot_zoom
-    from .rendering import _save_figure
 
     if scene.surface is None:
         raise ParameterError("a phase map needs a surface")
@@ -54,9 +51,7 @@ def render_phase(
         zoomed = phase(scene.surface, scene.optimizers[0], zx, zy,
                        store=stores[1], **common)  # fmt: skip
         fig = plot_zoom(wide, zoomed, **style)
-    _save_figure(fig, output, o["dpi"], None)
-    for folder in stores:
-        shutil.rmtree(folder, ignore_errors=True)
+    return fig, stores
 
 
 def _counter(progress: Any, label: str) -> Callable[[str, int, int], None] | None:

@@ -73,9 +73,14 @@ def render_one(scene: Any, r: Any, progress: Progress | None) -> Path:
         step(1, 1)
         return r.output
     elif r.kind == "phase":
-        from .phasemaps import render_phase
+        import shutil
 
-        render_phase(scene, o, r.output, look, progress)
+        from .phasemaps import phase_figure
+
+        fig, stores = phase_figure(scene, o, r.output, look, progress)
+        _save_figure(fig, r.output, o["dpi"], None)
+        for folder in stores:  # written: an interrupted map no longer needs its tiles
+            shutil.rmtree(folder, ignore_errors=True)
         step(1, 1)
         return r.output
     elif r.kind == "init" and r.animated:

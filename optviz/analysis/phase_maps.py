@@ -307,7 +307,9 @@ def phase(
 
     metric = _metric(metric)
     job = problem(surface, optimizer, x, y, n, steps, start, schedule, tol, escape)
-    metrics = compute(job, workers=workers, dask=dask, store=store, tile=tile, progress=progress)
+    metrics = compute(
+        job, run_tile, workers=workers, dask=dask, store=store, tile=tile, progress=progress
+    )
     return Phase(
         surface=job.surface,
         optimizer=job.optimizer,
