@@ -10,7 +10,7 @@
 from .util import signals as _signals  # noqa: F401
 
 # isort: split
-from .analysis import race
+from .analysis import phase, race
 from .catalog import CriticalPoint, Surface, critical_points, surface, surfaces
 from .engine.builtin import (
     GD,
@@ -70,6 +70,7 @@ __all__ = [
     "load_scene",
     "optimizer",
     "optimizers",
+    "phase",
     "race",
     "register",
     "render_scene",
