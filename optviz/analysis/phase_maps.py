@@ -33,8 +33,9 @@ from typing import Any
 import numpy as np
 
 from ..catalog import Surface
-from ..engine.final_runs import RatePerStart
-from ..engine.optim import GD, Optimizer, optimizer
+from ..engine.builtin import GD
+from ..engine.final_runs import PerStart
+from ..engine.optim import Optimizer, optimizer
 from ..engine.runner import NEVER, _schedule, _starts, _steps, _surface, run
 from ..util import check
 from ..util.display import Preview, drawing
@@ -331,7 +332,7 @@ def run_tile(job: Problem, rows: slice, cols: slice) -> dict[str, np.ndarray]:
     """Every metric over the cells ``rows x cols`` of ``job``'s grid: ``(rows, cols)`` each.
 
     The one place that decides how cells run. On the numpy engine a batch shares every
-    hyperparameter but the learning rate (which :class:`RatePerStart` gives per start), so
+    hyperparameter but the learning rate (which :class:`PerStart` gives per start), so
     cells are grouped: one batch per row when ``x`` is ``lr``, per column when ``y`` is,
     per cell otherwise. Each cell's arithmetic is the same whatever its batch.
     """
@@ -360,7 +361,7 @@ def _group(job: Problem, hyper: dict[str, float], rates: np.ndarray | None) -> d
     opt = job.optimizer_at(hyper)
     p0 = np.tile(job.starts, (k, 1))  # cell-major: cell c's starts are rows c*s..c*s+s-1
     if rates is not None:
-        opt = RatePerStart(opt.with_lr(1.0), np.repeat(rates, s)[:, None])
+        opt = PerStart(opt.with_lr(1.0), np.repeat(rates, s)[:, None])
     traj = run(job.surface, opt, p0, job.steps, schedule=job.schedule, tol=job.tol,
                escape=job.escape)  # fmt: skip
     cell = _cell_metrics(job.surface, traj)
