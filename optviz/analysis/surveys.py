@@ -26,6 +26,7 @@ from ..engine.final_runs import final_states
 from ..engine.optim import Optimizer, as_optimizers, optimizer
 from ..engine.runner import NEVER, _starts, _surface, run
 from ..engine.table import _nearest
+from ..util import defaults
 from ..util.display import Preview, drawing
 from ..util.errors import ParameterError
 
@@ -275,7 +276,7 @@ def bands(
     optimizer: Any,
     *,
     seeds: int = 20,
-    steps: int = 200,
+    steps: int = defaults.STEPS,
     noise: Any = "auto",
     start: Any = None,
     quantiles: tuple[float, float] = (0.1, 0.9),
