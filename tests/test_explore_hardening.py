@@ -339,3 +339,11 @@ def test_the_page_and_the_widget_hold_the_declared_view():
     assert api.catalog()["view"] == list(VIEW)
     script = (Path(api.__file__).parent / "static" / "explorer.js").read_text()
     assert "steps: 200" not in script  # its defaults come from the server's state
+
+
+def test_the_command_line_names_each_field_as_the_declaration_does():
+    from optviz.cli import options, scenes
+    from optviz.scenes.inputs import FLAG_OF_KEY, FLAGS
+
+    assert {f: FLAGS[f] for f in options.FLAGS} == options.FLAGS
+    assert scenes.EXPLORE_FLAGS == FLAG_OF_KEY

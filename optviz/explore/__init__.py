@@ -18,10 +18,15 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from ..scenes.inputs import DEFAULT_OPTIMIZERS, DEFAULT_STEPS, FIRST_VIEW_OPTIMIZERS
+from ..util import defaults
 from ..util.errors import OptvizError, ParameterError
 
 INSTALL = 'pip install "optviz[explore]"'
+
+FIRST_VIEW_OPTIMIZERS = ("gd:lr=0.001", "momentum:lr=0.001", "adam:lr=0.1")
+"""The explorer's first race when none is named: the default optimizers
+(:data:`optviz.util.defaults.OPTIMIZERS`) with learning rates that keep all three on the
+page on its first surface (Rosenbrock, where gd's default 0.01 diverges at step 2)."""
 
 
 class MissingExtra(OptvizError):
@@ -73,7 +78,7 @@ def initial_state(
             "domain": _numbers(domain, "domain"),
             "optimizers": list(optimizers or FIRST_VIEW_OPTIMIZERS),
             "start": _numbers(start, "start"),
-            "steps": DEFAULT_STEPS if steps is None else steps,
+            "steps": defaults.STEPS if steps is None else steps,
             "schedule": schedule,
             "noise": noise,
             "seed": 0 if seed is None else seed,
@@ -139,7 +144,7 @@ def state_of_scene(path: str | Path) -> dict[str, Any]:
             if isinstance(domain, list) and domain and isinstance(domain[0], list):
                 domain = [v for pair in domain for v in pair]
             state["domain"] = [float(v) for v in domain]
-    optimizers = data.get("optimizers", list(DEFAULT_OPTIMIZERS))
+    optimizers = data.get("optimizers", list(defaults.OPTIMIZERS))
     optimizers = [optimizers] if isinstance(optimizers, str | Mapping) else optimizers
     state["optimizers"] = [_optimizer_spec(o) for o in optimizers]
     starts = run.get("starts")
@@ -148,7 +153,7 @@ def state_of_scene(path: str | Path) -> dict[str, Any]:
     state["start"] = (
         starts if not isinstance(starts, str) else [float(v) for v in starts.split(",")]
     )
-    state["steps"] = run.get("steps", DEFAULT_STEPS)
+    state["steps"] = run.get("steps", defaults.STEPS)
     state["schedule"] = _named(run.get("schedule"))
     noise = run.get("noise")
     state["noise"] = _spec("", noise).lstrip(":") if isinstance(noise, Mapping) else noise

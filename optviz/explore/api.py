@@ -29,7 +29,8 @@ import threading
 from collections.abc import Mapping
 from typing import Any
 
-from ..scenes.inputs import DEFAULT_OPTIMIZERS, DEFAULT_STEPS, REQUEST_FIELDS, REQUEST_KEYS, VIEW
+from ..scenes.inputs import REQUEST_FIELDS, REQUEST_KEYS, VIEW
+from ..util import defaults
 from ..util.errors import OptvizError, ParameterError
 
 FIELDS = REQUEST_FIELDS
@@ -76,7 +77,7 @@ def scene_dict(request: Any) -> dict[str, Any]:
         # math between $ signs that matplotlib cannot read is refused here, in one line
         data["title"] = text(_text(request["title"], "title", MAX_TITLE), "title")
     data["surface"] = _surface(request)
-    optimizers = request.get("optimizers", list(DEFAULT_OPTIMIZERS))
+    optimizers = request.get("optimizers", list(defaults.OPTIMIZERS))
     if isinstance(optimizers, list) and len(optimizers) > MAX_OPTIMIZERS:
         raise ParameterError(
             f"optimizers: {len(optimizers)} is too many for one request; at most {MAX_OPTIMIZERS}"
@@ -148,7 +149,7 @@ def check_scene(request: Any) -> Any:
 
 
 def _check_cost(scene: Any) -> None:
-    steps = DEFAULT_STEPS if scene.steps is None else scene.steps
+    steps = defaults.STEPS if scene.steps is None else scene.steps
     if steps > MAX_STEPS:
         raise ParameterError(f"steps: {steps} is too many for the explorer; at most {MAX_STEPS}")
     starts = (

@@ -14,7 +14,8 @@ from typing import Any
 import anywidget
 import traitlets
 
-from ..scenes.inputs import DEFAULT_STEPS, VIEW
+from ..scenes.inputs import VIEW
+from ..util import defaults
 from . import api
 from .server import STATIC
 
@@ -34,7 +35,7 @@ class ExplorerWidget(anywidget.AnyWidget):
     domain = traitlets.List(None, allow_none=True).tag(sync=True)
     optimizers = traitlets.List(traitlets.Unicode()).tag(sync=True)
     start = traitlets.List(None, allow_none=True).tag(sync=True)
-    steps = traitlets.Int(DEFAULT_STEPS).tag(sync=True)
+    steps = traitlets.Int(defaults.STEPS).tag(sync=True)
     schedule = traitlets.Unicode(None, allow_none=True).tag(sync=True)
     noise = traitlets.Unicode(None, allow_none=True).tag(sync=True)
     seed = traitlets.Int(0).tag(sync=True)

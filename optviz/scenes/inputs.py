@@ -2,7 +2,8 @@
 
 A scene file, the command line and the explorer (its HTTP requests, its page and the
 notebook widget) set the same fields; each names them its own way. Messages name a field
-as the interface that set it, so each interface's table of names is derived from here.
+as the interface that set it, so each interface's table of names is derived from here
+(what a field is when not given: :mod:`optviz.util.defaults`).
 
 >>> FLAGS["run.steps"], REQUEST_KEYS["run.steps"]
 ('--steps', 'steps')
@@ -13,15 +14,6 @@ as the interface that set it, so each interface's table of names is derived from
 from __future__ import annotations
 
 from dataclasses import dataclass
-
-DEFAULT_OPTIMIZERS = ("gd", "momentum", "adam")
-"""What a race compares when no optimizer is named."""
-DEFAULT_STEPS = 200
-"""Steps per optimizer when none are given (a kind may say otherwise: basins take 500)."""
-FIRST_VIEW_OPTIMIZERS = ("gd:lr=0.001", "momentum:lr=0.001", "adam:lr=0.1")
-"""The explorer's first race when none is named: the default optimizers, with learning
-rates that keep all three on the page on its first surface (Rosenbrock, where
-``gd``'s default 0.01 diverges at the second step)."""
 
 
 @dataclass(frozen=True)
