@@ -347,3 +347,26 @@ def test_the_command_line_names_each_field_as_the_declaration_does():
 
     assert {f: FLAGS[f] for f in options.FLAGS} == options.FLAGS
     assert scenes.EXPLORE_FLAGS == FLAG_OF_KEY
+
+
+# -- shipped scenes, by name or by their gallery path, from any folder ----------------------------
+def test_the_explorer_opens_a_shipped_scene_by_name_or_gallery_path_anywhere(
+    tmp_path, monkeypatch, capsys
+):
+    import optviz as ov
+    from optviz.explore import server
+
+    monkeypatch.chdir(tmp_path)  # no gallery/ here: outside a checkout
+    by_name = initial_state("rosenbrock_race")
+    assert initial_state("gallery/rosenbrock_race.toml") == by_name
+    assert initial_state("rosenbrock_race.toml") == by_name
+    payload = api.run_request({k: v for k, v in by_name.items() if v is not None})
+    for answer, t in zip(payload["runs"], ov.load_scene("rosenbrock_race").race(), strict=True):
+        assert np.array_equal(np.array(answer["xy"]), t.xy)
+    assert initial_state("long_furrow")["surface"] == "long_furrow"  # a surface's name first
+    monkeypatch.setattr(server.Explorer, "run", lambda self: None)  # serve, and stop at once
+    for scene in ["rosenbrock_race", "gallery/rosenbrock_race.toml"]:
+        assert cli._main(["explore", scene, "--no-browser"]) == 0
+        assert capsys.readouterr().out.startswith("http://127.0.0.1:")
+    assert cli._main(["explore", "gallery/nothing.toml", "--no-browser"]) == 2
+    assert "does not exist" in capsys.readouterr().err
