@@ -40,6 +40,7 @@ class Held:
         self.limit, self.idle = limit, idle
         self.waiting: dict[Guarded, float | None] = {}  # connection -> idle since (None: busy)
         self.refusal_logged = False
+        self.errors_logged: set[str] = set()
 
     def protocol(self, *args: Any, **kwargs: Any) -> Guarded:
         """A protocol factory for uvicorn (``Config(http=held.protocol)``)."""
@@ -100,7 +101,10 @@ class Held:
                 )
             self._evict(max(1, len(self.waiting) // 2))
             return
-        loop.default_exception_handler(context)
+        kind = str(context.get("message"))  # its details name the connection: not a kind
+        if kind not in self.errors_logged:
+            self.errors_logged.add(kind)
+            loop.default_exception_handler(context)
 
 
 class Guarded(asyncio.Protocol):
