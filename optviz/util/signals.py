@@ -84,11 +84,32 @@ class Interruptible:
 
     def interrupt(self, exc_type: type[BaseException]) -> int:
         """Raise ``exc_type`` in every thread inside a block; how many there were."""
+        _ignore_where_unraisable(exc_type)
         with self._lock:
             for ident in self._threads:
                 raise_in_thread(ident, exc_type)
                 self._threads[ident] = True
             return len(self._threads)
+
+
+_IGNORED: set[type] = set()
+
+
+def _ignore_where_unraisable(exc_type: type[BaseException]) -> None:
+    """An exception raised in a thread from outside may land in a weak reference's
+    callback or a ``__del__``, where Python cannot raise it and prints it instead; it is
+    raised again shortly, so that print is noise: drop it (others are printed as ever)."""
+    if exc_type in _IGNORED:
+        return
+    if not _IGNORED:
+        previous = sys.unraisablehook
+
+        def hook(unraisable: Any) -> None:
+            if not isinstance(unraisable.exc_value, tuple(_IGNORED)):
+                previous(unraisable)
+
+        sys.unraisablehook = hook
+    _IGNORED.add(exc_type)
 
 
 class TimeLimit(BaseException):
