@@ -160,7 +160,11 @@ def gallery(
     ] = None,
     check: Annotated[
         bool,
-        typer.Option("--check", help="render nothing; check scenes load and outputs exist"),
+        typer.Option(
+            "--check",
+            help="render nothing: check every claim of every scene (and, without --only, "
+            "of every catalog lesson) on its runs, and that outputs exist; print the verdicts",
+        ),
     ] = False,
     quiet: Quiet = False,
 ) -> None:
@@ -172,6 +176,7 @@ def gallery(
     \b
       optviz gallery --list
       optviz gallery --out figures --only saddle_escape
+      optviz gallery --check
     """
     from ..scenes.build import examples, load_scene
     from ..util.errors import OutputError, unknown
@@ -197,6 +202,7 @@ def gallery(
     chosen = [files[n] if folder else n for n in (only or files)]
     scenes = [load_scene(f, output_folder=target) for f in chosen]
     if check:
+        _check_claims(scenes, chosen, everything=not only, quiet=quiet)
         _check_gallery(scenes)
         return
     for s in scenes:
@@ -221,6 +227,34 @@ def _list_examples(found: dict[str, Any]) -> None:
 
 
 GALLERY_LIMIT = 2_000_000  # bytes: small enough for a README or a slide
+
+
+def _check_claims(scenes: list[Any], chosen: list, everything: bool, quiet: bool) -> None:
+    """Check every claim of the scenes (and of the catalog's lessons when ``everything``);
+    print one row per claim; fail naming each false one."""
+    from ..analysis.claims import explain
+    from ..scenes.lessons import catalog_lessons
+
+    named = {f"gallery/{Path(str(c)).stem}": s for c, s in zip(chosen, scenes, strict=True)}
+    if everything:
+        named.update(catalog_lessons())
+    rows, false = [], []
+    for name, s in named.items():
+        if not s.claims:
+            false.append(f"{name}: states no claims")
+        for v in s.verdicts():
+            rows.append((name, "holds" if v.holds else "FALSE", v.claim, _evidence(v.evidence)))
+            if not v.holds:
+                false.append(f"{name}: {explain(v)}")
+    if not quiet:
+        _table("claim", ("scene", "verdict", "claim", "evidence"), rows)
+    if false:
+        raise OptvizError(f"{len(false)} false claim(s): " + "; ".join(false))
+    typer.echo(f"{len(rows)} claims of {len(named)} scenes and lessons, all hold", err=True)
+
+
+def _evidence(evidence: dict[str, float]) -> str:
+    return ", ".join(f"{k}={v:.3g}" for k, v in evidence.items())
 
 
 def _check_gallery(scenes: list[Any]) -> None:
