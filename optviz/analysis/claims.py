@@ -130,6 +130,8 @@ runs=('momentum',), options={'across': 'y', 'at_least': '3'})
     ):
         raise _bad(text, "must read kind(run, ..., option=value), e.g. stuck(gd, at=saddle)")
     kind = rest[0][1]
+    if any(tok[0] == "punct" and tok[1] in "()" for tok in rest[2:-1]):
+        raise _bad(text, "has brackets inside its arguments; quote a label that has them")
     runs, options = _arguments(text, rest[2:-1])
     return Claim(text.strip(), kind, negated, tuple(runs), options)
 

@@ -45,7 +45,10 @@ Optimizers = Annotated[
 Steps = Annotated[
     int | None,
     typer.Option(
-        "--steps", help="steps per optimizer [default: 200; basins: 500]", show_default=False
+        "--steps",
+        help="steps per optimizer [default: 200; basins: 500; race: the lesson's, when it "
+        "races the surface's lesson]",
+        show_default=False,
     ),
 ]
 Start = Annotated[

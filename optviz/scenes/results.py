@@ -6,6 +6,7 @@ checking the scene's claims on it (:mod:`optviz.scenes.lessons`) share one compu
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -101,15 +102,22 @@ def init_schemes(o: Options) -> list[str]:
 
 def _init(scene: Any, o: Options) -> tuple:
     """One forward and backward pass per scheme (:class:`optviz.nets.LayerStats`)."""
-    from .. import nets
-
     kwargs = {k: o[k] for k in ("activation", "depth", "width", "gain") if o.get(k) is not None}
     kwargs.update(_seed(scene))
     stats = []
     for text in init_schemes(o):
         name, own = scheme(text)
-        stats.append(nets.propagate(name, **{**kwargs, **own}))
+        stats.append(_propagate(name, tuple(sorted({**kwargs, **own}.items()))))
     return tuple(stats)
+
+
+@functools.lru_cache(maxsize=32)
+def _propagate(name: str, options: tuple) -> Any:
+    """:func:`optviz.nets.propagate`, kept: scenes of one net share its passes (a pass
+    depends only on its arguments, the seed among them)."""
+    from .. import nets
+
+    return nets.propagate(name, **dict(options))
 
 
 def _seed(scene: Any) -> dict[str, int]:

@@ -405,7 +405,7 @@ class LessonSpec(Spec):
     claims: doc(
         Annotated[list[Annotated[str, Meta(max_length=400)]], Meta(max_length=40)],
         'what the picture shows, e.g. `["stuck(gd, at=saddle)", "escapes(adam, from=saddle)"]`; '
-        "`optviz gallery --check` and the tests hold every one true (vocabulary: docs/claims.md)",
+        "`optviz gallery --check` and the tests hold every one true (vocabulary below)",
     ) = []
     callouts: doc(bool, "draw each claim's key moment on the picture as a short annotation") = True
 
