@@ -334,7 +334,7 @@ def _shipped() -> list[str]:
 def shipped_verdicts(name: str) -> tuple[tuple, list]:
     """The scene's claims and their verdicts: runs only, nothing drawn (kept per process)."""
     from optviz.scenes.build import load_scene
-    from optviz.scenes.lessons import lesson_scene
+    from optviz.scenes.shipped import lesson_scene
 
     kind, _, stem = name.partition("/")
     scene = lesson_scene(stem) if kind == "surfaces" else load_scene(stem)

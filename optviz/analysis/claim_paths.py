@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from .claims import Claim, ClaimError, Measured
+from .claim_grammar import Claim, ClaimError, Measured
 
 POINT_KINDS = ("saddle", "minimum", "local", "deepest", "maximum", "degenerate", "critical")
 POINT_WORDS = {

@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from ..util.errors import _closest
+from .claim_grammar import Claim, ClaimError, Measured, Verdict, resolve
 from .claim_paths import (
     MINIMUM_KINDS,
     POINT_KINDS,
@@ -38,7 +39,6 @@ from .claim_paths import (
     stuck,
     zigzags,
 )
-from .claims import Claim, ClaimError, Measured, Verdict, resolve
 
 
 @dataclass(frozen=True)

@@ -233,7 +233,7 @@ def _check_claims(scenes: list[Any], chosen: list, everything: bool, quiet: bool
     """Check every claim of the scenes (and of the catalog's lessons when ``everything``);
     print one row per claim; fail naming each false one."""
     from ..analysis.claims import explain
-    from ..scenes.lessons import catalog_lessons
+    from ..scenes.shipped import catalog_lessons
 
     named = {f"gallery/{Path(str(c)).stem}": s for c, s in zip(chosen, scenes, strict=True)}
     if everything:
