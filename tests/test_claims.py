@@ -318,7 +318,8 @@ def test_gallery_check_fails_naming_a_false_claim(tmp_path, monkeypatch, capsys)
     monkeypatch.chdir(tmp_path)
     assert cli._main(["gallery", "--check", "--folder", ".", "--only", "s"]) == 2
     err = capsys.readouterr().err
-    assert "2 false claim(s)" in err and "gallery/s: diverges(gd) is false: diverged_at=-1" in err
+    assert "2 gallery problem(s)" in err
+    assert "gallery/s: diverges(gd) is false: diverged_at=-1" in err
     assert "ends_in(gd) is false" in err  # 5 steps of x ← 0.8·x do not reach the minimum
 
 

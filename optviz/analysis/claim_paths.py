@@ -406,10 +406,12 @@ def diverges(c: Case) -> Seen:
 
 def faster(c: Case) -> Seen:
     """Run ``a`` gets its loss to within ``to`` (default 1e-3) of its starting gap above the
-    floor in fewer steps than ``b`` (which may never). The floor is the surface's global
-    minimum where known, else the lowest loss any run reached."""
-    floor = _floor(c)
-    reach = [_reaching(c.loss(j), floor, c.opts["to"]) for j in (0, 1)]
+    floor, and keeps it there to the end, in fewer steps than ``b`` (which may never): a
+    run that dips under once and swings back up has not arrived. The floor is the surface's
+    global minimum where known, else the lowest loss any run reached."""
+    floor = c.m.floors.get("loss")
+    floor = _lowest_loss(c) if floor is None else floor
+    reach = [_arriving(c.loss(j), floor, c.opts["to"]) for j in (0, 1)]
     holds = reach[0] < reach[1]
     shown = ["never" if math.isinf(r) else f"step {int(r)}" for r in reach]
     goal = "arrives" if c.opts["to"] <= 1e-3 else f"closes {1 - c.opts['to']:.0%} of its gap"
@@ -418,19 +420,17 @@ def faster(c: Case) -> Seen:
     return Seen(holds, evidence, None if math.isinf(reach[0]) else int(reach[0]), said)
 
 
-def _floor(c: Case) -> float:
-    known = getattr(c.m.surface, "min_value", None)
-    if known is not None and math.isfinite(known):
-        return float(known)
+def _lowest_loss(c: Case) -> float:
     every = np.concatenate([c.m.values("loss", k).ravel() for k in range(len(c.m))])
     every = every[np.isfinite(every)]
     return float(every.min()) if len(every) else 0.0
 
 
-def _reaching(loss: np.ndarray, floor: float, to: float) -> float:
+def _arriving(loss: np.ndarray, floor: float, to: float) -> float:
+    """The first step from which the loss stays within ``to`` of its starting gap."""
     gap = loss - floor
-    done = np.flatnonzero(gap <= to * max(gap[0], 0.0))
-    return float(done[0]) if len(done) else math.inf
+    since = _settled_from(gap <= to * max(gap[0], 0.0))
+    return math.inf if since is None else float(since)
 
 
 def farther(c: Case) -> Seen:
