@@ -179,6 +179,9 @@ class Measured:
     race: Any = None
     surface: Any = None
     axis: str = "step"
+    at: Mapping[str, tuple[np.ndarray, ...]] = field(default_factory=dict)
+    """Per metric measured at some steps only, each run's steps (entry i of the series is
+    step ``at[metric][k][i]``); a metric not listed has one entry per step."""
     floors: Mapping[str, float] = field(default_factory=dict)
     """Per metric, the value ``beats`` measures gaps from (a race's loss: the global minimum
     where known, else the lowest loss any run reached)."""

@@ -199,6 +199,20 @@ def recovers(c: Case) -> Seen:
     return Seen(bool(holds), evidence, first + low if holds else None, said)
 
 
+def spikes(c: Case) -> Seen:
+    """The run's ``on`` (default ``loss``) jumps up at least ``at_least`` times (default 1):
+    a spike is a run of steps each more than ``by`` (default 1.5) times the one before.
+    The key step is the first spike's."""
+    v, first = _series(c)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        jump = v[1:] > c.opts["by"] * v[:-1]
+    begins = np.flatnonzero(jump & ~np.concatenate([[False], jump[:-1]]))
+    holds = len(begins) >= c.opts["at_least"]
+    said = f"{c.who()}: {c.opts['on']} spikes {len(begins)} time{'s' * (len(begins) != 1)}"
+    step = first + int(begins[0]) + 1 if holds and len(begins) else None
+    return Seen(bool(holds), {"spikes": float(len(begins))}, step, said)
+
+
 def steady(c: Case) -> Seen:
     """The run's ``on`` stays within a factor ``within`` (default 2) of itself: its largest
     value is at most ``within`` times its smallest; ``last`` as for ``falls``."""
@@ -350,6 +364,16 @@ KINDS: dict[str, Kind] = {
         },
     ),
     "recovers": Kind(recovers, 1, {"on": METRIC, "by": Option("number", 2.0), "last": LAST}),
+    "spikes": Kind(
+        spikes,
+        1,
+        {
+            "on": METRIC,
+            "by": Option("number", 1.5, low=1.0),
+            "at_least": Option("whole", 1, low=1),
+            "last": LAST,
+        },
+    ),
     "steady": Kind(
         steady, 1, {"on": METRIC, "within": Option("number", 2.0, low=1.0), "last": LAST}
     ),
@@ -405,7 +429,15 @@ def evaluate(claim: Claim, m: Measured) -> Verdict:
     evidence = dict(seen[pick].evidence)
     if len(starts) > 1 or starts[0] > 0:
         evidence["start_index"] = float(starts[pick])
-    return Verdict(claim.text, all(ok), evidence, seen[pick].step, runs, seen[pick].callout)
+    step = _as_step(m, opts.get("on"), runs, seen[pick].step)
+    return Verdict(claim.text, all(ok), evidence, step, runs, seen[pick].callout)
+
+
+def _as_step(m: Measured, metric: str | None, runs: tuple[int, ...], index: int | None) -> Any:
+    """The step of entry ``index`` of a series measured at some steps only."""
+    if index is None or metric not in m.at or not runs:
+        return index
+    return int(m.at[metric][runs[0]][index])
 
 
 def _starts(claim: Claim, m: Measured, runs: tuple[int, ...], start: int | None) -> list[int]:

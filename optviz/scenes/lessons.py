@@ -33,12 +33,22 @@ dropout    ``plain``, ``dropout``               ``train_loss``, ``test_loss``, `
                                                 ``ensemble_gap`` (mean |full net − average of
                                                 100 thinned nets| on the test inputs)
 schedules  each schedule's kind                 ``rate`` (the multiplier, steps)
+sharpness  each optimizer                       ``sharpness`` and ``ratio`` (over the
+                                                stability line 2/lr; measured steps),
+                                                ``loss`` (steps)
+phase      the optimizer                        ``agreement`` (share of cells where the map
+                                                and the closed form agree on divergence),
+                                                ``band_gap`` (largest |rate − √β| where the
+                                                closed form is √β), ``best_rate`` (zoom's
+                                                fastest converging cell), ``gd_best``
+                                                (gradient descent's best, (κ−1)/(κ+1))
 ========== ==================================== ============================================
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -88,8 +98,6 @@ def _surface(scene: Any, r: Any, found: Any) -> Any:
 
 
 def _bands(scene: Any, r: Any, found: Any) -> Any:
-    from dataclasses import replace
-
     from ..analysis.claims import from_race
     from ..engine.runner import Race
 
@@ -232,7 +240,67 @@ def _schedules(scene: Any, r: Any, found: Any) -> Any:
     return _measured(specs, [s.kind for s in scheds], series, {})
 
 
+def _sharpness(scene: Any, r: Any, found: Any) -> Any:
+    labels = [run.label for run in found]
+    series = {
+        "sharpness": tuple(run.sharpness for run in found),
+        "ratio": tuple(run.ratio() for run in found),
+        "loss": tuple(run.loss for run in found),
+    }
+    opts = list(scene.optimizers)
+    m = _measured(labels, [o.name for o in opts], series, {"loss": "lower"},
+                  shown=_shown(opts, labels))  # fmt: skip
+    at = tuple(run.at for run in found)
+    return replace(m, at={"sharpness": at, "ratio": at})
+
+
+def _phase(scene: Any, r: Any, found: Any) -> Any:
+    wide, zoomed = found
+    with np.errstate(invalid="ignore"):
+        series = {
+            "agreement": _one([_agreement(wide)]),
+            "band_gap": _one([_band_gap(wide)]),
+            "best_rate": _one([_best_rate(zoomed if zoomed is not None else wide)]),
+            "gd_best": _one([_gd_best(scene.surface)]),
+        }
+    opt = scene.optimizers[0]
+    return _measured([opt.label], [opt.name], series, {"best_rate": "lower"},
+                     shown=_shown([opt], [opt.label]))  # fmt: skip
+
+
+def _agreement(m: Any) -> float:
+    """Share of cells where the measured map and the closed form agree on divergence."""
+    if m.closed_form is None:
+        return np.nan
+    return float(np.mean(m.diverged == (m.closed_form >= 1)))
+
+
+def _band_gap(m: Any) -> float:
+    """Largest gap between the measured rate and √β where the closed form is √β (heavy
+    ball's flat band; ``momentum`` on the y axis)."""
+    if m.closed_form is None or m.y_axis.name != "momentum":
+        return np.nan
+    root = np.sqrt(m.y)[:, None] * np.ones_like(m.closed_form)
+    band = ~m.diverged & (np.abs(m.closed_form - root) <= 1e-9)
+    return float(np.max(np.abs(m.metrics["rate"] - root)[band])) if band.any() else np.nan
+
+
+def _best_rate(m: Any) -> float:
+    rate = np.where(m.diverged, np.nan, m.metrics["rate"])
+    return float(np.nanmin(rate)) if np.isfinite(rate).any() else np.nan
+
+
+def _gd_best(surface: Any) -> float:
+    """Gradient descent's best rate on the quadratic around the minimum: (κ − 1)/(κ + 1)."""
+    if surface is None or not len(surface.minima):
+        return np.nan
+    low, high = np.linalg.eigvalsh(surface.hess(surface.minima[0]))
+    return float((high - low) / (high + low))
+
+
 ADAPT: dict[str, Callable[[Any, Any, Any], Any]] = {
+    "sharpness": _sharpness,
+    "phase": _phase,
     "show": _surface,
     "curvature": _surface,
     "bands": _bands,

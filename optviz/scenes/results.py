@@ -178,7 +178,21 @@ def _schedules(scene: Any, o: Options) -> tuple[list[str], int]:
     return schedule_specs(scene, o)
 
 
+def _sharpness(scene: Any, o: Options) -> list:
+    from .stability import study
+
+    return study(scene, o)
+
+
+def _phase(scene: Any, o: Options) -> tuple:
+    from .phasemaps import phase_maps
+
+    return phase_maps(scene, o)
+
+
 COMPUTE: dict[str, Callable[[Any, Options], Any]] = {
+    "sharpness": _sharpness,
+    "phase": _phase,
     "show": _surface,
     "basins": _basins,
     "sweep": _learning_rates("sweep"),
