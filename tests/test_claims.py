@@ -268,6 +268,24 @@ def test_claims_on_measurements(measured, claim, expected):
     assert holds(measured, claim) is expected
 
 
+def test_spikes_count_runs_of_jumps_and_faster_needs_the_loss_to_stay_down():
+    loss = np.array([1.0, 0.5, 0.9, 1.2, 0.3, 0.2, 0.5, 0.1, 1e-4, 1e-4])
+    flat = np.linspace(1.0, 5e-4, 10)
+    m = Measured(("a", "b"), ("a", "b"), ("A", "B"), {"loss": (loss, flat)},
+                 {"loss": "lower"}, floors={"loss": 0.0})  # fmt: skip
+    v = verdict(m, "spikes(a, at_least=2)")  # 0.5 -> 0.9 -> 1.2 is one spike, 0.2 -> 0.5 another
+    assert v.holds and v.evidence["spikes"] == 2 and v.step == 2
+    assert not holds(m, "spikes(a, at_least=3)")
+    assert holds(m, "spikes(a, by=1.3, at_least=2)")  # 0.9 -> 1.2 is only 1.33 times
+    assert holds(m, "spikes(a, by=2.4)") and not holds(m, "spikes(a, by=2.6)")  # 0.2 -> 0.5
+    assert not holds(m, "spikes(b)")
+    # a dips under a thousandth of its start at step 8 and stays; b only at its last step
+    f = verdict(m, "faster(a, b)")
+    assert f.holds and (f.evidence["a_steps"], f.evidence["b_steps"]) == (8, 9)
+    m2 = dataclasses.replace(m, series={"loss": (np.append(loss[:8], [1e-4, 0.5]), flat)})
+    assert verdict(m2, "faster(a, b)").evidence["a_steps"] == math.inf  # swung back up
+
+
 def test_measurement_claims_give_their_key_step(measured):
     assert verdict(measured, "recovers(better, on=rate)").step == 4  # the low
     assert verdict(measured, "falls(better, by=5)").step == 4  # 1/(1 + t) <= 1/5
