@@ -207,9 +207,9 @@ def gallery(
         problems = _check_claims(scenes, chosen, everything=not only, quiet=quiet)
         _check_gallery(scenes, problems, outputs=folder is not None)
         return
-    for s in scenes:
-        if not quiet:
-            typer.echo(f"{s.source}:", err=True)
+    for i, s in enumerate(scenes, 1):
+        if not quiet:  # a line per scene before it renders: a long gallery shows its pace
+            typer.echo(f"[{i}/{len(scenes)}] {s.source}:", err=True)
         written = _render(s, quiet)
         if not quiet:
             for path in written:
