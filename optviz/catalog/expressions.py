@@ -11,12 +11,11 @@ once instead of being computed.
 from __future__ import annotations
 
 import ast
-import contextlib
 import functools
 import keyword
 import math
 import operator
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -385,28 +384,28 @@ def parse(text: str, params: Mapping[str, Any] | None = None) -> Any:
             f"{_describe(deep)}; "
             "exact derivatives of deeper compositions grow too large"
         )
-    with deadline(COMPILE_SECONDS, "reading the expression"):
+
+    def read() -> Any:
         result, _ = _Builder(params or {}).build(tree)
         _check_constants(result, text)
         _check_products(result)
-    return result
+        return result
+
+    return bounded(COMPILE_SECONDS, "reading the expression", read)
 
 
-@contextlib.contextmanager
-def deadline(seconds: float, what: str) -> Iterator[None]:
-    """Raise :class:`ExpressionError` if the block runs longer than ``seconds``.
+def bounded(seconds: float, what: str, fn: Callable[..., Any], *args: Any) -> Any:
+    """``fn(*args)``, or :class:`ExpressionError` if it runs longer than ``seconds``.
 
     The bounds on size, depth and constants keep every accepted expression fast; this is
     the backstop for whatever they miss (sympy's assumptions can expand a polynomial of
     degree 270 while taking a derivative). It holds in any thread, so the command line,
-    the explorer's request threads and a notebook get the same bound; a deadline inside
-    another is the outer one's.
+    the explorer's request threads and a notebook get the same bound.
     """
-    from ..util.signals import TimeLimit, time_limit
+    from ..util.signals import TimeLimit, call_with_time_limit
 
     try:
-        with time_limit(seconds):
-            yield
+        return call_with_time_limit(seconds, fn, *args)
     except TimeLimit:
         raise ExpressionError(
             f"{what} took longer than {seconds:g} s; allowed: expressions whose "
@@ -564,10 +563,12 @@ def compile_expr(expr: Any, param_names: tuple[str, ...] = ()) -> Compiled:
         # deeply nested expressions and buys nothing here.
         return sp.lambdify(args, e, modules=[namespace, "numpy"], cse=_cse)
 
+    def derive() -> Compiled:
+        f, grad, hess = derivatives(expr)
+        return Compiled(lam(f), lam(grad), lam(hess), lam([f, *grad]))
+
     try:
-        with deadline(COMPILE_SECONDS, "deriving and compiling the expression"):
-            f, grad, hess = derivatives(expr)
-            return Compiled(lam(f), lam(grad), lam(hess), lam([f, *grad]))
+        return bounded(COMPILE_SECONDS, "deriving and compiling the expression", derive)
     except (TypeError, ValueError, NotImplementedError, SyntaxError) as exc:
         # A derivative numpy cannot express; a one-line error, not a printer traceback.
         raise ExpressionError(f"cannot compile the derivatives of {expr}: {exc}"[:200]) from None

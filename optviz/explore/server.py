@@ -188,8 +188,7 @@ class Work:
 
     def _work(self, loop: Any, done: Any, fn: Any, args: tuple) -> None:
         try:
-            with self.threads.running():
-                outcome = (fn(*args), None)
+            outcome = (self.threads.call(fn, *args), None)
         except Stopping:
             outcome = (None, Closing())
         except BaseException as exc:  # whatever happens, the request gets its answer

@@ -6,12 +6,11 @@ touches signal handlers; importing optviz as a library never does.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import signal
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable
 from typing import Any
 
 # Ctrl-C, ``kill`` and closing the terminal
@@ -60,36 +59,54 @@ def raise_in_thread(ident: int, exc_type: type[BaseException] | None) -> bool:
 
 
 class Interruptible:
-    """The threads running inside ``with self.running():`` blocks, and a way to stop them.
+    """Calls running in threads (:meth:`call`), and a way to stop them all (:meth:`interrupt`).
 
-    :meth:`interrupt` raises an exception in each of them; one raised but not yet seen
-    when its block ends is taken back, so nothing leaks out of the block.
+    Nothing leaks out of a call. An exception raised in a thread from outside can cut
+    Python code short anywhere, even a clean-up, but not a lock's release by a ``with``
+    statement: each call holds a lock while it runs, in its own frame, and an exception
+    is aimed only at a thread whose call holds it, under a gate the thread passes on its
+    way out, taking back one aimed but not yet raised.
     """
 
     def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._threads: dict[int, bool] = {}  # ident -> an exception was raised in it
+        self._gate = threading.Lock()
+        self._stays: dict[_Stay, int] = {}  # a call under way -> its thread
 
-    @contextlib.contextmanager
-    def running(self) -> Iterator[None]:
-        ident = threading.get_ident()
-        with self._lock:
-            self._threads[ident] = False
+    def call(self, fn: Callable[..., Any], *args: Any) -> Any:
+        """``fn(*args)`` in this thread, interruptible while it runs."""
+        stay = _Stay()
+        with self._gate:
+            self._stays[stay] = threading.get_ident()
         try:
-            yield
+            with stay.lock:
+                return fn(*args)
         finally:
-            with self._lock:
-                if self._threads.pop(ident):
+            with self._gate:
+                ident = self._stays.pop(stay, None)
+                if stay.aimed and ident is not None:
                     raise_in_thread(ident, None)
 
     def interrupt(self, exc_type: type[BaseException]) -> int:
-        """Raise ``exc_type`` in every thread inside a block; how many there were."""
+        """Raise ``exc_type`` in every thread whose call runs; how many there were."""
         _ignore_where_unraisable(exc_type)
-        with self._lock:
-            for ident in self._threads:
-                raise_in_thread(ident, exc_type)
-                self._threads[ident] = True
-            return len(self._threads)
+        count = 0
+        with self._gate:
+            for stay, ident in list(self._stays.items()):
+                if stay.lock.locked():  # else not yet started, or ended: leave it be
+                    raise_in_thread(ident, exc_type)
+                    stay.aimed = True
+                    count += 1
+        return count
+
+
+class _Stay:
+    """One call under way: a lock it holds while it runs, and whether anything was aimed."""
+
+    __slots__ = ("aimed", "lock")
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.aimed = False
 
 
 _IGNORED: set[type] = set()
@@ -113,42 +130,38 @@ def _ignore_where_unraisable(exc_type: type[BaseException]) -> None:
 
 
 class TimeLimit(BaseException):
-    """Raised inside a :func:`time_limit` block that ran out of time.
+    """Raised in a call of :func:`call_with_time_limit` that ran out of time.
 
     A BaseException, so the ``except Exception`` of the code it interrupts lets it pass.
     """
 
 
-_LIMITED = threading.local()
-AGAIN_SECONDS = 0.5  # a time limit is raised again this often while its block still runs
+AGAIN_SECONDS = 0.5  # a time limit is raised again this often while its call still runs
 
 
-@contextlib.contextmanager
-def time_limit(seconds: float) -> Iterator[None]:
-    """Raise :class:`TimeLimit` in this thread, whichever it is, if the block runs longer
-    than ``seconds`` (and again every half second, in case the code caught it); a limit
-    inside another is the outer one's."""
-    if getattr(_LIMITED, "active", False):
-        yield
-        return
+def call_with_time_limit(seconds: float, fn: Callable[..., Any], *args: Any) -> Any:
+    """``fn(*args)``, in this thread whichever it is; :class:`TimeLimit` is raised in it if
+    it runs longer than ``seconds``, and again every half second while it still runs (in
+    case the code caught it)."""
     threads = Interruptible()
+    timers: list[threading.Timer] = []
 
     def expire() -> None:
         if threads.interrupt(TimeLimit):
             start(AGAIN_SECONDS)
 
     def start(delay: float) -> None:
-        timers.append(threading.Timer(delay, expire))
-        timers[-1].daemon = True
-        timers[-1].start()
+        timer = threading.Timer(delay, expire)
+        timer.daemon = True
+        timers.append(timer)
+        timer.start()
 
-    timers: list[threading.Timer] = []
-    _LIMITED.active = True
+    def timed() -> Any:
+        start(seconds)  # once the call runs, so that even a tiny limit finds it
+        return fn(*args)
+
     try:
-        with threads.running():
-            start(seconds)
-            yield
+        return threads.call(timed)
     finally:
-        _LIMITED.active = False
-        for timer in list(timers):
+        for timer in list(timers):  # one started after this finds no call to aim at
             timer.cancel()
