@@ -5,7 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from optviz.nets import dropout, mlp
+from optviz.nets import dropout, layers
+from optviz.nets.data import dataset
+from optviz.nets.model import Network
 from optviz.util.errors import ParameterError
 
 SEEDS = range(5)
@@ -28,11 +30,17 @@ def test_inverted_dropout_keeps_the_expected_activation():
         assert np.all(np.abs(out.mean(axis=0) - a) < tol)
 
 
+def _layers(sizes, seed):
+    net = Network(sizes, "relu")
+    return net.layers(net.init("he_normal", seed=seed))
+
+
 def test_p_zero_is_no_dropout():
-    params = mlp._init_mlp((2, 16, 16, 2), "he_normal", np.random.default_rng(1))
+    params = _layers((2, 16, 16, 2), 1)
     x = np.random.default_rng(2).normal(size=(30, 2))
-    full, _ = dropout.forward(params, x)
-    zero, caches = dropout.forward(params, x, p=0.0, rng=np.random.default_rng(3))
+    full, _ = layers.forward(params, x, "relu")
+    _, mask = dropout.dropout_forward(np.ones((30, 16)), 0.0, np.random.default_rng(3))
+    zero, caches = layers.forward(params, x, "relu", masks=[mask, mask])
     np.testing.assert_array_equal(full, zero)
     assert all(c.get("mask") is None for c in caches[:-1])
     a = dropout.train_dropout(p=0.0, hidden=(8, 8), steps=30)
@@ -43,18 +51,18 @@ def test_p_zero_is_no_dropout():
 @pytest.mark.parametrize("activation", ["relu", "tanh"])
 def test_backward_with_fixed_mask_matches_finite_differences(activation):
     rng = np.random.default_rng(4)
-    params = mlp._init_mlp((2, 6, 5, 2), "he_normal", rng)
+    params = _layers((2, 6, 5, 2), 4)
     for layer in params:
         layer["b"] = rng.normal(0, 0.1, layer["b"].shape)
     x, y = rng.normal(size=(7, 2)), rng.integers(0, 2, 7)
     masks = [dropout.dropout_mask((7, w), 0.5, rng) for w in (6, 5)]
 
     def loss():
-        logits, _ = dropout.forward(params, x, activation, masks=masks)
-        return mlp._cross_entropy(logits, y)[0]
+        logits, _ = layers.forward(params, x, activation, masks=masks)
+        return layers.cross_entropy(logits, y)[0]
 
-    logits, caches = dropout.forward(params, x, activation, masks=masks)
-    grads = dropout.backward(params, caches, mlp._cross_entropy(logits, y)[1], activation)
+    logits, caches = layers.forward(params, x, activation, masks=masks)
+    grads = layers.backward(params, caches, layers.cross_entropy(logits, y)[1], activation)
     h = 1e-6
     for layer, grad in zip(params, grads, strict=True):
         for key, value in layer.items():
@@ -72,10 +80,10 @@ def test_backward_with_fixed_mask_matches_finite_differences(activation):
 
 def test_dropped_units_get_no_gradient():
     rng = np.random.default_rng(5)
-    params = mlp._init_mlp((2, 4, 2), "he_normal", rng)
+    params = _layers((2, 4, 2), 5)
     mask = np.array([0.0, 2.0, 0.0, 2.0])
-    logits, caches = dropout.forward(params, rng.normal(size=(3, 2)), masks=[mask])
-    grads = dropout.backward(params, caches, np.ones_like(logits))
+    logits, caches = layers.forward(params, rng.normal(size=(3, 2)), "relu", masks=[mask])
+    grads = layers.backward(params, caches, np.ones_like(logits), "relu")
     assert np.all(grads[0]["W"][:, [0, 2]] == 0)
     assert np.all(grads[1]["W"][[0, 2]] == 0)
 
@@ -114,7 +122,7 @@ def test_bad_arguments_raise():
     with pytest.raises(ParameterError):
         dropout.dropout_pair(p=0.0)
     with pytest.raises(ParameterError):
-        dropout.moons(10, flip=0.9)
+        dataset("moons", 10, flip=0.9)
     with pytest.raises(ParameterError):
         dropout.train_dropout(hidden=())
 

@@ -1,8 +1,9 @@
 """Batch normalization on a toy spiral: the same small net trained with and without it.
 
 :func:`batchnorm_pair` trains the same small net with and without batch normalization
-(Ioffe & Szegedy, 2015) on a toy spiral, with the forward and backward pass of batch
-normalization written out in :mod:`optviz.nets.mlp`.
+(Ioffe & Szegedy, 2015) on the built-in ``spiral`` dataset (:func:`optviz.nets.data.dataset`),
+by the engine's gradient descent on mini-batches; the forward and backward pass, batch
+normalization's included, are those of :mod:`optviz.nets.layers`.
 """
 
 from __future__ import annotations
@@ -11,20 +12,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..engine.optim import optimizer
 from ..util import check
 from ..util.errors import ParameterError
-from .initialization import check_activation, check_scheme
-from .mlp import _cross_entropy, _init_mlp, _mlp_backward, _mlp_forward, _sgd
+from .data import dataset
+from .initialization import check_scheme
+from .layers import check_activation
+from .model import Network
 
-
-def spiral(n_per_class: int = 200, classes: int = 3, noise: float = 0.2, seed: int = 0):
-    """A ``classes``-armed spiral in the plane: inputs ``(n, 2)`` and integer labels ``(n,)``."""
-    rng = np.random.default_rng([seed, 3])
-    r = np.tile(np.linspace(0.05, 1.0, n_per_class), classes)
-    labels = np.repeat(np.arange(classes), n_per_class)
-    theta = labels * (2 * np.pi / classes) + 4.0 * r + rng.normal(0.0, noise, r.shape)
-    x = np.column_stack([r * np.sin(theta), r * np.cos(theta)])
-    return x, labels
+SPIRAL_POINTS = 600  # 200 per arm
 
 
 QUANTILES = (0.02, 0.15, 0.5, 0.85, 0.98)
@@ -60,7 +56,7 @@ def train_batchnorm(
     batch_size: int = 32,
     seed: int = 0,
 ) -> BatchNormRun:
-    """Train a ``2 -> depth x width -> 3`` MLP on :func:`spiral` with plain SGD.
+    """Train a ``2 -> depth x width -> 3`` MLP on the 3-arm spiral with plain SGD.
 
     With ``batchnorm`` every hidden layer is ``Linear -> BN -> activation``; without,
     ``Linear -> activation``. The data, the initial weights and the order of the
@@ -76,17 +72,20 @@ def train_batchnorm(
     width = check.whole(width, "width", 1, 1024)
     lr = check.number_in(lr, "lr", 0, 100.0, open_low=True)
     epochs = check.whole(epochs, "epochs", 1, 10_000)
-    batch_size = check.whole(batch_size, "batch_size", 2, 10_000)
+    batch_size = check.whole(batch_size, "batch_size", 2, SPIRAL_POINTS)
     seed = check.seed(seed)
-    x, labels = spiral(seed=seed)
-    sizes = (2, *([width] * depth), 3)
-    params = _init_mlp(sizes, scheme, np.random.default_rng([seed, 1]), batchnorm)
+    data = dataset("spiral", n=SPIRAL_POINTS, seed=seed)
+    x, labels = data.x, data.y
+    net = Network((2, *([width] * depth), data.classes), activation, batchnorm)
+    theta = net.init(scheme, seed=seed)
+    gd = optimizer("gd", lr=lr)
+    state = gd.init(theta)
     order = np.random.default_rng([seed, 4])
     probe = order.permutation(len(x))[:256]
     record_every = max(1, len(x) // batch_size // 4)
 
     def record():
-        _, caches = _mlp_forward(params, x[probe], activation)
+        _, caches = net.forward(theta, x[probe])
         pre = [c["pre"].ravel() for c in caches[:-1]]
         return np.quantile(np.stack(pre), QUANTILES, axis=1).T
 
@@ -100,15 +99,14 @@ def train_batchnorm(
                 steps.append(step)
                 quantiles.append(record())
             idx = perm[start : start + batch_size]
-            logits, caches = _mlp_forward(params, x[idx], activation)
-            loss, dlogits = _cross_entropy(logits, labels[idx])
+            loss, grad = net.loss_and_grad(theta, x[idx], labels[idx])
             epoch_loss.append(loss)
-            _sgd(params, _mlp_backward(params, caches, dlogits, activation), lr)
             step += 1
+            theta, state = gd.step(theta, grad, state, lr, step)
         losses.append(np.mean(epoch_loss))
     steps.append(step)
     quantiles.append(record())
-    logits, _ = _mlp_forward(params, x, activation)
+    logits, _ = net.forward(theta, x, keep=False)
     return BatchNormRun(
         batchnorm=batchnorm,
         activation=activation,

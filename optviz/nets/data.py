@@ -27,6 +27,7 @@ MAX_ROWS = 100_000
 MAX_FEATURES = 64
 MAX_CLASSES = 32
 MAX_CSV_BYTES = 64 * 2**20
+SPLITS = {"train": (), "test": (1,)}  # the extra entropy of each sample's generator
 
 
 @dataclass(frozen=True, eq=False)
@@ -52,11 +53,21 @@ class Data:
         return len(self.x)
 
 
-def dataset(name: str, n: int = 200, noise: float | None = None, seed: int = 0) -> Data:
+def dataset(
+    name: str,
+    n: int = 200,
+    noise: float | None = None,
+    seed: int = 0,
+    *,
+    flip: float = 0.0,
+    split: str = "train",
+) -> Data:
     """Built-in dataset ``name`` (one of :data:`DATASETS`) with ``n`` points.
 
     ``noise`` is the standard deviation of the Gaussian jitter added to the inputs
-    (default: a level where the classes still separate but touch).
+    (default: a level where the classes still separate but touch). ``flip``: the share
+    of labels changed to another class at random (label noise). ``split``: ``"train"``
+    or ``"test"``, two independent samples of the same distribution for one ``seed``.
 
     >>> d = dataset("xor", n=8, seed=1)
     >>> d.x.shape, d.classes, sorted(set(d.y.tolist()))
@@ -69,10 +80,16 @@ def dataset(name: str, n: int = 200, noise: float | None = None, seed: int = 0) 
     if noise is None:
         noise = DEFAULT_NOISE[name]
     noise = _check_noise(noise)
-    rng = np.random.default_rng([seed, 11, DATASETS.index(name)])
+    flip = check.number_in(flip, "flip", 0.0, 0.5)
+    if split not in SPLITS:
+        raise unknown("split", split, SPLITS)
+    rng = np.random.default_rng([seed, 11, DATASETS.index(name), *SPLITS[split]])
     x, y = _MAKERS[name](n, rng)
     x = x + noise * rng.standard_normal(x.shape)
     classes = int(y.max()) + 1
+    if flip:  # drawn last, so a set without label noise is the same with or without it
+        flipped = rng.random(n) < flip
+        y = np.where(flipped, (y + rng.integers(1, classes, n)) % classes, y)
     return Data(name, x, y.astype(np.int64), classes)
 
 
