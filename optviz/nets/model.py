@@ -147,25 +147,26 @@ class Network:
 
     def losses(self, thetas: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
         """Loss ``(m,)`` at each of ``m`` vectors ``(m, d)``, in blocks of bounded memory."""
-        thetas = np.atleast_2d(thetas)
-        block = self.block(len(x))
-        parts = [
-            self.loss(self.outputs(thetas[i : i + block], x), y, grad=False)
-            for i in range(0, len(thetas), block)
-        ]
-        return np.concatenate(parts) if parts else np.zeros(0)
+        return self.evaluate(thetas, x, y)[0]
 
     def accuracy(self, thetas: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
         """Share of rows classified right ``(m,)`` (``R^2``-free: NaN for a real target)."""
+        return self.evaluate(thetas, x, y)[1]
+
+    def evaluate(self, thetas: np.ndarray, x: np.ndarray, y: np.ndarray, progress=None):
+        """Loss and accuracy ``(m,)`` each at ``m`` vectors ``(m, d)``: one batched forward
+        pass per block of vectors. ``progress(done, total)`` after each block."""
         thetas = np.atleast_2d(thetas)
-        if not self.classify:
-            return np.full(len(thetas), np.nan)
         block = self.block(len(x))
-        parts = [
-            (self.outputs(thetas[i : i + block], x).argmax(axis=2) == y).mean(axis=1)
-            for i in range(0, len(thetas), block)
-        ]
-        return np.concatenate(parts)
+        loss, accuracy = np.zeros(len(thetas)), np.full(len(thetas), np.nan)
+        for i in range(0, len(thetas), block):
+            out = self.outputs(thetas[i : i + block], x)
+            loss[i : i + block] = self.loss(out, y, grad=False)
+            if self.classify:
+                accuracy[i : i + block] = (out.argmax(axis=-1) == y).mean(axis=-1)
+            if progress is not None:
+                progress(min(i + block, len(thetas)), len(thetas))
+        return loss, accuracy
 
 
 def network(

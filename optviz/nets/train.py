@@ -20,10 +20,10 @@ import numpy as np
 
 from ..engine.optim import SGD, Optimizer, optimizer
 from ..engine.scheduling import Schedule, schedule
-from ..util import check
+from ..util import budget, check
 from ..util.errors import ParameterError
 from .data import Data
-from .model import Network
+from .model import MAX_GRID_VALUES, Network
 
 MAX_STEPS = 100_000
 MAX_NEWTON_PARAMS = 300
@@ -77,6 +77,21 @@ def batches(rows: int, size: int, steps: int, seed: int) -> list[np.ndarray] | N
     return out[:steps]
 
 
+def cost(net: Network, rows: int, opt: Optimizer, steps: int, batch: int) -> budget.Cost:
+    """What :func:`train` takes: the steps (and Newton's Hessians), every step's weights
+    kept, and the loss and accuracy on all ``rows`` rows at each of them."""
+    parts = [
+        budget.network(net.sizes, steps, batch, kept=steps + 1),
+        budget.evaluations(net.sizes, steps + 1, rows, MAX_GRID_VALUES),
+    ]
+    if opt.uses_hessian:
+        parts.append(budget.newton(net.sizes, steps, batch))
+    what = f"training a {'-'.join(map(str, net.sizes))} network for {steps} steps on {rows} rows"
+    total = budget.total(what, parts)
+    kept = 8.0 * (steps + 1) * net.dim
+    return budget.Cost(total.what, total.memory + kept, total.seconds, total.knob)
+
+
 def train(
     net: Network,
     data: Data,
@@ -88,8 +103,12 @@ def train(
     lr_schedule: Schedule | str | None = None,
     seed: int = 0,
     label: str | None = None,
+    progress=None,
 ) -> NetRun:
     """Train ``net`` on ``data`` from ``theta0`` with ``opt`` for ``steps`` steps.
+
+    The cost is checked first (:func:`cost`); ``progress(done, total)`` is called as
+    the steps go.
 
     >>> from optviz.nets.data import dataset
     >>> from optviz.nets.model import network
@@ -118,31 +137,44 @@ def train(
     sched = schedule(lr_schedule)
     lrs = sched.lrs(opt.lr, steps) if sched else np.full(steps, float(opt.lr))
     size = batch_size_of(opt, batch_size, len(data))
-    params, diverged_at = _loop(net, data, opt, theta, lrs, batches(len(data), size, steps, seed))
+    budget.check(cost(net, len(data), opt, steps, size))
+    rows = batches(len(data), size, steps, seed)
+    params, diverged_at = _loop(net, data, opt, theta, lrs, rows, progress)
     with np.errstate(all="ignore"):
-        loss = net.losses(params, data.x, data.y)
-        accuracy = net.accuracy(params, data.x, data.y)
+        loss, accuracy = net.evaluate(params, data.x, data.y)
     return NetRun(opt, net, params, loss, accuracy, lrs, size, diverged_at, label or opt.label)
 
 
-def _loop(net, data, opt, theta, lrs, rows):
+def _loop(net, data, opt, theta, lrs, rows, progress):
     params = np.empty((len(lrs) + 1, net.dim))
     params[0] = theta
     state = opt.init(theta)
     diverged_at = -1
+    every = max(1, len(lrs) // 50)
     with np.errstate(all="ignore"):
         for t, lr in enumerate(lrs):
             x, y = (data.x, data.y) if rows is None else (data.x[rows[t]], data.y[rows[t]])
             loss, g = net.loss_and_grad(theta, x, y)
-            hess = hessian(net, theta, x, y) if opt.uses_hessian else None
-            new, state = opt.step(theta, g, state, lr, t + 1, hess)
-            if not (np.isfinite(loss) and np.all(np.isfinite(new))):
+            ok = _finite(loss, g)
+            hess = hessian(net, theta, x, y) if ok and opt.uses_hessian else None
+            ok = ok and _finite(hess)  # no solve of a Hessian that holds inf or NaN
+            if ok:
+                new, state = opt.step(theta, g, state, lr, t + 1, hess)
+                ok = _finite(new)
+            if not ok:
                 diverged_at = t
                 params[t + 1 :] = theta  # divergence is data: frozen where it was
                 break
             theta = new
             params[t + 1] = theta
+            if progress is not None and (t + 1) % every == 0:
+                progress(t + 1, len(lrs))
     return params, diverged_at
+
+
+def _finite(*arrays) -> bool:
+    """Every value of every array given (None: nothing to check) is finite."""
+    return all(a is None or bool(np.all(np.isfinite(a))) for a in arrays)
 
 
 def hessian(net: Network, theta: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
