@@ -160,14 +160,13 @@ def landscape(
       optviz landscape spiral -O sgd:lr=0.1 -O momentum:lr=0.1 -O adam:lr=0.01 \\
           --hidden 16,16 --activation tanh --init xavier_normal --steps 300 -o out.gif
     """
-    from .. import nets
     from ..analysis import format_table, write_metrics
-    from ..render.landscapeplots import save_landscape
+    from ..nets.jobs import prepare
 
     source = str(data) if data is not None else dataset
     out = output or Path(f"{Path(source).stem}_landscape.gif")
     _writable(out, metrics)
-    ls = nets.landscape(
+    job = prepare(
         source,
         optimizer or ["sgd:lr=0.1", "momentum:lr=0.1", "adam:lr=0.01"],
         steps=steps,
@@ -183,15 +182,55 @@ def landscape(
         n=points,
         resolution=resolution,
     )
-    written = [save_landscape(ls, out, fps=fps, duration=duration, size=size, dpi=dpi,
-                              theme=theme, title=title)]  # fmt: skip
+    _check_landscape_cost(job, out, fps, duration)
+    look = {"fps": fps, "duration": duration, "size": size, "dpi": dpi, "theme": theme}
+    ls = _render_landscape(job, out, look | {"title": title}, quiet)
     if metrics is not None:
         write_metrics(ls.table(), metrics)
-        written.append(metrics)
     typer.echo(format_table(ls.table()))
     if not quiet:
-        for path in written:
+        for path in (out, metrics) if metrics is not None else (out,):
             typer.echo(f"wrote {_shown(Path(path))} ({_size(Path(path))})", err=True)
+
+
+def _check_landscape_cost(job: Any, out: Path, fps: float, duration: float) -> None:
+    """The whole command's cost, the animation's decision maps included, before any work."""
+    from ..nets.jobs import frames_of
+    from ..render.landscapeplots import BOUNDARY_RESOLUTION
+    from ..render.writers import FIGURE_SUFFIXES, check_fps
+    from ..util import budget, check
+
+    fps = check_fps(fps, 120)
+    duration = check.number_in(duration, "--duration", 0, 3600, open_low=True)
+    frames = frames_of(fps, duration, out.suffix.lower() in FIGURE_SUFFIXES)
+    d = job.data
+    rows = BOUNDARY_RESOLUTION**2 if d.classes and d.x.shape[1] == 2 else len(d)
+    budget.check(job.cost(frames, rows))
+
+
+def _render_landscape(job: Any, out: Path, look: dict[str, Any], quiet: bool) -> Any:
+    """Train, slice and draw, with a progress bar; Ctrl-C stops it in one line."""
+    from ..render.landscapeplots import save_landscape
+    from ._app import _Interrupted
+    from ._run import _progress
+
+    try:
+        with _progress(quiet) as progress:
+            ls = job.run(progress)
+            frames = (
+                None if progress is None else lambda done, total: progress("frames", done, total)
+            )
+            save_landscape(ls, out, progress=frames, **look)
+    except KeyboardInterrupt as exc:
+        raise _Interrupted(getattr(exc, "signum", 2)) from None
+    return ls
+
+
+def _stage(progress: Any, what: str) -> Any:
+    """The bar's ``progress(what, done, total)`` as one stage's ``progress(done, total)``."""
+    if progress is None:
+        return None
+    return lambda done, total: progress(what, done, total)
 
 
 def _widths(text: str) -> tuple[int, ...]:

@@ -289,6 +289,8 @@ def _planes(runs, kind, origin, seed, bias, ends) -> list[Plane]:
 
 def _plane(runs, kind, origin, seed, bias, ends) -> Plane:
     start = runs[0].params[0]
+    if kind == "pca" and all(r.diverged_at == 0 for r in runs):
+        kind = "random"  # no path to take directions from: divergence is drawn, not refused
     if kind == "pca":
         return pca_plane([r.params for r in runs], origin)
     if kind == "random":

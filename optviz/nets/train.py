@@ -29,6 +29,7 @@ MAX_STEPS = 100_000
 MAX_NEWTON_PARAMS = 300
 MAX_HISTORY_VALUES = 50_000_000  # (steps + 1) x d floats kept per run
 HESSIAN_STEP = 1e-5
+ESCAPE = 1e6  # a run whose loss or largest weight grows this many times over has diverged
 
 
 @dataclass(frozen=True, eq=False)
@@ -39,7 +40,8 @@ class NetRun:
     ``loss`` and ``accuracy`` ``(steps + 1,)``: the full training set's loss and share
     classified right at those weights (NaN accuracy for a real target); ``lr``
     ``(steps,)``; ``diverged_at``: the step at which the weights or the loss stopped
-    being finite (they stay frozen from there), ``-1`` if never.
+    being finite, or grew :data:`ESCAPE` times over the start's (they stay frozen from
+    there), ``-1`` if never.
     """
 
     optimizer: Optimizer
@@ -151,16 +153,20 @@ def _loop(net, data, opt, theta, lrs, rows, progress):
     state = opt.init(theta)
     diverged_at = -1
     every = max(1, len(lrs) // 50)
+    weight_limit = ESCAPE * max(1.0, float(np.abs(theta).max(initial=0.0)))
+    loss_limit = None
     with np.errstate(all="ignore"):
         for t, lr in enumerate(lrs):
             x, y = (data.x, data.y) if rows is None else (data.x[rows[t]], data.y[rows[t]])
             loss, g = net.loss_and_grad(theta, x, y)
-            ok = _finite(loss, g)
+            if loss_limit is None:
+                loss_limit = ESCAPE * max(1.0, abs(loss)) if np.isfinite(loss) else 0.0
+            ok = _finite(loss, g) and loss <= loss_limit
             hess = hessian(net, theta, x, y) if ok and opt.uses_hessian else None
             ok = ok and _finite(hess)  # no solve of a Hessian that holds inf or NaN
             if ok:
                 new, state = opt.step(theta, g, state, lr, t + 1, hess)
-                ok = _finite(new)
+                ok = _finite(new) and np.abs(new).max(initial=0.0) <= weight_limit
             if not ok:
                 diverged_at = t
                 params[t + 1 :] = theta  # divergence is data: frozen where it was
