@@ -251,7 +251,7 @@ def anatomy(
     \b
       optviz anatomy narrow_ravine -O adam:lr=0.1 --at 8 -o adam_step.png
     """
-    from ..analysis.anatomy import walk as walk_steps
+    from ..analysis.anatomy import step_anatomy
     from ..analysis.racing import race as run_race
     from ..render import anatomy_plots, writers
 
@@ -271,6 +271,15 @@ def anatomy(
     n_steps = checked.steps if checked.steps is not None else (200 if quantities else at)
     if not quantities and at > n_steps:
         raise ParameterError(f"--at {at} is past the run's end; allowed: 1..{n_steps}")
+    from ..analysis.anatomy import cost
+    from ..util import budget
+
+    k = len(checked.optimizers)  # the runs, the replay and every figure or frame, up front
+    if quantities:
+        what = f"{k} optimizer(s) x {n_steps} steps and their rates"
+        budget.check(budget.total(what, [budget.runs(1, n_steps, k), budget.figures(1, k)]))
+    else:
+        budget.check(cost(k, at, n_steps, walk))
     result = run_race(checked.surface, list(checked.optimizers),
                       **checked.run_options(start=checked.starts, schedule=checked.schedule,
                                             noise=checked.noise, steps=n_steps),
@@ -289,7 +298,7 @@ def anatomy(
             if walk:
                 written.append(anatomy_plots.save_anatomy_walk(traj, path, at, **look))
             else:
-                step = walk_steps(traj, at)[-1]
+                step = step_anatomy(traj, at)  # only step --at, not every step before it
                 written.append(writers.save_figure(anatomy_plots.plot_anatomy(step, **look), path))
     if not quiet:
         for path in written:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..engine.optim import optimizer
-from ..util import check
+from ..util import budget, check
 from ..util.errors import ParameterError
 from .data import dataset
 from .initialization import check_scheme
@@ -45,6 +45,28 @@ class BatchNormRun:
     final_accuracy: float
 
 
+def cost(
+    runs: int = 1, depth: int = 4, width: int = 64, epochs: int = 30, batch_size: int = 32
+) -> budget.Cost:
+    """What ``runs`` calls of :func:`train_batchnorm` take: every mini-batch step and the
+    activation quantiles recorded about four times an epoch."""
+    widths = (2, *([width] * depth), 3)
+    steps = epochs * max(SPIRAL_POINTS // max(batch_size, 1), 1)
+    one = budget.total(
+        "",
+        [
+            budget.network(widths, steps, batch_size, kept=0),
+            budget.evaluations(widths, 5 * epochs + 1, 256, 0),
+        ],
+    )
+    return budget.Cost(
+        f"{runs} batch-norm runs of a {'-'.join(map(str, widths))} network x {steps} steps",
+        one.memory,
+        runs * one.seconds,
+        "use fewer or narrower layers (depth, width), fewer epochs or larger batches",
+    )
+
+
 def train_batchnorm(
     batchnorm: bool = True,
     activation: str = "sigmoid",
@@ -74,6 +96,7 @@ def train_batchnorm(
     epochs = check.whole(epochs, "epochs", 1, 10_000)
     batch_size = check.whole(batch_size, "batch_size", 2, SPIRAL_POINTS)
     seed = check.seed(seed)
+    budget.check(cost(1, depth, width, epochs, batch_size))
     data = dataset("spiral", n=SPIRAL_POINTS, seed=seed)
     x, labels = data.x, data.y
     net = Network((2, *([width] * depth), data.classes), activation, batchnorm)
@@ -126,4 +149,6 @@ def batchnorm_pair(**kwargs) -> tuple[BatchNormRun, BatchNormRun]:
     """
     if "batchnorm" in kwargs:
         raise ParameterError("batchnorm_pair runs both; do not pass batchnorm")
+    sizes = {k: kwargs[k] for k in ("depth", "width", "epochs", "batch_size") if k in kwargs}
+    budget.check(cost(2, **sizes))  # both runs, before the first
     return train_batchnorm(batchnorm=False, **kwargs), train_batchnorm(batchnorm=True, **kwargs)

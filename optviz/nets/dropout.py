@@ -34,11 +34,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..engine.optim import optimizer
-from ..util import check
+from ..util import budget, check
 from ..util.errors import ParameterError
 from .data import Data, dataset
 from .layers import check_activation
-from .model import Network
+from .model import Network, check_hidden
 
 MAX_HIDDEN = 1024
 NOISE = 0.3  # input jitter of the moons: the classes touch
@@ -187,6 +187,38 @@ class DropoutRun:
         return np.mean([self.predict(x, m) for m in self.thinned(k, seed)], axis=0)
 
 
+def cost(
+    runs: int = 1,
+    hidden: tuple[int, ...] = (64, 64),
+    steps: int = 2000,
+    n_train: int = 40,
+    n_test: int = 1000,
+    record_every: int = 50,
+) -> budget.Cost:
+    """What ``runs`` calls of :func:`train_dropout` take (the steps and the recorded losses).
+
+    >>> budget.check(cost(10_000)).seconds
+    Traceback (most recent call last):
+    ...
+    optviz.util.errors.BudgetError: 10000 dropout runs of a 2-64-64-2 network ...
+    """
+    widths = (2, *hidden, 2)
+    records = steps // max(record_every, 1) + 2
+    one = budget.total(
+        "",
+        [
+            budget.network(widths, steps, n_train, kept=0),
+            budget.evaluations(widths, records, n_train + n_test, 0),
+        ],
+    )
+    return budget.Cost(
+        f"{runs} dropout runs of a {'-'.join(map(str, widths))} network x {steps} steps",
+        one.memory,
+        runs * one.seconds,
+        "use fewer seeds, steps or narrower hidden layers",
+    )
+
+
 def train_dropout(
     p: float = 0.5,
     hidden: tuple[int, ...] = (64, 64),
@@ -214,13 +246,12 @@ def train_dropout(
     """
     p = check_p(p)
     check_activation(activation)
-    hidden = tuple(check.whole(h, "hidden width", 1, MAX_HIDDEN) for h in hidden)
-    if not hidden:
-        raise ParameterError("hidden must name at least one layer width, e.g. (64, 64)")
+    hidden = check_hidden(hidden, least=1, widest=MAX_HIDDEN)
     lr = check.number_in(lr, "lr", 0, 10.0, open_low=True)
     steps = check.whole(steps, "steps", 0, 100_000)
     record_every = check.whole(record_every, "record_every", 1, 100_000)
     seed = check.seed(seed)
+    budget.check(cost(1, hidden, steps, n_train, n_test, record_every))
     train = dataset("moons", n_train, noise, seed, flip=flip)
     test = dataset("moons", n_test, noise, seed, flip=flip, split="test")
     net = Network((2, *hidden, 2), activation)
@@ -279,4 +310,7 @@ def seed_study(seeds=range(5), p: float = 0.5, **kwargs) -> list[tuple[DropoutRu
     seeds = list(seeds)
     if not seeds:
         raise ParameterError("give at least one seed")
+    keys = ("hidden", "steps", "n_train", "n_test", "record_every")
+    sizes = {k: kwargs[k] for k in keys if k in kwargs}
+    budget.check(cost(2 * len(seeds), **sizes))  # every run's cost, before the first
     return [dropout_pair(p, seed=s, **kwargs) for s in seeds]

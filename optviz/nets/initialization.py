@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..util import check
+from ..util import budget, check
 from ..util.errors import ParameterError, unknown
 from .layers import backward, check_activation, forward, saturated
 
@@ -143,6 +143,19 @@ class LayerStats:
         return label
 
 
+def cost(depth: int = 10, width: int = 500, batch: int = 256, schemes: int = 1) -> budget.Cost:
+    """What :func:`propagate` takes for ``schemes`` schemes: a forward and backward pass
+    of ``batch`` rows through ``depth`` layers of ``width``, every layer's values kept."""
+    net = budget.Layers((width,) * (depth + 1))
+    values = 8.0 * depth * batch * width
+    return budget.Cost(
+        f"{schemes} pass(es) of {batch} rows through {depth} layers of {width}",
+        budget.BASE_BYTES + 6 * values + 8.0 * depth * width * width,
+        schemes * net.step_s(batch),
+        "use fewer or narrower layers (--depth, --width) or fewer schemes",
+    )
+
+
 def propagate(
     scheme: str = "xavier_normal",
     activation: str = "tanh",
@@ -177,6 +190,7 @@ def propagate(
             f"depth*batch*width = {depth * batch * width:,} is too large; "
             f"at most {MAX_VALUES:,} values are kept"
         )
+    budget.check(cost(depth, width, batch))
     data = np.random.default_rng([seed, 0])
     x = data.standard_normal((batch, width))
     upstream = data.standard_normal((batch, width))

@@ -26,7 +26,7 @@ from .data import DATASETS, Data, load_csv
 from .data import dataset as make_dataset
 from .initialization import LABELS, SCHEMES
 from .layers import ACTIVATIONS
-from .model import MAX_GRID_VALUES, MAX_HIDDEN_LAYERS, Network, network
+from .model import MAX_GRID_VALUES, Network, check_hidden, network
 from .plane import ORIGINS, PLANES
 from .train import MAX_STEPS, batch_size_of
 
@@ -153,7 +153,7 @@ def prepare(
     gain = check.number_in(gain, "gain", 0, 100.0, open_low=True)
     if batch_size is not None:
         batch_size = check.whole(batch_size, "batch_size", 1, 10**9)
-    hidden = _hidden(hidden)
+    hidden = check_hidden(hidden)
     _name(activation, "activation", ACTIVATIONS)
     ends = _ends(ends, k) if plane == "final" else (0, 1)
     data = _data(dataset, n, noise, seed)
@@ -200,19 +200,6 @@ def _flag(value: Any, what: str) -> bool:
     if not isinstance(value, bool | int) or value not in (0, 1):
         raise ParameterError(f"{what} must be true or false, not {check._short(value)}")
     return bool(value)
-
-
-def _hidden(hidden: Any) -> tuple[int, ...]:
-    """Hidden layer widths: a sequence of whole numbers (one number: one layer)."""
-    if isinstance(hidden, int) and not isinstance(hidden, bool):
-        hidden = (hidden,)
-    if isinstance(hidden, str | bytes) or not isinstance(hidden, Sequence):
-        raise ParameterError(
-            f"hidden must be layer widths like (16, 16), or () for none, not {check._short(hidden)}"
-        )
-    if len(hidden) > MAX_HIDDEN_LAYERS:
-        raise ParameterError(f"a network has 0 to {MAX_HIDDEN_LAYERS} hidden layers")
-    return tuple(check.whole(h, "hidden width", 1, 4096) for h in hidden)
 
 
 def _ends(ends: Any, runs: int) -> tuple[int, int]:

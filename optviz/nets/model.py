@@ -14,8 +14,10 @@ optimizer would see it. Losses: cross-entropy over softmax logits for classes (t
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
+from typing import Any
 
 import numpy as np
 
@@ -169,14 +171,32 @@ class Network:
         return loss, accuracy
 
 
+def check_hidden(hidden: Any, least: int = 0, widest: int = MAX_WIDTH) -> tuple[int, ...]:
+    """Hidden layer widths: a sequence of ``least`` to :data:`MAX_HIDDEN_LAYERS` whole
+    numbers in ``1..widest``, or a one-line :class:`ParameterError`.
+
+    >>> check_hidden(16)
+    Traceback (most recent call last):
+    ...
+    optviz.util.errors.ParameterError: hidden must be layer widths like (16,) or (16, 16), not 16
+    """
+    if isinstance(hidden, str | bytes) or not isinstance(hidden, Sequence):
+        raise ParameterError(
+            f"hidden must be layer widths like (16,) or (16, 16), not {check._short(hidden)}"
+        )
+    if not least <= len(hidden) <= MAX_HIDDEN_LAYERS:
+        raise ParameterError(
+            f"hidden names {len(hidden)} layers; allowed: {least} to {MAX_HIDDEN_LAYERS}"
+        )
+    return tuple(check.whole(h, "hidden width", 1, widest) for h in hidden)
+
+
 def network(
     inputs: int, outputs: int, hidden=(16, 16), activation="tanh", batchnorm=False, classify=True
 ) -> Network:
     """The network ``inputs -> hidden... -> outputs`` (checked), at most
     :data:`MAX_HIDDEN_LAYERS` hidden layers and :data:`MAX_PARAMS` parameters."""
-    hidden = tuple(hidden)
-    if len(hidden) > MAX_HIDDEN_LAYERS:
-        raise ParameterError(f"a network has 0 to {MAX_HIDDEN_LAYERS} hidden layers")
+    hidden = check_hidden(hidden)
     net = Network((inputs, *hidden, outputs), activation, bool(batchnorm), bool(classify))
     if net.dim > MAX_PARAMS:
         raise ParameterError(

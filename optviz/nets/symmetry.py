@@ -14,10 +14,9 @@ import numpy as np
 
 from ..engine.optim import optimizer
 from ..util import budget, check
-from ..util.errors import ParameterError
-from .initialization import MAX_WIDTH, check_scheme
+from .initialization import check_scheme
 from .layers import check_activation
-from .model import Network
+from .model import Network, check_hidden
 
 # ---------------------------------------------------------------- symmetry
 
@@ -82,9 +81,7 @@ def symmetry_run(
     """
     check_scheme(scheme)
     check_activation(activation)
-    hidden = tuple(check.whole(h, "hidden width", 1, MAX_WIDTH) for h in hidden)
-    if not hidden:
-        raise ParameterError("hidden must name at least one layer width, e.g. (8, 8)")
+    hidden = check_hidden(hidden, least=1)
     steps = check.whole(steps, "steps", 0, 100_000)
     lr = check.number_in(lr, "lr", 0, 100.0, open_low=True)
     seed = check.seed(seed)

@@ -57,6 +57,7 @@ from typing import Any
 from ..util.errors import OptvizError, SceneError
 
 RACE_KINDS = ("contour", "3d", "panels")
+MAX_OPTIMIZERS = 32  # in one scene: beyond, styles repeat and the legend cannot be laid out
 ANIMATION_SUFFIXES = (".gif", ".mp4", ".webp", ".apng", ".html")
 IMAGE_SUFFIXES = (".png", ".svg", ".pdf")
 
@@ -387,7 +388,7 @@ class _Builder:
             )
         scene = Scene(
             source=self.source,
-            title=spec.title.strip() if spec.title else None,
+            title=self.text(spec.title, "title"),
             description=spec.description.strip(),
             surface=surface,
             optimizers=optimizers,
@@ -405,7 +406,20 @@ class _Builder:
             self.render(r, name, i, len(renders), scene)
             for i, (r, name) in enumerate(zip(renders, names, strict=True))
         )
-        return replace(scene, renders=built, data=_plain_data(spec, renders))
+        scene = replace(scene, renders=built, data=_plain_data(spec, renders))
+        from ..util import budget
+        from .costs import scene_cost
+
+        budget.check(self.wrap("", lambda: scene_cost(scene)))  # before any run or figure
+        return scene
+
+    def text(self, value: str | None, name: str) -> str | None:
+        """A title or label drawn as given: checked once here (length, math text)."""
+        from ..util.check import text
+
+        if value is None or not value.strip():
+            return None
+        return self.wrap(name, lambda: text(value.strip(), "text"))
 
     # -- fields ---------------------------------------------------------------------------
     def numbers(self, value: Any, name: str, count: int | None = None) -> list[float]:
@@ -441,7 +455,7 @@ class _Builder:
                 raise self.fail("surface.domain", "must be 4 numbers or 2 pairs, not a mix")
             numbers = self.numbers(raw, "surface.domain", 4)
             domain = self.wrap("surface.domain", lambda: parse_domain(numbers))
-        title = spec.title.strip() if spec.title else None
+        title = self.text(spec.title, "surface.title")
         if spec.name is not None:
             if spec.minima is not None:
                 raise self.fail("surface.minima", "only for an expression surface")
@@ -487,6 +501,12 @@ class _Builder:
                 raise self.fail("optimizers", 'missing; give at least one, e.g. ["adam"]')
             return (), (), ()
         items = [value] if isinstance(value, str) else value
+        if len(items) > MAX_OPTIMIZERS:
+            raise self.fail(
+                "optimizers",
+                f"{len(items)} optimizers; a picture tells at most {MAX_OPTIMIZERS} apart "
+                "(-O; a color, line style and marker each)",
+            )
         opts, labels, overrides = [], [], []
         for i, item in enumerate(items):
             name = f"optimizers[{i}]"
@@ -503,7 +523,7 @@ class _Builder:
                         kind = type(v).__name__
                         why = f"a hyperparameter is a number, true/false or a name, not a {kind}"
                         raise self.fail(f"{name}.{key}", why)
-                label = spec.label
+                label = self.text(spec.label, f"{name}.label")
                 if spec.schedule is not None:
                     own["schedule"] = self.schedule(spec.schedule, f"{name}.schedule")
                 if spec.noise is not None:
@@ -578,6 +598,7 @@ class _Builder:
         if isinstance(options["size"], list):
             options["size"] = tuple(options["size"])
         self.check_pixels(options["size"], options["dpi"], name)
+        options["title"] = self.text(options["title"], f"{name}.title")
         if options["title"] is None:
             options["title"] = scene.title  # every kind of render carries the scene's title
         for key in ("lrs",):
@@ -647,6 +668,8 @@ class _Builder:
 
     def place(self, value: str, where: str) -> Path:
         """Where an output goes: inside the scene's folder (or the output folder)."""
+        if any(ord(c) < 32 for c in value):
+            raise self.fail(where, f"{value!r}: a file name cannot hold control characters")
         if self.output_folder is not None:
             return self.output_folder / Path(value).name
         path = self.base / value

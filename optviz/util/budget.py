@@ -45,6 +45,9 @@ FRAME_S = 8e-3  # one animation frame: restore the background, move the artists,
 PIXEL_S = 15e-9  # one pixel of one frame
 MOVER_S = 0.4e-3  # one optimizer's ball, trail and loss mark in one frame
 FIGURE_S = 0.6  # one still figure: build, lay out, save
+LEGEND_S = 40e-3  # one optimizer more in a still figure: its path, marks and legend entry
+ANATOMY_FRAME_S = 0.4  # one frame of an anatomy walk: the whole figure drawn again
+REPLAY_S = 60e-6  # one step of one optimizer replayed and taken apart into its terms
 MADD_S = 0.4e-9  # one multiply-add of a layer's matrix product, per row
 UNIT_S = 25e-9  # one unit's value per row: bias, batch norm, activation, softmax
 LAYER_S = 40e-6  # one layer of one pass: the numpy calls, whatever the size
@@ -95,7 +98,7 @@ def work_budget() -> float:
     if not text:
         return MAX_SECONDS
     match = _DURATION.match(text)
-    if not match or not float(match[1]) > 0:
+    if not match or not 0 < float(match[1]) < math.inf:
         raise BudgetError(f"OPTVIZ_WORK={text!r} must be a duration like 90, 10m or 2h (> 0)")
     return float(match[1]) * _SECONDS[match[2].lower()]
 
@@ -200,12 +203,15 @@ def frames(width: int, height: int, n_frames: int, kept: int, movers: int = 1) -
     )
 
 
-def figures(n_figures: int, what: str = "", knob: str = "render fewer outputs") -> Cost:
-    """``n_figures`` still figures drawn and saved, each on its own."""
+def figures(
+    n_figures: int, movers: int = 0, what: str = "", knob: str = "render fewer outputs"
+) -> Cost:
+    """``n_figures`` still figures drawn and saved, each on its own, with ``movers``
+    optimizers' paths (and legend entries) each."""
     return Cost(
-        what=what or f"{n_figures} figures",
+        what=what or f"{n_figures} figure(s)",
         memory=BASE_BYTES,
-        seconds=n_figures * FIGURE_S,
+        seconds=n_figures * (FIGURE_S + movers * LEGEND_S),
         knob=knob,
     )
 

@@ -152,7 +152,7 @@ def text(value: Any, what: str = "title") -> str:
         if cbook.is_math_text(value):
             try:
                 MathTextParser("path").parse(value)
-            except ValueError:
+            except (ValueError, RecursionError):  # ${{{{...: the parser recurses per brace
                 raise ParameterError(
                     f"{what} {_short(value)} is not valid math text between $ signs; "
                     r"fix the formula or write \$ for a dollar sign"
