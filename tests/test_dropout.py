@@ -136,3 +136,32 @@ def test_figure_layout_dark_theme():
     assert fig.get_size_inches().tolist() == [12.8, 7.2]
     with pytest.raises(ParameterError):
         dropout_figure([])
+
+
+def test_dropout_training_equals_torch_adam_with_the_same_masks():
+    import torch
+
+    seed, steps, hidden = 2, 30, (8, 8)
+    run = dropout.train_dropout(p=0.5, hidden=hidden, steps=steps, record_every=steps, seed=seed)
+    net = run.network
+    layers = net.layers(net.init("he_normal", seed=seed))
+    tensors = [torch.tensor(layer[k], dtype=torch.float64, requires_grad=True)
+               for layer in layers for k in ("W", "b")]  # fmt: skip
+    opt = torch.optim.Adam(tensors, lr=1e-3)
+    x = torch.from_numpy(run.x_train)
+    y = torch.from_numpy(run.y_train)
+    masks_rng = np.random.default_rng([seed, 9])  # the masks train_dropout draws, in order
+    for _ in range(steps):
+        masks = [dropout.dropout_mask((len(x), w), 0.5, masks_rng) for w in hidden]
+        a = x
+        for i in range(len(hidden)):
+            a = torch.relu(a @ tensors[2 * i] + tensors[2 * i + 1]) * torch.from_numpy(masks[i])
+        logits = a @ tensors[-2] + tensors[-1]
+        opt.zero_grad()
+        torch.nn.functional.cross_entropy(logits, y).backward()
+        opt.step()
+    for layer, (w, b) in zip(run.params, zip(tensors[::2], tensors[1::2], strict=True),
+                             strict=True):  # fmt: skip
+        np.testing.assert_allclose(layer["W"], w.detach().numpy(), rtol=1e-10, atol=1e-13)
+        np.testing.assert_allclose(layer["b"], b.detach().numpy(), rtol=1e-10, atol=1e-13)
+    assert not np.allclose(run.params[0]["W"], layers[0]["W"])  # it trained: the check has teeth
