@@ -298,8 +298,7 @@ def _parse_line(path: Path, number: int, line: str, header: bool) -> np.ndarray 
         if header:  # column names, before any row of numbers
             return np.zeros(0)
         raise ParameterError(
-            f"data file '{path}', line {number}: every cell must be a number, "
-            f"got {_shown(line)}"
+            f"data file '{path}', line {number}: every cell must be a number, got {_shown(line)}"
         ) from None
     if not np.isfinite(values).all():
         raise ParameterError(f"data file '{path}', line {number}: values must be finite")
