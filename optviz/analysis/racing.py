@@ -17,15 +17,17 @@ from ..engine.noise import Noise
 from ..engine.optim import Optimizer, as_optimizers
 from ..engine.runner import Race, _starts, _steps, _surface, run
 from ..engine.scheduling import Schedule
-from ..util import budget
+from ..util import budget, defaults
 from ..util.errors import ParameterError
+
+RECORDS = ("keep_state", "sharpness")  # what a run records beside its path; tuning keeps none
 
 
 def race(
     surface: Surface | str,
-    optimizers: Sequence[Optimizer | str] | Optimizer | str = ("gd", "momentum", "adam"),
+    optimizers: Sequence[Optimizer | str] | Optimizer | str = defaults.OPTIMIZERS,
     start: Any = None,
-    steps: int = 200,
+    steps: int = defaults.STEPS,
     schedule: Schedule | str | None = None,
     noise: Noise | str | dict | None = None,
     seed: int = 0,
@@ -59,7 +61,8 @@ def race(
 
         opts, labels = race_optimizers(
             surf, opts, lr, start=start, steps=steps if tune_steps is None else tune_steps,
-            objective=tune_objective, schedule=schedule, noise=noise, seed=seed, **run_options,
+            objective=tune_objective, schedule=schedule, noise=noise, seed=seed,
+            **{k: v for k, v in run_options.items() if k not in RECORDS},
         )  # fmt: skip
     trajectories = [run(surf, o, start, steps, schedule, noise, seed, **run_options) for o in opts]
     if labels:

@@ -190,6 +190,27 @@ def _landscape(scene: Any, o: Options, r: Any) -> budget.Cost:
     return budget.total(network.what, [network, drawn], network.knob)
 
 
+def _sharpness(scene: Any, o: Options, r: Any) -> budget.Cost:
+    from ..analysis.sharpness import ITERATIONS
+    from .stability import HIDDEN
+
+    widths = (2, *(o["hidden"] or HIDDEN), 1 if o["target"] == "values" else 3)
+    steps, rows = scene.steps or 200, o["points"]
+    measured = min(o["measured"], steps + 1)
+    train = budget.network(widths, steps, rows, kept=steps + 1)
+    # Lanczos: ITERATIONS Hessian-vector products, each two gradients, at every measured step
+    lanczos = budget.network(widths, 2 * ITERATIONS * measured, rows, kept=0)
+    one = budget.total(train.what, [train, lanczos])
+    k = _k(scene)
+    runs = budget.Cost(
+        f"{k} run(s) of {one.what}",
+        one.memory,
+        k * one.seconds,
+        "use fewer steps, points, measured steps or narrower hidden layers",
+    )
+    return budget.total(runs.what, [runs, budget.figures(1)])
+
+
 COSTS: dict[str, Callable[[Any, Options, Any], budget.Cost]] = {
     "contour": _animation,
     "3d": _animation,
@@ -204,5 +225,6 @@ COSTS: dict[str, Callable[[Any, Options, Any], budget.Cost]] = {
     "symmetry": _symmetry,
     "dropout": _dropout,
     "landscape": _landscape,
+    "sharpness": _sharpness,
 }
 """The cost of each kind of render; any other kind is one figure."""

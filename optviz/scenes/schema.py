@@ -27,6 +27,7 @@ from typing import Annotated, Any, ClassVar, Literal
 import msgspec
 from msgspec import Meta, Struct
 
+from ..util import defaults
 from ..util.errors import _closest, unknown
 
 
@@ -116,7 +117,9 @@ class OptimizerSpec(Struct, omit_defaults=True, kw_only=True):
 class RunSpec(Spec):
     """``[run]``: how the optimizers run."""
 
-    steps: doc(whole(0, 1_000_000) | None, "steps per optimizer (default 200; basins: 500)") = None
+    steps: doc(
+        whole(0, 1_000_000) | None, f"steps per optimizer (default {defaults.STEPS}; basins: 500)"
+    ) = None
     starts: doc(
         str | list[float | str | Point] | None,
         'where every optimizer starts: `[x, y]`, a list of them or `"x,y"` strings '
@@ -155,9 +158,9 @@ class Render(Spec):
     size: doc(
         Literal[SIZE_NAMES] | Annotated[list[number(1, 40)], Meta(min_length=2, max_length=2)],
         '`"16:9"`, `"4:3"`, `"square"`, `"small"` or `[width, height]` in inches',
-    ) = "16:9"
-    dpi: doc(whole(20, 600), "pixels per inch (16:9 at 100 is 1280x720)") = 100
-    theme: doc(Literal[THEME_NAMES], "`light` or `dark`") = "light"
+    ) = defaults.SIZE
+    dpi: doc(whole(20, 600), "pixels per inch (16:9 at 100 is 1280x720)") = defaults.DPI
+    theme: doc(Literal[THEME_NAMES], "`light` or `dark`") = defaults.THEME
     title: doc(Text | None, "the figure's title (default: the scene's)") = None
 
 
@@ -176,6 +179,9 @@ class Animation(Render):
     glyphs: doc(bool, "at each ball, the gradient, velocity, rate box or step of its next step") = (
         False
     )
+    sharpness: doc(
+        bool, "a panel of each optimizer's sharpness beside its stability line (stills only)"
+    ) = False
 
 
 class Contour(Animation):
@@ -362,6 +368,53 @@ class Landscape(Render):
     trail: doc(bool | whole(0, 1_000_000), "true, or the number of recent steps drawn") = True
 
 
+class Phase(Render):
+    kind = "phase"
+    draws = (
+        "a map over two hyperparameters of one optimizer: how fast it converges (or its final "
+        "loss, steps, divergence), diverged cells flat, the boundary drawn, closed-form "
+        "contours on quadratics"
+    )
+    needs = ("surface", "optimizer")
+
+    x: doc(Text, "the x axis: `NAME:LOW:HIGH[:log]`, e.g. `lr:1e-3:2:log`") = "lr:1e-3:2:log"
+    y: doc(Text, "the y axis, e.g. `momentum:0:0.999`") = "momentum:0:0.999"
+    n: doc(whole(2, 8192), "grid points per side") = 128
+    metric: doc(
+        Literal["rate", "loss", "steps", "diverged"],
+        "`rate` (per-step factor of the distance to the minimum), final `loss`, `steps` to "
+        "converge, or the step it `diverged`",
+    ) = "rate"
+    tol: doc(number(0, 1e6), "`steps`: within this many domain diagonals of a minimum") = 1e-3
+    zoom: doc(
+        Annotated[list[float], Meta(min_length=4, max_length=4)] | None,
+        "also draw the window `[x0, x1, y0, y1]` beside the map, at the same resolution",
+    ) = None
+    workers: doc(whole(1, 4096) | None, "local processes (default: every core)") = None
+    dask: doc(Text | None, "a Dask scheduler's address: tiles run on its cluster") = None
+
+
+class Sharpness(Render):
+    kind = "sharpness"
+    draws = (
+        "a network trained full-batch by each optimizer: its loss and its sharpness (the top "
+        "Hessian eigenvalue, by Lanczos) against the step, beside its stability line "
+        "(2/lr for gradient descent: the edge of stability)"
+    )
+    needs = ("optimizers",)
+
+    dataset: doc(Text, "`moons`, `circles`, `spiral`, `xor` or `blobs`") = "moons"
+    points: doc(whole(4, 100_000), "rows of the dataset") = 128
+    hidden: Hidden = None
+    activation: Activation = None
+    target: doc(
+        Literal["values", "classes"],
+        "`values`: squared error on the class labels as numbers; `classes`: cross-entropy",
+    ) = "values"
+    gain: doc(number(0, 100, open_low=True), "gain of the Xavier initialization") = 1.0
+    measured: doc(whole(2, 5000), "steps at which the sharpness is measured") = 100
+
+
 class Schedules(Render):
     kind = "schedules"
     draws = (
@@ -393,6 +446,8 @@ RENDERS: dict[str, type[Render]] = {
         Symmetry,
         Dropout,
         Landscape,
+        Phase,
+        Sharpness,
         Schedules,
     )
 }
