@@ -211,13 +211,14 @@ def _check_landscape_cost(job: Any, out: Path, fps: float, duration: float) -> N
 
 def _render_landscape(job: Any, out: Path, look: dict[str, Any], quiet: bool) -> Any:
     """Train, slice and draw, with a progress bar; Ctrl-C stops it in one line."""
+    from ..nets.landscapes import run_job
     from ..render.landscapeplots import save_landscape
     from ._app import _Interrupted
     from ._run import _progress
 
     try:
         with _progress(quiet) as progress:
-            ls = job.run(progress)
+            ls = run_job(job, progress)
             frames = (
                 None if progress is None else lambda done, total: progress("frames", done, total)
             )

@@ -47,7 +47,8 @@ class RunSpec:
 
 @dataclass(frozen=True, eq=False)
 class LandscapeJob:
-    """A checked landscape request (see :func:`prepare`); ``run()`` computes it."""
+    """A checked landscape request (see :func:`prepare`);
+    :func:`optviz.nets.landscapes.run_job` computes it."""
 
     data: Data
     runs: tuple[RunSpec, ...]
@@ -104,13 +105,6 @@ class LandscapeJob:
             f"{self.resolution}x{self.resolution} grid"
         )
         return text + (f", {frames} frames" if frames else "")
-
-    def run(self, progress=None):
-        """Train every run, choose the plane, evaluate the grid: a
-        :class:`~optviz.nets.landscapes.Landscape`. ``progress(what, done, total)``."""
-        from .landscapes import run_job
-
-        return run_job(self, progress)
 
 
 def prepare(

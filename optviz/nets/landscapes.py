@@ -251,7 +251,7 @@ def landscape(
                   plane_seed=plane_seed, bias=bias, ends=ends, n=n, noise=noise,
                   resolution=resolution)  # fmt: skip
     budget.check(job.cost())
-    return job.run(progress)
+    return run_job(job, progress)
 
 
 def run_job(job: LandscapeJob, progress=None) -> Landscape:
