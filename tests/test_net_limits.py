@@ -209,6 +209,15 @@ API_MISTAKES = {
     "propagate(depth=None)": lambda: nets.propagate(depth=None),
     "dataset(flip=1)": lambda: nets.dataset("moons", flip=1),
     "dataset(split='dev')": lambda: nets.dataset("moons", split="dev"),
+    "dataset(split=[])": lambda: nets.dataset("moons", split=[]),
+    "load_csv(5)": lambda: nets.load_csv(5),
+    "progress=5": lambda: optviz.landscape("xor", steps=2, progress=5),
+    "train_dropout(n_train=None)": lambda: dropout.train_dropout(n_train=None),
+    "seed_study(seeds=5)": lambda: dropout.seed_study(5),
+    "propagate(scheme=[])": lambda: nets.propagate([]),
+    "init_weights(gain=None)": lambda: nets.init_weights("small", 2, 2, None),
+    "toy_regression(n=-1)": lambda: nets.toy_regression(-1),
+    "dropout_mask(rng=5)": lambda: dropout.dropout_mask((2, 2), 0.5, 5),
 }
 
 

@@ -14,6 +14,7 @@ names is skipped.
 from __future__ import annotations
 
 import math
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -132,7 +133,7 @@ def dataset(
         noise = DEFAULT_NOISE[name]
     noise = _check_noise(noise)
     flip = check.number_in(flip, "flip", 0.0, 0.5)
-    if split not in SPLITS:
+    if not isinstance(split, str) or split not in SPLITS:
         raise unknown("split", split, SPLITS)
     rng = np.random.default_rng([seed, 11, DATASETS.index(name), *SPLITS[split]])
     x, y = _MAKERS[name](n, rng)
@@ -212,6 +213,8 @@ def load_csv(path: str | Path) -> Data:
     fewer than two columns or three rows, a non-finite value, a single class, too many
     rows, columns, classes or characters in a line).
     """
+    if not isinstance(path, str | os.PathLike):
+        raise ParameterError(f"a data file is a path to a CSV file, not {check._short(path)}")
     path = Path(path)
     if not path.is_file():
         raise ParameterError(f"data file '{path}' does not exist (give a CSV file)")

@@ -29,6 +29,7 @@ the optimizer is the engine's Adam. Everything is float64 and seeded.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -36,7 +37,7 @@ import numpy as np
 from ..engine.optim import optimizer
 from ..util import budget, check
 from ..util.errors import ParameterError
-from .data import Data, dataset
+from .data import MAX_ROWS, Data, dataset
 from .layers import check_activation
 from .model import Network, check_hidden
 
@@ -78,7 +79,15 @@ def dropout_mask(shape, p: float, rng: np.random.Generator) -> np.ndarray:
     [0.0, 2.0]
     """
     p = check_p(p)
-    return (rng.random(shape) >= p) / (1.0 - p)
+    if not isinstance(rng, np.random.Generator):
+        raise ParameterError("rng must be a numpy Generator, e.g. np.random.default_rng(0)")
+    try:
+        draws = rng.random(shape)
+    except (TypeError, ValueError):
+        raise ParameterError(
+            f"shape must be whole numbers >= 0, not {check._short(shape)}"
+        ) from None
+    return (draws >= p) / (1.0 - p)
 
 
 def dropout_forward(
@@ -250,6 +259,8 @@ def train_dropout(
     lr = check.number_in(lr, "lr", 0, 10.0, open_low=True)
     steps = check.whole(steps, "steps", 0, 100_000)
     record_every = check.whole(record_every, "record_every", 1, 100_000)
+    n_train = check.whole(n_train, "n_train", 4, MAX_ROWS)
+    n_test = check.whole(n_test, "n_test", 4, MAX_ROWS)
     seed = check.seed(seed)
     budget.check(cost(1, hidden, steps, n_train, n_test, record_every))
     train = dataset("moons", n_train, noise, seed, flip=flip)
@@ -307,7 +318,9 @@ def seed_study(seeds=range(5), p: float = 0.5, **kwargs) -> list[tuple[DropoutRu
     >>> [(a.seed, b.seed) for a, b in pairs]
     [(0, 0), (1, 1)]
     """
-    seeds = list(seeds)
+    if isinstance(seeds, str | bytes) or not isinstance(seeds, Iterable):
+        raise ParameterError(f"seeds must be a list of seeds, not {check._short(seeds)}")
+    seeds = [check.seed(s) for s in seeds]
     if not seeds:
         raise ParameterError("give at least one seed")
     keys = ("hidden", "steps", "n_train", "n_test", "record_every")

@@ -64,7 +64,7 @@ MAX_VALUES = 25_000_000  # depth * batch * width kept in memory by one propagate
 
 
 def check_scheme(scheme: str) -> str:
-    if scheme not in SCHEMES:
+    if not isinstance(scheme, str) or scheme not in SCHEMES:
         raise unknown("init scheme", scheme, SCHEMES)
     return scheme
 
@@ -87,7 +87,13 @@ def init_weights(
     ((3, 5), True)
     """
     check_scheme(scheme)
-    shape = (fan_in, fan_out)
+    gain = check.number_in(gain, "gain", 0, 100.0, open_low=True)
+    if not isinstance(rng, np.random.Generator):
+        raise ParameterError("rng must be a numpy Generator, e.g. np.random.default_rng(0)")
+    shape = (
+        check.whole(fan_in, "fan_in", 1, MAX_WIDTH),
+        check.whole(fan_out, "fan_out", 1, MAX_WIDTH),
+    )
     if scheme == "zeros":
         return np.zeros(shape)
     if scheme == "constant":

@@ -245,6 +245,8 @@ def landscape(
     >>> ls.params[0].shape, ls.xy[1].shape, ls.plane.directions.shape
     ((21, 22), (21, 2), (2, 22))
     """
+    if progress is not None and not callable(progress):
+        raise ParameterError("progress must be a function progress(what, done, total)")
     job = prepare(dataset, optimizers, steps=steps, seed=seed, hidden=hidden,
                   activation=activation, init=init, gain=gain, batchnorm=batchnorm,
                   batch_size=batch_size, schedule=schedule, plane=plane, origin=origin,

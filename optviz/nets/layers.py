@@ -38,7 +38,7 @@ Layer = dict[str, np.ndarray]
 
 
 def check_activation(activation: str) -> str:
-    if activation not in ACTIVATIONS:
+    if not isinstance(activation, str) or activation not in ACTIVATIONS:
         raise unknown("activation", activation, ACTIVATIONS)
     return activation
 

@@ -54,7 +54,8 @@ def toy_regression(n: int = 64, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     A chain of single neurons computes a function of one direction ``w . x`` only, and
     no such function fits a saddle: a layer whose neurons stay identical cannot learn it.
     """
-    rng = np.random.default_rng([seed, 2])
+    n = check.whole(n, "n", 1, 100_000)
+    rng = np.random.default_rng([check.seed(seed), 2])
     x = rng.uniform(-2.0, 2.0, (n, 2))
     y = 0.5 * x[:, :1] * x[:, 1:]
     return x, y
