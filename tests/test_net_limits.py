@@ -249,3 +249,13 @@ def test_hand_made_data_trains_like_built_in_data():
 def test_network_experiments_check_their_cost_first(call):
     with pytest.raises(BudgetError, match="OPTVIZ_(WORK|MEMORY)"):
         call()
+
+
+def test_a_landscape_checks_the_title_it_is_given(tmp_path):
+    ls = nets.landscape("xor", ["gd"], steps=3, hidden=(2,), n=10, resolution=4)
+    for title in ("$x^{$", "$" + "{" * 100 + "$"):
+        with pytest.raises(OptvizError, match="math text"):
+            ls.plot(title=title)
+        with pytest.raises(OptvizError, match="math text"):
+            ls.save(tmp_path / "x.png", title=title)
+    assert not list(tmp_path.iterdir())

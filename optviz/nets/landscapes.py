@@ -20,7 +20,7 @@ import numpy as np
 from ..catalog.library import View
 from ..engine.optim import Optimizer
 from ..engine.table import Table
-from ..util import budget
+from ..util import budget, check
 from ..util.display import drawing
 from ..util.errors import ParameterError
 from .data import Data
@@ -191,18 +191,25 @@ class Landscape:
     def plot(self, **kwargs: Any):
         """The landscape, paths, loss panel and decision boundaries as one figure
         (see :func:`optviz.render.landscapeplots.plot_landscape`)."""
-        return drawing("landscapeplots.plot_landscape")(self, **kwargs)
+        return drawing("landscapeplots.plot_landscape")(self, **_titled(kwargs))
 
     def save(self, path, **kwargs: Any):
         """Write the picture: .png/.svg/.pdf the end state, .gif/.mp4/... an animation."""
-        return drawing("landscapeplots.save_landscape")(self, path, **kwargs)
+        return drawing("landscapeplots.save_landscape")(self, path, **_titled(kwargs))
 
     def animate(self, **kwargs: Any):
         """An animation (see :func:`optviz.render.landscapeplots.animate_landscape`)."""
-        return drawing("landscapeplots.animate_landscape")(self, **kwargs)
+        return drawing("landscapeplots.animate_landscape")(self, **_titled(kwargs))
 
     def __repr__(self) -> str:
         return f"Landscape({self.data.name!r}, {self.labels}, plane={self.plane.kind!r})"
+
+
+def _titled(look: dict[str, Any]) -> dict[str, Any]:
+    """``look`` with its user title checked as every title is (length, math text)."""
+    if look.get("title") is not None:
+        look["title"] = check.text(look["title"], "title")
+    return look
 
 
 def landscape(
