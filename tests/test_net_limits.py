@@ -259,3 +259,23 @@ def test_a_landscape_checks_the_title_it_is_given(tmp_path):
         with pytest.raises(OptvizError, match="math text"):
             ls.save(tmp_path / "x.png", title=title)
     assert not list(tmp_path.iterdir())
+
+
+def test_a_landscape_stops_on_ctrl_c_in_one_line(tmp_path):
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    # a job of about half a minute, accepted: the signal arrives while it trains
+    args = ["landscape", "moons", "--steps", "5000", "-o", "x.gif"]
+    proc = subprocess.Popen([sys.executable, "-m", "optviz.cli", *args], cwd=tmp_path,
+                            stderr=subprocess.PIPE, text=True)  # fmt: skip
+    time.sleep(4.0)
+    proc.send_signal(signal.SIGINT)
+    stderr = proc.communicate(timeout=120)[1]
+    assert proc.returncode == 130, stderr
+    assert stderr.strip().splitlines() == [
+        "optviz: error: interrupted; no output was written or changed"
+    ]
+    assert not list(tmp_path.iterdir())
