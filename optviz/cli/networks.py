@@ -183,8 +183,8 @@ def landscape(
         n=points,
         resolution=resolution,
     )
-    _check_landscape_cost(job, out, fps, duration)
     look = {"fps": fps, "duration": duration, "size": size, "dpi": dpi, "theme": theme}
+    _check_landscape_cost(job, out, look)
     ls = _render_landscape(job, out, look | {"title": title}, quiet)
     if metrics is not None:
         write_metrics(ls.table(), metrics)
@@ -194,19 +194,27 @@ def landscape(
             typer.echo(f"wrote {_shown(Path(path))} ({_size(Path(path))})", err=True)
 
 
-def _check_landscape_cost(job: Any, out: Path, fps: float, duration: float) -> None:
-    """The whole command's cost, the animation's decision maps included, before any work."""
+def _check_landscape_cost(job: Any, out: Path, look: dict[str, Any]) -> None:
+    """The whole command's cost, the animation's frames and decision maps included, before
+    any work."""
     from ..nets.jobs import frames_of
     from ..render.landscapeplots import BOUNDARY_RESOLUTION
+    from ..render.style import figsize
     from ..render.writers import FIGURE_SUFFIXES, check_fps
     from ..util import budget, check
 
-    fps = check_fps(fps, 120)
-    duration = check.number_in(duration, "--duration", 0, 3600, open_low=True)
-    frames = frames_of(fps, duration, out.suffix.lower() in FIGURE_SUFFIXES)
+    fps = check_fps(look["fps"], 120)
+    duration = check.number_in(look["duration"], "--duration", 0, 3600, open_low=True)
+    dpi = check.number_in(look["dpi"], "--dpi", 10, 600)
+    size = look["size"]
+    still = out.suffix.lower() in FIGURE_SUFFIXES
+    frames = frames_of(fps, duration, still)
     d = job.data
     rows = BOUNDARY_RESOLUTION**2 if d.classes and d.x.shape[1] == 2 else len(d)
-    budget.check(job.cost(frames, rows))
+    network = job.cost(frames, rows)
+    width, height = (round(inches * dpi) for inches in figsize(size))
+    drawn = budget.frames(width, height, frames, 2, len(job.runs))
+    budget.check(budget.total(network.what, [network, drawn], network.knob))
 
 
 def _render_landscape(job: Any, out: Path, look: dict[str, Any], quiet: bool) -> Any:
