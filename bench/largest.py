@@ -41,13 +41,16 @@ class Kind:
 
 
 def _landscape(**kwargs) -> Callable[[int], budget.Cost]:
-    """The cost ``optviz landscape`` checks (a .gif of 160 frames), one argument from ``v``."""
-    from optviz.nets.jobs import frames_of, prepare
+    """The cost ``optviz landscape`` checks (its default .gif), one argument from ``v``."""
+    from optviz.cli.networks import landscape_cost
+    from optviz.nets.jobs import prepare
+
+    look = {"fps": 20.0, "duration": 8.0, "size": "16:9", "dpi": 100}
 
     def cost(v: int) -> budget.Cost:
         args = {k: (f(v) if callable(f) else f) for k, f in kwargs.items()}
         job = prepare("moons", args.pop("optimizers", DEFAULT_OPTIMIZERS), **args)
-        return job.cost(frames_of(20, 8, False), 90 * 90)
+        return landscape_cost(job, Path("x.gif"), look)
 
     return cost
 

@@ -184,7 +184,9 @@ def landscape(
         resolution=resolution,
     )
     look = {"fps": fps, "duration": duration, "size": size, "dpi": dpi, "theme": theme}
-    _check_landscape_cost(job, out, look)
+    from ..util import budget
+
+    budget.check(landscape_cost(job, out, look))
     ls = _render_landscape(job, out, look | {"title": title}, quiet)
     if metrics is not None:
         write_metrics(ls.table(), metrics)
@@ -194,9 +196,9 @@ def landscape(
             typer.echo(f"wrote {_shown(Path(path))} ({_size(Path(path))})", err=True)
 
 
-def _check_landscape_cost(job: Any, out: Path, look: dict[str, Any]) -> None:
-    """The whole command's cost, the animation's frames and decision maps included, before
-    any work."""
+def landscape_cost(job: Any, out: Path, look: dict[str, Any]) -> Any:
+    """The whole command's cost, the animation's frames and decision maps included: what
+    ``optviz landscape`` checks before any work."""
     from ..nets.jobs import frames_of
     from ..render.landscapeplots import BOUNDARY_RESOLUTION
     from ..render.style import figsize
@@ -214,7 +216,7 @@ def _check_landscape_cost(job: Any, out: Path, look: dict[str, Any]) -> None:
     network = job.cost(frames, rows)
     width, height = (round(inches * dpi) for inches in figsize(size))
     drawn = budget.frames(width, height, frames, 2, len(job.runs))
-    budget.check(budget.total(network.what, [network, drawn], network.knob))
+    return budget.total(network.what, [network, drawn], network.knob)
 
 
 def _render_landscape(job: Any, out: Path, look: dict[str, Any], quiet: bool) -> Any:
