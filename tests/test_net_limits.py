@@ -279,3 +279,16 @@ def test_a_landscape_stops_on_ctrl_c_in_one_line(tmp_path):
         "optviz: error: interrupted; no output was written or changed"
     ]
     assert not list(tmp_path.iterdir())
+
+
+def test_a_signal_an_earlier_run_received_does_not_turn_an_error_into_an_interrupt():
+    import signal
+
+    from optviz.cli import _app
+
+    _app._SIGNALS_RECEIVED.append(signal.SIGTERM)  # as a stopped run in this process left it
+    try:
+        code, err = _cli("landscape", "moons", *["-O", "adam"] * 16)
+    finally:
+        _app._SIGNALS_RECEIVED.clear()
+    assert code == 2 and "interrupted" not in err
