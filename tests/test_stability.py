@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import optviz as ov
 from optviz.analysis import sharpness as net_sharpness
@@ -40,6 +42,27 @@ def test_boundary_within_one_cell_of_rate_one(rate_map):
         for dx in (-1, 0, 1):
             near |= pad[1 + dy : 1 + dy + n_y, 1 + dx : 1 + dx + n_x] != theory
     assert np.all((measured == theory) | near)
+
+
+@given(st.integers(1, 12), st.integers(0, 2**32 - 1))
+@settings(max_examples=40, deadline=None)
+def test_the_tail_tangent_is_the_max_min_of_pair_slopes(width, seed):
+    # the common upper tangent of two windows: max over late points of the least slope
+    # to any early point; the Newton search must find exactly that pair's slope
+    from optviz.analysis.convergence import _bridge_slope
+
+    rng = np.random.default_rng(seed)
+    early_t = np.tile(np.arange(50, 50 + width), (30, 1))
+    late_t = np.tile(np.arange(120 - width + 1, 121)[::-1], (30, 1))
+    early, late = rng.normal(size=early_t.shape), rng.normal(size=late_t.shape) - 2
+    early[:, 1:][rng.random((30, width - 1)) < 0.3] = -np.inf  # outside a window
+    late[:, 1:][rng.random((30, width - 1)) < 0.3] = -np.inf
+    with np.errstate(invalid="ignore"):
+        pairs = (late[:, None, :] - early[:, :, None]) / (late_t[:, None, :] - early_t[:, :, None])
+    pairs = np.where(early[:, :, None] > -np.inf, pairs, np.inf)
+    pairs = np.where(late[:, None, :] > -np.inf, pairs, -np.inf)
+    np.testing.assert_allclose(_bridge_slope(early, early_t, late, late_t),
+                               pairs.min(axis=1).max(axis=1), rtol=1e-15, atol=0)  # fmt: skip
 
 
 SMALL = dict(**QUAD, n=(9, 7), steps=120)

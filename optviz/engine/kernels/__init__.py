@@ -155,11 +155,8 @@ def _run(module, task: dict, job, record, never: int, curved: float) -> tuple:
     limit2 = np.float64(job.escape * surf.span) ** 2
     near2 = (job.tol * surf.span) ** 2
     consts = np.array([cx, cy, limit2, near2, job.gtol, CURVED], float)
-    keep = bool(getattr(record, "keeps_history", False))
-    unused3, unused2 = np.empty((1, 1, 2)), np.empty((1, 1))
-    xs, loss, gnorm = (
-        (record.xy, record.loss, record.grad_norm) if keep else (unused3, unused2, unused2)
-    )
+    keep_from = record.first  # the first step whose position, loss and gradient are kept
+    xs, loss, gnorm = record.xy, record.loss, record.grad_norm
     final_xy, final_loss, total = np.empty((n, 2)), np.empty(n), np.zeros(n)
     diverged_at, last_far = np.full(n, NEVER), np.full(n, NEVER)
     active = np.ones(n, dtype=bool)
@@ -172,7 +169,7 @@ def _run(module, task: dict, job, record, never: int, curved: float) -> tuple:
         task["state0"],
         np.ascontiguousarray(surf.minima, float).reshape(-1, 2),
         consts,
-        keep,
+        keep_from,
         xs,
         loss,
         gnorm,
@@ -184,7 +181,7 @@ def _run(module, task: dict, job, record, never: int, curved: float) -> tuple:
         active,
     )
     _in_threads(module.kernel, n, args)
-    if not keep:
+    if record.keeps_final:
         record.p, record.f, record.total = final_xy, final_loss, total
     converged_at = np.where(active & (last_far < steps), last_far + 1, NEVER)
     return diverged_at, converged_at
