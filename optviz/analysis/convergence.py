@@ -100,10 +100,12 @@ def _newton_bridge(early, early_t, late, late_t) -> np.ndarray:
         newton = (late[todo, j] - early[todo, i]) / (late_t[todo, j] - early_t[todo, i])
         inside = (newton > lo[todo]) & (newton < hi[todo])
         bounded = np.isfinite(lo[todo]) & np.isfinite(hi[todo])
-        guess = np.where(inside | ~bounded, newton, 0.5 * (lo[todo] + hi[todo]))
-        new = np.where((g == 0) | (newton == kk), kk, guess)
+        # Newton leaves the bracket only by rounding next to the root: bisect, or stop
+        # where there is no bracket yet
+        stop = (g == 0) | (newton == kk) | ~(inside | bounded)
+        new = np.where(stop, kk, np.where(inside, newton, 0.5 * (lo[todo] + hi[todo])))
         k[todo] = new
-        todo = todo[new != kk]
+        todo = todo[~stop & (new != kk)]
         if not len(todo):
             break
     return k
