@@ -170,11 +170,6 @@ class Problem:
         return "\n".join(parts)
 
 
-def _picklable(surf: Surface) -> Surface:
-    """The surface without its compiled functions (rebuilt on first use in a worker)."""
-    return replace(surf)
-
-
 @dataclass(frozen=True, eq=False)
 class Phase(Preview):
     """A phase map: ``values`` ``(n_y, n_x)`` of ``metric`` over hyperparameters ``x``, ``y``.
@@ -268,7 +263,7 @@ def problem(
     check.number_in(tol, "tol", 0.0, math.inf)
     check.number_in(escape, "escape", 1.0, math.inf)
     return Problem(
-        surface=_picklable(surf),
+        surface=surf,
         optimizer=opt,
         x=ax,
         y=ay,

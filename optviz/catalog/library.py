@@ -98,6 +98,10 @@ class Surface(Preview):
     data: Dataset | None = None
     references: str = ""
 
+    def __getstate__(self) -> dict:
+        # compiled functions do not pickle: another process compiles them again
+        return {k: v for k, v in self.__dict__.items() if not k.startswith("_compiled")}
+
     # -- evaluation ---------------------------------------------------------------
     @functools.cached_property
     def _compiled(self) -> Any:
