@@ -206,3 +206,58 @@ def test_edge_of_stability_scene():
     assert np.all(np.abs(ratio[half] - 1) <= 0.15)  # and hovers within 15% of it
     loss = run.loss
     assert loss[-1] < loss[len(loss) // 2] and np.any(np.diff(loss) > 0)  # falls, not monotonically
+
+
+# -- phase maps of a network's training ------------------------------------------------------
+@pytest.fixture(scope="module")
+def tiny_trainer():
+    from optviz.nets.many import trainer
+
+    return trainer("moons", "gd", hidden=(5,), points=24, steps=60)
+
+
+def test_many_networks_at_once_are_each_network_alone(tiny_trainer):
+    from optviz.nets.many import loss_and_grad_many, train_many
+    from optviz.nets.train import train
+
+    t = tiny_trainer
+    thetas = np.stack([t.network.init(seed=s) for s in range(5)])
+    loss, grad = loss_and_grad_many(t.network, thetas, t.data)
+    for i, theta in enumerate(thetas):
+        one_loss, one_grad = t.network.loss_and_grad(theta, t.data.x, t.data.y)
+        assert loss[i] == pytest.approx(one_loss, rel=1e-13)
+        np.testing.assert_allclose(grad[i], one_grad, rtol=1e-12, atol=1e-15)
+    together = train_many(t.network, t.data, ov.optimizer("momentum"), thetas, np.full(60, 0.3))
+    for i in (0, 4):
+        alone = train(t.network, t.data, "momentum:lr=0.3", thetas[i], steps=60)
+        np.testing.assert_allclose(together.loss[:, i], alone.loss, rtol=1e-12)
+
+
+def test_a_network_map_cell_is_that_training_run(tiny_trainer):
+    # the diagonal has lr1 == lr2: plain GD at that rate; the tiling changes no bit
+    from optviz.analysis.network_maps import network_phase
+    from optviz.nets.train import train
+
+    axes = dict(x="lr1:0.1:60:log", y="lr2:0.1:60:log", n=5)
+    whole = network_phase(tiny_trainer, **axes, workers=1)
+    tiled = network_phase(tiny_trainer, **axes, workers=1, tile=(2, 3))
+    _same(whole, tiled)
+    assert whole.diverged.any() and (~whole.diverged).any()
+    for k, lr in enumerate(whole.x):
+        run = train(tiny_trainer.network, tiny_trainer.data, f"gd:lr={float(lr)!r}",
+                    tiny_trainer.theta0, steps=60)  # fmt: skip
+        diverged = run.diverged_at >= 0 or not run.loss.max() < 1e4 * max(run.loss[0], 1)
+        assert bool(whole.diverged[k, k]) == diverged
+        if not diverged:
+            assert whole.metrics["loss"][k, k] == pytest.approx(run.loss[-1], rel=1e-12)
+
+
+def test_phase_net_command_maps_two_layers_learning_rates(tmp_path):
+    from optviz.cli import _main
+
+    out = tmp_path / "net.png"
+    code = _main(["phase", "xor", "--net", "--hidden", "4", "--points", "16", "--steps", "30",
+                  "--n", "4", "--workers", "1", "--dpi", "40", "-q", "-o", str(out)])  # fmt: skip
+    assert code == 0 and out.stat().st_size > 0
+    bad = ["phase", "xor", "--net", "--x", "lr7:0.1:1", "--n", "3", "-o", str(out)]
+    assert _main(bad) == 2

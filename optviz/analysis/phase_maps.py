@@ -42,6 +42,7 @@ from ..util import check
 from ..util.display import Preview, drawing
 from ..util.errors import ParameterError, unknown
 from .convergence import distance_floor, heavy_ball_rate, tail_rate
+from .tiles import HISTORY_BYTES
 
 METRICS = {
     "rate": "convergence rate (per-step factor)",
@@ -62,6 +63,7 @@ NAMES = {  # how an axis is labelled
     "rho": "ρ",
     "weight_decay": "weight decay",
     "dampening": "dampening",
+    **{f"lr{k}": f"learning rate of layer {k}" for k in range(1, 17)},  # a network's layers
 }
 
 
@@ -140,6 +142,19 @@ class Problem:
         return len(self.ys), len(self.xs)
 
     @property
+    def what(self) -> str:
+        return f"x {len(self.starts)} start(s) x {self.steps} steps"
+
+    @property
+    def cell_bytes(self) -> float:
+        """Memory a cell takes while its tile runs: at most its whole history."""
+        return len(self.starts) * (self.steps + 1) * HISTORY_BYTES
+
+    @property
+    def cell_work(self) -> int:
+        return len(self.starts) * max(1, self.steps)
+
+    @property
     def work(self) -> int:
         """What the whole map costs the numpy engine, in start-steps: what picks the engine
         for each of its tiles. That engine steps each setting of the hyperparameters other
@@ -176,11 +191,11 @@ class Phase(Preview):
 
     ``metrics`` holds every metric's map (``rate``, ``loss``, ``steps``, ``diverged``);
     ``diverged`` marks the cells whose run diverged or moved away from the minimum
-    (``rate > 1``); ``closed_form`` is the rate's closed form where one is known (an SGD
-    family optimizer on a quadratic), else ``None``.
+    (``rate > 1``; a network's map: diverged only); ``closed_form`` is the rate's closed
+    form where one is known (an SGD family optimizer on a quadratic), else ``None``.
     """
 
-    surface: Surface
+    surface: Surface | None  # None: a network's map (options["subject"] says which)
     optimizer: Optimizer
     x_axis: Axis
     y_axis: Axis
@@ -199,8 +214,12 @@ class Phase(Preview):
 
     @property
     def diverged(self) -> np.ndarray:
+        """Cells whose run diverged, or (on a surface) moved away from the minimum."""
+        blew_up = np.isfinite(self.metrics["diverged"])
+        if self.surface is None:  # a network's loss may rise for a while and still train
+            return blew_up
         with np.errstate(invalid="ignore"):
-            return np.isfinite(self.metrics["diverged"]) | (self.metrics["rate"] > 1)
+            return blew_up | (self.metrics["rate"] > 1)
 
     def with_metric(self, metric: str) -> Phase:
         """The same map showing another metric (nothing is run again)."""

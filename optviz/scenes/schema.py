@@ -370,9 +370,10 @@ class Phase(Render):
     draws = (
         "a map over two hyperparameters of one optimizer: how fast it converges (or its final "
         "loss, steps, divergence), diverged cells flat, the boundary drawn, closed-form "
-        "contours on quadratics"
+        "contours on quadratics; with `net = true`, over the training of a network instead "
+        "(axes `lr1`, `lr2`, ...: one layer's learning rate)"
     )
-    needs = ("surface", "optimizer")
+    needs = ("optimizer",)  # and the surface, unless net = true
 
     x: doc(Text, "the x axis: `NAME:LOW:HIGH[:log]`, e.g. `lr:1e-3:2:log`") = "lr:1e-3:2:log"
     y: doc(Text, "the y axis, e.g. `momentum:0:0.999`") = "momentum:0:0.999"
@@ -389,6 +390,12 @@ class Phase(Render):
     ) = None
     workers: doc(whole(1, 4096) | None, "local processes (default: every core)") = None
     dask: doc(Text | None, "a Dask scheduler's address: tiles run on its cluster") = None
+    net: doc(bool, "map a network's full-batch training (the fields below) instead") = False
+    dataset: doc(Text, "`net`: `moons`, `circles`, `spiral`, `xor`, `blobs` or a `.csv`") = "moons"
+    points: doc(whole(4, 100_000), "`net`: rows of a built-in dataset") = 200
+    hidden: Hidden = None
+    activation: Activation = None
+    init: doc(str, "`net`: the init scheme") = "xavier_normal"
 
 
 class Sharpness(Render):
