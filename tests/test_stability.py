@@ -261,3 +261,24 @@ def test_phase_net_command_maps_two_layers_learning_rates(tmp_path):
     assert code == 0 and out.stat().st_size > 0
     bad = ["phase", "xor", "--net", "--x", "lr7:0.1:1", "--n", "3", "-o", str(out)]
     assert _main(bad) == 2
+
+
+# -- the sharpness panel beside races --------------------------------------------------------
+def test_an_animated_race_grows_its_sharpness_panel_in_step():
+    from optviz.render.animate import _Engine, animate
+    from optviz.render.sharpnessplots import PANEL_LABEL
+
+    r = ov.race("rosenbrock", ["gd:lr=0.001", "adam:lr=0.05"], steps=40, sharpness=True)
+    anim = animate(r, sharpness=True, loss=True, duration=1, fps=5, dpi=30)
+    engine = _Engine(anim)
+    engine.frame(10.0)
+    panel = next(a for a in engine.fig.axes if a.get_label() == PANEL_LABEL)
+    gd_line = next(ln for ln in panel.get_lines() if ln.get_label() == "2/lr")
+    assert np.allclose(gd_line.get_ydata(), 2 / 0.001)  # the edge GD cannot pass
+    grown, _, values = anim.overlays[-1].curves[0]
+    assert np.array_equal(grown.get_ydata(), r.trajectories[0].sharpness[:11])
+    assert np.array_equal(values, r.trajectories[0].sharpness)
+    adam = anim.overlays[-1].curves[1][2]  # Adam is held against its preconditioned line
+    assert np.array_equal(adam, r.trajectories[1].preconditioned_sharpness)
+    with pytest.raises(ov.OptvizError, match="sharpness=True"):
+        animate(ov.race("rosenbrock", ["gd:lr=0.001"], steps=5), sharpness=True)

@@ -128,7 +128,7 @@ def race(
     ] = False,
     sharpness: Annotated[
         bool,
-        typer.Option("--sharpness", help="a panel of sharpness and stability lines (stills)"),
+        typer.Option("--sharpness", help="a panel of sharpness and stability lines"),
     ] = False,
     rotate: Annotated[
         float | None,

@@ -269,6 +269,7 @@ def animate(
     title: str | None = None,
     overlays: Any = (),
     glyphs: bool = False,
+    sharpness: bool = False,
 ) -> Animation:
     """An animation of ``race``: ``.save(path)`` it or display it in a notebook.
 
@@ -279,7 +280,9 @@ def animate(
     whose curves grow in step. ``trail``: ``True`` the whole path so far, ``False`` only
     the balls, an int the last that many steps. ``glyphs=True`` draws at each ball the
     gradient, velocity, rate box or step of its next step (:mod:`optviz.render.glyphs`;
-    the race must be run with ``keep_state=True``). ``size``: a preset of
+    the race must be run with ``keep_state=True``). ``sharpness=True`` adds a panel of
+    each optimizer's sharpness beside its stability line, its curves growing in step (the
+    race must be run with ``sharpness=True``). ``size``: a preset of
     :data:`optviz.render.style.SIZES` or ``(width, height)`` inches, times ``dpi``.
     Frames and the final hold: see the module docs.
 
@@ -312,6 +315,17 @@ def animate(
         if any(t.state is None for t in race.trajectories):
             raise ParameterError("glyphs need the optimizer's state: race with keep_state=True")
         overlays = (*overlays, GlyphOverlay())
+    if not isinstance(sharpness, bool):
+        raise ParameterError(f"sharpness={sharpness!r} must be True or False")
+    if sharpness:
+        from .sharpnessplots import SharpnessOverlay, sharpness_layout
+
+        if glyphs:
+            raise ParameterError("glyphs and a sharpness panel do not go together: pick one")
+        if all(t.sharpness is None for t in race.trajectories):
+            raise ParameterError("a sharpness panel needs the sharpness: race with sharpness=True")
+        layout = sharpness_layout(race_figure.race_layout)
+        overlays = (*overlays, SharpnessOverlay())
     if not all(callable(o) for o in overlays):
         raise ParameterError("overlays must be callables overlay(engine, step) -> artists")
     if round(duration * fps) > MAX_FRAMES:

@@ -17,6 +17,7 @@ Progress = Callable[[str, int, int], None]
 
 RACE_KINDS = ("contour", "3d", "panels")
 SAVES_ITSELF = ("landscape",)  # kinds whose result object writes both stills and animations
+TILED = ("phase",)  # kinds computed in tiles, kept beside the output until it is written
 
 
 # -- rendering -------------------------------------------------------------------------------------
@@ -33,18 +34,18 @@ def render_one(scene: Any, r: Any, progress: Progress | None) -> Path:
     look = {"size": o["size"], "theme": o["theme"]}
     if r.kind in RACE_KINDS:
         race = scene.race()
-        if o.get("sharpness"):
+        if o.get("sharpness") and not r.animated:
             from ..render.sharpnessplots import race_with_sharpness
 
-            if r.animated or r.kind != "contour":
-                raise ParameterError("the sharpness panel is drawn beside a still contour map "
-                                     "(.png, .svg, .pdf)")  # fmt: skip
-            fig = race_with_sharpness(race, dpi=o["dpi"], title=o["title"], **look)
+            fig = race_with_sharpness(race, kind=r.kind, loss=o["loss"], dpi=o["dpi"],
+                                      title=o["title"], **look)  # fmt: skip
             _save_figure(fig, r.output, o["dpi"], None)
             step(1, 1)
             return r.output
         if r.animated:
             extra = {"rotate": o["rotate"]} if o.get("rotate") else {}
+            if o.get("sharpness"):
+                extra["sharpness"] = True
             anim = race.animate(
                 trail=o["trail"],
                 glyphs=o["glyphs"],
@@ -72,7 +73,7 @@ def render_one(scene: Any, r: Any, progress: Progress | None) -> Path:
         scene.reports[r.output] = ls.table()
         step(1, 1)
         return r.output
-    elif r.kind == "phase":
+    elif r.kind in TILED:
         import shutil
 
         from .phasemaps import phase_figure

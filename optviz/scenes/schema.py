@@ -177,7 +177,9 @@ class Animation(Render):
         False
     )
     sharpness: doc(
-        bool, "a panel of each optimizer's sharpness beside its stability line (stills only)"
+        bool,
+        "a panel of each optimizer's sharpness beside its stability line, growing with the "
+        "animation",
     ) = False
 
 
