@@ -121,8 +121,8 @@ def race_with_sharpness(race: Any, *, kind: str = "contour", loss: bool = False,
         ax = next(a for a in fig.axes if a.get_label() == PANEL_LABEL)
         for i, values, _, _ in _curves(race):
             every = max(1, len(values) // 12)
-            ax.plot(np.arange(len(values)), values, color=style.color(i), lw=2.4,
-                    ls=style.linestyle(i), marker=style.marker(i), markevery=every, ms=6)  # fmt: skip
+            ax.plot(np.arange(len(values)), values, color=style.color(i), lw=2.4, ms=6,
+                    ls=style.linestyle(i), marker=style.marker(i), markevery=every)  # fmt: skip
     return fig
 
 
@@ -182,7 +182,7 @@ def setup_sharpness_axes(ax: Any, race: Any, theme: str = "light") -> None:
 
         raise ParameterError("a sharpness panel needs runs with sharpness=True")
     seen = []
-    for i, values, pre, line in curves:
+    for i, values, _, line in curves:
         seen.append(values)
         if line is not None:
             seen.append(line.values)
@@ -205,9 +205,14 @@ def setup_sharpness_axes(ax: Any, race: Any, theme: str = "light") -> None:
         key.set_in_layout(False)  # the panel keeps its width; the key sits inside it
 
 
-CORNERS = {"upper right": (0.4, 1.0), "lower right": (0.4, 0.0), "upper left": (0.0, 1.0),
-           "lower left": (0.0, 0.0), "center right": (0.4, 0.5),
-           "center left": (0.0, 0.5)}  # fmt: skip  (x0, vertical place) of a legend's box
+CORNERS = {
+    "upper right": (0.4, 1.0),
+    "lower right": (0.4, 0.0),
+    "upper left": (0.0, 1.0),
+    "lower left": (0.0, 0.0),
+    "center right": (0.4, 0.5),
+    "center left": (0.0, 0.5),
+}  # fmt: skip  (x0, vertical place) of a legend's box
 
 
 def _free_corner(ax: Any, curves: list[np.ndarray], entries: int) -> str:
