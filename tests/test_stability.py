@@ -282,3 +282,52 @@ def test_an_animated_race_grows_its_sharpness_panel_in_step():
     assert np.array_equal(adam, r.trajectories[1].preconditioned_sharpness)
     with pytest.raises(ov.OptvizError, match="sharpness=True"):
         animate(ov.race("rosenbrock", ["gd:lr=0.001"], steps=5), sharpness=True)
+
+
+def test_adams_preconditioned_network_sharpness_matches_a_dense_eigensolve():
+    # the state rebuilt from the weights is the run's own: each step taken again from it
+    # lands on the recorded weights, bit for bit; the sharpness is that of P^-1/2 H P^-1/2
+    from optviz.engine.sharpness import preconditioner
+    from optviz.nets.data import dataset
+    from optviz.nets.model import network
+    from optviz.nets.train import train
+
+    data = dataset("moons", n=40)
+    net = network(2, 2, hidden=(4,))
+    run = train(net, data, "adam:lr=0.05", net.init(seed=3), steps=30)
+    state = net_sharpness.replayed_state(run, data.x, data.y)
+    opt = run.optimizer
+    for t in (0, 7, 29):
+        fields = {f: state[name][t] for f, name in opt.kept_state().items()}
+        state_t = opt.init(run.params[t])._replace(**fields)
+        g = net.loss_and_grad(run.params[t], data.x, data.y)[1]
+        new, _ = opt.step(run.params[t], g, state_t, run.lr[t], t + 1)
+        assert np.array_equal(new, run.params[t + 1])
+    found = net_sharpness.along_run(run, data.x, data.y, points=4, iterations=net.dim)
+    assert found.preconditioned and found.line.preconditioned
+    p = preconditioner(opt, state, run.lr)
+
+    def grad(th):
+        return net.loss_and_grad(th, data.x, data.y)[1]
+
+    for k, t in enumerate(found.at):
+        root = 1 / np.sqrt(p[t])
+        dense = net_sharpness.dense_hessian(grad, run.params[t]) * root[:, None] * root[None]
+        assert found.sharpness[k] == pytest.approx(np.linalg.eigvalsh(dense)[-1], rel=1e-6)
+
+
+def test_adaptive_edge_of_stability_scene():
+    # Adam's preconditioned sharpness climbs to (2+2β₁)/((1−β₁)·lr) and hovers just under it
+    from optviz.scenes import load_scene
+    from optviz.scenes.stability import study
+
+    scene = load_scene("adaptive_edge_of_stability")
+    (run,) = study(scene, scene.renders[0].options)
+    assert run.preconditioned
+    ratio = run.ratio()
+    assert ratio[0] < 0.2 and ratio.max() >= 1.0
+    half = run.at >= run.at[-1] / 2
+    assert np.all((ratio[half] >= 0.75) & (ratio[half] <= 1.1))
+    tenth = len(run.loss) // 10  # the loss falls (its floor between spikes), not monotonically
+    assert run.loss[-tenth:].min() < run.loss[4 * tenth : 6 * tenth].min()
+    assert np.any(np.diff(run.loss) > 0)

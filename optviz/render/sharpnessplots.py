@@ -34,8 +34,9 @@ def plot_sharpness_runs(runs: list[Any], *, size: Any = "16:9", theme: str = "li
             steps = np.arange(len(r.loss))
             left.plot(steps, r.loss, color=color, ls=dash, lw=2.2, label=r.label)
             every = max(1, len(r.at) // 12)
+            what = "preconditioned sharpness" if r.preconditioned else "sharpness"
             right.plot(r.at, r.sharpness, color=color, ls=dash, lw=2.5, marker=style.marker(i),
-                       markevery=every, ms=6, label=f"{r.label}: sharpness")  # fmt: skip
+                       markevery=every, ms=6, label=f"{r.label}: {what}")  # fmt: skip
             if r.line is not None:
                 line_steps = np.arange(len(r.line.values))
                 right.plot(line_steps, r.line.values, color=color, lw=2.0, ls=(0, (5, 3)),
@@ -45,13 +46,18 @@ def plot_sharpness_runs(runs: list[Any], *, size: Any = "16:9", theme: str = "li
         left.set_ylabel("training loss (full batch)")
         left.set_title("the loss keeps falling, in spikes")
         right.set_xlabel("step")
-        right.set_ylabel("sharpness (top Hessian eigenvalue)")
+        pre = any(r.preconditioned for r in runs)
+        right.set_ylabel("top eigenvalue of P⁻¹H (preconditioned)" if pre
+                         else "sharpness (top Hessian eigenvalue)")  # fmt: skip
         right.set_title("the sharpness rises to the line and stays")
         top = max(float(np.nanmax(r.sharpness)) for r in runs)
         lines = [float(np.nanmax(r.line.values)) for r in runs if r.line is not None]
         right.set_ylim(0, 1.25 * max([top, *lines]))
         right.legend(loc="lower right", framealpha=0.95)
-        fig.suptitle(title or "Gradient descent at the edge of stability", fontsize=22)
+        heading = (
+            "Adam at the edge of stability" if pre else "Gradient descent at the edge of stability"
+        )
+        fig.suptitle(title or heading, fontsize=22)
     return fig
 
 
