@@ -273,12 +273,13 @@ def test_an_animated_race_grows_its_sharpness_panel_in_step():
     engine = _Engine(anim)
     engine.frame(10.0)
     panel = next(a for a in engine.fig.axes if a.get_label() == PANEL_LABEL)
-    gd_line = next(ln for ln in panel.get_lines() if ln.get_label() == "2/lr")
-    assert np.allclose(gd_line.get_ydata(), 2 / 0.001)  # the edge GD cannot pass
-    grown, _, values = anim.overlays[-1].curves[0]
+    lines = [ln.get_ydata() for ln in panel.get_lines() if ln.get_gid() == "stability line"]
+    assert any(np.allclose(y, 2 / 0.001) for y in lines)  # the edge GD cannot pass
+    assert "2/lr" in [t.get_text() for t in panel.texts]
+    grown, _, (_, _, values, *_) = anim.overlays[-1].curves[0]
     assert np.array_equal(grown.get_ydata(), r.trajectories[0].sharpness[:11])
     assert np.array_equal(values, r.trajectories[0].sharpness)
-    adam = anim.overlays[-1].curves[1][2]  # Adam is held against its preconditioned line
+    adam = anim.overlays[-1].curves[1][2].values  # Adam is held against its preconditioned line
     assert np.array_equal(adam, r.trajectories[1].preconditioned_sharpness)
     with pytest.raises(ov.OptvizError, match="sharpness=True"):
         animate(ov.race("rosenbrock", ["gd:lr=0.001"], steps=5), sharpness=True)
@@ -331,3 +332,30 @@ def test_adaptive_edge_of_stability_scene():
     tenth = len(run.loss) // 10  # the loss falls (its floor between spikes), not monotonically
     assert run.loss[-tenth:].min() < run.loss[4 * tenth : 6 * tenth].min()
     assert np.any(np.diff(run.loss) > 0)
+
+
+def test_a_landscape_draws_each_runs_sharpness_beside_its_line(tmp_path):
+    from optviz.nets.landscapes import landscape
+    from optviz.render.landscapeplots import plot_landscape, sharpness_series
+    from optviz.render.sharpnessplots import PANEL_LABEL
+
+    ls = landscape("xor", ["gd:lr=0.5", "adam:lr=0.05"], steps=20, hidden=(4,), n=30,
+                   resolution=6)  # fmt: skip
+    fig = plot_landscape(ls, size="small", dpi=40, sharpness=True)
+    panel = next(a for a in fig.axes if a.get_label() == PANEL_LABEL)
+    lines = [ln for ln in panel.get_lines() if ln.get_gid() == "stability line"]
+    assert sorted(round(float(ln.get_ydata()[0]), 6) for ln in lines) == [4.0, 760.0]
+    gd, adam = sharpness_series(ls, points=5)
+    assert not gd.preconditioned and adam.preconditioned
+    theta = ls.runs[0].params[gd.steps[2]]
+    dense = net_sharpness.dense_hessian(
+        lambda th: ls.runs[0].network.loss_and_grad(th, ls.data.x, ls.data.y)[1], theta
+    )
+    assert gd.values[2] == pytest.approx(np.linalg.eigvalsh(dense)[-1], rel=1e-6)
+    from optviz.cli import _main
+
+    out = tmp_path / "l.gif"
+    assert _main(["landscape", "xor", "-O", "gd:lr=0.5", "--hidden", "4", "--points", "20",
+                  "--steps", "10", "--resolution", "6", "--sharpness", "--dpi", "30",
+                  "--duration", "0.5", "--fps", "4", "-q", "-o", str(out)]) == 0  # fmt: skip
+    assert out.stat().st_size > 0

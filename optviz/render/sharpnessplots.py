@@ -9,8 +9,7 @@ dashed in the same colour, and follows the learning rate under a schedule.
 
 from __future__ import annotations
 
-import math
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -124,17 +123,14 @@ def race_with_sharpness(race: Any, *, kind: str = "contour", loss: bool = False,
         if loss_ax is not None:
             plot_loss(race, loss_ax, theme=theme)
         race_figure.legend(fig, race, loss_ax, panels, kind)
-        ax = next(a for a in fig.axes if a.get_label() == PANEL_LABEL)
-        for i, values, _, _ in _curves(race):
-            every = max(1, len(values) // 12)
-            ax.plot(np.arange(len(values)), values, color=style.color(i), lw=2.4, ms=6,
-                    ls=style.linestyle(i), marker=style.marker(i), markevery=every)  # fmt: skip
+        draw_series(next(a for a in fig.axes if a.get_label() == PANEL_LABEL), race_series(race))
     return fig
 
 
 # -- the panel beside an animated race ---------------------------------------------------
 PANEL_LABEL = "sharpness"
-KEY_POINTS = 13  # the stability lines' key: 18 px at 100 dpi
+KEY_POINTS = 13  # the stability lines' names: 18 px at 100 dpi
+LABEL_GAP = 0.1  # share of the panel's height a line's name takes above it
 
 
 def sharpness_layout(base: Any) -> Any:
@@ -159,127 +155,127 @@ def sharpness_layout(base: Any) -> Any:
             spec = lower
         ax = fig.add_subplot(spec, sharex=loss_ax)
         ax.set_label(PANEL_LABEL)
-        setup_sharpness_axes(ax, race, theme)
+        setup_sharpness_axes(ax, race_series(race), len(race.trajectories[0].loss) - 1)
         return fig, panels, loss_ax
 
     return layout
 
 
-def _curves(race: Any) -> list[tuple[int, np.ndarray, bool, Any]]:
-    """``(index, values, preconditioned, line)`` of every trajectory with a sharpness."""
+class Series(NamedTuple):
+    """One optimizer's sharpness in a panel: measured at ``steps``, held against ``line``
+    (a :class:`~optviz.engine.sharpness.Threshold` or ``None``); ``index`` picks its
+    colour, line style and marker; ``name`` is short (``Adam``)."""
+
+    index: int
+    steps: np.ndarray
+    values: np.ndarray
+    preconditioned: bool
+    line: Any
+    name: str
+
+
+def race_series(race: Any) -> list[Series]:
+    """The series of every trajectory of a race run with ``sharpness=True``."""
     from ..engine.sharpness import threshold
+    from .paths import readable
 
     out = []
     for i, traj in enumerate(race.trajectories):
         values, pre = _shown(traj)
         if values is not None:
-            out.append((i, values, pre, threshold(traj.optimizer, traj.lr)))
+            name = readable(traj).split(" (")[0]
+            line = threshold(traj.optimizer, traj.lr)
+            out.append(Series(i, np.arange(len(values)), values, pre, line, name))
     return out
 
 
-def setup_sharpness_axes(ax: Any, race: Any, theme: str = "light") -> None:
-    """Scale, labels and limits of the panel fitted to every curve and line, and the
-    stability lines themselves (they do not move)."""
-    from .paths import readable
+def network_series(runs: list[Any], names: list[str] | None = None) -> list[Series]:
+    """The series of networks' :class:`~optviz.analysis.sharpness.SharpnessRun` s."""
+    names = names or [r.label.split(" (")[0] for r in runs]
+    return [Series(i, r.at, r.sharpness, r.preconditioned, r.line, name)
+            for i, (r, name) in enumerate(zip(runs, names, strict=True))]  # fmt: skip
 
-    curves = _curves(race)
-    if not curves:
+
+def setup_sharpness_axes(ax: Any, series: list[Series], steps: int) -> None:
+    """Scale, labels and limits of the panel fitted to every curve and line over the
+    whole run, and the stability lines themselves (they do not move), each named at its
+    right end in its own colour."""
+    if not series:
         from ..util.errors import ParameterError
 
         raise ParameterError("a sharpness panel needs runs with sharpness=True")
-    seen = []
-    for i, values, _, line in curves:
-        seen.append(values)
-        if line is not None:
-            seen.append(line.values)
-            ax.plot(np.arange(len(line.values)), line.values, color=style.color(i), lw=2.0,
-                    ls=(0, (5, 3)), label=line.formula)  # fmt: skip
+    seen = [c.values for c in series] + [c.line.values for c in series if c.line is not None]
     finite = np.concatenate([v[np.isfinite(v) & (v > 0)] for v in seen])
     lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (0.1, 10.0)
     ax.set_yscale("log")
-    ax.set_ylim(lo / 1.6, hi * 1.6)
-    ax.set_xlim(0, max(len(race.trajectories[0].loss) - 1, 1))
+    ax.set_ylim(lo / 1.6, hi * 2.2)  # room above the highest line for its name
+    ax.set_xlim(0, max(steps, 1))
     ax.set_xlabel("step")
-    adaptive = [readable(race.trajectories[i]).split(" (")[0] for i, _, p, _ in curves if p]
-    ax.set_ylabel("sharpness" + (f"\n({', '.join(adaptive)}: preconditioned)" if adaptive else ""))
+    adaptive = [c.name for c in series if c.preconditioned]
+    note = f"\n({', '.join(adaptive)}: preconditioned)" if adaptive else ""
+    ax.set_ylabel(f"sharpness{note}")
     ax.grid(True, which="major", lw=0.6)
-    if any(line is not None for *_, line in curves):  # in its line's colour: whose it is
-        entries = sum(line is not None for *_, line in curves)
-        key = ax.legend(loc=_free_corner(ax, seen, entries), fontsize=KEY_POINTS,
-                        framealpha=0.9, title="stability lines", title_fontsize=KEY_POINTS,
-                        handlelength=1.6)  # fmt: skip
-        key.set_in_layout(False)  # the panel keeps its width; the key sits inside it
+    _stability_lines(ax, [c for c in series if c.line is not None])
 
 
-CORNERS = {
-    "upper right": (0.4, 1.0),
-    "lower right": (0.4, 0.0),
-    "upper left": (0.0, 1.0),
-    "lower left": (0.0, 0.0),
-    "center right": (0.4, 0.5),
-    "center left": (0.0, 0.5),
-}  # fmt: skip  (x0, vertical place) of a legend's box
+def _stability_lines(ax: Any, series: list[Series]) -> None:
+    """Each line dashed in its optimizer's colour, its formula written over its right
+    end, or under it where the next line up is too close and the room below is free."""
+    from matplotlib import patheffects
+
+    halo = [patheffects.withStroke(linewidth=3, foreground=ax.get_facecolor())]
+    span = np.log10(ax.get_ylim())
+    ordered = sorted(series, key=lambda c: float(c.line.values[-1]))
+    ends = [float(c.line.values[-1]) for c in ordered]
+    places = [(np.log10(e) - span[0]) / (span[1] - span[0]) for e in ends] + [np.inf]
+    top = -np.inf  # where the name written last ends
+    for k, (c, end) in enumerate(zip(ordered, ends, strict=True)):
+        color = style.color(c.index)
+        ax.plot(np.arange(len(c.line.values)), c.line.values, color=color, lw=2.0,
+                ls=(0, (5, 3)), gid="stability line")  # fmt: skip
+        below = places[k + 1] - places[k] < LABEL_GAP and places[k] - LABEL_GAP >= top
+        ax.annotate(c.line.formula, (1.0, end), xycoords=("axes fraction", "data"),
+                    xytext=(-4, -3 if below else 3), textcoords="offset points", ha="right",
+                    va="top" if below else "bottom", color=color, fontsize=KEY_POINTS,
+                    path_effects=halo)  # fmt: skip
+        top = places[k] + (0.0 if below else LABEL_GAP)
 
 
-def _free_corner(ax: Any, curves: list[np.ndarray], entries: int) -> str:
-    """The corner whose legend box covers the fewest points of the whole run's curves
-    and lines (known before any frame: the legend is drawn once, under them). When every
-    corner covers some, headroom is added above the curves for the upper right one."""
-    fig = ax.figure
-    cell = ax.get_subplotspec().get_position(fig).height * fig.bbox.height * 0.85
-    tall = min(0.6, (entries + 1.8) * 1.45 * KEY_POINTS * fig.dpi / 72 / cell)
-    corner, count = _least_covered(ax, curves, tall)
-    if count:
-        lo, hi = np.log10(ax.get_ylim())
-        ax.set_ylim(10**lo, 10 ** (lo + (hi - lo) / (1 - tall)))
-        corner = "upper right"
-    return corner
-
-
-def _least_covered(ax: Any, curves: list[np.ndarray], tall: float) -> tuple[str, int]:
-    points = []
-    for values in curves:
-        steps = np.arange(len(values), dtype=float)
-        xy = np.column_stack([steps, np.where(values > 0, values, np.nan)])
-        points.append(ax.transLimits.transform(ax.transScale.transform(xy)))
-    xy = np.concatenate(points)
-
-    def covered(corner: str) -> int:
-        x0, y = CORNERS[corner]
-        y0 = {1.0: 1 - tall, 0.0: 0.0, 0.5: 0.5 - tall / 2}[y]
-        y1 = y0 + tall
-        inside = (xy[:, 0] >= x0) & (xy[:, 0] <= x0 + 0.6) & (xy[:, 1] >= y0) & (xy[:, 1] <= y1)
-        return int(inside.sum())
-
-    best = min(CORNERS, key=covered)
-    return best, covered(best)
+def draw_series(ax: Any, series: list[Series]) -> None:
+    """Every curve whole (a still)."""
+    for c in series:
+        ax.plot(c.steps, c.values, color=style.color(c.index), lw=2.4, ms=6,
+                ls=style.linestyle(c.index), marker=style.marker(c.index),
+                markevery=max(1, len(c.values) // 12))  # fmt: skip
 
 
 class SharpnessOverlay:
     """The sharpness curves of the panel :func:`sharpness_layout` made, grown to the
-    frame's step like the loss curves (``animate(..., sharpness=True)`` adds one)."""
+    frame's step like the loss curves (``animate(..., sharpness=True)`` adds one).
+    ``series``: what to grow (default: the animated race's own)."""
 
-    def __init__(self):
+    def __init__(self, series: list[Series] | None = None):
         self.engine: Any = None
+        self.series = series
 
     def __call__(self, engine: Any, s: float) -> list:
         if self.engine is not engine:  # a new engine (each save or frames() makes one)
             ax = next(a for a in engine.fig.axes if a.get_label() == PANEL_LABEL)
             self.curves = []
-            for i, values, _, _ in _curves(engine.anim.race):
-                ps = engine.styles[i]
+            for c in self.series if self.series is not None else race_series(engine.anim.race):
+                ps = engine.styles[c.index]
                 line = ax.plot([], [], color=ps.color, lw=2.4, ls=ps.linestyle)[0]
                 dot = ax.plot([], [], ls="none", marker=ps.marker, ms=8, mfc=ps.color,
                               mec=style.ink(engine.theme), mew=0.8)[0]  # fmt: skip
                 for artist in (line, dot):
                     artist.set_animated(True)
                     artist.set_zorder(8)
-                self.curves.append((line, dot, values))
+                self.curves.append((line, dot, c))
             self.engine = engine
         artists = []
-        for line, dot, values in self.curves:
-            k = min(int(math.floor(s)), len(values) - 1)
-            line.set_data(np.arange(k + 1), values[: k + 1])
-            dot.set_data([k], values[k : k + 1])
+        for line, dot, c in self.curves:
+            shown = max(1, int(np.searchsorted(c.steps, s, side="right")))
+            line.set_data(c.steps[:shown], c.values[:shown])
+            dot.set_data(c.steps[shown - 1 : shown], c.values[shown - 1 : shown])
             artists += [line, dot]
         return artists

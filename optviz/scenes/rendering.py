@@ -68,7 +68,7 @@ def render_one(scene: Any, r: Any, progress: Progress | None) -> Path:
         title = None
     elif r.kind == "landscape":
         ls = _landscape(scene, o)
-        keys = ("fps", "duration", "hold", "trail", "dpi", "title")
+        keys = ("fps", "duration", "hold", "trail", "dpi", "title", "sharpness")
         ls.save(r.output, progress=step, **{k: o[k] for k in keys}, **look)
         scene.reports[r.output] = ls.table()
         step(1, 1)

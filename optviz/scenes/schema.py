@@ -361,6 +361,7 @@ class Landscape(Render):
     ) = "pca"
     origin: doc(Literal["start", "mean"], "where the PCA plane passes") = "start"
     resolution: doc(whole(4, 400), "loss grid points per side of the plane") = 60
+    sharpness: doc(bool, "a panel of each run's sharpness beside its stability line") = False
     fps: doc(number(0, 120, open_low=True), "frames per second") = 20.0
     duration: doc(number(0, 600, open_low=True), "seconds of motion") = 8.0
     hold: doc(number(0, 60), "seconds on the last frame") = 1.5
