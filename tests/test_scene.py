@@ -207,7 +207,7 @@ def test_every_declared_kind_is_drawn_and_the_schema_names_match_the_styles():
     from optviz.scenes import schema
 
     drawn = set(scene_render.FIGURES) | set(scene_render.RACE_KINDS)
-    drawn |= set(scene_render.SAVES_ITSELF) | set(scene_render.TILED)
+    drawn |= set(scene_render.SAVES_ITSELF)
     assert set(schema.RENDERS) == drawn
     assert set(schema.SIZE_NAMES) == set(SIZES) and set(schema.THEME_NAMES) == set(THEMES)
 

@@ -16,8 +16,7 @@ Progress = Callable[[str, int, int], None]
 """``progress(what, done, total)``: called as a render advances (``total`` 0: unknown)."""
 
 RACE_KINDS = ("contour", "3d", "panels")
-SAVES_ITSELF = ("landscape",)  # kinds whose result object writes both stills and animations
-TILED = ("phase",)  # kinds computed in tiles, kept beside the output until it is written
+SAVES_ITSELF = ("landscape", "phase")  # kinds that write their own output (and stores)
 
 
 # -- rendering -------------------------------------------------------------------------------------
@@ -73,7 +72,7 @@ def render_one(scene: Any, r: Any, progress: Progress | None) -> Path:
         scene.reports[r.output] = ls.table()
         step(1, 1)
         return r.output
-    elif r.kind in TILED:
+    elif r.kind == "phase":
         import shutil
 
         from .phasemaps import phase_figure
