@@ -276,7 +276,7 @@ def test_an_animated_race_grows_its_sharpness_panel_in_step():
     panel = next(a for a in engine.fig.axes if a.get_label() == PANEL_LABEL)
     lines = [ln.get_ydata() for ln in panel.get_lines() if ln.get_gid() == "stability line"]
     assert any(np.allclose(y, 2 / 0.001) for y in lines)  # the edge GD cannot pass
-    assert "2/lr" in [t.get_text() for t in panel.texts]
+    assert "2/lr = 2e+03" in [t.get_text() for t in panel.texts]
     grown, _, (_, _, values, *_) = anim.overlays[-1].curves[0]
     assert np.array_equal(grown.get_ydata(), r.trajectories[0].sharpness[:11])
     assert np.array_equal(values, r.trajectories[0].sharpness)

@@ -207,8 +207,11 @@ def setup_sharpness_axes(ax: Any, series: list[Series], steps: int) -> None:
     seen = [c.values for c in series] + [c.line.values for c in series if c.line is not None]
     finite = np.concatenate([v[np.isfinite(v) & (v > 0)] for v in seen])
     lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (0.1, 10.0)
-    ax.set_yscale("log")
-    ax.set_ylim(lo / 1.6, hi * 2.2)  # room above the highest line for its name
+    if hi > 10 * lo:  # decades apart: a log scale shows each curve against its line
+        ax.set_yscale("log")
+        ax.set_ylim(lo / 1.6, hi * 2.2)  # room above the highest line for its name
+    else:
+        ax.set_ylim(0, hi * 1.3)
     ax.set_xlim(0, max(steps, 1))
     ax.set_xlabel("step")
     adaptive = [c.name for c in series if c.preconditioned]
@@ -224,17 +227,18 @@ def _stability_lines(ax: Any, series: list[Series]) -> None:
     from matplotlib import patheffects
 
     halo = [patheffects.withStroke(linewidth=3, foreground=ax.get_facecolor())]
-    span = np.log10(ax.get_ylim())
     ordered = sorted(series, key=lambda c: float(c.line.values[-1]))
     ends = [float(c.line.values[-1]) for c in ordered]
-    places = [(np.log10(e) - span[0]) / (span[1] - span[0]) for e in ends] + [np.inf]
+    to_axes = ax.transScale + ax.transLimits
+    places = [float(to_axes.transform((0.0, e))[1]) for e in ends] + [np.inf]
     top = -np.inf  # where the name written last ends
     for k, (c, end) in enumerate(zip(ordered, ends, strict=True)):
         color = style.color(c.index)
         ax.plot(np.arange(len(c.line.values)), c.line.values, color=color, lw=2.0,
                 ls=(0, (5, 3)), gid="stability line")  # fmt: skip
         below = places[k + 1] - places[k] < LABEL_GAP and places[k] - LABEL_GAP >= top
-        ax.annotate(c.line.formula, (1.0, end), xycoords=("axes fraction", "data"),
+        ax.annotate(f"{c.line.formula} = {end:.3g}", (1.0, end),
+                    xycoords=("axes fraction", "data"),
                     xytext=(-4, -3 if below else 3), textcoords="offset points", ha="right",
                     va="top" if below else "bottom", color=color, fontsize=KEY_POINTS,
                     path_effects=halo)  # fmt: skip
