@@ -416,7 +416,7 @@ def _rates(job: Problem, values: dict, end: Any, first: int, p0: np.ndarray) -> 
     keeping its whole path.
     """
     target, floor = _nearest_minimum(job.surface, end.final_xy)
-    distance = np.sqrt(((end.tail_xy - target[None]) ** 2).sum(-1))  # steps first..steps
+    distance = _distance(end.tail_xy, target)  # steps first..steps
     diverged = end.diverged_at != NEVER
     early = diverged | (distance[-1] <= floor)
     rate = np.empty(len(p0))
@@ -431,6 +431,13 @@ def _rates(job: Problem, values: dict, end: Any, first: int, p0: np.ndarray) -> 
         rate[which] = _rates_again(job, values, which, target[which], floor[which], horizon,
                                    diverged[which])  # fmt: skip
     return rate
+
+
+def _distance(path: np.ndarray, target: np.ndarray) -> np.ndarray:
+    """``|path - target|`` for paths ``(k, n, 2)`` and targets ``(n, 2)``: ``(k, n)``."""
+    dx = path[..., 0] - target[:, 0]
+    dy = path[..., 1] - target[:, 1]
+    return np.sqrt(dx * dx + dy * dy)
 
 
 def _nearest_minimum(surf: Surface, xy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -452,7 +459,7 @@ def _rates_again(job, values, which, target, floor, horizon, diverged) -> np.nda
     target_before, floor_before = _nearest_minimum(job.surface, before)
     target = np.where(diverged[:, None], target_before, target)
     floor = np.where(diverged, floor_before, floor)
-    path = np.sqrt(((again.tail_xy - target[None]) ** 2).sum(-1))
+    path = _distance(again.tail_xy, target)
     steps = np.arange(len(path))[:, None]
     above = (path > floor) & (steps <= horizon)
     ends = np.where(above.any(0), len(above) - 1 - np.argmax(above[::-1], axis=0), -1)

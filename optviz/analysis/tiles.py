@@ -178,9 +178,12 @@ def _on_processes(job, pending: list[Tile], kernel: Callable, workers: int) -> I
     import multiprocessing
     from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 
-    # spawn: a fresh interpreter per worker, safe beside the compiled engine's threads
+    # spawn: a fresh interpreter per worker, safe beside the compiled engine's threads;
+    # each worker's kernels get its share of the cores, not every core each
     context = multiprocessing.get_context("spawn")
-    pool = ProcessPoolExecutor(workers, mp_context=context)
+    share = max(1, (os.cpu_count() or 1) // workers)
+    pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_share_cores,
+                               initargs=(share,))  # fmt: skip
     try:
         queue = list(reversed(pending))
         running = {}
@@ -193,6 +196,10 @@ def _on_processes(job, pending: list[Tile], kernel: Callable, workers: int) -> I
                 yield running.pop(future), future.result()
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _share_cores(threads: int) -> None:
+    os.environ["OPTVIZ_THREADS"] = str(threads)
 
 
 def _on_dask(job, pending: list[Tile], kernel: Callable, dask: Any) -> Iterator:

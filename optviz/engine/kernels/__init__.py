@@ -10,8 +10,8 @@ data surfaces and small jobs, and the tests check that both engines give the sam
 trajectories.
 
 ``OPTVIZ_ENGINE`` picks the engine: ``auto`` (default: compiled for big exact jobs),
-``numpy`` or ``compiled`` (wherever it can run). numba is imported only when a kernel
-runs.
+``numpy`` or ``compiled`` (wherever it can run); ``OPTVIZ_THREADS`` caps the threads of
+one kernel (default: every core). numba is imported only when a kernel runs.
 """
 
 from __future__ import annotations
@@ -125,13 +125,20 @@ def _module_source(compiled: Any, n_params: int, plan: codegen.Plan, cache: bool
     return codegen.module_source(compiled, n_params, plan, cache)  # parses sympy's code: 10 ms
 
 
+def threads() -> int:
+    """Threads a kernel may run on: ``OPTVIZ_THREADS``, else every core (a process that
+    shares the cores with others, as a map's tile workers do, is given its share)."""
+    text = os.environ.get("OPTVIZ_THREADS", "").strip()
+    return max(1, int(text)) if text.isdigit() else max(1, os.cpu_count() or 1)
+
+
 def _in_threads(kernel: Any, n: int, args: tuple) -> None:
     """Split the starts into one contiguous range per core (the kernel releases the GIL)."""
     from concurrent.futures import ThreadPoolExecutor
 
     from .codegen import TILE
 
-    workers = max(1, min(os.cpu_count() or 1, -(-n // (4 * TILE))))
+    workers = max(1, min(threads(), -(-n // (4 * TILE))))
     bounds = np.linspace(0, n, workers + 1).astype(int)
     if workers == 1:
         kernel(0, n, *args)
