@@ -244,7 +244,7 @@ def phase(
         typer.Option(
             "--y",
             metavar="NAME:LOW:HIGH[:log]",
-            help="the y hyperparameter [default: momentum:0:0.999; --net: lr2:0.05:50:log]",
+            help="the y hyperparameter [default: momentum:0:0.999; --net: lr2:0.01:2:log]",
         ),
     ] = None,
     n: Annotated[int, typer.Option("--n", help="grid points per side")] = 128,

@@ -389,7 +389,10 @@ class Phase(Render):
         "`rate` (per-step factor of the distance to the minimum), final `loss`, `steps` to "
         "converge, or the step it `diverged`",
     ) = "rate"
-    tol: doc(number(0, 1e6), "`steps`: within this many domain diagonals of a minimum") = 1e-3
+    tol: doc(
+        number(0, 1e6),
+        "`steps`: within this many domain diagonals of a minimum (`net`: a loss at most this)",
+    ) = 1e-3
     zoom: doc(
         Annotated[list[float], Meta(min_length=4, max_length=4)] | None,
         "also draw the window `[x0, x1, y0, y1]` beside the map, at the same resolution",
