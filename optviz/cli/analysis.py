@@ -302,7 +302,7 @@ def phase(
 
     \b
       optviz phase elliptic -O momentum --x lr:1e-3:2:log --y momentum:0:0.99 --n 64
-      optviz phase moons --net -O gd --x lr1:0.05:50:log --y lr2:0.01:2:log --hidden 16
+      optviz phase moons --net -O gd --x lr1:0.05:50:log --y lr2:0.01:2:log --n 64
     """
     render = {"x": x or ("lr1:0.05:50:log" if net else "lr:1e-3:2:log"),
               "y": y or ("lr2:0.01:2:log" if net else "momentum:0:0.999"),

@@ -214,8 +214,10 @@ def plot_zoom(
         right.set_ylabel("")
         handles = _legend_handles(theme, wide, zoomed)
         fig.legend(handles=handles, loc="lower center", ncols=len(handles), frameon=False)
-        fig.suptitle(title if title is not None else _title(wide), fontsize=20)
-        fig.subplots_adjust(bottom=0.2, top=0.86, left=0.07, right=0.91)
+        heading = title if title is not None else _title(wide)
+        fig.suptitle(heading, fontsize=20)
+        lines = heading.count("\n") + 1  # the panels' titles stay clear of every line
+        fig.subplots_adjust(bottom=0.2, top=0.9 - 0.055 * lines, left=0.07, right=0.91)
     return fig
 
 
