@@ -318,23 +318,6 @@ def test_adams_preconditioned_network_sharpness_matches_a_dense_eigensolve():
         assert found.sharpness[k] == pytest.approx(np.linalg.eigvalsh(dense)[-1], rel=1e-6)
 
 
-def test_adaptive_edge_of_stability_scene():
-    # Adam's preconditioned sharpness climbs to (2+2β₁)/((1−β₁)·lr) and hovers just under it
-    from optviz.scenes import load_scene
-    from optviz.scenes.stability import study
-
-    scene = load_scene("adaptive_edge_of_stability")
-    (run,) = study(scene, scene.renders[0].options)
-    assert run.preconditioned
-    ratio = run.ratio()
-    assert ratio[0] < 0.2 and ratio.max() >= 1.0
-    half = run.at >= run.at[-1] / 2
-    assert np.all((ratio[half] >= 0.75) & (ratio[half] <= 1.1))
-    tenth = len(run.loss) // 10  # the loss falls (its floor between spikes), not monotonically
-    assert run.loss[-tenth:].min() < run.loss[4 * tenth : 6 * tenth].min()
-    assert np.any(np.diff(run.loss) > 0)
-
-
 def test_a_landscape_draws_each_runs_sharpness_beside_its_line(tmp_path):
     from optviz.nets.landscapes import landscape
     from optviz.render.landscapeplots import plot_landscape, sharpness_series

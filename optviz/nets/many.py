@@ -28,7 +28,7 @@ from .initialization import activate, activation_grad, check_scheme
 from .landscapes import _data
 from .model import Network, network
 
-MAX_VALUES = 2_000_000  # copies x rows x widest layer per block of a batched pass
+MAX_VALUES = 100_000  # copies x rows x widest layer per block: its arrays stay in cache
 TARGETS = ("values", "classes")
 
 
