@@ -343,3 +343,35 @@ def test_a_landscape_draws_each_runs_sharpness_beside_its_line(tmp_path):
                   "--steps", "10", "--resolution", "6", "--sharpness", "--dpi", "30",
                   "--duration", "0.5", "--fps", "4", "-q", "-o", str(out)]) == 0  # fmt: skip
     assert out.stat().st_size > 0
+
+
+def test_claims_read_a_races_sharpness_against_its_line():
+    # on ½(x² + 5y²) the sharpness is 5 everywhere, so the ratio over 2/lr is 5·lr/2
+    from optviz.analysis.claim_grammar import from_race
+    from optviz.analysis.claims import check_claims
+
+    r = ov.race(ov.surface("elliptic", kappa=5), ["gd:lr=0.3", "gd:lr=0.42"], start=(-2.7, 1.5),
+                steps=30,
+                sharpness=True)  # fmt: skip
+    ratio = from_race(r).series["ratio"]
+    np.testing.assert_allclose(ratio[0], 5 * 0.3 / 2, rtol=1e-12)
+    np.testing.assert_allclose(ratio[1], 5 * 0.42 / 2, rtol=1e-12)
+    claims = [
+        "touches(gd#2, on=ratio, above=1)",
+        "not touches(gd#1, on=ratio, above=0.8)",
+        "touches(gd#1, on=sharpness, below=5.01)",
+        "not touches(gd#2, on=ratio, below=1)",
+    ]
+    assert all(v.holds for v in check_claims(r, claims))  # fmt: skip
+
+
+def test_a_phase_maps_edge_crossings_count_tongues_and_islands():
+    from types import SimpleNamespace
+
+    from optviz.scenes.lessons import _crossings
+
+    edge = np.zeros((6, 3), bool)
+    edge[4:, :] = True  # one edge in every column
+    assert _crossings(SimpleNamespace(diverged=edge)) == 1
+    edge[1, 2] = True  # an island in column 2: two more crossings
+    assert _crossings(SimpleNamespace(diverged=edge)) == 3
