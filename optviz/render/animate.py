@@ -49,7 +49,8 @@ import numpy as np
 
 from ..util import check
 from ..util.errors import ParameterError
-from . import landmarks, losses, paths, plots, race_figure, style, turning
+from . import balls, clock, paths, plots, race_figure, side_panels, style, turning
+from .callouts import check_callouts
 from .counter import StepCounter
 from .geometry import projected
 from .writers import check_fps
@@ -87,6 +88,8 @@ class Animation:
     overlays: tuple = ()
     layout: Any = field(default=None, repr=False)
     glyphs: bool = False
+    callouts: tuple = ()
+    side: tuple = ()
     _cached_gif: bytes | None = field(default=None, repr=False, compare=False)
 
     @property
@@ -115,17 +118,19 @@ class Animation:
 
         >>> import optviz as ov
         >>> r = ov.race("quadratic", ["gd:lr=0.4"], start=(1.0, 1.0), steps=40)
-        >>> s = animate(r, fps=5, duration=2.0).frame_steps()
-        >>> float(s[0]), float(s[-1]), bool((s[1:5] < 1.0).all())  # step 1 gets frames
+        >>> s = animate(r, fps=10, duration=2.0).frame_steps()
+        >>> float(s[0]), float(s[-1]), bool(s[3] < 1.0)  # step 1 gets frames, not all
         (0.0, 40.0, True)
         """
-        n, steps = max(1, round(self.duration * self.fps)), self.steps
-        if n == 1 or steps == 0:
-            return np.array([float(steps)])
-        clock = motion_clock(self.race.trajectories)
-        s = np.interp(np.linspace(0.0, 1.0, n), clock, np.arange(steps + 1, dtype=float))
-        s[-1] = steps  # exactly the last step, whatever the rounding of the clock
-        return s
+        n = max(1, round(self.duration * self.fps))
+        hold = round(clock.MOMENT_HOLD * self.fps)
+        return clock.frame_steps(self.race.trajectories, n, self.moments(), hold)
+
+    def moments(self) -> list[int]:
+        """The steps the callouts point at (:mod:`.callouts`): slowed into and held."""
+        from .callouts import moments
+
+        return moments(self.callouts, self.steps)
 
     def frames(self) -> Iterator[np.ndarray]:
         """Yield every frame as an ``(H, W, 3)`` uint8 RGB array."""
@@ -177,6 +182,8 @@ class Animation:
                 theme=self.theme,
                 title=self.title,
                 glyphs=self.glyphs,
+                callouts=self.callouts,
+                side=self.side,
             )
             return save_figure(fig, text)
         self._check_cost(suffix)
@@ -269,6 +276,8 @@ def animate(
     title: str | None = None,
     overlays: Any = (),
     glyphs: bool = False,
+    callouts: Any = (),
+    side: Any = (),
 ) -> Animation:
     """An animation of ``race``: ``.save(path)`` it or display it in a notebook.
 
@@ -279,7 +288,11 @@ def animate(
     whose curves grow in step. ``trail``: ``True`` the whole path so far, ``False`` only
     the balls, an int the last that many steps. ``glyphs=True`` draws at each ball the
     gradient, velocity, rate box or step of its next step (:mod:`optviz.render.glyphs`;
-    the race must be run with ``keep_state=True``). ``size``: a preset of
+    the race must be run with ``keep_state=True``). ``callouts``: verdicts of the race's
+    claims (:func:`optviz.analysis.check_claims`), each that holds written beside the
+    ball it names from its key step on, the clock slowing into that step and holding it
+    (:mod:`optviz.render.callouts`). ``side``: more panels beside the map, moving in
+    step with it (:mod:`optviz.render.side_panels`). ``size``: a preset of
     :data:`optviz.render.style.SIZES` or ``(width, height)`` inches, times ``dpi``.
     Frames and the final hold: see the module docs.
 
@@ -338,40 +351,9 @@ def animate(
         overlays=overlays,
         glyphs=glyphs,
         layout=layout,
+        callouts=check_callouts(callouts, race),
+        side=tuple(side_panels.side_panels(side)),
     )
-
-
-MOTION_SHARE = 0.9  # of the frames spread by motion; the rest by steps (time still passes)
-VISIBLE = 0.05  # a path shorter than this share of the domain hardly moves on screen
-
-
-def motion_clock(trajs) -> np.ndarray:
-    """Where each step falls on the animation's clock, ``(steps + 1,)`` from 0 to 1.
-
-    Each path's per-step travel (in domain spans, a step capped at a quarter span so a
-    diverging run does not claim every frame) is taken as a share of its own length, so
-    a slow path counts as much as a fast one; a path shorter than ``VISIBLE`` counts in
-    proportion. ``MOTION_SHARE`` of the clock follows that motion, the rest the steps.
-
-    >>> import optviz as ov
-    >>> r = ov.race("quadratic", ["gd:lr=0.5"], start=(1.0, 1.0), steps=10)
-    >>> motion_clock(r.trajectories)[[0, 1, 10]].round(2).tolist()  # all motion in step 1
-    [0.0, 0.91, 1.0]
-    """
-    steps = trajs[0].steps
-    spans = np.ptp(np.asarray(trajs[0].surface.domain, float), axis=1)
-    weight = np.zeros(steps)
-    for traj in trajs:
-        xy = traj.xy if traj.batched else traj.xy[:, None, :]
-        xy = np.nan_to_num(np.asarray(xy, float), nan=0.0, posinf=1e6, neginf=-1e6) / spans
-        travel = np.minimum(np.linalg.norm(np.diff(xy, axis=0), axis=-1), 0.25)  # (T, n)
-        length = travel.sum(axis=0)
-        share = travel / np.where(length > 0, length, 1.0) * np.minimum(length / VISIBLE, 1.0)
-        weight += share.mean(axis=1)
-    total = weight.sum()
-    moving = weight / total if total > 0 else np.full(steps, 1.0 / steps)
-    tick = MOTION_SHARE * moving + (1 - MOTION_SHARE) / steps
-    return np.concatenate([[0.0], np.cumsum(tick) / tick.sum()])
 
 
 # ----------------------------------------------------------------------------- engine
@@ -387,14 +369,16 @@ class _Mover:
     cross_xy: np.ndarray  # (n, 2) where each start left the domain
     halo: Any  # the light outline under the trail (None: not drawn)
     trail: Any
-    ball: Any
+    ball: Any  # placed with the other balls of its axes (:class:`.balls.BallLayout`)
     cross: Any
+    heads: np.ndarray = field(default_factory=lambda: np.zeros((0, 2)))  # the balls' true places
+    gone: list = field(default_factory=list)  # the starts outside the view (:mod:`.balls`)
 
     @property
     def lines(self) -> tuple:
-        """Trail, ball, cross and (if drawn) halo: what the path, the heads, the crosses
-        and the path again are drawn with."""
-        return (self.trail, self.ball, self.cross) + (() if self.halo is None else (self.halo,))
+        """Trail, cross and (if drawn) halo: what the path, the crosses and the path
+        again are drawn with."""
+        return (self.trail, self.cross) + (() if self.halo is None else (self.halo,))
 
     @property
     def artists(self) -> tuple:
@@ -417,31 +401,37 @@ class _Engine:
             if self.rotating:  # every frame draws the surface: as one picture, not quads
                 scope.enter_context(plots.surfaces_as_pictures())
             layout = anim.layout or race_figure.race_layout  # a caller may build its own figure
+            more = {"side": anim.side} if anim.side else {}  # (a caller's layout may take none)
             self.fig, self.panels, self.loss_ax = layout(
-                race, anim.kind, anim.loss, anim.size, anim.dpi, anim.theme, anim.title
+                race, anim.kind, anim.loss, anim.size, anim.dpi, anim.theme, anim.title, **more
             )
             if self.rotating:
                 turning.room_to_turn(self.fig)
             self.movers: list[_Mover] = []
-            self.loss_lines: list[tuple[Any, Any, np.ndarray, Any]] = []
             self.styles = paths.path_styles(race.trajectories)
             for i, (traj, ps) in enumerate(zip(race.trajectories, self.styles, strict=True)):
                 axes = self.panels[i] if anim.kind == "panels" else self.panels[0]
                 self.movers.append(self._mover(axes, traj, ps, i))
-                if self.loss_ax is not None:
-                    self.loss_lines.append(self._loss_line(traj, ps))
+            self.side_frames = self._side_frames()
             self._starts()
-            # landmark outlines go over the balls: drawn every frame after them
-            self.outlines = [a for ax in self.panels for a in landmarks.landmark_outlines(ax)]
-            for outline in self.outlines:
-                outline.set_animated(True)
+            self.places = self._ball_layouts()
+            self.callouts = None
+            if anim.callouts:
+                from .callouts import CalloutLayer
+
+                axes = [m.trail.axes for m in self.movers]
+                colors = [m.color for m in self.movers]
+                self.callouts = CalloutLayer(
+                    race, anim.callouts, axes, colors, self.theme, animated=True
+                )
             race_figure.legend(self.fig, race, self.loss_ax, self.panels, anim.kind)
             self.counter = StepCounter(self.fig, self.theme, anim.steps)
             self.canvas = self.fig.canvas
             self.canvas.draw()
             self._clear_counter_corner()
             self.fig.set_layout_engine("none")  # positions are final: never re-layout
-            if not self.counter.prepare(self.canvas, [*self.panels, self.loss_ax]):
+            moving = [*self.panels, *side_panels.side_axes(self.fig).values(), self.loss_ax]
+            if not self.counter.prepare(self.canvas, moving):
                 self.canvas.draw()  # the counter is drawn every frame: not in the background
             self.background = self.canvas.copy_from_bbox(self.fig.bbox)
             self.palette = self._palette()
@@ -449,10 +439,9 @@ class _Engine:
             ax = self.panels[0]
             self.azim0, self.elev = ax.azim, ax.elev
             self.turn = 90.0 if anim.rotate is True else float(anim.rotate)
-            self.clock = motion_clock(race.trajectories)
+            self.clock = clock.motion_clock(race.trajectories, anim.moments())
             with style.themed(self.theme):
-                flat = turning.cheap_axes(ax)
-                self.outlines = [flat.get(a, a) for a in self.outlines]
+                turning.cheap_axes(ax)
                 self.static = self._drawn_without(ax)
 
     # -- building -------------------------------------------------------------------
@@ -489,8 +478,8 @@ class _Engine:
         three = plots._is3d(ax)
         z = plots.height(surface, xy, lift=0.01) if three else None
         ink = style.ink(self.theme)
-        ms = ps.ball_size * (0.55 if many else 1.0)
-        lw = 1.0 if many else 2.6
+        ms = ps.ball_size
+        lw = paths.line_width(2.6, many)
         # a turning camera projects each path once per frame itself and draws it flat:
         # a 3-D line projects (with masked arrays) for each of a path's four artists
         plot = turning.flat_plot(ax) if three and self.rotating else ax.plot
@@ -505,7 +494,9 @@ class _Engine:
                 solid_capstyle="round",
             )[0]
         trail = plot(*empty, color=ps.color, lw=lw, ls=ps.linestyle, alpha=0.8 if many else 1)[0]
-        ball = plot(*empty, ls="none", marker=ps.marker, ms=ms, mfc=ps.color, mec=ink, mew=1.0)[0]
+        # balls are placed in pixels (fanned out where they meet): flat markers on a 3-D axes
+        flat = turning.flat_plot(ax) if three else ax.plot
+        ball = flat([], [], ls="none", marker=ps.marker, ms=ms, mfc=ps.color, mec=ink, mew=1.0)[0]
         cross = plot(*empty, ls="none", marker="X", ms=ms * 1.4, mfc=ps.color, mec=ink, mew=1.2)[0]
         cross.set_clip_on(False)  # it sits on the domain's edge: show all of it
         mover = _Mover(traj, ps.color, xy, z, div, cross_xy, halo, trail, ball, cross)
@@ -529,32 +520,34 @@ class _Engine:
         else:
             plots.mark_starts(self.panels[0], trajs, self.theme)
 
-    def _loss_line(self, traj, ps: paths.PathStyle):
-        axis = plots.loss_axis(self.anim.race.trajectories)
-        y = plots.loss_curve(traj, axis.shift, axis.log, axis.floor)
-        # "diverged at step k", shown from step k on
-        note = losses.diverged_note(self.loss_ax, traj, y, ps.color, self.theme)
-        y = y if y.ndim == 2 else y[:, None]
-        many = y.shape[1] > 1
-        # solid: a dash pattern on an oscillating loss reads as noise; the marker tells apart
-        line = self.loss_ax.plot([], [], color=ps.color, lw=0.9 if many else 2.4)[0]
-        dot = self.loss_ax.plot(
-            [],
-            [],
-            ls="none",
-            marker=ps.marker,
-            ms=8,
-            mfc=ps.color,
-            mec=style.ink(self.theme),
-            mew=0.8,
-        )[0]
-        for a in (line, dot, note):
-            if a is not None:
-                a.set_in_layout(False)
-                a.set_animated(True)
-        line.set_zorder(8)
-        dot.set_zorder(8)
-        return line, dot, y, note
+    def _ball_layouts(self) -> list:
+        """Per axes: the layout that places its balls and, on a map, the marks of balls
+        that left the view (:mod:`.balls`)."""
+        out = []
+        for ax in dict.fromkeys(m.trail.axes for m in self.movers):
+            movers = [m for m in self.movers if m.trail.axes is ax]
+            layout = balls.BallLayout(ax, [m.ball for m in movers], self.theme)
+            layout.set_animated(True)
+            edges = None
+            if not plots._is3d(ax):
+                edges = balls.EdgeMarks(ax, [m.color for m in movers], self.theme, animated=True)
+            out.append((movers, layout, edges))
+        return out
+
+    def _side_frames(self) -> list:
+        """Each side panel's ``update(s)`` (:mod:`.side_panels`), the loss panel's first."""
+        axes = side_panels.side_axes(self.fig)
+        if self.loss_ax is not None:  # (a caller's own layout names it only so)
+            axes.setdefault("loss", self.loss_ax)
+        chosen = side_panels.side_panels(self.anim.side, self.anim.loss)
+        race = self.anim.race
+        return [p.frames(axes[p.name], race, self.styles, self.theme) for p in chosen]
+
+    @property
+    def loss_lines(self) -> list:
+        """The loss panel's ``(line, dot, curves, note)`` per run (empty without one)."""
+        loss = [f for f in self.side_frames if isinstance(f, side_panels.LossFrames)]
+        return loss[0].lines if loss else []
 
     def _palette(self):
         """One palette for the whole animation: scene colors first, then the background's.
@@ -587,18 +580,23 @@ class _Engine:
         else:
             self.canvas.restore_region(self.background)
         k = int(math.floor(s))
-        for m in sorted(self.movers, key=lambda m: m.trail.get_zorder()):
+        for m in self.movers:
             self._update(m, s, k)
+        marks = self._place_balls()
+        rings: list = []
+        if self.callouts is not None:
+            rings, labels = self.callouts.update(s, self.canvas.get_renderer())
+            marks += labels
+        movers = sorted(self.movers, key=lambda m: m.trail.get_zorder())
+        for m in movers:  # the paths, then the rings of callouts, then the balls over them
             for artist in m.artists:
+                if artist is not m.ball:
+                    artist.axes.draw_artist(artist)
+        for artist in [*rings, *(m.ball for m in movers), *marks]:
+            artist.axes.draw_artist(artist)
+        for update in self.side_frames:  # at the same (fractional) step as the balls
+            for artist in update(s):
                 artist.axes.draw_artist(artist)
-        for outline in self.outlines:
-            outline.axes.draw_artist(outline)
-        for line, dot, y, note in self.loss_lines:
-            self._update_loss(line, dot, y, s, k)
-            self.loss_ax.draw_artist(line)
-            self.loss_ax.draw_artist(dot)
-            if note is not None and k >= note.xy[0]:
-                self.loss_ax.draw_artist(note)
         for overlay in self.anim.overlays:
             for artist in overlay(self, s):
                 (artist.axes or self.fig).draw_artist(artist)
@@ -606,6 +604,16 @@ class _Engine:
         # a contiguous copy of the RGBA buffer is ~50x cheaper than gathering RGB out of it;
         # the RGB view into it is what callers see, the encoder compares whole pixels
         return np.array(self.canvas.buffer_rgba())[..., :3]
+
+    def _place_balls(self) -> list:
+        """Place every axes' balls where they are drawn; return the badges and edge marks."""
+        drawn = []
+        for movers, layout, edges in self.places:
+            layout.set_positions([m.heads for m in movers])
+            drawn += layout.place()
+            if edges is not None:
+                drawn += edges.update([m.gone for m in movers])
+        return drawn
 
     def _rotate(self, s: float) -> None:
         ax = self.panels[0]
@@ -651,34 +659,25 @@ class _Engine:
         path = np.concatenate([m.xy[first : k + 1], head[None]], axis=0)  # (t, n, 2)
         zpath = None if m.z is None else np.concatenate([m.z[first : k + 1], zhead[None]])
         path, zpath = _polyline(path, zpath)
-        balls, crosses = head[alive], m.cross_xy[gone]
-        if m.z is not None:
-            zcrosses = plots.height(m.traj.surface, crosses, lift=0.02)
-            parts = [(path, zpath), (balls, zhead[alive]), (crosses, zcrosses)]
+        heads, crosses = head[alive], m.cross_xy[gone]
+        surface = m.traj.surface
+        if m.z is None:
+            m.heads = heads
+            m.gone = balls.gone_from_view(m.xy, k, head, surface.domain, alive)
+        else:
+            m.heads = np.column_stack([heads, zhead[alive]])
+            zcrosses = plots.height(surface, crosses, lift=0.02)
             if not self.rotating:
-                for line, (xy, z) in zip(m.lines, [*parts, parts[0]], strict=False):
+                for line, (xy, z) in zip(m.lines, [(path, zpath), (crosses, zcrosses),
+                                                   (path, zpath)], strict=False):  # fmt: skip
                     line.set_data_3d(xy[:, 0], xy[:, 1], z)
                 return
-            # a turning camera: project the path, balls and crosses at once, draw flat
-            flat = projected(m.trail.axes, np.concatenate([np.column_stack(p) for p in parts]))
-            path, balls, crosses = np.split(flat[:, :2], [len(path), len(path) + len(balls)])
-        for line, xy in zip(m.lines, [path, balls, crosses, path], strict=False):
+            # a turning camera: project the path and crosses at once, draw flat
+            parts = [np.column_stack(p) for p in ((path, zpath), (crosses, zcrosses))]
+            flat = projected(m.trail.axes, np.concatenate(parts))
+            path, crosses = np.split(flat[:, :2], [len(path)])
+        for line, xy in zip(m.lines, [path, crosses, path], strict=False):
             line.set_data(xy[:, 0], xy[:, 1])
-
-    def _update_loss(self, line, dot, y: np.ndarray, s: float, k: int) -> None:
-        k = min(k, len(y) - 1)
-        part = y[: k + 1]
-        steps = np.arange(k + 1, dtype=float)
-        if part.shape[1] == 1:
-            line.set_data(steps, part[:, 0])
-            dot.set_data([k], part[-1:, 0])
-        else:
-            xs = np.concatenate(
-                [np.tile(steps[:, None], (1, part.shape[1])), np.full((1, part.shape[1]), np.nan)]
-            )
-            ys = np.concatenate([part, np.full((1, part.shape[1]), np.nan)])
-            line.set_data(xs.T.ravel(), ys.T.ravel())
-            dot.set_data(np.full(part.shape[1], k), part[-1])
 
     def close(self) -> None:
         self.fig.clear()

@@ -302,8 +302,9 @@ def with_key(layout):
     legend column) with the glyph key in place: the layout an animation with glyphs
     uses, so the key is laid out with the rest and drawn once."""
 
-    def glyph_layout(race, kind: str, loss: bool, size, dpi: float, theme: str, title):
-        fig, panels, loss_ax = layout(race, kind, loss, size, dpi, theme, title, legend_column=True)
+    def glyph_layout(race, kind: str, loss: bool, size, dpi: float, theme: str, title, **more):
+        fig, panels, loss_ax = layout(race, kind, loss, size, dpi, theme, title, legend_column=True,
+                                      **more)  # fmt: skip
         raws = [raw_glyphs(t) for t in race.trajectories]
         place_key(key_entries(raws, scales(race, raws), theme), fig, panels, loss_ax)
         if legend_column(fig) is not None:  # the map grows to the foot: keep the counter's

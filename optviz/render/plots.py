@@ -313,10 +313,12 @@ def plot_trajectories(
     three = _is3d(ax)
     ink = style.ink(theme)
     styles = styles or paths.path_styles(trajs, colors)
+    balls: list = []
+    heads: list = []
     for i, (traj, ps) in enumerate(zip(trajs, styles, strict=True)):
         xy = drawable(traj.xy, surface)
         many = traj.batched
-        lw = linewidth * (0.45 if many else 1.0)
+        lw = paths.line_width(linewidth, many)
         path = _nan_joined(xy) if many else xy
         coords = [path[:, 0], path[:, 1]]
         if three:
@@ -351,23 +353,43 @@ def plot_trajectories(
         ends = ends[div < 0]
         at = traj.xy[div[gone], gone] if many else traj.xy[div[gone]]
         crosses = inside(at, surface).reshape(-1, 2)
-        size = ps.ball_size * (0.5 if many else 1.0)
-        for pts, kw in (
-            (ends, dict(marker=ps.marker, ms=size, mfc=ps.color, mec=ink, mew=1.0)),
-            (
-                crosses,
-                dict(marker="X", ms=size * 1.4, mfc=ps.color, mec=ink, mew=1.2, clip_on=False),
-            ),
-        ):
-            if not len(pts):
-                continue
-            c = [pts[:, 0], pts[:, 1]]
+        kw = dict(ls="none", zorder=7 + ps.zorder / 10, label="_nolegend_", gid=gid)
+        ball = _flat_plot(ax)([], [], marker=ps.marker, ms=ps.ball_size, mfc=ps.color, mec=ink,
+                              mew=1.0, **kw)[0]  # fmt: skip
+        balls.append(ball)
+        heads.append(np.column_stack([ends, height(surface, ends, lift=0.02)]) if three else ends)
+        if len(crosses):
+            c = [crosses[:, 0], crosses[:, 1]]
             if three:
-                c.append(height(surface, pts, lift=0.02))
-            ax.plot(*c, ls="none", zorder=7 + ps.zorder / 10, label="_nolegend_", gid=gid, **kw)
+                c.append(height(surface, crosses, lift=0.02))
+            ax.plot(*c, marker="X", ms=ps.ball_size * 1.4, mfc=ps.color, mec=ink, mew=1.2,
+                    clip_on=False, **kw)  # fmt: skip
+    if markers:
+        _place_balls(ax, trajs, balls, heads, [ps.color for ps in styles], theme)
     if markers:
         mark_starts(ax, trajs, theme)
     return ax
+
+
+def _flat_plot(ax):
+    """``ax.plot`` for a ball: on a 3-D axes a flat marker, placed in projected
+    coordinates by :class:`.balls.BallLayout`."""
+    from .turning import flat_plot
+
+    return flat_plot(ax) if _is3d(ax) else ax.plot
+
+
+def _place_balls(ax, trajs, balls: list, heads: list, colors: list, theme: str) -> None:
+    """The balls placed at draw time (fanned out where they meet, counted where one
+    optimizer's starts pile up), and on a map the marks of balls that left the view."""
+    from . import balls as placing
+
+    layout = placing.BallLayout(ax, balls, theme)
+    layout.set_positions(heads)
+    layout.reserve(min(sum(len(h) for h in heads), 24))
+    ax.add_artist(layout)
+    if not _is3d(ax):
+        placing.still_marks(ax, trajs, colors, theme)
 
 
 def mark_starts(ax, trajs, theme: str):
