@@ -95,8 +95,9 @@ def _draw_arrows(a, ax, theme: str) -> None:
     ax.plot(*a.point, "o", ms=11, mfc=style.color(0), mec=ink, mew=1.2, zorder=9)
     ax.set_xlim(lo[0], hi[0])
     ax.set_ylim(lo[1], hi[1])
-    ax.set_xlabel("x")
-    ax.set_ylabel("y")
+    xname, yname = a.surface.view.axes if a.surface is not None else ("x", "y")
+    ax.set_xlabel(xname)
+    ax.set_ylabel(yname)
 
 
 def _contours(ax, lo, hi, theme: str, a) -> None:

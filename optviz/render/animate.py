@@ -426,6 +426,7 @@ class _Engine:
                 )
             race_figure.legend(self.fig, race, self.loss_ax, self.panels, anim.kind)
             self.counter = StepCounter(self.fig, self.theme, anim.steps)
+            style.raise_type(self.fig)  # a preset's floor, on texts sized by their code
             self.canvas = self.fig.canvas
             self.canvas.draw()
             self._clear_counter_corner()
@@ -530,7 +531,9 @@ class _Engine:
             layout.set_animated(True)
             edges = None
             if not plots._is3d(ax):
-                edges = balls.EdgeMarks(ax, [m.color for m in movers], self.theme, animated=True)
+                names = paths.short_names([m.traj for m in movers])
+                colors = [m.color for m in movers]
+                edges = balls.EdgeMarks(ax, colors, self.theme, animated=True, names=names)
             out.append((movers, layout, edges))
         return out
 

@@ -165,7 +165,7 @@ class BallLayout(Artist):
             xy=(0, 0),
             xytext=(0, 0),
             textcoords="offset points",
-            fontsize=BADGE_PT,
+            fontsize=style.at_least(BADGE_PT),
             fontweight="bold",
             color=style.ink(self.theme),
             ha="left",
@@ -184,11 +184,16 @@ class BallLayout(Artist):
         badge.set_gid("ball-badge")
         return badge
 
+    edges: Any = None  # a still's (EdgeMarks, what left the view), placed at draw time
+
     def draw(self, renderer) -> None:
-        """A still: place the balls (drawn after this), then the badges (drawn with them
-        by the axes, being its artists)."""
+        """A still: place the balls and the marks of those that left the view (drawn
+        after this, by the axes: they are its artists)."""
         if self.get_visible():
             self.place()
+            if self.edges is not None:
+                marks, gone = self.edges
+                marks.update(gone)
         self.stale = False
 
 
@@ -235,71 +240,108 @@ def exit_point(a: np.ndarray, b: np.ndarray, domain) -> tuple[np.ndarray, np.nda
 
 
 class EdgeMarks:
-    """The arrows and notes of balls that left a 2-D view (see the module docs): one
-    arrow per start outside, the note on the first of each optimizer."""
+    """The arrows and notes of balls that left a 2-D view (see the module docs): an
+    arrow per start outside, pointing out over the edge where it went, and a note per
+    optimizer beside its first arrow ("Adam left the view at step 35"), the notes
+    stacked a line apart where they would cover one another."""
 
-    def __init__(self, ax, colors: list[str], theme: str, animated: bool):
+    def __init__(self, ax, colors: list[str], theme: str, animated: bool, names=None):
         self.ax, self.colors, self.theme, self.animated = ax, colors, theme, animated
-        self.pool: list = []
+        self.names = list(names) if names and len(names) > 1 else None
+        self.arrows: list = []
+        self.notes: list = []
 
     def update(self, gone: list[list[tuple[int, np.ndarray, np.ndarray]]]) -> list:
         """``gone[i]``: ``(step, exit point, outward normal)`` of each start of optimizer
         ``i`` outside the view. Returns the artists to draw."""
-        used = []
+        arrows, notes, taken = [], [], []
         for i, marks in enumerate(gone):
             for m, (step, point, normal) in enumerate(marks[:8]):
-                note = f"left the view at step {step}" if m == 0 else ""
-                used.append(self._mark(len(used), i, point, normal, note))
-        for artist in self.pool[len(used) :]:
+                arrows.append(self._arrow(len(arrows), i, point, normal))
+                if m == 0:
+                    notes.append(self._note(len(notes), i, step, point, normal, taken))
+        for artist in self.arrows[len(arrows) :] + self.notes[len(notes) :]:
             artist.set_visible(False)
-        return used
+        return arrows + notes
 
-    def _mark(self, k: int, i: int, point, normal, note: str):
-        if k == len(self.pool):
-            self.pool.append(self._new())
-        mark = self.pool[k]
-        inward = -normal
-        mark.xy = tuple(point)
-        mark.xyann = tuple(EDGE_REACH * inward + [0.0, 0.0])
-        mark.set_text(note)
-        mark.set_ha("left" if inward[0] > 0 else "right" if inward[0] < 0 else "center")
-        mark.set_va("bottom" if inward[1] > 0 else "top" if inward[1] < 0 else "center")
-        mark.arrow_patch.set_color(self.colors[i])
-        mark.get_bbox_patch().set_edgecolor(self.colors[i])
-        mark.get_bbox_patch().set_visible(bool(note))
-        mark.set_visible(True)
-        return mark
+    def _arrow(self, k: int, i: int, point, normal):
+        if k == len(self.arrows):
+            self.arrows.append(self._new(arrow=True))
+        arrow = self.arrows[k]
+        arrow.xy = tuple(point)
+        arrow.xyann = tuple(-EDGE_REACH * normal)
+        arrow.arrow_patch.set_color(self.colors[i])
+        arrow.set_visible(True)
+        return arrow
 
-    def _new(self):
+    def _note(self, k: int, i: int, step: int, point, normal, taken: list):
+        """The ``k``-th note, for optimizer ``i``, beside the arrow's tail, slid along the
+        edge off the notes already ``taken`` (their boxes in pixels, appended to)."""
+        if k == len(self.notes):
+            self.notes.append(self._new(arrow=False))
+        note = self.notes[k]
+        who = f"{self.names[i]} left" if self.names else "left"
+        note.set_text(f"{who} the view at step {step}")
+        inward = -np.asarray(normal, float)
+        note.set_ha("left" if inward[0] > 0 else "right" if inward[0] < 0 else "center")
+        note.set_va("bottom" if inward[1] > 0 else "top" if inward[1] < 0 else "center")
+        px = self.ax.figure.dpi / 72
+        size = note.get_fontsize()
+        w, h = len(note.get_text()) * 0.56 * size * px, 1.6 * size * px  # the box, about
+        anchor = self.ax.transData.transform(point)
+        base = (EDGE_REACH + 6) * px * inward
+        for slide in (0, 1, -1, 2, -2, 3, -3, 4, -4):  # notes stack one line apart
+            off = base + np.array([0.0, slide * (h + 4)])
+            box = _clamped(_box(anchor + off, w, h, note.get_ha(), note.get_va()), self.ax.bbox)
+            if not any(_overlaps(box, t) for t in taken):
+                break
+        taken.append(box)
+        centre = np.array([(box[0] + box[2]) / 2, (box[1] + box[3]) / 2])
+        note.xy = tuple(point)
+        note.xyann = tuple((centre - anchor) / px)
+        note.set_ha("center")
+        note.set_va("center")
+        note.get_bbox_patch().set_edgecolor(self.colors[i])
+        note.set_visible(True)
+        return note
+
+    def _new(self, arrow: bool):
         face = style.THEMES[self.theme]["legend.facecolor"]
-        mark = self.ax.annotate(
-            "",
-            xy=(0, 0),
-            xytext=(0, 0),
-            textcoords="offset points",
-            fontsize=EDGE_PT,
-            color=style.ink(self.theme),
-            bbox={
-                "boxstyle": "round,pad=0.25",
-                "fc": face,
-                "ec": "black",
-                "lw": 1.4,
-                "alpha": 0.92,
-            },  # fmt: skip
-            arrowprops={
-                "arrowstyle": "-|>,head_length=0.8,head_width=0.45",
-                "lw": 3.0,
-                "shrinkA": 0,
-                "shrinkB": 0,
-                "mutation_scale": 16,
-            },  # fmt: skip
-            annotation_clip=False,
-            zorder=9.6,
-        )
+        look = dict(xy=(0, 0), xytext=(0, 0), textcoords="offset points", annotation_clip=False)
+        if arrow:
+            mark = self.ax.annotate("", **look, zorder=9.6, arrowprops={
+                "arrowstyle": "-|>,head_length=0.8,head_width=0.45", "lw": 3.0,
+                "shrinkA": 0, "shrinkB": 0, "mutation_scale": 16})  # fmt: skip
+        else:
+            mark = self.ax.annotate("", **look, zorder=9.62, fontsize=style.at_least(EDGE_PT),
+                                    color=style.ink(self.theme),
+                                    bbox={"boxstyle": "round,pad=0.25", "fc": face, "ec": "black",
+                                          "lw": 1.6, "alpha": 0.92})  # fmt: skip
         mark.set_in_layout(False)
         mark.set_animated(self.animated)
         mark.set_gid("left-the-view")
         return mark
+
+
+def _box(at, w: float, h: float, ha: str, va: str) -> np.ndarray:
+    x0 = at[0] - {"left": 0.0, "center": w / 2, "right": w}[ha]
+    y0 = at[1] - {"bottom": 0.0, "center": h / 2, "top": h}[va]
+    return np.array([x0, y0, x0 + w, y0 + h])
+
+
+def _clamped(box: np.ndarray, bbox) -> np.ndarray:
+    """``box`` moved inside ``bbox`` (as far as it fits)."""
+    shift = np.zeros(2)
+    for axis, (lo, hi) in enumerate(((bbox.x0, bbox.x1), (bbox.y0, bbox.y1))):
+        if box[axis] < lo:
+            shift[axis] = lo - box[axis]
+        elif box[axis + 2] > hi:
+            shift[axis] = hi - box[axis + 2]
+    return box + np.tile(shift, 2)
+
+
+def _overlaps(a: np.ndarray, b: np.ndarray) -> bool:
+    return bool(a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3])
 
 
 def gone_from_view(xy: np.ndarray, k: int, head: np.ndarray, domain, alive) -> list:
@@ -317,9 +359,12 @@ def gone_from_view(xy: np.ndarray, k: int, head: np.ndarray, domain, alive) -> l
     return out
 
 
-def still_marks(ax, trajs, colors: list[str], theme: str) -> list:
-    """A still's edge marks: every start whose last position is outside the view."""
+def still_marks(ax, trajs, colors: list[str], theme: str):
+    """A still's edge marks, for every start whose last position is outside the view:
+    ``(marks, gone)`` for :class:`BallLayout` to place again at draw time (where the
+    notes slide apart in pixels), or None."""
     from .geometry import drawable
+    from .paths import short_names
 
     surface = trajs[0].surface
     gone = []
@@ -328,8 +373,10 @@ def still_marks(ax, trajs, colors: list[str], theme: str) -> list:
         alive = np.atleast_1d(t.diverged_at) < 0
         gone.append(gone_from_view(xy, t.steps, xy[-1], surface.domain, alive))
     if not any(gone):
-        return []
-    return EdgeMarks(ax, colors, theme, animated=False).update(gone)
+        return None
+    marks = EdgeMarks(ax, colors, theme, animated=False, names=short_names(trajs))
+    marks.update(gone)  # made now: the axes draws only the artists it had when its draw began
+    return marks, gone
 
 
 def balls_of(ax) -> Any:

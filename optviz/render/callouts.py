@@ -147,7 +147,7 @@ class CalloutLayer(Artist):
             xy=(0, 0),
             xytext=(0, 0),
             textcoords="offset points",
-            fontsize=CALLOUT_PT,
+            fontsize=style.at_least(CALLOUT_PT),
             color=style.ink(self.theme),
             bbox={"boxstyle": "round,pad=0.3", "fc": face, "ec": color, "lw": 2.0, "alpha": 0.94},
             arrowprops={
@@ -209,7 +209,7 @@ class CalloutLayer(Artist):
             label.xy = tuple(self._position(ax, run, step))
             ring.set_data([label.xy[0]], [label.xy[1]])
             extent = Text.get_window_extent(label, renderer)  # the text alone, not its leader
-            pad = 0.45 * CALLOUT_PT * fig.dpi / 72  # the box around the text
+            pad = 0.45 * label.get_fontsize() * fig.dpi / 72  # the box around the text
             size = (extent.width + 2 * pad, extent.height + 2 * pad)
             offset, ha, va, box = best_offset(anchor, size, np.vstack(boxes), ax.bbox.extents,
                                               fig.dpi / 72)  # fmt: skip

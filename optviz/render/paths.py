@@ -234,6 +234,19 @@ def readable(traj) -> str:
     return optimizer_name(opt)
 
 
+def short_names(trajs) -> list[str]:
+    """Each trajectory's name as a note on the map says it: ``Adam``, or its legend text
+    where two share a name.
+
+    >>> import optviz as ov
+    >>> r = ov.race("quadratic", ["adam:lr=0.1", "gd", "gd:lr=0.5"], steps=2)
+    >>> short_names(r.trajectories)
+    ['Adam', 'GD (lr 0.001)', 'GD (lr 0.5)']
+    """
+    names = [NAMES.get(t.optimizer.name, t.optimizer.name) for t in trajs]
+    return [readable(t) if names.count(n) > 1 else n for t, n in zip(trajs, names, strict=True)]
+
+
 def optimizer_name(opt) -> str:
     """An optimizer named as the legends name it: ``Momentum (lr 0.005, μ 0.9)``.
 

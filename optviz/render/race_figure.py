@@ -277,8 +277,12 @@ def _landmark_entries(ax) -> list[tuple]:
     from matplotlib.lines import Line2D
 
     out = []
-    for a in ax.get_lines():
-        if a.get_gid() == "landmark":
+    for a in ax.get_children():
+        if a.get_gid() != "landmark":
+            continue
+        if not isinstance(a, Line2D):  # the flat plain's hatch (:func:`.plots.mark_plain`)
+            out.append((a, a.get_label()))
+        else:
             handle = Line2D([], [])
             handle.update_from(a)
             handle.set_markersize(min(a.get_markersize(), LEGEND_LANDMARK_PT))
@@ -344,4 +348,5 @@ def plot_race(
             from .glyphs import draw_static
 
             draw_static(race, fig, panels, loss_ax, kind, theme)
+        style.raise_type(fig)
     return fig

@@ -65,8 +65,9 @@ def plot_surface3d(
     ax.set_zlim(lo, hi)
     if surface.view.zclip is not None:
         _squash_ticks(ax, surface)
-    ax.set_xlabel("x")
-    ax.set_ylabel("y")
+    xname, yname = surface.view.axes
+    ax.set_xlabel(xname)
+    ax.set_ylabel(yname)
     ax.set_zlabel("f")
     _style3d(ax, theme)
     if critical:

@@ -33,6 +33,7 @@ def render_one(scene: Any, r: Any, progress: Progress | None) -> Path:
     look = {"size": o["size"], "theme": o["theme"]}
     if r.kind in RACE_KINDS:
         race = scene.race()
+        look["callouts"] = callouts(scene, o)
         if r.animated:
             extra = {"rotate": o["rotate"]} if o.get("rotate") else {}
             anim = race.animate(
@@ -75,6 +76,21 @@ def render_one(scene: Any, r: Any, progress: Progress | None) -> Path:
     _save_figure(fig, r.output, o["dpi"], title)
     step(1, 1)
     return r.output
+
+
+def callouts(scene: Any, o: Options) -> tuple:
+    """The verdicts a race render writes on its picture (:mod:`optviz.render.callouts`):
+    its scene's claims checked on its race, when the scene has claims and neither the
+    scene nor the render turns callouts off."""
+    claims = getattr(scene, "claims", None) or ()
+    if not claims or getattr(scene, "callouts", True) is False or o.get("callouts") is False:
+        return ()
+    verdicts = getattr(scene, "verdicts", None)
+    if callable(verdicts):  # the scene keeps its checked claims
+        return tuple(verdicts())
+    from ..analysis.claims import check_claims
+
+    return tuple(check_claims(scene.race(), claims))
 
 
 def _save_figure(fig: Any, path: Path, dpi: int, title: str | None) -> None:
