@@ -8,9 +8,9 @@ Shared by the still plots and the animations:
   visible channel through it instead of merging with it;
 * paths are stacked longest first: short or slow paths, which a long one would bury,
   are drawn on top;
-* paths that run over most of one drawn under them, or lie on it for most of their own
-  length (the same line, even at another speed) are dashed, each over its own share of
-  the line, and have no halo, so all their colors alternate along it;
+* paths that run over most of one drawn under them (the same line, even at another
+  speed) are dashed, each over its own share of the line, and have no halo, so all
+  their colors alternate along it;
 * every ball is the same size, large enough to find from the back of a room; balls that
   share a spot are spread apart by :mod:`.balls`;
 * many starts of one optimizer are drawn thinner than a single path, never under
@@ -121,7 +121,7 @@ def _shared_lines(paths: list[np.ndarray], order: list[int]) -> dict[int, Any]:
         if paths[i].shape[1] != 1:
             continue  # many starts are drawn thin and without outline already
         for j in order[:rank]:
-            if paths[j].shape[1] == 1 and _on_one_line(paths[j][:, 0], paths[i][:, 0]):
+            if paths[j].shape[1] == 1 and _covered_share(paths[j][:, 0], paths[i][:, 0]) > 0.5:
                 root[i] = root[j]
                 above.setdefault(root[j], []).append(i)
                 break
@@ -132,12 +132,6 @@ def _shared_lines(paths: list[np.ndarray], order: list[int]) -> dict[int, Any]:
         for m, i in enumerate(members):
             out[i] = (((k - m) % k) * DASH, (DASH, (k - 1) * DASH))
     return out
-
-
-def _on_one_line(lower: np.ndarray, upper: np.ndarray) -> bool:
-    """Whether ``upper`` runs over most of ``lower``, or lies on it for most of its own
-    length (a short path along a long one that wanders off at its end)."""
-    return _covered_share(lower, upper) > 0.5 or _covered_share(upper, lower) > 0.5
 
 
 def _covered_share(lower: np.ndarray, upper: np.ndarray, eps: float = COINCIDENT) -> float:
