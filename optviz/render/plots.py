@@ -522,6 +522,19 @@ SCHEDULE_SHAPES = (
 """One of each kind of schedule, with options that show its shape over 300 steps."""
 
 
+def _lines(items: list[str], room: float, points: float) -> list[str]:
+    """``items`` joined by ", " into as few lines as fit ``room`` pixels at ``points``
+    (at 100 dpi; about 0.58 em a character)."""
+    width = max(int(room / (0.58 * points * 100 / 72)), 8)
+    lines: list[str] = []
+    for item in items:
+        if lines and len(lines[-1]) + 2 + len(item) <= width:
+            lines[-1] += ", " + item
+        else:
+            lines.append(item)
+    return lines
+
+
 def plot_schedules(
     specs: Any = SCHEDULE_SHAPES,
     *,
@@ -546,12 +559,20 @@ def plot_schedules(
     with style.themed(theme):
         fig = new_figure(size, dpi)
         rows, cols = _grid_shape(len(scheds), fig, False, aspect=1.6)
+        room = fig.bbox.width / cols * 0.92  # a cell's width, less the gap to the next
+        notes = [_lines([f"{k}={v}" for k, v in s.options.items()], room, 13) for s in scheds]
         for i, sched in enumerate(scheds):
             ax = fig.add_subplot(rows, cols, i + 1)
             sched.plot(steps, ax=ax, color=style.color(5))
             ax.set_ylim(0, 1.08)
-            options = ", ".join(f"{k}={v}" for k, v in sched.options.items())
-            ax.set_title(f"{sched.kind}\n{options}", linespacing=1.4)
+            lines = notes[i]
+            # the kind over its options, every kind at one height: each row reads as a row
+            pad = 8 + 17 * max(map(len, notes))  # points: a 13-point line is 16.3 high
+            ax.set_title(sched.kind, fontsize=17, pad=pad)
+            ax.annotate("\n".join(lines), (0.5, 1.0), xycoords="axes fraction",
+                        xytext=(0, pad - 3),
+                        textcoords="offset points", ha="center", va="top", fontsize=13,
+                        linespacing=1.25)  # fmt: skip
             ax.grid(True, lw=0.5)
             if i % cols:
                 ax.set_ylabel("")

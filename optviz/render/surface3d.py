@@ -125,7 +125,13 @@ def _rgb(c) -> tuple:
 
 
 def show_surface(
-    surface, *, size: Any = "16:9", theme: str = "light", dpi: float = 100, field: str | None = None
+    surface,
+    *,
+    size: Any = "16:9",
+    theme: str = "light",
+    dpi: float = 100,
+    field: str | None = None,
+    title: str | None = None,
 ):
     """A surface at a glance: contours with a colorbar beside the 3-D view, critical
     points marked by kind; ``field`` ("quiver" or "stream") draws the gradient field.
@@ -160,5 +166,5 @@ def show_surface(
 
         for axis in (right.xaxis, right.yaxis):  # 3-D tick labels crowd each other
             axis.set_major_locator(MaxNLocator(5))
-        fig.suptitle(surface.title or surface.name)
+        fig.suptitle(title or surface.title or surface.name)
     return fig

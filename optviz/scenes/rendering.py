@@ -119,7 +119,10 @@ def _save_figure(fig: Any, path: Path, dpi: int, title: str | None) -> None:
 
     fig = getattr(fig, "figure", fig)  # an Axes gives its Figure
     if title and not shows_title(fig, title):
-        fig.suptitle(title)  # a figure that does not take a title (its layout makes room)
+        from ..render.style import COMMON_RC
+
+        # a figure that does not take a title (its layout makes room), at a title's size
+        fig.suptitle(title, fontsize=COMMON_RC["figure.titlesize"])
     save_figure(fig, path, dpi=dpi)
 
 
@@ -137,7 +140,8 @@ Options = Mapping[str, Any]
 def _show(scene: Any, o: Options, look: Look) -> tuple[Any, None]:
     from ..render.surface3d import show_surface
 
-    fig = show_surface(scene.surface, size=look["size"], theme=look["theme"], field=o["field"])
+    fig = show_surface(scene.surface, size=look["size"], theme=look["theme"], field=o["field"],
+                       title=look.get("title"))  # fmt: skip
     return fig, None
 
 
