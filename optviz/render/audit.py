@@ -36,7 +36,7 @@ def area_share(fig, ax) -> float:
 
 def largest_axes(fig) -> Any:
     """The visible axes that takes the most of the frame."""
-    shown = [ax for ax in fig.axes if ax.get_visible() and ax.axison]
+    shown = [ax for ax in fig.axes if ax.get_visible() and ax.get_label() != "legend"]
     return max(shown, key=lambda ax: ax.bbox.width * ax.bbox.height)
 
 
