@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from ..catalog import Surface, surface
-from ..util import budget, check
+from ..util import budget, check, defaults
 from ..util.display import Preview, drawing
 from ..util.errors import ParameterError
 from .noise import Noise, batch_rows
@@ -201,7 +201,7 @@ def run(
     surface: Surface | str,
     optimizer: Optimizer | str = "gd",
     start: Any = None,
-    steps: int = 200,
+    steps: int = defaults.STEPS,
     schedule: Schedule | str | None = None,
     noise: Noise | str | dict | None = None,
     seed: int = 0,
@@ -269,7 +269,7 @@ def run_final(
     surface: Surface | str,
     optimizer: Optimizer | str = "gd",
     start: Any = None,
-    steps: int = 200,
+    steps: int = defaults.STEPS,
     schedule: Schedule | str | None = None,
     noise: Noise | str | dict | None = None,
     seed: int = 0,
