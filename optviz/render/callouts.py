@@ -21,6 +21,7 @@ from matplotlib.text import Text
 
 from . import style
 from .geometry import _is3d, drawable, height, projected
+from .turning import flat_plot
 
 CALLOUT_PT = 14.0  # 19 px at 100 dpi
 RING_PT = 17.0  # the ring at the key moment, around a ball of 10 points
@@ -160,8 +161,10 @@ class CalloutLayer(Artist):
             annotation_clip=False,
             zorder=9.7,
         )
-        ring = ax.plot([], [], ls="none", marker="o", ms=RING_PT, mfc="none", mec=color, mew=2.4,
-                       zorder=RING_ZORDER)[0]  # fmt: skip
+        # on a 3-D axes a flat marker at the projected point, as the balls
+        plot = flat_plot(ax) if _is3d(ax) else ax.plot
+        ring = plot([], [], ls="none", marker="o", ms=RING_PT, mfc="none", mec=color, mew=2.4,
+                    zorder=RING_ZORDER)[0]  # fmt: skip
         ring.set_path_effects([withStroke(linewidth=4.4, foreground=style.halo(self.theme))])
         for a in (label, ring):
             a.set_in_layout(False)
@@ -192,6 +195,27 @@ class CalloutLayer(Artist):
                 out.append(self._position(ax, i, step, j))
         return ax.transData.transform(np.array(out).reshape(-1, 2))
 
+    def _edge_notes(self, ax) -> list[np.ndarray]:
+        """Where the notes of balls out of the view at the end go (:class:`.balls.EdgeMarks`),
+        about: a box from each exit point inward, as wide as a note."""
+        from .balls import EDGE_REACH, gone_from_view
+
+        px = ax.figure.dpi / 72
+        out = []
+        for i, traj in enumerate(self.race.trajectories):
+            if self.run_axes[i] is not ax:
+                continue
+            xy = drawable(traj.xy if traj.batched else traj.xy[:, None, :], traj.surface)
+            alive = np.atleast_1d(traj.diverged_at) < 0
+            for _, point, normal in gone_from_view(xy, self.steps, xy[-1], traj.surface.domain,
+                                                   alive)[:1]:  # fmt: skip
+                at = ax.transData.transform(point)
+                inner = at - normal * (EDGE_REACH + 6 + 30) * px
+                half = np.array([160.0, 18.0]) * px  # half a note's width and height, about
+                lo, hi = np.minimum(at, inner) - half, np.maximum(at, inner) + half
+                out.append(np.r_[lo, hi][None])
+        return out
+
     def place(self, renderer) -> None:
         """Choose each label's side (once per layout: the axes do not move per frame)."""
         token = tuple(tuple(ax.bbox.bounds) for ax in dict.fromkeys(self.run_axes))
@@ -204,7 +228,7 @@ class CalloutLayer(Artist):
             ax = self.run_axes[run]
             anchor = ax.transData.transform(self._position(ax, run, step))
             others = np.vstack([self._balls_px(ax, step), self._balls_px(ax, self.steps)])
-            boxes = [np.c_[others - ball, others + ball]]
+            boxes = [np.c_[others - ball, others + ball], *self._edge_notes(ax)]
             boxes += taken.get(id(ax), [])
             label.xy = tuple(self._position(ax, run, step))
             ring.set_data([label.xy[0]], [label.xy[1]])

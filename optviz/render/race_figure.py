@@ -323,6 +323,7 @@ def plot_race(
     >>> len(fig.axes)
     2
     """
+    from . import paths
     from .callouts import add_callouts, check_callouts
     from .side_panels import side_axes, side_panels
 
@@ -333,9 +334,10 @@ def plot_race(
             race, kind, loss, size, dpi, theme, title, legend_column=glyphs, side=side
         )
         trajs = race.trajectories
-        if kind == "panels":
-            for i, (ax, traj) in enumerate(zip(panels, trajs, strict=True)):
-                plot_trajectories(traj, ax, colors=[style.color(i)], theme=theme)
+        if kind == "panels":  # each panel its optimizer's look: colour, marker, line style
+            styles = paths.path_styles(trajs)
+            for ax, traj, ps in zip(panels, trajs, styles, strict=True):
+                plot_trajectories(traj, ax, styles=[ps], theme=theme)
         else:
             plot_trajectories(race, panels[0], theme=theme)
         axes_of = side_axes(fig)
