@@ -235,7 +235,7 @@ def short_names(trajs) -> list[str]:
     >>> import optviz as ov
     >>> r = ov.race("quadratic", ["adam:lr=0.1", "gd", "gd:lr=0.5"], steps=2)
     >>> short_names(r.trajectories)
-    ['Adam', 'GD (lr 0.001)', 'GD (lr 0.5)']
+    ['Adam', 'GD (lr 0.01)', 'GD (lr 0.5)']
     """
     names = [NAMES.get(t.optimizer.name, t.optimizer.name) for t in trajs]
     return [readable(t) if names.count(n) > 1 else n for t, n in zip(trajs, names, strict=True)]
