@@ -312,3 +312,24 @@ def test_a_ball_colour_is_the_probe_only_while_measured():
         assert to_rgb(engine.movers[0].ball.get_markerfacecolor()) == to_rgb(style.color(0))
     finally:
         engine.close()
+
+
+def test_a_run_shows_one_callout_at_a_time_its_latest():
+    race, _ = saddle()
+    early = Verdict("slows(gd)", True, step=5, runs=(0,), callout="GD slows down")
+    late = Verdict("stuck(gd, at=saddle)", True, step=28, runs=(0,), callout="GD stops")
+    other = Verdict("escapes(adam)", True, step=11, runs=(2,), callout="Adam escapes")
+    engine = _Engine(animate(race, callouts=[early, late, other], fps=2, duration=1))
+    try:
+        renderer = engine.canvas.get_renderer()
+        for s, texts in ((4.0, set()), (6.0, {"GD slows down"}),
+                         (12.0, {"GD slows down", "Adam escapes"}),
+                         (30.0, {"GD stops", "Adam escapes"})):  # fmt: skip
+            _, labels = engine.callouts.update(s, renderer)
+            assert {lab.get_text() for lab in labels} == texts, s
+    finally:
+        engine.close()
+    fig = race.plot(callouts=[early, late, other])
+    fig.canvas.draw()
+    texts = [t for t in fig.axes[0].texts if t.get_gid() == "callout"]
+    assert {t.get_text() for t in texts if t.get_visible()} == {"GD stops", "Adam escapes"}

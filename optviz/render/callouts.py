@@ -6,7 +6,8 @@ escapes at step 23") with a leader to where the first run it names was at its ke
 and a ring of that run's colour there. The label goes on the side of that point where it
 covers no ball (at the key step or at the end), no path's end and no other callout
 (:func:`best_offset`). In an animation it appears at the key step, which the clock
-approaches slowly and holds (:mod:`.clock`); in a still every callout is shown.
+approaches slowly and holds (:mod:`.clock`). A run shows one callout at a time, its
+latest whose moment has come: a still shows each run's last (:meth:`CalloutLayer.current`).
 
 Anything with those attributes is a verdict here: the render layer reads no claim.
 """
@@ -251,13 +252,29 @@ class CalloutLayer(Artist):
             for step, run, label, ring in self.items:
                 label.xy = tuple(self._position(self.run_axes[run], run, step))
                 ring.set_data([label.xy[0]], [label.xy[1]])
-        now = [(ring, label) for step, _, label, ring in self.items if s >= step]
-        return [r for r, _ in now], [lab for _, lab in now]
+        now = self.current(s)
+        return [item[3] for item in now], [item[2] for item in now]
+
+    def current(self, s: float) -> list:
+        """The items shown at step ``s``: one per run at a time, the latest whose moment
+        has come (the first listed of those at one step); a run's earlier moment gives
+        way to its next, so a picture with many claims stays readable."""
+        latest: dict[int, tuple] = {}
+        for item in self.items:
+            step, run = item[0], item[1]
+            if step <= s and (run not in latest or step > latest[run][0]):
+                latest[run] = item
+        return list(latest.values())
 
     def draw(self, renderer) -> None:
-        """A still: place the labels; the axes draws them after this layer."""
+        """A still (its last step): place the labels and show each run's latest; the
+        axes draws them after this layer."""
         if self.get_visible():
             self.place(renderer)
+            shown_now = {id(item[2]) for item in self.current(self.steps)}
+            for _, _, label, ring in self.items:
+                label.set_visible(id(label) in shown_now)
+                ring.set_visible(id(label) in shown_now)
         self.stale = False
 
 
