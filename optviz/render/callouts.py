@@ -136,6 +136,7 @@ class CalloutLayer(Artist):
             label, ring = self._artists(axes[run], v.callout, colors[run], animated)
             self.items.append((key_step(v, self.steps), run, label, ring))
         self.placed_for: Any = None
+        self.set_gid("callout")
         self.set_zorder(9.55)
         self.set_in_layout(False)
         self.set_animated(animated)
