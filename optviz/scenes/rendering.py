@@ -41,6 +41,7 @@ def render_one(scene: Any, r: Any, progress: Progress | None) -> Path:
             _save_figure(fig, r.output, o["dpi"], None)
             step(1, 1)
             return r.output
+        look["callouts"] = callouts(scene)
         if r.animated:
             extra = {"rotate": o["rotate"]} if o.get("rotate") else {}
             if o.get("sharpness"):
@@ -98,12 +99,22 @@ def render_one(scene: Any, r: Any, progress: Progress | None) -> Path:
     return r.output
 
 
+def callouts(scene: Any) -> tuple:
+    """The verdicts a race render writes on its picture (:mod:`optviz.render.callouts`):
+    its scene's claims checked on its runs, when it has claims and ``[lesson] callouts``
+    is on."""
+    return tuple(scene.verdicts()) if scene.claims and scene.callouts else ()
+
+
 def _save_figure(fig: Any, path: Path, dpi: int, title: str | None) -> None:
     from ..render.writers import save_figure
 
     fig = getattr(fig, "figure", fig)  # an Axes gives its Figure
     if title and not shows_title(fig, title):
-        fig.suptitle(title)  # a figure that does not take a title (its layout makes room)
+        from ..render.style import COMMON_RC
+
+        # a figure that does not take a title (its layout makes room), at a title's size
+        fig.suptitle(title, fontsize=COMMON_RC["figure.titlesize"])
     save_figure(fig, path, dpi=dpi)
 
 
@@ -122,7 +133,8 @@ def _show(scene: Any, r: Any, look: Look) -> tuple[Any, None]:
     from ..render.surface3d import show_surface
 
     surface = result(scene, r)
-    fig = show_surface(surface, size=look["size"], theme=look["theme"], field=r.options["field"])
+    fig = show_surface(surface, size=look["size"], theme=look["theme"], field=r.options["field"],
+                       title=look.get("title"))  # fmt: skip
     return fig, None
 
 
