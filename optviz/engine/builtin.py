@@ -461,8 +461,11 @@ class Newton(Optimizer):
     rule = staticmethod(rules.newton)
     rule_keys = ("damping",)
 
-    def compiles(self) -> bool:
-        return type(self).step is Newton.step
+    def uncompiled_reason(self) -> str:
+        # its step calls the rule on the two coordinates of each start, and the kernels do
+        if type(self).step is Newton.step and type(self).step_on is Optimizer.step_on:
+            return ""
+        return f"{type(self).__name__} overrides the step of its rule"
 
     def step(self, p, g, state, lr, t, hess=None):
         if hess is None:
@@ -505,3 +508,9 @@ def _pinv_solve_eigh(hess: np.ndarray, g: np.ndarray, damping: float) -> np.ndar
     inv = np.where(np.abs(w) > 1e-12 * big, 1.0 / np.where(w == 0, 1.0, w), 0.0)
     along = np.einsum("...ji,...j->...i", v, g) * inv
     return np.einsum("...ij,...j->...i", v, along)
+
+
+# the other families live in their own modules; importing them here registers them
+from .classic import ASGD, Rprop  # noqa: E402, F401
+from .lbfgs import LBFGS  # noqa: E402, F401
+from .per_tensor import Adafactor, Muon  # noqa: E402, F401
