@@ -1,14 +1,15 @@
 """L-BFGS with torch's strong Wolfe line search, every start its own problem.
 
 torch's ``LBFGS.step(closure)`` calls the closure a data-dependent number of times: the
-line search tries step lengths until one satisfies the strong Wolfe conditions. Here one
-start's step is a generator (:func:`_lbfgs_step`, a transcription of torch's ``step`` and
-``_strong_wolfe``, operation by operation) that yields each point it wants evaluated and
-receives the loss and gradient there. :meth:`LBFGS.step_on` advances the generators of
-all starts together and evaluates the points they ask for in one masked call of
-:meth:`optviz.engine.problem.Problem.evaluate`: starts whose searches ended simply ask
-for nothing more. Every evaluation is recorded, so pictures draw the trial points and
-loss panels count evaluations.
+line search tries step lengths until one satisfies the strong Wolfe conditions. Here the
+iterations of a step (the two-loop direction, the stopping tests) run on every start at
+once, as arrays; each start's line search is a generator (:func:`_strong_wolfe`, torch's
+``_strong_wolfe`` operation by operation) that yields each point it wants evaluated and
+receives the loss and gradient there. The searches of all starts advance together and
+the points they ask for are evaluated in one masked call of
+:meth:`optviz.engine.problem.Problem.evaluate`: a start whose search has ended asks for
+nothing more. Every evaluation is recorded, so pictures draw the trial points and loss
+panels count evaluations.
 """
 
 from __future__ import annotations
@@ -141,137 +142,150 @@ class LBFGS(Optimizer):
         )
 
     def step_on(self, p, g, state, lr, t, problem):
-        rows = _Rows(p, state)  # every start a row; a copy, so the given state stays intact
-        losses = np.asarray(problem.loss, float).reshape(-1)
-        rates = np.broadcast_to(np.asarray(lr, float).reshape(-1, 1), (rows.n, 1))[:, 0]
-        active = np.asarray(problem.active, bool).reshape(-1)
-        grads = g.reshape(rows.n, -1)
-        searches = {
-            i: _lbfgs_step(self.hyper, rows, i, float(losses[i]), grads[i].copy(), rates[i])
-            for i in np.flatnonzero(active)
-        }
-        asked = {i: next(search, None) for i, search in searches.items()}
-        asked = {i: x for i, x in asked.items() if x is not None}
-        while asked:
-            points = rows.x.copy()
-            mask = np.zeros(rows.n, dtype=bool)
-            for i, x in asked.items():
-                points[i], mask[i] = x, True
-            f, grad = problem.evaluate(points.reshape(p.shape), mask.reshape(p.shape[:-1]))
-            f, grad = np.reshape(f, -1), grad.reshape(rows.n, -1)
-            asked = {i: _send(searches[i], (float(f[i]), grad[i].copy())) for i in asked}
-            asked = {i: x for i, x in asked.items() if x is not None}
-        return rows.x.reshape(p.shape), rows.state(p.shape)
+        """torch's ``LBFGS.step`` on every start (``torch/optim/lbfgs.py``): the iterations
+        run on all starts still iterating at once, each start's line search on its own."""
+        n = int(np.prod(p.shape[:-1], dtype=int))
+        x = p.reshape(n, -1).copy()
+        s = {
+            k: np.array(v, float).reshape(n, *np.shape(v)[p.ndim - 1 :])
+            for k, v in state._asdict().items()
+        }  # fmt: skip (a copy: state stays intact)
+        loss = np.array(problem.loss, float).reshape(n)
+        grad = g.reshape(n, -1).copy()
+        rate = np.broadcast_to(np.asarray(lr, float).reshape(-1), (n,))
+        active = np.asarray(problem.active, bool).reshape(n)
+        s["func_evals"][active] += 1  # the closure's first call: the gradient given here
+        current = np.ones(n)
+        going = active & ~(np.max(np.abs(grad), axis=-1) <= self.tolerance_grad)
+        n_iter = 0
+        while going.any() and n_iter < self.max_iter:
+            n_iter += 1
+            s["n_iter"][going] += 1
+            self._direction(s, grad, going)
+            s["prev_flat_grad"][going], s["prev_loss"][going] = grad[going], loss[going]
+            first = np.minimum(1.0, 1.0 / np.sum(np.abs(grad), axis=-1)) * rate
+            s["t"][going] = np.where(s["n_iter"] == 1, first, rate)[going]
+            gtd = _dot(grad, s["d"])
+            going &= ~(gtd > -self.tolerance_change)  # no descent: this step ends here
+            x0 = x.copy()
+            evals = np.zeros(n)
+            if self.line_search_fn == "strong_wolfe":
+                found = _searches(x0, s, loss, grad, gtd, self.max_eval - current, going, problem)
+                for i, (f_i, g_i, t_i, evals_i) in found.items():
+                    loss[i], grad[i], s["t"][i], evals[i] = f_i, g_i, t_i, evals_i
+                    x[i] = x0[i] + t_i * s["d"][i]
+            else:  # a fixed step, evaluated again unless it is the last iteration
+                x[going] = x0[going] + s["t"][going, None] * s["d"][going]
+                if n_iter != self.max_iter and going.any():
+                    f, g_new = problem.evaluate(x.reshape(p.shape), going.reshape(p.shape[:-1]))
+                    loss[going], grad[going] = np.reshape(f, n)[going], g_new.reshape(n, -1)[going]
+                    evals[going] = 1
+            current += evals
+            s["func_evals"] += evals
+            going &= ~self._done(s, loss, grad, current, n_iter)
+        return x.reshape(p.shape), LBFGSState(
+            **{k: v.reshape((*p.shape[:-1], *v.shape[1:])) for k, v in s.items()}
+        )
+
+    def _direction(self, s: dict, grad: np.ndarray, going: np.ndarray) -> None:
+        """The step direction of the starts ``going``: ``-g`` at their first iteration,
+        else the two-loop recursion over their history, once it takes the last pair."""
+        first = going & (s["n_iter"] == 1)
+        s["d"][first], s["n_hist"][first], s["H_diag"][first] = -grad[first], 0, 1.0
+        later = going & ~first
+        if not later.any():
+            return
+        y = grad - s["prev_flat_grad"]
+        step = s["d"] * s["t"][:, None]
+        ys = _dot(y, step)
+        keep = later & (ys > 1e-10)
+        if keep.any():
+            _remember(s, keep, y, step, 1.0 / ys, self.history_size)
+            s["H_diag"][keep] = (ys / _dot(y, y))[keep]
+        rows = np.flatnonzero(later)
+        s["d"][rows] = _two_loop(s, rows, grad[rows])
+
+    def _done(self, s, loss, grad, current, n_iter) -> np.ndarray:
+        """Where torch's iterations stop: enough of them or of evaluations, a vanishing
+        gradient, or no progress in the position or the loss."""
+        return (
+            (n_iter == self.max_iter)
+            | (current >= self.max_eval)
+            | (np.max(np.abs(grad), axis=-1) <= self.tolerance_grad)
+            | (np.max(np.abs(s["d"] * s["t"][:, None]), axis=-1) <= self.tolerance_change)
+            | (np.abs(loss - s["prev_loss"]) < self.tolerance_change)
+        )
 
 
-def _send(search: Generator, value: Any) -> np.ndarray | None:
-    """The next point ``search`` asks for, or ``None`` when it has finished."""
+def _dot(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return np.sum(a * b, axis=-1)  # a0*b0 + a1*b1 for two coordinates, as torch's dot
+
+
+def _searches(x0, s, loss, grad, gtd, max_ls, going, problem) -> dict:
+    """The strong Wolfe search of every start ``going``, their trials evaluated together:
+    ``{start: (loss, gradient, step length, evaluations)}``."""
+    shape = (*problem.batch, x0.shape[-1])
+    searches = {
+        i: _strong_wolfe(x0[i], float(s["t"][i]), s["d"][i], float(loss[i]), grad[i].copy(),
+                         float(gtd[i]), max_ls=int(max_ls[i]))
+        for i in np.flatnonzero(going)
+    }  # fmt: skip
+    found, asked = {}, {}
+    for i, search in searches.items():
+        _advance(search, None, i, asked, found)
+    while asked:
+        points, mask = x0.copy(), np.zeros(len(x0), dtype=bool)
+        for i, point in asked.items():
+            points[i], mask[i] = point, True
+        f, g = problem.evaluate(points.reshape(shape), mask.reshape(shape[:-1]))
+        f, g = np.reshape(f, -1), g.reshape(len(x0), -1)
+        for i in list(asked):
+            _advance(searches[i], (float(f[i]), g[i].copy()), i, asked, found)
+    return found
+
+
+def _advance(search: Generator, value: Any, i: int, asked: dict, found: dict) -> None:
+    """Send ``value`` to start ``i``'s search: it asks for another point, or has found one."""
     try:
-        return search.send(value)
-    except StopIteration:
-        return None
+        asked[i] = search.send(value)
+    except StopIteration as end:
+        asked.pop(i, None)
+        found[i] = end.value
 
 
-class _Rows:
-    """Positions and state of every start as rows (a copy), written as the steps go."""
-
-    def __init__(self, p: np.ndarray, state: LBFGSState):
-        self.n = int(np.prod(p.shape[:-1], dtype=int))
-        self.x = p.reshape(self.n, -1).copy()
-        self.fields = {k: np.array(v, float).reshape(self.n, *np.shape(v)[p.ndim - 1 :])
-                       for k, v in state._asdict().items()}  # fmt: skip
-
-    def state(self, shape: tuple) -> LBFGSState:
-        batch = shape[:-1]
-        return LBFGSState(**{k: v.reshape((*batch, *v.shape[1:])) for k, v in self.fields.items()})
-
-
-def _dot(a: np.ndarray, b: np.ndarray) -> float:
-    return float(np.sum(a * b))  # a0*b0 + a1*b1 for two coordinates, as torch's dot
+def _remember(s: dict, keep: np.ndarray, y, step, ro, size: int) -> None:
+    """Append the pairs ``(y, s)`` of the starts ``keep`` to their histories (oldest first),
+    dropping the oldest where a history is full."""
+    full = keep & (s["n_hist"] == size)
+    for name in ("old_dirs", "old_stps", "ro"):
+        s[name][full, :-1] = s[name][full, 1:]
+    s["n_hist"][full] -= 1
+    rows, slot = np.flatnonzero(keep), s["n_hist"][keep].astype(int)
+    s["old_dirs"][rows, slot], s["old_stps"][rows, slot] = y[keep], step[keep]
+    s["ro"][rows, slot] = ro[keep]
+    s["n_hist"][keep] += 1
 
 
-def _lbfgs_step(h: dict, rows: _Rows, i: int, loss: float, flat_grad: np.ndarray, lr: float):
-    """torch's ``LBFGS.step`` for start ``i`` (``torch/optim/lbfgs.py``): yields the points
-    it evaluates, receives ``(loss, gradient)`` there; writes its results into ``rows``."""
-    s = rows.fields
-    max_iter, max_eval = h["max_iter"], h["max_eval"]
-    tolerance_grad, tolerance_change = h["tolerance_grad"], h["tolerance_change"]
-    history_size = h["history_size"]
-    current_evals = 1  # the closure's first call: the gradient the step was given
-    s["func_evals"][i] += 1
-    if np.max(np.abs(flat_grad)) <= tolerance_grad:
-        return
-    d, t = s["d"][i].copy(), float(s["t"][i])
-    h_diag, prev_flat_grad = float(s["H_diag"][i]), s["prev_flat_grad"][i].copy()
-    prev_loss = float(s["prev_loss"][i])
-    n_iter = 0
-    while n_iter < max_iter:
-        n_iter += 1
-        s["n_iter"][i] += 1
-        if s["n_iter"][i] == 1:
-            d = -flat_grad
-            s["n_hist"][i] = 0
-            h_diag = 1.0
-        else:
-            y = flat_grad - prev_flat_grad
-            step = d * t
-            ys = _dot(y, step)
-            if ys > 1e-10:
-                _remember(s, i, y, step, 1.0 / ys, history_size)
-                h_diag = ys / _dot(y, y)
-            d = _two_loop(s, i, flat_grad, h_diag)
-        prev_flat_grad = flat_grad.copy()
-        prev_loss = loss
-        t = min(1.0, 1.0 / float(np.sum(np.abs(flat_grad)))) * lr if s["n_iter"][i] == 1 else lr
-        gtd = _dot(flat_grad, d)
-        if gtd > -tolerance_change:
-            break
-        x0 = rows.x[i].copy()
-        ls_func_evals = 0
-        if h["line_search_fn"] == "strong_wolfe":
-            search = _strong_wolfe(x0, t, d, loss, flat_grad, gtd, max_ls=max_eval - current_evals)
-            loss, flat_grad, t, ls_func_evals = yield from search
-            rows.x[i] = x0 + t * d
-        else:  # a fixed step, evaluated again unless it is the last iteration
-            rows.x[i] = x0 + t * d
-            if n_iter != max_iter:
-                loss, flat_grad = yield rows.x[i].copy()
-                ls_func_evals = 1
-        opt_cond = np.max(np.abs(flat_grad)) <= tolerance_grad
-        current_evals += ls_func_evals
-        s["func_evals"][i] += ls_func_evals
-        if n_iter == max_iter or current_evals >= max_eval or opt_cond:
-            break
-        if np.max(np.abs(d * t)) <= tolerance_change or abs(loss - prev_loss) < tolerance_change:
-            break
-    s["d"][i], s["t"][i], s["H_diag"][i] = d, t, h_diag
-    s["prev_flat_grad"][i], s["prev_loss"][i] = prev_flat_grad, prev_loss
-
-
-def _remember(s: dict, i: int, y: np.ndarray, step: np.ndarray, ro: float, size: int) -> None:
-    """Append the pair ``(y, s)`` to start ``i``'s history, dropping the oldest when full."""
-    k = int(s["n_hist"][i])
-    if k == size:
-        for name in ("old_dirs", "old_stps", "ro"):
-            s[name][i, :-1] = s[name][i, 1:].copy()
-        k -= 1
-    s["old_dirs"][i, k], s["old_stps"][i, k], s["ro"][i, k] = y, step, ro
-    s["n_hist"][i] = k + 1
-
-
-def _two_loop(s: dict, i: int, flat_grad: np.ndarray, h_diag: float) -> np.ndarray:
-    """The L-BFGS direction ``-H g`` from start ``i``'s history (torch's two loops)."""
-    k = int(s["n_hist"][i])
-    dirs, stps, ro = s["old_dirs"][i], s["old_stps"][i], s["ro"][i]
-    al = np.zeros(k)
-    q = -flat_grad
-    for j in range(k - 1, -1, -1):
-        al[j] = _dot(stps[j], q) * ro[j]
-        q = q + (-al[j]) * dirs[j]
-    r = q * h_diag
-    for j in range(k):
-        be_j = _dot(dirs[j], r) * ro[j]
-        r = r + (al[j] - be_j) * stps[j]
+def _two_loop(s: dict, rows: np.ndarray, grad: np.ndarray) -> np.ndarray:
+    """``-H g`` for the starts ``rows`` from their histories (torch's two loops: newest to
+    oldest, then back); a start with a shorter history skips the slots it has not."""
+    k = s["n_hist"][rows]
+    dirs, stps, ro = s["old_dirs"][rows], s["old_stps"][rows], s["ro"][rows]
+    longest = int(k.max())
+    ragged = bool(np.any(k != longest))  # else no start skips a slot: no masks needed
+    al = np.zeros((len(rows), max(longest, 1)))
+    q = -grad
+    for j in range(longest - 1, -1, -1):
+        al[:, j] = _dot(stps[:, j], q) * ro[:, j]
+        moved = q + (-al[:, j, None]) * dirs[:, j]
+        if ragged:
+            al[:, j] = np.where(j < k, al[:, j], 0.0)
+            moved = np.where((j < k)[:, None], moved, q)
+        q = moved
+    r = q * s["H_diag"][rows, None]
+    for j in range(longest):
+        moved = r + (al[:, j] - _dot(dirs[:, j], r) * ro[:, j])[:, None] * stps[:, j]
+        r = np.where((j < k)[:, None], moved, r) if ragged else moved
     return r
 
 
