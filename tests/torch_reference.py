@@ -78,7 +78,11 @@ CASES = [
     (
         "muon:lr=0.05,weight_decay=0,momentum=0.9,nesterov=false,adjust_lr_fn=match_rms_adamw",
         lambda ps: T.Muon(
-            ps, lr=0.05, weight_decay=0, momentum=0.9, nesterov=False,
+            ps,
+            lr=0.05,
+            weight_decay=0,
+            momentum=0.9,
+            nesterov=False,
             adjust_lr_fn="match_rms_adamw",
         ),  # fmt: skip
         (1, 2),
