@@ -130,12 +130,16 @@ def _groups(inner: Optimizer, hyper: dict) -> list[tuple[Optimizer, np.ndarray]]
 
 
 def _joined(parts: list, n: int) -> tuple:
-    """One state from the states of groups of starts (each with its starts' indices)."""
+    """One state from the states of groups of starts (each with its starts' indices); a
+    field whose size depends on the hyperparameters (L-BFGS's history) is zero-padded to
+    the largest."""
     first = parts[0][0]
-    fields = [np.empty((n, *np.shape(f)[1:])) for f in first]
+    shapes = [np.max([np.shape(s[k])[1:] for s, _ in parts], axis=0).astype(int)
+              for k in range(len(first))]  # fmt: skip
+    fields = [np.zeros((n, *shape)) for shape in shapes]
     for state, where in parts:
         for field, value in zip(fields, state, strict=True):
-            field[where] = value
+            field[(where, *(slice(0, m) for m in np.shape(value)[1:]))] = value
     return type(first)(*fields)
 
 
