@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from ..catalog import Surface, surface
-from ..util import budget, check
+from ..util import budget, check, defaults
 from ..util.errors import ParameterError
 from .noise import Noise, batch_rows
 from .optim import Optimizer, optimizer
@@ -105,7 +105,7 @@ def run(
     surface: Surface | str,
     optimizer: Optimizer | str = "gd",
     start: Any = None,
-    steps: int = 200,
+    steps: int = defaults.STEPS,
     schedule: Schedule | str | None = None,
     noise: Noise | str | dict | None = None,
     seed: int = 0,
@@ -166,7 +166,7 @@ def run_final(
     surface: Surface | str,
     optimizer: Optimizer | str = "gd",
     start: Any = None,
-    steps: int = 200,
+    steps: int = defaults.STEPS,
     schedule: Schedule | str | None = None,
     noise: Noise | str | dict | None = None,
     seed: int = 0,
