@@ -153,3 +153,39 @@ def test_the_network_layout_is_torchs_parameters():
     first = net.layers(theta0)[0]
     np.testing.assert_array_equal(lay.tensors[0].of(theta0), first["W"].T)  # (out, in)
     np.testing.assert_array_equal(lay.join(lay.split(theta0)), theta0)
+
+
+def test_every_optimizer_checked_against_torch_has_a_parity_case():
+    # the README's and `optviz list`'s "checked against" column is what these tests hold
+    import test_torch_crosscheck as older
+
+    cased = {spec.split(":")[0] for spec, *_ in [*older.CASES, *CASES]} | {"muon"}
+    version = ".".join(torch.__version__.split(".")[:2])
+    for name in ov.optimizers():
+        claim = ov.optimizer(name).checked_against
+        if not claim:
+            continue
+        cls, stated = claim.split()[0], claim.split()[1]
+        assert cls.startswith("torch.optim.") and hasattr(torch.optim, cls.split(".")[-1]), name
+        assert stated == version, f"{name} claims torch {stated}; the tests run {version}"
+        assert name in cased, f"{name} claims {cls} but no test compares them"
+    assert {n for n in ov.optimizers() if not ov.optimizer(n).checked_against} <= {
+        "lion", "newton",
+    }  # fmt: skip
+
+
+def test_adafactors_step_depends_on_where_the_origin_is():
+    # the README's numbers: the same surface and start, moved by (100, 100)
+    moved = ov.Surface.from_expr(
+        "(1 - (x - 100))**2 + 100*((y - 100) - (x - 100)**2)**2",
+        domain=((97, 103), (98, 104)),
+    )
+    here = ov.run("rosenbrock", "adafactor", start=(-1.2, 1.0), steps=200)
+    there = ov.run(moved, "adafactor", start=(98.8, 101.0), steps=200)
+    first = [np.linalg.norm(t.xy[1] - t.xy[0]) for t in (here, there)]
+    np.testing.assert_allclose(first, [0.0156, 1.41], rtol=5e-3)
+    assert round(first[1] / first[0]) == 90
+    np.testing.assert_allclose([here.loss[-1], there.loss[-1]], [3.4, 23.7], rtol=1e-2)
+    adam = [ov.run(s, "adam", start=p, steps=50).xy for s, p in
+            (("rosenbrock", (-1.2, 1.0)), (moved, (98.8, 101.0)))]  # fmt: skip
+    np.testing.assert_allclose(adam[1] - 100, adam[0], atol=1e-13)

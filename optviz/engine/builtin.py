@@ -37,6 +37,7 @@ class GD(Optimizer):
     name = "gd"
     summary = "gradient descent: step against the gradient"
     reference = "Cauchy (1847)"
+    checked_against = "torch.optim.SGD 2.13"
     defaults = {
         "lr": 0.01,
         "momentum": 0.0,
@@ -71,6 +72,7 @@ class SGD(GD):
     name = "sgd"
     summary = "gradient descent on noisy / mini-batch gradients"
     reference = "Robbins & Monro (1951)"
+    checked_against = "torch.optim.SGD 2.13 (the rule; the noise is optviz's)"
     defaults = {**GD.defaults, "batch_size": 4, "grad_noise": 1.0}
 
     def validate(self) -> None:
@@ -101,6 +103,7 @@ class Momentum(GD):
     name = "momentum"
     summary = "heavy ball: a velocity that accumulates gradients"
     reference = "Polyak (1964)"
+    checked_against = "torch.optim.SGD 2.13"
     defaults = {**GD.defaults, "momentum": 0.9}
 
 
@@ -116,6 +119,7 @@ class Nesterov(GD):
     name = "nesterov"
     summary = "momentum that looks ahead before it steps"
     reference = "Nesterov (1983); Sutskever et al. (2013)"
+    checked_against = "torch.optim.SGD 2.13"
     defaults = {**GD.defaults, "momentum": 0.9, "nesterov": True}
 
 
@@ -139,6 +143,7 @@ class Adagrad(Optimizer):
     name = "adagrad"
     summary = "per-coordinate steps shrinking with the sum of squared gradients"
     reference = "Duchi, Hazan & Singer (2011)"
+    checked_against = "torch.optim.Adagrad 2.13"
     defaults = {
         "lr": 0.1,
         "lr_decay": 0.0,
@@ -174,6 +179,7 @@ class Adadelta(Optimizer):
     name = "adadelta"
     summary = "unit-consistent steps from two running averages"
     reference = "Zeiler (2012)"
+    checked_against = "torch.optim.Adadelta 2.13"
     defaults = {"lr": 1.0, "rho": 0.9, "eps": 1e-6, "weight_decay": 0.0}
     state_names = {"square_avg": "square_avg", "acc_delta": "acc_delta"}
 
@@ -207,6 +213,7 @@ class RMSprop(Optimizer):
     name = "rmsprop"
     summary = "steps divided by a running RMS of the gradient"
     reference = "Tieleman & Hinton (2012); Graves (2013)"
+    checked_against = "torch.optim.RMSprop 2.13"
     defaults = {
         "lr": 0.01,
         "alpha": 0.99,
@@ -254,6 +261,7 @@ class Adam(Optimizer):
     name = "adam"
     summary = "momentum plus per-coordinate RMS scaling, bias-corrected"
     reference = "Kingma & Ba (2015)"
+    checked_against = "torch.optim.Adam 2.13"
     defaults = {
         "lr": 0.01,
         "beta1": 0.9,
@@ -283,6 +291,7 @@ class AMSGrad(Adam):
     name = "amsgrad"
     summary = "Adam whose denominator never shrinks"
     reference = "Reddi, Kale & Kumar (2018)"
+    checked_against = "torch.optim.Adam 2.13"
     defaults = {**Adam.defaults, "amsgrad": True}
 
 
@@ -298,6 +307,7 @@ class AdamW(Adam):
     name = "adamw"
     summary = "Adam with weight decay applied to the weights directly"
     reference = "Loshchilov & Hutter (2019)"
+    checked_against = "torch.optim.AdamW 2.13"
     defaults = {**Adam.defaults, "weight_decay": 0.01}
     del defaults["decoupled_weight_decay"]  # always decoupled
     fixed = {"decoupled_weight_decay": True}
@@ -327,6 +337,7 @@ class NAdam(Optimizer):
     name = "nadam"
     summary = "Adam with Nesterov momentum"
     reference = "Dozat (2016)"
+    checked_against = "torch.optim.NAdam 2.13"
     defaults = {
         "lr": 0.01,
         "beta1": 0.9,
@@ -370,6 +381,7 @@ class RAdam(Optimizer):
     name = "radam"
     summary = "Adam with a warm-up derived from the variance of its step"
     reference = "Liu et al. (2020)"
+    checked_against = "torch.optim.RAdam 2.13"
     defaults = {
         "lr": 0.01,
         "beta1": 0.9,
@@ -404,6 +416,7 @@ class Adamax(Optimizer):
     name = "adamax"
     summary = "Adam with a running max instead of a running RMS"
     reference = "Kingma & Ba (2015)"
+    checked_against = "torch.optim.Adamax 2.13"
     defaults = {"lr": 0.02, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8, "weight_decay": 0.0}
     state_names = {"m": "exp_avg", "u": "exp_inf"}
 

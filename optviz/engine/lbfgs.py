@@ -86,6 +86,7 @@ class LBFGS(Optimizer):
     checked_against = "torch.optim.LBFGS 2.13"
     uncompiled = "a line search makes a different number of evaluations on every start"
     evaluates = True
+    evaluations_are = "line-search trials"
     defaults = {
         "lr": 1.0,
         "max_iter": 1,

@@ -81,6 +81,8 @@ class Optimizer:
     shows: ClassVar[Mapping[str, str]] = {}
     #: on a surface, each start is the matrix ``(1, d)`` rather than the vector ``(d,)``
     matrix_points: ClassVar[bool] = False
+    #: what the evaluations its steps make are, for a legend (L-BFGS: its line search's)
+    evaluations_are: ClassVar[str] = "evaluations"
     #: the step evaluates the loss at other points, so it runs only on a problem
     #: (:meth:`step_on`), never from a gradient alone (:meth:`step`)
     evaluates: ClassVar[bool] = False

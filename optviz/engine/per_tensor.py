@@ -69,10 +69,10 @@ class Adafactor(Optimizer):
     The step is *relative*: its length is :math:`\rho_t` times the RMS of the parameter
     itself (never less than :math:`\epsilon_2 \rho_t`). On a surface that makes it depend
     on where the origin is: moving the whole surface changes every step. Rosenbrock from
-    (-1.2, 1) takes a first step of 0.0155 (the RMS of the start is 1.10, the step is
-    ``lr`` = 0.01 times it, times √2 for the two coordinates); the same surface moved by
-    (100, 100), started at the same place on it, (98.8, 101), takes a first step of 1.41,
-    91 times longer, and leaves the valley.
+    (-1.2, 1) takes a first step of 0.0156 (``lr`` = 0.01 times the start's RMS of 1.10,
+    times √2 for the two coordinates); the same surface moved by (100, 100), started at
+    the same place on it, (98.8, 101), takes a first step of 1.41, 90 times longer, and
+    leaves the valley (loss 23.7 after 200 steps instead of 3.4).
     Shazeer & Stern (2018); torch's variant: ``lr`` caps :math:`\rho_t`,
     :math:`\epsilon_1` clamps the second moment (not added to :math:`g^2`), means instead
     of sums. torch's ``eps=(None, 1e-3)`` is ``eps1`` (None: the float64 machine epsilon,

@@ -73,7 +73,7 @@ class Animation:
 
     race: Any
     kind: str = "contour"
-    loss: bool = False
+    loss: bool | str = False
     fps: float = 20
     duration: float = 6.0
     hold: float = 1.5
@@ -256,7 +256,7 @@ def animate(
     race,
     *,
     kind: str = "contour",
-    loss: bool = False,
+    loss: bool | str = False,
     fps: float = 20,
     duration: float = 6.0,
     hold: float = 1.5,
@@ -276,11 +276,12 @@ def animate(
     with hyperparameters, step counter), ``"3d"`` (balls rolling on the surface; with
     ``rotate=True`` the camera turns 90° over the animation, or give the degrees) or
     ``"panels"`` (one synchronized panel per optimizer). ``loss=True`` adds a loss panel
-    whose curves grow in step. ``trail``: ``True`` the whole path so far, ``False`` only
-    the balls, an int the last that many steps. ``glyphs=True`` draws at each ball the
-    gradient, velocity, rate box or step of its next step (:mod:`optviz.render.glyphs`;
-    the race must be run with ``keep_state=True``). ``size``: a preset of
-    :data:`optviz.render.style.SIZES` or ``(width, height)`` inches, times ``dpi``.
+    whose curves grow in step (``loss="evals"``: against loss-and-gradient evaluations).
+    ``trail``: ``True`` the whole path so far, ``False`` only the balls, an int the last
+    that many steps. ``glyphs=True`` draws at each ball the gradient, velocity, rate box
+    or step of its next step (:mod:`optviz.render.glyphs`; the race must be run with
+    ``keep_state=True``). ``size``: a preset of :data:`optviz.render.style.SIZES` or
+    ``(width, height)`` inches, times ``dpi``.
     Frames and the final hold: see the module docs.
 
     >>> import optviz as ov
@@ -312,6 +313,10 @@ def animate(
         if any(t.state is None for t in race.trajectories):
             raise ParameterError("glyphs need the optimizer's state: race with keep_state=True")
         overlays = (*overlays, GlyphOverlay())
+    from .extras import ExtrasOverlay, has_extras
+
+    if kind != "3d" and any(has_extras(t) for t in race.trajectories):
+        overlays = (ExtrasOverlay(), *overlays)  # evaluations and shown points, under glyphs
     if not all(callable(o) for o in overlays):
         raise ParameterError("overlays must be callables overlay(engine, step) -> artists")
     if round(duration * fps) > MAX_FRAMES:
@@ -324,7 +329,7 @@ def animate(
     return Animation(
         race,
         kind=kind,
-        loss=bool(loss),
+        loss=loss if loss == "evals" else bool(loss),
         fps=fps,
         duration=duration,
         hold=hold,
@@ -435,7 +440,8 @@ class _Engine:
             self.outlines = [a for ax in self.panels for a in landmarks.landmark_outlines(ax)]
             for outline in self.outlines:
                 outline.set_animated(True)
-            race_figure.legend(self.fig, race, self.loss_ax, self.panels, anim.kind)
+            race_figure.legend(self.fig, race, self.loss_ax, self.panels, anim.kind,
+                               x=losses.loss_x(anim.loss))  # fmt: skip
             self.counter = StepCounter(self.fig, self.theme, anim.steps)
             self.canvas = self.fig.canvas
             self.canvas.draw()
@@ -532,9 +538,11 @@ class _Engine:
     def _loss_line(self, traj, ps: paths.PathStyle):
         axis = plots.loss_axis(self.anim.race.trajectories)
         y = plots.loss_curve(traj, axis.shift, axis.log, axis.floor)
+        x = losses.loss_x(self.anim.loss)
         # "diverged at step k", shown from step k on
-        note = losses.diverged_note(self.loss_ax, traj, y, ps.color, self.theme)
+        note = losses.diverged_note(self.loss_ax, traj, y, ps.color, self.theme, x)
         y = y if y.ndim == 2 else y[:, None]
+        xs = losses.x_values(traj, x).reshape(y.shape)
         many = y.shape[1] > 1
         # solid: a dash pattern on an oscillating loss reads as noise; the marker tells apart
         line = self.loss_ax.plot([], [], color=ps.color, lw=0.9 if many else 2.4)[0]
@@ -554,7 +562,7 @@ class _Engine:
                 a.set_animated(True)
         line.set_zorder(8)
         dot.set_zorder(8)
-        return line, dot, y, note
+        return line, dot, (xs, y), note
 
     def _palette(self):
         """One palette for the whole animation: scene colors first, then the background's.
@@ -593,11 +601,11 @@ class _Engine:
                 artist.axes.draw_artist(artist)
         for outline in self.outlines:
             outline.axes.draw_artist(outline)
-        for line, dot, y, note in self.loss_lines:
-            self._update_loss(line, dot, y, s, k)
+        for line, dot, (xs, y), note in self.loss_lines:
+            self._update_loss(line, dot, xs, y, k)
             self.loss_ax.draw_artist(line)
             self.loss_ax.draw_artist(dot)
-            if note is not None and k >= note.xy[0]:
+            if note is not None and xs[min(k, len(xs) - 1)].max() >= note.xy[0]:
                 self.loss_ax.draw_artist(note)
         for overlay in self.anim.overlays:
             for artist in overlay(self, s):
@@ -665,20 +673,19 @@ class _Engine:
         for line, xy in zip(m.lines, [path, balls, crosses, path], strict=False):
             line.set_data(xy[:, 0], xy[:, 1])
 
-    def _update_loss(self, line, dot, y: np.ndarray, s: float, k: int) -> None:
+    def _update_loss(self, line, dot, x: np.ndarray, y: np.ndarray, k: int) -> None:
+        """The loss curves ``y`` up to step ``k`` at ``x`` (steps or evaluations), both
+        ``(steps + 1, n)``."""
         k = min(k, len(y) - 1)
-        part = y[: k + 1]
-        steps = np.arange(k + 1, dtype=float)
+        part, at = y[: k + 1], x[: k + 1]
         if part.shape[1] == 1:
-            line.set_data(steps, part[:, 0])
-            dot.set_data([k], part[-1:, 0])
+            line.set_data(at[:, 0], part[:, 0])
+            dot.set_data(at[-1:, 0], part[-1:, 0])
         else:
-            xs = np.concatenate(
-                [np.tile(steps[:, None], (1, part.shape[1])), np.full((1, part.shape[1]), np.nan)]
-            )
-            ys = np.concatenate([part, np.full((1, part.shape[1]), np.nan)])
+            gap = np.full((1, part.shape[1]), np.nan)
+            xs, ys = np.concatenate([at, gap]), np.concatenate([part, gap])
             line.set_data(xs.T.ravel(), ys.T.ravel())
-            dot.set_data(np.full(part.shape[1], k), part[-1])
+            dot.set_data(at[-1], part[-1])
 
     def close(self) -> None:
         self.fig.clear()

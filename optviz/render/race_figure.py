@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from . import style
-from .losses import free_corner, setup_loss_axes
+from .losses import free_corner, loss_x, setup_loss_axes
 from .plots import (
     COUNTER_CHARACTERS,
     _grid_shape,
@@ -66,7 +66,7 @@ def race_layout(race, kind: str, loss: bool, size, dpi: float, theme: str, title
         if legend_column:  # the glyph key's rate box compares two rates by its sides'
             fig.get_layout_engine().maps = ()  # lengths: the map keeps equal scale
     if loss_ax is not None:
-        setup_loss_axes(loss_ax, race.trajectories, theme=theme)
+        setup_loss_axes(loss_ax, race.trajectories, theme=theme, x=loss_x(loss))
     if note and (kind == "panels" or not _fits_over(panels[0], note, fontsize=16)):
         heading = f"{heading}\n{note}"
     elif note:  # the map has no title of its own: the note goes there
@@ -145,7 +145,7 @@ def _fits_over(ax, text: str, fontsize: float) -> bool:
     return len(text) * 0.56 * fontsize * fig.dpi / 72 <= cell.width * fig.bbox.width * 0.95
 
 
-def legend(fig, race, loss_ax, panels, kind: str, *, handles=None):
+def legend(fig, race, loss_ax, panels, kind: str, *, handles=None, x: str = "steps"):
     """The race legend: one entry per optimizer, labelled with its hyperparameters,
     then the landmarks marked on the map (global minimum, saddle, ...): in the legend
     column beside a single map, else in the loss panel when it fits there, else in a
@@ -156,8 +156,12 @@ def legend(fig, race, loss_ax, panels, kind: str, *, handles=None):
         theme = "dark" if _dark_figure(fig) else "light"
         styles = paths.path_styles(race.trajectories)
         handles = [paths.legend_handle(ps, theme) for ps in styles]
+    from . import extras
+
     labels = [paths.readable(t) for t in race.trajectories]
     marks = _landmark_entries(panels[0]) if panels else []
+    if kind != "3d":
+        marks += extras.legend_entries(race, "dark" if _dark_figure(fig) else "light")
     column = next((ax for ax in fig.axes if ax.get_label() == "legend"), None)
     if column is not None:
         handles, labels = [*handles, *(h for h, _ in marks)], [*labels, *(t for _, t in marks)]
@@ -169,7 +173,7 @@ def legend(fig, race, loss_ax, panels, kind: str, *, handles=None):
     if loss_ax is not None and _fits_inside(loss_ax, labels):
         if marks:
             _row_legend(fig, marks)
-        loc = free_corner(loss_ax, race.trajectories, len(labels))
+        loc = free_corner(loss_ax, race.trajectories, len(labels), x)
         return loss_ax.legend(handles, labels, loc=loc, framealpha=0.9)
     return _row_legend(fig, [*zip(handles, labels, strict=True), *marks])
 
@@ -260,8 +264,8 @@ def plot_race(
         else:
             plot_trajectories(race, panels[0], theme=theme)
         if loss_ax is not None:
-            plot_loss(race, loss_ax, theme=theme)
-        legend(fig, race, loss_ax, panels, kind)
+            plot_loss(race, loss_ax, theme=theme, x=loss_x(loss))
+        legend(fig, race, loss_ax, panels, kind, x=loss_x(loss))
         if glyphs:
             from .glyphs import draw_static
 
