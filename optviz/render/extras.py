@@ -15,7 +15,7 @@ are not drawn.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -37,12 +37,22 @@ def _per_start(traj) -> tuple[np.ndarray, int]:
     return xy, xy.shape[1]
 
 
-def ticks(traj, ax) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Every evaluation as a tick ``(k, 2, 2)`` across its step, the dotted lines out to
-    trials past the accepted point ``(m, 2, 2)``, and each tick's step ``(k,)``."""
+class Ticks(NamedTuple):
+    """Evaluations as ticks ``(k, 2, 2)`` across their steps, dotted rays ``(m, 2, 2)`` out
+    to trials past the accepted point, and the step of each tick and ray."""
+
+    ticks: np.ndarray
+    steps: np.ndarray
+    rays: np.ndarray
+    ray_steps: np.ndarray
+
+
+def ticks(traj, ax) -> Ticks:
+    """The ticks and rays of ``traj``'s evaluations on ``ax`` (see :class:`Ticks`)."""
     made = traj.evaluations
     if made is None or not len(made) or made.xy.shape[1] != 2:
-        return np.zeros((0, 2, 2)), np.zeros((0, 2, 2)), np.zeros(0, int)
+        none = np.zeros((0, 2, 2))
+        return Ticks(none, np.zeros(0, int), none, np.zeros(0, int))
     xy, _ = _per_start(traj)
     origin = xy[made.step - 1, made.start]
     accepted = xy[made.step, made.start]
@@ -57,8 +67,8 @@ def ticks(traj, ax) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     tick = np.stack([made.xy - across, made.xy + across], axis=1)
     past = np.linalg.norm(made.xy - origin, axis=1) > np.linalg.norm(accepted - origin, axis=1)
     rays = np.stack([accepted[past], made.xy[past]], axis=1)
-    keep = np.isfinite(tick).all(axis=(1, 2))
-    return tick[keep], rays[np.isfinite(rays).all(axis=(1, 2))], made.step[keep]
+    keep, seen = np.isfinite(tick).all(axis=(1, 2)), np.isfinite(rays).all(axis=(1, 2))
+    return Ticks(tick[keep], made.step[keep], rays[seen], made.step[past][seen])
 
 
 def _axes_scale(ax) -> np.ndarray:
@@ -70,23 +80,32 @@ def _axes_scale(ax) -> np.ndarray:
 
 def draw(ax, traj, ps, theme: str, linewidth: float = 2.4) -> list:
     """The extras of ``traj`` on a 2-D ``ax`` (a still), in its path style ``ps``."""
-    from matplotlib.collections import LineCollection
 
     artists = []
-    tick, rays, _ = ticks(traj, ax)
-    if len(tick):
-        artists.append(ax.add_collection(LineCollection(
-            tick, colors=ps.color, linewidths=TICK_WIDTH, zorder=ps.zorder + 0.02,
-            label="_nolegend_", capstyle="butt")))  # fmt: skip
-        artists.append(ax.add_collection(LineCollection(
-            rays, colors=ps.color, linewidths=1.2, linestyles=(0, (1, 2)),
-            zorder=ps.zorder - 0.02, label="_nolegend_")))  # fmt: skip
+    found = ticks(traj, ax)
+    if len(found.ticks):
+        artists.append(ax.add_collection(_tick_lines(found.ticks, ps)))
+        artists.append(ax.add_collection(_ray_lines(found.rays, ps)))
     for points in (traj.points or {}).values():
         path = drawable(points if points.ndim == 3 else points[:, None, :], traj.surface)
         for i in range(path.shape[1]):
             artists += ax.plot(path[:, i, 0], path[:, i, 1], **_shown_line(ps))
             artists += ax.plot(path[-1:, i, 0], path[-1:, i, 1], **_shown_ball(ps, theme))
     return artists
+
+
+def _tick_lines(segments, ps):
+    from matplotlib.collections import LineCollection
+
+    return LineCollection(segments, colors=ps.color, linewidths=TICK_WIDTH, capstyle="butt",
+                          zorder=ps.zorder + 0.02, label="_nolegend_")  # fmt: skip
+
+
+def _ray_lines(segments, ps):
+    from matplotlib.collections import LineCollection
+
+    return LineCollection(segments, colors=ps.color, linewidths=1.4, linestyles=(0, (1, 2)),
+                          zorder=ps.zorder - 0.02, label="_nolegend_")  # fmt: skip
 
 
 def _shown_line(ps) -> dict:
@@ -137,16 +156,14 @@ class ExtrasOverlay:
         return drawn
 
     def _build(self, mover, ps) -> dict:
-        from matplotlib.collections import LineCollection
-
         ax, traj = mover.trail.axes, mover.traj
         part: dict = {"traj": traj, "ticks": None, "shown": []}
         if getattr(ax, "name", "") == "3d":
             return part
-        tick, _, steps = ticks(traj, ax)
-        if len(tick):
-            lines = LineCollection([], colors=ps.color, linewidths=TICK_WIDTH, capstyle="butt")
-            part["ticks"] = (ax.add_collection(lines), tick, steps)
+        found = ticks(traj, ax)
+        if len(found.ticks):
+            lines = ax.add_collection(_tick_lines([], ps)), ax.add_collection(_ray_lines([], ps))
+            part["ticks"] = (lines, found)
         for points in (traj.points or {}).values():
             path = drawable(points if points.ndim == 3 else points[:, None, :], traj.surface)
             line = ax.plot([], [], **_shown_line(ps))[0]
@@ -159,16 +176,17 @@ class ExtrasOverlay:
 
     @staticmethod
     def _artists(part: dict) -> list:
-        found = [] if part["ticks"] is None else [part["ticks"][0]]
+        found = [] if part["ticks"] is None else [*part["ticks"][0]]
         for _, line, ball in part["shown"]:
             found += [line, ball]
         return found
 
     def _update(self, part: dict, s: float) -> list:
         k = int(np.floor(s))
-        if part["ticks"] is not None:
-            lines, tick, steps = part["ticks"]
-            lines.set_segments(tick[steps - 1 < s])
+        if part["ticks"] is not None:  # a step's trials appear as it begins
+            (tick_lines, ray_lines), found = part["ticks"]
+            tick_lines.set_segments(found.ticks[found.steps - 1 < s])
+            ray_lines.set_segments(found.rays[found.ray_steps - 1 < s])
         for path, line, ball in part["shown"]:
             last = min(k, len(path) - 1)
             head = path[last]
