@@ -71,6 +71,19 @@ def ticks(traj, ax) -> Ticks:
     return Ticks(tick[keep], made.step[keep], rays[seen], made.step[past][seen])
 
 
+def shown_paths(traj) -> list[np.ndarray]:
+    """Each shown point's path ``(T + 1, n, 2)``, drawable, and ended (NaN) from the step
+    at which its start diverged, as the start's own path ends there."""
+    xy, n = _per_start(traj)
+    div = np.atleast_1d(traj.diverged_at)
+    gone = np.arange(len(xy))[:, None] >= np.where(div >= 0, div, len(xy))[None, :]
+    out = []
+    for points in (traj.points or {}).values():
+        path = drawable(points if points.ndim == 3 else points[:, None, :], traj.surface)
+        out.append(np.where(gone[..., None], np.nan, path))
+    return out
+
+
 def _axes_scale(ax) -> np.ndarray:
     """Data units per axes fraction, along x and y."""
     (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
@@ -86,11 +99,11 @@ def draw(ax, traj, ps, theme: str, linewidth: float = 2.4) -> list:
     if len(found.ticks):
         artists.append(ax.add_collection(_tick_lines(found.ticks, ps)))
         artists.append(ax.add_collection(_ray_lines(found.rays, ps)))
-    for points in (traj.points or {}).values():
-        path = drawable(points if points.ndim == 3 else points[:, None, :], traj.surface)
+    for path in shown_paths(traj):
         for i in range(path.shape[1]):
+            last = path[:, i][np.isfinite(path[:, i]).all(axis=1)][-1:]
             artists += ax.plot(path[:, i, 0], path[:, i, 1], **_shown_line(ps))
-            artists += ax.plot(path[-1:, i, 0], path[-1:, i, 1], **_shown_ball(ps, theme))
+            artists += ax.plot(last[:, 0], last[:, 1], **_shown_ball(ps, theme))
     return artists
 
 
@@ -164,8 +177,7 @@ class ExtrasOverlay:
         if len(found.ticks):
             lines = ax.add_collection(_tick_lines([], ps)), ax.add_collection(_ray_lines([], ps))
             part["ticks"] = (lines, found)
-        for points in (traj.points or {}).values():
-            path = drawable(points if points.ndim == 3 else points[:, None, :], traj.surface)
+        for path in shown_paths(traj):
             line = ax.plot([], [], **_shown_line(ps))[0]
             ball = ax.plot([], [], **_shown_ball(ps, self.engine.theme))[0]
             part["shown"].append((path, line, ball))
