@@ -112,6 +112,12 @@ def test_a_reported_point_is_recorded_in_place_of_the_iterate(registry):
     np.testing.assert_allclose(traj.xy[4], plain.xy.mean(axis=0), rtol=1e-15)
     np.testing.assert_allclose(traj.loss, QUADRATIC.f(traj.xy), rtol=1e-15)
 
+    class ReportingGD(ov.GD):  # a rule the kernels know, but a point they would not record
+        def reported(self, p, state):
+            return 2 * p
+
+    assert "reports another point" in ReportingGD().uncompiled_reason()
+
 
 def test_layout_splits_and_joins_torch_shaped_tensors():
     lay = Layout((Tensor("w", (3, 2), 0, transposed=True), Tensor("b", (3,), 6)))

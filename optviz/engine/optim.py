@@ -218,6 +218,8 @@ class Optimizer:
             return self.uncompiled or "its step is not an elementwise rule"
         if type(self).step is not Optimizer.step or type(self).step_on is not Optimizer.step_on:
             return f"{type(self).__name__} overrides the step of its rule"
+        if self.reports_elsewhere:
+            return f"{type(self).__name__} reports another point than its iterate"
         return ""
 
     def kept_state(self) -> dict[str, str]:
