@@ -51,12 +51,14 @@ class View:
 class Lesson:
     """What a race on the surface shows when the user names no optimizer, start or step
     count (the ``[lesson]`` table of its catalog file): ``optimizers`` as specs such as
-    ``"gd:lr=0.05"``, ``starts`` ``(n, 2)``, ``steps``. The 3-D camera is the view's.
+    ``"gd:lr=0.05"``, ``starts`` ``(n, 2)``, ``steps``, and ``claims``, what the race
+    shows, checked on its runs (:mod:`optviz.analysis.claims`). The 3-D camera is the view's.
     """
 
     optimizers: tuple[str, ...] = ()
     starts: np.ndarray = field(default_factory=lambda: np.zeros((0, 2)))
     steps: int | None = None
+    claims: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -581,7 +583,7 @@ def _minima(entries: list, fail: Any) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _lesson(spec: dict, fail: Any) -> Lesson:
-    allowed = ("optimizers", "starts", "steps")
+    allowed = ("optimizers", "starts", "steps", "claims")
     for key in spec:
         if key not in allowed:
             raise fail(f"lesson.{key}", f"unknown; allowed: {', '.join(allowed)}")
@@ -595,7 +597,11 @@ def _lesson(spec: dict, fail: Any) -> Lesson:
         starts = _points(spec["starts"], "lesson.starts") if "starts" in spec else None
     except OptvizError as exc:
         raise fail("lesson.starts", str(exc)) from None
-    return Lesson(tuple(opts), np.zeros((0, 2)) if starts is None else starts, steps)
+    claims = spec.get("claims", [])
+    if not isinstance(claims, list) or not all(isinstance(c, str) and c for c in claims):
+        raise fail("lesson.claims", 'must be a list of claims such as "stuck(gd, at=saddle)"')
+    starts = np.zeros((0, 2)) if starts is None else starts
+    return Lesson(tuple(opts), starts, steps, tuple(c.strip() for c in claims))
 
 
 def _view(spec: dict, fail: Any) -> View:
