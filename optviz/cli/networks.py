@@ -141,6 +141,10 @@ def landscape(
     dpi: Dpi = defaults.DPI,
     theme: Theme = defaults.THEME,
     title: Title = None,
+    sharpness: Annotated[
+        bool,
+        typer.Option("--sharpness", help="a panel of each run's sharpness and stability line"),
+    ] = False,
     metrics: Annotated[
         Path | None, typer.Option("--metrics", help="final loss and accuracy as .csv or .json")
     ] = None,
@@ -186,8 +190,8 @@ def landscape(
     look = {"fps": fps, "duration": duration, "size": size, "dpi": dpi, "theme": theme}
     from ..util import budget
 
-    budget.check(landscape_cost(job, out, look))
-    ls = _render_landscape(job, out, look | {"title": title}, quiet)
+    budget.check(landscape_cost(job, out, look, sharpness))
+    ls = _render_landscape(job, out, look | {"title": title, "sharpness": sharpness}, quiet)
     if metrics is not None:
         write_metrics(ls.table(), metrics)
     typer.echo(format_table(ls.table()))
@@ -196,9 +200,10 @@ def landscape(
             typer.echo(f"wrote {_shown(Path(path))} ({_size(Path(path))})", err=True)
 
 
-def landscape_cost(job: Any, out: Path, look: dict[str, Any]) -> Any:
-    """The whole command's cost, the animation's frames and decision maps included: what
-    ``optviz landscape`` checks before any work."""
+def landscape_cost(job: Any, out: Path, look: dict[str, Any], sharpness: bool = False) -> Any:
+    """The whole command's cost, the animation's frames and decision maps (and the
+    sharpness panel's Lanczos runs) included: what ``optviz landscape`` checks before any
+    work."""
     from ..nets.jobs import frames_of
     from ..render.landscapeplots import BOUNDARY_RESOLUTION
     from ..render.style import figsize
@@ -216,7 +221,16 @@ def landscape_cost(job: Any, out: Path, look: dict[str, Any]) -> Any:
     network = job.cost(frames, rows)
     width, height = (round(inches * dpi) for inches in figsize(size))
     drawn = budget.frames(width, height, frames, 2, len(job.runs))
-    return budget.total(network.what, [network, drawn], network.knob)
+    parts = [network, drawn]
+    if sharpness:
+        from ..analysis.sharpness import ITERATIONS
+        from ..render.landscapeplots import SHARPNESS_POINTS
+
+        # at each measured step, Lanczos takes ITERATIONS Hessian-vector products, each
+        # two gradients on every row
+        lanczos = 2 * ITERATIONS * min(SHARPNESS_POINTS, job.steps + 1) * len(job.runs)
+        parts.append(budget.network(job.runs[0].network.sizes, lanczos, len(d), kept=0))
+    return budget.total(network.what, parts, network.knob)
 
 
 def _render_landscape(job: Any, out: Path, look: dict[str, Any], quiet: bool) -> Any:
