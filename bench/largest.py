@@ -195,10 +195,13 @@ def measure(argv: list[str], folder: Path) -> tuple[int, float, float, float]:
         raise RuntimeError(out.stderr[-500:]) from None
 
 
-def largest_table() -> None:
+def largest_table(only: list[str] | None = None) -> None:
+    """The table; ``only``: the kinds whose name contains one of these words."""
     print(f"\n{'largest accepted job':30} {'knob':>20} {'estimate':>9} {'cpu s':>7} "
           f"{'wall s':>7} {'peak MB':>8}  exit")  # fmt: skip
     for kind in kinds():
+        if only and not any(word in kind.name for word in only):
+            continue
         v = largest(kind)
         estimate = kind.cost(v)
         with tempfile.TemporaryDirectory() as tmp:
@@ -209,4 +212,4 @@ def largest_table() -> None:
 
 
 if __name__ == "__main__":
-    largest_table()
+    largest_table(sys.argv[1:])
