@@ -50,7 +50,8 @@ def race(
     if not opts:
         raise ParameterError("a race needs at least one optimizer")
     # every optimizer's history is kept until the race is drawn: check them all at once
-    budget.check(budget.runs(_starts(surf, start).size // 2, _steps(steps), len(opts)))
+    starts = _starts(surf, start)
+    budget.check(budget.runs(starts.size // starts.shape[-1], _steps(steps), len(opts)))
     labels = None
     if tune_steps is not None:
         _steps(tune_steps, "tune_steps", least=1)  # refuse before any tuning run starts

@@ -40,7 +40,8 @@ MAX_STARTS = 4_000_000
 class Trajectory(Preview):
     """What one optimizer did from one or many starts.
 
-    ``xy``: ``(steps+1, 2)`` for one start or ``(steps+1, n, 2)`` for n starts;
+    ``xy``: ``(steps+1, 2)`` for one start or ``(steps+1, n, 2)`` for n starts (on a
+    curve the last axis has length 1: ``(steps+1, 1)`` or ``(steps+1, n, 1)``);
     ``loss`` and ``grad_norm``: ``(steps+1,)`` / ``(steps+1, n)``; ``lr``: ``(steps,)``,
     the rate used by each step; ``diverged_at`` / ``converged_at``: the step index per
     start (``-1``: never), shaped ``()`` or ``(n,)``.
@@ -128,14 +129,21 @@ class Trajectory(Preview):
 
 
 def _starts(surface: Surface, start: Any) -> np.ndarray:
+    """The starts ``(d,)`` or ``(n, d)``: ``d`` is 2, or 1 on a curve (where a plain
+    number is one start)."""
     if start is None:
         return surface.start
+    d = surface.dim
+    words = "x, y or an (n, 2) array" if d == 2 else "x or an (n, 1) array"
     try:
         arr = np.array(start, dtype=float)
     except (TypeError, ValueError):
-        raise ParameterError(f"start must be x, y or an (n, 2) array, not {start!r}") from None
-    if arr.ndim not in (1, 2) or arr.shape[-1] != 2 or arr.size == 0:
-        raise ParameterError(f"start must have shape (2,) or (n, 2), not {arr.shape}")
+        raise ParameterError(f"start must be {words}, not {start!r}") from None
+    if arr.ndim == 0 and d == 1:
+        arr = arr[None]
+    if arr.ndim not in (1, 2) or arr.shape[-1] != d or arr.size == 0:
+        curve = " (the surface is a curve)" if d == 1 else ""
+        raise ParameterError(f"start must have shape ({d},) or (n, {d}){curve}, not {arr.shape}")
     if not np.all(np.isfinite(arr)):
         raise ParameterError("start must be finite numbers")
     if arr.ndim == 2 and len(arr) > MAX_STARTS:
@@ -148,7 +156,7 @@ def _check_history(p: np.ndarray, steps: int, kept: int = 0) -> None:
 
     ``kept``: how many 2-vectors of optimizer state are recorded per start and step.
     """
-    budget.check(budget.runs(p.size // 2, steps, drawn=False, kept_state=kept))
+    budget.check(budget.runs(p.size // p.shape[-1], steps, drawn=False, kept_state=kept))
 
 
 def _steps(steps: Any, name: str = "steps", least: int = 0) -> int:
@@ -177,7 +185,7 @@ class _Evaluator:
         if self.noise.input:
             at = p + scale * self.noise.input * self.rng.standard_normal(p.shape)
         if self.use_batches:
-            flat = at.reshape(-1, 2)
+            flat = at.reshape(-1, p.shape[-1])
             rows = batch_rows(self.rng, len(flat), self.surface.n_samples, self.noise.batch)
             g = self.surface.batch_value_and_grad(flat, rows)[1].reshape(p.shape)
         elif self.noise.input:
@@ -201,7 +209,8 @@ def run(
     escape: float = 10.0,
     keep_state: bool = False,
 ) -> Trajectory:
-    """Run ``optimizer`` on ``surface`` from ``start`` (``(2,)`` or ``(n, 2)``).
+    """Run ``optimizer`` on ``surface`` from ``start`` (``(2,)`` or ``(n, 2)``; on a curve
+    ``(1,)`` or ``(n, 1)``, and the positions of the trajectory are ``(..., 1)``).
 
     ``noise`` merges over the noise the optimizer brings itself (``sgd``: mini-batches
     on a surface with data, gradient noise elsewhere); ``batch`` noise needs a surface
@@ -216,6 +225,8 @@ def run(
     >>> t = run("quadratic", "gd:lr=0.1", start=(1.0, 0.0), steps=3)
     >>> t.xy[:, 0].tolist()  # (1 - 2·lr)^t along x
     [1.0, 0.8, 0.64, 0.512]
+    >>> run("parabola", "gd:lr=0.1", start=[1.0], steps=2).xy.tolist()  # a curve: (..., 1)
+    [[1.0], [0.8], [0.64]]
     """
     job = _job(surface, optimizer, start, steps, schedule, noise, seed, tol, gtol, escape)
     if not isinstance(keep_state, bool):
@@ -406,7 +417,7 @@ def _loop(job: _Job, record: _History | _Final) -> tuple[np.ndarray, np.ndarray]
     shape = p.shape[:-1]
     diverged_at = np.full(shape, NEVER)
     last_far = np.full(shape, NEVER)  # last step at which a start was not converged
-    cx, cy = surf.domain.mean(axis=1)
+    centre = surf.domain.mean(axis=1)
     limit2 = np.float64(job.escape * surf.span) ** 2  # inf, not OverflowError, for a huge escape
     near2 = (job.tol * surf.span) ** 2
     state = opt.init(p)
@@ -419,11 +430,10 @@ def _loop(job: _Job, record: _History | _Final) -> tuple[np.ndarray, np.ndarray]
 
     for t in range(steps + 1):
         f, g = surf.value_and_grad(p)
-        gx, gy = g[..., 0], g[..., 1]
-        gnorm = np.sqrt(gx * gx + gy * gy)  # a few times cheaper than np.hypot
+        g2 = _squared_norm(g)
+        gnorm = np.sqrt(g2)
         # one test catches a non-finite loss, gradient or position (NaN compares False)
-        dx, dy = p[..., 0] - cx, p[..., 1] - cy
-        bad = ~(np.isfinite(f + gx + gy) & (dx * dx + dy * dy < limit2))
+        bad = ~(np.isfinite(f + g.sum(-1)) & (_squared_norm(p - centre) < limit2))
         if frozen:
             bad &= active
         if bad.any():
@@ -438,9 +448,8 @@ def _loop(job: _Job, record: _History | _Final) -> tuple[np.ndarray, np.ndarray]
         record.write(t, p, f, gnorm)
         before = (p, f, gnorm)
         near = _at_strict_minimum(surf, p, gnorm < job.gtol)
-        for mx, my in surf.minima:
-            ex, ey = p[..., 0] - mx, p[..., 1] - my
-            near |= ex * ex + ey * ey < near2
+        for m in surf.minima:
+            near |= _squared_norm(p - m) < near2
         last_far[~near] = t
         if t == steps:
             break
@@ -457,6 +466,15 @@ def _loop(job: _Job, record: _History | _Final) -> tuple[np.ndarray, np.ndarray]
         p = np.where(active[..., None], new_p, p) if frozen else new_p
     converged_at = np.where(active & (last_far < steps), last_far + 1, NEVER)
     return diverged_at, converged_at
+
+
+def _squared_norm(v: np.ndarray) -> np.ndarray:
+    """``|v|²`` over the last axis (2, or 1 on a curve), a few times cheaper than
+    ``np.hypot`` or ``(v * v).sum(-1)`` for these short axes."""
+    if v.shape[-1] == 2:
+        vx, vy = v[..., 0], v[..., 1]
+        return vx * vx + vy * vy
+    return np.einsum("...i,...i->...", v, v)
 
 
 def _surface(s: Surface | str) -> Surface:
@@ -486,7 +504,8 @@ def _at_strict_minimum(surf: Surface, p: np.ndarray, flat: np.ndarray) -> np.nda
 
 
 def lowest_eigenvalue(hess: np.ndarray) -> np.ndarray:
-    """The smaller eigenvalue of symmetric 2x2 matrices ``(..., 2, 2)``, in closed form.
+    """The smaller eigenvalue of symmetric 2x2 matrices ``(..., 2, 2)``, in closed form
+    (of a curve's ``(..., 1, 1)``: its one entry).
 
     ``mean - radius`` of the eigenvalue circle: many times cheaper than
     ``np.linalg.eigvalsh`` on thousands of 2x2 matrices.
@@ -494,6 +513,8 @@ def lowest_eigenvalue(hess: np.ndarray) -> np.ndarray:
     >>> float(lowest_eigenvalue(np.array([[2.0, 1.0], [1.0, 2.0]])))
     1.0
     """
+    if hess.shape[-1] == 1:
+        return hess[..., 0, 0]
     a, b, d = hess[..., 0, 0], hess[..., 0, 1], hess[..., 1, 1]
     half = 0.5 * (a - d)
     return 0.5 * (a + d) - np.sqrt(half * half + b * b)
