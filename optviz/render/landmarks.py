@@ -20,6 +20,7 @@ LANDMARK_MARKERS = {  # (marker, size): a minimum is the goal, the biggest
     "saddle": ("D", 7),
     "maximum": ("^", 8),
     "degenerate": ("o", 7),
+    "inflection": ("s", 7),  # a curve's flat point that is neither a minimum nor a maximum
 }
 
 

@@ -249,6 +249,12 @@ def plot_race(
     2
     """
     style.check_theme(theme)
+    if race.surface.is_curve:  # a curve is drawn from the side
+        from .sideview import check_curve, plot_side
+
+        check_curve(race, kind)
+        return plot_side(race, loss=loss, size=size, dpi=dpi, theme=theme, title=title,
+                         glyphs=glyphs)  # fmt: skip
     with style.themed(theme):
         fig, panels, loss_ax = race_layout(
             race, kind, loss, size, dpi, theme, title, legend_column=glyphs

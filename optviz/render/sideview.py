@@ -1,0 +1,509 @@
+"""The side view of a curve: each optimizer a ball rolling on ``f(x)``, as in the notes.
+
+The curve is drawn in profile over a light ground. Each optimizer is a ball that sits
+*on* the curve, tangent to it on the page whatever the axes' scales (:mod:`.rolling`
+places it), with a spoke that turns by the distance it has rolled. Past positions stay
+on the curve as dots that fade with age; a step long enough to jump is an arc from
+point to point (the notes' bouncing steps), and the ball flies along it. With
+``glyphs=True`` an arrow along the curve shows the ball's velocity (minus the momentum
+buffer, or Adam's first moment; the race must keep its state).
+
+Several optimizers get one panel each, side by side with the same axes (small
+multiples): balls that start together would hide each other on one curve, offsets
+would lift them off the curve (the one thing the picture must not do), and with shared
+axes the eye still compares where each one is. One optimizer gets the whole frame.
+
+A still (:func:`plot_side`) shows the motion as a strobe: translucent balls at a few
+steps spread by how far the balls move, numbered by step, over the dots and arcs of the
+whole run. An animation is drawn by :class:`SideEngine` with the frame engine's clock,
+counter, palette and writers (:mod:`.animate`).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from . import paths, plots, rolling, style
+from .counter import StepCounter
+from .rolling import EDGE, RADIUS, Page, Roll, fade
+
+PANEL_ASPECT = 1.5  # the width/height a profile reads best at, for choosing the grid
+GROUND = {"light": "#ece8df", "dark": "#2a2f38"}
+CURVE = {"light": "#3d3d3d", "dark": "#d8d8d8"}
+STROBE = 6  # balls a still shows along each run
+GHOST = 0.35  # their opacity
+STILL_FLOOR = 0.55  # the faintest dot or arc of a still (an animation's fade further)
+ARROW = 2.6  # the velocity arrow's 90th-percentile length, in ball radii
+ARROW_CLIP = 2.0  # longest arrow, in multiples of that
+
+
+def check_curve(race, kind: str) -> None:
+    """Refuse a view a curve does not have, in one line."""
+    from ..util.errors import ParameterError
+
+    if kind == "3d":
+        raise ParameterError(
+            f"'{race.surface.name}' is a curve f(x): it has no 3-D view; its race is drawn "
+            "from the side (leave out --3d)"
+        )
+
+
+# ----------------------------------------------------------------------------- the figure
+def side_layout(race, loss: bool, size, dpi: float, theme: str, title):
+    """The side view without its balls: ``(fig, panels, loss_ax)``, one profile panel
+    per optimizer (sharing their axes) and a loss panel when ``loss``."""
+    fig = plots.new_figure(size, dpi)
+    n = len(race.trajectories)
+    rows, cols = grid_shape(n, fig.get_size_inches(), loss)
+    outer = fig.add_gridspec(1, 2 if loss else 1, width_ratios=[2.2, 1] if loss else None)
+    inner = outer[0].subgridspec(rows, cols)
+    panels: list = []
+    for i, traj in enumerate(race.trajectories):
+        share = {"sharex": panels[0], "sharey": panels[0]} if panels else {}
+        ax = fig.add_subplot(inner[i // cols, i % cols], **share)
+        draw_curve(ax, race.surface, theme, landmarks=True)
+        if n > 1:
+            ax.set_title(paths.readable(traj), color=style.color(i), fontweight="bold")
+        if i % cols:
+            ax.set_ylabel("")
+            ax.tick_params(labelleft=False)
+        if i // cols < rows - 1 and i + cols < n:
+            ax.set_xlabel("")
+        panels.append(ax)
+    loss_ax = None
+    if loss:
+        from .losses import setup_loss_axes
+
+        loss_ax = fig.add_subplot(outer[1])
+        setup_loss_axes(loss_ax, race.trajectories, theme=theme)
+    heading = race.surface.title or race.surface.name if title is None else title
+    if n == 1 and title is None:
+        heading = f"{heading}\n{paths.readable(race.trajectories[0])}"
+    fig.suptitle(heading)
+    fig.get_layout_engine().set(wspace=0.06)  # the x labels of panels side by side apart
+    _landmark_legend(fig, panels[0])
+    return fig, panels, loss_ax
+
+
+def grid_shape(n: int, inches, loss: bool) -> tuple[int, int]:
+    """Rows and columns for ``n`` profile panels: the largest panels of about
+    ``PANEL_ASPECT``, an empty cell costing a quarter of a panel's size (a slide with a
+    hole in it reads as unfinished).
+
+    >>> [grid_shape(n, (12.8, 7.2), False) for n in (1, 2, 3, 4)]
+    [(1, 1), (1, 2), (1, 3), (2, 2)]
+    """
+    w, h = inches
+    w *= 2.2 / 3.2 if loss else 1.0  # the loss panel takes a share of the width
+
+    def score(cols: int) -> float:
+        rows = -(-n // cols)
+        empty = rows * cols - n
+        return min(w / cols / PANEL_ASPECT, h / rows) * (1 - 0.25 * empty)
+
+    cols = max(range(1, n + 1), key=lambda c: (round(score(c), 6), -c))
+    return -(-n // cols), cols
+
+
+def draw_curve(ax, surface, theme: str = "light", *, landmarks: bool = True):
+    """``surface``'s curve in profile on ``ax`` over a light ground, its landmarks marked
+    just under the curve; limits with room above for the balls. Returns ``ax``."""
+    x, fx = surface.profile(800)
+    lo, hi = _value_range(fx)
+    span = hi - lo or 1.0
+    bottom = lo - 0.12 * span
+    ax.fill_between(x, fx, bottom, color=GROUND[theme], lw=0, zorder=1)
+    ax.plot(x, fx, color=CURVE[theme], lw=rolling.CURVE_WIDTH, zorder=3, gid="curve",
+            solid_capstyle="round", label="_nolegend_")  # fmt: skip
+    ax.set_xlim(*surface.domain[0])
+    ax.set_ylim(bottom, hi + 0.14 * span)
+    ax.set_xlabel("x")
+    ax.set_ylabel("f(x)")
+    if landmarks:
+        mark_curve_landmarks(ax, surface)
+    return ax
+
+
+def _value_range(fx: np.ndarray) -> tuple[float, float]:
+    finite = fx[np.isfinite(fx)]
+    return (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
+
+
+def mark_curve_landmarks(ax, surface) -> list:
+    """Minima, maxima and flat points marked just under the curve (a ball resting there
+    sits on top of the curve, so the mark stays in sight)."""
+    from matplotlib.transforms import offset_copy
+
+    from ..catalog.critical import LANDMARK_KINDS, landmarks
+    from .landmarks import landmark_style
+
+    marks = landmarks(surface)
+    drawn = []
+    for kind in LANDMARK_KINDS:
+        xs = [p.xy[0] for p in marks.of_kind(kind)]
+        if not xs:
+            continue
+        kw = landmark_style(kind)
+        below = kw["ms"] / 2 + rolling.CURVE_WIDTH / 2 + 1.5  # at a critical point the
+        shifted = offset_copy(ax.transData, ax.figure, y=-below, units="points")  # curve is flat
+        with np.errstate(all="ignore"):
+            ys = surface.f(np.array(xs)[:, None])
+        (line,) = ax.plot(xs, ys, transform=shifted, label=kind, **kw)
+        line.set_gid("landmark")
+        drawn.append(line)
+    return drawn
+
+
+def _landmark_legend(fig, ax):
+    from .race_figure import _landmark_entries, _row_legend
+
+    marks = _landmark_entries(ax)
+    return _row_legend(fig, marks) if marks else None
+
+
+# ----------------------------------------------------------------------------- the balls
+class Balls:
+    """The moving marks of one run in one panel: fading dots, jump arcs, balls with their
+    spokes, velocity arrows and a cross where a ball left the view. Build it once the
+    layout is final; ``update(s)`` moves everything to step ``s`` and returns the artists.
+    """
+
+    def __init__(self, ax, traj, ps: paths.PathStyle, theme: str, *, animated: bool,
+                 velocity: np.ndarray | None = None, arrow_scale: float = 0.0,
+                 floor: float = 0.3):  # fmt: skip
+        from matplotlib.collections import LineCollection
+        from matplotlib.colors import to_rgba
+
+        self.ax, self.theme = ax, theme
+        self.page = Page.of(ax)
+        many = np.ndim(traj.xy) == 3 and traj.xy.shape[1] > 1
+        self.radius = RADIUS * (0.75 if many else 1.0)  # many starts: smaller balls
+        self.roll = Roll(traj, self.page, self.radius)
+        self.rgba = np.array(to_rgba(ps.color))
+        self.tau, self.floor = max(3.0, traj.steps / 15), floor
+        self.velocity, self.arrow_scale = velocity, arrow_scale
+        ink = style.ink(theme)
+        ms = 2 * (self.radius - EDGE / 2)
+        self.dots = ax.scatter([], [], s=(5.5 if many else 7.0) ** 2, lw=0, zorder=4.0)
+        self.arcs = LineCollection([], lw=1.8, zorder=4.2, capstyle="round")
+        ax.add_collection(self.arcs)
+        starts = self.roll.x.shape[1]
+        self.balls = [disk(ax, ms / 2, fc=ps.color, ec=ink, lw=EDGE, zorder=6)
+                      for _ in range(starts)]  # fmt: skip
+        self.spokes = LineCollection([], colors="white", lw=2.0, zorder=6.1, capstyle="round",
+                                     clip_on=False)  # fmt: skip
+        ax.add_collection(self.spokes)
+        self.hubs = [disk(ax, 1.8, fc=ink, ec="white", lw=0.6, zorder=6.2) for _ in range(starts)]
+        self.crosses = ax.plot([], [], ls="none", marker="X", ms=14, mfc=ps.color, mec=ink,
+                               mew=1.2, zorder=6.3, clip_on=False)[0]  # fmt: skip
+        self.arrows = []
+        if velocity is not None:
+            from matplotlib.patches import FancyArrowPatch
+            from matplotlib.patheffects import withStroke
+
+            for _ in range(self.roll.x.shape[1]):
+                arrow = FancyArrowPatch((0, 0), (0, 0), arrowstyle="-|>", mutation_scale=16,
+                                        lw=2.6, color=ps.color, zorder=6.4)  # fmt: skip
+                arrow.set_path_effects([withStroke(linewidth=4.6, foreground=ink)])
+                ax.add_patch(arrow)
+                self.arrows.append(arrow)
+        for artist in self.artists:
+            artist.set_in_layout(False)
+            artist.set_label("_nolegend_")
+            artist.set_animated(animated)
+
+    @property
+    def artists(self) -> list:
+        return [self.dots, self.arcs, *self.arrows, *self.balls, self.spokes, *self.hubs,
+                self.crosses]  # fmt: skip
+
+    def update(self, s: float) -> list:
+        roll, page = self.roll, self.page
+        pts, steps = roll.dots_until(s)
+        self.dots.set_offsets(page.to_data(pts) if len(pts) else np.zeros((0, 2)))
+        self.dots.set_facecolor(self._faded(s - steps, 0.9))
+        arcs, arc_steps = roll.arcs_until(s)
+        self.arcs.set_segments([page.to_data(a) for a in arcs])
+        self.arcs.set_color(self._faded(s - np.array(arc_steps, float), 0.85))
+        centre, angle, shown, tangent = roll.place(s)
+        for i, c in enumerate(page.to_data(centre)):
+            place(self.balls[i], c, shown[i])
+            place(self.hubs[i], c, shown[i])
+        centre, tangent = centre[shown], tangent[shown]
+        reach = 0.8 * (self.radius - EDGE)
+        tip = centre + reach * np.stack([np.cos(angle[shown]), np.sin(angle[shown])], -1)
+        self.spokes.set_segments(list(page.to_data(np.stack([centre, tip], 1))))
+        gone = (roll.left_at >= 0) & (roll.left_at <= s)
+        e = page.to_data(roll.edge_points()[gone])
+        self.crosses.set_data(e[:, 0], e[:, 1])
+        self._arrows(s, centre, tangent, shown)
+        return self.artists
+
+    def _faded(self, age: np.ndarray, top: float) -> np.ndarray:
+        rgba = np.tile(self.rgba, (len(age), 1))
+        rgba[:, 3] = top * fade(np.asarray(age, float), self.tau, self.floor)
+        return rgba
+
+    def _arrows(self, s: float, centre, tangent, shown) -> None:
+        if not self.arrows:
+            return
+        k, frac = self.roll.split(s)
+        v = rolling.between(self.velocity, k, frac)[shown]
+        hidden = [a for a, on in zip(self.arrows, shown, strict=True) if not on]
+        for arrow in hidden:
+            arrow.set_visible(False)
+        for arrow, c, t, vx in zip([a for a, on in zip(self.arrows, shown, strict=True) if on],
+                                   centre, tangent, v, strict=True):  # fmt: skip
+            length = min(abs(vx) * self.arrow_scale, ARROW_CLIP * ARROW * RADIUS)  # one scale
+            arrow.set_visible(bool(length > 0.5))
+            d = np.sign(vx) * t
+            start, end = c + self.radius * d, c + (self.radius + length) * d
+            a, b = self.page.to_data(np.array([start, end]))
+            arrow.set_positions(tuple(a), tuple(b))
+
+
+def disk(ax, radius: float, **style_kw):
+    """A circle of ``radius`` points (round on the page whatever the axes' scales), placed
+    by :func:`place`; a patch, so it lands on a fraction of a pixel (Agg rounds markers
+    to whole pixels, which would lift a ball off the curve by up to one)."""
+    from matplotlib.patches import Circle
+
+    ball = Circle((0.0, 0.0), radius, clip_on=False, **style_kw)  # whole at the domain's ends
+    ball.ax_for_placing = ax
+    ax.add_patch(ball)
+    ball.set_visible(False)
+    return ball
+
+
+def place(ball, xy, shown: bool = True) -> None:
+    """Centre a :func:`disk` at data ``xy`` (its size stays in points, at any dpi)."""
+    from matplotlib.transforms import Affine2D, ScaledTranslation
+
+    ball.set_visible(bool(shown))
+    if shown:
+        ax = ball.ax_for_placing
+        at = ScaledTranslation(float(xy[0]), float(xy[1]), ax.transData)
+        ball.set_transform(Affine2D().scale(1 / 72) + ax.figure.dpi_scale_trans + at)
+
+
+def velocities(race, glyphs: bool) -> tuple[list, float]:
+    """Each run's velocity along x, ``(steps + 1, n)`` (``None`` for a rule without one),
+    and one arrow scale (points per unit) for the race; nothing unless ``glyphs``."""
+    if not glyphs:
+        return [None] * len(race.trajectories), 0.0
+    from .glyphs import raw_glyphs
+
+    found = []
+    for traj in race.trajectories:
+        v = raw_glyphs(traj).get("velocity")
+        found.append(None if v is None else v[..., 0])
+    sizes = np.concatenate([np.abs(v).ravel() for v in found if v is not None] or [np.zeros(0)])
+    sizes = sizes[np.isfinite(sizes) & (sizes > 0)]
+    scale = ARROW * RADIUS / float(np.percentile(sizes, 90)) if sizes.size else 0.0
+    return found, scale
+
+
+def _styles(race) -> list:
+    return paths.path_styles(race.trajectories)
+
+
+# ----------------------------------------------------------------------------- stills
+def plot_side(race, *, loss: bool = False, size: Any = "16:9", dpi: float = 100,
+              theme: str = "light", title: str | None = None, glyphs: bool = False,
+              strobe: int = STROBE):  # fmt: skip
+    """The race on its curve as one figure: every run's dots and jump arcs, a strobe of
+    translucent balls at ``strobe`` steps spread by the motion (numbered by step) and
+    the ball where it ended.
+
+    >>> import optviz as ov
+    >>> r = ov.race("parabola", ["gd:lr=0.01", "gd:lr=0.4", "gd:lr=1.1"], start=[-1.0], steps=30)
+    >>> fig = plot_side(r, size="small", dpi=50)
+    >>> [ax.get_title() for ax in fig.axes]
+    ['GD (lr 0.01)', 'GD (lr 0.4)', 'GD (lr 1.1)']
+    """
+    from ..util.errors import ParameterError
+
+    style.check_theme(theme)
+    if glyphs and any(t.state is None for t in race.trajectories):
+        raise ParameterError("glyphs need the optimizer's state: race with keep_state=True")
+    with style.themed(theme):
+        fig, panels, loss_ax = side_layout(race, loss, size, dpi, theme, title)
+        fig.canvas.draw()  # the layout is final before anything is placed on the page
+        fig.set_layout_engine("none")
+        found, scale = velocities(race, glyphs)
+        styles = _styles(race)
+        for ax, traj, ps, v in zip(panels, race.trajectories, styles, found, strict=True):
+            balls = Balls(ax, traj, ps, theme, animated=False, velocity=v, arrow_scale=scale,
+                          floor=STILL_FLOOR)  # fmt: skip
+            _strobe(balls, traj, ps, theme, strobe)
+            balls.update(float(traj.steps))
+        if loss_ax is not None:
+            plots.plot_loss(race, loss_ax, theme=theme)
+    return fig
+
+
+def strobe_steps(traj, count: int = STROBE) -> list[int]:
+    """``count`` steps of a run spread evenly by how far it moves (the first and last
+    among them), fewer where they would fall on the same place."""
+    from .animate import motion_clock
+
+    clock = motion_clock([traj])
+    picks = np.interp(np.linspace(0, 1, count), clock, np.arange(traj.steps + 1))
+    return sorted({int(round(p)) for p in picks})
+
+
+def _strobe(balls: Balls, traj, ps: paths.PathStyle, theme: str, count: int) -> None:
+    """Translucent balls along the run, each numbered by its step; a ball on the page
+    closer than a diameter to one already drawn is left out."""
+    ax, roll, page = balls.ax, balls.roll, balls.page
+    ink = style.ink(theme)
+    last = roll.place(float(traj.steps))
+    kept: list[np.ndarray] = list(last[0][last[2]])  # the balls where they ended
+    for k in strobe_steps(traj, count)[:-1]:  # the last is the ball itself
+        centre, angle, shown, _ = roll.place(float(k))
+        for i in np.flatnonzero(shown):
+            c = centre[i]
+            if any(np.hypot(*(c - o)) < 1.6 * RADIUS for o in kept):
+                continue
+            kept.append(c)
+            ghost = disk(ax, balls.radius - EDGE / 2, fc=ps.color, ec=ink, lw=EDGE,
+                         alpha=GHOST, zorder=5)  # fmt: skip
+            place(ghost, page.to_data(c))
+            _step_label(ax, page, c, f"{k}", ink, bold=False)
+    for c in last[0][last[2]]:
+        _step_label(ax, page, c, f"{traj.steps}", ink, bold=True)
+
+
+def _step_label(ax, page, centre, text: str, ink: str, bold: bool) -> None:
+    """A step number just above a ball."""
+    x, y = page.to_data(centre + np.array([0.0, RADIUS + 3.0]))
+    ax.annotate(text, (x, y), ha="center", va="bottom", fontsize=12, color=ink,
+                fontweight="bold" if bold else "normal", alpha=1.0 if bold else 0.8,
+                zorder=5.5)  # fmt: skip
+
+
+def side_on(race, ax=None, *, theme: str = "light"):
+    """The race on one axes (``race.plot(ax=ax)`` of a curve): the curve, each run's
+    positions as dots in its colour and marker, and where it ended; returns the axes."""
+    style.check_theme(theme)
+    with style.themed(theme):
+        if ax is None:
+            ax = plots.new_figure("small").add_subplot()
+        trajs = plots._trajectories(race)
+        draw_curve(ax, trajs[0].surface, theme)
+        ink = style.ink(theme)
+        for traj, ps in zip(trajs, paths.path_styles(trajs), strict=True):
+            x = np.asarray(traj.xy, float)[..., 0]
+            with np.errstate(all="ignore"):
+                fx = traj.surface.f(x[..., None])
+            ax.plot(x.ravel(), fx.ravel(), ls="none", marker=ps.marker, ms=4, color=ps.color,
+                    alpha=0.5, zorder=4)  # fmt: skip
+            ax.plot(np.ravel(x[-1]), np.ravel(fx[-1]), ls="none", marker=ps.marker, ms=11,
+                    mfc=ps.color, mec=ink, mew=1.0, zorder=6,
+                    label=paths.readable(traj))  # fmt: skip
+        ax.legend(loc="best", framealpha=0.9)
+    return ax
+
+
+def show_curve(surface, *, size: Any = "16:9", dpi: float = 100, theme: str = "light",
+               title: str | None = None):  # fmt: skip
+    """A curve alone: its profile with minima, maxima and flat points marked and named."""
+    with style.themed(style.check_theme(theme)):
+        fig = plots.new_figure(size, dpi)
+        ax = fig.add_subplot()
+        draw_curve(ax, surface, theme)
+        fig.suptitle(surface.title or surface.name if title is None else title)
+        _landmark_legend(fig, ax)
+    return fig
+
+
+# ----------------------------------------------------------------------------- animation
+class SideEngine:
+    """Frames of a curve's race for :class:`optviz.render.animate.Animation`: the figure
+    drawn once, then per frame only the balls, dots, arcs, arrows, loss curves and step
+    counter, blitted onto that background."""
+
+    def __init__(self, anim):
+        from .gif import make_palette
+
+        self.anim = anim
+        race, theme = anim.race, anim.theme
+        check_curve(race, anim.kind)
+        with style.themed(theme), plots.offscreen():
+            fig, self.panels, self.loss_ax = side_layout(race, anim.loss, anim.size, anim.dpi,
+                                                         theme, anim.title)  # fmt: skip
+            self.fig, self.canvas = fig, fig.canvas
+            self.counter = StepCounter(fig, theme, anim.steps)
+            self.canvas.draw()
+            fig.set_layout_engine("none")  # positions are final: the balls are placed on them
+            found, scale = velocities(race, anim.glyphs)
+            self.styles = _styles(race)
+            self.balls = [
+                Balls(ax, traj, ps, theme, animated=True, velocity=v, arrow_scale=scale)
+                for ax, traj, ps, v in zip(
+                    self.panels, race.trajectories, self.styles, found, strict=True
+                )  # fmt: skip
+            ]
+            self.losses = []
+            if self.loss_ax is not None:
+                pairs = zip(race.trajectories, self.styles, strict=True)
+                self.losses = [self._loss_line(t, ps) for t, ps in pairs]
+            if not self.counter.prepare(self.canvas, [*self.panels, self.loss_ax]):
+                self.canvas.draw()
+            self.background = self.canvas.copy_from_bbox(fig.bbox)
+            bg = np.asarray(self.canvas.buffer_rgba())[..., :3]
+            self.palette = make_palette(bg, _scene_colors(self.styles, theme, bg))
+
+    def _loss_line(self, traj, ps):
+        from .losses import loss_axis, loss_curve
+
+        axis = loss_axis(self.anim.race.trajectories)
+        y = loss_curve(traj, axis.shift, axis.log, axis.floor)
+        y = y if y.ndim == 2 else y[:, None]
+        line = self.loss_ax.plot([], [], color=ps.color, lw=2.4)[0]
+        dot = self.loss_ax.plot([], [], ls="none", marker=ps.marker, ms=8, mfc=ps.color,
+                                mec=style.ink(self.anim.theme), mew=0.8)[0]  # fmt: skip
+        for a in (line, dot):
+            a.set_animated(True)
+            a.set_in_layout(False)
+        return line, dot, y
+
+    def frame(self, s: float) -> np.ndarray:
+        """The frame showing step ``s`` (fractional: between steps)."""
+        self.canvas.restore_region(self.background)
+        for balls in self.balls:
+            for artist in balls.update(s):
+                balls.ax.draw_artist(artist)
+        k = min(int(math.floor(s)), self.anim.steps)
+        for line, dot, y in self.losses:
+            gap = np.full((1, y.shape[1]), np.nan)  # one polyline, broken between starts
+            steps = np.broadcast_to(np.arange(k + 2.0)[:, None], (k + 2, y.shape[1])).copy()
+            steps[-1] = np.nan
+            line.set_data(steps.T.ravel(), np.concatenate([y[: k + 1], gap]).T.ravel())
+            dot.set_data(np.full(y.shape[1], k), y[k])
+            self.loss_ax.draw_artist(line)
+            self.loss_ax.draw_artist(dot)
+        self.counter.draw(self.canvas, k)
+        return np.array(self.canvas.buffer_rgba())[..., :3]
+
+    def close(self) -> None:
+        self.fig.clear()
+
+
+def _scene_colors(styles, theme: str, bg: np.ndarray) -> np.ndarray:
+    """Every colour a frame can show beyond the background's: the runs' colours, the ink,
+    white, and their blends with the ground (faded dots, antialiased edges)."""
+    from matplotlib.colors import to_rgb
+
+    ink = np.array(to_rgb(style.ink(theme))) * 255
+    ground = np.median(bg.reshape(-1, 3), axis=0)
+    scene = [ink, (255, 255, 255), (0, 0, 0), np.array(to_rgb(GROUND[theme])) * 255]
+    for ps in styles:
+        c = np.array(to_rgb(ps.color)) * 255
+        scene.append(c)
+        for other in (ground, ink, np.array(to_rgb(GROUND[theme])) * 255):
+            scene.extend(c + (other - c) * a for a in (0.3, 0.6))
+    return np.clip(np.round(scene), 0, 255).astype(np.uint8)
