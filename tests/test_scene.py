@@ -236,7 +236,7 @@ BAD = [
         "field 'run.steps': must be a whole number >= 0 and <= 1000000, not 1.5",
     ),
     ('[run]\nseed = "x"', "field 'run.seed': must be a whole number >= 0"),
-    ("[run]\nstarts = [1, 2, 3]", "field 'run.starts': must be 2 numbers, not 3"),
+    ("[run]\nstarts = [1, 2, 3]", "field 'run.starts': must be [x, y], not 3 numbers"),
     ('[run]\nschedule = "cosin"', "field 'run.schedule': unknown schedule 'cosin'; did you mean"),
     (
         '[run]\nnoise = "grad=-1"',

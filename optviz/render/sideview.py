@@ -112,14 +112,12 @@ def draw_curve(ax, surface, theme: str = "light", *, landmarks: bool = True):
     """``surface``'s curve in profile on ``ax`` over a light ground, its landmarks marked
     just under the curve; limits with room above for the balls. Returns ``ax``."""
     x, fx = surface.profile(800)
-    lo, hi = _value_range(fx)
-    span = hi - lo or 1.0
-    bottom = lo - 0.12 * span
+    bottom, top = curve_limits(surface)
     ax.fill_between(x, fx, bottom, color=GROUND[theme], lw=0, zorder=1)
     ax.plot(x, fx, color=CURVE[theme], lw=rolling.CURVE_WIDTH, zorder=3, gid="curve",
             solid_capstyle="round", label="_nolegend_")  # fmt: skip
     ax.set_xlim(*surface.domain[0])
-    ax.set_ylim(bottom, hi + 0.14 * span)
+    ax.set_ylim(bottom, top)
     ax.set_xlabel("x")
     ax.set_ylabel("f(x)")
     if landmarks:
@@ -127,9 +125,14 @@ def draw_curve(ax, surface, theme: str = "light", *, landmarks: bool = True):
     return ax
 
 
-def _value_range(fx: np.ndarray) -> tuple[float, float]:
+def curve_limits(surface) -> tuple[float, float]:
+    """The f(x) a side view spans: the curve's range over its domain, a little ground
+    under it and room above it for the balls and their arcs."""
+    fx = surface.profile(800)[1]
     finite = fx[np.isfinite(fx)]
-    return (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
+    lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
+    span = hi - lo or 1.0
+    return lo - 0.12 * span, hi + 0.14 * span
 
 
 def mark_curve_landmarks(ax, surface) -> list:

@@ -15,7 +15,7 @@ from ..util.errors import ParameterError
 Progress = Callable[[str, int, int], None]
 """``progress(what, done, total)``: called as a render advances (``total`` 0: unknown)."""
 
-RACE_KINDS = ("contour", "3d", "panels")
+RACE_KINDS = ("contour", "3d", "panels", "side")
 SAVES_ITSELF = ("landscape",)  # kinds whose result object writes both stills and animations
 
 
