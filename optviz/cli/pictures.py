@@ -266,6 +266,11 @@ def anatomy(
             "run": _run_section(steps, [start] if start else None, schedule, noise, seed),
         }
     )
+    if checked.surface.is_curve and not quantities:
+        raise ParameterError(
+            f"SURFACE: '{checked.surface.name}' is a curve f(x); anatomy draws a step's terms "
+            "as arrows on a map in x and y (on a curve: race --glyphs, or anatomy --quantities)"
+        )
     if at < 1:
         raise ParameterError(f"--at {at} is not a step; allowed: a step number >= 1")
     n_steps = checked.steps if checked.steps is not None else (200 if quantities else at)

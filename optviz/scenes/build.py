@@ -417,11 +417,14 @@ class _Builder:
             return
         for r, name in zip(renders, names, strict=True):
             if surface.is_curve and (r.kind in FLAT_KINDS or getattr(r, "field", None)):
-                what = "3-D view" if r.kind == "3d" else f"'{r.kind}' picture"
-                if getattr(r, "field", None):
-                    what = "gradient field"
+                # named by what chose it: the view (race --3d), the field, or the surface
+                where, what = "surface", f"'{r.kind}' picture"
+                if r.kind == "3d":
+                    where, what = f"{name}.kind", "3-D view"
+                elif getattr(r, "field", None):
+                    where, what = f"{name}.field", "gradient field"
                 raise self.fail(
-                    f"{name}.kind",
+                    where,
                     f"'{surface.name}' is a curve f(x): it has no {what} (those need a "
                     "surface in x and y); a curve's race is drawn from the side",
                 )

@@ -100,6 +100,11 @@ Options = Mapping[str, Any]
 def _show(scene: Any, o: Options, look: Look) -> tuple[Any, None]:
     from ..render.surface3d import show_surface
 
+    if scene.surface.is_curve:  # a curve alone: its profile, landmarks named
+        from ..render.sideview import show_curve
+
+        return show_curve(scene.surface, size=look["size"], theme=look["theme"]), None
+
     fig = show_surface(scene.surface, size=look["size"], theme=look["theme"], field=o["field"])
     return fig, None
 
