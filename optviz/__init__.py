@@ -10,10 +10,9 @@
 from .util import signals as _signals  # noqa: F401
 
 # isort: split
-from .analysis import race
+from .analysis import phase, race
 from .catalog import CriticalPoint, Surface, critical_points, surface, surfaces
-from .engine.noise import Noise
-from .engine.optim import (
+from .engine.builtin import (
     GD,
     SGD,
     Adadelta,
@@ -27,13 +26,11 @@ from .engine.optim import (
     NAdam,
     Nesterov,
     Newton,
-    Optimizer,
     RAdam,
     RMSprop,
-    optimizer,
-    optimizers,
-    register,
 )
+from .engine.noise import Noise
+from .engine.optim import Optimizer, optimizer, optimizers, register
 from .engine.runner import Race, Trajectory, run
 from .engine.scheduling import Schedule, schedule, schedules
 from .scenes import Scene, load_scene, render_scene, scene_from_dict
@@ -73,6 +70,7 @@ __all__ = [
     "load_scene",
     "optimizer",
     "optimizers",
+    "phase",
     "race",
     "register",
     "render_scene",

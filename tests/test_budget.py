@@ -57,7 +57,7 @@ def test_the_run_estimate_matches_what_a_race_holds():
     code = textwrap.dedent(
         """
         import os, numpy as np, optviz
-        from optviz import budget
+        from optviz.util import budget
         def resident():
             with open("/proc/self/statm") as f:
                 return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")

@@ -13,7 +13,8 @@ import pytest
 
 import optviz as ov
 from optviz import analysis
-from optviz.engine import kernels, runner
+from optviz.engine import kernels, rules, runner
+from optviz.engine.final_runs import final_states
 from optviz.engine.kernels import store
 from optviz.engine.runner import run_final
 
@@ -88,36 +89,56 @@ def test_the_rules_use_only_exactly_rounded_operations():
     import ast
     import inspect
 
-    allowed = {"sqrt", "copysign"}
-    for fn in (*kernels.rules.RULES, *kernels.rules.HELPERS):
+    allowed = {"sqrt", "copysign", "maximum", "absolute", "sign", "where", "lerp", "decay"}
+    for fn in (*rules.RULES, *rules.HELPERS):
         tree = ast.parse(inspect.getsource(fn))
         called = {
-            node.attr
+            getattr(node.func, "id", getattr(node.func, "attr", None))
             for node in ast.walk(tree)
-            if isinstance(node, ast.Attribute) and getattr(node.value, "id", "") == "math"
+            if isinstance(node, ast.Call)
         }
-        assert called <= allowed, (fn.__name__, called - allowed)
+        assert called <= allowed | {"abs", "float"}, (fn.__name__, called - allowed)
         powers = [n for n in ast.walk(tree) if isinstance(getattr(n, "op", None), ast.Pow)]
         assert not powers, fn.__name__
+    assert set(rules.ARRAY_FUNCTIONS) <= allowed
 
 
-def test_newtons_rule_is_the_numpy_solve_bit_for_bit():
-    from optviz.engine.optim import pinv_solve
+QUADRATIC = "a*x**2 + 2*b*x*y + c*y**2 + x - 0.5*y"
 
-    rng = np.random.default_rng(3)
-    hess = rng.normal(size=(4000, 2, 2)) * rng.choice([1e-9, 1.0, 1e9], size=(4000, 1, 1))
+
+@pytest.mark.parametrize(
+    "abc",
+    [
+        (2.0, 0.0, -4.0),  # diagonal saddle
+        (1.0, 0.0, 1.0),  # round: every direction is an eigenvector
+        (0.0, 1.0, 0.0),  # no diagonal
+        (1e-9, 3.0, 1e9),  # badly scaled
+        (1.0, 1.0, 1.0),  # singular: one eigenvalue zero
+        (0.0, 0.0, 0.0),  # flat: the pseudo-inverse steps nowhere
+        (-3.0, 0.5, -1.0),  # a dome
+    ],
+)
+def test_newton_gives_the_same_bits_on_both_engines_for_every_kind_of_hessian(monkeypatch, abc):
+    # one expression, the Hessian's entries as parameters: one kernel for every case
+    surf = ov.Surface.from_expr(QUADRATIC, params=dict(zip("abc", abc, strict=True)))
+    starts = np.random.default_rng(3).uniform(-2, 2, size=(300, 2))
+    for spec in ("newton:lr=0.5", "newton:lr=0.5,damping=0.25"):
+        a, b = _both(monkeypatch, lambda: ov.run(surf, spec, starts, 3))  # noqa: B023
+        _same_trajectory(a, b)
+
+
+def test_the_2x2_solve_equals_the_eigendecomposition():
+    from optviz.engine.builtin import _pinv_solve_eigh, pinv_solve
+
+    rng = np.random.default_rng(0)
+    hess = rng.normal(size=(20000, 2, 2)) * rng.choice([1e-6, 1.0, 1e6], size=(20000, 1, 1))
     hess = hess + hess.transpose(0, 2, 1)
-    hess[:20, 0, 1] = hess[:20, 1, 0] = 0.0  # diagonal
-    hess[10:30, 1, 1] = hess[10:30, 0, 0]  # round (10:20) and equal diagonal (20:30)
-    hess[30:40] = 0.0  # flat: the pseudo-inverse steps nowhere
-    hess[40:50, 1, 1] = -hess[40:50, 0, 0] * 1e-13  # nearly singular
-    grads = rng.normal(size=(4000, 2))
-    for damping in (0.0, 0.5):
-        expected = -0.1 * pinv_solve(hess, grads, damping)
-        for h, (gx, gy), want in zip(hess.tolist(), grads.tolist(), expected, strict=True):
-            (hxx, hxy), (_, hyy) = h
-            got = kernels.rules.newton(0.0, 0.0, gx, gy, hxx, hxy, hyy, 0.1, (damping,))
-            assert got == tuple(want), (h, damping)
+    hess[:100, 0, 1] = hess[:100, 1, 0] = 0.0
+    hess[50:100, 1, 1] = hess[50:100, 0, 0]
+    grads = rng.normal(size=(20000, 2))
+    closed, eigh = pinv_solve(hess, grads, 0.1), _pinv_solve_eigh(hess, grads, 0.1)
+    scale = np.abs(eigh).max(axis=-1, keepdims=True)
+    assert np.all(np.abs(closed - eigh) <= 1e-9 * scale)
 
 
 def test_a_step_that_overflows_keeps_the_start_where_it_was(monkeypatch):
@@ -146,6 +167,53 @@ def test_final_state_runs_and_rates_per_start_match(monkeypatch):
     for field in ("final_xy", "final_loss", "converged_at", "diverged_at"):
         np.testing.assert_array_equal(getattr(b, field), getattr(a, field))
     np.testing.assert_allclose(b.mean_loss, a.mean_loss, rtol=1e-14)
+
+
+@pytest.mark.parametrize(
+    "name, hyper",
+    [
+        ("momentum", {"momentum": [0.0, 0.5, 0.9, 0.99]}),  # the rule branches on it
+        ("adagrad", {"initial_accumulator_value": [0.0, 0.1, 1.0, 3.0]}),  # the state's start
+        ("adam", {"beta1": [0.0, 0.5, 0.9, 0.95], "beta2": [0.9, 0.99, 0.999, 0.99]}),
+    ],
+)
+def test_hyperparameters_per_start_give_each_start_its_own_run(monkeypatch, name, hyper):
+    # a phase map's batch: four settings x 16 rates, one kernel on the compiled engine
+    starts = _starts(ROSEN, 64)
+    starts[1] = starts[2]  # no start beyond the escape radius here
+    per_start = {k: np.repeat(v, 16) for k, v in hyper.items()}
+    rates = np.tile(np.logspace(-4, -2.5, 16), 4)
+    opt = ov.optimizer(name)
+
+    def the_map():
+        return final_states(ROSEN, opt, starts, 120, rates=rates, hyper=per_start)
+
+    a, b = _both(monkeypatch, the_map)
+    for field in ("final_xy", "final_loss", "converged_at", "diverged_at"):
+        np.testing.assert_array_equal(getattr(b, field), getattr(a, field))
+    monkeypatch.setenv("OPTVIZ_ENGINE", "numpy")
+    monkeypatch.setattr(runner, "_loop", NUMPY_LOOP)
+    for k in range(4):  # each group, run on its own with its own hyperparameters
+        own = ov.optimizer(opt, **{key: values[k] for key, values in hyper.items()})
+        rows = slice(16 * k, 16 * k + 16)
+        alone = final_states(ROSEN, own, starts[rows], 120, rates=rates[rows])
+        np.testing.assert_array_equal(alone.final_xy, a.final_xy[rows])
+
+
+def test_a_job_in_blocks_is_judged_whole_when_choosing_the_engine(monkeypatch):
+    # a basin map runs in blocks; a compile that no single block pays for pays for the job
+    from optviz.engine import final_runs
+
+    monkeypatch.setenv("OPTVIZ_ENGINE", "auto")
+    monkeypatch.setattr(final_runs, "EXACT_BLOCK", 2000)
+    monkeypatch.setattr(kernels, "_threshold", lambda task: 1_000_000)  # as if cold
+
+    def no_numpy(*args):
+        raise AssertionError("the numpy loop ran a job the compiled engine should")
+
+    monkeypatch.setattr(runner, "_loop", no_numpy)
+    starts = np.random.default_rng(1).uniform(-1, 1, size=(20_000, 2))
+    final_states(ROSEN, ov.optimizer("gd:lr=1e-4"), starts, 100)  # 10 blocks of 200k
 
 
 def test_small_jobs_noise_and_data_stay_on_numpy(monkeypatch):

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from optviz.engine.optim import pinv_solve
+from optviz.engine.builtin import pinv_solve
 from optviz.nets import data as datasets
 from optviz.nets.landscapes import landscape
 from optviz.nets.model import network

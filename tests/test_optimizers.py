@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 import optviz as ov
 import optviz.engine.optim as engine
-from optviz.engine.optim import pinv_solve
+from optviz.engine.builtin import pinv_solve
 from optviz.util.errors import OptvizError, ParameterError, UnknownNameError
 
 P0 = np.array([0.3, -0.7])

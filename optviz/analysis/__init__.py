@@ -4,10 +4,13 @@
 - :func:`sweep` and :func:`tune`: final loss against the learning rate, and the best rate;
 - :func:`basins`, :func:`curvature`, :func:`bands`: maps over the domain and noise fans;
 - :func:`race_table`, :func:`format_table`, :func:`write_metrics`: a race's results;
+- :func:`phase`: a map of convergence over two hyperparameters, in tiles (local cores
+  or Dask);
 - :mod:`optviz.analysis.anatomy`: a step taken apart into its terms.
 """
 
 from ..engine.table import format_table, race_table, read_metrics, write_metrics
+from .phase_maps import METRICS, Phase, phase
 from .racing import race
 from .surveys import (
     CURVATURE_KINDS,
@@ -30,11 +33,13 @@ __all__ = [
     "DEFAULT_LRS",
     "DIVERGED",
     "NOT_CONVERGED",
+    "METRICS",
     "OBJECTIVES",
     "STEEP_LRS",
     "Bands",
     "Basins",
     "Curvature",
+    "Phase",
     "Sweep",
     "Tuning",
     "bands",
@@ -43,6 +48,7 @@ __all__ = [
     "eigenvalues",
     "format_table",
     "known_minima",
+    "phase",
     "race",
     "race_table",
     "read_metrics",

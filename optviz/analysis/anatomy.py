@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from ..engine.optim import (
+from ..engine.builtin import (
     GD,
     Adadelta,
     Adagrad,
@@ -36,11 +36,11 @@ from ..engine.optim import (
     Lion,
     NAdam,
     Newton,
-    Optimizer,
     RAdam,
     RMSprop,
     pinv_solve,
 )
+from ..engine.optim import Optimizer
 from ..engine.runner import Trajectory, run
 from ..util.errors import ParameterError
 
@@ -105,8 +105,8 @@ def _gd(opt: GD, p, g, state, lr, t, hess):
         return [Part("gradient term", r"$-\eta\, g_t$", -lr * g), *_coupled(opt, p, lr)], {
             r"$\eta$": lr
         }
-    b_prev = state.buf if state.started else np.zeros_like(p)
-    c = (1 - opt.dampening) if state.started else 1.0  # torch: b_1 = g_1
+    b_prev = state.buf if t > 1 else np.zeros_like(p)
+    c = (1 - opt.dampening) if t > 1 else 1.0  # torch: b_1 = g_1
     if opt.nesterov:  # Δ = -η (g + μ b_t), b_t = μ b_{t-1} + g
         momentum = Part("momentum term", r"$-\eta\,\mu^2 b_{t-1}$", -lr * mu * mu * b_prev)
         weight = lr * (1 + mu * c)
@@ -174,7 +174,7 @@ def _moment_terms(opt, p, g, m_prev, scale, beta1, decoupled_lr=None):
 
 
 def _decay_mode(opt) -> bool:
-    return bool(getattr(opt, "decoupled", False) or opt.hyper.get("decoupled_weight_decay"))
+    return bool({**opt.fixed, **opt.hyper}.get("decoupled_weight_decay"))
 
 
 def _adam_inputs(opt, p, g, lr):

@@ -20,6 +20,8 @@ from ..engine.scheduling import Schedule
 from ..util import budget
 from ..util.errors import ParameterError
 
+RECORDS = ("keep_state", "sharpness")  # what a run records beside its path; tuning keeps none
+
 
 def race(
     surface: Surface | str,
@@ -60,7 +62,8 @@ def race(
 
         opts, labels = race_optimizers(
             surf, opts, lr, start=start, steps=steps if tune_steps is None else tune_steps,
-            objective=tune_objective, schedule=schedule, noise=noise, seed=seed, **run_options,
+            objective=tune_objective, schedule=schedule, noise=noise, seed=seed,
+            **{k: v for k, v in run_options.items() if k not in RECORDS},
         )  # fmt: skip
     trajectories = [run(surf, o, start, steps, schedule, noise, seed, **run_options) for o in opts]
     if labels:

@@ -319,7 +319,7 @@ def _without_noise(opt: Optimizer) -> Optimizer:
 
 
 def _gd_hyper(opt: Optimizer) -> dict[str, Any]:
-    from ..engine.optim import GD
+    from ..engine.builtin import GD
 
     return {k: v for k, v in opt.hyper.items() if k in GD.defaults}
 

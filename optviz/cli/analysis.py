@@ -223,3 +223,74 @@ def bands(
         {"seeds": seeds, "size": size, "dpi": dpi, "theme": theme, "title": title},
         output, quiet,
     )  # fmt: skip
+
+
+@app.command()
+def phase(
+    surface: SurfaceArg = None,
+    optimizer: Optimizers = None,
+    expr: Expr = None,
+    domain: Domain = None,
+    x: Annotated[
+        str, typer.Option("--x", metavar="NAME:LOW:HIGH[:log]", help="the x hyperparameter")
+    ] = "lr:1e-3:2:log",
+    y: Annotated[
+        str, typer.Option("--y", metavar="NAME:LOW:HIGH[:log]", help="the y hyperparameter")
+    ] = "momentum:0:0.999",
+    n: Annotated[int, typer.Option("--n", help="grid points per side")] = 128,
+    metric: Annotated[
+        str, typer.Option("--metric", metavar="NAME", help="rate, loss, steps or diverged")
+    ] = "rate",
+    zoom: Annotated[
+        str | None,
+        typer.Option("--zoom", metavar="X0,X1,Y0,Y1", help="also draw this window beside it"),
+    ] = None,
+    steps: Steps = None,
+    start: Start = None,
+    schedule: Schedule = None,
+    workers: Annotated[
+        int | None, typer.Option("--workers", help="local processes [default: every core]")
+    ] = None,
+    dask: Annotated[
+        str | None,
+        typer.Option("--dask", metavar="ADDRESS", help="run the tiles on this Dask scheduler"),
+    ] = None,
+    size: Size = "16:9",
+    dpi: Dpi = 100,
+    theme: Theme = "light",
+    title: Title = None,
+    output: Output = None,
+    quiet: Quiet = False,
+) -> None:
+    """Map how fast an optimizer converges over two of its hyperparameters.
+
+    Each cell runs the optimizer from the same start; diverged cells are flat grey, the
+    boundary a black line; on a quadratic the closed-form rate is drawn over the map.
+    Tiles run on every core (or a Dask cluster) and are kept beside the output until it
+    is written, so an interrupted map resumes. Writes <surface>_phase.png unless -o.
+
+    Example:
+
+    \b
+      optviz phase elliptic -O momentum --x lr:1e-3:2:log --y momentum:0:0.99 --n 64
+    """
+    render = {"x": x, "y": y, "n": n, "metric": metric, "workers": workers, "dask": dask,
+              "size": size, "dpi": dpi, "theme": theme, "title": title}  # fmt: skip
+    if zoom is not None:
+        render["zoom"] = _numbers(zoom, "--zoom", 4)
+    _analysis(
+        "phase", surface, expr, domain, optimizer or ["momentum"],
+        _run_section(steps, start, schedule, None, None), render, output, quiet,
+    )  # fmt: skip
+
+
+def _numbers(text: str, flag: str, count: int) -> list[float]:
+    from ..util.errors import ParameterError
+
+    try:
+        values = [float(v) for v in text.split(",")]
+    except ValueError:
+        values = []
+    if len(values) != count:
+        raise ParameterError(f"{flag} {text!r} must be {count} numbers separated by commas")
+    return values

@@ -126,6 +126,10 @@ def race(
     glyphs: Annotated[
         bool, typer.Option("--glyphs", help="draw each ball's gradient, velocity and rate box")
     ] = False,
+    sharpness: Annotated[
+        bool,
+        typer.Option("--sharpness", help="a panel of sharpness and stability lines (stills)"),
+    ] = False,
     rotate: Annotated[
         float | None,
         typer.Option("--rotate", metavar="DEGREES", help="turn the 3-D camera (e.g. 90)"),
@@ -177,6 +181,7 @@ def race(
         "output": str(out),
         "loss": loss,
         "glyphs": glyphs,
+        "sharpness": sharpness,
         "fps": fps,
         "duration": duration,
         "hold": hold,

@@ -52,6 +52,11 @@ class Trajectory(Preview):
     step t. Two more entries for every optimizer: ``grad``, the gradient step t was
     given (torch's ``p.grad``: noise included, weight decay not), and ``update``, the
     step actually taken, ``xy[t] - xy[t-1]``; both are zero at index 0.
+
+    ``sharpness`` (``run(..., sharpness=True)``; otherwise ``None``): the Hessian's largest
+    eigenvalue at every position, shaped like ``loss``; for an adaptive optimizer also
+    ``preconditioned_sharpness``, the largest eigenvalue of ``P⁻¹H`` with
+    ``P = diag(√v̂ + eps)`` from its state (see :mod:`optviz.engine.sharpness`).
     """
 
     surface: Surface
@@ -67,6 +72,8 @@ class Trajectory(Preview):
     seed: int = 0
     label: str = ""
     state: dict[str, np.ndarray] | None = None
+    sharpness: np.ndarray | None = None
+    preconditioned_sharpness: np.ndarray | None = None
 
     @property
     def name(self) -> str:
@@ -109,6 +116,9 @@ class Trajectory(Preview):
         }
         if self.state is not None:
             pick["state"] = {k: v[:, i] for k, v in self.state.items()}
+        for key in ("sharpness", "preconditioned_sharpness"):
+            if getattr(self, key) is not None:
+                pick[key] = getattr(self, key)[:, i]
         return Trajectory(**{**self.__dict__, **pick})
 
     def plot(self, ax: Any = None, **kwargs: Any) -> Any:
@@ -208,6 +218,7 @@ def run(
     gtol: float = 1e-6,
     escape: float = 10.0,
     keep_state: bool = False,
+    sharpness: bool = False,
 ) -> Trajectory:
     """Run ``optimizer`` on ``surface`` from ``start`` (``(2,)`` or ``(n, 2)``; on a curve
     ``(1,)`` or ``(n, 1)``, and the positions of the trajectory are ``(..., 1)``).
@@ -221,6 +232,8 @@ def run(
     start farther than ``escape`` domain diagonals from the domain's centre diverges.
     ``keep_state=True`` records the optimizer's state of every step under torch's names
     in ``Trajectory.state`` (always on the numpy reference path); off, it costs nothing.
+    ``sharpness=True`` records ``Trajectory.sharpness`` (and, for an adaptive optimizer,
+    ``preconditioned_sharpness``) from the surface's exact Hessian.
 
     >>> t = run("quadratic", "gd:lr=0.1", start=(1.0, 0.0), steps=3)
     >>> t.xy[:, 0].tolist()  # (1 - 2·lr)^t along x
@@ -229,14 +242,38 @@ def run(
     [[1.0], [0.8], [0.64]]
     """
     job = _job(surface, optimizer, start, steps, schedule, noise, seed, tol, gtol, escape)
-    if not isinstance(keep_state, bool):
-        raise ParameterError(f"keep_state={keep_state!r} must be true or false")
+    for key, value in (("keep_state", keep_state), ("sharpness", sharpness)):
+        if not isinstance(value, bool):
+            raise ParameterError(f"{key}={value!r} must be true or false")
+    if sharpness:
+        return _with_sharpness(job, keep_state)
     if keep_state:
         record = _StateHistory(job.steps, job.p, job.optimizer)
         _check_history(job.p, job.steps, record.width)
         return _execute(job, record)
     _check_history(job.p, job.steps)
     return _execute(job, _History(job.steps, job.p))
+
+
+def _with_sharpness(job: _Job, keep_state: bool) -> Trajectory:
+    """The run with its sharpness; the state is recorded when the preconditioner needs it."""
+    from .sharpness import ADAPTIVE, preconditioned_top, preconditioner, top_eigenvalue
+
+    adaptive = any(name in ADAPTIVE for name in job.optimizer.kept_state().values())
+    record = (
+        _StateHistory(job.steps, job.p, job.optimizer)
+        if keep_state or adaptive
+        else _History(job.steps, job.p)
+    )
+    _check_history(job.p, job.steps, getattr(record, "width", 0) + 2)
+    traj = _execute(job, record)
+    with np.errstate(all="ignore"):
+        hess = job.surface.hess(traj.xy)
+        found = {"sharpness": top_eigenvalue(hess)}
+        scale = preconditioner(job.optimizer, traj.state, job.lrs) if adaptive else None
+        if scale is not None:
+            found["preconditioned_sharpness"] = preconditioned_top(hess, scale)
+    return replace(traj, **found, state=traj.state if keep_state else None)
 
 
 def run_final(
@@ -251,18 +288,22 @@ def run_final(
     tol: float = 1e-3,
     gtol: float = 1e-6,
     escape: float = 10.0,
+    work: int = 0,
 ) -> FinalState:
     """:func:`run` keeping only where each start ended: no history, memory O(starts).
 
     The same arithmetic step by step as :func:`run`, so ``final_xy``, ``final_loss``,
     ``converged_at`` and ``diverged_at`` equal those of the full trajectory; ``mean_loss``
-    is the loss averaged over steps ``0..steps``, accumulated as the run goes.
+    is the loss averaged over steps ``0..steps``, accumulated as the run goes. ``work``:
+    the start-steps of a whole job this run is one block of, so that the engine is chosen
+    for the job (a kernel's compile pays off over all the blocks, not one).
 
     >>> r = run_final("quadratic", "gd:lr=0.1", start=(1.0, 0.0), steps=3)
     >>> r.final_xy.tolist(), r.converged_at.tolist()
     ([0.512, 0.0], -1)
     """
     job = _job(surface, optimizer, start, steps, schedule, noise, seed, tol, gtol, escape)
+    job.meta["work"] = work
     return _execute(job, _Final(job.p))
 
 

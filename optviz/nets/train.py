@@ -18,7 +18,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..engine.optim import SGD, Optimizer, optimizer
+from ..engine.builtin import SGD
+from ..engine.optim import Optimizer, optimizer
 from ..engine.scheduling import Schedule, schedule
 from ..util import check
 from ..util.errors import ParameterError

@@ -56,7 +56,7 @@ def raw_glyphs(traj) -> dict[str, np.ndarray]:
     Index t holds step t+1's quantities (the last index repeats the last step's).
     """
     from ..analysis.anatomy import effective_lr
-    from ..engine.optim import GD, Lion, Newton, RMSprop
+    from ..engine.builtin import GD, Lion, Newton, RMSprop
 
     if traj.state is None:
         raise ParameterError("glyphs need the optimizer's state: run or race with keep_state=True")

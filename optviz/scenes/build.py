@@ -126,6 +126,8 @@ class Scene:
         kwargs = self.run_options(start=self.starts, schedule=self.schedule, noise=self.noise)
         # glyphs and quantities are drawn from the optimizer's state, recorded when asked for
         keep = {"keep_state": True} if any(map(_reads_state, self.renders)) else {}
+        if any(r.options.get("sharpness") for r in self.renders):
+            keep["sharpness"] = True
         opts, labels = list(self.optimizers), list(self.labels)
         if self.lr is not None:
             from ..analysis.tuning import race_optimizers
@@ -663,6 +665,11 @@ class _Builder:
             self.wrap(f"{name}.scheme", lambda: nets.check_scheme(o["scheme"]))
         if o.get("activation") is not None:
             self.wrap(f"{name}.activation", lambda: nets.check_activation(o["activation"]))
+        if "metric" in o and "x" in o:  # a phase map's axes
+            from ..analysis.phase_maps import parse_axis
+
+            for key in ("x", "y"):
+                self.wrap(f"{name}.{key}", lambda k=key: parse_axis(o[k], k))
 
     def output(self, value: str | None, spec: Any, name: str, total: int, i: int) -> Path:
         where = f"{name}.output"

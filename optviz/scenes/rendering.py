@@ -33,6 +33,16 @@ def render_one(scene: Any, r: Any, progress: Progress | None) -> Path:
     look = {"size": o["size"], "theme": o["theme"]}
     if r.kind in RACE_KINDS:
         race = scene.race()
+        if o.get("sharpness"):
+            from ..render.sharpnessplots import race_with_sharpness
+
+            if r.animated or r.kind != "contour":
+                raise ParameterError("the sharpness panel is drawn beside a still contour map "
+                                     "(.png, .svg, .pdf)")  # fmt: skip
+            fig = race_with_sharpness(race, dpi=o["dpi"], title=o["title"], **look)
+            _save_figure(fig, r.output, o["dpi"], None)
+            step(1, 1)
+            return r.output
         if r.animated:
             extra = {"rotate": o["rotate"]} if o.get("rotate") else {}
             anim = race.animate(
@@ -60,6 +70,17 @@ def render_one(scene: Any, r: Any, progress: Progress | None) -> Path:
         keys = ("fps", "duration", "hold", "trail", "dpi", "title")
         ls.save(r.output, progress=step, **{k: o[k] for k in keys}, **look)
         scene.reports[r.output] = ls.table()
+        step(1, 1)
+        return r.output
+    elif r.kind == "phase":
+        import shutil
+
+        from .phasemaps import phase_figure
+
+        fig, stores = phase_figure(scene, o, r.output, look, progress)
+        _save_figure(fig, r.output, o["dpi"], None)
+        for folder in stores:  # written: an interrupted map no longer needs its tiles
+            shutil.rmtree(folder, ignore_errors=True)
         step(1, 1)
         return r.output
     elif r.kind == "init" and r.animated:
@@ -284,7 +305,14 @@ def _quantities(scene: Any, o: Options, look: Look) -> tuple[Any, None]:
     return plot_quantities(scene.race(), **look), None
 
 
+def _sharpness(scene: Any, o: Options, look: Look) -> tuple[Any, Any]:
+    from .stability import sharpness_figure
+
+    return sharpness_figure(scene, o, look)
+
+
 FIGURES = {
+    "sharpness": _sharpness,
     "quantities": _quantities,
     "show": _show,
     "basins": _basins,

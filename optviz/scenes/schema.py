@@ -179,6 +179,9 @@ class Animation(Render):
     glyphs: doc(bool, "at each ball, the gradient, velocity, rate box or step of its next step") = (
         False
     )
+    sharpness: doc(
+        bool, "a panel of each optimizer's sharpness beside its stability line (stills only)"
+    ) = False
 
 
 class Contour(Animation):
@@ -373,6 +376,53 @@ class Landscape(Render):
     trail: doc(bool | whole(0, 1_000_000), "true, or the number of recent steps drawn") = True
 
 
+class Phase(Render):
+    kind = "phase"
+    draws = (
+        "a map over two hyperparameters of one optimizer: how fast it converges (or its final "
+        "loss, steps, divergence), diverged cells flat, the boundary drawn, closed-form "
+        "contours on quadratics"
+    )
+    needs = ("surface", "optimizer")
+
+    x: doc(Text, "the x axis: `NAME:LOW:HIGH[:log]`, e.g. `lr:1e-3:2:log`") = "lr:1e-3:2:log"
+    y: doc(Text, "the y axis, e.g. `momentum:0:0.999`") = "momentum:0:0.999"
+    n: doc(whole(2, 8192), "grid points per side") = 128
+    metric: doc(
+        Literal["rate", "loss", "steps", "diverged"],
+        "`rate` (per-step factor of the distance to the minimum), final `loss`, `steps` to "
+        "converge, or the step it `diverged`",
+    ) = "rate"
+    tol: doc(number(0, 1e6), "`steps`: within this many domain diagonals of a minimum") = 1e-3
+    zoom: doc(
+        Annotated[list[float], Meta(min_length=4, max_length=4)] | None,
+        "also draw the window `[x0, x1, y0, y1]` beside the map, at the same resolution",
+    ) = None
+    workers: doc(whole(1, 4096) | None, "local processes (default: every core)") = None
+    dask: doc(Text | None, "a Dask scheduler's address: tiles run on its cluster") = None
+
+
+class Sharpness(Render):
+    kind = "sharpness"
+    draws = (
+        "a network trained full-batch by each optimizer: its loss and its sharpness (the top "
+        "Hessian eigenvalue, by Lanczos) against the step, beside its stability line "
+        "(2/lr for gradient descent: the edge of stability)"
+    )
+    needs = ("optimizers",)
+
+    dataset: doc(Text, "`moons`, `circles`, `spiral`, `xor` or `blobs`") = "moons"
+    points: doc(whole(4, 100_000), "rows of the dataset") = 128
+    hidden: Hidden = None
+    activation: Activation = None
+    target: doc(
+        Literal["values", "classes"],
+        "`values`: squared error on the class labels as numbers; `classes`: cross-entropy",
+    ) = "values"
+    gain: doc(number(0, 100, open_low=True), "gain of the Xavier initialization") = 1.0
+    measured: doc(whole(2, 5000), "steps at which the sharpness is measured") = 100
+
+
 class Schedules(Render):
     kind = "schedules"
     draws = (
@@ -405,6 +455,8 @@ RENDERS: dict[str, type[Render]] = {
         Symmetry,
         Dropout,
         Landscape,
+        Phase,
+        Sharpness,
         Schedules,
     )
 }

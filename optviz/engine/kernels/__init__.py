@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from . import rules, store
+from . import codegen, store
 
 ENGINES = ("auto", "numpy", "compiled")
 # Start-steps from which ``auto`` takes the compiled engine. The numpy engine does about
@@ -62,7 +62,8 @@ def compiled_loop(
     task = _task(job)
     if task is None:
         return None
-    work = job.p.shape[0] * max(1, job.steps)
+    # judge the whole job (a basin map runs in blocks): a compile pays off over all of it
+    work = max(job.p.shape[0] * max(1, job.steps), job.meta.get("work", 0))
     if choice == "auto" and (work < WARM_WORK or work < _threshold(task)):
         return None
     try:
@@ -98,14 +99,24 @@ def _task(job: Any) -> dict | None:
     compiled = surf._compiled
     if not isinstance(compiled, Compiled):
         return None
-    rates = None
-    inner = getattr(opt, "inner", None)
-    if inner is not None and type(opt).__name__ == "RatePerStart":
-        opt, rates = inner, np.asarray(opt.rates, float).reshape(-1)
-    plan = rules.plan(opt)
+    n = len(job.p)
+    rates, rows = None, None
+    per_start = getattr(opt, "per_start", None)  # final_runs.PerStart: a map's starts
+    if per_start is not None:
+        opt, rates, rows = per_start()
+    plan = codegen.plan(opt, per_start=rows is not None)
     if plan is None:
         return None
-    return {"compiled": compiled, "plan": plan, "rates": rates, "params": surf._args}
+    if rows is None:
+        rows = [(opt.rule_hyper(), opt.initial_state(), np.arange(n))]
+    hyper = np.zeros((n, max(1, plan.n_hyper)))
+    state0 = np.zeros((n, max(1, plan.n_state)))
+    for h, s, where in rows:
+        hyper[where, : len(h)] = h
+        state0[where, : len(s)] = s
+    rates = np.ones(n) if rates is None else np.asarray(rates, float).reshape(-1)
+    return {"compiled": compiled, "plan": plan, "rates": rates, "hyper": hyper,
+            "state0": state0, "params": surf._args}  # fmt: skip
 
 
 def _source(task: dict) -> str:
@@ -114,9 +125,7 @@ def _source(task: dict) -> str:
 
 
 @functools.lru_cache(maxsize=64)
-def _module_source(compiled: Any, n_params: int, plan: rules.Plan, cache: bool) -> str:
-    from . import codegen
-
+def _module_source(compiled: Any, n_params: int, plan: codegen.Plan, cache: bool) -> str:
     return codegen.module_source(compiled, n_params, plan, cache)  # parses sympy's code: 10 ms
 
 
@@ -143,11 +152,9 @@ def _in_threads(kernel: Any, n: int, args: tuple) -> None:
 def _run(module, task: dict, job, record, never: int, curved: float) -> tuple:
     NEVER, CURVED = never, curved  # noqa: N806 - the runner's constants
 
-    surf, plan = job.surface, task["plan"]
+    surf = job.surface
     p0 = np.ascontiguousarray(job.p, dtype=float)
     n, steps = len(p0), job.steps
-    rates = task["rates"] if task["rates"] is not None else np.ones(n)
-    state0 = np.array(plan.state or (0.0,), float)
     cx, cy = surf.domain.mean(axis=1)
     limit2 = np.float64(job.escape * surf.span) ** 2
     near2 = (job.tol * surf.span) ** 2
@@ -163,9 +170,10 @@ def _run(module, task: dict, job, record, never: int, curved: float) -> tuple:
     args = (
         p0,
         np.ascontiguousarray(job.lrs, float),
-        np.ascontiguousarray(np.broadcast_to(rates, n), float),
+        np.ascontiguousarray(task["rates"], float),
+        task["hyper"],
         np.array(task["params"] or (0.0,), float),
-        state0,
+        task["state0"],
         np.ascontiguousarray(surf.minima, float).reshape(-1, 2),
         consts,
         keep,

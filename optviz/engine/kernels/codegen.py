@@ -7,11 +7,16 @@ an array raised to a constant (``x**2`` is ``x*x``, ``x**0.5`` is ``sqrt(x)``,
 ``x**-1`` is ``1/x``, anything else ``pow``), where numba on scalars would otherwise
 multiply ``x*x*x`` for ``x**3`` and round differently.
 
+The optimizer's rule is the very source the numpy engine runs (:mod:`optviz.engine.rules`),
+copied in with scalar versions of the few array functions it calls.
+
 The optimizer's hyperparameters are written into the module as a constant tuple ``H``,
 not passed in: the compiler then folds each rule's branches on them (weight decay or
 not, AMSGrad or not, which side of ``lerp``) and vectorizes the update over the starts,
 three times faster than reading them from an array. A kernel is therefore compiled per
-set of hyperparameters (the learning rate is not one: it is an argument).
+set of hyperparameters (the learning rate is not one: it is an argument). A map over
+hyperparameters (one set per start) instead reads each start's row of an argument
+``hyper`` and computes the rule's per-step constants per start: one kernel for the map.
 """
 
 from __future__ import annotations
@@ -19,9 +24,12 @@ from __future__ import annotations
 import ast
 import inspect
 import textwrap
+from dataclasses import dataclass
 from typing import Any
 
-from . import rules
+import numpy as np
+
+from .. import rules
 
 TILE = 256  # starts stepped together: their positions and state stay in L1/L2
 
@@ -58,13 +66,48 @@ def absval(z):
 @_fast
 def sgn(z):
     return numpy.sign(z)
+
+
+# the array functions of optviz.engine.rules, for scalars, with numpy's semantics
+sqrt = math.sqrt
+copysign = math.copysign
+
+
+@_fast
+def absolute(z):
+    return abs(z)
+
+
+@_fast
+def maximum(a, b):
+    # numpy.maximum: a NaN on either side wins
+    if a != a:
+        return a
+    if b != b:
+        return b
+    return a if a >= b else b
+
+
+@_fast
+def sign(z):
+    # numpy.sign: 0 stays 0, NaN stays NaN
+    if z > 0:
+        return 1.0
+    if z < 0:
+        return -1.0
+    return z
+
+
+@_fast
+def where(c, a, b):
+    return a if c else b
 """
 
 LOOP = """
 
 @njit(cache={cache}, error_model="numpy", nogil=True)
-def kernel(first, stop, p0, lrs, rates, params, state0, minima, consts, keep, xs, loss,
-           gnorm, final_xy, final_loss, total, diverged_at, last_far, active):
+def kernel(first, stop, p0, lrs, rates, hyper, params, state0, minima, consts, keep, xs,
+           loss, gnorm, final_xy, final_loss, total, diverged_at, last_far, active):
     steps = lrs.shape[0]
     cx, cy, limit2, near2 = consts[0], consts[1], consts[2], consts[3]
     gtol, curved = consts[4], consts[5]
@@ -83,7 +126,9 @@ def kernel(first, stop, p0, lrs, rates, params, state0, minima, consts, keep, xs
         act = numpy.ones(m, dtype=numpy.bool_)
         state = numpy.empty(({nstate}, 2, m))
         for c in range({nstate}):
-            state[c] = state0[c]
+            for j in range(m):
+                state[c, 0, j] = state0[lo + j, c]
+                state[c, 1, j] = state0[lo + j, c]
         for t in range(steps + 1):
             # the surface at every start of the tile: no branches, so it vectorizes
             # (a frozen start is evaluated again where it stopped: the same numbers)
@@ -140,7 +185,7 @@ def kernel(first, stop, p0, lrs, rates, params, state0, minima, consts, keep, xs
             if t == steps:
                 break
             lr_t = lrs[t]
-            k = {constants}(t + 1, H)
+{step_constants}
             # the optimizer's step on every start, kept only where the start is active
             for j in range(m):
                 x = px[j]
@@ -148,6 +193,7 @@ def kernel(first, stop, p0, lrs, rates, params, state0, minima, consts, keep, xs
                 gx = fx[j]
                 gy = fy[j]
                 lr = lr_t * rate[j]
+{start_constants}
 {update}
                 px[j] = nx if act[j] else x
                 py[j] = ny if act[j] else y
@@ -171,7 +217,38 @@ HESSIAN_RULE = """\
                 nx, ny = {rule}(x, y, gx, gy, hxx, hxy, hyy, lr, H)"""
 
 
-def module_source(compiled: Any, n_params: int, plan: rules.Plan, cache: bool) -> str:
+@dataclass(frozen=True)
+class Plan:
+    """What a kernel needs of an optimizer: its rule, its hyperparameters as floats (or
+    ``None``: one row per start, an argument of the kernel), how many there are and how
+    many state fields the rule keeps per coordinate."""
+
+    rule: Any
+    hyper: tuple[float, ...] | None
+    n_hyper: int
+    n_state: int
+
+    @property
+    def name(self) -> str:
+        return self.rule.__name__
+
+    @property
+    def constants(self) -> Any:
+        return rules.constants_of(self.rule)
+
+
+def plan(opt: Any, per_start: bool = False) -> Plan | None:
+    """The kernel plan of ``opt``, or ``None`` when only the numpy engine can run it (an
+    optimizer whose ``step`` is not its rule's). ``per_start``: hyperparameters come one
+    row per start."""
+    if not opt.compiles() or opt.rule not in rules.RULES:
+        return None
+    hyper = opt.rule_hyper()
+    n_state = len(opt.State._fields) if opt.State is not None else 0
+    return Plan(opt.rule, None if per_start else hyper, len(hyper), n_state)
+
+
+def module_source(compiled: Any, n_params: int, plan: Plan, cache: bool) -> str:
     """The whole module for ``plan`` on a surface compiled by :mod:`optviz.catalog.expressions`."""
     names: dict[str, str] = {}
     functions = [
@@ -182,21 +259,33 @@ def module_source(compiled: Any, n_params: int, plan: rules.Plan, cache: bool) -
     for helper in dict.fromkeys((*rules.HELPERS, plan.constants, plan.rule)):
         parts.append("\n\n@_fast\n" + inspect.getsource(helper))
     params = "".join(f", params[{k}]" for k in range(n_params))
-    nstate = max(1, len(plan.state))
-    if plan.rule is rules.newton:
+    nstate = max(1, plan.n_state)
+    if plan.rule in rules.JOINT:
         update = HESSIAN_RULE.format(rule=plan.name, params=params)
     else:
-        update = ELEMENTWISE.format(rule=plan.name, **_state_code(len(plan.state)))
+        update = ELEMENTWISE.format(rule=plan.name, **_state_code(plan.n_state))
+    constants = plan.constants.__name__
+    indent = " " * 16
+    if plan.hyper is None:  # one set of hyperparameters per start: read in the loop
+        row = "".join(f"hyper[lo + j, {i}], " for i in range(max(1, plan.n_hyper)))
+        step_constants = ""
+        start_constants = f"{indent}H = ({row})\n{indent}k = {constants}(t + 1, H)"
+        hyper = ""
+    else:
+        step_constants = f"{indent[4:]}k = {constants}(t + 1, H)"
+        start_constants = ""
+        values = "".join(f"float('{float(v)!r}'), " for v in plan.hyper or (0.0,))
+        hyper = f"\n\nH = ({values})\n"
     loop = LOOP.format(
         cache=cache,
         tile=TILE,
         nstate=nstate,
         params=params,
         update=update,
-        constants=plan.constants.__name__,
+        step_constants=step_constants,
+        start_constants=start_constants,
     )
-    hyper = "".join(f"float('{float(v)!r}'), " for v in plan.hyper or (0.0,))
-    return "\n".join(parts) + f"\n\nH = ({hyper})\n" + loop
+    return "\n".join(parts) + hyper + loop
 
 
 def _state_code(n: int) -> dict[str, str]:
@@ -229,6 +318,8 @@ def surface_function(name: str, fn: Any, names: dict[str, str]) -> str:
         value = fn.__globals__.get(used)
         if used in ("absval", "sgn", "_pow", "_fast"):
             continue
+        if used in rules.ARRAY_FUNCTIONS and value is getattr(np, used, None):
+            continue  # the header's scalar version: the same function for one number
         if used in taken:
             raise ValueError(f"the name {used!r} of a surface expression clashes in a kernel")
         if isinstance(value, float | int) and not isinstance(value, bool):

@@ -1,0 +1,230 @@
+"""The update rules, written once for both engines.
+
+A rule is ``rule(p, g, s, lr, t, h, k) -> (p, s)``: the parameters ``p``, the gradient
+``g``, the state tuple ``s``, this step's rate ``lr``, the 1-based step ``t``, the
+hyperparameters ``h`` as floats (booleans are 1.0 / 0.0, in the order of the class's
+``rule_keys``) and ``k``, what ``<rule>_constants(t, h)`` computes once per step
+(bias corrections: powers of the betas). Every operation is elementwise, so the same
+source runs two ways:
+
+- the numpy engine calls it on whole arrays ``(..., d)``: :meth:`optviz.Optimizer.step`;
+- the compiled engine copies its source into a generated numba module and calls it on
+  one coordinate of one start at a time (:mod:`optviz.engine.kernels.codegen`).
+
+So a rule may branch only on scalars (hyperparameters, ``t``, ``k``), and calls on
+arrays only the functions below, which the kernel module defines again for scalars with
+numpy's semantics (``maximum`` lets a NaN win, ``sign`` keeps 0 and NaN). It uses only
+operations IEEE 754 rounds exactly (``+ - * /``, ``sqrt``), so both engines give the same
+bits on any CPU; powers appear only in the per-step constants, which both engines compute
+with the C library's ``pow`` on Python floats.
+
+The arithmetic follows ``torch.optim`` operation by operation (torch's ``lerp`` form,
+eps placement, the order of products), so trajectories match PyTorch's.
+"""
+
+from __future__ import annotations
+
+import math
+
+from numpy import absolute, copysign, maximum, sign, sqrt, where
+
+# -- helpers the rules share (copied into every kernel module) ------------------------------
+
+
+def lerp(start, end, weight):
+    # torch's lerp: start + w·(end − start), rounded as torch rounds it (the form matters
+    # where a later step cancels, as in centered RMSprop's v − ḡ²)
+    if abs(weight) < 0.5:
+        return start + weight * (end - start)
+    return end - (end - start) * (1 - weight)
+
+
+def decay(p, g, lr, wd, decoupled):
+    # torch's weight decay: AdamW shrinks the weights, the others add wd·p to the gradient
+    if wd == 0.0:
+        return p, g
+    if decoupled != 0.0:
+        return p * (1 - lr * wd), g
+    return p, g + wd * p
+
+
+def no_constants(t, h):
+    return (0.0,)
+
+
+HELPERS = (lerp, decay, no_constants)
+# the array functions a rule may call; kernels define scalar versions of each
+ARRAY_FUNCTIONS = ("absolute", "copysign", "maximum", "sign", "sqrt", "where")
+
+
+# -- the rules ----------------------------------------------------------------------------
+
+
+def sgd(p, g, s, lr, t, h, k):
+    momentum, dampening, wd, nesterov = h[0], h[1], h[2], h[3]
+    if wd != 0.0:
+        g = g + wd * p
+    if momentum == 0.0:
+        return p - lr * g, s
+    # torch: the first step sets buf = g (no dampening); later buf = μ·buf + (1-τ)·g
+    buf = momentum * s[0] + (1 - dampening) * g if t > 1 else g
+    direction = g + momentum * buf if nesterov != 0.0 else buf
+    return p - lr * direction, (buf,)
+
+
+def adagrad_constants(t, h):
+    return (1 + (t - 1) * h[0],)
+
+
+def adagrad(p, g, s, lr, t, h, k):
+    wd, eps = h[1], h[3]
+    if wd != 0.0:
+        g = g + wd * p
+    clr = lr / k[0]
+    total = s[0] + g * g
+    return p - clr * (g / (sqrt(total) + eps)), (total,)
+
+
+def adadelta(p, g, s, lr, t, h, k):
+    rho, eps, wd = h[0], h[1], h[2]
+    if wd != 0.0:
+        g = g + wd * p
+    v = rho * s[0] + (1 - rho) * g * g
+    delta = sqrt(s[1] + eps) / sqrt(v + eps) * g
+    u = rho * s[1] + (1 - rho) * delta * delta
+    return p - lr * delta, (v, u)
+
+
+def rmsprop(p, g, s, lr, t, h, k):
+    a, eps, wd, momentum, centered = h[0], h[1], h[2], h[3], h[4]
+    if wd != 0.0:
+        g = g + wd * p
+    v = a * s[0] + (1 - a) * g * g
+    gbar = lerp(s[1], g, 1 - a) if centered != 0.0 else s[1]
+    denom = sqrt(v - gbar * gbar if centered != 0.0 else v) + eps
+    if momentum > 0:
+        buf = momentum * s[2] + g / denom
+        return p - lr * buf, (v, gbar, buf)
+    return p - lr * (g / denom), (v, gbar, s[2])
+
+
+def adam_constants(t, h):
+    tf = float(t)
+    return (1 - h[0] ** tf, math.sqrt(1 - h[1] ** tf))
+
+
+def adam(p, g, s, lr, t, h, k):
+    b1, b2, eps, wd, amsgrad, decoupled = h[0], h[1], h[2], h[3], h[4], h[5]
+    p, g = decay(p, g, lr, wd, decoupled)
+    m = lerp(s[0], g, 1 - b1)
+    v = b2 * s[1] + (1 - b2) * g * g
+    v_max = maximum(s[2], v) if amsgrad != 0.0 else s[2]
+    denom = sqrt(v_max if amsgrad != 0.0 else v) / k[1] + eps
+    return p - (lr / k[0]) * (m / denom), (m, v, v_max)
+
+
+def nadam_constants(t, h):
+    b1, b2, psi = h[0], h[1], h[4]
+    mu = b1 * (1 - 0.5 * 0.96 ** (t * psi))
+    mu_next = b1 * (1 - 0.5 * 0.96 ** ((t + 1) * psi))
+    return (mu, mu_next, 1 - b2 ** float(t))
+
+
+def nadam(p, g, s, lr, t, h, k):
+    b1, b2, eps, wd, decoupled = h[0], h[1], h[2], h[3], h[5]
+    p, g = decay(p, g, lr, wd, decoupled)
+    mu, mu_next = k[0], k[1]
+    mu_product = s[2] * mu
+    m = lerp(s[0], g, 1 - b1)
+    v = b2 * s[1] + (1 - b2) * g * g
+    denom = sqrt(v / k[2]) + eps
+    p = p - (lr * (1 - mu) / (1 - mu_product)) * (g / denom)
+    p = p - (lr * mu_next / (1 - mu_product * mu_next)) * (m / denom)
+    return p, (m, v, mu_product)
+
+
+def radam_constants(t, h):
+    b1, b2 = h[0], h[1]
+    tf = float(t)
+    rho_inf = 2 / (1 - b2) - 1
+    rho_t = rho_inf - 2 * t * b2**tf / (1 - b2**tf)
+    rect = 0.0
+    if rho_t > 5:
+        rect = math.sqrt(
+            (rho_t - 4) * (rho_t - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho_t)
+        )
+    return (1 - b1**tf, rho_t, rect, math.sqrt(1 - b2**tf))
+
+
+def radam(p, g, s, lr, t, h, k):
+    b1, b2, eps, wd, decoupled = h[0], h[1], h[2], h[3], h[4]
+    p, g = decay(p, g, lr, wd, decoupled)
+    m = lerp(s[0], g, 1 - b1)
+    v = b2 * s[1] + (1 - b2) * g * g
+    m_hat = m / k[0]
+    if k[1] > 5:
+        adaptive = k[3] / (sqrt(v) + eps)
+        p = p - m_hat * lr * adaptive * k[2]
+    else:
+        p = p - lr * m_hat
+    return p, (m, v)
+
+
+def adamax_constants(t, h):
+    return (1 - h[0] ** float(t),)
+
+
+def adamax(p, g, s, lr, t, h, k):
+    b1, b2, eps, wd = h[0], h[1], h[2], h[3]
+    if wd != 0.0:
+        g = g + wd * p
+    m = lerp(s[0], g, 1 - b1)
+    u = maximum(b2 * s[1], absolute(g) + eps)
+    return p - (lr / k[0]) * (m / u), (m, u)
+
+
+def lion(p, g, s, lr, t, h, k):
+    b1, b2, wd = h[0], h[1], h[2]
+    c = b1 * s[0] + (1 - b1) * g
+    p = p - lr * (sign(c) + wd * p)
+    return p, (b2 * s[0] + (1 - b2) * g,)
+
+
+def newton(x, y, gx, gy, hxx, hxy, hyy, lr, h):
+    # (H + damping·I)^+ g for the symmetric 2x2 H = [[hxx, hxy], [hxy, hyy]], in closed
+    # form: eigenvalues below 1e-12 times the largest in magnitude count as zero (the
+    # pseudo-inverse leaves that direction alone). Mixes the two coordinates of a start.
+    a, b, c = hxx + h[0], hxy, hyy + h[0]
+    mean, half_gap = 0.5 * (a + c), 0.5 * (a - c)
+    scale = maximum(absolute(half_gap), absolute(b))
+    gap_s, b_s = half_gap / scale, b / scale
+    radius = where(scale > 0, scale * sqrt(gap_s * gap_s + b_s * b_s), 0.0)
+    # the eigenvalue of larger magnitude has no cancellation; the other is det / it
+    big = mean + copysign(radius, mean)
+    small = where(big != 0, (a * c - b * b) / big, 0.0)
+    w_up = where(mean >= 0, big, small)  # eigenvalue mean + radius
+    w_down = where(mean >= 0, small, big)  # eigenvalue mean − radius
+    cutoff = 1e-12 * absolute(big)
+    inv_up = where(absolute(w_up) > cutoff, 1.0 / w_up, 0.0)
+    inv_down = where(absolute(w_down) > cutoff, 1.0 / w_down, 0.0)
+    # (cos, sin), the eigenvector of mean + radius, from half-angle formulas: each branch
+    # takes the root without cancellation and derives the other component
+    cos_right = sqrt((radius + half_gap) / (2 * radius))
+    sin_left = copysign(sqrt((radius - half_gap) / (2 * radius)), b)
+    cos = where(half_gap >= 0, cos_right, b / (2 * radius * sin_left))
+    sin = where(half_gap >= 0, b / (2 * radius * cos_right), sin_left)
+    cos = where(radius == 0, 1.0, cos)  # H = a·I: every direction is an eigenvector
+    sin = where(radius == 0, 0.0, sin)
+    up = (cos * gx + sin * gy) * inv_up
+    down = (cos * gy - sin * gx) * inv_down
+    return x - lr * (cos * up - sin * down), y - lr * (sin * up + cos * down)
+
+
+RULES = (sgd, adagrad, adadelta, rmsprop, adam, nadam, radam, adamax, lion, newton)
+CONSTANTS = (adagrad_constants, adam_constants, nadam_constants, radam_constants, adamax_constants)
+JOINT = (newton,)  # rules that take both coordinates of a start (and the Hessian)
+
+
+def constants_of(rule) -> object:
+    """The per-step constants function of ``rule`` (``no_constants`` if it has none)."""
+    return globals().get(f"{rule.__name__}_constants", no_constants)

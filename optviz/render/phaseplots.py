@@ -1,0 +1,230 @@
+"""Phase maps drawn: converged cells coloured by the metric, diverged ones flat, the boundary
+between them a line, and on quadratics the closed form's contours over the map (as in
+Goh, "Why Momentum Really Works", Distill 2017).
+
+:func:`plot_phase` is axes-level (``ax=None`` makes a figure); :func:`plot_zoom` draws a map
+beside a zoom into it, the window marked on the wide map.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from . import style
+from .plots import new_figure
+
+DIVERGED_COLOR = {"light": "#d9d9d9", "dark": "#3a3d45"}
+BOUNDARY_COLOR = {"light": "#111111", "dark": "#f2f2f2"}
+RATE_TICKS = (0.0, 0.5, 0.9, 0.99, 0.999, 0.9999)
+CLOSED_LEVELS = (0.5, 0.9, 0.99)
+CMAP = "viridis"
+ZOOM = "#E69F00"
+
+
+def _edges(values: np.ndarray, log: bool) -> np.ndarray:
+    """Cell edges around grid points (geometric midpoints on a log axis)."""
+    v = np.log(values) if log else values
+    mid = 0.5 * (v[1:] + v[:-1])
+    edges = np.concatenate([[v[0] - (mid[0] - v[0])], mid, [v[-1] + (v[-1] - mid[-1])]])
+    return np.exp(edges) if log else edges
+
+
+def _rate_norm(top: float):
+    """Rate on a scale that spreads the slow end: ``-log10(1 - rate)``."""
+    from matplotlib.colors import FuncNorm
+
+    def forward(r):
+        return -np.log10(np.clip(1 - np.asarray(r, float), 1e-12, None))
+
+    def inverse(v):
+        return 1 - 10.0 ** (-np.asarray(v, float))
+
+    return FuncNorm((forward, inverse), vmin=0.0, vmax=top)
+
+
+def _norm(phase: Any, shown: np.ndarray):
+    from matplotlib.colors import LogNorm, Normalize
+
+    finite = shown[np.isfinite(shown)]
+    if phase.metric == "rate":
+        top = max(0.99, float(finite.max(initial=0.99)))
+        return _rate_norm(min(top, 0.99999))
+    if phase.metric == "loss":
+        positive = finite[finite > 0]
+        lo = float(positive.min(initial=1e-12))
+        return LogNorm(vmin=max(lo, 1e-16), vmax=max(float(positive.max(initial=1.0)), lo * 10))
+    return Normalize(vmin=0, vmax=max(1.0, float(finite.max(initial=1.0))))
+
+
+def plot_phase(
+    phase: Any,
+    ax: Any = None,
+    *,
+    size: Any = "16:9",
+    theme: str = "light",
+    dpi: float = 100,
+    title: str | None = None,
+    closed_form: bool = True,
+    colorbar: bool = True,
+    legend: bool = True,
+    norm: Any = None,
+) -> Any:
+    """The map on ``ax`` (a new figure's Axes if None); returns the Axes.
+
+    ``norm``: the colour scale (default: fitted to this map; a zoom passes its parent's).
+
+    >>> from optviz.analysis import phase
+    >>> m = phase("elliptic", "momentum", n=4, steps=50, workers=1)
+    >>> plot_phase(m, dpi=40).get_xlabel()
+    'learning rate'
+    """
+    from matplotlib.colors import ListedColormap
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    style.check_theme(theme)
+    with style.themed(theme):
+        if ax is None:
+            ax = new_figure(size, dpi).add_subplot()
+        diverged = phase.diverged
+        show_div = phase.metric != "diverged"
+        values = np.where(diverged, np.nan, phase.values) if show_div else phase.values
+        xe = _edges(phase.x, phase.x_axis.scale == "log")
+        ye = _edges(phase.y, phase.y_axis.scale == "log")
+        norm = norm or _norm(phase, values)
+        mesh = ax.pcolormesh(xe, ye, np.ma.masked_invalid(values), cmap=CMAP, norm=norm,
+                             shading="flat", rasterized=True)  # fmt: skip
+        flat = ListedColormap([DIVERGED_COLOR[theme]])
+        if show_div and diverged.any():
+            ax.pcolormesh(xe, ye, np.ma.masked_where(~diverged, np.zeros(diverged.shape)),
+                          cmap=flat, shading="flat", rasterized=True)  # fmt: skip
+        handles = [Patch(facecolor=DIVERGED_COLOR[theme], edgecolor="#888888", label="diverged")]
+        if 0 < diverged.sum() < diverged.size:
+            ax.contour(phase.x, phase.y, diverged.astype(float), levels=[0.5],
+                       colors=BOUNDARY_COLOR[theme], linewidths=2.5)  # fmt: skip
+            handles.append(Line2D([], [], color=BOUNDARY_COLOR[theme], lw=2.5,
+                                  label="boundary (measured)"))  # fmt: skip
+        if closed_form and phase.closed_form is not None:
+            handles += _closed_form(ax, phase, theme)
+        ax.set_xlim(xe[0], xe[-1])
+        ax.set_ylim(ye[0], ye[-1])
+        _scale(ax.xaxis, phase.x_axis.scale, ax.set_xscale)
+        _scale(ax.yaxis, phase.y_axis.scale, ax.set_yscale)
+        ax.set_xlabel(phase.x_axis.label)
+        ax.set_ylabel(phase.y_axis.label)
+        if colorbar:
+            _colorbar(ax, mesh, phase)
+        if legend:
+            ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(0.0, -0.13),
+                      ncols=len(handles), frameon=False, borderaxespad=0.0)  # fmt: skip
+        ax.set_title(title if title is not None else _title(phase))
+    return ax
+
+
+def _scale(axis: Any, scale: str, set_scale: Any) -> None:
+    """Log axes ticked at 1, 2 and 5 of each decade, written as plain numbers."""
+    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+
+    if scale != "log":
+        return
+    set_scale("log")
+    lo, hi = sorted(axis.get_view_interval())
+    decades = np.log10(hi / lo) if lo > 0 else 99
+    axis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0) if decades <= 2 else (1.0,)))
+    axis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+    axis.set_minor_formatter(NullFormatter())
+
+
+def _closed_form(ax: Any, phase: Any, theme: str) -> list[Any]:
+    from matplotlib.lines import Line2D
+
+    line = "#ffffff"
+    found = [lv for lv in CLOSED_LEVELS if phase.closed_form.min() < lv < phase.closed_form.max()]
+    if found:
+        cs = ax.contour(phase.x, phase.y, phase.closed_form, levels=found, colors=line,
+                        linewidths=1.6, linestyles=[(0, (4, 2))])  # fmt: skip
+        ax.clabel(cs, fmt=lambda v: f"{v:g}", fontsize=13, inline_spacing=4)
+    handles = [Line2D([], [], color="#777777", lw=1.6, ls=(0, (4, 2)),
+                      label="closed-form rate")]  # fmt: skip
+    if phase.closed_form.min() < 1 < phase.closed_form.max():
+        ax.contour(phase.x, phase.y, phase.closed_form, levels=[1.0], colors="#E69F00",
+                   linewidths=2.0, linestyles=[(0, (1.5, 1.5))])  # fmt: skip
+        handles.append(Line2D([], [], color="#E69F00", lw=2.0, ls=(0, (1.5, 1.5)),
+                              label="closed form = 1"))  # fmt: skip
+    return handles
+
+
+def _colorbar(ax: Any, mesh: Any, phase: Any) -> None:
+    from ..analysis.phase_maps import METRICS
+
+    bar = ax.figure.colorbar(mesh, ax=ax, pad=0.02, fraction=0.05)
+    bar.set_label(METRICS[phase.metric])
+    if phase.metric == "rate":
+        top = mesh.norm.inverse(mesh.norm.vmax)
+        ticks = [t for t in RATE_TICKS if t <= top + 1e-12]
+        bar.set_ticks(ticks)
+        bar.set_ticklabels([f"{t:g}" for t in ticks])
+
+
+SHORT = {"rate": "convergence rate", "loss": "final loss", "steps": "steps to converge",
+         "diverged": "step of divergence"}  # fmt: skip
+
+
+def _title(phase: Any) -> str:
+    return (
+        f"{phase.optimizer.name} on {phase.surface.name}: {SHORT[phase.metric]} over "
+        f"{phase.y_axis.label} and {phase.x_axis.label} ({phase.steps} steps)"
+    )
+
+
+def plot_zoom(
+    wide: Any,
+    zoomed: Any,
+    *,
+    size: Any = "16:9",
+    theme: str = "light",
+    dpi: float = 100,
+    title: str | None = None,
+) -> Any:
+    """``wide`` beside ``zoomed`` (a map over a smaller window), the window outlined on
+    ``wide``; one colour scale for both. Returns the Figure."""
+    from matplotlib.patches import ConnectionPatch, Rectangle
+
+    style.check_theme(theme)
+    with style.themed(theme):
+        fig = new_figure(size, dpi, layout=None)
+        left, right = fig.subplots(1, 2, gridspec_kw={"wspace": 0.22})
+        norm = _norm(wide, np.where(wide.diverged, np.nan, wide.values))
+        plot_phase(wide, left, theme=theme, colorbar=False, legend=False, title="", norm=norm)
+        plot_phase(zoomed, right, theme=theme, legend=False, title="", norm=norm)
+        x0, x1, y0, y1 = zoomed.x[0], zoomed.x[-1], zoomed.y[0], zoomed.y[-1]
+        left.add_patch(Rectangle((x0, y0), x1 - x0, y1 - y0, fill=False, ec=ZOOM, lw=3))
+        for xa, ya, xb, yb in ((x1, y1, x0, y1), (x1, y0, x0, y0)):
+            fig.add_artist(ConnectionPatch((xa, ya), (xb, yb), "data", "data", axesA=left,
+                                           axesB=right, color=ZOOM, lw=1.5, ls="--"))  # fmt: skip
+        left.set_title("the whole window")
+        right.set_title("zoomed in (the orange box)")
+        right.set_ylabel("")
+        handles = _legend_handles(theme, wide, zoomed)
+        fig.legend(handles=handles, loc="lower center", ncols=len(handles), frameon=False)
+        fig.suptitle(title if title is not None else _title(wide), fontsize=20)
+        fig.subplots_adjust(bottom=0.2, top=0.86, left=0.07, right=0.91)
+    return fig
+
+
+def _legend_handles(theme: str, *phases: Any) -> list[Any]:
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    handles = [
+        Patch(facecolor=DIVERGED_COLOR[theme], edgecolor="#888888", label="diverged"),
+        Line2D([], [], color=BOUNDARY_COLOR[theme], lw=2.5, label="boundary (measured)"),
+    ]
+    if any(p.closed_form is not None for p in phases):
+        handles += [
+            Line2D([], [], color="#777777", lw=1.6, ls=(0, (4, 2)), label="closed-form rate"),
+            Line2D([], [], color="#E69F00", lw=2.0, ls=(0, (1.5, 1.5)), label="closed form = 1"),
+        ]
+    return handles
