@@ -33,7 +33,7 @@ from .rolling import EDGE, RADIUS, Balls, disk, place, velocities
 PANEL_ASPECT = 1.5  # the width/height a profile reads best at, for choosing the grid
 GROUND = {"light": "#ece8df", "dark": "#2a2f38"}
 CURVE = {"light": "#3d3d3d", "dark": "#d8d8d8"}
-STROBE = 6  # balls a still shows along each run
+STROBE = 10  # steps a still considers for its strobe (balls closer than a diameter drop out)
 GHOST = 0.35  # their opacity
 STILL_FLOOR = 0.55  # the faintest dot or arc of a still (an animation's fade further)
 
@@ -159,10 +159,13 @@ def mark_curve_landmarks(ax, surface) -> list:
 
 
 def _landmark_legend(fig, ax):
-    from .race_figure import _landmark_entries, _row_legend
-
-    marks = _landmark_entries(ax)
-    return _row_legend(fig, marks) if marks else None
+    """The landmarks' key in one row under the figure, at its right (the step counter
+    keeps the left corner)."""
+    marks = [line for line in ax.get_lines() if line.get_gid() == "landmark"]
+    if not marks:
+        return None
+    labels = [line.get_label() for line in marks]
+    return fig.legend(marks, labels, loc="outside lower right", ncol=len(marks))
 
 
 def _styles(race) -> list:
@@ -204,13 +207,15 @@ def plot_side(race, *, loss: bool = False, size: Any = "16:9", dpi: float = 100,
     return fig
 
 
-def strobe_steps(traj, count: int = STROBE) -> list[int]:
-    """``count`` steps of a run spread evenly by how far it moves (the first and last
-    among them), fewer where they would fall on the same place."""
-    from .animate import motion_clock
-
-    clock = motion_clock([traj])
-    picks = np.interp(np.linspace(0, 1, count), clock, np.arange(traj.steps + 1))
+def strobe_steps(roll, count: int = STROBE) -> list[int]:
+    """``count`` steps of a run spread evenly by how far its balls move on the page (the
+    first and last among them), fewer where several fall on one step."""
+    moved = np.linalg.norm(np.diff(roll.contact, axis=0), axis=-1)
+    moved = np.where(roll.inside[:-1] & roll.inside[1:], moved, 0.0).mean(axis=1)  # in view
+    travel = np.concatenate([[0.0], np.cumsum(np.nan_to_num(moved))])
+    if travel[-1] <= 0:
+        return [0, roll.steps]
+    picks = np.interp(np.linspace(0, 1, count) * travel[-1], travel, np.arange(roll.steps + 1))
     return sorted({int(round(p)) for p in picks})
 
 
@@ -221,7 +226,7 @@ def _strobe(balls: Balls, traj, ps: paths.PathStyle, theme: str, count: int) -> 
     ink = style.ink(theme)
     last = roll.place(float(traj.steps))
     kept: list[np.ndarray] = list(last[0][last[2]])  # the balls where they ended
-    for k in strobe_steps(traj, count)[:-1]:  # the last is the ball itself
+    for k in strobe_steps(roll, count)[:-1]:  # the last is the ball itself
         centre, angle, shown, _ = roll.place(float(k))
         for i in np.flatnonzero(shown):
             c = centre[i]
@@ -234,6 +239,8 @@ def _strobe(balls: Balls, traj, ps: paths.PathStyle, theme: str, count: int) -> 
             _step_label(ax, page, c, f"{k}", ink, bold=False)
     for c in last[0][last[2]]:
         _step_label(ax, page, c, f"{traj.steps}", ink, bold=True)
+    for i in np.flatnonzero(roll.left_at >= 0):  # where a ball left the view, and when
+        _step_label(ax, page, roll.edge_points()[i], f"{roll.left_at[i]}", ink, bold=True)
 
 
 def _step_label(ax, page, centre, text: str, ink: str, bold: bool) -> None:
