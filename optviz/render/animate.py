@@ -302,12 +302,13 @@ def animate(
         race = Race(race.surface, [race])
     if not isinstance(race, Race):
         raise ParameterError(f"animate needs a Race or Trajectory, not {type(race).__name__}")
-    plots.check_kind(kind)
     curve = race.surface.is_curve  # drawn from the side (:mod:`.sideview`)
     if curve:
         from .sideview import check_curve
 
         check_curve(race, kind)
+    else:
+        plots.check_kind(kind)
     style.check_theme(theme)
     style.figsize(size)
     check_fps(fps, 120)

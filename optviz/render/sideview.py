@@ -38,10 +38,15 @@ GHOST = 0.35  # their opacity
 STILL_FLOOR = 0.55  # the faintest dot or arc of a still (an animation's fade further)
 
 
+VIEWS = ("side", "contour", "panels")  # a curve's race: from the side, whatever it is called
+
+
 def check_curve(race, kind: str) -> None:
     """Refuse a view a curve does not have, in one line."""
-    from ..util.errors import ParameterError
+    from ..util.errors import ParameterError, unknown
 
+    if kind not in (*VIEWS, "3d"):
+        raise unknown("plot kind", kind, VIEWS)
     if kind == "3d":
         raise ParameterError(
             f"'{race.surface.name}' is a curve f(x): it has no 3-D view; its race is drawn "
