@@ -123,6 +123,12 @@ def race(
     three_d: Annotated[bool, typer.Option("--3d", help="a 3-D surface view")] = False,
     panels: Annotated[bool, typer.Option("--panels", help="one panel per optimizer")] = False,
     loss: Annotated[bool, typer.Option("--loss", help="add a loss-curve panel")] = False,
+    profile: Annotated[
+        bool,
+        typer.Option(
+            "--profile", help="add a panel of each path's loss against the distance travelled"
+        ),
+    ] = False,
     glyphs: Annotated[
         bool, typer.Option("--glyphs", help="draw each ball's gradient, velocity and rate box")
     ] = False,
@@ -193,6 +199,8 @@ def race(
     }
     if rotate is not None:
         render["rotate"] = rotate
+    if profile:
+        render["profile"] = True
     if trail is not None:
         render["trail"] = trail
     lesson = _lesson(surface) if expr is None else None

@@ -430,6 +430,12 @@ class _Builder:
                     f"'{surface.name}' is a curve f(x): it has no {what} (those need a "
                     "surface in x and y); a curve's race is drawn from the side",
                 )
+            if surface.is_curve and getattr(r, "profile", False):
+                raise self.fail(
+                    f"{name}.profile",
+                    f"'{surface.name}' is a curve f(x): its race is drawn from the side, "
+                    "which is its profile already",
+                )
             if r.kind == "side" and not surface.is_curve:
                 raise self.fail(
                     f"{name}.kind",

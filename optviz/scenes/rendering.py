@@ -43,6 +43,8 @@ def render_one(scene: Any, r: Any, progress: Progress | None) -> Path:
             _save_figure(fig, r.output, o["dpi"], None)
             step(1, 1)
             return r.output
+        if o.get("profile"):
+            return _with_profile(race, r, o, look, step)
         if r.animated:
             extra = {"rotate": o["rotate"]} if o.get("rotate") else {}
             anim = race.animate(
@@ -95,6 +97,26 @@ def render_one(scene: Any, r: Any, progress: Progress | None) -> Path:
         title = o["title"]
     _save_figure(fig, r.output, o["dpi"], title)
     step(1, 1)
+    return r.output
+
+
+def _with_profile(race: Any, r: Any, o: Options, look: Look, step: Callable) -> Path:
+    """A race with the profile panel beside its map (:mod:`optviz.render.profile`)."""
+    from dataclasses import replace
+
+    from ..render import profile, race_figure
+
+    if not r.animated:
+        fig = profile.race_with_profile(race, loss=o["loss"], dpi=o["dpi"], title=o["title"],
+                                        **look)  # fmt: skip
+        _save_figure(fig, r.output, o["dpi"], None)
+        step(1, 1)
+        return r.output
+    keys = ("trail", "glyphs", "loss", "fps", "duration", "hold", "hold_first", "dpi", "title")
+    anim = race.animate(kind=r.kind, overlays=(profile.ProfileOverlay(),),
+                        **{k: o[k] for k in keys}, **look)  # fmt: skip
+    anim = replace(anim, layout=profile.with_profile(anim.layout or race_figure.race_layout))
+    anim.save(r.output, progress=step)
     return r.output
 
 

@@ -188,6 +188,12 @@ class Contour(Animation):
     kind = "contour"
     draws = "the race on contours (animation: balls with growing trails)"
 
+    profile: doc(
+        bool,
+        "a panel of each path's loss against the distance it has travelled: the hill under "
+        "it, seen from the side, in step with the map",
+    ) = False
+
 
 class ThreeD(Animation):
     kind = "3d"
