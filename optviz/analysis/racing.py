@@ -46,6 +46,9 @@ def race(
     >>> r = race("quadratic", ["gd", "adam"], start=(1.0, 1.0), steps=10)
     >>> [t.xy.shape for t in r.trajectories]
     [(11, 2), (11, 2)]
+    >>> r = race("parabola", ["gd:lr=0.4", "momentum:lr=0.01"], start=[-1.0], steps=10)
+    >>> [t.xy.shape for t in r.trajectories]  # a curve's positions: (..., 1)
+    [(11, 1), (11, 1)]
     """
     surf = _surface(surface)
     opts = as_optimizers(optimizers)
