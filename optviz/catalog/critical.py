@@ -185,9 +185,10 @@ def _minima(s: Surface, found: list[CriticalPoint]) -> list[tuple[tuple[float, .
 
 # -- the search ---------------------------------------------------------------------------
 def _grid_starts(s: Surface, n: int) -> np.ndarray:
-    """Newton's starts: an ``n`` x ``n`` grid over a surface, ``n * n`` points on a curve."""
+    """Newton's starts: an ``n`` x ``n`` grid over a surface, ``4 n`` points along a curve
+    (one variable needs no more to start beside every root)."""
     if s.is_curve:
-        return np.linspace(*s.domain[0], n * n)[:, None]
+        return np.linspace(*s.domain[0], 4 * n)[:, None]
     (x0, x1), (y0, y1) = s.domain
     X, Y = np.meshgrid(np.linspace(x0, x1, n), np.linspace(y0, y1, n))
     return np.stack([X.ravel(), Y.ravel()], -1)

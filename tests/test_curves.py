@@ -1,0 +1,81 @@
+"""Curves f(x) wherever a surface is taken: every optimizer runs on positions (..., 1), the
+compiled engine declines them for the numpy one, and every interface takes a curve."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import optviz as ov
+from optviz.util.errors import OptvizError
+
+
+@pytest.mark.parametrize("name", ov.optimizers())
+def test_every_optimizer_steps_on_a_curve_as_it_does_on_each_coordinate(name):
+    # rules are elementwise: a curve x ↦ f(x) run alone equals the x coordinate of the
+    # separable surface f(x) + (y - 0)² run with y at its minimum (y never moves)
+    curve = ov.Surface.from_expr("x**4 - 3*x**2 - x", domain=(-2.1, 2.1))
+    flat = ov.Surface.from_expr("x**4 - 3*x**2 - x + y**2", domain=(-2.1, 2.1, -1, 1))
+    opt = ov.optimizer(name)
+    starts = np.array([[-2.0], [0.5], [1.9]])
+    t = ov.run(curve, opt, start=starts, steps=25)
+    assert t.xy.shape == (26, 3, 1) and t.loss.shape == (26, 3)
+    twin = ov.run(flat, opt, start=np.column_stack([starts, np.zeros(3)]), steps=25)
+    if name == "sgd":  # its gradient noise draws one number per coordinate
+        assert np.isfinite(t.xy).all()
+        return
+    np.testing.assert_allclose(t.xy[..., 0], twin.xy[..., 0], rtol=1e-12, atol=1e-12)
+
+
+def test_the_compiled_engine_declines_a_curve_and_the_numpy_engine_runs_it(monkeypatch):
+    starts = np.linspace(-2.0, 2.0, 400)[:, None]
+    expected = ov.run("shallow_then_deep", "adam:lr=0.05", start=starts, steps=50)
+    monkeypatch.setenv("OPTVIZ_ENGINE", "compiled")
+    t = ov.run("shallow_then_deep", "adam:lr=0.05", start=starts, steps=50)
+    np.testing.assert_array_equal(t.xy, expected.xy)
+
+
+def test_a_curve_takes_a_number_or_an_x_and_refuses_a_pair():
+    t = ov.run("parabola", "gd:lr=0.25", start=1.0, steps=2)
+    assert t.xy.tolist() == [[1.0], [0.5], [0.25]]
+    with pytest.raises(OptvizError, match=r"shape \(1,\) or \(n, 1\) \(the surface is a curve\)"):
+        ov.run("parabola", "gd", start=(1.0, 0.0))
+    with pytest.raises(OptvizError, match="domain"):
+        ov.Surface.from_expr("x**2", domain=(1.0, -1.0))
+
+
+def test_a_scene_file_takes_a_curve_by_name_or_expression():
+    by_name = ov.scene_from_dict({"surface": "parabola", "optimizers": ["gd:lr=0.25"],
+                                  "run": {"steps": 2, "starts": [1.0]}})  # fmt: skip
+    assert by_name.race()[0].xy.tolist() == [[1.0], [0.5], [0.25]]
+    expr = ov.scene_from_dict({
+        "surface": {"expr": "x**4 - 3*x**2 + x", "domain": [-2.2, 2.2], "minima": [[-1.3]]},
+        "optimizers": ["gd:lr=0.01"],
+        "run": {"steps": 3, "starts": [[1.0], [-1.0]]},
+    })  # fmt: skip
+    assert expr.surface.kind == "curve" and expr.race()[0].xy.shape == (4, 2, 1)
+    with pytest.raises(OptvizError, match=r"run.starts\[0\]': must be \[x\]"):
+        ov.scene_from_dict({"surface": "parabola", "optimizers": ["gd"],
+                            "run": {"starts": [[1.0, 2.0]]}})  # fmt: skip
+    with pytest.raises(OptvizError, match="no 'basins' picture"):
+        ov.scene_from_dict({"surface": "parabola", "optimizers": ["gd"],
+                            "render": {"kind": "basins", "output": "b.png"}})  # fmt: skip
+
+
+def test_sharpness_and_newton_on_a_curve_are_its_second_derivative():
+    t = ov.run("twin_wells", "gd:lr=0.01", start=[0.5], steps=3, sharpness=True)
+    x = t.xy[:, 0]
+    np.testing.assert_allclose(t.sharpness, 12 * x**2 - 4)  # f'' of x⁴ − 2x²
+    newton = ov.run("parabola", "newton", start=[1.7], steps=1)
+    assert newton.xy[-1, 0] == 0.0  # one Newton step lands on a parabola's minimum
+
+
+def test_optviz_list_shows_the_curves_with_their_kind(capsys):
+    from optviz import cli
+
+    with pytest.raises(SystemExit):
+        cli.main(["list", "surfaces"])
+    rows = [line.split() for line in capsys.readouterr().out.splitlines()]
+    curves = {r[0] for r in rows if len(r) > 1 and r[1] == "curve"}
+    assert curves == {"parabola", "shallow_then_deep", "plateau_drop", "twin_wells",
+                      "flat_inflection"}  # fmt: skip
