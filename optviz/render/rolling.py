@@ -276,8 +276,9 @@ class Balls:
             from matplotlib.patheffects import withStroke
 
             for _ in range(self.roll.x.shape[1]):
-                arrow = FancyArrowPatch((0, 0), (0, 0), arrowstyle="-|>", mutation_scale=16, shrinkA=0, shrinkB=0,
-                                        lw=2.6, color=ps.color, zorder=6.4)  # fmt: skip
+                arrow = FancyArrowPatch((0, 0), (0, 0), arrowstyle="-|>", mutation_scale=16,
+                                        shrinkA=0, shrinkB=0, lw=2.6, color=ps.color,
+                                        zorder=6.4)  # fmt: skip
                 arrow.set_path_effects([withStroke(linewidth=4.6, foreground=ink)])
                 ax.add_patch(arrow)
                 self.arrows.append(arrow)
