@@ -25,3 +25,41 @@ def collect_saved_figures():
     """``collect_saved_figures(monkeypatch, save=True)``: the list of every figure saved
     from then on (a function, so module-scoped fixtures can use their own MonkeyPatch)."""
     return _collect_saved_figures
+
+
+@pytest.fixture
+def optviz(capsys, tmp_path, monkeypatch):
+    """Run ``optviz ARGS`` in-process in a temporary folder: (exit code, stdout, stderr).
+
+    The command line's own code path (typer, the error handler, the exit codes) without
+    a new interpreter per command; tests of signals, memory limits and import hygiene
+    start a process of their own instead.
+    """
+    from optviz import cli
+
+    monkeypatch.chdir(tmp_path)
+
+    def run(*args: str) -> tuple[int, str, str]:
+        code = cli._main([str(a) for a in args])
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    return run
+
+
+@pytest.fixture
+def torch64():
+    """torch, with float64 as its default dtype and one thread for the test, then restored.
+
+    torch keeps optimizer scalars (NAdam's momentum product, step counts) in the default
+    dtype: float64 makes a comparison one of algorithms, not of float32 bookkeeping. Set
+    per test, never at import, so no other test runs under it.
+    """
+    import torch
+
+    dtype, threads = torch.get_default_dtype(), torch.get_num_threads()
+    torch.set_default_dtype(torch.float64)
+    torch.set_num_threads(1)  # tiny tensors: threads only add overhead
+    yield torch
+    torch.set_default_dtype(dtype)
+    torch.set_num_threads(threads)

@@ -208,8 +208,9 @@ TORCH_DEFAULT_LR = {
 
 
 def test_torch_default_rates_are_torchs():
-    torch = pytest.importorskip("torch")
     import inspect
+
+    import torch
 
     names = {"gd": "SGD", "momentum": "SGD", "adam": "Adam", "adamw": "AdamW",
              "radam": "RAdam", "nadam": "NAdam", "adamax": "Adamax", "adagrad": "Adagrad",

@@ -104,3 +104,30 @@ def test_anatomy_refuses_what_it_cannot_take_apart():
         anatomy("quadratic", "adam", start=[[0, 1], [1, 0]], at=1)
     with pytest.raises(ov.OptvizError, match="keep_state"):
         walk(ov.run("quadratic", "adam", P0, 3))
+
+
+RATED = {  # the vector each rule multiplies by its per-coordinate rate, from the state
+    "gd:lr=0.002": lambda s, t, o: s["grad"],
+    "adagrad:lr=0.1,lr_decay=0.01": lambda s, t, o: s["grad"],
+    "adadelta:lr=1": lambda s, t, o: s["grad"],
+    "rmsprop:lr=0.003": lambda s, t, o: s["grad"],
+    "rmsprop:lr=0.003,centered=true": lambda s, t, o: s["grad"],
+    "adam:lr=0.05": lambda s, t, o: s["exp_avg"] / (1 - o.beta1**t),
+    "amsgrad:lr=0.05": lambda s, t, o: s["exp_avg"] / (1 - o.beta1**t),
+    "adamax:lr=0.05": lambda s, t, o: s["exp_avg"] / (1 - o.beta1**t),
+    "radam:lr=0.001": lambda s, t, o: s["exp_avg"] / (1 - o.beta1**t),
+}
+
+
+@pytest.mark.parametrize("spec", RATED)
+def test_the_effective_rate_times_what_it_scales_is_the_step_the_rule_took(spec):
+    # effective_lr restates each rule's rate; it must agree with the rule (rules.py)
+    traj = ov.run("rosenbrock", spec, (-1.2, 1.0), 60, keep_state=True)
+    assert traj.diverged_at == -1  # every step is the rule's
+    rate = effective_lr(traj)[1:]
+    t = np.arange(1, 61, dtype=float)[:, None]
+    state = {k: v[1:] for k, v in traj.state.items()}
+    moved = -rate * RATED[spec](state, t, traj.optimizer)
+    if spec.startswith("radam"):  # its first steps (rho_t <= 5) are plain momentum
+        moved[:5] = -traj.lr[:5, None] * RATED[spec](state, t, traj.optimizer)[:5]
+    np.testing.assert_allclose(moved, state["update"], rtol=1e-10, atol=1e-15)

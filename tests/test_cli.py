@@ -23,19 +23,6 @@ COMMANDS = ["list", "show", "race", "scene", "gallery", "tune", "sweep", "basins
 COMMANDS += ["curvature", "bands", "init"]
 
 
-@pytest.fixture
-def optviz(capsys, tmp_path, monkeypatch):
-    """Run ``optviz ARGS`` in a temporary folder; give (exit code, stdout, stderr)."""
-    monkeypatch.chdir(tmp_path)
-
-    def run(*args: str) -> tuple[int, str, str]:
-        code = cli._main([str(a) for a in args])
-        out, err = capsys.readouterr()
-        return code, out, err
-
-    return run
-
-
 def one_error_line(err: str) -> str:
     lines = err.strip().splitlines()
     assert len(lines) == 1, err
@@ -437,3 +424,28 @@ def test_an_unwritable_output_fails_before_any_work(optviz, tmp_path, monkeypatc
         assert code == 2
         assert re.search("folder .* does not exist|is a folder", one_error_line(err))
     assert calls == []
+
+
+def test_every_command_takes_its_picture_defaults_from_the_one_declaration():
+    import inspect
+
+    import typer
+
+    from optviz.analysis import racing
+    from optviz.scenes import schema
+    from optviz.util import defaults
+
+    declared = {"size": defaults.SIZE, "dpi": defaults.DPI, "theme": defaults.THEME}
+    group = typer.main.get_command(cli.app)
+    seen = 0
+    for name, command in group.commands.items():
+        for param in command.params:
+            if param.name in declared:
+                assert param.default == declared[param.name], (name, param.name)
+                seen += 1
+    assert seen >= 30  # size, dpi and theme of ten commands
+    for field, value in declared.items():
+        assert getattr(schema.Render(), field) == value
+    signature = inspect.signature(racing.race).parameters
+    assert signature["optimizers"].default == defaults.OPTIMIZERS
+    assert signature["steps"].default == defaults.STEPS

@@ -15,6 +15,22 @@ import optviz as ov
 from optviz.render import plots
 
 
+def test_every_test_dependency_is_imported_as_a_requirement_and_torch_is_set_per_test():
+    # a skip when torch is missing would silently drop every cross-check; torch's default
+    # dtype set at import would leak into every test that runs after the module loads
+    from pathlib import Path
+
+    for path in Path(__file__).parent.glob("*.py"):
+        if path.name == Path(__file__).name:  # this test names what it looks for
+            continue
+        text = path.read_text(encoding="utf-8")
+        assert "importorskip" not in text, path.name
+        assert ".skip(" not in text and "mark.skip" not in text, path.name
+        for line in text.splitlines():
+            if "set_default_dtype" in line or "set_num_threads" in line:
+                assert line.startswith(" "), f"{path.name}: {line.strip()} at module level"
+
+
 def test_figures_go_through_pyplot_once_it_is_imported():
     fig = ov.race("quadratic", ["gd", "adam"], steps=10).plot(size="small", dpi=40)
     assert fig.number in plt.get_fignums()  # so plt.show() shows it

@@ -2,7 +2,9 @@
 
 Each runs in its own empty folder, at a small picture size where the command takes the
 options (the same work otherwise), and must exit 0, write the file it names (or, without
-``-o``, some file), and have no run diverge unless its text says one should.
+``-o``, some file), and have no run diverge unless its text says one should. Commands run
+in-process through the command line's own entry point (one test each, so they spread
+over the test workers); ``explore``, which serves until stopped, runs as a process.
 """
 
 from __future__ import annotations
@@ -12,10 +14,10 @@ import shlex
 import shutil
 import subprocess
 import sys
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
+import pytest
 import typer
 
 from optviz.cli import app
@@ -117,18 +119,6 @@ def _prepare(example: Example, folder: Path) -> None:
             (folder / arg).write_text("\n".join(rows) + "\n")
 
 
-def _run(example: Example, folder: Path) -> tuple[subprocess.CompletedProcess, set[Path]]:
-    """Run the example in ``folder``; its result and the files it wrote."""
-    _prepare(example, folder)
-    brought = set(folder.rglob("*"))
-    command = [sys.executable, "-m", "optviz.cli", *smaller(example)]
-    if example.args[1] == "explore":
-        result = _serve_once(command + ["--no-browser"], folder)
-    else:
-        result = subprocess.run(command, cwd=folder, capture_output=True, text=True, timeout=600)
-    return result, set(folder.rglob("*")) - brought
-
-
 def _serve_once(command: list[str], folder: Path) -> subprocess.CompletedProcess:
     """Start the explorer, fetch the page at the URL it prints, stop it."""
     import httpx
@@ -168,24 +158,27 @@ def test_the_table_reader_finds_diverged_rows():
     assert diverged(table.replace(" 3\n", " -\n")) == []
 
 
-def test_every_readme_and_help_example_runs_and_nothing_diverges_unasked(tmp_path):
-    examples = list({tuple(e.args): e for e in readme_examples() + help_examples()}.values())
-    assert sum(e.where == "README" for e in examples) >= 25
-    assert {e.args[1] for e in examples} >= {c for c in typer.main.get_command(app).commands}
-    folders = [tmp_path / f"example{i}" for i in range(len(examples))]
-    for folder in folders:
-        folder.mkdir()
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        results = list(pool.map(_run, examples, folders))
-    problems = []
-    for example, folder, (result, wrote) in zip(examples, folders, results, strict=True):
-        if result.returncode != 0:
-            problems.append(f"{example}: exit {result.returncode}: {result.stderr.strip()[-300:]}")
-            continue
-        missing = [o for o in example.outputs() if not (folder / o).exists()]
-        printed = any(a in PRINTS_ONLY for a in example.args[1:])
-        if missing or not (printed or wrote):
-            problems.append(f"{example}: wrote no {missing or 'file'}")
-        if not example.may_diverge and diverged(result.stdout):
-            problems.append(f"{example}: diverged: {diverged(result.stdout)}")
-    assert not problems, "\n".join(problems)
+EXAMPLES = list({tuple(e.args): e for e in readme_examples() + help_examples()}.values())
+
+
+def test_the_examples_cover_the_readme_and_every_command():
+    assert sum(e.where == "README" for e in EXAMPLES) >= 25
+    assert {e.args[1] for e in EXAMPLES} >= set(typer.main.get_command(app).commands)
+
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=[shlex.join(e.args[1:])[:80] for e in EXAMPLES])
+def test_every_readme_and_help_example_runs_and_nothing_diverges_unasked(example, optviz, tmp_path):
+    _prepare(example, tmp_path)
+    brought = set(tmp_path.rglob("*"))
+    if example.args[1] == "explore":
+        command = [sys.executable, "-m", "optviz.cli", *smaller(example), "--no-browser"]
+        result = _serve_once(command, tmp_path)
+        code, out, err = result.returncode, result.stdout, result.stderr
+    else:
+        code, out, err = optviz(*smaller(example))
+    assert code == 0, f"{example}: exit {code}: {err.strip()[-300:]}"
+    wrote = set(tmp_path.rglob("*")) - brought
+    missing = [o for o in example.outputs() if not (tmp_path / o).exists()]
+    printed = any(a in PRINTS_ONLY for a in example.args[1:])
+    assert not missing and (printed or wrote), f"{example}: wrote no {missing or 'file'}"
+    assert example.may_diverge or not diverged(out), f"{example}: diverged: {diverged(out)}"

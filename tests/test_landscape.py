@@ -14,8 +14,7 @@ from optviz.nets.plane import filter_normalized, pca_plane, random_plane
 from optviz.nets.train import batches, hessian, train
 from optviz.util.errors import OptvizError, ParameterError
 
-torch.set_default_dtype(torch.float64)
-torch.set_num_threads(1)  # tiny matrices: threads only add overhead
+pytestmark = pytest.mark.usefixtures("torch64")  # torch in float64 for every test here
 
 
 def _torch_net(net, theta):
@@ -150,6 +149,9 @@ def test_drawn_path_is_least_squares_projection():
         np.testing.assert_allclose(xy, coef, rtol=1e-9, atol=1e-12)
     for traj, xy in zip(ls.race.trajectories, ls.xy, strict=True):
         np.testing.assert_array_equal(traj.xy, xy)  # the renderer gets these positions
+    table = ls.table()  # a race's kind of table: aligned text, not dicts
+    assert str(table).splitlines()[0].split()[:2] == ["optimizer", "lr"]
+    assert [row["optimizer"] for row in table] == ["gd(lr=0.5)", "adam(lr=0.02)"]
 
 
 def test_pca_plane_orthonormal_and_explains_the_svd_variance():

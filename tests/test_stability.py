@@ -61,7 +61,8 @@ def test_tiling_does_not_change_a_bit(small_map):
 
 
 def test_dask_cluster_equals_local(small_map):
-    distributed = pytest.importorskip("distributed")
+    import distributed  # the 'dask' extra, part of the test extra
+
     with (
         distributed.LocalCluster(n_workers=2, processes=False, dashboard_address=None) as c,
         distributed.Client(c) as client,

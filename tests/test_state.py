@@ -36,12 +36,7 @@ CASES = [
 BOOKKEEPING = {"step", "mu_product"}  # torch's counters, not vectors of the parameters
 
 
-@pytest.fixture(autouse=True)
-def float64_scalars():
-    before = torch.get_default_dtype()
-    torch.set_default_dtype(torch.float64)
-    yield
-    torch.set_default_dtype(before)
+pytestmark = pytest.mark.usefixtures("torch64")  # torch's scalars in float64
 
 
 def torch_states(cls, kwargs, lr, steps):

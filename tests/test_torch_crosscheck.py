@@ -1,27 +1,17 @@
 """Cross-check against torch.optim: our trajectories are the ones a PyTorch user gets.
 
-Runs only where torch is installed (it is not a dependency of optviz or of its tests).
-Both sides get the same gradients (our surface's exact ones, in float64), so what is
-compared is the update rule, the hyperparameters and the learning-rate schedule.
+torch's CPU build is a test dependency: these checks run wherever the tests run. Both
+sides get the same gradients (our surface's exact ones, in float64), so what is compared
+is the update rule, the hyperparameters and the learning-rate schedule.
 """
 
 import numpy as np
 import pytest
+import torch
 
 import optviz as ov
 
-torch = pytest.importorskip("torch")
-
-
-@pytest.fixture(autouse=True)
-def float64_scalars():
-    # torch keeps per-optimizer scalars (NAdam's momentum product, step counts) in the
-    # default dtype; float64 makes this a comparison of algorithms, not of float32
-    # bookkeeping.
-    before = torch.get_default_dtype()
-    torch.set_default_dtype(torch.float64)
-    yield
-    torch.set_default_dtype(before)
+pytestmark = pytest.mark.usefixtures("torch64")  # torch's scalars in float64
 
 
 STEPS = 200

@@ -18,9 +18,10 @@ resumes where it stopped.
 
 >>> m = phase("elliptic", "momentum", x=("lr", 0.01, 0.1, "log"), y=("momentum", 0.0, 0.5),
 ...           n=3, steps=300, workers=1)
->>> m.values.shape, m.metric, [round(v, 3) for v in m.x]
+>>> m.values.shape, m.metric, [round(float(v), 3) for v in m.x]
 ((3, 3), 'rate', [0.01, 0.032, 0.1])
->>> bool(np.all(np.abs(m.values - m.closed_form) < 1e-3 * m.closed_form))
+>>> converging = m.closed_form < 1  # the closed form where runs converge
+>>> bool(np.all(np.abs(m.values - m.closed_form)[converging] < 1e-3 * m.closed_form[converging]))
 True
 """
 

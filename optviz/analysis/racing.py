@@ -17,7 +17,7 @@ from ..engine.noise import Noise
 from ..engine.optim import Optimizer, as_optimizers
 from ..engine.runner import Race, _starts, _steps, _surface, run
 from ..engine.scheduling import Schedule
-from ..util import budget
+from ..util import budget, defaults
 from ..util.errors import ParameterError
 
 RECORDS = ("keep_state", "sharpness")  # what a run records beside its path; tuning keeps none
@@ -25,9 +25,9 @@ RECORDS = ("keep_state", "sharpness")  # what a run records beside its path; tun
 
 def race(
     surface: Surface | str,
-    optimizers: Sequence[Optimizer | str] | Optimizer | str = ("gd", "momentum", "adam"),
+    optimizers: Sequence[Optimizer | str] | Optimizer | str = defaults.OPTIMIZERS,
     start: Any = None,
-    steps: int = 200,
+    steps: int = defaults.STEPS,
     schedule: Schedule | str | None = None,
     noise: Noise | str | dict | None = None,
     seed: int = 0,

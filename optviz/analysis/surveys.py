@@ -22,10 +22,11 @@ from typing import Any
 import numpy as np
 
 from ..catalog import Surface
-from ..engine.final_runs import final_states
+from ..engine.final_runs import BLOCK_BYTES, final_states
 from ..engine.optim import Optimizer, as_optimizers, optimizer
-from ..engine.runner import NEVER, _starts, _surface, run
+from ..engine.runner import NEVER, _starts, _steps, _surface, run
 from ..engine.table import _nearest
+from ..util import budget, defaults
 from ..util.display import Preview, drawing
 from ..util.errors import ParameterError
 
@@ -123,6 +124,8 @@ def basins(
     opts = as_optimizers(optimizers)
     if not opts:
         raise ParameterError("basins need at least one optimizer")
+    X, Y = start_grid(surf, 2)  # checks n
+    budget.check(budget.final_states(n * n, _steps(steps), len(opts), BLOCK_BYTES))  # all of it
     X, Y = start_grid(surf, n)
     minima = known_minima(surf)
     if radius is None:
@@ -275,7 +278,7 @@ def bands(
     optimizer: Any,
     *,
     seeds: int = 20,
-    steps: int = 200,
+    steps: int = defaults.STEPS,
     noise: Any = "auto",
     start: Any = None,
     quantiles: tuple[float, float] = (0.1, 0.9),

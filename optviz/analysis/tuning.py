@@ -20,6 +20,7 @@ from ..engine.final_runs import final_states
 from ..engine.optim import Optimizer, as_optimizers
 from ..engine.runner import NEVER, _starts, _surface
 from ..engine.table import Table
+from ..util import defaults
 from ..util.display import Preview, drawing
 from ..util.errors import ParameterError, unknown
 
@@ -135,7 +136,7 @@ def sweep(
     optimizers: Any,
     *,
     lrs: Any = None,
-    steps: int = 200,
+    steps: int = defaults.STEPS,
     objective: str = "final",
     start: Any = None,
     schedule: Any = None,
@@ -273,7 +274,7 @@ def tune(
     optimizers: Any,
     *,
     start: Any = None,
-    steps: int = 200,
+    steps: int = defaults.STEPS,
     objective: str = "final",
     lrs: Any = None,
     schedule: Any = None,
@@ -344,7 +345,7 @@ def race_optimizers(
     lr: Any,
     *,
     start: Any = None,
-    steps: int = 200,
+    steps: int = defaults.STEPS,
     objective: str = "final",
     schedule: Any = None,
     noise: Any = None,

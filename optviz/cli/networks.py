@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
+from ..util import defaults
 from ..util.errors import ParameterError
 from ._app import app
 from ._run import _execute, _scene, _shown, _size, _writable
@@ -43,9 +44,9 @@ def init(
     steps: Annotated[int | None, typer.Option("--steps", help="training steps (symmetry)")] = None,
     seed: Seed = None,
     fps: Annotated[float | None, typer.Option("--fps", help="layers per second")] = None,
-    size: Size = "16:9",
-    dpi: Dpi = 100,
-    theme: Theme = "light",
+    size: Size = defaults.SIZE,
+    dpi: Dpi = defaults.DPI,
+    theme: Theme = defaults.THEME,
     title: Title = None,
     output: Output = None,
     quiet: Quiet = False,
@@ -136,9 +137,9 @@ def landscape(
     seed: Annotated[int, typer.Option("--seed", help="data, init, batches, plane")] = 0,
     fps: Annotated[float, typer.Option("--fps", help="frames per second")] = 20.0,
     duration: Annotated[float, typer.Option("--duration", help="seconds of motion")] = 8.0,
-    size: Size = "16:9",
-    dpi: Dpi = 100,
-    theme: Theme = "light",
+    size: Size = defaults.SIZE,
+    dpi: Dpi = defaults.DPI,
+    theme: Theme = defaults.THEME,
     title: Title = None,
     metrics: Annotated[
         Path | None, typer.Option("--metrics", help="final loss and accuracy as .csv or .json")

@@ -8,6 +8,8 @@ from typing import Annotated, Any
 
 import typer
 
+from ..util import defaults
+
 SurfaceArg = Annotated[
     str | None,
     typer.Argument(
@@ -34,9 +36,6 @@ Domain = Annotated[
         help="xmin,xmax,ymin,ymax, or xmin,xmax for a curve (default for --expr: -2,2,-2,2)",
     ),
 ]
-DEFAULT_OPTIMIZERS = ("gd", "momentum", "adam")
-"""What race, tune and sweep compare when no -O is given."""
-
 Optimizers = Annotated[
     list[str] | None,
     typer.Option(
@@ -50,7 +49,9 @@ Optimizers = Annotated[
 Steps = Annotated[
     int | None,
     typer.Option(
-        "--steps", help="steps per optimizer [default: 200; basins: 500]", show_default=False
+        "--steps",
+        help=f"steps per optimizer [default: {defaults.STEPS}; basins: 500]",
+        show_default=False,
     ),
 ]
 Start = Annotated[

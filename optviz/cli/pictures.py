@@ -7,11 +7,11 @@ from typing import Annotated
 
 import typer
 
+from ..util import defaults
 from ..util.errors import ParameterError
 from ._app import app
 from ._run import _execute, _lesson, _run_section, _scene, _shown, _size, _slug, _surface, _table
 from .options import (
-    DEFAULT_OPTIMIZERS,
     Domain,
     Dpi,
     Expr,
@@ -71,9 +71,9 @@ def show(
     expr: Expr = None,
     domain: Domain = None,
     output: Output = None,
-    size: Size = "16:9",
-    dpi: Dpi = 100,
-    theme: Theme = "light",
+    size: Size = defaults.SIZE,
+    dpi: Dpi = defaults.DPI,
+    theme: Theme = defaults.THEME,
     title: Title = None,
     field: Annotated[
         str | None,
@@ -151,9 +151,9 @@ def race(
         float,
         typer.Option("--hold-first", metavar="SECONDS", help="seconds on the first frame"),
     ] = 0.5,
-    size: Size = "16:9",
-    dpi: Dpi = 100,
-    theme: Theme = "light",
+    size: Size = defaults.SIZE,
+    dpi: Dpi = defaults.DPI,
+    theme: Theme = defaults.THEME,
     title: Title = None,
     metrics: Annotated[
         Path | None, typer.Option("--metrics", help="also write the results as .csv or .json")
@@ -211,7 +211,7 @@ def race(
             start = lesson.starts.tolist()
         steps = steps or lesson.steps
     if not optimizer:  # a fair default: three classics, each at its own tuned rate
-        optimizer, lr = list(DEFAULT_OPTIMIZERS), lr or "tuned"
+        optimizer, lr = list(defaults.OPTIMIZERS), lr or "tuned"
     scene = _scene(
         {
             "surface": _surface(surface, expr, domain),
@@ -245,9 +245,9 @@ def anatomy(
     schedule: Schedule = None,
     noise: Noise = None,
     seed: Seed = None,
-    size: Size = "16:9",
-    dpi: Dpi = 100,
-    theme: Theme = "light",
+    size: Size = defaults.SIZE,
+    dpi: Dpi = defaults.DPI,
+    theme: Theme = defaults.THEME,
     output: Output = None,
     quiet: Quiet = False,
 ) -> None:
@@ -286,7 +286,7 @@ def anatomy(
         )
     if at < 1:
         raise ParameterError(f"--at {at} is not a step; allowed: a step number >= 1")
-    n_steps = checked.steps if checked.steps is not None else (200 if quantities else at)
+    n_steps = checked.steps if checked.steps is not None else (defaults.STEPS if quantities else at)
     if not quantities and at > n_steps:
         raise ParameterError(f"--at {at} is past the run's end; allowed: 1..{n_steps}")
     result = run_race(checked.surface, list(checked.optimizers),

@@ -199,9 +199,9 @@ def gallery(
     if check:
         _check_gallery(scenes)
         return
-    for s in scenes:
-        if not quiet:
-            typer.echo(f"{s.source}:", err=True)
+    for i, s in enumerate(scenes, 1):
+        if not quiet:  # a line per scene before it renders: a long gallery shows its pace
+            typer.echo(f"[{i}/{len(scenes)}] {s.source}:", err=True)
         written = _render(s, quiet)
         if not quiet:
             for path in written:

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from ..catalog import Surface, surface
-from ..util import budget, check
+from ..util import budget, check, defaults
 from ..util.display import Preview, drawing
 from ..util.errors import ParameterError
 from .noise import Noise, batch_rows
@@ -209,7 +209,7 @@ def run(
     surface: Surface | str,
     optimizer: Optimizer | str = "gd",
     start: Any = None,
-    steps: int = 200,
+    steps: int = defaults.STEPS,
     schedule: Schedule | str | None = None,
     noise: Noise | str | dict | None = None,
     seed: int = 0,
@@ -280,7 +280,7 @@ def run_final(
     surface: Surface | str,
     optimizer: Optimizer | str = "gd",
     start: Any = None,
-    steps: int = 200,
+    steps: int = defaults.STEPS,
     schedule: Schedule | str | None = None,
     noise: Noise | str | dict | None = None,
     seed: int = 0,

@@ -19,6 +19,7 @@ import numpy as np
 
 from ..catalog.library import View
 from ..engine.optim import Optimizer, as_optimizers
+from ..engine.table import Table
 from ..util import check
 from ..util.display import drawing
 from ..util.errors import ParameterError, unknown
@@ -164,9 +165,10 @@ class Landscape:
             )
         return Race(self.surfaces[0], trajs)
 
-    def table(self) -> list[dict[str, Any]]:
+    def table(self) -> Table:
         """One row per run: final training loss and accuracy, the plane's loss there, and
-        how far the final weights are from the plane (0: the run stayed on it)."""
+        how far the final weights are from the plane (0: the run stayed on it). A
+        :class:`optviz.engine.table.Table`, as a race's: aligned text, HTML, CSV."""
         rows = []
         for run, xy, plane, gap in zip(self.runs, self.xy, self.planes, self.plane_loss,
                                        strict=True):  # fmt: skip
@@ -183,7 +185,7 @@ class Landscape:
                     "diverged_at": None if run.diverged_at < 0 else int(run.diverged_at),
                 }
             )
-        return rows
+        return Table(rows)
 
     def plot(self, **kwargs: Any):
         """The landscape, paths, loss panel and decision boundaries as one figure

@@ -16,7 +16,7 @@ Progress = Callable[[str, int, int], None]
 """``progress(what, done, total)``: called as a render advances (``total`` 0: unknown)."""
 
 RACE_KINDS = ("contour", "3d", "panels", "side")
-SAVES_ITSELF = ("landscape",)  # kinds whose result object writes both stills and animations
+SAVES_ITSELF = ("landscape", "phase")  # kinds that write their own output (and stores)
 
 
 # -- rendering -------------------------------------------------------------------------------------

@@ -27,6 +27,7 @@ from typing import Annotated, Any, ClassVar, Literal
 import msgspec
 from msgspec import Meta, Struct
 
+from ..util import defaults
 from ..util.errors import _closest, unknown
 
 
@@ -119,7 +120,9 @@ class OptimizerSpec(Struct, omit_defaults=True, kw_only=True):
 class RunSpec(Spec):
     """``[run]``: how the optimizers run."""
 
-    steps: doc(whole(0, 1_000_000) | None, "steps per optimizer (default 200; basins: 500)") = None
+    steps: doc(
+        whole(0, 1_000_000) | None, f"steps per optimizer (default {defaults.STEPS}; basins: 500)"
+    ) = None
     starts: doc(
         str | list[float | str | Position] | None,
         'where every optimizer starts: `[x, y]`, a list of them or `"x,y"` strings; on a '
@@ -158,9 +161,9 @@ class Render(Spec):
     size: doc(
         Literal[SIZE_NAMES] | Annotated[list[number(1, 40)], Meta(min_length=2, max_length=2)],
         '`"16:9"`, `"4:3"`, `"square"`, `"small"` or `[width, height]` in inches',
-    ) = "16:9"
-    dpi: doc(whole(20, 600), "pixels per inch (16:9 at 100 is 1280x720)") = 100
-    theme: doc(Literal[THEME_NAMES], "`light` or `dark`") = "light"
+    ) = defaults.SIZE
+    dpi: doc(whole(20, 600), "pixels per inch (16:9 at 100 is 1280x720)") = defaults.DPI
+    theme: doc(Literal[THEME_NAMES], "`light` or `dark`") = defaults.THEME
     title: doc(Text | None, "the figure's title (default: the scene's)") = None
 
 
