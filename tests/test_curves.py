@@ -79,3 +79,17 @@ def test_optviz_list_shows_the_curves_with_their_kind(capsys):
     curves = {r[0] for r in rows if len(r) > 1 and r[1] == "curve"}
     assert curves == {"parabola", "shallow_then_deep", "plateau_drop", "twin_wells",
                       "flat_inflection"}  # fmt: skip
+
+
+def test_a_curve_previews_in_a_notebook_and_draws_on_a_given_axes():
+    from matplotlib.figure import Figure
+
+    race = ov.race("shallow_then_deep", ["gd:lr=0.01", "momentum:lr=0.01"], steps=30)
+    ax = Figure().add_subplot()
+    assert race.plot(ax=ax) is ax
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == [
+        "GD (lr 0.01)", "Momentum (lr 0.01, μ 0.9)"]  # fmt: skip
+    assert race._repr_png_()[:4] == b"\x89PNG" and ov.surface("parabola")._repr_png_()
+    curve = [line for line in ax.get_lines() if line.get_gid() == "curve"][0]
+    x, fx = curve.get_data()
+    np.testing.assert_allclose(fx, x**4 - 3 * x**2 - x)

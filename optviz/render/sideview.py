@@ -275,7 +275,10 @@ def side_on(race, ax=None, *, theme: str = "light"):
             ax.plot(np.ravel(x[-1]), np.ravel(fx[-1]), ls="none", marker=ps.marker, ms=11,
                     mfc=ps.color, mec=ink, mew=1.0, zorder=6,
                     label=paths.readable(traj))  # fmt: skip
-        ax.legend(loc="best", framealpha=0.9)
+        # the optimizers only: on one small Axes a longer key would cover the curve
+        entries = [(h, t) for h, t in zip(*ax.get_legend_handles_labels(), strict=True)
+                   if h.get_gid() != "landmark"]  # fmt: skip
+        ax.legend(*zip(*entries, strict=True), loc="best", framealpha=0.9)
     return ax
 
 
