@@ -332,6 +332,8 @@ def test_a_curve_runs_from_an_x_and_its_picture_maps_pixels_to_x_and_f(served):
     t = ov.run("shallow_then_deep", "momentum:lr=0.01", start=[-2.0], steps=150)
     assert np.array_equal(np.array(run["xy"]), t.xy) and t.xy.shape == (151, 1)
     assert np.array_equal(np.array(run["drawn"]), np.column_stack([t.xy[:, 0], t.loss]))
+    x = t.xy[:, 0]
+    np.testing.assert_allclose(run["slope"], 4 * x**3 - 6 * x - 1, rtol=1e-12)  # f'(x)
     info = client.post("/api/surface", json={"surface": "shallow_then_deep"}).json()
     assert info["kind"] == "curve" and info["start"] == [-2.0] and len(info["domain"]) == 4
     png = base64.b64decode(info["image"].split(",", 1)[1])

@@ -9,7 +9,7 @@ A request is the view the page shows::
 
 A curve (a catalog curve, or an ``expr`` in ``x`` with ``"domain": [x0, x1]``) takes
 ``"start": [x]``; its runs' positions are ``[x]`` and each run also gives ``drawn``, the
-points ``[x, f(x)]`` the page draws on the curve's picture.
+points ``[x, f(x)]`` the page draws on the curve's picture, and ``slope``, ``f'(x)`` there.
 
 It is turned into a scene dict and checked by :func:`optviz.scenes.build.scene_from_dict`, the
 same code that checks scene files and the command line, so the errors are the same
@@ -203,6 +203,8 @@ def _run(spec: Any, traj: Any) -> dict[str, Any]:
     }
     if traj.surface.is_curve:  # where the page draws each position: on the curve
         out["drawn"] = _finite(np.stack([traj.xy[..., 0], traj.loss], -1).tolist())
+        with np.errstate(all="ignore"):  # and the slope, to set the ball on it
+            out["slope"] = _finite(traj.surface.grad(traj.xy)[..., 0].tolist())
     return out
 
 

@@ -119,6 +119,18 @@ export function formatSpec(name, hyper) {
 // Where a run's positions are drawn: on a curve, its points (x, f(x)); else (x, y).
 function placed(run) { return run.drawn || run.xy; }
 
+// A ball resting on a curve: lifted from its point (px, py) by its radius along the curve's
+// normal as drawn (the axes' scales differ), from the slope f'(x) at step k (+ frac).
+function onCurve(g, px, py, slope, k, frac) {
+  const a = slope[k], b = slope[Math.min(k + 1, slope.length - 1)];
+  if (a === null || b === null) return [px, py];
+  const s = a + frac * (b - a);
+  const sx = g.w / (g.x1 - g.x0), sy = g.h / (g.y1 - g.y0);
+  const nx = -sy * s, ny = sx, n = Math.hypot(nx, ny);
+  const lift = 12;  // the ball's radius and half the curve's line
+  return [px + lift * nx / n, py - lift * ny / n];  // the canvas's y grows downwards
+}
+
 // A position in words: (x, y), or a curve's x.
 function where(p) { return p.length === 1 ? `x ${fmt(p[0])}` : `(${fmt(p[0])}, ${fmt(p[1])})`; }
 
@@ -606,8 +618,9 @@ class Explorer {
     const [sx, sy] = points[0];
     ctx.fillStyle = col.ink; ctx.strokeStyle = color; ctx.lineWidth = 2;
     ctx.beginPath(); ctx.arc(sx, sy, 5, 0, 2 * Math.PI); ctx.fill(); ctx.stroke();
-    const [bx, by] = points[points.length - 1];
+    let [bx, by] = points[points.length - 1];
     const diverged = run.diverged_at !== null && upto >= run.diverged_at;
+    if (run.slope && !diverged) [bx, by] = onCurve(g, bx, by, run.slope, upto, frac);
     this.ball(ctx, bx, by, diverged ? "cross" : shapeOf(i), color, col.ink);
   }
 
