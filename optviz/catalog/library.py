@@ -58,13 +58,15 @@ class View:
 class Lesson:
     """What a race on the surface shows when the user names no optimizer, start or step
     count (the ``[lesson]`` table of its catalog file): ``optimizers`` as specs such as
-    ``"gd:lr=0.05"``, ``starts`` ``(n, 2)`` (``(n, 1)`` on a curve), ``steps``. The 3-D
-    camera is the view's.
+    ``"gd:lr=0.05"``, ``starts`` ``(n, 2)`` (``(n, 1)`` on a curve), ``steps``, and
+    ``claims``, what the race shows, checked on its runs (:mod:`optviz.analysis.claims`).
+    The 3-D camera is the view's.
     """
 
     optimizers: tuple[str, ...] = ()
     starts: np.ndarray = field(default_factory=lambda: np.zeros((0, 2)))
     steps: int | None = None
+    claims: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -664,7 +666,7 @@ def _minima(entries: list, fail: Any, dim: int = 2) -> tuple[np.ndarray, np.ndar
 
 
 def _lesson(spec: dict, fail: Any, dim: int = 2) -> Lesson:
-    allowed = ("optimizers", "starts", "steps")
+    allowed = ("optimizers", "starts", "steps", "claims")
     for key in spec:
         if key not in allowed:
             raise fail(f"lesson.{key}", f"unknown; allowed: {', '.join(allowed)}")
@@ -678,7 +680,11 @@ def _lesson(spec: dict, fail: Any, dim: int = 2) -> Lesson:
         starts = _points(spec["starts"], "lesson.starts", dim) if "starts" in spec else None
     except OptvizError as exc:
         raise fail("lesson.starts", str(exc)) from None
-    return Lesson(tuple(opts), np.zeros((0, dim)) if starts is None else starts, steps)
+    claims = spec.get("claims", [])
+    if not isinstance(claims, list) or not all(isinstance(c, str) and c for c in claims):
+        raise fail("lesson.claims", 'must be a list of claims such as "stuck(gd, at=saddle)"')
+    starts = np.zeros((0, dim)) if starts is None else starts
+    return Lesson(tuple(opts), starts, steps, tuple(c.strip() for c in claims))
 
 
 def _view(spec: dict, fail: Any) -> View:

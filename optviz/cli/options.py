@@ -50,7 +50,8 @@ Steps = Annotated[
     int | None,
     typer.Option(
         "--steps",
-        help=f"steps per optimizer [default: {defaults.STEPS}; basins: 500]",
+        help=f"steps per optimizer [default: {defaults.STEPS}; basins: 500; race: the "
+        "lesson's, when it races the surface's lesson]",
         show_default=False,
     ),
 ]

@@ -472,6 +472,17 @@ RENDERS: dict[str, type[Render]] = {
 """Every kind of render, by name."""
 
 
+class LessonSpec(Spec):
+    """``[lesson]``: what the scene teaches, as claims checked on its runs."""
+
+    claims: doc(
+        Annotated[list[Annotated[str, Meta(max_length=400)]], Meta(max_length=40)],
+        'what the picture shows, e.g. `["stuck(gd, at=saddle)", "escapes(adam, from=saddle)"]`; '
+        "`optviz gallery --check` and the tests hold every one true (vocabulary below)",
+    ) = []
+    callouts: doc(bool, "draw each claim's key moment on the picture as a short annotation") = True
+
+
 class SceneSpec(Spec):
     """The top level of a scene file."""
 
@@ -489,6 +500,9 @@ class SceneSpec(Spec):
     ) = None
     metrics: doc(Text | None, "also write the race's results table to this `.csv` or `.json`") = (
         None
+    )
+    lesson: doc(LessonSpec, "what the scene teaches (below)") = msgspec.field(
+        default_factory=LessonSpec
     )
 
 
