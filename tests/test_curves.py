@@ -93,3 +93,47 @@ def test_a_curve_previews_in_a_notebook_and_draws_on_a_given_axes():
     curve = [line for line in ax.get_lines() if line.get_gid() == "curve"][0]
     x, fx = curve.get_data()
     np.testing.assert_allclose(fx, x**4 - 3 * x**2 - x)
+
+
+# -- claims on a curve ---------------------------------------------------------------------
+def _heavy_ball(mu: float, lr: float = 0.01, x0: float = -2.0, steps: int = 150) -> np.ndarray:
+    """Heavy-ball momentum on x² by hand (torch's buffer: b = μ b + g, x -= lr b)."""
+    x, b, out = x0, 0.0, [x0]
+    for t in range(steps):
+        g = 2 * x
+        b = g if t == 0 else mu * b + g
+        x = x - lr * b
+        out.append(x)
+    return np.array(out)
+
+
+def test_swings_counts_the_passes_across_the_minimum_a_heavy_ball_makes():
+    from optviz.analysis.claims import check_claims
+
+    too_much, settles = "momentum:lr=0.01,momentum=0.98", "momentum:lr=0.01,momentum=0.75"
+    race = ov.race("parabola", [too_much, settles], start=[-2.0], steps=150)
+    x = _heavy_ball(0.98)
+    np.testing.assert_allclose(race[0].xy[:, 0], x, rtol=1e-12, atol=1e-15)
+    far = 0.02 * race.surface.span  # a pass counts once the ball is this far past
+    sides = np.sign(x)[np.abs(x) > far]
+    passes = int(np.sum(sides[1:] != sides[:-1]))
+    assert passes == 7
+    swung, settled, short = check_claims(race, [
+        "swings(momentum#1, at_least=7)", "swings(momentum#2, at_least=1)",
+        "swings(momentum#1, at_least=8)"])  # fmt: skip
+    assert swung.holds and swung.evidence["swings"] == passes
+    assert swung.evidence["farthest_past"] == pytest.approx(x.max() / race.surface.span)
+    assert not settled.holds and not short.holds
+
+
+def test_curve_claims_name_flat_points_and_refuse_a_y_axis():
+    from optviz.analysis.claims import ClaimError, check_claims
+
+    race = ov.race("flat_inflection", ["gd:lr=0.1", "momentum:lr=0.1"], start=[1.2], steps=150)
+    stuck, counted, rolled = check_claims(race, [
+        "stuck(gd, at=inflection)", "has(minimum=1, inflection=1, maximum=0)",
+        "ends_in(momentum)"])  # fmt: skip
+    assert stuck.holds and counted.holds and rolled.holds
+    assert stuck.callout == "GD stops at a flat inflection point: gradient ≈ 0"
+    with pytest.raises(ClaimError, match="a curve f\\(x\\) has x alone, not y"):
+        check_claims(race, ["zigzags(gd, across=y)"])

@@ -261,9 +261,10 @@ def _rates(trajs: Sequence[Any]) -> dict[str, tuple]:
     rates = [effective_lr(t) for t in trajs]
     if any(r is None for r in rates):
         return {}
+    axes = "xy"[: rates[0].shape[-1]]  # a curve's: x alone
     return {
         f"rate_{axis}": tuple(_from_step_one(r[..., i]) for r in rates)
-        for i, axis in enumerate("xy")
+        for i, axis in enumerate(axes)
     }
 
 
