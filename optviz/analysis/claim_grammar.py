@@ -214,9 +214,10 @@ def measured(source: Any) -> Measured:
 
 
 def from_race(race: Any, series: Mapping[str, Sequence] | None = None) -> Measured:
-    """A race's runs: their loss, gradient norm, step length (``speed``) and, when they kept
-    their optimizer's state, effective learning rate per coordinate (``rate_x``, ``rate_y``);
-    and the race, for the geometric claims."""
+    """A race's runs: their loss, gradient norm, step length (``speed``), when they kept
+    their optimizer's state, effective learning rate per coordinate (``rate_x``, ``rate_y``),
+    and when they recorded it, their ``sharpness`` and its ``ratio`` over the stability
+    line; and the race, for the geometric claims."""
     trajs = list(race.trajectories)
     names = tuple(t.name for t in trajs)
     labels = tuple(t.label or t.name for t in trajs)
@@ -225,6 +226,7 @@ def from_race(race: Any, series: Mapping[str, Sequence] | None = None) -> Measur
         "grad_norm": tuple(t.grad_norm for t in trajs),
         "speed": tuple(_from_step_one(speed(t)) for t in trajs),
         **_rates(trajs),
+        **_sharpness(trajs),
         **(series or {}),
     }
     better = {"loss": "lower", "grad_norm": "lower", "accuracy": "higher"}
@@ -266,6 +268,28 @@ def _rates(trajs: Sequence[Any]) -> dict[str, tuple]:
         f"rate_{axis}": tuple(_from_step_one(r[..., i]) for r in rates)
         for i, axis in enumerate(axes)
     }
+
+
+def _sharpness(trajs: Sequence[Any]) -> dict[str, tuple]:
+    """When every run recorded it: the ``sharpness`` along it (the preconditioned one where
+    the optimizer's stability line is held against that) and its ``ratio`` over the line
+    (the rate of the step leaving each position; NaN where no line is known)."""
+    from ..engine.sharpness import threshold
+
+    if not trajs or any(t.sharpness is None for t in trajs):
+        return {}
+    sharp, ratio = [], []
+    for t in trajs:
+        line = threshold(t.optimizer, t.lr)
+        pre = line is not None and line.preconditioned and t.preconditioned_sharpness is not None
+        values = t.preconditioned_sharpness if pre else t.sharpness
+        sharp.append(values)
+        if line is None or (line.preconditioned and not pre):
+            ratio.append(np.full(values.shape, np.nan))
+            continue
+        leaving = line.values[np.minimum(np.arange(len(values)), len(line.values) - 1)]
+        ratio.append(values / leaving.reshape(-1, *[1] * (values.ndim - 1)))
+    return {"sharpness": tuple(sharp), "ratio": tuple(ratio)}
 
 
 def shown_names(trajs: Sequence[Any]) -> tuple[str, ...]:

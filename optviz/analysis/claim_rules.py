@@ -239,6 +239,23 @@ def reaches(c: Case) -> Seen:
     return Seen(holds, {"last": float(v[-1])}, step if holds else None, said)
 
 
+def touches(c: Case) -> Seen:
+    """The run's ``on`` gets above ``above`` or below ``below`` (give one) at some step, if
+    only once: a sharpness that reaches its stability line and saws under it. The key
+    step is the first such step."""
+    v = c.series(c.opts["on"])
+    above, below = c.opts["above"], c.opts["below"]
+    if (above is None) == (below is None):
+        raise ClaimError(f"claim '{c.claim.text}': give one of above=... or below=...")
+    with np.errstate(invalid="ignore"):
+        ok = v > above if above is not None else v < below
+    holds = bool(ok.any())
+    step = int(np.argmax(ok)) if holds else None
+    extreme = float(np.nanmax(v) if above is not None else np.nanmin(v))
+    said = f"{c.who()}: {c.opts['on']} gets to {extreme:.3g}"
+    return Seen(holds, {"extreme": extreme}, step, said)
+
+
 def plane_matches(c: Case) -> Seen:
     """The loss on the drawn plane under the ball stays within ``within`` (default 0.1) of
     the run's starting loss from its true loss, at every step (``at=all``, the default: the
@@ -386,6 +403,15 @@ KINDS: dict[str, Kind] = {
     ),
     "reaches": Kind(
         reaches,
+        1,
+        {
+            "on": METRIC,
+            "above": Option("number", None, low=-math.inf),
+            "below": Option("number", None, low=-math.inf),
+        },
+    ),
+    "touches": Kind(
+        touches,
         1,
         {
             "on": METRIC,

@@ -21,7 +21,7 @@ docstring, and the table of them in ``docs/scenes.md``):
   ``faster``, ``farther``;
 - on any runs' measurements (a race's loss, a network's loss and accuracy, ...;
   :mod:`optviz.analysis.claim_rules`): ``beats``, ``more``, ``less``, ``falls``,
-  ``rises``, ``recovers``, ``steady``, ``reaches``;
+  ``rises``, ``recovers``, ``steady``, ``reaches``, ``touches``;
 - on a network's landscape: ``plane_matches``; on a surface: ``has``.
 
 **Naming a run.** A claim names a run by its legend label (quote it when it has spaces or

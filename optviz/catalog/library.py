@@ -44,7 +44,8 @@ class View:
     ``log_levels``: contour levels spaced logarithmically above the minimum (for
     surfaces like Rosenbrock whose interesting part is a thin valley); ``zclip``: the
     largest value drawn in 3-D (taller parts are clipped); ``elev``/``azim``: the 3-D
-    camera angles in degrees; ``levels``: number of contour levels.
+    camera angles in degrees; ``levels``: number of contour levels; ``axes``: the names
+    of the two coordinates (``("w1", "w2")`` for a network's two weights).
     """
 
     log_levels: bool = False
@@ -52,6 +53,7 @@ class View:
     elev: float = 35.0
     azim: float = -60.0
     levels: int = 30
+    axes: tuple[str, str] = ("x", "y")
 
 
 @dataclass(frozen=True, eq=False)
@@ -112,6 +114,10 @@ class Surface(Preview):
     lesson: Lesson = field(default_factory=Lesson)
     data: Dataset | None = None
     references: str = ""
+
+    def __getstate__(self) -> dict:
+        # compiled functions do not pickle: another process compiles them again
+        return {k: v for k, v in self.__dict__.items() if not k.startswith("_compiled")}
 
     # -- evaluation ---------------------------------------------------------------
     @property
@@ -694,8 +700,16 @@ def _view(spec: dict, fail: Any) -> View:
             raise fail(f"view.{key}", f"unknown; allowed: {', '.join(sorted(allowed))}")
         if key == "log_levels" and not isinstance(value, bool):
             raise fail("view.log_levels", "must be true or false")
+        if key == "axes":
+            names = value if isinstance(value, list) else None
+            if not names or len(names) != 2 or not all(isinstance(n, str) and 0 < len(n) <= 20
+                                                        for n in names):  # fmt: skip
+                raise fail("view.axes", 'must be two short names, e.g. ["w1", "w2"]')
+            continue
         if key != "log_levels" and (isinstance(value, bool) or not isinstance(value, int | float)):
             raise fail(f"view.{key}", "must be a number")
+    if "axes" in spec:
+        spec = {**spec, "axes": tuple(spec["axes"])}
     return View(**spec)
 
 

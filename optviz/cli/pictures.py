@@ -19,6 +19,7 @@ from .options import (
     Noise,
     Optimizers,
     Output,
+    Preset,
     Quiet,
     Schedule,
     Seed,
@@ -28,6 +29,7 @@ from .options import (
     SurfaceArg,
     Theme,
     Title,
+    with_preset,
 )
 
 _LISTS = ("surfaces", "optimizers", "schedules", "all")
@@ -79,6 +81,7 @@ def show(
         str | None,
         typer.Option("--field", metavar="quiver|stream", help="draw the gradient field too"),
     ] = None,
+    preset: Preset = None,
     quiet: Quiet = False,
 ) -> None:
     """Draw a surface: contours and 3-D view with its critical points marked.
@@ -105,7 +108,8 @@ def show(
             },
         }
     )
-    _execute(scene, quiet)
+    with with_preset(preset, {}):
+        _execute(scene, quiet)
 
 
 @app.command()
@@ -134,7 +138,7 @@ def race(
     ] = False,
     sharpness: Annotated[
         bool,
-        typer.Option("--sharpness", help="a panel of sharpness and stability lines (stills)"),
+        typer.Option("--sharpness", help="a panel of sharpness and stability lines"),
     ] = False,
     rotate: Annotated[
         float | None,
@@ -159,6 +163,7 @@ def race(
         Path | None, typer.Option("--metrics", help="also write the results as .csv or .json")
     ] = None,
     output: Output = None,
+    preset: Preset = None,
     quiet: Quiet = False,
 ) -> None:
     """Race optimizers on a surface and render it; then print the results table.
@@ -204,6 +209,7 @@ def race(
         render["profile"] = True
     if trail is not None:
         render["trail"] = trail
+    looks = with_preset(preset, render)
     lesson = _lesson(surface) if expr is None else None
     claims = None
     if lesson is not None:  # what the catalog says this surface teaches
@@ -230,7 +236,8 @@ def race(
             "lesson": None if claims is None else {"claims": claims},
         }
     )
-    _execute(scene, quiet)
+    with looks:
+        _execute(scene, quiet)
 
 
 @app.command()

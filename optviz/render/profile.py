@@ -7,11 +7,10 @@ hill a ball rolls down, the bump it climbs over or the plateau it crosses reads 
 the notes' one-dimensional figures. In an animation each profile grows with its ball,
 at the same fractional step.
 
-The panel is a side panel in three parts: :func:`setup_profile` (what does not move),
-:func:`plot_profile` (a still's whole profiles) and :class:`ProfileFrames` (the moving
-profiles and balls, ``update(s)``). :func:`with_profile` lays it out beside a race's map
-(sharing the loss panel's place when there is one); :class:`ProfileOverlay` moves it in
-an animation.
+It is a side panel (:mod:`optviz.render.side_panels`, registered as ``"profile"``:
+``race.plot(side=["profile"])``, ``race.animate(side=["profile"])``, ``--profile``) in
+three parts: :func:`setup_profile` (what does not move), :func:`plot_profile` (a still's
+whole profiles) and :class:`ProfileFrames` (the moving profiles and balls, ``update(s)``).
 """
 
 from __future__ import annotations
@@ -22,7 +21,6 @@ import numpy as np
 
 from . import losses, paths, style
 
-LABEL = "profile"  # the panel's axes label, by which the animation finds it
 TITLE = "the hill under each path"
 
 
@@ -59,7 +57,6 @@ def _curves(race) -> list[tuple[np.ndarray, np.ndarray]]:
 def setup_profile(ax, race, theme: str = "light") -> None:
     """The profile panel's axes: the loss axis of the loss panel, distance along x."""
     axis = losses.loss_axis(race.trajectories)
-    ax.set_label(LABEL)
     ax.set_yscale("log" if axis.log else "linear")
     ax.set_xlabel("distance travelled")
     ax.set_ylabel(axis.name)
@@ -71,7 +68,7 @@ def setup_profile(ax, race, theme: str = "light") -> None:
     losses.loss_limits(ax, race.trajectories, axis)
 
 
-def plot_profile(race, ax, theme: str = "light") -> Any:
+def plot_profile(ax, race, theme: str = "light") -> Any:
     """Every run's whole profile on ``ax`` (set up by :func:`setup_profile`), in its colour
     and line style, with its ball where it ended."""
     ink = style.ink(theme)
@@ -139,64 +136,3 @@ class ProfileFrames:
             ball.set_data(head_d[ok], head_y[ok])
             drawn += [line, ball]
         return drawn
-
-
-def profile_axes(fig) -> Any:
-    """The profile panel of a race figure, or ``None``."""
-    return next((ax for ax in fig.axes if ax.get_label() == LABEL), None)
-
-
-def with_profile(layout):
-    """``layout`` (a function like :func:`optviz.render.race_figure.race_layout`) with the
-    profile panel beside the map: in the loss panel's place, which it shares (the loss
-    above, the profile below) when the race has a loss panel too."""
-
-    def profile_layout(race, kind: str, loss: bool, size, dpi: float, theme: str, title,
-                       **options: Any):  # fmt: skip
-        fig, panels, loss_ax = layout(race, kind, True, size, dpi, theme, title, **options)
-        place = loss_ax.get_subplotspec()
-        loss_ax.remove()
-        if loss:
-            top, bottom = place.subgridspec(2, 1, hspace=0.08)
-            loss_ax = fig.add_subplot(top)
-            losses.setup_loss_axes(loss_ax, race.trajectories, theme=theme)
-            ax = fig.add_subplot(bottom)
-        else:
-            loss_ax, ax = None, fig.add_subplot(place)
-        setup_profile(ax, race, theme)
-        return fig, panels, loss_ax
-
-    return profile_layout
-
-
-class ProfileOverlay:
-    """An animation overlay (``overlay(engine, s)``) moving the profile panel that
-    :func:`with_profile` laid out; its artists are made on the first frame."""
-
-    def __init__(self):
-        self.frames: ProfileFrames | None = None
-
-    def __call__(self, engine, s: float) -> list:
-        if self.frames is None:
-            ax = profile_axes(engine.fig)
-            self.frames = ProfileFrames(ax, engine.anim.race, engine.styles, engine.theme)
-        return self.frames(s)
-
-
-def race_with_profile(race, *, kind: str = "contour", loss: bool = False, size: Any = "16:9",
-                      dpi: float = 100, theme: str = "light",
-                      title: str | None = None) -> Any:  # fmt: skip
-    """The race's still figure with the profile panel beside the map; the Figure."""
-    from . import race_figure
-    from .plots import plot_loss, plot_trajectories
-
-    style.check_theme(theme)
-    with style.themed(theme):
-        layout = with_profile(race_figure.race_layout)
-        fig, panels, loss_ax = layout(race, kind, loss, size, dpi, theme, title)
-        plot_trajectories(race, panels[0], theme=theme)
-        if loss_ax is not None:
-            plot_loss(race, loss_ax, theme=theme)
-        plot_profile(race, profile_axes(fig), theme)
-        race_figure.legend(fig, race, loss_ax, panels, kind)
-    return fig

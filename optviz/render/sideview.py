@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 
 from . import paths, plots, rolling, style
+from .callouts import CalloutLayer
 from .counter import StepCounter
 from .rolling import EDGE, RADIUS, Balls, disk, place, velocities
 
@@ -180,10 +181,11 @@ def _styles(race) -> list:
 # ----------------------------------------------------------------------------- stills
 def plot_side(race, *, loss: bool = False, size: Any = "16:9", dpi: float = 100,
               theme: str = "light", title: str | None = None, glyphs: bool = False,
-              strobe: int = STROBE):  # fmt: skip
+              strobe: int = STROBE, callouts: Any = ()):  # fmt: skip
     """The race on its curve as one figure: every run's dots and jump arcs, a strobe of
-    translucent balls at ``strobe`` steps spread by the motion (numbered by step) and
-    the ball where it ended.
+    translucent balls at ``strobe`` steps spread by the motion (numbered by step), the
+    ball where it ended and ``callouts`` (verdicts of its claims, :mod:`.callouts`) beside
+    the balls they name.
 
     >>> import optviz as ov
     >>> r = ov.race("parabola", ["gd:lr=0.01", "gd:lr=0.4", "gd:lr=1.1"], start=[-1.0], steps=30)
@@ -192,8 +194,10 @@ def plot_side(race, *, loss: bool = False, size: Any = "16:9", dpi: float = 100,
     ['GD (lr 0.01)', 'GD (lr 0.4)', 'GD (lr 1.1)']
     """
     from ..util.errors import ParameterError
+    from .callouts import check_callouts
 
     style.check_theme(theme)
+    callouts = check_callouts(callouts, race)
     if glyphs and any(t.state is None for t in race.trajectories):
         raise ParameterError("glyphs need the optimizer's state: race with keep_state=True")
     with style.themed(theme):
@@ -202,14 +206,45 @@ def plot_side(race, *, loss: bool = False, size: Any = "16:9", dpi: float = 100,
         fig.set_layout_engine("none")
         found, scale = velocities(race, glyphs)
         styles = _styles(race)
+        drawn = []
         for ax, traj, ps, v in zip(panels, race.trajectories, styles, found, strict=True):
             balls = Balls(ax, traj, ps, theme, animated=False, velocity=v, arrow_scale=scale,
                           floor=STILL_FLOOR)  # fmt: skip
             _strobe(balls, traj, ps, theme, strobe)
             balls.update(float(traj.steps))
+            drawn.append(balls)
+        if callouts:
+            panels[0].add_artist(SideCallouts(race, callouts, drawn, theme, animated=False))
         if loss_ax is not None:
             plots.plot_loss(race, loss_ax, theme=theme)
     return fig
+
+
+class SideCallouts(CalloutLayer):
+    """Callouts (:class:`.callouts.CalloutLayer`) on the side view: each beside the ball
+    of the run it names, in that run's panel, at its key step, with its ring around the
+    ball (larger than a map's ball)."""
+
+    def __init__(self, race, verdicts, balls: list, theme: str, animated: bool):
+        self.balls = balls  # one per run: where each ball is at any step
+        colors = [style.color(i) for i in range(len(balls))]
+        super().__init__(race, verdicts, [b.ax for b in balls], colors, theme, animated)
+        for _, run, _, ring in self.items:
+            ring.set_markersize(2 * balls[run].radius + 8)
+
+    def _position(self, ax, run: int, step: int, start: int = 0) -> np.ndarray:
+        b = self.balls[run]
+        centre, _, shown, _ = b.roll.place(float(step))
+        i = start if shown[start] or not shown.any() else int(np.argmax(shown))
+        return b.page.to_data(centre[i])
+
+    def _balls_px(self, ax, step: int) -> np.ndarray:
+        b = next(b for b in self.balls if b.ax is ax)
+        centre, _, shown, _ = b.roll.place(float(step))
+        return ax.transData.transform(b.page.to_data(centre[shown]).reshape(-1, 2))
+
+    def _edge_notes(self, ax) -> list:
+        return []  # a ball that leaves the side view has its cross, not a note
 
 
 def strobe_steps(roll, count: int = STROBE) -> list[int]:
@@ -330,29 +365,19 @@ class SideEngine:
                     self.panels, race.trajectories, self.styles, found, strict=True
                 )  # fmt: skip
             ]
-            self.losses = []
-            if self.loss_ax is not None:
-                pairs = zip(race.trajectories, self.styles, strict=True)
-                self.losses = [self._loss_line(t, ps) for t, ps in pairs]
+            self.losses = None
+            if self.loss_ax is not None:  # the map's loss panel, moving in step
+                from .side_panels import LOSS
+
+                self.losses = LOSS.frames(self.loss_ax, race, self.styles, theme)
+            self.callouts = None
+            if anim.callouts:
+                self.callouts = SideCallouts(race, anim.callouts, self.balls, theme, True)
             if not self.counter.prepare(self.canvas, [*self.panels, self.loss_ax]):
                 self.canvas.draw()
             self.background = self.canvas.copy_from_bbox(fig.bbox)
             bg = np.asarray(self.canvas.buffer_rgba())[..., :3]
             self.palette = make_palette(bg, _scene_colors(self.styles, theme, bg))
-
-    def _loss_line(self, traj, ps):
-        from .losses import loss_axis, loss_curve
-
-        axis = loss_axis(self.anim.race.trajectories)
-        y = loss_curve(traj, axis.shift, axis.log, axis.floor)
-        y = y if y.ndim == 2 else y[:, None]
-        line = self.loss_ax.plot([], [], color=ps.color, lw=2.4)[0]
-        dot = self.loss_ax.plot([], [], ls="none", marker=ps.marker, ms=8, mfc=ps.color,
-                                mec=style.ink(self.anim.theme), mew=0.8)[0]  # fmt: skip
-        for a in (line, dot):
-            a.set_animated(True)
-            a.set_in_layout(False)
-        return line, dot, y
 
     def frame(self, s: float) -> np.ndarray:
         """The frame showing step ``s`` (fractional: between steps)."""
@@ -360,15 +385,13 @@ class SideEngine:
         for balls in self.balls:
             for artist in balls.update(s):
                 balls.ax.draw_artist(artist)
+        if self.callouts is not None:  # rings round the balls, labels over everything
+            rings, labels = self.callouts.update(s, self.canvas.get_renderer())
+            for artist in [*rings, *labels]:
+                artist.axes.draw_artist(artist)
+        for artist in self.losses(s) if self.losses is not None else ():
+            self.loss_ax.draw_artist(artist)
         k = min(int(math.floor(s)), self.anim.steps)
-        for line, dot, y in self.losses:
-            gap = np.full((1, y.shape[1]), np.nan)  # one polyline, broken between starts
-            steps = np.broadcast_to(np.arange(k + 2.0)[:, None], (k + 2, y.shape[1])).copy()
-            steps[-1] = np.nan
-            line.set_data(steps.T.ravel(), np.concatenate([y[: k + 1], gap]).T.ravel())
-            dot.set_data(np.full(y.shape[1], k), y[k])
-            self.loss_ax.draw_artist(line)
-            self.loss_ax.draw_artist(dot)
         self.counter.draw(self.canvas, k)
         return np.array(self.canvas.buffer_rgba())[..., :3]
 

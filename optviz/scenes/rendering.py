@@ -10,7 +10,6 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from ..util.errors import ParameterError
 from .results import result
 
 Progress = Callable[[str, int, int], None]
@@ -34,20 +33,21 @@ def render_one(scene: Any, r: Any, progress: Progress | None) -> Path:
     look = {"size": o["size"], "theme": o["theme"]}
     if r.kind in RACE_KINDS:
         race = scene.race()
-        if o.get("sharpness"):
+        if o.get("sharpness") and not r.animated:
             from ..render.sharpnessplots import race_with_sharpness
 
-            if r.animated or r.kind != "contour":
-                raise ParameterError("the sharpness panel is drawn beside a still contour map "
-                                     "(.png, .svg, .pdf)")  # fmt: skip
-            fig = race_with_sharpness(race, dpi=o["dpi"], title=o["title"], **look)
+            fig = race_with_sharpness(race, kind=r.kind, loss=o["loss"], dpi=o["dpi"],
+                                      title=o["title"], **look)  # fmt: skip
             _save_figure(fig, r.output, o["dpi"], None)
             step(1, 1)
             return r.output
-        if o.get("profile"):
-            return _with_profile(race, r, o, look, step)
+        look["callouts"] = callouts(scene)
+        if o.get("profile"):  # the hill under each path, beside the map
+            look["side"] = ("profile",)
         if r.animated:
             extra = {"rotate": o["rotate"]} if o.get("rotate") else {}
+            if o.get("sharpness"):
+                extra["sharpness"] = True
             anim = race.animate(
                 trail=o["trail"],
                 glyphs=o["glyphs"],
@@ -70,7 +70,7 @@ def render_one(scene: Any, r: Any, progress: Progress | None) -> Path:
         title = None
     elif r.kind == "landscape":
         ls = result(scene, r)
-        keys = ("fps", "duration", "hold", "trail", "dpi", "title")
+        keys = ("fps", "duration", "hold", "trail", "dpi", "title", "sharpness")
         ls.save(r.output, progress=step, **{k: o[k] for k in keys}, **look)
         scene.reports[r.output] = ls.table()
         step(1, 1)
@@ -101,24 +101,11 @@ def render_one(scene: Any, r: Any, progress: Progress | None) -> Path:
     return r.output
 
 
-def _with_profile(race: Any, r: Any, o: Options, look: Look, step: Callable) -> Path:
-    """A race with the profile panel beside its map (:mod:`optviz.render.profile`)."""
-    from dataclasses import replace
-
-    from ..render import profile, race_figure
-
-    if not r.animated:
-        fig = profile.race_with_profile(race, loss=o["loss"], dpi=o["dpi"], title=o["title"],
-                                        **look)  # fmt: skip
-        _save_figure(fig, r.output, o["dpi"], None)
-        step(1, 1)
-        return r.output
-    keys = ("trail", "glyphs", "loss", "fps", "duration", "hold", "hold_first", "dpi", "title")
-    anim = race.animate(kind=r.kind, overlays=(profile.ProfileOverlay(),),
-                        **{k: o[k] for k in keys}, **look)  # fmt: skip
-    anim = replace(anim, layout=profile.with_profile(anim.layout or race_figure.race_layout))
-    anim.save(r.output, progress=step)
-    return r.output
+def callouts(scene: Any) -> tuple:
+    """The verdicts a race render writes on its picture (:mod:`optviz.render.callouts`):
+    its scene's claims checked on its runs, when it has claims and ``[lesson] callouts``
+    is on."""
+    return tuple(scene.verdicts()) if scene.claims and scene.callouts else ()
 
 
 def _save_figure(fig: Any, path: Path, dpi: int, title: str | None) -> None:
@@ -126,7 +113,10 @@ def _save_figure(fig: Any, path: Path, dpi: int, title: str | None) -> None:
 
     fig = getattr(fig, "figure", fig)  # an Axes gives its Figure
     if title and not shows_title(fig, title):
-        fig.suptitle(title)  # a figure that does not take a title (its layout makes room)
+        from ..render.style import COMMON_RC
+
+        # a figure that does not take a title (its layout makes room), at a title's size
+        fig.suptitle(title, fontsize=COMMON_RC["figure.titlesize"])
     save_figure(fig, path, dpi=dpi)
 
 
@@ -148,8 +138,10 @@ def _show(scene: Any, r: Any, look: Look) -> tuple[Any, None]:
     if surface.is_curve:  # a curve alone: its profile, landmarks named
         from ..render.sideview import show_curve
 
-        return show_curve(surface, size=look["size"], theme=look["theme"]), None
-    fig = show_surface(surface, size=look["size"], theme=look["theme"], field=r.options["field"])
+        return show_curve(surface, size=look["size"], theme=look["theme"],
+                          title=look.get("title")), None  # fmt: skip
+    fig = show_surface(surface, size=look["size"], theme=look["theme"], field=r.options["field"],
+                       title=look.get("title"))  # fmt: skip
     return fig, None
 
 
