@@ -1,16 +1,15 @@
-"""The hill under every path: each run's loss against the distance it has travelled, beside
-the map, moving in step with the balls on it."""
+"""The hill under every path: each run's loss against the distance it has travelled, a side
+panel beside the map, moving in step with the balls on it."""
 
 from __future__ import annotations
-
-from dataclasses import replace
 
 import numpy as np
 import pytest
 
 import optviz as ov
-from optviz.render import losses, profile, race_figure
-from optviz.render.animate import _Engine
+from optviz.render import losses, profile
+from optviz.render.frames import _Engine
+from optviz.render.side_panels import side_axes
 
 
 @pytest.fixture(scope="module")
@@ -29,8 +28,8 @@ def test_the_distance_is_the_path_length_and_stops_at_a_divergence():
 
 
 def test_the_still_draws_each_loss_against_its_distance(race):
-    fig = profile.race_with_profile(race, loss=True)
-    ax = profile.profile_axes(fig)
+    fig = race.plot(loss=True, side=["profile"])
+    ax = side_axes(fig)["profile"]
     assert ax.get_title() == profile.TITLE and ax.get_xlabel() == "distance travelled"
     axis = losses.loss_axis(race.trajectories)
     lines = [line for line in ax.get_lines() if len(line.get_xdata()) == 61]
@@ -41,25 +40,36 @@ def test_the_still_draws_each_loss_against_its_distance(race):
     assert sum(a.get_xlabel() == "step" for a in fig.axes) == 1  # the loss panel stays
 
 
+def _profile_frames(engine) -> profile.ProfileFrames:
+    return next(f for f in engine.side_frames if isinstance(f, profile.ProfileFrames))
+
+
 def test_the_profile_moves_in_step_with_the_balls_on_the_map(race):
     # at every frame the ball on the map is at xy(s) and the ball on the profile at
     # (distance(s), loss(s)): the same fractional step
-    anim = race.animate(overlays=(profile.ProfileOverlay(),), fps=2, duration=1)
-    anim = replace(anim, layout=profile.with_profile(race_figure.race_layout))
-    engine = _Engine(anim)
+    engine = _Engine(race.animate(side=["profile"], fps=2, duration=1))
     try:
+        parts = _profile_frames(engine).parts
         for s in (0.0, 7.0, 23.5, 60.0):
             engine.frame(s)
             k, frac = int(s), s - int(s)
-            parts = anim.overlays[0].frames.parts
+            nxt = min(k + 1, 60)
             for mover, (_, ball, d, y), traj in zip(engine.movers, parts, race, strict=True):
-                head = traj.xy[k] + frac * (traj.xy[min(k + 1, 60)] - traj.xy[k])
-                np.testing.assert_allclose(np.column_stack(mover.ball.get_data())[0], head)
-                here = d[k, 0] + frac * (d[min(k + 1, 60), 0] - d[k, 0])
-                assert ball.get_xdata()[0] == pytest.approx(here)
-                assert ball.get_ydata()[0] == pytest.approx(
-                    y[k, 0] * (y[min(k + 1, 60), 0] / y[k, 0]) ** frac
-                )
+                head = traj.xy[k] + frac * (traj.xy[nxt] - traj.xy[k])
+                np.testing.assert_allclose(mover.heads[0], head)
+                assert ball.get_xdata()[0] == pytest.approx(d[k, 0] + frac * (d[nxt, 0] - d[k, 0]))
+                assert ball.get_ydata()[0] == pytest.approx(y[k, 0] * (y[nxt, 0] / y[k, 0]) ** frac)
+    finally:
+        engine.close()
+
+
+def test_a_run_at_the_numerical_floor_keeps_its_ball_where_its_profile_ends():
+    race = ov.race("quadratic", ["gd:lr=0.5"], start=(1.0, 1.0), steps=5)  # exact in 1 step
+    engine = _Engine(race.animate(side=["profile"], fps=2, duration=1))
+    try:
+        engine.frame(5.0)
+        _, ball, d, y = _profile_frames(engine).parts[0]
+        assert np.isnan(y[5, 0]) and ball.get_xdata()[0] == d[1, 0] == pytest.approx(np.sqrt(2))
     finally:
         engine.close()
 
@@ -78,15 +88,3 @@ def test_profile_is_a_flag_of_the_race_and_refused_where_it_means_nothing(tmp_pa
     three_d = {"kind": "3d", "output": "x.png", "profile": True}  # a map seen from the side
     with pytest.raises(ov.OptvizError, match="profile"):
         ov.scene_from_dict({"surface": "quadratic", "optimizers": ["gd"], "render": three_d})
-
-
-def test_a_run_at_the_numerical_floor_keeps_its_ball_where_its_profile_ends():
-    race = ov.race("quadratic", ["gd:lr=0.5"], start=(1.0, 1.0), steps=5)  # exact in 1 step
-    anim = race.animate(overlays=(profile.ProfileOverlay(),), fps=2, duration=1)
-    engine = _Engine(replace(anim, layout=profile.with_profile(race_figure.race_layout)))
-    try:
-        engine.frame(5.0)
-        _, ball, d, y = anim.overlays[0].frames.parts[0]
-        assert np.isnan(y[5, 0]) and ball.get_xdata()[0] == d[1, 0] == pytest.approx(np.sqrt(2))
-    finally:
-        engine.close()
