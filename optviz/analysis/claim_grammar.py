@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from ..util.errors import OptvizError
+from ..util.symbols import SYMBOLS
 from .anatomy import effective_lr, speed
 
 MAX_CLAIM = 400  # characters in one claim
@@ -309,7 +310,8 @@ def shown_optimizers(optimizers: Sequence[Any], labels: Sequence[str]) -> tuple[
         if len(twins) == 1:
             out.append(kind)
         elif differ and len({o.noise is None for o in twins}) == 1:
-            out.append(f"{kind} ({', '.join(f'{h} {_number(o.hyper[h])}' for h in differ)})")
+            told = (f"{SYMBOLS.get(h, h)} {_number(o.hyper[h])}" for h in differ)  # μ 0.9
+            out.append(f"{kind} ({', '.join(told)})")
         elif label.lower().startswith(kind.lower()):
             out.append(label)
         else:

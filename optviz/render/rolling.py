@@ -254,6 +254,7 @@ class Balls:
         self.roll = Roll(traj, self.page, self.radius)
         self.rgba = np.array(to_rgba(ps.color))
         self.tau, self.floor = max(3.0, traj.steps / 15), floor
+        self.ghosts: list[np.ndarray] = []  # a still's strobe of balls, on the page
         self.trail = trail  # True: every past position; an int: that many steps; False: none
         self.velocity, self.arrow_scale = velocity, arrow_scale
         ink = style.ink(theme)

@@ -229,19 +229,30 @@ class SideCallouts(CalloutLayer):
         self.balls = balls  # one per run: where each ball is at any step
         colors = [style.color(i) for i in range(len(balls))]
         super().__init__(race, verdicts, [b.ax for b in balls], colors, theme, animated)
-        for _, run, _, ring in self.items:
+        for _, run, label, ring in self.items:
             ring.set_markersize(2 * balls[run].radius + 8)
+            _fit_to_panel(label, balls[run].ax)
 
     def _position(self, ax, run: int, step: int, start: int = 0) -> np.ndarray:
+        """Where the ball is at ``step``; a ball out of the view is at its cross, where
+        it left (a run diverging far away is called out there)."""
         b = self.balls[run]
         centre, _, shown, _ = b.roll.place(float(step))
+        if not shown[start] and 0 <= b.roll.left_at[start] <= step:
+            return b.page.to_data(b.roll.edge_points()[start])
         i = start if shown[start] or not shown.any() else int(np.argmax(shown))
         return b.page.to_data(centre[i])
 
     def _balls_px(self, ax, step: int) -> np.ndarray:
+        """The balls at ``step`` in pixels, and a still's strobe: each ghost ball and the
+        step number over it (a label must cover neither)."""
         b = next(b for b in self.balls if b.ax is ax)
         centre, _, shown, _ = b.roll.place(float(step))
-        return ax.transData.transform(b.page.to_data(centre[shown]).reshape(-1, 2))
+        end, _, at_end, _ = b.roll.place(float(b.roll.steps))
+        ghosts = np.vstack([np.array(b.ghosts).reshape(-1, 2), end[at_end]])
+        numbers = ghosts + np.array([0.0, 2 * b.radius])  # the step numbers over them
+        pts = np.vstack([centre[shown], ghosts, numbers])
+        return ax.transData.transform(b.page.to_data(pts).reshape(-1, 2))
 
     def _edge_notes(self, ax) -> list:
         return []  # a ball that leaves the side view has its cross, not a note
@@ -273,6 +284,7 @@ def _strobe(balls: Balls, traj, ps: paths.PathStyle, theme: str, count: int) -> 
             if any(np.hypot(*(c - o)) < 2.2 * RADIUS for o in kept):
                 continue
             kept.append(c)
+            balls.ghosts.append(c)  # where a callout must not go
             ghost = disk(ax, balls.radius - EDGE / 2, fc=ps.color, ec=ink, lw=EDGE,
                          alpha=GHOST, zorder=5)  # fmt: skip
             place(ghost, page.to_data(c))
@@ -281,6 +293,20 @@ def _strobe(balls: Balls, traj, ps: paths.PathStyle, theme: str, count: int) -> 
         _step_label(ax, page, c, f"{traj.steps}", ink, bold=True)
     for i in np.flatnonzero(roll.left_at >= 0):  # where a ball left the view, and when
         _step_label(ax, page, roll.edge_points()[i], f"{roll.left_at[i]}", ink, bold=True)
+
+
+def _fit_to_panel(label, ax) -> None:
+    """Break a callout longer than half its panel into two lines (panels side by side
+    are narrow; a label running off the frame would be cut)."""
+    text = label.get_text()
+    width = 0.55 * label.get_fontsize() * len(text)  # points, about
+    room = ax.bbox.width * 72 / ax.figure.dpi
+    words = text.split(" ")
+    if width <= 0.5 * room or len(words) < 4:
+        return
+    half = len(text) / 2
+    cut = min(range(1, len(words)), key=lambda i: abs(len(" ".join(words[:i])) - half))
+    label.set_text(" ".join(words[:cut]) + "\n" + " ".join(words[cut:]))
 
 
 def _step_label(ax, page, centre, text: str, ink: str, bold: bool) -> None:
