@@ -46,6 +46,11 @@ NAMES = {
     "rmsprop": "RMSprop",
     "lion": "Lion",
     "newton": "Newton",
+    "rprop": "Rprop",
+    "asgd": "ASGD",
+    "lbfgs": "L-BFGS",
+    "adafactor": "Adafactor",
+    "muon": "Muon",
 }
 SYMBOLS = symbols.SYMBOLS  # how a legend writes a hyperparameter: "μ 0.9"
 COINCIDENT = 0.01  # distance, in domain spans, under which two paths share a line

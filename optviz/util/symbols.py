@@ -17,4 +17,6 @@ SYMBOLS = {
     "dampening": "dampening",
     "damping": "damping",
     "lr_decay": "lr decay",
+    "history_size": "history",
+    "line_search_fn": "line search",
 }
