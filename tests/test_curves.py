@@ -12,18 +12,23 @@ from optviz.util.errors import OptvizError
 
 @pytest.mark.parametrize("name", ov.optimizers())
 def test_every_optimizer_steps_on_a_curve_as_it_does_on_each_coordinate(name):
-    # rules are elementwise: a curve x ↦ f(x) run alone equals the x coordinate of the
-    # separable surface f(x) + (y - 0)² run with y at its minimum (y never moves)
+    # every rule runs on positions (..., 1), each start on its own; an elementwise rule on a
+    # curve x ↦ f(x) equals the x coordinate of the separable surface f(x) + y² with y at its
+    # minimum (y never moves); a rule on the whole vector (L-BFGS, Adafactor, Muon) need not
     curve = ov.Surface.from_expr("x**4 - 3*x**2 - x", domain=(-2.1, 2.1))
     flat = ov.Surface.from_expr("x**4 - 3*x**2 - x + y**2", domain=(-2.1, 2.1, -1, 1))
     opt = ov.optimizer(name)
     starts = np.array([[-2.0], [0.5], [1.9]])
     t = ov.run(curve, opt, start=starts, steps=25)
-    assert t.xy.shape == (26, 3, 1) and t.loss.shape == (26, 3)
-    twin = ov.run(flat, opt, start=np.column_stack([starts, np.zeros(3)]), steps=25)
-    if name == "sgd":  # its gradient noise draws one number per coordinate
-        assert np.isfinite(t.xy).all()
+    assert t.xy.shape == (26, 3, 1) and t.loss.shape == (26, 3) and np.isfinite(t.xy).all()
+    if name == "sgd":  # its gradient noise draws one number per coordinate and start
         return
+    for i, start in enumerate(starts):
+        alone = ov.run(curve, opt, start=start, steps=25)
+        np.testing.assert_allclose(t.xy[:, i], alone.xy, rtol=1e-12, atol=1e-12)
+    if opt.rule is None:  # not elementwise: the vector's own rule
+        return
+    twin = ov.run(flat, opt, start=np.column_stack([starts, np.zeros(3)]), steps=25)
     np.testing.assert_allclose(t.xy[..., 0], twin.xy[..., 0], rtol=1e-12, atol=1e-12)
 
 
