@@ -309,8 +309,9 @@ def _state_fields(trajs: Sequence[Any]) -> dict[str, tuple]:
         if np.shape(value) == np.shape(t.xy) and name not in ("grad", "update")
     }
     out = {}
+    axes = "xy"[: trajs[0].xy.shape[-1]] if trajs else "xy"  # a curve's: x alone
     for name in sorted(names):
-        for i, axis in enumerate("xy"):
+        for i, axis in enumerate(axes):
             out[f"{name}_{axis}"] = tuple(
                 np.asarray(t.state[name][..., i], float)
                 if t.state is not None and name in t.state

@@ -481,7 +481,8 @@ def farther(c: Case) -> Seen:
     """Run ``a`` ends farther from its start than ``b``: by more than ``by`` (default 1)
     times; ``along``: measured along ``x`` or ``y`` only (default: straight-line distance)."""
     along = c.opts["along"]
-    axes = slice(None) if along == "any" else slice("xy".index(along), "xy".index(along) + 1)
+    k = None if along == "any" else _axis(c, along)
+    axes = slice(None) if k is None else slice(k, k + 1)
     dist = [float(np.linalg.norm((c.xy(j)[-1] - c.xy(j)[0])[axes])) for j in (0, 1)]
     ratio = dist[0] / dist[1] if dist[1] > 0 else math.inf
     holds = ratio > c.opts["by"]
