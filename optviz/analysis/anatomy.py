@@ -460,4 +460,5 @@ def speed(traj: Trajectory) -> np.ndarray:
 
     For heavy-ball momentum this is the norm of the notes' velocity :math:`v_t = \\eta b_t`.
     """
-    return np.hypot(*np.moveaxis(np.diff(traj.xy, axis=0, prepend=traj.xy[:1]), -1, 0))
+    step = np.diff(traj.xy, axis=0, prepend=traj.xy[:1])
+    return np.abs(step[..., 0]) if step.shape[-1] == 1 else np.hypot(step[..., 0], step[..., 1])

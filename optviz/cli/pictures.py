@@ -128,6 +128,12 @@ def race(
     three_d: Annotated[bool, typer.Option("--3d", help="a 3-D surface view")] = False,
     panels: Annotated[bool, typer.Option("--panels", help="one panel per optimizer")] = False,
     loss: Annotated[bool, typer.Option("--loss", help="add a loss-curve panel")] = False,
+    profile: Annotated[
+        bool,
+        typer.Option(
+            "--profile", help="add a panel of each path's loss against the distance travelled"
+        ),
+    ] = False,
     x: Annotated[
         str,
         typer.Option(
@@ -210,6 +216,8 @@ def race(
     }
     if rotate is not None:
         render["rotate"] = rotate
+    if profile:
+        render["profile"] = True
     if trail is not None:
         render["trail"] = trail
     looks = with_preset(preset, render)
@@ -298,6 +306,11 @@ def anatomy(
             "run": _run_section(steps, [start] if start else None, schedule, noise, seed),
         }
     )
+    if checked.surface.is_curve and not quantities:
+        raise ParameterError(
+            f"SURFACE: '{checked.surface.name}' is a curve f(x); anatomy draws a step's terms "
+            "as arrows on a map in x and y (on a curve: race --glyphs, or anatomy --quantities)"
+        )
     if at < 1:
         raise ParameterError(f"--at {at} is not a step; allowed: a step number >= 1")
     n_steps = checked.steps if checked.steps is not None else (defaults.STEPS if quantities else at)
