@@ -13,9 +13,12 @@ from .util import signals as _signals  # noqa: F401
 from .analysis import phase, race
 from .catalog import CriticalPoint, Surface, critical_points, surface, surfaces
 from .engine.builtin import (
+    ASGD,
     GD,
+    LBFGS,
     SGD,
     Adadelta,
+    Adafactor,
     Adagrad,
     Adam,
     Adamax,
@@ -23,11 +26,13 @@ from .engine.builtin import (
     AMSGrad,
     Lion,
     Momentum,
+    Muon,
     NAdam,
     Nesterov,
     Newton,
     RAdam,
     RMSprop,
+    Rprop,
 )
 from .engine.noise import Noise
 from .engine.optim import Optimizer, optimizer, optimizers, register
@@ -37,10 +42,13 @@ from .scenes import Scene, load_scene, render_scene, scene_from_dict
 from .util.errors import OptvizError
 
 __all__ = [
+    "ASGD",
     "GD",
+    "LBFGS",
     "SGD",
     "AMSGrad",
     "Adadelta",
+    "Adafactor",
     "Adagrad",
     "Adam",
     "AdamW",
@@ -50,6 +58,7 @@ __all__ = [
     "Landscape",
     "Lion",
     "Momentum",
+    "Muon",
     "NAdam",
     "Nesterov",
     "Newton",
@@ -59,6 +68,7 @@ __all__ = [
     "RAdam",
     "RMSprop",
     "Race",
+    "Rprop",
     "Scene",
     "Schedule",
     "Surface",

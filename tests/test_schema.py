@@ -83,7 +83,7 @@ MESSAGES = [
     ),
     (
         {"surface": {"expr": "x**2 + y**2", "minima": 5}},
-        "field 'surface.minima': must be a list of [x, y], not 5",
+        "field 'surface.minima': must be a list of [x, y] (a curve's [x]), not 5",
     ),
     (
         {**RACE, "render": {"size": [0.01, 0.01], "output": "a.png"}},
@@ -120,7 +120,7 @@ MESSAGES = [
     (
         {**RACE, "render": [{"kind": "show", "output": "a.png"}, {"kind": "init", "hidden": [4]}]},
         "field 'render[1].hidden': not used by kind 'init' "
-        "(it is for symmetry, dropout, landscape, sharpness)",
+        "(it is for symmetry, dropout, landscape, phase, sharpness)",
     ),
     (
         {**RACE, "render": {"kind": "show", "output": "a.png", "theme": "drak"}},

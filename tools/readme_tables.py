@@ -24,7 +24,7 @@ def first_sentence(text: str) -> str:
 def catalog() -> str:
     import optviz as ov
 
-    rows = ["| surface | kind | what it shows | f(x, y) |", "|---|---|---|---|"]
+    rows = ["| surface | kind | what it shows | f(x, y) or a curve's f(x) |", "|---|---|---|---|"]
     for name in ov.surfaces():
         s = ov.surface(name)
         formula = f"mean over {s.n_samples} rows of {s.data.sample}" if s.data else s.expression
@@ -37,9 +37,13 @@ def catalog() -> str:
 def optimizers() -> str:
     from optviz.engine.optim import describe
 
-    rows = ["| optimizer | what it does | reference | defaults |", "|---|---|---|---|"]
+    rows = [
+        "| optimizer | what it does | paper | checked against | defaults |",
+        "|---|---|---|---|---|",
+    ]
     rows += [
-        f"| `{r['name']}` | {r['summary']} | {r['reference']} | {r['defaults']} |"
+        f"| `{r['name']}` | {r['summary']} | {r['reference']} | {r['checked_against'] or '-'} "
+        f"| {r['defaults']} |"
         for r in describe()
     ]
     return "\n".join(rows)

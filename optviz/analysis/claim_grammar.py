@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from ..util.errors import OptvizError
+from ..util.symbols import SYMBOLS
 from .anatomy import effective_lr, speed
 
 MAX_CLAIM = 400  # characters in one claim
@@ -214,9 +215,13 @@ def measured(source: Any) -> Measured:
 
 
 def from_race(race: Any, series: Mapping[str, Sequence] | None = None) -> Measured:
-    """A race's runs: their loss, gradient norm, step length (``speed``) and, when they kept
-    their optimizer's state, effective learning rate per coordinate (``rate_x``, ``rate_y``);
-    and the race, for the geometric claims."""
+    """A race's runs: their loss, gradient norm, step length (``speed``), the loss-and-gradient
+    evaluations used up to each step (``evals``: a line search's trials count) and, when they
+    kept their optimizer's state, effective learning rate per coordinate (``rate_x``,
+    ``rate_y``) and each state field of theirs per coordinate under torch's name
+    (``step_size_x``, ``exp_avg_sq_y``; NaN for a run without it); when they recorded it,
+    their ``sharpness`` and its ``ratio`` over the stability line; and the race, for the
+    geometric claims."""
     trajs = list(race.trajectories)
     names = tuple(t.name for t in trajs)
     labels = tuple(t.label or t.name for t in trajs)
@@ -224,7 +229,10 @@ def from_race(race: Any, series: Mapping[str, Sequence] | None = None) -> Measur
         "loss": tuple(t.loss for t in trajs),
         "grad_norm": tuple(t.grad_norm for t in trajs),
         "speed": tuple(_from_step_one(speed(t)) for t in trajs),
+        "evals": tuple(np.asarray(t.evals, float) for t in trajs),
         **_rates(trajs),
+        **_sharpness(trajs),
+        **_state_fields(trajs),
         **(series or {}),
     }
     better = {"loss": "lower", "grad_norm": "lower", "accuracy": "higher"}
@@ -261,10 +269,56 @@ def _rates(trajs: Sequence[Any]) -> dict[str, tuple]:
     rates = [effective_lr(t) for t in trajs]
     if any(r is None for r in rates):
         return {}
+    axes = "xy"[: rates[0].shape[-1]]  # a curve's: x alone
     return {
         f"rate_{axis}": tuple(_from_step_one(r[..., i]) for r in rates)
-        for i, axis in enumerate("xy")
+        for i, axis in enumerate(axes)
     }
+
+
+def _sharpness(trajs: Sequence[Any]) -> dict[str, tuple]:
+    """When every run recorded it: the ``sharpness`` along it (the preconditioned one where
+    the optimizer's stability line is held against that) and its ``ratio`` over the line
+    (the rate of the step leaving each position; NaN where no line is known)."""
+    from ..engine.sharpness import threshold
+
+    if not trajs or any(t.sharpness is None for t in trajs):
+        return {}
+    sharp, ratio = [], []
+    for t in trajs:
+        line = threshold(t.optimizer, t.lr)
+        pre = line is not None and line.preconditioned and t.preconditioned_sharpness is not None
+        values = t.preconditioned_sharpness if pre else t.sharpness
+        sharp.append(values)
+        if line is None or (line.preconditioned and not pre):
+            ratio.append(np.full(values.shape, np.nan))
+            continue
+        leaving = line.values[np.minimum(np.arange(len(values)), len(line.values) - 1)]
+        ratio.append(values / leaving.reshape(-1, *[1] * (values.ndim - 1)))
+    return {"sharpness": tuple(sharp), "ratio": tuple(ratio)}
+
+
+def _state_fields(trajs: Sequence[Any]) -> dict[str, tuple]:
+    """Every recorded state field shaped like the positions, per coordinate
+    (``step_size_x``): what a claim about an optimizer's own mechanism reads."""
+    names = {
+        name
+        for t in trajs
+        if t.state is not None
+        for name, value in t.state.items()
+        if np.shape(value) == np.shape(t.xy) and name not in ("grad", "update")
+    }
+    out = {}
+    axes = "xy"[: trajs[0].xy.shape[-1]] if trajs else "xy"  # a curve's: x alone
+    for name in sorted(names):
+        for i, axis in enumerate(axes):
+            out[f"{name}_{axis}"] = tuple(
+                np.asarray(t.state[name][..., i], float)
+                if t.state is not None and name in t.state
+                else np.full(np.shape(t.loss), np.nan)
+                for t in trajs
+            )
+    return out
 
 
 def shown_names(trajs: Sequence[Any]) -> tuple[str, ...]:
@@ -284,7 +338,8 @@ def shown_optimizers(optimizers: Sequence[Any], labels: Sequence[str]) -> tuple[
         if len(twins) == 1:
             out.append(kind)
         elif differ and len({o.noise is None for o in twins}) == 1:
-            out.append(f"{kind} ({', '.join(f'{h} {_number(o.hyper[h])}' for h in differ)})")
+            told = (f"{SYMBOLS.get(h, h)} {_number(o.hyper[h])}" for h in differ)  # μ 0.9
+            out.append(f"{kind} ({', '.join(told)})")
         elif label.lower().startswith(kind.lower()):
             out.append(label)
         else:

@@ -37,6 +37,7 @@ from .claim_paths import (
     overshoots,
     stalls,
     stuck,
+    swings,
     zigzags,
 )
 
@@ -238,6 +239,40 @@ def reaches(c: Case) -> Seen:
     return Seen(holds, {"last": float(v[-1])}, step if holds else None, said)
 
 
+def touches(c: Case) -> Seen:
+    """The run's ``on`` gets above ``above`` or below ``below`` (give one) at some step, if
+    only once: a sharpness that reaches its stability line and saws under it. The key
+    step is the first such step."""
+    v = c.series(c.opts["on"])
+    above, below = c.opts["above"], c.opts["below"]
+    if (above is None) == (below is None):
+        raise ClaimError(f"claim '{c.claim.text}': give one of above=... or below=...")
+    with np.errstate(invalid="ignore"):
+        ok = v > above if above is not None else v < below
+    holds = bool(ok.any())
+    step = int(np.argmax(ok)) if holds else None
+    extreme = float(np.nanmax(v) if above is not None else np.nanmin(v))
+    said = f"{c.who()}: {c.opts['on']} gets to {extreme:.3g}"
+    return Seen(holds, {"extreme": extreme}, step, said)
+
+
+def evaluates(c: Case) -> Seen:
+    """Some step of the run makes at least ``at_least`` (default 2) loss-and-gradient
+    evaluations: the gradient it is given and the points its step asks about (L-BFGS's
+    line-search trials, SAM's ascent point). The key step is the first such."""
+    per_step = np.diff(c.series("evals"))
+    most = int(np.nanmax(per_step)) if len(per_step) else 0
+    hit = np.flatnonzero(per_step >= c.opts["at_least"])
+    holds = len(hit) > 0
+    step = int(hit[0]) + 1 if holds else None
+    said = (
+        f"{c.who()} evaluates the loss {int(per_step[hit[0]])} times in step {step}"
+        if holds
+        else f"{c.who()} evaluates at most {most} time{'s' * (most != 1)} a step"
+    )
+    return Seen(holds, {"most": float(most), "steps": float(len(hit))}, step, said)
+
+
 def plane_matches(c: Case) -> Seen:
     """The loss on the drawn plane under the ball stays within ``within`` (default 0.1) of
     the run's starting loss from its true loss, at every step (``at=all``, the default: the
@@ -272,7 +307,7 @@ def has(c: Case) -> Seen:
     )
 
 
-HAS_KINDS = ("minimum", "saddle", "maximum", "degenerate")
+HAS_KINDS = ("minimum", "saddle", "maximum", "degenerate", "inflection")
 
 # -- the vocabulary -------------------------------------------------------------------------------
 WITHIN = Option("number", 0.02, low=0.0)
@@ -328,8 +363,21 @@ KINDS: dict[str, Kind] = {
         },
         geometric=True,
     ),
+    "swings": Kind(
+        swings,
+        1,
+        {"at_least": Option("whole", 3, low=1), "by": Option("number", 0.02)},
+        geometric=True,
+    ),
     "diverges": Kind(diverges, 1, {}, geometric=True),
-    "faster": Kind(faster, 2, {"to": Option("number", 1e-3, high=1.0)}),
+    "faster": Kind(
+        faster,
+        2,
+        {
+            "to": Option("number", 1e-3, high=1.0),
+            "per": Option("choice", "steps", ("steps", "evals")),
+        },
+    ),
     "farther": Kind(
         farther,
         2,
@@ -386,6 +434,16 @@ KINDS: dict[str, Kind] = {
             "below": Option("number", None, low=-math.inf),
         },
     ),
+    "touches": Kind(
+        touches,
+        1,
+        {
+            "on": METRIC,
+            "above": Option("number", None, low=-math.inf),
+            "below": Option("number", None, low=-math.inf),
+        },
+    ),
+    "evaluates": Kind(evaluates, 1, {"at_least": Option("whole", 2, low=1)}),
     "plane_matches": Kind(
         plane_matches,
         1,

@@ -1,9 +1,14 @@
-"""Surfaces: a 2-D landscape with exact derivatives, a domain, starts, minima and view hints.
+"""Surfaces: a 2-D landscape (or a 1-D curve) with exact derivatives, a domain, starts,
+minima and view hints.
 
 A surface comes from the catalog (one TOML file per surface in ``surfaces/``,
 data rather than code) or from an expression typed by the user. Either way it is
 parsed safely (:mod:`optviz.catalog.expressions`), differentiated with sympy and
 evaluated with numpy over positions of shape ``(..., 2)``.
+
+A curve ``f(x)`` is a surface of kind ``curve`` with one variable: its domain is one
+interval ``((a, b),)`` and its positions have shape ``(..., 1)``, its gradient
+``(..., 1)`` and its Hessian ``(..., 1, 1)``, so every optimizer runs on it unchanged.
 
 Empirical-risk surfaces carry a small dataset: their loss is the mean over the rows of
 a per-sample loss, so a stochastic optimizer can sample real mini-batches from it.
@@ -28,7 +33,9 @@ from ..util.errors import CatalogError, ExpressionError, OptvizError, ParameterE
 from ..util.shipped import data_folder
 from . import expressions as _expr
 
-KINDS = ("bowl", "saddle", "ravine", "plateau", "multi-minima")
+KINDS = ("bowl", "saddle", "ravine", "plateau", "multi-minima", "curve")
+CURVE = "curve"
+"""The kind of a 1-D surface ``f(x)``; every other kind is a function of ``x`` and ``y``."""
 
 
 @dataclass(frozen=True)
@@ -38,7 +45,8 @@ class View:
     ``log_levels``: contour levels spaced logarithmically above the minimum (for
     surfaces like Rosenbrock whose interesting part is a thin valley); ``zclip``: the
     largest value drawn in 3-D (taller parts are clipped); ``elev``/``azim``: the 3-D
-    camera angles in degrees; ``levels``: number of contour levels.
+    camera angles in degrees; ``levels``: number of contour levels; ``axes``: the names
+    of the two coordinates (``("w1", "w2")`` for a network's two weights).
     """
 
     log_levels: bool = False
@@ -46,14 +54,16 @@ class View:
     elev: float = 35.0
     azim: float = -60.0
     levels: int = 30
+    axes: tuple[str, str] = ("x", "y")
 
 
 @dataclass(frozen=True, eq=False)
 class Lesson:
     """What a race on the surface shows when the user names no optimizer, start or step
     count (the ``[lesson]`` table of its catalog file): ``optimizers`` as specs such as
-    ``"gd:lr=0.05"``, ``starts`` ``(n, 2)``, ``steps``, and ``claims``, what the race
-    shows, checked on its runs (:mod:`optviz.analysis.claims`). The 3-D camera is the view's.
+    ``"gd:lr=0.05"``, ``starts`` ``(n, 2)`` (``(n, 1)`` on a curve), ``steps``, and
+    ``claims``, what the race shows, checked on its runs (:mod:`optviz.analysis.claims`).
+    The 3-D camera is the view's.
     """
 
     optimizers: tuple[str, ...] = ()
@@ -76,19 +86,24 @@ class Dataset:
 
 @dataclass(frozen=True, eq=False)
 class Surface(Preview):
-    """A 2-D test surface ``f(x, y)`` with exact gradient and Hessian.
+    """A 2-D test surface ``f(x, y)``, or a curve ``f(x)``, with exact gradient and Hessian.
 
     Positions are float arrays of shape ``(..., 2)``: ``f`` returns ``(...)``, ``grad``
-    ``(..., 2)`` and ``hess`` ``(..., 2, 2)``.
+    ``(..., 2)`` and ``hess`` ``(..., 2, 2)``. On a curve (``kind="curve"``, ``dim`` 1)
+    the last axis has length 1: positions ``(..., 1)``, ``grad`` ``(..., 1)``, ``hess``
+    ``(..., 1, 1)``.
 
     >>> s = Surface.from_expr("x**2 + 3*y**2")
     >>> float(s.f([1.0, 1.0])), s.grad([1.0, 1.0]).tolist()
     (4.0, [2.0, 6.0])
+    >>> c = Surface.from_expr("x**3 - 3*x", domain=(-2, 2))
+    >>> c.kind, c.dim, c.grad([[2.0], [0.0]]).tolist(), c.hess([1.0]).tolist()
+    ('curve', 1, [[9.0], [-3.0]], [[6.0]])
     """
 
     name: str
     expression: str
-    domain: np.ndarray  # ((xmin, xmax), (ymin, ymax))
+    domain: np.ndarray  # ((xmin, xmax), (ymin, ymax)); a curve's ((xmin, xmax),)
     title: str = ""
     kind: str = "custom"
     description: str = ""
@@ -101,14 +116,28 @@ class Surface(Preview):
     data: Dataset | None = None
     references: str = ""
 
+    def __getstate__(self) -> dict:
+        # compiled functions do not pickle: another process compiles them again
+        return {k: v for k, v in self.__dict__.items() if not k.startswith("_compiled")}
+
     # -- evaluation ---------------------------------------------------------------
+    @property
+    def dim(self) -> int:
+        """How many variables: 2 for a surface, 1 for a curve (the domain's rows)."""
+        return len(self.domain)
+
+    @property
+    def is_curve(self) -> bool:
+        return self.dim == 1
+
     @property
     def _compiled(self) -> Any:
         # Not functools.cached_property: before Python 3.12 it holds one lock for every
         # Surface, so any surface's first use waited behind another's slow compile.
         found = self.__dict__.get("_compiled_functions")
         if found is None:
-            found = _compile_once(self.expression, tuple(self.params), self._data_key)
+            key = (self.expression, tuple(self.params), self._data_key, self.dim)
+            found = _compile_once(*key)
             self.__dict__["_compiled_functions"] = found  # frozen: set as a cache is
         return found
 
@@ -129,20 +158,20 @@ class Surface(Preview):
         return tuple(float(v) for v in self.params.values())
 
     def f(self, xy: Any) -> np.ndarray:
-        """Loss at positions ``xy`` of shape ``(..., 2)``."""
-        return self._compiled.value(positions(xy), self._args)
+        """Loss at positions ``xy`` of shape ``(..., 2)`` (a curve's ``(..., 1)``)."""
+        return self._compiled.value(positions(xy, dim=self.dim), self._args)
 
     def grad(self, xy: Any) -> np.ndarray:
-        """Gradient ``(..., 2)`` at ``xy``."""
-        return self._compiled.grad(positions(xy), self._args)
+        """Gradient ``(..., 2)`` at ``xy`` (a curve's ``(..., 1)``)."""
+        return self._compiled.grad(positions(xy, dim=self.dim), self._args)
 
     def hess(self, xy: Any) -> np.ndarray:
-        """Hessian ``(..., 2, 2)`` at ``xy``."""
-        return self._compiled.hess(positions(xy), self._args)
+        """Hessian ``(..., 2, 2)`` at ``xy`` (a curve's ``(..., 1, 1)``)."""
+        return self._compiled.hess(positions(xy, dim=self.dim), self._args)
 
     def value_and_grad(self, xy: Any) -> tuple[np.ndarray, np.ndarray]:
         """Loss and gradient at ``xy``, sharing subexpressions."""
-        return self._compiled.value_and_grad(positions(xy), self._args)
+        return self._compiled.value_and_grad(positions(xy, dim=self.dim), self._args)
 
     # -- empirical risk -----------------------------------------------------------
     @property
@@ -187,19 +216,40 @@ class Surface(Preview):
 
     @property
     def start(self) -> np.ndarray:
-        """The default start ``(2,)``: the first stated start, or a corner of the domain."""
+        """The default start ``(2,)`` (a curve's ``(1,)``): the first stated start, or a
+        corner of the domain (a curve's left fifth)."""
         if len(self.starts):
             return self.starts[0].copy()
-        (x0, x1), (y0, y1) = self.domain
-        return np.array([x0 + 0.2 * (x1 - x0), y0 + 0.8 * (y1 - y0)])
+        fractions = np.array([0.2, 0.8])[: self.dim]
+        return self.domain[:, 0] + fractions * np.ptp(self.domain, axis=1)
 
     @property
     def span(self) -> float:
-        """Diagonal length of the domain: the scale for distances and tolerances."""
-        return float(np.hypot(*np.ptp(self.domain, axis=1)))
+        """Diagonal length of the domain (a curve's interval length): the scale for
+        distances and tolerances."""
+        return float(np.linalg.norm(np.ptp(self.domain, axis=1)))
+
+    def profile(self, n: int = 400) -> tuple[np.ndarray, np.ndarray]:
+        """A curve's ``(x, f(x))`` at ``n`` evenly spaced points over its domain.
+
+        >>> x, fx = Surface.from_expr("x**2", domain=(-1, 1)).profile(3)
+        >>> x.tolist(), fx.tolist()
+        ([-1.0, 0.0, 1.0], [1.0, 0.0, 1.0])
+        """
+        if not self.is_curve:
+            raise ParameterError(
+                f"'{self.name}' is a surface in x and y; only a curve has a profile"
+            )
+        x = np.linspace(*self.domain[0], n)
+        with np.errstate(all="ignore"):
+            return x, self.f(x[:, None])
 
     def grid(self, n: int = 200) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """``(X, Y, Z)`` on an ``n`` x ``n`` grid over the domain (``X[i, j]`` varies in j)."""
+        if self.is_curve:
+            raise ParameterError(
+                f"'{self.name}' is a curve: it has a profile (x, f(x)), not a grid over x and y"
+            )
         (x0, x1), (y0, y1) = self.domain
         X, Y = np.meshgrid(np.linspace(x0, x1, n), np.linspace(y0, y1, n))
         with np.errstate(all="ignore"):
@@ -232,11 +282,14 @@ class Surface(Preview):
         start: Any = None,
         minima: Any = None,
     ) -> Surface:
-        """A surface from an expression in ``x`` and ``y``.
+        """A surface from an expression in ``x`` and ``y``, or a curve from one in ``x``
+        alone: a domain of two numbers ``(a, b)`` makes a curve (kind ``curve``).
 
         >>> s = Surface.from_expr("x**2 - y**2", domain=((-2, 2), (-2, 2)))
         >>> s.hess([0.0, 0.0]).tolist()
         [[2.0, 0.0], [0.0, -2.0]]
+        >>> Surface.from_expr("x**4 - 3*x**2 + x", domain=(-2.2, 2.2)).kind
+        'curve'
         """
         if params is not None and not isinstance(params, Mapping):
             raise ParameterError(
@@ -244,20 +297,25 @@ class Surface(Preview):
                 f"not {type(params).__name__}"
             )
         params = {_expr.check_identifier(k): _parameter(k, v) for k, v in (params or {}).items()}
-        _expr.parse(text, params)  # refuse bad text before anything else
+        box = parse_domain(domain)
+        dim = len(box)
+        _expr.parse(text, params, variables_of(dim))  # refuse bad text before anything else
         surface = cls(
             name=name or text,
             title=text,
             expression=text,
-            domain=parse_domain(domain),
+            domain=box,
+            kind=CURVE if dim == 1 else "custom",
             params=params,
-            starts=_points(start, "start") if start is not None else np.zeros((0, 2)),
+            starts=_points(start, "start", dim) if start is not None else np.zeros((0, dim)),
         )
         surface._compiled  # noqa: B018 - compile now so errors surface here
         _check_scale(surface)
         if minima is not None:
-            points = _points(minima, "minima")
+            points = _points(minima, "minima", dim)
             surface = replace(surface, minima=points, minima_values=surface.f(points))
+        elif dim == 1:
+            surface = replace(surface, minima=np.zeros((0, 1)))
         return surface
 
     def plot(self, ax: Any = None, **kwargs: Any) -> Any:
@@ -295,8 +353,9 @@ def _parameter(name: str, value: Any) -> float:
 
 
 def _check_scale(surface: Surface) -> None:
-    """Refuse a surface whose values overflow on its domain (sampled on a 9 x 9 grid)."""
-    _, _, z = surface.grid(9)
+    """Refuse a surface whose values overflow on its domain (sampled on a 9 x 9 grid; a
+    curve at 81 points)."""
+    z = surface.profile(81)[1] if surface.is_curve else surface.grid(9)[2]
     finite_z = np.abs(z[np.isfinite(z)])
     if finite_z.size == 0 or finite_z.max() > MAX_VALUE:
         peak = f"{finite_z.max():.3g}" if finite_z.size else "no finite value"
@@ -336,11 +395,17 @@ def _compile_once(*key: Any) -> Any:
                 del _COMPILING[key]
 
 
+def variables_of(dim: int) -> tuple[str, ...]:
+    """The variables of an expression on ``dim`` axes: ``("x", "y")`` or a curve's ``("x",)``."""
+    return _expr.CURVE_VARIABLES if dim == 1 else _expr.VARIABLES
+
+
 @functools.lru_cache(maxsize=128)
-def _compile(expression: str, param_names: tuple, data_key: Any) -> Any:
+def _compile(expression: str, param_names: tuple, data_key: Any, dim: int = 2) -> Any:
     if data_key is None:
-        sym = _expr.parse(expression, dict.fromkeys(param_names))
-        return _expr.compile_expr(sym, param_names)
+        variables = variables_of(dim)
+        sym = _expr.parse(expression, dict.fromkeys(param_names), variables)
+        return _expr.compile_expr(sym, param_names, variables)
     sample, columns, raw = data_key
     values = np.frombuffer(raw).reshape(-1, len(columns))
     names = (*param_names, *columns)
@@ -397,17 +462,23 @@ class _MeanOverRows:
 
 
 def parse_domain(domain: Any) -> np.ndarray:
-    """Check a domain ``((xmin, xmax), (ymin, ymax))`` or ``(xmin, xmax, ymin, ymax)``."""
+    """Check a domain ``((xmin, xmax), (ymin, ymax))`` or ``(xmin, xmax, ymin, ymax)``,
+    or a curve's ``(xmin, xmax)``: the result is ``(2, 2)``, or ``(1, 2)`` for a curve.
+
+    >>> parse_domain((-2.2, 2.2)).tolist()
+    [[-2.2, 2.2]]
+    """
     try:
-        arr = np.asarray(domain, dtype=float).reshape(2, 2)
+        arr = np.asarray(domain, dtype=float)
+        arr = arr.reshape(-1, 2) if arr.size in (2, 4) else arr.reshape(2, 2)
     except (TypeError, ValueError):
         raise ParameterError(
-            f"domain {domain!r} must be four numbers: xmin, xmax, ymin, ymax"
+            f"domain {domain!r} must be four numbers: xmin, xmax, ymin, ymax "
+            "(or two, xmin, xmax, for a curve in x alone)"
         ) from None
     if not np.all(np.isfinite(arr)) or np.any(arr[:, 1] <= arr[:, 0]):
-        raise ParameterError(
-            f"domain {arr.ravel().tolist()} must be finite with xmin < xmax and ymin < ymax"
-        )
+        bounds = "xmin < xmax" if len(arr) == 1 else "xmin < xmax and ymin < ymax"
+        raise ParameterError(f"domain {arr.ravel().tolist()} must be finite with {bounds}")
     span = np.ptp(arr, axis=1)
     if np.any(span > 1e6):
         raise ParameterError("domain is wider than 1e6; allowed: a span of at most 1e6")
@@ -424,15 +495,17 @@ def parse_domain(domain: Any) -> np.ndarray:
 MIN_RELATIVE_SPAN = 1e-9
 
 
-def _points(value: Any, what: str) -> np.ndarray:
+def _points(value: Any, what: str, dim: int = 2) -> np.ndarray:
+    """Points ``(n, dim)`` from one point or a list of them (a curve's: ``[x]`` each)."""
+    words = "x, y pairs" if dim == 2 else "[x] points (a curve's positions have shape (1,))"
     try:
         arr = np.asarray(value, dtype=float)
     except (TypeError, ValueError):
-        raise ParameterError(f"{what} must be x, y pairs, not {value!r}") from None
-    if arr.shape == (2,):
-        arr = arr[None]
-    if arr.ndim != 2 or arr.shape[1] != 2 or not np.all(np.isfinite(arr)):
-        raise ParameterError(f"{what} must be finite x, y pairs, not {value!r}")
+        raise ParameterError(f"{what} must be {words}, not {value!r}") from None
+    if arr.shape == (dim,) or (dim == 1 and arr.ndim == 0):  # one point; a curve's: a number
+        arr = arr.reshape(1, dim)
+    if arr.ndim != 2 or arr.shape[1] != dim or not np.all(np.isfinite(arr)):
+        raise ParameterError(f"{what} must be finite {words}, not {value!r}")
     return arr
 
 
@@ -454,7 +527,7 @@ def _relocate_minima(surface: Surface) -> Surface:
         lo, hi = surface.domain[:, 0], surface.domain[:, 1]
         if res.success and np.all((res.x >= lo) & (res.x <= hi)):
             kept.append(res.x)
-    pts = np.array(kept).reshape(-1, 2)
+    pts = np.array(kept).reshape(-1, surface.dim)
     return replace(surface, minima=pts, minima_values=surface.f(pts))
 
 
@@ -573,17 +646,20 @@ def surface_from_spec(spec: Mapping[str, Any], label: str) -> Surface:
     try:
         params = {k: finite(v, f"parameter '{k}'") for k, v in spec.get("params", {}).items()}
         domain = parse_domain(spec["domain"])
-        starts = _points(spec["starts"], "starts")
+        dim = len(domain)
+        _check_curve_kind(spec, dim, fail)
+        starts = _points(spec["starts"], "starts", dim)
         data = _dataset(spec["data"], label) if "data" in spec else None
         text = spec.get("expr") or (data.sample if data else "")
-        _expr.parse(text, dict.fromkeys((*params, *(data.columns if data else ()))))
+        names = (*params, *(data.columns if data else ()))
+        _expr.parse(text, dict.fromkeys(names), variables_of(dim))
     except CatalogError:
         raise
     except OptvizError as exc:
         raise CatalogError(f"{label}: {exc}") from None
-    minima, values = _minima(spec.get("minima", []), fail)
+    minima, values = _minima(spec.get("minima", []), fail, dim)
     view = _view(spec.get("view", {}), fail)
-    lesson = _lesson(spec.get("lesson", {}), fail)
+    lesson = _lesson(spec.get("lesson", {}), fail, dim)
     return Surface(
         name=spec["name"],
         title=spec["title"],
@@ -602,13 +678,27 @@ def surface_from_spec(spec: Mapping[str, Any], label: str) -> Surface:
     )
 
 
-def _minima(entries: list, fail: Any) -> tuple[np.ndarray, np.ndarray]:
+def _check_curve_kind(spec: Mapping[str, Any], dim: int, fail: Any) -> None:
+    """A curve (one interval as its domain) is of kind ``curve``, and only a curve is."""
+    if (dim == 1) != (spec["kind"] == CURVE):
+        why = (
+            "a domain of one interval [xmin, xmax] is a curve: kind = 'curve'"
+            if dim == 1
+            else "kind 'curve' needs a domain of one interval [xmin, xmax]"
+        )
+        raise fail("kind" if dim == 1 else "domain", why)
+    if dim == 1 and "data" in spec:
+        raise fail("data", "a curve has no [data] table; write its expression in x")
+
+
+def _minima(entries: list, fail: Any, dim: int = 2) -> tuple[np.ndarray, np.ndarray]:
     points, values = [], []
     for i, entry in enumerate(entries):
         if not isinstance(entry, dict) or set(entry) - {"xy", "value"} or "xy" not in entry:
-            raise fail(f"minima[{i}]", "must be a table with 'xy' = [x, y] and 'value'")
+            point = "[x, y]" if dim == 2 else "[x]"
+            raise fail(f"minima[{i}]", f"must be a table with 'xy' = {point} and 'value'")
         try:
-            points.append(_points(entry["xy"], f"minima[{i}].xy")[0])
+            points.append(_points(entry["xy"], f"minima[{i}].xy", dim)[0])
             values.append(
                 finite(entry.get("value", math.nan), f"minima[{i}].value")
                 if "value" in entry
@@ -616,10 +706,10 @@ def _minima(entries: list, fail: Any) -> tuple[np.ndarray, np.ndarray]:
             )
         except OptvizError as exc:
             raise fail(f"minima[{i}]", str(exc)) from None
-    return np.array(points).reshape(-1, 2), np.array(values, dtype=float)
+    return np.array(points).reshape(-1, dim), np.array(values, dtype=float)
 
 
-def _lesson(spec: dict, fail: Any) -> Lesson:
+def _lesson(spec: dict, fail: Any, dim: int = 2) -> Lesson:
     allowed = ("optimizers", "starts", "steps", "claims")
     for key in spec:
         if key not in allowed:
@@ -631,13 +721,13 @@ def _lesson(spec: dict, fail: Any) -> Lesson:
     if steps is not None and (isinstance(steps, bool) or not isinstance(steps, int) or steps < 1):
         raise fail("lesson.steps", "must be a whole number >= 1")
     try:
-        starts = _points(spec["starts"], "lesson.starts") if "starts" in spec else None
+        starts = _points(spec["starts"], "lesson.starts", dim) if "starts" in spec else None
     except OptvizError as exc:
         raise fail("lesson.starts", str(exc)) from None
     claims = spec.get("claims", [])
     if not isinstance(claims, list) or not all(isinstance(c, str) and c for c in claims):
         raise fail("lesson.claims", 'must be a list of claims such as "stuck(gd, at=saddle)"')
-    starts = np.zeros((0, 2)) if starts is None else starts
+    starts = np.zeros((0, dim)) if starts is None else starts
     return Lesson(tuple(opts), starts, steps, tuple(c.strip() for c in claims))
 
 
@@ -648,8 +738,16 @@ def _view(spec: dict, fail: Any) -> View:
             raise fail(f"view.{key}", f"unknown; allowed: {', '.join(sorted(allowed))}")
         if key == "log_levels" and not isinstance(value, bool):
             raise fail("view.log_levels", "must be true or false")
+        if key == "axes":
+            names = value if isinstance(value, list) else None
+            if not names or len(names) != 2 or not all(isinstance(n, str) and 0 < len(n) <= 20
+                                                        for n in names):  # fmt: skip
+                raise fail("view.axes", 'must be two short names, e.g. ["w1", "w2"]')
+            continue
         if key != "log_levels" and (isinstance(value, bool) or not isinstance(value, int | float)):
             raise fail(f"view.{key}", "must be a number")
+    if "axes" in spec:
+        spec = {**spec, "axes": tuple(spec["axes"])}
     return View(**spec)
 
 

@@ -21,14 +21,19 @@ SurfaceArg = Annotated[
 ]
 Expr = Annotated[
     str | None,
-    typer.Option("--expr", metavar="EXPR", help='your own surface in x and y, e.g. "x**2 - y**2"'),
+    typer.Option(
+        "--expr",
+        metavar="EXPR",
+        help='your own surface in x and y, e.g. "x**2 - y**2", or a curve in x alone '
+        "with a --domain of two numbers",
+    ),
 ]
 Domain = Annotated[
     str | None,
     typer.Option(
         "--domain",
         metavar="X0,X1,Y0,Y1",
-        help="xmin,xmax,ymin,ymax (default for --expr: -2,2,-2,2)",
+        help="xmin,xmax,ymin,ymax, or xmin,xmax for a curve (default for --expr: -2,2,-2,2)",
     ),
 ]
 Optimizers = Annotated[
@@ -53,7 +58,9 @@ Steps = Annotated[
 Start = Annotated[
     list[str] | None,
     typer.Option(
-        "--start", metavar="X,Y", help="X,Y start; repeat for several (default: the surface's)"
+        "--start",
+        metavar="X,Y",
+        help="X,Y start (a curve's: X); repeat for several (default: the surface's)",
     ),
 ]
 Schedule = Annotated[
@@ -99,6 +106,44 @@ Title = Annotated[
     typer.Option("--title", metavar="TEXT", help="figure title", callback=_title),
 ]
 Quiet = Annotated[bool, typer.Option("-q", "--quiet", help="no progress bar or messages")]
+
+
+def _preset(value: str | None) -> str | None:
+    from ..render.style import PRESETS
+    from ..util.errors import unknown
+
+    if value is not None and value not in PRESETS:
+        raise unknown("preset", value, PRESETS)
+    return value
+
+
+Preset = Annotated[
+    str | None,
+    typer.Option(
+        "--preset",
+        metavar="NAME",
+        help="slide: type at least 18 px, the first frame held 2 s and the last 3 s",
+        callback=_preset,
+    ),
+]
+
+
+def with_preset(name: str | None, render: dict[str, Any]) -> Any:
+    """Apply preset ``name`` to a scene's ``render`` fields (holds at least the
+    preset's); return the context to render in (its type floor)."""
+    import contextlib
+
+    if name is None:
+        return contextlib.nullcontext()
+    from ..render.style import PRESETS, type_floor
+
+    preset = PRESETS[name]
+    for key in ("hold", "hold_first"):
+        if key in render:
+            render[key] = max(render[key], preset[key])
+    return type_floor(preset["type_px"])
+
+
 Objective = Annotated[
     str,
     typer.Option(

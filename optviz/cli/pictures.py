@@ -19,6 +19,7 @@ from .options import (
     Noise,
     Optimizers,
     Output,
+    Preset,
     Quiet,
     Schedule,
     Seed,
@@ -28,6 +29,7 @@ from .options import (
     SurfaceArg,
     Theme,
     Title,
+    with_preset,
 )
 
 _LISTS = ("surfaces", "optimizers", "schedules", "all")
@@ -56,8 +58,9 @@ def list_(
     if what in ("optimizers", "all"):
         from ..engine.optim import describe
 
-        rows = [(r["name"], r["summary"], r["reference"]) for r in describe()]
-        _table("optimizer", ("name", "what it does", "reference"), rows)
+        rows = [(r["name"], r["summary"], r["reference"], r["checked_against"] or "-")
+                for r in describe()]  # fmt: skip
+        _table("optimizer", ("name", "what it does", "paper", "checked against"), rows)
     if what in ("schedules", "all"):
         from ..engine.scheduling import describe as describe_schedules
 
@@ -79,6 +82,7 @@ def show(
         str | None,
         typer.Option("--field", metavar="quiver|stream", help="draw the gradient field too"),
     ] = None,
+    preset: Preset = None,
     quiet: Quiet = False,
 ) -> None:
     """Draw a surface: contours and 3-D view with its critical points marked.
@@ -105,7 +109,8 @@ def show(
             },
         }
     )
-    _execute(scene, quiet)
+    with with_preset(preset, {}):
+        _execute(scene, quiet)
 
 
 @app.command()
@@ -123,12 +128,27 @@ def race(
     three_d: Annotated[bool, typer.Option("--3d", help="a 3-D surface view")] = False,
     panels: Annotated[bool, typer.Option("--panels", help="one panel per optimizer")] = False,
     loss: Annotated[bool, typer.Option("--loss", help="add a loss-curve panel")] = False,
+    profile: Annotated[
+        bool,
+        typer.Option(
+            "--profile", help="add a panel of each path's loss against the distance travelled"
+        ),
+    ] = False,
+    x: Annotated[
+        str,
+        typer.Option(
+            "--x",
+            metavar="steps|evals",
+            help="what the loss panel counts along its axis (evals: every loss-and-gradient "
+            "evaluation, a line search's trials too; implies --loss)",
+        ),
+    ] = "steps",
     glyphs: Annotated[
         bool, typer.Option("--glyphs", help="draw each ball's gradient, velocity and rate box")
     ] = False,
     sharpness: Annotated[
         bool,
-        typer.Option("--sharpness", help="a panel of sharpness and stability lines (stills)"),
+        typer.Option("--sharpness", help="a panel of sharpness and stability lines"),
     ] = False,
     rotate: Annotated[
         float | None,
@@ -153,6 +173,7 @@ def race(
         Path | None, typer.Option("--metrics", help="also write the results as .csv or .json")
     ] = None,
     output: Output = None,
+    preset: Preset = None,
     quiet: Quiet = False,
 ) -> None:
     """Race optimizers on a surface and render it; then print the results table.
@@ -180,7 +201,8 @@ def race(
     render = {
         "kind": kind,
         "output": str(out),
-        "loss": loss,
+        "loss": loss or x == "evals",
+        "x": x,
         "glyphs": glyphs,
         "sharpness": sharpness,
         "fps": fps,
@@ -194,8 +216,11 @@ def race(
     }
     if rotate is not None:
         render["rotate"] = rotate
+    if profile:
+        render["profile"] = True
     if trail is not None:
         render["trail"] = trail
+    looks = with_preset(preset, render)
     lesson = _lesson(surface) if expr is None else None
     claims = None
     if lesson is not None:  # what the catalog says this surface teaches
@@ -222,7 +247,8 @@ def race(
             "lesson": None if claims is None else {"claims": claims},
         }
     )
-    _execute(scene, quiet)
+    with looks:
+        _execute(scene, quiet)
 
 
 @app.command()
@@ -265,7 +291,7 @@ def anatomy(
     \b
       optviz anatomy narrow_ravine -O adam:lr=0.1 --at 8 -o adam_step.png
     """
-    from ..analysis.anatomy import walk as walk_steps
+    from ..analysis.anatomy import step_anatomy
     from ..analysis.racing import race as run_race
     from ..render import anatomy_plots, writers
 
@@ -280,11 +306,25 @@ def anatomy(
             "run": _run_section(steps, [start] if start else None, schedule, noise, seed),
         }
     )
+    if checked.surface.is_curve and not quantities:
+        raise ParameterError(
+            f"SURFACE: '{checked.surface.name}' is a curve f(x); anatomy draws a step's terms "
+            "as arrows on a map in x and y (on a curve: race --glyphs, or anatomy --quantities)"
+        )
     if at < 1:
         raise ParameterError(f"--at {at} is not a step; allowed: a step number >= 1")
     n_steps = checked.steps if checked.steps is not None else (defaults.STEPS if quantities else at)
     if not quantities and at > n_steps:
         raise ParameterError(f"--at {at} is past the run's end; allowed: 1..{n_steps}")
+    from ..analysis.anatomy import cost
+    from ..util import budget
+
+    k = len(checked.optimizers)  # the runs, the replay and every figure or frame, up front
+    if quantities:
+        what = f"{k} optimizer(s) x {n_steps} steps and their rates"
+        budget.check(budget.total(what, [budget.runs(1, n_steps, k), budget.figures(1, k)]))
+    else:
+        budget.check(cost(k, at, n_steps, walk))
     result = run_race(checked.surface, list(checked.optimizers),
                       **checked.run_options(start=checked.starts, schedule=checked.schedule,
                                             noise=checked.noise, steps=n_steps),
@@ -303,7 +343,7 @@ def anatomy(
             if walk:
                 written.append(anatomy_plots.save_anatomy_walk(traj, path, at, **look))
             else:
-                step = walk_steps(traj, at)[-1]
+                step = step_anatomy(traj, at)  # only step --at, not every step before it
                 written.append(writers.save_figure(anatomy_plots.plot_anatomy(step, **look), path))
     if not quiet:
         for path in written:

@@ -34,14 +34,18 @@ dropout    ``plain``, ``dropout``               ``train_loss``, ``test_loss``, `
                                                 100 thinned nets| on the test inputs)
 schedules  each schedule's kind                 ``rate`` (the multiplier, steps)
 sharpness  each optimizer                       ``sharpness`` and ``ratio`` (over the
-                                                stability line 2/lr; measured steps),
-                                                ``loss`` (steps)
+                                                stability line, preconditioned where the
+                                                line asks; measured steps), ``loss``
+                                                (steps)
 phase      the optimizer                        ``agreement`` (share of cells where the map
                                                 and the closed form agree on divergence),
                                                 ``band_gap`` (largest |rate − √β| where the
                                                 closed form is √β), ``best_rate`` (zoom's
                                                 fastest converging cell), ``gd_best``
-                                                (gradient descent's best, (κ−1)/(κ+1))
+                                                (gradient descent's best, (κ−1)/(κ+1)),
+                                                ``crossings`` (the most times the edge
+                                                crosses one column of the zoom: 1 is one
+                                                edge)
 ========== ==================================== ============================================
 """
 
@@ -262,6 +266,7 @@ def _phase(scene: Any, r: Any, found: Any) -> Any:
             "band_gap": _one([_band_gap(wide)]),
             "best_rate": _one([_best_rate(zoomed if zoomed is not None else wide)]),
             "gd_best": _one([_gd_best(scene.surface)]),
+            "crossings": _one([_crossings(zoomed if zoomed is not None else wide)]),
         }
     opt = scene.optimizers[0]
     return _measured([opt.label], [opt.name], series, {"best_rate": "lower"},
@@ -283,6 +288,13 @@ def _band_gap(m: Any) -> float:
     root = np.sqrt(m.y)[:, None] * np.ones_like(m.closed_form)
     band = ~m.diverged & (np.abs(m.closed_form - root) <= 1e-9)
     return float(np.max(np.abs(m.metrics["rate"] - root)[band])) if band.any() else np.nan
+
+
+def _crossings(m: Any) -> float:
+    """The most times the edge between trained and diverged cells crosses one column of
+    the map (1: a single edge; more: tongues and islands)."""
+    d = m.diverged.astype(int)
+    return float(np.abs(np.diff(d, axis=0)).sum(axis=0).max(initial=0))
 
 
 def _best_rate(m: Any) -> float:

@@ -10,17 +10,21 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from ..util.errors import ParameterError
 from .results import result
 
 Progress = Callable[[str, int, int], None]
 """``progress(what, done, total)``: called as a render advances (``total`` 0: unknown)."""
 
-RACE_KINDS = ("contour", "3d", "panels")
+RACE_KINDS = ("contour", "3d", "panels", "side")
 SAVES_ITSELF = ("landscape", "phase")  # kinds that write their own output (and stores)
 
 
 # -- rendering -------------------------------------------------------------------------------------
+def _loss(o: Options) -> bool | str:
+    """The render layer's ``loss``: ``"evals"`` for a panel counting evaluations."""
+    return "evals" if o.get("x") == "evals" else o["loss"]
+
+
 def render_one(scene: Any, r: Any, progress: Progress | None) -> Path:
     """Draw render ``r`` of ``scene`` into its output file; return the path."""
     label = r.output.name
@@ -34,23 +38,26 @@ def render_one(scene: Any, r: Any, progress: Progress | None) -> Path:
     look = {"size": o["size"], "theme": o["theme"]}
     if r.kind in RACE_KINDS:
         race = scene.race()
-        if o.get("sharpness"):
+        if o.get("sharpness") and not r.animated:
             from ..render.sharpnessplots import race_with_sharpness
 
-            if r.animated or r.kind != "contour":
-                raise ParameterError("the sharpness panel is drawn beside a still contour map "
-                                     "(.png, .svg, .pdf)")  # fmt: skip
-            fig = race_with_sharpness(race, dpi=o["dpi"], title=o["title"], **look)
+            fig = race_with_sharpness(race, kind=r.kind, loss=o["loss"], dpi=o["dpi"],
+                                      title=o["title"], **look)  # fmt: skip
             _save_figure(fig, r.output, o["dpi"], None)
             step(1, 1)
             return r.output
+        look["callouts"] = callouts(scene)
+        if o.get("profile"):  # the hill under each path, beside the map
+            look["side"] = ("profile",)
         if r.animated:
             extra = {"rotate": o["rotate"]} if o.get("rotate") else {}
+            if o.get("sharpness"):
+                extra["sharpness"] = True
             anim = race.animate(
                 trail=o["trail"],
                 glyphs=o["glyphs"],
                 kind=r.kind,
-                loss=o["loss"],
+                loss=_loss(o),
                 fps=o["fps"],
                 duration=o["duration"],
                 hold=o["hold"],
@@ -63,12 +70,12 @@ def render_one(scene: Any, r: Any, progress: Progress | None) -> Path:
             anim.save(r.output, progress=step)
             return r.output
         fig = race.plot(
-            kind=r.kind, loss=o["loss"], dpi=o["dpi"], title=o["title"], glyphs=o["glyphs"], **look
+            kind=r.kind, loss=_loss(o), dpi=o["dpi"], title=o["title"], glyphs=o["glyphs"], **look
         )
         title = None
     elif r.kind == "landscape":
         ls = result(scene, r)
-        keys = ("fps", "duration", "hold", "trail", "dpi", "title")
+        keys = ("fps", "duration", "hold", "trail", "dpi", "title", "sharpness")
         ls.save(r.output, progress=step, **{k: o[k] for k in keys}, **look)
         scene.reports[r.output] = ls.table()
         step(1, 1)
@@ -99,12 +106,22 @@ def render_one(scene: Any, r: Any, progress: Progress | None) -> Path:
     return r.output
 
 
+def callouts(scene: Any) -> tuple:
+    """The verdicts a race render writes on its picture (:mod:`optviz.render.callouts`):
+    its scene's claims checked on its runs, when it has claims and ``[lesson] callouts``
+    is on."""
+    return tuple(scene.verdicts()) if scene.claims and scene.callouts else ()
+
+
 def _save_figure(fig: Any, path: Path, dpi: int, title: str | None) -> None:
     from ..render.writers import save_figure
 
     fig = getattr(fig, "figure", fig)  # an Axes gives its Figure
     if title and not shows_title(fig, title):
-        fig.suptitle(title)  # a figure that does not take a title (its layout makes room)
+        from ..render.style import COMMON_RC
+
+        # a figure that does not take a title (its layout makes room), at a title's size
+        fig.suptitle(title, fontsize=COMMON_RC["figure.titlesize"])
     save_figure(fig, path, dpi=dpi)
 
 
@@ -123,7 +140,13 @@ def _show(scene: Any, r: Any, look: Look) -> tuple[Any, None]:
     from ..render.surface3d import show_surface
 
     surface = result(scene, r)
-    fig = show_surface(surface, size=look["size"], theme=look["theme"], field=r.options["field"])
+    if surface.is_curve:  # a curve alone: its profile, landmarks named
+        from ..render.sideview import show_curve
+
+        return show_curve(surface, size=look["size"], theme=look["theme"],
+                          title=look.get("title")), None  # fmt: skip
+    fig = show_surface(surface, size=look["size"], theme=look["theme"], field=r.options["field"],
+                       title=look.get("title"))  # fmt: skip
     return fig, None
 
 

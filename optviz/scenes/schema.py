@@ -49,6 +49,7 @@ def doc(kind: Any, meaning: str) -> Any:
 
 Text = Annotated[str, Meta(max_length=10_000)]
 Point = Annotated[list[float], Meta(min_length=2, max_length=2)]
+Position = Annotated[list[float], Meta(min_length=1, max_length=2)]  # [x, y], a curve's [x]
 Numbers = str | list[float]  # [a, b, ...] or "a,b,..." (as on the command line)
 
 SIZE_NAMES = ("16:9", "4:3", "square", "small")  # optviz.render.style.SIZES (tested)
@@ -72,16 +73,18 @@ class SurfaceSpec(Spec):
     )
     expr: doc(
         Text | None,
-        "or your own expression in `x` and `y` (parsed safely, never evaluated as Python)",
+        "or your own expression in `x` and `y`, or a curve's in `x` alone (parsed safely, "
+        "never evaluated as Python)",
     ) = None
     params: doc(dict[str, float], "surface parameters, e.g. `{ b = 10 }`") = {}
     domain: doc(
         str | list[float | Point] | None,
-        "the drawn region: `[xmin, xmax, ymin, ymax]` or `[[xmin, xmax], [ymin, ymax]]` "
-        "(default for `expr`: -2..2 both ways)",
+        "the drawn region: `[xmin, xmax, ymin, ymax]` or `[[xmin, xmax], [ymin, ymax]]`; "
+        "`[xmin, xmax]` makes `expr` a curve in `x` alone (default for `expr`: -2..2 both ways)",
     ) = None
     minima: doc(
-        list[Point] | None, "known minima of an `expr` surface, so convergence can be measured"
+        list[Position] | None,
+        "known minima of an `expr` surface (`[x]` on a curve), so convergence can be measured",
     ) = None
     title: doc(Text | None, "display name of the surface") = None
 
@@ -124,9 +127,9 @@ class RunSpec(Spec):
         whole(0, 1_000_000) | None, f"steps per optimizer (default {defaults.STEPS}; basins: 500)"
     ) = None
     starts: doc(
-        str | list[float | str | Point] | None,
-        'where every optimizer starts: `[x, y]`, a list of them or `"x,y"` strings '
-        "(default: the surface's first start)",
+        str | list[float | str | Position] | None,
+        'where every optimizer starts: `[x, y]`, a list of them or `"x,y"` strings; on a '
+        "curve `[x]` or `[[x1], [x2]]` (default: the surface's first start)",
     ) = None
     schedule: doc(
         Schedule | None,
@@ -174,6 +177,11 @@ class Animation(Render):
     formats = IMAGE_SUFFIXES + ANIMATION_SUFFIXES
 
     loss: doc(bool, "add a loss-curve panel") = False
+    x: doc(
+        Literal["steps", "evals"],
+        "what the loss panel counts along its axis: `steps`, or `evals`, the loss-and-gradient "
+        "evaluations (a line search's trials count; implies the panel)",
+    ) = "steps"
     fps: doc(number(0, 120, open_low=True), "frames per second") = 20.0
     duration: doc(number(0, 600, open_low=True), "seconds of motion") = 6.0
     hold: doc(number(0, 60), "seconds on the last frame") = 1.5
@@ -183,13 +191,21 @@ class Animation(Render):
         False
     )
     sharpness: doc(
-        bool, "a panel of each optimizer's sharpness beside its stability line (stills only)"
+        bool,
+        "a panel of each optimizer's sharpness beside its stability line, growing with the "
+        "animation",
     ) = False
 
 
 class Contour(Animation):
     kind = "contour"
     draws = "the race on contours (animation: balls with growing trails)"
+
+    profile: doc(
+        bool,
+        "a panel of each path's loss against the distance it has travelled: the hill under "
+        "it, seen from the side, in step with the map",
+    ) = False
 
 
 class ThreeD(Animation):
@@ -203,6 +219,14 @@ class Panels(Animation):
     kind = "panels"
     draws = "one panel per optimizer (animations only)"
     formats = ANIMATION_SUFFIXES
+
+
+class Side(Animation):
+    kind = "side"
+    draws = (
+        "a race on a curve f(x), from the side: a ball rolling on the curve per optimizer "
+        "(a curve's `contour` and `panels` draw it too)"
+    )
 
 
 class Quantities(Render):
@@ -365,6 +389,7 @@ class Landscape(Render):
     ) = "pca"
     origin: doc(Literal["start", "mean"], "where the PCA plane passes") = "start"
     resolution: doc(whole(4, 400), "loss grid points per side of the plane") = 60
+    sharpness: doc(bool, "a panel of each run's sharpness beside its stability line") = False
     fps: doc(number(0, 120, open_low=True), "frames per second") = 20.0
     duration: doc(number(0, 600, open_low=True), "seconds of motion") = 8.0
     hold: doc(number(0, 60), "seconds on the last frame") = 1.5
@@ -376,9 +401,10 @@ class Phase(Render):
     draws = (
         "a map over two hyperparameters of one optimizer: how fast it converges (or its final "
         "loss, steps, divergence), diverged cells flat, the boundary drawn, closed-form "
-        "contours on quadratics"
+        "contours on quadratics; with `net = true`, over the training of a network instead "
+        "(axes `lr1`, `lr2`, ...: one layer's learning rate)"
     )
-    needs = ("surface", "optimizer")
+    needs = ("optimizer",)  # and the surface, unless net = true
 
     x: doc(Text, "the x axis: `NAME:LOW:HIGH[:log]`, e.g. `lr:1e-3:2:log`") = "lr:1e-3:2:log"
     y: doc(Text, "the y axis, e.g. `momentum:0:0.999`") = "momentum:0:0.999"
@@ -388,13 +414,22 @@ class Phase(Render):
         "`rate` (per-step factor of the distance to the minimum), final `loss`, `steps` to "
         "converge, or the step it `diverged`",
     ) = "rate"
-    tol: doc(number(0, 1e6), "`steps`: within this many domain diagonals of a minimum") = 1e-3
+    tol: doc(
+        number(0, 1e6),
+        "`steps`: within this many domain diagonals of a minimum (`net`: a loss at most this)",
+    ) = 1e-3
     zoom: doc(
         Annotated[list[float], Meta(min_length=4, max_length=4)] | None,
         "also draw the window `[x0, x1, y0, y1]` beside the map, at the same resolution",
     ) = None
     workers: doc(whole(1, 4096) | None, "local processes (default: every core)") = None
     dask: doc(Text | None, "a Dask scheduler's address: tiles run on its cluster") = None
+    net: doc(bool, "map a network's full-batch training (the fields below) instead") = False
+    dataset: doc(Text, "`net`: `moons`, `circles`, `spiral`, `xor`, `blobs` or a `.csv`") = "moons"
+    points: doc(whole(4, 100_000), "`net`: rows of a built-in dataset") = 200
+    hidden: Hidden = None
+    activation: Activation = None
+    init: doc(str, "`net`: the init scheme") = "xavier_normal"
 
 
 class Sharpness(Render):
@@ -437,6 +472,7 @@ RENDERS: dict[str, type[Render]] = {
         Contour,
         ThreeD,
         Panels,
+        Side,
         Quantities,
         Show,
         Basins,
@@ -680,6 +716,8 @@ def _list_words(node: Any) -> str:
     from msgspec import inspect as mi
 
     item = _plain(node.item_type)
+    if (node.min_length, node.max_length) == (1, 2) and isinstance(item, mi.FloatType):
+        return "[x, y] (a curve's [x])"
     if node.min_length == node.max_length == 2 and isinstance(item, mi.FloatType):
         if item.gt is None and item.ge is None:
             return "[x, y]"

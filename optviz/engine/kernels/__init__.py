@@ -10,8 +10,8 @@ data surfaces and small jobs, and the tests check that both engines give the sam
 trajectories.
 
 ``OPTVIZ_ENGINE`` picks the engine: ``auto`` (default: compiled for big exact jobs),
-``numpy`` or ``compiled`` (wherever it can run). numba is imported only when a kernel
-runs.
+``numpy`` or ``compiled`` (wherever it can run); ``OPTVIZ_THREADS`` caps the threads of
+one kernel (default: every core). numba is imported only when a kernel runs.
 """
 
 from __future__ import annotations
@@ -51,8 +51,10 @@ def compiled_loop(
     ``never`` marks a step that never came; ``curved`` is the smallest Hessian eigenvalue
     that counts as curving up at a minimum (the runner's constants, passed in so this
     package does not import the runner). Declines (the numpy engine runs it) when
-    ``OPTVIZ_ENGINE`` says numpy, when the job has noise, data rows, a single start or an
-    optimizer without a compiled rule, or when it is too small to pay for the compiler.
+    ``OPTVIZ_ENGINE`` says numpy, when the job has noise, data rows, a single start, a
+    curve (the kernels are generated for two variables; a curve's runs are short and
+    few, so numpy is fast enough) or an optimizer without a compiled rule, or when it is
+    too small to pay for the compiler.
     """
     choice = engine()
     if choice == "numpy":
@@ -92,6 +94,8 @@ def _task(job: Any) -> dict | None:
     surf, opt = job.surface, job.optimizer
     if not job.evaluator.exact or job.evaluator.noise.update or job.p.ndim != 2:
         return None
+    if job.p.shape[-1] != 2:
+        return None  # the kernels are generated for x and y: a curve runs on numpy
     compiled = surf._compiled
     if not isinstance(compiled, Compiled):
         return None
@@ -125,13 +129,20 @@ def _module_source(compiled: Any, n_params: int, plan: codegen.Plan, cache: bool
     return codegen.module_source(compiled, n_params, plan, cache)  # parses sympy's code: 10 ms
 
 
+def threads() -> int:
+    """Threads a kernel may run on: ``OPTVIZ_THREADS``, else every core (a process that
+    shares the cores with others, as a map's tile workers do, is given its share)."""
+    text = os.environ.get("OPTVIZ_THREADS", "").strip()
+    return max(1, int(text)) if text.isdigit() else max(1, os.cpu_count() or 1)
+
+
 def _in_threads(kernel: Any, n: int, args: tuple) -> None:
     """Split the starts into one contiguous range per core (the kernel releases the GIL)."""
     from concurrent.futures import ThreadPoolExecutor
 
     from .codegen import TILE
 
-    workers = max(1, min(os.cpu_count() or 1, -(-n // (4 * TILE))))
+    workers = max(1, min(threads(), -(-n // (4 * TILE))))
     bounds = np.linspace(0, n, workers + 1).astype(int)
     if workers == 1:
         kernel(0, n, *args)
@@ -155,11 +166,8 @@ def _run(module, task: dict, job, record, never: int, curved: float) -> tuple:
     limit2 = np.float64(job.escape * surf.span) ** 2
     near2 = (job.tol * surf.span) ** 2
     consts = np.array([cx, cy, limit2, near2, job.gtol, CURVED], float)
-    keep = bool(getattr(record, "keeps_history", False))
-    unused3, unused2 = np.empty((1, 1, 2)), np.empty((1, 1))
-    xs, loss, gnorm = (
-        (record.xy, record.loss, record.grad_norm) if keep else (unused3, unused2, unused2)
-    )
+    keep_from = record.first  # the first step whose position, loss and gradient are kept
+    xs, loss, gnorm = record.xy, record.loss, record.grad_norm
     final_xy, final_loss, total = np.empty((n, 2)), np.empty(n), np.zeros(n)
     diverged_at, last_far = np.full(n, NEVER), np.full(n, NEVER)
     active = np.ones(n, dtype=bool)
@@ -172,7 +180,7 @@ def _run(module, task: dict, job, record, never: int, curved: float) -> tuple:
         task["state0"],
         np.ascontiguousarray(surf.minima, float).reshape(-1, 2),
         consts,
-        keep,
+        keep_from,
         xs,
         loss,
         gnorm,
@@ -184,7 +192,7 @@ def _run(module, task: dict, job, record, never: int, curved: float) -> tuple:
         active,
     )
     _in_threads(module.kernel, n, args)
-    if not keep:
+    if record.keeps_final:
         record.p, record.f, record.total = final_xy, final_loss, total
     converged_at = np.where(active & (last_far < steps), last_far + 1, NEVER)
     return diverged_at, converged_at
