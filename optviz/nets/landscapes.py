@@ -39,6 +39,8 @@ class PlaneSurface:
     contours need no more, and every grid point costs a full forward pass.
     """
 
+    dim, is_curve = 2, False  # a plane: two coordinates, never a curve
+
     def __init__(self, net: Network, data: Data, plane: Plane, domain, resolution: int, title):
         self.net, self.data, self.plane = net, data, plane
         self.domain = np.asarray(domain, float)
