@@ -179,7 +179,8 @@ def png_size(path: Path) -> tuple[int, int]:
         (["init", "--view", "summary", "--depth", "3", "--width", "20"], "init_summary.png"),
         (["init", "--view", "symmetry", "--steps", "5"], "init_symmetry.png"),
         (["init", "--view", "batchnorm", "--depth", "2", "--width", "8"], "init_batchnorm.png"),
-        (["init", "--view", "dropout"], "init_dropout.png"),
+        # init --view dropout (trains 20 networks, the slowest figure) is the README's
+        # example, run by test_examples
     ],
 )  # fmt: skip
 def test_figure_commands_write_their_default_output(optviz, tmp_path, args, output):
