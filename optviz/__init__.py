@@ -29,6 +29,7 @@ from .engine.builtin import (
     RAdam,
     RMSprop,
 )
+from .engine.modern import AdamWScheduleFree, Adan, AdEMAMix, SGDScheduleFree, Sophia
 from .engine.noise import Noise
 from .engine.optim import Optimizer, optimizer, optimizers, register
 from .engine.runner import Race, Trajectory, run
@@ -37,6 +38,11 @@ from .scenes import Scene, load_scene, render_scene, scene_from_dict
 from .util.errors import OptvizError
 
 __all__ = [
+    "AdEMAMix",
+    "Adan",
+    "AdamWScheduleFree",
+    "SGDScheduleFree",
+    "Sophia",
     "GD",
     "SGD",
     "AMSGrad",

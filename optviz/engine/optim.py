@@ -126,7 +126,12 @@ class Optimizer:
         if self.rule is None:
             raise NotImplementedError(f"{type(self).__name__} has neither a rule nor a step")
         h = self.rule_hyper()
-        p, s = self.rule(p, g, tuple(state), lr, t, h, rules.constants_of(self.rule)(t, h))
+        args = (p, g, tuple(state), lr, t, h, rules.constants_of(self.rule)(t, h))
+        if self.rule in rules.DIAGONAL:  # the rule reads each coordinate's curvature
+            if hess is None:
+                raise ParameterError(f"{self.name} needs the Hessian")
+            args += (np.diagonal(hess, axis1=-2, axis2=-1),)
+        p, s = self.rule(*args)
         return p, self.State(*s)
 
     # -- what the rule reads -----------------------------------------------------------
