@@ -67,8 +67,9 @@ CASES = [
     ("ademamix", lambda ps: po.AdEMAMix(ps, lr=0.01)),
     (
         "ademamix:lr=0.02,beta3=0.99,alpha=2,t_alpha_beta3=50,weight_decay=0.01",
-        lambda ps: po.AdEMAMix(ps, lr=0.02, betas=(0.9, 0.999, 0.99), alpha=2.0,
-                               t_alpha_beta3=50, weight_decay=0.01),  # fmt: skip
+        lambda ps: po.AdEMAMix(
+            ps, lr=0.02, betas=(0.9, 0.999, 0.99), alpha=2.0, t_alpha_beta3=50, weight_decay=0.01
+        ),
     ),
     (
         "ademamix:lr=0.01,weight_decay=0.1,weight_decouple=true",
@@ -86,14 +87,16 @@ CASES = [
     ("schedulefree_sgd:lr=1e-3", schedulefree(sf.SGDScheduleFree, lr=1e-3)),
     (
         "schedulefree_sgd:lr=2e-3,momentum=0.8,weight_decay=0.1,warmup_steps=20,r=0.5",
-        schedulefree(sf.SGDScheduleFree, lr=2e-3, momentum=0.8, weight_decay=0.1,
-                     warmup_steps=20, r=0.5),  # fmt: skip
+        schedulefree(
+            sf.SGDScheduleFree, lr=2e-3, momentum=0.8, weight_decay=0.1, warmup_steps=20, r=0.5
+        ),
     ),
     ("schedulefree_adamw", schedulefree(sf.AdamWScheduleFree, lr=0.01)),
     (
         "schedulefree_adamw:lr=0.05,beta1=0.95,beta2=0.99,weight_decay=0.1,warmup_steps=10",
-        schedulefree(sf.AdamWScheduleFree, lr=0.05, betas=(0.95, 0.99), weight_decay=0.1,
-                     warmup_steps=10),  # fmt: skip
+        schedulefree(
+            sf.AdamWScheduleFree, lr=0.05, betas=(0.95, 0.99), weight_decay=0.1, warmup_steps=10
+        ),
     ),
 ]
 
