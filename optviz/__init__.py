@@ -32,6 +32,7 @@ from .engine.builtin import (
 from .engine.modern import AdamWScheduleFree, Adan, AdEMAMix, SGDScheduleFree, Sophia
 from .engine.noise import Noise
 from .engine.optim import Optimizer, optimizer, optimizers, register
+from .engine.prodigy import Prodigy
 from .engine.runner import Race, Trajectory, run
 from .engine.scheduling import Schedule, schedule, schedules
 from .scenes import Scene, load_scene, render_scene, scene_from_dict
@@ -61,6 +62,7 @@ __all__ = [
     "Newton",
     "Noise",
     "Optimizer",
+    "Prodigy",
     "OptvizError",
     "RAdam",
     "RMSprop",

@@ -15,6 +15,7 @@ import pytest
 import pytorch_optimizer as po
 import schedulefree as sf
 import torch
+from prodigyopt import Prodigy
 
 import optviz as ov
 from optviz.nets.data import dataset
@@ -53,7 +54,17 @@ def sophia(**kw):
     return lambda ps: po.SophiaH(ps, **kw)
 
 
-# (our spec, the reference's optimizer for a list of parameters)
+def prodigy(**kw):
+    def make(params):
+        with contextlib.redirect_stdout(io.StringIO()):  # it prints its weight decay's kind
+            return Prodigy(params, **kw)
+
+    return make
+
+
+# (our spec, the reference's optimizer for a list of parameters); the references that
+# couple all their parameters (ALONE) get one optimizer per start
+ALONE = (Prodigy,)
 CASES = [
     ("adan", lambda ps: po.Adan(ps, lr=0.01)),
     (
@@ -98,6 +109,24 @@ CASES = [
             sf.AdamWScheduleFree, lr=0.05, betas=(0.95, 0.99), weight_decay=0.1, warmup_steps=10
         ),
     ),
+    ("prodigy", prodigy(lr=1.0)),
+    (
+        "prodigy:lr=0.5,beta1=0,beta2=0.99,weight_decay=0.1,decouple=false,"
+        "use_bias_correction=true,growth_rate=1.05,d_coef=0.5",
+        prodigy(
+            lr=0.5,
+            betas=(0.0, 0.99),
+            weight_decay=0.1,
+            decouple=False,
+            use_bias_correction=True,
+            growth_rate=1.05,
+            d_coef=0.5,
+        ),
+    ),
+    (
+        "prodigy:lr=0.3,weight_decay=0.01,safeguard_warmup=true,beta3=0.9,d0=1e-5",
+        prodigy(lr=0.3, weight_decay=0.01, safeguard_warmup=True, beta3=0.9, d0=1e-5),
+    ),
 ]
 
 
@@ -109,12 +138,17 @@ class Reference:
     def __init__(self, starts, make, grad, diagonal=None, factors=None):
         self.grad, self.diagonal = grad, diagonal
         self.params = [torch.tensor(s, dtype=torch.float64).requires_grad_() for s in starts]
-        self.opt = make(self.params)
-        self.sched = None
+        self.opts = [make(self.params)]
+        if isinstance(self.opts[0], ALONE):
+            self.opts = [make([p]) for p in self.params]
+        self.scheds = []
         if factors is not None:
-            self.sched = torch.optim.lr_scheduler.LambdaLR(
-                self.opt, lambda t: float(factors[min(t, len(factors) - 1)])
-            )
+            self.scheds = [
+                torch.optim.lr_scheduler.LambdaLR(
+                    o, lambda t: float(factors[min(t, len(factors) - 1)])
+                )
+                for o in self.opts
+            ]
 
     def positions(self):
         return np.array([p.detach().numpy().copy() for p in self.params])
@@ -122,13 +156,14 @@ class Reference:
     def step(self, t):
         for p, g in zip(self.params, self.grad(self.positions()), strict=True):
             p.grad = torch.from_numpy(np.array(g, dtype=float))
-        if isinstance(self.opt, po.SophiaH) and (t - 1) % self.opt.update_period == 0:
-            diagonal = self.diagonal(self.positions())
-            self.opt.step(hessian=[torch.from_numpy(np.array(h)) for h in diagonal])
-        else:
-            self.opt.step()
-        if self.sched is not None:
-            self.sched.step()
+        for opt in self.opts:
+            if isinstance(opt, po.SophiaH) and (t - 1) % opt.update_period == 0:
+                diagonal = self.diagonal(self.positions())
+                opt.step(hessian=[torch.from_numpy(np.array(h)) for h in diagonal])
+            else:
+                opt.step()
+        for sched in self.scheds:
+            sched.step()
 
     def path(self, steps):
         out = [self.positions()]
@@ -186,6 +221,7 @@ NET_CASES = [
     ("sophia:lr=0.5,p=0.05", sophia(lr=0.5, p=0.05)),
     ("schedulefree_sgd:lr=0.5", schedulefree(sf.SGDScheduleFree, lr=0.5)),
     ("schedulefree_adamw:lr=0.05", schedulefree(sf.AdamWScheduleFree, lr=0.05)),
+    ("prodigy", prodigy(lr=1.0)),
 ]
 
 
