@@ -32,6 +32,7 @@ from .engine.builtin import (
 from .engine.modern import AdamWScheduleFree, Adan, AdEMAMix, SGDScheduleFree, Sophia
 from .engine.noise import Noise
 from .engine.optim import Optimizer, optimizer, optimizers, register
+from .engine.preconditioned import MARS, SOAP
 from .engine.prodigy import Prodigy
 from .engine.runner import Race, Trajectory, run
 from .engine.scheduling import Schedule, schedule, schedules
@@ -56,6 +57,7 @@ __all__ = [
     "InitExplorer",
     "Landscape",
     "Lion",
+    "MARS",
     "Momentum",
     "NAdam",
     "Nesterov",
@@ -66,6 +68,7 @@ __all__ = [
     "OptvizError",
     "RAdam",
     "RMSprop",
+    "SOAP",
     "Race",
     "Scene",
     "Schedule",

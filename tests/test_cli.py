@@ -267,7 +267,7 @@ def test_a_scene_file_and_the_same_flags_give_the_same_race(optviz, tmp_path):
 # -- errors --
 ERRORS = [
     (["race", "rosenbrok", "-O", "gd"], "unknown surface 'rosenbrok'; did you mean 'rosenbrock'?"),
-    (["race", "quadratic", "-O", "adan"], "-O/--optimizer: unknown optimizer 'adan'; did you mean"),
+    (["race", "quadratic", "-O", "adm"], "-O/--optimizer: unknown optimizer 'adm'; did you mean"),
     (["race", "quadratic", "-O", "gd", "--schedule", "cosin"], "did you mean 'cosine'?"),
     (["race", "quadratic", "-O", "adam:lr=fast"], "adam: lr must be a number, not 'fast'"),
     (["race", "quadratic", "-O", "adam:beta1=2"], "beta1=2.0 is out of range"),
@@ -329,7 +329,7 @@ def test_a_scene_with_a_wrong_field(optviz, tmp_path):
 
 def test_a_real_process_fails_in_one_line(tmp_path):
     proc = subprocess.run(
-        [sys.executable, "-m", "optviz.cli", "race", "rosenbrock", "-O", "adan"],
+        [sys.executable, "-m", "optviz.cli", "race", "rosenbrock", "-O", "adm"],
         capture_output=True,
         text=True,
         cwd=tmp_path,
@@ -337,7 +337,7 @@ def test_a_real_process_fails_in_one_line(tmp_path):
     )
     assert proc.returncode == 2
     assert proc.stdout == ""
-    assert proc.stderr.startswith("optviz: error: -O/--optimizer: unknown optimizer 'adan'; did")
+    assert proc.stderr.startswith("optviz: error: -O/--optimizer: unknown optimizer 'adm'; did")
     assert proc.stderr.count("\n") == 1
 
 

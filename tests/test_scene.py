@@ -219,7 +219,7 @@ BAD = [
         'srface = "quadratic"',
         "field 'srface': unknown field; did you mean 'surface'? allowed: title",
     ),
-    ('surface = "quadratic"\noptimizers = ["adan"]', "did you mean 'adam'"),
+    ('surface = "quadratic"\noptimizers = ["adm"]', "did you mean 'adam'"),
     ('surface = "quadratic"\noptimizers = ["gd:lr=-1"]', "field 'optimizers[0]': gd: lr=-1"),
     (
         'surface = "quadratic"\noptimizers = [{name = "adam", beta3 = 1}]',
