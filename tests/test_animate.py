@@ -50,17 +50,25 @@ def window(mask: np.ndarray, rc: tuple[int, int], r: int) -> np.ndarray:
 
 
 def test_each_optimizer_color_runs_along_its_path(bowl_race):
-    anim = animate(bowl_race, fps=5, duration=1, **SMALL)
+    # at 640x480: in a map a few dozen pixels wide the two paths are a pixel apart
+    anim = animate(bowl_race, fps=5, duration=1, size="small", dpi=100)
     engine = _Engine(anim)
     try:
         img = engine.frame(float(anim.steps))
         ax = engine.panels[0]
         for i, traj in enumerate(bowl_race):
             mask = near_color(img, style.color(i))
-            # sample the first half of the path: past the shared start marker, before
-            # the balls and the minimum's star that sit over the ends; where the other
-            # path crosses on top (with its outline) a sample may be covered
-            samples = np.linspace(3, len(traj.xy) // 2, 6).astype(int)
+            # sample the first half of the path: past the shared start marker, outside
+            # the balls (fanned out where they meet) and the minimum's star that sit
+            # over the ends; where the other path crosses on top (with its outline) a
+            # sample may be covered
+            balls = np.concatenate([np.c_[m.ball.get_data()] for m in engine.movers])
+            drawn = [np.array(pixel(ax, img, b)) for b in balls]
+            reach = engine.movers[i].ball.get_markersize() * engine.fig.dpi / 72 / 2 + 3
+            where = [np.array(pixel(ax, img, p)) for p in traj.xy]
+            free = [t for t in range(3, len(traj.xy) // 2 + 4)
+                    if min(np.hypot(*(where[t] - d)) for d in drawn) > reach]  # fmt: skip
+            samples = np.array(free)[np.linspace(0, len(free) - 1, 6).astype(int)]
             hits = [window(mask, pixel(ax, img, traj.xy[t]), 3).any() for t in samples]
             assert sum(hits) >= 4, (i, hits)
     finally:

@@ -220,6 +220,8 @@ optimizers = ["gd:lr=0.1"]
 [run]
 steps = 5
 starts = [1.0, 0.0]
+[lesson]
+claims = ["falls(gd, by=9)"]  # x ← 0.8·x: the loss x² falls 0.8^-10 = 9.3 times
 [render]
 size = "small"
 dpi = 30
@@ -232,7 +234,7 @@ def test_scene_and_gallery_commands(optviz, tmp_path):
     folder = tmp_path / "gallery"
     folder.mkdir()
     (folder / "tiny.toml").write_text(SCENE)
-    code, _, err = optviz("gallery", "--check")
+    code, _, err = optviz("gallery", "--check", "--only", "tiny")
     assert code == 2 and "'tiny.gif' is missing" in one_error_line(err)
     code, out, err = optviz("scene", folder / "tiny.toml")
     assert code == 0, err
@@ -242,8 +244,9 @@ def test_scene_and_gallery_commands(optviz, tmp_path):
     code, _, err = optviz("gallery", "--only", "tiny")
     assert code == 0, err
     assert (folder / "tiny.gif").read_bytes() == before  # same scene, same bytes
-    code, out, _ = optviz("gallery", "--check")
-    assert code == 0 and out.startswith("1 scenes")
+    code, out, _ = optviz("gallery", "--check", "--only", "tiny")
+    assert code == 0 and out.splitlines()[-1].startswith("1 scenes: every claim holds")
+    assert "gallery/tiny  holds    falls(gd, by=9)" in out
     code, _, err = optviz("gallery", "--only", "tinny")
     assert code == 2 and "did you mean 'tiny'" in one_error_line(err)
 

@@ -30,7 +30,7 @@ FEWER = {"--only": "saddle_escape", "--n": "24", "--seeds": "6", "--resolution":
 TIMING = ("--fps", "--duration")
 STILL = (".png", ".svg", ".pdf")
 OUTPUTS = ("-o", "--output", "--out", "--metrics")
-PRINTS_ONLY = ("list", "--list", "--help", "explore")
+PRINTS_ONLY = ("list", "--list", "--help", "--check", "explore")
 
 
 class Example:

@@ -178,6 +178,20 @@ def test_final_state_runs_and_rates_per_start_match(monkeypatch):
     np.testing.assert_allclose(b.mean_loss, a.mean_loss, rtol=1e-14)
 
 
+def test_a_final_state_run_keeps_the_trajectorys_tail(monkeypatch):
+    # a phase map measures a run's tail without holding the steps before it
+    starts = _starts(ROSEN)
+    full = ov.run(ROSEN, "momentum:lr=1e-4", starts, 150)
+    a, b = _both(monkeypatch, lambda: run_final(ROSEN, "momentum:lr=1e-4", starts, 150,
+                                                tail_from=100))  # fmt: skip
+    for ends in (a, b):
+        assert ends.tail_xy.shape == (51, len(starts), 2)
+        np.testing.assert_array_equal(ends.tail_xy, full.xy[100:])
+        np.testing.assert_array_equal(ends.final_xy, full.xy[-1])
+    np.testing.assert_allclose(b.mean_loss, full.loss.mean(0), rtol=1e-13)
+    assert run_final(ROSEN, "gd", starts, 10).tail_xy is None
+
+
 @pytest.mark.parametrize(
     "name, hyper",
     [

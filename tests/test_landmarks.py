@@ -21,6 +21,11 @@ def marked(ax) -> dict[str, np.ndarray]:
     }
 
 
+def legends(fig) -> list:
+    """Every legend of ``fig``: under the figure, or in an axes (the legend cell)."""
+    return [*fig.legends, *(ax.get_legend() for ax in fig.axes if ax.get_legend())]
+
+
 def race_of(name, steps=30):
     s = ov.surface(name)
     return ov.race(s, ["gd:lr=0.01", "adam:lr=0.05"], start=s.starts[0], steps=steps)
@@ -39,7 +44,7 @@ def test_a_saddle_is_marked_in_the_still_the_animation_and_the_3d_view():
         (line,) = [a for a in ax.get_lines() if a.get_label() == "saddle"]
         assert line.get_marker() == "D"
     # the animation's legend names it too (after the optimizers, when they are there)
-    texts = [t.get_text() for legend in engine.fig.legends for t in legend.get_texts()]
+    texts = [t.get_text() for legend in legends(engine.fig) for t in legend.get_texts()]
     assert texts[-1:] == ["saddle"] and texts.count("saddle") == 1
     engine.close()
 
@@ -67,8 +72,9 @@ def test_global_and_local_minima_look_different_and_match_the_values():
         assert np.linalg.norm(s.grad(xy)) < 1e-8
         assert np.linalg.eigvalsh(s.hess(xy)).min() > 0
     line = {a.get_label(): a for a in ax.get_lines() if a.get_gid() == "landmark"}
-    assert line["global minimum"].get_markerfacecolor() != "none"  # filled star
-    assert line["local minimum"].get_markerfacecolor() == "none"  # hollow star
+    # both hollow (a ball resting on one covers only its middle), told apart by their ink
+    assert line["global minimum"].get_markeredgecolor() == "black"
+    assert line["local minimum"].get_markeredgecolor() == "white"
 
 
 def test_a_crowd_of_critical_points_becomes_the_global_minimum_and_a_count():
@@ -79,7 +85,7 @@ def test_a_crowd_of_critical_points_becomes_the_global_minimum_and_a_count():
     np.testing.assert_allclose(marked(ax)["global minimum"], [[0.0, 0.0]], atol=1e-9)
     total = len(critical_points("rastrigin"))
     assert total > 400
-    texts = [t.get_text() for legend in fig.legends for t in legend.get_texts()]
+    texts = [t.get_text() for legend in legends(fig) for t in legend.get_texts()]
     assert texts[-2:] == ["global minimum", f"+ {total - 1} other critical points"]
 
 
@@ -107,7 +113,7 @@ def test_the_limit_keeps_only_global_minima(limit):
 
 def test_a_ball_resting_on_a_saddle_leaves_the_saddle_visible():
     # gd started on the stable line y = 0 of x² − y² stops on the saddle itself: the
-    # ball (bigger than the diamond) would cover it; the outline is drawn over the ball
+    # ball covers the diamond's middle, the diamond's outline, larger, rings the ball
     from matplotlib.colors import to_rgb
 
     race = ov.race("saddle", ["gd:lr=0.1"], start=(-1.8, 0.0), steps=100)
@@ -123,7 +129,7 @@ def test_a_ball_resting_on_a_saddle_leaves_the_saddle_visible():
         half = np.sqrt(0.5) * saddle.get_markersize() * engine.fig.dpi / 72  # centre to vertex
         ball = np.array(to_rgb(engine.movers[0].color)) * 255
         r = engine.movers[0].ball.get_markersize() / 2 * engine.fig.dpi / 72
-        assert r > half / np.sqrt(2) + 1  # the ball covers the diamond's edges
+        assert r + 1 < half / np.sqrt(2)  # the diamond's edges lie outside the ball
         assert np.linalg.norm(rgb[int(round(row)), int(round(col))] - ball) < 40  # it is there
         t = np.linspace(0.2, 0.8, 7)  # points along the diamond's four edges
         corners = [(half, 0), (0, half), (-half, 0), (0, -half), (half, 0)]

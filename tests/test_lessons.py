@@ -47,26 +47,67 @@ def test_every_lesson_names_real_optimizers_and_starts_in_the_domain():
     assert taught >= 4
 
 
-def test_the_saddle_lesson_is_an_escape():
+def test_the_saddle_lesson_is_the_notes_figure_gd_stuck_the_others_roll_off():
+    """f = x² − y²: GD's steps are x ← (1 − 2·lr)·x, y ← (1 + 2·lr)·y, exactly."""
     race = lesson_race("saddle")
-    assert len(race) >= 2
-    for traj in race:
-        xy = traj.xy if not traj.batched else traj.xy[:, 0]
-        # away from the saddle at the origin, down the unstable y direction
-        assert np.all(np.abs(xy[-1, ..., 1]) > 1.0), traj.label
-        assert np.abs(xy[0, ..., 1]).max() < 0.2  # started near the stable line
+    assert len(race) >= 3
+    gd = next(t for t in race if t.name == "gd")
+    lr, steps = gd.optimizer.lr, gd.steps
+    (x0, y0), end = paths(gd)[0, 0], paths(gd)[-1, 0]
+    assert 0 < abs(y0) < 1e-3  # a hair off the stable line y = 0
+    expected = [x0 * (1 - 2 * lr) ** steps, y0 * (1 + 2 * lr) ** steps]
+    np.testing.assert_allclose(end, expected, rtol=1e-9)
+    assert np.hypot(*end) < 0.02 * race.surface.span  # still at the saddle
+    rolled = [t for t in race if abs(paths(t)[-1, 0, 1]) > 1.0 and t.name != "gd"]
+    assert len(rolled) >= 2, [t.label for t in race]  # down the unstable y direction
+
+
+@pytest.fixture
+def optviz(capsys, tmp_path, monkeypatch):
+    """Run ``optviz ARGS`` in-process in a temporary folder; give (exit code, stderr)."""
+    from optviz import cli
+
+    monkeypatch.chdir(tmp_path)
+
+    def run(*args: str) -> tuple[int, str]:
+        code = cli._main([str(a) for a in args])
+        return code, capsys.readouterr().err
+
+    return run
+
+
+def metrics_rows(path) -> list[dict]:
+    rows = json.loads(path.read_text())
+    return rows["rows"] if isinstance(rows, dict) else rows
 
 
 @pytest.mark.parametrize("three_d", [False, True])
-def test_optviz_race_saddle_with_no_options_escapes(tmp_path, three_d):
+def test_optviz_race_saddle_with_no_options_shows_gd_stuck_and_the_others_escaping(
+    optviz, tmp_path, three_d
+):
     flags = ["--3d"] if three_d else []
-    done = run_cli(tmp_path, "race", "saddle", *flags, *TINY, "--metrics", "m.json")
-    assert done.returncode == 0, done.stderr
-    rows = json.loads((tmp_path / "m.json").read_text())
-    rows = rows["rows"] if isinstance(rows, dict) else rows
+    code, err = optviz("race", "saddle", *flags, *TINY, "--metrics", "m.json")
+    assert code == 0, err
+    rows = metrics_rows(tmp_path / "m.json")
     assert len(rows) == len(ov.surface("saddle").lesson.optimizers)
-    for row in rows:
-        assert row["final_loss"] < -1.0, row  # f = x² − y² well below the saddle's 0
+    final = {row["optimizer"].split("(")[0]: row["final_loss"] for row in rows}
+    assert abs(final.pop("gd")) < 1e-3  # f = x² − y² is 0 at the saddle
+    assert len(final) >= 2 and all(loss < -1.0 for loss in final.values()), final
+
+
+@pytest.mark.parametrize(
+    "given", [["-O", "gd"], ["--start", "-1.8,0"], ["-O", "gd", "--start", "-1.8,0"]]
+)
+def test_with_optimizers_or_a_start_the_lessons_step_count_does_not_apply(optviz, tmp_path, given):
+    assert ov.surface("saddle").lesson.steps != 200
+    code, err = optviz("race", "saddle", *given, *TINY, "-o", "s.png", "--metrics", "m.json")
+    assert code == 0, err
+    rows = metrics_rows(tmp_path / "m.json")
+    assert rows[0]["optimizer"].startswith("gd")
+    lr, (x0, y0) = rows[0]["lr"], ([-1.8, 0.0] if "--start" in given else [-1.8, 1e-4])
+    # 200 steps (the documented default) of x ← (1 − 2·lr)·x, y ← (1 + 2·lr)·y
+    expected = (x0 * (1 - 2 * lr) ** 200) ** 2 - (y0 * (1 + 2 * lr) ** 200) ** 2
+    assert rows[0]["final_loss"] == pytest.approx(expected, rel=1e-9)
 
 
 def test_plateau_lesson_gd_stalls_and_adaptive_methods_walk_off():

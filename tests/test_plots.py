@@ -12,7 +12,7 @@ from matplotlib.colors import to_hex, to_rgb
 from PIL import Image
 
 import optviz as ov
-from optviz.render import geometry, landmarks, losses, plots, race_figure, style, surface3d
+from optviz.render import geometry, losses, plots, race_figure, style, surface3d
 from optviz.render.paths import readable
 from optviz.util.errors import ParameterError, UnknownNameError
 
@@ -145,10 +145,10 @@ def test_show_surface_marks_critical_points_by_kind():
     marks = [line for line in contour.get_lines() if line.get_gid() == "landmark"]
     by_kind = {line.get_label(): len(line.get_xdata()) for line in marks}
     assert by_kind == {"global minimum": 4, "saddle": 4, "maximum": 1}
-    # each kind is outlined once more, above where paths and balls would go
-    outlines = landmarks.landmark_outlines(contour)
-    assert sorted(len(o.get_xdata()) for o in outlines) == [1, 4, 4]
-    assert len(contour.get_lines()) == len(marks) + len(outlines)
+    # outlines under where paths and balls go: a ball on a landmark covers only its middle
+    assert all(m.get_markerfacecolor() == "none" for m in marks)
+    assert all(m.get_zorder() < 5 for m in marks)
+    assert len(contour.get_lines()) == len(marks)
     assert any(ax.name == "3d" for ax in fig.axes)
 
 

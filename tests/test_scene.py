@@ -354,13 +354,13 @@ def test_an_optimizer_may_bring_its_own_schedule_and_noise():
 
 def test_an_init_scheme_may_carry_its_own_gain():
     from optviz import nets
-    from optviz.scenes.rendering import _explorer
+    from optviz.scenes.results import result
 
     scene = scene_from_dict(
         {"render": {"kind": "init", "schemes": ["xavier_normal:gain=2"], "depth": 2,
                     "width": 8, "output": "x.png"}}
     )  # fmt: skip
-    (stats,) = _explorer(scene, scene.renders[0].options).stats
+    (stats,) = result(scene, scene.renders[0])
     same = nets.propagate("xavier_normal", depth=2, width=8, gain=2.0)
     assert np.array_equal(stats.act_std, same.act_std)
     with pytest.raises(SceneError, match="the only option is gain"):

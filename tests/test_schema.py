@@ -120,7 +120,7 @@ MESSAGES = [
     (
         {**RACE, "render": [{"kind": "show", "output": "a.png"}, {"kind": "init", "hidden": [4]}]},
         "field 'render[1].hidden': not used by kind 'init' "
-        "(it is for symmetry, dropout, landscape, sharpness)",
+        "(it is for symmetry, dropout, landscape, phase, sharpness)",
     ),
     (
         {**RACE, "render": {"kind": "show", "output": "a.png", "theme": "drak"}},

@@ -242,6 +242,19 @@ def test_with_params_moves_the_minimum():
         ov.surface("rosenbrock", a=float("nan"))
 
 
+@pytest.mark.parametrize("name", ["rosenbrock", "linreg_scaled"])
+def test_a_surface_in_use_pickles_and_computes_the_same_after(name):
+    # tiles of a map go to other processes with their surface, compiled cache or not
+    import pickle
+
+    s = ov.surface(name)
+    xy = np.array([[0.3, -0.2], [1.1, 0.7]])
+    before = s.f(xy)  # fills the compiled cache
+    again = pickle.loads(pickle.dumps(s))
+    assert np.array_equal(again.f(xy), before) and np.array_equal(again.grad(xy), s.grad(xy))
+    assert np.array_equal(s.f(xy), before)  # the original keeps its cache
+
+
 def test_unknown_surface_suggests_a_name():
     with pytest.raises(UnknownNameError, match="did you mean 'rosenbrock'"):
         ov.surface("rosenbrok")

@@ -20,6 +20,7 @@ from msgspec import Struct  # noqa: E402
 
 from optviz.scenes.schema import (  # noqa: E402
     RENDERS,
+    LessonSpec,
     NoiseSpec,
     OptimizerSpec,
     Render,
@@ -88,6 +89,29 @@ def kind_table() -> str:
     return "\n".join(rows)
 
 
+def claim_table() -> str:
+    """A Markdown table of the claim vocabulary: kind, runs, options and what it says."""
+    from optviz.analysis.claim_rules import KINDS, START
+
+    rows = ["| claim | runs | options (default) | holds when |", "|---|---|---|---|"]
+    for name, kind in KINDS.items():
+        options = {**kind.options, **(START if kind.runs else {})}
+        shown = ", ".join(
+            f"`{k}`" + (f" ({_claim_default(o)})" if o.default is not None else "")
+            for k, o in options.items()
+        )
+        doc = " ".join((kind.rule.__doc__ or "").split()).replace("``", "`")
+        doc = re.sub(r":\w+:`([^`]*)`", r"`\1`", doc)  # a Sphinx role reads as code
+        runs = {0: "none", 1: "one", 2: "two: `a`, `b`"}[kind.runs]
+        rows.append(f"| `{name}` | {runs} | {_cell(shown) or 'none'} | {_cell(doc)} |")
+    return "\n".join(rows)
+
+
+def _claim_default(option: Any) -> str:
+    value = option.default
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
 def field_tables() -> dict[str, str]:
     """Every generated table of ``docs/scenes.md``, by the name of its marker."""
     tables = {
@@ -98,6 +122,8 @@ def field_tables() -> dict[str, str]:
         "noise": field_table(NoiseSpec),
         "render": field_table(Render),
         "kinds": kind_table(),
+        "lesson": field_table(LessonSpec),
+        "claims": claim_table(),
     }
     common = tuple(f.encode_name for f in _ordered_fields(Render))
     for kind, spec in RENDERS.items():

@@ -37,11 +37,12 @@ from ..catalog import Surface
 from ..engine.builtin import GD
 from ..engine.final_runs import PerStart
 from ..engine.optim import Optimizer, optimizer
-from ..engine.runner import NEVER, _schedule, _starts, _steps, _surface, run
+from ..engine.runner import NEVER, _schedule, _starts, _steps, _surface, run_final
 from ..util import check
 from ..util.display import Preview, drawing
 from ..util.errors import ParameterError, unknown
 from .convergence import distance_floor, heavy_ball_rate, tail_rate
+from .tiles import HISTORY_BYTES
 
 METRICS = {
     "rate": "convergence rate (per-step factor)",
@@ -51,6 +52,7 @@ METRICS = {
 }
 SCALES = ("linear", "log")
 MAX_N = 8192
+GROUP_COST = 1000  # start-steps the numpy engine spends on each group of a batch per step
 NAMES = {  # how an axis is labelled
     "lr": "learning rate",
     "momentum": "momentum β",
@@ -61,6 +63,7 @@ NAMES = {  # how an axis is labelled
     "rho": "ρ",
     "weight_decay": "weight decay",
     "dampening": "dampening",
+    **{f"lr{k}": f"learning rate of layer {k}" for k in range(1, 17)},  # a network's layers
 }
 
 
@@ -138,11 +141,34 @@ class Problem:
     def shape(self) -> tuple[int, int]:
         return len(self.ys), len(self.xs)
 
+    @property
+    def what(self) -> str:
+        return f"x {len(self.starts)} start(s) x {self.steps} steps"
+
+    @property
+    def cell_bytes(self) -> float:
+        """Memory a cell takes while its tile runs: at most its whole history."""
+        return len(self.starts) * (self.steps + 1) * HISTORY_BYTES
+
+    @property
+    def cell_work(self) -> int:
+        return len(self.starts) * max(1, self.steps)
+
+    @property
+    def work(self) -> int:
+        """What the whole map costs the numpy engine, in start-steps: what picks the engine
+        for each of its tiles. That engine steps each setting of the hyperparameters other
+        than ``lr`` as its own group, each group-step costing about :data:`GROUP_COST`."""
+        n_y, n_x = self.shape
+        groups = {self.x.name: n_x, self.y.name: n_y, "lr": 1}
+        settings = groups[self.x.name] * groups[self.y.name]
+        return (n_y * n_x * len(self.starts) + GROUP_COST * settings) * max(1, self.steps)
+
     def key(self) -> str:
         """Text that changes whenever any cell's result could: a store's identity."""
         s = self.surface
         parts = [
-            "phase-1",
+            "phase-2",
             s.expression,
             repr(sorted(s.params.items())),
             s.domain.tobytes().hex(),
@@ -158,14 +184,6 @@ class Problem:
         ]
         return "\n".join(parts)
 
-    def optimizer_at(self, hyper: dict[str, float]) -> Optimizer:
-        return optimizer(self.optimizer, **hyper)
-
-
-def _picklable(surf: Surface) -> Surface:
-    """The surface without its compiled functions (rebuilt on first use in a worker)."""
-    return replace(surf)
-
 
 @dataclass(frozen=True, eq=False)
 class Phase(Preview):
@@ -173,11 +191,11 @@ class Phase(Preview):
 
     ``metrics`` holds every metric's map (``rate``, ``loss``, ``steps``, ``diverged``);
     ``diverged`` marks the cells whose run diverged or moved away from the minimum
-    (``rate > 1``); ``closed_form`` is the rate's closed form where one is known (an SGD
-    family optimizer on a quadratic), else ``None``.
+    (``rate > 1``; a network's map: diverged only); ``closed_form`` is the rate's closed
+    form where one is known (an SGD family optimizer on a quadratic), else ``None``.
     """
 
-    surface: Surface
+    surface: Surface | None  # None: a network's map (options["subject"] says which)
     optimizer: Optimizer
     x_axis: Axis
     y_axis: Axis
@@ -196,8 +214,12 @@ class Phase(Preview):
 
     @property
     def diverged(self) -> np.ndarray:
+        """Cells whose run diverged, or (on a surface) moved away from the minimum."""
+        blew_up = np.isfinite(self.metrics["diverged"])
+        if self.surface is None:  # a network's loss may rise for a while and still train
+            return blew_up
         with np.errstate(invalid="ignore"):
-            return np.isfinite(self.metrics["diverged"]) | (self.metrics["rate"] > 1)
+            return blew_up | (self.metrics["rate"] > 1)
 
     def with_metric(self, metric: str) -> Phase:
         """The same map showing another metric (nothing is run again)."""
@@ -260,7 +282,7 @@ def problem(
     check.number_in(tol, "tol", 0.0, math.inf)
     check.number_in(escape, "escape", 1.0, math.inf)
     return Problem(
-        surface=_picklable(surf),
+        surface=surf,
         optimizer=opt,
         x=ax,
         y=ay,
@@ -332,69 +354,117 @@ def phase(
 def run_tile(job: Problem, rows: slice, cols: slice) -> dict[str, np.ndarray]:
     """Every metric over the cells ``rows x cols`` of ``job``'s grid: ``(rows, cols)`` each.
 
-    The one place that decides how cells run. On the numpy engine a batch shares every
-    hyperparameter but the learning rate (which :class:`PerStart` gives per start), so
-    cells are grouped: one batch per row when ``x`` is ``lr``, per column when ``y`` is,
-    per cell otherwise. Each cell's arithmetic is the same whatever its batch.
+    The one place that decides how cells run: the tile is one batch, every (cell, start)
+    a run with its own hyperparameters (:class:`PerStart`), which the compiled engine
+    runs as one kernel. Each cell's arithmetic is the same whatever its batch.
     """
     ys, xs = job.ys[rows], job.xs[cols]
-    out = {m: np.empty((len(ys), len(xs))) for m in METRICS}
-    if job.x.name == "lr":
-        groups = [((i, slice(None)), {job.y.name: y}, xs) for i, y in enumerate(ys)]
-    elif job.y.name == "lr":
-        groups = [((slice(None), j), {job.x.name: x}, ys) for j, x in enumerate(xs)]
-    else:
-        groups = [
-            ((i, j), {job.x.name: x, job.y.name: y}, None)
-            for i, y in enumerate(ys)
-            for j, x in enumerate(xs)
-        ]
-    for where, hyper, rates in groups:
-        for name, values in _group(job, hyper, rates).items():
-            out[name][where] = values
-    return out
-
-
-def _group(job: Problem, hyper: dict[str, float], rates: np.ndarray | None) -> dict:
-    """Run the cells that share ``hyper``: one per rate of ``rates`` (or one cell)."""
+    grid_x, grid_y = np.meshgrid(xs, ys)  # row-major cells
+    values = {job.x.name: grid_x.ravel(), job.y.name: grid_y.ravel()}
+    per_run = _run_cells(job, values)
     s = len(job.starts)
-    k = 1 if rates is None else len(rates)
-    opt = job.optimizer_at(hyper)
-    p0 = np.tile(job.starts, (k, 1))  # cell-major: cell c's starts are rows c*s..c*s+s-1
-    if rates is not None:
-        opt = PerStart(opt.with_lr(1.0), np.repeat(rates, s)[:, None])
-    traj = run(job.surface, opt, p0, job.steps, schedule=job.schedule, tol=job.tol,
-               escape=job.escape)  # fmt: skip
-    cell = _cell_metrics(job.surface, traj)
-    return {name: _per_cell(name, v.reshape(k, s)) for name, v in cell.items()}
-
-
-def _cell_metrics(surf: Surface, traj: Any) -> dict[str, np.ndarray]:
-    """Per run: rate, final loss, steps to converge and step of divergence (NaN: never)."""
-    xy, steps = traj.xy, traj.steps
-    n = xy.shape[1]
-    diverged_at = traj.diverged_at
-    last = np.where(diverged_at == NEVER, steps, np.maximum(diverged_at - 1, 0))
-    if len(surf.minima):
-        # the minimum each run ends nearest to
-        end = xy[last, np.arange(n)]
-        gap = ((end[:, None, :] - surf.minima[None]) ** 2).sum(-1)
-        target = surf.minima[np.argmin(gap, axis=1)]
-        distance = np.sqrt(((xy - target[None]) ** 2).sum(-1))
-        floor = np.array([distance_floor(m) for m in target])
-        below = distance <= floor[None]
-        reached = np.where(below.any(0), below.argmax(0), steps + 1)
-        ends = np.minimum(last, reached - 1)
-        rate = tail_rate(distance, np.maximum(ends, 0))
-        rate = np.where(reached == 0, 0.0, rate)
-    else:
-        rate = np.full(n, np.nan)
     return {
-        "rate": rate,
-        "loss": traj.loss[-1],
-        "steps": np.where(traj.converged_at == NEVER, np.nan, traj.converged_at.astype(float)),
-        "diverged": np.where(diverged_at == NEVER, np.nan, diverged_at.astype(float)),
+        name: _per_cell(name, v.reshape(-1, s)).reshape(len(ys), len(xs))
+        for name, v in per_run.items()
     }
+
+
+def _batch(job: Problem, values: dict[str, np.ndarray], which: np.ndarray | None = None):
+    """The optimizer and starts of the runs ``which`` (default: all) of the cells with
+    ``values``: cell-major, so cell c's starts are runs ``c*s .. c*s + s - 1``."""
+    s = len(job.starts)
+    per_run = {name: np.repeat(v, s) for name, v in values.items()}
+    n = len(next(iter(per_run.values())))
+    rates = per_run.pop("lr", np.full(n, float(job.optimizer.lr)))
+    p0 = np.tile(job.starts, (n // s, 1))
+    if which is not None:
+        rates, p0 = rates[which], p0[which]
+        per_run = {name: v[which] for name, v in per_run.items()}
+    return PerStart(job.optimizer, rates[:, None], per_run or None), p0
+
+
+def _run_cells(job: Problem, values: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Per run: rate, final loss, steps to converge and step of divergence (NaN: never).
+
+    One run to the end keeps only the second half of each path, where the rate of a run
+    that neither diverged nor reached the floor is measured. The runs that reached the
+    floor run again, as far as they needed, keeping their whole path.
+    """
+    opt, p0 = _batch(job, values)
+    minima = job.surface.minima
+    first = job.steps // 2 if job.steps >= 8 else 0
+    end = run_final(job.surface, opt, p0, job.steps, job.schedule, tol=job.tol,
+                    escape=job.escape, work=job.work,
+                    tail_from=first if len(minima) else None)  # fmt: skip
+    cell = {
+        "loss": end.final_loss,
+        "steps": np.where(end.converged_at == NEVER, np.nan, end.converged_at.astype(float)),
+        "diverged": np.where(end.diverged_at == NEVER, np.nan, end.diverged_at.astype(float)),
+        "rate": np.full(len(p0), np.nan),
+    }
+    if len(minima):
+        cell["rate"] = _rates(job, values, end, first, p0)
+    return cell
+
+
+def _rates(job: Problem, values: dict, end: Any, first: int, p0: np.ndarray) -> np.ndarray:
+    """Each run's rate towards the minimum it ends nearest to (see :func:`tail_rate`).
+
+    ``end`` kept steps ``first..steps`` of every run: enough for a run that went on to
+    the last step. A run that ended early, by diverging or by settling at the floor
+    (within what float64 resolves of the minimum) for good, runs again as far as it went,
+    keeping its whole path.
+    """
+    target, floor = _nearest_minimum(job.surface, end.final_xy)
+    distance = _distance(end.tail_xy, target)  # steps first..steps
+    diverged = end.diverged_at != NEVER
+    early = diverged | (distance[-1] <= floor)
+    rate = np.empty(len(p0))
+    if not early.all():
+        rate[~early] = tail_rate(distance[:, ~early], np.full((~early).sum(), job.steps), first)
+    if early.any():
+        which = np.flatnonzero(early)
+        above = distance[:, which] > floor[which]
+        last_above = first + len(above) - 1 - np.argmax(above[::-1], axis=0)
+        at_floor = np.where(above.any(axis=0), last_above, first)  # it left the floor by then
+        horizon = np.where(diverged[which], np.maximum(end.diverged_at[which] - 1, 0), at_floor)
+        rate[which] = _rates_again(job, values, which, target[which], floor[which], horizon,
+                                   diverged[which])  # fmt: skip
+    return rate
+
+
+def _distance(path: np.ndarray, target: np.ndarray) -> np.ndarray:
+    """``|path - target|`` for paths ``(k, n, 2)`` and targets ``(n, 2)``: ``(k, n)``."""
+    dx = path[..., 0] - target[:, 0]
+    dy = path[..., 1] - target[:, 1]
+    return np.sqrt(dx * dx + dy * dy)
+
+
+def _nearest_minimum(surf: Surface, xy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The minimum nearest to each of ``xy`` and the floor of each (see distance_floor)."""
+    gap = ((xy[:, None, :] - surf.minima[None]) ** 2).sum(-1)
+    nearest = np.argmin(gap, axis=1)
+    floors = np.array([distance_floor(m) for m in surf.minima])
+    return surf.minima[nearest], floors[nearest]
+
+
+def _rates_again(job, values, which, target, floor, horizon, diverged) -> np.ndarray:
+    """The rates of the runs ``which``, run again to ``horizon`` (each its own last step
+    that counts) with the whole path kept; measured up to the last step above the floor,
+    towards the minimum nearest to where a diverged run was before it diverged."""
+    opt, p0 = _batch(job, values, which)
+    again = run_final(job.surface, opt, p0, int(horizon.max()), job.schedule, tol=job.tol,
+                      escape=job.escape, work=job.work, tail_from=0)  # fmt: skip
+    before = again.tail_xy[horizon, np.arange(len(which))]
+    target_before, floor_before = _nearest_minimum(job.surface, before)
+    target = np.where(diverged[:, None], target_before, target)
+    floor = np.where(diverged, floor_before, floor)
+    path = _distance(again.tail_xy, target)
+    steps = np.arange(len(path))[:, None]
+    above = (path > floor) & (steps <= horizon)
+    ends = np.where(above.any(0), len(above) - 1 - np.argmax(above[::-1], axis=0), -1)
+    rate = tail_rate(path, np.maximum(ends, 0))
+    return np.where(ends < 0, 0.0, rate)
 
 
 def _per_cell(name: str, v: np.ndarray) -> np.ndarray:

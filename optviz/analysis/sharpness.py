@@ -24,7 +24,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..engine.sharpness import Threshold, threshold
+from ..engine.sharpness import Threshold, preconditioner, threshold
+from ..util.errors import ParameterError
 
 STEP = 1e-5  # finite-difference step, relative to max(1, |θ|∞)
 ITERATIONS = 20
@@ -44,14 +45,30 @@ def top_hessian_eigenvalue(
     iterations: int = ITERATIONS,
     seed: int = 0,
     step: float = STEP,
+    precondition: np.ndarray | None = None,
 ) -> float:
     """The largest eigenvalue of the Hessian at ``theta`` by Lanczos on ``hvp``.
+
+    ``precondition``: ``P`` ``(d,)`` (positive): the largest eigenvalue of ``P⁻¹H``
+    instead, which is that of the symmetric ``P^-½ H P^-½`` (what an adaptive optimizer
+    with preconditioner ``P`` feels).
 
     >>> a = np.diag([1.0, 4.0, -2.0])
     >>> round(top_hessian_eigenvalue(lambda t: a @ t, np.zeros(3)), 8)
     4.0
+    >>> round(top_hessian_eigenvalue(lambda t: a @ t, np.zeros(3),
+    ...                              precondition=np.array([0.5, 8.0, 1.0])), 8)
+    2.0
     """
     theta = np.asarray(theta, float)
+    if precondition is not None:
+        root = 1.0 / np.sqrt(np.asarray(precondition, float))
+        inner = grad
+
+        def grad(t: np.ndarray) -> np.ndarray:  # ∇ of L(θ + R(t − θ)), R = P^-½: R H R
+            return root * inner(theta + root * (t - theta))
+
+        step = step / float(root.max())  # the same step in θ as without it
     d = len(theta)
     k = min(iterations, d)
     rng = np.random.default_rng(seed)
@@ -112,6 +129,7 @@ class SharpnessRun:
     loss: np.ndarray
     lr: np.ndarray
     line: Threshold | None
+    preconditioned: bool = False  # the sharpness of P⁻¹H, as the line asks
 
     def line_at(self) -> np.ndarray:
         """The stability line at the measured steps (the rate of the step leaving each)."""
@@ -125,8 +143,52 @@ class SharpnessRun:
 
 
 def along_run(run, x: np.ndarray, y: np.ndarray, points: int = 100, **options) -> SharpnessRun:
-    """The sharpness of a network run (a ``NetRun``) at ``points`` evenly spaced steps."""
+    """The sharpness of a network run (a ``NetRun``) at ``points`` evenly spaced steps.
+
+    Where the optimizer's line is held against the preconditioned sharpness (Adam,
+    RMSprop, Adagrad), that is what is measured: ``P`` is read from the optimizer's
+    state, which a full-batch run gives again exactly by stepping the optimizer along
+    the recorded weights (:func:`replayed_state`).
+    """
     steps = len(run.lr)
     at = np.unique(np.linspace(0, steps, min(points, steps + 1)).round().astype(int))
-    values = network_sharpness(run.network, x, y, run.params[at], **options)
-    return SharpnessRun(run.label, at, values, run.loss, run.lr, threshold(run.optimizer, run.lr))
+    line = threshold(run.optimizer, run.lr)
+    if line is None or not line.preconditioned:
+        values = network_sharpness(run.network, x, y, run.params[at], **options)
+        return SharpnessRun(run.label, at, values, run.loss, run.lr, line)
+    if run.batch_size < len(x):
+        raise ParameterError(
+            f"{run.label}: its preconditioned sharpness needs a full-batch run (its state "
+            "is rebuilt from the weights); use batch_size=None"
+        )
+    scale = preconditioner(run.optimizer, replayed_state(run, x, y), run.lr)
+
+    def grad(theta: np.ndarray) -> np.ndarray:
+        return run.network.loss_and_grad(theta, x, y)[1]
+
+    values = np.array([
+        top_hessian_eigenvalue(grad, run.params[t], precondition=scale[t], **options) for t in at
+    ])  # fmt: skip
+    return SharpnessRun(run.label, at, values, run.loss, run.lr, line, preconditioned=True)
+
+
+def replayed_state(run, x: np.ndarray, y: np.ndarray) -> dict[str, np.ndarray]:
+    """The optimizer's state (torch's names) before the first step and after each,
+    ``(steps + 1, d)`` each, from a full-batch run's weights: each step is taken again
+    from the recorded weights with the gradient there, so the state is the run's own."""
+    opt, params = run.optimizer, run.params
+    names = opt.kept_state()
+    out = {name: np.zeros(params.shape) for name in names.values()}
+    state = opt.init(params[0])
+    for field, name in names.items():
+        out[name][0] = getattr(state, field)
+    for t, lr in enumerate(run.lr):
+        if run.diverged_at >= 0 and t >= run.diverged_at:
+            for name in out.values():
+                name[t + 1 :] = name[t]  # frozen, as the weights are
+            break
+        g = run.network.loss_and_grad(params[t], x, y)[1]
+        _, state = opt.step(params[t], g, state, lr, t + 1)
+        for field, name in names.items():
+            out[name][t + 1] = getattr(state, field)
+    return out

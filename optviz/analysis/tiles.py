@@ -1,7 +1,9 @@
 """Big maps in tiles: local cores, a Dask cluster, and a store that lets a map resume.
 
 A map's grid is cut into tiles, each a block of cells that one call of the map's tile
-function computes (``run_tile(job, rows, cols) -> {name: (rows, cols) array}``). A cell's
+function computes (``run_tile(job, rows, cols) -> {name: (rows, cols) array}``). A job
+says what it is (``shape``, ``key()``, its axes ``x`` and ``y``, ``what``) and what a cell
+costs (``cell_bytes`` while it runs, ``cell_work`` in start-steps). A cell's
 arithmetic never depends on the tile it is in, so the result is the same bit for bit
 however the grid is cut and wherever a tile runs:
 
@@ -76,8 +78,7 @@ def tile_shape(job: Any, tile: Any = None) -> tuple[int, int]:
         if not (isinstance(tile, list | tuple) and len(tile) == 2):
             raise ParameterError(f"tile={tile!r} must be (rows, cols)")
         return check.whole(tile[0], "tile rows", 1, n_y), check.whole(tile[1], "tile cols", 1, n_x)
-    per_cell = len(job.starts) * (job.steps + 1) * HISTORY_BYTES
-    cells = max(1, int(TILE_BYTES // per_cell))
+    cells = max(1, int(TILE_BYTES // job.cell_bytes))
     if job.y.name == "lr":
         rows = min(n_y, cells)
         return rows, max(1, min(n_x, cells // rows))
@@ -87,12 +88,11 @@ def tile_shape(job: Any, tile: Any = None) -> tuple[int, int]:
 
 def cost(job: Any, tile: tuple[int, int], workers: int) -> budget.Cost:
     n_y, n_x = job.shape
-    runs = float(n_y) * n_x * len(job.starts)
-    per_tile = tile[0] * tile[1] * len(job.starts) * (job.steps + 1) * HISTORY_BYTES
+    per_tile = tile[0] * tile[1] * job.cell_bytes
     return budget.Cost(
-        what=f"a {n_y}x{n_x} map x {len(job.starts)} start(s) x {job.steps} steps",
+        what=f"a {n_y}x{n_x} map {job.what}",
         memory=budget.BASE_BYTES + workers * per_tile + 4 * 8 * n_y * n_x,
-        work=runs * max(job.steps, 1),
+        work=float(n_y) * n_x * job.cell_work,
         knob="use a smaller grid, fewer steps or starts, or smaller tiles (--n, --steps)",
     )
 
@@ -178,9 +178,12 @@ def _on_processes(job, pending: list[Tile], kernel: Callable, workers: int) -> I
     import multiprocessing
     from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 
-    # spawn: a fresh interpreter per worker, safe beside the compiled engine's threads
+    # spawn: a fresh interpreter per worker, safe beside the compiled engine's threads;
+    # each worker's kernels get its share of the cores, not every core each
     context = multiprocessing.get_context("spawn")
-    pool = ProcessPoolExecutor(workers, mp_context=context)
+    share = max(1, (os.cpu_count() or 1) // workers)
+    pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_share_cores,
+                               initargs=(share,))  # fmt: skip
     try:
         queue = list(reversed(pending))
         running = {}
@@ -193,6 +196,10 @@ def _on_processes(job, pending: list[Tile], kernel: Callable, workers: int) -> I
                 yield running.pop(future), future.result()
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _share_cores(threads: int) -> None:
+    os.environ["OPTVIZ_THREADS"] = str(threads)
 
 
 def _on_dask(job, pending: list[Tile], kernel: Callable, dask: Any) -> Iterator:

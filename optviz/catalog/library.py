@@ -37,7 +37,8 @@ class View:
     ``log_levels``: contour levels spaced logarithmically above the minimum (for
     surfaces like Rosenbrock whose interesting part is a thin valley); ``zclip``: the
     largest value drawn in 3-D (taller parts are clipped); ``elev``/``azim``: the 3-D
-    camera angles in degrees; ``levels``: number of contour levels.
+    camera angles in degrees; ``levels``: number of contour levels; ``axes``: the names
+    of the two coordinates (``("w1", "w2")`` for a network's two weights).
     """
 
     log_levels: bool = False
@@ -45,18 +46,21 @@ class View:
     elev: float = 35.0
     azim: float = -60.0
     levels: int = 30
+    axes: tuple[str, str] = ("x", "y")
 
 
 @dataclass(frozen=True, eq=False)
 class Lesson:
     """What a race on the surface shows when the user names no optimizer, start or step
     count (the ``[lesson]`` table of its catalog file): ``optimizers`` as specs such as
-    ``"gd:lr=0.05"``, ``starts`` ``(n, 2)``, ``steps``. The 3-D camera is the view's.
+    ``"gd:lr=0.05"``, ``starts`` ``(n, 2)``, ``steps``, and ``claims``, what the race
+    shows, checked on its runs (:mod:`optviz.analysis.claims`). The 3-D camera is the view's.
     """
 
     optimizers: tuple[str, ...] = ()
     starts: np.ndarray = field(default_factory=lambda: np.zeros((0, 2)))
     steps: int | None = None
+    claims: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -97,6 +101,10 @@ class Surface(Preview):
     lesson: Lesson = field(default_factory=Lesson)
     data: Dataset | None = None
     references: str = ""
+
+    def __getstate__(self) -> dict:
+        # compiled functions do not pickle: another process compiles them again
+        return {k: v for k, v in self.__dict__.items() if not k.startswith("_compiled")}
 
     # -- evaluation ---------------------------------------------------------------
     @functools.cached_property
@@ -581,7 +589,7 @@ def _minima(entries: list, fail: Any) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _lesson(spec: dict, fail: Any) -> Lesson:
-    allowed = ("optimizers", "starts", "steps")
+    allowed = ("optimizers", "starts", "steps", "claims")
     for key in spec:
         if key not in allowed:
             raise fail(f"lesson.{key}", f"unknown; allowed: {', '.join(allowed)}")
@@ -595,7 +603,11 @@ def _lesson(spec: dict, fail: Any) -> Lesson:
         starts = _points(spec["starts"], "lesson.starts") if "starts" in spec else None
     except OptvizError as exc:
         raise fail("lesson.starts", str(exc)) from None
-    return Lesson(tuple(opts), np.zeros((0, 2)) if starts is None else starts, steps)
+    claims = spec.get("claims", [])
+    if not isinstance(claims, list) or not all(isinstance(c, str) and c for c in claims):
+        raise fail("lesson.claims", 'must be a list of claims such as "stuck(gd, at=saddle)"')
+    starts = np.zeros((0, 2)) if starts is None else starts
+    return Lesson(tuple(opts), starts, steps, tuple(c.strip() for c in claims))
 
 
 def _view(spec: dict, fail: Any) -> View:
@@ -605,8 +617,16 @@ def _view(spec: dict, fail: Any) -> View:
             raise fail(f"view.{key}", f"unknown; allowed: {', '.join(sorted(allowed))}")
         if key == "log_levels" and not isinstance(value, bool):
             raise fail("view.log_levels", "must be true or false")
+        if key == "axes":
+            names = value if isinstance(value, list) else None
+            if not names or len(names) != 2 or not all(isinstance(n, str) and 0 < len(n) <= 20
+                                                        for n in names):  # fmt: skip
+                raise fail("view.axes", 'must be two short names, e.g. ["w1", "w2"]')
+            continue
         if key != "log_levels" and (isinstance(value, bool) or not isinstance(value, int | float)):
             raise fail(f"view.{key}", "must be a number")
+    if "axes" in spec:
+        spec = {**spec, "axes": tuple(spec["axes"])}
     return View(**spec)
 
 

@@ -232,15 +232,42 @@ def phase(
     expr: Expr = None,
     domain: Domain = None,
     x: Annotated[
-        str, typer.Option("--x", metavar="NAME:LOW:HIGH[:log]", help="the x hyperparameter")
-    ] = "lr:1e-3:2:log",
+        str | None,
+        typer.Option(
+            "--x",
+            metavar="NAME:LOW:HIGH[:log]",
+            help="the x hyperparameter [default: lr:1e-3:2:log; --net: lr1:0.05:50:log]",
+        ),
+    ] = None,
     y: Annotated[
-        str, typer.Option("--y", metavar="NAME:LOW:HIGH[:log]", help="the y hyperparameter")
-    ] = "momentum:0:0.999",
+        str | None,
+        typer.Option(
+            "--y",
+            metavar="NAME:LOW:HIGH[:log]",
+            help="the y hyperparameter [default: momentum:0:0.999; --net: lr2:0.01:2:log]",
+        ),
+    ] = None,
     n: Annotated[int, typer.Option("--n", help="grid points per side")] = 128,
     metric: Annotated[
-        str, typer.Option("--metric", metavar="NAME", help="rate, loss, steps or diverged")
-    ] = "rate",
+        str | None,
+        typer.Option(
+            "--metric",
+            metavar="NAME",
+            help="rate, loss, steps or diverged [default: rate; --net: loss]",
+        ),
+    ] = None,
+    net: Annotated[
+        bool,
+        typer.Option("--net", help="map a network's training on the dataset SURFACE names"),
+    ] = False,
+    hidden: Annotated[
+        str, typer.Option("--hidden", metavar="W,W,...", help="--net: hidden layer widths")
+    ] = "16",
+    activation: Annotated[
+        str, typer.Option("--activation", help="--net: tanh, sigmoid, relu or leaky_relu")
+    ] = "tanh",
+    points: Annotated[int, typer.Option("--points", help="--net: rows of the dataset")] = 64,
+    seed: Annotated[int, typer.Option("--seed", help="--net: data and init")] = 0,
     zoom: Annotated[
         str | None,
         typer.Option("--zoom", metavar="X0,X1,Y0,Y1", help="also draw this window beside it"),
@@ -266,22 +293,37 @@ def phase(
 
     Each cell runs the optimizer from the same start; diverged cells are flat grey, the
     boundary a black line; on a quadratic the closed-form rate is drawn over the map.
-    Tiles run on every core (or a Dask cluster) and are kept beside the output until it
-    is written, so an interrupted map resumes. Writes <surface>_phase.png unless -o.
+    With --net each cell trains a network (full batch) on the dataset SURFACE names, and
+    the axes may be lr1, lr2, ...: the learning rate of one layer. Tiles run on every
+    core (or a Dask cluster) and are kept beside the output until it is written, so an
+    interrupted map resumes. Writes <surface>_phase.png unless -o.
 
-    Example:
+    Examples:
 
     \b
       optviz phase elliptic -O momentum --x lr:1e-3:2:log --y momentum:0:0.99 --n 64
+      optviz phase moons --net -O gd --x lr1:0.05:50:log --y lr2:0.01:2:log --n 64
     """
-    render = {"x": x, "y": y, "n": n, "metric": metric, "workers": workers, "dask": dask,
-              "size": size, "dpi": dpi, "theme": theme, "title": title}  # fmt: skip
+    render = {"x": x or ("lr1:0.05:50:log" if net else "lr:1e-3:2:log"),
+              "y": y or ("lr2:0.01:2:log" if net else "momentum:0:0.999"),
+              "n": n, "metric": metric or ("loss" if net else "rate"), "workers": workers,
+              "dask": dask, "size": size, "dpi": dpi, "theme": theme, "title": title}  # fmt: skip
     if zoom is not None:
         render["zoom"] = _numbers(zoom, "--zoom", 4)
-    _analysis(
-        "phase", surface, expr, domain, optimizer or ["momentum"],
-        _run_section(steps, start, schedule, None, None), render, output, quiet,
-    )  # fmt: skip
+    run = _run_section(steps, start, schedule, None, None)
+    if not net:
+        _analysis("phase", surface, expr, domain, optimizer or ["momentum"], run, render,
+                  output, quiet)  # fmt: skip
+        return
+    from .networks import _widths
+
+    data = surface or "moons"
+    out = output or Path(f"{_slug(data)}_phase.png")
+    render.update(net=True, dataset=data, hidden=list(_widths(hidden)), activation=activation,
+                  points=points, output=str(out))  # fmt: skip
+    scene_ = _scene({"optimizers": optimizer or ["gd"], "run": {**run, "seed": seed},
+                     "render": {"kind": "phase", **render}})  # fmt: skip
+    _execute(scene_, quiet)
 
 
 def _numbers(text: str, flag: str, count: int) -> list[float]:

@@ -141,6 +141,10 @@ def landscape(
     dpi: Dpi = defaults.DPI,
     theme: Theme = defaults.THEME,
     title: Title = None,
+    sharpness: Annotated[
+        bool,
+        typer.Option("--sharpness", help="a panel of each run's sharpness and stability line"),
+    ] = False,
     metrics: Annotated[
         Path | None, typer.Option("--metrics", help="final loss and accuracy as .csv or .json")
     ] = None,
@@ -185,7 +189,7 @@ def landscape(
         resolution=resolution,
     )
     written = [save_landscape(ls, out, fps=fps, duration=duration, size=size, dpi=dpi,
-                              theme=theme, title=title)]  # fmt: skip
+                              theme=theme, title=title, sharpness=sharpness)]  # fmt: skip
     if metrics is not None:
         write_metrics(ls.table(), metrics)
         written.append(metrics)

@@ -45,7 +45,8 @@ Steps = Annotated[
     int | None,
     typer.Option(
         "--steps",
-        help=f"steps per optimizer [default: {defaults.STEPS}; basins: 500]",
+        help=f"steps per optimizer [default: {defaults.STEPS}; basins: 500; race: the "
+        "lesson's, when it races the surface's lesson]",
         show_default=False,
     ),
 ]
@@ -98,6 +99,44 @@ Title = Annotated[
     typer.Option("--title", metavar="TEXT", help="figure title", callback=_title),
 ]
 Quiet = Annotated[bool, typer.Option("-q", "--quiet", help="no progress bar or messages")]
+
+
+def _preset(value: str | None) -> str | None:
+    from ..render.style import PRESETS
+    from ..util.errors import unknown
+
+    if value is not None and value not in PRESETS:
+        raise unknown("preset", value, PRESETS)
+    return value
+
+
+Preset = Annotated[
+    str | None,
+    typer.Option(
+        "--preset",
+        metavar="NAME",
+        help="slide: type at least 18 px, the first frame held 2 s and the last 3 s",
+        callback=_preset,
+    ),
+]
+
+
+def with_preset(name: str | None, render: dict[str, Any]) -> Any:
+    """Apply preset ``name`` to a scene's ``render`` fields (holds at least the
+    preset's); return the context to render in (its type floor)."""
+    import contextlib
+
+    if name is None:
+        return contextlib.nullcontext()
+    from ..render.style import PRESETS, type_floor
+
+    preset = PRESETS[name]
+    for key in ("hold", "hold_first"):
+        if key in render:
+            render[key] = max(render[key], preset[key])
+    return type_floor(preset["type_px"])
+
+
 Objective = Annotated[
     str,
     typer.Option(

@@ -19,6 +19,7 @@ from .options import (
     Noise,
     Optimizers,
     Output,
+    Preset,
     Quiet,
     Schedule,
     Seed,
@@ -28,6 +29,7 @@ from .options import (
     SurfaceArg,
     Theme,
     Title,
+    with_preset,
 )
 
 _LISTS = ("surfaces", "optimizers", "schedules", "all")
@@ -79,6 +81,7 @@ def show(
         str | None,
         typer.Option("--field", metavar="quiver|stream", help="draw the gradient field too"),
     ] = None,
+    preset: Preset = None,
     quiet: Quiet = False,
 ) -> None:
     """Draw a surface: contours and 3-D view with its critical points marked.
@@ -105,7 +108,8 @@ def show(
             },
         }
     )
-    _execute(scene, quiet)
+    with with_preset(preset, {}):
+        _execute(scene, quiet)
 
 
 @app.command()
@@ -128,7 +132,7 @@ def race(
     ] = False,
     sharpness: Annotated[
         bool,
-        typer.Option("--sharpness", help="a panel of sharpness and stability lines (stills)"),
+        typer.Option("--sharpness", help="a panel of sharpness and stability lines"),
     ] = False,
     rotate: Annotated[
         float | None,
@@ -153,18 +157,20 @@ def race(
         Path | None, typer.Option("--metrics", help="also write the results as .csv or .json")
     ] = None,
     output: Output = None,
+    preset: Preset = None,
     quiet: Quiet = False,
 ) -> None:
     """Race optimizers on a surface and render it; then print the results table.
 
     The output's extension picks the format: .gif .mp4 .webp .apng .html animate,
     .png .svg .pdf draw the whole paths. Writes <surface>_race.gif in the current
-    folder unless -o is given. Without -O, --start or --steps it uses the surface's
-    lesson (its catalog file's [lesson]: the optimizers, starts and steps that show what
-    it teaches; every catalog surface has one); a surface given parameters
-    (rosenbrock:b=10) or an --expr races gd, momentum and adam, each at the learning
-    rate tuned for it. The table gives each optimizer's final loss,
-    the step it converged at and whether it diverged.
+    folder unless -o is given. Without -O and --start it races the surface's lesson
+    (its catalog file's [lesson]: the optimizers, starts and step count that show what it
+    teaches, and its claims, drawn as callouts; every catalog surface has one). With -O,
+    the lesson's start is kept unless --start is given, but not its step count: --steps
+    or 200. A surface given parameters (rosenbrock:b=10) or an --expr races gd, momentum
+    and adam, each at the learning rate tuned for it. The table gives each optimizer's
+    final loss, the step it converged at and whether it diverged.
 
     Example:
 
@@ -195,13 +201,21 @@ def race(
         render["rotate"] = rotate
     if trail is not None:
         render["trail"] = trail
+    looks = with_preset(preset, render)
     lesson = _lesson(surface) if expr is None else None
+    claims = None
     if lesson is not None:  # what the catalog says this surface teaches
-        if not optimizer and lesson.optimizers and lr is None:
+        taught = not optimizer and lr is None and bool(lesson.optimizers)
+        if taught:
             optimizer = list(lesson.optimizers)
         if not start and len(lesson.starts):
-            start = lesson.starts.tolist()
-        steps = steps or lesson.steps
+            start = lesson.starts.tolist()  # a start that shows the surface, whoever races
+        elif start:
+            taught = False
+        if taught and steps is None:  # its step count belongs to its optimizers and starts
+            steps = lesson.steps
+        if taught and steps == lesson.steps and schedule is noise is seed is None:
+            claims = list(lesson.claims)  # the very lesson: its claims and their callouts
     if not optimizer:  # a fair default: three classics, each at its own tuned rate
         optimizer, lr = list(defaults.OPTIMIZERS), lr or "tuned"
     scene = _scene(
@@ -211,9 +225,11 @@ def race(
             "run": _run_section(steps, start, schedule, noise, seed, lr),
             "render": render,
             "metrics": None if metrics is None else str(metrics),
+            "lesson": None if claims is None else {"claims": claims},
         }
     )
-    _execute(scene, quiet)
+    with looks:
+        _execute(scene, quiet)
 
 
 @app.command()

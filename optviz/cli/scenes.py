@@ -160,7 +160,12 @@ def gallery(
     ] = None,
     check: Annotated[
         bool,
-        typer.Option("--check", help="render nothing; check scenes load and outputs exist"),
+        typer.Option(
+            "--check",
+            help="render nothing: check every claim of every scene (and, without --only, "
+            "of every catalog lesson) on its runs and print the verdicts; in a checkout, "
+            "check that the outputs exist too",
+        ),
     ] = False,
     quiet: Quiet = False,
 ) -> None:
@@ -172,6 +177,7 @@ def gallery(
     \b
       optviz gallery --list
       optviz gallery --out figures --only saddle_escape
+      optviz gallery --check
     """
     from ..scenes.build import examples, load_scene
     from ..util.errors import OutputError, unknown
@@ -179,16 +185,17 @@ def gallery(
     if list_:
         _list_examples(examples())
         return
+    given = folder
     if folder is not None or out is None:  # a checkout's gallery/, rendered in place
         folder = folder or Path("gallery")
-        if not folder.is_dir():
+        if not folder.is_dir() and check and given is None:
+            folder = None  # outside a checkout: the shipped examples' claims, nothing drawn
+        elif not folder.is_dir():
             raise OutputError(
                 f"gallery folder '{folder}' does not exist; 'optviz gallery --out DIR' "
                 "renders the shipped examples into DIR"
             )
-        files = {p.stem: p for p in sorted(folder.glob("*.toml"))}
-    else:
-        files = examples()
+    files = {p.stem: p for p in sorted(folder.glob("*.toml"))} if folder else examples()
     for name in only or ():
         if name not in files:
             raise unknown("gallery scene", name, files)
@@ -197,7 +204,8 @@ def gallery(
     chosen = [files[n] if folder else n for n in (only or files)]
     scenes = [load_scene(f, output_folder=target) for f in chosen]
     if check:
-        _check_gallery(scenes)
+        problems = _check_claims(scenes, chosen, everything=not only, quiet=quiet)
+        _check_gallery(scenes, problems, outputs=folder is not None)
         return
     for i, s in enumerate(scenes, 1):
         if not quiet:  # a line per scene before it renders: a long gallery shows its pace
@@ -223,9 +231,36 @@ def _list_examples(found: dict[str, Any]) -> None:
 GALLERY_LIMIT = 2_000_000  # bytes: small enough for a README or a slide
 
 
-def _check_gallery(scenes: list[Any]) -> None:
-    problems = []
-    for s in scenes:
+def _check_claims(scenes: list[Any], chosen: list, everything: bool, quiet: bool) -> list[str]:
+    """Check every claim of the scenes (and of the catalog's lessons when ``everything``);
+    print one row per claim; return a problem naming each false claim and each scene
+    that states none."""
+    from ..analysis.claims import explain
+    from ..scenes.shipped import catalog_lessons
+
+    named = {f"gallery/{Path(str(c)).stem}": s for c, s in zip(chosen, scenes, strict=True)}
+    if everything:
+        named.update(catalog_lessons())
+    rows, problems = [], []
+    for name, s in named.items():
+        if not s.claims:
+            problems.append(f"{name}: states no claims ([lesson] claims = [...])")
+        for v in s.verdicts():
+            rows.append((name, "holds" if v.holds else "FALSE", v.claim, _evidence(v.evidence)))
+            if not v.holds:
+                problems.append(f"{name}: {explain(v)}")
+    if not quiet:
+        _table("claim", ("scene", "verdict", "claim", "evidence"), rows)
+    return problems
+
+
+def _evidence(evidence: dict[str, float]) -> str:
+    return ", ".join(f"{k}={v:.3g}" for k, v in evidence.items())
+
+
+def _check_gallery(scenes: list[Any], problems: list[str], outputs: bool) -> None:
+    """Fail naming every problem; with ``outputs``, also each missing or oversized output."""
+    for s in scenes if outputs else ():
         for r in s.renders:
             if not r.output.is_file():
                 problems.append(f"{s.source}: '{r.output.name}' is missing")
@@ -233,4 +268,5 @@ def _check_gallery(scenes: list[Any]) -> None:
                 problems.append(f"{s.source}: '{r.output.name}' is larger than 2 MB")
     if problems:
         raise OptvizError(f"{len(problems)} gallery problem(s): " + "; ".join(problems))
-    typer.echo(f"{len(scenes)} scenes, all outputs present and at most 2 MB")
+    present = ", every output present and at most 2 MB" if outputs else ""
+    typer.echo(f"{len(scenes)} scenes: every claim holds{present}")

@@ -278,6 +278,7 @@ def run_final(
     gtol: float = 1e-6,
     escape: float = 10.0,
     work: int = 0,
+    tail_from: int | None = None,
 ) -> FinalState:
     """:func:`run` keeping only where each start ended: no history, memory O(starts).
 
@@ -286,6 +287,9 @@ def run_final(
     is the loss averaged over steps ``0..steps``, accumulated as the run goes. ``work``:
     the start-steps of a whole job this run is one block of, so that the engine is chosen
     for the job (a kernel's compile pays off over all the blocks, not one).
+    ``tail_from``: also keep the positions of steps ``tail_from..steps`` in ``tail_xy``
+    (``(steps + 1 - tail_from, n, 2)``), what a measure of a run's tail needs, without the
+    memory of the steps before it.
 
     >>> r = run_final("quadratic", "gd:lr=0.1", start=(1.0, 0.0), steps=3)
     >>> r.final_xy.tolist(), r.converged_at.tolist()
@@ -293,7 +297,11 @@ def run_final(
     """
     job = _job(surface, optimizer, start, steps, schedule, noise, seed, tol, gtol, escape)
     job.meta["work"] = work
-    return _execute(job, _Final(job.p))
+    if tail_from is None:
+        return _execute(job, _Final(job.p, job.steps))
+    first = check.whole(tail_from, "tail_from", 0, job.steps)
+    _check_history(job.p, job.steps - first)
+    return _execute(job, _Final(job.p, job.steps, first))
 
 
 @dataclass(frozen=True, eq=False)
@@ -305,6 +313,7 @@ class FinalState:
     mean_loss: np.ndarray
     converged_at: np.ndarray
     diverged_at: np.ndarray
+    tail_xy: np.ndarray | None = None  # steps tail_from..steps, when asked
 
 
 @dataclass(frozen=True, eq=False)
@@ -361,19 +370,23 @@ def _execute(job: _Job, record: _History | _Final) -> Any:
 
 
 class _History:
-    """Keeps every step: positions, losses and gradient norms (a :class:`Trajectory`)."""
+    """Keeps every step from ``first`` on: positions, losses and gradient norms (a
+    :class:`Trajectory` when ``first`` is 0)."""
 
     keeps_state = False
-    keeps_history = True
+    keeps_final = False
 
-    def __init__(self, steps: int, p: np.ndarray):
+    def __init__(self, steps: int, p: np.ndarray, first: int = 0):
         shape = p.shape[:-1]
-        self.xy = np.empty((steps + 1, *p.shape))
-        self.loss = np.empty((steps + 1, *shape))
-        self.grad_norm = np.empty((steps + 1, *shape))
+        self.first = first
+        self.xy = np.empty((steps + 1 - first, *p.shape))
+        self.loss = np.empty((steps + 1 - first, *shape))
+        self.grad_norm = np.empty((steps + 1 - first, *shape))
 
     def write(self, t: int, p: np.ndarray, f: np.ndarray, gnorm: np.ndarray) -> None:
-        self.xy[t], self.loss[t], self.grad_norm[t] = p, f, gnorm
+        if t >= self.first:
+            k = t - self.first
+            self.xy[k], self.loss[k], self.grad_norm[k] = p, f, gnorm
 
     def result(self, job: _Job, diverged_at, converged_at) -> Trajectory:
         return Trajectory(
@@ -416,24 +429,27 @@ class _StateHistory(_History):
         return replace(traj, state={**self.arrays, "update": update})
 
 
-class _Final:
-    """Keeps the last step and a running sum of the loss (a :class:`FinalState`)."""
+class _Final(_History):
+    """Keeps the last step, a running sum of the loss and the steps from ``first`` on (none
+    by default): a :class:`FinalState`."""
 
-    keeps_state = False
-    keeps_history = False
+    keeps_final = True
 
-    def __init__(self, p: np.ndarray):
+    def __init__(self, p: np.ndarray, steps: int = 0, first: int | None = None):
+        super().__init__(steps, p, steps + 1 if first is None else first)
         self.total = np.zeros(p.shape[:-1])
         self.p = self.f = None
 
     def write(self, t: int, p: np.ndarray, f: np.ndarray, gnorm: np.ndarray) -> None:
+        super().write(t, p, f, gnorm)
         self.p, self.f = p, f
         self.total += f
 
     def result(self, job: _Job, diverged_at, converged_at) -> FinalState:
         mean = self.total / (job.steps + 1)
+        tail = self.xy if self.first <= job.steps else None
         return FinalState(self.p.copy(), np.array(self.f), mean, diverged_at=diverged_at,
-                          converged_at=converged_at)  # fmt: skip
+                          converged_at=converged_at, tail_xy=tail)  # fmt: skip
 
 
 def _loop(job: _Job, record: _History | _Final) -> tuple[np.ndarray, np.ndarray]:

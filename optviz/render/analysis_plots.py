@@ -346,8 +346,9 @@ def plot_curvature(
         handles += ax.get_legend_handles_labels()[0]
         ax.set_xlim(x0, x1)
         ax.set_ylim(y0, y1)
-        ax.set_xlabel("x")
-        ax.set_ylabel("y", rotation=0, labelpad=10)
+        xname, yname = surface.view.axes
+        ax.set_xlabel(xname)
+        ax.set_ylabel(yname, rotation=0, labelpad=10)
         ax.set_aspect("equal" if 0.25 <= (x1 - x0) / (y1 - y0) <= 4 else "auto")
         if legend:
             ax.legend(

@@ -41,16 +41,50 @@ def _fmt(v: Any) -> str:
     return items if arr.size == 1 else f"({items})"
 
 
+FARTHEST = 1e300  # beyond this the axes' tick arithmetic overflows
+
+
 def _window(points: np.ndarray, aspect: float) -> tuple[np.ndarray, np.ndarray]:
-    """x and y limits around ``points`` with a margin, shaped to the axes' aspect."""
+    """x and y limits around the finite ``points`` with a margin, shaped to the axes'
+    aspect (a step whose numbers overflowed draws what it can, never NaN limits)."""
+    points = np.asarray(points, float).reshape(-1, 2)
+    points = points[np.isfinite(points).all(axis=1) & (np.abs(points) <= FARTHEST).all(axis=1)]
+    if not len(points):
+        raise ParameterError(f"the step cannot be drawn: its point is not a finite number "
+                             f"within ±{FARTHEST:g}; start nearer the origin")  # fmt: skip
     lo, hi = points.min(axis=0), points.max(axis=0)
-    centre, half = (lo + hi) / 2, np.maximum((hi - lo) / 2 * 1.35, 1e-9)
+    centre = lo / 2 + hi / 2  # (lo + hi) / 2 overflows near the largest floats
+    half = np.maximum((hi / 2 - lo / 2) * 1.35, np.maximum(np.abs(centre) * 1e-9, 1e-9))
     half = np.maximum(half, [half[1] * aspect, half[0] / aspect])
     return centre - half, centre + half
 
 
+def _tips(a) -> np.ndarray:
+    """Every point the step's arrows reach, with the point itself and the plain step's."""
+    chain = np.cumsum([a.point, *[p.vector for p in a.terms]], axis=0)
+    return np.vstack([chain, a.point + a.update, a.point + _reference(a)[0]])
+
+
+def _reference(a) -> tuple[np.ndarray, str]:
+    """The plain gradient step, cut to 2.5 times the others' reach when longer (a long
+    plain step would shrink the others to dots)."""
+    chain = np.cumsum([a.point, *[p.vector for p in a.terms]], axis=0)
+    tips = np.vstack([chain, a.point + a.update]) - a.point
+    with np.errstate(all="ignore"):
+        reach = np.nanmax(np.where(np.isfinite(tips), np.hypot(*tips.T)[:, None], np.nan))
+    reach = max(float(reach) if np.isfinite(reach) else 0.0, 1e-12)
+    ref, text = a.reference.vector, a.reference.symbol
+    length = float(np.hypot(*ref)) if np.isfinite(ref).all() else np.inf
+    if np.isfinite(length) and length > 2.5 * reach:
+        ref, text = ref * 2.5 * reach / length, text + " (cut)"
+    return ref, text
+
+
 def plot_anatomy(a, ax=None, *, theme: str = "light", size: Any = "16:9", dpi: float = 100):
     """One step (:class:`optviz.analysis.anatomy.StepAnatomy`) drawn as arrows with its numbers.
+
+    A step whose numbers are not finite (a start where the function or its gradient is
+    undefined, or overflows) is drawn as far as it goes, and says so.
 
     >>> import optviz as ov
     >>> from optviz.analysis.anatomy import anatomy
@@ -61,67 +95,85 @@ def plot_anatomy(a, ax=None, *, theme: str = "light", size: Any = "16:9", dpi: f
     style.check_theme(theme)
     with style.themed(theme):
         if ax is None:
-            fig = plots.new_figure(size, dpi)
-            grid = fig.add_gridspec(1, 2, width_ratios=[1.25, 1])
-            ax, text_ax = fig.add_subplot(grid[0]), fig.add_subplot(grid[1])
+            fig, ax, text_ax = _anatomy_figure(size, dpi)
         else:
             fig, text_ax = ax.figure, None
+        lo, hi = _window(_tips(a), aspect=1.3)
+        _set_window(ax, lo, hi)
+        _contours(ax, lo, hi, theme, a)
         _draw_arrows(a, ax, theme)
         if text_ax is not None:
             _draw_numbers(a, text_ax)
-        label = a.optimizer.label
-        fig.suptitle(f"{label}: step {a.t} taken apart", fontsize=22)
+        fig.suptitle(_heading(a), fontsize=22)
     return fig
 
 
-def _draw_arrows(a, ax, theme: str) -> None:
-    chain = np.cumsum([a.point, *[p.vector for p in a.terms]], axis=0)
-    tips = np.vstack([chain, a.point + a.update])
-    reach = max(float(np.max(np.hypot(*(tips - a.point).T))), 1e-12)
-    ref, ref_text = a.reference.vector, a.reference.symbol
-    if np.hypot(*ref) > 2.5 * reach:  # a long plain step would shrink the others to dots
-        ref, ref_text = ref * 2.5 * reach / np.hypot(*ref), ref_text + " (cut)"
-    lo, hi = _window(np.vstack([tips, a.point + ref]), aspect=1.3)
+def _anatomy_figure(size: Any, dpi: float):
+    fig = plots.new_figure(size, dpi)
+    grid = fig.add_gridspec(1, 2, width_ratios=[1.25, 1])
+    return fig, fig.add_subplot(grid[0]), fig.add_subplot(grid[1])
+
+
+def _heading(a) -> str:
+    return f"{a.optimizer.label}: step {a.t} taken apart"
+
+
+def _set_window(ax, lo, hi) -> None:
     ax.set_xlim(lo[0], hi[0])
     ax.set_ylim(lo[1], hi[1])
-    _contours(ax, lo, hi, theme, a)
+    ax.set_xlabel("x")  # the surface's names, when it has them: see _contours
+    ax.set_ylabel("y")
+
+
+def _draw_arrows(a, ax, theme: str) -> list:
+    """The step's arrows on ``ax`` (its limits already set); returns what was drawn."""
+    chain = np.cumsum([a.point, *[p.vector for p in a.terms]], axis=0)
+    ref, ref_text = _reference(a)
     ink = style.ink(theme)
+    drawn = []
     # the step taken goes underneath, wider, so terms lying on it stay visible
-    _arrow(ax, a.point, a.update, ink, 7.0, "-", r"$\Delta\theta_t$", ink, side=0, z=5)
-    _arrow(ax, a.point, ref, REFERENCE, 2.0, "--", ref_text, ink, side=0)
+    drawn += _arrow(ax, a.point, a.update, ink, 7.0, "-", r"$\Delta\theta_t$", ink, side=0, z=5)
+    drawn += _arrow(ax, a.point, ref, REFERENCE, 2.0, "--", ref_text, ink, side=0)
     for i, (start, part) in enumerate(zip(chain[:-1], a.terms, strict=True)):
         color = TERM_COLORS.get(part.name, style.PALETTE[3])
-        _arrow(ax, start, part.vector, color, 3.0, "-", part.symbol, ink, side=(-1) ** i)
-    ax.plot(*a.point, "o", ms=11, mfc=style.color(0), mec=ink, mew=1.2, zorder=9)
-    ax.set_xlim(lo[0], hi[0])
-    ax.set_ylim(lo[1], hi[1])
-    ax.set_xlabel("x")
-    ax.set_ylabel("y")
+        drawn += _arrow(ax, start, part.vector, color, 3.0, "-", part.symbol, ink, side=(-1) ** i)
+    drawn += ax.plot(*a.point, "o", ms=11, mfc=style.color(0), mec=ink, mew=1.2, zorder=9)
+    if not (np.isfinite(a.update).all() and np.isfinite(a.grad).all()):
+        note = ax.text(0.02, 0.98, f"not finite here: ∇f = {_fmt(a.grad)}, step {_fmt(a.update)}",
+                       transform=ax.transAxes, va="top", fontsize=14, color=ink, zorder=10,
+                       bbox={"boxstyle": "round,pad=0.3", "fc": "white", "alpha": 0.9})  # fmt: skip
+        drawn.append(note)
+    return drawn
 
 
 def _contours(ax, lo, hi, theme: str, a) -> None:
     surface = a.surface
     if surface is None:
         return
+    ax.set_xlabel(surface.view.axes[0])
+    ax.set_ylabel(surface.view.axes[1])
     x = np.linspace(lo[0], hi[0], 160)
     y = np.linspace(lo[1], hi[1], 160)
     X, Y = np.meshgrid(x, y)
     with np.errstate(all="ignore"):
         Z = surface.f(np.stack([X, Y], axis=-1))
     finite = Z[np.isfinite(Z)]
-    if finite.size and np.ptp(finite) > 0:
+    if finite.size and np.ptp(finite) > 0 and np.isfinite(np.ptp(finite)):
+        Z = np.where(np.isfinite(Z), Z, finite.max())
         ax.contourf(X, Y, Z, levels=18, cmap=style.cmap(theme), zorder=0)
         ax.contour(X, Y, Z, levels=18, colors=style.contour_line(theme), linewidths=0.5, zorder=1)
 
 
-def _arrow(ax, start, vec, color, lw, ls, text, ink, side: int = 1, z: float = 6) -> None:
-    """An outlined arrow with its label beside its middle (``side``: which side)."""
+def _arrow(ax, start, vec, color, lw, ls, text, ink, side: int = 1, z: float = 6) -> list:
+    """An outlined arrow with its label beside its middle (``side``: which side); the
+    artists drawn (none for a zero or non-finite arrow)."""
     from matplotlib import patheffects
 
-    if not np.any(vec):
-        return
+    start, vec = np.asarray(start, float), np.asarray(vec, float)
+    if not np.any(vec) or not (np.isfinite(vec).all() and np.isfinite(start + vec).all()):
+        return []
     end = start + vec
-    ax.annotate(
+    arrow = ax.annotate(
         "",
         xy=end,
         xytext=start,
@@ -153,9 +205,10 @@ def _arrow(ax, start, vec, color, lw, ls, text, ink, side: int = 1, z: float = 6
         zorder=7,
     )
     label.set_path_effects([patheffects.withStroke(linewidth=3, foreground="white")])
+    return [arrow, label]
 
 
-def _draw_numbers(a, ax) -> None:
+def _draw_numbers(a, ax) -> list:
     ax.set_axis_off()
     rows = [(r"$\theta_{t-1}$", _fmt(a.point)), (r"$g_t$", _fmt(a.grad))]
     rows += [(f"{k}", _fmt(v)) for k, v in a.factors.items()]
@@ -164,30 +217,73 @@ def _draw_numbers(a, ax) -> None:
     rows.append((r"$\Delta\theta_t$  step taken", _fmt(a.update)))
     rows.append((f"{a.reference.symbol}  plain gradient step", _fmt(a.reference.vector)))
     y = 0.98
+    drawn = []
     for name, value in rows:
         if name:
-            ax.text(0.0, y, name, fontsize=14, va="top", transform=ax.transAxes)
-            ax.text(1.0, y - 0.045, value, fontsize=14, va="top", ha="right",
-                    family="monospace", transform=ax.transAxes)  # fmt: skip
+            drawn.append(ax.text(0.0, y, name, fontsize=14, va="top", transform=ax.transAxes))
+            drawn.append(ax.text(1.0, y - 0.045, value, fontsize=14, va="top", ha="right",
+                                 family="monospace", transform=ax.transAxes))  # fmt: skip
         y -= 0.095 if name else 0.03
+    return drawn
+
+
+class AnatomyWalk:
+    """The walk through a run's first steps, one frame per step, drawn fast: the view is
+    fixed (it holds every step of the walk), the contours drawn once, and each frame
+    draws the path so far, the step's arrows and its numbers."""
+
+    def __init__(self, steps: list, *, theme: str = "light", size: Any = "16:9", dpi: float = 100):
+        self.steps, self.theme = steps, theme
+        with style.themed(theme), plots.offscreen():
+            self.fig, self.ax, self.text_ax = _anatomy_figure(size, dpi)
+            points = np.vstack([_tips(a) for a in steps])
+            lo, hi = _window(points, aspect=1.3)
+            _set_window(self.ax, lo, hi)
+            _contours(self.ax, lo, hi, theme, steps[0])
+            self.text_ax.set_axis_off()
+            self.title = self.fig.suptitle(_heading(steps[0]), fontsize=22)
+            # the path so far: the points the walk has left behind
+            self.trail = self.ax.plot([], [], color=style.color(0), lw=2.6, zorder=4.8,
+                                      solid_capstyle="round")[0]  # fmt: skip
+            self.fig.canvas.draw()  # the layout, once
+            self.fig.set_layout_engine("none")
+        self.drawn: list = []
+
+    def frame(self, i: int) -> np.ndarray:
+        """The RGB frame of the ``i``-th step of the walk."""
+        a = self.steps[i]
+        for artist in self.drawn:
+            artist.remove()
+        with style.themed(self.theme):
+            self.drawn = _draw_arrows(a, self.ax, self.theme) + _draw_numbers(a, self.text_ax)
+            path = np.array([s.point for s in self.steps[: i + 1]])
+            self.trail.set_data(path[:, 0], path[:, 1])
+            self.title.set_text(_heading(a))
+            self.fig.canvas.draw()
+        return np.array(np.asarray(self.fig.canvas.buffer_rgba())[..., :3])
+
+    def close(self) -> None:
+        self.fig.clear()
 
 
 def anatomy_frames(traj, last: int | None = None, **options: Any) -> Iterator[np.ndarray]:
-    """One RGB frame per step 1..``last`` of a single-start run kept with ``keep_state``."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-
+    """One RGB frame per step 1..``last`` of a single-start run kept with ``keep_state``
+    (:class:`AnatomyWalk`: a fixed view, the path so far)."""
     from ..analysis.anatomy import walk
 
-    for a in walk(traj, last):
-        fig = plot_anatomy(a, **options)
-        canvas = FigureCanvasAgg(fig)
-        canvas.draw()
-        yield np.array(np.asarray(canvas.buffer_rgba())[..., :3])
-        fig.clear()
+    walker = AnatomyWalk(walk(traj, last), **options)
+    try:
+        for i in range(len(walker.steps)):
+            yield walker.frame(i)
+    finally:
+        walker.close()
 
 
-def save_anatomy_walk(traj, path: str | os.PathLike, last: int | None = None, fps: float = 1.5,
-                      hold: float = 2.0, **options: Any):  # fmt: skip
+WALK_FPS = 4.0  # 0.25 s a step: a walk of 8 steps is over in two seconds, then held
+
+
+def save_anatomy_walk(traj, path: str | os.PathLike, last: int | None = None,
+                      fps: float = WALK_FPS, hold: float = 2.0, **options: Any):  # fmt: skip
     """Write the walk through steps 1..``last`` as an animation (format by extension)."""
     from .writers import save_frames
 

@@ -3,11 +3,12 @@
 At the ball of step t the glyphs explain step t+1, from the state the run recorded
 (``run(..., keep_state=True)``):
 
-- the **gradient arrow**, :math:`-g` (downhill), thin;
+- the **gradient arrow**, :math:`-g` (downhill), dashed in the theme's ink on a light
+  outline: the slope is the ground's, not the optimizer's;
 - the **velocity arrow**, minus torch's ``momentum_buffer`` (SGD momentum, Nesterov) or
-  ``exp_avg`` (Adam's first moment, Lion's momentum), thick: the same units as the
-  gradient and the same scale, so a velocity ten times the gradient looks ten times
-  longer;
+  ``exp_avg`` (Adam's first moment, Lion's momentum), thick and solid in the optimizer's
+  colour: the same units as the gradient and the same scale, so a velocity ten times
+  the gradient looks ten times longer;
 - the **rate box**, for the adaptive rules: its sides are the per-coordinate effective
   learning rate (:func:`optviz.analysis.anatomy.effective_lr`, e.g. Adam's
   :math:`\\eta/(\\sqrt{\\hat v}+\\epsilon)`), so a ravine's steep coordinate gets a thin
@@ -19,8 +20,9 @@ steps), chosen so the 90th percentile of the reaches over the run (an arrow's le
 a box's larger side) is :data:`TARGET` of
 the drawn view's shorter side (the surface's domain); a glyph longer than :data:`CLIP`
 times that is cut to it. The legend states each scale ("×0.012": drawn length per unit).
-Colours are the optimizer's, with the theme's ink as an outline, as for the paths; the
-balls are drawn over the glyphs, and a still's rate boxes under the paths.
+Colours are the optimizer's (the gradient's the theme's ink), outlined as the paths are;
+the balls are drawn over the glyphs, and a still's rate boxes under the paths. The key
+shows each kind as it is drawn.
 
 Beside a single map the glyph key shares the legend column with the optimizer legend;
 :func:`fit_key_column` makes that column as wide as its widest legend, so the map gets
@@ -38,15 +40,31 @@ from ..util.errors import ParameterError
 from . import geometry, style
 from .layout import legend_column
 
-TARGET = 0.09  # 90th-percentile glyph reach, as a fraction of the view's shorter side
+TARGET = 0.12  # 90th-percentile glyph reach, as a fraction of the view's shorter side
+STILL_TARGET = 0.08  # the same in a still, which draws glyphs at several steps at once
 CLIP = 2.5  # longest reach drawn, in multiples of that
 KINDS = ("grad", "velocity", "box", "step")
 STYLE = {  # line width and style of each kind; the outline adds 2 points
-    "grad": (1.6, "-"),
-    "velocity": (3.2, "-"),
-    "box": (1.8, "--"),
+    "grad": (2.2, (0, (2.4, 1.2))),
+    "velocity": (3.6, "-"),
+    "box": (2.0, "--"),
     "step": (2.6, ":"),
 }
+INKED = ("grad",)  # kinds drawn in the theme's ink on a light outline, not the optimizer's colour
+
+
+def glyph_look(kind: str, color: str, theme: str) -> tuple[str, list]:
+    """The colour and the path effects (outline) of a glyph of ``kind``."""
+    from matplotlib import patheffects
+
+    lw, _ = STYLE[kind]
+    if kind in INKED:
+        color, edge = style.ink(theme), style.halo(theme)
+    else:
+        edge = style.ink(theme)
+    return color, [patheffects.withStroke(linewidth=lw + 2, foreground=edge), patheffects.Normal()]
+
+
 SCALE = {"grad": "arrow", "velocity": "arrow", "box": "box", "step": "step"}
 
 
@@ -94,9 +112,10 @@ def view_span(surface) -> np.ndarray:
     return np.ptp(np.asarray(surface.domain, float), axis=1)
 
 
-def scales(race, raws: list[dict[str, np.ndarray]]) -> Scales:
-    """One scale per glyph group over every optimizer and step of the race."""
-    target = TARGET * float(np.min(view_span(race.surface)))
+def scales(race, raws: list[dict[str, np.ndarray]], share: float = TARGET) -> Scales:
+    """One scale per glyph group over every optimizer and step of the race, its 90th
+    percentile reach ``share`` of the view's shorter side."""
+    target = share * float(np.min(view_span(race.surface)))
     factor = {}
     for group in ("arrow", "box", "step"):
         sizes = [
@@ -116,6 +135,22 @@ def _size(kind: str, v: np.ndarray) -> np.ndarray:
     # how far a glyph reaches from its ball: an arrow its length, a box (centred on the
     # ball) half its larger side
     return 0.5 * np.max(np.abs(v), axis=-1) if kind == "box" else np.hypot(v[..., 0], v[..., 1])
+
+
+LEAST_PX = 24.0  # a glyph shorter than this (at 100 dpi) is lengthened to it: seen, not measured
+
+
+def at_least_px(ax, at: np.ndarray, vec: np.ndarray, box: bool = False) -> np.ndarray:
+    """Glyph vectors ``vec`` ``(n, 2)`` at ``at`` lengthened, each along itself, so that
+    its drawn size (an arrow's length; a box's larger side, the box keeping its shape)
+    is at least :data:`LEAST_PX`; zero and non-finite vectors unchanged. A slope near
+    zero still shows its direction; the key says glyphs are drawn at least that long."""
+    px = ax.figure.dpi / 100 * LEAST_PX
+    ends = ax.transData.transform(at + vec) - ax.transData.transform(at)
+    drawn = np.abs(ends).max(axis=-1) if box else np.hypot(*ends.T)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        grow = np.where((drawn > 0) & (drawn < px) & np.isfinite(drawn), px / drawn, 1.0)
+    return vec * grow[:, None]
 
 
 def scaled(kind: str, v: np.ndarray, sc: Scales) -> np.ndarray:
@@ -172,7 +207,8 @@ class GlyphLayer:
     def __init__(self, race, axes: list, colors: list[str], theme: str, animated: bool = True):
         self.race, self.theme = race, theme
         self.raws = [raw_glyphs(t) for t in race.trajectories]
-        self.scales = scales(race, self.raws)
+        self.scales = scales(race, self.raws, TARGET if animated else STILL_TARGET)
+        self.animated = animated  # a still's many glyphs along each path keep their lengths
         self.norm = view_span(race.surface)
         self.xy = [
             geometry.drawable(t.xy if t.batched else t.xy[:, None, :], race.surface)
@@ -187,13 +223,11 @@ class GlyphLayer:
             self.lines.append(lines)
 
     def _line(self, ax, kind: str, color: str, animated: bool):
-        from matplotlib import patheffects
-
         lw, ls = STYLE[kind]
+        color, outline = glyph_look(kind, color, self.theme)
         three = geometry._is3d(ax)
         line = ax.plot(*([[]] * (3 if three else 2)), color=color, lw=lw, ls=ls)[0]
-        outline = patheffects.withStroke(linewidth=lw + 2, foreground=style.ink(self.theme))
-        line.set_path_effects([outline, patheffects.Normal()])
+        line.set_path_effects(outline)
         line.set_solid_capstyle("round")
         line.set_label("_nolegend_")
         # over the paths, except a still's boxes: a still draws each path whole, and a box
@@ -207,8 +241,9 @@ class GlyphLayer:
     def artists(self) -> list:
         return [line for lines in self.lines for line in lines.values()]
 
-    def geometry(self, i: int, s: float) -> dict[str, np.ndarray]:
-        """Polylines (``(m, 2)``, NaN-separated) of trajectory ``i``'s glyphs at step ``s``."""
+    def geometry(self, i: int, s: float, ax=None) -> dict[str, np.ndarray]:
+        """Polylines (``(m, 2)``, NaN-separated) of trajectory ``i``'s glyphs at step ``s``;
+        on a 2-D ``ax``, none shorter than :data:`LEAST_PX` (:func:`at_least_px`)."""
         xy, raw = self.xy[i], self.raws[i]
         steps = len(xy) - 1
         k = min(int(np.floor(s)), steps)
@@ -218,6 +253,8 @@ class GlyphLayer:
         out = {}
         for kind, v in raw.items():
             vec = scaled(kind, v[k], self.scales)
+            if ax is not None and not geometry._is3d(ax):
+                vec = at_least_px(ax, head, vec, box=kind == "box")
             out[kind] = box_path(head, vec) if kind == "box" else arrow_path(head, vec, self.norm)
         return out
 
@@ -225,7 +262,8 @@ class GlyphLayer:
         """Move every glyph to step ``s``; return the artists to draw."""
         surface = self.race.surface
         for i, lines in enumerate(self.lines):
-            for kind, path in self.geometry(i, s).items():
+            ax = next(iter(lines.values())).axes if lines and self.animated else None
+            for kind, path in self.geometry(i, s, ax).items():
                 line = lines[kind]
                 if geometry._is3d(line.axes):
                     z = _heights(surface, path)
@@ -243,15 +281,15 @@ def key_entries(raws: list[dict], sc: Scales, theme: str) -> tuple[list, list[st
     """The glyph key's handles and labels: each kind drawn in the race, with its scale."""
     from matplotlib.lines import Line2D
 
-    present = {k for raw in raws for k in raw}
     names = {"grad": "−gradient", "velocity": "−velocity", "box": "rate box", "step": "step"}
     handles, labels = [], []
-    ink = style.ink(theme)
     for kind in KINDS:
-        if kind not in present:
+        owner = next((i for i, raw in enumerate(raws) if kind in raw), None)
+        if owner is None:
             continue
         lw, ls = STYLE[kind]
-        handles.append(Line2D([], [], color=ink, lw=lw, ls=ls))
+        color, outline = glyph_look(kind, style.color(owner), theme)
+        handles.append(Line2D([], [], color=color, lw=lw, ls=ls, path_effects=outline))
         labels.append(f"{names[kind]} ×{sc.of(kind):.3g}")
     return handles, labels
 
@@ -294,7 +332,8 @@ def _heights(surface, path: np.ndarray) -> np.ndarray:
 # -- the key and its column ----------------------------------------------------------------
 KEY_GID = "glyph-key"
 COUNTER = 0.045  # of the height: the animation's step counter in the lower left corner
-KEY_TITLE = "next step:\nlength = value × scale"  # two lines: a narrower legend column
+KEY_TITLE = "next step: length =\nvalue × scale, ≥ 24 px"  # two lines: a narrower column
+STILL_KEY_TITLE = "next step:\nlength = value × scale"  # a still draws glyphs to scale
 
 
 def with_key(layout):
@@ -302,8 +341,9 @@ def with_key(layout):
     legend column) with the glyph key in place: the layout an animation with glyphs
     uses, so the key is laid out with the rest and drawn once."""
 
-    def glyph_layout(race, kind: str, loss: bool, size, dpi: float, theme: str, title):
-        fig, panels, loss_ax = layout(race, kind, loss, size, dpi, theme, title, legend_column=True)
+    def glyph_layout(race, kind: str, loss: bool, size, dpi: float, theme: str, title, **more):
+        fig, panels, loss_ax = layout(race, kind, loss, size, dpi, theme, title, legend_column=True,
+                                      **more)  # fmt: skip
         raws = [raw_glyphs(t) for t in race.trajectories]
         place_key(key_entries(raws, scales(race, raws), theme), fig, panels, loss_ax)
         if legend_column(fig) is not None:  # the map grows to the foot: keep the counter's
@@ -315,10 +355,12 @@ def with_key(layout):
 
 def add_key(layer: GlyphLayer, fig, panels: list, loss_ax) -> Any:
     """The glyph legend (kinds and scales) of ``layer``, placed by :func:`place_key`."""
-    return place_key(layer.key(), fig, panels, loss_ax)
+    title = KEY_TITLE if layer.animated else STILL_KEY_TITLE
+    return place_key(layer.key(), fig, panels, loss_ax, title)
 
 
-def place_key(entries: tuple[list, list[str]], fig, panels: list, loss_ax) -> Any:
+def place_key(entries: tuple[list, list[str]], fig, panels: list, loss_ax,
+              title: str = KEY_TITLE) -> Any:  # fmt: skip
     """The glyph legend: at the foot of the legend column beside a single map; otherwise
     (a loss panel, one panel per optimizer) right of the figure, where it covers no curve
     and no path. In the column it is an extra artist of its axes, so the optimizer legend,
@@ -328,7 +370,7 @@ def place_key(entries: tuple[list, list[str]], fig, panels: list, loss_ax) -> An
     handles, labels = entries
     if not handles:
         return None
-    look = {"title": KEY_TITLE, "framealpha": 0.95, "fontsize": 12, "title_fontsize": 12}
+    look = {"title": title, "framealpha": 0.95, "fontsize": 12, "title_fontsize": 12}
     column = legend_column(fig)
     if column is None:
         legend = fig.legend(handles, labels, loc="outside right center", **look)

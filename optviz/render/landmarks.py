@@ -1,4 +1,8 @@
-"""Landmarks: minima, saddles and maxima marked under the paths, outlined over the balls."""
+"""Landmarks: minima, saddles and maxima drawn as outlines under the paths and the balls.
+
+A landmark is scenery, the balls are the subject: a ball resting on a saddle or a minimum
+covers the landmark's middle, and the outline, drawn larger than a ball, rings it, so the
+audience sees both the ball and where it stopped."""
 
 from __future__ import annotations
 
@@ -14,13 +18,14 @@ CRITICAL_MARKERS = {
 }
 
 
-LANDMARK_MARKERS = {  # (marker, size): a minimum is the goal, the biggest
-    "global minimum": ("*", 14),
-    "local minimum": ("*", 13),
-    "saddle": ("D", 7),
-    "maximum": ("^", 8),
-    "degenerate": ("o", 7),
+LANDMARK_MARKERS = {  # (marker, size in points): larger than a ball (10), so they ring it
+    "global minimum": ("*", 20),
+    "local minimum": ("*", 17),
+    "saddle": ("D", 13),
+    "maximum": ("^", 14),
+    "degenerate": ("o", 13),
 }
+LANDMARK_ZORDER = 4.5  # under every path (5 and up) and every ball
 
 
 def _mark_critical(ax, surface, z: bool = False) -> None:
@@ -29,10 +34,10 @@ def _mark_critical(ax, surface, z: bool = False) -> None:
 
 def mark_landmarks(ax, surface, *, lifted: bool = False) -> list:
     """Mark the surface's landmarks (:func:`optviz.catalog.critical.landmarks`) on ``ax``:
-    global minima as filled stars, local minima as hollow ones, saddles as diamonds,
-    maxima as triangles, degenerate points as dots; when there are too many, only the
-    global minima and, for the legend, an entry counting the rest. Drawn small and
-    outlined under every path (paths are the subject; landmarks the scenery).
+    global minima as stars, local minima as thinner stars, saddles as diamonds,
+    maxima as triangles, degenerate points as rings; when there are too many, only the
+    global minima and, for the legend, an entry counting the rest. Drawn as hollow
+    outlines under every path and ball (see the module docs).
     ``lifted`` puts the markers on the surface of a 3-D axes. Returns the artists.
 
     >>> import optviz as ov
@@ -52,7 +57,6 @@ def mark_landmarks(ax, surface, *, lifted: bool = False) -> list:
             if lifted:
                 coords.append(height(surface, xy, lift=0.02))
             drawn.append(ax.plot(*coords, **landmark_style(kind), label=kind)[0])
-            _outline_above_balls(ax, coords, kind)
     if marks.left_out:
         empty = [[], [], []] if lifted else [[], []]
         drawn.append(
@@ -63,43 +67,18 @@ def mark_landmarks(ax, surface, *, lifted: bool = False) -> list:
     return drawn
 
 
-LANDMARK_OUTLINE_ZORDER = 9.5  # above every ball and cross (8 + a tenth of a path's order)
-
-
-def _outline_above_balls(ax, coords: list, kind: str) -> None:
-    """The landmark's outline again, hollow and above the balls: a ball resting on a
-    saddle or a minimum would otherwise hide the very point it stopped at. Black on a
-    white stroke, it shows on every ball colour and on both themes; the animation draws
-    it after the balls in every frame (it is found by its gid, ``landmark-outline``)."""
-    from matplotlib.patheffects import withStroke
-
-    kw = landmark_style(kind)
-    kw.update(mfc="none", mec="black", mew=1.0, zorder=LANDMARK_OUTLINE_ZORDER)
-    kw["path_effects"] = [withStroke(linewidth=2.2, foreground="white")]
-    (outline,) = ax.plot(*coords, **kw, label="_nolegend_")
-    outline.set_gid("landmark-outline")
-    outline.set_in_layout(False)
-
-
-def landmark_outlines(ax) -> list:
-    """The hollow landmark outlines of :func:`mark_landmarks` on ``ax``."""
-    return [a for a in ax.get_lines() if a.get_gid() == "landmark-outline"]
-
-
 def landmark_style(kind: str) -> dict:
-    """Line2D keywords of a landmark's marker: black outlines on a white fill, a hollow
-    star for a local minimum (white on a black outline, seen on dark and light ground)."""
+    """Line2D keywords of a landmark's marker: a hollow outline, black on a white stroke
+    (seen on dark and light ground and on every ball colour); a local minimum's outline
+    thinner, white on a black stroke, so the global one stands out."""
     from matplotlib.patheffects import withStroke
 
     marker, size = LANDMARK_MARKERS[kind]
-    kw = dict(ls="none", marker=marker, ms=size, mfc="white", mec="black", mew=1.0, zorder=4.5)
-    if kind == "local minimum":
-        kw.update(
-            mfc="none",
-            mec="white",
-            mew=1.2,
-            path_effects=[withStroke(linewidth=3.2, foreground="black")],
-        )
+    local = kind == "local minimum"
+    ink, stroke, width = ("white", "black", 1.2) if local else ("black", "white", 1.6)
+    kw = dict(ls="none", marker=marker, ms=size, mfc="none", mec=ink, mew=width)
+    kw["zorder"] = LANDMARK_ZORDER
+    kw["path_effects"] = [withStroke(linewidth=width + 1.8, foreground=stroke)]
     return kw
 
 

@@ -23,6 +23,7 @@ from . import plots, race_figure, style
 CLASS_COLORS = ("#4477AA", "#EE6677", "#228833", "#CCBB44", "#66CCEE", "#AA3377", "#BBBBBB")
 CLASS_MARKERS = ("o", "s", "^", "D", "v", "P", "X")
 TINT = 0.28  # share of a class color in its region's fill
+SHARPNESS_POINTS = 60  # steps at which a landscape's sharpness panel measures each run
 BOUNDARY_RESOLUTION = 90
 
 
@@ -36,8 +37,10 @@ def _tints(theme: str, k: int) -> np.ndarray:
 
 
 # ----------------------------------------------------------------------------- layout
-def _layout(ls, theme: str, size, dpi: float, title, race):
-    """``(fig, panels, loss_ax, boundary_axes)`` with the landscapes drawn."""
+def _layout(ls, theme: str, size, dpi: float, title, race, series=None):
+    """``(fig, panels, loss_ax, boundary_axes)`` with the landscapes drawn; with
+    ``series`` (:func:`.sharpnessplots.network_series`), a sharpness panel under the loss
+    panel, its stability lines drawn."""
     fig = plots.new_figure(size, dpi)
     k = len(ls.runs)
     outer = fig.add_gridspec(1, 2, width_ratios=[1.25, 1])
@@ -57,15 +60,34 @@ def _layout(ls, theme: str, size, dpi: float, title, race):
             ax.set_title(f"{short_label(race.trajectories[i].label)}\n{_short_plane(surface.plane)}",
                          fontsize=16, color=style.color(i))  # fmt: skip
         panels.append(ax)
-    right = outer[1].subgridspec(2, 1, height_ratios=[1.15, 1])
+    rows = 2 if series is None else 3
+    right = outer[1].subgridspec(rows, 1, height_ratios=[1.15, 1.15, 1][-rows:])
     loss_ax = fig.add_subplot(right[0])
-    row = right[1].subgridspec(1, k)
+    if series is not None:
+        from .sharpnessplots import PANEL_LABEL, setup_sharpness_axes
+
+        sharp_ax = fig.add_subplot(right[1], sharex=loss_ax)
+        sharp_ax.set_label(PANEL_LABEL)
+        setup_sharpness_axes(sharp_ax, series, ls.runs[0].steps)
+    row = right[rows - 1].subgridspec(1, k)
     boundary_axes = [fig.add_subplot(row[0, i]) for i in range(k)]
     for ax, traj in zip(boundary_axes, race.trajectories, strict=True):
         ax.set_label(short_label(traj.label))
     _setup_loss_axis(ls, loss_ax)
+    if series is not None:
+        loss_ax.set_xlabel("")
+        loss_ax.tick_params(labelbottom=False)
     fig.suptitle(title if title is not None else _title(ls))
     return fig, panels, loss_ax, boundary_axes
+
+
+def sharpness_series(ls, points: int = SHARPNESS_POINTS) -> list:
+    """Each run's sharpness (preconditioned where its line asks) at ``points`` steps."""
+    from ..analysis.sharpness import along_run
+    from .sharpnessplots import network_series
+
+    runs = [along_run(r, ls.data.x, ls.data.y, points=points) for r in ls.runs]
+    return network_series(runs, [t.label.split(" (")[0] for t in _race(ls).trajectories])
 
 
 def _title(ls) -> str:
@@ -264,8 +286,9 @@ def _race(ls):
 
 # ----------------------------------------------------------------------------- public
 def plot_landscape(ls, *, size: Any = "16:9", dpi: float = 100, theme: str = "light",
-                   title: str | None = None):  # fmt: skip
-    """The final state of ``ls`` as one figure (see the module docs for its parts).
+                   title: str | None = None, sharpness: bool = False):  # fmt: skip
+    """The final state of ``ls`` as one figure (see the module docs for its parts);
+    ``sharpness=True`` adds each run's sharpness beside its stability line.
 
     >>> from optviz.nets.landscapes import landscape
     >>> ls = landscape("xor", ["gd:lr=0.5", "adam:lr=0.05"], steps=10, hidden=(4,), n=30,
@@ -279,7 +302,12 @@ def plot_landscape(ls, *, size: Any = "16:9", dpi: float = 100, theme: str = "li
     style.check_theme(theme)
     race = _race(ls)
     with style.themed(theme):
-        fig, panels, loss_ax, boundary_axes = _layout(ls, theme, size, dpi, title, race)
+        series = sharpness_series(ls) if sharpness else None
+        fig, panels, loss_ax, boundary_axes = _layout(ls, theme, size, dpi, title, race, series)
+        if series is not None:
+            from .sharpnessplots import PANEL_LABEL, draw_series
+
+            draw_series(next(a for a in fig.axes if a.get_label() == PANEL_LABEL), series)
         styles = paths.path_styles(race.trajectories)
         if ls.shared:
             plots.plot_trajectories(race, panels[0], theme=theme, styles=styles)
@@ -297,16 +325,21 @@ def plot_landscape(ls, *, size: Any = "16:9", dpi: float = 100, theme: str = "li
 
 def animate_landscape(ls, *, fps: float = 20, duration: float = 8.0, hold: float = 1.5,
                       size: Any = "16:9", dpi: float = 100, theme: str = "light",
-                      title: str | None = None, trail: bool | int = True):  # fmt: skip
+                      title: str | None = None, trail: bool | int = True,
+                      sharpness: bool = False):  # fmt: skip
     """An :class:`~optviz.render.animate.Animation` of ``ls``: the race's engine (balls,
     trails, growing loss curves, step counter) with the plane's loss (faint band) and the
-    decision regions moving in step. ``.save("out.gif")`` it."""
+    decision regions moving in step, and with ``sharpness=True`` each run's sharpness
+    growing beside its stability line. ``.save("out.gif")`` it."""
     from .animate import animate
+    from .sharpnessplots import SharpnessOverlay
 
     boundary_axes: list = []
+    series = sharpness_series(ls) if sharpness else None
+    overlays = [_Overlay(ls, boundary_axes)] + ([SharpnessOverlay(series)] if series else [])
 
     def layout(race, kind, loss, size, dpi, theme, title):
-        fig, panels, loss_ax, axes = _layout(ls, theme, size, dpi, title, race)
+        fig, panels, loss_ax, axes = _layout(ls, theme, size, dpi, title, race, series)
         # the start's regions, drawn once into the background, put every region color
         # into the animation's palette; each frame's regions are drawn over them
         _Boundaries(ls, axes, theme, animated=False).draw(0)
@@ -315,14 +348,14 @@ def animate_landscape(ls, *, fps: float = 20, duration: float = 8.0, hold: float
 
     anim = animate(_race(ls), kind="contour" if ls.shared else "panels", loss=True, fps=fps,
                    duration=duration, hold=hold, size=size, dpi=dpi, theme=theme,
-                   title=title, trail=trail, overlays=[_Overlay(ls, boundary_axes)])  # fmt: skip
+                   title=title, trail=trail, overlays=overlays)  # fmt: skip
     anim.layout = layout
     return anim
 
 
 def save_landscape(
     ls, path, *, fps: float = 20, duration: float = 8.0, hold: float = 1.5,
-    trail: bool | int = True, progress=None, **look: Any,
+    trail: bool | int = True, progress=None, sharpness: bool = False, **look: Any,
 ):  # fmt: skip
     """Write ``ls`` to ``path``: .png/.svg/.pdf the final figure, else an animation.
 
@@ -333,6 +366,7 @@ def save_landscape(
     from .writers import FIGURE_SUFFIXES, save_figure
 
     if Path(path).suffix.lower() in FIGURE_SUFFIXES:
-        return save_figure(plot_landscape(ls, **look), path)
-    anim = animate_landscape(ls, fps=fps, duration=duration, hold=hold, trail=trail, **look)
+        return save_figure(plot_landscape(ls, sharpness=sharpness, **look), path)
+    anim = animate_landscape(ls, fps=fps, duration=duration, hold=hold, trail=trail,
+                             sharpness=sharpness, **look)  # fmt: skip
     return anim.save(path, progress=progress)

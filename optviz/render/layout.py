@@ -10,6 +10,7 @@ of the frame.
 from __future__ import annotations
 
 import functools
+import warnings
 from typing import Any
 
 import numpy as np
@@ -94,8 +95,8 @@ def _largest_rectangle(free: np.ndarray) -> tuple[int, tuple[int, int, int, int]
 # spent on the picture whatever the domain's shape and the figure's size.
 
 STRETCH = 1.2  # how far a map may leave equal aspect, either way, to fill its cell
-SIDE_WIDTHS = (1.35, 1.0)  # map : loss panel, side by side
-STACK_HEIGHTS = (0.64, 0.36)  # map over loss panel
+SIDE_WIDTHS = (1.75, 1.0)  # map : side panels and legend, side by side
+STACK_HEIGHTS = (0.7, 0.3)  # map over a row of side panels and legend
 COUNTER_EMS = 16 * 0.62  # the step counter's width in the lower-left corner, in em
 
 
@@ -181,6 +182,13 @@ def _race_layout_engine() -> type:
             self.maps = tuple(maps)
 
         def execute(self, fig):
+            # a frame too small for its labels (a thumbnail) keeps the grid's plain
+            # positions: matplotlib says so in a warning per pass, which is no news here
+            with warnings.catch_warnings():
+                warnings.filterwarnings("ignore", message="constrained_layout not applied")
+                return self._execute(fig)
+
+        def _execute(self, fig):
             out = super().execute(fig)
             for ax, _ in self.maps:  # as wide as it may be: the column gets the rest
                 ax.set_aspect(1 / STRETCH, adjustable="box")

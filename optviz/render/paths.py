@@ -11,8 +11,10 @@ Shared by the still plots and the animations:
 * paths that run over most of one drawn under them (the same line, even at another
   speed) are dashed, each over its own share of the line, and have no halo, so all
   their colors alternate along it;
-* balls are drawn larger the deeper they sit, so balls on one spot (every ball at the
-  start) show as nested rings instead of one.
+* every ball is the same size, large enough to find from the back of a room; balls that
+  share a spot are spread apart by :mod:`.balls`;
+* many starts of one optimizer are drawn thinner than a single path, never under
+  :data:`THINNEST` points.
 
 Labels people read: ``Adam (lr 0.1)``, ``Momentum (lr 0.001, μ 0.9)``; how a rate was
 chosen (tuning) goes in a subtitle (:func:`chosen_note`), not in every label.
@@ -60,6 +62,8 @@ SYMBOLS = {
 }
 COINCIDENT = 0.01  # distance, in domain spans, under which two paths share a line
 DASH = 2.5  # dash length (in line widths) of paths sharing one line
+BALL = 10.0  # points: 14 px at 100 dpi, found from the back of a room
+THINNEST = 1.6  # points: a line of 2.2 px at 100 dpi, the thinnest a projector shows
 
 
 class PathStyle(NamedTuple):
@@ -74,7 +78,7 @@ class PathStyle(NamedTuple):
 
 
 # ----------------------------------------------------------------------------- styles
-def path_styles(trajs, colors=None, ball: float = 10.0) -> list[PathStyle]:
+def path_styles(trajs, colors=None, ball: float = BALL) -> list[PathStyle]:
     """One :class:`PathStyle` per trajectory (see the module docs for the rules).
 
     >>> import optviz as ov
@@ -89,7 +93,6 @@ def path_styles(trajs, colors=None, ball: float = 10.0) -> list[PathStyle]:
     lengths = [_length(p) for p in paths]
     order = sorted(range(n), key=lambda i: (-lengths[i], i))  # longest drawn first
     depth = {i: rank for rank, i in enumerate(order)}
-    grow = min(4.0, 10.0 / max(n - 1, 1))
     out = []
     shared = _shared_lines(paths, order)
     for i in range(n):
@@ -100,7 +103,7 @@ def path_styles(trajs, colors=None, ball: float = 10.0) -> list[PathStyle]:
                 linestyle=shared.get(i, style.linestyle(i)),
                 marker=style.marker(i),
                 zorder=5.0 + 0.1 * depth[i],
-                ball_size=ball + grow * (n - 1 - depth[i]),
+                ball_size=ball,
                 halo=shared.get(i, "-") == "-" and not trajs[i].batched,
             )
         )
@@ -173,6 +176,12 @@ def halo_width(linewidth: float) -> float:
     return linewidth + 3.0
 
 
+def line_width(width: float, many: bool) -> float:
+    """A path's line width in points: ``width`` for one start; many starts thinner, but
+    never under :data:`THINNEST`."""
+    return max(0.6 * width, THINNEST) if many else width
+
+
 def legend_handle(ps: PathStyle, theme: str, lw: float = 2.6):
     """A legend entry that shows the color, the line style and the marker."""
     from matplotlib.lines import Line2D
@@ -217,6 +226,19 @@ def readable(traj) -> str:
     if traj.label and traj.label != own and tuned_how(traj.label, opt) is None:
         return traj.label
     return optimizer_name(opt)
+
+
+def short_names(trajs) -> list[str]:
+    """Each trajectory's name as a note on the map says it: ``Adam``, or its legend text
+    where two share a name.
+
+    >>> import optviz as ov
+    >>> r = ov.race("quadratic", ["adam:lr=0.1", "gd", "gd:lr=0.5"], steps=2)
+    >>> short_names(r.trajectories)
+    ['Adam', 'GD (lr 0.01)', 'GD (lr 0.5)']
+    """
+    names = [NAMES.get(t.optimizer.name, t.optimizer.name) for t in trajs]
+    return [readable(t) if names.count(n) > 1 else n for t, n in zip(trajs, names, strict=True)]
 
 
 def optimizer_name(opt) -> str:

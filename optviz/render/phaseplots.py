@@ -21,6 +21,7 @@ RATE_TICKS = (0.0, 0.5, 0.9, 0.99, 0.999, 0.9999)
 CLOSED_LEVELS = (0.5, 0.9, 0.99)
 CMAP = "viridis"
 ZOOM = "#E69F00"
+TITLE_CHARS = 80  # a longer title goes on two lines (a 1280-pixel figure holds about 90)
 
 
 def _edges(values: np.ndarray, log: bool) -> np.ndarray:
@@ -53,8 +54,9 @@ def _norm(phase: Any, shown: np.ndarray):
         return _rate_norm(min(top, 0.99999))
     if phase.metric == "loss":
         positive = finite[finite > 0]
-        lo = float(positive.min(initial=1e-12))
-        return LogNorm(vmin=max(lo, 1e-16), vmax=max(float(positive.max(initial=1.0)), lo * 10))
+        lo = float(positive.min()) if positive.size else 1e-12  # (min's initial= is a value)
+        hi = float(positive.max()) if positive.size else 1.0
+        return LogNorm(vmin=max(lo, 1e-16), vmax=max(hi, lo * 10))
     return Normalize(vmin=0, vmax=max(1.0, float(finite.max(initial=1.0))))
 
 
@@ -173,10 +175,13 @@ SHORT = {"rate": "convergence rate", "loss": "final loss", "steps": "steps to co
 
 
 def _title(phase: Any) -> str:
-    return (
-        f"{phase.optimizer.name} on {phase.surface.name}: {SHORT[phase.metric]} over "
-        f"{phase.y_axis.label} and {phase.x_axis.label} ({phase.steps} steps)"
+    subject = phase.options.get("subject") or f"{phase.optimizer.name} on {phase.surface.name}"
+    what = (
+        f"{SHORT[phase.metric]} over {phase.y_axis.label} and {phase.x_axis.label} "
+        f"({phase.steps} steps)"
     )
+    joined = f"{subject}: {what}"
+    return joined if len(joined) <= TITLE_CHARS else f"{subject}\n{what}"
 
 
 def plot_zoom(
@@ -209,8 +214,10 @@ def plot_zoom(
         right.set_ylabel("")
         handles = _legend_handles(theme, wide, zoomed)
         fig.legend(handles=handles, loc="lower center", ncols=len(handles), frameon=False)
-        fig.suptitle(title if title is not None else _title(wide), fontsize=20)
-        fig.subplots_adjust(bottom=0.2, top=0.86, left=0.07, right=0.91)
+        heading = title if title is not None else _title(wide)
+        fig.suptitle(heading, fontsize=20)
+        lines = heading.count("\n") + 1  # the panels' titles stay clear of every line
+        fig.subplots_adjust(bottom=0.2, top=0.9 - 0.055 * lines, left=0.07, right=0.91)
     return fig
 
 

@@ -22,8 +22,9 @@ import numpy as np
 
 from ..util.errors import ParameterError, unknown
 from . import losses, style
-from .geometry import _is3d, _value_range, _zrange, drawable, height, inside, squash
+from .geometry import _is3d, _zrange, drawable, height, inside, squash
 from .landmarks import _mark_critical, mark_minima
+from .levels import levels_of, mark_plain
 from .losses import (
     LossAxis,
     loss_axis,
@@ -159,24 +160,6 @@ def _grid_shape(n: int, fig, loss: bool, aspect: float = 4 / 3) -> tuple[int, in
     return -(-n // cols), cols
 
 
-def levels_of(surface, Z: np.ndarray, n: int | None = None) -> np.ndarray:
-    """Contour levels: ``n`` levels, log-spaced above the minimum when the view says so."""
-    n = int(n or surface.view.levels)
-    finite = Z[np.isfinite(Z)]
-    if not len(finite):
-        raise ParameterError(f"surface '{surface.name}' is not finite anywhere on its domain")
-    lo, hi = _value_range(finite)
-    if surface.view.zclip is not None:
-        hi = min(hi, lo + abs(surface.view.zclip - lo))
-    if hi <= lo:
-        return np.array([lo - 1.0, lo, lo + 1.0])
-    if not surface.view.log_levels:
-        return np.linspace(lo, hi, n + 1)
-    span = hi - lo
-    first = max(float(np.percentile(finite - lo, 0.2)), span * 1e-6)
-    return np.concatenate([[lo], lo + np.geomspace(first, span, n)])
-
-
 # ----------------------------------------------------------------------------- surfaces
 def plot_surface(
     surface,
@@ -237,6 +220,7 @@ def plot_surface(
             ticks = MaxNLocator(6).tick_values(levs[0], levs[-1])
             cb.set_ticks(ticks[(ticks >= levs[0]) & (ticks <= levs[-1])])
         cb.ax.yaxis.set_major_formatter(_short_formatter())
+    mark_plain(ax, surface, X, Y, Z, theme)
     if field:
         _draw_field(ax, surface, field, theme)
     if minima and len(surface.minima) and not critical:
@@ -246,8 +230,9 @@ def plot_surface(
     (x0, x1), (y0, y1) = surface.domain
     ax.set_xlim(x0, x1)
     ax.set_ylim(y0, y1)
-    ax.set_xlabel("x")
-    ax.set_ylabel("y", rotation=0, labelpad=10)
+    xname, yname = surface.view.axes
+    ax.set_xlabel(xname)
+    ax.set_ylabel(yname, rotation=0, labelpad=10)
     ax.set_aspect("equal" if _squareish(surface) else "auto")
     return ax
 
@@ -313,10 +298,12 @@ def plot_trajectories(
     three = _is3d(ax)
     ink = style.ink(theme)
     styles = styles or paths.path_styles(trajs, colors)
+    balls: list = []
+    heads: list = []
     for i, (traj, ps) in enumerate(zip(trajs, styles, strict=True)):
         xy = drawable(traj.xy, surface)
         many = traj.batched
-        lw = linewidth * (0.45 if many else 1.0)
+        lw = paths.line_width(linewidth, many)
         path = _nan_joined(xy) if many else xy
         coords = [path[:, 0], path[:, 1]]
         if three:
@@ -351,23 +338,43 @@ def plot_trajectories(
         ends = ends[div < 0]
         at = traj.xy[div[gone], gone] if many else traj.xy[div[gone]]
         crosses = inside(at, surface).reshape(-1, 2)
-        size = ps.ball_size * (0.5 if many else 1.0)
-        for pts, kw in (
-            (ends, dict(marker=ps.marker, ms=size, mfc=ps.color, mec=ink, mew=1.0)),
-            (
-                crosses,
-                dict(marker="X", ms=size * 1.4, mfc=ps.color, mec=ink, mew=1.2, clip_on=False),
-            ),
-        ):
-            if not len(pts):
-                continue
-            c = [pts[:, 0], pts[:, 1]]
+        kw = dict(ls="none", zorder=7 + ps.zorder / 10, label="_nolegend_", gid=gid)
+        ball = _flat_plot(ax)([], [], marker=ps.marker, ms=ps.ball_size, mfc=ps.color, mec=ink,
+                              mew=1.0, **kw)[0]  # fmt: skip
+        balls.append(ball)
+        heads.append(np.column_stack([ends, height(surface, ends, lift=0.02)]) if three else ends)
+        if len(crosses):
+            c = [crosses[:, 0], crosses[:, 1]]
             if three:
-                c.append(height(surface, pts, lift=0.02))
-            ax.plot(*c, ls="none", zorder=7 + ps.zorder / 10, label="_nolegend_", gid=gid, **kw)
+                c.append(height(surface, crosses, lift=0.02))
+            ax.plot(*c, marker="X", ms=ps.ball_size * 1.4, mfc=ps.color, mec=ink, mew=1.2,
+                    clip_on=False, **kw)  # fmt: skip
+    if markers:
+        _place_balls(ax, trajs, balls, heads, [ps.color for ps in styles], theme)
     if markers:
         mark_starts(ax, trajs, theme)
     return ax
+
+
+def _flat_plot(ax):
+    """``ax.plot`` for a ball: on a 3-D axes a flat marker, placed in projected
+    coordinates by :class:`.balls.BallLayout`."""
+    from .turning import flat_plot
+
+    return flat_plot(ax) if _is3d(ax) else ax.plot
+
+
+def _place_balls(ax, trajs, balls: list, heads: list, colors: list, theme: str) -> None:
+    """The balls placed at draw time (fanned out where they meet, counted where one
+    optimizer's starts pile up), and on a map the marks of balls that left the view."""
+    from . import balls as placing
+
+    layout = placing.BallLayout(ax, balls, theme)
+    layout.set_positions(heads)
+    layout.reserve(min(sum(len(h) for h in heads), 24))
+    ax.add_artist(layout)
+    if not _is3d(ax):
+        layout.edges = placing.still_marks(ax, trajs, colors, theme)
 
 
 def mark_starts(ax, trajs, theme: str):
@@ -437,6 +444,19 @@ SCHEDULE_SHAPES = (
 """One of each kind of schedule, with options that show its shape over 300 steps."""
 
 
+def _lines(items: list[str], room: float, points: float) -> list[str]:
+    """``items`` joined by ", " into as few lines as fit ``room`` pixels at ``points``
+    (at 100 dpi; about 0.58 em a character)."""
+    width = max(int(room / (0.58 * points * 100 / 72)), 8)
+    lines: list[str] = []
+    for item in items:
+        if lines and len(lines[-1]) + 2 + len(item) <= width:
+            lines[-1] += ", " + item
+        else:
+            lines.append(item)
+    return lines
+
+
 def plot_schedules(
     specs: Any = SCHEDULE_SHAPES,
     *,
@@ -461,12 +481,20 @@ def plot_schedules(
     with style.themed(theme):
         fig = new_figure(size, dpi)
         rows, cols = _grid_shape(len(scheds), fig, False, aspect=1.6)
+        room = fig.bbox.width / cols * 0.92  # a cell's width, less the gap to the next
+        notes = [_lines([f"{k}={v}" for k, v in s.options.items()], room, 13) for s in scheds]
         for i, sched in enumerate(scheds):
             ax = fig.add_subplot(rows, cols, i + 1)
             sched.plot(steps, ax=ax, color=style.color(5))
             ax.set_ylim(0, 1.08)
-            options = ", ".join(f"{k}={v}" for k, v in sched.options.items())
-            ax.set_title(f"{sched.kind}\n{options}", linespacing=1.4)
+            lines = notes[i]
+            # the kind over its options, every kind at one height: each row reads as a row
+            pad = 8 + 17 * max(map(len, notes))  # points: a 13-point line is 16.3 high
+            ax.set_title(sched.kind, fontsize=17, pad=pad)
+            ax.annotate("\n".join(lines), (0.5, 1.0), xycoords="axes fraction",
+                        xytext=(0, pad - 3),
+                        textcoords="offset points", ha="center", va="top", fontsize=13,
+                        linespacing=1.25)  # fmt: skip
             ax.grid(True, lw=0.5)
             if i % cols:
                 ax.set_ylabel("")

@@ -12,14 +12,13 @@ from typing import Any
 import numpy as np
 
 from . import style
-from .losses import free_corner, setup_loss_axes
+from .losses import free_corner
 from .plots import (
     COUNTER_CHARACTERS,
     _grid_shape,
     _squareish,
     check_kind,
     new_figure,
-    plot_loss,
     plot_surface,
     plot_trajectories,
 )
@@ -27,16 +26,19 @@ from .surface3d import plot_surface3d
 
 
 def race_layout(race, kind: str, loss: bool, size, dpi: float, theme: str, title,
-                *, legend_column: bool = False):  # fmt: skip
+                *, legend_column: bool = False, side=()):  # fmt: skip
     """The figure of a race without its paths: ``(fig, panels, loss_ax)``.
 
     ``panels`` is one axes (contour or 3-D) or one per optimizer (``kind="panels"``),
-    each with its surface drawn; ``loss_ax`` is the loss axes or ``None``.
-    ``legend_column`` keeps a single map without a loss panel beside a legend column
+    each with its surface drawn; ``loss_ax`` is the loss axes or ``None``. ``side``: more
+    panels beside the map (:mod:`.side_panels`), after the loss panel when ``loss``; all
+    of them are found by :func:`.side_panels.side_axes`, each prepared by its ``setup``.
+    ``legend_column`` keeps a single map without side panels beside a legend column
     (where more legends go, as the glyph key) even when stacking would draw it larger.
     Call inside ``style.themed(theme)``.
     """
     from . import paths
+    from .side_panels import side_panels
 
     check_kind(kind)
     surface = race.surface
@@ -44,10 +46,11 @@ def race_layout(race, kind: str, loss: bool, size, dpi: float, theme: str, title
     n = len(race.trajectories)
     heading = surface.title or surface.name if title is None else title
     note = paths.chosen_note(race.trajectories)
+    extra = side_panels(side, loss)
     if kind == "panels":
         span = np.ptp(surface.domain, axis=1)
-        rows, cols = _grid_shape(n, fig, loss, float(np.clip(span[0] / span[1], 0.75, 2.0)))
-        outer = fig.add_gridspec(1, 2 if loss else 1, width_ratios=[2.2, 1] if loss else None)
+        rows, cols = _grid_shape(n, fig, bool(extra), float(np.clip(span[0] / span[1], 0.75, 2.0)))
+        outer = fig.add_gridspec(1, 2 if extra else 1, width_ratios=[2.2, 1] if extra else None)
         inner = outer[0].subgridspec(rows, cols)
         panels = []
         for i, traj in enumerate(race.trajectories):
@@ -59,20 +62,39 @@ def race_layout(race, kind: str, loss: bool, size, dpi: float, theme: str, title
             if i // cols < rows - 1:
                 ax.set_xlabel("")
             panels.append(ax)
-        loss_ax = fig.add_subplot(outer[1]) if loss else None
+        if extra:
+            column = outer[1].subgridspec(len(extra), 1, height_ratios=[p.weight for p in extra])
+            _side_axes(fig, [column[i] for i in range(len(extra))], extra)
     else:
-        side = kind == "3d" or (legend_column and not loss)
-        panels, loss_ax = _map_layout(fig, race, kind, loss, theme, 2 if note else 1, side)
+        beside = kind == "3d" or (legend_column and not extra)
+        panels = _map_layout(fig, race, kind, extra, theme, 2 if note else 1, beside)
         if legend_column:  # the glyph key's rate box compares two rates by its sides'
             fig.get_layout_engine().maps = ()  # lengths: the map keeps equal scale
-    if loss_ax is not None:
-        setup_loss_axes(loss_ax, race.trajectories, theme=theme)
+    axes = _setup_side(fig, race, extra, theme)
     if note and (kind == "panels" or not _fits_over(panels[0], note, fontsize=16)):
         heading = f"{heading}\n{note}"
     elif note:  # the map has no title of its own: the note goes there
         panels[0].set_title(note, fontsize=16, loc="left")
     _fit_width(fig.suptitle(heading), fig)
-    return fig, panels, loss_ax
+    return fig, panels, axes.get("loss")
+
+
+def _side_axes(fig, cells: list, extra) -> list:
+    """An axes in each of ``cells`` for the side panels ``extra``, labelled by name."""
+    from .side_panels import SIDE_LABEL
+
+    pairs = zip(cells, extra, strict=True)
+    return [fig.add_subplot(cell, label=SIDE_LABEL + p.name) for cell, p in pairs]
+
+
+def _setup_side(fig, race, extra, theme: str) -> dict:
+    """Each side panel's ``setup`` on its axes; the axes by name."""
+    from .side_panels import side_axes
+
+    axes = side_axes(fig)
+    for panel in extra:
+        panel.setup(axes[panel.name], race, theme)
+    return axes
 
 
 def _fit_width(text, fig, smallest: float = 16.0) -> None:
@@ -86,9 +108,11 @@ def _fit_width(text, fig, smallest: float = 16.0) -> None:
         text.set_fontsize(max(smallest, size * room / width))
 
 
-def _map_layout(fig, race, kind: str, loss: bool, theme: str, heading_lines: int, side: bool):
-    """One map (contours or 3-D) and a loss panel or a legend column, side by side or
-    stacked (:func:`.layout.choose_arrangement`): ``(panels, loss_ax)``."""
+def _map_layout(fig, race, kind: str, extra, theme: str, heading_lines: int, beside: bool):
+    """One map (contours or 3-D) with the side panels ``extra`` and the legend, or with a
+    legend column alone, side by side or stacked (:func:`.layout.choose_arrangement`):
+    the map's axes in a list. Beside the map the side panels are stacked in a column,
+    the legend under them; under a wide map they sit in a row, the legend at its end."""
     import matplotlib as mpl
 
     from . import layout, paths
@@ -98,16 +122,15 @@ def _map_layout(fig, race, kind: str, loss: bool, theme: str, heading_lines: int
     aspect = None if kind == "3d" or not _squareish(surface) else _domain_aspect(surface)
     labels = [paths.readable(t) for t in race.trajectories] + _landmark_labels(surface)
     how = "side"
-    if not side:  # (a 3-D view is about as wide as tall: always beside the rest)
-        frame = (fig.bbox.width, fig.bbox.height)
-        how = layout.choose_arrangement(frame, em, aspect, loss, labels, heading_lines)
-    if how == "stack":
-        heights = layout.STACK_HEIGHTS if loss else None
-        grid = fig.add_gridspec(2 if loss else 1, 1, height_ratios=heights)
-        second = grid[1] if loss else None
+    frame = (fig.bbox.width, fig.bbox.height)
+    if not beside:  # (a 3-D view is about as wide as tall: always beside the rest)
+        how = layout.choose_arrangement(frame, em, aspect, bool(extra), labels, heading_lines)
+    if how == "stack" and extra:
+        grid = fig.add_gridspec(2, 1, height_ratios=layout.STACK_HEIGHTS)
+    elif how == "stack":  # the legend goes in a row under the figure
+        grid = fig.add_gridspec(1, 1)
     else:
-        grid = fig.add_gridspec(1, 2, width_ratios=layout.SIDE_WIDTHS if loss else [1, 0.5])
-        second = grid[1]
+        grid = fig.add_gridspec(1, 2, width_ratios=layout.SIDE_WIDTHS if extra else [1, 0.5])
     ax = fig.add_subplot(grid[0], projection="3d" if kind == "3d" else None)
     if kind == "3d":
         plot_surface3d(surface, ax, theme=theme, critical=True)
@@ -115,13 +138,41 @@ def _map_layout(fig, race, kind: str, loss: bool, theme: str, heading_lines: int
     else:
         plot_surface(surface, ax, theme=theme, critical=True)
     ax.set_anchor("E" if how == "side" else "C")
-    loss_ax = fig.add_subplot(second) if loss else None
-    if not loss and how == "side":  # the legend column
-        key = fig.add_subplot(second)
+    if extra:
+        _side_region(fig, grid[1], extra, how, labels, em, frame)
+    elif how == "side":  # the legend column
+        key = fig.add_subplot(grid[1])
         key.set_axis_off()
         key.set_label("legend")
     layout.use_race_layout(fig, maps=((ax, aspect),) if aspect else ())
-    return [ax], loss_ax
+    return [ax]
+
+
+def _side_region(fig, cell, extra, how: str, labels: list[str], em: float, frame) -> None:
+    """The side panels and the legend in ``cell``: a column (panels over the legend)
+    beside the map, a row (panels, then the legend) under it. A legend too wide for the
+    column (a small frame) goes in a row under the figure instead (:func:`legend`)."""
+    from .layout import SIDE_WIDTHS, legend_size
+
+    width, height = legend_size(labels, em)
+    weights = [p.weight for p in extra]
+    if how == "side":
+        fits = width <= frame[0] * SIDE_WIDTHS[1] / sum(SIDE_WIDTHS) - em
+        room = frame[1] - 6 * em  # the column's height, less the title and a panel's labels
+        share = min(height / max(room - height, 1.0), 1.0) * sum(weights)
+        rows = len(extra) + fits
+        grid = cell.subgridspec(rows, 1, height_ratios=[*weights, share][:rows])
+        cells = [grid[i, 0] for i in range(rows)]
+    else:
+        fits = True
+        share = min(width / max(frame[0] - width, 1.0), 1.0) * sum(weights)
+        grid = cell.subgridspec(1, len(extra) + 1, width_ratios=[*weights, share])
+        cells = [grid[0, i] for i in range(len(extra) + 1)]
+    if fits:
+        key = fig.add_subplot(cells[-1])  # made first: the side panels are the last axes
+        key.set_axis_off()
+        key.set_label("legend")
+    _side_axes(fig, cells[: len(extra)], extra)
 
 
 def _domain_aspect(surface) -> float:
@@ -161,7 +212,7 @@ def legend(fig, race, loss_ax, panels, kind: str, *, handles=None):
     column = next((ax for ax in fig.axes if ax.get_label() == "legend"), None)
     if column is not None:
         handles, labels = [*handles, *(h for h, _ in marks)], [*labels, *(t for _, t in marks)]
-        spacing = _column_spacing(fig, len(labels))
+        spacing = _column_spacing(fig, column, len(labels))
         return column.legend(handles, labels, loc="upper left", borderaxespad=0.0, framealpha=0.95,
                              labelspacing=spacing)  # fmt: skip
     if kind == "panels" and loss_ax is None:
@@ -174,12 +225,15 @@ def legend(fig, race, loss_ax, panels, kind: str, *, handles=None):
     return _row_legend(fig, [*zip(handles, labels, strict=True), *marks])
 
 
-def _column_spacing(fig, entries: int) -> float:
+def _column_spacing(fig, column, entries: int) -> float:
     """Space between legend entries (in font sizes) in the column beside a map: roomy
     enough that the legend spans about 35% of the frame's height (the column is as tall
-    as the map; a small legend would leave it mostly empty), from 0.5 to 1.6."""
+    as the map; a small legend would leave it mostly empty), from 0.5 to 1.6; 0.5 in a
+    cell under side panels, made to the legend's size."""
     import matplotlib as mpl
 
+    if column.get_subplotspec().get_gridspec().nrows > 1:
+        return 0.5
     size = mpl.rcParams["legend.fontsize"] * fig.dpi / 72
     return float(np.clip(0.35 * fig.bbox.height / (max(entries, 1) * size) - 1.0, 0.5, 1.6))
 
@@ -215,9 +269,25 @@ def _row_legend(fig, marks: list[tuple]):
     return None
 
 
+LEGEND_LANDMARK_PT = 13.0  # a landmark's marker in the legend: drawn to ring a ball, too big there
+
+
 def _landmark_entries(ax) -> list[tuple]:
-    """``(handle, label)`` of each landmark kind drawn on ``ax``."""
-    return [(a, a.get_label()) for a in ax.get_lines() if a.get_gid() == "landmark"]
+    """``(handle, label)`` of each landmark kind drawn on ``ax``: its look, in a legend size."""
+    from matplotlib.lines import Line2D
+
+    out = []
+    for a in ax.get_children():
+        if a.get_gid() != "landmark":
+            continue
+        if not isinstance(a, Line2D):  # the flat plain's hatch (:func:`.plots.mark_plain`)
+            out.append((a, a.get_label()))
+        else:
+            handle = Line2D([], [])
+            handle.update_from(a)
+            handle.set_markersize(min(a.get_markersize(), LEGEND_LANDMARK_PT))
+            out.append((handle, a.get_label()))
+    return out
 
 
 def _dark_figure(fig) -> bool:
@@ -236,11 +306,16 @@ def plot_race(
     theme: str = "light",
     title: str | None = None,
     glyphs: bool = False,
+    callouts: Any = (),
+    side: Any = (),
 ):
     """The whole race as one figure: paths on contours (or 3-D, or one panel per
     optimizer), optionally a loss panel, with a legend of hyperparameters.
     ``glyphs=True`` draws the glyphs of :mod:`optviz.render.glyphs` at a few steps
-    along each path (the race must be run with ``keep_state=True``).
+    along each path (the race must be run with ``keep_state=True``). ``callouts``:
+    verdicts of the race's claims, each that holds written as a label beside the point
+    it is about (:mod:`optviz.render.callouts`). ``side``: more panels beside the map
+    (:mod:`optviz.render.side_panels`).
 
     >>> import optviz as ov
     >>> r = ov.race("rosenbrock", ["gd:lr=0.001", "adam:lr=0.05"], steps=50)
@@ -248,22 +323,32 @@ def plot_race(
     >>> len(fig.axes)
     2
     """
+    from . import paths
+    from .callouts import add_callouts, check_callouts
+    from .side_panels import side_axes, side_panels
+
     style.check_theme(theme)
+    callouts = check_callouts(callouts, race)
     with style.themed(theme):
         fig, panels, loss_ax = race_layout(
-            race, kind, loss, size, dpi, theme, title, legend_column=glyphs
+            race, kind, loss, size, dpi, theme, title, legend_column=glyphs, side=side
         )
         trajs = race.trajectories
-        if kind == "panels":
-            for i, (ax, traj) in enumerate(zip(panels, trajs, strict=True)):
-                plot_trajectories(traj, ax, colors=[style.color(i)], theme=theme)
+        if kind == "panels":  # each panel its optimizer's look: colour, marker, line style
+            styles = paths.path_styles(trajs)
+            for ax, traj, ps in zip(panels, trajs, styles, strict=True):
+                plot_trajectories(traj, ax, styles=[ps], theme=theme)
         else:
             plot_trajectories(race, panels[0], theme=theme)
-        if loss_ax is not None:
-            plot_loss(race, loss_ax, theme=theme)
+        axes_of = side_axes(fig)
+        for panel in side_panels(side, loss):
+            panel.still(axes_of[panel.name], race, theme)
+        axes = panels if kind == "panels" else [panels[0]] * len(trajs)
+        add_callouts(race, callouts, axes, [style.color(i) for i in range(len(trajs))], theme)
         legend(fig, race, loss_ax, panels, kind)
         if glyphs:
             from .glyphs import draw_static
 
             draw_static(race, fig, panels, loss_ax, kind, theme)
+        style.raise_type(fig)
     return fig

@@ -9,7 +9,7 @@ dashed in the same colour, and follows the learning rate under a schedule.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -33,8 +33,9 @@ def plot_sharpness_runs(runs: list[Any], *, size: Any = "16:9", theme: str = "li
             steps = np.arange(len(r.loss))
             left.plot(steps, r.loss, color=color, ls=dash, lw=2.2, label=r.label)
             every = max(1, len(r.at) // 12)
+            what = "preconditioned sharpness" if r.preconditioned else "sharpness"
             right.plot(r.at, r.sharpness, color=color, ls=dash, lw=2.5, marker=style.marker(i),
-                       markevery=every, ms=6, label=f"{r.label}: sharpness")  # fmt: skip
+                       markevery=every, ms=6, label=f"{r.label}: {what}")  # fmt: skip
             if r.line is not None:
                 line_steps = np.arange(len(r.line.values))
                 right.plot(line_steps, r.line.values, color=color, lw=2.0, ls=(0, (5, 3)),
@@ -44,13 +45,18 @@ def plot_sharpness_runs(runs: list[Any], *, size: Any = "16:9", theme: str = "li
         left.set_ylabel("training loss (full batch)")
         left.set_title("the loss keeps falling, in spikes")
         right.set_xlabel("step")
-        right.set_ylabel("sharpness (top Hessian eigenvalue)")
+        pre = any(r.preconditioned for r in runs)
+        right.set_ylabel("top eigenvalue of P⁻¹H (preconditioned)" if pre
+                         else "sharpness (top Hessian eigenvalue)")  # fmt: skip
         right.set_title("the sharpness rises to the line and stays")
         top = max(float(np.nanmax(r.sharpness)) for r in runs)
         lines = [float(np.nanmax(r.line.values)) for r in runs if r.line is not None]
         right.set_ylim(0, 1.25 * max([top, *lines]))
         right.legend(loc="lower right", framealpha=0.95)
-        fig.suptitle(title or "Gradient descent at the edge of stability", fontsize=22)
+        heading = (
+            "Adam at the edge of stability" if pre else "Gradient descent at the edge of stability"
+        )
+        fig.suptitle(title or heading, fontsize=22)
     return fig
 
 
@@ -97,14 +103,183 @@ def plot_race_sharpness(race: Any, ax: Any = None, *, theme: str = "light", size
     return ax
 
 
-def race_with_sharpness(race: Any, *, size: Any = "16:9", theme: str = "light",
-                        dpi: float = 100, title: str | None = None) -> Any:  # fmt: skip
-    """The race's paths on the map, its sharpness panel beside them; the Figure."""
+def race_with_sharpness(race: Any, *, kind: str = "contour", loss: bool = False,
+                        size: Any = "16:9", theme: str = "light", dpi: float = 100,
+                        title: str | None = None) -> Any:  # fmt: skip
+    """The race as a still (map, and loss panel if ``loss``), its sharpness panel beside
+    it, laid out as an animation of it would be; the Figure."""
+    from . import race_figure
+    from .plots import plot_loss, plot_trajectories
+
     style.check_theme(theme)
     with style.themed(theme):
-        fig = new_figure(size, dpi)
-        grid = fig.add_gridspec(1, 2, width_ratios=[1.1, 1])
-        race.plot(ax=fig.add_subplot(grid[0]))
-        plot_race_sharpness(race, fig.add_subplot(grid[1]), theme=theme)
-        fig.suptitle(title or (race.surface.title or race.surface.name), fontsize=22)
+        layout = sharpness_layout(race_figure.race_layout)
+        fig, panels, loss_ax = layout(race, kind, loss, size, dpi, theme, title)
+        if kind == "panels":
+            for i, (ax, traj) in enumerate(zip(panels, race.trajectories, strict=True)):
+                plot_trajectories(traj, ax, colors=[style.color(i)], theme=theme)
+        else:
+            plot_trajectories(race, panels[0], theme=theme)
+        if loss_ax is not None:
+            plot_loss(race, loss_ax, theme=theme)
+        race_figure.legend(fig, race, loss_ax, panels, kind)
+        draw_series(next(a for a in fig.axes if a.get_label() == PANEL_LABEL), race_series(race))
     return fig
+
+
+# -- the panel beside an animated race ---------------------------------------------------
+PANEL_LABEL = "sharpness"
+KEY_POINTS = 13  # the stability lines' names: 18 px at 100 dpi
+LABEL_GAP = 0.1  # share of the panel's height a line's name takes above it
+
+
+def sharpness_layout(base: Any) -> Any:
+    """``base`` (a layout like :func:`optviz.render.race_figure.race_layout`) with a
+    sharpness panel in the side slot: below the loss panel when there is one, in its
+    place otherwise. The panel's stability lines and scale are drawn once, with the
+    background; :class:`SharpnessOverlay` grows the curves frame by frame."""
+
+    def layout(race, kind: str, loss: bool, size, dpi: float, theme: str, title, **kw):
+        from .losses import setup_loss_axes
+
+        fig, panels, slot = base(race, kind, True, size, dpi, theme, title, **kw)
+        spec = slot.get_subplotspec()
+        slot.remove()
+        loss_ax = None
+        if loss:
+            upper, lower = spec.subgridspec(2, 1, hspace=0.08, height_ratios=[1, 1.5])
+            loss_ax = fig.add_subplot(upper)
+            setup_loss_axes(loss_ax, race.trajectories, theme=theme)
+            loss_ax.set_xlabel("")
+            loss_ax.tick_params(labelbottom=False)
+            spec = lower
+        ax = fig.add_subplot(spec, sharex=loss_ax)
+        ax.set_label(PANEL_LABEL)
+        setup_sharpness_axes(ax, race_series(race), len(race.trajectories[0].loss) - 1)
+        return fig, panels, loss_ax
+
+    return layout
+
+
+class Series(NamedTuple):
+    """One optimizer's sharpness in a panel: measured at ``steps``, held against ``line``
+    (a :class:`~optviz.engine.sharpness.Threshold` or ``None``); ``index`` picks its
+    colour, line style and marker; ``name`` is short (``Adam``)."""
+
+    index: int
+    steps: np.ndarray
+    values: np.ndarray
+    preconditioned: bool
+    line: Any
+    name: str
+
+
+def race_series(race: Any) -> list[Series]:
+    """The series of every trajectory of a race run with ``sharpness=True``."""
+    from ..engine.sharpness import threshold
+    from .paths import readable
+
+    out = []
+    for i, traj in enumerate(race.trajectories):
+        values, pre = _shown(traj)
+        if values is not None:
+            name = readable(traj).split(" (")[0]
+            line = threshold(traj.optimizer, traj.lr)
+            out.append(Series(i, np.arange(len(values)), values, pre, line, name))
+    return out
+
+
+def network_series(runs: list[Any], names: list[str] | None = None) -> list[Series]:
+    """The series of networks' :class:`~optviz.analysis.sharpness.SharpnessRun` s."""
+    names = names or [r.label.split(" (")[0] for r in runs]
+    return [Series(i, r.at, r.sharpness, r.preconditioned, r.line, name)
+            for i, (r, name) in enumerate(zip(runs, names, strict=True))]  # fmt: skip
+
+
+def setup_sharpness_axes(ax: Any, series: list[Series], steps: int) -> None:
+    """Scale, labels and limits of the panel fitted to every curve and line over the
+    whole run, and the stability lines themselves (they do not move), each named at its
+    right end in its own colour."""
+    if not series:
+        from ..util.errors import ParameterError
+
+        raise ParameterError("a sharpness panel needs runs with sharpness=True")
+    seen = [c.values for c in series] + [c.line.values for c in series if c.line is not None]
+    finite = np.concatenate([v[np.isfinite(v) & (v > 0)] for v in seen])
+    lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (0.1, 10.0)
+    if hi > 10 * lo:  # decades apart: a log scale shows each curve against its line
+        ax.set_yscale("log")
+        ax.set_ylim(lo / 1.6, hi * 2.2)  # room above the highest line for its name
+    else:
+        ax.set_ylim(0, hi * 1.3)
+    ax.set_xlim(0, max(steps, 1))
+    ax.set_xlabel("step")
+    adaptive = [c.name for c in series if c.preconditioned]
+    note = f"\n({', '.join(adaptive)}: preconditioned)" if adaptive else ""
+    ax.set_ylabel(f"sharpness{note}")
+    ax.grid(True, which="major", lw=0.6)
+    _stability_lines(ax, [c for c in series if c.line is not None])
+
+
+def _stability_lines(ax: Any, series: list[Series]) -> None:
+    """Each line dashed in its optimizer's colour, its formula written over its right
+    end, or under it where the next line up is too close and the room below is free."""
+    from matplotlib import patheffects
+
+    halo = [patheffects.withStroke(linewidth=3, foreground=ax.get_facecolor())]
+    ordered = sorted(series, key=lambda c: float(c.line.values[-1]))
+    ends = [float(c.line.values[-1]) for c in ordered]
+    to_axes = ax.transScale + ax.transLimits
+    places = [float(to_axes.transform((0.0, e))[1]) for e in ends] + [np.inf]
+    top = -np.inf  # where the name written last ends
+    for k, (c, end) in enumerate(zip(ordered, ends, strict=True)):
+        color = style.color(c.index)
+        ax.plot(np.arange(len(c.line.values)), c.line.values, color=color, lw=2.0,
+                ls=(0, (5, 3)), gid="stability line")  # fmt: skip
+        below = places[k + 1] - places[k] < LABEL_GAP and places[k] - LABEL_GAP >= top
+        ax.annotate(f"{c.line.formula} = {end:.3g}", (1.0, end),
+                    xycoords=("axes fraction", "data"),
+                    xytext=(-4, -3 if below else 3), textcoords="offset points", ha="right",
+                    va="top" if below else "bottom", color=color, fontsize=KEY_POINTS,
+                    path_effects=halo)  # fmt: skip
+        top = places[k] + (0.0 if below else LABEL_GAP)
+
+
+def draw_series(ax: Any, series: list[Series]) -> None:
+    """Every curve whole (a still)."""
+    for c in series:
+        ax.plot(c.steps, c.values, color=style.color(c.index), lw=2.4, ms=6,
+                ls=style.linestyle(c.index), marker=style.marker(c.index),
+                markevery=max(1, len(c.values) // 12))  # fmt: skip
+
+
+class SharpnessOverlay:
+    """The sharpness curves of the panel :func:`sharpness_layout` made, grown to the
+    frame's step like the loss curves (``animate(..., sharpness=True)`` adds one).
+    ``series``: what to grow (default: the animated race's own)."""
+
+    def __init__(self, series: list[Series] | None = None):
+        self.engine: Any = None
+        self.series = series
+
+    def __call__(self, engine: Any, s: float) -> list:
+        if self.engine is not engine:  # a new engine (each save or frames() makes one)
+            ax = next(a for a in engine.fig.axes if a.get_label() == PANEL_LABEL)
+            self.curves = []
+            for c in self.series if self.series is not None else race_series(engine.anim.race):
+                ps = engine.styles[c.index]
+                line = ax.plot([], [], color=ps.color, lw=2.4, ls=ps.linestyle)[0]
+                dot = ax.plot([], [], ls="none", marker=ps.marker, ms=8, mfc=ps.color,
+                              mec=style.ink(engine.theme), mew=0.8)[0]  # fmt: skip
+                for artist in (line, dot):
+                    artist.set_animated(True)
+                    artist.set_zorder(8)
+                self.curves.append((line, dot, c))
+            self.engine = engine
+        artists = []
+        for line, dot, c in self.curves:
+            shown = max(1, int(np.searchsorted(c.steps, s, side="right")))
+            line.set_data(c.steps[:shown], c.values[:shown])
+            dot.set_data(c.steps[shown - 1 : shown], c.values[shown - 1 : shown])
+            artists += [line, dot]
+        return artists

@@ -15,6 +15,7 @@ Type is sized for a room: at the 16:9 preset (1280×720 at 100 dpi) no text is u
 from __future__ import annotations
 
 import contextlib
+import contextvars
 from collections.abc import Iterator
 
 import numpy as np
@@ -91,6 +92,52 @@ COMMON_RC = {
 }
 
 
+FONT_KEYS = (
+    "font.size",
+    "axes.titlesize",
+    "axes.labelsize",
+    "xtick.labelsize",
+    "ytick.labelsize",
+    "legend.fontsize",
+    "legend.title_fontsize",
+    "figure.titlesize",
+)
+
+# Presets: how a picture is made for a use. "slide": type a room reads from its back
+# (at least 18 px at 1280×720), the set-up held 2 s to be read, the end 3 s to be talked over.
+PRESETS = {"slide": {"type_px": 18.0, "hold_first": 2.0, "hold": 3.0}}
+_TYPE_FLOOR = contextvars.ContextVar("optviz_type_floor", default=0.0)  # points
+
+
+@contextlib.contextmanager
+def type_floor(px: float) -> Iterator[None]:
+    """Inside, no text is drawn under ``px`` pixels at the 16:9 preset (1280×720 at
+    100 dpi; the same size in points at any other): :func:`themed` raises the theme's
+    sizes, :func:`at_least` the sizes code chooses, :func:`raise_type` a figure's texts."""
+    token = _TYPE_FLOOR.set(px * 72 / 100)
+    try:
+        yield
+    finally:
+        _TYPE_FLOOR.reset(token)
+
+
+def at_least(points: float) -> float:
+    """A font size in points, raised to the :func:`type_floor` in force."""
+    return max(points, _TYPE_FLOOR.get())
+
+
+def raise_type(fig) -> None:
+    """Raise every text of ``fig`` under the :func:`type_floor` in force to it."""
+    floor = _TYPE_FLOOR.get()
+    if not floor:
+        return
+    from matplotlib.text import Text
+
+    for text in fig.findobj(Text):
+        if text.get_fontsize() < floor:
+            text.set_fontsize(floor)
+
+
 def color(i: int) -> str:
     """Color of the ``i``-th optimizer of a race (cycles after 8)."""
     return PALETTE[i % len(PALETTE)]
@@ -136,6 +183,7 @@ def themed(theme: str = "light") -> Iterator[None]:
     import matplotlib as mpl
 
     rc = {**COMMON_RC, **THEMES[check_theme(theme)]}
+    rc.update({key: at_least(rc[key]) for key in FONT_KEYS})
     with mpl.rc_context(rc):
         yield
 

@@ -65,8 +65,9 @@ def plot_surface3d(
     ax.set_zlim(lo, hi)
     if surface.view.zclip is not None:
         _squash_ticks(ax, surface)
-    ax.set_xlabel("x")
-    ax.set_ylabel("y")
+    xname, yname = surface.view.axes
+    ax.set_xlabel(xname)
+    ax.set_ylabel(yname)
     ax.set_zlabel("f")
     _style3d(ax, theme)
     if critical:
@@ -124,7 +125,13 @@ def _rgb(c) -> tuple:
 
 
 def show_surface(
-    surface, *, size: Any = "16:9", theme: str = "light", dpi: float = 100, field: str | None = None
+    surface,
+    *,
+    size: Any = "16:9",
+    theme: str = "light",
+    dpi: float = 100,
+    field: str | None = None,
+    title: str | None = None,
 ):
     """A surface at a glance: contours with a colorbar beside the 3-D view, critical
     points marked by kind; ``field`` ("quiver" or "stream") draws the gradient field.
@@ -159,5 +166,5 @@ def show_surface(
 
         for axis in (right.xaxis, right.yaxis):  # 3-D tick labels crowd each other
             axis.set_major_locator(MaxNLocator(5))
-        fig.suptitle(surface.title or surface.name)
+        fig.suptitle(title or surface.title or surface.name)
     return fig

@@ -18,7 +18,7 @@ from matplotlib.lines import Line2D
 from .geometry import projected
 
 TURNING_TICKS = 4  # at most this many intervals per axis while the camera turns
-TURNING_WSPACE = 0.22  # the gap beside a turning 3-D box, as a share of the mean panel width
+TURNING_WSPACE = 0.27  # the gap beside a turning 3-D box, as a share of the mean panel width
 
 
 def room_to_turn(fig) -> None:

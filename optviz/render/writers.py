@@ -47,6 +47,8 @@ def save_figure(fig, path: str | os.PathLike, dpi: float | None = None) -> Path:
     >>> out.read_bytes()[:4]
     b'\\x89PNG'
     """
+    from .style import raise_type
+
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in FIGURE_SUFFIXES:
@@ -56,6 +58,7 @@ def save_figure(fig, path: str | os.PathLike, dpi: float | None = None) -> Path:
         from matplotlib.backends.backend_agg import FigureCanvasAgg
 
         FigureCanvasAgg(fig)
+    raise_type(fig)  # a preset's type floor, on every text the figure's code sized itself
     import matplotlib as mpl
 
     # SVG ids are hashes salted at random and PDFs carry the time unless told otherwise:

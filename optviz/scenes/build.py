@@ -114,6 +114,12 @@ class Scene:
     """Rows an analysis render reported (e.g. the best learning rates), by output path."""
     data: Mapping[str, Any] = field(default_factory=dict)
     """The checked scene as plain data (what :func:`scene_to_toml` writes back)."""
+    claims: tuple[str, ...] = ()
+    """What the scene teaches, as claims (``[lesson] claims``), checked by :meth:`verdicts`."""
+    callouts: bool = True
+    """Draw each claim's key moment on the picture (``[lesson] callouts``)."""
+    computed: dict = field(default_factory=dict, repr=False)
+    """Results of renders other than the race, by (kind, output) (see ``results.py``)."""
 
     @functools.cached_property
     def _race(self) -> Any:
@@ -162,6 +168,24 @@ class Scene:
         ['gd(lr=0.01)', 'adam(lr=0.01)']
         """
         return self._race
+
+    @functools.cached_property
+    def _verdicts(self) -> list:
+        from ..analysis.claims import check_claims
+        from .lessons import evidence
+
+        return check_claims(evidence(self), self.claims) if self.claims else []
+
+    def verdicts(self) -> list:
+        """One :class:`~optviz.analysis.claims.Verdict` per claim, checked on what the
+        scene's first render draws (computed once, shared with the render).
+
+        >>> s = scene_from_dict({"surface": "quadratic", "optimizers": ["gd:lr=0.6"],
+        ...     "run": {"steps": 20, "starts": [1, 1]}, "lesson": {"claims": ["zigzags(gd)"]}})
+        >>> [(v.holds, v.callout) for v in s.verdicts()]
+        [(True, 'GD zig-zags across the valley')]
+        """
+        return self._verdicts
 
     @property
     def has_race(self) -> bool:
@@ -402,6 +426,8 @@ class _Builder:
             seed=run.seed,
             lr=run.lr,
             metrics=self.metrics(spec.metrics),
+            claims=self.claims(spec.lesson.claims),
+            callouts=spec.lesson.callouts,
         )
         built = tuple(
             self.render(r, name, i, len(renders), scene)
@@ -427,7 +453,7 @@ class _Builder:
     def surface(self, spec: Any) -> Any:
         from ..catalog import Surface, parse_domain, surface
         from . import schema
-        from .rendering import surface_params
+        from .results import surface_params
 
         if isinstance(spec, str):
             spec = schema.SurfaceSpec(name=spec)
@@ -552,6 +578,14 @@ class _Builder:
             value = schema.check(options, schema.NoiseSpec, where, self.fail, strict=False)
         return self.wrap(where, lambda: Noise(**msgspec.structs.asdict(value)))
 
+    def claims(self, texts: list[str]) -> tuple[str, ...]:
+        """Each claim read and checked as far as it can be before the runs exist."""
+        from ..analysis.claims import check_claim
+
+        for i, text in enumerate(texts):
+            self.wrap(f"lesson.claims[{i}]", lambda t=text: check_claim(t))
+        return tuple(t.strip() for t in texts)
+
     def metrics(self, value: str | None) -> Path | None:
         if value is None:
             return None
@@ -612,7 +646,7 @@ class _Builder:
         """Names checked by their owners (with their did-you-mean)."""
         from .. import nets
         from ..engine.scheduling import schedule
-        from .rendering import scheme
+        from .results import scheme
 
         for s in o.get("schedules") or ():
             self.wrap(f"{name}.schedules", lambda s=s: schedule(s))
@@ -691,8 +725,9 @@ def _plain_data(spec: Any, renders: list[Any]) -> dict[str, Any]:
 
     data = msgspec.to_builtins(spec)
     data.pop("render", None)
-    if not data.get("run"):
-        data.pop("run", None)
+    for table in ("run", "lesson"):  # an empty table is not written back
+        if not data.get(table):
+            data.pop(table, None)
     data["render"] = [{"kind": r.kind, **msgspec.to_builtins(r)} for r in renders]
     return data
 

@@ -10,7 +10,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from ..util.errors import ParameterError
+from .results import result
 
 Progress = Callable[[str, int, int], None]
 """``progress(what, done, total)``: called as a render advances (``total`` 0: unknown)."""
@@ -33,18 +33,19 @@ def render_one(scene: Any, r: Any, progress: Progress | None) -> Path:
     look = {"size": o["size"], "theme": o["theme"]}
     if r.kind in RACE_KINDS:
         race = scene.race()
-        if o.get("sharpness"):
+        if o.get("sharpness") and not r.animated:
             from ..render.sharpnessplots import race_with_sharpness
 
-            if r.animated or r.kind != "contour":
-                raise ParameterError("the sharpness panel is drawn beside a still contour map "
-                                     "(.png, .svg, .pdf)")  # fmt: skip
-            fig = race_with_sharpness(race, dpi=o["dpi"], title=o["title"], **look)
+            fig = race_with_sharpness(race, kind=r.kind, loss=o["loss"], dpi=o["dpi"],
+                                      title=o["title"], **look)  # fmt: skip
             _save_figure(fig, r.output, o["dpi"], None)
             step(1, 1)
             return r.output
+        look["callouts"] = callouts(scene)
         if r.animated:
             extra = {"rotate": o["rotate"]} if o.get("rotate") else {}
+            if o.get("sharpness"):
+                extra["sharpness"] = True
             anim = race.animate(
                 trail=o["trail"],
                 glyphs=o["glyphs"],
@@ -66,8 +67,8 @@ def render_one(scene: Any, r: Any, progress: Progress | None) -> Path:
         )
         title = None
     elif r.kind == "landscape":
-        ls = _landscape(scene, o)
-        keys = ("fps", "duration", "hold", "trail", "dpi", "title")
+        ls = result(scene, r)
+        keys = ("fps", "duration", "hold", "trail", "dpi", "title", "sharpness")
         ls.save(r.output, progress=step, **{k: o[k] for k in keys}, **look)
         scene.reports[r.output] = ls.table()
         step(1, 1)
@@ -84,12 +85,12 @@ def render_one(scene: Any, r: Any, progress: Progress | None) -> Path:
         step(1, 1)
         return r.output
     elif r.kind == "init" and r.animated:
-        explorer = _explorer(scene, o)
+        explorer = _explorer(scene, r)
         explorer.save(r.output, kind=o["quantity"], fps=o["fps"], title=o["title"], **look)
         step(1, 1)
         return r.output
     else:
-        fig, rows = FIGURES[r.kind](scene, o, {**look, "title": o["title"]})
+        fig, rows = FIGURES[r.kind](scene, r, {**look, "title": o["title"]})
         if rows:
             scene.reports[r.output] = rows
         title = o["title"]
@@ -98,12 +99,22 @@ def render_one(scene: Any, r: Any, progress: Progress | None) -> Path:
     return r.output
 
 
+def callouts(scene: Any) -> tuple:
+    """The verdicts a race render writes on its picture (:mod:`optviz.render.callouts`):
+    its scene's claims checked on its runs, when it has claims and ``[lesson] callouts``
+    is on."""
+    return tuple(scene.verdicts()) if scene.claims and scene.callouts else ()
+
+
 def _save_figure(fig: Any, path: Path, dpi: int, title: str | None) -> None:
     from ..render.writers import save_figure
 
     fig = getattr(fig, "figure", fig)  # an Axes gives its Figure
     if title and not shows_title(fig, title):
-        fig.suptitle(title)  # a figure that does not take a title (its layout makes room)
+        from ..render.style import COMMON_RC
+
+        # a figure that does not take a title (its layout makes room), at a title's size
+        fig.suptitle(title, fontsize=COMMON_RC["figure.titlesize"])
     save_figure(fig, path, dpi=dpi)
 
 
@@ -118,55 +129,19 @@ Look = Mapping[str, Any]
 Options = Mapping[str, Any]
 
 
-def _show(scene: Any, o: Options, look: Look) -> tuple[Any, None]:
+def _show(scene: Any, r: Any, look: Look) -> tuple[Any, None]:
     from ..render.surface3d import show_surface
 
-    fig = show_surface(scene.surface, size=look["size"], theme=look["theme"], field=o["field"])
+    surface = result(scene, r)
+    fig = show_surface(surface, size=look["size"], theme=look["theme"], field=r.options["field"],
+                       title=look.get("title"))  # fmt: skip
     return fig, None
 
 
-def _basins(scene: Any, o: Options, look: Look) -> tuple[Any, Any]:
-    from ..analysis import basins
-
-    kwargs = scene.run_options(n=o["n"], schedule=scene.schedule, noise=scene.noise)
-    result = basins(scene.surface, list(scene.optimizers), **kwargs)
-    return _plot(result, look), getattr(result, "rows", None)
-
-
-def _learning_rates(which: str) -> Callable[[Any, Options, Look], tuple[Any, Any]]:
-    """The sweep and the tuning figures: the same runs, read two ways."""
-
-    def figure(scene: Any, o: Options, look: Look) -> tuple[Any, Any]:
-        from .. import analysis
-
-        kwargs = scene.run_options(
-            lrs=o["lrs"],
-            objective=o["objective"],
-            start=scene.starts,
-            schedule=scene.schedule,
-            noise=scene.noise,
-        )
-        result = getattr(analysis, which)(scene.surface, list(scene.optimizers), **kwargs)
-        return _plot(result, look), getattr(result, "rows", None)
-
-    return figure
-
-
-def _curvature(scene: Any, o: Options, look: Look) -> tuple[Any, None]:
-    from ..analysis import curvature
-
-    result = curvature(scene.surface, **({"n": o["n"]} if o["n"] else {}))
-    return _plot(result, look), None
-
-
-def _bands(scene: Any, o: Options, look: Look) -> tuple[Any, Any]:
-    from ..analysis import bands
-
-    kwargs = scene.run_options(
-        seeds=o["seeds"], start=scene.starts, schedule=scene.schedule, noise=scene.noise
-    )
-    result = bands(scene.surface, scene.optimizers[0], **kwargs)
-    return _plot(result, look), getattr(result, "rows", None)
+def _analysis(scene: Any, r: Any, look: Look) -> tuple[Any, Any]:
+    """Basins, sweep, tuning, curvature and bands: an analysis result that plots itself."""
+    found = result(scene, r)
+    return _plot(found, look), getattr(found, "rows", None)
 
 
 def _plot(result: Any, look: Look) -> Any:
@@ -191,130 +166,66 @@ def _plot(result: Any, look: Look) -> Any:
     return fig
 
 
-def surface_params(text: str) -> dict[str, float]:
-    """``"b=10,a=2"`` -> ``{"b": 10.0, "a": 2.0}`` (a surface's or a scheme's options)."""
-    from ..engine.optim import parse_options
-
-    options = parse_options(text, "surface parameters")
-    try:
-        return {k: float(v) for k, v in options.items()}
-    except ValueError:
-        raise ParameterError(f"surface parameters must be numbers, not {text!r}") from None
-
-
-def scheme(text: str) -> tuple[str, dict[str, float]]:
-    """``"xavier_normal:gain=1.67"`` -> ``("xavier_normal", {"gain": 1.67})``."""
-    from .. import nets
-
-    name, _, options = text.partition(":")
-    own = surface_params(options) if options else {}
-    if set(own) - {"gain"}:
-        raise ParameterError(f"init scheme '{text}': the only option is gain, e.g. ':gain=1.67'")
-    return nets.check_scheme(name.strip()), own
-
-
-def _explorer(scene: Any, o: Options) -> Any:
-    from .. import nets
+def _explorer(scene: Any, r: Any) -> Any:
     from ..render.init_explorer import InitExplorer
-    from ..render.initplots import DEFAULT_SCHEMES
 
-    kwargs = {k: o[k] for k in ("activation", "depth", "width", "gain") if o.get(k) is not None}
-    kwargs.update(_seed(scene))
-    stats = []
-    for text in o["schemes"] or DEFAULT_SCHEMES:
-        name, own = scheme(text)
-        stats.append(nets.propagate(name, **{**kwargs, **own}))
-    return InitExplorer(tuple(stats))
+    return InitExplorer(result(scene, r))
 
 
-def _seed(scene: Any) -> dict[str, int]:
-    return {} if scene.seed is None else {"seed": scene.seed}
-
-
-def _init(scene: Any, o: Options, look: Look) -> tuple[Any, Any]:
-    explorer = _explorer(scene, o)
-    if o["view"] == "summary":
+def _init(scene: Any, r: Any, look: Look) -> tuple[Any, Any]:
+    explorer = _explorer(scene, r)
+    if r.options["view"] == "summary":
         return explorer.summary(**look), None
-    return explorer.grid(o["quantity"], **look), None
+    return explorer.grid(r.options["quantity"], **look), None
 
 
-def _batchnorm(scene: Any, o: Options, look: Look) -> tuple[Any, None]:
-    from .. import nets
+def _batchnorm(scene: Any, r: Any, look: Look) -> tuple[Any, None]:
     from ..render.netfigures import batchnorm_figure
 
-    keys = ("activation", "scheme", "depth", "width", "lr", "epochs", "batch_size")
-    kwargs = {k: o[k] for k in keys if o.get(k) is not None}
-    plain, bn = nets.batchnorm_pair(**kwargs, **_seed(scene))
+    plain, bn = result(scene, r)
     return batchnorm_figure(plain, bn, **look), None
 
 
-def _symmetry(scene: Any, o: Options, look: Look) -> tuple[Any, None]:
-    from .. import nets
+def _symmetry(scene: Any, r: Any, look: Look) -> tuple[Any, None]:
     from ..render.netfigures import symmetry_figure
 
-    kwargs = {k: o[k] for k in ("activation", "hidden", "lr") if o.get(k) is not None}
-    schemes = o["schemes"] or ["zeros", "constant", "xavier_normal"]
-    runs = [nets.symmetry_run(s, **scene.run_options(**kwargs)) for s in schemes]
-    return symmetry_figure(runs, layer=o["layer"], **look), None
+    return symmetry_figure(result(scene, r), layer=r.options["layer"], **look), None
 
 
-def _dropout(scene: Any, o: Options, look: Look) -> tuple[Any, None]:
-    from ..nets import dropout
+def _dropout(scene: Any, r: Any, look: Look) -> tuple[Any, None]:
     from ..render.dropoutplots import dropout_figure
 
-    kwargs = {k: o[k] for k in ("hidden", "activation", "lr") if o.get(k) is not None}
-    first = scene.seed or 0
-    pairs = dropout.seed_study(range(first, first + o["seeds"]), p=o["p"], **kwargs)
-    return dropout_figure(pairs, **look), None
+    return dropout_figure(result(scene, r), **look), None
 
 
-def _landscape(scene: Any, o: Options) -> Any:
-    """The scene's networks trained and sliced; a CSV dataset is read beside the scene."""
-    from pathlib import Path
+def _schedules(scene: Any, r: Any, look: Look) -> tuple[Any, None]:
+    from ..render.plots import plot_schedules
 
-    from ..nets import landscape
-
-    data = o["dataset"]
-    if data.lower().endswith(".csv") and Path(scene.source).is_file():
-        data = str(Path(scene.source).parent / data)
-    keys = ("init", "batchnorm", "batch_size", "plane", "origin", "resolution")
-    kwargs = {k: o[k] for k in keys}
-    kwargs.update({k: o[k] for k in ("activation", "hidden") if o.get(k) is not None})
-    ls = landscape(data, list(scene.optimizers), n=o["points"], schedule=scene.schedule,
-                   **scene.run_options(), **kwargs)  # fmt: skip
-    return ls
+    specs, steps = result(scene, r)
+    return plot_schedules(specs, **look, steps=steps), None
 
 
-def _schedules(scene: Any, o: Options, look: Look) -> tuple[Any, None]:
-    from ..render.plots import SCHEDULE_SHAPES, plot_schedules
-
-    steps = {"steps": scene.steps} if scene.steps else {}
-    specs = o["schedules"] or SCHEDULE_SHAPES
-    fig = plot_schedules(specs, **look, **steps)
-    return fig, None
-
-
-def _quantities(scene: Any, o: Options, look: Look) -> tuple[Any, None]:
+def _quantities(scene: Any, r: Any, look: Look) -> tuple[Any, None]:
     from ..render.anatomy_plots import plot_quantities
 
     return plot_quantities(scene.race(), **look), None
 
 
-def _sharpness(scene: Any, o: Options, look: Look) -> tuple[Any, Any]:
+def _sharpness(scene: Any, r: Any, look: Look) -> tuple[Any, Any]:
     from .stability import sharpness_figure
 
-    return sharpness_figure(scene, o, look)
+    return sharpness_figure(scene, r.options, look, result(scene, r))
 
 
 FIGURES = {
     "sharpness": _sharpness,
     "quantities": _quantities,
     "show": _show,
-    "basins": _basins,
-    "sweep": _learning_rates("sweep"),
-    "tune": _learning_rates("tune"),
-    "curvature": _curvature,
-    "bands": _bands,
+    "basins": _analysis,
+    "sweep": _analysis,
+    "tune": _analysis,
+    "curvature": _analysis,
+    "bands": _analysis,
     "init": _init,
     "batchnorm": _batchnorm,
     "symmetry": _symmetry,

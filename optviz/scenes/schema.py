@@ -180,7 +180,9 @@ class Animation(Render):
         False
     )
     sharpness: doc(
-        bool, "a panel of each optimizer's sharpness beside its stability line (stills only)"
+        bool,
+        "a panel of each optimizer's sharpness beside its stability line, growing with the "
+        "animation",
     ) = False
 
 
@@ -362,6 +364,7 @@ class Landscape(Render):
     ) = "pca"
     origin: doc(Literal["start", "mean"], "where the PCA plane passes") = "start"
     resolution: doc(whole(4, 400), "loss grid points per side of the plane") = 60
+    sharpness: doc(bool, "a panel of each run's sharpness beside its stability line") = False
     fps: doc(number(0, 120, open_low=True), "frames per second") = 20.0
     duration: doc(number(0, 600, open_low=True), "seconds of motion") = 8.0
     hold: doc(number(0, 60), "seconds on the last frame") = 1.5
@@ -373,9 +376,10 @@ class Phase(Render):
     draws = (
         "a map over two hyperparameters of one optimizer: how fast it converges (or its final "
         "loss, steps, divergence), diverged cells flat, the boundary drawn, closed-form "
-        "contours on quadratics"
+        "contours on quadratics; with `net = true`, over the training of a network instead "
+        "(axes `lr1`, `lr2`, ...: one layer's learning rate)"
     )
-    needs = ("surface", "optimizer")
+    needs = ("optimizer",)  # and the surface, unless net = true
 
     x: doc(Text, "the x axis: `NAME:LOW:HIGH[:log]`, e.g. `lr:1e-3:2:log`") = "lr:1e-3:2:log"
     y: doc(Text, "the y axis, e.g. `momentum:0:0.999`") = "momentum:0:0.999"
@@ -385,13 +389,22 @@ class Phase(Render):
         "`rate` (per-step factor of the distance to the minimum), final `loss`, `steps` to "
         "converge, or the step it `diverged`",
     ) = "rate"
-    tol: doc(number(0, 1e6), "`steps`: within this many domain diagonals of a minimum") = 1e-3
+    tol: doc(
+        number(0, 1e6),
+        "`steps`: within this many domain diagonals of a minimum (`net`: a loss at most this)",
+    ) = 1e-3
     zoom: doc(
         Annotated[list[float], Meta(min_length=4, max_length=4)] | None,
         "also draw the window `[x0, x1, y0, y1]` beside the map, at the same resolution",
     ) = None
     workers: doc(whole(1, 4096) | None, "local processes (default: every core)") = None
     dask: doc(Text | None, "a Dask scheduler's address: tiles run on its cluster") = None
+    net: doc(bool, "map a network's full-batch training (the fields below) instead") = False
+    dataset: doc(Text, "`net`: `moons`, `circles`, `spiral`, `xor`, `blobs` or a `.csv`") = "moons"
+    points: doc(whole(4, 100_000), "`net`: rows of a built-in dataset") = 200
+    hidden: Hidden = None
+    activation: Activation = None
+    init: doc(str, "`net`: the init scheme") = "xavier_normal"
 
 
 class Sharpness(Render):
@@ -454,6 +467,17 @@ RENDERS: dict[str, type[Render]] = {
 """Every kind of render, by name."""
 
 
+class LessonSpec(Spec):
+    """``[lesson]``: what the scene teaches, as claims checked on its runs."""
+
+    claims: doc(
+        Annotated[list[Annotated[str, Meta(max_length=400)]], Meta(max_length=40)],
+        'what the picture shows, e.g. `["stuck(gd, at=saddle)", "escapes(adam, from=saddle)"]`; '
+        "`optviz gallery --check` and the tests hold every one true (vocabulary below)",
+    ) = []
+    callouts: doc(bool, "draw each claim's key moment on the picture as a short annotation") = True
+
+
 class SceneSpec(Spec):
     """The top level of a scene file."""
 
@@ -471,6 +495,9 @@ class SceneSpec(Spec):
     ) = None
     metrics: doc(Text | None, "also write the race's results table to this `.csv` or `.json`") = (
         None
+    )
+    lesson: doc(LessonSpec, "what the scene teaches (below)") = msgspec.field(
+        default_factory=LessonSpec
     )
 
 

@@ -40,10 +40,13 @@ def study(scene: Any, o: Mapping[str, Any]) -> list[Any]:
     return runs
 
 
-def sharpness_figure(scene: Any, o: Mapping[str, Any], look: Mapping[str, Any]) -> tuple:
+def sharpness_figure(
+    scene: Any, o: Mapping[str, Any], look: Mapping[str, Any], runs: list | None = None
+) -> tuple:
+    """The figure and the report's rows (``runs``: the :func:`study` already made)."""
     from ..render.sharpnessplots import plot_sharpness_runs
 
-    runs = study(scene, o)
+    runs = study(scene, o) if runs is None else runs
     rows = [_row(r) for r in runs]
     return plot_sharpness_runs(runs, **look), rows
 

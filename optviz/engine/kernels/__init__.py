@@ -10,8 +10,8 @@ data surfaces and small jobs, and the tests check that both engines give the sam
 trajectories.
 
 ``OPTVIZ_ENGINE`` picks the engine: ``auto`` (default: compiled for big exact jobs),
-``numpy`` or ``compiled`` (wherever it can run). numba is imported only when a kernel
-runs.
+``numpy`` or ``compiled`` (wherever it can run); ``OPTVIZ_THREADS`` caps the threads of
+one kernel (default: every core). numba is imported only when a kernel runs.
 """
 
 from __future__ import annotations
@@ -125,13 +125,20 @@ def _module_source(compiled: Any, n_params: int, plan: codegen.Plan, cache: bool
     return codegen.module_source(compiled, n_params, plan, cache)  # parses sympy's code: 10 ms
 
 
+def threads() -> int:
+    """Threads a kernel may run on: ``OPTVIZ_THREADS``, else every core (a process that
+    shares the cores with others, as a map's tile workers do, is given its share)."""
+    text = os.environ.get("OPTVIZ_THREADS", "").strip()
+    return max(1, int(text)) if text.isdigit() else max(1, os.cpu_count() or 1)
+
+
 def _in_threads(kernel: Any, n: int, args: tuple) -> None:
     """Split the starts into one contiguous range per core (the kernel releases the GIL)."""
     from concurrent.futures import ThreadPoolExecutor
 
     from .codegen import TILE
 
-    workers = max(1, min(os.cpu_count() or 1, -(-n // (4 * TILE))))
+    workers = max(1, min(threads(), -(-n // (4 * TILE))))
     bounds = np.linspace(0, n, workers + 1).astype(int)
     if workers == 1:
         kernel(0, n, *args)
@@ -155,11 +162,8 @@ def _run(module, task: dict, job, record, never: int, curved: float) -> tuple:
     limit2 = np.float64(job.escape * surf.span) ** 2
     near2 = (job.tol * surf.span) ** 2
     consts = np.array([cx, cy, limit2, near2, job.gtol, CURVED], float)
-    keep = bool(getattr(record, "keeps_history", False))
-    unused3, unused2 = np.empty((1, 1, 2)), np.empty((1, 1))
-    xs, loss, gnorm = (
-        (record.xy, record.loss, record.grad_norm) if keep else (unused3, unused2, unused2)
-    )
+    keep_from = record.first  # the first step whose position, loss and gradient are kept
+    xs, loss, gnorm = record.xy, record.loss, record.grad_norm
     final_xy, final_loss, total = np.empty((n, 2)), np.empty(n), np.zeros(n)
     diverged_at, last_far = np.full(n, NEVER), np.full(n, NEVER)
     active = np.ones(n, dtype=bool)
@@ -172,7 +176,7 @@ def _run(module, task: dict, job, record, never: int, curved: float) -> tuple:
         task["state0"],
         np.ascontiguousarray(surf.minima, float).reshape(-1, 2),
         consts,
-        keep,
+        keep_from,
         xs,
         loss,
         gnorm,
@@ -184,7 +188,7 @@ def _run(module, task: dict, job, record, never: int, curved: float) -> tuple:
         active,
     )
     _in_threads(module.kernel, n, args)
-    if not keep:
+    if record.keeps_final:
         record.p, record.f, record.total = final_xy, final_loss, total
     converged_at = np.where(active & (last_far < steps), last_far + 1, NEVER)
     return diverged_at, converged_at

@@ -106,8 +106,8 @@ def where(c, a, b):
 LOOP = """
 
 @njit(cache={cache}, error_model="numpy", nogil=True)
-def kernel(first, stop, p0, lrs, rates, hyper, params, state0, minima, consts, keep, xs,
-           loss, gnorm, final_xy, final_loss, total, diverged_at, last_far, active):
+def kernel(first, stop, p0, lrs, rates, hyper, params, state0, minima, consts, keep_from,
+           xs, loss, gnorm, final_xy, final_loss, total, diverged_at, last_far, active):
     steps = lrs.shape[0]
     cx, cy, limit2, near2 = consts[0], consts[1], consts[2], consts[3]
     gtol, curved = consts[4], consts[5]
@@ -157,13 +157,12 @@ def kernel(first, stop, p0, lrs, rates, hyper, params, state0, minima, consts, k
                 else:
                     f = qf[j]
                     gn = qg[j]
-                if keep:
-                    xs[t, lo + j, 0] = x
-                    xs[t, lo + j, 1] = y
-                    loss[t, lo + j] = f
-                    gnorm[t, lo + j] = gn
-                else:
-                    total[lo + j] += f
+                if t >= keep_from:
+                    xs[t - keep_from, lo + j, 0] = x
+                    xs[t - keep_from, lo + j, 1] = y
+                    loss[t - keep_from, lo + j] = f
+                    gnorm[t - keep_from, lo + j] = gn
+                total[lo + j] += f
                 qx[j] = x
                 qy[j] = y
                 qf[j] = f

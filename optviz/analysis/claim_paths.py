@@ -1,0 +1,454 @@
+"""The claims about paths on a surface: where a ball stops, escapes, stalls, ends, zig-zags,
+overshoots or diverges, and which of two runs gets somewhere first or farther.
+
+Distances are fractions of the surface's domain diagonal (``span``); the critical points
+are :func:`optviz.catalog.critical.landmarks`' (with the one a run ends beside, should the
+grid search have missed it). Each rule sees one run from one start (a :class:`Case`) and
+says what it saw (a :class:`Seen`); :mod:`optviz.analysis.claim_rules` holds the vocabulary.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from .claim_grammar import Claim, ClaimError, Measured
+
+POINT_KINDS = ("saddle", "minimum", "local", "deepest", "maximum", "degenerate", "critical")
+POINT_WORDS = {
+    "saddle": "the saddle",
+    "minimum": "a minimum",
+    "local": "a local minimum",
+    "deepest": "the deepest minimum",
+    "maximum": "a maximum",
+    "degenerate": "a flat point",
+    "critical": "a critical point",
+    "start": "its start",
+}
+ENDINGS = {
+    "deepest": "the deepest minimum",
+    "nearest": "the nearest minimum",
+    "local": "a local minimum",
+    "other": "another minimum",
+    "any": "a minimum",
+}
+MINIMUM_KINDS = tuple(ENDINGS)
+
+
+@dataclass(frozen=True)
+class Seen:
+    """What a rule saw on one start: whether the claimed thing happened, and its numbers."""
+
+    holds: bool
+    evidence: dict[str, float]
+    step: int | None
+    callout: str
+
+
+@dataclass
+class Case:
+    """One claim applied to one start: the runs, the options and where to find things."""
+
+    m: Measured
+    runs: tuple[int, ...]
+    start: int
+    opts: dict[str, Any]
+    claim: Claim
+
+    # -- positions on the surface (geometric claims) ----------------------------------------------
+    def traj(self, j: int = 0) -> Any:
+        return self.m.race.trajectories[self.runs[j]]
+
+    def col(self, j: int = 0) -> int:
+        """Run ``j``'s column for this start (a run from one start serves every start)."""
+        return self.start if _columns(self.m, self.runs[j]) > 1 else 0
+
+    def xy(self, j: int = 0) -> np.ndarray:
+        t = self.traj(j)
+        return t.xy[:, self.col(j)] if t.batched else t.xy
+
+    def series(self, metric: str, j: int = 0) -> np.ndarray:
+        """Run ``j``'s ``metric`` from this start."""
+        return self.m.values(metric, self.runs[j])[:, self.col(j)]
+
+    def loss(self, j: int = 0) -> np.ndarray:
+        return self.series("loss", j)
+
+    def diverged_at(self, j: int = 0) -> int:
+        return int(np.atleast_1d(self.traj(j).diverged_at)[self.col(j)])
+
+    @property
+    def surface(self) -> Any:
+        return self.m.race.surface
+
+    @property
+    def span(self) -> float:
+        return float(self.surface.span)
+
+    def who(self, j: int = 0) -> str:
+        return self.m.shown[self.runs[j]]
+
+    def points(self, kind: str) -> tuple[np.ndarray, np.ndarray]:
+        """Critical points of ``kind`` (:data:`POINT_KINDS`): positions ``(p, 2)``, values;
+        with the one the run ends beside, if the search over the domain missed it."""
+        xy, values = landmark_points(self.surface, kind, self.claim.text)
+        extra = _critical_beside(self.surface, self.xy()[-1], kind)
+        if extra is not None and (
+            not len(xy) or _distance(extra[0][None], xy)[0] > 1e-6 * self.span
+        ):
+            xy, values = np.vstack([xy, extra[0]]), np.append(values, extra[1])
+        return xy, values
+
+
+# -- critical points ------------------------------------------------------------------------------
+def landmark_points(surface: Any, kind: str, claim: str) -> tuple[np.ndarray, np.ndarray]:
+    """Positions and values of the surface's critical points of ``kind``: ``minimum``
+    (the catalog's and those found), ``local`` / ``deepest`` (minima above / at the lowest),
+    ``saddle``, ``maximum``, ``degenerate`` or ``critical`` (all of them)."""
+    if not hasattr(surface, "hess"):
+        raise ClaimError(f"claim '{claim}': a network's plane has no critical points to name")
+    from ..catalog.critical import landmarks
+
+    marks = landmarks(surface, limit=10**9).points
+    wanted = {
+        "minimum": ("global minimum", "local minimum"),
+        "local": ("local minimum",),
+        "deepest": ("global minimum",),
+        "critical": tuple({m.kind for m in marks}),
+    }.get(kind, (kind,))
+    chosen = [m for m in marks if m.kind in wanted]
+    xy = np.array([m.xy for m in chosen], float).reshape(-1, 2)
+    return xy, np.array([m.value for m in chosen], float)
+
+
+def _critical_beside(surface: Any, xy: np.ndarray, kind: str) -> tuple | None:
+    """The critical point of ``kind`` that Newton's method on the gradient reaches from
+    ``xy`` (``(position, value)``), or None: the grid search of
+    :func:`optviz.catalog.critical.critical_points` can miss a point among many ripples."""
+    from ..catalog import critical
+
+    if not np.all(np.isfinite(xy)):
+        return None
+    with np.errstate(all="ignore"):
+        q = critical._polish(surface, np.asarray(xy, float))
+        if q is None or not np.all(np.isfinite(q)):
+            return None
+        found = _kind_at(surface, q)
+    wanted = {
+        "minimum": ("global minimum", "local minimum"),
+        "local": ("local minimum",),
+        "deepest": ("global minimum",),
+    }.get(kind, (kind,))
+    if found is None or (kind != "critical" and found not in wanted):
+        return None
+    return q, float(surface.f(q))
+
+
+def _kind_at(surface: Any, q: np.ndarray) -> str | None:
+    """The landmark kind of ``q`` if the gradient vanishes there (as the search judges it)."""
+    from ..catalog import critical
+
+    (x0, x1), (y0, y1) = surface.domain
+    grid = np.stack(np.meshgrid(np.linspace(x0, x1, 21), np.linspace(y0, y1, 21)), -1).reshape(
+        -1, 2
+    )
+    gscale = critical._typical(np.linalg.norm(surface.grad(grid), axis=-1))
+    hscale = critical._typical(np.abs(surface.hess(grid)).max(axis=(-2, -1)))
+    if not np.linalg.norm(surface.grad(q)) <= 1e-7 * gscale + 1e-12:
+        return None
+    eig = np.linalg.eigvalsh(surface.hess(q))
+    kind = critical.classify(eig, critical.ZERO_EIGENVALUE * hscale)
+    if kind != "minimum":
+        return kind
+    lowest = min(
+        [float(v) for v in surface.minima_values]
+        + [p.value for p in critical.critical_points(surface) if p.kind == "minimum"],
+        default=np.inf,
+    )
+    value = float(surface.f(q))
+    return "global minimum" if value <= lowest + 1e-9 * max(1.0, abs(lowest)) else "local minimum"
+
+
+def _distance(xy: np.ndarray, points: np.ndarray) -> np.ndarray:
+    """Distance of each position ``(T, 2)`` to the nearest of ``points``: ``(T,)``."""
+    return np.min(np.linalg.norm(xy[:, None, :] - points[None], axis=-1), axis=1)
+
+
+def _settled_from(inside: np.ndarray) -> int | None:
+    """The first step from which ``inside`` holds to the end (None if not at the end)."""
+    if not inside[-1]:
+        return None
+    outside = np.flatnonzero(~inside)
+    return int(outside[-1] + 1) if len(outside) else 0
+
+
+# -- rules on a race ------------------------------------------------------------------------------
+def stuck(c: Case) -> Seen:
+    """The ball stops at a critical point of kind ``at`` (default ``saddle``): from some step
+    to the end it stays within ``within`` (default 0.02) domain diagonals of it, for at least
+    ``hold`` (default 0.2) of the run's steps."""
+    at, steps = c.opts["at"], len(c.xy()) - 1
+    points, _ = c.points(at)
+    if not len(points):
+        return Seen(False, {"found": 0.0}, None, f"the surface has no {at}")
+    d = _distance(c.xy(), points)
+    since = _settled_from(d <= c.opts["within"] * c.span)
+    held = 0 if since is None else steps - since
+    gnorm = float(c.series("grad_norm")[-1])
+    holds = since is not None and held >= c.opts["hold"] * steps and c.diverged_at() < 0
+    evidence = {"distance": float(d[-1] / c.span), "gradient": gnorm, "held_steps": float(held)}
+    word = POINT_WORDS[at]
+    said = (
+        f"{c.who()} stops at {word}: gradient ≈ 0"
+        if holds
+        else f"{c.who()} does not stay at {word}"
+    )
+    return Seen(holds, evidence, since if holds else None, said)
+
+
+def escapes(c: Case) -> Seen:
+    """The ball is drawn towards a critical point of kind ``from`` (default ``saddle``;
+    ``start``: its own start) and gets away: it comes nearer the point than it started by
+    more than ``within`` (default 0.05) domain diagonals (or starts within that), then ends
+    farther than ``within`` from it, not diverged, and below the point's loss when that is a
+    saddle or a maximum, having moved more than ``within`` away from its closest approach.
+    The key step is that closest approach, where it turns away."""
+    where, xy = c.opts["from"], c.xy()
+    if where == "start":
+        points, values = xy[:1], np.array([np.inf])
+    else:
+        points, values = c.points(where)
+    if not len(points):
+        return Seen(False, {"found": 0.0}, None, f"the surface has no {where}")
+    closest = np.min(np.linalg.norm(xy[:, None] - points[None], axis=-1), axis=0)
+    p = int(np.argmin(closest))  # the point the path comes nearest
+    d = np.linalg.norm(xy - points[p], axis=-1)
+    r = c.opts["within"] * c.span
+    turn = int(np.argmin(d))
+    if where == "start":  # nothing to turn from: the key step is the first one outside
+        turn = int(np.argmax(d > r)) if d[-1] > r else 0
+    drawn = d[0] <= r or d[turn] < d[0] - r
+    below = where not in ("saddle", "maximum") or c.loss()[-1] < values[p]
+    away = d[-1] > r and d[-1] - d[turn] > r  # out of the zone, and well past its turn
+    out = bool(drawn and away and c.diverged_at() < 0 and below)
+    evidence = {
+        "start_distance": float(d[0] / c.span),
+        "closest": float(d[turn] / c.span),
+        "final_distance": float(d[-1] / c.span),
+        "final_loss": float(c.loss()[-1]),
+    }
+    word = POINT_WORDS[where].removeprefix("the ").removeprefix("a ").removeprefix("its ")
+    if where == "start":
+        said = f"{c.who()} gets going at step {turn}" if out else f"{c.who()} stays near its start"
+    elif out:
+        said = f"{c.who()} escapes the {word} at step {turn}"
+    else:
+        said = f"{c.who()} does not get away from the {word}"
+    return Seen(out, evidence, turn if out else None, said)
+
+
+def stalls(c: Case) -> Seen:
+    """For ``steps`` steps in a row (default: half the run) the ball stays within ``within``
+    (default 0.02) domain diagonals of where it was, away from every minimum."""
+    xy = c.xy()
+    total = len(xy) - 1
+    need = c.opts["steps"] if c.opts["steps"] is not None else max(1, total // 2)
+    r = c.opts["within"] * c.span
+    minima, _ = c.points("minimum") if hasattr(c.surface, "hess") else (np.zeros((0, 2)), None)
+    longest, first, held = 0, None, 0
+    for t in range(total + 1 - need):
+        if len(minima) and _distance(xy[t : t + 1], minima)[0] <= r:
+            continue
+        away = np.linalg.norm(xy[t:] - xy[t], axis=-1) > r
+        stay = int(np.argmax(away)) if away.any() else len(away)
+        stay -= 1  # steps taken without leaving
+        longest = max(longest, stay)
+        if first is None and stay >= need:
+            first, held = t, stay
+    holds = first is not None
+    said = f"{c.who()} stalls for {held} steps" if holds else f"{c.who()} keeps moving"
+    evidence = {"stall": float(held), "longest_stall": float(longest), "steps": float(need)}
+    return Seen(holds, evidence, first, said)
+
+
+def ends_in(c: Case) -> Seen:
+    """The ball ends (and stays, from its key step) within ``within`` (default 0.02) domain
+    diagonals of a minimum: ``deepest`` (a global one, the default), ``nearest`` (the
+    minimum nearest its start), ``other`` (any but that one), ``local`` or ``any``."""
+    kind, xy = c.opts["minimum"], c.xy()
+    points, values = c.points(
+        "deepest" if kind == "deepest" else "local" if kind == "local" else "minimum"
+    )
+    if kind in ("nearest", "other") and len(points):
+        nearest = int(np.argmin(np.linalg.norm(points - xy[0], axis=-1)))
+        keep = np.arange(len(points)) == nearest
+        points, values = (
+            (points[keep], values[keep]) if kind == "nearest" else (points[~keep], values[~keep])
+        )
+    if not len(points):
+        return Seen(False, {"found": 0.0}, None, "no such minimum")
+    d = _distance(xy, points)
+    since = _settled_from(d <= c.opts["within"] * c.span)
+    holds = since is not None and c.diverged_at() < 0
+    evidence = {"distance": float(d[-1] / c.span), "final_loss": float(c.loss()[-1])}
+    word = ENDINGS[kind]
+    said = f"{c.who()} ends in {word}" if holds else f"{c.who()} does not end in {word}"
+    return Seen(holds, evidence, since, said)
+
+
+def ends_apart(c: Case) -> Seen:
+    """Runs ``a`` and ``b`` end in different minima: each within ``within`` (default 0.02)
+    domain diagonals of a minimum, and not the same one."""
+    points, _ = c.points("minimum")
+    ends = [c.xy(j)[-1] for j in (0, 1)]
+    if len(points) == 0:
+        return Seen(False, {"found": 0.0}, None, "the surface has no minimum")
+    d = [np.linalg.norm(points - e, axis=-1) for e in ends]
+    which = [int(np.argmin(x)) for x in d]
+    near = all(x.min() <= c.opts["within"] * c.span for x in d)
+    holds = near and which[0] != which[1] and max(c.diverged_at(0), c.diverged_at(1)) < 0
+    said = (
+        f"{c.who(0)} and {c.who(1)} end in different minima"
+        if holds
+        else f"{c.who(0)} and {c.who(1)} do not end in different minima"
+    )
+    evidence = {
+        "a_distance": float(d[0].min() / c.span),
+        "b_distance": float(d[1].min() / c.span),
+        "apart": float(np.linalg.norm(ends[0] - ends[1]) / c.span),
+    }
+    return Seen(bool(holds), evidence, len(c.xy()) - 1 if holds else None, said)
+
+
+def zigzags(c: Case) -> Seen:
+    """At least ``at_least`` (default 4) steps in a row each reverse the previous step's
+    direction ``across`` the valley: ``steep`` (the Hessian's steepest direction where the
+    step starts, the default), ``x`` or ``y``. Steps smaller across than a thousandth of the
+    run's largest do not count."""
+    xy = c.xy()
+    d = np.diff(xy, axis=0)  # step i+1 is d[i]
+    if len(d) < 2:
+        return Seen(False, {"streak": 0.0}, None, f"{c.who()} takes too few steps")
+    across = c.opts["across"]
+    if across == "steep":
+        if not hasattr(c.surface, "hess"):
+            raise ClaimError(f"claim '{c.claim.text}': across=steep needs a surface; use x or y")
+        _, vecs = np.linalg.eigh(c.surface.hess(xy[1:-1]))
+        e = vecs[..., -1]  # the steepest direction where each later step starts
+        now, before = np.sum(d[1:] * e, -1), np.sum(d[:-1] * e, -1)
+    else:
+        axis = "xy".index(across)
+        now, before = d[1:, axis], d[:-1, axis]
+    tiny = 1e-3 * max(float(np.max(np.abs(d @ np.eye(2)))), 1e-300)
+    big = (np.abs(now) > tiny) & (np.abs(before) > tiny)
+    reversal = big & (now * before < 0)
+    streak, begin = _longest_run(reversal)
+    begin += 1  # reversal[i] is step i + 2 turning back step i + 1: it begins at position i + 1
+    holds = streak >= c.opts["at_least"]
+    word = "the valley" if across == "steep" else across
+    said = f"{c.who()} zig-zags across {word}" if holds else f"{c.who()} does not zig-zag"
+    evidence = {"streak": float(streak), "reversals": float(reversal.sum())}
+    return Seen(holds, evidence, begin if holds else None, said)
+
+
+def _longest_run(flags: np.ndarray) -> tuple[int, int]:
+    """Length and first index of the longest run of True in ``flags``."""
+    best, begin, current = 0, 0, 0
+    for i, flag in enumerate(flags):
+        current = current + 1 if flag else 0
+        if current > best:
+            best, begin = current, i - current + 1
+    return best, begin
+
+
+def overshoots(c: Case) -> Seen:
+    """The ball passes the minimum it ends nearest and comes back: along ``axis``
+    (``approach``, the line from its start to that minimum, the default; or ``x``, ``y``)
+    it gets past the minimum by at least ``by`` (default 0.05) of its starting offset."""
+    xy = c.xy()
+    points, _ = c.points("minimum")
+    if not len(points):
+        return Seen(False, {"found": 0.0}, None, "the surface has no minimum")
+    target = points[int(np.argmin(np.linalg.norm(points - xy[-1], axis=-1)))]
+    offset = xy[0] - target
+    axis = c.opts["axis"]
+    u = (
+        offset
+        if axis == "approach"
+        else np.eye(2)["xy".index(axis)] * np.sign(offset["xy".index(axis)])
+    )
+    scale = float(np.linalg.norm(u)) if axis == "approach" else abs(float(offset["xy".index(axis)]))
+    if scale == 0:
+        return Seen(False, {"depth": 0.0}, None, f"{c.who()} starts at the minimum")
+    s = (xy - target) @ (u / np.linalg.norm(u))
+    deepest = int(np.argmin(s))
+    depth = float(-s[deepest] / scale)
+    holds = depth >= c.opts["by"]
+    where = "the minimum" if axis == "approach" else f"the minimum in {axis}"
+    if depth <= 0:
+        said = f"{c.who()} does not overshoot {where}"
+    else:
+        said = f"{c.who()} overshoots {where} ({depth:.0%} of its start)"
+    return Seen(holds, {"depth": depth}, deepest if holds else None, said)
+
+
+def diverges(c: Case) -> Seen:
+    """The run diverges: its position, loss or gradient stops being finite, or it leaves the
+    domain far behind (:func:`optviz.engine.runner.run` freezes it and records the step)."""
+    at = c.diverged_at()
+    holds = at >= 0
+    said = f"{c.who()} diverges at step {at}" if holds else f"{c.who()} does not diverge"
+    return Seen(holds, {"diverged_at": float(at)}, at if holds else None, said)
+
+
+def faster(c: Case) -> Seen:
+    """Run ``a`` gets its loss to within ``to`` (default 1e-3) of its starting gap above the
+    floor, and keeps it there to the end, in fewer steps than ``b`` (which may never): a
+    run that dips under once and swings back up has not arrived. The floor is the surface's
+    global minimum where known, else the lowest loss any run reached."""
+    floor = c.m.floors.get("loss")
+    floor = _lowest_loss(c) if floor is None else floor
+    reach = [_arriving(c.loss(j), floor, c.opts["to"]) for j in (0, 1)]
+    holds = reach[0] < reach[1]
+    shown = ["never" if math.isinf(r) else f"step {int(r)}" for r in reach]
+    goal = "arrives" if c.opts["to"] <= 1e-3 else f"closes {1 - c.opts['to']:.0%} of its gap"
+    said = f"{c.who(0)} {goal} at {shown[0]} ({c.who(1)}: {shown[1]})"
+    evidence = {"a_steps": reach[0], "b_steps": reach[1], "floor": floor}
+    return Seen(holds, evidence, None if math.isinf(reach[0]) else int(reach[0]), said)
+
+
+def _lowest_loss(c: Case) -> float:
+    every = np.concatenate([c.m.values("loss", k).ravel() for k in range(len(c.m))])
+    every = every[np.isfinite(every)]
+    return float(every.min()) if len(every) else 0.0
+
+
+def _arriving(loss: np.ndarray, floor: float, to: float) -> float:
+    """The first step from which the loss stays within ``to`` of its starting gap."""
+    gap = loss - floor
+    since = _settled_from(gap <= to * max(gap[0], 0.0))
+    return math.inf if since is None else float(since)
+
+
+def farther(c: Case) -> Seen:
+    """Run ``a`` ends farther from its start than ``b``: by more than ``by`` (default 1)
+    times; ``along``: measured along ``x`` or ``y`` only (default: straight-line distance)."""
+    along = c.opts["along"]
+    axes = slice(None) if along == "any" else slice("xy".index(along), "xy".index(along) + 1)
+    dist = [float(np.linalg.norm((c.xy(j)[-1] - c.xy(j)[0])[axes])) for j in (0, 1)]
+    ratio = dist[0] / dist[1] if dist[1] > 0 else math.inf
+    holds = ratio > c.opts["by"]
+    said = f"{c.who(0)} travels {ratio:.1f}× as far as {c.who(1)}"
+    evidence = {"a_distance": dist[0] / c.span, "b_distance": dist[1] / c.span, "ratio": ratio}
+    return Seen(holds, evidence, len(c.xy()) - 1, said)
+
+
+def _columns(m: Measured, k: int) -> int:
+    if m.race is not None and k < len(m.race.trajectories):
+        t = m.race.trajectories[k]
+        return t.xy.shape[1] if t.batched else 1
+    metric = next(iter(m.series))
+    return m.values(metric, k).shape[1]

@@ -1,0 +1,261 @@
+"""Many copies of one network trained at once, each with its own hyperparameters.
+
+A phase map over a network's hyperparameters (the learning rates of two layers, after
+Sohl-Dickstein, "The boundary of neural network trainability is fractal", 2024) trains
+the same network from the same start once per cell. :func:`train_many` steps ``m`` copies
+together: parameters ``(m, d)``, one batched forward and backward pass per step (matrix
+products over the copies, no loop over them), full batch. The optimizer's rules work
+elementwise, so a learning rate ``(m, d)`` gives each copy, and each layer of it, its own
+rate; :class:`optviz.engine.final_runs.PerStart` gives each copy its other
+hyperparameters.
+
+Divergence is data, as everywhere: a copy whose loss stops being finite, or grows past
+``escape`` times its starting loss, is frozen where it was and the step recorded.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from ..engine.optim import Optimizer, optimizer
+from ..engine.scheduling import schedule
+from ..util import budget, check
+from ..util.errors import ParameterError, unknown
+from .data import Data
+from .initialization import activate, activation_grad, check_scheme
+from .landscapes import _data
+from .model import Network, network
+
+MAX_VALUES = 100_000  # copies x rows x widest layer per block: its arrays stay in cache
+TARGETS = ("values", "classes")
+
+
+@dataclass(frozen=True, eq=False)
+class ManyRuns:
+    """``loss`` ``(steps + 1, m)``: each copy's full-batch loss before each step and after
+    the last (frozen after divergence); ``diverged_at`` ``(m,)``: the step at which it
+    diverged, ``-1`` if never; ``final`` ``(m, d)``: the parameters it ended with."""
+
+    loss: np.ndarray
+    diverged_at: np.ndarray
+    final: np.ndarray
+
+
+def layer_of(net: Network) -> np.ndarray:
+    """``(d,)``: the layer (0 = first hidden) each parameter belongs to."""
+    owner = np.empty(net.dim, dtype=int)
+    for slot in net.slots:
+        owner[slot.offset : slot.offset + slot.size] = slot.layer
+    return owner
+
+
+def loss_and_grad_many(net: Network, thetas: np.ndarray, data: Data):
+    """Full-batch loss ``(m,)`` and gradient ``(m, d)`` at ``m`` parameter vectors.
+
+    The same loss and gradient as :meth:`Network.loss_and_grad` at each vector (to
+    rounding: the products sum in another order).
+    """
+    if net.batchnorm:
+        raise ParameterError("many networks at once: batch normalization is not supported")
+    thetas = np.atleast_2d(thetas)
+    block = max(1, MAX_VALUES // (len(data.x) * max(net.sizes)))
+    loss, grad = np.empty(len(thetas)), np.empty(thetas.shape)
+    for i in range(0, len(thetas), block):
+        rows = slice(i, i + block)
+        loss[rows], grad[rows] = _block(net, thetas[rows], data)
+    return loss, grad
+
+
+def _block(net: Network, thetas: np.ndarray, data: Data):
+    layers: list[dict[str, np.ndarray]] = [{} for _ in net.sizes[1:]]
+    for slot in net.slots:
+        layers[slot.layer][slot.name] = slot.of(thetas)
+    last = len(layers) - 1
+    inputs, pre, outs = [], [], []
+    a = np.broadcast_to(data.x, (len(thetas), *data.x.shape))
+    for i, layer in enumerate(layers):
+        inputs.append(a)
+        z = a @ layer["W"] + layer["b"][:, None, :]
+        if i < last:
+            pre.append(z)
+            a = activate(net.activation, z)
+            outs.append(a)
+        else:
+            a = z
+    loss, d = _loss(net, a, data.y)
+    grads: list[dict[str, np.ndarray]] = [{} for _ in layers]
+    for i in reversed(range(len(layers))):
+        if i < last:
+            d = d * activation_grad(net.activation, pre[i], outs[i])
+        grads[i]["b"] = d.sum(axis=1)
+        grads[i]["W"] = np.swapaxes(inputs[i], 1, 2) @ d
+        d = d @ np.swapaxes(layers[i]["W"], 1, 2)
+    flat = np.empty(thetas.shape)
+    for slot in net.slots:
+        flat[:, slot.offset : slot.offset + slot.size] = grads[slot.layer][slot.name].reshape(
+            len(thetas), -1
+        )
+    return loss, flat
+
+
+def _loss(net: Network, out: np.ndarray, y: np.ndarray):
+    """Loss ``(m,)`` of outputs ``(m, n, k)`` and its gradient with respect to them."""
+    n = out.shape[1]
+    if not net.classify:
+        diff = out[..., 0] - y
+        return np.mean(diff * diff, axis=1), (2.0 * diff / n)[..., None]
+    shifted = out - out.max(axis=2, keepdims=True)
+    logp = shifted - np.log(np.exp(shifted).sum(axis=2, keepdims=True))
+    rows = np.arange(n)
+    loss = -logp[:, rows, y].mean(axis=1)
+    d = np.exp(logp)
+    d[:, rows, y] -= 1.0
+    return loss, d / n
+
+
+def train_many(
+    net: Network,
+    data: Data,
+    opt: Optimizer,
+    thetas: np.ndarray,
+    lrs: np.ndarray,
+    *,
+    escape: float = 1e4,
+) -> ManyRuns:
+    """Train ``m`` copies of ``net`` from ``thetas`` ``(m, d)`` with ``opt``, step ``t`` at
+    rate ``lrs[t]`` (a number, or ``(m, d)`` for a rate per copy and parameter)."""
+    theta = np.array(thetas, dtype=float)
+    m, steps = len(theta), len(lrs)
+    loss_history = np.empty((steps + 1, m))
+    diverged_at = np.full(m, -1)
+    active = np.ones(m, dtype=bool)
+    state = opt.init(theta)
+    with np.errstate(all="ignore"):
+        loss, grad = loss_and_grad_many(net, theta, data)
+        limit = escape * np.maximum(loss, 1.0)
+        for t in range(steps + 1):
+            bad = active & ~(np.isfinite(loss) & (loss < limit) & np.isfinite(grad).all(1))
+            diverged_at[bad] = t
+            active &= ~bad
+            loss_history[t] = np.where(active | bad, loss, loss_history[t - 1])
+            if t == steps or not active.any():
+                loss_history[t + 1 :] = loss_history[t]
+                break
+            new, state = opt.step(theta, grad, state, lrs[t], t + 1)
+            theta = np.where(active[:, None], new, theta)
+            loss, grad = loss_and_grad_many(net, theta, data)
+    return ManyRuns(loss_history, diverged_at, theta)
+
+
+@dataclass(frozen=True, eq=False)
+class Trainer:
+    """One network, its data, start and optimizer: what a phase map over the network's
+    hyperparameters varies. :meth:`run` trains one copy per setting.
+
+    Names a setting may give (:attr:`hyperparameters`): the optimizer's own (``lr``,
+    ``momentum``, ...) and ``lr1``, ``lr2``, ...: the learning rate of the first, second,
+    ... layer's weights and biases alone (the others keep the optimizer's ``lr``).
+    """
+
+    network: Network
+    data: Data
+    optimizer: Optimizer
+    theta0: np.ndarray
+    factors: np.ndarray  # (steps,): the schedule's factor of the rate at each step
+    escape: float = 1e4
+    label: str = ""
+
+    @property
+    def steps(self) -> int:
+        return len(self.factors)
+
+    @property
+    def cell_bytes(self) -> float:
+        """Memory one copy takes while it trains: its loss history, its weights, gradient
+        and state, and its activations (forward and backward)."""
+        rows, widths = len(self.data.x), sum(self.network.sizes)
+        return 8.0 * (self.steps + 1 + 8 * self.network.dim + 4 * rows * widths)
+
+    @property
+    def cell_work(self) -> float:
+        """Elementary steps of one copy: a parameter update per step, as budgets count."""
+        return float(self.steps + 1) * self.network.dim
+
+    @property
+    def hyperparameters(self) -> dict[str, float]:
+        """Every name a setting may give, with its value when not given."""
+        layers = len(self.network.sizes) - 1
+        lr = float(self.optimizer.lr)
+        return {**self.optimizer.defaults, **self.optimizer.hyper,
+                **{f"lr{k}": lr for k in range(1, layers + 1)}}  # fmt: skip
+
+    def key(self) -> str:
+        """Text that changes whenever any copy's training could."""
+        parts = [repr(self.network), self.data.x.tobytes().hex(), self.data.y.tobytes().hex(),
+                 self.optimizer.spec, self.theta0.tobytes().hex(),
+                 self.factors.tobytes().hex(), repr(self.escape)]  # fmt: skip
+        return "\n".join(parts)
+
+    def run(self, values: dict[str, np.ndarray]) -> ManyRuns:
+        """One copy per entry of ``values`` (name -> ``(m,)``), each trained from ``theta0``."""
+        from ..engine.final_runs import PerStart
+
+        m = len(next(iter(values.values())))
+        rates = np.full((m, self.network.dim), float(self.optimizer.lr))
+        if "lr" in values:
+            rates[:] = np.asarray(values["lr"], float)[:, None]
+        owner = layer_of(self.network)
+        for name, v in values.items():
+            if name.startswith("lr") and name[2:].isdigit():
+                rates[:, owner == int(name[2:]) - 1] = np.asarray(v, float)[:, None]
+        hyper = {k: v for k, v in values.items() if not k.startswith("lr")}
+        opt = PerStart(self.optimizer, rates, hyper or None)
+        thetas = np.tile(self.theta0, (m, 1))
+        return train_many(self.network, self.data, opt, thetas, self.factors, escape=self.escape)
+
+
+def trainer(
+    dataset: str | Data = "moons",
+    opt: Optimizer | str = "gd",
+    *,
+    hidden: tuple[int, ...] = (16,),
+    activation: str = "tanh",
+    init: str = "xavier_normal",
+    points: int = 200,
+    steps: int = 300,
+    schedule_: str | None = None,
+    seed: int = 0,
+    target: str = "values",
+    escape: float = 1e4,
+) -> Trainer:
+    """The :class:`Trainer` of a network on ``dataset`` (a built-in name or a CSV), as
+    ``optviz landscape`` builds it: full batch, ``init`` drawn with ``seed``. ``target``
+    ``"values"``: squared error on the class labels as numbers (as Sohl-Dickstein's maps:
+    a step too large blows the loss up); ``"classes"``: cross-entropy.
+
+    >>> t = trainer("moons", "gd:lr=0.5", hidden=(8,), steps=100)
+    >>> t.label, sorted(k for k in t.hyperparameters if k.startswith("lr"))
+    ('gd on moons, 2-8-1 tanh, squared error', ['lr', 'lr1', 'lr2'])
+    """
+    opt = optimizer(opt)
+    seed = check.seed(seed)
+    if target not in TARGETS:
+        raise unknown("target", target, TARGETS)
+    data = _data(dataset, points, None, seed)
+    regress = target == "values" or not data.classes
+    if regress and data.classes:
+        data = replace(data, y=data.y.astype(float), classes=0)
+    hidden = tuple(check.whole(h, "hidden width", 1, 4096) for h in hidden)
+    net = network(data.x.shape[1], data.outputs, hidden, activation, False, not regress)
+    steps = check.whole(steps, "steps", 1, 100_000)
+    budget.check(budget.network(net.sizes, steps, len(data), 0))
+    sched = schedule(schedule_)
+    factors = sched.lrs(1.0, steps) if sched else np.ones(steps)
+    theta0 = net.init(check_scheme(init), seed=seed)
+    sizes = "-".join(map(str, net.sizes))
+    loss = "squared error" if regress else "cross-entropy"
+    label = f"{opt.name} on {data.name}, {sizes} {activation}, {loss}"
+    escape = check.number_in(escape, "escape", 1.0, 1e300)
+    return Trainer(net, data, opt, theta0, factors, float(escape), label)

@@ -1,0 +1,384 @@
+"""Balls the audience can always find.
+
+Shared by the still plots and the animations, on contour and 3-D axes:
+
+* balls of different optimizers on one spot (every ball at the start, two optimizers in
+  one minimum) are **fanned out** around the spot, a ball's width apart, so each shows
+  whole: its colour and marker say whose it is;
+* many starts of one optimizer piled on one spot are drawn as one ball with a **count
+  badge** ("×5");
+* a ball that has **left the view** leaves an arrow on the edge where it went out,
+  pointing the way it went, and "left the view at step k".
+
+Balls are placed in pixels, at draw time (a still) or per frame (an animation), since
+whether two balls share a spot depends on how large the map is drawn. On a 3-D axes the
+balls are flat markers at the projected positions (:func:`.turning.flat_plot`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from matplotlib.artist import Artist
+
+from . import style
+from .geometry import _is3d, projected
+
+TOUCH = 0.8  # balls whose centres are closer than this many diameters share a spot
+GAP = 1.08  # centre distance of fanned balls, in diameters: they touch, none hides another
+BADGE_PT = 12.5  # the count badge's type (17 px at 100 dpi)
+EDGE_PT = 12.5  # "left the view at step k"
+EDGE_REACH = 46  # points: the edge arrow's length, from its label to the edge
+MOST_BALLS = 400  # beyond this many balls on one axes (a cloud of starts) none is moved
+
+
+UP_RIGHT = np.array([0.7071, 0.7071])
+
+
+def spread(px: np.ndarray, owner: np.ndarray, diameter: float):
+    """Where to draw balls at ``px`` ``(m, 2)`` (display pixels) owned by optimizers
+    ``owner`` ``(m,)``: ``(drawn, counts, away)``. ``drawn`` ``(m, 2)``: balls of several
+    optimizers on one spot fanned around it, balls of one optimizer on one spot drawn at
+    one place; ``counts`` ``(m,)``: how many balls each drawn ball stands for (0 for a
+    ball drawn under another of its own); ``away`` ``(m, 2)``: the unit direction, from
+    the spot, in which a ball's badge goes (outward, clear of the fan).
+
+    >>> drawn, counts, _ = spread(np.array([[0.0, 0], [1, 0], [100, 0]]), np.array([0, 1, 0]), 10)
+    >>> drawn.round(1).tolist(), counts.tolist()
+    ([[-4.9, 0.0], [5.9, 0.0], [100.0, 0.0]], [1, 1, 1])
+    """
+    px = np.asarray(px, float)
+    owner = np.asarray(owner)
+    drawn, counts = px.copy(), np.ones(len(px), int)
+    away = np.tile(UP_RIGHT, (len(px), 1))
+    if len(px) > MOST_BALLS:
+        return drawn, counts, away
+    ok = np.isfinite(px).all(axis=1)
+    free = ok.copy()
+    for seed in np.flatnonzero(ok):
+        if not free[seed]:
+            continue
+        near = free & (np.hypot(*(px - px[seed]).T) < TOUCH * diameter)
+        free &= ~near
+        members = np.flatnonzero(near)
+        if len(members) > 1:
+            _fan(members, px, owner, diameter, drawn, counts, away)
+    return drawn, counts, away
+
+
+def _fan(members, px, owner, diameter, drawn, counts, away) -> None:
+    """Fan the balls ``members`` (one spot) out by optimizer, in place."""
+    centre = px[members].mean(axis=0)
+    slots = sorted(set(owner[members].tolist()))
+    n = len(slots)
+    if n == 1:
+        radius, angles = 0.0, [0.0]
+    elif n == 2:
+        radius, angles = GAP * diameter / 2, [np.pi, 0.0]
+    else:
+        radius = GAP * diameter / (2 * np.sin(np.pi / n))
+        angles = [np.pi / 2 - 2 * np.pi * k / n for k in range(n)]
+    for slot, angle in zip(slots, angles, strict=True):
+        mine = members[owner[members] == slot]
+        out = np.array([np.cos(angle), np.sin(angle)]) if radius else UP_RIGHT
+        drawn[mine] = centre + radius * out
+        away[mine] = out
+        counts[mine] = 0
+        counts[mine[0]] = len(mine)
+
+
+class BallLayout(Artist):
+    """The balls of every optimizer on one axes, placed by :func:`spread` whenever they
+    are drawn. ``set_positions`` gives each ball artist its true positions (in the axes'
+    2-D data coordinates; on a 3-D axes, projected); ``place`` moves the artists to where
+    they are drawn and sets the badges. In a still the layout is an artist of the axes,
+    drawn just under the balls, and places them at draw time; an animation calls
+    ``place`` itself each frame and draws :attr:`badges` after the balls."""
+
+    def __init__(self, ax, balls: list, theme: str):
+        super().__init__()
+        self.ax, self.balls, self.theme = ax, list(balls), theme
+        self.positions = [np.zeros((0, 2)) for _ in self.balls]
+        self.badges: list = []
+        self.set_zorder(min((b.get_zorder() for b in self.balls), default=7.0) - 0.01)
+        self.set_in_layout(False)
+
+    def set_positions(self, positions: list[np.ndarray]) -> None:
+        """Each ball artist's true positions: ``(n, 2)`` data, or ``(n, 3)`` on a 3-D axes."""
+        width = 3 if _is3d(self.ax) else 2
+        self.positions = [np.asarray(p, float).reshape(-1, width) for p in positions]
+
+    def _flat(self) -> list[np.ndarray]:
+        """The positions in the axes' 2-D data coordinates (on a 3-D axes, projected by
+        its camera at its last draw)."""
+        if not _is3d(self.ax):
+            return self.positions
+        return [projected(self.ax, p)[:, :2] if len(p) else p[:, :2] for p in self.positions]
+
+    def place(self) -> list:
+        """Move every ball to where it is drawn; return the badges in use."""
+        ax = self.ax
+        sizes = [b.get_markersize() for b in self.balls]
+        diameter = max(sizes, default=0.0) * ax.figure.dpi / 72
+        flat = self._flat()
+        px = np.concatenate([ax.transData.transform(p) for p in flat]) if flat else np.zeros((0, 2))
+        owner = np.concatenate([np.full(len(p), i) for i, p in enumerate(flat)] or [[]])
+        drawn, counts, away = spread(px, owner, diameter)
+        data = ax.transData.inverted().transform(drawn) if len(drawn) else drawn
+        used = []
+        at = 0
+        for ball, p in zip(self.balls, flat, strict=True):
+            mine = slice(at, at + len(p))
+            ball.set_data(data[mine, 0], data[mine, 1])
+            for where, count, out in zip(drawn[mine], counts[mine], away[mine], strict=True):
+                if count > 1:
+                    used.append(self._badge(len(used), where, out, count, ball.get_markersize()))
+            at += len(p)
+        for badge in self.badges[len(used) :]:
+            badge.set_visible(False)
+        return used
+
+    def _badge(self, k: int, px: np.ndarray, out: np.ndarray, count: int, size: float):
+        """The ``k``-th count badge, beside the ball drawn at ``px``, on its side ``out``."""
+        if k == len(self.badges):
+            self.badges.append(self._new_badge())
+        badge = self.badges[k]
+        badge.xy = tuple(self.ax.transData.inverted().transform(px))
+        badge.xyann = tuple(0.6 * size * out)
+        badge.set_ha("left" if out[0] > 0.3 else "right" if out[0] < -0.3 else "center")
+        badge.set_va("bottom" if out[1] > 0.3 else "top" if out[1] < -0.3 else "center")
+        badge.set_text(f"×{count}")
+        badge.set_visible(True)
+        return badge
+
+    def reserve(self, n: int) -> None:
+        """Make ``n`` badges ahead (a still: the axes draws only the artists it had when
+        its draw began)."""
+        while len(self.badges) < n:
+            self.badges.append(self._new_badge())
+            self.badges[-1].set_visible(False)
+
+    def _new_badge(self):
+        badge = self.ax.annotate(
+            "",
+            xy=(0, 0),
+            xytext=(0, 0),
+            textcoords="offset points",
+            fontsize=style.at_least(BADGE_PT),
+            fontweight="bold",
+            color=style.ink(self.theme),
+            ha="left",
+            va="bottom",
+            bbox={
+                "boxstyle": "round,pad=0.15",
+                "fc": style.THEMES[self.theme]["legend.facecolor"],
+                "ec": "none",
+                "alpha": 0.85,
+            },  # fmt: skip
+            annotation_clip=False,
+            zorder=self.get_zorder() + 2,
+        )
+        badge.set_in_layout(False)
+        badge.set_animated(self.get_animated())
+        badge.set_gid("ball-badge")
+        return badge
+
+    edges: Any = None  # a still's (EdgeMarks, what left the view), placed at draw time
+
+    def draw(self, renderer) -> None:
+        """A still: place the balls and the marks of those that left the view (drawn
+        after this, by the axes: they are its artists)."""
+        if self.get_visible():
+            self.place()
+            if self.edges is not None:
+                marks, gone = self.edges
+                marks.update(gone)
+        self.stale = False
+
+
+# ----------------------------------------------------------------------- leaving the view
+def excursions(xy: np.ndarray, domain) -> np.ndarray:
+    """For each step and start, the step at which the current stay outside the domain
+    began, or -1 while inside: ``(T+1, n)`` from positions ``(T+1, n, 2)``.
+
+    >>> xy = np.array([[0.0, 0], [2, 0], [3, 0], [0, 0], [2, 0]])[:, None, :]
+    >>> excursions(xy, [[-1, 1], [-1, 1]])[:, 0].tolist()
+    [-1, 1, 1, -1, 4]
+    """
+    out_ = outside(xy, domain)
+    steps = np.arange(len(xy))[:, None]
+    began = np.where(out_ & ~np.vstack([np.zeros_like(out_[:1]), out_[:-1]]), steps, -1)
+    return np.where(out_, np.maximum.accumulate(began, axis=0), -1)
+
+
+def outside(xy: np.ndarray, domain) -> np.ndarray:
+    dom = np.asarray(domain, float)
+    xy = np.asarray(xy, float)
+    inside = (xy >= dom[:, 0]) & (xy <= dom[:, 1])
+    return ~inside.all(axis=-1)
+
+
+def exit_point(a: np.ndarray, b: np.ndarray, domain) -> tuple[np.ndarray, np.ndarray]:
+    """Where the segment from ``a`` (inside) to ``b`` (outside) crosses the domain's edge,
+    and the outward normal of that edge.
+
+    >>> p, n = exit_point(np.array([0.0, 0.0]), np.array([4.0, 1.0]), [[-1, 1], [-1, 1]])
+    >>> p.tolist(), n.tolist()
+    ([1.0, 0.25], [1.0, 0.0])
+    """
+    dom = np.asarray(domain, float)
+    d = b - a
+    best, normal = 1.0, np.zeros(2)
+    for axis in (0, 1):
+        for side, sign in ((0, -1.0), (1, 1.0)):
+            if d[axis] * sign > 0:
+                t = (dom[axis, side] - a[axis]) / d[axis]
+                if 0 <= t < best:
+                    best, normal = t, np.eye(2)[axis] * sign
+    return a + best * d, normal
+
+
+class EdgeMarks:
+    """The arrows and notes of balls that left a 2-D view (see the module docs): an
+    arrow per start outside, pointing out over the edge where it went, and a note per
+    optimizer beside its first arrow ("Adam left the view at step 35"), the notes
+    stacked a line apart where they would cover one another."""
+
+    def __init__(self, ax, colors: list[str], theme: str, animated: bool, names=None):
+        self.ax, self.colors, self.theme, self.animated = ax, colors, theme, animated
+        self.names = list(names) if names and len(names) > 1 else None
+        self.arrows: list = []
+        self.notes: list = []
+
+    def update(self, gone: list[list[tuple[int, np.ndarray, np.ndarray]]]) -> list:
+        """``gone[i]``: ``(step, exit point, outward normal)`` of each start of optimizer
+        ``i`` outside the view. Returns the artists to draw."""
+        arrows, notes, taken = [], [], []
+        for i, marks in enumerate(gone):
+            for m, (step, point, normal) in enumerate(marks[:8]):
+                arrows.append(self._arrow(len(arrows), i, point, normal))
+                if m == 0:
+                    notes.append(self._note(len(notes), i, step, point, normal, taken))
+        for artist in self.arrows[len(arrows) :] + self.notes[len(notes) :]:
+            artist.set_visible(False)
+        return arrows + notes
+
+    def _arrow(self, k: int, i: int, point, normal):
+        if k == len(self.arrows):
+            self.arrows.append(self._new(arrow=True))
+        arrow = self.arrows[k]
+        arrow.xy = tuple(point)
+        arrow.xyann = tuple(-EDGE_REACH * normal)
+        arrow.arrow_patch.set_color(self.colors[i])
+        arrow.set_visible(True)
+        return arrow
+
+    def _note(self, k: int, i: int, step: int, point, normal, taken: list):
+        """The ``k``-th note, for optimizer ``i``, beside the arrow's tail, slid along the
+        edge off the notes already ``taken`` (their boxes in pixels, appended to)."""
+        if k == len(self.notes):
+            self.notes.append(self._new(arrow=False))
+        note = self.notes[k]
+        who = f"{self.names[i]} left" if self.names else "left"
+        note.set_text(f"{who} the view at step {step}")
+        inward = -np.asarray(normal, float)
+        note.set_ha("left" if inward[0] > 0 else "right" if inward[0] < 0 else "center")
+        note.set_va("bottom" if inward[1] > 0 else "top" if inward[1] < 0 else "center")
+        px = self.ax.figure.dpi / 72
+        size = note.get_fontsize()
+        w, h = len(note.get_text()) * 0.56 * size * px, 1.6 * size * px  # the box, about
+        anchor = self.ax.transData.transform(point)
+        base = (EDGE_REACH + 6) * px * inward
+        for slide in (0, 1, -1, 2, -2, 3, -3, 4, -4):  # notes stack one line apart
+            off = base + np.array([0.0, slide * (h + 4)])
+            box = _clamped(_box(anchor + off, w, h, note.get_ha(), note.get_va()), self.ax.bbox)
+            if not any(_overlaps(box, t) for t in taken):
+                break
+        taken.append(box)
+        centre = np.array([(box[0] + box[2]) / 2, (box[1] + box[3]) / 2])
+        note.xy = tuple(point)
+        note.xyann = tuple((centre - anchor) / px)
+        note.set_ha("center")
+        note.set_va("center")
+        note.get_bbox_patch().set_edgecolor(self.colors[i])
+        note.set_visible(True)
+        return note
+
+    def _new(self, arrow: bool):
+        face = style.THEMES[self.theme]["legend.facecolor"]
+        look = dict(xy=(0, 0), xytext=(0, 0), textcoords="offset points", annotation_clip=False)
+        if arrow:
+            mark = self.ax.annotate("", **look, zorder=9.6, arrowprops={
+                "arrowstyle": "-|>,head_length=0.8,head_width=0.45", "lw": 3.0,
+                "shrinkA": 0, "shrinkB": 0, "mutation_scale": 16})  # fmt: skip
+        else:
+            mark = self.ax.annotate("", **look, zorder=9.62, fontsize=style.at_least(EDGE_PT),
+                                    color=style.ink(self.theme),
+                                    bbox={"boxstyle": "round,pad=0.25", "fc": face, "ec": "black",
+                                          "lw": 1.6, "alpha": 0.92})  # fmt: skip
+        mark.set_in_layout(False)
+        mark.set_animated(self.animated)
+        mark.set_gid("left-the-view")
+        return mark
+
+
+def _box(at, w: float, h: float, ha: str, va: str) -> np.ndarray:
+    x0 = at[0] - {"left": 0.0, "center": w / 2, "right": w}[ha]
+    y0 = at[1] - {"bottom": 0.0, "center": h / 2, "top": h}[va]
+    return np.array([x0, y0, x0 + w, y0 + h])
+
+
+def _clamped(box: np.ndarray, bbox) -> np.ndarray:
+    """``box`` moved inside ``bbox`` (as far as it fits)."""
+    shift = np.zeros(2)
+    for axis, (lo, hi) in enumerate(((bbox.x0, bbox.x1), (bbox.y0, bbox.y1))):
+        if box[axis] < lo:
+            shift[axis] = lo - box[axis]
+        elif box[axis + 2] > hi:
+            shift[axis] = hi - box[axis + 2]
+    return box + np.tile(shift, 2)
+
+
+def _overlaps(a: np.ndarray, b: np.ndarray) -> bool:
+    return bool(a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3])
+
+
+def gone_from_view(xy: np.ndarray, k: int, head: np.ndarray, domain, alive) -> list:
+    """``(step, exit point, outward normal)`` of each start whose ball ``head`` ``(n, 2)``
+    is outside the domain at step ``k`` (positions ``xy`` ``(T+1, n, 2)``)."""
+    out = []
+    heads_out = outside(head, domain)
+    for j in np.flatnonzero(heads_out & alive):
+        path = np.vstack([xy[: k + 1, j], head[j][None]])
+        began = int(excursions(path[:, None, :], domain)[-1, 0])
+        if began < 1:  # it started outside: no edge it went out over
+            continue
+        point, normal = exit_point(path[began - 1], path[began], domain)
+        out.append((began, point, normal))
+    return out
+
+
+def still_marks(ax, trajs, colors: list[str], theme: str):
+    """A still's edge marks, for every start whose last position is outside the view:
+    ``(marks, gone)`` for :class:`BallLayout` to place again at draw time (where the
+    notes slide apart in pixels), or None."""
+    from .geometry import drawable
+    from .paths import short_names
+
+    surface = trajs[0].surface
+    gone = []
+    for t in trajs:
+        xy = drawable(t.xy if t.batched else t.xy[:, None, :], surface)
+        alive = np.atleast_1d(t.diverged_at) < 0
+        gone.append(gone_from_view(xy, t.steps, xy[-1], surface.domain, alive))
+    if not any(gone):
+        return None
+    marks = EdgeMarks(ax, colors, theme, animated=False, names=short_names(trajs))
+    marks.update(gone)  # made now: the axes draws only the artists it had when its draw began
+    return marks, gone
+
+
+def balls_of(ax) -> Any:
+    """The :class:`BallLayout` of ``ax``, or None."""
+    return next((a for a in ax.get_children() if isinstance(a, BallLayout)), None)

@@ -1,0 +1,101 @@
+"""The animation's clock: which step each frame shows.
+
+Frames are spent where something moves (:func:`motion_clock`): each frame advances the
+paths by about the same share of their visible length, so a fast first stretch is slowed
+down and a converged tail is skipped through. Two rules keep that readable:
+
+* the first :data:`EARLY_STEPS` of the steps get at most :data:`EARLY_FRAMES` of the
+  frames (a fast start would otherwise take a third of the animation, and the rest, the
+  loss panel with it, would sprint), unless a moment worth showing lies there;
+* a **moment** (a callout's key step: "GD stops", "Adam escapes at step 23") is
+  approached slowly, over :data:`APPROACH` of the clock, and held :data:`MOMENT_HOLD`
+  seconds (:func:`frame_steps`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+MOTION_SHARE = 0.9  # of the frames spread by motion; the rest by steps (time still passes)
+VISIBLE = 0.05  # a path shorter than this share of the domain hardly moves on screen
+EARLY_STEPS = 0.05  # the first steps ...
+EARLY_FRAMES = 0.2  # ... get at most this share of the frames
+APPROACH = 0.08  # share of the clock spent on the few steps before each moment
+MOMENT_HOLD = 1.0  # seconds a moment stays on screen
+
+
+def motion_clock(trajs, moments: Sequence[int] = ()) -> np.ndarray:
+    """Where each step falls on the animation's clock, ``(steps + 1,)`` from 0 to 1.
+
+    Each path's per-step travel (in domain spans, a step capped at a quarter span so a
+    diverging run does not claim every frame) is taken as a share of its own length, so
+    a slow path counts as much as a fast one; a path shorter than ``VISIBLE`` counts in
+    proportion. ``MOTION_SHARE`` of the clock follows that motion, the rest the steps;
+    then the rules of the module docs (the early cap, the approach to each of
+    ``moments``).
+
+    >>> import optviz as ov
+    >>> r = ov.race("quadratic", ["gd:lr=0.5"], start=(1.0, 1.0), steps=10)
+    >>> motion_clock(r.trajectories)[[0, 1, 10]].round(2).tolist()  # all motion in step 1
+    [0.0, 0.91, 1.0]
+    """
+    steps = trajs[0].steps
+    tick = _motion_ticks(trajs, steps)
+    moments = sorted({int(t) for t in moments if 0 < int(t) <= steps})
+    for t in moments:  # slow down into the moment
+        width = max(2, round(0.02 * steps))
+        tick[max(t - width, 0) : t] += APPROACH / min(width, t)
+    early = max(1, int(np.ceil(EARLY_STEPS * steps)))
+    if steps >= 20 and not any(t <= early for t in moments):
+        tick = _cap_start(tick, early)
+    return np.concatenate([[0.0], np.cumsum(tick) / tick.sum()])
+
+
+def _motion_ticks(trajs, steps: int) -> np.ndarray:
+    """Each step's share of the clock by motion (see :func:`motion_clock`), ``(steps,)``."""
+    spans = np.ptp(np.asarray(trajs[0].surface.domain, float), axis=1)
+    weight = np.zeros(steps)
+    for traj in trajs:
+        xy = traj.xy if traj.batched else traj.xy[:, None, :]
+        xy = np.nan_to_num(np.asarray(xy, float), nan=0.0, posinf=1e6, neginf=-1e6) / spans
+        travel = np.minimum(np.linalg.norm(np.diff(xy, axis=0), axis=-1), 0.25)  # (T, n)
+        length = travel.sum(axis=0)
+        share = travel / np.where(length > 0, length, 1.0) * np.minimum(length / VISIBLE, 1.0)
+        weight += share.mean(axis=1)
+    total = weight.sum()
+    moving = weight / total if total > 0 else np.full(steps, 1.0 / steps)
+    return MOTION_SHARE * moving + (1 - MOTION_SHARE) / steps
+
+
+def _cap_start(tick: np.ndarray, early: int) -> np.ndarray:
+    """``tick`` with its first ``early`` steps scaled down to :data:`EARLY_FRAMES` of the
+    whole, if they had more."""
+    head, rest = tick[:early].sum(), tick[early:].sum()
+    if head <= EARLY_FRAMES * (head + rest) or rest <= 0:
+        return tick
+    out = tick.copy()
+    out[:early] *= EARLY_FRAMES * rest / (1 - EARLY_FRAMES) / head
+    return out
+
+
+def frame_steps(trajs, frames: int, moments: Sequence[int] = (), hold: int = 0) -> np.ndarray:
+    """The (possibly fractional) step shown by each of ``frames`` frames, spread by
+    :func:`motion_clock`, each of ``moments`` then shown ``hold`` frames more.
+
+    >>> import optviz as ov
+    >>> r = ov.race("quadratic", ["gd:lr=0.1"], start=(1.0, 1.0), steps=40)
+    >>> s = frame_steps(r.trajectories, 10, moments=[20], hold=3)
+    >>> len(s), int((s == 20).sum()) >= 4, float(s[-1])
+    (14, True, 40.0)
+    """
+    steps = trajs[0].steps
+    if frames <= 1 or steps == 0:
+        return np.array([float(steps)])
+    clock = motion_clock(trajs, moments)
+    s = np.interp(np.linspace(0.0, 1.0, frames), clock, np.arange(steps + 1, dtype=float))
+    s[-1] = steps  # exactly the last step, whatever the rounding of the clock
+    # a moment at the last step is held by the last frame's own hold
+    held = [float(t) for t in sorted(set(moments)) if 0 <= t < steps for _ in range(hold + 1)]
+    return np.sort(np.concatenate([s, held])) if held else s

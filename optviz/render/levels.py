@@ -1,0 +1,94 @@
+"""Contour levels that show a surface's ground, and the flat plain marked as flat.
+
+Evenly spaced levels suit most surfaces; a thin valley wants them log-spaced above the
+minimum (the view's ``log_levels``). A surface with a plain (Easom's, around its one
+hole) would put most of the map in one band, one blank colour: the levels crowd towards
+that band instead, and the plain itself, where the gradient vanishes, is hatched and
+named (:func:`mark_plain`).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..util.errors import ParameterError
+from . import style
+from .geometry import _value_range
+
+PLAIN = 0.4  # a level band over this share of the map is a plain: levels crowd towards it
+
+
+def levels_of(surface, Z: np.ndarray, n: int | None = None) -> np.ndarray:
+    """Contour levels: ``n`` levels, log-spaced above the minimum when the view says so.
+
+    Evenly spaced levels that leave one band over :data:`PLAIN` of the map (Easom's
+    plain around its one hole) are spaced logarithmically towards that band instead, so
+    the ground falling away from the plain shows in rings instead of one blank colour.
+    """
+    n = int(n or surface.view.levels)
+    finite = Z[np.isfinite(Z)]
+    if not len(finite):
+        raise ParameterError(f"surface '{surface.name}' is not finite anywhere on its domain")
+    lo, hi = _value_range(finite)
+    if surface.view.zclip is not None:
+        hi = min(hi, lo + abs(surface.view.zclip - lo))
+    if hi <= lo:
+        return np.array([lo - 1.0, lo, lo + 1.0])
+    span = hi - lo
+    if surface.view.log_levels:
+        first = max(float(np.percentile(finite - lo, 0.2)), span * 1e-6)
+        return np.concatenate([[lo], lo + np.geomspace(first, span, n)])
+    even = np.linspace(lo, hi, n + 1)
+    crowd = _crowding(finite, even)
+    if crowd.max() <= PLAIN * len(finite):
+        return even
+    if np.argmax(crowd) < n / 2:  # a low plain: as the log view of a valley
+        first = max(float(np.percentile(finite - lo, 2 * 100 * PLAIN / 3)), span * 1e-6)
+        return np.concatenate([[lo], lo + np.geomspace(first, span, n)])
+    first = max(float(np.percentile(hi - finite, 2 * 100 * PLAIN / 3)), span * 1e-6)
+    return np.concatenate([hi - np.geomspace(span, first, n), [hi]])
+
+
+def _crowding(finite: np.ndarray, levels: np.ndarray) -> np.ndarray:
+    """How many values fall in each band between ``levels``."""
+    n = len(levels) - 1
+    return np.bincount(np.clip(np.digitize(finite, levels) - 1, 0, n - 1), minlength=n)
+
+
+FLAT = 1e-3  # a gradient under this share of the map's typical steep one is flat ground
+FLAT_LABEL = "flat: gradient ≈ 0"
+
+
+def mark_plain(ax, surface, X, Y, Z, theme: str = "light"):
+    """Hatch the flat plain of a surface that has one (see :func:`levels_of`): where the
+    gradient is under :data:`FLAT` of its 95th percentile, when that is a tenth of the
+    map or more. A plain drawn in one pale colour reads as nothing there; hatched and
+    named, it reads as ground where the gradient vanishes. Returns the hatch or None."""
+    finite = Z[np.isfinite(Z)]
+    if surface.view.log_levels or not len(finite):
+        return None
+    lo, hi = _value_range(finite)
+    if hi <= lo or _crowding(finite, np.linspace(lo, hi, surface.view.levels + 1)).max() <= (
+        PLAIN * len(finite)
+    ):
+        return None
+    with np.errstate(all="ignore"):
+        g = np.linalg.norm(surface.grad(np.stack([X, Y], axis=-1)), axis=-1)
+    steep = np.nanpercentile(g, 95)
+    flat = np.isfinite(g) & (g < FLAT * steep)
+    if not steep > 0 or flat.mean() < 0.1:
+        return None
+    grey = "#9a9a9a" if not style.is_dark(theme) else "#6a6a6a"
+    import matplotlib as mpl
+    from matplotlib.patches import Rectangle
+
+    with mpl.rc_context({"hatch.color": grey, "hatch.linewidth": 1.2}):
+        hatch = ax.contourf(X, Y, flat.astype(float), levels=[0.5, 1.5], colors="none",
+                            hatches=["..."], zorder=1.5)  # fmt: skip
+        # the legend's entry: a rectangle of no size draws nothing on the map
+        key = Rectangle((0, 0), 0, 0, facecolor="none", edgecolor=grey, lw=0.0, hatch="..",
+                        label=FLAT_LABEL, transform=ax.transAxes)  # fmt: skip
+    key.set_gid("landmark")
+    key.set_in_layout(False)
+    ax.add_patch(key)
+    return hatch

@@ -1,0 +1,167 @@
+"""Panels beside the map that read the same race step by step: the loss panel is one.
+
+A :class:`SidePanel` says how to draw itself whole (a still), how to draw what does not
+move (an animation's background) and how to move to a step. :func:`race_layout
+<optviz.render.race_figure.race_layout>` gives each side panel of a race its axes beside
+the map (a column right of it, or a row under a wide map) with the legend, and the
+animation moves every panel in step with the map, at the same fractional step as the
+balls. A new kind of panel (a sharpness trace, a 1-D side view) is a :class:`SidePanel`
+passed as ``side=[...]`` to :func:`~optviz.render.race_figure.plot_race` and
+:func:`~optviz.render.animate.animate`, or registered by name with :func:`register`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from ..util.errors import ParameterError, unknown
+from . import losses, paths, style
+
+Frames = Callable[[float], list]
+"""``update(s)``: move a panel's moving artists to (fractional) step ``s``; return them."""
+
+
+@dataclass(frozen=True)
+class SidePanel:
+    """A panel beside the map.
+
+    ``still(ax, race, theme)`` draws it whole on an axes ``setup`` prepared;
+    ``setup(ax, race, theme)`` draws what does not move (axes, limits, fixed marks);
+    ``frames(ax, race, styles, theme)`` makes its moving artists (``animated``, one
+    :class:`~optviz.render.paths.PathStyle` per run) and returns ``update(s)``.
+    ``weight``: its share of the room beside the map, against the other panels'.
+    """
+
+    name: str
+    still: Callable[[Any, Any, str], None]
+    setup: Callable[[Any, Any, str], None]
+    frames: Callable[[Any, Any, list, str], Frames]
+    weight: float = 1.0
+
+
+# ----------------------------------------------------------------------------- the loss
+def _loss_still(ax, race, theme: str) -> None:
+    from .plots import plot_loss
+
+    plot_loss(race, ax, theme=theme)
+
+
+def _loss_setup(ax, race, theme: str) -> None:
+    losses.setup_loss_axes(ax, race.trajectories, theme=theme)
+
+
+class LossFrames:
+    """The loss panel's moving parts: each run's curve so far, a dot at its head and,
+    from its step on, "diverged at step k". The curve reaches the same fractional step
+    as the ball on the map (interpolated geometrically on a log axis)."""
+
+    def __init__(self, ax, race, styles: list, theme: str):
+        self.ax = ax
+        axis = losses.loss_axis(race.trajectories)
+        self.log = axis.log
+        self.lines = []
+        for traj, ps in zip(race.trajectories, styles, strict=True):
+            y = losses.loss_curve(traj, axis.shift, axis.log, axis.floor)
+            note = losses.diverged_note(ax, traj, y, ps.color, theme)  # shown from step k on
+            y = y if y.ndim == 2 else y[:, None]
+            lw = paths.line_width(2.4, y.shape[1] > 1)
+            # solid: a dash pattern on an oscillating loss reads as noise; the marker tells apart
+            line = ax.plot([], [], color=ps.color, lw=lw)[0]
+            dot = ax.plot([], [], ls="none", marker=ps.marker, ms=8, mfc=ps.color,
+                          mec=style.ink(theme), mew=0.8)[0]  # fmt: skip
+            for a in (line, dot, note):
+                if a is not None:
+                    a.set_in_layout(False)
+                    a.set_animated(True)
+            line.set_zorder(8)
+            dot.set_zorder(8)
+            self.lines.append((line, dot, y, note))
+
+    def __call__(self, s: float) -> list:
+        drawn = []
+        for line, dot, y, note in self.lines:
+            xs, ys = curve_until(y, s, self.log)
+            line.set_data(xs, ys)
+            ends = np.isfinite(ys) & ~np.isfinite(np.r_[ys[1:], np.nan])  # each curve's head
+            dot.set_data(xs[ends], ys[ends])
+            drawn += [line, dot]
+            if note is not None and s >= note.xy[0]:
+                drawn.append(note)
+        return drawn
+
+
+def curve_until(y: np.ndarray, s: float, log: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Curves ``y`` ``(steps + 1, n)`` from step 0 to the fractional step ``s``, as one
+    NaN-broken polyline ``(xs, ys)``; the last point interpolated (geometrically on a
+    log axis), each curve ending where it has values.
+
+    >>> xs, ys = curve_until(np.array([[1.0], [0.01], [0.001]]), 0.5, log=True)
+    >>> xs.tolist(), ys.round(6).tolist()
+    ([0.0, 0.5, nan], [1.0, 0.1, nan])
+    """
+    last = len(y) - 1
+    k = min(int(np.floor(s)), last)
+    frac = s - k if k < last else 0.0
+    part = y[: k + 1]
+    steps = np.arange(k + 1, dtype=float)
+    head_x = np.full(y.shape[1], np.nan)
+    head_y = np.full(y.shape[1], np.nan)
+    if frac > 0:
+        a, b = y[k], y[k + 1]
+        with np.errstate(all="ignore"):
+            mid = a * (b / a) ** frac if log else a + frac * (b - a)
+        ok = np.isfinite(mid)
+        head_x[ok], head_y[ok] = k + frac, mid[ok]
+    xs = np.vstack([np.tile(steps[:, None], (1, y.shape[1])), head_x, np.full(y.shape[1], np.nan)])
+    ys = np.vstack([part, head_y, np.full(y.shape[1], np.nan)])
+    keep = ~(np.isnan(xs) & (np.arange(len(xs)) == k + 1)[:, None])  # no head: drop its row
+    return _joined(xs, keep), _joined(ys, keep)
+
+
+def _joined(v: np.ndarray, keep: np.ndarray) -> np.ndarray:
+    return np.concatenate([v[keep[:, j], j] for j in range(v.shape[1])])
+
+
+LOSS = SidePanel("loss", still=_loss_still, setup=_loss_setup, frames=LossFrames)
+
+SIDE_PANELS: dict[str, SidePanel] = {"loss": LOSS}
+
+
+def register(panel: SidePanel) -> SidePanel:
+    """Make ``panel`` known by its name (``side=["name"]``)."""
+    if not isinstance(panel, SidePanel):
+        raise ParameterError(f"register needs a SidePanel, not {type(panel).__name__}")
+    SIDE_PANELS[panel.name] = panel
+    return panel
+
+
+def side_panels(side, loss: bool = False) -> tuple[SidePanel, ...]:
+    """The side panels of a figure: the loss panel first if ``loss``, then ``side``
+    (:class:`SidePanel` objects or registered names), each once."""
+    chosen = [LOSS] if loss else []
+    for item in side or ():
+        if isinstance(item, str):
+            if item not in SIDE_PANELS:
+                raise unknown("side panel", item, SIDE_PANELS)
+            item = SIDE_PANELS[item]
+        elif not isinstance(item, SidePanel):
+            raise ParameterError(f"side panels are SidePanel objects or names, not {item!r}")
+        if item.name not in [p.name for p in chosen]:
+            chosen.append(item)
+    return tuple(chosen)
+
+
+SIDE_LABEL = "side:"
+
+
+def side_axes(fig) -> dict[str, Any]:
+    """The side panels' axes of a race figure, by name."""
+    return {
+        ax.get_label()[len(SIDE_LABEL) :]: ax
+        for ax in fig.axes
+        if ax.get_label().startswith(SIDE_LABEL)
+    }
