@@ -13,9 +13,12 @@ from .util import signals as _signals  # noqa: F401
 from .analysis import phase, race
 from .catalog import CriticalPoint, Surface, critical_points, surface, surfaces
 from .engine.builtin import (
+    ASGD,
     GD,
+    LBFGS,
     SGD,
     Adadelta,
+    Adafactor,
     Adagrad,
     Adam,
     Adamax,
@@ -23,11 +26,13 @@ from .engine.builtin import (
     AMSGrad,
     Lion,
     Momentum,
+    Muon,
     NAdam,
     Nesterov,
     Newton,
     RAdam,
     RMSprop,
+    Rprop,
 )
 from .engine.modern import AdamWScheduleFree, Adan, AdEMAMix, SGDScheduleFree, Sophia
 from .engine.noise import Noise
@@ -40,15 +45,18 @@ from .scenes import Scene, load_scene, render_scene, scene_from_dict
 from .util.errors import OptvizError
 
 __all__ = [
+    "ASGD",
     "AdEMAMix",
     "Adan",
     "AdamWScheduleFree",
     "SGDScheduleFree",
     "Sophia",
     "GD",
+    "LBFGS",
     "SGD",
     "AMSGrad",
     "Adadelta",
+    "Adafactor",
     "Adagrad",
     "Adam",
     "AdamW",
@@ -59,6 +67,7 @@ __all__ = [
     "Lion",
     "MARS",
     "Momentum",
+    "Muon",
     "NAdam",
     "Nesterov",
     "Newton",
@@ -70,6 +79,7 @@ __all__ = [
     "RMSprop",
     "SOAP",
     "Race",
+    "Rprop",
     "Scene",
     "Schedule",
     "Surface",

@@ -377,3 +377,43 @@ def test_the_famous_figures_are_claimed():
     ravine, _ = shipped_verdicts("surfaces/elliptic")
     assert any(c.startswith("zigzags(gd") for c in ravine)
     assert any(c.startswith("not zigzags(momentum") for c in ravine)
+
+
+# -- claims on an optimizer's evaluations and state ------------------------------------------------
+@pytest.fixture(scope="module")
+def searching_race():
+    return ov.race("rosenbrock", ["lbfgs", "adam:lr=0.1"], start=(-1.2, 1.0), steps=60)
+
+
+def test_evaluations_are_a_measurement_and_a_claim(searching_race):
+    lbfgs = searching_race[0]
+    per_step = np.diff(lbfgs.evals)
+    v, never, many = check_claims(searching_race, [
+        "evaluates(lbfgs, at_least=3)", "not evaluates(adam)", "evaluates(lbfgs, at_least=99)",
+    ])  # fmt: skip
+    assert v.holds and v.evidence["most"] == per_step.max() > 2
+    assert v.step == int(np.argmax(per_step >= 3)) + 1  # the first step that searched
+    assert never.holds and not many.holds
+
+
+def test_faster_counts_evaluations_when_asked(searching_race):
+    by_step, by_eval = check_claims(
+        searching_race, ["faster(lbfgs, adam)", "faster(lbfgs, adam, per=evals)"]
+    )
+    assert by_step.holds and by_eval.holds
+    arrived = int(by_step.evidence["a_steps"])
+    assert by_eval.evidence["a_evaluations"] == searching_race[0].evals[arrived] > arrived
+    assert by_eval.step == arrived  # a picture's key moment is still a step
+
+
+def test_an_optimizers_state_fields_are_measurements():
+    race = ov.race("elliptic", ["gd:lr=0.075", "rprop:lr=0.05"], steps=30, keep_state=True)
+    up, down, absent = check_claims(race, [
+        "rises(rprop, on=step_size_x, to=peak, by=10)",
+        "falls(rprop, on=step_size_y, from=peak, by=10)",
+        "rises(gd, on=step_size_x, to=peak)",  # gradient descent has no step sizes
+    ])  # fmt: skip
+    sizes = race[1].state["step_size"]
+    assert up.holds and up.evidence["last"] == sizes[:, 0].max()
+    assert down.holds and down.evidence["first"] == sizes[:, 1].max()
+    assert not absent.holds

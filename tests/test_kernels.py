@@ -34,6 +34,8 @@ SPECS = [
     "radam:weight_decay=0.1",
     "lion:weight_decay=0.1",
     "newton:damping=0.5",
+    "rprop:lr=0.001,etaminus=0.3,etaplus=1.5,step_size_min=1e-4,step_size_max=0.05",
+    "asgd:lr=1e-3,t0=20,lambd=0.01,alpha=0.5,weight_decay=0.1",
     "adan:lr=0.003,weight_decay=0.05",
     "adan:weight_decay=0.1,weight_decouple=true",
     "ademamix:t_alpha_beta3=50,weight_decay=0.01",  # the warm-up's exp and log
@@ -84,9 +86,29 @@ def test_compiled_trajectories_are_bit_identical_on_a_polynomial(monkeypatch, sp
     # only + - * / and sqrt (see the test below): IEEE 754 rounds these exactly on every
     # CPU, so the same operations in the same order give the same bits
     starts = _starts(ROSEN)
+    if ov.optimizer(spec).shows:  # a run that draws them stays on numpy: compare the ends
+        a, b = _both(monkeypatch, lambda: run_final(ROSEN, spec, starts, 150, schedule="cosine"))
+        for field in ("final_xy", "final_loss", "converged_at", "diverged_at"):
+            np.testing.assert_array_equal(getattr(b, field), getattr(a, field))
+        assert a.diverged_at[1] == 0 and np.isfinite(b.final_xy).all()
+        return
     a, b = _both(monkeypatch, lambda: ov.run(ROSEN, spec, starts, 150, schedule="cosine"))
     _same_trajectory(a, b)
     assert a.diverged[1] and np.isfinite(b.xy).all()
+
+
+def test_the_compiled_engine_declines_what_is_not_an_elementwise_rule(monkeypatch):
+    # L-BFGS's line search, Adafactor's tensor RMS and Muon's bfloat16 orthogonalization
+    # are no rule of one coordinate: they run on numpy, and say why
+    reasons = {name: ov.optimizer(name).uncompiled_reason() for name in ov.optimizers()}
+    declined = {name for name, why in reasons.items() if why}
+    assert {"lbfgs", "adafactor", "muon"} <= declined
+    assert {"rprop", "asgd", "adam", "newton"}.isdisjoint(declined)
+    assert "line search" in reasons["lbfgs"] and "RMS" in reasons["adafactor"]
+    assert "bfloat16" in reasons["muon"]
+    monkeypatch.setenv("OPTVIZ_ENGINE", "compiled")
+    job = runner._job(ROSEN, "lbfgs", _starts(ROSEN, 8), 5, None, None, 0, 1e-3, 1e-6, 10.0)
+    assert kernels.compiled_loop(job, runner._Final(job.p), runner.NEVER, runner.CURVED) is None
 
 
 def test_the_rules_use_only_exactly_rounded_operations():
@@ -98,7 +120,8 @@ def test_the_rules_use_only_exactly_rounded_operations():
     import inspect
 
     allowed = {"sqrt", "copysign", "maximum", "absolute", "sign", "where", "lerp", "decay"}
-    allowed |= {"lerp_each", "average_weight"}  # helpers of the rules (rules.HELPERS)
+    allowed |= {"filled", "lerp_each", "average_weight"}  # helpers of the rules (rules.HELPERS)
+    allowed |= {"power"}  # the C library's pow in both engines (rules.power)
     for fn in (*rules.RULES, *rules.HELPERS):
         tree = ast.parse(inspect.getsource(fn))
         called = {
@@ -198,6 +221,8 @@ def test_a_final_state_run_keeps_the_trajectorys_tail(monkeypatch):
         ("momentum", {"momentum": [0.0, 0.5, 0.9, 0.99]}),  # the rule branches on it
         ("adagrad", {"initial_accumulator_value": [0.0, 0.1, 1.0, 3.0]}),  # the state's start
         ("adam", {"beta1": [0.0, 0.5, 0.9, 0.95], "beta2": [0.9, 0.99, 0.999, 0.99]}),
+        ("rprop", {"etaplus": [1.1, 1.2, 1.5, 2.0]}),  # and each start's first step size
+        ("asgd", {"t0": [0.0, 10.0, 50.0, 1e6]}),  # its rate's constants read each rate
     ],
 )
 def test_hyperparameters_per_start_give_each_start_its_own_run(monkeypatch, name, hyper):

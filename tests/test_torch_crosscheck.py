@@ -26,6 +26,7 @@ SURFACES = {"rosenbrock": (ROSENBROCK, (-1.2, 1.0)), "beale": (BEALE, (1.0, 1.5)
 # (our spec, torch class name, torch keyword arguments)
 CASES = [
     ("gd:lr=1e-3", "SGD", {}),
+    ("sgd:lr=1e-3,grad_noise=0", "SGD", {}),  # the rule; its noise is optviz's
     ("gd:lr=1e-3,weight_decay=0.1", "SGD", {"weight_decay": 0.1}),
     ("momentum:lr=1e-3", "SGD", {"momentum": 0.9}),
     (

@@ -37,9 +37,13 @@ def catalog() -> str:
 def optimizers() -> str:
     from optviz.engine.optim import describe
 
-    rows = ["| optimizer | what it does | reference | defaults |", "|---|---|---|---|"]
+    rows = [
+        "| optimizer | what it does | paper | checked against | defaults |",
+        "|---|---|---|---|---|",
+    ]
     rows += [
-        f"| `{r['name']}` | {r['summary']} | {r['reference']} | {r['defaults']} |"
+        f"| `{r['name']}` | {r['summary']} | {r['reference']} | {r['checked_against'] or '-'} "
+        f"| {r['defaults']} |"
         for r in describe()
     ]
     return "\n".join(rows)

@@ -214,10 +214,13 @@ def measured(source: Any) -> Measured:
 
 
 def from_race(race: Any, series: Mapping[str, Sequence] | None = None) -> Measured:
-    """A race's runs: their loss, gradient norm, step length (``speed``), when they kept
-    their optimizer's state, effective learning rate per coordinate (``rate_x``, ``rate_y``),
-    and when they recorded it, their ``sharpness`` and its ``ratio`` over the stability
-    line; and the race, for the geometric claims."""
+    """A race's runs: their loss, gradient norm, step length (``speed``), the loss-and-gradient
+    evaluations used up to each step (``evals``: a line search's trials count) and, when they
+    kept their optimizer's state, effective learning rate per coordinate (``rate_x``,
+    ``rate_y``) and each state field of theirs per coordinate under torch's name
+    (``step_size_x``, ``exp_avg_sq_y``; NaN for a run without it); when they recorded it,
+    their ``sharpness`` and its ``ratio`` over the stability line; and the race, for the
+    geometric claims."""
     trajs = list(race.trajectories)
     names = tuple(t.name for t in trajs)
     labels = tuple(t.label or t.name for t in trajs)
@@ -225,8 +228,10 @@ def from_race(race: Any, series: Mapping[str, Sequence] | None = None) -> Measur
         "loss": tuple(t.loss for t in trajs),
         "grad_norm": tuple(t.grad_norm for t in trajs),
         "speed": tuple(_from_step_one(speed(t)) for t in trajs),
+        "evals": tuple(np.asarray(t.evals, float) for t in trajs),
         **_rates(trajs),
         **_sharpness(trajs),
+        **_state_fields(trajs),
         **(series or {}),
     }
     better = {"loss": "lower", "grad_norm": "lower", "accuracy": "higher"}
@@ -289,6 +294,28 @@ def _sharpness(trajs: Sequence[Any]) -> dict[str, tuple]:
         leaving = line.values[np.minimum(np.arange(len(values)), len(line.values) - 1)]
         ratio.append(values / leaving.reshape(-1, *[1] * (values.ndim - 1)))
     return {"sharpness": tuple(sharp), "ratio": tuple(ratio)}
+
+
+def _state_fields(trajs: Sequence[Any]) -> dict[str, tuple]:
+    """Every recorded state field shaped like the positions, per coordinate
+    (``step_size_x``): what a claim about an optimizer's own mechanism reads."""
+    names = {
+        name
+        for t in trajs
+        if t.state is not None
+        for name, value in t.state.items()
+        if np.shape(value) == np.shape(t.xy) and name not in ("grad", "update")
+    }
+    out = {}
+    for name in sorted(names):
+        for i, axis in enumerate("xy"):
+            out[f"{name}_{axis}"] = tuple(
+                np.asarray(t.state[name][..., i], float)
+                if t.state is not None and name in t.state
+                else np.full(np.shape(t.loss), np.nan)
+                for t in trajs
+            )
+    return out
 
 
 def shown_names(trajs: Sequence[Any]) -> tuple[str, ...]:

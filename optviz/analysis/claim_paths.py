@@ -408,16 +408,22 @@ def faster(c: Case) -> Seen:
     """Run ``a`` gets its loss to within ``to`` (default 1e-3) of its starting gap above the
     floor, and keeps it there to the end, in fewer steps than ``b`` (which may never): a
     run that dips under once and swings back up has not arrived. The floor is the surface's
-    global minimum where known, else the lowest loss any run reached."""
+    global minimum where known, else the lowest loss any run reached. ``per=evals``
+    counts loss-and-gradient evaluations instead of steps (a line search's trials count)."""
     floor = c.m.floors.get("loss")
     floor = _lowest_loss(c) if floor is None else floor
-    reach = [_arriving(c.loss(j), floor, c.opts["to"]) for j in (0, 1)]
+    steps = [_arriving(c.loss(j), floor, c.opts["to"]) for j in (0, 1)]
+    reach = steps
+    if c.opts["per"] == "evals":
+        reach = [r if math.isinf(r) else float(c.series("evals", j)[int(r)])
+                 for j, r in enumerate(steps)]  # fmt: skip
     holds = reach[0] < reach[1]
-    shown = ["never" if math.isinf(r) else f"step {int(r)}" for r in reach]
+    unit = "evaluation" if c.opts["per"] == "evals" else "step"
+    shown = ["never" if math.isinf(r) else f"{unit} {int(r)}" for r in reach]
     goal = "arrives" if c.opts["to"] <= 1e-3 else f"closes {1 - c.opts['to']:.0%} of its gap"
     said = f"{c.who(0)} {goal} at {shown[0]} ({c.who(1)}: {shown[1]})"
-    evidence = {"a_steps": reach[0], "b_steps": reach[1], "floor": floor}
-    return Seen(holds, evidence, None if math.isinf(reach[0]) else int(reach[0]), said)
+    evidence = {f"a_{unit}s": reach[0], f"b_{unit}s": reach[1], "floor": floor}
+    return Seen(holds, evidence, None if math.isinf(steps[0]) else int(steps[0]), said)
 
 
 def _lowest_loss(c: Case) -> float:

@@ -255,6 +255,23 @@ def touches(c: Case) -> Seen:
     return Seen(holds, {"extreme": extreme}, step, said)
 
 
+def evaluates(c: Case) -> Seen:
+    """Some step of the run makes at least ``at_least`` (default 2) loss-and-gradient
+    evaluations: the gradient it is given and the points its step asks about (L-BFGS's
+    line-search trials, SAM's ascent point). The key step is the first such."""
+    per_step = np.diff(c.series("evals"))
+    most = int(np.nanmax(per_step)) if len(per_step) else 0
+    hit = np.flatnonzero(per_step >= c.opts["at_least"])
+    holds = len(hit) > 0
+    step = int(hit[0]) + 1 if holds else None
+    said = (
+        f"{c.who()} evaluates the loss {int(per_step[hit[0]])} times in step {step}"
+        if holds
+        else f"{c.who()} evaluates at most {most} time{'s' * (most != 1)} a step"
+    )
+    return Seen(holds, {"most": float(most), "steps": float(len(hit))}, step, said)
+
+
 def plane_matches(c: Case) -> Seen:
     """The loss on the drawn plane under the ball stays within ``within`` (default 0.1) of
     the run's starting loss from its true loss, at every step (``at=all``, the default: the
@@ -346,7 +363,14 @@ KINDS: dict[str, Kind] = {
         geometric=True,
     ),
     "diverges": Kind(diverges, 1, {}, geometric=True),
-    "faster": Kind(faster, 2, {"to": Option("number", 1e-3, high=1.0)}),
+    "faster": Kind(
+        faster,
+        2,
+        {
+            "to": Option("number", 1e-3, high=1.0),
+            "per": Option("choice", "steps", ("steps", "evals")),
+        },
+    ),
     "farther": Kind(
         farther,
         2,
@@ -412,6 +436,7 @@ KINDS: dict[str, Kind] = {
             "below": Option("number", None, low=-math.inf),
         },
     ),
+    "evaluates": Kind(evaluates, 1, {"at_least": Option("whole", 2, low=1)}),
     "plane_matches": Kind(
         plane_matches,
         1,

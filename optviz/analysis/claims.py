@@ -21,7 +21,8 @@ docstring, and the table of them in ``docs/scenes.md``):
   ``farther``;
 - on any runs' measurements (a race's loss, a network's loss and accuracy, ...;
   :mod:`optviz.analysis.claim_rules`): ``beats``, ``more``, ``less``, ``falls``,
-  ``rises``, ``recovers``, ``steady``, ``reaches``, ``touches``;
+  ``rises``, ``recovers``, ``spikes``, ``steady``, ``reaches``, ``touches``, ``evaluates``
+  (a step's loss-and-gradient evaluations: L-BFGS's line search);
 - on a network's landscape: ``plane_matches``; on a surface: ``has``.
 
 **Naming a run.** A claim names a run by its legend label (quote it when it has spaces or

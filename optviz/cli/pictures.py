@@ -58,8 +58,9 @@ def list_(
     if what in ("optimizers", "all"):
         from ..engine.optim import describe
 
-        rows = [(r["name"], r["summary"], r["reference"]) for r in describe()]
-        _table("optimizer", ("name", "what it does", "reference"), rows)
+        rows = [(r["name"], r["summary"], r["reference"], r["checked_against"] or "-")
+                for r in describe()]  # fmt: skip
+        _table("optimizer", ("name", "what it does", "paper", "checked against"), rows)
     if what in ("schedules", "all"):
         from ..engine.scheduling import describe as describe_schedules
 
@@ -127,6 +128,15 @@ def race(
     three_d: Annotated[bool, typer.Option("--3d", help="a 3-D surface view")] = False,
     panels: Annotated[bool, typer.Option("--panels", help="one panel per optimizer")] = False,
     loss: Annotated[bool, typer.Option("--loss", help="add a loss-curve panel")] = False,
+    x: Annotated[
+        str,
+        typer.Option(
+            "--x",
+            metavar="steps|evals",
+            help="what the loss panel counts along its axis (evals: every loss-and-gradient "
+            "evaluation, a line search's trials too; implies --loss)",
+        ),
+    ] = "steps",
     glyphs: Annotated[
         bool, typer.Option("--glyphs", help="draw each ball's gradient, velocity and rate box")
     ] = False,
@@ -185,7 +195,8 @@ def race(
     render = {
         "kind": kind,
         "output": str(out),
-        "loss": loss,
+        "loss": loss or x == "evals",
+        "x": x,
         "glyphs": glyphs,
         "sharpness": sharpness,
         "fps": fps,

@@ -38,7 +38,7 @@ class PerStart(Optimizer):
     def __init__(self, inner: Optimizer, rates: Any = None, hyper: dict | None = None):
         super().__init__(lr=1.0)
         self.inner, self.rates = inner, rates
-        self.uses_hessian = inner.uses_hessian
+        self.uses_hessian, self.matrix_points = inner.uses_hessian, inner.matrix_points
         self.groups = _groups(inner, hyper) if hyper else None
 
     @property
@@ -53,24 +53,67 @@ class PerStart(Optimizer):
         return self.inner, self.rates, rows
 
     def init(self, params: np.ndarray) -> tuple:
+        return self.init_on(params, None)
+
+    def init_on(self, params: np.ndarray, problem) -> tuple:
         if self.groups is None:
-            return self.inner.init(params)
-        parts = [(o.init(params[where]), where) for o, where in self.groups]
+            return _init(self.inner, params, problem)
+        parts = [(_init(o, params[w], _part(problem, w)), w) for o, w in self.groups]
         return _joined(parts, len(params))
 
     def step(self, p, g, state, lr, t, hess=None):
-        if self.rates is not None:
-            lr = lr * self.rates
+        lr = self._rate(lr)
         if self.groups is None:
             return self.inner.step(p, g, state, lr, t, hess)
+        return self._by_group(p, state, lr, lambda o, w, lr_w, s: o.step(
+            p[w], g[w], s, lr_w, t, None if hess is None else hess[w]))  # fmt: skip
+
+    def step_on(self, p, g, state, lr, t, problem):
+        lr = self._rate(lr)
+        if self.groups is None:
+            return self.inner.step_on(p, g, state, lr, t, problem)
+        return self._by_group(p, state, lr, lambda o, w, lr_w, s: o.step_on(
+            p[w], g[w], s, lr_w, t, problem.subset(w)))  # fmt: skip
+
+    def _rate(self, lr):
+        return lr if self.rates is None else lr * self.rates
+
+    def _by_group(self, p, state, lr, step_group):
+        """Each group of starts stepped by its own optimizer: ``step_group(optimizer,
+        starts, their rates, their state)``."""
         new_p, parts = np.empty_like(p), []
         for o, where in self.groups:
             sub = type(state)(*(field[where] for field in state))
-            lr_k = lr[where] if np.ndim(lr) else lr
-            h = None if hess is None else hess[where]
-            new_p[where], s = o.step(p[where], g[where], sub, lr_k, t, h)
+            lr_w = lr[where] if np.ndim(lr) else lr
+            new_p[where], s = step_group(o, where, lr_w, sub)
             parts.append((s, where))
         return new_p, _joined(parts, len(p))
+
+    def uncompiled_reason(self) -> str:
+        return self.inner.uncompiled_reason()
+
+    def extra_evaluations(self) -> int:
+        return self.inner.extra_evaluations()
+
+    @property
+    def reports_elsewhere(self) -> bool:
+        return self.inner.reports_elsewhere
+
+    def reported(self, p, state):
+        if self.groups is None:
+            return self.inner.reported(p, state)
+        out = np.empty_like(p)
+        for o, where in self.groups:
+            out[where] = o.reported(p[where], type(state)(*(f[where] for f in state)))
+        return out
+
+
+def _init(opt: Optimizer, params: np.ndarray, problem) -> tuple:
+    return opt.init(params) if problem is None else opt.init_on(params, problem)
+
+
+def _part(problem, where: np.ndarray):
+    return None if problem is None else problem.subset(where)
 
 
 def _groups(inner: Optimizer, hyper: dict) -> list[tuple[Optimizer, np.ndarray]]:
@@ -87,12 +130,16 @@ def _groups(inner: Optimizer, hyper: dict) -> list[tuple[Optimizer, np.ndarray]]
 
 
 def _joined(parts: list, n: int) -> tuple:
-    """One state from the states of groups of starts (each with its starts' indices)."""
+    """One state from the states of groups of starts (each with its starts' indices); a
+    field whose size depends on the hyperparameters (L-BFGS's history) is zero-padded to
+    the largest."""
     first = parts[0][0]
-    fields = [np.empty((n, *np.shape(f)[1:])) for f in first]
+    shapes = [np.max([np.shape(s[k])[1:] for s, _ in parts], axis=0).astype(int)
+              for k in range(len(first))]  # fmt: skip
+    fields = [np.zeros((n, *shape)) for shape in shapes]
     for state, where in parts:
         for field, value in zip(fields, state, strict=True):
-            field[where] = value
+            field[(where, *(slice(0, m) for m in np.shape(value)[1:]))] = value
     return type(first)(*fields)
 
 

@@ -198,8 +198,7 @@ class _ScheduleFree(Optimizer):
         super().validate()
         check_range(self, "warmup_steps", self.warmup_steps >= 0, ">= 0")
         check_range(self, "r", self.r >= 0, ">= 0")
-        # weight = (k+1)^r * lr_max^weight_lr_power: the rule squares lr_max exactly
-        check_range(self, "weight_lr_power", self.weight_lr_power == 2.0, "2.0")
+        check_range(self, "weight_lr_power", self.weight_lr_power >= 0, ">= 0")
 
     @property
     def beta(self) -> float:

@@ -26,6 +26,13 @@ Add an optimizer of your own in a few lines::
 An optimizer with state names its fields after torch's (``state_names = {"vel":
 "momentum_buffer"}``) so that ``run(..., keep_state=True)`` records them under those
 names and the glyphs and anatomy figures find them.
+
+An optimizer that needs more than the gradient overrides :meth:`Optimizer.step_on` (and
+:meth:`Optimizer.init_on`), which receive a :class:`optviz.engine.problem.Problem`: the
+loss and gradient at other points of the starts it chooses (recorded, so that they are
+drawn and counted), the parameters as the reference's tensors, the Hessian. Points
+worth drawing beside the iterate (an averaged iterate) are state fields named in
+``shows``; a point to record in place of the iterate comes from :meth:`Optimizer.reported`.
 """
 
 from __future__ import annotations
@@ -66,6 +73,21 @@ class Optimizer:
     fixed: ClassVar[Mapping[str, Any]] = {}
     State: ClassVar[Any] = None
     initial: ClassVar[tuple] = ()
+    #: the implementation this one equals, as a test checks (``torch.optim.Adam 2.13``)
+    checked_against: ClassVar[str] = ""
+    #: why the compiled engine cannot run this optimizer, said by a class without a rule
+    uncompiled: ClassVar[str] = ""
+    #: points drawn beside the iterate: state field -> what it is (``{"ax": "average"}``)
+    shows: ClassVar[Mapping[str, str]] = {}
+    #: on a surface, each start is the matrix ``(1, d)`` rather than the vector ``(d,)``
+    matrix_points: ClassVar[bool] = False
+    #: what the evaluations its steps make are, for a legend (L-BFGS: its line search's)
+    evaluations_are: ClassVar[str] = "evaluations"
+    #: the step evaluates the loss at other points, so it runs only on a problem
+    #: (:meth:`step_on`), never from a gradient alone (:meth:`step`)
+    evaluates: ClassVar[bool] = False
+    #: the allowed values of each hyperparameter that is a word (``line_search_fn``)
+    choices: ClassVar[Mapping[str, tuple[str, ...]]] = {}
 
     def __init__(self, lr: float | None = None, **hyper: Any):
         if lr is not None:
@@ -77,6 +99,12 @@ class Optimizer:
             **self.defaults,
             **{k: _coerce(self.defaults[k], v, k, self.name) for k, v in hyper.items()},
         }
+        for key, allowed in self.choices.items():
+            if self.hyper[key] not in allowed:
+                raise ParameterError(
+                    f"{self.name}: {key}={self.hyper[key]!r} is not known; "
+                    f"allowed: {', '.join(allowed)}"
+                )
         self.validate()
 
     def __getattr__(self, key: str) -> Any:
@@ -126,13 +154,50 @@ class Optimizer:
         if self.rule is None:
             raise NotImplementedError(f"{type(self).__name__} has neither a rule nor a step")
         h = self.rule_hyper()
-        args = (p, g, tuple(state), lr, t, h, rules.constants_of(self.rule)(t, h))
+        args = (p, g, tuple(state), lr, t, h, rules.constants(self.rule, t, h, lr))
         if self.rule in rules.DIAGONAL:  # the rule reads each coordinate's curvature
             if hess is None:
                 raise ParameterError(f"{self.name} needs the Hessian")
             args += (np.diagonal(hess, axis1=-2, axis2=-1),)
         p, s = self.rule(*args)
         return p, self.State(*s)
+
+    # -- the step on a problem: what optimizers that need more than the gradient override
+    def init_on(self, params: np.ndarray, problem: Any) -> tuple:
+        """The state before the first step, knowing the problem (its parameter layout).
+        By default :meth:`init`."""
+        return self.init(params)
+
+    def step_on(
+        self, p: np.ndarray, g: np.ndarray, state: tuple, lr: Any, t: int, problem: Any
+    ) -> tuple[np.ndarray, tuple]:
+        """One step that may ask ``problem`` (:class:`optviz.engine.problem.Problem`) for
+        evaluations at other points, the parameter layout or the Hessian. By default
+        :meth:`step`, given the Hessian when the optimizer uses it."""
+        hess = problem.hessian(p) if self.uses_hessian else None
+        return self.step(p, g, state, lr, t, hess)
+
+    def shown(self, p: np.ndarray, state: tuple) -> dict[str, np.ndarray]:
+        """The points to draw beside the iterate ``p`` after a step (see ``shows``)."""
+        return {name: getattr(state, name) for name in self.shows}
+
+    def reported(self, p: np.ndarray, state: tuple) -> np.ndarray:
+        """The point a run records (and whose loss it reports) for the iterate ``p``.
+
+        ``p`` itself, unless the optimizer evaluates its model elsewhere than where it
+        takes gradients (Schedule-Free's averaged point); then a run records this point
+        and draws ``p`` among the points it ``shows``.
+        """
+        return p
+
+    def extra_evaluations(self) -> int:
+        """The most evaluations one step may make beyond its gradient (for the cost model)."""
+        return 0
+
+    @property
+    def reports_elsewhere(self) -> bool:
+        """Whether :meth:`reported` is another point than the iterate."""
+        return type(self).reported is not Optimizer.reported
 
     # -- what the rule reads -----------------------------------------------------------
     def rule_hyper(self) -> tuple[float, ...]:
@@ -150,7 +215,17 @@ class Optimizer:
     def compiles(self) -> bool:
         """Whether the compiled engine can run this: its step is its rule's (a subclass that
         overrides ``step`` runs on the numpy engine only)."""
-        return self.rule is not None and type(self).step is Optimizer.step
+        return not self.uncompiled_reason()
+
+    def uncompiled_reason(self) -> str:
+        """Why the compiled engine declines this optimizer (``""``: it does not)."""
+        if self.rule is None:
+            return self.uncompiled or "its step is not an elementwise rule"
+        if type(self).step is not Optimizer.step or type(self).step_on is not Optimizer.step_on:
+            return f"{type(self).__name__} overrides the step of its rule"
+        if self.reports_elsewhere:
+            return f"{type(self).__name__} reports another point than its iterate"
+        return ""
 
     def kept_state(self) -> dict[str, str]:
         """The recorded state fields, ``{field: torch name}``, for these hyperparameters.
@@ -215,6 +290,10 @@ def _fmt(v: Any) -> str:
 
 def _coerce(default: Any, value: Any, key: str, name: str) -> Any:
     """Give a hyperparameter the type of its default, refusing nonsense."""
+    if isinstance(default, str):
+        if not isinstance(value, str):
+            raise ParameterError(f"{name}: {key} must be a word, not {value!r}")
+        return value.strip().lower()
     if isinstance(default, bool):
         if isinstance(value, str) and value.lower() in ("true", "false", "1", "0", "yes", "no"):
             return value.lower() in ("true", "1", "yes")
@@ -274,7 +353,8 @@ def optimizer(spec: str | Optimizer, **hyper: Any) -> Optimizer:
 
 
 def describe() -> list[dict[str, str]]:
-    """One row per optimizer: name, summary, reference, defaults (for ``optviz list``)."""
+    """One row per optimizer: name, summary, reference (its paper), the implementation it
+    is checked against, defaults (for ``optviz list``)."""
     rows = []
     for name in optimizers():
         cls = _REGISTRY[name]
@@ -283,6 +363,7 @@ def describe() -> list[dict[str, str]]:
                 "name": name,
                 "summary": cls.summary,
                 "reference": cls.reference,
+                "checked_against": cls.checked_against,
                 "defaults": ", ".join(f"{k}={_fmt(v)}" for k, v in cls.defaults.items()),
             }
         )

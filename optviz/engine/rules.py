@@ -24,8 +24,10 @@ eps placement, the order of products), so trajectories match PyTorch's.
 
 from __future__ import annotations
 
+import inspect
 import math
 
+import numpy as np
 from numpy import absolute, copysign, maximum, sign, sqrt, where
 
 # -- helpers the rules share (copied into every kernel module) ------------------------------
@@ -52,6 +54,12 @@ def no_constants(t, h):
     return (0.0,)
 
 
+def filled(like, value):
+    # ``value`` (a per-step number) in every coordinate, shaped like ``like``: a state
+    # field the rule sets from its constants stays an array like the others
+    return where(True, value, like)
+
+
 def lerp_each(start, end, weight):
     # torch's lerp where the weight is an array (one per start): each element takes the
     # form torch takes for its own weight
@@ -60,7 +68,7 @@ def lerp_each(start, end, weight):
     return where(absolute(weight) < 0.5, near, far)
 
 
-HELPERS = (lerp, decay, no_constants, lerp_each)
+HELPERS = (lerp, decay, no_constants, filled, lerp_each)
 # the array functions a rule may call; kernels define scalar versions of each
 ARRAY_FUNCTIONS = ("absolute", "copysign", "maximum", "sign", "sqrt", "where")
 
@@ -228,6 +236,43 @@ def newton(x, y, gx, gy, hxx, hxy, hyy, lr, h):
     return x - lr * (cos * up - sin * down), y - lr * (sin * up + cos * down)
 
 
+def rprop(p, g, s, lr, t, h, k):
+    # torch.optim.Rprop: a coordinate's step size grows by etaplus while its gradient
+    # keeps its sign and shrinks by etaminus when the sign flips; a flip also skips the
+    # move (that gradient counts as zero). torch sets the sizes to lr on the first step
+    # and never reads lr again, so a schedule does not reach Rprop.
+    etaminus, etaplus, size_min, size_max = h[0], h[1], h[2], h[3]
+    size = s[1] if t > 1 else lr
+    turn = g * s[0]  # torch forms the product first, then takes its sign
+    size = size * where(turn > 0, etaplus, where(turn < 0, etaminus, 1.0))
+    size = maximum(size, size_min)
+    size = where(size > size_max, size_max, size)
+    g = where(turn < 0, 0.0, g)
+    return p - sign(g) * size, (g, size)
+
+
+def asgd_constants(t, h, lr):
+    # the rate and averaging weight torch computes after step t (Python floats), used by
+    # step t + 1: eta = lr / (1 + lambd·lr·t)^alpha, mu = 1 / max(1, t - t0)
+    lambd, alpha, t0 = h[0], h[1], h[2]
+    tf = float(t)
+    return (lr / power(1 + lambd * lr * tf, alpha), 1 / max(1.0, tf - t0))
+
+
+def asgd(p, g, s, lr, t, h, k):
+    # torch.optim.ASGD: SGD with a decaying rate that shrinks the weights by lambd·eta,
+    # and ax, the running average of the iterates from step t0 + 2 on (before: a copy)
+    lambd, wd = h[0], h[3]
+    eta = s[0] if t > 1 else lr
+    mu = s[1]
+    if wd != 0.0:
+        g = g + wd * p
+    p = p * (1 - lambd * eta)
+    p = p - eta * g
+    ax = where(mu != 1, s[2] + (p - s[2]) * mu, p)
+    return p, (filled(p, k[0]), filled(p, k[1]), ax)
+
+
 # -- today's optimizers, after their reference implementations --------------------------------
 def adan_constants(t, h):
     # pytorch_optimizer's debias: 1 - beta ** step with math.pow
@@ -312,11 +357,13 @@ def sgd_schedulefree_constants(t, h):
     return ((tf / warmup) if t - 1 < warmup else 1.0, tf**r)
 
 
-def average_weight(lr, s, k):
+def average_weight(lr, s, k, power_of_lr):
     # schedulefree's weight of the newest z in the average x: c = w / sum(w) with
-    # w = (k+1)^r lr_max^power, lr_max the largest rate so far (s[1]), sum so far s[2]
+    # w = (k+1)^r lr_max^power, lr_max the largest rate so far (s[1]), sum so far s[2];
+    # the usual square exactly, other powers with the C library's pow (as the reference)
     lr_max = maximum(lr, s[1])
-    weight = k[1] * (lr_max * lr_max)  # power 2, the only one offered (see the classes)
+    raised = lr_max * lr_max if power_of_lr == 2.0 else power(lr_max, power_of_lr)
+    weight = k[1] * raised
     weight_sum = s[2] + weight
     return where(weight_sum != 0.0, weight / weight_sum, 0.0), lr_max, weight_sum
 
@@ -327,7 +374,7 @@ def sgd_schedulefree(p, g, s, lr, t, h, k):
     momentum, wd = h[0], h[1]
     lr = lr * k[0]
     z = s[0] if t > 1 else p
-    c, lr_max, weight_sum = average_weight(lr, s, k)
+    c, lr_max, weight_sum = average_weight(lr, s, k, h[4])
     if wd != 0.0:
         g = g + wd * p
     y = lerp_each(p, z, c)
@@ -347,7 +394,7 @@ def adamw_schedulefree(p, g, s, lr, t, h, k):
     b1, b2, eps, wd = h[0], h[1], h[2], h[3]
     lr = lr * k[0]
     z = s[0] if t > 1 else p
-    c, lr_max, weight_sum = average_weight(lr, s, k)
+    c, lr_max, weight_sum = average_weight(lr, s, k, h[6])
     v = b2 * s[3] + (1 - b2) * g * g
     g = g / (sqrt(v / k[2]) + eps)
     if wd != 0.0:
@@ -357,10 +404,17 @@ def adamw_schedulefree(p, g, s, lr, t, h, k):
     return y, (z - lr * g, lr_max, weight_sum, v)
 
 
-RULES = (sgd, adagrad, adadelta, rmsprop, adam, nadam, radam, adamax, lion, newton)
+RULES = (sgd, adagrad, adadelta, rmsprop, adam, nadam, radam, adamax, lion, newton, rprop, asgd)
 RULES += (adan, ademamix, sophia, sgd_schedulefree, adamw_schedulefree)
 HELPERS += (average_weight,)
-CONSTANTS = (adagrad_constants, adam_constants, nadam_constants, radam_constants, adamax_constants)
+CONSTANTS = (
+    adagrad_constants,
+    adam_constants,
+    nadam_constants,
+    radam_constants,
+    adamax_constants,
+    asgd_constants,
+)
 CONSTANTS += (adan_constants, ademamix_constants, sophia_constants, sgd_schedulefree_constants)
 CONSTANTS += (adamw_schedulefree_constants,)
 JOINT = (newton,)  # rules that take both coordinates of a start (and the Hessian)
@@ -370,3 +424,23 @@ DIAGONAL = (sophia,)  # rules that take their coordinate's Hessian diagonal entr
 def constants_of(rule) -> object:
     """The per-step constants function of ``rule`` (``no_constants`` if it has none)."""
     return globals().get(f"{rule.__name__}_constants", no_constants)
+
+
+def takes_lr(constants_fn) -> bool:
+    """Whether a constants function reads the step's rate (``(t, h, lr)``): then it is
+    computed per start in a kernel, where each start may have its own rate."""
+    return len(inspect.signature(constants_fn).parameters) == 3
+
+
+def constants(rule, t, h, lr):
+    """``rule``'s per-step constants for step ``t`` (and rate ``lr`` where they read it)."""
+    fn = constants_of(rule)
+    return fn(t, h, lr) if takes_lr(fn) else fn(t, h)
+
+
+def power(base, exponent):
+    # the C library's pow on every number, as a kernel computes it: numpy's power on an
+    # array (one rate per start) takes SIMD code that rounds differently on some CPUs
+    if np.ndim(base) == 0:
+        return math.pow(base, exponent)
+    return np.vectorize(math.pow, otypes=[float])(base, exponent)

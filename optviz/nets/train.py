@@ -1,9 +1,12 @@
 """Training a network with the optimizers of :mod:`optviz.engine.optim`, in ``d`` dimensions.
 
 The update rules are the ones every 2-D race uses: they work elementwise on arrays, so
-they step a ``(d,)`` parameter vector as they step ``(..., 2)`` positions. Only
-``newton`` needs more than the gradient: a ``(d, d)`` Hessian, taken here by central
-differences of the exact gradient, which is affordable for small networks only.
+they step a ``(d,)`` parameter vector as they step ``(..., 2)`` positions. An optimizer
+that needs more steps on a :class:`NetProblem`: the network's parameters as torch's
+tensors (:func:`layout`: each layer's ``weight`` ``(out, in)`` and ``bias``), the loss
+and gradient at other points on the step's batch (L-BFGS's line search), and the
+``(d, d)`` Hessian (``newton``), taken by central differences of the exact gradient,
+which is affordable for small networks only.
 
 Mini-batches: an optimizer with a batch size smaller than the data draws, each epoch,
 a fresh permutation of the rows from a generator seeded by ``seed`` and takes them in
@@ -20,6 +23,7 @@ import numpy as np
 
 from ..engine.builtin import SGD
 from ..engine.optim import Optimizer, optimizer
+from ..engine.problem import EvaluationLog, Layout, Problem, Tensor
 from ..engine.scheduling import Schedule, schedule
 from ..util import check
 from ..util.errors import ParameterError
@@ -40,7 +44,9 @@ class NetRun:
     ``loss`` and ``accuracy`` ``(steps + 1,)``: the full training set's loss and share
     classified right at those weights (NaN accuracy for a real target); ``lr``
     ``(steps,)``; ``diverged_at``: the step at which the weights or the loss stopped
-    being finite (they stay frozen from there), ``-1`` if never.
+    being finite (they stay frozen from there), ``-1`` if never; ``evals``
+    ``(steps + 1,)``: the loss-and-gradient evaluations used to reach each step's weights
+    (one per step, more for an optimizer with a line search).
     """
 
     optimizer: Optimizer
@@ -52,6 +58,7 @@ class NetRun:
     batch_size: int
     diverged_at: int
     label: str
+    evals: np.ndarray | None = None
 
     @property
     def steps(self) -> int:
@@ -119,24 +126,59 @@ def train(
     sched = schedule(lr_schedule)
     lrs = sched.lrs(opt.lr, steps) if sched else np.full(steps, float(opt.lr))
     size = batch_size_of(opt, batch_size, len(data))
-    params, diverged_at = _loop(net, data, opt, theta, lrs, batches(len(data), size, steps, seed))
+    problem = NetProblem(net, EvaluationLog(net.dim, keep_points=False))
+    rows = batches(len(data), size, steps, seed)
+    params, diverged_at = _loop(net, data, opt, theta, lrs, rows, problem)
     with np.errstate(all="ignore"):
         loss = net.losses(params, data.x, data.y)
         accuracy = net.accuracy(params, data.x, data.y)
-    return NetRun(opt, net, params, loss, accuracy, lrs, size, diverged_at, label or opt.label)
+    evals = problem.log.result().totals(steps, 1)[:, 0]
+    return NetRun(opt, net, params, loss, accuracy, lrs, size, diverged_at,
+                  label or opt.label, evals)  # fmt: skip
 
 
-def _loop(net, data, opt, theta, lrs, rows):
+def layout(net: Network) -> Layout:
+    """The network's parameters as torch's module holds them: per layer ``weight``
+    ``(out, in)`` (the flat vector stores it ``(in, out)``), then ``bias``, or batch
+    normalization's ``norm.weight`` and ``norm.bias``."""
+    names = {"b": "bias", "gamma": "norm.weight", "beta": "norm.bias"}
+    tensors = []
+    for slot in net.slots:
+        if slot.name == "W":
+            tensors.append(Tensor(f"{slot.layer}.weight", slot.shape[::-1], slot.offset, True))
+        else:
+            tensors.append(Tensor(f"{slot.layer}.{names[slot.name]}", slot.shape, slot.offset))
+    return Layout(tuple(tensors))
+
+
+class NetProblem(Problem):
+    """A network on the rows of the current step's batch, as an optimizer's problem."""
+
+    def __init__(self, net: Network, log: EvaluationLog | None = None):
+        super().__init__(layout(net), (), log)
+        self.net = net
+        self.rows: tuple[np.ndarray, np.ndarray] | None = None
+
+    def _value_and_grad(self, points: np.ndarray):
+        pairs = [self.net.loss_and_grad(theta, *self.rows) for theta in points]
+        return np.array([f for f, _ in pairs]), np.array([g for _, g in pairs])
+
+    def _hessian(self, points: np.ndarray) -> np.ndarray:
+        return hessian(self.net, points, *self.rows)
+
+
+def _loop(net, data, opt, theta, lrs, rows, problem):
     params = np.empty((len(lrs) + 1, net.dim))
     params[0] = theta
-    state = opt.init(theta)
+    state = opt.init_on(theta, problem)
     diverged_at = -1
     with np.errstate(all="ignore"):
         for t, lr in enumerate(lrs):
             x, y = (data.x, data.y) if rows is None else (data.x[rows[t]], data.y[rows[t]])
             loss, g = net.loss_and_grad(theta, x, y)
-            hess = hessian(net, theta, x, y) if opt.uses_hessian else None
-            new, state = opt.step(theta, g, state, lr, t + 1, hess)
+            problem.rows = (x, y)
+            problem.begin(t + 1, np.asarray(loss, float))
+            new, state = opt.step_on(theta, g, state, lr, t + 1, problem)
             if not (np.isfinite(loss) and np.all(np.isfinite(new))):
                 diverged_at = t
                 params[t + 1 :] = theta  # divergence is data: frozen where it was

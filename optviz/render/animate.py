@@ -67,7 +67,7 @@ class Animation:
 
     race: Any
     kind: str = "contour"
-    loss: bool = False
+    loss: bool | str = False
     fps: float = 20
     duration: float = 6.0
     hold: float = 1.5
@@ -256,7 +256,7 @@ def animate(
     race,
     *,
     kind: str = "contour",
-    loss: bool = False,
+    loss: bool | str = False,
     fps: float = 20,
     duration: float = 6.0,
     hold: float = 1.5,
@@ -279,14 +279,15 @@ def animate(
     with hyperparameters, step counter), ``"3d"`` (balls rolling on the surface; with
     ``rotate=True`` the camera turns 90° over the animation, or give the degrees) or
     ``"panels"`` (one synchronized panel per optimizer). ``loss=True`` adds a loss panel
-    whose curves grow in step. ``trail``: ``True`` the whole path so far, ``False`` only
-    the balls, an int the last that many steps. ``glyphs=True`` draws at each ball the
-    gradient, velocity, rate box or step of its next step (:mod:`optviz.render.glyphs`;
-    the race must be run with ``keep_state=True``). ``sharpness=True`` adds a panel of
-    each optimizer's sharpness beside its stability line, its curves growing in step (the
-    race must be run with ``sharpness=True``). ``callouts``: verdicts of the race's
-    claims (:func:`optviz.analysis.check_claims`), each that holds written beside the
-    ball it names from its key step on, the clock slowing into that step and holding it
+    whose curves grow in step (``loss="evals"``: against loss-and-gradient evaluations).
+    ``trail``: ``True`` the whole path so far, ``False`` only the balls, an int the last
+    that many steps. ``glyphs=True`` draws at each ball the gradient, velocity, rate box
+    or step of its next step (:mod:`optviz.render.glyphs`; the race must be run with
+    ``keep_state=True``). ``sharpness=True`` adds a panel of each optimizer's sharpness
+    beside its stability line, its curves growing in step (the race must be run with
+    ``sharpness=True``). ``callouts``: verdicts of the race's claims
+    (:func:`optviz.analysis.check_claims`), each that holds written beside the ball it
+    names from its key step on, the clock slowing into that step and holding it
     (:mod:`optviz.render.callouts`). ``side``: more panels beside the map, moving in
     step with it (:mod:`optviz.render.side_panels`). ``size``: a preset of
     :data:`optviz.render.style.SIZES` or ``(width, height)`` inches, times ``dpi``.
@@ -332,6 +333,10 @@ def animate(
             raise ParameterError("a sharpness panel needs the sharpness: race with sharpness=True")
         layout = sharpness_layout(race_figure.race_layout)
         overlays = (*overlays, SharpnessOverlay())
+    from .extras import ExtrasOverlay, has_extras
+
+    if kind != "3d" and any(has_extras(t) for t in race.trajectories):
+        overlays = (ExtrasOverlay(), *overlays)  # evaluations and shown points, under glyphs
     if not all(callable(o) for o in overlays):
         raise ParameterError("overlays must be callables overlay(engine, step) -> artists")
     if round(duration * fps) > MAX_FRAMES:
@@ -344,7 +349,7 @@ def animate(
     return Animation(
         race,
         kind=kind,
-        loss=bool(loss),
+        loss=loss if loss == "evals" else bool(loss),
         fps=fps,
         duration=duration,
         hold=hold,

@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from . import balls, clock, paths, plots, race_figure, side_panels, style, turning
+from . import balls, clock, losses, paths, plots, race_figure, side_panels, style, turning
 from .counter import StepCounter
 from .geometry import projected
 
@@ -91,7 +91,8 @@ class _Engine:
                 self.callouts = CalloutLayer(
                     race, anim.callouts, axes, colors, self.theme, animated=True
                 )
-            race_figure.legend(self.fig, race, self.loss_ax, self.panels, anim.kind)
+            race_figure.legend(self.fig, race, self.loss_ax, self.panels, anim.kind,
+                               x=losses.loss_x(anim.loss))  # fmt: skip
             self.counter = StepCounter(self.fig, self.theme, anim.steps)
             style.raise_type(self.fig)  # a preset's floor, on texts sized by their code
             self.canvas = self.fig.canvas

@@ -13,7 +13,11 @@ At the ball of step t the glyphs explain step t+1, from the state the run record
   learning rate (:func:`optviz.analysis.anatomy.effective_lr`, e.g. Adam's
   :math:`\\eta/(\\sqrt{\\hat v}+\\epsilon)`), so a ravine's steep coordinate gets a thin
   side;
-- the **step arrow** of Lion (its sign step) and Newton (:math:`-\\eta H^+ g`), dotted.
+- the **step arrow** of Lion (its sign step), Newton (:math:`-\\eta H^+ g`) and Rprop,
+  dotted;
+- Rprop's **step-size box**: its half-sides are the step sizes of the two coordinates, in
+  the step arrow's scale, so the next step goes from the ball to a corner of the box (or
+  to the middle of a side, for a coordinate whose gradient just changed sign).
 
 Scales: one per kind of glyph for the whole race (so sizes compare across optimizers and
 steps), chosen so the 90th percentile of the reaches over the run (an arrow's length, half
@@ -43,12 +47,13 @@ from .layout import legend_column
 TARGET = 0.12  # 90th-percentile glyph reach, as a fraction of the view's shorter side
 STILL_TARGET = 0.08  # the same in a still, which draws glyphs at several steps at once
 CLIP = 2.5  # longest reach drawn, in multiples of that
-KINDS = ("grad", "velocity", "box", "step")
+KINDS = ("grad", "velocity", "box", "step", "sizes")
 STYLE = {  # line width and style of each kind; the outline adds 2 points
     "grad": (2.2, (0, (2.4, 1.2))),
     "velocity": (3.6, "-"),
     "box": (2.0, "--"),
     "step": (2.6, ":"),
+    "sizes": (1.8, "-."),
 }
 INKED = ("grad",)  # kinds drawn in the theme's ink on a light outline, not the optimizer's colour
 
@@ -65,7 +70,8 @@ def glyph_look(kind: str, color: str, theme: str) -> tuple[str, list]:
     return color, [patheffects.withStroke(linewidth=lw + 2, foreground=edge), patheffects.Normal()]
 
 
-SCALE = {"grad": "arrow", "velocity": "arrow", "box": "box", "step": "step"}
+SCALE = {"grad": "arrow", "velocity": "arrow", "box": "box", "step": "step", "sizes": "step"}
+BOXES = ("box", "sizes")  # drawn as boxes centred on the ball (full side lengths)
 
 
 def raw_glyphs(traj) -> dict[str, np.ndarray]:
@@ -74,7 +80,7 @@ def raw_glyphs(traj) -> dict[str, np.ndarray]:
     Index t holds step t+1's quantities (the last index repeats the last step's).
     """
     from ..analysis.anatomy import effective_lr
-    from ..engine.builtin import GD, Lion, Newton, RMSprop
+    from ..engine.builtin import GD, Lion, Newton, RMSprop, Rprop
 
     if traj.state is None:
         raise ParameterError("glyphs need the optimizer's state: run or race with keep_state=True")
@@ -86,8 +92,10 @@ def raw_glyphs(traj) -> dict[str, np.ndarray]:
     rate = effective_lr(traj)
     if rate is not None and not isinstance(opt, GD | Lion):
         out["box"] = rate
-    if isinstance(opt, Lion | Newton):
+    if isinstance(opt, Lion | Newton | Rprop):
         out["step"] = s["update"]
+    if isinstance(opt, Rprop):  # the box whose corners the next step can reach
+        out["sizes"] = 2 * s["step_size"]
     nxt = np.minimum(np.arange(traj.steps + 1) + 1, traj.steps)
     return {k: _starts_axis(v[nxt], traj) for k, v in out.items()}
 
@@ -134,7 +142,9 @@ def scales(race, raws: list[dict[str, np.ndarray]], share: float = TARGET) -> Sc
 def _size(kind: str, v: np.ndarray) -> np.ndarray:
     # how far a glyph reaches from its ball: an arrow its length, a box (centred on the
     # ball) half its larger side
-    return 0.5 * np.max(np.abs(v), axis=-1) if kind == "box" else np.hypot(v[..., 0], v[..., 1])
+    if kind in BOXES:
+        return 0.5 * np.max(np.abs(v), axis=-1)
+    return np.hypot(v[..., 0], v[..., 1])
 
 
 LEAST_PX = 24.0  # a glyph shorter than this (at 100 dpi) is lengthened to it: seen, not measured
@@ -232,7 +242,7 @@ class GlyphLayer:
         line.set_label("_nolegend_")
         # over the paths, except a still's boxes: a still draws each path whole, and a box
         # around a short path would hide it (an animation's boxes surround only the ball)
-        line.set_zorder(4.5 if kind == "box" and not animated else 8)
+        line.set_zorder(4.5 if kind in BOXES and not animated else 8)
         line.set_in_layout(False)
         line.set_animated(animated)
         return line
@@ -254,8 +264,8 @@ class GlyphLayer:
         for kind, v in raw.items():
             vec = scaled(kind, v[k], self.scales)
             if ax is not None and not geometry._is3d(ax):
-                vec = at_least_px(ax, head, vec, box=kind == "box")
-            out[kind] = box_path(head, vec) if kind == "box" else arrow_path(head, vec, self.norm)
+                vec = at_least_px(ax, head, vec, box=kind in BOXES)
+            out[kind] = box_path(head, vec) if kind in BOXES else arrow_path(head, vec, self.norm)
         return out
 
     def update(self, s: float, k: int | None = None) -> list:
@@ -281,7 +291,8 @@ def key_entries(raws: list[dict], sc: Scales, theme: str) -> tuple[list, list[st
     """The glyph key's handles and labels: each kind drawn in the race, with its scale."""
     from matplotlib.lines import Line2D
 
-    names = {"grad": "−gradient", "velocity": "−velocity", "box": "rate box", "step": "step"}
+    names = {"grad": "−gradient", "velocity": "−velocity", "box": "rate box", "step": "step",
+             "sizes": "step sizes"}  # fmt: skip
     handles, labels = [], []
     for kind in KINDS:
         owner = next((i for i, raw in enumerate(raws) if kind in raw), None)

@@ -23,6 +23,25 @@ HEADROOM = 10.0  # at most this factor (log) of room above the curves, for an ar
 DIVERGED_RISE = 26  # points: how far the arrow of a diverged run points up
 
 
+X_LABELS = {"steps": "step", "evals": "evaluations"}
+"""What a loss panel counts along its horizontal axis, and how it is labelled."""
+
+
+def loss_x(loss) -> str:
+    """The horizontal axis a render's ``loss`` option asks for: ``"evals"`` counts
+    loss-and-gradient evaluations (a line search's trials too), anything else steps."""
+    return "evals" if loss == "evals" else "steps"
+
+
+def x_values(traj, x: str = "steps") -> np.ndarray:
+    """Where each of ``traj``'s losses sits along the panel, shaped like ``traj.loss``:
+    its step, or the evaluations used to reach it (:attr:`Trajectory.evals`)."""
+    if x == "evals":
+        return np.asarray(traj.evals, float)
+    steps = np.arange(len(traj.loss), dtype=float)
+    return np.broadcast_to(steps.reshape(-1, *[1] * (np.ndim(traj.loss) - 1)), np.shape(traj.loss))
+
+
 class LossAxis(NamedTuple):
     """How to draw losses: subtract ``shift``, label ``name``, log scale or not, and the
     numerical ``floor`` of a log axis."""
@@ -123,7 +142,7 @@ def floor_band(ax, axis: LossAxis, theme: str = "light"):
     return band
 
 
-def diverged_note(ax, traj, y: np.ndarray, color, theme: str = "light"):
+def diverged_note(ax, traj, y: np.ndarray, color, theme: str = "light", x: str = "steps"):
     """An arrow up from the end of a diverged run's curve ``y`` and ``diverged at step
     k``; ``None`` for a run that did not diverge. A run of many starts (``y`` of shape
     ``(steps + 1, n)``) gets one arrow for the group, from the curve that diverged
@@ -144,11 +163,13 @@ def diverged_note(ax, traj, y: np.ndarray, color, theme: str = "light"):
         text = f"{len(gone)} of {len(div)} diverged, first at step {k}"
     else:
         text = f"diverged at step {k}"
-    right = end > 0.6 * (len(y) - 1)
+    xs = x_values(traj, x)
+    xs = xs[:, first] if xs.ndim == 2 else xs
+    right = xs[end] > 0.6 * xs[-1]
     # a vertical arrow up from the curve's end, the text beside its head
     return ax.annotate(
         text,
-        xy=(end, curve[end]),
+        xy=(xs[end], curve[end]),
         xytext=(0, DIVERGED_RISE),
         textcoords="offset points",
         ha="right" if right else "left",
@@ -168,14 +189,17 @@ def diverged_note(ax, traj, y: np.ndarray, color, theme: str = "light"):
     )
 
 
-def setup_loss_axes(ax, trajs, axis: LossAxis | None = None, theme: str = "light") -> None:
-    """Scale, labels, grid, limits and the floor band of a loss axes for ``trajs``."""
+def setup_loss_axes(
+    ax, trajs, axis: LossAxis | None = None, theme: str = "light", x: str = "steps"
+) -> None:
+    """Scale, labels, grid, limits and the floor band of a loss axes for ``trajs``;
+    ``x``: what the horizontal axis counts (:data:`X_LABELS`)."""
     axis = axis or loss_axis(trajs)
     ax.set_yscale("log" if axis.log else "linear")
-    ax.set_xlabel("step")
+    ax.set_xlabel(X_LABELS[x])
     ax.set_ylabel(axis.name)
     ax.grid(True, which="major", lw=0.6)
-    ax.set_xlim(0, max(len(trajs[0].loss) - 1, 1))
+    ax.set_xlim(0, max(max(float(np.max(x_values(t, x))) for t in trajs), 1))
     loss_limits(ax, trajs, axis)
     if floored(trajs, axis):
         floor_band(ax, axis, theme)
@@ -189,14 +213,14 @@ CORNERS = {  # legend location: the (x0, y0, x1, y1) axes-fraction box it covers
 }
 
 
-def free_corner(ax, trajs, entries: int) -> str:
+def free_corner(ax, trajs, entries: int, x: str = "steps") -> str:
     """The legend corner of the loss axes that covers the fewest curve points; when
     every corner is busy, some headroom (never a whole extra decade) is added above."""
     tall = min(0.1 + 0.075 * entries, 0.6)
     pts = []
     for t in trajs:
         y = _shifted(ax, t)
-        step = np.repeat(np.arange(len(t.loss)), y.size // len(t.loss))
+        step = x_values(t, x).ravel()
         pts.append(ax.transLimits.transform(ax.transScale.transform(np.c_[step, y])))
     xy = np.concatenate(pts)
     xy = xy[np.isfinite(xy).all(axis=1)]

@@ -45,6 +45,11 @@ NAMES = {
     "rmsprop": "RMSprop",
     "lion": "Lion",
     "newton": "Newton",
+    "rprop": "Rprop",
+    "asgd": "ASGD",
+    "lbfgs": "L-BFGS",
+    "adafactor": "Adafactor",
+    "muon": "Muon",
 }
 SYMBOLS = {
     "momentum": "μ",
@@ -59,6 +64,8 @@ SYMBOLS = {
     "dampening": "dampening",
     "damping": "damping",
     "lr_decay": "lr decay",
+    "history_size": "history",
+    "line_search_fn": "line search",
 }
 COINCIDENT = 0.01  # distance, in domain spans, under which two paths share a line
 DASH = 2.5  # dash length (in line widths) of paths sharing one line

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from ..util.errors import ParameterError, unknown
-from . import losses, style
+from . import extras, losses, style
 from .geometry import _is3d, _zrange, drawable, height, inside, squash
 from .landmarks import _mark_critical, mark_minima
 from .levels import levels_of, mark_plain
@@ -330,6 +330,8 @@ def plot_trajectories(
             gid=gid,
         )[0]
         line.set_label(paths.readable(traj) if labels else "_nolegend_")
+        if not three and extras.has_extras(traj):
+            extras.draw(ax, traj, ps, theme, lw)
         if not markers:
             continue
         ends = xy[-1].reshape(-1, 2)
@@ -399,10 +401,13 @@ def _nan_joined(xy: np.ndarray) -> np.ndarray:
     return out.reshape(-1, 2)
 
 
-def plot_loss(race, ax=None, *, log: bool = True, colors=None, theme: str = "light"):
-    """Loss versus step, one color per optimizer (``f − f*`` on a log axis when the
-    surface's minimum is known), the floor and divergences drawn as themselves (see
-    the module docs). Multi-start runs draw every start thin.
+def plot_loss(
+    race, ax=None, *, log: bool = True, colors=None, theme: str = "light", x: str = "steps"
+):
+    """Loss versus step (``x="evals"``: versus loss-and-gradient evaluations), one color
+    per optimizer (``f − f*`` on a log axis when the surface's minimum is known), the
+    floor and divergences drawn as themselves (see the module docs). Multi-start runs
+    draw every start thin.
 
     >>> import optviz as ov
     >>> r = ov.race("quadratic", ["gd:lr=0.1"], start=(1.0, 0.0), steps=5)
@@ -417,14 +422,14 @@ def plot_loss(race, ax=None, *, log: bool = True, colors=None, theme: str = "lig
     axis = loss_axis(trajs) if log else LossAxis(0.0, "loss", False)
     for traj, ps in zip(trajs, paths.path_styles(trajs, colors), strict=True):
         y = loss_curve(traj, axis.shift, axis.log, axis.floor)
-        steps = np.arange(len(y))
+        steps = losses.x_values(traj, x)
         if traj.batched:
             ax.plot(steps, y, color=ps.color, lw=0.8, alpha=0.6)
             ax.lines[-y.shape[1]].set_label(paths.readable(traj))
         else:
             ax.plot(steps, y, color=ps.color, lw=2.2, zorder=ps.zorder, label=paths.readable(traj))
-        losses.diverged_note(ax, traj, y, ps.color, theme)  # one for a group of starts
-    losses.setup_loss_axes(ax, trajs, axis, theme)
+        losses.diverged_note(ax, traj, y, ps.color, theme, x)  # one for a group of starts
+    losses.setup_loss_axes(ax, trajs, axis, theme, x)
     return ax
 
 

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from . import style
-from .losses import free_corner
+from .losses import free_corner, loss_x
 from .plots import (
     COUNTER_CHARACTERS,
     _grid_shape,
@@ -196,7 +196,7 @@ def _fits_over(ax, text: str, fontsize: float) -> bool:
     return len(text) * 0.56 * fontsize * fig.dpi / 72 <= cell.width * fig.bbox.width * 0.95
 
 
-def legend(fig, race, loss_ax, panels, kind: str, *, handles=None):
+def legend(fig, race, loss_ax, panels, kind: str, *, handles=None, x: str = "steps"):
     """The race legend: one entry per optimizer, labelled with its hyperparameters,
     then the landmarks marked on the map (global minimum, saddle, ...): in the legend
     column beside a single map, else in the loss panel when it fits there, else in a
@@ -207,8 +207,12 @@ def legend(fig, race, loss_ax, panels, kind: str, *, handles=None):
         theme = "dark" if _dark_figure(fig) else "light"
         styles = paths.path_styles(race.trajectories)
         handles = [paths.legend_handle(ps, theme) for ps in styles]
+    from . import extras
+
     labels = [paths.readable(t) for t in race.trajectories]
     marks = _landmark_entries(panels[0]) if panels else []
+    if kind != "3d":
+        marks += extras.legend_entries(race, "dark" if _dark_figure(fig) else "light")
     column = next((ax for ax in fig.axes if ax.get_label() == "legend"), None)
     if column is not None:
         handles, labels = [*handles, *(h for h, _ in marks)], [*labels, *(t for _, t in marks)]
@@ -220,7 +224,7 @@ def legend(fig, race, loss_ax, panels, kind: str, *, handles=None):
     if loss_ax is not None and _fits_inside(loss_ax, labels):
         if marks:
             _row_legend(fig, marks)
-        loc = free_corner(loss_ax, race.trajectories, len(labels))
+        loc = free_corner(loss_ax, race.trajectories, len(labels), x)
         return loss_ax.legend(handles, labels, loc=loc, framealpha=0.9)
     return _row_legend(fig, [*zip(handles, labels, strict=True), *marks])
 
@@ -345,7 +349,7 @@ def plot_race(
             panel.still(axes_of[panel.name], race, theme)
         axes = panels if kind == "panels" else [panels[0]] * len(trajs)
         add_callouts(race, callouts, axes, [style.color(i) for i in range(len(trajs))], theme)
-        legend(fig, race, loss_ax, panels, kind)
+        legend(fig, race, loss_ax, panels, kind, x=loss_x(loss))
         if glyphs:
             from .glyphs import draw_static
 

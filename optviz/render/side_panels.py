@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -44,14 +45,14 @@ class SidePanel:
 
 
 # ----------------------------------------------------------------------------- the loss
-def _loss_still(ax, race, theme: str) -> None:
+def _loss_still(ax, race, theme: str, x: str = "steps") -> None:
     from .plots import plot_loss
 
-    plot_loss(race, ax, theme=theme)
+    plot_loss(race, ax, theme=theme, x=x)
 
 
-def _loss_setup(ax, race, theme: str) -> None:
-    losses.setup_loss_axes(ax, race.trajectories, theme=theme)
+def _loss_setup(ax, race, theme: str, x: str = "steps") -> None:
+    losses.setup_loss_axes(ax, race.trajectories, theme=theme, x=x)
 
 
 class LossFrames:
@@ -59,15 +60,16 @@ class LossFrames:
     from its step on, "diverged at step k". The curve reaches the same fractional step
     as the ball on the map (interpolated geometrically on a log axis)."""
 
-    def __init__(self, ax, race, styles: list, theme: str):
+    def __init__(self, ax, race, styles: list, theme: str, x: str = "steps"):
         self.ax = ax
         axis = losses.loss_axis(race.trajectories)
         self.log = axis.log
         self.lines = []
         for traj, ps in zip(race.trajectories, styles, strict=True):
             y = losses.loss_curve(traj, axis.shift, axis.log, axis.floor)
-            note = losses.diverged_note(ax, traj, y, ps.color, theme)  # shown from step k on
+            note = losses.diverged_note(ax, traj, y, ps.color, theme, x)  # shown from there on
             y = y if y.ndim == 2 else y[:, None]
+            at = losses.x_values(traj, x).reshape(y.shape)  # steps, or evaluations
             lw = paths.line_width(2.4, y.shape[1] > 1)
             # solid: a dash pattern on an oscillating loss reads as noise; the marker tells apart
             line = ax.plot([], [], color=ps.color, lw=lw)[0]
@@ -79,35 +81,40 @@ class LossFrames:
                     a.set_animated(True)
             line.set_zorder(8)
             dot.set_zorder(8)
-            self.lines.append((line, dot, y, note))
+            self.lines.append((line, dot, (at, y), note))
 
     def __call__(self, s: float) -> list:
         drawn = []
-        for line, dot, y, note in self.lines:
-            xs, ys = curve_until(y, s, self.log)
+        for line, dot, (at, y), note in self.lines:
+            xs, ys = curve_until(y, s, self.log, at)
             line.set_data(xs, ys)
             ends = np.isfinite(ys) & ~np.isfinite(np.r_[ys[1:], np.nan])  # each curve's head
             dot.set_data(xs[ends], ys[ends])
             drawn += [line, dot]
-            if note is not None and s >= note.xy[0]:
+            if note is not None and np.nanmax(xs, initial=0.0) >= note.xy[0]:
                 drawn.append(note)
         return drawn
 
 
-def curve_until(y: np.ndarray, s: float, log: bool) -> tuple[np.ndarray, np.ndarray]:
+def curve_until(
+    y: np.ndarray, s: float, log: bool, at: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """Curves ``y`` ``(steps + 1, n)`` from step 0 to the fractional step ``s``, as one
     NaN-broken polyline ``(xs, ys)``; the last point interpolated (geometrically on a
-    log axis), each curve ending where it has values.
+    log axis), each curve ending where it has values. ``at``: where each value sits along
+    the panel, shaped like ``y`` (default: its step; an optimizer that evaluates several
+    points per step can be drawn against evaluations).
 
     >>> xs, ys = curve_until(np.array([[1.0], [0.01], [0.001]]), 0.5, log=True)
     >>> xs.tolist(), ys.round(6).tolist()
     ([0.0, 0.5, nan], [1.0, 0.1, nan])
     """
     last = len(y) - 1
+    if at is None:
+        at = np.broadcast_to(np.arange(last + 1, dtype=float)[:, None], y.shape)
     k = min(int(np.floor(s)), last)
     frac = s - k if k < last else 0.0
     part = y[: k + 1]
-    steps = np.arange(k + 1, dtype=float)
     head_x = np.full(y.shape[1], np.nan)
     head_y = np.full(y.shape[1], np.nan)
     if frac > 0:
@@ -115,8 +122,9 @@ def curve_until(y: np.ndarray, s: float, log: bool) -> tuple[np.ndarray, np.ndar
         with np.errstate(all="ignore"):
             mid = a * (b / a) ** frac if log else a + frac * (b - a)
         ok = np.isfinite(mid)
-        head_x[ok], head_y[ok] = k + frac, mid[ok]
-    xs = np.vstack([np.tile(steps[:, None], (1, y.shape[1])), head_x, np.full(y.shape[1], np.nan)])
+        head_x[ok] = (at[k] + frac * (at[k + 1] - at[k]))[ok]
+        head_y[ok] = mid[ok]
+    xs = np.vstack([at[: k + 1], head_x, np.full(y.shape[1], np.nan)])
     ys = np.vstack([part, head_y, np.full(y.shape[1], np.nan)])
     keep = ~(np.isnan(xs) & (np.arange(len(xs)) == k + 1)[:, None])  # no head: drop its row
     return _joined(xs, keep), _joined(ys, keep)
@@ -127,6 +135,13 @@ def _joined(v: np.ndarray, keep: np.ndarray) -> np.ndarray:
 
 
 LOSS = SidePanel("loss", still=_loss_still, setup=_loss_setup, frames=LossFrames)
+# the loss against loss-and-gradient evaluations (loss="evals": a line search's trials too)
+LOSS_EVALS = SidePanel(
+    "loss",
+    still=partial(_loss_still, x="evals"),
+    setup=partial(_loss_setup, x="evals"),
+    frames=partial(LossFrames, x="evals"),
+)
 
 SIDE_PANELS: dict[str, SidePanel] = {"loss": LOSS}
 
@@ -139,10 +154,11 @@ def register(panel: SidePanel) -> SidePanel:
     return panel
 
 
-def side_panels(side, loss: bool = False) -> tuple[SidePanel, ...]:
-    """The side panels of a figure: the loss panel first if ``loss``, then ``side``
-    (:class:`SidePanel` objects or registered names), each once."""
-    chosen = [LOSS] if loss else []
+def side_panels(side, loss: bool | str = False) -> tuple[SidePanel, ...]:
+    """The side panels of a figure: the loss panel first if ``loss`` (against evaluations
+    if ``loss="evals"``), then ``side`` (:class:`SidePanel` objects or registered names),
+    each once."""
+    chosen = [LOSS_EVALS if losses.loss_x(loss) == "evals" else LOSS] if loss else []
     for item in side or ():
         if isinstance(item, str):
             if item not in SIDE_PANELS:

@@ -20,6 +20,11 @@ SAVES_ITSELF = ("landscape", "phase")  # kinds that write their own output (and 
 
 
 # -- rendering -------------------------------------------------------------------------------------
+def _loss(o: Options) -> bool | str:
+    """The render layer's ``loss``: ``"evals"`` for a panel counting evaluations."""
+    return "evals" if o.get("x") == "evals" else o["loss"]
+
+
 def render_one(scene: Any, r: Any, progress: Progress | None) -> Path:
     """Draw render ``r`` of ``scene`` into its output file; return the path."""
     label = r.output.name
@@ -50,7 +55,7 @@ def render_one(scene: Any, r: Any, progress: Progress | None) -> Path:
                 trail=o["trail"],
                 glyphs=o["glyphs"],
                 kind=r.kind,
-                loss=o["loss"],
+                loss=_loss(o),
                 fps=o["fps"],
                 duration=o["duration"],
                 hold=o["hold"],
@@ -63,7 +68,7 @@ def render_one(scene: Any, r: Any, progress: Progress | None) -> Path:
             anim.save(r.output, progress=step)
             return r.output
         fig = race.plot(
-            kind=r.kind, loss=o["loss"], dpi=o["dpi"], title=o["title"], glyphs=o["glyphs"], **look
+            kind=r.kind, loss=_loss(o), dpi=o["dpi"], title=o["title"], glyphs=o["glyphs"], **look
         )
         title = None
     elif r.kind == "landscape":

@@ -171,6 +171,11 @@ class Animation(Render):
     formats = IMAGE_SUFFIXES + ANIMATION_SUFFIXES
 
     loss: doc(bool, "add a loss-curve panel") = False
+    x: doc(
+        Literal["steps", "evals"],
+        "what the loss panel counts along its axis: `steps`, or `evals`, the loss-and-gradient "
+        "evaluations (a line search's trials count; implies the panel)",
+    ) = "steps"
     fps: doc(number(0, 120, open_low=True), "frames per second") = 20.0
     duration: doc(number(0, 600, open_low=True), "seconds of motion") = 6.0
     hold: doc(number(0, 60), "seconds on the last frame") = 1.5

@@ -71,6 +71,7 @@ def sgn(z):
 # the array functions of optviz.engine.rules, for scalars, with numpy's semantics
 sqrt = math.sqrt
 copysign = math.copysign
+power = math.pow  # rules.power: the C library's pow, as on Python floats
 
 
 @_fast
@@ -276,14 +277,17 @@ def module_source(compiled: Any, n_params: int, plan: Plan, cache: bool) -> str:
         update = ELEMENTWISE.format(rule=plan.name, **_state_code(plan.n_state))
     constants = plan.constants.__name__
     indent = " " * 16
+    # constants that read the rate are computed per start (each may have its own rate)
+    call = f"k = {constants}(t + 1, H, lr)" if rules.takes_lr(plan.constants) else ""
     if plan.hyper is None:  # one set of hyperparameters per start: read in the loop
         row = "".join(f"hyper[lo + j, {i}], " for i in range(max(1, plan.n_hyper)))
         step_constants = ""
-        start_constants = f"{indent}H = ({row})\n{indent}k = {constants}(t + 1, H)"
+        call = call or f"k = {constants}(t + 1, H)"
+        start_constants = f"{indent}H = ({row})\n{indent}{call}"
         hyper = ""
     else:
-        step_constants = f"{indent[4:]}k = {constants}(t + 1, H)"
-        start_constants = ""
+        step_constants = "" if call else f"{indent[4:]}k = {constants}(t + 1, H)"
+        start_constants = f"{indent}{call}" if call else ""
         values = "".join(f"float('{float(v)!r}'), " for v in plan.hyper or (0.0,))
         hyper = f"\n\nH = ({values})\n"
     loop = LOOP.format(
@@ -308,7 +312,7 @@ def _state_code(n: int) -> dict[str, str]:
 
 
 # names of the module a surface's global may not take
-_TAKEN = {"math", "numpy", "njit", "kernel", "float", "abs", "min", "range", "H"}
+_TAKEN = {"math", "numpy", "njit", "kernel", "float", "abs", "min", "max", "range", "H", "power"}
 
 
 def surface_function(name: str, fn: Any, names: dict[str, str]) -> str:
