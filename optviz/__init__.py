@@ -40,6 +40,7 @@ from .engine.optim import Optimizer, optimizer, optimizers, register
 from .engine.preconditioned import MARS, SOAP
 from .engine.prodigy import Prodigy
 from .engine.runner import Race, Trajectory, run
+from .engine.sam import SAM
 from .engine.scheduling import Schedule, schedule, schedules
 from .scenes import Scene, load_scene, render_scene, scene_from_dict
 from .util.errors import OptvizError
@@ -77,6 +78,7 @@ __all__ = [
     "OptvizError",
     "RAdam",
     "RMSprop",
+    "SAM",
     "SOAP",
     "Race",
     "Rprop",

@@ -4,14 +4,13 @@ The test runs this file in a process of its own with ``ATEN_CPU_CAPABILITY=defau
 which torch reads when it is imported: its kernels then round every operation as IEEE
 754 says, instead of fusing some multiplies and adds on CPUs that can. The references
 (schedulefree, prodigyopt, pytorch_optimizer, all written in torch) are then the same on
-every CPU, and optviz's numpy ports equal them to the last bit or nearly: the few last
-bits left come from torch's square root, which is not correctly rounded, and several of
-these optimizers amplify them (with fused multiply-adds Prodigy and MARS move by up to
-1e-3 from some starts: the rounding of the CPU, not the algorithm).
+every CPU (with fused multiply-adds Prodigy and MARS move by up to 1e-3 from some
+starts: the rounding of the CPU, not the algorithm).
 
-SOAP's eigenbasis comes from LAPACK (``eigh``, and a QR decomposition in float32 that
-depends on the LAPACK build in its last bits): the reference here calls numpy's, which
-optviz uses, so the rest of its step is what is compared.
+LAPACK (SOAP's eigenbasis and float32 QR), MKL's small matrix products and torch's square
+root (not correctly rounded) differ from numpy's in their last bits, which SOAP and SAM
+carry far: the reference here calls numpy's for those, as optviz does
+(:func:`numpy_linear_algebra`), so the rest of every step is what is compared.
 
 Every path is fed optviz's own float64 gradients (and, for Sophia, the exact Hessian
 diagonal on its refresh steps), so what differs can only be the update rule. Cases are
@@ -33,7 +32,7 @@ from prodigyopt import Prodigy
 import optviz as ov
 from optviz.nets.data import dataset
 from optviz.nets.model import network
-from optviz.nets.train import hessian
+from optviz.nets.train import hessian, layout
 
 STEPS = 200
 SURFACES = {  # a ravine, a saddle (escaping along y), several minima; three starts each
@@ -65,6 +64,10 @@ def prodigy(**kw):
 
 def reference(cls, **kw):
     return lambda params: cls(params, **kw)
+
+
+def sam(**kw):
+    return lambda params: po.SAM(params, base_optimizer=torch.optim.SGD, **kw)
 
 
 # (our spec, the reference for a list of parameters, the shape of one start's parameter);
@@ -170,6 +173,13 @@ CASES = [
         ),  # fmt: skip
         (1, 2),
     ),
+    ("sam:lr=1e-3", sam(lr=1e-3), (2,)),
+    (
+        "sam:lr=5e-4,rho=0.2,momentum=0.9,weight_decay=0.01,nesterov=true",
+        sam(lr=5e-4, rho=0.2, momentum=0.9, weight_decay=0.01, nesterov=True),
+        (2,),
+    ),
+    ("sam:lr=1e-3,rho=0.01,adaptive=true", sam(lr=1e-3, rho=0.01, adaptive=True), (2,)),
     ("mars", reference(po.MARS, lr=0.01), (1, 2)),
     (
         "mars:lr=0.02,beta1=0.9,gamma=0.1,weight_decay=0.1,ams_bound=true",
@@ -184,13 +194,13 @@ CASES = [
         (1, 2),
     ),
 ]
-ALONE = (Prodigy,)  # references that couple all their parameters: one per start
+ALONE = (Prodigy, po.SAM)  # references that couple all their parameters: one per start
 EVERYWHERE = {  # each optimizer's first case
     next(spec for spec, _, _ in CASES if spec.partition(":")[0] == name)
     for name in {spec.partition(":")[0] for spec, _, _ in CASES}
 }
 SCHEDULE = "cosine:min_factor=0.1"
-SCHEDULED = ["adan", "sophia", "schedulefree_adamw", "prodigy", "soap", "mars"]
+SCHEDULED = ["adan", "sophia", "schedulefree_adamw", "prodigy", "soap", "mars", "sam:lr=1e-3"]
 STATE_STEPS = 40
 STATES = {  # spec: the reference's state names compared after the last step, on himmelblau
     "adan": ("exp_avg", "exp_avg_sq", "exp_avg_diff", "previous_grad"),
@@ -220,6 +230,11 @@ NET_CASES = [
     ("schedulefree_sgd:lr=0.5", schedulefree(sf.SGDScheduleFree, lr=0.5)),
     ("schedulefree_adamw:lr=0.05", schedulefree(sf.AdamWScheduleFree, lr=0.05)),
     ("prodigy", prodigy(lr=1.0)),
+    ("soap:lr=0.05", reference(po.SOAP, lr=0.05)),
+    ("soap:lr=0.05,precondition_1d=true", reference(po.SOAP, lr=0.05, precondition_1d=True)),
+    ("mars:lr=0.05", reference(po.MARS, lr=0.05)),
+    ("mars:lr=0.05,optimize_1d=true", reference(po.MARS, lr=0.05, optimize_1d=True)),
+    ("sam:lr=0.5,momentum=0.9", sam(lr=0.5, momentum=0.9)),
 ]
 
 
@@ -255,6 +270,15 @@ class Run:
             for o in self.opts
         ]  # fmt: skip
 
+    def closure(self, params):
+        def evaluate():
+            at = self.positions()
+            for p, g in zip(self.params, self.grad(at), strict=True):
+                if any(p is q for q in params):
+                    p.grad = torch.from_numpy(np.array(g, float).reshape(self.shape))
+
+        return evaluate
+
     def positions(self):
         return np.array([p.detach().numpy().reshape(-1).copy() for p in self.params])
 
@@ -262,7 +286,9 @@ class Run:
         for p, g in zip(self.params, self.grad(self.positions()), strict=True):
             p.grad = torch.from_numpy(np.array(g, float).reshape(self.shape))
         for opt in self.opts:
-            if isinstance(opt, po.SophiaH) and (t - 1) % opt.update_period == 0:
+            if isinstance(opt, po.SAM):  # its closure: the gradient where it moved them
+                opt.step(self.closure(opt.param_groups[0]["params"]))
+            elif isinstance(opt, po.SophiaH) and (t - 1) % opt.update_period == 0:
                 diagonal = self.diagonal(self.positions())
                 opt.step(hessian=[torch.from_numpy(np.array(h, float)) for h in diagonal])
             else:
@@ -271,17 +297,9 @@ class Run:
             sched.step()
 
     def averaged(self):
-        """Schedule-Free's x, where ``eval()`` would move each parameter (computed on a
-        copy: ``eval()`` then ``train()`` is no exact round trip); else the positions."""
-        opt = self.opts[0]
-        if not isinstance(opt, sf.SGDScheduleFree | sf.AdamWScheduleFree):
-            return self.positions()
-        group = opt.param_groups[0]
-        beta = group["momentum"] if "momentum" in group else group["betas"][0]
-        return np.array([
-            (p.detach().clone().lerp_(opt.state[p]["z"], 1 - 1 / beta) if opt.state[p] else p)
-            .detach().numpy().reshape(-1).copy() for p in self.params
-        ])  # fmt: skip
+        """The points the reference evaluates (Schedule-Free's x), each flat."""
+        return np.array([v.detach().numpy().reshape(-1).copy()
+                         for v in _averaged(self.opts[0], self.params)])  # fmt: skip
 
     def path(self, steps):
         """Positions ``(steps + 1, n, d)`` and the points the reference evaluates (its
@@ -323,19 +341,60 @@ def on_surface(name, make, shape, factors=None):
 
 
 def net_path(make):
+    """The network trained by ``make`` on torch's parameters (its weights and biases, as
+    optviz's layout cuts them), fed optviz's gradients; the weights it evaluates (x)."""
     net, data, theta0 = net_problem()
+    lay = layout(net)
+    params = [torch.tensor(np.ascontiguousarray(v)).requires_grad_() for v in lay.split(theta0)]
+    opt = make(params)
 
-    def grad(points):
-        return [net.loss_and_grad(points[0], data.x, data.y)[1]]
+    def flat(values):
+        return lay.join([np.asarray(v.detach().numpy(), float) for v in values])
 
-    def diagonal(points):
-        return [np.diagonal(hessian(net, points[0], data.x, data.y))]
+    def set_grads():
+        g = net.loss_and_grad(flat(params), data.x, data.y)[1]
+        for p, part in zip(params, lay.split(g), strict=True):
+            p.grad = torch.from_numpy(np.ascontiguousarray(part))
 
-    return Run([theta0], make, theta0.shape, grad, diagonal).path(STEPS)[0, :, 0]
+    path = [theta0]
+    for t in range(1, STEPS + 1):
+        set_grads()
+        if isinstance(opt, po.SAM):
+            opt.step(set_grads)
+        elif isinstance(opt, po.SophiaH) and (t - 1) % opt.update_period == 0:
+            h = np.diagonal(hessian(net, flat(params), data.x, data.y))
+            opt.step(hessian=[torch.from_numpy(np.ascontiguousarray(v)) for v in lay.split(h)])
+        else:
+            opt.step()
+        path.append(flat(_averaged(opt, params)))
+    return np.array(path)
 
 
-def numpy_lapack():
-    """torch's eigh and QR replaced by numpy's (LAPACK builds differ in the last bits)."""
+def _averaged(opt, params):
+    """Schedule-Free's x of each parameter, where ``eval()`` would move it (computed on a
+    copy: ``eval()`` then ``train()`` is no exact round trip); else the parameters."""
+    if not isinstance(opt, sf.SGDScheduleFree | sf.AdamWScheduleFree):
+        return params
+    group = opt.param_groups[0]
+    beta = group["momentum"] if "momentum" in group else group["betas"][0]
+    return [p.detach().clone().lerp_(opt.state[p]["z"], 1 - 1 / beta) if opt.state[p] else p
+            for p in params]  # fmt: skip
+
+
+def numpy_linear_algebra():
+    """torch's eigh, QR, small matrix and dot products, sums and square roots: numpy's.
+
+    LAPACK's results (SOAP's eigenbasis, its float32 QR) depend on the build in their last
+    bits; MKL's matrix and dot products and torch's sums (Prodigy's) add in their kernels'
+    own order, MKL's with fused multiply-adds whatever torch's CPU capability; torch's
+    square root is faithfully but not correctly rounded (1 in 80 float64 results, 1 in 6
+    float32 ones, is the other neighbour of the root), and SOAP's near-empty directions
+    and SAM's float32 norm carry that last bit far. Here products and sums add in order,
+    as optviz adds them (on 2x2 matrices MKL does the same), and roots are correctly
+    rounded, as numpy's are.
+    """
+
+    tensor_sum = torch.Tensor.sum
 
     def eigh(a, UPLO="L"):  # noqa: N803 - torch's name
         w, v = np.linalg.eigh(a.detach().numpy(), UPLO=UPLO)
@@ -345,12 +404,52 @@ def numpy_lapack():
         q, r = np.linalg.qr(a.detach().numpy(), mode=mode)
         return torch.from_numpy(q), torch.from_numpy(r)
 
-    torch.linalg.eigh, torch.linalg.qr = eigh, qr
+    def tensordot(a, b, dims):
+        left, right = (list(d) for d in dims)
+        a, b = a.detach().numpy(), b.detach().numpy()
+        keep_a = [i for i in range(a.ndim) if i not in left]
+        keep_b = [i for i in range(b.ndim) if i not in right]
+        a2 = np.transpose(a, keep_a + left).reshape(-1, int(np.prod([a.shape[i] for i in left])))
+        b2 = np.transpose(b, right + keep_b).reshape(a2.shape[1], -1)
+        out = np.sum(a2[:, :, None] * b2[None, :, :], axis=1)
+        shape = [a.shape[i] for i in keep_a] + [b.shape[i] for i in keep_b]
+        return torch.from_numpy(np.ascontiguousarray(out.reshape(shape)))
+
+    def matmul(a, b):
+        return tensordot(a, b, ([a.ndim - 1], [0]))
+
+    def dot(a, b):
+        return torch.from_numpy(np.asarray(np.sum(a.detach().numpy() * b.detach().numpy())))
+
+    def total(t, *args, **kwargs):
+        if args or kwargs:  # along an axis: rows of two or three, summed in order as here
+            return tensor_sum(t, *args, **kwargs)
+        return torch.from_numpy(np.asarray(np.sum(t.detach().numpy())))
+
+    def sqrt(t):
+        return torch.from_numpy(np.asarray(np.sqrt(t.detach().numpy())))
+
+    def sqrt_(t):
+        return t.copy_(sqrt(t))
+
+    def foreach_sqrt(ts):
+        return [sqrt(t) for t in ts]
+
+    def foreach_sqrt_(ts):
+        for t in ts:
+            sqrt_(t)
+
+    torch.linalg.eigh, torch.linalg.qr, torch.tensordot = eigh, qr, tensordot
+    torch.Tensor.__matmul__ = matmul
+    torch.dot, torch.Tensor.sum = dot, total
+    torch.sqrt = torch.Tensor.sqrt = sqrt
+    torch.Tensor.sqrt_ = sqrt_
+    torch._foreach_sqrt, torch._foreach_sqrt_ = foreach_sqrt, foreach_sqrt_
 
 
 def paths() -> dict[str, np.ndarray]:
     torch.set_default_dtype(torch.float64)
-    numpy_lapack()
+    numpy_linear_algebra()
     out = {}
     for spec, make, shape in CASES:
         for name in surfaces_of(spec):
@@ -360,7 +459,7 @@ def paths() -> dict[str, np.ndarray]:
     factors = ov.schedule(SCHEDULE).factors(STEPS)
     for spec in SCHEDULED:
         run = on_surface("rosenbrock", *maker(spec), factors)
-        out[f"scheduled/{spec}/rosenbrock"] = run.path(STEPS)[0]
+        out[f"scheduled/{spec}/rosenbrock"] = run.path(STEPS)[1]  # the evaluated points
     for spec, names in STATES.items():
         run = on_surface("himmelblau", *maker(spec))
         run.path(STATE_STEPS)

@@ -298,7 +298,8 @@ def _sharpness(trajs: Sequence[Any]) -> dict[str, tuple]:
 
 def _state_fields(trajs: Sequence[Any]) -> dict[str, tuple]:
     """Every recorded state field shaped like the positions, per coordinate
-    (``step_size_x``): what a claim about an optimizer's own mechanism reads."""
+    (``step_size_x``), and every one that is one number per start under its own name
+    (Prodigy's ``d``): what a claim about an optimizer's own mechanism reads."""
     names = {
         name
         for t in trajs
@@ -306,7 +307,22 @@ def _state_fields(trajs: Sequence[Any]) -> dict[str, tuple]:
         for name, value in t.state.items()
         if np.shape(value) == np.shape(t.xy) and name not in ("grad", "update")
     }
-    out = {}
+    numbers = {
+        name
+        for t in trajs
+        if t.state is not None
+        for name, value in t.state.items()
+        if np.shape(value) == np.shape(t.loss)
+    }
+    out = {
+        name: tuple(
+            np.asarray(t.state[name], float)
+            if t.state is not None and name in t.state
+            else np.full(np.shape(t.loss), np.nan)
+            for t in trajs
+        )
+        for name in sorted(numbers)
+    }
     for name in sorted(names):
         for i, axis in enumerate("xy"):
             out[f"{name}_{axis}"] = tuple(

@@ -177,6 +177,9 @@ class Sophia(Optimizer):
         check_range(self, "update_period", self.update_period >= 1, ">= 1")
         check_range(self, "p", self.hyper["p"] >= 0, ">= 0")
 
+    def needs_hessian(self, t: int) -> bool:
+        return (t - 1) % self.update_period == 0
+
     rule = staticmethod(rules.sophia)
     rule_keys = ("beta1", "beta2", "weight_decay", "weight_decouple", "fixed_decay")
     rule_keys += ("update_period", "p", "eps")

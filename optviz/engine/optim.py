@@ -83,6 +83,9 @@ class Optimizer:
     matrix_points: ClassVar[bool] = False
     #: what the evaluations its steps make are, for a legend (L-BFGS: its line search's)
     evaluations_are: ClassVar[str] = "evaluations"
+    #: how pictures mark the evaluations: ``ticks`` across their step (a line search's
+    #: trials) or a ``ghost`` ball at the one each step makes (SAM's ascent point)
+    evaluation_marks: ClassVar[str] = "ticks"
     #: the step evaluates the loss at other points, so it runs only on a problem
     #: (:meth:`step_on`), never from a gradient alone (:meth:`step`)
     evaluates: ClassVar[bool] = False
@@ -156,9 +159,10 @@ class Optimizer:
         h = self.rule_hyper()
         args = (p, g, tuple(state), lr, t, h, rules.constants(self.rule, t, h, lr))
         if self.rule in rules.DIAGONAL:  # the rule reads each coordinate's curvature
-            if hess is None:
-                raise ParameterError(f"{self.name} needs the Hessian")
-            args += (np.diagonal(hess, axis1=-2, axis2=-1),)
+            if hess is None and self.needs_hessian(t):
+                raise ParameterError(f"{self.name} needs the Hessian at step {t}")
+            unread = hess is None  # a step that does not read it
+            args += (np.zeros_like(p) if unread else np.diagonal(hess, axis1=-2, axis2=-1),)
         p, s = self.rule(*args)
         return p, self.State(*s)
 
@@ -174,8 +178,13 @@ class Optimizer:
         """One step that may ask ``problem`` (:class:`optviz.engine.problem.Problem`) for
         evaluations at other points, the parameter layout or the Hessian. By default
         :meth:`step`, given the Hessian when the optimizer uses it."""
-        hess = problem.hessian(p) if self.uses_hessian else None
+        hess = problem.hessian(p) if self.needs_hessian(t) else None
         return self.step(p, g, state, lr, t, hess)
+
+    def needs_hessian(self, t: int) -> bool:
+        """Whether step ``t`` reads the Hessian (Sophia's only on its refresh steps: on a
+        network each costs two gradients per weight)."""
+        return self.uses_hessian
 
     def shown(self, p: np.ndarray, state: tuple) -> dict[str, np.ndarray]:
         """The points to draw beside the iterate ``p`` after a step (see ``shows``)."""

@@ -16,15 +16,7 @@ import numpy as np
 
 from . import rules
 from .optim import Optimizer, check_range, register
-
-
-def _point(p: np.ndarray) -> list[tuple[tuple[int, ...], np.ndarray]]:
-    """A start as the one tensor ``(1, d)`` it is on a surface: ``[(shape, values)]``."""
-    return [((1, p.shape[-1]), p[..., None, :])]
-
-
-def _join(parts: list[np.ndarray], like: np.ndarray) -> np.ndarray:
-    return np.concatenate([np.reshape(v, (*like.shape[:-1], -1)) for v in parts], axis=-1)
+from .per_tensor import _layout
 
 
 def _batch(value, like: np.ndarray, dims: int) -> np.ndarray:
@@ -138,24 +130,25 @@ class SOAP(Optimizer):
         return SOAPState(zero, zero, (), ())
 
     def step(self, p, g, state, lr, t, hess=None):
-        return self._step(p, g, state, lr, t, _point(p), _point(g))
+        return self.step_on(p, g, state, lr, t, None)
 
-    def _step(self, p, g, state, lr, t, params, grads):
+    def step_on(self, p, g, state, lr, t, problem):
+        layout = _layout(self, p, problem)
+        shapes, grads = [x.shape for x in layout.tensors], layout.split(g)
         if t == 1:  # the reference only gathers its first statistics
-            bases = [self._first(shape, grad) for shape, grad in grads]
+            bases = [self._first(shape, grad) for shape, grad in zip(shapes, grads, strict=True)]
             gg, q = zip(*bases, strict=True)
             return p, SOAPState(state.exp_avg, state.exp_avg_sq, gg, q)
         k = t - 1
         step_size = lr
         if self.correct_bias:
             step_size = lr * (math.sqrt(1 - self.beta2**k) / (1 - self.beta1**k))
-        m, v = (_pieces(field, params) for field in (state.exp_avg, state.exp_avg_sq))
-        out = [
-            self._tensor(shape, param, grad, m[i], v[i], state.GG[i], state.Q[i], lr, step_size, k)
-            for i, ((shape, param), (_, grad)) in enumerate(zip(params, grads, strict=True))
-        ]
+        parts = zip(shapes, layout.split(p), grads, layout.split(state.exp_avg),
+                    layout.split(state.exp_avg_sq), state.GG, state.Q, strict=True)  # fmt: skip
+        out = [self._tensor(*part, lr, step_size, k) for part in parts]
         new_p, m, v, gg, q = zip(*out, strict=True)
-        return _join(new_p, p), SOAPState(_join(m, p), _join(v, p), gg, q)
+        join = layout.join
+        return join(list(new_p)), SOAPState(join(list(m)), join(list(v)), gg, q)
 
     def _shampoo_beta(self) -> float:
         return self.shampoo_beta or self.beta2
@@ -212,16 +205,6 @@ class SOAP(Optimizer):
             power = np.take_along_axis(product, order[..., None, :], axis=-1)
             bases.append(np.linalg.qr(power.astype(np.float32)).Q.astype(np.float64))
         return tuple(bases), v
-
-
-def _pieces(field: np.ndarray, params) -> list[np.ndarray]:
-    """``field`` ``(..., d)`` cut into arrays shaped like ``params``' tensors."""
-    out, at = [], 0
-    for shape, _ in params:
-        size = math.prod(shape)
-        out.append(field[..., at : at + size].reshape(*field.shape[:-1], *shape))
-        at += size
-    return out
 
 
 # -- MARS ------------------------------------------------------------------------------------
@@ -299,16 +282,19 @@ class MARS(Optimizer):
         return MARSState(*(np.zeros(np.shape(params)) for _ in MARSState._fields))
 
     def step(self, p, g, state, lr, t, hess=None):
-        return self._step(p, g, state, lr, t, _point(p), _point(g))
+        return self.step_on(p, g, state, lr, t, None)
 
-    def _step(self, p, g, state, lr, t, params, grads):
-        fields = [_pieces(field, params) for field in state]
+    def step_on(self, p, g, state, lr, t, problem):
+        layout = _layout(self, p, problem)
+        fields = [layout.split(field) for field in state]
         parts = [
-            self._tensor(shape, param, grad, [f[i] for f in fields], lr, t)
-            for i, ((shape, param), (_, grad)) in enumerate(zip(params, grads, strict=True))
+            self._tensor(tensor.shape, param, grad, [f[i] for f in fields], lr, t)
+            for i, (tensor, param, grad) in enumerate(
+                zip(layout.tensors, layout.split(p), layout.split(g), strict=True)
+            )
         ]
         new_p, *kept = zip(*parts, strict=True)
-        return _join(new_p, p), MARSState(*(_join(f, p) for f in kept))
+        return layout.join(list(new_p)), MARSState(*(layout.join(list(f)) for f in kept))
 
     def _tensor(self, shape, param, grad, state, lr, t):
         m, v, last, v_max = state

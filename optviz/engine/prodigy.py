@@ -13,6 +13,7 @@ from typing import NamedTuple
 import numpy as np
 
 from .optim import Optimizer, check_range, register
+from .per_tensor import _layout
 
 
 class ProdigyState(NamedTuple):
@@ -21,13 +22,16 @@ class ProdigyState(NamedTuple):
     p0: np.ndarray
     exp_avg: np.ndarray
     exp_avg_sq: np.ndarray
-    # the reference's group entries: one number per problem, shaped (..., 1)
+    # the reference's group entries: one number per problem (per start), shaped (...)
     d: np.ndarray
     d_max: np.ndarray
     d_hat: np.ndarray
     d_numerator: np.ndarray
     d_denom: np.ndarray
     k: np.ndarray
+
+
+NUMBERS = ("step", "d", "d_max", "d_hat", "d_numerator", "d_denom", "k")  # one per problem
 
 
 @register
@@ -86,15 +90,36 @@ class Prodigy(Optimizer):
         check_range(self, "growth_rate", self.growth_rate >= 0, ">= 0 (0: unbounded)")
 
     def init(self, params: np.ndarray) -> tuple:
-        zero, one = np.zeros_like(params, dtype=float), np.zeros((*np.shape(params)[:-1], 1))
+        zero, each = np.zeros_like(params, dtype=float), np.zeros(np.shape(params)[:-1])
         p0 = np.array(params, dtype=float)
-        return ProdigyState(one, zero, p0, zero, zero, one + self.d0, one + self.d0, one,
-                            one, one, one)  # fmt: skip
+        return ProdigyState(each, zero, p0, zero, zero, each + self.d0, each + self.d0, each,
+                            each, each, each)  # fmt: skip
 
     def step(self, p, g, state, lr, t, hess=None):
+        return self.step_on(p, g, state, lr, t, None)
+
+    def step_on(self, p, g, state, lr, t, problem):
+        layout = _layout(self, p, problem)
+
+        def total(x):
+            # the reference's sum over every parameter: each tensor's in torch's order
+            # (row by row), then the tensors' one after another, as Python floats add
+            out = np.zeros((*x.shape[:-1], 1))
+            for part in layout.split(x):
+                flat = np.ascontiguousarray(part).reshape(*x.shape[:-1], -1)
+                out = out + np.sum(flat, axis=-1, keepdims=True)
+            return out
+
+        # the per-problem numbers as (..., 1), to scale each problem's coordinates
+        wide = state._replace(**{k: getattr(state, k)[..., None] for k in NUMBERS})
+        new_p, new = self._step(p, g, wide, lr, total)
+        return new_p, new._replace(**{k: getattr(new, k)[..., 0] for k in NUMBERS})
+
+    def _step(self, p, g, state, lr, total):
         b1, b2 = self.beta1, self.beta2
         b3 = self.beta3 or math.sqrt(b2)
         lr = np.asarray(lr, dtype=float)
+        lr = lr.reshape(*lr.shape[:-1], 1) if lr.ndim == p.ndim else lr  # one rate per start
         d, d0 = state.d, self.d0
         bias_correction = 1.0
         if self.use_bias_correction:
@@ -105,11 +130,11 @@ class Prodigy(Optimizer):
             g = g + self.weight_decay * p
         # the estimate: how far the gradients point back towards the start
         scale = (d / d0) * dlr
-        delta = scale * np.sum(g * (state.p0 - p), axis=-1, keepdims=True)
+        delta = scale * total(g * (state.p0 - p))
         m = state.exp_avg * b1 + (d * (1 - b1)) * g
         v = state.exp_avg_sq * b2 + ((d * d * (1 - b2)) * g) * g
         s = state.s * b3 + (((d / d0) * d) if self.safeguard_warmup else scale) * g
-        d_denom = np.sum(np.abs(s), axis=-1, keepdims=True)
+        d_denom = total(np.abs(s))
         numerator = state.d_numerator * b3 + delta
         with np.errstate(divide="ignore", invalid="ignore"):
             d_hat = self.d_coef * numerator / d_denom
