@@ -51,7 +51,7 @@ class SAM(Optimizer):
     evaluations_are = "ascent points (SAM's ghost)"
     evaluation_marks = "ghost"
     defaults = {
-        "lr": 0.01,
+        "lr": 1e-3,  # torch.optim.SGD's default
         "rho": 0.05,
         "adaptive": False,
         "perturb_eps": 1e-12,

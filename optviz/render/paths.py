@@ -50,6 +50,15 @@ NAMES = {
     "lbfgs": "L-BFGS",
     "adafactor": "Adafactor",
     "muon": "Muon",
+    "adan": "Adan",
+    "ademamix": "AdEMAMix",
+    "sophia": "Sophia",
+    "schedulefree_sgd": "Schedule-Free SGD",
+    "schedulefree_adamw": "Schedule-Free AdamW",
+    "prodigy": "Prodigy",
+    "sam": "SAM",
+    "soap": "SOAP",
+    "mars": "MARS",
 }
 SYMBOLS = {
     "momentum": "μ",
@@ -66,6 +75,7 @@ SYMBOLS = {
     "lr_decay": "lr decay",
     "history_size": "history",
     "line_search_fn": "line search",
+    "beta3": "β₃",
 }
 COINCIDENT = 0.01  # distance, in domain spans, under which two paths share a line
 DASH = 2.5  # dash length (in line widths) of paths sharing one line
