@@ -286,6 +286,32 @@ def test_callouts_sit_beside_their_ball_over_no_other_and_appear_at_their_step()
     assert {v.callout for v in verdicts} <= {t.get_text() for t in fig.axes[0].texts}
 
 
+def test_claims_about_two_starts_of_one_run_both_show_each_at_its_own_ball():
+    race = ov.race("quadratic", ["gd:lr=0.1"], start=[(1.5, 1.0), (-1.2, 0.8)], steps=30)
+    about = [
+        Verdict("ends_in(gd, start=1)", True, {}, step=30, runs=(0,), callout="first"),
+        Verdict("ends_in(gd, start=2)", True, {"start_index": 1.0}, step=30, runs=(0,),
+                callout="second"),
+    ]  # fmt: skip
+    engine = _Engine(animate(race, callouts=about, fps=4, duration=1))
+    try:
+        rings, labels = engine.callouts.update(30.0, engine.canvas.get_renderer())
+        assert sorted(t.get_text() for t in labels) == ["first", "second"]
+        for t in labels:  # the label points at the ball of the start it names
+            j = 1 if t.get_text() == "second" else 0
+            assert np.allclose(t.xy, race[0].xy[30, j])
+    finally:
+        engine.close()
+
+
+def test_callouts_name_an_optimizer_as_people_write_it():
+    from optviz.analysis.claim_grammar import shown_optimizers
+
+    race = ov.race("quadratic", ["schedulefree_adamw", "lbfgs", "adam"], steps=3)
+    names = shown_optimizers([t.optimizer for t in race], [t.name for t in race])
+    assert names == ("Schedule-Free AdamW", "L-BFGS", "Adam")
+
+
 def test_a_verdict_that_does_not_hold_is_not_written():
     race, verdicts = saddle()
     wrong = Verdict("stuck(adam)", False, step=5, runs=(2,), callout="Adam stops")

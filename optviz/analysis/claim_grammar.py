@@ -343,7 +343,7 @@ def shown_optimizers(optimizers: Sequence[Any], labels: Sequence[str]) -> tuple[
     """How callouts name runs: the optimizer's own name (``Adam``) when it is the only run of
     its optimizer; with the hyperparameters that tell runs of one optimizer apart
     (``GD (lr 0.45)``); else with its legend label (``GD (no noise)``)."""
-    kinds = [type(o).__name__ for o in optimizers]
+    kinds = [getattr(o, "display_name", "") or type(o).__name__ for o in optimizers]
     out = []
     for o, kind, label in zip(optimizers, kinds, labels, strict=True):
         twins = [p for p, k in zip(optimizers, kinds, strict=True) if k == kind]

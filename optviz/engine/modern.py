@@ -246,6 +246,7 @@ class SGDScheduleFree(_ScheduleFree):
     """
 
     name = "schedulefree_sgd"
+    display_name = "Schedule-Free SGD"
     summary = "SGD whose averaged iterate needs no schedule (gradient taken at y, x shown)"
     reference = "Defazio et al. (2024)"
     checked_against = "schedulefree.SGDScheduleFree 1.4.1"
@@ -296,6 +297,7 @@ class AdamWScheduleFree(_ScheduleFree):
     """
 
     name = "schedulefree_adamw"
+    display_name = "Schedule-Free AdamW"
     summary = "AdamW whose averaged iterate needs no schedule (gradient taken at y, x shown)"
     reference = "Defazio et al. (2024)"
     checked_against = "schedulefree.AdamWScheduleFree 1.4.1"

@@ -60,6 +60,8 @@ class Optimizer:
     defaults: ClassVar[dict[str, Any]] = {"lr": 0.01}
     uses_hessian: ClassVar[bool] = False
     reference: ClassVar[str] = ""
+    #: how callouts name the optimizer (default: the class's name, ``Adam``)
+    display_name: ClassVar[str] = ""
     summary: ClassVar[str] = ""
     #: state fields recorded by ``run(keep_state=True)``, mapped to torch's names for
     #: them (``{"m": "exp_avg"}``); a field absent here is bookkeeping, not recorded

@@ -182,23 +182,28 @@ def _shown_ball(ps, theme: str) -> dict:
 
 
 def legend_entries(race, theme: str) -> list[tuple[Any, str]]:
-    """One ``(handle, label)`` per kind of extra the race draws, in ink."""
+    """One ``(handle, label)`` per kind of extra the race draws: ticks in ink; a shown
+    point or a ghost as the hollow ball of the first run that draws it (its marker and
+    colour: a plain ring would read as the start rings)."""
     from matplotlib.lines import Line2D
+
+    from .paths import path_styles
 
     ink = style.ink(theme)
     entries: dict[str, Any] = {}
-    for traj in race.trajectories:
+    for traj, ps in zip(race.trajectories, path_styles(race.trajectories), strict=True):
+        hollow = dict(marker=ps.marker, ms=9, mec=ps.color, mew=2.0)
         if traj.evaluations is not None and traj.evaluations.xy.shape[1] == 2:
             label = traj.optimizer.evaluations_are
-            mark = (dict(lw=1.6, ls=(0, (1, 1.8)), marker="o", ms=9, mfc="none", mec=ink,
-                         mew=2.0, alpha=0.75) if _ghostly(traj)
-                    else dict(ls="none", marker="|", ms=12, mew=2.2))  # fmt: skip
-            entries.setdefault(label, Line2D([], [], color=ink, **mark))
+            mark = (dict(color=ps.color, lw=1.6, ls=(0, (1, 1.8)), mfc="none", alpha=0.75,
+                         **hollow) if _ghostly(traj)
+                    else dict(color=ink, ls="none", marker="|", ms=12, mew=2.2))  # fmt: skip
+            entries.setdefault(label, Line2D([], [], **mark))
         for name in traj.points or {}:
             label = traj.optimizer.shows.get(name, name)
-            entries.setdefault(label, Line2D([], [], color=ink, lw=SHOWN_WIDTH, ls=(0, (1, 1.6)),
-                                             marker="o", ms=9, mfc=style.halo(theme), mec=ink,
-                                             mew=2.0))  # fmt: skip
+            entries.setdefault(label, Line2D([], [], color=ps.color, lw=SHOWN_WIDTH,
+                                             ls=(0, (1, 1.6)), mfc=style.halo(theme),
+                                             **hollow))  # fmt: skip
     return [(handle, label) for label, handle in entries.items()]
 
 
