@@ -26,7 +26,6 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from optviz.nets.data import dataset  # noqa: E402
-from optviz.nets.mlp import _mlp_forward  # noqa: E402
 from optviz.nets.model import network  # noqa: E402
 from optviz.nets.plane import pca_plane  # noqa: E402
 from optviz.nets.train import train  # noqa: E402
@@ -45,8 +44,8 @@ def _loop_losses(net, thetas, x, y) -> np.ndarray:
     """The baseline: one forward pass per point, in a Python loop."""
     out = np.empty(len(thetas))
     for i, theta in enumerate(thetas):
-        logits, _ = _mlp_forward(net.layers(theta), x, net.activation)
-        out[i] = net._loss(logits, y)[0]
+        logits, _ = net.forward(theta, x)
+        out[i] = net.loss(logits, y)[0]
     return out
 
 

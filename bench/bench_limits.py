@@ -1,16 +1,23 @@
-"""How fast oversized requests are refused, and how much memory a big basin map takes.
+"""How fast oversized requests are refused, and what the largest accepted job of each kind
+takes.
 
-Run:  python bench/bench_limits.py [--quick]      (or: python -m bench limits)
+Run:  python bench/bench_limits.py [--quick] [--largest]   (or: python -m bench limits)
 
 Table 1: the time from call to refusal of each oversized request (after one warm-up
 call), against the time of a tiny accepted race measured in the same run. Target: every
-refusal under a second, i.e. before any work starts.
+refusal under a second, i.e. before any work starts. The CSV files are refused with
+their peak memory beside them (a 60 MB line once peaked at 1.47 GB).
 
 Table 2: the peak resident memory of ``basins(himmelblau, gd, n)`` at n = 400 and 1000,
 each in a fresh process, against a process that only loads optviz and the surface.
 Target: under about 1 GB. ``--quick`` measures n = 400 only.
 
 Table 3: the cost model's estimate of what a race holds, against what it does hold.
+
+Table 4 (``--largest``, about 15 minutes): for each kind of job, the largest one the cost
+model accepts under the default budget (one knob turned up until the next step would be
+refused), run in a fresh process: the estimate beside the measured CPU time, wall time
+and peak memory (VmHWM). Target: every accepted job within about a minute of one core.
 """
 
 from __future__ import annotations
@@ -42,6 +49,69 @@ def _webp(tmp: Path) -> None:
     anim.save(tmp / "a.webp")
 
 
+def _cli(*argv: str):
+    """The command line in this process, its one-line refusal raised as an OptvizError."""
+    import contextlib
+    import io
+
+    from optviz.cli import _main
+
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
+        code = _main(list(argv))
+    if code == 2:
+        raise OptvizError(err.getvalue().strip())
+    raise AssertionError(f"exit {code}: {err.getvalue()[-200:]}")
+
+
+def _scene(data: dict):
+    from optviz.scenes import scene_from_dict
+
+    return scene_from_dict(data)
+
+
+def network_requests(tmp: Path) -> list[tuple[str, callable]]:
+    """The oversized network, scene and anatomy requests of issue 26."""
+    rng = np.random.default_rng(0)
+    wide = tmp / "f64.csv"
+    np.savetxt(wide, np.column_stack([rng.normal(size=(200, 64)), rng.integers(0, 2, 200)]),
+               delimiter=",", fmt="%.4g")  # fmt: skip
+    classes = tmp / "classes32.csv"
+    np.savetxt(classes, np.column_stack([rng.normal(size=(4000, 2)), rng.integers(0, 32, 4000)]),
+               delimiter=",", fmt="%.4g")  # fmt: skip
+    out = str(tmp / "x.gif")
+    race = {"surface": "quadratic", "run": {"steps": 5}}
+    return [
+        ("landscape --hidden 4096 --steps 300",
+         lambda: _cli("landscape", "moons", "--hidden", "4096", "--steps", "300", "-o", out)),
+        ("landscape --points 100000 --hidden 64,64",
+         lambda: _cli("landscape", "moons", "--points", "100000", "--hidden", "64,64", "-o", out)),
+        ("landscape -O newton --hidden 12,12 --points 1e5",
+         lambda: _cli("landscape", "moons", "-O", "newton", "--hidden", "12,12", "--points",
+                      "100000", "-o", out)),
+        ("landscape -O newton, 64 features, --hidden 4",
+         lambda: _cli("landscape", "--data", str(wide), "-O", "newton", "--hidden", "4",
+                      "-o", out)),
+        ("landscape 16 optimizers",
+         lambda: _cli("landscape", "moons", *["-O", "adam"] * 16, "-o", out)),
+        ("landscape --data classes32.csv --hidden 4096",
+         lambda: _cli("landscape", "--data", str(classes), "--hidden", "4096", "-o", out)),
+        ("scene: 1000 optimizers", lambda: _scene({**race, "optimizers": ["gd"] * 1000})),
+        ("scene: 1000 renders", lambda: _scene({**race, "optimizers": ["gd"], "render": [
+            {"kind": "show", "output": f"s{i}.png"} for i in range(1000)]})),
+        ("scene: dropout with 10,000 seeds",
+         lambda: _scene({"render": {"kind": "dropout", "seeds": 10_000, "output": "d.png"}})),
+        ("race: 100 -O adam --loss",
+         lambda: _cli("race", "quadratic", *["-O", "adam"] * 100, "--loss", "-o", out)),
+        ("anatomy --at 1000000",
+         lambda: _cli("anatomy", "quadratic", "-O", "adam", "--at", "1000000", "-o", out)),
+        ("anatomy --at 100000 --walk",
+         lambda: _cli("anatomy", "quadratic", "-O", "adam", "--at", "100000", "--walk",
+                      "-o", out)),
+        ("title: ${{{...$ (100 braces)", lambda: text("$" + "{" * 100 + "$")),
+    ]  # fmt: skip
+
+
 def requests(tmp: Path) -> list[tuple[str, callable]]:
     starts = np.zeros((100, 2))
     return [
@@ -70,7 +140,7 @@ def refusal_table(tmp: Path) -> None:
     baseline = _seconds(lambda: optviz.race("quadratic", ["gd"], steps=10))
     print(f"{'oversized request':44} {'refused in':>12} {'vs tiny race':>13}  message")
     print(f"{'tiny accepted race (baseline)':44} {baseline * 1e3:9.2f} ms")
-    for name, call in requests(tmp):
+    for name, call in requests(tmp) + network_requests(tmp):
         _refuse(call)  # warm up: compile the surface, import what the check needs
         seconds = _seconds(lambda c=call: _refuse(c))
         message = _refuse(call)
@@ -160,14 +230,55 @@ def estimate_table() -> None:
           f"{budget.machine_memory() / 2**30:.0f} GiB)")  # fmt: skip
 
 
-def main(quick: bool = False) -> None:
+CSV_PEAK = textwrap.dedent(
+    """
+    import sys
+    sys.path.insert(0, sys.argv[2])
+    from memory import peak_mb
+    from optviz.nets.data import load_csv
+    from optviz.util.errors import OptvizError
+    before = peak_mb()
+    try:
+        load_csv(sys.argv[1])
+    except OptvizError as exc:
+        print(peak_mb() - before, exc)
+    """
+)
+
+
+def csv_table(tmp: Path) -> None:
+    """The two CSV files of issue 26, refused: time and peak memory in a fresh process."""
+    line, rows = tmp / "line.csv", tmp / "rows.csv"
+    line.write_bytes(b"1," * 30_000_000 + b"0\n")
+    rows.write_bytes(b"1,0\n" * 16_600_000)
+    print(f"\n{'CSV file refused':34} {'MB':>6} {'s':>6} {'peak MB':>8}  message")
+    for name, path in (("one line of 60 MB", line), ("16.6 million lines of 4 bytes", rows)):
+        start = time.perf_counter()
+        out = subprocess.run([sys.executable, "-c", CSV_PEAK, str(path), str(ROOT / "bench")],
+                             capture_output=True, text=True, env=_env())  # fmt: skip
+        seconds = time.perf_counter() - start
+        peak, _, message = out.stdout.strip().partition(" ")
+        size = path.stat().st_size / 1e6
+        print(f"{name:34} {size:6.0f} {seconds:6.1f} {float(peak or 'nan'):8.1f}  {message[:60]}")
+
+
+def _env() -> dict:
+    return {**os.environ, "PYTHONPATH": str(ROOT)}
+
+
+def main(quick: bool = False, largest: bool = False) -> None:
     import tempfile
 
     with tempfile.TemporaryDirectory() as tmp:
         refusal_table(Path(tmp))
+        csv_table(Path(tmp))
     basins_table(quick)
     estimate_table()
+    if largest:
+        from largest import largest_table
+
+        largest_table()
 
 
 if __name__ == "__main__":
-    main(quick="--quick" in sys.argv)
+    main(quick="--quick" in sys.argv, largest="--largest" in sys.argv)

@@ -30,7 +30,8 @@ def main(count: int) -> None:
     folder = Path(tempfile.mkdtemp())
     names = st.sampled_from(
         ["quadratic", "saddle", "rosenbrock:b=10", "gd", "adam:lr=0.1", "cosine", "tanh",
-         "xavier_normal", "grad=0.5", "a.gif", "../x.png", "r.png", "m.json", "x**2 - y**2"]
+         "xavier_normal", "grad=0.5", "a.gif", "../x.png", "r.png", "m.json", "x**2 - y**2",
+         "$x^{$", "$" + "{" * 60 + "$", "r\x00.png", "m\x00.json", "moons", "d.csv"]
     )  # fmt: skip
     scalars = st.one_of(
         st.booleans(),
@@ -98,7 +99,8 @@ def main(count: int) -> None:
         {
             "surface": surfaces | surfaces.map(lambda s: {"name": s}),
             "optimizers": st.lists(optimizers | st.fixed_dictionaries({"name": optimizers},
-                                   optional={"lr": scalars, "label": scalars}), max_size=3),
+                                   optional={"lr": scalars, "label": scalars}), max_size=3)
+                          | st.sampled_from([32, 33, 1000]).map(lambda n: ["gd"] * n),
         },
         optional={
             "title": st.text(max_size=20),

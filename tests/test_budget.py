@@ -54,7 +54,8 @@ def test_a_race_counts_every_optimizer_before_running(eight_gib):
     assert "3 optimizers x 100 start(s) x 1000000 steps" in message and "-O" in message
 
 
-def test_a_single_run_of_the_same_size_fits(eight_gib):
+def test_a_single_run_of_the_same_size_fits(eight_gib, monkeypatch):
+    monkeypatch.setenv("OPTVIZ_WORK", "1h")  # its 2 minutes of work are not the point here
     cost = budget.runs(100, 1_000_000, drawn=False)
     assert budget.check(cost) is cost  # 3.2 GB of history, no drawing
 
@@ -96,9 +97,28 @@ def test_symmetry_run_estimate_counts_the_snapshots():
 
 
 def test_basins_work_is_bounded(monkeypatch):
-    monkeypatch.setenv("OPTVIZ_WORK", "1e9")
+    monkeypatch.setenv("OPTVIZ_WORK", "30")
     message = _refused_fast(lambda: analysis.basins("himmelblau", ["gd"], n=2000, steps=1000))
-    assert "--n" in message
+    assert "--n" in message and "OPTVIZ_WORK" in message
+
+
+def test_work_is_seconds_of_one_core(monkeypatch):
+    for text, seconds in [("90", 90), ("10m", 600), ("2h", 7200), ("1.5s", 1.5)]:
+        monkeypatch.setenv("OPTVIZ_WORK", text)
+        assert budget.work_budget() == seconds
+    for text in ("lots", "0", "-5", "1e999"):
+        monkeypatch.setenv("OPTVIZ_WORK", text)
+        with pytest.raises(BudgetError, match="OPTVIZ_WORK"):
+            budget.work_budget()
+    monkeypatch.delenv("OPTVIZ_WORK")
+    assert budget.work_budget() == budget.MAX_SECONDS
+
+
+def test_a_race_counts_the_cost_of_every_step():
+    # one start for a million steps: ~100 us of calls per step, so minutes, not the
+    # "a million point-steps" that once passed as small
+    message = _refused_fast(lambda: optviz.race("quadratic", ["gd"], steps=1_000_000))
+    assert "--steps" in message and "OPTVIZ_WORK" in message
 
 
 def test_animation_frames_held_by_pillow_are_counted(tmp_path, monkeypatch):

@@ -279,7 +279,7 @@ ERRORS = [
     (["race", "--expr", "x**", "-O", "gd"], "--expr: "),
     (["race", "--expr", "x**2", "--domain", "1,-1,0,1", "-O", "gd"], "--domain: domain"),
     (["race", "--expr", "x**2", "--domain", "a,b", "-O", "gd"], "--domain: must be numbers"),
-    (["race", "quadratic", "-O", "gd", "--start", "1"], "--start: must be 2 numbers"),
+    (["race", "quadratic", "-O", "gd", "--start", "1"], "--start: must be [x, y], not 1 number"),
     (
         ["race", "quadratic", "-O", "gd", "--noise", "grad=-1"],
         "--noise grad: must be a number >= 0",

@@ -73,7 +73,7 @@ def test_the_loss_panel_shows_the_same_fractional_step_as_the_map():
     try:
         for s in (2.5, 10.25, 33.75):
             engine.frame(s)
-            for (_, dot, y, _), m in zip(engine.loss_lines, engine.movers, strict=True):
+            for (_, dot, (_, y), _), m in zip(engine.loss_lines, engine.movers, strict=True):
                 (x,) = dot.get_xdata()
                 assert x == pytest.approx(s)  # the head of the curve is at the ball's step
                 k = int(s)

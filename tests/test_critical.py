@@ -72,7 +72,8 @@ def test_rastrigin_lattice():
 @pytest.mark.parametrize("name", [n for n in ov.surfaces() if len(ov.surface(n).minima)])
 def test_every_stated_smooth_minimum_is_found(name):
     s = ov.surface(name)
-    found = np.array([p.xy for p in critical_points(s) if p.kind == "minimum"]).reshape(-1, 2)
+    found = np.array([p.xy for p in critical_points(s) if p.kind == "minimum"])
+    found = found.reshape(-1, s.dim)
     for m in s.minima:
         with np.errstate(all="ignore"):
             if not np.all(np.isfinite(s.grad(m))):
@@ -113,3 +114,25 @@ def test_bad_grid_size():
     for n in (1, 0, 10_000, 2.5, True):
         with pytest.raises(ParameterError, match="n="):
             critical_points("quadratic", n=n)
+
+
+def test_critical_points_on_a_curve_are_named_by_the_first_derivative_where_flat():
+    from optviz.catalog import Surface
+
+    def kinds(expr, domain=(-2.0, 2.0)):
+        found = critical_points(Surface.from_expr(expr, domain=domain))
+        return [(p.kind, round(p.xy[0], 6)) for p in found]
+
+    assert kinds("x**4 - 2*x**2") == [("minimum", -1.0), ("minimum", 1.0), ("maximum", 0.0)]
+    # f'' = 0 at each: x⁴ is a flat minimum, -x⁴ a flat maximum, x³ a flat inflection
+    assert kinds("x**4") == [("minimum", 0.0)]
+    assert kinds("-x**4") == [("maximum", 0.0)]
+    assert kinds("x**3 + x**4/10", domain=(-1.0, 1.0)) == [("inflection", 0.0)]
+    # the catalog's flat inflection: x²(x + 1.5) is f', a double root at 0
+    found = critical_points("flat_inflection")
+    assert [(p.kind, p.xy, p.eigenvalues) for p in found] == [
+        ("minimum", (-1.5,), (2.25,)),
+        ("inflection", (0.0,), (0.0,)),
+    ]
+    expected = "CriticalPoint(minimum, xy=(-1.5,), value=-0.421875, eigenvalues=(2.25,))"
+    assert repr(found[0]) == expected

@@ -5,7 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from optviz.nets import dropout, mlp
+from optviz.nets import dropout, layers
+from optviz.nets.data import dataset
+from optviz.nets.model import Network
 from optviz.util.errors import ParameterError
 
 SEEDS = range(5)
@@ -28,11 +30,17 @@ def test_inverted_dropout_keeps_the_expected_activation():
         assert np.all(np.abs(out.mean(axis=0) - a) < tol)
 
 
+def _layers(sizes, seed):
+    net = Network(sizes, "relu")
+    return net.layers(net.init("he_normal", seed=seed))
+
+
 def test_p_zero_is_no_dropout():
-    params = mlp._init_mlp((2, 16, 16, 2), "he_normal", np.random.default_rng(1))
+    params = _layers((2, 16, 16, 2), 1)
     x = np.random.default_rng(2).normal(size=(30, 2))
-    full, _ = dropout.forward(params, x)
-    zero, caches = dropout.forward(params, x, p=0.0, rng=np.random.default_rng(3))
+    full, _ = layers.forward(params, x, "relu")
+    _, mask = dropout.dropout_forward(np.ones((30, 16)), 0.0, np.random.default_rng(3))
+    zero, caches = layers.forward(params, x, "relu", masks=[mask, mask])
     np.testing.assert_array_equal(full, zero)
     assert all(c.get("mask") is None for c in caches[:-1])
     a = dropout.train_dropout(p=0.0, hidden=(8, 8), steps=30)
@@ -43,18 +51,18 @@ def test_p_zero_is_no_dropout():
 @pytest.mark.parametrize("activation", ["relu", "tanh"])
 def test_backward_with_fixed_mask_matches_finite_differences(activation):
     rng = np.random.default_rng(4)
-    params = mlp._init_mlp((2, 6, 5, 2), "he_normal", rng)
+    params = _layers((2, 6, 5, 2), 4)
     for layer in params:
         layer["b"] = rng.normal(0, 0.1, layer["b"].shape)
     x, y = rng.normal(size=(7, 2)), rng.integers(0, 2, 7)
     masks = [dropout.dropout_mask((7, w), 0.5, rng) for w in (6, 5)]
 
     def loss():
-        logits, _ = dropout.forward(params, x, activation, masks=masks)
-        return mlp._cross_entropy(logits, y)[0]
+        logits, _ = layers.forward(params, x, activation, masks=masks)
+        return layers.cross_entropy(logits, y)[0]
 
-    logits, caches = dropout.forward(params, x, activation, masks=masks)
-    grads = dropout.backward(params, caches, mlp._cross_entropy(logits, y)[1], activation)
+    logits, caches = layers.forward(params, x, activation, masks=masks)
+    grads = layers.backward(params, caches, layers.cross_entropy(logits, y)[1], activation)
     h = 1e-6
     for layer, grad in zip(params, grads, strict=True):
         for key, value in layer.items():
@@ -72,10 +80,10 @@ def test_backward_with_fixed_mask_matches_finite_differences(activation):
 
 def test_dropped_units_get_no_gradient():
     rng = np.random.default_rng(5)
-    params = mlp._init_mlp((2, 4, 2), "he_normal", rng)
+    params = _layers((2, 4, 2), 5)
     mask = np.array([0.0, 2.0, 0.0, 2.0])
-    logits, caches = dropout.forward(params, rng.normal(size=(3, 2)), masks=[mask])
-    grads = dropout.backward(params, caches, np.ones_like(logits))
+    logits, caches = layers.forward(params, rng.normal(size=(3, 2)), "relu", masks=[mask])
+    grads = layers.backward(params, caches, np.ones_like(logits), "relu")
     assert np.all(grads[0]["W"][:, [0, 2]] == 0)
     assert np.all(grads[1]["W"][[0, 2]] == 0)
 
@@ -114,7 +122,7 @@ def test_bad_arguments_raise():
     with pytest.raises(ParameterError):
         dropout.dropout_pair(p=0.0)
     with pytest.raises(ParameterError):
-        dropout.moons(10, flip=0.9)
+        dataset("moons", 10, flip=0.9)
     with pytest.raises(ParameterError):
         dropout.train_dropout(hidden=())
 
@@ -128,3 +136,32 @@ def test_figure_layout_dark_theme():
     assert fig.get_size_inches().tolist() == [12.8, 7.2]
     with pytest.raises(ParameterError):
         dropout_figure([])
+
+
+def test_dropout_training_equals_torch_adam_with_the_same_masks():
+    import torch
+
+    seed, steps, hidden = 2, 30, (8, 8)
+    run = dropout.train_dropout(p=0.5, hidden=hidden, steps=steps, record_every=steps, seed=seed)
+    net = run.network
+    layers = net.layers(net.init("he_normal", seed=seed))
+    tensors = [torch.tensor(layer[k], dtype=torch.float64, requires_grad=True)
+               for layer in layers for k in ("W", "b")]  # fmt: skip
+    opt = torch.optim.Adam(tensors, lr=1e-3)
+    x = torch.from_numpy(run.x_train)
+    y = torch.from_numpy(run.y_train)
+    masks_rng = np.random.default_rng([seed, 9])  # the masks train_dropout draws, in order
+    for _ in range(steps):
+        masks = [dropout.dropout_mask((len(x), w), 0.5, masks_rng) for w in hidden]
+        a = x
+        for i in range(len(hidden)):
+            a = torch.relu(a @ tensors[2 * i] + tensors[2 * i + 1]) * torch.from_numpy(masks[i])
+        logits = a @ tensors[-2] + tensors[-1]
+        opt.zero_grad()
+        torch.nn.functional.cross_entropy(logits, y).backward()
+        opt.step()
+    for layer, (w, b) in zip(run.params, zip(tensors[::2], tensors[1::2], strict=True),
+                             strict=True):  # fmt: skip
+        np.testing.assert_allclose(layer["W"], w.detach().numpy(), rtol=1e-10, atol=1e-13)
+        np.testing.assert_allclose(layer["b"], b.detach().numpy(), rtol=1e-10, atol=1e-13)
+    assert not np.allclose(run.params[0]["W"], layers[0]["W"])  # it trained: the check has teeth

@@ -288,7 +288,7 @@ def test_without_the_web_stack_the_command_says_how_to_get_it(capsys, monkeypatc
     [
         (["quadratic", "--steps", "-3"], "--steps: must be a whole number"),
         (["--expr", "x**2", "--domain", "a,b"], "--domain: must be numbers"),
-        (["quadratic", "--start", "1"], "--start: must be 2 numbers"),
+        (["quadratic", "--start", "1"], "--start: must be [x, y], not 1 number"),
         (["quadratic", "-O", "adm"], "-O/--optimizer: unknown optimizer 'adm'"),
     ],
 )
@@ -322,3 +322,31 @@ def test_the_page_takes_its_palette_and_line_styles_from_the_static_plots():
         assert f'"{shape}"' in script  # the page knows how to draw every shape it is sent
     # no colour of its own: a six-digit colour in the script would be a second palette
     assert re.findall(r"#[0-9A-Fa-f]{6}\b", script) == []
+
+
+def test_a_curve_runs_from_an_x_and_its_picture_maps_pixels_to_x_and_f(served):
+    _, client = served
+    body = {"surface": "shallow_then_deep", "optimizers": ["momentum:lr=0.01"], "start": [-2.0],
+            "steps": 150}  # fmt: skip
+    run = client.post("/api/run", json=body).json()["runs"][0]
+    t = ov.run("shallow_then_deep", "momentum:lr=0.01", start=[-2.0], steps=150)
+    assert np.array_equal(np.array(run["xy"]), t.xy) and t.xy.shape == (151, 1)
+    assert np.array_equal(np.array(run["drawn"]), np.column_stack([t.xy[:, 0], t.loss]))
+    x = t.xy[:, 0]
+    np.testing.assert_allclose(run["slope"], 4 * x**3 - 6 * x - 1, rtol=1e-12)  # f'(x)
+    info = client.post("/api/surface", json={"surface": "shallow_then_deep"}).json()
+    assert info["kind"] == "curve" and info["start"] == [-2.0] and len(info["domain"]) == 4
+    png = base64.b64decode(info["image"].split(",", 1)[1])
+    image = np.asarray(Image.open(io.BytesIO(png)).convert("L"), float)
+    # the curve is drawn dark: in the column of x = 0.6 (no landmark there) its darkest
+    # pixel sits at f(0.6), by the extent the page maps clicks with
+    x0, x1, y0, y1 = info["domain"]
+    col = round((0.6 - x0) / (x1 - x0) * info["width"] - 0.5)
+    row = int(np.argmin(image[:, col]))
+    f = y1 - (row + 0.5) / info["height"] * (y1 - y0)
+    assert abs(f - float(ov.surface("shallow_then_deep").f([0.6]))) < 2 * (y1 - y0) / info["height"]
+    expr = {"expr": "x**4 - 3*x**2 + x", "domain": [-2.2, 2.2], "optimizers": ["gd:lr=0.01"],
+            "start": [1.0], "steps": 5}  # fmt: skip
+    assert client.post("/api/run", json=expr).json()["surface"]["kind"] == "curve"
+    wrong = client.post("/api/run", json={**body, "start": [-2.0, 0.5]})
+    assert wrong.status_code == 400 and "curve" in wrong.json()["error"]

@@ -240,3 +240,22 @@ def test_the_loss_axis_has_three_readable_ticks_whatever_the_range(page):
         for a, label in zip(at, labels, strict=True):  # each label names its place
             value = 10.0**a if log else a
             assert float(label) == pytest.approx(value, rel=0.02, abs=1e-12), (label, value)
+
+
+def test_a_curve_is_drawn_from_the_side_and_a_click_on_it_starts_there(page):
+    before = page.evaluate("() => JSON.stringify(window.optvizModel.get('result'))")
+    page.select_option("#surface", "shallow_then_deep")
+    page.wait_for_function("() => window.optvizModel.get('view').kind === 'curve'", timeout=90_000)
+    _wait_for_runs(page, before)
+    before = page.evaluate("() => JSON.stringify(window.optvizModel.get('result'))")
+    x = -0.5
+    sx, sy = _to_screen(page, x, float(ov.surface("shallow_then_deep").f([x])))
+    with page.expect_request("**/api/run") as request:
+        page.mouse.click(sx, sy)
+    start = request.value.post_data_json["start"]
+    assert len(start) == 1 and abs(start[0] - x) < 0.02  # a curve's start is its x
+    result = _wait_for_runs(page, before)
+    for run, spec in zip(result["runs"], OPTIMIZERS, strict=True):
+        t = ov.run("shallow_then_deep", spec, start=start, steps=150)
+        assert np.array_equal(np.array(run["xy"]), t.xy)
+    assert page.problems == []

@@ -78,3 +78,13 @@ def test_the_widget_shares_the_page_module():
     page_module = (STATIC / "explorer.js").read_text()
     assert str(ExplorerWidget._esm) == page_module  # the very file the page loads
     assert "export default { render }" in page_module
+
+
+def test_the_widget_takes_a_curve_and_its_x_start():
+    w = ov.explore("parabola", ["gd:lr=0.1"], start=[1.0], steps=3)
+    assert w.error == "" and w.view["kind"] == "curve"
+    assert w.result["runs"][0]["xy"] == [[1.0], [0.8], [0.64], [0.512]]
+    drawn = [[1.0, 1.0], [0.8, 0.64], [0.64, 0.4096], [0.512, 0.262144]]  # (x, x²)
+    assert np.allclose(w.result["runs"][0]["drawn"], drawn, rtol=1e-15)
+    w.start = [-2.0]  # as a click on the curve sets it
+    assert w.result["runs"][0]["xy"][0] == [-2.0] and w.error == ""

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from optviz import nets
-from optviz.nets import mlp
+from optviz.nets import layers
+from optviz.nets.model import Network
 from optviz.util.errors import OptvizError, ParameterError, UnknownNameError
 
 # ---------------------------------------------------------------- initialization
@@ -193,14 +194,15 @@ def test_batchnorm_backward_matches_central_differences():
 def test_mlp_backward_with_batchnorm_matches_central_differences():
     rng = np.random.default_rng(2)
     x, labels = rng.normal(size=(10, 2)), rng.integers(0, 3, 10)
-    params = mlp._init_mlp((2, 4, 4, 3), "xavier_normal", rng, batchnorm=True)
+    net = Network((2, 4, 4, 3), "sigmoid", batchnorm=True)
+    params = net.layers(net.init("xavier_normal", seed=2))
 
     def loss():
-        out, _ = mlp._mlp_forward(params, x, "sigmoid")
-        return mlp._cross_entropy(out, labels)[0]
+        out, _ = layers.forward(params, x, "sigmoid")
+        return layers.cross_entropy(out, labels)[0]
 
-    out, caches = mlp._mlp_forward(params, x, "sigmoid")
-    grads = mlp._mlp_backward(params, caches, mlp._cross_entropy(out, labels)[1], "sigmoid")
+    out, caches = layers.forward(params, x, "sigmoid")
+    grads = layers.backward(params, caches, layers.cross_entropy(out, labels)[1], "sigmoid")
     for layer, grad in zip(params, grads, strict=True):
         assert set(layer) == set(grad)
         for key, value in layer.items():

@@ -236,7 +236,7 @@ BAD = [
         "field 'run.steps': must be a whole number >= 0 and <= 1000000, not 1.5",
     ),
     ('[run]\nseed = "x"', "field 'run.seed': must be a whole number >= 0"),
-    ("[run]\nstarts = [1, 2, 3]", "field 'run.starts': must be 2 numbers, not 3"),
+    ("[run]\nstarts = [1, 2, 3]", "field 'run.starts': must be [x, y], not 3 numbers"),
     ('[run]\nschedule = "cosin"', "field 'run.schedule': unknown schedule 'cosin'; did you mean"),
     (
         '[run]\nnoise = "grad=-1"',
@@ -378,4 +378,4 @@ def test_every_gallery_scene_loads_and_has_its_output():
             assert render.output.is_file(), render.output
             assert render.output.stat().st_size <= 2_000_000
     kinds = {scene.surface.kind for scene in scenes if scene.surface is not None}
-    assert kinds == {"bowl", "saddle", "ravine", "plateau", "multi-minima"}
+    assert kinds == {"bowl", "saddle", "ravine", "plateau", "multi-minima", "curve"}

@@ -83,7 +83,7 @@ MESSAGES = [
     ),
     (
         {"surface": {"expr": "x**2 + y**2", "minima": 5}},
-        "field 'surface.minima': must be a list of [x, y], not 5",
+        "field 'surface.minima': must be a list of [x, y] (a curve's [x]), not 5",
     ),
     (
         {**RACE, "render": {"size": [0.01, 0.01], "output": "a.png"}},

@@ -10,7 +10,13 @@ import pytest
 
 import optviz as ov
 from optviz.catalog import KINDS, Surface, surface_from_spec
-from optviz.util.errors import CatalogError, OptvizError, ParameterError, UnknownNameError
+from optviz.util.errors import (
+    CatalogError,
+    ExpressionError,
+    OptvizError,
+    ParameterError,
+    UnknownNameError,
+)
 
 NAMES = ov.surfaces()
 
@@ -22,7 +28,7 @@ KINKS = {"ackley": [(0.0, 0.0)]}
 def _random_points(s: Surface, n: int, seed: int = 0) -> np.ndarray:
     rng = np.random.default_rng(seed)
     lo, hi = s.domain[:, 0], s.domain[:, 1]
-    p = lo + (hi - lo) * rng.random((n, 2))
+    p = lo + (hi - lo) * rng.random((n, s.dim))
     for kink in KINKS.get(s.name, []):
         p = p[np.linalg.norm(p - kink, axis=-1) > 0.05 * s.span]
     return p
@@ -33,11 +39,20 @@ def _scale(a: np.ndarray) -> float:
     return float(np.nanmax(np.abs(a)))
 
 
+def _grid_points(s: Surface, n: int) -> np.ndarray:
+    """An n x n grid of positions over a surface's domain (n points along a curve's)."""
+    if s.is_curve:
+        return s.profile(n)[0][:, None]
+    X, Y, _ = s.grid(n)
+    return np.stack([X, Y], -1)
+
+
 def _five_point(fn, p: np.ndarray, h: float) -> np.ndarray:
-    """Fourth-order central differences of fn along x and y: (..., 2, *fn's shape)."""
+    """Fourth-order central differences of fn along x and y (a curve's x): (..., d, *fn's
+    shape)."""
     cols = []
-    for axis in range(2):
-        e = np.zeros(2)
+    for axis in range(p.shape[-1]):
+        e = np.zeros(p.shape[-1])
         e[axis] = h
         d = (-fn(p + 2 * e) + 8 * fn(p + e) - 8 * fn(p - e) + fn(p - 2 * e)) / (12 * h)
         cols.append(d)
@@ -70,8 +85,9 @@ def test_every_surface_loads_and_says_what_it_teaches(name):
     assert len(s.starts) >= 1
     assert np.all((s.starts >= lo) & (s.starts <= hi)), "starts lie in the domain"
     assert np.all((s.minima >= lo) & (s.minima <= hi)), "minima lie in the domain"
-    X, Y, Z = s.grid(40)
-    assert Z.shape == (40, 40) and np.all(np.isfinite(Z))
+    Z = s.f(_grid_points(s, 40))
+    assert Z.shape == (40,) * s.dim and np.all(np.isfinite(Z))
+    assert (s.kind == "curve") == s.is_curve == (s.dim == 1)
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -79,8 +95,7 @@ def test_gradient_and_hessian_match_finite_differences(name):
     s = ov.surface(name)
     p = _random_points(s, 24)
     g, H = s.grad(p), s.hess(p)
-    X, Y, _ = s.grid(60)
-    grid = np.stack([X, Y], -1)
+    grid = _grid_points(s, 60)
     gscale, hscale = _scale(s.grad(grid)), _scale(s.hess(grid))
     h = 1e-4 * s.span
     g_fd = _five_point(s.f, p, h)
@@ -92,7 +107,7 @@ def test_gradient_and_hessian_match_finite_differences(name):
     H_err = np.linalg.norm(H_fd - H, axis=(-2, -1))
     assert np.all(H_err <= 1e-6 * np.linalg.norm(H, axis=(-2, -1)) + 1e-9 * hscale)
     # The Hessian is symmetric and value_and_grad agrees with f and grad.
-    np.testing.assert_array_equal(H[..., 0, 1], H[..., 1, 0])
+    np.testing.assert_array_equal(H, np.swapaxes(H, -1, -2))
     f2, g2 = s.value_and_grad(p)
     np.testing.assert_allclose(f2, s.f(p), rtol=1e-14, atol=1e-300)
     np.testing.assert_allclose(g2, g, rtol=1e-14, atol=1e-14 * gscale)
@@ -101,8 +116,7 @@ def test_gradient_and_hessian_match_finite_differences(name):
 @pytest.mark.parametrize("name", [n for n in NAMES if len(ov.surface(n).minima)])
 def test_stated_minima_are_minima_with_the_stated_value(name):
     s = ov.surface(name)
-    X, Y, _ = s.grid(60)
-    grid = np.stack([X, Y], -1)
+    grid = _grid_points(s, 60)
     gscale, hscale = _scale(s.grad(grid)), _scale(s.hess(grid))
     for p, value in zip(s.minima, s.minima_values, strict=True):
         assert abs(float(s.f(p)) - value) <= 1e-12 * max(1.0, abs(value))
@@ -125,7 +139,7 @@ def test_no_grid_point_is_below_the_stated_global_minimum(name):
     # surfaces that state no minimum are checked below: they really have none
     s = ov.surface(name)
     n = 301 if s.data is not None else 801
-    _, _, Z = s.grid(n)
+    Z = s.f(_grid_points(s, n if s.dim == 2 else n * n))
     assert np.nanmin(Z) >= s.min_value - 1e-12 * max(1.0, abs(s.min_value))
 
 
@@ -265,9 +279,26 @@ def test_unknown_surface_suggests_a_name():
 def test_from_expr_checks_its_arguments():
     s = Surface.from_expr("x**2 - y**2", domain=(-1, 1, -3, 3), start=(0.5, 0.5), minima=None)
     np.testing.assert_array_equal(s.domain, [[-1, 1], [-3, 3]])
-    for bad in [(1, -1, 0, 1), (0, 1), (0, 1, 0, float("inf")), "abcd"]:
+    for bad in [(1, -1, 0, 1), (1, 0), (0, 1, 2), (0, 1, 0, float("inf")), "abcd"]:
         with pytest.raises(ParameterError, match="domain"):
             Surface.from_expr("x", domain=bad)
+
+
+def test_a_domain_of_two_numbers_makes_a_curve_in_x_alone():
+    c = Surface.from_expr("x**3 - 2*x", domain=(-2, 2), start=0.5, minima=[[0.816496580927726]])
+    assert (c.kind, c.dim, c.start.tolist(), c.domain.tolist()) == ("curve", 1, [0.5], [[-2, 2]])
+    x = np.array([[-1.0], [0.0], [2.0]])
+    np.testing.assert_array_equal(c.f(x), x[:, 0] ** 3 - 2 * x[:, 0])
+    np.testing.assert_array_equal(c.grad(x), 3 * x**2 - 2)
+    np.testing.assert_array_equal(c.hess(x), (6 * x)[..., None])
+    assert c.hess(x).shape == (3, 1, 1) and c.f(0.5).shape == ()
+    assert abs(c.minima_values[0] - (2 / 3) ** 1.5 + 2 * (2 / 3) ** 0.5) < 1e-15
+    with pytest.raises(ExpressionError, match="x alone.*four numbers"):
+        Surface.from_expr("x**2 - y**2", domain=(0, 1))  # 'y' needs a surface's domain
+    with pytest.raises(ParameterError, match=r"shape \(1,\)"):
+        c.f([0.5, 1.0])  # a pair is not a curve's position
+    with pytest.raises(ParameterError, match="a curve"):
+        c.grid(10)
 
 
 # -- schema -------------------------------------------------------------------------------

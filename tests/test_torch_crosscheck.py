@@ -233,3 +233,43 @@ def test_cosine_with_a_shorter_total_follows_torch_then_holds_its_minimum():
 def test_schedule_factors_match_torch_schedulers(spec, make):
     ours = ov.schedule(spec).factors(N)
     np.testing.assert_allclose(ours, torch_factors(make, N), rtol=1e-9, atol=1e-14)
+
+
+# -- curves: the same rules on positions (..., 1) ------------------------------------------
+CURVES = {"shallow_then_deep": [-2.0], "flat_inflection": [1.2]}  # a bump; a flat point
+CURVE_CASES = [
+    ("gd:lr=1e-2", "SGD", {}),
+    ("momentum:lr=1e-2", "SGD", {"momentum": 0.9}),
+    ("nesterov:lr=1e-2", "SGD", {"momentum": 0.9, "nesterov": True}),
+    ("rmsprop:lr=0.01", "RMSprop", {}),
+    ("rmsprop:lr=1e-3,momentum=0.9,centered=true", "RMSprop", {"momentum": 0.9, "centered": True}),
+    ("adam:lr=0.05", "Adam", {}),
+    ("adam:lr=0.05,weight_decay=0.1,amsgrad=true", "Adam", {"weight_decay": 0.1, "amsgrad": True}),
+    ("adagrad:lr=0.1", "Adagrad", {}),
+    ("adadelta:lr=1.0", "Adadelta", {}),
+    ("adamw:lr=0.05", "AdamW", {}),
+    ("nadam:lr=0.05", "NAdam", {}),
+    ("radam:lr=1e-3", "RAdam", {}),
+    ("adamax:lr=0.05", "Adamax", {}),
+]
+
+
+@pytest.mark.parametrize("curve", sorted(CURVES))
+@pytest.mark.parametrize(("spec", "cls", "kwargs"), CURVE_CASES, ids=[c[0] for c in CURVE_CASES])
+def test_trajectory_on_a_curve_matches_torch(spec, cls, kwargs, curve):
+    surf, start = ov.surface(curve), CURVES[curve]
+    opt = ov.optimizer(spec)
+    traj = ov.run(surf, opt, start=start, steps=STEPS)
+    assert traj.xy.shape == (STEPS + 1, 1) and traj.diverged_at == -1
+    assert np.ptp(traj.xy) > 1e-3  # the ball moved: the comparison means something
+    assert_same_path(traj.xy, torch_path(surf, start, cls, kwargs, opt.lr, STEPS))
+
+
+def test_many_starts_on_a_curve_step_as_torch_steps_each_alone():
+    surf = ov.surface("shallow_then_deep")
+    starts = np.array([[-2.0], [-0.5], [0.4], [1.9]])
+    traj = ov.run(surf, "momentum:lr=0.01,momentum=0.9", start=starts, steps=STEPS)
+    assert traj.xy.shape == (STEPS + 1, 4, 1)
+    for i, start in enumerate(starts):
+        theirs = torch_path(surf, start, "SGD", {"momentum": 0.9}, 0.01, STEPS)
+        assert_same_path(traj.xy[:, i], theirs)

@@ -54,10 +54,10 @@ def _smooth(surface: Surface, p: np.ndarray) -> bool:
 def block(surface: Surface, points: np.ndarray) -> str:
     rows = []
     for p in points:
-        x, y = (tidy(float(c)) for c in p)
-        v = tidy(float(surface.f(np.array([x, y]))), rel=1e-13)
+        coords = [tidy(float(c)) for c in p]  # x, y (a curve's x alone)
+        v = tidy(float(surface.f(np.array(coords))), rel=1e-13)
         v = 0.0 if abs(v) < 1e-15 else v
-        rows.append(f"{{ xy = [{x!r}, {y!r}], value = {v!r} }}")
+        rows.append(f"{{ xy = [{', '.join(repr(c) for c in coords)}], value = {v!r} }}")
     if len(rows) == 1:
         return f"minima = [{rows[0]}]\n"
     return "minima = [\n" + "".join(f"  {r},\n" for r in rows) + "]\n"

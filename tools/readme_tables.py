@@ -24,7 +24,7 @@ def first_sentence(text: str) -> str:
 def catalog() -> str:
     import optviz as ov
 
-    rows = ["| surface | kind | what it shows | f(x, y) |", "|---|---|---|---|"]
+    rows = ["| surface | kind | what it shows | f(x, y) or a curve's f(x) |", "|---|---|---|---|"]
     for name in ov.surfaces():
         s = ov.surface(name)
         formula = f"mean over {s.n_samples} rows of {s.data.sample}" if s.data else s.expression

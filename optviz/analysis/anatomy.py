@@ -44,7 +44,8 @@ from ..engine.modern import AdamWScheduleFree, Adan, AdEMAMix, SGDScheduleFree, 
 from ..engine.optim import Optimizer
 from ..engine.preconditioned import MARS
 from ..engine.prodigy import Prodigy
-from ..engine.runner import Trajectory, run
+from ..engine.runner import MAX_STEPS, Trajectory, run
+from ..util import budget
 from ..util.errors import ParameterError
 
 
@@ -349,6 +350,7 @@ def walk(traj: Trajectory, last: int | None = None) -> list[StepAnatomy]:
     """Every step 1..``last`` (default: all) of a run, taken apart."""
     last = traj.steps if last is None else last
     _check_at(last, traj.steps)
+    budget.check(cost(1, last))
     return [_anatomy(traj, *inputs) for inputs in _replay(traj, last)]
 
 
@@ -368,10 +370,29 @@ def anatomy(
     """
     if np.ndim(start) > 1:
         raise ParameterError("anatomy takes one start (x, y)")
+    _check_at(at, MAX_STEPS)
+    budget.check(cost(1, at, steps if isinstance(steps, int) and steps >= at else at))
     traj = run(
         surface, optimizer, start, at if steps is None else steps, keep_state=True, **run_options
     )
     return step_anatomy(traj, at)
+
+
+def cost(optimizers: int, at: int, steps: int | None = None, walk: bool = False) -> budget.Cost:
+    """What taking ``optimizers`` runs apart at step ``at`` takes: the runs (to ``steps``,
+    default ``at``), the replay of steps 1..``at``, and one figure each, or one frame per
+    step with ``walk``."""
+    steps = at if steps is None else steps
+    replay = optimizers * at * budget.REPLAY_S
+    drawn = optimizers * (at * budget.ANATOMY_FRAME_S if walk else budget.FIGURE_S)
+    race = budget.runs(1, steps, optimizers)
+    return budget.Cost(
+        f"taking {optimizers} optimizer(s) apart at step {at}" + (" (a walk)" if walk else ""),
+        race.memory + optimizers * at * 2048,  # a StepAnatomy per step walked
+        race.seconds + replay + drawn,
+        "use an earlier step (--at), fewer optimizers (-O)"
+        + (", or no --walk (one figure)" if walk else ""),
+    )
 
 
 def _check_at(at: Any, steps: int) -> None:
@@ -467,4 +488,5 @@ def speed(traj: Trajectory) -> np.ndarray:
 
     For heavy-ball momentum this is the norm of the notes' velocity :math:`v_t = \\eta b_t`.
     """
-    return np.hypot(*np.moveaxis(np.diff(traj.xy, axis=0, prepend=traj.xy[:1]), -1, 0))
+    step = np.diff(traj.xy, axis=0, prepend=traj.xy[:1])
+    return np.abs(step[..., 0]) if step.shape[-1] == 1 else np.hypot(step[..., 0], step[..., 1])

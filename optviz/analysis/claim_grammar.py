@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from ..util.errors import OptvizError
+from ..util.symbols import SYMBOLS
 from .anatomy import effective_lr, speed
 
 MAX_CLAIM = 400  # characters in one claim
@@ -268,9 +269,10 @@ def _rates(trajs: Sequence[Any]) -> dict[str, tuple]:
     rates = [effective_lr(t) for t in trajs]
     if any(r is None for r in rates):
         return {}
+    axes = "xy"[: rates[0].shape[-1]]  # a curve's: x alone
     return {
         f"rate_{axis}": tuple(_from_step_one(r[..., i]) for r in rates)
-        for i, axis in enumerate("xy")
+        for i, axis in enumerate(axes)
     }
 
 
@@ -314,7 +316,7 @@ def _state_fields(trajs: Sequence[Any]) -> dict[str, tuple]:
         for name, value in t.state.items()
         if np.shape(value) == np.shape(t.loss)
     }
-    out = {
+    out: dict[str, tuple] = {
         name: tuple(
             np.asarray(t.state[name], float)
             if t.state is not None and name in t.state
@@ -323,8 +325,9 @@ def _state_fields(trajs: Sequence[Any]) -> dict[str, tuple]:
         )
         for name in sorted(numbers)
     }
+    axes = "xy"[: trajs[0].xy.shape[-1]] if trajs else "xy"  # a curve's: x alone
     for name in sorted(names):
-        for i, axis in enumerate("xy"):
+        for i, axis in enumerate(axes):
             out[f"{name}_{axis}"] = tuple(
                 np.asarray(t.state[name][..., i], float)
                 if t.state is not None and name in t.state
@@ -351,7 +354,8 @@ def shown_optimizers(optimizers: Sequence[Any], labels: Sequence[str]) -> tuple[
         if len(twins) == 1:
             out.append(kind)
         elif differ and len({o.noise is None for o in twins}) == 1:
-            out.append(f"{kind} ({', '.join(f'{h} {_number(o.hyper[h])}' for h in differ)})")
+            told = (f"{SYMBOLS.get(h, h)} {_number(o.hyper[h])}" for h in differ)  # μ 0.9
+            out.append(f"{kind} ({', '.join(told)})")
         elif label.lower().startswith(kind.lower()):
             out.append(label)
         else:

@@ -17,7 +17,9 @@ import numpy as np
 
 from .claim_grammar import Claim, ClaimError, Measured
 
-POINT_KINDS = ("saddle", "minimum", "local", "deepest", "maximum", "degenerate", "critical")
+POINT_KINDS = (
+    "saddle", "minimum", "local", "deepest", "maximum", "degenerate", "inflection", "critical"
+)  # fmt: skip
 POINT_WORDS = {
     "saddle": "the saddle",
     "minimum": "a minimum",
@@ -25,6 +27,7 @@ POINT_WORDS = {
     "deepest": "the deepest minimum",
     "maximum": "a maximum",
     "degenerate": "a flat point",
+    "inflection": "a flat inflection point",  # a curve's: flat, neither minimum nor maximum
     "critical": "a critical point",
     "start": "its start",
 }
@@ -120,7 +123,7 @@ def landmark_points(surface: Any, kind: str, claim: str) -> tuple[np.ndarray, np
         "critical": tuple({m.kind for m in marks}),
     }.get(kind, (kind,))
     chosen = [m for m in marks if m.kind in wanted]
-    xy = np.array([m.xy for m in chosen], float).reshape(-1, 2)
+    xy = np.array([m.xy for m in chosen], float).reshape(-1, surface.dim)  # a curve's: (p, 1)
     return xy, np.array([m.value for m in chosen], float)
 
 
@@ -151,16 +154,15 @@ def _kind_at(surface: Any, q: np.ndarray) -> str | None:
     """The landmark kind of ``q`` if the gradient vanishes there (as the search judges it)."""
     from ..catalog import critical
 
-    (x0, x1), (y0, y1) = surface.domain
-    grid = np.stack(np.meshgrid(np.linspace(x0, x1, 21), np.linspace(y0, y1, 21)), -1).reshape(
-        -1, 2
-    )
+    grid = critical._grid_starts(surface, 21)  # 21 x 21 over a surface, 84 along a curve
     gscale = critical._typical(np.linalg.norm(surface.grad(grid), axis=-1))
     hscale = critical._typical(np.abs(surface.hess(grid)).max(axis=(-2, -1)))
     if not np.linalg.norm(surface.grad(q)) <= 1e-7 * gscale + 1e-12:
         return None
     eig = np.linalg.eigvalsh(surface.hess(q))
     kind = critical.classify(eig, critical.ZERO_EIGENVALUE * hscale)
+    if surface.is_curve and kind == "degenerate":  # a flat point of a curve has a name
+        kind = critical._first_derivative_test(surface, q)
     if kind != "minimum":
         return kind
     lowest = min(
@@ -340,9 +342,9 @@ def zigzags(c: Case) -> Seen:
         e = vecs[..., -1]  # the steepest direction where each later step starts
         now, before = np.sum(d[1:] * e, -1), np.sum(d[:-1] * e, -1)
     else:
-        axis = "xy".index(across)
+        axis = _axis(c, across)
         now, before = d[1:, axis], d[:-1, axis]
-    tiny = 1e-3 * max(float(np.max(np.abs(d @ np.eye(2)))), 1e-300)
+    tiny = 1e-3 * max(float(np.max(np.abs(d))), 1e-300)
     big = (np.abs(now) > tiny) & (np.abs(before) > tiny)
     reversal = big & (now * before < 0)
     streak, begin = _longest_run(reversal)
@@ -375,12 +377,9 @@ def overshoots(c: Case) -> Seen:
     target = points[int(np.argmin(np.linalg.norm(points - xy[-1], axis=-1)))]
     offset = xy[0] - target
     axis = c.opts["axis"]
-    u = (
-        offset
-        if axis == "approach"
-        else np.eye(2)["xy".index(axis)] * np.sign(offset["xy".index(axis)])
-    )
-    scale = float(np.linalg.norm(u)) if axis == "approach" else abs(float(offset["xy".index(axis)]))
+    k = None if axis == "approach" else _axis(c, axis)
+    u = offset if k is None else np.eye(len(offset))[k] * np.sign(offset[k])
+    scale = float(np.linalg.norm(u)) if k is None else abs(float(offset[k]))
     if scale == 0:
         return Seen(False, {"depth": 0.0}, None, f"{c.who()} starts at the minimum")
     s = (xy - target) @ (u / np.linalg.norm(u))
@@ -393,6 +392,45 @@ def overshoots(c: Case) -> Seen:
     else:
         said = f"{c.who()} overshoots {where} ({depth:.0%} of its start)"
     return Seen(holds, {"depth": depth}, deepest if holds else None, said)
+
+
+def swings(c: Case) -> Seen:
+    """The ball swings back and forth across the minimum it ends nearest: along the line
+    from its start to that minimum it passes to the far side and back at least
+    ``at_least`` times (default 3), each swing reaching more than ``by`` (default 0.02)
+    domain diagonals past the minimum (too much momentum, a rate near its limit). The key
+    step is the ``at_least``-th crossing."""
+    xy = c.xy()
+    points, _ = c.points("minimum")
+    if not len(points):
+        return Seen(False, {"found": 0.0}, None, "the surface has no minimum")
+    target = points[int(np.argmin(np.linalg.norm(points - xy[-1], axis=-1)))]
+    offset = xy[0] - target
+    if not np.linalg.norm(offset):
+        return Seen(False, {"swings": 0.0}, None, f"{c.who()} starts at the minimum")
+    s = (xy - target) @ (offset / np.linalg.norm(offset))  # > 0: the side it started on
+    far = c.opts["by"] * c.span
+    sides = np.where(s > far, 1, np.where(s < -far, -1, 0))
+    seen = np.flatnonzero(sides)
+    changes = seen[1:][np.diff(sides[seen]) != 0]  # the steps it arrives on the other side
+    count = len(changes)
+    holds = count >= c.opts["at_least"] and c.diverged_at() < 0
+    step = int(changes[c.opts["at_least"] - 1]) if holds else None
+    evidence = {"swings": float(count), "farthest_past": float(max(-s.min(), 0.0) / c.span)}
+    said = (
+        f"{c.who()} swings across the minimum {count} times"
+        if count
+        else f"{c.who()} does not swing across the minimum"
+    )
+    return Seen(holds, evidence, step, said)
+
+
+def _axis(c: Case, name: str) -> int:
+    """The index of axis ``x`` or ``y``; a curve has ``x`` alone."""
+    k = "xy".index(name)
+    if k >= c.xy().shape[-1]:
+        raise ClaimError(f"claim '{c.claim.text}': a curve f(x) has x alone, not {name}")
+    return k
 
 
 def diverges(c: Case) -> Seen:
@@ -443,7 +481,8 @@ def farther(c: Case) -> Seen:
     """Run ``a`` ends farther from its start than ``b``: by more than ``by`` (default 1)
     times; ``along``: measured along ``x`` or ``y`` only (default: straight-line distance)."""
     along = c.opts["along"]
-    axes = slice(None) if along == "any" else slice("xy".index(along), "xy".index(along) + 1)
+    k = None if along == "any" else _axis(c, along)
+    axes = slice(None) if k is None else slice(k, k + 1)
     dist = [float(np.linalg.norm((c.xy(j)[-1] - c.xy(j)[0])[axes])) for j in (0, 1)]
     ratio = dist[0] / dist[1] if dist[1] > 0 else math.inf
     holds = ratio > c.opts["by"]

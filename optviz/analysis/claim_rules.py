@@ -37,6 +37,7 @@ from .claim_paths import (
     overshoots,
     stalls,
     stuck,
+    swings,
     zigzags,
 )
 
@@ -306,7 +307,7 @@ def has(c: Case) -> Seen:
     )
 
 
-HAS_KINDS = ("minimum", "saddle", "maximum", "degenerate")
+HAS_KINDS = ("minimum", "saddle", "maximum", "degenerate", "inflection")
 
 # -- the vocabulary -------------------------------------------------------------------------------
 WITHIN = Option("number", 0.02, low=0.0)
@@ -360,6 +361,12 @@ KINDS: dict[str, Kind] = {
             "axis": Option("choice", "approach", ("approach", "x", "y")),
             "by": Option("number", 0.05),
         },
+        geometric=True,
+    ),
+    "swings": Kind(
+        swings,
+        1,
+        {"at_least": Option("whole", 3, low=1), "by": Option("number", 0.02)},
         geometric=True,
     ),
     "diverges": Kind(diverges, 1, {}, geometric=True),

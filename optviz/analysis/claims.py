@@ -17,8 +17,8 @@ own numbers, never constants of one scene; each kind's defaults are in its rule'
 docstring, and the table of them in ``docs/scenes.md``):
 
 - on paths (:mod:`optviz.analysis.claim_paths`): ``stuck``, ``escapes``, ``stalls``,
-  ``ends_in``, ``ends_apart``, ``zigzags``, ``overshoots``, ``diverges``, ``faster``,
-  ``farther``;
+  ``ends_in``, ``ends_apart``, ``zigzags``, ``overshoots``, ``swings``, ``diverges``,
+  ``faster``, ``farther``;
 - on any runs' measurements (a race's loss, a network's loss and accuracy, ...;
   :mod:`optviz.analysis.claim_rules`): ``beats``, ``more``, ``less``, ``falls``,
   ``rises``, ``recovers``, ``spikes``, ``steady``, ``reaches``, ``touches``, ``evaluates``

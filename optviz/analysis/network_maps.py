@@ -68,6 +68,14 @@ class NetProblem:
     def cell_work(self) -> float:
         return self.trainer.cell_work
 
+    @property
+    def cell_seconds(self) -> float:
+        return self.trainer.cell_seconds
+
+    @property
+    def tile_seconds(self) -> float:
+        return self.trainer.tile_seconds
+
     def key(self) -> str:
         parts = ["net-phase-1", self.trainer.key(), self.x.spec, self.y.spec,
                  str(self.shape), repr(self.tol)]  # fmt: skip

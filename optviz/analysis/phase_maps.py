@@ -38,7 +38,7 @@ from ..engine.builtin import GD
 from ..engine.final_runs import PerStart
 from ..engine.optim import Optimizer, optimizer
 from ..engine.runner import NEVER, _schedule, _starts, _steps, _surface, run_final
-from ..util import check
+from ..util import budget, check
 from ..util.display import Preview, drawing
 from ..util.errors import ParameterError, unknown
 from .convergence import distance_floor, heavy_ball_rate, tail_rate
@@ -153,6 +153,16 @@ class Problem:
     @property
     def cell_work(self) -> int:
         return len(self.starts) * max(1, self.steps)
+
+    @property
+    def cell_seconds(self) -> float:
+        """A cell's starts, every step of each with its history (the cost model's rate)."""
+        return self.cell_work * budget.POINT_S
+
+    @property
+    def tile_seconds(self) -> float:
+        """What a tile adds whatever its size: the runner's calls at every step."""
+        return max(1, self.steps) * budget.STEP_S
 
     @property
     def work(self) -> int:

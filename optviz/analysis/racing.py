@@ -46,13 +46,17 @@ def race(
     >>> r = race("quadratic", ["gd", "adam"], start=(1.0, 1.0), steps=10)
     >>> [t.xy.shape for t in r.trajectories]
     [(11, 2), (11, 2)]
+    >>> r = race("parabola", ["gd:lr=0.4", "momentum:lr=0.01"], start=[-1.0], steps=10)
+    >>> [t.xy.shape for t in r.trajectories]  # a curve's positions: (..., 1)
+    [(11, 1), (11, 1)]
     """
     surf = _surface(surface)
     opts = as_optimizers(optimizers)
     if not opts:
         raise ParameterError("a race needs at least one optimizer")
     # every optimizer's history is kept until the race is drawn: check them all at once
-    budget.check(budget.runs(_starts(surf, start).size // 2, _steps(steps), len(opts)))
+    starts = _starts(surf, start)
+    budget.check(budget.runs(starts.size // starts.shape[-1], _steps(steps), len(opts)))
     labels = None
     if tune_steps is not None:
         _steps(tune_steps, "tune_steps", least=1)  # refuse before any tuning run starts

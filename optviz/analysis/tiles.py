@@ -3,7 +3,8 @@
 A map's grid is cut into tiles, each a block of cells that one call of the map's tile
 function computes (``run_tile(job, rows, cols) -> {name: (rows, cols) array}``). A job
 says what it is (``shape``, ``key()``, its axes ``x`` and ``y``, ``what``) and what a cell
-costs (``cell_bytes`` while it runs, ``cell_work`` in start-steps). A cell's
+costs (``cell_bytes`` while it runs, ``cell_seconds`` of one core, and ``tile_seconds``
+that every tile adds whatever its size: the cost model's units). A cell's
 arithmetic never depends on the tile it is in, so the result is the same bit for bit
 however the grid is cut and wherever a tile runs:
 
@@ -89,10 +90,11 @@ def tile_shape(job: Any, tile: Any = None) -> tuple[int, int]:
 def cost(job: Any, tile: tuple[int, int], workers: int) -> budget.Cost:
     n_y, n_x = job.shape
     per_tile = tile[0] * tile[1] * job.cell_bytes
+    tiles = -(-n_y // tile[0]) * -(-n_x // tile[1])
     return budget.Cost(
         what=f"a {n_y}x{n_x} map {job.what}",
         memory=budget.BASE_BYTES + workers * per_tile + 4 * 8 * n_y * n_x,
-        work=float(n_y) * n_x * job.cell_work,
+        seconds=float(n_y) * n_x * job.cell_seconds + tiles * job.tile_seconds,
         knob="use a smaller grid, fewer steps or starts, or smaller tiles (--n, --steps)",
     )
 

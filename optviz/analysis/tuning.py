@@ -165,7 +165,7 @@ def sweep(
     keys = _keys_of(opts)
     out: dict[str, list] = {"lrs": [], "score": [], "final_loss": [], "conv": [], "div": [],
                             "left": []}  # fmt: skip
-    (x0, x1), (y0, y1) = surf.domain
+    lo, hi = surf.domain[:, 0], surf.domain[:, 1]
     for opt, key in zip(opts, keys, strict=True):
         rates = _rates(lrs, opt, key)
         p = np.broadcast_to(p0, (len(rates), *p0.shape))
@@ -189,8 +189,7 @@ def sweep(
         final = res.final_loss.mean(axis=axes) if axes else res.final_loss
         med_conv = np.median(conv, axis=axes) if axes else conv
         conv_at = np.where(med_conv > steps, NEVER, med_conv).astype(int)
-        x, y = res.final_xy[..., 0], res.final_xy[..., 1]
-        outside = ~((x >= x0) & (x <= x1) & (y >= y0) & (y <= y1))
+        outside = ~((res.final_xy >= lo) & (res.final_xy <= hi)).all(axis=-1)
         left = outside.any(axis=axes) if axes else outside
         for k, v in zip(out, (rates, score, final, conv_at, diverged, left), strict=True):
             out[k].append(np.asarray(v))

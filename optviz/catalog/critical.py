@@ -9,6 +9,12 @@ Points are found by Newton's method on the gradient, started from a grid over th
 domain and run on all starts at once with numpy, then polished one by one with
 :func:`scipy.optimize.root` (the exact Hessian as Jacobian), deduplicated and kept
 only inside the domain.
+
+On a curve the Hessian is the one number ``f''(x)``, and where it vanishes the first
+derivative's signs on either side decide: ``f'`` from negative to positive is a
+(flat) ``minimum``, positive to negative a ``maximum``, and the same sign on both sides
+a flat ``inflection`` point (``x³`` at 0), where the gradient vanishes and the curve
+goes on downhill.
 """
 
 from __future__ import annotations
@@ -23,9 +29,11 @@ from ..util.errors import ParameterError
 from .library import Surface
 from .library import surface as _load
 
-KINDS = ("minimum", "saddle", "maximum", "degenerate")
+KINDS = ("minimum", "saddle", "maximum", "degenerate", "inflection")
 # What a view marks: minima split into the lowest ones and the others.
-LANDMARK_KINDS = ("global minimum", "local minimum", "saddle", "maximum", "degenerate")
+LANDMARK_KINDS = (
+    "global minimum", "local minimum", "saddle", "maximum", "degenerate", "inflection"
+)  # fmt: skip
 # Above this many critical points a map would drown in markers: only the global
 # minima are marked and the rest counted.
 LANDMARK_LIMIT = 25
@@ -41,19 +49,23 @@ _cache: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 @dataclass(frozen=True)
 class CriticalPoint:
-    """One point with zero gradient: location, value, Hessian eigenvalues and kind."""
+    """One point with zero gradient: location, value, Hessian eigenvalues and kind.
 
-    xy: tuple[float, float]
+    On a curve ``xy`` and ``eigenvalues`` have one entry each (``x`` and ``f''(x)``).
+    """
+
+    xy: tuple[float, ...]
     value: float
-    eigenvalues: tuple[float, float]  # ascending
-    kind: str  # "minimum", "saddle", "maximum" or "degenerate"
+    eigenvalues: tuple[float, ...]  # ascending
+    kind: str  # "minimum", "saddle", "maximum", "degenerate"; a curve's "inflection"
 
     def __repr__(self) -> str:
-        x, y = self.xy
-        lo, hi = self.eigenvalues
+        where = ", ".join(f"{v:.6g}" for v in self.xy)
+        eig = ", ".join(f"{v:.3g}" for v in self.eigenvalues)
+        if len(self.xy) == 1:
+            where, eig = f"{where},", f"{eig},"
         return (
-            f"CriticalPoint({self.kind}, xy=({x:.6g}, {y:.6g}), value={self.value:.6g}, "
-            f"eigenvalues=({lo:.3g}, {hi:.3g}))"
+            f"CriticalPoint({self.kind}, xy=({where}), value={self.value:.6g}, eigenvalues=({eig}))"
         )
 
 
@@ -70,6 +82,8 @@ def critical_points(surface: Surface | str, n: int = 41) -> list[CriticalPoint]:
     [4, 4, 1]
     >>> pts[-1]
     CriticalPoint(maximum, xy=(-0.270845, -0.923039), value=181.617, eigenvalues=(-45.6, -16.1))
+    >>> [(p.kind, round(p.xy[0], 6)) for p in critical_points("flat_inflection")]
+    [('minimum', -1.5), ('inflection', 0.0)]
     """
     s = surface if isinstance(surface, Surface) else _load(surface)
     if isinstance(n, bool) or not isinstance(n, int | np.integer) or not 2 <= n <= 400:
@@ -86,8 +100,11 @@ def classify(eigenvalues: Any, zero: float) -> str:
 
     >>> classify([1.0, 2.0], 1e-9), classify([-1.0, 2.0], 1e-9), classify([0.0, 2.0], 1e-9)
     ('minimum', 'saddle', 'degenerate')
+    >>> classify([-3.0], 1e-9)  # a curve's one eigenvalue, f''(x)
+    'maximum'
     """
-    lo, hi = sorted(float(v) for v in eigenvalues)
+    values = sorted(float(v) for v in eigenvalues)
+    lo, hi = values[0], values[-1]
     if abs(lo) <= zero or abs(hi) <= zero:
         return "degenerate"
     if lo > 0:
@@ -101,7 +118,7 @@ def classify(eigenvalues: Any, zero: float) -> str:
 class Landmark:
     """A point a view marks: where it is, its value and a kind of ``LANDMARK_KINDS``."""
 
-    xy: tuple[float, float]
+    xy: tuple[float, ...]
     value: float
     kind: str
 
@@ -151,25 +168,34 @@ def landmarks(surface: Surface | str, limit: int = LANDMARK_LIMIT) -> Landmarks:
     return Landmarks(kept, len(marks) - len(kept))
 
 
-def _minima(s: Surface, found: list[CriticalPoint]) -> list[tuple[tuple[float, float], float]]:
+def _minima(s: Surface, found: list[CriticalPoint]) -> list[tuple[tuple[float, ...], float]]:
     """The catalog's minima and the search's, each once: ``[(xy, value), ...]``."""
     known = [
-        ((float(x), float(y)), float(v))
-        for (x, y), v in zip(s.minima, s.minima_values, strict=True)
+        (tuple(float(c) for c in xy), float(v))
+        for xy, v in zip(s.minima, s.minima_values, strict=True)
     ]
     near = 1e-4 * s.span
     out = list(known)
     for c in found:
-        if c.kind == "minimum" and all(np.hypot(*np.subtract(c.xy, xy)) > near for xy, _ in known):
+        apart = (np.linalg.norm(np.subtract(c.xy, xy)) > near for xy, _ in known)
+        if c.kind == "minimum" and all(apart):
             out.append((c.xy, c.value))
     return out
 
 
 # -- the search ---------------------------------------------------------------------------
-def _find(s: Surface, n: int) -> list[CriticalPoint]:
+def _grid_starts(s: Surface, n: int) -> np.ndarray:
+    """Newton's starts: an ``n`` x ``n`` grid over a surface, ``4 n`` points along a curve
+    (one variable needs no more to start beside every root)."""
+    if s.is_curve:
+        return np.linspace(*s.domain[0], 4 * n)[:, None]
     (x0, x1), (y0, y1) = s.domain
     X, Y = np.meshgrid(np.linspace(x0, x1, n), np.linspace(y0, y1, n))
-    starts = np.stack([X.ravel(), Y.ravel()], -1)
+    return np.stack([X.ravel(), Y.ravel()], -1)
+
+
+def _find(s: Surface, n: int) -> list[CriticalPoint]:
+    starts = _grid_starts(s, n)
     span = s.span
     # Scales of the surface, for tolerances that do not depend on its units.
     g0 = np.linalg.norm(s.grad(starts), axis=-1)
@@ -188,7 +214,7 @@ def _find(s: Surface, n: int) -> list[CriticalPoint]:
         if not g <= 1e-7 * gscale + 1e-12:
             continue
         found.append(q)
-    points = _unique(np.array(found).reshape(-1, 2), SAME_POINT * span)
+    points = _unique(np.array(found).reshape(-1, s.dim), SAME_POINT * span)
     result = []
     for q in points:
         q = np.where(np.abs(q) < 1e-13 * span, 0.0, q)  # -1e-17 is 0 in every sense here
@@ -196,15 +222,28 @@ def _find(s: Surface, n: int) -> list[CriticalPoint]:
         if not np.all(np.isfinite(eig)):
             continue
         kind = classify(eig, ZERO_EIGENVALUE * hscale)
+        if s.is_curve and kind == "degenerate":
+            kind = _first_derivative_test(s, q)
         result.append(
             CriticalPoint(
-                xy=(float(q[0]), float(q[1])),
+                xy=tuple(float(v) for v in q),
                 value=float(s.f(q)),
-                eigenvalues=(float(eig[0]), float(eig[1])),
+                eigenvalues=tuple(float(v) for v in eig),
                 kind=kind,
             )
         )
     return sorted(result, key=lambda c: (KINDS.index(c.kind), c.value, c.xy))
+
+
+def _first_derivative_test(s: Surface, q: np.ndarray) -> str:
+    """A flat critical point of a curve named by the signs of ``f'`` just beside it."""
+    h = 1e-3 * s.span
+    left, right = np.sign(s.grad(np.array([q - h, q + h]))[:, 0])
+    if left < 0 < right:
+        return "minimum"
+    if left > 0 > right:
+        return "maximum"
+    return "inflection" if left == right != 0 else "degenerate"
 
 
 def _typical(a: np.ndarray) -> float:
@@ -262,11 +301,11 @@ def _inside(q: np.ndarray, domain: np.ndarray, span: float) -> bool:
 def _unique(points: np.ndarray, tol: float) -> np.ndarray:
     """Merge points closer than ``tol`` (keeps the first of each cluster)."""
     if len(points) == 0:
-        return points.reshape(0, 2)
+        return points.reshape(0, points.shape[-1])
     # Exact duplicates (many starts converge to the same point) go first, in numpy.
     _, first = np.unique(np.round(points / tol), axis=0, return_index=True)
     points = points[np.sort(first)]
-    order = np.lexsort((points[:, 1], points[:, 0]))
+    order = np.lexsort(points.T[::-1])  # by x, then y
     kept: list[np.ndarray] = []
     for p in points[order]:
         if not kept or np.min(np.linalg.norm(np.array(kept) - p, axis=-1)) > tol:

@@ -35,6 +35,8 @@ MAX_CONSTANT = 1e100
 COMPILE_SECONDS = 10.0  # wall-clock bound on reading, deriving and compiling one expression
 
 VARIABLES = ("x", "y")
+CURVE_VARIABLES = ("x",)
+"""A surface is a function of ``x`` and ``y``; a curve of ``x`` alone."""
 
 
 @functools.cache
@@ -201,14 +203,14 @@ class _Builder:
     about it (sympy's assumptions can spend minutes on ``sin(exp(exp(20)))``).
     """
 
-    def __init__(self, params: Mapping[str, Any]):
+    def __init__(self, params: Mapping[str, Any], variables: tuple[str, ...] = VARIABLES):
         import sympy as sp
 
         self.sp = sp
         self.functions = _functions()
+        self.variables = variables
         self.names = {
-            "x": sp.Symbol("x", real=True),
-            "y": sp.Symbol("y", real=True),
+            **{v: sp.Symbol(v, real=True) for v in variables},
             "pi": sp.pi,
             "e": sp.E,
         }
@@ -243,7 +245,13 @@ class _Builder:
     def _Name(self, node: ast.Name, depth: int) -> tuple[Any, float | None]:
         if node.id in self.names:
             return self.names[node.id], self.values.get(node.id)
-        allowed = ", ".join([*VARIABLES, *sorted(n for n in self.names if n not in VARIABLES)])
+        own = self.variables
+        allowed = ", ".join([*own, *sorted(n for n in self.names if n not in own)])
+        if node.id in VARIABLES:  # 'y' in a curve's expression
+            raise ExpressionError(
+                f"a curve is a function of x alone, but its expression uses '{node.id}'; "
+                "give a domain of four numbers (xmin, xmax, ymin, ymax) for a surface in x and y"
+            )
         raise ExpressionError(f"unknown name '{node.id}' in expression; allowed: {allowed}")
 
     def _UnaryOp(self, node: ast.UnaryOp, depth: int) -> tuple[Any, float | None]:
@@ -348,8 +356,11 @@ def _plain(constant: Any) -> bool:
     return True
 
 
-def parse(text: str, params: Mapping[str, Any] | None = None) -> Any:
-    """Parse ``text`` into a sympy expression in ``x``, ``y`` and ``params``.
+def parse(
+    text: str, params: Mapping[str, Any] | None = None, variables: tuple[str, ...] = VARIABLES
+) -> Any:
+    """Parse ``text`` into a sympy expression in ``variables`` (``x``, ``y``; a curve's
+    ``x`` alone) and ``params``.
 
     Raises :class:`ExpressionError` naming the offending token for anything that is
     not arithmetic on numbers, variables, parameters, allowed functions and constants.
@@ -386,7 +397,7 @@ def parse(text: str, params: Mapping[str, Any] | None = None) -> Any:
             "exact derivatives of deeper compositions grow too large"
         )
     with deadline(COMPILE_SECONDS, "reading the expression"):
-        result, _ = _Builder(params or {}).build(tree)
+        result, _ = _Builder(params or {}, variables).build(tree)
         _check_constants(result, text)
         _check_products(result)
     return result
@@ -483,46 +494,53 @@ def _check_constants(expr: Any, text: str) -> None:
 
 @dataclass(frozen=True)
 class Compiled:
-    """Vectorized numpy functions of one expression, over positions ``(..., 2)``.
+    """Vectorized numpy functions of one expression, over positions ``(..., d)``.
 
-    ``value(xy)`` has shape ``(...)``, ``grad(xy)`` ``(..., 2)``, ``hess(xy)``
-    ``(..., 2, 2)``; ``value_and_grad`` shares subexpressions between the two.
+    ``d`` is 2 for a surface (``x``, ``y``) and 1 for a curve (``x``). ``value(xy)`` has
+    shape ``(...)``, ``grad(xy)`` ``(..., d)``, ``hess(xy)`` ``(..., d, d)``;
+    ``value_and_grad`` shares subexpressions between the two. The Hessian functions
+    return the upper triangle row by row (``fxx, fxy, fyy``; a curve's ``fxx``).
     """
 
     value_fn: Callable
     grad_fn: Callable
     hess_fn: Callable
     value_and_grad_fn: Callable
+    dim: int = 2
+
+    def _coords(self, xy: Any) -> tuple[Any, list]:
+        import numpy as np
+
+        xy = np.asarray(xy, dtype=float)
+        return xy, [xy[..., i] for i in range(self.dim)]
 
     def value(self, xy: Any, params: tuple = ()) -> Any:
-        import numpy as np
-
-        xy = np.asarray(xy, dtype=float)
-        return _broadcast(self.value_fn(xy[..., 0], xy[..., 1], *params), xy.shape[:-1])
+        xy, coords = self._coords(xy)
+        return _broadcast(self.value_fn(*coords, *params), xy.shape[:-1])
 
     def grad(self, xy: Any, params: tuple = ()) -> Any:
-        import numpy as np
-
-        xy = np.asarray(xy, dtype=float)
-        parts = self.grad_fn(xy[..., 0], xy[..., 1], *params)
+        xy, coords = self._coords(xy)
+        parts = self.grad_fn(*coords, *params)
         return _stack(parts, xy.shape[:-1])
 
     def value_and_grad(self, xy: Any, params: tuple = ()) -> tuple[Any, Any]:
-        import numpy as np
-
-        xy = np.asarray(xy, dtype=float)
-        f, gx, gy = self.value_and_grad_fn(xy[..., 0], xy[..., 1], *params)
+        xy, coords = self._coords(xy)
+        f, *g = self.value_and_grad_fn(*coords, *params)
         shape = xy.shape[:-1]
-        return _broadcast(f, shape), _stack((gx, gy), shape)
+        return _broadcast(f, shape), _stack(g, shape)
 
     def hess(self, xy: Any, params: tuple = ()) -> Any:
         import numpy as np
 
-        xy = np.asarray(xy, dtype=float)
-        hxx, hxy, hyy = self.hess_fn(xy[..., 0], xy[..., 1], *params)
-        out = np.empty((*xy.shape[:-1], 2, 2))  # filled in place: one pass, no stacking
-        out[..., 0, 0], out[..., 0, 1], out[..., 1, 1] = hxx, hxy, hyy
-        out[..., 1, 0] = out[..., 0, 1]
+        xy, coords = self._coords(xy)
+        upper = iter(self.hess_fn(*coords, *params))
+        d = self.dim
+        out = np.empty((*xy.shape[:-1], d, d))  # filled in place: one pass, no stacking
+        for i in range(d):
+            for j in range(i, d):
+                out[..., i, j] = next(upper)
+                if j > i:
+                    out[..., j, i] = out[..., i, j]
         return out
 
 
@@ -542,13 +560,15 @@ def _stack(parts: Any, shape: tuple) -> Any:
     return out
 
 
-def derivatives(expr: Any) -> tuple[Any, list, list]:
-    """Return ``(f, [fx, fy], [fxx, fxy, fyy])`` as sympy expressions."""
+def derivatives(expr: Any, variables: tuple[str, ...] = VARIABLES) -> tuple[Any, list, list]:
+    """Return ``(f, [fx, fy], [fxx, fxy, fyy])`` as sympy expressions (a curve's
+    ``(f, [fx], [fxx])``): the Hessian's upper triangle, row by row."""
     import sympy as sp
 
-    x, y = sp.Symbol("x", real=True), sp.Symbol("y", real=True)
-    grad = [sp.diff(expr, v) for v in (x, y)]
-    hess = [sp.diff(grad[0], x), sp.diff(grad[0], y), sp.diff(grad[1], y)]
+    symbols = [sp.Symbol(v, real=True) for v in variables]
+    grad = [sp.diff(expr, v) for v in symbols]
+    n = len(symbols)
+    hess = [sp.diff(grad[i], symbols[j]) for i in range(n) for j in range(i, n)]
     # |z| and sign(z) are piecewise: their second derivative is 0 almost everywhere.
     hess = [h.replace(sp.DiracDelta, lambda *a: sp.Integer(0)) for h in hess]
     return expr, grad, hess
@@ -561,13 +581,15 @@ def _cse(exprs: Any) -> Any:
     return sp.cse(exprs, order="none", list=False, symbols=sp.numbered_symbols("_t"))
 
 
-def compile_expr(expr: Any, param_names: tuple[str, ...] = ()) -> Compiled:
+def compile_expr(
+    expr: Any, param_names: tuple[str, ...] = (), variables: tuple[str, ...] = VARIABLES
+) -> Compiled:
     """Lambdify ``expr``, its gradient and its Hessian, sharing subexpressions."""
     import numpy as np
     import sympy as sp
 
-    x, y = sp.Symbol("x", real=True), sp.Symbol("y", real=True)
-    args = (x, y, *(sp.Symbol(p, real=True) for p in param_names))
+    symbols = tuple(sp.Symbol(v, real=True) for v in variables)
+    args = (*symbols, *(sp.Symbol(p, real=True) for p in param_names))
     absval, sgn = _real_abs()
     namespace = {absval.__name__: np.abs, sgn.__name__: np.sign}
 
@@ -578,8 +600,8 @@ def compile_expr(expr: Any, param_names: tuple[str, ...] = ()) -> Compiled:
 
     try:
         with deadline(COMPILE_SECONDS, "deriving and compiling the expression"):
-            f, grad, hess = derivatives(expr)
-            return Compiled(lam(f), lam(grad), lam(hess), lam([f, *grad]))
+            f, grad, hess = derivatives(expr, variables)
+            return Compiled(lam(f), lam(grad), lam(hess), lam([f, *grad]), len(variables))
     except (TypeError, ValueError, NotImplementedError, SyntaxError) as exc:
         # A derivative numpy cannot express; a one-line error, not a printer traceback.
         raise ExpressionError(f"cannot compile the derivatives of {expr}: {exc}"[:200]) from None

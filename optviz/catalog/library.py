@@ -1,9 +1,14 @@
-"""Surfaces: a 2-D landscape with exact derivatives, a domain, starts, minima and view hints.
+"""Surfaces: a 2-D landscape (or a 1-D curve) with exact derivatives, a domain, starts,
+minima and view hints.
 
 A surface comes from the catalog (one TOML file per surface in ``surfaces/``,
 data rather than code) or from an expression typed by the user. Either way it is
 parsed safely (:mod:`optviz.catalog.expressions`), differentiated with sympy and
 evaluated with numpy over positions of shape ``(..., 2)``.
+
+A curve ``f(x)`` is a surface of kind ``curve`` with one variable: its domain is one
+interval ``((a, b),)`` and its positions have shape ``(..., 1)``, its gradient
+``(..., 1)`` and its Hessian ``(..., 1, 1)``, so every optimizer runs on it unchanged.
 
 Empirical-risk surfaces carry a small dataset: their loss is the mean over the rows of
 a per-sample loss, so a stochastic optimizer can sample real mini-batches from it.
@@ -27,7 +32,9 @@ from ..util.errors import CatalogError, ExpressionError, OptvizError, ParameterE
 from ..util.shipped import data_folder
 from . import expressions as _expr
 
-KINDS = ("bowl", "saddle", "ravine", "plateau", "multi-minima")
+KINDS = ("bowl", "saddle", "ravine", "plateau", "multi-minima", "curve")
+CURVE = "curve"
+"""The kind of a 1-D surface ``f(x)``; every other kind is a function of ``x`` and ``y``."""
 
 
 @dataclass(frozen=True)
@@ -53,8 +60,9 @@ class View:
 class Lesson:
     """What a race on the surface shows when the user names no optimizer, start or step
     count (the ``[lesson]`` table of its catalog file): ``optimizers`` as specs such as
-    ``"gd:lr=0.05"``, ``starts`` ``(n, 2)``, ``steps``, and ``claims``, what the race
-    shows, checked on its runs (:mod:`optviz.analysis.claims`). The 3-D camera is the view's.
+    ``"gd:lr=0.05"``, ``starts`` ``(n, 2)`` (``(n, 1)`` on a curve), ``steps``, and
+    ``claims``, what the race shows, checked on its runs (:mod:`optviz.analysis.claims`).
+    The 3-D camera is the view's.
     """
 
     optimizers: tuple[str, ...] = ()
@@ -77,19 +85,24 @@ class Dataset:
 
 @dataclass(frozen=True, eq=False)
 class Surface(Preview):
-    """A 2-D test surface ``f(x, y)`` with exact gradient and Hessian.
+    """A 2-D test surface ``f(x, y)``, or a curve ``f(x)``, with exact gradient and Hessian.
 
     Positions are float arrays of shape ``(..., 2)``: ``f`` returns ``(...)``, ``grad``
-    ``(..., 2)`` and ``hess`` ``(..., 2, 2)``.
+    ``(..., 2)`` and ``hess`` ``(..., 2, 2)``. On a curve (``kind="curve"``, ``dim`` 1)
+    the last axis has length 1: positions ``(..., 1)``, ``grad`` ``(..., 1)``, ``hess``
+    ``(..., 1, 1)``.
 
     >>> s = Surface.from_expr("x**2 + 3*y**2")
     >>> float(s.f([1.0, 1.0])), s.grad([1.0, 1.0]).tolist()
     (4.0, [2.0, 6.0])
+    >>> c = Surface.from_expr("x**3 - 3*x", domain=(-2, 2))
+    >>> c.kind, c.dim, c.grad([[2.0], [0.0]]).tolist(), c.hess([1.0]).tolist()
+    ('curve', 1, [[9.0], [-3.0]], [[6.0]])
     """
 
     name: str
     expression: str
-    domain: np.ndarray  # ((xmin, xmax), (ymin, ymax))
+    domain: np.ndarray  # ((xmin, xmax), (ymin, ymax)); a curve's ((xmin, xmax),)
     title: str = ""
     kind: str = "custom"
     description: str = ""
@@ -107,9 +120,18 @@ class Surface(Preview):
         return {k: v for k, v in self.__dict__.items() if not k.startswith("_compiled")}
 
     # -- evaluation ---------------------------------------------------------------
+    @property
+    def dim(self) -> int:
+        """How many variables: 2 for a surface, 1 for a curve (the domain's rows)."""
+        return len(self.domain)
+
+    @property
+    def is_curve(self) -> bool:
+        return self.dim == 1
+
     @functools.cached_property
     def _compiled(self) -> Any:
-        return _compile(self.expression, tuple(self.params), self._data_key)
+        return _compile(self.expression, tuple(self.params), self._data_key, self.dim)
 
     @property
     def _sample_compiled(self) -> _expr.Compiled:
@@ -128,20 +150,20 @@ class Surface(Preview):
         return tuple(float(v) for v in self.params.values())
 
     def f(self, xy: Any) -> np.ndarray:
-        """Loss at positions ``xy`` of shape ``(..., 2)``."""
-        return self._compiled.value(positions(xy), self._args)
+        """Loss at positions ``xy`` of shape ``(..., 2)`` (a curve's ``(..., 1)``)."""
+        return self._compiled.value(positions(xy, dim=self.dim), self._args)
 
     def grad(self, xy: Any) -> np.ndarray:
-        """Gradient ``(..., 2)`` at ``xy``."""
-        return self._compiled.grad(positions(xy), self._args)
+        """Gradient ``(..., 2)`` at ``xy`` (a curve's ``(..., 1)``)."""
+        return self._compiled.grad(positions(xy, dim=self.dim), self._args)
 
     def hess(self, xy: Any) -> np.ndarray:
-        """Hessian ``(..., 2, 2)`` at ``xy``."""
-        return self._compiled.hess(positions(xy), self._args)
+        """Hessian ``(..., 2, 2)`` at ``xy`` (a curve's ``(..., 1, 1)``)."""
+        return self._compiled.hess(positions(xy, dim=self.dim), self._args)
 
     def value_and_grad(self, xy: Any) -> tuple[np.ndarray, np.ndarray]:
         """Loss and gradient at ``xy``, sharing subexpressions."""
-        return self._compiled.value_and_grad(positions(xy), self._args)
+        return self._compiled.value_and_grad(positions(xy, dim=self.dim), self._args)
 
     # -- empirical risk -----------------------------------------------------------
     @property
@@ -186,19 +208,40 @@ class Surface(Preview):
 
     @property
     def start(self) -> np.ndarray:
-        """The default start ``(2,)``: the first stated start, or a corner of the domain."""
+        """The default start ``(2,)`` (a curve's ``(1,)``): the first stated start, or a
+        corner of the domain (a curve's left fifth)."""
         if len(self.starts):
             return self.starts[0].copy()
-        (x0, x1), (y0, y1) = self.domain
-        return np.array([x0 + 0.2 * (x1 - x0), y0 + 0.8 * (y1 - y0)])
+        fractions = np.array([0.2, 0.8])[: self.dim]
+        return self.domain[:, 0] + fractions * np.ptp(self.domain, axis=1)
 
     @property
     def span(self) -> float:
-        """Diagonal length of the domain: the scale for distances and tolerances."""
-        return float(np.hypot(*np.ptp(self.domain, axis=1)))
+        """Diagonal length of the domain (a curve's interval length): the scale for
+        distances and tolerances."""
+        return float(np.linalg.norm(np.ptp(self.domain, axis=1)))
+
+    def profile(self, n: int = 400) -> tuple[np.ndarray, np.ndarray]:
+        """A curve's ``(x, f(x))`` at ``n`` evenly spaced points over its domain.
+
+        >>> x, fx = Surface.from_expr("x**2", domain=(-1, 1)).profile(3)
+        >>> x.tolist(), fx.tolist()
+        ([-1.0, 0.0, 1.0], [1.0, 0.0, 1.0])
+        """
+        if not self.is_curve:
+            raise ParameterError(
+                f"'{self.name}' is a surface in x and y; only a curve has a profile"
+            )
+        x = np.linspace(*self.domain[0], n)
+        with np.errstate(all="ignore"):
+            return x, self.f(x[:, None])
 
     def grid(self, n: int = 200) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """``(X, Y, Z)`` on an ``n`` x ``n`` grid over the domain (``X[i, j]`` varies in j)."""
+        if self.is_curve:
+            raise ParameterError(
+                f"'{self.name}' is a curve: it has a profile (x, f(x)), not a grid over x and y"
+            )
         (x0, x1), (y0, y1) = self.domain
         X, Y = np.meshgrid(np.linspace(x0, x1, n), np.linspace(y0, y1, n))
         with np.errstate(all="ignore"):
@@ -231,11 +274,14 @@ class Surface(Preview):
         start: Any = None,
         minima: Any = None,
     ) -> Surface:
-        """A surface from an expression in ``x`` and ``y``.
+        """A surface from an expression in ``x`` and ``y``, or a curve from one in ``x``
+        alone: a domain of two numbers ``(a, b)`` makes a curve (kind ``curve``).
 
         >>> s = Surface.from_expr("x**2 - y**2", domain=((-2, 2), (-2, 2)))
         >>> s.hess([0.0, 0.0]).tolist()
         [[2.0, 0.0], [0.0, -2.0]]
+        >>> Surface.from_expr("x**4 - 3*x**2 + x", domain=(-2.2, 2.2)).kind
+        'curve'
         """
         if params is not None and not isinstance(params, Mapping):
             raise ParameterError(
@@ -243,20 +289,25 @@ class Surface(Preview):
                 f"not {type(params).__name__}"
             )
         params = {_expr.check_identifier(k): _parameter(k, v) for k, v in (params or {}).items()}
-        _expr.parse(text, params)  # refuse bad text before anything else
+        box = parse_domain(domain)
+        dim = len(box)
+        _expr.parse(text, params, variables_of(dim))  # refuse bad text before anything else
         surface = cls(
             name=name or text,
             title=text,
             expression=text,
-            domain=parse_domain(domain),
+            domain=box,
+            kind=CURVE if dim == 1 else "custom",
             params=params,
-            starts=_points(start, "start") if start is not None else np.zeros((0, 2)),
+            starts=_points(start, "start", dim) if start is not None else np.zeros((0, dim)),
         )
         surface._compiled  # noqa: B018 - compile now so errors surface here
         _check_scale(surface)
         if minima is not None:
-            points = _points(minima, "minima")
+            points = _points(minima, "minima", dim)
             surface = replace(surface, minima=points, minima_values=surface.f(points))
+        elif dim == 1:
+            surface = replace(surface, minima=np.zeros((0, 1)))
         return surface
 
     def plot(self, ax: Any = None, **kwargs: Any) -> Any:
@@ -294,8 +345,9 @@ def _parameter(name: str, value: Any) -> float:
 
 
 def _check_scale(surface: Surface) -> None:
-    """Refuse a surface whose values overflow on its domain (sampled on a 9 x 9 grid)."""
-    _, _, z = surface.grid(9)
+    """Refuse a surface whose values overflow on its domain (sampled on a 9 x 9 grid; a
+    curve at 81 points)."""
+    z = surface.profile(81)[1] if surface.is_curve else surface.grid(9)[2]
     finite_z = np.abs(z[np.isfinite(z)])
     if finite_z.size == 0 or finite_z.max() > MAX_VALUE:
         peak = f"{finite_z.max():.3g}" if finite_z.size else "no finite value"
@@ -305,11 +357,17 @@ def _check_scale(surface: Surface) -> None:
         )
 
 
+def variables_of(dim: int) -> tuple[str, ...]:
+    """The variables of an expression on ``dim`` axes: ``("x", "y")`` or a curve's ``("x",)``."""
+    return _expr.CURVE_VARIABLES if dim == 1 else _expr.VARIABLES
+
+
 @functools.lru_cache(maxsize=128)
-def _compile(expression: str, param_names: tuple, data_key: Any) -> Any:
+def _compile(expression: str, param_names: tuple, data_key: Any, dim: int = 2) -> Any:
     if data_key is None:
-        sym = _expr.parse(expression, dict.fromkeys(param_names))
-        return _expr.compile_expr(sym, param_names)
+        variables = variables_of(dim)
+        sym = _expr.parse(expression, dict.fromkeys(param_names), variables)
+        return _expr.compile_expr(sym, param_names, variables)
     sample, columns, raw = data_key
     values = np.frombuffer(raw).reshape(-1, len(columns))
     names = (*param_names, *columns)
@@ -366,17 +424,23 @@ class _MeanOverRows:
 
 
 def parse_domain(domain: Any) -> np.ndarray:
-    """Check a domain ``((xmin, xmax), (ymin, ymax))`` or ``(xmin, xmax, ymin, ymax)``."""
+    """Check a domain ``((xmin, xmax), (ymin, ymax))`` or ``(xmin, xmax, ymin, ymax)``,
+    or a curve's ``(xmin, xmax)``: the result is ``(2, 2)``, or ``(1, 2)`` for a curve.
+
+    >>> parse_domain((-2.2, 2.2)).tolist()
+    [[-2.2, 2.2]]
+    """
     try:
-        arr = np.asarray(domain, dtype=float).reshape(2, 2)
+        arr = np.asarray(domain, dtype=float)
+        arr = arr.reshape(-1, 2) if arr.size in (2, 4) else arr.reshape(2, 2)
     except (TypeError, ValueError):
         raise ParameterError(
-            f"domain {domain!r} must be four numbers: xmin, xmax, ymin, ymax"
+            f"domain {domain!r} must be four numbers: xmin, xmax, ymin, ymax "
+            "(or two, xmin, xmax, for a curve in x alone)"
         ) from None
     if not np.all(np.isfinite(arr)) or np.any(arr[:, 1] <= arr[:, 0]):
-        raise ParameterError(
-            f"domain {arr.ravel().tolist()} must be finite with xmin < xmax and ymin < ymax"
-        )
+        bounds = "xmin < xmax" if len(arr) == 1 else "xmin < xmax and ymin < ymax"
+        raise ParameterError(f"domain {arr.ravel().tolist()} must be finite with {bounds}")
     span = np.ptp(arr, axis=1)
     if np.any(span > 1e6):
         raise ParameterError("domain is wider than 1e6; allowed: a span of at most 1e6")
@@ -393,15 +457,17 @@ def parse_domain(domain: Any) -> np.ndarray:
 MIN_RELATIVE_SPAN = 1e-9
 
 
-def _points(value: Any, what: str) -> np.ndarray:
+def _points(value: Any, what: str, dim: int = 2) -> np.ndarray:
+    """Points ``(n, dim)`` from one point or a list of them (a curve's: ``[x]`` each)."""
+    words = "x, y pairs" if dim == 2 else "[x] points (a curve's positions have shape (1,))"
     try:
         arr = np.asarray(value, dtype=float)
     except (TypeError, ValueError):
-        raise ParameterError(f"{what} must be x, y pairs, not {value!r}") from None
-    if arr.shape == (2,):
-        arr = arr[None]
-    if arr.ndim != 2 or arr.shape[1] != 2 or not np.all(np.isfinite(arr)):
-        raise ParameterError(f"{what} must be finite x, y pairs, not {value!r}")
+        raise ParameterError(f"{what} must be {words}, not {value!r}") from None
+    if arr.shape == (dim,) or (dim == 1 and arr.ndim == 0):  # one point; a curve's: a number
+        arr = arr.reshape(1, dim)
+    if arr.ndim != 2 or arr.shape[1] != dim or not np.all(np.isfinite(arr)):
+        raise ParameterError(f"{what} must be finite {words}, not {value!r}")
     return arr
 
 
@@ -423,7 +489,7 @@ def _relocate_minima(surface: Surface) -> Surface:
         lo, hi = surface.domain[:, 0], surface.domain[:, 1]
         if res.success and np.all((res.x >= lo) & (res.x <= hi)):
             kept.append(res.x)
-    pts = np.array(kept).reshape(-1, 2)
+    pts = np.array(kept).reshape(-1, surface.dim)
     return replace(surface, minima=pts, minima_values=surface.f(pts))
 
 
@@ -542,17 +608,20 @@ def surface_from_spec(spec: Mapping[str, Any], label: str) -> Surface:
     try:
         params = {k: finite(v, f"parameter '{k}'") for k, v in spec.get("params", {}).items()}
         domain = parse_domain(spec["domain"])
-        starts = _points(spec["starts"], "starts")
+        dim = len(domain)
+        _check_curve_kind(spec, dim, fail)
+        starts = _points(spec["starts"], "starts", dim)
         data = _dataset(spec["data"], label) if "data" in spec else None
         text = spec.get("expr") or (data.sample if data else "")
-        _expr.parse(text, dict.fromkeys((*params, *(data.columns if data else ()))))
+        names = (*params, *(data.columns if data else ()))
+        _expr.parse(text, dict.fromkeys(names), variables_of(dim))
     except CatalogError:
         raise
     except OptvizError as exc:
         raise CatalogError(f"{label}: {exc}") from None
-    minima, values = _minima(spec.get("minima", []), fail)
+    minima, values = _minima(spec.get("minima", []), fail, dim)
     view = _view(spec.get("view", {}), fail)
-    lesson = _lesson(spec.get("lesson", {}), fail)
+    lesson = _lesson(spec.get("lesson", {}), fail, dim)
     return Surface(
         name=spec["name"],
         title=spec["title"],
@@ -571,13 +640,27 @@ def surface_from_spec(spec: Mapping[str, Any], label: str) -> Surface:
     )
 
 
-def _minima(entries: list, fail: Any) -> tuple[np.ndarray, np.ndarray]:
+def _check_curve_kind(spec: Mapping[str, Any], dim: int, fail: Any) -> None:
+    """A curve (one interval as its domain) is of kind ``curve``, and only a curve is."""
+    if (dim == 1) != (spec["kind"] == CURVE):
+        why = (
+            "a domain of one interval [xmin, xmax] is a curve: kind = 'curve'"
+            if dim == 1
+            else "kind 'curve' needs a domain of one interval [xmin, xmax]"
+        )
+        raise fail("kind" if dim == 1 else "domain", why)
+    if dim == 1 and "data" in spec:
+        raise fail("data", "a curve has no [data] table; write its expression in x")
+
+
+def _minima(entries: list, fail: Any, dim: int = 2) -> tuple[np.ndarray, np.ndarray]:
     points, values = [], []
     for i, entry in enumerate(entries):
         if not isinstance(entry, dict) or set(entry) - {"xy", "value"} or "xy" not in entry:
-            raise fail(f"minima[{i}]", "must be a table with 'xy' = [x, y] and 'value'")
+            point = "[x, y]" if dim == 2 else "[x]"
+            raise fail(f"minima[{i}]", f"must be a table with 'xy' = {point} and 'value'")
         try:
-            points.append(_points(entry["xy"], f"minima[{i}].xy")[0])
+            points.append(_points(entry["xy"], f"minima[{i}].xy", dim)[0])
             values.append(
                 finite(entry.get("value", math.nan), f"minima[{i}].value")
                 if "value" in entry
@@ -585,10 +668,10 @@ def _minima(entries: list, fail: Any) -> tuple[np.ndarray, np.ndarray]:
             )
         except OptvizError as exc:
             raise fail(f"minima[{i}]", str(exc)) from None
-    return np.array(points).reshape(-1, 2), np.array(values, dtype=float)
+    return np.array(points).reshape(-1, dim), np.array(values, dtype=float)
 
 
-def _lesson(spec: dict, fail: Any) -> Lesson:
+def _lesson(spec: dict, fail: Any, dim: int = 2) -> Lesson:
     allowed = ("optimizers", "starts", "steps", "claims")
     for key in spec:
         if key not in allowed:
@@ -600,13 +683,13 @@ def _lesson(spec: dict, fail: Any) -> Lesson:
     if steps is not None and (isinstance(steps, bool) or not isinstance(steps, int) or steps < 1):
         raise fail("lesson.steps", "must be a whole number >= 1")
     try:
-        starts = _points(spec["starts"], "lesson.starts") if "starts" in spec else None
+        starts = _points(spec["starts"], "lesson.starts", dim) if "starts" in spec else None
     except OptvizError as exc:
         raise fail("lesson.starts", str(exc)) from None
     claims = spec.get("claims", [])
     if not isinstance(claims, list) or not all(isinstance(c, str) and c for c in claims):
         raise fail("lesson.claims", 'must be a list of claims such as "stuck(gd, at=saddle)"')
-    starts = np.zeros((0, 2)) if starts is None else starts
+    starts = np.zeros((0, dim)) if starts is None else starts
     return Lesson(tuple(opts), starts, steps, tuple(c.strip() for c in claims))
 
 

@@ -113,6 +113,7 @@ def _main(argv: list[str] | None) -> int:
     if not os.environ.get("OPTVIZ_DEBUG"):  # library warnings are not for the terminal
         warnings.simplefilter("ignore")
     command = typer.main.get_command(app)
+    earlier = len(_SIGNALS_RECEIVED)  # a run in this process before (tests call _main)
     try:
         result = command.main(args=argv, prog_name="optviz", standalone_mode=False)
         if result == 130:  # typer's answer to a KeyboardInterrupt: say so in one line
@@ -121,7 +122,7 @@ def _main(argv: list[str] | None) -> int:
     except (KeyboardInterrupt, Stopped, _Interrupted, typer.Abort) as exc:
         return _stopped(exc)
     except Exception as exc:
-        if _SIGNALS_RECEIVED:
+        if len(_SIGNALS_RECEIVED) > earlier:
             # the signal's exception was raised inside code called from C (matplotlib's
             # renderer converting a transform, say), which reported a failure of its own
             return _stopped(Stopped(_SIGNALS_RECEIVED[-1]))

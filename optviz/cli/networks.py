@@ -165,14 +165,13 @@ def landscape(
       optviz landscape spiral -O sgd:lr=0.1 -O momentum:lr=0.1 -O adam:lr=0.01 \\
           --hidden 16,16 --activation tanh --init xavier_normal --steps 300 -o out.gif
     """
-    from .. import nets
     from ..analysis import format_table, write_metrics
-    from ..render.landscapeplots import save_landscape
+    from ..nets.jobs import prepare
 
     source = str(data) if data is not None else dataset
     out = output or Path(f"{Path(source).stem}_landscape.gif")
     _writable(out, metrics)
-    ls = nets.landscape(
+    job = prepare(
         source,
         optimizer or ["sgd:lr=0.1", "momentum:lr=0.1", "adam:lr=0.01"],
         steps=steps,
@@ -188,15 +187,76 @@ def landscape(
         n=points,
         resolution=resolution,
     )
-    written = [save_landscape(ls, out, fps=fps, duration=duration, size=size, dpi=dpi,
-                              theme=theme, title=title, sharpness=sharpness)]  # fmt: skip
+    look = {"fps": fps, "duration": duration, "size": size, "dpi": dpi, "theme": theme}
+    from ..util import budget
+
+    budget.check(landscape_cost(job, out, look, sharpness))
+    ls = _render_landscape(job, out, look | {"title": title, "sharpness": sharpness}, quiet)
     if metrics is not None:
         write_metrics(ls.table(), metrics)
-        written.append(metrics)
     typer.echo(format_table(ls.table()))
     if not quiet:
-        for path in written:
+        for path in (out, metrics) if metrics is not None else (out,):
             typer.echo(f"wrote {_shown(Path(path))} ({_size(Path(path))})", err=True)
+
+
+def landscape_cost(job: Any, out: Path, look: dict[str, Any], sharpness: bool = False) -> Any:
+    """The whole command's cost, the animation's frames and decision maps (and the
+    sharpness panel's Lanczos runs) included: what ``optviz landscape`` checks before any
+    work."""
+    from ..nets.jobs import frames_of
+    from ..render.landscapeplots import BOUNDARY_RESOLUTION
+    from ..render.style import figsize
+    from ..render.writers import FIGURE_SUFFIXES, check_fps
+    from ..util import budget, check
+
+    fps = check_fps(look["fps"], 120)
+    duration = check.number_in(look["duration"], "--duration", 0, 3600, open_low=True)
+    dpi = check.number_in(look["dpi"], "--dpi", 10, 600)
+    size = look["size"]
+    still = out.suffix.lower() in FIGURE_SUFFIXES
+    frames = frames_of(fps, duration, still)
+    d = job.data
+    rows = BOUNDARY_RESOLUTION**2 if d.classes and d.x.shape[1] == 2 else len(d)
+    network = job.cost(frames, rows)
+    width, height = (round(inches * dpi) for inches in figsize(size))
+    drawn = budget.frames(width, height, frames, 2, len(job.runs))
+    parts = [network, drawn]
+    if sharpness:
+        from ..analysis.sharpness import ITERATIONS
+        from ..render.landscapeplots import SHARPNESS_POINTS
+
+        # at each measured step, Lanczos takes ITERATIONS Hessian-vector products, each
+        # two gradients on every row
+        lanczos = 2 * ITERATIONS * min(SHARPNESS_POINTS, job.steps + 1) * len(job.runs)
+        parts.append(budget.network(job.runs[0].network.sizes, lanczos, len(d), kept=0))
+    return budget.total(network.what, parts, network.knob)
+
+
+def _render_landscape(job: Any, out: Path, look: dict[str, Any], quiet: bool) -> Any:
+    """Train, slice and draw, with a progress bar; Ctrl-C stops it in one line."""
+    from ..nets.landscapes import run_job
+    from ..render.landscapeplots import save_landscape
+    from ._app import _Interrupted
+    from ._run import _progress
+
+    try:
+        with _progress(quiet) as progress:
+            ls = run_job(job, progress)
+            frames = (
+                None if progress is None else lambda done, total: progress("frames", done, total)
+            )
+            save_landscape(ls, out, progress=frames, **look)
+    except KeyboardInterrupt as exc:
+        raise _Interrupted(getattr(exc, "signum", 2)) from None
+    return ls
+
+
+def _stage(progress: Any, what: str) -> Any:
+    """The bar's ``progress(what, done, total)`` as one stage's ``progress(done, total)``."""
+    if progress is None:
+        return None
+    return lambda done, total: progress(what, done, total)
 
 
 def _widths(text: str) -> tuple[int, ...]:

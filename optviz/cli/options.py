@@ -21,14 +21,19 @@ SurfaceArg = Annotated[
 ]
 Expr = Annotated[
     str | None,
-    typer.Option("--expr", metavar="EXPR", help='your own surface in x and y, e.g. "x**2 - y**2"'),
+    typer.Option(
+        "--expr",
+        metavar="EXPR",
+        help='your own surface in x and y, e.g. "x**2 - y**2", or a curve in x alone '
+        "with a --domain of two numbers",
+    ),
 ]
 Domain = Annotated[
     str | None,
     typer.Option(
         "--domain",
         metavar="X0,X1,Y0,Y1",
-        help="xmin,xmax,ymin,ymax (default for --expr: -2,2,-2,2)",
+        help="xmin,xmax,ymin,ymax, or xmin,xmax for a curve (default for --expr: -2,2,-2,2)",
     ),
 ]
 Optimizers = Annotated[
@@ -53,7 +58,9 @@ Steps = Annotated[
 Start = Annotated[
     list[str] | None,
     typer.Option(
-        "--start", metavar="X,Y", help="X,Y start; repeat for several (default: the surface's)"
+        "--start",
+        metavar="X,Y",
+        help="X,Y start (a curve's: X); repeat for several (default: the surface's)",
     ),
 ]
 Schedule = Annotated[

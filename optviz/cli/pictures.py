@@ -128,6 +128,12 @@ def race(
     three_d: Annotated[bool, typer.Option("--3d", help="a 3-D surface view")] = False,
     panels: Annotated[bool, typer.Option("--panels", help="one panel per optimizer")] = False,
     loss: Annotated[bool, typer.Option("--loss", help="add a loss-curve panel")] = False,
+    profile: Annotated[
+        bool,
+        typer.Option(
+            "--profile", help="add a panel of each path's loss against the distance travelled"
+        ),
+    ] = False,
     x: Annotated[
         str,
         typer.Option(
@@ -210,6 +216,8 @@ def race(
     }
     if rotate is not None:
         render["rotate"] = rotate
+    if profile:
+        render["profile"] = True
     if trail is not None:
         render["trail"] = trail
     looks = with_preset(preset, render)
@@ -283,7 +291,7 @@ def anatomy(
     \b
       optviz anatomy narrow_ravine -O adam:lr=0.1 --at 8 -o adam_step.png
     """
-    from ..analysis.anatomy import walk as walk_steps
+    from ..analysis.anatomy import step_anatomy
     from ..analysis.racing import race as run_race
     from ..render import anatomy_plots, writers
 
@@ -298,11 +306,25 @@ def anatomy(
             "run": _run_section(steps, [start] if start else None, schedule, noise, seed),
         }
     )
+    if checked.surface.is_curve and not quantities:
+        raise ParameterError(
+            f"SURFACE: '{checked.surface.name}' is a curve f(x); anatomy draws a step's terms "
+            "as arrows on a map in x and y (on a curve: race --glyphs, or anatomy --quantities)"
+        )
     if at < 1:
         raise ParameterError(f"--at {at} is not a step; allowed: a step number >= 1")
     n_steps = checked.steps if checked.steps is not None else (defaults.STEPS if quantities else at)
     if not quantities and at > n_steps:
         raise ParameterError(f"--at {at} is past the run's end; allowed: 1..{n_steps}")
+    from ..analysis.anatomy import cost
+    from ..util import budget
+
+    k = len(checked.optimizers)  # the runs, the replay and every figure or frame, up front
+    if quantities:
+        what = f"{k} optimizer(s) x {n_steps} steps and their rates"
+        budget.check(budget.total(what, [budget.runs(1, n_steps, k), budget.figures(1, k)]))
+    else:
+        budget.check(cost(k, at, n_steps, walk))
     result = run_race(checked.surface, list(checked.optimizers),
                       **checked.run_options(start=checked.starts, schedule=checked.schedule,
                                             noise=checked.noise, steps=n_steps),
@@ -321,7 +343,7 @@ def anatomy(
             if walk:
                 written.append(anatomy_plots.save_anatomy_walk(traj, path, at, **look))
             else:
-                step = walk_steps(traj, at)[-1]
+                step = step_anatomy(traj, at)  # only step --at, not every step before it
                 written.append(writers.save_figure(anatomy_plots.plot_anatomy(step, **look), path))
     if not quiet:
         for path in written:

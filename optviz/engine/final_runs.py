@@ -155,7 +155,8 @@ def final_states(
     chunk: int | None = None,
     **run_options: Any,
 ) -> FinalState:
-    """:func:`optviz.engine.runner.run_final` over starts ``(..., 2)``: each start's end only.
+    """:func:`optviz.engine.runner.run_final` over starts ``(..., 2)`` (a curve's
+    ``(..., 1)``): each start's end only.
 
     No history is kept, so memory grows with the number of starts, not with ``steps``.
     The starts go through in blocks of ``chunk``. Without noise the default is 65,536
@@ -170,7 +171,7 @@ def final_states(
     """
     starts = np.asarray(starts, float)
     shape = starts.shape[:-1]
-    flat = starts.reshape(-1, 2)
+    flat = starts.reshape(-1, starts.shape[-1])
     budget.check(budget.final_states(len(flat), _steps(steps), 1, BLOCK_BYTES))
     flat_rates = None if rates is None else np.broadcast_to(rates, shape).reshape(-1, 1)
     flat_hyper = {k: np.broadcast_to(v, shape).reshape(-1) for k, v in (hyper or {}).items()}
@@ -191,7 +192,7 @@ def final_states(
         parts.append((r.final_xy, r.final_loss, r.mean_loss, r.converged_at, r.diverged_at))
     xy, final, mean, conv, div = (np.concatenate(c) for c in zip(*parts, strict=True))
     return FinalState(
-        xy.reshape(*shape, 2),
+        xy.reshape(*shape, starts.shape[-1]),
         final.reshape(shape),
         mean.reshape(shape),
         conv.reshape(shape),

@@ -41,14 +41,21 @@ MAX_STARTS = 4_000_000
 
 
 def _starts(surface: Surface, start: Any) -> np.ndarray:
+    """The starts ``(d,)`` or ``(n, d)``: ``d`` is 2, or 1 on a curve (where a plain
+    number is one start)."""
     if start is None:
         return surface.start
+    d = surface.dim
+    words = "x, y or an (n, 2) array" if d == 2 else "x or an (n, 1) array"
     try:
         arr = np.array(start, dtype=float)
     except (TypeError, ValueError):
-        raise ParameterError(f"start must be x, y or an (n, 2) array, not {start!r}") from None
-    if arr.ndim not in (1, 2) or arr.shape[-1] != 2 or arr.size == 0:
-        raise ParameterError(f"start must have shape (2,) or (n, 2), not {arr.shape}")
+        raise ParameterError(f"start must be {words}, not {start!r}") from None
+    if arr.ndim == 0 and d == 1:
+        arr = arr[None]
+    if arr.ndim not in (1, 2) or arr.shape[-1] != d or arr.size == 0:
+        curve = " (the surface is a curve)" if d == 1 else ""
+        raise ParameterError(f"start must have shape ({d},) or (n, {d}){curve}, not {arr.shape}")
     if not np.all(np.isfinite(arr)):
         raise ParameterError("start must be finite numbers")
     if arr.ndim == 2 and len(arr) > MAX_STARTS:
@@ -62,7 +69,7 @@ def _check_history(p: np.ndarray, steps: int, kept: float = 0) -> None:
     ``kept``: how many 2-vectors of optimizer state, shown points and evaluations are
     recorded per start and step.
     """
-    budget.check(budget.runs(p.size // 2, steps, drawn=False, kept_state=kept))
+    budget.check(budget.runs(p.size // p.shape[-1], steps, drawn=False, kept_state=kept))
 
 
 def _steps(steps: Any, name: str = "steps", least: int = 0) -> int:
@@ -91,7 +98,7 @@ class _Evaluator:
         if self.noise.input:
             at = p + scale * self.noise.input * self.rng.standard_normal(p.shape)
         if self.use_batches:
-            flat = at.reshape(-1, 2)
+            flat = at.reshape(-1, p.shape[-1])
             rows = batch_rows(self.rng, len(flat), self.surface.n_samples, self.noise.batch)
             g = self.surface.batch_value_and_grad(flat, rows)[1].reshape(p.shape)
         elif self.noise.input:
@@ -116,7 +123,8 @@ def run(
     keep_state: bool = False,
     sharpness: bool = False,
 ) -> Trajectory:
-    """Run ``optimizer`` on ``surface`` from ``start`` (``(2,)`` or ``(n, 2)``).
+    """Run ``optimizer`` on ``surface`` from ``start`` (``(2,)`` or ``(n, 2)``; on a curve
+    ``(1,)`` or ``(n, 1)``, and the positions of the trajectory are ``(..., 1)``).
 
     ``noise`` merges over the noise the optimizer brings itself (``sgd``: mini-batches
     on a surface with data, gradient noise elsewhere); ``batch`` noise needs a surface
@@ -133,6 +141,8 @@ def run(
     >>> t = run("quadratic", "gd:lr=0.1", start=(1.0, 0.0), steps=3)
     >>> t.xy[:, 0].tolist()  # (1 - 2·lr)^t along x
     [1.0, 0.8, 0.64, 0.512]
+    >>> run("parabola", "gd:lr=0.1", start=[1.0], steps=2).xy.tolist()  # a curve: (..., 1)
+    [[1.0], [0.8], [0.64]]
     """
     job = _job(surface, optimizer, start, steps, schedule, noise, seed, tol, gtol, escape)
     for key, value in (("keep_state", keep_state), ("sharpness", sharpness)):

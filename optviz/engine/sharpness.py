@@ -20,11 +20,14 @@ ADAPTIVE = {"exp_avg_sq": "adam", "square_avg": "rmsprop", "sum": "adagrad"}
 
 
 def top_eigenvalue(hess: np.ndarray) -> np.ndarray:
-    """The larger eigenvalue of symmetric 2x2 matrices ``(..., 2, 2)``, in closed form.
+    """The larger eigenvalue of symmetric 2x2 matrices ``(..., 2, 2)``, in closed form (a
+    curve's ``(..., 1, 1)``: its one entry, f''(x)).
 
     >>> float(top_eigenvalue(np.array([[2.0, 1.0], [1.0, 2.0]])))
     3.0
     """
+    if hess.shape[-1] == 1:
+        return hess[..., 0, 0]
     a, b, d = hess[..., 0, 0], 0.5 * (hess[..., 0, 1] + hess[..., 1, 0]), hess[..., 1, 1]
     half = 0.5 * (a - d)
     return 0.5 * (a + d) + np.sqrt(half * half + b * b)

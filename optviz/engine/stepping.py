@@ -163,7 +163,7 @@ def _loop(job: Any, record: _History | _Final) -> tuple[np.ndarray, np.ndarray]:
     shape = p.shape[:-1]
     diverged_at = np.full(shape, NEVER)
     last_far = np.full(shape, NEVER)  # last step at which a start was not converged
-    cx, cy = surf.domain.mean(axis=1)
+    centre = surf.domain.mean(axis=1)
     limit2 = np.float64(job.escape * surf.span) ** 2  # inf, not OverflowError, for a huge escape
     near2 = (job.tol * surf.span) ** 2
     active = np.ones(shape, dtype=bool)
@@ -184,13 +184,11 @@ def _loop(job: Any, record: _History | _Final) -> tuple[np.ndarray, np.ndarray]:
         if elsewhere:  # the point the optimizer reports, and its loss
             here = opt.reported(p, state)
             f_here, g_here = surf.value_and_grad(here)
-        gx, gy = g_here[..., 0], g_here[..., 1]
-        gnorm = np.sqrt(gx * gx + gy * gy)  # a few times cheaper than np.hypot
+        gnorm = np.sqrt(_squared_norm(g_here))
         # one test catches a non-finite loss, gradient or position (NaN compares False)
-        dx, dy = here[..., 0] - cx, here[..., 1] - cy
-        bad = ~(np.isfinite(f_here + gx + gy) & (dx * dx + dy * dy < limit2))
+        bad = ~(np.isfinite(f_here + g_here.sum(-1)) & (_squared_norm(here - centre) < limit2))
         if elsewhere:
-            bad |= ~np.isfinite(f + g[..., 0] + g[..., 1])
+            bad |= ~np.isfinite(f + g.sum(-1))
         if frozen:
             bad &= active
         if bad.any():
@@ -206,9 +204,8 @@ def _loop(job: Any, record: _History | _Final) -> tuple[np.ndarray, np.ndarray]:
         record.write(t, here, f_here, gnorm)
         before = (p, here, f_here, gnorm)
         near = _at_strict_minimum(surf, here, gnorm < job.gtol)
-        for mx, my in surf.minima:
-            ex, ey = here[..., 0] - mx, here[..., 1] - my
-            near |= ex * ex + ey * ey < near2
+        for m in surf.minima:
+            near |= _squared_norm(here - m) < near2
         last_far[~near] = t
         if t == steps:
             break
@@ -229,6 +226,15 @@ def _loop(job: Any, record: _History | _Final) -> tuple[np.ndarray, np.ndarray]:
     return diverged_at, converged_at
 
 
+def _squared_norm(v: np.ndarray) -> np.ndarray:
+    """``|v|²`` over the last axis (2, or 1 on a curve), a few times cheaper than
+    ``np.hypot`` or ``(v * v).sum(-1)`` for these short axes."""
+    if v.shape[-1] == 2:
+        vx, vy = v[..., 0], v[..., 1]
+        return vx * vx + vy * vy
+    return np.einsum("...i,...i->...", v, v)
+
+
 def _at_strict_minimum(surf: Surface, p: np.ndarray, flat: np.ndarray) -> np.ndarray:
     """Of the starts with a vanishing gradient, those where the surface curves up.
 
@@ -244,7 +250,8 @@ def _at_strict_minimum(surf: Surface, p: np.ndarray, flat: np.ndarray) -> np.nda
 
 
 def lowest_eigenvalue(hess: np.ndarray) -> np.ndarray:
-    """The smaller eigenvalue of symmetric 2x2 matrices ``(..., 2, 2)``, in closed form.
+    """The smaller eigenvalue of symmetric 2x2 matrices ``(..., 2, 2)``, in closed form
+    (of a curve's ``(..., 1, 1)``: its one entry).
 
     ``mean - radius`` of the eigenvalue circle: many times cheaper than
     ``np.linalg.eigvalsh`` on thousands of 2x2 matrices.
@@ -252,6 +259,8 @@ def lowest_eigenvalue(hess: np.ndarray) -> np.ndarray:
     >>> float(lowest_eigenvalue(np.array([[2.0, 1.0], [1.0, 2.0]])))
     1.0
     """
+    if hess.shape[-1] == 1:
+        return hess[..., 0, 0]
     a, b, d = hess[..., 0, 0], hess[..., 0, 1], hess[..., 1, 1]
     half = 0.5 * (a - d)
     return 0.5 * (a + d) - np.sqrt(half * half + b * b)

@@ -30,7 +30,8 @@ NEVER = -1  # marker in diverged_at / converged_at
 class Trajectory(Preview):
     """What one optimizer did from one or many starts.
 
-    ``xy``: ``(steps+1, 2)`` for one start or ``(steps+1, n, 2)`` for n starts;
+    ``xy``: ``(steps+1, 2)`` for one start or ``(steps+1, n, 2)`` for n starts (on a
+    curve the last axis has length 1: ``(steps+1, 1)`` or ``(steps+1, n, 1)``);
     ``loss`` and ``grad_norm``: ``(steps+1,)`` / ``(steps+1, n)``; ``lr``: ``(steps,)``,
     the rate used by each step; ``diverged_at`` / ``converged_at``: the step index per
     start (``-1``: never), shaped ``()`` or ``(n,)``.

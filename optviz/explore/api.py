@@ -7,6 +7,10 @@ A request is the view the page shows::
      "domain": [x0, x1, y0, y1], "optimizers": ["adam:lr=0.1", ...], "start": [x, y],
      "steps": 300, "schedule": "cosine", "noise": "grad=0.5", "seed": 0}
 
+A curve (a catalog curve, or an ``expr`` in ``x`` with ``"domain": [x0, x1]``) takes
+``"start": [x]``; its runs' positions are ``[x]`` and each run also gives ``drawn``, the
+points ``[x, f(x)]`` the page draws on the curve's picture, and ``slope``, ``f'(x)`` there.
+
 It is turned into a scene dict and checked by :func:`optviz.scenes.build.scene_from_dict`, the
 same code that checks scene files and the command line, so the errors are the same
 (fields named as the request's keys). What one request may cost is bounded before any
@@ -28,6 +32,8 @@ import re
 import threading
 from collections.abc import Mapping
 from typing import Any
+
+import numpy as np
 
 from ..util.errors import OptvizError, ParameterError
 
@@ -186,7 +192,7 @@ def run_request(request: Any) -> dict[str, Any]:
 def _run(spec: Any, traj: Any) -> dict[str, Any]:
     from ..render.paths import readable
 
-    return {
+    out = {
         "optimizer": spec,
         "label": traj.label,
         "name": readable(traj),  # the legend's words: "Adam (lr 0.1)"
@@ -195,6 +201,11 @@ def _run(spec: Any, traj: Any) -> dict[str, Any]:
         "diverged_at": _step(traj.diverged_at),
         "converged_at": _step(traj.converged_at),
     }
+    if traj.surface.is_curve:  # where the page draws each position: on the curve
+        out["drawn"] = _finite(np.stack([traj.xy[..., 0], traj.loss], -1).tolist())
+        with np.errstate(all="ignore"):  # and the slope, to set the ball on it
+            out["slope"] = _finite(traj.surface.grad(traj.xy)[..., 0].tolist())
+    return out
 
 
 def _step(at: Any) -> Any:
@@ -213,11 +224,13 @@ def _finite(values: Any) -> Any:
 
 
 def surface_info(surf: Any) -> dict[str, Any]:
-    """What the page needs to know about a surface besides its picture."""
-    (x0, x1), (y0, y1) = surf.domain.tolist()
+    """What the page needs to know about a surface besides its picture. A curve's
+    ``domain`` is its picture's extent: ``x`` and the range of ``f(x)`` drawn."""
+    (x0, x1), (y0, y1) = surf.domain.tolist() if not surf.is_curve else curve_extent(surf)
     return {
         "name": surf.name,
         "title": surf.title or surf.name,
+        "kind": surf.kind,
         "domain": [x0, x1, y0, y1],
         "start": surf.start.tolist(),
         "minima": surf.minima.tolist(),
@@ -253,6 +266,13 @@ def _picture(spec: str, theme: str) -> tuple:
     return tuple({**info, "image": url, "width": width, "height": height, "theme": theme}.items())
 
 
+def curve_extent(surf: Any) -> tuple[tuple[float, float], tuple[float, float]]:
+    """The x and f(x) a curve's picture spans: the side view's own limits."""
+    from ..render.sideview import curve_limits
+
+    return tuple(surf.domain[0].tolist()), curve_limits(surf)
+
+
 def picture_shape(surf: Any, width: int = 960) -> tuple[int, int]:
     """Pixel size of a contour picture: the domain's own aspect when it is near square
     (circles look round), else 4:3.
@@ -261,6 +281,8 @@ def picture_shape(surf: Any, width: int = 960) -> tuple[int, int]:
     >>> picture_shape(ov.surface("rosenbrock"))[0]
     960
     """
+    if surf.is_curve:  # a profile reads best wide
+        return width, round(width / 2)
     w, h = (float(v) for v in (surf.domain[:, 1] - surf.domain[:, 0]))
     aspect = w / h if 0.25 <= w / h <= 4 else 4 / 3
     aspect = min(max(aspect, 0.75), 2.0)  # a tall or flat picture would not fit the page
@@ -270,6 +292,7 @@ def picture_shape(surf: Any, width: int = 960) -> tuple[int, int]:
 def contour_png(surf: Any, theme: str) -> tuple[bytes, tuple[int, int]]:
     """The surface's filled contours (as the static plots draw them) edge to edge."""
     from ..render.plots import new_figure, plot_surface
+    from ..render.sideview import draw_curve
     from ..render.style import themed
 
     width, height = picture_shape(surf)
@@ -277,7 +300,10 @@ def contour_png(surf: Any, theme: str) -> tuple[bytes, tuple[int, int]]:
     with _DRAW, themed(theme):
         fig = new_figure((width / dpi, height / dpi), dpi=dpi, layout=None)
         ax = fig.add_axes((0, 0, 1, 1))
-        plot_surface(surf, ax=ax, theme=theme)
+        if surf.is_curve:  # the curve in profile; the page draws the balls on it
+            draw_curve(ax, surf, theme)
+        else:
+            plot_surface(surf, ax=ax, theme=theme)
         ax.set_aspect("auto")  # the picture's shape already follows the domain
         ax.set_axis_off()
         buf = io.BytesIO()
@@ -318,10 +344,11 @@ def gif_request(request: Any) -> bytes:
 # -- scene files -------------------------------------------------------------------------------
 def scene_request(request: Any) -> tuple[str, str]:
     """The scene file (TOML text) that renders the request's view, and its file name."""
-    check_scene(request)  # the file says only what a scene may say
+    scene = check_scene(request)  # the file says only what a scene may say
     data = scene_dict(request)
     slug = _slug(request.get("surface") or "custom")
-    data["render"] = {"kind": "contour", "loss": True, "output": f"{slug}_explore.gif"}
+    kind = "side" if scene.surface.is_curve else "contour"
+    data["render"] = {"kind": kind, "loss": True, "output": f"{slug}_explore.gif"}
     theme = theme_of(request)
     if theme != "light":
         data["render"]["theme"] = theme

@@ -2,10 +2,12 @@
 
 The lecture notes' network experiments, as plain float64 arrays, seeded:
 
-- :mod:`.initialization`: weight schemes, activations and :func:`propagate`, a deep
-  forward and backward pass (Glorot & Bengio, 2010);
-- :mod:`.mlp`: a small trainable MLP, batch normalization's forward and backward pass,
-  and :func:`symmetry_run` (equal neurons stay equal);
+- :mod:`.layers`: the one forward and backward pass every network here uses (a stack
+  of layers with activations, optional batch normalization and dropout masks) and the
+  losses;
+- :mod:`.initialization`: weight schemes and :func:`propagate`, a deep forward and
+  backward pass (Glorot & Bengio, 2010);
+- :mod:`.symmetry`: :func:`symmetry_run` (equal neurons stay equal);
 - :mod:`.batchnorm`: :func:`batchnorm_pair`, one net trained with and without batch
   normalization (Ioffe & Szegedy, 2015);
 - :mod:`.dropout`: inverted dropout on an over-sized net (Srivastava et al., 2014);
@@ -17,13 +19,11 @@ Every public name of those modules is importable from here: ``from optviz import
 nets.propagate(...)``.
 """
 
-from .batchnorm import QUANTILES, BatchNormRun, batchnorm_pair, spiral, train_batchnorm
+from .batchnorm import QUANTILES, BatchNormRun, batchnorm_pair, train_batchnorm
 from .data import DATASETS, Data, dataset, load_csv
 from .initialization import (
-    ACTIVATIONS,
     GAIN_SCHEMES,
     LABELS,
-    LEAKY_SLOPE,
     MAX_BATCH,
     MAX_DEPTH,
     MAX_VALUES,
@@ -31,22 +31,22 @@ from .initialization import (
     SCHEMES,
     TANH_GAIN,
     LayerStats,
-    activate,
-    activation_grad,
-    check_activation,
     check_scheme,
     init_weights,
     propagate,
-    saturated,
 )
 from .landscapes import Landscape, landscape
-from .mlp import (
-    SymmetryRun,
+from .layers import (
+    ACTIVATIONS,
+    LEAKY_SLOPE,
+    activate,
+    activation_grad,
     batchnorm_backward,
     batchnorm_forward,
-    symmetry_run,
-    toy_regression,
+    check_activation,
+    saturated,
 )
+from .symmetry import SymmetryRun, symmetry_run, toy_regression
 
 __all__ = [
     "ACTIVATIONS",
@@ -79,7 +79,6 @@ __all__ = [
     "init_weights",
     "propagate",
     "saturated",
-    "spiral",
     "symmetry_run",
     "toy_regression",
     "train_batchnorm",

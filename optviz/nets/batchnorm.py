@@ -1,8 +1,9 @@
 """Batch normalization on a toy spiral: the same small net trained with and without it.
 
 :func:`batchnorm_pair` trains the same small net with and without batch normalization
-(Ioffe & Szegedy, 2015) on a toy spiral, with the forward and backward pass of batch
-normalization written out in :mod:`optviz.nets.mlp`.
+(Ioffe & Szegedy, 2015) on the built-in ``spiral`` dataset (:func:`optviz.nets.data.dataset`),
+by the engine's gradient descent on mini-batches; the forward and backward pass, batch
+normalization's included, are those of :mod:`optviz.nets.layers`.
 """
 
 from __future__ import annotations
@@ -11,20 +12,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..util import check
+from ..engine.optim import optimizer
+from ..util import budget, check
 from ..util.errors import ParameterError
-from .initialization import check_activation, check_scheme
-from .mlp import _cross_entropy, _init_mlp, _mlp_backward, _mlp_forward, _sgd
+from .data import dataset
+from .initialization import check_scheme
+from .layers import check_activation
+from .model import Network
 
-
-def spiral(n_per_class: int = 200, classes: int = 3, noise: float = 0.2, seed: int = 0):
-    """A ``classes``-armed spiral in the plane: inputs ``(n, 2)`` and integer labels ``(n,)``."""
-    rng = np.random.default_rng([seed, 3])
-    r = np.tile(np.linspace(0.05, 1.0, n_per_class), classes)
-    labels = np.repeat(np.arange(classes), n_per_class)
-    theta = labels * (2 * np.pi / classes) + 4.0 * r + rng.normal(0.0, noise, r.shape)
-    x = np.column_stack([r * np.sin(theta), r * np.cos(theta)])
-    return x, labels
+SPIRAL_POINTS = 600  # 200 per arm
 
 
 QUANTILES = (0.02, 0.15, 0.5, 0.85, 0.98)
@@ -49,6 +45,28 @@ class BatchNormRun:
     final_accuracy: float
 
 
+def cost(
+    runs: int = 1, depth: int = 4, width: int = 64, epochs: int = 30, batch_size: int = 32
+) -> budget.Cost:
+    """What ``runs`` calls of :func:`train_batchnorm` take: every mini-batch step and the
+    activation quantiles recorded about four times an epoch."""
+    widths = (2, *([width] * depth), 3)
+    steps = epochs * max(SPIRAL_POINTS // max(batch_size, 1), 1)
+    one = budget.total(
+        "",
+        [
+            budget.network(widths, steps, batch_size, kept=0),
+            budget.evaluations(widths, 5 * epochs + 1, 256, 0),
+        ],
+    )
+    return budget.Cost(
+        f"{runs} batch-norm runs of a {'-'.join(map(str, widths))} network x {steps} steps",
+        one.memory,
+        runs * one.seconds,
+        "use fewer or narrower layers (depth, width), fewer epochs or larger batches",
+    )
+
+
 def train_batchnorm(
     batchnorm: bool = True,
     activation: str = "sigmoid",
@@ -60,7 +78,7 @@ def train_batchnorm(
     batch_size: int = 32,
     seed: int = 0,
 ) -> BatchNormRun:
-    """Train a ``2 -> depth x width -> 3`` MLP on :func:`spiral` with plain SGD.
+    """Train a ``2 -> depth x width -> 3`` MLP on the 3-arm spiral with plain SGD.
 
     With ``batchnorm`` every hidden layer is ``Linear -> BN -> activation``; without,
     ``Linear -> activation``. The data, the initial weights and the order of the
@@ -76,17 +94,21 @@ def train_batchnorm(
     width = check.whole(width, "width", 1, 1024)
     lr = check.number_in(lr, "lr", 0, 100.0, open_low=True)
     epochs = check.whole(epochs, "epochs", 1, 10_000)
-    batch_size = check.whole(batch_size, "batch_size", 2, 10_000)
+    batch_size = check.whole(batch_size, "batch_size", 2, SPIRAL_POINTS)
     seed = check.seed(seed)
-    x, labels = spiral(seed=seed)
-    sizes = (2, *([width] * depth), 3)
-    params = _init_mlp(sizes, scheme, np.random.default_rng([seed, 1]), batchnorm)
+    budget.check(cost(1, depth, width, epochs, batch_size))
+    data = dataset("spiral", n=SPIRAL_POINTS, seed=seed)
+    x, labels = data.x, data.y
+    net = Network((2, *([width] * depth), data.classes), activation, batchnorm)
+    theta = net.init(scheme, seed=seed)
+    gd = optimizer("gd", lr=lr)
+    state = gd.init(theta)
     order = np.random.default_rng([seed, 4])
     probe = order.permutation(len(x))[:256]
     record_every = max(1, len(x) // batch_size // 4)
 
     def record():
-        _, caches = _mlp_forward(params, x[probe], activation)
+        _, caches = net.forward(theta, x[probe])
         pre = [c["pre"].ravel() for c in caches[:-1]]
         return np.quantile(np.stack(pre), QUANTILES, axis=1).T
 
@@ -100,15 +122,14 @@ def train_batchnorm(
                 steps.append(step)
                 quantiles.append(record())
             idx = perm[start : start + batch_size]
-            logits, caches = _mlp_forward(params, x[idx], activation)
-            loss, dlogits = _cross_entropy(logits, labels[idx])
+            loss, grad = net.loss_and_grad(theta, x[idx], labels[idx])
             epoch_loss.append(loss)
-            _sgd(params, _mlp_backward(params, caches, dlogits, activation), lr)
             step += 1
+            theta, state = gd.step(theta, grad, state, lr, step)
         losses.append(np.mean(epoch_loss))
     steps.append(step)
     quantiles.append(record())
-    logits, _ = _mlp_forward(params, x, activation)
+    logits, _ = net.forward(theta, x, keep=False)
     return BatchNormRun(
         batchnorm=batchnorm,
         activation=activation,
@@ -128,4 +149,6 @@ def batchnorm_pair(**kwargs) -> tuple[BatchNormRun, BatchNormRun]:
     """
     if "batchnorm" in kwargs:
         raise ParameterError("batchnorm_pair runs both; do not pass batchnorm")
+    sizes = {k: kwargs[k] for k in ("depth", "width", "epochs", "batch_size") if k in kwargs}
+    budget.check(cost(2, **sizes))  # both runs, before the first
     return train_batchnorm(batchnorm=False, **kwargs), train_batchnorm(batchnorm=True, **kwargs)

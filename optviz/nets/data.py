@@ -14,6 +14,7 @@ names is skipped.
 from __future__ import annotations
 
 import math
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,17 +28,56 @@ MAX_ROWS = 100_000
 MAX_FEATURES = 64
 MAX_CLASSES = 32
 MAX_CSV_BYTES = 64 * 2**20
+SPLITS = {"train": (), "test": (1,)}  # the extra entropy of each sample's generator
 
 
 @dataclass(frozen=True, eq=False)
 class Data:
     """Inputs ``x`` ``(n, features)`` and targets ``y``: class indices ``(n,)`` (int) for
-    classification, real values ``(n,)`` for regression."""
+    classification, real values ``(n,)`` for regression.
+
+    Checked when made, whoever makes it: finite inputs, 3 to :data:`MAX_ROWS` rows, 1 to
+    :data:`MAX_FEATURES` features, one target per row; ``classes`` 0 (a real target) or
+    2 to :data:`MAX_CLASSES`, with every label a whole number in ``0..classes-1``.
+
+    >>> Data("d", [[0.0], [1.0], [2.0]], [0, 1, 2], 2)
+    Traceback (most recent call last):
+    ...
+    optviz.util.errors.ParameterError: data 'd': labels must be whole numbers in 0..1 (classes=2)
+    """
 
     name: str
     x: np.ndarray
     y: np.ndarray
     classes: int  # 0 for a real target
+
+    def __post_init__(self):
+        name = str(self.name)[:60]
+        classes = check.whole(self.classes, f"data '{name}': classes", 0, MAX_CLASSES)
+        if classes == 1:
+            raise ParameterError(f"data '{name}': classes must be 0 (a real target) or >= 2")
+        x = _numbers(self.x, f"data '{name}': x")
+        if x.ndim != 2 or not 3 <= len(x) <= MAX_ROWS or not 1 <= x.shape[1] <= MAX_FEATURES:
+            raise ParameterError(
+                f"data '{name}': x must be (rows, features) with 3 to {MAX_ROWS} rows and "
+                f"1 to {MAX_FEATURES} features, not shape {x.shape}"
+            )
+        y = _numbers(self.y, f"data '{name}': y")
+        if y.shape != (len(x),):
+            raise ParameterError(
+                f"data '{name}': y must hold one target per row, shape ({len(x)},), not {y.shape}"
+            )
+        if classes:
+            if not np.all((y == np.round(y)) & (y >= 0) & (y < classes)):
+                raise ParameterError(
+                    f"data '{name}': labels must be whole numbers in 0..{classes - 1} "
+                    f"(classes={classes})"
+                )
+            y = y.astype(np.int64)
+        object.__setattr__(self, "name", name)
+        object.__setattr__(self, "x", x)
+        object.__setattr__(self, "y", y)
+        object.__setattr__(self, "classes", classes)
 
     @property
     def task(self) -> str:
@@ -52,11 +92,34 @@ class Data:
         return len(self.x)
 
 
-def dataset(name: str, n: int = 200, noise: float | None = None, seed: int = 0) -> Data:
+def _numbers(values, what: str) -> np.ndarray:
+    """``values`` as a finite float array, or a one-line :class:`ParameterError`."""
+    if isinstance(values, str | bytes):
+        raise ParameterError(f"{what} must be an array of numbers, not text")
+    try:
+        array = np.asarray(values, dtype=float)
+    except (TypeError, ValueError, OverflowError):
+        raise ParameterError(f"{what} must be an array of numbers") from None
+    if not np.all(np.isfinite(array)):
+        raise ParameterError(f"{what} must hold finite numbers only")
+    return array
+
+
+def dataset(
+    name: str,
+    n: int = 200,
+    noise: float | None = None,
+    seed: int = 0,
+    *,
+    flip: float = 0.0,
+    split: str = "train",
+) -> Data:
     """Built-in dataset ``name`` (one of :data:`DATASETS`) with ``n`` points.
 
     ``noise`` is the standard deviation of the Gaussian jitter added to the inputs
-    (default: a level where the classes still separate but touch).
+    (default: a level where the classes still separate but touch). ``flip``: the share
+    of labels changed to another class at random (label noise). ``split``: ``"train"``
+    or ``"test"``, two independent samples of the same distribution for one ``seed``.
 
     >>> d = dataset("xor", n=8, seed=1)
     >>> d.x.shape, d.classes, sorted(set(d.y.tolist()))
@@ -69,10 +132,16 @@ def dataset(name: str, n: int = 200, noise: float | None = None, seed: int = 0) 
     if noise is None:
         noise = DEFAULT_NOISE[name]
     noise = _check_noise(noise)
-    rng = np.random.default_rng([seed, 11, DATASETS.index(name)])
+    flip = check.number_in(flip, "flip", 0.0, 0.5)
+    if not isinstance(split, str) or split not in SPLITS:
+        raise unknown("split", split, SPLITS)
+    rng = np.random.default_rng([seed, 11, DATASETS.index(name), *SPLITS[split]])
     x, y = _MAKERS[name](n, rng)
     x = x + noise * rng.standard_normal(x.shape)
     classes = int(y.max()) + 1
+    if flip:  # drawn last, so a set without label noise is the same with or without it
+        flipped = rng.random(n) < flip
+        y = np.where(flipped, (y + rng.integers(1, classes, n)) % classes, y)
     return Data(name, x, y.astype(np.int64), classes)
 
 
@@ -138,21 +207,26 @@ DEFAULT_NOISE = {"moons": 0.15, "circles": 0.12, "spiral": 0.05, "xor": 0.1, "bl
 def load_csv(path: str | Path) -> Data:
     """Read ``path``: numeric feature columns, then the label column (see the module docs).
 
-    Every problem is one :class:`ParameterError` naming the file, the line and what is
-    allowed: a missing file, a non-numeric cell, rows of different lengths, fewer than
-    two columns or three rows, a non-finite value, a single class, too many rows.
+    The file is read line by line and refused at the first limit it crosses, before the
+    rest is read: every problem is one :class:`ParameterError` naming the file, the line
+    and what is allowed (a missing file, a non-numeric cell, rows of different lengths,
+    fewer than two columns or three rows, a non-finite value, a single class, too many
+    rows, columns, classes or characters in a line).
     """
+    if not isinstance(path, str | os.PathLike):
+        raise ParameterError(f"a data file is a path to a CSV file, not {check._short(path)}")
     path = Path(path)
     if not path.is_file():
         raise ParameterError(f"data file '{path}' does not exist (give a CSV file)")
     if path.stat().st_size > MAX_CSV_BYTES:
         raise ParameterError(f"data file '{path}' is over {MAX_CSV_BYTES // 2**20} MiB")
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
+        with path.open(encoding="utf-8-sig", newline="") as lines:
+            table = _read_table(path, lines)
     except UnicodeDecodeError:
         raise ParameterError(f"data file '{path}' is not UTF-8 text") from None
-    rows = _parse_rows(path, lines)
-    table = np.array(rows, dtype=float)
+    except OSError as exc:
+        raise ParameterError(f"data file '{path}' cannot be read: {exc.strerror}") from None
     x, label = table[:, :-1], table[:, -1]
     if np.all(label == np.round(label)):
         values, y = np.unique(label, return_inverse=True)
@@ -167,35 +241,73 @@ def load_csv(path: str | Path) -> Data:
     return Data(path.stem, x, label, 0)
 
 
-def _parse_rows(path: Path, lines: list[str]) -> list[list[float]]:
-    rows, width = [], None
-    for number, line in enumerate(lines, 1):
-        if not line.strip() or line.lstrip().startswith("#"):
-            continue
-        cells = [c.strip() for c in line.split(",")]
-        try:
-            values = [float(c) for c in cells]
-        except ValueError:
-            if not rows and width is None:  # a header line of column names
-                width = len(cells)
-                continue
+MAX_LINE = 8192  # characters in one line: 65 long numbers, or a header of long names
+MAX_LINES = 2 * MAX_ROWS  # lines of any kind, blank lines and comments included
+
+
+def _read_table(path: Path, lines) -> np.ndarray:
+    """The numbers of the file, ``(rows, columns)``, growing a buffer as rows come."""
+    table, rows, width = np.empty((0, 0)), 0, None
+    for number in range(1, MAX_LINES + 2):
+        line = lines.readline(MAX_LINE + 1)
+        if not line:
+            break
+        if number > MAX_LINES:
+            raise ParameterError(f"data file '{path}': more than {MAX_LINES} lines")
+        if len(line) > MAX_LINE:
             raise ParameterError(
-                f"data file '{path}', line {number}: every cell must be a number, got {line!r}"
-            ) from None
-        width = width or len(values)
-        if len(values) != width:
+                f"data file '{path}', line {number}: longer than {MAX_LINE} characters"
+            )
+        values = _parse_line(path, number, line, header=rows == 0 and width is None)
+        if values is None:
+            continue
+        if not len(values):  # a header of column names
+            width = 0
+            continue
+        if rows == 0:
+            width = len(values)
+            if not 2 <= width <= MAX_FEATURES + 1:
+                raise ParameterError(
+                    f"data file '{path}': need 1 to {MAX_FEATURES} feature columns and a "
+                    f"label column, line {number} has {width} columns"
+                )
+        elif len(values) != width:
             raise ParameterError(
                 f"data file '{path}', line {number}: {len(values)} columns, expected {width}"
             )
-        if not all(math.isfinite(v) for v in values):
-            raise ParameterError(f"data file '{path}', line {number}: values must be finite")
-        rows.append(values)
-        if len(rows) > MAX_ROWS:
+        if rows == MAX_ROWS:
             raise ParameterError(f"data file '{path}': more than {MAX_ROWS} rows")
-    if width is None or width < 2 or width - 1 > MAX_FEATURES:
-        raise ParameterError(
-            f"data file '{path}': need 1 to {MAX_FEATURES} feature columns and a label column"
-        )
-    if len(rows) < 3:
+        if rows == len(table):
+            table = np.resize(table, (max(64, 2 * rows), width))
+        table[rows] = values
+        rows += 1
+    if rows < 3:
+        if width is None or width == 0 and rows == 0:
+            raise ParameterError(
+                f"data file '{path}': need 1 to {MAX_FEATURES} feature columns and a label "
+                "column, and at least 3 rows of numbers"
+            )
         raise ParameterError(f"data file '{path}': need at least 3 rows of numbers")
-    return rows
+    return table[:rows]
+
+
+def _parse_line(path: Path, number: int, line: str, header: bool) -> np.ndarray | None:
+    """The numbers of one line; None for a blank or comment line; empty for a header."""
+    if not line.strip() or line.lstrip().startswith("#"):
+        return None
+    try:
+        values = np.array(line.split(","), dtype=float)  # as float() reads each cell, in C
+    except ValueError:
+        if header:  # column names, before any row of numbers
+            return np.zeros(0)
+        raise ParameterError(
+            f"data file '{path}', line {number}: every cell must be a number, got {_shown(line)}"
+        ) from None
+    if not np.isfinite(values).all():
+        raise ParameterError(f"data file '{path}', line {number}: values must be finite")
+    return values
+
+
+def _shown(line: str) -> str:
+    text = repr(line.rstrip("\r\n"))
+    return text if len(text) <= 80 else text[:77] + "..."

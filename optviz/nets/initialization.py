@@ -6,9 +6,9 @@ upstream gradient, recording every layer's activations and back-propagated gradi
 as in Glorot & Bengio (2010), "Understanding the difficulty of training deep
 feedforward neural networks". The figures are in :mod:`optviz.render.initplots`.
 
-Layout: a layer computes ``z = a_prev @ W + b`` with ``W`` of shape ``(fan_in, fan_out)``
-and ``a = f(z)``. Everything is float64 and seeded: the same arguments give the same
-arrays.
+The pass is the one of :mod:`optviz.nets.layers` (every layer ``a = f(a_prev @ W)``,
+``W`` of shape ``(fan_in, fan_out)``); the activations are defined there. Everything is
+float64 and seeded: the same arguments give the same arrays.
 """
 
 from __future__ import annotations
@@ -18,8 +18,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..util import check
+from ..util import budget, check
 from ..util.errors import ParameterError, unknown
+from .layers import backward, check_activation, forward, saturated
 
 SCHEMES = {
     "zeros": "all weights 0",
@@ -47,8 +48,6 @@ LABELS = {
 }
 """Short names for plot legends."""
 
-ACTIVATIONS = ("tanh", "sigmoid", "relu", "leaky_relu")
-LEAKY_SLOPE = 0.01
 GAIN_SCHEMES = ("xavier_normal", "xavier_uniform", "lecun")
 """The schemes that take a ``gain`` (as ``torch.nn.init.xavier_normal_`` does)."""
 
@@ -65,15 +64,9 @@ MAX_VALUES = 25_000_000  # depth * batch * width kept in memory by one propagate
 
 
 def check_scheme(scheme: str) -> str:
-    if scheme not in SCHEMES:
+    if not isinstance(scheme, str) or scheme not in SCHEMES:
         raise unknown("init scheme", scheme, SCHEMES)
     return scheme
-
-
-def check_activation(activation: str) -> str:
-    if activation not in ACTIVATIONS:
-        raise unknown("activation", activation, ACTIVATIONS)
-    return activation
 
 
 # ---------------------------------------------------------------- building blocks
@@ -94,7 +87,13 @@ def init_weights(
     ((3, 5), True)
     """
     check_scheme(scheme)
-    shape = (fan_in, fan_out)
+    gain = check.number_in(gain, "gain", 0, 100.0, open_low=True)
+    if not isinstance(rng, np.random.Generator):
+        raise ParameterError("rng must be a numpy Generator, e.g. np.random.default_rng(0)")
+    shape = (
+        check.whole(fan_in, "fan_in", 1, MAX_WIDTH),
+        check.whole(fan_out, "fan_out", 1, MAX_WIDTH),
+    )
     if scheme == "zeros":
         return np.zeros(shape)
     if scheme == "constant":
@@ -112,50 +111,6 @@ def init_weights(
         rng.uniform(-1.0, 1.0, shape) if scheme.endswith("uniform") else rng.standard_normal(shape)
     )
     return base * scale
-
-
-def activate(activation: str, z: np.ndarray) -> np.ndarray:
-    """Apply ``activation`` elementwise.
-
-    >>> activate("leaky_relu", np.array([-1.0, 2.0])).tolist()
-    [-0.01, 2.0]
-    """
-    if activation == "tanh":
-        return np.tanh(z)
-    if activation == "sigmoid":
-        return 0.5 * (1.0 + np.tanh(0.5 * z))  # overflow-free logistic
-    if activation == "relu":
-        return np.maximum(z, 0.0)
-    if activation == "leaky_relu":
-        return np.where(z > 0, z, LEAKY_SLOPE * z)
-    raise unknown("activation", activation, ACTIVATIONS)
-
-
-def activation_grad(activation: str, z: np.ndarray, a: np.ndarray) -> np.ndarray:
-    """Derivative ``f'(z)`` given the pre-activation ``z`` and ``a = f(z)``."""
-    if activation == "tanh":
-        return 1.0 - a * a
-    if activation == "sigmoid":
-        return a * (1.0 - a)
-    if activation == "relu":
-        return (z > 0).astype(z.dtype)
-    if activation == "leaky_relu":
-        return np.where(z > 0, 1.0, LEAKY_SLOPE)
-    raise unknown("activation", activation, ACTIVATIONS)
-
-
-def saturated(activation: str, z: np.ndarray, a: np.ndarray) -> np.ndarray:
-    """Boolean mask of units in the flat part of ``activation``.
-
-    tanh: ``|a| > 0.99``; sigmoid: ``a < 0.01`` or ``a > 0.99`` (derivative below
-    ~2% of its peak in both cases); ReLU and leaky ReLU: ``z <= 0``, the side whose slope
-    is 0 (or 0.01).
-    """
-    if activation == "tanh":
-        return np.abs(a) > 0.99
-    if activation == "sigmoid":
-        return (a < 0.01) | (a > 0.99)
-    return z <= 0
 
 
 # ---------------------------------------------------------------- deep signal propagation
@@ -194,6 +149,19 @@ class LayerStats:
         return label
 
 
+def cost(depth: int = 10, width: int = 500, batch: int = 256, schemes: int = 1) -> budget.Cost:
+    """What :func:`propagate` takes for ``schemes`` schemes: a forward and backward pass
+    of ``batch`` rows through ``depth`` layers of ``width``, every layer's values kept."""
+    net = budget.Layers((width,) * (depth + 1))
+    values = 8.0 * depth * batch * width
+    return budget.Cost(
+        f"{schemes} pass(es) of {batch} rows through {depth} layers of {width}",
+        budget.BASE_BYTES + 6 * values + 8.0 * depth * width * width,
+        schemes * net.step_s(batch),
+        "use fewer or narrower layers (--depth, --width) or fewer schemes",
+    )
+
+
 def propagate(
     scheme: str = "xavier_normal",
     activation: str = "tanh",
@@ -228,28 +196,19 @@ def propagate(
             f"depth*batch*width = {depth * batch * width:,} is too large; "
             f"at most {MAX_VALUES:,} values are kept"
         )
+    budget.check(cost(depth, width, batch))
     data = np.random.default_rng([seed, 0])
     x = data.standard_normal((batch, width))
     upstream = data.standard_normal((batch, width))
     rng = np.random.default_rng([seed, 1])
     weights = [init_weights(scheme, width, width, rng, gain) for _ in range(depth)]
 
-    zs, acts = [], []
-    a = x
-    for w in weights:
-        z = a @ w
-        a = activate(activation, z)
-        zs.append(z)
-        acts.append(a)
-
-    grads, weight_grads = [None] * depth, [None] * depth
-    da = upstream
-    for layer in reversed(range(depth)):
-        dz = da * activation_grad(activation, zs[layer], acts[layer])
-        below = acts[layer - 1] if layer else x
-        weight_grads[layer] = below.T @ dz / batch
-        grads[layer] = dz
-        da = dz @ weights[layer].T
+    layers = [{"W": w} for w in weights]  # zero biases: no bias at all
+    out, caches = forward(layers, x, activation, linear_output=False)
+    weight_grads = backward(layers, caches, upstream, activation, linear_output=False)
+    zs, acts = [c["pre"] for c in caches], [c["out"] for c in caches]
+    grads = [c["dpre"] for c in caches]
+    weight_grads = [g["W"] / batch for g in weight_grads]
 
     with np.errstate(over="ignore"):  # exploding nets overflow float32: that is the point
         activations = np.stack(acts).astype(np.float32)

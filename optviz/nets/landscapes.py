@@ -18,19 +18,16 @@ from typing import Any
 import numpy as np
 
 from ..catalog.library import View
-from ..engine.optim import Optimizer, as_optimizers
+from ..engine.optim import Optimizer
 from ..engine.table import Table
-from ..util import check
+from ..util import budget, check
 from ..util.display import drawing
-from ..util.errors import ParameterError, unknown
-from .data import DATASETS, Data, load_csv
-from .data import dataset as make_dataset
-from .initialization import LABELS, check_scheme
-from .model import Network, network
-from .plane import PLANES, Plane, extent, final_plane, pca_plane, random_plane
+from ..util.errors import ParameterError
+from .data import Data
+from .jobs import MAX_RESOLUTION, LandscapeJob, prepare  # noqa: F401  (MAX_RESOLUTION: public)
+from .model import Network
+from .plane import Plane, extent, final_plane, pca_plane, random_plane
 from .train import NetRun, train
-
-MAX_RESOLUTION = 400
 
 
 class PlaneSurface:
@@ -54,6 +51,7 @@ class PlaneSurface:
         self.starts = np.zeros((0, 2))
         self.min_value = None
         self.axis_labels = _axis_labels(plane)
+        self._grid = None
 
     def f(self, xy: Any) -> np.ndarray:
         xy = np.asarray(xy, float)
@@ -63,16 +61,19 @@ class PlaneSurface:
     def grad(self, xy: Any) -> np.ndarray:
         raise ParameterError("a landscape plane has no gradient field to draw")
 
-    @functools.cached_property
-    def _grid(self):
-        (x0, x1), (y0, y1) = self.domain
-        n = self.resolution
-        X, Y = np.meshgrid(np.linspace(x0, x1, n), np.linspace(y0, y1, n))
-        with np.errstate(all="ignore"):
-            Z = self.f(np.stack([X, Y], -1))
-        return X, Y, Z
+    def compute(self, progress=None) -> None:
+        """Evaluate the grid now (``progress(done, total)`` per block of points)."""
+        if self._grid is None:
+            (x0, x1), (y0, y1) = self.domain
+            n = self.resolution
+            X, Y = np.meshgrid(np.linspace(x0, x1, n), np.linspace(y0, y1, n))
+            thetas = self.plane.point(np.stack([X, Y], -1).reshape(-1, 2))
+            with np.errstate(all="ignore"):
+                Z = self.net.evaluate(thetas, self.data.x, self.data.y, progress)[0]
+            self._grid = X, Y, Z.reshape(X.shape)
 
     def grid(self, n: int = 0):
+        self.compute()
         return self._grid
 
     @property
@@ -190,39 +191,25 @@ class Landscape:
     def plot(self, **kwargs: Any):
         """The landscape, paths, loss panel and decision boundaries as one figure
         (see :func:`optviz.render.landscapeplots.plot_landscape`)."""
-        return drawing("landscapeplots.plot_landscape")(self, **kwargs)
+        return drawing("landscapeplots.plot_landscape")(self, **_titled(kwargs))
 
     def save(self, path, **kwargs: Any):
         """Write the picture: .png/.svg/.pdf the end state, .gif/.mp4/... an animation."""
-        return drawing("landscapeplots.save_landscape")(self, path, **kwargs)
+        return drawing("landscapeplots.save_landscape")(self, path, **_titled(kwargs))
 
     def animate(self, **kwargs: Any):
         """An animation (see :func:`optviz.render.landscapeplots.animate_landscape`)."""
-        return drawing("landscapeplots.animate_landscape")(self, **kwargs)
+        return drawing("landscapeplots.animate_landscape")(self, **_titled(kwargs))
 
     def __repr__(self) -> str:
         return f"Landscape({self.data.name!r}, {self.labels}, plane={self.plane.kind!r})"
 
 
-def _per_run(name: str, value, n: int) -> list:
-    """A setting for every run: one value for all, or a list with one per run."""
-    if isinstance(value, list | tuple):
-        if len(value) != n:
-            raise ParameterError(f"{name} lists {len(value)} values for {n} runs; give one or {n}")
-        return list(value)
-    return [value] * n
-
-
-def _data(source, n: int, noise, seed: int) -> Data:
-    if isinstance(source, Data):
-        return source
-    if not isinstance(source, str):
-        raise ParameterError(f"dataset must be a name ({', '.join(DATASETS)}) or a CSV path")
-    if source in DATASETS:
-        return make_dataset(source, n=n, noise=noise, seed=seed)
-    if source.lower().endswith(".csv"):
-        return load_csv(source)
-    raise unknown("dataset", source, DATASETS)
+def _titled(look: dict[str, Any]) -> dict[str, Any]:
+    """``look`` with its user title checked as every title is (length, math text)."""
+    if look.get("title") is not None:
+        look["title"] = check.text(look["title"], "title")
+    return look
 
 
 def landscape(
@@ -246,57 +233,61 @@ def landscape(
     n: int = 200,
     noise: float | None = None,
     resolution: int = 60,
+    progress=None,
 ) -> Landscape:
     """Train a network on ``dataset`` with each of ``optimizers`` and slice its landscape.
 
     ``dataset``: a built-in name (:data:`~optviz.nets.data.DATASETS`, ``n`` points,
-    ``noise``) or a CSV path. The network is ``inputs -> hidden -> outputs``; ``init``
-    and ``batchnorm`` may be lists with one value per run (the runs then differ by
-    them, not by optimizer). ``batch_size``: None for full batch (``sgd`` always uses
-    its own). ``plane``: ``pca`` (through ``origin``: ``start`` or ``mean``),
-    ``random`` (seeded by ``plane_seed``, default ``seed``; ``bias`` to include biases)
-    or ``final`` (through the start and the end points of runs ``ends``). The loss grid
-    has ``resolution`` x ``resolution`` points.
+    ``noise``), a CSV path or a :class:`~optviz.nets.data.Data`. The network is
+    ``inputs -> hidden -> outputs``; ``init`` and ``batchnorm`` may be lists with one
+    value per run (the runs then differ by them, not by optimizer). ``batch_size``: None
+    for full batch (``sgd`` always uses its own). ``plane``: ``pca`` (through ``origin``:
+    ``start`` or ``mean``), ``random`` (seeded by ``plane_seed``, default ``seed``;
+    ``bias`` to include biases) or ``final`` (through the start and the end points of
+    runs ``ends``). The loss grid has ``resolution`` x ``resolution`` points. The cost is
+    checked before any work (:meth:`~optviz.nets.jobs.LandscapeJob.cost`);
+    ``progress(what, done, total)`` is called as the work goes.
 
     >>> ls = landscape("xor", ["gd", "adam"], steps=20, hidden=(4,), n=40, resolution=8)
     >>> ls.params[0].shape, ls.xy[1].shape, ls.plane.directions.shape
     ((21, 22), (21, 2), (2, 22))
     """
-    specs = [optimizers] if isinstance(optimizers, str | Optimizer) else list(optimizers)
-    if not specs:
-        raise ParameterError("landscape needs at least one optimizer")
-    opts = as_optimizers(specs)
-    k = len(opts)
-    seed = check.seed(seed)
-    if plane not in PLANES:
-        raise unknown("plane", plane, PLANES)
-    resolution = check.whole(resolution, "resolution", 4, MAX_RESOLUTION)
-    data = _data(dataset, n, noise, seed)
-    inits = [check_scheme(s) for s in _per_run("init", init, k)]
-    bns = [bool(b) for b in _per_run("batchnorm", batchnorm, k)]
-    hidden = tuple(check.whole(h, "hidden width", 1, 4096) for h in hidden)
+    if progress is not None and not callable(progress):
+        raise ParameterError("progress must be a function progress(what, done, total)")
+    job = prepare(dataset, optimizers, steps=steps, seed=seed, hidden=hidden,
+                  activation=activation, init=init, gain=gain, batchnorm=batchnorm,
+                  batch_size=batch_size, schedule=schedule, plane=plane, origin=origin,
+                  plane_seed=plane_seed, bias=bias, ends=ends, n=n, noise=noise,
+                  resolution=resolution)  # fmt: skip
+    budget.check(job.cost())
+    return run_job(job, progress)
+
+
+def run_job(job: LandscapeJob, progress=None) -> Landscape:
+    """Compute a checked :class:`~optviz.nets.jobs.LandscapeJob`."""
     runs = []
-    for opt, scheme, bn in zip(opts, inits, bns, strict=True):
-        net = network(data.x.shape[1], data.outputs, hidden, activation, bn, bool(data.classes))
-        label = _label(opt, scheme, bn, inits, bns)
-        theta0 = net.init(scheme, seed=seed, gain=gain)
-        runs.append(train(net, data, opt, theta0, steps, batch_size=batch_size,
-                          lr_schedule=schedule, seed=seed, label=label))  # fmt: skip
-    planes = _planes(runs, plane, origin, seed if plane_seed is None else plane_seed, bias, ends)
+    for i, spec in enumerate(job.runs):
+        net = spec.network
+        theta0 = net.init(spec.scheme, seed=job.seed, gain=job.gain)
+        tick = _ticker(progress, f"training {spec.label} ({i + 1}/{len(job.runs)})")
+        runs.append(train(net, job.data, spec.optimizer, theta0, job.steps,
+                          batch_size=spec.batch_size, lr_schedule=job.schedule, seed=job.seed,
+                          label=spec.label, progress=tick))  # fmt: skip
+    planes = _planes(runs, job.plane, job.origin, job.plane_seed, job.bias, job.ends)
     xy = [p.project(r.params) for p, r in zip(planes, runs, strict=True)]
-    surfaces = _surfaces(runs, planes, xy, data, resolution)
+    surfaces = _surfaces(runs, planes, xy, job.data, job.resolution)
+    for surface in dict.fromkeys(surfaces):  # the grids now, with progress, not when drawn
+        surface.compute(_ticker(progress, "loss on the plane"))
     plane_loss = [s.f(c) for s, c in zip(surfaces, xy, strict=True)]
-    options = {"hidden": hidden, "activation": activation, "steps": steps}
-    return Landscape(data, runs, planes, surfaces, xy, plane_loss, seed, options)
+    options = {"hidden": job.hidden, "activation": job.activation, "steps": job.steps}
+    return Landscape(job.data, runs, planes, surfaces, xy, plane_loss, job.seed, options)
 
 
-def _label(opt: Optimizer, scheme: str, bn: bool, inits: list, bns: list) -> str:
-    label = opt.label
-    if len(set(inits)) > 1:
-        label += f" · {LABELS[scheme]}"
-    if len(set(bns)) > 1:
-        label += " · batch norm" if bn else " · no batch norm"
-    return label
+def _ticker(progress, what: str):
+    """``progress(what, done, total)`` as the ``progress(done, total)`` of one stage."""
+    if progress is None:
+        return None
+    return lambda done, total: progress(what, done, total)
 
 
 def _planes(runs, kind, origin, seed, bias, ends) -> list[Plane]:
@@ -309,16 +300,13 @@ def _planes(runs, kind, origin, seed, bias, ends) -> list[Plane]:
 
 def _plane(runs, kind, origin, seed, bias, ends) -> Plane:
     start = runs[0].params[0]
+    if kind == "pca" and all(r.diverged_at == 0 for r in runs):
+        kind = "random"  # no path to take directions from: divergence is drawn, not refused
     if kind == "pca":
         return pca_plane([r.params for r in runs], origin)
     if kind == "random":
         return random_plane(runs[0].network, start, seed, bias)
-    a, b = ends
-    if len(runs) < 2 or a == b:
-        raise ParameterError("--plane final needs two runs to go through their end points")
-    for i in (a, b):
-        if not 0 <= i < len(runs):
-            raise ParameterError(f"plane end {i} is not a run; runs are 0..{len(runs) - 1}")
+    a, b = ends  # checked by prepare(): two different runs of one network
     return final_plane(start, runs[a].params[-1], runs[b].params[-1])
 
 

@@ -24,8 +24,9 @@ from ..engine.scheduling import schedule
 from ..util import budget, check
 from ..util.errors import ParameterError, unknown
 from .data import Data
-from .initialization import activate, activation_grad, check_scheme
-from .landscapes import _data
+from .initialization import check_scheme
+from .jobs import _data
+from .layers import backward, forward
 from .model import Network, network
 
 MAX_VALUES = 100_000  # copies x rows x widest layer per block: its arrays stay in cache
@@ -69,50 +70,16 @@ def loss_and_grad_many(net: Network, thetas: np.ndarray, data: Data):
 
 
 def _block(net: Network, thetas: np.ndarray, data: Data):
-    layers: list[dict[str, np.ndarray]] = [{} for _ in net.sizes[1:]]
-    for slot in net.slots:
-        layers[slot.layer][slot.name] = slot.of(thetas)
-    last = len(layers) - 1
-    inputs, pre, outs = [], [], []
-    a = np.broadcast_to(data.x, (len(thetas), *data.x.shape))
-    for i, layer in enumerate(layers):
-        inputs.append(a)
-        z = a @ layer["W"] + layer["b"][:, None, :]
-        if i < last:
-            pre.append(z)
-            a = activate(net.activation, z)
-            outs.append(a)
-        else:
-            a = z
-    loss, d = _loss(net, a, data.y)
-    grads: list[dict[str, np.ndarray]] = [{} for _ in layers]
-    for i in reversed(range(len(layers))):
-        if i < last:
-            d = d * activation_grad(net.activation, pre[i], outs[i])
-        grads[i]["b"] = d.sum(axis=1)
-        grads[i]["W"] = np.swapaxes(inputs[i], 1, 2) @ d
-        d = d @ np.swapaxes(layers[i]["W"], 1, 2)
+    """The one forward and backward pass (:mod:`optviz.nets.layers`) over every copy."""
+    layers = net.layers(thetas)
+    out, caches = forward(layers, data.x, net.activation)
+    loss, dout = net.loss(out, data.y)
+    grads = backward(layers, caches, dout, net.activation)
     flat = np.empty(thetas.shape)
     for slot in net.slots:
-        flat[:, slot.offset : slot.offset + slot.size] = grads[slot.layer][slot.name].reshape(
-            len(thetas), -1
-        )
+        part = grads[slot.layer][slot.name].reshape(len(thetas), -1)
+        flat[:, slot.offset : slot.offset + slot.size] = part
     return loss, flat
-
-
-def _loss(net: Network, out: np.ndarray, y: np.ndarray):
-    """Loss ``(m,)`` of outputs ``(m, n, k)`` and its gradient with respect to them."""
-    n = out.shape[1]
-    if not net.classify:
-        diff = out[..., 0] - y
-        return np.mean(diff * diff, axis=1), (2.0 * diff / n)[..., None]
-    shifted = out - out.max(axis=2, keepdims=True)
-    logp = shifted - np.log(np.exp(shifted).sum(axis=2, keepdims=True))
-    rows = np.arange(n)
-    loss = -logp[:, rows, y].mean(axis=1)
-    d = np.exp(logp)
-    d[:, rows, y] -= 1.0
-    return loss, d / n
 
 
 def train_many(
@@ -180,8 +147,21 @@ class Trainer:
 
     @property
     def cell_work(self) -> float:
-        """Elementary steps of one copy: a parameter update per step, as budgets count."""
+        """Elementary steps of one copy: a parameter update per step."""
         return float(self.steps + 1) * self.network.dim
+
+    @property
+    def cell_seconds(self) -> float:
+        """One copy's full-batch steps, the numpy calls shared with the tile's other
+        copies (see :attr:`tile_seconds`)."""
+        net = budget.Layers(self.network.sizes)
+        calls = 3 * len(net.widths) * budget.LAYER_S
+        return (self.steps + 1) * (net.step_s(len(self.data.x)) - calls)
+
+    @property
+    def tile_seconds(self) -> float:
+        """The calls of a batched pass, made once per step for every copy of a tile."""
+        return (self.steps + 1) * 3 * len(self.network.sizes) * budget.LAYER_S
 
     @property
     def hyperparameters(self) -> dict[str, float]:

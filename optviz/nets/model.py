@@ -14,22 +14,18 @@ optimizer would see it. Losses: cross-entropy over softmax logits for classes (t
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
+from typing import Any
 
 import numpy as np
 
 from ..util import check
 from ..util.errors import ParameterError
-from .initialization import (
-    activate,
-    check_activation,
-    check_scheme,
-    init_weights,
-)
-from .mlp import _cross_entropy, _mlp_backward, _mlp_forward, _mse
+from .initialization import MAX_WIDTH, check_scheme, init_weights
+from .layers import backward, check_activation, cross_entropy, forward, mse
 
-BN_EPS = 1e-5  # torch.nn.BatchNorm1d's default
 MAX_PARAMS = 1_000_000
 MAX_HIDDEN_LAYERS = 16
 MAX_GRID_VALUES = 4_000_000  # points x rows x widest layer per block of a batched forward
@@ -65,15 +61,10 @@ class Network:
 
     def __post_init__(self):
         check_activation(self.activation)
-        if len(self.sizes) < 2 or len(self.sizes) > MAX_HIDDEN_LAYERS + 2:
-            raise ParameterError(f"a network has 0 to {MAX_HIDDEN_LAYERS} hidden layers")
+        if len(self.sizes) < 2:
+            raise ParameterError("a network needs at least an input and an output layer")
         for width in self.sizes:
-            check.whole(width, "layer width", 1, 4096)
-        if self.dim > MAX_PARAMS:
-            raise ParameterError(
-                f"the network has {self.dim:,} parameters; at most {MAX_PARAMS:,}: "
-                "use fewer or narrower hidden layers"
-            )
+            check.whole(width, "layer width", 1, MAX_WIDTH)
 
     @cached_property
     def slots(self) -> tuple[Slot, ...]:
@@ -115,28 +106,34 @@ class Network:
         return theta
 
     def layers(self, theta: np.ndarray) -> list[dict[str, np.ndarray]]:
-        """``theta`` ``(d,)`` as one dict of arrays (views) per layer."""
+        """``theta`` ``(d,)`` (or ``(m, d)``) as one dict of arrays (views) per layer."""
         out: list[dict[str, np.ndarray]] = [{} for _ in self.sizes[1:]]
         for slot in self.slots:
             out[slot.layer][slot.name] = slot.of(theta)
         return out
 
     # -- one point ----------------------------------------------------------------------
-    def loss_and_grad(self, theta: np.ndarray, x: np.ndarray, y: np.ndarray):
+    def forward(self, theta: np.ndarray, x: np.ndarray, masks=None, keep: bool = True):
+        """Outputs on rows ``x`` at ``theta`` ``(d,)`` or ``(m, d)`` and the caches of
+        :func:`~optviz.nets.layers.forward` (``masks``: dropout, one per hidden layer)."""
+        return forward(self.layers(theta), x, self.activation, masks=masks, keep=keep)
+
+    def loss_and_grad(self, theta: np.ndarray, x: np.ndarray, y: np.ndarray, masks=None):
         """Loss on rows ``(x, y)`` at ``theta`` ``(d,)`` and its gradient ``(d,)``."""
         layers = self.layers(theta)
-        out, caches = _mlp_forward(layers, x, self.activation, BN_EPS)
-        loss, dout = self._loss(out, y)
-        grads = _mlp_backward(layers, caches, dout, self.activation)
+        out, caches = forward(layers, x, self.activation, masks=masks)
+        loss, dout = self.loss(out, y)
+        grads = backward(layers, caches, dout, self.activation)
         flat = np.empty(self.dim)
         for slot in self.slots:
             flat[slot.offset : slot.offset + slot.size] = grads[slot.layer][slot.name].ravel()
         return loss, flat
 
-    def _loss(self, out: np.ndarray, y: np.ndarray):
+    def loss(self, out: np.ndarray, y: np.ndarray, grad: bool = True):
+        """The loss of outputs ``out`` against targets ``y`` (and ``dL/dout`` with ``grad``)."""
         if self.classify:
-            return _cross_entropy(out, y)
-        return _mse(out, y[:, None])
+            return cross_entropy(out, y, grad=grad)
+        return mse(out, y, grad=grad)
 
     # -- many points at once ----------------------------------------------------------------
     def outputs(self, thetas: np.ndarray, x: np.ndarray) -> np.ndarray:
@@ -144,52 +141,66 @@ class Network:
 
         One batched forward pass (matrix products over the ``m`` axis), no loop over points.
         """
-        a = np.broadcast_to(x, (len(thetas), *x.shape))
-        last = len(self.sizes) - 2
-        for i, layer in enumerate(self.layers_many(thetas)):
-            z = a @ layer["W"]
-            if "gamma" in layer:
-                mean = z.mean(axis=1, keepdims=True)
-                var = z.var(axis=1, keepdims=True)
-                z = layer["gamma"][:, None] * (z - mean) / np.sqrt(var + BN_EPS)
-                z = z + layer["beta"][:, None]
-            else:
-                z = z + layer["b"][:, None]
-            a = activate(self.activation, z) if i < last else z
-        return a
+        return self.forward(thetas, x, keep=False)[0]
 
-    def layers_many(self, thetas: np.ndarray) -> list[dict[str, np.ndarray]]:
-        out: list[dict[str, np.ndarray]] = [{} for _ in self.sizes[1:]]
-        for slot in self.slots:
-            out[slot.layer][slot.name] = slot.of(thetas)
-        return out
+    def block(self, rows: int) -> int:
+        """How many parameter vectors one batched forward pass over ``rows`` rows takes."""
+        return max(1, MAX_GRID_VALUES // (rows * max(self.sizes)))
 
     def losses(self, thetas: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
         """Loss ``(m,)`` at each of ``m`` vectors ``(m, d)``, in blocks of bounded memory."""
-        thetas = np.atleast_2d(thetas)
-        block = max(1, MAX_GRID_VALUES // (len(x) * max(self.sizes)))
-        parts = [self._losses(thetas[i : i + block], x, y) for i in range(0, len(thetas), block)]
-        return np.concatenate(parts) if parts else np.zeros(0)
-
-    def _losses(self, thetas, x, y):
-        out = self.outputs(thetas, x)
-        if not self.classify:
-            return np.mean((out[..., 0] - y) ** 2, axis=1)
-        shifted = out - out.max(axis=2, keepdims=True)
-        logp = shifted - np.log(np.exp(shifted).sum(axis=2, keepdims=True))
-        return -np.take_along_axis(logp, y[None, :, None], axis=2)[..., 0].mean(axis=1)
+        return self.evaluate(thetas, x, y)[0]
 
     def accuracy(self, thetas: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
         """Share of rows classified right ``(m,)`` (``R^2``-free: NaN for a real target)."""
+        return self.evaluate(thetas, x, y)[1]
+
+    def evaluate(self, thetas: np.ndarray, x: np.ndarray, y: np.ndarray, progress=None):
+        """Loss and accuracy ``(m,)`` each at ``m`` vectors ``(m, d)``: one batched forward
+        pass per block of vectors. ``progress(done, total)`` after each block."""
         thetas = np.atleast_2d(thetas)
-        if not self.classify:
-            return np.full(len(thetas), np.nan)
-        return (self.outputs(thetas, x).argmax(axis=2) == y).mean(axis=1)
+        block = self.block(len(x))
+        loss, accuracy = np.zeros(len(thetas)), np.full(len(thetas), np.nan)
+        for i in range(0, len(thetas), block):
+            out = self.outputs(thetas[i : i + block], x)
+            loss[i : i + block] = self.loss(out, y, grad=False)
+            if self.classify:
+                accuracy[i : i + block] = (out.argmax(axis=-1) == y).mean(axis=-1)
+            if progress is not None:
+                progress(min(i + block, len(thetas)), len(thetas))
+        return loss, accuracy
+
+
+def check_hidden(hidden: Any, least: int = 0, widest: int = MAX_WIDTH) -> tuple[int, ...]:
+    """Hidden layer widths: a sequence of ``least`` to :data:`MAX_HIDDEN_LAYERS` whole
+    numbers in ``1..widest``, or a one-line :class:`ParameterError`.
+
+    >>> check_hidden(16)
+    Traceback (most recent call last):
+    ...
+    optviz.util.errors.ParameterError: hidden must be layer widths like (16,) or (16, 16), not 16
+    """
+    if isinstance(hidden, str | bytes) or not isinstance(hidden, Sequence):
+        raise ParameterError(
+            f"hidden must be layer widths like (16,) or (16, 16), not {check._short(hidden)}"
+        )
+    if not least <= len(hidden) <= MAX_HIDDEN_LAYERS:
+        raise ParameterError(
+            f"hidden names {len(hidden)} layers; allowed: {least} to {MAX_HIDDEN_LAYERS}"
+        )
+    return tuple(check.whole(h, "hidden width", 1, widest) for h in hidden)
 
 
 def network(
     inputs: int, outputs: int, hidden=(16, 16), activation="tanh", batchnorm=False, classify=True
 ) -> Network:
-    """The network ``inputs -> hidden... -> outputs`` (checked)."""
-    hidden = tuple(hidden)
-    return Network((inputs, *hidden, outputs), activation, bool(batchnorm), bool(classify))
+    """The network ``inputs -> hidden... -> outputs`` (checked), at most
+    :data:`MAX_HIDDEN_LAYERS` hidden layers and :data:`MAX_PARAMS` parameters."""
+    hidden = check_hidden(hidden)
+    net = Network((inputs, *hidden, outputs), activation, bool(batchnorm), bool(classify))
+    if net.dim > MAX_PARAMS:
+        raise ParameterError(
+            f"the network has {net.dim:,} parameters; at most {MAX_PARAMS:,}: "
+            "use fewer or narrower hidden layers"
+        )
+    return net

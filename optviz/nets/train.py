@@ -25,15 +25,16 @@ from ..engine.builtin import SGD
 from ..engine.optim import Optimizer, optimizer
 from ..engine.problem import EvaluationLog, Layout, Problem, Tensor
 from ..engine.scheduling import Schedule, schedule
-from ..util import check
+from ..util import budget, check
 from ..util.errors import ParameterError
 from .data import Data
-from .model import Network
+from .model import MAX_GRID_VALUES, Network
 
 MAX_STEPS = 100_000
 MAX_NEWTON_PARAMS = 300
 MAX_HISTORY_VALUES = 50_000_000  # (steps + 1) x d floats kept per run
 HESSIAN_STEP = 1e-5
+ESCAPE = 1e6  # a run whose loss or largest weight grows this many times over has diverged
 
 
 @dataclass(frozen=True, eq=False)
@@ -44,7 +45,8 @@ class NetRun:
     ``loss`` and ``accuracy`` ``(steps + 1,)``: the full training set's loss and share
     classified right at those weights (NaN accuracy for a real target); ``lr``
     ``(steps,)``; ``diverged_at``: the step at which the weights or the loss stopped
-    being finite (they stay frozen from there), ``-1`` if never; ``evals``
+    being finite, or grew :data:`ESCAPE` times over the start's (they stay frozen from
+    there), ``-1`` if never; ``evals``
     ``(steps + 1,)``: the loss-and-gradient evaluations used to reach each step's weights
     (one per step, more for an optimizer with a line search).
     """
@@ -85,6 +87,22 @@ def batches(rows: int, size: int, steps: int, seed: int) -> list[np.ndarray] | N
     return out[:steps]
 
 
+def cost(net: Network, rows: int, opt: Optimizer, steps: int, batch: int) -> budget.Cost:
+    """What :func:`train` takes: the steps (a line search's extra evaluations, Newton's
+    Hessians), every step's weights kept, and the loss and accuracy on all ``rows`` rows
+    at each of them."""
+    parts = [
+        budget.network(net.sizes, steps * (1 + opt.extra_evaluations()), batch, kept=steps + 1),
+        budget.evaluations(net.sizes, steps + 1, rows, MAX_GRID_VALUES),
+    ]
+    if opt.uses_hessian:
+        parts.append(budget.newton(net.sizes, steps, batch))
+    what = f"training a {'-'.join(map(str, net.sizes))} network for {steps} steps on {rows} rows"
+    total = budget.total(what, parts)
+    kept = 8.0 * (steps + 1) * net.dim
+    return budget.Cost(total.what, total.memory + kept, total.seconds, total.knob)
+
+
 def train(
     net: Network,
     data: Data,
@@ -96,8 +114,12 @@ def train(
     lr_schedule: Schedule | str | None = None,
     seed: int = 0,
     label: str | None = None,
+    progress=None,
 ) -> NetRun:
     """Train ``net`` on ``data`` from ``theta0`` with ``opt`` for ``steps`` steps.
+
+    The cost is checked first (:func:`cost`); ``progress(done, total)`` is called as
+    the steps go.
 
     >>> from optviz.nets.data import dataset
     >>> from optviz.nets.model import network
@@ -126,12 +148,12 @@ def train(
     sched = schedule(lr_schedule)
     lrs = sched.lrs(opt.lr, steps) if sched else np.full(steps, float(opt.lr))
     size = batch_size_of(opt, batch_size, len(data))
+    budget.check(cost(net, len(data), opt, steps, size))
     problem = NetProblem(net, EvaluationLog(net.dim, keep_points=False))
     rows = batches(len(data), size, steps, seed)
-    params, diverged_at = _loop(net, data, opt, theta, lrs, rows, problem)
+    params, diverged_at = _loop(net, data, opt, theta, lrs, rows, problem, progress)
     with np.errstate(all="ignore"):
-        loss = net.losses(params, data.x, data.y)
-        accuracy = net.accuracy(params, data.x, data.y)
+        loss, accuracy = net.evaluate(params, data.x, data.y)
     evals = problem.log.result().totals(steps, 1)[:, 0]
     return NetRun(opt, net, params, loss, accuracy, lrs, size, diverged_at,
                   label or opt.label, evals)  # fmt: skip
@@ -167,26 +189,52 @@ class NetProblem(Problem):
         return hessian(self.net, points, *self.rows)
 
 
-def _loop(net, data, opt, theta, lrs, rows, problem):
+def _loop(net, data, opt, theta, lrs, rows, problem, progress=None):
     params = np.empty((len(lrs) + 1, net.dim))
     params[0] = theta
     state = opt.init_on(theta, problem)
     diverged_at = -1
+    every = max(1, len(lrs) // 50)
+    weight_limit = ESCAPE * max(1.0, float(np.abs(theta).max(initial=0.0)))
+    loss_limit = None
     with np.errstate(all="ignore"):
         for t, lr in enumerate(lrs):
             x, y = (data.x, data.y) if rows is None else (data.x[rows[t]], data.y[rows[t]])
             loss, g = net.loss_and_grad(theta, x, y)
+            if loss_limit is None:
+                loss_limit = ESCAPE * max(1.0, abs(loss)) if np.isfinite(loss) else 0.0
             problem.rows = (x, y)
             problem.begin(t + 1, np.asarray(loss, float))
-            new, state = opt.step_on(theta, g, state, lr, t + 1, problem)
-            if not (np.isfinite(loss) and np.all(np.isfinite(new))):
+            # no step (and no Hessian solve) from a point whose loss or gradient blew up
+            ok = _finite(loss, g) and loss <= loss_limit
+            if ok:
+                new, state, ok = _step(opt, theta, g, state, lr, t + 1, problem)
+                ok = ok and _finite(new) and np.abs(new).max(initial=0.0) <= weight_limit
+            if not ok:
                 diverged_at = t
                 params[t + 1 :] = theta  # divergence is data: frozen where it was
                 break
             theta = new
             # the weights a user evaluates: Schedule-Free's average, not where it steps
             params[t + 1] = opt.reported(theta, state) if opt.reports_elsewhere else theta
+            if progress is not None and (t + 1) % every == 0:
+                progress(t + 1, len(lrs))
     return params, diverged_at
+
+
+def _step(opt, theta, g, state, lr, t, problem):
+    """``opt``'s step, and whether it could be taken (a Hessian of inf or NaN cannot be
+    solved: that run has diverged)."""
+    try:
+        new, state = opt.step_on(theta, g, state, lr, t, problem)
+    except np.linalg.LinAlgError:
+        return theta, state, False
+    return new, state, True
+
+
+def _finite(*arrays) -> bool:
+    """Every value of every array given (None: nothing to check) is finite."""
+    return all(a is None or bool(np.all(np.isfinite(a))) for a in arrays)
 
 
 def hessian(net: Network, theta: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:

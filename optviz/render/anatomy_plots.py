@@ -323,13 +323,15 @@ def plot_quantities(
             if rate is not None:
                 first = rate if rate.ndim == 2 else rate[:, 0]
                 rate_ax.plot(steps, first[:, 0], label=label, **line)
-                rate_ax.plot(steps, first[:, 1], ls="--", **line)
+                if first.shape[1] > 1:  # a curve has x alone
+                    rate_ax.plot(steps, first[:, 1], ls="--", **line)
             v = speed(traj)
             v = v if v.ndim == 1 else v[:, 0]
             speed_ax.plot(steps[1:], v[1:], label=label, **line)
         rate_ax.set_yscale("log")
         speed_ax.set_yscale("log")
-        rate_ax.set_title("effective learning rate (solid x, dashed y)")
+        curve = race.surface.is_curve
+        rate_ax.set_title("effective learning rate" + ("" if curve else " (solid x, dashed y)"))
         speed_ax.set_title(r"step length $|\Delta\theta_t|$")
         for ax in (rate_ax, speed_ax):
             ax.set_xlabel("step")

@@ -125,9 +125,17 @@ class Animation:
 
         return moments(self.callouts, self.steps)
 
+    def _engine(self) -> Any:
+        """What draws the frames: the map's engine, or a curve's side view."""
+        if self.race.surface.is_curve:
+            from .sideview import SideEngine
+
+            return SideEngine(self)
+        return _Engine(self)
+
     def frames(self) -> Iterator[np.ndarray]:
         """Yield every frame as an ``(H, W, 3)`` uint8 RGB array."""
-        engine = _Engine(self)
+        engine = self._engine()
         try:
             yield from self._stream(engine)
         finally:
@@ -180,7 +188,7 @@ class Animation:
             )
             return save_figure(fig, text)
         self._check_cost(suffix)
-        engine = _Engine(self)
+        engine = self._engine()
         try:
             if suffix == ".png":
                 frames: Any = iter([engine.frame(float(self.steps))])
@@ -203,7 +211,7 @@ class Animation:
         if self._cached_gif is None:
             from .gif import write_gif
 
-            engine = _Engine(self)
+            engine = self._engine()
             try:
                 buf = io.BytesIO()
                 frames = self._stream(engine)
@@ -236,7 +244,7 @@ class Animation:
     def _repr_png_(self) -> bytes:
         from PIL import Image
 
-        engine = _Engine(self)
+        engine = self._engine()
         try:
             last = engine.frame(float(self.steps))
         finally:
@@ -304,7 +312,13 @@ def animate(
         race = Race(race.surface, [race])
     if not isinstance(race, Race):
         raise ParameterError(f"animate needs a Race or Trajectory, not {type(race).__name__}")
-    plots.check_kind(kind)
+    curve = race.surface.is_curve  # drawn from the side (:mod:`.sideview`)
+    if curve:
+        from .sideview import check_curve
+
+        check_curve(race, kind)
+    else:
+        plots.check_kind(kind)
     style.check_theme(theme)
     style.figsize(size)
     check_fps(fps, 120)
@@ -315,7 +329,10 @@ def animate(
     if not isinstance(glyphs, bool):
         raise ParameterError(f"glyphs={glyphs!r} must be True or False")
     layout = None  # the race's own
-    if glyphs:
+    if glyphs and curve:  # the side view draws each ball's velocity itself
+        if any(t.state is None for t in race.trajectories):
+            raise ParameterError("glyphs need the optimizer's state: race with keep_state=True")
+    elif glyphs:
         from .glyphs import GlyphOverlay, with_key
 
         layout = with_key(race_figure.race_layout)  # the glyph key laid out beside the legend

@@ -24,6 +24,7 @@ LANDMARK_MARKERS = {  # (marker, size in points): larger than a ball (10), so th
     "saddle": ("D", 13),
     "maximum": ("^", 14),
     "degenerate": ("o", 13),
+    "inflection": ("s", 13),  # a curve's flat point that is neither a minimum nor a maximum
 }
 LANDMARK_ZORDER = 4.5  # under every path (5 and up) and every ball
 

@@ -27,6 +27,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from ..engine.table import tuned_how
+from ..util import symbols
 from . import style
 
 NAMES = {
@@ -60,23 +61,7 @@ NAMES = {
     "soap": "SOAP",
     "mars": "MARS",
 }
-SYMBOLS = {
-    "momentum": "μ",
-    "beta1": "β₁",
-    "beta2": "β₂",
-    "alpha": "α",
-    "rho": "ρ",
-    "eps": "ε",
-    "weight_decay": "wd",
-    "grad_noise": "σ",
-    "batch_size": "batch",
-    "dampening": "dampening",
-    "damping": "damping",
-    "lr_decay": "lr decay",
-    "history_size": "history",
-    "line_search_fn": "line search",
-    "beta3": "β₃",
-}
+SYMBOLS = symbols.SYMBOLS  # how a legend writes a hyperparameter: "μ 0.9"
 COINCIDENT = 0.01  # distance, in domain spans, under which two paths share a line
 DASH = 2.5  # dash length (in line widths) of paths sharing one line
 BALL = 10.0  # points: 14 px at 100 dpi, found from the back of a room

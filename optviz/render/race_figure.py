@@ -332,6 +332,12 @@ def plot_race(
     from .side_panels import side_axes, side_panels
 
     style.check_theme(theme)
+    if race.surface.is_curve:  # a curve is drawn from the side
+        from .sideview import check_curve, plot_side
+
+        check_curve(race, kind)
+        return plot_side(race, loss=loss, size=size, dpi=dpi, theme=theme, title=title,
+                         glyphs=glyphs, callouts=callouts)  # fmt: skip
     callouts = check_callouts(callouts, race)
     with style.themed(theme):
         fig, panels, loss_ax = race_layout(

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from ..util.errors import ParameterError, unknown
-from . import losses, paths, style
+from . import losses, paths, profile, style
 
 Frames = Callable[[float], list]
 """``update(s)``: move a panel's moving artists to (fractional) step ``s``; return them."""
@@ -143,7 +143,12 @@ LOSS_EVALS = SidePanel(
     frames=partial(LossFrames, x="evals"),
 )
 
-SIDE_PANELS: dict[str, SidePanel] = {"loss": LOSS}
+# the hill under each path: its loss against the distance travelled (:mod:`.profile`)
+PROFILE = SidePanel(
+    "profile", still=profile.plot_profile, setup=profile.setup_profile, frames=profile.ProfileFrames
+)
+
+SIDE_PANELS: dict[str, SidePanel] = {"loss": LOSS, "profile": PROFILE}
 
 
 def register(panel: SidePanel) -> SidePanel:

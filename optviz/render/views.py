@@ -25,6 +25,10 @@ def race_on(race, ax=None, *, theme: str = "light", loss: bool = False, **surfac
     (True, ['GD (lr 0.01)', 'Adam (lr 0.01)'])
     """
     style.check_theme(theme)
+    if race.surface.is_curve and not loss:  # a curve's race, from the side
+        from .sideview import side_on
+
+        return side_on(race, ax, theme=theme)
     with style.themed(theme):
         if ax is None:
             ax = plots.new_figure("small").add_subplot()
@@ -48,6 +52,12 @@ def surface_on(surface, ax=None, *, theme: str = "light", **options: Any):
     >>> surface_on(ov.surface("saddle")).name
     'rectilinear'
     """
+    if surface.is_curve:  # a curve in profile, its landmarks marked
+        from .sideview import draw_curve
+
+        with style.themed(theme):
+            ax = ax if ax is not None else plots.new_figure("small").add_subplot()
+            return draw_curve(ax, surface, theme)
     if ax is not None and ax.name == "3d":
         return surface3d.plot_surface3d(surface, ax, theme=theme, **options)
     return plots.plot_surface(surface, ax, theme=theme, **options)

@@ -56,7 +56,10 @@ from typing import Any
 
 from ..util.errors import OptvizError, SceneError
 
-RACE_KINDS = ("contour", "3d", "panels")
+RACE_KINDS = ("contour", "3d", "panels", "side")
+FLAT_KINDS = ("3d", "basins", "curvature", "bands")
+"""Renders of a surface in x and y that a curve f(x) does not have."""
+MAX_OPTIMIZERS = 32  # in one scene: beyond, styles repeat and the legend cannot be laid out
 ANIMATION_SUFFIXES = (".gif", ".mp4", ".webp", ".apng", ".html")
 IMAGE_SUFFIXES = (".png", ".svg", ".pdf")
 
@@ -413,14 +416,14 @@ class _Builder:
             )
         scene = Scene(
             source=self.source,
-            title=spec.title.strip() if spec.title else None,
+            title=self.text(spec.title, "title"),
             description=spec.description.strip(),
             surface=surface,
             optimizers=optimizers,
             labels=labels,
             overrides=overrides,
             steps=run.steps,
-            starts=self.starts(run.starts),
+            starts=self.starts(run.starts, 1 if surface is not None and surface.is_curve else 2),
             schedule=self.schedule(run.schedule, "run.schedule"),
             noise=self.noise(run.noise, "run.noise"),
             seed=run.seed,
@@ -429,11 +432,56 @@ class _Builder:
             claims=self.claims(spec.lesson.claims),
             callouts=spec.lesson.callouts,
         )
+        self.check_views(renders, names, surface)
         built = tuple(
             self.render(r, name, i, len(renders), scene)
             for i, (r, name) in enumerate(zip(renders, names, strict=True))
         )
-        return replace(scene, renders=built, data=_plain_data(spec, renders))
+        scene = replace(scene, renders=built, data=_plain_data(spec, renders))
+        from ..util import budget
+        from .costs import scene_cost
+
+        budget.check(self.wrap("", lambda: scene_cost(scene)))  # before any run or figure
+        return scene
+
+    def text(self, value: str | None, name: str) -> str | None:
+        """A title or label drawn as given: checked once here (length, math text)."""
+        from ..util.check import text
+
+        if value is None or not value.strip():
+            return None
+        return self.wrap(name, lambda: text(value.strip(), "text"))
+
+    def check_views(self, renders: list, names: list[str], surface: Any) -> None:
+        """Refuse, before any work, a view the surface does not have: a curve has no 3-D
+        view, basins, curvature map or bands; only a curve has a side view."""
+        if surface is None:
+            return
+        for r, name in zip(renders, names, strict=True):
+            if surface.is_curve and (r.kind in FLAT_KINDS or getattr(r, "field", None)):
+                # named by what chose it: the view (race --3d), the field, or the surface
+                where, what = "surface", f"'{r.kind}' picture"
+                if r.kind == "3d":
+                    where, what = f"{name}.kind", "3-D view"
+                elif getattr(r, "field", None):
+                    where, what = f"{name}.field", "gradient field"
+                raise self.fail(
+                    where,
+                    f"'{surface.name}' is a curve f(x): it has no {what} (those need a "
+                    "surface in x and y); a curve's race is drawn from the side",
+                )
+            if surface.is_curve and getattr(r, "profile", False):
+                raise self.fail(
+                    f"{name}.profile",
+                    f"'{surface.name}' is a curve f(x): its race is drawn from the side, "
+                    "which is its profile already",
+                )
+            if r.kind == "side" and not surface.is_curve:
+                raise self.fail(
+                    f"{name}.kind",
+                    f"kind 'side' draws a curve f(x); '{surface.name}' is a surface in x and "
+                    "y (use contour, 3d or panels)",
+                )
 
     # -- fields ---------------------------------------------------------------------------
     def numbers(self, value: Any, name: str, count: int | None = None) -> list[float]:
@@ -447,7 +495,8 @@ class _Builder:
         if not all(isinstance(v, int | float) and math.isfinite(v) for v in value):
             raise self.fail(name, f"must be a list of finite numbers, not {value!r}")
         if count is not None and len(value) != count:
-            raise self.fail(name, f"must be {count} numbers, not {len(value)}")
+            noun = "number" if count == 1 else "numbers"
+            raise self.fail(name, f"must be {count} {noun}, not {len(value)}")
         return [float(v) for v in value]
 
     def surface(self, spec: Any) -> Any:
@@ -467,9 +516,12 @@ class _Builder:
                 raw = [v for r in raw for v in r]
             elif isinstance(raw, list) and any(isinstance(r, list) for r in raw):
                 raise self.fail("surface.domain", "must be 4 numbers or 2 pairs, not a mix")
-            numbers = self.numbers(raw, "surface.domain", 4)
+            numbers = self.numbers(raw, "surface.domain")
+            if len(numbers) not in (2, 4):
+                why = "must be 4 numbers (xmin, xmax, ymin, ymax) or 2 (a curve's xmin, xmax)"
+                raise self.fail("surface.domain", f"{why}, not {len(numbers)}")
             domain = self.wrap("surface.domain", lambda: parse_domain(numbers))
-        title = spec.title.strip() if spec.title else None
+        title = self.text(spec.title, "surface.title")
         if spec.name is not None:
             if spec.minima is not None:
                 raise self.fail("surface.minima", "only for an expression surface")
@@ -482,9 +534,10 @@ class _Builder:
                 surf = replace(surf, domain=domain)
         else:
             minima = None
+            dim = 1 if domain is not None and len(domain) == 1 else 2
             if spec.minima is not None:
                 minima = [
-                    self.numbers(m, f"surface.minima[{i}]", 2) for i, m in enumerate(spec.minima)
+                    self.numbers(m, f"surface.minima[{i}]", dim) for i, m in enumerate(spec.minima)
                 ]
             surf = self.wrap(
                 "surface.expr",
@@ -515,6 +568,12 @@ class _Builder:
                 raise self.fail("optimizers", 'missing; give at least one, e.g. ["adam"]')
             return (), (), ()
         items = [value] if isinstance(value, str) else value
+        if len(items) > MAX_OPTIMIZERS:
+            raise self.fail(
+                "optimizers",
+                f"{len(items)} optimizers; a picture tells at most {MAX_OPTIMIZERS} apart "
+                "(-O; a color, line style and marker each)",
+            )
         opts, labels, overrides = [], [], []
         for i, item in enumerate(items):
             name = f"optimizers[{i}]"
@@ -531,7 +590,7 @@ class _Builder:
                         kind = type(v).__name__
                         why = f"a hyperparameter is a number, true/false or a name, not a {kind}"
                         raise self.fail(f"{name}.{key}", why)
-                label = spec.label
+                label = self.text(spec.label, f"{name}.label")
                 if spec.schedule is not None:
                     own["schedule"] = self.schedule(spec.schedule, f"{name}.schedule")
                 if spec.noise is not None:
@@ -541,15 +600,25 @@ class _Builder:
             overrides.append(own)
         return tuple(opts), tuple(labels), tuple(overrides)
 
-    def starts(self, value: Any) -> Any:
+    def starts(self, value: Any, dim: int = 2) -> Any:
+        """One start ``[x, y]`` or several; on a curve (``dim`` 1) ``[x]`` or ``[[x1], [x2]]``."""
         if value is None:
             return None
+        point = "[x, y]" if dim == 2 else "[x] (the surface is a curve f(x))"
+
+        def one(v: Any, name: str) -> list[float]:
+            numbers = self.numbers(v, name)
+            if len(numbers) != dim:
+                many = f"{len(numbers)} number" + ("s" if len(numbers) != 1 else "")
+                raise self.fail(name, f"must be {point}, not {many}")
+            return numbers
+
         if isinstance(value, list) and value and all(isinstance(v, list | str) for v in value):
-            points = [self.numbers(v, f"run.starts[{i}]", 2) for i, v in enumerate(value)]
+            points = [one(v, f"run.starts[{i}]") for i, v in enumerate(value)]
             return points[0] if len(points) == 1 else points
         if isinstance(value, list) and any(isinstance(v, list | str) for v in value):
-            raise self.fail("run.starts", "must be one [x, y] or a list of them, not a mix")
-        return self.numbers(value, "run.starts", 2)
+            raise self.fail("run.starts", f"must be one {point} or a list of them, not a mix")
+        return one(value, "run.starts")
 
     def schedule(self, value: Any, where: str) -> Any:
         from ..engine.scheduling import schedule
@@ -614,6 +683,7 @@ class _Builder:
         if isinstance(options["size"], list):
             options["size"] = tuple(options["size"])
         self.check_pixels(options["size"], options["dpi"], name)
+        options["title"] = self.text(options["title"], f"{name}.title")
         if options["title"] is None:
             options["title"] = scene.title  # every kind of render carries the scene's title
         for key in ("lrs",):
@@ -688,6 +758,8 @@ class _Builder:
 
     def place(self, value: str, where: str) -> Path:
         """Where an output goes: inside the scene's folder (or the output folder)."""
+        if any(ord(c) < 32 for c in value):
+            raise self.fail(where, f"{value!r}: a file name cannot hold control characters")
         if self.output_folder is not None:
             return self.output_folder / Path(value).name
         path = self.base / value

@@ -15,7 +15,7 @@ from .results import result
 Progress = Callable[[str, int, int], None]
 """``progress(what, done, total)``: called as a render advances (``total`` 0: unknown)."""
 
-RACE_KINDS = ("contour", "3d", "panels")
+RACE_KINDS = ("contour", "3d", "panels", "side")
 SAVES_ITSELF = ("landscape", "phase")  # kinds that write their own output (and stores)
 
 
@@ -47,6 +47,8 @@ def render_one(scene: Any, r: Any, progress: Progress | None) -> Path:
             step(1, 1)
             return r.output
         look["callouts"] = callouts(scene)
+        if o.get("profile"):  # the hill under each path, beside the map
+            look["side"] = ("profile",)
         if r.animated:
             extra = {"rotate": o["rotate"]} if o.get("rotate") else {}
             if o.get("sharpness"):
@@ -138,6 +140,11 @@ def _show(scene: Any, r: Any, look: Look) -> tuple[Any, None]:
     from ..render.surface3d import show_surface
 
     surface = result(scene, r)
+    if surface.is_curve:  # a curve alone: its profile, landmarks named
+        from ..render.sideview import show_curve
+
+        return show_curve(surface, size=look["size"], theme=look["theme"],
+                          title=look.get("title")), None  # fmt: skip
     fig = show_surface(surface, size=look["size"], theme=look["theme"], field=r.options["field"],
                        title=look.get("title"))  # fmt: skip
     return fig, None

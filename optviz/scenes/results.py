@@ -12,7 +12,7 @@ from typing import Any
 
 from ..util.errors import ParameterError
 
-RACE_KINDS = ("contour", "3d", "panels", "quantities")  # drawn from the scene's race
+RACE_KINDS = ("contour", "3d", "panels", "side", "quantities")  # drawn from the scene's race
 
 Options = Mapping[str, Any]
 

@@ -49,6 +49,7 @@ def doc(kind: Any, meaning: str) -> Any:
 
 Text = Annotated[str, Meta(max_length=10_000)]
 Point = Annotated[list[float], Meta(min_length=2, max_length=2)]
+Position = Annotated[list[float], Meta(min_length=1, max_length=2)]  # [x, y], a curve's [x]
 Numbers = str | list[float]  # [a, b, ...] or "a,b,..." (as on the command line)
 
 SIZE_NAMES = ("16:9", "4:3", "square", "small")  # optviz.render.style.SIZES (tested)
@@ -72,16 +73,18 @@ class SurfaceSpec(Spec):
     )
     expr: doc(
         Text | None,
-        "or your own expression in `x` and `y` (parsed safely, never evaluated as Python)",
+        "or your own expression in `x` and `y`, or a curve's in `x` alone (parsed safely, "
+        "never evaluated as Python)",
     ) = None
     params: doc(dict[str, float], "surface parameters, e.g. `{ b = 10 }`") = {}
     domain: doc(
         str | list[float | Point] | None,
-        "the drawn region: `[xmin, xmax, ymin, ymax]` or `[[xmin, xmax], [ymin, ymax]]` "
-        "(default for `expr`: -2..2 both ways)",
+        "the drawn region: `[xmin, xmax, ymin, ymax]` or `[[xmin, xmax], [ymin, ymax]]`; "
+        "`[xmin, xmax]` makes `expr` a curve in `x` alone (default for `expr`: -2..2 both ways)",
     ) = None
     minima: doc(
-        list[Point] | None, "known minima of an `expr` surface, so convergence can be measured"
+        list[Position] | None,
+        "known minima of an `expr` surface (`[x]` on a curve), so convergence can be measured",
     ) = None
     title: doc(Text | None, "display name of the surface") = None
 
@@ -121,9 +124,9 @@ class RunSpec(Spec):
         whole(0, 1_000_000) | None, f"steps per optimizer (default {defaults.STEPS}; basins: 500)"
     ) = None
     starts: doc(
-        str | list[float | str | Point] | None,
-        'where every optimizer starts: `[x, y]`, a list of them or `"x,y"` strings '
-        "(default: the surface's first start)",
+        str | list[float | str | Position] | None,
+        'where every optimizer starts: `[x, y]`, a list of them or `"x,y"` strings; on a '
+        "curve `[x]` or `[[x1], [x2]]` (default: the surface's first start)",
     ) = None
     schedule: doc(
         Schedule | None,
@@ -195,6 +198,12 @@ class Contour(Animation):
     kind = "contour"
     draws = "the race on contours (animation: balls with growing trails)"
 
+    profile: doc(
+        bool,
+        "a panel of each path's loss against the distance it has travelled: the hill under "
+        "it, seen from the side, in step with the map",
+    ) = False
+
 
 class ThreeD(Animation):
     kind = "3d"
@@ -207,6 +216,14 @@ class Panels(Animation):
     kind = "panels"
     draws = "one panel per optimizer (animations only)"
     formats = ANIMATION_SUFFIXES
+
+
+class Side(Animation):
+    kind = "side"
+    draws = (
+        "a race on a curve f(x), from the side: a ball rolling on the curve per optimizer "
+        "(a curve's `contour` and `panels` draw it too)"
+    )
 
 
 class Quantities(Render):
@@ -452,6 +469,7 @@ RENDERS: dict[str, type[Render]] = {
         Contour,
         ThreeD,
         Panels,
+        Side,
         Quantities,
         Show,
         Basins,
@@ -695,6 +713,8 @@ def _list_words(node: Any) -> str:
     from msgspec import inspect as mi
 
     item = _plain(node.item_type)
+    if (node.min_length, node.max_length) == (1, 2) and isinstance(item, mi.FloatType):
+        return "[x, y] (a curve's [x])"
     if node.min_length == node.max_length == 2 and isinstance(item, mi.FloatType):
         if item.gt is None and item.ge is None:
             return "[x, y]"

@@ -98,30 +98,34 @@ def _short(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def positions(xy: Any, what: str = "positions") -> np.ndarray:
-    """``xy`` as a float array of shape ``(..., 2)``, or a one-line :class:`ParameterError`.
+def positions(xy: Any, what: str = "positions", dim: int = 2) -> np.ndarray:
+    """``xy`` as a float array of shape ``(..., dim)``, or a one-line :class:`ParameterError`.
 
-    Surfaces are functions of two variables: ``[1, 2, 3]`` is a mistake, not a point.
+    Surfaces are functions of two variables: ``[1, 2, 3]`` is a mistake, not a point. A
+    curve's positions (``dim=1``) have shape ``(..., 1)``; a plain number is one of them.
 
     >>> positions([1, 2]).tolist()
     [1.0, 2.0]
+    >>> positions(0.5, dim=1).tolist()
+    [0.5]
     >>> positions([1, 2, 3])
     Traceback (most recent call last):
     ...
     optviz.util.errors.ParameterError: positions must have shape (2,) or (..., 2), not (3,)
     """
-    if isinstance(xy, np.ndarray) and xy.dtype == np.float64 and xy.ndim and xy.shape[-1] == 2:
+    if isinstance(xy, np.ndarray) and xy.dtype == np.float64 and xy.ndim and xy.shape[-1] == dim:
         return xy  # the runner's own arrays: no copy, no cost
+    words = "numbers x, y or an (n, 2) array" if dim == 2 else "a number x or an (n, 1) array"
     if isinstance(xy, str | bytes) or xy is None:
-        raise ParameterError(f"{what} must be numbers x, y or an (n, 2) array, not {_short(xy)}")
+        raise ParameterError(f"{what} must be {words}, not {_short(xy)}")
     try:
         arr = np.asarray(xy, dtype=float)
     except (TypeError, ValueError, OverflowError):
-        raise ParameterError(
-            f"{what} must be numbers x, y or an (n, 2) array, not {_short(xy)}"
-        ) from None
-    if arr.ndim == 0 or arr.shape[-1] != 2:
-        raise ParameterError(f"{what} must have shape (2,) or (..., 2), not {arr.shape}")
+        raise ParameterError(f"{what} must be {words}, not {_short(xy)}") from None
+    if arr.ndim == 0 and dim == 1:
+        arr = arr[None]
+    if arr.ndim == 0 or arr.shape[-1] != dim:
+        raise ParameterError(f"{what} must have shape ({dim},) or (..., {dim}), not {arr.shape}")
     return arr
 
 
@@ -152,7 +156,7 @@ def text(value: Any, what: str = "title") -> str:
         if cbook.is_math_text(value):
             try:
                 MathTextParser("path").parse(value)
-            except ValueError:
+            except (ValueError, RecursionError):  # ${{{{...: the parser recurses per brace
                 raise ParameterError(
                     f"{what} {_short(value)} is not valid math text between $ signs; "
                     r"fix the formula or write \$ for a dollar sign"

@@ -51,8 +51,10 @@ def compiled_loop(
     ``never`` marks a step that never came; ``curved`` is the smallest Hessian eigenvalue
     that counts as curving up at a minimum (the runner's constants, passed in so this
     package does not import the runner). Declines (the numpy engine runs it) when
-    ``OPTVIZ_ENGINE`` says numpy, when the job has noise, data rows, a single start or an
-    optimizer without a compiled rule, or when it is too small to pay for the compiler.
+    ``OPTVIZ_ENGINE`` says numpy, when the job has noise, data rows, a single start, a
+    curve (the kernels are generated for two variables; a curve's runs are short and
+    few, so numpy is fast enough) or an optimizer without a compiled rule, or when it is
+    too small to pay for the compiler.
     """
     choice = engine()
     if choice == "numpy":
@@ -92,6 +94,8 @@ def _task(job: Any) -> dict | None:
     surf, opt = job.surface, job.optimizer
     if not job.evaluator.exact or job.evaluator.noise.update or job.p.ndim != 2:
         return None
+    if job.p.shape[-1] != 2:
+        return None  # the kernels are generated for x and y: a curve runs on numpy
     compiled = surf._compiled
     if not isinstance(compiled, Compiled):
         return None

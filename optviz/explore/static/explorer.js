@@ -116,6 +116,24 @@ export function formatSpec(name, hyper) {
   return items.length ? `${name}:${items.join(",")}` : name;
 }
 
+// Where a run's positions are drawn: on a curve, its points (x, f(x)); else (x, y).
+function placed(run) { return run.drawn || run.xy; }
+
+// A ball resting on a curve: lifted from its point (px, py) by its radius along the curve's
+// normal as drawn (the axes' scales differ), from the slope f'(x) at step k (+ frac).
+function onCurve(g, px, py, slope, k, frac) {
+  const a = slope[k], b = slope[Math.min(k + 1, slope.length - 1)];
+  if (a === null || b === null) return [px, py];
+  const s = a + frac * (b - a);
+  const sx = g.w / (g.x1 - g.x0), sy = g.h / (g.y1 - g.y0);
+  const nx = -sy * s, ny = sx, n = Math.hypot(nx, ny);
+  const lift = 12;  // the ball's radius and half the curve's line
+  return [px + lift * nx / n, py - lift * ny / n];  // the canvas's y grows downwards
+}
+
+// A position in words: (x, y), or a curve's x.
+function where(p) { return p.length === 1 ? `x ${fmt(p[0])}` : `(${fmt(p[0])}, ${fmt(p[1])})`; }
+
 function fmt(v) {
   if (typeof v !== "number") return String(v);
   return Number(v.toPrecision(3)).toString();
@@ -576,7 +594,7 @@ class Explorer {
 
   path(ctx, g, run, i, step, col) {
     const color = colorOf(i);
-    const xy = run.xy.filter((p) => p && p[0] !== null);
+    const xy = placed(run).filter((p) => p && p[0] !== null);
     const upto = Math.max(0, Math.min(Math.floor(step), xy.length - 1));
     const frac = step - Math.floor(step);
     const points = xy.slice(0, upto + 1).map(([x, y]) => [g.px(x), g.py(y)]);
@@ -600,8 +618,9 @@ class Explorer {
     const [sx, sy] = points[0];
     ctx.fillStyle = col.ink; ctx.strokeStyle = color; ctx.lineWidth = 2;
     ctx.beginPath(); ctx.arc(sx, sy, 5, 0, 2 * Math.PI); ctx.fill(); ctx.stroke();
-    const [bx, by] = points[points.length - 1];
+    let [bx, by] = points[points.length - 1];
     const diverged = run.diverged_at !== null && upto >= run.diverged_at;
+    if (run.slope && !diverged) [bx, by] = onCurve(g, bx, by, run.slope, upto, frac);
     this.ball(ctx, bx, by, diverged ? "cross" : shapeOf(i), color, col.ink);
   }
 
@@ -699,7 +718,7 @@ class Explorer {
       const k = Math.min(s, run.xy.length - 1);
       const p = run.xy[k], f = run.loss[k];
       if (!p || Array.isArray(p[0])) return `${run.name || run.label}: step ${k}`;
-      return `${run.name || run.label} · step ${k} · (${fmt(p[0])}, ${fmt(p[1])}) · loss ${f === null ? "–" : fmt(f)}`;
+      return `${run.name || run.label} · step ${k} · ${where(p)} · loss ${f === null ? "–" : fmt(f)}`;
     }).join("\n");
   }
 
@@ -713,7 +732,8 @@ class Explorer {
     if (inside && (down || event.buttons === 1)) {
       if (down) this.plot.setPointerCapture?.(event.pointerId);
       this.pause();
-      this.changed({ start: [Number(x.toPrecision(4)), Number(y.toPrecision(4))] });
+      const curve = this.model.get("view")?.kind === "curve";  // a curve's start is its x
+      this.changed({ start: curve ? [Number(x.toPrecision(4))] : [Number(x.toPrecision(4)), Number(y.toPrecision(4))] });
     }
     this.hoverText = inside;
     if (inside) this.readout.textContent = this.nearest(px, py) || `(${fmt(x)}, ${fmt(y)}): click or drag to start here`;
@@ -722,14 +742,14 @@ class Explorer {
   nearest(px, py) {
     const g = this.geo;
     let best = null;
-    this.runs().forEach((run) => run.xy.forEach((p, k) => {
+    this.runs().forEach((run) => placed(run).forEach((p, k) => {
       if (!p || p[0] === null || Array.isArray(p[0])) return;
       const d = Math.hypot(g.px(p[0]) - px, g.py(p[1]) - py);
       if (d < 14 && (!best || d < best.d)) best = { d, run, k, p };
     }));
     if (!best) return "";
     const f = best.run.loss[best.k];
-    return `${best.run.name || best.run.label} · step ${best.k} · (${fmt(best.p[0])}, ${fmt(best.p[1])}) · loss ${f === null ? "–" : fmt(f)}`;
+    return `${best.run.name || best.run.label} · step ${best.k} · ${where(best.run.xy[best.k])} · loss ${f === null ? "–" : fmt(f)}`;
   }
 
   lossHover(event) {

@@ -1,0 +1,240 @@
+"""The side view of a curve: each ball sits on the curve as drawn, whatever the axes'
+scales, rolls, leaves dots and arcs, and the still and the animation show the race."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import optviz as ov
+from optviz.render import paths, rolling, sideview, style
+
+
+@pytest.fixture(scope="module")
+def bump_race():
+    return ov.race("shallow_then_deep", ["momentum:lr=0.01"], start=[[-2.0], [0.6]], steps=150)
+
+
+def _rgb(canvas) -> np.ndarray:
+    return np.asarray(canvas.buffer_rgba())[..., :3].astype(int)
+
+
+def _figure(race, inches):
+    """A side view laid out once, its ground and landmarks hidden (the curve alone is
+    measured), and its balls."""
+    from matplotlib.collections import PolyCollection
+
+    with style.themed("light"):
+        fig, panels, _ = sideview.side_layout(race, False, inches, 100, "light", None)
+        ax = panels[0]
+        for artist in [*ax.collections, *ax.get_lines()]:
+            if isinstance(artist, PolyCollection) or artist.get_gid() == "landmark":
+                artist.set_visible(False)  # the ground and the landmarks are not the curve
+        fig.canvas.draw()
+        fig.set_layout_engine("none")
+        ps = paths.path_styles(race.trajectories)[0]
+        balls = sideview.Balls(ax, race.trajectories[0], ps, "light", animated=True)
+        for artist in (balls.dots, balls.arcs, balls.spokes, *balls.hubs, balls.crosses):
+            artist.set_visible(False)  # the balls' disks alone
+        fig.canvas.draw()
+    return fig, ax, balls
+
+
+def _covered_radius(frame, before, px, py, centre) -> float:
+    """The radius of a drawn disk from the area it covers: pixels well inside count
+    whole, rim pixels by how far they moved towards the outline's ink (antialiasing)."""
+    ink = np.array([0x1A, 0x1A, 0x1A])
+    moved = np.abs(frame[py, px] - before[py, px]).sum(-1)
+    full = np.maximum(np.abs(ink - before[py, px]).sum(-1), 1)
+    rim = np.hypot(px - centre[0], py - centre[1]) > np.sqrt(len(px) / np.pi) - 2.5
+    covered = np.where(rim, np.clip(moved / full, 0, 1), 1.0)
+    return float(np.sqrt(covered.sum() / np.pi))
+
+
+def _curve_centre_line(image: np.ndarray, near: np.ndarray, reach: float, width: float):
+    """Sub-pixel points of the drawn curve's centre line near a pixel: the darkness-
+    weighted middle of each stretch of dark pixels in a column or a row that cuts across
+    the stroke (one that runs along it, longer than twice its ``width``, does not find
+    its middle; a stretch is one line, not the curve and an axis together)."""
+    ink = np.array([0x3D, 0x3D, 0x3D])
+    dark = np.clip((255 - image.mean(-1)) / (255 - ink.mean()), 0, 1)
+    h, w = dark.shape
+    y0, y1 = int(max(near[1] - reach, 0)), int(min(near[1] + reach, h))
+    x0, x1 = int(max(near[0] - reach, 0)), int(min(near[0] + reach, w))
+    window = dark[y0:y1, x0:x1]
+    points = []
+    for lines, flip in ((window.T, False), (window, True)):  # columns, then rows
+        for j, line in enumerate(lines):
+            for a, b in _stretches(line > 0.02):
+                part = line[a:b]
+                if 0.5 < part.sum() < 2 * width:
+                    middle = a + (part * np.arange(b - a)).sum() / part.sum()
+                    points.append((x0 + middle, y0 + j) if flip else (x0 + j, y0 + middle))
+    return np.array(points)
+
+
+def _stretches(on: np.ndarray) -> list[tuple[int, int]]:
+    edges = np.diff(np.concatenate([[0], on.astype(int), [0]]))
+    return list(zip(np.flatnonzero(edges == 1), np.flatnonzero(edges == -1), strict=True))
+
+
+@pytest.mark.parametrize("inches", [(12.8, 3.6), (4.0, 7.2)], ids=["wide", "tall"])
+def test_the_ball_touches_the_drawn_curve_at_every_frame_whatever_the_scales(bump_race, inches):
+    fig, ax, balls = _figure(bump_race, inches)
+    page = balls.page
+    assert max(page.sx, page.sy) / min(page.sx, page.sy) > 2  # unequal scales, on purpose
+    canvas = fig.canvas
+    curve_only = _rgb(canvas)
+    background = canvas.copy_from_bbox(fig.bbox)
+    edge_px = rolling.CURVE_WIDTH / 2 * fig.dpi / 72
+    checked = 0
+    for s in (0.0, 2.0, 4.0, 6.0, 9.5, 12.0, 16.0, 20.0, 30.0, 40.0, 60.0, 150.0):
+        _, _, shown, _ = balls.roll.place(s)
+        if balls.roll.jumps[min(int(s), balls.roll.steps - 1)].any() and s % 1:
+            continue  # in flight over a jump: off the curve on purpose
+        canvas.restore_region(background)
+        balls.update(s)
+        for ball in balls.balls:
+            ax.draw_artist(ball)
+        for artist in balls.hubs:
+            artist.set_visible(False)
+        frame = _rgb(canvas)
+        h = frame.shape[0]
+        mask = np.abs(frame - curve_only).sum(-1) > 8
+        ys, xs = np.nonzero(mask)
+        # both starts' balls: split them by which of the two drawn centres is nearer
+        centres = ax.transData.transform(page.to_data(balls.roll.place(s)[0][shown]))
+        centres[:, 1] = frame.shape[0] - centres[:, 1]
+        owner = np.argmin(np.hypot(xs[:, None] - centres[:, 0], ys[:, None] - centres[:, 1]), 1)
+        for i in range(len(centres)):
+            apart = np.hypot(*(np.delete(centres, i, 0) - centres[i]).T)
+            if (apart < 2.5 * balls.radius * fig.dpi / 72).any():
+                continue  # balls on one spot cover each other: no disk to measure
+            px, py = xs[owner == i], ys[owner == i]
+            centre = np.array([px.mean(), py.mean()])  # the disk's centroid (pixel indices)
+            radius = _covered_radius(frame, curve_only, px, py, centre)
+            assert abs(radius - balls.radius * fig.dpi / 72) < 1.0, (s, i, radius)
+            line = _curve_centre_line(curve_only, centre, 3 * radius, 2 * edge_px)
+            gap = np.hypot(*(line - centre).T).min() - edge_px
+            assert abs(gap - radius) <= 1.0, (s, i, gap, radius)
+            x, y = ax.transData.inverted().transform((centre[0] + 0.5, h - centre[1] - 0.5))
+            assert y > float(bump_race.surface.f([x]))  # on the curve, not under it
+            checked += 1
+    assert checked >= 12
+
+
+# -- what the view draws ---------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def lr_race():
+    return ov.race("parabola", ["gd:lr=0.01", "gd:lr=0.4", "gd:lr=1.1"], start=[-1.0], steps=30)
+
+
+def test_a_curve_race_is_one_panel_per_optimizer_on_shared_axes(lr_race):
+    fig = lr_race.plot()
+    panels = [ax for ax in fig.axes if ax.get_title()]
+    assert [ax.get_title() for ax in panels] == ["GD (lr 0.01)", "GD (lr 0.4)", "GD (lr 1.1)"]
+    assert len({ax.get_xlim() for ax in panels}) == 1 and len({ax.get_ylim() for ax in panels}) == 1
+    assert sideview.grid_shape(3, (12.8, 7.2), False) == (1, 3)  # no empty cell on a slide
+
+
+def test_long_steps_jump_and_short_ones_roll_and_the_spoke_turns_by_the_distance(lr_race):
+    with style.themed("light"):
+        fig, panels, _ = sideview.side_layout(lr_race, False, "16:9", 100, "light", None)
+        fig.canvas.draw()
+        rolls = [
+            rolling.Roll(t, rolling.Page.of(ax)) for ax, t in zip(panels, lr_race, strict=True)
+        ]
+    crawl, land, bounce = rolls
+    assert not crawl.jumps.any()  # lr 0.01: steps of a few points, rolled
+    assert bounce.jumps[:7].all()  # lr 1.1: every step across the bottom is a jump
+    x = bounce.x[:, 0]
+    assert np.all(np.sign(x[1:7]) == -np.sign(x[:6]))  # ... from wall to wall
+    assert bounce.left_at[0] == 6 and crawl.left_at[0] == -1  # |x| > 2.5 first at step 6
+    # each arc clears the curve between its ends by at least a ball's radius at its top
+    arc = bounce.arcs[(2, 0)]
+    data = bounce.page.to_data(arc)
+    under = bounce.page.to_points(data[:, 0], lr_race.surface.f(data[:, :1]))[:, 1]
+    assert (arc[1:-1, 1] >= under[1:-1]).all() and (arc[:, 1] - under).max() >= rolling.RADIUS
+    # rolling without slipping: the spoke turns by the distance rolled over the radius
+    _, a0, _, _ = crawl.place(0.0)
+    _, a5, _, _ = crawl.place(5.0)
+    rolled = np.linalg.norm(np.diff(crawl.contact[:6, 0], axis=0), axis=-1).sum()
+    assert a0[0] - a5[0] == pytest.approx(rolled / rolling.RADIUS, rel=1e-3)  # clockwise: right
+
+
+def test_the_still_numbers_its_strobe_and_where_a_ball_left_the_view(lr_race):
+    fig = lr_race.plot()
+    bounce = [ax for ax in fig.axes if ax.get_title() == "GD (lr 1.1)"][0]
+    labels = {t.get_text() for t in bounce.texts}
+    assert {"0", "1", "2", "3", "4", "5", "6"} <= labels  # a ghost per bounce, 6: it left
+    crawl = [ax for ax in fig.axes if ax.get_title() == "GD (lr 0.01)"][0]
+    assert "30" in {t.get_text() for t in crawl.texts}  # where the last step ended
+
+
+def test_pictures_of_a_curve_are_readable_and_fill_the_frame(lr_race, bump_race):
+    from test_type_sizes import too_small
+
+    from optviz.render.layout import largest_gutter
+
+    for race in (lr_race, bump_race):
+        still = race.plot()
+        assert too_small(still) == []
+        assert largest_gutter(still)[0] <= 0.10
+        engine = race.animate(fps=2, duration=1, loss=True)._engine()
+        try:
+            engine.frame(10.0)
+            assert too_small(engine.fig) == []
+        finally:
+            engine.close()
+
+
+def test_the_velocity_arrow_points_along_the_curve_the_way_the_ball_moves():
+    race = ov.race("shallow_then_deep", ["momentum:lr=0.01"], start=[-2.0], steps=40,
+                   keep_state=True)  # fmt: skip
+    with style.themed("light"):
+        fig, panels, _ = sideview.side_layout(race, False, "16:9", 100, "light", None)
+        fig.canvas.draw()
+        found, scale = rolling.velocities(race, glyphs=True)
+        ps = paths.path_styles(race.trajectories)[0]
+        balls = rolling.Balls(panels[0], race[0], ps, "light", animated=True, velocity=found[0],
+                              arrow_scale=scale)  # fmt: skip
+    for s in (3.0, 8.0, 20.0):
+        balls.update(s)
+        arrow = balls.arrows[0]
+        a, b = arrow._posA_posB  # where it starts and ends, in data
+        step = balls.page.to_points(*np.array([a, b]).T)
+        t = balls.roll.place(s)[3][0]
+        d = (step[1] - step[0]) / np.linalg.norm(step[1] - step[0])
+        assert abs(d[0] * t[1] - d[1] * t[0]) < 1e-9  # along the curve on the page
+        k = int(s)
+        moving = race[0].xy[k + 1, 0] - race[0].xy[k, 0]
+        assert (
+            np.sign(d[0]) == np.sign(-race[0].state["momentum_buffer"][k + 1, 0]) == np.sign(moving)
+        )
+
+
+def test_a_curve_has_no_3d_view_and_a_surface_no_side_view(tmp_path):
+    from optviz import cli
+
+    with pytest.raises(SystemExit) as stop:
+        cli.main(["race", "parabola", "--3d", "-q", "-o", str(tmp_path / "x.gif")])
+    assert stop.value.code == 2
+    with pytest.raises(ov.OptvizError, match="no 3-D view"):
+        ov.race("parabola", ["gd"], steps=3).animate(kind="3d")
+    with pytest.raises(ov.OptvizError, match="kind 'side' draws a curve"):
+        ov.scene_from_dict({"surface": "quadratic", "optimizers": ["gd"],
+                            "render": {"kind": "side", "output": "x.png"}})  # fmt: skip
+
+
+def test_optviz_race_on_a_curve_draws_the_side_view(tmp_path, capsys):
+    from optviz import cli
+
+    out = tmp_path / "bump.png"
+    with pytest.raises(SystemExit) as done:
+        cli.main(["race", "shallow_then_deep", "-q", "-o", str(out)])
+    assert done.value.code == 0
+    table = capsys.readouterr().out
+    assert "momentum(lr=0.01)" in table and out.is_file()
+    from PIL import Image
+
+    assert Image.open(out).size == (1280, 720)
