@@ -468,7 +468,7 @@ def _modern_rate(opt: Optimizer, s: dict, lr: np.ndarray, t: np.ndarray) -> np.n
         m = s["momentum"][1:]
         return np.abs(s["update"][1:]) / np.abs(m)
     if isinstance(opt, Prodigy):  # d·lr over Adam's RMS, the moments counted in units of d
-        d, v = s["d"][1:], s["exp_avg_sq"][1:]
+        d, v = s["d"][1:][..., None], s["exp_avg_sq"][1:]  # d: one number per start
         return d * lr / (np.sqrt(v) / d + opt.eps)
     return None
 

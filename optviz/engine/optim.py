@@ -81,6 +81,9 @@ class Optimizer:
     uncompiled: ClassVar[str] = ""
     #: points drawn beside the iterate: state field -> what it is (``{"ax": "average"}``)
     shows: ClassVar[Mapping[str, str]] = {}
+    #: numbers the optimizer estimates as it runs, one per problem, drawn by the quantities
+    #: panel: state field -> what it is (Prodigy: ``{"d": "step-size estimate d"}``)
+    estimates: ClassVar[Mapping[str, str]] = {}
     #: on a surface, each start is the matrix ``(1, d)`` rather than the vector ``(d,)``
     matrix_points: ClassVar[bool] = False
     #: what the evaluations its steps make are, for a legend (L-BFGS: its line search's)

@@ -81,6 +81,7 @@ class Prodigy(Optimizer):
         "growth_rate": 0.0,
     }
     state_names = {field: field for field in ProdigyState._fields}
+    estimates = {"d": "step-size estimate d"}
 
     def validate(self) -> None:
         super().validate()
