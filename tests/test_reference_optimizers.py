@@ -88,6 +88,29 @@ def test_the_state_is_the_references_under_its_names(reference_paths, spec):
         np.testing.assert_allclose(mine, theirs, rtol=1e-10, atol=1e-300, err_msg=name)
 
 
+def test_every_optimizer_checked_against_a_package_has_a_parity_case():
+    # the README's and `optviz list`'s "checked against" column is what these tests hold
+    import importlib
+    from importlib.metadata import version
+
+    cased = {spec.split(":")[0] for spec, *_ in CASES}
+    packages = {"schedulefree": "schedulefree", "prodigyopt": "prodigyopt",
+                "pytorch_optimizer": "pytorch-optimizer"}  # fmt: skip
+    claimed = set()
+    for name in ov.optimizers():
+        claim = ov.optimizer(name).checked_against
+        if not claim or claim.startswith("torch."):  # torch's: tests/test_torch_parity.py
+            continue
+        where, stated = claim.split()[0], claim.split()[1]
+        module, cls = where.rsplit(".", 1)
+        assert hasattr(importlib.import_module(module), cls), name
+        assert stated == version(packages[module]), f"{name} claims {module} {stated}"
+        assert name in cased, f"{name} claims {where} but no test compares them"
+        claimed.add(name)
+    assert claimed == {"adan", "ademamix", "sophia", "schedulefree_sgd", "schedulefree_adamw",
+                       "prodigy", "sam", "soap", "mars"}  # fmt: skip
+
+
 # -- the network trainer -----------------------------------------------------------------------
 @pytest.mark.parametrize("spec", [c[0] for c in NET_CASES])
 def test_network_training_matches_the_reference(reference_paths, spec):

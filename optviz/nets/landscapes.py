@@ -39,6 +39,8 @@ class PlaneSurface:
     contours need no more, and every grid point costs a full forward pass.
     """
 
+    is_curve = False  # a plane: two coordinates, drawn from above
+
     def __init__(self, net: Network, data: Data, plane: Plane, domain, resolution: int, title):
         self.net, self.data, self.plane = net, data, plane
         self.domain = np.asarray(domain, float)
