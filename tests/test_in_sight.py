@@ -304,6 +304,20 @@ def test_claims_about_two_starts_of_one_run_both_show_each_at_its_own_ball():
         engine.close()
 
 
+def test_callouts_keep_off_the_points_a_run_shows():
+    # Schedule-Free's y, drawn as a hollow ball beside x, is no place for a label either
+    race = ov.race("quadratic", ["schedulefree_adamw:lr=0.2"], start=(0.7, 0.5), steps=20)
+    about = [Verdict("ends_in(schedulefree_adamw)", True, step=20, runs=(0,), callout="x")]
+    engine = _Engine(animate(race, callouts=about, fps=4, duration=1))
+    try:
+        ax = engine.callouts.run_axes[0]
+        avoided = engine.callouts._balls_px(ax, 20)
+        y = ax.transData.transform(race[0].points["y"][20].reshape(1, 2))
+        assert np.min(np.hypot(*(avoided - y).T)) < 1e-6
+    finally:
+        engine.close()
+
+
 def test_callouts_name_an_optimizer_as_people_write_it():
     from optviz.analysis.claim_grammar import shown_optimizers
 

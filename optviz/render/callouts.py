@@ -188,7 +188,8 @@ class CalloutLayer(Artist):
         return projected(ax, np.column_stack([xy, z]))[0, :2]
 
     def _balls_px(self, ax, step: int) -> np.ndarray:
-        """Every ball drawn on ``ax`` at ``step``, in pixels."""
+        """Every ball drawn on ``ax`` at ``step``, in pixels: the runs' and the hollow ones
+        of the points they show (Schedule-Free's y), which a label must not hide either."""
         out = []
         for i, traj in enumerate(self.race.trajectories):
             if self.run_axes[i] is not ax:
@@ -196,7 +197,18 @@ class CalloutLayer(Artist):
             n = traj.xy.shape[1] if traj.batched else 1
             for j in range(min(n, 64)):
                 out.append(self._position(ax, i, step, j))
+            shown_points = (traj.points or {}) if np.shape(traj.xy)[-1] == 2 else {}
+            for shown in shown_points.values():
+                xy = np.asarray(shown[step], float).reshape(-1, 2)[:64]
+                out.extend(self._plane(ax, drawable(xy, traj.surface), traj.surface))
         return ax.transData.transform(np.array(out).reshape(-1, 2))
+
+    @staticmethod
+    def _plane(ax, xy: np.ndarray, surface) -> np.ndarray:
+        """Points ``(n, 2)`` of the surface in ``ax``'s 2-D data coordinates."""
+        if not _is3d(ax):
+            return xy
+        return projected(ax, np.column_stack([xy, height(surface, xy, lift=0.02)]))[:, :2]
 
     def _edge_notes(self, ax) -> list[np.ndarray]:
         """Where the notes of balls out of the view at the end go (:class:`.balls.EdgeMarks`),
