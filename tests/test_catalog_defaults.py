@@ -1,21 +1,22 @@
 """Every catalog surface's default race (what ``optviz race NAME`` draws), on contours with
 a loss panel and in 3-D, at 1280×720: every path at least 2 px wide, every ball at least
 12 px, the map the largest thing in the frame (beside a loss panel at least 40% of it),
-and every optimizer's ball in sight on the first frame and the last."""
+and every optimizer's ball in sight on the first frame and the last. A curve's default race
+is its side view, held to the same rules in tests/test_sideview.py."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from optviz.catalog import surfaces
+from optviz.catalog import surface, surfaces
 from optviz.render import audit
 from optviz.render.animate import _Engine, animate
 
 LINE_PX, BALL_PX, MAP_SHARE, SEEN = 2.0, 12.0, 0.40, 0.6
 
 
-@pytest.fixture(scope="module", params=surfaces())
+@pytest.fixture(scope="module", params=[s for s in surfaces() if not surface(s).is_curve])
 def race(request):
     return audit.lesson_race(request.param)
 

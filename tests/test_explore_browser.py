@@ -242,6 +242,83 @@ def test_the_loss_axis_has_three_readable_ticks_whatever_the_range(page):
             assert float(label) == pytest.approx(value, rel=0.02, abs=1e-12), (label, value)
 
 
+def _readout(page) -> str:
+    return page.evaluate("() => document.querySelector('#readout').textContent")
+
+
+def test_the_readout_follows_the_step_once_the_pointer_leaves_the_plot(page):
+    steps = page.evaluate("() => window.optvizUi.steps()")
+    x, y = _to_screen(page, 0.0, -0.5)  # on the surface, away from every path
+    page.mouse.move(x, y)
+    assert "click or drag to start here" in _readout(page)
+    page.mouse.move(5, 5)  # off the plot, onto the page's margin
+    at_end = _readout(page)
+    assert "click or drag" not in at_end and f"step {steps}" in at_end
+    page.locator("#plot").focus()
+    page.keyboard.press("Home")  # the step changes: so does the readout, as the legend says
+    at_start = _readout(page)
+    assert at_start.count("step 0 ·") == len(OPTIMIZERS) and at_start != at_end
+    assert page.problems == []
+
+
+def test_at_1280x720_the_loss_panel_and_the_play_bar_fit_beside_the_plot(
+    browser, explorer, tmp_path
+):
+    context = browser.new_context(viewport={"width": 1280, "height": 720})
+    context.set_default_timeout(90_000)
+    page = context.new_page()
+    page.goto(explorer.url)
+    _wait_for_runs(page)
+    page.wait_for_timeout(300)  # the layout settles with the first frames
+    box = {
+        name: page.locator(f"#{name}").bounding_box()
+        for name in ("plot", "loss", "play", "scrub", "readout", "legend")
+    }
+    page.screenshot(path=str(tmp_path / "explorer_1280x720.png"))
+    context.close()
+    for name in ("loss", "play", "scrub", "readout"):  # above the fold, nothing to scroll
+        assert box[name]["y"] + box[name]["height"] <= 720, (name, box[name])
+    plot, loss = box["plot"], box["loss"]
+    gap = loss["x"] - (plot["x"] + plot["width"])
+    assert 0 <= gap <= 40  # the loss panel beside the plot, not below it past an empty gap
+    assert loss["y"] < plot["y"] + plot["height"]
+    assert loss["height"] >= 200 and loss["width"] >= 300  # large enough to read
+    assert plot["height"] >= 400  # and the plot takes the height there is
+
+
+def test_the_html_player_shows_each_frame_exactly_also_after_a_jump_back(browser, tmp_path):
+    # the player (optviz race -o race.html) draws changed rectangles over the frame before
+    from optviz.render.gif import make_palette
+    from optviz.render.writers import save_frames
+
+    rng = np.random.default_rng(3)
+    frames = [np.full((40, 56, 3), 200, np.uint8)]
+    for k in range(1, 7):  # a square moving over a few random pixels that change too
+        frame = frames[-1].copy()
+        frame[10:20, 5 * k : 5 * k + 10] = PALETTE_RGB[k % 3]
+        frame[rng.integers(0, 40), rng.integers(0, 56)] = (0, 0, 0)
+        frames.append(frame)
+    palette = make_palette(frames[0], [*PALETTE_RGB, (0, 0, 0)])  # every colour shown
+    out = save_frames(tmp_path / "player.html", iter(frames), fps=10, palette=palette)
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(out.as_uri())
+    page.wait_for_function("() => document.querySelector('#frame').dataset.ready")
+    page.evaluate("() => pause()")
+    for i in [6, 2, 0, 5, 1, 6]:
+        shown = page.evaluate(
+            "i => { show(i); const c = document.querySelector('#frame');"
+            " return Array.from(c.getContext('2d').getImageData(0, 0, c.width, c.height).data); }",
+            i,
+        )
+        rgba = np.array(shown, np.uint8).reshape(40, 56, 4)
+        np.testing.assert_array_equal(rgba[..., :3], frames[i])
+    context.close()
+
+
+PALETTE_RGB = [tuple(int(h[i : i + 2], 16) for i in (1, 3, 5)) for h in PALETTE[:3]]
+
+
 def test_a_curve_is_drawn_from_the_side_and_a_click_on_it_starts_there(page):
     before = page.evaluate("() => JSON.stringify(window.optvizModel.get('result'))")
     page.select_option("#surface", "shallow_then_deep")

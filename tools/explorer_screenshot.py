@@ -20,7 +20,7 @@ CHROMIUM = "/usr/bin/chromium"
 OPTIMIZERS = ["gd:lr=0.001", "momentum:lr=0.001", "adam:lr=0.1"]
 
 
-def screenshot(out: Path, theme: str = "light", width: int = 1440, height: int = 860) -> Path:
+def screenshot(out: Path, theme: str = "light", width: int = 1280, height: int = 720) -> Path:
     served = Explorer(initial_state("rosenbrock", OPTIMIZERS, steps=300), port=0)
     with served.in_background(), sync_playwright() as p:
         browser = p.chromium.launch(

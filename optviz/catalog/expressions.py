@@ -11,12 +11,11 @@ once instead of being computed.
 from __future__ import annotations
 
 import ast
-import contextlib
 import functools
 import keyword
 import math
 import operator
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -396,45 +395,33 @@ def parse(
             f"{_describe(deep)}; "
             "exact derivatives of deeper compositions grow too large"
         )
-    with deadline(COMPILE_SECONDS, "reading the expression"):
+
+    def read() -> Any:
         result, _ = _Builder(params or {}, variables).build(tree)
         _check_constants(result, text)
         _check_products(result)
-    return result
+        return result
+
+    return bounded(COMPILE_SECONDS, "reading the expression", read)
 
 
-@contextlib.contextmanager
-def deadline(seconds: float, what: str) -> Iterator[None]:
-    """Raise :class:`ExpressionError` if the block runs longer than ``seconds``.
+def bounded(seconds: float, what: str, fn: Callable[..., Any], *args: Any) -> Any:
+    """``fn(*args)``, or :class:`ExpressionError` if it runs longer than ``seconds``.
 
     The bounds on size, depth and constants keep every accepted expression fast; this is
-    the backstop for whatever they miss. It uses a timer signal, so it works in the main
-    thread only (elsewhere the static bounds stand alone) and never nests.
+    the backstop for whatever they miss (sympy's assumptions can expand a polynomial of
+    degree 270 while taking a derivative). It holds in any thread, so the command line,
+    the explorer's request threads and a notebook get the same bound.
     """
-    import signal
-    import threading
+    from ..util.signals import TimeLimit, call_with_time_limit
 
-    if (
-        threading.current_thread() is not threading.main_thread()
-        or not hasattr(signal, "setitimer")
-        or signal.getitimer(signal.ITIMER_REAL)[0] > 0
-    ):
-        yield
-        return
-
-    def expire(signum: int, frame: Any) -> None:
+    try:
+        return call_with_time_limit(seconds, fn, *args)
+    except TimeLimit:
         raise ExpressionError(
             f"{what} took longer than {seconds:g} s; allowed: expressions whose "
             "derivatives sympy finds quickly (fewer nested functions and powers)"
-        )
-
-    previous = signal.signal(signal.SIGALRM, expire)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
+        ) from None
 
 
 def _check_products(expr: Any) -> None:
@@ -598,10 +585,12 @@ def compile_expr(
         # deeply nested expressions and buys nothing here.
         return sp.lambdify(args, e, modules=[namespace, "numpy"], cse=_cse)
 
+    def derive() -> Compiled:
+        f, grad, hess = derivatives(expr, variables)
+        return Compiled(lam(f), lam(grad), lam(hess), lam([f, *grad]), len(variables))
+
     try:
-        with deadline(COMPILE_SECONDS, "deriving and compiling the expression"):
-            f, grad, hess = derivatives(expr, variables)
-            return Compiled(lam(f), lam(grad), lam(hess), lam([f, *grad]), len(variables))
+        return bounded(COMPILE_SECONDS, "deriving and compiling the expression", derive)
     except (TypeError, ValueError, NotImplementedError, SyntaxError) as exc:
         # A derivative numpy cannot express; a one-line error, not a printer traceback.
         raise ExpressionError(f"cannot compile the derivatives of {expr}: {exc}"[:200]) from None

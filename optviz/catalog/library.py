@@ -19,6 +19,7 @@ from __future__ import annotations
 import functools
 import math
 import re
+import threading
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -129,9 +130,16 @@ class Surface(Preview):
     def is_curve(self) -> bool:
         return self.dim == 1
 
-    @functools.cached_property
+    @property
     def _compiled(self) -> Any:
-        return _compile(self.expression, tuple(self.params), self._data_key, self.dim)
+        # Not functools.cached_property: before Python 3.12 it holds one lock for every
+        # Surface, so any surface's first use waited behind another's slow compile.
+        found = self.__dict__.get("_compiled_functions")
+        if found is None:
+            key = (self.expression, tuple(self.params), self._data_key, self.dim)
+            found = _compile_once(*key)
+            self.__dict__["_compiled_functions"] = found  # frozen: set as a cache is
+        return found
 
     @property
     def _sample_compiled(self) -> _expr.Compiled:
@@ -355,6 +363,36 @@ def _check_scale(surface: Surface) -> None:
             f"surface '{surface.name}' reaches {peak} on its domain; allowed: finite values "
             f"up to {MAX_VALUE:g} (use smaller parameters or a smaller domain)"
         )
+
+
+_COMPILING: dict[tuple, list] = {}  # key -> [its lock, threads using it]
+_COMPILING_GUARD = threading.Lock()
+_REFUSED: dict[tuple, str] = {}  # key -> why it could not be compiled (the latest 128)
+
+
+def _compile_once(*key: Any) -> Any:
+    """:func:`_compile`, one thread at a time per expression: a second thread asking for
+    the same one waits and shares the result (or the refusal, remembered: a request
+    repeated does not spend the time budget again); other expressions do not wait."""
+    with _COMPILING_GUARD:
+        entry = _COMPILING.setdefault(key, [threading.Lock(), 0])
+        entry[1] += 1
+    try:
+        with entry[0]:
+            if key in _REFUSED:
+                raise ExpressionError(_REFUSED[key])
+            try:
+                return _compile(*key)
+            except ExpressionError as exc:
+                while len(_REFUSED) >= 128:
+                    del _REFUSED[next(iter(_REFUSED))]
+                _REFUSED[key] = str(exc)
+                raise
+    finally:
+        with _COMPILING_GUARD:
+            entry[1] -= 1
+            if not entry[1]:
+                del _COMPILING[key]
 
 
 def variables_of(dim: int) -> tuple[str, ...]:

@@ -14,7 +14,7 @@ from typing import Annotated, Any
 import typer
 
 from ..util.errors import OptvizError
-from ..util.signals import STOP_SIGNALS
+from ..util.signals import STOP_SIGNALS, started_as_cli
 
 app = typer.Typer(
     name="optviz",
@@ -65,7 +65,8 @@ _SIGNALS_RECEIVED: list[int] = []  # stop signals this run received, in order
 
 def _raise_stopped(signum: int, frame: Any) -> None:
     _SIGNALS_RECEIVED.append(signum)
-    raise Stopped(signum)
+    if len(_SIGNALS_RECEIVED) == 1:  # a second one would cut short the first's clean-up
+        raise Stopped(signum)
 
 
 class _Interrupted(Exception):
@@ -90,8 +91,12 @@ def main(argv: list[str] | None = None) -> None:
     except (KeyboardInterrupt, Stopped) as exc:  # outside _main's handlers, or while printing
         code = _stopped(exc)
     finally:
+        # once stopping, the command line stays deaf to stop signals until it has exited:
+        # Python's own exit would otherwise let a late one kill it mid-way
+        stopping = bool(_SIGNALS_RECEIVED) and started_as_cli()
         for signum, handler in previous.items():
-            signal.signal(signum, handler)
+            signal.signal(signum, signal.SIG_IGN if stopping else handler)
+        _SIGNALS_RECEIVED.clear()  # a later run in this process starts afresh
     sys.exit(code)
 
 

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
+from ..scenes.inputs import FLAG_OF_KEY
 from ..util.errors import OptvizError, ParameterError
 from ._app import app
 from ._run import _execute, _output_folder, _render, _shown, _size, _table
@@ -53,17 +54,7 @@ def scene(
         _execute(scene_, quiet)
 
 
-EXPLORE_FLAGS = {
-    "surface": "SURFACE",
-    "expr": "--expr",
-    "domain": "--domain",
-    "optimizers": "-O/--optimizer",
-    "start": "--start",
-    "steps": "--steps",
-    "schedule": "--schedule",
-    "noise": "--noise",
-    "seed": "--seed",
-}
+EXPLORE_FLAGS = FLAG_OF_KEY  # the explorer names fields as its API; its command, as flags
 
 
 @app.command()
@@ -71,9 +62,10 @@ def explore(
     surface: Annotated[
         str | None,
         typer.Argument(
-            help="catalog surface (rosenbrock:b=10), or a scene file (.toml) to open",
+            help="catalog surface (rosenbrock:b=10), or a scene to open: a file (.toml) or "
+            "a shipped example's name",
             show_default=False,
-            metavar="SURFACE|SCENE.toml",
+            metavar="SURFACE|SCENE",
         ),
     ] = None,
     optimizer: Optimizers = None,
@@ -100,10 +92,14 @@ def explore(
     Serves a page on 127.0.0.1 until Ctrl-C; the first line printed is its URL, with
     a private token. Needs the explorer's extra: pip install "optviz[explore]".
 
+    A shipped example scene opens by name, as with 'optviz scene' (see 'optviz gallery
+    --list'), or by its path in a checkout's gallery/.
+
     Example:
 
     \b
       optviz explore rosenbrock -O adam:lr=0.1 -O momentum:lr=0.001 --steps 300
+      optviz explore rosenbrock_race --no-browser
       optviz explore gallery/rosenbrock_race.toml --no-browser
     """
     from ..explore import initial_state, require

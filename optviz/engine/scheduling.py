@@ -173,7 +173,7 @@ def schedule(spec: str | Schedule | None, **options: Any) -> Schedule | None:
 
 def _option(name: str, key: str, value: Any) -> Any:
     if key == "then":
-        if value not in _KINDS or value == "warmup":
+        if not isinstance(value, str) or value not in _KINDS or value == "warmup":
             raise unknown(
                 "schedule to follow the warm-up", value, [k for k in _KINDS if k != "warmup"]
             )

@@ -18,9 +18,15 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from ..util import defaults
 from ..util.errors import OptvizError, ParameterError
 
 INSTALL = 'pip install "optviz[explore]"'
+
+FIRST_VIEW_OPTIMIZERS = ("gd:lr=0.001", "momentum:lr=0.001", "adam:lr=0.1")
+"""The explorer's first race when none is named: the default optimizers
+(:data:`optviz.util.defaults.OPTIMIZERS`) with learning rates that keep all three on the
+page on its first surface (Rosenbrock, where gd's default 0.01 diverges at step 2)."""
 
 
 class MissingExtra(OptvizError):
@@ -52,26 +58,27 @@ def initial_state(
     noise: str | None = None,
     seed: int | None = None,
 ) -> dict[str, Any]:
-    """The explorer's first view, checked like any request (a scene file's path works as
-    ``surface``: it opens that scene).
+    """The explorer's first view, checked like any request. A scene file's path, or a
+    shipped example's name that is not a surface's, works as ``surface``: it opens that
+    scene.
 
     >>> initial_state("saddle", ["adam:lr=0.1"], steps=50)["optimizers"]
     ['adam:lr=0.1']
+    >>> initial_state("rosenbrock_race")["steps"]  # the shipped scene, by name
+    500
     """
     from . import api
 
-    if surface is not None and str(surface).endswith(".toml"):
+    if surface is not None and is_scene(surface):
         state = state_of_scene(surface)
     else:
-        domain = _numbers(domain, "domain")
-        start = _numbers(start, "start")
         state = {
             "surface": surface if expr is None else None,
             "expr": expr,
-            "domain": domain,
-            "optimizers": list(optimizers or ("gd:lr=0.001", "momentum:lr=0.001", "adam:lr=0.1")),
-            "start": start,
-            "steps": 200 if steps is None else steps,
+            "domain": _numbers(domain, "domain"),
+            "optimizers": list(optimizers or FIRST_VIEW_OPTIMIZERS),
+            "start": _numbers(start, "start"),
+            "steps": defaults.STEPS if steps is None else steps,
             "schedule": schedule,
             "noise": noise,
             "seed": 0 if seed is None else seed,
@@ -80,6 +87,18 @@ def initial_state(
             state["surface"] = "rosenbrock"
     api.check_scene(api_request(state))
     return state
+
+
+def is_scene(name: str | Path) -> bool:
+    """Whether ``name`` opens a scene: a ``.toml`` file, or a shipped example's name that
+    is not a catalog surface's (``long_furrow`` is both: ``long_furrow.toml`` the scene)."""
+    from ..catalog.library import surfaces
+    from ..scenes.build import examples
+
+    text = str(name)
+    return text.endswith(".toml") or (
+        text.partition(":")[0] not in surfaces() and text in examples()
+    )
 
 
 def _numbers(value: Any, key: str) -> Any:
@@ -106,9 +125,10 @@ def state_of_scene(path: str | Path) -> dict[str, Any]:
     import tomllib
 
     from ..scenes import load_scene
+    from ..scenes.build import scene_file
 
     load_scene(path)  # every field checked, with the scene file's own messages
-    data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    data = tomllib.loads(scene_file(path).read_text(encoding="utf-8-sig"))
     surface = data.get("surface")
     run = data.get("run", {})
     state: dict[str, Any] = {"surface": None, "expr": None, "domain": None}
@@ -124,7 +144,7 @@ def state_of_scene(path: str | Path) -> dict[str, Any]:
             if isinstance(domain, list) and domain and isinstance(domain[0], list):
                 domain = [v for pair in domain for v in pair]
             state["domain"] = [float(v) for v in domain]
-    optimizers = data.get("optimizers", ["gd", "momentum", "adam"])
+    optimizers = data.get("optimizers", list(defaults.OPTIMIZERS))
     optimizers = [optimizers] if isinstance(optimizers, str | Mapping) else optimizers
     state["optimizers"] = [_optimizer_spec(o) for o in optimizers]
     starts = run.get("starts")
@@ -133,7 +153,7 @@ def state_of_scene(path: str | Path) -> dict[str, Any]:
     state["start"] = (
         starts if not isinstance(starts, str) else [float(v) for v in starts.split(",")]
     )
-    state["steps"] = run.get("steps", 200)
+    state["steps"] = run.get("steps", defaults.STEPS)
     state["schedule"] = _named(run.get("schedule"))
     noise = run.get("noise")
     state["noise"] = _spec("", noise).lstrip(":") if isinstance(noise, Mapping) else noise

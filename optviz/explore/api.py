@@ -35,21 +35,11 @@ from typing import Any
 
 import numpy as np
 
+from ..scenes.inputs import REQUEST_FIELDS, REQUEST_KEYS, VIEW
+from ..util import defaults
 from ..util.errors import OptvizError, ParameterError
 
-FIELDS = (
-    "surface",
-    "expr",
-    "domain",
-    "optimizers",
-    "start",
-    "steps",
-    "schedule",
-    "noise",
-    "seed",
-    "title",
-    "theme",
-)
+FIELDS = REQUEST_FIELDS
 """Keys a request may have."""
 
 MAX_OPTIMIZERS = 8
@@ -62,21 +52,7 @@ MAX_EXPR = 400
 MAX_TITLE = 200
 
 # Scene fields named as the request's keys, so messages name what the request said.
-FLAGS = {
-    "surface": "surface",
-    "surface.name": "surface",
-    "surface.params": "surface",
-    "surface.expr": "expr",
-    "surface.domain": "domain",
-    "surface.title": "title",
-    "title": "title",
-    "optimizers": "optimizers",
-    "run.steps": "steps",
-    "run.starts": "start",
-    "run.schedule": "schedule",
-    "run.noise": "noise",
-    "run.seed": "seed",
-}
+FLAGS = REQUEST_KEYS
 
 _DRAW = threading.Lock()
 """matplotlib's rc settings (themes) are global: one picture is drawn at a time."""
@@ -96,14 +72,18 @@ def scene_dict(request: Any) -> dict[str, Any]:
     """
     if not isinstance(request, Mapping):
         raise ParameterError('the request must be a JSON object like {"surface": "saddle"}')
+    check_text(request)
     unknown = [k for k in request if k not in FIELDS]
     if unknown:
         raise ParameterError(f"unknown field '{unknown[0]}'; allowed: {', '.join(FIELDS)}")
     data: dict[str, Any] = {}
     if request.get("title") is not None:
-        data["title"] = _text(request["title"], "title", MAX_TITLE)
+        from ..util.check import text
+
+        # math between $ signs that matplotlib cannot read is refused here, in one line
+        data["title"] = text(_text(request["title"], "title", MAX_TITLE), "title")
     data["surface"] = _surface(request)
-    optimizers = request.get("optimizers", ["gd", "momentum", "adam"])
+    optimizers = request.get("optimizers", list(defaults.OPTIMIZERS))
     if isinstance(optimizers, list) and len(optimizers) > MAX_OPTIMIZERS:
         raise ParameterError(
             f"optimizers: {len(optimizers)} is too many for one request; at most {MAX_OPTIMIZERS}"
@@ -115,6 +95,33 @@ def scene_dict(request: Any) -> dict[str, Any]:
     if run:
         data["run"] = run
     return data
+
+
+def check_text(value: Any, where: str = "") -> None:
+    """Refuse a string no file or picture can hold: JSON may spell a lone UTF-16 surrogate
+    (``"\\ud800"``), which Python keeps but UTF-8 cannot encode."""
+    stack = [(value, where)]
+    while stack:  # json.loads already bounded the depth
+        item, at = stack.pop()
+        if isinstance(item, dict):
+            for key, inner in item.items():
+                stack += [(key, at or "a key"), (inner, f"{at}.{key}" if at else str(key))]
+        elif isinstance(item, list):
+            stack += [(inner, f"{at}[{i}]") for i, inner in enumerate(item)]
+        elif isinstance(item, str) and not item.isascii():
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError:
+                raise ParameterError(
+                    f"{shown(at or 'body')}: text {shown(item)} holds a lone surrogate "
+                    "(half of a UTF-16 pair); allowed: any Unicode text"
+                ) from None
+
+
+def shown(text: str, limit: int = 60) -> str:
+    """User text quoted in a message: short, and printable in any encoding."""
+    text = text.encode("ascii", "backslashreplace").decode("ascii")
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _surface(request: Mapping[str, Any]) -> Any:
@@ -148,7 +155,7 @@ def check_scene(request: Any) -> Any:
 
 
 def _check_cost(scene: Any) -> None:
-    steps = 200 if scene.steps is None else scene.steps
+    steps = defaults.STEPS if scene.steps is None else scene.steps
     if steps > MAX_STEPS:
         raise ParameterError(f"steps: {steps} is too many for the explorer; at most {MAX_STEPS}")
     starts = (
@@ -167,8 +174,9 @@ def _check_cost(scene: Any) -> None:
 def theme_of(request: Any) -> str:
     from ..render.style import THEMES
 
-    theme = request.get("theme", "light") if isinstance(request, Mapping) else "light"
-    if theme not in THEMES:
+    theme = request.get("theme") if isinstance(request, Mapping) else None
+    theme = "light" if theme is None else theme  # null, as for every key: the default
+    if not isinstance(theme, str) or theme not in THEMES:
         raise ParameterError(f"theme: must be one of {', '.join(THEMES)}, not {theme!r}"[:200])
     return theme
 
@@ -383,7 +391,13 @@ def catalog() -> dict[str, Any]:
         hyper = optimizer(name).hyper
         main = [k for k in MAIN_HYPER if k in hyper and not isinstance(hyper[k], bool)]
         opts.append({"name": name, "defaults": hyper, "main": main[:2]})
-    return {"surfaces": surfs, "optimizers": opts, "schedules": schedules(), "style": page_style()}
+    return {
+        "surfaces": surfs,
+        "optimizers": opts,
+        "schedules": schedules(),
+        "style": page_style(),
+        "view": list(VIEW),  # the inputs the page holds and sends
+    }
 
 
 # matplotlib's marker codes (render.style.MARKERS) by the names the page draws them under

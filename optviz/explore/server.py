@@ -10,8 +10,10 @@ small; each request's cost is bounded (:mod:`optviz.explore.api`); nothing is wr
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import secrets
+import signal
 import socket
 import threading
 from collections.abc import Iterator
@@ -20,7 +22,9 @@ from pathlib import Path
 from typing import Any
 
 from ..util.errors import OptvizError
+from ..util.signals import STOP_SIGNALS, Interruptible
 from . import api
+from .connections import IDLE_SECONDS, MAX_CONNECTIONS, Held, quiet_logs
 
 MAX_BODY = 64 * 1024
 """Bytes a request body may have (a request is a few hundred)."""
@@ -30,16 +34,47 @@ STATIC = Path(str(resources.files("optviz.explore") / "static"))
 _TYPES = {".html": "text/html", ".js": "text/javascript", ".css": "text/css"}
 
 
+MAX_WORKERS = 8
+"""Requests worked on at once (two cores; more would only share them and the memory)."""
+
+
 class TooLarge(Exception):
     """A request body over :data:`MAX_BODY`."""
 
 
-def create_app(token: str, port: int, state: dict[str, Any] | None = None) -> Any:
-    """The ASGI app: the page, its files and the JSON API, behind :func:`guard`."""
+class TooSlow(Exception):
+    """A request body not sent within the idle time."""
+
+
+class Stopping(BaseException):
+    """Raised in a request's thread when the server stops: its work ends there.
+
+    A BaseException, so the ``except Exception`` of the code it interrupts lets it pass.
+    """
+
+
+class Closing(Exception):
+    """The answer to a request whose work the stopping server ended (HTTP 503)."""
+
+
+def create_app(
+    token: str,
+    port: int,
+    state: dict[str, Any] | None = None,
+    work: Work | None = None,
+    idle: float = IDLE_SECONDS,
+) -> Any:
+    """The ASGI app: the page, its files and the JSON API, behind :func:`guard`.
+
+    Requests' work runs on ``work``'s threads; a request body must arrive within
+    ``idle`` seconds.
+    """
     from starlette.applications import Starlette
     from starlette.routing import Route
 
-    def page(request: Any) -> Any:
+    work = work or Work()
+
+    async def page(request: Any) -> Any:
         from starlette.responses import HTMLResponse
 
         html = (STATIC / "index.html").read_text(encoding="utf-8")
@@ -48,22 +83,22 @@ def create_app(token: str, port: int, state: dict[str, Any] | None = None) -> An
         response.set_cookie(cookie_name(port), token, httponly=True, samesite="strict")
         return response
 
-    def static(request: Any) -> Any:
+    async def static(request: Any) -> Any:
         from starlette.responses import Response
 
         name = request.path_params["name"]
+        if name not in _static_files():  # the name never reaches the file system
+            return _error(404, f"no such file: {api.shown(name)}")
         path = STATIC / name
-        if "/" in name or path.suffix not in _TYPES or not path.is_file():
-            return _error(404, f"no such file: {name}")
         return Response(path.read_bytes(), media_type=_TYPES[path.suffix], headers=_NO_CACHE)
 
     async def init(request: Any) -> Any:
-        return _answer({"catalog": await _threaded(api.catalog), "state": state or {}}, "json")
+        return _answer({"catalog": await work.run(api.catalog), "state": state or {}}, "json")
 
-    def endpoint(work: Any, kind: str) -> Any:
+    def endpoint(job: Any, kind: str) -> Any:
         async def handle(request: Any) -> Any:
-            body = await read_json(request)
-            return _answer(await _threaded(work, body), kind)
+            body = await read_json(request, idle)
+            return _answer(await work.run(job, body), kind)
 
         return handle
 
@@ -77,18 +112,46 @@ def create_app(token: str, port: int, state: dict[str, Any] | None = None) -> An
         Route("/api/png", endpoint(api.png_request, "png"), methods=["POST"]),
         Route("/api/gif", endpoint(api.gif_request, "gif"), methods=["POST"]),
     ]
-    handlers = {
-        OptvizError: lambda r, e: _error(400, api.error_text(e)),
-        TooLarge: lambda r, e: _error(413, f"request body over {MAX_BODY} bytes"),
-        404: lambda r, e: _error(404, f"no such page: {r.url.path}"),
-        405: lambda r, e: _error(405, f"{r.method} is not allowed on {r.url.path}"),
-        Exception: lambda r, e: _error(500, f"internal error ({api.error_text(e)})"),
-    }
-    app = Starlette(routes=routes, exception_handlers=handlers)
+    app = Starlette(routes=routes, exception_handlers=_handlers(idle))
     return guard(app, token, port)
 
 
+def _out_of_resources(request: Any, exc: OSError) -> str:
+    """An OSError in a request's work: the machine refused a file or memory (a flood of
+    connections took the file descriptors), not something the request said."""
+    return f"the server is short of resources ({exc.strerror or exc}); try again shortly"
+
+
+def _handlers(idle: float) -> dict[Any, Any]:
+    """Every failure as JSON ``{"error": ...}``; async, so no thread is spent on one."""
+
+    def answer(status: int, message: Any, **headers: str) -> Any:
+        async def handler(request: Any, exc: BaseException) -> Any:
+            return _error(status, message(request, exc), **headers)
+
+        return handler
+
+    return {
+        OptvizError: answer(400, lambda r, e: api.error_text(e)),
+        TooLarge: answer(413, lambda r, e: f"request body over {MAX_BODY} bytes"),
+        TooSlow: answer(
+            408, lambda r, e: f"request body not sent within {idle:g} s", connection="close"
+        ),
+        Closing: answer(503, lambda r, e: "the explorer is stopping", connection="close"),
+        OSError: answer(503, _out_of_resources),
+        404: answer(404, lambda r, e: f"no such page: {api.shown(r.url.path)}"),
+        405: answer(405, lambda r, e: f"{r.method} is not allowed on {api.shown(r.url.path)}"),
+        Exception: answer(500, lambda r, e: f"internal error ({api.error_text(e)})"),
+    }
+
+
 _NO_CACHE = {"Cache-Control": "no-store"}
+
+
+@functools.cache
+def _static_files() -> frozenset[str]:
+    """The page's own files, by name: the only names ``/static/`` serves."""
+    return frozenset(p.name for p in STATIC.iterdir() if p.suffix in _TYPES and p.is_file())
 
 
 def cookie_name(port: int) -> str:
@@ -96,27 +159,81 @@ def cookie_name(port: int) -> str:
     return f"optviz-token-{port}"
 
 
-async def _threaded(fn: Any, *args: Any) -> Any:
-    from starlette.concurrency import run_in_threadpool
+class Work:
+    """Requests' work (runs, pictures, sympy) on daemon threads, at most ``limit`` at a
+    time; :meth:`stop` ends what runs, so a stopping server does not wait for it."""
 
-    return await run_in_threadpool(fn, *args)
+    def __init__(self, limit: int = MAX_WORKERS):
+        self.limit = limit
+        self.threads = Interruptible()
+        self.stopping = False
+        self._slots: Any = None  # an asyncio.Semaphore, made in the server's loop
+
+    async def run(self, fn: Any, *args: Any) -> Any:
+        """``fn(*args)`` on a thread of its own; its result, or its exception raised here."""
+        import asyncio
+
+        if self._slots is None:
+            self._slots = asyncio.Semaphore(self.limit)
+        async with self._slots:
+            if self.stopping:
+                raise Closing
+            loop = asyncio.get_running_loop()
+            done = loop.create_future()
+            thread = threading.Thread(
+                target=self._work, args=(loop, done, fn, args), daemon=True, name="optviz-work"
+            )
+            thread.start()
+            return await done
+
+    def _work(self, loop: Any, done: Any, fn: Any, args: tuple) -> None:
+        try:
+            outcome = (self.threads.call(fn, *args), None)
+        except Stopping:
+            outcome = (None, Closing())
+        except BaseException as exc:  # whatever happens, the request gets its answer
+            outcome = (None, exc)
+        with contextlib.suppress(RuntimeError):  # the loop is closed: nobody waits
+            loop.call_soon_threadsafe(_settle, done, *outcome)
+
+    def stop(self) -> None:
+        """Refuse new work and end the work under way at its next Python instruction."""
+        self.stopping = True
+        self.threads.interrupt(Stopping)
 
 
-async def read_json(request: Any) -> Any:
-    """The request's JSON body, refusing one over :data:`MAX_BODY` before reading it all."""
+def _settle(done: Any, result: Any, exc: BaseException | None) -> None:
+    if done.cancelled():
+        return
+    if exc is not None:
+        done.set_exception(exc)
+    else:
+        done.set_result(result)
+
+
+async def read_json(request: Any, idle: float = IDLE_SECONDS) -> Any:
+    """The request's JSON body, refusing one over :data:`MAX_BODY` before reading it all,
+    or one not sent within ``idle`` seconds."""
     declared = request.headers.get("content-length")
     if declared is not None and (not declared.isdigit() or int(declared) > MAX_BODY):
         raise TooLarge
+    import anyio
+
     chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > MAX_BODY:
-            raise TooLarge
-        chunks.append(chunk)
     try:
-        return json.loads(b"".join(chunks) or b"null")
+        with anyio.fail_after(idle):
+            async for chunk in request.stream():
+                size += len(chunk)
+                if size > MAX_BODY:
+                    raise TooLarge
+                chunks.append(chunk)
+    except TimeoutError:
+        raise TooSlow from None
+    try:
+        body = json.loads(b"".join(chunks) or b"null")
     except (ValueError, RecursionError) as exc:
         raise api.ParameterError(f"the request body is not JSON: {exc}") from None
+    return body
 
 
 def _answer(result: Any, kind: str) -> Any:
@@ -136,10 +253,13 @@ def _download(name: str) -> dict[str, str]:
     return {**_NO_CACHE, "Content-Disposition": f'attachment; filename="{name}"'}
 
 
-def _error(status: int, message: str) -> Any:
-    from starlette.responses import JSONResponse
+def _error(status: int, message: str, **headers: str) -> Any:
+    from starlette.responses import Response
 
-    return JSONResponse({"error": message}, status_code=status, headers=_NO_CACHE)
+    # ASCII JSON: whatever text the message quotes, the answer can be encoded
+    body = json.dumps({"error": message}, ensure_ascii=True)
+    headers = {**_NO_CACHE, **headers}
+    return Response(body, status_code=status, media_type="application/json", headers=headers)
 
 
 def guard(app: Any, token: str, port: int) -> Any:
@@ -210,18 +330,32 @@ def bind(port: int | None) -> socket.socket:
 
 
 class Explorer:
-    """A served explorer: ``url`` (with the token); ``run()`` serves until stopped."""
+    """A served explorer: ``url`` (with the token); ``run()`` serves until stopped.
 
-    def __init__(self, state: dict[str, Any] | None = None, port: int | None = None):
+    It holds at most ``max_connections`` connections and closes one idle for ``idle``
+    seconds (:mod:`.connections`).
+    """
+
+    def __init__(
+        self,
+        state: dict[str, Any] | None = None,
+        port: int | None = None,
+        *,
+        max_connections: int = MAX_CONNECTIONS,
+        idle: float = IDLE_SECONDS,
+    ):
         self.sock = bind(port)
         self.port = self.sock.getsockname()[1]
         self.token = secrets.token_urlsafe(24)
         self.url = f"http://127.0.0.1:{self.port}/?token={self.token}"
-        self.app = create_app(self.token, self.port, state)
-        self.server = _server(self.app)
+        api.catalog()  # read the catalog's files now, not when a flood has taken the files
+        self.work = Work()
+        self.held = Held(max_connections, idle)
+        self.app = create_app(self.token, self.port, state, self.work, idle)
+        self.server = _server(self.app, self.held, self.work)
 
     def run(self) -> None:
-        """Serve until Ctrl-C or SIGTERM (in the main thread) or :meth:`stop`."""
+        """Serve until Ctrl-C, SIGTERM or SIGHUP (in the main thread) or :meth:`stop`."""
         try:
             self.server.run(sockets=[self.sock])
         finally:
@@ -243,21 +377,53 @@ class Explorer:
             thread.join(10)
 
 
-def _server(app: Any) -> Any:
+def _server(app: Any, held: Held, work: Work) -> Any:
+    import asyncio
+
     import uvicorn
 
     class Server(uvicorn.Server):
+        """uvicorn's server, stopping at once: every stop signal (SIGHUP too) ends it, the
+        work under way is stopped rather than waited for, and connections are bounded."""
+
+        @contextlib.contextmanager
+        def capture_signals(self) -> Iterator[None]:
+            if threading.current_thread() is not threading.main_thread():
+                yield
+                return
+            previous = {s: signal.signal(s, self.handle_exit) for s in STOP_SIGNALS}
+            try:
+                yield
+            finally:  # a stop signal ends the server, not the process: the command exits
+                for signum, handler in previous.items():
+                    signal.signal(signum, handler)
+
         def handle_exit(self, sig: int, frame: Any) -> None:
-            super().handle_exit(sig, frame)
-            # a stop signal ends the server, not the process: the command exits cleanly
-            self._captured_signals.clear()
+            if self.should_exit:  # a second signal: do not wait for anything
+                self.force_exit = True
+            self.should_exit = True
+
+        async def startup(self, sockets: Any = None) -> None:
+            loop = asyncio.get_running_loop()
+            loop.set_exception_handler(held.loop_error)
+            await super().startup(sockets=sockets)
+            self.sweeper = loop.create_task(held.sweep_forever())
+
+        async def shutdown(self, sockets: Any = None) -> None:
+            work.stop()
+            self.sweeper.cancel()
+            await super().shutdown(sockets=sockets)
 
     config = uvicorn.Config(
         app,
+        http=held.protocol,
+        loop="asyncio",
         log_level="warning",
         access_log=False,
         lifespan="off",
         timeout_graceful_shutdown=2,
+        timeout_keep_alive=max(1, int(held.idle)),
         server_header=False,
     )
+    quiet_logs()  # after uvicorn's Config set up its loggers
     return Server(config)

@@ -14,10 +14,12 @@ from typing import Any
 import anywidget
 import traitlets
 
+from ..scenes.inputs import VIEW
+from ..util import defaults
 from . import api
 from .server import STATIC
 
-INPUTS = ("surface", "expr", "domain", "optimizers", "start", "steps", "schedule", "noise", "seed")
+INPUTS = VIEW
 PICTURE = ("surface", "expr", "domain", "theme")
 """Inputs that change the surface's picture (the others change only the runs)."""
 
@@ -33,7 +35,7 @@ class ExplorerWidget(anywidget.AnyWidget):
     domain = traitlets.List(None, allow_none=True).tag(sync=True)
     optimizers = traitlets.List(traitlets.Unicode()).tag(sync=True)
     start = traitlets.List(None, allow_none=True).tag(sync=True)
-    steps = traitlets.Int(200).tag(sync=True)
+    steps = traitlets.Int(defaults.STEPS).tag(sync=True)
     schedule = traitlets.Unicode(None, allow_none=True).tag(sync=True)
     noise = traitlets.Unicode(None, allow_none=True).tag(sync=True)
     seed = traitlets.Int(0).tag(sync=True)

@@ -39,7 +39,7 @@ class PlaneSurface:
     contours need no more, and every grid point costs a full forward pass.
     """
 
-    is_curve = False  # a plane: two coordinates, drawn from above
+    dim, is_curve = 2, False  # a plane: two coordinates, never a curve
 
     def __init__(self, net: Network, data: Data, plane: Plane, domain, resolution: int, title):
         self.net, self.data, self.plane = net, data, plane

@@ -33,20 +33,41 @@ def levels_of(surface, Z: np.ndarray, n: int | None = None) -> np.ndarray:
     if surface.view.zclip is not None:
         hi = min(hi, lo + abs(surface.view.zclip - lo))
     if hi <= lo:
-        return np.array([lo - 1.0, lo, lo + 1.0])
+        return _around(lo)
     span = hi - lo
     if surface.view.log_levels:
         first = max(float(np.percentile(finite - lo, 0.2)), span * 1e-6)
-        return np.concatenate([[lo], lo + np.geomspace(first, span, n)])
-    even = np.linspace(lo, hi, n + 1)
+        return _log_levels(lo, first, span, n)
+    even = _increasing(np.linspace(lo, hi, n + 1), lo)
     crowd = _crowding(finite, even)
-    if crowd.max() <= PLAIN * len(finite):
+    if len(even) < 3 or crowd.max() <= PLAIN * len(finite):
         return even
     if np.argmax(crowd) < n / 2:  # a low plain: as the log view of a valley
         first = max(float(np.percentile(finite - lo, 2 * 100 * PLAIN / 3)), span * 1e-6)
-        return np.concatenate([[lo], lo + np.geomspace(first, span, n)])
+        return _log_levels(lo, first, span, n)
     first = max(float(np.percentile(hi - finite, 2 * 100 * PLAIN / 3)), span * 1e-6)
-    return np.concatenate([hi - np.geomspace(span, first, n), [hi]])
+    if not first > 0:
+        return even
+    return _increasing(np.concatenate([hi - np.geomspace(span, first, n), [hi]]), lo)
+
+
+def _log_levels(lo: float, first: float, span: float, n: int) -> np.ndarray:
+    if not first > 0:  # a span of a few subnormals: 1e-6 of it rounds to zero
+        return _around(lo)
+    return _increasing(np.concatenate([[lo], lo + np.geomspace(first, span, n)]), lo)
+
+
+def _increasing(levels: np.ndarray, lo: float) -> np.ndarray:
+    """Levels too close for float64 to tell apart (a span far below the values' size,
+    1e-6 over 1e13) merge: matplotlib wants them strictly increasing."""
+    levels = np.unique(levels)
+    return levels if len(levels) > 1 else _around(lo)
+
+
+def _around(value: float) -> np.ndarray:
+    """Three levels around a constant surface's value, apart at its float precision."""
+    pad = max(1.0, abs(value) * 1e-9)
+    return np.array([value - pad, value, value + pad])
 
 
 def _crowding(finite: np.ndarray, levels: np.ndarray) -> np.ndarray:

@@ -27,7 +27,7 @@ import numpy as np
 
 from ..util.errors import OutputError, ParameterError
 from ..util.files import atomic_path, check_writable, remove_stale
-from .gif import Palette, changed_patch, frame_delays, make_palette, write_gif
+from .gif import TRANSPARENT, Palette, changed_patch, frame_delays, make_palette, write_gif
 
 FIGURE_SUFFIXES = (".png", ".svg", ".pdf")
 FRAME_SUFFIXES = (".gif", ".mp4", ".webp", ".apng", ".html", ".png")
@@ -208,44 +208,62 @@ def html_player(
     """A self-contained HTML page that plays ``frames``: play/pause, a step slider,
     previous/next buttons and the keyboard (space, arrow keys).
 
-    Each frame is embedded as a PNG of the animation's palette (small, exact colors),
-    so the page needs no network and no other file; the last frame is held
-    ``hold_frames`` frame durations before the loop restarts. Frames are encoded as
-    they arrive: memory holds the compressed page, not the pictures.
+    Frames are stored as a GIF stores them: the first whole, each later one as the
+    rectangle that changed, its unchanged pixels transparent, a PNG of the animation's
+    palette (exact colours); the page paints them in order on a canvas (a jump back
+    repaints from the first, a few hundred small pictures). The page needs no network
+    and no other file; the last frame is held ``hold_frames`` frame durations before the
+    loop restarts. Frames are encoded as they arrive: memory holds the compressed page.
 
     >>> frames = (np.full((4, 6, 3), 60 * k, np.uint8) for k in range(3))
     >>> page = html_player(frames, fps=10)
     >>> page.count("data:image/png;base64,"), "<input type='range'" in page
-    (4, True)
+    (3, True)
     """
     import html
     import json
 
-    from PIL import Image
-
-    encoded, size = [], None
+    encoded: list = []
+    prev_rgb = prev_idx = None
     for frame in frames:
         if palette is None:
             palette = make_palette(frame)
-        image = Image.fromarray(palette.index(frame), mode="P")
-        image.putpalette(palette.colors.tobytes())
-        buf = io.BytesIO()
-        image.save(buf, format="PNG", compress_level=9)
-        encoded.append("data:image/png;base64," + base64.b64encode(buf.getvalue()).decode())
-        size = frame.shape[1], frame.shape[0]
+        if prev_rgb is None:
+            height, width = frame.shape[:2]
+            prev_idx = np.ascontiguousarray(palette.index(frame))
+            box, patch = (0, 0, width, height), prev_idx
+        else:
+            box, patch = changed_patch(frame, prev_rgb, prev_idx, palette)
+        encoded.append([box[0], box[1], _png_patch(patch, palette)])
+        prev_rgb = frame
     if not encoded:
         raise ParameterError("no frames to write")
     return _PLAYER.format(
         title=html.escape(title),
-        width=size[0],
-        height=size[1],
-        page=max(size[0], 640),  # room for the controls beside a small animation
+        width=width,
+        height=height,
+        page=max(width, 640),  # room for the controls beside a small animation
         last=len(encoded) - 1,
         count=len(encoded),
-        first=encoded[0],
-        frames=json.dumps(encoded),
+        frames=json.dumps(encoded, separators=(",", ":")),
         options=json.dumps({"fps": fps, "hold": int(hold_frames)}),
     )
+
+
+def _png_patch(patch: np.ndarray, palette: Palette) -> str:
+    """A patch of palette indices as a PNG data URL: only the colours it uses in its
+    palette (most patches use a few), the unchanged pixels transparent."""
+    from PIL import Image
+
+    used, local = np.unique(patch, return_inverse=True)
+    image = Image.fromarray(local.reshape(patch.shape).astype(np.uint8), mode="P")
+    image.putpalette(palette.colors[np.minimum(used, len(palette.colors) - 1)].tobytes())
+    options: dict = {"compress_level": 9, "optimize": True}
+    if used[-1] == TRANSPARENT:  # np.unique sorts: the transparent index comes last
+        options["transparency"] = len(used) - 1
+    buf = io.BytesIO()
+    image.save(buf, format="PNG", **options)
+    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode()
 
 
 _PLAYER = """<!DOCTYPE html>
@@ -262,7 +280,7 @@ _PLAYER = """<!DOCTYPE html>
   output {{ min-width: 5em; text-align: right; font-variant-numeric: tabular-nums; }}
 </style></head>
 <body><main>
-<img id="frame" src="{first}" width="{width}" height="{height}" alt="{title}">
+<canvas id="frame" width="{width}" height="{height}" role="img" aria-label="{title}"></canvas>
 <div class="controls">
   <button id="prev" type="button" title="previous frame (left arrow)">&#9664;&#9664;</button>
   <button id="play" type="button" title="play / pause (space)">Pause</button>
@@ -273,16 +291,27 @@ _PLAYER = """<!DOCTYPE html>
 </main>
 <script>
 "use strict";
+// [x, y, PNG]: the first frame whole, then what changed (unchanged pixels transparent)
 const FRAMES = {frames};
 const OPTIONS = {options};
-const img = document.getElementById("frame");
+const canvas = document.getElementById("frame");
+const ctx = canvas.getContext("2d");
 const slider = document.getElementById("step");
 const label = document.getElementById("label");
 const play = document.getElementById("play");
-let index = 0, timer = null;
+const pictures = FRAMES.map(([x, y, src]) => {{
+  const im = new Image(); im.src = src; return im;
+}});
+let index = 0, painted = -1, timer = null, ready = false;
+function paint(i) {{  // each frame is drawn over the one before it, once all are decoded
+  if (!ready) return;
+  if (i < painted) painted = -1;
+  for (let k = painted + 1; k <= i; k++) ctx.drawImage(pictures[k], FRAMES[k][0], FRAMES[k][1]);
+  painted = i;
+}}
 function show(i) {{
   index = (i + FRAMES.length) % FRAMES.length;
-  img.src = FRAMES[index];
+  paint(index);
   slider.value = index;
   label.textContent = (index + 1) + " / " + FRAMES.length;
 }}
@@ -305,7 +334,12 @@ document.addEventListener("keydown", (e) => {{
   if (e.key === "ArrowLeft") {{ pause(); show(index - 1); }}
   if (e.key === "ArrowRight") {{ pause(); show(index + 1); }}
 }});
-start();
+Promise.all(pictures.map((im) => im.decode())).then(() => {{
+  ready = true;
+  canvas.dataset.ready = "true";
+  show(index);
+  start();
+}});
 </script>
 </body></html>
 """
@@ -327,32 +361,79 @@ def _write_mp4(path: Path, frames: Iterator[np.ndarray], fps: float, hold_frames
         raise OutputError(MP4_MISSING) from None
     check_writable(path)
     with atomic_path(path) as tmp:
-        writer = None
-        last = None
+        encoder = None
         try:
+            last = None
             for frame in frames:
                 frame = _even(frame)
-                if writer is None:
-                    height, width = frame.shape[:2]
-                    writer = imageio_ffmpeg.write_frames(
-                        str(tmp),
-                        (width, height),
-                        fps=fps,
-                        codec="libx264",
-                        pix_fmt_out="yuv420p",
-                        macro_block_size=2,
-                        quality=8,
-                        output_params=["-movflags", "+faststart"],
-                    )
-                    writer.send(None)  # start ffmpeg
-                writer.send(np.ascontiguousarray(frame))
+                if encoder is None:
+                    encoder = _Ffmpeg(imageio_ffmpeg.get_ffmpeg_exe(), tmp, frame.shape, fps)
+                encoder.write(frame)
                 last = frame
-            for _ in range(hold_frames):
-                writer.send(np.ascontiguousarray(last))
+            for _ in range(hold_frames if encoder is not None else 0):
+                encoder.write(last)
+            if encoder is not None:
+                encoder.finish()
         finally:
-            if writer is not None:
-                writer.close()
+            if encoder is not None:
+                encoder.kill()  # stopped or failed part-way (a no-op once finished)
     return path
+
+
+class _Ffmpeg:
+    """ffmpeg turning raw RGB frames on its stdin into an H.264 MP4 (the command that
+    imageio-ffmpeg builds for these settings, so files stay the same).
+
+    Its messages go to a temporary file and are shown only if it fails: a render that
+    is stopped kills it first, so it never reports the half frame it was sent. Its own
+    session keeps a terminal's Ctrl-C from reaching it; we stop it.
+    """
+
+    def __init__(self, exe: str, path: Path, shape: tuple, fps: float):
+        import subprocess
+        from fractions import Fraction
+
+        height, width = shape[:2]
+        rate = str(Fraction(fps).limit_denominator())
+        command = [exe, "-y", "-f", "rawvideo", "-vcodec", "rawvideo", "-s", f"{width}x{height}",
+                   "-pix_fmt", "rgb24", "-r", rate, "-i", "-", "-an", "-vcodec", "libx264",
+                   "-pix_fmt", "yuv420p", "-crf", "10", "-v", "warning",
+                   "-movflags", "+faststart", str(path)]  # fmt: skip
+        self.log = tempfile.TemporaryFile()  # noqa: SIM115 - closed by kill()
+        self.process = subprocess.Popen(
+            command,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,
+            stderr=self.log,
+            start_new_session=True,
+        )
+
+    def write(self, frame: np.ndarray) -> None:
+        try:
+            self.process.stdin.write(np.ascontiguousarray(frame, dtype=np.uint8).data)
+        except (BrokenPipeError, ValueError):
+            self.process.wait()
+            raise self._failed() from None
+
+    def finish(self) -> None:
+        with contextlib.suppress(BrokenPipeError):
+            self.process.stdin.close()
+        if self.process.wait() != 0:
+            raise self._failed()
+
+    def kill(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+        with contextlib.suppress(BrokenPipeError, ValueError):
+            self.process.stdin.close()
+        self.log.close()
+
+    def _failed(self) -> OutputError:
+        self.log.seek(0)
+        lines = self.log.read().decode("utf-8", "replace").strip().splitlines()
+        why = lines[-1] if lines else f"exit code {self.process.returncode}"
+        return OutputError(f"ffmpeg could not write the MP4: {why}"[:300])
 
 
 def _even(frame: np.ndarray) -> np.ndarray:

@@ -283,15 +283,30 @@ def examples() -> dict[str, Any]:
 
 
 def _find_scene(path: str | Path) -> tuple[Any, bool] | None:
-    """The file a scene argument names and whether it is a shipped example."""
+    """The file a scene argument names and whether it is a shipped example.
+
+    A name (``saddle_escape``, ``saddle_escape.toml``) is a shipped example; so is a path
+    into a ``gallery`` folder that is not here (``gallery/saddle_escape.toml``, as the
+    docs write it, run outside a checkout): the gallery is what ships.
+    """
     given = Path(path)
     if given.is_file():
         return given, False
-    if isinstance(path, str) and given.name == path and given.suffix in ("", ".toml"):
+    by_name = isinstance(path, str) and given.name == path
+    in_gallery = given.parent.name == "gallery" and not given.parent.is_dir()
+    if (by_name or in_gallery) and given.suffix in ("", ".toml"):
         example = examples().get(given.stem)
         if example is not None:
             return example, True
     return None
+
+
+def scene_file(path: str | Path) -> Any:
+    """The scene file (a path or a shipped example's Traversable) that ``path`` names."""
+    found = _find_scene(path)
+    if found is None:
+        raise SceneError(f"scene file '{path}' does not exist; {_known_examples()}")
+    return found[0]
 
 
 def _known_examples() -> str:

@@ -104,7 +104,10 @@ class NoiseSpec(Spec):
     anneal: doc(number(0, 10), "deviations shrink as sigma / t^anneal (0.55 is usual)") = 0.0
 
 
-Schedule = str | dict[str, Any]  # "step:step_size=50" or { name = "step", step_size = 50 }
+# "step:step_size=50" or { name = "step", step_size = 50 }; an option is a number, a name
+# (then = "cosine") or a list (milestones), never a table
+ScheduleOption = str | float | list[float]
+Schedule = str | dict[str, ScheduleOption]
 Noise = str | NoiseSpec  # "grad=0.5" or { grad = 0.5 }
 
 

@@ -11,7 +11,6 @@ import contextlib
 import os
 import re
 import shutil
-import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -40,19 +39,34 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
     """
     path = check_writable(path)
     remove_stale(path.parent)
-    fd, tmp = tempfile.mkstemp(
-        prefix=f".{path.name}.", suffix=f".tmp{path.suffix}", dir=path.parent
-    )
-    os.close(fd)
-    tmp = Path(tmp)
-    try:
+    tmp: Path | None = _temporary_name(path)
+    try:  # named before it exists: a stop signal at any instant still finds it to remove
+        try:
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            tmp = None  # taken since it was chosen: not ours to remove
+            raise
+        os.close(fd)
         yield tmp
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; give the usual mode
+        os.chmod(tmp, 0o666 & ~_umask())  # made 0600; give the usual mode
         os.replace(tmp, path)
     except BaseException:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
+        if tmp is not None:
+            with contextlib.suppress(OSError):
+                tmp.unlink()
         raise
+
+
+def _temporary_name(path: Path) -> Path:
+    """A name beside ``path`` that no file has: "." + name + "." + 8 random characters +
+    ".tmp" + the extension."""
+    import secrets
+
+    for _ in range(100):
+        tmp = path.parent / f".{path.name}.{secrets.token_hex(4)}.tmp{path.suffix}"
+        if not tmp.exists():
+            return tmp
+    raise FileExistsError(f"no free temporary name beside {path}")
 
 
 # What tempfile names our temporaries: "." + target name + "." + 8 random characters +

@@ -21,9 +21,16 @@ function setStyle(style) {
 const colorOf = (i) => STYLE.palette[i % STYLE.palette.length];
 const dashOf = (i) => STYLE.dashes[i % STYLE.dashes.length];
 const shapeOf = (i) => STYLE.markers[i % STYLE.markers.length];
-const INPUTS = ["surface", "expr", "domain", "optimizers", "start", "steps", "schedule", "noise", "seed", "theme"];
+// The live view's inputs, as the server declares them (optviz.scenes.inputs.VIEW); the
+// theme is the page's own.
+let VIEW = ["surface", "expr", "domain", "optimizers", "start", "steps", "schedule", "noise", "seed"];
+function setView(view) { if (view) VIEW = view; }
 const LR_MIN = -5, LR_MAX = 1; // the log slider's range of learning rates: 1e-5 .. 10
 const PLAY_SECONDS = 4; // a run plays in about this long, whatever its number of steps
+const LOSS_BESIDE = 320; // narrowest loss panel beside the plot (px); narrower, it goes below
+const MIN_PLOT = 420;    // narrowest plot that leaves room beside it for the loss panel
+const GAP = 24;          // between the plot and the panel beside it
+const FRAME = 24;        // the page's own padding and gaps above and below
 
 // -- the page's model: the JSON API behind anywidget's interface ---------------------------
 export class HttpModel {
@@ -91,7 +98,7 @@ function surfaceBody(body) {
 // The API request of a model's state (the same keys the notebook's Python side reads).
 export function request(model) {
   const body = {};
-  for (const key of INPUTS) {
+  for (const key of [...VIEW, "theme"]) {
     const value = model.get(key);
     if (value !== null && value !== undefined && value !== "") body[key] = value;
   }
@@ -231,6 +238,7 @@ export function outline(shape, r) {
 // -- the view -----------------------------------------------------------------------------------
 export function build(root, model, catalog, options = {}) {
   setStyle(catalog.style);
+  setView(catalog.view);
   const ui = new Explorer(root, model, catalog, options);
   ui.start();
   return ui;
@@ -263,7 +271,7 @@ class Explorer {
       this.model.on(`change:${key}`, fn);
       this.cleanups.push(() => this.model.off(`change:${key}`, fn));
     }
-    for (const key of ["optimizers", "surface", "expr", "domain", "steps", "start", "schedule", "noise", "seed"]) {
+    for (const key of VIEW) {
       const fn = () => { if (!this.selfChange) { this.rowsFromModel(); this.syncControls(); } };
       this.model.on(`change:${key}`, fn);
       this.cleanups.push(() => this.model.off(`change:${key}`, fn));
@@ -292,7 +300,7 @@ class Explorer {
     c.domain = el("input", { id: "domain", type: "text", placeholder: "-2,2,-2,2", size: "12", "aria-label": "domain x0,x1,y0,y1", onkeydown: (e) => { if (e.key === "Enter") this.useExpr(); } });
     c.useExpr = el("button", { onclick: () => this.useExpr(), title: "draw this expression" }, "Use");
     c.theme = el("button", { id: "theme", onclick: () => this.toggleTheme(), title: "light or dark" }, "Dark");
-    const header = el("header", {}, el("h1", {}, "optviz"), c.surface,
+    const header = this.header = el("header", {}, el("h1", {}, "optviz"), c.surface,
       el("span", { class: "expr" }, c.expr, c.domain, c.useExpr), c.theme);
 
     this.plot = el("canvas", { id: "plot", tabindex: "0", "aria-label": "surface: click or drag to set the start" });
@@ -303,13 +311,14 @@ class Explorer {
     c.fwd = el("button", { onclick: () => this.nudge(1), title: "one step on (→)" }, "▶");
     c.scrub = el("input", { id: "scrub", type: "range", min: "0", max: "1", step: "1", value: "0", "aria-label": "step", oninput: () => { this.pause(); this.step = Number(c.scrub.value); this.draw(); } });
     c.stepText = el("span", { class: "steptext" }, "");
-    const transport = el("div", { class: "transport" }, c.play, c.back, c.fwd, c.scrub, c.stepText);
+    const transport = this.transport = el("div", { class: "transport" }, c.play, c.back, c.fwd, c.scrub, c.stepText);
     this.readout = el("div", { id: "readout", class: "readout", "aria-live": "polite" }, "");
     this.errorLine = el("div", { id: "error", class: "error", role: "alert" }, "");
     this.legend = el("div", { id: "legend", class: "legend" });
     // the loss panel sits beside the plot when there is room, else below it
-    this.column = el("div", { class: "column" }, this.legend, this.loss, this.readout);
-    this.stage = el("section", { class: "stage" }, el("div", { class: "figure" }, this.plotBox, this.column), transport);
+    this.column = el("div", { class: "column" }, this.legend, this.loss);
+    // the readout under the play bar: a line per optimizer, as wide as the stage
+    this.stage = el("section", { class: "stage" }, el("div", { class: "figure" }, this.plotBox, this.column), transport, this.readout);
     const left = this.stage;
 
     this.rowBox = el("div", { class: "rows" });
@@ -333,7 +342,10 @@ class Explorer {
 
     this.plot.addEventListener("pointerdown", (e) => this.pointer(e, true));
     this.plot.addEventListener("pointermove", (e) => this.pointer(e, false));
-    this.plot.addEventListener("pointerleave", () => { this.readout.textContent = this.stepReadout(); });
+    // off the plot, the readout follows the step again (the slider, the legend)
+    for (const gone of ["pointerleave", "pointercancel"]) {
+      this.plot.addEventListener(gone, () => { this.hoverText = false; this.draw(); });
+    }
     this.loss.addEventListener("pointermove", (e) => this.lossHover(e));
     this.loss.addEventListener("pointerleave", () => { this.hover = null; this.draw(); });
     this.root.addEventListener("keydown", (e) => this.key(e));
@@ -519,8 +531,13 @@ class Explorer {
     if (!view) return null;
     const margin = { left: 70, right: 14, top: 12, bottom: 46 };
     const boxWidth = this.stage.clientWidth || 800;
-    const maxHeight = Math.max(260, window.innerHeight * 0.66);
-    let w = boxWidth - margin.left - margin.right;
+    // a projector shows the window and no more: the header, the plot, the play bar and
+    // the readout fit its height, and the loss panel fits beside the plot when there is room
+    const above = this.header.offsetHeight + FRAME;
+    const below = (this.transport.offsetHeight || 48) + this.readoutHeight() + FRAME;
+    const maxHeight = Math.max(240, window.innerHeight - above - below - margin.top - margin.bottom);
+    const beside = boxWidth >= LOSS_BESIDE + GAP + MIN_PLOT ? LOSS_BESIDE + GAP : 0;
+    let w = boxWidth - beside - margin.left - margin.right;
     let h = w * view.height / view.width;
     if (h > maxHeight) { h = maxHeight; w = h * view.width / view.height; }
     const [x0, x1, y0, y1] = view.domain;
@@ -658,11 +675,19 @@ class Explorer {
     return { log, y, lo: lo - pad, hi: hi + pad, name: view.min_value != null ? "f − f*" : "loss" };
   }
 
+  readoutHeight() {
+    // a line per optimizer (the tallest so far, so the plot keeps its size while playing)
+    this.readoutRoom = Math.max(this.readoutRoom || 0, this.readout.offsetHeight);
+    return this.readoutRoom;
+  }
+
   lossSize() {
     const stage = this.stage.clientWidth || 800, plot = this.plot.clientWidth || 600;
-    const beside = stage - plot - 24;
-    if (beside >= 300) return [beside, Math.min(Math.max(this.plot.clientHeight * 0.55, 220), 360)];
-    return [plot, 210];
+    const beside = stage - plot - GAP;
+    if (beside < LOSS_BESIDE) return [plot, 210];  // a narrow stage: the panel goes below
+    // beside the plot, with the legend above it, as tall as the plot
+    const room = this.plot.clientHeight - this.legend.offsetHeight - 12;
+    return [Math.min(beside, 2 * LOSS_BESIDE), Math.min(Math.max(room, 200), 420)];
   }
 
   drawLoss(col) {
@@ -737,6 +762,7 @@ class Explorer {
     }
     this.hoverText = inside;
     if (inside) this.readout.textContent = this.nearest(px, py) || `(${fmt(x)}, ${fmt(y)}): click or drag to start here`;
+    else this.readout.textContent = this.stepReadout();
   }
 
   nearest(px, py) {
@@ -816,7 +842,7 @@ export async function mountPage(root) {
   const token = new URLSearchParams(location.search).get("token") || "";
   const response = await fetch("/api/init", { headers: { "X-Optviz-Token": token } });
   const { catalog, state } = await response.json();
-  const model = new HttpModel(token, { theme: "light", steps: 200, seed: 0, ...state });
+  const model = new HttpModel(token, { theme: "light", ...state });
   window.optvizModel = model;  // scriptable from the browser's console
   window.optvizUi = build(root, model, catalog, { refresh: true, page: true });
   return model;
