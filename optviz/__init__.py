@@ -34,15 +34,24 @@ from .engine.builtin import (
     RMSprop,
     Rprop,
 )
+from .engine.modern import AdamWScheduleFree, Adan, AdEMAMix, SGDScheduleFree, Sophia
 from .engine.noise import Noise
 from .engine.optim import Optimizer, optimizer, optimizers, register
+from .engine.preconditioned import MARS, SOAP
+from .engine.prodigy import Prodigy
 from .engine.runner import Race, Trajectory, run
+from .engine.sam import SAM
 from .engine.scheduling import Schedule, schedule, schedules
 from .scenes import Scene, load_scene, render_scene, scene_from_dict
 from .util.errors import OptvizError
 
 __all__ = [
     "ASGD",
+    "AdEMAMix",
+    "Adan",
+    "AdamWScheduleFree",
+    "SGDScheduleFree",
+    "Sophia",
     "GD",
     "LBFGS",
     "SGD",
@@ -57,6 +66,7 @@ __all__ = [
     "InitExplorer",
     "Landscape",
     "Lion",
+    "MARS",
     "Momentum",
     "Muon",
     "NAdam",
@@ -64,9 +74,12 @@ __all__ = [
     "Newton",
     "Noise",
     "Optimizer",
+    "Prodigy",
     "OptvizError",
     "RAdam",
     "RMSprop",
+    "SAM",
+    "SOAP",
     "Race",
     "Rprop",
     "Scene",

@@ -37,6 +37,19 @@ def test_quantities_plot_the_effective_rates_and_step_lengths():
     np.testing.assert_allclose(gd_speed, np.hypot(1.0, 0.5) * 0.2 * 0.8 ** np.arange(20))
 
 
+def test_quantities_show_prodigys_step_size_estimate_d_from_its_state():
+    r = ov.race("quadratic", ["prodigy", "adam:lr=0.1"], start=(1.0, -0.5), steps=30,
+                keep_state=True)  # fmt: skip
+    axes = plot_quantities(r, size="small", dpi=50).axes
+    assert len(axes) == 3 and "step-size estimate d" in axes[2].get_title()
+    (d,) = axes[2].lines  # Adam estimates nothing
+    np.testing.assert_array_equal(d.get_ydata(), r[0].state["d"])
+    assert d.get_ydata()[0] == 1e-6 and np.all(np.diff(d.get_ydata()) >= 0)  # d never shrinks
+    assert d.get_ydata()[-1] > 1e3 * d.get_ydata()[0]  # and grows from d0 to the right size
+    adam = ov.race("quadratic", ["adam:lr=0.1"], steps=3, keep_state=True)
+    assert len(plot_quantities(adam, size="small", dpi=50).axes) == 2
+
+
 def cli(*args, cwd):
     return subprocess.run([sys.executable, "-m", "optviz.cli", *args], cwd=cwd,
                           capture_output=True, text=True, timeout=300)  # fmt: skip

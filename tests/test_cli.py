@@ -95,6 +95,20 @@ def test_race_writes_a_gif_and_prints_the_results(optviz, tmp_path):
     assert "wrote q.gif" in err
 
 
+def test_the_newest_optimizers_race_together_each_with_its_own_picture(optviz, tmp_path):
+    # evaluations (L-BFGS's trials, SAM's ghost), a shown point (Schedule-Free's y) and
+    # per-tensor rules (Adafactor) in one race, from the command line
+    names = ["lbfgs", "rprop", "adafactor", "schedulefree_adamw", "sam"]
+    code, out, err = optviz("race", "rosenbrock", *[a for n in names for a in ("-O", n)],
+                            "--steps", "40", *FAST_ANIMATION, "-o", "new.gif")  # fmt: skip
+    assert code == 0, err
+    assert Image.open(tmp_path / "new.gif").n_frames > 1
+    rows = out.strip().splitlines()[1:]
+    assert [r.split("(")[0] for r in rows] == names
+    # L-BFGS reaches the minimum within the 40 steps; at their default rates the rest do not
+    assert float(rows[0].split()[2]) < 1e-6 < 1e-2 < min(float(r.split()[2]) for r in rows[1:])
+
+
 def test_race_default_output_name_and_static_formats(optviz, tmp_path):
     code, _, err = optviz("race", "quadratic", "-O", "gd", "--steps", "5", *FAST_ANIMATION)
     assert code == 0, err
@@ -271,7 +285,7 @@ def test_a_scene_file_and_the_same_flags_give_the_same_race(optviz, tmp_path):
 # -- errors --
 ERRORS = [
     (["race", "rosenbrok", "-O", "gd"], "unknown surface 'rosenbrok'; did you mean 'rosenbrock'?"),
-    (["race", "quadratic", "-O", "adan"], "-O/--optimizer: unknown optimizer 'adan'; did you mean"),
+    (["race", "quadratic", "-O", "adm"], "-O/--optimizer: unknown optimizer 'adm'; did you mean"),
     (["race", "quadratic", "-O", "gd", "--schedule", "cosin"], "did you mean 'cosine'?"),
     (["race", "quadratic", "-O", "adam:lr=fast"], "adam: lr must be a number, not 'fast'"),
     (["race", "quadratic", "-O", "adam:beta1=2"], "beta1=2.0 is out of range"),
@@ -333,7 +347,7 @@ def test_a_scene_with_a_wrong_field(optviz, tmp_path):
 
 def test_a_real_process_fails_in_one_line(tmp_path):
     proc = subprocess.run(
-        [sys.executable, "-m", "optviz.cli", "race", "rosenbrock", "-O", "adan"],
+        [sys.executable, "-m", "optviz.cli", "race", "rosenbrock", "-O", "adm"],
         capture_output=True,
         text=True,
         cwd=tmp_path,
@@ -341,7 +355,7 @@ def test_a_real_process_fails_in_one_line(tmp_path):
     )
     assert proc.returncode == 2
     assert proc.stdout == ""
-    assert proc.stderr.startswith("optviz: error: -O/--optimizer: unknown optimizer 'adan'; did")
+    assert proc.stderr.startswith("optviz: error: -O/--optimizer: unknown optimizer 'adm'; did")
     assert proc.stderr.count("\n") == 1
 
 

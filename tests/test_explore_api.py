@@ -133,7 +133,7 @@ def test_png_and_gif_downloads_are_images_made_in_memory(served, tmp_path, monke
 
 BAD = [
     ("unknown surface", {"surface": "rosenbrok"}, "unknown surface 'rosenbrok'; did you mean"),
-    ("unknown optimizer", {"surface": "saddle", "optimizers": ["adan"]}, "unknown optimizer"),
+    ("unknown optimizer", {"surface": "saddle", "optimizers": ["adm"]}, "unknown optimizer"),
     ("unknown field", {"surface": "saddle", "lr": 3}, "unknown field 'lr'"),
     ("huge steps", {"surface": "saddle", "steps": 10**6}, "at most 5000"),
     ("too much work", {"surface": "saddle", "optimizers": ["gd"] * 8, "steps": 5000}, "at most"),
@@ -164,8 +164,8 @@ def test_a_nan_start_and_a_body_that_is_not_json_are_refused(served):
 
 def test_the_api_and_the_command_line_say_the_same(served, capsys):
     _, client = served
-    error = client.post("/api/run", json={"surface": "saddle", "optimizers": ["adan"]})
-    code = cli._main(["race", "saddle", "-O", "adan", "-o", "never.gif", "-q"])
+    error = client.post("/api/run", json={"surface": "saddle", "optimizers": ["adm"]})
+    code = cli._main(["race", "saddle", "-O", "adm", "-o", "never.gif", "-q"])
     line = capsys.readouterr().err.strip()
     assert code == 2
     # the CLI names the flag (-O/--optimizer), the API the request's key (optimizers)
@@ -289,7 +289,7 @@ def test_without_the_web_stack_the_command_says_how_to_get_it(capsys, monkeypatc
         (["quadratic", "--steps", "-3"], "--steps: must be a whole number"),
         (["--expr", "x**2", "--domain", "a,b"], "--domain: must be numbers"),
         (["quadratic", "--start", "1"], "--start: must be [x, y], not 1 number"),
-        (["quadratic", "-O", "adan"], "-O/--optimizer: unknown optimizer 'adan'"),
+        (["quadratic", "-O", "adm"], "-O/--optimizer: unknown optimizer 'adm'"),
     ],
 )
 def test_a_bad_first_view_fails_before_serving_naming_the_flag(capsys, args, flag):

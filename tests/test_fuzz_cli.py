@@ -49,7 +49,7 @@ CHILD = textwrap.dedent(
     )
     OPTIMIZER = st.builds(
         lambda name, pairs: name + (":" + ",".join(f"{k}={v}" for k, v in pairs) if pairs else ""),
-        st.sampled_from(["gd", "adam", "sgd", "momentum", "newton", "lion", "rmsprop", "adan"]),
+        st.sampled_from(["gd", "adam", "sgd", "momentum", "newton", "lion", "rmsprop", "adm"]),
         st.lists(st.tuples(st.sampled_from(["lr", "beta1", "momentum", "eps", "nesterov", "q"]),
                            NUMBER), max_size=2),
     )

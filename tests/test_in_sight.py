@@ -286,6 +286,46 @@ def test_callouts_sit_beside_their_ball_over_no_other_and_appear_at_their_step()
     assert {v.callout for v in verdicts} <= {t.get_text() for t in fig.axes[0].texts}
 
 
+def test_claims_about_two_starts_of_one_run_both_show_each_at_its_own_ball():
+    race = ov.race("quadratic", ["gd:lr=0.1"], start=[(1.5, 1.0), (-1.2, 0.8)], steps=30)
+    about = [
+        Verdict("ends_in(gd, start=1)", True, {}, step=30, runs=(0,), callout="first"),
+        Verdict("ends_in(gd, start=2)", True, {"start_index": 1.0}, step=30, runs=(0,),
+                callout="second"),
+    ]  # fmt: skip
+    engine = _Engine(animate(race, callouts=about, fps=4, duration=1))
+    try:
+        rings, labels = engine.callouts.update(30.0, engine.canvas.get_renderer())
+        assert sorted(t.get_text() for t in labels) == ["first", "second"]
+        for t in labels:  # the label points at the ball of the start it names
+            j = 1 if t.get_text() == "second" else 0
+            assert np.allclose(t.xy, race[0].xy[30, j])
+    finally:
+        engine.close()
+
+
+def test_callouts_keep_off_the_points_a_run_shows():
+    # Schedule-Free's y, drawn as a hollow ball beside x, is no place for a label either
+    race = ov.race("quadratic", ["schedulefree_adamw:lr=0.2"], start=(0.7, 0.5), steps=20)
+    about = [Verdict("ends_in(schedulefree_adamw)", True, step=20, runs=(0,), callout="x")]
+    engine = _Engine(animate(race, callouts=about, fps=4, duration=1))
+    try:
+        ax = engine.callouts.run_axes[0]
+        avoided = engine.callouts._balls_px(ax, 20)
+        y = ax.transData.transform(race[0].points["y"][20].reshape(1, 2))
+        assert np.min(np.hypot(*(avoided - y).T)) < 1e-6
+    finally:
+        engine.close()
+
+
+def test_callouts_name_an_optimizer_as_people_write_it():
+    from optviz.analysis.claim_grammar import shown_optimizers
+
+    race = ov.race("quadratic", ["schedulefree_adamw", "lbfgs", "adam"], steps=3)
+    names = shown_optimizers([t.optimizer for t in race], [t.name for t in race])
+    assert names == ("Schedule-Free AdamW", "L-BFGS", "Adam")
+
+
 def test_a_verdict_that_does_not_hold_is_not_written():
     race, verdicts = saddle()
     wrong = Verdict("stuck(adam)", False, step=5, runs=(2,), callout="Adam stops")

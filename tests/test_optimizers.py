@@ -246,12 +246,16 @@ def test_amsgrad_denominator_never_shrinks():
 def test_a_batched_step_is_the_step_of_each_start(seed, name):
     rng = np.random.default_rng(seed)
     p, g = rng.normal(size=(5, 2)), rng.normal(size=(3, 5, 2)) * 10
+    h = rng.normal(size=(3, 5, 2, 2))
+    h = h + np.swapaxes(h, -1, -2)  # a Hessian for those that read one (Sophia's diagonal)
     opt = ov.optimizer(name)
     state, rows = opt.init(p), [opt.init(p[i]) for i in range(5)]
     for t in range(1, 4):
-        p_new, state = opt.step(p, g[t - 1], state, 0.01, t)
+        hess = h[t - 1] if opt.uses_hessian else None
+        p_new, state = opt.step(p, g[t - 1], state, 0.01, t, hess)
         for i in range(5):
-            alone, rows[i] = opt.step(p[i], g[t - 1, i], rows[i], 0.01, t)
+            h_i = None if hess is None else hess[i]
+            alone, rows[i] = opt.step(p[i], g[t - 1, i], rows[i], 0.01, t, h_i)
             np.testing.assert_array_equal(alone, p_new[i])
         p = p_new
 
@@ -329,7 +333,7 @@ def test_unknown_names_suggest_the_closest():
     with pytest.raises(UnknownNameError, match="did you mean 'beta1'"):
         ov.optimizer("adam:betta1=0.9")
     with pytest.raises(UnknownNameError, match="did you mean 'adam'"):
-        ov.optimizer("adan")
+        ov.optimizer("adm")
     with pytest.raises(OptvizError, match="known: amsgrad, beta1, beta2"):
         ov.Adam(momentum=0.9)
 

@@ -40,7 +40,10 @@ from ..engine.builtin import (
     RMSprop,
     pinv_solve,
 )
+from ..engine.modern import AdamWScheduleFree, Adan, AdEMAMix, SGDScheduleFree, Sophia
 from ..engine.optim import Optimizer
+from ..engine.preconditioned import MARS
+from ..engine.prodigy import Prodigy
 from ..engine.runner import MAX_STEPS, Trajectory, run
 from ..util import budget
 from ..util.errors import ParameterError
@@ -442,6 +445,31 @@ def _rate(opt: Optimizer, s: dict, lr: np.ndarray, t: np.ndarray) -> np.ndarray 
             return _radam_rate(opt, s["exp_avg_sq"][1:], lr, t)
         if isinstance(opt, Adamax):
             return lr / s["exp_inf"][1:]
+        return _modern_rate(opt, s, lr, t)
+    return None
+
+
+def _modern_rate(opt: Optimizer, s: dict, lr: np.ndarray, t: np.ndarray) -> np.ndarray | None:
+    """The per-coordinate rates of today's optimizers (what multiplies their averaged
+    gradient; :class:`~optviz.engine.modern.Sophia`'s after its clip)."""
+    if isinstance(opt, Adan):
+        return lr / (np.sqrt(s["exp_avg_sq"][1:]) / np.sqrt(1 - opt.beta3**t) + opt.eps)
+    if isinstance(opt, AdEMAMix):
+        return lr / (np.sqrt(s["exp_avg_sq"][1:]) / np.sqrt(1 - opt.beta2**t) + opt.eps)
+    if isinstance(opt, MARS):
+        return lr / (np.sqrt(s["exp_avg_sq"][1:] + 1e-15) + opt.eps) * np.sqrt(1 - opt.beta2**t)
+    if isinstance(opt, SGDScheduleFree | AdamWScheduleFree):
+        warm = np.where(t <= opt.warmup_steps, t / max(opt.warmup_steps, 1), 1.0)
+        if isinstance(opt, SGDScheduleFree):
+            return lr * warm
+        v = s["exp_avg_sq"][1:] / (1 - opt.beta2**t)
+        return lr * warm / (np.sqrt(v) + opt.eps)
+    if isinstance(opt, Sophia):
+        m = s["momentum"][1:]
+        return np.abs(s["update"][1:]) / np.abs(m)
+    if isinstance(opt, Prodigy):  # d·lr over Adam's RMS, the moments counted in units of d
+        d, v = s["d"][1:][..., None], s["exp_avg_sq"][1:]  # d: one number per start
+        return d * lr / (np.sqrt(v) / d + opt.eps)
     return None
 
 

@@ -300,7 +300,8 @@ def _sharpness(trajs: Sequence[Any]) -> dict[str, tuple]:
 
 def _state_fields(trajs: Sequence[Any]) -> dict[str, tuple]:
     """Every recorded state field shaped like the positions, per coordinate
-    (``step_size_x``): what a claim about an optimizer's own mechanism reads."""
+    (``step_size_x``), and every one that is one number per start under its own name
+    (Prodigy's ``d``): what a claim about an optimizer's own mechanism reads."""
     names = {
         name
         for t in trajs
@@ -308,7 +309,22 @@ def _state_fields(trajs: Sequence[Any]) -> dict[str, tuple]:
         for name, value in t.state.items()
         if np.shape(value) == np.shape(t.xy) and name not in ("grad", "update")
     }
-    out = {}
+    numbers = {
+        name
+        for t in trajs
+        if t.state is not None
+        for name, value in t.state.items()
+        if np.shape(value) == np.shape(t.loss)
+    }
+    out: dict[str, tuple] = {
+        name: tuple(
+            np.asarray(t.state[name], float)
+            if t.state is not None and name in t.state
+            else np.full(np.shape(t.loss), np.nan)
+            for t in trajs
+        )
+        for name in sorted(numbers)
+    }
     axes = "xy"[: trajs[0].xy.shape[-1]] if trajs else "xy"  # a curve's: x alone
     for name in sorted(names):
         for i, axis in enumerate(axes):
@@ -330,7 +346,7 @@ def shown_optimizers(optimizers: Sequence[Any], labels: Sequence[str]) -> tuple[
     """How callouts name runs: the optimizer's own name (``Adam``) when it is the only run of
     its optimizer; with the hyperparameters that tell runs of one optimizer apart
     (``GD (lr 0.45)``); else with its legend label (``GD (no noise)``)."""
-    kinds = [type(o).__name__ for o in optimizers]
+    kinds = [getattr(o, "display_name", "") or type(o).__name__ for o in optimizers]
     out = []
     for o, kind, label in zip(optimizers, kinds, labels, strict=True):
         twins = [p for p, k in zip(optimizers, kinds, strict=True) if k == kind]

@@ -81,6 +81,7 @@ class LBFGS(Optimizer):
     """
 
     name = "lbfgs"
+    display_name = "L-BFGS"
     summary = "quasi-Newton steps from a history of gradients, with a line search"
     reference = "Liu & Nocedal (1989)"
     checked_against = "torch.optim.LBFGS 2.13"

@@ -60,6 +60,8 @@ class Optimizer:
     defaults: ClassVar[dict[str, Any]] = {"lr": 0.01}
     uses_hessian: ClassVar[bool] = False
     reference: ClassVar[str] = ""
+    #: how callouts name the optimizer (default: the class's name, ``Adam``)
+    display_name: ClassVar[str] = ""
     summary: ClassVar[str] = ""
     #: state fields recorded by ``run(keep_state=True)``, mapped to torch's names for
     #: them (``{"m": "exp_avg"}``); a field absent here is bookkeeping, not recorded
@@ -79,10 +81,16 @@ class Optimizer:
     uncompiled: ClassVar[str] = ""
     #: points drawn beside the iterate: state field -> what it is (``{"ax": "average"}``)
     shows: ClassVar[Mapping[str, str]] = {}
+    #: numbers the optimizer estimates as it runs, one per problem, drawn by the quantities
+    #: panel: state field -> what it is (Prodigy: ``{"d": "step-size estimate d"}``)
+    estimates: ClassVar[Mapping[str, str]] = {}
     #: on a surface, each start is the matrix ``(1, d)`` rather than the vector ``(d,)``
     matrix_points: ClassVar[bool] = False
     #: what the evaluations its steps make are, for a legend (L-BFGS: its line search's)
     evaluations_are: ClassVar[str] = "evaluations"
+    #: how pictures mark the evaluations: ``ticks`` across their step (a line search's
+    #: trials) or a ``ghost`` ball at the one each step makes (SAM's ascent point)
+    evaluation_marks: ClassVar[str] = "ticks"
     #: the step evaluates the loss at other points, so it runs only on a problem
     #: (:meth:`step_on`), never from a gradient alone (:meth:`step`)
     evaluates: ClassVar[bool] = False
@@ -154,7 +162,13 @@ class Optimizer:
         if self.rule is None:
             raise NotImplementedError(f"{type(self).__name__} has neither a rule nor a step")
         h = self.rule_hyper()
-        p, s = self.rule(p, g, tuple(state), lr, t, h, rules.constants(self.rule, t, h, lr))
+        args = (p, g, tuple(state), lr, t, h, rules.constants(self.rule, t, h, lr))
+        if self.rule in rules.DIAGONAL:  # the rule reads each coordinate's curvature
+            if hess is None and self.needs_hessian(t):
+                raise ParameterError(f"{self.name} needs the Hessian at step {t}")
+            unread = hess is None  # a step that does not read it
+            args += (np.zeros_like(p) if unread else np.diagonal(hess, axis1=-2, axis2=-1),)
+        p, s = self.rule(*args)
         return p, self.State(*s)
 
     # -- the step on a problem: what optimizers that need more than the gradient override
@@ -169,8 +183,13 @@ class Optimizer:
         """One step that may ask ``problem`` (:class:`optviz.engine.problem.Problem`) for
         evaluations at other points, the parameter layout or the Hessian. By default
         :meth:`step`, given the Hessian when the optimizer uses it."""
-        hess = problem.hessian(p) if self.uses_hessian else None
+        hess = problem.hessian(p) if self.needs_hessian(t) else None
         return self.step(p, g, state, lr, t, hess)
+
+    def needs_hessian(self, t: int) -> bool:
+        """Whether step ``t`` reads the Hessian (Sophia's only on its refresh steps: on a
+        network each costs two gradients per weight)."""
+        return self.uses_hessian
 
     def shown(self, p: np.ndarray, state: tuple) -> dict[str, np.ndarray]:
         """The points to draw beside the iterate ``p`` after a step (see ``shows``)."""

@@ -60,7 +60,15 @@ def filled(like, value):
     return where(True, value, like)
 
 
-HELPERS = (lerp, decay, no_constants, filled)
+def lerp_each(start, end, weight):
+    # torch's lerp where the weight is an array (one per start): each element takes the
+    # form torch takes for its own weight
+    near = start + weight * (end - start)
+    far = end - (end - start) * (1 - weight)
+    return where(absolute(weight) < 0.5, near, far)
+
+
+HELPERS = (lerp, decay, no_constants, filled, lerp_each)
 # the array functions a rule may call; kernels define scalar versions of each
 ARRAY_FUNCTIONS = ("absolute", "copysign", "maximum", "sign", "sqrt", "where")
 
@@ -265,7 +273,140 @@ def asgd(p, g, s, lr, t, h, k):
     return p, (filled(p, k[0]), filled(p, k[1]), ax)
 
 
+# -- today's optimizers, after their reference implementations --------------------------------
+def adan_constants(t, h):
+    # pytorch_optimizer's debias: 1 - beta ** step with math.pow
+    tf = float(t)
+    return (1 - h[0] ** tf, 1 - h[1] ** tf, math.sqrt(1 - h[2] ** tf))
+
+
+def adan(p, g, s, lr, t, h, k):
+    # pytorch_optimizer.Adan (foreach path): previous_grad holds minus the last gradient,
+    # so previous_grad + g is the gradient's change (0 at the first step)
+    b1, b2, b3, eps, wd, decoupled = h[0], h[1], h[2], h[3], h[4], h[5]
+    diff = (s[3] if t > 1 else -g) + g
+    m = lerp(s[0], g, 1 - b1)
+    n = lerp(s[2], diff, 1 - b2)
+    nesterov = diff * b2 + g
+    v = b3 * s[1] + (1 - b3) * nesterov * nesterov
+    denom = sqrt(v) / k[2] + eps
+    if wd != 0.0 and decoupled != 0.0:
+        p = p * (1 - lr * wd)
+    p = p + (-(lr / k[0]) * m) / denom
+    p = p + (-(lr * b2 / k[1]) * n) / denom
+    if wd != 0.0 and decoupled == 0.0:
+        p = p / (1 + lr * wd)  # the paper's proximal decay
+    return p, (m, v, n, -g)
+
+
+def ademamix_constants(t, h):
+    # bias corrections, and alpha and beta3 on their warm-up over t_alpha_beta3 steps
+    b1, b2, b3, alpha, horizon = h[0], h[1], h[2], h[3], h[4]
+    tf = float(t)
+    alpha_t, beta3_t = alpha, b3
+    if horizon > 0.0:
+        alpha_t = min(tf * alpha / horizon, alpha)
+        log1, log3 = math.log(b1), math.log(b3)
+        mix = (1.0 - tf / horizon) * log3 + (tf / horizon) * log1
+        beta3_t = min(math.exp(log1 * log3 / mix), b3)
+    return (1 - b1**tf, math.sqrt(1 - b2**tf), alpha_t, beta3_t)
+
+
+def ademamix(p, g, s, lr, t, h, k):
+    # pytorch_optimizer.AdEMAMix: Adam's fast average plus alpha times a slow one
+    b1, b2, eps, wd, decoupled, fixed = h[0], h[1], h[5], h[6], h[7], h[8]
+    if wd != 0.0:
+        if decoupled == 0.0:
+            g = g + wd * p
+        else:
+            p = p * (1 - wd * (1.0 if fixed != 0.0 else lr))
+    m = lerp(s[0], g, 1 - b1)
+    v = b2 * s[1] + (1 - b2) * g * g
+    slow = lerp(s[2], g, 1 - k[3])
+    denom = sqrt(v) / k[1] + eps
+    u = m / k[0] + k[2] * slow
+    return p + (-lr * u) / denom, (m, v, slow)
+
+
+def sophia_constants(t, h):
+    # 1.0 on the steps that refresh the Hessian's average: 1, 1 + period, ...
+    return (1.0 if (t - 1) % h[5] == 0 else 0.0,)
+
+
+def sophia(p, g, s, lr, t, h, k, hd):
+    # pytorch_optimizer.SophiaH given the Hessian's diagonal hd (its own estimate is
+    # Hutchinson's, whose expectation this is): a clipped Newton-like step
+    b1, b2, wd, decoupled, fixed, clip, eps = h[0], h[1], h[2], h[3], h[4], h[6], h[7]
+    if wd != 0.0:
+        if decoupled == 0.0:
+            g = g + wd * p
+        else:
+            p = p * (1 - wd * (1.0 if fixed != 0.0 else lr))
+    m = lerp(s[0], g, 1 - b1)
+    hessian = hd if k[0] != 0.0 else s[2]
+    moment = lerp(s[1], hessian, 1 - b2) if k[0] != 0.0 else s[1]
+    ratio = m / maximum(moment, eps)
+    ratio = where(ratio > clip, clip, maximum(ratio, -clip))
+    return p - lr * ratio, (m, moment, hessian)
+
+
+def sgd_schedulefree_constants(t, h):
+    # the warm-up factor of the rate and (k + 1) ** r of the averaging weight
+    warmup, r = h[2], h[3]
+    tf = float(t)
+    return ((tf / warmup) if t - 1 < warmup else 1.0, tf**r)
+
+
+def average_weight(lr, s, k, power_of_lr):
+    # schedulefree's weight of the newest z in the average x: c = w / sum(w) with
+    # w = (k+1)^r lr_max^power, lr_max the largest rate so far (s[1]), sum so far s[2];
+    # the usual square exactly, other powers with the C library's pow (as the reference)
+    lr_max = maximum(lr, s[1])
+    raised = lr_max * lr_max if power_of_lr == 2.0 else power(lr_max, power_of_lr)
+    weight = k[1] * raised
+    weight_sum = s[2] + weight
+    return where(weight_sum != 0.0, weight / weight_sum, 0.0), lr_max, weight_sum
+
+
+def sgd_schedulefree(p, g, s, lr, t, h, k):
+    # schedulefree.SGDScheduleFree in train mode: p is y, where the gradient is taken;
+    # z is the plain SGD sequence, x (reported) lies between them
+    momentum, wd = h[0], h[1]
+    lr = lr * k[0]
+    z = s[0] if t > 1 else p
+    c, lr_max, weight_sum = average_weight(lr, s, k, h[4])
+    if wd != 0.0:
+        g = g + wd * p
+    y = lerp_each(p, z, c)
+    y = y + (lr * (momentum * (1 - c) - 1)) * g
+    return y, (z - lr * g, lr_max, weight_sum)
+
+
+def adamw_schedulefree_constants(t, h):
+    warmup, r = h[4], h[5]
+    tf = float(t)
+    return ((tf / warmup) if t - 1 < warmup else 1.0, tf**r, 1 - h[1] ** tf)
+
+
+def adamw_schedulefree(p, g, s, lr, t, h, k):
+    # schedulefree.AdamWScheduleFree in train mode: the gradient divided by Adam's
+    # (bias-corrected) RMS drives the same three sequences as SGDScheduleFree
+    b1, b2, eps, wd = h[0], h[1], h[2], h[3]
+    lr = lr * k[0]
+    z = s[0] if t > 1 else p
+    c, lr_max, weight_sum = average_weight(lr, s, k, h[6])
+    v = b2 * s[3] + (1 - b2) * g * g
+    g = g / (sqrt(v / k[2]) + eps)
+    if wd != 0.0:
+        g = g + wd * p
+    y = lerp_each(p, z, c)
+    y = y + (lr * (b1 * (1 - c) - 1)) * g
+    return y, (z - lr * g, lr_max, weight_sum, v)
+
+
 RULES = (sgd, adagrad, adadelta, rmsprop, adam, nadam, radam, adamax, lion, newton, rprop, asgd)
+RULES += (adan, ademamix, sophia, sgd_schedulefree, adamw_schedulefree)
+HELPERS += (average_weight,)
 CONSTANTS = (
     adagrad_constants,
     adam_constants,
@@ -274,7 +415,10 @@ CONSTANTS = (
     adamax_constants,
     asgd_constants,
 )
+CONSTANTS += (adan_constants, ademamix_constants, sophia_constants, sgd_schedulefree_constants)
+CONSTANTS += (adamw_schedulefree_constants,)
 JOINT = (newton,)  # rules that take both coordinates of a start (and the Hessian)
+DIAGONAL = (sophia,)  # rules that take their coordinate's Hessian diagonal entry too
 
 
 def constants_of(rule) -> object:

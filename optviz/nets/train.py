@@ -215,7 +215,8 @@ def _loop(net, data, opt, theta, lrs, rows, problem, progress=None):
                 params[t + 1 :] = theta  # divergence is data: frozen where it was
                 break
             theta = new
-            params[t + 1] = theta
+            # the weights a user evaluates: Schedule-Free's average, not where it steps
+            params[t + 1] = opt.reported(theta, state) if opt.reports_elsewhere else theta
             if progress is not None and (t + 1) % every == 0:
                 progress(t + 1, len(lrs))
     return params, diverged_at

@@ -298,8 +298,10 @@ def plot_quantities(
     """Each optimizer's effective rate per coordinate and step length, against the step.
 
     Solid: the x coordinate's rate, dashed: y's (:func:`optviz.analysis.anatomy.effective_lr`);
-    the right panel is the length of each step, :math:`|\\Delta\\theta_t|` (the notes'
-    :math:`\\|v_t\\|` for momentum). Each optimizer keeps its path's colour and marker,
+    the next panel is the length of each step, :math:`|\\Delta\\theta_t|` (the notes'
+    :math:`\\|v_t\\|` for momentum); a third shows the numbers an optimizer estimates
+    as it runs (:attr:`~optviz.engine.optim.Optimizer.estimates`: Prodigy's step size
+    :math:`d`), when one of the race's does. Each optimizer keeps its path's colour and marker,
     so the panel reads beside its race. Needs a race run with ``keep_state=True``; a
     race from many starts shows the first.
     """
@@ -312,7 +314,8 @@ def plot_quantities(
         raise ParameterError("the quantities panel needs a race with keep_state=True")
     with style.themed(theme):
         fig = plots.new_figure(size, dpi)
-        rate_ax, speed_ax = fig.subplots(1, 2)
+        estimated = [t for t in trajs if t.optimizer.estimates]
+        rate_ax, speed_ax, *more = fig.subplots(1, 3 if estimated else 2)
         ink = style.ink(theme)
         for i, (traj, ps) in enumerate(zip(trajs, path_styles(trajs), strict=True)):
             steps, label = np.arange(traj.steps + 1), readable(traj)
@@ -328,12 +331,21 @@ def plot_quantities(
             v = speed(traj)
             v = v if v.ndim == 1 else v[:, 0]
             speed_ax.plot(steps[1:], v[1:], label=label, **line)
+            for k, field in enumerate(traj.optimizer.estimates):
+                value = np.asarray(traj.state[field], float)
+                value = value if value.ndim == 1 else value[:, 0]
+                more[0].plot(steps, value, ls=("-", "--", ":")[k % 3], **line)
         rate_ax.set_yscale("log")
         speed_ax.set_yscale("log")
         curve = race.surface.is_curve
-        rate_ax.set_title("effective learning rate" + ("" if curve else " (solid x, dashed y)"))
+        rate = "effective rate" if more else "effective learning rate"  # a third of the width
+        rate_ax.set_title(rate + ("" if curve else " (solid x, dashed y)"))
         speed_ax.set_title(r"step length $|\Delta\theta_t|$")
-        for ax in (rate_ax, speed_ax):
+        if more:
+            names = {what for t in estimated for what in t.optimizer.estimates.values()}
+            more[0].set_yscale("log")
+            more[0].set_title(" · ".join(sorted(names)))
+        for ax in (rate_ax, speed_ax, *more):
             ax.set_xlabel("step")
             ax.grid(True, lw=0.6)
         speed_ax.legend(loc="best", framealpha=0.9)

@@ -134,7 +134,8 @@ class CalloutLayer(Artist):
             if not 0 <= run < len(race.trajectories):
                 continue
             label, ring = self._artists(axes[run], v.callout, colors[run], animated)
-            self.items.append((key_step(v, self.steps), run, label, ring))
+            start = int(v.evidence.get("start_index", 0))  # the start the claim is about
+            self.items.append((key_step(v, self.steps), (run, start), label, ring))
         self.placed_for: Any = None
         self.set_gid("callout")
         self.set_zorder(9.55)
@@ -187,7 +188,8 @@ class CalloutLayer(Artist):
         return projected(ax, np.column_stack([xy, z]))[0, :2]
 
     def _balls_px(self, ax, step: int) -> np.ndarray:
-        """Every ball drawn on ``ax`` at ``step``, in pixels."""
+        """Every ball drawn on ``ax`` at ``step``, in pixels: the runs' and the hollow ones
+        of the points they show (Schedule-Free's y), which a label must not hide either."""
         out = []
         for i, traj in enumerate(self.race.trajectories):
             if self.run_axes[i] is not ax:
@@ -195,7 +197,18 @@ class CalloutLayer(Artist):
             n = traj.xy.shape[1] if traj.batched else 1
             for j in range(min(n, 64)):
                 out.append(self._position(ax, i, step, j))
+            shown_points = (traj.points or {}) if np.shape(traj.xy)[-1] == 2 else {}
+            for shown in shown_points.values():
+                xy = np.asarray(shown[step], float).reshape(-1, 2)[:64]
+                out.extend(self._plane(ax, drawable(xy, traj.surface), traj.surface))
         return ax.transData.transform(np.array(out).reshape(-1, 2))
+
+    @staticmethod
+    def _plane(ax, xy: np.ndarray, surface) -> np.ndarray:
+        """Points ``(n, 2)`` of the surface in ``ax``'s 2-D data coordinates."""
+        if not _is3d(ax):
+            return xy
+        return projected(ax, np.column_stack([xy, height(surface, xy, lift=0.02)]))[:, :2]
 
     def _edge_notes(self, ax) -> list[np.ndarray]:
         """Where the notes of balls out of the view at the end go (:class:`.balls.EdgeMarks`),
@@ -226,13 +239,13 @@ class CalloutLayer(Artist):
         fig = self.run_axes[0].figure
         ball = 12.0 * fig.dpi / 72  # a ball and its outline, in pixels
         taken: dict[int, list] = {}
-        for step, run, label, ring in self.items:
+        for step, (run, start), label, ring in self.items:
             ax = self.run_axes[run]
-            anchor = ax.transData.transform(self._position(ax, run, step))
+            anchor = ax.transData.transform(self._position(ax, run, step, start))
             others = np.vstack([self._balls_px(ax, step), self._balls_px(ax, self.steps)])
             boxes = [np.c_[others - ball, others + ball], *self._edge_notes(ax)]
             boxes += taken.get(id(ax), [])
-            label.xy = tuple(self._position(ax, run, step))
+            label.xy = tuple(self._position(ax, run, step, start))
             ring.set_data([label.xy[0]], [label.xy[1]])
             extent = Text.get_window_extent(label, renderer)  # the text alone, not its leader
             pad = 0.45 * label.get_fontsize() * fig.dpi / 72  # the box around the text
@@ -250,21 +263,22 @@ class CalloutLayer(Artist):
         ``s``: a moment shows from its key step on."""
         self.place(renderer)
         if _is3d(self.run_axes[0]) and self.items:  # a turning camera moves the points
-            for step, run, label, ring in self.items:
-                label.xy = tuple(self._position(self.run_axes[run], run, step))
+            for step, (run, start), label, ring in self.items:
+                label.xy = tuple(self._position(self.run_axes[run], run, step, start))
                 ring.set_data([label.xy[0]], [label.xy[1]])
         now = self.current(s)
         return [item[3] for item in now], [item[2] for item in now]
 
     def current(self, s: float) -> list:
-        """The items shown at step ``s``: one per run at a time, the latest whose moment
-        has come (the first listed of those at one step); a run's earlier moment gives
-        way to its next, so a picture with many claims stays readable."""
-        latest: dict[int, tuple] = {}
+        """The items shown at step ``s``: one per ball (a run from one start) at a time, the
+        latest whose moment has come (the first listed of those at one step); a ball's
+        earlier moment gives way to its next, so a picture with many claims stays readable,
+        and claims about two starts of one run both show."""
+        latest: dict[tuple[int, int], tuple] = {}
         for item in self.items:
-            step, run = item[0], item[1]
-            if step <= s and (run not in latest or step > latest[run][0]):
-                latest[run] = item
+            step, ball = item[0], item[1]
+            if step <= s and (ball not in latest or step > latest[ball][0]):
+                latest[ball] = item
         return list(latest.values())
 
     def draw(self, renderer) -> None:

@@ -6,6 +6,9 @@
   out to trials beyond the point the step accepted.
 - **Shown points** (``Trajectory.points``: ASGD's averaged iterate) are a dotted trail
   with a hollow ball of the optimizer's marker, moving with the iterate's.
+- **Ghosts** (an optimizer whose ``evaluation_marks`` is ``"ghost"``: SAM's ascent
+  point) are a faint hollow ball where the step being taken evaluated its gradient,
+  tied to the ball by a thin dotted line: where the optimizer looked before it moved.
 
 Stills draw them with the paths (:func:`draw`); animations through an overlay
 (:class:`ExtrasOverlay`, added by :func:`optviz.render.animate.animate` when a race has
@@ -50,7 +53,7 @@ class Ticks(NamedTuple):
 def ticks(traj, ax) -> Ticks:
     """The ticks and rays of ``traj``'s evaluations on ``ax`` (see :class:`Ticks`)."""
     made = traj.evaluations
-    if made is None or not len(made) or made.xy.shape[1] != 2:
+    if made is None or not len(made) or made.xy.shape[1] != 2 or _ghostly(traj):
         none = np.zeros((0, 2, 2))
         return Ticks(none, np.zeros(0, int), none, np.zeros(0, int))
     xy, _ = _per_start(traj)
@@ -84,6 +87,28 @@ def shown_paths(traj) -> list[np.ndarray]:
     return out
 
 
+def _ghostly(traj) -> bool:
+    return getattr(traj.optimizer, "evaluation_marks", "ticks") == "ghost"
+
+
+def ghosts(traj) -> np.ndarray | None:
+    """Where each step evaluated its gradient, ``(T + 1, n, 2)`` (index k: step k's; NaN
+    where a step made none, and at index 0), for an optimizer drawn with ghosts."""
+    made = traj.evaluations
+    if not _ghostly(traj) or made is None or made.xy.shape[1] != 2:
+        return None
+    xy, n = _per_start(traj)
+    out = np.full(xy.shape, np.nan)
+    out[made.step, made.start] = made.xy  # one per step and start: the latest wins
+    return drawable(out, traj.surface)
+
+
+def _ghost_at(found: np.ndarray, s: float) -> np.ndarray:
+    """The ghost of the step under way at ``s`` (step k moves the ball from k - 1 to k)."""
+    k = min(int(np.floor(s)) + 1, len(found) - 1)
+    return found[k]
+
+
 def _axes_scale(ax) -> np.ndarray:
     """Data units per axes fraction, along x and y."""
     (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
@@ -104,7 +129,31 @@ def draw(ax, traj, ps, theme: str, linewidth: float = 2.4) -> list:
             last = path[:, i][np.isfinite(path[:, i]).all(axis=1)][-1:]
             artists += ax.plot(path[:, i, 0], path[:, i, 1], **_shown_line(ps))
             artists += ax.plot(last[:, 0], last[:, 1], **_shown_ball(ps, theme))
+    found = ghosts(traj)
+    if found is not None:  # a few steps' ghosts along the path, each tied to its ball
+        xy, _ = _per_start(traj)
+        marks = np.unique(np.linspace(1, len(xy) - 1, STILL_GHOSTS).round().astype(int))
+        tethers = np.stack([xy[marks - 1], found[marks]], axis=2).reshape(-1, 2, 2)
+        artists.append(ax.add_collection(_tether_lines(tethers, ps)))
+        points = found[marks].reshape(-1, 2)
+        artists += ax.plot(points[:, 0], points[:, 1], **_ghost_ball(ps, theme))
     return artists
+
+
+STILL_GHOSTS = 6  # ghosts a still draws along each path
+
+
+def _tether_lines(segments, ps):
+    from matplotlib.collections import LineCollection
+
+    return LineCollection(segments, colors=ps.color, linewidths=1.6, linestyles=(0, (1, 1.8)),
+                          zorder=ps.zorder + 0.01, label="_nolegend_")  # fmt: skip
+
+
+def _ghost_ball(ps, theme: str) -> dict:
+    return dict(ls="none", marker=ps.marker, ms=ps.ball_size * 0.9, mfc="none", mec=ps.color,
+                mew=2.0, alpha=0.75, zorder=7 + ps.zorder / 10 - 0.02,
+                label="_nolegend_")  # fmt: skip
 
 
 def _tick_lines(segments, ps):
@@ -133,21 +182,28 @@ def _shown_ball(ps, theme: str) -> dict:
 
 
 def legend_entries(race, theme: str) -> list[tuple[Any, str]]:
-    """One ``(handle, label)`` per kind of extra the race draws, in ink."""
+    """One ``(handle, label)`` per kind of extra the race draws: ticks in ink; a shown
+    point or a ghost as the hollow ball of the first run that draws it (its marker and
+    colour: a plain ring would read as the start rings)."""
     from matplotlib.lines import Line2D
+
+    from .paths import path_styles
 
     ink = style.ink(theme)
     entries: dict[str, Any] = {}
-    for traj in race.trajectories:
+    for traj, ps in zip(race.trajectories, path_styles(race.trajectories), strict=True):
+        hollow = dict(marker=ps.marker, ms=9, mec=ps.color, mew=2.0)
         if traj.evaluations is not None and traj.evaluations.xy.shape[1] == 2:
             label = traj.optimizer.evaluations_are
-            entries.setdefault(label, Line2D([], [], ls="none", marker="|", ms=12, mew=2.2,
-                                             color=ink))  # fmt: skip
+            mark = (dict(color=ps.color, lw=1.6, ls=(0, (1, 1.8)), mfc="none", alpha=0.75,
+                         **hollow) if _ghostly(traj)
+                    else dict(color=ink, ls="none", marker="|", ms=12, mew=2.2))  # fmt: skip
+            entries.setdefault(label, Line2D([], [], **mark))
         for name in traj.points or {}:
             label = traj.optimizer.shows.get(name, name)
-            entries.setdefault(label, Line2D([], [], color=ink, lw=SHOWN_WIDTH, ls=(0, (1, 1.6)),
-                                             marker="o", ms=9, mfc=style.halo(theme), mec=ink,
-                                             mew=2.0))  # fmt: skip
+            entries.setdefault(label, Line2D([], [], color=ps.color, lw=SHOWN_WIDTH,
+                                             ls=(0, (1, 1.6)), mfc=style.halo(theme),
+                                             **hollow))  # fmt: skip
     return [(handle, label) for label, handle in entries.items()]
 
 
@@ -170,7 +226,7 @@ class ExtrasOverlay:
 
     def _build(self, mover, ps) -> dict:
         ax, traj = mover.trail.axes, mover.traj
-        part: dict = {"traj": traj, "ticks": None, "shown": []}
+        part: dict = {"traj": traj, "ticks": None, "shown": [], "ghost": None}
         if getattr(ax, "name", "") == "3d":
             return part
         found = ticks(traj, ax)
@@ -181,6 +237,11 @@ class ExtrasOverlay:
             line = ax.plot([], [], **_shown_line(ps))[0]
             ball = ax.plot([], [], **_shown_ball(ps, self.engine.theme))[0]
             part["shown"].append((path, line, ball))
+        found = ghosts(traj)
+        if found is not None:
+            tether = ax.add_collection(_tether_lines([], ps))
+            ball = ax.plot([], [], **_ghost_ball(ps, self.engine.theme))[0]
+            part["ghost"] = (found, mover, tether, ball)
         for artist in self._artists(part):
             artist.set_animated(True)
             artist.set_in_layout(False)
@@ -191,6 +252,8 @@ class ExtrasOverlay:
         found = [] if part["ticks"] is None else [*part["ticks"][0]]
         for _, line, ball in part["shown"]:
             found += [line, ball]
+        if part["ghost"] is not None:
+            found += list(part["ghost"][2:])
         return found
 
     def _update(self, part: dict, s: float) -> list:
@@ -209,4 +272,11 @@ class ExtrasOverlay:
             flat = np.swapaxes(joined, 0, 1).reshape(-1, 2)
             line.set_data(flat[:, 0], flat[:, 1])
             ball.set_data(head[:, 0], head[:, 1])
+        if part["ghost"] is not None:  # the step under way: where it looked, from its ball
+            found, mover, tether, ball = part["ghost"]
+            ghost, xy = _ghost_at(found, s), mover.xy
+            last = min(k, len(xy) - 1)
+            at = xy[last] if last == len(xy) - 1 else xy[last] + (s - k) * (xy[last + 1] - xy[last])
+            tether.set_segments(np.stack([at, ghost], axis=1))
+            ball.set_data(ghost[:, 0], ghost[:, 1])
         return self._artists(part)

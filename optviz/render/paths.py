@@ -51,6 +51,15 @@ NAMES = {
     "lbfgs": "L-BFGS",
     "adafactor": "Adafactor",
     "muon": "Muon",
+    "adan": "Adan",
+    "ademamix": "AdEMAMix",
+    "sophia": "Sophia",
+    "schedulefree_sgd": "Schedule-Free SGD",
+    "schedulefree_adamw": "Schedule-Free AdamW",
+    "prodigy": "Prodigy",
+    "sam": "SAM",
+    "soap": "SOAP",
+    "mars": "MARS",
 }
 SYMBOLS = symbols.SYMBOLS  # how a legend writes a hyperparameter: "μ 0.9"
 COINCIDENT = 0.01  # distance, in domain spans, under which two paths share a line

@@ -19,4 +19,5 @@ SYMBOLS = {
     "lr_decay": "lr decay",
     "history_size": "history",
     "line_search_fn": "line search",
+    "beta3": "β₃",
 }

@@ -212,6 +212,15 @@ ELEMENTWISE = """\
                 ny, s = {rule}(y, gy, s, lr, t + 1, H, k)
 {store_y}"""
 
+DIAGONAL_RULE = """\
+                hxx, hxy, hyy = _hessian(x, y{params})
+                s = ({load_x})
+                nx, s = {rule}(x, gx, s, lr, t + 1, H, k, hxx)
+{store_x}
+                s = ({load_y})
+                ny, s = {rule}(y, gy, s, lr, t + 1, H, k, hyy)
+{store_y}"""
+
 HESSIAN_RULE = """\
                 hxx, hxy, hyy = _hessian(x, y{params})
                 nx, ny = {rule}(x, y, gx, gy, hxx, hxy, hyy, lr, H)"""
@@ -262,6 +271,8 @@ def module_source(compiled: Any, n_params: int, plan: Plan, cache: bool) -> str:
     nstate = max(1, plan.n_state)
     if plan.rule in rules.JOINT:
         update = HESSIAN_RULE.format(rule=plan.name, params=params)
+    elif plan.rule in rules.DIAGONAL:
+        update = DIAGONAL_RULE.format(rule=plan.name, params=params, **_state_code(plan.n_state))
     else:
         update = ELEMENTWISE.format(rule=plan.name, **_state_code(plan.n_state))
     constants = plan.constants.__name__
