@@ -12,6 +12,7 @@ import optviz as ov
 from optviz.analysis import sharpness as net_sharpness
 from optviz.analysis.convergence import heavy_ball_rate
 from optviz.analysis.phase_maps import phase
+from optviz.util.errors import ParameterError
 
 QUAD = dict(x=("lr", 1e-3, 2.0, "log"), y=("momentum", 0.0, 0.999))
 
@@ -232,6 +233,32 @@ def test_many_networks_at_once_are_each_network_alone(tiny_trainer):
     for i in (0, 4):
         alone = train(t.network, t.data, "momentum:lr=0.3", thetas[i], steps=60)
         np.testing.assert_allclose(together.loss[:, i], alone.loss, rtol=1e-12)
+
+
+def test_copies_step_per_weight_matrix_as_one_network_does(tiny_trainer):
+    # Muon orthogonalizes each layer's weight matrix: the copies hand it their layout
+    from optviz.nets.many import train_many
+    from optviz.nets.train import train
+
+    t = tiny_trainer
+    thetas = np.stack([t.network.init(seed=s) for s in range(3)])
+    together = train_many(
+        t.network, t.data, ov.optimizer("muon:lr=0.05"), thetas, np.full(20, 0.05)
+    )
+    for i in (0, 2):
+        alone = train(t.network, t.data, "muon:lr=0.05", thetas[i], steps=20)
+        np.testing.assert_allclose(together.loss[:, i], alone.loss, rtol=1e-12)
+
+
+def test_a_network_map_refuses_what_its_copies_cannot_step(tiny_trainer):
+    from optviz.nets.many import trainer
+
+    for spec, says in (("sam", "evaluates elsewhere"), ("newton", "reads the Hessian")):
+        with pytest.raises(ParameterError, match=says):
+            trainer("moons", spec, hidden=(3,), points=12, steps=5)
+    muon = trainer("moons", "muon", hidden=(3,), points=12, steps=5)
+    with pytest.raises(ParameterError, match="no rate per layer"):
+        muon.run({"lr1": np.array([0.1, 0.2])})
 
 
 def test_a_network_map_cell_is_that_training_run(tiny_trainer):

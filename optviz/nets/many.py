@@ -7,7 +7,8 @@ together: parameters ``(m, d)``, one batched forward and backward pass per step 
 products over the copies, no loop over them), full batch. The optimizer's rules work
 elementwise, so a learning rate ``(m, d)`` gives each copy, and each layer of it, its own
 rate; :class:`optviz.engine.final_runs.PerStart` gives each copy its other
-hyperparameters.
+hyperparameters. The copies step as an optimizer's problem (:class:`Copies`), so
+optimizers that work per weight matrix (Muon, Adafactor, SOAP) see each copy's tensors.
 
 Divergence is data, as everywhere: a copy whose loss stops being finite, or grows past
 ``escape`` times its starting loss, is frozen where it was and the step recorded.
@@ -20,6 +21,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from ..engine.optim import Optimizer, optimizer
+from ..engine.problem import Problem
 from ..engine.scheduling import schedule
 from ..util import budget, check
 from ..util.errors import ParameterError, unknown
@@ -28,6 +30,7 @@ from .initialization import check_scheme
 from .jobs import _data
 from .layers import backward, forward
 from .model import Network, network
+from .train import layout
 
 MAX_VALUES = 100_000  # copies x rows x widest layer per block: its arrays stay in cache
 TARGETS = ("values", "classes")
@@ -98,7 +101,8 @@ def train_many(
     loss_history = np.empty((steps + 1, m))
     diverged_at = np.full(m, -1)
     active = np.ones(m, dtype=bool)
-    state = opt.init(theta)
+    problem = Copies(net, data, m)
+    state = opt.init_on(theta, problem)
     with np.errstate(all="ignore"):
         loss, grad = loss_and_grad_many(net, theta, data)
         limit = escape * np.maximum(loss, 1.0)
@@ -110,10 +114,35 @@ def train_many(
             if t == steps or not active.any():
                 loss_history[t + 1 :] = loss_history[t]
                 break
-            new, state = opt.step(theta, grad, state, lrs[t], t + 1)
+            problem.begin(t + 1, loss, active)
+            new, state = opt.step_on(theta, grad, state, lrs[t], t + 1, problem)
             theta = np.where(active[:, None], new, theta)
             loss, grad = loss_and_grad_many(net, theta, data)
     return ManyRuns(loss_history, diverged_at, theta)
+
+
+class Copies(Problem):
+    """The ``m`` copies as an optimizer's problem: each row a network, split into its
+    layers' tensors by the layout. It answers no evaluations: :func:`trainer` refuses
+    optimizers that ask for them (their cost is not the one a tile is budgeted for)."""
+
+    def __init__(self, net: Network, data: Data, m: int):
+        super().__init__(layout(net), (m,))
+
+    def _value_and_grad(self, points: np.ndarray):
+        raise ParameterError("a network's phase map takes no optimizer that evaluates elsewhere")
+
+    _hessian = _value_and_grad
+
+
+def check_batched(opt: Optimizer) -> None:
+    """Refuse, before any work, an optimizer the batched copies cannot step."""
+    if opt.extra_evaluations() or opt.uses_hessian:
+        raise ParameterError(
+            f"{opt.name} {'reads the Hessian' if opt.uses_hessian else 'evaluates elsewhere'}: "
+            "a network's phase map steps copies from their gradients alone; allowed: "
+            "optimizers that need only the gradient (gd, momentum, adam, muon, ...)"
+        )
 
 
 @dataclass(frozen=True, eq=False)
@@ -183,7 +212,14 @@ class Trainer:
         from ..engine.final_runs import PerStart
 
         m = len(next(iter(values.values())))
-        rates = np.full((m, self.network.dim), float(self.optimizer.lr))
+        layered = [k for k in values if k.startswith("lr") and k[2:].isdigit()]
+        whole = type(self.optimizer).step_on is not Optimizer.step_on  # reads tensors whole
+        if layered and whole:
+            raise ParameterError(
+                f"{self.optimizer.name} steps each weight matrix whole, with one rate: it "
+                f"takes no rate per layer ({layered[0]}); map lr or its other settings"
+            )
+        rates = np.full((m, 1 if whole else self.network.dim), float(self.optimizer.lr))
         if "lr" in values:
             rates[:] = np.asarray(values["lr"], float)[:, None]
         owner = layer_of(self.network)
@@ -220,6 +256,7 @@ def trainer(
     ('gd on moons, 2-8-1 tanh, squared error', ['lr', 'lr1', 'lr2'])
     """
     opt = optimizer(opt)
+    check_batched(opt)
     seed = check.seed(seed)
     if target not in TARGETS:
         raise unknown("target", target, TARGETS)
