@@ -364,7 +364,7 @@ def test_a_run_shows_one_callout_at_a_time_its_latest():
     try:
         renderer = engine.canvas.get_renderer()
         for s, texts in ((4.0, set()), (6.0, {"GD slows down"}),
-                         (12.0, {"GD slows down", "Adam escapes"}),
+                         (11.0, {"GD slows down", "Adam escapes"}),
                          (30.0, {"GD stops", "Adam escapes"})):  # fmt: skip
             _, labels = engine.callouts.update(s, renderer)
             assert {lab.get_text() for lab in labels} == texts, s

@@ -2,12 +2,19 @@
 
 A verdict (:mod:`optviz.analysis.claims`: ``claim``, ``holds``, ``step``, ``runs``,
 ``callout``) that holds is drawn as a short label ("GD stops: gradient = 0", "Adam
-escapes at step 23") with a leader to where the first run it names was at its key step,
-and a ring of that run's colour there. The label goes on the side of that point where it
-covers no ball (at the key step or at the end), no path's end and no other callout
-(:func:`best_offset`). In an animation it appears at the key step, which the clock
-approaches slowly and holds (:mod:`.clock`). A run shows one callout at a time, its
-latest whose moment has come: a still shows each run's last (:meth:`CalloutLayer.current`).
+escapes at step 23") with a thin leader to where the run it names was at its key step,
+and a ring of that run's colour there.
+
+Callouts explain a picture; they must not hide it, so:
+
+* at most :data:`AT_ONCE` are on screen at a time: the most recent moments;
+* in an animation a callout appears at its key step, stays :data:`LINGER` seconds and
+  fades out, unless it is one of the :data:`AT_ONCE` kept on the last frame (those whose
+  key step is latest, the first listed among ties), which stay from their moment on;
+  a still shows those;
+* a label goes in empty space (:func:`best_offset`): wholly inside its axes, and over no
+  ball, landmark marker (minimum, saddle, start ring) or other callout on screen with it
+  while it shows; a long label is broken into two lines to fit.
 
 Anything with those attributes is a verdict here: the render layer reads no claim.
 """
@@ -27,8 +34,14 @@ from .turning import flat_plot
 CALLOUT_PT = 14.0  # 19 px at 100 dpi
 RING_PT = 17.0  # the ring at the key moment, around a ball of 10 points
 RING_ZORDER = 7.2  # over the paths, under the balls (a ring must not hide a fanned ball)
-DIRECTIONS = [(1, 0), (1, 1), (0, 1), (-1, 1), (-1, 0), (-1, -1), (0, -1), (1, -1)]
-REACHES = (20.0, 36.0, 60.0, 90.0)  # points from the moment's point to the label
+DIRECTIONS = [(1, 0), (1, 1), (0, 1), (-1, 1), (-1, 0), (-1, -1), (0, -1), (1, -1),
+              (2, 1), (1, 2), (-1, 2), (-2, 1), (-2, -1), (-1, -2), (1, -2), (2, -1)]  # fmt: skip
+REACHES = (20.0, 36.0, 60.0, 90.0, 130.0, 180.0, 240.0)  # points from the ball to the label
+AT_ONCE = 2  # callouts on screen at a time, and kept on the last frame
+LINGER = 2.5  # seconds a callout stays after its moment (unless kept to the end)
+FADE = 0.5  # of which the last are a fade
+MARGIN = 4.0  # points kept between a label and the edge of its axes
+WIDEST = 0.6  # of its axes' width: a wider label is broken into two lines
 
 
 VERDICT_FIELDS = ("claim", "holds", "step", "runs", "callout")
@@ -72,9 +85,9 @@ def key_step(verdict, steps: int) -> int:
 
 def best_offset(anchor, size, obstacles, inside, reach_scale: float = 1.0):
     """The label's placement around ``anchor`` (px): ``(offset in px, ha, va, box)``, among
-    :data:`DIRECTIONS` × :data:`REACHES`, the one whose box of ``size`` (w, h px)
-    overlaps least with ``obstacles`` (``(k, 4)`` boxes x0, y0, x1, y1) and sticks out of
-    ``inside`` (x0, y0, x1, y1) least; the nearest wins ties.
+    :data:`DIRECTIONS` × :data:`REACHES`. Wholly inside ``inside`` (x0, y0, x1, y1) comes
+    first, then the least overlap with ``obstacles`` (``(k, 4)`` boxes x0, y0, x1, y1),
+    then the least sticking out, then the nearest.
 
     >>> taken = np.array([[45, 0, 200, 200]])  # everything right of the point
     >>> off, ha, va, _ = best_offset((50, 50), (40, 10), taken, (0, 0, 200, 200))
@@ -84,20 +97,31 @@ def best_offset(anchor, size, obstacles, inside, reach_scale: float = 1.0):
     anchor = np.asarray(anchor, float)
     w, h = size
     obstacles = np.asarray(obstacles, float).reshape(-1, 4)
-    best, choice = np.inf, ((0.0, 0.0), "left", "bottom", np.zeros(4))
+    best, choice = None, ((0.0, 0.0), "left", "bottom", np.zeros(4))
     for rank, reach in enumerate(REACHES):
-        for dx, dy in DIRECTIONS:
+        for turn, (dx, dy) in enumerate(DIRECTIONS):
             unit = np.array([dx, dy], float) / np.hypot(dx, dy)
             off = unit * reach * reach_scale
             x0 = anchor[0] + off[0] - (w if dx < 0 else w / 2 if dx == 0 else 0)
             y0 = anchor[1] + off[1] - (h if dy < 0 else h / 2 if dy == 0 else 0)
             box = np.array([x0, y0, x0 + w, y0 + h])
-            cost = _overlap(box, obstacles).sum() + 4 * _outside(box, inside) + rank * 1e-3
-            if cost < best - 1e-9:
-                ha = "left" if dx > 0 else "right" if dx < 0 else "center"
-                va = "bottom" if dy > 0 else "top" if dy < 0 else "center"
-                best, choice = cost, (tuple(off), ha, va, box)
+            for shifted, b in enumerate((box, _pushed_in(box, inside))):
+                out = _outside(b, inside)
+                cost = (out > 0.5, round(float(_overlap(b, obstacles).sum()), 3), out,
+                        rank + 0.01 * turn + 0.5 * shifted)  # fmt: skip
+                if best is None or cost < best:
+                    ha = "left" if dx > 0 else "right" if dx < 0 else "center"
+                    va = "bottom" if dy > 0 else "top" if dy < 0 else "center"
+                    best, choice = cost, (tuple(off + b[:2] - box[:2]), ha, va, b)
     return choice
+
+
+def _pushed_in(box: np.ndarray, inside) -> np.ndarray:
+    """``box`` moved the least to lie inside ``inside`` (as far as it fits)."""
+    x0, y0, x1, y1 = inside
+    dx = max(x0 - box[0], 0.0) or min(x1 - box[2], 0.0)
+    dy = max(y0 - box[1], 0.0) or min(y1 - box[3], 0.0)
+    return box + np.array([dx, dy, dx, dy])
 
 
 def _overlap(box: np.ndarray, boxes: np.ndarray) -> np.ndarray:
@@ -119,8 +143,8 @@ class CalloutLayer(Artist):
     """The callouts of a race on its axes (``axes[i]``: where run ``i`` is drawn).
 
     In a still the layer is an artist of the first axes that places the labels when it
-    is drawn (before them); an animation calls :meth:`update` each frame and draws what
-    it returns.
+    is drawn (before them); an animation tells it its clock (:meth:`set_timeline`) and
+    calls :meth:`update` each frame and draws what it returns.
     """
 
     def __init__(self, race, verdicts, axes: list, colors: list[str], theme: str,
@@ -136,6 +160,9 @@ class CalloutLayer(Artist):
             label, ring = self._artists(axes[run], v.callout, colors[run], animated)
             start = int(v.evidence.get("start_index", 0))  # the start the claim is about
             self.items.append((key_step(v, self.steps), (run, start), label, ring))
+        self.finals = self._finals()
+        self.timeline: np.ndarray | None = None  # each frame's step, and frames a second
+        self.fps = 1.0
         self.placed_for: Any = None
         self.set_gid("callout")
         self.set_zorder(9.55)
@@ -157,7 +184,7 @@ class CalloutLayer(Artist):
             arrowprops={
                 "arrowstyle": "-",
                 "color": color,
-                "lw": 2.0,
+                "lw": 1.6,
                 "shrinkA": 0,
                 "shrinkB": RING_PT / 2,
             },  # fmt: skip
@@ -175,6 +202,69 @@ class CalloutLayer(Artist):
             a.set_gid("callout")
             a.set_label("_nolegend_")
         return label, ring
+
+    # -- when ---------------------------------------------------------------------------
+    def _finals(self) -> list:
+        """The items kept on the last frame: one per ball, the :data:`AT_ONCE` whose key
+        step is latest (the first listed among ties)."""
+        latest = self._per_ball(self.items, self.steps)
+        order = sorted(latest, key=lambda item: (-item[0], self.items.index(item)))
+        return order[:AT_ONCE]
+
+    @staticmethod
+    def _per_ball(items, s: float) -> list:
+        """Of ``items`` whose moment has come by step ``s``, each ball's latest (the first
+        listed of those at one step): a ball's earlier moment gives way to its next."""
+        latest: dict[tuple[int, int], tuple] = {}
+        for item in items:
+            step, ball = item[0], item[1]
+            if step <= s and (ball not in latest or step > latest[ball][0]):
+                latest[ball] = item
+        return list(latest.values())
+
+    def set_timeline(self, frame_steps, fps: float) -> None:
+        """The animation's clock: the step each frame shows, ``fps`` frames a second; a
+        callout not kept to the end then shows :data:`LINGER` seconds from its moment."""
+        self.timeline = np.maximum.accumulate(np.asarray(frame_steps, float))
+        self.fps = float(fps)
+        self.placed_for = None
+
+    def _seconds(self, s: float) -> float:
+        """When step ``s`` is first shown, in seconds from the animation's start."""
+        return float(np.searchsorted(self.timeline, s - 1e-9)) / self.fps
+
+    def _age(self, item, s: float) -> float:
+        """Seconds item has shown at step ``s`` (0 at its moment; a still has no time)."""
+        if self.timeline is None:
+            return 0.0 if s >= self.steps else np.inf
+        return self._seconds(s) - self._seconds(item[0])
+
+    def _until(self, item) -> float:
+        """The last step ``item`` shows at (the end for those kept to the end)."""
+        if item in self.finals:
+            return float(self.steps)
+        if self.timeline is None:
+            return float(item[0]) - 0.5  # a still shows only the kept ones
+        after = self._seconds(item[0]) + LINGER
+        k = min(int(np.ceil(after * self.fps)), len(self.timeline) - 1)
+        return float(self.timeline[k])
+
+    def current(self, s: float) -> list:
+        """The items shown at step ``s``: each ball's latest moment that has come and not
+        yet faded (:data:`LINGER`), or is kept to the end; of those the :data:`AT_ONCE`
+        most recent. The last step shows the kept ones."""
+        if s >= self.steps:
+            return [item for item in self.finals if item[0] <= s]
+        live = [it for it in self._per_ball(self.items, s)
+                if it in self.finals or self._age(it, s) <= LINGER]  # fmt: skip
+        live.sort(key=lambda item: (-item[0], self.items.index(item)))
+        return live[:AT_ONCE]
+
+    def _strength(self, item, s: float) -> float:
+        """1, fading to 0 over the last :data:`FADE` seconds of a callout's stay."""
+        if item in self.finals or self.timeline is None:
+            return 1.0
+        return float(np.clip((LINGER - self._age(item, s)) / FADE, 0.0, 1.0))
 
     # -- where -------------------------------------------------------------------------
     def _position(self, ax, run: int, step: int, start: int = 0) -> np.ndarray:
@@ -210,6 +300,24 @@ class CalloutLayer(Artist):
             return xy
         return projected(ax, np.column_stack([xy, height(surface, xy, lift=0.02)]))[:, :2]
 
+    @staticmethod
+    def _markers(ax) -> list[np.ndarray]:
+        """The boxes (px) of the markers drawn on ``ax`` that a label must leave in sight:
+        landmarks (minima, saddles, ...) and start rings."""
+        out = []
+        for line in ax.lines:
+            if line.get_gid() not in ("landmark", "starts") or not line.get_visible():
+                continue
+            if _is3d(ax) and hasattr(line, "get_data_3d"):
+                pts = projected(ax, np.column_stack(line.get_data_3d()))[:, :2]
+            else:
+                pts = np.asarray(line.get_xydata(), float).reshape(-1, 2)
+            pts = ax.transData.transform(pts[np.all(np.isfinite(pts), axis=1)])
+            r = (line.get_markersize() / 2 + 3) * ax.figure.dpi / 72
+            if len(pts):
+                out.append(np.c_[pts - r, pts + r])
+        return out
+
     def _edge_notes(self, ax) -> list[np.ndarray]:
         """Where the notes of balls out of the view at the end go (:class:`.balls.EdgeMarks`),
         about: a box from each exit point inward, as wide as a note."""
@@ -231,59 +339,95 @@ class CalloutLayer(Artist):
                 out.append(np.r_[lo, hi][None])
         return out
 
+    def _room(self, ax) -> np.ndarray:
+        """Where a label may go: its axes inside the figure, less a margin (px)."""
+        fig = ax.figure
+        x0, y0, x1, y1 = ax.bbox.extents
+        fx0, fy0, fx1, fy1 = fig.bbox.extents
+        m = MARGIN * fig.dpi / 72
+        return np.array([max(x0, fx0) + m, max(y0, fy0) + m, min(x1, fx1) - m,
+                         min(y1, fy1) - m])  # fmt: skip
+
+    def _size(self, label, ax, renderer) -> tuple[float, float]:
+        """The label's box (px, its text and padding), broken into lines first where
+        wider than :data:`WIDEST` of its axes."""
+        pad = self._pad(label, ax)
+        extent = Text.get_window_extent(label, renderer)  # the text alone, not its leader
+        room = WIDEST * ax.bbox.width - 2 * pad
+        words = label.get_text().replace("\n", " ").split(" ")
+        lines = 1
+        while extent.width > room and lines < min(len(words), 4):
+            lines += 1
+            label.set_text(_broken(words, lines))
+            extent = Text.get_window_extent(label, renderer)
+        return extent.width + 2 * pad, extent.height + 2 * pad
+
+    @staticmethod
+    def _pad(label, ax) -> float:
+        """Between the text and the edge of its box, the edge's line included (px)."""
+        return 0.3 * label.get_fontsize() * ax.figure.dpi / 72 + 2.0
+
+    def _seen_balls(self, ax, item) -> np.ndarray:
+        """The balls on ``ax`` while ``item`` shows, as boxes (px): at its key step, at the
+        last step it shows and a few between."""
+        ball = 12.0 * ax.figure.dpi / 72  # a ball and its outline, in pixels
+        first, last = item[0], max(item[0], int(np.floor(self._until(item))))
+        steps = sorted({first, last, self.steps if item in self.finals else last,
+                        *np.linspace(first, last, 5).round().astype(int)})  # fmt: skip
+        pts = np.vstack([self._balls_px(ax, k) for k in steps])
+        return np.c_[pts - ball, pts + ball]
+
     def place(self, renderer) -> None:
-        """Choose each label's side (once per layout: the axes do not move per frame)."""
+        """Choose each label's place (once per layout: the axes do not move per frame):
+        the kept ones first, then by moment; each avoids the labels placed before it that
+        show at the same time."""
         token = tuple(tuple(ax.bbox.bounds) for ax in dict.fromkeys(self.run_axes))
         if token == self.placed_for or not self.items:
             return
         fig = self.run_axes[0].figure
-        ball = 12.0 * fig.dpi / 72  # a ball and its outline, in pixels
-        taken: dict[int, list] = {}
-        for step, (run, start), label, ring in self.items:
+        placed: list[tuple] = []  # (axes, box, from step, to step)
+        order = [*self.finals, *sorted((i for i in self.items if i not in self.finals),
+                                       key=lambda i: i[0])]  # fmt: skip
+        for item in order:
+            step, (run, start), label, ring = item
             ax = self.run_axes[run]
             anchor = ax.transData.transform(self._position(ax, run, step, start))
-            others = np.vstack([self._balls_px(ax, step), self._balls_px(ax, self.steps)])
-            boxes = [np.c_[others - ball, others + ball], *self._edge_notes(ax)]
-            boxes += taken.get(id(ax), [])
+            until = self._until(item)
+            boxes = [self._seen_balls(ax, item), *self._markers(ax), *self._edge_notes(ax)]
+            boxes += [box[None] for other, box, a, b in placed
+                      if other is ax and a <= until and step <= b]  # fmt: skip
             label.xy = tuple(self._position(ax, run, step, start))
             ring.set_data([label.xy[0]], [label.xy[1]])
-            extent = Text.get_window_extent(label, renderer)  # the text alone, not its leader
-            pad = 0.45 * label.get_fontsize() * fig.dpi / 72  # the box around the text
-            size = (extent.width + 2 * pad, extent.height + 2 * pad)
-            offset, ha, va, box = best_offset(anchor, size, np.vstack(boxes), ax.bbox.extents,
+            size = self._size(label, ax, renderer)
+            _, ha, va, box = best_offset(anchor, size, np.vstack(boxes), self._room(ax),
                                               fig.dpi / 72)  # fmt: skip
-            label.xyann = tuple(np.asarray(offset) / (fig.dpi / 72))  # points
+            pad = self._pad(label, ax)  # the text sits inside the box by its padding
+            text_at = np.array([
+                {"left": box[0] + pad, "right": box[2] - pad}.get(ha, (box[0] + box[2]) / 2),
+                {"bottom": box[1] + pad, "top": box[3] - pad}.get(va, (box[1] + box[3]) / 2),
+            ])  # fmt: skip
+            label.xyann = tuple((text_at - anchor) / (fig.dpi / 72))  # points
             label.set_ha(ha)
             label.set_va(va)
-            taken.setdefault(id(ax), []).append(box[None])
+            placed.append((ax, box, step, until))
         self.placed_for = token
 
     def update(self, s: float, renderer) -> tuple[list, list]:
         """The rings (drawn under the balls) and the labels (over them) shown at step
-        ``s``: a moment shows from its key step on."""
+        ``s`` (see :meth:`current`), a fading one fainter."""
         self.place(renderer)
         if _is3d(self.run_axes[0]) and self.items:  # a turning camera moves the points
             for step, (run, start), label, ring in self.items:
                 label.xy = tuple(self._position(self.run_axes[run], run, step, start))
                 ring.set_data([label.xy[0]], [label.xy[1]])
         now = self.current(s)
+        for item in now:
+            _fade(item[2], item[3], self._strength(item, s))
         return [item[3] for item in now], [item[2] for item in now]
 
-    def current(self, s: float) -> list:
-        """The items shown at step ``s``: one per ball (a run from one start) at a time, the
-        latest whose moment has come (the first listed of those at one step); a ball's
-        earlier moment gives way to its next, so a picture with many claims stays readable,
-        and claims about two starts of one run both show."""
-        latest: dict[tuple[int, int], tuple] = {}
-        for item in self.items:
-            step, ball = item[0], item[1]
-            if step <= s and (ball not in latest or step > latest[ball][0]):
-                latest[ball] = item
-        return list(latest.values())
-
     def draw(self, renderer) -> None:
-        """A still (its last step): place the labels and show each run's latest; the
-        axes draws them after this layer."""
+        """A still (its last step): place the labels and show the kept ones; the axes
+        draws them after this layer."""
         if self.get_visible():
             self.place(renderer)
             shown_now = {id(item[2]) for item in self.current(self.steps)}
@@ -291,6 +435,27 @@ class CalloutLayer(Artist):
                 label.set_visible(id(label) in shown_now)
                 ring.set_visible(id(label) in shown_now)
         self.stale = False
+
+
+def _broken(words: list[str], lines: int) -> str:
+    """``words`` in ``lines`` lines of about equal length."""
+    total = len(" ".join(words))
+    out, line = [], []
+    for w in words:
+        if line and len(" ".join([*line, w])) > total / lines + 2 and len(out) < lines - 1:
+            out.append(" ".join(line))
+            line = []
+        line.append(w)
+    return "\n".join([*out, " ".join(line)])
+
+
+def _fade(label, ring, alpha: float) -> None:
+    """Draw a callout at ``alpha`` of its full strength (text, box, leader and ring)."""
+    label.set_alpha(alpha)
+    label.get_bbox_patch().set_alpha(0.94 * alpha)
+    if label.arrow_patch is not None:
+        label.arrow_patch.set_alpha(alpha)
+    ring.set_alpha(alpha)
 
 
 def add_callouts(race, verdicts, axes: list, colors: list[str], theme: str) -> CalloutLayer | None:

@@ -91,6 +91,7 @@ class _Engine:
                 self.callouts = CalloutLayer(
                     race, anim.callouts, axes, colors, self.theme, animated=True
                 )
+                self.callouts.set_timeline(anim.frame_steps(), anim.fps)
             race_figure.legend(self.fig, race, self.loss_ax, self.panels, anim.kind,
                                x=losses.loss_x(anim.loss))  # fmt: skip
             self.counter = StepCounter(self.fig, self.theme, anim.steps)

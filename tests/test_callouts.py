@@ -1,0 +1,93 @@
+"""Callouts leave the picture in sight: measured on gallery scenes, at each claim's key
+step and on the last frame, a callout's box covers no ball, no landmark marker (minimum,
+saddle, start ring) and no other callout, stays wholly inside its axes and the figure, and
+at most two show at once."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from matplotlib.transforms import Bbox
+
+from optviz.render import callouts
+from optviz.render.animate import _Engine
+from optviz.scenes.build import load_scene
+
+GALLERY = Path(__file__).resolve().parent.parent / "gallery"
+# scenes whose last frame had callouts on balls, on the minimum, on each other or clipped
+SAMPLE = ["adaptive_ravine", "newton_saddle", "rosenbrock_race", "momentum_overshoot",
+          "noise_kinds", "plateau", "saddle_escape"]  # fmt: skip
+
+
+def engine_of(name: str) -> _Engine:
+    """The first animated map render of a gallery scene, with its callouts, at its size."""
+    scene = load_scene(GALLERY / f"{name}.toml", output_folder="/tmp")
+    r = next(r for r in scene.renders if r.kind in ("contour", "panels") and r.animated)
+    o = r.options
+    anim = scene.race().animate(kind=r.kind, loss=o["loss"] if o["loss"] else False,
+                                fps=o["fps"], duration=o["duration"], size=o["size"],
+                                dpi=o["dpi"], title=o["title"], theme=o["theme"],
+                                callouts=scene.verdicts())  # fmt: skip
+    return _Engine(anim)
+
+
+def ball_boxes(engine) -> list[Bbox]:
+    out = []
+    for m in engine.movers:
+        r = m.ball.get_markersize() / 2 * engine.fig.dpi / 72
+        xy = np.c_[m.ball.get_data()].reshape(-1, 2)
+        for x, y in m.trail.axes.transData.transform(xy[np.all(np.isfinite(xy), axis=1)]):
+            out.append(Bbox.from_extents(x - r, y - r, x + r, y + r))
+    return out
+
+
+def marker_boxes(engine) -> list[Bbox]:
+    """Landmarks and start rings, as boxes of their marker (less a pixel of antialiasing)."""
+    out = []
+    for ax in {m.trail.axes for m in engine.movers}:
+        for line in ax.lines:
+            if line.get_gid() in ("landmark", "starts"):
+                r = line.get_markersize() / 2 * engine.fig.dpi / 72 - 1
+                xy = np.asarray(line.get_xydata(), float).reshape(-1, 2)
+                for x, y in ax.transData.transform(xy[np.all(np.isfinite(xy), axis=1)]):
+                    if ax.bbox.contains(x, y):
+                        out.append(Bbox.from_extents(x - r, y - r, x + r, y + r))
+    return out
+
+
+def problems(engine, s: float) -> list[str]:
+    """What the callouts shown at step ``s`` cover or where they stick out."""
+    engine.frame(s)
+    renderer = engine.canvas.get_renderer()
+    _, labels = engine.callouts.update(s, renderer)
+    found = [] if len(labels) <= callouts.AT_ONCE else [f"{len(labels)} callouts at once"]
+    boxes = [lab.get_bbox_patch().get_window_extent(renderer) for lab in labels]
+    for lab, box in zip(labels, boxes, strict=True):
+        name = f"{lab.get_text()!r} at step {s:g}"
+        inner = Bbox.intersection(lab.axes.bbox, engine.fig.bbox)
+        if not (box.x0 >= inner.x0 - 0.5 and box.y0 >= inner.y0 - 0.5
+                and box.x1 <= inner.x1 + 0.5 and box.y1 <= inner.y1 + 0.5):  # fmt: skip
+            found.append(f"{name} sticks out of its axes")
+        if any(box.overlaps(b) for b in ball_boxes(engine)):
+            found.append(f"{name} covers a ball")
+        if any(box.overlaps(b) for b in marker_boxes(engine)):
+            found.append(f"{name} covers a landmark or start")
+        if any(box.overlaps(other) for other in boxes if other is not box):
+            found.append(f"{name} covers another callout")
+    return found
+
+
+@pytest.mark.parametrize("name", SAMPLE)
+def test_callouts_cover_nothing_and_stay_in_the_frame(name):
+    engine = engine_of(name)
+    try:
+        assert engine.callouts is not None and engine.callouts.items
+        steps = engine.anim.steps
+        found = []
+        for s in sorted({float(item[0]) for item in engine.callouts.items} | {float(steps)}):
+            found += problems(engine, s)
+        assert not found, found
+    finally:
+        engine.close()
