@@ -5,6 +5,7 @@ public face: it says what a claim is and checks claims.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -413,6 +414,35 @@ def resolve(ref: str, m: Measured, claim: str) -> int:
         )
     known = ", ".join(dict.fromkeys([*m.names, *(f'"{lab}"' for lab in m.labels)]))
     raise ClaimError(f"claim '{claim}': no run is called '{ref}'; runs: {known or 'none'}")
+
+
+def plain(v: float) -> str:
+    """A number as a callout writes it: 2 significant figures, plainly where that reads
+    (``1,600``, ``0.0098``, ``24``), in powers of ten only far from 1 (``4e-10``).
+
+    >>> [plain(x) for x in (1560.0, 0.00979, 10.6, 4.2e-10, 2.5e7, -0.94)]
+    ['1,600', '0.0098', '11', '4.2e-10', '2.5e+07', '-0.94']
+    """
+    v = float(v)
+    if not math.isfinite(v) or v == 0:
+        return f"{v:g}"
+    if not 1e-4 <= abs(v) < 1e6:
+        return f"{v:.2g}"
+    digits = 1 - math.floor(math.log10(abs(v)))  # to keep 2 significant figures
+    rounded = round(v, digits)
+    return f"{rounded:,.{digits}f}" if digits > 0 else f"{int(rounded):,}"
+
+
+def spoken(name: str) -> str:
+    """A measured quantity's name as people say it: ``rate_x`` → ``x rate``,
+    ``step_size_x`` → ``x step size``, ``grad_norm`` → ``gradient size``."""
+    words = {"grad_norm": "gradient size", "lr": "learning rate"}
+    if name in words:
+        return words[name]
+    parts = name.split("_")
+    if len(parts) > 1 and parts[-1] in ("x", "y", "z"):
+        parts = [parts[-1], *parts[:-1]]
+    return " ".join(parts)
 
 
 def _number(v: Any) -> str:

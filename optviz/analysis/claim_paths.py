@@ -203,11 +203,12 @@ def stuck(c: Case) -> Seen:
     holds = since is not None and held >= c.opts["hold"] * steps and c.diverged_at() < 0
     evidence = {"distance": float(d[-1] / c.span), "gradient": gnorm, "held_steps": float(held)}
     word = POINT_WORDS[at]
-    said = (
-        f"{c.who()} stops at {word}: gradient ≈ 0"
-        if holds
-        else f"{c.who()} does not stay at {word}"
-    )
+    if holds:
+        said = f"{c.who()} stops at {word}: gradient ≈ 0"
+    elif d.min() > c.opts["within"] * c.span:  # it was never there to stay
+        said = f"{c.who()} never reaches {word}"
+    else:
+        said = f"{c.who()} does not stay at {word}"
     return Seen(holds, evidence, since if holds else None, said)
 
 
@@ -296,9 +297,24 @@ def ends_in(c: Case) -> Seen:
     since = _settled_from(d <= c.opts["within"] * c.span)
     holds = since is not None and c.diverged_at() < 0
     evidence = {"distance": float(d[-1] / c.span), "final_loss": float(c.loss()[-1])}
-    word = ENDINGS[kind]
-    said = f"{c.who()} ends in {word}" if holds else f"{c.who()} does not end in {word}"
+    word = _ending_word(c, kind)
+    said = f"{c.who()} ends in {word}" if holds else f"{c.who()} has not reached {word}"
     return Seen(holds, evidence, since, said)
+
+
+def _ending_word(c: Case, kind: str) -> str:
+    """How a callout names the minimum ``kind`` of ``ends_in``, true to the picture:
+    "the deepest minimum" only where the minima differ in depth; "the minimum" where
+    there is one; "a minimum" among minima of one depth."""
+    _, values = c.points("minimum")
+    if kind in ("local", "other") or len(values) == 0:
+        return ENDINGS[kind]
+    if len(values) == 1:
+        return "the minimum"
+    tied = np.ptp(values) <= 1e-6 * max(1.0, float(np.max(np.abs(values))))
+    if tied and kind == "deepest":
+        return "a minimum"
+    return ENDINGS[kind]
 
 
 def ends_apart(c: Case) -> Seen:
@@ -390,7 +406,7 @@ def overshoots(c: Case) -> Seen:
     if depth <= 0:
         said = f"{c.who()} does not overshoot {where}"
     else:
-        said = f"{c.who()} overshoots {where} ({depth:.0%} of its start)"
+        said = f"{c.who()} overshoots {where}" if holds else f"{c.who()} barely overshoots {where}"
     return Seen(holds, {"depth": depth}, deepest if holds else None, said)
 
 

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from ..util.errors import _closest
-from .claim_grammar import Claim, ClaimError, Measured, Verdict, resolve
+from .claim_grammar import Claim, ClaimError, Measured, Verdict, plain, resolve, spoken
 from .claim_paths import (
     MINIMUM_KINDS,
     POINT_KINDS,
@@ -107,7 +107,8 @@ def beats(c: Case) -> Seen:
     else:
         holds = a[-1] > c.opts["by"] * b[-1]
         step = _ahead_from(a, b, lambda x, y: x > c.opts["by"] * y)
-    said = f"{c.who(0)}: {metric} {a[-1] + floor:.2g} vs {b[-1] + floor:.2g} ({c.who(1)})"
+    ours, theirs = plain(a[-1] + floor), plain(b[-1] + floor)
+    said = f"{c.who(0)}: {spoken(metric)} {ours} vs {theirs} ({c.who(1)})"
     evidence = {"a": float(a[-1] + floor), "b": float(b[-1] + floor), "floor": floor}
     return Seen(bool(holds), evidence, step if holds else None, said)
 
@@ -129,9 +130,9 @@ def _compare(c: Case, ok: Callable) -> Seen:
     a, b = _finals(c, c.opts["on"], c.opts["than"])
     holds = bool(ok(a[-1], b[-1], c.opts["by"]))
     step = _ahead_from(a, b, lambda x, y: ok(x, y, c.opts["by"]))
-    than = f"{c.opts['than']} " if c.opts["than"] else ""
+    than = f"{spoken(c.opts['than'])} " if c.opts["than"] else ""
     other = "" if c.runs[0] == c.runs[1] else f" ({c.who(1)})"
-    said = f"{c.who(0)}: {c.opts['on']} {a[-1]:.3g} vs {than}{b[-1]:.3g}{other}"
+    said = f"{c.who(0)}: {spoken(c.opts['on'])} {plain(a[-1])} vs {than}{plain(b[-1])}{other}"
     return Seen(holds, {"a": float(a[-1]), "b": float(b[-1])}, step if holds else None, said)
 
 
@@ -158,7 +159,7 @@ def falls(c: Case) -> Seen:
     ratio = _ratio(float(v[top]), float(v[-1]))
     holds = ratio >= c.opts["by"]
     hit = top + np.flatnonzero(v[top:] * c.opts["by"] <= v[top])
-    said = f"{c.who()}: {c.opts['on']} falls {ratio:.3g}×"
+    said = f"{c.who()}: {spoken(c.opts['on'])} falls {plain(ratio)}×"
     return Seen(
         holds,
         {"first": float(v[top]), "last": float(v[-1]), "ratio": ratio},
@@ -175,7 +176,7 @@ def rises(c: Case) -> Seen:
     ratio = _ratio(float(v[top]), float(v[0]))
     holds = ratio >= c.opts["by"]
     hit = np.flatnonzero(v[: top + 1] >= c.opts["by"] * v[0])
-    said = f"{c.who()}: {c.opts['on']} rises {ratio:.3g}×"
+    said = f"{c.who()}: {spoken(c.opts['on'])} rises {plain(ratio)}×"
     return Seen(
         holds,
         {"first": float(v[0]), "last": float(v[top]), "ratio": ratio},
@@ -192,9 +193,9 @@ def recovers(c: Case) -> Seen:
     ratio = _ratio(float(v[-1]), float(v[low]))
     holds = ratio >= c.opts["by"] and low < len(v) - 1
     said = (
-        f"{c.who()}: {c.opts['on']} climbs back from step {first + low}"
+        f"{c.who()}: {spoken(c.opts['on'])} climbs back from step {first + low}"
         if holds
-        else f"{c.who()}: {c.opts['on']} does not climb back"
+        else f"{c.who()}: {spoken(c.opts['on'])} does not climb back"
     )
     evidence = {"low": float(v[low]), "last": float(v[-1]), "ratio": ratio}
     return Seen(bool(holds), evidence, first + low if holds else None, said)
@@ -209,7 +210,7 @@ def spikes(c: Case) -> Seen:
         jump = v[1:] > c.opts["by"] * v[:-1]
     begins = np.flatnonzero(jump & ~np.concatenate([[False], jump[:-1]]))
     holds = len(begins) >= c.opts["at_least"]
-    said = f"{c.who()}: {c.opts['on']} spikes {len(begins)} time{'s' * (len(begins) != 1)}"
+    said = f"{c.who()}: {spoken(c.opts['on'])} spikes {len(begins)} time{'s' * (len(begins) != 1)}"
     step = first + int(begins[0]) + 1 if holds and len(begins) else None
     return Seen(bool(holds), {"spikes": float(len(begins))}, step, said)
 
@@ -220,7 +221,12 @@ def steady(c: Case) -> Seen:
     v, _ = _series(c)
     ratio = _ratio(float(np.max(v)), float(np.min(v)))
     holds = ratio <= c.opts["within"]
-    said = f"{c.who()}: {c.opts['on']} stays within ×{ratio:.2g}"
+    on = spoken(c.opts["on"])
+    said = (
+        f"{c.who()}: {on} hardly changes"
+        if ratio < 1.5
+        else f"{c.who()}: {on} changes at most {plain(ratio)}-fold"
+    )
     return Seen(
         holds, {"ratio": ratio, "low": float(np.min(v)), "high": float(np.max(v))}, None, said
     )
@@ -235,7 +241,7 @@ def reaches(c: Case) -> Seen:
     ok = v > above if above is not None else v < below
     holds = bool(ok[-1])
     step = _settled_from(ok)
-    said = f"{c.who()}: {c.opts['on']} {v[-1]:.3g}"
+    said = f"{c.who()}: {spoken(c.opts['on'])} {plain(v[-1])}"
     return Seen(holds, {"last": float(v[-1])}, step if holds else None, said)
 
 
@@ -252,7 +258,7 @@ def touches(c: Case) -> Seen:
     holds = bool(ok.any())
     step = int(np.argmax(ok)) if holds else None
     extreme = float(np.nanmax(v) if above is not None else np.nanmin(v))
-    said = f"{c.who()}: {c.opts['on']} gets to {extreme:.3g}"
+    said = f"{c.who()}: {spoken(c.opts['on'])} gets to {plain(extreme)}"
     return Seen(holds, {"extreme": extreme}, step, said)
 
 
@@ -286,7 +292,7 @@ def plane_matches(c: Case) -> Seen:
     said = (
         f"{c.who()}: the plane's loss is the true loss"
         if holds
-        else f"{c.who()} leaves the plane: loss {loss[worst]:.2g}, plane {plane:.2g}"
+        else f"{c.who()} leaves the plane: loss {plain(loss[worst])}, plane {plain(plane)}"
     )
     final = float(gap[-1] / max(abs(loss[0]), 1e-300))
     return Seen(holds, {"worst_gap": share, "final_gap": final}, worst, said)
