@@ -9,9 +9,9 @@ Callouts explain a picture; they must not hide it, so:
 
 * at most :data:`AT_ONCE` are on screen at a time: the most recent moments;
 * in an animation a callout appears at its key step, stays :data:`LINGER` seconds and
-  fades out, unless it is one of the :data:`AT_ONCE` kept on the last frame (those whose
-  key step is latest, the first listed among ties), which stay from their moment on;
-  a still shows those;
+  fades out, unless it is one of the :data:`AT_ONCE` kept on the last frame (the first
+  listed, a lesson's headline, and the one whose key step is latest), which stay from
+  their moment on; a still shows those;
 * a label goes in empty space (:func:`best_offset`): wholly inside its axes, and over no
   ball, landmark marker (minimum, saddle, start ring) or other callout on screen with it
   while it shows; a long label is broken into two lines to fit.
@@ -153,6 +153,7 @@ class CalloutLayer(Artist):
         self.race, self.run_axes, self.colors, self.theme = race, axes, colors, theme
         self.steps = race.trajectories[0].steps
         self.items = []
+        self.negated: dict[int, bool] = {}  # by label: the claim says what does not happen
         for v in shown(verdicts):
             run = v.runs[0]
             if not 0 <= run < len(race.trajectories):
@@ -160,6 +161,7 @@ class CalloutLayer(Artist):
             label, ring = self._artists(axes[run], v.callout, colors[run], animated)
             start = int(v.evidence.get("start_index", 0))  # the start the claim is about
             self.items.append((key_step(v, self.steps), (run, start), label, ring))
+            self.negated[id(label)] = str(v.claim).lstrip().startswith("not ")
         self.finals = self._finals()
         self.timeline: np.ndarray | None = None  # each frame's step, and frames a second
         self.fps = 1.0
@@ -205,11 +207,17 @@ class CalloutLayer(Artist):
 
     # -- when ---------------------------------------------------------------------------
     def _finals(self) -> list:
-        """The items kept on the last frame: one per ball, the :data:`AT_ONCE` whose key
-        step is latest (the first listed among ties)."""
+        """The items kept on the last frame, one per ball: the first listed (a lesson
+        lists its headline first) and, of the rest, the one whose key step is latest,
+        a claim stated positively before a negated one ("not zigzags(adam)")."""
         latest = self._per_ball(self.items, self.steps)
-        order = sorted(latest, key=lambda item: (-item[0], self.items.index(item)))
-        return order[:AT_ONCE]
+        if not latest:
+            return []
+        head = min(latest, key=self.items.index)
+        rest = sorted((item for item in latest if item is not head),
+                      key=lambda item: (self.negated[id(item[2])], -item[0],
+                                        self.items.index(item)))  # fmt: skip
+        return [head, *rest][:AT_ONCE]
 
     @staticmethod
     def _per_ball(items, s: float) -> list:
