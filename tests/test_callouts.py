@@ -5,6 +5,7 @@ at most two show at once."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -92,3 +93,46 @@ def test_callouts_cover_nothing_and_stay_in_the_frame(name):
         assert not found, found
     finally:
         engine.close()
+
+
+# ------------------------------------------------------------------------- wording
+def said(surface: str, specs: list[str], start, steps: int, claims: list[str]) -> list[str]:
+    import optviz as ov
+    from optviz.analysis.claims import check_claims
+
+    race = ov.race(surface, specs, start=start, steps=steps)
+    verdicts = check_claims(race, claims)
+    assert all(v.holds for v in verdicts)
+    return [v.callout for v in verdicts]
+
+
+def test_a_minimum_is_named_as_the_surface_has_it():
+    # one minimum: "the minimum"; two minima of one depth: "a minimum", never "deepest"
+    assert said("quadratic", ["gd:lr=0.1"], (1.0, 1.0), 60, ["ends_in(gd)"]) == [
+        "GD ends in the minimum"
+    ]
+    assert said("rosenbrock", ["gd:lr=0.001"], (-1.2, 1.0), 100, ["not ends_in(gd)"]) == [
+        "GD has not reached the minimum"
+    ]
+    assert said("double_well", ["gd:lr=0.05"], (0.3, 1.5), 60, ["ends_in(gd)"]) == [
+        "GD ends in a minimum"
+    ]
+
+
+def test_a_negated_claim_does_not_read_against_the_picture():
+    # GD rolls into a well and never comes near the saddle: it did not "leave" it
+    assert said("double_well", ["gd:lr=0.05"], (0.3, 1.5), 60,
+                ["not stuck(gd, at=saddle)"]) == ["GD never reaches the saddle"]  # fmt: skip
+
+
+def test_numbers_and_quantities_read_as_people_write_them():
+    from optviz.analysis.claim_grammar import plain, spoken
+
+    assert [plain(x) for x in (1560.0, 13300.0, 10.6, 0.00979, 4.2e-10)] == [
+        "1,600", "13,000", "11", "0.0098", "4.2e-10"
+    ]  # fmt: skip
+    assert [spoken(n) for n in ("rate_x", "step_size_y", "loss")] == [
+        "x rate", "y step size", "loss"
+    ]  # fmt: skip
+    (text,) = said("rosenbrock", ["adam:lr=0.1"], (-1.2, 1.0), 200, ["falls(adam, by=5)"])
+    assert re.fullmatch(r"Adam: loss falls [0-9,.]+×", text), text
