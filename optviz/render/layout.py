@@ -316,3 +316,36 @@ def _natural_width(ax, cell, fig, renderer) -> float:
     width = fig.bbox.width
     left = max(ax.get_tightbbox(renderer).x0, cell.x0 * width)
     return drawn.x1 * width - left
+
+
+def title_overlap(fig) -> float:
+    """How far (px) the worst axes title of ``fig`` runs into another axes' ticks and
+    labels (the row above's x ticks in a grid of panels); 0 when none does."""
+    renderer = fig.canvas.get_renderer()
+    axes = [ax for ax in fig.axes if ax.get_visible()]
+    boxes = {ax: ax.get_tightbbox(renderer, for_layout_only=False) for ax in axes}
+    worst = 0.0
+    for ax in axes:
+        if not ax.get_title():
+            continue
+        title = ax.title.get_window_extent(renderer)
+        for other, box in boxes.items():
+            if other is ax or box is None or not title.overlaps(box):
+                continue
+            worst = max(worst, min(title.y1, box.y1) - max(title.y0, box.y0))
+    return worst
+
+
+def part_titled_rows(fig, rounds: int = 3) -> None:
+    """Lay ``fig`` out again with more room between rows while a panel's title runs into
+    the row above (constrained layout under-counts it beside a legend outside the axes)."""
+    engine = fig.get_layout_engine()
+    if engine is None or not hasattr(engine, "set"):
+        return
+    for _ in range(rounds):
+        overlap = title_overlap(fig)
+        if overlap <= 0.5:
+            return
+        h_pad = engine.get().get("h_pad", 0.04167)
+        engine.set(h_pad=h_pad + (overlap + 4.0) / 2 / fig.dpi)  # inches, above and below
+        fig.canvas.draw()

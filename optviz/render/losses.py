@@ -250,3 +250,47 @@ def _shifted(ax, traj) -> np.ndarray:
     log = ax.get_yscale() == "log"
     axis = loss_axis([traj]) if ax.get_ylabel() != "loss" else LossAxis(0.0, "loss", log)
     return loss_curve(traj, axis.shift, log, axis.floor).ravel()
+
+
+# ----------------------------------------------------------------------------- starts
+MAX_TAGGED_STARTS = 9
+"""Up to this many starts are numbered on the map and at their loss curves' ends; more
+make a cloud, told apart by no one."""
+
+
+def start_tags(n: int) -> list[str]:
+    """The numbers that tie a run's ``n`` starts on the map to their loss curves: none
+    for one start or a cloud of them.
+
+    >>> start_tags(1), start_tags(3)
+    ([], ['1', '2', '3'])
+    """
+    return [str(j + 1) for j in range(n)] if 1 < n <= MAX_TAGGED_STARTS else []
+
+
+def tag_text(ax, tag: str, xy, color, theme: str = "light", **kw):
+    """A start's number: bold, in ``color`` on the background, so it reads over lines."""
+    from . import style
+
+    face = style.THEMES[theme]["figure.facecolor"]
+    box = dict(boxstyle="round,pad=0.15", fc=face, ec="none", alpha=0.85)
+    text = ax.annotate(tag, xy, xytext=(5, 3), textcoords="offset points", color=color,
+                       fontsize=12, fontweight="bold", bbox=box, zorder=9, **kw)  # fmt: skip
+    text.set_in_layout(False)  # a label on the data, not a part of the frame
+    return text
+
+
+def curve_heads(y: np.ndarray, at: np.ndarray, s: float) -> list[tuple[float, float] | None]:
+    """Where each curve of ``y`` ``(steps + 1, n)`` drawn up to step ``s`` ends: its last
+    finite value at or before ``s`` (``None`` for a curve with none yet).
+
+    >>> y = np.array([[1.0, 2.0], [0.5, np.nan], [0.25, np.nan]])
+    >>> curve_heads(y, np.arange(3.0)[:, None] + 0 * y, 1.0)
+    [(1.0, 0.5), (0.0, 2.0)]
+    """
+    k = min(int(np.floor(s)), len(y) - 1)
+    heads: list[tuple[float, float] | None] = []
+    for j in range(y.shape[1]):
+        ok = np.flatnonzero(np.isfinite(y[: k + 1, j]))
+        heads.append(None if ok.size == 0 else (float(at[ok[-1], j]), float(y[ok[-1], j])))
+    return heads
