@@ -319,21 +319,32 @@ def _natural_width(ax, cell, fig, renderer) -> float:
 
 
 def title_overlap(fig) -> float:
-    """How far (px) the worst axes title of ``fig`` runs into another axes' ticks and
-    labels (the row above's x ticks in a grid of panels); 0 when none does."""
+    """How far (px) the worst axes title of ``fig`` runs into another axes' frame or its
+    tick labels (the row above's x ticks in a grid of panels); 0 when none does. Labels
+    drawn on the data (callouts, which move) are not the layout's to clear."""
     renderer = fig.canvas.get_renderer()
     axes = [ax for ax in fig.axes if ax.get_visible()]
-    boxes = {ax: ax.get_tightbbox(renderer, for_layout_only=False) for ax in axes}
+    boxes = {ax: _frame_boxes(ax, renderer) for ax in axes}
     worst = 0.0
     for ax in axes:
         if not ax.get_title():
             continue
         title = ax.title.get_window_extent(renderer)
-        for other, box in boxes.items():
-            if other is ax or box is None or not title.overlaps(box):
-                continue
-            worst = max(worst, min(title.y1, box.y1) - max(title.y0, box.y0))
+        for other, frame in boxes.items():
+            for box in frame if other is not ax else ():
+                if title.overlaps(box):
+                    worst = max(worst, min(title.y1, box.y1) - max(title.y0, box.y0))
     return worst
+
+
+def _frame_boxes(ax, renderer) -> list:
+    """``ax``'s frame and its axes' tick labels and labels, in display pixels."""
+    boxes = [ax.bbox]
+    for axis in (ax.xaxis, ax.yaxis) if hasattr(ax, "xaxis") else ():
+        box = axis.get_tightbbox(renderer)
+        if box is not None and axis.get_visible():
+            boxes.append(box)
+    return boxes
 
 
 def part_titled_rows(fig, rounds: int = 3) -> None:

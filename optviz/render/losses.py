@@ -268,14 +268,17 @@ def start_tags(n: int) -> list[str]:
     return [str(j + 1) for j in range(n)] if 1 < n <= MAX_TAGGED_STARTS else []
 
 
-def tag_text(ax, tag: str, xy, color, theme: str = "light", **kw):
-    """A start's number: bold, in ``color`` on the background, so it reads over lines."""
+def tag_text(ax, tag: str, xy, color, theme: str = "light", before: bool = False, **kw):
+    """A start's number: bold, in ``color`` on the background, so it reads over lines;
+    up and to the right of ``xy``, or ``before`` it (up and to the left: a curve's
+    head, which ends at the panel's right edge)."""
     from . import style
 
     face = style.THEMES[theme]["figure.facecolor"]
     box = dict(boxstyle="round,pad=0.15", fc=face, ec="none", alpha=0.85)
-    text = ax.annotate(tag, xy, xytext=(5, 3), textcoords="offset points", color=color,
-                       fontsize=12, fontweight="bold", bbox=box, zorder=9, **kw)  # fmt: skip
+    text = ax.annotate(tag, xy, xytext=(-5 if before else 5, 3), textcoords="offset points",
+                       ha="right" if before else "left", color=color, fontsize=12,
+                       fontweight="bold", bbox=box, zorder=9, **kw)  # fmt: skip
     text.set_in_layout(False)  # a label on the data, not a part of the frame
     return text
 

@@ -433,7 +433,7 @@ def plot_loss(
             heads = losses.curve_heads(y, steps, len(y) - 1)
             for tag, head in zip(losses.start_tags(y.shape[1]), heads, strict=True):
                 if head is not None:
-                    losses.tag_text(ax, tag, head, ps.color, theme)
+                    losses.tag_text(ax, tag, head, ps.color, theme, before=True)
         else:
             ax.plot(steps, y, color=ps.color, lw=2.2, zorder=ps.zorder, label=paths.readable(traj))
         losses.diverged_note(ax, traj, y, ps.color, theme, x)  # one for a group of starts

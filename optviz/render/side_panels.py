@@ -84,7 +84,7 @@ class LossFrames:
             dot.set_zorder(8)
             self.lines.append((line, dot, (at, y), note))
             tags = [
-                losses.tag_text(ax, t, (0, 0), ps.color, theme)
+                losses.tag_text(ax, t, (0, 0), ps.color, theme, before=True)
                 for t in losses.start_tags(y.shape[1])
             ]
             for tag in tags:
