@@ -58,11 +58,15 @@ class Plane:
 
     @property
     def label(self) -> str:
-        """Legend text, e.g. ``PCA plane through the start (PC1 71%, PC2 18%)``."""
+        """Legend text, e.g. ``plane through the start along the paths' main directions
+        (PC1 71%, PC2 18% of their spread)``."""
         through = "the start" if self.origin_kind == "start" else "the paths' mean"
         if self.kind == "pca":
             a, b = 100 * self.explained
-            return f"PCA plane through {through} (PC1 {a:.0f}%, PC2 {b:.0f}%)"
+            return (
+                f"plane through {through} along the paths' main directions "
+                f"(PC1 {a:.0f}%, PC2 {b:.0f}% of their spread)"
+            )
         if self.kind == "random":
             return "random filter-normalized plane through the start"
         return "plane through the start and two end points"
