@@ -16,6 +16,7 @@ from PIL import Image
 import optviz as ov
 from optviz import cli
 from optviz.analysis import read_metrics
+from optviz.util import defaults
 
 TINY = ["--size", "small", "--dpi", "30"]
 FAST_ANIMATION = [*TINY, "--fps", "5", "--duration", "1", "--hold", "0"]
@@ -77,6 +78,9 @@ def test_importing_the_cli_loads_nothing_heavy():
 
 
 # -- race --
+HELD = round(defaults.HOLD_FIRST * 5)  # frames repeating the first at FAST_ANIMATION's 5 fps
+
+
 def test_race_writes_a_gif_and_prints_the_results(optviz, tmp_path):
     code, out, err = optviz(
         "race", "quadratic", "-O", "gd:lr=0.1", "-O", "gd:lr=1.5", "--start", "1,0",
@@ -84,7 +88,7 @@ def test_race_writes_a_gif_and_prints_the_results(optviz, tmp_path):
     )  # fmt: skip
     assert code == 0, err
     gif = Image.open(tmp_path / "q.gif")
-    assert gif.size == (192, 144) and gif.n_frames == 5 + 2  # 0.5 s first frame held
+    assert gif.size == (192, 144) and gif.n_frames == 5 + HELD  # the first frame held
     header, slow, fast = out.strip().splitlines()
     assert header.split()[:3] == ["optimizer", "lr", "final_loss"]
     # GD on x² + y² multiplies x by (1 - 2 lr) per step: 0.8^30 converges, -2^t diverges
@@ -157,7 +161,7 @@ def test_3d_and_panels_animations(optviz, tmp_path):
         code, _, err = optviz("race", "saddle", "-O", "gd", "-O", "adam", "--steps", "10", flag,
                               "--loss", *FAST_ANIMATION, "-o", name)  # fmt: skip
         assert code == 0, err
-        assert Image.open(tmp_path / name).n_frames == 5 + 2  # the first frame held 0.5 s
+        assert Image.open(tmp_path / name).n_frames == 5 + HELD  # the first frame held
 
 
 def test_quiet_prints_the_table_only(optviz):
@@ -253,7 +257,7 @@ def test_scene_and_gallery_commands(optviz, tmp_path):
     assert code == 2 and "'tiny.gif' is missing" in one_error_line(err)
     code, out, err = optviz("scene", folder / "tiny.toml")
     assert code == 0, err
-    assert Image.open(folder / "tiny.gif").n_frames == 5 + 2  # the first frame held 0.5 s
+    assert Image.open(folder / "tiny.gif").n_frames == 5 + HELD  # the first frame held
     assert out.splitlines()[1].startswith("gd(lr=0.1)")
     before = (folder / "tiny.gif").read_bytes()
     code, _, err = optviz("gallery", "--only", "tiny")
@@ -464,6 +468,13 @@ def test_every_command_takes_its_picture_defaults_from_the_one_declaration():
     assert seen >= 30  # size, dpi and theme of ten commands
     for field, value in declared.items():
         assert getattr(schema.Render(), field) == value
+    holds = {"hold": defaults.HOLD, "hold_first": defaults.HOLD_FIRST}
+    from optviz.render.animate import animate
+
+    for field, value in holds.items():  # the command line, scene files and the API agree
+        assert next(p for p in group.commands["race"].params if p.name == field).default == value
+        assert getattr(schema.Contour(), field) == value
+        assert inspect.signature(animate).parameters[field].default == value
     signature = inspect.signature(racing.race).parameters
     assert signature["optimizers"].default == defaults.OPTIMIZERS
     assert signature["steps"].default == defaults.STEPS

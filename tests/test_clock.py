@@ -45,14 +45,24 @@ def test_the_first_steps_get_at_most_a_fifth_of_the_frames(race):
     assert s[0] == 0 and s[-1] == steps and np.all(np.diff(s) >= 0)
 
 
-def test_without_the_cap_the_first_steps_would_take_a_third():
-    # what the rule prevents: the motion clock alone spends a third of the frames there
+def test_motion_alone_would_spend_a_third_on_the_start_and_rush_the_rest(monkeypatch):
+    # what the rules prevent: a clock of motion alone spends a third of the frames on the
+    # first 5% of the steps, and two thirds of the frames see under a quarter of them
     race = scene_race("saddle_escape")
     steps = race[0].steps
-    tick = clock._motion_ticks(race.trajectories, steps)
-    uncapped = np.concatenate([[0.0], np.cumsum(tick) / tick.sum()])
-    s = np.interp(np.linspace(0, 1, 120), uncapped, np.arange(steps + 1))
-    assert early_share(s, steps) > 0.3
+
+    def frames(share: float) -> np.ndarray:
+        monkeypatch.setattr(clock, "MOTION_SHARE", share)
+        tick = clock._motion_ticks(race.trajectories, steps)
+        uncapped = np.concatenate([[0.0], np.cumsum(tick) / tick.sum()])
+        return np.interp(np.linspace(0, 1, 120), uncapped, np.arange(steps + 1))
+
+    alone = frames(1.0)
+    assert early_share(alone, steps) > 0.3 and alone[80] < steps / 4
+    monkeypatch.undo()
+    drawn = clock.frame_steps(race.trajectories, 120)
+    assert early_share(drawn, steps) <= clock.EARLY_FRAMES + 0.01
+    assert drawn[80] >= steps / 3  # the frame two thirds in is a third of the way or more
 
 
 def test_a_moment_among_the_first_steps_lifts_the_cap_and_is_held():

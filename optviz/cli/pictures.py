@@ -160,11 +160,13 @@ def race(
     ] = None,
     fps: Annotated[float, typer.Option("--fps", help="frames per second")] = 20.0,
     duration: Annotated[float, typer.Option("--duration", help="seconds of motion")] = 6.0,
-    hold: Annotated[float, typer.Option("--hold", help="seconds on the last frame")] = 1.5,
+    hold: Annotated[
+        float, typer.Option("--hold", metavar="SECONDS", help="seconds on the last frame")
+    ] = defaults.HOLD,
     hold_first: Annotated[
         float,
         typer.Option("--hold-first", metavar="SECONDS", help="seconds on the first frame"),
-    ] = 0.5,
+    ] = defaults.HOLD_FIRST,
     size: Size = defaults.SIZE,
     dpi: Dpi = defaults.DPI,
     theme: Theme = defaults.THEME,

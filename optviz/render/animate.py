@@ -41,7 +41,7 @@ from typing import Any
 
 import numpy as np
 
-from ..util import check
+from ..util import check, defaults
 from ..util.errors import ParameterError
 from . import clock, plots, race_figure, side_panels, style
 from .callouts import check_callouts
@@ -70,8 +70,8 @@ class Animation:
     loss: bool | str = False
     fps: float = 20
     duration: float = 6.0
-    hold: float = 1.5
-    hold_first: float = 0.5
+    hold: float = defaults.HOLD
+    hold_first: float = defaults.HOLD_FIRST
     size: Any = "16:9"
     dpi: float = 100
     theme: str = "light"
@@ -267,8 +267,8 @@ def animate(
     loss: bool | str = False,
     fps: float = 20,
     duration: float = 6.0,
-    hold: float = 1.5,
-    hold_first: float = 0.5,
+    hold: float = defaults.HOLD,
+    hold_first: float = defaults.HOLD_FIRST,
     size: Any = "16:9",
     dpi: float = 100,
     theme: str = "light",

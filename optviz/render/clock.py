@@ -1,8 +1,9 @@
 """The animation's clock: which step each frame shows.
 
-Frames are spent where something moves (:func:`motion_clock`): each frame advances the
+Half the frames are spent where something moves (:func:`motion_clock`): each advances the
 paths by about the same share of their visible length, so a fast first stretch is slowed
-down and a converged tail is skipped through. Two rules keep that readable:
+down; the other half pass the steps evenly, so what happens late (a slow crossing, an
+escape, rattling at the end) is not skipped through. Two rules keep that readable:
 
 * the first :data:`EARLY_STEPS` of the steps get at most :data:`EARLY_FRAMES` of the
   frames (a fast start would otherwise take a third of the animation, and the rest, the
@@ -18,7 +19,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-MOTION_SHARE = 0.9  # of the frames spread by motion; the rest by steps (time still passes)
+MOTION_SHARE = 0.5  # of the frames spread by motion; the rest by steps, so late events get time too
 VISIBLE = 0.05  # a path shorter than this share of the domain hardly moves on screen
 EARLY_STEPS = 0.05  # the first steps ...
 EARLY_FRAMES = 0.2  # ... get at most this share of the frames
@@ -39,7 +40,7 @@ def motion_clock(trajs, moments: Sequence[int] = ()) -> np.ndarray:
     >>> import optviz as ov
     >>> r = ov.race("quadratic", ["gd:lr=0.5"], start=(1.0, 1.0), steps=10)
     >>> motion_clock(r.trajectories)[[0, 1, 10]].round(2).tolist()  # all motion in step 1
-    [0.0, 0.91, 1.0]
+    [0.0, 0.55, 1.0]
     """
     steps = trajs[0].steps
     tick = _motion_ticks(trajs, steps)

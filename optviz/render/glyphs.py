@@ -288,11 +288,12 @@ class GlyphLayer:
 
 
 def key_entries(raws: list[dict], sc: Scales, theme: str) -> tuple[list, list[str]]:
-    """The glyph key's handles and labels: each kind drawn in the race, with its scale."""
+    """The glyph key's handles and labels: each kind drawn in the race, in words (its scale
+    ``sc`` is the docs' business: a slide's audience reads what an arrow means)."""
     from matplotlib.lines import Line2D
 
-    names = {"grad": "−gradient", "velocity": "−velocity", "box": "rate box", "step": "step",
-             "sizes": "step sizes"}  # fmt: skip
+    names = {"grad": "downhill (−gradient)", "velocity": "velocity", "box": "rate per axis",
+             "step": "step taken", "sizes": "step size per axis"}  # fmt: skip
     handles, labels = [], []
     for kind in KINDS:
         owner = next((i for i, raw in enumerate(raws) if kind in raw), None)
@@ -301,7 +302,7 @@ def key_entries(raws: list[dict], sc: Scales, theme: str) -> tuple[list, list[st
         lw, ls = STYLE[kind]
         color, outline = glyph_look(kind, style.color(owner), theme)
         handles.append(Line2D([], [], color=color, lw=lw, ls=ls, path_effects=outline))
-        labels.append(f"{names[kind]} ×{sc.of(kind):.3g}")
+        labels.append(names[kind])
     return handles, labels
 
 
@@ -343,8 +344,8 @@ def _heights(surface, path: np.ndarray) -> np.ndarray:
 # -- the key and its column ----------------------------------------------------------------
 KEY_GID = "glyph-key"
 COUNTER = 0.045  # of the height: the animation's step counter in the lower left corner
-KEY_TITLE = "next step: length =\nvalue × scale, ≥ 24 px"  # two lines: a narrower column
-STILL_KEY_TITLE = "next step:\nlength = value × scale"  # a still draws glyphs to scale
+KEY_TITLE = "the next step"  # each kind to one scale (the docs say which): words, not units
+STILL_KEY_TITLE = KEY_TITLE
 
 
 def with_key(layout):

@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from ..util import defaults
 from . import plots, race_figure, style
 
 CLASS_COLORS = ("#4477AA", "#EE6677", "#228833", "#CCBB44", "#66CCEE", "#AA3377", "#BBBBBB")
@@ -337,7 +338,7 @@ def plot_landscape(ls, *, size: Any = "16:9", dpi: float = 100, theme: str = "li
     return fig
 
 
-def animate_landscape(ls, *, fps: float = 20, duration: float = 8.0, hold: float = 1.5,
+def animate_landscape(ls, *, fps: float = 20, duration: float = 8.0, hold: float = defaults.HOLD,
                       size: Any = "16:9", dpi: float = 100, theme: str = "light",
                       title: str | None = None, trail: bool | int = True,
                       sharpness: bool = False):  # fmt: skip
@@ -368,7 +369,7 @@ def animate_landscape(ls, *, fps: float = 20, duration: float = 8.0, hold: float
 
 
 def save_landscape(
-    ls, path, *, fps: float = 20, duration: float = 8.0, hold: float = 1.5,
+    ls, path, *, fps: float = 20, duration: float = 8.0, hold: float = defaults.HOLD,
     trail: bool | int = True, progress=None, sharpness: bool = False, **look: Any,
 ):  # fmt: skip
     """Write ``ls`` to ``path``: .png/.svg/.pdf the final figure, else an animation.

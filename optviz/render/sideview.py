@@ -229,7 +229,7 @@ class SideCallouts(CalloutLayer):
         self.balls = balls  # one per run: where each ball is at any step
         colors = [style.color(i) for i in range(len(balls))]
         super().__init__(race, verdicts, [b.ax for b in balls], colors, theme, animated)
-        for _, run, label, ring in self.items:
+        for _, (run, _start), label, ring in self.items:
             ring.set_markersize(2 * balls[run].radius + 8)
             _fit_to_panel(label, balls[run].ax)
 

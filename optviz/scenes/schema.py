@@ -184,8 +184,8 @@ class Animation(Render):
     ) = "steps"
     fps: doc(number(0, 120, open_low=True), "frames per second") = 20.0
     duration: doc(number(0, 600, open_low=True), "seconds of motion") = 6.0
-    hold: doc(number(0, 60), "seconds on the last frame") = 1.5
-    hold_first: doc(number(0, 60), "seconds on the first frame, the set-up") = 0.5
+    hold: doc(number(0, 60), "seconds on the last frame") = defaults.HOLD
+    hold_first: doc(number(0, 60), "seconds on the first frame, the set-up") = defaults.HOLD_FIRST
     trail: doc(bool | whole(0, 1_000_000), "true, or the number of recent steps drawn") = True
     glyphs: doc(bool, "at each ball, the gradient, velocity, rate box or step of its next step") = (
         False
@@ -392,7 +392,7 @@ class Landscape(Render):
     sharpness: doc(bool, "a panel of each run's sharpness beside its stability line") = False
     fps: doc(number(0, 120, open_low=True), "frames per second") = 20.0
     duration: doc(number(0, 600, open_low=True), "seconds of motion") = 8.0
-    hold: doc(number(0, 60), "seconds on the last frame") = 1.5
+    hold: doc(number(0, 60), "seconds on the last frame") = defaults.HOLD
     trail: doc(bool | whole(0, 1_000_000), "true, or the number of recent steps drawn") = True
 
 

@@ -16,3 +16,8 @@ DPI = 100
 """A picture's shape and pixels per inch: 16:9 at 100 dpi is 1280x720."""
 
 THEME = "light"
+
+HOLD_FIRST = 2.0
+HOLD = 3.0
+"""Seconds an animation holds its first picture (the set-up: title, legend, starts) and its
+last (the outcome): long enough to read from the back of a room."""
