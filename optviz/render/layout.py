@@ -319,8 +319,8 @@ def _natural_width(ax, cell, fig, renderer) -> float:
 
 
 def title_overlap(fig) -> float:
-    """How far (px) the worst axes title of ``fig`` runs into another axes' frame or its
-    tick labels (the row above's x ticks in a grid of panels); 0 when none does. Labels
+    """How far (px) the worst axes title of ``fig`` runs up into another axes' frame or
+    its tick labels (the row above's x ticks in a grid of panels); 0 when none does. Labels
     drawn on the data (callouts, which move) are not the layout's to clear."""
     renderer = fig.canvas.get_renderer()
     axes = [ax for ax in fig.axes if ax.get_visible()]
@@ -330,9 +330,11 @@ def title_overlap(fig) -> float:
         if not ax.get_title():
             continue
         title = ax.title.get_window_extent(renderer)
+        middle = (title.y0 + title.y1) / 2
         for other, frame in boxes.items():
             for box in frame if other is not ax else ():
-                if title.overlaps(box):
+                # only what sits above the title (a neighbour beside it is no row's to clear)
+                if box.y0 > middle and title.overlaps(box):
                     worst = max(worst, min(title.y1, box.y1) - max(title.y0, box.y0))
     return worst
 
