@@ -198,3 +198,10 @@ def test_a_single_start_or_a_cloud_carries_no_numbers():
     one = ov.race("quadratic", ["gd:lr=0.1"], start=(1.0, 0.5), steps=3)
     assert not _tag_positions(plots.plot_loss(one))
     assert losses.start_tags(losses.MAX_TAGGED_STARTS + 1) == []
+
+
+def test_a_cloud_of_starts_draws_its_loss_without_numbers():
+    cloud = ov.race(
+        "quadratic", ["gd:lr=0.1"], start=np.linspace(-1, 1, 24).reshape(12, 2), steps=3
+    )
+    assert not _tag_positions(plots.plot_loss(cloud))

@@ -431,7 +431,7 @@ def plot_loss(
             ax.plot(steps, y, color=ps.color, lw=0.8, alpha=0.6)
             ax.lines[-y.shape[1]].set_label(paths.readable(traj))
             heads = losses.curve_heads(y, steps, len(y) - 1)
-            for tag, head in zip(losses.start_tags(y.shape[1]), heads, strict=True):
+            for tag, head in zip(losses.start_tags(y.shape[1]), heads, strict=False):
                 if head is not None:
                     losses.tag_text(ax, tag, head, ps.color, theme, before=True)
         else:
