@@ -205,3 +205,17 @@ def test_a_cloud_of_starts_draws_its_loss_without_numbers():
         "quadratic", ["gd:lr=0.1"], start=np.linspace(-1, 1, 24).reshape(12, 2), steps=3
     )
     assert not _tag_positions(plots.plot_loss(cloud))
+
+
+def test_a_divergence_mid_panel_keeps_its_note_inside_the_frame():
+    """The learning-rate scene's lr 0.45 diverges at step 18 of 40: its note, begun at
+    the arrow, ran off the frame's right edge."""
+    from optviz.scenes import load_scene
+
+    race = load_scene("learning_rate").race()
+    k = int(race.trajectories[3].diverged_at)
+    assert 0.3 < k / race.trajectories[3].steps < 0.6
+    engine = _Engine(animate(race, kind="panels", loss=True, fps=2, duration=1))
+    note = next(n for *_, n in engine.loss_lines if n is not None)
+    box = note.get_window_extent(engine.fig.canvas.get_renderer())
+    assert box.x0 >= 0 and box.x1 <= engine.fig.bbox.width

@@ -146,8 +146,8 @@ def diverged_note(ax, traj, y: np.ndarray, color, theme: str = "light", x: str =
     """An arrow up from the end of a diverged run's curve ``y`` and ``diverged at step
     k``; ``None`` for a run that did not diverge. A run of many starts (``y`` of shape
     ``(steps + 1, n)``) gets one arrow for the group, from the curve that diverged
-    first, and ``m of n diverged, first at step k``. The text leans away from the right
-    edge."""
+    first, and ``m of n diverged, first at step k``. The text leans away from the nearer
+    edge, and is centred on the arrow mid-panel (where it would run off either way)."""
     div = np.atleast_1d(traj.diverged_at)
     gone = np.flatnonzero(div >= 0)
     if not len(gone):
@@ -165,14 +165,16 @@ def diverged_note(ax, traj, y: np.ndarray, color, theme: str = "light", x: str =
         text = f"diverged at step {k}"
     xs = x_values(traj, x)
     xs = xs[:, first] if xs.ndim == 2 else xs
-    right = xs[end] > 0.6 * xs[-1]
-    # a vertical arrow up from the curve's end, the text beside its head
+    where = xs[end] / max(xs[-1], 1e-12)  # the arrow's place along the panel, 0..1
+    lean = "left" if where < 0.3 else "center" if where <= 0.6 else "right"
+    # a vertical arrow up from the curve's end, the text beside its head: starting there
+    # near the left edge, centred on it mid-panel, ending there near the right edge
     return ax.annotate(
         text,
         xy=(xs[end], curve[end]),
         xytext=(0, DIVERGED_RISE),
         textcoords="offset points",
-        ha="right" if right else "left",
+        ha=lean,
         va="center",
         color=style.ink(theme),
         arrowprops=dict(
@@ -182,7 +184,7 @@ def diverged_note(ax, traj, y: np.ndarray, color, theme: str = "light", x: str =
             shrinkA=2,
             shrinkB=0,
             mutation_scale=18,
-            relpos=(1.0 if right else 0.0, 0.5),
+            relpos=({"left": 0.0, "center": 0.5, "right": 1.0}[lean], 0.5),
         ),
         annotation_clip=False,
         zorder=9,
