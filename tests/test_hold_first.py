@@ -11,6 +11,7 @@ import pytest
 from PIL import Image, ImageSequence
 
 from optviz.scenes import render_scene, scene_from_dict
+from optviz.util import defaults
 from optviz.util.errors import SceneError
 
 FPS = 10
@@ -64,13 +65,15 @@ def scene(tmp_path, **render):
     }
 
 
-@pytest.mark.parametrize(("seconds", "repeats"), [(None, 5), (0.0, 0), (1.5, 15)])
+@pytest.mark.parametrize(("seconds", "repeats"), [(None, None), (0.0, 0), (1.5, 15)])
 def test_hold_first_in_a_scene_sets_the_intro_frames(tmp_path, seconds, repeats):
     render = {"output": f"s{seconds}.gif"}
     if seconds is not None:
         render["hold_first"] = seconds
     (out,) = render_scene(scene_from_dict(scene(tmp_path, **render), base=tmp_path))
-    assert leading_repeats(out) == 1 + repeats  # the default holds it half a second
+    if repeats is None:  # the default: held as long as a slide's set-up wants
+        repeats = round(defaults.HOLD_FIRST * FPS)
+    assert leading_repeats(out) == 1 + repeats
 
 
 def test_a_scene_names_a_bad_hold_first():

@@ -149,3 +149,17 @@ def test_depth_gif_keeps_the_colors_of_layers_the_first_frame_does_not_show(tmp_
     deepest = np.round(255 * np.array(initplots._layer_colors(10, False)[-1][:3]))
     near = np.abs(shown[-1].astype(int) - deepest).max(axis=-1) <= 8
     assert near.sum() >= 50  # the bold newest layer keeps its own color
+
+
+def test_batchnorm_inputs_share_the_loss_panels_epochs_and_say_what_the_bands_are():
+    plain, bn = nets.batchnorm_pair(depth=2, width=8, epochs=3)
+    fig = netfigures.batchnorm_figure(plain, bn, layers=[1])
+    loss_ax, inputs = fig.axes[0], fig.axes[1:]
+    epochs = len(plain.loss)
+    for ax in inputs:
+        median = ax.get_lines()[0].get_xdata()
+        assert median[0] == 0 and median[-1] == pytest.approx(epochs)  # 0 .. last epoch
+        assert ax.get_xlabel() == loss_ax.get_xlabel() == "epoch"
+    subtitle = fig._suptitle.get_text()
+    assert "median" in subtitle and "middle 70% and 96%" in subtitle
+    assert "percentile" not in subtitle

@@ -386,3 +386,22 @@ def test_cli_errors_are_one_line_and_write_nothing(tmp_path, args, message):
     assert out.returncode == 2
     assert message in out.stderr and out.stderr.count("\n") == 1
     assert not list(tmp_path.iterdir())
+
+
+def test_maps_of_their_own_planes_share_one_loss_shading():
+    """Two networks on planes of their own: the same shade is the same loss on both maps
+    (their own levels made a loss of 0.7 on one as dark as 0.002 on the other)."""
+    from matplotlib.contour import QuadContourSet
+
+    from optviz.render.landscapeplots import plot_landscape
+
+    ls = landscape("moons", ["adam:lr=0.05", "adam:lr=0.05"], batchnorm=[False, True],
+                   steps=20, hidden=(6,), n=40, resolution=8)  # fmt: skip
+    fig = plot_landscape(ls, size="small", dpi=40)
+    maps = [ax for ax in fig.axes if any(isinstance(c, QuadContourSet) for c in ax.collections)]
+    levels = [
+        next(c for c in ax.collections if isinstance(c, QuadContourSet)).levels for ax in maps
+    ]
+    assert len(maps) == 2 and np.array_equal(levels[0], levels[1])
+    lows = [float(np.nanmin(s.grid(120)[2])) for s in ls.surfaces]
+    assert levels[0][0] <= min(lows) + 1e-9  # spans both maps' losses

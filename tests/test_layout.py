@@ -131,3 +131,25 @@ def test_glyph_races_keep_their_legends_together_and_fill_the_frame(name):
     assert 0 <= boxes[0].y0 - boxes[1].y1 <= 1.5 * em
     middle = (boxes[0].y1 + boxes[1].y0) / 2  # the pair sits mid-height beside the map
     assert abs(middle - fig.bbox.height / 2) < 0.1 * fig.bbox.height
+
+
+def test_panel_titles_clear_the_row_above_beside_a_legend_row():
+    """Four panels with a loss panel and the legend row under them: constrained layout
+    alone let the lower row's titles run into the upper row's x ticks."""
+    import dataclasses
+
+    import optviz as ov
+    from optviz.render.animate import _Engine, animate
+    from optviz.render.layout import title_overlap
+
+    labels = ["lr = 0.02: too small", "lr = 0.3: about right", "lr = 0.38: oscillates",
+              "lr = 0.45: diverges"]  # fmt: skip
+    race = ov.race("elliptic", [f"gd:lr={lr}" for lr in (0.02, 0.3, 0.38, 0.45)], steps=3)
+    trajs = [
+        dataclasses.replace(t, label=s) for t, s in zip(race.trajectories, labels, strict=True)
+    ]
+    race = dataclasses.replace(race, trajectories=trajs)
+    engine = _Engine(animate(race, kind="panels", loss=True, fps=2, duration=1))
+    assert title_overlap(engine.fig) <= 0.5
+    titles = [ax.title.get_window_extent() for ax in engine.panels]
+    assert all(b.y1 <= engine.fig.bbox.height for b in titles)  # still inside the frame

@@ -158,3 +158,64 @@ def test_the_step_counter_touches_no_tick_label_and_no_legend(camel_race, kind, 
         assert not [b for b in boxes if counter.overlaps(b)]
     finally:
         engine.close()
+
+
+# ----------------------------------------------------------------------------- starts
+def _tag_positions(ax, gid=None) -> dict[str, tuple]:
+    """The start numbers drawn on ``ax``: text -> where it points (data coordinates)."""
+    out = {}
+    for t in ax.texts:
+        if t.get_text().isdigit() and (gid is None or t.get_gid() == gid):
+            out.setdefault(t.get_text(), []).append(tuple(np.round(t.xy, 9)))
+    return out
+
+
+@pytest.fixture(scope="module")
+def two_starts():
+    return ov.race(
+        "quadratic", ["gd:lr=0.1", "gd:lr=0.3"], start=[(1.0, 0.5), (-0.5, 1.0)], steps=6
+    )
+
+
+def test_each_start_is_numbered_on_the_map_and_at_the_end_of_its_loss_curves(two_starts):
+    engine = _Engine(animate(two_starts, loss=True, fps=2, duration=1, **SMALL))
+    on_map = _tag_positions(engine.panels[0], gid="start-tag")
+    assert on_map == {"1": [(1.0, 0.5)], "2": [(-0.5, 1.0)]}  # the run's order
+    drawn = [a for a in engine.side_frames[0](6.0) if isinstance(a, Text)]  # the last step
+    axis = losses.loss_axis(two_starts.trajectories)
+    for run, traj in enumerate(two_starts.trajectories):
+        tags = [t for t in drawn if t.get_color() == engine.styles[run].color]
+        y = losses.loss_curve(traj, axis.shift, axis.log, axis.floor)
+        # start j's number sits at the last point of start j's curve (distinct curves)
+        assert sorted((t.get_text(), t.xy) for t in tags) == [
+            (str(j + 1), (6.0, float(y[-1, j]))) for j in range(2)
+        ]
+    still = plots.plot_loss(two_starts)
+    assert sorted(_tag_positions(still)) == ["1", "2"]
+
+
+def test_a_single_start_or_a_cloud_carries_no_numbers():
+    one = ov.race("quadratic", ["gd:lr=0.1"], start=(1.0, 0.5), steps=3)
+    assert not _tag_positions(plots.plot_loss(one))
+    assert losses.start_tags(losses.MAX_TAGGED_STARTS + 1) == []
+
+
+def test_a_cloud_of_starts_draws_its_loss_without_numbers():
+    cloud = ov.race(
+        "quadratic", ["gd:lr=0.1"], start=np.linspace(-1, 1, 24).reshape(12, 2), steps=3
+    )
+    assert not _tag_positions(plots.plot_loss(cloud))
+
+
+def test_a_divergence_mid_panel_keeps_its_note_inside_the_frame():
+    """The learning-rate scene's lr 0.45 diverges at step 18 of 40: its note, begun at
+    the arrow, ran off the frame's right edge."""
+    from optviz.scenes import load_scene
+
+    race = load_scene("learning_rate").race()
+    k = int(race.trajectories[3].diverged_at)
+    assert 0.3 < k / race.trajectories[3].steps < 0.6
+    engine = _Engine(animate(race, kind="panels", loss=True, fps=2, duration=1))
+    note = next(n for *_, n in engine.loss_lines if n is not None)
+    box = note.get_window_extent(engine.fig.canvas.get_renderer())
+    assert box.x0 >= 0 and box.x1 <= engine.fig.bbox.width

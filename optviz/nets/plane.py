@@ -58,11 +58,15 @@ class Plane:
 
     @property
     def label(self) -> str:
-        """Legend text, e.g. ``PCA plane through the start (PC1 71%, PC2 18%)``."""
+        """A map's title, e.g. ``plane through the start`` and, on a second line,
+        ``PC1, PC2: the paths' main directions (71%, 18% of their spread)``."""
         through = "the start" if self.origin_kind == "start" else "the paths' mean"
         if self.kind == "pca":
             a, b = 100 * self.explained
-            return f"PCA plane through {through} (PC1 {a:.0f}%, PC2 {b:.0f}%)"
+            return (
+                f"plane through {through}\n"
+                f"PC1, PC2: the paths' main directions ({a:.0f}%, {b:.0f}% of their spread)"
+            )
         if self.kind == "random":
             return "random filter-normalized plane through the start"
         return "plane through the start and two end points"

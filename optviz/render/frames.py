@@ -22,6 +22,7 @@ import numpy as np
 from . import balls, clock, losses, paths, plots, race_figure, side_panels, style, turning
 from .counter import StepCounter
 from .geometry import projected
+from .layout import part_titled_rows
 
 
 @dataclass
@@ -99,6 +100,7 @@ class _Engine:
             self.canvas = self.fig.canvas
             self.canvas.draw()
             self._clear_counter_corner()
+            part_titled_rows(self.fig)  # a grid of panels: titles clear of the row above
             self.fig.set_layout_engine("none")  # positions are final: never re-layout
             moving = [*self.panels, *side_panels.side_axes(self.fig).values(), self.loss_ax]
             if not self.counter.prepare(self.canvas, moving):

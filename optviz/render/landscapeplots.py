@@ -48,10 +48,11 @@ def _layout(ls, theme: str, size, dpi: float, title, race, series=None):
     n_planes = 1 if ls.shared else k
     left = outer[0].subgridspec(1 if n_planes < 3 else 2, min(n_planes, 2))
     panels = []
+    levels = shared_levels(ls.surfaces[:n_planes])
     for i in range(n_planes):
         ax = fig.add_subplot(left[i // 2, i % 2])
         surface = ls.surfaces[i]
-        plots.plot_surface(surface, ax, theme=theme, minima=False)
+        plots.plot_surface(surface, ax, theme=theme, minima=False, levels=levels)
         ax.set_aspect("auto")
         ax.set_xlabel(surface.axis_labels[0])
         ax.set_ylabel(surface.axis_labels[1], rotation=90, labelpad=4)
@@ -111,7 +112,7 @@ def _setup_loss_axis(ls, ax) -> None:
     log = bool(len(ys) and ys.min() > 0)
     ax.set_yscale("log" if log else "linear")
     # what the two kinds of line mean, under the panel (the legend names the runs)
-    ax.set_xlabel("step\nline: true loss · faint band: on the plane")
+    ax.set_xlabel("step\nline: true loss · faint band: the loss on the map")
     ax.set_ylabel("training loss")
     ax.grid(True, which="major", lw=0.6)
     ax.set_xlim(0, max(ls.runs[0].steps, 1))
@@ -135,12 +136,22 @@ PLANE_LINE = {"lw": 7.0, "alpha": 0.28, "solid_capstyle": "butt"}
 """The plane's loss: a wide faint band, unlike any optimizer's line style."""
 
 
+def shared_levels(surfaces) -> np.ndarray | None:
+    """One set of contour levels for the maps of runs on planes of their own (networks
+    that differ): the same shade is the same training loss on every map, the one thing
+    two different planes have in common. ``None`` for a single map (its own levels)."""
+    from .levels import levels_of
+
+    if len(surfaces) < 2:
+        return None
+    z = np.concatenate([np.ravel(s.grid(120)[2]) for s in surfaces])
+    return levels_of(surfaces[0], z)
+
+
 def _short_plane(plane) -> str:
-    """``PCA plane: 71% + 18%`` (the explained variances), or the plane's kind."""
-    if plane.kind == "pca":
-        a, b = 100 * plane.explained
-        return f"its own PCA plane: {a:.0f}% + {b:.0f}%"
-    return f"its own {plane.kind} plane"
+    """``its own plane`` (a PCA plane: its axes say PC1, PC2), or ``its own random
+    plane``: short enough that two maps side by side keep their titles apart."""
+    return "its own plane" if plane.kind == "pca" else f"its own {plane.kind} plane"
 
 
 def short_label(label: str) -> str:

@@ -316,3 +316,49 @@ def _natural_width(ax, cell, fig, renderer) -> float:
     width = fig.bbox.width
     left = max(ax.get_tightbbox(renderer).x0, cell.x0 * width)
     return drawn.x1 * width - left
+
+
+def title_overlap(fig) -> float:
+    """How far (px) the worst axes title of ``fig`` runs up into another axes' frame or
+    its tick labels (the row above's x ticks in a grid of panels); 0 when none does. Labels
+    drawn on the data (callouts, which move) are not the layout's to clear."""
+    renderer = fig.canvas.get_renderer()
+    axes = [ax for ax in fig.axes if ax.get_visible()]
+    boxes = {ax: _frame_boxes(ax, renderer) for ax in axes}
+    worst = 0.0
+    for ax in axes:
+        if not ax.get_title():
+            continue
+        title = ax.title.get_window_extent(renderer)
+        middle = (title.y0 + title.y1) / 2
+        for other, frame in boxes.items():
+            for box in frame if other is not ax else ():
+                # only what sits above the title (a neighbour beside it is no row's to clear)
+                if box.y0 > middle and title.overlaps(box):
+                    worst = max(worst, min(title.y1, box.y1) - max(title.y0, box.y0))
+    return worst
+
+
+def _frame_boxes(ax, renderer) -> list:
+    """``ax``'s frame and its axes' tick labels and labels, in display pixels."""
+    boxes = [ax.bbox]
+    for axis in (ax.xaxis, ax.yaxis) if hasattr(ax, "xaxis") else ():
+        box = axis.get_tightbbox(renderer)
+        if box is not None and axis.get_visible():
+            boxes.append(box)
+    return boxes
+
+
+def part_titled_rows(fig, rounds: int = 3) -> None:
+    """Lay ``fig`` out again with more room between rows while a panel's title runs into
+    the row above (constrained layout under-counts it beside a legend outside the axes)."""
+    engine = fig.get_layout_engine()
+    if engine is None or not hasattr(engine, "set"):
+        return
+    for _ in range(rounds):
+        overlap = title_overlap(fig)
+        if overlap <= 0.5:
+            return
+        h_pad = engine.get().get("h_pad", 0.04167)
+        engine.set(h_pad=h_pad + (overlap + 4.0) / 2 / fig.dpi)  # inches, above and below
+        fig.canvas.draw()

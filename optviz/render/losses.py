@@ -146,8 +146,8 @@ def diverged_note(ax, traj, y: np.ndarray, color, theme: str = "light", x: str =
     """An arrow up from the end of a diverged run's curve ``y`` and ``diverged at step
     k``; ``None`` for a run that did not diverge. A run of many starts (``y`` of shape
     ``(steps + 1, n)``) gets one arrow for the group, from the curve that diverged
-    first, and ``m of n diverged, first at step k``. The text leans away from the right
-    edge."""
+    first, and ``m of n diverged, first at step k``. The text leans away from the nearer
+    edge, and is centred on the arrow mid-panel (where it would run off either way)."""
     div = np.atleast_1d(traj.diverged_at)
     gone = np.flatnonzero(div >= 0)
     if not len(gone):
@@ -165,14 +165,16 @@ def diverged_note(ax, traj, y: np.ndarray, color, theme: str = "light", x: str =
         text = f"diverged at step {k}"
     xs = x_values(traj, x)
     xs = xs[:, first] if xs.ndim == 2 else xs
-    right = xs[end] > 0.6 * xs[-1]
-    # a vertical arrow up from the curve's end, the text beside its head
+    where = xs[end] / max(xs[-1], 1e-12)  # the arrow's place along the panel, 0..1
+    lean = "left" if where < 0.3 else "center" if where <= 0.6 else "right"
+    # a vertical arrow up from the curve's end, the text beside its head: starting there
+    # near the left edge, centred on it mid-panel, ending there near the right edge
     return ax.annotate(
         text,
         xy=(xs[end], curve[end]),
         xytext=(0, DIVERGED_RISE),
         textcoords="offset points",
-        ha="right" if right else "left",
+        ha=lean,
         va="center",
         color=style.ink(theme),
         arrowprops=dict(
@@ -182,7 +184,7 @@ def diverged_note(ax, traj, y: np.ndarray, color, theme: str = "light", x: str =
             shrinkA=2,
             shrinkB=0,
             mutation_scale=18,
-            relpos=(1.0 if right else 0.0, 0.5),
+            relpos=({"left": 0.0, "center": 0.5, "right": 1.0}[lean], 0.5),
         ),
         annotation_clip=False,
         zorder=9,
@@ -250,3 +252,50 @@ def _shifted(ax, traj) -> np.ndarray:
     log = ax.get_yscale() == "log"
     axis = loss_axis([traj]) if ax.get_ylabel() != "loss" else LossAxis(0.0, "loss", log)
     return loss_curve(traj, axis.shift, log, axis.floor).ravel()
+
+
+# ----------------------------------------------------------------------------- starts
+MAX_TAGGED_STARTS = 9
+"""Up to this many starts are numbered on the map and at their loss curves' ends; more
+make a cloud, told apart by no one."""
+
+
+def start_tags(n: int) -> list[str]:
+    """The numbers that tie a run's ``n`` starts on the map to their loss curves: none
+    for one start or a cloud of them.
+
+    >>> start_tags(1), start_tags(3)
+    ([], ['1', '2', '3'])
+    """
+    return [str(j + 1) for j in range(n)] if 1 < n <= MAX_TAGGED_STARTS else []
+
+
+def tag_text(ax, tag: str, xy, color, theme: str = "light", before: bool = False, **kw):
+    """A start's number: bold, in ``color`` on the background, so it reads over lines;
+    up and to the right of ``xy``, or ``before`` it (up and to the left: a curve's
+    head, which ends at the panel's right edge)."""
+    from . import style
+
+    face = style.THEMES[theme]["figure.facecolor"]
+    box = dict(boxstyle="round,pad=0.15", fc=face, ec="none", alpha=0.85)
+    text = ax.annotate(tag, xy, xytext=(-5 if before else 5, 3), textcoords="offset points",
+                       ha="right" if before else "left", color=color, fontsize=12,
+                       fontweight="bold", bbox=box, zorder=9, **kw)  # fmt: skip
+    text.set_in_layout(False)  # a label on the data, not a part of the frame
+    return text
+
+
+def curve_heads(y: np.ndarray, at: np.ndarray, s: float) -> list[tuple[float, float] | None]:
+    """Where each curve of ``y`` ``(steps + 1, n)`` drawn up to step ``s`` ends: its last
+    finite value at or before ``s`` (``None`` for a curve with none yet).
+
+    >>> y = np.array([[1.0, 2.0], [0.5, np.nan], [0.25, np.nan]])
+    >>> curve_heads(y, np.arange(3.0)[:, None] + 0 * y, 1.0)
+    [(1.0, 0.5), (0.0, 2.0)]
+    """
+    k = min(int(np.floor(s)), len(y) - 1)
+    heads: list[tuple[float, float] | None] = []
+    for j in range(y.shape[1]):
+        ok = np.flatnonzero(np.isfinite(y[: k + 1, j]))
+        heads.append(None if ok.size == 0 else (float(at[ok[-1], j]), float(y[ok[-1], j])))
+    return heads

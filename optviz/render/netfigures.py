@@ -88,9 +88,9 @@ def batchnorm_figure(
     """Loss curves with and without batch norm, and the inputs to each nonlinearity over time.
 
     Left: mean training loss per epoch. Right, one row per hidden layer (1-based
-    ``layers``, default all): the 2-15-50-85-98th percentiles of the inputs to the layer's
-    nonlinearity on a fixed probe batch over training, without BN (middle) and with BN
-    (right), as in Ioffe & Szegedy's figure 1.
+    ``layers``, default all), against the same epochs: the 2-15-50-85-98th percentiles
+    of the inputs to the layer's nonlinearity on a fixed probe batch over training,
+    without BN (middle) and with BN (right), as in Ioffe & Szegedy's figure 1.
 
     >>> plain, bn = nets.batchnorm_pair(depth=2, width=8, epochs=2)
     >>> len(batchnorm_figure(plain, bn).axes)
@@ -124,7 +124,7 @@ def batchnorm_figure(
             axes = [fig.add_subplot(grid[row, 1 + i]) for i in range(2)]
             for ax, run, c in zip(axes, (plain, bn), colors, strict=True):
                 q = run.quantiles[:, layer]
-                x = run.record_steps
+                x = record_epochs(run)  # the loss panel's axis: one time scale across the figure
                 ax.fill_between(x, q[:, 0], q[:, 4], color=c, alpha=alphas[0], lw=0)
                 ax.fill_between(x, q[:, 1], q[:, 3], color=c, alpha=alphas[1], lw=0)
                 ax.plot(x, q[:, 2], color=c, lw=2)
@@ -135,7 +135,7 @@ def batchnorm_figure(
                 if row < len(chosen) - 1:
                     ax.set_xticklabels([])
                 else:
-                    ax.set_xlabel("step")
+                    ax.set_xlabel("epoch")
             low = min(ax.get_ylim()[0] for ax in axes)
             high = max(ax.get_ylim()[1] for ax in axes)
             for ax in axes:
@@ -147,8 +147,21 @@ def batchnorm_figure(
         )
         fig.suptitle(
             f"{head}\n"
-            f"right: inputs to each {plain.activation} over training (percentiles 2-15-50-85-98)",
+            f"right: the inputs to each {plain.activation} during training "
+            "(line: median · bands: the middle 70% and 96%)",
             fontsize=16,
         )
         fig.tight_layout()
     return fig
+
+
+def record_epochs(run) -> np.ndarray:
+    """When ``run``'s inputs were recorded, in epochs (its loss is one value per epoch):
+    every epoch takes the same number of steps, the last record is at the last step.
+
+    >>> from types import SimpleNamespace
+    >>> record_epochs(SimpleNamespace(record_steps=np.array([0, 6, 12, 60]), loss=np.ones(5)))
+    array([0. , 0.5, 1. , 5. ])
+    """
+    steps = np.asarray(run.record_steps, float)
+    return steps * len(run.loss) / max(steps[-1], 1.0)

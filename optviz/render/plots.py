@@ -390,6 +390,10 @@ def mark_starts(ax, trajs, theme: str):
     c = [starts[:, 0], starts[:, 1]]
     if _is3d(ax):
         c.append(height(trajs[0].surface, starts, lift=0.02))
+    else:  # numbered as their loss curves are (the first run's starts, in its order)
+        first = np.asarray(trajs[0].xy[0], float).reshape(-1, 2)
+        for tag, xy in zip(losses.start_tags(len(first)), first, strict=False):
+            losses.tag_text(ax, tag, tuple(xy), style.ink(theme), theme, gid="start-tag")
     return ax.plot(*c, label="_nolegend_", gid="starts", **paths.start_marker_style(theme))[0]
 
 
@@ -426,6 +430,10 @@ def plot_loss(
         if traj.batched:
             ax.plot(steps, y, color=ps.color, lw=0.8, alpha=0.6)
             ax.lines[-y.shape[1]].set_label(paths.readable(traj))
+            heads = losses.curve_heads(y, steps, len(y) - 1)
+            for tag, head in zip(losses.start_tags(y.shape[1]), heads, strict=False):
+                if head is not None:
+                    losses.tag_text(ax, tag, head, ps.color, theme, before=True)
         else:
             ax.plot(steps, y, color=ps.color, lw=2.2, zorder=ps.zorder, label=paths.readable(traj))
         losses.diverged_note(ax, traj, y, ps.color, theme, x)  # one for a group of starts

@@ -65,6 +65,7 @@ class LossFrames:
         axis = losses.loss_axis(race.trajectories)
         self.log = axis.log
         self.lines = []
+        self.tags = []  # per run: each start's number at its curve's head (several starts)
         for traj, ps in zip(race.trajectories, styles, strict=True):
             y = losses.loss_curve(traj, axis.shift, axis.log, axis.floor)
             note = losses.diverged_note(ax, traj, y, ps.color, theme, x)  # shown from there on
@@ -82,10 +83,21 @@ class LossFrames:
             line.set_zorder(8)
             dot.set_zorder(8)
             self.lines.append((line, dot, (at, y), note))
+            tags = [
+                losses.tag_text(ax, t, (0, 0), ps.color, theme, before=True)
+                for t in losses.start_tags(y.shape[1])
+            ]
+            for tag in tags:
+                tag.set_animated(True)
+            self.tags.append(tags)
 
     def __call__(self, s: float) -> list:
         drawn = []
-        for line, dot, (at, y), note in self.lines:
+        for (line, dot, (at, y), note), tags in zip(self.lines, self.tags, strict=True):
+            for tag, head in zip(tags, losses.curve_heads(y, at, s), strict=False):
+                if head is not None:
+                    tag.xy = head
+                    drawn.append(tag)
             xs, ys = curve_until(y, s, self.log, at)
             line.set_data(xs, ys)
             ends = np.isfinite(ys) & ~np.isfinite(np.r_[ys[1:], np.nan])  # each curve's head
