@@ -45,9 +45,14 @@ def test_more_optimizers_than_a_picture_holds(n):
     assert f"at most {MAX_OPTIMIZERS}" in _refused(_race(n), SceneError)
 
 
-def test_the_largest_race_a_picture_holds_is_built():
-    scene = scene_from_dict(_race(MAX_OPTIMIZERS, loss=True))
+def test_the_largest_race_a_picture_holds_is_drawn(tmp_path):
+    # its 32-line legend beside a loss panel is as tall as the frame: laid out, not a crash
+    from optviz.scenes import render_scene
+
+    scene = scene_from_dict(_race(MAX_OPTIMIZERS, loss=True), base=tmp_path)
     assert len(scene.optimizers) == MAX_OPTIMIZERS
+    (out,) = render_scene(scene)
+    assert out.stat().st_size > 0
 
 
 def test_a_hundred_optimizers_with_a_loss_panel_on_the_command_line(tmp_path):

@@ -154,6 +154,7 @@ def fill_cell(ax, aspect: float) -> None:
 
 
 # ------------------------------------------------------------------ the layout engine
+MIN_RECT = 0.5  # of the frame: the layout's rectangle is never narrowed below this
 KEY_PAD = 0.012  # of the figure's width, right of the widest legend in the column
 LEGEND_GAP = 0.8  # em between the legends stacked in the column
 
@@ -230,6 +231,9 @@ def _race_layout_engine() -> type:
                 for o, size in zip(out, (w, w, h, h), strict=True)
             )
             x0, y0, rw, rh = self.get().get("rect", (0, 0, 1, 1))
+            if rw - left - right < MIN_RECT or rh - bottom - top < MIN_RECT:
+                return False  # what sticks out is as large as the frame (a legend of 32
+                # runs beside a loss panel): narrowing cannot take it in, only break the layout
             self.set(rect=(x0 + left, y0 + bottom, rw - left - right, rh - bottom - top))
             return True
 
