@@ -124,3 +124,9 @@ def test_anatomy_far_into_a_run_is_refused_up_front(tmp_path, args):
     code, err = _cli("anatomy", "quadratic", "-O", "adam", *args, "-o", str(tmp_path / "a.gif"))
     assert code == 2 and err.count("\n") == 1 and "--at" in err
     assert not list(tmp_path.iterdir())
+
+
+def test_an_unknown_value_with_a_newline_is_named_on_one_line():
+    # found by the scene fuzzer: the value was echoed as given, breaking the line
+    data = {"surface": "quadratic", "render": {"kind": "show", "field": "\n", "output": "s.png"}}
+    assert "'\\n'; known: quiver, stream" in _refused(data, SceneError)

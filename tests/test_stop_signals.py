@@ -69,15 +69,15 @@ MESSAGE = "optviz: error: interrupted; no output was written or changed"
 def test_stop_signals_after_the_first_still_end_with_its_one_line(tmp_path, out):
     # one stop signal, then more every 20 ms until the process ends (a second Ctrl-C
     # 50 ms after the first, and any later one while Python exits)
-    args = ["race", "himmelblau", "-O", "gd", "--steps", "300", "--dpi", "40"]
-    args += ["--fps", "10", "--duration", "30", "-o", out]
+    args = ["race", "himmelblau", "-O", "gd", "-O", "adam", "--steps", "300", "--dpi", "60"]
+    args += ["--fps", "20", "--duration", "120", "-o", out]  # frames for several seconds
     process = subprocess.Popen(
         [sys.executable, "-m", "optviz.cli", *args], cwd=tmp_path, stderr=subprocess.PIPE, text=True
     )
     while not any(p.name.startswith(f".{out}.") for p in tmp_path.iterdir()):
         assert process.poll() is None, process.stderr.read()
         time.sleep(0.05)
-    time.sleep(0.3)  # some frames in
+    time.sleep(0.1)  # some frames in
     process.send_signal(signal.SIGTERM)
     while process.poll() is None:
         time.sleep(0.02)

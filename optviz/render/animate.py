@@ -58,11 +58,11 @@ class Animation:
     >>> import optviz as ov
     >>> r = ov.race("quadratic", ["gd:lr=0.1", "adam:lr=0.1"], start=(1.5, 1.0), steps=30)
     >>> anim = animate(r, fps=10, duration=1.0, hold=1.0, size=(3, 2), dpi=50)
-    >>> anim.n_frames, anim.intro_frames, anim.hold_frames
-    (15, 5, 10)
+    >>> anim.n_frames, anim.intro_frames, anim.hold_frames  # the first held 2 s by default
+    (30, 20, 10)
     >>> frames = list(anim.frames())
     >>> len(frames), frames[0].shape
-    (15, (100, 150, 3))
+    (30, (100, 150, 3))
     """
 
     race: Any
@@ -303,8 +303,8 @@ def animate(
 
     >>> import optviz as ov
     >>> r = ov.race("rosenbrock", ["gd:lr=0.001", "adam:lr=0.05"], steps=100)
-    >>> animate(r, kind="panels", loss=True, duration=2, fps=10).n_frames  # 0.5 s held first
-    25
+    >>> animate(r, kind="panels", loss=True, duration=2, fps=10).n_frames  # 2 s held first
+    40
     """
     from ..engine.runner import Race, Trajectory
 

@@ -50,7 +50,19 @@ def unknown(kind: str, name: str, known: Iterable[str]) -> UnknownNameError:
     known = sorted(known)
     close = _closest(str(name).lower(), known)
     hint = f"; did you mean '{close}'?" if close else ";"
-    return UnknownNameError(f"unknown {kind} '{name}'{hint} known: {', '.join(known)}")
+    return UnknownNameError(f"unknown {kind} '{_printable(name)}'{hint} known: {', '.join(known)}")
+
+
+def _printable(name: object, most: int = 60) -> str:
+    r"""``name`` as one line: control characters escaped, cut to ``most`` characters.
+
+    >>> _printable("a\nb")
+    'a\\nb'
+    """
+    text = str(name)
+    if not text.isprintable():
+        text = repr(text)[1:-1]
+    return text if len(text) <= most else text[: most - 1] + "…"
 
 
 def _closest(name: str, known: list[str]) -> str | None:
