@@ -136,3 +136,22 @@ def test_numbers_and_quantities_read_as_people_write_them():
     ]  # fmt: skip
     (text,) = said("rosenbrock", ["adam:lr=0.1"], (-1.2, 1.0), 200, ["falls(adam, by=5)"])
     assert re.fullmatch(r"Adam: loss falls [0-9,.]+×", text), text
+
+
+def test_a_callout_of_a_ball_that_left_its_panel_points_inside_that_panel():
+    # learning_rate's "diverges" leader ran into the next panel, to another run's ball
+    import optviz as ov
+    from optviz.analysis.claims import check_claims
+
+    race = ov.race("quadratic", ["gd:lr=0.1", "gd:lr=1.2"], start=(1.5, 1.0), steps=40)
+    verdicts = check_claims(race, ["diverges(gd#2)"])
+    engine = _Engine(race.animate(kind="panels", fps=2, duration=1, callouts=verdicts))
+    try:
+        engine.frame(40.0)
+        layer = engine.callouts
+        ((_, (run, _), label, _),) = layer.items
+        ax = layer.run_axes[run]
+        (x0, x1), (y0, y1) = sorted(ax.get_xlim()), sorted(ax.get_ylim())
+        assert x0 <= label.xy[0] <= x1 and y0 <= label.xy[1] <= y1
+    finally:
+        engine.close()

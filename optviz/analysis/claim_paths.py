@@ -209,7 +209,9 @@ def stuck(c: Case) -> Seen:
         said = f"{c.who()} never reaches {word}"
     else:
         said = f"{c.who()} does not stay at {word}"
-    return Seen(holds, evidence, since if holds else None, said)
+    # shown once it has stayed as long as the claim asks, not when it first arrived
+    shown = min(since + math.ceil(c.opts["hold"] * steps), steps) if holds else None
+    return Seen(holds, evidence, shown, said)
 
 
 def escapes(c: Case) -> Seen:
@@ -274,7 +276,8 @@ def stalls(c: Case) -> Seen:
     holds = first is not None
     said = f"{c.who()} stalls for {held} steps" if holds else f"{c.who()} keeps moving"
     evidence = {"stall": float(held), "longest_stall": float(longest), "steps": float(need)}
-    return Seen(holds, evidence, first, said)
+    # shown once it has stalled as long as the claim asks: a verdict, not a forecast
+    return Seen(holds, evidence, None if first is None else min(first + need, total), said)
 
 
 def ends_in(c: Case) -> Seen:
@@ -328,11 +331,12 @@ def ends_apart(c: Case) -> Seen:
     which = [int(np.argmin(x)) for x in d]
     near = all(x.min() <= c.opts["within"] * c.span for x in d)
     holds = near and which[0] != which[1] and max(c.diverged_at(0), c.diverged_at(1)) < 0
-    said = (
-        f"{c.who(0)} and {c.who(1)} end in different minima"
-        if holds
-        else f"{c.who(0)} and {c.who(1)} do not end in different minima"
-    )
+    if holds:
+        said = f"{c.who(0)} and {c.who(1)} end in different minima"
+    elif near and which[0] == which[1]:
+        said = f"{c.who(0)} and {c.who(1)} end in the same minimum"
+    else:
+        said = f"{c.who(0)} and {c.who(1)} do not both end in a minimum"
     evidence = {
         "a_distance": float(d[0].min() / c.span),
         "b_distance": float(d[1].min() / c.span),
@@ -367,7 +371,12 @@ def zigzags(c: Case) -> Seen:
     begin += 1  # reversal[i] is step i + 2 turning back step i + 1: it begins at position i + 1
     holds = streak >= c.opts["at_least"]
     word = "the valley" if across == "steep" else across
-    said = f"{c.who()} zig-zags across {word}" if holds else f"{c.who()} does not zig-zag"
+    if holds:
+        said = f"{c.who()} zig-zags across {word}"
+    elif streak:  # it may swing: say how little, not that it never turns
+        said = f"{c.who()} turns back across {word} at most {streak} times in a row"
+    else:
+        said = f"{c.who()} never turns back across {word}"
     evidence = {"streak": float(streak), "reversals": float(reversal.sum())}
     return Seen(holds, evidence, begin if holds else None, said)
 

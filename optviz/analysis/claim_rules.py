@@ -110,7 +110,13 @@ def beats(c: Case) -> Seen:
     ours, theirs = plain(a[-1] + floor), plain(b[-1] + floor)
     said = f"{c.who(0)}: {spoken(metric)} {ours} vs {theirs} ({c.who(1)})"
     evidence = {"a": float(a[-1] + floor), "b": float(b[-1] + floor), "floor": floor}
-    return Seen(bool(holds), evidence, step if holds else None, said)
+    return Seen(bool(holds), evidence, _final(len(a) - 1, step, holds), said)
+
+
+def _final(last: int, step: Any, holds: bool) -> int | None:
+    """The key step of a verdict that quotes final values: the run's ``last``, where the
+    numbers it says are true on screen (not the step it got ahead, a forecast there)."""
+    return last if holds and step is not None else None
 
 
 def more(c: Case) -> Seen:
@@ -133,7 +139,9 @@ def _compare(c: Case, ok: Callable) -> Seen:
     than = f"{spoken(c.opts['than'])} " if c.opts["than"] else ""
     other = "" if c.runs[0] == c.runs[1] else f" ({c.who(1)})"
     said = f"{c.who(0)}: {spoken(c.opts['on'])} {plain(a[-1])} vs {than}{plain(b[-1])}{other}"
-    return Seen(holds, {"a": float(a[-1]), "b": float(b[-1])}, step if holds else None, said)
+    return Seen(
+        holds, {"a": float(a[-1]), "b": float(b[-1])}, _final(len(a) - 1, step, holds), said
+    )
 
 
 def _ratio(top: float, bottom: float) -> float:
@@ -163,7 +171,7 @@ def falls(c: Case) -> Seen:
     return Seen(
         holds,
         {"first": float(v[top]), "last": float(v[-1]), "ratio": ratio},
-        first + int(hit[0]) if holds and len(hit) else None,
+        _final(first + len(v) - 1, hit[0] if len(hit) else None, holds),
         said,
     )
 
@@ -180,7 +188,7 @@ def rises(c: Case) -> Seen:
     return Seen(
         holds,
         {"first": float(v[0]), "last": float(v[top]), "ratio": ratio},
-        first + int(hit[0]) if holds and len(hit) else None,
+        first + top if holds and len(hit) else None,  # its peak, the number it says
         said,
     )
 

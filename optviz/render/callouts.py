@@ -280,8 +280,9 @@ class CalloutLayer(Artist):
         traj = self.race.trajectories[run]
         xy = traj.xy[step] if not traj.batched else traj.xy[step, start]
         xy = drawable(np.asarray(xy, float).reshape(1, 2), traj.surface)
-        if not _is3d(ax):
-            return xy[0]
+        if not _is3d(ax):  # a ball out of the view is pointed at where it left, in its panel
+            (x0, x1), (y0, y1) = sorted(ax.get_xlim()), sorted(ax.get_ylim())
+            return np.clip(xy[0], (x0, y0), (x1, y1))
         z = height(traj.surface, xy, lift=0.02)
         return projected(ax, np.column_stack([xy, z]))[0, :2]
 
