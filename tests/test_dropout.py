@@ -10,6 +10,7 @@ from optviz.nets.data import dataset
 from optviz.nets.model import Network
 from optviz.util.errors import ParameterError
 
+pytestmark = pytest.mark.xdist_group("dropout")  # one worker trains the shipped runs once
 SEEDS = range(5)
 
 
@@ -44,7 +45,9 @@ def test_p_zero_is_no_dropout():
     np.testing.assert_array_equal(full, zero)
     assert all(c.get("mask") is None for c in caches[:-1])
     a = dropout.train_dropout(p=0.0, hidden=(8, 8), steps=30)
+    dropout._TRAINED.clear()  # trained anew, not the kept run
     b = dropout.train_dropout(p=0.0, hidden=(8, 8), steps=30)
+    assert a is not b
     np.testing.assert_array_equal(a.test_loss, b.test_loss)
 
 
@@ -103,11 +106,17 @@ def test_full_net_approximates_the_thinned_ensemble_after_dropout_training(pairs
     assert diff < np.abs(plain.ensemble(xy, 100) - plain.predict(xy)).mean()
 
 
-def test_runs_are_deterministic():
+def test_runs_are_deterministic_and_kept_unchangeable_by_their_settings():
     a = dropout.train_dropout(hidden=(8,), steps=20, seed=3)
+    assert dropout.train_dropout(hidden=[8], steps=20, seed=3) is a  # kept: not trained again
+    with pytest.raises(ValueError, match="read-only"):
+        a.train_loss[0] = 0.0
+    dropout._TRAINED.clear()
     b = dropout.train_dropout(hidden=(8,), steps=20, seed=3)
+    assert b is not a
     np.testing.assert_array_equal(a.train_loss, b.train_loss)
     np.testing.assert_array_equal(a.params[0]["W"], b.params[0]["W"])
+    assert dropout.train_dropout(hidden=(8,), steps=20, seed=4) is not b  # another seed
 
 
 @pytest.mark.parametrize("p", [-0.1, 1.0, 1.5, float("nan"), "half", True])
