@@ -363,15 +363,7 @@ def shipped_verdicts(name: str) -> tuple[tuple, list]:
     return scene.claims, scene.verdicts()
 
 
-@pytest.mark.parametrize(
-    "name",
-    [
-        pytest.param(
-            n, marks=[pytest.mark.xdist_group("dropout")] if n == "gallery/dropout" else []
-        )
-        for n in _shipped()
-    ],
-)
+@pytest.mark.parametrize("name", _shipped())
 def test_every_claim_of_every_shipped_scene_and_lesson_holds(name):
     claims, verdicts = shipped_verdicts(name)
     assert claims, f"{name} states no claims"

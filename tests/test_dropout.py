@@ -10,7 +10,6 @@ from optviz.nets.data import dataset
 from optviz.nets.model import Network
 from optviz.util.errors import ParameterError
 
-pytestmark = pytest.mark.xdist_group("dropout")  # one worker trains the shipped runs once
 SEEDS = range(5)
 
 

@@ -166,14 +166,7 @@ def test_the_examples_cover_the_readme_and_every_command():
     assert {e.args[1] for e in EXAMPLES} >= set(typer.main.get_command(app).commands)
 
 
-def _grouped(example):
-    """The dropout figure runs beside the other tests that train its runs (kept by their
-    settings in one worker: trained once, not three times)."""
-    marks = [pytest.mark.xdist_group("dropout")] if "dropout" in example.args else []
-    return pytest.param(example, marks=marks, id=shlex.join(example.args[1:])[:80])
-
-
-@pytest.mark.parametrize("example", [_grouped(e) for e in EXAMPLES])
+@pytest.mark.parametrize("example", EXAMPLES, ids=[shlex.join(e.args[1:])[:80] for e in EXAMPLES])
 def test_every_readme_and_help_example_runs_and_nothing_diverges_unasked(example, optviz, tmp_path):
     _prepare(example, tmp_path)
     brought = set(tmp_path.rglob("*"))

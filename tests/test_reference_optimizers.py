@@ -32,7 +32,6 @@ from modern_reference import (
 import optviz as ov
 from optviz.nets.train import train
 
-pytestmark = pytest.mark.xdist_group("modern_reference")  # one worker makes the reference paths
 REFERENCE = Path(__file__).with_name("modern_reference.py")
 
 

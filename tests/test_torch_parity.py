@@ -35,7 +35,6 @@ import optviz as ov
 from optviz.engine import bfloat16
 from optviz.nets.train import layout, train
 
-pytestmark = pytest.mark.xdist_group("torch_reference")  # one worker makes the reference paths
 REFERENCE = Path(__file__).with_name("torch_reference.py")
 
 
