@@ -2,7 +2,16 @@ import matplotlib
 
 matplotlib.use("Agg")
 
+import os  # noqa: E402
+
 import pytest  # noqa: E402 - after choosing the backend
+from hypothesis import settings  # noqa: E402
+
+# CI replays the same examples each run, so a red run is a change, not a new draw; a
+# developer's run draws new ones (the fuzzers in child processes always replay theirs)
+settings.register_profile("ci", derandomize=True, database=None)
+if os.environ.get("CI"):
+    settings.load_profile("ci")
 
 
 def _collect_saved_figures(monkeypatch, *, save: bool = True) -> list:

@@ -116,7 +116,7 @@ def main(count: int) -> None:
 
     signal.signal(signal.SIGALRM, on_alarm)
 
-    @settings(max_examples=count, deadline=None, database=None,
+    @settings(max_examples=count, deadline=None, database=None, derandomize=True,
               suppress_health_check=list(HealthCheck))  # fmt: skip
     @given(st.one_of(shaped, st.dictionaries(keys, trees, max_size=6)), st.booleans())
     def case(data, bom):
