@@ -9,13 +9,9 @@ minima, three starts at once (each its own parameter, or its own optimizer where
 reference couples all its parameters), and on the network trainer.
 """
 
-import os
-import subprocess
-import sys
-from pathlib import Path
-
 import numpy as np
 import pytest
+import reference_runs
 from modern_reference import (
     CASES,
     NET_CASES,
@@ -28,30 +24,17 @@ from modern_reference import (
     net_problem,
     surfaces_of,
 )
+from reference_runs import assert_same_path
 
 import optviz as ov
 from optviz.nets.train import train
 
-REFERENCE = Path(__file__).with_name("modern_reference.py")
-
 
 @pytest.fixture(scope="module")
 def reference_paths(tmp_path_factory):
-    out = tmp_path_factory.mktemp("reference") / "paths.npz"
-    env = {**os.environ, "ATEN_CPU_CAPABILITY": "default"}
-    subprocess.run([sys.executable, str(REFERENCE), str(out)], env=env, check=True, timeout=600)
-    with np.load(out) as data:
-        return dict(data)
-
-
-def assert_same_path(ours, theirs, diverged_at=-1):
-    """Equal to 1e-10 relative up to the step at which our run froze a start that escaped
-    (the escape itself may have run to infinity)."""
-    for i, stop in enumerate(np.broadcast_to(diverged_at, ours.shape[1])):
-        last = len(ours) if stop < 0 else stop
-        a, b = ours[:last, i], theirs[:last, i]
-        err = np.max(np.abs(a - b) / np.maximum(1.0, np.abs(b)))
-        assert err < 1e-10, f"start {i}: relative difference {err:.3g}"
+    return reference_runs.reference_paths(
+        "modern_reference.py", tmp_path_factory.mktemp("reference")
+    )
 
 
 @pytest.mark.parametrize(

@@ -9,14 +9,11 @@ problem, as torch runs it: one parameter each, or one L-BFGS per start), and on 
 network trainer, whose parameters torch sees as its weight and bias tensors.
 """
 
-import os
-import subprocess
-import sys
-from pathlib import Path
-
 import numpy as np
 import pytest
+import reference_runs
 import torch
+from reference_runs import assert_same_path
 from torch.optim import _muon
 from torch_reference import (
     CASES,
@@ -35,26 +32,10 @@ import optviz as ov
 from optviz.engine import bfloat16
 from optviz.nets.train import layout, train
 
-REFERENCE = Path(__file__).with_name("torch_reference.py")
-
 
 @pytest.fixture(scope="module")
 def torch_paths(tmp_path_factory):
-    out = tmp_path_factory.mktemp("torch") / "reference.npz"
-    env = {**os.environ, "ATEN_CPU_CAPABILITY": "default"}
-    subprocess.run([sys.executable, str(REFERENCE), str(out)], env=env, check=True, timeout=600)
-    with np.load(out) as data:
-        return dict(data)
-
-
-def assert_same_path(ours, theirs, diverged_at):
-    """Equal to 1e-10 relative up to the step at which our run froze a start that escaped
-    (the escape itself may have run to infinity)."""
-    for i, stop in enumerate(np.atleast_1d(diverged_at)):
-        last = len(ours) if stop < 0 else stop
-        a, b = ours[:last, i], theirs[:last, i]
-        err = np.max(np.abs(a - b) / np.maximum(1.0, np.abs(b)))
-        assert err < 1e-10, f"start {i}: relative difference {err:.3g}"
+    return reference_runs.reference_paths("torch_reference.py", tmp_path_factory.mktemp("torch"))
 
 
 @pytest.mark.parametrize(

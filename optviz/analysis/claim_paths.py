@@ -391,15 +391,22 @@ def _longest_run(flags: np.ndarray) -> tuple[int, int]:
     return best, begin
 
 
+def _ends_nearest(c: Case, xy: np.ndarray) -> np.ndarray | None:
+    """The minimum the path ``xy`` ends nearest, or None on a surface without one."""
+    points, _ = c.points("minimum")
+    if not len(points):
+        return None
+    return points[int(np.argmin(np.linalg.norm(points - xy[-1], axis=-1)))]
+
+
 def overshoots(c: Case) -> Seen:
     """The ball passes the minimum it ends nearest and comes back: along ``axis``
     (``approach``, the line from its start to that minimum, the default; or ``x``, ``y``)
     it gets past the minimum by at least ``by`` (default 0.05) of its starting offset."""
     xy = c.xy()
-    points, _ = c.points("minimum")
-    if not len(points):
+    target = _ends_nearest(c, xy)
+    if target is None:
         return Seen(False, {"found": 0.0}, None, "the surface has no minimum")
-    target = points[int(np.argmin(np.linalg.norm(points - xy[-1], axis=-1)))]
     offset = xy[0] - target
     axis = c.opts["axis"]
     k = None if axis == "approach" else _axis(c, axis)
@@ -426,10 +433,9 @@ def swings(c: Case) -> Seen:
     domain diagonals past the minimum (too much momentum, a rate near its limit). The key
     step is the ``at_least``-th crossing."""
     xy = c.xy()
-    points, _ = c.points("minimum")
-    if not len(points):
+    target = _ends_nearest(c, xy)
+    if target is None:
         return Seen(False, {"found": 0.0}, None, "the surface has no minimum")
-    target = points[int(np.argmin(np.linalg.norm(points - xy[-1], axis=-1)))]
     offset = xy[0] - target
     if not np.linalg.norm(offset):
         return Seen(False, {"swings": 0.0}, None, f"{c.who()} starts at the minimum")

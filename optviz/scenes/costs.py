@@ -168,19 +168,12 @@ def _dropout(scene: Any, o: Options, r: Any) -> budget.Cost:
 
 
 def _landscape(scene: Any, o: Options, r: Any) -> budget.Cost:
-    from pathlib import Path
-
     from ..nets.jobs import frames_of, prepare
     from ..render.landscapeplots import BOUNDARY_RESOLUTION
+    from .results import landscape_arguments
 
-    data = o["dataset"]
-    if data.lower().endswith(".csv") and Path(scene.source).is_file():
-        data = str(Path(scene.source).parent / data)
-    keys = ("init", "batchnorm", "batch_size", "plane", "origin", "resolution")
-    kwargs = {k: o[k] for k in keys}
-    kwargs.update({k: o[k] for k in ("activation", "hidden") if o.get(k) is not None})
-    job = prepare(data, list(scene.optimizers), n=o["points"], schedule=scene.schedule,
-                  **scene.run_options(), **kwargs)  # fmt: skip
+    data, kwargs = landscape_arguments(scene, o)
+    job = prepare(data, list(scene.optimizers), **kwargs)
     d = job.data
     rows = BOUNDARY_RESOLUTION**2 if d.classes and d.x.shape[1] == 2 else len(d)
     frames = frames_of(o["fps"], o["duration"], not r.animated)

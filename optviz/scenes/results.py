@@ -152,10 +152,17 @@ def _dropout(scene: Any, o: Options) -> list:
 
 
 def _landscape(scene: Any, o: Options) -> Any:
-    """The scene's networks trained and sliced; a CSV dataset is read beside the scene."""
-    from pathlib import Path
-
+    """The scene's networks trained and sliced."""
     from ..nets import landscape
+
+    data, kwargs = landscape_arguments(scene, o)
+    return landscape(data, list(scene.optimizers), **kwargs)
+
+
+def landscape_arguments(scene: Any, o: Options) -> tuple[str, dict[str, Any]]:
+    """The dataset (a CSV is read beside the scene) and the keyword arguments of a
+    landscape render, as :func:`optviz.nets.landscape` and its cost model take them."""
+    from pathlib import Path
 
     data = o["dataset"]
     if data.lower().endswith(".csv") and Path(scene.source).is_file():
@@ -163,8 +170,7 @@ def _landscape(scene: Any, o: Options) -> Any:
     keys = ("init", "batchnorm", "batch_size", "plane", "origin", "resolution")
     kwargs = {k: o[k] for k in keys}
     kwargs.update({k: o[k] for k in ("activation", "hidden") if o.get(k) is not None})
-    return landscape(data, list(scene.optimizers), n=o["points"], schedule=scene.schedule,
-                     **scene.run_options(), **kwargs)  # fmt: skip
+    return data, {"n": o["points"], "schedule": scene.schedule, **scene.run_options(), **kwargs}
 
 
 def schedule_specs(scene: Any, o: Options) -> tuple[list[str], int]:
