@@ -332,7 +332,8 @@ class _Engine:
             first = k + 1  # the trail is only the head itself: nothing to draw
         path = np.concatenate([m.xy[first : k + 1], head[None]], axis=0)  # (t, n, 2)
         zpath = None if m.z is None else np.concatenate([m.z[first : k + 1], zhead[None]])
-        path, zpath = _polyline(path, zpath)
+        domain = None if m.z is not None else m.traj.surface.domain  # a map: ends at its edge
+        path, zpath = _polyline(path, zpath, domain)
         heads, crosses = head[alive], m.cross_xy[gone]
         surface = m.traj.surface
         if m.z is None:
@@ -357,9 +358,12 @@ class _Engine:
         self.fig.clear()
 
 
-def _polyline(path: np.ndarray, z: np.ndarray | None):
-    """``(t, n, 2)`` paths (and ``(t, n)`` heights) as one NaN-broken polyline."""
+def _polyline(path: np.ndarray, z: np.ndarray | None, domain=None):
+    """``(t, n, 2)`` paths (and ``(t, n)`` heights) as one NaN-broken polyline; with a
+    ``domain`` (a map) only the parts inside it (:func:`.paths.in_view`)."""
     t, n, _ = path.shape
+    if domain is not None:
+        return _nan_joined([paths.in_view(path[:, j], domain) for j in range(n)]), None
     if n == 1:
         return path[:, 0], (z[:, 0] if z is not None else None)
     joined = np.full((n, t + 1, 2), np.nan)
@@ -370,3 +374,11 @@ def _polyline(path: np.ndarray, z: np.ndarray | None):
         zj[:, :t] = z.T
         zj = zj.ravel()
     return joined.reshape(-1, 2), zj
+
+
+def _nan_joined(parts: list[np.ndarray]) -> np.ndarray:
+    """Polylines ``(t_i, 2)`` as one, broken by a NaN row between them."""
+    if len(parts) == 1:
+        return parts[0]
+    gap = np.full((1, 2), np.nan)
+    return np.concatenate([x for p in parts for x in (p, gap)][:-1])

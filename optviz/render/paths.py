@@ -14,7 +14,10 @@ Shared by the still plots and the animations:
 * every ball is the same size, large enough to find from the back of a room; balls that
   share a spot are spread apart by :mod:`.balls`;
 * many starts of one optimizer are drawn thinner than a single path, never under
-  :data:`THINNEST` points.
+  :data:`THINNEST` points;
+* a path is drawn only inside the view (:func:`in_view`): where it leaves, its trail
+  ends on the edge (the edge mark of :mod:`.balls` says where it went), so a diverging
+  run does not paint a column along the edge with its jumps from side to side.
 
 Labels people read: ``Adam (lr 0.1)``, ``Momentum (lr 0.001, μ 0.9)``; how a rate was
 chosen (tuning) goes in a subtitle (:func:`chosen_note`), not in every label.
@@ -172,6 +175,36 @@ def _normalized(traj, spans: np.ndarray) -> np.ndarray:
 def _length(path: np.ndarray) -> float:
     steps = np.minimum(np.linalg.norm(np.diff(path, axis=0), axis=-1), 1.0)
     return float(steps.sum(axis=0).mean())
+
+
+def in_view(path: np.ndarray, domain) -> np.ndarray:
+    """A path ``(t, 2)`` as drawn on a 2-D map: the parts inside ``domain``, each
+    segment that crosses its edge cut at the edge, and the jumps outside it left out
+    (NaN rows break the line there).
+
+    >>> in_view(np.array([[0.0, 0], [0.5, 0], [3, 0], [-3, 0], [0, 0.75]]), [[-1, 1], [-1, 1]])
+    array([[ 0.  ,  0.  ],
+           [ 0.5 ,  0.  ],
+           [ 1.  ,  0.  ],
+           [  nan,   nan],
+           [  nan,   nan],
+           [-1.  ,  0.5 ],
+           [ 0.  ,  0.75]])
+    """
+    from .balls import exit_point, outside
+
+    path = np.asarray(path, float)
+    out = outside(path, domain)
+    if not out.any():
+        return path
+    rows: list[np.ndarray] = []
+    nan = np.full(2, np.nan)
+    for i, p in enumerate(path):
+        if i and out[i] != out[i - 1]:  # a segment over the edge: cut it there
+            a, b = (path[i - 1], p) if out[i] else (p, path[i - 1])
+            rows.append(exit_point(a, b, domain)[0])
+        rows.append(nan if out[i] else p)
+    return np.array(rows)
 
 
 def halo_width(linewidth: float) -> float:

@@ -305,6 +305,8 @@ def plot_trajectories(
         many = traj.batched
         lw = paths.line_width(linewidth, many)
         path = _nan_joined(xy) if many else xy
+        if not three:  # a map: each path ends where it leaves the view
+            path = paths.in_view(path, surface.domain)
         coords = [path[:, 0], path[:, 1]]
         if three:
             coords.append(height(surface, path, lift=0.01))
