@@ -151,7 +151,7 @@ class _Engine:
         z = plots.height(surface, xy, lift=0.01) if three else None
         ink = style.ink(self.theme)
         ms = ps.ball_size
-        lw = paths.line_width(2.6, many)
+        lw = paths.line_width(2.6, many) * ps.width
         # a turning camera projects each path once per frame itself and draws it flat:
         # a 3-D line projects (with masked arrays) for each of a path's four artists
         plot = turning.flat_plot(ax) if three and self.rotating else ax.plot
@@ -165,7 +165,8 @@ class _Engine:
                 alpha=0.85,
                 solid_capstyle="round",
             )[0]
-        trail = plot(*empty, color=ps.color, lw=lw, ls=ps.linestyle, alpha=0.8 if many else 1)[0]
+        alpha = 0.8 if many else 1
+        trail = plot(*empty, color=ps.color, lw=lw, ls=ps.map_linestyle, alpha=alpha)[0]
         # balls are placed in pixels (fanned out where they meet): flat markers on a 3-D axes
         flat = turning.flat_plot(ax) if three else ax.plot
         ball = flat([], [], ls="none", marker=ps.marker, ms=ms, mfc=ps.color, mec=ink, mew=1.0)[0]

@@ -8,9 +8,10 @@ Shared by the still plots and the animations:
   visible channel through it instead of merging with it;
 * paths are stacked longest first: short or slow paths, which a long one would bury,
   are drawn on top;
-* paths that run over most of one drawn under them (the same line, even at another
-  speed) are dashed, each over its own share of the line, and have no halo, so all
-  their colors alternate along it;
+* paths that share a line (one runs over a good part of another drawn under it, even at
+  another speed) are drawn as a sleeve: the lowest widest, each one above it narrower and
+  solid, the top one thin, so every color shows along the whole shared stretch, the lower
+  ones as bands on both sides of the upper (not a striped rope of dashes);
 * every ball is the same size, large enough to find from the back of a room; balls that
   share a spot are spread apart by :mod:`.balls`;
 * many starts of one optimizer are drawn thinner than a single path, never under
@@ -66,7 +67,9 @@ NAMES = {
 }
 SYMBOLS = symbols.SYMBOLS  # how a legend writes a hyperparameter: "μ 0.9"
 COINCIDENT = 0.01  # distance, in domain spans, under which two paths share a line
-DASH = 2.5  # dash length (in line widths) of paths sharing one line
+SHARED = 0.3  # the share of a path's length another covers from which they share a line
+SLEEVE_TOP = 0.8  # the top line of a sleeve, in plain line widths: thin (2.9 px at 100 dpi)
+SLEEVE_STEP = 1.0  # each line under it wider by this (in plain widths): a band each side
 BALL = 10.0  # points: 14 px at 100 dpi, found from the back of a room
 THINNEST = 1.6  # points: a line of 2.2 px at 100 dpi, the thinnest a projector shows
 
@@ -80,6 +83,13 @@ class PathStyle(NamedTuple):
     zorder: float
     ball_size: float
     halo: bool
+    width: float = 1.0  # line width on the map, in plain widths (a sleeve's lines differ)
+    shared: bool = False  # part of a sleeve: drawn solid on the map
+
+    @property
+    def map_linestyle(self) -> Any:
+        """The line style on the map: solid in a sleeve (a dash would stripe it)."""
+        return "-" if self.shared else self.linestyle
 
 
 # ----------------------------------------------------------------------------- styles
@@ -89,8 +99,8 @@ def path_styles(trajs, colors=None, ball: float = BALL) -> list[PathStyle]:
     >>> import optviz as ov
     >>> r = ov.race("quadratic", ["gd:lr=0.05", "momentum:lr=0.05,momentum=0"],
     ...             start=(1.5, 1.0), steps=20)
-    >>> [s.linestyle for s in path_styles(r.trajectories)]  # one line: the top one dashed
-    ['-', (0.0, (2.5, 2.5))]
+    >>> [s.width for s in path_styles(r.trajectories)]  # one line: a wide one, a thin on top
+    [1.8, 0.8]
     """
     n = len(trajs)
     spans = np.ptp(np.asarray(trajs[0].surface.domain, float), axis=1)
@@ -99,26 +109,29 @@ def path_styles(trajs, colors=None, ball: float = BALL) -> list[PathStyle]:
     order = sorted(range(n), key=lambda i: (-lengths[i], i))  # longest drawn first
     depth = {i: rank for rank, i in enumerate(order)}
     out = []
-    shared = _shared_lines(paths, order)
+    widths, bottoms = _sleeves(paths, order)
     for i in range(n):
         color = colors[i % len(colors)] if colors else style.color(i)
         out.append(
             PathStyle(
                 color=color,
-                linestyle=shared.get(i, style.linestyle(i)),
+                linestyle=style.linestyle(i),
                 marker=style.marker(i),
                 zorder=5.0 + 0.1 * depth[i],
                 ball_size=ball,
-                halo=shared.get(i, "-") == "-" and not trajs[i].batched,
+                halo=(i not in widths or i in bottoms) and not trajs[i].batched,
+                width=widths.get(i, 1.0),
+                shared=i in widths,
             )
         )
     return out
 
 
-def _shared_lines(paths: list[np.ndarray], order: list[int]) -> dict[int, Any]:
-    """Line styles for paths that run over most of a path drawn under them (the same
-    line, even at another speed): the bottom one solid, each of the ``k - 1`` above it
-    dashed over a different ``1/k`` of the line, so all ``k`` colors alternate."""
+def _sleeves(paths: list[np.ndarray], order: list[int]) -> tuple[dict[int, float], set[int]]:
+    """Line widths (in plain widths) of paths that share a line with one drawn under
+    them (see :data:`SHARED`): the ``k`` paths of a shared line, bottom to top, from
+    ``SLEEVE_TOP + (k - 1) SLEEVE_STEP`` down to ``SLEEVE_TOP``; and the bottom path of
+    each shared line (the only one with a halo: one above would cut the bands under it)."""
     root: dict[int, int] = {}
     above: dict[int, list[int]] = {}
     for rank, i in enumerate(order):
@@ -126,17 +139,20 @@ def _shared_lines(paths: list[np.ndarray], order: list[int]) -> dict[int, Any]:
         if paths[i].shape[1] != 1:
             continue  # many starts are drawn thin and without outline already
         for j in order[:rank]:
-            if paths[j].shape[1] == 1 and _covered_share(paths[j][:, 0], paths[i][:, 0]) > 0.5:
+            if paths[j].shape[1] == 1 and _share_a_line(paths[j][:, 0], paths[i][:, 0]):
                 root[i] = root[j]
                 above.setdefault(root[j], []).append(i)
                 break
-    out: dict[int, Any] = {}
+    out: dict[int, float] = {}
     for bottom, members in above.items():
-        k = len(members) + 1
-        out[bottom] = "-"
-        for m, i in enumerate(members):
-            out[i] = (((k - m) % k) * DASH, (DASH, (k - 1) * DASH))
-    return out
+        for m, i in enumerate([bottom, *members]):
+            out[i] = SLEEVE_TOP + (len(members) - m) * SLEEVE_STEP
+    return out, set(above)
+
+
+def _share_a_line(lower: np.ndarray, upper: np.ndarray) -> bool:
+    """Whether ``upper`` would hide a good part of ``lower``."""
+    return _covered_share(lower, upper) > SHARED
 
 
 def _covered_share(lower: np.ndarray, upper: np.ndarray, eps: float = COINCIDENT) -> float:

@@ -303,7 +303,7 @@ def plot_trajectories(
     for i, (traj, ps) in enumerate(zip(trajs, styles, strict=True)):
         xy = drawable(traj.xy, surface)
         many = traj.batched
-        lw = paths.line_width(linewidth, many)
+        lw = paths.line_width(linewidth, many) * ps.width
         path = _nan_joined(xy) if many else xy
         if not three:  # a map: each path ends where it leaves the view
             path = paths.in_view(path, surface.domain)
@@ -326,7 +326,7 @@ def plot_trajectories(
             *coords,
             color=ps.color,
             lw=lw,
-            ls=ps.linestyle,
+            ls=ps.map_linestyle,
             zorder=ps.zorder,
             alpha=0.7 if many else 1.0,
             gid=gid,
