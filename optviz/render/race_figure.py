@@ -57,10 +57,12 @@ def race_layout(race, kind: str, loss: bool, size, dpi: float, theme: str, title
             ax = fig.add_subplot(inner[i // cols, i % cols])
             plot_surface(surface, ax, theme=theme, lines=True, n=200, critical=True)
             ax.set_title(paths.readable(traj), color=style.color(i), fontweight="bold")
-            if i % cols:
+            if i % cols:  # one domain in every panel: its numbers once, at the left and bottom
                 ax.set_ylabel("")
-            if i // cols < rows - 1:
+                ax.tick_params(labelleft=False)
+            if i // cols < rows - 1 and i + cols < n:
                 ax.set_xlabel("")
+                ax.tick_params(labelbottom=False)
             panels.append(ax)
         if extra:
             column = outer[1].subgridspec(len(extra), 1, height_ratios=[p.weight for p in extra])
@@ -219,7 +221,10 @@ def legend(fig, race, loss_ax, panels, kind: str, *, handles=None, x: str = "ste
         spacing = _column_spacing(fig, column, len(labels))
         return column.legend(handles, labels, loc="upper left", borderaxespad=0.0, framealpha=0.95,
                              labelspacing=spacing)  # fmt: skip
-    if kind == "panels" and loss_ax is None:
+    if kind == "panels":  # the panels' titles name the optimizers, in their colours
+        if marks and loss_ax is not None:
+            loc = free_corner(loss_ax, race.trajectories, len(marks), x)
+            return loss_ax.legend(*zip(*marks, strict=True), loc=loc, framealpha=0.9)
         return _row_legend(fig, marks) if marks else None
     if loss_ax is not None and _fits_inside(loss_ax, labels):
         if marks:
