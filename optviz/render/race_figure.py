@@ -49,8 +49,13 @@ def race_layout(race, kind: str, loss: bool, size, dpi: float, theme: str, title
     extra = side_panels(side, loss)
     if kind == "panels":
         span = np.ptp(surface.domain, axis=1)
-        rows, cols = _grid_shape(n, fig, bool(extra), float(np.clip(span[0] / span[1], 0.75, 2.0)))
-        outer = fig.add_gridspec(1, 2 if extra else 1, width_ratios=[2.2, 1] if extra else None)
+        aspect = float(np.clip(span[0] / span[1], 0.75, 2.0))
+        rows, cols = _grid_shape(n, fig, False, aspect)
+        in_grid = bool(extra) and rows * cols - n >= len(extra)  # side panels in empty cells
+        if extra and not in_grid:
+            rows, cols = _grid_shape(n, fig, True, aspect)
+        beside = extra and not in_grid
+        outer = fig.add_gridspec(1, 2 if beside else 1, width_ratios=[2.2, 1] if beside else None)
         inner = outer[0].subgridspec(rows, cols)
         panels = []
         for i, traj in enumerate(race.trajectories):
@@ -60,11 +65,13 @@ def race_layout(race, kind: str, loss: bool, size, dpi: float, theme: str, title
             if i % cols:  # one domain in every panel: its numbers once, at the left and bottom
                 ax.set_ylabel("")
                 ax.tick_params(labelleft=False)
-            if i // cols < rows - 1 and i + cols < n:
+            if i + cols < n:
                 ax.set_xlabel("")
                 ax.tick_params(labelbottom=False)
             panels.append(ax)
-        if extra:
+        if in_grid:  # the last cells of the grid, after the maps
+            _side_axes(fig, [inner[j // cols, j % cols] for j in range(n, n + len(extra))], extra)
+        elif extra:
             column = outer[1].subgridspec(len(extra), 1, height_ratios=[p.weight for p in extra])
             _side_axes(fig, [column[i] for i in range(len(extra))], extra)
     else:
