@@ -75,3 +75,11 @@ def test_every_path_of_a_shared_line_shows_all_along_it_in_a_frame(
         assert covered_stretch(img, ax, xy) >= 0.9
     finally:
         engine.close()
+
+
+def test_panels_share_no_line(three_on_one_line):
+    # one panel each: no path lies on another, so none is widened into a sleeve
+    from optviz.render.paths import path_styles
+
+    assert {ps.width for ps in path_styles(three_on_one_line, one_map=False)} == {1.0}
+    assert len({ps.width for ps in path_styles(three_on_one_line)}) == 3

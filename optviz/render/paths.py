@@ -93,8 +93,9 @@ class PathStyle(NamedTuple):
 
 
 # ----------------------------------------------------------------------------- styles
-def path_styles(trajs, colors=None, ball: float = BALL) -> list[PathStyle]:
-    """One :class:`PathStyle` per trajectory (see the module docs for the rules).
+def path_styles(trajs, colors=None, ball: float = BALL, *, one_map: bool = True) -> list[PathStyle]:
+    """One :class:`PathStyle` per trajectory (see the module docs for the rules);
+    ``one_map=False`` (one panel each) shares no line: no path covers another.
 
     >>> import optviz as ov
     >>> r = ov.race("quadratic", ["gd:lr=0.05", "momentum:lr=0.05,momentum=0"],
@@ -109,7 +110,7 @@ def path_styles(trajs, colors=None, ball: float = BALL) -> list[PathStyle]:
     order = sorted(range(n), key=lambda i: (-lengths[i], i))  # longest drawn first
     depth = {i: rank for rank, i in enumerate(order)}
     out = []
-    widths, bottoms = _sleeves(paths, order)
+    widths, bottoms = _sleeves(paths, order) if one_map else ({}, set())
     for i in range(n):
         color = colors[i % len(colors)] if colors else style.color(i)
         out.append(

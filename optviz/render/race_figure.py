@@ -214,7 +214,7 @@ def legend(fig, race, loss_ax, panels, kind: str, *, handles=None, x: str = "ste
 
     if handles is None:
         theme = "dark" if _dark_figure(fig) else "light"
-        styles = paths.path_styles(race.trajectories)
+        styles = paths.path_styles(race.trajectories, one_map=kind != "panels")
         handles = [paths.legend_handle(ps, theme) for ps in styles]
     from . import extras
 
@@ -357,7 +357,7 @@ def plot_race(
         )
         trajs = race.trajectories
         if kind == "panels":  # each panel its optimizer's look: colour, marker, line style
-            styles = paths.path_styles(trajs)
+            styles = paths.path_styles(trajs, one_map=False)
             for ax, traj, ps in zip(panels, trajs, styles, strict=True):
                 plot_trajectories(traj, ax, styles=[ps], theme=theme)
         else:
