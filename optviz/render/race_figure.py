@@ -62,6 +62,8 @@ def race_layout(race, kind: str, loss: bool, size, dpi: float, theme: str, title
             ax = fig.add_subplot(inner[i // cols, i % cols])
             plot_surface(surface, ax, theme=theme, lines=True, n=200, critical=True)
             ax.set_title(paths.readable(traj), color=style.color(i), fontweight="bold")
+            if legend_column and not extra:  # a key goes right of the figure: maps beside it
+                ax.set_anchor("E")
             if i % cols:  # one domain in every panel: its numbers once, at the left and bottom
                 ax.set_ylabel("")
                 ax.tick_params(labelleft=False)
