@@ -19,6 +19,7 @@ from . import style
 
 LOSS_FLOOR = 1e-16  # f − f* below this, relative to max(1, |f*|), is rounding
 FLOOR_LABEL = "numerical floor"
+MARGIN = 0.06  # room above and below the curves on a log axis, as a share of its decades
 HEADROOM = 10.0  # at most this factor (log) of room above the curves, for an arrow or legend
 DIVERGED_RISE = 26  # points: how far the arrow of a diverged run points up
 
@@ -104,8 +105,9 @@ def loss_limits(ax, trajs, axis: LossAxis) -> None:
     rise = any(not t.batched and np.atleast_1d(t.diverged_at)[0] >= 0 for t in trajs)
     if axis.log:
         lo, hi = ys.min(), max(ys.max(), ys.min() * 10)
-        bottom = axis.floor / 6 if lo <= axis.floor else lo / 1.6
-        ax.set_ylim(bottom, hi * (HEADROOM if rise else 1.6))
+        room = max(1.6, (hi / lo) ** MARGIN)  # a flat curve at the top is off its edge
+        bottom = axis.floor / 6 if lo <= axis.floor else lo / room
+        ax.set_ylim(bottom, hi * (HEADROOM if rise else room))
     else:
         lo, hi = ys.min(), max(ys.max(), ys.min() + 1e-12)
         pad = 0.05 * (hi - lo)
@@ -203,6 +205,11 @@ def setup_loss_axes(
     ax.grid(True, which="major", lw=0.6)
     ax.set_xlim(0, max(max(float(np.max(x_values(t, x))) for t in trajs), 1))
     loss_limits(ax, trajs, axis)
+    if axis.log:  # powers of ten only: never "1" beside "0.01" and "1e-06"
+        from matplotlib.ticker import LogFormatterSciNotation, NullFormatter
+
+        ax.yaxis.set_major_formatter(LogFormatterSciNotation())
+        ax.yaxis.set_minor_formatter(NullFormatter())
     if floored(trajs, axis):
         floor_band(ax, axis, theme)
 
@@ -279,7 +286,7 @@ def tag_text(ax, tag: str, xy, color, theme: str = "light", before: bool = False
     face = style.THEMES[theme]["figure.facecolor"]
     box = dict(boxstyle="round,pad=0.15", fc=face, ec="none", alpha=0.85)
     text = ax.annotate(tag, xy, xytext=(-5 if before else 5, 3), textcoords="offset points",
-                       ha="right" if before else "left", color=color, fontsize=12,
+                       ha="right" if before else "left", color=color, fontsize=15,
                        fontweight="bold", bbox=box, zorder=9, **kw)  # fmt: skip
     text.set_in_layout(False)  # a label on the data, not a part of the frame
     return text
