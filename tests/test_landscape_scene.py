@@ -53,7 +53,9 @@ def test_small_panel_titles_stay_apart_and_inside_the_frame():
     renderer = fig.canvas.get_renderer()
     frame = fig.bbox
     boxes = [ax.title.get_window_extent(renderer) for ax in fig.axes if ax.get_title()]
-    assert len(boxes) >= 3  # the plane's title and one per small panel
+    note = next(ax for ax in fig.axes if ax.get_label() == "plane note")
+    boxes += [t.get_window_extent(renderer) for t in note.texts]
+    assert len(boxes) >= 3  # the line over the plane and one title per small panel
     for box in boxes:
         assert frame.x0 <= box.x0 and box.x1 <= frame.x1, box
     for i, a in enumerate(boxes):
