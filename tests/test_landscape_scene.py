@@ -143,3 +143,14 @@ def test_every_gallery_landscape_ends_each_ball_on_its_loss_or_says_not():
         at_end = [c for c in claims if c.startswith("plane_matches(") and "at=end" in c]
         assert len(at_end) >= len(scene["optimizers"]), path.name
     assert checked >= 4
+
+
+def test_class_colors_stay_apart_for_red_green_readers():
+    # the decision regions painted classes red and green: one color to a deuteranope
+    from optviz.render.landscapeplots import CLASS_COLORS
+    from tests.test_visibility import MACHADO, cielab, linear
+
+    for vision, sim in MACHADO.items():
+        seen = [cielab(sim @ linear(c)) for c in CLASS_COLORS[:3]]
+        gaps = [np.linalg.norm(a - b) for i, a in enumerate(seen) for b in seen[i + 1 :]]
+        assert min(gaps) > 20, (vision, gaps)

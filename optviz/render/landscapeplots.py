@@ -21,7 +21,8 @@ import numpy as np
 from ..util import defaults
 from . import plots, race_figure, style
 
-CLASS_COLORS = ("#4477AA", "#EE6677", "#228833", "#CCBB44", "#66CCEE", "#AA3377", "#BBBBBB")
+# blue, orange, teal first: they stay apart without red-green vision (no red beside a green)
+CLASS_COLORS = ("#4477AA", "#EE7733", "#44AA99", "#AA3377", "#CCBB44", "#66CCEE", "#BBBBBB")
 CLASS_MARKERS = ("o", "s", "^", "D", "v", "P", "X")
 TINT = 0.28  # share of a class color in its region's fill
 SHARPNESS_POINTS = 60  # steps at which a landscape's sharpness panel measures each run
