@@ -111,14 +111,14 @@ NOTE_PT = 16  # the line over the maps
 
 
 def fitted(text: str, width_px: float, font_px: float) -> str:
-    r"""``text`` broken into lines no wider than ``width_px`` (at ~0.55 em a character).
+    r"""``text`` broken into lines no wider than ``width_px`` (at ~0.5 em a character).
 
     >>> fitted("one two three four", 60, 10)
     'one two\nthree four'
     """
     import textwrap
 
-    chars = max(int(width_px / (0.55 * font_px)), 10)
+    chars = max(int(width_px / (0.5 * font_px)), 10)
     return "\n".join(textwrap.wrap(text, chars)) or text
 
 
