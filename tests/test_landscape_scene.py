@@ -92,6 +92,14 @@ def test_the_map_takes_most_of_an_animation_frame(which, request):
         assert len(engine.panels) == (1 if ls.shared else 2)
         shown = [ax for ax in engine.fig.axes if ax.get_visible() and ax.axison]
         assert len(shown) == len(engine.panels) + 1  # the maps and the loss panel, no more
+        renderer = engine.fig.canvas.get_renderer()
+        note = next(ax for ax in engine.fig.axes if ax.get_label() == "plane note")
+        (line,) = (t.get_window_extent(renderer) for t in note.texts)
+        frame = engine.fig.bbox
+        assert frame.x0 <= line.x0 and line.x1 <= frame.x1, line
+        for ax in engine.panels:  # above the maps, clear of their titles
+            assert line.y0 >= ax.bbox.y1 - 1
+            assert not line.overlaps(ax.title.get_window_extent(renderer)) or not ax.get_title()
     finally:
         engine.close()
 

@@ -98,10 +98,11 @@ def _layout(ls, theme: str, size, dpi: float, title, race, series=None, boundari
         loss_ax.tick_params(labelbottom=False)
     note = fig.add_subplot(left[0, :], label="plane note")  # last: the maps stay axes[0..]
     note.set_axis_off()
-    width = note.get_subplotspec().get_position(fig).width * fig.bbox.width
-    line = fitted(plane_note(ls), width, NOTE_PT * fig.dpi / 72)
-    text = note.text(0.5, 0.5, line, ha="center", va="center", fontsize=NOTE_PT,
+    text = note.text(0.5, 0.5, plane_note(ls), ha="center", va="center", fontsize=NOTE_PT,
                      transform=note.transAxes)  # fmt: skip
+    width = 0.95 * fig.bbox.width * maps / (maps + 1)  # the maps' column, laid out
+    drawn = text.get_window_extent(fig.canvas.get_renderer()).width
+    text.set_text(fitted(text.get_text(), width, drawn))
     text.set_in_layout(False)  # its cell holds it; laid out, it would squeeze the maps
     fig.suptitle(title if title is not None else _title(ls))
     return fig, panels, loss_ax, boundary_axes
@@ -110,15 +111,20 @@ def _layout(ls, theme: str, size, dpi: float, title, race, series=None, boundari
 NOTE_PT = 16  # the line over the maps
 
 
-def fitted(text: str, width_px: float, font_px: float) -> str:
-    r"""``text`` broken into lines no wider than ``width_px`` (at ~0.5 em a character).
+def fitted(text: str, width_px: float, drawn_px: float) -> str:
+    r"""``text``, drawn ``drawn_px`` wide on one line, broken into lines no wider than
+    ``width_px``.
 
-    >>> fitted("one two three four", 60, 10)
+    >>> fitted("one two three four", 100, 180)
     'one two\nthree four'
+    >>> fitted("one two three four", 200, 180)
+    'one two three four'
     """
     import textwrap
 
-    chars = max(int(width_px / (0.5 * font_px)), 10)
+    if drawn_px <= width_px:
+        return text
+    chars = max(int(len(text) * width_px / drawn_px), 10)
     return "\n".join(textwrap.wrap(text, chars)) or text
 
 
