@@ -162,3 +162,21 @@ def test_class_colors_stay_apart_for_red_green_readers():
         seen = [cielab(sim @ linear(c)) for c in CLASS_COLORS[:3]]
         gaps = [np.linalg.norm(a - b) for i, a in enumerate(seen) for b in seen[i + 1 :]]
         assert min(gaps) > 20, (vision, gaps)
+
+
+def test_the_plane_loss_bands_keep_their_colors_in_the_gif(two_runs):
+    # a map of greys filled the palette: the light blue band was drawn grey
+    from matplotlib.colors import to_rgb
+
+    from optviz.render import landscapeplots, style
+    from optviz.render.animate import _Engine
+
+    engine = _Engine(landscapeplots.animate_landscape(two_runs, duration=1, fps=4))
+    try:
+        colors = engine.palette.colors.astype(float)
+        alpha = landscapeplots.PLANE_LINE["alpha"]
+        for i in range(len(two_runs.runs)):
+            band = 255 + alpha * (np.array(to_rgb(style.color(i))) * 255 - 255)
+            assert np.abs(colors - band).max(axis=1).min() <= 3, i
+    finally:
+        engine.close()

@@ -335,10 +335,24 @@ class _Overlay:
     the first call (animated, so never part of the cached background).
     """
 
-    def __init__(self, ls, boundary_axes: list):
-        self.ls, self.boundary_axes = ls, boundary_axes
+    def __init__(self, ls, boundary_axes: list, theme: str = "light"):
+        self.ls, self.boundary_axes, self.theme = ls, boundary_axes, theme
         self.bands: list = []
         self.boundaries: _Boundaries | None = None
+
+    def colors(self) -> list:
+        """The bands' colors over the loss panel's white and a map's grey, 0..255, for the
+        animation's palette: without them a light blue band was drawn grey."""
+        from matplotlib.colors import to_rgb
+
+        alpha = PLANE_LINE["alpha"]
+        face = np.array(to_rgb(style.THEMES[self.theme]["axes.facecolor"])) * 255
+        out = []
+        for i, _ in enumerate(self.ls.runs):
+            c = np.array(to_rgb(style.color(i))) * 255
+            out.append(face + alpha * (c - face))
+            out.append(face + (1 - (1 - alpha) ** 2) * (c - face))  # where two bands cross
+        return out
 
     def _build(self, engine) -> None:
         for i, _ in enumerate(self.ls.runs):
@@ -429,7 +443,8 @@ def animate_landscape(ls, *, fps: float = 20, duration: float = 8.0, hold: float
 
     boundary_axes: list = []
     series = sharpness_series(ls) if sharpness else None
-    overlays = [_Overlay(ls, boundary_axes)] + ([SharpnessOverlay(series)] if series else [])
+    overlays = [_Overlay(ls, boundary_axes, theme)]
+    overlays += [SharpnessOverlay(series)] if series else []
 
     def layout(race, kind, loss, size, dpi, theme, title):
         fig, panels, loss_ax, axes = _layout(ls, theme, size, dpi, title, race, series,
