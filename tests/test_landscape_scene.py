@@ -97,6 +97,10 @@ def test_the_map_takes_most_of_an_animation_frame(which, request):
         (line,) = (t.get_window_extent(renderer) for t in note.texts)
         frame = engine.fig.bbox
         assert frame.x0 <= line.x0 and line.x1 <= frame.x1, line
+        for ax in shown:  # every label on the frame, the loss panel's too
+            for text in (ax.xaxis.label, ax.yaxis.label, *ax.get_yticklabels()):
+                box = text.get_window_extent(renderer)
+                assert not text.get_text() or (frame.x0 <= box.x0 and box.x1 <= frame.x1)
         for ax in engine.panels:  # above the maps, clear of their titles
             assert line.y0 >= ax.bbox.y1 - 1
             assert not line.overlaps(ax.title.get_window_extent(renderer)) or not ax.get_title()
