@@ -184,3 +184,11 @@ def test_the_plane_loss_bands_keep_their_colors_in_the_gif(two_runs):
             assert np.abs(colors - band).max(axis=1).min() <= 3, i
     finally:
         engine.close()
+
+
+def test_a_plane_through_more_than_three_ends_is_refused_before_training():
+    from optviz.nets.jobs import prepare
+
+    with pytest.raises(OptvizError, match="at most three runs' end points") as err:
+        prepare("xor", ["gd", "adam", "momentum", "rmsprop"], origin="ends", hidden=(4,), n=20)
+    assert "\n" not in str(err.value)

@@ -361,7 +361,7 @@ class Landscape(Render):
     kind = "landscape"
     draws = (
         "a real network trained by each optimizer, raced on a plane through its weights, "
-        "beside each run's decision regions (run.steps and run.seed apply)"
+        "beside its loss (a still adds each run's decision regions; run.steps and run.seed apply)"
     )
     needs = ("optimizers",)
     formats = IMAGE_SUFFIXES + ANIMATION_SUFFIXES
