@@ -149,3 +149,15 @@ def smallest_text_px(fig) -> float:
     fig.canvas.draw()
     sizes = [t.get_fontsize() for t in fig.findobj(Text) if t.get_visible() and t.get_text()]
     return min(sizes) * fig.dpi / 72
+
+
+def test_moments_among_the_first_steps_lift_the_cap_only_by_their_approach():
+    # plateau: RMSprop and Adam leave the start at steps 1 and 4; motion alone spent 40%
+    # of the frames on the first 15 of 300 steps (the frame a third in showed step 6)
+    race = scene_race("plateau")
+    moments = [1, 4]
+    s = clock.frame_steps(race.trajectories, 120, moments=moments)
+    allowed = clock.EARLY_FRAMES + clock.APPROACH
+    shown_once = len(moments) + 1  # each moment's own frame, and the step on the boundary
+    assert early_share(s, 300) <= allowed + shown_once / len(s)
+    assert s[40] > clock.EARLY_STEPS * 300  # the frame a third in is past the first steps

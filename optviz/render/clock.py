@@ -7,7 +7,8 @@ escape, rattling at the end) is not skipped through. Two rules keep that readabl
 
 * the first :data:`EARLY_STEPS` of the steps get at most :data:`EARLY_FRAMES` of the
   frames (a fast start would otherwise take a third of the animation, and the rest, the
-  loss panel with it, would sprint), unless a moment worth showing lies there;
+  loss panel with it, would sprint), and only the approach (:data:`APPROACH`) more when
+  moments lie there;
 * a **moment** (a callout's key step: "GD stops", "Adam escapes at step 23") is
   approached slowly, over :data:`APPROACH` of the clock, and held :data:`MOMENT_HOLD`
   seconds (:func:`frame_steps`).
@@ -49,8 +50,9 @@ def motion_clock(trajs, moments: Sequence[int] = ()) -> np.ndarray:
         width = max(2, round(0.02 * steps))
         tick[max(t - width, 0) : t] += APPROACH / min(width, t)
     early = max(1, int(np.ceil(EARLY_STEPS * steps)))
-    if steps >= 20 and not any(t <= early for t in moments):
-        tick = _cap_start(tick, early)
+    if steps >= 20:
+        allowed = EARLY_FRAMES + APPROACH * any(t <= early for t in moments)  # one approach
+        tick = _cap_start(tick, early, allowed)
     return np.concatenate([[0.0], np.cumsum(tick) / tick.sum()])
 
 
@@ -70,14 +72,15 @@ def _motion_ticks(trajs, steps: int) -> np.ndarray:
     return MOTION_SHARE * moving + (1 - MOTION_SHARE) / steps
 
 
-def _cap_start(tick: np.ndarray, early: int) -> np.ndarray:
-    """``tick`` with its first ``early`` steps scaled down to :data:`EARLY_FRAMES` of the
-    whole, if they had more."""
+def _cap_start(tick: np.ndarray, early: int, allowed: float = EARLY_FRAMES) -> np.ndarray:
+    """``tick`` with its first ``early`` steps scaled down to ``allowed`` of the whole,
+    if they had more."""
     head, rest = tick[:early].sum(), tick[early:].sum()
-    if head <= EARLY_FRAMES * (head + rest) or rest <= 0:
+    allowed = min(allowed, 0.9)
+    if head <= allowed * (head + rest) or rest <= 0:
         return tick
     out = tick.copy()
-    out[:early] *= EARLY_FRAMES * rest / (1 - EARLY_FRAMES) / head
+    out[:early] *= allowed * rest / (1 - allowed) / head
     return out
 
 
