@@ -302,7 +302,7 @@ def optimizer_name(opt) -> str:
     """
     name = NAMES.get(opt.name, opt.name)
     items = [f"{SYMBOLS.get(k, k)} {_number(v)}" for k, v in opt.changed.items()]
-    if opt.name == "momentum" and "momentum" not in opt.changed:
+    if opt.name in ("momentum", "nesterov") and "momentum" not in opt.changed:
         items.append(f"μ {_number(opt.hyper['momentum'])}")  # the heavy ball's point
     return f"{name} ({', '.join(items)})" if items else name
 
