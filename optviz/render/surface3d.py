@@ -111,17 +111,18 @@ def _slide_view(ax, surface, grid, runs: list, critical: bool, camera, theme: st
 
 
 HEIGHT_ASPECT = 0.5  # the height drawn half as tall as the domain is wide: hills, not towers
+FEW_LANDMARKS = 4  # up to this many the 3-D view marks them all: they do not clutter it
 NEAR_END, NEAR_PATH = 0.05, 0.03  # as shares of the domain's larger side
 
 
 def _lesson_landmarks(surface, runs: list) -> list:
-    """The landmarks a race's lesson needs: the global minima, those a run ends near,
-    and the saddles and maxima a path passes over; every landmark when there are no runs
-    (a surface shown alone)."""
+    """The landmarks a race's lesson needs: a few are all needed; of many, the global
+    minima, those a run ends near, and the saddles and maxima a path passes over. Every
+    landmark when there are no runs (a surface shown alone)."""
     from ..catalog.critical import landmarks
 
     points = list(landmarks(surface).points)
-    if not runs:
+    if not runs or len(points) <= FEW_LANDMARKS:
         return points
     side = float(np.max(np.ptp(np.asarray(surface.domain, float), axis=1)))
     paths = np.concatenate([np.asarray(t.xy, float).reshape(-1, 2) for t in runs])
@@ -267,7 +268,7 @@ def show_surface(
         left = fig.add_subplot(1, 2, 1)
         right = fig.add_subplot(1, 2, 2, projection="3d")
         plot_surface(surface, left, theme=theme, colorbar=True, critical=True, field=field)
-        plot_surface3d(surface, right, theme=theme, critical=True)
+        plot_surface3d(surface, right, theme=theme, critical=True, runs=())
         handles, labels = left.get_legend_handles_labels()
         if handles:  # below the map, where it hides no critical point
             left.legend(
@@ -279,9 +280,5 @@ def show_surface(
                 frameon=False,
                 fontsize=12,
             )
-        from matplotlib.ticker import MaxNLocator
-
-        for axis in (right.xaxis, right.yaxis):  # 3-D tick labels crowd each other
-            axis.set_major_locator(MaxNLocator(5))
         fig.suptitle(title or surface.title or surface.name)
     return fig
