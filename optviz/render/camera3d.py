@@ -15,7 +15,8 @@ depth-buffered fill as :mod:`.mesh`:
   look against how far apart they are (the escaped balls must not land beside the
   stuck one); a step across the picture counts in full, one up or down at half, since
   there rising and moving away look alike;
-- ``fill``: the share of its bounding square the projected surface covers.
+- ``fill``: the share of the map's cell (:data:`CELL_ASPECT`), fitted around the
+  projected surface, that the surface covers.
 
 The camera with the best product wins; a mild preference for a middle elevation keeps
 it a 3-D view (from straight above it would be the contour map again).
@@ -36,6 +37,7 @@ RASTER = 120  # pixels on a side of the coarse picture a camera is measured on
 PATH_SAMPLES = 60  # points per path measured for being hidden
 MIDDLE_ELEV, ELEV_SPREAD = 34.0, 22.0  # the preferred elevation and how mildly it is preferred
 VERTICAL = 0.5  # how much a projected step up or down counts against one across
+CELL_ASPECT = 1.2  # width over height of the cell a race's 3-D map fills (beside its legend)
 MARGIN = 0.03  # the fitted view's margin around the surface, as a share of its side
 
 
@@ -120,7 +122,9 @@ def measure(ax, scene: Scene3D, elev: float, azim: float, hint_azim: float = 0.0
     fill_quads(np.ascontiguousarray(cols), np.ascontiguousarray(rows), depth, colors, image,
                zbuffer)  # fmt: skip
     covered = np.isfinite(zbuffer)
-    fill = float(covered.mean())
+    w, h = (float(np.ptp(a)) + 1 for a in (cols, rows))
+    frame_w = max(w, CELL_ASPECT * h)  # the map's cell, fitted around the surface
+    fill = float(covered.sum()) / (frame_w * frame_w / CELL_ASPECT)
     # the farthest surface depth around each pixel: a point on the surface is not hidden
     # by the surface it lies on, only by surface well in front of it
     tol = 0.03 * float(np.ptp(depth))
@@ -183,14 +187,13 @@ def choose(ax, scene: Scene3D, hint_azim: float = -60.0) -> Shot:
 
 
 def fit_view(ax, points: np.ndarray) -> None:
-    """Zoom and pan the 3-D axes so ``points`` ``(n, 3)`` (the surface's corners) fill
-    it, at every draw: at the camera it was fitted for, tightly; while the camera turns,
+    """Zoom and pan the 3-D axes so ``points`` ``(n, 3)`` (the surface's grid) fill its
+    whole cell, at every draw: at the camera it was fitted for, tightly; while the camera turns,
     around the points' extent seen from every azimuth at that elevation (so the view does
     not zoom in and out as it turns)."""
     points = np.asarray(points, float).reshape(-1, 3)
     fitted = (ax.elev, ax.azim)
     turning: dict[float, tuple] = {}
-    original = ax.apply_aspect
 
     def limits() -> tuple:
         if (ax.elev, ax.azim) == fitted:
@@ -204,7 +207,9 @@ def fit_view(ax, points: np.ndarray) -> None:
         return turning[ax.elev]
 
     def apply_aspect(position=None):
-        original(position)
+        # the whole cell, not the square inside it matplotlib keeps: the view is fitted to
+        # the cell's own shape below, so nothing is stretched
+        ax._set_position(position or ax.get_position(original=True), "active")
         x0, y0, x1, y1 = limits()
         w, h = ax.bbox.width or 1.0, ax.bbox.height or 1.0
         cx, cy = (x0 + x1) / 2, (y0 + y1) / 2

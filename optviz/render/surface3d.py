@@ -33,9 +33,9 @@ def plot_surface3d(
 
     ``runs`` (trajectories, or an empty list) asks for the slide view of them: the camera
     chosen to show the runs (:mod:`.camera3d`; a camera given as ``elev``/``azim`` is
-    kept), the surface filling the axes without a box or ticks (the axis names at its
-    edges), and only the landmarks the runs meet (with ``critical``). Without ``runs``
-    the surface sits in its box at the surface's camera.
+    kept; with no runs the surface's own), the surface filling the axes without a box or
+    ticks (the axis names at its edges), and only the landmarks the runs meet (with
+    ``critical``). Without ``runs`` the surface sits in its box at the surface's camera.
 
     >>> import optviz as ov
     >>> ax = plot_surface3d(ov.surface("saddle"))
@@ -98,6 +98,9 @@ def _slide_view(ax, surface, grid, runs: list, critical: bool, camera, theme: st
     span = np.ptp(np.asarray(surface.domain, float), axis=1)
     ax.set_box_aspect((*(span / span.max()), HEIGHT_ASPECT))
     elev, azim = camera
+    if not runs:  # a surface alone: the camera its catalog file gives
+        elev = surface.view.elev if elev is None else elev
+        azim = surface.view.azim if azim is None else azim
     if elev is None or azim is None:
         scene = camera3d.scene_of(surface, grid, runs, where)
         shot = camera3d.choose(ax, scene, hint_azim=surface.view.azim)
