@@ -55,7 +55,8 @@ def plot_surface3d(
     Zc = squash(surface, Z)
     levs = levels_of(surface, Z)
     if runs is not None:  # the contour map's shades by drawn height: low ground dark as on the map
-        share = (Zc - lo) / (hi - lo) * TOP_SHADE
+        low, high = SHADES[style.check_theme(theme)]
+        share = low + (high - low) * (Zc - lo) / (hi - lo)
         colors = _relief(Zc, style.cmap(theme)(share), n)
     else:
         colors = _relief(Zc, style.cmap3d(theme)(BoundaryNorm(levs, 256, extend="max")(Zc)), n)
@@ -144,6 +145,7 @@ def _lesson_landmarks(surface, runs: list) -> list:
 
 
 RING = 0.03  # a landmark's ring painted on the surface: its radius, as a share of the side
+RINGED = 6  # up to this many landmarks are ringed
 
 
 def _draw_landmarks(ax, surface, marks: list, theme: str) -> None:
@@ -156,9 +158,10 @@ def _draw_landmarks(ax, surface, marks: list, theme: str) -> None:
     turn = np.linspace(0, 2 * np.pi, 37)
     circle = RING * side * np.column_stack([np.cos(turn), np.sin(turn)])
     ink, halo = ("white", "black") if style.is_dark(theme) else ("black", "white")
+    ringed = len(marks) <= RINGED  # many rings would read as clutter, not as ground
     for kind in dict.fromkeys(p.kind for p in marks):
         xy = np.array([p.xy for p in marks if p.kind == kind]).reshape(-1, 2)
-        for centre in xy:
+        for centre in xy[: len(xy) if ringed else 0]:
             ring = centre + circle
             ax.plot(ring[:, 0], ring[:, 1], height(surface, ring, lift=0.005), color=halo,
                     lw=3.0, zorder=4.3, gid="landmark-ring", label="_nolegend_")  # fmt: skip
@@ -193,7 +196,10 @@ def _axis_names(ax, surface, theme: str) -> None:
 
 
 SLIDE_GRID = 120  # the slide view's mesh: fine enough that its quads do not show as bands
-TOP_SHADE = 0.8  # the highest ground stops short of the map's lightest shade: walls stand out
+# the share of the map's shades the 3-D ground spans, lowest to highest: on light, the
+# highest ground stops short of white (walls stand out from the page); on dark, the lowest
+# short of black (the floor stands out from the page)
+SHADES = {"light": (0.0, 0.8), "dark": (0.25, 1.0)}
 
 
 def _quads(ax, X, Y, Z, colors):
