@@ -99,14 +99,13 @@ def side_layout(race, loss: bool, size, dpi: float, theme: str, title):
 
 
 def starts_line(race) -> str:
-    """What the numbered balls of a race with several starts are ("balls 1, 2 start at
-    x = 0, 0.02"); empty for one start (or too many to number)."""
+    """What the numbered balls of a race with several starts are ("ball 1 starts at
+    x = 0, ball 2 at x = 0.02"); empty for one start (or too many to number)."""
     x0 = np.asarray(race.trajectories[0].xy, float)[0].reshape(-1)
     if not 1 < len(x0) <= MAX_NUMBERED:
         return ""
-    numbers = ", ".join(str(i + 1) for i in range(len(x0)))
-    at = ", ".join(f"{x:.3g}" for x in x0)
-    return f"balls {numbers} start at x = {at}"
+    at = [f"ball {i + 1} at x = {x:.3g}" for i, x in enumerate(x0)]
+    return at[0].replace(" at ", " starts at ", 1) + ", " + ", ".join(at[1:])
 
 
 def grid_shape(n: int, inches, loss: bool) -> tuple[int, int]:
