@@ -33,10 +33,12 @@ CURVE_WIDTH = 2.6  # the curve's line, points
 JUMP = 5.0  # a step longer than this many radii on the page is drawn as a jump
 ARC_POINTS = 24  # points along a jump's arc
 TRAIL_POINTS = 8  # points along the stretch of curve a step rolls over
-TRAIL_WIDTH = 6.0  # the trail: a band along the curve the ball rolled over, points
-TRAIL_ALPHA = 0.7  # its opacity where new (it fades with age)
+TRAIL_WIDTH = 8.0  # the trail: a band under the curve along where the ball rolled, points
+TRAIL_ALPHA = 0.75  # its opacity where new ...
+TRAIL_FLOOR = 0.55  # ... and, of that, where oldest: the way it came stays readable
 ARC_WIDTH = 2.0  # a jump's arc (dashed: the ball did not travel along it), points
 ARC_ALPHA = 0.8
+ARC_FLOOR = 0.5  # of that, where oldest: a bounce stays in sight to the end
 DOT_SPACING = 1.6  # dots at least this many diameters apart along the trail
 EXIT_PT = 12.5  # "left the view at step k" and the start numbers, points
 NUMBERED = 4  # a panel with 2 to this many starts numbers its balls
@@ -278,14 +280,13 @@ def _along(polyline: np.ndarray, frac: float) -> np.ndarray:
 
 
 def spaced(pts: np.ndarray, steps: np.ndarray, gap: float) -> tuple[np.ndarray, np.ndarray]:
-    """Of the dots ``pts`` (on the page, oldest first), those at least ``gap`` apart,
-    the newest always kept: where a run crawls, its dots would merge into a blur."""
-    keep = []
-    last = None
+    """Of the dots ``pts`` (on the page, oldest first), those at least ``gap`` from every
+    newer one kept, the newest always kept: where a run crawls or passes a spot again
+    and again, its dots would merge into a blur."""
+    keep: list[int] = []
     for j in range(len(pts) - 1, -1, -1):
-        if last is None or np.hypot(*(pts[j] - last)) >= gap:
+        if not keep or np.hypot(*(pts[keep] - pts[j]).T).min() >= gap:
             keep.append(j)
-            last = pts[j]
     keep.reverse()
     return pts[keep], steps[keep]
 
@@ -321,9 +322,12 @@ class Balls:
         self.velocity, self.arrow_scale = velocity, arrow_scale
         ink = style.ink(theme)
         ms = 2 * (self.radius - EDGE / 2)
-        self.band = LineCollection([], lw=TRAIL_WIDTH, zorder=3.5, capstyle="round",
+        self.band = LineCollection([], lw=TRAIL_WIDTH, zorder=2.9, capstyle="round",
                                    joinstyle="round")  # fmt: skip
         ax.add_collection(self.band)
+        # an animation draws its moving marks over the still background: the curve is
+        # drawn again over the band, so the band stays under it there too
+        self.curve = [line for line in ax.get_lines() if line.get_gid() == "curve"][:1]
         self.dot = 5.5 if many else 7.0  # a dot's diameter, points
         self.dots = ax.scatter([], [], s=self.dot**2, lw=0.8, zorder=4.0,
                                edgecolors=style.halo(theme))  # fmt: skip
@@ -413,7 +417,9 @@ class Balls:
         rolled_steps = np.array(rolled_steps, float)
         keep = self._recent(s, rolled_steps)
         self.band.set_segments([page.to_data(r) for r, k in zip(rolled, keep, strict=True) if k])
-        self.band.set_color(self._faded(s - rolled_steps[keep], TRAIL_ALPHA))
+        self.band.set_color(
+            self._faded(s - rolled_steps[keep], TRAIL_ALPHA, max(self.floor, TRAIL_FLOOR))
+        )
         pts, steps = roll.dots_until(s)
         recent = self._recent(s, steps)
         pts, steps = spaced(pts[recent], steps[recent], DOT_SPACING * self.dot)
@@ -425,7 +431,9 @@ class Balls:
         self.arcs.set_segments(
             [page.to_data(a) for a, keep in zip(arcs, recent, strict=True) if keep]
         )
-        self.arcs.set_color(self._faded(s - arc_steps[recent], ARC_ALPHA))
+        self.arcs.set_color(
+            self._faded(s - arc_steps[recent], ARC_ALPHA, max(self.floor, ARC_FLOOR))
+        )
         centre, angle, shown, tangent = roll.place(s)
         for i, c in enumerate(page.to_data(centre)):
             place(self.balls[i], c, shown[i])
@@ -443,7 +451,7 @@ class Balls:
         for note, out in zip(self.exits, gone, strict=True):
             note.set_visible(bool(out))
         self._arrows(s, centre, tangent, shown)
-        return self.artists
+        return [self.band, *self.curve, *self.artists[1:]]
 
     def _recent(self, s: float, steps: np.ndarray) -> np.ndarray:
         """Which marks of ``steps`` the trail keeps at step ``s``."""
@@ -451,9 +459,10 @@ class Balls:
             return np.ones(len(steps), bool)
         return (s - steps <= int(self.trail)) & (self.trail is not False)
 
-    def _faded(self, age: np.ndarray, top: float) -> np.ndarray:
+    def _faded(self, age: np.ndarray, top: float, floor: float | None = None) -> np.ndarray:
         rgba = np.tile(self.rgba, (len(age), 1))
-        rgba[:, 3] = top * fade(np.asarray(age, float), self.tau, self.floor)
+        floor = self.floor if floor is None else floor
+        rgba[:, 3] = top * fade(np.asarray(age, float), self.tau, floor)
         return rgba
 
     def _arrows(self, s: float, centre, tangent, shown) -> None:
