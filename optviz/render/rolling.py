@@ -41,6 +41,7 @@ ARC_ALPHA = 0.8
 ARC_FLOOR = 0.5  # of that, where oldest: a bounce stays in sight to the end
 DOT_SPACING = 1.6  # dots at least this many diameters apart along the trail
 EXIT_PT = 12.5  # "left the view at step k" and the start numbers, points
+NUMBER_FAN = 60.0  # degrees from the normal the start numbers fan out to
 NUMBERED = 4  # a panel with 2 to this many starts numbers its balls
 ARC_HEIGHT = 0.25  # an arc's bow over its chord, as a share of the chord ...
 ARC_RISE = 4.0  # ... and at most this many points: a jump reads as a step, not a flight
@@ -396,10 +397,11 @@ class Balls:
                 for i in range(n)]  # fmt: skip
 
     def _place_numbers(self, centre: np.ndarray, shown: np.ndarray, normal: np.ndarray) -> None:
-        """Start numbers just beyond their balls along the curve's normal, fanned ±30°
-        apart: over one spot they sit side by side."""
+        """Start numbers just beyond their balls, fanned from the curve's normal by up to
+        ±:data:`NUMBER_FAN`: over one spot they sit side by side, and none sits straight
+        over its ball, where a still writes the step it ended at."""
         n = len(self.numbers)
-        spread = np.radians(np.linspace(-30.0, 30.0, n)) if n > 1 else np.zeros(1)
+        spread = np.radians(np.linspace(-NUMBER_FAN, NUMBER_FAN, n))
         reach = self.radius + 0.75 * EXIT_PT
         for i, note in enumerate(self.numbers):
             note.set_visible(bool(shown[i]))
