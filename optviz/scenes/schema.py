@@ -358,7 +358,7 @@ class Landscape(Render):
     kind = "landscape"
     draws = (
         "a real network trained by each optimizer, raced on a plane through its weights, "
-        "beside each run's decision regions (run.steps and run.seed apply)"
+        "beside its loss (a still adds each run's decision regions; run.steps and run.seed apply)"
     )
     needs = ("optimizers",)
     formats = IMAGE_SUFFIXES + ANIMATION_SUFFIXES
@@ -384,7 +384,9 @@ class Landscape(Render):
         "principal directions of the paths, filter-normalized random ones, or through the "
         "start and two end points",
     ) = "pca"
-    origin: doc(Literal["start", "mean"], "where the PCA plane passes") = "start"
+    origin: doc(
+        Literal["start", "mean", "ends"], "where the PCA plane passes; `ends`: each run's end"
+    ) = "start"
     resolution: doc(whole(4, 400), "loss grid points per side of the plane") = 60
     sharpness: doc(bool, "a panel of each run's sharpness beside its stability line") = False
     fps: doc(number(0, 120, open_low=True), "frames per second") = 20.0
