@@ -12,10 +12,10 @@ from typing import Any
 
 import numpy as np
 
-from . import style
+from . import line_ends, style
 from .landmarks import mark_critical, mark_minima
 from .losses import LOSS_FLOOR
-from .paths import optimizer_name
+from .paths import NAMES, SYMBOLS, optimizer_name
 from .plots import new_figure, plot_surface
 
 # Basins: a color per minimum (the palette without its grey), then the two outcomes.
@@ -39,6 +39,21 @@ def _new_axes(ax, size, theme: str, dpi: float = 100):
 def _minimum_colors(k: int) -> list[str]:
     colors = [c for c in style.PALETTE if c != "#999999"]
     return [colors[i % len(colors)] for i in range(k)]
+
+
+def swept_name(opt) -> str:
+    """An optimizer named as a sweep over its learning rate names it: ``Momentum (μ 0.9)``,
+    its other settings but not the rate, which is the x axis.
+
+    >>> import optviz as ov
+    >>> swept_name(ov.optimizer("adam:lr=0.3,beta1=0.5")), swept_name(ov.optimizer("gd"))
+    ('Adam (β₁ 0.5)', 'GD')
+    """
+    name = optimizer_name(opt)
+    plain = NAMES.get(opt.name, opt.name)
+    rate = f"{SYMBOLS.get('lr', 'lr')} "
+    items = [i for i in name[len(plain) :].strip(" ()").split(", ") if i and not i.startswith(rate)]
+    return f"{plain} ({', '.join(items)})" if items else plain
 
 
 # -- sweep -----------------------------------------------------------------------------------------
@@ -94,29 +109,35 @@ def plot_sweep(
         if steps_mode:
             ys = np.append(ys, sweep.steps + 1)
         log = bool(len(ys) and ys.min() > 0)
-        handles, labels = [], []
+        lines, names = [], []
         for i, key in enumerate(sweep.keys):
-            c = style.color(i)
+            look = line_ends.look(i)
+            c = look["color"]
             lrs, score = sweep.lrs[i], sweep.score[i]
             ok, y = curves[i]
-            ax.plot(lrs, y, "-o", color=c, lw=2, ms=4, zorder=3)
-            if steps_mode:  # rates that did not converge: open circles on the ceiling
+            lines += ax.plot(lrs, y, lw=2.2, ms=7, mec=ink, mew=0.6, zorder=3, **look)
+            if steps_mode:  # rates that did not converge: open markers on the ceiling
                 miss = ok & (score > sweep.steps)
-                ax.plot(lrs[miss], np.full(miss.sum(), sweep.steps + 1.0), "o", mfc="none",
-                        mec=c, ms=6, zorder=3)  # fmt: skip
+                ax.plot(lrs[miss], np.full(miss.sum(), sweep.steps + 1.0), look["marker"],
+                        mfc="none", mec=c, ms=7, zorder=3)  # fmt: skip
+            name = swept_name(sweep.optimizers[i])
             bad = ~ok
             row = 1 - band * (i + 0.75) / (n_opt + 0.25)
             ax.plot(lrs[bad], np.full(bad.sum(), row), "x", color=c, ms=7, mew=2,
                     transform=top, zorder=4)  # fmt: skip
             if bad.any():
-                ax.axvline(lrs[bad].min(), color=c, ls=":", lw=1.5, zorder=2)
-            label = key
+                first = lrs[bad].min()
+                ax.axvline(first, color=c, ls=(0, (1.0, 2.0)), lw=1.8, zorder=2)
+                # the row named where it starts: which crosses are whose, without colour
+                ax.annotate(name, (first, row), xycoords=top, xytext=(-9, 0),
+                            textcoords="offset points", ha="right", va="center",
+                            fontsize=style.at_least(12), color=line_ends.text_color(c),
+                            zorder=4)  # fmt: skip
             if best and key in best:
                 j = int(np.searchsorted(lrs, best[key]))
-                ax.plot([best[key]], [y[j]], "*", ms=17, mfc=c, mec=ink, mew=1.2, zorder=5)
-                label = f"{key}: best lr = {best[key]:.3g}"
-            handles.append(Line2D([], [], color=c, lw=2, marker="o", ms=5))
-            labels.append(label)
+                ax.plot([best[key]], [y[j]], "*", ms=20, mfc=c, mec=ink, mew=1.2, zorder=6)
+                name = f"{name}: best lr {best[key]:.2g}"
+            names.append(name)
         ax.add_patch(Rectangle((0, 1 - band), 1, band, transform=ax.transAxes,
                                color=style.THEMES[theme]["grid.color"], alpha=0.6, lw=0,
                                zorder=1))  # fmt: skip
@@ -125,24 +146,26 @@ def plot_sweep(
         ax.set_xscale("log")
         ax.set_yscale("log" if log else "linear")
         _leave_room(ax, ys, band, log)
+        line_ends.room_right(ax, lines, names)
+        line_ends.label_ends(ax, lines, names)
         ax.set_xlabel("learning rate")
         if steps_mode:
             ax.axhline(sweep.steps + 1, color=ink, lw=0.8, ls="--", alpha=0.6)
-            ax.set_ylabel(f"steps to converge (○ on the dashed line: not in {sweep.steps})")
+            ax.set_ylabel(f"steps to converge (open: not in {sweep.steps})")
         else:
             what = "final loss" if sweep.objective == "final" else "mean loss over the run"
-            what += " − f*" if surface.min_value is not None else ""
+            what += " above the minimum" if surface.min_value is not None else ""
             if floored:
-                what += f"  (below {LOSS_FLOOR:g} drawn at {LOSS_FLOOR:g})"
+                what += f" (below {LOSS_FLOOR:g}: drawn at {LOSS_FLOOR:g})"
             ax.set_ylabel(what)
         ax.grid(True, which="major", alpha=0.5)
-        handles.append(Line2D([], [], color=ink, ls="none", marker="x", ms=7, mew=2))
-        labels.append("diverged (dotted: first diverging rate)")
+        handles = [Line2D([], [], color=ink, ls="none", marker="x", ms=7, mew=2),
+                   Line2D([], [], color=ink, ls=(0, (1.0, 2.0)), lw=1.8)]  # fmt: skip
+        labels = ["diverged", "first rate that diverges"]
         if best:
-            handles.append(Line2D([], [], color=ink, ls="none", marker="*", ms=12))
+            handles.append(Line2D([], [], color=ink, ls="none", marker="*", ms=14))
             labels.append("chosen rate")
-        ax.legend(handles, labels, loc="upper left", bbox_to_anchor=(1.01, 1.0),
-                  borderaxespad=0.0, framealpha=0.95, fontsize=12)  # fmt: skip
+        ax.legend(handles, labels, loc="best", framealpha=0.95)
         starts = f", {sweep.starts} starts" if sweep.starts > 1 else ""
         ax.set_title(title or f"{surface.title or surface.name}: {sweep.horizon}{starts}")
     return ax
