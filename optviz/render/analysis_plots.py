@@ -407,37 +407,36 @@ def plot_bands(
     >>> len(fig.axes)
     2
     """
-    from matplotlib.ticker import FuncFormatter
-
     style.check_theme(theme)
     traj, ref = bands.trajectory, bands.reference
     surface = traj.surface
     c = style.color(color)
     ink = style.ink(theme)
     # log axis of f - f* where the minimum is known, of the loss where it stays positive,
-    # else the plain loss on a linear axis (a surface unbounded below, like a saddle)
+    # else the loss on a symmetric-log axis (a surface unbounded below, like a saddle,
+    # whose runs fall without end: a linear axis squashes every step before the fall)
     shift = surface.min_value or 0.0
     finite = np.concatenate([traj.loss.ravel(), ref.loss.ravel()])
     finite = finite[np.isfinite(finite)]
     log = surface.min_value is not None or bool(len(finite) and finite.min() > 0)
     floor = LOSS_FLOOR if log else -np.inf
-    ylabel = "f − f*" if surface.min_value is not None else "loss"
+    ylabel = "loss above the minimum" if surface.min_value is not None else "loss"
+    # the noise the runs drew, not the one asked for (SGD's gradient noise is off
+    # where the surface has data rows and mini-batches take its place)
+    noise = traj.noise.applied(surface.n_samples > 0)
+    plain = "full batch" if noise.batch else "without noise"
     with style.themed(theme):
         fig = new_figure(size, dpi)
         left, right = fig.subplots(1, 2, width_ratios=[1.0, 1.1])
-        plot_surface(surface, left, theme=theme, lines=True)
+        plot_surface(surface, left, theme=theme, lines=True, critical=True)
         xy = traj.xy
         k = xy.shape[1]
-        alpha = float(np.clip(6.0 / k, 0.15, 0.6))
+        alpha = float(np.clip(12.0 / k, 0.3, 0.7))
         for i in range(k):
-            left.plot(xy[:, i, 0], xy[:, i, 1], color=c, lw=1.0, alpha=alpha, zorder=3)
-        left.plot(xy[-1, :, 0], xy[-1, :, 1], "o", color=c, ms=4, mec=ink, mew=0.5, zorder=4)
-        left.plot(ref.xy[:, 0], ref.xy[:, 1], "--", color=ink, lw=1.8, zorder=4)
-        left.plot(*ref.xy[0], "o", ms=9, mfc="white", mec="black", zorder=5)
-        div = traj.diverged
-        if div.any():
-            last = np.array([xy[traj.diverged_at[i], i] for i in np.flatnonzero(div)])
-            left.plot(*last.T, "x", color=c, ms=9, mew=2.5, zorder=5)
+            left.plot(xy[:, i, 0], xy[:, i, 1], color=c, lw=2.0, alpha=alpha, zorder=3)
+        _band_ends(left, traj, c, ink)
+        left.plot(ref.xy[:, 0], ref.xy[:, 1], ls=(0, (3.0, 1.5)), color=ink, lw=2.4, zorder=4)
+        left.plot(*ref.xy[0], "o", ms=11, mfc="white", mec="black", mew=1.5, zorder=5)
         steps = np.arange(traj.steps + 1)
         med, lo, hi = (np.maximum(v - shift, floor) for v in bands.loss_band())
         ql, qh = bands.quantiles
@@ -445,27 +444,72 @@ def plot_bands(
             steps, lo, hi, color=c, alpha=0.3, lw=0, label=f"{ql:.0%}–{qh:.0%} of {k} seeds"
         )
         right.plot(steps, med, color=c, lw=2.5, label="median")
-        right.plot(
-            steps,
-            np.maximum(ref.loss - shift, floor),
-            "--",
-            color=ink,
-            lw=1.8,
-            label="without noise",
-        )
+        right.plot(steps, np.maximum(ref.loss - shift, floor), ls=(0, (3.0, 1.5)), color=ink,
+                   lw=2.2, label=plain)  # fmt: skip
         if log:
             right.set_yscale("log")
-            short = FuncFormatter(lambda v, _: f"{v:.3g}")
-            right.yaxis.set_major_formatter(short)
-            right.yaxis.set_minor_formatter(short)
+            _decades(right)
+        else:
+            right.set_yscale("symlog", linthresh=1.0)
         right.set_xlabel("step")
         right.set_ylabel(ylabel)
         right.grid(True, alpha=0.5)
         right.legend(loc="best", framealpha=0.95)
         right.set_title("loss over the seeds")
-        # the noise the runs drew, not the one asked for (SGD's gradient noise is off
-        # where the surface has data rows and mini-batches take its place)
-        noise_text = traj.noise.applied(surface.n_samples > 0).describe()
-        left.set_title(f"{k} runs, noise {noise_text}; dashed: none")
-        fig.suptitle(title or f"{traj.label} on {surface.title or surface.name}")
+        left.set_title(f"{k} seeds · dashed: {plain}")
+        name = optimizer_name(traj.optimizer)
+        fig.suptitle(title or f"{name}, {noise_words(noise)}, on {surface.title or surface.name}")
     return fig
+
+
+def noise_words(noise) -> str:
+    """The noise of a run as a title says it: ``gradient noise σ 0.3``, ``batches of 4``.
+
+    >>> from optviz.engine.noise import Noise
+    >>> noise_words(Noise.parse("grad=0.3")), noise_words(Noise.parse("batch=4,update=0.1"))
+    ('gradient noise σ 0.3', 'update noise σ 0.1, batches of 4')
+    """
+    kinds = {"grad": "gradient noise", "update": "update noise", "input": "input noise"}
+    parts = [f"{words} σ {getattr(noise, f):.3g}" for f, words in kinds.items() if getattr(noise, f)]
+    if noise.batch:
+        parts.append(f"batches of {noise.batch}")
+    if parts and noise.anneal:
+        parts.append(f"shrinking as 1/t^{noise.anneal:g}")
+    return ", ".join(parts) or "no noise"
+
+
+def _band_ends(ax, traj, color: str, ink: str) -> None:
+    """Where each seed ends: a dot inside the map; a run that left it, an arrowhead on
+    the edge where it went out, and how many did so."""
+    xy = traj.xy[-1].reshape(-1, 2)
+    div = np.atleast_1d(traj.diverged_at)
+    if np.any(div >= 0):  # a diverged run: its last finite place
+        xy = xy.copy()
+        for i in np.flatnonzero(div >= 0):
+            xy[i] = traj.xy[max(div[i] - 1, 0), i]
+    (x0, x1), (y0, y1) = traj.surface.domain
+    inside = (xy[:, 0] >= x0) & (xy[:, 0] <= x1) & (xy[:, 1] >= y0) & (xy[:, 1] <= y1)
+    ax.plot(*xy[inside].T, "o", color=color, ms=7, mec=ink, mew=0.8, zorder=4)
+    out = xy[~inside & np.isfinite(xy).all(axis=1)]
+    if not len(out):
+        return
+    centre = np.array([(x0 + x1) / 2, (y0 + y1) / 2])
+    half = np.array([(x1 - x0) / 2, (y1 - y0) / 2])
+    rel = (out - centre) / half
+    edge = centre + rel / np.abs(rel).max(axis=1, keepdims=True) * half * 0.985
+    for (ex, ey), (rx, ry) in zip(edge, rel, strict=True):
+        marker = (3, 0, np.degrees(np.arctan2(ry, rx)) - 90)  # a triangle pointing out
+        ax.plot(ex, ey, marker=marker, ms=11, color=color, mec=ink, mew=0.8, zorder=5,
+                clip_on=False)  # fmt: skip
+    ax.text(0.02, 0.02, f"▲ {len(out)} of {len(xy)} runs left the view", transform=ax.transAxes,
+            fontsize=style.at_least(13), ha="left", va="bottom", zorder=6,
+            bbox={"boxstyle": "round,pad=0.25", "fc": "white", "ec": "none", "alpha": 0.85})  # fmt: skip
+
+
+def _decades(ax) -> None:
+    """A log axis labelled at its decades only, all in one format (10⁻², not 0.01)."""
+    from matplotlib.ticker import LogFormatterSciNotation, LogLocator, NullFormatter
+
+    ax.yaxis.set_major_locator(LogLocator(base=10, numticks=12))
+    ax.yaxis.set_major_formatter(LogFormatterSciNotation())
+    ax.yaxis.set_minor_formatter(NullFormatter())
