@@ -470,7 +470,9 @@ def noise_words(noise) -> str:
     ('gradient noise σ 0.3', 'update noise σ 0.1, batches of 4')
     """
     kinds = {"grad": "gradient noise", "update": "update noise", "input": "input noise"}
-    parts = [f"{words} σ {getattr(noise, f):.3g}" for f, words in kinds.items() if getattr(noise, f)]
+    parts = [
+        f"{words} σ {getattr(noise, f):.3g}" for f, words in kinds.items() if getattr(noise, f)
+    ]
     if noise.batch:
         parts.append(f"batches of {noise.batch}")
     if parts and noise.anneal:
@@ -501,9 +503,9 @@ def _band_ends(ax, traj, color: str, ink: str) -> None:
         marker = (3, 0, np.degrees(np.arctan2(ry, rx)) - 90)  # a triangle pointing out
         ax.plot(ex, ey, marker=marker, ms=11, color=color, mec=ink, mew=0.8, zorder=5,
                 clip_on=False)  # fmt: skip
+    box = {"boxstyle": "round,pad=0.25", "fc": "white", "ec": "none", "alpha": 0.85}
     ax.text(0.02, 0.02, f"▲ {len(out)} of {len(xy)} runs left the view", transform=ax.transAxes,
-            fontsize=style.at_least(13), ha="left", va="bottom", zorder=6,
-            bbox={"boxstyle": "round,pad=0.25", "fc": "white", "ec": "none", "alpha": 0.85})  # fmt: skip
+            fontsize=style.at_least(13), ha="left", va="bottom", zorder=6, bbox=box)  # fmt: skip
 
 
 def _decades(ax) -> None:
