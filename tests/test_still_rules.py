@@ -135,3 +135,20 @@ def test_names_pushed_apart_keep_their_order_and_stay_inside():
     # boxes side by side (no shared columns) are not moved
     y2 = line_ends.spread_apart(want[:2], np.array([0.0, 100.0]), size[:2], 0.0, 320.0)
     np.testing.assert_allclose(y2, want[:2])
+
+
+def test_phase_map_levels_are_named_upright_inside_and_off_the_boundary():
+    from optviz.analysis import phase
+    from optviz.render import phaseplots
+
+    m = phase("elliptic", "momentum", n=24, steps=60, workers=1)
+    ax = phaseplots.plot_phase(m, dpi=60)
+    ax.figure.canvas.draw()
+    labels = [t for t in ax.texts if t.get_gid() == "level-label"]
+    assert labels and not [t for t in ax.texts if t.get_gid() != "level-label" and t.get_text()]
+    frame = ax.get_window_extent()
+    for t in labels:
+        assert t.get_rotation() == 0
+        box = t.get_window_extent()
+        assert frame.x0 < box.x0 and box.x1 < frame.x1 and frame.y0 < box.y0 and box.y1 < frame.y1
+    assert phaseplots.CLOSED_NAME in [t.get_text() for t in ax.get_legend().get_texts()]
