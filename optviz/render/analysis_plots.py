@@ -36,9 +36,14 @@ def _new_axes(ax, size, theme: str, dpi: float = 100):
         return new_figure(size, dpi).add_subplot()
 
 
+# basins touch each other: the four colors farthest apart (CIELAB) for normal vision and
+# under simulated protanopia and deuteranopia come first (no orange beside brick red)
+BASIN_COLORS = ("#0077BB", "#E69F00", "#EE6677", "#56B4E9", "#AA3377", "#009988", "#CC3311")
+BASIN_HATCHES = ("", "//", "..", "\\\\", "xx", "oo", "--")  # a second cue for each basin
+
+
 def _minimum_colors(k: int) -> list[str]:
-    colors = [c for c in style.PALETTE if c != "#999999"]
-    return [colors[i % len(colors)] for i in range(k)]
+    return [BASIN_COLORS[i % len(BASIN_COLORS)] for i in range(k)]
 
 
 def swept_name(opt) -> str:
@@ -248,12 +253,13 @@ def plot_basins(
                     linewidths=0.5,
                     alpha=0.45,
                 )
+            _hatch_basins(ax, lab, k, (x0, x1, y0, y1))
             if k:
-                mark_minima(ax, basins.minima, size=14)
+                mark_minima(ax, basins.minima, size=16)
             share = {v: np.mean(lab == v) for v in (-1, -2)}
-            ax.set_title(optimizer_name(opt), fontsize=16)
-            note = f"not converged {share[-1]:.0%} · diverged {share[-2]:.0%}"
-            ax.text(0.5, -0.02, note, transform=ax.transAxes, ha="center", va="top", fontsize=12)
+            ax.set_title(optimizer_name(opt), fontsize=17)
+            ax.text(0.5, -0.02, _outcome_note(share), transform=ax.transAxes, ha="center",
+                    va="top", fontsize=style.at_least(13))  # fmt: skip
             ax.set_xlim(x0, x1)
             ax.set_ylim(y0, y1)
             ax.set_xticks([])
@@ -262,19 +268,22 @@ def plot_basins(
         for ax in axes[n_opt:]:
             ax.set_visible(False)
         handles = [
-            Patch(color=c, label=f"minimum at ({m[0]:.3g}, {m[1]:.3g})")
-            for c, m in zip(_minimum_colors(k), basins.minima, strict=True)
+            Patch(fc=c, hatch=h, ec="white", lw=0, label=f"minimum at ({m[0]:.3g}, {m[1]:.3g})")
+            for c, h, m in zip(_minimum_colors(k), BASIN_HATCHES, basins.minima, strict=False)
         ]
-        handles += [
-            Patch(color=NOT_CONVERGED_COLOR, label=f"not within {basins.radius:.2g} of one"),
-            Patch(color=DIVERGED_COLOR, label="diverged"),
-        ]
+        # an outcome no start had is not in the key (its share is in each panel's note)
+        if np.any(labels == -1):
+            handles.append(
+                Patch(color=NOT_CONVERGED_COLOR, label=f"not within {basins.radius:.2g} of one")
+            )
+        if np.any(labels == -2):
+            handles.append(Patch(color=DIVERGED_COLOR, label="diverged"))
         fig.legend(
             handles=handles,
             loc="outside lower center",
             ncol=min(len(handles), 4),
             frameon=False,
-            fontsize=12,
+            fontsize=style.at_least(13),
         )
         n = labels.shape[-1]
         fig.suptitle(
@@ -283,6 +292,30 @@ def plot_basins(
             f" from {n}×{n} starts"
         )
     return fig
+
+
+def _outcome_note(share: dict) -> str:
+    """Under a basin panel: how many starts did not end in a minimum."""
+    if not share[-1] and not share[-2]:
+        return "every start ends in a minimum"
+    return f"not converged {share[-1]:.0%} · diverged {share[-2]:.0%}"
+
+
+def _hatch_basins(ax, lab: np.ndarray, k: int, extent: tuple) -> None:
+    """Hatch each minimum's basin in its own pattern over its colour: basins that touch
+    differ in pattern too, for a reader who cannot tell the two colours apart."""
+    import matplotlib as mpl
+
+    x0, x1, y0, y1 = extent
+    ny, nx = lab.shape
+    xs, ys = np.linspace(x0, x1, nx), np.linspace(y0, y1, ny)
+    with mpl.rc_context({"hatch.color": "#ffffff", "hatch.linewidth": 1.0}):
+        for i in range(min(k, len(BASIN_HATCHES))):
+            if BASIN_HATCHES[i] and np.any(lab == i):
+                fill = ax.contourf(xs, ys, (lab == i).astype(float), levels=[0.5, 1.5],
+                                   colors="none", hatches=[BASIN_HATCHES[i]])  # fmt: skip
+                fill.set_edgecolor("#ffffff")
+                fill.set_linewidth(0)
 
 
 STRETCH = 1.15  # how far a map may stretch to fill its slot: a little, shapes stay true
