@@ -27,6 +27,12 @@ CURVATURE_COLORS = {
     "saddle": "#CC79A7",  # reddish purple: up one way, down the other
     "flat": "#e2e2e2",  # light grey: no curvature in some direction
 }
+CURVATURE_WORDS = {  # the key says the shape, then the eigenvalues' signs
+    "convex": "bowl (both +)",
+    "concave": "dome (both −)",
+    "saddle": "saddle (+ and −)",
+    "flat": "flat (a zero)",
+}
 
 
 def _new_axes(ax, size, theme: str, dpi: float = 100):
@@ -395,8 +401,9 @@ def plot_curvature(
             alpha=0.55,
         )
         handles = [
-            Patch(color=CURVATURE_COLORS[k], label=f"{k} {share:.0%}")
+            Patch(color=CURVATURE_COLORS[k], label=f"{CURVATURE_WORDS.get(k, k)} {share:.0%}")
             for k, share in curv.fractions().items()
+            if share >= 0.005  # a kind that is nowhere is not in the key
         ]
         mark_critical(ax, curv.critical, counts=True)
         handles += ax.get_legend_handles_labels()[0]
@@ -405,7 +412,7 @@ def plot_curvature(
         xname, yname = surface.view.axes
         ax.set_xlabel(xname)
         ax.set_ylabel(yname, rotation=0, labelpad=10)
-        ax.set_aspect("equal" if 0.25 <= (x1 - x0) / (y1 - y0) <= 4 else "auto")
+        ax.set_aspect(_map_aspect(ax, (x1 - x0) / (y1 - y0), legend))
         if legend:
             ax.legend(
                 handles=handles,
@@ -420,6 +427,17 @@ def plot_curvature(
             or f"Curvature of {surface.title or surface.name}: signs of the Hessian's eigenvalues"
         )
     return ax
+
+
+def _map_aspect(ax, shape: float, legend: bool):
+    """``"equal"``, or ``"auto"`` where the map's true shape is within :data:`STRETCH` of
+    the room it has (the figure less its title, labels and a legend at the side): a map
+    that keeps its shape to the letter would leave bands of empty page above and below."""
+    if not 0.25 <= shape <= 4:
+        return "auto"
+    w, h = ax.figure.get_size_inches()
+    room = (w * (0.8 if legend else 0.92)) / (h * 0.84)
+    return "auto" if 1 / STRETCH <= shape / room <= STRETCH else "equal"
 
 
 # -- noise bands -----------------------------------------------------------------------------------
