@@ -259,7 +259,7 @@ def _short_formatter():
 
 def _draw_field(ax, surface, field: str, theme: str) -> None:
     (x0, x1), (y0, y1) = surface.domain
-    k = 22 if field == "quiver" else 60
+    k = 18 if field == "quiver" else 60
     X, Y = np.meshgrid(np.linspace(x0, x1, k), np.linspace(y0, y1, k))
     with np.errstate(all="ignore"):
         G = -surface.grad(np.stack([X, Y], -1))
@@ -268,11 +268,13 @@ def _draw_field(ax, surface, field: str, theme: str) -> None:
     if field == "quiver":
         norm = np.hypot(U, V)
         norm[norm == 0] = 1.0
-        ax.quiver(X, Y, U / norm, V / norm, color=ink, alpha=0.55, pivot="mid", zorder=3)
-    else:
-        ax.streamplot(
-            X, Y, U, V, color=ink, linewidth=0.6, density=1.1, arrowsize=0.8, zorder=3
-        ).lines.set_alpha(0.6)
+        ax.quiver(X, Y, U / norm, V / norm, color=ink, alpha=0.7, pivot="mid", zorder=3,
+                  width=0.005, headwidth=4, headlength=5)  # fmt: skip
+    else:  # lines and arrowheads a room sees: the direction of flow is the lesson
+        stream = ax.streamplot(
+            X, Y, U, V, color=ink, linewidth=1.6, density=0.8, arrowsize=2.2, zorder=3
+        )
+        stream.lines.set_alpha(0.75)
 
 
 # ----------------------------------------------------------------------------- paths
