@@ -347,11 +347,14 @@ def init_grid(
     6
     """
     stats = _as_stats_list(stats)
-    binnings = _binnings(stats, kind, bins)
-    shared = len({(b.edges[0], b.edges[-1]) for b in binnings}) == 1
     depth = max(s.depth for s in stats)
     with themed(theme):
         fig = _new_figure(size)
+        # bars at least ~4 px wide: a pile of values at the edges (saturation) or at 0
+        # (a collapse) must show from the back of the room, not as a hairline
+        cell_px = fig.get_figwidth() * fig.dpi / depth * 0.85
+        binnings = _binnings(stats, kind, int(np.clip(cell_px / 4.5, 12, bins)))
+        shared = len({(b.edges[0], b.edges[-1]) for b in binnings}) == 1
         fig.set_layout_engine("constrained", h_pad=0.06, w_pad=0.06, hspace=0.04, wspace=0.02)
         axes = fig.subplots(len(stats), depth, squeeze=False)
         for row, (s, binning) in enumerate(zip(stats, binnings, strict=True)):
@@ -392,10 +395,13 @@ def _saturates(s: nets.LayerStats) -> bool:
     return s.activation in ("tanh", "sigmoid")
 
 
+SATURATED_AT = {"tanh": "at ±1", "sigmoid": "at 0 or 1"}  # where a saturated unit sits
+
+
 def _cell_note(s: nets.LayerStats, kind: str, layer: int) -> str:
     note = f"σ={_fmt(_std(s, kind)[layer])}"
     if kind == "activations" and _saturates(s) and s.saturation[layer] >= 0.005:
-        note += f"\nsat {s.saturation[layer]:.0%}"
+        note += f"\n{s.saturation[layer]:.0%} {SATURATED_AT[s.activation]}"
     return note
 
 
