@@ -140,10 +140,10 @@ def plot_sweep(
                 first = lrs[bad].min()
                 ax.axvline(first, color=c, ls=(0, (1.0, 2.0)), lw=1.8, zorder=2)
                 # the row named where it starts: which crosses are whose, without colour
+                ink_c = line_ends.text_color(c, ax.get_facecolor())
                 ax.annotate(name, (first, row), xycoords=top, xytext=(-9, 0),
                             textcoords="offset points", ha="right", va="center",
-                            fontsize=style.at_least(12), color=line_ends.text_color(c),
-                            zorder=4)  # fmt: skip
+                            fontsize=style.at_least(12), color=ink_c, zorder=4)  # fmt: skip
             if best and key in best:
                 j = int(np.searchsorted(lrs, best[key]))
                 ax.plot([best[key]], [y[j]], "*", ms=20, mfc=c, mec=ink, mew=1.2, zorder=6)

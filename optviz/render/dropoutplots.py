@@ -100,7 +100,7 @@ def dropout_figure(
             ax.set_title(
                 f"{name}\ntrain {run.train_loss[-1]:.2f}, test {run.test_loss[-1]:.2f}",
                 fontsize=16,
-                color=text_color(c_drop if run.p else c_plain),
+                color=text_color(c_drop if run.p else c_plain, ax.get_facecolor()),
             )
         loss_ax = fig.add_subplot(grid[0, 2:])
         for runs, c in ((p for p, _ in pairs), c_plain), ((d for _, d in pairs), c_drop):

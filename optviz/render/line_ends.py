@@ -32,12 +32,20 @@ def look(i: int) -> dict[str, Any]:
     return {"color": style.color(i), "marker": style.marker(i), "ls": style.linestyle(i)}
 
 
-def text_color(color: str) -> str:
-    """``color`` darkened until it reads as text on white (the line's hue, type's contrast)."""
+def text_color(color: str, background: Any = "#ffffff") -> str:
+    """``color`` darkened until it reads as text on a light ``background`` (the line's
+    hue, type's contrast); on a dark one the palette's colours read as they are.
+
+    >>> text_color("#E69F00"), text_color("#E69F00", "#15171c"), text_color("#0077BB")
+    ('#976900', '#E69F00', '#0077BB')
+    """
     from matplotlib.colors import to_hex, to_rgb
 
+    weights = [0.2126, 0.7152, 0.0722]
+    if float(np.array(to_rgb(background)) @ weights) < 0.5:
+        return color
     rgb = np.array(to_rgb(color))
-    luminance = float(rgb @ [0.2126, 0.7152, 0.0722])
+    luminance = float(rgb @ weights)
     return to_hex(rgb * min(1.0, 0.42 / max(luminance, 1e-6))) if luminance > 0.42 else color
 
 
@@ -56,7 +64,7 @@ class EndLabels(Artist):
         size = style.at_least(fontsize)
         bg = ax.get_facecolor()
         self.texts = [
-            ax.text(0, 0, name, color=text_color(c), fontsize=size, ha="left", va="center",
+            ax.text(0, 0, name, color=text_color(c, bg), fontsize=size, ha="left", va="center",
                     zorder=9, gid="end-label", clip_on=False,
                     bbox={"boxstyle": "round,pad=0.15", "fc": bg, "ec": "none", "alpha": 0.85})
             for name, c in zip(names, colors, strict=True)
