@@ -152,3 +152,35 @@ def test_phase_map_levels_are_named_upright_inside_and_off_the_boundary():
         box = t.get_window_extent()
         assert frame.x0 < box.x0 and box.x1 < frame.x1 and frame.y0 < box.y0 and box.y1 < frame.y1
     assert phaseplots.CLOSED_NAME in [t.get_text() for t in ax.get_legend().get_texts()]
+
+
+def test_basins_that_touch_differ_for_red_green_deficient_readers_and_in_pattern():
+    import itertools
+
+    from test_visibility import MACHADO, cielab, linear
+
+    first = analysis_plots.BASIN_COLORS[:4]  # Himmelblau's four basins all touch
+    for vision, sim in MACHADO.items():
+        for a, b in itertools.combinations(first, 2):
+            gap = np.linalg.norm(cielab(sim @ linear(a)) - cielab(sim @ linear(b)))
+            assert gap >= 30, (vision, a, b)
+    assert len(set(analysis_plots.BASIN_HATCHES[:4])) == 4
+
+
+def test_basins_key_leaves_out_outcomes_no_start_had():
+    b = A.basins("quadratic", ["gd:lr=0.1"], n=8, steps=60)
+    fig = analysis_plots.plot_basins(b, dpi=40)
+    keys = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert keys and all(k.startswith("minimum at") for k in keys)
+    assert code_on(fig) == []
+
+
+def test_names_at_line_ends_read_on_either_background(sweep):
+    for theme, darker in (("light", True), ("dark", False)):
+        ax = analysis_plots.plot_sweep(sweep, dpi=50, theme=theme)
+        ax.figure.canvas.draw()
+        from matplotlib.colors import to_hex
+
+        shown = {to_hex(t.get_color()) for t in ax.texts if t.get_gid() == "end-label"}
+        palette = {to_hex(ln.get_color()) for ln in data_lines(ax)}
+        assert (shown != palette) == darker  # orange and sky blue darkened on white only

@@ -44,7 +44,7 @@ def _new_axes(ax, size, theme: str, dpi: float = 100):
 
 # basins touch each other: the four colors farthest apart (CIELAB) for normal vision and
 # under simulated protanopia and deuteranopia come first (no orange beside brick red)
-BASIN_COLORS = ("#0077BB", "#E69F00", "#EE6677", "#56B4E9", "#AA3377", "#009988", "#CC3311")
+BASIN_COLORS = ("#E69F00", "#56B4E9", "#EE6677", "#AA3377", "#0077BB", "#009988", "#CC3311")
 BASIN_HATCHES = ("", "//", "..", "\\\\", "xx", "oo", "--")  # a second cue for each basin
 
 
