@@ -246,6 +246,18 @@ def plot_surface(
     return ax
 
 
+def beside_3d(surface) -> tuple[float, float]:
+    """Width ratios of a contour map (with its colour bar) beside a 3-D view: a map
+    wider than tall takes more of the width, so it is not a strip between empty bands.
+
+    >>> import optviz as ov
+    >>> beside_3d(ov.surface("quadratic")), beside_3d(ov.surface("six_hump_camel"))
+    ((1.12, 1.0), (1.55, 1.0))
+    """
+    w, h = np.ptp(surface.domain, axis=1)
+    return (float(np.clip(round(0.6 + 0.52 * w / h, 2), 1.0, 1.8)), 1.0)
+
+
 def _squareish(surface) -> bool:
     w, h = np.ptp(surface.domain, axis=1)
     return 0.25 <= w / h <= 4
