@@ -184,3 +184,20 @@ def test_names_at_line_ends_read_on_either_background(sweep):
         shown = {to_hex(t.get_color()) for t in ax.texts if t.get_gid() == "end-label"}
         palette = {to_hex(ln.get_color()) for ln in data_lines(ax)}
         assert (shown != palette) == darker  # orange and sky blue darkened on white only
+
+
+def test_a_zoom_window_too_small_to_see_gets_a_frame_a_room_sees():
+    from matplotlib.patches import Rectangle
+
+    from optviz.analysis import phase
+    from optviz.render import phaseplots
+
+    wide = phase("elliptic", "momentum", n=12, steps=40, workers=1)
+    small = phase("elliptic", "momentum", ("lr", 0.05, 0.052, "log"), ("momentum", 0.5, 0.505),
+                  n=6, steps=40, workers=1)  # fmt: skip
+    fig = phaseplots.plot_zoom(wide, small, dpi=100)
+    fig.canvas.draw()
+    left = fig.axes[0]
+    frames = [p.get_window_extent() for p in left.patches if isinstance(p, Rectangle)]
+    assert max(min(b.width, b.height) for b in frames) >= phaseplots.FINDABLE_PX - 1
+    assert min(min(b.width, b.height) for b in frames) < 10  # the true window is there too
