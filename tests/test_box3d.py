@@ -123,28 +123,3 @@ def test_a_box_laid_out_otherwise_is_left_to_matplotlib():
     assert box3d.supported(ax)
     ax.zaxis.set_ticks_position("lower")
     assert not box3d.supported(ax)
-
-
-def test_a_turning_box_keeps_its_labels_clear_of_the_loss_panel():
-    import matplotlib as mpl
-
-    from optviz.render import animate as A
-    from optviz.render.box3d import BoxDecor
-
-    race = ov.race("himmelblau", ["gd:lr=0.01", "momentum:lr=0.01", "adam:lr=0.1"], steps=100)
-    anim = A.animate(race, kind="3d", rotate=90, loss=True, fps=10, duration=2)
-    engine = A._Engine(anim)
-    try:
-        (decor,) = [a for a in engine.panels[0].get_children() if isinstance(a, BoxDecor)]
-        renderer = engine.canvas.get_renderer()
-        panel = engine.loss_ax.get_tightbbox(renderer)  # with its tick and axis labels
-        em = mpl.rcParams["font.size"] * engine.fig.dpi / 72
-        reach = []
-        for s in np.linspace(0, anim.steps, 24):
-            engine.frame(float(s))
-            reach += [round(x) + sp.dx + sp.image.shape[1] for (x, _), sp in decor.layout()[2]]
-        # as the z axis swings towards the panel, two em of clear space stay between them
-        assert max(reach) < panel.x0 - 2 * em, (max(reach), panel.x0, em)
-        assert max(reach) > panel.x0 - 10 * em  # the labels do swing that way
-    finally:
-        engine.close()

@@ -63,7 +63,8 @@ class Lesson:
     count (the ``[lesson]`` table of its catalog file): ``optimizers`` as specs such as
     ``"gd:lr=0.05"``, ``starts`` ``(n, 2)`` (``(n, 1)`` on a curve), ``steps``, and
     ``claims``, what the race shows, checked on its runs (:mod:`optviz.analysis.claims`).
-    The 3-D camera is the view's.
+    A race's 3-D camera is chosen from its runs (:mod:`optviz.render.camera3d`); the view's
+    camera shows the surface alone.
     """
 
     optimizers: tuple[str, ...] = ()

@@ -19,7 +19,6 @@ left to matplotlib (:func:`supported`).
 
 from __future__ import annotations
 
-import itertools
 import math
 from dataclasses import dataclass
 
@@ -204,12 +203,14 @@ def _box_geometry(ax) -> _Geometry:
     """The box under the axes' current camera, as matplotlib's axis3d computes it."""
     bounds = np.array([ax.get_xbound(), ax.get_ybound(), ax.get_zbound()])
     mins, maxs = bounds.min(axis=1), bounds.max(axis=1)
-    corners = np.array(list(itertools.product(*zip(mins, maxs, strict=True))))
-    depth = projected(ax, corners)[:, 2]
-    depth_lo, depth_hi = np.empty(3), np.empty(3)
-    for i in range(3):
-        depth_lo[i] = depth[corners[:, i] == mins[i]].mean()
-        depth_hi[i] = depth[corners[:, i] == maxs[i]].mean()
+    # the panes' depths computed as matplotlib computes them (its cube, its planes, its
+    # order of sums): an edge-on view's tie is then broken the same way to the last bit
+    from mpl_toolkits.mplot3d.axis3d import Axis
+
+    cube = np.asarray(ax._transformed_cube(tuple(bounds.ravel())), float)
+    planes = Axis._PLANES
+    depth_lo = np.array([np.mean(cube[list(planes[2 * i]), 2]) for i in range(3)])
+    depth_hi = np.array([np.mean(cube[list(planes[2 * i + 1]), 2]) for i in range(3)])
     highs = depth_lo < depth_hi
     # edge-on views: matplotlib's fixed choice when two pairs of panes are level
     level = np.abs(depth_lo - depth_hi) <= np.finfo(float).eps

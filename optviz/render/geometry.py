@@ -58,12 +58,13 @@ def height(surface, xy: np.ndarray, lift: float = 0.0) -> np.ndarray:
 
 def squash(surface, z: np.ndarray) -> np.ndarray:
     """Heights as drawn in 3-D: clipped to the surface's range, or, when its view sets
-    ``zclip``, bent smoothly under it (``lo + H tanh((z - lo) / H)``, nearly exact in the
-    lower half) so the clipped walls stay smooth instead of ending in a jagged shelf.
+    ``zclip`` or its walls are capped (:func:`_zrange`), bent smoothly under the cap
+    (``lo + H tanh((z - lo) / H)``, nearly exact in the lower half) so the clipped walls
+    stay smooth instead of ending in a jagged shelf.
     """
     lo, hi = _zrange(surface)
     z = np.nan_to_num(np.asarray(z, float), nan=hi, posinf=hi, neginf=lo)
-    if surface.view.zclip is None:
+    if surface.view.zclip is None and not _capped(surface):
         return np.clip(z, lo, hi)
     span = hi - lo
     return lo + span * np.tanh(np.maximum(z - lo, 0.0) / span)
@@ -79,11 +80,34 @@ def _value_range(finite: np.ndarray) -> tuple[float, float]:
     return lo, hi
 
 
+WALL_QUANTILE, WALL_REACH = 0.75, 1.5  # walls are capped at lo + 1.5 (q75 - lo)
+
+
 @functools.lru_cache(maxsize=32)
 def _zrange(surface) -> tuple[float, float]:
-    """The drawn height range of a surface (cached: animations ask every frame)."""
+    """The drawn height range of a surface (cached: animations ask every frame): up to
+    its view's ``zclip``, and at most :data:`WALL_REACH` times as high above the lowest
+    point as three quarters of the surface are when that halves the range at least, so a
+    few tall walls do not squash the low
+    ground where the paths run into a flat floor."""
     _, _, Z = surface.grid(60)
-    lo, hi = _value_range(Z[np.isfinite(Z)])
+    finite = Z[np.isfinite(Z)]
+    lo, hi = _value_range(finite)
     if surface.view.zclip is not None:
         hi = min(hi, surface.view.zclip)
+    cap = _wall_cap(finite, lo)
+    if cap - lo < (hi - lo) / 2:  # only walls that would take most of the height
+        hi = cap
     return lo, max(hi, lo + 1e-12)
+
+
+def _wall_cap(finite: np.ndarray, lo: float) -> float:
+    return lo + WALL_REACH * (float(np.quantile(finite, WALL_QUANTILE)) - lo)
+
+
+@functools.lru_cache(maxsize=32)
+def _capped(surface) -> bool:
+    """Whether the surface's walls reach above its drawn range (:func:`_zrange`)."""
+    _, _, Z = surface.grid(60)
+    finite = Z[np.isfinite(Z)]
+    return bool(finite.max() > _zrange(surface)[1] * (1 + 1e-9) + 1e-12)

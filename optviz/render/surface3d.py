@@ -26,9 +26,16 @@ def plot_surface3d(
     azim: float | None = None,
     n: int = 80,
     critical: bool = False,
+    runs=None,
 ):
     """The surface as a shaded 3-D mesh; heights above ``zclip`` (default: the view hint)
     are bent smoothly under it (see :func:`squash`), and the z ticks show true values.
+
+    ``runs`` (trajectories, or an empty list) asks for the slide view of them: the camera
+    chosen to show the runs (:mod:`.camera3d`; a camera given as ``elev``/``azim`` is
+    kept; with no runs the surface's own), the surface filling the axes without a box or
+    ticks (the axis names at its edges), and only the landmarks the runs meet (with
+    ``critical``). Without ``runs`` the surface sits in its box at the surface's camera.
 
     >>> import optviz as ov
     >>> ax = plot_surface3d(ov.surface("saddle"))
@@ -41,13 +48,18 @@ def plot_surface3d(
 
     surface = _surface(surface) if isinstance(surface, str) else surface
     ax = _axes(ax, theme, projection="3d")
-    X, Y, Z = surface.grid(n)
+    X, Y, Z = surface.grid(max(n, SLIDE_GRID) if runs is not None else n)
     if zclip is not None:
         surface = _with_zclip(surface, zclip)
     lo, hi = _zrange(surface)
     Zc = squash(surface, Z)
     levs = levels_of(surface, Z)
-    colors = _relief(Zc, style.cmap3d(theme)(BoundaryNorm(levs, 256, extend="max")(Zc)), n)
+    if runs is not None:  # the contour map's shades by drawn height: low ground dark as on the map
+        low, high = SHADES[style.check_theme(theme)]
+        share = low + (high - low) * (Zc - lo) / (hi - lo)
+        colors = _relief(Zc, style.cmap(theme)(share), n)
+    else:
+        colors = _relief(Zc, style.cmap3d(theme)(BoundaryNorm(levs, 256, extend="max")(Zc)), n)
     if _SURFACE_PICTURES.get():
         from .mesh import MeshPicture
 
@@ -63,16 +75,131 @@ def plot_surface3d(
     ax.set_xlim(x0, x1)
     ax.set_ylim(y0, y1)
     ax.set_zlim(lo, hi)
+    _style3d(ax, theme)
+    if runs is not None:
+        _slide_view(ax, surface, (X, Y, Zc), list(runs), critical, (elev, azim), theme)
+        return ax
     if surface.view.zclip is not None:
         _squash_ticks(ax, surface)
     xname, yname = surface.view.axes
     ax.set_xlabel(xname)
     ax.set_ylabel(yname)
     ax.set_zlabel("f")
-    _style3d(ax, theme)
     if critical:
         _mark_critical(ax, surface, z=True)
     return ax
+
+
+def _slide_view(ax, surface, grid, runs: list, critical: bool, camera, theme: str) -> None:
+    """The slide view of ``runs`` (see :func:`plot_surface3d`)."""
+    from . import camera3d
+
+    marks = _lesson_landmarks(surface, runs) if critical else []
+    where = np.array([p.xy for p in marks]).reshape(-1, 2)
+    span = np.ptp(np.asarray(surface.domain, float), axis=1)
+    ax.set_box_aspect((*(span / span.max()), HEIGHT_ASPECT))
+    elev, azim = camera
+    if not runs:  # a surface alone: the camera its catalog file gives
+        elev = surface.view.elev if elev is None else elev
+        azim = surface.view.azim if azim is None else azim
+    if elev is None or azim is None:
+        scene = camera3d.scene_of(surface, grid, runs, where)
+        shot = camera3d.choose(ax, scene, hint_azim=surface.view.azim)
+        ax.view_init(elev=shot.elev if elev is None else elev,
+                     azim=shot.azim if azim is None else azim)  # fmt: skip
+    ax.set_axis_off()
+    step = max(1, grid[0].shape[0] // 40)
+    camera3d.fit_view(ax, np.stack([a[::step, ::step] for a in grid], axis=-1))
+    _axis_names(ax, surface, theme)
+    _draw_landmarks(ax, surface, marks, theme)
+
+
+HEIGHT_ASPECT = 0.5  # the height drawn half as tall as the domain is wide: hills, not towers
+FEW_LANDMARKS = 4  # up to this many the 3-D view marks them all: they do not clutter it
+NEAR_END, NEAR_PATH = 0.05, 0.03  # as shares of the domain's larger side
+
+
+def _lesson_landmarks(surface, runs: list) -> list:
+    """The landmarks a race's lesson needs: a few are all needed; of many, the global
+    minima, those a run ends near, and the saddles and maxima a path passes over. Every
+    landmark when there are no runs (a surface shown alone)."""
+    from ..catalog.critical import landmarks
+
+    points = list(landmarks(surface).points)
+    if not runs or len(points) <= FEW_LANDMARKS:
+        return points
+    side = float(np.max(np.ptp(np.asarray(surface.domain, float), axis=1)))
+    paths = np.concatenate([np.asarray(t.xy, float).reshape(-1, 2) for t in runs])
+    ends = np.concatenate([np.asarray(t.xy[-1], float).reshape(-1, 2) for t in runs])
+    paths, ends = paths[np.isfinite(paths).all(1)], ends[np.isfinite(ends).all(1)]
+
+    def near(xy, pts, reach) -> bool:
+        return bool(len(pts)) and float(np.min(np.linalg.norm(pts - xy, axis=1))) < reach * side
+
+    def needed(p) -> bool:
+        xy = np.asarray(p.xy, float)
+        passed = p.kind in ("saddle", "maximum") and near(xy, paths, NEAR_PATH)
+        return p.kind == "global minimum" or near(xy, ends, NEAR_END) or passed
+
+    return [p for p in points if needed(p)]
+
+
+RING = 0.03  # a landmark's ring painted on the surface: its radius, as a share of the side
+RINGED = 6  # up to this many landmarks are ringed
+
+
+def _draw_landmarks(ax, surface, marks: list, theme: str) -> None:
+    """Each landmark's marker on the surface, over a ring that follows the surface around
+    it (foreshortened as the surface is: the marker reads as lying on it, not floating)."""
+    from .geometry import height
+    from .landmarks import landmark_style
+
+    side = float(np.max(np.ptp(np.asarray(surface.domain, float), axis=1)))
+    turn = np.linspace(0, 2 * np.pi, 37)
+    circle = RING * side * np.column_stack([np.cos(turn), np.sin(turn)])
+    ink, halo = ("white", "black") if style.is_dark(theme) else ("black", "white")
+    ringed = len(marks) <= RINGED  # many rings would read as clutter, not as ground
+    for kind in dict.fromkeys(p.kind for p in marks):
+        xy = np.array([p.xy for p in marks if p.kind == kind]).reshape(-1, 2)
+        for centre in xy[: len(xy) if ringed else 0]:
+            ring = centre + circle
+            ax.plot(ring[:, 0], ring[:, 1], height(surface, ring, lift=0.005), color=halo,
+                    lw=3.0, zorder=4.3, gid="landmark-ring", label="_nolegend_")  # fmt: skip
+            ax.plot(ring[:, 0], ring[:, 1], height(surface, ring, lift=0.005), color=ink,
+                    lw=1.3, zorder=4.4, gid="landmark-ring", label="_nolegend_")  # fmt: skip
+        line = ax.plot(xy[:, 0], xy[:, 1], height(surface, xy, lift=0.02),
+                       **landmark_style(kind), label=kind)[0]  # fmt: skip
+        line.set_gid("landmark")
+
+
+def _axis_names(ax, surface, theme: str) -> None:
+    """The names of x and y at the middle of the surface's two edges nearest the camera,
+    a little outside it (the slide view has no box to carry them)."""
+    from .geometry import height
+
+    (x0, x1), (y0, y1) = np.asarray(surface.domain, float)
+    a = np.radians(ax.azim)
+    near_x = (x1, x0) if np.cos(a) > 0 else (x0, x1)
+    near_y = (y1, y0) if np.sin(a) > 0 else (y0, y1)
+    out = 0.1
+    xname, yname = surface.view.axes
+    if (xname, yname) == ("x", "y"):  # plain coordinates: their names teach nothing here
+        return
+    for name, xy in (
+        (xname, ((x0 + x1) / 2, near_y[0] + out * (near_y[0] - near_y[1]))),
+        (yname, (near_x[0] + out * (near_x[0] - near_x[1]), (y0 + y1) / 2)),
+    ):
+        edge = np.clip(np.array([xy]), [x0, y0], [x1, y1])
+        z = float(height(surface, edge)[0])
+        ax.text(xy[0], xy[1], z, name, fontsize=18, ha="center", va="center",
+                color=style.ink(theme), gid="axis-name")  # fmt: skip
+
+
+SLIDE_GRID = 120  # the slide view's mesh: fine enough that its quads do not show as bands
+# the share of the map's shades the 3-D ground spans, lowest to highest: on light, the
+# highest ground stops short of white (walls stand out from the page); on dark, the lowest
+# short of black (the floor stands out from the page)
+SHADES = {"light": (0.0, 0.8), "dark": (0.25, 1.0)}
 
 
 def _quads(ax, X, Y, Z, colors):
@@ -152,7 +279,7 @@ def show_surface(
         left = fig.add_subplot(grid[0, 0])
         right = fig.add_subplot(grid[0, 1], projection="3d")
         plot_surface(surface, left, theme=theme, colorbar=True, critical=True, field=field)
-        plot_surface3d(surface, right, theme=theme, critical=True)
+        plot_surface3d(surface, right, theme=theme, critical=True, runs=())
         handles, labels = left.get_legend_handles_labels()
         if handles:  # below the map, where it hides no critical point
             left.legend(
@@ -164,9 +291,5 @@ def show_surface(
                 frameon=False,
                 fontsize=12,
             )
-        from matplotlib.ticker import MaxNLocator
-
-        for axis in (right.xaxis, right.yaxis):  # 3-D tick labels crowd each other
-            axis.set_major_locator(MaxNLocator(5))
         fig.suptitle(title or surface.title or surface.name)
     return fig

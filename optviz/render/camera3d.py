@@ -1,0 +1,224 @@
+"""The 3-D camera chosen from what it must show, and the view fitted to the surface.
+
+A fixed camera per surface shows one lesson well and hides another: on the saddle the
+balls that escape along y roll towards the camera and project right beside the saddle;
+on Rosenbrock's valley the near wall covers the floor where the paths run. So the camera
+is chosen from the paths themselves. Every camera of a small set (azimuths every 15°,
+a few elevations) is measured on a coarse picture of the surface, drawn with the same
+depth-buffered fill as :mod:`.mesh`:
+
+- ``seen``: the share of the path points the surface does not hide (a path behind a
+  wall is drawn over the wall, where it reads as lying on it);
+- ``ends_seen``: the share of the end points (the balls) in sight;
+- ``spread``: how long the paths look against how long they are on the map (a path
+  running towards the camera shrinks to a stub), and how far apart the end points
+  look against how far apart they are (the escaped balls must not land beside the
+  stuck one); a step across the picture counts in full, one up or down at half, since
+  there rising and moving away look alike;
+- ``fill``: the share of the map's cell (:data:`CELL_ASPECT`), fitted around the
+  projected surface, that the surface covers.
+
+The camera with the best product wins; a mild preference for a middle elevation keeps
+it a 3-D view (from straight above it would be the contour map again).
+
+:func:`fit_view` then zooms and pans the 3-D axes so the projected surface fills it.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+ELEVATIONS = (22.0, 32.0, 42.0, 54.0)
+AZIMUTHS = tuple(float(a) for a in range(-180, 180, 15))
+RASTER = 120  # pixels on a side of the coarse picture a camera is measured on
+PATH_SAMPLES = 60  # points per path measured for being hidden
+MIDDLE_ELEV, ELEV_SPREAD = 34.0, 22.0  # the preferred elevation and how mildly it is preferred
+VERTICAL = 0.5  # how much a projected step up or down counts against one across
+CELL_ASPECT = 1.2  # width over height of the cell a race's 3-D map fills (beside its legend)
+MARGIN = 0.03  # the fitted view's margin around the surface, as a share of its side
+
+
+@dataclass(frozen=True)
+class Shot:
+    """A camera and what it shows (see the module docs)."""
+
+    elev: float
+    azim: float
+    seen: float
+    ends_seen: float
+    spread: float
+    fill: float
+    score: float
+
+
+@dataclass(frozen=True)
+class Scene3D:
+    """What a camera is measured on: the surface's corner grid (drawn heights) and the
+    paths as ``(k, 3)`` points on it, with their end points."""
+
+    grid: tuple[np.ndarray, np.ndarray, np.ndarray]
+    paths: list[np.ndarray]
+    ends: np.ndarray
+    side: float  # the larger side of the domain
+
+
+def scene_of(surface, grid, trajectories, marks: np.ndarray | None = None) -> Scene3D:
+    """The surface's grid ``(X, Y, Zdrawn)`` (thinned to about 40 a side) and the paths
+    of ``trajectories`` (every start its own path) lifted onto it; ``marks`` ``(k, 2)``,
+    points that must be in sight as the balls must (landmarks), count as ends."""
+    from .geometry import drawable, height
+
+    X, Y, Z = grid
+    step = max(1, X.shape[0] // 40)
+    coarse = tuple(a[::step, ::step] for a in (X, Y, Z))
+    paths, ends = [], []
+    for traj in trajectories or ():
+        xy = drawable(np.asarray(traj.xy, float), surface)
+        runs = [xy] if xy.ndim == 2 else [xy[:, i] for i in range(xy.shape[1])]
+        for run in runs:
+            run = run[np.all(np.isfinite(run), axis=1)]
+            if not len(run):
+                continue
+            picked = run[np.unique(np.linspace(0, len(run) - 1, PATH_SAMPLES).astype(int))]
+            paths.append(np.column_stack([picked, height(surface, picked, lift=0.01)]))
+            ends.append(paths[-1][-1])
+    if marks is not None and len(marks):
+        marks = np.asarray(marks, float).reshape(-1, 2)
+        ends += list(np.column_stack([marks, height(surface, marks, lift=0.01)]))
+    side = float(np.max(np.ptp(np.asarray(surface.domain, float), axis=1)))
+    return Scene3D(coarse, paths, np.array(ends).reshape(-1, 3), side)
+
+
+def _project(M, points: np.ndarray) -> np.ndarray:
+    from mpl_toolkits.mplot3d import proj3d
+
+    flat = np.asarray(points, float).reshape(-1, 3)
+    x, y, depth = proj3d.proj_transform(flat[:, 0], flat[:, 1], flat[:, 2], M)
+    return np.column_stack([x, y, depth]).reshape(points.shape)
+
+
+def _camera_matrix(ax, elev: float, azim: float) -> np.ndarray:
+    ax.view_init(elev=elev, azim=azim)
+    return ax.get_proj()
+
+
+def measure(ax, scene: Scene3D, elev: float, azim: float, hint_azim: float = 0.0) -> Shot:
+    """How well the camera ``(elev, azim)`` shows ``scene`` (see the module docs)."""
+    from ._mesh_fill import fill_quads
+
+    M = _camera_matrix(ax, elev, azim)
+    grid = _project(M, np.stack(scene.grid, axis=-1))
+    lo = grid[..., :2].reshape(-1, 2).min(axis=0)
+    span = float(np.ptp(grid[..., :2].reshape(-1, 2), axis=0).max()) or 1.0
+    scale = (RASTER - 1) / span
+    cols, rows = (grid[..., 0] - lo[0]) * scale, (grid[..., 1] - lo[1]) * scale
+    depth = np.ascontiguousarray(grid[..., 2], np.float64)
+    zbuffer = np.full((RASTER, RASTER), np.inf)
+    image = np.zeros((RASTER, RASTER, 4), np.uint8)
+    colors = np.zeros((cols.shape[0] - 1, cols.shape[1] - 1, 4), np.uint8)
+    fill_quads(np.ascontiguousarray(cols), np.ascontiguousarray(rows), depth, colors, image,
+               zbuffer)  # fmt: skip
+    covered = np.isfinite(zbuffer)
+    w, h = (float(np.ptp(a)) + 1 for a in (cols, rows))
+    frame_w = max(w, CELL_ASPECT * h)  # the map's cell, fitted around the surface
+    fill = float(covered.sum()) / (frame_w * frame_w / CELL_ASPECT)
+    # the farthest surface depth around each pixel: a point on the surface is not hidden
+    # by the surface it lies on, only by surface well in front of it
+    tol = 0.03 * float(np.ptp(depth))
+    far = np.where(covered, zbuffer, -np.inf)
+    padded = np.pad(far, 1, constant_values=-np.inf)
+    far = np.max([padded[i : i + RASTER, j : j + RASTER] for i in range(3) for j in range(3)],
+                 axis=0)  # fmt: skip
+
+    def hidden(points: np.ndarray) -> np.ndarray:
+        p = _project(M, points)
+        c = np.clip(((p[:, 0] - lo[0]) * scale).astype(int), 0, RASTER - 1)
+        r = np.clip(((p[:, 1] - lo[1]) * scale).astype(int), 0, RASTER - 1)
+        return p[:, 2] > far[r, c] + tol
+
+    seen = float(np.mean([1.0 - hidden(p).mean() for p in scene.paths])) if scene.paths else 1.0
+    ends_seen = float(1.0 - hidden(scene.ends).mean()) if len(scene.ends) else 1.0
+    spread = _spread(M, scene, scale / RASTER)
+    prior = math.exp(-(((elev - MIDDLE_ELEV) / ELEV_SPREAD) ** 2))
+    prior *= 1.0 + 0.05 * math.cos(math.radians(azim - hint_azim))
+    score = seen**2 * ends_seen * math.sqrt(spread * fill) * prior
+    return Shot(elev, azim, seen, ends_seen, spread, fill, score)
+
+
+def _spread(M, scene: Scene3D, per_unit: float) -> float:
+    """How long the paths look and how far apart their ends look (the nearest two that
+    are apart), against the map (1: as on a map the size of the picture; each capped at
+    1.5 so a steep drop does not win alone), the two weighed equally."""
+    lengths = []
+    for p in scene.paths:
+        on_map = float(np.linalg.norm(np.diff(p[:, :2], axis=0), axis=1).sum()) / scene.side
+        if on_map > 0.05:
+            q = _project(M, p)[:, :2] * per_unit
+            looks = float(_looks(np.diff(q, axis=0)).sum())
+            lengths.append(min(looks / on_map, 1.5))
+    parts = [float(np.mean(lengths))] if lengths else []
+    ends = scene.ends
+    if len(ends) > 1:
+        q = _project(M, ends)[:, :2] * per_unit
+        i, j = np.triu_indices(len(ends), 1)
+        apart = np.linalg.norm(ends[i, :2] - ends[j, :2], axis=1) / scene.side
+        far = apart > 0.08  # ends that are apart on the map must look apart
+        if far.any():
+            looks = _looks(q[i] - q[j])[far]
+            parts.append(min(float(np.min(looks / apart[far])), 1.5))
+    return float(np.mean(parts)) if parts else 1.0
+
+
+def _looks(d: np.ndarray) -> np.ndarray:
+    """How far a projected step ``(n, 2)`` looks: across the picture in full, up and down
+    at half (rising and moving away look the same there)."""
+    return np.hypot(d[:, 0], VERTICAL * d[:, 1])
+
+
+def choose(ax, scene: Scene3D, hint_azim: float = -60.0) -> Shot:
+    """The best camera for ``scene`` (the axes is left at it)."""
+    shots = [measure(ax, scene, e, a, hint_azim) for e in ELEVATIONS for a in AZIMUTHS]
+    best = max(shots, key=lambda s: s.score)
+    ax.view_init(elev=best.elev, azim=best.azim)
+    return best
+
+
+def fit_view(ax, points: np.ndarray) -> None:
+    """Zoom and pan the 3-D axes so ``points`` ``(n, 3)`` (the surface's grid) fill its
+    whole cell, at every draw: at the camera it was fitted for, tightly; while the camera turns,
+    around the points' extent seen from every azimuth at that elevation (so the view does
+    not zoom in and out as it turns)."""
+    points = np.asarray(points, float).reshape(-1, 3)
+    fitted = (ax.elev, ax.azim)
+    turning: dict[float, tuple] = {}
+
+    def limits() -> tuple:
+        if (ax.elev, ax.azim) == fitted:
+            return _bounds(_project(ax.get_proj(), points))
+        if ax.elev not in turning:
+            here = (ax.elev, ax.azim)
+            boxes = np.array([_bounds(_project(_camera_matrix(ax, here[0], a), points))
+                              for a in AZIMUTHS])  # fmt: skip
+            ax.view_init(elev=here[0], azim=here[1])
+            turning[here[0]] = (*boxes[:, :2].min(axis=0), *boxes[:, 2:].max(axis=0))
+        return turning[ax.elev]
+
+    def apply_aspect(position=None):
+        # the whole cell, not the square inside it matplotlib keeps: the view is fitted to
+        # the cell's own shape below, so nothing is stretched
+        ax._set_position(position or ax.get_position(original=True), "active")
+        x0, y0, x1, y1 = limits()
+        w, h = ax.bbox.width or 1.0, ax.bbox.height or 1.0
+        cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+        half = max((x1 - x0) / w, (y1 - y0) / h) * (1 + 2 * MARGIN) / 2
+        ax.viewLim.intervalx = (cx - half * w, cx + half * w)
+        ax.viewLim.intervaly = (cy - half * h, cy + half * h)
+
+    ax.apply_aspect = apply_aspect
+
+
+def _bounds(p: np.ndarray) -> tuple[float, float, float, float]:
+    return float(p[:, 0].min()), float(p[:, 1].min()), float(p[:, 0].max()), float(p[:, 1].max())

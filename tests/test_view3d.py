@@ -1,0 +1,120 @@
+"""The 3-D race view at 1280×720 (render/camera3d.py, render/surface3d.py): the camera
+chosen from the runs keeps every path and ball in sight and the lesson's balls apart, the
+surface fills the map, tall walls are capped, and only the landmarks the runs meet are
+marked. Measured on the drawn figure: pixels and projected positions."""
+
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+import pytest
+
+import optviz as ov
+from optviz.render import audit, camera3d, race_figure
+from optviz.render.geometry import _zrange, height
+from optviz.render.mesh import MeshPicture
+
+DEFAULTS = ("saddle", "rosenbrock", "himmelblau", "six_hump_camel", "tiny_net")
+SURFACE_SHARE = 0.19  # of the 1280×720 frame the surface itself covers (0.13–0.15 before)
+
+
+@functools.cache
+def _drawn(name: str):
+    race = audit.lesson_race(name)
+    fig = race_figure.plot_race(race, kind="3d")
+    fig.canvas.draw()
+    return race, fig, fig.axes[0]
+
+
+@pytest.fixture(scope="module", params=DEFAULTS)
+def drawn(request):
+    return _drawn(request.param)
+
+
+def _surface_pixels(ax) -> int:
+    """Pixels the surface covers in the frame (drawn alone, as the figure projects it)."""
+    (quads,) = [c for c in ax.collections if hasattr(c, "optviz_mesh")]
+    picture = MeshPicture(*quads.optviz_mesh)
+    picture.axes = ax
+    w, h = (int(v) for v in ax.get_figure(root=True).bbox.size)
+    return int((picture.picture((0, 0, w, h))[..., 3] > 0).sum())
+
+
+def _display(ax, surface, xy: np.ndarray) -> np.ndarray:
+    xy = np.asarray(xy, float).reshape(-1, 2)
+    points = np.column_stack([xy, height(surface, xy, lift=0.02)])
+    return ax.transData.transform(camera3d._project(ax.M, points)[:, :2])
+
+
+def test_the_surface_fills_the_map(drawn):
+    race, fig, ax = drawn
+    assert tuple(fig.bbox.size) == (1280, 720)
+    share = _surface_pixels(ax) / (1280 * 720)
+    assert share >= SURFACE_SHARE, (race.surface.name, share)
+
+
+def test_the_chosen_camera_hides_no_path_and_no_ball(drawn):
+    race, _, ax = drawn
+    s = race.surface
+    grid = s.grid(60)
+    from optviz.render.geometry import squash
+
+    scene = camera3d.scene_of(s, (grid[0], grid[1], squash(s, grid[2])), race.trajectories)
+    shot = camera3d.measure(ax, scene, ax.elev, ax.azim)
+    assert shot.ends_seen == 1.0 and shot.seen >= 0.95, (s.name, shot)
+
+
+def test_the_escaped_balls_land_far_from_the_stuck_one_on_the_saddle():
+    race, _, ax = _drawn("saddle")
+    ends = {t.name: _display(ax, race.surface, t.xy[-1])[0] for t in race}
+    apart = {n: float(np.linalg.norm(p - ends["gd"])) for n, p in ends.items() if n != "gd"}
+    assert min(apart.values()) >= 150, apart  # px at 1280×720; the map is about 650 px
+
+
+def test_only_the_landmarks_the_runs_meet_are_marked():
+    race = audit.lesson_race("six_hump_camel")
+    ax = race_figure.plot_race(race, kind="3d", size="small", dpi=40).axes[0]
+    marked = [line for line in ax.get_lines() if line.get_gid() == "landmark"]
+    count = sum(len(line.get_xdata()) for line in marked)
+    from optviz.catalog.critical import landmarks
+
+    assert len(landmarks(race.surface).points) > 10
+    assert 1 <= count <= 5, count
+    # every run's end that rests on a minimum keeps its minimum marked
+    kept = np.concatenate([np.column_stack(line.get_data_3d()[:2]) for line in marked])
+    minima = np.array([p.xy for p in landmarks(race.surface).points if "minimum" in p.kind])
+    for t in race:
+        for end in np.asarray(t.xy[-1], float).reshape(-1, 2):
+            nearest = minima[np.argmin(np.linalg.norm(minima - end, axis=1))]
+            if np.linalg.norm(nearest - end) < 0.05:
+                assert np.min(np.linalg.norm(kept - nearest, axis=1)) < 1e-9, (t.name, end)
+
+
+def test_tall_walls_are_capped_so_the_low_ground_keeps_its_height():
+    s = ov.surface("himmelblau")  # walls to 890 around minima at 0 and a middle near 180
+    lo, hi = _zrange(s)
+    assert hi < 0.5 * 890
+    # the low ground is drawn nearly true to scale, the walls bend under the cap
+    low = np.array([[-0.27, -0.92]])  # the local maximum, f ≈ 181
+    assert height(s, low)[0] == pytest.approx(float(s.f(low)[0]), rel=0.3)
+    assert height(s, np.array([[5.0, 5.0]]))[0] <= hi
+
+
+def test_a_turning_camera_keeps_the_surface_inside_its_axes():
+    from optviz.render import animate as A
+
+    race = ov.race("himmelblau", ["gd:lr=0.01", "adam:lr=0.1"], steps=60)
+    engine = A._Engine(A.animate(race, kind="3d", rotate=90, fps=4, duration=2, size=(6, 4),
+                                 dpi=50))  # fmt: skip
+    try:
+        ax = engine.panels[0]
+        (mesh,) = [a for a in ax.get_children() if isinstance(a, MeshPicture)]
+        box = ax.bbox
+        for s in np.linspace(0, 60, 6):
+            engine.frame(float(s))
+            px, py, _ = mesh.corners()
+            assert px.min() >= box.x0 - 1 and px.max() <= box.x1 + 1, (s, px.min(), px.max())
+            assert py.min() >= box.y0 - 1 and py.max() <= box.y1 + 1, (s, py.min(), py.max())
+    finally:
+        engine.close()
