@@ -255,6 +255,20 @@ def test_the_exit_is_where_the_segment_crosses_the_edge():
 
 
 # ------------------------------------------------------------------------- callouts
+def leader_points(label, renderer) -> np.ndarray:
+    """Points (px) along a callout's leader as drawn: from its box to its ring's edge
+    (the leader stops there; what is inside the ring is the ball it names)."""
+    anchor = label.axes.transData.transform(label.xy)
+    box = label.get_bbox_patch().get_window_extent(renderer)
+    end = np.clip(anchor, [box.x0, box.y0], [box.x1, box.y1])
+    ring = callouts.RING_PT / 2 * label.figure.dpi / 72
+    length = np.hypot(*(end - anchor))
+    if length <= ring:
+        return np.zeros((0, 2))
+    t = np.linspace(ring / length, 1.0, 40)[:, None]
+    return anchor + (end - anchor) * t
+
+
 def test_callouts_sit_beside_their_ball_over_no_other_and_appear_at_their_step():
     race, verdicts = saddle()
     anim = animate(race, callouts=verdicts, fps=10, duration=2)
@@ -268,12 +282,16 @@ def test_callouts_sit_beside_their_ball_over_no_other_and_appear_at_their_step()
             ]
             for s in (float(step), 40.0):
                 engine.frame(s)
-                box = label.get_window_extent(renderer)
+                engine.callouts.update(s, renderer)
+                box = label.get_bbox_patch().get_window_extent(renderer)
+                leader = leader_points(label, renderer)
                 r = engine.movers[0].ball.get_markersize() / 2 * engine.fig.dpi / 72
                 for m in engine.movers:
                     for x, y in m.trail.axes.transData.transform(np.c_[m.ball.get_data()]):
                         ball = Bbox.from_extents(x - r, y - r, x + r, y + r)
                         assert not box.overlaps(ball), (v.callout, s, m.traj.name)
+                        over = [ball.contains(x, y) for x, y in leader]
+                        assert not any(over), (v.callout, s, m.traj.name, "leader")
             rings, labels = engine.callouts.update(step - 1.0, renderer)
             assert label not in labels  # not before its moment
     finally:
