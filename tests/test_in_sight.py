@@ -393,3 +393,50 @@ def test_a_run_shows_one_callout_at_a_time_its_latest():
     fig.canvas.draw()
     texts = [t for t in fig.axes[0].texts if t.get_gid() == "callout"]
     assert {t.get_text() for t in texts if t.get_visible()} == {"GD stops", "Adam escapes"}
+
+
+def lesson_engine(name: str):
+    """A catalog lesson's animation with the callouts of its own claims."""
+    from optviz.analysis.claims import check_claims
+
+    race = audit.lesson_race(name)
+    verdicts = check_claims(race, ov.surface(name).lesson.claims)
+    return race, _Engine(animate(race, callouts=verdicts, fps=10, duration=3))
+
+
+def test_a_ring_is_around_its_ball_on_the_last_frame():
+    # ackley: "GD stops at a local minimum" ringed (3.0, -2.7), where GD was at its
+    # moment; the ball crept on to (3.0, -3.0) and sat beside its ring on the held frame.
+    # Here GD arrives near the minimum (its moment) and creeps on into it
+    from optviz.analysis.claims import check_claims
+
+    race = ov.race("quadratic", ["gd:lr=0.03"], start=(1.5, 1.0), steps=150)
+    verdicts = check_claims(race, ["ends_in(gd)"])
+    moment = verdicts[0].step
+    engine = _Engine(animate(race, callouts=verdicts, fps=10, duration=2))
+    try:
+        ax = engine.panels[0]
+        gap = ax.transData.transform(race[0].xy[moment]) - ax.transData.transform(race[0].xy[-1])
+        assert np.hypot(*gap) > 8  # the ball moved on after its moment
+        engine.frame(150.0)
+        _, (label,) = engine.callouts.update(150.0, engine.canvas.get_renderer())
+        ball = ax.transData.transform(np.c_[engine.movers[0].ball.get_data()])[0]
+        assert np.hypot(*(ax.transData.transform(label.xy) - ball)) < 1.0
+    finally:
+        engine.close()
+
+
+def test_kept_callouts_never_fade_before_the_last_frame():
+    # gaussian_wells: "Adam ends in a local minimum" faded before the held last frame
+    race, engine = lesson_engine("gaussian_wells")
+    try:
+        layer = engine.callouts
+        assert len(layer.finals) == 3  # one per ball: GD, Adam and momentum
+        for s in engine.anim.frame_steps():
+            for item in layer.finals:
+                if item[0] <= s:
+                    assert item in layer.current(s) and layer._strength(item, s) == 1.0, s
+        texts = {item[2].get_text() for item in layer.current(float(race[0].steps))}
+        assert "Adam ends in a local minimum" in texts
+    finally:
+        engine.close()

@@ -535,7 +535,22 @@ class CalloutLayer(Artist):
             if not _is3d(self.run_axes[item[1][0]]):
                 self._point_at(item, self._anchor_now(item, s))
             _fade(item[2], item[3], self._strength(item, s))
-        return [item[3] for item in now], [item[2] for item in now]
+        rings = [item[3] for item in now if not self._on_landmark(item)]
+        return rings, [item[2] for item in now]
+
+    def _on_landmark(self, item) -> bool:
+        """Whether ``item``'s ring would lie on a landmark's outline (a ball resting in a
+        minimum): there the outline rings the ball, and a ring over it would hide it."""
+        label = item[2]
+        ax = label.axes
+        at = ax.transData.transform(label.xy)
+        reach = (RING_PT / 2 + 2) * ax.figure.dpi / 72
+        for box in self._markers(ax):
+            centres = (box[:, :2] + box[:, 2:]) / 2
+            radii = (box[:, 2] - box[:, 0]) / 2
+            if np.any(np.hypot(*(centres - at).T) < radii + reach - 6 * ax.figure.dpi / 72):
+                return True
+        return False
 
     def draw(self, renderer) -> None:
         """A still (its last step): place the labels and show the kept ones; the axes
@@ -553,15 +568,26 @@ class CalloutLayer(Artist):
                 if not _is3d(self.run_axes[item[1][0]]):
                     self._point_at(item, self._anchor_now(item, float(self.steps)))
             shown_now = {id(item[2]) for item in now}
+            ringed = {id(item[2]) for item in now if not self._on_landmark(item)}
             for _, _, label, ring in self.items:
                 label.set_visible(id(label) in shown_now)
-                ring.set_visible(id(label) in shown_now)
+                ring.set_visible(id(label) in ringed)
         self.stale = False
 
 
 def _broken(words: list[str], lines: int) -> str:
-    """``words`` in ``lines`` lines of about equal length."""
+    """``words`` in ``lines`` lines of about equal length; two lines at a comma where one
+    falls near the middle (between two clauses, not inside one).
+
+    >>> _broken("GD (lr 0.09) arrives at step 15, GD (lr 0.02) does not".split(" "), 2)
+    'GD (lr 0.09) arrives at step 15,\\nGD (lr 0.02) does not'
+    """
     total = len(" ".join(words))
+    commas = [i for i, w in enumerate(words[:-1]) if w.endswith(",")]
+    if lines == 2 and commas:
+        cut = min(commas, key=lambda i: abs(len(" ".join(words[: i + 1])) - total / 2))
+        if abs(len(" ".join(words[: cut + 1])) - total / 2) < total / 4:
+            return " ".join(words[: cut + 1]) + "\n" + " ".join(words[cut + 1 :])
     out, line = [], []
     for w in words:
         if line and len(" ".join([*line, w])) > total / lines + 2 and len(out) < lines - 1:
