@@ -222,7 +222,8 @@ def escapes(c: Case) -> Seen:
     more than ``within`` (default 0.05) domain diagonals (or starts within that), then ends
     farther than ``within`` from it, not diverged, and below the point's loss when that is a
     saddle or a maximum, having moved more than ``within`` away from its closest approach.
-    The key step is that closest approach, where it turns away."""
+    The key step is the first after that closest approach at which it is away: an escape
+    shown when it has happened, not where it began."""
     where, xy = c.opts["from"], c.xy()
     if where == "start":
         points, values = xy[:1], np.array([np.inf])
@@ -253,7 +254,7 @@ def escapes(c: Case) -> Seen:
     if where == "start":
         said = f"{c.who()} gets going at step {turn}" if out else f"{c.who()} stays near its start"
     elif out:
-        said = f"{c.who()} escapes the {word} at step {turn}"
+        said = f"{c.who()} escapes the {word} at step {shown}"  # where it is away
     else:
         said = f"{c.who()} does not get away from the {word}"
     return Seen(out, evidence, shown, said)

@@ -136,9 +136,12 @@ def best_offset(anchor, size, obstacles, inside, reach_scale: float = 1.0, paths
 
 def _leader_hits(anchor: np.ndarray, box: np.ndarray, obstacles: np.ndarray, skip: float) -> int:
     """How many points along the leader, from ``skip`` px off the anchor (its own ball and
-    ring) to the label's box, lie in an obstacle."""
+    ring) to the label's box, lie in an obstacle other than those around the anchor (the
+    landmark its ball rests on: every leader starts inside it)."""
     end = np.clip(anchor, box[:2], box[2:])  # the box's point nearest the anchor
     length = float(np.hypot(*(end - anchor)))
+    around = np.all((obstacles[:, :2] <= anchor) & (anchor <= obstacles[:, 2:]), axis=1)
+    obstacles = obstacles[~around]
     if length <= skip or not len(obstacles):
         return 0
     t = np.linspace(skip / length, 1.0, max(int(length / 4), 2))
