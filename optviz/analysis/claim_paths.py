@@ -505,17 +505,14 @@ def faster(c: Case) -> Seen:
     holds = reach[0] < reach[1]
     unit = "evaluation" if c.opts["per"] == "evals" else "step"
     goal = "arrives" if c.opts["to"] <= 1e-3 else f"closes {1 - c.opts['to']:.0%} of its gap"
-    said = f"{c.who(0)} {goal} at {unit} {_count(reach[0])}, {c.who(1)} " + (
-        "does not" if math.isinf(reach[1]) else f"at {_count(reach[1])}")  # fmt: skip
+    first, then = ("never" if math.isinf(r) else int(r) for r in reach)
+    other = f"ahead of {c.who(1)}" if math.isinf(reach[1]) else f"{c.who(1)} at {then}"
+    said = f"{c.who(0)} {goal} at {unit} {first}, {other}"
     evidence = {f"a_{unit}s": reach[0], f"b_{unit}s": reach[1], "floor": floor}
     # both numbers are true on screen once the later run has arrived (or the run is over)
     last = len(c.loss()) - 1
     shown = None if math.isinf(steps[0]) else int(min(max(steps[0], steps[1]), last))
     return Seen(holds, evidence, shown, said)
-
-
-def _count(r: float) -> str:
-    return "never" if math.isinf(r) else f"{int(r)}"
 
 
 def _lowest_loss(c: Case) -> float:
