@@ -29,6 +29,7 @@ from msgspec import Meta, Struct
 
 from ..util import defaults
 from ..util.errors import _closest, unknown
+from .kinds import ANIMATION_SUFFIXES, IMAGE_SUFFIXES
 
 
 def whole(lo: int, hi: int, meaning: str = "") -> Any:
@@ -54,8 +55,6 @@ Numbers = str | list[float]  # [a, b, ...] or "a,b,..." (as on the command line)
 
 SIZE_NAMES = ("16:9", "4:3", "square", "small")  # optviz.render.style.SIZES (tested)
 THEME_NAMES = ("light", "dark")  # optviz.render.style.THEMES (tested)
-ANIMATION_SUFFIXES = (".gif", ".mp4", ".webp", ".apng", ".html")
-IMAGE_SUFFIXES = (".png", ".svg", ".pdf")
 MEGAPIXELS = 40
 """The most pixels (in millions) one figure or frame may have: size x dpi squared."""
 
