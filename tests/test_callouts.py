@@ -64,7 +64,11 @@ def problems(engine, s: float) -> list[str]:
     engine.frame(s)
     renderer = engine.canvas.get_renderer()
     _, labels = engine.callouts.update(s, renderer)
-    found = [] if len(labels) <= callouts.AT_ONCE else [f"{len(labels)} callouts at once"]
+    layer = engine.callouts
+    kept = sum(1 for item in layer.current(s) if item in layer.finals)  # never pushed off
+    most = max(callouts.AT_ONCE, kept)
+    assert most <= callouts.FINAL_AT_MOST
+    found = [] if len(labels) <= most else [f"{len(labels)} callouts at once"]
     boxes = [lab.get_bbox_patch().get_window_extent(renderer) for lab in labels]
     for lab, box in zip(labels, boxes, strict=True):
         name = f"{lab.get_text()!r} at step {s:g}"
@@ -72,6 +76,9 @@ def problems(engine, s: float) -> list[str]:
         if not (box.x0 >= inner.x0 - 0.5 and box.y0 >= inner.y0 - 0.5
                 and box.x1 <= inner.x1 + 0.5 and box.y1 <= inner.y1 + 0.5):  # fmt: skip
             found.append(f"{name} sticks out of its axes")
+        x, y = lab.axes.transData.transform(lab.xy)  # the leader's end; its other is the box
+        if not (inner.x0 - 0.5 <= x <= inner.x1 + 0.5 and inner.y0 - 0.5 <= y <= inner.y1 + 0.5):
+            found.append(f"{name}: its leader leaves its axes")
         if any(box.overlaps(b) for b in ball_boxes(engine)):
             found.append(f"{name} covers a ball")
         if any(box.overlaps(b) for b in marker_boxes(engine)):
@@ -95,6 +102,52 @@ def test_callouts_cover_nothing_and_stay_in_the_frame(name):
         engine.close()
 
 
+def path_points(engine) -> np.ndarray:
+    """The trails drawn in the current frame, sampled every pixel (px)."""
+    out = []
+    for m in engine.movers:
+        xy = np.asarray(m.trail.get_xydata(), float).reshape(-1, 2)
+        px = m.trail.axes.transData.transform(xy[np.all(np.isfinite(xy), axis=1)])
+        for a, b in zip(px[:-1], px[1:], strict=True):
+            n = max(int(np.hypot(*(b - a))), 1)
+            out.append(a + (b - a) * np.linspace(0, 1, n + 1)[:, None])
+    return np.vstack(out) if out else np.zeros((0, 2))
+
+
+@pytest.mark.parametrize("name", ["glyphs_momentum", "glyphs_adagrad_rmsprop", "plateau"])
+def test_the_kept_callouts_leave_the_paths_in_sight(name):
+    # "Adagrad: y rate does not climb back" lay over RMSprop's path along the floor, the
+    # thing it described; on the held last frame a label goes where no path is
+    engine = engine_of(name)
+    try:
+        s = float(engine.anim.steps)
+        engine.frame(s)
+        renderer = engine.canvas.get_renderer()
+        _, labels = engine.callouts.update(s, renderer)
+        trails = path_points(engine)
+        boxes = {lab.get_text(): lab.get_bbox_patch().get_window_extent(renderer) for lab in labels}
+        covered = {text: int(((trails >= box.min) & (trails <= box.max)).all(axis=1).sum())
+                   for text, box in boxes.items()}  # fmt: skip
+        assert labels and not any(covered.values()), covered
+    finally:
+        engine.close()
+
+
+@pytest.mark.parametrize("name", ["learning_rate", "stability_lines", "normalization_scaled"])
+def test_a_leader_stays_in_its_own_panel(name):
+    # leaders ran from a diverged ball into the next panel, or below the map through
+    # the legend: label and leader end both lie in the callout's own axes
+    engine = engine_of(name)
+    try:
+        steps = engine.anim.steps
+        found = []
+        for s in sorted({float(item[0]) for item in engine.callouts.items} | {float(steps)}):
+            found += [p for p in problems(engine, s) if "axes" in p]
+        assert not found, found
+    finally:
+        engine.close()
+
+
 # ------------------------------------------------------------------------- wording
 def said(surface: str, specs: list[str], start, steps: int, claims: list[str]) -> list[str]:
     import optviz as ov
@@ -111,25 +164,23 @@ def test_a_minimum_is_named_as_the_surface_has_it():
     assert said("quadratic", ["gd:lr=0.1"], (1.0, 1.0), 60, ["ends_in(gd)"]) == [
         "GD ends in the minimum"
     ]
-    assert said("rosenbrock", ["gd:lr=0.001"], (-1.2, 1.0), 100, ["not ends_in(gd)"]) == [
-        "GD has not reached the minimum"
-    ]
     assert said("double_well", ["gd:lr=0.05"], (0.3, 1.5), 60, ["ends_in(gd)"]) == [
         "GD ends in a minimum"
     ]
 
 
 def test_a_negated_claim_does_not_read_against_the_picture():
-    # GD rolls into a well and never comes near the saddle: it did not "leave" it
+    # GD rolls into a well and never comes near the saddle: checked, not written as a
+    # headline of what does not happen
     assert said("double_well", ["gd:lr=0.05"], (0.3, 1.5), 60,
-                ["not stuck(gd, at=saddle)"]) == ["GD never reaches the saddle"]  # fmt: skip
+                ["not stuck(gd, at=saddle)"]) == [""]  # fmt: skip
 
 
 def test_numbers_and_quantities_read_as_people_write_them():
     from optviz.analysis.claim_grammar import plain, spoken
 
     assert [plain(x) for x in (1560.0, 13300.0, 10.6, 0.00979, 4.2e-10)] == [
-        "1,600", "13,000", "11", "0.0098", "4.2e-10"
+        "1,600", "13,000", "11", "0.0098", "< 10⁻⁹"
     ]  # fmt: skip
     assert [spoken(n) for n in ("rate_x", "step_size_y", "loss")] == [
         "x rate", "y step size", "loss"

@@ -255,6 +255,20 @@ def test_the_exit_is_where_the_segment_crosses_the_edge():
 
 
 # ------------------------------------------------------------------------- callouts
+def leader_points(label, renderer) -> np.ndarray:
+    """Points (px) along a callout's leader as drawn: from its box to its ring's edge
+    (the leader stops there; what is inside the ring is the ball it names)."""
+    anchor = label.axes.transData.transform(label.xy)
+    box = label.get_bbox_patch().get_window_extent(renderer)
+    end = np.clip(anchor, [box.x0, box.y0], [box.x1, box.y1])
+    ring = callouts.RING_PT / 2 * label.figure.dpi / 72
+    length = np.hypot(*(end - anchor))
+    if length <= ring:
+        return np.zeros((0, 2))
+    t = np.linspace(ring / length, 1.0, 40)[:, None]
+    return anchor + (end - anchor) * t
+
+
 def test_callouts_sit_beside_their_ball_over_no_other_and_appear_at_their_step():
     race, verdicts = saddle()
     anim = animate(race, callouts=verdicts, fps=10, duration=2)
@@ -268,12 +282,16 @@ def test_callouts_sit_beside_their_ball_over_no_other_and_appear_at_their_step()
             ]
             for s in (float(step), 40.0):
                 engine.frame(s)
-                box = label.get_window_extent(renderer)
+                engine.callouts.update(s, renderer)
+                box = label.get_bbox_patch().get_window_extent(renderer)
+                leader = leader_points(label, renderer)
                 r = engine.movers[0].ball.get_markersize() / 2 * engine.fig.dpi / 72
                 for m in engine.movers:
                     for x, y in m.trail.axes.transData.transform(np.c_[m.ball.get_data()]):
                         ball = Bbox.from_extents(x - r, y - r, x + r, y + r)
                         assert not box.overlaps(ball), (v.callout, s, m.traj.name)
+                        over = [ball.contains(x, y) for x, y in leader]
+                        assert not any(over), (v.callout, s, m.traj.name, "leader")
             rings, labels = engine.callouts.update(step - 1.0, renderer)
             assert label not in labels  # not before its moment
     finally:
@@ -375,3 +393,50 @@ def test_a_run_shows_one_callout_at_a_time_its_latest():
     fig.canvas.draw()
     texts = [t for t in fig.axes[0].texts if t.get_gid() == "callout"]
     assert {t.get_text() for t in texts if t.get_visible()} == {"GD stops", "Adam escapes"}
+
+
+def lesson_engine(name: str):
+    """A catalog lesson's animation with the callouts of its own claims."""
+    from optviz.analysis.claims import check_claims
+
+    race = audit.lesson_race(name)
+    verdicts = check_claims(race, ov.surface(name).lesson.claims)
+    return race, _Engine(animate(race, callouts=verdicts, fps=10, duration=3))
+
+
+def test_a_ring_is_around_its_ball_on_the_last_frame():
+    # ackley: "GD stops at a local minimum" ringed (3.0, -2.7), where GD was at its
+    # moment; the ball crept on to (3.0, -3.0) and sat beside its ring on the held frame.
+    # Here GD arrives near the minimum (its moment) and creeps on into it
+    from optviz.analysis.claims import check_claims
+
+    race = ov.race("quadratic", ["gd:lr=0.03"], start=(1.5, 1.0), steps=150)
+    verdicts = check_claims(race, ["ends_in(gd)"])
+    moment = verdicts[0].step
+    engine = _Engine(animate(race, callouts=verdicts, fps=10, duration=2))
+    try:
+        ax = engine.panels[0]
+        gap = ax.transData.transform(race[0].xy[moment]) - ax.transData.transform(race[0].xy[-1])
+        assert np.hypot(*gap) > 8  # the ball moved on after its moment
+        engine.frame(150.0)
+        _, (label,) = engine.callouts.update(150.0, engine.canvas.get_renderer())
+        ball = ax.transData.transform(np.c_[engine.movers[0].ball.get_data()])[0]
+        assert np.hypot(*(ax.transData.transform(label.xy) - ball)) < 1.0
+    finally:
+        engine.close()
+
+
+def test_kept_callouts_never_fade_before_the_last_frame():
+    # gaussian_wells: "Adam ends in a local minimum" faded before the held last frame
+    race, engine = lesson_engine("gaussian_wells")
+    try:
+        layer = engine.callouts
+        assert len(layer.finals) == 3  # one per ball: GD, Adam and momentum
+        for s in engine.anim.frame_steps():
+            for item in layer.finals:
+                if item[0] <= s:
+                    assert item in layer.current(s) and layer._strength(item, s) == 1.0, s
+        texts = {item[2].get_text() for item in layer.current(float(race[0].steps))}
+        assert "Adam ends in a local minimum" in texts
+    finally:
+        engine.close()

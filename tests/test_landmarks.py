@@ -140,3 +140,33 @@ def test_a_ball_resting_on_a_saddle_leaves_the_saddle_visible():
         assert differs.mean() > 0.6, differs
     finally:
         engine.close()
+
+
+@pytest.mark.parametrize("surface", ["quadratic", "three_hump_camel"])
+def test_a_ball_resting_on_a_minimum_leaves_the_whole_star_in_sight(surface):
+    # a star's waist was narrower than a ball: a ball on it cut the outline into five loose
+    # tips, which read as a star of the ball's colour; the whole outline must stay in sight
+    from matplotlib.colors import to_rgb
+    from matplotlib.markers import MarkerStyle
+
+    race = ov.race(surface, ["gd:lr=0.1"], start=(0.3, 0.2), steps=300)
+    (star_xy,) = [p.xy for p in landmarks(surface).points if p.kind == "global minimum"]
+    np.testing.assert_allclose(race.trajectories[0].xy[-1], star_xy, atol=1e-6)
+    engine = _Engine(animate(race, fps=2, duration=1))
+    try:
+        rgb = engine.frame(300.0).astype(float)
+        ax = engine.panels[0]
+        (star,) = [a for a in ax.get_lines() if a.get_label() == "global minimum"]
+        style = MarkerStyle(star.get_marker())
+        outline = style.get_transform().transform(style.get_path().vertices)
+        outline *= star.get_markersize() * engine.fig.dpi / 72  # marker units to pixels
+        x, y = ax.transData.transform(star_xy)
+        t = np.linspace(0.05, 0.95, 10)[:, None]
+        edge = np.vstack([a + (b - a) * t for a, b in zip(outline[:-1], outline[1:], strict=True)])
+        rows = np.round(rgb.shape[0] - y - edge[:, 1]).astype(int)
+        cols = np.round(x + edge[:, 0]).astype(int)
+        ball = np.array(to_rgb(engine.movers[0].color)) * 255
+        differs = np.linalg.norm(rgb[rows, cols] - ball, axis=1) > 120
+        assert differs.mean() > 0.9, np.flatnonzero(~differs)  # its own path crosses one edge
+    finally:
+        engine.close()

@@ -80,7 +80,7 @@ def test_bands_say_the_noise_that_was_drawn(monkeypatch):
         "opt": ["sgd:lr=0.05,batch_size=4"],
     }
     heads = " | ".join(_heads(_figure_of("bands", spec, monkeypatch, title=None)))
-    assert "noise batch=4" in heads and "grad" not in heads
+    assert "batches of 4" in heads and "gradient noise" not in heads
     spec = {"surface": "quadratic", "render": {"seeds": 3}, "opt": ["sgd:lr=0.05,grad_noise=0.5"]}
     heads = " | ".join(_heads(_figure_of("bands", spec, monkeypatch, title=None)))
-    assert "noise grad=0.5" in heads and "batch" not in heads
+    assert "gradient noise σ 0.5" in heads and "batch" not in heads

@@ -339,8 +339,24 @@ def _state_fields(trajs: Sequence[Any]) -> dict[str, tuple]:
 
 
 def shown_names(trajs: Sequence[Any]) -> tuple[str, ...]:
-    """How callouts name a race's runs (see :func:`shown_optimizers`)."""
-    return shown_optimizers([t.optimizer for t in trajs], [t.label or t.name for t in trajs])
+    """How callouts name a race's runs: a label the user gave, as the legend shows it
+    ("noisy gradient (σ = 0.5)"), where it is a name (not a caption such as
+    "lr = 0.45: diverges"); else as :func:`shown_optimizers` says."""
+    from ..engine.table import tuned_how
+
+    named = shown_optimizers([t.optimizer for t in trajs], [t.label or t.name for t in trajs])
+    kinds = [t.name for t in trajs]
+    given = [
+        t.label
+        if t.label
+        and kinds.count(t.name) == 1  # twins are told apart by their labels already
+        and ":" not in t.label
+        and t.label != getattr(t.optimizer, "label", None)
+        and tuned_how(t.label, t.optimizer) is None
+        else None
+        for t in trajs
+    ]
+    return tuple(g or n for g, n in zip(given, named, strict=True))
 
 
 def shown_optimizers(optimizers: Sequence[Any], labels: Sequence[str]) -> tuple[str, ...]:
@@ -418,19 +434,29 @@ def resolve(ref: str, m: Measured, claim: str) -> int:
 
 def plain(v: float) -> str:
     """A number as a callout writes it: 2 significant figures, plainly where that reads
-    (``1,600``, ``0.0098``, ``24``), in powers of ten only far from 1 (``4e-10``).
+    (``1,600``, ``0.0098``, ``24``); far from 1 as a lecturer writes it, in powers of ten as
+    a log axis labels them: a tiny value by the power it is under (``< 10⁻⁹``; under
+    10⁻¹² or a tiny negative one ``≈ 0``), a huge one as ``2.5 × 10⁷``; never ``4.2e-10``.
 
-    >>> [plain(x) for x in (1560.0, 0.00979, 10.6, 4.2e-10, 2.5e7, -0.94)]
-    ['1,600', '0.0098', '11', '4.2e-10', '2.5e+07', '-0.94']
+    >>> [plain(x) for x in (1560.0, 0.00979, 10.6, 4.2e-10, 1e-8, 2.5e7, -0.94, -3e-7, 1e-30)]
+    ['1,600', '0.0098', '11', '< 10⁻⁹', '< 10⁻⁷', '2.5 × 10⁷', '-0.94', '≈ 0', '≈ 0']
     """
     v = float(v)
     if not math.isfinite(v) or v == 0:
         return f"{v:g}"
-    if not 1e-4 <= abs(v) < 1e6:
-        return f"{v:.2g}"
+    if abs(v) < 1e-4:  # under a trillionth: nothing a plot tells from 0
+        return f"< 10{_superscript(math.floor(math.log10(v)) + 1)}" if v > 1e-12 else "≈ 0"
+    if abs(v) >= 1e6:
+        power = math.floor(math.log10(abs(v)))
+        mantissa = round(v / 10**power, 1)
+        return f"{mantissa:g} × 10{_superscript(power)}"
     digits = 1 - math.floor(math.log10(abs(v)))  # to keep 2 significant figures
     rounded = round(v, digits)
     return f"{rounded:,.{digits}f}" if digits > 0 else f"{int(rounded):,}"
+
+
+def _superscript(n: int) -> str:
+    return str(n).translate(str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹"))
 
 
 def spoken(name: str) -> str:

@@ -49,6 +49,8 @@ class Seen:
     evidence: dict[str, float]
     step: int | None
     callout: str
+    instead: str = ""  # what a negated claim's callout says: a positive fact of the picture
+    instead_step: int | None = None  # where that shows ("" and None: it is not drawn)
 
 
 @dataclass
@@ -220,7 +222,8 @@ def escapes(c: Case) -> Seen:
     more than ``within`` (default 0.05) domain diagonals (or starts within that), then ends
     farther than ``within`` from it, not diverged, and below the point's loss when that is a
     saddle or a maximum, having moved more than ``within`` away from its closest approach.
-    The key step is that closest approach, where it turns away."""
+    The key step is the first after that closest approach at which it is away: an escape
+    shown when it has happened, not where it began."""
     where, xy = c.opts["from"], c.xy()
     if where == "start":
         points, values = xy[:1], np.array([np.inf])
@@ -239,6 +242,8 @@ def escapes(c: Case) -> Seen:
     below = where not in ("saddle", "maximum") or c.loss()[-1] < values[p]
     away = d[-1] > r and d[-1] - d[turn] > r  # out of the zone, and well past its turn
     out = bool(drawn and away and c.diverged_at() < 0 and below)
+    gone = np.flatnonzero((d > r) & (d - d[turn] > r) & (np.arange(len(d)) >= turn))
+    shown = int(gone[0]) if out and len(gone) else None  # once it is away: not a forecast
     evidence = {
         "start_distance": float(d[0] / c.span),
         "closest": float(d[turn] / c.span),
@@ -249,10 +254,10 @@ def escapes(c: Case) -> Seen:
     if where == "start":
         said = f"{c.who()} gets going at step {turn}" if out else f"{c.who()} stays near its start"
     elif out:
-        said = f"{c.who()} escapes the {word} at step {turn}"
+        said = f"{c.who()} escapes the {word} at step {shown}"  # where it is away
     else:
         said = f"{c.who()} does not get away from the {word}"
-    return Seen(out, evidence, turn if out else None, said)
+    return Seen(out, evidence, shown, said)
 
 
 def stalls(c: Case) -> Seen:
@@ -276,8 +281,8 @@ def stalls(c: Case) -> Seen:
     holds = first is not None
     said = f"{c.who()} stalls for {held} steps" if holds else f"{c.who()} keeps moving"
     evidence = {"stall": float(held), "longest_stall": float(longest), "steps": float(need)}
-    # shown once it has stalled as long as the claim asks: a verdict, not a forecast
-    return Seen(holds, evidence, None if first is None else min(first + need, total), said)
+    # shown once the stall it states is over (or the run is): a verdict, not a forecast
+    return Seen(holds, evidence, None if first is None else min(first + held, total), said)
 
 
 def ends_in(c: Case) -> Seen:
@@ -342,7 +347,9 @@ def ends_apart(c: Case) -> Seen:
         "b_distance": float(d[1].min() / c.span),
         "apart": float(np.linalg.norm(ends[0] - ends[1]) / c.span),
     }
-    return Seen(bool(holds), evidence, len(c.xy()) - 1 if holds else None, said)
+    same = bool(near and which[0] == which[1])
+    return Seen(bool(holds), evidence, len(c.xy()) - 1 if holds else None, said,
+                said if same else "", len(c.xy()) - 1 if same else None)  # fmt: skip
 
 
 def zigzags(c: Case) -> Seen:
@@ -378,7 +385,9 @@ def zigzags(c: Case) -> Seen:
     else:
         said = f"{c.who()} never turns back across {word}"
     evidence = {"streak": float(streak), "reversals": float(reversal.sum())}
-    return Seen(holds, evidence, begin if holds else None, said)
+    # shown once it has turned back as often as the claim asks, not where it began to
+    shown = min(begin + int(c.opts["at_least"]), len(xy) - 1) if holds else None
+    return Seen(holds, evidence, shown, said)
 
 
 def _longest_run(flags: np.ndarray) -> tuple[int, int]:
@@ -446,7 +455,7 @@ def swings(c: Case) -> Seen:
     changes = seen[1:][np.diff(sides[seen]) != 0]  # the steps it arrives on the other side
     count = len(changes)
     holds = count >= c.opts["at_least"] and c.diverged_at() < 0
-    step = int(changes[c.opts["at_least"] - 1]) if holds else None
+    step = int(changes[-1]) if holds else None  # the crossing that makes the count it says
     evidence = {"swings": float(count), "farthest_past": float(max(-s.min(), 0.0) / c.span)}
     said = (
         f"{c.who()} swings across the minimum {count} times"
@@ -470,7 +479,14 @@ def diverges(c: Case) -> Seen:
     at = c.diverged_at()
     holds = at >= 0
     said = f"{c.who()} diverges at step {at}" if holds else f"{c.who()} does not diverge"
-    return Seen(holds, {"diverged_at": float(at)}, at if holds else None, said)
+    # what a run that does not diverge does instead, if it does it: it lands
+    floor = c.m.floors.get("loss")
+    lands = _arriving(c.loss(), _lowest_loss(c) if floor is None else floor, 1e-3)
+    if holds or math.isinf(lands):
+        return Seen(holds, {"diverged_at": float(at)}, at if holds else None, said)
+    k = int(lands)
+    landed = f"{c.who()} lands in {k} step{'s' * (k != 1)}"
+    return Seen(holds, {"diverged_at": float(at)}, None, said, landed, k)
 
 
 def faster(c: Case) -> Seen:
@@ -488,11 +504,15 @@ def faster(c: Case) -> Seen:
                  for j, r in enumerate(steps)]  # fmt: skip
     holds = reach[0] < reach[1]
     unit = "evaluation" if c.opts["per"] == "evals" else "step"
-    shown = ["never" if math.isinf(r) else f"{unit} {int(r)}" for r in reach]
     goal = "arrives" if c.opts["to"] <= 1e-3 else f"closes {1 - c.opts['to']:.0%} of its gap"
-    said = f"{c.who(0)} {goal} at {shown[0]} ({c.who(1)}: {shown[1]})"
+    first, then = ("never" if math.isinf(r) else int(r) for r in reach)
+    other = f"ahead of {c.who(1)}" if math.isinf(reach[1]) else f"{c.who(1)} at {then}"
+    said = f"{c.who(0)} {goal} at {unit} {first}, {other}"
     evidence = {f"a_{unit}s": reach[0], f"b_{unit}s": reach[1], "floor": floor}
-    return Seen(holds, evidence, None if math.isinf(steps[0]) else int(steps[0]), said)
+    # both numbers are true on screen once the later run has arrived (or the run is over)
+    last = len(c.loss()) - 1
+    shown = None if math.isinf(steps[0]) else int(min(max(steps[0], steps[1]), last))
+    return Seen(holds, evidence, shown, said)
 
 
 def _lowest_loss(c: Case) -> float:

@@ -107,10 +107,17 @@ def beats(c: Case) -> Seen:
     else:
         holds = a[-1] > c.opts["by"] * b[-1]
         step = _ahead_from(a, b, lambda x, y: x > c.opts["by"] * y)
-    ours, theirs = plain(a[-1] + floor), plain(b[-1] + floor)
-    said = f"{c.who(0)}: {spoken(metric)} {ours} vs {theirs} ({c.who(1)})"
+    shift = 0.0 if metric == "loss" and _plots_gap(c) else floor  # as its panel shows it
+    ours, theirs = plain(a[-1] + shift), plain(b[-1] + shift)
+    said = f"{c.who(0)}: {spoken(metric)} {ours}, {c.who(1)}: {theirs}"
     evidence = {"a": float(a[-1] + floor), "b": float(b[-1] + floor), "floor": floor}
     return Seen(bool(holds), evidence, _final(len(a) - 1, step, holds), said)
+
+
+def _plots_gap(c: Case) -> bool:
+    """Whether a race's loss panel plots the loss as its gap above the known minimum
+    (``f − f*``), so a callout quotes that gap, not the raw loss."""
+    return getattr(c.m.surface, "min_value", None) is not None and c.m.race is not None
 
 
 def _final(last: int, step: Any, holds: bool) -> int | None:
@@ -136,9 +143,11 @@ def _compare(c: Case, ok: Callable) -> Seen:
     a, b = _finals(c, c.opts["on"], c.opts["than"])
     holds = bool(ok(a[-1], b[-1], c.opts["by"]))
     step = _ahead_from(a, b, lambda x, y: ok(x, y, c.opts["by"]))
-    than = f"{spoken(c.opts['than'])} " if c.opts["than"] else ""
-    other = "" if c.runs[0] == c.runs[1] else f" ({c.who(1)})"
-    said = f"{c.who(0)}: {spoken(c.opts['on'])} {plain(a[-1])} vs {than}{plain(b[-1])}{other}"
+    than = spoken(c.opts["than"] or c.opts["on"])
+    other = f"{than} {plain(b[-1])}" if c.runs[0] == c.runs[1] else (
+        f"{c.who(1)}: {plain(b[-1])}" if not c.opts["than"] else
+        f"{c.who(1)}: {than} {plain(b[-1])}")  # fmt: skip
+    said = f"{c.who(0)}: {spoken(c.opts['on'])} {plain(a[-1])}, {other}"
     return Seen(
         holds, {"a": float(a[-1]), "b": float(b[-1])}, _final(len(a) - 1, step, holds), said
     )
@@ -206,7 +215,8 @@ def recovers(c: Case) -> Seen:
         else f"{c.who()}: {spoken(c.opts['on'])} does not climb back"
     )
     evidence = {"low": float(v[low]), "last": float(v[-1]), "ratio": ratio}
-    return Seen(bool(holds), evidence, first + low if holds else None, said)
+    back = low + np.flatnonzero(v[low:] >= c.opts["by"] * v[low])  # once it has climbed back
+    return Seen(bool(holds), evidence, first + int(back[0]) if holds else None, said)
 
 
 def spikes(c: Case) -> Seen:
@@ -219,7 +229,7 @@ def spikes(c: Case) -> Seen:
     begins = np.flatnonzero(jump & ~np.concatenate([[False], jump[:-1]]))
     holds = len(begins) >= c.opts["at_least"]
     said = f"{c.who()}: {spoken(c.opts['on'])} spikes {len(begins)} time{'s' * (len(begins) != 1)}"
-    step = first + int(begins[0]) + 1 if holds and len(begins) else None
+    step = first + int(begins[-1]) + 1 if holds and len(begins) else None  # the count it says
     return Seen(bool(holds), {"spikes": float(len(begins))}, step, said)
 
 
@@ -250,7 +260,7 @@ def reaches(c: Case) -> Seen:
     holds = bool(ok[-1])
     step = _settled_from(ok)
     said = f"{c.who()}: {spoken(c.opts['on'])} {plain(v[-1])}"
-    return Seen(holds, {"last": float(v[-1])}, step if holds else None, said)
+    return Seen(holds, {"last": float(v[-1])}, _final(len(v) - 1, step, holds), said)
 
 
 def touches(c: Case) -> Seen:
@@ -264,7 +274,8 @@ def touches(c: Case) -> Seen:
     with np.errstate(invalid="ignore"):
         ok = v > above if above is not None else v < below
     holds = bool(ok.any())
-    step = int(np.argmax(ok)) if holds else None
+    at = np.nanargmax(v) if above is not None else np.nanargmin(v)
+    step = int(at) if holds else None  # where it gets to the number it says
     extreme = float(np.nanmax(v) if above is not None else np.nanmin(v))
     said = f"{c.who()}: {spoken(c.opts['on'])} gets to {plain(extreme)}"
     return Seen(holds, {"extreme": extreme}, step, said)
@@ -501,8 +512,20 @@ def evaluate(claim: Claim, m: Measured) -> Verdict:
     evidence = dict(seen[pick].evidence)
     if len(starts) > 1 or starts[0] > 0:
         evidence["start_index"] = float(starts[pick])
-    step = _as_step(m, opts.get("on"), runs, seen[pick].step)
-    return Verdict(claim.text, all(ok), evidence, step, runs, seen[pick].callout)
+    said, step = seen[pick].callout, seen[pick].step
+    if claim.negated:  # a picture is not captioned with what does not happen: what does
+        said, step = _instead(seen, pick)
+    step = _as_step(m, opts.get("on"), runs, step)
+    return Verdict(claim.text, all(ok), evidence, step, runs, said)
+
+
+def _instead(seen: list[Seen], pick: int) -> tuple[str, int | None]:
+    """A negated claim's callout and step: the positive fact its rule saw instead ("GD and
+    Momentum end in the same minimum", "GD lands in 2 steps") when it saw one from every
+    start, else none (the claim is checked, not drawn)."""
+    if not all(s.instead for s in seen):
+        return "", None
+    return seen[pick].instead, seen[pick].instead_step
 
 
 def _as_step(m: Measured, metric: str | None, runs: tuple[int, ...], index: int | None) -> Any:

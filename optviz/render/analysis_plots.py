@@ -12,10 +12,10 @@ from typing import Any
 
 import numpy as np
 
-from . import style
+from . import line_ends, style
 from .landmarks import mark_critical, mark_minima
 from .losses import LOSS_FLOOR
-from .paths import optimizer_name
+from .paths import NAMES, SYMBOLS, optimizer_name
 from .plots import new_figure, plot_surface
 
 # Basins: a color per minimum (the palette without its grey), then the two outcomes.
@@ -27,6 +27,12 @@ CURVATURE_COLORS = {
     "saddle": "#CC79A7",  # reddish purple: up one way, down the other
     "flat": "#e2e2e2",  # light grey: no curvature in some direction
 }
+CURVATURE_WORDS = {  # the key says the shape, then the eigenvalues' signs
+    "convex": "bowl (both +)",
+    "concave": "dome (both −)",
+    "saddle": "saddle (+ and −)",
+    "flat": "flat (a zero)",
+}
 
 
 def _new_axes(ax, size, theme: str, dpi: float = 100):
@@ -36,9 +42,29 @@ def _new_axes(ax, size, theme: str, dpi: float = 100):
         return new_figure(size, dpi).add_subplot()
 
 
+# basins touch each other: the four colors farthest apart (CIELAB) for normal vision and
+# under simulated protanopia and deuteranopia come first (no orange beside brick red)
+BASIN_COLORS = ("#E69F00", "#56B4E9", "#EE6677", "#AA3377", "#0077BB", "#009988", "#CC3311")
+BASIN_HATCHES = ("", "//", "..", "\\\\", "xx", "oo", "--")  # a second cue for each basin
+
+
 def _minimum_colors(k: int) -> list[str]:
-    colors = [c for c in style.PALETTE if c != "#999999"]
-    return [colors[i % len(colors)] for i in range(k)]
+    return [BASIN_COLORS[i % len(BASIN_COLORS)] for i in range(k)]
+
+
+def swept_name(opt) -> str:
+    """An optimizer named as a sweep over its learning rate names it: ``Momentum (μ 0.9)``,
+    its other settings but not the rate, which is the x axis.
+
+    >>> import optviz as ov
+    >>> swept_name(ov.optimizer("adam:lr=0.3,beta1=0.5")), swept_name(ov.optimizer("gd"))
+    ('Adam (β₁ 0.5)', 'GD')
+    """
+    name = optimizer_name(opt)
+    plain = NAMES.get(opt.name, opt.name)
+    rate = f"{SYMBOLS.get('lr', 'lr')} "
+    items = [i for i in name[len(plain) :].strip(" ()").split(", ") if i and not i.startswith(rate)]
+    return f"{plain} ({', '.join(items)})" if items else plain
 
 
 # -- sweep -----------------------------------------------------------------------------------------
@@ -94,29 +120,35 @@ def plot_sweep(
         if steps_mode:
             ys = np.append(ys, sweep.steps + 1)
         log = bool(len(ys) and ys.min() > 0)
-        handles, labels = [], []
+        lines, names = [], []
         for i, key in enumerate(sweep.keys):
-            c = style.color(i)
+            look = line_ends.look(i)
+            c = look["color"]
             lrs, score = sweep.lrs[i], sweep.score[i]
             ok, y = curves[i]
-            ax.plot(lrs, y, "-o", color=c, lw=2, ms=4, zorder=3)
-            if steps_mode:  # rates that did not converge: open circles on the ceiling
+            lines += ax.plot(lrs, y, lw=2.2, ms=7, mec=ink, mew=0.6, zorder=3, **look)
+            if steps_mode:  # rates that did not converge: open markers on the ceiling
                 miss = ok & (score > sweep.steps)
-                ax.plot(lrs[miss], np.full(miss.sum(), sweep.steps + 1.0), "o", mfc="none",
-                        mec=c, ms=6, zorder=3)  # fmt: skip
+                ax.plot(lrs[miss], np.full(miss.sum(), sweep.steps + 1.0), look["marker"],
+                        mfc="none", mec=c, ms=7, zorder=3)  # fmt: skip
+            name = swept_name(sweep.optimizers[i])
             bad = ~ok
             row = 1 - band * (i + 0.75) / (n_opt + 0.25)
             ax.plot(lrs[bad], np.full(bad.sum(), row), "x", color=c, ms=7, mew=2,
                     transform=top, zorder=4)  # fmt: skip
             if bad.any():
-                ax.axvline(lrs[bad].min(), color=c, ls=":", lw=1.5, zorder=2)
-            label = key
+                first = lrs[bad].min()
+                ax.axvline(first, color=c, ls=(0, (1.0, 2.0)), lw=1.8, zorder=2)
+                # the row named where it starts: which crosses are whose, without colour
+                ink_c = line_ends.text_color(c, ax.get_facecolor())
+                ax.annotate(name, (first, row), xycoords=top, xytext=(-9, 0),
+                            textcoords="offset points", ha="right", va="center",
+                            fontsize=style.at_least(12), color=ink_c, zorder=4)  # fmt: skip
             if best and key in best:
                 j = int(np.searchsorted(lrs, best[key]))
-                ax.plot([best[key]], [y[j]], "*", ms=17, mfc=c, mec=ink, mew=1.2, zorder=5)
-                label = f"{key}: best lr = {best[key]:.3g}"
-            handles.append(Line2D([], [], color=c, lw=2, marker="o", ms=5))
-            labels.append(label)
+                ax.plot([best[key]], [y[j]], "*", ms=20, mfc=c, mec=ink, mew=1.2, zorder=6)
+                name = f"{name}: best lr {best[key]:.2g}"
+            names.append(name)
         ax.add_patch(Rectangle((0, 1 - band), 1, band, transform=ax.transAxes,
                                color=style.THEMES[theme]["grid.color"], alpha=0.6, lw=0,
                                zorder=1))  # fmt: skip
@@ -125,24 +157,26 @@ def plot_sweep(
         ax.set_xscale("log")
         ax.set_yscale("log" if log else "linear")
         _leave_room(ax, ys, band, log)
+        line_ends.room_right(ax, lines, names)
+        line_ends.label_ends(ax, lines, names)
         ax.set_xlabel("learning rate")
         if steps_mode:
             ax.axhline(sweep.steps + 1, color=ink, lw=0.8, ls="--", alpha=0.6)
-            ax.set_ylabel(f"steps to converge (○ on the dashed line: not in {sweep.steps})")
+            ax.set_ylabel(f"steps to converge (open: not in {sweep.steps})")
         else:
             what = "final loss" if sweep.objective == "final" else "mean loss over the run"
-            what += " − f*" if surface.min_value is not None else ""
+            what += " above the minimum" if surface.min_value is not None else ""
             if floored:
-                what += f"  (below {LOSS_FLOOR:g} drawn at {LOSS_FLOOR:g})"
+                what += f" (below {LOSS_FLOOR:g}: drawn at {LOSS_FLOOR:g})"
             ax.set_ylabel(what)
         ax.grid(True, which="major", alpha=0.5)
-        handles.append(Line2D([], [], color=ink, ls="none", marker="x", ms=7, mew=2))
-        labels.append("diverged (dotted: first diverging rate)")
+        handles = [Line2D([], [], color=ink, ls="none", marker="x", ms=7, mew=2),
+                   Line2D([], [], color=ink, ls=(0, (1.0, 2.0)), lw=1.8)]  # fmt: skip
+        labels = ["diverged", "first rate that diverges"]
         if best:
-            handles.append(Line2D([], [], color=ink, ls="none", marker="*", ms=12))
+            handles.append(Line2D([], [], color=ink, ls="none", marker="*", ms=14))
             labels.append("chosen rate")
-        ax.legend(handles, labels, loc="upper left", bbox_to_anchor=(1.01, 1.0),
-                  borderaxespad=0.0, framealpha=0.95, fontsize=12)  # fmt: skip
+        ax.legend(handles, labels, loc="best", framealpha=0.95)
         starts = f", {sweep.starts} starts" if sweep.starts > 1 else ""
         ax.set_title(title or f"{surface.title or surface.name}: {sweep.horizon}{starts}")
     return ax
@@ -225,12 +259,13 @@ def plot_basins(
                     linewidths=0.5,
                     alpha=0.45,
                 )
+            _hatch_basins(ax, lab, k, (x0, x1, y0, y1))
             if k:
-                mark_minima(ax, basins.minima, size=14)
+                mark_minima(ax, basins.minima, size=16)
             share = {v: np.mean(lab == v) for v in (-1, -2)}
-            ax.set_title(optimizer_name(opt), fontsize=16)
-            note = f"not converged {share[-1]:.0%} · diverged {share[-2]:.0%}"
-            ax.text(0.5, -0.02, note, transform=ax.transAxes, ha="center", va="top", fontsize=12)
+            ax.set_title(optimizer_name(opt), fontsize=17)
+            ax.text(0.5, -0.02, _outcome_note(share), transform=ax.transAxes, ha="center",
+                    va="top", fontsize=style.at_least(13))  # fmt: skip
             ax.set_xlim(x0, x1)
             ax.set_ylim(y0, y1)
             ax.set_xticks([])
@@ -239,19 +274,22 @@ def plot_basins(
         for ax in axes[n_opt:]:
             ax.set_visible(False)
         handles = [
-            Patch(color=c, label=f"minimum at ({m[0]:.3g}, {m[1]:.3g})")
-            for c, m in zip(_minimum_colors(k), basins.minima, strict=True)
+            Patch(fc=c, hatch=h, ec="white", lw=0, label=f"minimum at ({m[0]:.3g}, {m[1]:.3g})")
+            for c, h, m in zip(_minimum_colors(k), BASIN_HATCHES, basins.minima, strict=False)
         ]
-        handles += [
-            Patch(color=NOT_CONVERGED_COLOR, label=f"not within {basins.radius:.2g} of one"),
-            Patch(color=DIVERGED_COLOR, label="diverged"),
-        ]
+        # an outcome no start had is not in the key (its share is in each panel's note)
+        if np.any(labels == -1):
+            handles.append(
+                Patch(color=NOT_CONVERGED_COLOR, label=f"not within {basins.radius:.2g} of one")
+            )
+        if np.any(labels == -2):
+            handles.append(Patch(color=DIVERGED_COLOR, label="diverged"))
         fig.legend(
             handles=handles,
             loc="outside lower center",
             ncol=min(len(handles), 4),
             frameon=False,
-            fontsize=12,
+            fontsize=style.at_least(13),
         )
         n = labels.shape[-1]
         fig.suptitle(
@@ -260,6 +298,30 @@ def plot_basins(
             f" from {n}×{n} starts"
         )
     return fig
+
+
+def _outcome_note(share: dict) -> str:
+    """Under a basin panel: how many starts did not end in a minimum."""
+    if not share[-1] and not share[-2]:
+        return "every start ends in a minimum"
+    return f"not converged {share[-1]:.0%} · diverged {share[-2]:.0%}"
+
+
+def _hatch_basins(ax, lab: np.ndarray, k: int, extent: tuple) -> None:
+    """Hatch each minimum's basin in its own pattern over its colour: basins that touch
+    differ in pattern too, for a reader who cannot tell the two colours apart."""
+    import matplotlib as mpl
+
+    x0, x1, y0, y1 = extent
+    ny, nx = lab.shape
+    xs, ys = np.linspace(x0, x1, nx), np.linspace(y0, y1, ny)
+    with mpl.rc_context({"hatch.color": "#ffffff", "hatch.linewidth": 1.0}):
+        for i in range(min(k, len(BASIN_HATCHES))):
+            if BASIN_HATCHES[i] and np.any(lab == i):
+                fill = ax.contourf(xs, ys, (lab == i).astype(float), levels=[0.5, 1.5],
+                                   colors="none", hatches=[BASIN_HATCHES[i]])  # fmt: skip
+                fill.set_edgecolor("#ffffff")
+                fill.set_linewidth(0)
 
 
 STRETCH = 1.15  # how far a map may stretch to fill its slot: a little, shapes stay true
@@ -339,8 +401,9 @@ def plot_curvature(
             alpha=0.55,
         )
         handles = [
-            Patch(color=CURVATURE_COLORS[k], label=f"{k} {share:.0%}")
+            Patch(color=CURVATURE_COLORS[k], label=f"{CURVATURE_WORDS.get(k, k)} {share:.0%}")
             for k, share in curv.fractions().items()
+            if share >= 0.005  # a kind that is nowhere is not in the key
         ]
         mark_critical(ax, curv.critical, counts=True)
         handles += ax.get_legend_handles_labels()[0]
@@ -349,7 +412,7 @@ def plot_curvature(
         xname, yname = surface.view.axes
         ax.set_xlabel(xname)
         ax.set_ylabel(yname, rotation=0, labelpad=10)
-        ax.set_aspect("equal" if 0.25 <= (x1 - x0) / (y1 - y0) <= 4 else "auto")
+        ax.set_aspect(_map_aspect(ax, (x1 - x0) / (y1 - y0), legend))
         if legend:
             ax.legend(
                 handles=handles,
@@ -364,6 +427,17 @@ def plot_curvature(
             or f"Curvature of {surface.title or surface.name}: signs of the Hessian's eigenvalues"
         )
     return ax
+
+
+def _map_aspect(ax, shape: float, legend: bool):
+    """``"equal"``, or ``"auto"`` where the map's true shape is within :data:`STRETCH` of
+    the room it has (the figure less its title, labels and a legend at the side): a map
+    that keeps its shape to the letter would leave bands of empty page above and below."""
+    if not 0.25 <= shape <= 4:
+        return "auto"
+    w, h = ax.figure.get_size_inches()
+    room = (w * (0.8 if legend else 0.92)) / (h * 0.84)
+    return "auto" if 1 / STRETCH <= shape / room <= STRETCH else "equal"
 
 
 # -- noise bands -----------------------------------------------------------------------------------
@@ -384,37 +458,36 @@ def plot_bands(
     >>> len(fig.axes)
     2
     """
-    from matplotlib.ticker import FuncFormatter
-
     style.check_theme(theme)
     traj, ref = bands.trajectory, bands.reference
     surface = traj.surface
     c = style.color(color)
     ink = style.ink(theme)
     # log axis of f - f* where the minimum is known, of the loss where it stays positive,
-    # else the plain loss on a linear axis (a surface unbounded below, like a saddle)
+    # else the loss on a symmetric-log axis (a surface unbounded below, like a saddle,
+    # whose runs fall without end: a linear axis squashes every step before the fall)
     shift = surface.min_value or 0.0
     finite = np.concatenate([traj.loss.ravel(), ref.loss.ravel()])
     finite = finite[np.isfinite(finite)]
     log = surface.min_value is not None or bool(len(finite) and finite.min() > 0)
     floor = LOSS_FLOOR if log else -np.inf
-    ylabel = "f − f*" if surface.min_value is not None else "loss"
+    ylabel = "loss above the minimum" if surface.min_value is not None else "loss"
+    # the noise the runs drew, not the one asked for (SGD's gradient noise is off
+    # where the surface has data rows and mini-batches take its place)
+    noise = traj.noise.applied(surface.n_samples > 0)
+    plain = "full batch" if noise.batch else "without noise"
     with style.themed(theme):
         fig = new_figure(size, dpi)
         left, right = fig.subplots(1, 2, width_ratios=[1.0, 1.1])
-        plot_surface(surface, left, theme=theme, lines=True)
+        plot_surface(surface, left, theme=theme, lines=True, critical=True)
         xy = traj.xy
         k = xy.shape[1]
-        alpha = float(np.clip(6.0 / k, 0.15, 0.6))
+        alpha = float(np.clip(12.0 / k, 0.3, 0.7))
         for i in range(k):
-            left.plot(xy[:, i, 0], xy[:, i, 1], color=c, lw=1.0, alpha=alpha, zorder=3)
-        left.plot(xy[-1, :, 0], xy[-1, :, 1], "o", color=c, ms=4, mec=ink, mew=0.5, zorder=4)
-        left.plot(ref.xy[:, 0], ref.xy[:, 1], "--", color=ink, lw=1.8, zorder=4)
-        left.plot(*ref.xy[0], "o", ms=9, mfc="white", mec="black", zorder=5)
-        div = traj.diverged
-        if div.any():
-            last = np.array([xy[traj.diverged_at[i], i] for i in np.flatnonzero(div)])
-            left.plot(*last.T, "x", color=c, ms=9, mew=2.5, zorder=5)
+            left.plot(xy[:, i, 0], xy[:, i, 1], color=c, lw=2.0, alpha=alpha, zorder=3)
+        _band_ends(left, traj, c, ink)
+        left.plot(ref.xy[:, 0], ref.xy[:, 1], ls=(0, (3.0, 1.5)), color=ink, lw=2.4, zorder=4)
+        left.plot(*ref.xy[0], "o", ms=11, mfc="white", mec="black", mew=1.5, zorder=5)
         steps = np.arange(traj.steps + 1)
         med, lo, hi = (np.maximum(v - shift, floor) for v in bands.loss_band())
         ql, qh = bands.quantiles
@@ -422,27 +495,74 @@ def plot_bands(
             steps, lo, hi, color=c, alpha=0.3, lw=0, label=f"{ql:.0%}–{qh:.0%} of {k} seeds"
         )
         right.plot(steps, med, color=c, lw=2.5, label="median")
-        right.plot(
-            steps,
-            np.maximum(ref.loss - shift, floor),
-            "--",
-            color=ink,
-            lw=1.8,
-            label="without noise",
-        )
+        right.plot(steps, np.maximum(ref.loss - shift, floor), ls=(0, (3.0, 1.5)), color=ink,
+                   lw=2.2, label=plain)  # fmt: skip
         if log:
             right.set_yscale("log")
-            short = FuncFormatter(lambda v, _: f"{v:.3g}")
-            right.yaxis.set_major_formatter(short)
-            right.yaxis.set_minor_formatter(short)
+            _decades(right)
+        else:
+            right.set_yscale("symlog", linthresh=1.0)
         right.set_xlabel("step")
         right.set_ylabel(ylabel)
         right.grid(True, alpha=0.5)
         right.legend(loc="best", framealpha=0.95)
         right.set_title("loss over the seeds")
-        # the noise the runs drew, not the one asked for (SGD's gradient noise is off
-        # where the surface has data rows and mini-batches take its place)
-        noise_text = traj.noise.applied(surface.n_samples > 0).describe()
-        left.set_title(f"{k} runs, noise {noise_text}; dashed: none")
-        fig.suptitle(title or f"{traj.label} on {surface.title or surface.name}")
+        left.set_title(f"{k} seeds · dashed: {plain}")
+        name = optimizer_name(traj.optimizer)
+        fig.suptitle(title or f"{name}, {noise_words(noise)}, on {surface.title or surface.name}")
     return fig
+
+
+def noise_words(noise) -> str:
+    """The noise of a run as a title says it: ``gradient noise σ 0.3``, ``batches of 4``.
+
+    >>> from optviz.engine.noise import Noise
+    >>> noise_words(Noise.parse("grad=0.3")), noise_words(Noise.parse("batch=4,update=0.1"))
+    ('gradient noise σ 0.3', 'update noise σ 0.1, batches of 4')
+    """
+    kinds = {"grad": "gradient noise", "update": "update noise", "input": "input noise"}
+    parts = [
+        f"{words} σ {getattr(noise, f):.3g}" for f, words in kinds.items() if getattr(noise, f)
+    ]
+    if noise.batch:
+        parts.append(f"batches of {noise.batch}")
+    if parts and noise.anneal:
+        parts.append(f"shrinking as 1/t^{noise.anneal:g}")
+    return ", ".join(parts) or "no noise"
+
+
+def _band_ends(ax, traj, color: str, ink: str) -> None:
+    """Where each seed ends: a dot inside the map; a run that left it, an arrowhead on
+    the edge where it went out, and how many did so."""
+    xy = traj.xy[-1].reshape(-1, 2)
+    div = np.atleast_1d(traj.diverged_at)
+    if np.any(div >= 0):  # a diverged run: its last finite place
+        xy = xy.copy()
+        for i in np.flatnonzero(div >= 0):
+            xy[i] = traj.xy[max(div[i] - 1, 0), i]
+    (x0, x1), (y0, y1) = traj.surface.domain
+    inside = (xy[:, 0] >= x0) & (xy[:, 0] <= x1) & (xy[:, 1] >= y0) & (xy[:, 1] <= y1)
+    ax.plot(*xy[inside].T, "o", color=color, ms=7, mec=ink, mew=0.8, zorder=4)
+    out = xy[~inside & np.isfinite(xy).all(axis=1)]
+    if not len(out):
+        return
+    centre = np.array([(x0 + x1) / 2, (y0 + y1) / 2])
+    half = np.array([(x1 - x0) / 2, (y1 - y0) / 2])
+    rel = (out - centre) / half
+    edge = centre + rel / np.abs(rel).max(axis=1, keepdims=True) * half * 0.985
+    for (ex, ey), (rx, ry) in zip(edge, rel, strict=True):
+        marker = (3, 0, np.degrees(np.arctan2(ry, rx)) - 90)  # a triangle pointing out
+        ax.plot(ex, ey, marker=marker, ms=11, color=color, mec=ink, mew=0.8, zorder=5,
+                clip_on=False)  # fmt: skip
+    box = {"boxstyle": "round,pad=0.25", "fc": "white", "ec": "none", "alpha": 0.85}
+    ax.text(0.02, 0.02, f"▲ {len(out)} of {len(xy)} runs left the view", transform=ax.transAxes,
+            fontsize=style.at_least(13), ha="left", va="bottom", zorder=6, bbox=box)  # fmt: skip
+
+
+def _decades(ax) -> None:
+    """A log axis labelled at its decades only, all in one format (10⁻², not 0.01)."""
+    from matplotlib.ticker import LogFormatterSciNotation, LogLocator, NullFormatter
+
+    ax.yaxis.set_major_locator(LogLocator(base=10, numticks=12))
+    ax.yaxis.set_major_formatter(LogFormatterSciNotation())
+    ax.yaxis.set_minor_formatter(NullFormatter())

@@ -306,7 +306,8 @@ def plot_quantities(
     race from many starts shows the first.
     """
     from ..analysis.anatomy import effective_lr, speed
-    from .paths import path_styles, readable
+    from . import line_ends
+    from .paths import path_styles, readable, short_names
 
     style.check_theme(theme)
     trajs = race.trajectories
@@ -317,20 +318,27 @@ def plot_quantities(
         estimated = [t for t in trajs if t.optimizer.estimates]
         rate_ax, speed_ax, *more = fig.subplots(1, 3 if estimated else 2)
         ink = style.ink(theme)
+        xname, yname = race.surface.view.axes if not race.surface.is_curve else ("x", "")
+        named: dict[Any, list] = {rate_ax: [], speed_ax: []}  # each line named at its end
         for i, (traj, ps) in enumerate(zip(trajs, path_styles(trajs), strict=True)):
             steps, label = np.arange(traj.steps + 1), readable(traj)
+            short = short_names(trajs)[i]
             every = max(traj.steps // 8, 1)
             line = {"color": ps.color, "lw": 2.4, "marker": ps.marker, "ms": 9, "mec": ink,
                     "mew": 0.8, "markevery": (i * every // len(trajs), every)}  # fmt: skip
             rate = effective_lr(traj)
             if rate is not None:
                 first = rate if rate.ndim == 2 else rate[:, 0]
-                rate_ax.plot(steps, first[:, 0], label=label, **line)
+                drawn = rate_ax.plot(steps, first[:, 0], label=label, **line)[0]
+                two = first.shape[1] > 1
+                named[rate_ax].append((drawn, f"{short}, {xname}" if two else short))
                 if first.shape[1] > 1:  # a curve has x alone
-                    rate_ax.plot(steps, first[:, 1], ls="--", **line)
+                    drawn = rate_ax.plot(steps, first[:, 1], ls="--", **line)[0]
+                    named[rate_ax].append((drawn, f"{short}, {yname}"))
             v = speed(traj)
             v = v if v.ndim == 1 else v[:, 0]
-            speed_ax.plot(steps[1:], v[1:], label=label, **line)
+            drawn = speed_ax.plot(steps[1:], v[1:], label=label, **line)[0]
+            named[speed_ax].append((drawn, short))
             for k, field in enumerate(traj.optimizer.estimates):
                 value = np.asarray(traj.state[field], float)
                 value = value if value.ndim == 1 else value[:, 0]
@@ -348,7 +356,13 @@ def plot_quantities(
         for ax in (rate_ax, speed_ax, *more):
             ax.set_xlabel("step")
             ax.grid(True, lw=0.6)
-        speed_ax.legend(loc="best", framealpha=0.9)
+        for ax, pairs in named.items():
+            if pairs:
+                lines, names = [p[0] for p in pairs], [p[1] for p in pairs]
+                line_ends.room_right(ax, lines, names)
+                line_ends.label_ends(ax, lines, names)
+        rate_ax.set_ylabel("learning rate, per coordinate")
+        speed_ax.set_ylabel("step length")
         heading = f"{race.surface.title or race.surface.name}: rates and speeds"
         fig.suptitle(heading if title is None else title, fontsize=22)
     return fig

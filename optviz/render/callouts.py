@@ -7,14 +7,20 @@ and a ring of that run's colour there.
 
 Callouts explain a picture; they must not hide it, so:
 
-* at most :data:`AT_ONCE` are on screen at a time: the most recent moments;
+* at most :data:`AT_ONCE` are on screen at a time while the runs move: the most recent
+  moments, and those kept to the end;
 * in an animation a callout appears at its key step, stays :data:`LINGER` seconds and
-  fades out, unless it is one of the :data:`AT_ONCE` kept on the last frame (the first
-  listed, a lesson's headline, and the one whose key step is latest), which stay from
-  their moment on; a still shows those;
-* a label goes in empty space (:func:`best_offset`): wholly inside its axes, and over no
+  fades out, unless it is kept on the last frame (one per ball, at most
+  :data:`FINAL_AT_MOST`: the first listed, a lesson's headline, then the latest), which
+  stay from their moment on and never fade; a still shows those;
+* a label goes in empty space (:func:`best_offset`): wholly inside its axes, over no
   ball, landmark marker (minimum, saddle, start ring) or other callout on screen with it
-  while it shows; a long label is broken into two lines to fit.
+  while it shows, and then over as little of the drawn paths as it can (a label must not
+  hide the path it describes); a long label is broken into two lines to fit. Its leader
+  runs from the label to a point in the same axes, so it never leaves them;
+* the ring marks where the ball was at the moment; once the moment has passed and the
+  ball rests near there (a stop, an ending), the ring and leader follow the ball as it is
+  drawn, so the ring is around the ball, not beside it.
 
 Anything with those attributes is a verdict here: the render layer reads no claim.
 """
@@ -36,8 +42,12 @@ RING_PT = 17.0  # the ring at the key moment, around a ball of 10 points
 RING_ZORDER = 7.2  # over the paths, under the balls (a ring must not hide a fanned ball)
 DIRECTIONS = [(1, 0), (1, 1), (0, 1), (-1, 1), (-1, 0), (-1, -1), (0, -1), (1, -1),
               (2, 1), (1, 2), (-1, 2), (-2, 1), (-2, -1), (-1, -2), (1, -2), (2, -1)]  # fmt: skip
-REACHES = (20.0, 36.0, 60.0, 90.0, 130.0, 180.0, 240.0)  # points from the ball to the label
-AT_ONCE = 2  # callouts on screen at a time, and kept on the last frame
+REACHES = (20.0, 36.0, 60.0, 90.0, 130.0, 180.0, 240.0, 320.0)  # points from ball to label
+AT_ONCE = 2  # callouts on screen at a time while the runs move (besides those kept)
+FINAL_AT_MOST = 3  # callouts kept on the last frame: one per ball
+FOLLOW = 3.0  # ball diameters: a ring follows its ball once the ball rests this near the moment
+PATH_PT = 3.0  # points around a path's line a label keeps off
+LEADER_HIT = 400.0  # px² of cover a leader passing over a ball or marker counts as, per 4 px
 LINGER = 2.5  # seconds a callout stays after its moment (unless kept to the end)
 FADE = 0.5  # of which the last are a fade
 MARGIN = 4.0  # points kept between a label and the edge of its axes
@@ -83,11 +93,13 @@ def key_step(verdict, steps: int) -> int:
     return min(int(steps if verdict.step is None else verdict.step), steps)
 
 
-def best_offset(anchor, size, obstacles, inside, reach_scale: float = 1.0):
+def best_offset(anchor, size, obstacles, inside, reach_scale: float = 1.0, paths=None):
     """The label's placement around ``anchor`` (px): ``(offset in px, ha, va, box)``, among
     :data:`DIRECTIONS` × :data:`REACHES`. Wholly inside ``inside`` (x0, y0, x1, y1) comes
-    first, then the least overlap with ``obstacles`` (``(k, 4)`` boxes x0, y0, x1, y1),
-    then the least sticking out, then the nearest.
+    first, then the least overlap with ``obstacles`` (``(k, 4)`` boxes x0, y0, x1, y1) by
+    the label and by its leader (beyond its own ring), then the fewest points of ``paths``
+    (``(p, 2)`` px, the drawn paths sampled densely) under it, then the least sticking
+    out, then the nearest.
 
     >>> taken = np.array([[45, 0, 200, 200]])  # everything right of the point
     >>> off, ha, va, _ = best_offset((50, 50), (40, 10), taken, (0, 0, 200, 200))
@@ -97,6 +109,7 @@ def best_offset(anchor, size, obstacles, inside, reach_scale: float = 1.0):
     anchor = np.asarray(anchor, float)
     w, h = size
     obstacles = np.asarray(obstacles, float).reshape(-1, 4)
+    paths = np.zeros((0, 2)) if paths is None else np.asarray(paths, float).reshape(-1, 2)
     best, choice = None, ((0.0, 0.0), "left", "bottom", np.zeros(4))
     for rank, reach in enumerate(REACHES):
         for turn, (dx, dy) in enumerate(DIRECTIONS):
@@ -107,13 +120,35 @@ def best_offset(anchor, size, obstacles, inside, reach_scale: float = 1.0):
             box = np.array([x0, y0, x0 + w, y0 + h])
             for shifted, b in enumerate((box, _pushed_in(box, inside))):
                 out = _outside(b, inside)
-                cost = (out > 0.5, round(float(_overlap(b, obstacles).sum()), 3), out,
+                grown = b + PATH_PT * reach_scale * np.array([-1.0, -1.0, 1.0, 1.0])
+                crossed = int(np.count_nonzero(_within(paths, grown))) if len(paths) else 0
+                covered = float(_overlap(b, obstacles).sum()) + LEADER_HIT * _leader_hits(
+                    anchor, b, obstacles, 13.0 * reach_scale
+                )
+                cost = (out > 0.5, round(covered, 3), crossed, out,
                         rank + 0.01 * turn + 0.5 * shifted)  # fmt: skip
                 if best is None or cost < best:
                     ha = "left" if dx > 0 else "right" if dx < 0 else "center"
                     va = "bottom" if dy > 0 else "top" if dy < 0 else "center"
                     best, choice = cost, (tuple(off + b[:2] - box[:2]), ha, va, b)
     return choice
+
+
+def _leader_hits(anchor: np.ndarray, box: np.ndarray, obstacles: np.ndarray, skip: float) -> int:
+    """How many points along the leader, from ``skip`` px off the anchor (its own ball and
+    ring) to the label's box, lie in an obstacle other than those around the anchor (the
+    landmark its ball rests on: every leader starts inside it)."""
+    end = np.clip(anchor, box[:2], box[2:])  # the box's point nearest the anchor
+    length = float(np.hypot(*(end - anchor)))
+    around = np.all((obstacles[:, :2] <= anchor) & (anchor <= obstacles[:, 2:]), axis=1)
+    obstacles = obstacles[~around]
+    if length <= skip or not len(obstacles):
+        return 0
+    t = np.linspace(skip / length, 1.0, max(int(length / 4), 2))
+    pts = anchor + (end - anchor) * t[:, None]
+    lo, hi = obstacles[None, :, :2], obstacles[None, :, 2:]
+    inside = np.all((pts[:, None] >= lo) & (pts[:, None] <= hi), axis=-1)
+    return int(inside.any(axis=1).sum())
 
 
 def _pushed_in(box: np.ndarray, inside) -> np.ndarray:
@@ -130,6 +165,11 @@ def _overlap(box: np.ndarray, boxes: np.ndarray) -> np.ndarray:
     w = np.clip(np.minimum(box[2], boxes[:, 2]) - np.maximum(box[0], boxes[:, 0]), 0, None)
     h = np.clip(np.minimum(box[3], boxes[:, 3]) - np.maximum(box[1], boxes[:, 1]), 0, None)
     return w * h
+
+
+def _within(points: np.ndarray, box: np.ndarray) -> np.ndarray:
+    return ((points[:, 0] >= box[0]) & (points[:, 0] <= box[2])
+            & (points[:, 1] >= box[1]) & (points[:, 1] <= box[3]))  # fmt: skip
 
 
 def _outside(box: np.ndarray, inside) -> float:
@@ -166,8 +206,9 @@ class CalloutLayer(Artist):
         self.timeline: np.ndarray | None = None  # each frame's step, and frames a second
         self.fps = 1.0
         self.placed_for: Any = None
+        self.text_px: dict[int, np.ndarray] = {}  # by label: where its text is anchored (px)
         self.set_gid("callout")
-        self.set_zorder(9.55)
+        self.set_zorder(RING_ZORDER - 0.05)  # a still: placed before its rings are drawn
         self.set_in_layout(False)
         self.set_animated(animated)
 
@@ -207,9 +248,9 @@ class CalloutLayer(Artist):
 
     # -- when ---------------------------------------------------------------------------
     def _finals(self) -> list:
-        """The items kept on the last frame, one per ball: the first listed (a lesson
-        lists its headline first) and, of the rest, the one whose key step is latest,
-        a claim stated positively before a negated one ("not zigzags(adam)")."""
+        """The items kept on the last frame, one per ball, at most :data:`FINAL_AT_MOST`:
+        the first listed (a lesson lists its headline first), then the latest, a claim
+        stated positively before a negated one ("not zigzags(adam)")."""
         latest = self._per_ball(self.items, self.steps)
         if not latest:
             return []
@@ -217,7 +258,7 @@ class CalloutLayer(Artist):
         rest = sorted((item for item in latest if item is not head),
                       key=lambda item: (self.negated[id(item[2])], -item[0],
                                         self.items.index(item)))  # fmt: skip
-        return [head, *rest][:AT_ONCE]
+        return [head, *rest][:FINAL_AT_MOST]
 
     @staticmethod
     def _per_ball(items, s: float) -> list:
@@ -259,14 +300,17 @@ class CalloutLayer(Artist):
 
     def current(self, s: float) -> list:
         """The items shown at step ``s``: each ball's latest moment that has come and not
-        yet faded (:data:`LINGER`), or is kept to the end; of those the :data:`AT_ONCE`
-        most recent. The last step shows the kept ones."""
+        yet faded (:data:`LINGER`), or is kept to the end. Those kept show from their
+        moment to the end, never pushed off; of the others the most recent fill up to
+        :data:`AT_ONCE`. The last step shows the kept ones."""
         if s >= self.steps:
             return [item for item in self.finals if item[0] <= s]
         live = [it for it in self._per_ball(self.items, s)
                 if it in self.finals or self._age(it, s) <= LINGER]  # fmt: skip
         live.sort(key=lambda item: (-item[0], self.items.index(item)))
-        return live[:AT_ONCE]
+        kept = [item for item in live if item in self.finals]
+        others = [item for item in live if item not in self.finals]
+        return [*kept, *others[: max(AT_ONCE - len(kept), 0)]]
 
     def _strength(self, item, s: float) -> float:
         """1, fading to 0 over the last :data:`FADE` seconds of a callout's stay."""
@@ -386,6 +430,64 @@ class CalloutLayer(Artist):
         pts = np.vstack([self._balls_px(ax, k) for k in steps])
         return np.c_[pts - ball, pts + ball]
 
+    def _paths_px(self, ax, until: float) -> np.ndarray:
+        """The paths drawn on ``ax`` up to step ``until``, sampled every few pixels along
+        their lines (px): where a label would hide what the picture shows."""
+        k = max(int(np.floor(until)), 0)
+        every = 2.0 * ax.figure.dpi / 72
+        out = []
+        for i, traj in enumerate(self.race.trajectories):
+            if self.run_axes[i] is not ax or np.shape(traj.xy)[-1] != 2:
+                continue  # (a curve's runs are drawn on their own side view)
+            xy = traj.xy if traj.batched else traj.xy[:, None, :]
+            for j in range(min(xy.shape[1], 16)):
+                pts = drawable(np.asarray(xy[: k + 1, j], float), traj.surface)
+                pts = self._plane(ax, pts[np.all(np.isfinite(pts), axis=1)], traj.surface)
+                if len(pts):
+                    out.append(_dense(ax.transData.transform(pts), every))
+        return np.vstack(out) if out else np.zeros((0, 2))
+
+    def _anchor_now(self, item, s: float) -> np.ndarray:
+        """Where ``item``'s ring and leader point at step ``s`` (2-D data): where its ball
+        was at the moment; once the moment has passed, the ball as drawn (fanned out from
+        others) while it rests within :data:`FOLLOW` diameters of there."""
+        step, (run, start), _, _ = item
+        ax = self.run_axes[run]
+        key = self._position(ax, run, step, start)
+        if _is3d(ax) or s <= step:
+            return key
+        now = self._position(ax, run, min(int(np.floor(s)), self.steps), start)
+        to_px = ax.transData.transform
+        reach = FOLLOW * 10.0 * ax.figure.dpi / 72  # a ball is about 10 points across
+        if np.hypot(*(to_px(now) - to_px(key))) > reach:
+            return key
+        drawn = self._drawn_balls(ax, run)
+        if not len(drawn):
+            return now
+        near = np.hypot(*(to_px(drawn) - to_px(now)).T)
+        return drawn[int(np.argmin(near))] if near.min() <= reach else now
+
+    @staticmethod
+    def _drawn_balls(ax, run: int) -> np.ndarray:
+        """Where run ``run``'s balls are drawn on ``ax`` now (2-D data), or none."""
+        for line in ax.lines:
+            ball = line.get_linestyle() in ("None", "none", "") and line.get_marker() != "X"
+            if ball and line.get_gid() == f"optimizer-{run}":
+                xy = np.column_stack([np.ravel(v) for v in line.get_data()]).astype(float)
+                if xy.shape[1] == 2:
+                    return xy[np.all(np.isfinite(xy), axis=1)]
+        return np.zeros((0, 2))
+
+    def _point_at(self, item, at) -> None:
+        """Point ``item``'s leader and ring at ``at`` (2-D data), its text where placed."""
+        _, (run, _), label, ring = item
+        ax = self.run_axes[run]
+        label.xy = (float(at[0]), float(at[1]))
+        ring.set_data([label.xy[0]], [label.xy[1]])
+        text = self.text_px.get(id(label))
+        if text is not None:
+            label.xyann = tuple((text - ax.transData.transform(at)) / (ax.figure.dpi / 72))
+
     def place(self, renderer) -> None:
         """Choose each label's place (once per layout: the axes do not move per frame):
         the kept ones first, then by moment; each avoids the labels placed before it that
@@ -405,17 +507,19 @@ class CalloutLayer(Artist):
             boxes = [self._seen_balls(ax, item), *self._markers(ax), *self._edge_notes(ax)]
             boxes += [box[None] for other, box, a, b in placed
                       if other is ax and a <= until and step <= b]  # fmt: skip
+            drawn = self._paths_px(ax, self.steps if item in self.finals else until)
             label.xy = tuple(self._position(ax, run, step, start))
             ring.set_data([label.xy[0]], [label.xy[1]])
             size = self._size(label, ax, renderer)
             _, ha, va, box = best_offset(anchor, size, np.vstack(boxes), self._room(ax),
-                                              fig.dpi / 72)  # fmt: skip
+                                         fig.dpi / 72, drawn)  # fmt: skip
             pad = self._pad(label, ax)  # the text sits inside the box by its padding
             text_at = np.array([
                 {"left": box[0] + pad, "right": box[2] - pad}.get(ha, (box[0] + box[2]) / 2),
                 {"bottom": box[1] + pad, "top": box[3] - pad}.get(va, (box[1] + box[3]) / 2),
             ])  # fmt: skip
             label.xyann = tuple((text_at - anchor) / (fig.dpi / 72))  # points
+            self.text_px[id(label)] = text_at
             label.set_ha(ha)
             label.set_va(va)
             placed.append((ax, box, step, until))
@@ -431,24 +535,62 @@ class CalloutLayer(Artist):
                 ring.set_data([label.xy[0]], [label.xy[1]])
         now = self.current(s)
         for item in now:
+            if not _is3d(self.run_axes[item[1][0]]):
+                self._point_at(item, self._anchor_now(item, s))
             _fade(item[2], item[3], self._strength(item, s))
-        return [item[3] for item in now], [item[2] for item in now]
+        rings = [item[3] for item in now if not self._on_landmark(item)]
+        return rings, [item[2] for item in now]
+
+    def _on_landmark(self, item) -> bool:
+        """Whether ``item``'s ring would lie on a landmark's outline (a ball resting in a
+        minimum): there the outline rings the ball, and a ring over it would hide it."""
+        label = item[2]
+        ax = label.axes
+        at = ax.transData.transform(label.xy)
+        reach = (RING_PT / 2 + 2) * ax.figure.dpi / 72
+        for box in self._markers(ax):
+            centres = (box[:, :2] + box[:, 2:]) / 2
+            radii = (box[:, 2] - box[:, 0]) / 2
+            if np.any(np.hypot(*(centres - at).T) < radii + reach - 6 * ax.figure.dpi / 72):
+                return True
+        return False
 
     def draw(self, renderer) -> None:
         """A still (its last step): place the labels and show the kept ones; the axes
         draws them after this layer."""
         if self.get_visible():
+            from .balls import balls_of
+
             self.place(renderer)
-            shown_now = {id(item[2]) for item in self.current(self.steps)}
+            for ax in dict.fromkeys(self.run_axes):  # where the balls are drawn (fanned out)
+                layout = balls_of(ax)
+                if layout is not None and not _is3d(ax):
+                    layout.place()
+            now = self.current(self.steps)
+            for item in now:
+                if not _is3d(self.run_axes[item[1][0]]):
+                    self._point_at(item, self._anchor_now(item, float(self.steps)))
+            shown_now = {id(item[2]) for item in now}
+            ringed = {id(item[2]) for item in now if not self._on_landmark(item)}
             for _, _, label, ring in self.items:
                 label.set_visible(id(label) in shown_now)
-                ring.set_visible(id(label) in shown_now)
+                ring.set_visible(id(label) in ringed)
         self.stale = False
 
 
 def _broken(words: list[str], lines: int) -> str:
-    """``words`` in ``lines`` lines of about equal length."""
+    """``words`` in ``lines`` lines of about equal length; two lines at a comma where one
+    falls near the middle (between two clauses, not inside one).
+
+    >>> _broken("GD (lr 0.09) arrives at step 15, ahead of GD (lr 0.02)".split(" "), 2)
+    'GD (lr 0.09) arrives at step 15,\\nahead of GD (lr 0.02)'
+    """
     total = len(" ".join(words))
+    commas = [i for i, w in enumerate(words[:-1]) if w.endswith(",")]
+    if lines == 2 and commas:
+        cut = min(commas, key=lambda i: abs(len(" ".join(words[: i + 1])) - total / 2))
+        if abs(len(" ".join(words[: cut + 1])) - total / 2) < total / 4:
+            return " ".join(words[: cut + 1]) + "\n" + " ".join(words[cut + 1 :])
     out, line = [], []
     for w in words:
         if line and len(" ".join([*line, w])) > total / lines + 2 and len(out) < lines - 1:
@@ -456,6 +598,18 @@ def _broken(words: list[str], lines: int) -> str:
             line = []
         line.append(w)
     return "\n".join([*out, " ".join(line)])
+
+
+def _dense(px: np.ndarray, every: float) -> np.ndarray:
+    """The polyline ``px`` ``(t, 2)`` with points at most about ``every`` apart along it
+    (a long segment, a run flying off, at most 200 more)."""
+    if len(px) < 2:
+        return px
+    seg = np.diff(px, axis=0)
+    n = np.clip(np.ceil(np.hypot(*seg.T) / every).astype(int), 1, 200)
+    idx = np.repeat(np.arange(len(seg)), n)
+    frac = np.concatenate([np.arange(k) / k for k in n])
+    return np.vstack([px[idx] + seg[idx] * frac[:, None], px[-1:]])
 
 
 def _fade(label, ring, alpha: float) -> None:

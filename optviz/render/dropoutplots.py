@@ -14,7 +14,8 @@ from ..nets import dropout
 from ..util import check
 from ..util.errors import ParameterError
 from .initplots import _is_dark, _new_figure
-from .style import PALETTE, ink, themed
+from .line_ends import text_color
+from .style import PALETTE, ink, is_dark, themed
 
 EXTENT = (-2.2, 2.2)
 
@@ -89,14 +90,17 @@ def dropout_figure(
     with themed(theme):
         fig = _new_figure(size)
         grid = fig.add_gridspec(2, cols)
-        c_plain, c_drop = PALETTE[6], PALETTE[2]  # apart from the class colors
+        # apart from the class colors: dropout's colour never means "class 1" too
+        classes = _class_colors(is_dark(theme))
+        c_plain = PALETTE[6]
+        c_drop = next(c for c in (PALETTE[1], PALETTE[2], PALETTE[4]) if c not in classes)
         for col, run in enumerate((plain, dropped)):
             ax = decision_map(run, fig.add_subplot(grid[0, col]), resolution=resolution)
-            name = f"dropout p={run.p:g}" if run.p else "no dropout"
+            name = f"dropout (p = {run.p:g})" if run.p else "no dropout"
             ax.set_title(
                 f"{name}\ntrain {run.train_loss[-1]:.2f}, test {run.test_loss[-1]:.2f}",
                 fontsize=16,
-                color=c_drop if run.p else c_plain,
+                color=text_color(c_drop if run.p else c_plain, ax.get_facecolor()),
             )
         loss_ax = fig.add_subplot(grid[0, 2:])
         for runs, c in ((p for p, _ in pairs), c_plain), ((d for _, d in pairs), c_drop):
@@ -105,17 +109,18 @@ def dropout_figure(
                 loss_ax.plot(run.steps, run.train_loss, color=c, lw=1.5, ls="--", alpha=0.85)
         gaps = [np.median([pair[i].gap for pair in pairs]) for i in (0, 1)]
         loss_ax.plot([], [], color=c_plain, lw=2, label=f"no dropout (median gap {gaps[0]:.2f})")
-        loss_ax.plot(
-            [], [], color=c_drop, lw=2, label=f"p={dropped.p:g} (median gap {gaps[1]:.2f})"
-        )
+        loss_ax.plot([], [], color=c_drop, lw=2, label=f"dropout (median gap {gaps[1]:.2f})")
         loss_ax.plot([], [], color="grey", lw=1.5, label="test")
         loss_ax.plot([], [], color="grey", lw=1.5, ls="--", label="train")
-        loss_ax.set_xlabel("Adam step")
+        loss_ax.set_xlabel("training step (Adam)")
         loss_ax.set_ylabel("cross-entropy")
         loss_ax.set_ylim(bottom=0)
         loss_ax.grid(True, alpha=0.6)
         loss_ax.legend(loc="upper left", ncols=2)
-        loss_ax.set_title(f"loss, {len(pairs)} seeds: gap = test − train", fontsize=16)
+        shrunk = sum(d.gap < p.gap for p, d in pairs)  # what these runs show, counted
+        loss_ax.set_title(
+            f"loss on {len(pairs)} seeds: the gap (test − train) shrinks on {shrunk}", fontsize=16
+        )
 
         masks = dropped.thinned(thinned, seed=1)
         for i, m in enumerate(masks):
@@ -128,17 +133,19 @@ def dropout_figure(
         decision_map(dropped, ax, lambda xy: dropped.ensemble(xy, ensemble), resolution)
         xx, yy, xy = _grid(resolution)
         full = dropped.predict(xy).reshape(xx.shape)
-        ax.contour(xx, yy, full, levels=[0.5], colors=c_drop, linewidths=2, linestyles="--")
+        full_line = ax.contour(xx, yy, full, levels=[0.5], colors=c_drop, linewidths=3,
+                               linestyles=[(0, (3, 2))])  # fmt: skip
+        from matplotlib import patheffects
+
+        full_line.set(path_effects=[patheffects.Stroke(linewidth=5, foreground="white"),
+                                    patheffects.Normal()])  # fmt: skip
         ax.set_title(f"average of {ensemble} thinned\n≈ full net (dashed)", fontsize=16)
         head = title or (
             f"dropout: 2→{widths}→2 {plain.activation} net, {len(plain.y_train)} noisy moons "
             "(10% labels flipped), Adam; same data and init"
         )
-        # what these runs show, counted, not what dropout usually does
-        shrunk = sum(d.gap < p.gap for p, d in pairs)
-        fig.suptitle(
-            f"{head}\ndropout shrinks the train–test loss gap on {shrunk} of {len(pairs)} seeds",
-            fontsize=16,
-        )
+        if title is None:  # what these runs show, counted, not what dropout usually does
+            head += f"\ndropout shrinks the train–test loss gap on {shrunk} of {len(pairs)} seeds"
+        fig.suptitle(head, fontsize=17)
         fig.tight_layout()
     return fig

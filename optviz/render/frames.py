@@ -261,9 +261,9 @@ class _Engine:
             self._update(m, s, k)
         marks = self._place_balls()
         rings: list = []
+        labels: list = []
         if self.callouts is not None:
             rings, labels = self.callouts.update(s, self.canvas.get_renderer())
-            marks += labels
         movers = sorted(self.movers, key=lambda m: m.trail.get_zorder())
         for m in movers:  # the paths, then the rings of callouts, then the balls over them
             for artist in m.artists:
@@ -277,6 +277,8 @@ class _Engine:
         for overlay in self.anim.overlays:
             for artist in overlay(self, s):
                 (artist.axes or self.fig).draw_artist(artist)
+        for label in labels:  # callouts over everything, glyph boxes and side panels too
+            label.axes.draw_artist(label)
         self.counter.draw(self.canvas, min(k, self.anim.steps))
         # a contiguous copy of the RGBA buffer is ~50x cheaper than gathering RGB out of it;
         # the RGB view into it is what callers see, the encoder compares whole pixels

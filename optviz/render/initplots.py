@@ -163,8 +163,9 @@ def _xlabel(kind: str, binning: _Bins) -> str:
 
 
 def _scheme_color(i: int) -> str:
-    """Scheme colors: the shared palette with its yellow moved last (faint on white)."""
-    order = (0, 1, 2, 3, 5, 6, 7, 4)
+    """Scheme colors: the shared palette reordered so that its first five stay apart
+    for a red-green deficient reader (no rose next to brick red and wine)."""
+    order = (0, 1, 6, 5, 4, 3, 2, 7)
     return PALETTE[order[i % len(order)]]
 
 
@@ -251,11 +252,17 @@ def layer_densities(
     return ax
 
 
-def std_by_layer(stats, kind: str = "act_std", ax=None, legend: bool = True):
+def _short_scheme(label: str) -> str:
+    """A scheme's name short enough to write at a line's end: ``Xavier (gain 1.67)``."""
+    return label.replace(" normal", "").replace(" uniform", " (uniform)").replace(") (", ", ")
+
+
+def std_by_layer(stats, kind: str = "act_std", ax=None, legend: bool = True, ends: bool = False):
     """One line per scheme: ``kind`` (``act_std``, ``grad_std`` or ``saturation``) by layer.
 
     Standard deviations use a log scale, so "collapses to 0" and "explodes" are slopes
-    and "constant" is flat.
+    and "constant" is flat. Each scheme has its own colour, marker and dashes; ``ends``
+    names each line at its end instead of in a legend.
 
     >>> s = [nets.propagate(k, depth=3, width=20, batch=50) for k in ("small", "large")]
     >>> ax = std_by_layer(s)
@@ -265,13 +272,20 @@ def std_by_layer(stats, kind: str = "act_std", ax=None, legend: bool = True):
     if kind not in SUMMARY_KINDS:
         raise unknown("summary kind", kind, SUMMARY_KINDS)
     stats = _as_stats_list(stats)
+    from . import line_ends
+    from .style import ink
+
     ax = _new_axes(ax)
+    lines = []
+    edge = ink("dark" if _is_dark(ax) else "light")
     for i, s in enumerate(stats):
         values = getattr(s, kind)
         if kind != "saturation":
             values = np.where(values > 0, values, np.nan)  # zeros init: nothing to draw
         layers = np.arange(1, s.depth + 1)
-        ax.plot(layers, values, "o-", color=_scheme_color(i), lw=2, ms=5, label=s.label)
+        look = {**line_ends.look(i), "color": _scheme_color(i)}
+        lines += ax.plot(layers, values, lw=2.2, ms=7, mec=edge, mew=0.6, label=s.label,
+                         zorder=3 + 0.1 * (len(stats) - i), **look)  # fmt: skip
     if kind == "saturation":
         ax.set_ylim(-0.03, 1.03)
     else:
@@ -280,7 +294,11 @@ def std_by_layer(stats, kind: str = "act_std", ax=None, legend: bool = True):
     ax.set_ylabel(_SUMMARY_LABELS[kind])
     ax.set_xticks(np.arange(1, max(s.depth for s in stats) + 1))
     ax.grid(True, alpha=0.6)
-    if legend:
+    if ends:
+        names = [_short_scheme(s.label) for s in stats]
+        line_ends.room_right(ax, lines, names)
+        line_ends.label_ends(ax, lines, names)
+    elif legend:
         ax.legend()
     return ax
 
@@ -329,11 +347,14 @@ def init_grid(
     6
     """
     stats = _as_stats_list(stats)
-    binnings = _binnings(stats, kind, bins)
-    shared = len({(b.edges[0], b.edges[-1]) for b in binnings}) == 1
     depth = max(s.depth for s in stats)
     with themed(theme):
         fig = _new_figure(size)
+        # bars at least ~4 px wide: a pile of values at the edges (saturation) or at 0
+        # (a collapse) must show from the back of the room, not as a hairline
+        cell_px = fig.get_figwidth() * fig.dpi / depth * 0.85
+        binnings = _binnings(stats, kind, int(np.clip(cell_px / 4.5, 12, bins)))
+        shared = len({(b.edges[0], b.edges[-1]) for b in binnings}) == 1
         fig.set_layout_engine("constrained", h_pad=0.06, w_pad=0.06, hspace=0.04, wspace=0.02)
         axes = fig.subplots(len(stats), depth, squeeze=False)
         for row, (s, binning) in enumerate(zip(stats, binnings, strict=True)):
@@ -374,10 +395,13 @@ def _saturates(s: nets.LayerStats) -> bool:
     return s.activation in ("tanh", "sigmoid")
 
 
+SATURATED_AT = {"tanh": "at ±1", "sigmoid": "at 0 or 1"}  # where a saturated unit sits
+
+
 def _cell_note(s: nets.LayerStats, kind: str, layer: int) -> str:
     note = f"σ={_fmt(_std(s, kind)[layer])}"
     if kind == "activations" and _saturates(s) and s.saturation[layer] >= 0.005:
-        note += f"\nsat {s.saturation[layer]:.0%}"
+        note += f"\n{s.saturation[layer]:.0%} {SATURATED_AT[s.activation]}"
     return note
 
 
@@ -396,8 +420,12 @@ def init_summary(stats, theme: str = "light", size="16:9", title=None):
             std_by_layer(stats, kind, ax, legend=False)
             ax.set_title(_SUMMARY_LABELS[kind])
             ax.set_ylabel("")
+        # one key for the three panels: each line's colour, marker and dashes
         handles, labels = axes[0].get_legend_handles_labels()
-        fig.legend(handles, labels, loc="lower center", ncols=len(labels), frameon=False)
+        fig.legend(handles, labels, loc="lower center", ncols=len(labels), frameon=False,
+                   handlelength=3.2)  # fmt: skip
+        # the gradients are computed from the last layer back: read that panel right to left
+        axes[1].set_xlabel("layer   (← the backward pass runs this way)")
         fig.suptitle(title or f"deep {stats[0].activation} net, {_shape(stats[0])}, by init scheme")
         fig.tight_layout(rect=(0, 0.07, 1, 1))
     return fig

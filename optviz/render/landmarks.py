@@ -2,7 +2,10 @@
 
 A landmark is scenery, the balls are the subject: a ball resting on a saddle or a minimum
 covers the landmark's middle, and the outline, drawn larger than a ball, rings it, so the
-audience sees both the ball and where it stopped."""
+audience sees both the ball and where it stopped. A minimum's star is drawn with its inner
+corners outside a ball (:func:`ringing_star`): a standard star's waist is narrower than a
+ball, so a ball on it cut its outline into five loose tips that read as a star of the
+ball's colour."""
 
 from __future__ import annotations
 
@@ -18,9 +21,32 @@ CRITICAL_MARKERS = {
 }
 
 
+BALL_CLEARANCE = 6.5  # points from a landmark's centre to its outline's nearest line: a
+# ball (10 points across, its edge and the outline's white stroke) fits inside
+
+
+def ringing_star(points: int = 5, waist: float = 0.55):
+    """A star marker whose inner corners lie ``waist`` of the way out to its tips
+    (matplotlib's ``*`` has 0.38): at a size of ``2 * BALL_CLEARANCE / waist`` points and
+    more its outline passes outside a ball resting on its centre, so the ball sits in the
+    star and the whole outline stays in sight.
+
+    >>> from matplotlib.path import Path
+    >>> v = ringing_star().vertices[:-1]
+    >>> round(float(abs(v).max()), 6), round(float(min(np.hypot(*v.T))), 6)
+    (1.0, 0.55)
+    """
+    from matplotlib.path import Path
+
+    angles = np.pi / 2 + np.arange(2 * points) * np.pi / points
+    radii = np.where(np.arange(2 * points) % 2 == 0, 1.0, waist)
+    verts = np.c_[radii * np.cos(angles), radii * np.sin(angles)]
+    return Path(np.vstack([verts, verts[:1]]), closed=True)
+
+
 LANDMARK_MARKERS = {  # (marker, size in points): larger than a ball (10), so they ring it
-    "global minimum": ("*", 20),
-    "local minimum": ("*", 17),
+    "global minimum": (ringing_star(waist=0.55), 24),  # its waist 6.6 points from the centre
+    "local minimum": (ringing_star(waist=0.62), 21),  # stubbier and white: not the global one
     "saddle": ("D", 13),
     "maximum": ("^", 14),
     "degenerate": ("o", 13),

@@ -96,6 +96,8 @@ def batchnorm_figure(
     >>> len(batchnorm_figure(plain, bn).axes)
     5
     """
+    from matplotlib.ticker import MaxNLocator
+
     depth = plain.quantiles.shape[1]
     chosen = _check_layers(layers, depth)
     with themed(theme):
@@ -113,8 +115,10 @@ def batchnorm_figure(
         chance = np.log(3)
         loss_ax.axhline(chance, color="grey", ls="--", lw=1)
         last = len(plain.loss)
-        loss_ax.text(last, chance - 0.02, "chance", ha="right", va="top", fontsize=12, color="grey")
+        loss_ax.text(last, chance - 0.02, "chance", ha="right", va="top", fontsize=13, color="grey")
         loss_ax.set_xlabel("epoch")
+        loss_ax.set_xlim(0, last)  # the band panels' time axis, from the start
+        loss_ax.xaxis.set_major_locator(MaxNLocator(integer=True, steps=[1, 2, 5, 10]))
         loss_ax.set_ylabel("training loss (cross-entropy)")
         loss_ax.set_ylim(bottom=0)
         loss_ax.legend(loc="lower left")
@@ -130,12 +134,16 @@ def batchnorm_figure(
                 ax.plot(x, q[:, 2], color=c, lw=2)
                 ax.grid(True, alpha=0.6)
                 ax.tick_params(labelsize=12)
+                ax.xaxis.set_major_locator(MaxNLocator(integer=True, steps=[1, 2, 5, 10]))
                 if row == 0:
                     ax.set_title("without BN" if not run.batchnorm else "with BN")
                 if row < len(chosen) - 1:
                     ax.set_xticklabels([])
-                else:
+                elif run.batchnorm:
                     ax.set_xlabel("epoch")
+                else:  # what the bands are, once, under them
+                    ax.set_xlabel(f"epoch\ninputs to each {run.activation}: median line,\n"
+                                  "middle 70% and 96% bands", fontsize=13)  # fmt: skip
             low = min(ax.get_ylim()[0] for ax in axes)
             high = max(ax.get_ylim()[1] for ax in axes)
             for ax in axes:
@@ -145,12 +153,7 @@ def batchnorm_figure(
             f"batch normalization: {depth}-layer {plain.activation} net, 3-class spiral, "
             "same init and SGD"
         )
-        fig.suptitle(
-            f"{head}\n"
-            f"right: the inputs to each {plain.activation} during training "
-            "(line: median · bands: the middle 70% and 96%)",
-            fontsize=16,
-        )
+        fig.suptitle(head, fontsize=17)  # one line: what the bands are is under them
         fig.tight_layout()
     return fig
 

@@ -116,6 +116,8 @@ def plot_phase(
         _scale(ax.yaxis, phase.y_axis.scale, ax.set_yscale)
         ax.set_xlabel(phase.x_axis.label)
         ax.set_ylabel(phase.y_axis.label)
+        if getattr(ax, "_optviz_levels", None) is not None:
+            _level_labels(ax, ax._optviz_levels, phase)
         if colorbar:
             _colorbar(ax, mesh, phase)
         if legend:
@@ -134,28 +136,85 @@ def _scale(axis: Any, scale: str, set_scale: Any) -> None:
     set_scale("log")
     lo, hi = sorted(axis.get_view_interval())
     decades = np.log10(hi / lo) if lo > 0 else 99
-    axis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0) if decades <= 2 else (1.0,)))
+    axis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0) if decades <= 2.5 else (1.0,)))
     axis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
     axis.set_minor_formatter(NullFormatter())
+
+
+CLOSED_NAME = "rate by the formula"
+EDGE_NAME = "rate 1 by the formula: the predicted edge"
+
+
+def _outlined(width: float) -> list[Any]:
+    """A white line with a dark rim: it reads on the bright and the dark end of the map,
+    and in a legend on white."""
+    from matplotlib import patheffects
+
+    return [patheffects.Stroke(linewidth=width + 1.2, foreground="#555555"), patheffects.Normal()]
 
 
 def _closed_form(ax: Any, phase: Any, theme: str) -> list[Any]:
     from matplotlib.lines import Line2D
 
-    line = "#ffffff"
     found = [lv for lv in CLOSED_LEVELS if phase.closed_form.min() < lv < phase.closed_form.max()]
     if found:
-        cs = ax.contour(phase.x, phase.y, phase.closed_form, levels=found, colors=line,
+        cs = ax.contour(phase.x, phase.y, phase.closed_form, levels=found, colors="#ffffff",
                         linewidths=1.6, linestyles=[(0, (4, 2))])  # fmt: skip
-        ax.clabel(cs, fmt=lambda v: f"{v:g}", fontsize=13, inline_spacing=4)
-    handles = [Line2D([], [], color="#777777", lw=1.6, ls=(0, (4, 2)),
-                      label="closed-form rate")]  # fmt: skip
+        ax._optviz_levels = cs  # named once the axes have their scales (see plot_phase)
+    handles = [Line2D([], [], color="#ffffff", lw=1.6, ls=(0, (4, 2)), label=CLOSED_NAME,
+                      path_effects=_outlined(1.6))]  # fmt: skip
     if phase.closed_form.min() < 1 < phase.closed_form.max():
         ax.contour(phase.x, phase.y, phase.closed_form, levels=[1.0], colors="#E69F00",
                    linewidths=2.0, linestyles=[(0, (1.5, 1.5))])  # fmt: skip
         handles.append(Line2D([], [], color="#E69F00", lw=2.0, ls=(0, (1.5, 1.5)),
-                              label="closed form = 1"))  # fmt: skip
+                              label=EDGE_NAME))  # fmt: skip
     return handles
+
+
+INSET = 0.07  # axes fraction: a level's label keeps this far from the axes' edges
+CLEAR = 0.05  # and prefers to keep this far from the diverged cells (the boundary)
+
+
+def _label_spot(to_frac: Any, pts: np.ndarray, bad_frac: np.ndarray) -> Any:
+    """Where on one contour line ``pts`` its level is written: inside the axes, clear of
+    the boundary, near the line's middle; ``None`` for a short line or one that only
+    runs along the boundary (a label there would sit on the boundary)."""
+    if len(pts) < 2:
+        return None
+    frac = to_frac.transform(pts)
+    if np.hypot(*np.diff(frac, axis=0).T).sum() < 0.2:
+        return None
+    inside = np.all((frac > INSET) & (frac < 1 - INSET), axis=1)
+    clear = np.full(len(frac), 1.0)
+    if len(bad_frac):
+        step = max(len(bad_frac) // 4000, 1)  # enough cells to find the boundary
+        d = np.hypot(*(frac[:, None, :] - bad_frac[None, ::step, :]).transpose(2, 0, 1))
+        clear = d.min(axis=1)
+    ok = inside & (clear >= CLEAR)
+    if not ok.any():
+        return None
+    middle = -np.abs(np.arange(len(frac)) / (len(frac) - 1) - 0.5)
+    score = np.where(ok, np.minimum(clear, 0.15) + 0.05 * middle, -np.inf)
+    return pts[int(np.argmax(score))]
+
+
+def _level_labels(ax: Any, cs: Any, phase: Any) -> None:
+    """Each closed-form contour line named once, upright, where it runs inside the axes
+    and away from the boundary (matplotlib's inline labels turn with the line, so they
+    can stand on their heads, and can sit on the axes' edge or on the boundary)."""
+    to_frac = ax.transData + ax.transAxes.inverted()
+    bad = np.argwhere(phase.diverged)
+    bad_xy = np.column_stack([phase.x[bad[:, 1]], phase.y[bad[:, 0]]]) if len(bad) else bad
+    bad_frac = to_frac.transform(bad_xy) if len(bad_xy) else np.zeros((0, 2))
+    for level, segs in zip(cs.levels, cs.allsegs, strict=False):
+        for pts in segs:
+            at = _label_spot(to_frac, np.asarray(pts, float), bad_frac)
+            if at is None:
+                continue
+            ax.text(*at, f"{level:g}", ha="center", va="center", fontsize=style.at_least(13),
+                    color="#ffffff", zorder=5, clip_on=True, gid="level-label",
+                    bbox={"boxstyle": "round,pad=0.2", "fc": "#222222", "ec": "none",
+                          "alpha": 0.6})  # fmt: skip
 
 
 def _colorbar(ax: Any, mesh: Any, phase: Any) -> None:
@@ -206,7 +265,13 @@ def plot_zoom(
         plot_phase(zoomed, right, theme=theme, legend=False, title="", norm=norm)
         x0, x1, y0, y1 = zoomed.x[0], zoomed.x[-1], zoomed.y[0], zoomed.y[-1]
         left.add_patch(Rectangle((x0, y0), x1 - x0, y1 - y0, fill=False, ec=ZOOM, lw=3))
-        for xa, ya, xb, yb in ((x1, y1, x0, y1), (x1, y0, x0, y0)):
+        # a window too small to find on the wide map gets a frame a room can see around it
+        fig.subplots_adjust(bottom=0.2, top=0.8, left=0.07, right=0.91)  # as below, roughly
+        bx0, by0, bx1, by1 = _findable(left, x0, y0, x1, y1)
+        if (bx0, by0, bx1, by1) != (x0, y0, x1, y1):
+            left.add_patch(Rectangle((bx0, by0), bx1 - bx0, by1 - by0, fill=False, ec=ZOOM,
+                                     lw=2.5, ls=(0, (3, 1.5))))  # fmt: skip
+        for (xa, ya), (xb, yb) in (((bx1, by1), (x0, y1)), ((bx1, by0), (x0, y0))):
             fig.add_artist(ConnectionPatch((xa, ya), (xb, yb), "data", "data", axesA=left,
                                            axesB=right, color=ZOOM, lw=1.5, ls="--"))  # fmt: skip
         left.set_title("the whole window")
@@ -221,6 +286,23 @@ def plot_zoom(
     return fig
 
 
+FINDABLE_PX = 40  # the zoom window's frame on the wide map is at least this wide and tall
+
+
+def _findable(ax: Any, x0: float, y0: float, x1: float, y1: float) -> tuple:
+    """The zoom window ``(x0, y0, x1, y1)``, or, if it is under :data:`FINDABLE_PX` on
+    ``ax``, a frame that size around it (in data coordinates; log axes allowed)."""
+    to_px = ax.transData
+    (px0, py0), (px1, py1) = to_px.transform([(x0, y0), (x1, y1)])
+    if px1 - px0 >= FINDABLE_PX and py1 - py0 >= FINDABLE_PX:
+        return x0, y0, x1, y1
+    cx, cy = (px0 + px1) / 2, (py0 + py1) / 2
+    half_w, half_h = max(px1 - px0, FINDABLE_PX) / 2, max(py1 - py0, FINDABLE_PX) / 2
+    (a, b), (c, d) = to_px.inverted().transform([(cx - half_w, cy - half_h),
+                                                 (cx + half_w, cy + half_h)])  # fmt: skip
+    return a, b, c, d
+
+
 def _legend_handles(theme: str, *phases: Any) -> list[Any]:
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
@@ -231,7 +313,15 @@ def _legend_handles(theme: str, *phases: Any) -> list[Any]:
     ]
     if any(p.closed_form is not None for p in phases):
         handles += [
-            Line2D([], [], color="#777777", lw=1.6, ls=(0, (4, 2)), label="closed-form rate"),
-            Line2D([], [], color="#E69F00", lw=2.0, ls=(0, (1.5, 1.5)), label="closed form = 1"),
+            Line2D(
+                [],
+                [],
+                color="#ffffff",
+                lw=1.6,
+                ls=(0, (4, 2)),
+                label=CLOSED_NAME,
+                path_effects=_outlined(1.6),
+            ),
+            Line2D([], [], color="#E69F00", lw=2.0, ls=(0, (1.5, 1.5)), label=EDGE_NAME),
         ]
     return handles

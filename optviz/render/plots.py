@@ -146,8 +146,12 @@ def _squash_ticks(ax, surface) -> None:
     ax.set_zticks(where[keep], [f"{v:g}" for v, k in zip(values, keep, strict=True) if k])
 
 
-def _grid_shape(n: int, fig, loss: bool, aspect: float = 4 / 3) -> tuple[int, int]:
-    """Rows and columns that give ``n`` panels of width/height ``aspect`` the most room."""
+def _grid_shape(
+    n: int, fig, loss: bool, aspect: float = 4 / 3, full: float = 1.0
+) -> tuple[int, int]:
+    """Rows and columns that give ``n`` panels of width/height ``aspect`` the most room;
+    ``full`` < 1: a layout with fewer empty cells wins if its panels are at least that
+    share of the largest (two empty cells read as a missing picture)."""
     w, h = fig.get_size_inches()
     w *= 2.2 / 3.2 if loss else 1.0  # the loss panel takes a share of the width
 
@@ -155,8 +159,13 @@ def _grid_shape(n: int, fig, loss: bool, aspect: float = 4 / 3) -> tuple[int, in
         rows = -(-n // cols)
         return min(w / cols / aspect, h / rows)
 
+    def empty(cols: int) -> int:
+        return -(-n // cols) * cols - n
+
     # the largest panels win; among equals, the layout with fewer empty cells
-    cols = max(range(1, n + 1), key=lambda c: (round(panel_height(c), 6), -(-(-n // c) * c - n)))
+    cols = max(range(1, n + 1), key=lambda c: (round(panel_height(c), 6), -empty(c)))
+    near = [c for c in range(1, n + 1) if panel_height(c) >= full * panel_height(cols)]
+    cols = min(near, key=lambda c: (empty(c), -panel_height(c)))
     return -(-n // cols), cols
 
 
@@ -237,6 +246,18 @@ def plot_surface(
     return ax
 
 
+def beside_3d(surface) -> tuple[float, float]:
+    """Width ratios of a contour map (with its colour bar) beside a 3-D view: a map
+    wider than tall takes more of the width, so it is not a strip between empty bands.
+
+    >>> import optviz as ov
+    >>> beside_3d(ov.surface("quadratic")), beside_3d(ov.surface("six_hump_camel"))
+    ((1.12, 1.0), (1.55, 1.0))
+    """
+    w, h = np.ptp(surface.domain, axis=1)
+    return (float(np.clip(round(0.6 + 0.52 * w / h, 2), 1.0, 1.8)), 1.0)
+
+
 def _squareish(surface) -> bool:
     w, h = np.ptp(surface.domain, axis=1)
     return 0.25 <= w / h <= 4
@@ -250,7 +271,7 @@ def _short_formatter():
 
 def _draw_field(ax, surface, field: str, theme: str) -> None:
     (x0, x1), (y0, y1) = surface.domain
-    k = 22 if field == "quiver" else 60
+    k = 18 if field == "quiver" else 60
     X, Y = np.meshgrid(np.linspace(x0, x1, k), np.linspace(y0, y1, k))
     with np.errstate(all="ignore"):
         G = -surface.grad(np.stack([X, Y], -1))
@@ -259,11 +280,13 @@ def _draw_field(ax, surface, field: str, theme: str) -> None:
     if field == "quiver":
         norm = np.hypot(U, V)
         norm[norm == 0] = 1.0
-        ax.quiver(X, Y, U / norm, V / norm, color=ink, alpha=0.55, pivot="mid", zorder=3)
-    else:
-        ax.streamplot(
-            X, Y, U, V, color=ink, linewidth=0.6, density=1.1, arrowsize=0.8, zorder=3
-        ).lines.set_alpha(0.6)
+        ax.quiver(X, Y, U / norm, V / norm, color=ink, alpha=0.7, pivot="mid", zorder=3,
+                  width=0.005, headwidth=4, headlength=5)  # fmt: skip
+    else:  # lines and arrowheads a room sees: the direction of flow is the lesson
+        stream = ax.streamplot(
+            X, Y, U, V, color=ink, linewidth=1.6, density=0.8, arrowsize=2.2, zorder=3
+        )
+        stream.lines.set_alpha(0.75)
 
 
 # ----------------------------------------------------------------------------- paths
@@ -459,17 +482,58 @@ SCHEDULE_SHAPES = (
 """One of each kind of schedule, with options that show its shape over 300 steps."""
 
 
-def _lines(items: list[str], room: float, points: float) -> list[str]:
-    """``items`` joined by ", " into as few lines as fit ``room`` pixels at ``points``
-    (at 100 dpi; about 0.58 em a character)."""
-    width = max(int(room / (0.58 * points * 100 / 72)), 8)
-    lines: list[str] = []
-    for item in items:
-        if lines and len(lines[-1]) + 2 + len(item) <= width:
-            lines[-1] += ", " + item
-        else:
-            lines.append(item)
-    return lines
+def schedule_words(sched) -> tuple[str, str]:
+    """A schedule's name and settings as a slide says them, not as code spells them.
+
+    >>> from optviz.engine.scheduling import schedule
+    >>> schedule_words(schedule("step:step_size=100,gamma=0.5"))
+    ('step decay', '×0.5 every 100 steps')
+    >>> schedule_words(schedule("warmup:steps=30,then=cosine"))
+    ('warm-up + cosine', 'warm-up over 30 steps')
+    """
+    o = {**_SCHEDULE_DEFAULTS.get(sched.kind, {}), **sched.options}
+    g = lambda v: f"{v:g}" if isinstance(v, float | int) else str(v)  # noqa: E731
+    words = {
+        "constant": lambda: ("constant", "the optimizer's rate"),
+        "step": lambda: ("step decay", f"×{g(o['gamma'])} every {g(o['step_size'])} steps"),
+        "multistep": lambda: ("multi-step decay",
+                              f"×{g(o['gamma'])} at {', '.join(map(g, o['milestones']))}"),
+        "exponential": lambda: ("exponential decay", f"×{g(o['gamma'])} every step"),
+        "linear": lambda: ("linear decay",
+                           f"from {g(o['start_factor'])}× to {g(o['end_factor'])}×"),
+        "inverse_sqrt": lambda: ("inverse square root",
+                                 f"warm-up over {g(o['warmup'])} steps, then 1/√t"),
+        "cosine": lambda: ("cosine decay", f"half a cosine to {g(o['min_factor'])}×"),
+        "cyclic": lambda: ("cyclic",
+                           f"between {g(o['low'])}× and 1×, every {g(o['period'])} steps"),
+        "onecycle": lambda: ("one-cycle", f"up for the first {o['pct_start']:.0%}, then down"),
+        "warmup": lambda: (f"warm-up + {_SCHEDULE_NAMES.get(o['then'], o['then'])}",
+                           f"warm-up over {g(o['steps'])} steps"),
+    }  # fmt: skip
+    if sched.kind in words:
+        return words[sched.kind]()
+    return sched.kind, ", ".join(f"{k} {g(v)}" for k, v in o.items())
+
+
+_SCHEDULE_DEFAULTS = {
+    "step": {"step_size": 100, "gamma": 0.1},
+    "multistep": {"milestones": (100, 200), "gamma": 0.1},
+    "exponential": {"gamma": 0.99},
+    "linear": {"start_factor": 1.0, "end_factor": 0.0},
+    "inverse_sqrt": {"warmup": 1},
+    "cosine": {"min_factor": 0.0},
+    "cyclic": {"period": 100, "low": 0.1},
+    "onecycle": {"pct_start": 0.3},
+    "warmup": {"steps": 10, "then": "constant"},
+}
+_SCHEDULE_NAMES = {"constant": "constant", "cosine": "cosine", "linear": "linear decay"}
+
+
+def _wrapped(text: str, room: float, points: float) -> list[str]:
+    """``text`` broken at spaces into lines that fit ``room`` pixels at ``points``."""
+    import textwrap
+
+    return textwrap.wrap(text, max(int(room / (0.52 * points * 100 / 72)), 8))
 
 
 def plot_schedules(
@@ -495,27 +559,23 @@ def plot_schedules(
     style.check_theme(theme)
     with style.themed(theme):
         fig = new_figure(size, dpi)
-        rows, cols = _grid_shape(len(scheds), fig, False, aspect=1.6)
+        rows, cols = _grid_shape(len(scheds), fig, False, aspect=1.6, full=0.75)
         room = fig.bbox.width / cols * 0.92  # a cell's width, less the gap to the next
-        notes = [_lines([f"{k}={v}" for k, v in s.options.items()], room, 13) for s in scheds]
+        named = [schedule_words(s) for s in scheds]
+        notes = [_wrapped(note, room, 13) for _, note in named]
+        pad = 8 + 17 * max(map(len, notes))  # points: a 13-point line is 16.3 high
         for i, sched in enumerate(scheds):
             ax = fig.add_subplot(rows, cols, i + 1)
             sched.plot(steps, ax=ax, color=style.color(5))
             ax.set_ylim(0, 1.08)
-            lines = notes[i]
-            # the kind over its options, every kind at one height: each row reads as a row
-            pad = 8 + 17 * max(map(len, notes))  # points: a 13-point line is 16.3 high
-            ax.set_title(sched.kind, fontsize=17, pad=pad)
-            ax.annotate("\n".join(lines), (0.5, 1.0), xycoords="axes fraction",
+            # the kind over its settings, every kind at one height: each row reads as a row
+            ax.set_title(named[i][0], fontsize=17, pad=pad)
+            ax.annotate("\n".join(notes[i]), (0.5, 1.0), xycoords="axes fraction",
                         xytext=(0, pad - 3),
                         textcoords="offset points", ha="center", va="top", fontsize=13,
                         linespacing=1.25)  # fmt: skip
             ax.grid(True, lw=0.5)
-            if i % cols:
-                ax.set_ylabel("")
-            else:
-                ax.set_ylabel("lr / base lr")
-            if i < len(scheds) - cols:
-                ax.set_xlabel("")
+            ax.set_ylabel("" if i % cols else "× the optimizer's rate")
+            ax.set_xlabel("step")  # every row: a reader's eye lands on any of them
         fig.suptitle(title or f"Learning-rate schedules over {steps} steps")
     return fig

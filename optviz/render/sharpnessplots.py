@@ -17,8 +17,26 @@ from . import style
 from .plots import new_figure
 
 
-def _line_label(formula: str) -> str:
+def _line_label(formula: str, values: Any = None) -> str:
+    """``stability line 2/lr = 10``: the formula and, for a constant line, its value."""
+    v = np.asarray(values if values is not None else [], float)
+    v = v[np.isfinite(v)]
+    if len(v) and np.ptp(v) <= 1e-9 * abs(v[0]):
+        value = f"{v[0]:,.0f}" if abs(v[0]) >= 100 else f"{v[0]:.3g}"
+        return f"stability line {formula} = {value}"
     return f"stability line {formula}"
+
+
+def _plain_log(axis: Any) -> None:
+    """A log axis of a span of a few decades ticked at 1, 2 and 5 of each, as plain
+    numbers (0.02, 0.05, 0.1), none written as 2×10⁻²."""
+    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+
+    lo, hi = sorted(axis.get_view_interval())
+    few = lo > 0 and np.log10(hi / lo) <= 2.5
+    axis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0) if few else (1.0,)))
+    axis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+    axis.set_minor_formatter(NullFormatter())
 
 
 def plot_sharpness_runs(runs: list[Any], *, size: Any = "16:9", theme: str = "light",
@@ -33,22 +51,23 @@ def plot_sharpness_runs(runs: list[Any], *, size: Any = "16:9", theme: str = "li
             steps = np.arange(len(r.loss))
             left.plot(steps, r.loss, color=color, ls=dash, lw=2.2, label=r.label)
             every = max(1, len(r.at) // 12)
-            what = "preconditioned sharpness" if r.preconditioned else "sharpness"
+            what = "top eigenvalue of P⁻¹H" if r.preconditioned else "sharpness"
             right.plot(r.at, r.sharpness, color=color, ls=dash, lw=2.5, marker=style.marker(i),
                        markevery=every, ms=6, label=f"{r.label}: {what}")  # fmt: skip
             if r.line is not None:
                 line_steps = np.arange(len(r.line.values))
                 right.plot(line_steps, r.line.values, color=color, lw=2.0, ls=(0, (5, 3)),
-                           alpha=0.9, label=_line_label(r.line.formula))  # fmt: skip
+                           alpha=0.9, label=_line_label(r.line.formula, r.line.values))  # fmt: skip
         left.set_yscale("log")
+        _plain_log(left.yaxis)
         left.set_xlabel("step")
         left.set_ylabel("training loss (full batch)")
         left.set_title("the loss keeps falling, in spikes")
         right.set_xlabel("step")
         pre = any(r.preconditioned for r in runs)
-        right.set_ylabel("top eigenvalue of P⁻¹H (preconditioned)" if pre
+        right.set_ylabel("sharpness as Adam's scaled steps feel it" if pre
                          else "sharpness (top Hessian eigenvalue)")  # fmt: skip
-        right.set_title("the sharpness rises to the line and stays")
+        right.set_title("the sharpness climbs to the line, then hovers")
         top = max(float(np.nanmax(r.sharpness)) for r in runs)
         lines = [float(np.nanmax(r.line.values)) for r in runs if r.line is not None]
         right.set_ylim(0, 1.25 * max([top, *lines]))
@@ -56,7 +75,7 @@ def plot_sharpness_runs(runs: list[Any], *, size: Any = "16:9", theme: str = "li
         heading = (
             "Adam at the edge of stability" if pre else "Gradient descent at the edge of stability"
         )
-        fig.suptitle(title or heading, fontsize=22)
+        fig.suptitle(title or heading, fontsize=19)  # 26 px: a long title still fits
     return fig
 
 

@@ -269,13 +269,15 @@ def show_surface(
     ['rectilinear', '3d']
     """
     from ..catalog import surface as _surface
+    from .plots import beside_3d
 
     surface = _surface(surface) if isinstance(surface, str) else surface
     style.check_theme(theme)
     with style.themed(theme):
         fig = new_figure(size, dpi)
-        left = fig.add_subplot(1, 2, 1)
-        right = fig.add_subplot(1, 2, 2, projection="3d")
+        grid = fig.add_gridspec(1, 2, width_ratios=beside_3d(surface))  # a wide map: wider
+        left = fig.add_subplot(grid[0, 0])
+        right = fig.add_subplot(grid[0, 1], projection="3d")
         plot_surface(surface, left, theme=theme, colorbar=True, critical=True, field=field)
         plot_surface3d(surface, right, theme=theme, critical=True, runs=())
         handles, labels = left.get_legend_handles_labels()

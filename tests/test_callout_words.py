@@ -1,0 +1,79 @@
+"""A callout says what is true on the picture when it shows: at its key step the run so
+far already says the same (no outcome before it happens); a negated claim is drawn only
+as a positive fact of the picture; numbers as the loss panel and a lecturer write them;
+runs named as the legend names them."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+import optviz as ov
+from optviz.analysis.claims import check_claims
+
+CASES = [  # surface, optimizers, start, steps, claim
+    # GD creeps onto the saddle along its ridge and sits there before rolling off
+    ("saddle", ["gd:lr=0.05"], (-1.8, 1e-6), 200, "stalls(gd, steps=20)"),
+    ("saddle", ["gd:lr=0.05"], (-1.8, 0.05), 60, "escapes(gd, from=saddle)"),
+    ("quadratic", ["momentum:lr=0.05,momentum=0.9"], (1.5, 1.0), 120,
+     "swings(momentum, at_least=2)"),
+    ("quadratic", ["momentum:lr=0.05,momentum=0.9", "gd:lr=0.02"], (1.5, 1.0), 300,
+     "faster(momentum, gd)"),
+    ("booth", ["gd:lr=0.09"], (-8.0, 6.0), 50, "zigzags(gd, at_least=6)"),
+    ("rosenbrock", ["adam:lr=0.1"], (-1.2, 1.0), 200, "falls(adam, by=5)"),
+]  # fmt: skip
+
+
+def verdict_of(surface, specs, start, steps, claim):
+    race = ov.race(surface, specs, start=start, steps=steps)
+    (v,) = check_claims(race, [claim])
+    return v
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c[-1] for c in CASES])
+def test_a_callout_is_true_of_the_run_so_far_at_its_step(case):
+    # "GD stalls for 24 steps" showed at step 20 of a stall that went on; "Momentum arrives
+    # at step 65 (GD: step 78)" showed at 65; "... swings 5 times" at the 2nd swing
+    surface, specs, start, steps, claim = case
+    full = verdict_of(*case)
+    assert full.holds and full.callout and full.step is not None, full
+    so_far = verdict_of(surface, specs, start, full.step, claim)
+    assert so_far.callout == full.callout, (full.step, so_far.callout, full.callout)
+
+
+def test_negated_claims_are_drawn_only_as_a_positive_fact():
+    # "GD (lr 0.5) does not diverge", "GD never reaches the saddle", "Momentum does not
+    # zig-zag": checked, not written; what happens instead is written where there is one
+    race = ov.race("quadratic", ["gd:lr=0.5", "gd:lr=0.1"], start=(1.0, 1.0), steps=60)
+    lands, swings = check_claims(race, ["not diverges(gd#1)", "not zigzags(gd#2)"])
+    assert lands.holds and lands.callout == "GD (lr 0.5) lands in 1 step" and lands.step == 1
+    assert swings.holds and swings.callout == "" and swings.step is None
+    race = ov.race("himmelblau", ["gd:lr=0.01", "momentum:lr=0.01,momentum=0.9"],
+                   start=(-0.3, 0.2), steps=100)  # fmt: skip
+    (same,) = check_claims(race, ["not ends_apart(gd, momentum)"])
+    assert same.holds and same.callout == "GD and Momentum end in the same minimum"
+
+
+def test_numbers_read_as_the_loss_panel_shows_them():
+    # SAM's sharp-flat surface has negative losses; its panel plots f − f*, so a callout
+    # quotes the gap, never a raw −0.94 against −0.81; no 7.8e-09, no brackets in brackets
+    race = ov.race("quadratic", ["gd:lr=0.45", "gd:lr=0.02"], start=(1.5, 1.0), steps=60)
+    beats, faster = check_claims(race, ["beats(gd#1, gd#2)", "faster(gd#1, gd#2)"])
+    assert re.fullmatch(r"GD \(lr 0\.45\): loss ≈ 0, GD \(lr 0\.02\): 0\.\d+", beats.callout)
+    assert faster.callout.count("(") == 2 and "((" not in faster.callout  # the two names'
+    assert not re.search(r"\de[-+]\d", beats.callout + faster.callout)
+    race = ov.race("double_well", ["gd:lr=0.01", "gd:lr=0.002"], start=(0.3, 1.5), steps=30)
+    assert race.surface.min_value == pytest.approx(-1.0)
+    (v,) = check_claims(race, ["beats(gd#1, gd#2)"])
+    ours = float(v.callout.split("loss ")[1].split(",")[0])
+    assert ours == pytest.approx(race[0].loss[-1] + 1.0, rel=0.05) and ours > 0  # f − f*
+
+
+def test_a_run_is_named_as_its_legend_names_it():
+    from dataclasses import replace
+
+    race = ov.race("saddle", ["sgd:lr=0.05"], start=(-1.8, 0.3), steps=40)
+    race = replace(race, trajectories=[replace(race[0], label="noisy gradient (σ = 0.5)")])
+    (v,) = check_claims(race, ["escapes(sgd, from=saddle)"])
+    assert v.callout.startswith("noisy gradient (σ = 0.5) escapes"), v.callout

@@ -1,0 +1,203 @@
+"""Rules every still figure keeps: lines told apart without colour and named where they
+end, people's words on the picture (no code names, no ``key=value``), one tick format
+per axis, no empty cells in a grid of panels."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pytest
+from matplotlib.text import Text
+
+from optviz import analysis as A
+from optviz import nets
+from optviz.render import analysis_plots, initplots, line_ends, plots
+from optviz.render.paths import NAMES
+
+SIX = ["gd", "momentum", "adagrad", "rmsprop", "adam", "lion"]
+# what code writes and a slide must not: an optimizer's registry name as a word, a
+# setting as key=value, an identifier with an underscore
+CODE = re.compile(
+    r"\b(" + "|".join(sorted(NAMES, key=len, reverse=True)) + r")\b"
+    r"|\w=\S|\b[a-z]+_[a-z_]+\b"
+)
+
+
+def words_on(fig) -> list[str]:
+    """Every text a figure shows (titles, labels, legends, notes), laid out."""
+    fig.canvas.draw()
+    return [t.get_text() for t in fig.findobj(Text) if t.get_visible() and t.get_text()]
+
+
+def code_on(fig) -> list[str]:
+    return [w for w in words_on(fig) if CODE.search(w)]
+
+
+def data_lines(ax) -> list:
+    """The lines that draw data: more than one point, with a marker on them."""
+    return [
+        ln for ln in ax.get_lines()
+        if len(ln.get_xdata()) > 1 and ln.get_marker() not in (None, "None", "", "x", "*")
+    ]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def sweep():
+    lrs = [0.01, 0.05, 0.2, 0.6, 1.2]
+    return A.sweep("quadratic", SIX, lrs=lrs, steps=30, start=(1.0, 1.0))
+
+
+@pytest.fixture(scope="module")
+def sweep_ax(sweep):
+    ax = analysis_plots.plot_sweep(sweep, dpi=100)
+    ax.figure.canvas.draw()
+    return ax
+
+
+def test_every_sweep_line_has_its_own_marker_and_dash(sweep_ax):
+    lines = data_lines(sweep_ax)
+    assert len(lines) == len(SIX)
+    looks = [
+        (ln.get_marker(), str(ln.get_linestyle()), str(ln._unscaled_dash_pattern)) for ln in lines
+    ]
+    assert len({(m, d) for m, _, d in looks}) == len(SIX), looks
+
+
+def test_every_sweep_line_is_named_at_its_end_and_names_do_not_overlap(sweep_ax):
+    fig = sweep_ax.figure
+    renderer = fig.canvas.get_renderer()
+    labels = [t for t in sweep_ax.texts if t.get_gid() == "end-label" and t.get_visible()]
+    assert sorted(t.get_text() for t in labels) == sorted(
+        ["GD", "Momentum (μ 0.9)", "Adagrad", "RMSprop", "Adam", "Lion"]
+    )
+    boxes = [t.get_window_extent(renderer) for t in labels]
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1 :]:
+            assert not a.overlaps(b), (a, b)
+    # each name starts just right of its line's last drawn point, at its height unless
+    # pushed aside (then a leader line joins them)
+    frame = sweep_ax.get_window_extent(renderer)
+    for t in labels:
+        box = t.get_window_extent(renderer)
+        assert frame.x0 <= box.x0 and box.x1 <= frame.x1 + 1
+    legend = {t.get_text() for t in sweep_ax.get_legend().get_texts()}
+    assert not legend & {t.get_text() for t in labels}  # no legend entry for a line
+
+
+def test_a_sweep_shows_no_code_names(sweep_ax):
+    assert code_on(sweep_ax.figure) == []
+
+
+def test_the_code_rule_catches_what_code_writes():
+    for text in ("gd(lr=0.05) on Saddle", "legend: rmsprop", "inverse_sqrt", "step_size=100"):
+        assert CODE.search(text), text
+    for text in ("GD (lr 0.05)", "RMSprop", "inverse square root", "×0.5 every 100 steps"):
+        assert not CODE.search(text), text
+
+
+def test_noise_bands_speak_in_words_and_label_decades_in_one_format():
+    b = A.bands("quadratic", "gd:lr=0.1", seeds=4, steps=12, noise="grad=0.3")
+    fig = analysis_plots.plot_bands(b, dpi=60)
+    assert code_on(fig) == []
+    assert "gradient noise σ 0.3" in fig.get_suptitle()
+    right = fig.axes[1]
+    shown = [t.get_text() for t in right.get_yticklabels() if t.get_text()]
+    assert shown and all(s.startswith("$\\mathdefault{10^") for s in shown), shown
+
+
+def test_schedule_shapes_fill_their_grid_in_words():
+    fig = plots.plot_schedules(steps=60)
+    axes = [ax for ax in fig.axes if ax.get_visible()]
+    rows, cols = axes[0].get_subplotspec().get_gridspec().get_geometry()
+    assert rows * cols == len(axes) == len(plots.SCHEDULE_SHAPES)
+    assert code_on(fig) == []
+    assert all(ax.get_xlabel() == "step" for ax in axes)
+
+
+def test_init_summary_lines_differ_in_marker_and_dash():
+    stats = [nets.propagate(k, depth=3, width=12, batch=20) for k in
+             ("small", "large", "xavier_normal", "he_normal", "zeros")]  # fmt: skip
+    fig = initplots.init_summary(stats)
+    for ax in fig.axes:
+        lines = data_lines(ax)
+        assert len(lines) >= 4
+        looks = {(ln.get_marker(), str(ln._unscaled_dash_pattern)) for ln in lines}
+        assert len(looks) == len(lines)
+
+
+def test_names_pushed_apart_keep_their_order_and_stay_inside():
+    want = np.array([50.0, 50.0, 51.0, 300.0])
+    size = np.array([[40, 20], [40, 20], [40, 20], [40, 20]], float)
+    y = line_ends.spread_apart(want, np.zeros(4), size, 0.0, 320.0)
+    assert np.all(np.diff(np.sort(y[:3])) >= 20.0)
+    assert np.all(y - 10 >= 0) and np.all(y + 10 <= 320)
+    # boxes side by side (no shared columns) are not moved
+    y2 = line_ends.spread_apart(want[:2], np.array([0.0, 100.0]), size[:2], 0.0, 320.0)
+    np.testing.assert_allclose(y2, want[:2])
+
+
+def test_phase_map_levels_are_named_upright_inside_and_off_the_boundary():
+    from optviz.analysis import phase
+    from optviz.render import phaseplots
+
+    m = phase("elliptic", "momentum", n=24, steps=60, workers=1)
+    ax = phaseplots.plot_phase(m, dpi=60)
+    ax.figure.canvas.draw()
+    labels = [t for t in ax.texts if t.get_gid() == "level-label"]
+    assert labels and not [t for t in ax.texts if t.get_gid() != "level-label" and t.get_text()]
+    frame = ax.get_window_extent()
+    for t in labels:
+        assert t.get_rotation() == 0
+        box = t.get_window_extent()
+        assert frame.x0 < box.x0 and box.x1 < frame.x1 and frame.y0 < box.y0 and box.y1 < frame.y1
+    assert phaseplots.CLOSED_NAME in [t.get_text() for t in ax.get_legend().get_texts()]
+
+
+def test_basins_that_touch_differ_for_red_green_deficient_readers_and_in_pattern():
+    import itertools
+
+    from test_visibility import MACHADO, cielab, linear
+
+    first = analysis_plots.BASIN_COLORS[:4]  # Himmelblau's four basins all touch
+    for vision, sim in MACHADO.items():
+        for a, b in itertools.combinations(first, 2):
+            gap = np.linalg.norm(cielab(sim @ linear(a)) - cielab(sim @ linear(b)))
+            assert gap >= 30, (vision, a, b)
+    assert len(set(analysis_plots.BASIN_HATCHES[:4])) == 4
+
+
+def test_basins_key_leaves_out_outcomes_no_start_had():
+    b = A.basins("quadratic", ["gd:lr=0.1"], n=8, steps=60)
+    fig = analysis_plots.plot_basins(b, dpi=40)
+    keys = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert keys and all(k.startswith("minimum at") for k in keys)
+    assert code_on(fig) == []
+
+
+def test_names_at_line_ends_read_on_either_background(sweep):
+    for theme, darker in (("light", True), ("dark", False)):
+        ax = analysis_plots.plot_sweep(sweep, dpi=50, theme=theme)
+        ax.figure.canvas.draw()
+        from matplotlib.colors import to_hex
+
+        shown = {to_hex(t.get_color()) for t in ax.texts if t.get_gid() == "end-label"}
+        palette = {to_hex(ln.get_color()) for ln in data_lines(ax)}
+        assert (shown != palette) == darker  # orange and sky blue darkened on white only
+
+
+def test_a_zoom_window_too_small_to_see_gets_a_frame_a_room_sees():
+    from matplotlib.patches import Rectangle
+
+    from optviz.analysis import phase
+    from optviz.render import phaseplots
+
+    wide = phase("elliptic", "momentum", n=12, steps=40, workers=1)
+    small = phase("elliptic", "momentum", ("lr", 0.05, 0.052, "log"), ("momentum", 0.5, 0.505),
+                  n=6, steps=40, workers=1)  # fmt: skip
+    fig = phaseplots.plot_zoom(wide, small, dpi=100)
+    fig.canvas.draw()
+    left = fig.axes[0]
+    frames = [p.get_window_extent() for p in left.patches if isinstance(p, Rectangle)]
+    assert max(min(b.width, b.height) for b in frames) >= phaseplots.FINDABLE_PX - 1
+    assert min(min(b.width, b.height) for b in frames) < 10  # the true window is there too
