@@ -150,7 +150,7 @@ def test_a_bad_lesson_is_a_clear_catalog_error():
 # Each catalog surface's [lesson] is run by the engine (not drawn) and its picture's claim
 # is checked against math: closed forms where the surface has one, known minima, Hessians.
 
-DIVERGING = {"goldstein_price", "parabola"}  # their lesson comment says divergence is the point
+DIVERGING = {"parabola"}  # its lesson comment says divergence is the point
 
 
 @functools.cache
@@ -243,12 +243,21 @@ def test_gd_on_the_quadratic_lessons_follows_the_closed_form(name):
         np.testing.assert_allclose(paths(traj)[:, 0], expected, atol=1e-9)
 
 
-def test_quadratic_lesson_shows_a_rate_that_overshoots_every_step():
-    gds = [t for t in cached_lesson("quadratic") if t.name == "gd"]
-    fast = max(gds, key=lambda t: t.optimizer.lr)
-    x = paths(fast)[:, 0, 0]
-    assert fast.optimizer.lr * 2 > 1  # 1 − 2·lr < 0 on x² + y²: across the minimum
-    assert np.all(np.sign(x[1:]) == -np.sign(x[:-1]))
+def test_quadratic_lesson_gd_walks_straight_in_and_adam_bends_off_the_line():
+    """On a(x² + y²) GD's steps shrink the offset by 1 − 2·a·lr, so every iterate lies on
+    the segment from the start to the minimum; Adam's first step is lr·sign(g) in each
+    coordinate, a diagonal that leaves the line (the start is not on a diagonal)."""
+    race = by_name(cached_lesson("quadratic"))
+    gd, adam = paths(race["gd"])[:, 0], paths(race["adam"])[:, 0]
+    start = gd[0]
+    along = gd @ start / (start @ start)
+    np.testing.assert_allclose(gd, along[:, None] * start, atol=1e-12)  # on the line
+    assert np.all((np.diff(along) < 0) & (along[1:] > 0))  # straight in, never past
+    first = adam[1] - adam[0]
+    np.testing.assert_allclose(first, -race["adam"].optimizer.lr * np.sign(start), rtol=1e-6)
+    off_line = np.abs(np.cross(adam, start)) / np.linalg.norm(start)
+    assert off_line.max() > 0.03 * race["gd"].surface.span
+    assert float(adam[-1] @ start) < 0  # it overshot to the far side and is still there
 
 
 def test_booth_and_elliptic_gd_zig_zags_across_the_steep_direction():
@@ -351,15 +360,21 @@ def test_tiny_net_mirror_starts_end_in_mirror_minima():
     assert nearest_minimum(surface, finals(gd)[0])[1] > 0.5  # GD is still crawling
 
 
-def test_easom_far_from_the_hole_gd_cannot_tell_which_way_to_go():
+def test_easom_far_from_the_hole_gd_cannot_tell_which_way_to_go_and_rmsprop_can():
+    """RMSprop's first step is lr·g/√((1 − α)g² + ε) = lr/√(1 − α) per coordinate, ten
+    times its rate at α = 0.99 however faint g is; GD's is lr·g, a millionth of a step."""
     race = by_name(cached_lesson("easom"))
     surface = race["gd"].surface
-    far = paths(race["gd"])[:, 0]
-    assert np.linalg.norm(far[-1] - far[0]) < 1e-3
-    for traj in race.values():  # started near the hole, every run falls in
-        assert nearest_minimum(surface, finals(traj)[1])[1] < 0.01
-    adam_far = finals(race["adam"])[0]
-    assert np.linalg.norm(adam_far - far[0]) > 0.5 and surface.f(adam_far) > -0.01
+    gd, rms = paths(race["gd"])[:, 0], paths(race["rmsprop"])[:, 0]
+    g = surface.grad(gd[0])
+    assert np.abs(g).max() < 1e-4  # out on the plain
+    assert np.linalg.norm(gd[-1] - gd[0]) < 1e-3
+    opt = race["rmsprop"].optimizer
+    alpha, eps = opt.hyper["alpha"], opt.hyper["eps"]
+    expected = -opt.lr * g / (np.sqrt((1 - alpha) * g**2) + eps)
+    np.testing.assert_allclose(rms[1] - rms[0], expected, rtol=1e-6)
+    assert np.abs(rms[1] - rms[0]).min() > 5 * opt.lr
+    assert nearest_minimum(surface, rms[-1]) == (0, pytest.approx(0, abs=0.05))  # the hole
 
 
 # -- saddles --------------------------------------------------------------------------
@@ -435,20 +450,28 @@ def test_ackley_and_levi_ripples_trap_gd_while_momentum_rolls_on():
         assert race["momentum"].final_loss.max() < race["gd"].final_loss.max() / 5
 
 
-def test_goldstein_price_gd_rate_diverges_only_on_the_steep_rim():
+def test_goldstein_price_walls_turn_a_small_rate_into_strides():
+    """GD's first step is lr·∇f: on the wall ∇f is in the thousands, so a rate of 0.0001
+    strides across the map, over the ridge into the global basin; Adam's first step is
+    lr per coordinate and it stays in the basin below its start, a local minimum."""
     race = by_name(cached_lesson("goldstein_price"))
     gd = race["gd"]
-    middle, rim = 0, 1
-    assert 0 < gd.diverged_at[rim] <= 3 and gd.diverged_at[middle] == -1
-    assert nearest_minimum(gd.surface, finals(gd)[middle]) == (0, pytest.approx(0, abs=0.15))
-    assert not np.any(race["adam"].diverged)
+    start = paths(gd)[0, 0]
+    step = paths(gd)[1, 0] - start
+    np.testing.assert_allclose(step, -gd.optimizer.lr * gd.surface.grad(start), rtol=1e-9)
+    assert np.linalg.norm(step) > 0.1 * gd.surface.span
+    assert nearest_minimum(gd.surface, finals(gd)[0]) == (0, pytest.approx(0, abs=0.01))
+    adam_end = finals(race["adam"])[0]
+    assert nearest_minimum(gd.surface, adam_end) == (1, pytest.approx(0, abs=0.05))
+    assert gd.surface.f(adam_end) == pytest.approx(30.0, abs=0.5)  # ten times the global 3
+    assert not np.any(gd.diverged) and not np.any(race["adam"].diverged)
 
 
-def test_optviz_race_goldstein_price_draws_its_divergence(tmp_path):
-    done = run_cli(tmp_path, "race", "goldstein_price", *TINY, "--metrics", "m.json")
+def test_optviz_race_parabola_draws_its_divergence(tmp_path):
+    done = run_cli(tmp_path, "race", "parabola", *TINY, "--metrics", "m.json")
     assert done.returncode == 0, done.stderr
     rows = json.loads((tmp_path / "m.json").read_text())
     rows = rows["rows"] if isinstance(rows, dict) else rows
-    diverged = {row["optimizer"].split("(")[0]: row["fraction_diverged"] for row in rows}
-    assert diverged == {"gd": 0.5, "adam": 0.0}
-    assert (tmp_path / "goldstein_price_race.gif").stat().st_size > 0
+    diverged = [row["diverged_at"] is not None for row in rows]
+    assert diverged == [False, False, True]  # the rate past 2 / curvature, alone
+    assert (tmp_path / "parabola_race.gif").stat().st_size > 0
