@@ -336,7 +336,7 @@ def test_linreg_standardized_gd_converges_in_fewer_steps_than_linreg_scaled():
 def test_sigmoid_neuron_gd_stalls_where_the_neuron_saturates_and_rmsprop_walks_off():
     race = by_name(cached_lesson("sigmoid_neuron"))
     surface = race["gd"].surface
-    gd_ends, rms_ends = finals(race["gd"]), finals(race["rmsprop"])
+    rms_ends = finals(race["rmsprop"])
     # saturated start: sigmoid(y − x) ≈ 1 against a target 0.1, a loss floor of ½·0.9²
     assert race["gd"].loss[-1, 0] > 0.5 * 0.9**2 - 1e-3
     assert nearest_minimum(surface, rms_ends[0])[1] < 0.01
