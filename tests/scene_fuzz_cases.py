@@ -23,7 +23,7 @@ def main(count: int) -> None:
     from hypothesis import HealthCheck, given, settings
     from hypothesis import strategies as st
 
-    from optviz.scenes import Scene, load_scene, schema
+    from optviz.scenes import Scene, load_scene, schema, schema_errors
     from optviz.util.errors import OptvizError
     from optviz.util.toml_write import dumps
 
@@ -55,7 +55,7 @@ def main(count: int) -> None:
     def of_type(node):  # values of a declared type, sometimes just outside its range
         from msgspec import inspect as mi
 
-        node = schema._plain(node)
+        node = schema_errors._plain(node)
         if isinstance(node, mi.UnionType):
             return st.one_of([of_type(t) for t in node.types if not isinstance(t, mi.NoneType)])
         if isinstance(node, mi.BoolType):

@@ -163,3 +163,36 @@ def test_batchnorm_inputs_share_the_loss_panels_epochs_and_say_what_the_bands_ar
     subtitle = fig._suptitle.get_text()
     assert "median" in subtitle and "middle 70% and 96%" in subtitle
     assert "percentile" not in subtitle
+
+
+def _relative_luminance(rgb) -> float:
+    c = np.asarray(rgb[:3], float)
+    c = np.where(c <= 0.03928, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
+    return float(c @ [0.2126, 0.7152, 0.0722])
+
+
+def test_depth_gif_holds_its_first_layer_two_seconds_and_its_counter_reads(tmp_path, monkeypatch):
+    # the first frame was shown 0.5 s (one frame at 2 fps), and the "layer 10 of 10"
+    # counter took the deepest layer's lime, almost invisible on white
+    from matplotlib.colors import to_rgb
+    from PIL import Image, ImageSequence
+
+    figures = []
+    make = initplots._new_figure
+    monkeypatch.setattr(
+        initplots, "_new_figure", lambda *a, **k: figures.append(make(*a, **k)) or figures[-1]
+    )
+    ex = init_explorer.init_explorer(["small", "xavier_normal"], depth=4, width=20, batch=40)
+    out = ex.save(tmp_path / "depth.gif", size="small", fps=2, title="Depth")
+    with Image.open(out) as im:
+        frames = [np.asarray(f.convert("RGB")) for f in ImageSequence.Iterator(im)]
+        shown = [f.info["duration"] for f in ImageSequence.Iterator(im)]
+    first = next(i for i, f in enumerate(frames) if not np.array_equal(f, frames[0]))
+    assert sum(shown[:first]) >= 2000, shown
+    assert len(frames) - first == 3  # every deeper layer still gets its own frame
+    (fig,) = figures
+    head = next(t for t in fig.texts if t.get_text().startswith("layer"))
+    ground = _relative_luminance(to_rgb(fig.get_facecolor()))
+    ink = _relative_luminance(to_rgb(head.get_color()))
+    lo, hi = sorted((ground, ink))
+    assert (hi + 0.05) / (lo + 0.05) >= 4.5  # WCAG AA contrast for text

@@ -53,9 +53,142 @@ def test_small_panel_titles_stay_apart_and_inside_the_frame():
     renderer = fig.canvas.get_renderer()
     frame = fig.bbox
     boxes = [ax.title.get_window_extent(renderer) for ax in fig.axes if ax.get_title()]
-    assert len(boxes) >= 3  # the plane's title and one per small panel
+    note = next(ax for ax in fig.axes if ax.get_label() == "plane note")
+    boxes += [t.get_window_extent(renderer) for t in note.texts]
+    assert len(boxes) >= 3  # the line over the plane and one title per small panel
     for box in boxes:
         assert frame.x0 <= box.x0 and box.x1 <= frame.x1, box
     for i, a in enumerate(boxes):
         for b in boxes[i + 1 :]:
             assert not a.overlaps(b), (a, b)
+
+
+# -- a network's landscape as a slide: the map is the picture, the ball ends on its loss ----------
+@pytest.fixture(scope="module")
+def two_runs():
+    return ov.landscape("moons", ["gd:lr=0.5", "adam:lr=0.05"], steps=12, hidden=(4,), n=40,
+                        resolution=8, origin="ends")  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def two_networks():
+    return ov.landscape("moons", ["momentum:lr=0.1"] * 2, steps=12, hidden=(4, 4), n=40,
+                        batchnorm=[False, True], resolution=8, origin="ends")  # fmt: skip
+
+
+@pytest.mark.parametrize("which", ["two_runs", "two_networks"])
+def test_the_map_takes_most_of_an_animation_frame(which, request):
+    # the decision-region thumbnails and a wide loss panel left the maps ~30% of the frame
+    from optviz.render import audit, landscapeplots
+    from optviz.render.animate import _Engine
+
+    ls = request.getfixturevalue(which)
+    engine = _Engine(landscapeplots.animate_landscape(ls, duration=1, fps=4))
+    try:
+        engine.frame(ls.runs[0].steps)
+        assert engine.fig.bbox.width == 1280 and engine.fig.bbox.height == 720
+        share = sum(audit.area_share(engine.fig, ax) for ax in engine.panels)
+        assert share >= landscapeplots.MAP_SHARE, share
+        assert len(engine.panels) == (1 if ls.shared else 2)
+        shown = [ax for ax in engine.fig.axes if ax.get_visible() and ax.axison]
+        assert len(shown) == len(engine.panels) + 1  # the maps and the loss panel, no more
+        renderer = engine.fig.canvas.get_renderer()
+        note = next(ax for ax in engine.fig.axes if ax.get_label() == "plane note")
+        (line,) = (t.get_window_extent(renderer) for t in note.texts)
+        frame = engine.fig.bbox
+        assert frame.x0 <= line.x0 and line.x1 <= frame.x1, line
+        for ax in shown:  # every label on the frame, the loss panel's too
+            for text in (ax.xaxis.label, ax.yaxis.label, *ax.get_yticklabels()):
+                box = text.get_window_extent(renderer)
+                assert not text.get_text() or (frame.x0 <= box.x0 and box.x1 <= frame.x1)
+        for ax in engine.panels:  # above the maps, clear of their titles
+            assert line.y0 >= ax.bbox.y1 - 1
+            assert not line.overlaps(ax.title.get_window_extent(renderer)) or not ax.get_title()
+    finally:
+        engine.close()
+
+
+def test_the_loss_axis_fits_the_data(two_runs):
+    # the axis ran to 20 for losses under 1: a third of the panel held nothing
+    fig = two_runs.plot(boundaries=False)
+    loss_ax = next(ax for ax in fig.axes if ax.get_ylabel() == "training loss")
+    ys = np.concatenate([*two_runs.loss, *two_runs.plane_loss])
+    low, high = loss_ax.get_ylim()
+    assert high <= 1.3 * ys.max() and low >= ys.min() / 1.3
+
+
+@pytest.mark.parametrize("which", ["two_runs", "two_networks"])
+def test_a_plane_through_the_ends_puts_each_ball_on_its_true_loss(which, request):
+    ls = request.getfixturevalue(which)
+    for run, plane, loss in zip(ls.runs, ls.planes, ls.plane_loss, strict=True):
+        assert loss[-1] == pytest.approx(run.loss[-1], rel=1e-9, abs=1e-12)
+        assert np.allclose(plane.directions @ plane.directions.T, np.eye(2), atol=1e-9)
+    assert ls.shared == (which == "two_runs")
+
+
+def test_the_line_over_the_map_says_which_plane_in_words(two_runs, two_networks):
+    from optviz.render.landscapeplots import plane_note
+
+    assert "both runs' end points" in plane_note(two_runs)
+    assert plane_note(two_networks).startswith("Two networks, so each its own plane")
+    for note in (plane_note(two_runs), plane_note(two_networks)):
+        assert "PC" not in note
+
+
+def test_every_gallery_landscape_ends_each_ball_on_its_loss_or_says_not():
+    # a ball that ends on a light shade while its loss line says 0.002 tells two stories:
+    # either the plane passes through the ends (the line over the map says so) or the
+    # scene claims, for every run, that the plane's loss at the end is its loss
+    import tomllib
+    from pathlib import Path
+
+    checked = 0
+    for path in sorted(Path("gallery").glob("*.toml")):
+        scene = tomllib.loads(path.read_text())
+        renders = scene.get("render", {})
+        if not isinstance(renders, dict) or renders.get("kind") != "landscape":
+            continue
+        checked += 1
+        if renders.get("origin") == "ends":
+            continue
+        claims = scene.get("lesson", {}).get("claims", [])
+        at_end = [c for c in claims if c.startswith("plane_matches(") and "at=end" in c]
+        assert len(at_end) >= len(scene["optimizers"]), path.name
+    assert checked >= 4
+
+
+def test_class_colors_stay_apart_for_red_green_readers():
+    # the decision regions painted classes red and green: one color to a deuteranope
+    from optviz.render.landscapeplots import CLASS_COLORS
+    from tests.test_visibility import MACHADO, cielab, linear
+
+    for vision, sim in MACHADO.items():
+        seen = [cielab(sim @ linear(c)) for c in CLASS_COLORS[:3]]
+        gaps = [np.linalg.norm(a - b) for i, a in enumerate(seen) for b in seen[i + 1 :]]
+        assert min(gaps) > 20, (vision, gaps)
+
+
+def test_the_plane_loss_bands_keep_their_colors_in_the_gif(two_runs):
+    # a map of greys filled the palette: the light blue band was drawn grey
+    from matplotlib.colors import to_rgb
+
+    from optviz.render import landscapeplots, style
+    from optviz.render.animate import _Engine
+
+    engine = _Engine(landscapeplots.animate_landscape(two_runs, duration=1, fps=4))
+    try:
+        colors = engine.palette.colors.astype(float)
+        alpha = landscapeplots.PLANE_LINE["alpha"]
+        for i in range(len(two_runs.runs)):
+            band = 255 + alpha * (np.array(to_rgb(style.color(i))) * 255 - 255)
+            assert np.abs(colors - band).max(axis=1).min() <= 3, i
+    finally:
+        engine.close()
+
+
+def test_a_plane_through_more_than_three_ends_is_refused_before_training():
+    from optviz.nets.jobs import prepare
+
+    with pytest.raises(OptvizError, match="at most three runs' end points") as err:
+        prepare("xor", ["gd", "adam", "momentum", "rmsprop"], origin="ends", hidden=(4,), n=20)
+    assert "\n" not in str(err.value)

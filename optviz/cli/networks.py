@@ -128,7 +128,8 @@ def landscape(
     schedule: Schedule = None,
     plane: Annotated[str, typer.Option("--plane", help="pca, random or final")] = "pca",
     origin: Annotated[
-        str, typer.Option("--origin", help="pca plane through the start or the mean")
+        str,
+        typer.Option("--origin", help="pca plane through the start, the mean or every run's end"),
     ] = "start",
     points: Annotated[int, typer.Option("--points", help="rows of a built-in dataset")] = 200,
     resolution: Annotated[

@@ -155,6 +155,11 @@ def prepare(
     bns = [_flag(b, "batchnorm") for b in _per_run("batchnorm", batchnorm, k)]
     if plane == "final" and len(set(bns)) > 1:
         raise ParameterError("--plane final needs runs of one network (the same batchnorm)")
+    if plane == "pca" and origin == "ends" and len(set(bns)) == 1 and k > 3:
+        raise ParameterError(
+            f"--origin ends: a plane holds at most three runs' end points, not {k}; "
+            "use --origin mean or start"
+        )
     runs = []
     for opt, scheme, bn in zip(opts, inits, bns, strict=True):
         net = network(data.x.shape[1], data.outputs, hidden, activation, bn, bool(data.classes))

@@ -11,7 +11,10 @@ Three ways to choose the plane:
 
 - ``pca``: the first two principal directions of every run's path together
   (the SVD of the path matrix centred at its mean), through the common start or the
-  mean; they explain the share of the paths' variance stated in the legend;
+  mean; they explain the share of the paths' variance stated in the legend. Through
+  ``ends``, the plane holds every run's end point (up to three runs) and, in the
+  directions the ends leave free, the paths' main directions: where each ball ends,
+  the contours under it are its true loss;
 - ``random``: two random Gaussian directions, *filter-normalized* (Li et al., 2018,
   "Visualizing the loss landscape of neural nets"): each neuron's slice of a direction
   (its incoming weights, a column of ``W``) is rescaled to the norm of the same slice
@@ -32,7 +35,7 @@ from ..util.errors import ParameterError, unknown
 from .model import Network
 
 PLANES = ("pca", "random", "final")
-ORIGINS = ("start", "mean")
+ORIGINS = ("start", "mean", "ends")
 
 
 @dataclass(frozen=True, eq=False)
@@ -60,7 +63,8 @@ class Plane:
     def label(self) -> str:
         """A map's title, e.g. ``plane through the start`` and, on a second line,
         ``PC1, PC2: the paths' main directions (71%, 18% of their spread)``."""
-        through = "the start" if self.origin_kind == "start" else "the paths' mean"
+        through = {"start": "the start", "mean": "the paths' mean",
+                   "ends": "the paths' ends"}[self.origin_kind]  # fmt: skip
         if self.kind == "pca":
             a, b = 100 * self.explained
             return (
@@ -86,8 +90,34 @@ def pca_plane(paths: list[np.ndarray], origin: str = "start") -> Plane:
             "take more steps, a larger lr, or --plane random"
         )
     explained = s[:2] ** 2 / total
+    if origin == "ends":
+        return _through_ends(paths, vt, stacked - mean, total)
     centre = paths[0][0] if origin == "start" else mean
     return Plane("pca", centre.copy(), vt[:2].copy(), explained, origin)
+
+
+def _through_ends(paths: list[np.ndarray], vt: np.ndarray, centred: np.ndarray, total: float):
+    """The plane through the first path's end holding every other end, its remaining
+    directions the paths' main ones: orthonormal, so the map is not stretched."""
+    ends = [p[-1] for p in paths]
+    if len(ends) > 3:
+        raise ParameterError(
+            f"a plane holds at most three end points, not {len(ends)}: use origin 'mean'"
+        )
+    basis: list[np.ndarray] = []
+    for v in [e - ends[0] for e in ends[1:]] + list(vt):
+        for b in basis:  # Gram-Schmidt, twice for round-off
+            v = v - (v @ b) * b
+        for b in basis:
+            v = v - (v @ b) * b
+        norm = float(np.linalg.norm(v))
+        if norm > 1e-9 * max(1.0, float(np.abs(ends[0]).max())):
+            basis.append(v / norm)
+        if len(basis) == 2:
+            break
+    directions = np.stack(basis)
+    explained = np.sum((centred @ directions.T) ** 2, axis=0) / total
+    return Plane("pca", ends[0].copy(), directions, explained, "ends")
 
 
 def filter_normalized(net: Network, theta: np.ndarray, rng, bias: bool = False) -> np.ndarray:

@@ -243,6 +243,8 @@ class _Engine:
             scene.append(c)
             for other in (ground, ink):
                 scene.extend(c + (other - c) * a for a in (0.3, 0.6))
+        for overlay in self.anim.overlays:  # an overlay's translucent colors, e.g. bands
+            scene.extend(getattr(overlay, "colors", lambda: [])())
         colors = np.clip(np.round(scene), 0, 255).astype(np.uint8)
         return make_palette(bg, colors)
 

@@ -24,6 +24,33 @@ from .initplots import (
 )
 from .writers import save_figure, save_frames
 
+HOLD_SECONDS = 2.0
+"""How long the depth animation shows its first and its last layer: a slide's hold."""
+
+
+def frames_for(seconds: float, fps: float) -> int:
+    """Whole frames that last at least ``seconds`` at ``fps``.
+
+    >>> frames_for(2.0, 2.0), frames_for(2.0, 3.0)
+    (4, 6)
+    """
+    return max(int(np.ceil(seconds * fps - 1e-9)), 1)
+
+
+def held_first(frames: Iterable[np.ndarray], count: int) -> Iterator[np.ndarray]:
+    """``frames`` with the first one shown ``count`` times in all.
+
+    >>> [int(f[0]) for f in held_first(iter([np.array([1]), np.array([2])]), 3)]
+    [1, 1, 1, 2]
+    """
+    frames = iter(frames)
+    first = next(frames, None)
+    if first is None:
+        return
+    for _ in range(count):
+        yield first
+    yield from frames
+
 
 @dataclass(frozen=True, eq=False)
 class InitExplorer:
@@ -101,8 +128,9 @@ class InitExplorer:
         if suffix in ANIMATION_SUFFIXES:
             frames, palette = depth_animation(self.stats, kind, theme, size, title=title)
             depth = max(s.depth for s in self.stats)
-            hold = int(round(2 * fps))
-            save_frames(path, frames, fps, n_frames=depth, hold_frames=hold, palette=palette)
+            hold = frames_for(HOLD_SECONDS, fps)
+            shown = held_first(frames, hold)  # the room reads layer 1 before layer 2 arrives
+            save_frames(path, shown, fps, n_frames=depth + hold, hold_frames=hold, palette=palette)
             return path
         allowed = ", ".join(IMAGE_SUFFIXES + ANIMATION_SUFFIXES)
         raise OutputError(f"cannot write '{path}': unknown extension; allowed: {allowed}")

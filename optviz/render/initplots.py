@@ -428,7 +428,7 @@ def depth_frames(
     return depth_animation(stats, kind, theme, size, dpi, bins, title)[0]
 
 
-FADED, BOLD = (0.45, 1.2), (1.0, 3.0)  # (alpha, line width) of earlier layers and the newest
+FADED, BOLD = (0.45, 2.0), (1.0, 3.5)  # (alpha, line width) of earlier layers and the newest
 NOTE_PT = 16  # the depth animation's statistics: 22 px at the 16:9 preset
 
 
@@ -470,7 +470,7 @@ def depth_animation(
                 for i, f in enumerate(fractions)
             ]
             ax.set_xlim(*binning.lims)
-            ax.set_ylim(0, max(fractions.max(), 1e-12) * 1.45)  # headroom for the note
+            ax.set_ylim(0, max(fractions.max(), 1e-12) * 1.3)  # headroom for the note
             ax.set_xticks(*binning.ticks())
             ax.set_yticks([])
             ax.spines["left"].set_visible(False)
@@ -483,13 +483,15 @@ def depth_animation(
             panels.append((ax, s, lines, note))
         axes[0].set_ylabel("fraction of values")
         sub = f"{stats[0].activation}, {_shape(stats[0])}"
-        if title:  # the title in the middle, the layer counter on the left
+        if title:  # the title on top; the layer counter and the net's shape on a line below
             fig.text(0.5, 0.975, title, ha="center", va="top", fontsize=20)
-            head = fig.text(0.01, 0.975, "", ha="left", va="top", fontsize=18, animated=True)
+            head = fig.text(0.01, 0.91, "", ha="left", va="top", fontsize=18, animated=True)
+            top = 0.86
         else:
             head = fig.text(0.5, 0.975, "", ha="center", va="top", fontsize=18, animated=True)
-        fig.text(0.99, 0.975, sub, ha="right", va="top", fontsize=13, alpha=0.8)
-        fig.tight_layout(rect=(0, 0, 1, 0.93))
+            top = 0.93
+        fig.text(0.99, 0.91 if title else 0.975, sub, ha="right", va="top", fontsize=16, alpha=0.8)
+        fig.tight_layout(rect=(0, 0, 1, top))
         canvas = fig.canvas
         canvas.draw()
         background = canvas.copy_from_bbox(fig.bbox)
@@ -512,8 +514,8 @@ def depth_animation(
                         text += f"\nsaturated {s.saturation[k]:.0%}"
                     note.set_text(text)
                     ax.draw_artist(note)
-            head.set_text(f"layer {k + 1} of {depth}")
-            head.set_color(colors[k])
+            # in the text's ink: the pale deep layers' colors vanish on a light ground
+            head.set_text(f"layer {k + 1} of {depth} (thick line)")
             fig.draw_artist(head)
             yield np.asarray(canvas.buffer_rgba())[..., :3].copy()
 

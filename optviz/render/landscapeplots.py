@@ -21,7 +21,8 @@ import numpy as np
 from ..util import defaults
 from . import plots, race_figure, style
 
-CLASS_COLORS = ("#4477AA", "#EE6677", "#228833", "#CCBB44", "#66CCEE", "#AA3377", "#BBBBBB")
+# blue, orange, teal first: they stay apart without red-green vision (no red beside a green)
+CLASS_COLORS = ("#4477AA", "#EE7733", "#44AA99", "#AA3377", "#CCBB44", "#66CCEE", "#BBBBBB")
 CLASS_MARKERS = ("o", "s", "^", "D", "v", "P", "X")
 TINT = 0.28  # share of a class color in its region's fill
 SHARPNESS_POINTS = 60  # steps at which a landscape's sharpness panel measures each run
@@ -38,32 +39,46 @@ def _tints(theme: str, k: int) -> np.ndarray:
 
 
 # ----------------------------------------------------------------------------- layout
-def _layout(ls, theme: str, size, dpi: float, title, race, series=None):
-    """``(fig, panels, loss_ax, boundary_axes)`` with the landscapes drawn; with
-    ``series`` (:func:`.sharpnessplots.network_series`), a sharpness panel under the loss
-    panel, its stability lines drawn."""
+MAP_SHARE = 0.6
+"""The least share of the frame the map (or the maps together) draws in: the picture is
+the landscape; the loss panel beside it is the reading aid."""
+
+
+def _layout(ls, theme: str, size, dpi: float, title, race, series=None, boundaries=False):
+    """``(fig, panels, loss_ax, boundary_axes)`` with the landscapes drawn.
+
+    The maps take the left of the frame (at least :data:`MAP_SHARE` of it), a line above
+    them says which plane they show; the loss panel (and with ``series``,
+    :func:`.sharpnessplots.network_series`, a sharpness panel under it, its stability
+    lines drawn) takes the right. With ``boundaries``, each run's decision regions go in a
+    small panel under the loss panel (the still's extra; an animation keeps the map large).
+    """
     fig = plots.new_figure(size, dpi)
     k = len(ls.runs)
-    outer = fig.add_gridspec(1, 2, width_ratios=[1.25, 1])
     n_planes = 1 if ls.shared else k
-    left = outer[0].subgridspec(1 if n_planes < 3 else 2, min(n_planes, 2))
+    # two maps side by side lose a gap and a title row: a little more of the width
+    maps = 1.25 if boundaries else (3.0 if n_planes == 1 else 3.6)
+    outer = fig.add_gridspec(1, 2, width_ratios=[maps, 1])
+    left = outer[0].subgridspec(2, n_planes, height_ratios=[0.05 if not boundaries else 0.1, 1],
+                                wspace=0.03)  # fmt: skip
     panels = []
     levels = shared_levels(ls.surfaces[:n_planes])
     for i in range(n_planes):
-        ax = fig.add_subplot(left[i // 2, i % 2])
-        surface = ls.surfaces[i]
-        plots.plot_surface(surface, ax, theme=theme, minima=False, levels=levels)
+        ax = fig.add_subplot(left[1, i])
+        plots.plot_surface(ls.surfaces[i], ax, theme=theme, minima=False, levels=levels)
         ax.set_aspect("auto")
-        ax.set_xlabel(surface.axis_labels[0])
-        ax.set_ylabel(surface.axis_labels[1], rotation=90, labelpad=4)
-        if ls.shared:
-            ax.set_title(surface.plane.label, fontsize=16)
-        else:
-            ax.set_title(f"{short_label(race.trajectories[i].label)}\n{_short_plane(surface.plane)}",
-                         fontsize=16, color=style.color(i))  # fmt: skip
+        # the plane's coordinates mean nothing to the room: the note above says what it is
+        ax.set_xticks([])
+        ax.set_yticks([])
+        ax.set_xlabel("")
+        ax.set_ylabel("")
+        if not ls.shared:
+            ax.set_title(short_label(race.trajectories[i].label), fontsize=18,
+                         color=style.color(i), fontweight="bold")  # fmt: skip
         panels.append(ax)
-    rows = 2 if series is None else 3
-    right = outer[1].subgridspec(rows, 1, height_ratios=[1.15, 1.15, 1][-rows:])
+    rows = (2 if series is not None else 1) + bool(boundaries)
+    ratios = [1.15, 1.15, 1][: rows - bool(boundaries)] + [1] * bool(boundaries)
+    right = outer[1].subgridspec(rows, 1, height_ratios=ratios)
     loss_ax = fig.add_subplot(right[0])
     if series is not None:
         from .sharpnessplots import PANEL_LABEL, setup_sharpness_axes
@@ -71,16 +86,76 @@ def _layout(ls, theme: str, size, dpi: float, title, race, series=None):
         sharp_ax = fig.add_subplot(right[1], sharex=loss_ax)
         sharp_ax.set_label(PANEL_LABEL)
         setup_sharpness_axes(sharp_ax, series, ls.runs[0].steps)
-    row = right[rows - 1].subgridspec(1, k)
-    boundary_axes = [fig.add_subplot(row[0, i]) for i in range(k)]
-    for ax, traj in zip(boundary_axes, race.trajectories, strict=True):
-        ax.set_label(short_label(traj.label))
+    boundary_axes = []
+    if boundaries:
+        row = right[rows - 1].subgridspec(1, k)
+        boundary_axes = [fig.add_subplot(row[0, i]) for i in range(k)]
+        for ax, traj in zip(boundary_axes, race.trajectories, strict=True):
+            ax.set_label(short_label(traj.label))
     _setup_loss_axis(ls, loss_ax)
     if series is not None:
         loss_ax.set_xlabel("")
         loss_ax.tick_params(labelbottom=False)
+    note = fig.add_subplot(left[0, :], label="plane note")  # last: the maps stay axes[0..]
+    note.set_axis_off()
+    text = note.text(0.5, 0.5, plane_note(ls), ha="center", va="center", fontsize=NOTE_PT,
+                     transform=note.transAxes)  # fmt: skip
+    width = 0.95 * fig.bbox.width * maps / (maps + 1)  # the maps' column, laid out
+    drawn = text.get_window_extent(fig.canvas.get_renderer()).width
+    text.set_text(fitted(text.get_text(), width, drawn))
+    text.set_in_layout(False)  # its cell holds it; laid out, it would squeeze the maps
     fig.suptitle(title if title is not None else _title(ls))
     return fig, panels, loss_ax, boundary_axes
+
+
+NOTE_PT = 16  # the line over the maps
+
+
+def fitted(text: str, width_px: float, drawn_px: float) -> str:
+    r"""``text``, drawn ``drawn_px`` wide on one line, broken into lines no wider than
+    ``width_px``.
+
+    >>> fitted("one two three four", 100, 180)
+    'one two\nthree four'
+    >>> fitted("one two three four", 200, 180)
+    'one two three four'
+    """
+    import textwrap
+
+    if drawn_px <= width_px:
+        return text
+    chars = max(int(len(text) * width_px / drawn_px), 10)
+    return "\n".join(textwrap.wrap(text, chars)) or text
+
+
+def plane_note(ls) -> str:
+    """One line over the maps that says what they show, in words a room reads.
+
+    >>> from types import SimpleNamespace as NS
+    >>> plane = NS(kind="pca", origin_kind="ends")
+    >>> plane_note(NS(plane=plane, shared=True, runs=[0, 1]))
+    "Map: training loss on the plane through both runs' end points (darker = lower)"
+    >>> plane_note(NS(plane=plane, shared=False, runs=[0, 1]))
+    'Two networks, so each its own plane, through its end point; same shade = same loss'
+    """
+    plane, k = ls.plane, len(ls.runs)
+    count = {2: "Two", 3: "Three"}.get(k, str(k))
+    if not ls.shared:
+        where = {"ends": "its end point", "mean": "its path's middle", "start": "its start"}
+        through = where[plane.origin_kind] if plane.kind == "pca" else "its start"
+        return f"{count} networks, so each its own plane, through {through}; same shade = same loss"
+    if plane.kind == "random":
+        what = "a random plane through the start"
+    elif plane.kind == "final":
+        what = "the plane through the start and two end points"
+    else:
+        runs = {1: "the run's", 2: "both runs'"}.get(k, f"all {count.lower()} runs'")
+        what = {
+            "ends": f"the plane through {runs} end points",
+            "mean": "the plane through the paths' middle, along them",
+            "start": "the plane through the start, along the paths",
+        }[plane.origin_kind]
+    return f"Map: training loss on {what} (darker = lower)"
 
 
 def sharpness_series(ls, points: int = SHARPNESS_POINTS) -> list:
@@ -112,7 +187,7 @@ def _setup_loss_axis(ls, ax) -> None:
     log = bool(len(ys) and ys.min() > 0)
     ax.set_yscale("log" if log else "linear")
     # what the two kinds of line mean, under the panel (the legend names the runs)
-    ax.set_xlabel("step\nline: true loss · faint band: the loss on the map")
+    ax.set_xlabel("step\nline: true loss\nband: loss on the map")
     ax.set_ylabel("training loss")
     ax.grid(True, which="major", lw=0.6)
     ax.set_xlim(0, max(ls.runs[0].steps, 1))
@@ -124,12 +199,12 @@ def _setup_loss_axis(ls, ax) -> None:
         ax.yaxis.set_minor_formatter(plots._short_formatter())
     if not len(ys):
         return
-    if log:  # the curves fill the lower part: the legend sits in the headroom above
-        lo, hi = ys.min() / 1.5, ys.max() * 1.5
-        ax.set_ylim(lo, lo * (hi / lo) ** (1 / 0.66))
+    # fitted to the data with a small margin: the legend sits under the figure, not here
+    if log:
+        ax.set_ylim(ys.min() / 1.25, ys.max() * 1.25)
     else:
         lo, hi = ys.min(), max(ys.max(), ys.min() + 1e-12)
-        ax.set_ylim(lo - 0.05 * (hi - lo), lo + 1.05 * (hi - lo) / 0.66)
+        ax.set_ylim(lo - 0.05 * (hi - lo), hi + 0.05 * (hi - lo))
 
 
 PLANE_LINE = {"lw": 7.0, "alpha": 0.28, "solid_capstyle": "butt"}
@@ -232,7 +307,9 @@ class _Boundaries:
 
     def draw(self, step: int) -> list:
         """Set every panel to the weights of ``step``; return the artists to draw."""
-        artists = []
+        artists: list = []
+        if not self.axes:  # no small panels: the map is the picture
+            return artists
         grid = self._grid() if self.images and self.images[0] is not None else None
         for i, run in enumerate(self.ls.runs):
             theta = run.params[min(step, run.steps)][None]
@@ -258,10 +335,24 @@ class _Overlay:
     the first call (animated, so never part of the cached background).
     """
 
-    def __init__(self, ls, boundary_axes: list):
-        self.ls, self.boundary_axes = ls, boundary_axes
+    def __init__(self, ls, boundary_axes: list, theme: str = "light"):
+        self.ls, self.boundary_axes, self.theme = ls, boundary_axes, theme
         self.bands: list = []
         self.boundaries: _Boundaries | None = None
+
+    def colors(self) -> list:
+        """The bands' colors over the loss panel's white and a map's grey, 0..255, for the
+        animation's palette: without them a light blue band was drawn grey."""
+        from matplotlib.colors import to_rgb
+
+        alpha = PLANE_LINE["alpha"]
+        face = np.array(to_rgb(style.THEMES[self.theme]["axes.facecolor"])) * 255
+        out = []
+        for i, _ in enumerate(self.ls.runs):
+            c = np.array(to_rgb(style.color(i))) * 255
+            out.append(face + alpha * (c - face))
+            out.append(face + (1 - (1 - alpha) ** 2) * (c - face))  # where two bands cross
+        return out
 
     def _build(self, engine) -> None:
         for i, _ in enumerate(self.ls.runs):
@@ -298,16 +389,18 @@ def _race(ls):
 
 # ----------------------------------------------------------------------------- public
 def plot_landscape(ls, *, size: Any = "16:9", dpi: float = 100, theme: str = "light",
-                   title: str | None = None, sharpness: bool = False):  # fmt: skip
+                   title: str | None = None, sharpness: bool = False,
+                   boundaries: bool = True):  # fmt: skip
     """The final state of ``ls`` as one figure (see the module docs for its parts);
-    ``sharpness=True`` adds each run's sharpness beside its stability line.
+    ``sharpness=True`` adds each run's sharpness beside its stability line;
+    ``boundaries=False`` leaves out the decision regions (the map then takes the frame).
 
     >>> from optviz.nets.landscapes import landscape
     >>> ls = landscape("xor", ["gd:lr=0.5", "adam:lr=0.05"], steps=10, hidden=(4,), n=30,
     ...                resolution=6)
     >>> fig = plot_landscape(ls, size="small", dpi=40)
-    >>> len(fig.axes)  # plane, loss, two boundary panels
-    4
+    >>> len(fig.axes)  # plane, loss, two boundary panels, the line over the map
+    5
     """
     from . import paths
 
@@ -315,7 +408,8 @@ def plot_landscape(ls, *, size: Any = "16:9", dpi: float = 100, theme: str = "li
     race = _race(ls)
     with style.themed(theme):
         series = sharpness_series(ls) if sharpness else None
-        fig, panels, loss_ax, boundary_axes = _layout(ls, theme, size, dpi, title, race, series)
+        fig, panels, loss_ax, boundary_axes = _layout(ls, theme, size, dpi, title, race, series,
+                                                      boundaries)  # fmt: skip
         if series is not None:
             from .sharpnessplots import PANEL_LABEL, draw_series
 
@@ -338,20 +432,23 @@ def plot_landscape(ls, *, size: Any = "16:9", dpi: float = 100, theme: str = "li
 def animate_landscape(ls, *, fps: float = 20, duration: float = 8.0, hold: float = defaults.HOLD,
                       size: Any = "16:9", dpi: float = 100, theme: str = "light",
                       title: str | None = None, trail: bool | int = True,
-                      sharpness: bool = False):  # fmt: skip
+                      sharpness: bool = False, boundaries: bool = False):  # fmt: skip
     """An :class:`~optviz.render.animate.Animation` of ``ls``: the race's engine (balls,
-    trails, growing loss curves, step counter) with the plane's loss (faint band) and the
-    decision regions moving in step, and with ``sharpness=True`` each run's sharpness
-    growing beside its stability line. ``.save("out.gif")`` it."""
+    trails, growing loss curves, step counter) with the plane's loss (faint band) moving
+    in step, with ``boundaries=True`` the decision regions in small panels (the map then
+    has less of the frame) and with ``sharpness=True`` each run's sharpness growing
+    beside its stability line. ``.save("out.gif")`` it."""
     from .animate import animate
     from .sharpnessplots import SharpnessOverlay
 
     boundary_axes: list = []
     series = sharpness_series(ls) if sharpness else None
-    overlays = [_Overlay(ls, boundary_axes)] + ([SharpnessOverlay(series)] if series else [])
+    overlays = [_Overlay(ls, boundary_axes, theme)]
+    overlays += [SharpnessOverlay(series)] if series else []
 
     def layout(race, kind, loss, size, dpi, theme, title):
-        fig, panels, loss_ax, axes = _layout(ls, theme, size, dpi, title, race, series)
+        fig, panels, loss_ax, axes = _layout(ls, theme, size, dpi, title, race, series,
+                                             boundaries)  # fmt: skip
         # the start's regions, drawn once into the background, put every region color
         # into the animation's palette; each frame's regions are drawn over them
         _Boundaries(ls, axes, theme, animated=False).draw(0)

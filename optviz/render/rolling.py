@@ -32,7 +32,19 @@ EDGE = 1.4  # the ball's outline, points
 CURVE_WIDTH = 2.6  # the curve's line, points
 JUMP = 5.0  # a step longer than this many radii on the page is drawn as a jump
 ARC_POINTS = 24  # points along a jump's arc
-ARC_HEIGHT = 0.25  # an arc's height over its chord, as a share of the chord
+TRAIL_POINTS = 8  # points along the stretch of curve a step rolls over
+TRAIL_WIDTH = 8.0  # the trail: a band under the curve along where the ball rolled, points
+TRAIL_ALPHA = 0.75  # its opacity where new ...
+TRAIL_FLOOR = 0.55  # ... and, of that, where oldest: the way it came stays readable
+ARC_WIDTH = 2.0  # a jump's arc (dashed: the ball did not travel along it), points
+ARC_ALPHA = 0.8
+ARC_FLOOR = 0.5  # of that, where oldest: a bounce stays in sight to the end
+DOT_SPACING = 1.6  # dots at least this many diameters apart along the trail
+EXIT_PT = 12.5  # "left the view at step k" and the start numbers, points
+NUMBER_FAN = 60.0  # degrees from the normal the start numbers fan out to
+NUMBERED = 4  # a panel with 2 to this many starts numbers its balls
+ARC_HEIGHT = 0.25  # an arc's bow over its chord, as a share of the chord ...
+ARC_RISE = 4.0  # ... and at most this many points: a jump reads as a step, not a flight
 OUT = 0.5  # positions beyond the domain are drawn at most this many domain widths out
 ARROW = 2.6  # the velocity arrow's 90th-percentile length, in ball radii
 ARROW_CLIP = 2.0  # longest arrow, in multiples of that
@@ -117,7 +129,9 @@ class Roll:
         self.travelled = np.concatenate([np.zeros((1, x.shape[1])), np.cumsum(signed, 0)])
         out = ~self.inside
         self.left_at = np.where(out.any(0), out.argmax(0), -1)
-        self.arcs = {(k, i): self._arc(k, i) for k, i in zip(*np.nonzero(self.jumps), strict=True)}
+        arcs = {(k, i): self._arc(k, i) for k, i in zip(*np.nonzero(self.jumps), strict=True)}
+        self.arcs = {key: arc for key, arc in arcs.items() if arc is not None}
+        self._trail: np.ndarray | None = None  # the curve between positions, when asked
 
     @property
     def steps(self) -> int:
@@ -125,29 +139,48 @@ class Roll:
 
     def _along_curve(self, samples: int = 12) -> np.ndarray:
         """The length on the page of the curve between consecutive positions, ``(T, n)``."""
-        t = np.linspace(0.0, 1.0, samples)[:, None, None]
+        return np.linalg.norm(np.diff(self._stretches(samples), axis=0), axis=-1).sum(0)
+
+    def _stretches(self, samples: int, upto: float = 1.0) -> np.ndarray:
+        """The curve on the page from each position a share ``upto`` of the way to the
+        next, ``(samples, T, n, 2)``: the stretch a rolling ball covers."""
+        t = np.linspace(0.0, upto, samples)[:, None, None]
         xs = self.x[:-1] + t * np.diff(self.x, axis=0)  # (samples, T, n)
         with np.errstate(all="ignore"):
-            pts = self.page.to_points(xs, self.surface.f(xs[..., None]))
-        return np.linalg.norm(np.diff(pts, axis=0), axis=-1).sum(0)
+            return self.page.to_points(xs, self.surface.f(xs[..., None]))
 
-    def _arc(self, k: int, i: int) -> np.ndarray:
-        """The arc of jump ``k`` of start ``i`` on the page, ``(ARC_POINTS, 2)``: a
-        parabola on the page (a thrown ball's), high enough over its chord to clear the
-        curve between its ends by a ball's radius."""
-        p0, p1 = self.contact[k, i], self.contact[k + 1, i]
+    def _arc(self, k: int, i: int) -> np.ndarray | None:
+        """The arc of jump ``k`` of start ``i`` on the page, ``(ARC_POINTS, 2)``: the chord
+        from point to point, bowed up by at most :data:`ARC_RISE`, and lifted onto the
+        curve wherever the curve rises above it (a step over a bump hugs the bump). So it
+        reads as a step, not a flight: its top is never more than :data:`ARC_RISE` above
+        the higher of its ends or of the curve between them. An end out of the view is
+        taken to the curve's end on that side (where the cross marks the exit); a jump
+        wholly out of the view has no arc (``None``)."""
+        if not (self.inside[k, i] or self.inside[k + 1, i]):
+            return None
+        (x0, p0), (x1, p1) = self._in_view(k, i), self._in_view(k + 1, i)
         length = float(np.hypot(*(p1 - p0)))
-        t = np.linspace(0.0, 1.0, ARC_POINTS)[:, None]
-        chord = (1 - t) * p0 + t * p1
-        xs = np.linspace(self.x[k, i], self.x[k + 1, i], ARC_POINTS)
+        t = np.linspace(0.0, 1.0, ARC_POINTS)
+        chord = (1 - t)[:, None] * p0 + t[:, None] * p1
+        xs = np.linspace(x0, x1, ARC_POINTS)
         with np.errstate(all="ignore"):
             under = self.page.to_points(xs, self.surface.f(xs[:, None]))[:, 1]
-        # the bow's height at t is 4 h t (1 - t): h clears the curve where it rises most
-        bow = 4 * t[:, 0] * (1 - t[:, 0])
-        inner = bow > 0.05
-        need = np.nanmax(np.append((under - chord[:, 1] + self.radius)[inner] / bow[inner], 0.0))
-        height = max(ARC_HEIGHT * length, need)
-        return chord + np.stack([np.zeros(ARC_POINTS), height * bow], -1)
+        bow = 4 * t * (1 - t)
+        rise = min(ARC_HEIGHT * length, ARC_RISE)
+        y = np.fmax(chord[:, 1] + rise * bow, under + CURVE_WIDTH / 2)  # on the stroke, not in it
+        y[[0, -1]] = p0[1], p1[1]
+        return np.column_stack([chord[:, 0], y])
+
+    def _in_view(self, k: int, i: int) -> tuple[float, np.ndarray]:
+        """Step ``k`` of start ``i`` as ``(x, point on the page)``, a position out of the
+        view moved to the curve's end on its side."""
+        if self.inside[k, i]:
+            return float(self.x[k, i]), self.contact[k, i]
+        lo, hi = self.surface.domain[0]
+        edge = hi if self.x[k, i] > hi else lo
+        with np.errstate(all="ignore"):
+            return edge, self.page.to_points(edge, self.surface.f(np.array([[edge]]))[0])
 
     # -- at a step ------------------------------------------------------------------------
     def split(self, s: float) -> tuple[int, float]:
@@ -166,7 +199,8 @@ class Roll:
             nxt = k + 1
             for i in range(n):
                 if self.jumps[k, i]:
-                    contact[i] = _along(self.arcs[(k, i)], frac)
+                    arc = self.arcs.get((k, i), contact[i][None].repeat(2, 0))  # out: hidden
+                    contact[i] = _along(arc, frac)
                     blend = (1 - frac) * self.normal[k, i] + frac * self.normal[nxt, i]
                     normal[i] = blend / np.linalg.norm(blend)
                 else:
@@ -198,6 +232,24 @@ class Roll:
             steps.append(j + 1)
         return drawn, steps
 
+    def rolled_until(self, s: float) -> tuple[list[np.ndarray], list[int]]:
+        """The stretches of curve rolled over by step ``s`` (the one under way up to the
+        ball), each ``(m, 2)`` on the page, with the step each belongs to: the trail."""
+        k, frac = self.split(s)
+        if self._trail is None:
+            self._trail = np.moveaxis(self._stretches(TRAIL_POINTS), 0, 2)  # (T, n, m, 2)
+        rolled = ~self.jumps & self.inside[:-1] & self.inside[1:]
+        drawn, steps = [], []
+        for j, i in zip(*np.nonzero(rolled[:k]), strict=True):
+            drawn.append(self._trail[j, i])
+            steps.append(j + 1)
+        if frac > 0:
+            part = self._stretches(TRAIL_POINTS, frac)[:, k]  # (m, n, 2)
+            for i in np.flatnonzero(rolled[k]):
+                drawn.append(part[:, i])
+                steps.append(k + 1)
+        return drawn, steps
+
     def dots_until(self, s: float) -> tuple[np.ndarray, np.ndarray]:
         """The positions visited by step ``s`` on the page ``(m, 2)`` and their steps ``(m,)``."""
         k, _ = self.split(s)
@@ -226,6 +278,18 @@ def _along(polyline: np.ndarray, frac: float) -> np.ndarray:
     where = frac * (len(polyline) - 1)
     j = min(int(where), len(polyline) - 2)
     return polyline[j] + (where - j) * (polyline[j + 1] - polyline[j])
+
+
+def spaced(pts: np.ndarray, steps: np.ndarray, gap: float) -> tuple[np.ndarray, np.ndarray]:
+    """Of the dots ``pts`` (on the page, oldest first), those at least ``gap`` from every
+    newer one kept, the newest always kept: where a run crawls or passes a spot again
+    and again, its dots would merge into a blur."""
+    keep: list[int] = []
+    for j in range(len(pts) - 1, -1, -1):
+        if not keep or np.hypot(*(pts[keep] - pts[j]).T).min() >= gap:
+            keep.append(j)
+    keep.reverse()
+    return pts[keep], steps[keep]
 
 
 def fade(age: np.ndarray, tau: float, floor: float = 0.3) -> np.ndarray:
@@ -259,8 +323,17 @@ class Balls:
         self.velocity, self.arrow_scale = velocity, arrow_scale
         ink = style.ink(theme)
         ms = 2 * (self.radius - EDGE / 2)
-        self.dots = ax.scatter([], [], s=(5.5 if many else 7.0) ** 2, lw=0, zorder=4.0)
-        self.arcs = LineCollection([], lw=1.8, zorder=4.2, capstyle="round")
+        self.band = LineCollection([], lw=TRAIL_WIDTH, zorder=2.9, capstyle="round",
+                                   joinstyle="round")  # fmt: skip
+        ax.add_collection(self.band)
+        # an animation draws its moving marks over the still background: the curve is
+        # drawn again over the band, so the band stays under it there too
+        self.curve = [line for line in ax.get_lines() if line.get_gid() == "curve"][:1]
+        self.dot = 5.5 if many else 7.0  # a dot's diameter, points
+        self.dots = ax.scatter([], [], s=self.dot**2, lw=0.8, zorder=4.0,
+                               edgecolors=style.halo(theme))  # fmt: skip
+        self.arcs = LineCollection([], lw=ARC_WIDTH, zorder=4.2, capstyle="round",
+                                   linestyles=[(0, (3.0, 2.0))])  # fmt: skip
         ax.add_collection(self.arcs)
         starts = self.roll.x.shape[1]
         self.balls = [disk(ax, ms / 2, fc=ps.color, ec=ink, lw=EDGE, zorder=6)
@@ -271,6 +344,8 @@ class Balls:
         self.hubs = [disk(ax, 1.8, fc=ink, ec="white", lw=0.6, zorder=6.2) for _ in range(starts)]
         self.crosses = ax.plot([], [], ls="none", marker="X", ms=14, mfc=ps.color, mec=ink,
                                mew=1.2, zorder=6.3, clip_on=False)[0]  # fmt: skip
+        self.exits = [self._exit_note(i, ink) for i in range(starts)]
+        self.numbers = self._start_numbers(ink) if 1 < starts <= NUMBERED else []
         self.arrows = []
         if velocity is not None:
             from matplotlib.patches import FancyArrowPatch
@@ -290,14 +365,66 @@ class Balls:
 
     @property
     def artists(self) -> list:
-        return [self.dots, self.arcs, *self.arrows, *self.balls, self.spokes, *self.hubs,
-                self.crosses]  # fmt: skip
+        return [self.band, self.dots, self.arcs, *self.arrows, *self.balls, self.spokes,
+                *self.hubs, self.crosses, *self.exits, *self.numbers]  # fmt: skip
+
+    def _exit_note(self, i: int, ink: str):
+        """ "left the view at step k" beside the cross where start ``i`` left, on the
+        view's side of it (hidden until then, and for a start that never leaves)."""
+        roll = self.roll
+        k = int(roll.left_at[i])
+        at = self.page.to_data(roll.edge_points()[i]) if k >= 0 else np.zeros(2)
+        inward = 1.0 if k >= 0 and roll.x[k, i] < roll.surface.domain[0][0] else -1.0
+        note = self.ax.annotate(f"left the view at step {k}", tuple(at),
+                                xytext=(inward * 12.0, 6.0), textcoords="offset points",
+                                ha="left" if inward > 0 else "right", va="bottom",
+                                fontsize=style.at_least(EXIT_PT), color=ink,
+                                fontweight="bold", zorder=6.3, annotation_clip=False)  # fmt: skip
+        note.set_visible(False)
+        return note
+
+    def _start_numbers(self, ink: str) -> list:
+        """Each start's number over its ball (a panel with several starts tells them
+        apart), fanned out so that balls on one spot still show every number."""
+        from matplotlib.patheffects import withStroke
+
+        halo = [withStroke(linewidth=3.0, foreground=style.halo(self.theme))]
+        n = self.roll.x.shape[1]
+        return [self.ax.annotate(f"{i + 1}", (0.0, 0.0), xytext=(0.0, 0.0),
+                                 textcoords="offset points", ha="center", va="center",
+                                 fontsize=style.at_least(EXIT_PT), color=ink,
+                                 fontweight="bold", zorder=6.5, path_effects=halo)
+                for i in range(n)]  # fmt: skip
+
+    def _place_numbers(self, centre: np.ndarray, shown: np.ndarray, normal: np.ndarray) -> None:
+        """Start numbers just beyond their balls, fanned from the curve's normal by up to
+        ±:data:`NUMBER_FAN`: over one spot they sit side by side, and none sits straight
+        over its ball, where a still writes the step it ended at."""
+        n = len(self.numbers)
+        spread = np.radians(np.linspace(-NUMBER_FAN, NUMBER_FAN, n))
+        reach = self.radius + 0.75 * EXIT_PT
+        for i, note in enumerate(self.numbers):
+            note.set_visible(bool(shown[i]))
+            if not shown[i]:
+                continue
+            c, s = np.cos(spread[i]), np.sin(spread[i])
+            m = normal[i]
+            d = np.array([c * m[0] + s * m[1], -s * m[0] + c * m[1]])  # turned clockwise
+            note.xy = tuple(self.page.to_data(centre[i]))
+            note.xyann = tuple(reach * d)
 
     def update(self, s: float) -> list:
         roll, page = self.roll, self.page
+        rolled, rolled_steps = roll.rolled_until(s)
+        rolled_steps = np.array(rolled_steps, float)
+        keep = self._recent(s, rolled_steps)
+        self.band.set_segments([page.to_data(r) for r, k in zip(rolled, keep, strict=True) if k])
+        self.band.set_color(
+            self._faded(s - rolled_steps[keep], TRAIL_ALPHA, max(self.floor, TRAIL_FLOOR))
+        )
         pts, steps = roll.dots_until(s)
         recent = self._recent(s, steps)
-        pts, steps = pts[recent], steps[recent]
+        pts, steps = spaced(pts[recent], steps[recent], DOT_SPACING * self.dot)
         self.dots.set_offsets(page.to_data(pts) if len(pts) else np.zeros((0, 2)))
         self.dots.set_facecolor(self._faded(s - steps, 0.9))
         arcs, arc_steps = roll.arcs_until(s)
@@ -306,11 +433,16 @@ class Balls:
         self.arcs.set_segments(
             [page.to_data(a) for a, keep in zip(arcs, recent, strict=True) if keep]
         )
-        self.arcs.set_color(self._faded(s - arc_steps[recent], 0.85))
+        self.arcs.set_color(
+            self._faded(s - arc_steps[recent], ARC_ALPHA, max(self.floor, ARC_FLOOR))
+        )
         centre, angle, shown, tangent = roll.place(s)
         for i, c in enumerate(page.to_data(centre)):
             place(self.balls[i], c, shown[i])
             place(self.hubs[i], c, shown[i])
+        if self.numbers:
+            k, frac = roll.split(s)
+            self._place_numbers(centre, shown, roll.normal[min(k + (frac > 0.5), roll.steps)])
         centre, tangent = centre[shown], tangent[shown]
         reach = 0.8 * (self.radius - EDGE)
         tip = centre + reach * np.stack([np.cos(angle[shown]), np.sin(angle[shown])], -1)
@@ -318,8 +450,10 @@ class Balls:
         gone = (roll.left_at >= 0) & (roll.left_at <= s)
         e = page.to_data(roll.edge_points()[gone])
         self.crosses.set_data(e[:, 0], e[:, 1])
+        for note, out in zip(self.exits, gone, strict=True):
+            note.set_visible(bool(out))
         self._arrows(s, centre, tangent, shown)
-        return self.artists
+        return [self.band, *self.curve, *self.artists[1:]]
 
     def _recent(self, s: float, steps: np.ndarray) -> np.ndarray:
         """Which marks of ``steps`` the trail keeps at step ``s``."""
@@ -327,9 +461,10 @@ class Balls:
             return np.ones(len(steps), bool)
         return (s - steps <= int(self.trail)) & (self.trail is not False)
 
-    def _faded(self, age: np.ndarray, top: float) -> np.ndarray:
+    def _faded(self, age: np.ndarray, top: float, floor: float | None = None) -> np.ndarray:
         rgba = np.tile(self.rgba, (len(age), 1))
-        rgba[:, 3] = top * fade(np.asarray(age, float), self.tau, self.floor)
+        floor = self.floor if floor is None else floor
+        rgba[:, 3] = top * fade(np.asarray(age, float), self.tau, floor)
         return rgba
 
     def _arrows(self, s: float, centre, tangent, shown) -> None:

@@ -31,11 +31,14 @@ from .callouts import CalloutLayer
 from .counter import StepCounter
 from .rolling import EDGE, RADIUS, Balls, disk, place, velocities
 
+MAX_NUMBERED = rolling.NUMBERED  # starts a panel numbers (more: smaller balls, unnumbered)
 PANEL_ASPECT = 1.5  # the width/height a profile reads best at, for choosing the grid
 GROUND = {"light": "#ece8df", "dark": "#2a2f38"}
 CURVE = {"light": "#3d3d3d", "dark": "#d8d8d8"}
 STROBE = 10  # steps a still considers for its strobe (balls closer than a diameter drop out)
 GHOST = 0.35  # their opacity
+RING_CLEAR = 6.0  # a landmark's top under the curve, points: clear of a callout's ring
+STEP_PT = 12.5  # the step numbers over them (17 px at 100 dpi)
 STILL_FLOOR = 0.55  # the faintest dot or arc of a still (an animation's fade further)
 
 
@@ -86,10 +89,23 @@ def side_layout(race, loss: bool, size, dpi: float, theme: str, title):
     heading = race.surface.title or race.surface.name if title is None else title
     if n == 1 and title is None:
         heading = f"{heading}\n{paths.readable(race.trajectories[0])}"
+    starts = starts_line(race)
+    if starts:
+        heading = f"{heading}\n{starts}"
     fig.suptitle(heading)
     fig.get_layout_engine().set(wspace=0.06)  # the x labels of panels side by side apart
     _landmark_legend(fig, panels[0])
     return fig, panels, loss_ax
+
+
+def starts_line(race) -> str:
+    """What the numbered balls of a race with several starts are ("ball 1 starts at
+    x = 0, ball 2 at x = 0.02"); empty for one start (or too many to number)."""
+    x0 = np.asarray(race.trajectories[0].xy, float)[0].reshape(-1)
+    if not 1 < len(x0) <= MAX_NUMBERED:
+        return ""
+    at = [f"ball {i + 1} at x = {x:.3g}" for i, x in enumerate(x0)]
+    return at[0].replace(" at ", " starts at ", 1) + ", " + ", ".join(at[1:])
 
 
 def grid_shape(n: int, inches, loss: bool) -> tuple[int, int]:
@@ -154,7 +170,7 @@ def mark_curve_landmarks(ax, surface) -> list:
         if not xs:
             continue
         kw = landmark_style(kind)
-        below = kw["ms"] / 2 + rolling.CURVE_WIDTH / 2 + 1.5  # at a critical point the
+        below = kw["ms"] / 2 + RING_CLEAR  # at a critical point the
         shifted = offset_copy(ax.transData, ax.figure, y=-below, units="points")  # curve is flat
         with np.errstate(all="ignore"):
             ys = surface.f(np.array(xs)[:, None])
@@ -255,29 +271,62 @@ class SideCallouts(CalloutLayer):
         return ax.transData.transform(b.page.to_data(pts).reshape(-1, 2))
 
     def _edge_notes(self, ax) -> list:
-        return []  # a ball that leaves the side view has its cross, not a note
+        """The "left the view at step k" notes beside the crosses (px boxes)."""
+        renderer = ax.figure.canvas.get_renderer()
+        out = []
+        for b in self.balls:
+            if b.ax is not ax:
+                continue
+            for note, k in zip(b.exits, b.roll.left_at, strict=True):
+                if k < 0:
+                    continue
+                was = note.get_visible()
+                note.set_visible(True)
+                out.append(np.array(note.get_window_extent(renderer).extents)[None])
+                note.set_visible(was)
+        return out
 
 
 def strobe_steps(roll, count: int = STROBE) -> list[int]:
     """``count`` steps of a run spread evenly by how far its balls move on the page (the
-    first and last among them), fewer where several fall on one step."""
+    first and last among them), fewer where several fall on one step. A run that swings
+    (turns back at least twice) is shown by its turns instead, after the steps spread
+    over its way to the first: each ghost then marks how far a swing went, so the
+    numbers read in order, out to one side and back to the other."""
     moved = np.linalg.norm(np.diff(roll.contact, axis=0), axis=-1)
     moved = np.where(roll.inside[:-1] & roll.inside[1:], moved, 0.0).mean(axis=1)  # in view
     travel = np.concatenate([[0.0], np.cumsum(np.nan_to_num(moved))])
     if travel[-1] <= 0:
         return [0, roll.steps]
     picks = np.interp(np.linspace(0, 1, count) * travel[-1], travel, np.arange(roll.steps + 1))
-    return sorted({int(round(p)) for p in picks})
+    spread = {int(round(p)) for p in picks}
+    turns = turning_steps(roll)
+    if len(turns) < 2:
+        return sorted(spread)
+    return sorted({k for k in spread if k < turns[0]} | set(turns) | {roll.steps})
+
+
+def turning_steps(roll) -> list[int]:
+    """The steps where a run of one start turns back (its x a local extreme, while in
+    the view); none for several starts (their turns differ)."""
+    if roll.x.shape[1] != 1:
+        return []
+    dx = np.diff(roll.x[:, 0])
+    moving = np.flatnonzero(dx != 0)
+    turns = moving[1:][np.sign(dx[moving[1:]]) != np.sign(dx[moving[:-1]])]  # first step back
+    return [int(k) for k in turns if roll.inside[k, 0]]
 
 
 def _strobe(balls: Balls, traj, ps: paths.PathStyle, theme: str, count: int) -> None:
     """Translucent balls along the run, each numbered by its step; a ball on the page
-    closer than a diameter to one already drawn is left out."""
+    closer than a diameter to one already drawn (the last, then a swing's turns, then
+    the rest by step) is left out."""
     ax, roll, page = balls.ax, balls.roll, balls.page
     ink = style.ink(theme)
     last = roll.place(float(traj.steps))
     kept: list[np.ndarray] = list(last[0][last[2]])  # the balls where they ended
-    for k in strobe_steps(roll, count)[:-1]:  # the last is the ball itself
+    turns = set(turning_steps(roll))  # a swing's turns first: they show how far it went
+    for k in sorted(strobe_steps(roll, count)[:-1], key=lambda k: (k not in turns, k)):
         centre, angle, shown, _ = roll.place(float(k))
         for i in np.flatnonzero(shown):
             c = centre[i]
@@ -291,8 +340,6 @@ def _strobe(balls: Balls, traj, ps: paths.PathStyle, theme: str, count: int) -> 
             _step_label(ax, page, c, f"{k}", ink, bold=False)
     for c in last[0][last[2]]:
         _step_label(ax, page, c, f"{traj.steps}", ink, bold=True)
-    for i in np.flatnonzero(roll.left_at >= 0):  # where a ball left the view, and when
-        _step_label(ax, page, roll.edge_points()[i], f"{roll.left_at[i]}", ink, bold=True)
 
 
 def _fit_to_panel(label, ax) -> None:
@@ -312,7 +359,8 @@ def _fit_to_panel(label, ax) -> None:
 def _step_label(ax, page, centre, text: str, ink: str, bold: bool) -> None:
     """A step number just above a ball."""
     x, y = page.to_data(centre + np.array([0.0, RADIUS + 3.0]))
-    ax.annotate(text, (x, y), ha="center", va="bottom", fontsize=12, color=ink,
+    ax.annotate(text, (x, y), ha="center", va="bottom", fontsize=style.at_least(STEP_PT),
+                color=ink,
                 fontweight="bold" if bold else "normal", alpha=1.0 if bold else 0.8,
                 zorder=5.5)  # fmt: skip
 

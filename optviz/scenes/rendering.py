@@ -1,21 +1,18 @@
 """Drawing a scene's renders: one function per kind of render, each returning a figure.
 
-:meth:`optviz.scenes.build.Scene.render` calls :func:`render_one` for every render; a new kind
+:meth:`optviz.scenes.scene.Scene.render` calls :func:`render_one` for every render; a new kind
 of render adds its function to :data:`FIGURES` (and its fields to ``optviz/scenes/schema.py``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from .kinds import RACE_KINDS, Progress
 from .results import result
 
-Progress = Callable[[str, int, int], None]
-"""``progress(what, done, total)``: called as a render advances (``total`` 0: unknown)."""
-
-RACE_KINDS = ("contour", "3d", "panels", "side")
 SAVES_ITSELF = ("landscape", "phase")  # kinds that write their own output (and stores)
 
 
