@@ -9,7 +9,13 @@ import pytest
 
 import optviz as ov
 from optviz.catalog import Surface
-from optviz.catalog.critical import CriticalPoint, classify, critical_points
+from optviz.catalog.critical import (
+    CriticalPoint,
+    classify,
+    critical_points,
+    landmarks,
+    plain_value,
+)
 from optviz.util.errors import ParameterError
 
 
@@ -136,3 +142,31 @@ def test_critical_points_on_a_curve_are_named_by_the_first_derivative_where_flat
     ]
     expected = "CriticalPoint(minimum, xy=(-1.5,), value=-0.421875, eigenvalues=(2.25,))"
     assert repr(found[0]) == expected
+
+
+def test_a_plain_is_marked_flat_not_bumpy_easoms_ripples_are_left_out():
+    """Easom's plain: f = -cos x cos y exp(-r²) around (π, π) is 0 to within 1e-2 away
+    from the hole, so its twelve ripples (values of -8e-5 to 9e-3 against a hole of -1)
+    lie in the plain's band and are not marked; the hole is."""
+    s = ov.surface("easom")
+    every = landmarks(s, faint=True).points
+    marked = landmarks(s).points
+    assert len(every) == 13
+    assert [(m.kind, np.round(m.xy, 6).tolist()) for m in marked] == [
+        ("global minimum", [round(np.pi, 6), round(np.pi, 6)])
+    ]
+    left_out = [m for m in every if m not in marked]
+    assert all(abs(m.value) < 0.01 for m in left_out)
+
+
+def test_a_surface_without_a_plain_keeps_every_landmark():
+    for name in ("himmelblau", "six_hump_camel", "goldstein_price"):  # the last: log levels
+        s = ov.surface(name)
+        assert plain_value(s) is None
+        assert landmarks(s).points == landmarks(s, faint=True).points
+
+
+def test_a_plain_is_the_band_most_of_the_map_falls_in():
+    flat_with_hole = Surface.from_expr("-exp(-(x**2 + y**2)*4)", ((-4, 4), (-4, 4)))
+    assert abs(plain_value(flat_with_hole)) < 1e-6  # most of the map is 0
+    assert plain_value(Surface.from_expr("x**2 + y**2")) is None  # a bowl has none

@@ -65,8 +65,9 @@ def minibatch():
 
 
 def himmelblau():
-    """The catalog's Himmelblau lesson: GD and momentum end in one minimum."""
-    race = audit.lesson_race("himmelblau")
+    """Himmelblau from (-0.3, 0.2): GD and momentum end in one minimum."""
+    specs = ["gd:lr=0.01", "momentum:lr=0.01,momentum=0.9", "adam:lr=0.1"]
+    race = ov.race("himmelblau", specs, start=(-0.3, 0.2), steps=100)
     assert np.linalg.norm(race[0].xy[-1] - race[1].xy[-1]) < 0.05
     return race, [Verdict("ends_in(gd, minimum=nearest)", True, runs=(0,), callout="GD"),
                   Verdict("ends_in(momentum, minimum=nearest)", True, runs=(1,),

@@ -38,6 +38,11 @@ LANDMARK_KINDS = (
 # minima are marked and the rest counted.
 LANDMARK_LIMIT = 25
 
+# A map whose values crowd into one band of this share of it or more has a plain (as
+# Easom's flat ground around its hole); the map's levels are cut into this many bands.
+PLAIN_SHARE = 0.4
+PLAIN_BANDS = 30
+
 # A Hessian eigenvalue counts as zero below this fraction of the surface's typical
 # curvature (the 90th percentile of |H| over the start grid).
 ZERO_EIGENVALUE = 1e-7
@@ -134,9 +139,16 @@ class Landmarks:
         return [p for p in self.points if p.kind == kind]
 
 
-def landmarks(surface: Surface | str, limit: int = LANDMARK_LIMIT) -> Landmarks:
+def landmarks(
+    surface: Surface | str, limit: int = LANDMARK_LIMIT, *, faint: bool = False
+) -> Landmarks:
     """The points a view of ``surface`` marks: minima (global or local), saddles,
     maxima and degenerate points; above ``limit`` points, only the global minima.
+
+    Points on a plain (:func:`plain_value`) whose value is within one band of the
+    plain's are not marked unless ``faint``: the map draws that ground as flat, so a
+    marker there would say the plain is bumpy (Easom's twelve ripples around its hole,
+    a ten-thousandth of its depth, left out). Global minima are always marked.
 
     Minima are the critical points' and the catalog's own (a minimum where the surface
     is not smooth, as Ackley's at the origin, has no Hessian for the search to find).
@@ -162,10 +174,47 @@ def landmarks(surface: Surface | str, limit: int = LANDMARK_LIMIT) -> Landmarks:
         Landmark(xy, v, "global minimum" if v <= low + tol else "local minimum") for xy, v in minima
     ]
     marks += [Landmark(c.xy, c.value, c.kind) for c in others]
+    if not faint:
+        marks = [m for m in marks if m.kind == "global minimum" or not _on_plain(s, m.value)]
     if len(marks) <= limit:
         return Landmarks(tuple(marks), 0)
     kept = tuple(m for m in marks if m.kind == "global minimum")
     return Landmarks(kept, len(marks) - len(kept))
+
+
+def plain_value(surface: Surface | str) -> float | None:
+    """The value of the surface's plain, or None if it has none: the median of the
+    values in the most crowded of :data:`PLAIN_BANDS` even bands over its value range,
+    when that band holds :data:`PLAIN_SHARE` of a grid over the domain or more. A map
+    drawn with logarithmic levels (a valley whose walls rise by orders of magnitude) shows
+    its low ground in many bands: it has no plain.
+
+    >>> abs(plain_value("easom")) < 1e-6, plain_value("himmelblau")
+    (True, None)
+    """
+    s = surface if isinstance(surface, Surface) else _load(surface)
+    if s.is_curve or s.view.log_levels:
+        return None
+    z = s.grid(81)[2]
+    z = z[np.isfinite(z)]
+    if not len(z) or np.ptp(z) <= 0:
+        return None
+    band = np.clip(((z - z.min()) / np.ptp(z) * PLAIN_BANDS).astype(int), 0, PLAIN_BANDS - 1)
+    counts = np.bincount(band, minlength=PLAIN_BANDS)
+    crowded = int(np.argmax(counts))
+    if counts[crowded] < PLAIN_SHARE * len(z):
+        return None
+    return float(np.median(z[band == crowded]))
+
+
+def _on_plain(s: Surface, value: float) -> bool:
+    """Whether ``value`` lies within one band (of :data:`PLAIN_BANDS`) of the plain's."""
+    level = plain_value(s)
+    if level is None:
+        return False
+    z = s.grid(81)[2]
+    width = float(np.ptp(z[np.isfinite(z)])) / PLAIN_BANDS
+    return abs(value - level) <= width
 
 
 def _minima(s: Surface, found: list[CriticalPoint]) -> list[tuple[tuple[float, ...], float]]:
