@@ -428,8 +428,19 @@ def test_a_ring_is_around_its_ball_on_the_last_frame():
 
 
 def test_kept_callouts_never_fade_before_the_last_frame():
-    # gaussian_wells: "Adam ends in a local minimum" faded before the held last frame
-    race, engine = lesson_engine("gaussian_wells")
+    # gaussian_wells with three balls: "Adam ends in a local minimum" faded before the
+    # held last frame
+    from optviz.analysis.claims import check_claims
+
+    race = ov.race(
+        "gaussian_wells",
+        ["gd:lr=0.1", "adam:lr=0.05", "momentum:lr=0.1,momentum=0.95"],
+        start=[-2.6, -2.0],
+        steps=150,
+    )
+    claims = ["ends_in(gd, minimum=local)", "ends_in(adam, minimum=local)",
+              "escapes(momentum, from=local)", "ends_in(momentum, minimum=deepest)"]  # fmt: skip
+    engine = _Engine(animate(race, callouts=check_claims(race, claims), fps=10, duration=3))
     try:
         layer = engine.callouts
         assert len(layer.finals) == 3  # one per ball: GD, Adam and momentum

@@ -38,11 +38,15 @@ def gallery(tmp_path_factory, collect_saved_figures):
 def _series(fig):
     """(x rates, y rates, step lengths) per optimizer, in the order drawn."""
     rate_ax, speed_ax = fig.axes[:2]
-    lines = rate_ax.get_lines()
+
+    def series(ax):  # the plotted series, not the short leaders from a line to its name
+        return [ln for ln in ax.get_lines() if len(ln.get_xdata()) > 2]
+
+    lines = series(rate_ax)
     return (
         [ln.get_ydata() for ln in lines[0::2]],
         [ln.get_ydata() for ln in lines[1::2]],
-        [ln.get_ydata() for ln in speed_ax.get_lines()],
+        [ln.get_ydata() for ln in series(speed_ax)],
     )
 
 

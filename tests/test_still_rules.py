@@ -50,7 +50,9 @@ def sweep():
 
 @pytest.fixture(scope="module")
 def sweep_ax(sweep):
-    ax = analysis_plots.plot_sweep(sweep, dpi=100)
+    # offscreen: a pyplot figure would be closed after the first test, losing its canvas
+    with plots.offscreen():
+        ax = analysis_plots.plot_sweep(sweep, dpi=100)
     ax.figure.canvas.draw()
     return ax
 
