@@ -230,6 +230,28 @@ def fit_view(ax, points: np.ndarray) -> None:
         ax.viewLim.intervaly = (cy - half * h, cy + half * h)
 
     ax.apply_aspect = apply_aspect
+    ax._optviz_fitted = points
+
+
+REACH = 12.0  # px beyond the surface's grid points that it, or a ball on it, may cover
+
+
+def covers(ax, box, renderer) -> bool:
+    """Whether the 3-D axes ``ax`` draws anything inside the display box ``box``. A
+    fitted axes (:func:`fit_view`) has no frame: only its surface (the paths, balls and
+    landmarks lie on it; a ball reaches a little beyond it) and its texts; the corners
+    of its box the surface leaves empty are free. Any other axes covers its whole box."""
+    points = getattr(ax, "_optviz_fitted", None)
+    if points is None:
+        tight = ax.get_tightbbox(renderer)
+        return tight is not None and tight.overlaps(box)
+    xy = ax.transData.transform(_project(ax.get_proj(), points)[:, :2])
+    step = float(np.median(np.linalg.norm(np.diff(xy, axis=0), axis=1)))  # between grid points
+    reach = REACH + step
+    near = ((xy[:, 0] > box.x0 - reach) & (xy[:, 0] < box.x1 + reach)
+            & (xy[:, 1] > box.y0 - reach) & (xy[:, 1] < box.y1 + reach))  # fmt: skip
+    texts = [t.get_window_extent(renderer) for t in ax.texts if t.get_visible()]
+    return bool(near.any()) or any(t.overlaps(box) for t in texts)
 
 
 def _bounds(p: np.ndarray) -> tuple[float, float, float, float]:
