@@ -23,7 +23,7 @@ import numpy as np
 from matplotlib.artist import Artist
 
 from . import style
-from .geometry import _is3d, projected
+from .geometry import _is3d, exit_point, outside, projected
 
 TOUCH = 0.8  # balls whose centres are closer than this many diameters share a spot
 GAP = 1.08  # centre distance of fanned balls, in diameters: they touch, none hides another
@@ -210,33 +210,6 @@ def excursions(xy: np.ndarray, domain) -> np.ndarray:
     steps = np.arange(len(xy))[:, None]
     began = np.where(out_ & ~np.vstack([np.zeros_like(out_[:1]), out_[:-1]]), steps, -1)
     return np.where(out_, np.maximum.accumulate(began, axis=0), -1)
-
-
-def outside(xy: np.ndarray, domain) -> np.ndarray:
-    dom = np.asarray(domain, float)
-    xy = np.asarray(xy, float)
-    inside = (xy >= dom[:, 0]) & (xy <= dom[:, 1])
-    return ~inside.all(axis=-1)
-
-
-def exit_point(a: np.ndarray, b: np.ndarray, domain) -> tuple[np.ndarray, np.ndarray]:
-    """Where the segment from ``a`` (inside) to ``b`` (outside) crosses the domain's edge,
-    and the outward normal of that edge.
-
-    >>> p, n = exit_point(np.array([0.0, 0.0]), np.array([4.0, 1.0]), [[-1, 1], [-1, 1]])
-    >>> p.tolist(), n.tolist()
-    ([1.0, 0.25], [1.0, 0.0])
-    """
-    dom = np.asarray(domain, float)
-    d = b - a
-    best, normal = 1.0, np.zeros(2)
-    for axis in (0, 1):
-        for side, sign in ((0, -1.0), (1, 1.0)):
-            if d[axis] * sign > 0:
-                t = (dom[axis, side] - a[axis]) / d[axis]
-                if 0 <= t < best:
-                    best, normal = t, np.eye(2)[axis] * sign
-    return a + best * d, normal
 
 
 class EdgeMarks:

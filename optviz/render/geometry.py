@@ -111,3 +111,30 @@ def _capped(surface) -> bool:
     _, _, Z = surface.grid(60)
     finite = Z[np.isfinite(Z)]
     return bool(finite.max() > _zrange(surface)[1] * (1 + 1e-9) + 1e-12)
+
+
+def outside(xy: np.ndarray, domain) -> np.ndarray:
+    dom = np.asarray(domain, float)
+    xy = np.asarray(xy, float)
+    inside = (xy >= dom[:, 0]) & (xy <= dom[:, 1])
+    return ~inside.all(axis=-1)
+
+
+def exit_point(a: np.ndarray, b: np.ndarray, domain) -> tuple[np.ndarray, np.ndarray]:
+    """Where the segment from ``a`` (inside) to ``b`` (outside) crosses the domain's edge,
+    and the outward normal of that edge.
+
+    >>> p, n = exit_point(np.array([0.0, 0.0]), np.array([4.0, 1.0]), [[-1, 1], [-1, 1]])
+    >>> p.tolist(), n.tolist()
+    ([1.0, 0.25], [1.0, 0.0])
+    """
+    dom = np.asarray(domain, float)
+    d = b - a
+    best, normal = 1.0, np.zeros(2)
+    for axis in (0, 1):
+        for side, sign in ((0, -1.0), (1, 1.0)):
+            if d[axis] * sign > 0:
+                t = (dom[axis, side] - a[axis]) / d[axis]
+                if 0 <= t < best:
+                    best, normal = t, np.eye(2)[axis] * sign
+    return a + best * d, normal

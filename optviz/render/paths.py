@@ -208,7 +208,7 @@ def in_view(path: np.ndarray, domain) -> np.ndarray:
            [-1.  ,  0.5 ],
            [ 0.  ,  0.75]])
     """
-    from .balls import exit_point, outside
+    from .geometry import exit_point, outside
 
     path = np.asarray(path, float)
     out = outside(path, domain)
