@@ -32,13 +32,19 @@ def drawn(request):
     return _drawn(request.param)
 
 
-def _surface_pixels(ax) -> int:
-    """Pixels the surface covers in the frame (drawn alone, as the figure projects it)."""
+def _surface_alpha(ax) -> np.ndarray:
+    """Where the surface covers the frame (drawn alone, as the figure projects it): a
+    bool ``(H, W)`` array, row 0 at the bottom."""
     (quads,) = [c for c in ax.collections if hasattr(c, "optviz_mesh")]
     picture = MeshPicture(*quads.optviz_mesh)
     picture.axes = ax
     w, h = (int(v) for v in ax.get_figure(root=True).bbox.size)
-    return int((picture.picture((0, 0, w, h))[..., 3] > 0).sum())
+    return picture.picture((0, 0, w, h))[..., 3] > 0
+
+
+def _surface_pixels(ax) -> int:
+    """Pixels the surface covers in the frame."""
+    return int(_surface_alpha(ax).sum())
 
 
 def _display(ax, surface, xy: np.ndarray) -> np.ndarray:
@@ -116,5 +122,64 @@ def test_a_turning_camera_keeps_the_surface_inside_its_axes():
             px, py, _ = mesh.corners()
             assert px.min() >= box.x0 - 1 and px.max() <= box.x1 + 1, (s, px.min(), px.max())
             assert py.min() >= box.y0 - 1 and py.max() <= box.y1 + 1, (s, py.min(), py.max())
+    finally:
+        engine.close()
+
+
+@pytest.mark.parametrize("anchor", ["C", "E"])
+def test_the_3d_axes_is_as_wide_as_the_surface_it_shows(anchor):
+    # a tall picture of the surface in a wide cell: the axes narrows to it (keeping the
+    # cell's height), so the layout can set the legends beside the surface, not beside
+    # an empty strip of the cell
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    from optviz.render.surface3d import plot_surface3d
+
+    fig = Figure(figsize=(12.8, 7.2), dpi=50)
+    FigureCanvasAgg(fig)
+    ax = fig.add_axes((0.05, 0.1, 0.9, 0.8), projection="3d")
+    plot_surface3d(ov.surface("elliptic"), ax, runs=[], elev=32, azim=0)  # seen end on
+    ax.set_anchor(anchor)
+    fig.canvas.draw()
+    cell, box = ax.get_position(original=True), ax.get_position()
+    assert box.height == pytest.approx(cell.height)
+    assert box.width < 0.7 * cell.width
+    assert (
+        (box.x1 == pytest.approx(cell.x1))
+        if anchor == "E"
+        else ((box.x0 + box.x1) / 2 == pytest.approx((cell.x0 + cell.x1) / 2))
+    )
+    # the surface fills the narrowed box both ways, with the margin around it
+    (quads,) = [c for c in ax.collections if hasattr(c, "optviz_mesh")]
+    X, Y, Z = quads.optviz_mesh[:3]
+    flat = np.column_stack([X.ravel(), Y.ravel(), Z.ravel()])
+    px = ax.transData.transform(camera3d._project(ax.M, flat)[:, :2])
+    drawn = np.ptp(px, axis=0)
+    share = 1 / (1 + 2 * camera3d.MARGIN)
+    assert drawn[0] == pytest.approx(ax.bbox.width * share, rel=0.01)
+    assert drawn[1] == pytest.approx(ax.bbox.height * share, rel=0.01)
+
+
+@pytest.mark.parametrize("name", ["adam_box", "himmelblau"])
+def test_the_step_counter_sits_beside_the_surface_not_on_it(name):
+    # a 3-D view has no frame: the counter may sit in a corner of its box the surface
+    # leaves empty (the bowl seen end on), and the map then reaches the frame's foot;
+    # where the surface fills the corner (Himmelblau) the map makes room for it
+    from test_glyph_rules import RACES
+
+    from optviz.render.animate import _Engine, animate
+
+    race = RACES[name]() if name in RACES else audit.lesson_race(name)
+    engine = _Engine(animate(race, kind="3d", glyphs=name in RACES, fps=2, duration=1))
+    try:
+        engine.frame(5.0)
+        ax = engine.panels[0]
+        counter = engine.counter.text.get_window_extent(engine.canvas.get_renderer()).padded(2)
+        alpha = _surface_alpha(ax)
+        rows = slice(int(counter.y0), int(np.ceil(counter.y1)))
+        cols = slice(int(counter.x0), int(np.ceil(counter.x1)))
+        assert not alpha[rows, cols].any(), name
+        assert counter.overlaps(ax.bbox) == (name == "adam_box"), (name, ax.bbox, counter)
     finally:
         engine.close()

@@ -371,6 +371,13 @@ class CalloutLayer(Artist):
                 out.append(np.c_[pts - r, pts + r])
         return out
 
+    @staticmethod
+    def _texts(ax, renderer) -> list[np.ndarray]:
+        """The boxes (px) of ``ax``'s own texts a label must not cover (the 3-D view's
+        axis names); the labels themselves are placed against each other."""
+        return [np.array([t.get_window_extent(renderer).extents]) for t in ax.texts
+                if t.get_visible() and t.get_gid() != "callout" and t.get_text()]  # fmt: skip
+
     def _edge_notes(self, ax) -> list[np.ndarray]:
         """Where the notes of balls out of the view at the end go (:class:`.balls.EdgeMarks`),
         about: a box from each exit point inward, as wide as a note."""
@@ -393,9 +400,16 @@ class CalloutLayer(Artist):
         return out
 
     def _room(self, ax) -> np.ndarray:
-        """Where a label may go: its axes inside the figure, less a margin (px)."""
+        """Where a label may go: its axes inside the figure, less a margin (px); an axes
+        drawn without a frame (the 3-D view, shaped to its surface) lends its labels its
+        whole layout cell."""
         fig = ax.figure
         x0, y0, x1, y1 = ax.bbox.extents
+        if not ax.axison and ax.get_subplotspec() is not None:
+            cell = ax.get_position(original=True).transformed(fig.transFigure)
+            x0, y0, x1, y1 = (
+                np.minimum(cell.p0, [x0, y0]).tolist() + np.maximum(cell.p1, [x1, y1]).tolist()
+            )
         fx0, fy0, fx1, fy1 = fig.bbox.extents
         m = MARGIN * fig.dpi / 72
         return np.array([max(x0, fx0) + m, max(y0, fy0) + m, min(x1, fx1) - m,
@@ -504,7 +518,8 @@ class CalloutLayer(Artist):
             ax = self.run_axes[run]
             anchor = ax.transData.transform(self._position(ax, run, step, start))
             until = self._until(item)
-            boxes = [self._seen_balls(ax, item), *self._markers(ax), *self._edge_notes(ax)]
+            boxes = [self._seen_balls(ax, item), *self._markers(ax), *self._edge_notes(ax),
+                     *self._texts(ax, renderer)]  # fmt: skip
             boxes += [box[None] for other, box, a, b in placed
                       if other is ax and a <= until and step <= b]  # fmt: skip
             drawn = self._paths_px(ax, self.steps if item in self.finals else until)

@@ -21,7 +21,8 @@ depth-buffered fill as :mod:`.mesh`:
 The camera with the best product wins; a mild preference for a middle elevation keeps
 it a 3-D view (from straight above it would be the contour map again).
 
-:func:`fit_view` then zooms and pans the 3-D axes so the projected surface fills it.
+:func:`fit_view` then zooms and pans the 3-D axes so the projected surface fills it, and
+shapes the axes to the surface, so the legends beside it sit beside the surface.
 """
 
 from __future__ import annotations
@@ -187,10 +188,14 @@ def choose(ax, scene: Scene3D, hint_azim: float = -60.0) -> Shot:
 
 
 def fit_view(ax, points: np.ndarray) -> None:
-    """Zoom and pan the 3-D axes so ``points`` ``(n, 3)`` (the surface's grid) fill its
-    whole cell, at every draw: at the camera it was fitted for, tightly; while the camera turns,
+    """Zoom and pan the 3-D axes so ``points`` ``(n, 3)`` (the surface's grid) fill it,
+    at every draw: at the camera it was fitted for, tightly; while the camera turns,
     around the points' extent seen from every azimuth at that elevation (so the view does
-    not zoom in and out as it turns)."""
+    not zoom in and out as it turns). The axes takes the shape of the projected points,
+    as large as its cell allows, placed in the cell by its anchor (as a 2-D axes of
+    equal aspect is): a layout that fits legends beside a map's drawn width
+    (:func:`.layout.column_ratios`) sets them beside the surface, not beside an empty
+    strip of the cell."""
     points = np.asarray(points, float).reshape(-1, 3)
     fitted = (ax.elev, ax.azim)
     turning: dict[float, tuple] = {}
@@ -207,10 +212,17 @@ def fit_view(ax, points: np.ndarray) -> None:
         return turning[ax.elev]
 
     def apply_aspect(position=None):
-        # the whole cell, not the square inside it matplotlib keeps: the view is fitted to
-        # the cell's own shape below, so nothing is stretched
-        ax._set_position(position or ax.get_position(original=True), "active")
+        # the surface's own shape, not the square matplotlib keeps, as large as the cell
+        # allows and placed in it by the axes' anchor: the axes is as wide as what it
+        # shows, so the layout can set the legends beside the surface (as beside a map
+        # of equal scale), not beside an empty strip of the cell
+        cell = (position or ax.get_position(original=True)).frozen()
         x0, y0, x1, y1 = limits()
+        fig = ax.get_figure(root=False)
+        figure_aspect = fig.bbox.height / fig.bbox.width
+        surface_aspect = (y1 - y0) / max(x1 - x0, 1e-12)
+        box = cell.shrunk_to_aspect(surface_aspect, cell, figure_aspect)
+        ax._set_position(box.anchored(ax.get_anchor(), cell), "active")
         w, h = ax.bbox.width or 1.0, ax.bbox.height or 1.0
         cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
         half = max((x1 - x0) / w, (y1 - y0) / h) * (1 + 2 * MARGIN) / 2
@@ -218,6 +230,28 @@ def fit_view(ax, points: np.ndarray) -> None:
         ax.viewLim.intervaly = (cy - half * h, cy + half * h)
 
     ax.apply_aspect = apply_aspect
+    ax._optviz_fitted = points
+
+
+REACH = 12.0  # px beyond the surface's grid points that it, or a ball on it, may cover
+
+
+def covers(ax, box, renderer) -> bool:
+    """Whether the 3-D axes ``ax`` draws anything inside the display box ``box``. A
+    fitted axes (:func:`fit_view`) has no frame: only its surface (the paths, balls and
+    landmarks lie on it; a ball reaches a little beyond it) and its texts; the corners
+    of its box the surface leaves empty are free. Any other axes covers its whole box."""
+    points = getattr(ax, "_optviz_fitted", None)
+    if points is None:
+        tight = ax.get_tightbbox(renderer)
+        return tight is not None and tight.overlaps(box)
+    xy = ax.transData.transform(_project(ax.get_proj(), points)[:, :2])
+    step = float(np.median(np.linalg.norm(np.diff(xy, axis=0), axis=1)))  # between grid points
+    reach = REACH + step
+    near = ((xy[:, 0] > box.x0 - reach) & (xy[:, 0] < box.x1 + reach)
+            & (xy[:, 1] > box.y0 - reach) & (xy[:, 1] < box.y1 + reach))  # fmt: skip
+    texts = [t.get_window_extent(renderer) for t in ax.texts if t.get_visible()]
+    return bool(near.any()) or any(t.overlaps(box) for t in texts)
 
 
 def _bounds(p: np.ndarray) -> tuple[float, float, float, float]:

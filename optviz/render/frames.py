@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from . import balls, clock, losses, paths, plots, race_figure, side_panels, style, turning
+from .camera3d import covers
 from .counter import StepCounter
 from .geometry import projected
 from .layout import part_titled_rows
@@ -126,9 +127,10 @@ class _Engine:
             return
         renderer = self.canvas.get_renderer()
         counter = self.counter.text.get_window_extent(renderer)
-        drawn = [ax.get_tightbbox(renderer) for ax in self.fig.axes if ax.get_visible()]
-        drawn += [leg.get_window_extent(renderer) for leg in self.fig.legends]
-        if not any(box is not None and box.overlaps(counter) for box in drawn):
+        # (a 3-D view's box is not drawn: only its surface and texts count, see covers)
+        covered = any(covers(ax, counter, renderer) for ax in self.fig.axes if ax.get_visible())
+        legends = [leg.get_window_extent(renderer) for leg in self.fig.legends]
+        if not covered and not any(box.overlaps(counter) for box in legends):
             return
         strip = (counter.y1 + 2) / self.fig.bbox.height
         x0, y0, w, h = engine.get().get("rect", (0, 0, 1, 1))

@@ -358,8 +358,10 @@ def with_key(layout):
                                       **more)  # fmt: skip
         raws = [raw_glyphs(t) for t in race.trajectories]
         place_key(key_entries(raws, scales(race, raws), theme), fig, panels, loss_ax)
-        if legend_column(fig) is not None:  # the map grows to the foot: keep the counter's
-            fig.get_layout_engine().set(rect=(0, COUNTER, 1, 1 - COUNTER))  # corner free
+        # the map grows to the foot: keep the counter's corner free (a 3-D view has no
+        # frame: the animation keeps the corner free only where the surface reaches it)
+        if legend_column(fig) is not None and kind != "3d":
+            fig.get_layout_engine().set(rect=(0, COUNTER, 1, 1 - COUNTER))
         return fig, panels, loss_ax
 
     return glyph_layout

@@ -145,7 +145,6 @@ def _map_layout(fig, race, kind: str, extra, theme: str, heading_lines: int, bes
     ax = fig.add_subplot(grid[0], projection="3d" if kind == "3d" else None)
     if kind == "3d":
         plot_surface3d(surface, ax, theme=theme, critical=True, runs=race.trajectories)
-        fig.get_layout_engine().set(wspace=0.12)  # 3-D tick labels stick out of their box
     else:
         plot_surface(surface, ax, theme=theme, critical=True)
     ax.set_anchor("E" if how == "side" else "C")

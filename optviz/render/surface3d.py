@@ -108,8 +108,9 @@ def _slide_view(ax, surface, grid, runs: list, critical: bool, camera, theme: st
         ax.view_init(elev=shot.elev if elev is None else elev,
                      azim=shot.azim if azim is None else azim)  # fmt: skip
     ax.set_axis_off()
-    step = max(1, grid[0].shape[0] // 40)
-    camera3d.fit_view(ax, np.stack([a[::step, ::step] for a in grid], axis=-1))
+    # about 40 points a side, the edges among them: the view is fitted to the whole surface
+    rows, cols = (np.unique(np.r_[0 : n : max(1, n // 40), n - 1]) for n in grid[0].shape)
+    camera3d.fit_view(ax, np.stack([a[np.ix_(rows, cols)] for a in grid], axis=-1))
     _axis_names(ax, surface, theme)
     _draw_landmarks(ax, surface, marks, theme)
 
