@@ -2,8 +2,9 @@
 
 A verdict (:mod:`optviz.analysis.claims`: ``claim``, ``holds``, ``step``, ``runs``,
 ``callout``) that holds is drawn as a short label ("GD stops: gradient = 0", "Adam
-escapes at step 23") with a thin leader to where the run it names was at its key step,
-and a ring of that run's colour there.
+escapes at step 23") with a thin, neutral leader (the text's colour, faint: not a path)
+to where the run it names was at its key step, ending at the edge of a ring of that run's
+colour there.
 
 Callouts explain a picture; they must not hide it, so:
 
@@ -18,9 +19,10 @@ Callouts explain a picture; they must not hide it, so:
   while it shows, and then over as little of the drawn paths as it can (a label must not
   hide the path it describes); a long label is broken into two lines to fit. Its leader
   runs from the label to a point in the same axes, so it never leaves them;
-* the ring marks where the ball was at the moment; once the moment has passed and the
-  ball rests near there (a stop, an ending), the ring and leader follow the ball as it is
-  drawn, so the ring is around the ball, not beside it.
+* the ring marks where the ball was at the moment; once the moment has passed, the ring
+  and leader follow the ball as it is drawn, so a ring is always around its ball and never
+  left behind as a second ball; a ball that has left the view loses its ring (the leader
+  points where it left).
 
 Anything with those attributes is a verdict here: the render layer reads no claim.
 """
@@ -48,6 +50,8 @@ FINAL_AT_MOST = 3  # callouts kept on the last frame: one per ball
 FOLLOW = 3.0  # ball diameters: a ring follows its ball once the ball rests this near the moment
 PATH_PT = 3.0  # points around a path's line a label keeps off
 LEADER_HIT = 400.0  # px² of cover a leader passing over a ball or marker counts as, per 4 px
+LEADER_LW = 1.1  # points: thinner than any path (paths are 2 points and more)
+LEADER_ALPHA = 0.6  # of the theme's text colour: a pointer, not a line of the picture
 LINGER = 2.5  # seconds a callout stays after its moment (unless kept to the end)
 FADE = 0.5  # of which the last are a fade
 MARGIN = 4.0  # points kept between a label and the edge of its axes
@@ -224,12 +228,13 @@ class CalloutLayer(Artist):
             fontsize=style.at_least(CALLOUT_PT),
             color=style.ink(self.theme),
             bbox={"boxstyle": "round,pad=0.3", "fc": face, "ec": color, "lw": 2.0, "alpha": 0.94},
-            arrowprops={
+            arrowprops={  # neutral and thin: a leader in the run's colour reads as its path
                 "arrowstyle": "-",
-                "color": color,
-                "lw": 1.6,
+                "color": style.ink(self.theme),
+                "alpha": LEADER_ALPHA,
+                "lw": LEADER_LW,
                 "shrinkA": 0,
-                "shrinkB": RING_PT / 2,
+                "shrinkB": RING_PT / 2,  # it ends at the ring's edge (see _point_at)
             },  # fmt: skip
             annotation_clip=False,
             zorder=9.7,
@@ -461,25 +466,41 @@ class CalloutLayer(Artist):
                     out.append(_dense(ax.transData.transform(pts), every))
         return np.vstack(out) if out else np.zeros((0, 2))
 
-    def _anchor_now(self, item, s: float) -> np.ndarray:
-        """Where ``item``'s ring and leader point at step ``s`` (2-D data): where its ball
-        was at the moment; once the moment has passed, the ball as drawn (fanned out from
-        others) while it rests within :data:`FOLLOW` diameters of there."""
+    def _anchor_now(self, item, s: float) -> tuple[np.ndarray, bool]:
+        """Where ``item``'s ring and leader point at step ``s`` (2-D data), and whether its
+        ring is drawn: where its ball was at the moment; after it, the ball as drawn
+        (fanned out from others), so the ring never stays behind as a second ball; a ball
+        that has left the view: the leader points where it left, without a ring."""
         step, (run, start), _, _ = item
         ax = self.run_axes[run]
         key = self._position(ax, run, step, start)
         if _is3d(ax) or s <= step:
-            return key
-        now = self._position(ax, run, min(int(np.floor(s)), self.steps), start)
-        to_px = ax.transData.transform
-        reach = FOLLOW * 10.0 * ax.figure.dpi / 72  # a ball is about 10 points across
-        if np.hypot(*(to_px(now) - to_px(key))) > reach:
-            return key
+            return key, True
+        at = min(int(np.floor(s)), self.steps)
+        now = self._position(ax, run, at, start)
+        if not self._in_view(ax, run, at, start):
+            moved = np.hypot(*(ax.transData.transform(now) - ax.transData.transform(key)))
+            return key, moved <= RING_PT / 2 * ax.figure.dpi / 72
         drawn = self._drawn_balls(ax, run)
         if not len(drawn):
-            return now
+            return now, True
+        to_px = ax.transData.transform
+        reach = FOLLOW * 10.0 * ax.figure.dpi / 72  # a ball is about 10 points across
         near = np.hypot(*(to_px(drawn) - to_px(now)).T)
-        return drawn[int(np.argmin(near))] if near.min() <= reach else now
+        return (drawn[int(np.argmin(near))] if near.min() <= reach else now), True
+
+    def _in_view(self, ax, run: int, step: int, start: int) -> bool:
+        """Whether run ``run``'s ball at ``step`` is inside ``ax``'s view (not clipped)."""
+        traj = self.race.trajectories[run]
+        xy = np.ravel(traj.xy[step] if not traj.batched else traj.xy[step, start]).astype(float)
+        if not np.all(np.isfinite(xy)):
+            return False
+        if len(xy) != 2:  # a curve's ball: its view is the curve's domain
+            lo, hi = np.asarray(traj.surface.domain, float).reshape(-1, 2).T
+            return bool(np.all((lo <= xy) & (xy <= hi)))
+        xy = drawable(xy.reshape(1, 2), traj.surface)[0]
+        (x0, x1), (y0, y1) = sorted(ax.get_xlim()), sorted(ax.get_ylim())
+        return bool(x0 <= xy[0] <= x1 and y0 <= xy[1] <= y1)
 
     @staticmethod
     def _drawn_balls(ax, run: int) -> np.ndarray:
@@ -498,6 +519,7 @@ class CalloutLayer(Artist):
         ax = self.run_axes[run]
         label.xy = (float(at[0]), float(at[1]))
         ring.set_data([label.xy[0]], [label.xy[1]])
+        label.arrowprops["shrinkB"] = ring.get_markersize() / 2 + 1.0  # at the ring's edge
         text = self.text_px.get(id(label))
         if text is not None:
             label.xyann = tuple((text - ax.transData.transform(at)) / (ax.figure.dpi / 72))
@@ -549,11 +571,16 @@ class CalloutLayer(Artist):
                 label.xy = tuple(self._position(self.run_axes[run], run, step, start))
                 ring.set_data([label.xy[0]], [label.xy[1]])
         now = self.current(s)
+        ringless = set()
         for item in now:
             if not _is3d(self.run_axes[item[1][0]]):
-                self._point_at(item, self._anchor_now(item, s))
+                at, ringed = self._anchor_now(item, s)
+                self._point_at(item, at)
+                if not ringed:
+                    ringless.add(id(item[2]))
             _fade(item[2], item[3], self._strength(item, s))
-        rings = [item[3] for item in now if not self._on_landmark(item)]
+        rings = [item[3] for item in now
+                 if id(item[2]) not in ringless and not self._on_landmark(item)]  # fmt: skip
         return rings, [item[2] for item in now]
 
     def _on_landmark(self, item) -> bool:
@@ -582,11 +609,16 @@ class CalloutLayer(Artist):
                 if layout is not None and not _is3d(ax):
                     layout.place()
             now = self.current(self.steps)
+            ringless = set()
             for item in now:
                 if not _is3d(self.run_axes[item[1][0]]):
-                    self._point_at(item, self._anchor_now(item, float(self.steps)))
+                    at, ringed = self._anchor_now(item, float(self.steps))
+                    self._point_at(item, at)
+                    if not ringed:
+                        ringless.add(id(item[2]))
             shown_now = {id(item[2]) for item in now}
-            ringed = {id(item[2]) for item in now if not self._on_landmark(item)}
+            ringed = {id(item[2]) for item in now
+                      if id(item[2]) not in ringless and not self._on_landmark(item)}  # fmt: skip
             for _, _, label, ring in self.items:
                 label.set_visible(id(label) in shown_now)
                 ring.set_visible(id(label) in ringed)
@@ -632,7 +664,7 @@ def _fade(label, ring, alpha: float) -> None:
     label.set_alpha(alpha)
     label.get_bbox_patch().set_alpha(0.94 * alpha)
     if label.arrow_patch is not None:
-        label.arrow_patch.set_alpha(alpha)
+        label.arrow_patch.set_alpha(LEADER_ALPHA * alpha)
     ring.set_alpha(alpha)
 
 
