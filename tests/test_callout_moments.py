@@ -70,7 +70,9 @@ def test_a_callout_names_a_run_by_its_short_name():
     race = ov.race("double_well", ["gd:lr=0.05", "sgd:lr=0.05,grad_noise=0.02"],
                    start=(0.0, 1.8), steps=150, seed=1)  # fmt: skip
     labels = ["gradient descent (lr = 0.3)", "SGD (lr 0.05, gradient noise σ 0.02)"]
-    race = replace(race, trajectories=[replace(t, label=lab) for t, lab in zip(race, labels)])
+    race = replace(
+        race, trajectories=[replace(t, label=lab) for t, lab in zip(race, labels, strict=True)]
+    )
     stuck, ends = check_claims(race, ["stuck(gd, at=saddle)", "ends_in(sgd, within=0.05)"])
     assert stuck.callout.startswith("GD stops"), stuck.callout
     assert ends.callout == "SGD ends in a minimum", ends.callout
