@@ -84,9 +84,9 @@ def escape_engine():
     return race, verdicts, _Engine(animate(race, callouts=verdicts, fps=10, duration=2))
 
 
-def test_a_ring_follows_its_ball_once_it_moves_on():
+def test_a_ring_is_never_left_behind_its_ball():
     # saddle_escape / momentum_overshoot: the ring stayed where the moment was and read as
-    # a second ball once the ball had moved on
+    # a second ball once the ball had moved on: a ring drawn is around its ball
     race, verdicts, engine = escape_engine()
     try:
         ax = engine.panels[0]

@@ -19,10 +19,11 @@ Callouts explain a picture; they must not hide it, so:
   while it shows, and then over as little of the drawn paths as it can (a label must not
   hide the path it describes); a long label is broken into two lines to fit. Its leader
   runs from the label to a point in the same axes, so it never leaves them;
-* the ring marks where the ball was at the moment; once the moment has passed, the ring
-  and leader follow the ball as it is drawn, so a ring is always around its ball and never
-  left behind as a second ball; a ball that has left the view loses its ring (the leader
-  points where it left).
+* the ring marks where the ball was at the moment; once the moment has passed and the
+  ball rests near there (a stop, an ending), the ring and leader follow the ball as it is
+  drawn, so the ring is around the ball, not beside it; once the ball has gone on (or
+  left the view), the ring is dropped and the leader keeps to the place of the moment: a
+  ring left behind would read as a second ball.
 
 Anything with those attributes is a verdict here: the render layer reads no claim.
 """
@@ -468,9 +469,11 @@ class CalloutLayer(Artist):
 
     def _anchor_now(self, item, s: float) -> tuple[np.ndarray, bool]:
         """Where ``item``'s ring and leader point at step ``s`` (2-D data), and whether its
-        ring is drawn: where its ball was at the moment; after it, the ball as drawn
-        (fanned out from others), so the ring never stays behind as a second ball; a ball
-        that has left the view: the leader points where it left, without a ring."""
+        ring is drawn: where its ball was at the moment; after it, while the ball rests
+        within :data:`FOLLOW` diameters of there (a stop, an ending), the ball as drawn
+        (fanned out from others), so the ring is around it; once the ball has gone on, the
+        leader keeps to the place of the moment and the ring is dropped: left there, it
+        would read as a second ball."""
         step, (run, start), _, _ = item
         ax = self.run_axes[run]
         key = self._position(ax, run, step, start)
@@ -478,14 +481,13 @@ class CalloutLayer(Artist):
             return key, True
         at = min(int(np.floor(s)), self.steps)
         now = self._position(ax, run, at, start)
-        if not self._in_view(ax, run, at, start):
-            moved = np.hypot(*(ax.transData.transform(now) - ax.transData.transform(key)))
-            return key, moved <= RING_PT / 2 * ax.figure.dpi / 72
+        to_px = ax.transData.transform
+        reach = FOLLOW * 10.0 * ax.figure.dpi / 72  # a ball is about 10 points across
+        if not self._in_view(ax, run, at, start) or np.hypot(*(to_px(now) - to_px(key))) > reach:
+            return key, False
         drawn = self._drawn_balls(ax, run)
         if not len(drawn):
             return now, True
-        to_px = ax.transData.transform
-        reach = FOLLOW * 10.0 * ax.figure.dpi / 72  # a ball is about 10 points across
         near = np.hypot(*(to_px(drawn) - to_px(now)).T)
         return (drawn[int(np.argmin(near))] if near.min() <= reach else now), True
 
