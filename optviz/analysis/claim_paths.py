@@ -222,8 +222,8 @@ def escapes(c: Case) -> Seen:
     more than ``within`` (default 0.05) domain diagonals (or starts within that), then ends
     farther than ``within`` from it, not diverged, and below the point's loss when that is a
     saddle or a maximum, having moved more than ``within`` away from its closest approach.
-    The key step is the first after that closest approach at which it is away: an escape
-    shown when it has happened, not where it began."""
+    The key step (:func:`_escaped_at`) is the first from which it stays away and past the
+    barrier to the end: an escape shown when it has happened, not where it began."""
     where, xy = c.opts["from"], c.xy()
     if where == "start":
         points, values = xy[:1], np.array([np.inf])
@@ -302,7 +302,8 @@ def stalls(c: Case) -> Seen:
 def ends_in(c: Case) -> Seen:
     """The ball ends (and stays, from its key step) within ``within`` (default 0.02) domain
     diagonals of a minimum: ``deepest`` (a global one, the default), ``nearest`` (the
-    minimum nearest its start), ``other`` (any but that one), ``local`` or ``any``."""
+    minimum nearest its start), ``other`` (any but that one), ``local`` or ``any``. The
+    key step (:func:`_ended_at`) is when it is there for good, its loss arrived too."""
     kind, xy = c.opts["minimum"], c.xy()
     points, values = c.points(
         "deepest" if kind == "deepest" else "local" if kind == "local" else "minimum"
