@@ -631,8 +631,8 @@ def _broken(words: list[str], lines: int) -> str:
     """``words`` in ``lines`` lines of about equal length; two lines at a comma where one
     falls near the middle (between two clauses, not inside one).
 
-    >>> _broken("GD (lr 0.09) arrives at step 15, ahead of GD (lr 0.02)".split(" "), 2)
-    'GD (lr 0.09) arrives at step 15,\\nahead of GD (lr 0.02)'
+    >>> _broken("GD (lr 0.09) cuts its loss 1000× by step 15, ahead of GD (lr 0.02)".split(" "), 2)
+    'GD (lr 0.09) cuts its loss 1000× by step 15,\\nahead of GD (lr 0.02)'
     """
     total = len(" ".join(words))
     commas = [i for i, w in enumerate(words[:-1]) if w.endswith(",")]
