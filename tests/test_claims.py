@@ -135,6 +135,20 @@ def test_escapes_a_saddle_only_after_being_drawn_to_it():
     assert holds(race, "escapes(gd, from=start)")  # both leave their start behind
 
 
+def test_a_ball_that_turns_off_far_from_the_saddle_is_not_said_to_escape_it():
+    # the catalog's saddle: RMSprop and Adam rescale the tiny push along y and roll off
+    # the ridge early, while momentum comes all the way in first; "escapes the saddle"
+    # pointed 1.5 units up the slope for the former
+    race = ov.race(SADDLE, ["momentum:lr=0.03,momentum=0.9", "adam:lr=0.03"],
+                   start=(-1.8, 0.0001), steps=50)  # fmt: skip
+    near, far = verdict(race, "escapes(momentum, from=saddle)"), verdict(race, "escapes(adam)")
+    assert near.holds and far.holds
+    assert near.evidence["closest"] < 0.05 < 0.6 * far.evidence["start_distance"]
+    assert far.evidence["closest"] > 0.6 * far.evidence["start_distance"]
+    assert near.callout == f"Momentum escapes the saddle at step {near.step}"
+    assert far.callout == "Adam rolls away before reaching the saddle"
+
+
 def test_stalls_where_the_gradient_vanishes_and_not_on_a_slope():
     plateau = ov.Surface.from_expr("tanh(x)**2 + 0.1*y**2", domain=((-6, 6), (-2, 2)))
     race = ov.race(plateau, ["gd:lr=0.5"], start=[[5.0, 0.0], [0.8, 0.0]], steps=100)

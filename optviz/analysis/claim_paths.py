@@ -216,6 +216,9 @@ def stuck(c: Case) -> Seen:
     return Seen(holds, evidence, shown, said)
 
 
+FAR_TURN = 0.6  # of its start's distance: a ball that turned off farther out never got near
+
+
 def escapes(c: Case) -> Seen:
     """The ball is drawn towards a critical point of kind ``from`` (default ``saddle``;
     ``start``: its own start) and gets away: it comes nearer the point than it started by
@@ -252,6 +255,8 @@ def escapes(c: Case) -> Seen:
     word = POINT_WORDS[where].removeprefix("the ").removeprefix("a ").removeprefix("its ")
     if where == "start":
         said = f"{c.who()} gets going at step {turn}" if out else f"{c.who()} stays near its start"
+    elif out and d[turn] > max(FAR_TURN * d[0], r):  # it turned off on its way, far out
+        said = f"{c.who()} rolls away before reaching the {word}"
     elif out:
         said = f"{c.who()} escapes the {word} at step {shown}"  # where it is away
     else:
