@@ -203,3 +203,26 @@ def test_a_zoom_window_too_small_to_see_gets_a_frame_a_room_sees():
     frames = [p.get_window_extent() for p in left.patches if isinstance(p, Rectangle)]
     assert max(min(b.width, b.height) for b in frames) >= phaseplots.FINDABLE_PX - 1
     assert min(min(b.width, b.height) for b in frames) < 10  # the true window is there too
+
+
+def test_names_at_line_ends_cover_no_data_and_have_no_halo(sweep_ax):
+    """A name hides nothing: no opaque box behind it, and no line's point or marker under
+    it (the old names sat on a white halo that erased other optimizers' markers)."""
+    renderer = sweep_ax.figure.canvas.get_renderer()
+    labels = [t for t in sweep_ax.texts if t.get_gid() == "end-label" and t.get_visible()]
+    leaders = [ln for ln in sweep_ax.get_lines() if len(ln.get_xdata()) == 2
+               and ln.get_linewidth() == 1.0]  # fmt: skip
+    data = line_ends.data_pixels(sweep_ax, skip=leaders)
+    for t in labels:
+        assert t.get_bbox_patch() is None, t.get_text()
+        box = t.get_window_extent(renderer)
+        under = (data[:, 0] > box.x0) & (data[:, 0] < box.x1)
+        under &= (data[:, 1] > box.y0) & (data[:, 1] < box.y1)
+        assert not under.any(), (t.get_text(), data[under][:3])
+
+
+def test_divergence_lines_at_one_rate_take_turns_instead_of_hiding_each_other():
+    a, b = (analysis_plots.shared_dashes([2.0, 2.0, 5.0], i) for i in (0, 1))
+    assert a[1] == b[1] and a[0] != b[0]  # same pattern, shifted by a dash
+    assert sum(a[1]) == 2 * (a[1][0] + 1.0)  # room in each period for the other's dash
+    assert analysis_plots.shared_dashes([2.0, 2.0, 5.0], 2) == (0, (1.0, 2.0))

@@ -121,6 +121,8 @@ def plot_sweep(
             ys = np.append(ys, sweep.steps + 1)
         log = bool(len(ys) and ys.min() > 0)
         lines, names = [], []
+        firsts = [sweep.lrs[i][~curves[i][0]].min() if (~curves[i][0]).any() else np.nan
+                  for i in range(n_opt)]  # fmt: skip
         for i, key in enumerate(sweep.keys):
             look = line_ends.look(i)
             c = look["color"]
@@ -138,7 +140,7 @@ def plot_sweep(
                     transform=top, zorder=4)  # fmt: skip
             if bad.any():
                 first = lrs[bad].min()
-                ax.axvline(first, color=c, ls=(0, (1.0, 2.0)), lw=1.8, zorder=2)
+                ax.axvline(first, color=c, ls=shared_dashes(firsts, i), lw=1.8, zorder=2)
                 # the row named where it starts: which crosses are whose, without colour
                 ink_c = line_ends.text_color(c, ax.get_facecolor())
                 ax.annotate(name, (first, row), xycoords=top, xytext=(-9, 0),
@@ -180,6 +182,21 @@ def plot_sweep(
         starts = f", {sweep.starts} starts" if sweep.starts > 1 else ""
         ax.set_title(title or f"{surface.title or surface.name}: {sweep.horizon}{starts}")
     return ax
+
+
+def shared_dashes(xs: list[float], i: int) -> tuple:
+    """Dash pattern of the vertical line at ``xs[i]``: dotted when it stands alone; when
+    ``m`` lines stand at the same place, dashes of each colour in turn, so none hides
+    another.
+
+    >>> shared_dashes([1.0, 2.0], 0), shared_dashes([1.0, 1.0], 1)
+    ((0, (1.0, 2.0)), (3.0, (2.0, 4.0)))
+    """
+    same = [j for j, x in enumerate(xs) if np.isclose(x, xs[i], rtol=1e-9)]
+    if len(same) < 2:
+        return (0, (1.0, 2.0))
+    m, k = len(same), same.index(i)
+    return (3.0 * k, (2.0, 3.0 * m - 2.0))  # a dash of each, a gap after each
 
 
 def _leave_room(ax, ys: np.ndarray, band: float, log: bool) -> None:
