@@ -226,3 +226,28 @@ def test_divergence_lines_at_one_rate_take_turns_instead_of_hiding_each_other():
     assert a[1] == b[1] and a[0] != b[0]  # same pattern, shifted by a dash
     assert sum(a[1]) == 2 * (a[1][0] + 1.0)  # room in each period for the other's dash
     assert analysis_plots.shared_dashes([2.0, 2.0, 5.0], 2) == (0, (1.0, 2.0))
+
+
+@pytest.mark.parametrize("name, field", [("saddle", "stream"), ("six_hump_camel", None)])
+def test_a_surface_at_a_glance_keeps_its_key_inside_the_frame(name, field, tmp_path):
+    """The key below the map was cut by the frame's bottom edge (saddle_field), once
+    saving raised its type to the slide's floor."""
+    from optviz.render.surface3d import show_surface
+    from optviz.render.writers import save_figure
+
+    fig = show_surface(name, field=field, dpi=100, title="A title as long as a slide's title")
+    save_figure(fig, tmp_path / "still.png", dpi=100)  # as the gallery writes it
+    assert plots.words_outside(fig) == []
+    assert fig.legends  # a figure legend: the layout makes its room
+
+
+def test_words_outside_sees_a_cut_legend_and_ignores_undrawn_ticks():
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(6, 4), dpi=60)
+    ax = fig.add_subplot()
+    ax.plot([0, 1], [0, 1], label="a line")
+    ax.set_xlim(0.2, 0.8)  # ticks at 0 and 1 exist but are not drawn
+    assert plots.words_outside(fig) == []
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2))
+    assert plots.words_outside(fig) == ["a line"]
