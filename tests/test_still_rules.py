@@ -251,3 +251,36 @@ def test_words_outside_sees_a_cut_legend_and_ignores_undrawn_ticks():
     assert plots.words_outside(fig) == []
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2))
     assert plots.words_outside(fig) == ["a line"]
+
+
+@pytest.fixture(scope="module")
+def saddle_bands_fig():
+    b = A.bands("saddle", "gd:lr=0.05", seeds=8, steps=60, noise="grad=0.3", start=(-1.8, 0.0))
+    fig = analysis_plots.plot_bands(b, dpi=100)
+    fig.canvas.draw()
+    return fig
+
+
+def test_exit_markers_are_whole_and_no_note_covers_the_paths(saddle_bands_fig):
+    left = saddle_bands_fig.axes[0]
+    frame = left.get_window_extent()
+    exits = [ln for ln in left.get_lines() if isinstance(ln.get_marker(), tuple)]
+    assert exits
+    for ln in exits:
+        x, y = left.transData.transform(np.column_stack([ln.get_xdata(), ln.get_ydata()]))[0]
+        r = ln.get_markersize() * saddle_bands_fig.dpi / 72 / 2
+        assert frame.x0 + r <= x <= frame.x1 - r and frame.y0 + r <= y <= frame.y1 - r
+    assert not [t for t in left.texts if t.get_text()] and left.get_legend() is None
+    assert "left the view" in left.get_title()
+
+
+def test_a_narrow_fan_is_framed_and_its_ends_sit_above_the_minimum():
+    from optviz.render.landmarks import LANDMARK_ZORDER
+
+    b = A.bands("quadratic", "gd:lr=0.1", seeds=6, steps=40, noise="grad=0.05", start=(0.5, 0.5))
+    left = analysis_plots.plot_bands(b, dpi=60).axes[0]
+    (x0, x1), (y0, y1) = b.trajectory.surface.domain
+    lo, hi = left.get_xlim()
+    assert hi - lo < 0.7 * (x1 - x0)  # zoomed to the fan
+    ends = [ln for ln in left.get_lines() if ln.get_marker() == "o" and len(ln.get_xdata()) == 6]
+    assert ends and ends[0].get_zorder() > LANDMARK_ZORDER

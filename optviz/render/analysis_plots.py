@@ -495,16 +495,19 @@ def plot_bands(
     plain = "full batch" if noise.batch else "without noise"
     with style.themed(theme):
         fig = new_figure(size, dpi)
-        left, right = fig.subplots(1, 2, width_ratios=[1.0, 1.1])
+        left, right = fig.subplots(1, 2, width_ratios=[1.25, 1.0])  # the map carries it
         plot_surface(surface, left, theme=theme, lines=True, critical=True)
         xy = traj.xy
         k = xy.shape[1]
         alpha = float(np.clip(12.0 / k, 0.3, 0.7))
         for i in range(k):
             left.plot(xy[:, i, 0], xy[:, i, 1], color=c, lw=2.0, alpha=alpha, zorder=3)
+        left.set_title(f"{k} seeds · dashed: {plain}")
         _band_ends(left, traj, c, ink)
         left.plot(ref.xy[:, 0], ref.xy[:, 1], ls=(0, (3.0, 1.5)), color=ink, lw=2.4, zorder=4)
         left.plot(*ref.xy[0], "o", ms=11, mfc="white", mec="black", mew=1.5, zorder=5)
+        _frame_the_action(left, np.concatenate([xy.reshape(-1, 2), ref.xy.reshape(-1, 2)]),
+                          surface.domain)  # fmt: skip
         steps = np.arange(traj.steps + 1)
         med, lo, hi = (np.maximum(v - shift, floor) for v in bands.loss_band())
         ql, qh = bands.quantiles
@@ -523,8 +526,8 @@ def plot_bands(
         right.set_ylabel(ylabel)
         right.grid(True, alpha=0.5)
         right.legend(loc="best", framealpha=0.95)
-        right.set_title("loss over the seeds")
-        left.set_title(f"{k} seeds · dashed: {plain}")
+        right.set_title("loss over the seeds" if log else
+                        "loss over the seeds\nno floor: it falls below 0 without end")  # fmt: skip
         name = optimizer_name(traj.optimizer)
         fig.suptitle(title or f"{name}, {noise_words(noise)}, on {surface.title or surface.name}")
     return fig
@@ -548,6 +551,26 @@ def noise_words(noise) -> str:
     return ", ".join(parts) or "no noise"
 
 
+def _frame_the_action(ax, pts: np.ndarray, domain, pad: float = 0.12) -> None:
+    """Zoom ``ax`` (a map of ``domain``) to the square around the points ``pts`` when
+    they span less than 70% of its side, so a fan of paths is not a strip in a corner; a run
+    that left the domain keeps the whole map."""
+    (x0, x1), (y0, y1) = domain
+    pts = pts[np.isfinite(pts).all(axis=1)]
+    inside = (pts[:, 0] >= x0) & (pts[:, 0] <= x1) & (pts[:, 1] >= y0) & (pts[:, 1] <= y1)
+    if not len(pts) or not inside.all():
+        return
+    lo, hi = pts.min(axis=0), pts.max(axis=0)
+    side = max(hi - lo) * (1 + 2 * pad)
+    if side >= 0.7 * min(x1 - x0, y1 - y0):
+        return
+    mid = (lo + hi) / 2
+    cx = float(np.clip(mid[0], x0 + side / 2, x1 - side / 2))
+    cy = float(np.clip(mid[1], y0 + side / 2, y1 - side / 2))
+    ax.set_xlim(cx - side / 2, cx + side / 2)
+    ax.set_ylim(cy - side / 2, cy + side / 2)
+
+
 def _band_ends(ax, traj, color: str, ink: str) -> None:
     """Where each seed ends: a dot inside the map; a run that left it, an arrowhead on
     the edge where it went out, and how many did so."""
@@ -559,21 +582,21 @@ def _band_ends(ax, traj, color: str, ink: str) -> None:
             xy[i] = traj.xy[max(div[i] - 1, 0), i]
     (x0, x1), (y0, y1) = traj.surface.domain
     inside = (xy[:, 0] >= x0) & (xy[:, 0] <= x1) & (xy[:, 1] >= y0) & (xy[:, 1] <= y1)
-    ax.plot(*xy[inside].T, "o", color=color, ms=7, mec=ink, mew=0.8, zorder=4)
+    # the ends are the lesson (where noise leaves the runs): above the minimum's star
+    ax.plot(*xy[inside].T, "o", color=color, ms=7, mec="white", mew=0.9, zorder=5.5)
     out = xy[~inside & np.isfinite(xy).all(axis=1)]
     if not len(out):
         return
     centre = np.array([(x0 + x1) / 2, (y0 + y1) / 2])
     half = np.array([(x1 - x0) / 2, (y1 - y0) / 2])
     rel = (out - centre) / half
-    edge = centre + rel / np.abs(rel).max(axis=1, keepdims=True) * half * 0.985
+    # a marker's width inside the edge: whole, not cut by the axes' frame
+    edge = centre + rel / np.abs(rel).max(axis=1, keepdims=True) * half * 0.95
     for (ex, ey), (rx, ry) in zip(edge, rel, strict=True):
         marker = (3, 0, np.degrees(np.arctan2(ry, rx)) - 90)  # a triangle pointing out
-        ax.plot(ex, ey, marker=marker, ms=11, color=color, mec=ink, mew=0.8, zorder=5,
-                clip_on=False)  # fmt: skip
-    box = {"boxstyle": "round,pad=0.25", "fc": "white", "ec": "none", "alpha": 0.85}
-    ax.text(0.02, 0.02, f"▲ {len(out)} of {len(xy)} runs left the view", transform=ax.transAxes,
-            fontsize=style.at_least(13), ha="left", va="bottom", zorder=6, bbox=box)  # fmt: skip
+        ax.plot(ex, ey, marker=marker, ms=11, color=color, mec=ink, mew=0.8, zorder=5)
+    # said under the map's title, not in a box over the paths' ends
+    ax.set_title(f"{ax.get_title()}\n▲ at the edge: {len(out)} of {len(xy)} runs left the view")
 
 
 def _decades(ax) -> None:
