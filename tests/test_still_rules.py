@@ -284,3 +284,16 @@ def test_a_narrow_fan_is_framed_and_its_ends_sit_above_the_minimum():
     assert hi - lo < 0.7 * (x1 - x0)  # zoomed to the fan
     ends = [ln for ln in left.get_lines() if ln.get_marker() == "o" and len(ln.get_xdata()) == 6]
     assert ends and ends[0].get_zorder() > LANDMARK_ZORDER
+
+
+def test_init_schemes_with_the_same_numbers_both_show():
+    """He normal lay under Xavier (gain 5/3) in every panel: equal values now sit side by
+    side, each marker at least half its width from every other line's at that layer."""
+    stats = [nets.propagate(k, depth=3, width=12, batch=20) for k in ("he_normal", "he_normal")]
+    fig = initplots.init_summary(stats)
+    fig.canvas.draw()
+    for ax in fig.axes:
+        a, b = (ax.transData.transform(np.column_stack([ln.get_xdata(), ln.get_ydata()]))
+                for ln in data_lines(ax))  # fmt: skip
+        r = data_lines(ax)[0].get_markersize() * fig.dpi / 72
+        assert np.all(np.hypot(*(a - b).T) >= r / 2), ax.get_title()
