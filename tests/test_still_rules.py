@@ -297,3 +297,18 @@ def test_init_schemes_with_the_same_numbers_both_show():
                 for ln in data_lines(ax))  # fmt: skip
         r = data_lines(ax)[0].get_markersize() * fig.dpi / 72
         assert np.all(np.hypot(*(a - b).T) >= r / 2), ax.get_title()
+
+
+def test_symmetry_heatmaps_and_weight_plots_share_one_scale():
+    """The constant init's 0.497 showed darker than Xavier's 1.0: each heatmap had its own
+    colour scale and each weight plot its own y range."""
+    from optviz.render.netfigures import symmetry_figure
+
+    runs = [nets.symmetry_run(k, hidden=(4,), steps=5) for k in ("zeros", "constant", "lecun")]
+    fig = symmetry_figure(runs)
+    heat = [ax for ax in fig.axes if ax.images]
+    assert len(heat) == 3 and len({ax.images[0].get_clim() for ax in heat}) == 1
+    curves = [ax for ax in fig.axes if ax.get_xlabel() == "gradient step"]
+    assert len({ax.get_ylim() for ax in curves}) == 1
+    assert plots.words_outside(fig) == []
+    assert "every weight 0" in [t.get_text() for t in heat[0].texts]
