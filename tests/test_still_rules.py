@@ -312,3 +312,25 @@ def test_symmetry_heatmaps_and_weight_plots_share_one_scale():
     assert len({ax.get_ylim() for ax in curves}) == 1
     assert plots.words_outside(fig) == []
     assert "every weight 0" in [t.get_text() for t in heat[0].texts]
+
+
+def _looks(lines) -> set:
+    return {(ln.get_marker(), str(ln._unscaled_dash_pattern)) for ln in lines}
+
+
+def test_batchnorm_and_dropout_settings_differ_without_colour():
+    """With and without BN, with and without dropout: told apart by dash or marker."""
+    from optviz.nets import dropout
+    from optviz.render import netfigures
+    from optviz.render.dropoutplots import dropout_figure
+
+    plain, bn = nets.batchnorm_pair(depth=3, width=8, epochs=2)
+    loss = netfigures.batchnorm_figure(plain, bn, layers=[1]).axes[0]
+    assert len(_looks(loss.lines[:2])) == 2
+    pairs = dropout.seed_study([0], hidden=(8, 8), steps=20)
+    fig = dropout_figure(pairs, thinned=2, ensemble=4, resolution=20)
+    loss = next(ax for ax in fig.axes if ax.get_ylabel() == "cross-entropy")
+    test = [ln for ln in loss.lines if len(ln.get_xdata()) and ln.get_linestyle() == "-"]
+    assert len({ln.get_marker() for ln in test}) == 2  # one marker per setting
+    assert loss.get_yscale() == "log"
+    assert plots.words_outside(fig) == []

@@ -114,15 +114,19 @@ def batchnorm_figure(
         dark = _is_dark(loss_ax)
         colors = (PALETTE[6], PALETTE[1] if dark else PALETTE[5])
         alphas = (0.3, 0.6) if dark else (0.2, 0.45)
-        for run, c in zip((plain, bn), colors, strict=True):
+        # told apart without colour too: solid with circles, dashed with squares
+        dashes = ("-", (0, (5.0, 2.0)))
+        marks = ("o", "s")
+        for run, c, ls, mk in zip((plain, bn), colors, dashes, marks, strict=True):
             epochs = np.arange(1, len(run.loss) + 1)
             name = "with BN" if run.batchnorm else "without BN"
             label = f"{name} (accuracy {run.final_accuracy:.0%})"
-            loss_ax.plot(epochs, run.loss, color=c, lw=2.5, label=label)
+            loss_ax.plot(epochs, run.loss, color=c, lw=2.5, label=label, ls=ls, marker=mk, ms=7,
+                         markevery=max(1, len(epochs) // 10))  # fmt: skip
         chance = np.log(3)
         loss_ax.axhline(chance, color="grey", ls="--", lw=1)
         last = len(plain.loss)
-        loss_ax.text(last, chance - 0.02, "chance", ha="right", va="top", fontsize=13, color="grey")
+        loss_ax.text(last, chance - 0.02, "chance", ha="right", va="top", fontsize=13, color="0.3")
         loss_ax.set_xlabel("epoch")
         loss_ax.set_xlim(0, last)  # the band panels' time axis, from the start
         loss_ax.xaxis.set_major_locator(MaxNLocator(integer=True, steps=[1, 2, 5, 10]))
@@ -133,12 +137,12 @@ def batchnorm_figure(
         loss_ax.set_title("loss")
         for row, layer in enumerate(chosen):
             axes = [fig.add_subplot(grid[row, 1 + i]) for i in range(2)]
-            for ax, run, c in zip(axes, (plain, bn), colors, strict=True):
+            for ax, run, c, ls in zip(axes, (plain, bn), colors, dashes, strict=True):
                 q = run.quantiles[:, layer]
                 x = record_epochs(run)  # the loss panel's axis: one time scale across the figure
                 ax.fill_between(x, q[:, 0], q[:, 4], color=c, alpha=alphas[0], lw=0)
                 ax.fill_between(x, q[:, 1], q[:, 3], color=c, alpha=alphas[1], lw=0)
-                ax.plot(x, q[:, 2], color=c, lw=2)
+                ax.plot(x, q[:, 2], color=c, lw=2, ls=ls)
                 ax.grid(True, alpha=0.6)
                 ax.tick_params(labelsize=12)
                 ax.xaxis.set_major_locator(MaxNLocator(integer=True, steps=[1, 2, 5, 10]))
