@@ -334,3 +334,18 @@ def test_batchnorm_and_dropout_settings_differ_without_colour():
     assert len({ln.get_marker() for ln in test}) == 2  # one marker per setting
     assert loss.get_yscale() == "log"
     assert plots.words_outside(fig) == []
+
+
+def test_curvature_kinds_differ_in_pattern_as_well_as_colour():
+    """Bowl, dome and saddle had near-equal greys and no pattern."""
+    c = A.curvature("six_hump_camel", n=30, critical=False)
+    ax = analysis_plots.plot_curvature(c, dpi=40)
+    from matplotlib.contour import ContourSet
+
+    sets = [cs for cs in ax.collections if isinstance(cs, ContourSet)]
+    hatched = {h for cs in sets for h in cs.hatches if h}
+    kinds = ("convex", "concave", "saddle")
+    assert len({analysis_plots.CURVATURE_HATCHES[k] for k in kinds}) == 3
+    assert {analysis_plots.CURVATURE_HATCHES[k] for k in kinds} - {""} <= hatched
+    keys = {p.get_label().split(" (")[0]: p.get_hatch() for p in ax.get_legend().get_patches()}
+    assert len({keys[w] for w in ("bowl", "dome", "saddle")}) == 3

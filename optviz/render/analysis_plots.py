@@ -27,6 +27,8 @@ CURVATURE_COLORS = {
     "saddle": "#CC79A7",  # reddish purple: up one way, down the other
     "flat": "#e2e2e2",  # light grey: no curvature in some direction
 }
+# told apart without colour too (their greys are alike): a pattern per kind
+CURVATURE_HATCHES = {"convex": "", "concave": "///", "saddle": "..", "flat": "\\\\"}
 CURVATURE_WORDS = {  # the key says the shape, then the eigenvalues' signs
     "convex": "bowl (both +)",
     "concave": "dome (both −)",
@@ -327,16 +329,22 @@ def _outcome_note(share: dict) -> str:
 def _hatch_basins(ax, lab: np.ndarray, k: int, extent: tuple) -> None:
     """Hatch each minimum's basin in its own pattern over its colour: basins that touch
     differ in pattern too, for a reader who cannot tell the two colours apart."""
+    _hatch_regions(ax, lab, BASIN_HATCHES[:k], extent)
+
+
+def _hatch_regions(ax, lab: np.ndarray, hatches, extent: tuple) -> None:
+    """Hatch the cells of ``lab`` equal to ``i`` with ``hatches[i]`` (white, over their
+    colour; an empty pattern leaves a region plain)."""
     import matplotlib as mpl
 
     x0, x1, y0, y1 = extent
     ny, nx = lab.shape
     xs, ys = np.linspace(x0, x1, nx), np.linspace(y0, y1, ny)
     with mpl.rc_context({"hatch.color": "#ffffff", "hatch.linewidth": 1.0}):
-        for i in range(min(k, len(BASIN_HATCHES))):
-            if BASIN_HATCHES[i] and np.any(lab == i):
+        for i, hatch in enumerate(hatches):
+            if hatch and np.any(lab == i):
                 fill = ax.contourf(xs, ys, (lab == i).astype(float), levels=[0.5, 1.5],
-                                   colors="none", hatches=[BASIN_HATCHES[i]])  # fmt: skip
+                                   colors="none", hatches=[hatch])  # fmt: skip
                 fill.set_edgecolor("#ffffff")
                 fill.set_linewidth(0)
 
@@ -404,6 +412,8 @@ def plot_curvature(
             aspect="auto",
             alpha=0.85,
         )
+        hatches = [CURVATURE_HATCHES.get(k, "") for k in CURVATURE_KINDS]
+        _hatch_regions(ax, np.asarray(curv.kind), hatches, (x0, x1, y0, y1))
         X, Y, Z = surface.grid(200)
         from .plots import levels_of
 
@@ -418,7 +428,13 @@ def plot_curvature(
             alpha=0.55,
         )
         handles = [
-            Patch(color=CURVATURE_COLORS[k], label=f"{CURVATURE_WORDS.get(k, k)} {share:.0%}")
+            Patch(
+                fc=CURVATURE_COLORS[k],
+                hatch=CURVATURE_HATCHES.get(k, ""),
+                ec="white",
+                lw=0,
+                label=f"{CURVATURE_WORDS.get(k, k)} {share:.0%}",
+            )  # fmt: skip
             for k, share in curv.fractions().items()
             if share >= 0.005  # a kind that is nowhere is not in the key
         ]
