@@ -349,3 +349,27 @@ def test_curvature_kinds_differ_in_pattern_as_well_as_colour():
     assert {analysis_plots.CURVATURE_HATCHES[k] for k in kinds} - {""} <= hatched
     keys = {p.get_label().split(" (")[0]: p.get_hatch() for p in ax.get_legend().get_patches()}
     assert len({keys[w] for w in ("bowl", "dome", "saddle")}) == 3
+
+
+def test_a_white_line_has_a_key_that_shows_on_white_and_a_small_window_one_frame():
+    from matplotlib.patches import Rectangle
+
+    from optviz.analysis import phase
+    from optviz.render import phaseplots
+
+    wide = phase("elliptic", "momentum", n=12, steps=40, workers=1)
+    small = phase("elliptic", "momentum", ("lr", 0.05, 0.052, "log"), ("momentum", 0.5, 0.505),
+                  n=6, steps=40, workers=1)  # fmt: skip
+    fig = phaseplots.plot_zoom(wide, small, dpi=100)
+    fig.canvas.draw()
+    legend = fig.legends[0]
+    names = [t.get_text() for t in legend.get_texts()]
+    assert phaseplots.CLOSED_NAME in names
+    # the white line's key stands on a swatch of the map's colour
+    swatches = [p for p in legend.findobj(Rectangle) if p.get_facecolor()[:3] != (1.0, 1.0, 1.0)
+                and p.get_visible() and p.get_fill()]  # fmt: skip
+    from matplotlib.colors import to_hex
+
+    assert phaseplots.KEY_GROUND in {to_hex(p.get_facecolor()) for p in swatches}
+    frames = [p for p in fig.axes[0].patches if isinstance(p, Rectangle) and not p.get_fill()]
+    assert len(frames) == 1  # one frame, not two nested ones
