@@ -373,3 +373,10 @@ def test_a_white_line_has_a_key_that_shows_on_white_and_a_small_window_one_frame
     assert phaseplots.KEY_GROUND in {to_hex(p.get_facecolor()) for p in swatches}
     frames = [p for p in fig.axes[0].patches if isinstance(p, Rectangle) and not p.get_fill()]
     assert len(frames) == 1  # one frame, not two nested ones
+
+
+def test_a_long_stability_formula_leaves_the_key_to_its_number():
+    from optviz.render.sharpnessplots import _line_label
+
+    assert _line_label("(2+2β₁)/((1−β₁)·lr)", [9500.0, 9500.0]) == "stability line = 9,500"
+    assert _line_label("2/lr", [10.0, 10.0]) == "stability line 2/lr = 10"
