@@ -143,11 +143,12 @@ def plot_sweep(
             if bad.any():
                 first = lrs[bad].min()
                 ax.axvline(first, color=c, ls=shared_dashes(firsts, i), lw=1.8, zorder=2)
-                # the row named where it starts: which crosses are whose, without colour
+                # the row named at the strip's left, on its height: which crosses are whose,
+                # without colour, and clear of the divergence lines that cross the strip
                 ink_c = line_ends.text_color(c, ax.get_facecolor())
-                ax.annotate(name, (first, row), xycoords=top, xytext=(-9, 0),
-                            textcoords="offset points", ha="right", va="center",
-                            fontsize=style.at_least(12), color=ink_c, zorder=4)  # fmt: skip
+                ax.annotate(name, (0.035, row), xycoords=("axes fraction", top),
+                            ha="left", va="center", fontsize=style.at_least(12), color=ink_c,
+                            zorder=4)  # fmt: skip
             if best and key in best:
                 j = int(np.searchsorted(lrs, best[key]))
                 ax.plot([best[key]], [y[j]], "*", ms=20, mfc=c, mec=ink, mew=1.2, zorder=6)
