@@ -428,15 +428,17 @@ def plot_curvature(
             linewidths=0.6,
             alpha=0.55,
         )
+        shares = curv.fractions()
+        percent = dict(zip(shares, whole_percents(list(shares.values())), strict=True))
         handles = [
             Patch(
                 fc=CURVATURE_COLORS[k],
                 hatch=CURVATURE_HATCHES.get(k, ""),
                 ec="white",
                 lw=0,
-                label=f"{CURVATURE_WORDS.get(k, k)} {share:.0%}",
-            )  # fmt: skip
-            for k, share in curv.fractions().items()
+                label=f"{CURVATURE_WORDS.get(k, k)} {percent[k]}%",
+            )
+            for k, share in shares.items()
             if share >= 0.005  # a kind that is nowhere is not in the key
         ]
         mark_critical(ax, curv.critical, counts=True)
@@ -461,6 +463,21 @@ def plot_curvature(
             or f"Curvature of {surface.title or surface.name}: signs of the Hessian's eigenvalues"
         )
     return ax
+
+
+def whole_percents(shares: list[float]) -> list[int]:
+    """``shares`` (summing to 1) as whole percents that sum to 100: each rounded down,
+    the points left over going to the largest remainders.
+
+    >>> whole_percents([0.405, 0.125, 0.47]), whole_percents([1 / 3] * 3)
+    ([41, 12, 47], [34, 33, 33])
+    """
+    exact = np.asarray(shares, float) * 100
+    out = np.floor(exact).astype(int)
+    left = int(round(exact.sum())) - int(out.sum())
+    for i in np.argsort(-(exact - out), kind="stable")[: max(left, 0)]:
+        out[i] += 1
+    return [int(v) for v in out]
 
 
 def _map_aspect(ax, shape: float, legend: bool):
