@@ -203,3 +203,180 @@ def test_a_zoom_window_too_small_to_see_gets_a_frame_a_room_sees():
     frames = [p.get_window_extent() for p in left.patches if isinstance(p, Rectangle)]
     assert max(min(b.width, b.height) for b in frames) >= phaseplots.FINDABLE_PX - 1
     assert min(min(b.width, b.height) for b in frames) < 10  # the true window is there too
+
+
+def test_names_at_line_ends_cover_no_data_and_have_no_halo(sweep_ax):
+    """A name hides nothing: no opaque box behind it, and no line's point or marker under
+    it (the old names sat on a white halo that erased other optimizers' markers)."""
+    renderer = sweep_ax.figure.canvas.get_renderer()
+    labels = [t for t in sweep_ax.texts if t.get_gid() == "end-label" and t.get_visible()]
+    leaders = [ln for ln in sweep_ax.get_lines() if len(ln.get_xdata()) == 2
+               and ln.get_linewidth() == 1.0]  # fmt: skip
+    data = line_ends.data_pixels(sweep_ax, skip=leaders)
+    for t in labels:
+        assert t.get_bbox_patch() is None, t.get_text()
+        box = t.get_window_extent(renderer)
+        under = (data[:, 0] > box.x0) & (data[:, 0] < box.x1)
+        under &= (data[:, 1] > box.y0) & (data[:, 1] < box.y1)
+        assert not under.any(), (t.get_text(), data[under][:3])
+
+
+def test_divergence_lines_at_one_rate_take_turns_instead_of_hiding_each_other():
+    a, b = (analysis_plots.shared_dashes([2.0, 2.0, 5.0], i) for i in (0, 1))
+    assert a[1] == b[1] and a[0] != b[0]  # same pattern, shifted by a dash
+    assert sum(a[1]) == 2 * (a[1][0] + 1.0)  # room in each period for the other's dash
+    assert analysis_plots.shared_dashes([2.0, 2.0, 5.0], 2) == (0, (1.0, 2.0))
+
+
+@pytest.mark.parametrize("name, field", [("saddle", "stream"), ("six_hump_camel", None)])
+def test_a_surface_at_a_glance_keeps_its_key_inside_the_frame(name, field, tmp_path):
+    """The key below the map was cut by the frame's bottom edge (saddle_field), once
+    saving raised its type to the slide's floor."""
+    from optviz.render.surface3d import show_surface
+    from optviz.render.writers import save_figure
+
+    fig = show_surface(name, field=field, dpi=100, title="A title as long as a slide's title")
+    save_figure(fig, tmp_path / "still.png", dpi=100)  # as the gallery writes it
+    assert plots.words_outside(fig) == []
+    assert fig.legends  # a figure legend: the layout makes its room
+
+
+def test_words_outside_sees_a_cut_legend_and_ignores_undrawn_ticks():
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(6, 4), dpi=60)
+    ax = fig.add_subplot()
+    ax.plot([0, 1], [0, 1], label="a line")
+    ax.set_xlim(0.2, 0.8)  # ticks at 0 and 1 exist but are not drawn
+    assert plots.words_outside(fig) == []
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2))
+    assert plots.words_outside(fig) == ["a line"]
+
+
+@pytest.fixture(scope="module")
+def saddle_bands_fig():
+    b = A.bands("saddle", "gd:lr=0.05", seeds=8, steps=60, noise="grad=0.3", start=(-1.8, 0.0))
+    fig = analysis_plots.plot_bands(b, dpi=100)
+    fig.canvas.draw()
+    return fig
+
+
+def test_exit_markers_are_whole_and_no_note_covers_the_paths(saddle_bands_fig):
+    left = saddle_bands_fig.axes[0]
+    frame = left.get_window_extent()
+    exits = [ln for ln in left.get_lines() if isinstance(ln.get_marker(), tuple)]
+    assert exits
+    for ln in exits:
+        x, y = left.transData.transform(np.column_stack([ln.get_xdata(), ln.get_ydata()]))[0]
+        r = ln.get_markersize() * saddle_bands_fig.dpi / 72 / 2
+        assert frame.x0 + r <= x <= frame.x1 - r and frame.y0 + r <= y <= frame.y1 - r
+    assert not [t for t in left.texts if t.get_text()] and left.get_legend() is None
+    assert "left the view" in left.get_title()
+
+
+def test_a_narrow_fan_is_framed_and_its_ends_sit_above_the_minimum():
+    from optviz.render.landmarks import LANDMARK_ZORDER
+
+    b = A.bands("quadratic", "gd:lr=0.1", seeds=6, steps=40, noise="grad=0.05", start=(0.5, 0.5))
+    left = analysis_plots.plot_bands(b, dpi=60).axes[0]
+    (x0, x1), (y0, y1) = b.trajectory.surface.domain
+    lo, hi = left.get_xlim()
+    assert hi - lo < 0.7 * (x1 - x0)  # zoomed to the fan
+    ends = [ln for ln in left.get_lines() if ln.get_marker() == "o" and len(ln.get_xdata()) == 6]
+    assert ends and ends[0].get_zorder() > LANDMARK_ZORDER
+
+
+def test_init_schemes_with_the_same_numbers_both_show():
+    """He normal lay under Xavier (gain 5/3) in every panel: equal values now sit side by
+    side, each marker at least half its width from every other line's at that layer."""
+    stats = [nets.propagate(k, depth=3, width=12, batch=20) for k in ("he_normal", "he_normal")]
+    fig = initplots.init_summary(stats)
+    fig.canvas.draw()
+    for ax in fig.axes:
+        a, b = (ax.transData.transform(np.column_stack([ln.get_xdata(), ln.get_ydata()]))
+                for ln in data_lines(ax))  # fmt: skip
+        r = data_lines(ax)[0].get_markersize() * fig.dpi / 72
+        assert np.all(np.hypot(*(a - b).T) >= r / 2), ax.get_title()
+
+
+def test_symmetry_heatmaps_and_weight_plots_share_one_scale():
+    """The constant init's 0.497 showed darker than Xavier's 1.0: each heatmap had its own
+    colour scale and each weight plot its own y range."""
+    from optviz.render.netfigures import symmetry_figure
+
+    runs = [nets.symmetry_run(k, hidden=(4,), steps=5) for k in ("zeros", "constant", "lecun")]
+    fig = symmetry_figure(runs)
+    heat = [ax for ax in fig.axes if ax.images]
+    assert len(heat) == 3 and len({ax.images[0].get_clim() for ax in heat}) == 1
+    curves = [ax for ax in fig.axes if ax.get_xlabel() == "gradient step"]
+    assert len({ax.get_ylim() for ax in curves}) == 1
+    assert plots.words_outside(fig) == []
+    assert "every weight 0" in [t.get_text() for t in heat[0].texts]
+
+
+def _looks(lines) -> set:
+    return {(ln.get_marker(), str(ln._unscaled_dash_pattern)) for ln in lines}
+
+
+def test_batchnorm_and_dropout_settings_differ_without_colour():
+    """With and without BN, with and without dropout: told apart by dash or marker."""
+    from optviz.nets import dropout
+    from optviz.render import netfigures
+    from optviz.render.dropoutplots import dropout_figure
+
+    plain, bn = nets.batchnorm_pair(depth=3, width=8, epochs=2)
+    loss = netfigures.batchnorm_figure(plain, bn, layers=[1]).axes[0]
+    assert len(_looks(loss.lines[:2])) == 2
+    pairs = dropout.seed_study([0], hidden=(8, 8), steps=20)
+    fig = dropout_figure(pairs, thinned=2, ensemble=4, resolution=20)
+    loss = next(ax for ax in fig.axes if ax.get_ylabel() == "cross-entropy")
+    test = [ln for ln in loss.lines if len(ln.get_xdata()) and ln.get_linestyle() == "-"]
+    assert len({ln.get_marker() for ln in test}) == 2  # one marker per setting
+    assert loss.get_yscale() == "log"
+    assert plots.words_outside(fig) == []
+
+
+def test_curvature_kinds_differ_in_pattern_as_well_as_colour():
+    """Bowl, dome and saddle had near-equal greys and no pattern."""
+    c = A.curvature("six_hump_camel", n=30, critical=False)
+    ax = analysis_plots.plot_curvature(c, dpi=40)
+    from matplotlib.contour import ContourSet
+
+    sets = [cs for cs in ax.collections if isinstance(cs, ContourSet)]
+    hatched = {h for cs in sets for h in cs.hatches if h}
+    kinds = ("convex", "concave", "saddle")
+    assert len({analysis_plots.CURVATURE_HATCHES[k] for k in kinds}) == 3
+    assert {analysis_plots.CURVATURE_HATCHES[k] for k in kinds} - {""} <= hatched
+    keys = {p.get_label().split(" (")[0]: p.get_hatch() for p in ax.get_legend().get_patches()}
+    assert len({keys[w] for w in ("bowl", "dome", "saddle")}) == 3
+
+
+def test_a_white_line_has_a_key_that_shows_on_white_and_a_small_window_one_frame():
+    from matplotlib.patches import Rectangle
+
+    from optviz.analysis import phase
+    from optviz.render import phaseplots
+
+    wide = phase("elliptic", "momentum", n=12, steps=40, workers=1)
+    small = phase("elliptic", "momentum", ("lr", 0.05, 0.052, "log"), ("momentum", 0.5, 0.505),
+                  n=6, steps=40, workers=1)  # fmt: skip
+    fig = phaseplots.plot_zoom(wide, small, dpi=100)
+    fig.canvas.draw()
+    legend = fig.legends[0]
+    names = [t.get_text() for t in legend.get_texts()]
+    assert phaseplots.CLOSED_NAME in names
+    # the white line's key stands on a swatch of the map's colour
+    swatches = [p for p in legend.findobj(Rectangle) if p.get_facecolor()[:3] != (1.0, 1.0, 1.0)
+                and p.get_visible() and p.get_fill()]  # fmt: skip
+    from matplotlib.colors import to_hex
+
+    assert phaseplots.KEY_GROUND in {to_hex(p.get_facecolor()) for p in swatches}
+    frames = [p for p in fig.axes[0].patches if isinstance(p, Rectangle) and not p.get_fill()]
+    assert len(frames) == 1  # one frame, not two nested ones
+
+
+def test_a_long_stability_formula_leaves_the_key_to_its_number():
+    from optviz.render.sharpnessplots import _line_label
+
+    assert _line_label("(2+2β₁)/((1−β₁)·lr)", [9500.0, 9500.0]) == "stability line = 9,500"
+    assert _line_label("2/lr", [10.0, 10.0]) == "stability line 2/lr = 10"

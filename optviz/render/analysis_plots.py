@@ -27,6 +27,8 @@ CURVATURE_COLORS = {
     "saddle": "#CC79A7",  # reddish purple: up one way, down the other
     "flat": "#e2e2e2",  # light grey: no curvature in some direction
 }
+# told apart without colour too (their greys are alike): a pattern per kind
+CURVATURE_HATCHES = {"convex": "", "concave": "///", "saddle": "..", "flat": "\\\\"}
 CURVATURE_WORDS = {  # the key says the shape, then the eigenvalues' signs
     "convex": "bowl (both +)",
     "concave": "dome (both −)",
@@ -121,6 +123,8 @@ def plot_sweep(
             ys = np.append(ys, sweep.steps + 1)
         log = bool(len(ys) and ys.min() > 0)
         lines, names = [], []
+        firsts = [sweep.lrs[i][~curves[i][0]].min() if (~curves[i][0]).any() else np.nan
+                  for i in range(n_opt)]  # fmt: skip
         for i, key in enumerate(sweep.keys):
             look = line_ends.look(i)
             c = look["color"]
@@ -138,12 +142,13 @@ def plot_sweep(
                     transform=top, zorder=4)  # fmt: skip
             if bad.any():
                 first = lrs[bad].min()
-                ax.axvline(first, color=c, ls=(0, (1.0, 2.0)), lw=1.8, zorder=2)
-                # the row named where it starts: which crosses are whose, without colour
+                ax.axvline(first, color=c, ls=shared_dashes(firsts, i), lw=1.8, zorder=2)
+                # the row named at the strip's left, on its height: which crosses are whose,
+                # without colour, and clear of the divergence lines that cross the strip
                 ink_c = line_ends.text_color(c, ax.get_facecolor())
-                ax.annotate(name, (first, row), xycoords=top, xytext=(-9, 0),
-                            textcoords="offset points", ha="right", va="center",
-                            fontsize=style.at_least(12), color=ink_c, zorder=4)  # fmt: skip
+                ax.annotate(name, (0.035, row), xycoords=("axes fraction", top),
+                            ha="left", va="center", fontsize=style.at_least(12), color=ink_c,
+                            zorder=4)  # fmt: skip
             if best and key in best:
                 j = int(np.searchsorted(lrs, best[key]))
                 ax.plot([best[key]], [y[j]], "*", ms=20, mfc=c, mec=ink, mew=1.2, zorder=6)
@@ -180,6 +185,21 @@ def plot_sweep(
         starts = f", {sweep.starts} starts" if sweep.starts > 1 else ""
         ax.set_title(title or f"{surface.title or surface.name}: {sweep.horizon}{starts}")
     return ax
+
+
+def shared_dashes(xs: list[float], i: int) -> tuple:
+    """Dash pattern of the vertical line at ``xs[i]``: dotted when it stands alone; when
+    ``m`` lines stand at the same place, dashes of each colour in turn, so none hides
+    another.
+
+    >>> shared_dashes([1.0, 2.0], 0), shared_dashes([1.0, 1.0], 1)
+    ((0, (1.0, 2.0)), (3.0, (2.0, 4.0)))
+    """
+    same = [j for j, x in enumerate(xs) if np.isclose(x, xs[i], rtol=1e-9)]
+    if len(same) < 2:
+        return (0, (1.0, 2.0))
+    m, k = len(same), same.index(i)
+    return (3.0 * k, (2.0, 3.0 * m - 2.0))  # a dash of each, a gap after each
 
 
 def _leave_room(ax, ys: np.ndarray, band: float, log: bool) -> None:
@@ -310,16 +330,22 @@ def _outcome_note(share: dict) -> str:
 def _hatch_basins(ax, lab: np.ndarray, k: int, extent: tuple) -> None:
     """Hatch each minimum's basin in its own pattern over its colour: basins that touch
     differ in pattern too, for a reader who cannot tell the two colours apart."""
+    _hatch_regions(ax, lab, BASIN_HATCHES[:k], extent)
+
+
+def _hatch_regions(ax, lab: np.ndarray, hatches, extent: tuple) -> None:
+    """Hatch the cells of ``lab`` equal to ``i`` with ``hatches[i]`` (white, over their
+    colour; an empty pattern leaves a region plain)."""
     import matplotlib as mpl
 
     x0, x1, y0, y1 = extent
     ny, nx = lab.shape
     xs, ys = np.linspace(x0, x1, nx), np.linspace(y0, y1, ny)
     with mpl.rc_context({"hatch.color": "#ffffff", "hatch.linewidth": 1.0}):
-        for i in range(min(k, len(BASIN_HATCHES))):
-            if BASIN_HATCHES[i] and np.any(lab == i):
+        for i, hatch in enumerate(hatches):
+            if hatch and np.any(lab == i):
                 fill = ax.contourf(xs, ys, (lab == i).astype(float), levels=[0.5, 1.5],
-                                   colors="none", hatches=[BASIN_HATCHES[i]])  # fmt: skip
+                                   colors="none", hatches=[hatch])  # fmt: skip
                 fill.set_edgecolor("#ffffff")
                 fill.set_linewidth(0)
 
@@ -387,6 +413,8 @@ def plot_curvature(
             aspect="auto",
             alpha=0.85,
         )
+        hatches = [CURVATURE_HATCHES.get(k, "") for k in CURVATURE_KINDS]
+        _hatch_regions(ax, np.asarray(curv.kind), hatches, (x0, x1, y0, y1))
         X, Y, Z = surface.grid(200)
         from .plots import levels_of
 
@@ -400,9 +428,17 @@ def plot_curvature(
             linewidths=0.6,
             alpha=0.55,
         )
+        shares = curv.fractions()
+        percent = dict(zip(shares, whole_percents(list(shares.values())), strict=True))
         handles = [
-            Patch(color=CURVATURE_COLORS[k], label=f"{CURVATURE_WORDS.get(k, k)} {share:.0%}")
-            for k, share in curv.fractions().items()
+            Patch(
+                fc=CURVATURE_COLORS[k],
+                hatch=CURVATURE_HATCHES.get(k, ""),
+                ec="white",
+                lw=0,
+                label=f"{CURVATURE_WORDS.get(k, k)} {percent[k]}%",
+            )
+            for k, share in shares.items()
             if share >= 0.005  # a kind that is nowhere is not in the key
         ]
         mark_critical(ax, curv.critical, counts=True)
@@ -427,6 +463,21 @@ def plot_curvature(
             or f"Curvature of {surface.title or surface.name}: signs of the Hessian's eigenvalues"
         )
     return ax
+
+
+def whole_percents(shares: list[float]) -> list[int]:
+    """``shares`` (summing to 1) as whole percents that sum to 100: each rounded down,
+    the points left over going to the largest remainders.
+
+    >>> whole_percents([0.405, 0.125, 0.47]), whole_percents([1 / 3] * 3)
+    ([41, 12, 47], [34, 33, 33])
+    """
+    exact = np.asarray(shares, float) * 100
+    out = np.floor(exact).astype(int)
+    left = int(round(exact.sum())) - int(out.sum())
+    for i in np.argsort(-(exact - out), kind="stable")[: max(left, 0)]:
+        out[i] += 1
+    return [int(v) for v in out]
 
 
 def _map_aspect(ax, shape: float, legend: bool):
@@ -478,16 +529,19 @@ def plot_bands(
     plain = "full batch" if noise.batch else "without noise"
     with style.themed(theme):
         fig = new_figure(size, dpi)
-        left, right = fig.subplots(1, 2, width_ratios=[1.0, 1.1])
+        left, right = fig.subplots(1, 2, width_ratios=[1.25, 1.0])  # the map carries it
         plot_surface(surface, left, theme=theme, lines=True, critical=True)
         xy = traj.xy
         k = xy.shape[1]
         alpha = float(np.clip(12.0 / k, 0.3, 0.7))
         for i in range(k):
             left.plot(xy[:, i, 0], xy[:, i, 1], color=c, lw=2.0, alpha=alpha, zorder=3)
+        left.set_title(f"{k} seeds · dashed: {plain}")
         _band_ends(left, traj, c, ink)
         left.plot(ref.xy[:, 0], ref.xy[:, 1], ls=(0, (3.0, 1.5)), color=ink, lw=2.4, zorder=4)
         left.plot(*ref.xy[0], "o", ms=11, mfc="white", mec="black", mew=1.5, zorder=5)
+        _frame_the_action(left, np.concatenate([xy.reshape(-1, 2), ref.xy.reshape(-1, 2)]),
+                          surface.domain)  # fmt: skip
         steps = np.arange(traj.steps + 1)
         med, lo, hi = (np.maximum(v - shift, floor) for v in bands.loss_band())
         ql, qh = bands.quantiles
@@ -506,8 +560,8 @@ def plot_bands(
         right.set_ylabel(ylabel)
         right.grid(True, alpha=0.5)
         right.legend(loc="best", framealpha=0.95)
-        right.set_title("loss over the seeds")
-        left.set_title(f"{k} seeds · dashed: {plain}")
+        right.set_title("loss over the seeds" if log else
+                        "loss over the seeds\nno floor: it falls below 0 without end")  # fmt: skip
         name = optimizer_name(traj.optimizer)
         fig.suptitle(title or f"{name}, {noise_words(noise)}, on {surface.title or surface.name}")
     return fig
@@ -531,6 +585,26 @@ def noise_words(noise) -> str:
     return ", ".join(parts) or "no noise"
 
 
+def _frame_the_action(ax, pts: np.ndarray, domain, pad: float = 0.12) -> None:
+    """Zoom ``ax`` (a map of ``domain``) to the square around the points ``pts`` when
+    they span less than 70% of its side, so a fan of paths is not a strip in a corner; a run
+    that left the domain keeps the whole map."""
+    (x0, x1), (y0, y1) = domain
+    pts = pts[np.isfinite(pts).all(axis=1)]
+    inside = (pts[:, 0] >= x0) & (pts[:, 0] <= x1) & (pts[:, 1] >= y0) & (pts[:, 1] <= y1)
+    if not len(pts) or not inside.all():
+        return
+    lo, hi = pts.min(axis=0), pts.max(axis=0)
+    side = max(hi - lo) * (1 + 2 * pad)
+    if side >= 0.7 * min(x1 - x0, y1 - y0):
+        return
+    mid = (lo + hi) / 2
+    cx = float(np.clip(mid[0], x0 + side / 2, x1 - side / 2))
+    cy = float(np.clip(mid[1], y0 + side / 2, y1 - side / 2))
+    ax.set_xlim(cx - side / 2, cx + side / 2)
+    ax.set_ylim(cy - side / 2, cy + side / 2)
+
+
 def _band_ends(ax, traj, color: str, ink: str) -> None:
     """Where each seed ends: a dot inside the map; a run that left it, an arrowhead on
     the edge where it went out, and how many did so."""
@@ -542,21 +616,21 @@ def _band_ends(ax, traj, color: str, ink: str) -> None:
             xy[i] = traj.xy[max(div[i] - 1, 0), i]
     (x0, x1), (y0, y1) = traj.surface.domain
     inside = (xy[:, 0] >= x0) & (xy[:, 0] <= x1) & (xy[:, 1] >= y0) & (xy[:, 1] <= y1)
-    ax.plot(*xy[inside].T, "o", color=color, ms=7, mec=ink, mew=0.8, zorder=4)
+    # the ends are the lesson (where noise leaves the runs): above the minimum's star
+    ax.plot(*xy[inside].T, "o", color=color, ms=7, mec="white", mew=0.9, zorder=5.5)
     out = xy[~inside & np.isfinite(xy).all(axis=1)]
     if not len(out):
         return
     centre = np.array([(x0 + x1) / 2, (y0 + y1) / 2])
     half = np.array([(x1 - x0) / 2, (y1 - y0) / 2])
     rel = (out - centre) / half
-    edge = centre + rel / np.abs(rel).max(axis=1, keepdims=True) * half * 0.985
+    # a marker's width inside the edge: whole, not cut by the axes' frame
+    edge = centre + rel / np.abs(rel).max(axis=1, keepdims=True) * half * 0.95
     for (ex, ey), (rx, ry) in zip(edge, rel, strict=True):
         marker = (3, 0, np.degrees(np.arctan2(ry, rx)) - 90)  # a triangle pointing out
-        ax.plot(ex, ey, marker=marker, ms=11, color=color, mec=ink, mew=0.8, zorder=5,
-                clip_on=False)  # fmt: skip
-    box = {"boxstyle": "round,pad=0.25", "fc": "white", "ec": "none", "alpha": 0.85}
-    ax.text(0.02, 0.02, f"▲ {len(out)} of {len(xy)} runs left the view", transform=ax.transAxes,
-            fontsize=style.at_least(13), ha="left", va="bottom", zorder=6, bbox=box)  # fmt: skip
+        ax.plot(ex, ey, marker=marker, ms=11, color=color, mec=ink, mew=0.8, zorder=5)
+    # said under the map's title, not in a box over the paths' ends
+    ax.set_title(f"{ax.get_title()}\n▲ at the edge: {len(out)} of {len(xy)} runs left the view")
 
 
 def _decades(ax) -> None:

@@ -103,23 +103,33 @@ def dropout_figure(
                 color=text_color(c_drop if run.p else c_plain, ax.get_facecolor()),
             )
         loss_ax = fig.add_subplot(grid[0, 2:])
-        for runs, c in ((p for p, _ in pairs), c_plain), ((d for _, d in pairs), c_drop):
+        # the settings differ in marker too (circle, square), not in colour only; a log
+        # axis shows the training loss falling, not lying flat on the floor
+        settings = (((p for p, _ in pairs), c_plain, "o"), ((d for _, d in pairs), c_drop, "s"))
+        for runs, c, mk in settings:
             for run in runs:
-                loss_ax.plot(run.steps, run.test_loss, color=c, lw=1.8, alpha=0.85)
-                loss_ax.plot(run.steps, run.train_loss, color=c, lw=1.5, ls="--", alpha=0.85)
+                every = max(1, len(run.steps) // 8)
+                mark = {"marker": mk, "ms": 6, "markevery": every, "mec": "white", "mew": 0.6}
+                loss_ax.plot(run.steps, run.test_loss, color=c, lw=1.8, alpha=0.85, **mark)
+                loss_ax.plot(run.steps, run.train_loss, color=c, lw=1.5, ls="--", alpha=0.85,
+                             **mark)  # fmt: skip
         gaps = [np.median([pair[i].gap for pair in pairs]) for i in (0, 1)]
-        loss_ax.plot([], [], color=c_plain, lw=2, label=f"no dropout (median gap {gaps[0]:.2f})")
-        loss_ax.plot([], [], color=c_drop, lw=2, label=f"dropout (median gap {gaps[1]:.2f})")
+        loss_ax.plot([], [], color=c_plain, lw=2, marker="o",
+                     label=f"no dropout (median gap {gaps[0]:.2f})")  # fmt: skip
+        loss_ax.plot([], [], color=c_drop, lw=2, marker="s",
+                     label=f"dropout (median gap {gaps[1]:.2f})")  # fmt: skip
         loss_ax.plot([], [], color="grey", lw=1.5, label="test")
         loss_ax.plot([], [], color="grey", lw=1.5, ls="--", label="train")
         loss_ax.set_xlabel("training step (Adam)")
         loss_ax.set_ylabel("cross-entropy")
-        loss_ax.set_ylim(bottom=0)
+        loss_ax.set_yscale("log")
+        lowest = min(float(np.min(r.train_loss)) for pair in pairs for r in pair)
+        loss_ax.set_ylim(bottom=max(lowest, 1e-12) / 60)  # a floor of room for the key
         loss_ax.grid(True, alpha=0.6)
-        loss_ax.legend(loc="upper left", ncols=2)
+        loss_ax.legend(loc="lower left", ncols=2)  # under the falling training losses: empty
         shrunk = sum(d.gap < p.gap for p, d in pairs)  # what these runs show, counted
         loss_ax.set_title(
-            f"loss on {len(pairs)} seeds: the gap (test − train) shrinks on {shrunk}", fontsize=16
+            f"{len(pairs)} seeds: dropout shrinks the gap (test − train) on {shrunk}", fontsize=16
         )
 
         masks = dropped.thinned(thinned, seed=1)

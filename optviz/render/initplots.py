@@ -257,6 +257,9 @@ def _short_scheme(label: str) -> str:
     return label.replace(" normal", "").replace(" uniform", " (uniform)").replace(") (", ", ")
 
 
+DODGE = 0.14  # of a layer, between neighbouring schemes' markers
+
+
 def std_by_layer(stats, kind: str = "act_std", ax=None, legend: bool = True, ends: bool = False):
     """One line per scheme: ``kind`` (``act_std``, ``grad_std`` or ``saturation``) by layer.
 
@@ -282,7 +285,9 @@ def std_by_layer(stats, kind: str = "act_std", ax=None, legend: bool = True, end
         values = getattr(s, kind)
         if kind != "saturation":
             values = np.where(values > 0, values, np.nan)  # zeros init: nothing to draw
-        layers = np.arange(1, s.depth + 1)
+        # layers are whole numbers: each scheme's markers a little beside the others', so
+        # two schemes with the same numbers still show both (a dodged category axis)
+        layers = np.arange(1, s.depth + 1) + DODGE * (i - (len(stats) - 1) / 2)
         look = {**line_ends.look(i), "color": _scheme_color(i)}
         lines += ax.plot(layers, values, lw=2.2, ms=7, mec=edge, mew=0.6, label=s.label,
                          zorder=3 + 0.1 * (len(stats) - i), **look)  # fmt: skip

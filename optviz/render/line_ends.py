@@ -65,8 +65,7 @@ class EndLabels(Artist):
         bg = ax.get_facecolor()
         self.texts = [
             ax.text(0, 0, name, color=text_color(c, bg), fontsize=size, ha="left", va="center",
-                    zorder=9, gid="end-label", clip_on=False,
-                    bbox={"boxstyle": "round,pad=0.15", "fc": bg, "ec": "none", "alpha": 0.85})
+                    zorder=9, gid="end-label", clip_on=False)
             for name, c in zip(names, colors, strict=True)
         ]  # fmt: skip
         self.leaders = [
@@ -79,7 +78,8 @@ class EndLabels(Artist):
         ax.add_artist(self)
 
     def place(self, renderer) -> None:
-        """Put every name where it is drawn (see the class docs)."""
+        """Put every name where it is drawn (see the class docs): of the places around
+        its line's end, the nearest one that covers no data and no other name."""
         ax = self.ax
         to_px, to_data = ax.transData, ax.transData.inverted()
         anchor = to_px.transform(self.ends)
@@ -90,23 +90,84 @@ class EndLabels(Artist):
             boxes.append((ext.width, ext.height))
         size = np.array(boxes).reshape(-1, 2)
         frame = ax.get_window_extent(renderer)
-        x = anchor[:, 0] + GAP_PX
-        x = np.minimum(x, frame.x1 - size[:, 0])  # a name never runs out of the axes
-        y = spread_apart(anchor[:, 1], x, size, frame.y0, frame.y1)
-        for t, leader, end, px, py, h in zip(
-            self.texts, self.leaders, self.ends, x, y, size[:, 1], strict=True
+        data = data_pixels(ax, skip=self.leaders)
+        taken: list[tuple[float, float, float, float]] = []
+        for t, leader, end, (px, py), (w, h) in zip(
+            self.texts, self.leaders, self.ends, anchor, size, strict=True
         ):
-            ok = np.isfinite([px, py]).all()
-            t.set_visible(bool(ok))
+            ok = bool(np.isfinite([px, py]).all())
+            t.set_visible(ok)
             if not ok:
                 continue
-            t.set_position(to_data.transform((px, py)))
-            moved = abs(py - to_px.transform(end)[1]) > LEADER_AFTER * h
-            start = to_data.transform((px - 1.0, py))
-            leader.set_data([end[0], start[0]], [end[1], start[1]] if moved else [np.nan] * 2)
+            x0, y0 = free_spot(px, py, w, h, data, taken, frame)
+            taken.append((x0, y0, x0 + w, y0 + h))
+            t.set_position(to_data.transform((x0, y0 + h / 2)))
+            near = x0 - GAP_PX - 1 <= px <= x0 + w + GAP_PX + 1 and y0 - 1 <= py <= y0 + h + 1
+            tip = (x0 - 1.0 if x0 >= px else x0 + w + 1.0, np.clip(py, y0, y0 + h))
+            start = to_data.transform(tip)
+            far = not near and np.hypot(tip[0] - px, tip[1] - py) > LEADER_AFTER * h
+            leader.set_data([end[0], start[0]], [end[1], start[1]] if far else [np.nan] * 2)
 
     def draw(self, renderer) -> None:
         self.place(renderer)
+
+
+def data_pixels(ax, skip=(), step: float = 3.0) -> np.ndarray:
+    """Points (pixels, ``(n, 2)``) along every visible line of ``ax`` but ``skip``, at
+    most ``step`` pixels apart: what a name must not cover."""
+    out = [np.zeros((0, 2))]
+    for line in ax.get_lines():
+        if line in skip or not line.get_visible():
+            continue
+        xy = np.column_stack([line.get_xdata(), line.get_ydata()]).astype(float)
+        px = line.get_transform().transform(xy) if len(xy) else xy
+        px = px[np.isfinite(px).all(axis=1)]
+        if len(px) > 1 and line.get_linestyle() not in ("None", "none", "", " "):
+            seg = np.diff(px, axis=0)
+            n = np.maximum(1, np.ceil(np.hypot(*seg.T) / step)).astype(int)
+            n = np.minimum(n, 2000)
+            px = np.concatenate(
+                [p + seg_i * np.linspace(0, 1, k, endpoint=False)[:, None]
+                 for p, seg_i, k in zip(px[:-1], seg, n, strict=True)] + [px[-1:]]
+            )  # fmt: skip
+        out.append(px)
+        r = line.get_markersize() * line.figure.dpi / 72 / 2 if line.figure else 0.0
+        if line.get_marker() not in (None, "None", "none", "", " ") and r > 0 and len(xy):
+            marks = line.get_transform().transform(xy)  # a marker covers its whole disc
+            marks = marks[np.isfinite(marks).all(axis=1)]
+            ring = r * np.array([[1, 0], [-1, 0], [0, 1], [0, -1], [0.7, 0.7], [-0.7, 0.7],
+                                 [0.7, -0.7], [-0.7, -0.7]])  # fmt: skip
+            out.append((marks[:, None, :] + ring[None]).reshape(-1, 2))
+    return np.concatenate(out)
+
+
+def free_spot(px, py, w, h, data, taken, frame, pad: float = 3.0) -> tuple[float, float]:
+    """Lower-left corner of a ``w`` by ``h`` box for the name of the point ``(px, py)``:
+    of the places right, left, above and below it, at growing distances, the first
+    inside ``frame`` covering none of ``data`` (padded by ``pad``) and no box of
+    ``taken``; failing that, the one covering the fewest data points."""
+    best, best_cost = None, np.inf
+    for k in range(0, 14):
+        d = k * h * 0.6
+        for x0, y0 in (
+            (px + GAP_PX, py - h / 2 + d), (px + GAP_PX, py - h / 2 - d),
+            (px - GAP_PX - w, py - h / 2 + d), (px - GAP_PX - w, py - h / 2 - d),
+            (px - w / 2, py + GAP_PX + d), (px - w / 2, py - GAP_PX - h - d),
+            (px + GAP_PX + d, py - h / 2), (px - GAP_PX - w - d, py - h / 2),
+            (px + GAP_PX + d, py + d), (px - GAP_PX - w - d, py - h - d),
+        ):  # fmt: skip
+            x0 = min(max(x0, frame.x0), frame.x1 - w)
+            y0 = min(max(y0, frame.y0), frame.y1 - h)
+            inside = (data[:, 0] > x0 - pad) & (data[:, 0] < x0 + w + pad)
+            inside &= (data[:, 1] > y0 - pad) & (data[:, 1] < y0 + h + pad)
+            clash = any(x0 < b[2] and b[0] < x0 + w and y0 < b[3] and b[1] < y0 + h
+                        for b in taken)  # fmt: skip
+            cost = 1000.0 * clash + int(inside.sum()) + k * 0.1
+            if cost < best_cost:
+                best, best_cost = (x0, y0), cost
+            if cost < 1:
+                return best
+    return best
 
 
 def spread_apart(want: np.ndarray, x: np.ndarray, size: np.ndarray, lo: float, hi: float):

@@ -24,8 +24,8 @@ def symmetry_figure(
     constant init the lines lie on top of each other.
 
     >>> runs = [nets.symmetry_run(k, hidden=(3, 3), steps=4) for k in ("constant", "lecun")]
-    >>> len(symmetry_figure(runs).axes)  # 2 x 2 panels and a colorbar per heatmap
-    6
+    >>> len(symmetry_figure(runs).axes)  # 2 x 2 panels and one colorbar for the heatmaps
+    5
     """
     runs = list(runs)
     if not runs:
@@ -37,13 +37,19 @@ def symmetry_figure(
     with themed(theme):
         fig = _new_figure(size)
         axes = fig.subplots(2, len(runs), squeeze=False, height_ratios=(1, 1.1))
+        # one quantity, one scale: the same colours and the same weight axis in every
+        # column, so equal weights look equal across the runs
+        reach = max(float(np.abs(run.weights[layer - 1][-1]).max()) for run in runs) or 1.0
         for col, run in enumerate(runs):
             w = run.weights[layer - 1]
             fan_in, neurons = w.shape[1:]
             top, bottom = axes[:, col]
-            reach = float(np.abs(w[-1]).max()) or 1.0
             image = top.imshow(w[-1], cmap="RdBu_r", vmin=-reach, vmax=reach, aspect="auto")
-            fig.colorbar(image, ax=top, fraction=0.05, pad=0.02)
+            if not np.any(w[-1]):  # a blank panel says what it shows
+                top.text((neurons - 1) / 2, (fan_in - 1) / 2, "every weight 0", ha="center",
+                         va="center", fontsize=16, color="0.25")  # fmt: skip
+            if col:
+                bottom.sharey(axes[1, 0])
             top.set_xticks(range(neurons), [str(j + 1) for j in range(neurons)])
             top.set_yticks(range(fan_in), [f"from {sources}{i + 1}" for i in range(fan_in)])
             top.set_xlabel("neuron")
@@ -64,12 +70,13 @@ def symmetry_figure(
                 fontsize=16,
             )
         hidden = "→".join(map(str, _hidden(runs[0])))
+        fig.tight_layout(rect=(0, 0, 0.94, 0.93), h_pad=1.5)  # room for title and colour bar
+        fig.colorbar(image, ax=list(axes[0]), fraction=0.03, pad=0.015, label="weight")
         fig.suptitle(
             title
             or f"symmetry: hidden layer {layer} of a 2→{hidden}→1 {runs[0].activation} net "
             "trained by gradient descent"
         )
-        fig.tight_layout()
     return fig
 
 
@@ -107,15 +114,19 @@ def batchnorm_figure(
         dark = _is_dark(loss_ax)
         colors = (PALETTE[6], PALETTE[1] if dark else PALETTE[5])
         alphas = (0.3, 0.6) if dark else (0.2, 0.45)
-        for run, c in zip((plain, bn), colors, strict=True):
+        # told apart without colour too: solid with circles, dashed with squares
+        dashes = ("-", (0, (5.0, 2.0)))
+        marks = ("o", "s")
+        for run, c, ls, mk in zip((plain, bn), colors, dashes, marks, strict=True):
             epochs = np.arange(1, len(run.loss) + 1)
             name = "with BN" if run.batchnorm else "without BN"
             label = f"{name} (accuracy {run.final_accuracy:.0%})"
-            loss_ax.plot(epochs, run.loss, color=c, lw=2.5, label=label)
+            loss_ax.plot(epochs, run.loss, color=c, lw=2.5, label=label, ls=ls, marker=mk, ms=7,
+                         markevery=max(1, len(epochs) // 10))  # fmt: skip
         chance = np.log(3)
         loss_ax.axhline(chance, color="grey", ls="--", lw=1)
         last = len(plain.loss)
-        loss_ax.text(last, chance - 0.02, "chance", ha="right", va="top", fontsize=13, color="grey")
+        loss_ax.text(last, chance - 0.02, "chance", ha="right", va="top", fontsize=13, color="0.3")
         loss_ax.set_xlabel("epoch")
         loss_ax.set_xlim(0, last)  # the band panels' time axis, from the start
         loss_ax.xaxis.set_major_locator(MaxNLocator(integer=True, steps=[1, 2, 5, 10]))
@@ -126,12 +137,12 @@ def batchnorm_figure(
         loss_ax.set_title("loss")
         for row, layer in enumerate(chosen):
             axes = [fig.add_subplot(grid[row, 1 + i]) for i in range(2)]
-            for ax, run, c in zip(axes, (plain, bn), colors, strict=True):
+            for ax, run, c, ls in zip(axes, (plain, bn), colors, dashes, strict=True):
                 q = run.quantiles[:, layer]
                 x = record_epochs(run)  # the loss panel's axis: one time scale across the figure
                 ax.fill_between(x, q[:, 0], q[:, 4], color=c, alpha=alphas[0], lw=0)
                 ax.fill_between(x, q[:, 1], q[:, 3], color=c, alpha=alphas[1], lw=0)
-                ax.plot(x, q[:, 2], color=c, lw=2)
+                ax.plot(x, q[:, 2], color=c, lw=2, ls=ls)
                 ax.grid(True, alpha=0.6)
                 ax.tick_params(labelsize=12)
                 ax.xaxis.set_major_locator(MaxNLocator(integer=True, steps=[1, 2, 5, 10]))

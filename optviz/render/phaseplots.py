@@ -121,7 +121,7 @@ def plot_phase(
         if colorbar:
             _colorbar(ax, mesh, phase)
         if legend:
-            ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(0.0, -0.13),
+            ax.legend(*_keys(handles), loc="upper left", bbox_to_anchor=(0.0, -0.13),
                       ncols=len(handles), frameon=False, borderaxespad=0.0)  # fmt: skip
         ax.set_title(title if title is not None else _title(phase))
     return ax
@@ -150,7 +150,23 @@ def _outlined(width: float) -> list[Any]:
     and in a legend on white."""
     from matplotlib import patheffects
 
-    return [patheffects.Stroke(linewidth=width + 1.2, foreground="#555555"), patheffects.Normal()]
+    return [patheffects.Stroke(linewidth=width + 2.4, foreground="#222222"), patheffects.Normal()]
+
+
+KEY_GROUND = "#3b528b"  # a mid colour of the map: white lines show on it as on the map
+
+
+def _keys(handles: list[Any]) -> tuple[list[Any], list[str]]:
+    """Legend handles and labels; a white line's key drawn on a swatch of the map's
+    colour, so it reads on the legend's white page as it does on the map."""
+    from matplotlib.colors import to_hex
+    from matplotlib.patches import Patch
+
+    keys = []
+    for h in handles:
+        white = hasattr(h, "get_color") and to_hex(h.get_color()) == "#ffffff"
+        keys.append((Patch(fc=KEY_GROUND, ec="none"), h) if white else h)
+    return keys, [h.get_label() for h in handles]
 
 
 def _closed_form(ax: Any, phase: Any, theme: str) -> list[Any]:
@@ -264,13 +280,16 @@ def plot_zoom(
         plot_phase(wide, left, theme=theme, colorbar=False, legend=False, title="", norm=norm)
         plot_phase(zoomed, right, theme=theme, legend=False, title="", norm=norm)
         x0, x1, y0, y1 = zoomed.x[0], zoomed.x[-1], zoomed.y[0], zoomed.y[-1]
-        left.add_patch(Rectangle((x0, y0), x1 - x0, y1 - y0, fill=False, ec=ZOOM, lw=3))
-        # a window too small to find on the wide map gets a frame a room can see around it
+        # a window too small to find on the wide map gets a frame a room can see around it:
+        # one frame (the one the connectors leave from), the true window a filled spot in it
         fig.subplots_adjust(bottom=0.2, top=0.8, left=0.07, right=0.91)  # as below, roughly
         bx0, by0, bx1, by1 = _findable(left, x0, y0, x1, y1)
-        if (bx0, by0, bx1, by1) != (x0, y0, x1, y1):
+        small = (bx0, by0, bx1, by1) != (x0, y0, x1, y1)
+        left.add_patch(Rectangle((x0, y0), x1 - x0, y1 - y0, fill=small, fc=ZOOM, ec=ZOOM,
+                                 lw=1 if small else 3))  # fmt: skip
+        if small:
             left.add_patch(Rectangle((bx0, by0), bx1 - bx0, by1 - by0, fill=False, ec=ZOOM,
-                                     lw=2.5, ls=(0, (3, 1.5))))  # fmt: skip
+                                     lw=3))  # fmt: skip
         for (xa, ya), (xb, yb) in (((bx1, by1), (x0, y1)), ((bx1, by0), (x0, y0))):
             fig.add_artist(ConnectionPatch((xa, ya), (xb, yb), "data", "data", axesA=left,
                                            axesB=right, color=ZOOM, lw=1.5, ls="--"))  # fmt: skip
@@ -278,7 +297,7 @@ def plot_zoom(
         right.set_title("zoomed in (the orange box)")
         right.set_ylabel("")
         handles = _legend_handles(theme, wide, zoomed)
-        fig.legend(handles=handles, loc="lower center", ncols=len(handles), frameon=False)
+        fig.legend(*_keys(handles), loc="lower center", ncols=len(handles), frameon=False)
         heading = title if title is not None else _title(wide)
         fig.suptitle(heading, fontsize=20)
         lines = heading.count("\n") + 1  # the panels' titles stay clear of every line

@@ -21,7 +21,15 @@ def _line_label(formula: str, values: Any = None) -> str:
     """``stability line 2/lr = 10``: the formula and, for a constant line, its value."""
     v = np.asarray(values if values is not None else [], float)
     v = v[np.isfinite(v)]
+    if len(formula) > 12 and len(v) and np.ptp(v) <= 1e-9 * abs(v[0]):
+        formula = ""  # too long for a slide's key; the number says it (and the title the rule)
     if len(v) and np.ptp(v) <= 1e-9 * abs(v[0]):
+        if not formula:
+            return (
+                f"stability line = {v[0]:,.0f}"
+                if abs(v[0]) >= 100
+                else f"stability line = {v[0]:.3g}"
+            )
         value = f"{v[0]:,.0f}" if abs(v[0]) >= 100 else f"{v[0]:.3g}"
         return f"stability line {formula} = {value}"
     return f"stability line {formula}"
@@ -51,7 +59,7 @@ def plot_sharpness_runs(runs: list[Any], *, size: Any = "16:9", theme: str = "li
             steps = np.arange(len(r.loss))
             left.plot(steps, r.loss, color=color, ls=dash, lw=2.2, label=r.label)
             every = max(1, len(r.at) // 12)
-            what = "top eigenvalue of P⁻¹H" if r.preconditioned else "sharpness"
+            what = "rescaled sharpness" if r.preconditioned else "sharpness"
             right.plot(r.at, r.sharpness, color=color, ls=dash, lw=2.5, marker=style.marker(i),
                        markevery=every, ms=6, label=f"{r.label}: {what}")  # fmt: skip
             if r.line is not None:
@@ -62,12 +70,13 @@ def plot_sharpness_runs(runs: list[Any], *, size: Any = "16:9", theme: str = "li
         _plain_log(left.yaxis)
         left.set_xlabel("step")
         left.set_ylabel("training loss (full batch)")
-        left.set_title("the loss keeps falling, in spikes")
+        # panel titles a level below the figure's: smaller, and clear of it
+        left.set_title("the loss keeps falling, in spikes", fontsize=16, pad=10)
         right.set_xlabel("step")
         pre = any(r.preconditioned for r in runs)
-        right.set_ylabel("sharpness as Adam's scaled steps feel it" if pre
+        right.set_ylabel("rescaled sharpness: the curvature Adam's steps feel" if pre
                          else "sharpness (top Hessian eigenvalue)")  # fmt: skip
-        right.set_title("the sharpness climbs to the line, then hovers")
+        right.set_title("the sharpness climbs to the line, then hovers", fontsize=16, pad=10)
         top = max(float(np.nanmax(r.sharpness)) for r in runs)
         lines = [float(np.nanmax(r.line.values)) for r in runs if r.line is not None]
         right.set_ylim(0, 1.25 * max([top, *lines]))
@@ -76,6 +85,7 @@ def plot_sharpness_runs(runs: list[Any], *, size: Any = "16:9", theme: str = "li
             "Adam at the edge of stability" if pre else "Gradient descent at the edge of stability"
         )
         fig.suptitle(title or heading, fontsize=19)  # 26 px: a long title still fits
+        fig.get_layout_engine().set(h_pad=0.12)  # air between the title and the panels
     return fig
 
 

@@ -282,15 +282,9 @@ def show_surface(
         plot_surface(surface, left, theme=theme, colorbar=True, critical=True, field=field)
         plot_surface3d(surface, right, theme=theme, critical=True, runs=())
         handles, labels = left.get_legend_handles_labels()
-        if handles:  # below the map, where it hides no critical point
-            left.legend(
-                handles,
-                labels,
-                loc="upper center",
-                bbox_to_anchor=(0.5, -0.14),
-                ncol=len(handles),
-                frameon=False,
-                fontsize=12,
-            )
+        if handles:  # below the panels, where it hides no critical point; a figure
+            # legend "outside" gets its room from the layout, so the frame never cuts it
+            fig.legend(handles, labels, loc="outside lower center", ncol=len(handles),
+                       frameon=False, fontsize=12)  # fmt: skip
         fig.suptitle(title or surface.title or surface.name)
     return fig
