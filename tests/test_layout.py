@@ -20,6 +20,7 @@ SCENES = {
     "long_furrow": {},
     "noise_kinds": {},
     "learning_rate": {},
+    "schedulefree_cosine": {"steps": 60},
     "basins": {"n": 24, "steps": 60},
     "lr_sweep": {"lrs": [1e-4, 1e-2, 1.0], "steps": 60},
     "curvature": {"n": 60},
