@@ -337,7 +337,7 @@ EXIT_INSET = 0.035  # share of the view's span: an exit mark sits this far insid
 
 def exit_marks(xy: np.ndarray, div: np.ndarray, domain) -> np.ndarray:
     """Where each start of a run that diverged is marked ``(n, 2)``: the point where its
-    path (``xy`` ``(T+1, n, 2)``, as computed) last crossed the view's edge before step
+    path (``xy`` ``(T+1, n, 2)``, as drawn) last crossed the view's edge before step
     ``div``, moved :data:`EXIT_INSET` inside, so the mark is whole and off the panel's
     title; its last finite position in the view for a start that never left it (one that
     did not diverge gets its last position, unused).
