@@ -228,16 +228,20 @@ def three_runs():
 
 
 def test_the_markers_at_the_first_and_last_step_are_whole(three_runs):
+    # a head on the panel's edge was cut in half by the axes: it is drawn over the edge,
+    # whole, and inside the frame
     engine = _Engine(animate(three_runs, loss=True, fps=2, duration=1, size="16:9"))
     try:
-        ax = engine.loss_ax
-        fig = ax.figure
-        fig.canvas.draw()
-        box = ax.get_window_extent()
+        fig = engine.fig
+        frame = fig.bbox
         half = 8 / 2 * fig.dpi / 72  # the head's dot: 8 points across
-        for step in (0, three_runs.trajectories[0].steps):
-            x = ax.transData.transform((step, ax.get_ylim()[1]))[0]
-            assert box.x0 + half <= x <= box.x1 - half
+        for s in (0.0, float(three_runs.trajectories[0].steps)):
+            engine.frame(s)
+            for _line, dot, *_ in engine.loss_lines:
+                assert not dot.get_clip_on()
+                for x, y in engine.loss_ax.transData.transform(np.column_stack(dot.get_data())):
+                    assert frame.x0 + half <= x <= frame.x1 - half
+                    assert frame.y0 + half <= y <= frame.y1 - half
     finally:
         engine.close()
 

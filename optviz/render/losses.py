@@ -22,7 +22,6 @@ FLOOR_LABEL = "numerical floor"
 MARGIN = 0.06  # room above and below the curves on a log axis, as a share of its decades
 HEADROOM = 10.0  # at most this factor (log) of room above the curves, for an arrow or legend
 DIVERGED_RISE = 26  # points: how far the arrow of a diverged run points up
-X_MARGIN = 0.03  # room left and right of the curves, as a share of the steps: whole end markers
 
 
 X_LABELS = {"steps": "step", "evals": "evaluations"}
@@ -204,8 +203,7 @@ def setup_loss_axes(
     ax.set_xlabel(X_LABELS[x])
     ax.set_ylabel(axis.name)
     ax.grid(True, which="major", lw=0.6)
-    last = max(max(float(np.max(x_values(t, x))) for t in trajs), 1)
-    ax.set_xlim(-X_MARGIN * last, (1 + X_MARGIN) * last)  # a marker at step 0 or the end whole
+    ax.set_xlim(0, max(max(float(np.max(x_values(t, x))) for t in trajs), 1))
     loss_limits(ax, trajs, axis)
     if axis.log:  # powers of ten only: never "1" beside "0.01" and "1e-06"
         from matplotlib.ticker import LogFormatterSciNotation, NullFormatter

@@ -75,12 +75,15 @@ class LossFrames:
             line = ax.plot([], [], color=ps.color, lw=lw, **loss_line_style(ps, i, y.shape[1]))[0]
             dot = ax.plot([], [], ls="none", marker=ps.marker, ms=8, mfc=ps.color,
                           mec=style.ink(theme), mew=0.8)[0]  # fmt: skip
+            # a head on the first or last step sits on the panel's edge: drawn whole over
+            # it (a margin beyond the steps moves the tick labels after the layout)
+            dot.set_clip_on(False)
             for a in (line, dot, note):
                 if a is not None:
                     a.set_in_layout(False)
                     a.set_animated(True)
             line.set_zorder(8)
-            dot.set_zorder(8)
+            dot.set_zorder(8.5)  # every head over every curve (and its marks)
             self.lines.append((line, dot, (at, y), note))
             tags = [
                 losses.tag_text(ax, t, (0, 0), ps.color, theme, before=True)
@@ -101,7 +104,8 @@ class LossFrames:
             line.set_data(xs, ys)
             ends = np.isfinite(ys) & ~np.isfinite(np.r_[ys[1:], np.nan])  # each curve's head
             dot.set_data(xs[ends], ys[ends])
-            drawn += [line, dot]
+            drawn.insert(0, line)  # every curve first, then the heads over them all
+            drawn.append(dot)
             if note is not None and np.nanmax(xs, initial=0.0) >= note.xy[0]:
                 drawn.append(note)
         return drawn
