@@ -19,6 +19,7 @@ from .anatomy import effective_lr, speed
 
 MAX_CLAIM = 400  # characters in one claim
 MAX_ARGS = 12
+NAME_AT_MOST = 24  # characters of a user's label a callout repeats; longer: the short name
 
 
 class ClaimError(OptvizError, ValueError):
@@ -353,10 +354,20 @@ def shown_names(trajs: Sequence[Any]) -> tuple[str, ...]:
         and ":" not in t.label
         and t.label != getattr(t.optimizer, "label", None)
         and tuned_how(t.label, t.optimizer) is None
+        and len(t.label) <= NAME_AT_MOST  # a long label makes every callout two lines
+        and not _names_the_optimizer(t.label, t.name, short)
         else None
-        for t in trajs
+        for t, short in zip(trajs, named, strict=True)
     ]
     return tuple(g or n for g, n in zip(given, named, strict=True))
+
+
+def _names_the_optimizer(label: str, kind: str, short: str) -> bool:
+    """Whether ``label`` is the optimizer's own name with details in brackets ("SGD (lr
+    0.05, gradient noise σ 0.02)"): the only run of its kind needs no details to be told
+    apart, so a callout says the short name."""
+    head = label.split("(")[0].strip().lower()
+    return head in {kind.lower(), short.lower(), short.lower().replace("-", "")}
 
 
 def shown_optimizers(optimizers: Sequence[Any], labels: Sequence[str]) -> tuple[str, ...]:

@@ -222,8 +222,8 @@ def escapes(c: Case) -> Seen:
     more than ``within`` (default 0.05) domain diagonals (or starts within that), then ends
     farther than ``within`` from it, not diverged, and below the point's loss when that is a
     saddle or a maximum, having moved more than ``within`` away from its closest approach.
-    The key step is the first after that closest approach at which it is away: an escape
-    shown when it has happened, not where it began."""
+    The key step (:func:`_escaped_at`) is the first from which it stays away and past the
+    barrier to the end: an escape shown when it has happened, not where it began."""
     where, xy = c.opts["from"], c.xy()
     if where == "start":
         points, values = xy[:1], np.array([np.inf])
@@ -242,8 +242,7 @@ def escapes(c: Case) -> Seen:
     below = where not in ("saddle", "maximum") or c.loss()[-1] < values[p]
     away = d[-1] > r and d[-1] - d[turn] > r  # out of the zone, and well past its turn
     out = bool(drawn and away and c.diverged_at() < 0 and below)
-    gone = np.flatnonzero((d > r) & (d - d[turn] > r) & (np.arange(len(d)) >= turn))
-    shown = int(gone[0]) if out and len(gone) else None  # once it is away: not a forecast
+    shown = _escaped_at(c, d, r, turn, where) if out else None
     evidence = {
         "start_distance": float(d[0] / c.span),
         "closest": float(d[turn] / c.span),
@@ -258,6 +257,21 @@ def escapes(c: Case) -> Seen:
     else:
         said = f"{c.who()} does not get away from the {word}"
     return Seen(out, evidence, shown, said)
+
+
+def _escaped_at(c: Case, d: np.ndarray, r: float, turn: int, where: str) -> int | None:
+    """When the ball is out for good: from this step to the end away from the point (by
+    ``r``, and by ``r`` past its closest approach at ``turn``) and past the barrier, the
+    highest loss after that approach (a minimum's rim; a saddle or a maximum is its own
+    top): out of the basin, not on its way up the wall."""
+    barrier = (
+        turn
+        if where in ("saddle", "maximum", "start")
+        else turn + int(np.argmax(np.nan_to_num(c.loss()[turn:], nan=-np.inf)))
+    )
+    away = (d > r) & (d - d[turn] > r) & (np.arange(len(d)) > barrier)
+    away[-1] = True  # an escape ends away (else it does not hold): at worst the last step
+    return _settled_from(away)
 
 
 def stalls(c: Case) -> Seen:
@@ -288,7 +302,8 @@ def stalls(c: Case) -> Seen:
 def ends_in(c: Case) -> Seen:
     """The ball ends (and stays, from its key step) within ``within`` (default 0.02) domain
     diagonals of a minimum: ``deepest`` (a global one, the default), ``nearest`` (the
-    minimum nearest its start), ``other`` (any but that one), ``local`` or ``any``."""
+    minimum nearest its start), ``other`` (any but that one), ``local`` or ``any``. The
+    key step (:func:`_ended_at`) is when it is there for good, its loss arrived too."""
     kind, xy = c.opts["minimum"], c.xy()
     points, values = c.points(
         "deepest" if kind == "deepest" else "local" if kind == "local" else "minimum"
@@ -307,7 +322,18 @@ def ends_in(c: Case) -> Seen:
     evidence = {"distance": float(d[-1] / c.span), "final_loss": float(c.loss()[-1])}
     word = _ending_word(c, kind)
     said = f"{c.who()} ends in {word}" if holds else f"{c.who()} has not reached {word}"
-    return Seen(holds, evidence, since, said)
+    beside = float(values[int(np.argmin(np.linalg.norm(points - xy[-1], axis=-1)))])
+    return Seen(holds, evidence, _ended_at(c, since, beside) if holds else None, said)
+
+
+def _ended_at(c: Case, since: int, floor: float) -> int:
+    """When a ball that ends in a minimum is shown there: once it stays within the claim's
+    reach of it (``since``) and its loss has arrived as :func:`faster` counts it (within
+    1e-3 of its starting gap above the minimum's value, for good), so a callout about the
+    same ball never says "ends in" before "arrives"; a loss that never arrives so (a run
+    cut short): ``since``."""
+    arrived = _arriving(c.loss(), floor, 1e-3)
+    return since if math.isinf(arrived) else max(since, int(arrived))
 
 
 def _ending_word(c: Case, kind: str) -> str:
@@ -479,6 +505,9 @@ def diverges(c: Case) -> Seen:
     at = c.diverged_at()
     holds = at >= 0
     said = f"{c.who()} diverges at step {at}" if holds else f"{c.who()} does not diverge"
+    left = _left_view_at(c)
+    if holds and 0 <= left < at:  # the picture marks the exit: one story, both steps
+        said = f"{c.who()} leaves the view at step {left}, diverges at step {at}"
     # what a run that does not diverge does instead, if it does it: it lands
     floor = c.m.floors.get("loss")
     lands = _arriving(c.loss(), _lowest_loss(c) if floor is None else floor, 1e-3)
@@ -487,6 +516,18 @@ def diverges(c: Case) -> Seen:
     k = int(lands)
     landed = f"{c.who()} lands in {k} step{'s' * (k != 1)}"
     return Seen(holds, {"diverged_at": float(at)}, None, said, landed, k)
+
+
+def _left_view_at(c: Case) -> int:
+    """The first step the ball is outside the surface's domain, the drawn view (-1: never)."""
+    domain = getattr(c.surface, "domain", None)
+    if domain is None:  # a network's plane
+        return -1
+    lo, hi = np.asarray(domain, float).reshape(-1, 2).T
+    xy = c.xy().reshape(len(c.xy()), -1)
+    with np.errstate(invalid="ignore"):
+        out = ~np.all((xy >= lo) & (xy <= hi), axis=1)
+    return int(np.argmax(out)) if out.any() else -1
 
 
 def faster(c: Case) -> Seen:
@@ -504,10 +545,12 @@ def faster(c: Case) -> Seen:
                  for j, r in enumerate(steps)]  # fmt: skip
     holds = reach[0] < reach[1]
     unit = "evaluation" if c.opts["per"] == "evals" else "step"
-    goal = "arrives" if c.opts["to"] <= 1e-3 else f"closes {1 - c.opts['to']:.0%} of its gap"
+    # what the log-scale loss panel shows at that step: the gap cut (not yet at its floor)
+    goal = (f"cuts its loss {1 / c.opts['to']:.0f}× by" if c.opts["to"] <= 1e-3
+            else f"closes {1 - c.opts['to']:.0%} of its gap at")  # fmt: skip
     first, then = ("never" if math.isinf(r) else int(r) for r in reach)
     other = f"ahead of {c.who(1)}" if math.isinf(reach[1]) else f"{c.who(1)} at {then}"
-    said = f"{c.who(0)} {goal} at {unit} {first}, {other}"
+    said = f"{c.who(0)} {goal} {unit} {first}, {other}"
     evidence = {f"a_{unit}s": reach[0], f"b_{unit}s": reach[1], "floor": floor}
     # both numbers are true on screen once the later run has arrived (or the run is over)
     last = len(c.loss()) - 1

@@ -2,8 +2,9 @@
 
 A verdict (:mod:`optviz.analysis.claims`: ``claim``, ``holds``, ``step``, ``runs``,
 ``callout``) that holds is drawn as a short label ("GD stops: gradient = 0", "Adam
-escapes at step 23") with a thin leader to where the run it names was at its key step,
-and a ring of that run's colour there.
+escapes at step 23") with a thin, neutral leader (the text's colour, faint: not a path)
+to where the run it names was at its key step, ending at the edge of a ring of that run's
+colour there.
 
 Callouts explain a picture; they must not hide it, so:
 
@@ -20,7 +21,9 @@ Callouts explain a picture; they must not hide it, so:
   runs from the label to a point in the same axes, so it never leaves them;
 * the ring marks where the ball was at the moment; once the moment has passed and the
   ball rests near there (a stop, an ending), the ring and leader follow the ball as it is
-  drawn, so the ring is around the ball, not beside it.
+  drawn, so the ring is around the ball, not beside it; once the ball has gone on (or
+  left the view), the ring is dropped and the leader keeps to the place of the moment: a
+  ring left behind would read as a second ball.
 
 Anything with those attributes is a verdict here: the render layer reads no claim.
 """
@@ -48,6 +51,8 @@ FINAL_AT_MOST = 3  # callouts kept on the last frame: one per ball
 FOLLOW = 3.0  # ball diameters: a ring follows its ball once the ball rests this near the moment
 PATH_PT = 3.0  # points around a path's line a label keeps off
 LEADER_HIT = 400.0  # px² of cover a leader passing over a ball or marker counts as, per 4 px
+LEADER_LW = 1.1  # points: thinner than any path (paths are 2 points and more)
+LEADER_ALPHA = 0.6  # of the theme's text colour: a pointer, not a line of the picture
 LINGER = 2.5  # seconds a callout stays after its moment (unless kept to the end)
 FADE = 0.5  # of which the last are a fade
 MARGIN = 4.0  # points kept between a label and the edge of its axes
@@ -224,12 +229,13 @@ class CalloutLayer(Artist):
             fontsize=style.at_least(CALLOUT_PT),
             color=style.ink(self.theme),
             bbox={"boxstyle": "round,pad=0.3", "fc": face, "ec": color, "lw": 2.0, "alpha": 0.94},
-            arrowprops={
+            arrowprops={  # neutral and thin: a leader in the run's colour reads as its path
                 "arrowstyle": "-",
-                "color": color,
-                "lw": 1.6,
+                "color": style.ink(self.theme),
+                "alpha": LEADER_ALPHA,
+                "lw": LEADER_LW,
                 "shrinkA": 0,
-                "shrinkB": RING_PT / 2,
+                "shrinkB": RING_PT / 2,  # it ends at the ring's edge (see _point_at)
             },  # fmt: skip
             annotation_clip=False,
             zorder=9.7,
@@ -461,25 +467,42 @@ class CalloutLayer(Artist):
                     out.append(_dense(ax.transData.transform(pts), every))
         return np.vstack(out) if out else np.zeros((0, 2))
 
-    def _anchor_now(self, item, s: float) -> np.ndarray:
-        """Where ``item``'s ring and leader point at step ``s`` (2-D data): where its ball
-        was at the moment; once the moment has passed, the ball as drawn (fanned out from
-        others) while it rests within :data:`FOLLOW` diameters of there."""
+    def _anchor_now(self, item, s: float) -> tuple[np.ndarray, bool]:
+        """Where ``item``'s ring and leader point at step ``s`` (2-D data), and whether its
+        ring is drawn: where its ball was at the moment; after it, while the ball rests
+        within :data:`FOLLOW` diameters of there (a stop, an ending), the ball as drawn
+        (fanned out from others), so the ring is around it; once the ball has gone on, the
+        leader keeps to the place of the moment and the ring is dropped: left there, it
+        would read as a second ball."""
         step, (run, start), _, _ = item
         ax = self.run_axes[run]
         key = self._position(ax, run, step, start)
         if _is3d(ax) or s <= step:
-            return key
-        now = self._position(ax, run, min(int(np.floor(s)), self.steps), start)
+            return key, True
+        at = min(int(np.floor(s)), self.steps)
+        now = self._position(ax, run, at, start)
         to_px = ax.transData.transform
         reach = FOLLOW * 10.0 * ax.figure.dpi / 72  # a ball is about 10 points across
-        if np.hypot(*(to_px(now) - to_px(key))) > reach:
-            return key
+        if not self._in_view(ax, run, at, start) or np.hypot(*(to_px(now) - to_px(key))) > reach:
+            return key, False
         drawn = self._drawn_balls(ax, run)
         if not len(drawn):
-            return now
+            return now, True
         near = np.hypot(*(to_px(drawn) - to_px(now)).T)
-        return drawn[int(np.argmin(near))] if near.min() <= reach else now
+        return (drawn[int(np.argmin(near))] if near.min() <= reach else now), True
+
+    def _in_view(self, ax, run: int, step: int, start: int) -> bool:
+        """Whether run ``run``'s ball at ``step`` is inside ``ax``'s view (not clipped)."""
+        traj = self.race.trajectories[run]
+        xy = np.ravel(traj.xy[step] if not traj.batched else traj.xy[step, start]).astype(float)
+        if not np.all(np.isfinite(xy)):
+            return False
+        if len(xy) != 2:  # a curve's ball: its view is the curve's domain
+            lo, hi = np.asarray(traj.surface.domain, float).reshape(-1, 2).T
+            return bool(np.all((lo <= xy) & (xy <= hi)))
+        xy = drawable(xy.reshape(1, 2), traj.surface)[0]
+        (x0, x1), (y0, y1) = sorted(ax.get_xlim()), sorted(ax.get_ylim())
+        return bool(x0 <= xy[0] <= x1 and y0 <= xy[1] <= y1)
 
     @staticmethod
     def _drawn_balls(ax, run: int) -> np.ndarray:
@@ -498,6 +521,7 @@ class CalloutLayer(Artist):
         ax = self.run_axes[run]
         label.xy = (float(at[0]), float(at[1]))
         ring.set_data([label.xy[0]], [label.xy[1]])
+        label.arrowprops["shrinkB"] = ring.get_markersize() / 2 + 1.0  # at the ring's edge
         text = self.text_px.get(id(label))
         if text is not None:
             label.xyann = tuple((text - ax.transData.transform(at)) / (ax.figure.dpi / 72))
@@ -549,11 +573,16 @@ class CalloutLayer(Artist):
                 label.xy = tuple(self._position(self.run_axes[run], run, step, start))
                 ring.set_data([label.xy[0]], [label.xy[1]])
         now = self.current(s)
+        ringless = set()
         for item in now:
             if not _is3d(self.run_axes[item[1][0]]):
-                self._point_at(item, self._anchor_now(item, s))
+                at, ringed = self._anchor_now(item, s)
+                self._point_at(item, at)
+                if not ringed:
+                    ringless.add(id(item[2]))
             _fade(item[2], item[3], self._strength(item, s))
-        rings = [item[3] for item in now if not self._on_landmark(item)]
+        rings = [item[3] for item in now
+                 if id(item[2]) not in ringless and not self._on_landmark(item)]  # fmt: skip
         return rings, [item[2] for item in now]
 
     def _on_landmark(self, item) -> bool:
@@ -582,11 +611,16 @@ class CalloutLayer(Artist):
                 if layout is not None and not _is3d(ax):
                     layout.place()
             now = self.current(self.steps)
+            ringless = set()
             for item in now:
                 if not _is3d(self.run_axes[item[1][0]]):
-                    self._point_at(item, self._anchor_now(item, float(self.steps)))
+                    at, ringed = self._anchor_now(item, float(self.steps))
+                    self._point_at(item, at)
+                    if not ringed:
+                        ringless.add(id(item[2]))
             shown_now = {id(item[2]) for item in now}
-            ringed = {id(item[2]) for item in now if not self._on_landmark(item)}
+            ringed = {id(item[2]) for item in now
+                      if id(item[2]) not in ringless and not self._on_landmark(item)}  # fmt: skip
             for _, _, label, ring in self.items:
                 label.set_visible(id(label) in shown_now)
                 ring.set_visible(id(label) in ringed)
@@ -597,8 +631,8 @@ def _broken(words: list[str], lines: int) -> str:
     """``words`` in ``lines`` lines of about equal length; two lines at a comma where one
     falls near the middle (between two clauses, not inside one).
 
-    >>> _broken("GD (lr 0.09) arrives at step 15, ahead of GD (lr 0.02)".split(" "), 2)
-    'GD (lr 0.09) arrives at step 15,\\nahead of GD (lr 0.02)'
+    >>> _broken("GD (lr 0.09) cuts its loss 1000× by step 15, ahead of GD (lr 0.02)".split(" "), 2)
+    'GD (lr 0.09) cuts its loss 1000× by step 15,\\nahead of GD (lr 0.02)'
     """
     total = len(" ".join(words))
     commas = [i for i, w in enumerate(words[:-1]) if w.endswith(",")]
@@ -632,7 +666,7 @@ def _fade(label, ring, alpha: float) -> None:
     label.set_alpha(alpha)
     label.get_bbox_patch().set_alpha(0.94 * alpha)
     if label.arrow_patch is not None:
-        label.arrow_patch.set_alpha(alpha)
+        label.arrow_patch.set_alpha(LEADER_ALPHA * alpha)
     ring.set_alpha(alpha)
 
 
