@@ -219,3 +219,44 @@ def test_a_divergence_mid_panel_keeps_its_note_inside_the_frame():
     note = next(n for *_, n in engine.loss_lines if n is not None)
     box = note.get_window_extent(engine.fig.canvas.get_renderer())
     assert box.x0 >= 0 and box.x1 <= engine.fig.bbox.width
+
+
+# ----------------------------------------------------------------------------- ends, styles
+@pytest.fixture(scope="module")
+def three_runs():
+    return ov.race("rosenbrock", ["gd:lr=0.001", "adam:lr=0.05", "momentum:lr=0.001"], steps=40)
+
+
+def test_the_markers_at_the_first_and_last_step_are_whole(three_runs):
+    # a head on the panel's edge was cut in half by the axes: it is drawn over the edge,
+    # whole, and inside the frame
+    engine = _Engine(animate(three_runs, loss=True, fps=2, duration=1, size="16:9"))
+    try:
+        fig = engine.fig
+        frame = fig.bbox
+        half = 8 / 2 * fig.dpi / 72  # the head's dot: 8 points across
+        for s in (0.0, float(three_runs.trajectories[0].steps)):
+            engine.frame(s)
+            for _line, dot, *_ in engine.loss_lines:
+                assert not dot.get_clip_on()
+                for x, y in engine.loss_ax.transData.transform(np.column_stack(dot.get_data())):
+                    assert frame.x0 + half <= x <= frame.x1 - half
+                    assert frame.y0 + half <= y <= frame.y1 - half
+    finally:
+        engine.close()
+
+
+def test_each_loss_curve_has_its_paths_dash_and_marker(three_runs):
+    from optviz.render import paths
+
+    engine = _Engine(animate(three_runs, loss=True, fps=2, duration=1, **SMALL))
+    try:
+        styles = paths.path_styles(three_runs.trajectories)
+        drawn = [line for line, *_ in engine.loss_lines]
+        for line, ps in zip(drawn, styles, strict=True):
+            solid = ps.linestyle == "-"
+            assert (line.get_linestyle() == "-") == solid
+            assert line.get_marker() == ps.marker
+        assert len({str(line._dash_pattern) for line in drawn}) == len(drawn)  # no two alike
+    finally:
+        engine.close()

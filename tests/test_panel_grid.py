@@ -1,6 +1,7 @@
-"""One panel per optimizer: a grid with an empty cell gives it to the side panel (the loss
-panel), so no quadrant of the frame is left blank, and the domain's numbers are written
-once, at the left and the bottom of the grid."""
+"""One panel per optimizer: three maps and a loss panel in a 16:9 frame are a row of maps
+over the loss panel (a 2x2 grid left a wide gutter between maps narrower than their
+cells), no part of the frame is left blank, and the domain's numbers are written once, at
+the left and the bottom."""
 
 from __future__ import annotations
 
@@ -26,11 +27,15 @@ def figure(three_rates):
     return fig, panels, loss_ax
 
 
-def test_the_loss_panel_takes_the_grid_s_empty_cell(figure):
+def test_the_loss_panel_spans_the_row_under_the_maps(figure):
+    # a 2x2 grid with the loss panel in its empty cell drew maps narrower than their
+    # cells, with a 340-px gutter between the columns: a row of maps over a wide loss panel
     fig, panels, loss_ax = figure
-    grid = panels[0].get_subplotspec().get_gridspec()
-    assert loss_ax.get_subplotspec().get_gridspec() is grid
-    assert (grid.nrows, grid.ncols) == (2, 2)
+    maps = [ax.get_window_extent() for ax in panels]
+    loss = loss_ax.get_window_extent()
+    assert len({round(b.y0) for b in maps}) == 1  # one row
+    assert all(loss.y1 < b.y0 for b in maps)  # under it
+    assert loss.width >= 0.8 * (max(b.x1 for b in maps) - min(b.x0 for b in maps))
 
 
 def test_no_quadrant_is_left_blank(figure):
@@ -45,5 +50,5 @@ def test_tick_numbers_only_at_the_left_and_bottom(figure):
     _, panels, _ = figure
     shown = [(ax.yaxis.get_tick_params()["labelleft"], ax.xaxis.get_tick_params()["labelbottom"])
              for ax in panels]  # fmt: skip
-    # top-left: y only; top-right: x only (nothing under it); bottom-left: both
-    assert shown == [(True, False), (False, True), (True, True)]
+    # one row: y numbers on the left map only, x numbers under every map
+    assert shown == [(True, True), (False, True), (False, True)]

@@ -12,7 +12,7 @@ import optviz as ov
 from optviz.render import race_figure, style
 from optviz.render.animate import _Engine, animate
 
-SIZE, DPI = (8.0, 4.5), 80
+SIZE, DPI = (8.0, 4.5), 100  # as on a projector: 100 dpi
 
 
 @pytest.fixture(scope="module")
@@ -26,7 +26,7 @@ def three_on_one_line():
     return race
 
 
-def covered_stretch(img: np.ndarray, ax, xy: np.ndarray, reach: int = 2) -> float:
+def covered_stretch(img: np.ndarray, ax, xy: np.ndarray, reach: int = 4) -> float:
     """The share of points every ~3 px along the path ``xy`` (data) with a probe-coloured
     pixel within ``reach`` px: 1 where the probe's line shows all along it."""
     h = img.shape[0]
@@ -83,3 +83,17 @@ def test_panels_share_no_line(three_on_one_line):
 
     assert {ps.width for ps in path_styles(three_on_one_line, one_map=False)} == {1.0}
     assert len({ps.width for ps in path_styles(three_on_one_line)}) == 3
+
+
+def test_a_sleeve_is_narrow_and_its_top_line_keeps_its_dash(three_on_one_line):
+    # each layer only a few px wider than the one above (a wide band buries thin paths),
+    # and the top line drawn in the dash pattern the legend shows for it
+    from optviz.render.paths import path_styles
+
+    styles = sorted(path_styles(three_on_one_line), key=lambda ps: ps.width)
+    px = 2.6 * 100 / 72  # a plain line width in the animation, in px at 100 dpi
+    for upper, lower in zip(styles, styles[1:], strict=False):
+        assert 1.5 <= (lower.width - upper.width) * px <= 3.5
+        assert lower.map_linestyle == "-"
+    top = styles[0]
+    assert top.linestyle != "-" and top.map_linestyle == top.linestyle

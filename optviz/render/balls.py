@@ -332,6 +332,45 @@ def gone_from_view(xy: np.ndarray, k: int, head: np.ndarray, domain, alive) -> l
     return out
 
 
+EXIT_INSET = 0.035  # share of the view's span: an exit mark sits this far inside the edge
+
+
+def exit_marks(xy: np.ndarray, div: np.ndarray, domain) -> np.ndarray:
+    """Where each start of a run that diverged is marked ``(n, 2)``: the point where its
+    path (``xy`` ``(T+1, n, 2)``, as drawn) last crossed the view's edge before step
+    ``div``, moved :data:`EXIT_INSET` inside, so the mark is whole and off the panel's
+    title; its last finite position in the view for a start that never left it (one that
+    did not diverge gets its last position, unused).
+
+    >>> xy = np.array([[[0.0, 0.0]], [[0.5, 0.25]], [[4.0, 2.0]], [[np.nan, np.nan]]])
+    >>> exit_marks(xy, np.array([3]), [[-1, 1], [-1, 1]]).round(3).tolist()
+    [[0.93, 0.5]]
+    """
+    dom = np.asarray(domain, float)
+    room = EXIT_INSET * np.ptp(dom, axis=1)
+    out = []
+    for j, k in enumerate(np.atleast_1d(div)):
+        path = np.asarray(xy[: (k + 1 if k >= 0 else len(xy)), j], float)
+        path = path[np.isfinite(path).all(axis=1)]
+        point = path[-1] if len(path) else dom.mean(axis=1)
+        ins = ~outside(path, dom)
+        left = np.flatnonzero(ins[:-1] & ~ins[1:])
+        if len(left):
+            a, b = path[left[-1]], path[left[-1] + 1]
+            point, _ = exit_point(a, a + _toward(a, b, np.ptp(dom)), dom)
+        out.append(np.clip(point, dom[:, 0] + room, dom[:, 1] - room))
+    return np.array(out).reshape(-1, 2)
+
+
+def _toward(a: np.ndarray, b: np.ndarray, reach: float) -> np.ndarray:
+    """The step from ``a`` toward ``b`` shortened to ``2 reach`` where longer: the same
+    direction without the overflow of a point thrown out to 1e300."""
+    scale = max(np.abs(a).max(), np.abs(b).max(), 1.0)
+    d = b / scale - a / scale
+    length = np.linalg.norm(d) * scale
+    return d * scale if length <= 2 * reach else d / np.linalg.norm(d) * 2 * reach
+
+
 def still_marks(ax, trajs, colors: list[str], theme: str):
     """A still's edge marks, for every start whose last position is outside the view:
     ``(marks, gone)`` for :class:`BallLayout` to place again at draw time (where the

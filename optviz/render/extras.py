@@ -221,7 +221,7 @@ class ExtrasOverlay:
                                                               strict=True)]  # fmt: skip
         drawn = []
         for part in self.parts:
-            drawn += self._update(part, s)
+            drawn += self._update(part, s, engine.anim.trail)
         return drawn
 
     def _build(self, mover, ps) -> dict:
@@ -256,7 +256,9 @@ class ExtrasOverlay:
             found += list(part["ghost"][2:])
         return found
 
-    def _update(self, part: dict, s: float) -> list:
+    def _update(self, part: dict, s: float, keep: bool | int = True) -> list:
+        """``keep``: the render's ``trail`` (True: all of it; k: the last k steps), which
+        a shown point's trail follows as the ball's does."""
         k = int(np.floor(s))
         if part["ticks"] is not None:  # a step's trials appear as it begins
             (tick_lines, ray_lines), found = part["ticks"]
@@ -267,7 +269,8 @@ class ExtrasOverlay:
             head = path[last]
             if last < len(path) - 1:
                 head = head + (s - k) * (path[last + 1] - head)
-            trail = np.concatenate([path[: last + 1], head[None]])
+            first = 0 if keep is True else max(0, last - int(keep))
+            trail = np.concatenate([path[first : last + 1], head[None]])
             joined = np.concatenate([trail, np.full((1, *trail.shape[1:]), np.nan)])
             flat = np.swapaxes(joined, 0, 1).reshape(-1, 2)
             line.set_data(flat[:, 0], flat[:, 1])

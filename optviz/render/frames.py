@@ -143,11 +143,8 @@ class _Engine:
         xy = traj.xy if traj.batched else traj.xy[:, None, :]
         xy = plots.drawable(xy, surface)
         div = np.atleast_1d(traj.diverged_at)
-        gone = np.maximum(div, 0)
-        cross_xy = plots.inside(
-            (traj.xy if traj.batched else traj.xy[:, None, :])[gone, np.arange(len(div))],
-            surface,
-        )
+        # where the drawn path leaves the view, inside the edge (not where it diverged)
+        cross_xy = balls.exit_marks(xy, div, surface.domain)
         many = xy.shape[1] > 1
         three = plots._is3d(ax)
         z = plots.height(surface, xy, lift=0.01) if three else None

@@ -9,9 +9,10 @@ Shared by the still plots and the animations:
 * paths are stacked longest first: short or slow paths, which a long one would bury,
   are drawn on top;
 * paths that share a line (one runs over a good part of another drawn under it, even at
-  another speed) are drawn as a sleeve: the lowest widest, each one above it narrower and
-  solid, the top one thin, so every color shows along the whole shared stretch, the lower
-  ones as bands on both sides of the upper (not a striped rope of dashes);
+  another speed) are drawn as a sleeve: the lowest widest, each one above it a few pixels
+  narrower and solid, the top one thin and in its own dash pattern, so every color shows
+  along the whole shared stretch, the lower ones as thin bands on both sides of the upper
+  (not a wide band that buries the rest, nor a striped rope of dashes);
 * every ball is the same size, large enough to find from the back of a room; balls that
   share a spot are spread apart by :mod:`.balls`;
 * many starts of one optimizer are drawn thinner than a single path, never under
@@ -69,7 +70,7 @@ SYMBOLS = symbols.SYMBOLS  # how a legend writes a hyperparameter: "μ 0.9"
 COINCIDENT = 0.01  # distance, in domain spans, under which two paths share a line
 SHARED = 0.3  # the share of a path's length another covers from which they share a line
 SLEEVE_TOP = 0.8  # the top line of a sleeve, in plain line widths: thin (2.9 px at 100 dpi)
-SLEEVE_STEP = 1.0  # each line under it wider by this (in plain widths): a band each side
+SLEEVE_STEP = 0.8  # each line under it wider by this (2.9 px at 100 dpi): a thin band each side
 BALL = 10.0  # points: 14 px at 100 dpi, found from the back of a room
 THINNEST = 1.6  # points: a line of 2.2 px at 100 dpi, the thinnest a projector shows
 
@@ -84,12 +85,13 @@ class PathStyle(NamedTuple):
     ball_size: float
     halo: bool
     width: float = 1.0  # line width on the map, in plain widths (a sleeve's lines differ)
-    shared: bool = False  # part of a sleeve: drawn solid on the map
+    shared: bool = False  # part of a sleeve: drawn solid on the map, but for its top line
 
     @property
     def map_linestyle(self) -> Any:
-        """The line style on the map: solid in a sleeve (a dash would stripe it)."""
-        return "-" if self.shared else self.linestyle
+        """The line style on the map: the lower lines of a sleeve solid (a dash would
+        stripe the band), its top line and every other path dashed as in the legend."""
+        return "-" if self.shared and self.width > SLEEVE_TOP else self.linestyle
 
 
 # ----------------------------------------------------------------------------- styles
@@ -101,7 +103,7 @@ def path_styles(trajs, colors=None, ball: float = BALL, *, one_map: bool = True)
     >>> r = ov.race("quadratic", ["gd:lr=0.05", "momentum:lr=0.05,momentum=0"],
     ...             start=(1.5, 1.0), steps=20)
     >>> [s.width for s in path_styles(r.trajectories)]  # one line: a wide one, a thin on top
-    [1.8, 0.8]
+    [1.6, 0.8]
     """
     n = len(trajs)
     spans = np.ptp(np.asarray(trajs[0].surface.domain, float), axis=1)

@@ -55,13 +55,20 @@ def race_layout(race, kind: str, loss: bool, size, dpi: float, theme: str, title
         if extra and not in_grid:
             rows, cols = _grid_shape(n, fig, True, aspect)
         beside = extra and not in_grid
-        outer = fig.add_gridspec(1, 2 if beside else 1, width_ratios=[2.2, 1] if beside else None)
+        under = bool(extra) and _row_over_side(n, fig, aspect, rows, cols, bool(beside))
+        if under:  # the maps in a row, the side panels in a row under them: no gutters
+            rows, cols, in_grid, beside = 1, n, False, False
+            outer = fig.add_gridspec(2, 1, height_ratios=UNDER_HEIGHTS)
+        else:
+            outer = fig.add_gridspec(1, 2 if beside else 1,
+                                     width_ratios=[2.2, 1] if beside else None)  # fmt: skip
         inner = outer[0].subgridspec(rows, cols)
         panels = []
         for i, traj in enumerate(race.trajectories):
             ax = fig.add_subplot(inner[i // cols, i % cols])
             plot_surface(surface, ax, theme=theme, lines=True, n=200, critical=True)
-            ax.set_title(paths.readable(traj), color=style.color(i), fontweight="bold")
+            title = ax.set_title(paths.readable(traj), color=style.color(i), fontweight="bold")
+            _fit_width(title, fig, share=0.95 / cols)  # within its column, not over the next
             if legend_column and not extra:  # a key goes right of the figure: maps beside it
                 ax.set_anchor("E")
             if i % cols:  # one domain in every panel: its numbers once, at the left and bottom
@@ -73,6 +80,9 @@ def race_layout(race, kind: str, loss: bool, size, dpi: float, theme: str, title
             panels.append(ax)
         if in_grid:  # the last cells of the grid, after the maps
             _side_axes(fig, [inner[j // cols, j % cols] for j in range(n, n + len(extra))], extra)
+        elif under:
+            row = outer[1].subgridspec(1, len(extra), width_ratios=[p.weight for p in extra])
+            _side_axes(fig, [row[0, i] for i in range(len(extra))], extra)
         elif extra:
             column = outer[1].subgridspec(len(extra), 1, height_ratios=[p.weight for p in extra])
             _side_axes(fig, [column[i] for i in range(len(extra))], extra)
@@ -88,6 +98,25 @@ def race_layout(race, kind: str, loss: bool, size, dpi: float, theme: str, title
         panels[0].set_title(note, fontsize=16, loc="left")
     _fit_width(fig.suptitle(heading), fig)
     return fig, panels, axes.get("loss")
+
+
+UNDER_HEIGHTS = (0.58, 0.42)  # a row of maps over a row of side panels
+ROW_MAPS_MOST = 4  # more maps than this in one row are too small
+
+
+def _row_over_side(n: int, fig, aspect: float, rows: int, cols: int, beside: bool) -> bool:
+    """Whether ``n`` maps of width/height ``aspect`` in one row over the side panels
+    are drawn about as large (within 15 %) as in the grid of ``rows`` x ``cols`` (the
+    side panels in its empty cells, or ``beside`` it): a grid of maps narrower than
+    their cells leaves wide empty gutters, the row fills the frame's width."""
+    if n > ROW_MAPS_MOST:
+        return False
+    w, h = fig.get_size_inches()
+    h *= 0.9  # the title
+    grid_w = w * (2.2 / 3.2 if beside else 1.0)
+    in_grid = min(grid_w / cols / aspect, h / rows)
+    in_row = min(w / n / aspect, UNDER_HEIGHTS[0] * h)
+    return in_row >= 0.85 * in_grid
 
 
 def _side_axes(fig, cells: list, extra) -> list:
@@ -108,11 +137,11 @@ def _setup_side(fig, race, extra, theme: str) -> dict:
     return axes
 
 
-def _fit_width(text, fig, smallest: float = 16.0) -> None:
-    """Shrink ``text`` until it fits the frame's width, down to ``smallest`` points (a
-    two-line title on a small frame would run off both sides)."""
+def _fit_width(text, fig, smallest: float = 16.0, share: float = 0.96) -> None:
+    """Shrink ``text`` until it fits ``share`` of the frame's width, down to ``smallest``
+    points (a two-line title on a small frame would run off both sides)."""
     renderer = fig.canvas.get_renderer()
-    room = 0.96 * fig.bbox.width
+    room = share * fig.bbox.width
     size = text.get_fontsize()
     width = text.get_window_extent(renderer).width
     if width > room:

@@ -66,22 +66,24 @@ class LossFrames:
         self.log = axis.log
         self.lines = []
         self.tags = []  # per run: each start's number at its curve's head (several starts)
-        for traj, ps in zip(race.trajectories, styles, strict=True):
+        for i, (traj, ps) in enumerate(zip(race.trajectories, styles, strict=True)):
             y = losses.loss_curve(traj, axis.shift, axis.log, axis.floor)
             note = losses.diverged_note(ax, traj, y, ps.color, theme, x)  # shown from there on
             y = y if y.ndim == 2 else y[:, None]
             at = losses.x_values(traj, x).reshape(y.shape)  # steps, or evaluations
             lw = paths.line_width(2.4, y.shape[1] > 1)
-            # solid: a dash pattern on an oscillating loss reads as noise; the marker tells apart
-            line = ax.plot([], [], color=ps.color, lw=lw)[0]
+            line = ax.plot([], [], color=ps.color, lw=lw, **loss_line_style(ps, i, y.shape[1]))[0]
             dot = ax.plot([], [], ls="none", marker=ps.marker, ms=8, mfc=ps.color,
                           mec=style.ink(theme), mew=0.8)[0]  # fmt: skip
+            # a head on the first or last step sits on the panel's edge: drawn whole over
+            # it (a margin beyond the steps moves the tick labels after the layout)
+            dot.set_clip_on(False)
             for a in (line, dot, note):
                 if a is not None:
                     a.set_in_layout(False)
                     a.set_animated(True)
             line.set_zorder(8)
-            dot.set_zorder(8)
+            dot.set_zorder(8.5)  # every head over every curve (and its marks)
             self.lines.append((line, dot, (at, y), note))
             tags = [
                 losses.tag_text(ax, t, (0, 0), ps.color, theme, before=True)
@@ -102,10 +104,29 @@ class LossFrames:
             line.set_data(xs, ys)
             ends = np.isfinite(ys) & ~np.isfinite(np.r_[ys[1:], np.nan])  # each curve's head
             dot.set_data(xs[ends], ys[ends])
-            drawn += [line, dot]
+            drawn.insert(0, line)  # every curve first, then the heads over them all
+            drawn.append(dot)
             if note is not None and np.nanmax(xs, initial=0.0) >= note.xy[0]:
                 drawn.append(note)
         return drawn
+
+
+LOSS_MARK_EVERY = 0.11  # a run's marker on its loss curve: every this share of the diagonal
+LOSS_MARK_SIZE = 6.0  # points: smaller than the head's dot (8), large enough to tell apart
+
+
+def loss_line_style(ps, i: int, curves: int = 1) -> dict:
+    """How run ``i``'s loss curve looks besides its colour: its path's dash pattern (as
+    in the legend), and for a single start its marker every :data:`LOSS_MARK_EVERY` of
+    the panel (spaced on screen, each run shifted along so marks of curves that lie
+    together alternate), so curves are told apart without colour. A cloud of starts gets
+    the dash only: markers on many curves make a smear."""
+    out = dict(ls=ps.linestyle)
+    if curves == 1:
+        shift = (0.37 * i) % 1.0 * LOSS_MARK_EVERY
+        out.update(marker=ps.marker, ms=LOSS_MARK_SIZE, mec="none",
+                   markevery=(shift, LOSS_MARK_EVERY))  # fmt: skip
+    return out
 
 
 def curve_until(
