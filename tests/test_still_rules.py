@@ -87,6 +87,30 @@ def test_every_sweep_line_is_named_at_its_end_and_names_do_not_overlap(sweep_ax)
     assert not legend & {t.get_text() for t in labels}  # no legend entry for a line
 
 
+def test_a_best_rate_is_named_at_its_star_not_at_its_lines_end(sweep):
+    # "Lion: best lr 0.0079" sat at Lion's worst point, at the end of its line
+    best = {key: float(lrs[np.argmin(np.where(np.isfinite(sc), sc, np.inf))])
+            for key, lrs, sc in zip(sweep.keys, sweep.lrs, sweep.score, strict=True)}  # fmt: skip
+    with plots.offscreen():
+        ax = analysis_plots.plot_sweep(sweep, best=best, dpi=100)
+    ax.figure.canvas.draw()
+    (names,) = [a for a in ax.artists if isinstance(a, line_ends.EndLabels)]
+    renderer = ax.figure.canvas.get_renderer()
+    stars = [(ln.get_xdata()[0], ln.get_ydata()[0]) for ln in ax.get_lines()
+             if ln.get_marker() == "*"]  # fmt: skip
+    assert len(stars) == len(best) == len(names.texts)
+    for text, leader, end in zip(names.texts, names.leaders, names.ends, strict=True):
+        rate = float(text.get_text().rsplit("best lr ", 1)[1])
+        star = [p for p in stars if np.allclose(p, end)]
+        assert star and np.isclose(end[0], rate, rtol=0.05), text.get_text()  # at its star
+        px = ax.transData.transform(star[0])
+        box = text.get_window_extent(renderer)
+        gap = np.hypot(max(box.x0 - px[0], 0, px[0] - box.x1),
+                       max(box.y0 - px[1], 0, px[1] - box.y1))  # fmt: skip
+        joined = np.isfinite(leader.get_ydata()).all() and len(leader.get_ydata()) == 2
+        assert gap < 40 or joined, (text.get_text(), gap)  # beside it, or a leader to it
+
+
 def test_a_sweep_shows_no_code_names(sweep_ax):
     assert code_on(sweep_ax.figure) == []
 

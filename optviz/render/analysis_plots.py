@@ -122,7 +122,7 @@ def plot_sweep(
         if steps_mode:
             ys = np.append(ys, sweep.steps + 1)
         log = bool(len(ys) and ys.min() > 0)
-        lines, names = [], []
+        lines, names, stars = [], [], []
         firsts = [sweep.lrs[i][~curves[i][0]].min() if (~curves[i][0]).any() else np.nan
                   for i in range(n_opt)]  # fmt: skip
         for i, key in enumerate(sweep.keys):
@@ -153,6 +153,7 @@ def plot_sweep(
                 j = int(np.searchsorted(lrs, best[key]))
                 ax.plot([best[key]], [y[j]], "*", ms=20, mfc=c, mec=ink, mew=1.2, zorder=6)
                 name = f"{name}: best lr {best[key]:.2g}"
+            stars.append((best[key], y[j]) if best and key in best else None)
             names.append(name)
         ax.add_patch(Rectangle((0, 1 - band), 1, band, transform=ax.transAxes,
                                color=style.THEMES[theme]["grid.color"], alpha=0.6, lw=0,
@@ -162,8 +163,10 @@ def plot_sweep(
         ax.set_xscale("log")
         ax.set_yscale("log" if log else "linear")
         _leave_room(ax, ys, band, log)
-        line_ends.room_right(ax, lines, names)
-        line_ends.label_ends(ax, lines, names)
+        # a best rate is named at its star; a line without one at its end, with room there
+        at_end = [k for k, star in enumerate(stars) if star is None]
+        line_ends.room_right(ax, [lines[k] for k in at_end], [names[k] for k in at_end])
+        line_ends.label_ends(ax, lines, names, at=stars)
         ax.set_xlabel("learning rate")
         if steps_mode:
             ax.axhline(sweep.steps + 1, color=ink, lw=0.8, ls="--", alpha=0.6)

@@ -204,10 +204,16 @@ def spread_apart(want: np.ndarray, x: np.ndarray, size: np.ndarray, lo: float, h
     return y
 
 
-def label_ends(ax, lines: list, names: list[str], fontsize: float = LABEL_PT) -> EndLabels:
-    """Name each of ``lines`` (Line2D) at its last finite point."""
+def label_ends(
+    ax, lines: list, names: list[str], fontsize: float = LABEL_PT, at: list | None = None
+) -> EndLabels:
+    """Name each of ``lines`` (Line2D) at its last finite point, or at the point ``at[i]``
+    (x, y) where one is given (a name that says something of one point sits there)."""
     ends = []
-    for line in lines:
+    for i, line in enumerate(lines):
+        if at is not None and at[i] is not None:
+            ends.append(tuple(at[i]))
+            continue
         x = np.asarray(line.get_xdata(), float)
         y = np.asarray(line.get_ydata(), float)
         good = np.flatnonzero(np.isfinite(x) & np.isfinite(y))
