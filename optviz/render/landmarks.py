@@ -63,15 +63,16 @@ def mark_landmarks(ax, surface, *, lifted: bool = False) -> list:
     """Mark the surface's landmarks (:func:`optviz.catalog.critical.landmarks`) on ``ax``:
     global minima as stars, local minima as thinner stars, saddles as diamonds,
     maxima as triangles, degenerate points as rings; when there are too many, only the
-    global minima and, for the legend, an entry counting the rest. Drawn as hollow
-    outlines under every path and ball (see the module docs).
+    global minima (the legend names what is drawn: a count of unmarked points, with no
+    symbol and nothing on the map, only puzzled readers). Drawn as hollow outlines under
+    every path and ball (see the module docs).
     ``lifted`` puts the markers on the surface of a 3-D axes. Returns the artists.
 
     >>> import optviz as ov
     >>> from optviz.render.plots import plot_surface
     >>> ax = plot_surface(ov.surface("rastrigin"), minima=False)
     >>> [a.get_label() for a in mark_landmarks(ax, ov.surface("rastrigin"))]
-    ['global minimum', '+ 440 other critical points']
+    ['global minimum']
     """
     from ..catalog.critical import LANDMARK_KINDS, landmarks
 
@@ -84,11 +85,6 @@ def mark_landmarks(ax, surface, *, lifted: bool = False) -> list:
             if lifted:
                 coords.append(height(surface, xy, lift=0.02))
             drawn.append(ax.plot(*coords, **landmark_style(kind), label=kind)[0])
-    if marks.left_out:
-        empty = [[], [], []] if lifted else [[], []]
-        drawn.append(
-            ax.plot(*empty, ls="none", label=f"+ {marks.left_out} other critical points")[0]
-        )
     for artist in drawn:
         artist.set_gid("landmark")
     return drawn

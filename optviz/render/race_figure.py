@@ -224,8 +224,7 @@ def _landmark_labels(surface) -> list[str]:
     from ..catalog.critical import LANDMARK_KINDS, landmarks
 
     marks = landmarks(surface)
-    labels = [k for k in LANDMARK_KINDS if marks.of_kind(k)]
-    return labels + ([f"+ {marks.left_out} other critical points"] if marks.left_out else [])
+    return [k for k in LANDMARK_KINDS if marks.of_kind(k)]
 
 
 def _fits_over(ax, text: str, fontsize: float) -> bool:
