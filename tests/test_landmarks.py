@@ -10,6 +10,7 @@ import optviz as ov
 from optviz.catalog.critical import critical_points, landmarks
 from optviz.render import race_figure
 from optviz.render.animate import _Engine, animate
+from optviz.render.paths import start_marker_style
 
 
 def marked(ax) -> dict[str, np.ndarray]:
@@ -90,12 +91,18 @@ def test_a_crowd_of_critical_points_becomes_the_global_minimum_alone():
     assert not any("critical points" in t for t in texts)
 
 
-def test_landmarks_are_drawn_under_every_path():
+def test_landmarks_are_drawn_over_every_path_and_under_the_balls():
+    # a path that loops over the minimum (momentum's last orbits) buried the star the
+    # lesson is about; a hollow outline over the paths hides little of them
     race = race_of("himmelblau")
     ax = race_figure.plot_race(race, size="small", dpi=40).axes[0]
-    lowest_path = min(a.get_zorder() for a in ax.get_lines() if a.get_gid() != "landmark"
-                      and (a.get_gid() or "").startswith("optimizer"))  # fmt: skip
-    assert max(a.get_zorder() for a in ax.get_lines() if a.get_gid() == "landmark") < lowest_path
+    runs = [a for a in ax.get_lines() if (a.get_gid() or "").startswith("optimizer")]
+    paths = [a.get_zorder() for a in runs if a.get_linestyle() not in ("None", "")]
+    balls = [a.get_zorder() for a in runs if a.get_linestyle() in ("None", "")]
+    landmarks = [a.get_zorder() for a in ax.get_lines() if a.get_gid() == "landmark"]
+    assert paths and balls and landmarks
+    assert max(paths) < min(landmarks) and max(landmarks) < min(balls)
+    assert max(landmarks) < start_marker_style("light")["zorder"] < 8  # animated balls: 8 up
 
 
 def test_a_catalog_minimum_without_a_hessian_is_still_marked_global():

@@ -620,7 +620,7 @@ def _band_ends(ax, traj, color: str, ink: str) -> None:
     (x0, x1), (y0, y1) = traj.surface.domain
     inside = (xy[:, 0] >= x0) & (xy[:, 0] <= x1) & (xy[:, 1] >= y0) & (xy[:, 1] <= y1)
     # the ends are the lesson (where noise leaves the runs): above the minimum's star
-    ax.plot(*xy[inside].T, "o", color=color, ms=7, mec="white", mew=0.9, zorder=5.5)
+    ax.plot(*xy[inside].T, "o", color=color, ms=7, mec="white", mew=0.9, zorder=7.0)
     out = xy[~inside & np.isfinite(xy).all(axis=1)]
     if not len(out):
         return

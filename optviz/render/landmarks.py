@@ -1,4 +1,4 @@
-"""Landmarks: minima, saddles and maxima drawn as outlines under the paths and the balls.
+"""Landmarks: minima, saddles and maxima drawn as outlines over the paths, under the balls.
 
 A landmark is scenery, the balls are the subject: a ball resting on a saddle or a minimum
 covers the landmark's middle, and the outline, drawn larger than a ball, rings it, so the
@@ -52,7 +52,7 @@ LANDMARK_MARKERS = {  # (marker, size in points): larger than a ball (10), so th
     "degenerate": ("o", 13),
     "inflection": ("s", 13),  # a curve's flat point that is neither a minimum nor a maximum
 }
-LANDMARK_ZORDER = 4.5  # under every path (5 and up) and every ball
+LANDMARK_ZORDER = 6.8  # over the paths (5 and up), under start rings, key-moment rings and balls
 
 
 def _mark_critical(ax, surface, z: bool = False) -> None:
