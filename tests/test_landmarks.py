@@ -178,3 +178,24 @@ def test_a_ball_resting_on_a_minimum_leaves_the_whole_star_in_sight(surface):
         assert differs.mean() > 0.9, np.flatnonzero(~differs)  # its own path crosses one edge
     finally:
         engine.close()
+
+
+def test_an_animation_draws_the_landmarks_after_the_trails_and_before_the_balls(monkeypatch):
+    # the background holds the contours; a landmark drawn into it lay under every trail
+    from matplotlib.axes import Axes
+
+    race = ov.race("gaussian_wells", ["momentum:lr=0.1,momentum=0.95"], start=(-2.6, -2.0),
+                   steps=60)  # fmt: skip
+    engine = _Engine(animate(race, fps=5, duration=1))
+    try:
+        drawn = []
+        original = Axes.draw_artist
+        monkeypatch.setattr(Axes, "draw_artist", lambda ax, a: (drawn.append(a), original(ax, a)))
+        engine.frame(30.0)
+    finally:
+        engine.close()
+    mover = engine.movers[0]
+    where = {id(a): k for k, a in enumerate(drawn)}
+    marks = [where[id(a)] for a in engine.landmarks]
+    assert marks and all(a.get_animated() for a in engine.landmarks)
+    assert where[id(mover.trail)] < min(marks) and max(marks) < where[id(mover.ball)]

@@ -22,7 +22,7 @@ import numpy as np
 from . import balls, clock, losses, paths, plots, race_figure, side_panels, style, turning
 from .camera3d import covers
 from .counter import StepCounter
-from .geometry import projected
+from .geometry import _is3d, projected
 from .layout import part_titled_rows
 
 
@@ -96,6 +96,7 @@ class _Engine:
                 self.callouts.set_timeline(anim.frame_steps(), anim.fps)
             race_figure.legend(self.fig, race, self.loss_ax, self.panels, anim.kind,
                                x=losses.loss_x(anim.loss))  # fmt: skip
+            self.landmarks = self._landmarks_over_trails()
             self.counter = StepCounter(self.fig, self.theme, anim.steps)
             style.raise_type(self.fig)  # a preset's floor, on texts sized by their code
             self.canvas = self.fig.canvas
@@ -183,6 +184,16 @@ class _Engine:
         trail.set_zorder(ps.zorder)
         return mover
 
+    def _landmarks_over_trails(self) -> list:
+        """The 2-D maps' landmark outlines, left out of the background and drawn each frame
+        after the trails, as a still draws them (a trail looping over the minimum buried
+        its star). Marked after the legend is made, so its samples stay in the background."""
+        marks = [a for ax in self.panels if not _is3d(ax) for a in ax.get_lines()
+                 if a.get_gid() == "landmark"]  # fmt: skip
+        for artist in marks:
+            artist.set_animated(True)
+        return marks
+
     def _starts(self) -> None:
         """Start markers are static: draw them into the background (one ring per start)."""
         trajs = self.anim.race.trajectories
@@ -268,6 +279,8 @@ class _Engine:
             for artist in m.artists:
                 if artist is not m.ball:
                     artist.axes.draw_artist(artist)
+        for artist in self.landmarks:  # over the trails, under the rings and balls
+            artist.axes.draw_artist(artist)
         for artist in [*rings, *(m.ball for m in movers), *marks]:
             artist.axes.draw_artist(artist)
         for update in self.side_frames:  # at the same (fractional) step as the balls
