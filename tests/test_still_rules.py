@@ -12,7 +12,7 @@ from matplotlib.text import Text
 
 from optviz import analysis as A
 from optviz import nets
-from optviz.render import analysis_plots, initplots, line_ends, plots
+from optviz.render import analysis_plots, initplots, line_ends, phaseplots, plots
 from optviz.render.paths import NAMES
 
 SIX = ["gd", "momentum", "adagrad", "rmsprop", "adam", "lion"]
@@ -165,7 +165,6 @@ def test_names_pushed_apart_keep_their_order_and_stay_inside():
 
 def test_phase_map_levels_are_named_upright_inside_and_off_the_boundary():
     from optviz.analysis import phase
-    from optviz.render import phaseplots
 
     m = phase("elliptic", "momentum", n=24, steps=60, workers=1)
     ax = phaseplots.plot_phase(m, dpi=60)
@@ -212,17 +211,24 @@ def test_names_at_line_ends_read_on_either_background(sweep):
         assert (shown != palette) == darker  # orange and sky blue darkened on white only
 
 
-def test_a_zoom_window_too_small_to_see_gets_a_frame_a_room_sees():
-    from matplotlib.patches import Rectangle
-
+@pytest.fixture(scope="module")
+def zoom_figure():
+    """A phase map with a zoom window too small to see, drawn once for the tests below."""
     from optviz.analysis import phase
-    from optviz.render import phaseplots
 
     wide = phase("elliptic", "momentum", n=12, steps=40, workers=1)
     small = phase("elliptic", "momentum", ("lr", 0.05, 0.052, "log"), ("momentum", 0.5, 0.505),
                   n=6, steps=40, workers=1)  # fmt: skip
-    fig = phaseplots.plot_zoom(wide, small, dpi=100)
+    with plots.offscreen():
+        fig = phaseplots.plot_zoom(wide, small, dpi=100)
     fig.canvas.draw()
+    return fig
+
+
+def test_a_zoom_window_too_small_to_see_gets_a_frame_a_room_sees(zoom_figure):
+    from matplotlib.patches import Rectangle
+
+    fig = zoom_figure
     left = fig.axes[0]
     frames = [p.get_window_extent() for p in left.patches if isinstance(p, Rectangle)]
     assert max(min(b.width, b.height) for b in frames) >= phaseplots.FINDABLE_PX - 1
@@ -375,17 +381,10 @@ def test_curvature_kinds_differ_in_pattern_as_well_as_colour():
     assert len({keys[w] for w in ("bowl", "dome", "saddle")}) == 3
 
 
-def test_a_white_line_has_a_key_that_shows_on_white_and_a_small_window_one_frame():
+def test_a_white_line_has_a_key_that_shows_on_white_and_a_small_window_one_frame(zoom_figure):
     from matplotlib.patches import Rectangle
 
-    from optviz.analysis import phase
-    from optviz.render import phaseplots
-
-    wide = phase("elliptic", "momentum", n=12, steps=40, workers=1)
-    small = phase("elliptic", "momentum", ("lr", 0.05, 0.052, "log"), ("momentum", 0.5, 0.505),
-                  n=6, steps=40, workers=1)  # fmt: skip
-    fig = phaseplots.plot_zoom(wide, small, dpi=100)
-    fig.canvas.draw()
+    fig = zoom_figure
     legend = fig.legends[0]
     names = [t.get_text() for t in legend.get_texts()]
     assert phaseplots.CLOSED_NAME in names
