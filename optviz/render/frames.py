@@ -24,6 +24,7 @@ from .camera3d import covers
 from .counter import StepCounter
 from .geometry import _is3d, projected
 from .layout import part_titled_rows
+from .path_marks import add_marks
 
 
 @dataclass
@@ -42,6 +43,7 @@ class _Mover:
     cross: Any
     heads: np.ndarray = field(default_factory=lambda: np.zeros((0, 2)))  # the balls' true places
     gone: list = field(default_factory=list)  # the starts outside the view (:mod:`.balls`)
+    marks: Any = None  # the run's identity marks along its path on a map (:mod:`.path_marks`)
 
     @property
     def lines(self) -> tuple:
@@ -173,6 +175,11 @@ class _Engine:
         cross = plot(*empty, ls="none", marker="X", ms=ms * 1.4, mfc=ps.color, mec=ink, mew=1.2)[0]
         cross.set_clip_on(False)  # it sits on the domain's edge: show all of it
         mover = _Mover(traj, ps.color, xy, z, div, cross_xy, halo, trail, ball, cross)
+        if not three and self.anim.kind != "panels" and len(self.anim.race.trajectories) > 1:
+            mover.marks = add_marks(ax, xy, ps.color, ps.marker, self.theme)
+            if mover.marks is not None:
+                mover.marks.set_animated(True)
+                mover.marks.set_gid(f"optimizer-{i}")
         for artist in mover.artists:
             artist.set_in_layout(False)  # empty until the first frame: not for layout
             artist.set_animated(True)
@@ -279,6 +286,9 @@ class _Engine:
             for artist in m.artists:
                 if artist is not m.ball:
                     artist.axes.draw_artist(artist)
+        for m in movers:  # each run's marks over every trail: its shape on every stretch
+            if m.marks is not None:
+                m.marks.axes.draw_artist(m.marks)
         for artist in self.landmarks:  # over the trails, under the rings and balls
             artist.axes.draw_artist(artist)
         for artist in [*rings, *(m.ball for m in movers), *marks]:
@@ -345,6 +355,8 @@ class _Engine:
         first = 0 if trail is True else max(0, k - int(trail))
         gone = (m.div >= 0) & (m.div <= s)
         alive = ~gone
+        if m.marks is not None:
+            m.marks.upto = s
         if trail is False:
             first = k + 1  # the trail is only the head itself: nothing to draw
         path = np.concatenate([m.xy[first : k + 1], head[None]], axis=0)  # (t, n, 2)

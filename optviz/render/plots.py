@@ -374,7 +374,7 @@ def plot_trajectories(
     >>> ax.get_legend_handles_labels()[1]
     ['minimum', 'GD (lr 0.1)', 'GD (lr 1.1)']
     """
-    from . import paths
+    from . import path_marks, paths
 
     trajs = _trajectories(race_or_trajectory)
     surface = trajs[0].surface
@@ -417,6 +417,8 @@ def plot_trajectories(
             gid=gid,
         )[0]
         line.set_label(paths.readable(traj) if labels else "_nolegend_")
+        if not three and len(trajs) > 1:  # each run's shape along its path (:mod:`.path_marks`)
+            path_marks.add_marks(ax, xy, ps.color, ps.marker, theme)
         if not three and extras.has_extras(traj):
             extras.draw(ax, traj, ps, theme, lw)
         if not markers:
