@@ -148,7 +148,7 @@ class _Engine:
         div = np.atleast_1d(traj.diverged_at)
         # where the drawn path leaves the view, inside the edge (not where it diverged)
         cross_xy = balls.exit_marks(xy, div, surface.domain)
-        many = xy.shape[1] > 1
+        many = paths.cloud(xy.shape[1])  # a cloud of starts: thinner, translucent
         three = plots._is3d(ax)
         z = plots.height(surface, xy, lift=0.01) if three else None
         ink = style.ink(self.theme)

@@ -388,7 +388,7 @@ def plot_trajectories(
     for i, (traj, ps) in enumerate(zip(trajs, styles, strict=True)):
         xy = drawable(traj.xy, surface)
         many = traj.batched
-        lw = paths.line_width(linewidth, many) * ps.width
+        lw = paths.line_width(linewidth, paths.cloud(xy.shape[1] if many else 1)) * ps.width
         path = _nan_joined(xy) if many else xy
         if not three:  # a map: each path ends where it leaves the view
             path = paths.in_view(path, surface.domain)
@@ -413,7 +413,7 @@ def plot_trajectories(
             lw=lw,
             ls=ps.map_linestyle,
             zorder=ps.zorder,
-            alpha=0.7 if many else 1.0,
+            alpha=0.7 if paths.cloud(xy.shape[1] if many else 1) else 1.0,
             gid=gid,
         )[0]
         line.set_label(paths.readable(traj) if labels else "_nolegend_")

@@ -248,6 +248,9 @@ def setup_sharpness_axes(ax: Any, series: list[Series], steps: int) -> None:
     ax.set_ylabel(f"sharpness{note}")
     ax.grid(True, which="major", lw=0.6)
     _stability_lines(ax, [c for c in series if c.line is not None])
+    from .losses import room_for_heads
+
+    room_for_heads(ax)  # the curves' end marks whole at the figure's right edge
 
 
 def _stability_lines(ax: Any, series: list[Series]) -> None:
@@ -303,6 +306,7 @@ class SharpnessOverlay:
                 for artist in (line, dot):
                     artist.set_animated(True)
                     artist.set_zorder(8)
+                dot.set_clip_on(False)  # a head on the last step: whole over the panel's edge
                 self.curves.append((line, dot, c))
             self.engine = engine
         artists = []
