@@ -178,6 +178,8 @@ class _Engine:
         if not three and self.anim.kind != "panels" and len(self.anim.race.trajectories) > 1:
             mover.marks = add_marks(ax, xy, ps.color, ps.marker, self.theme)
             if mover.marks is not None:
+                if not isinstance(self.anim.trail, bool):  # a short trail: its own marks
+                    mover.marks.memory = float(self.anim.trail)
                 mover.marks.set_animated(True)
                 mover.marks.set_gid(f"optimizer-{i}")
         for artist in mover.artists:
@@ -355,11 +357,11 @@ class _Engine:
         first = 0 if trail is True else max(0, k - int(trail))
         gone = (m.div >= 0) & (m.div <= s)
         alive = ~gone
-        if m.marks is not None:
-            m.marks.upto = s
         if trail is False:
             first = k + 1  # the trail is only the head itself: nothing to draw
         path = np.concatenate([m.xy[first : k + 1], head[None]], axis=0)  # (t, n, 2)
+        if m.marks is not None:  # the marks on the trail drawn, none where it has faded
+            m.marks.since, m.marks.upto = first, s
         zpath = None if m.z is None else np.concatenate([m.z[first : k + 1], zhead[None]])
         domain = None if m.z is not None else m.traj.surface.domain  # a map: ends at its edge
         path, zpath = _polyline(path, zpath, domain)

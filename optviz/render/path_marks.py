@@ -15,8 +15,9 @@ figure's final layout:
   path (a scribble gets one mark, not a pile) and :data:`APART` pixels from every mark
   of the paths placed before it (marks of paths that share a line alternate);
 * none sits on the start ring (:data:`CLEAR_OF_START`) or outside the view;
-* an animation shows the marks up to the step drawn (:attr:`PathMarks.upto`): they are
-  placed on the whole path once, so a mark never moves as the path grows.
+* an animation shows the marks on the stretch of the path drawn (from
+  :attr:`PathMarks.since`, where a short trail begins, up to :attr:`PathMarks.upto`):
+  they are placed on the whole path once, so a mark never moves as the path grows.
 """
 
 from __future__ import annotations
@@ -56,7 +57,7 @@ class MarkGroup:
             self._places = {}
             placed = np.zeros((0, 2))
             for member in self.members:
-                steps, xy, px = _place(member.path, ax, placed)
+                steps, xy, px = _place(member.path, ax, placed, member.memory)
                 self._places[id(member)] = (steps, xy)
                 placed = np.concatenate([placed, px])
         return self._places[id(marks)]
@@ -73,14 +74,15 @@ class PathMarks(Line2D):
         )  # fmt: skip
         self.path = np.asarray(path, float)
         self.group = group
-        self.upto = np.inf  # an animation shows the marks up to its step
+        self.since, self.upto = 0.0, np.inf  # an animation shows the marks of its trail
+        self.memory = np.inf  # steps: a short trail's marks keep clear of its own marks only
         group.members.append(self)
         self.set_label("_nolegend_")
         self.set_in_layout(False)
 
     def draw(self, renderer) -> None:
         steps, xy = self.group.places(self)
-        shown = steps <= self.upto
+        shown = (steps >= self.since) & (steps <= self.upto)
         self.set_data(xy[shown, 0], xy[shown, 1])
         super().draw(renderer)
 
@@ -101,9 +103,11 @@ def add_marks(ax, path: np.ndarray, color, marker: str, theme: str) -> PathMarks
     return marks
 
 
-def _place(path: np.ndarray, ax, others: np.ndarray):
+def _place(path: np.ndarray, ax, others: np.ndarray, memory: float = np.inf):
     """The marks of one run's ``path`` ``(T+1, n, 2)``: their steps, data and pixel
-    positions, each start walked in turn (see the module docs)."""
+    positions, each start walked in turn (see the module docs); a mark keeps clear of
+    its own path's marks of the last ``memory`` steps (a short trail: of the marks that
+    are drawn with it, so the trail always carries some)."""
     scale = ax.figure.dpi / 100.0  # spacings are given at 100 dpi
     box = ax.bbox
     steps_out, xy_out, px_out = [], [], []
@@ -118,16 +122,19 @@ def _place(path: np.ndarray, ax, others: np.ndarray):
         start = px[ok][0]
         steps, pts, pix = _densified(data, px, spacing=SPACING * scale / 4)
         own: list[np.ndarray] = []
+        own_steps: list[float] = []
         for s, p, q in zip(steps, pts, pix, strict=True):
             if not (box.x0 <= q[0] <= box.x1 and box.y0 <= q[1] <= box.y1):
                 continue
             if np.hypot(*(q - start)) < CLEAR_OF_START * scale:
                 continue
-            if own and np.min(np.hypot(*(np.array(own) - q).T)) < SPACING * scale:
+            recent = [o for o, t in zip(own, own_steps, strict=True) if t >= s - memory]
+            if recent and np.min(np.hypot(*(np.array(recent) - q).T)) < SPACING * scale:
                 continue
             if len(placed) and np.min(np.hypot(*(placed - q).T)) < APART * scale:
                 continue
             own.append(q)
+            own_steps.append(s)
             steps_out.append(s)
             xy_out.append(p)
         px_out += own
