@@ -179,3 +179,20 @@ def test_the_heads_of_the_curves_are_whole_inside_the_figure():
             assert box.x1 <= width - 1, box
     finally:
         engine.close()
+
+
+def test_paths_on_a_still_3d_view_carry_their_marks_too():
+    # saddle_3d: GD's thin line on momentum's wide one turned olive; the marks tell them apart
+    race = ov.race("saddle", ["gd:lr=0.05", "momentum:lr=0.03"], start=(-1.8, 0.0), steps=50)
+    engine = _engine(race, kind="3d", rotate=False)
+    try:
+        engine.frame(50.0)
+        renderer = engine.canvas.get_renderer()
+        for m in engine.movers:
+            marks = getattr(m, "marks", None)
+            assert marks is not None
+            assert len(marks.get_xdata()) >= 2
+            box = marks.get_window_extent(renderer)
+            assert engine.panels[0].bbox.overlaps(box)
+    finally:
+        engine.close()

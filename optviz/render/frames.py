@@ -175,8 +175,9 @@ class _Engine:
         cross = plot(*empty, ls="none", marker="X", ms=ms * 1.4, mfc=ps.color, mec=ink, mew=1.2)[0]
         cross.set_clip_on(False)  # it sits on the domain's edge: show all of it
         mover = _Mover(traj, ps.color, xy, z, div, cross_xy, halo, trail, ball, cross)
-        if not three and self.anim.kind != "panels" and len(self.anim.race.trajectories) > 1:
-            mover.marks = add_marks(ax, xy, ps.color, ps.marker, self.theme)
+        one_map = self.anim.kind != "panels" and len(self.anim.race.trajectories) > 1
+        if one_map and not self.rotating:  # (a turning camera would move them every frame)
+            mover.marks = add_marks(ax, xy, ps.color, ps.marker, self.theme, heights=z)
             if mover.marks is not None:
                 if not isinstance(self.anim.trail, bool):  # a short trail: its own marks
                     mover.marks.memory = float(self.anim.trail)

@@ -8,7 +8,7 @@ diamond, ...) at a fixed spacing on screen, drawn over every path (under the lan
 and balls): each run can be told apart without colour on any stretch of it.
 
 The marks are placed at draw time, in pixels, so they keep their spacing whatever the
-figure's final layout:
+figure's final layout (on a 3-D axes: through its camera, again when the camera moves):
 
 * walking along a path (densified, so a long straight step gets marks along it too), a
   mark is placed where it is at least :data:`SPACING` pixels from every mark of its own
@@ -48,37 +48,57 @@ class MarkGroup:
         """``(steps, xy)`` of ``marks``' places: the (fractional) step each sits at,
         and where in data coordinates."""
         ax = marks.axes
+        camera = getattr(ax, "M", None)  # a 3-D axes' projection at its last draw
         key = (
             ax.transData.transform([[0.0, 0.0], [1.0, 1.0]]).tobytes()
             + np.asarray(ax.bbox.bounds).tobytes()
+            + (b"" if camera is None else np.asarray(camera, float).tobytes())
         )
         if key != self._key:
             self._key = key
             self._places = {}
             placed = np.zeros((0, 2))
             for member in self.members:
-                steps, xy, px = _place(member.path, ax, placed, member.memory)
+                steps, xy, px = _place(member.flat(), ax, placed, member.memory)
                 self._places[id(member)] = (steps, xy)
                 placed = np.concatenate([placed, px])
         return self._places[id(marks)]
 
 
 class PathMarks(Line2D):
-    """One run's identity marks on a 2-D map (see the module docs); ``path``: its
-    positions ``(T+1, n, 2)`` as drawn (``n`` starts)."""
+    """One run's identity marks (see the module docs); ``path``: its positions
+    ``(T+1, n, 2)`` as drawn (``n`` starts); ``heights`` ``(T+1, n)``: its heights on a
+    3-D axes (the marks are then drawn flat, at the points through the camera)."""
 
-    def __init__(self, path: np.ndarray, group: MarkGroup, color, marker: str, theme: str):
+    def __init__(self, path: np.ndarray, group: MarkGroup, color, marker: str, theme: str,
+                 heights: np.ndarray | None = None):  # fmt: skip
         super().__init__(
             [], [], ls="none", marker=marker, ms=MARK_SIZE, mfc=color,
             mec=style.ink(theme), mew=1.0, zorder=ZORDER,
         )  # fmt: skip
         self.path = np.asarray(path, float)
+        self.heights = None if heights is None else np.asarray(heights, float)
         self.group = group
         self.since, self.upto = 0.0, np.inf  # an animation shows the marks of its trail
         self.memory = np.inf  # steps: a short trail's marks keep clear of its own marks only
         group.members.append(self)
         self.set_label("_nolegend_")
         self.set_in_layout(False)
+
+    def flat(self) -> np.ndarray:
+        """The path ``(T+1, n, 2)`` in the axes' flat data coordinates: as given on a
+        map, through the camera on a 3-D axes."""
+        if self.heights is None:
+            return self.path
+        from .geometry import projected
+
+        t, n, _ = self.path.shape
+        xyz = np.concatenate([self.path, self.heights.reshape(t, n, 1)], axis=2).reshape(-1, 3)
+        flat = np.full((len(xyz), 2), np.nan)
+        ok = np.isfinite(xyz).all(axis=1)
+        if ok.any():
+            flat[ok] = projected(self.axes, xyz[ok])[:, :2]
+        return flat.reshape(t, n, 2)
 
     def draw(self, renderer) -> None:
         steps, xy = self.group.places(self)
@@ -87,18 +107,21 @@ class PathMarks(Line2D):
         super().draw(renderer)
 
 
-def add_marks(ax, path: np.ndarray, color, marker: str, theme: str) -> PathMarks | None:
-    """Identity marks for a run drawn on the 2-D map ``ax``, in ``ax``'s group; ``None``
-    for a cloud of starts (more than :data:`MAX_STARTS`)."""
+def add_marks(ax, path: np.ndarray, color, marker: str, theme: str,
+              heights: np.ndarray | None = None) -> PathMarks | None:  # fmt: skip
+    """Identity marks for a run drawn on ``ax`` (``heights``: on a 3-D axes), in ``ax``'s
+    group; ``None`` for a cloud of starts (more than :data:`MAX_STARTS`)."""
     path = np.asarray(path, float)
     if path.ndim == 2:
         path = path[:, None, :]
     if path.shape[1] > MAX_STARTS:
         return None
+    if heights is not None:
+        heights = np.asarray(heights, float).reshape(path.shape[:2])
     group = getattr(ax, "_optviz_mark_group", None)
     if group is None:
         group = ax._optviz_mark_group = MarkGroup()
-    marks = PathMarks(path, group, color, marker, theme)
+    marks = PathMarks(path, group, color, marker, theme, heights)
     ax.add_line(marks)
     return marks
 

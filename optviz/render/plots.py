@@ -417,8 +417,9 @@ def plot_trajectories(
             gid=gid,
         )[0]
         line.set_label(paths.readable(traj) if labels else "_nolegend_")
-        if not three and len(trajs) > 1:  # each run's shape along its path (:mod:`.path_marks`)
-            path_marks.add_marks(ax, xy, ps.color, ps.marker, theme)
+        if len(trajs) > 1:  # each run's shape along its path (:mod:`.path_marks`)
+            z = height(surface, xy, lift=0.01) if three else None
+            path_marks.add_marks(ax, xy, ps.color, ps.marker, theme, heights=z)
         if not three and extras.has_extras(traj):
             extras.draw(ax, traj, ps, theme, lw)
         if not markers:
