@@ -116,7 +116,7 @@ def tiny_net() -> None:
     write(
         "tiny_net",
         '''name = "tiny_net"
-title = "A tiny neural network: y = w2 tanh(w1 u)"
+title = "A tiny neural network: output = w2 · tanh(w1 · input)"
 kind = "plateau"
 description = """
 The training loss of a one-hidden-unit tanh network, x = w1 (input weight) and
