@@ -133,7 +133,7 @@ starts = [[3.6, -2.0], [0.05, -0.05]]
         4,
         "(y*tanh(x*u) - t)**2",
         [(1.5, 1.0), (-1.5, -1.0)],
-        "\n[view]\nelev = 35.0\nazim = -120.0\n",
+        "\n[view]\nlog_levels = true\nelev = 35.0\nazim = -120.0\n",
     )
 
 
