@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import optviz as ov
-from optviz.render import paths, rolling, sideview, style
+from optviz.render import curveballs, paths, rolling, sideview, style
 
 
 @pytest.fixture(scope="module")
@@ -195,9 +195,9 @@ def test_the_velocity_arrow_points_along_the_curve_the_way_the_ball_moves():
     with style.themed("light"):
         fig, panels, _ = sideview.side_layout(race, False, "16:9", 100, "light", None)
         fig.canvas.draw()
-        found, scale = rolling.velocities(race, glyphs=True)
+        found, scale = curveballs.velocities(race, glyphs=True)
         ps = paths.path_styles(race.trajectories)[0]
-        balls = rolling.Balls(panels[0], race[0], ps, "light", animated=True, velocity=found[0],
+        balls = curveballs.Balls(panels[0], race[0], ps, "light", animated=True, velocity=found[0],
                               arrow_scale=scale)  # fmt: skip
     for s in (3.0, 8.0, 20.0):
         balls.update(s)
@@ -284,7 +284,7 @@ def test_the_trail_is_a_band_along_the_curve_between_the_positions():
         before = _rgb(canvas)
         background = canvas.copy_from_bbox(fig.bbox)
         ps = paths.path_styles(race.trajectories)[0]
-        balls = rolling.Balls(ax, race[0], ps, "light", animated=True)
+        balls = curveballs.Balls(ax, race[0], ps, "light", animated=True)
         canvas.restore_region(background)
         balls.update(30.0)
         ax.draw_artist(balls.band)

@@ -26,12 +26,13 @@ from typing import Any
 
 import numpy as np
 
-from . import paths, plots, rolling, style
+from . import curveballs, paths, plots, rolling, style
 from .callouts import CalloutLayer
 from .counter import StepCounter
-from .rolling import EDGE, RADIUS, Balls, disk, place, velocities
+from .curveballs import Balls, disk, place, velocities
+from .rolling import EDGE, RADIUS
 
-MAX_NUMBERED = rolling.NUMBERED  # starts a panel numbers (more: smaller balls, unnumbered)
+MAX_NUMBERED = curveballs.NUMBERED  # starts a panel numbers (more: smaller balls, unnumbered)
 PANEL_ASPECT = 1.5  # the width/height a profile reads best at, for choosing the grid
 GROUND = {"light": "#ece8df", "dark": "#2a2f38"}
 CURVE = {"light": "#3d3d3d", "dark": "#d8d8d8"}
