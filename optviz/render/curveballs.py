@@ -9,14 +9,16 @@ from __future__ import annotations
 import numpy as np
 
 from . import paths, style
+from .line_ends import text_color
 from .rolling import EDGE, RADIUS, Page, Roll, between, fade, spaced
 
 TRAIL_WIDTH = 8.0  # the trail: a band under the curve along where the ball rolled, points
 TRAIL_ALPHA = 0.75  # its opacity where new ...
 TRAIL_FLOOR = 0.55  # ... and, of that, where oldest: the way it came stays readable
-ARC_WIDTH = 2.0  # a jump's arc (dashed: the ball did not travel along it), points
-ARC_ALPHA = 0.8
-ARC_FLOOR = 0.5  # of that, where oldest: a bounce stays in sight to the end
+ARC_WIDTH = 3.0  # a jump's arc (dashed: the ball did not travel along it), points, in
+# the run's hue darkened as its text is: a pale colour's thin dashes fade on a projector
+ARC_ALPHA = 1.0
+ARC_FLOOR = 0.75  # of that, where oldest: a bounce stays in sight to the end
 DOT_SPACING = 1.6  # dots at least this many diameters apart along the trail
 EXIT_PT = 12.5  # "left the view at step k" and the start numbers, points
 NUMBER_FAN = 60.0  # degrees from the normal the start numbers fan out to
@@ -43,6 +45,7 @@ class Balls:
         self.radius = RADIUS * (0.75 if many else 1.0)  # many starts: smaller balls
         self.roll = Roll(traj, self.page, self.radius)
         self.rgba = np.array(to_rgba(ps.color))
+        self.arc_rgba = np.array(to_rgba(text_color(ps.color, ax.get_facecolor())))
         self.tau, self.floor = max(3.0, traj.steps / 15), floor
         self.ghosts: list[np.ndarray] = []  # a still's strobe of balls, on the page
         self.trail = trail  # True: every past position; an int: that many steps; False: none
@@ -59,7 +62,7 @@ class Balls:
         self.dots = ax.scatter([], [], s=self.dot**2, lw=0.8, zorder=4.0,
                                edgecolors=style.halo(theme))  # fmt: skip
         self.arcs = LineCollection([], lw=ARC_WIDTH, zorder=4.2, capstyle="round",
-                                   linestyles=[(0, (3.0, 2.0))])  # fmt: skip
+                                   linestyles=[(0, (2.4, 1.6))])  # fmt: skip
         ax.add_collection(self.arcs)
         starts = self.roll.x.shape[1]
         self.balls = [disk(ax, ms / 2, fc=ps.color, ec=ink, lw=EDGE, zorder=6)
@@ -160,7 +163,9 @@ class Balls:
             [page.to_data(a) for a, keep in zip(arcs, recent, strict=True) if keep]
         )
         self.arcs.set_color(
-            self._faded(s - arc_steps[recent], ARC_ALPHA, max(self.floor, ARC_FLOOR))
+            self._faded(
+                s - arc_steps[recent], ARC_ALPHA, max(self.floor, ARC_FLOOR), self.arc_rgba
+            )  # fmt: skip
         )
         centre, angle, shown, tangent = roll.place(s)
         for i, c in enumerate(page.to_data(centre)):
@@ -187,8 +192,9 @@ class Balls:
             return np.ones(len(steps), bool)
         return (s - steps <= int(self.trail)) & (self.trail is not False)
 
-    def _faded(self, age: np.ndarray, top: float, floor: float | None = None) -> np.ndarray:
-        rgba = np.tile(self.rgba, (len(age), 1))
+    def _faded(self, age: np.ndarray, top: float, floor: float | None = None,
+               rgba: np.ndarray | None = None) -> np.ndarray:  # fmt: skip
+        rgba = np.tile(self.rgba if rgba is None else rgba, (len(age), 1))
         floor = self.floor if floor is None else floor
         rgba[:, 3] = top * fade(np.asarray(age, float), self.tau, floor)
         return rgba
