@@ -25,6 +25,7 @@ NUMBER_FAN = 60.0  # degrees from the normal the start numbers fan out to
 NUMBERED = 4  # a panel with 2 to this many starts numbers its balls
 ARROW = 2.6  # the velocity arrow's 90th-percentile length, in ball radii
 ARROW_CLIP = 2.0  # longest arrow, in multiples of that
+ARROW_LEAST = 1.2  # a moving ball's arrow at least this many radii: seen, not measured
 
 
 class Balls:
@@ -211,6 +212,7 @@ class Balls:
                                    centre, tangent, v, strict=True):  # fmt: skip
             length = min(abs(vx) * self.arrow_scale, ARROW_CLIP * ARROW * RADIUS)  # one scale
             arrow.set_visible(bool(length > 0.5))
+            length = max(length, ARROW_LEAST * RADIUS)  # a slow ball's arrow still shows its way
             d = np.sign(vx) * t
             start, end = c + self.radius * d, c + (self.radius + length) * d
             a, b = self.page.to_data(np.array([start, end]))
