@@ -69,15 +69,16 @@ def mark_landmarks(ax, surface, *, lifted: bool = False) -> list:
     global minima as stars, local minima as thinner stars, saddles as diamonds,
     maxima as triangles, degenerate points as rings; when there are too many, only the
     global minima (the legend names what is drawn: a count of unmarked points, with no
-    symbol and nothing on the map, only puzzled readers). Drawn as hollow outlines under
-    every path and ball (see the module docs).
+    symbol and nothing on the map, only puzzled readers). Drawn as hollow outlines over
+    every path and under the balls (see the module docs), with a global minimum's fill
+    under the paths and a minimum's hairline over the balls.
     ``lifted`` puts the markers on the surface of a 3-D axes. Returns the artists.
 
     >>> import optviz as ov
     >>> from optviz.render.plots import plot_surface
     >>> ax = plot_surface(ov.surface("rastrigin"), minima=False)
-    >>> [a.get_label() for a in mark_landmarks(ax, ov.surface("rastrigin"))]
-    ['global minimum']
+    >>> [a.get_gid() for a in mark_landmarks(ax, ov.surface("rastrigin"))]
+    ['landmark', 'landmark-fill', 'landmark-over']
     """
     from ..catalog.critical import LANDMARK_KINDS, landmarks
 
