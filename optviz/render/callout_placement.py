@@ -12,6 +12,9 @@ DIRECTIONS = [(1, 0), (1, 1), (0, 1), (-1, 1), (-1, 0), (-1, -1), (0, -1), (1, -
 REACHES = (20.0, 36.0, 60.0, 90.0, 130.0, 180.0, 240.0, 320.0)  # points from ball to label
 PATH_PT = 3.0  # points around a path's line a label keeps off
 LEADER_HIT = 400.0  # px² of cover a leader passing over a ball or marker counts as, per 4 px
+NEAR_PT = 60.0  # points from ball to label within which a leader is short
+FAR_COST = 0.15  # path samples a label may cover to come a point nearer beyond that: a
+# label a path grazes beside its ball reads better than one a leader across the map points from
 
 
 def best_offset(anchor, size, obstacles, inside, reach_scale: float = 1.0, paths=None):
@@ -19,8 +22,9 @@ def best_offset(anchor, size, obstacles, inside, reach_scale: float = 1.0, paths
     :data:`DIRECTIONS` × :data:`REACHES`. Wholly inside ``inside`` (x0, y0, x1, y1) comes
     first, then the least overlap with ``obstacles`` (``(k, 4)`` boxes x0, y0, x1, y1) by
     the label and by its leader (beyond its own ring), then the fewest points of ``paths``
-    (``(p, 2)`` px, the drawn paths sampled densely) under it, then the least sticking
-    out, then the nearest.
+    (``(p, 2)`` px, the drawn paths sampled densely) under it, counting a reach beyond
+    :data:`NEAR_PT` as :data:`FAR_COST` points a point, then the least sticking out,
+    then the nearest.
 
     >>> taken = np.array([[45, 0, 200, 200]])  # everything right of the point
     >>> off, ha, va, _ = best_offset((50, 50), (40, 10), taken, (0, 0, 200, 200))
@@ -46,7 +50,8 @@ def best_offset(anchor, size, obstacles, inside, reach_scale: float = 1.0, paths
                 covered = float(_overlap(b, obstacles).sum()) + LEADER_HIT * _leader_hits(
                     anchor, b, obstacles, 13.0 * reach_scale
                 )
-                cost = (out > 0.5, round(covered, 3), crossed, out,
+                far = FAR_COST * max(reach - NEAR_PT, 0.0)  # a leader across the map
+                cost = (out > 0.5, round(covered, 3), crossed + far, out,
                         rank + 0.01 * turn + 0.5 * shifted)  # fmt: skip
                 if best is None or cost < best:
                     ha = "left" if dx > 0 else "right" if dx < 0 else "center"

@@ -31,7 +31,7 @@ from typing import Any
 
 import numpy as np
 from matplotlib.artist import Artist
-from matplotlib.text import Text
+from matplotlib.text import Annotation, Text
 
 from . import style
 from .callout_placement import best_offset, broken_lines, dense
@@ -72,6 +72,7 @@ class CalloutLayer(CalloutClock, Artist):
         self.steps = race.trajectories[0].steps
         self.items = []
         self.negated: dict[int, bool] = {}  # by label: the claim says what does not happen
+        self.also: dict[int, tuple] = {}  # by label: (second run, its leader), on one map
         for v in shown(verdicts):
             run = v.runs[0]
             if not 0 <= run < len(race.trajectories):
@@ -80,15 +81,58 @@ class CalloutLayer(CalloutClock, Artist):
             start = int(v.evidence.get("start_index", 0))  # the start the claim is about
             self.items.append((key_step(v, self.steps), (run, start), label, ring))
             self.negated[id(label)] = str(v.claim).lstrip().startswith("not ")
+            other = v.runs[1] if len(v.runs) > 1 else None
+            if other is not None and 0 <= other < len(axes) and axes[other] is axes[run]:
+                leader = self._second_leader(axes[run])
+                self.also[id(label)] = (other, leader)
+                label.__class__ = _Label  # it draws the leader, under its box
+                label.second = leader
         self.finals = self._finals()
         self.timeline: np.ndarray | None = None  # each frame's step, and frames a second
         self.fps = 1.0
         self.placed_for: Any = None
+        self._exits: dict[tuple, np.ndarray] = {}  # see _exit
+        self.box_px: dict[int, np.ndarray] = {}  # by label: its box (px)
         self.text_px: dict[int, np.ndarray] = {}  # by label: where its text is anchored (px)
         self.set_gid("callout")
         self.set_zorder(RING_ZORDER - 0.05)  # a still: placed before its rings are drawn
         self.set_in_layout(False)
         self.set_animated(animated)
+
+    def _second_leader(self, ax):
+        """A leader from a label to the second run its claim names ("GD and Adam end in
+        different minima" pointed at GD alone), drawn by the label (:class:`_Label`), so
+        it shows, fades and hides with it; not an artist of the axes of its own."""
+        leader = ax.annotate("", xy=(0, 0), xytext=(0, 0), textcoords="offset points",
+                             arrowprops={"arrowstyle": "-", "color": style.ink(self.theme),
+                                         "alpha": LEADER_ALPHA, "lw": LEADER_LW, "shrinkA": 0,
+                                         "shrinkB": RING_PT / 2},
+                             annotation_clip=False)  # fmt: skip
+        leader.remove()  # from the axes' texts: its label draws it
+        leader.axes = ax  # (its data coordinates are still the axes')
+        leader.set_figure(ax.figure)
+        leader.set_in_layout(False)
+        return leader
+
+    def _point_second(self, item, s: float) -> Any:
+        """Point ``item``'s second leader, if it has one, at its run's ball (where it was
+        at the moment, or as drawn once it rests there); returns the leader or None."""
+        step, (_, start), label, ring = item
+        if id(label) not in self.also or id(label) not in self.text_px:
+            return None
+        other, leader = self.also[id(label)]
+        ax = self.run_axes[other]
+        if _is3d(ax):
+            return None
+        at, _ = self._anchor_now((step, (other, start), label, ring), s)
+        leader.xy = (float(at[0]), float(at[1]))
+        target = ax.transData.transform(at)
+        box = self.box_px.get(id(label))  # from the box's side nearest the ball
+        start = self.text_px[id(label)] if box is None else np.clip(target, box[:2], box[2:])
+        leader.xyann = tuple((start - target) / (ax.figure.dpi / 72))
+        strength = 1.0 if label.get_alpha() is None else label.get_alpha()
+        leader.arrow_patch.set_alpha(LEADER_ALPHA * strength)
+        return leader
 
     def _artists(self, ax, text: str, color: str, animated: bool):
         from matplotlib.patheffects import withStroke
@@ -133,9 +177,28 @@ class CalloutLayer(CalloutClock, Artist):
         xy = drawable(np.asarray(xy, float).reshape(1, 2), traj.surface)
         if not _is3d(ax):  # a ball out of the view is pointed at where it left, in its panel
             (x0, x1), (y0, y1) = sorted(ax.get_xlim()), sorted(ax.get_ylim())
+            if not (x0 <= xy[0, 0] <= x1 and y0 <= xy[0, 1] <= y1):
+                xy = self._exit(run, step, start)[None]
             return np.clip(xy[0], (x0, y0), (x1, y1))
         z = height(traj.surface, xy, lift=0.02)
         return projected(ax, np.column_stack([xy, z]))[0, :2]
+
+    def _exit(self, run: int, step: int, start: int) -> np.ndarray:
+        """Where run ``run``'s path, out of the view at ``step``, is marked as it left:
+        the exit mark of a run that diverged, the edge arrow's tip of one that went out
+        (:func:`.balls.exit_marks`); a callout pointed at the corner the clipped position
+        fell in pointed at empty space ("diverges at step 1" in normalization_scaled)."""
+        from .balls import exit_marks
+
+        key = (run, step, start)
+        if key not in self._exits:
+            traj = self.race.trajectories[run]
+            xy = traj.xy if traj.batched else traj.xy[:, None, :]
+            xy = drawable(np.asarray(xy[:, start : start + 1], float), traj.surface)
+            div = int(np.atleast_1d(traj.diverged_at)[start if traj.batched else 0])
+            until = min(step, div) if div >= 0 else step
+            self._exits[key] = exit_marks(xy, np.array([until]), traj.surface.domain)[0]
+        return self._exits[key]
 
     def _balls_px(self, ax, step: int) -> np.ndarray:
         """Every ball drawn on ``ax`` at ``step``, in pixels: the runs' and the hollow ones
@@ -360,6 +423,7 @@ class CalloutLayer(CalloutClock, Artist):
             ])  # fmt: skip
             label.xyann = tuple((text_at - anchor) / (fig.dpi / 72))  # points
             self.text_px[id(label)] = text_at
+            self.box_px[id(label)] = box
             label.set_ha(ha)
             label.set_va(va)
             placed.append((ax, box, step, until))
@@ -384,6 +448,8 @@ class CalloutLayer(CalloutClock, Artist):
             _fade(item[2], item[3], self._strength(item, s))
         rings = [item[3] for item in now
                  if id(item[2]) not in ringless and not self._on_landmark(item)]  # fmt: skip
+        for item in now:  # drawn by its label, under its box
+            self._point_second(item, s)
         return rings, [item[2] for item in now]
 
     def _on_landmark(self, item) -> bool:
@@ -425,7 +491,22 @@ class CalloutLayer(CalloutClock, Artist):
             for _, _, label, ring in self.items:
                 label.set_visible(id(label) in shown_now)
                 ring.set_visible(id(label) in ringed)
+            for item in now:
+                self._point_second(item, float(self.steps))
         self.stale = False
+
+
+class _Label(Annotation):
+    """A callout's label that also names a second run: it draws a second leader (its
+    ``second``, pointed by :meth:`CalloutLayer._point_second`) just before itself, so
+    its box hides the leader's start and the two show and fade as one."""
+
+    second: Any = None
+
+    def draw(self, renderer) -> None:
+        if self.get_visible() and self.second is not None and self.get_text():
+            self.second.draw(renderer)
+        super().draw(renderer)
 
 
 def _fade(label, ring, alpha: float) -> None:
