@@ -55,6 +55,7 @@ LEADER_LW = 1.1  # points: thinner than any path (paths are 2 points and more)
 LEADER_ALPHA = 0.6  # of the theme's text colour: a pointer, not a line of the picture
 MARGIN = 4.0  # points kept between a label and the edge of its axes
 WIDEST = 0.6  # of its axes' width: a wider label is broken into two lines
+SECOND_REACH = 240.0  # points: a longer leader to a claim's second run is left out
 
 
 class CalloutLayer(CalloutClock, Artist):
@@ -130,6 +131,8 @@ class CalloutLayer(CalloutClock, Artist):
         box = self.box_px.get(id(label))  # from the box's side nearest the ball
         start = self.text_px[id(label)] if box is None else np.clip(target, box[:2], box[2:])
         leader.xyann = tuple((start - target) / (ax.figure.dpi / 72))
+        # across the map it says less than it hides ("RMSprop arrives at step 27, GD never")
+        leader.set_visible(bool(np.hypot(*(start - target)) <= SECOND_REACH * ax.figure.dpi / 72))
         strength = 1.0 if label.get_alpha() is None else label.get_alpha()
         leader.arrow_patch.set_alpha(LEADER_ALPHA * strength)
         return leader
@@ -504,8 +507,9 @@ class _Label(Annotation):
     second: Any = None
 
     def draw(self, renderer) -> None:
-        if self.get_visible() and self.second is not None and self.get_text():
-            self.second.draw(renderer)
+        second = self.second
+        if self.get_visible() and second is not None and second.get_visible() and self.get_text():
+            second.draw(renderer)
         super().draw(renderer)
 
 
