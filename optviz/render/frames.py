@@ -199,7 +199,7 @@ class _Engine:
         after the trails, as a still draws them (a trail looping over the minimum buried
         its star). Marked after the legend is made, so its samples stay in the background."""
         marks = [a for ax in self.panels if not _is3d(ax) for a in ax.get_lines()
-                 if a.get_gid() == "landmark"]  # fmt: skip
+                 if a.get_gid() in ("landmark", "landmark-over")]  # fmt: skip
         for artist in marks:
             artist.set_animated(True)
         return marks
@@ -292,9 +292,11 @@ class _Engine:
         for m in movers:  # each run's marks over every trail: its shape on every stretch
             if m.marks is not None:
                 m.marks.axes.draw_artist(m.marks)
-        for artist in self.landmarks:  # over the trails, under the rings and balls
+        under = [a for a in self.landmarks if a.get_gid() == "landmark"]
+        for artist in under:  # over the trails, under the rings and balls
             artist.axes.draw_artist(artist)
-        for artist in [*rings, *(m.ball for m in movers), *marks]:
+        over = [a for a in self.landmarks if a.get_gid() != "landmark"]  # a minimum's hairline
+        for artist in [*rings, *(m.ball for m in movers), *over, *marks]:
             artist.axes.draw_artist(artist)
         for update in self.side_frames:  # at the same (fractional) step as the balls
             for artist in update(s):

@@ -321,6 +321,8 @@ def _landmark_entries(ax) -> list[tuple]:
     """``(handle, label)`` of each landmark kind drawn on ``ax``: its look, in a legend size."""
     from matplotlib.lines import Line2D
 
+    from .landmarks import legend_face
+
     out = []
     for a in ax.get_children():
         if a.get_gid() != "landmark":
@@ -331,6 +333,7 @@ def _landmark_entries(ax) -> list[tuple]:
             handle = Line2D([], [])
             handle.update_from(a)
             handle.set_markersize(min(a.get_markersize(), LEGEND_LANDMARK_PT))
+            handle.set_markerfacecolor(legend_face(ax, a.get_label()))  # a filled star
             out.append((handle, a.get_label()))
     return out
 
