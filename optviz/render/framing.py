@@ -32,8 +32,8 @@ def race_view(race) -> np.ndarray:
     >>> view = race_view(r)
     >>> bool(view[0, 1] < r.surface.domain[0][1])  # the empty right side is cut away
     True
-    >>> from dataclasses import replace
-    >>> chosen = replace(ov.surface("elliptic"), domain=((-3, 2), (-2, 2)))
+    >>> from dataclasses import replace; import numpy as np
+    >>> chosen = replace(ov.surface("elliptic"), domain=np.array([[-3.0, 2], [-2, 2]]))
     >>> race_view(ov.race(chosen, ["gd:lr=0.05"], start=(-2.5, 1.0), steps=80)).tolist()
     [[-3.0, 2.0], [-2.0, 2.0]]
     """

@@ -156,8 +156,9 @@ def _map_layout(fig, race, kind: str, extra, theme: str, heading_lines: int, bes
                 view):  # fmt: skip
     """One map (contours or 3-D) with the side panels ``extra`` and the legend, or with a
     legend column alone, side by side or stacked (:func:`.layout.choose_arrangement`):
-    the map's axes in a list, showing ``view`` (:mod:`.framing`). Beside the map the side panels are stacked in a column,
-    the legend under them; under a wide map they sit in a row, the legend at its end."""
+    the map's axes in a list, showing ``view`` (:mod:`.framing`). Beside the map the side
+    panels are stacked in a column, the legend under them; under a wide map they sit in a
+    row, the legend at its end."""
     import matplotlib as mpl
 
     from . import layout, paths
@@ -401,8 +402,8 @@ def plot_race(
     >>> import optviz as ov
     >>> r = ov.race("rosenbrock", ["gd:lr=0.001", "adam:lr=0.05"], steps=50)
     >>> fig = plot_race(r, loss=True, size="small", dpi=50)
-    >>> len(fig.axes)
-    2
+    >>> [ax.get_label() for ax in fig.axes]  # the map, its legend's column, the loss
+    ['', 'legend', 'side:loss']
     """
     from . import paths
     from .callouts import add_callouts, check_callouts
