@@ -3,8 +3,9 @@
 A catalog surface's domain is made for every race on it; one race often uses a corner of
 it (a ravine's runs stay in its left half). When nobody chose the domain (a scene's or
 the CLI's ``--domain``, or a surface built with a domain of its own), the map is cropped to
-the runs' points inside the domain, where they leave it, their starts and the global
-minima (the ground every lesson is about), with a margin, kept inside the domain and at
+the runs' points inside the domain, where they leave it, their starts, the global minima
+(the ground every race is about) and the landmarks the surface's lesson names (its
+saddle, its local minimum), with a margin, kept inside the domain and at
 least :data:`SMALLEST` of its span per axis, so the surface keeps its shape.
 
 Every drawn point of a run lies in the crop and the crop lies in the domain, so a point
@@ -14,6 +15,7 @@ view", its exit mark and every claim about the domain mean the same on the cropp
 
 from __future__ import annotations
 
+import re
 import weakref
 
 import numpy as np
@@ -71,11 +73,11 @@ def chosen_domain(surface) -> bool:
 
 def _shown_points(race) -> np.ndarray:
     """``(n, 2)``: the runs' finite points inside the domain, the points where they leave
-    it, their starts (clipped onto it) and the surface's global minima."""
+    it, their starts (clipped onto it) and the landmarks its lesson names."""
     from .geometry import exit_point, inside, outside
 
     dom = np.asarray(race.surface.domain, float)
-    found = [_global_minima(race.surface)]
+    found = [_named_landmarks(race.surface)]
     for traj in race.trajectories:
         xy = np.asarray(traj.xy, float)
         runs = xy[:, None, :] if xy.ndim == 2 else xy  # (steps, starts, 2)
@@ -94,11 +96,15 @@ def _finite(p: np.ndarray) -> np.ndarray:
     return np.nan_to_num(p, nan=0.0, posinf=1e300, neginf=-1e300)
 
 
-def _global_minima(surface) -> np.ndarray:
-    from ..catalog.critical import landmarks
+def _named_landmarks(surface) -> np.ndarray:
+    """``(n, 2)``: the global minima, the ground every race is about, and the landmarks
+    of each kind the surface's lesson names (``stuck(gd, at=saddle)``, ``minimum=local``)."""
+    from ..catalog.critical import LANDMARK_KINDS, landmarks
 
-    marks = landmarks(surface).of_kind("global minimum")
-    return np.array([m.xy for m in marks], float).reshape(-1, 2)
+    words = set(re.findall(r"[a-z]+", " ".join(surface.lesson.claims)))
+    kinds = [k for k in LANDMARK_KINDS if k == "global minimum" or k.split()[0] in words]
+    marks = landmarks(surface)
+    return np.array([m.xy for k in kinds for m in marks.of_kind(k)], float).reshape(-1, 2)
 
 
 def _fit(box: np.ndarray, dom: np.ndarray) -> np.ndarray:
