@@ -95,6 +95,10 @@ def race_layout(race, kind: str, loss: bool, size, dpi: float, theme: str, title
         panels = _map_layout(fig, race, kind, extra, theme, 2 if note else 1, beside, view)
         if legend_column:  # the glyph key's rate box compares two rates by its sides'
             fig.get_layout_engine().maps = ()  # lengths: the map keeps equal scale
+    if kind == "panels" and _squareish(surface):  # each map fills its cell (at most
+        from . import layout  # :data:`.layout.STRETCH` off equal scale): no gutters
+
+        layout.use_race_layout(fig, maps=tuple((ax, _view_aspect(view)) for ax in panels))
     axes = _setup_side(fig, race, extra, theme)
     if note and (kind == "panels" or not _fits_over(panels[0], note, fontsize=16)):
         heading = f"{heading}\n{note}"
@@ -104,7 +108,7 @@ def race_layout(race, kind: str, loss: bool, size, dpi: float, theme: str, title
     return fig, panels, axes.get("loss")
 
 
-UNDER_HEIGHTS = (0.58, 0.42)  # a row of maps over a row of side panels
+UNDER_HEIGHTS = (0.65, 0.35)  # a row of maps over a row of side panels: the maps larger
 ROW_MAPS_MOST = 4  # more maps than this in one row are too small
 
 
@@ -275,7 +279,8 @@ def legend(fig, race, loss_ax, panels, kind: str, *, handles=None, x: str = "ste
     """The race legend: one entry per optimizer, labelled with its hyperparameters,
     then the landmarks marked on the map (global minimum, saddle, ...): in the legend
     column beside a single map, else in the loss panel when it fits there, else in a
-    row under the figure (panel titles name the optimizers of ``kind="panels"``)."""
+    row under the figure (panel titles name the optimizers of ``kind="panels"``, whose
+    landmarks go in that row)."""
     from . import paths
 
     if handles is None:
@@ -294,10 +299,8 @@ def legend(fig, race, loss_ax, panels, kind: str, *, handles=None, x: str = "ste
         spacing = _column_spacing(fig, column, len(labels))
         return column.legend(handles, labels, loc="upper left", borderaxespad=0.0, framealpha=0.95,
                              labelspacing=spacing)  # fmt: skip
-    if kind == "panels":  # the panels' titles name the optimizers, in their colours
-        if marks and loss_ax is not None:
-            loc = free_corner(loss_ax, race.trajectories, len(marks), x)
-            return loss_ax.legend(*zip(*marks, strict=True), loc=loc, framealpha=0.9)
+    if kind == "panels":  # the panels' titles name the optimizers, in their colours; the
+        # landmarks go under the figure, not over the loss curves of a short, wide panel
         return _row_legend(fig, marks) if marks else None
     if loss_ax is not None and _fits_inside(loss_ax, labels):
         if marks:
