@@ -7,6 +7,7 @@ import optviz as ov
 from optviz.analysis.anatomy import effective_lr
 from optviz.render import glyphs
 from optviz.render.animate import animate
+from optviz.render.framing import race_view
 
 START = (-1.5, 1.5)
 
@@ -56,7 +57,7 @@ def test_one_scale_per_group_puts_the_90th_percentile_at_the_target(race):
     layer = glyphs.GlyphLayer(race, _axes(3), ["C0", "C1", "C2"], "light")
     arrows = [r[k] for r in layer.raws for k in ("grad", "velocity") if k in r]
     grads = np.concatenate([np.hypot(a[..., 0], a[..., 1]).ravel() for a in arrows])
-    (x0, x1), (y0, y1) = race.surface.domain  # the drawn view
+    (x0, x1), (y0, y1) = race_view(race)  # the drawn view
     target = glyphs.TARGET * min(x1 - x0, y1 - y0)
     p90 = np.percentile(grads[grads > 0], 90)
     np.testing.assert_allclose(layer.scales.of("grad") * p90, target)

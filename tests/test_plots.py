@@ -135,7 +135,8 @@ def test_every_plot_of_a_race_uses_the_same_colors(race):
 
 def test_legend_names_every_optimizer_with_its_hyperparameters(race):
     fig = race_figure.plot_race(race, size="small", dpi=50)
-    texts = [t.get_text() for ax in fig.axes if ax.get_legend() for t in ax.get_legend().texts]
+    legends = [*(ax.get_legend() for ax in fig.axes if ax.get_legend()), *fig.legends]
+    texts = [t.get_text() for legend in legends for t in legend.texts]
     assert texts == ["GD (lr 0.001)", "Adam (lr 0.05)", "global minimum"]
 
 

@@ -116,15 +116,17 @@ class Scales:
         return self.factor.get(SCALE[kind], 1.0)
 
 
-def view_span(surface) -> np.ndarray:
-    """The drawn view's (x, y) extent: the surface's domain, as the map's axes show it."""
-    return np.ptp(np.asarray(surface.domain, float), axis=1)
+def view_span(race) -> np.ndarray:
+    """The drawn view's (x, y) extent, as the map's axes show it (:mod:`.framing`)."""
+    from .framing import race_view
+
+    return np.ptp(race_view(race), axis=1)
 
 
 def scales(race, raws: list[dict[str, np.ndarray]], share: float = TARGET) -> Scales:
     """One scale per glyph group over every optimizer and step of the race, its 90th
     percentile reach ``share`` of the view's shorter side."""
-    target = share * float(np.min(view_span(race.surface)))
+    target = share * float(np.min(view_span(race)))
     factor = {}
     for group in ("arrow", "box", "step"):
         sizes = [
@@ -239,7 +241,7 @@ class GlyphLayer:
         self.raws = [raw_glyphs(t) for t in race.trajectories]
         self.scales = scales(race, self.raws, TARGET if animated else STILL_TARGET)
         self.animated = animated  # a still's many glyphs along each path keep their lengths
-        self.norm = view_span(race.surface)
+        self.norm = view_span(race)
         self.xy = [
             geometry.drawable(t.xy if t.batched else t.xy[:, None, :], race.surface)
             for t in race.trajectories
