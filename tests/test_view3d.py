@@ -71,6 +71,44 @@ def test_the_chosen_camera_hides_no_path_and_no_ball(drawn):
     assert shot.ends_seen == 1.0 and shot.seen >= 0.95, (s.name, shot)
 
 
+def test_a_ball_that_lies_higher_never_looks_lower(drawn):
+    # parallel projection and the camera's order score: on the screen the lower of two
+    # balls is not drawn above the higher one (tiny_net: GD on the near slope of the
+    # trough used to look lower than Adam at the minimum behind it)
+    race, _, ax = drawn
+    s = race.surface
+    ends = np.concatenate([np.asarray(t.xy[-1], float).reshape(-1, 2) for t in race])
+    ends = ends[np.isfinite(ends).all(axis=1)]
+    up = _display(ax, s, ends)[:, 1]
+    z = height(s, ends)
+    lo, hi = _zrange(s)
+    for i in range(len(ends)):
+        for j in range(len(ends)):
+            if z[i] < z[j] - 1e-3 * (hi - lo):  # i lies lower than j
+                assert up[j] >= up[i] - 0.015 * ax.bbox.height, (s.name, ends[i], ends[j])
+
+
+def test_adam_at_the_minimum_looks_lower_than_gd_on_the_slope():
+    race, _, ax = _drawn("tiny_net")
+    ends = {t.name: _display(ax, race.surface, t.xy[-1])[0] for t in race}
+    assert ends["adam"][1] < ends["gd"][1], ends
+
+
+def test_the_surface_is_seen_from_above(drawn):
+    # a wall steeper than the line of sight shows its underside: the sheet reads as
+    # twisted (six_hump_camel seen from 32° up). Measured as the projected quads whose
+    # corners turn the other way round on the screen than on the map
+    race, _, ax = drawn
+    s = race.surface
+    X, Y, Z = s.grid(60)
+    from optviz.render.geometry import squash
+
+    corners = camera3d._project(ax.M, np.stack([X, Y, squash(s, Z)], axis=-1))
+    top = camera3d._top_side(corners[..., 0], corners[..., 1], (X, Y))
+    assert top >= 0.93, (s.name, top)
+    assert ax._focal_length == np.inf  # parallel projection: lower on screen is lower
+
+
 def test_the_escaped_balls_land_far_from_the_stuck_one_on_the_saddle():
     race, _, ax = _drawn("saddle")
     ends = {t.name: _display(ax, race.surface, t.xy[-1])[0] for t in race}
@@ -180,6 +218,5 @@ def test_the_step_counter_sits_beside_the_surface_not_on_it(name):
         rows = slice(int(counter.y0), int(np.ceil(counter.y1)))
         cols = slice(int(counter.x0), int(np.ceil(counter.x1)))
         assert not alpha[rows, cols].any(), name
-        assert counter.overlaps(ax.bbox) == (name == "adam_box"), (name, ax.bbox, counter)
     finally:
         engine.close()
