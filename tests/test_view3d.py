@@ -21,7 +21,12 @@ SURFACE_SHARE = 0.19  # of the 1280Ã—720 frame the surface itself covers (0.13â€
 
 @functools.cache
 def _drawn(name: str):
-    race = audit.lesson_race(name)
+    if name == "ball_rolling_3d":  # a gallery scene
+        from optviz.scenes import load_scene
+
+        race = load_scene(f"gallery/{name}.toml").race()
+    else:
+        race = audit.lesson_race(name)
     fig = race_figure.plot_race(race, kind="3d")
     fig.canvas.draw()
     return race, fig, fig.axes[0]
@@ -107,6 +112,28 @@ def test_the_surface_is_seen_from_above(drawn):
     top = camera3d._top_side(corners[..., 0], corners[..., 1], (X, Y))
     assert top >= 0.93, (s.name, top)
     assert ax._focal_length == np.inf  # parallel projection: lower on screen is lower
+
+
+@pytest.mark.parametrize("name", [*DEFAULTS, "ball_rolling_3d"])
+def test_the_balls_and_the_wells_they_rest_in_lie_on_the_drawn_surface(name):
+    # a well's bottom behind the front rim: the ball and the landmark in it were drawn
+    # over the rim, under the sheet's front edge, hanging below the surface
+    # (ball_rolling_3d). Every ball and marked landmark projects inside the surface's
+    # silhouette, a few pixels in from its edge
+    race, _, ax = _drawn(name)
+    s = race.surface
+    inside = _surface_alpha(ax)
+    pad = 3
+    ends = np.concatenate([np.asarray(t.xy[-1], float).reshape(-1, 2) for t in race])
+    marked = [np.column_stack(line.get_data_3d()[:2]) for line in ax.get_lines()
+              if line.get_gid() == "landmark"]  # fmt: skip
+    (x0, x1), (y0, y1) = s.domain  # a ball that left the domain is edge-marked instead
+    on_map = (ends[:, 0] >= x0) & (ends[:, 0] <= x1) & (ends[:, 1] >= y0) & (ends[:, 1] <= y1)
+    points = np.concatenate([ends[on_map], *marked])
+    for xy, (px, py) in zip(points, _display(ax, s, points), strict=True):
+        r, c = int(round(py)), int(round(px))
+        around = inside[r - pad : r + pad + 1, c - pad : c + pad + 1]
+        assert around.size and around.all(), (name, xy)
 
 
 def test_the_escaped_balls_land_far_from_the_stuck_one_on_the_saddle():

@@ -37,6 +37,7 @@ AZIMUTHS = tuple(float(a) for a in range(-180, 180, 15))
 RASTER = 120  # pixels on a side of the coarse picture a camera is measured on
 PATH_SAMPLES = 60  # points per path measured for being hidden
 MIDDLE_ELEV, ELEV_SPREAD = 42.0, 25.0  # the preferred elevation and how mildly it is preferred
+OBLIQUE = 0.3  # how much a camera halfway between the domain's axes is preferred
 VERTICAL = 0.5  # how much a projected step up or down counts against one across
 CELL_ASPECT = 1.2  # width over height of the cell a race's 3-D map fills (beside its legend)
 MARGIN = 0.03  # the fitted view's margin around the surface, as a share of its side
@@ -66,6 +67,7 @@ class Scene3D:
     paths: list[np.ndarray]
     ends: np.ndarray
     side: float  # the larger side of the domain
+    balls: int = -1  # how many of ``ends`` are the runs' ends (the rest are landmarks; -1: all)
 
 
 def scene_of(surface, grid, trajectories, marks: np.ndarray | None = None) -> Scene3D:
@@ -88,11 +90,12 @@ def scene_of(surface, grid, trajectories, marks: np.ndarray | None = None) -> Sc
             picked = run[np.unique(np.linspace(0, len(run) - 1, PATH_SAMPLES).astype(int))]
             paths.append(np.column_stack([picked, height(surface, picked, lift=0.01)]))
             ends.append(paths[-1][-1])
+    balls = len(ends)
     if marks is not None and len(marks):
         marks = np.asarray(marks, float).reshape(-1, 2)
         ends += list(np.column_stack([marks, height(surface, marks, lift=0.01)]))
     side = float(np.max(np.ptp(np.asarray(surface.domain, float), axis=1)))
-    return Scene3D(coarse, paths, np.array(ends).reshape(-1, 3), side)
+    return Scene3D(coarse, paths, np.array(ends).reshape(-1, 3), side, balls)
 
 
 def _project(M, points: np.ndarray) -> np.ndarray:
@@ -149,6 +152,8 @@ def measure(ax, scene: Scene3D, elev: float, azim: float, hint_azim: float = 0.0
     top = _top_side(cols, rows, scene.grid)
     prior = math.exp(-(((elev - MIDDLE_ELEV) / ELEV_SPREAD) ** 2))
     prior *= 1.0 + 0.05 * math.cos(math.radians(azim - hint_azim))
+    # a camera along an axis of the domain sees the surface square on: flat, as a map
+    prior *= 1.0 + OBLIQUE * math.sin(math.radians(2 * azim)) ** 2
     score = seen**6 * ends_seen**4 * order**2 * top**8 * math.sqrt(spread * fill) * prior
     return Shot(elev, azim, seen, ends_seen, spread, order, top, fill, score)
 
@@ -177,16 +182,18 @@ LOWER_SLACK = 0.015  # as a share of the picture: how much lower a higher point 
 
 
 def _order(M, scene: Scene3D, per_unit: float) -> float:
-    """The share of pairs of end points (balls, landmarks) whose screen order agrees with
-    their heights: a point that lies higher must not look lower than a lower one (a ball
-    on the near slope of a trough, drawn below the minimum behind it, says it got lower)."""
+    """The share of pairs of a ball and another ball or a landmark whose screen order
+    agrees with their heights: a point that lies higher must not look lower than a lower
+    one (a ball on the near slope of a trough, drawn below the minimum behind it, says it
+    got lower). Two landmarks may look as any 3-D view shows them: the far one higher."""
     ends = scene.ends
     if len(ends) < 2:
         return 1.0
     looks_up = _project(M, ends)[:, 1] * per_unit
     i, j = np.triu_indices(len(ends), 1)
+    balls = len(ends) if scene.balls < 0 else scene.balls
     span = float(np.ptp(scene.grid[2])) or 1.0
-    apart = np.abs(ends[i, 2] - ends[j, 2]) > 1e-3 * span
+    apart = (np.abs(ends[i, 2] - ends[j, 2]) > 1e-3 * span) & (i < balls)
     if not apart.any():
         return 1.0
     i, j = i[apart], j[apart]

@@ -68,7 +68,7 @@ def plot_surface3d(
         runs = list(runs)
         marks = _lesson_landmarks(surface, runs) if critical else []
         _slide_camera(ax, surface, (X, Y, Zc), runs, marks, (elev, azim))
-        colors = _lit(ax, surface, X, Y, Zc, theme)
+        colors = _lit(ax, surface, X, Y, Zc, theme, squash(surface, levs))
     else:
         colors = _relief(Zc, style.cmap3d(theme)(BoundaryNorm(levs, 256, extend="max")(Zc)), n)
     if _SURFACE_PICTURES.get():
@@ -241,13 +241,16 @@ LIT = 0.8  # the lighting of a slope that shows its colour as is (one facing the
 AMBIENT = 0.45  # the share of a colour a slope turned away from the light keeps
 
 
-def _lit(ax, surface, X, Y, Z, theme: str) -> np.ndarray:
-    """The slide view's colours: the map's shade by drawn height (low ground dark, as on
-    the contour map), lit by a light beside the camera (Lambert: the slope's normal in
-    the drawn box, where heights are as tall as drawn)."""
+def _lit(ax, surface, X, Y, Z, theme: str, levels: np.ndarray) -> np.ndarray:
+    """The slide view's colours: the map's shade of each band between the drawn
+    ``levels`` (low ground dark, as on the contour map: the bands' edges are its contour
+    lines, and the surface hides them as it hides itself), lit by a light beside the
+    camera (Lambert: the slope's normal in the drawn box, heights as tall as drawn)."""
     lo, hi = _zrange(surface)
     low, high = SHADES[style.check_theme(theme)]
-    rgba = style.cmap(theme)(low + (high - low) * (Z - lo) / (hi - lo))
+    bands = np.clip(np.searchsorted(np.unique(levels), Z), 1, None) - 1
+    share = bands / max(int(bands.max()), 1)
+    rgba = style.cmap(theme)(low + (high - low) * share)
     aspect = np.asarray(ax.get_box_aspect(), float)
     (x0, x1), (y0, y1) = np.asarray(surface.domain, float)
     u = (X - x0) / (x1 - x0) * aspect[0]
