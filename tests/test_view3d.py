@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 import optviz as ov
-from optviz.render import audit, camera3d, race_figure
+from optviz.render import audit, camera3d, race_figure, surface3d
 from optviz.render.geometry import _zrange, height
 from optviz.render.mesh import MeshPicture
 
@@ -134,6 +134,13 @@ def test_the_balls_and_the_wells_they_rest_in_lie_on_the_drawn_surface(name):
         r, c = int(round(py)), int(round(px))
         around = inside[r - pad : r + pad + 1, c - pad : c + pad + 1]
         assert around.size and around.all(), (name, xy)
+    # and no nearer part of the surface (the front rim) hides them (measured on the grid
+    # the surface is drawn from)
+    X, Y, Z = s.grid(surface3d.SLIDE_GRID)
+    from optviz.render.geometry import squash
+
+    scene = camera3d.scene_of(s, (X, Y, squash(s, Z)), race.trajectories, points)
+    assert camera3d.measure(ax, scene, ax.elev, ax.azim).ends_seen == 1.0, name
 
 
 def test_the_escaped_balls_land_far_from_the_stuck_one_on_the_saddle():
