@@ -12,7 +12,15 @@ from matplotlib.text import Text
 
 from optviz import analysis as A
 from optviz import nets
-from optviz.render import analysis_plots, initplots, line_ends, phaseplots, plots
+from optviz.render import (
+    analysis_plots,
+    initplots,
+    line_ends,
+    phaseplots,
+    plots,
+    scheduleplots,
+    sweepplots,
+)
 from optviz.render.paths import NAMES
 
 SIX = ["gd", "momentum", "adagrad", "rmsprop", "adam", "lion"]
@@ -52,7 +60,7 @@ def sweep():
 def sweep_ax(sweep):
     # offscreen: a pyplot figure would be closed after the first test, losing its canvas
     with plots.offscreen():
-        ax = analysis_plots.plot_sweep(sweep, dpi=100)
+        ax = sweepplots.plot_sweep(sweep, dpi=100)
     ax.figure.canvas.draw()
     return ax
 
@@ -92,7 +100,7 @@ def test_a_best_rate_is_named_at_its_star_not_at_its_lines_end(sweep):
     best = {key: float(lrs[np.argmin(np.where(np.isfinite(sc), sc, np.inf))])
             for key, lrs, sc in zip(sweep.keys, sweep.lrs, sweep.score, strict=True)}  # fmt: skip
     with plots.offscreen():
-        ax = analysis_plots.plot_sweep(sweep, best=best, dpi=100)
+        ax = sweepplots.plot_sweep(sweep, best=best, dpi=100)
     ax.figure.canvas.draw()
     (names,) = [a for a in ax.artists if isinstance(a, line_ends.EndLabels)]
     renderer = ax.figure.canvas.get_renderer()
@@ -133,10 +141,10 @@ def test_noise_bands_speak_in_words_and_label_decades_in_one_format():
 
 
 def test_schedule_shapes_fill_their_grid_in_words():
-    fig = plots.plot_schedules(steps=60)
+    fig = scheduleplots.plot_schedules(steps=60)
     axes = [ax for ax in fig.axes if ax.get_visible()]
     rows, cols = axes[0].get_subplotspec().get_gridspec().get_geometry()
-    assert rows * cols == len(axes) == len(plots.SCHEDULE_SHAPES)
+    assert rows * cols == len(axes) == len(scheduleplots.SCHEDULE_SHAPES)
     assert code_on(fig) == []
     assert all(ax.get_xlabel() == "step" for ax in axes)
 
@@ -202,7 +210,7 @@ def test_basins_key_leaves_out_outcomes_no_start_had():
 
 def test_names_at_line_ends_read_on_either_background(sweep):
     for theme, darker in (("light", True), ("dark", False)):
-        ax = analysis_plots.plot_sweep(sweep, dpi=50, theme=theme)
+        ax = sweepplots.plot_sweep(sweep, dpi=50, theme=theme)
         ax.figure.canvas.draw()
         from matplotlib.colors import to_hex
 
@@ -252,10 +260,10 @@ def test_names_at_line_ends_cover_no_data_and_have_no_halo(sweep_ax):
 
 
 def test_divergence_lines_at_one_rate_take_turns_instead_of_hiding_each_other():
-    a, b = (analysis_plots.shared_dashes([2.0, 2.0, 5.0], i) for i in (0, 1))
+    a, b = (sweepplots.shared_dashes([2.0, 2.0, 5.0], i) for i in (0, 1))
     assert a[1] == b[1] and a[0] != b[0]  # same pattern, shifted by a dash
     assert sum(a[1]) == 2 * (a[1][0] + 1.0)  # room in each period for the other's dash
-    assert analysis_plots.shared_dashes([2.0, 2.0, 5.0], 2) == (0, (1.0, 2.0))
+    assert sweepplots.shared_dashes([2.0, 2.0, 5.0], 2) == (0, (1.0, 2.0))
 
 
 @pytest.mark.parametrize("name, field", [("saddle", "stream"), ("six_hump_camel", None)])

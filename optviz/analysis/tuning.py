@@ -128,7 +128,7 @@ class Sweep(Preview):
 
     def plot(self, ax: Any = None, **kwargs: Any) -> Any:
         """Score against learning rate per optimizer, divergence marked (log axes)."""
-        return drawing("analysis_plots.plot_sweep")(self, ax=ax, **kwargs)
+        return drawing("sweepplots.plot_sweep")(self, ax=ax, **kwargs)
 
 
 def sweep(
@@ -266,7 +266,7 @@ class Tuning(Preview):
 
     def plot(self, ax: Any = None, **kwargs: Any) -> Any:
         """The sweep with each chosen rate marked."""
-        return drawing("analysis_plots.plot_sweep")(self.sweep, ax=ax, best=self.best, **kwargs)
+        return drawing("sweepplots.plot_sweep")(self.sweep, ax=ax, best=self.best, **kwargs)
 
 
 def tune(

@@ -208,7 +208,7 @@ def _dropout(scene: Any, r: Any, look: Look) -> tuple[Any, None]:
 
 
 def _schedules(scene: Any, r: Any, look: Look) -> tuple[Any, None]:
-    from ..render.plots import plot_schedules
+    from ..render.scheduleplots import plot_schedules
 
     specs, steps = result(scene, r)
     return plot_schedules(specs, **look, steps=steps), None
