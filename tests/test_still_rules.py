@@ -47,6 +47,7 @@ def data_lines(ax) -> list:
     return [
         ln for ln in ax.get_lines()
         if len(ln.get_xdata()) > 1 and ln.get_marker() not in (None, "None", "", "x", "*")
+        and ln.get_gid() != "good-window"
     ]  # fmt: skip
 
 
@@ -117,6 +118,47 @@ def test_a_best_rate_is_named_at_its_star_not_at_its_lines_end(sweep):
                        max(box.y0 - px[1], 0, px[1] - box.y1))  # fmt: skip
         joined = np.isfinite(leader.get_ydata()).all() and len(leader.get_ydata()) == 2
         assert gap < 40 or joined, (text.get_text(), gap)  # beside it, or a leader to it
+
+
+def test_a_sweep_draws_the_window_of_rates_that_end_within_one_percent(sweep):
+    # lr_sweep's lesson (one rate for GD, over a decade for Adam) was in its caption only
+    with plots.offscreen():
+        ax = sweepplots.plot_sweep(sweep, dpi=100)
+    gap = sweep.start_loss - sweep.surface.min_value
+    assert gap > 0
+    threshold = [ln for ln in ax.get_lines() if list(ln.get_ydata()) == [0.01 * gap] * 2]
+    assert threshold, "no line at 1% of the start's gap"
+    bars = {ln.get_color(): ln for ln in ax.get_lines() if ln.get_gid() == "good-window"}
+    for i, (lrs, loss, bad) in enumerate(
+        zip(sweep.lrs, sweep.final_loss, sweep.diverged, strict=True)
+    ):
+        good = lrs[~bad & (loss - sweep.surface.min_value <= 0.01 * gap)]
+        color = line_ends.look(i)["color"]
+        if len(good):  # a bar over exactly the good rates, in the line's colour and marker
+            np.testing.assert_allclose(bars[color].get_xdata(), good)
+            assert bars[color].get_marker() == line_ends.look(i)["marker"]
+        else:
+            assert color not in bars
+    assert bars, "the sweep should have some good rates"
+
+
+def test_sweep_colours_hold_one_red_and_stay_apart_for_colour_blind_readers():
+    import itertools
+
+    from matplotlib.colors import rgb_to_hsv, to_rgb
+    from test_visibility import MACHADO, cielab, linear
+
+    six = [line_ends.look(i)["color"] for i in range(6)]
+    reds = [c for c in six if (h := rgb_to_hsv(to_rgb(c)))[1] > 0.3
+            and (h[0] < 0.05 or h[0] > 0.8)]  # fmt: skip
+    assert len(reds) <= 1, reds  # rose, brick red and wine read as one family
+    for vision, sim in MACHADO.items():
+        for a, b in itertools.combinations(six, 2):
+            assert np.linalg.norm(cielab(sim @ linear(a)) - cielab(sim @ linear(b))) >= 20, (
+                vision,
+                a,
+                b,
+            )
 
 
 def test_a_sweep_shows_no_code_names(sweep_ax):

@@ -23,13 +23,21 @@ GAP_PX = 7.0  # from a line's last point to its name
 LEADER_AFTER = 0.45  # a name moved more than this many line heights gets a leader line
 
 
+# The colours of a plot's lines in turn: the palette reordered so that the first six stay
+# apart in normal vision and under protanopia and deuteranopia, with a single red among
+# them (rose, brick red and wine read as one family on a slide), near-black for the 4th.
+LINE_COLORS = ("#0077BB", "#E69F00", "#009988", "#222222", "#56B4E9", "#CC3311",
+               "#EE6677", "#AA3377", "#999999")  # fmt: skip
+
+
 def look(i: int) -> dict[str, Any]:
     """Keyword arguments of ``ax.plot`` for line ``i``: its colour, marker and dashes.
 
-    >>> look(0)["marker"], look(1)["ls"]
-    ('o', (0, (3.2, 1.4)))
+    >>> look(0)["marker"], look(1)["ls"], look(2)["color"]
+    ('o', (0, (3.2, 1.4)), '#009988')
     """
-    return {"color": style.color(i), "marker": style.marker(i), "ls": style.linestyle(i)}
+    color = LINE_COLORS[i % len(LINE_COLORS)]
+    return {"color": color, "marker": style.marker(i), "ls": style.linestyle(i)}
 
 
 def text_color(color: str, background: Any = "#ffffff") -> str:

@@ -101,7 +101,10 @@ def plot_sweep(
             c = look["color"]
             lrs, score = sweep.lrs[i], sweep.score[i]
             ok, y = curves[i]
-            lines += ax.plot(lrs, y, lw=2.2, ms=7, mec=ink, mew=0.6, zorder=3, **look)
+            # a line over few rates (one that soon diverges) is drawn over the longer ones,
+            # whose markers would bury it where they run together
+            lift = 0.5 * float(1 - np.mean(ok))
+            lines += ax.plot(lrs, y, lw=2.2, ms=7, mec=ink, mew=0.6, zorder=3 + lift, **look)
             if steps_mode:  # rates that did not converge: open markers on the ceiling
                 miss = ok & (score > sweep.steps)
                 ax.plot(lrs[miss], np.full(miss.sum(), sweep.steps + 1.0), look["marker"],
@@ -118,7 +121,7 @@ def plot_sweep(
                 # without colour, and clear of the divergence lines that cross the strip
                 ink_c = line_ends.text_color(c, ax.get_facecolor())
                 ax.annotate(name, (0.035, row), xycoords=("axes fraction", top),
-                            ha="left", va="center", fontsize=style.at_least(12), color=ink_c,
+                            ha="left", va="center", fontsize=style.at_least(13), color=ink_c,
                             zorder=4)  # fmt: skip
             if best and key in best:
                 j = int(np.searchsorted(lrs, best[key]))
@@ -133,7 +136,11 @@ def plot_sweep(
                 ha="left", va="center", fontsize=12, color=ink, alpha=0.8)  # fmt: skip
         ax.set_xscale("log")
         ax.set_yscale("log" if log else "linear")
-        _leave_room(ax, ys, band, log)
+        windows = [] if steps_mode or not log else good_windows(sweep)
+        under = band if any(w is not None for w in windows) else 0.0
+        _leave_room(ax, ys, band, log, under)
+        if under:
+            _draw_windows(ax, sweep, windows, under, theme)
         # a best rate is named at its star; a line without one at its end, with room there
         at_end = [k for k, star in enumerate(stars) if star is None]
         line_ends.room_right(ax, [lines[k] for k in at_end], [names[k] for k in at_end])
@@ -155,7 +162,10 @@ def plot_sweep(
         if best:
             handles.append(Line2D([], [], color=ink, ls="none", marker="*", ms=14))
             labels.append("chosen rate")
-        ax.legend(handles, labels, loc="best", framealpha=0.95)
+        # the key between the strips: never over the rows of crosses or of good windows
+        strips = (band, under) if (under := _under(ax)) is not None else (band, 0.0)
+        ax.legend(handles, labels, loc="best", framealpha=0.95,
+                  bbox_to_anchor=(0, strips[1], 1, 1 - strips[0] - strips[1]))  # fmt: skip
         starts = f", {sweep.starts} starts" if sweep.starts > 1 else ""
         ax.set_title(title or f"{surface.title or surface.name}: {sweep.horizon}{starts}")
     return ax
@@ -176,22 +186,89 @@ def shared_dashes(xs: list[float], i: int) -> tuple:
     return (3.0 * k, (2.0, 3.0 * m - 2.0))  # a dash of each, a gap after each
 
 
-def _leave_room(ax, ys: np.ndarray, band: float, log: bool) -> None:
-    """Y limits that keep every curve below the top strip of diverged rates."""
+def _leave_room(ax, ys: np.ndarray, band: float, log: bool, under: float = 0.0) -> None:
+    """Y limits that keep every curve between the top strip of diverged rates and the
+    bottom strip (``under``, a fraction of the axes) of the good windows."""
     if not len(ys):
         return
     lo, hi = float(ys.min()), float(ys.max())
-    room = 1 - band - 0.04
+    room = 1 - band - 0.04 - under
     if log:
         a, b = np.log10(lo) - 0.3, np.log10(max(hi, lo * 1.01)) + 0.1
-        ax.set_ylim(10**a, 10 ** (a + (b - a) / room))
-        ceiling = 10**b
     else:
         pad = 0.05 * (hi - lo or 1.0)
         a, b = lo - pad, hi + pad
-        ax.set_ylim(a, a + (b - a) / room)
-        ceiling = b
-    ticks = [t for t in ax.get_yticks() if ax.get_ylim()[0] <= t <= ceiling]
-    if ticks:  # no tick labels inside the strip of diverged rates
+    span = (b - a) / room
+    limits = (a - under * span, a - under * span + span)
+    ax.set_ylim(*(10**v for v in limits) if log else limits)
+    floor, ceiling = (10**a, 10**b) if log else (a, b)
+    ticks = [t for t in ax.get_yticks() if floor <= t <= ceiling]
+    if ticks:  # no tick labels inside the strips of diverged rates and good windows
         ax.set_yticks(ticks)
-        ax.set_ylim(10**a if log else a, 10 ** (a + (b - a) / room) if log else a + (b - a) / room)
+        ax.set_ylim(*(10**v for v in limits) if log else limits)
+
+
+def _under(ax) -> float | None:
+    """The height (axes fraction) of ``ax``'s strip of good windows, if it has one."""
+    strip = [p for p in ax.patches if p.get_gid() == "window-strip"]
+    return strip[0].get_height() if strip else None
+
+
+WITHIN = 0.01  # a rate is good when it ends within this share of the start's gap
+
+
+def good_windows(sweep) -> list:
+    """Per optimizer, the rates that end within :data:`WITHIN` of the start's gap above
+    the minimum (the lesson's window), or None; all None when the gap is unknown."""
+    floor, first = sweep.surface.min_value, getattr(sweep, "start_loss", np.nan)
+    if floor is None or not np.isfinite(first) or first <= floor:
+        return [None] * len(sweep.keys)
+    out = []
+    for lrs, loss, bad in zip(sweep.lrs, sweep.final_loss, sweep.diverged, strict=True):
+        good = ~np.asarray(bad) & (np.asarray(loss, float) - floor <= WITHIN * (first - floor))
+        out.append(np.asarray(lrs)[good] if good.any() else None)
+    return out
+
+
+def _span_words(rates: np.ndarray) -> str:
+    if len(rates) == 1:
+        return "one rate"
+    decades = float(np.log10(rates.max() / rates.min()))
+    return f"{decades:.1f} decade" + ("" if decades == 1 else "s")
+
+
+def _draw_windows(ax, sweep, windows: list, under: float, theme: str) -> None:
+    """The lesson's window drawn: the threshold as a line across the plot, and each
+    optimizer's good rates as a bar on a strip along the bottom, its length in words."""
+    from matplotlib.patches import Rectangle
+    from matplotlib.transforms import blended_transform_factory
+
+    ink = style.ink(theme)
+    gap = sweep.start_loss - sweep.surface.min_value
+    ax.axhline(WITHIN * gap, color=ink, lw=1.4, ls=(0, (6.0, 3.0)), alpha=0.75, zorder=2.5)
+    # named at the left, where every sweep starts slow and above it: no line crosses it
+    ax.annotate(f"within {WITHIN:.0%} of the start's gap ↓", (0.035, WITHIN * gap),
+                xycoords=("axes fraction", "data"), xytext=(0, 4), textcoords="offset points",
+                ha="left", va="bottom", fontsize=style.at_least(13), color=ink,
+                zorder=5)  # fmt: skip
+    ax.add_patch(Rectangle((0, 0), 1, under, transform=ax.transAxes, lw=0, alpha=0.35,
+                           color=style.THEMES[theme]["grid.color"], zorder=1,
+                           gid="window-strip"))  # fmt: skip
+    ax.text(0.005, under / 2, "within 1%", transform=ax.transAxes, rotation=90, ha="left",
+            va="center", fontsize=12, color=ink, alpha=0.8)  # fmt: skip
+    below = blended_transform_factory(ax.transData, ax.transAxes)
+    n = len(windows)
+    for i, rates in enumerate(windows):
+        if rates is None:
+            continue
+        look = line_ends.look(i)
+        row = under * (n - i - 0.25) / (n + 0.25)
+        ax.plot(rates, np.full(len(rates), row), transform=below, color=look["color"],
+                marker=look["marker"], ms=7, mec=ink, mew=0.6, lw=5, solid_capstyle="butt",
+                zorder=4, gid="good-window")  # fmt: skip
+        name = swept_name(sweep.optimizers[i])
+        ax.annotate(f"{name}: {_span_words(rates)}", (rates.max(), row),
+                    xycoords=("data", below), xytext=(9, 0), textcoords="offset points",
+                    ha="left", va="center", fontsize=style.at_least(13),
+                    color=line_ends.text_color(look["color"], ax.get_facecolor()),
+                    zorder=5)  # fmt: skip
