@@ -453,3 +453,50 @@ def test_a_long_stability_formula_leaves_the_key_to_its_number():
 
     assert _line_label("(2+2β₁)/((1−β₁)·lr)", [9500.0, 9500.0]) == "stability line = 9,500"
     assert _line_label("2/lr", [10.0, 10.0]) == "stability line 2/lr = 10"
+
+
+@pytest.fixture(scope="module")
+def saddle_bands():
+    return A.bands("saddle", "gd:lr=0.05", seeds=12, steps=60, noise="grad=0.3", start=(-1.8, 0.0))
+
+
+def test_runs_that_left_the_view_are_counted_at_their_exits(saddle_bands):
+    # 33 arrows stacked at one spot read as 3; now one arrow per exit and its count
+    with plots.offscreen():
+        fig = analysis_plots.plot_bands(saddle_bands, dpi=100)
+    fig.canvas.draw()
+    left = fig.axes[0]
+    counts = [int(t.get_text()) for t in left.texts if t.get_gid() == "exit-count"]
+    (x0, x1), (y0, y1) = saddle_bands.trajectory.surface.domain
+    end = saddle_bands.trajectory.xy[-1]
+    gone = int((~((end[:, 0] >= x0) & (end[:, 0] <= x1) & (end[:, 1] >= y0)
+                  & (end[:, 1] <= y1))).sum())  # fmt: skip
+    assert gone > 0 and sum(counts) == gone
+    assert len(counts) <= 2  # the two ways out of the saddle, up and down
+    assert f"{gone} of 12 runs left the view" in left.get_title()
+
+
+def test_a_symlog_loss_axis_reads_in_plain_numbers(saddle_bands):
+    with plots.offscreen():
+        fig = analysis_plots.plot_bands(saddle_bands, dpi=60)
+    fig.canvas.draw()
+    shown = [t.get_text() for t in fig.axes[1].get_yticklabels() if t.get_text()]
+    assert "0" in shown and "−1" in shown and not [s for s in shown if "10^" in s], shown
+
+
+def test_every_still_keeps_its_title_clear_of_the_top_edge(saddle_bands, sweep):
+    # the titles of bands, noise_bands and schedule_shapes started 4 px from the top
+    with plots.offscreen():
+        figures = [
+            analysis_plots.plot_bands(saddle_bands, dpi=100),
+            scheduleplots.plot_schedules(["constant", "cosine"], steps=40, dpi=100),
+            sweepplots.plot_sweep(sweep, dpi=100).figure,
+            analysis_plots.plot_basins(A.basins("quadratic", ["gd:lr=0.1"], n=6, steps=30)),
+        ]
+    for fig in figures:
+        fig.canvas.draw()
+        renderer = fig.canvas.get_renderer()
+        height = fig.bbox.height
+        tops = [height - t.get_window_extent(renderer).y1
+                for t in fig.findobj(Text) if t.get_visible() and t.get_text()]  # fmt: skip
+        assert min(tops) >= 8, (fig.get_suptitle() or fig.axes[0].get_title(), min(tops))

@@ -364,9 +364,9 @@ def plot_bands(
         plot_surface(surface, left, theme=theme, lines=True, critical=True)
         xy = traj.xy
         k = xy.shape[1]
-        alpha = float(np.clip(12.0 / k, 0.3, 0.7))
+        alpha = float(np.clip(16.0 / k, 0.45, 0.8))  # many paths, each still seen
         for i in range(k):
-            left.plot(xy[:, i, 0], xy[:, i, 1], color=c, lw=2.0, alpha=alpha, zorder=3)
+            left.plot(xy[:, i, 0], xy[:, i, 1], color=c, lw=2.2, alpha=alpha, zorder=3)
         left.set_title(f"{k} seeds · dashed: {plain}")
         _band_ends(left, traj, c, ink)
         left.plot(ref.xy[:, 0], ref.xy[:, 1], ls=(0, (3.0, 1.5)), color=ink, lw=2.4, zorder=4)
@@ -387,12 +387,13 @@ def plot_bands(
             _decades(right)
         else:
             right.set_yscale("symlog", linthresh=1.0)
+            _plain_numbers(right)
         right.set_xlabel("step")
         right.set_ylabel(ylabel)
         right.grid(True, alpha=0.5)
         right.legend(loc="best", framealpha=0.95)
         right.set_title("loss over the seeds" if log else
-                        "loss over the seeds\nno floor: it falls below 0 without end")  # fmt: skip
+                        "loss over the seeds\nno bottom: it falls below 0 without end")  # fmt: skip
         name = optimizer_name(traj.optimizer)
         fig.suptitle(title or f"{name}, {noise_words(noise)}, on {surface.title or surface.name}")
     return fig
@@ -457,11 +458,52 @@ def _band_ends(ax, traj, color: str, ink: str) -> None:
     rel = (out - centre) / half
     # a marker's width inside the edge: whole, not cut by the axes' frame
     edge = centre + rel / np.abs(rel).max(axis=1, keepdims=True) * half * 0.95
-    for (ex, ey), (rx, ry) in zip(edge, rel, strict=True):
+    for (ex, ey), (rx, ry), n in exit_marks(edge, rel, 0.12 * float(half.min())):
         marker = (3, 0, np.degrees(np.arctan2(ry, rx)) - 90)  # a triangle pointing out
-        ax.plot(ex, ey, marker=marker, ms=11, color=color, mec=ink, mew=0.8, zorder=5)
+        ax.plot(ex, ey, marker=marker, ms=16, color=color, mec="white", mew=1.2, zorder=8.5)
+        # the count beside its arrow, white on dark, over the balls: "33 of 40" is seen
+        inward = -np.sign([rx, ry]) * (np.abs([rx, ry]) == np.abs([rx, ry]).max())
+        ax.annotate(f"{n}", (ex, ey), xytext=(18 * inward[0] + 20 * (inward[0] == 0),
+                    18 * inward[1]), textcoords="offset points", ha="center", va="center",
+                    fontsize=14, fontweight="bold", color="white", zorder=9, gid="exit-count",
+                    bbox={"boxstyle": "round,pad=0.25", "fc": "#1b1b1b", "ec": "white",
+                          "lw": 1.0})  # fmt: skip
     # said under the map's title, not in a box over the paths' ends
     ax.set_title(f"{ax.get_title()}\n▲ at the edge: {len(out)} of {len(xy)} runs left the view")
+
+
+def exit_marks(edge: np.ndarray, rel: np.ndarray, near: float) -> list:
+    """The exits of runs that left the view, merged: exits on one side within ``near`` of
+    each other become one mark at their mean place with their count (33 arrows stacked at
+    one spot read as one).
+
+    >>> e = np.array([[0.0, 1.9], [0.05, 1.9], [0.0, -1.9]]); r = e / 1.9
+    >>> [(tuple(np.round(p, 3)), n) for p, _, n in exit_marks(e, r, 0.2)]
+    [((0.025, 1.9), 2), ((0.0, -1.9), 1)]
+    """
+    side = np.argmax(np.abs(rel), axis=1) * 2 + (
+        rel[np.arange(len(rel)), np.argmax(np.abs(rel), axis=1)] > 0
+    )
+    marks = []
+    for s in dict.fromkeys(side.tolist()):
+        idx = np.flatnonzero(side == s)
+        along = edge[idx, 1 - s // 2]  # the coordinate along that side
+        order = idx[np.argsort(along)]
+        group = [order[0]]
+        for j in order[1:]:
+            if abs(edge[j, 1 - s // 2] - edge[group[-1], 1 - s // 2]) > near:
+                marks.append((edge[group].mean(axis=0), rel[group].mean(axis=0), len(group)))
+                group = []
+            group.append(j)
+        marks.append((edge[group].mean(axis=0), rel[group].mean(axis=0), len(group)))
+    return marks
+
+
+def _plain_numbers(ax) -> None:
+    """A symmetric-log axis labelled 1, 0, −1, −10, −100: not 10⁰, 0, −10⁰."""
+    from matplotlib.ticker import FuncFormatter
+
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}".replace("-", "−")))
 
 
 def _decades(ax) -> None:

@@ -53,12 +53,24 @@ def new_figure(size: Any = "16:9", dpi: float = 100, layout: str | None = "const
     options = {"figsize": style.figsize(size), "dpi": dpi, "layout": layout}
     pyplot = sys.modules.get("matplotlib.pyplot")
     if pyplot is not None and not _OFFSCREEN.get():
-        return pyplot.figure(**options)
+        return _margins(pyplot.figure(**options))
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
     fig = Figure(**options)
     FigureCanvasAgg(fig)
+    return _margins(fig)
+
+
+EDGE_MARGIN_IN = 0.12  # 12 px at 100 dpi: a title clear of the top edge, as on a slide
+
+
+def _margins(fig):
+    """A constrained layout keeps :data:`EDGE_MARGIN_IN` free at the figure's edges (its
+    default, 3 points, put titles 4 px from the top)."""
+    engine = fig.get_layout_engine()
+    if engine is not None and hasattr(engine, "set") and "h_pad" in engine.get():
+        engine.set(h_pad=EDGE_MARGIN_IN, w_pad=EDGE_MARGIN_IN)
     return fig
 
 
