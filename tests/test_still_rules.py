@@ -500,3 +500,18 @@ def test_every_still_keeps_its_title_clear_of_the_top_edge(saddle_bands, sweep):
         tops = [height - t.get_window_extent(renderer).y1
                 for t in fig.findobj(Text) if t.get_visible() and t.get_text()]  # fmt: skip
         assert min(tops) >= 8, (fig.get_suptitle() or fig.axes[0].get_title(), min(tops))
+
+
+def test_a_momentum_phase_map_draws_gds_best_rate_and_stars_the_fastest_cell(zoom_figure):
+    # phase_momentum's lesson (momentum beats GD's best, (κ−1)/(κ+1)) was in its caption only
+    from optviz.analysis import phase
+
+    m = phase("elliptic", "momentum", n=6, steps=40, workers=1)
+    assert np.isclose(phaseplots.gd_best_rate(m), 24 / 26)  # curvatures 1 and 25
+    right = zoom_figure.axes[1]
+    (star,) = [ln for ln in right.get_lines() if ln.get_gid() == "fastest-cell"]
+    texts = [t.get_text() for t in right.texts if t.get_text().startswith("fastest")]
+    assert texts and "GD at best: 0.92" in texts[0]
+    assert star.get_marker() == "*"
+    legend = [t.get_text() for t in zoom_figure.legends[0].get_texts()]
+    assert phaseplots.GD_NAME in legend
