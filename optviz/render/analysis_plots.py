@@ -29,11 +29,11 @@ CURVATURE_COLORS = {
 }
 # told apart without colour too (their greys are alike): a pattern per kind
 CURVATURE_HATCHES = {"convex": "", "concave": "///", "saddle": "..", "flat": "\\\\"}
-CURVATURE_WORDS = {  # the key says the shape, then the eigenvalues' signs
-    "convex": "bowl (both +)",
-    "concave": "dome (both −)",
-    "saddle": "saddle (+ and −)",
-    "flat": "flat (a zero)",
+CURVATURE_WORDS = {  # the key says the shape, then how the surface bends there
+    "convex": "bowl: curves up both ways",
+    "concave": "dome: curves down both ways",
+    "saddle": "saddle: up one way, down the other",
+    "flat": "flat one way",
 }
 
 
@@ -249,15 +249,16 @@ def plot_curvature(
         X, Y, Z = surface.grid(200)
         from .plots import levels_of
 
-        levs = levels_of(surface, Z, 18)
+        levs = levels_of(surface, Z, 12)  # fewer, all solid: a hint of the shape, no more
         ax.contour(
             X,
             Y,
             np.where(np.isfinite(Z), Z, levs[-1]),
             levels=levs,
             colors="#303030",
-            linewidths=0.6,
-            alpha=0.55,
+            linewidths=0.7,
+            alpha=0.5,
+            linestyles="solid",
         )
         shares = curv.fractions()
         percent = dict(zip(shares, whole_percents(list(shares.values())), strict=True))
@@ -280,14 +281,14 @@ def plot_curvature(
         ax.set_xlabel(xname)
         ax.set_ylabel(yname, rotation=0, labelpad=10)
         ax.set_aspect(_map_aspect(ax, (x1 - x0) / (y1 - y0), legend))
-        if legend:
+        if legend:  # under the map, in rows: the map keeps the frame's width
             ax.legend(
                 handles=handles,
-                loc="upper left",
-                bbox_to_anchor=(1.02, 1.0),
+                loc="upper center",
+                bbox_to_anchor=(0.5, -0.1),
                 borderaxespad=0.0,
-                framealpha=0.95,
-                title="Hessian eigenvalues",
+                frameon=False,
+                ncols=3,
             )
         ax.set_title(
             title
@@ -318,7 +319,7 @@ def _map_aspect(ax, shape: float, legend: bool):
     if not 0.25 <= shape <= 4:
         return "auto"
     w, h = ax.figure.get_size_inches()
-    room = (w * (0.8 if legend else 0.92)) / (h * 0.84)
+    room = (w * 0.92) / (h * (0.7 if legend else 0.84))  # a key goes under the map
     return "auto" if 1 / STRETCH <= shape / room <= STRETCH else "equal"
 
 
