@@ -515,3 +515,19 @@ def test_a_momentum_phase_map_draws_gds_best_rate_and_stars_the_fastest_cell(zoo
     assert star.get_marker() == "*"
     legend = [t.get_text() for t in zoom_figure.legends[0].get_texts()]
     assert phaseplots.GD_NAME in legend
+
+
+def test_a_surface_shown_without_3d_fills_the_frame_and_writes_true_minus_signs():
+    # saddle_field and show_surface: a 3-D inset of a third of the frame left the rest
+    # empty, and the colour bar wrote "-1.5" beside axes that write "−1.5"
+    from optviz.render import mapplots
+
+    with plots.offscreen():
+        fig = mapplots.show_map("saddle", dpi=100, field="stream")
+    fig.canvas.draw()
+    ax = fig.axes[0]
+    box = ax.get_window_extent()
+    assert box.width * box.height >= 0.6 * fig.bbox.width * fig.bbox.height
+    (bar,) = ax.child_axes  # the colour bar, an inset as tall as the map
+    ticks = [t.get_text() for t in bar.get_yticklabels() if t.get_text()]
+    assert any(t.startswith("−") for t in ticks) and not any("-" in t for t in ticks), ticks

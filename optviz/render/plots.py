@@ -340,7 +340,7 @@ def _squareish(surface) -> bool:
 def _short_formatter():
     from matplotlib.ticker import FuncFormatter
 
-    return FuncFormatter(lambda v, _: f"{v:.3g}")
+    return FuncFormatter(lambda v, _: f"{v:.3g}".replace("-", "\u2212"))  # −1.5, as the axes
 
 
 def _draw_field(ax, surface, field: str, theme: str) -> None:
