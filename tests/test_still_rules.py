@@ -531,3 +531,27 @@ def test_a_surface_shown_without_3d_fills_the_frame_and_writes_true_minus_signs(
     (bar,) = ax.child_axes  # the colour bar, an inset as tall as the map
     ticks = [t.get_text() for t in bar.get_yticklabels() if t.get_text()]
     assert any(t.startswith("−") for t in ticks) and not any("-" in t for t in ticks), ticks
+
+
+def test_a_name_sits_right_of_its_line_end_when_markers_are_sparse_and_leaders_touch_it():
+    # rates_adagrad_rmsprop: every point counted as a marker disc pushed each name off its
+    # end, and its leader ran to the far corner of the name's box, into empty space
+    with plots.offscreen():
+        fig = plots.new_figure("small", 100)
+    ax = fig.add_subplot()
+    x = np.arange(301.0)
+    lines = [ax.plot(x, 1 + 0.001 * x, marker="o", ms=9, markevery=(0, 37))[0],
+             ax.plot(x, 1 + 0.001 * x + 0.002, marker="s", ms=9, markevery=(5, 37))[0]]  # fmt: skip
+    line_ends.room_right(ax, lines, ["first", "second"])
+    names = line_ends.label_ends(ax, lines, ["first", "second"])
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    end = ax.transData.transform((300.0, 1.3))
+    box = names.texts[0].get_window_extent(renderer)
+    assert box.x0 > end[0] and box.y0 - 2 <= end[1] <= box.y1 + 2  # right of it, level
+    for text, leader in zip(names.texts, names.leaders, strict=True):
+        ys = leader.get_ydata()
+        if len(ys) == 2 and np.isfinite(ys).all():  # a leader ends on its name's box
+            tip = ax.transData.transform((leader.get_xdata()[1], ys[1]))
+            b = text.get_window_extent(renderer)
+            assert b.x0 - 2 <= tip[0] <= b.x1 + 2 and b.y0 - 2 <= tip[1] <= b.y1 + 2

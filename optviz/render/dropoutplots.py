@@ -49,13 +49,26 @@ def decision_map(run: dropout.DropoutRun, ax, prob=None, resolution: int = 150, 
     ax.contour(xx, yy, values, levels=[0.5], colors=ink("dark" if dark else "light"), linewidths=2)
     if points:
         colors = np.array(_class_colors(dark))[run.y_train]
-        ax.scatter(*run.x_train.T, c=colors, s=40, edgecolors=ink("dark" if dark else "light"))
+        # not clipped: a point on the panel's edge is drawn whole, not halved
+        ax.scatter(*run.x_train.T, c=colors, s=40, edgecolors=ink("dark" if dark else "light"),
+                   clip_on=False, zorder=3)  # fmt: skip
     ax.set_xlim(EXTENT)
     ax.set_ylim(EXTENT)
     ax.set_xticks([])
     ax.set_yticks([])
     ax.set_aspect("equal")
     return ax
+
+
+def _count(k: int, n: int) -> str:
+    """``k`` of ``n`` seeds as a sentence says it.
+
+    >>> _count(5, 5), _count(3, 5), _count(1, 1)
+    ('all 5 seeds', '3 of 5 seeds', 'the one seed')
+    """
+    if n == 1:
+        return "the one seed" if k else "no seed"
+    return f"all {n} seeds" if k == n else f"{k} of {n} seeds"
 
 
 def dropout_figure(
@@ -98,7 +111,7 @@ def dropout_figure(
             ax = decision_map(run, fig.add_subplot(grid[0, col]), resolution=resolution)
             name = f"dropout (p = {run.p:g})" if run.p else "no dropout"
             ax.set_title(
-                f"{name}\ntrain {run.train_loss[-1]:.2f}, test {run.test_loss[-1]:.2f}",
+                f"{name}\nloss: train {run.train_loss[-1]:.2f}, test {run.test_loss[-1]:.2f}",
                 fontsize=16,
                 color=text_color(c_drop if run.p else c_plain, ax.get_facecolor()),
             )
@@ -124,13 +137,12 @@ def dropout_figure(
         loss_ax.set_ylabel("cross-entropy")
         loss_ax.set_yscale("log")
         lowest = min(float(np.min(r.train_loss)) for pair in pairs for r in pair)
-        loss_ax.set_ylim(bottom=max(lowest, 1e-12) / 60)  # a floor of room for the key
+        loss_ax.set_ylim(bottom=max(lowest, 1e-12) / 2.5)  # the data's floor, no empty decades
         loss_ax.grid(True, alpha=0.6)
         loss_ax.legend(loc="lower left", ncols=2)  # under the falling training losses: empty
         shrunk = sum(d.gap < p.gap for p, d in pairs)  # what these runs show, counted
-        loss_ax.set_title(
-            f"{len(pairs)} seeds: dropout shrinks the gap (test − train) on {shrunk}", fontsize=16
-        )
+        seeds = _count(shrunk, len(pairs))
+        loss_ax.set_title(f"loss gap (test − train): smaller with dropout on {seeds}", fontsize=16)
 
         masks = dropped.thinned(thinned, seed=1)
         for i, m in enumerate(masks):
@@ -155,7 +167,7 @@ def dropout_figure(
             "(10% labels flipped), Adam; same data and init"
         )
         if title is None:  # what these runs show, counted, not what dropout usually does
-            head += f"\ndropout shrinks the train–test loss gap on {shrunk} of {len(pairs)} seeds"
+            head += f"\ndropout shrinks the train–test loss gap on {_count(shrunk, len(pairs))}"
         fig.suptitle(head, fontsize=17)
         fig.tight_layout()
     return fig
