@@ -17,7 +17,13 @@ from .initplots import _is_dark, _new_figure
 from .line_ends import text_color
 from .style import PALETTE, ink, is_dark, themed
 
-EXTENT = (-2.2, 2.2)
+EXTENT = (-2.2, 2.2)  # the map's square, widened to hold every training point whole
+
+
+def _extent(run) -> tuple[float, float]:
+    """The map's range on both axes: :data:`EXTENT`, or wider so no point sits on the edge."""
+    reach = float(np.abs(run.x_train).max()) + 0.3 if len(run.x_train) else 0.0
+    return (min(EXTENT[0], -reach), max(EXTENT[1], reach))
 
 
 def _class_colors(dark: bool) -> tuple[str, str]:
@@ -33,8 +39,8 @@ def _prob_cmap(dark: bool):
     return LinearSegmentedColormap.from_list("optviz-prob", [c0, middle, c1])
 
 
-def _grid(resolution: int):
-    axis = np.linspace(*EXTENT, resolution)
+def _grid(resolution: int, extent: tuple[float, float] = EXTENT):
+    axis = np.linspace(*extent, resolution)
     xx, yy = np.meshgrid(axis, axis)
     return xx, yy, np.column_stack([xx.ravel(), yy.ravel()])
 
@@ -43,17 +49,16 @@ def decision_map(run: dropout.DropoutRun, ax, prob=None, resolution: int = 150, 
     """Fill ``ax`` with the class-1 probability of ``run`` (or ``prob(xy)``), its 0.5 contour
     and the training points; returns the Axes."""
     dark = _is_dark(ax)
-    xx, yy, xy = _grid(resolution)
+    extent = _extent(run)
+    xx, yy, xy = _grid(resolution, extent)
     values = (run.predict(xy) if prob is None else prob(xy)).reshape(xx.shape)
     ax.contourf(xx, yy, values, levels=np.linspace(0, 1, 11), cmap=_prob_cmap(dark), alpha=0.75)
     ax.contour(xx, yy, values, levels=[0.5], colors=ink("dark" if dark else "light"), linewidths=2)
     if points:
         colors = np.array(_class_colors(dark))[run.y_train]
-        # not clipped: a point on the panel's edge is drawn whole, not halved
-        ax.scatter(*run.x_train.T, c=colors, s=40, edgecolors=ink("dark" if dark else "light"),
-                   clip_on=False, zorder=3)  # fmt: skip
-    ax.set_xlim(EXTENT)
-    ax.set_ylim(EXTENT)
+        ax.scatter(*run.x_train.T, c=colors, s=40, edgecolors=ink("dark" if dark else "light"))
+    ax.set_xlim(extent)
+    ax.set_ylim(extent)
     ax.set_xticks([])
     ax.set_yticks([])
     ax.set_aspect("equal")
@@ -112,7 +117,7 @@ def dropout_figure(
             name = f"dropout (p = {run.p:g})" if run.p else "no dropout"
             ax.set_title(
                 f"{name}\nloss: train {run.train_loss[-1]:.2f}, test {run.test_loss[-1]:.2f}",
-                fontsize=16,
+                fontsize=15,
                 color=text_color(c_drop if run.p else c_plain, ax.get_facecolor()),
             )
         loss_ax = fig.add_subplot(grid[0, 2:])
@@ -137,12 +142,12 @@ def dropout_figure(
         loss_ax.set_ylabel("cross-entropy")
         loss_ax.set_yscale("log")
         lowest = min(float(np.min(r.train_loss)) for pair in pairs for r in pair)
-        loss_ax.set_ylim(bottom=max(lowest, 1e-12) / 2.5)  # the data's floor, no empty decades
+        loss_ax.set_ylim(bottom=max(lowest, 1e-12) / 15)  # room for the key, no more
         loss_ax.grid(True, alpha=0.6)
         loss_ax.legend(loc="lower left", ncols=2)  # under the falling training losses: empty
         shrunk = sum(d.gap < p.gap for p, d in pairs)  # what these runs show, counted
         seeds = _count(shrunk, len(pairs))
-        loss_ax.set_title(f"loss gap (test − train): smaller with dropout on {seeds}", fontsize=16)
+        loss_ax.set_title(f"smaller test − train loss gap with dropout: {seeds}", fontsize=16)
 
         masks = dropped.thinned(thinned, seed=1)
         for i, m in enumerate(masks):
@@ -153,7 +158,7 @@ def dropout_figure(
             ax.set_title(f"thinned net {i + 1}\n({kept} of {total} units)", fontsize=16)
         ax = fig.add_subplot(grid[1, thinned])
         decision_map(dropped, ax, lambda xy: dropped.ensemble(xy, ensemble), resolution)
-        xx, yy, xy = _grid(resolution)
+        xx, yy, xy = _grid(resolution, _extent(dropped))
         full = dropped.predict(xy).reshape(xx.shape)
         full_line = ax.contour(xx, yy, full, levels=[0.5], colors=c_drop, linewidths=3,
                                linestyles=[(0, (3, 2))])  # fmt: skip

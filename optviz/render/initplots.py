@@ -19,7 +19,7 @@ import numpy as np
 
 from .. import nets
 from ..util.errors import ParameterError, unknown
-from .style import PALETTE, themed
+from .style import themed
 
 DEFAULT_SCHEMES = ("small", "large", "xavier_normal", "he_normal")
 IMAGE_SUFFIXES = (".png", ".svg", ".pdf")
@@ -30,6 +30,12 @@ _SUMMARY_LABELS = {
     "act_std": "std of activations",
     "grad_std": "std of back-propagated gradients",
     "saturation": "fraction saturated",
+}
+SATURATED_WORDS = {  # what counts as saturated (optviz.nets.layers.saturated), in words
+    "tanh": "|tanh| > 0.99",
+    "sigmoid": "under 0.01 or over 0.99",
+    "relu": "at 0",
+    "leaky_relu": "on the flat side",
 }
 
 
@@ -163,10 +169,11 @@ def _xlabel(kind: str, binning: _Bins) -> str:
 
 
 def _scheme_color(i: int) -> str:
-    """Scheme colors: the shared palette reordered so that its first five stay apart
-    for a red-green deficient reader (no rose next to brick red and wine)."""
-    order = (0, 1, 6, 5, 4, 3, 2, 7)
-    return PALETTE[order[i % len(order)]]
+    """Scheme colors: the lines' colours (:data:`.line_ends.LINE_COLORS`), which stay
+    apart for a red-green deficient reader and hold no pale colour among the first five."""
+    from .line_ends import LINE_COLORS
+
+    return LINE_COLORS[i % len(LINE_COLORS)]
 
 
 def _layer_colorbar(fig, ax, depth: int, colors) -> None:
@@ -299,6 +306,7 @@ def std_by_layer(stats, kind: str = "act_std", ax=None, legend: bool = True, end
     ax.set_ylabel(_SUMMARY_LABELS[kind])
     ax.set_xticks(np.arange(1, max(s.depth for s in stats) + 1))
     ax.grid(True, alpha=0.6)
+    ax.tick_params(labelsize=15)  # a log axis's exponents are superscripts: at 12.5 they were 8 px
     if ends:
         names = [_short_scheme(s.label) for s in stats]
         line_ends.room_right(ax, lines, names)
@@ -425,6 +433,9 @@ def init_summary(stats, theme: str = "light", size="16:9", title=None):
             std_by_layer(stats, kind, ax, legend=False)
             ax.set_title(_SUMMARY_LABELS[kind])
             ax.set_ylabel("")
+        flat = SATURATED_WORDS.get(stats[0].activation)
+        if flat:  # what counts as saturated, said
+            axes[2].set_title(f"fraction saturated ({flat})")
         # one key for the three panels: each line's colour, marker and dashes
         handles, labels = axes[0].get_legend_handles_labels()
         fig.legend(handles, labels, loc="lower center", ncols=len(labels), frameon=False,

@@ -25,8 +25,9 @@ LEADER_AFTER = 0.45  # a name moved more than this many line heights gets a lead
 
 # The colours of a plot's lines in turn: the palette reordered so that the first six stay
 # apart in normal vision and under protanopia and deuteranopia, with a single red among
-# them (rose, brick red and wine read as one family on a slide), near-black for the 4th.
-LINE_COLORS = ("#0077BB", "#E69F00", "#009988", "#222222", "#56B4E9", "#CC3311",
+# them (rose, brick red and wine read as one family on a slide), near-black for the 4th,
+# the pale sky blue last of the six.
+LINE_COLORS = ("#0077BB", "#E69F00", "#009988", "#222222", "#CC3311", "#56B4E9",
                "#EE6677", "#AA3377", "#999999")  # fmt: skip
 
 
