@@ -350,7 +350,8 @@ def test_exit_markers_are_whole_and_no_note_covers_the_paths(saddle_bands_fig):
         x, y = left.transData.transform(np.column_stack([ln.get_xdata(), ln.get_ydata()]))[0]
         r = ln.get_markersize() * saddle_bands_fig.dpi / 72 / 2
         assert frame.x0 + r <= x <= frame.x1 - r and frame.y0 + r <= y <= frame.y1 - r
-    assert not [t for t in left.texts if t.get_text()] and left.get_legend() is None
+    notes = [t for t in left.texts if t.get_text() and t.get_gid() != "exit-count"]
+    assert not notes and left.get_legend() is None  # only the exits' counts, at the edge
     assert "left the view" in left.get_title()
 
 
@@ -427,7 +428,7 @@ def test_curvature_kinds_differ_in_pattern_as_well_as_colour():
     kinds = ("convex", "concave", "saddle")
     assert len({analysis_plots.CURVATURE_HATCHES[k] for k in kinds}) == 3
     assert {analysis_plots.CURVATURE_HATCHES[k] for k in kinds} - {""} <= hatched
-    keys = {p.get_label().split(" (")[0]: p.get_hatch() for p in ax.get_legend().get_patches()}
+    keys = {p.get_label().split(":")[0]: p.get_hatch() for p in ax.get_legend().get_patches()}
     assert len({keys[w] for w in ("bowl", "dome", "saddle")}) == 3
 
 
@@ -555,3 +556,14 @@ def test_a_name_sits_right_of_its_line_end_when_markers_are_sparse_and_leaders_t
             tip = ax.transData.transform((leader.get_xdata()[1], ys[1]))
             b = text.get_window_extent(renderer)
             assert b.x0 - 2 <= tip[0] <= b.x1 + 2 and b.y0 - 2 <= tip[1] <= b.y1 + 2
+
+
+def test_init_summary_says_what_saturated_means_and_draws_no_pale_line():
+    from matplotlib.colors import to_hex
+
+    stats = [nets.propagate(k, depth=3, width=12, batch=20) for k in
+             ("small", "large", "xavier_normal", "xavier_normal", "he_normal")]  # fmt: skip
+    fig = initplots.init_summary(stats)
+    assert "|tanh| > 0.99" in fig.axes[2].get_title()
+    shown = {to_hex(ln.get_color()) for ln in data_lines(fig.axes[0])}
+    assert len(shown) == 5 and "#56b4e9" not in shown  # He was a thin sky-blue dotted line

@@ -69,10 +69,10 @@ def _count(k: int, n: int) -> str:
     """``k`` of ``n`` seeds as a sentence says it.
 
     >>> _count(5, 5), _count(3, 5), _count(1, 1)
-    ('all 5 seeds', '3 of 5 seeds', 'the one seed')
+    ('all 5 seeds', '3 of 5 seeds', 'its seed')
     """
     if n == 1:
-        return "the one seed" if k else "no seed"
+        return "its seed" if k else "no seed"
     return f"all {n} seeds" if k == n else f"{k} of {n} seeds"
 
 
@@ -117,7 +117,7 @@ def dropout_figure(
             name = f"dropout (p = {run.p:g})" if run.p else "no dropout"
             ax.set_title(
                 f"{name}\nloss: train {run.train_loss[-1]:.2f}, test {run.test_loss[-1]:.2f}",
-                fontsize=15,
+                fontsize=14,  # 19 px: the two numbers fit over a map of a quarter's width
                 color=text_color(c_drop if run.p else c_plain, ax.get_facecolor()),
             )
         loss_ax = fig.add_subplot(grid[0, 2:])
@@ -147,7 +147,7 @@ def dropout_figure(
         loss_ax.legend(loc="lower left", ncols=2)  # under the falling training losses: empty
         shrunk = sum(d.gap < p.gap for p, d in pairs)  # what these runs show, counted
         seeds = _count(shrunk, len(pairs))
-        loss_ax.set_title(f"smaller test − train loss gap with dropout: {seeds}", fontsize=16)
+        loss_ax.set_title(f"dropout: a smaller test − train loss gap on {seeds}", fontsize=15)
 
         masks = dropped.thinned(thinned, seed=1)
         for i, m in enumerate(masks):

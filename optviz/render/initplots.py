@@ -435,7 +435,7 @@ def init_summary(stats, theme: str = "light", size="16:9", title=None):
             ax.set_ylabel("")
         flat = SATURATED_WORDS.get(stats[0].activation)
         if flat:  # what counts as saturated, said
-            axes[2].set_title(f"fraction saturated ({flat})")
+            axes[2].set_title(f"share saturated: {flat}")
         # one key for the three panels: each line's colour, marker and dashes
         handles, labels = axes[0].get_legend_handles_labels()
         fig.legend(handles, labels, loc="lower center", ncols=len(labels), frameon=False,
