@@ -30,6 +30,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import optviz as ov  # noqa: E402
+from optviz.catalog import compiling as _compile  # noqa: E402
 from optviz.catalog import expressions as _expr  # noqa: E402
 from optviz.catalog.critical import critical_points  # noqa: E402
 
@@ -159,7 +160,7 @@ def main(quick: bool = False) -> list[tuple]:
             names = (*s.params, *(s.data.columns if s.data else ()))
             text = s.data.sample if s.data else s.expression
             t0 = time.perf_counter()
-            _expr.compile_expr(_expr.parse(text, dict.fromkeys(names)), names)
+            _compile.compile_expr(_expr.parse(text, dict.fromkeys(names)), names)
             compile_ms = (time.perf_counter() - t0) * 1e3
             fresh = replace(s)  # critical_points caches per surface object
             t0 = time.perf_counter()

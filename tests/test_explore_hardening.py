@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from optviz import cli
-from optviz.catalog import expressions, library
+from optviz.catalog import compiling, expressions, library
 from optviz.explore import api, initial_state
 from optviz.explore.server import STATIC, Explorer
 from tests.test_explore_api import _wait_until_up
@@ -200,7 +200,7 @@ def test_a_surface_used_for_the_first_time_does_not_wait_behind_a_slow_compile(s
     # expression compiled, no other surface could compile. A compile that waits for the
     # test to let it go stands for a slow one.
     _, client = served
-    real = expressions.compile_expr
+    real = compiling.compile_expr
     entered, release = threading.Event(), threading.Event()
 
     def compile_expr(expr, *args, **kwargs):
@@ -209,7 +209,7 @@ def test_a_surface_used_for_the_first_time_does_not_wait_behind_a_slow_compile(s
             release.wait(60)
         return real(expr, *args, **kwargs)
 
-    monkeypatch.setattr(expressions, "compile_expr", compile_expr)
+    monkeypatch.setattr(compiling, "compile_expr", compile_expr)
     library._compile.cache_clear()
     answers = {}
     slow = threading.Thread(

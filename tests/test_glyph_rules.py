@@ -183,3 +183,44 @@ def test_nor_does_the_plain_layout():
     r = RACES["adam_box"]()
     fig = race_figure.plot_race(r)
     assert widest_empty_column(_pixels(fig)) <= 0.10
+
+
+def test_a_rate_box_keeps_a_height_and_reads_as_a_box_in_the_key():
+    """Adagrad's rate across the furrow is nearly nothing from its first steps: its box
+    still has a visible height (a flat dashed bar reads as a line), and the key draws a
+    box as a box, not as a line of the same colour as an arrow."""
+    import matplotlib.pyplot as plt
+    from matplotlib.patches import Rectangle
+
+    fig, ax = plt.subplots(figsize=(12.8, 3.6), dpi=100)
+    ax.set_xlim(-4.2, 3.8)
+    ax.set_ylim(-0.3, 1.8)
+    at = np.array([[0.0, 1.0], [1.0, 1.0]])
+    sides = np.array([[2.0, 1e-6], [0.5, 0.0]])  # the second's rate across is exactly 0
+    drawn = glyphs.at_least_px(ax, at, sides, box=True)
+    px = np.abs(ax.transData.transform(at + drawn) - ax.transData.transform(at))
+    assert (px >= glyphs.BOX_THIN_PX - 1e-6).all(), px
+    assert drawn[0, 0] == pytest.approx(2.0)  # the wide side as it was
+    plt.close(fig)
+    handles, labels = glyphs.key_entries([{"grad": np.ones((2, 1, 2)), "box": np.ones((2, 1, 2))}],
+                                         glyphs.Scales({}, 1.0), "light")  # fmt: skip
+    kinds = dict(zip(labels, handles, strict=True))
+    assert isinstance(kinds["rate per axis"], Rectangle)
+    assert not isinstance(kinds["downhill (−gradient)"], Rectangle)
+
+
+def test_a_panel_per_optimizer_keeps_its_key_in_the_corner_the_runs_leave_empty():
+    race = RACES["adagrad_rmsprop"]()
+    assert glyphs.emptiest_corner(race) == "upper right"  # the runs go down and along the floor
+    with style.themed("light"):
+        anim = animate(race, kind="panels", glyphs=True, fps=2, duration=1)
+        engine = anim._engine()
+        try:
+            engine.frame(0.0)
+            key = glyphs.find_key(engine.fig)
+            assert key is not None and key.axes is engine.panels[0]
+            fig_box, key_box = engine.fig.bbox, key.get_window_extent()
+            assert key_box.x1 <= engine.panels[0].bbox.x1 + 1  # inside the panel, no strip
+            assert key_box.x1 <= fig_box.x1
+        finally:
+            engine.close()

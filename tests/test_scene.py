@@ -352,6 +352,22 @@ def test_an_optimizer_may_bring_its_own_schedule_and_noise():
     assert plain.xy[:, 1].tolist() == [0.0] * 4 and noisy.xy[-1, 1] != 0.0
 
 
+def test_an_optimizer_may_bring_its_own_seed_and_draws_its_own_noise():
+    noisy = {"name": "gd", "lr": 0.1, "noise": "grad=0.5"}
+    scene = scene_from_dict(
+        {
+            "surface": "quadratic",
+            "optimizers": [noisy, noisy, {**noisy, "seed": 8}],
+            "run": {"steps": 5, "starts": [1.0, 0.0], "seed": 7},
+        }
+    )
+    run_seed, same, own = scene.race()
+    np.testing.assert_array_equal(run_seed.xy, same.xy)  # one seed: the same draws
+    assert not np.allclose(own.xy[1:], run_seed.xy[1:])  # its own seed: other draws
+    alone = ov.run("quadratic", "gd:lr=0.1", start=(1.0, 0.0), steps=5, noise="grad=0.5", seed=8)
+    np.testing.assert_array_equal(own.xy, np.asarray(alone.xy).reshape(own.xy.shape))
+
+
 def test_an_init_scheme_may_carry_its_own_gain():
     from optviz import nets
     from optviz.scenes.results import result

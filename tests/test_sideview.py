@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import optviz as ov
-from optviz.render import paths, rolling, sideview, style
+from optviz.render import curveballs, paths, rolling, sideview, style
 
 
 @pytest.fixture(scope="module")
@@ -172,6 +172,60 @@ def test_the_still_numbers_its_strobe_and_where_a_ball_left_the_view(lr_race):
     assert "30" in {t.get_text() for t in crawl.texts}  # where the last step ended
 
 
+def test_a_landmark_hangs_from_the_curve_and_bounces_read_on_a_projector(lr_race):
+    from matplotlib.colors import to_rgba
+
+    from optviz.render.line_ends import text_color
+
+    fig = lr_race.plot()
+    fig.canvas.draw()
+    bounce = [ax for ax in fig.axes if ax.get_title() == "GD (lr 1.1)"][0]
+    star = [line for line in bounce.get_lines() if line.get_gid() == "landmark"][0]
+    curve_px = bounce.transData.transform((0.0, 0.0))
+    mark_px = star.get_transform().transform(star.get_xydata()[0])
+    top = (mark_px[1] - curve_px[1]) * 72 / fig.dpi + star.get_markersize() / 2  # points
+    assert -rolling.CURVE_WIDTH / 2 <= top <= 0.0  # its top at the curve's line, not under it
+    # a bounce's arcs: at least 3 px wide, as opaque as 3/4 even when oldest, in a hue dark
+    # enough for text (the panel's title has it too)
+    arcs = [c for c in bounce.collections if c.get_linestyle()[0][1] is not None
+            and c.get_linewidth()[0] == curveballs.ARC_WIDTH]  # fmt: skip
+    assert arcs and arcs[0].get_segments()
+    assert curveballs.ARC_WIDTH * fig.dpi / 72 >= 3.0
+    rgba = arcs[0].get_colors()
+    assert rgba[:, 3].min() >= 0.74
+    dark = to_rgba(text_color(style.color(2)))
+    assert np.allclose(rgba[:, :3], dark[:3]) and to_rgba(bounce.title.get_color())[:3] == dark[:3]
+
+
+def test_a_callout_that_tells_where_a_ball_left_is_not_repeated_at_the_cross():
+    from optviz.scenes import load_scene
+
+    scene = load_scene("learning_rate_curve")
+    fig = scene.race().plot(callouts=tuple(scene.verdicts()))
+    fig.canvas.draw()
+    bounce = [ax for ax in fig.axes if "1.1" in ax.get_title()][0]
+    texts = [t.get_text() for t in bounce.texts if t.get_visible() and t.get_text()]
+    assert any("leaves the view at step 6" in t.replace("\n", " ") for t in texts), texts
+    assert not any(t.startswith("left the view") for t in texts), texts
+
+
+def test_a_side_callout_keeps_off_the_curve_and_the_arcs(lr_race):
+    fig = lr_race.plot()
+    fig.canvas.draw()
+    panels = [ax for ax in fig.axes if ax.get_title()]
+    balls = [sideview.Balls(ax, t, ps, "light", animated=False)
+             for ax, t, ps in zip(panels, lr_race, paths.path_styles(lr_race.trajectories),
+                                  strict=True)]  # fmt: skip
+    layer = sideview.SideCallouts(lr_race, (), balls, "light", animated=False)
+    pts = layer._paths_px(panels[2], 30.0)
+    curve = panels[2].transData.transform(np.column_stack([np.zeros(1), np.zeros(1)]))
+    assert np.hypot(*(pts - curve).T).min() < 2.0  # the curve's bottom is among them
+    assert len(pts) > panels[2].bbox.height  # the curve, every couple of pixels, and arcs
+    arc = balls[2].roll.arcs[(2, 0)][12]  # the middle of a jump, off the curve
+    arc_px = panels[2].transData.transform(balls[2].page.to_data(arc))
+    assert np.hypot(*(pts - arc_px).T).min() < 2.0
+
+
 def test_pictures_of_a_curve_are_readable_and_fill_the_frame(lr_race, bump_race):
     from test_type_sizes import too_small
 
@@ -195,9 +249,9 @@ def test_the_velocity_arrow_points_along_the_curve_the_way_the_ball_moves():
     with style.themed("light"):
         fig, panels, _ = sideview.side_layout(race, False, "16:9", 100, "light", None)
         fig.canvas.draw()
-        found, scale = rolling.velocities(race, glyphs=True)
+        found, scale = curveballs.velocities(race, glyphs=True)
         ps = paths.path_styles(race.trajectories)[0]
-        balls = rolling.Balls(panels[0], race[0], ps, "light", animated=True, velocity=found[0],
+        balls = curveballs.Balls(panels[0], race[0], ps, "light", animated=True, velocity=found[0],
                               arrow_scale=scale)  # fmt: skip
     for s in (3.0, 8.0, 20.0):
         balls.update(s)
@@ -284,7 +338,7 @@ def test_the_trail_is_a_band_along_the_curve_between_the_positions():
         before = _rgb(canvas)
         background = canvas.copy_from_bbox(fig.bbox)
         ps = paths.path_styles(race.trajectories)[0]
-        balls = rolling.Balls(ax, race[0], ps, "light", animated=True)
+        balls = curveballs.Balls(ax, race[0], ps, "light", animated=True)
         canvas.restore_region(background)
         balls.update(30.0)
         ax.draw_artist(balls.band)

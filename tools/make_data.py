@@ -116,7 +116,7 @@ def tiny_net() -> None:
     write(
         "tiny_net",
         '''name = "tiny_net"
-title = "A tiny neural network: y = w2 tanh(w1 u)"
+title = "A tiny neural network: output = w2 · tanh(w1 · input)"
 kind = "plateau"
 description = """
 The training loss of a one-hidden-unit tanh network, x = w1 (input weight) and
@@ -133,7 +133,7 @@ starts = [[3.6, -2.0], [0.05, -0.05]]
         4,
         "(y*tanh(x*u) - t)**2",
         [(1.5, 1.0), (-1.5, -1.0)],
-        "\n[view]\nelev = 35.0\nazim = -120.0\n",
+        "\n[view]\nlog_levels = true\nelev = 35.0\nazim = -120.0\n",
     )
 
 

@@ -31,6 +31,7 @@ from ..util.check import finite, positions
 from ..util.display import Preview, drawing
 from ..util.errors import CatalogError, ExpressionError, OptvizError, ParameterError, unknown
 from ..util.shipped import data_folder
+from . import compiling as _compiling
 from . import expressions as _expr
 
 KINDS = ("bowl", "saddle", "ravine", "plateau", "multi-minima", "curve")
@@ -143,7 +144,7 @@ class Surface(Preview):
         return found
 
     @property
-    def _sample_compiled(self) -> _expr.Compiled:
+    def _sample_compiled(self) -> _compiling.Compiled:
         return self._compiled.per_sample
 
     @property
@@ -406,11 +407,11 @@ def _compile(expression: str, param_names: tuple, data_key: Any, dim: int = 2) -
     if data_key is None:
         variables = variables_of(dim)
         sym = _expr.parse(expression, dict.fromkeys(param_names), variables)
-        return _expr.compile_expr(sym, param_names, variables)
+        return _compiling.compile_expr(sym, param_names, variables)
     sample, columns, raw = data_key
     values = np.frombuffer(raw).reshape(-1, len(columns))
     names = (*param_names, *columns)
-    per_sample = _expr.compile_expr(_expr.parse(sample, dict.fromkeys(names)), names)
+    per_sample = _compiling.compile_expr(_expr.parse(sample, dict.fromkeys(names)), names)
     return _MeanOverRows(per_sample, values)
 
 
@@ -429,7 +430,7 @@ class _MeanOverRows:
     over points; the loop over row blocks runs once for a few points.
     """
 
-    per_sample: _expr.Compiled
+    per_sample: _compiling.Compiled
     values: np.ndarray  # (rows, columns)
 
     def _mean(self, fn: Any, xy: Any, params: tuple, n_out: int) -> list[np.ndarray]:

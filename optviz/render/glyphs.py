@@ -67,7 +67,8 @@ def glyph_look(kind: str, color: str, theme: str) -> tuple[str, list]:
         color, edge = style.ink(theme), style.halo(theme)
     else:
         edge = style.ink(theme)
-    return color, [patheffects.withStroke(linewidth=lw + 2, foreground=edge), patheffects.Normal()]
+    halo = lw + (3.2 if kind in INKED else 2)  # ink on a dark floor needs a wider light rim
+    return color, [patheffects.withStroke(linewidth=halo, foreground=edge), patheffects.Normal()]
 
 
 SCALE = {"grad": "arrow", "velocity": "arrow", "box": "box", "step": "step", "sizes": "step"}
@@ -148,27 +149,46 @@ def _size(kind: str, v: np.ndarray) -> np.ndarray:
 
 
 LEAST_PX = 24.0  # a glyph shorter than this (at 100 dpi) is lengthened to it: seen, not measured
+BOX_THIN_PX = 10.0  # a box's thinner side at least this (at 100 dpi): it reads as a box
+BOX_CLIP = 1.2  # a box reaches at most this many times the target from its ball: it frames
+# the ball, not the map (an arrow may reach CLIP)
 
 
 def at_least_px(ax, at: np.ndarray, vec: np.ndarray, box: bool = False) -> np.ndarray:
     """Glyph vectors ``vec`` ``(n, 2)`` at ``at`` lengthened, each along itself, so that
     its drawn size (an arrow's length; a box's larger side, the box keeping its shape)
     is at least :data:`LEAST_PX`; zero and non-finite vectors unchanged. A slope near
-    zero still shows its direction; the key says glyphs are drawn at least that long."""
+    zero still shows its direction; the key says glyphs are drawn at least that long.
+    A box's thinner side is at least :data:`BOX_THIN_PX`, so a box whose rate across
+    is nearly nothing still reads as a box, thin, not as a bar."""
     px = ax.figure.dpi / 100 * LEAST_PX
     ends = ax.transData.transform(at + vec) - ax.transData.transform(at)
     drawn = np.abs(ends).max(axis=-1) if box else np.hypot(*ends.T)
     with np.errstate(divide="ignore", invalid="ignore"):
         grow = np.where((drawn > 0) & (drawn < px) & np.isfinite(drawn), px / drawn, 1.0)
-    return vec * grow[:, None]
+    vec = vec * grow[:, None]
+    if box:  # a box's thin side keeps a height, or the box reads as a dashed bar
+        thin = ax.figure.dpi / 100 * BOX_THIN_PX
+        ends = np.abs(ax.transData.transform(at + vec) - ax.transData.transform(at))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            widen = np.where((ends > 0) & (ends < thin) & np.isfinite(ends), thin / ends, 1.0)
+            zero = (vec == 0) & np.isfinite(vec) & vec.any(axis=-1, keepdims=True)
+        vec = np.where(zero, thin / np.maximum(_px_per_unit(ax), 1e-12), vec * widen)
+    return vec
+
+
+def _px_per_unit(ax) -> np.ndarray:
+    """Pixels per data unit along x and y of a 2-D ``ax``."""
+    return np.abs(np.diag(ax.transData.get_affine().get_matrix()[:2, :2]))
 
 
 def scaled(kind: str, v: np.ndarray, sc: Scales) -> np.ndarray:
     """Glyph vectors (arrows) or sides (boxes) in data units, cut at the cap."""
     out = v * sc.of(kind)
     size = _size(kind, out)
+    cap = sc.cap * (BOX_CLIP / CLIP if kind in BOXES else 1.0)
     with np.errstate(divide="ignore", invalid="ignore"):
-        shrink = np.where(size > sc.cap, sc.cap / size, 1.0)
+        shrink = np.where(size > cap, cap / size, 1.0)
     return out * shrink[..., None]
 
 
@@ -291,6 +311,7 @@ def key_entries(raws: list[dict], sc: Scales, theme: str) -> tuple[list, list[st
     """The glyph key's handles and labels: each kind drawn in the race, in words (its scale
     ``sc`` is the docs' business: a slide's audience reads what an arrow means)."""
     from matplotlib.lines import Line2D
+    from matplotlib.patches import Rectangle
 
     names = {"grad": "downhill (−gradient)", "velocity": "velocity", "box": "rate per axis",
              "step": "step taken", "sizes": "step size per axis"}  # fmt: skip
@@ -301,7 +322,11 @@ def key_entries(raws: list[dict], sc: Scales, theme: str) -> tuple[list, list[st
             continue
         lw, ls = STYLE[kind]
         color, outline = glyph_look(kind, style.color(owner), theme)
-        handles.append(Line2D([], [], color=color, lw=lw, ls=ls, path_effects=outline))
+        if kind in BOXES:  # a box in the key, so it is told from an arrow of its colour
+            handles.append(Rectangle((0, 0), 1, 1, fill=False, ec=color, lw=lw, ls=ls,
+                                     path_effects=outline))  # fmt: skip
+        else:
+            handles.append(Line2D([], [], color=color, lw=lw, ls=ls, path_effects=outline))
         labels.append(names[kind])
     return handles, labels
 
@@ -357,7 +382,8 @@ def with_key(layout):
         fig, panels, loss_ax = layout(race, kind, loss, size, dpi, theme, title, legend_column=True,
                                       **more)  # fmt: skip
         raws = [raw_glyphs(t) for t in race.trajectories]
-        place_key(key_entries(raws, scales(race, raws), theme), fig, panels, loss_ax)
+        place_key(key_entries(raws, scales(race, raws), theme), fig, panels, loss_ax,
+                  race=race)  # fmt: skip
         # the map grows to the foot: keep the counter's corner free (a 3-D view has no
         # frame: the animation keeps the corner free only where the surface reaches it)
         if legend_column(fig) is not None and kind != "3d":
@@ -370,15 +396,17 @@ def with_key(layout):
 def add_key(layer: GlyphLayer, fig, panels: list, loss_ax) -> Any:
     """The glyph legend (kinds and scales) of ``layer``, placed by :func:`place_key`."""
     title = KEY_TITLE if layer.animated else STILL_KEY_TITLE
-    return place_key(layer.key(), fig, panels, loss_ax, title)
+    return place_key(layer.key(), fig, panels, loss_ax, title, race=layer.race)
 
 
 def place_key(entries: tuple[list, list[str]], fig, panels: list, loss_ax,
-              title: str = KEY_TITLE) -> Any:  # fmt: skip
-    """The glyph legend: at the foot of the legend column beside a single map; otherwise
-    (a loss panel, one panel per optimizer) right of the figure, where it covers no curve
-    and no path. In the column it is an extra artist of its axes, so the optimizer legend,
-    made before or after it, does not replace it."""
+              title: str = KEY_TITLE, race: Any = None) -> Any:  # fmt: skip
+    """The glyph legend: at the foot of the legend column beside a single map; with one
+    panel per optimizer, inside the first panel in the corner the runs of ``race`` keep
+    out of (a column beside maps stacked to the figure's height would only narrow them);
+    otherwise (a loss panel) right of the figure, where it covers no curve and no path.
+    In the column or a panel it is an extra artist of its axes, so a legend made before
+    or after it does not replace it."""
     from matplotlib.legend import Legend
 
     handles, labels = entries
@@ -386,14 +414,32 @@ def place_key(entries: tuple[list, list[str]], fig, panels: list, loss_ax,
         return None
     look = {"title": title, "framealpha": 0.95, "fontsize": 12, "title_fontsize": 12}
     column = legend_column(fig)
-    if column is None:
-        legend = fig.legend(handles, labels, loc="outside right center", **look)
-    else:
+    if column is not None:
         legend = Legend(column, handles, labels, loc="lower left", borderaxespad=0.0, **look)
         column.add_artist(legend)
         fit_key_column(fig)
+    elif loss_ax is None and race is not None and panels and not geometry._is3d(panels[0]):
+        legend = Legend(panels[0], handles, labels, loc=emptiest_corner(race), **look)
+        legend.set_zorder(9)
+        panels[0].add_artist(legend)
+    else:
+        legend = fig.legend(handles, labels, loc="outside right center", **look)
     legend.set_gid(KEY_GID)
     return legend
+
+
+def emptiest_corner(race, share: float = 0.4) -> str:
+    """The corner of the race's view (a ``share`` of its width and height) that holds the
+    fewest positions of its runs: where a key hides nothing the picture shows."""
+    (x0, x1), (y0, y1) = np.asarray(race.surface.domain, float).reshape(2, 2)
+    pts = np.vstack([np.asarray(t.xy, float).reshape(-1, 2) for t in race.trajectories])
+    pts = pts[np.isfinite(pts).all(axis=1)]
+    u, v = (pts[:, 0] - x0) / (x1 - x0), (pts[:, 1] - y0) / (y1 - y0)
+    corners = {"upper right": (u > 1 - share) & (v > 1 - share),
+               "upper left": (u < share) & (v > 1 - share),
+               "lower right": (u > 1 - share) & (v < share),
+               "lower left": (u < share) & (v < share)}  # fmt: skip
+    return min(corners, key=lambda c: int(np.count_nonzero(corners[c])))
 
 
 def find_key(fig) -> Any:

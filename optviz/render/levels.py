@@ -76,7 +76,7 @@ def _crowding(finite: np.ndarray, levels: np.ndarray) -> np.ndarray:
     return np.bincount(np.clip(np.digitize(finite, levels) - 1, 0, n - 1), minlength=n)
 
 
-FLAT = 1e-3  # a gradient under this share of the map's typical steep one is flat ground
+FLAT = 1e-2  # a gradient under this share of the map's typical steep one is flat ground
 FLAT_LABEL = "flat: gradient ≈ 0"
 
 

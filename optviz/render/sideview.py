@@ -26,18 +26,20 @@ from typing import Any
 
 import numpy as np
 
-from . import paths, plots, rolling, style
+from . import curveballs, paths, plots, rolling, style
 from .callouts import CalloutLayer
 from .counter import StepCounter
-from .rolling import EDGE, RADIUS, Balls, disk, place, velocities
+from .curveballs import Balls, disk, place, velocities
+from .line_ends import text_color
+from .rolling import EDGE, RADIUS
 
-MAX_NUMBERED = rolling.NUMBERED  # starts a panel numbers (more: smaller balls, unnumbered)
+MAX_NUMBERED = curveballs.NUMBERED  # starts a panel numbers (more: smaller balls, unnumbered)
 PANEL_ASPECT = 1.5  # the width/height a profile reads best at, for choosing the grid
 GROUND = {"light": "#ece8df", "dark": "#2a2f38"}
 CURVE = {"light": "#3d3d3d", "dark": "#d8d8d8"}
 STROBE = 10  # steps a still considers for its strobe (balls closer than a diameter drop out)
 GHOST = 0.35  # their opacity
-RING_CLEAR = 6.0  # a landmark's top under the curve, points: clear of a callout's ring
+HANG = 0.5  # a landmark's top this far under the curve's centre line, points
 STEP_PT = 12.5  # the step numbers over them (17 px at 100 dpi)
 STILL_FLOOR = 0.55  # the faintest dot or arc of a still (an animation's fade further)
 
@@ -73,7 +75,8 @@ def side_layout(race, loss: bool, size, dpi: float, theme: str, title):
         ax = fig.add_subplot(inner[i // cols, i % cols], **share)
         draw_curve(ax, race.surface, theme, landmarks=True)
         if n > 1:
-            ax.set_title(paths.readable(traj), color=style.color(i), fontweight="bold")
+            ink = text_color(style.color(i), fig.get_facecolor())  # a pale hue darkened
+            ax.set_title(paths.readable(traj), color=ink, fontweight="bold")
         if i % cols:
             ax.set_ylabel("")
             ax.tick_params(labelleft=False)
@@ -130,7 +133,7 @@ def grid_shape(n: int, inches, loss: bool) -> tuple[int, int]:
 
 def draw_curve(ax, surface, theme: str = "light", *, landmarks: bool = True):
     """``surface``'s curve in profile on ``ax`` over a light ground, its landmarks marked
-    just under the curve; limits with room above for the balls. Returns ``ax``."""
+    on it; limits with room above for the balls. Returns ``ax``."""
     x, fx = surface.profile(800)
     bottom, top = curve_limits(surface)
     ax.fill_between(x, fx, bottom, color=GROUND[theme], lw=0, zorder=1)
@@ -156,8 +159,9 @@ def curve_limits(surface) -> tuple[float, float]:
 
 
 def mark_curve_landmarks(ax, surface) -> list:
-    """Minima, maxima and flat points marked just under the curve (a ball resting there
-    sits on top of the curve, so the mark stays in sight)."""
+    """Minima, maxima and flat points marked on the curve, hanging from it: the mark's top
+    touches the curve's line, so it reads as a point of the curve, and a ball resting
+    there sits on top of the line, clear of the mark."""
     from matplotlib.transforms import offset_copy
 
     from ..catalog.critical import LANDMARK_KINDS, landmarks
@@ -170,8 +174,8 @@ def mark_curve_landmarks(ax, surface) -> list:
         if not xs:
             continue
         kw = landmark_style(kind)
-        below = kw["ms"] / 2 + RING_CLEAR  # at a critical point the
-        shifted = offset_copy(ax.transData, ax.figure, y=-below, units="points")  # curve is flat
+        below = kw["ms"] / 2 + HANG  # at a critical point the curve is flat
+        shifted = offset_copy(ax.transData, ax.figure, y=-below, units="points")
         with np.errstate(all="ignore"):
             ys = surface.f(np.array(xs)[:, None])
         (line,) = ax.plot(xs, ys, transform=shifted, label=kind, **kw)
@@ -245,9 +249,11 @@ class SideCallouts(CalloutLayer):
         self.balls = balls  # one per run: where each ball is at any step
         colors = [style.color(i) for i in range(len(balls))]
         super().__init__(race, verdicts, [b.ax for b in balls], colors, theme, animated)
-        for _, (run, _start), label, ring in self.items:
+        for _, (run, start), label, ring in self.items:
             ring.set_markersize(2 * balls[run].radius + 8)
             _fit_to_panel(label, balls[run].ax)
+            if "the view" in label.get_text():  # the callout tells where the ball left:
+                balls[run].exits[start].set_text("")  # the note at the cross would repeat it
 
     def _position(self, ax, run: int, step: int, start: int = 0) -> np.ndarray:
         """Where the ball is at ``step``; a ball out of the view is at its cross, where
@@ -270,6 +276,24 @@ class SideCallouts(CalloutLayer):
         pts = np.vstack([centre[shown], ghosts, numbers])
         return ax.transData.transform(b.page.to_data(pts).reshape(-1, 2))
 
+    def _paths_px(self, ax, until: float) -> np.ndarray:
+        """What a label must not hide on a side view (px, every couple of pixels along
+        it): the curve itself (the ground the balls roll on) and the arcs of the jumps
+        made by step ``until``."""
+        from .callouts import _dense
+
+        every = 2.0 * ax.figure.dpi / 72
+        out = [np.zeros((0, 2))]
+        for line in ax.get_lines():
+            if line.get_gid() == "curve":
+                pts = ax.transData.transform(np.asarray(line.get_xydata(), float))
+                out.append(_evenly(pts[np.isfinite(pts).all(1)], every))
+        for b in self.balls:
+            if b.ax is ax:
+                for arc in b.roll.arcs_until(float(until))[0]:
+                    out.append(_dense(ax.transData.transform(b.page.to_data(arc)), every))
+        return np.vstack(out)
+
     def _edge_notes(self, ax) -> list:
         """The "left the view at step k" notes beside the crosses (px boxes)."""
         renderer = ax.figure.canvas.get_renderer()
@@ -278,13 +302,23 @@ class SideCallouts(CalloutLayer):
             if b.ax is not ax:
                 continue
             for note, k in zip(b.exits, b.roll.left_at, strict=True):
-                if k < 0:
+                if k < 0 or not note.get_text():
                     continue
                 was = note.get_visible()
                 note.set_visible(True)
                 out.append(np.array(note.get_window_extent(renderer).extents)[None])
                 note.set_visible(was)
         return out
+
+
+def _evenly(px: np.ndarray, every: float) -> np.ndarray:
+    """Points along the polyline ``px`` ``(t, 2)`` about ``every`` apart (a densely sampled
+    curve counts by its length, as a path does)."""
+    if len(px) < 2:
+        return px
+    along = np.concatenate([[0.0], np.cumsum(np.hypot(*np.diff(px, axis=0).T))])
+    at = np.arange(0.0, along[-1] + every / 2, every)
+    return np.column_stack([np.interp(at, along, px[:, 0]), np.interp(at, along, px[:, 1])])
 
 
 def strobe_steps(roll, count: int = STROBE) -> list[int]:

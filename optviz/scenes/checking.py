@@ -261,6 +261,8 @@ class SceneBuilder:
                     own["schedule"] = self.schedule(spec.schedule, f"{name}.schedule")
                 if spec.noise is not None:
                     own["noise"] = self.noise(spec.noise, f"{name}.noise")
+                if spec.seed is not None:
+                    own["seed"] = spec.seed
                 opts.append(self.wrap(name, lambda s=spec.name, h=hyper: optimizer(s, **h)))
             labels.append(label)
             overrides.append(own)

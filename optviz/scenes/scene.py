@@ -90,7 +90,7 @@ class Scene:
 
             opts, chosen = race_optimizers(self.surface, opts, self.lr, **kwargs)
             labels = [mine or theirs for mine, theirs in zip(labels, chosen or labels, strict=True)]
-        if any(self.overrides):  # an optimizer with its own schedule or noise
+        if any(self.overrides):  # an optimizer with its own schedule, noise or seed
             from ..engine.runner import Race, run
 
             runs = [

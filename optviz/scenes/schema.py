@@ -115,6 +115,10 @@ class OptimizerSpec(Struct, omit_defaults=True, kw_only=True):
     label: doc(Text | None, "legend text") = None
     schedule: doc(Schedule | None, "this optimizer's own schedule, in place of the run's") = None
     noise: doc(Noise | None, "this optimizer's own noise, in place of the run's") = None
+    seed: doc(
+        whole(0, 2**32 - 1) | None,
+        "this optimizer's own random seed, in place of the run's (noisy runs that should differ)",
+    ) = None
 
 
 class RunSpec(Spec):

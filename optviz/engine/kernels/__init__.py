@@ -89,7 +89,7 @@ def _threshold(task: dict) -> int:
 
 
 def _task(job: Any) -> dict | None:
-    from ...catalog.expressions import Compiled
+    from ...catalog.compiling import Compiled
 
     surf, opt = job.surface, job.optimizer
     if not job.evaluator.exact or job.evaluator.noise.update or job.p.ndim != 2:
