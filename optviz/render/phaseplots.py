@@ -155,6 +155,13 @@ def _outlined(width: float) -> list[Any]:
     return [patheffects.Stroke(linewidth=width + 2.4, foreground="#222222"), patheffects.Normal()]
 
 
+def _rimmed(width: float) -> list[Any]:
+    """A line with a white rim under it."""
+    from matplotlib import patheffects
+
+    return [patheffects.Stroke(linewidth=width + 2.5, foreground="#ffffff"), patheffects.Normal()]
+
+
 KEY_GROUND = "#3b528b"  # a mid colour of the map: white lines show on it as on the map
 
 
@@ -287,18 +294,18 @@ def plot_zoom(
         plot_phase(zoomed, right, theme=theme, legend=False, title="", norm=norm)
         x0, x1, y0, y1 = zoomed.x[0], zoomed.x[-1], zoomed.y[0], zoomed.y[-1]
         # a window too small to find on the wide map gets a frame a room can see around it:
-        # one frame (the one the connectors leave from), the true window a filled spot in it
+        # one frame (the one the connectors leave from) centred on the true window (a filled
+        # spot for it in the frame read as one more cell of the map)
         fig.subplots_adjust(bottom=0.2, top=0.8, left=0.07, right=0.91)  # as below, roughly
         bx0, by0, bx1, by1 = _findable(left, x0, y0, x1, y1)
-        small = (bx0, by0, bx1, by1) != (x0, y0, x1, y1)
-        left.add_patch(Rectangle((x0, y0), x1 - x0, y1 - y0, fill=small, fc=ZOOM, ec=ZOOM,
-                                 lw=1 if small else 3))  # fmt: skip
-        if small:
-            left.add_patch(Rectangle((bx0, by0), bx1 - bx0, by1 - by0, fill=False, ec=ZOOM,
-                                     lw=3))  # fmt: skip
+        # one frame around the window, a room's sight wide: a tiny window has nothing else
+        left.add_patch(Rectangle((bx0, by0), bx1 - bx0, by1 - by0, fill=False, ec=ZOOM, lw=3,
+                                 gid="zoom-frame"))  # fmt: skip
         for (xa, ya), (xb, yb) in (((bx1, by1), (x0, y1)), ((bx1, by0), (x0, y0))):
+            # a white rim: where a connector crosses the map it reads as a pointer, not data
             fig.add_artist(ConnectionPatch((xa, ya), (xb, yb), "data", "data", axesA=left,
-                                           axesB=right, color=ZOOM, lw=1.5, ls="--"))  # fmt: skip
+                                           axesB=right, color=ZOOM, lw=1.5, ls="--",
+                                           path_effects=_rimmed(1.5)))  # fmt: skip
         for ax, m in ((left, wide), (right, zoomed)):
             _beats_gd(ax, m, mark=ax is right)
         left.set_title("the whole window")
