@@ -572,3 +572,14 @@ def test_init_summary_says_what_saturated_means_and_draws_no_pale_line():
     assert "|tanh| > 0.99" in fig.axes[2].get_title()
     shown = {to_hex(ln.get_color()) for ln in data_lines(fig.axes[0])}
     assert len(shown) == 5 and "#56b4e9" not in shown  # He was a thin sky-blue dotted line
+
+
+def test_the_run_without_noise_ends_on_a_mark_above_the_seeds_end_balls(saddle_bands):
+    # noise_bands: 30 end balls hid where the full-batch path ends
+    with plots.offscreen():
+        left = analysis_plots.plot_bands(saddle_bands, dpi=60).axes[0]
+    (end,) = [ln for ln in left.get_lines() if ln.get_gid() == "plain-end"]
+    np.testing.assert_allclose([end.get_xdata()[0], end.get_ydata()[0]],
+                               saddle_bands.reference.xy[-1])  # fmt: skip
+    balls = [ln for ln in left.get_lines() if ln.get_marker() == "o"]
+    assert all(end.get_zorder() > b.get_zorder() for b in balls)

@@ -368,9 +368,12 @@ def plot_bands(
         alpha = float(np.clip(16.0 / k, 0.45, 0.8))  # many paths, each still seen
         for i in range(k):
             left.plot(xy[:, i, 0], xy[:, i, 1], color=c, lw=2.2, alpha=alpha, zorder=3)
-        left.set_title(f"{k} seeds · dashed: {plain}")
+        left.set_title(f"{k} seeds · dashed, ending at ■: {plain}")
         _band_ends(left, traj, c, ink)
         left.plot(ref.xy[:, 0], ref.xy[:, 1], ls=(0, (3.0, 1.5)), color=ink, lw=2.4, zorder=4)
+        # where the run without noise ends, over the seeds' end balls that hid it
+        left.plot(*ref.xy[-1], "s", ms=10, mfc=ink, mec="white", mew=1.5, zorder=8.4,
+                  gid="plain-end")  # fmt: skip
         left.plot(*ref.xy[0], "o", ms=11, mfc="white", mec="black", mew=1.5, zorder=5)
         _frame_the_action(left, np.concatenate([xy.reshape(-1, 2), ref.xy.reshape(-1, 2)]),
                           surface.domain)  # fmt: skip
@@ -393,8 +396,8 @@ def plot_bands(
         right.set_ylabel(ylabel)
         right.grid(True, alpha=0.5)
         right.legend(loc="best", framealpha=0.95)
-        right.set_title("loss over the seeds" if log else
-                        "loss over the seeds\nno bottom: it falls below 0 without end")  # fmt: skip
+        head = "loss: the seeds' median and spread"
+        right.set_title(head if log else f"{head}\nno bottom: it falls below 0 without end")
         name = optimizer_name(traj.optimizer)
         fig.suptitle(title or f"{name}, {noise_words(noise)}, on {surface.title or surface.name}")
     return fig
@@ -450,7 +453,7 @@ def _band_ends(ax, traj, color: str, ink: str) -> None:
     (x0, x1), (y0, y1) = traj.surface.domain
     inside = (xy[:, 0] >= x0) & (xy[:, 0] <= x1) & (xy[:, 1] >= y0) & (xy[:, 1] <= y1)
     # the ends are the lesson (where noise leaves the runs): above the minimum's star
-    ax.plot(*xy[inside].T, "o", color=color, ms=7, mec="white", mew=0.9, zorder=7.0)
+    ax.plot(*xy[inside].T, "o", color=color, ms=7, mec="white", mew=0.9, zorder=7.0, alpha=0.85)
     out = xy[~inside & np.isfinite(xy).all(axis=1)]
     if not len(out):
         return
