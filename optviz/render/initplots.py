@@ -200,10 +200,22 @@ def _as_stats_list(stats) -> list[nets.LayerStats]:
     return stats
 
 
+_SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
 def _fmt(value: float) -> str:
+    """A number as a slide writes it: plain from 0.001 up, else as a power of ten
+    (never ``2e-03``).
+
+    >>> _fmt(0.048), _fmt(0.0021), _fmt(3.2e-7), _fmt(-4e5), _fmt(0)
+    ('0.048', '0.002', '3·10⁻⁷', '−4·10⁵', '0')
+    """
     if value == 0:
         return "0"
-    return f"{value:.2g}" if 1e-2 <= abs(value) < 1e3 else f"{value:.0e}"
+    if 1e-3 <= abs(value) < 1e3:
+        return f"{value:.2g}".replace("-", "−")
+    mantissa, exponent = f"{value:.0e}".split("e")
+    return f"{mantissa.replace('-', '−')}·10{str(int(exponent)).translate(_SUPERSCRIPT)}"
 
 
 def _check_layers(layers, depth):
@@ -392,13 +404,13 @@ def init_grid(
                     transform=ax.transAxes,
                     ha="center",
                     va="top",
-                    fontsize=12,
+                    fontsize=13,
                     linespacing=1.1,
                 )
                 if row == 0:
                     ax.set_title(f"layer {col + 1}", fontsize=16)
             label = s.label.replace(" (", "\n(")
-            axes[row, 0].set_ylabel(label, fontsize=12, rotation=0, ha="right", va="center")
+            axes[row, 0].set_ylabel(label, fontsize=14, rotation=0, ha="right", va="center")
         what = "activations" if kind == "activations" else "log₁₀ |back-propagated gradient|"
         fig.suptitle(title or f"{what} by layer: {stats[0].activation}, {_shape(stats[0])}")
     return fig
