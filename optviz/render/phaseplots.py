@@ -312,7 +312,8 @@ def plot_zoom(
         right.set_title("zoomed in (the orange box)")
         right.set_ylabel("")
         handles = _legend_handles(theme, wide, zoomed)
-        fig.legend(*_keys(handles), loc="lower center", ncols=(len(handles) + 1) // 2,
+        rows = 1 if len(handles) <= 3 else 2  # a long key in two rows: the frame holds it
+        fig.legend(*_keys(handles), loc="lower center", ncols=-(-len(handles) // rows),
                    frameon=False)  # fmt: skip
         heading = title if title is not None else _title(wide)
         fig.suptitle(heading, fontsize=20)
