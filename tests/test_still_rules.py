@@ -458,6 +458,10 @@ def test_a_long_stability_formula_leaves_the_key_to_its_number():
     from optviz.render.sharpnessplots import _line_label
 
     assert _line_label("(2+2β₁)/((1−β₁)·lr)", [9500.0, 9500.0]) == "stability line = 9,500"
+    lr = [0.004, 0.004]  # with the run's rate, the long formula becomes the title's 38/lr
+    assert (
+        _line_label("(2+2β₁)/((1−β₁)·lr)", [9500.0, 9500.0], lr) == "stability line 38/lr = 9,500"
+    )
     assert _line_label("2/lr", [10.0, 10.0]) == "stability line 2/lr = 10"
 
 
