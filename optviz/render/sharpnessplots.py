@@ -82,7 +82,7 @@ def plot_sharpness_runs(runs: list[Any], *, size: Any = "16:9", theme: str = "li
         left.set_xlabel("step")
         left.set_ylabel("training loss (full batch)")
         # panel titles a level below the figure's: smaller, and clear of it
-        left.set_title("the loss keeps falling, in spikes", fontsize=16, pad=10)
+        left.set_title("the loss falls overall, in spikes", fontsize=16, pad=10)
         right.set_xlabel("step")
         pre = any(r.preconditioned for r in runs)
         right.set_ylabel("sharpness as Adam's steps feel it" if pre
@@ -90,7 +90,10 @@ def plot_sharpness_runs(runs: list[Any], *, size: Any = "16:9", theme: str = "li
         right.set_title("the sharpness climbs to the line, then hovers", fontsize=16, pad=10)
         top = max(float(np.nanmax(r.sharpness)) for r in runs)
         lines = [float(np.nanmax(r.line.values)) for r in runs if r.line is not None]
-        right.set_ylim(0, 1.25 * max([top, *lines]))
+        low = min(float(np.nanmin(r.sharpness)) for r in runs)
+        ceiling = 1.25 * max([top, *lines])
+        # from 0 unless the curves start high: no empty quarter under them
+        right.set_ylim(0 if low < 0.35 * ceiling else 0.85 * low, ceiling)
         right.legend(loc="lower right", framealpha=0.95)
         heading = (
             "Adam at the edge of stability" if pre else "Gradient descent at the edge of stability"
