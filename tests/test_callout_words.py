@@ -77,3 +77,13 @@ def test_a_run_is_named_as_its_legend_names_it():
     race = replace(race, trajectories=[replace(race[0], label="noisy gradient (σ = 0.5)")])
     (v,) = check_claims(race, ["escapes(sgd, from=saddle)"])
     assert v.callout.startswith("noisy gradient (σ = 0.5) escapes"), v.callout
+
+
+def test_a_stall_that_lasts_to_the_end_says_so():
+    # "GD stalls for 27 steps" in a 36-step race read as if GD moved on afterwards; a
+    # stall that ends before the run does keeps its length, shown once the ball leaves
+    start, claim = (-1.8, 1e-6), "stalls(gd, steps=20)"
+    sits = verdict_of("saddle", ["gd:lr=0.05"], start, 60, claim)
+    assert sits.callout == "GD stalls from step 26 on" and sits.step == 60
+    leaves = verdict_of("saddle", ["gd:lr=0.05"], start, 200, claim)
+    assert leaves.callout == "GD stalls for 34 steps" and leaves.step == 26 + 34 + 1
