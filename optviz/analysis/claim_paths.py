@@ -304,6 +304,8 @@ def stalls(c: Case) -> Seen:
     said = (
         f"{c.who()} keeps moving"
         if not holds
+        else f"{c.who()} stalls from the start"
+        if to_end and first == 0
         else f"{c.who()} stalls from step {first} on"
         if to_end
         else f"{c.who()} stalls for {held} steps"
