@@ -103,4 +103,14 @@ def test_a_stall_that_lasts_to_the_end_is_not_told_as_over():
     # plateau_cliff: "GD stalls for 27 steps" in a 36-step race read as if GD moved on
     race = ov.race("quadratic", ["gd:lr=0.0001"], start=(1.0, 1.0), steps=40)
     (v,) = check_claims(race, ["stalls(gd, steps=20)"])
-    assert v.holds and v.callout == "GD barely moves from step 0 on", v.callout
+    assert v.holds and v.callout == "GD stalls from the start", v.callout
+
+
+def test_a_stall_that_lasts_to_the_end_says_so():
+    # "GD stalls for 27 steps" in a 36-step race read as if GD moved on afterwards; a
+    # stall that ends before the run does keeps its length, shown once the ball leaves
+    start, claim = (-1.8, 1e-6), "stalls(gd, steps=20)"
+    sits = verdict_of("saddle", ["gd:lr=0.05"], start, 60, claim)
+    assert sits.callout == "GD stalls from step 26 on" and sits.step == 60
+    leaves = verdict_of("saddle", ["gd:lr=0.05"], start, 200, claim)
+    assert leaves.callout == "GD stalls for 34 steps" and leaves.step == 26 + 34 + 1

@@ -298,12 +298,21 @@ def stalls(c: Case) -> Seen:
         if first is None and stay >= need:
             first, held = t, stay
     holds = first is not None
-    said = f"{c.who()} stalls for {held} steps" if holds else f"{c.who()} keeps moving"
-    if holds and first + held >= total:  # "stalls for 27 steps" of 36 read as if it went on
-        said = f"{c.who()} barely moves from step {first} on"
+    # a stall that lasts to the run's end is said so: "stalls for 27 steps" in a 36-step
+    # race reads as if the ball moved on afterwards
+    to_end = holds and first + held >= total
+    said = (
+        f"{c.who()} keeps moving"
+        if not holds
+        else f"{c.who()} stalls from the start"
+        if to_end and first == 0
+        else f"{c.who()} stalls from step {first} on"
+        if to_end
+        else f"{c.who()} stalls for {held} steps"
+    )
     evidence = {"stall": float(held), "longest_stall": float(longest), "steps": float(need)}
-    # shown once the stall it states is over, at the step the ball is away (or at the end):
-    # a verdict, not a forecast
+    # shown once the stall it states is over, at the step that leaves it (or at the run's
+    # end): a verdict, not a forecast, and the run cut there still says the same
     return Seen(holds, evidence, None if first is None else min(first + held + 1, total), said)
 
 
