@@ -132,8 +132,12 @@ def test_glyph_figures_and_frames_are_readable(kind, loss):
     engine = _Engine(animate(r, kind=kind, loss=loss, glyphs=True, fps=2, duration=1))
     try:
         engine.frame(10.0)
-        assert glyphs.find_key(engine.fig) is not None
+        key = glyphs.find_key(engine.fig)
+        assert key is not None
         assert too_small(engine.fig) == []
+        # the whole key is on the picture (under a loss panel the legend column cut it)
+        box, fig_box = key.get_window_extent(engine.fig.canvas.get_renderer()), engine.fig.bbox
+        assert box.y0 >= fig_box.y0 - 1 and box.x1 <= fig_box.x1 + 1, (box, fig_box)
     finally:
         engine.close()
 

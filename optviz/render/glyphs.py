@@ -19,10 +19,13 @@ At the ball of step t the glyphs explain step t+1, from the state the run record
   the step arrow's scale, so the next step goes from the ball to a corner of the box (or
   to the middle of a side, for a coordinate whose gradient just changed sign).
 
-Scales: one per kind of glyph for the whole race (so sizes compare across optimizers and
-steps), chosen so the 90th percentile of the reaches over the run (an arrow's length, half
-a box's larger side) is :data:`TARGET` of
-the drawn view's shorter side (the surface's domain); a glyph longer than :data:`CLIP`
+Steps (the step arrow and Rprop's box) are drawn as taken, in the map's units: the arrow
+ends where the next ball lands, and the box is no larger than the next step's reach (a
+box scaled like the arrows would dwarf the steps it bounds).
+Scales of the other glyphs: one per kind of glyph for the whole race (so sizes compare
+across optimizers and steps), chosen so the 90th percentile of the reaches over the run
+(an arrow's length, half a box's larger side) is :data:`TARGET` of the drawn view's
+shorter side (the surface's domain); a glyph longer than :data:`CLIP`
 times that is cut to it. The legend states each scale ("×0.012": drawn length per unit).
 Colours are the optimizer's (the gradient's the theme's ink), outlined as the paths are;
 the balls are drawn over the glyphs, and a still's rate boxes under the paths. The key
@@ -135,7 +138,9 @@ def scales(race, raws: list[dict[str, np.ndarray]], share: float = TARGET) -> Sc
         ]
         sizes = np.concatenate(sizes) if sizes else np.array([])
         sizes = sizes[np.isfinite(sizes) & (sizes > 0)]
-        if len(sizes):
+        if group == "step":  # a step is drawn as taken: its arrow ends where the next ball
+            factor[group] = 1.0  # lands, its box is the reach of the next step
+        elif len(sizes):
             factor[group] = target / float(np.percentile(sizes, 90))
     return Scales(factor, CLIP * target)
 
@@ -402,8 +407,9 @@ def add_key(layer: GlyphLayer, fig, panels: list, loss_ax) -> Any:
 def place_key(entries: tuple[list, list[str]], fig, panels: list, loss_ax,
               title: str = KEY_TITLE, race: Any = None) -> Any:  # fmt: skip
     """The glyph legend: at the foot of the legend column beside a single map; with one
-    panel per optimizer, inside the first panel in the corner the runs of ``race`` keep
-    out of (a column beside maps stacked to the figure's height would only narrow them);
+    panel per optimizer, or a loss panel over the legend column, inside the first panel in
+    the corner the runs of ``race`` keep out of (a column beside maps stacked to the
+    figure's height would only narrow them; under a loss panel the column has no room);
     otherwise (a loss panel) right of the figure, where it covers no curve and no path.
     In the column or a panel it is an extra artist of its axes, so a legend made before
     or after it does not replace it."""
@@ -414,11 +420,12 @@ def place_key(entries: tuple[list, list[str]], fig, panels: list, loss_ax,
         return None
     look = {"title": title, "framealpha": 0.95, "fontsize": 12, "title_fontsize": 12}
     column = legend_column(fig)
-    if column is not None:
+    inside = race is not None and panels and not geometry._is3d(panels[0])
+    if column is not None and not (inside and loss_ax is not None):
         legend = Legend(column, handles, labels, loc="lower left", borderaxespad=0.0, **look)
         column.add_artist(legend)
         fit_key_column(fig)
-    elif loss_ax is None and race is not None and panels and not geometry._is3d(panels[0]):
+    elif inside and (loss_ax is None or column is not None):
         legend = Legend(panels[0], handles, labels, loc=emptiest_corner(race), **look)
         legend.set_zorder(9)
         panels[0].add_artist(legend)
