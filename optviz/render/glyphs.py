@@ -154,6 +154,8 @@ def _size(kind: str, v: np.ndarray) -> np.ndarray:
 
 
 LEAST_PX = 24.0  # a glyph shorter than this (at 100 dpi) is lengthened to it: seen, not measured
+BOX_LEAST_PX = 36.0  # a box's larger side at least this: it frames its ball (about 14 px)
+# with a margin, so a rate that has shrunk to nearly nothing still shows as a small box
 BOX_THIN_PX = 10.0  # a box's thinner side at least this (at 100 dpi): it reads as a box
 BOX_CLIP = 1.2  # a box reaches at most this many times the target from its ball: it frames
 # the ball, not the map (an arrow may reach CLIP)
@@ -162,11 +164,11 @@ BOX_CLIP = 1.2  # a box reaches at most this many times the target from its ball
 def at_least_px(ax, at: np.ndarray, vec: np.ndarray, box: bool = False) -> np.ndarray:
     """Glyph vectors ``vec`` ``(n, 2)`` at ``at`` lengthened, each along itself, so that
     its drawn size (an arrow's length; a box's larger side, the box keeping its shape)
-    is at least :data:`LEAST_PX`; zero and non-finite vectors unchanged. A slope near
-    zero still shows its direction; the key says glyphs are drawn at least that long.
+    is at least :data:`LEAST_PX` (a box's :data:`BOX_LEAST_PX`); zero and non-finite
+    vectors unchanged. A slope near zero still shows its direction; the key says glyphs are drawn at least that long.
     A box's thinner side is at least :data:`BOX_THIN_PX`, so a box whose rate across
     is nearly nothing still reads as a box, thin, not as a bar."""
-    px = ax.figure.dpi / 100 * LEAST_PX
+    px = ax.figure.dpi / 100 * (BOX_LEAST_PX if box else LEAST_PX)
     ends = ax.transData.transform(at + vec) - ax.transData.transform(at)
     drawn = np.abs(ends).max(axis=-1) if box else np.hypot(*ends.T)
     with np.errstate(divide="ignore", invalid="ignore"):
