@@ -165,7 +165,8 @@ def at_least_px(ax, at: np.ndarray, vec: np.ndarray, box: bool = False) -> np.nd
     """Glyph vectors ``vec`` ``(n, 2)`` at ``at`` lengthened, each along itself, so that
     its drawn size (an arrow's length; a box's larger side, the box keeping its shape)
     is at least :data:`LEAST_PX` (a box's :data:`BOX_LEAST_PX`); zero and non-finite
-    vectors unchanged. A slope near zero still shows its direction; the key says glyphs are drawn at least that long.
+    vectors unchanged. A slope near zero still shows its direction; the key says glyphs
+    are drawn at least that long.
     A box's thinner side is at least :data:`BOX_THIN_PX`, so a box whose rate across
     is nearly nothing still reads as a box, thin, not as a bar."""
     px = ax.figure.dpi / 100 * (BOX_LEAST_PX if box else LEAST_PX)
