@@ -132,8 +132,12 @@ def test_glyph_figures_and_frames_are_readable(kind, loss):
     engine = _Engine(animate(r, kind=kind, loss=loss, glyphs=True, fps=2, duration=1))
     try:
         engine.frame(10.0)
-        assert glyphs.find_key(engine.fig) is not None
+        key = glyphs.find_key(engine.fig)
+        assert key is not None
         assert too_small(engine.fig) == []
+        # the whole key is on the picture (under a loss panel the legend column cut it)
+        box, fig_box = key.get_window_extent(engine.fig.canvas.get_renderer()), engine.fig.bbox
+        assert box.y0 >= fig_box.y0 - 1 and box.x1 <= fig_box.x1 + 1, (box, fig_box)
     finally:
         engine.close()
 
@@ -195,11 +199,13 @@ def test_a_rate_box_keeps_a_height_and_reads_as_a_box_in_the_key():
     fig, ax = plt.subplots(figsize=(12.8, 3.6), dpi=100)
     ax.set_xlim(-4.2, 3.8)
     ax.set_ylim(-0.3, 1.8)
-    at = np.array([[0.0, 1.0], [1.0, 1.0]])
-    sides = np.array([[2.0, 1e-6], [0.5, 0.0]])  # the second's rate across is exactly 0
+    at = np.array([[0.0, 1.0], [1.0, 1.0], [2.0, 1.0]])
+    # the second's rate across is exactly 0; the third has shrunk to a few pixels
+    sides = np.array([[2.0, 1e-6], [0.5, 0.0], [0.05, 0.01]])
     drawn = glyphs.at_least_px(ax, at, sides, box=True)
     px = np.abs(ax.transData.transform(at + drawn) - ax.transData.transform(at))
     assert (px >= glyphs.BOX_THIN_PX - 1e-6).all(), px
+    assert (px.max(axis=1) >= glyphs.BOX_LEAST_PX - 1e-6).all(), px  # it frames its ball
     assert drawn[0, 0] == pytest.approx(2.0)  # the wide side as it was
     plt.close(fig)
     handles, labels = glyphs.key_entries([{"grad": np.ones((2, 1, 2)), "box": np.ones((2, 1, 2))}],

@@ -44,6 +44,9 @@ def test_arrows_and_boxes_are_the_scaled_state_of_the_next_step(race):
         drawn, want = tip - tail, vec * sc.of(kind)
         if np.hypot(*want) > sc.cap:  # cut to the cap, direction kept
             want = want * sc.cap / np.hypot(*want)
+        ax = layer.lines[i][kind].axes  # a glyph shorter than LEAST_PX is lengthened to it
+        px = np.hypot(*(ax.transData.transform(tail + want) - ax.transData.transform(tail)))
+        want = want * max(1.0, glyphs.LEAST_PX * ax.figure.dpi / 100 / px)
         np.testing.assert_allclose(drawn, want, rtol=1e-9, atol=1e-12)
     corners = pieces(np.column_stack(layer.lines[1]["box"].get_data()))[0]
     sides = np.ptp(corners, axis=0)
@@ -88,3 +91,32 @@ def test_glyphs_need_the_state():
         animate(r, glyphs=True)
     with pytest.raises(ov.OptvizError, match="keep_state"):
         r.plot(glyphs=True)
+
+
+def test_rprops_step_is_drawn_as_taken_and_ends_at_its_boxs_corner():
+    race = ov.race("elliptic", ["rprop:lr=0.05"], steps=30, keep_state=True)
+    layer = glyphs.GlyphLayer(race, _axes(1), ["C0"], "light")
+    assert layer.scales.of("step") == layer.scales.of("sizes") == 1.0
+    k = 8  # diagonal steps, each far longer than LEAST_PX: drawn as they are
+    layer.update(float(k))
+    shaft = pieces(np.column_stack(layer.lines[0]["step"].get_data()))[0]
+    traj = race.trajectories[0]
+    np.testing.assert_allclose(shaft[1], traj.xy[k + 1], atol=1e-12)  # where the next ball lands
+    box = pieces(np.column_stack(layer.lines[0]["sizes"].get_data()))[0]
+    assert np.min(np.hypot(*(box - shaft[1]).T)) < 1e-12  # at a corner of the box
+
+
+def test_a_ball_that_has_arrived_at_the_minimum_has_no_glyphs():
+    race = ov.race("elliptic", ["gd:lr=0.07", "adam:lr=0.2,beta1=0.5"], steps=32, keep_state=True)
+    layer = glyphs.GlyphLayer(race, _axes(2), ["C0", "C1"], "light")
+    gd_at, adam_at = (float(a[0]) for a in layer.arrived)
+    assert gd_at == np.inf  # still walking the floor at the end
+    assert 10 < adam_at < 32
+    adam = race.trajectories[1]
+    tol = glyphs.ARRIVED * min(np.ptp(np.asarray(race.surface.domain), axis=1))
+    assert np.hypot(*adam.xy[int(adam_at) :].T).max() < tol <= np.hypot(*adam.xy[int(adam_at) - 1])
+    for s, shown in ((adam_at - 1, True), (adam_at, False), (32.0, False)):
+        layer.update(s)
+        drawn = layer.lines[1]["velocity"].get_data()[0]
+        assert (len(drawn) > 0 and np.isfinite(drawn).any()) == shown, s
+    assert np.isfinite(layer.lines[0]["grad"].get_data()[0]).any()  # GD's glyphs stay

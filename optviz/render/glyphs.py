@@ -19,10 +19,13 @@ At the ball of step t the glyphs explain step t+1, from the state the run record
   the step arrow's scale, so the next step goes from the ball to a corner of the box (or
   to the middle of a side, for a coordinate whose gradient just changed sign).
 
-Scales: one per kind of glyph for the whole race (so sizes compare across optimizers and
-steps), chosen so the 90th percentile of the reaches over the run (an arrow's length, half
-a box's larger side) is :data:`TARGET` of
-the drawn view's shorter side (the surface's domain); a glyph longer than :data:`CLIP`
+Steps (the step arrow and Rprop's box) are drawn as taken, in the map's units: the arrow
+ends where the next ball lands, and the box is no larger than the next step's reach (a
+box scaled like the arrows would dwarf the steps it bounds).
+Scales of the other glyphs: one per kind of glyph for the whole race (so sizes compare
+across optimizers and steps), chosen so the 90th percentile of the reaches over the run
+(an arrow's length, half a box's larger side) is :data:`TARGET` of the drawn view's
+shorter side (the surface's domain); a glyph longer than :data:`CLIP`
 times that is cut to it. The legend states each scale ("×0.012": drawn length per unit).
 Colours are the optimizer's (the gradient's the theme's ink), outlined as the paths are;
 the balls are drawn over the glyphs, and a still's rate boxes under the paths. The key
@@ -137,7 +140,9 @@ def scales(race, raws: list[dict[str, np.ndarray]], share: float = TARGET) -> Sc
         ]
         sizes = np.concatenate(sizes) if sizes else np.array([])
         sizes = sizes[np.isfinite(sizes) & (sizes > 0)]
-        if len(sizes):
+        if group == "step":  # a step is drawn as taken: its arrow ends where the next ball
+            factor[group] = 1.0  # lands, its box is the reach of the next step
+        elif len(sizes):
             factor[group] = target / float(np.percentile(sizes, 90))
     return Scales(factor, CLIP * target)
 
@@ -151,6 +156,8 @@ def _size(kind: str, v: np.ndarray) -> np.ndarray:
 
 
 LEAST_PX = 24.0  # a glyph shorter than this (at 100 dpi) is lengthened to it: seen, not measured
+BOX_LEAST_PX = 36.0  # a box's larger side at least this: it frames its ball (about 14 px)
+# with a margin, so a rate that has shrunk to nearly nothing still shows as a small box
 BOX_THIN_PX = 10.0  # a box's thinner side at least this (at 100 dpi): it reads as a box
 BOX_CLIP = 1.2  # a box reaches at most this many times the target from its ball: it frames
 # the ball, not the map (an arrow may reach CLIP)
@@ -159,11 +166,12 @@ BOX_CLIP = 1.2  # a box reaches at most this many times the target from its ball
 def at_least_px(ax, at: np.ndarray, vec: np.ndarray, box: bool = False) -> np.ndarray:
     """Glyph vectors ``vec`` ``(n, 2)`` at ``at`` lengthened, each along itself, so that
     its drawn size (an arrow's length; a box's larger side, the box keeping its shape)
-    is at least :data:`LEAST_PX`; zero and non-finite vectors unchanged. A slope near
-    zero still shows its direction; the key says glyphs are drawn at least that long.
+    is at least :data:`LEAST_PX` (a box's :data:`BOX_LEAST_PX`); zero and non-finite
+    vectors unchanged. A slope near zero still shows its direction; the key says glyphs
+    are drawn at least that long.
     A box's thinner side is at least :data:`BOX_THIN_PX`, so a box whose rate across
     is nearly nothing still reads as a box, thin, not as a bar."""
-    px = ax.figure.dpi / 100 * LEAST_PX
+    px = ax.figure.dpi / 100 * (BOX_LEAST_PX if box else LEAST_PX)
     ends = ax.transData.transform(at + vec) - ax.transData.transform(at)
     drawn = np.abs(ends).max(axis=-1) if box else np.hypot(*ends.T)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -223,6 +231,29 @@ def box_path(centres: np.ndarray, sides: np.ndarray) -> np.ndarray:
     return np.array(parts, dtype=float).reshape(-1, 2)
 
 
+ARRIVED = 0.02  # of the view's shorter side: a ball this near a minimum has arrived
+
+
+def arrival_step(xy: np.ndarray, surface) -> np.ndarray:
+    """Per run of ``xy`` ``(steps+1, n, 2)``, the first step from which the ball stays
+    within :data:`ARRIVED` of a known minimum to the end (``inf`` if it never settles).
+    Its glyphs end there: at the star there is no next step to explain, and a gradient
+    arrow lengthened to be seen would only cover the star and the ball."""
+    minima = np.asarray(getattr(surface, "minima", np.zeros((0, 2))), float).reshape(-1, 2)
+    out = np.full(xy.shape[1], np.inf)
+    if not len(minima):
+        return out
+    tol = ARRIVED * float(np.min(view_span(surface)))
+    gap = np.linalg.norm(xy[:, :, None, :] - minima[None, None], axis=-1).min(axis=-1)
+    near = np.isfinite(gap) & (gap < tol)
+    for j in range(xy.shape[1]):
+        away = np.flatnonzero(~near[:, j])
+        first = away[-1] + 1 if len(away) else 0
+        if first < len(xy):
+            out[j] = first
+    return out
+
+
 def _rotate(v: np.ndarray, angle: float) -> np.ndarray:
     c, s = np.cos(angle), np.sin(angle)
     return np.array([c * v[0] - s * v[1], s * v[0] + c * v[1]])
@@ -247,6 +278,7 @@ class GlyphLayer:
             for t in race.trajectories
         ]
         self.div = [np.atleast_1d(t.diverged_at) for t in race.trajectories]
+        self.arrived = [arrival_step(xy, race.surface) for xy in self.xy]
         self.lines: list[dict[str, Any]] = []
         for i, (ax, raw, color) in enumerate(zip(axes, self.raws, colors, strict=True)):
             lines = {k: self._line(ax, k, color, animated) for k in KINDS if k in raw}
@@ -280,7 +312,7 @@ class GlyphLayer:
         steps = len(xy) - 1
         k = min(int(np.floor(s)), steps)
         head = xy[k] + (s - k) * (xy[k + 1] - xy[k]) if k < steps and s > k else xy[k]
-        alive = ~((self.div[i] >= 0) & (self.div[i] <= s))
+        alive = ~((self.div[i] >= 0) & (self.div[i] <= s)) & (self.arrived[i] > s)
         head = np.where(alive[:, None], head, np.nan)
         out = {}
         for kind, v in raw.items():
@@ -404,8 +436,9 @@ def add_key(layer: GlyphLayer, fig, panels: list, loss_ax) -> Any:
 def place_key(entries: tuple[list, list[str]], fig, panels: list, loss_ax,
               title: str = KEY_TITLE, race: Any = None) -> Any:  # fmt: skip
     """The glyph legend: at the foot of the legend column beside a single map; with one
-    panel per optimizer, inside the first panel in the corner the runs of ``race`` keep
-    out of (a column beside maps stacked to the figure's height would only narrow them);
+    panel per optimizer, or a loss panel over the legend column, inside the first panel in
+    the corner the runs of ``race`` keep out of (a column beside maps stacked to the
+    figure's height would only narrow them; under a loss panel the column has no room);
     otherwise (a loss panel) right of the figure, where it covers no curve and no path.
     In the column or a panel it is an extra artist of its axes, so a legend made before
     or after it does not replace it."""
@@ -416,11 +449,12 @@ def place_key(entries: tuple[list, list[str]], fig, panels: list, loss_ax,
         return None
     look = {"title": title, "framealpha": 0.95, "fontsize": 12, "title_fontsize": 12}
     column = legend_column(fig)
-    if column is not None:
+    inside = race is not None and panels and not geometry._is3d(panels[0])
+    if column is not None and not (inside and loss_ax is not None):
         legend = Legend(column, handles, labels, loc="lower left", borderaxespad=0.0, **look)
         column.add_artist(legend)
         fit_key_column(fig)
-    elif loss_ax is None and race is not None and panels and not geometry._is3d(panels[0]):
+    elif inside and (loss_ax is None or column is not None):
         legend = Legend(panels[0], handles, labels, loc=emptiest_corner(race), **look)
         legend.set_zorder(9)
         panels[0].add_artist(legend)
