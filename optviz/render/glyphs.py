@@ -236,7 +236,8 @@ ARRIVED = 0.02  # of the view's shorter side: a ball this near a minimum has arr
 
 def arrival_step(xy: np.ndarray, surface, span: np.ndarray) -> np.ndarray:
     """Per run of ``xy`` ``(steps+1, n, 2)``, the first step from which the ball stays
-    within :data:`ARRIVED` of the view's ``span`` from a known minimum to the end (``inf`` if it never settles).
+    within :data:`ARRIVED` of the view's ``span`` from a known minimum to the end (``inf``
+    if it never settles).
     Its glyphs end there: at the star there is no next step to explain, and a gradient
     arrow lengthened to be seen would only cover the star and the ball."""
     minima = np.asarray(getattr(surface, "minima", np.zeros((0, 2))), float).reshape(-1, 2)
