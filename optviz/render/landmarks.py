@@ -130,7 +130,7 @@ def _over_balls(ax, under):
     over = ax.plot(*under.get_data(), ls="none", marker=under.get_marker(),
                    ms=under.get_markersize(), mfc="none", mec=ink, mew=0.8,
                    zorder=OVER_ZORDER, label="_nolegend_")[0]  # fmt: skip
-    over.set_path_effects([withStroke(linewidth=1.6, foreground=stroke)])
+    over.set_path_effects([withStroke(linewidth=1.2, foreground=stroke)])
     over.set_gid("landmark-over")
     return over
 
