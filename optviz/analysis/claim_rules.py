@@ -109,7 +109,8 @@ def beats(c: Case) -> Seen:
         step = _ahead_from(a, b, lambda x, y: x > c.opts["by"] * y)
     shift = 0.0 if metric == "loss" and _plots_gap(c) else floor  # as its panel shows it
     ours, theirs = plain(a[-1] + shift), plain(b[-1] + shift)
-    said = f"{c.who(0)}: {spoken(metric)} {ours}, {c.who(1)}: {theirs}"
+    quantity = ("mean " if c.opts.get("last") else "") + spoken(metric)  # quoted: not the end
+    said = f"{c.who(0)}: {quantity} {ours}, {c.who(1)}: {theirs}"
     evidence = {"a": float(a[-1] + floor), "b": float(b[-1] + floor), "floor": floor}
     return Seen(bool(holds), evidence, _final(len(a) - 1, step, holds), said)
 
