@@ -222,3 +222,17 @@ def _spans(patch, y) -> bool:
     ys = patch.get_path().transformed(patch.get_patch_transform()).vertices[:, 1]
     low, high = ys.min(), ys.max()
     return low < y < high
+
+
+def test_the_names_a_scene_gives_its_runs_are_the_legends(tmp_path):
+    # landscape_init named its runs "Xavier" and "small weights"; the legend said
+    # "Momentum (lr 0.1, μ 0.9) · Xavier normal" and "Momentum (lr 0.1, μ 0.9) · N(0, 0.01²)"
+    from optviz.render.landscapeplots import plot_landscape
+    from optviz.scenes.results import result
+
+    named = [{"name": "gd", "lr": 0.5, "label": "plain"}, "adam:lr=0.05"]
+    scene = ov.scene_from_dict({**TINY, "optimizers": named}, base=tmp_path)
+    ls = result(scene, scene.renders[0])
+    fig = plot_landscape(ls, size="small", dpi=40)
+    (legend,) = [*fig.legends, *(ax.get_legend() for ax in fig.axes if ax.get_legend())]
+    assert [t.get_text() for t in legend.get_texts()][:2] == ["plain", "Adam (lr 0.05)"]

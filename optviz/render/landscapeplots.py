@@ -386,7 +386,8 @@ class _Overlay:
 
 def _race(ls):
     """``ls.race`` with legend labels as every race writes them (``Adam (lr 0.01)``),
-    followed by what else tells the runs apart (`` · batch norm``)."""
+    followed by what else tells the runs apart (`` · batch norm``); a label the scene
+    gave a run is kept."""
     from dataclasses import replace
 
     from ..engine.runner import Race
@@ -394,6 +395,9 @@ def _race(ls):
 
     trajs = []
     for traj, run in zip(ls.race.trajectories, ls.runs, strict=True):
+        if traj.label != run.label:  # a name the scene gave it ("Xavier"): as it says
+            trajs.append(traj)
+            continue
         name = paths.readable(replace(traj, label=run.optimizer.label))
         trajs.append(replace(traj, label=name + run.label[len(run.optimizer.label) :]))
     return Race(ls.race.surface, trajs)
