@@ -342,18 +342,15 @@ def _state_fields(trajs: Sequence[Any]) -> dict[str, tuple]:
 def shown_names(trajs: Sequence[Any]) -> tuple[str, ...]:
     """How callouts name a race's runs: a label the user gave, as the legend shows it
     ("noisy gradient (σ = 0.5)"), where it is a name (not a caption such as
-    "lr = 0.45: diverges") and the run's optimizer is its only run or every run's (three
-    schedules of SGD are "constant rate", "cosine decay", ...); else as
-    :func:`shown_optimizers` says."""
+    "lr = 0.45: diverges"); else as :func:`shown_optimizers` says."""
     from ..engine.table import tuned_how
 
     named = shown_optimizers([t.optimizer for t in trajs], [t.label or t.name for t in trajs])
     kinds = [t.name for t in trajs]
-    alike = len(set(kinds)) == 1  # every run one optimizer: its name tells none apart
     given = [
         t.label
         if t.label
-        and (kinds.count(t.name) == 1 or alike)  # twins among others: "SGD (label)"
+        and kinds.count(t.name) == 1  # twins are told apart by their labels already
         and ":" not in t.label
         and t.label != getattr(t.optimizer, "label", None)
         and tuned_how(t.label, t.optimizer) is None
