@@ -14,6 +14,8 @@ from optviz import analysis as A
 from optviz import nets
 from optviz.render import (
     analysis_plots,
+    audit,
+    bandplots,
     initplots,
     line_ends,
     phaseplots,
@@ -174,7 +176,7 @@ def test_the_code_rule_catches_what_code_writes():
 
 def test_noise_bands_speak_in_words_and_label_decades_in_one_format():
     b = A.bands("quadratic", "gd:lr=0.1", seeds=4, steps=12, noise="grad=0.3")
-    fig = analysis_plots.plot_bands(b, dpi=60)
+    fig = bandplots.plot_bands(b, dpi=60)
     assert code_on(fig) == []
     assert "gradient noise σ 0.3" in fig.get_suptitle()
     right = fig.axes[1]
@@ -322,7 +324,7 @@ def test_a_surface_at_a_glance_keeps_its_key_inside_the_frame(name, field, tmp_p
 
     fig = show_surface(name, field=field, dpi=100, title="A title as long as a slide's title")
     save_figure(fig, tmp_path / "still.png", dpi=100)  # as the gallery writes it
-    assert plots.words_outside(fig) == []
+    assert audit.words_outside(fig) == []
     assert fig.legends  # a figure legend: the layout makes its room
 
 
@@ -333,15 +335,15 @@ def test_words_outside_sees_a_cut_legend_and_ignores_undrawn_ticks():
     ax = fig.add_subplot()
     ax.plot([0, 1], [0, 1], label="a line")
     ax.set_xlim(0.2, 0.8)  # ticks at 0 and 1 exist but are not drawn
-    assert plots.words_outside(fig) == []
+    assert audit.words_outside(fig) == []
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2))
-    assert plots.words_outside(fig) == ["a line"]
+    assert audit.words_outside(fig) == ["a line"]
 
 
 @pytest.fixture(scope="module")
 def saddle_bands_fig():
     b = A.bands("saddle", "gd:lr=0.05", seeds=8, steps=60, noise="grad=0.3", start=(-1.8, 0.0))
-    fig = analysis_plots.plot_bands(b, dpi=100)
+    fig = bandplots.plot_bands(b, dpi=100)
     fig.canvas.draw()
     return fig
 
@@ -364,7 +366,7 @@ def test_a_narrow_fan_is_framed_and_its_ends_sit_above_the_minimum():
     from optviz.render.landmarks import LANDMARK_ZORDER
 
     b = A.bands("quadratic", "gd:lr=0.1", seeds=6, steps=40, noise="grad=0.05", start=(0.5, 0.5))
-    left = analysis_plots.plot_bands(b, dpi=60).axes[0]
+    left = bandplots.plot_bands(b, dpi=60).axes[0]
     (x0, x1), (y0, y1) = b.trajectory.surface.domain
     lo, hi = left.get_xlim()
     assert hi - lo < 0.7 * (x1 - x0)  # zoomed to the fan
@@ -396,7 +398,7 @@ def test_symmetry_heatmaps_and_weight_plots_share_one_scale():
     assert len(heat) == 3 and len({ax.images[0].get_clim() for ax in heat}) == 1
     curves = [ax for ax in fig.axes if ax.get_xlabel() == "gradient step"]
     assert len({ax.get_ylim() for ax in curves}) == 1
-    assert plots.words_outside(fig) == []
+    assert audit.words_outside(fig) == []
     assert "every weight 0" in [t.get_text() for t in heat[0].texts]
 
 
@@ -419,7 +421,7 @@ def test_batchnorm_and_dropout_settings_differ_without_colour():
     test = [ln for ln in loss.lines if len(ln.get_xdata()) and ln.get_linestyle() == "-"]
     assert len({ln.get_marker() for ln in test}) == 2  # one marker per setting
     assert loss.get_yscale() == "log"
-    assert plots.words_outside(fig) == []
+    assert audit.words_outside(fig) == []
 
 
 def test_curvature_kinds_differ_in_pattern_as_well_as_colour():
@@ -473,7 +475,7 @@ def saddle_bands():
 def test_runs_that_left_the_view_are_counted_at_their_exits(saddle_bands):
     # 33 arrows stacked at one spot read as 3; now one arrow per exit and its count
     with plots.offscreen():
-        fig = analysis_plots.plot_bands(saddle_bands, dpi=100)
+        fig = bandplots.plot_bands(saddle_bands, dpi=100)
     fig.canvas.draw()
     left = fig.axes[0]
     counts = [int(t.get_text()) for t in left.texts if t.get_gid() == "exit-count"]
@@ -488,7 +490,7 @@ def test_runs_that_left_the_view_are_counted_at_their_exits(saddle_bands):
 
 def test_a_symlog_loss_axis_reads_in_plain_numbers(saddle_bands):
     with plots.offscreen():
-        fig = analysis_plots.plot_bands(saddle_bands, dpi=60)
+        fig = bandplots.plot_bands(saddle_bands, dpi=60)
     fig.canvas.draw()
     shown = [t.get_text() for t in fig.axes[1].get_yticklabels() if t.get_text()]
     assert "0" in shown and "−1" in shown and not [s for s in shown if "10^" in s], shown
@@ -498,7 +500,7 @@ def test_every_still_keeps_its_title_clear_of_the_top_edge(saddle_bands, sweep):
     # the titles of bands, noise_bands and schedule_shapes started 4 px from the top
     with plots.offscreen():
         figures = [
-            analysis_plots.plot_bands(saddle_bands, dpi=100),
+            bandplots.plot_bands(saddle_bands, dpi=100),
             scheduleplots.plot_schedules(["constant", "cosine"], steps=40, dpi=100),
             sweepplots.plot_sweep(sweep, dpi=100).figure,
             analysis_plots.plot_basins(A.basins("quadratic", ["gd:lr=0.1"], n=6, steps=30)),
@@ -581,7 +583,7 @@ def test_init_summary_says_what_saturated_means_and_draws_no_pale_line():
 def test_the_run_without_noise_ends_on_a_mark_above_the_seeds_end_balls(saddle_bands):
     # noise_bands: 30 end balls hid where the full-batch path ends
     with plots.offscreen():
-        left = analysis_plots.plot_bands(saddle_bands, dpi=60).axes[0]
+        left = bandplots.plot_bands(saddle_bands, dpi=60).axes[0]
     (end,) = [ln for ln in left.get_lines() if ln.get_gid() == "plain-end"]
     np.testing.assert_allclose([end.get_xdata()[0], end.get_ydata()[0]],
                                saddle_bands.reference.xy[-1])  # fmt: skip
