@@ -292,6 +292,32 @@ def test_a_zoom_window_too_small_to_see_gets_a_frame_a_room_sees(zoom_figure):
     assert not frame.get_fill()
 
 
+def test_the_zoom_connectors_strike_no_tick_label():
+    """The connectors land on the zoom's left corners, where its end ticks' numbers sit
+    (a window from 0.3 to 0.9 is ticked at both ends): no number a connector crosses is drawn."""
+    from matplotlib.patches import ConnectionPatch
+
+    from optviz.analysis import phase
+
+    wide = phase("elliptic", "momentum", n=6, steps=20, workers=1)
+    small = phase("elliptic", "momentum", ("lr", 0.02, 0.2, "log"), ("momentum", 0.3, 0.9),
+                  n=5, steps=20, workers=1)  # fmt: skip
+    with plots.offscreen():
+        fig = phaseplots.plot_zoom(wide, small, dpi=60)
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    right = fig.axes[1]
+    labels = [t for t in right.get_yticklabels() if t.get_visible() and t.get_text()]
+    assert len(labels) >= 2
+    lo, hi = right.get_ylim()
+    for patch in [a for a in fig.artists if isinstance(a, ConnectionPatch)]:
+        path = patch.get_path().interpolated(200)
+        pts = patch.get_transform().transform(path.vertices)
+        for label in labels:
+            box = label.get_window_extent(renderer)
+            assert not box.count_contains(pts), label.get_text()
+
+
 def test_names_at_line_ends_cover_no_data_and_have_no_halo(sweep_ax):
     """A name hides nothing: no opaque box behind it, and no line's point or marker under
     it (the old names sat on a white halo that erased other optimizers' markers)."""
