@@ -111,7 +111,7 @@ def test_a_best_rate_is_named_at_its_star_not_at_its_lines_end(sweep):
              if ln.get_marker() == "*"]  # fmt: skip
     assert len(stars) == len(best) == len(names.texts)
     for text, leader, end in zip(names.texts, names.leaders, names.ends, strict=True):
-        rate = float(text.get_text().rsplit("best lr ", 1)[1])
+        rate = float(text.get_text().rsplit("best rate ", 1)[1])
         star = [p for p in stars if np.allclose(p, end)]
         assert star and np.isclose(end[0], rate, rtol=0.05), text.get_text()  # at its star
         px = ax.transData.transform(star[0])

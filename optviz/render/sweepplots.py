@@ -126,7 +126,7 @@ def plot_sweep(
             if best and key in best:
                 j = int(np.searchsorted(lrs, best[key]))
                 ax.plot([best[key]], [y[j]], "*", ms=20, mfc=c, mec=ink, mew=1.2, zorder=6)
-                name = f"{name}: best lr {best[key]:.2g}"
+                name = f"{name}: best rate {best[key]:.2g}"
             stars.append((best[key], y[j]) if best and key in best else None)
             names.append(name)
         ax.add_patch(Rectangle((0, 1 - band), 1, band, transform=ax.transAxes,
@@ -161,7 +161,7 @@ def plot_sweep(
         labels = ["diverged", "first rate that diverges"]
         if best:
             handles.append(Line2D([], [], color=ink, ls="none", marker="*", ms=14))
-            labels.append("chosen rate")
+            labels.append("best rate")
         # the key between the strips: never over the rows of crosses or of good windows
         strips = (band, under) if (under := _under(ax)) is not None else (band, 0.0)
         ax.legend(handles, labels, loc="best", framealpha=0.95,
