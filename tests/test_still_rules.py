@@ -252,6 +252,14 @@ def test_basins_key_leaves_out_outcomes_no_start_had():
     assert code_on(fig) == []
 
 
+def test_basins_key_writes_true_minus_signs():
+    # the key wrote "(-2.81, 3.13)" beside axes that write "−2.81"
+    b = A.basins("himmelblau", ["gd:lr=0.01"], n=6, steps=20)
+    fig = analysis_plots.plot_basins(b, dpi=40)
+    keys = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert any("−" in k for k in keys) and not any(re.search(r"-\d", k) for k in keys), keys
+
+
 def test_names_at_line_ends_read_on_either_background(sweep):
     for theme, darker in (("light", True), ("dark", False)):
         ax = sweepplots.plot_sweep(sweep, dpi=50, theme=theme)

@@ -49,6 +49,15 @@ BASIN_COLORS = ("#E69F00", "#56B4E9", "#EE6677", "#AA3377", "#0077BB", "#009988"
 BASIN_HATCHES = ("", "//", "..", "\\\\", "xx", "oo", "--")  # a second cue for each basin
 
 
+def _point(xy) -> str:
+    """A point as a slide writes it, with true minus signs, as the axes do.
+
+    >>> _point((-2.805, 3.131))
+    '(−2.81, 3.13)'
+    """
+    return "({}, {})".format(*(f"{v + 0.0:.3g}".replace("-", "−") for v in xy))  # no "−0"
+
+
 def _minimum_colors(k: int) -> list[str]:
     return [BASIN_COLORS[i % len(BASIN_COLORS)] for i in range(k)]
 
@@ -124,7 +133,7 @@ def plot_basins(
         for ax in axes[n_opt:]:
             ax.set_visible(False)
         handles = [
-            Patch(fc=c, hatch=h, ec="white", lw=0, label=f"minimum at ({m[0]:.3g}, {m[1]:.3g})")
+            Patch(fc=c, hatch=h, ec="white", lw=0, label=f"minimum at {_point(m)}")
             for c, h, m in zip(_minimum_colors(k), BASIN_HATCHES, basins.minima, strict=False)
         ]
         # an outcome no start had is not in the key (its share is in each panel's note)
