@@ -122,6 +122,26 @@ def test_a_best_rate_is_named_at_its_star_not_at_its_lines_end(sweep):
         assert gap < 40 or joined, (text.get_text(), gap)  # beside it, or a leader to it
 
 
+def test_a_threshold_is_named_clear_of_a_curve_that_crosses_it_at_the_left():
+    # lr_sweep named its 1% line at a fixed place at the left, on Momentum's line there
+    fig = plots.new_figure("16:9", 100)
+    ax = fig.add_subplot()
+    ax.set_xlim(0, 10)
+    ax.set_ylim(0, 10)
+    curve = ax.plot([0.2, 0.2, 1.5, 1.5], [10, 5.3, 5.3, 0], "-", color="C0", lw=2)[0]
+    line = ax.axhline(5.0, ls="--")
+    label = line_ends.ThresholdLabel(ax, line, "within 1% of the start's gap", fontsize=13)
+    ax.add_artist(label)
+    fig.canvas.draw()
+    box = label.get_window_extent(fig.canvas.get_renderer())
+    assert not box.count_contains(line_ends.data_pixels(ax, skip=[line]))
+    assert ax.bbox.x0 <= box.x0 and box.x1 <= ax.bbox.x1
+    y = ax.transData.transform((0, 5.0))[1]
+    assert min(abs(box.y0 - y), abs(box.y1 - y)) < 8  # beside its line
+    assert box.x0 < ax.transData.transform((5.0, 0))[0]  # as far left as it is free
+    assert curve in ax.get_lines()
+
+
 def test_a_sweep_draws_the_window_of_rates_that_end_within_one_percent(sweep):
     # lr_sweep's lesson (one rate for GD, over a decade for Adam) was in its caption only
     with plots.offscreen():
