@@ -69,6 +69,7 @@ def plot_surface3d(
         marks = _lesson_landmarks(surface, runs) if critical else []
         _slide_camera(ax, surface, (X, Y, Zc), runs, marks, (elev, azim))
         colors = _lit(ax, surface, X, Y, Zc, theme, squash(surface, levs))
+        X, Y, Zc, colors = _on_block(ax, surface, X, Y, Zc, colors, theme)
     else:
         colors = _relief(Zc, style.cmap3d(theme)(BoundaryNorm(levs, 256, extend="max")(Zc)), n)
     if _SURFACE_PICTURES.get():
@@ -125,8 +126,9 @@ def _slide_view(ax, surface, grid, marks: list, theme: str) -> None:
     from . import camera3d
 
     ax.set_axis_off()
-    # about 40 points a side, the edges among them: the view is fitted to the whole surface
-    rows, cols = (np.unique(np.r_[0 : n : max(1, n // 40), n - 1]) for n in grid[0].shape)
+    # about 40 points a side, the edges among them (the block's floor and the ground's
+    # edge inside it): the view is fitted to the whole block
+    rows, cols = (np.unique(np.r_[0 : n : max(1, n // 40), 1, n - 2, n - 1]) for n in grid[0].shape)
     camera3d.fit_view(ax, np.stack([a[np.ix_(rows, cols)] for a in grid], axis=-1))
     _axis_names(ax, surface, theme)
     _draw_landmarks(ax, surface, marks, theme)
@@ -216,7 +218,7 @@ def _quads(ax, X, Y, Z, colors):
         linewidth=0,
         antialiased=False,
         shade=False,  # shaded already, by a light from the upper left
-        alpha=1.0,
+        alpha=None,  # the colours' own: a block's far sides are clear (see _on_block)
     )
     # what the quads were made of: a MeshPicture of it draws the same (a test compares)
     quads.optviz_mesh = (X, Y, Z, colors)
@@ -265,6 +267,44 @@ def _lit(ax, surface, X, Y, Z, theme: str, levels: np.ndarray) -> np.ndarray:
     shade = AMBIENT + (1 - AMBIENT) * lambert / LIT  # a slope facing the light: brighter
     rgb = np.clip(rgba[..., :3] * shade[..., None], 0.0, 1.0)
     return np.concatenate([rgb, rgba[..., 3:]], axis=-1)
+
+
+BASE = 0.08  # the block's base under the lowest ground, as a share of the drawn height
+SIDE_SHADE = {"light": 0.62, "dark": 0.45}  # the block's sides, before lighting
+
+
+def _on_block(ax, surface, X, Y, Z, colors, theme: str) -> tuple:
+    """The surface as the top of a solid block: the grid gains a ring of corners on a
+    floor under its edges, so its outer quads are the block's four sides. A sheet seen
+    from above has no outline that tells its shape (it reads as a twisted leaf or a
+    curtain); the sides show the ground's profile along the edges and which way is up.
+    Each side is lit as a slope is, so the two in sight differ in shade. Drawn as quads
+    (sorted by depth, not depth-buffered) the sides turned away from the camera are left
+    clear: the block hides them, but a tall one sorted in front of the ground would not."""
+    lo, hi = _zrange(surface)
+    floor = lo - BASE * (hi - lo)
+    X, Y = (np.pad(a, 1, mode="edge") for a in (X, Y))
+    Z = np.pad(Z, 1, constant_values=floor)
+    a, e = np.radians(ax.azim + LIGHT_TURN), np.radians(LIGHT_ELEV)
+    light = np.array([np.cos(e) * np.cos(a), np.cos(e) * np.sin(a)])
+    grey = SIDE_SHADE[style.check_theme(theme)]
+
+    eye = np.array([np.cos(np.radians(ax.azim)), np.sin(np.radians(ax.azim))])
+    culled = not _SURFACE_PICTURES.get()  # a turning camera's picture sees every side
+
+    def side(normal) -> np.ndarray:
+        lambert = max(float(np.dot(normal, light)), 0.0)
+        shown = not culled or float(np.dot(normal, eye)) > 0
+        return np.array([*[grey * (AMBIENT + (1 - AMBIENT) * lambert / LIT)] * 3, float(shown)])
+
+    n, m = colors.shape[:2]
+    out = np.zeros((n + 2, m + 2, 4))
+    out[1:-1, 1:-1] = colors
+    # quad (i, j) has its first corner at (i, j): row 0 and the last two rows, column 0
+    # and the last two columns are the sides (rows run along y, columns along x)
+    out[0], out[-2:] = side((0, -1)), side((0, 1))
+    out[:, 0], out[:, -2:] = side((-1, 0)), side((1, 0))
+    return X, Y, Z, np.clip(out, 0.0, 1.0)
 
 
 def _with_zclip(surface, zclip: float):
