@@ -254,3 +254,32 @@ def test_the_step_counter_sits_beside_the_surface_not_on_it(name):
         assert not alpha[rows, cols].any(), name
     finally:
         engine.close()
+
+
+@pytest.mark.parametrize("name", ["saddle", "six_hump_camel"])
+def test_the_surface_is_the_top_of_a_block_whose_near_sides_show(name):
+    # a sheet seen from above has no outline that tells its shape: the slide view sets
+    # it on a block, whose sides (from a floor under the lowest ground up to the edge)
+    # face the camera; the far sides, hidden by the block, are left clear
+    _, _, ax = _drawn(name)
+    (quads,) = [c for c in ax.collections if hasattr(c, "optviz_mesh")]
+    X, Y, Z, colors = quads.optviz_mesh
+    lo, _ = _zrange(ov.surface(name))
+    assert Z[0].max() < lo and Z[-1].max() < lo and Z[:, 0].max() < lo and Z[:, -1].max() < lo
+    assert np.all(Z[1:-1, 1:-1] >= lo - 1e-9)  # the ground itself is untouched
+    eye = np.array([np.cos(np.radians(ax.azim)), np.sin(np.radians(ax.azim))])
+    sides = {(0, -1): colors[0, 1:-2], (0, 1): colors[-2, 1:-2],
+             (-1, 0): colors[1:-2, 0], (1, 0): colors[1:-2, -2]}  # fmt: skip
+    for normal, side in sides.items():
+        facing = float(np.dot(normal, eye)) > 0
+        assert np.all(side[:, 3] == (1.0 if facing else 0.0)), normal
+    # the near sides cover the frame below the ground's near edges: the corner nearest
+    # the camera stands on a side that reaches down on the screen
+    corner = (X[1:-1, 1:-1], Y[1:-1, 1:-1], Z[1:-1, 1:-1])
+    i = -1 if eye[1] > 0 else 0
+    j = -1 if eye[0] > 0 else 0
+    top = np.array([[a[i, j] for a in corner]])
+    floor = np.array([[top[0, 0], top[0, 1], Z[0, 0]]])
+    (tx, ty), (fx, fy) = (ax.transData.transform(camera3d._project(ax.M, p)[:, :2])[0]
+                          for p in (top, floor))  # fmt: skip
+    assert ty - fy > 20  # pixels of side under the near corner
