@@ -179,8 +179,8 @@ def _draw_landmarks(ax, surface, marks: list, theme: str) -> None:
 
 def _axis_names(ax, surface, theme: str) -> None:
     """The names of x and y at the middle of the surface's two edges nearest the camera,
-    a little outside it (the slide view has no box to carry them)."""
-    from .geometry import height
+    a little outside the foot of the block it tops (the slide view has no box to carry
+    them; on the block's side they would be read as marks on the ground)."""
 
     (x0, x1), (y0, y1) = np.asarray(surface.domain, float)
     a = np.radians(ax.azim)
@@ -194,9 +194,7 @@ def _axis_names(ax, surface, theme: str) -> None:
         (xname, ((x0 + x1) / 2, near_y[0] + out * (near_y[0] - near_y[1]))),
         (yname, (near_x[0] + out * (near_x[0] - near_x[1]), (y0 + y1) / 2)),
     ):
-        edge = np.clip(np.array([xy]), [x0, y0], [x1, y1])
-        z = float(height(surface, edge)[0])
-        ax.text(xy[0], xy[1], z, name, fontsize=18, ha="center", va="center",
+        ax.text(xy[0], xy[1], _floor(surface), name, fontsize=18, ha="center", va="center",
                 color=style.ink(theme), gid="axis-name")  # fmt: skip
 
 
@@ -273,6 +271,12 @@ BASE = 0.08  # the block's base under the lowest ground, as a share of the drawn
 SIDE_SHADE = {"light": 0.62, "dark": 0.45}  # the block's sides, before lighting
 
 
+def _floor(surface) -> float:
+    """The height of the floor the slide view's block stands on (see :func:`_on_block`)."""
+    lo, hi = _zrange(surface)
+    return lo - BASE * (hi - lo)
+
+
 def _on_block(ax, surface, X, Y, Z, colors, theme: str) -> tuple:
     """The surface as the top of a solid block: the grid gains a ring of corners on a
     floor under its edges, so its outer quads are the block's four sides. A sheet seen
@@ -281,8 +285,7 @@ def _on_block(ax, surface, X, Y, Z, colors, theme: str) -> tuple:
     Each side is lit as a slope is, so the two in sight differ in shade. Drawn as quads
     (sorted by depth, not depth-buffered) the sides turned away from the camera are left
     clear: the block hides them, but a tall one sorted in front of the ground would not."""
-    lo, hi = _zrange(surface)
-    floor = lo - BASE * (hi - lo)
+    floor = _floor(surface)
     X, Y = (np.pad(a, 1, mode="edge") for a in (X, Y))
     Z = np.pad(Z, 1, constant_values=floor)
     a, e = np.radians(ax.azim + LIGHT_TURN), np.radians(LIGHT_ELEV)
