@@ -283,3 +283,15 @@ def test_the_surface_is_the_top_of_a_block_whose_near_sides_show(name):
     (tx, ty), (fx, fy) = (ax.transData.transform(camera3d._project(ax.M, p)[:, :2])[0]
                           for p in (top, floor))  # fmt: skip
     assert ty - fy > 20  # pixels of side under the near corner
+
+
+def test_a_global_minimum_is_filled_as_on_the_map():
+    # on the map the global minimum's star is filled pale gold; the 3-D view fills it
+    # too (under the paths), so a global and a local minimum read apart there as well
+    from optviz.render.landmarks import FILL_ZORDER, GLOBAL_FILL
+
+    _, _, ax = _drawn("six_hump_camel")
+    (outline,) = [ln for ln in ax.get_lines() if ln.get_label() == "global minimum"]
+    (fill,) = [ln for ln in ax.get_lines() if ln.get_gid() == "landmark-fill"]
+    assert fill.get_markerfacecolor() == GLOBAL_FILL and fill.get_zorder() == FILL_ZORDER
+    np.testing.assert_allclose(np.array(fill.get_data_3d()), np.array(outline.get_data_3d()))

@@ -166,15 +166,22 @@ def _lesson_landmarks(surface, runs: list) -> list:
 
 def _draw_landmarks(ax, surface, marks: list, theme: str) -> None:
     """Each landmark's marker on the surface, lifted a little so the surface does not cut
-    it (no ring around it: rings on the ground read as extra markers)."""
+    it (no ring around it: rings on the ground read as extra markers); a global minimum
+    filled as on the map (under the paths), so it reads apart from the local ones."""
     from .geometry import height
-    from .landmarks import landmark_style
+    from .landmarks import FILL_ZORDER, GLOBAL_FILL, landmark_style
 
     for kind in dict.fromkeys(p.kind for p in marks):
         xy = np.array([p.xy for p in marks if p.kind == kind]).reshape(-1, 2)
-        line = ax.plot(xy[:, 0], xy[:, 1], height(surface, xy, lift=0.02),
-                       **landmark_style(kind), label=kind)[0]  # fmt: skip
+        xyz = (xy[:, 0], xy[:, 1], height(surface, xy, lift=0.02))
+        style_ = landmark_style(kind)
+        line = ax.plot(*xyz, **style_, label=kind)[0]
         line.set_gid("landmark")
+        if kind == "global minimum":
+            fill = ax.plot(*xyz, ls="none", marker=style_["marker"], ms=style_["ms"],
+                           mfc=GLOBAL_FILL, mec="none", zorder=FILL_ZORDER,
+                           label="_nolegend_")[0]  # fmt: skip
+            fill.set_gid("landmark-fill")
 
 
 def _axis_names(ax, surface, theme: str) -> None:
