@@ -130,7 +130,7 @@ def _slide_view(ax, surface, grid, marks: list, theme: str) -> None:
     # edge inside it): the view is fitted to the whole block
     rows, cols = (np.unique(np.r_[0 : n : max(1, n // 40), 1, n - 2, n - 1]) for n in grid[0].shape)
     camera3d.fit_view(ax, np.stack([a[np.ix_(rows, cols)] for a in grid], axis=-1))
-    _axis_names(ax, surface, theme)
+    _axis_names(ax, surface, float(grid[2][0, 0]), theme)  # the block's floor
     _draw_landmarks(ax, surface, marks, theme)
 
 
@@ -184,7 +184,7 @@ def _draw_landmarks(ax, surface, marks: list, theme: str) -> None:
             fill.set_gid("landmark-fill")
 
 
-def _axis_names(ax, surface, theme: str) -> None:
+def _axis_names(ax, surface, floor: float, theme: str) -> None:
     """The names of x and y at the middle of the surface's two edges nearest the camera,
     a little outside the foot of the block it tops (the slide view has no box to carry
     them; on the block's side they would be read as marks on the ground)."""
@@ -201,7 +201,7 @@ def _axis_names(ax, surface, theme: str) -> None:
         (xname, ((x0 + x1) / 2, near_y[0] + out * (near_y[0] - near_y[1]))),
         (yname, (near_x[0] + out * (near_x[0] - near_x[1]), (y0 + y1) / 2)),
     ):
-        ax.text(xy[0], xy[1], _floor(surface), name, fontsize=18, ha="center", va="center",
+        ax.text(xy[0], xy[1], floor, name, fontsize=18, ha="center", va="center",
                 color=style.ink(theme), gid="axis-name")  # fmt: skip
 
 
@@ -274,14 +274,18 @@ def _lit(ax, surface, X, Y, Z, theme: str, levels: np.ndarray) -> np.ndarray:
     return np.concatenate([rgb, rgba[..., 3:]], axis=-1)
 
 
-BASE = 0.08  # the block's base under the lowest ground, as a share of the drawn height
+BASE = 0.08  # the block's base under the edges' lowest ground, as a share of the drawn height
 SIDE_SHADE = {"light": 0.62, "dark": 0.45}  # the block's sides, before lighting
 
 
-def _floor(surface) -> float:
-    """The height of the floor the slide view's block stands on (see :func:`_on_block`)."""
+def _floor(surface, Z: np.ndarray) -> float:
+    """The height of the floor the slide view's block stands on (see :func:`_on_block`):
+    a little under the lowest ground along the edges of the drawn heights ``Z``. Only the
+    sides show it; a well inside dipping lower stays inside the block, and a floor under
+    it would only make tall sides that take the picture from the ground."""
     lo, hi = _zrange(surface)
-    return lo - BASE * (hi - lo)
+    edges = np.concatenate([Z[0], Z[-1], Z[:, 0], Z[:, -1]])
+    return float(np.min(edges)) - BASE * (hi - lo)
 
 
 def _on_block(ax, surface, X, Y, Z, colors, theme: str) -> tuple:
@@ -292,7 +296,7 @@ def _on_block(ax, surface, X, Y, Z, colors, theme: str) -> tuple:
     Each side is lit as a slope is, so the two in sight differ in shade. Drawn as quads
     (sorted by depth, not depth-buffered) the sides turned away from the camera are left
     clear: the block hides them, but a tall one sorted in front of the ground would not."""
-    floor = _floor(surface)
+    floor = _floor(surface, Z)
     X, Y = (np.pad(a, 1, mode="edge") for a in (X, Y))
     Z = np.pad(Z, 1, constant_values=floor)
     a, e = np.radians(ax.azim + LIGHT_TURN), np.radians(LIGHT_ELEV)
