@@ -287,7 +287,7 @@ def test_the_surface_is_the_top_of_a_block_whose_near_sides_show(name):
     assert ty - fy > 20  # pixels of side under the near corner
 
 
-def test_a_global_minimum_is_filled_as_on_the_map():
+def test_minima_are_filled_and_outlined_over_the_balls_as_on_the_map():
     # on the map the global minimum's star is filled pale gold; the 3-D view fills it
     # too (under the paths), so a global and a local minimum read apart there as well
     from optviz.render.landmarks import FILL_ZORDER, GLOBAL_FILL
@@ -297,3 +297,11 @@ def test_a_global_minimum_is_filled_as_on_the_map():
     (fill,) = [ln for ln in ax.get_lines() if ln.get_gid() == "landmark-fill"]
     assert fill.get_markerfacecolor() == GLOBAL_FILL and fill.get_zorder() == FILL_ZORDER
     np.testing.assert_allclose(np.array(fill.get_data_3d()), np.array(outline.get_data_3d()))
+    # and every minimum's hairline again over the balls, on the surface (not at z = 0)
+    overs = [ln for ln in ax.get_lines() if ln.get_gid() == "landmark-over"]
+    minima = [ln for ln in ax.get_lines() if ln.get_label() in ("global minimum", "local minimum")]
+    assert len(overs) == len(minima)
+    for over, under in zip(overs, minima, strict=True):
+        np.testing.assert_allclose(np.array(over.get_data_3d()), np.array(under.get_data_3d()))
+        assert over.get_zorder() > max(ln.get_zorder() for ln in ax.get_lines()
+                                       if ln.get_gid() != "landmark-over")  # fmt: skip

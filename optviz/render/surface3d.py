@@ -167,9 +167,10 @@ def _lesson_landmarks(surface, runs: list) -> list:
 def _draw_landmarks(ax, surface, marks: list, theme: str) -> None:
     """Each landmark's marker on the surface, lifted a little so the surface does not cut
     it (no ring around it: rings on the ground read as extra markers); a global minimum
-    filled as on the map (under the paths), so it reads apart from the local ones."""
+    filled as on the map (under the paths), so it reads apart from the local ones, and a
+    minimum's hairline drawn again over the balls, so a star under a ball reads as one."""
     from .geometry import height
-    from .landmarks import FILL_ZORDER, GLOBAL_FILL, landmark_style
+    from .landmarks import FILL_ZORDER, GLOBAL_FILL, OVER_KINDS, _over_balls, landmark_style
 
     for kind in dict.fromkeys(p.kind for p in marks):
         xy = np.array([p.xy for p in marks if p.kind == kind]).reshape(-1, 2)
@@ -182,6 +183,8 @@ def _draw_landmarks(ax, surface, marks: list, theme: str) -> None:
                            mfc=GLOBAL_FILL, mec="none", zorder=FILL_ZORDER,
                            label="_nolegend_")[0]  # fmt: skip
             fill.set_gid("landmark-fill")
+        if kind in OVER_KINDS:  # its hairline over the balls resting on it, as on the map
+            _over_balls(ax, line).set_data_3d(*xyz)
 
 
 def _axis_names(ax, surface, floor: float, theme: str) -> None:
