@@ -278,7 +278,7 @@ def _lit(ax, surface, X, Y, Z, theme: str, levels: np.ndarray) -> np.ndarray:
 
 
 BASE = 0.08  # the block's base under the edges' lowest ground, as a share of the drawn height
-SIDE_SHADE = {"light": 0.62, "dark": 0.45}  # the block's sides, before lighting
+SIDE_SHADE = 0.45  # the block's sides: this share along the map's shades, before lighting
 
 
 def _floor(surface, Z: np.ndarray) -> float:
@@ -304,7 +304,7 @@ def _on_block(ax, surface, X, Y, Z, colors, theme: str) -> tuple:
     Z = np.pad(Z, 1, constant_values=floor)
     a, e = np.radians(ax.azim + LIGHT_TURN), np.radians(LIGHT_ELEV)
     light = np.array([np.cos(e) * np.cos(a), np.cos(e) * np.sin(a)])
-    grey = SIDE_SHADE[style.check_theme(theme)]
+    body = np.asarray(style.cmap(style.check_theme(theme))(SIDE_SHADE)[:3], float)
 
     eye = np.array([np.cos(np.radians(ax.azim)), np.sin(np.radians(ax.azim))])
     culled = not _SURFACE_PICTURES.get()  # a turning camera's picture sees every side
@@ -312,7 +312,7 @@ def _on_block(ax, surface, X, Y, Z, colors, theme: str) -> tuple:
     def side(normal) -> np.ndarray:
         lambert = max(float(np.dot(normal, light)), 0.0)
         shown = not culled or float(np.dot(normal, eye)) > 0
-        return np.array([*[grey * (AMBIENT + (1 - AMBIENT) * lambert / LIT)] * 3, float(shown)])
+        return np.array([*body * (AMBIENT + (1 - AMBIENT) * lambert / LIT), float(shown)])
 
     n, m = colors.shape[:2]
     out = np.zeros((n + 2, m + 2, 4))
