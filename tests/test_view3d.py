@@ -264,20 +264,21 @@ def test_the_surface_is_the_top_of_a_block_whose_near_sides_show(name):
     _, _, ax = _drawn(name)
     (quads,) = [c for c in ax.collections if hasattr(c, "optviz_mesh")]
     X, Y, Z, colors = quads.optviz_mesh
-    ground = Z[1:-1, 1:-1]
-    edges = np.concatenate([ground[0], ground[-1], ground[:, 0], ground[:, -1]])
+    k = surface3d.SIDE_ROWS
+    ground = Z[k:-k, k:-k]
     ring = np.concatenate([Z[0], Z[-1], Z[:, 0], Z[:, -1]])
-    assert np.ptp(ring) == 0 and ring[0] < edges.min()  # a flat floor under every edge
+    assert np.ptp(ring) < 1e-9 and ring[0] < ground.min()  # a flat floor under the ground
     assert ground.min() >= _zrange(ov.surface(name))[0] - 1e-9  # the ground is untouched
     eye = np.array([np.cos(np.radians(ax.azim)), np.sin(np.radians(ax.azim))])
-    sides = {(0, -1): colors[0, 1:-2], (0, 1): colors[-2, 1:-2],
-             (-1, 0): colors[1:-2, 0], (1, 0): colors[1:-2, -2]}  # fmt: skip
+    inner = slice(k, -k - 1)
+    sides = {(0, -1): colors[0, inner], (0, 1): colors[-2, inner],
+             (-1, 0): colors[inner, 0], (1, 0): colors[inner, -2]}  # fmt: skip
     for normal, side in sides.items():
         facing = float(np.dot(normal, eye)) > 0
         assert np.all(side[:, 3] == (1.0 if facing else 0.0)), normal
     # the near sides cover the frame below the ground's near edges: the corner nearest
     # the camera stands on a side that reaches down on the screen
-    corner = (X[1:-1, 1:-1], Y[1:-1, 1:-1], Z[1:-1, 1:-1])
+    corner = (X[k:-k, k:-k], Y[k:-k, k:-k], ground)
     i = -1 if eye[1] > 0 else 0
     j = -1 if eye[0] > 0 else 0
     top = np.array([[a[i, j] for a in corner]])
@@ -305,3 +306,14 @@ def test_minima_are_filled_and_outlined_over_the_balls_as_on_the_map():
         np.testing.assert_allclose(np.array(over.get_data_3d()), np.array(under.get_data_3d()))
         assert over.get_zorder() > max(ln.get_zorder() for ln in ax.get_lines()
                                        if ln.get_gid() != "landmark-over")  # fmt: skip
+
+
+def test_a_surface_at_a_glance_marks_only_the_minima_of_many_in_3d():
+    # beside the map (which marks every landmark) a small 3-D view of a surface with
+    # many landmarks marks its minima: saddles and maxima between them piled up there
+    fig = surface3d.show_surface(ov.surface("six_hump_camel"), size="small", dpi=40)
+    flat, view = fig.axes[0], next(ax for ax in fig.axes if ax.name == "3d")
+    kinds = {ln.get_label() for ln in view.get_lines() if ln.get_gid() == "landmark"}
+    assert kinds == {"global minimum", "local minimum"}
+    on_map = {ln.get_label() for ln in flat.get_lines() if ln.get_gid() == "landmark"}
+    assert {"saddle", "maximum"} <= on_map

@@ -128,7 +128,9 @@ def _slide_view(ax, surface, grid, marks: list, theme: str) -> None:
     ax.set_axis_off()
     # about 40 points a side, the edges among them (the block's floor and the ground's
     # edge inside it): the view is fitted to the whole block
-    rows, cols = (np.unique(np.r_[0 : n : max(1, n // 40), 1, n - 2, n - 1]) for n in grid[0].shape)
+    k = SIDE_ROWS
+    rows, cols = (np.unique(np.r_[0 : n : max(1, n // 40), k, n - 1 - k, n - 1])
+                  for n in grid[0].shape)  # fmt: skip
     camera3d.fit_view(ax, np.stack([a[np.ix_(rows, cols)] for a in grid], axis=-1))
     _axis_names(ax, surface, float(grid[2][0, 0]), theme)  # the block's floor
     _draw_landmarks(ax, surface, marks, theme)
@@ -142,12 +144,16 @@ NEAR_END, NEAR_PATH = 0.05, 0.03  # as shares of the domain's larger side
 def _lesson_landmarks(surface, runs: list) -> list:
     """The landmarks a race's lesson needs: a few are all needed; of many, the global
     minima, those a run ends near, and the saddles and maxima a path passes over. Every
-    landmark when there are no runs (a surface shown alone)."""
+    landmark when there are no runs (a surface shown alone), unless there are many: then
+    its minima (beside the map, which marks them all; saddles and maxima between the
+    minima pile up on them in a small 3-D view)."""
     from ..catalog.critical import landmarks
 
     points = list(landmarks(surface).points)
-    if not runs or len(points) <= FEW_LANDMARKS:
+    if len(points) <= FEW_LANDMARKS:
         return points
+    if not runs:
+        return [p for p in points if p.kind in ("global minimum", "local minimum")]
     side = float(np.max(np.ptp(np.asarray(surface.domain, float), axis=1)))
     paths = np.concatenate([np.asarray(t.xy, float).reshape(-1, 2) for t in runs])
     ends = np.concatenate([np.asarray(t.xy[-1], float).reshape(-1, 2) for t in runs])
@@ -277,31 +283,36 @@ def _lit(ax, surface, X, Y, Z, theme: str, levels: np.ndarray) -> np.ndarray:
     return np.concatenate([rgb, rgba[..., 3:]], axis=-1)
 
 
-BASE = 0.08  # the block's base under the edges' lowest ground, as a share of the drawn height
+BASE = 0.08  # the block's base under the lowest ground, as a share of the drawn height
+SIDE_ROWS = 12  # the rows a side of the block is cut into (see _on_block)
 SIDE_SHADE = 0.45  # the block's sides: this share along the map's shades, before lighting
 
 
 def _floor(surface, Z: np.ndarray) -> float:
     """The height of the floor the slide view's block stands on (see :func:`_on_block`):
-    a little under the lowest ground along the edges of the drawn heights ``Z``. Only the
-    sides show it; a well inside dipping lower stays inside the block, and a floor under
-    it would only make tall sides that take the picture from the ground."""
+    a little under the lowest drawn ground ``Z``. (A floor under the edges only would be
+    thinner, but a deep well inside would hang out under it when seen from low.)"""
     lo, hi = _zrange(surface)
-    edges = np.concatenate([Z[0], Z[-1], Z[:, 0], Z[:, -1]])
-    return float(np.min(edges)) - BASE * (hi - lo)
+    return float(min(np.min(Z), lo)) - BASE * (hi - lo)
 
 
 def _on_block(ax, surface, X, Y, Z, colors, theme: str) -> tuple:
-    """The surface as the top of a solid block: the grid gains a ring of corners on a
-    floor under its edges, so its outer quads are the block's four sides. A sheet seen
-    from above has no outline that tells its shape (it reads as a twisted leaf or a
-    curtain); the sides show the ground's profile along the edges and which way is up.
-    Each side is lit as a slope is, so the two in sight differ in shade. Drawn as quads
-    (sorted by depth, not depth-buffered) the sides turned away from the camera are left
-    clear: the block hides them, but a tall one sorted in front of the ground would not."""
+    """The surface as the top of a solid block: the grid gains :data:`SIDE_ROWS` rings of
+    corners stepping down from its edges to a floor, so its outer quads are the block's
+    four sides. A sheet seen from above has no outline that tells its shape (it reads as
+    a twisted leaf or a curtain); the sides show the ground's profile along the edges and
+    which way is up. Each side is lit as a slope is, so the two in sight differ in shade.
+    Drawn as quads (sorted by depth, not depth-buffered) the sides turned away from the
+    camera are left clear (the block hides them), and the sides in sight are cut into
+    rows: one tall quad sorts by its middle, behind the ground just past the edge that it
+    hides."""
+    k = SIDE_ROWS
     floor = _floor(surface, Z)
-    X, Y = (np.pad(a, 1, mode="edge") for a in (X, Y))
-    Z = np.pad(Z, 1, constant_values=floor)
+    X, Y, Z = (np.pad(a, k, mode="edge") for a in (X, Y, Z))
+    i, j = np.indices(Z.shape)
+    n, m = Z.shape
+    out_by = np.maximum.reduce([k - i, i - (n - 1 - k), k - j, j - (m - 1 - k), 0 * i])
+    Z = Z + (floor - Z) * out_by / k  # each ring a step further down towards the floor
     a, e = np.radians(ax.azim + LIGHT_TURN), np.radians(LIGHT_ELEV)
     light = np.array([np.cos(e) * np.cos(a), np.cos(e) * np.sin(a)])
     body = np.asarray(style.cmap(style.check_theme(theme))(SIDE_SHADE)[:3], float)
@@ -314,13 +325,12 @@ def _on_block(ax, surface, X, Y, Z, colors, theme: str) -> tuple:
         shown = not culled or float(np.dot(normal, eye)) > 0
         return np.array([*body * (AMBIENT + (1 - AMBIENT) * lambert / LIT), float(shown)])
 
-    n, m = colors.shape[:2]
-    out = np.zeros((n + 2, m + 2, 4))
-    out[1:-1, 1:-1] = colors
-    # quad (i, j) has its first corner at (i, j): row 0 and the last two rows, column 0
-    # and the last two columns are the sides (rows run along y, columns along x)
-    out[0], out[-2:] = side((0, -1)), side((0, 1))
-    out[:, 0], out[:, -2:] = side((-1, 0)), side((1, 0))
+    out = np.zeros((n, m, 4))
+    out[k:-k, k:-k] = colors
+    # quad (i, j) has its first corner at (i, j): the first k rows and the last k + 1,
+    # the first k columns and the last k + 1 are the sides (rows run along y, columns x)
+    out[:k], out[n - 1 - k :] = side((0, -1)), side((0, 1))
+    out[:, :k], out[:, m - 1 - k :] = side((-1, 0)), side((1, 0))
     return X, Y, Z, np.clip(out, 0.0, 1.0)
 
 
