@@ -288,12 +288,30 @@ SIDE_ROWS = 12  # the rows a side of the block is cut into (see _on_block)
 SIDE_SHADE = 0.45  # the block's sides: this share along the map's shades, before lighting
 
 
-def _floor(surface, Z: np.ndarray) -> float:
+def _floor(ax, surface, X, Y, Z, turning: bool) -> float:
     """The height of the floor the slide view's block stands on (see :func:`_on_block`):
-    a little under the lowest drawn ground ``Z``. (A floor under the edges only would be
-    thinner, but a deep well inside would hang out under it when seen from low.)"""
+    a little under the lowest ground along the edges, or lower where the camera would see
+    a well inside hang out under it. Seen from elevation ``e``, ground at height ``z``
+    lying ``d`` behind the near edges (along the line of sight, as drawn in the box) stays
+    inside the block's outline over a floor up to ``z + d tan e``. A thin block leaves
+    the ground the picture; for a turning camera, whose near edges change, the floor lies
+    under the lowest ground."""
     lo, hi = _zrange(surface)
-    return float(min(np.min(Z), lo)) - BASE * (hi - lo)
+    base = BASE * (hi - lo)
+    if turning:
+        return float(min(np.min(Z), lo)) - base
+    (x0, x1), (y0, y1) = np.asarray(surface.domain, float)
+    aspect = np.asarray(ax.get_box_aspect(), float)
+    u, v = (X - x0) / (x1 - x0) * aspect[0], (Y - y0) / (y1 - y0) * aspect[1]
+    toward = np.array([np.cos(np.radians(ax.azim)), np.sin(np.radians(ax.azim))])
+    with np.errstate(divide="ignore", invalid="ignore"):  # a ray along an axis: no exit
+        exits = [np.where(t != 0, (end - c) / t, np.inf)
+                 for c, t, end in ((u, toward[0], aspect[0] * (toward[0] > 0)),
+                                   (v, toward[1], aspect[1] * (toward[1] > 0)))]  # fmt: skip
+    behind = np.minimum(*exits)
+    behind = np.where(np.isfinite(behind), behind, 0.0)
+    rise = np.tan(np.radians(max(ax.elev, 1.0))) * behind * (hi - lo) / aspect[2]
+    return float(np.min(Z + rise)) - base
 
 
 def _on_block(ax, surface, X, Y, Z, colors, theme: str) -> tuple:
@@ -307,7 +325,8 @@ def _on_block(ax, surface, X, Y, Z, colors, theme: str) -> tuple:
     rows: one tall quad sorts by its middle, behind the ground just past the edge that it
     hides."""
     k = SIDE_ROWS
-    floor = _floor(surface, Z)
+    culled = not _SURFACE_PICTURES.get()  # a turning camera's picture sees every side
+    floor = _floor(ax, surface, X, Y, Z, turning=not culled)
     X, Y, Z = (np.pad(a, k, mode="edge") for a in (X, Y, Z))
     i, j = np.indices(Z.shape)
     n, m = Z.shape
@@ -318,7 +337,6 @@ def _on_block(ax, surface, X, Y, Z, colors, theme: str) -> tuple:
     body = np.asarray(style.cmap(style.check_theme(theme))(SIDE_SHADE)[:3], float)
 
     eye = np.array([np.cos(np.radians(ax.azim)), np.sin(np.radians(ax.azim))])
-    culled = not _SURFACE_PICTURES.get()  # a turning camera's picture sees every side
 
     def side(normal) -> np.ndarray:
         lambert = max(float(np.dot(normal, light)), 0.0)
