@@ -98,7 +98,8 @@ def plot_surface3d(
 
 def _slide_camera(ax, surface, grid, runs: list, marks: list, camera) -> None:
     """The slide view's camera (see :func:`plot_surface3d`): parallel projection, the box
-    shaped to the domain, the camera given or chosen from the runs and landmarks."""
+    shaped to the domain, the camera given or chosen from the runs and landmarks (a
+    surface alone: from its landmarks, which must not sink behind a near rim)."""
     from . import camera3d
 
     where = np.array([p.xy for p in marks]).reshape(-1, 2)
@@ -108,7 +109,7 @@ def _slide_camera(ax, surface, grid, runs: list, marks: list, camera) -> None:
     # a ball on the near slope looks lower than the minimum behind it)
     ax.set_proj_type("ortho")
     elev, azim = camera
-    if not runs:  # a surface alone: the camera its catalog file gives
+    if not runs and not len(where):  # a bare surface: the camera its catalog file gives
         elev = surface.view.elev if elev is None else elev
         azim = surface.view.azim if azim is None else azim
     if elev is None or azim is None:
