@@ -33,9 +33,10 @@ def plot_surface3d(
 
     ``runs`` (trajectories, or an empty list) asks for the slide view of them: the camera
     chosen to show the runs (:mod:`.camera3d`; a camera given as ``elev``/``azim`` is
-    kept; with no runs the surface's own), the surface filling the axes without a box or
-    ticks (the axis names at its edges), and only the landmarks the runs meet (with
-    ``critical``). Without ``runs`` the surface sits in its box at the surface's camera.
+    kept; with no runs, from the landmarks marked, else the surface's own), the surface
+    on a block (:func:`_on_block`) filling the axes without a box or ticks (the axis
+    names at its foot), and only the landmarks the runs meet (with ``critical``).
+    Without ``runs`` the surface sits in its box at the surface's camera.
 
     >>> import optviz as ov
     >>> ax = plot_surface3d(ov.surface("saddle"))
