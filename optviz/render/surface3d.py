@@ -178,13 +178,20 @@ def _draw_landmarks(ax, surface, marks: list, theme: str) -> None:
     filled as on the map (under the paths), so it reads apart from the local ones, and a
     minimum's hairline drawn again over the balls, so a star under a ball reads as one."""
     from .geometry import height
-    from .landmarks import FILL_ZORDER, GLOBAL_FILL, OVER_KINDS, _over_balls, landmark_style
+    from .landmarks import (
+        FILL_ZORDER,
+        GLOBAL_FILL,
+        LEGEND_NAMES,
+        OVER_KINDS,
+        _over_balls,
+        landmark_style,
+    )
 
     for kind in dict.fromkeys(p.kind for p in marks):
         xy = np.array([p.xy for p in marks if p.kind == kind]).reshape(-1, 2)
         xyz = (xy[:, 0], xy[:, 1], height(surface, xy, lift=0.02))
         style_ = landmark_style(kind)
-        line = ax.plot(*xyz, **style_, label=kind)[0]
+        line = ax.plot(*xyz, **style_, label=LEGEND_NAMES.get(kind, kind))[0]
         line.set_gid("landmark")
         if kind == "global minimum":
             fill = ax.plot(*xyz, ls="none", marker=style_["marker"], ms=style_["ms"],
