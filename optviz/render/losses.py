@@ -95,6 +95,85 @@ def loss_curve(traj, shift: float, log: bool, floor: float = LOSS_FLOOR) -> np.n
     return np.where(under, np.where(before, np.nan, floor), y)
 
 
+# ----------------------------------------------------------------------------- noise
+NOISY_TURNS = 0.3  # a curve that turns (down to up or back) on this share of its steps saws
+MEAN_SHARE = 1 / 15  # a noisy run's running mean spans this share of its steps ...
+MEAN_STEPS = (5, 50)  # ... within these bounds
+
+
+def mean_window(traj, y: np.ndarray) -> int:
+    """Over how many steps a run's loss curve ``y`` is averaged where drawn: a run with
+    noisy gradients (its :class:`~optviz.engine.noise.Noise`) whose curve saws up and
+    down (it turns on :data:`NOISY_TURNS` of its steps) draws its raw loss faint under a
+    running mean, since a few noisy curves on a log axis make one wedge; 0 for every
+    other run (its curve is what it did, step by step).
+
+    >>> import optviz as ov
+    >>> r = ov.race("quadratic", ["sgd:lr=0.1,grad_noise=1", "gd:lr=0.1"], steps=300)
+    >>> [mean_window(t, t.loss) for t in r.trajectories]
+    [20, 0]
+    """
+    noise = getattr(traj, "noise", None)
+    if noise is None or not (noise.grad or noise.update or noise.input):
+        return 0
+    if turn_share(y) < NOISY_TURNS:
+        return 0
+    low, high = MEAN_STEPS
+    return int(np.clip(round(len(y) * MEAN_SHARE), low, high))
+
+
+def turn_share(y: np.ndarray) -> float:
+    """The share of steps at which curves ``y`` ``(steps + 1[, n])`` turn from falling to
+    rising or back (NaN and flat steps left out), the largest over the curves.
+
+    >>> turn_share(np.array([1.0, 3.0, 2.0, 4.0, 3.0])), turn_share(np.arange(5.0))
+    (1.0, 0.0)
+    """
+    y = np.asarray(y, float)
+    y = y if y.ndim == 2 else y[:, None]
+    shares = [0.0]
+    for col in y.T:
+        d = np.sign(np.diff(col[np.isfinite(col)]))
+        d = d[d != 0]
+        if len(d) > 1:
+            shares.append(float(np.mean(d[1:] != d[:-1])))
+    return max(shares)
+
+
+def running_mean(y: np.ndarray, window: int) -> np.ndarray:
+    """The mean of each curve of ``y`` over its last ``window`` values (fewer at the
+    start; NaN left out), NaN where ``y`` is: the curve is the mean loss a run had then,
+    from what it had done so far (never from steps still to come).
+
+    >>> running_mean(np.array([4.0, 2.0, 6.0, np.nan]), 2).tolist()
+    [4.0, 3.0, 4.0, nan]
+    """
+    y = np.asarray(y, float)
+    ok = np.isfinite(y)
+    pad = np.zeros((1, *y.shape[1:]))
+    total = np.concatenate([pad, np.cumsum(np.where(ok, y, 0.0), axis=0)])
+    count = np.concatenate([pad, np.cumsum(ok, axis=0)])
+    lag = np.maximum(np.arange(1, len(y) + 1) - window, 0)
+    k = np.arange(1, len(y) + 1)
+    with np.errstate(all="ignore"):
+        mean = (total[k] - total[lag]) / (count[k] - count[lag])
+    return np.where(ok, mean, np.nan)
+
+
+RAW_STYLE = dict(lw=1.2, alpha=0.3, ls="-", marker="none", zorder=4)
+"""How a noisy run's raw loss is drawn under its running mean: faint, thin and plain."""
+
+
+def axis_label(trajs, axis: LossAxis) -> str:
+    """The loss axis' label: what it shows, and over how many steps a noisy run's line is
+    averaged (see :func:`mean_window`), when some is."""
+    windows = {mean_window(t, loss_curve(t, axis.shift, axis.log, axis.floor)) for t in trajs}
+    windows.discard(0)
+    if not windows:
+        return axis.name
+    return f"{axis.name}, bold: mean of last {max(windows)} steps"
+
+
 def loss_limits(ax, trajs, axis: LossAxis) -> None:
     """y limits that fit the curves: a little room around them, no empty decades; room
     under the floor for its band when a curve reaches it, and above the curves for the
@@ -201,7 +280,7 @@ def setup_loss_axes(
     axis = axis or loss_axis(trajs)
     ax.set_yscale("log" if axis.log else "linear")
     ax.set_xlabel(X_LABELS[x])
-    ax.set_ylabel(axis.name)
+    ax.set_ylabel(axis_label(trajs, axis))
     ax.grid(True, which="major", lw=0.6)
     ax.set_xlim(0, max(max(float(np.max(x_values(t, x))) for t in trajs), 1))
     loss_limits(ax, trajs, axis)

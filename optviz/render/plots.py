@@ -537,6 +537,10 @@ def plot_loss(
                 if head is not None:
                     losses.tag_text(ax, tag, head, ps.color, theme, before=True)
         else:
+            window = losses.mean_window(traj, y)
+            if window:  # a noisy run: its raw loss faint, under its running mean
+                ax.plot(steps, y, color=ps.color, label="_nolegend_", **losses.RAW_STYLE)
+                y = losses.running_mean(y, window)
             ax.plot(steps, y, color=ps.color, lw=2.2, zorder=ps.zorder, label=paths.readable(traj))
         losses.diverged_note(ax, traj, y, ps.color, theme, x)  # one for a group of starts
     losses.setup_loss_axes(ax, trajs, axis, theme, x)
