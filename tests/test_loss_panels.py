@@ -294,7 +294,8 @@ def test_a_noisy_run_draws_its_running_mean_over_its_faint_raw_loss(noisy_race):
     try:
         engine.frame(float(sgd.steps))
         for ax in (still, engine.loss_ax):
-            assert f"mean of last {window} steps" in ax.get_ylabel()
+            labels = ax.get_xlabel() + ax.get_ylabel()  # along the panel's longer side
+            assert labels.count(f"mean of last {window} steps") == 1
             blue = [ln for ln in ax.get_lines() if same_color(ln.get_color(), style.color(0))]
             faint = [ln for ln in blue if (ln.get_alpha() or 1) < 0.5]
             bold = [ln for ln in blue if (ln.get_alpha() or 1) == 1 and len(ln.get_ydata()) > 2]

@@ -97,7 +97,7 @@ def loss_curve(traj, shift: float, log: bool, floor: float = LOSS_FLOOR) -> np.n
 
 # ----------------------------------------------------------------------------- noise
 NOISY_TURNS = 0.3  # a curve that turns (down to up or back) on this share of its steps saws
-MEAN_SHARE = 1 / 15  # a noisy run's running mean spans this share of its steps ...
+MEAN_SHARE = 0.1  # a noisy run's running mean spans this share of its steps (as claims do) ...
 MEAN_STEPS = (5, 50)  # ... within these bounds
 
 
@@ -111,7 +111,7 @@ def mean_window(traj, y: np.ndarray) -> int:
     >>> import optviz as ov
     >>> r = ov.race("quadratic", ["sgd:lr=0.1,grad_noise=1", "gd:lr=0.1"], steps=300)
     >>> [mean_window(t, t.loss) for t in r.trajectories]
-    [20, 0]
+    [30, 0]
     """
     noise = getattr(traj, "noise", None)
     if noise is None or not (noise.grad or noise.update or noise.input):
@@ -164,14 +164,23 @@ RAW_STYLE = dict(lw=1.2, alpha=0.3, ls="-", marker="none", zorder=4)
 """How a noisy run's raw loss is drawn under its running mean: faint, thin and plain."""
 
 
-def axis_label(trajs, axis: LossAxis) -> str:
-    """The loss axis' label: what it shows, and over how many steps a noisy run's line is
-    averaged (see :func:`mean_window`), when some is."""
+def mean_note(trajs, axis: LossAxis) -> str:
+    """Over how many steps the noisy runs' lines are averaged (see :func:`mean_window`),
+    for an axis label; ``""`` when none is."""
     windows = {mean_window(t, loss_curve(t, axis.shift, axis.log, axis.floor)) for t in trajs}
     windows.discard(0)
-    if not windows:
-        return axis.name
-    return f"{axis.name}, bold: mean of last {max(windows)} steps"
+    return f"bold: mean of last {max(windows)} steps" if windows else ""
+
+
+def label_axes(ax, trajs, axis: LossAxis, x: str = "steps") -> None:
+    """The loss axes' labels: what each axis shows and, when noisy runs are averaged,
+    over how many steps, said along the longer side (a wide, low panel has no room for
+    it along its height)."""
+    note = mean_note(trajs, axis)
+    width, height = ax.get_position().size * ax.figure.get_size_inches()
+    wide = width > height
+    ax.set_xlabel(f"{X_LABELS[x]}, {note}" if note and wide else X_LABELS[x])
+    ax.set_ylabel(f"{axis.name}, {note}" if note and not wide else axis.name)
 
 
 def loss_limits(ax, trajs, axis: LossAxis) -> None:
@@ -279,8 +288,7 @@ def setup_loss_axes(
     ``x``: what the horizontal axis counts (:data:`X_LABELS`)."""
     axis = axis or loss_axis(trajs)
     ax.set_yscale("log" if axis.log else "linear")
-    ax.set_xlabel(X_LABELS[x])
-    ax.set_ylabel(axis_label(trajs, axis))
+    label_axes(ax, trajs, axis, x)
     ax.grid(True, which="major", lw=0.6)
     ax.set_xlim(0, max(max(float(np.max(x_values(t, x))) for t in trajs), 1))
     loss_limits(ax, trajs, axis)
@@ -355,7 +363,8 @@ def free_corner(ax, trajs, entries: int, x: str = "steps") -> str:
 
 def _shifted(ax, traj) -> np.ndarray:
     log = ax.get_yscale() == "log"
-    axis = loss_axis([traj]) if ax.get_ylabel() != "loss" else LossAxis(0.0, "loss", log)
+    raw = ax.get_ylabel().startswith("loss")  # the raw loss, maybe with a note on its means
+    axis = LossAxis(0.0, "loss", log) if raw else loss_axis([traj])
     return loss_curve(traj, axis.shift, log, axis.floor).ravel()
 
 
