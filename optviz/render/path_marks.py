@@ -30,6 +30,7 @@ from . import style
 SPACING = 110.0  # pixels (at 100 dpi) between two marks of one path
 APART = 17.0  # pixels: no closer to a mark of another path (the marks are ~10 px wide)
 CLEAR_OF_START = 20.0  # pixels: the start ring (13 pt) stays clear
+CLEAR_OF_BALL = 24.0  # pixels: no mark just behind its run's ball (14 px), read as a second one
 MARK_SIZE = 7.5  # points: smaller than a ball (10), its shape plain at slide distance
 ZORDER = 6.6  # over every path (5 and up), under the landmarks (6.8), starts and balls
 MAX_STARTS = 9  # more starts make a cloud: no marks (see losses.MAX_TAGGED_STARTS)
@@ -103,8 +104,27 @@ class PathMarks(Line2D):
     def draw(self, renderer) -> None:
         steps, xy = self.group.places(self)
         shown = (steps >= self.since) & (steps <= self.upto)
+        if shown.any():
+            shown &= self._clear_of_balls(xy)
         self.set_data(xy[shown, 0], xy[shown, 1])
         super().draw(renderer)
+
+    def _clear_of_balls(self, xy: np.ndarray) -> np.ndarray:
+        """Which of the marks at ``xy`` (data) keep :data:`CLEAR_OF_BALL` pixels from
+        the run's balls, where its path is drawn up to (:attr:`upto`; its end in a still)."""
+        ax = self.axes
+        flat = self.flat()
+        last = len(flat) - 1
+        s = min(float(self.upto), float(last))
+        k = int(np.floor(s))
+        heads = flat[k] + (s - k) * (flat[min(k + 1, last)] - flat[k])  # (n, 2)
+        heads = heads[np.isfinite(heads).all(axis=1)]
+        if not len(heads) or not len(xy):
+            return np.ones(len(xy), bool)
+        marks = ax.transData.transform(xy)
+        balls = ax.transData.transform(heads)
+        gap = np.hypot(*(marks[:, None, :] - balls[None]).transpose(2, 0, 1)).min(axis=1)
+        return gap >= CLEAR_OF_BALL * ax.figure.dpi / 100.0
 
 
 def add_marks(ax, path: np.ndarray, color, marker: str, theme: str,
