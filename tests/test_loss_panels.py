@@ -306,3 +306,33 @@ def test_a_noisy_run_draws_its_running_mean_over_its_faint_raw_loss(noisy_race):
             assert all((ln.get_alpha() or 1) == 1 for ln in orange)  # plain GD: as it ran
     finally:
         engine.close()
+
+
+def test_start_numbers_at_heads_that_meet_stand_apart():
+    # two runs of the same steps end every start at the same loss: their numbers stood
+    # on one another ("2" over "2"); each stands clear of the others, in a frame and a still
+    race = ov.race(
+        "quadratic",
+        ["gd:lr=0.1", "momentum:lr=0.1,momentum=0"],
+        start=[(1.0, 0.5), (-0.5, 1.0)],
+        steps=6,
+    )
+    engine = _Engine(animate(race, loss=True, fps=2, duration=1, size="16:9", dpi=100))
+    try:
+        drawn = [a for a in engine.side_frames[0](6.0) if isinstance(a, Text)]
+        engine.fig.canvas.draw()
+        _assert_apart(drawn, engine.fig.canvas.get_renderer())
+    finally:
+        engine.close()
+    still = plots.plot_loss(race)
+    still.figure.canvas.draw()
+    tags = [t for t in still.texts if t.get_text() in ("1", "2")]
+    _assert_apart(tags, still.figure.canvas.get_renderer())
+
+
+def _assert_apart(tags, renderer) -> None:
+    assert len(tags) == 4
+    boxes = [t.get_window_extent(renderer) for t in tags]
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1 :]:
+            assert not a.overlaps(b), (a, b)

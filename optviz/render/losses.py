@@ -22,6 +22,7 @@ FLOOR_LABEL = "numerical floor"
 MARGIN = 0.06  # room above and below the curves on a log axis, as a share of its decades
 HEADROOM = 10.0  # at most this factor (log) of room above the curves, for an arrow or legend
 DIVERGED_RISE = 26  # points: how far the arrow of a diverged run points up
+FLOOR_ROOM = 9.0  # the band under the floor spans this factor: room for its label (< a decade)
 
 
 X_LABELS = {"steps": "step", "evals": "evaluations"}
@@ -194,7 +195,7 @@ def loss_limits(ax, trajs, axis: LossAxis) -> None:
     if axis.log:
         lo, hi = ys.min(), max(ys.max(), ys.min() * 10)
         room = max(1.6, (hi / lo) ** MARGIN)  # a flat curve at the top is off its edge
-        bottom = axis.floor / 6 if lo <= axis.floor else lo / room
+        bottom = axis.floor / FLOOR_ROOM if lo <= axis.floor else lo / room
         ax.set_ylim(bottom, hi * (HEADROOM if rise else room))
     else:
         lo, hi = ys.min(), max(ys.max(), ys.min() + 1e-12)
@@ -227,8 +228,10 @@ def floor_band(ax, axis: LossAxis, theme: str = "light"):
     band.set_label(FLOOR_LABEL)
     band.set_gid(FLOOR_LABEL)
     where = blended_transform_factory(ax.transAxes, ax.transData)
-    ax.text(0.98, axis.floor, FLOOR_LABEL, transform=where, ha="right", va="top",
-            color=style.ink(theme), alpha=0.8, zorder=0.6, gid=FLOOR_LABEL)  # fmt: skip
+    # on a box of the band's grey, over the grid lines that would cross its letters
+    box = dict(fc=grey, ec="none", pad=1.0)
+    ax.text(0.98, axis.floor, FLOOR_LABEL, transform=where, ha="right", va="top", bbox=box,
+            color=style.ink(theme), alpha=0.8, zorder=2.1, gid=FLOOR_LABEL)  # fmt: skip
     return band
 
 
@@ -392,11 +395,34 @@ def tag_text(ax, tag: str, xy, color, theme: str = "light", before: bool = False
 
     face = style.THEMES[theme]["figure.facecolor"]
     box = dict(boxstyle="round,pad=0.15", fc=face, ec="none", alpha=0.85)
-    text = ax.annotate(tag, xy, xytext=(-5 if before else 5, 3), textcoords="offset points",
+    text = ax.annotate(tag, xy, xytext=(-5 if before else 5, TAG_RISE), textcoords="offset points",
                        ha="right" if before else "left", color=color, fontsize=15,
                        fontweight="bold", bbox=box, zorder=9, **kw)  # fmt: skip
     text.set_in_layout(False)  # a label on the data, not a part of the frame
     return text
+
+
+TAG_RISE = 3.0  # points: a tag sits this far above the point it numbers
+TAG_HEIGHT = 18.0  # points: a tag's box (15-point digits), the least gap between two tags
+TAG_WIDTH = 24.0  # points: tags further apart than this side by side do not meet
+
+
+def spread_tags(ax, tags) -> None:
+    """Move the numbers of curve heads that would meet (two starts ending at about the
+    same loss: "2" printed over "2") up just far enough to stand one over the other,
+    the lowest kept at its head."""
+    if len(tags) < 2:
+        return
+    to_points = 72.0 / ax.figure.dpi
+    at = np.array([ax.transData.transform(t.xy) for t in tags]) * to_points
+    placed: list[tuple[float, float]] = []
+    for i in np.argsort(at[:, 1], kind="stable"):
+        x, y = at[i, 0], at[i, 1] + TAG_RISE
+        for px, py in sorted(placed, key=lambda p: p[1]):
+            if abs(x - px) < TAG_WIDTH and y < py + TAG_HEIGHT:
+                y = py + TAG_HEIGHT
+        placed.append((x, y))
+        tags[i].xyann = (tags[i].xyann[0], y - at[i, 1])
 
 
 def curve_heads(y: np.ndarray, at: np.ndarray, s: float) -> list[tuple[float, float] | None]:

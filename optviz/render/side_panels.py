@@ -108,6 +108,7 @@ class LossFrames:
 
     def __call__(self, s: float) -> list:
         drawn = []
+        shown: list = []  # the start numbers at the curves' heads, of every run
         for (line, dot, (at, y), note), tags, marks in zip(
             self.lines, self.tags, self.marks, strict=True
         ):
@@ -115,6 +116,7 @@ class LossFrames:
                 if head is not None:
                     tag.xy = head
                     drawn.append(tag)
+                    shown.append(tag)
             xs, ys = curve_until(y, s, self.log, at)
             line.set_data(xs, ys)
             if marks is not None:  # the markers on the points drawn so far, never the head
@@ -125,6 +127,7 @@ class LossFrames:
             drawn.append(dot)
             if note is not None and np.nanmax(xs, initial=0.0) >= note.xy[0]:
                 drawn.append(note)
+        losses.spread_tags(self.ax, shown)
         for raw, y, at in self.raws:
             raw.set_data(*curve_until(y, s, self.log, at))
             drawn.insert(0, raw)  # under every curve
