@@ -199,35 +199,36 @@ def test_paths_on_a_still_3d_view_carry_their_marks_too():
 
 
 @pytest.mark.parametrize("size", ["small", "16:9"])
-def test_no_mark_sits_just_behind_its_runs_ball(size):
-    # a mark of the ball's own shape right behind it read as a second ball (on a small map
-    # the marks sit on every short stretch): each keeps clear of its run's ball, in a
-    # still and in every frame
+def test_no_mark_sits_beside_a_ball(size):
+    # a mark right behind a ball read as a second ball (on a small map the marks sit on
+    # every short stretch), and one beside another run's ball as that ball's: every mark
+    # keeps clear of every ball, in a still and in every frame
     from optviz.render import race_figure
 
     opts = ["gd:lr=0.001", "momentum:lr=0.001,momentum=0.9"]
     race = ov.race("rosenbrock", opts, start=(-1.2, 1.0), steps=300)
     clear = path_marks.CLEAR_OF_BALL - 0.5
+
+    def gaps(ax, marks, heads) -> float:
+        own = ax.transData.transform(np.vstack([np.column_stack(m.get_data()) for m in marks]))
+        balls = ax.transData.transform(np.array(heads))
+        assert len(own)
+        return np.hypot(*(own[:, None, :] - balls[None]).transpose(2, 0, 1)).min()
+
     fig = race_figure.plot_race(race, size=size, dpi=100)
     fig.canvas.draw()
     ax = fig.axes[0]
     marks = [ln for ln in ax.get_lines() if isinstance(ln, path_marks.PathMarks)]
     assert len(marks) == 2
-    for m, traj in zip(marks, race.trajectories, strict=True):
-        own = ax.transData.transform(np.column_stack(m.get_data()))
-        ball = ax.transData.transform(traj.xy[-1:])
-        assert len(own) and np.hypot(*(own - ball).T).min() >= clear
+    assert gaps(ax, marks, [t.xy[-1] for t in race.trajectories]) >= clear
     engine = _Engine(animate(race, size=size, dpi=100, fps=2, duration=1))
     try:
         for s in (60.0, 150.5, 300.0):
             engine.frame(s)
-            ax = engine.panels[0]
-            for m, traj in zip(engine.movers, race.trajectories, strict=True):
-                k = int(s)
-                head = traj.xy[k] + (s - k) * (traj.xy[min(k + 1, 300)] - traj.xy[k])
-                own = ax.transData.transform(np.column_stack(m.marks.get_data()))
-                ball = ax.transData.transform(head[None])
-                assert not len(own) or np.hypot(*(own - ball).T).min() >= clear
+            k = int(s)
+            heads = [t.xy[k] + (s - k) * (t.xy[min(k + 1, 300)] - t.xy[k]) for t in race]
+            marks = [m.marks for m in engine.movers]
+            assert gaps(engine.panels[0], marks, heads) >= clear
     finally:
         engine.close()
 

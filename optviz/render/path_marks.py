@@ -30,7 +30,7 @@ from . import style
 SPACING = 110.0  # pixels (at 100 dpi) between two marks of one path
 APART = 17.0  # pixels: no closer to a mark of another path (the marks are ~10 px wide)
 CLEAR_OF_START = 20.0  # pixels: the start ring (13 pt) stays clear
-CLEAR_OF_BALL = 24.0  # pixels: no mark just behind its run's ball (14 px), read as a second one
+CLEAR_OF_BALL = 24.0  # pixels: no mark beside a ball (14 px), read as a second one
 MARK_SIZE = 7.5  # points: smaller than a ball (10), its shape plain at slide distance
 ZORDER = 6.6  # over every path (5 and up), under the landmarks (6.8), starts and balls
 MAX_STARTS = 9  # more starts make a cloud: no marks (see losses.MAX_TAGGED_STARTS)
@@ -111,20 +111,26 @@ class PathMarks(Line2D):
 
     def _clear_of_balls(self, xy: np.ndarray) -> np.ndarray:
         """Which of the marks at ``xy`` (data) keep :data:`CLEAR_OF_BALL` pixels from
-        the run's balls, where its path is drawn up to (:attr:`upto`; its end in a still)."""
+        every ball on the axes: each run's where its path is drawn up to (its end in a
+        still). A mark beside a ball read as a second one, or as that ball's."""
         ax = self.axes
+        balls = np.concatenate([member.heads() for member in self.group.members])
+        if not len(balls) or not len(xy):
+            return np.ones(len(xy), bool)
+        marks = ax.transData.transform(xy)
+        balls = ax.transData.transform(balls)
+        gap = np.hypot(*(marks[:, None, :] - balls[None]).transpose(2, 0, 1)).min(axis=1)
+        return gap >= CLEAR_OF_BALL * ax.figure.dpi / 100.0
+
+    def heads(self) -> np.ndarray:
+        """Where the run's balls are (flat data coordinates, ``(n, 2)``): on its path at
+        step :attr:`upto`, its end in a still."""
         flat = self.flat()
         last = len(flat) - 1
         s = min(float(self.upto), float(last))
         k = int(np.floor(s))
-        heads = flat[k] + (s - k) * (flat[min(k + 1, last)] - flat[k])  # (n, 2)
-        heads = heads[np.isfinite(heads).all(axis=1)]
-        if not len(heads) or not len(xy):
-            return np.ones(len(xy), bool)
-        marks = ax.transData.transform(xy)
-        balls = ax.transData.transform(heads)
-        gap = np.hypot(*(marks[:, None, :] - balls[None]).transpose(2, 0, 1)).min(axis=1)
-        return gap >= CLEAR_OF_BALL * ax.figure.dpi / 100.0
+        heads = flat[k] + (s - k) * (flat[min(k + 1, last)] - flat[k])
+        return heads[np.isfinite(heads).all(axis=1)]
 
 
 def add_marks(ax, path: np.ndarray, color, marker: str, theme: str,
