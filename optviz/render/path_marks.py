@@ -4,7 +4,7 @@ A dash pattern tells paths apart only where a path runs smoothly: where it scrib
 back and forth (an oscillation, a zig-zag down a valley) the dashes fall on top of one
 another and the line draws solid, and where two paths share a line the upper one hides
 the lower. So every path on a 2-D map also carries its run's marker (circle, square,
-plus, ...) at a fixed spacing on screen, drawn over every path (under the landmarks
+pentagon, ...) at a fixed spacing on screen, drawn over every path (under the landmarks
 and balls): each run can be told apart without colour on any stretch of it.
 
 The marks are placed at draw time, in pixels, so they keep their spacing whatever the
