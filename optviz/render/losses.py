@@ -97,7 +97,7 @@ def loss_curve(traj, shift: float, log: bool, floor: float = LOSS_FLOOR) -> np.n
 
 
 # ----------------------------------------------------------------------------- noise
-NOISY_TURNS = 0.3  # a curve that turns (down to up or back) on this share of its steps saws
+NOISY_TURNS = 0.15  # a curve that turns (down to up or back) on this share of its steps saws
 MEAN_SHARE = 0.1  # a noisy run's running mean spans this share of its steps (as claims do) ...
 MEAN_STEPS = (5, 50)  # ... within these bounds
 
