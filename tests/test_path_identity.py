@@ -235,10 +235,10 @@ def test_no_mark_sits_beside_a_ball(size):
 
 def test_the_first_runs_balls_share_no_shape_with_a_landmark():
     # a diamond ball beside the saddle's diamond read as the saddle (and a triangle as a
-    # maximum): the shapes of the landmarks come only after six runs
+    # maximum): the shapes of the landmarks come only after five runs
     from optviz.render.landmarks import LANDMARK_MARKERS
 
     landmarks = {m for m, _size in LANDMARK_MARKERS.values() if isinstance(m, str)}
     landmarks -= {"o", "s"}  # a degenerate point's and an inflection's: rare, drawn hollow
-    assert not {style.marker(i) for i in range(6)} & landmarks
+    assert not {style.marker(i) for i in range(5)} & landmarks
     assert len(set(style.MARKERS)) == len(style.MARKERS)
