@@ -410,7 +410,7 @@ def page_style() -> dict[str, list]:
     page draws each optimizer as a saved figure does.
 
     >>> page_style()["markers"][:3]
-    ['circle', 'square', 'diamond']
+    ['circle', 'square', 'pentagon']
     """
     from ..render import style
 

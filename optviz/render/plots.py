@@ -464,6 +464,7 @@ def plot_loss(
     trajs = _trajectories(race)
     ax = _axes(ax, theme)
     axis = loss_axis(trajs) if log else LossAxis(0.0, "loss", False)
+    tags: list = []  # the start numbers at the curves' heads
     for traj, ps in zip(trajs, paths.path_styles(trajs, colors), strict=True):
         y = loss_curve(traj, axis.shift, axis.log, axis.floor)
         steps = losses.x_values(traj, x)
@@ -473,9 +474,14 @@ def plot_loss(
             heads = losses.curve_heads(y, steps, len(y) - 1)
             for tag, head in zip(losses.start_tags(y.shape[1]), heads, strict=False):
                 if head is not None:
-                    losses.tag_text(ax, tag, head, ps.color, theme, before=True)
+                    tags.append(losses.tag_text(ax, tag, head, ps.color, theme, before=True))
         else:
+            window = losses.mean_window(traj, y)
+            if window:  # a noisy run: its raw loss faint, under its running mean
+                ax.plot(steps, y, color=ps.color, label="_nolegend_", **losses.RAW_STYLE)
+                y = losses.running_mean(y, window)
             ax.plot(steps, y, color=ps.color, lw=2.2, zorder=ps.zorder, label=paths.readable(traj))
         losses.diverged_note(ax, traj, y, ps.color, theme, x)  # one for a group of starts
     losses.setup_loss_axes(ax, trajs, axis, theme, x)
+    losses.spread_tags(ax, tags)  # on the final limits
     return ax
