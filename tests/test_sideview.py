@@ -402,3 +402,61 @@ def test_several_starts_in_a_panel_are_numbered_and_named():
     fig.canvas.draw()
     a, b = (t.get_window_extent() for t in numbers)
     assert not a.overlaps(b)  # both readable, however close the balls
+
+
+# -- turning points, start numbers, the domain's ends -----------------------------------------
+def _side_panel(fig):
+    return [a for a in fig.axes if a.get_title() or a.get_ylabel() == "f(x)"][0]
+
+
+def test_where_a_swing_turned_back_stays_marked_under_the_curve_to_the_end():
+    race = ov.race("parabola", ["momentum:lr=0.01,momentum=0.98"], start=[-2.0], steps=150)
+    fig = race.plot()
+    ax = _side_panel(fig)
+    ticks = [c for c in ax.collections if c.get_linewidth()[0] == curveballs.TICK_WIDTH]
+    assert len(ticks) == 1
+    segs = ticks[0].get_segments()
+    x = race[0].xy[:, 0, 0] if race[0].xy.ndim == 3 else race[0].xy[:, 0]
+    turns = [k for k in range(1, 150) if (x[k] - x[k - 1]) * (x[k + 1] - x[k]) < 0]
+    assert len(segs) >= 5  # the swings' reaches, out to one side and back to the other
+    sides = []
+    for seg in segs:
+        k = min(turns, key=lambda t: np.hypot(*(seg[0] - (x[t], x[t] ** 2))))
+        assert abs(seg[0, 0] - x[k]) < 0.05  # hangs where the ball turned ...
+        under = seg[:, 1] < seg[:, 0] ** 2  # ... under the curve (f = x²), not over the ball
+        assert under.all(), seg
+        sides.append(np.sign(x[k]))
+    assert (np.array(sides[1:]) != np.array(sides[:-1])).all()  # alternate walls, in order
+    key = [t.get_text() for legend in fig.legends for t in legend.get_texts()]
+    assert "turned back" in key and "global minimum" in key  # one key, read together
+
+
+def test_a_run_that_never_turns_has_no_ticks_and_no_key_for_them():
+    fig = ov.race("parabola", ["gd:lr=0.01"], start=[-1.0], steps=30).plot()
+    ax = _side_panel(fig)
+    ticks = [c for c in ax.collections if c.get_linewidth()[0] == curveballs.TICK_WIDTH]
+    assert all(len(c.get_segments()) == 0 for c in ticks)
+    key = [t.get_text() for legend in fig.legends for t in legend.get_texts()]
+    assert "turned back" not in key
+
+
+def test_start_numbers_read_like_titles():
+    race = ov.race("twin_wells", ["gd:lr=0.05"], start=[[0.0], [0.02]], steps=40)
+    fig = race.plot()
+    numbers = [t for t in fig.axes[0].texts if t.get_text() in ("1", "2")]
+    assert numbers and min(t.get_fontsize() for t in numbers) * fig.dpi / 72 >= 22
+
+
+@pytest.mark.parametrize("start", [-2.5, 2.5])
+def test_a_ball_at_the_domains_end_stays_whole_inside_its_panel(start):
+    race = ov.race("parabola", ["gd:lr=0.0001"], start=[start], steps=3)
+    fig = race.plot()
+    fig.canvas.draw()
+    ax = _side_panel(fig)
+    box = ax.get_window_extent()
+    disks = [p for p in ax.patches if p.get_visible() and p.get_zorder() == 6]
+    assert disks
+    for ball in disks:
+        b = ball.get_window_extent()
+        clear = 4.0  # px between the ball and the panel's frame: it does not lean on it
+        assert box.x0 + clear <= b.x0 and b.x1 <= box.x1 - clear and b.y1 <= box.y1, (b, box)

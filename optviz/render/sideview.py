@@ -33,6 +33,7 @@ from .curveballs import Balls, disk, place, velocities
 from .line_ends import text_color
 from .rolling import EDGE, RADIUS
 
+EDGE_ROOM = 0.05  # of the domain's width, the curve drawn past each end: room for a ball
 MAX_NUMBERED = curveballs.NUMBERED  # starts a panel numbers (more: smaller balls, unnumbered)
 PANEL_ASPECT = 1.5  # the width/height a profile reads best at, for choosing the grid
 GROUND = {"light": "#ece8df", "dark": "#2a2f38"}
@@ -134,12 +135,16 @@ def grid_shape(n: int, inches, loss: bool) -> tuple[int, int]:
 def draw_curve(ax, surface, theme: str = "light", *, landmarks: bool = True):
     """``surface``'s curve in profile on ``ax`` over a light ground, its landmarks marked
     on it; limits with room above for the balls. Returns ``ax``."""
-    x, fx = surface.profile(800)
+    lo, hi = surface.domain[0]
+    pad = EDGE_ROOM * (hi - lo)  # a ball at the domain's end stays whole in its panel
+    x = np.linspace(lo - pad, hi + pad, 800)
+    with np.errstate(all="ignore"):
+        fx = surface.f(x[:, None])
     bottom, top = curve_limits(surface)
     ax.fill_between(x, fx, bottom, color=GROUND[theme], lw=0, zorder=1)
     ax.plot(x, fx, color=CURVE[theme], lw=rolling.CURVE_WIDTH, zorder=3, gid="curve",
             solid_capstyle="round", label="_nolegend_")  # fmt: skip
-    ax.set_xlim(*surface.domain[0])
+    ax.set_xlim(lo - pad, hi + pad)
     ax.set_ylim(bottom, top)
     ax.set_xlabel("x")
     ax.set_ylabel("f(x)")
@@ -194,6 +199,30 @@ def _landmark_legend(fig, ax):
     return fig.legend(marks, labels, loc="outside lower right", ncol=len(marks))
 
 
+def _key_turns(fig, balls: list, theme: str) -> None:
+    """Add "turned back" (the ticks under the curve where a swing turned) to the
+    landmarks' key, when a ball turned; the key keeps its lower right corner (the layout
+    is final by now)."""
+    from matplotlib.lines import Line2D
+
+    if not any(len(t) for b in balls for t in b.turn_steps):
+        return
+    tick = Line2D([], [], ls="none", marker="|", ms=12, mew=curveballs.TICK_WIDTH,
+                  color=style.ink(theme))  # fmt: skip
+    handles, labels, anchor = [tick], ["turned back"], (0.995, 0.005)
+    for old in list(fig.legends):
+        handles = [*old.legend_handles, tick]
+        labels = [*(t.get_text() for t in old.get_texts()), "turned back"]
+        box = old.get_window_extent(fig.canvas.get_renderer()).transformed(
+            fig.transFigure.inverted()
+        )
+        anchor = (box.x1, box.y0)
+        old.remove()
+    fig.legend(handles, labels, loc="lower right", bbox_to_anchor=anchor, ncol=len(handles),
+               borderaxespad=0.0)  # fmt: skip
+    fig.canvas.draw()  # an animation's background is taken from the last draw
+
+
 def _styles(race) -> list:
     return paths.path_styles(race.trajectories)
 
@@ -233,6 +262,7 @@ def plot_side(race, *, loss: bool = False, size: Any = "16:9", dpi: float = 100,
             _strobe(balls, traj, ps, theme, strobe)
             balls.update(float(traj.steps))
             drawn.append(balls)
+        _key_turns(fig, drawn, theme)
         if callouts:
             panels[0].add_artist(SideCallouts(race, callouts, drawn, theme, animated=False))
         if loss_ax is not None:
@@ -473,6 +503,7 @@ class SideEngine:
                     self.panels, race.trajectories, self.styles, found, strict=True
                 )  # fmt: skip
             ]
+            _key_turns(fig, self.balls, theme)
             self.losses = None
             if self.loss_ax is not None:  # the map's loss panel, moving in step
                 from .side_panels import LOSS
