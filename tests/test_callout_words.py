@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
 import pytest
 
 import optviz as ov
+from optviz.analysis.claim_grammar import plain
 from optviz.analysis.claims import check_claims
 
 CASES = [  # surface, optimizers, start, steps, claim
@@ -77,3 +79,38 @@ def test_a_run_is_named_as_its_legend_names_it():
     race = replace(race, trajectories=[replace(race[0], label="noisy gradient (σ = 0.5)")])
     (v,) = check_claims(race, ["escapes(sgd, from=saddle)"])
     assert v.callout.startswith("noisy gradient (σ = 0.5) escapes"), v.callout
+
+
+def test_a_ball_short_of_the_minimum_says_how_far_where_its_ball_ends():
+    # booth: "not ends_in(gd#2)" had no callout, so nothing said GD (lr 0.02) was far up
+    # the valley; the positive fact the picture shows is drawn at its ball at the end
+    race = ov.race("booth", ["gd:lr=0.09", "gd:lr=0.02"], start=(-8.0, 6.0), steps=25)
+    (v,) = check_claims(race, ["not ends_in(gd#2)"])
+    gap = float(np.linalg.norm(race[1].xy[-1] - np.array([1.0, 3.0])))  # Booth's minimum
+    assert v.holds and v.step == 25 and v.runs == (1,)
+    assert v.callout == f"GD (lr 0.02) ends {plain(gap)} short of the minimum", v.callout
+
+
+def test_faster_says_how_many_times_faster_in_a_few_words():
+    # "Adagrad cuts its loss 1000× by step 19, GD at 58" was too long to read in passing
+    race = ov.race("quadratic", ["gd:lr=0.45", "gd:lr=0.02"], start=(1.5, 1.0), steps=400)
+    (v,) = check_claims(race, ["faster(gd#1, gd#2)"])
+    ratio = v.evidence["b_steps"] / v.evidence["a_steps"]
+    assert v.callout == f"GD (lr 0.45): {plain(ratio)}× faster than GD (lr 0.02)"
+
+
+def test_a_stall_that_lasts_to_the_end_is_not_told_as_over():
+    # plateau_cliff: "GD stalls for 27 steps" in a 36-step race read as if GD moved on
+    race = ov.race("quadratic", ["gd:lr=0.0001"], start=(1.0, 1.0), steps=40)
+    (v,) = check_claims(race, ["stalls(gd, steps=20)"])
+    assert v.holds and v.callout == "GD stalls from the start", v.callout
+
+
+def test_a_stall_that_lasts_to_the_end_says_so():
+    # "GD stalls for 27 steps" in a 36-step race read as if GD moved on afterwards; a
+    # stall that ends before the run does keeps its length, shown once the ball leaves
+    start, claim = (-1.8, 1e-6), "stalls(gd, steps=20)"
+    sits = verdict_of("saddle", ["gd:lr=0.05"], start, 60, claim)
+    assert sits.callout == "GD stalls from step 26 on" and sits.step == 60
+    leaves = verdict_of("saddle", ["gd:lr=0.05"], start, 200, claim)
+    assert leaves.callout == "GD stalls for 34 steps" and leaves.step == 26 + 34 + 1

@@ -206,3 +206,45 @@ def test_a_callout_of_a_ball_that_left_its_panel_points_inside_that_panel():
         assert x0 <= label.xy[0] <= x1 and y0 <= label.xy[1] <= y1
     finally:
         engine.close()
+
+
+def test_a_claim_about_two_runs_points_at_both_balls():
+    # himmelblau: "GD and Adam end in different minima" had one leader, to GD alone
+    import optviz as ov
+    from optviz.analysis.claims import check_claims
+
+    race = ov.race("himmelblau", ["gd:lr=0.01", "adam:lr=0.1"], start=(-0.3, 0.2), steps=100)
+    (v,) = check_claims(race, ["ends_apart(gd, adam)"])
+    assert v.holds and v.runs == (0, 1)
+    fig = race.plot(callouts=[v])
+    fig.canvas.draw()
+    ax = fig.axes[0]
+    (label,) = [t for t in ax.texts if t.get_gid() == "callout" and t.get_visible()]
+    second = label.second  # drawn by the label, under its box
+    assert second is not None
+    end = race[1].xy[-1]
+    to_px = ax.transData.transform
+    assert np.hypot(*(to_px(second.xy) - to_px(end))) < 20  # at Adam's ball (fanned: near)
+    assert np.hypot(*(to_px(label.xy) - to_px(race[0].xy[-1]))) < 20  # and at GD's
+    assert second.arrow_patch is not None and second.arrow_patch.get_alpha() > 0
+
+
+def test_a_run_out_of_the_view_is_pointed_at_where_it_left():
+    # normalization_scaled: "diverges at step 1" pointed at the view's corner, empty space,
+    # not at the exit mark where the path leaves the view
+    import optviz as ov
+    from optviz.analysis.claims import check_claims
+    from optviz.render.balls import exit_marks
+    from optviz.render.geometry import drawable
+
+    race = ov.race("quadratic", ["gd:lr=1.5"], start=(1.5, 0.3), steps=30)
+    (v,) = check_claims(race, ["diverges(gd)"])
+    assert v.holds
+    fig = race.plot(callouts=[v])
+    fig.canvas.draw()
+    ax = fig.axes[0]
+    (label,) = [t for t in ax.texts if t.get_gid() == "callout" and t.get_visible()]
+    xy = drawable(race[0].xy[:, None, :], race.surface)
+    mark = exit_marks(xy, np.atleast_1d(race[0].diverged_at), race.surface.domain)[0]
+    to_px = ax.transData.transform
+    assert np.hypot(*(to_px(label.xy) - to_px(mark))) < 3

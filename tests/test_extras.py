@@ -37,13 +37,14 @@ def test_a_still_draws_every_trial_as_a_tick_and_explains_it_once(lbfgs_race):
 
 def test_the_loss_panel_counts_evaluations_when_asked(lbfgs_race):
     fig = plot_race(lbfgs_race, loss="evals", size="small", dpi=50)
-    loss_ax = fig.axes[1]
+    (loss_ax,) = [ax for ax in fig.axes if ax.get_label() == "side:loss"]
     assert loss_ax.get_xlabel() == "evaluations"
     lbfgs_line = loss_ax.get_lines()[0]
     np.testing.assert_array_equal(lbfgs_line.get_xdata(), lbfgs_race[0].evals)
     np.testing.assert_array_equal(loss_ax.get_lines()[1].get_xdata(), np.arange(41))  # Adam
     assert loss_ax.get_xlim()[1] == lbfgs_race[0].evals[-1] > 40
-    by_step = plot_race(lbfgs_race, loss=True, size="small", dpi=50).axes[1]
+    by_step = plot_race(lbfgs_race, loss=True, size="small", dpi=50)
+    (by_step,) = [ax for ax in by_step.axes if ax.get_label() == "side:loss"]
     assert by_step.get_xlabel() == "step" and by_step.get_xlim()[1] == 40
 
 

@@ -7,6 +7,7 @@ import optviz as ov
 from optviz.analysis.anatomy import effective_lr
 from optviz.render import glyphs
 from optviz.render.animate import animate
+from optviz.render.framing import race_view
 
 START = (-1.5, 1.5)
 
@@ -59,7 +60,7 @@ def test_one_scale_per_group_puts_the_90th_percentile_at_the_target(race):
     layer = glyphs.GlyphLayer(race, _axes(3), ["C0", "C1", "C2"], "light")
     arrows = [r[k] for r in layer.raws for k in ("grad", "velocity") if k in r]
     grads = np.concatenate([np.hypot(a[..., 0], a[..., 1]).ravel() for a in arrows])
-    (x0, x1), (y0, y1) = race.surface.domain  # the drawn view
+    (x0, x1), (y0, y1) = race_view(race)  # the drawn view
     target = glyphs.TARGET * min(x1 - x0, y1 - y0)
     p90 = np.percentile(grads[grads > 0], 90)
     np.testing.assert_allclose(layer.scales.of("grad") * p90, target)
@@ -112,7 +113,7 @@ def test_a_ball_that_has_arrived_at_the_minimum_has_no_glyphs():
     assert gd_at == np.inf  # still walking the floor at the end
     assert 10 < adam_at < 32
     adam = race.trajectories[1]
-    tol = glyphs.ARRIVED * min(np.ptp(np.asarray(race.surface.domain), axis=1))
+    tol = glyphs.ARRIVED * min(layer.norm)  # of the view the map shows
     assert np.hypot(*adam.xy[int(adam_at) :].T).max() < tol <= np.hypot(*adam.xy[int(adam_at) - 1])
     for s, shown in ((adam_at - 1, True), (adam_at, False), (32.0, False)):
         layer.update(s)

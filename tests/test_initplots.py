@@ -178,10 +178,12 @@ def test_depth_gif_holds_its_first_layer_two_seconds_and_its_counter_reads(tmp_p
     from matplotlib.colors import to_rgb
     from PIL import Image, ImageSequence
 
+    from optviz.render import initdepth
+
     figures = []
-    make = initplots._new_figure
+    make = initdepth._new_figure
     monkeypatch.setattr(
-        initplots, "_new_figure", lambda *a, **k: figures.append(make(*a, **k)) or figures[-1]
+        initdepth, "_new_figure", lambda *a, **k: figures.append(make(*a, **k)) or figures[-1]
     )
     ex = init_explorer.init_explorer(["small", "xavier_normal"], depth=4, width=20, batch=40)
     out = ex.save(tmp_path / "depth.gif", size="small", fps=2, title="Depth")

@@ -196,6 +196,58 @@ def test_an_animation_draws_the_landmarks_after_the_trails_and_before_the_balls(
         engine.close()
     mover = engine.movers[0]
     where = {id(a): k for k, a in enumerate(drawn)}
-    marks = [where[id(a)] for a in engine.landmarks]
-    assert marks and all(a.get_animated() for a in engine.landmarks)
-    assert where[id(mover.trail)] < min(marks) and max(marks) < where[id(mover.ball)]
+    under = [where[id(a)] for a in engine.landmarks if a.get_gid() == "landmark"]
+    over = [where[id(a)] for a in engine.landmarks if a.get_gid() == "landmark-over"]
+    assert under and all(a.get_animated() for a in engine.landmarks)
+    assert where[id(mover.trail)] < min(under) and max(under) < where[id(mover.ball)]
+    # each minimum's hairline again over the balls: a ball resting on it leaves it whole
+    assert len(over) == 2 and min(over) > where[id(mover.ball)]
+
+
+def test_balls_fanned_out_on_a_minimum_leave_the_star_readable_and_stay_in_sight():
+    # two balls resting on one minimum are fanned out across the star's arms: the star's
+    # hairline is drawn again over them, and each ball keeps most of its pixels
+    from matplotlib.colors import to_rgb
+    from matplotlib.markers import MarkerStyle
+
+    from optviz.render import audit
+
+    race = ov.race("quadratic", ["gd:lr=0.1", "momentum:lr=0.05"], start=(0.3, 0.2), steps=300)
+    for t in race.trajectories:
+        np.testing.assert_allclose(t.xy[-1], [0.0, 0.0], atol=1e-6)
+    engine = _Engine(animate(race, fps=2, duration=1))
+    try:
+        assert min(audit.ball_share(engine, i, 300.0) for i in (0, 1)) >= 0.6
+        rgb = engine.frame(300.0).astype(float)
+        ax = engine.panels[0]
+        (star,) = [a for a in ax.get_lines() if a.get_label() == "global minimum"]
+        style = MarkerStyle(star.get_marker())
+        outline = style.get_transform().transform(style.get_path().vertices)
+        outline *= star.get_markersize() * engine.fig.dpi / 72
+        x, y = ax.transData.transform((0.0, 0.0))
+        t = np.linspace(0.05, 0.95, 10)[:, None]
+        edge = np.vstack([a + (b - a) * t for a, b in zip(outline[:-1], outline[1:], strict=True)])
+        rows = np.round(rgb.shape[0] - y - edge[:, 1]).astype(int)
+        cols = np.round(x + edge[:, 0]).astype(int)
+        colours = [np.array(to_rgb(m.color)) * 255 for m in engine.movers]
+        differs = np.all([np.linalg.norm(rgb[rows, cols] - c, axis=1) > 120 for c in colours], 0)
+        assert differs.mean() > 0.9, np.flatnonzero(~differs)
+    finally:
+        engine.close()
+
+
+def test_the_global_minimum_is_filled_under_the_paths_and_so_in_the_legend():
+    # on a grey map a hollow global star and a hollow local one looked alike
+    from optviz.render.landmarks import GLOBAL_FILL
+
+    fig = race_figure.plot_race(race_of("six_hump_camel"), size="small", dpi=40)
+    ax = fig.axes[0]
+    (fill,) = [a for a in ax.get_lines() if a.get_gid() == "landmark-fill"]
+    np.testing.assert_allclose(np.c_[fill.get_xdata(), fill.get_ydata()],
+                               marked(ax)["global minimum"])  # fmt: skip
+    runs = [a for a in ax.get_lines() if (a.get_gid() or "").startswith("optimizer")]
+    paths = [a.get_zorder() for a in runs if a.get_linestyle() not in ("None", "")]
+    assert fill.get_markerfacecolor() == GLOBAL_FILL and fill.get_zorder() < min(paths)
+    faces = {t.get_text(): h.get_markerfacecolor() for legend in legends(fig)
+             for t, h in zip(legend.get_texts(), legend.legend_handles, strict=True)}  # fmt: skip
+    assert faces["global minimum"] == GLOBAL_FILL and faces["local minimum"] == "none"

@@ -12,7 +12,15 @@ from matplotlib.text import Text
 
 from optviz import analysis as A
 from optviz import nets
-from optviz.render import analysis_plots, initplots, line_ends, phaseplots, plots
+from optviz.render import (
+    analysis_plots,
+    initplots,
+    line_ends,
+    phaseplots,
+    plots,
+    scheduleplots,
+    sweepplots,
+)
 from optviz.render.paths import NAMES
 
 SIX = ["gd", "momentum", "adagrad", "rmsprop", "adam", "lion"]
@@ -39,6 +47,7 @@ def data_lines(ax) -> list:
     return [
         ln for ln in ax.get_lines()
         if len(ln.get_xdata()) > 1 and ln.get_marker() not in (None, "None", "", "x", "*")
+        and ln.get_gid() != "good-window"
     ]  # fmt: skip
 
 
@@ -52,7 +61,7 @@ def sweep():
 def sweep_ax(sweep):
     # offscreen: a pyplot figure would be closed after the first test, losing its canvas
     with plots.offscreen():
-        ax = analysis_plots.plot_sweep(sweep, dpi=100)
+        ax = sweepplots.plot_sweep(sweep, dpi=100)
     ax.figure.canvas.draw()
     return ax
 
@@ -92,7 +101,7 @@ def test_a_best_rate_is_named_at_its_star_not_at_its_lines_end(sweep):
     best = {key: float(lrs[np.argmin(np.where(np.isfinite(sc), sc, np.inf))])
             for key, lrs, sc in zip(sweep.keys, sweep.lrs, sweep.score, strict=True)}  # fmt: skip
     with plots.offscreen():
-        ax = analysis_plots.plot_sweep(sweep, best=best, dpi=100)
+        ax = sweepplots.plot_sweep(sweep, best=best, dpi=100)
     ax.figure.canvas.draw()
     (names,) = [a for a in ax.artists if isinstance(a, line_ends.EndLabels)]
     renderer = ax.figure.canvas.get_renderer()
@@ -109,6 +118,47 @@ def test_a_best_rate_is_named_at_its_star_not_at_its_lines_end(sweep):
                        max(box.y0 - px[1], 0, px[1] - box.y1))  # fmt: skip
         joined = np.isfinite(leader.get_ydata()).all() and len(leader.get_ydata()) == 2
         assert gap < 40 or joined, (text.get_text(), gap)  # beside it, or a leader to it
+
+
+def test_a_sweep_draws_the_window_of_rates_that_end_within_one_percent(sweep):
+    # lr_sweep's lesson (one rate for GD, over a decade for Adam) was in its caption only
+    with plots.offscreen():
+        ax = sweepplots.plot_sweep(sweep, dpi=100)
+    gap = sweep.start_loss - sweep.surface.min_value
+    assert gap > 0
+    threshold = [ln for ln in ax.get_lines() if list(ln.get_ydata()) == [0.01 * gap] * 2]
+    assert threshold, "no line at 1% of the start's gap"
+    bars = {ln.get_color(): ln for ln in ax.get_lines() if ln.get_gid() == "good-window"}
+    for i, (lrs, loss, bad) in enumerate(
+        zip(sweep.lrs, sweep.final_loss, sweep.diverged, strict=True)
+    ):
+        good = lrs[~bad & (loss - sweep.surface.min_value <= 0.01 * gap)]
+        color = line_ends.look(i)["color"]
+        if len(good):  # a bar over exactly the good rates, in the line's colour and marker
+            np.testing.assert_allclose(bars[color].get_xdata(), good)
+            assert bars[color].get_marker() == line_ends.look(i)["marker"]
+        else:
+            assert color not in bars
+    assert bars, "the sweep should have some good rates"
+
+
+def test_sweep_colours_hold_one_red_and_stay_apart_for_colour_blind_readers():
+    import itertools
+
+    from matplotlib.colors import rgb_to_hsv, to_rgb
+    from test_visibility import MACHADO, cielab, linear
+
+    six = [line_ends.look(i)["color"] for i in range(6)]
+    reds = [c for c in six if (h := rgb_to_hsv(to_rgb(c)))[1] > 0.3
+            and (h[0] < 0.05 or h[0] > 0.8)]  # fmt: skip
+    assert len(reds) <= 1, reds  # rose, brick red and wine read as one family
+    for vision, sim in MACHADO.items():
+        for a, b in itertools.combinations(six, 2):
+            assert np.linalg.norm(cielab(sim @ linear(a)) - cielab(sim @ linear(b))) >= 20, (
+                vision,
+                a,
+                b,
+            )
 
 
 def test_a_sweep_shows_no_code_names(sweep_ax):
@@ -133,10 +183,10 @@ def test_noise_bands_speak_in_words_and_label_decades_in_one_format():
 
 
 def test_schedule_shapes_fill_their_grid_in_words():
-    fig = plots.plot_schedules(steps=60)
+    fig = scheduleplots.plot_schedules(steps=60)
     axes = [ax for ax in fig.axes if ax.get_visible()]
     rows, cols = axes[0].get_subplotspec().get_gridspec().get_geometry()
-    assert rows * cols == len(axes) == len(plots.SCHEDULE_SHAPES)
+    assert rows * cols == len(axes) == len(scheduleplots.SCHEDULE_SHAPES)
     assert code_on(fig) == []
     assert all(ax.get_xlabel() == "step" for ax in axes)
 
@@ -202,7 +252,7 @@ def test_basins_key_leaves_out_outcomes_no_start_had():
 
 def test_names_at_line_ends_read_on_either_background(sweep):
     for theme, darker in (("light", True), ("dark", False)):
-        ax = analysis_plots.plot_sweep(sweep, dpi=50, theme=theme)
+        ax = sweepplots.plot_sweep(sweep, dpi=50, theme=theme)
         ax.figure.canvas.draw()
         from matplotlib.colors import to_hex
 
@@ -230,9 +280,14 @@ def test_a_zoom_window_too_small_to_see_gets_a_frame_a_room_sees(zoom_figure):
 
     fig = zoom_figure
     left = fig.axes[0]
-    frames = [p.get_window_extent() for p in left.patches if isinstance(p, Rectangle)]
-    assert max(min(b.width, b.height) for b in frames) >= phaseplots.FINDABLE_PX - 1
-    assert min(min(b.width, b.height) for b in frames) < 10  # the true window is there too
+    (frame,) = [p for p in left.patches if isinstance(p, Rectangle)]
+    box = frame.get_window_extent()
+    assert min(box.width, box.height) >= phaseplots.FINDABLE_PX - 1
+    # around the true window, and nothing filled in it (a filled spot read as a cell)
+    x0, y0 = left.transData.transform((0.05, 0.5))
+    x1, y1 = left.transData.transform((0.052, 0.505))
+    assert box.x0 <= x0 and x1 <= box.x1 and box.y0 <= y0 and y1 <= box.y1
+    assert not frame.get_fill()
 
 
 def test_names_at_line_ends_cover_no_data_and_have_no_halo(sweep_ax):
@@ -252,10 +307,10 @@ def test_names_at_line_ends_cover_no_data_and_have_no_halo(sweep_ax):
 
 
 def test_divergence_lines_at_one_rate_take_turns_instead_of_hiding_each_other():
-    a, b = (analysis_plots.shared_dashes([2.0, 2.0, 5.0], i) for i in (0, 1))
+    a, b = (sweepplots.shared_dashes([2.0, 2.0, 5.0], i) for i in (0, 1))
     assert a[1] == b[1] and a[0] != b[0]  # same pattern, shifted by a dash
     assert sum(a[1]) == 2 * (a[1][0] + 1.0)  # room in each period for the other's dash
-    assert analysis_plots.shared_dashes([2.0, 2.0, 5.0], 2) == (0, (1.0, 2.0))
+    assert sweepplots.shared_dashes([2.0, 2.0, 5.0], 2) == (0, (1.0, 2.0))
 
 
 @pytest.mark.parametrize("name, field", [("saddle", "stream"), ("six_hump_camel", None)])
@@ -300,7 +355,8 @@ def test_exit_markers_are_whole_and_no_note_covers_the_paths(saddle_bands_fig):
         x, y = left.transData.transform(np.column_stack([ln.get_xdata(), ln.get_ydata()]))[0]
         r = ln.get_markersize() * saddle_bands_fig.dpi / 72 / 2
         assert frame.x0 + r <= x <= frame.x1 - r and frame.y0 + r <= y <= frame.y1 - r
-    assert not [t for t in left.texts if t.get_text()] and left.get_legend() is None
+    notes = [t for t in left.texts if t.get_text() and t.get_gid() != "exit-count"]
+    assert not notes and left.get_legend() is None  # only the exits' counts, at the edge
     assert "left the view" in left.get_title()
 
 
@@ -377,7 +433,7 @@ def test_curvature_kinds_differ_in_pattern_as_well_as_colour():
     kinds = ("convex", "concave", "saddle")
     assert len({analysis_plots.CURVATURE_HATCHES[k] for k in kinds}) == 3
     assert {analysis_plots.CURVATURE_HATCHES[k] for k in kinds} - {""} <= hatched
-    keys = {p.get_label().split(" (")[0]: p.get_hatch() for p in ax.get_legend().get_patches()}
+    keys = {p.get_label().split(":")[0]: p.get_hatch() for p in ax.get_legend().get_patches()}
     assert len({keys[w] for w in ("bowl", "dome", "saddle")}) == 3
 
 
@@ -402,4 +458,132 @@ def test_a_long_stability_formula_leaves_the_key_to_its_number():
     from optviz.render.sharpnessplots import _line_label
 
     assert _line_label("(2+2β₁)/((1−β₁)·lr)", [9500.0, 9500.0]) == "stability line = 9,500"
+    lr = [0.004, 0.004]  # with the run's rate, the long formula becomes the title's 38/lr
+    assert (
+        _line_label("(2+2β₁)/((1−β₁)·lr)", [9500.0, 9500.0], lr) == "stability line 38/lr = 9,500"
+    )
     assert _line_label("2/lr", [10.0, 10.0]) == "stability line 2/lr = 10"
+
+
+@pytest.fixture(scope="module")
+def saddle_bands():
+    return A.bands("saddle", "gd:lr=0.05", seeds=12, steps=60, noise="grad=0.3", start=(-1.8, 0.0))
+
+
+def test_runs_that_left_the_view_are_counted_at_their_exits(saddle_bands):
+    # 33 arrows stacked at one spot read as 3; now one arrow per exit and its count
+    with plots.offscreen():
+        fig = analysis_plots.plot_bands(saddle_bands, dpi=100)
+    fig.canvas.draw()
+    left = fig.axes[0]
+    counts = [int(t.get_text()) for t in left.texts if t.get_gid() == "exit-count"]
+    (x0, x1), (y0, y1) = saddle_bands.trajectory.surface.domain
+    end = saddle_bands.trajectory.xy[-1]
+    gone = int((~((end[:, 0] >= x0) & (end[:, 0] <= x1) & (end[:, 1] >= y0)
+                  & (end[:, 1] <= y1))).sum())  # fmt: skip
+    assert gone > 0 and sum(counts) == gone
+    assert len(counts) <= 2  # the two ways out of the saddle, up and down
+    assert f"{gone} of 12 runs left the view" in left.get_title()
+
+
+def test_a_symlog_loss_axis_reads_in_plain_numbers(saddle_bands):
+    with plots.offscreen():
+        fig = analysis_plots.plot_bands(saddle_bands, dpi=60)
+    fig.canvas.draw()
+    shown = [t.get_text() for t in fig.axes[1].get_yticklabels() if t.get_text()]
+    assert "0" in shown and "−1" in shown and not [s for s in shown if "10^" in s], shown
+
+
+def test_every_still_keeps_its_title_clear_of_the_top_edge(saddle_bands, sweep):
+    # the titles of bands, noise_bands and schedule_shapes started 4 px from the top
+    with plots.offscreen():
+        figures = [
+            analysis_plots.plot_bands(saddle_bands, dpi=100),
+            scheduleplots.plot_schedules(["constant", "cosine"], steps=40, dpi=100),
+            sweepplots.plot_sweep(sweep, dpi=100).figure,
+            analysis_plots.plot_basins(A.basins("quadratic", ["gd:lr=0.1"], n=6, steps=30)),
+        ]
+    for fig in figures:
+        fig.canvas.draw()
+        renderer = fig.canvas.get_renderer()
+        height = fig.bbox.height
+        tops = [height - t.get_window_extent(renderer).y1
+                for t in fig.findobj(Text) if t.get_visible() and t.get_text()]  # fmt: skip
+        assert min(tops) >= 8, (fig.get_suptitle() or fig.axes[0].get_title(), min(tops))
+
+
+def test_a_momentum_phase_map_draws_gds_best_rate_and_stars_the_fastest_cell(zoom_figure):
+    # phase_momentum's lesson (momentum beats GD's best, (κ−1)/(κ+1)) was in its caption only
+    from optviz.analysis import phase
+
+    m = phase("elliptic", "momentum", n=6, steps=40, workers=1)
+    assert np.isclose(phaseplots.gd_best_rate(m), 24 / 26)  # curvatures 1 and 25
+    right = zoom_figure.axes[1]
+    (star,) = [ln for ln in right.get_lines() if ln.get_gid() == "fastest-cell"]
+    texts = [t.get_text() for t in right.texts if t.get_text().startswith("fastest")]
+    assert texts and "GD at best: 0.92" in texts[0]
+    assert star.get_marker() == "*"
+    legend = [t.get_text() for t in zoom_figure.legends[0].get_texts()]
+    assert phaseplots.GD_NAME in legend
+
+
+def test_a_surface_shown_without_3d_fills_the_frame_and_writes_true_minus_signs():
+    # saddle_field and show_surface: a 3-D inset of a third of the frame left the rest
+    # empty, and the colour bar wrote "-1.5" beside axes that write "−1.5"
+    from optviz.render import mapplots
+
+    with plots.offscreen():
+        fig = mapplots.show_map("saddle", dpi=100, field="stream")
+    fig.canvas.draw()
+    ax = fig.axes[0]
+    box = ax.get_window_extent()
+    assert box.width * box.height >= 0.6 * fig.bbox.width * fig.bbox.height
+    (bar,) = ax.child_axes  # the colour bar, an inset as tall as the map
+    ticks = [t.get_text() for t in bar.get_yticklabels() if t.get_text()]
+    assert any(t.startswith("−") for t in ticks) and not any("-" in t for t in ticks), ticks
+
+
+def test_a_name_sits_right_of_its_line_end_when_markers_are_sparse_and_leaders_touch_it():
+    # rates_adagrad_rmsprop: every point counted as a marker disc pushed each name off its
+    # end, and its leader ran to the far corner of the name's box, into empty space
+    with plots.offscreen():
+        fig = plots.new_figure("small", 100)
+    ax = fig.add_subplot()
+    x = np.arange(301.0)
+    lines = [ax.plot(x, 1 + 0.001 * x, marker="o", ms=9, markevery=(0, 37))[0],
+             ax.plot(x, 1 + 0.001 * x + 0.002, marker="s", ms=9, markevery=(5, 37))[0]]  # fmt: skip
+    line_ends.room_right(ax, lines, ["first", "second"])
+    names = line_ends.label_ends(ax, lines, ["first", "second"])
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    end = ax.transData.transform((300.0, 1.3))
+    box = names.texts[0].get_window_extent(renderer)
+    assert box.x0 > end[0] and box.y0 - 2 <= end[1] <= box.y1 + 2  # right of it, level
+    for text, leader in zip(names.texts, names.leaders, strict=True):
+        ys = leader.get_ydata()
+        if len(ys) == 2 and np.isfinite(ys).all():  # a leader ends on its name's box
+            tip = ax.transData.transform((leader.get_xdata()[1], ys[1]))
+            b = text.get_window_extent(renderer)
+            assert b.x0 - 2 <= tip[0] <= b.x1 + 2 and b.y0 - 2 <= tip[1] <= b.y1 + 2
+
+
+def test_init_summary_says_what_saturated_means_and_draws_no_pale_line():
+    from matplotlib.colors import to_hex
+
+    stats = [nets.propagate(k, depth=3, width=12, batch=20) for k in
+             ("small", "large", "xavier_normal", "xavier_normal", "he_normal")]  # fmt: skip
+    fig = initplots.init_summary(stats)
+    assert "|tanh| > 0.99" in fig.axes[2].get_title()
+    shown = {to_hex(ln.get_color()) for ln in data_lines(fig.axes[0])}
+    assert len(shown) == 5 and "#56b4e9" not in shown  # He was a thin sky-blue dotted line
+
+
+def test_the_run_without_noise_ends_on_a_mark_above_the_seeds_end_balls(saddle_bands):
+    # noise_bands: 30 end balls hid where the full-batch path ends
+    with plots.offscreen():
+        left = analysis_plots.plot_bands(saddle_bands, dpi=60).axes[0]
+    (end,) = [ln for ln in left.get_lines() if ln.get_gid() == "plain-end"]
+    np.testing.assert_allclose([end.get_xdata()[0], end.get_ydata()[0]],
+                               saddle_bands.reference.xy[-1])  # fmt: skip
+    balls = [ln for ln in left.get_lines() if ln.get_marker() == "o"]
+    assert all(end.get_zorder() > b.get_zorder() for b in balls)

@@ -110,18 +110,18 @@ def test_every_kind_of_figure_is_readable(name, tmp_path, monkeypatch, collect_s
 def test_the_init_depth_animation_is_readable(monkeypatch):
     # gallery/init_depth: four panels whose statistics (σ, saturated share) are the lesson
     from optviz import nets
-    from optviz.render import initplots
+    from optviz.render import initdepth
 
     figures = []
-    make = initplots._new_figure
+    make = initdepth._new_figure
     monkeypatch.setattr(
-        initplots, "_new_figure", lambda *a, **k: figures.append(make(*a, **k)) or figures[-1]
+        initdepth, "_new_figure", lambda *a, **k: figures.append(make(*a, **k)) or figures[-1]
     )
     stats = [
         nets.propagate(k, depth=3, width=20, batch=50)
         for k in ("small", "large", "xavier_normal", "xavier_normal")
     ]
-    frames, _ = initplots.depth_animation(stats, title="Activations layer by layer")
+    frames, _ = initdepth.depth_animation(stats, title="Activations layer by layer")
     next(frames)  # the first frame draws the statistics notes
     (fig,) = figures
     notes = [t for ax in fig.axes for t in ax.texts if t.get_text().startswith("σ")]

@@ -473,7 +473,7 @@ def _superscript(n: int) -> str:
 def spoken(name: str) -> str:
     """A measured quantity's name as people say it: ``rate_x`` → ``x rate``,
     ``step_size_x`` → ``x step size``, ``grad_norm`` → ``gradient size``."""
-    words = {"grad_norm": "gradient size", "lr": "learning rate"}
+    words = {"grad_norm": "gradient size", "lr": "learning rate", "speed": "step length"}
     if name in words:
         return words[name]
     parts = name.split("_")

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from .claim_grammar import Claim, ClaimError, Measured
+from .claim_grammar import Claim, ClaimError, Measured, plain
 
 POINT_KINDS = (
     "saddle", "minimum", "local", "deepest", "maximum", "degenerate", "inflection", "critical"
@@ -298,10 +298,22 @@ def stalls(c: Case) -> Seen:
         if first is None and stay >= need:
             first, held = t, stay
     holds = first is not None
-    said = f"{c.who()} stalls for {held} steps" if holds else f"{c.who()} keeps moving"
+    # a stall that lasts to the run's end is said so: "stalls for 27 steps" in a 36-step
+    # race reads as if the ball moved on afterwards
+    to_end = holds and first + held >= total
+    said = (
+        f"{c.who()} keeps moving"
+        if not holds
+        else f"{c.who()} stalls from the start"
+        if to_end and first == 0
+        else f"{c.who()} stalls from step {first} on"
+        if to_end
+        else f"{c.who()} stalls for {held} steps"
+    )
     evidence = {"stall": float(held), "longest_stall": float(longest), "steps": float(need)}
-    # shown once the stall it states is over (or the run is): a verdict, not a forecast
-    return Seen(holds, evidence, None if first is None else min(first + held, total), said)
+    # shown once the stall it states is over, at the step that leaves it (or at the run's
+    # end): a verdict, not a forecast, and the run cut there still says the same
+    return Seen(holds, evidence, None if first is None else min(first + held + 1, total), said)
 
 
 def ends_in(c: Case) -> Seen:
@@ -328,7 +340,22 @@ def ends_in(c: Case) -> Seen:
     word = _ending_word(c, kind)
     said = f"{c.who()} ends in {word}" if holds else f"{c.who()} has not reached {word}"
     beside = float(values[int(np.argmin(np.linalg.norm(points - xy[-1], axis=-1)))])
-    return Seen(holds, evidence, _ended_at(c, since, beside) if holds else None, said)
+    step = _ended_at(c, since, beside) if holds else None
+    return Seen(holds, evidence, step, said, *_short_of(c, word, float(d[-1])))
+
+
+def _short_of(c: Case, word: str, distance: float) -> tuple[str, int | None]:
+    """What a ball that does not end in the minimum does instead, as its ball at the end
+    shows it: it ends in another minimum, or it ends ``distance`` short of this one (a
+    negated claim's callout: "GD (lr 0.02) ends 3.1 short of the minimum")."""
+    last = len(c.xy()) - 1
+    if c.diverged_at() >= 0 or not np.all(np.isfinite(c.xy()[-1])):
+        return "", None
+    minima, _ = c.points("minimum")
+    reach = c.opts["within"] * c.span
+    if len(minima) and float(_distance(c.xy()[-1:], minima)[0]) <= reach:
+        return f"{c.who()} ends in another minimum", last
+    return f"{c.who()} ends {plain(distance)} short of {word}", last
 
 
 def _ended_at(c: Case, since: int, floor: float) -> int:
@@ -509,10 +536,9 @@ def diverges(c: Case) -> Seen:
     domain far behind (:func:`optviz.engine.runner.run` freezes it and records the step)."""
     at = c.diverged_at()
     holds = at >= 0
+    # the step it left the view is the edge mark's to say ("left the view at step 6"):
+    # said again here, the picture said it twice
     said = f"{c.who()} diverges at step {at}" if holds else f"{c.who()} does not diverge"
-    left = _left_view_at(c)
-    if holds and 0 <= left < at:  # the picture marks the exit: one story, both steps
-        said = f"{c.who()} leaves the view at step {left}, diverges at step {at}"
     # what a run that does not diverge does instead, if it does it: it lands
     floor = c.m.floors.get("loss")
     lands = _arriving(c.loss(), _lowest_loss(c) if floor is None else floor, 1e-3)
@@ -550,17 +576,27 @@ def faster(c: Case) -> Seen:
                  for j, r in enumerate(steps)]  # fmt: skip
     holds = reach[0] < reach[1]
     unit = "evaluation" if c.opts["per"] == "evals" else "step"
-    # what the log-scale loss panel shows at that step: the gap cut (not yet at its floor)
-    goal = (f"cuts its loss {1 / c.opts['to']:.0f}× by" if c.opts["to"] <= 1e-3
-            else f"closes {1 - c.opts['to']:.0%} of its gap at")  # fmt: skip
-    first, then = ("never" if math.isinf(r) else int(r) for r in reach)
-    other = f"ahead of {c.who(1)}" if math.isinf(reach[1]) else f"{c.who(1)} at {then}"
-    said = f"{c.who(0)} {goal} {unit} {first}, {other}"
+    said = _faster_words(c, reach, unit)
     evidence = {f"a_{unit}s": reach[0], f"b_{unit}s": reach[1], "floor": floor}
     # both numbers are true on screen once the later run has arrived (or the run is over)
     last = len(c.loss()) - 1
     shown = None if math.isinf(steps[0]) else int(min(max(steps[0], steps[1]), last))
     return Seen(holds, evidence, shown, said)
+
+
+def _faster_words(c: Case, reach: list[float], unit: str) -> str:
+    """The callout of ``faster``, short: "Adagrad: 3× faster than GD" (the loss panel shows
+    the two arrivals); against a run that never arrives, the step it arrives at."""
+    a, b = c.who(0), c.who(1)
+    if math.isinf(reach[0]):
+        return f"{a} arrives after {b}"
+    if math.isinf(reach[1]):
+        return f"{a} arrives at {unit} {int(reach[0])}, {b} never"
+    ratio = reach[1] / max(reach[0], 1.0)
+    if ratio < 1.15:  # "1.0× faster" says nothing
+        return f"{a} arrives just before {b}"
+    fast = "fewer evaluations than" if unit == "evaluation" else "faster than"
+    return f"{a}: {plain(ratio)}× {fast} {b}"
 
 
 def _lowest_loss(c: Case) -> float:

@@ -93,6 +93,7 @@ class Sweep(Preview):
     starts: int = 1
     left_view: list[np.ndarray] = field(default_factory=list)
     options: dict = field(default_factory=dict)
+    start_loss: float = float("nan")  # the loss at the start(s), mean: the gap a rate closes
 
     @property
     def horizon(self) -> str:
@@ -128,7 +129,7 @@ class Sweep(Preview):
 
     def plot(self, ax: Any = None, **kwargs: Any) -> Any:
         """Score against learning rate per optimizer, divergence marked (log axes)."""
-        return drawing("analysis_plots.plot_sweep")(self, ax=ax, **kwargs)
+        return drawing("sweepplots.plot_sweep")(self, ax=ax, **kwargs)
 
 
 def sweep(
@@ -207,6 +208,7 @@ def sweep(
         left_view=out["left"],
         starts=1 if p0.ndim == 1 else len(p0),
         options={"schedule": schedule, "noise": noise, "seed": seed, **run_options},
+        start_loss=float(np.mean(surf.f(p0))),
     )
 
 
@@ -266,7 +268,7 @@ class Tuning(Preview):
 
     def plot(self, ax: Any = None, **kwargs: Any) -> Any:
         """The sweep with each chosen rate marked."""
-        return drawing("analysis_plots.plot_sweep")(self.sweep, ax=ax, best=self.best, **kwargs)
+        return drawing("sweepplots.plot_sweep")(self.sweep, ax=ax, best=self.best, **kwargs)
 
 
 def tune(

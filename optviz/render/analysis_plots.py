@@ -1,7 +1,7 @@
-"""Figures of :mod:`optviz.analysis.surveys`: learning-rate sweeps, basins, curvature, noise bands.
+"""Maps of a surface from :mod:`optviz.analysis.surveys`: basins, curvature, noise bands.
 
-Axes-level functions (:func:`plot_sweep`, :func:`plot_curvature`) take ``ax=None``, draw
-on it and return it; figure-level ones (:func:`plot_basins`, :func:`plot_bands`) build
+Learning-rate sweeps are in :mod:`.sweepplots`. :func:`plot_curvature` takes ``ax=None``,
+draws on it and returns it; figure-level ones (:func:`plot_basins`, :func:`plot_bands`) build
 a themed Figure on the Agg canvas and return it. Optimizer ``i`` gets
 :func:`optviz.render.style.color` ``(i)`` as everywhere else.
 """
@@ -12,10 +12,10 @@ from typing import Any
 
 import numpy as np
 
-from . import line_ends, style
+from . import style
 from .landmarks import mark_critical, mark_minima
 from .losses import LOSS_FLOOR
-from .paths import NAMES, SYMBOLS, optimizer_name
+from .paths import optimizer_name
 from .plots import new_figure, plot_surface
 
 # Basins: a color per minimum (the palette without its grey), then the two outcomes.
@@ -29,11 +29,11 @@ CURVATURE_COLORS = {
 }
 # told apart without colour too (their greys are alike): a pattern per kind
 CURVATURE_HATCHES = {"convex": "", "concave": "///", "saddle": "..", "flat": "\\\\"}
-CURVATURE_WORDS = {  # the key says the shape, then the eigenvalues' signs
-    "convex": "bowl (both +)",
-    "concave": "dome (both −)",
-    "saddle": "saddle (+ and −)",
-    "flat": "flat (a zero)",
+CURVATURE_WORDS = {  # the key says the shape, then how the surface bends there
+    "convex": "bowl: curves up both ways",
+    "concave": "dome: curves down both ways",
+    "saddle": "saddle: up one way, down the other",
+    "flat": "flat one way",
 }
 
 
@@ -52,178 +52,6 @@ BASIN_HATCHES = ("", "//", "..", "\\\\", "xx", "oo", "--")  # a second cue for e
 
 def _minimum_colors(k: int) -> list[str]:
     return [BASIN_COLORS[i % len(BASIN_COLORS)] for i in range(k)]
-
-
-def swept_name(opt) -> str:
-    """An optimizer named as a sweep over its learning rate names it: ``Momentum (μ 0.9)``,
-    its other settings but not the rate, which is the x axis.
-
-    >>> import optviz as ov
-    >>> swept_name(ov.optimizer("adam:lr=0.3,beta1=0.5")), swept_name(ov.optimizer("gd"))
-    ('Adam (β₁ 0.5)', 'GD')
-    """
-    name = optimizer_name(opt)
-    plain = NAMES.get(opt.name, opt.name)
-    rate = f"{SYMBOLS.get('lr', 'lr')} "
-    items = [i for i in name[len(plain) :].strip(" ()").split(", ") if i and not i.startswith(rate)]
-    return f"{plain} ({', '.join(items)})" if items else plain
-
-
-# -- sweep -----------------------------------------------------------------------------------------
-def plot_sweep(
-    sweep,
-    ax=None,
-    *,
-    best: dict | None = None,
-    size: Any = "16:9",
-    theme: str = "light",
-    dpi: float = 100,
-    title: str | None = None,
-):
-    """Score against learning rate per optimizer on log axes.
-
-    Diverged rates are crosses on a strip along the top, one row per optimizer, and a
-    dotted line marks each optimizer's first diverging rate: the stable range is what
-    lies left of it. ``best`` (key -> rate) marks chosen rates with a star.
-
-    >>> from optviz.analysis import sweep
-    >>> ax = plot_sweep(sweep("quadratic", ["gd"], lrs=[0.1, 0.5, 1.5], steps=10), dpi=40)
-    >>> ax.get_xscale(), ax.get_yscale()
-    ('log', 'log')
-    """
-    from matplotlib.lines import Line2D
-    from matplotlib.patches import Rectangle
-    from matplotlib.transforms import blended_transform_factory
-
-    style.check_theme(theme)
-    surface = sweep.surface
-    steps_mode = sweep.objective == "steps"
-    shift = 0.0 if steps_mode or surface.min_value is None else surface.min_value
-    ink = style.ink(theme)
-    n_opt = len(sweep.keys)
-    band = min(0.05 + 0.03 * n_opt, 0.32)  # top strip of the axes for diverged rates
-    with style.themed(theme):
-        ax = _new_axes(ax, size, theme, dpi)
-        top = blended_transform_factory(ax.transData, ax.transAxes)
-        ys, floored, log = [], False, True
-        curves = []
-        for i in range(n_opt):
-            score = sweep.score[i].astype(float)
-            ok = ~sweep.diverged[i] & np.isfinite(score)
-            y = np.where(ok, score - shift, np.nan)
-            if steps_mode:
-                y = np.where(y > sweep.steps, np.nan, y)
-            elif np.any(y[ok] < LOSS_FLOOR) and surface.min_value is not None:
-                floored = floored or bool(np.any(y[ok] < LOSS_FLOOR))
-                y = np.where(ok, np.maximum(y, LOSS_FLOOR), np.nan)
-            curves.append((ok, y))
-            ys.append(y[np.isfinite(y)])
-        ys = np.concatenate(ys) if ys else np.zeros(0)
-        if steps_mode:
-            ys = np.append(ys, sweep.steps + 1)
-        log = bool(len(ys) and ys.min() > 0)
-        lines, names, stars = [], [], []
-        firsts = [sweep.lrs[i][~curves[i][0]].min() if (~curves[i][0]).any() else np.nan
-                  for i in range(n_opt)]  # fmt: skip
-        for i, key in enumerate(sweep.keys):
-            look = line_ends.look(i)
-            c = look["color"]
-            lrs, score = sweep.lrs[i], sweep.score[i]
-            ok, y = curves[i]
-            lines += ax.plot(lrs, y, lw=2.2, ms=7, mec=ink, mew=0.6, zorder=3, **look)
-            if steps_mode:  # rates that did not converge: open markers on the ceiling
-                miss = ok & (score > sweep.steps)
-                ax.plot(lrs[miss], np.full(miss.sum(), sweep.steps + 1.0), look["marker"],
-                        mfc="none", mec=c, ms=7, zorder=3)  # fmt: skip
-            name = swept_name(sweep.optimizers[i])
-            bad = ~ok
-            row = 1 - band * (i + 0.75) / (n_opt + 0.25)
-            ax.plot(lrs[bad], np.full(bad.sum(), row), "x", color=c, ms=7, mew=2,
-                    transform=top, zorder=4)  # fmt: skip
-            if bad.any():
-                first = lrs[bad].min()
-                ax.axvline(first, color=c, ls=shared_dashes(firsts, i), lw=1.8, zorder=2)
-                # the row named at the strip's left, on its height: which crosses are whose,
-                # without colour, and clear of the divergence lines that cross the strip
-                ink_c = line_ends.text_color(c, ax.get_facecolor())
-                ax.annotate(name, (0.035, row), xycoords=("axes fraction", top),
-                            ha="left", va="center", fontsize=style.at_least(12), color=ink_c,
-                            zorder=4)  # fmt: skip
-            if best and key in best:
-                j = int(np.searchsorted(lrs, best[key]))
-                ax.plot([best[key]], [y[j]], "*", ms=20, mfc=c, mec=ink, mew=1.2, zorder=6)
-                name = f"{name}: best lr {best[key]:.2g}"
-            stars.append((best[key], y[j]) if best and key in best else None)
-            names.append(name)
-        ax.add_patch(Rectangle((0, 1 - band), 1, band, transform=ax.transAxes,
-                               color=style.THEMES[theme]["grid.color"], alpha=0.6, lw=0,
-                               zorder=1))  # fmt: skip
-        ax.text(0.005, 1 - band / 2, "diverged", transform=ax.transAxes, rotation=90,
-                ha="left", va="center", fontsize=12, color=ink, alpha=0.8)  # fmt: skip
-        ax.set_xscale("log")
-        ax.set_yscale("log" if log else "linear")
-        _leave_room(ax, ys, band, log)
-        # a best rate is named at its star; a line without one at its end, with room there
-        at_end = [k for k, star in enumerate(stars) if star is None]
-        line_ends.room_right(ax, [lines[k] for k in at_end], [names[k] for k in at_end])
-        line_ends.label_ends(ax, lines, names, at=stars)
-        ax.set_xlabel("learning rate")
-        if steps_mode:
-            ax.axhline(sweep.steps + 1, color=ink, lw=0.8, ls="--", alpha=0.6)
-            ax.set_ylabel(f"steps to converge (open: not in {sweep.steps})")
-        else:
-            what = "final loss" if sweep.objective == "final" else "mean loss over the run"
-            what += " above the minimum" if surface.min_value is not None else ""
-            if floored:
-                what += f" (below {LOSS_FLOOR:g}: drawn at {LOSS_FLOOR:g})"
-            ax.set_ylabel(what)
-        ax.grid(True, which="major", alpha=0.5)
-        handles = [Line2D([], [], color=ink, ls="none", marker="x", ms=7, mew=2),
-                   Line2D([], [], color=ink, ls=(0, (1.0, 2.0)), lw=1.8)]  # fmt: skip
-        labels = ["diverged", "first rate that diverges"]
-        if best:
-            handles.append(Line2D([], [], color=ink, ls="none", marker="*", ms=14))
-            labels.append("chosen rate")
-        ax.legend(handles, labels, loc="best", framealpha=0.95)
-        starts = f", {sweep.starts} starts" if sweep.starts > 1 else ""
-        ax.set_title(title or f"{surface.title or surface.name}: {sweep.horizon}{starts}")
-    return ax
-
-
-def shared_dashes(xs: list[float], i: int) -> tuple:
-    """Dash pattern of the vertical line at ``xs[i]``: dotted when it stands alone; when
-    ``m`` lines stand at the same place, dashes of each colour in turn, so none hides
-    another.
-
-    >>> shared_dashes([1.0, 2.0], 0), shared_dashes([1.0, 1.0], 1)
-    ((0, (1.0, 2.0)), (3.0, (2.0, 4.0)))
-    """
-    same = [j for j, x in enumerate(xs) if np.isclose(x, xs[i], rtol=1e-9)]
-    if len(same) < 2:
-        return (0, (1.0, 2.0))
-    m, k = len(same), same.index(i)
-    return (3.0 * k, (2.0, 3.0 * m - 2.0))  # a dash of each, a gap after each
-
-
-def _leave_room(ax, ys: np.ndarray, band: float, log: bool) -> None:
-    """Y limits that keep every curve below the top strip of diverged rates."""
-    if not len(ys):
-        return
-    lo, hi = float(ys.min()), float(ys.max())
-    room = 1 - band - 0.04
-    if log:
-        a, b = np.log10(lo) - 0.3, np.log10(max(hi, lo * 1.01)) + 0.1
-        ax.set_ylim(10**a, 10 ** (a + (b - a) / room))
-        ceiling = 10**b
-    else:
-        pad = 0.05 * (hi - lo or 1.0)
-        a, b = lo - pad, hi + pad
-        ax.set_ylim(a, a + (b - a) / room)
-        ceiling = b
-    ticks = [t for t in ax.get_yticks() if ax.get_ylim()[0] <= t <= ceiling]
-    if ticks:  # no tick labels inside the strip of diverged rates
-        ax.set_yticks(ticks)
-        ax.set_ylim(10**a if log else a, 10 ** (a + (b - a) / room) if log else a + (b - a) / room)
 
 
 # -- basins ----------------------------------------------------------------------------------------
@@ -421,15 +249,16 @@ def plot_curvature(
         X, Y, Z = surface.grid(200)
         from .plots import levels_of
 
-        levs = levels_of(surface, Z, 18)
+        levs = levels_of(surface, Z, 12)  # fewer, all solid: a hint of the shape, no more
         ax.contour(
             X,
             Y,
             np.where(np.isfinite(Z), Z, levs[-1]),
             levels=levs,
             colors="#303030",
-            linewidths=0.6,
-            alpha=0.55,
+            linewidths=0.7,
+            alpha=0.5,
+            linestyles="solid",
         )
         shares = curv.fractions()
         percent = dict(zip(shares, whole_percents(list(shares.values())), strict=True))
@@ -452,14 +281,14 @@ def plot_curvature(
         ax.set_xlabel(xname)
         ax.set_ylabel(yname, rotation=0, labelpad=10)
         ax.set_aspect(_map_aspect(ax, (x1 - x0) / (y1 - y0), legend))
-        if legend:
+        if legend:  # under the map, in rows: the map keeps the frame's width
             ax.legend(
                 handles=handles,
-                loc="upper left",
-                bbox_to_anchor=(1.02, 1.0),
+                loc="upper center",
+                bbox_to_anchor=(0.5, -0.1),
                 borderaxespad=0.0,
-                framealpha=0.95,
-                title="Hessian eigenvalues",
+                frameon=False,
+                ncols=3,
             )
         ax.set_title(
             title
@@ -490,7 +319,7 @@ def _map_aspect(ax, shape: float, legend: bool):
     if not 0.25 <= shape <= 4:
         return "auto"
     w, h = ax.figure.get_size_inches()
-    room = (w * (0.8 if legend else 0.92)) / (h * 0.84)
+    room = (w * 0.92) / (h * (0.7 if legend else 0.84))  # a key goes under the map
     return "auto" if 1 / STRETCH <= shape / room <= STRETCH else "equal"
 
 
@@ -536,12 +365,15 @@ def plot_bands(
         plot_surface(surface, left, theme=theme, lines=True, critical=True)
         xy = traj.xy
         k = xy.shape[1]
-        alpha = float(np.clip(12.0 / k, 0.3, 0.7))
+        alpha = float(np.clip(16.0 / k, 0.45, 0.8))  # many paths, each still seen
         for i in range(k):
-            left.plot(xy[:, i, 0], xy[:, i, 1], color=c, lw=2.0, alpha=alpha, zorder=3)
-        left.set_title(f"{k} seeds · dashed: {plain}")
+            left.plot(xy[:, i, 0], xy[:, i, 1], color=c, lw=2.2, alpha=alpha, zorder=3)
+        left.set_title(f"{k} seeds · dashed, ending at ■: {plain}")
         _band_ends(left, traj, c, ink)
         left.plot(ref.xy[:, 0], ref.xy[:, 1], ls=(0, (3.0, 1.5)), color=ink, lw=2.4, zorder=4)
+        # where the run without noise ends, over the seeds' end balls that hid it
+        left.plot(*ref.xy[-1], "s", ms=10, mfc=ink, mec="white", mew=1.5, zorder=8.4,
+                  gid="plain-end")  # fmt: skip
         left.plot(*ref.xy[0], "o", ms=11, mfc="white", mec="black", mew=1.5, zorder=5)
         _frame_the_action(left, np.concatenate([xy.reshape(-1, 2), ref.xy.reshape(-1, 2)]),
                           surface.domain)  # fmt: skip
@@ -559,12 +391,13 @@ def plot_bands(
             _decades(right)
         else:
             right.set_yscale("symlog", linthresh=1.0)
+            _plain_numbers(right)
         right.set_xlabel("step")
         right.set_ylabel(ylabel)
         right.grid(True, alpha=0.5)
         right.legend(loc="best", framealpha=0.95)
-        right.set_title("loss over the seeds" if log else
-                        "loss over the seeds\nno floor: it falls below 0 without end")  # fmt: skip
+        head = "loss: the seeds' median and spread"
+        right.set_title(head if log else f"{head}\nno bottom: it falls below 0 without end")
         name = optimizer_name(traj.optimizer)
         fig.suptitle(title or f"{name}, {noise_words(noise)}, on {surface.title or surface.name}")
     return fig
@@ -620,7 +453,7 @@ def _band_ends(ax, traj, color: str, ink: str) -> None:
     (x0, x1), (y0, y1) = traj.surface.domain
     inside = (xy[:, 0] >= x0) & (xy[:, 0] <= x1) & (xy[:, 1] >= y0) & (xy[:, 1] <= y1)
     # the ends are the lesson (where noise leaves the runs): above the minimum's star
-    ax.plot(*xy[inside].T, "o", color=color, ms=7, mec="white", mew=0.9, zorder=7.0)
+    ax.plot(*xy[inside].T, "o", color=color, ms=7, mec="white", mew=0.9, zorder=7.0, alpha=0.85)
     out = xy[~inside & np.isfinite(xy).all(axis=1)]
     if not len(out):
         return
@@ -629,11 +462,52 @@ def _band_ends(ax, traj, color: str, ink: str) -> None:
     rel = (out - centre) / half
     # a marker's width inside the edge: whole, not cut by the axes' frame
     edge = centre + rel / np.abs(rel).max(axis=1, keepdims=True) * half * 0.95
-    for (ex, ey), (rx, ry) in zip(edge, rel, strict=True):
+    for (ex, ey), (rx, ry), n in exit_marks(edge, rel, 0.12 * float(half.min())):
         marker = (3, 0, np.degrees(np.arctan2(ry, rx)) - 90)  # a triangle pointing out
-        ax.plot(ex, ey, marker=marker, ms=11, color=color, mec=ink, mew=0.8, zorder=5)
+        ax.plot(ex, ey, marker=marker, ms=16, color=color, mec="white", mew=1.2, zorder=8.5)
+        # the count beside its arrow, white on dark, over the balls: "33 of 40" is seen
+        inward = -np.sign([rx, ry]) * (np.abs([rx, ry]) == np.abs([rx, ry]).max())
+        ax.annotate(f"{n}", (ex, ey), xytext=(18 * inward[0] + 20 * (inward[0] == 0),
+                    18 * inward[1]), textcoords="offset points", ha="center", va="center",
+                    fontsize=14, fontweight="bold", color="white", zorder=9, gid="exit-count",
+                    bbox={"boxstyle": "round,pad=0.25", "fc": "#1b1b1b", "ec": "white",
+                          "lw": 1.0})  # fmt: skip
     # said under the map's title, not in a box over the paths' ends
     ax.set_title(f"{ax.get_title()}\n▲ at the edge: {len(out)} of {len(xy)} runs left the view")
+
+
+def exit_marks(edge: np.ndarray, rel: np.ndarray, near: float) -> list:
+    """The exits of runs that left the view, merged: exits on one side within ``near`` of
+    each other become one mark at their mean place with their count (33 arrows stacked at
+    one spot read as one).
+
+    >>> e = np.array([[0.0, 1.9], [0.05, 1.9], [0.0, -1.9]]); r = e / 1.9
+    >>> [(np.round(p, 3).tolist(), int(n)) for p, _, n in exit_marks(e, r, 0.2)]
+    [([0.025, 1.9], 2), ([0.0, -1.9], 1)]
+    """
+    side = np.argmax(np.abs(rel), axis=1) * 2 + (
+        rel[np.arange(len(rel)), np.argmax(np.abs(rel), axis=1)] > 0
+    )
+    marks = []
+    for s in dict.fromkeys(side.tolist()):
+        idx = np.flatnonzero(side == s)
+        along = edge[idx, 1 - s // 2]  # the coordinate along that side
+        order = idx[np.argsort(along)]
+        group = [order[0]]
+        for j in order[1:]:
+            if abs(edge[j, 1 - s // 2] - edge[group[-1], 1 - s // 2]) > near:
+                marks.append((edge[group].mean(axis=0), rel[group].mean(axis=0), len(group)))
+                group = []
+            group.append(j)
+        marks.append((edge[group].mean(axis=0), rel[group].mean(axis=0), len(group)))
+    return marks
+
+
+def _plain_numbers(ax) -> None:
+    """A symmetric-log axis labelled 1, 0, −1, −10, −100: not 10⁰, 0, −10⁰."""
+    from matplotlib.ticker import FuncFormatter
+
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}".replace("-", "−")))
 
 
 def _decades(ax) -> None:

@@ -8,17 +8,14 @@ colour there.
 
 Callouts explain a picture; they must not hide it, so:
 
-* at most :data:`AT_ONCE` are on screen at a time while the runs move: the most recent
-  moments, and those kept to the end;
-* in an animation a callout appears at its key step, stays :data:`LINGER` seconds and
-  fades out, unless it is kept on the last frame (one per ball, at most
-  :data:`FINAL_AT_MOST`: the first listed, a lesson's headline, then the latest), which
-  stay from their moment on and never fade; a still shows those;
-* a label goes in empty space (:func:`best_offset`): wholly inside its axes, over no
-  ball, landmark marker (minimum, saddle, start ring) or other callout on screen with it
-  while it shows, and then over as little of the drawn paths as it can (a label must not
-  hide the path it describes); a long label is broken into two lines to fit. Its leader
-  runs from the label to a point in the same axes, so it never leaves them;
+* few show at a time, and those kept to the last frame stay from their moment on
+  (:mod:`.callout_timing`: when);
+* a label goes in empty space (:func:`.callout_placement.best_offset`: where): wholly
+  inside its axes, over no ball, landmark marker (minimum, saddle, start ring) or other
+  callout on screen with it while it shows, then over as little of the drawn paths as it
+  can (a label must not hide the path it describes), near rather than across the map; a
+  long label is broken into lines to fit. Its leader runs from the label to a point in
+  the same axes, so it never leaves them;
 * the ring marks where the ball was at the moment; once the moment has passed and the
   ball rests near there (a stop, an ending), the ring and leader follow the ball as it is
   drawn, so the ring is around the ball, not beside it; once the ball has gone on (or
@@ -34,157 +31,34 @@ from typing import Any
 
 import numpy as np
 from matplotlib.artist import Artist
-from matplotlib.text import Text
+from matplotlib.text import Annotation, Text
 
 from . import style
+from .callout_placement import best_offset, broken_lines, dense
+from .callout_timing import (  # noqa: F401  (the callouts' interface, re-exported)
+    AT_ONCE,
+    FINAL_AT_MOST,
+    CalloutClock,
+    check_callouts,
+    key_step,
+    moments,
+    shown,
+)
 from .geometry import _is3d, drawable, height, projected
 from .turning import flat_plot
 
 CALLOUT_PT = 14.0  # 19 px at 100 dpi
 RING_PT = 17.0  # the ring at the key moment, around a ball of 10 points
 RING_ZORDER = 7.2  # over the paths, under the balls (a ring must not hide a fanned ball)
-DIRECTIONS = [(1, 0), (1, 1), (0, 1), (-1, 1), (-1, 0), (-1, -1), (0, -1), (1, -1),
-              (2, 1), (1, 2), (-1, 2), (-2, 1), (-2, -1), (-1, -2), (1, -2), (2, -1)]  # fmt: skip
-REACHES = (20.0, 36.0, 60.0, 90.0, 130.0, 180.0, 240.0, 320.0)  # points from ball to label
-AT_ONCE = 2  # callouts on screen at a time while the runs move (besides those kept)
-FINAL_AT_MOST = 3  # callouts kept on the last frame: one per ball
 FOLLOW = 3.0  # ball diameters: a ring follows its ball once the ball rests this near the moment
-PATH_PT = 3.0  # points around a path's line a label keeps off
-LEADER_HIT = 400.0  # px² of cover a leader passing over a ball or marker counts as, per 4 px
 LEADER_LW = 1.1  # points: thinner than any path (paths are 2 points and more)
 LEADER_ALPHA = 0.6  # of the theme's text colour: a pointer, not a line of the picture
-LINGER = 2.5  # seconds a callout stays after its moment (unless kept to the end)
-FADE = 0.5  # of which the last are a fade
 MARGIN = 4.0  # points kept between a label and the edge of its axes
 WIDEST = 0.6  # of its axes' width: a wider label is broken into two lines
+SECOND_REACH = 240.0  # points: a longer leader to a claim's second run is left out
 
 
-VERDICT_FIELDS = ("claim", "holds", "step", "runs", "callout")
-
-
-def check_callouts(verdicts, race) -> tuple:
-    """``verdicts`` as a tuple, each checked to be a verdict of ``race`` (see the module
-    docs); a clear error otherwise."""
-    from ..util.errors import ParameterError
-
-    if verdicts is None:
-        return ()
-    if isinstance(verdicts, str) or not hasattr(verdicts, "__iter__"):
-        raise ParameterError("callouts must be a list of verdicts (optviz.analysis.check_claims)")
-    out = tuple(verdicts)
-    n = len(race.trajectories)
-    for v in out:
-        missing = [f for f in VERDICT_FIELDS if not hasattr(v, f)]
-        if missing:
-            has_not = ", ".join(missing)
-            raise ParameterError(f"callouts: {v!r} is not a verdict (it has no {has_not})")
-        if any(not isinstance(r, int | np.integer) or not 0 <= r < n for r in v.runs):
-            raise ParameterError(f"callouts: verdict {v.claim!r} names runs {tuple(v.runs)}; "
-                                 f"the race has runs 0..{n - 1}")  # fmt: skip
-    return out
-
-
-def shown(verdicts) -> list:
-    """The verdicts drawn: those that hold, with a callout and a run to point at."""
-    return [v for v in verdicts or () if v.holds and getattr(v, "callout", "") and v.runs]
-
-
-def moments(verdicts, steps: int) -> list[int]:
-    """The key steps of the callouts drawn (a verdict without one: the last step)."""
-    return sorted({min(int(steps if v.step is None else v.step), steps) for v in shown(verdicts)})
-
-
-def key_step(verdict, steps: int) -> int:
-    return min(int(steps if verdict.step is None else verdict.step), steps)
-
-
-def best_offset(anchor, size, obstacles, inside, reach_scale: float = 1.0, paths=None):
-    """The label's placement around ``anchor`` (px): ``(offset in px, ha, va, box)``, among
-    :data:`DIRECTIONS` × :data:`REACHES`. Wholly inside ``inside`` (x0, y0, x1, y1) comes
-    first, then the least overlap with ``obstacles`` (``(k, 4)`` boxes x0, y0, x1, y1) by
-    the label and by its leader (beyond its own ring), then the fewest points of ``paths``
-    (``(p, 2)`` px, the drawn paths sampled densely) under it, then the least sticking
-    out, then the nearest.
-
-    >>> taken = np.array([[45, 0, 200, 200]])  # everything right of the point
-    >>> off, ha, va, _ = best_offset((50, 50), (40, 10), taken, (0, 0, 200, 200))
-    >>> ha, bool(off[0] < 0)  # the label goes left
-    ('right', True)
-    """
-    anchor = np.asarray(anchor, float)
-    w, h = size
-    obstacles = np.asarray(obstacles, float).reshape(-1, 4)
-    paths = np.zeros((0, 2)) if paths is None else np.asarray(paths, float).reshape(-1, 2)
-    best, choice = None, ((0.0, 0.0), "left", "bottom", np.zeros(4))
-    for rank, reach in enumerate(REACHES):
-        for turn, (dx, dy) in enumerate(DIRECTIONS):
-            unit = np.array([dx, dy], float) / np.hypot(dx, dy)
-            off = unit * reach * reach_scale
-            x0 = anchor[0] + off[0] - (w if dx < 0 else w / 2 if dx == 0 else 0)
-            y0 = anchor[1] + off[1] - (h if dy < 0 else h / 2 if dy == 0 else 0)
-            box = np.array([x0, y0, x0 + w, y0 + h])
-            for shifted, b in enumerate((box, _pushed_in(box, inside))):
-                out = _outside(b, inside)
-                grown = b + PATH_PT * reach_scale * np.array([-1.0, -1.0, 1.0, 1.0])
-                crossed = int(np.count_nonzero(_within(paths, grown))) if len(paths) else 0
-                covered = float(_overlap(b, obstacles).sum()) + LEADER_HIT * _leader_hits(
-                    anchor, b, obstacles, 13.0 * reach_scale
-                )
-                cost = (out > 0.5, round(covered, 3), crossed, out,
-                        rank + 0.01 * turn + 0.5 * shifted)  # fmt: skip
-                if best is None or cost < best:
-                    ha = "left" if dx > 0 else "right" if dx < 0 else "center"
-                    va = "bottom" if dy > 0 else "top" if dy < 0 else "center"
-                    best, choice = cost, (tuple(off + b[:2] - box[:2]), ha, va, b)
-    return choice
-
-
-def _leader_hits(anchor: np.ndarray, box: np.ndarray, obstacles: np.ndarray, skip: float) -> int:
-    """How many points along the leader, from ``skip`` px off the anchor (its own ball and
-    ring) to the label's box, lie in an obstacle other than those around the anchor (the
-    landmark its ball rests on: every leader starts inside it)."""
-    end = np.clip(anchor, box[:2], box[2:])  # the box's point nearest the anchor
-    length = float(np.hypot(*(end - anchor)))
-    around = np.all((obstacles[:, :2] <= anchor) & (anchor <= obstacles[:, 2:]), axis=1)
-    obstacles = obstacles[~around]
-    if length <= skip or not len(obstacles):
-        return 0
-    t = np.linspace(skip / length, 1.0, max(int(length / 4), 2))
-    pts = anchor + (end - anchor) * t[:, None]
-    lo, hi = obstacles[None, :, :2], obstacles[None, :, 2:]
-    inside = np.all((pts[:, None] >= lo) & (pts[:, None] <= hi), axis=-1)
-    return int(inside.any(axis=1).sum())
-
-
-def _pushed_in(box: np.ndarray, inside) -> np.ndarray:
-    """``box`` moved the least to lie inside ``inside`` (as far as it fits)."""
-    x0, y0, x1, y1 = inside
-    dx = max(x0 - box[0], 0.0) or min(x1 - box[2], 0.0)
-    dy = max(y0 - box[1], 0.0) or min(y1 - box[3], 0.0)
-    return box + np.array([dx, dy, dx, dy])
-
-
-def _overlap(box: np.ndarray, boxes: np.ndarray) -> np.ndarray:
-    if not len(boxes):
-        return np.zeros(0)
-    w = np.clip(np.minimum(box[2], boxes[:, 2]) - np.maximum(box[0], boxes[:, 0]), 0, None)
-    h = np.clip(np.minimum(box[3], boxes[:, 3]) - np.maximum(box[1], boxes[:, 1]), 0, None)
-    return w * h
-
-
-def _within(points: np.ndarray, box: np.ndarray) -> np.ndarray:
-    return ((points[:, 0] >= box[0]) & (points[:, 0] <= box[2])
-            & (points[:, 1] >= box[1]) & (points[:, 1] <= box[3]))  # fmt: skip
-
-
-def _outside(box: np.ndarray, inside) -> float:
-    x0, y0, x1, y1 = inside
-    area = (box[2] - box[0]) * (box[3] - box[1])
-    kept = max(min(box[2], x1) - max(box[0], x0), 0) * max(min(box[3], y1) - max(box[1], y0), 0)
-    return float(area - kept)
-
-
-class CalloutLayer(Artist):
+class CalloutLayer(CalloutClock, Artist):
     """The callouts of a race on its axes (``axes[i]``: where run ``i`` is drawn).
 
     In a still the layer is an artist of the first axes that places the labels when it
@@ -199,6 +73,7 @@ class CalloutLayer(Artist):
         self.steps = race.trajectories[0].steps
         self.items = []
         self.negated: dict[int, bool] = {}  # by label: the claim says what does not happen
+        self.also: dict[int, tuple] = {}  # by label: (second run, its leader), on one map
         for v in shown(verdicts):
             run = v.runs[0]
             if not 0 <= run < len(race.trajectories):
@@ -207,15 +82,60 @@ class CalloutLayer(Artist):
             start = int(v.evidence.get("start_index", 0))  # the start the claim is about
             self.items.append((key_step(v, self.steps), (run, start), label, ring))
             self.negated[id(label)] = str(v.claim).lstrip().startswith("not ")
+            other = v.runs[1] if len(v.runs) > 1 else None
+            if other is not None and 0 <= other < len(axes) and axes[other] is axes[run]:
+                leader = self._second_leader(axes[run])
+                self.also[id(label)] = (other, leader)
+                label.__class__ = _Label  # it draws the leader, under its box
+                label.second = leader
         self.finals = self._finals()
         self.timeline: np.ndarray | None = None  # each frame's step, and frames a second
         self.fps = 1.0
         self.placed_for: Any = None
+        self._exits: dict[tuple, np.ndarray] = {}  # see _exit
+        self.box_px: dict[int, np.ndarray] = {}  # by label: its box (px)
         self.text_px: dict[int, np.ndarray] = {}  # by label: where its text is anchored (px)
         self.set_gid("callout")
         self.set_zorder(RING_ZORDER - 0.05)  # a still: placed before its rings are drawn
         self.set_in_layout(False)
         self.set_animated(animated)
+
+    def _second_leader(self, ax):
+        """A leader from a label to the second run its claim names ("GD and Adam end in
+        different minima" pointed at GD alone), drawn by the label (:class:`_Label`), so
+        it shows, fades and hides with it; not an artist of the axes of its own."""
+        leader = ax.annotate("", xy=(0, 0), xytext=(0, 0), textcoords="offset points",
+                             arrowprops={"arrowstyle": "-", "color": style.ink(self.theme),
+                                         "alpha": LEADER_ALPHA, "lw": LEADER_LW, "shrinkA": 0,
+                                         "shrinkB": RING_PT / 2},
+                             annotation_clip=False)  # fmt: skip
+        leader.remove()  # from the axes' texts: its label draws it
+        leader.axes = ax  # (its data coordinates are still the axes')
+        leader.set_figure(ax.figure)
+        leader.set_in_layout(False)
+        return leader
+
+    def _point_second(self, item, s: float) -> Any:
+        """Point ``item``'s second leader, if it has one, at its run's ball (where it was
+        at the moment, or as drawn once it rests there); returns the leader or None."""
+        step, (_, start), label, ring = item
+        if id(label) not in self.also or id(label) not in self.text_px:
+            return None
+        other, leader = self.also[id(label)]
+        ax = self.run_axes[other]
+        if _is3d(ax):
+            return None
+        at, _ = self._anchor_now((step, (other, start), label, ring), s)
+        leader.xy = (float(at[0]), float(at[1]))
+        target = ax.transData.transform(at)
+        box = self.box_px.get(id(label))  # from the box's side nearest the ball
+        start = self.text_px[id(label)] if box is None else np.clip(target, box[:2], box[2:])
+        leader.xyann = tuple((start - target) / (ax.figure.dpi / 72))
+        # across the map it says less than it hides ("RMSprop arrives at step 27, GD never")
+        leader.set_visible(bool(np.hypot(*(start - target)) <= SECOND_REACH * ax.figure.dpi / 72))
+        strength = 1.0 if label.get_alpha() is None else label.get_alpha()
+        leader.arrow_patch.set_alpha(LEADER_ALPHA * strength)
+        return leader
 
     def _artists(self, ax, text: str, color: str, animated: bool):
         from matplotlib.patheffects import withStroke
@@ -252,78 +172,6 @@ class CalloutLayer(Artist):
             a.set_label("_nolegend_")
         return label, ring
 
-    # -- when ---------------------------------------------------------------------------
-    def _finals(self) -> list:
-        """The items kept on the last frame, one per ball, at most :data:`FINAL_AT_MOST`:
-        the first listed (a lesson lists its headline first), then the latest, a claim
-        stated positively before a negated one ("not zigzags(adam)")."""
-        latest = self._per_ball(self.items, self.steps)
-        if not latest:
-            return []
-        head = min(latest, key=self.items.index)
-        rest = sorted((item for item in latest if item is not head),
-                      key=lambda item: (self.negated[id(item[2])], -item[0],
-                                        self.items.index(item)))  # fmt: skip
-        return [head, *rest][:FINAL_AT_MOST]
-
-    @staticmethod
-    def _per_ball(items, s: float) -> list:
-        """Of ``items`` whose moment has come by step ``s``, each ball's latest (the first
-        listed of those at one step): a ball's earlier moment gives way to its next."""
-        latest: dict[tuple[int, int], tuple] = {}
-        for item in items:
-            step, ball = item[0], item[1]
-            if step <= s and (ball not in latest or step > latest[ball][0]):
-                latest[ball] = item
-        return list(latest.values())
-
-    def set_timeline(self, frame_steps, fps: float) -> None:
-        """The animation's clock: the step each frame shows, ``fps`` frames a second; a
-        callout not kept to the end then shows :data:`LINGER` seconds from its moment."""
-        self.timeline = np.maximum.accumulate(np.asarray(frame_steps, float))
-        self.fps = float(fps)
-        self.placed_for = None
-
-    def _seconds(self, s: float) -> float:
-        """When step ``s`` is first shown, in seconds from the animation's start."""
-        return float(np.searchsorted(self.timeline, s - 1e-9)) / self.fps
-
-    def _age(self, item, s: float) -> float:
-        """Seconds item has shown at step ``s`` (0 at its moment; a still has no time)."""
-        if self.timeline is None:
-            return 0.0 if s >= self.steps else np.inf
-        return self._seconds(s) - self._seconds(item[0])
-
-    def _until(self, item) -> float:
-        """The last step ``item`` shows at (the end for those kept to the end)."""
-        if item in self.finals:
-            return float(self.steps)
-        if self.timeline is None:
-            return float(item[0]) - 0.5  # a still shows only the kept ones
-        after = self._seconds(item[0]) + LINGER
-        k = min(int(np.ceil(after * self.fps)), len(self.timeline) - 1)
-        return float(self.timeline[k])
-
-    def current(self, s: float) -> list:
-        """The items shown at step ``s``: each ball's latest moment that has come and not
-        yet faded (:data:`LINGER`), or is kept to the end. Those kept show from their
-        moment to the end, never pushed off; of the others the most recent fill up to
-        :data:`AT_ONCE`. The last step shows the kept ones."""
-        if s >= self.steps:
-            return [item for item in self.finals if item[0] <= s]
-        live = [it for it in self._per_ball(self.items, s)
-                if it in self.finals or self._age(it, s) <= LINGER]  # fmt: skip
-        live.sort(key=lambda item: (-item[0], self.items.index(item)))
-        kept = [item for item in live if item in self.finals]
-        others = [item for item in live if item not in self.finals]
-        return [*kept, *others[: max(AT_ONCE - len(kept), 0)]]
-
-    def _strength(self, item, s: float) -> float:
-        """1, fading to 0 over the last :data:`FADE` seconds of a callout's stay."""
-        if item in self.finals or self.timeline is None:
-            return 1.0
-        return float(np.clip((LINGER - self._age(item, s)) / FADE, 0.0, 1.0))
-
     # -- where -------------------------------------------------------------------------
     def _position(self, ax, run: int, step: int, start: int = 0) -> np.ndarray:
         """Run ``run``'s position at ``step`` in ``ax``'s 2-D data coordinates."""
@@ -332,9 +180,28 @@ class CalloutLayer(Artist):
         xy = drawable(np.asarray(xy, float).reshape(1, 2), traj.surface)
         if not _is3d(ax):  # a ball out of the view is pointed at where it left, in its panel
             (x0, x1), (y0, y1) = sorted(ax.get_xlim()), sorted(ax.get_ylim())
+            if not (x0 <= xy[0, 0] <= x1 and y0 <= xy[0, 1] <= y1):
+                xy = self._exit(run, step, start)[None]
             return np.clip(xy[0], (x0, y0), (x1, y1))
         z = height(traj.surface, xy, lift=0.02)
         return projected(ax, np.column_stack([xy, z]))[0, :2]
+
+    def _exit(self, run: int, step: int, start: int) -> np.ndarray:
+        """Where run ``run``'s path, out of the view at ``step``, is marked as it left:
+        the exit mark of a run that diverged, the edge arrow's tip of one that went out
+        (:func:`.balls.exit_marks`); a callout pointed at the corner the clipped position
+        fell in pointed at empty space ("diverges at step 1" in normalization_scaled)."""
+        from .balls import exit_marks
+
+        key = (run, step, start)
+        if key not in self._exits:
+            traj = self.race.trajectories[run]
+            xy = traj.xy if traj.batched else traj.xy[:, None, :]
+            xy = drawable(np.asarray(xy[:, start : start + 1], float), traj.surface)
+            div = int(np.atleast_1d(traj.diverged_at)[start if traj.batched else 0])
+            until = min(step, div) if div >= 0 else step
+            self._exits[key] = exit_marks(xy, np.array([until]), traj.surface.domain)[0]
+        return self._exits[key]
 
     def _balls_px(self, ax, step: int) -> np.ndarray:
         """Every ball drawn on ``ax`` at ``step``, in pixels: the runs' and the hollow ones
@@ -347,8 +214,8 @@ class CalloutLayer(Artist):
             for j in range(min(n, 64)):
                 out.append(self._position(ax, i, step, j))
             shown_points = (traj.points or {}) if np.shape(traj.xy)[-1] == 2 else {}
-            for shown in shown_points.values():
-                xy = np.asarray(shown[step], float).reshape(-1, 2)[:64]
+            for points in shown_points.values():
+                xy = np.asarray(points[step], float).reshape(-1, 2)[:64]
                 out.extend(self._plane(ax, drawable(xy, traj.surface), traj.surface))
         return ax.transData.transform(np.array(out).reshape(-1, 2))
 
@@ -431,7 +298,7 @@ class CalloutLayer(Artist):
         lines = 1
         while extent.width > room and lines < min(len(words), 4):
             lines += 1
-            label.set_text(_broken(words, lines))
+            label.set_text(broken_lines(words, lines))
             extent = Text.get_window_extent(label, renderer)
         return extent.width + 2 * pad, extent.height + 2 * pad
 
@@ -464,7 +331,7 @@ class CalloutLayer(Artist):
                 pts = drawable(np.asarray(xy[: k + 1, j], float), traj.surface)
                 pts = self._plane(ax, pts[np.all(np.isfinite(pts), axis=1)], traj.surface)
                 if len(pts):
-                    out.append(_dense(ax.transData.transform(pts), every))
+                    out.append(dense(ax.transData.transform(pts), every))
         return np.vstack(out) if out else np.zeros((0, 2))
 
     def _anchor_now(self, item, s: float) -> tuple[np.ndarray, bool]:
@@ -559,6 +426,7 @@ class CalloutLayer(Artist):
             ])  # fmt: skip
             label.xyann = tuple((text_at - anchor) / (fig.dpi / 72))  # points
             self.text_px[id(label)] = text_at
+            self.box_px[id(label)] = box
             label.set_ha(ha)
             label.set_va(va)
             placed.append((ax, box, step, until))
@@ -583,6 +451,8 @@ class CalloutLayer(Artist):
             _fade(item[2], item[3], self._strength(item, s))
         rings = [item[3] for item in now
                  if id(item[2]) not in ringless and not self._on_landmark(item)]  # fmt: skip
+        for item in now:  # drawn by its label, under its box
+            self._point_second(item, s)
         return rings, [item[2] for item in now]
 
     def _on_landmark(self, item) -> bool:
@@ -624,41 +494,23 @@ class CalloutLayer(Artist):
             for _, _, label, ring in self.items:
                 label.set_visible(id(label) in shown_now)
                 ring.set_visible(id(label) in ringed)
+            for item in now:
+                self._point_second(item, float(self.steps))
         self.stale = False
 
 
-def _broken(words: list[str], lines: int) -> str:
-    """``words`` in ``lines`` lines of about equal length; two lines at a comma where one
-    falls near the middle (between two clauses, not inside one).
+class _Label(Annotation):
+    """A callout's label that also names a second run: it draws a second leader (its
+    ``second``, pointed by :meth:`CalloutLayer._point_second`) just before itself, so
+    its box hides the leader's start and the two show and fade as one."""
 
-    >>> _broken("GD (lr 0.09) cuts its loss 1000× by step 15, ahead of GD (lr 0.02)".split(" "), 2)
-    'GD (lr 0.09) cuts its loss 1000× by step 15,\\nahead of GD (lr 0.02)'
-    """
-    total = len(" ".join(words))
-    commas = [i for i, w in enumerate(words[:-1]) if w.endswith(",")]
-    if lines == 2 and commas:
-        cut = min(commas, key=lambda i: abs(len(" ".join(words[: i + 1])) - total / 2))
-        if abs(len(" ".join(words[: cut + 1])) - total / 2) < total / 4:
-            return " ".join(words[: cut + 1]) + "\n" + " ".join(words[cut + 1 :])
-    out, line = [], []
-    for w in words:
-        if line and len(" ".join([*line, w])) > total / lines + 2 and len(out) < lines - 1:
-            out.append(" ".join(line))
-            line = []
-        line.append(w)
-    return "\n".join([*out, " ".join(line)])
+    second: Any = None
 
-
-def _dense(px: np.ndarray, every: float) -> np.ndarray:
-    """The polyline ``px`` ``(t, 2)`` with points at most about ``every`` apart along it
-    (a long segment, a run flying off, at most 200 more)."""
-    if len(px) < 2:
-        return px
-    seg = np.diff(px, axis=0)
-    n = np.clip(np.ceil(np.hypot(*seg.T) / every).astype(int), 1, 200)
-    idx = np.repeat(np.arange(len(seg)), n)
-    frac = np.concatenate([np.arange(k) / k for k in n])
-    return np.vstack([px[idx] + seg[idx] * frac[:, None], px[-1:]])
+    def draw(self, renderer) -> None:
+        second = self.second
+        if self.get_visible() and second is not None and second.get_visible() and self.get_text():
+            second.draw(renderer)
+        super().draw(renderer)
 
 
 def _fade(label, ring, alpha: float) -> None:

@@ -32,11 +32,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-ELEVATIONS = (22.0, 32.0, 42.0, 54.0)
+ELEVATIONS = (30.0, 40.0, 50.0, 60.0)
 AZIMUTHS = tuple(float(a) for a in range(-180, 180, 15))
 RASTER = 120  # pixels on a side of the coarse picture a camera is measured on
 PATH_SAMPLES = 60  # points per path measured for being hidden
-MIDDLE_ELEV, ELEV_SPREAD = 34.0, 22.0  # the preferred elevation and how mildly it is preferred
+MIDDLE_ELEV, ELEV_SPREAD = 42.0, 25.0  # the preferred elevation and how mildly it is preferred
+OBLIQUE = 1.0  # how much a camera halfway between the domain's axes is preferred
 VERTICAL = 0.5  # how much a projected step up or down counts against one across
 CELL_ASPECT = 1.2  # width over height of the cell a race's 3-D map fills (beside its legend)
 MARGIN = 0.03  # the fitted view's margin around the surface, as a share of its side
@@ -51,6 +52,8 @@ class Shot:
     seen: float
     ends_seen: float
     spread: float
+    order: float
+    top: float
     fill: float
     score: float
 
@@ -64,6 +67,7 @@ class Scene3D:
     paths: list[np.ndarray]
     ends: np.ndarray
     side: float  # the larger side of the domain
+    balls: int = -1  # how many of ``ends`` are the runs' ends (the rest are landmarks; -1: all)
 
 
 def scene_of(surface, grid, trajectories, marks: np.ndarray | None = None) -> Scene3D:
@@ -86,11 +90,12 @@ def scene_of(surface, grid, trajectories, marks: np.ndarray | None = None) -> Sc
             picked = run[np.unique(np.linspace(0, len(run) - 1, PATH_SAMPLES).astype(int))]
             paths.append(np.column_stack([picked, height(surface, picked, lift=0.01)]))
             ends.append(paths[-1][-1])
+    balls = len(ends)
     if marks is not None and len(marks):
         marks = np.asarray(marks, float).reshape(-1, 2)
         ends += list(np.column_stack([marks, height(surface, marks, lift=0.01)]))
     side = float(np.max(np.ptp(np.asarray(surface.domain, float), axis=1)))
-    return Scene3D(coarse, paths, np.array(ends).reshape(-1, 3), side)
+    return Scene3D(coarse, paths, np.array(ends).reshape(-1, 3), side, balls)
 
 
 def _project(M, points: np.ndarray) -> np.ndarray:
@@ -143,10 +148,58 @@ def measure(ax, scene: Scene3D, elev: float, azim: float, hint_azim: float = 0.0
     seen = float(np.mean([1.0 - hidden(p).mean() for p in scene.paths])) if scene.paths else 1.0
     ends_seen = float(1.0 - hidden(scene.ends).mean()) if len(scene.ends) else 1.0
     spread = _spread(M, scene, scale / RASTER)
+    order = _order(M, scene, scale / RASTER)
+    top = _top_side(cols, rows, scene.grid)
     prior = math.exp(-(((elev - MIDDLE_ELEV) / ELEV_SPREAD) ** 2))
     prior *= 1.0 + 0.05 * math.cos(math.radians(azim - hint_azim))
-    score = seen**2 * ends_seen * math.sqrt(spread * fill) * prior
-    return Shot(elev, azim, seen, ends_seen, spread, fill, score)
+    # a camera along an axis of the domain sees the surface square on: flat, as a map
+    prior *= 1.0 + OBLIQUE * math.sin(math.radians(2 * azim)) ** 2
+    score = seen**6 * ends_seen**4 * order**2 * top**8 * math.sqrt(spread * fill) * prior
+    return Shot(elev, azim, seen, ends_seen, spread, order, top, fill, score)
+
+
+def _top_side(cols: np.ndarray, rows: np.ndarray, grid) -> float:
+    """The share of the projected surface seen from above: a wall steeper than the line
+    of sight shows its underside, and the sheet reads as twisted. Seen from below, a
+    quad's corners turn the other way round on the screen than they do on the map."""
+    upward = np.sign(np.sum(_areas(grid[0], grid[1])))  # how they turn on the map
+    area = _areas(cols, rows) * upward
+    return float(area[area > 0].sum()) / (float(np.abs(area).sum()) or 1.0)
+
+
+def _areas(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Twice the signed area of each quad of the corner grids ``x``, ``y``."""
+    p = np.stack([x, y], axis=-1)
+    a, b, c, d = p[:-1, :-1], p[1:, :-1], p[1:, 1:], p[:-1, 1:]
+    return _cross(b - a, c - a) + _cross(c - a, d - a)
+
+
+def _cross(p: np.ndarray, q: np.ndarray) -> np.ndarray:
+    return p[..., 0] * q[..., 1] - p[..., 1] * q[..., 0]
+
+
+LOWER_SLACK = 0.015  # as a share of the picture: how much lower a higher point may look
+
+
+def _order(M, scene: Scene3D, per_unit: float) -> float:
+    """The share of pairs of a ball and another ball or a landmark whose screen order
+    agrees with their heights: a point that lies higher must not look lower than a lower
+    one (a ball on the near slope of a trough, drawn below the minimum behind it, says it
+    got lower). Two landmarks may look as any 3-D view shows them: the far one higher."""
+    ends = scene.ends
+    if len(ends) < 2:
+        return 1.0
+    looks_up = _project(M, ends)[:, 1] * per_unit
+    i, j = np.triu_indices(len(ends), 1)
+    balls = len(ends) if scene.balls < 0 else scene.balls
+    span = float(np.ptp(scene.grid[2])) or 1.0
+    apart = (np.abs(ends[i, 2] - ends[j, 2]) > 1e-3 * span) & (i < balls)
+    if not apart.any():
+        return 1.0
+    i, j = i[apart], j[apart]
+    low, high = np.where(ends[i, 2] < ends[j, 2], i, j), np.where(ends[i, 2] < ends[j, 2], j, i)
+    wrong = looks_up[high] < looks_up[low] - LOWER_SLACK
+    return float(1.0 - wrong.mean())
 
 
 def _spread(M, scene: Scene3D, per_unit: float) -> float:

@@ -24,6 +24,7 @@ from .camera3d import covers
 from .counter import StepCounter
 from .geometry import _is3d, projected
 from .layout import part_titled_rows
+from .path_marks import add_marks
 
 
 @dataclass
@@ -42,6 +43,7 @@ class _Mover:
     cross: Any
     heads: np.ndarray = field(default_factory=lambda: np.zeros((0, 2)))  # the balls' true places
     gone: list = field(default_factory=list)  # the starts outside the view (:mod:`.balls`)
+    marks: Any = None  # the run's identity marks along its path on a map (:mod:`.path_marks`)
 
     @property
     def lines(self) -> tuple:
@@ -146,7 +148,7 @@ class _Engine:
         div = np.atleast_1d(traj.diverged_at)
         # where the drawn path leaves the view, inside the edge (not where it diverged)
         cross_xy = balls.exit_marks(xy, div, surface.domain)
-        many = xy.shape[1] > 1
+        many = paths.cloud(xy.shape[1])  # a cloud of starts: thinner, translucent
         three = plots._is3d(ax)
         z = plots.height(surface, xy, lift=0.01) if three else None
         ink = style.ink(self.theme)
@@ -173,6 +175,14 @@ class _Engine:
         cross = plot(*empty, ls="none", marker="X", ms=ms * 1.4, mfc=ps.color, mec=ink, mew=1.2)[0]
         cross.set_clip_on(False)  # it sits on the domain's edge: show all of it
         mover = _Mover(traj, ps.color, xy, z, div, cross_xy, halo, trail, ball, cross)
+        one_map = self.anim.kind != "panels" and len(self.anim.race.trajectories) > 1
+        if one_map and not self.rotating:  # (a turning camera would move them every frame)
+            mover.marks = add_marks(ax, xy, ps.color, ps.marker, self.theme, heights=z)
+            if mover.marks is not None:
+                if not isinstance(self.anim.trail, bool):  # a short trail: its own marks
+                    mover.marks.memory = float(self.anim.trail)
+                mover.marks.set_animated(True)
+                mover.marks.set_gid(f"optimizer-{i}")
         for artist in mover.artists:
             artist.set_in_layout(False)  # empty until the first frame: not for layout
             artist.set_animated(True)
@@ -189,7 +199,7 @@ class _Engine:
         after the trails, as a still draws them (a trail looping over the minimum buried
         its star). Marked after the legend is made, so its samples stay in the background."""
         marks = [a for ax in self.panels if not _is3d(ax) for a in ax.get_lines()
-                 if a.get_gid() == "landmark"]  # fmt: skip
+                 if a.get_gid() in ("landmark", "landmark-over")]  # fmt: skip
         for artist in marks:
             artist.set_animated(True)
         return marks
@@ -279,9 +289,14 @@ class _Engine:
             for artist in m.artists:
                 if artist is not m.ball:
                     artist.axes.draw_artist(artist)
-        for artist in self.landmarks:  # over the trails, under the rings and balls
+        for m in movers:  # each run's marks over every trail: its shape on every stretch
+            if m.marks is not None:
+                m.marks.axes.draw_artist(m.marks)
+        under = [a for a in self.landmarks if a.get_gid() == "landmark"]
+        for artist in under:  # over the trails, under the rings and balls
             artist.axes.draw_artist(artist)
-        for artist in [*rings, *(m.ball for m in movers), *marks]:
+        over = [a for a in self.landmarks if a.get_gid() != "landmark"]  # a minimum's hairline
+        for artist in [*rings, *(m.ball for m in movers), *over, *marks]:
             artist.axes.draw_artist(artist)
         for update in self.side_frames:  # at the same (fractional) step as the balls
             for artist in update(s):
@@ -348,6 +363,8 @@ class _Engine:
         if trail is False:
             first = k + 1  # the trail is only the head itself: nothing to draw
         path = np.concatenate([m.xy[first : k + 1], head[None]], axis=0)  # (t, n, 2)
+        if m.marks is not None:  # the marks on the trail drawn, none where it has faded
+            m.marks.since, m.marks.upto = first, s
         zpath = None if m.z is None else np.concatenate([m.z[first : k + 1], zhead[None]])
         domain = None if m.z is not None else m.traj.surface.domain  # a map: ends at its edge
         path, zpath = _polyline(path, zpath, domain)

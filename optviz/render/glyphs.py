@@ -119,15 +119,17 @@ class Scales:
         return self.factor.get(SCALE[kind], 1.0)
 
 
-def view_span(surface) -> np.ndarray:
-    """The drawn view's (x, y) extent: the surface's domain, as the map's axes show it."""
-    return np.ptp(np.asarray(surface.domain, float), axis=1)
+def view_span(race) -> np.ndarray:
+    """The drawn view's (x, y) extent, as the map's axes show it (:mod:`.framing`)."""
+    from .framing import race_view
+
+    return np.ptp(race_view(race), axis=1)
 
 
 def scales(race, raws: list[dict[str, np.ndarray]], share: float = TARGET) -> Scales:
     """One scale per glyph group over every optimizer and step of the race, its 90th
     percentile reach ``share`` of the view's shorter side."""
-    target = share * float(np.min(view_span(race.surface)))
+    target = share * float(np.min(view_span(race)))
     factor = {}
     for group in ("arrow", "box", "step"):
         sizes = [
@@ -232,16 +234,17 @@ def box_path(centres: np.ndarray, sides: np.ndarray) -> np.ndarray:
 ARRIVED = 0.02  # of the view's shorter side: a ball this near a minimum has arrived
 
 
-def arrival_step(xy: np.ndarray, surface) -> np.ndarray:
+def arrival_step(xy: np.ndarray, surface, span: np.ndarray) -> np.ndarray:
     """Per run of ``xy`` ``(steps+1, n, 2)``, the first step from which the ball stays
-    within :data:`ARRIVED` of a known minimum to the end (``inf`` if it never settles).
+    within :data:`ARRIVED` of the view's ``span`` from a known minimum to the end (``inf``
+    if it never settles).
     Its glyphs end there: at the star there is no next step to explain, and a gradient
     arrow lengthened to be seen would only cover the star and the ball."""
     minima = np.asarray(getattr(surface, "minima", np.zeros((0, 2))), float).reshape(-1, 2)
     out = np.full(xy.shape[1], np.inf)
     if not len(minima):
         return out
-    tol = ARRIVED * float(np.min(view_span(surface)))
+    tol = ARRIVED * float(np.min(span))
     gap = np.linalg.norm(xy[:, :, None, :] - minima[None, None], axis=-1).min(axis=-1)
     near = np.isfinite(gap) & (gap < tol)
     for j in range(xy.shape[1]):
@@ -270,13 +273,13 @@ class GlyphLayer:
         self.raws = [raw_glyphs(t) for t in race.trajectories]
         self.scales = scales(race, self.raws, TARGET if animated else STILL_TARGET)
         self.animated = animated  # a still's many glyphs along each path keep their lengths
-        self.norm = view_span(race.surface)
+        self.norm = view_span(race)
         self.xy = [
             geometry.drawable(t.xy if t.batched else t.xy[:, None, :], race.surface)
             for t in race.trajectories
         ]
         self.div = [np.atleast_1d(t.diverged_at) for t in race.trajectories]
-        self.arrived = [arrival_step(xy, race.surface) for xy in self.xy]
+        self.arrived = [arrival_step(xy, race.surface, self.norm) for xy in self.xy]
         self.lines: list[dict[str, Any]] = []
         for i, (ax, raw, color) in enumerate(zip(axes, self.raws, colors, strict=True)):
             lines = {k: self._line(ax, k, color, animated) for k in KINDS if k in raw}

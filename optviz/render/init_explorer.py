@@ -11,12 +11,11 @@ import numpy as np
 
 from .. import nets
 from ..util.errors import OutputError, ParameterError, unknown
+from .initdepth import depth_animation, depth_frames
 from .initplots import (
     ANIMATION_SUFFIXES,
     DEFAULT_SCHEMES,
     IMAGE_SUFFIXES,
-    depth_animation,
-    depth_frames,
     init_grid,
     init_histograms,
     init_summary,

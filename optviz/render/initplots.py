@@ -12,14 +12,14 @@ matplotlib is imported inside the functions, so importing this module stays chea
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from .. import nets
 from ..util.errors import ParameterError, unknown
-from .style import PALETTE, themed
+from .style import themed
 
 DEFAULT_SCHEMES = ("small", "large", "xavier_normal", "he_normal")
 IMAGE_SUFFIXES = (".png", ".svg", ".pdf")
@@ -30,6 +30,12 @@ _SUMMARY_LABELS = {
     "act_std": "std of activations",
     "grad_std": "std of back-propagated gradients",
     "saturation": "fraction saturated",
+}
+SATURATED_WORDS = {  # what counts as saturated (optviz.nets.layers.saturated), in words
+    "tanh": "|tanh| > 0.99",
+    "sigmoid": "under 0.01 or over 0.99",
+    "relu": "at 0",
+    "leaky_relu": "on the flat side",
 }
 
 
@@ -163,10 +169,11 @@ def _xlabel(kind: str, binning: _Bins) -> str:
 
 
 def _scheme_color(i: int) -> str:
-    """Scheme colors: the shared palette reordered so that its first five stay apart
-    for a red-green deficient reader (no rose next to brick red and wine)."""
-    order = (0, 1, 6, 5, 4, 3, 2, 7)
-    return PALETTE[order[i % len(order)]]
+    """Scheme colors: the lines' colours (:data:`.line_ends.LINE_COLORS`), which stay
+    apart for a red-green deficient reader and hold no pale colour among the first five."""
+    from .line_ends import LINE_COLORS
+
+    return LINE_COLORS[i % len(LINE_COLORS)]
 
 
 def _layer_colorbar(fig, ax, depth: int, colors) -> None:
@@ -193,10 +200,22 @@ def _as_stats_list(stats) -> list[nets.LayerStats]:
     return stats
 
 
+_SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
 def _fmt(value: float) -> str:
+    """A number as a slide writes it: plain from 0.001 up, else as a power of ten
+    (never ``2e-03``).
+
+    >>> _fmt(0.048), _fmt(0.0021), _fmt(3.2e-7), _fmt(-4e5), _fmt(0)
+    ('0.048', '0.002', '3·10⁻⁷', '−4·10⁵', '0')
+    """
     if value == 0:
         return "0"
-    return f"{value:.2g}" if 1e-2 <= abs(value) < 1e3 else f"{value:.0e}"
+    if 1e-3 <= abs(value) < 1e3:
+        return f"{value:.2g}".replace("-", "−")
+    mantissa, exponent = f"{value:.0e}".split("e")
+    return f"{mantissa.replace('-', '−')}·10{str(int(exponent)).translate(_SUPERSCRIPT)}"
 
 
 def _check_layers(layers, depth):
@@ -299,6 +318,7 @@ def std_by_layer(stats, kind: str = "act_std", ax=None, legend: bool = True, end
     ax.set_ylabel(_SUMMARY_LABELS[kind])
     ax.set_xticks(np.arange(1, max(s.depth for s in stats) + 1))
     ax.grid(True, alpha=0.6)
+    ax.tick_params(labelsize=15)  # a log axis's exponents are superscripts: at 12.5 they were 8 px
     if ends:
         names = [_short_scheme(s.label) for s in stats]
         line_ends.room_right(ax, lines, names)
@@ -384,13 +404,13 @@ def init_grid(
                     transform=ax.transAxes,
                     ha="center",
                     va="top",
-                    fontsize=12,
+                    fontsize=13,
                     linespacing=1.1,
                 )
                 if row == 0:
                     ax.set_title(f"layer {col + 1}", fontsize=16)
             label = s.label.replace(" (", "\n(")
-            axes[row, 0].set_ylabel(label, fontsize=12, rotation=0, ha="right", va="center")
+            axes[row, 0].set_ylabel(label, fontsize=14, rotation=0, ha="right", va="center")
         what = "activations" if kind == "activations" else "log₁₀ |back-propagated gradient|"
         fig.suptitle(title or f"{what} by layer: {stats[0].activation}, {_shape(stats[0])}")
     return fig
@@ -425,6 +445,9 @@ def init_summary(stats, theme: str = "light", size="16:9", title=None):
             std_by_layer(stats, kind, ax, legend=False)
             ax.set_title(_SUMMARY_LABELS[kind])
             ax.set_ylabel("")
+        flat = SATURATED_WORDS.get(stats[0].activation)
+        if flat:  # what counts as saturated, said
+            axes[2].set_title(f"share saturated: {flat}")
         # one key for the three panels: each line's colour, marker and dashes
         handles, labels = axes[0].get_legend_handles_labels()
         fig.legend(handles, labels, loc="lower center", ncols=len(labels), frameon=False,
@@ -434,131 +457,3 @@ def init_summary(stats, theme: str = "light", size="16:9", title=None):
         fig.suptitle(title or f"deep {stats[0].activation} net, {_shape(stats[0])}, by init scheme")
         fig.tight_layout(rect=(0, 0.07, 1, 1))
     return fig
-
-
-def depth_frames(
-    stats,
-    kind: str = "activations",
-    theme: str = "light",
-    size="16:9",
-    dpi: int = 100,
-    bins: int = 80,
-    title: str | None = None,
-) -> Iterator[np.ndarray]:
-    """Yield one RGB frame per layer: each scheme's histograms, one layer deeper each frame.
-
-    Frame ``k`` shows layers ``1..k`` of every scheme (one panel each), the newest layer
-    bold and the earlier ones faded. The figure is drawn once; each frame restores that
-    background and draws only the lines and labels that changed, then copies the Agg
-    buffer as an ``(H, W, 3)`` uint8 array, ready for ``render.writers.save_frames``
-    (with :func:`depth_animation`'s palette: the first frame shows one layer's color).
-
-    >>> s = [nets.propagate(k, depth=3, width=20, batch=50) for k in ("small", "large")]
-    >>> frames = list(depth_frames(s, size="small", dpi=50))
-    >>> len(frames), frames[0].shape, frames[0].dtype.name
-    (3, (240, 320, 3), 'uint8')
-    """
-    return depth_animation(stats, kind, theme, size, dpi, bins, title)[0]
-
-
-FADED, BOLD = (0.45, 2.0), (1.0, 3.5)  # (alpha, line width) of earlier layers and the newest
-NOTE_PT = 16  # the depth animation's statistics: 22 px at the 16:9 preset
-
-
-def depth_animation(
-    stats,
-    kind: str = "activations",
-    theme: str = "light",
-    size="16:9",
-    dpi: int = 100,
-    bins: int = 80,
-    title: str | None = None,
-):
-    """The depth animation's frames (see :func:`depth_frames`) and its GIF palette.
-
-    The palette holds every layer's color, bold and faded over the background, so the
-    last layers keep their colors though the first frame shows only the first.
-
-    >>> s = [nets.propagate(k, depth=12, width=20, batch=50) for k in ("small", "large")]
-    >>> frames, palette = depth_animation(s, size="small", dpi=50)
-    >>> deepest = np.round(255 * np.array(_layer_colors(12, False)[-1][:3])).astype(int)
-    >>> bool((palette.colors == deepest).all(axis=1).any())
-    True
-    """
-    from .gif import blends, make_palette
-
-    stats = _as_stats_list(stats)
-    binnings = _binnings(stats, kind, bins)
-    depth = max(s.depth for s in stats)
-    with themed(theme):
-        fig = _new_figure(size, dpi)
-        axes = fig.subplots(1, len(stats), squeeze=False)[0]
-        colors = _layer_colors(depth, _is_dark(axes[0]))
-        panels = []
-        for ax, s, binning in zip(axes, stats, binnings, strict=True):
-            fractions = _histograms(s, kind, binning)
-            centers = _centers(binning)
-            lines = [
-                ax.plot(centers, f, color=colors[i], animated=True)[0]
-                for i, f in enumerate(fractions)
-            ]
-            ax.set_xlim(*binning.lims)
-            ax.set_ylim(0, max(fractions.max(), 1e-12) * 1.3)  # headroom for the note
-            ax.set_xticks(*binning.ticks())
-            ax.set_yticks([])
-            ax.spines["left"].set_visible(False)
-            ax.set_title(s.label)
-            ax.set_xlabel(_xlabel(kind, binning))
-            # the panel's numbers are the lesson (σ shrinking, saturation growing): read
-            # from the back of the room, as large as the panel titles
-            note = ax.text(0.5, 0.98, "", transform=ax.transAxes, ha="center", va="top",
-                           fontsize=NOTE_PT, linespacing=1.15, animated=True)  # fmt: skip
-            panels.append((ax, s, lines, note))
-        axes[0].set_ylabel("fraction of values")
-        sub = f"{stats[0].activation}, {_shape(stats[0])}"
-        if title:  # the title on top; the layer counter and the net's shape on a line below
-            fig.text(0.5, 0.975, title, ha="center", va="top", fontsize=20)
-            head = fig.text(0.01, 0.91, "", ha="left", va="top", fontsize=18, animated=True)
-            top = 0.86
-        else:
-            head = fig.text(0.5, 0.975, "", ha="center", va="top", fontsize=18, animated=True)
-            top = 0.93
-        fig.text(0.99, 0.91 if title else 0.975, sub, ha="right", va="top", fontsize=16, alpha=0.8)
-        fig.tight_layout(rect=(0, 0, 1, top))
-        canvas = fig.canvas
-        canvas.draw()
-        background = canvas.copy_from_bbox(fig.bbox)
-        back = np.asarray(canvas.buffer_rgba())[..., :3].copy()
-    ground = axes[0].get_facecolor()
-    palette = make_palette(back, blends(colors, ground, (FADED[0], 0.7, BOLD[0])))
-
-    def frames() -> Iterator[np.ndarray]:
-        for k in range(depth):
-            canvas.restore_region(background)
-            for ax, s, lines, note in panels:
-                for i, line in enumerate(lines[: k + 1]):
-                    alpha, width = BOLD if i == k else FADED
-                    line.set_linewidth(width)
-                    line.set_alpha(alpha)
-                    ax.draw_artist(line)
-                if k < s.depth:
-                    text = f"σ = {_fmt(_std(s, kind)[k])}"
-                    if kind == "activations" and _saturates(s):
-                        text += f"\nsaturated {s.saturation[k]:.0%}"
-                    note.set_text(text)
-                    ax.draw_artist(note)
-            # in the text's ink: the pale deep layers' colors vanish on a light ground
-            head.set_text(f"layer {k + 1} of {depth} (thick line)")
-            fig.draw_artist(head)
-            yield np.asarray(canvas.buffer_rgba())[..., :3].copy()
-
-    return frames(), palette
-
-
-# ---------------------------------------------------------------- figure-level: symmetry
-
-
-# ---------------------------------------------------------------- figure-level: batch norm
-
-
-# ---------------------------------------------------------------- the explorer

@@ -47,12 +47,17 @@ def ringing_star(points: int = 5, waist: float = 0.55):
 LANDMARK_MARKERS = {  # (marker, size in points): larger than a ball (10), so they ring it
     "global minimum": (ringing_star(waist=0.55), 24),  # its waist 6.6 points from the centre
     "local minimum": (ringing_star(waist=0.62), 21),  # stubbier and white: not the global one
-    "saddle": ("D", 13),
+    "saddle": ("D", 16),  # its sides 5.7 points from the centre: outside a resting ball
     "maximum": ("^", 14),
     "degenerate": ("o", 13),
     "inflection": ("s", 13),  # a curve's flat point that is neither a minimum nor a maximum
 }
 LANDMARK_ZORDER = 6.8  # over the paths (5 and up), under start rings, key-moment rings and balls
+OVER_ZORDER = 9.5  # a minimum's thin outline again, over the balls (under callouts, 9.7)
+OVER_KINDS = ("global minimum", "local minimum")  # the places balls come to rest on
+FILL_ZORDER = 4.9  # a global minimum's fill: under every path (5 and up)
+GLOBAL_FILL = "#FFEB7A"  # pale gold: bright on grey and dark maps, seen in a white legend,
+# far lighter than every ball colour (a saturated gold read as part of the orange ball on it)
 
 
 def _mark_critical(ax, surface, z: bool = False) -> None:
@@ -64,15 +69,16 @@ def mark_landmarks(ax, surface, *, lifted: bool = False) -> list:
     global minima as stars, local minima as thinner stars, saddles as diamonds,
     maxima as triangles, degenerate points as rings; when there are too many, only the
     global minima (the legend names what is drawn: a count of unmarked points, with no
-    symbol and nothing on the map, only puzzled readers). Drawn as hollow outlines under
-    every path and ball (see the module docs).
+    symbol and nothing on the map, only puzzled readers). Drawn as hollow outlines over
+    every path and under the balls (see the module docs), with a global minimum's fill
+    under the paths and a minimum's hairline over the balls.
     ``lifted`` puts the markers on the surface of a 3-D axes. Returns the artists.
 
     >>> import optviz as ov
     >>> from optviz.render.plots import plot_surface
     >>> ax = plot_surface(ov.surface("rastrigin"), minima=False)
-    >>> [a.get_label() for a in mark_landmarks(ax, ov.surface("rastrigin"))]
-    ['global minimum']
+    >>> [a.get_gid() for a in mark_landmarks(ax, ov.surface("rastrigin"))]
+    ['landmark', 'landmark-fill', 'landmark-over']
     """
     from ..catalog.critical import LANDMARK_KINDS, landmarks
 
@@ -87,13 +93,53 @@ def mark_landmarks(ax, surface, *, lifted: bool = False) -> list:
             drawn.append(ax.plot(*coords, **landmark_style(kind), label=kind)[0])
     for artist in drawn:
         artist.set_gid("landmark")
+    if not lifted:
+        drawn += [_filled(ax, a) for a in drawn if a.get_label() == "global minimum"]
+        drawn += [_over_balls(ax, a) for a in drawn if a.get_label() in OVER_KINDS]
     return drawn
+
+
+def _filled(ax, outline):
+    """The global minimum's star filled pale gold, under every path (gid
+    ``landmark-fill``): on a grey or dark map it stands out from the hollow local minima,
+    and a path through it stays whole."""
+    fill = ax.plot(*outline.get_data(), ls="none", marker=outline.get_marker(),
+                   ms=outline.get_markersize(), mfc=GLOBAL_FILL, mec="none", zorder=FILL_ZORDER,
+                   label="_nolegend_")[0]  # fmt: skip
+    fill.set_gid("landmark-fill")
+    return fill
+
+
+def legend_face(ax, kind: str) -> str:
+    """The face a legend draws ``kind``'s marker with: the global minimum's fill where it
+    is filled (an artist of its own, under the paths), else none."""
+    filled = any(a.get_gid() == "landmark-fill" for a in ax.get_lines())
+    return GLOBAL_FILL if filled and kind == "global minimum" else "none"
+
+
+def _over_balls(ax, under):
+    """A thin copy of the minimum's outline ``under``, drawn over the balls: where balls
+    rest on a minimum (fanned out, or a square's corners on its arms) they cover parts
+    of the outline under them, and the star must still read as a star. Its outline
+    passes outside a ball resting on its centre, so it crosses only fanned balls, as a
+    hairline (gid ``landmark-over``: no legend entry, not a landmark of its own)."""
+    from matplotlib.patheffects import withStroke
+
+    local = under.get_label() == "local minimum"
+    ink, stroke = ("white", "black") if local else ("black", "white")
+    over = ax.plot(*under.get_data(), ls="none", marker=under.get_marker(),
+                   ms=under.get_markersize(), mfc="none", mec=ink, mew=0.8,
+                   zorder=OVER_ZORDER, label="_nolegend_")[0]  # fmt: skip
+    over.set_path_effects([withStroke(linewidth=1.6, foreground=stroke)])
+    over.set_gid("landmark-over")
+    return over
 
 
 def landmark_style(kind: str) -> dict:
     """Line2D keywords of a landmark's marker: a hollow outline, black on a white stroke
-    (seen on dark and light ground and on every ball colour); a local minimum's outline
-    thinner, white on a black stroke, so the global one stands out."""
+    (seen on dark and light ground and on every ball colour); a local minimum's thinner,
+    white on a black stroke; the global one is also filled pale gold under the paths
+    (:func:`_filled`), so it stands out on every map (a grey map made the two alike)."""
     from matplotlib.patheffects import withStroke
 
     marker, size = LANDMARK_MARKERS[kind]

@@ -191,6 +191,7 @@ def _race_layout_engine() -> type:
 
         def _execute(self, fig):
             out = super().execute(fig)
+            self._grow_views(fig)
             for ax, _ in self.maps:  # as wide as it may be: the column gets the rest
                 ax.set_aspect(1 / STRETCH, adjustable="box")
             ratios = column_ratios(fig)
@@ -201,8 +202,9 @@ def _race_layout_engine() -> type:
                     if ax is not column and ax.get_subplotspec() is not None:
                         ax.set_anchor("C")  # see column_ratios
                 out = super().execute(fig)
+            grown = self._grow_views(fig)
             for ax, aspect in self.maps:  # then it fills its final cell
-                fill_cell(ax, aspect)
+                fill_cell(ax, grown.get(ax) or aspect)
             if self.maps:
                 out = super().execute(fig)
             for _ in range(3):  # the labels move with the axes: settle in a few rounds
@@ -211,6 +213,15 @@ def _race_layout_engine() -> type:
                 out = super().execute(fig)
             stack_column_legends(fig)
             return out
+
+        @staticmethod
+        def _grow_views(fig) -> dict:
+            """Each cropped map's view grown to its cell's shape (:mod:`.framing`): the
+            new width / height of its data, by axes."""
+            from .framing import grow_to_cell
+
+            grown = {ax: grow_to_cell(ax) for ax in fig.axes}
+            return {ax: aspect for ax, aspect in grown.items() if aspect is not None}
 
         def _pull_inside(self, fig) -> bool:
             """Narrow the layout's rectangle by what sticks out of the frame (a 3-D

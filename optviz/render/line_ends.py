@@ -23,13 +23,22 @@ GAP_PX = 7.0  # from a line's last point to its name
 LEADER_AFTER = 0.45  # a name moved more than this many line heights gets a leader line
 
 
+# The colours of a plot's lines in turn: the palette reordered so that the first six stay
+# apart in normal vision and under protanopia and deuteranopia, with a single red among
+# them (rose, brick red and wine read as one family on a slide), near-black for the 4th,
+# the pale sky blue last of the six.
+LINE_COLORS = ("#0077BB", "#E69F00", "#009988", "#222222", "#CC3311", "#56B4E9",
+               "#EE6677", "#AA3377", "#999999")  # fmt: skip
+
+
 def look(i: int) -> dict[str, Any]:
     """Keyword arguments of ``ax.plot`` for line ``i``: its colour, marker and dashes.
 
-    >>> look(0)["marker"], look(1)["ls"]
-    ('o', (0, (3.2, 1.4)))
+    >>> look(0)["marker"], look(1)["ls"], look(2)["color"]
+    ('o', (0, (3.2, 1.4)), '#009988')
     """
-    return {"color": style.color(i), "marker": style.marker(i), "ls": style.linestyle(i)}
+    color = LINE_COLORS[i % len(LINE_COLORS)]
+    return {"color": color, "marker": style.marker(i), "ls": style.linestyle(i)}
 
 
 def text_color(color: str, background: Any = "#ffffff") -> str:
@@ -103,7 +112,8 @@ class EndLabels(Artist):
             taken.append((x0, y0, x0 + w, y0 + h))
             t.set_position(to_data.transform((x0, y0 + h / 2)))
             near = x0 - GAP_PX - 1 <= px <= x0 + w + GAP_PX + 1 and y0 - 1 <= py <= y0 + h + 1
-            tip = (x0 - 1.0 if x0 >= px else x0 + w + 1.0, np.clip(py, y0, y0 + h))
+            # the leader ends at the name's nearest edge, not at a far corner of its box
+            tip = (np.clip(px, x0 - 1.0, x0 + w + 1.0), np.clip(py, y0 - 1.0, y0 + h + 1.0))
             start = to_data.transform(tip)
             far = not near and np.hypot(tip[0] - px, tip[1] - py) > LEADER_AFTER * h
             leader.set_data([end[0], start[0]], [end[1], start[1]] if far else [np.nan] * 2)
@@ -133,12 +143,23 @@ def data_pixels(ax, skip=(), step: float = 3.0) -> np.ndarray:
         out.append(px)
         r = line.get_markersize() * line.figure.dpi / 72 / 2 if line.figure else 0.0
         if line.get_marker() not in (None, "None", "none", "", " ") and r > 0 and len(xy):
-            marks = line.get_transform().transform(xy)  # a marker covers its whole disc
+            marks = line.get_transform().transform(xy[_marked(line, len(xy))])  # whole discs
             marks = marks[np.isfinite(marks).all(axis=1)]
             ring = r * np.array([[1, 0], [-1, 0], [0, 1], [0, -1], [0.7, 0.7], [-0.7, 0.7],
                                  [0.7, -0.7], [-0.7, -0.7]])  # fmt: skip
             out.append((marks[:, None, :] + ring[None]).reshape(-1, 2))
     return np.concatenate(out)
+
+
+def _marked(line, n: int):
+    """Indices of the points of ``line`` (``n`` of them) that carry a marker: all, or those
+    its ``markevery`` picks (an int or a (start, every) pair; other forms: all)."""
+    every = line.get_markevery()
+    if isinstance(every, int) and every > 0:
+        return slice(0, n, every)
+    if isinstance(every, tuple) and len(every) == 2 and all(isinstance(v, int) for v in every):
+        return slice(every[0], n, max(every[1], 1))
+    return slice(0, n)
 
 
 def free_spot(px, py, w, h, data, taken, frame, pad: float = 3.0) -> tuple[float, float]:

@@ -212,6 +212,25 @@ def setup_loss_axes(
         ax.yaxis.set_minor_formatter(NullFormatter())
     if floored(trajs, axis):
         floor_band(ax, axis, theme)
+    room_for_heads(ax)
+
+
+HEAD_ROOM = 12.0  # points: the widest mark drawn on a curve's end (a head's dot of 8, a tag)
+
+
+def room_for_heads(ax) -> None:
+    """Keep room in the layout for the marks on the curves' ends at the panel's right
+    edge: an invisible mark of :data:`HEAD_ROOM` there, counted by the layout (the heads
+    themselves are drawn over the edge, not clipped, but the figure's edge cuts them
+    when the panel reaches it)."""
+    from matplotlib.transforms import blended_transform_factory
+
+    for line in ax.get_lines():
+        if line.get_gid() == "room-for-heads":
+            line.remove()
+    where = blended_transform_factory(ax.transData, ax.transAxes)
+    ax.plot([ax.get_xlim()[1]], [0.5], transform=where, ls="none", marker="s", ms=HEAD_ROOM,
+            alpha=0.0, clip_on=False, gid="room-for-heads", label="_nolegend_")  # fmt: skip
 
 
 CORNERS = {  # legend location: the (x0, y0, x1, y1) axes-fraction box it covers

@@ -15,8 +15,12 @@ Shared by the still plots and the animations:
   (not a wide band that buries the rest, nor a striped rope of dashes);
 * every ball is the same size, large enough to find from the back of a room; balls that
   share a spot are spread apart by :mod:`.balls`;
-* many starts of one optimizer are drawn thinner than a single path, never under
-  :data:`THINNEST` points;
+* every path is at least :data:`THINNEST` points wide and runs over its halo (a few
+  starts of one optimizer too, each as wide as a single path); only a cloud of starts
+  (more than :data:`CLOUD`) is drawn thinner and without halo, where halos would wipe
+  one another out;
+* where dashes fail (a scribble, a shared stretch), each run's marker along its path
+  still tells it apart without colour (:mod:`.path_marks`);
 * a path is drawn only inside the view (:func:`in_view`): where it leaves, its trail
   ends on the edge (the edge mark of :mod:`.balls` says where it went), so a diverging
   run does not paint a column along the edge with its jumps from side to side.
@@ -69,10 +73,11 @@ NAMES = {
 SYMBOLS = symbols.SYMBOLS  # how a legend writes a hyperparameter: "μ 0.9"
 COINCIDENT = 0.01  # distance, in domain spans, under which two paths share a line
 SHARED = 0.3  # the share of a path's length another covers from which they share a line
-SLEEVE_TOP = 0.8  # the top line of a sleeve, in plain line widths: thin (2.9 px at 100 dpi)
+SLEEVE_TOP = 1.0  # the top line of a sleeve, in plain line widths: as wide as any path
 SLEEVE_STEP = 0.8  # each line under it wider by this (2.9 px at 100 dpi): a thin band each side
 BALL = 10.0  # points: 14 px at 100 dpi, found from the back of a room
-THINNEST = 1.6  # points: a line of 2.2 px at 100 dpi, the thinnest a projector shows
+THINNEST = 2.2  # points: a line of 3 px at 100 dpi, the thinnest a projector shows well
+CLOUD = 9  # more starts of one run than this make a cloud: thinner lines, no halo
 
 
 class PathStyle(NamedTuple):
@@ -103,7 +108,7 @@ def path_styles(trajs, colors=None, ball: float = BALL, *, one_map: bool = True)
     >>> r = ov.race("quadratic", ["gd:lr=0.05", "momentum:lr=0.05,momentum=0"],
     ...             start=(1.5, 1.0), steps=20)
     >>> [s.width for s in path_styles(r.trajectories)]  # one line: a wide one, a thin on top
-    [1.6, 0.8]
+    [1.8, 1.0]
     """
     n = len(trajs)
     spans = np.ptp(np.asarray(trajs[0].surface.domain, float), axis=1)
@@ -122,7 +127,7 @@ def path_styles(trajs, colors=None, ball: float = BALL, *, one_map: bool = True)
                 marker=style.marker(i),
                 zorder=5.0 + 0.1 * depth[i],
                 ball_size=ball,
-                halo=(i not in widths or i in bottoms) and not trajs[i].batched,
+                halo=(i not in widths or i in bottoms) and not cloud(_starts(trajs[i])),
                 width=widths.get(i, 1.0),
                 shared=i in widths,
             )
@@ -159,14 +164,29 @@ def _share_a_line(lower: np.ndarray, upper: np.ndarray) -> bool:
 
 
 def _covered_share(lower: np.ndarray, upper: np.ndarray, eps: float = COINCIDENT) -> float:
-    """The share of ``lower``'s length that lies within ``eps`` of the polyline ``upper``."""
-    lower, upper = _thin(lower), _thin(upper)
-    seg = np.linalg.norm(np.diff(lower, axis=0), axis=-1)
-    if seg.sum() == 0:
+    """The share of ``lower``'s length that lies within ``eps`` of the polyline ``upper``,
+    measured at points evenly spaced along ``lower`` (a long step whose end lies on
+    ``upper``, as the shared start does, is not counted as shared along its length).
+
+    >>> down = np.array([[0.0, 1.0], [0.0, 0.0], [1.0, 0.0]])  # a long drop, then along
+    >>> aside = np.array([[0.0, 1.0], [1.0, 0.0]])  # the same start, then straight across
+    >>> round(_covered_share(down, aside), 2)
+    0.01
+    """
+    lower, upper = _along(_thin(lower)), _thin(upper)
+    if lower is None:
         return 0.0
-    weight = np.concatenate([[0.0], seg]) + np.concatenate([seg, [0.0]])
-    near = _distance_to_polyline(lower, upper) < eps
-    return float(weight[near].sum() / weight.sum())
+    return float(np.mean(_distance_to_polyline(lower, upper) < eps))
+
+
+def _along(path: np.ndarray, count: int = 400) -> np.ndarray | None:
+    """``count`` points evenly spaced along the polyline ``path`` (``None``: no length)."""
+    seg = np.linalg.norm(np.diff(path, axis=0), axis=-1)
+    if seg.sum() == 0:
+        return None
+    run = np.concatenate([[0.0], np.cumsum(seg)])
+    at = np.linspace(0.0, run[-1], count)
+    return np.column_stack([np.interp(at, run, path[:, k]) for k in range(path.shape[1])])
 
 
 def _thin(path: np.ndarray, most: int = 400) -> np.ndarray:
@@ -231,9 +251,18 @@ def halo_width(linewidth: float) -> float:
 
 
 def line_width(width: float, many: bool) -> float:
-    """A path's line width in points: ``width`` for one start; many starts thinner, but
-    never under :data:`THINNEST`."""
-    return max(0.6 * width, THINNEST) if many else width
+    """A path's line width in points: ``width``, a cloud of starts (``many``, see
+    :func:`cloud`) thinner; never under :data:`THINNEST`."""
+    return max(0.6 * width if many else width, THINNEST)
+
+
+def cloud(starts: int) -> bool:
+    """Whether ``starts`` paths of one run make a cloud (drawn thin, without halo)."""
+    return starts > CLOUD
+
+
+def _starts(traj) -> int:
+    return int(np.shape(traj.xy)[1]) if traj.batched else 1
 
 
 def legend_handle(ps: PathStyle, theme: str, lw: float = 2.6):

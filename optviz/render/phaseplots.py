@@ -17,7 +17,7 @@ from .plots import new_figure
 
 DIVERGED_COLOR = {"light": "#d9d9d9", "dark": "#3a3d45"}
 BOUNDARY_COLOR = {"light": "#111111", "dark": "#f2f2f2"}
-RATE_TICKS = (0.0, 0.5, 0.9, 0.99, 0.999, 0.9999)
+RATE_TICKS = (0.5, 0.9, 0.99, 0.999, 0.9999)  # no 0: it sat on 0.5 at the bar's foot
 CLOSED_LEVELS = (0.5, 0.9, 0.99)
 CMAP = "viridis"
 ZOOM = "#E69F00"
@@ -142,7 +142,9 @@ def _scale(axis: Any, scale: str, set_scale: Any) -> None:
 
 
 CLOSED_NAME = "rate by the formula"
-EDGE_NAME = "rate 1 by the formula: the predicted edge"
+EDGE_NAME = "edge by the formula"
+GD_NAME = "GD's best rate: momentum is faster inside"
+FASTEST_NAME = "fastest cell"
 
 
 def _outlined(width: float) -> list[Any]:
@@ -151,6 +153,13 @@ def _outlined(width: float) -> list[Any]:
     from matplotlib import patheffects
 
     return [patheffects.Stroke(linewidth=width + 2.4, foreground="#222222"), patheffects.Normal()]
+
+
+def _rimmed(width: float) -> list[Any]:
+    """A line with a white rim under it."""
+    from matplotlib import patheffects
+
+    return [patheffects.Stroke(linewidth=width + 2.5, foreground="#ffffff"), patheffects.Normal()]
 
 
 KEY_GROUND = "#3b528b"  # a mid colour of the map: white lines show on it as on the map
@@ -180,9 +189,11 @@ def _closed_form(ax: Any, phase: Any, theme: str) -> list[Any]:
     handles = [Line2D([], [], color="#ffffff", lw=1.6, ls=(0, (4, 2)), label=CLOSED_NAME,
                       path_effects=_outlined(1.6))]  # fmt: skip
     if phase.closed_form.min() < 1 < phase.closed_form.max():
+        # over the measured boundary, wider than it, in dots: where the two agree the
+        # boundary shows between the dots, and neither hides the other
         ax.contour(phase.x, phase.y, phase.closed_form, levels=[1.0], colors="#E69F00",
-                   linewidths=2.0, linestyles=[(0, (1.5, 1.5))])  # fmt: skip
-        handles.append(Line2D([], [], color="#E69F00", lw=2.0, ls=(0, (1.5, 1.5)),
+                   linewidths=3.2, linestyles=[(0, (1.0, 1.2))], zorder=4)  # fmt: skip
+        handles.append(Line2D([], [], color="#E69F00", lw=3.2, ls=(0, (1.0, 1.2)),
                               label=EDGE_NAME))  # fmt: skip
     return handles
 
@@ -237,7 +248,9 @@ def _colorbar(ax: Any, mesh: Any, phase: Any) -> None:
     from ..analysis.phase_maps import METRICS
 
     bar = ax.figure.colorbar(mesh, ax=ax, pad=0.02, fraction=0.05)
-    bar.set_label(METRICS[phase.metric])
+    label = METRICS[phase.metric]
+    bar.set_label("rate, per-step factor: lower = faster" if phase.metric == "rate" else label)
+    bar.ax.tick_params(labelsize=style.at_least(13.5))
     if phase.metric == "rate":
         top = mesh.norm.inverse(mesh.norm.vmax)
         ticks = [t for t in RATE_TICKS if t <= top + 1e-12]
@@ -281,23 +294,27 @@ def plot_zoom(
         plot_phase(zoomed, right, theme=theme, legend=False, title="", norm=norm)
         x0, x1, y0, y1 = zoomed.x[0], zoomed.x[-1], zoomed.y[0], zoomed.y[-1]
         # a window too small to find on the wide map gets a frame a room can see around it:
-        # one frame (the one the connectors leave from), the true window a filled spot in it
+        # one frame (the one the connectors leave from) centred on the true window (a filled
+        # spot for it in the frame read as one more cell of the map)
         fig.subplots_adjust(bottom=0.2, top=0.8, left=0.07, right=0.91)  # as below, roughly
         bx0, by0, bx1, by1 = _findable(left, x0, y0, x1, y1)
-        small = (bx0, by0, bx1, by1) != (x0, y0, x1, y1)
-        left.add_patch(Rectangle((x0, y0), x1 - x0, y1 - y0, fill=small, fc=ZOOM, ec=ZOOM,
-                                 lw=1 if small else 3))  # fmt: skip
-        if small:
-            left.add_patch(Rectangle((bx0, by0), bx1 - bx0, by1 - by0, fill=False, ec=ZOOM,
-                                     lw=3))  # fmt: skip
+        # one frame around the window, a room's sight wide: a tiny window has nothing else
+        left.add_patch(Rectangle((bx0, by0), bx1 - bx0, by1 - by0, fill=False, ec=ZOOM, lw=3,
+                                 gid="zoom-frame"))  # fmt: skip
         for (xa, ya), (xb, yb) in (((bx1, by1), (x0, y1)), ((bx1, by0), (x0, y0))):
+            # a white rim: where a connector crosses the map it reads as a pointer, not data
             fig.add_artist(ConnectionPatch((xa, ya), (xb, yb), "data", "data", axesA=left,
-                                           axesB=right, color=ZOOM, lw=1.5, ls="--"))  # fmt: skip
+                                           axesB=right, color=ZOOM, lw=1.5, ls="--",
+                                           path_effects=_rimmed(1.5)))  # fmt: skip
+        for ax, m in ((left, wide), (right, zoomed)):
+            _beats_gd(ax, m, mark=ax is right)
         left.set_title("the whole window")
         right.set_title("zoomed in (the orange box)")
         right.set_ylabel("")
         handles = _legend_handles(theme, wide, zoomed)
-        fig.legend(*_keys(handles), loc="lower center", ncols=len(handles), frameon=False)
+        rows = 1 if len(handles) <= 3 else 2  # a long key in two rows: the frame holds it
+        fig.legend(*_keys(handles), loc="lower center", ncols=-(-len(handles) // rows),
+                   frameon=False)  # fmt: skip
         heading = title if title is not None else _title(wide)
         fig.suptitle(heading, fontsize=20)
         lines = heading.count("\n") + 1  # the panels' titles stay clear of every line
@@ -322,6 +339,44 @@ def _findable(ax: Any, x0: float, y0: float, x1: float, y1: float) -> tuple:
     return a, b, c, d
 
 
+def gd_best_rate(phase: Any) -> float | None:
+    """Gradient descent's best convergence rate on the map's quadratic, (κ − 1)/(κ + 1)
+    from the Hessian at the minimum; None off a quadratic or for a map of another metric."""
+    surface = getattr(phase, "surface", None)
+    if phase.closed_form is None or "rate" not in phase.metrics or surface is None:
+        return None
+    if not len(surface.minima):
+        return None
+    low, high = np.linalg.eigvalsh(surface.hess(np.asarray(surface.minima[0], float)))
+    return float((high - low) / (high + low)) if high + low > 0 else None
+
+
+def _beats_gd(ax: Any, phase: Any, mark: bool) -> None:
+    """The lesson drawn: the measured rate's contour at GD's best rate (inside it,
+    momentum converges faster than gradient descent can) and, when ``mark``, a star on
+    the fastest cell with its rate."""
+    from matplotlib import patheffects
+
+    gd = gd_best_rate(phase)
+    if gd is None:
+        return
+    rate = np.where(phase.diverged, np.nan, phase.metrics["rate"])
+    if np.nanmin(rate) < gd < np.nanmax(rate):
+        ax.contour(phase.x, phase.y, np.ma.masked_invalid(rate), levels=[gd],
+                   colors="#ffffff", linewidths=2.6, zorder=3.5,
+                   path_effects=_outlined(2.6)).set_gid("gd-best")  # fmt: skip
+    if not mark:
+        return
+    j, i = np.unravel_index(np.nanargmin(rate), rate.shape)
+    ax.plot(phase.x[i], phase.y[j], "*", ms=22, mfc="#E69F00", mec="#111111", mew=1.4,
+            zorder=6, gid="fastest-cell")  # fmt: skip
+    ax.annotate(f"fastest: {rate[j, i]:.2f} per step\n(GD at best: {gd:.2f})",
+                (phase.x[i], phase.y[j]), xytext=(-14, 0), textcoords="offset points",
+                ha="right", va="center", fontsize=style.at_least(13), color="#ffffff",
+                zorder=6, path_effects=[patheffects.withStroke(linewidth=3,
+                                                               foreground="#111111")])  # fmt: skip
+
+
 def _legend_handles(theme: str, *phases: Any) -> list[Any]:
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
@@ -341,6 +396,9 @@ def _legend_handles(theme: str, *phases: Any) -> list[Any]:
                 label=CLOSED_NAME,
                 path_effects=_outlined(1.6),
             ),
-            Line2D([], [], color="#E69F00", lw=2.0, ls=(0, (1.5, 1.5)), label=EDGE_NAME),
+            Line2D([], [], color="#E69F00", lw=3.2, ls=(0, (1.0, 1.2)), label=EDGE_NAME),
         ]
+    if any(gd_best_rate(p) is not None for p in phases):
+        handles.append(Line2D([], [], color="#ffffff", lw=2.6, label=GD_NAME,
+                              path_effects=_outlined(2.6)))  # fmt: skip
     return handles

@@ -53,12 +53,24 @@ def new_figure(size: Any = "16:9", dpi: float = 100, layout: str | None = "const
     options = {"figsize": style.figsize(size), "dpi": dpi, "layout": layout}
     pyplot = sys.modules.get("matplotlib.pyplot")
     if pyplot is not None and not _OFFSCREEN.get():
-        return pyplot.figure(**options)
+        return _margins(pyplot.figure(**options))
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
     fig = Figure(**options)
     FigureCanvasAgg(fig)
+    return _margins(fig)
+
+
+EDGE_MARGIN_IN = 0.12  # 12 px at 100 dpi: a title clear of the top edge, as on a slide
+
+
+def _margins(fig):
+    """A constrained layout keeps :data:`EDGE_MARGIN_IN` free at the figure's edges (its
+    default, 3 points, put titles 4 px from the top)."""
+    engine = fig.get_layout_engine()
+    if engine is not None and hasattr(engine, "set") and "h_pad" in engine.get():
+        engine.set(h_pad=EDGE_MARGIN_IN, w_pad=EDGE_MARGIN_IN)
     return fig
 
 
@@ -328,7 +340,7 @@ def _squareish(surface) -> bool:
 def _short_formatter():
     from matplotlib.ticker import FuncFormatter
 
-    return FuncFormatter(lambda v, _: f"{v:.3g}")
+    return FuncFormatter(lambda v, _: f"{v:.3g}".replace("-", "\u2212"))  # −1.5, as the axes
 
 
 def _draw_field(ax, surface, field: str, theme: str) -> None:
@@ -374,7 +386,7 @@ def plot_trajectories(
     >>> ax.get_legend_handles_labels()[1]
     ['minimum', 'GD (lr 0.1)', 'GD (lr 1.1)']
     """
-    from . import paths
+    from . import path_marks, paths
 
     trajs = _trajectories(race_or_trajectory)
     surface = trajs[0].surface
@@ -388,7 +400,7 @@ def plot_trajectories(
     for i, (traj, ps) in enumerate(zip(trajs, styles, strict=True)):
         xy = drawable(traj.xy, surface)
         many = traj.batched
-        lw = paths.line_width(linewidth, many) * ps.width
+        lw = paths.line_width(linewidth, paths.cloud(xy.shape[1] if many else 1)) * ps.width
         path = _nan_joined(xy) if many else xy
         if not three:  # a map: each path ends where it leaves the view
             path = paths.in_view(path, surface.domain)
@@ -413,10 +425,13 @@ def plot_trajectories(
             lw=lw,
             ls=ps.map_linestyle,
             zorder=ps.zorder,
-            alpha=0.7 if many else 1.0,
+            alpha=0.7 if paths.cloud(xy.shape[1] if many else 1) else 1.0,
             gid=gid,
         )[0]
         line.set_label(paths.readable(traj) if labels else "_nolegend_")
+        if len(trajs) > 1:  # each run's shape along its path (:mod:`.path_marks`)
+            z = height(surface, xy, lift=0.01) if three else None
+            path_marks.add_marks(ax, xy, ps.color, ps.marker, theme, heights=z)
         if not three and extras.has_extras(traj):
             extras.draw(ax, traj, ps, theme, lw)
         if not markers:
@@ -526,118 +541,3 @@ def plot_loss(
         losses.diverged_note(ax, traj, y, ps.color, theme, x)  # one for a group of starts
     losses.setup_loss_axes(ax, trajs, axis, theme, x)
     return ax
-
-
-# ----------------------------------------------------------------------------- figures
-SCHEDULE_SHAPES = (
-    "constant",
-    "step:step_size=100,gamma=0.5",
-    "multistep:milestones=80;160;240,gamma=0.5",
-    "exponential:gamma=0.99",
-    "linear:end_factor=0.05",
-    "inverse_sqrt:warmup=20",
-    "cosine",
-    "cyclic:period=100,low=0.1",
-    "onecycle",
-    "warmup:steps=30,then=cosine",
-)
-"""One of each kind of schedule, with options that show its shape over 300 steps."""
-
-
-def schedule_words(sched) -> tuple[str, str]:
-    """A schedule's name and settings as a slide says them, not as code spells them.
-
-    >>> from optviz.engine.scheduling import schedule
-    >>> schedule_words(schedule("step:step_size=100,gamma=0.5"))
-    ('step decay', '×0.5 every 100 steps')
-    >>> schedule_words(schedule("warmup:steps=30,then=cosine"))
-    ('warm-up + cosine', 'warm-up over 30 steps')
-    """
-    o = {**_SCHEDULE_DEFAULTS.get(sched.kind, {}), **sched.options}
-    g = lambda v: f"{v:g}" if isinstance(v, float | int) else str(v)  # noqa: E731
-    words = {
-        "constant": lambda: ("constant", "the optimizer's rate"),
-        "step": lambda: ("step decay", f"×{g(o['gamma'])} every {g(o['step_size'])} steps"),
-        "multistep": lambda: ("multi-step decay",
-                              f"×{g(o['gamma'])} at {', '.join(map(g, o['milestones']))}"),
-        "exponential": lambda: ("exponential decay", f"×{g(o['gamma'])} every step"),
-        "linear": lambda: ("linear decay",
-                           f"from {g(o['start_factor'])}× to {g(o['end_factor'])}×"),
-        "inverse_sqrt": lambda: ("inverse square root",
-                                 f"warm-up over {g(o['warmup'])} steps, then 1/√t"),
-        "cosine": lambda: ("cosine decay", f"half a cosine to {g(o['min_factor'])}×"),
-        "cyclic": lambda: ("cyclic",
-                           f"between {g(o['low'])}× and 1×, every {g(o['period'])} steps"),
-        "onecycle": lambda: ("one-cycle", f"up for the first {o['pct_start']:.0%}, then down"),
-        "warmup": lambda: (f"warm-up + {_SCHEDULE_NAMES.get(o['then'], o['then'])}",
-                           f"warm-up over {g(o['steps'])} steps"),
-    }  # fmt: skip
-    if sched.kind in words:
-        return words[sched.kind]()
-    return sched.kind, ", ".join(f"{k} {g(v)}" for k, v in o.items())
-
-
-_SCHEDULE_DEFAULTS = {
-    "step": {"step_size": 100, "gamma": 0.1},
-    "multistep": {"milestones": (100, 200), "gamma": 0.1},
-    "exponential": {"gamma": 0.99},
-    "linear": {"start_factor": 1.0, "end_factor": 0.0},
-    "inverse_sqrt": {"warmup": 1},
-    "cosine": {"min_factor": 0.0},
-    "cyclic": {"period": 100, "low": 0.1},
-    "onecycle": {"pct_start": 0.3},
-    "warmup": {"steps": 10, "then": "constant"},
-}
-_SCHEDULE_NAMES = {"constant": "constant", "cosine": "cosine", "linear": "linear decay"}
-
-
-def _wrapped(text: str, room: float, points: float) -> list[str]:
-    """``text`` broken at spaces into lines that fit ``room`` pixels at ``points``."""
-    import textwrap
-
-    return textwrap.wrap(text, max(int(room / (0.52 * points * 100 / 72)), 8))
-
-
-def plot_schedules(
-    specs: Any = SCHEDULE_SHAPES,
-    *,
-    steps: int = 300,
-    size: Any = "16:9",
-    theme: str = "light",
-    dpi: float = 100,
-    title: str | None = None,
-):
-    """Small multiples: each schedule's learning-rate multiplier against the step.
-
-    >>> fig = plot_schedules(["constant", "cosine"], steps=50, size="small", dpi=50)
-    >>> [ax.get_title().split()[0] for ax in fig.axes]
-    ['constant', 'cosine']
-    """
-    from ..engine.scheduling import schedule
-
-    scheds = [schedule(s) for s in ([specs] if isinstance(specs, str) else specs)]
-    if not scheds:
-        raise ParameterError("give at least one schedule, e.g. 'cosine'")
-    style.check_theme(theme)
-    with style.themed(theme):
-        fig = new_figure(size, dpi)
-        rows, cols = _grid_shape(len(scheds), fig, False, aspect=1.6, full=0.75)
-        room = fig.bbox.width / cols * 0.92  # a cell's width, less the gap to the next
-        named = [schedule_words(s) for s in scheds]
-        notes = [_wrapped(note, room, 13) for _, note in named]
-        pad = 8 + 17 * max(map(len, notes))  # points: a 13-point line is 16.3 high
-        for i, sched in enumerate(scheds):
-            ax = fig.add_subplot(rows, cols, i + 1)
-            sched.plot(steps, ax=ax, color=style.color(5))
-            ax.set_ylim(0, 1.08)
-            # the kind over its settings, every kind at one height: each row reads as a row
-            ax.set_title(named[i][0], fontsize=17, pad=pad)
-            ax.annotate("\n".join(notes[i]), (0.5, 1.0), xycoords="axes fraction",
-                        xytext=(0, pad - 3),
-                        textcoords="offset points", ha="center", va="top", fontsize=13,
-                        linespacing=1.25)  # fmt: skip
-            ax.grid(True, lw=0.5)
-            ax.set_ylabel("" if i % cols else "× the optimizer's rate")
-            ax.set_xlabel("step")  # every row: a reader's eye lands on any of them
-        fig.suptitle(title or f"Learning-rate schedules over {steps} steps")
-    return fig

@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from . import style
+from .framing import let_grow, race_view
 from .losses import free_corner, loss_x
 from .plots import (
     COUNTER_CHARACTERS,
@@ -47,8 +48,9 @@ def race_layout(race, kind: str, loss: bool, size, dpi: float, theme: str, title
     heading = surface.title or surface.name if title is None else title
     note = paths.chosen_note(race.trajectories)
     extra = side_panels(side, loss)
+    view = race_view(race) if kind != "3d" else np.asarray(surface.domain, float)
     if kind == "panels":
-        span = np.ptp(surface.domain, axis=1)
+        span = np.ptp(view, axis=1)
         aspect = float(np.clip(span[0] / span[1], 0.75, 2.0))
         rows, cols = _grid_shape(n, fig, False, aspect)
         in_grid = bool(extra) and rows * cols - n >= len(extra)  # side panels in empty cells
@@ -66,7 +68,9 @@ def race_layout(race, kind: str, loss: bool, size, dpi: float, theme: str, title
         panels = []
         for i, traj in enumerate(race.trajectories):
             ax = fig.add_subplot(inner[i // cols, i % cols])
-            plot_surface(surface, ax, theme=theme, lines=True, n=200, critical=True)
+            plot_surface(surface, ax, theme=theme, lines=True, n=_grid_size(200, surface, view),
+                         critical=True)  # fmt: skip
+            show_view(ax, view, surface.domain)
             title = ax.set_title(paths.readable(traj), color=style.color(i), fontweight="bold")
             _fit_width(title, fig, share=0.95 / cols)  # within its column, not over the next
             if legend_column and not extra:  # a key goes right of the figure: maps beside it
@@ -88,9 +92,13 @@ def race_layout(race, kind: str, loss: bool, size, dpi: float, theme: str, title
             _side_axes(fig, [column[i] for i in range(len(extra))], extra)
     else:
         beside = kind == "3d" or (legend_column and not extra)
-        panels = _map_layout(fig, race, kind, extra, theme, 2 if note else 1, beside)
+        panels = _map_layout(fig, race, kind, extra, theme, 2 if note else 1, beside, view)
         if legend_column:  # the glyph key's rate box compares two rates by its sides'
             fig.get_layout_engine().maps = ()  # lengths: the map keeps equal scale
+    if kind == "panels" and _squareish(surface):  # each map fills its cell (at most
+        from . import layout  # :data:`.layout.STRETCH` off equal scale): no gutters
+
+        layout.use_race_layout(fig, maps=tuple((ax, _view_aspect(view)) for ax in panels))
     axes = _setup_side(fig, race, extra, theme)
     if note and (kind == "panels" or not _fits_over(panels[0], note, fontsize=16)):
         heading = f"{heading}\n{note}"
@@ -100,7 +108,7 @@ def race_layout(race, kind: str, loss: bool, size, dpi: float, theme: str, title
     return fig, panels, axes.get("loss")
 
 
-UNDER_HEIGHTS = (0.58, 0.42)  # a row of maps over a row of side panels
+UNDER_HEIGHTS = (0.65, 0.35)  # a row of maps over a row of side panels: the maps larger
 ROW_MAPS_MOST = 4  # more maps than this in one row are too small
 
 
@@ -148,19 +156,21 @@ def _fit_width(text, fig, smallest: float = 16.0, share: float = 0.96) -> None:
         text.set_fontsize(max(smallest, size * room / width))
 
 
-def _map_layout(fig, race, kind: str, extra, theme: str, heading_lines: int, beside: bool):
+def _map_layout(fig, race, kind: str, extra, theme: str, heading_lines: int, beside: bool,
+                view):  # fmt: skip
     """One map (contours or 3-D) with the side panels ``extra`` and the legend, or with a
     legend column alone, side by side or stacked (:func:`.layout.choose_arrangement`):
-    the map's axes in a list. Beside the map the side panels are stacked in a column,
-    the legend under them; under a wide map they sit in a row, the legend at its end."""
+    the map's axes in a list, showing ``view`` (:mod:`.framing`). Beside the map the side
+    panels are stacked in a column, the legend under them; under a wide map they sit in a
+    row, the legend at its end."""
     import matplotlib as mpl
 
     from . import layout, paths
 
     surface = race.surface
     em = mpl.rcParams["font.size"] * fig.dpi / 72
-    aspect = None if kind == "3d" or not _squareish(surface) else _domain_aspect(surface)
-    labels = [paths.readable(t) for t in race.trajectories] + _landmark_labels(surface)
+    aspect = None if kind == "3d" or not _squareish(surface) else _view_aspect(view)
+    labels = [paths.readable(t) for t in race.trajectories] + _landmark_labels(surface, view)
     how = "side"
     frame = (fig.bbox.width, fig.bbox.height)
     if not beside:  # (a 3-D view is about as wide as tall: always beside the rest)
@@ -175,7 +185,8 @@ def _map_layout(fig, race, kind: str, extra, theme: str, heading_lines: int, bes
     if kind == "3d":
         plot_surface3d(surface, ax, theme=theme, critical=True, runs=race.trajectories)
     else:
-        plot_surface(surface, ax, theme=theme, critical=True)
+        plot_surface(surface, ax, theme=theme, critical=True, n=_grid_size(300, surface, view))
+        show_view(ax, view, surface.domain)
     ax.set_anchor("E" if how == "side" else "C")
     if extra:
         _side_region(fig, grid[1], extra, how, labels, em, frame)
@@ -214,17 +225,47 @@ def _side_region(fig, cell, extra, how: str, labels: list[str], em: float, frame
     _side_axes(fig, cells[: len(extra)], extra)
 
 
-def _domain_aspect(surface) -> float:
-    w, h = np.ptp(surface.domain, axis=1)
+def _view_aspect(view) -> float:
+    w, h = np.ptp(view, axis=1)
     return float(w / h)
 
 
-def _landmark_labels(surface) -> list[str]:
-    """The legend labels of the landmarks :func:`mark_landmarks` will draw."""
+def _grid_size(n: int, surface, view) -> int:
+    """Grid points per axis over the domain that put about ``n`` across the ``view``
+    (a cropped map keeps its contours smooth), at most twice ``n``."""
+    share = float(np.min(np.ptp(view, axis=1) / np.ptp(surface.domain, axis=1)))
+    return int(min(round(n / max(share, 1e-9)), 2 * n))
+
+
+def show_view(ax, view, domain) -> None:
+    """Show ``view`` (``((x0, x1), (y0, y1))``) on the map ``ax``, free to grow into
+    ``domain`` to fill its cell (:func:`.framing.let_grow`), and only the landmarks inside
+    it: one outside the view would be named in the legend and not be seen."""
+    from matplotlib.lines import Line2D
+
+    (x0, x1), (y0, y1) = view
+    let_grow(ax, view, domain)
+    ax.set_xlim(x0, x1)
+    ax.set_ylim(y0, y1)
+    for mark in ax.get_children():
+        if mark.get_gid() == "landmark" and isinstance(mark, Line2D):
+            xy = np.column_stack([np.ravel(v) for v in mark.get_data()]).astype(float)
+            seen = (xy[:, 0] >= x0) & (xy[:, 0] <= x1) & (xy[:, 1] >= y0) & (xy[:, 1] <= y1)
+            if not seen.any():
+                mark.remove()
+
+
+def _landmark_labels(surface, view) -> list[str]:
+    """The legend labels of the landmarks :func:`mark_landmarks` will draw in ``view``."""
     from ..catalog.critical import LANDMARK_KINDS, landmarks
 
     marks = landmarks(surface)
-    return [k for k in LANDMARK_KINDS if marks.of_kind(k)]
+    lo, hi = np.asarray(view, float).T
+
+    def seen(kind: str) -> bool:
+        return any(np.all((lo <= p.xy) & (p.xy <= hi)) for p in marks.of_kind(kind))
+
+    return [k for k in LANDMARK_KINDS if seen(k)]
 
 
 def _fits_over(ax, text: str, fontsize: float) -> bool:
@@ -238,7 +279,8 @@ def legend(fig, race, loss_ax, panels, kind: str, *, handles=None, x: str = "ste
     """The race legend: one entry per optimizer, labelled with its hyperparameters,
     then the landmarks marked on the map (global minimum, saddle, ...): in the legend
     column beside a single map, else in the loss panel when it fits there, else in a
-    row under the figure (panel titles name the optimizers of ``kind="panels"``)."""
+    row under the figure (panel titles name the optimizers of ``kind="panels"``, whose
+    landmarks go in that row)."""
     from . import paths
 
     if handles is None:
@@ -257,10 +299,8 @@ def legend(fig, race, loss_ax, panels, kind: str, *, handles=None, x: str = "ste
         spacing = _column_spacing(fig, column, len(labels))
         return column.legend(handles, labels, loc="upper left", borderaxespad=0.0, framealpha=0.95,
                              labelspacing=spacing)  # fmt: skip
-    if kind == "panels":  # the panels' titles name the optimizers, in their colours
-        if marks and loss_ax is not None:
-            loc = free_corner(loss_ax, race.trajectories, len(marks), x)
-            return loss_ax.legend(*zip(*marks, strict=True), loc=loc, framealpha=0.9)
+    if kind == "panels":  # the panels' titles name the optimizers, in their colours; the
+        # landmarks go under the figure, not over the loss curves of a short, wide panel
         return _row_legend(fig, marks) if marks else None
     if loss_ax is not None and _fits_inside(loss_ax, labels):
         if marks:
@@ -321,6 +361,8 @@ def _landmark_entries(ax) -> list[tuple]:
     """``(handle, label)`` of each landmark kind drawn on ``ax``: its look, in a legend size."""
     from matplotlib.lines import Line2D
 
+    from .landmarks import legend_face
+
     out = []
     for a in ax.get_children():
         if a.get_gid() != "landmark":
@@ -331,6 +373,7 @@ def _landmark_entries(ax) -> list[tuple]:
             handle = Line2D([], [])
             handle.update_from(a)
             handle.set_markersize(min(a.get_markersize(), LEGEND_LANDMARK_PT))
+            handle.set_markerfacecolor(legend_face(ax, a.get_label()))  # a filled star
             out.append((handle, a.get_label()))
     return out
 
@@ -365,8 +408,8 @@ def plot_race(
     >>> import optviz as ov
     >>> r = ov.race("rosenbrock", ["gd:lr=0.001", "adam:lr=0.05"], steps=50)
     >>> fig = plot_race(r, loss=True, size="small", dpi=50)
-    >>> len(fig.axes)
-    2
+    >>> [ax.get_label() for ax in fig.axes]  # the map, its legend's column, the loss
+    ['', 'legend', 'side:loss']
     """
     from . import paths
     from .callouts import add_callouts, check_callouts

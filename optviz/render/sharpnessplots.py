@@ -17,11 +17,21 @@ from . import style
 from .plots import new_figure
 
 
-def _line_label(formula: str, values: Any = None) -> str:
-    """``stability line 2/lr = 10``: the formula and, for a constant line, its value."""
+def _line_label(formula: str, values: Any = None, lr: Any = None) -> str:
+    """``stability line 2/lr = 10``: the formula and, for a constant line, its value; a
+    long formula of a constant rate is written as its number over lr (``38/lr``), the
+    form a title uses.
+
+    >>> _line_label("(2+2β₁)/((1−β₁)·lr)", [9500.0, 9500.0], lr=[0.004, 0.004])
+    'stability line 38/lr = 9,500'
+    """
     v = np.asarray(values if values is not None else [], float)
     v = v[np.isfinite(v)]
-    if len(formula) > 12 and len(v) and np.ptp(v) <= 1e-9 * abs(v[0]):
+    rate = np.asarray(lr if lr is not None else [], float)
+    constant = bool(len(v)) and np.ptp(v) <= 1e-9 * abs(v[0])
+    if len(formula) > 12 and constant and len(rate) and np.ptp(rate) <= 1e-12 * abs(rate[0]):
+        formula = f"{v[0] * rate[0]:.3g}/lr"  # what the formula is at this run's settings
+    if len(formula) > 12 and constant:
         formula = ""  # too long for a slide's key; the number says it (and the title the rule)
     if len(v) and np.ptp(v) <= 1e-9 * abs(v[0]):
         if not formula:
@@ -65,21 +75,25 @@ def plot_sharpness_runs(runs: list[Any], *, size: Any = "16:9", theme: str = "li
             if r.line is not None:
                 line_steps = np.arange(len(r.line.values))
                 right.plot(line_steps, r.line.values, color=color, lw=2.0, ls=(0, (5, 3)),
-                           alpha=0.9, label=_line_label(r.line.formula, r.line.values))  # fmt: skip
+                           alpha=0.9, label=_line_label(r.line.formula, r.line.values,
+                                                        r.lr))  # fmt: skip
         left.set_yscale("log")
         _plain_log(left.yaxis)
         left.set_xlabel("step")
         left.set_ylabel("training loss (full batch)")
         # panel titles a level below the figure's: smaller, and clear of it
-        left.set_title("the loss keeps falling, in spikes", fontsize=16, pad=10)
+        left.set_title("the loss falls overall, in spikes", fontsize=16, pad=10)
         right.set_xlabel("step")
         pre = any(r.preconditioned for r in runs)
-        right.set_ylabel("rescaled sharpness: the curvature Adam's steps feel" if pre
+        right.set_ylabel("sharpness as Adam's steps feel it" if pre
                          else "sharpness (top Hessian eigenvalue)")  # fmt: skip
         right.set_title("the sharpness climbs to the line, then hovers", fontsize=16, pad=10)
         top = max(float(np.nanmax(r.sharpness)) for r in runs)
         lines = [float(np.nanmax(r.line.values)) for r in runs if r.line is not None]
-        right.set_ylim(0, 1.25 * max([top, *lines]))
+        low = min(float(np.nanmin(r.sharpness)) for r in runs)
+        ceiling = 1.25 * max([top, *lines])
+        # from 0 unless the curves start high: no empty quarter under them
+        right.set_ylim(0 if low < 0.35 * ceiling else 0.85 * low, ceiling)
         right.legend(loc="lower right", framealpha=0.95)
         heading = (
             "Adam at the edge of stability" if pre else "Gradient descent at the edge of stability"
@@ -248,6 +262,9 @@ def setup_sharpness_axes(ax: Any, series: list[Series], steps: int) -> None:
     ax.set_ylabel(f"sharpness{note}")
     ax.grid(True, which="major", lw=0.6)
     _stability_lines(ax, [c for c in series if c.line is not None])
+    from .losses import room_for_heads
+
+    room_for_heads(ax)  # the curves' end marks whole at the figure's right edge
 
 
 def _stability_lines(ax: Any, series: list[Series]) -> None:
@@ -303,6 +320,7 @@ class SharpnessOverlay:
                 for artist in (line, dot):
                     artist.set_animated(True)
                     artist.set_zorder(8)
+                dot.set_clip_on(False)  # a head on the last step: whole over the panel's edge
                 self.curves.append((line, dot, c))
             self.engine = engine
         artists = []

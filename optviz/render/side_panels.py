@@ -66,12 +66,13 @@ class LossFrames:
         self.log = axis.log
         self.lines = []
         self.tags = []  # per run: each start's number at its curve's head (several starts)
+        self.marks: list = []  # per run: where its markers sit on its curve (one start)
         for i, (traj, ps) in enumerate(zip(race.trajectories, styles, strict=True)):
             y = losses.loss_curve(traj, axis.shift, axis.log, axis.floor)
             note = losses.diverged_note(ax, traj, y, ps.color, theme, x)  # shown from there on
             y = y if y.ndim == 2 else y[:, None]
             at = losses.x_values(traj, x).reshape(y.shape)  # steps, or evaluations
-            lw = paths.line_width(2.4, y.shape[1] > 1)
+            lw = paths.line_width(2.4, paths.cloud(y.shape[1]))
             line = ax.plot([], [], color=ps.color, lw=lw, **loss_line_style(ps, i, y.shape[1]))[0]
             dot = ax.plot([], [], ls="none", marker=ps.marker, ms=8, mfc=ps.color,
                           mec=style.ink(theme), mew=0.8)[0]  # fmt: skip
@@ -85,6 +86,10 @@ class LossFrames:
             line.set_zorder(8)
             dot.set_zorder(8.5)  # every head over every curve (and its marks)
             self.lines.append((line, dot, (at, y), note))
+            marks = None  # one curve: its markers' indices (see mark_indices)
+            if y.shape[1] == 1:
+                marks = mark_indices(at[:, 0], y[:, 0], i, ax.get_xlim())
+            self.marks.append(marks)
             tags = [
                 losses.tag_text(ax, t, (0, 0), ps.color, theme, before=True)
                 for t in losses.start_tags(y.shape[1])
@@ -95,13 +100,17 @@ class LossFrames:
 
     def __call__(self, s: float) -> list:
         drawn = []
-        for (line, dot, (at, y), note), tags in zip(self.lines, self.tags, strict=True):
+        for (line, dot, (at, y), note), tags, marks in zip(
+            self.lines, self.tags, self.marks, strict=True
+        ):
             for tag, head in zip(tags, losses.curve_heads(y, at, s), strict=False):
                 if head is not None:
                     tag.xy = head
                     drawn.append(tag)
             xs, ys = curve_until(y, s, self.log, at)
             line.set_data(xs, ys)
+            if marks is not None:  # the markers on the points drawn so far, never the head
+                line.set_markevery(marks[marks < np.floor(s)].tolist())
             ends = np.isfinite(ys) & ~np.isfinite(np.r_[ys[1:], np.nan])  # each curve's head
             dot.set_data(xs[ends], ys[ends])
             drawn.insert(0, line)  # every curve first, then the heads over them all
@@ -111,22 +120,41 @@ class LossFrames:
         return drawn
 
 
-LOSS_MARK_EVERY = 0.11  # a run's marker on its loss curve: every this share of the diagonal
+LOSS_MARKS = 9  # a run's markers along its loss curve: about this many, evenly spaced in x
 LOSS_MARK_SIZE = 6.0  # points: smaller than the head's dot (8), large enough to tell apart
 
 
 def loss_line_style(ps, i: int, curves: int = 1) -> dict:
     """How run ``i``'s loss curve looks besides its colour: its path's dash pattern (as
-    in the legend), and for a single start its marker every :data:`LOSS_MARK_EVERY` of
-    the panel (spaced on screen, each run shifted along so marks of curves that lie
-    together alternate), so curves are told apart without colour. A cloud of starts gets
-    the dash only: markers on many curves make a smear."""
+    in the legend) and, for a single start, its marker (placed by :func:`mark_indices`:
+    a few, evenly spaced along the panel), so curves are told apart without colour. A
+    cloud of starts gets the dash only: markers on many curves make a smear."""
     out = dict(ls=ps.linestyle)
     if curves == 1:
-        shift = (0.37 * i) % 1.0 * LOSS_MARK_EVERY
-        out.update(marker=ps.marker, ms=LOSS_MARK_SIZE, mec="none",
-                   markevery=(shift, LOSS_MARK_EVERY))  # fmt: skip
+        out.update(marker=ps.marker, ms=LOSS_MARK_SIZE, mec="none", markevery=[])
     return out
+
+
+def mark_indices(at: np.ndarray, y: np.ndarray, i: int, span: tuple[float, float]) -> np.ndarray:
+    """Where run ``i``'s markers sit on its loss curve ``y`` (drawn at ``at``): the
+    indices of the points nearest :data:`LOSS_MARKS` places evenly spaced over the
+    panel's ``span`` of x, each run shifted along so the marks of curves that lie
+    together alternate. Spaced in x, not along the line: a curve that saws up and down
+    every step would get a marker on every tooth, a solid wedge of them.
+
+    >>> mark_indices(np.arange(101.0), np.ones(101), 0, (0.0, 100.0)).tolist()
+    [6, 17, 28, 39, 50, 61, 72, 83, 94]
+    """
+    ok = np.flatnonzero(np.isfinite(y) & np.isfinite(at))
+    if not len(ok):
+        return np.zeros(0, int)
+    lo, hi = span
+    gap = (hi - lo) / LOSS_MARKS
+    shift = (0.5 + 0.37 * i) % 1.0
+    targets = lo + gap * (np.arange(LOSS_MARKS) + shift)
+    targets = targets[(targets >= at[ok[0]]) & (targets <= at[ok[-1]])]
+    nearest = ok[np.abs(at[ok][None, :] - targets[:, None]).argmin(axis=1)]
+    return np.unique(nearest)
 
 
 def curve_until(

@@ -310,7 +310,7 @@ class SideCallouts(CalloutLayer):
         """What a label must not hide on a side view (px, every couple of pixels along
         it): the curve itself (the ground the balls roll on) and the arcs of the jumps
         made by step ``until``."""
-        from .callouts import _dense
+        from .callout_placement import dense as _dense
 
         every = 2.0 * ax.figure.dpi / 72
         out = [np.zeros((0, 2))]

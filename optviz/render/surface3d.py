@@ -54,10 +54,21 @@ def plot_surface3d(
     lo, hi = _zrange(surface)
     Zc = squash(surface, Z)
     levs = levels_of(surface, Z)
-    if runs is not None:  # the contour map's shades by drawn height: low ground dark as on the map
-        low, high = SHADES[style.check_theme(theme)]
-        share = low + (high - low) * (Zc - lo) / (hi - lo)
-        colors = _relief(Zc, style.cmap(theme)(share), n)
+    (x0, x1), (y0, y1) = surface.domain
+    ax.set_xlim(x0, x1)
+    ax.set_ylim(y0, y1)
+    ax.set_zlim(lo, hi)
+    ax.computed_zorder = False
+    ax.view_init(
+        elev=surface.view.elev if elev is None else elev,
+        azim=surface.view.azim if azim is None else azim,
+    )
+    marks = []
+    if runs is not None:  # the camera first: the surface is lit from beside it
+        runs = list(runs)
+        marks = _lesson_landmarks(surface, runs) if critical else []
+        _slide_camera(ax, surface, (X, Y, Zc), runs, marks, (elev, azim))
+        colors = _lit(ax, surface, X, Y, Zc, theme, squash(surface, levs))
     else:
         colors = _relief(Zc, style.cmap3d(theme)(BoundaryNorm(levs, 256, extend="max")(Zc)), n)
     if _SURFACE_PICTURES.get():
@@ -66,18 +77,12 @@ def plot_surface3d(
         ax.add_artist(MeshPicture(X, Y, Zc, colors))
     else:
         _quads(ax, X, Y, Zc, colors)
-    ax.computed_zorder = False
-    ax.view_init(
-        elev=surface.view.elev if elev is None else elev,
-        azim=surface.view.azim if azim is None else azim,
-    )
-    (x0, x1), (y0, y1) = surface.domain
-    ax.set_xlim(x0, x1)
+    ax.set_xlim(x0, x1)  # plot_surface scales the axes to the mesh: back to the domain
     ax.set_ylim(y0, y1)
     ax.set_zlim(lo, hi)
     _style3d(ax, theme)
     if runs is not None:
-        _slide_view(ax, surface, (X, Y, Zc), list(runs), critical, (elev, azim), theme)
+        _slide_view(ax, surface, (X, Y, Zc), marks, theme)
         return ax
     if surface.view.zclip is not None:
         _squash_ticks(ax, surface)
@@ -90,14 +95,17 @@ def plot_surface3d(
     return ax
 
 
-def _slide_view(ax, surface, grid, runs: list, critical: bool, camera, theme: str) -> None:
-    """The slide view of ``runs`` (see :func:`plot_surface3d`)."""
+def _slide_camera(ax, surface, grid, runs: list, marks: list, camera) -> None:
+    """The slide view's camera (see :func:`plot_surface3d`): parallel projection, the box
+    shaped to the domain, the camera given or chosen from the runs and landmarks."""
     from . import camera3d
 
-    marks = _lesson_landmarks(surface, runs) if critical else []
     where = np.array([p.xy for p in marks]).reshape(-1, 2)
     span = np.ptp(np.asarray(surface.domain, float), axis=1)
     ax.set_box_aspect((*(span / span.max()), HEIGHT_ASPECT))
+    # parallel projection: lower on the screen means lower on the surface (in perspective
+    # a ball on the near slope looks lower than the minimum behind it)
+    ax.set_proj_type("ortho")
     elev, azim = camera
     if not runs:  # a surface alone: the camera its catalog file gives
         elev = surface.view.elev if elev is None else elev
@@ -107,6 +115,15 @@ def _slide_view(ax, surface, grid, runs: list, critical: bool, camera, theme: st
         shot = camera3d.choose(ax, scene, hint_azim=surface.view.azim)
         ax.view_init(elev=shot.elev if elev is None else elev,
                      azim=shot.azim if azim is None else azim)  # fmt: skip
+    else:
+        ax.view_init(elev=elev, azim=azim)
+
+
+def _slide_view(ax, surface, grid, marks: list, theme: str) -> None:
+    """The slide view around the surface (see :func:`plot_surface3d`): no box, the view
+    fitted to the surface, the axis names at its edges, the landmarks on it."""
+    from . import camera3d
+
     ax.set_axis_off()
     # about 40 points a side, the edges among them: the view is fitted to the whole surface
     rows, cols = (np.unique(np.r_[0 : n : max(1, n // 40), n - 1]) for n in grid[0].shape)
@@ -145,29 +162,14 @@ def _lesson_landmarks(surface, runs: list) -> list:
     return [p for p in points if needed(p)]
 
 
-RING = 0.03  # a landmark's ring painted on the surface: its radius, as a share of the side
-RINGED = 6  # up to this many landmarks are ringed
-
-
 def _draw_landmarks(ax, surface, marks: list, theme: str) -> None:
-    """Each landmark's marker on the surface, over a ring that follows the surface around
-    it (foreshortened as the surface is: the marker reads as lying on it, not floating)."""
+    """Each landmark's marker on the surface, lifted a little so the surface does not cut
+    it (no ring around it: rings on the ground read as extra markers)."""
     from .geometry import height
     from .landmarks import landmark_style
 
-    side = float(np.max(np.ptp(np.asarray(surface.domain, float), axis=1)))
-    turn = np.linspace(0, 2 * np.pi, 37)
-    circle = RING * side * np.column_stack([np.cos(turn), np.sin(turn)])
-    ink, halo = ("white", "black") if style.is_dark(theme) else ("black", "white")
-    ringed = len(marks) <= RINGED  # many rings would read as clutter, not as ground
     for kind in dict.fromkeys(p.kind for p in marks):
         xy = np.array([p.xy for p in marks if p.kind == kind]).reshape(-1, 2)
-        for centre in xy[: len(xy) if ringed else 0]:
-            ring = centre + circle
-            ax.plot(ring[:, 0], ring[:, 1], height(surface, ring, lift=0.005), color=halo,
-                    lw=3.0, zorder=4.3, gid="landmark-ring", label="_nolegend_")  # fmt: skip
-            ax.plot(ring[:, 0], ring[:, 1], height(surface, ring, lift=0.005), color=ink,
-                    lw=1.3, zorder=4.4, gid="landmark-ring", label="_nolegend_")  # fmt: skip
         line = ax.plot(xy[:, 0], xy[:, 1], height(surface, xy, lift=0.02),
                        **landmark_style(kind), label=kind)[0]  # fmt: skip
         line.set_gid("landmark")
@@ -230,6 +232,39 @@ def _relief(Z: np.ndarray, rgba: np.ndarray, n: int) -> np.ndarray:
         rgba[..., :3], Z, fraction=0.8, blend_mode="soft", vert_exag=n / 3 / span
     )
     return np.concatenate([lit, rgba[..., 3:]], axis=-1)
+
+
+# the light: from above the camera's left shoulder, so slopes facing the viewer are lit
+# and the far sides of hills fall into shade
+LIGHT_TURN, LIGHT_ELEV = 40.0, 40.0  # degrees: left of the camera's azimuth; above the ground
+LIT = 0.8  # the lighting of a slope that shows its colour as is (one facing the light: 1)
+AMBIENT = 0.45  # the share of a colour a slope turned away from the light keeps
+
+
+def _lit(ax, surface, X, Y, Z, theme: str, levels: np.ndarray) -> np.ndarray:
+    """The slide view's colours: the map's shade of each band between the drawn
+    ``levels`` (low ground dark, as on the contour map: the bands' edges are its contour
+    lines, and the surface hides them as it hides itself), lit by a light beside the
+    camera (Lambert: the slope's normal in the drawn box, heights as tall as drawn)."""
+    lo, hi = _zrange(surface)
+    low, high = SHADES[style.check_theme(theme)]
+    bands = np.clip(np.searchsorted(np.unique(levels), Z), 1, None) - 1
+    share = bands / max(int(bands.max()), 1)
+    rgba = style.cmap(theme)(low + (high - low) * share)
+    aspect = np.asarray(ax.get_box_aspect(), float)
+    (x0, x1), (y0, y1) = np.asarray(surface.domain, float)
+    u = (X - x0) / (x1 - x0) * aspect[0]
+    v = (Y - y0) / (y1 - y0) * aspect[1]
+    w = (Z - lo) / (hi - lo) * aspect[2]
+    dw_dv, dw_du = np.gradient(w, v[:, 0], u[0, :])  # rows run along y, columns along x
+    normal = np.stack([-dw_du, -dw_dv, np.ones_like(w)], axis=-1)
+    normal /= np.linalg.norm(normal, axis=-1, keepdims=True)
+    a, e = np.radians(ax.azim + LIGHT_TURN), np.radians(LIGHT_ELEV)
+    light = np.array([np.cos(e) * np.cos(a), np.cos(e) * np.sin(a), np.sin(e)])
+    lambert = np.clip(normal @ light, 0.0, 1.0)
+    shade = AMBIENT + (1 - AMBIENT) * lambert / LIT  # a slope facing the light: brighter
+    rgb = np.clip(rgba[..., :3] * shade[..., None], 0.0, 1.0)
+    return np.concatenate([rgb, rgba[..., 3:]], axis=-1)
 
 
 def _with_zclip(surface, zclip: float):

@@ -142,6 +142,10 @@ def _show(scene: Any, r: Any, look: Look) -> tuple[Any, None]:
 
         return show_curve(surface, size=look["size"], theme=look["theme"],
                           title=look.get("title")), None  # fmt: skip
+    if not r.options["three_d"]:
+        from ..render.mapplots import show_map
+
+        show_surface = show_map  # the map alone, filling the frame
     fig = show_surface(surface, size=look["size"], theme=look["theme"], field=r.options["field"],
                        title=look.get("title"))  # fmt: skip
     return fig, None
@@ -208,7 +212,7 @@ def _dropout(scene: Any, r: Any, look: Look) -> tuple[Any, None]:
 
 
 def _schedules(scene: Any, r: Any, look: Look) -> tuple[Any, None]:
-    from ..render.plots import plot_schedules
+    from ..render.scheduleplots import plot_schedules
 
     specs, steps = result(scene, r)
     return plot_schedules(specs, **look, steps=steps), None

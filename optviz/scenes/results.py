@@ -175,7 +175,7 @@ def landscape_arguments(scene: Any, o: Options) -> tuple[str, dict[str, Any]]:
 
 def schedule_specs(scene: Any, o: Options) -> tuple[list[str], int]:
     """The schedules render's schedules and horizon."""
-    from ..render.plots import SCHEDULE_SHAPES
+    from ..render.scheduleplots import SCHEDULE_SHAPES
 
     return list(o["schedules"] or SCHEDULE_SHAPES), scene.steps or 300
 

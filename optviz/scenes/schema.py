@@ -245,6 +245,7 @@ class Show(Render):
     needs = ("surface",)
 
     field: doc(Literal["quiver", "stream"] | None, "draw the gradient field too") = None
+    three_d: doc(bool, "draw the 3-D view beside the map (false: the map fills the frame)") = True
 
 
 Lrs = str | Annotated[list[number(0, 1e6, open_low=True)], Meta(min_length=2)]

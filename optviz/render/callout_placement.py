@@ -1,0 +1,139 @@
+"""Where a callout's label goes (see :mod:`.callouts`): in empty space around the point it
+names, wholly inside its axes, over no ball, landmark marker or other callout, then over
+as little of the drawn paths as it can, near rather than across the map; a long label
+broken into lines to fit. Pure geometry in display pixels, no artist."""
+
+from __future__ import annotations
+
+import numpy as np
+
+DIRECTIONS = [(1, 0), (1, 1), (0, 1), (-1, 1), (-1, 0), (-1, -1), (0, -1), (1, -1),
+              (2, 1), (1, 2), (-1, 2), (-2, 1), (-2, -1), (-1, -2), (1, -2), (2, -1)]  # fmt: skip
+REACHES = (20.0, 36.0, 60.0, 90.0, 130.0, 180.0, 240.0, 320.0)  # points from ball to label
+PATH_PT = 3.0  # points around a path's line a label keeps off
+LEADER_HIT = 400.0  # px² of cover a leader passing over a ball or marker counts as, per 4 px
+NEAR_PT = 60.0  # points from ball to label within which a leader is short
+FAR_COST = 0.15  # path samples a label may cover to come a point nearer beyond that: a
+# label a path grazes beside its ball reads better than one a leader across the map points from
+
+
+def best_offset(anchor, size, obstacles, inside, reach_scale: float = 1.0, paths=None):
+    """The label's placement around ``anchor`` (px): ``(offset in px, ha, va, box)``, among
+    :data:`DIRECTIONS` × :data:`REACHES`. Wholly inside ``inside`` (x0, y0, x1, y1) comes
+    first, then the least overlap with ``obstacles`` (``(k, 4)`` boxes x0, y0, x1, y1) by
+    the label and by its leader (beyond its own ring), then the fewest points of ``paths``
+    (``(p, 2)`` px, the drawn paths sampled densely) under it, counting a reach beyond
+    :data:`NEAR_PT` as :data:`FAR_COST` points a point, then the least sticking out,
+    then the nearest.
+
+    >>> taken = np.array([[45, 0, 200, 200]])  # everything right of the point
+    >>> off, ha, va, _ = best_offset((50, 50), (40, 10), taken, (0, 0, 200, 200))
+    >>> ha, bool(off[0] < 0)  # the label goes left
+    ('right', True)
+    """
+    anchor = np.asarray(anchor, float)
+    w, h = size
+    obstacles = np.asarray(obstacles, float).reshape(-1, 4)
+    paths = np.zeros((0, 2)) if paths is None else np.asarray(paths, float).reshape(-1, 2)
+    best, choice = None, ((0.0, 0.0), "left", "bottom", np.zeros(4))
+    for rank, reach in enumerate(REACHES):
+        for turn, (dx, dy) in enumerate(DIRECTIONS):
+            unit = np.array([dx, dy], float) / np.hypot(dx, dy)
+            off = unit * reach * reach_scale
+            x0 = anchor[0] + off[0] - (w if dx < 0 else w / 2 if dx == 0 else 0)
+            y0 = anchor[1] + off[1] - (h if dy < 0 else h / 2 if dy == 0 else 0)
+            box = np.array([x0, y0, x0 + w, y0 + h])
+            for shifted, b in enumerate((box, _pushed_in(box, inside))):
+                out = _outside(b, inside)
+                grown = b + PATH_PT * reach_scale * np.array([-1.0, -1.0, 1.0, 1.0])
+                crossed = int(np.count_nonzero(_within(paths, grown))) if len(paths) else 0
+                covered = float(_overlap(b, obstacles).sum()) + LEADER_HIT * _leader_hits(
+                    anchor, b, obstacles, 13.0 * reach_scale
+                )
+                far = FAR_COST * max(reach - NEAR_PT, 0.0)  # a leader across the map
+                cost = (out > 0.5, round(covered, 3), crossed + far, out,
+                        rank + 0.01 * turn + 0.5 * shifted)  # fmt: skip
+                if best is None or cost < best:
+                    ha = "left" if dx > 0 else "right" if dx < 0 else "center"
+                    va = "bottom" if dy > 0 else "top" if dy < 0 else "center"
+                    best, choice = cost, (tuple(off + b[:2] - box[:2]), ha, va, b)
+    return choice
+
+
+def _leader_hits(anchor: np.ndarray, box: np.ndarray, obstacles: np.ndarray, skip: float) -> int:
+    """How many points along the leader, from ``skip`` px off the anchor (its own ball and
+    ring) to the label's box, lie in an obstacle other than those around the anchor (the
+    landmark its ball rests on: every leader starts inside it)."""
+    end = np.clip(anchor, box[:2], box[2:])  # the box's point nearest the anchor
+    length = float(np.hypot(*(end - anchor)))
+    around = np.all((obstacles[:, :2] <= anchor) & (anchor <= obstacles[:, 2:]), axis=1)
+    obstacles = obstacles[~around]
+    if length <= skip or not len(obstacles):
+        return 0
+    t = np.linspace(skip / length, 1.0, max(int(length / 4), 2))
+    pts = anchor + (end - anchor) * t[:, None]
+    lo, hi = obstacles[None, :, :2], obstacles[None, :, 2:]
+    inside = np.all((pts[:, None] >= lo) & (pts[:, None] <= hi), axis=-1)
+    return int(inside.any(axis=1).sum())
+
+
+def _pushed_in(box: np.ndarray, inside) -> np.ndarray:
+    """``box`` moved the least to lie inside ``inside`` (as far as it fits)."""
+    x0, y0, x1, y1 = inside
+    dx = max(x0 - box[0], 0.0) or min(x1 - box[2], 0.0)
+    dy = max(y0 - box[1], 0.0) or min(y1 - box[3], 0.0)
+    return box + np.array([dx, dy, dx, dy])
+
+
+def _overlap(box: np.ndarray, boxes: np.ndarray) -> np.ndarray:
+    if not len(boxes):
+        return np.zeros(0)
+    w = np.clip(np.minimum(box[2], boxes[:, 2]) - np.maximum(box[0], boxes[:, 0]), 0, None)
+    h = np.clip(np.minimum(box[3], boxes[:, 3]) - np.maximum(box[1], boxes[:, 1]), 0, None)
+    return w * h
+
+
+def _within(points: np.ndarray, box: np.ndarray) -> np.ndarray:
+    return ((points[:, 0] >= box[0]) & (points[:, 0] <= box[2])
+            & (points[:, 1] >= box[1]) & (points[:, 1] <= box[3]))  # fmt: skip
+
+
+def _outside(box: np.ndarray, inside) -> float:
+    x0, y0, x1, y1 = inside
+    area = (box[2] - box[0]) * (box[3] - box[1])
+    kept = max(min(box[2], x1) - max(box[0], x0), 0) * max(min(box[3], y1) - max(box[1], y0), 0)
+    return float(area - kept)
+
+
+def broken_lines(words: list[str], lines: int) -> str:
+    """``words`` in ``lines`` lines of about equal length; two lines at a comma where one
+    falls near the middle (between two clauses, not inside one).
+
+    >>> broken_lines("GD (lr 0.09) ends 3.1 short of it, ahead of GD (lr 0.02)".split(" "), 2)
+    'GD (lr 0.09) ends 3.1 short of it,\\nahead of GD (lr 0.02)'
+    """
+    total = len(" ".join(words))
+    commas = [i for i, w in enumerate(words[:-1]) if w.endswith(",")]
+    if lines == 2 and commas:
+        cut = min(commas, key=lambda i: abs(len(" ".join(words[: i + 1])) - total / 2))
+        if abs(len(" ".join(words[: cut + 1])) - total / 2) < total / 4:
+            return " ".join(words[: cut + 1]) + "\n" + " ".join(words[cut + 1 :])
+    out, line = [], []
+    for w in words:
+        if line and len(" ".join([*line, w])) > total / lines + 2 and len(out) < lines - 1:
+            out.append(" ".join(line))
+            line = []
+        line.append(w)
+    return "\n".join([*out, " ".join(line)])
+
+
+def dense(px: np.ndarray, every: float) -> np.ndarray:
+    """The polyline ``px`` ``(t, 2)`` with points at most about ``every`` apart along it
+    (a long segment, a run flying off, at most 200 more)."""
+    if len(px) < 2:
+        return px
+    seg = np.diff(px, axis=0)
+    n = np.clip(np.ceil(np.hypot(*seg.T) / every).astype(int), 1, 200)
+    idx = np.repeat(np.arange(len(seg)), n)
+    frac = np.concatenate([np.arange(k) / k for k in n])
+    return np.vstack([px[idx] + seg[idx] * frac[:, None], px[-1:]])

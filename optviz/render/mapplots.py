@@ -1,0 +1,53 @@
+"""A surface at a glance as one map: contours, its colour bar, the critical points named.
+
+The map fills the frame (no 3-D view beside it: at a third of the frame that view piled
+its markers and hid which way was x), with the key under it. :func:`show_map` is what a
+``kind = "show"`` scene draws with ``three_d = false``; with the 3-D view it is
+:func:`optviz.render.surface3d.show_surface`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from . import style
+from .plots import new_figure, plot_surface
+
+
+def show_map(
+    surface,
+    *,
+    size: Any = "16:9",
+    theme: str = "light",
+    dpi: float = 100,
+    field: str | None = None,
+    title: str | None = None,
+):
+    """The surface's contour map alone, critical points marked by kind; ``field``
+    ("quiver" or "stream") draws the gradient field.
+
+    >>> import optviz as ov
+    >>> fig = show_map(ov.surface("himmelblau"), size="small", dpi=50)
+    >>> [ax.name for ax in fig.axes][:1], len(fig.legends)
+    (['rectilinear'], 1)
+    """
+    from ..catalog import surface as _surface
+
+    surface = _surface(surface) if isinstance(surface, str) else surface
+    style.check_theme(theme)
+    with style.themed(theme):
+        fig = new_figure(size, dpi)
+        ax = fig.add_subplot()
+        plot_surface(surface, ax, theme=theme, colorbar=True, critical=True, field=field)
+        ax.set_aspect("auto")  # the map takes the frame; its axes keep their numbers
+        handles, labels = ax.get_legend_handles_labels()
+        if ax.get_legend() is not None:
+            ax.get_legend().remove()
+        if len(handles) == 1:  # a lone key in the map's corner, not adrift under it
+            ax.legend(handles, labels, loc="upper right", framealpha=0.9,
+                      fontsize=style.at_least(14))  # fmt: skip
+        elif handles:  # one row under the map, where it hides no point
+            fig.legend(handles, labels, loc="outside lower center", ncol=len(handles),
+                       frameon=False, fontsize=style.at_least(14))  # fmt: skip
+        fig.suptitle(title or surface.title or surface.name)
+    return fig

@@ -1,0 +1,274 @@
+"""Learning-rate sweeps: the final loss against the rate, one line per optimizer.
+
+Each line has its own colour, marker and dashes (:mod:`.line_ends`) and is named where
+it ends or at its starred best rate; rates that diverged are crosses on a strip along
+the top. The maps of a surface (basins, curvature, noise bands) are in
+:mod:`optviz.render.analysis_plots`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from . import line_ends, style
+from .losses import LOSS_FLOOR
+from .paths import NAMES, SYMBOLS, optimizer_name
+from .plots import new_figure
+
+
+def _new_axes(ax, size, theme: str, dpi: float = 100):
+    if ax is not None:
+        return ax
+    with style.themed(theme):
+        return new_figure(size, dpi).add_subplot()
+
+
+def swept_name(opt) -> str:
+    """An optimizer named as a sweep over its learning rate names it: ``Momentum (μ 0.9)``,
+    its other settings but not the rate, which is the x axis.
+
+    >>> import optviz as ov
+    >>> swept_name(ov.optimizer("adam:lr=0.3,beta1=0.5")), swept_name(ov.optimizer("gd"))
+    ('Adam (β₁ 0.5)', 'GD')
+    """
+    name = optimizer_name(opt)
+    plain = NAMES.get(opt.name, opt.name)
+    rate = f"{SYMBOLS.get('lr', 'lr')} "
+    items = [i for i in name[len(plain) :].strip(" ()").split(", ") if i and not i.startswith(rate)]
+    return f"{plain} ({', '.join(items)})" if items else plain
+
+
+# -- sweep -----------------------------------------------------------------------------------------
+def plot_sweep(
+    sweep,
+    ax=None,
+    *,
+    best: dict | None = None,
+    size: Any = "16:9",
+    theme: str = "light",
+    dpi: float = 100,
+    title: str | None = None,
+):
+    """Score against learning rate per optimizer on log axes.
+
+    Diverged rates are crosses on a strip along the top, one row per optimizer, and a
+    dotted line marks each optimizer's first diverging rate: the stable range is what
+    lies left of it. ``best`` (key -> rate) marks chosen rates with a star.
+
+    >>> from optviz.analysis import sweep
+    >>> ax = plot_sweep(sweep("quadratic", ["gd"], lrs=[0.1, 0.5, 1.5], steps=10), dpi=40)
+    >>> ax.get_xscale(), ax.get_yscale()
+    ('log', 'log')
+    """
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Rectangle
+    from matplotlib.transforms import blended_transform_factory
+
+    style.check_theme(theme)
+    surface = sweep.surface
+    steps_mode = sweep.objective == "steps"
+    shift = 0.0 if steps_mode or surface.min_value is None else surface.min_value
+    ink = style.ink(theme)
+    n_opt = len(sweep.keys)
+    band = min(0.05 + 0.03 * n_opt, 0.32)  # top strip of the axes for diverged rates
+    with style.themed(theme):
+        ax = _new_axes(ax, size, theme, dpi)
+        top = blended_transform_factory(ax.transData, ax.transAxes)
+        ys, floored, log = [], False, True
+        curves = []
+        for i in range(n_opt):
+            score = sweep.score[i].astype(float)
+            ok = ~sweep.diverged[i] & np.isfinite(score)
+            y = np.where(ok, score - shift, np.nan)
+            if steps_mode:
+                y = np.where(y > sweep.steps, np.nan, y)
+            elif np.any(y[ok] < LOSS_FLOOR) and surface.min_value is not None:
+                floored = floored or bool(np.any(y[ok] < LOSS_FLOOR))
+                y = np.where(ok, np.maximum(y, LOSS_FLOOR), np.nan)
+            curves.append((ok, y))
+            ys.append(y[np.isfinite(y)])
+        ys = np.concatenate(ys) if ys else np.zeros(0)
+        if steps_mode:
+            ys = np.append(ys, sweep.steps + 1)
+        log = bool(len(ys) and ys.min() > 0)
+        lines, names, stars = [], [], []
+        firsts = [sweep.lrs[i][~curves[i][0]].min() if (~curves[i][0]).any() else np.nan
+                  for i in range(n_opt)]  # fmt: skip
+        for i, key in enumerate(sweep.keys):
+            look = line_ends.look(i)
+            c = look["color"]
+            lrs, score = sweep.lrs[i], sweep.score[i]
+            ok, y = curves[i]
+            # a line over few rates (one that soon diverges) is drawn over the longer ones,
+            # whose markers would bury it where they run together
+            lift = 0.5 * float(1 - np.mean(ok))
+            lines += ax.plot(lrs, y, lw=2.2, ms=7, mec=ink, mew=0.6, zorder=3 + lift, **look)
+            if steps_mode:  # rates that did not converge: open markers on the ceiling
+                miss = ok & (score > sweep.steps)
+                ax.plot(lrs[miss], np.full(miss.sum(), sweep.steps + 1.0), look["marker"],
+                        mfc="none", mec=c, ms=7, zorder=3)  # fmt: skip
+            name = swept_name(sweep.optimizers[i])
+            bad = ~ok
+            row = 1 - band * (i + 0.75) / (n_opt + 0.25)
+            ax.plot(lrs[bad], np.full(bad.sum(), row), "x", color=c, ms=7, mew=2,
+                    transform=top, zorder=4)  # fmt: skip
+            if bad.any():
+                first = lrs[bad].min()
+                ax.axvline(first, color=c, ls=shared_dashes(firsts, i), lw=1.8, zorder=2)
+                # the row named at the strip's left, on its height: which crosses are whose,
+                # without colour, and clear of the divergence lines that cross the strip
+                ink_c = line_ends.text_color(c, ax.get_facecolor())
+                ax.annotate(name, (0.035, row), xycoords=("axes fraction", top),
+                            ha="left", va="center", fontsize=style.at_least(13), color=ink_c,
+                            zorder=4)  # fmt: skip
+            if best and key in best:
+                j = int(np.searchsorted(lrs, best[key]))
+                ax.plot([best[key]], [y[j]], "*", ms=20, mfc=c, mec=ink, mew=1.2, zorder=6)
+                name = f"{name}: best lr {best[key]:.2g}"
+            stars.append((best[key], y[j]) if best and key in best else None)
+            names.append(name)
+        ax.add_patch(Rectangle((0, 1 - band), 1, band, transform=ax.transAxes,
+                               color=style.THEMES[theme]["grid.color"], alpha=0.6, lw=0,
+                               zorder=1))  # fmt: skip
+        ax.text(0.005, 1 - band / 2, "diverged", transform=ax.transAxes, rotation=90,
+                ha="left", va="center", fontsize=12, color=ink, alpha=0.8)  # fmt: skip
+        ax.set_xscale("log")
+        ax.set_yscale("log" if log else "linear")
+        windows = [] if steps_mode or not log else good_windows(sweep)
+        under = band if any(w is not None for w in windows) else 0.0
+        _leave_room(ax, ys, band, log, under)
+        if under:
+            _draw_windows(ax, sweep, windows, under, theme)
+        # a best rate is named at its star; a line without one at its end, with room there
+        at_end = [k for k, star in enumerate(stars) if star is None]
+        line_ends.room_right(ax, [lines[k] for k in at_end], [names[k] for k in at_end])
+        line_ends.label_ends(ax, lines, names, at=stars)
+        ax.set_xlabel("learning rate")
+        if steps_mode:
+            ax.axhline(sweep.steps + 1, color=ink, lw=0.8, ls="--", alpha=0.6)
+            ax.set_ylabel(f"steps to converge (open: not in {sweep.steps})")
+        else:
+            what = "final loss" if sweep.objective == "final" else "mean loss over the run"
+            what += " above the minimum" if surface.min_value is not None else ""
+            if floored:
+                what += f" (below {LOSS_FLOOR:g}: drawn at {LOSS_FLOOR:g})"
+            ax.set_ylabel(what)
+        ax.grid(True, which="major", alpha=0.5)
+        handles = [Line2D([], [], color=ink, ls="none", marker="x", ms=7, mew=2),
+                   Line2D([], [], color=ink, ls=(0, (1.0, 2.0)), lw=1.8)]  # fmt: skip
+        labels = ["diverged", "first rate that diverges"]
+        if best:
+            handles.append(Line2D([], [], color=ink, ls="none", marker="*", ms=14))
+            labels.append("chosen rate")
+        # the key between the strips: never over the rows of crosses or of good windows
+        strips = (band, under) if (under := _under(ax)) is not None else (band, 0.0)
+        ax.legend(handles, labels, loc="best", framealpha=0.95,
+                  bbox_to_anchor=(0, strips[1], 1, 1 - strips[0] - strips[1]))  # fmt: skip
+        starts = f", {sweep.starts} starts" if sweep.starts > 1 else ""
+        ax.set_title(title or f"{surface.title or surface.name}: {sweep.horizon}{starts}")
+    return ax
+
+
+def shared_dashes(xs: list[float], i: int) -> tuple:
+    """Dash pattern of the vertical line at ``xs[i]``: dotted when it stands alone; when
+    ``m`` lines stand at the same place, dashes of each colour in turn, so none hides
+    another.
+
+    >>> shared_dashes([1.0, 2.0], 0), shared_dashes([1.0, 1.0], 1)
+    ((0, (1.0, 2.0)), (3.0, (2.0, 4.0)))
+    """
+    same = [j for j, x in enumerate(xs) if np.isclose(x, xs[i], rtol=1e-9)]
+    if len(same) < 2:
+        return (0, (1.0, 2.0))
+    m, k = len(same), same.index(i)
+    return (3.0 * k, (2.0, 3.0 * m - 2.0))  # a dash of each, a gap after each
+
+
+def _leave_room(ax, ys: np.ndarray, band: float, log: bool, under: float = 0.0) -> None:
+    """Y limits that keep every curve between the top strip of diverged rates and the
+    bottom strip (``under``, a fraction of the axes) of the good windows."""
+    if not len(ys):
+        return
+    lo, hi = float(ys.min()), float(ys.max())
+    room = 1 - band - 0.04 - under
+    if log:
+        a, b = np.log10(lo) - 0.3, np.log10(max(hi, lo * 1.01)) + 0.1
+    else:
+        pad = 0.05 * (hi - lo or 1.0)
+        a, b = lo - pad, hi + pad
+    span = (b - a) / room
+    limits = (a - under * span, a - under * span + span)
+    ax.set_ylim(*(10**v for v in limits) if log else limits)
+    floor, ceiling = (10**a, 10**b) if log else (a, b)
+    ticks = [t for t in ax.get_yticks() if floor <= t <= ceiling]
+    if ticks:  # no tick labels inside the strips of diverged rates and good windows
+        ax.set_yticks(ticks)
+        ax.set_ylim(*(10**v for v in limits) if log else limits)
+
+
+def _under(ax) -> float | None:
+    """The height (axes fraction) of ``ax``'s strip of good windows, if it has one."""
+    strip = [p for p in ax.patches if p.get_gid() == "window-strip"]
+    return strip[0].get_height() if strip else None
+
+
+WITHIN = 0.01  # a rate is good when it ends within this share of the start's gap
+
+
+def good_windows(sweep) -> list:
+    """Per optimizer, the rates that end within :data:`WITHIN` of the start's gap above
+    the minimum (the lesson's window), or None; all None when the gap is unknown."""
+    floor, first = sweep.surface.min_value, getattr(sweep, "start_loss", np.nan)
+    if floor is None or not np.isfinite(first) or first <= floor:
+        return [None] * len(sweep.keys)
+    out = []
+    for lrs, loss, bad in zip(sweep.lrs, sweep.final_loss, sweep.diverged, strict=True):
+        good = ~np.asarray(bad) & (np.asarray(loss, float) - floor <= WITHIN * (first - floor))
+        out.append(np.asarray(lrs)[good] if good.any() else None)
+    return out
+
+
+def _span_words(rates: np.ndarray) -> str:
+    if len(rates) == 1:
+        return "one rate"
+    decades = float(np.log10(rates.max() / rates.min()))
+    return f"{decades:.1f} decade" + ("" if decades == 1 else "s")
+
+
+def _draw_windows(ax, sweep, windows: list, under: float, theme: str) -> None:
+    """The lesson's window drawn: the threshold as a line across the plot, and each
+    optimizer's good rates as a bar on a strip along the bottom, its length in words."""
+    from matplotlib.patches import Rectangle
+    from matplotlib.transforms import blended_transform_factory
+
+    ink = style.ink(theme)
+    gap = sweep.start_loss - sweep.surface.min_value
+    ax.axhline(WITHIN * gap, color=ink, lw=1.4, ls=(0, (6.0, 3.0)), alpha=0.75, zorder=2.5)
+    # named at the left, where every sweep starts slow and above it: no line crosses it
+    ax.annotate(f"within {WITHIN:.0%} of the start's gap ↓", (0.035, WITHIN * gap),
+                xycoords=("axes fraction", "data"), xytext=(0, 4), textcoords="offset points",
+                ha="left", va="bottom", fontsize=style.at_least(13), color=ink,
+                zorder=5)  # fmt: skip
+    ax.add_patch(Rectangle((0, 0), 1, under, transform=ax.transAxes, lw=0, alpha=0.35,
+                           color=style.THEMES[theme]["grid.color"], zorder=1,
+                           gid="window-strip"))  # fmt: skip
+    ax.text(0.005, under / 2, "within 1%", transform=ax.transAxes, rotation=90, ha="left",
+            va="center", fontsize=12, color=ink, alpha=0.8)  # fmt: skip
+    below = blended_transform_factory(ax.transData, ax.transAxes)
+    n = len(windows)
+    for i, rates in enumerate(windows):
+        if rates is None:
+            continue
+        look = line_ends.look(i)
+        row = under * (n - i - 0.25) / (n + 0.25)
+        ax.plot(rates, np.full(len(rates), row), transform=below, color=look["color"],
+                marker=look["marker"], ms=7, mec=ink, mew=0.6, lw=5, solid_capstyle="butt",
+                zorder=4, gid="good-window")  # fmt: skip
+        name = swept_name(sweep.optimizers[i])
+        ax.annotate(f"{name}: {_span_words(rates)}", (rates.max(), row),
+                    xycoords=("data", below), xytext=(9, 0), textcoords="offset points",
+                    ha="left", va="center", fontsize=style.at_least(13),
+                    color=line_ends.text_color(look["color"], ax.get_facecolor()),
+                    zorder=5)  # fmt: skip
