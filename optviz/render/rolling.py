@@ -246,7 +246,8 @@ class Roll:
     def turns(self, least: float = TURN_LEAST) -> list[np.ndarray]:
         """Per start, the steps where the ball rolled to a stop and turned back (rolling,
         not jumping, on both sides), each at least ``least`` radii along x on the page from
-        the last turn kept (or the start): a swing's reach, not the jitter of settling."""
+        the last turn kept (or the start) and from where the ball ends: a swing's reach,
+        not the jitter of settling nor an overshoot hidden under the ball at rest."""
         dx = np.diff(self.x, axis=0)
         out = []
         for i in range(self.x.shape[1]):
@@ -261,6 +262,8 @@ class Roll:
                 if abs(self.contact[k, i, 0] - last) >= least * self.radius:
                     kept.append(k)
                     last = self.contact[k, i, 0]
+            end = self.contact[-1, i, 0]
+            kept = [k for k in kept if abs(self.contact[k, i, 0] - end) >= least * self.radius]
             out.append(np.array(kept, int))
         return out
 
