@@ -28,7 +28,7 @@ NUMBER_FAN = 60.0  # degrees from the normal the start numbers fan out to
 NUMBERED = 4  # a panel with 2 to this many starts numbers its balls
 ARROW = 2.6  # the velocity arrow's 90th-percentile length, in ball radii
 ARROW_CLIP = 2.0  # longest arrow, in multiples of that
-ARROW_LEAST = 1.2  # a moving ball's arrow at least this many radii: seen, not measured
+ARROW_LEAST = 1.8  # a moving ball's arrow at least this many radii (25 px): seen, not measured
 
 
 class Balls:

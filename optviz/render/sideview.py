@@ -284,8 +284,9 @@ class SideCallouts(CalloutLayer):
         super().__init__(race, verdicts, [b.ax for b in balls], colors, theme, animated)
         for _, (run, start), label, ring in self.items:
             ring.set_markersize(2 * balls[run].radius + 8)
-            if "the view" in label.get_text():  # the callout tells where the ball left:
-                balls[run].exits[start].set_text("")  # the note at the cross would repeat it
+            # a callout on a ball that left the view points at its cross and tells its
+            # fate: a note there would give the reader a second step for one story
+            balls[run].exits[start].set_text("")
 
     def _size(self, label, ax, renderer) -> tuple[float, float]:
         """The label's box (px), broken into as many lines (up to 4) as it takes to be at
