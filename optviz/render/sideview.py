@@ -282,7 +282,7 @@ class SideCallouts(CalloutLayer):
         self.balls = balls  # one per run: where each ball is at any step
         colors = [style.color(i) for i in range(len(balls))]
         super().__init__(race, verdicts, [b.ax for b in balls], colors, theme, animated)
-        for _, (run, start), label, ring in self.items:
+        for _, (run, start), _label, ring in self.items:
             ring.set_markersize(2 * balls[run].radius + 8)
             # a callout on a ball that left the view points at its cross and tells its
             # fate: a note there would give the reader a second step for one story
