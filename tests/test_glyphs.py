@@ -113,7 +113,7 @@ def test_a_ball_that_has_arrived_at_the_minimum_has_no_glyphs():
     assert gd_at == np.inf  # still walking the floor at the end
     assert 10 < adam_at < 32
     adam = race.trajectories[1]
-    tol = glyphs.ARRIVED * min(glyphs.view_span(race))  # a share of the map as drawn
+    tol = glyphs.ARRIVED * min(layer.norm)  # of the view the map shows
     assert np.hypot(*adam.xy[int(adam_at) :].T).max() < tol <= np.hypot(*adam.xy[int(adam_at) - 1])
     for s, shown in ((adam_at - 1, True), (adam_at, False), (32.0, False)):
         layer.update(s)

@@ -482,8 +482,8 @@ def exit_marks(edge: np.ndarray, rel: np.ndarray, near: float) -> list:
     one spot read as one).
 
     >>> e = np.array([[0.0, 1.9], [0.05, 1.9], [0.0, -1.9]]); r = e / 1.9
-    >>> [(tuple(np.round(p, 3)), n) for p, _, n in exit_marks(e, r, 0.2)]
-    [((0.025, 1.9), 2), ((0.0, -1.9), 1)]
+    >>> [(np.round(p, 3).tolist(), int(n)) for p, _, n in exit_marks(e, r, 0.2)]
+    [([0.025, 1.9], 2), ([0.0, -1.9], 1)]
     """
     side = np.argmax(np.abs(rel), axis=1) * 2 + (
         rel[np.arange(len(rel)), np.argmax(np.abs(rel), axis=1)] > 0

@@ -234,16 +234,17 @@ def box_path(centres: np.ndarray, sides: np.ndarray) -> np.ndarray:
 ARRIVED = 0.02  # of the view's shorter side: a ball this near a minimum has arrived
 
 
-def arrival_step(xy: np.ndarray, race) -> np.ndarray:
+def arrival_step(xy: np.ndarray, surface, span: np.ndarray) -> np.ndarray:
     """Per run of ``xy`` ``(steps+1, n, 2)``, the first step from which the ball stays
-    within :data:`ARRIVED` of a known minimum to the end (``inf`` if it never settles).
+    within :data:`ARRIVED` of the view's ``span`` from a known minimum to the end (``inf``
+    if it never settles).
     Its glyphs end there: at the star there is no next step to explain, and a gradient
     arrow lengthened to be seen would only cover the star and the ball."""
-    minima = np.asarray(getattr(race.surface, "minima", np.zeros((0, 2))), float).reshape(-1, 2)
+    minima = np.asarray(getattr(surface, "minima", np.zeros((0, 2))), float).reshape(-1, 2)
     out = np.full(xy.shape[1], np.inf)
     if not len(minima):
         return out
-    tol = ARRIVED * float(np.min(view_span(race)))
+    tol = ARRIVED * float(np.min(span))
     gap = np.linalg.norm(xy[:, :, None, :] - minima[None, None], axis=-1).min(axis=-1)
     near = np.isfinite(gap) & (gap < tol)
     for j in range(xy.shape[1]):
@@ -278,7 +279,7 @@ class GlyphLayer:
             for t in race.trajectories
         ]
         self.div = [np.atleast_1d(t.diverged_at) for t in race.trajectories]
-        self.arrived = [arrival_step(xy, race) for xy in self.xy]
+        self.arrived = [arrival_step(xy, race.surface, self.norm) for xy in self.xy]
         self.lines: list[dict[str, Any]] = []
         for i, (ax, raw, color) in enumerate(zip(axes, self.raws, colors, strict=True)):
             lines = {k: self._line(ax, k, color, animated) for k in KINDS if k in raw}

@@ -39,9 +39,10 @@ def _tints(theme: str, k: int) -> np.ndarray:
 
 
 # ----------------------------------------------------------------------------- layout
-MAP_SHARE = 0.6
-"""The least share of the frame the map (or the maps together) draws in: the picture is
-the landscape; the loss panel beside it is the reading aid."""
+MAP_SHARE = 0.5
+"""The least share of the frame the map (or the maps together) draws in, more than all
+else together (titles, the plane note, the margins a slide keeps): the picture is the
+landscape; the loss panel beside it is the reading aid."""
 
 
 def _layout(ls, theme: str, size, dpi: float, title, race, series=None, boundaries=False):
