@@ -112,6 +112,22 @@ def test_a_map_that_may_grow_fills_its_cell(name):
     assert drawn.width >= 0.97 * cell.width and drawn.height >= 0.97 * cell.height
 
 
+# a loss panel under a wide map once got 93 px of 720: two labelled ticks, unreadable
+@pytest.mark.parametrize("name", ["long_furrow", "plateau"])
+def test_a_loss_panel_under_a_wide_map_is_tall_enough_to_read(name):
+    from optviz.scenes import load_scene
+
+    race = load_scene(GALLERY / f"{name}.toml").race()
+    engine = _race_frame(race, loss=True)
+    try:
+        loss = next(ax for ax in engine.fig.axes if ax.get_label() == "side:loss")
+        height = loss.get_position().height
+        under = loss.get_position().y1 < engine.fig.axes[0].get_position().y0
+    finally:
+        engine.close()
+    assert under and height >= 0.16
+
+
 GLYPH_RACES = {
     "rosenbrock": lambda ov: ov.race("rosenbrock", ["gd:lr=0.001", "momentum:lr=0.001,momentum=0.9",
                                                     "adam:lr=0.1"], steps=30, keep_state=True),
