@@ -96,7 +96,7 @@ def _largest_rectangle(free: np.ndarray) -> tuple[int, tuple[int, int, int, int]
 
 STRETCH = 1.2  # how far a map may leave equal aspect, either way, to fill its cell
 SIDE_WIDTHS = (1.75, 1.0)  # map : side panels and legend, side by side
-STACK_HEIGHTS = (0.64, 0.36)  # map over a row of side panels and legend
+STACK_HEIGHTS = (0.67, 0.33)  # map over a row of side panels and legend
 COUNTER_EMS = 16 * 0.62  # the step counter's width in the lower-left corner, in em
 
 
