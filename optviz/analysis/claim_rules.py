@@ -19,7 +19,16 @@ from typing import Any
 import numpy as np
 
 from ..util.errors import _closest
-from .claim_grammar import Claim, ClaimError, Measured, Verdict, plain, resolve, spoken
+from .claim_grammar import (
+    NAME_AT_MOST,
+    Claim,
+    ClaimError,
+    Measured,
+    Verdict,
+    plain,
+    resolve,
+    spoken,
+)
 from .claim_paths import (
     MINIMUM_KINDS,
     POINT_KINDS,
@@ -109,9 +118,25 @@ def beats(c: Case) -> Seen:
         step = _ahead_from(a, b, lambda x, y: x > c.opts["by"] * y)
     shift = 0.0 if metric == "loss" and _plots_gap(c) else floor  # as its panel shows it
     ours, theirs = plain(a[-1] + shift), plain(b[-1] + shift)
-    said = f"{c.who(0)}: {spoken(metric)} {ours}, {c.who(1)}: {theirs}"
+    quantity = ("mean " if c.opts.get("last") else "") + spoken(metric)  # quoted: not the end
+    said = f"{_tag(c, 0)}: {quantity} {ours}, {_tag(c, 1)}: {theirs}"
     evidence = {"a": float(a[-1] + floor), "b": float(b[-1] + floor), "floor": floor}
     return Seen(bool(holds), evidence, _final(len(a) - 1, step, holds), said)
+
+
+def _tag(c: Case, j: int) -> str:
+    """How a comparison ("X: loss a, Y: b") names its ``j``-th run: by the label the user
+    gave it alone when every run is one optimizer, whose name then tells none apart
+    ("constant rate: mean loss 0.071", not "SGD (constant rate): ..."); else as every
+    callout does. A sentence keeps the optimizer as its subject ("GD (no noise) stops")."""
+    race = c.m.race
+    if race is None or len({t.name for t in race.trajectories}) != 1:
+        return c.who(j)
+    t = race.trajectories[c.runs[j]]
+    given = t.label and t.label != getattr(t.optimizer, "label", None)
+    if given and ":" not in t.label and len(t.label) <= NAME_AT_MOST:
+        return t.label
+    return c.who(j)
 
 
 def _plots_gap(c: Case) -> bool:
@@ -145,9 +170,9 @@ def _compare(c: Case, ok: Callable) -> Seen:
     step = _ahead_from(a, b, lambda x, y: ok(x, y, c.opts["by"]))
     than = spoken(c.opts["than"] or c.opts["on"])
     other = f"{than} {plain(b[-1])}" if c.runs[0] == c.runs[1] else (
-        f"{c.who(1)}: {plain(b[-1])}" if not c.opts["than"] else
-        f"{c.who(1)}: {than} {plain(b[-1])}")  # fmt: skip
-    said = f"{c.who(0)}: {spoken(c.opts['on'])} {plain(a[-1])}, {other}"
+        f"{_tag(c, 1)}: {plain(b[-1])}" if not c.opts["than"] else
+        f"{_tag(c, 1)}: {than} {plain(b[-1])}")  # fmt: skip
+    said = f"{_tag(c, 0)}: {spoken(c.opts['on'])} {plain(a[-1])}, {other}"
     return Seen(
         holds, {"a": float(a[-1]), "b": float(b[-1])}, _final(len(a) - 1, step, holds), said
     )
