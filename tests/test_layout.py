@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from optviz.render.animate import _Engine
@@ -90,6 +91,41 @@ def test_a_wide_map_uses_the_frame(name, loss):
     finally:
         engine.close()
     assert share <= MOST, f"{name}: empty {width}x{height} px at ({left}, {top})"
+
+
+# the layout's passes move the cells a little: ackley's map was grown to a cell it no
+# longer had and ended 790 of its 900 px wide, a strip of the frame empty beside it
+@pytest.mark.parametrize("name", ["ackley", "elliptic", "rastrigin"])
+def test_a_map_that_may_grow_fills_its_cell(name):
+    import optviz as ov
+
+    s = ov.surface(name)
+    lesson = s.lesson
+    race = ov.race(s, list(lesson.optimizers), start=lesson.starts, steps=lesson.steps)
+    engine = _race_frame(race)
+    try:
+        ax = engine.fig.axes[0]
+        drawn, cell = ax.get_position(), ax.get_position(original=True)
+        assert ax.get_xlim()[1] - ax.get_xlim()[0] < np.ptp(s.domain[0])  # a cropped view
+    finally:
+        engine.close()
+    assert drawn.width >= 0.97 * cell.width and drawn.height >= 0.97 * cell.height
+
+
+# a loss panel under a wide map once got 93 px of 720: two labelled ticks, unreadable
+@pytest.mark.parametrize("name", ["long_furrow", "plateau"])
+def test_a_loss_panel_under_a_wide_map_is_tall_enough_to_read(name):
+    from optviz.scenes import load_scene
+
+    race = load_scene(GALLERY / f"{name}.toml").race()
+    engine = _race_frame(race, loss=True)
+    try:
+        loss = next(ax for ax in engine.fig.axes if ax.get_label() == "side:loss")
+        height = loss.get_position().height
+        under = loss.get_position().y1 < engine.fig.axes[0].get_position().y0
+    finally:
+        engine.close()
+    assert under and height >= 0.145  # 104 px of 720
 
 
 GLYPH_RACES = {

@@ -96,7 +96,7 @@ def _largest_rectangle(free: np.ndarray) -> tuple[int, tuple[int, int, int, int]
 
 STRETCH = 1.2  # how far a map may leave equal aspect, either way, to fill its cell
 SIDE_WIDTHS = (1.75, 1.0)  # map : side panels and legend, side by side
-STACK_HEIGHTS = (0.7, 0.3)  # map over a row of side panels and legend
+STACK_HEIGHTS = (0.67, 0.33)  # map over a row of side panels and legend
 COUNTER_EMS = 16 * 0.62  # the step counter's width in the lower-left corner, in em
 
 
@@ -202,11 +202,17 @@ def _race_layout_engine() -> type:
                     if ax is not column and ax.get_subplotspec() is not None:
                         ax.set_anchor("C")  # see column_ratios
                 out = super().execute(fig)
-            grown = self._grow_views(fig)
-            for ax, aspect in self.maps:  # then it fills its final cell
-                fill_cell(ax, grown.get(ax) or aspect)
-            if self.maps:
+            for _ in range(3):  # then it fills its final cell; each pass moves the cells
+                # a little (the tick labels change with the view): until they stay
+                grown = self._grow_views(fig)
+                for ax, aspect in self.maps:
+                    fill_cell(ax, grown.get(ax) or aspect)
+                if not self.maps:
+                    break
+                cells = _cells(self.maps)
                 out = super().execute(fig)
+                if np.allclose(cells, _cells(self.maps), atol=2e-3):
+                    break
             for _ in range(3):  # the labels move with the axes: settle in a few rounds
                 if not self._pull_inside(fig):
                     break
@@ -249,6 +255,11 @@ def _race_layout_engine() -> type:
             return True
 
     return RaceLayout
+
+
+def _cells(maps: tuple) -> np.ndarray:
+    """The layout cells of the maps' axes, as figure fractions."""
+    return np.array([ax.get_position(original=True).bounds for ax, _ in maps])
 
 
 def legend_column(fig) -> Any:

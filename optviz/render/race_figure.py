@@ -314,10 +314,13 @@ def _column_spacing(fig, column, entries: int) -> float:
     """Space between legend entries (in font sizes) in the column beside a map: roomy
     enough that the legend spans about 35% of the frame's height (the column is as tall
     as the map; a small legend would leave it mostly empty), from 0.5 to 1.6; 0.5 in a
-    cell under side panels, made to the legend's size."""
+    cell beside or under side panels, made to the legend's size (a roomier legend would
+    overflow it, and the layout would squeeze the panels to make room)."""
     import matplotlib as mpl
 
-    if column.get_subplotspec().get_gridspec().nrows > 1:
+    from .side_panels import SIDE_LABEL
+
+    if any(ax.get_label().startswith(SIDE_LABEL) for ax in fig.axes):
         return 0.5
     size = mpl.rcParams["legend.fontsize"] * fig.dpi / 72
     return float(np.clip(0.35 * fig.bbox.height / (max(entries, 1) * size) - 1.0, 0.5, 1.6))
