@@ -12,7 +12,7 @@ import numpy as np
 from matplotlib.colors import to_rgb
 
 import optviz as ov
-from optviz.analysis.claim_paths import landmark_points
+from optviz.analysis.claim_case import landmark_points
 from optviz.analysis.claims import check_claims
 from optviz.render import callouts, style
 from optviz.render.animate import _Engine, animate
