@@ -67,10 +67,22 @@ def beats(c: Case) -> Seen:
         holds = a[-1] > c.opts["by"] * b[-1]
         step = _ahead_from(a, b, lambda x, y: x > c.opts["by"] * y)
     shift = 0.0 if metric == "loss" and _plots_gap(c) else floor  # as its panel shows it
-    ours, theirs = plain(a[-1] + shift), plain(b[-1] + shift)
-    said = f"{c.who(0)}: {spoken(metric)} {ours}, {c.who(1)}: {theirs}"
+    said = _beats_words(c.who(0), spoken(metric), a[-1], b[-1], shift, direction == "lower")
     evidence = {"a": float(a[-1] + floor), "b": float(b[-1] + floor), "floor": floor}
     return Seen(bool(holds), evidence, _final(len(a) - 1, step, holds), said)
+
+
+LOWER_SAID = (1.15, 1000.0)  # "N× lower" reads between these; "1.0×" or "3.2 × 10⁷×" do not
+
+
+def _beats_words(name: str, what: str, a: float, b: float, shift: float, lower: bool) -> str:
+    """The callout of ``beats``, a few words read in passing: "Adam: 12× lower loss" (the
+    panel shows both curves, the leaders both balls), or both numbers as the panel shows
+    them ("GD: loss ≈ 0 vs 0.31", "Adam: accuracy 0.93 vs 0.71") where a ratio does not read."""
+    ratio = b / a if a > 0 and b > 0 else math.inf
+    if lower and LOWER_SAID[0] <= ratio < LOWER_SAID[1] and not plain(a).startswith(("<", "≈")):
+        return f"{name}: {plain(ratio)}× lower {what}"
+    return f"{name}: {what} {plain(a + shift)} vs {plain(b + shift)}"
 
 
 def _plots_gap(c: Case) -> bool:
@@ -102,11 +114,11 @@ def _compare(c: Case, ok: Callable) -> Seen:
     a, b = _finals(c, c.opts["on"], c.opts["than"])
     holds = bool(ok(a[-1], b[-1], c.opts["by"]))
     step = _ahead_from(a, b, lambda x, y: ok(x, y, c.opts["by"]))
-    than = spoken(c.opts["than"] or c.opts["on"])
-    other = f"{than} {plain(b[-1])}" if c.runs[0] == c.runs[1] else (
-        f"{c.who(1)}: {plain(b[-1])}" if not c.opts["than"] else
-        f"{c.who(1)}: {than} {plain(b[-1])}")  # fmt: skip
-    said = f"{c.who(0)}: {spoken(c.opts['on'])} {plain(a[-1])}, {other}"
+    on, than = spoken(c.opts["on"]), spoken(c.opts["than"] or c.opts["on"])
+    # a few words: the second run is the leader's to show, not the text's to name
+    other = plain(b[-1]) if than == on else f"{than} {plain(b[-1])}"
+    joint = ", " if c.runs[0] == c.runs[1] else " vs "  # one run's two measurements: a list
+    said = f"{c.who(0)}: {on} {plain(a[-1])}{joint}{other}"
     return Seen(
         holds, {"a": float(a[-1]), "b": float(b[-1])}, _final(len(a) - 1, step, holds), said
     )
