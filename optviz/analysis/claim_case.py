@@ -95,6 +95,16 @@ class Case:
     def who(self, j: int = 0) -> str:
         return self.m.shown[self.runs[j]]
 
+    def than_whom(self) -> str:
+        """The second run's name after the first's in one callout, without the optimizer
+        they share: "GD (lr 0.4) arrives at step 3, lr 0.01 never" (a callout is read in
+        passing; the legend and the leaders say whose the numbers are)."""
+        first, second = self.who(0), self.who(1)
+        kind, _, rest = second.partition(" (")
+        if rest.endswith(")") and first.startswith(f"{kind} ("):
+            return rest[:-1]
+        return second
+
     def points(self, kind: str) -> tuple[np.ndarray, np.ndarray]:
         """Critical points of ``kind`` (:data:`POINT_KINDS`): positions ``(p, 2)``, values;
         with the one the run ends beside, if the search over the domain missed it."""

@@ -414,7 +414,7 @@ def faster(c: Case) -> Seen:
 def _faster_words(c: Case, reach: list[float], unit: str) -> str:
     """The callout of ``faster``, short: "Adagrad: 3× faster than GD" (the loss panel shows
     the two arrivals); against a run that never arrives, the step it arrives at."""
-    a, b = c.who(0), c.who(1)
+    a, b = c.who(0), c.than_whom()
     if math.isinf(reach[0]):
         return f"{a} arrives after {b}"
     if math.isinf(reach[1]):
@@ -448,6 +448,6 @@ def farther(c: Case) -> Seen:
     dist = [float(np.linalg.norm((c.xy(j)[-1] - c.xy(j)[0])[axes])) for j in (0, 1)]
     ratio = dist[0] / dist[1] if dist[1] > 0 else math.inf
     holds = ratio > c.opts["by"]
-    said = f"{c.who(0)} travels {ratio:.1f}× as far as {c.who(1)}"
+    said = f"{c.who(0)} travels {ratio:.1f}× as far as {c.than_whom()}"
     evidence = {"a_distance": dist[0] / c.span, "b_distance": dist[1] / c.span, "ratio": ratio}
     return Seen(holds, evidence, len(c.xy()) - 1, said)
