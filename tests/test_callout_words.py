@@ -63,7 +63,7 @@ def test_numbers_read_as_the_loss_panel_shows_them():
     race = ov.race("quadratic", ["gd:lr=0.45", "gd:lr=0.02"], start=(1.5, 1.0), steps=60)
     beats, faster = check_claims(race, ["beats(gd#1, gd#2)", "faster(gd#1, gd#2)"])
     assert re.fullmatch(r"GD \(lr 0\.45\): loss ≈ 0 vs 0\.\d+", beats.callout), beats.callout
-    assert faster.callout == "GD (lr 0.45) arrives at step 2, lr 0.02 never", faster
+    assert faster.callout == "GD (lr 0.45) arrives at step 2, lr 0.02 still on its way", faster
     assert not re.search(r"\de[-+]\d", beats.callout + faster.callout)
     race = ov.race("double_well", ["gd:lr=0.01", "gd:lr=0.002"], start=(0.3, 1.5), steps=30)
     assert race.surface.min_value == pytest.approx(-1.0)
@@ -101,7 +101,7 @@ def test_a_ball_short_of_the_minimum_says_how_far_where_its_ball_ends():
     (v,) = check_claims(race, ["not ends_in(gd#2)"])
     gap = float(np.linalg.norm(race[1].xy[-1] - np.array([1.0, 3.0])))  # Booth's minimum
     assert v.holds and v.step == 25 and v.runs == (1,)
-    assert v.callout == f"GD (lr 0.02) ends {plain(gap)} short of the minimum", v.callout
+    assert v.callout == f"GD (lr 0.02) ends {plain(gap)} from the minimum", v.callout
 
 
 def test_faster_says_how_many_times_faster_in_a_few_words():

@@ -174,7 +174,8 @@ def ends_in(c: Case) -> Seen:
 def _short_of(c: Case, word: str, distance: float) -> tuple[str, int | None]:
     """What a ball that does not end in the minimum does instead, as its ball at the end
     shows it: it ends in another minimum, or it ends ``distance`` short of this one (a
-    negated claim's callout: "GD (lr 0.02) ends 3.1 short of the minimum")."""
+    negated claim's callout: "GD (lr 0.02) ends 3.1 from the minimum", a distance read
+    on the map's axes, not "3.1 short", a number without a unit)."""
     last = len(c.xy()) - 1
     if c.diverged_at() >= 0 or not np.all(np.isfinite(c.xy()[-1])):
         return "", None
@@ -182,7 +183,7 @@ def _short_of(c: Case, word: str, distance: float) -> tuple[str, int | None]:
     reach = c.opts["within"] * c.span
     if len(minima) and float(_distance(c.xy()[-1:], minima)[0]) <= reach:
         return f"{c.who()} ends in another minimum", last
-    return f"{c.who()} ends {plain(distance)} short of {word}", last
+    return f"{c.who()} ends {plain(distance)} from {word}", last  # in the map's x, y units
 
 
 def _ended_at(c: Case, since: int, floor: float) -> int:
@@ -366,6 +367,8 @@ def diverges(c: Case) -> Seen:
     # the step it left the view is the edge mark's to say ("left the view at step 6"):
     # said again here, the picture said it twice
     said = f"{c.who()} diverges at step {at}" if holds else f"{c.who()} does not diverge"
+    if holds and 0 <= _left_view_at(c) < at:  # one number per fact: the exit's, on its mark
+        said = f"{c.who()} diverges"
     # what a run that does not diverge does instead, if it does it: it lands
     floor = c.m.floors.get("loss")
     lands = _arriving(c.loss(), _lowest_loss(c) if floor is None else floor, 1e-3)
@@ -417,8 +420,9 @@ def _faster_words(c: Case, reach: list[float], unit: str) -> str:
     a, b = c.who(0), c.than_whom()
     if math.isinf(reach[0]):
         return f"{a} arrives after {b}"
-    if math.isinf(reach[1]):
-        return f"{a} arrives at {unit} {int(reach[0])}, {b} never"
+    if math.isinf(reach[1]):  # by the run's end: "never" overclaims a run merely slower
+        later = "diverges" if c.diverged_at(1) >= 0 else "still on its way"
+        return f"{a} arrives at {unit} {int(reach[0])}, {b} {later}"
     ratio = reach[1] / max(reach[0], 1.0)
     if ratio < 1.15:  # "1.0× faster" says nothing
         return f"{a} arrives just before {b}"
