@@ -416,13 +416,12 @@ def faster(c: Case) -> Seen:
 
 def _faster_words(c: Case, reach: list[float], unit: str) -> str:
     """The callout of ``faster``, short: "Adagrad: 3× faster than GD" (the loss panel shows
-    the two arrivals); against a run that never arrives, the step it arrives at."""
+    the two arrivals); against a run not there by the end, the step it arrives at."""
     a, b = c.who(0), c.than_whom()
     if math.isinf(reach[0]):
         return f"{a} arrives after {b}"
-    if math.isinf(reach[1]):  # by the run's end: "never" overclaims a run merely slower
-        later = "diverges" if c.diverged_at(1) >= 0 else "still on its way"
-        return f"{a} arrives at {unit} {int(reach[0])}, {b} {later}"
+    if math.isinf(reach[1]):  # "GD never" overclaimed a run merely slower than the race
+        return f"{a} arrives first, at {unit} {int(reach[0])}"
     ratio = reach[1] / max(reach[0], 1.0)
     if ratio < 1.15:  # "1.0× faster" says nothing
         return f"{a} arrives just before {b}"
