@@ -89,8 +89,9 @@ def test_diverged_start_shows_its_cross_from_the_step_it_diverged(diverging):
         after = engine.frame(float(div))
         rc = pixel(engine.panels[0], after, where)
         color = style.color(0)
-        assert window(near_color(after, color), rc, 5).sum() >= 15
-        assert not window(near_color(before, color), rc, 5).any()
+        # the cross joins the arrow that marked where the ball left the view (step 3)
+        grown = window(near_color(after, color), rc, 5).sum()
+        assert grown - window(near_color(before, color), rc, 5).sum() >= 15
     finally:
         engine.close()
 

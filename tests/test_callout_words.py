@@ -94,6 +94,19 @@ def test_a_run_is_named_as_its_legend_names_it():
     assert v.callout.startswith("noisy gradient (σ = 0.5) escapes"), v.callout
 
 
+def test_runs_of_one_optimizer_are_named_by_their_labels_and_a_mean_is_said_so():
+    # schedules: "SGD (step decay, ×0.1 at step 100): loss 0.00030, SGD (constant rate):
+    # 0.071" wrapped to four lines over its map, and quoted means read as the end values
+    from dataclasses import replace
+
+    race = ov.race("quadratic", ["gd:lr=0.3", "gd:lr=0.01"], start=(1.5, 1.0), steps=20)
+    named = [replace(t, label=w) for t, w in zip(race, ["fast", "slow"], strict=True)]
+    race = replace(race, trajectories=named)
+    (v,) = check_claims(race, ["beats(gd#1, gd#2, last=0.25)"])
+    gap = [float(np.mean(t.loss[-5:])) for t in race]
+    assert v.callout == f"fast: mean loss {plain(gap[0])} vs {plain(gap[1])}", v.callout
+
+
 def test_a_ball_short_of_the_minimum_says_how_far_where_its_ball_ends():
     # booth: "not ends_in(gd#2)" had no callout, so nothing said GD (lr 0.02) was far up
     # the valley; the positive fact the picture shows is drawn at its ball at the end

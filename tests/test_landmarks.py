@@ -251,3 +251,12 @@ def test_the_global_minimum_is_filled_under_the_paths_and_so_in_the_legend():
     faces = {t.get_text(): h.get_markerfacecolor() for legend in legends(fig)
              for t, h in zip(legend.get_texts(), legend.legend_handles, strict=True)}  # fmt: skip
     assert faces["global minimum"] == GLOBAL_FILL and faces["local minimum"] == "none"
+
+
+def test_a_flat_point_is_named_in_plain_words_and_not_drawn_as_a_start_ring():
+    race = ov.race("monkey_saddle", ["gd:lr=0.02"], start=(1.3, 0.0), steps=5)
+    for kind in ("contour", "3d"):
+        ax = race_figure.plot_race(race, kind=kind, size="small", dpi=40).axes[0]
+        flat = [a for a in ax.get_lines() if a.get_gid() == "landmark"]
+        assert [a.get_label() for a in flat] == ["flat point"]
+        assert flat[0].get_marker() != start_marker_style("light")["marker"]

@@ -192,3 +192,47 @@ def test_a_plane_through_more_than_three_ends_is_refused_before_training():
     with pytest.raises(OptvizError, match="at most three runs' end points") as err:
         prepare("xor", ["gd", "adam", "momentum", "rmsprop"], origin="ends", hidden=(4,), n=20)
     assert "\n" not in str(err.value)
+
+
+@pytest.mark.parametrize("which", ["two_runs", "two_networks"])
+def test_a_shade_key_beside_the_loss_axis_gives_each_loss_the_maps_shade(which, request):
+    # "darker = lower", "same shade = same loss" were said with no scale to read them on
+    from matplotlib.colors import to_rgba
+    from matplotlib.contour import ContourSet
+
+    ls = request.getfixturevalue(which)
+    fig = ls.plot(boundaries=False)
+    fig.canvas.draw()
+    loss_ax = next(ax for ax in fig.axes if ax.get_ylabel() == "training loss")
+    (key,) = (ax for ax in loss_ax.child_axes if ax.get_label() == "shade key")
+    assert key.get_ylim() == loss_ax.get_ylim() and key.get_yscale() == loss_ax.get_yscale()
+    assert key.bbox.x1 == pytest.approx(loss_ax.bbox.x0, abs=1) and key.bbox.width >= 10
+    renderer = fig.canvas.get_renderer()
+    for label in loss_ax.get_yticklabels():  # the numbers stay clear of the key
+        assert not label.get_text() or label.get_window_extent(renderer).x1 <= key.bbox.x0
+    for m in [ax for ax in fig.axes if any(isinstance(c, ContourSet) for c in ax.collections)]:
+        filled = next(c for c in m.collections if isinstance(c, ContourSet) and c.filled)
+        levels = filled.levels
+        for mid in 0.5 * (levels[:-1] + levels[1:]):
+            (band,) = (p for p in key.patches if _spans(p, mid))
+            assert to_rgba(band.get_facecolor()) == pytest.approx(filled.to_rgba(mid))
+
+
+def _spans(patch, y) -> bool:
+    ys = patch.get_path().transformed(patch.get_patch_transform()).vertices[:, 1]
+    low, high = ys.min(), ys.max()
+    return low < y < high
+
+
+def test_the_names_a_scene_gives_its_runs_are_the_legends(tmp_path):
+    # landscape_init named its runs "Xavier" and "small weights"; the legend said
+    # "Momentum (lr 0.1, μ 0.9) · Xavier normal" and "Momentum (lr 0.1, μ 0.9) · N(0, 0.01²)"
+    from optviz.render.landscapeplots import plot_landscape
+    from optviz.scenes.results import result
+
+    named = [{"name": "gd", "lr": 0.5, "label": "plain"}, "adam:lr=0.05"]
+    scene = ov.scene_from_dict({**TINY, "optimizers": named}, base=tmp_path)
+    ls = result(scene, scene.renders[0])
+    fig = plot_landscape(ls, size="small", dpi=40)
+    (legend,) = [*fig.legends, *(ax.get_legend() for ax in fig.axes if ax.get_legend())]
+    assert [t.get_text() for t in legend.get_texts()][:2] == ["plain", "Adam (lr 0.05)"]

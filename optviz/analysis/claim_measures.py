@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from .claim_case import Case, Seen, _settled_from, landmark_points
-from .claim_grammar import ClaimError, plain, spoken
+from .claim_grammar import NAME_AT_MOST, ClaimError, plain, spoken
 
 
 # -- rules on measurements ------------------------------------------------------------------------
@@ -67,7 +67,8 @@ def beats(c: Case) -> Seen:
         holds = a[-1] > c.opts["by"] * b[-1]
         step = _ahead_from(a, b, lambda x, y: x > c.opts["by"] * y)
     shift = 0.0 if metric == "loss" and _plots_gap(c) else floor  # as its panel shows it
-    said = _beats_words(c.who(0), spoken(metric), a[-1], b[-1], shift, direction == "lower")
+    quantity = ("mean " if c.opts.get("last") else "") + spoken(metric)  # quoted: not the end
+    said = _beats_words(_tag(c, 0), quantity, a[-1], b[-1], shift, direction == "lower")
     evidence = {"a": float(a[-1] + floor), "b": float(b[-1] + floor), "floor": floor}
     return Seen(bool(holds), evidence, _final(len(a) - 1, step, holds), said)
 
@@ -83,6 +84,21 @@ def _beats_words(name: str, what: str, a: float, b: float, shift: float, lower: 
     if lower and LOWER_SAID[0] <= ratio < LOWER_SAID[1] and not plain(a).startswith(("<", "≈")):
         return f"{name}: {plain(ratio)}× lower {what}"
     return f"{name}: {what} {plain(a + shift)} vs {plain(b + shift)}"
+
+
+def _tag(c: Case, j: int) -> str:
+    """How a comparison ("X: 12× lower loss") names its ``j``-th run: by the label the user
+    gave it alone when every run is one optimizer, whose name then tells none apart
+    ("step decay: 240× lower mean loss", not "SGD (step decay): ..."); else as every
+    callout does. A sentence keeps the optimizer as its subject ("GD (no noise) stops")."""
+    race = c.m.race
+    if race is None or len({t.name for t in race.trajectories}) != 1:
+        return c.who(j)
+    t = race.trajectories[c.runs[j]]
+    given = t.label and t.label != getattr(t.optimizer, "label", None)
+    if given and ":" not in t.label and len(t.label) <= NAME_AT_MOST:
+        return t.label
+    return c.who(j)
 
 
 def _plots_gap(c: Case) -> bool:
@@ -118,7 +134,7 @@ def _compare(c: Case, ok: Callable) -> Seen:
     # a few words: the second run is the leader's to show, not the text's to name
     other = plain(b[-1]) if than == on else f"{than} {plain(b[-1])}"
     joint = ", " if c.runs[0] == c.runs[1] else " vs "  # one run's two measurements: a list
-    said = f"{c.who(0)}: {on} {plain(a[-1])}{joint}{other}"
+    said = f"{_tag(c, 0)}: {on} {plain(a[-1])}{joint}{other}"
     return Seen(
         holds, {"a": float(a[-1]), "b": float(b[-1])}, _final(len(a) - 1, step, holds), said
     )

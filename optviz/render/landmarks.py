@@ -49,9 +49,10 @@ LANDMARK_MARKERS = {  # (marker, size in points): larger than a ball (10), so th
     "local minimum": (ringing_star(waist=0.62), 21),  # stubbier and white: not the global one
     "saddle": ("D", 16),  # its sides 5.7 points from the centre: outside a resting ball
     "maximum": ("^", 14),
-    "degenerate": ("o", 13),
+    "degenerate": ("h", 14),  # a hexagon: a ring read as a start ring, a square as a square marker
     "inflection": ("s", 13),  # a curve's flat point that is neither a minimum nor a maximum
 }
+LEGEND_NAMES = {"degenerate": "flat point"}  # the key's words; "degenerate" is jargon
 LANDMARK_ZORDER = 6.8  # over the paths (5 and up), under start rings, key-moment rings and balls
 OVER_ZORDER = 9.5  # a minimum's thin outline again, over the balls (under callouts, 9.7)
 OVER_KINDS = ("global minimum", "local minimum")  # the places balls come to rest on
@@ -90,7 +91,8 @@ def mark_landmarks(ax, surface, *, lifted: bool = False) -> list:
             coords = [xy[:, 0], xy[:, 1]]
             if lifted:
                 coords.append(height(surface, xy, lift=0.02))
-            drawn.append(ax.plot(*coords, **landmark_style(kind), label=kind)[0])
+            label = LEGEND_NAMES.get(kind, kind)
+            drawn.append(ax.plot(*coords, **landmark_style(kind), label=label)[0])
     for artist in drawn:
         artist.set_gid("landmark")
     if not lifted:
@@ -130,7 +132,7 @@ def _over_balls(ax, under):
     over = ax.plot(*under.get_data(), ls="none", marker=under.get_marker(),
                    ms=under.get_markersize(), mfc="none", mec=ink, mew=0.8,
                    zorder=OVER_ZORDER, label="_nolegend_")[0]  # fmt: skip
-    over.set_path_effects([withStroke(linewidth=1.6, foreground=stroke)])
+    over.set_path_effects([withStroke(linewidth=1.2, foreground=stroke)])
     over.set_gid("landmark-over")
     return over
 

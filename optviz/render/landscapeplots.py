@@ -20,6 +20,7 @@ import numpy as np
 
 from ..util import defaults
 from . import plots, race_figure, style
+from .levels import shade_key
 
 # blue, orange, teal first: they stay apart without red-green vision (no red beside a green)
 CLASS_COLORS = ("#4477AA", "#EE7733", "#44AA99", "#AA3377", "#CCBB44", "#66CCEE", "#BBBBBB")
@@ -55,6 +56,7 @@ def _layout(ls, theme: str, size, dpi: float, title, race, series=None, boundari
     small panel under the loss panel (the still's extra; an animation keeps the map large).
     """
     fig = plots.new_figure(size, dpi)
+    _room_for_the_last_step(fig)
     k = len(ls.runs)
     n_planes = 1 if ls.shared else k
     # two maps side by side lose a gap and a title row: a little more of the width
@@ -94,6 +96,7 @@ def _layout(ls, theme: str, size, dpi: float, title, race, series=None, boundari
         for ax, traj in zip(boundary_axes, race.trajectories, strict=True):
             ax.set_label(short_label(traj.label))
     _setup_loss_axis(ls, loss_ax)
+    shade_key(loss_ax, panels[0])
     if series is not None:
         loss_ax.set_xlabel("")
         loss_ax.tick_params(labelbottom=False)
@@ -110,6 +113,14 @@ def _layout(ls, theme: str, size, dpi: float, title, race, series=None, boundari
 
 
 NOTE_PT = 16  # the line over the maps
+LAST_TICK_IN = 0.2  # the loss panel's last step number, centred on its right edge, sticks
+# out this far: the layout does not keep it inside the frame
+
+
+def _room_for_the_last_step(fig) -> None:
+    engine = fig.get_layout_engine()
+    if engine is not None and "rect" in engine.get():
+        engine.set(rect=(0, 0, 1 - LAST_TICK_IN / fig.get_figwidth(), 1))
 
 
 def fitted(text: str, width_px: float, drawn_px: float) -> str:
@@ -188,7 +199,7 @@ def _setup_loss_axis(ls, ax) -> None:
     log = bool(len(ys) and ys.min() > 0)
     ax.set_yscale("log" if log else "linear")
     # what the two kinds of line mean, under the panel (the legend names the runs)
-    ax.set_xlabel("step\nline: true loss\nband: loss on the map")
+    ax.set_xlabel("step\nline: true loss\nband: on the map")  # short: the panel is narrow
     ax.set_ylabel("training loss")
     ax.grid(True, which="major", lw=0.6)
     ax.set_xlim(0, max(ls.runs[0].steps, 1))
@@ -375,7 +386,8 @@ class _Overlay:
 
 def _race(ls):
     """``ls.race`` with legend labels as every race writes them (``Adam (lr 0.01)``),
-    followed by what else tells the runs apart (`` · batch norm``)."""
+    followed by what else tells the runs apart (`` · batch norm``); a label the scene
+    gave a run is kept."""
     from dataclasses import replace
 
     from ..engine.runner import Race
@@ -383,6 +395,9 @@ def _race(ls):
 
     trajs = []
     for traj, run in zip(ls.race.trajectories, ls.runs, strict=True):
+        if traj.label != run.label:  # a name the scene gave it ("Xavier"): as it says
+            trajs.append(traj)
+            continue
         name = paths.readable(replace(traj, label=run.optimizer.label))
         trajs.append(replace(traj, label=name + run.label[len(run.optimizer.label) :]))
     return Race(ls.race.surface, trajs)

@@ -4,7 +4,8 @@ Evenly spaced levels suit most surfaces; a thin valley wants them log-spaced abo
 minimum (the view's ``log_levels``). A surface with a plain (Easom's, around its one
 hole) would put most of the map in one band, one blank colour: the levels crowd towards
 that band instead, and the plain itself, where the gradient vanishes, is hatched and
-named (:func:`mark_plain`).
+named (:func:`mark_plain`). A map whose shades carry a lesson (a network's loss on a
+plane) gets a key of them beside its loss axis (:func:`shade_key`).
 """
 
 from __future__ import annotations
@@ -113,3 +114,39 @@ def mark_plain(ax, surface, X, Y, Z, theme: str = "light"):
     key.set_in_layout(False)
     ax.add_patch(key)
     return hatch
+
+
+SHADE_KEY_PT = 9.0  # the shade key's width, between the loss axis and its numbers
+
+
+def shade_key(loss_ax, map_ax):
+    """The map's shades as a strip along the loss panel's axis, each shade beside the
+    losses it stands for: "darker = lower" and "same shade = same loss" become a scale the
+    room reads off against the numbers, and the shade under a ball against its loss line.
+    Returns the strip (``None`` when the map has no filled contours)."""
+    from matplotlib.contour import ContourSet
+    from matplotlib.transforms import Bbox
+
+    filled = next((c for c in map_ax.collections if isinstance(c, ContourSet) and c.filled), None)
+    if filled is None:
+        return None
+    strip = loss_ax.inset_axes((0.0, 0.0, 0.01, 1.0), sharey=loss_ax, label="shade key")
+
+    def beside(ax, renderer):  # a fixed width just left of the axis, wherever layout puts it
+        fig = loss_ax.figure
+        box = loss_ax.get_position(original=False)
+        wide = SHADE_KEY_PT * fig.dpi / 72 / fig.bbox.width
+        return Bbox.from_bounds(box.x0 - wide, box.y0, wide, box.height)
+
+    strip.set_axes_locator(beside)
+    levels = np.asarray(filled.levels, float)
+    shades = filled.to_rgba(0.5 * (levels[:-1] + levels[1:]))
+    for low, high, shade in zip(levels[:-1], levels[1:], shades, strict=True):
+        strip.axhspan(low, high, color=shade, lw=0)
+    over = levels[-1] + (levels[-1] - levels[0])  # above the top level: the map's "over"
+    strip.axhspan(levels[-1], 1e300, color=filled.to_rgba(over), lw=0)
+    strip.set_xticks([])
+    strip.tick_params(axis="y", which="both", left=False, labelleft=False)
+    strip.set_navigate(False)
+    loss_ax.tick_params(axis="y", which="both", pad=SHADE_KEY_PT + 3.5)
+    return strip

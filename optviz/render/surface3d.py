@@ -166,12 +166,12 @@ def _draw_landmarks(ax, surface, marks: list, theme: str) -> None:
     """Each landmark's marker on the surface, lifted a little so the surface does not cut
     it (no ring around it: rings on the ground read as extra markers)."""
     from .geometry import height
-    from .landmarks import landmark_style
+    from .landmarks import LEGEND_NAMES, landmark_style
 
     for kind in dict.fromkeys(p.kind for p in marks):
         xy = np.array([p.xy for p in marks if p.kind == kind]).reshape(-1, 2)
         line = ax.plot(xy[:, 0], xy[:, 1], height(surface, xy, lift=0.02),
-                       **landmark_style(kind), label=kind)[0]  # fmt: skip
+                       **landmark_style(kind), label=LEGEND_NAMES.get(kind, kind))[0]  # fmt: skip
         line.set_gid("landmark")
 
 

@@ -153,10 +153,17 @@ def _dropout(scene: Any, o: Options) -> list:
 
 def _landscape(scene: Any, o: Options) -> Any:
     """The scene's networks trained and sliced."""
+    from dataclasses import replace
+
     from ..nets import landscape
 
     data, kwargs = landscape_arguments(scene, o)
-    return landscape(data, list(scene.optimizers), **kwargs)
+    ls = landscape(data, list(scene.optimizers), **kwargs)
+    if any(scene.labels):  # the scene's names for its runs ("Xavier"), as a race's
+        named = zip(ls.race.trajectories, scene.labels, strict=True)
+        trajs = [t if label is None else replace(t, label=label) for t, label in named]
+        vars(ls)["race"] = replace(ls.race, trajectories=trajs)  # its cached_property's slot
+    return ls
 
 
 def landscape_arguments(scene: Any, o: Options) -> tuple[str, dict[str, Any]]:
