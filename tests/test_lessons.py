@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 import optviz as ov
-from optviz.catalog.library import _catalog_files, surfaces
+from optviz.catalog.entries import _catalog_files, surfaces
 from optviz.engine.optim import optimizer
 from optviz.util.errors import CatalogError
 

@@ -260,3 +260,79 @@ def test_each_loss_curve_has_its_paths_dash_and_marker(three_runs):
         assert len({str(line._dash_pattern) for line in drawn}) == len(drawn)  # no two alike
     finally:
         engine.close()
+
+
+@pytest.fixture(scope="module")
+def noisy_race():
+    """Noisy SGD beside plain GD on a bowl: only the noisy run's curve saws."""
+    return ov.race(
+        "quadratic", ["sgd:lr=0.1,grad_noise=1", "gd:lr=0.05"], start=(0.5, 0.35), steps=150
+    )
+
+
+def _trailing_mean(y: np.ndarray, window: int) -> np.ndarray:
+    return np.array([y[max(0, k - window + 1) : k + 1].mean() for k in range(len(y))])
+
+
+def test_a_noisy_run_draws_its_running_mean_over_its_faint_raw_loss(noisy_race):
+    # a few noisy curves on a log axis made one wedge: each is its mean over the last
+    # steps (never the steps to come), the raw loss drawn faint under it
+    from matplotlib.colors import same_color
+
+    from optviz.render import style
+
+    sgd, gd = noisy_race.trajectories
+    raw, smooth = sgd.loss, gd.loss  # f* = 0
+    window = losses.mean_window(sgd, raw)
+    assert losses.MEAN_STEPS[0] <= window <= losses.MEAN_STEPS[1]
+    assert losses.mean_window(gd, smooth) == 0
+    mean = _trailing_mean(raw, window)
+    late = slice(window, None)  # past the first window, it does smooth
+    assert np.min(mean[late]) > np.min(raw[late]) and np.max(mean[late]) < np.max(raw[late])
+    still = race_figure.plot_race(noisy_race, loss=True, **SMALL).axes[-1]
+    engine = _Engine(animate(noisy_race, loss=True, fps=2, duration=1, **SMALL))
+    try:
+        engine.frame(float(sgd.steps))
+        for ax in (still, engine.loss_ax):
+            labels = ax.get_xlabel() + ax.get_ylabel()  # along the panel's longer side
+            assert labels.count(f"mean of last {window} steps") == 1
+            blue = [ln for ln in ax.get_lines() if same_color(ln.get_color(), style.color(0))]
+            faint = [ln for ln in blue if (ln.get_alpha() or 1) < 0.5]
+            bold = [ln for ln in blue if (ln.get_alpha() or 1) == 1 and len(ln.get_ydata()) > 2]
+            assert len(faint) == 1 and faint[0].get_linewidth() < bold[0].get_linewidth()
+            np.testing.assert_allclose(np.asarray(faint[0].get_ydata())[: len(raw)], raw)
+            np.testing.assert_allclose(np.asarray(bold[0].get_ydata())[: len(raw)], mean)
+            orange = [ln for ln in ax.get_lines() if same_color(ln.get_color(), style.color(1))]
+            assert all((ln.get_alpha() or 1) == 1 for ln in orange)  # plain GD: as it ran
+    finally:
+        engine.close()
+
+
+def test_start_numbers_at_heads_that_meet_stand_apart():
+    # two runs of the same steps end every start at the same loss: their numbers stood
+    # on one another ("2" over "2"); each stands clear of the others, in a frame and a still
+    race = ov.race(
+        "quadratic",
+        ["gd:lr=0.1", "momentum:lr=0.1,momentum=0"],
+        start=[(1.0, 0.5), (-0.5, 1.0)],
+        steps=6,
+    )
+    engine = _Engine(animate(race, loss=True, fps=2, duration=1, size="16:9", dpi=100))
+    try:
+        drawn = [a for a in engine.side_frames[0](6.0) if isinstance(a, Text)]
+        engine.fig.canvas.draw()
+        _assert_apart(drawn, engine.fig.canvas.get_renderer())
+    finally:
+        engine.close()
+    still = plots.plot_loss(race)
+    still.figure.canvas.draw()
+    tags = [t for t in still.texts if t.get_text() in ("1", "2")]
+    _assert_apart(tags, still.figure.canvas.get_renderer())
+
+
+def _assert_apart(tags, renderer) -> None:
+    assert len(tags) == 4
+    boxes = [t.get_window_extent(renderer) for t in tags]
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1 :]:
+            assert not a.overlaps(b), (a, b)

@@ -64,7 +64,7 @@ def test_every_stretch_of_every_path_carries_its_runs_marker(scribbles, scribble
         assert marks.get_marker() == ps.marker
         xy = np.column_stack(marks.get_data())
         assert len(xy) >= 2
-        own = ax.transData.transform(xy)
+        own = ax.transData.transform(np.vstack([xy, traj.xy[-1:]]))  # the ball: its shape too
         pts = _pixel_path(ax, traj.xy)
         start = ax.transData.transform(traj.xy[:1])[0]
         pts = pts[np.hypot(*(pts - start).T) > path_marks.CLEAR_OF_START]
@@ -196,3 +196,49 @@ def test_paths_on_a_still_3d_view_carry_their_marks_too():
             assert engine.panels[0].bbox.overlaps(box)
     finally:
         engine.close()
+
+
+@pytest.mark.parametrize("size", ["small", "16:9"])
+def test_no_mark_sits_beside_a_ball(size):
+    # a mark right behind a ball read as a second ball (on a small map the marks sit on
+    # every short stretch), and one beside another run's ball as that ball's: every mark
+    # keeps clear of every ball, in a still and in every frame
+    from optviz.render import race_figure
+
+    opts = ["gd:lr=0.001", "momentum:lr=0.001,momentum=0.9"]
+    race = ov.race("rosenbrock", opts, start=(-1.2, 1.0), steps=300)
+    clear = path_marks.CLEAR_OF_BALL - 0.5
+
+    def gaps(ax, marks, heads) -> float:
+        own = ax.transData.transform(np.vstack([np.column_stack(m.get_data()) for m in marks]))
+        balls = ax.transData.transform(np.array(heads))
+        assert len(own)
+        return np.hypot(*(own[:, None, :] - balls[None]).transpose(2, 0, 1)).min()
+
+    fig = race_figure.plot_race(race, size=size, dpi=100)
+    fig.canvas.draw()
+    ax = fig.axes[0]
+    marks = [ln for ln in ax.get_lines() if isinstance(ln, path_marks.PathMarks)]
+    assert len(marks) == 2
+    assert gaps(ax, marks, [t.xy[-1] for t in race.trajectories]) >= clear
+    engine = _Engine(animate(race, size=size, dpi=100, fps=2, duration=1))
+    try:
+        for s in (60.0, 150.5, 300.0):
+            engine.frame(s)
+            k = int(s)
+            heads = [t.xy[k] + (s - k) * (t.xy[min(k + 1, 300)] - t.xy[k]) for t in race]
+            marks = [m.marks for m in engine.movers]
+            assert gaps(engine.panels[0], marks, heads) >= clear
+    finally:
+        engine.close()
+
+
+def test_the_first_runs_balls_share_no_shape_with_a_landmark():
+    # a diamond ball beside the saddle's diamond read as the saddle (and a triangle as a
+    # maximum): the shapes of the landmarks come only after five runs
+    from optviz.render.landmarks import LANDMARK_MARKERS
+
+    landmarks = {m for m, _size in LANDMARK_MARKERS.values() if isinstance(m, str)}
+    landmarks -= {"o", "s"}  # a degenerate point's and an inflection's: rare, drawn hollow
+    assert not {style.marker(i) for i in range(5)} & landmarks
+    assert len(set(style.MARKERS)) == len(style.MARKERS)

@@ -109,3 +109,21 @@ def test_a_sleeve_is_narrow_and_its_top_line_keeps_its_dash(three_on_one_line):
         assert lower.map_linestyle == "-"
     top = styles[0]
     assert top.linestyle != "-" and top.map_linestyle == top.linestyle
+
+
+def test_noisy_runs_scribbling_over_the_same_spots_share_no_line():
+    # three noisy runs around a bowl's minimum, seen close up: every stretch of one passes
+    # near some step of another, often in its direction, yet none runs along another, so
+    # none is widened into a sleeve (the lowest, a wide band, made the map one scribble)
+    from dataclasses import replace
+
+    from optviz.catalog import parse_domain, surface
+    from optviz.render.paths import path_styles
+
+    bowl = replace(surface("quadratic"), domain=parse_domain([-0.6, 0.6, -0.45, 0.45]))
+    runs = [
+        ov.race(bowl, ["sgd:lr=0.1,grad_noise=1"], start=(0.5, 0.35), steps=300, seed=seed)[0]
+        for seed in (1, 2, 5)
+    ]
+    assert {ps.width for ps in path_styles(runs)} == {1.0}
+    assert all(ps.halo for ps in path_styles(runs))

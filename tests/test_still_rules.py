@@ -14,6 +14,8 @@ from optviz import analysis as A
 from optviz import nets
 from optviz.render import (
     analysis_plots,
+    audit,
+    bandplots,
     initplots,
     line_ends,
     phaseplots,
@@ -109,7 +111,7 @@ def test_a_best_rate_is_named_at_its_star_not_at_its_lines_end(sweep):
              if ln.get_marker() == "*"]  # fmt: skip
     assert len(stars) == len(best) == len(names.texts)
     for text, leader, end in zip(names.texts, names.leaders, names.ends, strict=True):
-        rate = float(text.get_text().rsplit("best lr ", 1)[1])
+        rate = float(text.get_text().rsplit("best rate ", 1)[1])
         star = [p for p in stars if np.allclose(p, end)]
         assert star and np.isclose(end[0], rate, rtol=0.05), text.get_text()  # at its star
         px = ax.transData.transform(star[0])
@@ -118,6 +120,26 @@ def test_a_best_rate_is_named_at_its_star_not_at_its_lines_end(sweep):
                        max(box.y0 - px[1], 0, px[1] - box.y1))  # fmt: skip
         joined = np.isfinite(leader.get_ydata()).all() and len(leader.get_ydata()) == 2
         assert gap < 40 or joined, (text.get_text(), gap)  # beside it, or a leader to it
+
+
+def test_a_threshold_is_named_clear_of_a_curve_that_crosses_it_at_the_left():
+    # lr_sweep named its 1% line at a fixed place at the left, on Momentum's line there
+    fig = plots.new_figure("16:9", 100)
+    ax = fig.add_subplot()
+    ax.set_xlim(0, 10)
+    ax.set_ylim(0, 10)
+    curve = ax.plot([0.2, 0.2, 1.5, 1.5], [10, 5.3, 5.3, 0], "-", color="C0", lw=2)[0]
+    line = ax.axhline(5.0, ls="--")
+    label = line_ends.ThresholdLabel(ax, line, "within 1% of the start's gap", fontsize=13)
+    ax.add_artist(label)
+    fig.canvas.draw()
+    box = label.get_window_extent(fig.canvas.get_renderer())
+    assert not box.count_contains(line_ends.data_pixels(ax, skip=[line]))
+    assert ax.bbox.x0 <= box.x0 and box.x1 <= ax.bbox.x1
+    y = ax.transData.transform((0, 5.0))[1]
+    assert min(abs(box.y0 - y), abs(box.y1 - y)) < 8  # beside its line
+    assert box.x0 < ax.transData.transform((5.0, 0))[0]  # as far left as it is free
+    assert curve in ax.get_lines()
 
 
 def test_a_sweep_draws_the_window_of_rates_that_end_within_one_percent(sweep):
@@ -174,7 +196,7 @@ def test_the_code_rule_catches_what_code_writes():
 
 def test_noise_bands_speak_in_words_and_label_decades_in_one_format():
     b = A.bands("quadratic", "gd:lr=0.1", seeds=4, steps=12, noise="grad=0.3")
-    fig = analysis_plots.plot_bands(b, dpi=60)
+    fig = bandplots.plot_bands(b, dpi=60)
     assert code_on(fig) == []
     assert "gradient noise σ 0.3" in fig.get_suptitle()
     right = fig.axes[1]
@@ -250,6 +272,14 @@ def test_basins_key_leaves_out_outcomes_no_start_had():
     assert code_on(fig) == []
 
 
+def test_basins_key_writes_true_minus_signs():
+    # the key wrote "(-2.81, 3.13)" beside axes that write "−2.81"
+    b = A.basins("himmelblau", ["gd:lr=0.01"], n=6, steps=20)
+    fig = analysis_plots.plot_basins(b, dpi=40)
+    keys = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert any("−" in k for k in keys) and not any(re.search(r"-\d", k) for k in keys), keys
+
+
 def test_names_at_line_ends_read_on_either_background(sweep):
     for theme, darker in (("light", True), ("dark", False)):
         ax = sweepplots.plot_sweep(sweep, dpi=50, theme=theme)
@@ -290,6 +320,32 @@ def test_a_zoom_window_too_small_to_see_gets_a_frame_a_room_sees(zoom_figure):
     assert not frame.get_fill()
 
 
+def test_the_zoom_connectors_strike_no_tick_label():
+    """The connectors land on the zoom's left corners, where its end ticks' numbers sit
+    (a window from 0.3 to 0.9 is ticked at both ends): no number a connector crosses is drawn."""
+    from matplotlib.patches import ConnectionPatch
+
+    from optviz.analysis import phase
+
+    wide = phase("elliptic", "momentum", n=6, steps=20, workers=1)
+    small = phase("elliptic", "momentum", ("lr", 0.02, 0.2, "log"), ("momentum", 0.3, 0.9),
+                  n=5, steps=20, workers=1)  # fmt: skip
+    with plots.offscreen():
+        fig = phaseplots.plot_zoom(wide, small, dpi=60)
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    right = fig.axes[1]
+    labels = [t for t in right.get_yticklabels() if t.get_visible() and t.get_text()]
+    assert len(labels) >= 2
+    lo, hi = right.get_ylim()
+    for patch in [a for a in fig.artists if isinstance(a, ConnectionPatch)]:
+        path = patch.get_path().interpolated(200)
+        pts = patch.get_transform().transform(path.vertices)
+        for label in labels:
+            box = label.get_window_extent(renderer)
+            assert not box.count_contains(pts), label.get_text()
+
+
 def test_names_at_line_ends_cover_no_data_and_have_no_halo(sweep_ax):
     """A name hides nothing: no opaque box behind it, and no line's point or marker under
     it (the old names sat on a white halo that erased other optimizers' markers)."""
@@ -322,7 +378,7 @@ def test_a_surface_at_a_glance_keeps_its_key_inside_the_frame(name, field, tmp_p
 
     fig = show_surface(name, field=field, dpi=100, title="A title as long as a slide's title")
     save_figure(fig, tmp_path / "still.png", dpi=100)  # as the gallery writes it
-    assert plots.words_outside(fig) == []
+    assert audit.words_outside(fig) == []
     assert fig.legends  # a figure legend: the layout makes its room
 
 
@@ -333,15 +389,15 @@ def test_words_outside_sees_a_cut_legend_and_ignores_undrawn_ticks():
     ax = fig.add_subplot()
     ax.plot([0, 1], [0, 1], label="a line")
     ax.set_xlim(0.2, 0.8)  # ticks at 0 and 1 exist but are not drawn
-    assert plots.words_outside(fig) == []
+    assert audit.words_outside(fig) == []
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2))
-    assert plots.words_outside(fig) == ["a line"]
+    assert audit.words_outside(fig) == ["a line"]
 
 
 @pytest.fixture(scope="module")
 def saddle_bands_fig():
     b = A.bands("saddle", "gd:lr=0.05", seeds=8, steps=60, noise="grad=0.3", start=(-1.8, 0.0))
-    fig = analysis_plots.plot_bands(b, dpi=100)
+    fig = bandplots.plot_bands(b, dpi=100)
     fig.canvas.draw()
     return fig
 
@@ -364,7 +420,7 @@ def test_a_narrow_fan_is_framed_and_its_ends_sit_above_the_minimum():
     from optviz.render.landmarks import LANDMARK_ZORDER
 
     b = A.bands("quadratic", "gd:lr=0.1", seeds=6, steps=40, noise="grad=0.05", start=(0.5, 0.5))
-    left = analysis_plots.plot_bands(b, dpi=60).axes[0]
+    left = bandplots.plot_bands(b, dpi=60).axes[0]
     (x0, x1), (y0, y1) = b.trajectory.surface.domain
     lo, hi = left.get_xlim()
     assert hi - lo < 0.7 * (x1 - x0)  # zoomed to the fan
@@ -396,7 +452,7 @@ def test_symmetry_heatmaps_and_weight_plots_share_one_scale():
     assert len(heat) == 3 and len({ax.images[0].get_clim() for ax in heat}) == 1
     curves = [ax for ax in fig.axes if ax.get_xlabel() == "gradient step"]
     assert len({ax.get_ylim() for ax in curves}) == 1
-    assert plots.words_outside(fig) == []
+    assert audit.words_outside(fig) == []
     assert "every weight 0" in [t.get_text() for t in heat[0].texts]
 
 
@@ -419,7 +475,7 @@ def test_batchnorm_and_dropout_settings_differ_without_colour():
     test = [ln for ln in loss.lines if len(ln.get_xdata()) and ln.get_linestyle() == "-"]
     assert len({ln.get_marker() for ln in test}) == 2  # one marker per setting
     assert loss.get_yscale() == "log"
-    assert plots.words_outside(fig) == []
+    assert audit.words_outside(fig) == []
 
 
 def test_curvature_kinds_differ_in_pattern_as_well_as_colour():
@@ -473,7 +529,7 @@ def saddle_bands():
 def test_runs_that_left_the_view_are_counted_at_their_exits(saddle_bands):
     # 33 arrows stacked at one spot read as 3; now one arrow per exit and its count
     with plots.offscreen():
-        fig = analysis_plots.plot_bands(saddle_bands, dpi=100)
+        fig = bandplots.plot_bands(saddle_bands, dpi=100)
     fig.canvas.draw()
     left = fig.axes[0]
     counts = [int(t.get_text()) for t in left.texts if t.get_gid() == "exit-count"]
@@ -488,7 +544,7 @@ def test_runs_that_left_the_view_are_counted_at_their_exits(saddle_bands):
 
 def test_a_symlog_loss_axis_reads_in_plain_numbers(saddle_bands):
     with plots.offscreen():
-        fig = analysis_plots.plot_bands(saddle_bands, dpi=60)
+        fig = bandplots.plot_bands(saddle_bands, dpi=60)
     fig.canvas.draw()
     shown = [t.get_text() for t in fig.axes[1].get_yticklabels() if t.get_text()]
     assert "0" in shown and "−1" in shown and not [s for s in shown if "10^" in s], shown
@@ -498,7 +554,7 @@ def test_every_still_keeps_its_title_clear_of_the_top_edge(saddle_bands, sweep):
     # the titles of bands, noise_bands and schedule_shapes started 4 px from the top
     with plots.offscreen():
         figures = [
-            analysis_plots.plot_bands(saddle_bands, dpi=100),
+            bandplots.plot_bands(saddle_bands, dpi=100),
             scheduleplots.plot_schedules(["constant", "cosine"], steps=40, dpi=100),
             sweepplots.plot_sweep(sweep, dpi=100).figure,
             analysis_plots.plot_basins(A.basins("quadratic", ["gd:lr=0.1"], n=6, steps=30)),
@@ -581,7 +637,7 @@ def test_init_summary_says_what_saturated_means_and_draws_no_pale_line():
 def test_the_run_without_noise_ends_on_a_mark_above_the_seeds_end_balls(saddle_bands):
     # noise_bands: 30 end balls hid where the full-batch path ends
     with plots.offscreen():
-        left = analysis_plots.plot_bands(saddle_bands, dpi=60).axes[0]
+        left = bandplots.plot_bands(saddle_bands, dpi=60).axes[0]
     (end,) = [ln for ln in left.get_lines() if ln.get_gid() == "plain-end"]
     np.testing.assert_allclose([end.get_xdata()[0], end.get_ydata()[0]],
                                saddle_bands.reference.xy[-1])  # fmt: skip

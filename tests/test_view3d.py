@@ -254,3 +254,90 @@ def test_the_step_counter_sits_beside_the_surface_not_on_it(name):
         assert not alpha[rows, cols].any(), name
     finally:
         engine.close()
+
+
+@pytest.mark.parametrize("name", ["saddle", "six_hump_camel", "six_hump_camel alone"])
+def test_the_surface_is_the_top_of_a_block_whose_near_sides_show(name):
+    # a sheet seen from above has no outline that tells its shape: the slide view sets
+    # it on a block, whose sides (from a floor under the lowest ground up to the edge)
+    # face the camera; the far sides, hidden by the block, are left clear
+    if name.endswith(" alone"):  # its catalog camera, lower: wells near the edge sink
+        name = name.split()[0]
+        fig = surface3d.show_surface(ov.surface(name), size="small", dpi=60)
+        ax = next(a for a in fig.axes if a.name == "3d")
+        fig.canvas.draw()
+    else:
+        _, _, ax = _drawn(name)
+    (quads,) = [c for c in ax.collections if hasattr(c, "optviz_mesh")]
+    X, Y, Z, colors = quads.optviz_mesh
+    k = surface3d.SIDE_ROWS
+    ground = Z[k:-k, k:-k]
+    ring = np.concatenate([Z[0], Z[-1], Z[:, 0], Z[:, -1]])
+    assert np.ptp(ring) < 1e-9  # a flat floor
+    assert ground.min() >= _zrange(ov.surface(name))[0] - 1e-9  # the ground is untouched
+    eye = np.array([np.cos(np.radians(ax.azim)), np.sin(np.radians(ax.azim))])
+    near_rows = [ground[0] if eye[1] < 0 else ground[-1]]
+    near_cols = [ground[:, -1] if eye[0] > 0 else ground[:, 0]]
+    assert ring[0] < np.concatenate(near_rows + near_cols).min()  # under the near edges
+
+    # no ground inside hangs out under the block's outline: on the screen every ground
+    # point lies above the foot of the near sides
+    def screen(x, y, z):
+        x, y = np.ravel(x), np.ravel(y)
+        flat = np.column_stack([x, y, np.broadcast_to(np.ravel(z), x.shape)])
+        return ax.transData.transform(camera3d._project(ax.M, flat)[:, :2])
+
+    i = 0 if eye[1] < 0 else -1
+    j = -1 if eye[0] > 0 else 0
+    foot = np.concatenate([screen(X[k:-k, k:-k][i], Y[k:-k, k:-k][i], ring[0]),
+                           screen(X[k:-k, k:-k][:, j], Y[k:-k, k:-k][:, j], ring[0])])  # fmt: skip
+    foot = foot[np.argsort(foot[:, 0])]
+    points = screen(X[k:-k, k:-k], Y[k:-k, k:-k], ground)
+    assert np.all(points[:, 1] >= np.interp(points[:, 0], foot[:, 0], foot[:, 1]) - 1.0)
+    inner = slice(k, -k - 1)
+    sides = {(0, -1): colors[0, inner], (0, 1): colors[-2, inner],
+             (-1, 0): colors[inner, 0], (1, 0): colors[inner, -2]}  # fmt: skip
+    for normal, side in sides.items():
+        facing = float(np.dot(normal, eye)) > 0
+        assert np.all(side[:, 3] == (1.0 if facing else 0.0)), normal
+    # the near sides cover the frame below the ground's near edges: the corner nearest
+    # the camera stands on a side that reaches down on the screen
+    corner = (X[k:-k, k:-k], Y[k:-k, k:-k], ground)
+    i = -1 if eye[1] > 0 else 0
+    j = -1 if eye[0] > 0 else 0
+    top = np.array([[a[i, j] for a in corner]])
+    floor = np.array([[top[0, 0], top[0, 1], Z[0, 0]]])
+    (tx, ty), (fx, fy) = (ax.transData.transform(camera3d._project(ax.M, p)[:, :2])[0]
+                          for p in (top, floor))  # fmt: skip
+    assert ty - fy > 0.03 * ax.bbox.height  # side under the near corner
+
+
+def test_minima_are_filled_and_outlined_over_the_balls_as_on_the_map():
+    # on the map the global minimum's star is filled pale gold; the 3-D view fills it
+    # too (under the paths), so a global and a local minimum read apart there as well
+    from optviz.render.landmarks import FILL_ZORDER, GLOBAL_FILL
+
+    _, _, ax = _drawn("six_hump_camel")
+    (outline,) = [ln for ln in ax.get_lines() if ln.get_label() == "global minimum"]
+    (fill,) = [ln for ln in ax.get_lines() if ln.get_gid() == "landmark-fill"]
+    assert fill.get_markerfacecolor() == GLOBAL_FILL and fill.get_zorder() == FILL_ZORDER
+    np.testing.assert_allclose(np.array(fill.get_data_3d()), np.array(outline.get_data_3d()))
+    # and every minimum's hairline again over the balls, on the surface (not at z = 0)
+    overs = [ln for ln in ax.get_lines() if ln.get_gid() == "landmark-over"]
+    minima = [ln for ln in ax.get_lines() if ln.get_label() in ("global minimum", "local minimum")]
+    assert len(overs) == len(minima)
+    for over, under in zip(overs, minima, strict=True):
+        np.testing.assert_allclose(np.array(over.get_data_3d()), np.array(under.get_data_3d()))
+        assert over.get_zorder() > max(ln.get_zorder() for ln in ax.get_lines()
+                                       if ln.get_gid() != "landmark-over")  # fmt: skip
+
+
+def test_a_surface_at_a_glance_marks_only_the_minima_of_many_in_3d():
+    # beside the map (which marks every landmark) a small 3-D view of a surface with
+    # many landmarks marks its minima: saddles and maxima between them piled up there
+    fig = surface3d.show_surface(ov.surface("six_hump_camel"), size="small", dpi=40)
+    flat, view = fig.axes[0], next(ax for ax in fig.axes if ax.name == "3d")
+    kinds = {ln.get_label() for ln in view.get_lines() if ln.get_gid() == "landmark"}
+    assert kinds == {"global minimum", "local minimum"}
+    on_map = {ln.get_label() for ln in flat.get_lines() if ln.get_gid() == "landmark"}
+    assert {"saddle", "maximum"} <= on_map

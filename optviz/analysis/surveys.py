@@ -270,7 +270,7 @@ class Bands(Preview):
 
     def plot(self, size: Any = "16:9", theme: str = "light", **kwargs: Any) -> Any:
         """The fan of trajectories on the contour and the loss band; a Figure."""
-        return drawing("analysis_plots.plot_bands")(self, size=size, theme=theme, **kwargs)
+        return drawing("bandplots.plot_bands")(self, size=size, theme=theme, **kwargs)
 
 
 def bands(

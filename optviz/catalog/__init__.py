@@ -4,7 +4,8 @@ The bottom room above :mod:`optviz.util`: it knows nothing of optimizers or draw
 """
 
 from .critical import CriticalPoint, critical_points
-from .library import KINDS, Surface, describe, parse_domain, surface, surface_from_spec, surfaces
+from .entries import describe, surface, surface_from_spec, surfaces
+from .library import KINDS, Surface, parse_domain
 
 __all__ = [
     "KINDS",

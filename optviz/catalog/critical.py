@@ -26,8 +26,8 @@ from typing import Any
 import numpy as np
 
 from ..util.errors import ParameterError
+from .entries import surface as _load
 from .library import Surface
-from .library import surface as _load
 
 KINDS = ("minimum", "saddle", "maximum", "degenerate", "inflection")
 # What a view marks: minima split into the lowest ones and the others.

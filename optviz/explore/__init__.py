@@ -92,7 +92,7 @@ def initial_state(
 def is_scene(name: str | Path) -> bool:
     """Whether ``name`` opens a scene: a ``.toml`` file, or a shipped example's name that
     is not a catalog surface's (``long_furrow`` is both: ``long_furrow.toml`` the scene)."""
-    from ..catalog.library import surfaces
+    from ..catalog.entries import surfaces
     from ..scenes.build import examples
 
     text = str(name)

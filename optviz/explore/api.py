@@ -378,7 +378,7 @@ MAIN_HYPER = ("momentum", "beta1", "beta2", "alpha", "rho", "lr_decay", "damping
 def catalog() -> dict[str, Any]:
     """Surfaces (with domains and starts), optimizers (defaults and main hyperparameters)
     and schedules, for the page's choosers."""
-    from ..catalog.library import load_catalog, surfaces
+    from ..catalog.entries import load_catalog, surfaces
     from ..engine.optim import optimizer, optimizers
     from ..engine.scheduling import schedules
 
@@ -410,7 +410,7 @@ def page_style() -> dict[str, list]:
     page draws each optimizer as a saved figure does.
 
     >>> page_style()["markers"][:3]
-    ['circle', 'square', 'diamond']
+    ['circle', 'square', 'pentagon']
     """
     from ..render import style
 

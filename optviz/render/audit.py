@@ -1,6 +1,6 @@
 """Measuring a picture as a lecturer would judge it: how much of the frame the map takes,
-how thick the paths and how large the balls are drawn, and how much of each ball stays
-in sight with everything else drawn over it.
+how thick the paths and how large the balls are drawn, how much of each ball stays
+in sight with everything else drawn over it, and which words the frame cuts.
 
 A ball's visibility is measured by a probe colour no theme, colormap or palette uses: the
 ball alone is painted in it, and its pixels are counted with everything else drawn and
@@ -27,6 +27,68 @@ def probe_pixels(img: np.ndarray, bbox) -> int:
     x0, y0, x1, y1 = (int(round(v)) for v in bbox.extents)
     crop = img[max(h - y1, 0) : max(h - y0, 0), max(x0, 0) : max(x1, 0), :3].astype(float)
     return int((np.linalg.norm(crop - PROBE_RGB, axis=-1) < 60).sum())
+
+
+def words_outside(fig, slack: float = 1.0) -> list[str]:
+    """The texts and legends of ``fig`` that the frame cuts: any part of them outside the
+    figure (``slack`` pixels allowed). A slide shows every word whole.
+
+    >>> from matplotlib.figure import Figure
+    >>> fig = Figure(figsize=(4, 3), dpi=50); ax = fig.add_subplot()
+    >>> _ = ax.text(0.5, -0.6, "cut off", transform=ax.transAxes)
+    >>> words_outside(fig)
+    ['cut off']
+    """
+    from matplotlib.legend import Legend
+    from matplotlib.text import Text
+
+    if fig.canvas is None or type(fig.canvas).__name__ == "FigureCanvasBase":
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+        FigureCanvasAgg(fig)
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    frame = fig.bbox
+    hidden = _undrawn_tick_labels(fig)
+    cut = []
+    for artist in fig.findobj(lambda a: isinstance(a, Text | Legend)):
+        if not artist.get_visible() or (isinstance(artist, Text) and not artist.get_text()):
+            continue
+        if id(artist) in hidden:
+            continue
+        if isinstance(artist, Text) and any(isinstance(p, Legend) for p in _parents(artist)):
+            continue  # judged with its legend
+        box = artist.get_window_extent(renderer)
+        if (box.x0 < frame.x0 - slack or box.y0 < frame.y0 - slack
+                or box.x1 > frame.x1 + slack or box.y1 > frame.y1 + slack):  # fmt: skip
+            texts = artist.get_texts() if isinstance(artist, Legend) else [artist]
+            cut.append(" / ".join(t.get_text() for t in texts))
+    return cut
+
+
+def _undrawn_tick_labels(fig) -> set[int]:
+    """Ids of tick labels an axis keeps but does not draw (ticks outside its view)."""
+    every, drawn = set(), set()
+    for ax in fig.axes:
+        for axis in getattr(ax, "_axis_map", {}).values():
+            for tick in axis.get_major_ticks() + axis.get_minor_ticks():
+                every |= {id(tick.label1), id(tick.label2)}
+            if not (ax.axison and axis.get_visible()):
+                continue  # an axis switched off draws no labels
+            for tick in axis._update_ticks():
+                drawn |= {id(tick.label1), id(tick.label2)}
+    return every - drawn
+
+
+def _parents(artist):
+    """The artists that hold ``artist``, innermost first (a legend holds its texts)."""
+    from matplotlib.legend import Legend
+
+    out = []
+    for legend in artist.figure.findobj(Legend) if artist.figure else []:
+        if artist in legend.get_texts() or artist is legend.get_title():
+            out.append(legend)
+    return out
 
 
 def area_share(fig, ax) -> float:

@@ -20,12 +20,15 @@ ARC_WIDTH = 3.0  # a jump's arc (dashed: the ball did not travel along it), poin
 ARC_ALPHA = 1.0
 ARC_FLOOR = 0.75  # of that, where oldest: a bounce stays in sight to the end
 DOT_SPACING = 1.6  # dots at least this many diameters apart along the trail
-EXIT_PT = 12.5  # "left the view at step k" and the start numbers, points
+EXIT_PT = 12.5  # "left the view at step k", points
+TICK = (2.0, 12.0)  # a turning point's tick, from and to this far under the curve, points
+TICK_WIDTH = 2.6
+NUMBER_PT = 16.0  # the start numbers over the balls: a digit about 16 px tall at 100 dpi
 NUMBER_FAN = 60.0  # degrees from the normal the start numbers fan out to
 NUMBERED = 4  # a panel with 2 to this many starts numbers its balls
 ARROW = 2.6  # the velocity arrow's 90th-percentile length, in ball radii
 ARROW_CLIP = 2.0  # longest arrow, in multiples of that
-ARROW_LEAST = 1.2  # a moving ball's arrow at least this many radii: seen, not measured
+ARROW_LEAST = 1.8  # a moving ball's arrow at least this many radii (25 px): seen, not measured
 
 
 class Balls:
@@ -76,6 +79,12 @@ class Balls:
                                mew=1.2, zorder=6.3, clip_on=False)[0]  # fmt: skip
         self.exits = [self._exit_note(i, ink) for i in range(starts)]
         self.numbers = self._start_numbers(ink) if 1 < starts <= NUMBERED else []
+        # where a swing turned back: a tick hanging under the curve, kept to the end, so the
+        # last frame still shows how far each swing reached after the ball has settled
+        self.turn_steps = self.roll.turns()
+        self.ticks = LineCollection([], lw=TICK_WIDTH, colors=[self.arc_rgba], zorder=3.5,
+                                    capstyle="butt")  # fmt: skip
+        ax.add_collection(self.ticks)
         self.arrows = []
         if velocity is not None:
             from matplotlib.patches import FancyArrowPatch
@@ -95,7 +104,8 @@ class Balls:
 
     @property
     def artists(self) -> list:
-        return [self.band, self.dots, self.arcs, *self.arrows, *self.balls, self.spokes,
+        return [self.band, self.ticks, self.dots, self.arcs, *self.arrows, *self.balls,
+                self.spokes,
                 *self.hubs, self.crosses, *self.exits, *self.numbers]  # fmt: skip
 
     def _exit_note(self, i: int, ink: str):
@@ -122,7 +132,7 @@ class Balls:
         n = self.roll.x.shape[1]
         return [self.ax.annotate(f"{i + 1}", (0.0, 0.0), xytext=(0.0, 0.0),
                                  textcoords="offset points", ha="center", va="center",
-                                 fontsize=style.at_least(EXIT_PT), color=ink,
+                                 fontsize=style.at_least(NUMBER_PT), color=ink,
                                  fontweight="bold", zorder=6.5, path_effects=halo)
                 for i in range(n)]  # fmt: skip
 
@@ -132,7 +142,7 @@ class Balls:
         over its ball, where a still writes the step it ended at."""
         n = len(self.numbers)
         spread = np.radians(np.linspace(-NUMBER_FAN, NUMBER_FAN, n))
-        reach = self.radius + 0.75 * EXIT_PT
+        reach = self.radius + 0.75 * NUMBER_PT
         for i, note in enumerate(self.numbers):
             note.set_visible(bool(shown[i]))
             if not shown[i]:
@@ -157,6 +167,7 @@ class Balls:
         pts, steps = spaced(pts[recent], steps[recent], DOT_SPACING * self.dot)
         self.dots.set_offsets(page.to_data(pts) if len(pts) else np.zeros((0, 2)))
         self.dots.set_facecolor(self._faded(s - steps, 0.9))
+        self.ticks.set_segments(self._ticks(s))
         arcs, arc_steps = roll.arcs_until(s)
         arc_steps = np.array(arc_steps, float)
         recent = self._recent(s, arc_steps)
@@ -186,6 +197,15 @@ class Balls:
             note.set_visible(bool(out))
         self._arrows(s, centre, tangent, shown)
         return [self.band, *self.curve, *self.artists[1:]]
+
+    def _ticks(self, s: float) -> list[np.ndarray]:
+        """The ticks of the turning points the balls have passed by step ``s``."""
+        roll, segs = self.roll, []
+        for i, steps in enumerate(self.turn_steps):
+            for k in steps[steps <= s]:
+                c, n = roll.contact[k, i], roll.normal[k, i]
+                segs.append(self.page.to_data(np.array([c - TICK[0] * n, c - TICK[1] * n])))
+        return segs
 
     def _recent(self, s: float, steps: np.ndarray) -> np.ndarray:
         """Which marks of ``steps`` the trail keeps at step ``s``."""

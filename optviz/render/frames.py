@@ -44,6 +44,7 @@ class _Mover:
     heads: np.ndarray = field(default_factory=lambda: np.zeros((0, 2)))  # the balls' true places
     gone: list = field(default_factory=list)  # the starts outside the view (:mod:`.balls`)
     marks: Any = None  # the run's identity marks along its path on a map (:mod:`.path_marks`)
+    tail: Any = None  # a short trail's older half, faint (:data:`TAIL_ALPHA`), on a map
 
     @property
     def lines(self) -> tuple:
@@ -55,7 +56,13 @@ class _Mover:
     def artists(self) -> tuple:
         """The moving artists in drawing order."""
         lines = (self.trail, self.ball, self.cross)
-        return lines if self.halo is None else (self.halo, *lines)
+        lines = lines if self.halo is None else (self.halo, *lines)
+        return lines if self.tail is None else (self.tail, *lines)
+
+
+TAIL_ALPHA = 0.35
+"""A short trail's older half is drawn this opaque, without its outline: where noise
+makes a trail scribble over itself, the last steps still read as the way the ball came."""
 
 
 class _Engine:
@@ -175,6 +182,9 @@ class _Engine:
         cross = plot(*empty, ls="none", marker="X", ms=ms * 1.4, mfc=ps.color, mec=ink, mew=1.2)[0]
         cross.set_clip_on(False)  # it sits on the domain's edge: show all of it
         mover = _Mover(traj, ps.color, xy, z, div, cross_xy, halo, trail, ball, cross)
+        if not three and not isinstance(self.anim.trail, bool):
+            mover.tail = plot(*empty, color=ps.color, lw=lw, ls=ps.map_linestyle,
+                              alpha=alpha * TAIL_ALPHA)[0]  # fmt: skip
         one_map = self.anim.kind != "panels" and len(self.anim.race.trajectories) > 1
         if one_map and not self.rotating:  # (a turning camera would move them every frame)
             mover.marks = add_marks(ax, xy, ps.color, ps.marker, self.theme, heights=z)
@@ -191,6 +201,8 @@ class _Engine:
             artist.set_zorder(8 + ps.zorder / 10)  # balls and crosses over every trail
         if halo is not None:
             halo.set_zorder(ps.zorder - 0.05)
+        if mover.tail is not None:
+            mover.tail.set_zorder(ps.zorder - 0.1)
         trail.set_zorder(ps.zorder)
         return mover
 
@@ -362,9 +374,14 @@ class _Engine:
         alive = ~gone
         if trail is False:
             first = k + 1  # the trail is only the head itself: nothing to draw
-        path = np.concatenate([m.xy[first : k + 1], head[None]], axis=0)  # (t, n, 2)
-        if m.marks is not None:  # the marks on the trail drawn, none where it has faded
+        if m.tail is not None:  # a short trail: its older half faint, the rest bold
+            middle = first + (k - first) // 2
+            older = _polyline(m.xy[first : middle + 1], None, m.traj.surface.domain)[0]
+            m.tail.set_data(older[:, 0], older[:, 1])
+            first = middle
+        if m.marks is not None:  # the marks on the trail drawn bold, none where it fades
             m.marks.since, m.marks.upto = first, s
+        path = np.concatenate([m.xy[first : k + 1], head[None]], axis=0)  # (t, n, 2)
         zpath = None if m.z is None else np.concatenate([m.z[first : k + 1], zhead[None]])
         domain = None if m.z is not None else m.traj.surface.domain  # a map: ends at its edge
         path, zpath = _polyline(path, zpath, domain)

@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 from matplotlib.artist import Artist
+from matplotlib.text import Text
 
 from . import style
 
@@ -120,6 +121,48 @@ class EndLabels(Artist):
 
     def draw(self, renderer) -> None:
         self.place(renderer)
+
+
+class ThresholdLabel(Text):
+    """The name of a horizontal line across an axes (a threshold), placed at draw time at
+    the leftmost place along it, just above it or else just below, where it covers no
+    other line or marker: the place left of every curve is not always free of them."""
+
+    def __init__(self, ax, line, text: str, start: float = 0.035, **kwargs):
+        from matplotlib.transforms import IdentityTransform
+
+        super().__init__(0, 0, text, ha="left", va="bottom", **kwargs)
+        self.set_transform(IdentityTransform())  # placed in pixels, at every draw
+        self.set_clip_on(False)
+        self.set_in_layout(False)  # its place is known only at draw time, inside the axes
+        self._ax, self._line, self._start = ax, line, start
+
+    def place(self, renderer) -> None:
+        ax = self._ax
+        frame = ax.get_window_extent(renderer)
+        self.set_position((0.0, 0.0))
+        box = super().get_window_extent(renderer)
+        w, h = box.width, box.height
+        y = float(np.asarray(self._line.get_ydata(), float)[0])
+        py = ax.transData.transform((1.0, y))[1]
+        data = data_pixels(ax, skip=(self._line,))
+        best, best_cost = None, np.inf
+        for x0 in np.arange(frame.x0 + self._start * frame.width, frame.x1 - w, 6.0):
+            for y0 in (py + 4.0, py - 4.0 - h):
+                inside = (data[:, 0] > x0 - 3) & (data[:, 0] < x0 + w + 3)
+                inside &= (data[:, 1] > y0 - 3) & (data[:, 1] < y0 + h + 3)
+                cost = int(inside.sum())
+                if cost < best_cost:
+                    best, best_cost = (x0, y0), cost
+                if cost == 0:
+                    break
+            if best_cost == 0:
+                break
+        self.set_position(best if best is not None else (frame.x0, py + 4.0))
+
+    def draw(self, renderer) -> None:
+        self.place(renderer)
+        super().draw(renderer)
 
 
 def data_pixels(ax, skip=(), step: float = 3.0) -> np.ndarray:

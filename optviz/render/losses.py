@@ -22,6 +22,7 @@ FLOOR_LABEL = "numerical floor"
 MARGIN = 0.06  # room above and below the curves on a log axis, as a share of its decades
 HEADROOM = 10.0  # at most this factor (log) of room above the curves, for an arrow or legend
 DIVERGED_RISE = 26  # points: how far the arrow of a diverged run points up
+FLOOR_ROOM = 9.0  # the band under the floor spans this factor: room for its label (< a decade)
 
 
 X_LABELS = {"steps": "step", "evals": "evaluations"}
@@ -95,6 +96,94 @@ def loss_curve(traj, shift: float, log: bool, floor: float = LOSS_FLOOR) -> np.n
     return np.where(under, np.where(before, np.nan, floor), y)
 
 
+# ----------------------------------------------------------------------------- noise
+NOISY_TURNS = 0.15  # a curve that turns (down to up or back) on this share of its steps saws
+MEAN_SHARE = 0.1  # a noisy run's running mean spans this share of its steps (as claims do) ...
+MEAN_STEPS = (5, 50)  # ... within these bounds
+
+
+def mean_window(traj, y: np.ndarray) -> int:
+    """Over how many steps a run's loss curve ``y`` is averaged where drawn: a run with
+    noisy gradients (its :class:`~optviz.engine.noise.Noise`) whose curve saws up and
+    down (it turns on :data:`NOISY_TURNS` of its steps) draws its raw loss faint under a
+    running mean, since a few noisy curves on a log axis make one wedge; 0 for every
+    other run (its curve is what it did, step by step).
+
+    >>> import optviz as ov
+    >>> r = ov.race("quadratic", ["sgd:lr=0.1,grad_noise=1", "gd:lr=0.1"], steps=300)
+    >>> [mean_window(t, t.loss) for t in r.trajectories]
+    [30, 0]
+    """
+    noise = getattr(traj, "noise", None)
+    if noise is None or not (noise.grad or noise.update or noise.input):
+        return 0
+    if turn_share(y) < NOISY_TURNS:
+        return 0
+    low, high = MEAN_STEPS
+    return int(np.clip(round(len(y) * MEAN_SHARE), low, high))
+
+
+def turn_share(y: np.ndarray) -> float:
+    """The share of steps at which curves ``y`` ``(steps + 1[, n])`` turn from falling to
+    rising or back (NaN and flat steps left out), the largest over the curves.
+
+    >>> turn_share(np.array([1.0, 3.0, 2.0, 4.0, 3.0])), turn_share(np.arange(5.0))
+    (1.0, 0.0)
+    """
+    y = np.asarray(y, float)
+    y = y if y.ndim == 2 else y[:, None]
+    shares = [0.0]
+    for col in y.T:
+        d = np.sign(np.diff(col[np.isfinite(col)]))
+        d = d[d != 0]
+        if len(d) > 1:
+            shares.append(float(np.mean(d[1:] != d[:-1])))
+    return max(shares)
+
+
+def running_mean(y: np.ndarray, window: int) -> np.ndarray:
+    """The mean of each curve of ``y`` over its last ``window`` values (fewer at the
+    start; NaN left out), NaN where ``y`` is: the curve is the mean loss a run had then,
+    from what it had done so far (never from steps still to come).
+
+    >>> running_mean(np.array([4.0, 2.0, 6.0, np.nan]), 2).tolist()
+    [4.0, 3.0, 4.0, nan]
+    """
+    y = np.asarray(y, float)
+    ok = np.isfinite(y)
+    pad = np.zeros((1, *y.shape[1:]))
+    total = np.concatenate([pad, np.cumsum(np.where(ok, y, 0.0), axis=0)])
+    count = np.concatenate([pad, np.cumsum(ok, axis=0)])
+    lag = np.maximum(np.arange(1, len(y) + 1) - window, 0)
+    k = np.arange(1, len(y) + 1)
+    with np.errstate(all="ignore"):
+        mean = (total[k] - total[lag]) / (count[k] - count[lag])
+    return np.where(ok, mean, np.nan)
+
+
+RAW_STYLE = dict(lw=1.2, alpha=0.3, ls="-", marker="none", zorder=4)
+"""How a noisy run's raw loss is drawn under its running mean: faint, thin and plain."""
+
+
+def mean_note(trajs, axis: LossAxis) -> str:
+    """Over how many steps the noisy runs' lines are averaged (see :func:`mean_window`),
+    for an axis label; ``""`` when none is."""
+    windows = {mean_window(t, loss_curve(t, axis.shift, axis.log, axis.floor)) for t in trajs}
+    windows.discard(0)
+    return f"bold: mean of last {max(windows)} steps" if windows else ""
+
+
+def label_axes(ax, trajs, axis: LossAxis, x: str = "steps") -> None:
+    """The loss axes' labels: what each axis shows and, when noisy runs are averaged,
+    over how many steps, said along the longer side (a wide, low panel has no room for
+    it along its height)."""
+    note = mean_note(trajs, axis)
+    width, height = ax.get_position().size * ax.figure.get_size_inches()
+    wide = width > height
+    ax.set_xlabel(f"{X_LABELS[x]}, {note}" if note and wide else X_LABELS[x])
+    ax.set_ylabel(f"{axis.name}, {note}" if note and not wide else axis.name)
+
+
 def loss_limits(ax, trajs, axis: LossAxis) -> None:
     """y limits that fit the curves: a little room around them, no empty decades; room
     under the floor for its band when a curve reaches it, and above the curves for the
@@ -106,7 +195,7 @@ def loss_limits(ax, trajs, axis: LossAxis) -> None:
     if axis.log:
         lo, hi = ys.min(), max(ys.max(), ys.min() * 10)
         room = max(1.6, (hi / lo) ** MARGIN)  # a flat curve at the top is off its edge
-        bottom = axis.floor / 6 if lo <= axis.floor else lo / room
+        bottom = axis.floor / FLOOR_ROOM if lo <= axis.floor else lo / room
         ax.set_ylim(bottom, hi * (HEADROOM if rise else room))
     else:
         lo, hi = ys.min(), max(ys.max(), ys.min() + 1e-12)
@@ -139,8 +228,10 @@ def floor_band(ax, axis: LossAxis, theme: str = "light"):
     band.set_label(FLOOR_LABEL)
     band.set_gid(FLOOR_LABEL)
     where = blended_transform_factory(ax.transAxes, ax.transData)
-    ax.text(0.98, axis.floor, FLOOR_LABEL, transform=where, ha="right", va="top",
-            color=style.ink(theme), alpha=0.8, zorder=0.6, gid=FLOOR_LABEL)  # fmt: skip
+    # on a box of the band's grey, over the grid lines that would cross its letters
+    box = dict(fc=grey, ec="none", pad=1.0)
+    ax.text(0.98, axis.floor, FLOOR_LABEL, transform=where, ha="right", va="top", bbox=box,
+            color=style.ink(theme), alpha=0.8, zorder=2.1, gid=FLOOR_LABEL)  # fmt: skip
     return band
 
 
@@ -200,8 +291,7 @@ def setup_loss_axes(
     ``x``: what the horizontal axis counts (:data:`X_LABELS`)."""
     axis = axis or loss_axis(trajs)
     ax.set_yscale("log" if axis.log else "linear")
-    ax.set_xlabel(X_LABELS[x])
-    ax.set_ylabel(axis.name)
+    label_axes(ax, trajs, axis, x)
     ax.grid(True, which="major", lw=0.6)
     ax.set_xlim(0, max(max(float(np.max(x_values(t, x))) for t in trajs), 1))
     loss_limits(ax, trajs, axis)
@@ -276,7 +366,8 @@ def free_corner(ax, trajs, entries: int, x: str = "steps") -> str:
 
 def _shifted(ax, traj) -> np.ndarray:
     log = ax.get_yscale() == "log"
-    axis = loss_axis([traj]) if ax.get_ylabel() != "loss" else LossAxis(0.0, "loss", log)
+    raw = ax.get_ylabel().startswith("loss")  # the raw loss, maybe with a note on its means
+    axis = LossAxis(0.0, "loss", log) if raw else loss_axis([traj])
     return loss_curve(traj, axis.shift, log, axis.floor).ravel()
 
 
@@ -304,11 +395,34 @@ def tag_text(ax, tag: str, xy, color, theme: str = "light", before: bool = False
 
     face = style.THEMES[theme]["figure.facecolor"]
     box = dict(boxstyle="round,pad=0.15", fc=face, ec="none", alpha=0.85)
-    text = ax.annotate(tag, xy, xytext=(-5 if before else 5, 3), textcoords="offset points",
+    text = ax.annotate(tag, xy, xytext=(-5 if before else 5, TAG_RISE), textcoords="offset points",
                        ha="right" if before else "left", color=color, fontsize=15,
                        fontweight="bold", bbox=box, zorder=9, **kw)  # fmt: skip
     text.set_in_layout(False)  # a label on the data, not a part of the frame
     return text
+
+
+TAG_RISE = 3.0  # points: a tag sits this far above the point it numbers
+TAG_HEIGHT = 18.0  # points: a tag's box (15-point digits), the least gap between two tags
+TAG_WIDTH = 24.0  # points: tags further apart than this side by side do not meet
+
+
+def spread_tags(ax, tags) -> None:
+    """Move the numbers of curve heads that would meet (two starts ending at about the
+    same loss: "2" printed over "2") up just far enough to stand one over the other,
+    the lowest kept at its head."""
+    if len(tags) < 2:
+        return
+    to_points = 72.0 / ax.figure.dpi
+    at = np.array([ax.transData.transform(t.xy) for t in tags]) * to_points
+    placed: list[tuple[float, float]] = []
+    for i in np.argsort(at[:, 1], kind="stable"):
+        x, y = at[i, 0], at[i, 1] + TAG_RISE
+        for px, py in sorted(placed, key=lambda p: p[1]):
+            if abs(x - px) < TAG_WIDTH and y < py + TAG_HEIGHT:
+                y = py + TAG_HEIGHT
+        placed.append((x, y))
+        tags[i].xyann = (tags[i].xyann[0], y - at[i, 1])
 
 
 def curve_heads(y: np.ndarray, at: np.ndarray, s: float) -> list[tuple[float, float] | None]:

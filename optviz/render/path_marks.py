@@ -4,7 +4,7 @@ A dash pattern tells paths apart only where a path runs smoothly: where it scrib
 back and forth (an oscillation, a zig-zag down a valley) the dashes fall on top of one
 another and the line draws solid, and where two paths share a line the upper one hides
 the lower. So every path on a 2-D map also carries its run's marker (circle, square,
-diamond, ...) at a fixed spacing on screen, drawn over every path (under the landmarks
+pentagon, ...) at a fixed spacing on screen, drawn over every path (under the landmarks
 and balls): each run can be told apart without colour on any stretch of it.
 
 The marks are placed at draw time, in pixels, so they keep their spacing whatever the
@@ -30,6 +30,7 @@ from . import style
 SPACING = 110.0  # pixels (at 100 dpi) between two marks of one path
 APART = 17.0  # pixels: no closer to a mark of another path (the marks are ~10 px wide)
 CLEAR_OF_START = 20.0  # pixels: the start ring (13 pt) stays clear
+CLEAR_OF_BALL = 24.0  # pixels: no mark beside a ball (14 px), read as a second one
 MARK_SIZE = 7.5  # points: smaller than a ball (10), its shape plain at slide distance
 ZORDER = 6.6  # over every path (5 and up), under the landmarks (6.8), starts and balls
 MAX_STARTS = 9  # more starts make a cloud: no marks (see losses.MAX_TAGGED_STARTS)
@@ -103,8 +104,33 @@ class PathMarks(Line2D):
     def draw(self, renderer) -> None:
         steps, xy = self.group.places(self)
         shown = (steps >= self.since) & (steps <= self.upto)
+        if shown.any():
+            shown &= self._clear_of_balls(xy)
         self.set_data(xy[shown, 0], xy[shown, 1])
         super().draw(renderer)
+
+    def _clear_of_balls(self, xy: np.ndarray) -> np.ndarray:
+        """Which of the marks at ``xy`` (data) keep :data:`CLEAR_OF_BALL` pixels from
+        every ball on the axes: each run's where its path is drawn up to (its end in a
+        still). A mark beside a ball read as a second one, or as that ball's."""
+        ax = self.axes
+        balls = np.concatenate([member.heads() for member in self.group.members])
+        if not len(balls) or not len(xy):
+            return np.ones(len(xy), bool)
+        marks = ax.transData.transform(xy)
+        balls = ax.transData.transform(balls)
+        gap = np.hypot(*(marks[:, None, :] - balls[None]).transpose(2, 0, 1)).min(axis=1)
+        return gap >= CLEAR_OF_BALL * ax.figure.dpi / 100.0
+
+    def heads(self) -> np.ndarray:
+        """Where the run's balls are (flat data coordinates, ``(n, 2)``): on its path at
+        step :attr:`upto`, its end in a still."""
+        flat = self.flat()
+        last = len(flat) - 1
+        s = min(float(self.upto), float(last))
+        k = int(np.floor(s))
+        heads = flat[k] + (s - k) * (flat[min(k + 1, last)] - flat[k])
+        return heads[np.isfinite(heads).all(axis=1)]
 
 
 def add_marks(ax, path: np.ndarray, color, marker: str, theme: str,

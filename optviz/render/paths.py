@@ -164,19 +164,88 @@ def _share_a_line(lower: np.ndarray, upper: np.ndarray) -> bool:
 
 
 def _covered_share(lower: np.ndarray, upper: np.ndarray, eps: float = COINCIDENT) -> float:
-    """The share of ``lower``'s length that lies within ``eps`` of the polyline ``upper``,
-    measured at points evenly spaced along ``lower`` (a long step whose end lies on
-    ``upper``, as the shared start does, is not counted as shared along its length).
+    """The share of ``lower``'s length that runs along the polyline ``upper``, measured
+    at points evenly spaced along ``lower``: within ``eps`` of it, in its direction,
+    and on from one point to the next as far along ``upper`` as along ``lower``, for at
+    least :data:`SHARED_RUN`. A path that crosses another, brushes it, or scribbles
+    over the same spots (two runs of noise) shares no line with it; a long step whose
+    end lies on ``upper``, as the shared start does, is not shared along its length.
 
     >>> down = np.array([[0.0, 1.0], [0.0, 0.0], [1.0, 0.0]])  # a long drop, then along
     >>> aside = np.array([[0.0, 1.0], [1.0, 0.0]])  # the same start, then straight across
-    >>> round(_covered_share(down, aside), 2)
-    0.01
+    >>> _covered_share(down, aside), _covered_share(aside, aside)
+    (0.0, 1.0)
     """
     lower, upper = _along(_thin(lower)), _thin(upper)
     if lower is None:
         return 0.0
-    return float(np.mean(_distance_to_polyline(lower, upper) < eps))
+    spacing = np.linalg.norm(lower[1] - lower[0])
+    near, where = _near_along(lower, np.gradient(lower, axis=0), upper, eps)
+    linked = np.array([_linked(where[k][near[k]], where[k + 1][near[k + 1]], spacing, eps)
+                       for k in range(len(lower) - 1)])  # fmt: skip
+    on = np.r_[linked, False] | np.r_[False, linked]
+    return float(np.mean(_long_stretches(on, max(3, int(np.ceil(SHARED_RUN / spacing))))))
+
+
+PARALLEL = 0.8  # |cos| of the angle between two paths' directions where they share a line
+SHARED_RUN = 0.05  # domain spans: the shortest stretch along another path that is shared
+
+
+def _linked(here: np.ndarray, there: np.ndarray, spacing: float, eps: float) -> bool:
+    """Whether two places along a path (each a set of candidates, where two points
+    ``spacing`` apart along another path lie near it) are ``spacing`` apart along it too
+    (to within ``2 eps``, either way): the two paths run together from one to the other.
+
+    >>> _linked(np.array([1.0, 5.0]), np.array([3.0, 5.1]), 0.1, 0.01)
+    True
+    >>> _linked(np.array([1.0]), np.array([3.0, 5.0]), 0.1, 0.01)
+    False
+    """
+    if not (len(here) and len(there)):
+        return False
+    advance = np.abs(there[None] - here[:, None])
+    return bool((np.abs(advance - spacing) <= 2 * eps).any())
+
+
+def _long_stretches(flags: np.ndarray, shortest: int) -> np.ndarray:
+    """``flags`` with every run of True shorter than ``shortest`` cleared.
+
+    >>> _long_stretches(np.array([1, 1, 0, 1, 1, 1, 0, 1], bool), 3).astype(int).tolist()
+    [0, 0, 0, 1, 1, 1, 0, 0]
+    """
+    edges = np.diff(np.r_[0, flags.astype(int), 0])
+    starts, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
+    out = np.zeros_like(flags, bool)
+    for a, b in zip(starts, ends, strict=True):
+        if b - a >= shortest:
+            out[a:b] = True
+    return out
+
+
+def _near_along(points: np.ndarray, heading: np.ndarray, line: np.ndarray, eps: float):
+    """For each of ``points`` (heading in ``heading``) and each segment of the polyline
+    ``line``: whether the point lies within ``eps`` of the segment and the segment runs
+    its way (either sense), and how far along ``line`` the point's foot on it lies.
+
+    >>> line = np.array([[0.0, 0.0], [1.0, 0.0], [1.0, 1.0]])
+    >>> pts = np.array([[0.5, 0.0], [0.5, 0.0]])
+    >>> near, where = _near_along(pts, np.array([[1.0, 0.0], [0.0, 1.0]]), line, 0.01)
+    >>> near.tolist(), where[0].tolist()
+    ([[True, False], [False, False]], [0.5, 1.0])
+    """
+    if len(line) == 1:
+        line = np.concatenate([line, line])
+    a, b = line[:-1], line[1:]
+    ab = b - a
+    length = np.linalg.norm(ab, axis=-1)
+    ap = points[:, None, :] - a[None]
+    t = np.clip((ap * ab).sum(-1) / np.maximum(length**2, 1e-300), 0.0, 1.0)
+    gap = ap - t[..., None] * ab
+    with np.errstate(all="ignore"):
+        cos = heading @ ab.T / (np.linalg.norm(heading, axis=-1)[:, None] * length[None])
+    near = ((gap * gap).sum(-1) < eps * eps) & (np.abs(np.nan_to_num(cos)) >= PARALLEL)
+    where = np.r_[0.0, np.cumsum(length)[:-1]][None] + t * length[None]
+    return near, where
 
 
 def _along(path: np.ndarray, count: int = 400) -> np.ndarray | None:
@@ -191,17 +260,6 @@ def _along(path: np.ndarray, count: int = 400) -> np.ndarray | None:
 
 def _thin(path: np.ndarray, most: int = 400) -> np.ndarray:
     return path[np.unique(np.linspace(0, len(path) - 1, most).round().astype(int))]
-
-
-def _distance_to_polyline(points: np.ndarray, line: np.ndarray) -> np.ndarray:
-    if len(line) == 1:
-        return np.linalg.norm(points - line[0], axis=-1)
-    a, b = line[:-1], line[1:]
-    ab = b - a
-    ap = points[:, None, :] - a[None]
-    t = np.clip((ap * ab).sum(-1) / np.maximum((ab * ab).sum(-1), 1e-300), 0.0, 1.0)
-    gap = ap - t[..., None] * ab
-    return np.sqrt((gap * gap).sum(-1)).min(axis=1)
 
 
 def _normalized(traj, spans: np.ndarray) -> np.ndarray:

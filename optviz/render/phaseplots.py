@@ -311,6 +311,7 @@ def plot_zoom(
         left.set_title("the whole window")
         right.set_title("zoomed in (the orange box)")
         right.set_ylabel("")
+        _clear_landings(right, (y0, y1))
         handles = _legend_handles(theme, wide, zoomed)
         rows = 1 if len(handles) <= 3 else 2  # a long key in two rows: the frame holds it
         fig.legend(*_keys(handles), loc="lower center", ncols=-(-len(handles) // rows),
@@ -320,6 +321,18 @@ def plot_zoom(
         lines = heading.count("\n") + 1  # the panels' titles stay clear of every line
         fig.subplots_adjust(bottom=0.2, top=0.9 - 0.055 * lines, left=0.07, right=0.91)
     return fig
+
+
+def _clear_landings(ax: Any, ys: tuple[float, float], near: float = 0.04) -> None:
+    """No y tick label where the connectors land on the zoom's left edge (at heights
+    ``ys``): the connectors would strike the numbers through."""
+    lo, hi = sorted(ax.get_ylim())
+    to_frac = ax.transScale + ax.transLimits
+    ticks = [v for v in ax.get_yticks() if lo <= v <= hi]
+    fracs = [to_frac.transform((0.0, v))[1] for v in ticks]
+    lands = [to_frac.transform((0.0, y))[1] for y in ys]
+    ax.set_yticks([v for v, f in zip(ticks, fracs, strict=True)
+                   if all(abs(f - g) > near for g in lands)])  # fmt: skip
 
 
 FINDABLE_PX = 40  # the zoom window's frame on the wide map is at least this wide and tall

@@ -258,68 +258,6 @@ def plot_surface(
     return ax
 
 
-def words_outside(fig, slack: float = 1.0) -> list[str]:
-    """The texts and legends of ``fig`` that the frame cuts: any part of them outside the
-    figure (``slack`` pixels allowed). A slide shows every word whole.
-
-    >>> from matplotlib.figure import Figure
-    >>> fig = Figure(figsize=(4, 3), dpi=50); ax = fig.add_subplot()
-    >>> _ = ax.text(0.5, -0.6, "cut off", transform=ax.transAxes)
-    >>> words_outside(fig)
-    ['cut off']
-    """
-    from matplotlib.legend import Legend
-    from matplotlib.text import Text
-
-    if fig.canvas is None or type(fig.canvas).__name__ == "FigureCanvasBase":
-        from matplotlib.backends.backend_agg import FigureCanvasAgg
-
-        FigureCanvasAgg(fig)
-    fig.canvas.draw()
-    renderer = fig.canvas.get_renderer()
-    frame = fig.bbox
-    hidden = _undrawn_tick_labels(fig)
-    cut = []
-    for artist in fig.findobj(lambda a: isinstance(a, Text | Legend)):
-        if not artist.get_visible() or (isinstance(artist, Text) and not artist.get_text()):
-            continue
-        if id(artist) in hidden:
-            continue
-        if isinstance(artist, Text) and any(isinstance(p, Legend) for p in _parents(artist)):
-            continue  # judged with its legend
-        box = artist.get_window_extent(renderer)
-        if (box.x0 < frame.x0 - slack or box.y0 < frame.y0 - slack
-                or box.x1 > frame.x1 + slack or box.y1 > frame.y1 + slack):  # fmt: skip
-            texts = artist.get_texts() if isinstance(artist, Legend) else [artist]
-            cut.append(" / ".join(t.get_text() for t in texts))
-    return cut
-
-
-def _undrawn_tick_labels(fig) -> set[int]:
-    """Ids of tick labels an axis keeps but does not draw (ticks outside its view)."""
-    every, drawn = set(), set()
-    for ax in fig.axes:
-        for axis in getattr(ax, "_axis_map", {}).values():
-            for tick in axis.get_major_ticks() + axis.get_minor_ticks():
-                every |= {id(tick.label1), id(tick.label2)}
-            if not (ax.axison and axis.get_visible()):
-                continue  # an axis switched off draws no labels
-            for tick in axis._update_ticks():
-                drawn |= {id(tick.label1), id(tick.label2)}
-    return every - drawn
-
-
-def _parents(artist):
-    """The artists that hold ``artist``, innermost first (a legend holds its texts)."""
-    from matplotlib.legend import Legend
-
-    out = []
-    for legend in artist.figure.findobj(Legend) if artist.figure else []:
-        if artist in legend.get_texts() or artist is legend.get_title():
-            out.append(legend)
-    return out
-
-
 def beside_3d(surface) -> tuple[float, float]:
     """Width ratios of a contour map (with its colour bar) beside a 3-D view: a map
     wider than tall takes more of the width, so it is not a strip between empty bands.
@@ -526,6 +464,7 @@ def plot_loss(
     trajs = _trajectories(race)
     ax = _axes(ax, theme)
     axis = loss_axis(trajs) if log else LossAxis(0.0, "loss", False)
+    tags: list = []  # the start numbers at the curves' heads
     for traj, ps in zip(trajs, paths.path_styles(trajs, colors), strict=True):
         y = loss_curve(traj, axis.shift, axis.log, axis.floor)
         steps = losses.x_values(traj, x)
@@ -535,9 +474,14 @@ def plot_loss(
             heads = losses.curve_heads(y, steps, len(y) - 1)
             for tag, head in zip(losses.start_tags(y.shape[1]), heads, strict=False):
                 if head is not None:
-                    losses.tag_text(ax, tag, head, ps.color, theme, before=True)
+                    tags.append(losses.tag_text(ax, tag, head, ps.color, theme, before=True))
         else:
+            window = losses.mean_window(traj, y)
+            if window:  # a noisy run: its raw loss faint, under its running mean
+                ax.plot(steps, y, color=ps.color, label="_nolegend_", **losses.RAW_STYLE)
+                y = losses.running_mean(y, window)
             ax.plot(steps, y, color=ps.color, lw=2.2, zorder=ps.zorder, label=paths.readable(traj))
         losses.diverged_note(ax, traj, y, ps.color, theme, x)  # one for a group of starts
     losses.setup_loss_axes(ax, trajs, axis, theme, x)
+    losses.spread_tags(ax, tags)  # on the final limits
     return ax

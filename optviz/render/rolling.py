@@ -32,6 +32,7 @@ ARC_POINTS = 24  # points along a jump's arc
 TRAIL_POINTS = 8  # points along the stretch of curve a step rolls over
 ARC_HEIGHT = 0.25  # an arc's bow over its chord, as a share of the chord ...
 ARC_RISE = 4.0  # ... and at most this many points: a jump reads as a step, not a flight
+TURN_LEAST = 2.0  # a turning point is marked this many radii (along x) from the last one
 OUT = 0.5  # positions beyond the domain are drawn at most this many domain widths out
 
 
@@ -241,6 +242,30 @@ class Roll:
         seen = self.inside[: k + 1]
         steps = np.nonzero(seen)[0]
         return self.contact[: k + 1][seen], steps
+
+    def turns(self, least: float = TURN_LEAST) -> list[np.ndarray]:
+        """Per start, the steps where the ball rolled to a stop and turned back (rolling,
+        not jumping, on both sides), each at least ``least`` radii along x on the page from
+        the last turn kept (or the start) and from where the ball ends: a swing's reach,
+        not the jitter of settling nor an overshoot hidden under the ball at rest."""
+        dx = np.diff(self.x, axis=0)
+        out = []
+        for i in range(self.x.shape[1]):
+            kept, last, going = [], self.contact[0, i, 0], 0.0
+            for k in range(1, self.steps):
+                going = np.sign(dx[k - 1, i]) or going
+                ahead = np.sign(dx[k, i])
+                if not (going and ahead and ahead != going):
+                    continue
+                if self.jumps[k - 1, i] or self.jumps[k, i] or not self.inside[k, i]:
+                    continue
+                if abs(self.contact[k, i, 0] - last) >= least * self.radius:
+                    kept.append(k)
+                    last = self.contact[k, i, 0]
+            end = self.contact[-1, i, 0]
+            kept = [k for k in kept if abs(self.contact[k, i, 0] - end) >= least * self.radius]
+            out.append(np.array(kept, int))
+        return out
 
     def edge_points(self) -> np.ndarray:
         """Where each start left the view, on the page ``(n, 2)`` (the curve's end on the

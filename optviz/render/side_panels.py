@@ -67,11 +67,19 @@ class LossFrames:
         self.lines = []
         self.tags = []  # per run: each start's number at its curve's head (several starts)
         self.marks: list = []  # per run: where its markers sit on its curve (one start)
+        self.raws: list = []  # noisy runs: (line, raw loss, x) drawn faint under the mean
         for i, (traj, ps) in enumerate(zip(race.trajectories, styles, strict=True)):
             y = losses.loss_curve(traj, axis.shift, axis.log, axis.floor)
             note = losses.diverged_note(ax, traj, y, ps.color, theme, x)  # shown from there on
             y = y if y.ndim == 2 else y[:, None]
             at = losses.x_values(traj, x).reshape(y.shape)  # steps, or evaluations
+            window = losses.mean_window(traj, y)
+            if window:  # a noisy run: its raw loss faint, under its running mean
+                raw = ax.plot([], [], color=ps.color, **losses.RAW_STYLE)[0]
+                raw.set_in_layout(False)
+                raw.set_animated(True)
+                self.raws.append((raw, y, at))
+                y = losses.running_mean(y, window)
             lw = paths.line_width(2.4, paths.cloud(y.shape[1]))
             line = ax.plot([], [], color=ps.color, lw=lw, **loss_line_style(ps, i, y.shape[1]))[0]
             dot = ax.plot([], [], ls="none", marker=ps.marker, ms=8, mfc=ps.color,
@@ -100,6 +108,7 @@ class LossFrames:
 
     def __call__(self, s: float) -> list:
         drawn = []
+        shown: list = []  # the start numbers at the curves' heads, of every run
         for (line, dot, (at, y), note), tags, marks in zip(
             self.lines, self.tags, self.marks, strict=True
         ):
@@ -107,6 +116,7 @@ class LossFrames:
                 if head is not None:
                     tag.xy = head
                     drawn.append(tag)
+                    shown.append(tag)
             xs, ys = curve_until(y, s, self.log, at)
             line.set_data(xs, ys)
             if marks is not None:  # the markers on the points drawn so far, never the head
@@ -117,6 +127,10 @@ class LossFrames:
             drawn.append(dot)
             if note is not None and np.nanmax(xs, initial=0.0) >= note.xy[0]:
                 drawn.append(note)
+        losses.spread_tags(self.ax, shown)
+        for raw, y, at in self.raws:
+            raw.set_data(*curve_until(y, s, self.log, at))
+            drawn.insert(0, raw)  # under every curve
         return drawn
 
 

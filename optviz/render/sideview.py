@@ -25,14 +25,18 @@ import math
 from typing import Any
 
 import numpy as np
+from matplotlib.text import Text
 
 from . import curveballs, paths, plots, rolling, style
+from .callout_placement import broken_lines
 from .callouts import CalloutLayer
 from .counter import StepCounter
 from .curveballs import Balls, disk, place, velocities
 from .line_ends import text_color
 from .rolling import EDGE, RADIUS
 
+EDGE_ROOM = 0.05  # of the domain's width, the curve drawn past each end: room for a ball
+CALLOUT_WIDEST = 0.42  # of its panel's width: a wider callout is broken into more lines
 MAX_NUMBERED = curveballs.NUMBERED  # starts a panel numbers (more: smaller balls, unnumbered)
 PANEL_ASPECT = 1.5  # the width/height a profile reads best at, for choosing the grid
 GROUND = {"light": "#ece8df", "dark": "#2a2f38"}
@@ -134,12 +138,16 @@ def grid_shape(n: int, inches, loss: bool) -> tuple[int, int]:
 def draw_curve(ax, surface, theme: str = "light", *, landmarks: bool = True):
     """``surface``'s curve in profile on ``ax`` over a light ground, its landmarks marked
     on it; limits with room above for the balls. Returns ``ax``."""
-    x, fx = surface.profile(800)
+    lo, hi = surface.domain[0]
+    pad = EDGE_ROOM * (hi - lo)  # a ball at the domain's end stays whole in its panel
+    x = np.linspace(lo - pad, hi + pad, 800)
+    with np.errstate(all="ignore"):
+        fx = surface.f(x[:, None])
     bottom, top = curve_limits(surface)
     ax.fill_between(x, fx, bottom, color=GROUND[theme], lw=0, zorder=1)
     ax.plot(x, fx, color=CURVE[theme], lw=rolling.CURVE_WIDTH, zorder=3, gid="curve",
             solid_capstyle="round", label="_nolegend_")  # fmt: skip
-    ax.set_xlim(*surface.domain[0])
+    ax.set_xlim(lo - pad, hi + pad)
     ax.set_ylim(bottom, top)
     ax.set_xlabel("x")
     ax.set_ylabel("f(x)")
@@ -194,6 +202,30 @@ def _landmark_legend(fig, ax):
     return fig.legend(marks, labels, loc="outside lower right", ncol=len(marks))
 
 
+def _key_turns(fig, balls: list, theme: str) -> None:
+    """Add "turned back" (the ticks under the curve where a swing turned) to the
+    landmarks' key, when a ball turned; the key keeps its lower right corner (the layout
+    is final by now)."""
+    from matplotlib.lines import Line2D
+
+    if not any(len(t) for b in balls for t in b.turn_steps):
+        return
+    tick = Line2D([], [], ls="none", marker="|", ms=12, mew=curveballs.TICK_WIDTH,
+                  color=style.ink(theme))  # fmt: skip
+    handles, labels, anchor = [tick], ["turned back"], (0.995, 0.005)
+    for old in list(fig.legends):
+        handles = [*old.legend_handles, tick]
+        labels = [*(t.get_text() for t in old.get_texts()), "turned back"]
+        box = old.get_window_extent(fig.canvas.get_renderer()).transformed(
+            fig.transFigure.inverted()
+        )
+        anchor = (box.x1, box.y0)
+        old.remove()
+    fig.legend(handles, labels, loc="lower right", bbox_to_anchor=anchor, ncol=len(handles),
+               borderaxespad=0.0)  # fmt: skip
+    fig.canvas.draw()  # an animation's background is taken from the last draw
+
+
 def _styles(race) -> list:
     return paths.path_styles(race.trajectories)
 
@@ -233,6 +265,7 @@ def plot_side(race, *, loss: bool = False, size: Any = "16:9", dpi: float = 100,
             _strobe(balls, traj, ps, theme, strobe)
             balls.update(float(traj.steps))
             drawn.append(balls)
+        _key_turns(fig, drawn, theme)
         if callouts:
             panels[0].add_artist(SideCallouts(race, callouts, drawn, theme, animated=False))
         if loss_ax is not None:
@@ -249,11 +282,26 @@ class SideCallouts(CalloutLayer):
         self.balls = balls  # one per run: where each ball is at any step
         colors = [style.color(i) for i in range(len(balls))]
         super().__init__(race, verdicts, [b.ax for b in balls], colors, theme, animated)
-        for _, (run, start), label, ring in self.items:
+        for _, (run, start), _label, ring in self.items:
             ring.set_markersize(2 * balls[run].radius + 8)
-            _fit_to_panel(label, balls[run].ax)
-            if "the view" in label.get_text():  # the callout tells where the ball left:
-                balls[run].exits[start].set_text("")  # the note at the cross would repeat it
+            # a callout on a ball that left the view points at its cross and tells its
+            # fate: a note there would give the reader a second step for one story
+            balls[run].exits[start].set_text("")
+
+    def _size(self, label, ax, renderer) -> tuple[float, float]:
+        """The label's box (px), broken into as many lines (up to 4) as it takes to be at
+        most :data:`CALLOUT_WIDEST` of its panel wide: a panel's empty room is beside the
+        curve's walls, narrower than a map's, and a wide label has nowhere to go but over
+        the balls at the bottom of the curve."""
+        pad = self._pad(label, ax)
+        room = CALLOUT_WIDEST * ax.bbox.width - 2 * pad
+        words = _phrases(label.get_text().replace("\n", " ").split(" "))
+        for lines in range(1, min(len(words), 4) + 1):
+            label.set_text(broken_lines(words, lines))
+            extent = Text.get_window_extent(label, renderer)  # the text alone
+            if extent.width <= room:
+                break
+        return extent.width + 2 * pad, extent.height + 2 * pad
 
     def _position(self, ax, run: int, step: int, start: int = 0) -> np.ndarray:
         """Where the ball is at ``step``; a ball out of the view is at its cross, where
@@ -278,8 +326,9 @@ class SideCallouts(CalloutLayer):
 
     def _paths_px(self, ax, until: float) -> np.ndarray:
         """What a label must not hide on a side view (px, every couple of pixels along
-        it): the curve itself (the ground the balls roll on) and the arcs of the jumps
-        made by step ``until``."""
+        it): the curve itself (the ground the balls roll on), the arcs of the jumps made
+        by step ``until`` and the trail rolled by then, counted again over the curve (the
+        way a ball came is what the lesson is about; the rest of the curve is scenery)."""
         from .callout_placement import dense as _dense
 
         every = 2.0 * ax.figure.dpi / 72
@@ -290,8 +339,9 @@ class SideCallouts(CalloutLayer):
                 out.append(_evenly(pts[np.isfinite(pts).all(1)], every))
         for b in self.balls:
             if b.ax is ax:
-                for arc in b.roll.arcs_until(float(until))[0]:
-                    out.append(_dense(ax.transData.transform(b.page.to_data(arc)), every))
+                arcs, _ = b.roll.arcs_until(float(until))
+                for way in [*arcs, *b.roll.rolled_until(float(until))[0]]:
+                    out.append(_dense(ax.transData.transform(b.page.to_data(way)), every))
         return np.vstack(out)
 
     def _edge_notes(self, ax) -> list:
@@ -309,6 +359,20 @@ class SideCallouts(CalloutLayer):
                 out.append(np.array(note.get_window_extent(renderer).extents)[None])
                 note.set_visible(was)
         return out
+
+
+def _phrases(words: list[str]) -> list[str]:
+    """``words`` with a bracketed phrase kept as one ("(μ 0.98)", "(lr 0.01)"): a line
+    break inside it would part a name from its number."""
+    out: list[str] = []
+    open_ = False
+    for w in words:
+        if open_:
+            out[-1] += " " + w
+        else:
+            out.append(w)
+        open_ = (open_ or "(" in w) and ")" not in w
+    return out
 
 
 def _evenly(px: np.ndarray, every: float) -> np.ndarray:
@@ -374,20 +438,6 @@ def _strobe(balls: Balls, traj, ps: paths.PathStyle, theme: str, count: int) -> 
             _step_label(ax, page, c, f"{k}", ink, bold=False)
     for c in last[0][last[2]]:
         _step_label(ax, page, c, f"{traj.steps}", ink, bold=True)
-
-
-def _fit_to_panel(label, ax) -> None:
-    """Break a callout longer than half its panel into two lines (panels side by side
-    are narrow; a label running off the frame would be cut)."""
-    text = label.get_text()
-    width = 0.55 * label.get_fontsize() * len(text)  # points, about
-    room = ax.bbox.width * 72 / ax.figure.dpi
-    words = text.split(" ")
-    if width <= 0.5 * room or len(words) < 4:
-        return
-    half = len(text) / 2
-    cut = min(range(1, len(words)), key=lambda i: abs(len(" ".join(words[:i])) - half))
-    label.set_text(" ".join(words[:cut]) + "\n" + " ".join(words[cut:]))
 
 
 def _step_label(ax, page, centre, text: str, ink: str, bold: bool) -> None:
@@ -473,6 +523,7 @@ class SideEngine:
                     self.panels, race.trajectories, self.styles, found, strict=True
                 )  # fmt: skip
             ]
+            _key_turns(fig, self.balls, theme)
             self.losses = None
             if self.loss_ax is not None:  # the map's loss panel, moving in step
                 from .side_panels import LOSS

@@ -35,7 +35,9 @@ PALETTE = (
 
 # Line dash patterns (in line widths; None: solid) and ball markers, one per optimizer.
 LINESTYLES = (None, (3.2, 1.4), (1.0, 1.3), (4.5, 1.4, 1.0, 1.4), (1.8, 1.8), (6.0, 2.0))
-MARKERS = ("o", "s", "D", "^", "v", "p", "h", "P")
+# The landmarks' shapes (a saddle's diamond, a maximum's triangle, a flat point's hexagon)
+# come last: a ball of the same shape as the saddle it passed read as the saddle.
+MARKERS = ("o", "s", "p", "v", "P", "D", "^", "h")
 
 # Figure sizes in inches; with dpi=100 the 16:9 preset is 1280x720 pixels.
 SIZES = {

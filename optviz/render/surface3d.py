@@ -33,9 +33,10 @@ def plot_surface3d(
 
     ``runs`` (trajectories, or an empty list) asks for the slide view of them: the camera
     chosen to show the runs (:mod:`.camera3d`; a camera given as ``elev``/``azim`` is
-    kept; with no runs the surface's own), the surface filling the axes without a box or
-    ticks (the axis names at its edges), and only the landmarks the runs meet (with
-    ``critical``). Without ``runs`` the surface sits in its box at the surface's camera.
+    kept; with no runs, from the landmarks marked, else the surface's own), the surface
+    on a block (:func:`_on_block`) filling the axes without a box or ticks (the axis
+    names at its foot), and only the landmarks the runs meet (with ``critical``).
+    Without ``runs`` the surface sits in its box at the surface's camera.
 
     >>> import optviz as ov
     >>> ax = plot_surface3d(ov.surface("saddle"))
@@ -69,6 +70,7 @@ def plot_surface3d(
         marks = _lesson_landmarks(surface, runs) if critical else []
         _slide_camera(ax, surface, (X, Y, Zc), runs, marks, (elev, azim))
         colors = _lit(ax, surface, X, Y, Zc, theme, squash(surface, levs))
+        X, Y, Zc, colors = _on_block(ax, surface, X, Y, Zc, colors, theme)
     else:
         colors = _relief(Zc, style.cmap3d(theme)(BoundaryNorm(levs, 256, extend="max")(Zc)), n)
     if _SURFACE_PICTURES.get():
@@ -97,7 +99,8 @@ def plot_surface3d(
 
 def _slide_camera(ax, surface, grid, runs: list, marks: list, camera) -> None:
     """The slide view's camera (see :func:`plot_surface3d`): parallel projection, the box
-    shaped to the domain, the camera given or chosen from the runs and landmarks."""
+    shaped to the domain, the camera given or chosen from the runs and landmarks (a
+    surface alone: from its landmarks, which must not sink behind a near rim)."""
     from . import camera3d
 
     where = np.array([p.xy for p in marks]).reshape(-1, 2)
@@ -107,7 +110,7 @@ def _slide_camera(ax, surface, grid, runs: list, marks: list, camera) -> None:
     # a ball on the near slope looks lower than the minimum behind it)
     ax.set_proj_type("ortho")
     elev, azim = camera
-    if not runs:  # a surface alone: the camera its catalog file gives
+    if not runs and not len(where):  # a bare surface: the camera its catalog file gives
         elev = surface.view.elev if elev is None else elev
         azim = surface.view.azim if azim is None else azim
     if elev is None or azim is None:
@@ -125,10 +128,13 @@ def _slide_view(ax, surface, grid, marks: list, theme: str) -> None:
     from . import camera3d
 
     ax.set_axis_off()
-    # about 40 points a side, the edges among them: the view is fitted to the whole surface
-    rows, cols = (np.unique(np.r_[0 : n : max(1, n // 40), n - 1]) for n in grid[0].shape)
+    # about 40 points a side, the edges among them (the block's floor and the ground's
+    # edge inside it): the view is fitted to the whole block
+    k = SIDE_ROWS
+    rows, cols = (np.unique(np.r_[0 : n : max(1, n // 40), k, n - 1 - k, n - 1])
+                  for n in grid[0].shape)  # fmt: skip
     camera3d.fit_view(ax, np.stack([a[np.ix_(rows, cols)] for a in grid], axis=-1))
-    _axis_names(ax, surface, theme)
+    _axis_names(ax, surface, float(grid[2][0, 0]), theme)  # the block's floor
     _draw_landmarks(ax, surface, marks, theme)
 
 
@@ -140,12 +146,16 @@ NEAR_END, NEAR_PATH = 0.05, 0.03  # as shares of the domain's larger side
 def _lesson_landmarks(surface, runs: list) -> list:
     """The landmarks a race's lesson needs: a few are all needed; of many, the global
     minima, those a run ends near, and the saddles and maxima a path passes over. Every
-    landmark when there are no runs (a surface shown alone)."""
+    landmark when there are no runs (a surface shown alone), unless there are many: then
+    its minima (beside the map, which marks them all; saddles and maxima between the
+    minima pile up on them in a small 3-D view)."""
     from ..catalog.critical import landmarks
 
     points = list(landmarks(surface).points)
-    if not runs or len(points) <= FEW_LANDMARKS:
+    if len(points) <= FEW_LANDMARKS:
         return points
+    if not runs:
+        return [p for p in points if p.kind in ("global minimum", "local minimum")]
     side = float(np.max(np.ptp(np.asarray(surface.domain, float), axis=1)))
     paths = np.concatenate([np.asarray(t.xy, float).reshape(-1, 2) for t in runs])
     ends = np.concatenate([np.asarray(t.xy[-1], float).reshape(-1, 2) for t in runs])
@@ -164,21 +174,38 @@ def _lesson_landmarks(surface, runs: list) -> list:
 
 def _draw_landmarks(ax, surface, marks: list, theme: str) -> None:
     """Each landmark's marker on the surface, lifted a little so the surface does not cut
-    it (no ring around it: rings on the ground read as extra markers)."""
+    it (no ring around it: rings on the ground read as extra markers); a global minimum
+    filled as on the map (under the paths), so it reads apart from the local ones, and a
+    minimum's hairline drawn again over the balls, so a star under a ball reads as one."""
     from .geometry import height
-    from .landmarks import LEGEND_NAMES, landmark_style
+    from .landmarks import (
+        FILL_ZORDER,
+        GLOBAL_FILL,
+        LEGEND_NAMES,
+        OVER_KINDS,
+        _over_balls,
+        landmark_style,
+    )
 
     for kind in dict.fromkeys(p.kind for p in marks):
         xy = np.array([p.xy for p in marks if p.kind == kind]).reshape(-1, 2)
-        line = ax.plot(xy[:, 0], xy[:, 1], height(surface, xy, lift=0.02),
-                       **landmark_style(kind), label=LEGEND_NAMES.get(kind, kind))[0]  # fmt: skip
+        xyz = (xy[:, 0], xy[:, 1], height(surface, xy, lift=0.02))
+        style_ = landmark_style(kind)
+        line = ax.plot(*xyz, **style_, label=LEGEND_NAMES.get(kind, kind))[0]
         line.set_gid("landmark")
+        if kind == "global minimum":
+            fill = ax.plot(*xyz, ls="none", marker=style_["marker"], ms=style_["ms"],
+                           mfc=GLOBAL_FILL, mec="none", zorder=FILL_ZORDER,
+                           label="_nolegend_")[0]  # fmt: skip
+            fill.set_gid("landmark-fill")
+        if kind in OVER_KINDS:  # its hairline over the balls resting on it, as on the map
+            _over_balls(ax, line).set_data_3d(*xyz)
 
 
-def _axis_names(ax, surface, theme: str) -> None:
+def _axis_names(ax, surface, floor: float, theme: str) -> None:
     """The names of x and y at the middle of the surface's two edges nearest the camera,
-    a little outside it (the slide view has no box to carry them)."""
-    from .geometry import height
+    a little outside the foot of the block it tops (the slide view has no box to carry
+    them; on the block's side they would be read as marks on the ground)."""
 
     (x0, x1), (y0, y1) = np.asarray(surface.domain, float)
     a = np.radians(ax.azim)
@@ -192,9 +219,7 @@ def _axis_names(ax, surface, theme: str) -> None:
         (xname, ((x0 + x1) / 2, near_y[0] + out * (near_y[0] - near_y[1]))),
         (yname, (near_x[0] + out * (near_x[0] - near_x[1]), (y0 + y1) / 2)),
     ):
-        edge = np.clip(np.array([xy]), [x0, y0], [x1, y1])
-        z = float(height(surface, edge)[0])
-        ax.text(xy[0], xy[1], z, name, fontsize=18, ha="center", va="center",
+        ax.text(xy[0], xy[1], floor, name, fontsize=18, ha="center", va="center",
                 color=style.ink(theme), gid="axis-name")  # fmt: skip
 
 
@@ -216,7 +241,7 @@ def _quads(ax, X, Y, Z, colors):
         linewidth=0,
         antialiased=False,
         shade=False,  # shaded already, by a light from the upper left
-        alpha=1.0,
+        alpha=None,  # the colours' own: a block's far sides are clear (see _on_block)
     )
     # what the quads were made of: a MeshPicture of it draws the same (a test compares)
     quads.optviz_mesh = (X, Y, Z, colors)
@@ -265,6 +290,75 @@ def _lit(ax, surface, X, Y, Z, theme: str, levels: np.ndarray) -> np.ndarray:
     shade = AMBIENT + (1 - AMBIENT) * lambert / LIT  # a slope facing the light: brighter
     rgb = np.clip(rgba[..., :3] * shade[..., None], 0.0, 1.0)
     return np.concatenate([rgb, rgba[..., 3:]], axis=-1)
+
+
+BASE = 0.08  # the block's base under the lowest ground, as a share of the drawn height
+SIDE_ROWS = 12  # the rows a side of the block is cut into (see _on_block)
+SIDE_SHADE = 0.45  # the block's sides: this share along the map's shades, before lighting
+
+
+def _floor(ax, surface, X, Y, Z, turning: bool) -> float:
+    """The height of the floor the slide view's block stands on (see :func:`_on_block`):
+    a little under the lowest ground along the edges, or lower where the camera would see
+    a well inside hang out under it. Seen from elevation ``e``, ground at height ``z``
+    lying ``d`` behind the near edges (along the line of sight, as drawn in the box) stays
+    inside the block's outline over a floor up to ``z + d tan e``. A thin block leaves
+    the ground the picture; for a turning camera, whose near edges change, the floor lies
+    under the lowest ground."""
+    lo, hi = _zrange(surface)
+    base = BASE * (hi - lo)
+    if turning:
+        return float(min(np.min(Z), lo)) - base
+    (x0, x1), (y0, y1) = np.asarray(surface.domain, float)
+    aspect = np.asarray(ax.get_box_aspect(), float)
+    u, v = (X - x0) / (x1 - x0) * aspect[0], (Y - y0) / (y1 - y0) * aspect[1]
+    toward = np.array([np.cos(np.radians(ax.azim)), np.sin(np.radians(ax.azim))])
+    with np.errstate(divide="ignore", invalid="ignore"):  # a ray along an axis: no exit
+        exits = [np.where(t != 0, (end - c) / t, np.inf)
+                 for c, t, end in ((u, toward[0], aspect[0] * (toward[0] > 0)),
+                                   (v, toward[1], aspect[1] * (toward[1] > 0)))]  # fmt: skip
+    behind = np.minimum(*exits)
+    behind = np.where(np.isfinite(behind), behind, 0.0)
+    rise = np.tan(np.radians(max(ax.elev, 1.0))) * behind * (hi - lo) / aspect[2]
+    return float(np.min(Z + rise)) - base
+
+
+def _on_block(ax, surface, X, Y, Z, colors, theme: str) -> tuple:
+    """The surface as the top of a solid block: the grid gains :data:`SIDE_ROWS` rings of
+    corners stepping down from its edges to a floor, so its outer quads are the block's
+    four sides. A sheet seen from above has no outline that tells its shape (it reads as
+    a twisted leaf or a curtain); the sides show the ground's profile along the edges and
+    which way is up. Each side is lit as a slope is, so the two in sight differ in shade.
+    Drawn as quads (sorted by depth, not depth-buffered) the sides turned away from the
+    camera are left clear (the block hides them), and the sides in sight are cut into
+    rows: one tall quad sorts by its middle, behind the ground just past the edge that it
+    hides."""
+    k = SIDE_ROWS
+    culled = not _SURFACE_PICTURES.get()  # a turning camera's picture sees every side
+    floor = _floor(ax, surface, X, Y, Z, turning=not culled)
+    X, Y, Z = (np.pad(a, k, mode="edge") for a in (X, Y, Z))
+    i, j = np.indices(Z.shape)
+    n, m = Z.shape
+    out_by = np.maximum.reduce([k - i, i - (n - 1 - k), k - j, j - (m - 1 - k), 0 * i])
+    Z = Z + (floor - Z) * out_by / k  # each ring a step further down towards the floor
+    a, e = np.radians(ax.azim + LIGHT_TURN), np.radians(LIGHT_ELEV)
+    light = np.array([np.cos(e) * np.cos(a), np.cos(e) * np.sin(a)])
+    body = np.asarray(style.cmap(style.check_theme(theme))(SIDE_SHADE)[:3], float)
+
+    eye = np.array([np.cos(np.radians(ax.azim)), np.sin(np.radians(ax.azim))])
+
+    def side(normal) -> np.ndarray:
+        lambert = max(float(np.dot(normal, light)), 0.0)
+        shown = not culled or float(np.dot(normal, eye)) > 0
+        return np.array([*body * (AMBIENT + (1 - AMBIENT) * lambert / LIT), float(shown)])
+
+    out = np.zeros((n, m, 4))
+    out[k:-k, k:-k] = colors
+    # quad (i, j) has its first corner at (i, j): the first k rows and the last k + 1,
+    # the first k columns and the last k + 1 are the sides (rows run along y, columns x)
+    out[:k], out[n - 1 - k :] = side((0, -1)), side((0, 1))
+    out[:, :k], out[:, m - 1 - k :] = side((-1, 0)), side((1, 0))
+    return X, Y, Z, np.clip(out, 0.0, 1.0)
 
 
 def _with_zclip(surface, zclip: float):

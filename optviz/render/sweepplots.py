@@ -126,7 +126,7 @@ def plot_sweep(
             if best and key in best:
                 j = int(np.searchsorted(lrs, best[key]))
                 ax.plot([best[key]], [y[j]], "*", ms=20, mfc=c, mec=ink, mew=1.2, zorder=6)
-                name = f"{name}: best lr {best[key]:.2g}"
+                name = f"{name}: best rate {best[key]:.2g}"
             stars.append((best[key], y[j]) if best and key in best else None)
             names.append(name)
         ax.add_patch(Rectangle((0, 1 - band), 1, band, transform=ax.transAxes,
@@ -153,7 +153,8 @@ def plot_sweep(
             what = "final loss" if sweep.objective == "final" else "mean loss over the run"
             what += " above the minimum" if surface.min_value is not None else ""
             if floored:
-                what += f" (below {LOSS_FLOOR:g}: drawn at {LOSS_FLOOR:g})"
+                floor = _power_of_ten(LOSS_FLOOR)
+                what += f" (below {floor}: drawn at {floor})"
             ax.set_ylabel(what)
         ax.grid(True, which="major", alpha=0.5)
         handles = [Line2D([], [], color=ink, ls="none", marker="x", ms=7, mew=2),
@@ -161,7 +162,7 @@ def plot_sweep(
         labels = ["diverged", "first rate that diverges"]
         if best:
             handles.append(Line2D([], [], color=ink, ls="none", marker="*", ms=14))
-            labels.append("chosen rate")
+            labels.append("best rate")
         # the key between the strips: never over the rows of crosses or of good windows
         strips = (band, under) if (under := _under(ax)) is not None else (band, 0.0)
         ax.legend(handles, labels, loc="best", framealpha=0.95,
@@ -230,6 +231,18 @@ def good_windows(sweep) -> list:
     return out
 
 
+def _power_of_ten(value: float) -> str:
+    """A power of ten as a slide writes it, not as code does (``1e-16``).
+
+    >>> _power_of_ten(1e-16), _power_of_ten(100.0)
+    ('10⁻¹⁶', '10²')
+    """
+    digits = str(round(float(np.log10(value)))).translate(
+        str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+    )
+    return f"10{digits}"
+
+
 def _span_words(rates: np.ndarray) -> str:
     if len(rates) == 1:
         return "one rate"
@@ -245,12 +258,12 @@ def _draw_windows(ax, sweep, windows: list, under: float, theme: str) -> None:
 
     ink = style.ink(theme)
     gap = sweep.start_loss - sweep.surface.min_value
-    ax.axhline(WITHIN * gap, color=ink, lw=1.4, ls=(0, (6.0, 3.0)), alpha=0.75, zorder=2.5)
-    # named at the left, where every sweep starts slow and above it: no line crosses it
-    ax.annotate(f"within {WITHIN:.0%} of the start's gap ↓", (0.035, WITHIN * gap),
-                xycoords=("axes fraction", "data"), xytext=(0, 4), textcoords="offset points",
-                ha="left", va="bottom", fontsize=style.at_least(13), color=ink,
-                zorder=5)  # fmt: skip
+    line = ax.axhline(WITHIN * gap, color=ink, lw=1.4, ls=(0, (6.0, 3.0)), alpha=0.75,
+                      zorder=2.5)  # fmt: skip
+    # named from the left, where sweeps start slow, but clear of any curve that crosses it
+    ax.add_artist(line_ends.ThresholdLabel(ax, line, f"within {WITHIN:.0%} of the start's gap ↓",
+                                           fontsize=style.at_least(13), color=ink, zorder=5,
+                                           gid="threshold-label"))  # fmt: skip
     ax.add_patch(Rectangle((0, 0), 1, under, transform=ax.transAxes, lw=0, alpha=0.35,
                            color=style.THEMES[theme]["grid.color"], zorder=1,
                            gid="window-strip"))  # fmt: skip

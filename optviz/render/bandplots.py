@@ -1,0 +1,212 @@
+"""Noise bands from :mod:`optviz.analysis.surveys`: the seeds' paths on the map beside the
+band of their losses, with the run without noise drawn over both.
+
+:func:`plot_bands` builds a themed Figure on the Agg canvas and returns it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from . import style
+from .losses import LOSS_FLOOR
+from .paths import optimizer_name
+from .plots import new_figure, plot_surface
+
+
+# -- noise bands -----------------------------------------------------------------------------------
+def plot_bands(
+    bands,
+    *,
+    size: Any = "16:9",
+    theme: str = "light",
+    dpi: float = 100,
+    title: str | None = None,
+    color: int = 0,
+):
+    """Left: the seeds' paths on the contour and the noise-free path; right: the loss
+    band (median and quantiles over the seeds) and the noise-free loss.
+
+    >>> from optviz.analysis import bands
+    >>> fig = plot_bands(bands("quadratic", "gd:lr=0.1", seeds=4, steps=10), dpi=40)
+    >>> len(fig.axes)
+    2
+    """
+    style.check_theme(theme)
+    traj, ref = bands.trajectory, bands.reference
+    surface = traj.surface
+    c = style.color(color)
+    ink = style.ink(theme)
+    # log axis of f - f* where the minimum is known, of the loss where it stays positive,
+    # else the loss on a symmetric-log axis (a surface unbounded below, like a saddle,
+    # whose runs fall without end: a linear axis squashes every step before the fall)
+    shift = surface.min_value or 0.0
+    finite = np.concatenate([traj.loss.ravel(), ref.loss.ravel()])
+    finite = finite[np.isfinite(finite)]
+    log = surface.min_value is not None or bool(len(finite) and finite.min() > 0)
+    floor = LOSS_FLOOR if log else -np.inf
+    ylabel = "loss above the minimum" if surface.min_value is not None else "loss"
+    # the noise the runs drew, not the one asked for (SGD's gradient noise is off
+    # where the surface has data rows and mini-batches take its place)
+    noise = traj.noise.applied(surface.n_samples > 0)
+    plain = "full batch" if noise.batch else "without noise"
+    with style.themed(theme):
+        fig = new_figure(size, dpi)
+        left, right = fig.subplots(1, 2, width_ratios=[1.25, 1.0])  # the map carries it
+        plot_surface(surface, left, theme=theme, lines=True, critical=True)
+        xy = traj.xy
+        k = xy.shape[1]
+        alpha = float(np.clip(16.0 / k, 0.45, 0.8))  # many paths, each still seen
+        for i in range(k):
+            left.plot(xy[:, i, 0], xy[:, i, 1], color=c, lw=2.2, alpha=alpha, zorder=3)
+        left.set_title(f"{k} seeds · dashed, ending at ■: {plain}")
+        _band_ends(left, traj, c, ink)
+        left.plot(ref.xy[:, 0], ref.xy[:, 1], ls=(0, (3.0, 1.5)), color=ink, lw=2.4, zorder=4)
+        # where the run without noise ends, over the seeds' end balls that hid it
+        left.plot(*ref.xy[-1], "s", ms=10, mfc=ink, mec="white", mew=1.5, zorder=8.4,
+                  gid="plain-end")  # fmt: skip
+        left.plot(*ref.xy[0], "o", ms=11, mfc="white", mec="black", mew=1.5, zorder=5)
+        _frame_the_action(left, np.concatenate([xy.reshape(-1, 2), ref.xy.reshape(-1, 2)]),
+                          surface.domain)  # fmt: skip
+        steps = np.arange(traj.steps + 1)
+        med, lo, hi = (np.maximum(v - shift, floor) for v in bands.loss_band())
+        ql, qh = bands.quantiles
+        right.fill_between(
+            steps, lo, hi, color=c, alpha=0.3, lw=0, label=f"{ql:.0%}–{qh:.0%} of {k} seeds"
+        )
+        right.plot(steps, med, color=c, lw=2.5, label="median")
+        right.plot(steps, np.maximum(ref.loss - shift, floor), ls=(0, (3.0, 1.5)), color=ink,
+                   lw=2.2, label=plain)  # fmt: skip
+        if log:
+            right.set_yscale("log")
+            _decades(right)
+        else:
+            right.set_yscale("symlog", linthresh=1.0)
+            _plain_numbers(right)
+        right.set_xlabel("step")
+        right.set_ylabel(ylabel)
+        right.grid(True, alpha=0.5)
+        right.legend(loc="best", framealpha=0.95)
+        head = "loss: the seeds' median and spread"
+        right.set_title(head if log else f"{head}\nno bottom: it falls below 0 without end")
+        name = optimizer_name(traj.optimizer)
+        fig.suptitle(title or f"{name}, {noise_words(noise)}, on {surface.title or surface.name}")
+    return fig
+
+
+def noise_words(noise) -> str:
+    """The noise of a run as a title says it: ``gradient noise σ 0.3``, ``batches of 4``.
+
+    >>> from optviz.engine.noise import Noise
+    >>> noise_words(Noise.parse("grad=0.3")), noise_words(Noise.parse("batch=4,update=0.1"))
+    ('gradient noise σ 0.3', 'update noise σ 0.1, batches of 4')
+    """
+    kinds = {"grad": "gradient noise", "update": "update noise", "input": "input noise"}
+    parts = [
+        f"{words} σ {getattr(noise, f):.3g}" for f, words in kinds.items() if getattr(noise, f)
+    ]
+    if noise.batch:
+        parts.append(f"batches of {noise.batch}")
+    if parts and noise.anneal:
+        parts.append(f"shrinking as 1/t^{noise.anneal:g}")
+    return ", ".join(parts) or "no noise"
+
+
+def _frame_the_action(ax, pts: np.ndarray, domain, pad: float = 0.12) -> None:
+    """Zoom ``ax`` (a map of ``domain``) to the square around the points ``pts`` when
+    they span less than 70% of its side, so a fan of paths is not a strip in a corner; a run
+    that left the domain keeps the whole map."""
+    (x0, x1), (y0, y1) = domain
+    pts = pts[np.isfinite(pts).all(axis=1)]
+    inside = (pts[:, 0] >= x0) & (pts[:, 0] <= x1) & (pts[:, 1] >= y0) & (pts[:, 1] <= y1)
+    if not len(pts) or not inside.all():
+        return
+    lo, hi = pts.min(axis=0), pts.max(axis=0)
+    side = max(hi - lo) * (1 + 2 * pad)
+    if side >= 0.7 * min(x1 - x0, y1 - y0):
+        return
+    mid = (lo + hi) / 2
+    cx = float(np.clip(mid[0], x0 + side / 2, x1 - side / 2))
+    cy = float(np.clip(mid[1], y0 + side / 2, y1 - side / 2))
+    ax.set_xlim(cx - side / 2, cx + side / 2)
+    ax.set_ylim(cy - side / 2, cy + side / 2)
+
+
+def _band_ends(ax, traj, color: str, ink: str) -> None:
+    """Where each seed ends: a dot inside the map; a run that left it, an arrowhead on
+    the edge where it went out, and how many did so."""
+    xy = traj.xy[-1].reshape(-1, 2)
+    div = np.atleast_1d(traj.diverged_at)
+    if np.any(div >= 0):  # a diverged run: its last finite place
+        xy = xy.copy()
+        for i in np.flatnonzero(div >= 0):
+            xy[i] = traj.xy[max(div[i] - 1, 0), i]
+    (x0, x1), (y0, y1) = traj.surface.domain
+    inside = (xy[:, 0] >= x0) & (xy[:, 0] <= x1) & (xy[:, 1] >= y0) & (xy[:, 1] <= y1)
+    # the ends are the lesson (where noise leaves the runs): above the minimum's star
+    ax.plot(*xy[inside].T, "o", color=color, ms=7, mec="white", mew=0.9, zorder=7.0, alpha=0.85)
+    out = xy[~inside & np.isfinite(xy).all(axis=1)]
+    if not len(out):
+        return
+    centre = np.array([(x0 + x1) / 2, (y0 + y1) / 2])
+    half = np.array([(x1 - x0) / 2, (y1 - y0) / 2])
+    rel = (out - centre) / half
+    # a marker's width inside the edge: whole, not cut by the axes' frame
+    edge = centre + rel / np.abs(rel).max(axis=1, keepdims=True) * half * 0.95
+    for (ex, ey), (rx, ry), n in exit_marks(edge, rel, 0.12 * float(half.min())):
+        marker = (3, 0, np.degrees(np.arctan2(ry, rx)) - 90)  # a triangle pointing out
+        ax.plot(ex, ey, marker=marker, ms=16, color=color, mec="white", mew=1.2, zorder=8.5)
+        # the count beside its arrow, white on dark, over the balls: "33 of 40" is seen
+        inward = -np.sign([rx, ry]) * (np.abs([rx, ry]) == np.abs([rx, ry]).max())
+        ax.annotate(f"{n}", (ex, ey), xytext=(18 * inward[0] + 20 * (inward[0] == 0),
+                    18 * inward[1]), textcoords="offset points", ha="center", va="center",
+                    fontsize=14, fontweight="bold", color="white", zorder=9, gid="exit-count",
+                    bbox={"boxstyle": "round,pad=0.25", "fc": "#1b1b1b", "ec": "white",
+                          "lw": 1.0})  # fmt: skip
+    # said under the map's title, not in a box over the paths' ends
+    ax.set_title(f"{ax.get_title()}\n▲ at the edge: {len(out)} of {len(xy)} runs left the view")
+
+
+def exit_marks(edge: np.ndarray, rel: np.ndarray, near: float) -> list:
+    """The exits of runs that left the view, merged: exits on one side within ``near`` of
+    each other become one mark at their mean place with their count (33 arrows stacked at
+    one spot read as one).
+
+    >>> e = np.array([[0.0, 1.9], [0.05, 1.9], [0.0, -1.9]]); r = e / 1.9
+    >>> [(np.round(p, 3).tolist(), int(n)) for p, _, n in exit_marks(e, r, 0.2)]
+    [([0.025, 1.9], 2), ([0.0, -1.9], 1)]
+    """
+    side = np.argmax(np.abs(rel), axis=1) * 2 + (
+        rel[np.arange(len(rel)), np.argmax(np.abs(rel), axis=1)] > 0
+    )
+    marks = []
+    for s in dict.fromkeys(side.tolist()):
+        idx = np.flatnonzero(side == s)
+        along = edge[idx, 1 - s // 2]  # the coordinate along that side
+        order = idx[np.argsort(along)]
+        group = [order[0]]
+        for j in order[1:]:
+            if abs(edge[j, 1 - s // 2] - edge[group[-1], 1 - s // 2]) > near:
+                marks.append((edge[group].mean(axis=0), rel[group].mean(axis=0), len(group)))
+                group = []
+            group.append(j)
+        marks.append((edge[group].mean(axis=0), rel[group].mean(axis=0), len(group)))
+    return marks
+
+
+def _plain_numbers(ax) -> None:
+    """A symmetric-log axis labelled 1, 0, −1, −10, −100: not 10⁰, 0, −10⁰."""
+    from matplotlib.ticker import FuncFormatter
+
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}".replace("-", "−")))
+
+
+def _decades(ax) -> None:
+    """A log axis labelled at its decades only, all in one format (10⁻², not 0.01)."""
+    from matplotlib.ticker import LogFormatterSciNotation, LogLocator, NullFormatter
+
+    ax.yaxis.set_major_locator(LogLocator(base=10, numticks=12))
+    ax.yaxis.set_major_formatter(LogFormatterSciNotation())
+    ax.yaxis.set_minor_formatter(NullFormatter())
