@@ -248,3 +248,24 @@ def test_a_run_out_of_the_view_is_pointed_at_where_it_left():
     mark = exit_marks(xy, np.atleast_1d(race[0].diverged_at), race.surface.domain)[0]
     to_px = ax.transData.transform
     assert np.hypot(*(to_px(label.xy) - to_px(mark))) < 3
+
+
+def test_a_label_keeps_off_the_corners_of_a_saddles_diamond():
+    # newton_saddle: "GD ends in a minimum" touched the saddle's diamond: its corners lie
+    # √½ of the marker's size from the centre, past the half-size box labels kept off
+    import matplotlib.pyplot as plt
+
+    from optviz.render.callouts import CalloutLayer
+    from optviz.render.landmarks import landmark_style
+
+    fig, ax = plt.subplots(dpi=100)
+    try:
+        (saddle,) = ax.plot([0.0], [0.0], **landmark_style("saddle"))
+        saddle.set_gid("landmark")
+        (box,) = CalloutLayer._markers(ax)
+        centre = ax.transData.transform((0.0, 0.0))
+        stroke = (saddle.get_markeredgewidth() + 1.8) / 2  # the outline's white stroke
+        corner = (np.sqrt(0.5) * saddle.get_markersize() + stroke) * fig.dpi / 72
+        assert np.all(box[0, 2:] - centre >= corner) and np.all(centre - box[0, :2] >= corner)
+    finally:
+        plt.close(fig)

@@ -20,7 +20,7 @@ docstring, and the table of them in ``docs/scenes.md``):
   ``ends_in``, ``ends_apart``, ``zigzags``, ``overshoots``, ``swings``, ``diverges``,
   ``faster``, ``farther``;
 - on any runs' measurements (a race's loss, a network's loss and accuracy, ...;
-  :mod:`optviz.analysis.claim_rules`): ``beats``, ``more``, ``less``, ``falls``,
+  :mod:`optviz.analysis.claim_measures`): ``beats``, ``more``, ``less``, ``falls``,
   ``rises``, ``recovers``, ``spikes``, ``steady``, ``reaches``, ``touches``, ``evaluates``
   (a step's loss-and-gradient evaluations: L-BFGS's line search);
 - on a network's landscape: ``plane_matches``; on a surface: ``has``.

@@ -1,0 +1,322 @@
+"""The claims about measurements (any series of numbers per run: loss, accuracy, rates)
+and about the surface: which of two runs ends better, how a series falls, rises, spikes or
+holds steady, and how many critical points of each kind a surface has.
+
+A loss threshold is a fraction of the run's own starting loss; a rule sees one run from
+one start (or a pair of runs from the same start) as a :class:`~optviz.analysis.claim_case.Case`
+and says what it saw, with the numbers, as a :class:`~optviz.analysis.claim_case.Seen`;
+:mod:`optviz.analysis.claim_rules` holds the vocabulary.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from .claim_case import Case, Seen, _settled_from, landmark_points
+from .claim_grammar import NAME_AT_MOST, ClaimError, plain, spoken
+
+
+# -- rules on measurements ------------------------------------------------------------------------
+def _finals(c: Case, metric: str, than: str | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Run ``a``'s ``metric`` and run ``b``'s ``than`` (default: the same metric); with
+    ``last``, each entry replaced by its mean over the final ``last`` share of the run up to
+    it (so the last entry compares the two runs' means over that stretch, not one noisy step)."""
+    a, b = c.series(metric, 0), c.series(than or metric, 1)
+    share = c.opts.get("last")
+    if share is None:
+        return a, b
+    return _trailing_mean(a, share), _trailing_mean(b, share)
+
+
+def _trailing_mean(v: np.ndarray, share: float) -> np.ndarray:
+    width = max(1, int(round(share * (len(v) - 1))))
+    total = np.concatenate([[0.0], np.cumsum(v)])
+    ends = np.arange(1, len(v) + 1)
+    starts = np.maximum(ends - width, 0)
+    return (total[ends] - total[starts]) / (ends - starts)
+
+
+def _ahead_from(a: np.ndarray, b: np.ndarray, ahead: Callable) -> int | None:
+    if len(a) != len(b):
+        return None
+    return _settled_from(ahead(a, b))
+
+
+def beats(c: Case) -> Seen:
+    """Run ``a`` ends better than ``b`` on metric ``on`` (default ``loss``; lower is better
+    for losses, higher for accuracy), by a factor ``by`` (default 1: simply better); a loss
+    is compared by its gap above the floor. ``last``: compare the means over that final
+    share of the run instead of the last values (for noisy runs)."""
+    metric = c.opts["on"]
+    direction = c.m.better.get(metric)
+    if direction is None:
+        known = ", ".join(c.m.better) or "none"
+        why = f"which way is better on '{metric}' is not known; metrics: {known}"
+        raise ClaimError(f"claim '{c.claim.text}': {why}")
+    a, b = _finals(c, metric)
+    floor = c.m.floors.get(metric, 0.0)  # a loss is compared by its gap to the floor
+    a, b = a - floor, b - floor
+    if direction == "lower":
+        holds = a[-1] * c.opts["by"] < b[-1]
+        step = _ahead_from(a, b, lambda x, y: x * c.opts["by"] < y)
+    else:
+        holds = a[-1] > c.opts["by"] * b[-1]
+        step = _ahead_from(a, b, lambda x, y: x > c.opts["by"] * y)
+    shift = 0.0 if metric == "loss" and _plots_gap(c) else floor  # as its panel shows it
+    quantity = ("mean " if c.opts.get("last") else "") + spoken(metric)  # quoted: not the end
+    said = _beats_words(_tag(c, 0), quantity, a[-1], b[-1], shift, direction == "lower")
+    evidence = {"a": float(a[-1] + floor), "b": float(b[-1] + floor), "floor": floor}
+    return Seen(bool(holds), evidence, _final(len(a) - 1, step, holds), said)
+
+
+LOWER_SAID = (1.15, 1000.0)  # "N× lower" reads between these; "1.0×" or "3.2 × 10⁷×" do not
+
+
+def _beats_words(name: str, what: str, a: float, b: float, shift: float, lower: bool) -> str:
+    """The callout of ``beats``, a few words read in passing: "Adam: 12× lower loss" (the
+    panel shows both curves, the leaders both balls), or both numbers as the panel shows
+    them ("GD: loss ≈ 0 vs 0.31", "Adam: accuracy 0.93 vs 0.71") where a ratio does not read."""
+    ratio = b / a if a > 0 and b > 0 else math.inf
+    if lower and LOWER_SAID[0] <= ratio < LOWER_SAID[1] and not plain(a).startswith(("<", "≈")):
+        return f"{name}: {plain(ratio)}× lower {what}"
+    return f"{name}: {what} {plain(a + shift)} vs {plain(b + shift)}"
+
+
+def _tag(c: Case, j: int) -> str:
+    """How a comparison ("X: 12× lower loss") names its ``j``-th run: by the label the user
+    gave it alone when every run is one optimizer, whose name then tells none apart
+    ("step decay: 240× lower mean loss", not "SGD (step decay): ..."); else as every
+    callout does. A sentence keeps the optimizer as its subject ("GD (no noise) stops")."""
+    race = c.m.race
+    if race is None or len({t.name for t in race.trajectories}) != 1:
+        return c.who(j)
+    t = race.trajectories[c.runs[j]]
+    given = t.label and t.label != getattr(t.optimizer, "label", None)
+    if given and ":" not in t.label and len(t.label) <= NAME_AT_MOST:
+        return t.label
+    return c.who(j)
+
+
+def _plots_gap(c: Case) -> bool:
+    """Whether a race's loss panel plots the loss as its gap above the known minimum
+    (``f − f*``), so a callout quotes that gap, not the raw loss."""
+    return getattr(c.m.surface, "min_value", None) is not None and c.m.race is not None
+
+
+def _final(last: int, step: Any, holds: bool) -> int | None:
+    """The key step of a verdict that quotes final values: the run's ``last``, where the
+    numbers it says are true on screen (not the step it got ahead, a forecast there)."""
+    return last if holds and step is not None else None
+
+
+def more(c: Case) -> Seen:
+    """Run ``a``'s final ``on`` is more than ``by`` (default 1) times ``b``'s final ``than``
+    (default: ``on`` too; ``more(adam, adam, on=rate_x, than=rate_y)`` compares one run's
+    two measurements); ``last`` as for ``beats``."""
+    return _compare(c, lambda a, b, by: a > by * b)
+
+
+def less(c: Case) -> Seen:
+    """Run ``a``'s final ``on`` is less than ``b``'s final ``than`` divided by ``by``
+    (default 1); ``than`` as for ``more``."""
+    return _compare(c, lambda a, b, by: a * by < b)
+
+
+def _compare(c: Case, ok: Callable) -> Seen:
+    a, b = _finals(c, c.opts["on"], c.opts["than"])
+    holds = bool(ok(a[-1], b[-1], c.opts["by"]))
+    step = _ahead_from(a, b, lambda x, y: ok(x, y, c.opts["by"]))
+    on, than = spoken(c.opts["on"]), spoken(c.opts["than"] or c.opts["on"])
+    # a few words: the second run is the leader's to show, not the text's to name
+    other = plain(b[-1]) if than == on else f"{than} {plain(b[-1])}"
+    joint = ", " if c.runs[0] == c.runs[1] else " vs "  # one run's two measurements: a list
+    said = f"{_tag(c, 0)}: {on} {plain(a[-1])}{joint}{other}"
+    return Seen(
+        holds, {"a": float(a[-1]), "b": float(b[-1])}, _final(len(a) - 1, step, holds), said
+    )
+
+
+def _ratio(top: float, bottom: float) -> float:
+    if bottom > 0:
+        return top / bottom
+    return math.inf if top > 0 else 1.0
+
+
+def _series(c: Case, j: int = 0) -> tuple[np.ndarray, int]:
+    """Run ``j``'s ``on`` from this start, over the final ``last`` share of the run, and the
+    index its first entry has in the whole run."""
+    v = c.series(c.opts["on"], j)
+    first = int(round((1 - c.opts["last"]) * (len(v) - 1)))
+    return v[first:], first
+
+
+def falls(c: Case) -> Seen:
+    """The run's ``on`` (default ``loss``) falls from its first value (``from=peak``: its
+    largest) to its last by a factor of at least ``by`` (default 10); ``last``: only over
+    that final share of the run (default 1, all of it)."""
+    v, first = _series(c)
+    top = int(np.argmax(v)) if c.opts["from"] == "peak" else 0
+    ratio = _ratio(float(v[top]), float(v[-1]))
+    holds = ratio >= c.opts["by"]
+    hit = top + np.flatnonzero(v[top:] * c.opts["by"] <= v[top])
+    said = f"{c.who()}: {spoken(c.opts['on'])} falls {plain(ratio)}×"
+    return Seen(
+        holds,
+        {"first": float(v[top]), "last": float(v[-1]), "ratio": ratio},
+        _final(first + len(v) - 1, hit[0] if len(hit) else None, holds),
+        said,
+    )
+
+
+def rises(c: Case) -> Seen:
+    """The run's ``on`` rises from its first value to its last (``to=peak``: to its
+    largest) by a factor of at least ``by`` (default 10); ``last`` as for ``falls``."""
+    v, first = _series(c)
+    top = int(np.argmax(v)) if c.opts["to"] == "peak" else len(v) - 1
+    ratio = _ratio(float(v[top]), float(v[0]))
+    holds = ratio >= c.opts["by"]
+    hit = np.flatnonzero(v[: top + 1] >= c.opts["by"] * v[0])
+    said = f"{c.who()}: {spoken(c.opts['on'])} rises {plain(ratio)}×"
+    return Seen(
+        holds,
+        {"first": float(v[0]), "last": float(v[top]), "ratio": ratio},
+        first + top if holds and len(hit) else None,  # its peak, the number it says
+        said,
+    )
+
+
+def recovers(c: Case) -> Seen:
+    """The run's ``on`` falls to a low and climbs back: its last value is at least ``by``
+    (default 2) times its lowest. The key step is the low."""
+    v, first = _series(c)
+    low = int(np.argmin(v))
+    ratio = _ratio(float(v[-1]), float(v[low]))
+    holds = ratio >= c.opts["by"] and low < len(v) - 1
+    said = (
+        f"{c.who()}: {spoken(c.opts['on'])} climbs back from step {first + low}"
+        if holds
+        else f"{c.who()}: {spoken(c.opts['on'])} does not climb back"
+    )
+    evidence = {"low": float(v[low]), "last": float(v[-1]), "ratio": ratio}
+    back = low + np.flatnonzero(v[low:] >= c.opts["by"] * v[low])  # once it has climbed back
+    return Seen(bool(holds), evidence, first + int(back[0]) if holds else None, said)
+
+
+def spikes(c: Case) -> Seen:
+    """The run's ``on`` (default ``loss``) jumps up at least ``at_least`` times (default 1):
+    a spike is a run of steps each more than ``by`` (default 1.5) times the one before.
+    The key step is the first spike's."""
+    v, first = _series(c)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        jump = v[1:] > c.opts["by"] * v[:-1]
+    begins = np.flatnonzero(jump & ~np.concatenate([[False], jump[:-1]]))
+    holds = len(begins) >= c.opts["at_least"]
+    said = f"{c.who()}: {spoken(c.opts['on'])} spikes {len(begins)} time{'s' * (len(begins) != 1)}"
+    step = first + int(begins[-1]) + 1 if holds and len(begins) else None  # the count it says
+    return Seen(bool(holds), {"spikes": float(len(begins))}, step, said)
+
+
+def steady(c: Case) -> Seen:
+    """The run's ``on`` stays within a factor ``within`` (default 2) of itself: its largest
+    value is at most ``within`` times its smallest; ``last`` as for ``falls``."""
+    v, _ = _series(c)
+    ratio = _ratio(float(np.max(v)), float(np.min(v)))
+    holds = ratio <= c.opts["within"]
+    on = spoken(c.opts["on"])
+    said = (
+        f"{c.who()}: {on} hardly changes"
+        if ratio < 1.5
+        else f"{c.who()}: {on} changes at most {plain(ratio)}-fold"
+    )
+    return Seen(
+        holds, {"ratio": ratio, "low": float(np.min(v)), "high": float(np.max(v))}, None, said
+    )
+
+
+def reaches(c: Case) -> Seen:
+    """The run's ``on`` ends above ``above`` or below ``below`` (give one)."""
+    v = c.series(c.opts["on"])
+    above, below = c.opts["above"], c.opts["below"]
+    if (above is None) == (below is None):
+        raise ClaimError(f"claim '{c.claim.text}': give one of above=... or below=...")
+    ok = v > above if above is not None else v < below
+    holds = bool(ok[-1])
+    step = _settled_from(ok)
+    said = f"{c.who()}: {spoken(c.opts['on'])} {plain(v[-1])}"
+    return Seen(holds, {"last": float(v[-1])}, _final(len(v) - 1, step, holds), said)
+
+
+def touches(c: Case) -> Seen:
+    """The run's ``on`` gets above ``above`` or below ``below`` (give one) at some step, if
+    only once: a sharpness that reaches its stability line and saws under it. The key
+    step is the first such step."""
+    v = c.series(c.opts["on"])
+    above, below = c.opts["above"], c.opts["below"]
+    if (above is None) == (below is None):
+        raise ClaimError(f"claim '{c.claim.text}': give one of above=... or below=...")
+    with np.errstate(invalid="ignore"):
+        ok = v > above if above is not None else v < below
+    holds = bool(ok.any())
+    at = np.nanargmax(v) if above is not None else np.nanargmin(v)
+    step = int(at) if holds else None  # where it gets to the number it says
+    extreme = float(np.nanmax(v) if above is not None else np.nanmin(v))
+    said = f"{c.who()}: {spoken(c.opts['on'])} gets to {plain(extreme)}"
+    return Seen(holds, {"extreme": extreme}, step, said)
+
+
+def evaluates(c: Case) -> Seen:
+    """Some step of the run makes at least ``at_least`` (default 2) loss-and-gradient
+    evaluations: the gradient it is given and the points its step asks about (L-BFGS's
+    line-search trials, SAM's ascent point). The key step is the first such."""
+    per_step = np.diff(c.series("evals"))
+    most = int(np.nanmax(per_step)) if len(per_step) else 0
+    hit = np.flatnonzero(per_step >= c.opts["at_least"])
+    holds = len(hit) > 0
+    step = int(hit[0]) + 1 if holds else None
+    said = (
+        f"{c.who()} evaluates the loss {int(per_step[hit[0]])} times in step {step}"
+        if holds
+        else f"{c.who()} evaluates at most {most} time{'s' * (most != 1)} a step"
+    )
+    return Seen(holds, {"most": float(most), "steps": float(len(hit))}, step, said)
+
+
+def plane_matches(c: Case) -> Seen:
+    """The loss on the drawn plane under the ball stays within ``within`` (default 0.1) of
+    the run's starting loss from its true loss, at every step (``at=all``, the default: the
+    path did not leave the plane) or at the end (``at=end``: where the ball ends, the
+    contours under it tell its loss)."""
+    gap, loss = c.series("plane_gap"), c.loss()
+    worst = int(np.argmax(gap)) if c.opts["at"] == "all" else len(gap) - 1
+    share = float(gap[worst] / max(abs(loss[0]), 1e-300))
+    holds = share <= c.opts["within"]
+    plane = loss[worst] + gap[worst]
+    said = (
+        f"{c.who()}: the plane's loss is the true loss"
+        if holds
+        else f"{c.who()} leaves the plane: loss {plain(loss[worst])}, plane {plain(plane)}"
+    )
+    final = float(gap[-1] / max(abs(loss[0]), 1e-300))
+    return Seen(holds, {"worst_gap": share, "final_gap": final}, worst, said)
+
+
+# -- a rule on the surface ------------------------------------------------------------------------
+def has(c: Case) -> Seen:
+    """The surface has exactly the given numbers of critical points by kind:
+    ``minimum``, ``saddle``, ``maximum``, ``degenerate`` (e.g. ``has(minimum=2, saddle=1)``)."""
+    counts = {k: float(len(landmark_points(c.m.surface, k, c.claim.text)[0])) for k in HAS_KINDS}
+    wanted = {k: v for k, v in c.opts.items() if k in HAS_KINDS and v is not None}
+    if not wanted:
+        raise ClaimError(f"claim '{c.claim.text}': say how many, e.g. has(minimum=2, saddle=1)")
+    holds = all(counts[k] == v for k, v in wanted.items())
+    said = ", ".join(f"{int(counts[k])} {k}{'' if counts[k] == 1 else 's'}" for k in wanted)
+    return Seen(
+        holds, counts, None, said.replace("minimums", "minima").replace("maximums", "maxima")
+    )
+
+
+HAS_KINDS = ("minimum", "saddle", "maximum", "degenerate", "inflection")
