@@ -291,6 +291,17 @@ def test_a_curve_has_no_3d_view_and_a_surface_no_side_view(tmp_path):
                             "render": {"kind": "side", "output": "x.png"}})  # fmt: skip
 
 
+@pytest.mark.parametrize("draw", ["plot_surface", "plot_surface3d", "show_map", "show_surface"])
+def test_every_map_of_a_curve_is_refused_in_one_line_naming_the_side_view(draw):
+    from optviz.render import mapplots, plots, surface3d
+
+    where = {"plot_surface": plots, "show_map": mapplots}.get(draw, surface3d)
+    with pytest.raises(ov.OptvizError) as caught:
+        getattr(where, draw)(ov.surface("plateau_drop"))
+    message = str(caught.value)
+    assert "\n" not in message and "no contour map" in message and "from the side" in message
+
+
 def test_optviz_race_on_a_curve_draws_the_side_view(tmp_path, capsys):
     from optviz import cli
 

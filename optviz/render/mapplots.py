@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from . import style
-from .plots import new_figure, plot_surface
+from .plots import check_map, new_figure, plot_surface
 
 
 def show_map(
@@ -34,6 +34,7 @@ def show_map(
     from ..catalog import surface as _surface
 
     surface = _surface(surface) if isinstance(surface, str) else surface
+    check_map(surface)
     style.check_theme(theme)
     with style.themed(theme):
         fig = new_figure(size, dpi)

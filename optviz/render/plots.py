@@ -182,6 +182,15 @@ def _grid_shape(
 
 
 # ----------------------------------------------------------------------------- surfaces
+def check_map(surface) -> None:
+    """Refuse, in one line, a map of a curve f(x): it has no grid over x and y to draw."""
+    if surface.is_curve:
+        raise ParameterError(
+            f"'{surface.name}' is a curve f(x): it has no contour map or 3-D view; it is "
+            "drawn from the side (show_curve, or its race's side view)"
+        )
+
+
 def plot_surface(
     surface,
     ax=None,
@@ -212,6 +221,7 @@ def plot_surface(
     from ..catalog import surface as _surface
 
     surface = _surface(surface) if isinstance(surface, str) else surface
+    check_map(surface)
     if field not in FIELDS:
         raise unknown("field", str(field), [f for f in FIELDS if f])
     ax = _axes(ax, theme)

@@ -13,7 +13,15 @@ import numpy as np
 from . import style
 from .geometry import _zrange, squash
 from .landmarks import _mark_critical
-from .plots import _SURFACE_PICTURES, _axes, _squash_ticks, levels_of, new_figure, plot_surface
+from .plots import (
+    _SURFACE_PICTURES,
+    _axes,
+    _squash_ticks,
+    check_map,
+    levels_of,
+    new_figure,
+    plot_surface,
+)
 
 
 def plot_surface3d(
@@ -48,6 +56,7 @@ def plot_surface3d(
     from ..catalog import surface as _surface
 
     surface = _surface(surface) if isinstance(surface, str) else surface
+    check_map(surface)
     ax = _axes(ax, theme, projection="3d")
     X, Y, Z = surface.grid(max(n, SLIDE_GRID) if runs is not None else n)
     if zclip is not None:
@@ -402,6 +411,7 @@ def show_surface(
     from .plots import beside_3d
 
     surface = _surface(surface) if isinstance(surface, str) else surface
+    check_map(surface)
     style.check_theme(theme)
     with style.themed(theme):
         fig = new_figure(size, dpi)
