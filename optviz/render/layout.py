@@ -96,6 +96,7 @@ def _largest_rectangle(free: np.ndarray) -> tuple[int, tuple[int, int, int, int]
 
 STRETCH = 1.2  # how far a map may leave equal aspect, either way, to fill its cell
 SIDE_WIDTHS = (1.75, 1.0)  # map : side panels and legend, side by side
+SIDE_MOST = 0.69  # of the width, for a wide map beside side panels: they keep ~290 px
 STACK_HEIGHTS = (0.67, 0.33)  # map over a row of side panels and legend
 COUNTER_EMS = 16 * 0.62  # the step counter's width in the lower-left corner, in em
 
@@ -124,7 +125,7 @@ def choose_arrangement(frame: tuple[float, float], em: float, aspect: float | No
     top = (title_lines * 1.7 + 0.6) * em
     deco_w, deco_h = 4.5 * em, 3.4 * em  # tick labels and axis label left of, under a panel
     if loss:
-        share = SIDE_WIDTHS[0] / sum(SIDE_WIDTHS)
+        share = side_widths(frame, em, aspect, labels, title_lines)[0]
         side = ((width - 2 * deco_w) * share, height - top - deco_h)
         stack = (width - deco_w, (height - top - 2 * deco_h) * STACK_HEIGHTS[0])
     else:
@@ -132,6 +133,31 @@ def choose_arrangement(frame: tuple[float, float], em: float, aspect: float | No
         below = legend_rows(labels, em, width - 2 * COUNTER_EMS * em)[1]
         stack = (width - deco_w, height - top - deco_h - below)
     return "stack" if drawn_area(stack, aspect) > 1.1 * drawn_area(side, aspect) else "side"
+
+
+def side_widths(frame: tuple[float, float], em: float, aspect: float | None,
+                labels: list[str], title_lines: int) -> tuple[float, float]:  # fmt: skip
+    """Width shares of a map's column and the side panels' column beside it: the map's
+    as wide as a map of ``aspect`` (stretched at most :data:`STRETCH`) fills at the
+    column's height, from :data:`SIDE_WIDTHS`'s share up to :data:`SIDE_MOST` and as
+    long as the legend of ``labels`` still fits beside it: a wide map in the usual
+    column fills its width and leaves bands above and below it.
+
+    >>> [side_widths((1280, 720), 19.4, aspect, ["GD"], 1) for aspect in (1.0, 2.0)]
+    [(0.636, 0.364), (0.69, 0.31)]
+    """
+    width, height = frame
+    least = SIDE_WIDTHS[0] / sum(SIDE_WIDTHS)
+    # the legend shares the column's left margin with a side panel's tick labels: 3.5 em
+    # over the (generous) estimate is what the layout needs not to squeeze the panel
+    most = min(SIDE_MOST, 1 - (legend_size(labels, em)[0] + 3.5 * em) / width)
+    if aspect is None or most <= least:
+        share = least
+    else:
+        map_h = height - (title_lines * 1.7 + 0.6) * em - 3.4 * em
+        wants = map_h * aspect / STRETCH + 4.5 * em  # the map and its tick labels
+        share = float(np.clip(wants / width, least, most))
+    return round(share, 3), round(1 - share, 3)
 
 
 def drawn_area(cell: tuple[float, float], aspect: float | None) -> float:

@@ -173,6 +173,7 @@ def _map_layout(fig, race, kind: str, extra, theme: str, heading_lines: int, bes
     labels = [paths.readable(t) for t in race.trajectories] + _landmark_labels(surface, view)
     how = "side"
     frame = (fig.bbox.width, fig.bbox.height)
+    widths = layout.side_widths(frame, em, aspect, labels, heading_lines) if extra else (1, 0.5)
     if not beside:  # (a 3-D view is about as wide as tall: always beside the rest)
         how = layout.choose_arrangement(frame, em, aspect, bool(extra), labels, heading_lines)
     if how == "stack" and extra:
@@ -180,7 +181,7 @@ def _map_layout(fig, race, kind: str, extra, theme: str, heading_lines: int, bes
     elif how == "stack":  # the legend goes in a row under the figure
         grid = fig.add_gridspec(1, 1)
     else:
-        grid = fig.add_gridspec(1, 2, width_ratios=layout.SIDE_WIDTHS if extra else [1, 0.5])
+        grid = fig.add_gridspec(1, 2, width_ratios=widths)
     ax = fig.add_subplot(grid[0], projection="3d" if kind == "3d" else None)
     if kind == "3d":
         plot_surface3d(surface, ax, theme=theme, critical=True, runs=race.trajectories)
@@ -189,7 +190,8 @@ def _map_layout(fig, race, kind: str, extra, theme: str, heading_lines: int, bes
         show_view(ax, view, surface.domain)
     ax.set_anchor("E" if how == "side" else "C")
     if extra:
-        _side_region(fig, grid[1], extra, how, labels, em, frame)
+        room = frame[0] * (widths[1] if how == "side" else 1.0)
+        _side_region(fig, grid[1], extra, how, labels, em, (room, frame[1]))
     elif how == "side":  # the legend column
         key = fig.add_subplot(grid[1])
         key.set_axis_off()
@@ -199,15 +201,16 @@ def _map_layout(fig, race, kind: str, extra, theme: str, heading_lines: int, bes
 
 
 def _side_region(fig, cell, extra, how: str, labels: list[str], em: float, frame) -> None:
-    """The side panels and the legend in ``cell``: a column (panels over the legend)
-    beside the map, a row (panels, then the legend) under it. A legend too wide for the
-    column (a small frame) goes in a row under the figure instead (:func:`legend`)."""
-    from .layout import SIDE_WIDTHS, legend_size
+    """The side panels and the legend in ``cell`` (``frame``: its width beside the map,
+    the frame's under it; the frame's height): a column (panels over the legend) beside
+    the map, a row (panels, then the legend) under it. A legend too wide for the column
+    (a small frame) goes in a row under the figure instead (:func:`legend`)."""
+    from .layout import legend_size
 
     width, height = legend_size(labels, em)
     weights = [p.weight for p in extra]
     if how == "side":
-        fits = width <= frame[0] * SIDE_WIDTHS[1] / sum(SIDE_WIDTHS) - em
+        fits = width <= frame[0] - em
         room = frame[1] - 6 * em  # the column's height, less the title and a panel's labels
         share = min(height / max(room - height, 1.0), 1.0) * sum(weights)
         rows = len(extra) + fits
