@@ -336,3 +336,22 @@ def _assert_apart(tags, renderer) -> None:
     for i, a in enumerate(boxes):
         for b in boxes[i + 1 :]:
             assert not a.overlaps(b), (a, b)
+
+
+def test_a_diverged_note_stays_inside_a_squat_loss_panel():
+    # a wide, short panel under maps: the arrow and its text above the curve that blew up
+    # must stay inside it, off the maps' axis labels over it
+    import matplotlib.pyplot as plt
+
+    race = ov.race("elliptic", ["sgd:lr=1.5", "gd:lr=0.05"], steps=60)
+    fig, ax = plt.subplots(figsize=(12.8, 1.6), dpi=100)
+    try:
+        plots.plot_loss(race, ax)
+        fig.canvas.draw()
+        renderer = fig.canvas.get_renderer()
+        (note,) = [t for t in ax.texts if "diverged" in t.get_text()]
+        box, panel = note.get_window_extent(renderer), ax.get_window_extent(renderer)
+        assert panel.y0 <= box.y0 and box.y1 <= panel.y1 + 1
+        assert panel.x0 <= box.x0 and box.x1 <= panel.x1
+    finally:
+        plt.close(fig)

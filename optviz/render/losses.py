@@ -20,7 +20,7 @@ from . import style
 LOSS_FLOOR = 1e-16  # f − f* below this, relative to max(1, |f*|), is rounding
 FLOOR_LABEL = "numerical floor"
 MARGIN = 0.06  # room above and below the curves on a log axis, as a share of its decades
-HEADROOM = 10.0  # at most this factor (log) of room above the curves, for an arrow or legend
+HEADROOM = 10.0  # at most this factor (log) of room above the curves, for a legend
 DIVERGED_RISE = 26  # points: how far the arrow of a diverged run points up
 FLOOR_ROOM = 9.0  # the band under the floor spans this factor: room for its label (< a decade)
 
@@ -196,11 +196,32 @@ def loss_limits(ax, trajs, axis: LossAxis) -> None:
         lo, hi = ys.min(), max(ys.max(), ys.min() * 10)
         room = max(1.6, (hi / lo) ** MARGIN)  # a flat curve at the top is off its edge
         bottom = axis.floor / FLOOR_ROOM if lo <= axis.floor else lo / room
-        ax.set_ylim(bottom, hi * (HEADROOM if rise else room))
+        top = hi * room
+        if rise:  # the arrow and its text inside the axes, over the highest curve
+            top = max(top, hi * (hi / bottom) ** _stretch(_note_room(ax)))
+        ax.set_ylim(bottom, top)
     else:
         lo, hi = ys.min(), max(ys.max(), ys.min() + 1e-12)
         pad = 0.05 * (hi - lo)
-        ax.set_ylim(lo - pad, hi + (6 if rise else 1) * pad)
+        top = hi + pad
+        if rise:
+            top = max(top, hi + (hi - lo + pad) * _stretch(_note_room(ax)))
+        ax.set_ylim(lo - pad, top)
+
+
+def _note_room(ax) -> float:
+    """The fraction of ``ax``'s height that a diverged run's arrow and the text at its
+    head take (so they stay inside the axes, off other axes' labels); at most half."""
+    import matplotlib as mpl
+
+    points = DIVERGED_RISE + mpl.rcParams["font.size"]
+    tall = ax.get_position().height * ax.figure.get_size_inches()[1] * 72
+    return min(0.5, points / max(tall, 1e-9))
+
+
+def _stretch(f: float) -> float:
+    """How much to add to a span so that the addition is the fraction ``f`` of the whole."""
+    return f / (1 - f)
 
 
 def _curve_values(trajs, axis: LossAxis) -> np.ndarray:
@@ -276,7 +297,7 @@ def diverged_note(ax, traj, y: np.ndarray, color, theme: str = "light", x: str =
             lw=2.2,
             shrinkA=2,
             shrinkB=0,
-            mutation_scale=18,
+            mutation_scale=12,
             relpos=({"left": 0.0, "center": 0.5, "right": 1.0}[lean], 0.5),
         ),
         annotation_clip=False,
