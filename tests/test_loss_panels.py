@@ -355,3 +355,30 @@ def test_a_diverged_note_stays_inside_a_squat_loss_panel():
         assert panel.x0 <= box.x0 and box.x1 <= panel.x1
     finally:
         plt.close(fig)
+
+
+def test_a_start_number_keeps_off_a_landmark_at_its_start():
+    # the landmarks are drawn over the trails and so over the numbers: a start on a
+    # saddle had its "1" half under the diamond
+    import matplotlib.pyplot as plt
+
+    from optviz.render.callouts import _marker_reach
+    from optviz.render.landmarks import landmark_style
+
+    race = ov.race("quadratic", ["gd:lr=0.1"], start=[(0.0, 0.0), (1.0, 0.5)], steps=3)
+    fig, ax = plt.subplots(figsize=(6, 4), dpi=100)
+    try:
+        ax.set_xlim(-2, 2)
+        ax.set_ylim(-2, 2)
+        (saddle,) = ax.plot([0.0], [0.0], **landmark_style("saddle"), gid="landmark")
+        plots.mark_starts(ax, race.trajectories, "light")
+        fig.canvas.draw()
+        renderer = fig.canvas.get_renderer()
+        (one,) = [t for t in ax.texts if t.get_gid() == "start-tag" and t.get_text() == "1"]
+        box = one.get_bbox_patch().get_window_extent(renderer)
+        centre = ax.transData.transform((0.0, 0.0))
+        reach = _marker_reach(saddle) * fig.dpi / 72
+        apart = max(box.x0 - centre[0], centre[0] - box.x1, box.y0 - centre[1], centre[1] - box.y1)
+        assert apart >= reach - 0.5
+    finally:
+        plt.close(fig)

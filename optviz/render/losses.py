@@ -411,19 +411,39 @@ def start_tags(n: int) -> list[str]:
 def tag_text(ax, tag: str, xy, color, theme: str = "light", before: bool = False, **kw):
     """A start's number: bold, in ``color`` on the background, so it reads over lines;
     up and to the right of ``xy``, or ``before`` it (up and to the left: a curve's
-    head, which ends at the panel's right edge)."""
+    head, which ends at the panel's right edge). ``kw`` may move it (``xytext``, ``ha``,
+    ``va``: see :func:`tag_places`)."""
     from . import style
 
     face = style.THEMES[theme]["figure.facecolor"]
     box = dict(boxstyle="round,pad=0.15", fc=face, ec="none", alpha=0.85)
-    text = ax.annotate(tag, xy, xytext=(-5 if before else 5, TAG_RISE), textcoords="offset points",
-                       ha="right" if before else "left", color=color, fontsize=15,
+    kw = {"xytext": (-5 if before else 5, TAG_RISE), "ha": "right" if before else "left"} | kw
+    text = ax.annotate(tag, xy, textcoords="offset points", color=color, fontsize=15,
                        fontweight="bold", bbox=box, zorder=9, **kw)  # fmt: skip
     text.set_in_layout(False)  # a label on the data, not a part of the frame
     return text
 
 
 TAG_RISE = 3.0  # points: a tag sits this far above the point it numbers
+
+
+def tag_places(width: float, reaches=(5.0, 10.0, 15.0, 20.0)) -> list[tuple[dict, tuple]]:
+    """Where a tag ``width`` points wide may sit around the point it numbers, nearest
+    first: up-right (the usual place), then up-left, down-right, down-left, each further
+    out in turn. Each as the ``tag_text`` keywords and the tag's box in points about the
+    point ``(x0, y0, x1, y1)``."""
+    out = []
+    for r in reaches:
+        for sx, sy in ((1, 1), (-1, 1), (1, -1), (-1, -1)):
+            dx, dy = sx * r, sy * max(TAG_RISE, r - 5)
+            x0 = dx if sx > 0 else dx - width
+            y0 = dy if sy > 0 else dy - TAG_HEIGHT
+            kw = {"xytext": (dx, dy), "ha": "left" if sx > 0 else "right",
+                  "va": "bottom" if sy > 0 else "top"}  # fmt: skip
+            out.append((kw, (x0, y0, x0 + width, y0 + TAG_HEIGHT)))
+    return out
+
+
 TAG_HEIGHT = 18.0  # points: a tag's box (15-point digits), the least gap between two tags
 TAG_WIDTH = 24.0  # points: tags further apart than this side by side do not meet
 
