@@ -382,3 +382,26 @@ def test_a_start_number_keeps_off_a_landmark_at_its_start():
         assert apart >= reach - 0.5
     finally:
         plt.close(fig)
+
+
+def test_the_floor_label_sits_inside_the_panel_off_a_curve_ending_on_the_floor():
+    # GD at lr 0.45 reaches the floor at step 9 of 10: the label moves to the
+    # other bottom corner, and stays over the axes' bottom (off the step tick labels)
+    import matplotlib.pyplot as plt
+
+    race = ov.race("quadratic", ["gd:lr=0.01", "gd:lr=0.45"], start=(1.0, 0.5), steps=10)
+    fig, ax = plt.subplots(figsize=(4, 3), dpi=100)
+    try:
+        plots.plot_loss(race, ax)
+        fig.canvas.draw()
+        renderer = fig.canvas.get_renderer()
+        (label,) = [t for t in ax.texts if t.get_text() == losses.FLOOR_LABEL]
+        box, panel = label.get_window_extent(renderer), ax.get_window_extent(renderer)
+        assert panel.y0 <= box.y0 and panel.x0 <= box.x0 and box.x1 <= panel.x1
+        y = losses.loss_curve(
+            race.trajectories[1], 0.0, True, losses.loss_axis(race.trajectories).floor
+        )
+        end = ax.transData.transform((np.flatnonzero(np.isfinite(y))[-1], 1.0))[0]
+        assert not box.x0 - 8 <= end <= box.x1 + 8
+    finally:
+        plt.close(fig)

@@ -236,11 +236,11 @@ def floored(trajs, axis: LossAxis) -> bool:
     return any(np.any(np.asarray(t.loss, float) - axis.shift <= axis.floor) for t in trajs)
 
 
-def floor_band(ax, axis: LossAxis, theme: str = "light"):
+def floor_band(ax, axis: LossAxis, theme: str = "light", trajs=(), x: str = "steps"):
     """The numerical floor as a grey band from the bottom of the axes up to it, named
-    in its corner; once per axes. Returns the band."""
-    from matplotlib.transforms import blended_transform_factory
-
+    in a bottom corner inside the axes (off the tick labels under it), the one no curve
+    of ``trajs`` reaches the floor under (off the marks at their ends); once per axes.
+    Returns the band."""
     for patch in ax.patches:
         if patch.get_gid() == FLOOR_LABEL:
             return patch
@@ -248,12 +248,35 @@ def floor_band(ax, axis: LossAxis, theme: str = "light"):
     band = ax.axhspan(axis.floor * 1e-6, axis.floor, color=grey, alpha=0.9, lw=0, zorder=0.5)
     band.set_label(FLOOR_LABEL)
     band.set_gid(FLOOR_LABEL)
-    where = blended_transform_factory(ax.transAxes, ax.transData)
     # on a box of the band's grey, over the grid lines that would cross its letters
     box = dict(fc=grey, ec="none", pad=1.0)
-    ax.text(0.98, axis.floor, FLOOR_LABEL, transform=where, ha="right", va="top", bbox=box,
-            color=style.ink(theme), alpha=0.8, zorder=2.1, gid=FLOOR_LABEL)  # fmt: skip
+    side = _floor_label_side(ax, axis, trajs, x)
+    ax.text(0.98 if side == "right" else 0.02, 0.02, FLOOR_LABEL, transform=ax.transAxes,
+            ha=side, va="bottom", bbox=box, color=style.ink(theme), alpha=0.8, zorder=2.1,
+            gid=FLOOR_LABEL)  # fmt: skip
     return band
+
+
+def _floor_label_side(ax, axis: LossAxis, trajs, x: str) -> str:
+    """``"right"``, or ``"left"`` when a curve reaches the floor under where the label
+    would sit on the right (its head's mark would cover the text) and not on the left."""
+    import matplotlib as mpl
+
+    wide = ax.get_position().width * ax.figure.get_size_inches()[0] * 72
+    label = min(0.5, (0.6 * len(FLOOR_LABEL) * mpl.rcParams["font.size"] + 24) / max(wide, 1))
+    lo, hi = ax.get_xlim()
+    at = []  # where curves first reach the floor, as fractions of the x range
+    for t in trajs:
+        y = (np.asarray(t.loss, float) - axis.shift).reshape(len(t.loss), -1)
+        steps = np.broadcast_to(x_values(t, x).reshape(len(t.loss), -1), y.shape)
+        for j in range(y.shape[1]):  # a curve ends (its head's mark) where it first does
+            hit = np.flatnonzero(y[:, j] <= axis.floor)
+            if len(hit):
+                at.append((steps[hit[0], j] - lo) / max(hi - lo, 1e-12))
+    at = np.asarray(at)
+    if np.any(at >= 1 - label) and not np.any(at <= label):
+        return "left"
+    return "right"
 
 
 def diverged_note(ax, traj, y: np.ndarray, color, theme: str = "light", x: str = "steps"):
@@ -322,7 +345,7 @@ def setup_loss_axes(
         ax.yaxis.set_major_formatter(LogFormatterSciNotation())
         ax.yaxis.set_minor_formatter(NullFormatter())
     if floored(trajs, axis):
-        floor_band(ax, axis, theme)
+        floor_band(ax, axis, theme, trajs, x)
     room_for_heads(ax)
 
 
