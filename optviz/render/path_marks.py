@@ -13,7 +13,8 @@ figure's final layout (on a 3-D axes: through its camera, again when the camera 
 * walking along a path's iterates (a mark sits only where a step landed: marks spaced
   along a straight leg were counted as steps), a mark is placed where it is at least
   :data:`SPACING` pixels from every mark of its own path (a scribble gets one mark, not
-  a pile) and :data:`APART` pixels from every mark of the paths placed before it (marks of paths that share a line alternate);
+  a pile) and :data:`APART` pixels from every mark of the paths placed before it (marks
+  of paths that share a line alternate);
 * none sits on the start ring (:data:`CLEAR_OF_START`) or outside the view;
 * an animation shows the marks on the stretch of the path drawn (from
   :attr:`PathMarks.since`, where a short trail begins, up to :attr:`PathMarks.upto`):
