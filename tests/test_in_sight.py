@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from matplotlib.colors import to_rgb
 from matplotlib.transforms import Bbox
 
@@ -208,6 +210,45 @@ def test_spread_fans_optimizers_and_counts_starts():
     np.testing.assert_allclose(drawn[0], drawn[1])
     assert np.hypot(*(drawn[0] - drawn[2])) >= 10.0  # the two optimizers side by side
     np.testing.assert_allclose(drawn[3], px[3])  # a ball alone stays where it is
+
+
+def test_balls_that_overlap_are_fanned_together_even_in_a_chain():
+    # momentum_overshoot's end: GD 0.79 diameters from Momentum, Nesterov 0.03 beyond it;
+    # a fan of GD and Momentum alone left Momentum under Nesterov
+    px = np.array([[646.9, 366.0], [657.9, 365.5], [658.3, 366.0]])
+    drawn, counts, _ = balls.spread(px, np.array([0, 1, 2]), diameter=13.9)
+    assert counts.tolist() == [1, 1, 1]
+    gaps = [np.hypot(*(drawn[i] - drawn[j])) for i in range(3) for j in range(i + 1, 3)]
+    assert min(gaps) >= 13.9  # three balls side by side
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.floats(0, 40), st.floats(0, 40), st.integers(0, 3)),
+                min_size=1, max_size=8))  # fmt: skip
+def test_no_two_drawn_balls_overlap(balls_at):
+    # whatever the places, every ball drawn (not counted under another) is clear of the
+    # others: overlapping fans join into one
+    px = np.array([b[:2] for b in balls_at], float)
+    owner = np.array([b[2] for b in balls_at])
+    drawn, counts, _ = balls.spread(px, owner, diameter=10.0)
+    shown = drawn[counts > 0]
+    assert counts.sum() == len(px)
+    apart = np.hypot(*(shown[:, None] - shown[None]).transpose(2, 0, 1))
+    assert (apart + 10.0 * np.eye(len(shown)) >= balls.TOUCH * 10.0 - 1e-9).all()
+
+
+def test_the_minimum_hairline_crosses_no_ball_resting_on_it():
+    # three optimizers end in the bowl's minimum, fanned over the star: its hairline is
+    # drawn over the map but not across a ball (read as the ball hidden under the star)
+    race = ov.race("quadratic", ["gd:lr=0.2", "momentum:lr=0.05", "adam:lr=0.05"],
+                   start=(1.0, 1.0), steps=300)  # fmt: skip
+    assert max(np.abs(t.xy[-1]).max() for t in race) < 1e-6
+    engine = _Engine(animate(race, fps=2, duration=1))
+    try:
+        for i in range(3):
+            assert audit.ball_share(engine, i, 300.0) >= 0.97  # 0.73 with the line across
+    finally:
+        engine.close()
 
 
 # ------------------------------------------------------------------- leaving the view

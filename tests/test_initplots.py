@@ -199,3 +199,17 @@ def test_depth_gif_holds_its_first_layer_two_seconds_and_its_counter_reads(tmp_p
     ink = _relative_luminance(to_rgb(head.get_color()))
     lo, hi = sorted((ground, ink))
     assert (hi + 0.05) / (lo + 0.05) >= 4.5  # WCAG AA contrast for text
+
+
+def test_every_layer_color_reads_on_white_and_edge_spikes_clear_the_spines():
+    # the deepest layer was viridis' lime (1.7:1 on white) and tanh's saturation spikes
+    # sat 2 % of the range from the panel's edges, where they read as its frame
+    def luminance(rgb):
+        lin = [u / 12.92 if u <= 0.03928 else ((u + 0.055) / 1.055) ** 2.4 for u in rgb[:3]]
+        return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+
+    for color in initplots._layer_colors(10, False):
+        assert 1.05 / (luminance(color) + 0.05) >= 3.0
+    bins = initplots._Bins(np.linspace(-1.0, 1.0, 41), False)
+    lo, hi = bins.lims
+    assert min(-1.0 - lo, hi - 1.0) >= 0.05 * (hi - lo)

@@ -336,3 +336,72 @@ def _assert_apart(tags, renderer) -> None:
     for i, a in enumerate(boxes):
         for b in boxes[i + 1 :]:
             assert not a.overlaps(b), (a, b)
+
+
+def test_a_diverged_note_stays_inside_a_squat_loss_panel():
+    # a wide, short panel under maps: the arrow and its text above the curve that blew up
+    # must stay inside it, off the maps' axis labels over it
+    import matplotlib.pyplot as plt
+
+    race = ov.race("elliptic", ["sgd:lr=1.5", "gd:lr=0.05"], steps=60)
+    fig, ax = plt.subplots(figsize=(12.8, 1.6), dpi=100)
+    try:
+        plots.plot_loss(race, ax)
+        fig.canvas.draw()
+        renderer = fig.canvas.get_renderer()
+        (note,) = [t for t in ax.texts if "diverged" in t.get_text()]
+        box, panel = note.get_window_extent(renderer), ax.get_window_extent(renderer)
+        assert panel.y0 <= box.y0 and box.y1 <= panel.y1 + 1
+        assert panel.x0 <= box.x0 and box.x1 <= panel.x1
+    finally:
+        plt.close(fig)
+
+
+def test_a_start_number_keeps_off_a_landmark_at_its_start():
+    # the landmarks are drawn over the trails and so over the numbers: a start on a
+    # saddle had its "1" half under the diamond
+    import matplotlib.pyplot as plt
+
+    from optviz.render.callouts import _marker_reach
+    from optviz.render.landmarks import landmark_style
+
+    race = ov.race("quadratic", ["gd:lr=0.1"], start=[(0.0, 0.0), (1.0, 0.5)], steps=3)
+    fig, ax = plt.subplots(figsize=(6, 4), dpi=100)
+    try:
+        ax.set_xlim(-2, 2)
+        ax.set_ylim(-2, 2)
+        (saddle,) = ax.plot([0.0], [0.0], **landmark_style("saddle"), gid="landmark")
+        plots.mark_starts(ax, race.trajectories, "light")
+        fig.canvas.draw()
+        renderer = fig.canvas.get_renderer()
+        (one,) = [t for t in ax.texts if t.get_gid() == "start-tag" and t.get_text() == "1"]
+        box = one.get_bbox_patch().get_window_extent(renderer)
+        centre = ax.transData.transform((0.0, 0.0))
+        reach = _marker_reach(saddle) * fig.dpi / 72
+        apart = max(box.x0 - centre[0], centre[0] - box.x1, box.y0 - centre[1], centre[1] - box.y1)
+        assert apart >= reach - 0.5
+    finally:
+        plt.close(fig)
+
+
+def test_the_floor_label_sits_inside_the_panel_off_a_curve_ending_on_the_floor():
+    # GD at lr 0.45 reaches the floor at step 9 of 10: the label moves to the
+    # other bottom corner, and stays over the axes' bottom (off the step tick labels)
+    import matplotlib.pyplot as plt
+
+    race = ov.race("quadratic", ["gd:lr=0.01", "gd:lr=0.45"], start=(1.0, 0.5), steps=10)
+    fig, ax = plt.subplots(figsize=(4, 3), dpi=100)
+    try:
+        plots.plot_loss(race, ax)
+        fig.canvas.draw()
+        renderer = fig.canvas.get_renderer()
+        (label,) = [t for t in ax.texts if t.get_text() == losses.FLOOR_LABEL]
+        box, panel = label.get_window_extent(renderer), ax.get_window_extent(renderer)
+        assert panel.y0 <= box.y0 and panel.x0 <= box.x0 and box.x1 <= panel.x1
+        y = losses.loss_curve(
+            race.trajectories[1], 0.0, True, losses.loss_axis(race.trajectories).floor
+        )
+        end = ax.transData.transform((np.flatnonzero(np.isfinite(y))[-1], 1.0))[0]
+        assert not box.x0 - 8 <= end <= box.x1 + 8
+    finally:
+        plt.close(fig)

@@ -242,3 +242,21 @@ def test_the_first_runs_balls_share_no_shape_with_a_landmark():
     landmarks -= {"o", "s"}  # a degenerate point's and an inflection's: rare, drawn hollow
     assert not {style.marker(i) for i in range(5)} & landmarks
     assert len(set(style.MARKERS)) == len(style.MARKERS)
+
+
+def test_a_mark_sits_only_where_a_step_landed():
+    # marks spaced along a long straight leg were counted as steps: GD on Booth "arrives
+    # at step 2" while its path carried 6 dots; every mark is an iterate of its run
+    race = ov.race("booth", ["gd:lr=0.09", "adam:lr=0.5"], start=(-8.0, 6.0), steps=25)
+    engine = _engine(race)
+    try:
+        engine.frame(25.0)
+        ax = engine.panels[0]
+        marks = [m for m in ax.get_lines() if isinstance(m, path_marks.PathMarks)]
+        assert len(marks) == 2 and sum(len(m.get_xdata()) for m in marks) >= 2
+        for m, traj in zip(marks, race, strict=True):
+            xy = np.c_[m.get_xdata(), m.get_ydata()]
+            gap = np.linalg.norm(xy[:, None] - traj.xy.reshape(-1, 2)[None], axis=-1).min(axis=1)
+            assert gap.max() < 1e-9, (traj.label, gap)
+    finally:
+        engine.close()

@@ -3,6 +3,8 @@ wherever they ran, sharpness against independent eigensolvers, the edge of stabi
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -311,6 +313,34 @@ def test_an_animated_race_grows_its_sharpness_panel_in_step():
     assert np.array_equal(adam, r.trajectories[1].preconditioned_sharpness)
     with pytest.raises(ov.OptvizError, match="sharpness=True"):
         animate(ov.race("rosenbrock", ["gd:lr=0.001"], steps=5), sharpness=True)
+
+
+def test_stability_lines_a_few_per_cent_apart_stay_apart_and_named_off_the_panel():
+    # the bowl's sharpness 5 against 2/lr = 6.67, 5.26, 4.76: on a zero-based axis the
+    # three lower lines merged into one band under their names, the heads into one mark
+    from optviz.render.animate import _Engine, animate
+    from optviz.render.sharpnessplots import PANEL_LABEL
+
+    gds = ["gd:lr=0.3", "gd:lr=0.38", "gd:lr=0.42"]
+    bowl = ov.surface("elliptic", kappa=5)
+    r = ov.race(bowl, gds, steps=6, start=(-2.7, 1.5), sharpness=True)
+    anim = animate(r, sharpness=True, kind="panels", duration=1, fps=4, dpi=100)
+    engine = _Engine(anim)
+    engine.frame(6.0)
+    engine.canvas.draw()
+    panel = next(a for a in engine.fig.axes if a.get_label() == PANEL_LABEL)
+    to_px = panel.transData.transform
+    levels = sorted([2 / 0.42, 5.0, 2 / 0.38])
+    gaps = np.diff([to_px((0, y))[1] for y in levels])
+    assert gaps.min() >= 10  # pixels between the line under, the sharpness, the line over
+    names = [t.get_window_extent() for t in panel.texts if t.get_gid() == "stability name"]
+    assert len(names) == 3
+    right = panel.get_window_extent().x1
+    assert all(b.x0 > right + 10 for b in names)  # beside the panel: off lines and heads
+    names.sort(key=lambda b: b.y0)
+    assert all(a.y1 <= b.y0 + 1 for a, b in itertools.pairwise(names))  # none over another
+    sizes = [dot.get_markersize() for _, dot, _ in anim.overlays[-1].curves]
+    assert sizes[0] > sizes[1] > sizes[2]  # one sharpness for all: the heads nest as rings
 
 
 def test_adams_preconditioned_network_sharpness_matches_a_dense_eigensolve():

@@ -341,3 +341,24 @@ def test_a_surface_at_a_glance_marks_only_the_minima_of_many_in_3d():
     assert kinds == {"global minimum", "local minimum"}
     on_map = {ln.get_label() for ln in flat.get_lines() if ln.get_gid() == "landmark"}
     assert {"saddle", "maximum"} <= on_map
+
+
+def test_a_ball_at_the_bottom_of_a_well_behind_its_front_rim_counts_as_hidden():
+    # seen from 30° up, the deep well's bottom lies under the line of sight past the
+    # front rim (the ball was drawn over the block's side); the old picture-based test
+    # compared it with the rim's underside, close in depth, and called 92% of it seen
+    race, _, ax = _drawn("ball_rolling_3d")
+    s = race.surface
+    X, Y, Z = s.grid(surface3d.SLIDE_GRID)
+    from optviz.render.geometry import squash
+
+    scene = camera3d.scene_of(s, (X, Y, squash(s, Z)), race.trajectories)
+    was = (ax.elev, ax.azim)
+    try:
+        low = camera3d.measure(ax, scene, 30.0, -60.0)
+        high = camera3d.measure(ax, scene, 60.0, -60.0)
+    finally:
+        ax.view_init(elev=was[0], azim=was[1])
+    deep = np.argmin(scene.ends[: scene.balls, 2])  # the momentum ball, in the deep well
+    assert low.seen < 0.3 and low.ends_seen <= 1 - 1 / len(scene.ends), (low, deep)
+    assert high.seen == 1.0 and high.ends_seen == 1.0, high

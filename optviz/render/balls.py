@@ -2,9 +2,10 @@
 
 Shared by the still plots and the animations, on contour and 3-D axes:
 
-* balls of different optimizers on one spot (every ball at the start, two optimizers in
-  one minimum) are **fanned out** around the spot, a ball's width apart, so each shows
-  whole: its colour and marker say whose it is;
+* balls of different optimizers that would overlap (every ball at the start, two
+  optimizers in one minimum, three ends a few pixels apart) are **fanned out** around
+  their centre, a ball's width apart, so each shows whole: its colour and marker say
+  whose it is; where a fan would overlap another ball, the two join one fan;
 * many starts of one optimizer piled on one spot are drawn as one ball with a **count
   badge** ("×5");
 * a ball that has **left the view** leaves an arrow on the edge where it went out,
@@ -21,11 +22,13 @@ from typing import Any
 
 import numpy as np
 from matplotlib.artist import Artist
+from matplotlib.path import Path
+from matplotlib.transforms import IdentityTransform
 
 from . import style
 from .geometry import _is3d, exit_point, outside, projected
 
-TOUCH = 0.8  # balls whose centres are closer than this many diameters share a spot
+TOUCH = 0.98  # balls closer than this many diameters overlap: they are fanned out together
 GAP = 1.08  # centre distance of fanned balls, in diameters: they touch, none hides another
 BADGE_PT = 12.5  # the count badge's type (17 px at 100 dpi)
 EDGE_PT = 12.5  # "left the view at step k"
@@ -54,17 +57,36 @@ def spread(px: np.ndarray, owner: np.ndarray, diameter: float):
     away = np.tile(UP_RIGHT, (len(px), 1))
     if len(px) > MOST_BALLS:
         return drawn, counts, away
-    ok = np.isfinite(px).all(axis=1)
-    free = ok.copy()
-    for seed in np.flatnonzero(ok):
-        if not free[seed]:
-            continue
-        near = free & (np.hypot(*(px - px[seed]).T) < TOUCH * diameter)
-        free &= ~near
-        members = np.flatnonzero(near)
-        if len(members) > 1:
-            _fan(members, px, owner, diameter, drawn, counts, away)
-    return drawn, counts, away
+    groups = [[i] for i in np.flatnonzero(np.isfinite(px).all(axis=1))]
+    while True:  # fan each group; groups whose drawn balls still overlap join, and fan again
+        for members in groups:
+            _fan(np.array(members), px, owner, diameter, drawn, counts, away)
+        joined = _joined(groups, drawn, TOUCH * diameter)
+        if len(joined) == len(groups):
+            return drawn, counts, away
+        groups = joined
+
+
+def _joined(groups: list, drawn: np.ndarray, reach: float) -> list:
+    """``groups`` (lists of ball indices) with those whose balls are drawn closer than
+    ``reach`` pixels joined (transitively: a chain of overlapping balls is one group)."""
+    root = list(range(len(groups)))
+
+    def find(g):
+        while root[g] != g:
+            g = root[g]
+        return g
+
+    which = np.concatenate([np.full(len(m), g) for g, m in enumerate(groups)] or [[]]).astype(int)
+    balls = np.concatenate([np.asarray(m, int) for m in groups] or [[]]).astype(int)
+    at = drawn[balls]
+    apart = np.hypot(*(at[:, None, :] - at[None, :, :]).transpose(2, 0, 1))
+    for a, b in zip(*np.nonzero((apart < reach) & (which[:, None] != which[None, :])), strict=True):
+        root[find(which[a])] = find(which[b])
+    out: dict[int, list] = {}
+    for g, members in enumerate(groups):
+        out.setdefault(find(g), []).extend(members)
+    return list(out.values())
 
 
 def _fan(members, px, owner, diameter, drawn, counts, away) -> None:
@@ -86,6 +108,18 @@ def _fan(members, px, owner, diameter, drawn, counts, away) -> None:
         away[mine] = out
         counts[mine] = 0
         counts[mine[0]] = len(mine)
+
+
+def _hole(ball, at: np.ndarray, px_per_pt: float) -> np.ndarray:
+    """The outline of ``ball``'s marker (with its edge) drawn at ``at`` (pixels),
+    clockwise: a hole in a counter-clockwise clip path (nonzero winding)."""
+    marker = ball._marker
+    size = (ball.get_markersize() + ball.get_markeredgewidth()) * px_per_pt
+    path = marker.get_path().transformed(marker.get_transform().frozen().scale(size, size))
+    ring = max(path.to_polygons(closed_only=True), key=len)[:-1] + at
+    x, y = (ring - ring.mean(axis=0)).T
+    clockwise = np.dot(x, np.roll(y, -1)) - np.dot(np.roll(x, -1), y) < 0
+    return ring if clockwise else ring[::-1]
 
 
 class BallLayout(Artist):
@@ -137,7 +171,23 @@ class BallLayout(Artist):
             at += len(p)
         for badge in self.badges[len(used) :]:
             badge.set_visible(False)
+        self._hairlines_around(drawn, counts, owner)
         return used
+
+    def _hairlines_around(self, drawn: np.ndarray, counts: np.ndarray, owner: np.ndarray) -> None:
+        """Clip the minima's hairlines (gid ``landmark-over``, drawn over the balls so a
+        star covered by balls still reads as a star) to outside every drawn ball: a line
+        across a ball read as the ball hidden under the star."""
+        over = [a for a in self.ax.get_lines() if a.get_gid() == "landmark-over"]
+        if not over:
+            return
+        box = self.ax.figure.bbox
+        rings = [np.array([[box.x0, box.y0], [box.x1, box.y0], [box.x1, box.y1], [box.x0, box.y1]])]
+        for k in np.flatnonzero((counts > 0) & np.isfinite(drawn).all(axis=1)):
+            rings.append(_hole(self.balls[int(owner[k])], drawn[k], self.ax.figure.dpi / 72))
+        clip = Path.make_compound_path(*(Path(np.vstack([r, r[:1]]), closed=True) for r in rings))
+        for line in over:
+            line.set_clip_path(clip, IdentityTransform())
 
     def _badge(self, k: int, px: np.ndarray, out: np.ndarray, count: int, size: float):
         """The ``k``-th count badge, beside the ball drawn at ``px``, on its side ``out``."""

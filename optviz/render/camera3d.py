@@ -7,8 +7,9 @@ is chosen from the paths themselves. Every camera of a small set (azimuths every
 a few elevations) is measured on a coarse picture of the surface, drawn with the same
 depth-buffered fill as :mod:`.mesh`:
 
-- ``seen``: the share of the path points the surface does not hide (a path behind a
-  wall is drawn over the wall, where it reads as lying on it);
+- ``seen``: the share of the path points the surface does not hide, cast along each
+  point's line of sight through the surface's heights (a path behind a wall is drawn
+  over the wall, where it reads as lying on it);
 - ``ends_seen``: the share of the end points (the balls) in sight;
 - ``spread``: how long the paths look against how long they are on the map (a path
   running towards the camera shrinks to a stub), and how far apart the end points
@@ -131,19 +132,10 @@ def measure(ax, scene: Scene3D, elev: float, azim: float, hint_azim: float = 0.0
     w, h = (float(np.ptp(a)) + 1 for a in (cols, rows))
     frame_w = max(w, CELL_ASPECT * h)  # the map's cell, fitted around the surface
     fill = float(covered.sum()) / (frame_w * frame_w / CELL_ASPECT)
-    # the farthest surface depth around each pixel: a point on the surface is not hidden
-    # by the surface it lies on, only by surface well in front of it
-    tol = 0.03 * float(np.ptp(depth))
-    far = np.where(covered, zbuffer, -np.inf)
-    padded = np.pad(far, 1, constant_values=-np.inf)
-    far = np.max([padded[i : i + RASTER, j : j + RASTER] for i in range(3) for j in range(3)],
-                 axis=0)  # fmt: skip
+    lift = 0.02 * float(np.ptp(scene.grid[2]))
 
     def hidden(points: np.ndarray) -> np.ndarray:
-        p = _project(M, points)
-        c = np.clip(((p[:, 0] - lo[0]) * scale).astype(int), 0, RASTER - 1)
-        r = np.clip(((p[:, 1] - lo[1]) * scale).astype(int), 0, RASTER - 1)
-        return p[:, 2] > far[r, c] + tol
+        return _behind_surface(M, scene.grid, points, lift)
 
     seen = float(np.mean([1.0 - hidden(p).mean() for p in scene.paths])) if scene.paths else 1.0
     ends_seen = float(1.0 - hidden(scene.ends).mean()) if len(scene.ends) else 1.0
@@ -156,6 +148,49 @@ def measure(ax, scene: Scene3D, elev: float, azim: float, hint_azim: float = 0.0
     prior *= 1.0 + OBLIQUE * math.sin(math.radians(2 * azim)) ** 2
     score = seen**6 * ends_seen**4 * order**2 * top**8 * math.sqrt(spread * fill) * prior
     return Shot(elev, azim, seen, ends_seen, spread, order, top, fill, score)
+
+
+SIGHT_SAMPLES = 96  # points along each line of sight checked against the surface
+
+
+def _behind_surface(M, grid, points: np.ndarray, lift: float) -> np.ndarray:
+    """Which ``points`` ``(n, 3)`` the surface hides: the line of sight from a point
+    towards the camera passes under the surface (by more than ``lift``) somewhere over
+    the domain. Cast through the surface's heights, not compared on a picture: a well's
+    bottom behind its front rim projects onto the rim's underside, only a little nearer
+    in depth, and a depth test with any slack called it seen."""
+    X, Y, Z = grid
+    xs, ys = X[0, :], Y[:, 0]
+    p = np.asarray(points, float).reshape(-1, 3)
+    toward = _towards_camera(M, p)
+    spans = np.array([np.ptp(xs), np.ptp(ys), float(np.ptp(Z)) or 1.0])
+    # steps measured in the box (each axis by its span): the line crosses it within √3
+    unit = toward / np.linalg.norm(toward / spans, axis=1, keepdims=True)
+    t = np.linspace(0.0, math.sqrt(3.0), SIGHT_SAMPLES)[1:]
+    line = p[:, None, :] + t[None, :, None] * unit[:, None, :]
+    x, y = line[..., 0], line[..., 1]
+    over = (x >= xs[0]) & (x <= xs[-1]) & (y >= ys[0]) & (y <= ys[-1])
+    return np.any(over & (_bilinear(xs, ys, Z, x, y) > line[..., 2] + lift), axis=1)
+
+
+def _towards_camera(M, p: np.ndarray) -> np.ndarray:
+    """At each point, the direction in which it stays put on the screen and comes
+    nearer the camera (the line of sight, in data coordinates)."""
+    h = 1e-6 * (float(np.abs(p).max()) or 1.0)
+    base = _project(M, p)
+    jac = np.stack([(_project(M, p + h * e) - base) / h for e in np.eye(3)], axis=-1)
+    d = np.cross(jac[:, 0], jac[:, 1])  # keeps screen x and y
+    return d * -np.sign(np.einsum("ij,ij->i", jac[:, 2], d))[:, None]  # depth falls
+
+
+def _bilinear(xs, ys, Z, x, y) -> np.ndarray:
+    """``Z`` on the regular grid ``xs`` × ``ys`` at ``(x, y)``, linearly between nodes."""
+    fi = np.clip(np.interp(x, xs, np.arange(len(xs))), 0, len(xs) - 1.000001)
+    fj = np.clip(np.interp(y, ys, np.arange(len(ys))), 0, len(ys) - 1.000001)
+    i, j = fi.astype(int), fj.astype(int)
+    u, v = fi - i, fj - j
+    return ((1 - u) * (1 - v) * Z[j, i] + u * (1 - v) * Z[j, i + 1]
+            + (1 - u) * v * Z[j + 1, i] + u * v * Z[j + 1, i + 1])  # fmt: skip
 
 
 def _top_side(cols: np.ndarray, rows: np.ndarray, grid) -> float:

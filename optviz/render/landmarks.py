@@ -122,9 +122,10 @@ def legend_face(ax, kind: str) -> str:
 def _over_balls(ax, under):
     """A thin copy of the minimum's outline ``under``, drawn over the balls: where balls
     rest on a minimum (fanned out, or a square's corners on its arms) they cover parts
-    of the outline under them, and the star must still read as a star. Its outline
-    passes outside a ball resting on its centre, so it crosses only fanned balls, as a
-    hairline (gid ``landmark-over``: no legend entry, not a landmark of its own)."""
+    of the outline under them, and the star must still read as a star. The balls'
+    layout clips it to outside every drawn ball (:class:`.balls.BallLayout`): a line
+    across a ball read as the ball hidden under the star (gid ``landmark-over``: no
+    legend entry, not a landmark of its own)."""
     from matplotlib.patheffects import withStroke
 
     local = under.get_label() == "local minimum"

@@ -20,7 +20,7 @@ from . import style
 LOSS_FLOOR = 1e-16  # f − f* below this, relative to max(1, |f*|), is rounding
 FLOOR_LABEL = "numerical floor"
 MARGIN = 0.06  # room above and below the curves on a log axis, as a share of its decades
-HEADROOM = 10.0  # at most this factor (log) of room above the curves, for an arrow or legend
+HEADROOM = 10.0  # at most this factor (log) of room above the curves, for a legend
 DIVERGED_RISE = 26  # points: how far the arrow of a diverged run points up
 FLOOR_ROOM = 9.0  # the band under the floor spans this factor: room for its label (< a decade)
 
@@ -196,11 +196,32 @@ def loss_limits(ax, trajs, axis: LossAxis) -> None:
         lo, hi = ys.min(), max(ys.max(), ys.min() * 10)
         room = max(1.6, (hi / lo) ** MARGIN)  # a flat curve at the top is off its edge
         bottom = axis.floor / FLOOR_ROOM if lo <= axis.floor else lo / room
-        ax.set_ylim(bottom, hi * (HEADROOM if rise else room))
+        top = hi * room
+        if rise:  # the arrow and its text inside the axes, over the highest curve
+            top = max(top, hi * (hi / bottom) ** _stretch(_note_room(ax)))
+        ax.set_ylim(bottom, top)
     else:
         lo, hi = ys.min(), max(ys.max(), ys.min() + 1e-12)
         pad = 0.05 * (hi - lo)
-        ax.set_ylim(lo - pad, hi + (6 if rise else 1) * pad)
+        top = hi + pad
+        if rise:
+            top = max(top, hi + (hi - lo + pad) * _stretch(_note_room(ax)))
+        ax.set_ylim(lo - pad, top)
+
+
+def _note_room(ax) -> float:
+    """The fraction of ``ax``'s height that a diverged run's arrow and the text at its
+    head take (so they stay inside the axes, off other axes' labels); at most half."""
+    import matplotlib as mpl
+
+    points = DIVERGED_RISE + mpl.rcParams["font.size"]
+    tall = ax.get_position().height * ax.figure.get_size_inches()[1] * 72
+    return min(0.5, points / max(tall, 1e-9))
+
+
+def _stretch(f: float) -> float:
+    """How much to add to a span so that the addition is the fraction ``f`` of the whole."""
+    return f / (1 - f)
 
 
 def _curve_values(trajs, axis: LossAxis) -> np.ndarray:
@@ -215,11 +236,11 @@ def floored(trajs, axis: LossAxis) -> bool:
     return any(np.any(np.asarray(t.loss, float) - axis.shift <= axis.floor) for t in trajs)
 
 
-def floor_band(ax, axis: LossAxis, theme: str = "light"):
+def floor_band(ax, axis: LossAxis, theme: str = "light", trajs=(), x: str = "steps"):
     """The numerical floor as a grey band from the bottom of the axes up to it, named
-    in its corner; once per axes. Returns the band."""
-    from matplotlib.transforms import blended_transform_factory
-
+    in a bottom corner inside the axes (off the tick labels under it), the one no curve
+    of ``trajs`` reaches the floor under (off the marks at their ends); once per axes.
+    Returns the band."""
     for patch in ax.patches:
         if patch.get_gid() == FLOOR_LABEL:
             return patch
@@ -227,12 +248,35 @@ def floor_band(ax, axis: LossAxis, theme: str = "light"):
     band = ax.axhspan(axis.floor * 1e-6, axis.floor, color=grey, alpha=0.9, lw=0, zorder=0.5)
     band.set_label(FLOOR_LABEL)
     band.set_gid(FLOOR_LABEL)
-    where = blended_transform_factory(ax.transAxes, ax.transData)
     # on a box of the band's grey, over the grid lines that would cross its letters
     box = dict(fc=grey, ec="none", pad=1.0)
-    ax.text(0.98, axis.floor, FLOOR_LABEL, transform=where, ha="right", va="top", bbox=box,
-            color=style.ink(theme), alpha=0.8, zorder=2.1, gid=FLOOR_LABEL)  # fmt: skip
+    side = _floor_label_side(ax, axis, trajs, x)
+    ax.text(0.98 if side == "right" else 0.02, 0.02, FLOOR_LABEL, transform=ax.transAxes,
+            ha=side, va="bottom", bbox=box, color=style.ink(theme), alpha=0.8, zorder=2.1,
+            gid=FLOOR_LABEL)  # fmt: skip
     return band
+
+
+def _floor_label_side(ax, axis: LossAxis, trajs, x: str) -> str:
+    """``"right"``, or ``"left"`` when a curve reaches the floor under where the label
+    would sit on the right (its head's mark would cover the text) and not on the left."""
+    import matplotlib as mpl
+
+    wide = ax.get_position().width * ax.figure.get_size_inches()[0] * 72
+    label = min(0.5, (0.6 * len(FLOOR_LABEL) * mpl.rcParams["font.size"] + 24) / max(wide, 1))
+    lo, hi = ax.get_xlim()
+    at = []  # where curves first reach the floor, as fractions of the x range
+    for t in trajs:
+        y = (np.asarray(t.loss, float) - axis.shift).reshape(len(t.loss), -1)
+        steps = np.broadcast_to(x_values(t, x).reshape(len(t.loss), -1), y.shape)
+        for j in range(y.shape[1]):  # a curve ends (its head's mark) where it first does
+            hit = np.flatnonzero(y[:, j] <= axis.floor)
+            if len(hit):
+                at.append((steps[hit[0], j] - lo) / max(hi - lo, 1e-12))
+    at = np.asarray(at)
+    if np.any(at >= 1 - label) and not np.any(at <= label):
+        return "left"
+    return "right"
 
 
 def diverged_note(ax, traj, y: np.ndarray, color, theme: str = "light", x: str = "steps"):
@@ -276,7 +320,7 @@ def diverged_note(ax, traj, y: np.ndarray, color, theme: str = "light", x: str =
             lw=2.2,
             shrinkA=2,
             shrinkB=0,
-            mutation_scale=18,
+            mutation_scale=12,
             relpos=({"left": 0.0, "center": 0.5, "right": 1.0}[lean], 0.5),
         ),
         annotation_clip=False,
@@ -301,7 +345,7 @@ def setup_loss_axes(
         ax.yaxis.set_major_formatter(LogFormatterSciNotation())
         ax.yaxis.set_minor_formatter(NullFormatter())
     if floored(trajs, axis):
-        floor_band(ax, axis, theme)
+        floor_band(ax, axis, theme, trajs, x)
     room_for_heads(ax)
 
 
@@ -390,19 +434,39 @@ def start_tags(n: int) -> list[str]:
 def tag_text(ax, tag: str, xy, color, theme: str = "light", before: bool = False, **kw):
     """A start's number: bold, in ``color`` on the background, so it reads over lines;
     up and to the right of ``xy``, or ``before`` it (up and to the left: a curve's
-    head, which ends at the panel's right edge)."""
+    head, which ends at the panel's right edge). ``kw`` may move it (``xytext``, ``ha``,
+    ``va``: see :func:`tag_places`)."""
     from . import style
 
     face = style.THEMES[theme]["figure.facecolor"]
     box = dict(boxstyle="round,pad=0.15", fc=face, ec="none", alpha=0.85)
-    text = ax.annotate(tag, xy, xytext=(-5 if before else 5, TAG_RISE), textcoords="offset points",
-                       ha="right" if before else "left", color=color, fontsize=15,
+    kw = {"xytext": (-5 if before else 5, TAG_RISE), "ha": "right" if before else "left"} | kw
+    text = ax.annotate(tag, xy, textcoords="offset points", color=color, fontsize=15,
                        fontweight="bold", bbox=box, zorder=9, **kw)  # fmt: skip
     text.set_in_layout(False)  # a label on the data, not a part of the frame
     return text
 
 
 TAG_RISE = 3.0  # points: a tag sits this far above the point it numbers
+
+
+def tag_places(width: float, reaches=(5.0, 10.0, 15.0, 20.0)) -> list[tuple[dict, tuple]]:
+    """Where a tag ``width`` points wide may sit around the point it numbers, nearest
+    first: up-right (the usual place), then up-left, down-right, down-left, each further
+    out in turn. Each as the ``tag_text`` keywords and the tag's box in points about the
+    point ``(x0, y0, x1, y1)``."""
+    out = []
+    for r in reaches:
+        for sx, sy in ((1, 1), (-1, 1), (1, -1), (-1, -1)):
+            dx, dy = sx * r, sy * max(TAG_RISE, r - 5)
+            x0 = dx if sx > 0 else dx - width
+            y0 = dy if sy > 0 else dy - TAG_HEIGHT
+            kw = {"xytext": (dx, dy), "ha": "left" if sx > 0 else "right",
+                  "va": "bottom" if sy > 0 else "top"}  # fmt: skip
+            out.append((kw, (x0, y0, x0 + width, y0 + TAG_HEIGHT)))
+    return out
+
+
 TAG_HEIGHT = 18.0  # points: a tag's box (15-point digits), the least gap between two tags
 TAG_WIDTH = 24.0  # points: tags further apart than this side by side do not meet
 

@@ -10,10 +10,11 @@ and balls): each run can be told apart without colour on any stretch of it.
 The marks are placed at draw time, in pixels, so they keep their spacing whatever the
 figure's final layout (on a 3-D axes: through its camera, again when the camera moves):
 
-* walking along a path (densified, so a long straight step gets marks along it too), a
-  mark is placed where it is at least :data:`SPACING` pixels from every mark of its own
-  path (a scribble gets one mark, not a pile) and :data:`APART` pixels from every mark
-  of the paths placed before it (marks of paths that share a line alternate);
+* walking along a path's iterates (a mark sits only where a step landed: marks spaced
+  along a straight leg were counted as steps), a mark is placed where it is at least
+  :data:`SPACING` pixels from every mark of its own path (a scribble gets one mark, not
+  a pile) and :data:`APART` pixels from every mark of the paths placed before it (marks
+  of paths that share a line alternate);
 * none sits on the start ring (:data:`CLEAR_OF_START`) or outside the view;
 * an animation shows the marks on the stretch of the path drawn (from
   :attr:`PathMarks.since`, where a short trail begins, up to :attr:`PathMarks.upto`):
@@ -169,7 +170,7 @@ def _place(path: np.ndarray, ax, others: np.ndarray, memory: float = np.inf):
         px = np.full_like(data, np.nan)
         px[ok] = ax.transData.transform(data[ok])
         start = px[ok][0]
-        steps, pts, pix = _densified(data, px, spacing=SPACING * scale / 4)
+        steps, pts, pix = _iterates(data, px)
         own: list[np.ndarray] = []
         own_steps: list[float] = []
         for s, p, q in zip(steps, pts, pix, strict=True):
@@ -194,22 +195,10 @@ def _place(path: np.ndarray, ax, others: np.ndarray, memory: float = np.inf):
     return np.array(steps_out), np.array(xy_out), np.array(px_out)
 
 
-def _densified(data: np.ndarray, px: np.ndarray, spacing: float):
-    """Points along a polyline at most ``spacing`` pixels apart: ``(steps, data, pixels)``
-    with each point's fractional step (segments with a NaN end are skipped)."""
-    seg = np.hypot(*np.diff(px, axis=0).T)
-    parts_s, parts_d, parts_p = [np.zeros(1)], [data[:1]], [px[:1]]
-    for t, length in enumerate(seg):
-        if not np.isfinite(length):
-            parts_s.append(np.array([t + 1.0]))
-            parts_d.append(data[t + 1 : t + 2])
-            parts_p.append(px[t + 1 : t + 2])
-            continue
-        k = max(1, int(np.ceil(length / spacing)))
-        f = np.arange(1, k + 1) / k
-        parts_s.append(t + f)
-        parts_d.append(data[t] + f[:, None] * (data[t + 1] - data[t]))
-        parts_p.append(px[t] + f[:, None] * (px[t + 1] - px[t]))
-    steps, d, p = np.concatenate(parts_s), np.concatenate(parts_d), np.concatenate(parts_p)
-    good = np.isfinite(p).all(axis=1)
-    return steps[good], d[good], p[good]
+def _iterates(data: np.ndarray, px: np.ndarray):
+    """The path's drawn iterates ``(steps, data, pixels)``: a mark sits only where a step
+    landed, so a reader who counts marks never counts a step that was not taken (marks
+    spaced along a straight leg read as iterates)."""
+    good = np.isfinite(px).all(axis=1)
+    steps = np.arange(len(data), dtype=float)
+    return steps[good], data[good], px[good]

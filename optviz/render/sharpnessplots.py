@@ -173,7 +173,8 @@ def race_with_sharpness(race: Any, *, kind: str = "contour", loss: bool = False,
 # -- the panel beside an animated race ---------------------------------------------------
 PANEL_LABEL = "sharpness"
 KEY_POINTS = 13  # the stability lines' names: 18 px at 100 dpi
-LABEL_GAP = 0.1  # share of the panel's height a line's name takes above it
+BAND = 0.4  # values all above this share of the highest: the axis zooms to them
+HEAD_ROOM_POINTS = 14.0  # a line's name starts this far right of the panel: past nested heads
 
 
 def sharpness_layout(base: Any) -> Any:
@@ -253,8 +254,11 @@ def setup_sharpness_axes(ax: Any, series: list[Series], steps: int) -> None:
     if hi > 10 * lo:  # decades apart: a log scale shows each curve against its line
         ax.set_yscale("log")
         ax.set_ylim(lo / 1.6, hi * 2.2)  # room above the highest line for its name
+    elif lo > BAND * hi:  # every value in a band far from zero: zoom to the band, or
+        pad = 0.2 * (hi - lo) or 0.1 * hi  # lines a few per cent apart merge into one
+        ax.set_ylim(lo - pad, hi + pad)
     else:
-        ax.set_ylim(0, hi * 1.3)
+        ax.set_ylim(0, hi * 1.15)
     ax.set_xlim(0, max(steps, 1))
     ax.set_xlabel("step")
     adaptive = [c.name for c in series if c.preconditioned]
@@ -268,27 +272,32 @@ def setup_sharpness_axes(ax: Any, series: list[Series], steps: int) -> None:
 
 
 def _stability_lines(ax: Any, series: list[Series]) -> None:
-    """Each line dashed in its optimizer's colour, its formula written over its right
-    end, or under it where the next line up is too close and the room below is free."""
-    from matplotlib import patheffects
-
-    halo = [patheffects.withStroke(linewidth=3, foreground=ax.get_facecolor())]
+    """Each line dashed in its optimizer's colour, its formula written right of the
+    panel beside its right end: off the lines and the curves' heads, the names spread
+    apart where lines lie closer than a name's height (constrained layout makes room)."""
     ordered = sorted(series, key=lambda c: float(c.line.values[-1]))
     ends = [float(c.line.values[-1]) for c in ordered]
     to_axes = ax.transScale + ax.transLimits
-    places = [float(to_axes.transform((0.0, e))[1]) for e in ends] + [np.inf]
-    top = -np.inf  # where the name written last ends
-    for k, (c, end) in enumerate(zip(ordered, ends, strict=True)):
+    wanted = [float(to_axes.transform((0.0, e))[1]) for e in ends]
+    height = max(ax.get_position().height * ax.figure.get_figheight() * 72, 1.0)  # points
+    for c, end, at in zip(ordered, ends, spread(wanted, 1.15 * KEY_POINTS / height), strict=True):
         color = style.color(c.index)
         ax.plot(np.arange(len(c.line.values)), c.line.values, color=color, lw=2.0,
                 ls=(0, (5, 3)), gid="stability line")  # fmt: skip
-        below = places[k + 1] - places[k] < LABEL_GAP and places[k] - LABEL_GAP >= top
-        ax.annotate(f"{c.line.formula} = {end:.3g}", (1.0, end),
-                    xycoords=("axes fraction", "data"),
-                    xytext=(-4, -3 if below else 3), textcoords="offset points", ha="right",
-                    va="top" if below else "bottom", color=color, fontsize=KEY_POINTS,
-                    path_effects=halo)  # fmt: skip
-        top = places[k] + (0.0 if below else LABEL_GAP)
+        ax.annotate(f"{c.line.formula} = {end:.3g}", (1.0, at), xycoords="axes fraction",
+                    xytext=(HEAD_ROOM_POINTS, 0), textcoords="offset points", ha="left",
+                    va="center", color=color, fontsize=KEY_POINTS, annotation_clip=False,
+                    gid="stability name")  # fmt: skip
+
+
+def spread(wanted: list[float], gap: float) -> list[float]:
+    """Ascending places as near ``wanted`` (ascending) as can be with ``gap`` between
+    neighbours: pushed up from the lowest, then the whole stack down if it passes 1."""
+    out: list[float] = []
+    for w in wanted:
+        out.append(w if not out else max(w, out[-1] + gap))
+    over = out[-1] - 1.0 if out else 0.0
+    return [p - over for p in out] if over > 0 else out
 
 
 def draw_series(ax: Any, series: list[Series]) -> None:
@@ -297,6 +306,18 @@ def draw_series(ax: Any, series: list[Series]) -> None:
         ax.plot(c.steps, c.values, color=style.color(c.index), lw=2.4, ms=6,
                 ls=style.linestyle(c.index), marker=style.marker(c.index),
                 markevery=max(1, len(c.values) // 12))  # fmt: skip
+
+
+def head_sizes(series: list[Series], size: float = 8.0, ring: float = 5.0) -> list[float]:
+    """Each curve's head size: ``size``, grown by ``ring`` for every later curve with the
+    same values, so heads that coincide (one surface, one sharpness) nest as rings, each
+    run's visible, instead of the last drawn hiding the others."""
+    return [size + ring * sum(_same(c, d) for d in series[k + 1 :])
+            for k, c in enumerate(series)]  # fmt: skip
+
+
+def _same(a: Series, b: Series) -> bool:
+    return a.values.shape == b.values.shape and bool(np.allclose(a.values, b.values, rtol=1e-3))
 
 
 class SharpnessOverlay:
@@ -312,10 +333,11 @@ class SharpnessOverlay:
         if self.engine is not engine:  # a new engine (each save or frames() makes one)
             ax = next(a for a in engine.fig.axes if a.get_label() == PANEL_LABEL)
             self.curves = []
-            for c in self.series if self.series is not None else race_series(engine.anim.race):
+            series = self.series if self.series is not None else race_series(engine.anim.race)
+            for c, ms in zip(series, head_sizes(series), strict=True):
                 ps = engine.styles[c.index]
                 line = ax.plot([], [], color=ps.color, lw=2.4, ls=ps.linestyle)[0]
-                dot = ax.plot([], [], ls="none", marker=ps.marker, ms=8, mfc=ps.color,
+                dot = ax.plot([], [], ls="none", marker=ps.marker, ms=ms, mfc=ps.color,
                               mec=style.ink(engine.theme), mew=0.8)[0]  # fmt: skip
                 for artist in (line, dot):
                     artist.set_animated(True)
