@@ -282,11 +282,12 @@ class SideCallouts(CalloutLayer):
         self.balls = balls  # one per run: where each ball is at any step
         colors = [style.color(i) for i in range(len(balls))]
         super().__init__(race, verdicts, [b.ax for b in balls], colors, theme, animated)
-        for _, (run, start), _label, ring in self.items:
+        for _, (run, start), label, ring in self.items:
             ring.set_markersize(2 * balls[run].radius + 8)
-            # a callout on a ball that left the view points at its cross and tells its
-            # fate: a note there would give the reader a second step for one story
-            balls[run].exits[start].set_text("")
+            # a callout that tells where the ball left makes the note at its cross a second
+            # step for one story; a callout that tells only its fate ("diverges") keeps it
+            if "the view" in label.get_text():
+                balls[run].exits[start].set_text("")
 
     def _size(self, label, ax, renderer) -> tuple[float, float]:
         """The label's box (px), broken into as many lines (up to 4) as it takes to be at
