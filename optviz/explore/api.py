@@ -276,9 +276,9 @@ def _picture(spec: str, theme: str) -> tuple:
 
 def curve_extent(surf: Any) -> tuple[tuple[float, float], tuple[float, float]]:
     """The x and f(x) a curve's picture spans: the side view's own limits."""
-    from ..render.sideview import curve_limits
+    from ..render.sideview import curve_limits, curve_span
 
-    return tuple(surf.domain[0].tolist()), curve_limits(surf)
+    return curve_span(surf), curve_limits(surf)
 
 
 def picture_shape(surf: Any, width: int = 960) -> tuple[int, int]:

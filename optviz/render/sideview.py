@@ -135,19 +135,31 @@ def grid_shape(n: int, inches, loss: bool) -> tuple[int, int]:
     return -(-n // cols), cols
 
 
+def curve_span(surface) -> tuple[float, float]:
+    """The x a curve's panel spans: its domain and :data:`EDGE_ROOM` more on each side,
+    so a ball at the domain's end stays whole in its panel.
+
+    >>> import optviz as ov
+    >>> curve_span(ov.Surface.from_expr("x**2", domain=(-1, 1)))
+    (-1.1, 1.1)
+    """
+    lo, hi = (float(v) for v in surface.domain[0])
+    pad = EDGE_ROOM * (hi - lo)
+    return lo - pad, hi + pad
+
+
 def draw_curve(ax, surface, theme: str = "light", *, landmarks: bool = True):
     """``surface``'s curve in profile on ``ax`` over a light ground, its landmarks marked
     on it; limits with room above for the balls. Returns ``ax``."""
-    lo, hi = surface.domain[0]
-    pad = EDGE_ROOM * (hi - lo)  # a ball at the domain's end stays whole in its panel
-    x = np.linspace(lo - pad, hi + pad, 800)
+    lo, hi = curve_span(surface)
+    x = np.linspace(lo, hi, 800)
     with np.errstate(all="ignore"):
         fx = surface.f(x[:, None])
     bottom, top = curve_limits(surface)
     ax.fill_between(x, fx, bottom, color=GROUND[theme], lw=0, zorder=1)
     ax.plot(x, fx, color=CURVE[theme], lw=rolling.CURVE_WIDTH, zorder=3, gid="curve",
             solid_capstyle="round", label="_nolegend_")  # fmt: skip
-    ax.set_xlim(lo - pad, hi + pad)
+    ax.set_xlim(lo, hi)
     ax.set_ylim(bottom, top)
     ax.set_xlabel("x")
     ax.set_ylabel("f(x)")
