@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import optviz as ov
-from optviz.render import curveballs, paths, rolling, sideview, style
+from optviz.render import curveballs, paths, rolling, sidecallouts, sideview, style
 
 
 @pytest.fixture(scope="module")
@@ -225,7 +225,7 @@ def test_a_side_callout_keeps_off_the_curve_and_the_arcs(lr_race):
     balls = [sideview.Balls(ax, t, ps, "light", animated=False)
              for ax, t, ps in zip(panels, lr_race, paths.path_styles(lr_race.trajectories),
                                   strict=True)]  # fmt: skip
-    layer = sideview.SideCallouts(lr_race, (), balls, "light", animated=False)
+    layer = sidecallouts.SideCallouts(lr_race, (), balls, "light", animated=False)
     pts = layer._paths_px(panels[2], 30.0)
     curve = panels[2].transData.transform(np.column_stack([np.zeros(1), np.zeros(1)]))
     assert np.hypot(*(pts - curve).T).min() < 2.0  # the curve's bottom is among them
@@ -496,7 +496,8 @@ def test_a_scene_callout_covers_no_ball_and_no_step_number_and_keeps_names_whole
     fig = scene.race().plot(callouts=tuple(scene.verdicts()))
     fig.canvas.draw()
     renderer = fig.canvas.get_renderer()
-    layer = next(a for ax in fig.axes for a in ax.artists if isinstance(a, sideview.SideCallouts))
+    layer = next(a for ax in fig.axes for a in ax.artists
+                 if isinstance(a, sidecallouts.SideCallouts))  # fmt: skip
     checked = 0
     for _, (run, _), label, _ in layer.items:
         ax = layer.run_axes[run]

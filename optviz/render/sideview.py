@@ -25,18 +25,15 @@ import math
 from typing import Any
 
 import numpy as np
-from matplotlib.text import Text
 
 from . import curveballs, paths, plots, rolling, style
-from .callout_placement import broken_lines
-from .callouts import CalloutLayer
 from .counter import StepCounter
 from .curveballs import Balls, disk, place, velocities
 from .line_ends import text_color
 from .rolling import EDGE, RADIUS
+from .sidecallouts import SideCallouts
 
 EDGE_ROOM = 0.05  # of the domain's width, the curve drawn past each end: room for a ball
-CALLOUT_WIDEST = 0.42  # of its panel's width: a wider callout is broken into more lines
 MAX_NUMBERED = curveballs.NUMBERED  # starts a panel numbers (more: smaller balls, unnumbered)
 PANEL_ASPECT = 1.5  # the width/height a profile reads best at, for choosing the grid
 GROUND = {"light": "#ece8df", "dark": "#2a2f38"}
@@ -283,119 +280,6 @@ def plot_side(race, *, loss: bool = False, size: Any = "16:9", dpi: float = 100,
         if loss_ax is not None:
             plots.plot_loss(race, loss_ax, theme=theme)
     return fig
-
-
-class SideCallouts(CalloutLayer):
-    """Callouts (:class:`.callouts.CalloutLayer`) on the side view: each beside the ball
-    of the run it names, in that run's panel, at its key step, with its ring around the
-    ball (larger than a map's ball)."""
-
-    def __init__(self, race, verdicts, balls: list, theme: str, animated: bool):
-        self.balls = balls  # one per run: where each ball is at any step
-        colors = [style.color(i) for i in range(len(balls))]
-        super().__init__(race, verdicts, [b.ax for b in balls], colors, theme, animated)
-        for _, (run, start), label, ring in self.items:
-            ring.set_markersize(2 * balls[run].radius + 8)
-            # a callout that tells where the ball left makes the note at its cross a second
-            # step for one story; a callout that tells only its fate ("diverges") keeps it
-            if "the view" in label.get_text():
-                balls[run].exits[start].set_text("")
-
-    def _size(self, label, ax, renderer) -> tuple[float, float]:
-        """The label's box (px), broken into as many lines (up to 4) as it takes to be at
-        most :data:`CALLOUT_WIDEST` of its panel wide: a panel's empty room is beside the
-        curve's walls, narrower than a map's, and a wide label has nowhere to go but over
-        the balls at the bottom of the curve."""
-        pad = self._pad(label, ax)
-        room = CALLOUT_WIDEST * ax.bbox.width - 2 * pad
-        words = _phrases(label.get_text().replace("\n", " ").split(" "))
-        for lines in range(1, min(len(words), 4) + 1):
-            label.set_text(broken_lines(words, lines))
-            extent = Text.get_window_extent(label, renderer)  # the text alone
-            if extent.width <= room:
-                break
-        return extent.width + 2 * pad, extent.height + 2 * pad
-
-    def _position(self, ax, run: int, step: int, start: int = 0) -> np.ndarray:
-        """Where the ball is at ``step``; a ball out of the view is at its cross, where
-        it left (a run diverging far away is called out there)."""
-        b = self.balls[run]
-        centre, _, shown, _ = b.roll.place(float(step))
-        if not shown[start] and 0 <= b.roll.left_at[start] <= step:
-            return b.page.to_data(b.roll.edge_points()[start])
-        i = start if shown[start] or not shown.any() else int(np.argmax(shown))
-        return b.page.to_data(centre[i])
-
-    def _balls_px(self, ax, step: int) -> np.ndarray:
-        """The balls at ``step`` in pixels, and a still's strobe: each ghost ball and the
-        step number over it (a label must cover neither)."""
-        b = next(b for b in self.balls if b.ax is ax)
-        centre, _, shown, _ = b.roll.place(float(step))
-        end, _, at_end, _ = b.roll.place(float(b.roll.steps))
-        ghosts = np.vstack([np.array(b.ghosts).reshape(-1, 2), end[at_end]])
-        numbers = ghosts + np.array([0.0, 2 * b.radius])  # the step numbers over them
-        pts = np.vstack([centre[shown], ghosts, numbers])
-        return ax.transData.transform(b.page.to_data(pts).reshape(-1, 2))
-
-    def _paths_px(self, ax, until: float) -> np.ndarray:
-        """What a label must not hide on a side view (px, every couple of pixels along
-        it): the curve itself (the ground the balls roll on), the arcs of the jumps made
-        by step ``until`` and the trail rolled by then, counted again over the curve (the
-        way a ball came is what the lesson is about; the rest of the curve is scenery)."""
-        from .callout_placement import dense as _dense
-
-        every = 2.0 * ax.figure.dpi / 72
-        out = [np.zeros((0, 2))]
-        for line in ax.get_lines():
-            if line.get_gid() == "curve":
-                pts = ax.transData.transform(np.asarray(line.get_xydata(), float))
-                out.append(_evenly(pts[np.isfinite(pts).all(1)], every))
-        for b in self.balls:
-            if b.ax is ax:
-                arcs, _ = b.roll.arcs_until(float(until))
-                for way in [*arcs, *b.roll.rolled_until(float(until))[0]]:
-                    out.append(_dense(ax.transData.transform(b.page.to_data(way)), every))
-        return np.vstack(out)
-
-    def _edge_notes(self, ax) -> list:
-        """The "left the view at step k" notes beside the crosses (px boxes)."""
-        renderer = ax.figure.canvas.get_renderer()
-        out = []
-        for b in self.balls:
-            if b.ax is not ax:
-                continue
-            for note, k in zip(b.exits, b.roll.left_at, strict=True):
-                if k < 0 or not note.get_text():
-                    continue
-                was = note.get_visible()
-                note.set_visible(True)
-                out.append(np.array(note.get_window_extent(renderer).extents)[None])
-                note.set_visible(was)
-        return out
-
-
-def _phrases(words: list[str]) -> list[str]:
-    """``words`` with a bracketed phrase kept as one ("(μ 0.98)", "(lr 0.01)"): a line
-    break inside it would part a name from its number."""
-    out: list[str] = []
-    open_ = False
-    for w in words:
-        if open_:
-            out[-1] += " " + w
-        else:
-            out.append(w)
-        open_ = (open_ or "(" in w) and ")" not in w
-    return out
-
-
-def _evenly(px: np.ndarray, every: float) -> np.ndarray:
-    """Points along the polyline ``px`` ``(t, 2)`` about ``every`` apart (a densely sampled
-    curve counts by its length, as a path does)."""
-    if len(px) < 2:
-        return px
-    along = np.concatenate([[0.0], np.cumsum(np.hypot(*np.diff(px, axis=0).T))])
-    at = np.arange(0.0, along[-1] + every / 2, every)
-    return np.column_stack([np.interp(at, along, px[:, 0]), np.interp(at, along, px[:, 1])])
 
 
 def strobe_steps(roll, count: int = STROBE) -> list[int]:
