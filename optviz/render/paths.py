@@ -108,7 +108,7 @@ def path_styles(trajs, colors=None, ball: float = BALL, *, one_map: bool = True)
     >>> r = ov.race("quadratic", ["gd:lr=0.05", "momentum:lr=0.05,momentum=0"],
     ...             start=(1.5, 1.0), steps=20)
     >>> [s.width for s in path_styles(r.trajectories)]  # one line: a wide one, a thin on top
-    [1.8, 1.0]
+    [2.0, 1.0]
     """
     n = len(trajs)
     spans = np.ptp(np.asarray(trajs[0].surface.domain, float), axis=1)
