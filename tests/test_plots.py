@@ -190,3 +190,19 @@ def test_loss_axis_is_log_above_a_known_minimum_and_linear_when_unbounded_below(
     np.testing.assert_allclose(ax.get_lines()[0].get_ydata(), saddle[0].loss)
     fig = race_figure.plot_race(saddle, loss=True, size="small", dpi=40)
     assert [a.get_yscale() for a in fig.axes if a.get_xlabel() == "step"] == ["linear"]
+
+
+@pytest.mark.parametrize("name", ["linreg_standardized", "sigmoid_neuron", "quadratic"])
+def test_a_level_axis_name_keeps_off_its_tick_labels(name):
+    # "w2" was centred where "y" is, so it ran into the tick "3.5" and read "w23.5"
+    from optviz.render import audit, race_figure
+
+    fig = race_figure.plot_race(audit.lesson_race(name), loss=True)
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    ax = fig.axes[0]
+    label = ax.yaxis.label.get_window_extent(renderer)
+    boxes = [t.get_window_extent(renderer) for t in ax.get_yticklabels() if t.get_text()]
+    ticks = [b for b in boxes if ax.bbox.y0 <= (b.y0 + b.y1) / 2 <= ax.bbox.y1]  # drawn ones
+    assert ticks and label.width > 0
+    assert label.x1 < min(t.x0 for t in ticks), (name, ax.get_ylabel())
