@@ -118,13 +118,42 @@ def broken_lines(words: list[str], lines: int) -> str:
         cut = min(commas, key=lambda i: abs(len(" ".join(words[: i + 1])) - total / 2))
         if abs(len(" ".join(words[: cut + 1])) - total / 2) < total / 4:
             return " ".join(words[: cut + 1]) + "\n" + " ".join(words[cut + 1 :])
-    out, line = [], []
-    for w in words:
-        if line and len(" ".join([*line, w])) > total / lines + 2 and len(out) < lines - 1:
-            out.append(" ".join(line))
-            line = []
-        line.append(w)
-    return "\n".join([*out, " ".join(line)])
+    return "\n".join(" ".join(words[i:j]) for i, j in _balanced_cuts(words, lines))
+
+
+def _balanced_cuts(words: list[str], lines: int) -> list[tuple[int, int]]:
+    """Where ``words`` break into ``lines`` lines (at most one per word): the breaks that
+    make the longest line shortest, then the lines most even. A greedy fill left a word
+    alone on a line ("GD stops at a / flat / inflection / point: gradient ≈ 0").
+
+    >>> _balanced_cuts("GD stops at a flat inflection point: gradient ≈ 0".split(" "), 3)
+    [(0, 5), (5, 7), (7, 10)]
+    """
+    n = len(words)
+    lines = max(1, min(lines, n))
+    ends = np.cumsum([0] + [len(w) + 1 for w in words])  # a line i..j is ends[j]-ends[i]-1
+
+    def width(i: int, j: int) -> int:
+        return int(ends[j] - ends[i] - 1)
+
+    best: dict[tuple[int, int], tuple[int, int]] = {(0, 0): (0, 0)}
+    came: dict[tuple[int, int], int] = {}
+    for k in range(1, lines + 1):
+        for j in range(k, n + 1):
+            for i in range(k - 1, j):
+                if (k - 1, i) not in best:
+                    continue
+                longest, squares = best[(k - 1, i)]
+                w = width(i, j)
+                cand = (max(longest, w), squares + w * w)
+                if (k, j) not in best or cand < best[(k, j)]:
+                    best[(k, j)], came[(k, j)] = cand, i
+    cuts, j = [], n
+    for k in range(lines, 0, -1):
+        i = came[(k, j)]
+        cuts.append((i, j))
+        j = i
+    return cuts[::-1]
 
 
 def dense(px: np.ndarray, every: float) -> np.ndarray:
