@@ -287,7 +287,7 @@ def plot_curvature(
         ax.set_ylim(y0, y1)
         xname, yname = surface.view.axes
         ax.set_xlabel(xname)
-        ax.set_ylabel(yname, rotation=0, ha="right", va="center", labelpad=10)
+        ax.set_ylabel(yname, rotation=0, ha="right" if len(yname) > 1 else "center", labelpad=10)
         ax.set_aspect(_map_aspect(ax, (x1 - x0) / (y1 - y0), legend))
         if legend:  # under the map, in rows: the map keeps the frame's width
             ax.legend(

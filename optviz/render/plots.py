@@ -263,7 +263,8 @@ def plot_surface(
     ax.set_ylim(y0, y1)
     xname, yname = surface.view.axes
     ax.set_xlabel(xname)
-    ax.set_ylabel(yname, rotation=0, ha="right", va="center", labelpad=10)  # off the ticks
+    # a longer name than "y", centred at the pad as "y" is, ran into the tick labels
+    ax.set_ylabel(yname, rotation=0, ha="right" if len(yname) > 1 else "center", labelpad=10)
     ax.set_aspect("equal" if _squareish(surface) else "auto")
     return ax
 
