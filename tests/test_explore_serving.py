@@ -263,3 +263,23 @@ def test_a_busy_explorer_stops_within_seconds_of_a_stop_signal(first, second):
         stderr = _stderr(log)
     assert code == 0, stderr
     assert stderr.strip().splitlines() == [SERVING]  # no CancelledError, no traceback
+
+
+def test_accepting_resumed_on_a_socket_closed_at_shutdown_is_not_an_error():
+    # after a refused accept() asyncio retries a moment later; when the server has shut
+    # down meanwhile, the retry finds fd -1 and asyncio printed a traceback on the way out
+    from optviz.explore.connections import Held
+
+    seen = []
+
+    class Loop:
+        def default_exception_handler(self, context):
+            seen.append(context)
+
+    held = Held()
+    closed = ValueError("Invalid file descriptor: -1")
+    retry = {"message": "Exception in callback _start_serving", "exception": closed}
+    held.loop_error(Loop(), retry)
+    assert seen == []
+    held.loop_error(Loop(), {"message": "something else", "exception": RuntimeError("x")})
+    assert len(seen) == 1  # other errors still reach asyncio's handler

@@ -101,6 +101,8 @@ class Held:
                 )
             self._evict(max(1, len(self.waiting) // 2))
             return
+        if isinstance(exc, ValueError) and "file descriptor" in str(exc):
+            return  # accepting resumed after a refusal on a socket closed at shutdown: done
         kind = str(context.get("message"))  # its details name the connection: not a kind
         if kind not in self.errors_logged:
             self.errors_logged.add(kind)
