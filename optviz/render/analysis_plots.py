@@ -15,7 +15,7 @@ import numpy as np
 from . import style
 from .landmarks import mark_critical, mark_minima
 from .paths import optimizer_name
-from .plots import new_figure
+from .plots import level_ylabel, new_figure
 
 # Basins: a color per minimum (the palette without its grey), then the two outcomes.
 NOT_CONVERGED_COLOR = "#d4d4d4"
@@ -287,7 +287,7 @@ def plot_curvature(
         ax.set_ylim(y0, y1)
         xname, yname = surface.view.axes
         ax.set_xlabel(xname)
-        ax.set_ylabel(yname, rotation=0, ha="right" if len(yname) > 1 else "center", labelpad=10)
+        level_ylabel(ax, yname)
         ax.set_aspect(_map_aspect(ax, (x1 - x0) / (y1 - y0), legend))
         if legend:  # under the map, in rows: the map keeps the frame's width
             ax.legend(

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from . import style
-from .plots import check_map, new_figure, plot_surface
+from .plots import new_figure, plot_surface, shown_surface
 
 
 def show_map(
@@ -31,11 +31,7 @@ def show_map(
     >>> [ax.name for ax in fig.axes][:1], len(fig.legends)
     (['rectilinear'], 1)
     """
-    from ..catalog import surface as _surface
-
-    surface = _surface(surface) if isinstance(surface, str) else surface
-    check_map(surface)
-    style.check_theme(theme)
+    surface = shown_surface(surface, theme)
     with style.themed(theme):
         fig = new_figure(size, dpi)
         ax = fig.add_subplot()

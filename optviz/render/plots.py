@@ -182,6 +182,23 @@ def _grid_shape(
 
 
 # ----------------------------------------------------------------------------- surfaces
+def level_ylabel(ax, name: str) -> None:
+    """``name`` on ``ax``'s y axis, written level: a longer name than "y", centred at the
+    pad as "y" is, ran into the tick labels ("w23.5"), so it ends at the pad instead."""
+    ax.set_ylabel(name, rotation=0, ha="right" if len(name) > 1 else "center", labelpad=10)
+
+
+def shown_surface(surface, theme: str):
+    """``surface`` (or a catalog name) for a map of it, with ``theme`` checked: a curve
+    is refused in one line (:func:`check_map`)."""
+    from ..catalog import surface as _surface
+
+    surface = _surface(surface) if isinstance(surface, str) else surface
+    check_map(surface)
+    style.check_theme(theme)
+    return surface
+
+
 def check_map(surface) -> None:
     """Refuse, in one line, a map of a curve f(x): it has no grid over x and y to draw."""
     if surface.is_curve:
@@ -263,8 +280,7 @@ def plot_surface(
     ax.set_ylim(y0, y1)
     xname, yname = surface.view.axes
     ax.set_xlabel(xname)
-    # a longer name than "y", centred at the pad as "y" is, ran into the tick labels
-    ax.set_ylabel(yname, rotation=0, ha="right" if len(yname) > 1 else "center", labelpad=10)
+    level_ylabel(ax, yname)
     ax.set_aspect("equal" if _squareish(surface) else "auto")
     return ax
 

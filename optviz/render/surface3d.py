@@ -21,6 +21,7 @@ from .plots import (
     levels_of,
     new_figure,
     plot_surface,
+    shown_surface,
 )
 
 
@@ -407,12 +408,9 @@ def show_surface(
     >>> [ax.name for ax in fig.axes][:2]
     ['rectilinear', '3d']
     """
-    from ..catalog import surface as _surface
     from .plots import beside_3d
 
-    surface = _surface(surface) if isinstance(surface, str) else surface
-    check_map(surface)
-    style.check_theme(theme)
+    surface = shown_surface(surface, theme)
     with style.themed(theme):
         fig = new_figure(size, dpi)
         grid = fig.add_gridspec(1, 2, width_ratios=beside_3d(surface))  # a wide map: wider
