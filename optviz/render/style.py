@@ -79,12 +79,25 @@ THEMES = {
 # Contour colormaps chosen so trajectories in PALETTE stay visible over them.
 CMAPS = {"light": "Greys_r", "dark": "bone"}
 
+# Tick numbers on a slide-sized frame (7.2 in tall: 16:9 and 4:3): 18.75 px at 1280×720,
+# digits 13.7 px tall (at 12.5 pt a room read them as 15 px); :func:`raise_type` holds
+# every such figure's tick labels to it, small multiples too. A smaller frame (shown
+# scaled up, or a thumbnail) keeps the theme's 12.5 pt: its ticks would run together.
+TICK_PT, SMALL_TICK_PT = 13.5, 12.5
+SLIDE_HEIGHT_IN = 7.2
+# A log axis whose ticks need powers of ten writes them as 10 with a superscript, which
+# mathtext draws at 0.7 of the label's size: the label at this size keeps it >= 15 px.
+LOG_TICK_PT, SMALL_LOG_TICK_PT = 16.0, 15.0
+# A log axis whose labelled ticks all lie in this range writes them as decimals (0.001,
+# 100) at full size, the way a lecture says them; outside it, as powers of ten.
+DECIMAL_RANGE = (1e-5, 1e5)
+
 COMMON_RC = {
     "font.size": 14,
     "axes.titlesize": 17,
     "axes.labelsize": 14,
-    "xtick.labelsize": 12.5,
-    "ytick.labelsize": 12.5,
+    "xtick.labelsize": SMALL_TICK_PT,
+    "ytick.labelsize": SMALL_TICK_PT,
     "legend.fontsize": 13,
     "legend.title_fontsize": 13,
     "figure.titlesize": 20,
@@ -129,7 +142,9 @@ def at_least(points: float) -> float:
 
 
 def raise_type(fig) -> None:
-    """Raise every text of ``fig`` under the :func:`type_floor` in force to it."""
+    """Raise every text of ``fig`` under the :func:`type_floor` in force to it, and its
+    tick labels to :data:`TICK_PT` (:func:`readable_ticks`)."""
+    readable_ticks(fig)
     floor = _TYPE_FLOOR.get()
     if not floor:
         return
@@ -138,6 +153,91 @@ def raise_type(fig) -> None:
     for text in fig.findobj(Text):
         if text.get_fontsize() < floor:
             text.set_fontsize(floor)
+
+
+def readable_ticks(fig) -> None:
+    """Tick labels a room reads, whatever size the figure's code gave them: at least
+    :data:`TICK_PT` on a slide-sized frame, and on a log axis decimals in
+    :data:`DECIMAL_RANGE`, else powers of ten at :data:`LOG_TICK_PT` (their exponents
+    are superscripts)."""
+    slide = fig.get_figheight() >= SLIDE_HEIGHT_IN - 1e-6
+    tick, log_tick = (TICK_PT, LOG_TICK_PT) if slide else (SMALL_TICK_PT, SMALL_LOG_TICK_PT)
+    for ax in fig.axes:
+        for name in ("x", "y"):
+            axis = getattr(ax, f"{name}axis", None)
+            if axis is None or getattr(ax, "name", "") == "3d":
+                continue
+            if axis.get_scale() == "log":
+                for which in ("major", "minor"):
+                    inner = getattr(axis, f"get_{which}_formatter")()
+                    if type(inner).__name__ in _LOG_FORMATTERS:
+                        getattr(axis, f"set_{which}_formatter")(_log_formatter(inner))
+            size = log_tick if _powers_of_ten(axis) else tick
+            labels = [*axis.get_majorticklabels(), *axis.get_minorticklabels()]
+            if any(label.get_fontsize() < size for label in labels):
+                ax.tick_params(axis=name, which="both", labelsize=max(size, _largest(labels)))
+
+
+_LOG_FORMATTERS = ("LogFormatterSciNotation", "LogFormatterMathtext")
+
+
+def _largest(labels) -> float:
+    return max((label.get_fontsize() for label in labels), default=0.0)
+
+
+def _powers_of_ten(axis) -> bool:
+    """Whether ``axis`` draws labels with superscripts (mathtext powers)."""
+    if axis.get_scale() != "log":
+        return False
+    lo, hi = sorted(axis.get_view_interval())
+    locs = [v for v in axis.get_majorticklocs() if lo <= v <= hi]
+    return any("^" in s for s in axis.get_major_formatter().format_ticks(locs))
+
+
+def _log_formatter(inner):
+    """A formatter writing ``inner``'s labelled ticks (a matplotlib log formatter) as
+    decimals when they all lie in :data:`DECIMAL_RANGE`, else as ``inner`` does.
+
+    >>> from matplotlib.ticker import LogFormatterSciNotation
+    >>> from matplotlib.figure import Figure
+    >>> ax = Figure().add_subplot(); ax.set_xscale("log"); _ = ax.set_xlim(1e-5, 20)
+    >>> f = _log_formatter(LogFormatterSciNotation()); f.set_axis(ax.xaxis)
+    >>> f.format_ticks([1e-5, 1e-3, 1.0, 10.0])
+    ['0.00001', '0.001', '1', '10']
+    >>> _ = ax.set_xlim(1e-9, 1); "^" in f.format_ticks([1e-8, 1.0])[0]  # 10 to the -8
+    True
+    """
+    from matplotlib.ticker import Formatter
+
+    class DecimalLog(Formatter):
+        def __init__(self):
+            self.inner = inner
+
+        def set_axis(self, axis):
+            super().set_axis(axis)
+            self.inner.set_axis(axis)
+
+        def set_locs(self, locs):
+            self.inner.set_locs(locs)
+
+        def format_ticks(self, values):
+            labels = self.inner.format_ticks(values)
+            lo, hi = sorted(self.axis.get_view_interval()) if self.axis else (-np.inf, np.inf)
+            shown = [v for v, s in zip(values, labels, strict=True) if s and lo <= v <= hi]
+            if not all(DECIMAL_RANGE[0] * 0.999 <= abs(v) <= DECIMAL_RANGE[1] for v in shown):
+                return labels
+            return [_decimal(v) if s else "" for v, s in zip(values, labels, strict=True)]
+
+        def __call__(self, x, pos=None):
+            return self.format_ticks([x])[0]
+
+    return DecimalLog()
+
+
+def _decimal(v: float) -> str:
+    """``v`` written out (0.00005, 20), a minus sign as typeset."""
+    text = np.format_float_positional(float(f"{v:.3g}"), trim="-")
+    return text.replace("-", "\N{MINUS SIGN}")
 
 
 def color(i: int) -> str:
