@@ -19,6 +19,8 @@ import numpy as np
 
 from . import style
 
+GID = "step-counter"  # the safe margin (.layout.keep_inside) leaves it in its corner
+
 
 class StepCounter:
     """``step k / steps`` in the figure's lower-left corner; see the module docs."""
@@ -36,6 +38,7 @@ class StepCounter:
         # in the figure's lower corner: not over the map (it would hide a path) nor the title
         self.text = fig.text(0.006, 0.012, self.label(None), va="bottom", ha="left", bbox=box)
         self.text.set_in_layout(False)
+        self.text.set_gid(GID)
         self.text.set_fontfamily("monospace")
         self.cells: dict[str, list] | None = None  # digit -> pixels per cell; None: text
 

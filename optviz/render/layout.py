@@ -97,7 +97,7 @@ def _largest_rectangle(free: np.ndarray) -> tuple[int, tuple[int, int, int, int]
 STRETCH = 1.2  # how far a map may leave equal aspect, either way, to fill its cell
 SIDE_WIDTHS = (1.75, 1.0)  # map : side panels and legend, side by side
 SIDE_MOST = 0.69  # of the width, for a wide map beside side panels: they keep ~290 px
-STACK_HEIGHTS = (0.67, 0.33)  # map over a row of side panels and legend
+STACK_HEIGHTS = (0.65, 0.35)  # map over a row of side panels (>= 104 px) and legend
 COUNTER_EMS = 16 * 0.62  # the step counter's width in the lower-left corner, in em
 
 
@@ -293,6 +293,32 @@ def legend_column(fig) -> Any:
     return next((ax for ax in fig.axes if ax.get_label() == "legend"), None)
 
 
+HEADING_GID = "column-heading"
+HEADING_CHARS = 26  # a line of the column's heading: the column stays a legend's width
+
+
+def column_heading(column, text: str):
+    """``text`` as the figure's heading at the top of the legend column ``column``,
+    its lines wrapped to the column: a 3-D surface, about as wide as tall, then spans
+    the frame's height, with no title over it (a title across the frame takes that
+    height from the surface, and leaves the column's top empty)."""
+    import textwrap
+
+    import matplotlib as mpl
+
+    lines = [textwrap.fill(line, HEADING_CHARS) for line in text.split("\n")]
+    fig = column.get_figure(root=False)
+    size = mpl.rcParams["figure.titlesize"]
+    heading = fig.text(0.0, 1.0, "\n".join(lines), transform=column.transAxes, ha="left",
+                       va="top", fontsize=size, gid=HEADING_GID)  # fmt: skip
+    heading.set_in_layout(False)  # (constrained layout would take its height from the row)
+    return heading
+
+
+def _column_heading(fig):
+    return next((t for t in fig.texts if t.get_gid() == HEADING_GID), None)
+
+
 def _column_legends(column) -> list:
     from matplotlib.legend import Legend
 
@@ -316,7 +342,13 @@ def stack_column_legends(fig) -> None:
     tall = box.height * fig.bbox.height
     gap = LEGEND_GAP * mpl.rcParams["font.size"] * fig.dpi / 72 / tall
     heights = [leg.get_window_extent(renderer).height / tall for leg in legends]
-    top = min(0.5 + (sum(heights) + gap * (len(legends) - 1)) / 2, 1.0)
+    heading = _column_heading(fig)
+    above = 0.0 if heading is None else heading.get_window_extent(renderer).height / tall
+    above += 2 * gap if heading is not None else 0.0
+    top = min(0.5 + (above + sum(heights) + gap * (len(legends) - 1)) / 2, 1.0)
+    if heading is not None:  # the heading, then the legends under it: centred as a group
+        heading.set_position((0.0, top))
+        top -= above
     for leg, h in zip(legends, heights, strict=True):
         leg.set_loc("upper left")
         leg.set_bbox_to_anchor((0.0, top), transform=column.transAxes)
@@ -342,7 +374,9 @@ def column_ratios(fig) -> list[float] | None:
         return None
     renderer = fig._get_renderer()
     width = fig.bbox.width
-    widest = max(leg.get_window_extent(renderer).width for leg in legends)
+    heading = _column_heading(fig)
+    texts = [*legends, *([heading] if heading is not None else [])]
+    widest = max(t.get_window_extent(renderer).width for t in texts)
     cells = [ax.get_position(original=True) for ax in (maps[0], column)]
     # the span from the map's cell to the column's right edge: a legend wider than its
     # column pushes the layout's margins into the map's share, which counts here
@@ -414,3 +448,121 @@ def part_titled_rows(fig, rounds: int = 3) -> None:
         h_pad = engine.get().get("h_pad", 0.04167)
         engine.set(h_pad=h_pad + (overlap + 4.0) / 2 / fig.dpi)  # inches, above and below
         fig.canvas.draw()
+
+
+# ------------------------------------------------------------- the frame's safe margin
+SAFE_PX = 20.0  # every text this far inside the frame (at 100 dpi): a projector crops
+# the edges (overscan) and a title 6 px from the edge reads as cut
+COUNTER_GID = "step-counter"  # (:mod:`.counter`)
+SAFE_MOST = 0.1  # of the frame, per side: what sticks out further is no text to pull in
+
+
+def text_boxes(fig) -> list:
+    """The window extents (display px) of every text ``fig`` draws: titles, labels, the
+    tick labels drawn, legends, notes and callouts with their boxes. Call after a
+    layout (``fig.draw_without_rendering()``)."""
+    from matplotlib.legend import Legend
+    from matplotlib.text import Text
+
+    renderer = fig._get_renderer()
+    boxes, ticks = [], set()
+    for ax in fig.axes:
+        for axis in _axes_axes(ax):
+            every = [*axis.get_major_ticks(), *axis.get_minor_ticks()]
+            ticks.update(id(label) for t in every for label in (t.label1, t.label2))
+            if ax.get_visible() and ax.axison and axis.get_visible():
+                drawn = axis._update_ticks()
+                boxes += [b for side in axis._get_ticklabel_bboxes(drawn, renderer) for b in side]
+    legends = [a for a in fig.findobj(Legend) if a.get_visible()]
+    inside = {id(t) for leg in legends for t in leg.findobj(Text)}
+    boxes += [leg.get_window_extent(renderer) for leg in legends]
+    for text in fig.findobj(Text):
+        if id(text) in ticks or id(text) in inside or not _inked(text):
+            continue
+        boxes.append(Text.get_window_extent(text, renderer))  # the text, not its arrow
+        patch = text.get_bbox_patch()
+        if patch is not None:
+            boxes.append(patch.get_window_extent(renderer))
+    return [b for b in boxes if b.width > 0 and b.height > 0 and np.isfinite(b.extents).all()]
+
+
+def _axes_axes(ax) -> list:
+    names = ("xaxis", "yaxis", "zaxis")
+    return [getattr(ax, n) for n in names if getattr(ax, n, None) is not None]
+
+
+def _inked(text) -> bool:
+    """Whether ``text`` draws something, its parents shown too (an animated text is
+    placed frame by frame by its own layer, not here; the step counter keeps its corner,
+    beside the tick labels, where it takes no room from the panels)."""
+    if not text.get_text().strip() or not text.get_visible() or text.get_alpha() == 0:
+        return False
+    if text.get_animated() or text.get_gid() == COUNTER_GID:
+        return False
+    ax = text.axes
+    return ax is None or ax.get_visible()
+
+
+def edge_shortfall(fig, margin: float = SAFE_PX) -> np.ndarray:
+    """``(left, right, bottom, top)``: how many px the texts of ``fig`` reach nearer
+    each edge of the frame than ``margin`` (0 where none does). Draws the figure (its
+    canvas then holds the figure as it is: an animation's background is copied from it)."""
+    fig.canvas.draw()
+    boxes = text_boxes(fig)
+    if not boxes:
+        return np.zeros(4)
+    w, h = fig.bbox.width, fig.bbox.height
+    near = [min(b.x0 for b in boxes), w - max(b.x1 for b in boxes),
+            min(b.y0 for b in boxes), h - max(b.y1 for b in boxes)]  # fmt: skip
+    return np.maximum(margin - np.array(near), 0.0)
+
+
+def keep_inside(fig, margin: float | None = None, rounds: int = 4) -> None:
+    """Keep every text of ``fig`` ``margin`` px (:data:`SAFE_PX` at 100 dpi) inside the
+    frame: where one comes
+    nearer an edge, the layout is fixed as it is and drawn smaller toward the middle
+    by that much (the axes, the figure's texts and legends), the type unchanged. A
+    figure whose texts keep the margin is left alone (and its layout engine with it)."""
+    from .framing import grow_to_cell
+
+    w, h = fig.bbox.width, fig.bbox.height
+    margin = SAFE_PX * fig.dpi / 100 if margin is None else margin
+    maps = getattr(fig.get_layout_engine(), "maps", ())  # a race layout's maps
+    for _ in range(rounds):
+        short = edge_shortfall(fig, margin)
+        if short.max() <= 0.5:
+            return
+        fig.set_layout_engine("none")  # the laid-out positions are what is drawn smaller
+        pad = np.where(short > 0.5, short + 1.0, 0.0) / np.array([w, w, h, h])
+        _shrink(fig, *np.minimum(pad, SAFE_MOST))
+        for ax, aspect in maps:  # each map fills its new cell, as the layout had it
+            fill_cell(ax, grow_to_cell(ax) or aspect)
+
+
+def _shrink(fig, left: float, right: float, bottom: float, top: float) -> None:
+    """Map the figure's contents from the whole frame onto the frame less these shares
+    of it: axes (their original positions, from which aspect and locators start),
+    texts in figure coordinates and the boxes figure legends are anchored to."""
+    from matplotlib.transforms import Bbox
+
+    sx, sy = 1 - left - right, 1 - bottom - top
+
+    def mapped(x0, y0, x1, y1):
+        return Bbox([[left + x0 * sx, bottom + y0 * sy], [left + x1 * sx, bottom + y1 * sy]])
+
+    moves = [
+        (ax, mapped(*ax.get_position(original=True).extents))
+        for ax in fig.axes
+        if ax.get_axes_locator() is None
+    ]  # fmt: skip  (a located axes follows its parent)
+    for ax, box in moves:
+        ax._set_position(box, which="both")  # (not set_position: it leaves the layout)
+    heads = [fig._suptitle, fig._supxlabel, fig._supylabel, *fig.texts]  # (texts may hold
+    for text in {id(t): t for t in heads if t is not None}.values():  # the suptitle too)
+        if text.get_transform() in (fig.transFigure, fig.transSubfigure):
+            x, y = text.get_position()
+            text.set_position((left + x * sx, bottom + y * sy))
+    to_figure = fig.transSubfigure.inverted()
+    for leg in fig.legends:
+        anchor = leg.get_bbox_to_anchor().transformed(to_figure)
+        leg.set_bbox_to_anchor(mapped(*anchor.extents), transform=fig.transSubfigure)

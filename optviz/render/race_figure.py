@@ -38,7 +38,7 @@ def race_layout(race, kind: str, loss: bool, size, dpi: float, theme: str, title
     (where more legends go, as the glyph key) even when stacking would draw it larger.
     Call inside ``style.themed(theme)``.
     """
-    from . import paths
+    from . import layout, paths
     from .side_panels import side_panels
 
     check_kind(kind)
@@ -73,8 +73,6 @@ def race_layout(race, kind: str, loss: bool, size, dpi: float, theme: str, title
             show_view(ax, view, surface.domain)
             title = ax.set_title(paths.readable(traj), color=style.color(i), fontweight="bold")
             _fit_width(title, fig, share=0.95 / cols)  # within its column, not over the next
-            if legend_column and not extra:  # a key goes right of the figure: maps beside it
-                ax.set_anchor("E")
             if i % cols:  # one domain in every panel: its numbers once, at the left and bottom
                 ax.set_ylabel("")
                 ax.tick_params(labelleft=False)
@@ -96,15 +94,21 @@ def race_layout(race, kind: str, loss: bool, size, dpi: float, theme: str, title
         if legend_column:  # the glyph key's rate box compares two rates by its sides'
             fig.get_layout_engine().maps = ()  # lengths: the map keeps equal scale
     if kind == "panels" and _squareish(surface):  # each map fills its cell (at most
-        from . import layout  # :data:`.layout.STRETCH` off equal scale): no gutters
-
+        # :data:`.layout.STRETCH` off equal scale): no gutters
         layout.use_race_layout(fig, maps=tuple((ax, _view_aspect(view)) for ax in panels))
     axes = _setup_side(fig, race, extra, theme)
     if note and (kind == "panels" or not _fits_over(panels[0], note, fontsize=16)):
         heading = f"{heading}\n{note}"
     elif note:  # the map has no title of its own: the note goes there
         panels[0].set_title(note, fontsize=16, loc="left")
-    _fit_width(fig.suptitle(heading), fig)
+    # a 3-D surface beside its legend spans the frame's height, its title heading the
+    # legend column (a small frame's column is too narrow for a title)
+    slide = fig.get_figheight() >= style.SLIDE_HEIGHT_IN - 1e-6
+    column = layout.legend_column(fig) if kind == "3d" and not extra and slide else None
+    if column is not None:
+        layout.column_heading(column, heading)
+    else:
+        _fit_width(fig.suptitle(heading), fig)
     return fig, panels, axes.get("loss")
 
 

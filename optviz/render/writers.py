@@ -46,6 +46,7 @@ def save_figure(fig, path: str | os.PathLike, dpi: float | None = None) -> Path:
     >>> out.read_bytes()[:4]
     b'\\x89PNG'
     """
+    from .layout import keep_inside
     from .style import raise_type
 
     path = Path(path)
@@ -58,6 +59,7 @@ def save_figure(fig, path: str | os.PathLike, dpi: float | None = None) -> Path:
 
         FigureCanvasAgg(fig)
     raise_type(fig)  # a preset's type floor, on every text the figure's code sized itself
+    keep_inside(fig)  # no text within a projector's overscan of the frame's edge
     import matplotlib as mpl
 
     # SVG ids are hashes salted at random and PDFs carry the time unless told otherwise:
