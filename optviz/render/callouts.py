@@ -166,6 +166,7 @@ class CalloutLayer(CalloutClock, Artist):
         ring = plot([], [], ls="none", marker="o", ms=RING_PT, mfc="none", mec=color, mew=2.4,
                     zorder=RING_ZORDER)[0]  # fmt: skip
         ring.set_path_effects([withStroke(linewidth=4.4, foreground=style.halo(self.theme))])
+        ring.set_clip_on(False)  # a moment on the view's edge (an exit): the whole ring
         for a in (label, ring):
             a.set_in_layout(False)
             a.set_animated(animated)
