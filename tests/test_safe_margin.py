@@ -144,3 +144,23 @@ def test_log_ticks_are_decimals_in_range_and_large_powers_of_ten_outside():
     # mathtext draws exponents at 0.7 of the label: they are >= 15 px
     assert min(t.get_fontsize() for t in powers) * 100 / 72 * 0.7 >= 15.0
     assert np.all(np.array(ticks_px(fig)) >= style.TICK_PT * 100 / 72 - 1e-6)
+
+
+def test_a_3d_race_spans_the_frame_height_beside_its_title_and_legend():
+    # the surface once took 610 of 720 px under a title across the frame, the column
+    # beside it holding a legend alone, its top and foot empty
+    from optviz.render import race_figure
+
+    race = ov.race("himmelblau", ["gd:lr=0.01", "adam:lr=0.1"], steps=30)
+    fig = race_figure.plot_race(race, kind="3d")
+    fig.canvas.draw()
+    ax = fig.axes[0]
+    heading = next(t for t in fig.texts if t.get_gid() == layout.HEADING_GID)
+    assert heading.get_text() == race.surface.title
+    assert fig._suptitle is None or not fig._suptitle.get_text()
+    assert ax.get_position().height * fig.bbox.height >= 0.9 * fig.bbox.height
+    r = fig.canvas.get_renderer()
+    column = layout.legend_column(fig)
+    legend = column.get_legend().get_window_extent(r)
+    title = heading.get_window_extent(r)
+    assert title.y0 > legend.y1 and title.x1 <= fig.bbox.width  # the title over the legend
