@@ -420,3 +420,74 @@ def test_the_3d_balls_are_slide_size(name):
     race, fig, ax = _drawn(name)
     for ps in paths.path_styles(race.trajectories):
         assert ps.ball_size * fig.dpi / 72 >= 12, (name, ps)
+
+
+def _gold_around(name: str) -> dict:
+    """Per global minimum a run ends on: the pale gold pixels within 14 px of its centre
+    in the 3-D animation's last frame."""
+    from matplotlib.colors import to_rgb
+
+    from optviz.render.animate import _Engine, animate
+    from optviz.render.landmarks import GLOBAL_FILL
+
+    race = audit.lesson_race(name)
+    engine = _Engine(animate(race, kind="3d", fps=2, duration=1))
+    try:
+        rgb = engine.frame(float(len(race.trajectories[0].xy) - 1))
+        ax = engine.panels[0]
+        s = race.surface
+        ends = surface3d._ends(s, list(race.trajectories))
+        stars = np.array([p.xy for p in surface3d._lesson_landmarks(s, list(race.trajectories))
+                          if p.kind == "global minimum"])  # fmt: skip
+        rested = stars[surface3d._rested_on(stars, ends, s)]
+        gold = np.abs(rgb.astype(int) - np.array(to_rgb(GLOBAL_FILL)) * 255).max(axis=-1) < 40
+        out = {}
+        height_px = rgb.shape[0]
+        for xy, (x, y) in zip(rested, _display(ax, s, rested), strict=True):
+            r, c = int(round(height_px - y)), int(round(x))
+            out[tuple(xy)] = int(gold[r - 14 : r + 15, c - 14 : c + 15].sum())
+        return out
+    finally:
+        engine.close()
+
+
+def test_the_minimum_a_ball_rests_on_shows_its_gold_over_the_paths():
+    # six_hump_camel: momentum's path tangle and square buried the gold of the deepest
+    # minimum it ends in; the only gold star in sight was the other global minimum
+    gold = _gold_around("six_hump_camel")
+    assert gold and min(gold.values()) >= 60, gold
+
+
+def test_the_axis_names_touch_the_foot_of_the_block():
+    # tiny_net's "w1" and "w2" were centred a tenth of the domain out: they floated ~40 px
+    # off the block's faces. Each name lies beside the block, within 12 px of it
+    race, fig, ax = _drawn("tiny_net")
+    renderer = fig.canvas.get_renderer()
+    alpha = _surface_alpha(ax)
+    names = [t for t in ax.texts if t.get_gid() == "axis-name"]
+    assert [t.get_text() for t in names] == ["w1", "w2"]
+    for text in names:
+        box = _text_box(ax, text, renderer)
+        rows = slice(int(box.y0), int(np.ceil(box.y1)))
+        cols = slice(int(box.x0), int(np.ceil(box.x1)))
+        assert not alpha[rows, cols].any(), text.get_text()  # not on the block
+        near = box.padded(12)
+        rows = slice(int(near.y0), int(np.ceil(near.y1)))
+        cols = slice(int(near.x0), int(np.ceil(near.x1)))
+        assert alpha[rows, cols].any(), text.get_text()
+
+
+def _text_box(ax, text, renderer):
+    """A 3-D text's box on the screen (its own extent is measured at its unprojected
+    data position outside a draw)."""
+    from matplotlib.text import Text
+    from matplotlib.transforms import IdentityTransform
+
+    x, y = ax.transData.transform(
+        camera3d._project(ax.M, np.array([[text._x, text._y, text._z]]))[0, :2]
+    )
+    probe = Text(x, y, text.get_text())
+    probe.update_from(text)  # (its transform too: back to pixels)
+    probe.set_transform(IdentityTransform())
+    probe.set_figure(ax.get_figure(root=True))
+    return probe.get_window_extent(renderer)
