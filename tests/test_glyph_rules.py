@@ -284,3 +284,13 @@ def test_rate_boxes_are_at_least_24_px_across_when_they_teach(name):
         assert seen >= 2
     finally:
         engine.close()
+
+
+def test_a_stills_glyphs_lie_under_its_whole_paths():
+    """A still draws each path whole and glyphs at several steps along it (Lion's step
+    arrow lies on the path it explains): under the paths, they hide none of them."""
+    fig = race_figure.plot_race(RACES["rosenbrock"](), glyphs=True, size=(8.0, 4.5), dpi=80)
+    paths = fig.findobj(lambda a: (a.get_gid() or "").startswith("optimizer-"))
+    lines = _glyph_lines(fig)
+    assert paths and lines
+    assert max(g.get_zorder() for g in lines) < min(p.get_zorder() for p in paths)
