@@ -530,7 +530,7 @@ def test_a_ball_that_leaves_the_view_is_crossed_out_on_the_frames_edge():
         roll = rolling.Roll(race[0], rolling.Page.of(ax))
     assert roll.left_at[0] == 6
     x, y = roll.page.to_data(roll.edge_points())[0]
-    (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
+    (x0, _), (y0, y1) = ax.get_xlim(), ax.get_ylim()
     assert y == pytest.approx(y1, abs=0.01 * (y1 - y0))  # on the frame's top
     assert x < race.surface.domain[0][0] and x0 <= x  # past the domain's end, in the frame
     assert y == pytest.approx(race.surface.f(np.array([[x]]))[0], rel=1e-6)  # on the curve
