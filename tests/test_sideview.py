@@ -198,8 +198,9 @@ def test_a_landmark_hangs_from_the_curve_and_bounces_read_on_a_projector(lr_race
 
 
 def test_a_ball_that_left_and_has_a_callout_gets_one_step_for_its_fate_not_two():
-    """lr 1.1 leaves the view at step 6 and diverges at step 22: its callout tells its
-    fate, the note at its cross the step it left at, and no second step confuses."""
+    """lr 1.1 leaves the view at step 6 and diverges at step 22: its callout, at the
+    cross, tells its fate and the step it left at (a note beside it would be crossed by
+    its leader), and no second step confuses."""
     from optviz.scenes import load_scene
 
     scene = load_scene("learning_rate_curve")
@@ -209,7 +210,8 @@ def test_a_ball_that_left_and_has_a_callout_gets_one_step_for_its_fate_not_two()
     texts = [t.get_text().replace("\n", " ") for t in bounce.texts
              if t.get_visible() and t.get_text()]  # fmt: skip
     stories = [t for t in texts if "step" in t]  # the step it left at, told once
-    assert len(stories) == 1 and any(t.startswith("GD (lr 1.1)") for t in texts), texts
+    assert len(stories) == 1 and stories[0].startswith("GD (lr 1.1)"), texts
+    assert "left the view at step 6" in stories[0]
     cross = [line for line in bounce.get_lines() if line.get_marker() == "X"]
     assert cross and len(cross[0].get_xdata()) == 1  # where it left is still marked
     # without callouts, the note says where it left
