@@ -294,3 +294,29 @@ def test_a_stills_glyphs_lie_under_its_whole_paths():
     lines = _glyph_lines(fig)
     assert paths and lines
     assert max(g.get_zorder() for g in lines) < min(p.get_zorder() for p in paths)
+
+
+def test_a_panel_with_a_rate_box_has_a_rate_inset_big_by_construction():
+    """glyphs_adagrad_rmsprop's lesson (Adagrad's rate only falls) reads at a glance: each
+    panel has an inset of its rate along x up to the current step, at least 48 px tall at
+    1280 x 720, whose line is the run's rate (the box's width) step by step."""
+    from optviz.render.glyphs import raw_glyphs
+
+    r = RACES["adagrad_rmsprop"]()
+    engine = _Engine(animate(r, kind="panels", glyphs=True, fps=2, duration=1, size=(12.8, 7.2),
+                             dpi=100))  # fmt: skip
+    try:
+        engine.frame(0.0)
+        engine.frame(100.0)
+        insets = engine.fig.findobj(lambda a: a.get_gid() == "rate-inset")
+        assert len(insets) == 2
+        for i, inset in enumerate(insets):
+            assert inset.bbox.height >= 48 - 0.5 and inset.bbox.width >= 2 * inset.bbox.height
+            x, y = inset.get_lines()[0].get_data()
+            assert x[-1] == 101  # steps from 1: log-log
+            np.testing.assert_allclose(y, np.abs(raw_glyphs(r[i])["box"][:101, 0, 0]))
+        rates = [inset.get_lines()[0].get_data()[1] for inset in insets]
+        assert rates[0][0] / rates[0][-1] > 5  # Adagrad's falls ...
+        assert rates[1][50] / rates[1][-1] < 1.5  # ... RMSprop's settles
+    finally:
+        engine.close()

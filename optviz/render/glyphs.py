@@ -54,6 +54,7 @@ from .glyph_sizes import (  # noqa: F401  (the sizes are part of the glyphs' int
     at_least_px,
 )
 from .layout import legend_column
+from .rate_inset import rate_insets
 
 TARGET = 0.12  # 90th-percentile glyph reach, as a fraction of the view's shorter side
 STILL_TARGET = 0.08  # the same in a still, which draws glyphs at several steps at once
@@ -360,9 +361,11 @@ class GlyphOverlay:
                 self.key = add_key(self.layer, engine.fig, engine.panels, engine.loss_ax)
                 if self.key is not None:
                     self.key.set_animated(True)
+            self.insets = rate_insets(self.layer, find_key(engine.fig))
             self.engine = engine
         key = [] if self.key is None else [self.key]
-        return [*self.layer.update(s), *key, *(m.ball for m in self.engine.movers)]
+        insets = [inset.update(s) for inset in self.insets]
+        return [*self.layer.update(s), *key, *(m.ball for m in self.engine.movers), *insets]
 
 
 def _heights(surface, path: np.ndarray) -> np.ndarray:
