@@ -493,21 +493,52 @@ def test_curvature_kinds_differ_in_pattern_as_well_as_colour():
     assert len({keys[w] for w in ("bowl", "dome", "saddle")}) == 3
 
 
-def test_a_white_line_has_a_key_that_shows_on_white_and_a_small_window_one_frame(zoom_figure):
+def test_a_zoom_keys_its_lessons_line_alone_and_frames_a_small_window_once(zoom_figure):
+    # phase_momentum had four line encodings (formula contours, formula edge, measured
+    # edge, GD's best): the title's "white line" was lost among them
     from matplotlib.patches import Rectangle
 
     fig = zoom_figure
-    legend = fig.legends[0]
-    names = [t.get_text() for t in legend.get_texts()]
-    assert phaseplots.CLOSED_NAME in names
-    # the white line's key stands on a swatch of the map's colour
-    swatches = [p for p in legend.findobj(Rectangle) if p.get_facecolor()[:3] != (1.0, 1.0, 1.0)
-                and p.get_visible() and p.get_fill()]  # fmt: skip
-    from matplotlib.colors import to_hex
-
-    assert phaseplots.KEY_GROUND in {to_hex(p.get_facecolor()) for p in swatches}
+    names = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert phaseplots.GD_NAME in names
+    assert phaseplots.CLOSED_NAME not in names and phaseplots.EDGE_NAME not in names
+    for ax in fig.axes[:2]:
+        dashed = [c for c in ax.collections if c.get_gid() != "gd-best"
+                  and any(ls[1] is not None for ls in np.atleast_1d(c.get_linestyle())
+                          if isinstance(ls, tuple))]  # fmt: skip
+        assert not dashed and not [t for t in ax.texts if t.get_gid() == "level-label"]
     frames = [p for p in fig.axes[0].patches if isinstance(p, Rectangle) and not p.get_fill()]
     assert len(frames) == 1  # one frame, not two nested ones
+
+
+def test_the_lessons_line_is_the_boldest_and_its_note_crosses_no_line():
+    from matplotlib.contour import ContourSet
+
+    from optviz.analysis import phase
+
+    # phase_momentum's window, coarse: the note sat across the lines it named
+    wide = phase("elliptic", "momentum", ("lr", 1e-3, 2, "log"), ("momentum", 0, 0.99),
+                 n=16, steps=120, workers=1)  # fmt: skip
+    zoom = phase("elliptic", "momentum", ("lr", 0.02, 0.2, "log"), ("momentum", 0.3, 0.9),
+                 n=24, steps=120, workers=1)  # fmt: skip
+    with plots.offscreen():
+        zoom_figure = phaseplots.plot_zoom(wide, zoom, dpi=100)
+    right = zoom_figure.axes[1]
+    zoom_figure.canvas.draw()
+    lines = [c for c in right.collections if isinstance(c, ContourSet)]
+    (gd,) = [c for c in lines if c.get_gid() == "gd-best"]
+    assert max(np.atleast_1d(gd.get_linewidth())) >= max(
+        max(np.atleast_1d(c.get_linewidth())) for c in lines
+    )
+    (note,) = [t for t in right.texts if t.get_gid() == "gd-note"]
+    assert "white line" in note.get_text()
+    box = Text.get_window_extent(note)  # the words, not their arrow
+    for c in lines:
+        for path in c.get_paths():
+            xy = right.transData.transform(path.vertices)
+            hits = (xy[:, 0] > box.x0) & (xy[:, 0] < box.x1) & (xy[:, 1] > box.y0) & (
+                xy[:, 1] < box.y1)  # fmt: skip
+            assert not hits.any(), c.get_gid()
 
 
 def test_a_long_stability_formula_leaves_the_key_to_its_number():
@@ -576,8 +607,8 @@ def test_a_momentum_phase_map_draws_gds_best_rate_and_stars_the_fastest_cell(zoo
     assert np.isclose(phaseplots.gd_best_rate(m), 24 / 26)  # curvatures 1 and 25
     right = zoom_figure.axes[1]
     (star,) = [ln for ln in right.get_lines() if ln.get_gid() == "fastest-cell"]
-    texts = [t.get_text() for t in right.texts if t.get_text().startswith("fastest")]
-    assert texts and "GD at best: 0.92" in texts[0]
+    texts = [t.get_text() for t in right.texts if t.get_gid() == "gd-note"]
+    assert texts and "GD's best (0.92)" in texts[0] and "fastest" in texts[0]
     assert star.get_marker() == "*"
     legend = [t.get_text() for t in zoom_figure.legends[0].get_texts()]
     assert phaseplots.GD_NAME in legend
