@@ -399,7 +399,6 @@ def clear_spot(ax: Any, text: Any, phase: Any, near: tuple) -> tuple[float, floa
     contour line and no diverged cell, inside the axes, as near ``near`` (data) as can
     be; the least crowded place when no spot is clear."""
     from matplotlib.contour import ContourSet
-
     from matplotlib.text import Text
 
     renderer = ax.figure.canvas.get_renderer()
