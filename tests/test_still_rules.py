@@ -412,12 +412,16 @@ def test_exit_markers_are_whole_and_no_note_covers_the_paths(saddle_bands_fig):
         r = ln.get_markersize() * saddle_bands_fig.dpi / 72 / 2
         assert frame.x0 + r <= x <= frame.x1 - r and frame.y0 + r <= y <= frame.y1 - r
     notes = [t for t in left.texts if t.get_text() and t.get_gid() != "exit-count"]
-    assert not notes and left.get_legend() is None  # only the exits' counts, at the edge
-    assert "left the view" in left.get_title()
+    assert not notes  # only the exits' counts, at the edge
+    key = left.get_legend()  # under the map, off the paths
+    saddle_bands_fig.canvas.draw()
+    assert key.get_window_extent().y1 <= frame.y0
+    assert any("left the view" in t.get_text() for t in key.get_texts())
 
 
-def test_a_narrow_fan_is_framed_and_its_ends_sit_above_the_minimum():
-    from optviz.render.landmarks import LANDMARK_ZORDER
+def test_a_narrow_fan_is_framed_and_its_ends_sit_between_the_minimums_fill_and_outline():
+    # over the fill and the paths (seen), under the star's outline (which thirty ends hid)
+    from optviz.render.landmarks import FILL_ZORDER, LANDMARK_ZORDER
 
     b = A.bands("quadratic", "gd:lr=0.1", seeds=6, steps=40, noise="grad=0.05", start=(0.5, 0.5))
     left = bandplots.plot_bands(b, dpi=60).axes[0]
@@ -425,7 +429,7 @@ def test_a_narrow_fan_is_framed_and_its_ends_sit_above_the_minimum():
     lo, hi = left.get_xlim()
     assert hi - lo < 0.7 * (x1 - x0)  # zoomed to the fan
     ends = [ln for ln in left.get_lines() if ln.get_marker() == "o" and len(ln.get_xdata()) == 6]
-    assert ends and ends[0].get_zorder() > LANDMARK_ZORDER
+    assert ends and FILL_ZORDER < ends[0].get_zorder() < LANDMARK_ZORDER
 
 
 def test_init_schemes_with_the_same_numbers_both_show():
@@ -570,7 +574,37 @@ def test_runs_that_left_the_view_are_counted_at_their_exits(saddle_bands):
                   & (end[:, 1] <= y1))).sum())  # fmt: skip
     assert gone > 0 and sum(counts) == gone
     assert len(counts) <= 2  # the two ways out of the saddle, up and down
-    assert f"{gone} of 12 runs left the view" in left.get_title()
+    key = [t.get_text() for t in left.get_legend().get_texts()]
+    assert f"left the view: {gone} of 12 runs" in key
+    assert "\n" not in left.get_title() and "\n" not in fig.axes[1].get_title()
+
+
+def test_every_mark_on_a_band_map_is_keyed_and_a_landmark_rings_what_rests_on_it(saddle_bands):
+    # bands: the saddle diamond, the end circles and the end square had no key;
+    # noise_bands: the minimum's star lay under thirty end circles and the square
+    from optviz.render.landmarks import BALL_CLEARANCE, LANDMARK_ZORDER
+
+    with plots.offscreen():
+        fig = bandplots.plot_bands(saddle_bands, dpi=100)
+    left = fig.axes[0]
+    key = [t.get_text() for t in left.get_legend().get_texts()]
+    assert {"start", "a seed ends", "without noise ends", "saddle"} <= set(key), key
+    (end,) = [ln for ln in left.get_lines() if ln.get_gid() == "plain-end"]
+    assert end.get_markersize() <= 2 * BALL_CLEARANCE * 0.6  # inside the diamond's sides
+    dots = [ln for ln in left.get_lines() if ln.get_label() == "a seed ends"]
+    assert dots and all(d.get_zorder() < LANDMARK_ZORDER for d in dots)
+
+
+def test_a_map_writes_no_x_number_in_the_corner_the_y_axis_numbers():
+    # bands and saddle_field: "−2.0" and "−2.0" nearly touched at the lower left corner
+    from optviz.render import mapplots
+
+    with plots.offscreen():
+        fig = mapplots.show_map("saddle", dpi=60)
+    ax = fig.axes[0]
+    x0, y0 = ax.get_xlim()[0], ax.get_ylim()[0]
+    assert np.isclose(min(ax.get_yticks()), y0)
+    assert all(not np.isclose(v, x0) for v in ax.get_xticks())
 
 
 def test_a_symlog_loss_axis_reads_in_plain_numbers(saddle_bands):
@@ -579,6 +613,7 @@ def test_a_symlog_loss_axis_reads_in_plain_numbers(saddle_bands):
     fig.canvas.draw()
     shown = [t.get_text() for t in fig.axes[1].get_yticklabels() if t.get_text()]
     assert "0" in shown and "−1" in shown and not [s for s in shown if "10^" in s], shown
+    assert "log scale" in fig.axes[1].get_ylabel()  # a fall without end read as a bend
 
 
 def test_every_still_keeps_its_title_clear_of_the_top_edge(saddle_bands, sweep):
