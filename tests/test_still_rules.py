@@ -550,10 +550,32 @@ def test_a_long_stability_formula_leaves_the_key_to_its_number():
 
     assert _line_label("(2+2β₁)/((1−β₁)·lr)", [9500.0, 9500.0]) == "stability line = 9,500"
     lr = [0.004, 0.004]  # with the run's rate, the long formula becomes the title's 38/lr
-    assert (
-        _line_label("(2+2β₁)/((1−β₁)·lr)", [9500.0, 9500.0], lr) == "stability line 38/lr = 9,500"
+    assert (  # and says where 38 comes from: "38/lr" alone was a riddle
+        _line_label("(2+2β₁)/((1−β₁)·lr)", [9500.0, 9500.0], lr)
+        == "stability line 38/lr = 9,500\nwith 38 = (2+2β₁)/(1−β₁)"
     )
     assert _line_label("2/lr", [10.0, 10.0]) == "stability line 2/lr = 10"
+
+
+def test_loss_spikes_are_tied_to_the_sharpness_by_guides_through_both_panels():
+    # edge_of_stability: nothing tied the loss's spikes to the sharpness's falls, and
+    # markers every 250 steps on the sharpness marked nothing
+    from optviz.analysis.sharpness import SharpnessRun
+    from optviz.render.sharpnessplots import plot_sharpness_runs, spike_steps
+
+    loss = np.geomspace(1, 1e-3, 301)
+    loss[[100, 101, 220]] *= 4  # two spikes, the first ringing for two steps
+    at = np.arange(0, 301, 10)
+    run = SharpnessRun("GD", at, np.linspace(1, 9, len(at)), loss, np.full(300, 0.2), None)
+    assert spike_steps(loss) == [100, 220]
+    with plots.offscreen():
+        fig = plot_sharpness_runs([run], dpi=60)
+    for ax in fig.axes[:2]:
+        guides = [ln for ln in ax.get_lines() if ln.get_gid() == "spike guide"]
+        assert sorted(ln.get_xdata()[0] for ln in guides) == [100, 220]
+    curves = [ln for ln in fig.axes[1].get_lines() if len(ln.get_xdata()) == len(at)]
+    assert curves and all(ln.get_marker() in (None, "None", "") for ln in curves)
+    assert "a spike in the loss" in [t.get_text() for t in fig.axes[1].get_legend().get_texts()]
 
 
 @pytest.fixture(scope="module")

@@ -23,14 +23,18 @@ def _line_label(formula: str, values: Any = None, lr: Any = None) -> str:
     form a title uses.
 
     >>> _line_label("(2+2β₁)/((1−β₁)·lr)", [9500.0, 9500.0], lr=[0.004, 0.004])
-    'stability line 38/lr = 9,500'
+    'stability line 38/lr = 9,500\\nwith 38 = (2+2β₁)/(1−β₁)'
     """
     v = np.asarray(values if values is not None else [], float)
     v = v[np.isfinite(v)]
     rate = np.asarray(lr if lr is not None else [], float)
     constant = bool(len(v)) and np.ptp(v) <= 1e-9 * abs(v[0])
+    why = ""
     if len(formula) > 12 and constant and len(rate) and np.ptp(rate) <= 1e-12 * abs(rate[0]):
-        formula = f"{v[0] * rate[0]:.3g}/lr"  # what the formula is at this run's settings
+        number = f"{v[0] * rate[0]:.3g}"
+        # where the number comes from, on a line of its own: "38/lr" alone was a riddle
+        why = f"\nwith {number} = {_without_lr(formula)}"
+        formula = f"{number}/lr"  # what the formula is at this run's settings
     if len(formula) > 12 and constant:
         formula = ""  # too long for a slide's key; the number says it (and the title the rule)
     if len(v) and np.ptp(v) <= 1e-9 * abs(v[0]):
@@ -41,8 +45,19 @@ def _line_label(formula: str, values: Any = None, lr: Any = None) -> str:
                 else f"stability line = {v[0]:.3g}"
             )
         value = f"{v[0]:,.0f}" if abs(v[0]) >= 100 else f"{v[0]:.3g}"
-        return f"stability line {formula} = {value}"
+        return f"stability line {formula} = {value}{why}"
     return f"stability line {formula}"
+
+
+def _without_lr(formula: str) -> str:
+    """A line's formula over lr, with lr taken out: ``(2+2β₁)/((1−β₁)·lr)`` is
+    ``(2+2β₁)/(1−β₁)``.
+
+    >>> _without_lr("2/lr"), _without_lr("(2+2β₁)/((1−β₁)·lr)")
+    ('2', '(2+2β₁)/(1−β₁)')
+    """
+    bare = formula.replace("·lr", "").replace("/lr", "")
+    return bare.replace("((", "(").replace("))", ")")
 
 
 def _plain_log(axis: Any) -> None:
@@ -68,10 +83,10 @@ def plot_sharpness_runs(runs: list[Any], *, size: Any = "16:9", theme: str = "li
             color, dash = style.color(i), style.linestyle(i)
             steps = np.arange(len(r.loss))
             left.plot(steps, r.loss, color=color, ls=dash, lw=2.2, label=r.label)
-            every = max(1, len(r.at) // 12)
             what = "rescaled sharpness" if r.preconditioned else "sharpness"
-            right.plot(r.at, r.sharpness, color=color, ls=dash, lw=2.5, marker=style.marker(i),
-                       markevery=every, ms=6, label=f"{r.label}: {what}")  # fmt: skip
+            # no markers: at every 250 steps they marked nothing
+            right.plot(r.at, r.sharpness, color=color, ls=dash, lw=2.5,
+                       label=f"{r.label}: {what}")  # fmt: skip
             if r.line is not None:
                 line_steps = np.arange(len(r.line.values))
                 right.plot(line_steps, r.line.values, color=color, lw=2.0, ls=(0, (5, 3)),
@@ -85,8 +100,14 @@ def plot_sharpness_runs(runs: list[Any], *, size: Any = "16:9", theme: str = "li
         left.set_title("the loss falls overall, in spikes", fontsize=16, pad=10)
         right.set_xlabel("step")
         pre = any(r.preconditioned for r in runs)
-        right.set_ylabel("sharpness as Adam's steps feel it" if pre
+        right.set_ylabel("sharpness, rescaled by Adam's step sizes" if pre
                          else "sharpness (top Hessian eigenvalue)")  # fmt: skip
+        spikes = spike_steps(runs[0].loss) if len(runs) == 1 else []
+        for ax in (left, right) if len(spikes) else ():
+            for t in spikes:  # a spike on the left, the sharpness's fall on the right
+                ax.axvline(t, color=GUIDE, lw=1.2, ls=(0, (2, 2)), zorder=0.5, gid="spike guide")
+        if len(spikes):
+            right.plot([], [], color=GUIDE, lw=1.2, ls=(0, (2, 2)), label="a spike in the loss")
         right.set_title("the sharpness climbs to the line, then hovers", fontsize=16, pad=10)
         top = max(float(np.nanmax(r.sharpness)) for r in runs)
         lines = [float(np.nanmax(r.line.values)) for r in runs if r.line is not None]
@@ -101,6 +122,32 @@ def plot_sharpness_runs(runs: list[Any], *, size: Any = "16:9", theme: str = "li
         fig.suptitle(title or heading, fontsize=19)  # 26 px: a long title still fits
         fig.get_layout_engine().set(h_pad=0.12)  # air between the title and the panels
     return fig
+
+
+GUIDE = "#8c8c8c"  # faint vertical guides through both panels at the loss's spikes
+SPIKE_JUMP = 1.1  # a spike starts where the loss grows this much in one step
+SPIKE_APART = 0.02  # jumps this share of the run apart or closer are one spike
+
+
+def spike_steps(loss: np.ndarray) -> list[int]:
+    """The steps where the loss's spikes start: one step's growth by more than
+    :data:`SPIKE_JUMP`, jumps closer than :data:`SPIKE_APART` of the run merged (a spike
+    rings for a few steps).
+
+    >>> v = np.geomspace(1, 1e-4, 200)
+    >>> v[[50, 52, 150]] *= 3
+    >>> spike_steps(v)
+    [50, 150]
+    """
+    v = np.asarray(loss, float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        jump = np.flatnonzero(v[1:] > SPIKE_JUMP * v[:-1])
+    apart = max(1, int(SPIKE_APART * len(v)))
+    out: list[int] = []
+    for t in (jump + 1).tolist():  # the step the loss jumped to
+        if not out or t - out[-1] > apart:
+            out.append(t)
+    return out
 
 
 def _shown(traj: Any) -> tuple[np.ndarray | None, bool]:
