@@ -656,6 +656,19 @@ def test_every_still_keeps_its_title_clear_of_the_top_edge(saddle_bands, sweep):
         assert min(tops) >= 8, (fig.get_suptitle() or fig.axes[0].get_title(), min(tops))
 
 
+def test_schedule_panels_keep_their_words_off_the_side_edges_and_three_numbers_an_axis():
+    # schedule_shapes: "warm-up + cosine" ended 8 px from the frame; ten panels' ticks crowded
+    with plots.offscreen():
+        fig = scheduleplots.plot_schedules(dpi=100)
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    boxes = [t.get_window_extent(renderer) for t in fig.findobj(Text)
+             if t.get_visible() and t.get_text()]  # fmt: skip
+    assert min(b.x0 for b in boxes) >= 12 and min(fig.bbox.width - b.x1 for b in boxes) >= 12
+    for ax in fig.axes:
+        assert len(ax.get_xticks()) == 3 and len(ax.get_yticks()) == 3
+
+
 def test_a_momentum_phase_map_draws_gds_best_rate_and_stars_the_fastest_cell(zoom_figure):
     # phase_momentum's lesson (momentum beats GD's best, (κ−1)/(κ+1)) was in its caption only
     from optviz.analysis import phase
