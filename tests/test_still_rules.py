@@ -320,6 +320,28 @@ def test_a_zoom_window_too_small_to_see_gets_a_frame_a_room_sees(zoom_figure):
     assert not frame.get_fill()
 
 
+def test_a_zoom_connector_over_the_maps_data_is_dropped_one_stays():
+    # phase_network: the lower connector ran across the trained cells at the lower right
+    from types import SimpleNamespace
+
+    import matplotlib.pyplot as plt
+
+    x, y = np.linspace(0, 1, 20), np.linspace(0, 1, 20)
+    diverged = np.add.outer(y, x) > 1.0  # the upper right diverged, the lower left trained
+    phase = SimpleNamespace(x=x, y=y, diverged=diverged)
+    fig, (left, right) = plt.subplots(1, 2, figsize=(12.8, 7.2))
+    for ax in (left, right):
+        ax.set_xlim(0, 1)
+        ax.set_ylim(0, 1)
+    upper = ((0.6, 0.8), (0.0, 1.0))  # runs right over the diverged corner
+    lower = ((0.6, 0.2), (0.0, 0.0))  # runs right along the foot, over trained cells
+    kept = phaseplots._connectors(left, right, phase, (upper, lower))
+    assert kept == [upper]
+    everywhere = SimpleNamespace(x=x, y=y, diverged=np.zeros_like(diverged))
+    assert len(phaseplots._connectors(left, right, everywhere, (upper, lower))) == 1
+    plt.close(fig)
+
+
 def test_the_zoom_connectors_strike_no_tick_label():
     """The connectors land on the zoom's left corners, where its end ticks' numbers sit
     (a window from 0.3 to 0.9 is ticked at both ends): no number a connector crosses is drawn."""

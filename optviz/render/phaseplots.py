@@ -288,16 +288,21 @@ def plot_zoom(
         # a window too small to find on the wide map gets a frame a room can see around it:
         # one frame (the one the connectors leave from) centred on the true window (a filled
         # spot for it in the frame read as one more cell of the map)
-        fig.subplots_adjust(bottom=0.2, top=0.8, left=0.07, right=0.91)  # as below, roughly
+        heading = title if title is not None else _title(wide)
+        lines = heading.count("\n") + 1  # the panels' titles stay clear of every line
+        fig.subplots_adjust(bottom=0.2, top=0.9 - 0.055 * lines, left=0.07, right=0.91)
         bx0, by0, bx1, by1 = _findable(left, x0, y0, x1, y1)
         # one frame around the window, a room's sight wide: a tiny window has nothing else
         left.add_patch(Rectangle((bx0, by0), bx1 - bx0, by1 - by0, fill=False, ec=ZOOM, lw=3,
                                  gid="zoom-frame"))  # fmt: skip
-        for (xa, ya), (xb, yb) in (((bx1, by1), (x0, y1)), ((bx1, by0), (x0, y0))):
+        pairs = (((bx1, by1), (x0, y1)), ((bx1, by0), (x0, y0)))
+        for (xa, ya), (xb, yb) in _connectors(left, right, wide, pairs):
             # a white rim: where a connector crosses the map it reads as a pointer, not data
-            fig.add_artist(ConnectionPatch((xa, ya), (xb, yb), "data", "data", axesA=left,
-                                           axesB=right, color=ZOOM, lw=1.5, ls="--",
-                                           path_effects=_rimmed(1.5)))  # fmt: skip
+            link = ConnectionPatch((xa, ya), (xb, yb), "data", "data", axesA=left,
+                                   axesB=right, color=ZOOM, lw=1.5, ls="--",
+                                   path_effects=_rimmed(1.5))  # fmt: skip
+            link.set_gid("zoom-connector")
+            fig.add_artist(link)
         left.set_title("the whole window")
         right.set_title("zoomed in (the orange box)")
         right.set_ylabel("")
@@ -306,10 +311,7 @@ def plot_zoom(
         rows = 1 if len(handles) <= 3 else 2  # a long key in two rows: the frame holds it
         fig.legend(*_keys(handles), loc="lower center", ncols=-(-len(handles) // rows),
                    frameon=False, handlelength=KEY_LENGTH, handleheight=KEY_HEIGHT)  # fmt: skip
-        heading = title if title is not None else _title(wide)
         fig.suptitle(heading, fontsize=20)
-        lines = heading.count("\n") + 1  # the panels' titles stay clear of every line
-        fig.subplots_adjust(bottom=0.2, top=0.9 - 0.055 * lines, left=0.07, right=0.91)
         for ax, m in ((left, wide), (right, zoomed)):  # laid out: the note finds its spot
             _beats_gd(ax, m, mark=ax is right)
     return fig
@@ -327,7 +329,35 @@ def _clear_landings(ax: Any, ys: tuple[float, float], near: float = 0.04) -> Non
                    if all(abs(f - g) > near for g in lands)])  # fmt: skip
 
 
-FINDABLE_PX = 40  # the zoom window's frame on the wide map is at least this wide and tall
+OVER_DATA = 0.2  # a connector running over more of the wide map's cells than this is dropped
+
+
+def _connectors(left: Any, right: Any, phase: Any, pairs: tuple) -> list:
+    """The frame-to-zoom connectors worth drawing: those that cross little of the wide
+    map's trained cells (a connector over the data read as part of it); at least one,
+    the one that crosses least."""
+    share = [_over_data(left, phase, a, right.transData.transform(b)) for a, b in pairs]
+    kept = [p for p, f in zip(pairs, share, strict=True) if f <= OVER_DATA]
+    return kept or [pairs[int(np.argmin(share))]]
+
+
+def _over_data(ax: Any, phase: Any, start: tuple, end_px: np.ndarray) -> float:
+    """The share of the segment from ``start`` (data on ``ax``) to ``end_px`` (display),
+    where it runs inside ``ax``, that lies over cells that did not diverge."""
+    a = ax.transData.transform(start)
+    pts = a + np.linspace(0, 1, 200)[:, None] * (np.asarray(end_px) - a)
+    frame = ax.get_window_extent()
+    inside = (pts[:, 0] > frame.x0 + 2) & (pts[:, 0] < frame.x1) & (pts[:, 1] > frame.y0)
+    inside &= pts[:, 1] < frame.y1
+    if not inside.any():
+        return 0.0
+    xy = ax.transData.inverted().transform(pts[inside])
+    i = np.abs(np.asarray(phase.x)[None, :] - xy[:, :1]).argmin(axis=1)
+    j = np.abs(np.asarray(phase.y)[None, :] - xy[:, 1:]).argmin(axis=1)
+    return float(np.mean(~phase.diverged[j, i]))
+
+
+FINDABLE_PX = 64  # the zoom window's frame on the wide map is at least this wide and tall
 
 
 def _findable(ax: Any, x0: float, y0: float, x1: float, y1: float) -> tuple:
