@@ -23,7 +23,7 @@ from . import balls, clock, losses, paths, plots, race_figure, side_panels, styl
 from .camera3d import covers
 from .counter import StepCounter
 from .geometry import _is3d, projected
-from .layout import keep_inside, part_titled_rows
+from .layout import part_titled_rows
 from .path_marks import add_marks
 
 
@@ -112,7 +112,6 @@ class _Engine:
             self.canvas.draw()
             self._clear_counter_corner()
             part_titled_rows(self.fig)  # a grid of panels: titles clear of the row above
-            keep_inside(self.fig)  # no text within a projector's overscan of the edge
             self.fig.set_layout_engine("none")  # positions are final: never re-layout
             moving = [*self.panels, *side_panels.side_axes(self.fig).values(), self.loss_ax]
             if not self.counter.prepare(self.canvas, moving):

@@ -97,7 +97,7 @@ def _largest_rectangle(free: np.ndarray) -> tuple[int, tuple[int, int, int, int]
 STRETCH = 1.2  # how far a map may leave equal aspect, either way, to fill its cell
 SIDE_WIDTHS = (1.75, 1.0)  # map : side panels and legend, side by side
 SIDE_MOST = 0.69  # of the width, for a wide map beside side panels: they keep ~290 px
-STACK_HEIGHTS = (0.65, 0.35)  # map over a row of side panels (>= 104 px) and legend
+STACK_HEIGHTS = (0.67, 0.33)  # map over a row of side panels and legend
 COUNTER_EMS = 16 * 0.62  # the step counter's width in the lower-left corner, in em
 
 

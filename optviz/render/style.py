@@ -86,8 +86,8 @@ CMAPS = {"light": "Greys_r", "dark": "bone"}
 TICK_PT, SMALL_TICK_PT = 13.5, 12.5
 SLIDE_HEIGHT_IN = 7.2
 # A log axis whose ticks need powers of ten writes them as 10 with a superscript, which
-# mathtext draws at 0.7 of the label's size: the label at this size keeps it >= 15 px.
-LOG_TICK_PT, SMALL_LOG_TICK_PT = 16.0, 15.0
+# mathtext draws at 0.7 of the label's size: at 15 pt it is 14.6 px (at 12.5, 12 px).
+LOG_TICK_PT, SMALL_LOG_TICK_PT = 15.0, 14.0
 # A log axis whose labelled ticks all lie in this range writes them as decimals (0.001,
 # 100) at full size, the way a lecture says them; outside it, as powers of ten.
 DECIMAL_RANGE = (1e-5, 1e5)
