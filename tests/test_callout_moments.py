@@ -118,3 +118,26 @@ def test_a_leader_is_thin_neutral_and_ends_at_its_ring():
         assert label.arrowprops["shrinkB"] >= ring.get_markersize() / 2
     finally:
         engine.close()
+
+
+def test_a_passing_callout_is_whole_for_its_moment_and_gone_in_a_blink():
+    # a callout seen half faded in a sampled frame read as a glitch: it shows whole for
+    # over a second from its moment, then fades in at most a quarter second
+    from optviz.render.callout_timing import CalloutClock
+
+    class Clock(CalloutClock):
+        pass
+
+    clock = Clock()
+    clock.steps, fps = 100, 20.0
+    clock.items = [(10, (0, 0), "early", None), (50, (0, 0), "late", None)]
+    clock.negated = {id("early"): False, id("late"): False}
+    clock.finals = clock._finals()
+    clock.set_timeline(np.arange(101), fps)  # a step a frame
+    early = clock.items[0]
+    assert early not in clock.finals  # it gives way, so it fades
+    strength = np.array([clock._strength(early, s) for s in np.arange(10, 101)])
+    seconds = np.arange(len(strength)) / fps
+    assert (strength[seconds <= 1.2] == 1.0).all()
+    faint = (strength > 0) & (strength < 1)
+    assert 0 < faint.sum() / fps <= 0.25

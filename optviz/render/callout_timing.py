@@ -16,7 +16,8 @@ import numpy as np
 AT_ONCE = 2  # callouts on screen at a time while the runs move (besides those kept)
 FINAL_AT_MOST = 4  # callouts kept on the last frame, one per ball: a full-size map holds 4
 LINGER = 2.5  # seconds a callout stays after its moment (unless kept to the end)
-FADE = 0.5  # of which the last are a fade
+FADE = 0.2  # of which the last are a fade: short, so a frame seldom catches a callout half
+# there (a 0.5 s fade was caught in sampled frames: a faint box read as a glitch)
 
 
 VERDICT_FIELDS = ("claim", "holds", "step", "runs", "callout")

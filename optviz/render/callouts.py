@@ -31,7 +31,7 @@ from typing import Any
 
 import numpy as np
 from matplotlib.artist import Artist
-from matplotlib.text import Annotation, Text
+from matplotlib.text import Text
 
 from . import style
 from .callout_placement import best_offset, broken_lines, dense
@@ -55,8 +55,6 @@ LEADER_LW = 1.1  # points: thinner than any path (paths are 2 points and more)
 LEADER_ALPHA = 0.6  # of the theme's text colour: a pointer, not a line of the picture
 MARGIN = 4.0  # points kept between a label and the edge of its axes
 WIDEST = 0.6  # of its axes' width: a wider label is broken into two lines
-SECOND_REACH = 150.0  # points, a third of a slide's map: a longer leader to a second run is
-# left out (tiny_net_init's 'Adam: 1.5× faster than GD' crossed the whole map twice)
 
 
 class CalloutLayer(CalloutClock, Artist):
@@ -74,21 +72,11 @@ class CalloutLayer(CalloutClock, Artist):
         self.steps = race.trajectories[0].steps
         self.items = []
         self.negated: dict[int, bool] = {}  # by label: the claim says what does not happen
-        self.also: dict[int, tuple] = {}  # by label: (second run, its leader), on one map
-        for v in shown(verdicts):
-            run = v.runs[0]
-            if not 0 <= run < len(race.trajectories):
-                continue
-            label, ring = self._artists(axes[run], v.callout, colors[run], animated)
+        for v, run, text in one_ball_each(shown(verdicts), len(race.trajectories)):
+            label, ring = self._artists(axes[run], text, colors[run], animated)
             start = int(v.evidence.get("start_index", 0))  # the start the claim is about
             self.items.append((key_step(v, self.steps), (run, start), label, ring))
             self.negated[id(label)] = str(v.claim).lstrip().startswith("not ")
-            other = v.runs[1] if len(v.runs) > 1 else None
-            if other is not None and 0 <= other < len(axes) and axes[other] is axes[run]:
-                leader = self._second_leader(axes[run])
-                self.also[id(label)] = (other, leader)
-                label.__class__ = _Label  # it draws the leader, under its box
-                label.second = leader
         self.finals = self._finals()
         self.timeline: np.ndarray | None = None  # each frame's step, and frames a second
         self.fps = 1.0
@@ -100,43 +88,6 @@ class CalloutLayer(CalloutClock, Artist):
         self.set_zorder(RING_ZORDER - 0.05)  # a still: placed before its rings are drawn
         self.set_in_layout(False)
         self.set_animated(animated)
-
-    def _second_leader(self, ax):
-        """A leader from a label to the second run its claim names ("GD and Adam end in
-        different minima" pointed at GD alone), drawn by the label (:class:`_Label`), so
-        it shows, fades and hides with it; not an artist of the axes of its own."""
-        leader = ax.annotate("", xy=(0, 0), xytext=(0, 0), textcoords="offset points",
-                             arrowprops={"arrowstyle": "-", "color": style.ink(self.theme),
-                                         "alpha": LEADER_ALPHA, "lw": LEADER_LW, "shrinkA": 0,
-                                         "shrinkB": RING_PT / 2},
-                             annotation_clip=False)  # fmt: skip
-        leader.remove()  # from the axes' texts: its label draws it
-        leader.axes = ax  # (its data coordinates are still the axes')
-        leader.set_figure(ax.figure)
-        leader.set_in_layout(False)
-        return leader
-
-    def _point_second(self, item, s: float) -> Any:
-        """Point ``item``'s second leader, if it has one, at its run's ball (where it was
-        at the moment, or as drawn once it rests there); returns the leader or None."""
-        step, (_, start), label, ring = item
-        if id(label) not in self.also or id(label) not in self.text_px:
-            return None
-        other, leader = self.also[id(label)]
-        ax = self.run_axes[other]
-        if _is3d(ax):
-            return None
-        at, _ = self._anchor_now((step, (other, start), label, ring), s)
-        leader.xy = (float(at[0]), float(at[1]))
-        target = ax.transData.transform(at)
-        box = self.box_px.get(id(label))  # from the box's side nearest the ball
-        start = self.text_px[id(label)] if box is None else np.clip(target, box[:2], box[2:])
-        leader.xyann = tuple((start - target) / (ax.figure.dpi / 72))
-        # across the map it says less than it hides ("RMSprop arrives at step 27, GD never")
-        leader.set_visible(bool(np.hypot(*(start - target)) <= SECOND_REACH * ax.figure.dpi / 72))
-        strength = 1.0 if label.get_alpha() is None else label.get_alpha()
-        leader.arrow_patch.set_alpha(LEADER_ALPHA * strength)
-        return leader
 
     def _artists(self, ax, text: str, color: str, animated: bool):
         from matplotlib.patheffects import withStroke
@@ -205,20 +156,27 @@ class CalloutLayer(CalloutClock, Artist):
         return self._exits[key]
 
     def _balls_px(self, ax, step: int) -> np.ndarray:
-        """Every ball drawn on ``ax`` at ``step``, in pixels: the runs' and the hollow ones
-        of the points they show (Schedule-Free's y), which a label must not hide either."""
-        out = []
+        """Every ball drawn on ``ax`` at ``step``, in pixels: the runs', where they are
+        drawn (fanned out where they meet, :func:`.balls.spread`), and the hollow ones of
+        the points they show (Schedule-Free's y), which a label must not hide either."""
+        from .balls import spread
+        from .paths import BALL
+
+        heads, owner, out = [], [], []
         for i, traj in enumerate(self.race.trajectories):
             if self.run_axes[i] is not ax:
                 continue
             n = traj.xy.shape[1] if traj.batched else 1
             for j in range(min(n, 64)):
-                out.append(self._position(ax, i, step, j))
+                heads.append(self._position(ax, i, step, j))
+                owner.append(i)
             shown_points = (traj.points or {}) if np.shape(traj.xy)[-1] == 2 else {}
             for points in shown_points.values():
                 xy = np.asarray(points[step], float).reshape(-1, 2)[:64]
                 out.extend(self._plane(ax, drawable(xy, traj.surface), traj.surface))
-        return ax.transData.transform(np.array(out).reshape(-1, 2))
+        at = ax.transData.transform(np.array(heads).reshape(-1, 2))
+        fanned, _, _ = spread(at, np.array(owner), BALL * ax.figure.dpi / 72)
+        return np.vstack([fanned, ax.transData.transform(np.array(out).reshape(-1, 2))])
 
     @staticmethod
     def _plane(ax, xy: np.ndarray, surface) -> np.ndarray:
@@ -452,8 +410,6 @@ class CalloutLayer(CalloutClock, Artist):
             _fade(item[2], item[3], self._strength(item, s))
         rings = [item[3] for item in now
                  if id(item[2]) not in ringless and not self._on_landmark(item)]  # fmt: skip
-        for item in now:  # drawn by its label, under its box
-            self._point_second(item, s)
         return rings, [item[2] for item in now]
 
     def _on_landmark(self, item) -> bool:
@@ -495,23 +451,25 @@ class CalloutLayer(CalloutClock, Artist):
             for _, _, label, ring in self.items:
                 label.set_visible(id(label) in shown_now)
                 ring.set_visible(id(label) in ringed)
-            for item in now:
-                self._point_second(item, float(self.steps))
         self.stale = False
 
 
-class _Label(Annotation):
-    """A callout's label that also names a second run: it draws a second leader (its
-    ``second``, pointed by :meth:`CalloutLayer._point_second`) just before itself, so
-    its box hides the leader's start and the two show and fade as one."""
-
-    second: Any = None
-
-    def draw(self, renderer) -> None:
-        second = self.second
-        if self.get_visible() and second is not None and second.get_visible() and self.get_text():
-            second.draw(renderer)
-        super().draw(renderer)
+def one_ball_each(verdicts, runs: int) -> list[tuple]:
+    """``(verdict, run, text)`` of each callout drawn: a verdict's own, at its first run;
+    and where it compares two runs and gives the second words of its own (``also``), those
+    at the second, unless another verdict speaks of that run already. One callout points
+    at one ball: a second leader from "Adam arrives first" was followed to the other
+    run's ball, read as Adam's."""
+    own = {v.runs[0] for v in verdicts}
+    out = []
+    for v in verdicts:
+        if 0 <= v.runs[0] < runs:
+            out.append((v, v.runs[0], v.callout))
+        also = getattr(v, "also", "")
+        if also and len(v.runs) > 1 and 0 <= v.runs[1] < runs and v.runs[1] not in own:
+            own.add(v.runs[1])
+            out.append((v, v.runs[1], also))
+    return out
 
 
 def _marker_reach(line) -> float:
