@@ -293,3 +293,16 @@ def test_a_label_breaks_into_even_lines_not_a_word_alone():
     lines = broken_lines(words, 4).split("\n")
     assert len(lines) == 4 and " ".join(lines) == " ".join(words)
     assert max(map(len, lines)) <= 15, lines
+
+
+def test_a_leader_is_placed_crossing_no_other_leader_shown_with_it():
+    # matyas, sam_sharp_flat: leaders crossed on their way to the balls, a tangle in
+    # which each box seemed to point at the other's ball
+    from optviz.render.callout_placement import best_offset, crossings, leader_of
+
+    anchor, size, room = np.array([100.0, 100.0]), (40.0, 10.0), (0.0, 0.0, 400.0, 400.0)
+    other = np.array([[[110.0, 40.0], [110.0, 160.0]]])  # another label's leader, beside it
+    *_, box = best_offset(anchor, size, np.zeros((0, 4)), room)
+    assert crossings(leader_of(anchor, box), other) == 1  # the nearest place crosses it
+    *_, box = best_offset(anchor, size, np.zeros((0, 4)), room, leaders=other)
+    assert crossings(leader_of(anchor, box), other) == 0

@@ -34,7 +34,7 @@ from matplotlib.artist import Artist
 from matplotlib.text import Text
 
 from . import style
-from .callout_placement import best_offset, broken_lines, dense
+from .callout_placement import best_offset, broken_lines, dense, leader_of
 from .callout_timing import (  # noqa: F401  (the callouts' interface, re-exported)
     AT_ONCE,
     FINAL_AT_MOST,
@@ -360,7 +360,7 @@ class CalloutLayer(CalloutClock, Artist):
         if token == self.placed_for or not self.items:
             return
         fig = self.run_axes[0].figure
-        placed: list[tuple] = []  # (axes, box, from step, to step)
+        placed: list[tuple] = []  # (axes, box, from step, to step, leader)
         order = [*self.finals, *sorted((i for i in self.items if i not in self.finals),
                                        key=lambda i: i[0])]  # fmt: skip
         for item in order:
@@ -370,14 +370,14 @@ class CalloutLayer(CalloutClock, Artist):
             until = self._until(item)
             boxes = [self._seen_balls(ax, item), *self._markers(ax), *self._edge_notes(ax),
                      *self._texts(ax, renderer)]  # fmt: skip
-            boxes += [box[None] for other, box, a, b in placed
-                      if other is ax and a <= until and step <= b]  # fmt: skip
+            together = [p for p in placed if p[0] is ax and p[2] <= until and step <= p[3]]
+            boxes += [p[1][None] for p in together]
             drawn = self._paths_px(ax, self.steps if item in self.finals else until)
             label.xy = tuple(self._position(ax, run, step, start))
             ring.set_data([label.xy[0]], [label.xy[1]])
             size = self._size(label, ax, renderer)
             _, ha, va, box = best_offset(anchor, size, np.vstack(boxes), self._room(ax),
-                                         fig.dpi / 72, drawn)  # fmt: skip
+                                         fig.dpi / 72, drawn, [p[4] for p in together])  # fmt: skip
             pad = self._pad(label, ax)  # the text sits inside the box by its padding
             text_at = np.array([
                 {"left": box[0] + pad, "right": box[2] - pad}.get(ha, (box[0] + box[2]) / 2),
@@ -388,7 +388,7 @@ class CalloutLayer(CalloutClock, Artist):
             self.box_px[id(label)] = box
             label.set_ha(ha)
             label.set_va(va)
-            placed.append((ax, box, step, until))
+            placed.append((ax, box, step, until, leader_of(anchor, box)))
         self.placed_for = token
 
     def update(self, s: float, renderer) -> tuple[list, list]:
