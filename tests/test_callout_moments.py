@@ -141,3 +141,20 @@ def test_a_passing_callout_is_whole_for_its_moment_and_gone_in_a_blink():
     assert (strength[seconds <= 1.2] == 1.0).all()
     faint = (strength > 0) & (strength < 1)
     assert 0 < faint.sum() / fps <= 0.25
+
+
+def test_a_ring_on_a_3d_view_is_dropped_once_its_ball_has_gone_on():
+    # saddle --3d: rings left mid-path at the escape read as extra balls
+    race = ov.race("saddle", ["gd:lr=0.05"], start=(-1.8, 0.05), steps=60)
+    verdicts = check_claims(race, ["escapes(gd, from=saddle)"])
+    engine = _Engine(animate(race, kind="3d", callouts=verdicts, fps=10, duration=2))
+    try:
+        step = verdicts[0].step
+        engine.frame(float(step))
+        rings, labels = engine.callouts.update(float(step), engine.canvas.get_renderer())
+        assert len(rings) == 1 and len(labels) == 1  # at its moment: ringed
+        engine.frame(60.0)
+        rings, labels = engine.callouts.update(60.0, engine.canvas.get_renderer())
+        assert len(labels) == 1 and rings == []  # the ball far on: the callout, no ring
+    finally:
+        engine.close()

@@ -299,11 +299,12 @@ class CalloutLayer(CalloutClock, Artist):
         within :data:`FOLLOW` diameters of there (a stop, an ending), the ball as drawn
         (fanned out from others), so the ring is around it; once the ball has gone on, the
         leader keeps to the place of the moment and the ring is dropped: left there, it
-        would read as a second ball."""
+        would read as a second ball (on a 3-D view too: saddle --3d's rings left mid-path
+        read as extra balls)."""
         step, (run, start), _, _ = item
         ax = self.run_axes[run]
         key = self._position(ax, run, step, start)
-        if _is3d(ax) or s <= step:
+        if s <= step:
             return key, True
         at = min(int(np.floor(s)), self.steps)
         now = self._position(ax, run, at, start)
@@ -311,6 +312,8 @@ class CalloutLayer(CalloutClock, Artist):
         reach = FOLLOW * 10.0 * ax.figure.dpi / 72  # a ball is about 10 points across
         if not self._in_view(ax, run, at, start) or np.hypot(*(to_px(now) - to_px(key))) > reach:
             return key, False
+        if _is3d(ax):  # its balls are placed by the camera: the ring stays on the moment
+            return key, True
         drawn = self._drawn_balls(ax, run)
         if not len(drawn):
             return now, True
@@ -402,11 +405,11 @@ class CalloutLayer(CalloutClock, Artist):
         now = self.current(s)
         ringless = set()
         for item in now:
+            at, ringed = self._anchor_now(item, s)
             if not _is3d(self.run_axes[item[1][0]]):
-                at, ringed = self._anchor_now(item, s)
                 self._point_at(item, at)
-                if not ringed:
-                    ringless.add(id(item[2]))
+            if not ringed:
+                ringless.add(id(item[2]))
             _fade(item[2], item[3], self._strength(item, s))
         rings = [item[3] for item in now
                  if id(item[2]) not in ringless and not self._on_landmark(item)]  # fmt: skip
@@ -440,11 +443,11 @@ class CalloutLayer(CalloutClock, Artist):
             now = self.current(self.steps)
             ringless = set()
             for item in now:
+                at, ringed = self._anchor_now(item, float(self.steps))
                 if not _is3d(self.run_axes[item[1][0]]):
-                    at, ringed = self._anchor_now(item, float(self.steps))
                     self._point_at(item, at)
-                    if not ringed:
-                        ringless.add(id(item[2]))
+                if not ringed:
+                    ringless.add(id(item[2]))
             shown_now = {id(item[2]) for item in now}
             ringed = {id(item[2]) for item in now
                       if id(item[2]) not in ringless and not self._on_landmark(item)}  # fmt: skip
