@@ -306,3 +306,37 @@ def test_a_leader_is_placed_crossing_no_other_leader_shown_with_it():
     assert crossings(leader_of(anchor, box), other) == 1  # the nearest place crosses it
     *_, box = best_offset(anchor, size, np.zeros((0, 4)), room, leaders=other)
     assert crossings(leader_of(anchor, box), other) == 0
+
+
+def test_leaders_to_balls_fanned_on_one_star_pass_no_other_ball():
+    # sam_sharp_flat: GD's label was placed around the moment, and its leader to GD's
+    # ball, fanned to the far side of the star, passed SAM's ball and ended beside it
+    import optviz as ov
+    from optviz.analysis.claims import check_claims
+    from optviz.render.balls import balls_of
+
+    race = ov.race("quadratic", ["gd:lr=0.2", "momentum:lr=0.05"], start=(1.0, 1.0), steps=300)
+    verdicts = check_claims(race, ["ends_in(gd)", "ends_in(momentum)"])
+    fig = race.plot(callouts=verdicts)
+    fig.canvas.draw()
+    ax = fig.axes[0]
+    renderer = fig.canvas.get_renderer()
+    drawn = [ax.transData.transform(np.c_[b.get_data()])[0] for b in balls_of(ax).balls]
+    radius = 6.0 * fig.dpi / 72  # a ball and its edge
+    labels = [t for t in ax.texts if t.get_gid() == "callout" and t.get_visible()]
+    assert len(labels) == 2
+    layer = next(a for a in ax.get_children() if isinstance(a, callouts.CalloutLayer))
+    for item in layer.finals:  # each placed around its ball as drawn, not the true point
+        anchor = layer._placing_anchor(ax, item)
+        assert np.hypot(*(anchor - drawn[item[1][0]])) < 1.0
+    for label in labels:
+        run = ["GD", "Momentum"].index(label.get_text().split(" ")[0])
+        box = label.get_bbox_patch().get_window_extent(renderer)
+        tip = ax.transData.transform(label.xy)
+        assert np.hypot(*(tip - drawn[run])) < 1.0  # at its own ball, as drawn
+        start = np.clip(tip, [box.x0, box.y0], [box.x1, box.y1])
+        t = np.linspace(0, 1, 200)[:, None]
+        line = start + (tip - start) * t
+        for other, at in enumerate(drawn):
+            if other != run:
+                assert np.hypot(*(line - at).T).min() > radius, (label.get_text(), other)

@@ -159,24 +159,48 @@ class CalloutLayer(CalloutClock, Artist):
         """Every ball drawn on ``ax`` at ``step``, in pixels: the runs', where they are
         drawn (fanned out where they meet, :func:`.balls.spread`), and the hollow ones of
         the points they show (Schedule-Free's y), which a label must not hide either."""
+        out = []
+        for i, traj in enumerate(self.race.trajectories):
+            shown_points = (traj.points or {}) if np.shape(traj.xy)[-1] == 2 else {}
+            for points in shown_points.values() if self.run_axes[i] is ax else ():
+                xy = np.asarray(points[step], float).reshape(-1, 2)[:64]
+                out.extend(self._plane(ax, drawable(xy, traj.surface), traj.surface))
+        fanned, _ = self._fanned_px(ax, step)
+        return np.vstack([fanned, ax.transData.transform(np.array(out).reshape(-1, 2))])
+
+    def _fanned_px(self, ax, step: int) -> tuple[np.ndarray, list]:
+        """The runs' balls on ``ax`` at ``step`` where they are drawn (px, fanned out where
+        they meet: :func:`.balls.spread`), and whose each is: ``(run, start)``."""
         from .balls import spread
         from .paths import BALL
 
-        heads, owner, out = [], [], []
+        heads, whose = [], []
         for i, traj in enumerate(self.race.trajectories):
             if self.run_axes[i] is not ax:
                 continue
-            n = traj.xy.shape[1] if traj.batched else 1
-            for j in range(min(n, 64)):
+            for j in range(min(traj.xy.shape[1] if traj.batched else 1, 64)):
                 heads.append(self._position(ax, i, step, j))
-                owner.append(i)
-            shown_points = (traj.points or {}) if np.shape(traj.xy)[-1] == 2 else {}
-            for points in shown_points.values():
-                xy = np.asarray(points[step], float).reshape(-1, 2)[:64]
-                out.extend(self._plane(ax, drawable(xy, traj.surface), traj.surface))
+                whose.append((i, j))
         at = ax.transData.transform(np.array(heads).reshape(-1, 2))
-        fanned, _, _ = spread(at, np.array(owner), BALL * ax.figure.dpi / 72)
-        return np.vstack([fanned, ax.transData.transform(np.array(out).reshape(-1, 2))])
+        owner = np.array([i for i, _ in whose], int)
+        fanned, _, _ = spread(at, owner, BALL * ax.figure.dpi / 72)
+        return fanned, whose
+
+    def _placing_anchor(self, ax, item) -> np.ndarray:
+        """Where a label is placed around (px): its ball at the moment; for one kept to the
+        end whose ball rests there, the ball as drawn at the end (fanned out from others),
+        where its leader will point: placed around the moment, the leader to a ball fanned
+        to the far side passed another's ball and ended beside it."""
+        step, (run, start), _, _ = item
+        key = ax.transData.transform(self._position(ax, run, step, start))
+        if item not in self.finals or _is3d(ax):
+            return key
+        fanned, whose = self._fanned_px(ax, self.steps)
+        if (run, start) not in whose:
+            return key
+        end = fanned[whose.index((run, start))]
+        reach = FOLLOW * 10.0 * ax.figure.dpi / 72
+        return end if np.hypot(*(end - key)) <= reach else key
 
     @staticmethod
     def _plane(ax, xy: np.ndarray, surface) -> np.ndarray:
@@ -369,7 +393,7 @@ class CalloutLayer(CalloutClock, Artist):
         for item in order:
             step, (run, start), label, ring = item
             ax = self.run_axes[run]
-            anchor = ax.transData.transform(self._position(ax, run, step, start))
+            anchor = self._placing_anchor(ax, item)
             until = self._until(item)
             boxes = [self._seen_balls(ax, item), *self._markers(ax), *self._edge_notes(ax),
                      *self._texts(ax, renderer)]  # fmt: skip
