@@ -155,10 +155,10 @@ def test_a_sweep_draws_the_window_of_rates_that_end_within_one_percent(sweep):
         zip(sweep.lrs, sweep.final_loss, sweep.diverged, strict=True)
     ):
         good = lrs[~bad & (loss - sweep.surface.min_value <= 0.01 * gap)]
-        color = line_ends.look(i)["color"]
+        color = sweepplots.sweep_looks(sweep)[i]["color"]
         if len(good):  # a bar over exactly the good rates, in the line's colour and marker
             np.testing.assert_allclose(bars[color].get_xdata(), good)
-            assert bars[color].get_marker() == line_ends.look(i)["marker"]
+            assert bars[color].get_marker() == sweepplots.sweep_looks(sweep)[i]["marker"]
         else:
             assert color not in bars
     assert bars, "the sweep should have some good rates"
@@ -181,6 +181,51 @@ def test_sweep_colours_hold_one_red_and_stay_apart_for_colour_blind_readers():
                 a,
                 b,
             )
+
+
+def _curve_looks(ax, sw) -> dict[str, tuple]:
+    """Each curve of a sweep (drawn in the sweep's order): its colour, marker and dashes."""
+    lines = data_lines(ax)
+    assert len(lines) == len(sw.optimizers)
+    return {
+        sweepplots.swept_name(opt): (
+            ln.get_color(),
+            ln.get_marker(),
+            str(ln._unscaled_dash_pattern),
+        )
+        for opt, ln in zip(sw.optimizers, lines, strict=True)
+    }
+
+
+def test_an_optimizer_looks_the_same_in_every_sweep_whatever_its_place_in_the_list():
+    # sweep.png drew RMSprop black and Adam red, lr_sweep.png RMSprop teal and Adam black:
+    # two slides of one deck contradicted each other
+    lrs = [0.01, 0.05, 0.2]
+    looks = []
+    for opts in (SIX, ["adam", "rmsprop", "gd", "momentum"], ["lion", "gd"]):
+        sw = A.sweep("quadratic", opts, lrs=lrs, steps=10, start=(1.0, 1.0))
+        with plots.offscreen():
+            ax = sweepplots.plot_sweep(sw, dpi=60)
+        ax.figure.canvas.draw()
+        looks.append(_curve_looks(ax, sw))
+    for name in ("GD", "Momentum (μ 0.9)", "RMSprop", "Adam", "Lion"):
+        seen = {look[name] for look in looks if name in look}
+        assert len(seen) == 1, (name, seen)
+    assert looks[0]["Lion"][0] != looks[0]["GD"][0]
+
+
+def test_a_sweep_of_one_optimizer_twice_still_tells_its_lines_apart():
+    assert line_ends.identity_slots(["adam", "adam", "gd"]) == [4, 1, 0]
+    slots = line_ends.identity_slots(["nesterov", "gd", "adam", "adam", "muon"])
+    assert len(set(slots)) == 5 and slots[1] == 0 and slots[2] == 4
+
+
+def test_no_two_of_the_six_optimizers_are_both_blue():
+    from matplotlib.colors import rgb_to_hsv, to_rgb
+
+    hues = [rgb_to_hsv(to_rgb(line_ends.look(k)["color"])) for k in line_ends.IDENTITY.values()]
+    blue = [h for h in hues if 0.5 <= h[0] <= 0.68 and h[1] > 0.3]
+    assert len(blue) <= 1, blue
 
 
 def test_a_sweep_shows_no_code_names(sweep_ax):

@@ -40,6 +40,12 @@ def swept_name(opt) -> str:
     return f"{plain} ({', '.join(items)})" if items else plain
 
 
+def sweep_looks(sweep) -> list[dict[str, Any]]:
+    """Each swept optimizer's colour, marker and dashes: its own on every plot
+    (:func:`.line_ends.identity_looks`), whatever its place in the list."""
+    return line_ends.identity_looks([opt.name for opt in sweep.optimizers])
+
+
 # -- sweep -----------------------------------------------------------------------------------------
 def plot_sweep(
     sweep,
@@ -96,8 +102,9 @@ def plot_sweep(
         lines, names, stars = [], [], []
         firsts = [sweep.lrs[i][~curves[i][0]].min() if (~curves[i][0]).any() else np.nan
                   for i in range(n_opt)]  # fmt: skip
+        looks = sweep_looks(sweep)
         for i, key in enumerate(sweep.keys):
-            look = line_ends.look(i)
+            look = looks[i]
             c = look["color"]
             lrs, score = sweep.lrs[i], sweep.score[i]
             ok, y = curves[i]
@@ -271,10 +278,11 @@ def _draw_windows(ax, sweep, windows: list, under: float, theme: str) -> None:
             va="center", fontsize=12, color=ink, alpha=0.8)  # fmt: skip
     below = blended_transform_factory(ax.transData, ax.transAxes)
     n = len(windows)
+    looks = sweep_looks(sweep)
     for i, rates in enumerate(windows):
         if rates is None:
             continue
-        look = line_ends.look(i)
+        look = looks[i]
         row = under * (n - i - 0.25) / (n + 0.25)
         ax.plot(rates, np.full(len(rates), row), transform=below, color=look["color"],
                 marker=look["marker"], ms=7, mec=ink, mew=0.6, lw=5, solid_capstyle="butt",
