@@ -63,7 +63,7 @@ def sweep():
 def sweep_ax(sweep):
     # offscreen: a pyplot figure would be closed after the first test, losing its canvas
     with plots.offscreen():
-        ax = sweepplots.plot_sweep(sweep, dpi=100)
+        ax = sweepplots.plot_sweep(sweep, dpi=100, panels=False)
     ax.figure.canvas.draw()
     return ax
 
@@ -103,7 +103,7 @@ def test_a_best_rate_is_named_at_its_star_not_at_its_lines_end(sweep):
     best = {key: float(lrs[np.argmin(np.where(np.isfinite(sc), sc, np.inf))])
             for key, lrs, sc in zip(sweep.keys, sweep.lrs, sweep.score, strict=True)}  # fmt: skip
     with plots.offscreen():
-        ax = sweepplots.plot_sweep(sweep, best=best, dpi=100)
+        ax = sweepplots.plot_sweep(sweep, best=best, dpi=100, panels=False)
     ax.figure.canvas.draw()
     (names,) = [a for a in ax.artists if isinstance(a, line_ends.EndLabels)]
     renderer = ax.figure.canvas.get_renderer()
@@ -145,7 +145,7 @@ def test_a_threshold_is_named_clear_of_a_curve_that_crosses_it_at_the_left():
 def test_a_sweep_draws_the_window_of_rates_that_end_within_one_percent(sweep):
     # lr_sweep's lesson (one rate for GD, over a decade for Adam) was in its caption only
     with plots.offscreen():
-        ax = sweepplots.plot_sweep(sweep, dpi=100)
+        ax = sweepplots.plot_sweep(sweep, dpi=100, panels=False)
     gap = sweep.start_loss - sweep.surface.min_value
     assert gap > 0
     threshold = [ln for ln in ax.get_lines() if list(ln.get_ydata()) == [0.01 * gap] * 2]
@@ -205,7 +205,7 @@ def test_an_optimizer_looks_the_same_in_every_sweep_whatever_its_place_in_the_li
     for opts in (SIX, ["adam", "rmsprop", "gd", "momentum"], ["lion", "gd"]):
         sw = A.sweep("quadratic", opts, lrs=lrs, steps=10, start=(1.0, 1.0))
         with plots.offscreen():
-            ax = sweepplots.plot_sweep(sw, dpi=60)
+            ax = sweepplots.plot_sweep(sw, dpi=60, panels=False)
         ax.figure.canvas.draw()
         looks.append(_curve_looks(ax, sw))
     for name in ("GD", "Momentum (μ 0.9)", "RMSprop", "Adam", "Lion"):
@@ -226,6 +226,57 @@ def test_no_two_of_the_six_optimizers_are_both_blue():
     hues = [rgb_to_hsv(to_rgb(line_ends.look(k)["color"])) for k in line_ends.IDENTITY.values()]
     blue = [h for h in hues if 0.5 <= h[0] <= 0.68 and h[1] > 0.3]
     assert len(blue) <= 1, blue
+
+
+@pytest.fixture(scope="module")
+def sweep_panels(sweep):
+    best = {key: float(lrs[np.argmin(np.where(np.isfinite(sc), sc, np.inf))])
+            for key, lrs, sc in zip(sweep.keys, sweep.lrs, sweep.score, strict=True)}  # fmt: skip
+    with plots.offscreen():
+        panels = sweepplots.plot_sweep(sweep, best=best, dpi=100)
+    panels.flat[0].figure.canvas.draw()
+    return panels, best
+
+
+def test_a_sweep_of_six_gives_each_optimizer_a_panel_with_its_curve_over_the_others(
+    sweep, sweep_panels
+):
+    # six curves on one axes ran together where the rates were too small to move any
+    panels, best = sweep_panels
+    looks = sweepplots.sweep_looks(sweep)
+    for i, panel in enumerate(panels.flat):
+        assert panel.get_title() == sweepplots.swept_name(sweep.optimizers[i])
+        (mine,) = data_lines(panel)  # one curve drawn in full, in its own look
+        assert (mine.get_color(), mine.get_marker()) == (looks[i]["color"], looks[i]["marker"])
+        others = [ln for ln in panel.get_lines() if ln.get_gid() == "context"]
+        assert len(others) == len(SIX) - 1
+        assert all(ln.get_zorder() < mine.get_zorder() for ln in others)
+        assert {ln.get_color() for ln in others} == {sweepplots.CONTEXT}
+        (star,) = [ln for ln in panel.get_lines() if ln.get_marker() == "*"]
+        assert np.isclose(star.get_xdata()[0], best[sweep.keys[i]])
+
+
+def test_every_panel_says_which_rates_get_99_percent_down_or_that_none_does(sweep, sweep_panels):
+    panels, _ = sweep_panels
+    for panel, rates in zip(panels.flat, sweepplots.good_windows(sweep), strict=True):
+        (words,) = [t.get_text() for t in panel.texts if t.get_gid() == "window-words"]
+        shaded = [p for p in panel.patches if p.get_gid() == "good-window"]
+        if rates is None:
+            assert words == "no rate gets 99% down" and not shaded
+        else:
+            assert words.startswith("99% down: ") and len(shaded) == 1
+            x0, x1 = shaded[0].get_x(), shaded[0].get_x() + shaded[0].get_width()
+            assert x0 < rates.min() and rates.max() < x1
+
+
+def test_sweep_panels_write_no_superscripts_and_no_text_under_16_px(sweep_panels):
+    fig = sweep_panels[0].flat[0].figure
+    for text in fig.findobj(Text):
+        if text.get_visible() and text.get_text():
+            assert text.get_fontsize() * 100 / 72 >= 16, text.get_text()
+            assert not re.search(r"[⁰¹²³⁴⁵⁶⁷⁸⁹⁻]|\\mathdefault|\^", text.get_text()), text
+    ticks = [t.get_text() for t in sweep_panels[0][1, 0].get_xticklabels() if t.get_text()]
+    assert ticks and all(re.fullmatch(r"1e-?\d+|[\d.]+", t) for t in ticks), ticks
 
 
 def test_a_sweep_shows_no_code_names(sweep_ax):
@@ -327,7 +378,7 @@ def test_basins_key_writes_true_minus_signs():
 
 def test_names_at_line_ends_read_on_either_background(sweep):
     for theme, darker in (("light", True), ("dark", False)):
-        ax = sweepplots.plot_sweep(sweep, dpi=50, theme=theme)
+        ax = sweepplots.plot_sweep(sweep, dpi=50, theme=theme, panels=False)
         ax.figure.canvas.draw()
         from matplotlib.colors import to_hex
 
@@ -601,7 +652,8 @@ def test_every_still_keeps_its_title_clear_of_the_top_edge(saddle_bands, sweep):
         figures = [
             bandplots.plot_bands(saddle_bands, dpi=100),
             scheduleplots.plot_schedules(["constant", "cosine"], steps=40, dpi=100),
-            sweepplots.plot_sweep(sweep, dpi=100).figure,
+            sweepplots.plot_sweep(sweep, dpi=100, panels=False).figure,
+            sweepplots.plot_sweep(sweep, dpi=100).flat[0].figure,
             analysis_plots.plot_basins(A.basins("quadratic", ["gd:lr=0.1"], n=6, steps=30)),
         ]
     for fig in figures:
