@@ -168,6 +168,7 @@ def plot_sweep(
                 what += f" (below {floor}: drawn at {floor})"
             ax.set_ylabel(what)
         ax.grid(True, which="major", alpha=0.5)
+        plain_log_ticks(ax, locate=False)  # 1e-4 at full size, not a 9 px superscript
         handles = [Line2D([], [], color=ink, ls="none", marker="x", ms=7, mew=2),
                    Line2D([], [], color=ink, ls=(0, (1.0, 2.0)), lw=1.8)]  # fmt: skip
         labels = ["diverged", "first rate that diverges"]
@@ -272,14 +273,14 @@ def _draw_windows(ax, sweep, windows: list, under: float, theme: str) -> None:
     line = ax.axhline(WITHIN * gap, color=ink, lw=1.4, ls=(0, (6.0, 3.0)), alpha=0.75,
                       zorder=2.5)  # fmt: skip
     # named from the left, where sweeps start slow, but clear of any curve that crosses it
-    ax.add_artist(line_ends.ThresholdLabel(ax, line, f"within {WITHIN:.0%} of the start's gap ↓",
+    ax.add_artist(line_ends.ThresholdLabel(ax, line, f"below: {1 - WITHIN:.0%} of the way down",
                                            fontsize=style.at_least(13), color=ink, zorder=5,
                                            gid="threshold-label"))  # fmt: skip
     ax.add_patch(Rectangle((0, 0), 1, under, transform=ax.transAxes, lw=0, alpha=0.35,
                            color=style.THEMES[theme]["grid.color"], zorder=1,
                            gid="window-strip"))  # fmt: skip
-    ax.text(0.005, under / 2, "within 1%", transform=ax.transAxes, rotation=90, ha="left",
-            va="center", fontsize=12, color=ink, alpha=0.8)  # fmt: skip
+    ax.text(0.005, under / 2, f"{1 - WITHIN:.0%} down", transform=ax.transAxes, rotation=90,
+            ha="left", va="center", fontsize=12, color=ink, alpha=0.8)  # fmt: skip
     below = blended_transform_factory(ax.transData, ax.transAxes)
     n = len(windows)
     looks = sweep_looks(sweep)
@@ -318,8 +319,9 @@ def rate_text(value: float, _pos=None) -> str:
     return f"1e{round(float(np.log10(value)))}"
 
 
-def plain_log_ticks(ax, which: str = "both") -> None:
-    """Ticks of ``ax``'s log axes at whole decades, written by :func:`rate_text`."""
+def plain_log_ticks(ax, which: str = "both", locate: bool = True) -> None:
+    """Ticks of ``ax``'s log axes written by :func:`rate_text`, at whole decades (or, with
+    ``locate`` false, where they are)."""
     from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
     for name in ("x", "y") if which == "both" else (which,):
@@ -328,7 +330,8 @@ def plain_log_ticks(ax, which: str = "both") -> None:
             continue
         axis.set_major_formatter(FuncFormatter(rate_text))
         axis.set_minor_formatter(NullFormatter())
-        axis.set_major_locator(LogLocator(base=10, numticks=6))
+        if locate:
+            axis.set_major_locator(LogLocator(base=10, numticks=6))
 
 
 def plot_sweep_panels(sweep, ax=None, *, best=None, size="16:9", theme="light", dpi=100,
@@ -380,7 +383,8 @@ def plot_sweep_panels(sweep, ax=None, *, best=None, size="16:9", theme="light", 
             panel.tick_params(labelbottom=k + cols >= n)  # the lowest panel of its column
         ys = np.concatenate([c[np.isfinite(c)] for c in curves])
         lo, hi = np.log10(ys.min()), np.log10(ys.max())
-        first.set_ylim(10 ** (lo - 0.4), 10 ** (hi + 0.15 * (hi - lo) + 0.3))  # room for the crosses
+        # room above the highest curve for the row of crosses
+        first.set_ylim(10 ** (lo - 0.4), 10 ** (hi + 0.15 * (hi - lo) + 0.3))
         lrs = np.concatenate(sweep.lrs)
         first.set_xlim(lrs.min() / 1.6, lrs.max() * 1.6)
         fig.supxlabel("learning rate", fontsize=style.at_least(15))
