@@ -574,6 +574,36 @@ def test_batchnorm_and_dropout_settings_differ_without_colour():
     assert audit.words_outside(fig) == []
 
 
+def test_dropout_is_one_slide_the_lesson_panel_the_largest_its_lines_named_not_keyed():
+    # seven panels, 240 px maps, twenty loss curves and a key over the lowest of them
+    from optviz.nets import dropout
+    from optviz.render.dropoutplots import dropout_figure
+
+    pairs = dropout.seed_study([0, 1], hidden=(8, 8), steps=20)
+    fig = dropout_figure(pairs, ensemble=4, resolution=20)
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    loss = next(ax for ax in fig.axes if ax.get_ylabel() == "cross-entropy")
+    maps = [ax for ax in fig.axes if ax is not loss]
+    assert len(maps) == 2 and loss.get_legend() is None
+    area = {ax: ax.bbox.width * ax.bbox.height for ax in fig.axes}
+    assert all(area[loss] > 1.4 * area[m] for m in maps)
+    assert all(min(m.bbox.width, m.bbox.height) >= 300 for m in maps)  # at 1280x720
+    drawn = [ln for ln in loss.get_lines() if ln.get_gid() != "end-label" and len(ln.get_xdata())]
+    assert len([ln for ln in drawn if ln.get_marker() not in ("None", None)]) == 4
+    named = sorted(t.get_text() for t in loss.texts if t.get_gid() == "end-label")
+    assert named == sorted(
+        f"{s}: {w}" for s in ("no dropout", "dropout") for w in ("test", "train")
+    )
+    for text in fig.findobj(Text):
+        if text.get_visible() and text.get_text():
+            box = text.get_window_extent(renderer)
+            assert box.x0 >= 20 and box.x1 <= fig.bbox.width - 20, text.get_text()
+            assert text.get_fontsize() * 100 / 72 >= 16, text.get_text()
+    words = " ".join(words_on(fig))
+    assert "thinned nets" in words
+
+
 def test_curvature_kinds_differ_in_pattern_as_well_as_colour():
     """Bowl, dome and saddle had near-equal greys and no pattern."""
     c = A.curvature("six_hump_camel", n=30, critical=False)
