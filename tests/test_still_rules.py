@@ -761,6 +761,45 @@ def test_init_summary_says_what_saturated_means_and_draws_no_pale_line():
     assert len(shown) == 5 and "#56b4e9" not in shown  # He was a thin sky-blue dotted line
 
 
+def test_lines_drawn_on_one_another_are_named_together():
+    # init_summary: N(0, 0.01²), Xavier and He all lay on 0 in the saturation panel: 2 of 5 seen
+    stats = [nets.propagate(k, depth=3, width=12, batch=20) for k in
+             ("small", "large", "xavier_normal")]  # fmt: skip
+    fig = initplots.init_summary(stats)
+    notes = [t.get_text() for t in fig.axes[2].texts if t.get_gid() == "coinciding-note"]
+    assert notes == ["2 lines at 0:\nN(0, 0.01²), Xavier"], notes
+    assert initplots.coinciding([np.array([0.9, 0.8]), np.array([0.0, 0.0])], log=False) == []
+    # on a log axis: 10 % apart is together, a factor of 1.5 is not
+    together = initplots.coinciding([np.ones(3), 1.1 * np.ones(3), 1.5 * np.ones(3)], log=True)
+    assert together == [[0, 1]]
+
+
+def test_init_schemes_make_no_orange_red_pair():
+    from matplotlib.colors import rgb_to_hsv, to_rgb
+
+    hsv = [rgb_to_hsv(to_rgb(initplots._scheme_color(i))) for i in range(5)]
+    hues = [h for h, saturation, _ in hsv if saturation > 0.3]
+    warm = [h for h in hues if h < 0.15 or h > 0.9]  # orange, red, rose
+    assert len(warm) == 1, hues
+
+
+def test_init_grid_writes_full_size_numbers_and_a_scale_under_every_column():
+    stats = [nets.propagate(k, depth=4, width=12, batch=20) for k in ("small", "large")]
+    fig = initplots.init_grid(stats)
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    for text in fig.findobj(Text):
+        if text.get_visible() and text.get_text():
+            assert not re.search(r"⁻|·10", text.get_text()), text.get_text()  # no exponent
+            box = text.get_window_extent(renderer)
+            assert min(box.x0, box.y0) >= 20 and box.x1 <= fig.bbox.width - 20, text.get_text()
+            assert fig.bbox.height - box.y1 >= 20, text.get_text()
+    bottom = fig.axes[-4:]
+    assert all([t.get_text() for t in ax.get_xticklabels() if t.get_text()] for ax in bottom)
+    notes = [t.get_text() for ax in fig.axes[4:] for t in ax.texts]
+    assert all("at ±1" in n for n in notes) or not any("at ±1" in n for n in notes)
+
+
 def test_the_run_without_noise_ends_on_a_mark_above_the_seeds_end_balls(saddle_bands):
     # noise_bands: 30 end balls hid where the full-batch path ends
     with plots.offscreen():
