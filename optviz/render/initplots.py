@@ -370,10 +370,11 @@ def _name_coinciding(ax, stats, kind: str, lines) -> None:
         names = ", ".join(_short_scheme(stats[i].label) for i in group)
         level = float(np.nanmedian(values[group[0]]))
         where = "at 0" if not log and abs(level) < 0.01 else "together"
+        color = ink("dark" if _is_dark(ax) else "light")
         ax.annotate(f"{len(group)} lines {where}:\n{names}", (0.97, level),
                     xycoords=("axes fraction", "data"), xytext=(0, 10), textcoords="offset points",
-                    ha="right", va="bottom", fontsize=13, color=ink("dark" if _is_dark(ax) else "light"),
-                    gid="coinciding-note", zorder=8)  # fmt: skip
+                    ha="right", va="bottom", fontsize=13, color=color, gid="coinciding-note",
+                    zorder=8)  # fmt: skip
 
 
 # ---------------------------------------------------------------- figure-level: init
@@ -448,7 +449,7 @@ def init_grid(
                 show = row == len(stats) - 1 or not shared
                 ax.set_xticks(ticks, labels if show else [])
                 ax.tick_params(labelsize=12.5, length=3, pad=1)
-                note = ax.text(
+                ax.text(
                     0.5,
                     0.98,
                     _cell_note(s, kind, col, _writes_saturation(s, kind)),
