@@ -279,6 +279,24 @@ def layer_densities(
     return ax
 
 
+def scheme_label(label: str) -> str:
+    """A scheme's name with its gain as the notes write it: ``gain 5/3``, not ``gain 1.67``.
+
+    >>> scheme_label("Xavier normal (gain 1.67)"), scheme_label("Xavier normal (gain 1.3)")
+    ('Xavier normal (gain 5/3)', 'Xavier normal (gain 1.3)')
+    """
+    import re
+    from fractions import Fraction
+
+    def exact(match: re.Match) -> str:
+        value = float(match.group(1))
+        frac = Fraction(value).limit_denominator(9)
+        close = frac.denominator > 1 and abs(float(frac) - value) < 0.006
+        return f"gain {frac.numerator}/{frac.denominator}" if close else match.group(0)
+
+    return re.sub(r"gain ([0-9.]+)", exact, label)
+
+
 def _short_scheme(label: str) -> str:
     """A scheme's name short enough to write at a line's end: ``Xavier (gain 1.67)``."""
     return label.replace(" normal", "").replace(" uniform", " (uniform)").replace(") (", ", ")
