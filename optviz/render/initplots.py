@@ -299,6 +299,7 @@ def scheme_label(label: str) -> str:
 
 def _short_scheme(label: str) -> str:
     """A scheme's name short enough to write at a line's end: ``Xavier (gain 1.67)``."""
+    label = scheme_label(label)
     return label.replace(" normal", "").replace(" uniform", " (uniform)").replace(") (", ", ")
 
 
@@ -334,12 +335,16 @@ def std_by_layer(stats, kind: str = "act_std", ax=None, legend: bool = True, end
         # two schemes with the same numbers still show both (a dodged category axis)
         layers = np.arange(1, s.depth + 1) + DODGE * (i - (len(stats) - 1) / 2)
         look = {**line_ends.look(i), "color": _scheme_color(i)}
-        lines += ax.plot(layers, values, lw=2.2, ms=7, mec=edge, mew=0.6, label=s.label,
-                         zorder=3 + 0.1 * (len(stats) - i), **look)  # fmt: skip
+        lines += ax.plot(layers, values, lw=2.2, ms=7, mec=edge, mew=0.6,
+                         label=scheme_label(s.label), zorder=3 + 0.1 * (len(stats) - i),
+                         **look)  # fmt: skip
     if kind == "saturation":
         ax.set_ylim(-0.03, 1.03)
     else:
+        from .sweepplots import plain_log_ticks
+
         ax.set_yscale("log")
+        plain_log_ticks(ax, "y")  # 1e-4 at full size: superscript exponents were 8 px
     ax.set_xlabel("layer")
     ax.set_ylabel(_SUMMARY_LABELS[kind])
     ax.set_xticks(np.arange(1, max(s.depth for s in stats) + 1))
@@ -479,7 +484,7 @@ def init_grid(
                 )
                 if row == 0:
                     ax.set_title(f"layer {col + 1}", fontsize=16)
-            label = s.label.replace(" (", "\n(")
+            label = scheme_label(s.label).replace(" (", "\n(")
             axes[row, 0].set_ylabel(label, fontsize=14, rotation=0, ha="right", va="center")
         what = "activations" if kind == "activations" else "log₁₀ |back-propagated gradient|"
         title = title or f"{what} by layer: {stats[0].activation}, {_shape(stats[0])}"
