@@ -103,11 +103,13 @@ MEAN_STEPS = (5, 50)  # ... within these bounds
 
 
 def mean_window(traj, y: np.ndarray) -> int:
-    """Over how many steps a run's loss curve ``y`` is averaged where drawn: a run with
-    noisy gradients (its :class:`~optviz.engine.noise.Noise`) whose curve saws up and
-    down (it turns on :data:`NOISY_TURNS` of its steps) draws its raw loss faint under a
-    running mean, since a few noisy curves on a log axis make one wedge; 0 for every
-    other run (its curve is what it did, step by step).
+    """Over how many steps a run's loss curve ``y`` is averaged where drawn: a run whose
+    curve saws up and down draws its raw loss faint under a running mean, since a few
+    such curves on a log axis make one wedge, a hatch. Sawing is either noise (a run
+    with noisy gradients, :class:`~optviz.engine.noise.Noise`, whose curve turns on
+    :data:`NOISY_TURNS` of its steps) or an oscillation (:func:`oscillates`: up and
+    down nearly every step over a stretch, visibly); 0 for every other run (its curve
+    is what it did, step by step).
 
     >>> import optviz as ov
     >>> r = ov.race("quadratic", ["sgd:lr=0.1,grad_noise=1", "gd:lr=0.1"], steps=300)
@@ -115,12 +117,49 @@ def mean_window(traj, y: np.ndarray) -> int:
     [30, 0]
     """
     noise = getattr(traj, "noise", None)
-    if noise is None or not (noise.grad or noise.update or noise.input):
-        return 0
-    if turn_share(y) < NOISY_TURNS:
+    noisy = noise is not None and bool(noise.grad or noise.update or noise.input)
+    if not (noisy and turn_share(y) >= NOISY_TURNS) and not oscillates(y):
         return 0
     low, high = MEAN_STEPS
     return int(np.clip(round(len(y) * MEAN_SHARE), low, high))
+
+
+OSCILLATING_RUN = (20, 0.1)  # steps, share of them: the shortest stretch that oscillates ...
+TOOTH = (0.15, 0.03)  # ... with teeth this high on average: decades on a log axis, else of
+# its range (a tooth: a turn, as high as the lower of the two steps that make it)
+HATCH_STEPS = 80  # a curve of fewer steps has room in its panel for each swing: drawn as it is
+
+
+def oscillates(y: np.ndarray) -> bool:
+    """Whether a curve of ``y`` ``(steps + 1[, n])`` of :data:`HATCH_STEPS` steps or
+    more oscillates: over a stretch of :data:`OSCILLATING_RUN` steps, its teeth (turns
+    from up to down or back, each as high as the lower of its two steps) average
+    :data:`TOOTH` a step (in decades where ``y`` is positive, as a log axis draws it;
+    else as a share of its range). A curve that turns every step or two by a decade
+    draws as a hatch; a slow swing, or small wiggles, draw as what they are.
+
+    >>> steps = np.arange(100.0)
+    >>> oscillates(np.exp(-steps / 20) * (1 + 0.8 * (-1) ** steps)), oscillates(np.exp(-steps / 20))
+    (True, False)
+    """
+    y = np.asarray(y, float)
+    y = y if y.ndim == 2 else y[:, None]
+    least, share = OSCILLATING_RUN
+    run = max(least, round(share * len(y)))
+    if len(y) - 1 < HATCH_STEPS:
+        return False
+    for col in y.T:
+        v = col[np.isfinite(col)]
+        log = bool(len(v)) and v.min() > 0
+        v = np.log10(v) if log else v / max(float(np.ptp(v)) if len(v) else 0.0, 1e-300)
+        d = np.diff(v)
+        if len(d) < run + 1:
+            continue
+        turns = np.sign(d[1:]) * np.sign(d[:-1]) < 0
+        teeth = np.where(turns, np.minimum(np.abs(d[1:]), np.abs(d[:-1])), 0.0)
+        if np.convolve(teeth, np.ones(run) / run, "valid").max() >= TOOTH[0 if log else 1]:
+            return True
+    return False
 
 
 def turn_share(y: np.ndarray) -> float:
@@ -161,8 +200,9 @@ def running_mean(y: np.ndarray, window: int) -> np.ndarray:
     return np.where(ok, mean, np.nan)
 
 
-RAW_STYLE = dict(lw=1.2, alpha=0.3, ls="-", marker="none", zorder=4)
-"""How a noisy run's raw loss is drawn under its running mean: faint, thin and plain."""
+RAW_STYLE = dict(lw=0.8, alpha=0.2, ls="-", marker="none", zorder=4)
+"""How a sawing run's raw loss is drawn under its running mean: faint, thin and plain,
+so the means carry the panel (raw curves of 1.2 points at 0.3 cluttered it)."""
 
 
 def mean_note(trajs, axis: LossAxis) -> str:
