@@ -376,6 +376,25 @@ def _assert_apart(tags, renderer) -> None:
             assert not a.overlaps(b), (a, b)
 
 
+@pytest.mark.parametrize("step", [0.0, 150.0])
+def test_start_numbers_at_the_heads_stay_inside_the_panel(sam_race, step):
+    # sam_sharp_flat, tiny_net_init at the first frame: every head at the top left, the
+    # four numbers stacked up over the panel's top into the title, and left of the axis
+    engine = _Engine(animate(sam_race, loss=True, fps=2, duration=1, size="16:9", dpi=100))
+    try:
+        drawn = [a for a in engine.side_frames[0](step) if isinstance(a, Text)]
+        engine.fig.canvas.draw()
+        renderer = engine.fig.canvas.get_renderer()
+        _assert_apart(drawn, renderer)
+        panel = engine.loss_ax.bbox
+        for tag in drawn:
+            box = tag.get_window_extent(renderer)
+            assert panel.x0 <= box.x0 and box.x1 <= panel.x1 + 12, (tag.get_text(), box, panel)
+            assert panel.y0 <= box.y0 and box.y1 <= panel.y1, (tag.get_text(), box, panel)
+    finally:
+        engine.close()
+
+
 def test_a_diverged_note_stays_inside_a_squat_loss_panel():
     # a wide, short panel under maps: the arrow and its text above the curve that blew up
     # must stay inside it, off the maps' axis labels over it

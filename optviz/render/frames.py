@@ -301,10 +301,11 @@ class _Engine:
         if self.callouts is not None:
             rings, labels = self.callouts.update(s, self.canvas.get_renderer())
         movers = sorted(self.movers, key=lambda m: m.trail.get_zorder())
-        for m in movers:  # the paths, then the rings of callouts, then the balls over them
-            for artist in m.artists:
-                if artist is not m.ball:
-                    artist.axes.draw_artist(artist)
+        # the paths in zorder across runs (the outlines of paths side by side under both
+        # lines), then the rings of callouts, then the balls over them
+        lines = [a for m in movers for a in m.artists if a is not m.ball]
+        for artist in sorted(lines, key=lambda a: a.get_zorder()):
+            artist.axes.draw_artist(artist)
         for m in movers:  # each run's marks over every trail: its shape on every stretch
             if m.marks is not None:
                 m.marks.axes.draw_artist(m.marks)

@@ -512,21 +512,39 @@ TAG_WIDTH = 24.0  # points: tags further apart than this side by side do not mee
 
 
 def spread_tags(ax, tags) -> None:
-    """Move the numbers of curve heads that would meet (two starts ending at about the
-    same loss: "2" printed over "2") up just far enough to stand one over the other,
-    the lowest kept at its head."""
-    if len(tags) < 2:
+    """Keep the numbers at the curves' heads apart and inside the panel: those that would
+    meet (two starts ending at about the same loss: "2" printed over "2") stand one over
+    the other, the lowest at its head, a stack that would rise over the panel's top
+    hanging down from it instead; each before its head (to the left), or after it where
+    the panel's left edge is too near (at the first step every head is on it)."""
+    if not len(tags):
         return
     to_points = 72.0 / ax.figure.dpi
+    left, top = ax.bbox.x0 * to_points, ax.bbox.y1 * to_points
     at = np.array([ax.transData.transform(t.xy) for t in tags]) * to_points
+    rise: dict[int, float] = {}
     placed: list[tuple[float, float]] = []
-    for i in np.argsort(at[:, 1], kind="stable"):
+    for i in np.argsort(at[:, 1], kind="stable"):  # up, from the lowest
         x, y = at[i, 0], at[i, 1] + TAG_RISE
         for px, py in sorted(placed, key=lambda p: p[1]):
             if abs(x - px) < TAG_WIDTH and y < py + TAG_HEIGHT:
                 y = py + TAG_HEIGHT
         placed.append((x, y))
-        tags[i].xyann = (tags[i].xyann[0], y - at[i, 1])
+        rise[i] = y
+    placed = []
+    for i in sorted(rise, key=lambda i: -rise[i]):  # down, from the highest: none over the top
+        x, y = at[i, 0], min(rise[i], top - TAG_HEIGHT + TAG_RISE)
+        for px, py in placed:
+            if abs(x - px) < TAG_WIDTH:
+                y = min(y, py - TAG_HEIGHT)
+        placed.append((x, y))
+        wide = 0.62 * tags[i].get_fontsize() * len(tags[i].get_text()) + 6  # with its box
+        before = x - TAG_GAP - wide >= left
+        tags[i].set_ha("right" if before else "left")
+        tags[i].xyann = (-TAG_GAP if before else TAG_GAP, y - at[i, 1])
+
+
+TAG_GAP = 5.0  # points between a head and the number beside it
 
 
 def curve_heads(y: np.ndarray, at: np.ndarray, s: float) -> list[tuple[float, float] | None]:
