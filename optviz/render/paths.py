@@ -9,7 +9,7 @@ Shared by the still plots and the animations:
 * paths are stacked longest first: short or slow paths, which a long one would bury,
   are drawn on top;
 * paths that share a line (one runs along another for a stretch, even at another
-  speed) are drawn side by side along that stretch only (:class:`Lanes`): each shifted
+  speed) are drawn side by side along that stretch only (:mod:`.lanes`): each shifted
   across the line by a few points, in its own width and dash pattern, so every colour
   and every dash shows there; off the shared stretch every path runs where it is;
 * every ball is the same size, large enough to find from the back of a room; balls that
