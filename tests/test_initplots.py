@@ -166,6 +166,24 @@ def test_batchnorm_inputs_share_the_loss_panels_epochs_and_say_what_the_bands_ar
     assert "\n" not in fig._suptitle.get_text()
 
 
+def test_batchnorm_bands_keep_clear_of_their_frame_under_no_grid_and_chance_shows():
+    # the band touched the panel's top, white grid lines crossed the bands, tick numbers
+    # were 15 px, and the chance line (1 px, grey) lay hidden under the plain net's loss
+    plain, bn = nets.batchnorm_pair(depth=2, width=8, epochs=3)
+    fig = netfigures.batchnorm_figure(plain, bn, layers=[1, 2])
+    loss_ax, inputs = fig.axes[0], fig.axes[1:]
+    for ax in inputs:
+        lo, hi = ax.get_ylim()
+        tops = [c.get_paths()[0].vertices[:, 1] for c in ax.collections]
+        assert max(v.max() for v in tops) < hi - 0.05 * (hi - lo)
+        assert min(v.min() for v in tops) > lo + 0.05 * (hi - lo)
+        assert ax.get_axisbelow() is True
+        assert all(t.get_fontsize() * fig.dpi / 72 >= 16 for t in ax.get_yticklabels())
+    (chance,) = [ln for ln in loss_ax.get_lines() if ln.get_gid() == "chance"]
+    curves = [ln for ln in loss_ax.get_lines() if ln is not chance]
+    assert chance.get_linewidth() >= 2 and chance.get_zorder() > max(c.get_zorder() for c in curves)
+
+
 def _relative_luminance(rgb) -> float:
     c = np.asarray(rgb[:3], float)
     c = np.where(c <= 0.03928, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)

@@ -320,6 +320,28 @@ def test_a_zoom_window_too_small_to_see_gets_a_frame_a_room_sees(zoom_figure):
     assert not frame.get_fill()
 
 
+def test_a_zoom_connector_over_the_maps_data_is_dropped_one_stays():
+    # phase_network: the lower connector ran across the trained cells at the lower right
+    from types import SimpleNamespace
+
+    import matplotlib.pyplot as plt
+
+    x, y = np.linspace(0, 1, 20), np.linspace(0, 1, 20)
+    diverged = np.add.outer(y, x) > 1.0  # the upper right diverged, the lower left trained
+    phase = SimpleNamespace(x=x, y=y, diverged=diverged)
+    fig, (left, right) = plt.subplots(1, 2, figsize=(12.8, 7.2))
+    for ax in (left, right):
+        ax.set_xlim(0, 1)
+        ax.set_ylim(0, 1)
+    upper = ((0.6, 0.8), (0.0, 1.0))  # runs right over the diverged corner
+    lower = ((0.6, 0.2), (0.0, 0.0))  # runs right along the foot, over trained cells
+    kept = phaseplots._connectors(left, right, phase, (upper, lower))
+    assert kept == [upper]
+    everywhere = SimpleNamespace(x=x, y=y, diverged=np.zeros_like(diverged))
+    assert len(phaseplots._connectors(left, right, everywhere, (upper, lower))) == 1
+    plt.close(fig)
+
+
 def test_the_zoom_connectors_strike_no_tick_label():
     """The connectors land on the zoom's left corners, where its end ticks' numbers sit
     (a window from 0.3 to 0.9 is ticked at both ends): no number a connector crosses is drawn."""
@@ -412,12 +434,16 @@ def test_exit_markers_are_whole_and_no_note_covers_the_paths(saddle_bands_fig):
         r = ln.get_markersize() * saddle_bands_fig.dpi / 72 / 2
         assert frame.x0 + r <= x <= frame.x1 - r and frame.y0 + r <= y <= frame.y1 - r
     notes = [t for t in left.texts if t.get_text() and t.get_gid() != "exit-count"]
-    assert not notes and left.get_legend() is None  # only the exits' counts, at the edge
-    assert "left the view" in left.get_title()
+    assert not notes  # only the exits' counts, at the edge
+    key = left.get_legend()  # under the map, off the paths
+    saddle_bands_fig.canvas.draw()
+    assert key.get_window_extent().y1 <= frame.y0
+    assert any("left the view" in t.get_text() for t in key.get_texts())
 
 
-def test_a_narrow_fan_is_framed_and_its_ends_sit_above_the_minimum():
-    from optviz.render.landmarks import LANDMARK_ZORDER
+def test_a_narrow_fan_is_framed_and_its_ends_sit_between_the_minimums_fill_and_outline():
+    # over the fill and the paths (seen), under the star's outline (which thirty ends hid)
+    from optviz.render.landmarks import FILL_ZORDER, LANDMARK_ZORDER
 
     b = A.bands("quadratic", "gd:lr=0.1", seeds=6, steps=40, noise="grad=0.05", start=(0.5, 0.5))
     left = bandplots.plot_bands(b, dpi=60).axes[0]
@@ -425,7 +451,7 @@ def test_a_narrow_fan_is_framed_and_its_ends_sit_above_the_minimum():
     lo, hi = left.get_xlim()
     assert hi - lo < 0.7 * (x1 - x0)  # zoomed to the fan
     ends = [ln for ln in left.get_lines() if ln.get_marker() == "o" and len(ln.get_xdata()) == 6]
-    assert ends and ends[0].get_zorder() > LANDMARK_ZORDER
+    assert ends and FILL_ZORDER < ends[0].get_zorder() < LANDMARK_ZORDER
 
 
 def test_init_schemes_with_the_same_numbers_both_show():
@@ -493,21 +519,52 @@ def test_curvature_kinds_differ_in_pattern_as_well_as_colour():
     assert len({keys[w] for w in ("bowl", "dome", "saddle")}) == 3
 
 
-def test_a_white_line_has_a_key_that_shows_on_white_and_a_small_window_one_frame(zoom_figure):
+def test_a_zoom_keys_its_lessons_line_alone_and_frames_a_small_window_once(zoom_figure):
+    # phase_momentum had four line encodings (formula contours, formula edge, measured
+    # edge, GD's best): the title's "white line" was lost among them
     from matplotlib.patches import Rectangle
 
     fig = zoom_figure
-    legend = fig.legends[0]
-    names = [t.get_text() for t in legend.get_texts()]
-    assert phaseplots.CLOSED_NAME in names
-    # the white line's key stands on a swatch of the map's colour
-    swatches = [p for p in legend.findobj(Rectangle) if p.get_facecolor()[:3] != (1.0, 1.0, 1.0)
-                and p.get_visible() and p.get_fill()]  # fmt: skip
-    from matplotlib.colors import to_hex
-
-    assert phaseplots.KEY_GROUND in {to_hex(p.get_facecolor()) for p in swatches}
+    names = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert phaseplots.GD_NAME in names
+    assert phaseplots.CLOSED_NAME not in names and phaseplots.EDGE_NAME not in names
+    for ax in fig.axes[:2]:
+        dashed = [c for c in ax.collections if c.get_gid() != "gd-best"
+                  and any(ls[1] is not None for ls in np.atleast_1d(c.get_linestyle())
+                          if isinstance(ls, tuple))]  # fmt: skip
+        assert not dashed and not [t for t in ax.texts if t.get_gid() == "level-label"]
     frames = [p for p in fig.axes[0].patches if isinstance(p, Rectangle) and not p.get_fill()]
     assert len(frames) == 1  # one frame, not two nested ones
+
+
+def test_the_lessons_line_is_the_boldest_and_its_note_crosses_no_line():
+    from matplotlib.contour import ContourSet
+
+    from optviz.analysis import phase
+
+    # phase_momentum's window, coarse: the note sat across the lines it named
+    wide = phase("elliptic", "momentum", ("lr", 1e-3, 2, "log"), ("momentum", 0, 0.99),
+                 n=16, steps=120, workers=1)  # fmt: skip
+    zoom = phase("elliptic", "momentum", ("lr", 0.02, 0.2, "log"), ("momentum", 0.3, 0.9),
+                 n=24, steps=120, workers=1)  # fmt: skip
+    with plots.offscreen():
+        zoom_figure = phaseplots.plot_zoom(wide, zoom, dpi=100)
+    right = zoom_figure.axes[1]
+    zoom_figure.canvas.draw()
+    lines = [c for c in right.collections if isinstance(c, ContourSet)]
+    (gd,) = [c for c in lines if c.get_gid() == "gd-best"]
+    assert max(np.atleast_1d(gd.get_linewidth())) >= max(
+        max(np.atleast_1d(c.get_linewidth())) for c in lines
+    )
+    (note,) = [t for t in right.texts if t.get_gid() == "gd-note"]
+    assert "white line" in note.get_text()
+    box = Text.get_window_extent(note)  # the words, not their arrow
+    for c in lines:
+        for path in c.get_paths():
+            xy = right.transData.transform(path.vertices)
+            hits = (xy[:, 0] > box.x0) & (xy[:, 0] < box.x1) & (xy[:, 1] > box.y0) & (
+                xy[:, 1] < box.y1)  # fmt: skip
+            assert not hits.any(), c.get_gid()
 
 
 def test_a_long_stability_formula_leaves_the_key_to_its_number():
@@ -515,10 +572,32 @@ def test_a_long_stability_formula_leaves_the_key_to_its_number():
 
     assert _line_label("(2+2β₁)/((1−β₁)·lr)", [9500.0, 9500.0]) == "stability line = 9,500"
     lr = [0.004, 0.004]  # with the run's rate, the long formula becomes the title's 38/lr
-    assert (
-        _line_label("(2+2β₁)/((1−β₁)·lr)", [9500.0, 9500.0], lr) == "stability line 38/lr = 9,500"
+    assert (  # and says where 38 comes from: "38/lr" alone was a riddle
+        _line_label("(2+2β₁)/((1−β₁)·lr)", [9500.0, 9500.0], lr)
+        == "stability line 38/lr = 9,500\nwith 38 = (2+2β₁)/(1−β₁)"
     )
     assert _line_label("2/lr", [10.0, 10.0]) == "stability line 2/lr = 10"
+
+
+def test_loss_spikes_are_tied_to_the_sharpness_by_guides_through_both_panels():
+    # edge_of_stability: nothing tied the loss's spikes to the sharpness's falls, and
+    # markers every 250 steps on the sharpness marked nothing
+    from optviz.analysis.sharpness import SharpnessRun
+    from optviz.render.sharpnessplots import plot_sharpness_runs, spike_steps
+
+    loss = np.geomspace(1, 1e-3, 301)
+    loss[[100, 101, 220]] *= 4  # two spikes, the first ringing for two steps
+    at = np.arange(0, 301, 10)
+    run = SharpnessRun("GD", at, np.linspace(1, 9, len(at)), loss, np.full(300, 0.2), None)
+    assert spike_steps(loss) == [100, 220]
+    with plots.offscreen():
+        fig = plot_sharpness_runs([run], dpi=60)
+    for ax in fig.axes[:2]:
+        guides = [ln for ln in ax.get_lines() if ln.get_gid() == "spike guide"]
+        assert sorted(ln.get_xdata()[0] for ln in guides) == [100, 220]
+    curves = [ln for ln in fig.axes[1].get_lines() if len(ln.get_xdata()) == len(at)]
+    assert curves and all(ln.get_marker() in (None, "None", "") for ln in curves)
+    assert "a spike in the loss" in [t.get_text() for t in fig.axes[1].get_legend().get_texts()]
 
 
 @pytest.fixture(scope="module")
@@ -539,7 +618,37 @@ def test_runs_that_left_the_view_are_counted_at_their_exits(saddle_bands):
                   & (end[:, 1] <= y1))).sum())  # fmt: skip
     assert gone > 0 and sum(counts) == gone
     assert len(counts) <= 2  # the two ways out of the saddle, up and down
-    assert f"{gone} of 12 runs left the view" in left.get_title()
+    key = [t.get_text() for t in left.get_legend().get_texts()]
+    assert f"left the view: {gone} of 12 runs" in key
+    assert "\n" not in left.get_title() and "\n" not in fig.axes[1].get_title()
+
+
+def test_every_mark_on_a_band_map_is_keyed_and_a_landmark_rings_what_rests_on_it(saddle_bands):
+    # bands: the saddle diamond, the end circles and the end square had no key;
+    # noise_bands: the minimum's star lay under thirty end circles and the square
+    from optviz.render.landmarks import BALL_CLEARANCE, LANDMARK_ZORDER
+
+    with plots.offscreen():
+        fig = bandplots.plot_bands(saddle_bands, dpi=100)
+    left = fig.axes[0]
+    key = [t.get_text() for t in left.get_legend().get_texts()]
+    assert {"start", "a seed ends", "without noise ends", "saddle"} <= set(key), key
+    (end,) = [ln for ln in left.get_lines() if ln.get_gid() == "plain-end"]
+    assert end.get_markersize() <= 2 * BALL_CLEARANCE * 0.6  # inside the diamond's sides
+    dots = [ln for ln in left.get_lines() if ln.get_label() == "a seed ends"]
+    assert dots and all(d.get_zorder() < LANDMARK_ZORDER for d in dots)
+
+
+def test_a_map_writes_no_x_number_in_the_corner_the_y_axis_numbers():
+    # bands and saddle_field: "−2.0" and "−2.0" nearly touched at the lower left corner
+    from optviz.render import mapplots
+
+    with plots.offscreen():
+        fig = mapplots.show_map("saddle", dpi=60)
+    ax = fig.axes[0]
+    x0, y0 = ax.get_xlim()[0], ax.get_ylim()[0]
+    assert np.isclose(min(ax.get_yticks()), y0)
+    assert all(not np.isclose(v, x0) for v in ax.get_xticks())
 
 
 def test_a_symlog_loss_axis_reads_in_plain_numbers(saddle_bands):
@@ -548,6 +657,7 @@ def test_a_symlog_loss_axis_reads_in_plain_numbers(saddle_bands):
     fig.canvas.draw()
     shown = [t.get_text() for t in fig.axes[1].get_yticklabels() if t.get_text()]
     assert "0" in shown and "−1" in shown and not [s for s in shown if "10^" in s], shown
+    assert "log scale" in fig.axes[1].get_ylabel()  # a fall without end read as a bend
 
 
 def test_every_still_keeps_its_title_clear_of_the_top_edge(saddle_bands, sweep):
@@ -568,6 +678,19 @@ def test_every_still_keeps_its_title_clear_of_the_top_edge(saddle_bands, sweep):
         assert min(tops) >= 8, (fig.get_suptitle() or fig.axes[0].get_title(), min(tops))
 
 
+def test_schedule_panels_keep_their_words_off_the_side_edges_and_three_numbers_an_axis():
+    # schedule_shapes: "warm-up + cosine" ended 8 px from the frame; ten panels' ticks crowded
+    with plots.offscreen():
+        fig = scheduleplots.plot_schedules(dpi=100)
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    boxes = [t.get_window_extent(renderer) for t in fig.findobj(Text)
+             if t.get_visible() and t.get_text()]  # fmt: skip
+    assert min(b.x0 for b in boxes) >= 12 and min(fig.bbox.width - b.x1 for b in boxes) >= 12
+    for ax in fig.axes:
+        assert len(ax.get_xticks()) == 3 and len(ax.get_yticks()) == 3
+
+
 def test_a_momentum_phase_map_draws_gds_best_rate_and_stars_the_fastest_cell(zoom_figure):
     # phase_momentum's lesson (momentum beats GD's best, (κ−1)/(κ+1)) was in its caption only
     from optviz.analysis import phase
@@ -576,8 +699,8 @@ def test_a_momentum_phase_map_draws_gds_best_rate_and_stars_the_fastest_cell(zoo
     assert np.isclose(phaseplots.gd_best_rate(m), 24 / 26)  # curvatures 1 and 25
     right = zoom_figure.axes[1]
     (star,) = [ln for ln in right.get_lines() if ln.get_gid() == "fastest-cell"]
-    texts = [t.get_text() for t in right.texts if t.get_text().startswith("fastest")]
-    assert texts and "GD at best: 0.92" in texts[0]
+    texts = [t.get_text() for t in right.texts if t.get_gid() == "gd-note"]
+    assert texts and "GD's best (0.92)" in texts[0] and "fastest" in texts[0]
     assert star.get_marker() == "*"
     legend = [t.get_text() for t in zoom_figure.legends[0].get_texts()]
     assert phaseplots.GD_NAME in legend
