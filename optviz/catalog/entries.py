@@ -209,7 +209,7 @@ def _minima(entries: list, fail: Any, dim: int = 2) -> tuple[np.ndarray, np.ndar
 
 
 def _lesson(spec: dict, fail: Any, dim: int = 2) -> Lesson:
-    allowed = ("optimizers", "starts", "steps", "claims")
+    allowed = ("optimizers", "starts", "steps", "claims", "caption")
     for key in spec:
         if key not in allowed:
             raise fail(f"lesson.{key}", f"unknown; allowed: {', '.join(allowed)}")
@@ -226,8 +226,11 @@ def _lesson(spec: dict, fail: Any, dim: int = 2) -> Lesson:
     claims = spec.get("claims", [])
     if not isinstance(claims, list) or not all(isinstance(c, str) and c for c in claims):
         raise fail("lesson.claims", 'must be a list of claims such as "stuck(gd, at=saddle)"')
+    caption = spec.get("caption", "")
+    if not isinstance(caption, str) or "\n" in caption.strip():
+        raise fail("lesson.caption", "must be one line of text")
     starts = np.zeros((0, dim)) if starts is None else starts
-    return Lesson(tuple(opts), starts, steps, tuple(c.strip() for c in claims))
+    return Lesson(tuple(opts), starts, steps, tuple(c.strip() for c in claims), caption.strip())
 
 
 def _view(spec: dict, fail: Any) -> View:

@@ -60,7 +60,9 @@ class Lesson:
     """What a race on the surface shows when the user names no optimizer, start or step
     count (the ``[lesson]`` table of its catalog file): ``optimizers`` as specs such as
     ``"gd:lr=0.05"``, ``starts`` ``(n, 2)`` (``(n, 1)`` on a curve), ``steps``, and
-    ``claims``, what the race shows, checked on its runs (:mod:`optviz.analysis.claims`).
+    ``claims``, what the race shows, checked on its runs (:mod:`optviz.analysis.claims`),
+    and ``caption``, a line under the surface's title that says why the picture looks as
+    it does where a room would otherwise read it as luck ("gradient ≈ 19 000 here: ...").
     A race's 3-D camera is chosen from its runs (:mod:`optviz.render.camera3d`); the view's
     camera shows the surface alone.
     """
@@ -69,6 +71,7 @@ class Lesson:
     starts: np.ndarray = field(default_factory=lambda: np.zeros((0, 2)))
     steps: int | None = None
     claims: tuple[str, ...] = ()
+    caption: str = ""
 
 
 @dataclass(frozen=True)
@@ -118,6 +121,14 @@ class Surface(Preview):
     def __getstate__(self) -> dict:
         # compiled functions do not pickle: another process compiles them again
         return {k: v for k, v in self.__dict__.items() if not k.startswith("_compiled")}
+
+    @property
+    def lesson_title(self) -> str | None:
+        """The lesson race's title: the surface's, and under it the lesson's caption
+        (``None`` without one: the race keeps its usual title)."""
+        if not self.lesson.caption:
+            return None
+        return f"{self.title or self.name}\n{self.lesson.caption}"
 
     # -- evaluation ---------------------------------------------------------------
     @property
