@@ -41,13 +41,17 @@ class View:
     """How a surface is best drawn.
 
     ``log_levels``: contour levels spaced logarithmically above the minimum (for
-    surfaces like Rosenbrock whose interesting part is a thin valley); ``zclip``: the
+    surfaces like Rosenbrock whose interesting part is a thin valley); ``area_levels``:
+    levels at equal shares of the map, each shade covering as much ground (for a surface
+    whose values crowd around one level, a flat point's, whose shape even levels draw as
+    one grey field); ``zclip``: the
     largest value drawn in 3-D (taller parts are clipped); ``elev``/``azim``: the 3-D
     camera angles in degrees; ``levels``: number of contour levels; ``axes``: the names
     of the two coordinates (``("w1", "w2")`` for a network's two weights).
     """
 
     log_levels: bool = False
+    area_levels: bool = False
     zclip: float | None = None
     elev: float = 35.0
     azim: float = -60.0
