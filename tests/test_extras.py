@@ -99,3 +99,20 @@ def test_the_issues_race_renders_on_the_command_line(tmp_path, capsys):
     text = capsys.readouterr().out
     assert "torch.optim.LBFGS 2.13" in text and "checked against" in text
     assert _optviz("race", "rosenbrock", "--x", "tries", "-o", str(out)) == 2
+
+
+def test_a_trial_tick_is_at_least_20_px_long_on_a_slide(lbfgs_race):
+    """Issue 22: the trials are the lesson, so each tick reads on a 1280 x 720 slide."""
+    anim = lbfgs_race.animate(loss="evals", size=(12.8, 7.2), dpi=100, fps=2, duration=1)
+    engine = anim._engine()
+    try:
+        engine.frame(40.0)
+        (overlay,) = [o for o in anim.overlays if isinstance(o, extras.ExtrasOverlay)]
+        (tick_lines, _), _ = overlay.parts[0]["ticks"]
+        ax = tick_lines.axes
+        segs = np.array(tick_lines.get_segments())
+        px = np.linalg.norm(ax.transData.transform(segs[:, 1]) - ax.transData.transform(segs[:, 0]),
+                            axis=1)  # fmt: skip
+        assert len(px) > 40 and px.min() >= 20.0, px.min()
+    finally:
+        engine.close()

@@ -10,7 +10,7 @@ from test_type_sizes import too_small
 from test_visibility import PROBE, _pixels, probe_pixels
 
 import optviz as ov
-from optviz.render import glyphs, plots, race_figure, style
+from optviz.render import glyph_sizes, glyphs, plots, race_figure, style
 from optviz.render.animate import _Engine, animate
 from optviz.scenes import load_scene
 
@@ -231,3 +231,92 @@ def test_a_panel_per_optimizer_keeps_its_key_in_the_corner_the_runs_leave_empty(
             assert key_box.x1 <= fig_box.x1
         finally:
             engine.close()
+
+
+# ----------------------------------------------------------------------------- box sizes
+def test_a_small_box_grows_whole_to_a_thin_side_seen_from_the_back_of_a_room():
+    """A rate box a few pixels across grows, keeping its shape (the ratio of its rates is
+    the lesson), until its thinner side is BOX_THIN_PX; one that would grow past
+    BOX_MOST_PX grows to that and is widened across alone."""
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(12.8, 7.2), dpi=100)
+    ax.set_xlim(0, 10)
+    ax.set_ylim(0, 10)
+    at = np.array([[5.0, 5.0], [5.0, 5.0]])
+    unit = glyph_sizes.px_per_unit(ax)
+    sides = np.array([[40.0, 10.0], [120.0, 3.0]]) / unit  # in pixels: 40 x 10, 120 x 3
+    px = np.abs(ax.transData.transform(at + glyphs.at_least_px(ax, at, sides, box=True))
+                - ax.transData.transform(at))  # fmt: skip
+    plt.close(fig)
+    np.testing.assert_allclose(px[0], [96.0, 24.0], rtol=1e-6)  # 4:1 kept
+    np.testing.assert_allclose(px[1], [glyphs.BOX_MOST_PX, glyphs.BOX_THIN_PX], rtol=1e-6)
+
+
+ROOM_PX = 24.0  # issue 22: a glyph that teaches is at least this across at 1280 x 720
+SCENES = {"glyphs_adagrad_rmsprop": 150, "glyphs_adam_box": 32, "rprop_ravine": 60}
+
+
+@pytest.mark.parametrize("name", list(SCENES))
+def test_rate_boxes_are_at_least_24_px_across_when_they_teach(name):
+    """At a third, two thirds and the end of the run (the callouts' moments), every box
+    of a gallery glyph scene is at least ROOM_PX across at 1280 x 720."""
+    scene = load_scene(f"gallery/{name}.toml")
+    r = ov.race(scene.surface, list(scene.optimizers), start=scene.starts, steps=SCENES[name],
+                keep_state=True)  # fmt: skip
+    opts = scene.renders[0].options
+    engine = _Engine(animate(r, kind=scene.renders[0].kind, loss=opts["loss"], glyphs=True, fps=2,
+                             duration=1, size=(12.8, 7.2), dpi=100))  # fmt: skip
+    try:
+        engine.frame(0.0)
+        seen = 0
+        for s in SCENES[name] * np.array([0.0, 1 / 6, 1 / 3, 2 / 3, 1.0]):
+            engine.frame(s)
+            for line in _glyph_lines(engine.fig):
+                if not line.get_gid().endswith(("-box", "-sizes")):
+                    continue
+                xy = np.column_stack(line.get_data())
+                xy = xy[np.isfinite(xy).all(axis=1)]
+                if len(xy):
+                    px = np.ptp(line.axes.transData.transform(xy), axis=0)
+                    assert px.min() >= ROOM_PX - 0.5, (name, s, line.get_gid(), px)
+                    seen += 1
+        assert seen >= 2
+    finally:
+        engine.close()
+
+
+def test_a_stills_glyphs_lie_under_its_whole_paths():
+    """A still draws each path whole and glyphs at several steps along it (Lion's step
+    arrow lies on the path it explains): under the paths, they hide none of them."""
+    fig = race_figure.plot_race(RACES["rosenbrock"](), glyphs=True, size=(8.0, 4.5), dpi=80)
+    paths = fig.findobj(lambda a: (a.get_gid() or "").startswith("optimizer-"))
+    lines = _glyph_lines(fig)
+    assert paths and lines
+    assert max(g.get_zorder() for g in lines) < min(p.get_zorder() for p in paths)
+
+
+def test_a_panel_with_a_rate_box_has_a_rate_inset_big_by_construction():
+    """glyphs_adagrad_rmsprop's lesson (Adagrad's rate only falls) reads at a glance: each
+    panel has an inset of its rate along x up to the current step, at least 48 px tall at
+    1280 x 720, whose line is the run's rate (the box's width) step by step."""
+    from optviz.render.glyphs import raw_glyphs
+
+    r = RACES["adagrad_rmsprop"]()
+    engine = _Engine(animate(r, kind="panels", glyphs=True, fps=2, duration=1, size=(12.8, 7.2),
+                             dpi=100))  # fmt: skip
+    try:
+        engine.frame(0.0)
+        engine.frame(100.0)
+        insets = engine.fig.findobj(lambda a: a.get_gid() == "rate-inset")
+        assert len(insets) == 2
+        for i, inset in enumerate(insets):
+            assert inset.bbox.height >= 48 - 0.5 and inset.bbox.width >= 2 * inset.bbox.height
+            x, y = inset.get_lines()[0].get_data()
+            assert x[-1] == 101  # steps from 1: log-log
+            np.testing.assert_allclose(y, np.abs(raw_glyphs(r[i])["box"][:101, 0, 0]))
+        rates = [inset.get_lines()[0].get_data()[1] for inset in insets]
+        assert rates[0][0] / rates[0][-1] > 5  # Adagrad's falls ...
+        assert rates[1][50] / rates[1][-1] < 1.5  # ... RMSprop's settles
+    finally:
+        engine.close()

@@ -166,6 +166,24 @@ def test_batchnorm_inputs_share_the_loss_panels_epochs_and_say_what_the_bands_ar
     assert "\n" not in fig._suptitle.get_text()
 
 
+def test_batchnorm_bands_keep_clear_of_their_frame_under_no_grid_and_chance_shows():
+    # the band touched the panel's top, white grid lines crossed the bands, tick numbers
+    # were 15 px, and the chance line (1 px, grey) lay hidden under the plain net's loss
+    plain, bn = nets.batchnorm_pair(depth=2, width=8, epochs=3)
+    fig = netfigures.batchnorm_figure(plain, bn, layers=[1, 2])
+    loss_ax, inputs = fig.axes[0], fig.axes[1:]
+    for ax in inputs:
+        lo, hi = ax.get_ylim()
+        tops = [c.get_paths()[0].vertices[:, 1] for c in ax.collections]
+        assert max(v.max() for v in tops) < hi - 0.05 * (hi - lo)
+        assert min(v.min() for v in tops) > lo + 0.05 * (hi - lo)
+        assert ax.get_axisbelow() is True
+        assert all(t.get_fontsize() * fig.dpi / 72 >= 16 for t in ax.get_yticklabels())
+    (chance,) = [ln for ln in loss_ax.get_lines() if ln.get_gid() == "chance"]
+    curves = [ln for ln in loss_ax.get_lines() if ln is not chance]
+    assert chance.get_linewidth() >= 2 and chance.get_zorder() > max(c.get_zorder() for c in curves)
+
+
 def _relative_luminance(rgb) -> float:
     c = np.asarray(rgb[:3], float)
     c = np.where(c <= 0.03928, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
@@ -213,3 +231,31 @@ def test_every_layer_color_reads_on_white_and_edge_spikes_clear_the_spines():
     bins = initplots._Bins(np.linspace(-1.0, 1.0, 41), False)
     lo, hi = bins.lims
     assert min(-1.0 - lo, hi - 1.0) >= 0.05 * (hi - lo)
+
+
+def test_depth_panels_show_the_saturated_share_as_a_bar_each_on_its_own_scale(monkeypatch):
+    # init_depth: Xavier with gain 5/3 ("holds", 2 % saturated) was drawn as the same U as
+    # N(0, 1) (90 %); the spikes ran off the top; no panel had a y scale; "gain 1.67"
+    from optviz import nets
+    from optviz.render import initdepth
+
+    figures = []
+    make = initdepth._new_figure
+    monkeypatch.setattr(
+        initdepth, "_new_figure", lambda *a, **k: figures.append(make(*a, **k)) or figures[-1]
+    )
+    stats = [nets.propagate("large", depth=3, width=40, batch=50),
+             nets.propagate("xavier_normal", depth=3, width=40, batch=50, gain=5 / 3)]  # fmt: skip
+    frames, _ = initdepth.depth_animation(stats, size="small", dpi=50)
+    list(frames)  # the last layer drawn
+    (fig,) = figures
+    for ax, s in zip(fig.axes, stats, strict=True):
+        (fill,) = [p for p in ax.patches if p.get_gid() == "saturation-gauge"]
+        assert np.isclose(fill.get_width(), s.saturation[-1])
+        top = max(line.get_ydata().max() for line in ax.get_lines())
+        assert top <= ax.get_ylim()[1]  # every spike inside its panel
+        assert [t for t in ax.get_yticklabels() if t.get_text()]  # a y scale on each panel
+    widths = [p.get_width() for ax in fig.axes for p in ax.patches
+              if p.get_gid() == "saturation-gauge"]  # fmt: skip
+    assert widths[0] > 10 * widths[1]
+    assert fig.axes[1].get_title() == "Xavier (gain 5/3)"

@@ -84,6 +84,17 @@ def test_the_gallery_scene_shows_its_lesson(gallery):
     assert speeds[1][-1] > 3 * speeds[0][-1]  # and its steps keep their length
 
 
+def test_the_furrows_coordinates_are_named_along_and_across_in_words(gallery):
+    # the title spoke of the rate "across the furrow" while its lines said "x" and "y",
+    # and the step panel's title was the notation |Δθ_t|
+    from matplotlib.text import Text
+
+    words = [t.get_text() for t in gallery.findobj(Text) if t.get_text()]
+    assert "RMSprop, across" in words and "Adagrad, along" in words
+    assert not [w for w in words if w.endswith(", x") or w.endswith(", y") or "Delta" in w]
+    assert "dashed: across" in gallery.axes[0].get_title()
+
+
 def test_the_panel_is_readable(gallery):
     assert too_small(gallery) == []
 

@@ -198,8 +198,9 @@ def test_a_landmark_hangs_from_the_curve_and_bounces_read_on_a_projector(lr_race
 
 
 def test_a_ball_that_left_and_has_a_callout_gets_one_step_for_its_fate_not_two():
-    """lr 1.1 leaves the view at step 6 and diverges at step 22: its callout tells its
-    fate, the note at its cross the step it left at, and no second step confuses."""
+    """lr 1.1 leaves the view at step 6 and diverges at step 22: its callout, at the
+    cross, tells its fate and the step it left at (a note beside it would be crossed by
+    its leader), and no second step confuses."""
     from optviz.scenes import load_scene
 
     scene = load_scene("learning_rate_curve")
@@ -209,7 +210,8 @@ def test_a_ball_that_left_and_has_a_callout_gets_one_step_for_its_fate_not_two()
     texts = [t.get_text().replace("\n", " ") for t in bounce.texts
              if t.get_visible() and t.get_text()]  # fmt: skip
     stories = [t for t in texts if "step" in t]  # the step it left at, told once
-    assert len(stories) == 1 and any(t.startswith("GD (lr 1.1)") for t in texts), texts
+    assert len(stories) == 1 and stories[0].startswith("GD (lr 1.1)"), texts
+    assert "left the view at step 6" in stories[0]
     cross = [line for line in bounce.get_lines() if line.get_marker() == "X"]
     assert cross and len(cross[0].get_xdata()) == 1  # where it left is still marked
     # without callouts, the note says where it left
@@ -342,8 +344,9 @@ def test_a_jump_arc_stays_near_its_ends_and_never_under_the_curve(name, spec, st
         assert (arc[1:-1, 1] >= under[1:-1] - 1e-9).all(), (k, "through the ground")
         top = max(arc[0, 1], arc[-1, 1], under.max() + rolling.CURVE_WIDTH / 2)
         assert arc[:, 1].max() <= top + rolling.ARC_RISE + 1e-6, (k, arc[:, 1].max() - top)
-        lo, hi = roll.page.to_points(np.array(surface.domain[0]), np.zeros(2))[:, 0]
-        assert lo - 1e-6 <= arc[:, 0].min() and arc[:, 0].max() <= hi + 1e-6  # in the view
+        # in the frame: an arc out of the domain ends where the curve leaves the frame
+        lo, hi = roll.page.to_points(np.array([roll.page.x0, roll.page.x1]), np.zeros(2))[:, 0]
+        assert lo - 1e-6 <= arc[:, 0].min() and arc[:, 0].max() <= hi + 1e-6
 
 
 def test_the_trail_is_a_band_along_the_curve_between_the_positions():
@@ -515,3 +518,42 @@ def test_a_scene_callout_covers_no_ball_and_no_step_number_and_keeps_names_whole
             assert apart, (label.get_text(), m, (x0, y0, x1, y1))
         checked += 1
     assert checked >= 2
+
+
+def test_a_ball_that_leaves_the_view_is_crossed_out_on_the_frames_edge():
+    """GD at lr 1.1 on x² leaves over the top of the frame: its cross is where the curve
+    meets the frame's top, not at the domain's end inside the view (a ball still seen
+    there would still be in the view)."""
+    race = ov.race("parabola", ["gd:lr=1.1"], start=[-1.0], steps=30)
+    with style.themed("light"):
+        fig, panels, _ = sideview.side_layout(race, False, "16:9", 100, "light", None)
+        fig.canvas.draw()
+        ax = panels[0]
+        roll = rolling.Roll(race[0], rolling.Page.of(ax))
+    assert roll.left_at[0] == 6
+    x, y = roll.page.to_data(roll.edge_points())[0]
+    (x0, _), (y0, y1) = ax.get_xlim(), ax.get_ylim()
+    assert y == pytest.approx(y1, abs=0.01 * (y1 - y0))  # on the frame's top
+    assert x < race.surface.domain[0][0] and x0 <= x  # past the domain's end, in the frame
+    assert y == pytest.approx(race.surface.f(np.array([[x]]))[0], rel=1e-6)  # on the curve
+
+
+def test_a_callout_keeps_off_a_landmark_where_it_hangs_under_the_curve():
+    """A side view's landmark hangs under the curve (an offset transform): the box a
+    callout keeps off is around the mark as drawn, not around the curve's point over it."""
+    from optviz.render.sidecallouts import SideCallouts
+
+    race = ov.race("twin_wells", ["gd:lr=0.05"], start=[0.25], steps=5)
+    with style.themed("light"):
+        fig, panels, _ = sideview.side_layout(race, False, "16:9", 100, "light", None)
+        fig.canvas.draw()
+        ax = panels[0]
+        (hump,) = [
+            ln for ln in ax.lines if ln.get_gid() == "landmark" and ln.get_label() == "maximum"
+        ]
+        drawn = hump.get_transform().transform([[0.0, 0.0]])[0]
+        on_curve = ax.transData.transform([[0.0, 0.0]])[0]
+        assert on_curve[1] - drawn[1] > 5  # it hangs: drawn some pixels under the curve
+        boxes = np.vstack(SideCallouts._markers(ax))
+        centres = (boxes[:, :2] + boxes[:, 2:]) / 2
+        assert np.min(np.hypot(*(centres - drawn).T)) < 1e-6

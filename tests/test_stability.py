@@ -319,7 +319,7 @@ def test_stability_lines_a_few_per_cent_apart_stay_apart_and_named_off_the_panel
     # the bowl's sharpness 5 against 2/lr = 6.67, 5.26, 4.76: on a zero-based axis the
     # three lower lines merged into one band under their names, the heads into one mark
     from optviz.render.animate import _Engine, animate
-    from optviz.render.sharpnessplots import PANEL_LABEL
+    from optviz.render.sharpnessplots import HEAD_POINTS, MIN_GAP_PX, PANEL_LABEL
 
     gds = ["gd:lr=0.3", "gd:lr=0.38", "gd:lr=0.42"]
     bowl = ov.surface("elliptic", kappa=5)
@@ -332,15 +332,28 @@ def test_stability_lines_a_few_per_cent_apart_stay_apart_and_named_off_the_panel
     to_px = panel.transData.transform
     levels = sorted([2 / 0.42, 5.0, 2 / 0.38])
     gaps = np.diff([to_px((0, y))[1] for y in levels])
-    assert gaps.min() >= 10  # pixels between the line under, the sharpness, the line over
-    names = [t.get_window_extent() for t in panel.texts if t.get_gid() == "stability name"]
-    assert len(names) == 3
+    assert gaps.min() >= MIN_GAP_PX  # the line under, the sharpness, the line over: apart
+    lo, hi = panel.get_ylim()
+    assert lo < 2 / 0.42 and hi < 2 / 0.3  # zoomed: the far line is named at the top
+    texts = {t.get_gid(): [] for t in panel.texts}
+    for t in panel.texts:
+        texts[t.get_gid()].append(t)
+    names = [t.get_window_extent() for t in texts["stability name"] + texts["sharpness name"]]
+    assert len(names) == 4 and any("↑" in t.get_text() for t in texts["stability name"])
     right = panel.get_window_extent().x1
     assert all(b.x0 > right + 10 for b in names)  # beside the panel: off lines and heads
     names.sort(key=lambda b: b.y0)
     assert all(a.y1 <= b.y0 + 1 for a, b in itertools.pairwise(names))  # none over another
-    sizes = [dot.get_markersize() for _, dot, _ in anim.overlays[-1].curves]
-    assert sizes[0] > sizes[1] > sizes[2]  # one sharpness for all: the heads nest as rings
+    tags = sorted(t.get_text().split(":")[0] for t in texts["line tag"])
+    assert tags == ["GD (lr 0.3)", "GD (lr 0.38)", "GD (lr 0.42)"]  # told apart without colour
+    curves = anim.overlays[-1].curves
+    assert sum(line.get_visible() for line, _, _ in curves) == 1  # one sharpness: one curve
+    heads = [dot.get_transform().transform(np.column_stack(dot.get_data()))[0]
+             for _, dot, _ in curves]  # fmt: skip
+    width = HEAD_POINTS * engine.fig.dpi / 72
+    assert all(np.hypot(*(a - b)) >= width for a, b in itertools.combinations(heads, 2))
+    assert max(x for x, _ in heads) <= right + 1  # fanned back into the panel at the end
+    assert len({dot.get_marker() for _, dot, _ in curves}) == 3
 
 
 def test_adams_preconditioned_network_sharpness_matches_a_dense_eigensolve():

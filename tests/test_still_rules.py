@@ -63,7 +63,7 @@ def sweep():
 def sweep_ax(sweep):
     # offscreen: a pyplot figure would be closed after the first test, losing its canvas
     with plots.offscreen():
-        ax = sweepplots.plot_sweep(sweep, dpi=100)
+        ax = sweepplots.plot_sweep(sweep, dpi=100, panels=False)
     ax.figure.canvas.draw()
     return ax
 
@@ -103,7 +103,7 @@ def test_a_best_rate_is_named_at_its_star_not_at_its_lines_end(sweep):
     best = {key: float(lrs[np.argmin(np.where(np.isfinite(sc), sc, np.inf))])
             for key, lrs, sc in zip(sweep.keys, sweep.lrs, sweep.score, strict=True)}  # fmt: skip
     with plots.offscreen():
-        ax = sweepplots.plot_sweep(sweep, best=best, dpi=100)
+        ax = sweepplots.plot_sweep(sweep, best=best, dpi=100, panels=False)
     ax.figure.canvas.draw()
     (names,) = [a for a in ax.artists if isinstance(a, line_ends.EndLabels)]
     renderer = ax.figure.canvas.get_renderer()
@@ -145,7 +145,7 @@ def test_a_threshold_is_named_clear_of_a_curve_that_crosses_it_at_the_left():
 def test_a_sweep_draws_the_window_of_rates_that_end_within_one_percent(sweep):
     # lr_sweep's lesson (one rate for GD, over a decade for Adam) was in its caption only
     with plots.offscreen():
-        ax = sweepplots.plot_sweep(sweep, dpi=100)
+        ax = sweepplots.plot_sweep(sweep, dpi=100, panels=False)
     gap = sweep.start_loss - sweep.surface.min_value
     assert gap > 0
     threshold = [ln for ln in ax.get_lines() if list(ln.get_ydata()) == [0.01 * gap] * 2]
@@ -155,10 +155,10 @@ def test_a_sweep_draws_the_window_of_rates_that_end_within_one_percent(sweep):
         zip(sweep.lrs, sweep.final_loss, sweep.diverged, strict=True)
     ):
         good = lrs[~bad & (loss - sweep.surface.min_value <= 0.01 * gap)]
-        color = line_ends.look(i)["color"]
+        color = sweepplots.sweep_looks(sweep)[i]["color"]
         if len(good):  # a bar over exactly the good rates, in the line's colour and marker
             np.testing.assert_allclose(bars[color].get_xdata(), good)
-            assert bars[color].get_marker() == line_ends.look(i)["marker"]
+            assert bars[color].get_marker() == sweepplots.sweep_looks(sweep)[i]["marker"]
         else:
             assert color not in bars
     assert bars, "the sweep should have some good rates"
@@ -181,6 +181,102 @@ def test_sweep_colours_hold_one_red_and_stay_apart_for_colour_blind_readers():
                 a,
                 b,
             )
+
+
+def _curve_looks(ax, sw) -> dict[str, tuple]:
+    """Each curve of a sweep (drawn in the sweep's order): its colour, marker and dashes."""
+    lines = data_lines(ax)
+    assert len(lines) == len(sw.optimizers)
+    return {
+        sweepplots.swept_name(opt): (
+            ln.get_color(),
+            ln.get_marker(),
+            str(ln._unscaled_dash_pattern),
+        )
+        for opt, ln in zip(sw.optimizers, lines, strict=True)
+    }
+
+
+def test_an_optimizer_looks_the_same_in_every_sweep_whatever_its_place_in_the_list():
+    # sweep.png drew RMSprop black and Adam red, lr_sweep.png RMSprop teal and Adam black:
+    # two slides of one deck contradicted each other
+    lrs = [0.01, 0.05, 0.2]
+    looks = []
+    for opts in (SIX, ["adam", "rmsprop", "gd", "momentum"], ["lion", "gd"]):
+        sw = A.sweep("quadratic", opts, lrs=lrs, steps=10, start=(1.0, 1.0))
+        with plots.offscreen():
+            ax = sweepplots.plot_sweep(sw, dpi=60, panels=False)
+        ax.figure.canvas.draw()
+        looks.append(_curve_looks(ax, sw))
+    for name in ("GD", "Momentum (μ 0.9)", "RMSprop", "Adam", "Lion"):
+        seen = {look[name] for look in looks if name in look}
+        assert len(seen) == 1, (name, seen)
+    assert looks[0]["Lion"][0] != looks[0]["GD"][0]
+
+
+def test_a_sweep_of_one_optimizer_twice_still_tells_its_lines_apart():
+    assert line_ends.identity_slots(["adam", "adam", "gd"]) == [4, 1, 0]
+    slots = line_ends.identity_slots(["nesterov", "gd", "adam", "adam", "muon"])
+    assert len(set(slots)) == 5 and slots[1] == 0 and slots[2] == 4
+
+
+def test_no_two_of_the_six_optimizers_are_both_blue():
+    from matplotlib.colors import rgb_to_hsv, to_rgb
+
+    hues = [rgb_to_hsv(to_rgb(line_ends.look(k)["color"])) for k in line_ends.IDENTITY.values()]
+    blue = [h for h in hues if 0.5 <= h[0] <= 0.68 and h[1] > 0.3]
+    assert len(blue) <= 1, blue
+
+
+@pytest.fixture(scope="module")
+def sweep_panels(sweep):
+    best = {key: float(lrs[np.argmin(np.where(np.isfinite(sc), sc, np.inf))])
+            for key, lrs, sc in zip(sweep.keys, sweep.lrs, sweep.score, strict=True)}  # fmt: skip
+    with plots.offscreen():
+        panels = sweepplots.plot_sweep(sweep, best=best, dpi=100)
+    panels.flat[0].figure.canvas.draw()
+    return panels, best
+
+
+def test_a_sweep_of_six_gives_each_optimizer_a_panel_with_its_curve_over_the_others(
+    sweep, sweep_panels
+):
+    # six curves on one axes ran together where the rates were too small to move any
+    panels, best = sweep_panels
+    looks = sweepplots.sweep_looks(sweep)
+    for i, panel in enumerate(panels.flat):
+        assert panel.get_title() == sweepplots.swept_name(sweep.optimizers[i])
+        (mine,) = data_lines(panel)  # one curve drawn in full, in its own look
+        assert (mine.get_color(), mine.get_marker()) == (looks[i]["color"], looks[i]["marker"])
+        others = [ln for ln in panel.get_lines() if ln.get_gid() == "context"]
+        assert len(others) == len(SIX) - 1
+        assert all(ln.get_zorder() < mine.get_zorder() for ln in others)
+        assert {ln.get_color() for ln in others} == {sweepplots.CONTEXT}
+        (star,) = [ln for ln in panel.get_lines() if ln.get_marker() == "*"]
+        assert np.isclose(star.get_xdata()[0], best[sweep.keys[i]])
+
+
+def test_every_panel_says_which_rates_get_99_percent_down_or_that_none_does(sweep, sweep_panels):
+    panels, _ = sweep_panels
+    for panel, rates in zip(panels.flat, sweepplots.good_windows(sweep), strict=True):
+        (words,) = [t.get_text() for t in panel.texts if t.get_gid() == "window-words"]
+        shaded = [p for p in panel.patches if p.get_gid() == "good-window"]
+        if rates is None:
+            assert words == "no rate gets 99% down" and not shaded
+        else:
+            assert words.startswith("99% down: ") and len(shaded) == 1
+            x0, x1 = shaded[0].get_x(), shaded[0].get_x() + shaded[0].get_width()
+            assert x0 < rates.min() and rates.max() < x1
+
+
+def test_sweep_panels_write_no_superscripts_and_no_text_under_16_px(sweep_panels):
+    fig = sweep_panels[0].flat[0].figure
+    for text in fig.findobj(Text):
+        if text.get_visible() and text.get_text():
+            assert text.get_fontsize() * 100 / 72 >= 16, text.get_text()
+            assert not re.search(r"[⁰¹²³⁴⁵⁶⁷⁸⁹⁻]|\\mathdefault|\^", text.get_text()), text
+    ticks = [t.get_text() for t in sweep_panels[0][1, 0].get_xticklabels() if t.get_text()]
+    assert ticks and all(re.fullmatch(r"1e-?\d+|[\d.]+", t) for t in ticks), ticks
 
 
 def test_a_sweep_shows_no_code_names(sweep_ax):
@@ -282,7 +378,7 @@ def test_basins_key_writes_true_minus_signs():
 
 def test_names_at_line_ends_read_on_either_background(sweep):
     for theme, darker in (("light", True), ("dark", False)):
-        ax = sweepplots.plot_sweep(sweep, dpi=50, theme=theme)
+        ax = sweepplots.plot_sweep(sweep, dpi=50, theme=theme, panels=False)
         ax.figure.canvas.draw()
         from matplotlib.colors import to_hex
 
@@ -318,6 +414,28 @@ def test_a_zoom_window_too_small_to_see_gets_a_frame_a_room_sees(zoom_figure):
     x1, y1 = left.transData.transform((0.052, 0.505))
     assert box.x0 <= x0 and x1 <= box.x1 and box.y0 <= y0 and y1 <= box.y1
     assert not frame.get_fill()
+
+
+def test_a_zoom_connector_over_the_maps_data_is_dropped_one_stays():
+    # phase_network: the lower connector ran across the trained cells at the lower right
+    from types import SimpleNamespace
+
+    import matplotlib.pyplot as plt
+
+    x, y = np.linspace(0, 1, 20), np.linspace(0, 1, 20)
+    diverged = np.add.outer(y, x) > 1.0  # the upper right diverged, the lower left trained
+    phase = SimpleNamespace(x=x, y=y, diverged=diverged)
+    fig, (left, right) = plt.subplots(1, 2, figsize=(12.8, 7.2))
+    for ax in (left, right):
+        ax.set_xlim(0, 1)
+        ax.set_ylim(0, 1)
+    upper = ((0.6, 0.8), (0.0, 1.0))  # runs right over the diverged corner
+    lower = ((0.6, 0.2), (0.0, 0.0))  # runs right along the foot, over trained cells
+    kept = phaseplots._connectors(left, right, phase, (upper, lower))
+    assert kept == [upper]
+    everywhere = SimpleNamespace(x=x, y=y, diverged=np.zeros_like(diverged))
+    assert len(phaseplots._connectors(left, right, everywhere, (upper, lower))) == 1
+    plt.close(fig)
 
 
 def test_the_zoom_connectors_strike_no_tick_label():
@@ -412,12 +530,16 @@ def test_exit_markers_are_whole_and_no_note_covers_the_paths(saddle_bands_fig):
         r = ln.get_markersize() * saddle_bands_fig.dpi / 72 / 2
         assert frame.x0 + r <= x <= frame.x1 - r and frame.y0 + r <= y <= frame.y1 - r
     notes = [t for t in left.texts if t.get_text() and t.get_gid() != "exit-count"]
-    assert not notes and left.get_legend() is None  # only the exits' counts, at the edge
-    assert "left the view" in left.get_title()
+    assert not notes  # only the exits' counts, at the edge
+    key = left.get_legend()  # under the map, off the paths
+    saddle_bands_fig.canvas.draw()
+    assert key.get_window_extent().y1 <= frame.y0
+    assert any("left the view" in t.get_text() for t in key.get_texts())
 
 
-def test_a_narrow_fan_is_framed_and_its_ends_sit_above_the_minimum():
-    from optviz.render.landmarks import LANDMARK_ZORDER
+def test_a_narrow_fan_is_framed_and_its_ends_sit_between_the_minimums_fill_and_outline():
+    # over the fill and the paths (seen), under the star's outline (which thirty ends hid)
+    from optviz.render.landmarks import FILL_ZORDER, LANDMARK_ZORDER
 
     b = A.bands("quadratic", "gd:lr=0.1", seeds=6, steps=40, noise="grad=0.05", start=(0.5, 0.5))
     left = bandplots.plot_bands(b, dpi=60).axes[0]
@@ -425,7 +547,7 @@ def test_a_narrow_fan_is_framed_and_its_ends_sit_above_the_minimum():
     lo, hi = left.get_xlim()
     assert hi - lo < 0.7 * (x1 - x0)  # zoomed to the fan
     ends = [ln for ln in left.get_lines() if ln.get_marker() == "o" and len(ln.get_xdata()) == 6]
-    assert ends and ends[0].get_zorder() > LANDMARK_ZORDER
+    assert ends and FILL_ZORDER < ends[0].get_zorder() < LANDMARK_ZORDER
 
 
 def test_init_schemes_with_the_same_numbers_both_show():
@@ -478,6 +600,36 @@ def test_batchnorm_and_dropout_settings_differ_without_colour():
     assert audit.words_outside(fig) == []
 
 
+def test_dropout_is_one_slide_the_lesson_panel_the_largest_its_lines_named_not_keyed():
+    # seven panels, 240 px maps, twenty loss curves and a key over the lowest of them
+    from optviz.nets import dropout
+    from optviz.render.dropoutplots import dropout_figure
+
+    pairs = dropout.seed_study([0, 1], hidden=(8, 8), steps=20)
+    fig = dropout_figure(pairs, ensemble=4, resolution=20)
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    loss = next(ax for ax in fig.axes if ax.get_ylabel() == "cross-entropy")
+    maps = [ax for ax in fig.axes if ax is not loss]
+    assert len(maps) == 2 and loss.get_legend() is None
+    area = {ax: ax.bbox.width * ax.bbox.height for ax in fig.axes}
+    assert all(area[loss] > 1.4 * area[m] for m in maps)
+    assert all(min(m.bbox.width, m.bbox.height) >= 300 for m in maps)  # at 1280x720
+    drawn = [ln for ln in loss.get_lines() if ln.get_gid() != "end-label" and len(ln.get_xdata())]
+    assert len([ln for ln in drawn if ln.get_marker() not in ("None", None)]) == 4
+    named = sorted(t.get_text() for t in loss.texts if t.get_gid() == "end-label")
+    assert named == sorted(
+        f"{s}: {w}" for s in ("no dropout", "dropout") for w in ("test", "train")
+    )
+    for text in fig.findobj(Text):
+        if text.get_visible() and text.get_text():
+            box = text.get_window_extent(renderer)
+            assert box.x0 >= 20 and box.x1 <= fig.bbox.width - 20, text.get_text()
+            assert text.get_fontsize() * 100 / 72 >= 16, text.get_text()
+    words = " ".join(words_on(fig))
+    assert "thinned nets" in words
+
+
 def test_curvature_kinds_differ_in_pattern_as_well_as_colour():
     """Bowl, dome and saddle had near-equal greys and no pattern."""
     c = A.curvature("six_hump_camel", n=30, critical=False)
@@ -493,21 +645,52 @@ def test_curvature_kinds_differ_in_pattern_as_well_as_colour():
     assert len({keys[w] for w in ("bowl", "dome", "saddle")}) == 3
 
 
-def test_a_white_line_has_a_key_that_shows_on_white_and_a_small_window_one_frame(zoom_figure):
+def test_a_zoom_keys_its_lessons_line_alone_and_frames_a_small_window_once(zoom_figure):
+    # phase_momentum had four line encodings (formula contours, formula edge, measured
+    # edge, GD's best): the title's "white line" was lost among them
     from matplotlib.patches import Rectangle
 
     fig = zoom_figure
-    legend = fig.legends[0]
-    names = [t.get_text() for t in legend.get_texts()]
-    assert phaseplots.CLOSED_NAME in names
-    # the white line's key stands on a swatch of the map's colour
-    swatches = [p for p in legend.findobj(Rectangle) if p.get_facecolor()[:3] != (1.0, 1.0, 1.0)
-                and p.get_visible() and p.get_fill()]  # fmt: skip
-    from matplotlib.colors import to_hex
-
-    assert phaseplots.KEY_GROUND in {to_hex(p.get_facecolor()) for p in swatches}
+    names = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert phaseplots.GD_NAME in names
+    assert phaseplots.CLOSED_NAME not in names and phaseplots.EDGE_NAME not in names
+    for ax in fig.axes[:2]:
+        dashed = [c for c in ax.collections if c.get_gid() != "gd-best"
+                  and any(ls[1] is not None for ls in np.atleast_1d(c.get_linestyle())
+                          if isinstance(ls, tuple))]  # fmt: skip
+        assert not dashed and not [t for t in ax.texts if t.get_gid() == "level-label"]
     frames = [p for p in fig.axes[0].patches if isinstance(p, Rectangle) and not p.get_fill()]
     assert len(frames) == 1  # one frame, not two nested ones
+
+
+def test_the_lessons_line_is_the_boldest_and_its_note_crosses_no_line():
+    from matplotlib.contour import ContourSet
+
+    from optviz.analysis import phase
+
+    # phase_momentum's window, coarse: the note sat across the lines it named
+    wide = phase("elliptic", "momentum", ("lr", 1e-3, 2, "log"), ("momentum", 0, 0.99),
+                 n=16, steps=120, workers=1)  # fmt: skip
+    zoom = phase("elliptic", "momentum", ("lr", 0.02, 0.2, "log"), ("momentum", 0.3, 0.9),
+                 n=24, steps=120, workers=1)  # fmt: skip
+    with plots.offscreen():
+        zoom_figure = phaseplots.plot_zoom(wide, zoom, dpi=100)
+    right = zoom_figure.axes[1]
+    zoom_figure.canvas.draw()
+    lines = [c for c in right.collections if isinstance(c, ContourSet)]
+    (gd,) = [c for c in lines if c.get_gid() == "gd-best"]
+    assert max(np.atleast_1d(gd.get_linewidth())) >= max(
+        max(np.atleast_1d(c.get_linewidth())) for c in lines
+    )
+    (note,) = [t for t in right.texts if t.get_gid() == "gd-note"]
+    assert "white line" in note.get_text()
+    box = Text.get_window_extent(note)  # the words, not their arrow
+    for c in lines:
+        for path in c.get_paths():
+            xy = right.transData.transform(path.vertices)
+            hits = (xy[:, 0] > box.x0) & (xy[:, 0] < box.x1) & (xy[:, 1] > box.y0) & (
+                xy[:, 1] < box.y1)  # fmt: skip
+            assert not hits.any(), c.get_gid()
 
 
 def test_a_long_stability_formula_leaves_the_key_to_its_number():
@@ -515,10 +698,32 @@ def test_a_long_stability_formula_leaves_the_key_to_its_number():
 
     assert _line_label("(2+2β₁)/((1−β₁)·lr)", [9500.0, 9500.0]) == "stability line = 9,500"
     lr = [0.004, 0.004]  # with the run's rate, the long formula becomes the title's 38/lr
-    assert (
-        _line_label("(2+2β₁)/((1−β₁)·lr)", [9500.0, 9500.0], lr) == "stability line 38/lr = 9,500"
+    assert (  # and says where 38 comes from: "38/lr" alone was a riddle
+        _line_label("(2+2β₁)/((1−β₁)·lr)", [9500.0, 9500.0], lr)
+        == "stability line 38/lr = 9,500\nwith 38 = (2+2β₁)/(1−β₁)"
     )
     assert _line_label("2/lr", [10.0, 10.0]) == "stability line 2/lr = 10"
+
+
+def test_loss_spikes_are_tied_to_the_sharpness_by_guides_through_both_panels():
+    # edge_of_stability: nothing tied the loss's spikes to the sharpness's falls, and
+    # markers every 250 steps on the sharpness marked nothing
+    from optviz.analysis.sharpness import SharpnessRun
+    from optviz.render.sharpnessplots import plot_sharpness_runs, spike_steps
+
+    loss = np.geomspace(1, 1e-3, 301)
+    loss[[100, 101, 220]] *= 4  # two spikes, the first ringing for two steps
+    at = np.arange(0, 301, 10)
+    run = SharpnessRun("GD", at, np.linspace(1, 9, len(at)), loss, np.full(300, 0.2), None)
+    assert spike_steps(loss) == [100, 220]
+    with plots.offscreen():
+        fig = plot_sharpness_runs([run], dpi=60)
+    for ax in fig.axes[:2]:
+        guides = [ln for ln in ax.get_lines() if ln.get_gid() == "spike guide"]
+        assert sorted(ln.get_xdata()[0] for ln in guides) == [100, 220]
+    curves = [ln for ln in fig.axes[1].get_lines() if len(ln.get_xdata()) == len(at)]
+    assert curves and all(ln.get_marker() in (None, "None", "") for ln in curves)
+    assert "a spike in the loss" in [t.get_text() for t in fig.axes[1].get_legend().get_texts()]
 
 
 @pytest.fixture(scope="module")
@@ -539,7 +744,37 @@ def test_runs_that_left_the_view_are_counted_at_their_exits(saddle_bands):
                   & (end[:, 1] <= y1))).sum())  # fmt: skip
     assert gone > 0 and sum(counts) == gone
     assert len(counts) <= 2  # the two ways out of the saddle, up and down
-    assert f"{gone} of 12 runs left the view" in left.get_title()
+    key = [t.get_text() for t in left.get_legend().get_texts()]
+    assert f"left the view: {gone} of 12 runs" in key
+    assert "\n" not in left.get_title() and "\n" not in fig.axes[1].get_title()
+
+
+def test_every_mark_on_a_band_map_is_keyed_and_a_landmark_rings_what_rests_on_it(saddle_bands):
+    # bands: the saddle diamond, the end circles and the end square had no key;
+    # noise_bands: the minimum's star lay under thirty end circles and the square
+    from optviz.render.landmarks import BALL_CLEARANCE, LANDMARK_ZORDER
+
+    with plots.offscreen():
+        fig = bandplots.plot_bands(saddle_bands, dpi=100)
+    left = fig.axes[0]
+    key = [t.get_text() for t in left.get_legend().get_texts()]
+    assert {"start", "a seed ends", "without noise ends", "saddle"} <= set(key), key
+    (end,) = [ln for ln in left.get_lines() if ln.get_gid() == "plain-end"]
+    assert end.get_markersize() <= 2 * BALL_CLEARANCE * 0.6  # inside the diamond's sides
+    dots = [ln for ln in left.get_lines() if ln.get_label() == "a seed ends"]
+    assert dots and all(d.get_zorder() < LANDMARK_ZORDER for d in dots)
+
+
+def test_a_map_writes_no_x_number_in_the_corner_the_y_axis_numbers():
+    # bands and saddle_field: "−2.0" and "−2.0" nearly touched at the lower left corner
+    from optviz.render import mapplots
+
+    with plots.offscreen():
+        fig = mapplots.show_map("saddle", dpi=60)
+    ax = fig.axes[0]
+    x0, y0 = ax.get_xlim()[0], ax.get_ylim()[0]
+    assert np.isclose(min(ax.get_yticks()), y0)
+    assert all(not np.isclose(v, x0) for v in ax.get_xticks())
 
 
 def test_a_symlog_loss_axis_reads_in_plain_numbers(saddle_bands):
@@ -548,6 +783,7 @@ def test_a_symlog_loss_axis_reads_in_plain_numbers(saddle_bands):
     fig.canvas.draw()
     shown = [t.get_text() for t in fig.axes[1].get_yticklabels() if t.get_text()]
     assert "0" in shown and "−1" in shown and not [s for s in shown if "10^" in s], shown
+    assert "log scale" in fig.axes[1].get_ylabel()  # a fall without end read as a bend
 
 
 def test_every_still_keeps_its_title_clear_of_the_top_edge(saddle_bands, sweep):
@@ -556,7 +792,8 @@ def test_every_still_keeps_its_title_clear_of_the_top_edge(saddle_bands, sweep):
         figures = [
             bandplots.plot_bands(saddle_bands, dpi=100),
             scheduleplots.plot_schedules(["constant", "cosine"], steps=40, dpi=100),
-            sweepplots.plot_sweep(sweep, dpi=100).figure,
+            sweepplots.plot_sweep(sweep, dpi=100, panels=False).figure,
+            sweepplots.plot_sweep(sweep, dpi=100).flat[0].figure,
             analysis_plots.plot_basins(A.basins("quadratic", ["gd:lr=0.1"], n=6, steps=30)),
         ]
     for fig in figures:
@@ -568,6 +805,19 @@ def test_every_still_keeps_its_title_clear_of_the_top_edge(saddle_bands, sweep):
         assert min(tops) >= 8, (fig.get_suptitle() or fig.axes[0].get_title(), min(tops))
 
 
+def test_schedule_panels_keep_their_words_off_the_side_edges_and_three_numbers_an_axis():
+    # schedule_shapes: "warm-up + cosine" ended 8 px from the frame; ten panels' ticks crowded
+    with plots.offscreen():
+        fig = scheduleplots.plot_schedules(dpi=100)
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    boxes = [t.get_window_extent(renderer) for t in fig.findobj(Text)
+             if t.get_visible() and t.get_text()]  # fmt: skip
+    assert min(b.x0 for b in boxes) >= 12 and min(fig.bbox.width - b.x1 for b in boxes) >= 12
+    for ax in fig.axes:
+        assert len(ax.get_xticks()) == 3 and len(ax.get_yticks()) == 3
+
+
 def test_a_momentum_phase_map_draws_gds_best_rate_and_stars_the_fastest_cell(zoom_figure):
     # phase_momentum's lesson (momentum beats GD's best, (κ−1)/(κ+1)) was in its caption only
     from optviz.analysis import phase
@@ -576,8 +826,8 @@ def test_a_momentum_phase_map_draws_gds_best_rate_and_stars_the_fastest_cell(zoo
     assert np.isclose(phaseplots.gd_best_rate(m), 24 / 26)  # curvatures 1 and 25
     right = zoom_figure.axes[1]
     (star,) = [ln for ln in right.get_lines() if ln.get_gid() == "fastest-cell"]
-    texts = [t.get_text() for t in right.texts if t.get_text().startswith("fastest")]
-    assert texts and "GD at best: 0.92" in texts[0]
+    texts = [t.get_text() for t in right.texts if t.get_gid() == "gd-note"]
+    assert texts and "GD's best (0.92)" in texts[0] and "fastest" in texts[0]
     assert star.get_marker() == "*"
     legend = [t.get_text() for t in zoom_figure.legends[0].get_texts()]
     assert phaseplots.GD_NAME in legend
@@ -632,6 +882,45 @@ def test_init_summary_says_what_saturated_means_and_draws_no_pale_line():
     assert "|tanh| > 0.99" in fig.axes[2].get_title()
     shown = {to_hex(ln.get_color()) for ln in data_lines(fig.axes[0])}
     assert len(shown) == 5 and "#56b4e9" not in shown  # He was a thin sky-blue dotted line
+
+
+def test_lines_drawn_on_one_another_are_named_together():
+    # init_summary: N(0, 0.01²), Xavier and He all lay on 0 in the saturation panel: 2 of 5 seen
+    stats = [nets.propagate(k, depth=3, width=12, batch=20) for k in
+             ("small", "large", "xavier_normal")]  # fmt: skip
+    fig = initplots.init_summary(stats)
+    notes = [t.get_text() for t in fig.axes[2].texts if t.get_gid() == "coinciding-note"]
+    assert notes == ["2 lines at 0:\nN(0, 0.01²), Xavier"], notes
+    assert initplots.coinciding([np.array([0.9, 0.8]), np.array([0.0, 0.0])], log=False) == []
+    # on a log axis: 10 % apart is together, a factor of 1.5 is not
+    together = initplots.coinciding([np.ones(3), 1.1 * np.ones(3), 1.5 * np.ones(3)], log=True)
+    assert together == [[0, 1]]
+
+
+def test_init_schemes_make_no_orange_red_pair():
+    from matplotlib.colors import rgb_to_hsv, to_rgb
+
+    hsv = [rgb_to_hsv(to_rgb(initplots._scheme_color(i))) for i in range(5)]
+    hues = [h for h, saturation, _ in hsv if saturation > 0.3]
+    warm = [h for h in hues if h < 0.15 or h > 0.9]  # orange, red, rose
+    assert len(warm) == 1, hues
+
+
+def test_init_grid_writes_full_size_numbers_and_a_scale_under_every_column():
+    stats = [nets.propagate(k, depth=4, width=12, batch=20) for k in ("small", "large")]
+    fig = initplots.init_grid(stats)
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    for text in fig.findobj(Text):
+        if text.get_visible() and text.get_text():
+            assert not re.search(r"⁻|·10", text.get_text()), text.get_text()  # no exponent
+            box = text.get_window_extent(renderer)
+            assert min(box.x0, box.y0) >= 20 and box.x1 <= fig.bbox.width - 20, text.get_text()
+            assert fig.bbox.height - box.y1 >= 20, text.get_text()
+    bottom = fig.axes[-4:]
+    assert all([t.get_text() for t in ax.get_xticklabels() if t.get_text()] for ax in bottom)
+    notes = [t.get_text() for ax in fig.axes[4:] for t in ax.texts]
+    assert all("at ±1" in n for n in notes) or not any("at ±1" in n for n in notes)
 
 
 def test_the_run_without_noise_ends_on_a_mark_above_the_seeds_end_balls(saddle_bands):

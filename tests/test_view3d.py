@@ -52,6 +52,11 @@ def _surface_pixels(ax) -> int:
     return int(_surface_alpha(ax).sum())
 
 
+def _drawn_grid(ax, surface, n: int):
+    """The surface's grid over the part of the domain the 3-D view shows."""
+    return surface3d._grid(surface, surface3d._shown(ax), n)
+
+
 def _display(ax, surface, xy: np.ndarray) -> np.ndarray:
     xy = np.asarray(xy, float).reshape(-1, 2)
     points = np.column_stack([xy, height(surface, xy, lift=0.02)])
@@ -68,7 +73,7 @@ def test_the_surface_fills_the_map(drawn):
 def test_the_chosen_camera_hides_no_path_and_no_ball(drawn):
     race, _, ax = drawn
     s = race.surface
-    grid = s.grid(60)
+    grid = _drawn_grid(ax, s, 60)
     from optviz.render.geometry import squash
 
     scene = camera3d.scene_of(s, (grid[0], grid[1], squash(s, grid[2])), race.trajectories)
@@ -105,7 +110,7 @@ def test_the_surface_is_seen_from_above(drawn):
     # corners turn the other way round on the screen than on the map
     race, _, ax = drawn
     s = race.surface
-    X, Y, Z = s.grid(60)
+    X, Y, Z = _drawn_grid(ax, s, 60)
     from optviz.render.geometry import squash
 
     corners = camera3d._project(ax.M, np.stack([X, Y, squash(s, Z)], axis=-1))
@@ -136,7 +141,7 @@ def test_the_balls_and_the_wells_they_rest_in_lie_on_the_drawn_surface(name):
         assert around.size and around.all(), (name, xy)
     # and no nearer part of the surface (the front rim) hides them (measured on the grid
     # the surface is drawn from)
-    X, Y, Z = s.grid(surface3d.SLIDE_GRID)
+    X, Y, Z = _drawn_grid(ax, s, surface3d.SLIDE_GRID)
     from optviz.render.geometry import squash
 
     scene = camera3d.scene_of(s, (X, Y, squash(s, Z)), race.trajectories, points)
@@ -362,3 +367,127 @@ def test_a_ball_at_the_bottom_of_a_well_behind_its_front_rim_counts_as_hidden():
     deep = np.argmin(scene.ends[: scene.balls, 2])  # the momentum ball, in the deep well
     assert low.seen < 0.3 and low.ends_seen <= 1 - 1 / len(scene.ends), (low, deep)
     assert high.seen == 1.0 and high.ends_seen == 1.0, high
+
+
+def _run_points(race) -> np.ndarray:
+    xy = np.concatenate([np.asarray(t.xy, float).reshape(-1, 2) for t in race])
+    return xy[np.isfinite(xy).all(axis=1)]
+
+
+def test_the_view_is_cut_to_where_the_runs_go(drawn):
+    # Himmelblau's and Rosenbrock's runs covered about 150 px of the whole domain's block:
+    # the 3-D view shows the part of the domain the runs use, as the map does
+    race, _, ax = drawn
+    s = race.surface
+    (x0, x1), (y0, y1) = surface3d._shown(ax)
+    points = _run_points(race)
+    dom = np.asarray(s.domain, float)
+    points = points[surface3d._inside_all(points, dom)]
+    assert surface3d._inside_all(points, surface3d._shown(ax)).all(), s.name
+    runs = np.ptp(_display(ax, s, points), axis=0)
+    assert runs.max() >= 330, (s.name, runs)  # px at 1280×720
+
+
+def test_ends_apart_on_the_map_look_apart(drawn):
+    # tiny_net: foreshortening drew GD's ball 35–75 px from the minimum its callout says it
+    # is 1.3 away from (a sixth of the domain). Every ball and every landmark drawn is at
+    # least PX_PER_SIDE × (their distance / the domain's side) px from every other ball
+    race, _, ax = drawn
+    s = race.surface
+    side = float(np.max(np.ptp(np.asarray(s.domain, float), axis=1)))
+    ends = np.array([np.asarray(t.xy[-1], float).reshape(-1, 2)[0] for t in race])
+    ends = ends[np.isfinite(ends).all(axis=1)]
+    marked = [np.column_stack(line.get_data_3d()[:2]) for line in ax.get_lines()
+              if line.get_gid() == "landmark"]  # fmt: skip
+    points = np.concatenate([ends, *marked])
+    px = _display(ax, s, points)
+    for i in range(len(ends)):
+        for j in range(i + 1, len(points)):
+            share = float(np.linalg.norm(points[i] - points[j])) / side
+            if share >= 0.05:
+                looks = float(np.linalg.norm(px[i] - px[j]))
+                assert looks >= PX_PER_SIDE * share, (s.name, points[i], points[j], looks)
+
+
+PX_PER_SIDE = 600  # px on screen per domain side (the whole domain's block drew ~500)
+
+
+@pytest.mark.parametrize("name", DEFAULTS)
+def test_the_3d_balls_are_slide_size(name):
+    # at 1280×720 a ball is at least 12 px across
+    from optviz.render import paths
+
+    race, fig, ax = _drawn(name)
+    for ps in paths.path_styles(race.trajectories):
+        assert ps.ball_size * fig.dpi / 72 >= 12, (name, ps)
+
+
+def _gold_around(name: str) -> dict:
+    """Per global minimum a run ends on: the pale gold pixels within 14 px of its centre
+    in the 3-D animation's last frame."""
+    from matplotlib.colors import to_rgb
+
+    from optviz.render.animate import _Engine, animate
+    from optviz.render.landmarks import GLOBAL_FILL
+
+    race = audit.lesson_race(name)
+    engine = _Engine(animate(race, kind="3d", fps=2, duration=1))
+    try:
+        rgb = engine.frame(float(len(race.trajectories[0].xy) - 1))
+        ax = engine.panels[0]
+        s = race.surface
+        ends = surface3d._ends(s, list(race.trajectories))
+        stars = np.array([p.xy for p in surface3d._lesson_landmarks(s, list(race.trajectories))
+                          if p.kind == "global minimum"])  # fmt: skip
+        rested = stars[surface3d._rested_on(stars, ends, s)]
+        gold = np.abs(rgb.astype(int) - np.array(to_rgb(GLOBAL_FILL)) * 255).max(axis=-1) < 40
+        out = {}
+        height_px = rgb.shape[0]
+        for xy, (x, y) in zip(rested, _display(ax, s, rested), strict=True):
+            r, c = int(round(height_px - y)), int(round(x))
+            out[tuple(xy)] = int(gold[r - 14 : r + 15, c - 14 : c + 15].sum())
+        return out
+    finally:
+        engine.close()
+
+
+def test_the_minimum_a_ball_rests_on_shows_its_gold_over_the_paths():
+    # six_hump_camel: momentum's path tangle and square buried the gold of the deepest
+    # minimum it ends in; the only gold star in sight was the other global minimum
+    gold = _gold_around("six_hump_camel")
+    assert gold and min(gold.values()) >= 60, gold
+
+
+def test_the_axis_names_touch_the_foot_of_the_block():
+    # tiny_net's "w1" and "w2" were centred a tenth of the domain out: they floated ~40 px
+    # off the block's faces. Each name lies beside the block, within 12 px of it
+    race, fig, ax = _drawn("tiny_net")
+    renderer = fig.canvas.get_renderer()
+    alpha = _surface_alpha(ax)
+    names = [t for t in ax.texts if t.get_gid() == "axis-name"]
+    assert [t.get_text() for t in names] == ["w1", "w2"]
+    for text in names:
+        box = _text_box(ax, text, renderer)
+        rows = slice(int(box.y0), int(np.ceil(box.y1)))
+        cols = slice(int(box.x0), int(np.ceil(box.x1)))
+        assert not alpha[rows, cols].any(), text.get_text()  # not on the block
+        near = box.padded(12)
+        rows = slice(int(near.y0), int(np.ceil(near.y1)))
+        cols = slice(int(near.x0), int(np.ceil(near.x1)))
+        assert alpha[rows, cols].any(), text.get_text()
+
+
+def _text_box(ax, text, renderer):
+    """A 3-D text's box on the screen (its own extent is measured at its unprojected
+    data position outside a draw)."""
+    from matplotlib.text import Text
+    from matplotlib.transforms import IdentityTransform
+
+    x, y = ax.transData.transform(
+        camera3d._project(ax.M, np.array([[text._x, text._y, text._z]]))[0, :2]
+    )
+    probe = Text(x, y, text.get_text())
+    probe.update_from(text)  # (its transform too: back to pixels)
+    probe.set_transform(IdentityTransform())
+    probe.set_figure(ax.get_figure(root=True))
+    return probe.get_window_extent(renderer)

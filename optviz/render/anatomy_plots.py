@@ -292,6 +292,36 @@ def save_anatomy_walk(traj, path: str | os.PathLike, last: int | None = None,
     return save_frames(path, frames, fps, n_frames=n, hold_frames=round(hold * fps))
 
 
+RAVINE = 10.0  # curvatures this many times apart: a furrow, its coordinates along and across
+
+
+def axis_words(race) -> tuple[str, str]:
+    """The words for a race's two coordinates: on a furrow whose axes are the Hessian's
+    at the start (one curvature :data:`RAVINE` times the other or more) the steep one is
+    ``across`` and the flat one ``along`` (a title speaking of the rate across the furrow
+    had lines saying y); otherwise the surface's axis names.
+
+    >>> import optviz as ov
+    >>> axis_words(ov.race("long_furrow", ["gd"], steps=2))
+    ('along', 'across')
+    >>> axis_words(ov.race("quadratic", ["gd"], steps=2))
+    ('x', 'y')
+    """
+    surface = race.surface
+    if surface.is_curve:
+        return "x", ""
+    names = tuple(surface.view.axes)
+    start = np.asarray(race.trajectories[0].xy[0], float).reshape(-1, 2)[0]
+    with np.errstate(all="ignore"):
+        h = np.asarray(surface.hess(start), float)
+    if h.shape != (2, 2) or not np.all(np.isfinite(h)):
+        return names
+    steep, flat = sorted(np.abs(np.diag(h)), reverse=True)
+    if abs(h[0, 1]) > 0.1 * steep or steep < RAVINE * flat:
+        return names
+    return ("along", "across") if abs(h[1, 1]) > abs(h[0, 0]) else ("across", "along")
+
+
 def plot_quantities(
     race, *, theme: str = "light", size: Any = "16:9", dpi: float = 100, title: str | None = None
 ):
@@ -318,7 +348,7 @@ def plot_quantities(
         estimated = [t for t in trajs if t.optimizer.estimates]
         rate_ax, speed_ax, *more = fig.subplots(1, 3 if estimated else 2)
         ink = style.ink(theme)
-        xname, yname = race.surface.view.axes if not race.surface.is_curve else ("x", "")
+        xname, yname = axis_words(race)
         named: dict[Any, list] = {rate_ax: [], speed_ax: []}  # each line named at its end
         for i, (traj, ps) in enumerate(zip(trajs, path_styles(trajs), strict=True)):
             steps, label = np.arange(traj.steps + 1), readable(traj)
@@ -347,8 +377,8 @@ def plot_quantities(
         speed_ax.set_yscale("log")
         curve = race.surface.is_curve
         rate = "effective rate" if more else "effective learning rate"  # a third of the width
-        rate_ax.set_title(rate + ("" if curve else " (solid x, dashed y)"))
-        speed_ax.set_title(r"step length $|\Delta\theta_t|$")
+        rate_ax.set_title(rate + ("" if curve else f"\n(solid: {xname}, dashed: {yname})"))
+        speed_ax.set_title("how far each step moves")  # words, not |Δθ_t|
         if more:
             names = {what for t in estimated for what in t.optimizer.estimates.values()}
             more[0].set_yscale("log")

@@ -12,6 +12,7 @@ import numpy as np
 
 from . import style
 from .losses import LOSS_FLOOR
+from .mapplots import clear_corner
 from .paths import optimizer_name
 from .plots import new_figure, plot_surface
 
@@ -56,20 +57,26 @@ def plot_bands(
         fig = new_figure(size, dpi)
         left, right = fig.subplots(1, 2, width_ratios=[1.25, 1.0])  # the map carries it
         plot_surface(surface, left, theme=theme, lines=True, critical=True)
+        fade_map(left)
         xy = traj.xy
         k = xy.shape[1]
         alpha = float(np.clip(16.0 / k, 0.45, 0.8))  # many paths, each still seen
         for i in range(k):
             left.plot(xy[:, i, 0], xy[:, i, 1], color=c, lw=2.2, alpha=alpha, zorder=3)
-        left.set_title(f"{k} seeds · dashed, ending at ■: {plain}")
-        _band_ends(left, traj, c, ink)
+        left.set_title(f"{k} seeds; dashed: {plain}")
+        keys = _band_ends(left, traj, c, ink)
         left.plot(ref.xy[:, 0], ref.xy[:, 1], ls=(0, (3.0, 1.5)), color=ink, lw=2.4, zorder=4)
-        # where the run without noise ends, over the seeds' end balls that hid it
-        left.plot(*ref.xy[-1], "s", ms=10, mfc=ink, mec="white", mew=1.5, zorder=8.4,
-                  gid="plain-end")  # fmt: skip
-        left.plot(*ref.xy[0], "o", ms=11, mfc="white", mec="black", mew=1.5, zorder=5)
+        # where the run without noise ends: small enough that a landmark it rests on
+        # (the minimum's star, the saddle's diamond) rings it and stays in sight
+        end = left.plot(*ref.xy[-1], "s", ms=7, mfc=ink, mec="white", mew=1.2, zorder=8.4,
+                        gid="plain-end", label=f"{plain} ends")[0]  # fmt: skip
+        start = left.plot(*ref.xy[0], "o", ms=11, mfc="white", mec="black", mew=1.5, zorder=5,
+                          label="start")[0]  # fmt: skip
         _frame_the_action(left, np.concatenate([xy.reshape(-1, 2), ref.xy.reshape(-1, 2)]),
                           surface.domain)  # fmt: skip
+        clear_corner(left)
+        marks = [h for h in left.get_lines() if h.get_gid() == "landmark" and _seen(left, h)]
+        _map_key(left, [start, *keys[:1], end, *marks, *keys[1:]])
         steps = np.arange(traj.steps + 1)
         med, lo, hi = (np.maximum(v - shift, floor) for v in bands.loss_band())
         ql, qh = bands.quantiles
@@ -82,18 +89,45 @@ def plot_bands(
         if log:
             right.set_yscale("log")
             _decades(right)
-        else:
+        else:  # said on the axis: a fall without end reads as a bend otherwise
             right.set_yscale("symlog", linthresh=1.0)
             _plain_numbers(right)
+            ylabel = f"{ylabel} (log scale below −1)"
         right.set_xlabel("step")
         right.set_ylabel(ylabel)
         right.grid(True, alpha=0.5)
         right.legend(loc="best", framealpha=0.95)
-        head = "loss: the seeds' median and spread"
-        right.set_title(head if log else f"{head}\nno bottom: it falls below 0 without end")
+        right.set_title("loss: the seeds' median and spread")
         name = optimizer_name(traj.optimizer)
         fig.suptitle(title or f"{name}, {noise_words(noise)}, on {surface.title or surface.name}")
     return fig
+
+
+MAP_FADE = 0.55  # the map's fill, faded: dark paths read on its dark floor
+
+
+def fade_map(ax) -> None:
+    """The filled contours of ``ax`` faded toward the page: scenery under thirty paths,
+    which were dark on dark near a minimum."""
+    from matplotlib.contour import ContourSet
+
+    for c in ax.collections:
+        if isinstance(c, ContourSet) and c.filled:
+            c.set_alpha(MAP_FADE)
+
+
+def _seen(ax, line) -> bool:
+    """Whether any point of ``line`` lies in ``ax``'s view."""
+    (x0, x1), (y0, y1) = sorted(ax.get_xlim()), sorted(ax.get_ylim())
+    x, y = np.asarray(line.get_xdata(), float), np.asarray(line.get_ydata(), float)
+    return bool(np.any((x >= x0) & (x <= x1) & (y >= y0) & (y <= y1)))
+
+
+def _map_key(ax, handles: list) -> None:
+    """Every mark on the map named once, under it: start, ends, landmarks, exits."""
+    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.1),
+              ncols=min(3, len(handles)), frameon=False, handletextpad=0.4,
+              columnspacing=1.0, fontsize=style.at_least(13))  # fmt: skip
 
 
 def noise_words(noise) -> str:
@@ -134,9 +168,10 @@ def _frame_the_action(ax, pts: np.ndarray, domain, pad: float = 0.12) -> None:
     ax.set_ylim(cy - side / 2, cy + side / 2)
 
 
-def _band_ends(ax, traj, color: str, ink: str) -> None:
+def _band_ends(ax, traj, color: str, ink: str) -> list:
     """Where each seed ends: a dot inside the map; a run that left it, an arrowhead on
-    the edge where it went out, and how many did so."""
+    the edge where it went out, and how many did so. Returns the key's handles (the
+    dots, and an arrowhead standing for the exits when some run left)."""
     xy = traj.xy[-1].reshape(-1, 2)
     div = np.atleast_1d(traj.diverged_at)
     if np.any(div >= 0):  # a diverged run: its last finite place
@@ -145,11 +180,13 @@ def _band_ends(ax, traj, color: str, ink: str) -> None:
             xy[i] = traj.xy[max(div[i] - 1, 0), i]
     (x0, x1), (y0, y1) = traj.surface.domain
     inside = (xy[:, 0] >= x0) & (xy[:, 0] <= x1) & (xy[:, 1] >= y0) & (xy[:, 1] <= y1)
-    # the ends are the lesson (where noise leaves the runs): above the minimum's star
-    ax.plot(*xy[inside].T, "o", color=color, ms=7, mec="white", mew=0.9, zorder=7.0, alpha=0.85)
+    # under the landmarks' outlines: thirty ends around a minimum hid its star
+    dots = ax.plot(*xy[inside].T, "o", color=color, ms=6, mec="white", mew=0.7, zorder=6.5,
+                   alpha=0.85, label="a seed ends")[0]  # fmt: skip
     out = xy[~inside & np.isfinite(xy).all(axis=1)]
     if not len(out):
-        return
+        return [dots]
+    arrow = None
     centre = np.array([(x0 + x1) / 2, (y0 + y1) / 2])
     half = np.array([(x1 - x0) / 2, (y1 - y0) / 2])
     rel = (out - centre) / half
@@ -157,7 +194,8 @@ def _band_ends(ax, traj, color: str, ink: str) -> None:
     edge = centre + rel / np.abs(rel).max(axis=1, keepdims=True) * half * 0.95
     for (ex, ey), (rx, ry), n in exit_marks(edge, rel, 0.12 * float(half.min())):
         marker = (3, 0, np.degrees(np.arctan2(ry, rx)) - 90)  # a triangle pointing out
-        ax.plot(ex, ey, marker=marker, ms=16, color=color, mec="white", mew=1.2, zorder=8.5)
+        arrow = ax.plot(ex, ey, marker=marker, ms=16, color=color, mec="white", mew=1.2,
+                        zorder=8.5)[0]  # fmt: skip
         # the count beside its arrow, white on dark, over the balls: "33 of 40" is seen
         inward = -np.sign([rx, ry]) * (np.abs([rx, ry]) == np.abs([rx, ry]).max())
         ax.annotate(f"{n}", (ex, ey), xytext=(18 * inward[0] + 20 * (inward[0] == 0),
@@ -165,8 +203,12 @@ def _band_ends(ax, traj, color: str, ink: str) -> None:
                     fontsize=14, fontweight="bold", color="white", zorder=9, gid="exit-count",
                     bbox={"boxstyle": "round,pad=0.25", "fc": "#1b1b1b", "ec": "white",
                           "lw": 1.0})  # fmt: skip
-    # said under the map's title, not in a box over the paths' ends
-    ax.set_title(f"{ax.get_title()}\n▲ at the edge: {len(out)} of {len(xy)} runs left the view")
+    # said in the map's key, not in a second line of its title
+    from matplotlib.lines import Line2D
+
+    gone = Line2D([], [], ls="none", marker="^", ms=12, color=color, mec="white",
+                  label=f"left the view: {len(out)} of {len(xy)} runs")  # fmt: skip
+    return [dots, gone] if arrow is not None else [dots]
 
 
 def exit_marks(edge: np.ndarray, rel: np.ndarray, near: float) -> list:

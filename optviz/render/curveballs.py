@@ -115,9 +115,12 @@ class Balls:
         k = int(roll.left_at[i])
         at = self.page.to_data(roll.edge_points()[i]) if k >= 0 else np.zeros(2)
         inward = 1.0 if k >= 0 and roll.x[k, i] < roll.surface.domain[0][0] else -1.0
+        (_, y0), (_, y1) = self.ax.get_xlim(), self.ax.get_ylim()
+        top = at[1] > y1 - 0.05 * (y1 - y0)  # a cross on the frame's top: the note under it
         note = self.ax.annotate(f"left the view at step {k}", tuple(at),
-                                xytext=(inward * 12.0, 6.0), textcoords="offset points",
-                                ha="left" if inward > 0 else "right", va="bottom",
+                                xytext=(inward * 12.0, -8.0 if top else 6.0),
+                                textcoords="offset points",
+                                ha="left" if inward > 0 else "right", va="top" if top else "bottom",
                                 fontsize=style.at_least(EXIT_PT), color=ink,
                                 fontweight="bold", zorder=6.3, annotation_clip=False)  # fmt: skip
         note.set_visible(False)

@@ -25,8 +25,9 @@ import numpy as np
 from . import style
 from .geometry import drawable
 
-TICK = 0.012  # half a tick's length, in axes fractions
-TICK_WIDTH = 2.0
+TICK_PX = 11.0  # half a tick's length, in pixels at 100 dpi: a 22 px tick reads on a slide
+TICK_WIDTH = 3.0
+RAY_WIDTH = 2.2  # a dotted ray out to a trial past the accepted point
 SHOWN_WIDTH = 2.0
 
 
@@ -59,14 +60,15 @@ def ticks(traj, ax) -> Ticks:
     xy, _ = _per_start(traj)
     origin = xy[made.step - 1, made.start]
     accepted = xy[made.step, made.start]
-    # perpendicular to the search line, in axes fractions so that ticks look square
-    scale = _axes_scale(ax)
+    # perpendicular to the search line, in pixels so that ticks look square and keep
+    # their length on any view
+    scale = _axes_scale(ax) / _axes_px(ax)
     along = (made.xy - origin) / scale
     fallback = (accepted - origin) / scale
     along = np.where(np.linalg.norm(along, axis=1, keepdims=True) > 0, along, fallback)
     norm = np.linalg.norm(along, axis=1, keepdims=True)
     unit = np.divide(along, norm, out=np.zeros_like(along), where=norm > 0)
-    across = np.stack([-unit[:, 1], unit[:, 0]], axis=1) * TICK * scale
+    across = np.stack([-unit[:, 1], unit[:, 0]], axis=1) * _tick_px(ax) * scale
     tick = np.stack([made.xy - across, made.xy + across], axis=1)
     past = np.linalg.norm(made.xy - origin, axis=1) > np.linalg.norm(accepted - origin, axis=1)
     rays = np.stack([accepted[past], made.xy[past]], axis=1)
@@ -116,6 +118,16 @@ def _axes_scale(ax) -> np.ndarray:
     return np.where(scale > 0, scale, 1.0)
 
 
+def _axes_px(ax) -> np.ndarray:
+    """The axes' width and height in pixels (1 where not yet laid out)."""
+    size = np.array([ax.bbox.width, ax.bbox.height], float)
+    return np.where(size > 0, size, 1.0)
+
+
+def _tick_px(ax) -> float:
+    return TICK_PX * ax.figure.dpi / 100
+
+
 def draw(ax, traj, ps, theme: str, linewidth: float = 2.4) -> list:
     """The extras of ``traj`` on a 2-D ``ax`` (a still), in its path style ``ps``."""
 
@@ -160,14 +172,24 @@ def _tick_lines(segments, ps):
     from matplotlib.collections import LineCollection
 
     return LineCollection(segments, colors=ps.color, linewidths=TICK_WIDTH, capstyle="butt",
-                          zorder=ps.zorder + 0.02, label="_nolegend_")  # fmt: skip
+                          zorder=ps.zorder + 0.02, label="_nolegend_",
+                          path_effects=_rim(TICK_WIDTH))  # fmt: skip
 
 
 def _ray_lines(segments, ps):
     from matplotlib.collections import LineCollection
 
-    return LineCollection(segments, colors=ps.color, linewidths=1.4, linestyles=(0, (1, 2)),
-                          zorder=ps.zorder - 0.02, label="_nolegend_")  # fmt: skip
+    return LineCollection(segments, colors=ps.color, linewidths=RAY_WIDTH, linestyles=(0, (1, 1.6)),
+                          zorder=ps.zorder - 0.02, label="_nolegend_",
+                          path_effects=_rim(RAY_WIDTH))  # fmt: skip
+
+
+def _rim(width: float) -> list:
+    """A white rim: a trial's tick or ray stands out on a grey map as the paths do."""
+    from matplotlib import patheffects
+
+    return [patheffects.withStroke(linewidth=width + 2.0, foreground="white"),
+            patheffects.Normal()]  # fmt: skip
 
 
 def _shown_line(ps) -> dict:
@@ -197,7 +219,7 @@ def legend_entries(race, theme: str) -> list[tuple[Any, str]]:
             label = traj.optimizer.evaluations_are
             mark = (dict(color=ps.color, lw=1.6, ls=(0, (1, 1.8)), mfc="none", alpha=0.75,
                          **hollow) if _ghostly(traj)
-                    else dict(color=ink, ls="none", marker="|", ms=12, mew=2.2))  # fmt: skip
+                    else dict(color=ink, ls="none", marker="|", ms=16, mew=TICK_WIDTH))  # fmt: skip
             entries.setdefault(label, Line2D([], [], **mark))
         for name in traj.points or {}:
             label = traj.optimizer.shows.get(name, name)

@@ -207,11 +207,13 @@ class _Engine:
         return mover
 
     def _landmarks_over_trails(self) -> list:
-        """The 2-D maps' landmark outlines, left out of the background and drawn each frame
-        after the trails, as a still draws them (a trail looping over the minimum buried
-        its star). Marked after the legend is made, so its samples stay in the background."""
-        marks = [a for ax in self.panels if not _is3d(ax) for a in ax.get_lines()
-                 if a.get_gid() in ("landmark", "landmark-over")]  # fmt: skip
+        """The maps' landmark outlines (and a still camera's 3-D view's), left out of the
+        background and drawn each frame after the trails, as a still draws them (a trail
+        looping over the minimum buried its star). Marked after the legend is made, so its
+        samples stay in the background."""
+        marks = [a for ax in self.panels if not (_is3d(ax) and self.rotating)
+                 for a in ax.get_lines()
+                 if a.get_gid() in ("landmark", "landmark-rest", "landmark-over")]  # fmt: skip
         for artist in marks:
             artist.set_animated(True)
         return marks
@@ -304,10 +306,10 @@ class _Engine:
         for m in movers:  # each run's marks over every trail: its shape on every stretch
             if m.marks is not None:
                 m.marks.axes.draw_artist(m.marks)
-        under = [a for a in self.landmarks if a.get_gid() == "landmark"]
+        under = [a for a in self.landmarks if a.get_gid() in ("landmark", "landmark-rest")]
         for artist in under:  # over the trails, under the rings and balls
             artist.axes.draw_artist(artist)
-        over = [a for a in self.landmarks if a.get_gid() != "landmark"]  # a minimum's hairline
+        over = [a for a in self.landmarks if a.get_gid() == "landmark-over"]  # a minimum's hairline
         for artist in [*rings, *(m.ball for m in movers), *over, *marks]:
             artist.axes.draw_artist(artist)
         for update in self.side_frames:  # at the same (fractional) step as the balls

@@ -45,7 +45,16 @@ import numpy as np
 
 from ..util.errors import ParameterError
 from . import geometry, style
+from .glyph_sizes import (  # noqa: F401  (the sizes are part of the glyphs' interface)
+    BOX_CLIP,
+    BOX_LEAST_PX,
+    BOX_MOST_PX,
+    BOX_THIN_PX,
+    LEAST_PX,
+    at_least_px,
+)
 from .layout import legend_column
+from .rate_inset import rate_insets
 
 TARGET = 0.12  # 90th-percentile glyph reach, as a fraction of the view's shorter side
 STILL_TARGET = 0.08  # the same in a still, which draws glyphs at several steps at once
@@ -155,43 +164,6 @@ def _size(kind: str, v: np.ndarray) -> np.ndarray:
     return np.hypot(v[..., 0], v[..., 1])
 
 
-LEAST_PX = 24.0  # a glyph shorter than this (at 100 dpi) is lengthened to it: seen, not measured
-BOX_LEAST_PX = 36.0  # a box's larger side at least this: it frames its ball (about 14 px)
-# with a margin, so a rate that has shrunk to nearly nothing still shows as a small box
-BOX_THIN_PX = 10.0  # a box's thinner side at least this (at 100 dpi): it reads as a box
-BOX_CLIP = 1.2  # a box reaches at most this many times the target from its ball: it frames
-# the ball, not the map (an arrow may reach CLIP)
-
-
-def at_least_px(ax, at: np.ndarray, vec: np.ndarray, box: bool = False) -> np.ndarray:
-    """Glyph vectors ``vec`` ``(n, 2)`` at ``at`` lengthened, each along itself, so that
-    its drawn size (an arrow's length; a box's larger side, the box keeping its shape)
-    is at least :data:`LEAST_PX` (a box's :data:`BOX_LEAST_PX`); zero and non-finite
-    vectors unchanged. A slope near zero still shows its direction; the key says glyphs
-    are drawn at least that long.
-    A box's thinner side is at least :data:`BOX_THIN_PX`, so a box whose rate across
-    is nearly nothing still reads as a box, thin, not as a bar."""
-    px = ax.figure.dpi / 100 * (BOX_LEAST_PX if box else LEAST_PX)
-    ends = ax.transData.transform(at + vec) - ax.transData.transform(at)
-    drawn = np.abs(ends).max(axis=-1) if box else np.hypot(*ends.T)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        grow = np.where((drawn > 0) & (drawn < px) & np.isfinite(drawn), px / drawn, 1.0)
-    vec = vec * grow[:, None]
-    if box:  # a box's thin side keeps a height, or the box reads as a dashed bar
-        thin = ax.figure.dpi / 100 * BOX_THIN_PX
-        ends = np.abs(ax.transData.transform(at + vec) - ax.transData.transform(at))
-        with np.errstate(divide="ignore", invalid="ignore"):
-            widen = np.where((ends > 0) & (ends < thin) & np.isfinite(ends), thin / ends, 1.0)
-            zero = (vec == 0) & np.isfinite(vec) & vec.any(axis=-1, keepdims=True)
-        vec = np.where(zero, thin / np.maximum(_px_per_unit(ax), 1e-12), vec * widen)
-    return vec
-
-
-def _px_per_unit(ax) -> np.ndarray:
-    """Pixels per data unit along x and y of a 2-D ``ax``."""
-    return np.abs(np.diag(ax.transData.get_affine().get_matrix()[:2, :2]))
-
-
 def scaled(kind: str, v: np.ndarray, sc: Scales) -> np.ndarray:
     """Glyph vectors (arrows) or sides (boxes) in data units, cut at the cap."""
     out = v * sc.of(kind)
@@ -295,9 +267,10 @@ class GlyphLayer:
         line.set_path_effects(outline)
         line.set_solid_capstyle("round")
         line.set_label("_nolegend_")
-        # over the paths, except a still's boxes: a still draws each path whole, and a box
-        # around a short path would hide it (an animation's boxes surround only the ball)
-        line.set_zorder(4.5 if kind in BOXES and not animated else 8)
+        # an animation's glyphs over the paths (they surround only the ball, ahead of its
+        # trail); a still's under them: a still draws each path whole, and its glyphs at
+        # several steps (a step arrow lies on the path it explains) would hide it
+        line.set_zorder(8 if animated else 4.5)
         line.set_in_layout(False)
         line.set_animated(animated)
         return line
@@ -388,9 +361,11 @@ class GlyphOverlay:
                 self.key = add_key(self.layer, engine.fig, engine.panels, engine.loss_ax)
                 if self.key is not None:
                     self.key.set_animated(True)
+            self.insets = rate_insets(self.layer, find_key(engine.fig))
             self.engine = engine
         key = [] if self.key is None else [self.key]
-        return [*self.layer.update(s), *key, *(m.ball for m in self.engine.movers)]
+        insets = [inset.update(s) for inset in self.insets]
+        return [*self.layer.update(s), *key, *(m.ball for m in self.engine.movers), *insets]
 
 
 def _heights(surface, path: np.ndarray) -> np.ndarray:

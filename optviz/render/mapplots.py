@@ -37,6 +37,7 @@ def show_map(
         ax = fig.add_subplot()
         plot_surface(surface, ax, theme=theme, colorbar=True, critical=True, field=field)
         ax.set_aspect("auto")  # the map takes the frame; its axes keep their numbers
+        clear_corner(ax)
         handles, labels = ax.get_legend_handles_labels()
         if ax.get_legend() is not None:
             ax.get_legend().remove()
@@ -48,3 +49,15 @@ def show_map(
                        frameon=False, fontsize=style.at_least(14))  # fmt: skip
         fig.suptitle(title or surface.title or surface.name)
     return fig
+
+
+def clear_corner(ax) -> None:
+    """No x tick label at the lower left corner when a y tick label sits there too: the
+    two (\u2212 2.0 and \u2212 2.0) nearly touched. The y axis keeps its number."""
+    (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
+    xt = [v for v in ax.get_xticks() if min(x0, x1) <= v <= max(x0, x1)]
+    yt = [v for v in ax.get_yticks() if min(y0, y1) <= v <= max(y0, y1)]
+    at_x = xt and abs(xt[0] - x0) <= 1e-3 * abs(x1 - x0)
+    at_y = yt and abs(yt[0] - y0) <= 1e-3 * abs(y1 - y0)
+    if at_x and at_y:
+        ax.set_xticks(xt[1:])

@@ -84,6 +84,10 @@ def _hidden(run: nets.SymmetryRun) -> list[int]:
     return [w.shape[2] for w in run.weights[:-1]]
 
 
+SMALL_TICKS = 13  # points: 18 px at 100 dpi, the small panels' numbers read on a slide
+BAND_ROOM = 0.08  # of a band panel's span, free above and below the widest band
+
+
 def batchnorm_figure(
     plain: nets.BatchNormRun,
     bn: nets.BatchNormRun,
@@ -124,7 +128,8 @@ def batchnorm_figure(
             loss_ax.plot(epochs, run.loss, color=c, lw=2.5, label=label, ls=ls, marker=mk, ms=7,
                          markevery=max(1, len(epochs) // 10))  # fmt: skip
         chance = np.log(3)
-        loss_ax.axhline(chance, color="grey", ls="--", lw=1)
+        # over the curves, as wide as a path: the plain net's loss lies on it and hid it
+        loss_ax.axhline(chance, color="0.3", ls=(0, (4, 3)), lw=2, zorder=3, gid="chance")
         last = len(plain.loss)
         loss_ax.text(last, chance - 0.02, "chance", ha="right", va="top", fontsize=13, color="0.3")
         loss_ax.set_xlabel("epoch")
@@ -144,7 +149,8 @@ def batchnorm_figure(
                 ax.fill_between(x, q[:, 1], q[:, 3], color=c, alpha=alphas[1], lw=0)
                 ax.plot(x, q[:, 2], color=c, lw=2, ls=ls)
                 ax.grid(True, alpha=0.6)
-                ax.tick_params(labelsize=12)
+                ax.set_axisbelow(True)  # the grid under the bands, not white lines over them
+                ax.tick_params(labelsize=SMALL_TICKS)
                 ax.xaxis.set_major_locator(MaxNLocator(integer=True, steps=[1, 2, 5, 10]))
                 if row == 0:
                     ax.set_title("without BN" if not run.batchnorm else "with BN")
@@ -157,9 +163,11 @@ def batchnorm_figure(
                                   "middle 70% and 96% bands", fontsize=13)  # fmt: skip
             low = min(ax.get_ylim()[0] for ax in axes)
             high = max(ax.get_ylim()[1] for ax in axes)
+            room = BAND_ROOM * (high - low)  # no band touches its panel's top or foot
             for ax in axes:
-                ax.set_ylim(low, high)
-            axes[0].set_ylabel(f"layer {layer + 1}", fontsize=12)
+                ax.set_ylim(low - room, high + room)
+                ax.yaxis.set_major_locator(MaxNLocator(nbins=3, integer=True))  # −2, 0, 2
+            axes[0].set_ylabel(f"layer {layer + 1}", fontsize=SMALL_TICKS)
         head = title or (
             f"batch normalization: {depth}-layer {plain.activation} net, 3-class spiral, "
             "same init and SGD"

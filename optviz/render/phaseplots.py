@@ -162,20 +162,9 @@ def _rimmed(width: float) -> list[Any]:
     return [patheffects.Stroke(linewidth=width + 2.5, foreground="#ffffff"), patheffects.Normal()]
 
 
-KEY_GROUND = "#3b528b"  # a mid colour of the map: white lines show on it as on the map
-
-
 def _keys(handles: list[Any]) -> tuple[list[Any], list[str]]:
-    """Legend handles and labels; a white line's key drawn on a swatch of the map's
-    colour, so it reads on the legend's white page as it does on the map."""
-    from matplotlib.colors import to_hex
-    from matplotlib.patches import Patch
-
-    keys = []
-    for h in handles:
-        white = hasattr(h, "get_color") and to_hex(h.get_color()) == "#ffffff"
-        keys.append((Patch(fc=KEY_GROUND, ec="none"), h) if white else h)
-    return keys, [h.get_label() for h in handles]
+    """Legend handles and labels (white lines carry a dark rim: they read on white)."""
+    return handles, [h.get_label() for h in handles]
 
 
 def _closed_form(ax: Any, phase: Any, theme: str) -> list[Any]:
@@ -290,24 +279,30 @@ def plot_zoom(
         fig = new_figure(size, dpi, layout=None)
         left, right = fig.subplots(1, 2, gridspec_kw={"wspace": 0.22})
         norm = _norm(wide, np.where(wide.diverged, np.nan, wide.values))
-        plot_phase(wide, left, theme=theme, colorbar=False, legend=False, title="", norm=norm)
-        plot_phase(zoomed, right, theme=theme, legend=False, title="", norm=norm)
+        # the closed form's lines stay off: beside the lesson's line they made four line
+        # encodings to sort out (its agreement with the measured map is a checked claim)
+        look = {"theme": theme, "legend": False, "title": "", "norm": norm, "closed_form": False}
+        plot_phase(wide, left, colorbar=False, **look)
+        plot_phase(zoomed, right, **look)
         x0, x1, y0, y1 = zoomed.x[0], zoomed.x[-1], zoomed.y[0], zoomed.y[-1]
         # a window too small to find on the wide map gets a frame a room can see around it:
         # one frame (the one the connectors leave from) centred on the true window (a filled
         # spot for it in the frame read as one more cell of the map)
-        fig.subplots_adjust(bottom=0.2, top=0.8, left=0.07, right=0.91)  # as below, roughly
+        heading = title if title is not None else _title(wide)
+        lines = heading.count("\n") + 1  # the panels' titles stay clear of every line
+        fig.subplots_adjust(bottom=0.2, top=0.9 - 0.055 * lines, left=0.07, right=0.91)
         bx0, by0, bx1, by1 = _findable(left, x0, y0, x1, y1)
         # one frame around the window, a room's sight wide: a tiny window has nothing else
         left.add_patch(Rectangle((bx0, by0), bx1 - bx0, by1 - by0, fill=False, ec=ZOOM, lw=3,
                                  gid="zoom-frame"))  # fmt: skip
-        for (xa, ya), (xb, yb) in (((bx1, by1), (x0, y1)), ((bx1, by0), (x0, y0))):
+        pairs = (((bx1, by1), (x0, y1)), ((bx1, by0), (x0, y0)))
+        for (xa, ya), (xb, yb) in _connectors(left, right, wide, pairs):
             # a white rim: where a connector crosses the map it reads as a pointer, not data
-            fig.add_artist(ConnectionPatch((xa, ya), (xb, yb), "data", "data", axesA=left,
-                                           axesB=right, color=ZOOM, lw=1.5, ls="--",
-                                           path_effects=_rimmed(1.5)))  # fmt: skip
-        for ax, m in ((left, wide), (right, zoomed)):
-            _beats_gd(ax, m, mark=ax is right)
+            link = ConnectionPatch((xa, ya), (xb, yb), "data", "data", axesA=left,
+                                   axesB=right, color=ZOOM, lw=1.5, ls="--",
+                                   path_effects=_rimmed(1.5))  # fmt: skip
+            link.set_gid("zoom-connector")
+            fig.add_artist(link)
         left.set_title("the whole window")
         right.set_title("zoomed in (the orange box)")
         right.set_ylabel("")
@@ -315,11 +310,10 @@ def plot_zoom(
         handles = _legend_handles(theme, wide, zoomed)
         rows = 1 if len(handles) <= 3 else 2  # a long key in two rows: the frame holds it
         fig.legend(*_keys(handles), loc="lower center", ncols=-(-len(handles) // rows),
-                   frameon=False)  # fmt: skip
-        heading = title if title is not None else _title(wide)
+                   frameon=False, handlelength=KEY_LENGTH, handleheight=KEY_HEIGHT)  # fmt: skip
         fig.suptitle(heading, fontsize=20)
-        lines = heading.count("\n") + 1  # the panels' titles stay clear of every line
-        fig.subplots_adjust(bottom=0.2, top=0.9 - 0.055 * lines, left=0.07, right=0.91)
+        for ax, m in ((left, wide), (right, zoomed)):  # laid out: the note finds its spot
+            _beats_gd(ax, m, mark=ax is right)
     return fig
 
 
@@ -335,7 +329,35 @@ def _clear_landings(ax: Any, ys: tuple[float, float], near: float = 0.04) -> Non
                    if all(abs(f - g) > near for g in lands)])  # fmt: skip
 
 
-FINDABLE_PX = 40  # the zoom window's frame on the wide map is at least this wide and tall
+OVER_DATA = 0.2  # a connector running over more of the wide map's cells than this is dropped
+
+
+def _connectors(left: Any, right: Any, phase: Any, pairs: tuple) -> list:
+    """The frame-to-zoom connectors worth drawing: those that cross little of the wide
+    map's trained cells (a connector over the data read as part of it); at least one,
+    the one that crosses least."""
+    share = [_over_data(left, phase, a, right.transData.transform(b)) for a, b in pairs]
+    kept = [p for p, f in zip(pairs, share, strict=True) if f <= OVER_DATA]
+    return kept or [pairs[int(np.argmin(share))]]
+
+
+def _over_data(ax: Any, phase: Any, start: tuple, end_px: np.ndarray) -> float:
+    """The share of the segment from ``start`` (data on ``ax``) to ``end_px`` (display),
+    where it runs inside ``ax``, that lies over cells that did not diverge."""
+    a = ax.transData.transform(start)
+    pts = a + np.linspace(0, 1, 200)[:, None] * (np.asarray(end_px) - a)
+    frame = ax.get_window_extent()
+    inside = (pts[:, 0] > frame.x0 + 2) & (pts[:, 0] < frame.x1) & (pts[:, 1] > frame.y0)
+    inside &= pts[:, 1] < frame.y1
+    if not inside.any():
+        return 0.0
+    xy = ax.transData.inverted().transform(pts[inside])
+    i = np.abs(np.asarray(phase.x)[None, :] - xy[:, :1]).argmin(axis=1)
+    j = np.abs(np.asarray(phase.y)[None, :] - xy[:, 1:]).argmin(axis=1)
+    return float(np.mean(~phase.diverged[j, i]))
+
+
+FINDABLE_PX = 64  # the zoom window's frame on the wide map is at least this wide and tall
 
 
 def _findable(ax: Any, x0: float, y0: float, x1: float, y1: float) -> tuple:
@@ -364,10 +386,13 @@ def gd_best_rate(phase: Any) -> float | None:
     return float((high - low) / (high + low)) if high + low > 0 else None
 
 
+GD_WIDTH = 4.5  # the lesson's line: the boldest on the map
+
+
 def _beats_gd(ax: Any, phase: Any, mark: bool) -> None:
     """The lesson drawn: the measured rate's contour at GD's best rate (inside it,
-    momentum converges faster than gradient descent can) and, when ``mark``, a star on
-    the fastest cell with its rate."""
+    momentum converges faster than gradient descent can), bold, and, when ``mark``, a
+    star on the fastest cell and a note naming the line, set where no line runs."""
     from matplotlib import patheffects
 
     gd = gd_best_rate(phase)
@@ -375,43 +400,74 @@ def _beats_gd(ax: Any, phase: Any, mark: bool) -> None:
         return
     rate = np.where(phase.diverged, np.nan, phase.metrics["rate"])
     if np.nanmin(rate) < gd < np.nanmax(rate):
-        ax.contour(phase.x, phase.y, np.ma.masked_invalid(rate), levels=[gd],
-                   colors="#ffffff", linewidths=2.6, zorder=3.5,
-                   path_effects=_outlined(2.6)).set_gid("gd-best")  # fmt: skip
+        # diverged cells as slower than any rate: where the region reaches the edge of
+        # divergence its line runs along that edge, whole, not broken by masked cells
+        closed = np.where(phase.diverged, 1.0, np.nan_to_num(phase.metrics["rate"], nan=1.0))
+        ax.contour(phase.x, phase.y, closed, levels=[gd],
+                   colors="#ffffff", linewidths=GD_WIDTH, zorder=3.5,
+                   path_effects=_outlined(GD_WIDTH)).set_gid("gd-best")  # fmt: skip
     if not mark:
         return
     j, i = np.unravel_index(np.nanargmin(rate), rate.shape)
-    ax.plot(phase.x[i], phase.y[j], "*", ms=22, mfc="#E69F00", mec="#111111", mew=1.4,
-            zorder=6, gid="fastest-cell")  # fmt: skip
-    ax.annotate(f"fastest: {rate[j, i]:.2f} per step\n(GD at best: {gd:.2f})",
-                (phase.x[i], phase.y[j]), xytext=(-14, 0), textcoords="offset points",
-                ha="right", va="center", fontsize=style.at_least(13), color="#ffffff",
-                zorder=6, path_effects=[patheffects.withStroke(linewidth=3,
-                                                               foreground="#111111")])  # fmt: skip
+    star = (phase.x[i], phase.y[j])
+    ax.plot(*star, "*", ms=22, mfc="#E69F00", mec="#111111", mew=1.4, zorder=6,
+            gid="fastest-cell")  # fmt: skip
+    note = ax.annotate(
+        f"inside the white line:\nfaster than GD's best ({gd:.2f})\n"
+        f"fastest \u2605 {rate[j, i]:.2f} per step",
+        star, xytext=(0.5, 0.5), textcoords="axes fraction", ha="center", va="center",
+        fontsize=style.at_least(15), color="#ffffff", zorder=6, gid="gd-note",
+        path_effects=[patheffects.withStroke(linewidth=3, foreground="#111111")],
+        arrowprops={"arrowstyle": "-|>", "color": "#ffffff", "lw": 1.8, "shrinkB": 12,
+                    "path_effects": _outlined(1.8)},
+    )  # fmt: skip
+    note.xyann = clear_spot(ax, note, phase, star)
+
+
+def clear_spot(ax: Any, text: Any, phase: Any, near: tuple) -> tuple[float, float]:
+    """Where (axes fraction) the centre of ``text`` goes so that its box crosses no
+    contour line and no diverged cell, inside the axes, as near ``near`` (data) as can
+    be; the least crowded place when no spot is clear."""
+    from matplotlib.contour import ContourSet
+    from matplotlib.text import Text
+
+    renderer = ax.figure.canvas.get_renderer()
+    to_frac = ax.transData + ax.transAxes.inverted()
+    box = Text.get_window_extent(text, renderer)  # the words alone, not the arrow
+    frame = ax.get_window_extent(renderer)
+    w, h = box.width / frame.width + 0.03, box.height / frame.height + 0.03
+    pts = [to_frac.transform(p.vertices) for c in ax.collections if isinstance(c, ContourSet)
+           for p in c.get_paths() if len(p.vertices)]  # fmt: skip
+    bad = np.argwhere(phase.diverged)
+    if len(bad):
+        pts.append(to_frac.transform(np.column_stack([phase.x[bad[:, 1]], phase.y[bad[:, 0]]])))
+    pts = np.concatenate(pts) if pts else np.zeros((0, 2))
+    target = to_frac.transform(near)
+    best, best_key = (0.5, 0.5), None
+    for cx in np.linspace(w / 2 + 0.01, 1 - w / 2 - 0.01, 30):
+        for cy in np.linspace(h / 2 + 0.01, 1 - h / 2 - 0.01, 30):
+            inside = (np.abs(pts[:, 0] - cx) < w / 2) & (np.abs(pts[:, 1] - cy) < h / 2)
+            star = abs(target[0] - cx) < w / 2 + 0.04 and abs(target[1] - cy) < h / 2 + 0.04
+            key = (int(inside.sum()) + 1000 * star, float(np.hypot(*(target - (cx, cy)))))
+            if best_key is None or key < best_key:
+                best, best_key = (float(cx), float(cy)), key
+    return best
+
+
+KEY_LENGTH, KEY_HEIGHT = 3.2, 1.0  # the key's swatches, in font sizes: seen from the back
 
 
 def _legend_handles(theme: str, *phases: Any) -> list[Any]:
+    """The zoom figure's key: the diverged cells, the measured edge and the lesson's line
+    (the closed form's lines are not drawn there)."""
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
 
     handles = [
         Patch(facecolor=DIVERGED_COLOR[theme], edgecolor="#888888", label="diverged"),
-        Line2D([], [], color=BOUNDARY_COLOR[theme], lw=2.5, label="boundary (measured)"),
+        Line2D([], [], color=BOUNDARY_COLOR[theme], lw=2.5, label="edge of divergence"),
     ]
-    if any(p.closed_form is not None for p in phases):
-        handles += [
-            Line2D(
-                [],
-                [],
-                color="#ffffff",
-                lw=1.6,
-                ls=(0, (4, 2)),
-                label=CLOSED_NAME,
-                path_effects=_outlined(1.6),
-            ),
-            Line2D([], [], color="#E69F00", lw=3.2, ls=(0, (1.0, 1.2)), label=EDGE_NAME),
-        ]
     if any(gd_best_rate(p) is not None for p in phases):
-        handles.append(Line2D([], [], color="#ffffff", lw=2.6, label=GD_NAME,
-                              path_effects=_outlined(2.6)))  # fmt: skip
+        handles.append(Line2D([], [], color="#ffffff", lw=GD_WIDTH, label=GD_NAME,
+                              path_effects=_outlined(GD_WIDTH)))  # fmt: skip
     return handles

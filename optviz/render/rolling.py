@@ -47,13 +47,29 @@ class Page:
     y0: float
     sx: float  # points per unit of x
     sy: float  # points per unit of f(x)
+    x1: float = math.inf  # the frame's right and top edges, data (unbounded: no frame)
+    y1: float = math.inf
 
     @classmethod
     def of(cls, ax) -> Page:
         width, height = ax.bbox.width, ax.bbox.height  # pixels
         points = 72.0 / ax.figure.dpi
         (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
-        return cls(x0, y0, width * points / (x1 - x0), height * points / (y1 - y0))
+        return cls(x0, y0, width * points / (x1 - x0), height * points / (y1 - y0), x1, y1)
+
+    def exit_x(self, surface, side: float) -> float:
+        """Where the curve leaves the frame past the domain's end ``side``: the farthest x
+        from the domain, out to the frame's edge, at which the curve is still under the
+        frame's top (a ball that left the view crossed the frame there). The domain's end
+        where the page has no frame."""
+        lo, hi = (float(v) for v in surface.domain[0])
+        edge = self.x0 if side <= lo else self.x1
+        if not math.isfinite(edge) or not math.isfinite(self.y1):
+            return side
+        xs = np.linspace(edge, side, 200)  # from the frame's edge inward
+        with np.errstate(all="ignore"):
+            under = surface.f(xs[:, None]) <= self.y1
+        return float(xs[np.argmax(under)]) if under.any() else side
 
     def to_points(self, x, y) -> np.ndarray:
         """Data ``x, y`` (same shapes) to points ``(..., 2)``."""
@@ -141,8 +157,8 @@ class Roll:
         curve wherever the curve rises above it (a step over a bump hugs the bump). So it
         reads as a step, not a flight: its top is never more than :data:`ARC_RISE` above
         the higher of its ends or of the curve between them. An end out of the view is
-        taken to the curve's end on that side (where the cross marks the exit); a jump
-        wholly out of the view has no arc (``None``)."""
+        taken to where the curve leaves the frame on that side (where the cross marks the
+        exit); a jump wholly out of the view has no arc (``None``)."""
         if not (self.inside[k, i] or self.inside[k + 1, i]):
             return None
         (x0, p0), (x1, p1) = self._in_view(k, i), self._in_view(k + 1, i)
@@ -160,11 +176,11 @@ class Roll:
 
     def _in_view(self, k: int, i: int) -> tuple[float, np.ndarray]:
         """Step ``k`` of start ``i`` as ``(x, point on the page)``, a position out of the
-        view moved to the curve's end on its side."""
+        view moved to where the curve leaves the frame on its side."""
         if self.inside[k, i]:
             return float(self.x[k, i]), self.contact[k, i]
         lo, hi = self.surface.domain[0]
-        edge = hi if self.x[k, i] > hi else lo
+        edge = self.page.exit_x(self.surface, hi if self.x[k, i] > hi else lo)
         with np.errstate(all="ignore"):
             return edge, self.page.to_points(edge, self.surface.f(np.array([[edge]]))[0])
 
@@ -268,11 +284,12 @@ class Roll:
         return out
 
     def edge_points(self) -> np.ndarray:
-        """Where each start left the view, on the page ``(n, 2)`` (the curve's end on the
-        side it left by); meaningful where ``left_at >= 0``."""
+        """Where each start left the view, on the page ``(n, 2)`` (where the curve leaves
+        the frame on the side it left by); meaningful where ``left_at >= 0``."""
         lo, hi = self.surface.domain[0]
         at = self.x[np.maximum(self.left_at, 0), np.arange(self.x.shape[1])]
-        edge = np.where(at > hi, hi, lo)
+        ends = {side: self.page.exit_x(self.surface, side) for side in (lo, hi)}
+        edge = np.where(at > hi, ends[hi], ends[lo])
         with np.errstate(all="ignore"):
             return self.page.to_points(edge, self.surface.f(edge[:, None]))
 

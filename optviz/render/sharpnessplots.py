@@ -23,14 +23,18 @@ def _line_label(formula: str, values: Any = None, lr: Any = None) -> str:
     form a title uses.
 
     >>> _line_label("(2+2β₁)/((1−β₁)·lr)", [9500.0, 9500.0], lr=[0.004, 0.004])
-    'stability line 38/lr = 9,500'
+    'stability line 38/lr = 9,500\\nwith 38 = (2+2β₁)/(1−β₁)'
     """
     v = np.asarray(values if values is not None else [], float)
     v = v[np.isfinite(v)]
     rate = np.asarray(lr if lr is not None else [], float)
     constant = bool(len(v)) and np.ptp(v) <= 1e-9 * abs(v[0])
+    why = ""
     if len(formula) > 12 and constant and len(rate) and np.ptp(rate) <= 1e-12 * abs(rate[0]):
-        formula = f"{v[0] * rate[0]:.3g}/lr"  # what the formula is at this run's settings
+        number = f"{v[0] * rate[0]:.3g}"
+        # where the number comes from, on a line of its own: "38/lr" alone was a riddle
+        why = f"\nwith {number} = {_without_lr(formula)}"
+        formula = f"{number}/lr"  # what the formula is at this run's settings
     if len(formula) > 12 and constant:
         formula = ""  # too long for a slide's key; the number says it (and the title the rule)
     if len(v) and np.ptp(v) <= 1e-9 * abs(v[0]):
@@ -41,8 +45,19 @@ def _line_label(formula: str, values: Any = None, lr: Any = None) -> str:
                 else f"stability line = {v[0]:.3g}"
             )
         value = f"{v[0]:,.0f}" if abs(v[0]) >= 100 else f"{v[0]:.3g}"
-        return f"stability line {formula} = {value}"
+        return f"stability line {formula} = {value}{why}"
     return f"stability line {formula}"
+
+
+def _without_lr(formula: str) -> str:
+    """A line's formula over lr, with lr taken out: ``(2+2β₁)/((1−β₁)·lr)`` is
+    ``(2+2β₁)/(1−β₁)``.
+
+    >>> _without_lr("2/lr"), _without_lr("(2+2β₁)/((1−β₁)·lr)")
+    ('2', '(2+2β₁)/(1−β₁)')
+    """
+    bare = formula.replace("·lr", "").replace("/lr", "")
+    return bare.replace("((", "(").replace("))", ")")
 
 
 def _plain_log(axis: Any) -> None:
@@ -68,10 +83,10 @@ def plot_sharpness_runs(runs: list[Any], *, size: Any = "16:9", theme: str = "li
             color, dash = style.color(i), style.linestyle(i)
             steps = np.arange(len(r.loss))
             left.plot(steps, r.loss, color=color, ls=dash, lw=2.2, label=r.label)
-            every = max(1, len(r.at) // 12)
             what = "rescaled sharpness" if r.preconditioned else "sharpness"
-            right.plot(r.at, r.sharpness, color=color, ls=dash, lw=2.5, marker=style.marker(i),
-                       markevery=every, ms=6, label=f"{r.label}: {what}")  # fmt: skip
+            # no markers: at every 250 steps they marked nothing
+            right.plot(r.at, r.sharpness, color=color, ls=dash, lw=2.5,
+                       label=f"{r.label}: {what}")  # fmt: skip
             if r.line is not None:
                 line_steps = np.arange(len(r.line.values))
                 right.plot(line_steps, r.line.values, color=color, lw=2.0, ls=(0, (5, 3)),
@@ -85,8 +100,14 @@ def plot_sharpness_runs(runs: list[Any], *, size: Any = "16:9", theme: str = "li
         left.set_title("the loss falls overall, in spikes", fontsize=16, pad=10)
         right.set_xlabel("step")
         pre = any(r.preconditioned for r in runs)
-        right.set_ylabel("sharpness as Adam's steps feel it" if pre
+        right.set_ylabel("sharpness, rescaled by Adam's step sizes" if pre
                          else "sharpness (top Hessian eigenvalue)")  # fmt: skip
+        spikes = spike_steps(runs[0].loss) if len(runs) == 1 else []
+        for ax in (left, right) if len(spikes) else ():
+            for t in spikes:  # a spike on the left, the sharpness's fall on the right
+                ax.axvline(t, color=GUIDE, lw=1.2, ls=(0, (2, 2)), zorder=0.5, gid="spike guide")
+        if len(spikes):
+            right.plot([], [], color=GUIDE, lw=1.2, ls=(0, (2, 2)), label="a spike in the loss")
         right.set_title("the sharpness climbs to the line, then hovers", fontsize=16, pad=10)
         top = max(float(np.nanmax(r.sharpness)) for r in runs)
         lines = [float(np.nanmax(r.line.values)) for r in runs if r.line is not None]
@@ -101,6 +122,32 @@ def plot_sharpness_runs(runs: list[Any], *, size: Any = "16:9", theme: str = "li
         fig.suptitle(title or heading, fontsize=19)  # 26 px: a long title still fits
         fig.get_layout_engine().set(h_pad=0.12)  # air between the title and the panels
     return fig
+
+
+GUIDE = "#8c8c8c"  # faint vertical guides through both panels at the loss's spikes
+SPIKE_JUMP = 1.1  # a spike starts where the loss grows this much in one step
+SPIKE_APART = 0.02  # jumps this share of the run apart or closer are one spike
+
+
+def spike_steps(loss: np.ndarray) -> list[int]:
+    """The steps where the loss's spikes start: one step's growth by more than
+    :data:`SPIKE_JUMP`, jumps closer than :data:`SPIKE_APART` of the run merged (a spike
+    rings for a few steps).
+
+    >>> v = np.geomspace(1, 1e-4, 200)
+    >>> v[[50, 52, 150]] *= 3
+    >>> spike_steps(v)
+    [50, 150]
+    """
+    v = np.asarray(loss, float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        jump = np.flatnonzero(v[1:] > SPIKE_JUMP * v[:-1])
+    apart = max(1, int(SPIKE_APART * len(v)))
+    out: list[int] = []
+    for t in (jump + 1).tolist():  # the step the loss jumped to
+        if not out or t - out[-1] > apart:
+            out.append(t)
+    return out
 
 
 def _shown(traj: Any) -> tuple[np.ndarray | None, bool]:
@@ -216,6 +263,7 @@ class Series(NamedTuple):
     preconditioned: bool
     line: Any
     name: str
+    tag: str = ""  # a longer name where short ones repeat: ``GD (lr 0.3)``
 
 
 def race_series(race: Any) -> list[Series]:
@@ -229,7 +277,7 @@ def race_series(race: Any) -> list[Series]:
         if values is not None:
             name = readable(traj).split(" (")[0]
             line = threshold(traj.optimizer, traj.lr)
-            out.append(Series(i, np.arange(len(values)), values, pre, line, name))
+            out.append(Series(i, np.arange(len(values)), values, pre, line, name, readable(traj)))
     return out
 
 
@@ -259,6 +307,7 @@ def setup_sharpness_axes(ax: Any, series: list[Series], steps: int) -> None:
         ax.set_ylim(lo - pad, hi + pad)
     else:
         ax.set_ylim(0, hi * 1.15)
+    _zoom_to_the_curves(ax, series)
     ax.set_xlim(0, max(steps, 1))
     ax.set_xlabel("step")
     adaptive = [c.name for c in series if c.preconditioned]
@@ -271,23 +320,111 @@ def setup_sharpness_axes(ax: Any, series: list[Series], steps: int) -> None:
     room_for_heads(ax)  # the curves' end marks whole at the figure's right edge
 
 
+MIN_GAP_PX = 30  # flat lines and curves closer than this on the panel: it zooms
+
+
+def _flat(values: np.ndarray) -> bool:
+    v = np.asarray(values, float)
+    v = v[np.isfinite(v)]
+    return bool(len(v)) and float(np.ptp(v)) <= 1e-6 * float(np.abs(v).max() or 1.0)
+
+
+def _level(values: np.ndarray) -> float:
+    return float(np.nanmedian(np.asarray(values, float)))
+
+
+def _panel_px(ax: Any) -> float:
+    return max(ax.get_position().height * ax.figure.get_figheight() * ax.figure.dpi, 1.0)
+
+
+def _zoom_to_the_curves(ax: Any, series: list[Series]) -> None:
+    """Where every curve and line is flat (one bowl: one sharpness) and two of them lie
+    under :data:`MIN_GAP_PX` apart, the axis zooms to the curves and the nearest line on
+    each side (5 between 4.76 and 5.26 were 12 px apart under a line at 6.67); a line
+    further off is named at the edge it lies beyond (:func:`_stability_lines`)."""
+    curves = [_level(c.values) for c in series if _flat(c.values)]
+    lines = [_level(c.line.values) for c in series if c.line is not None and _flat(c.line.values)]
+    flat = len(curves) == len(series) and len(lines) == sum(c.line is not None for c in series)
+    levels = sorted(set(curves + lines))
+    if not flat or not lines or len(levels) < 2 or ax.get_yscale() != "linear":
+        return
+    lo, hi = ax.get_ylim()
+    if float(np.diff(levels).min()) * _panel_px(ax) / (hi - lo) >= MIN_GAP_PX:
+        return
+    below = [v for v in lines if v < min(curves)]
+    above = [v for v in lines if v > max(curves)]
+    a = max(below) if below else min(curves)
+    b = min(above) if above else max(curves)
+    pad = 0.3 * (b - a) or 0.1 * abs(b) or 1.0  # room for the lines' tags above and below
+    ax.set_ylim(a - pad, b + pad)
+
+
 def _stability_lines(ax: Any, series: list[Series]) -> None:
     """Each line dashed in its optimizer's colour, its formula written right of the
     panel beside its right end: off the lines and the curves' heads, the names spread
-    apart where lines lie closer than a name's height (constrained layout makes room)."""
+    apart where lines lie closer than a name's height (constrained layout makes room).
+    A line beyond the panel's zoom is named at that edge with an arrow; a sharpness
+    shared by every run (one flat curve) is named among them, in ink; on a zoomed panel
+    each line carries its run's name inside, at its left end, told apart without colour."""
     ordered = sorted(series, key=lambda c: float(c.line.values[-1]))
-    ends = [float(c.line.values[-1]) for c in ordered]
+    lo, hi = sorted(ax.get_ylim())
+    entries = []  # (value, text, colour, gid)
+    for c in ordered:
+        end = float(c.line.values[-1])
+        arrow = "\u2191 " if end > hi else "\u2193 " if end < lo else ""
+        entries.append((end, f"{arrow}{c.line.formula} = {end:.3g}", style.color(c.index),
+                        "stability name"))  # fmt: skip
+    shared = _shared_level(ax, series)
+    if shared is not None:
+        entries.append(
+            (shared, f"sharpness = {shared:.3g}", ax.yaxis.label.get_color(), "sharpness name")
+        )
+        entries.sort(key=lambda e: e[0])
     to_axes = ax.transScale + ax.transLimits
-    wanted = [float(to_axes.transform((0.0, e))[1]) for e in ends]
+    wanted = [float(np.clip(to_axes.transform((0.0, e[0]))[1], 0.0, 1.0)) for e in entries]
     height = max(ax.get_position().height * ax.figure.get_figheight() * 72, 1.0)  # points
-    for c, end, at in zip(ordered, ends, spread(wanted, 1.15 * KEY_POINTS / height), strict=True):
-        color = style.color(c.index)
-        ax.plot(np.arange(len(c.line.values)), c.line.values, color=color, lw=2.0,
-                ls=(0, (5, 3)), gid="stability line")  # fmt: skip
-        ax.annotate(f"{c.line.formula} = {end:.3g}", (1.0, at), xycoords="axes fraction",
-                    xytext=(HEAD_ROOM_POINTS, 0), textcoords="offset points", ha="left",
-                    va="center", color=color, fontsize=KEY_POINTS, annotation_clip=False,
-                    gid="stability name")  # fmt: skip
+    for c in ordered:
+        ax.plot(np.arange(len(c.line.values)), c.line.values, color=style.color(c.index),
+                lw=2.0, ls=(0, (5, 3)), gid="stability line")  # fmt: skip
+    for (_, text, color, gid), at in zip(entries, spread(wanted, 1.15 * KEY_POINTS / height),
+                                         strict=True):  # fmt: skip
+        ax.annotate(text, (1.0, at), xycoords="axes fraction", xytext=(HEAD_ROOM_POINTS, 0),
+                    textcoords="offset points", ha="left", va="center", color=color,
+                    fontsize=KEY_POINTS, annotation_clip=False, gid=gid)  # fmt: skip
+    if shared is not None:
+        _line_tags(ax, ordered, shared)
+
+
+def _shared_level(ax: Any, series: list[Series]) -> float | None:
+    """The one flat sharpness every run of a zoomed panel shares, else None."""
+    if len(series) < 2 or not all(_flat(c.values) for c in series):
+        return None
+    levels = [_level(c.values) for c in series]
+    return levels[0] if np.allclose(levels, levels[0], rtol=1e-3) else None
+
+
+def _line_tags(ax: Any, ordered: list[Series], shared: float) -> None:
+    """Each line's run named inside the panel at its left end (``lr 0.38``): above a
+    line over the sharpness, below one under it; a line beyond the zoom, at that edge."""
+    from matplotlib.transforms import blended_transform_factory
+
+    names = [c.name.split(":")[0] for c in ordered]
+    if len(set(names)) < len(names):  # three GDs: by their rates
+        names = [(c.tag or c.name).split(":")[0] for c in ordered]
+    if len(set(names)) < len(names):
+        return
+    lo, hi = sorted(ax.get_ylim())
+    where = blended_transform_factory(ax.transAxes, ax.transData)
+    for c, name in zip(ordered, names, strict=True):
+        end = float(c.line.values[-1])
+        up = end >= shared
+        x, y, dy, ha = 0.01, end, (4 if up else -4), "left"
+        if end > hi or end < lo:  # beyond the zoom: said at that edge, mid-panel, clear
+            x, y, dy, ha = 0.5, (hi if end > hi else lo), (-3 if end > hi else 3), "center"
+            name = f"{name}: its line is {'above' if end > hi else 'below'} {'↑' if up else '↓'}"
+        ax.annotate(name, (x, y), xycoords=where, xytext=(0, dy), textcoords="offset points",
+                    ha=ha, va="bottom" if dy > 0 else "top", color=style.color(c.index),
+                    fontsize=KEY_POINTS, fontweight="bold", gid="line tag")  # fmt: skip
 
 
 def spread(wanted: list[float], gap: float) -> list[float]:
@@ -301,19 +438,38 @@ def spread(wanted: list[float], gap: float) -> list[float]:
 
 
 def draw_series(ax: Any, series: list[Series]) -> None:
-    """Every curve whole (a still)."""
-    for c in series:
+    """Every curve whole (a still); curves that coincide drawn once, in ink."""
+    for c, (_, drawn) in zip(series, head_fans(series), strict=True):
+        if not drawn:
+            continue
+        if _shared(series, c):
+            ax.plot(c.steps, c.values, color=ax.yaxis.label.get_color(), lw=3.0)
+            continue
         ax.plot(c.steps, c.values, color=style.color(c.index), lw=2.4, ms=6,
                 ls=style.linestyle(c.index), marker=style.marker(c.index),
                 markevery=max(1, len(c.values) // 12))  # fmt: skip
 
 
-def head_sizes(series: list[Series], size: float = 8.0, ring: float = 5.0) -> list[float]:
-    """Each curve's head size: ``size``, grown by ``ring`` for every later curve with the
-    same values, so heads that coincide (one surface, one sharpness) nest as rings, each
-    run's visible, instead of the last drawn hiding the others."""
-    return [size + ring * sum(_same(c, d) for d in series[k + 1 :])
-            for k, c in enumerate(series)]  # fmt: skip
+HEAD_POINTS = 9.0  # a head's size: 12 px at 100 dpi
+FAN_POINTS = 12.0  # heads that coincide sit this far apart along the curve
+
+
+def head_fans(series: list[Series]) -> list[tuple[tuple[float, float], bool]]:
+    """Each curve's head offsets (points along the step axis: fanned leftward, fanned
+    rightward) and whether its curve is drawn. Runs with the same values (one surface,
+    one sharpness) share one curve, drawn once, and their heads sit side by side on it
+    in the runs' order, one at the true step, each run's seen, instead of one stacked
+    over the others."""
+    out = []
+    for k, c in enumerate(series):
+        later = sum(_same(c, d) for d in series[k + 1 :])
+        earlier = sum(_same(c, d) for d in series[:k])
+        out.append(((-FAN_POINTS * later, FAN_POINTS * earlier), earlier == 0))
+    return out
+
+
+def _shared(series: list[Series], c: Series) -> bool:
+    return sum(_same(c, d) for d in series) > 1
 
 
 def _same(a: Series, b: Series) -> bool:
@@ -334,14 +490,24 @@ class SharpnessOverlay:
             ax = next(a for a in engine.fig.axes if a.get_label() == PANEL_LABEL)
             self.curves = []
             series = self.series if self.series is not None else race_series(engine.anim.race)
-            for c, ms in zip(series, head_sizes(series), strict=True):
+            from matplotlib.transforms import offset_copy
+
+            ink = style.ink(engine.theme)
+            for c, (dx, drawn) in zip(series, head_fans(series), strict=True):
                 ps = engine.styles[c.index]
-                line = ax.plot([], [], color=ps.color, lw=2.4, ls=ps.linestyle)[0]
-                dot = ax.plot([], [], ls="none", marker=ps.marker, ms=ms, mfc=ps.color,
-                              mec=style.ink(engine.theme), mew=0.8)[0]  # fmt: skip
+                shared = _shared(series, c)  # one curve for all: in ink, solid
+                line = ax.plot([], [], color=ink if shared else ps.color, lw=3.0 if shared
+                               else 2.4, ls="-" if shared else ps.linestyle,
+                               visible=drawn)[0]  # fmt: skip
+                dot = ax.plot([], [], ls="none", marker=ps.marker, ms=HEAD_POINTS,
+                              mfc=ps.color, mec=ink, mew=1.0)[0]  # fmt: skip
+                # fanned into the panel: rightward in its first half, leftward after
+                dot.fans = [offset_copy(ax.transData, engine.fig, x=x, units="points")
+                            for x in dx]  # fmt: skip
                 for artist in (line, dot):
                     artist.set_animated(True)
                     artist.set_zorder(8)
+                dot.set_zorder(8.5)  # heads over every curve
                 dot.set_clip_on(False)  # a head on the last step: whole over the panel's edge
                 self.curves.append((line, dot, c))
             self.engine = engine
@@ -350,5 +516,6 @@ class SharpnessOverlay:
             shown = max(1, int(np.searchsorted(c.steps, s, side="right")))
             line.set_data(c.steps[:shown], c.values[:shown])
             dot.set_data(c.steps[shown - 1 : shown], c.values[shown - 1 : shown])
+            dot.set_transform(dot.fans[int(s <= (c.steps[0] + c.steps[-1]) / 2)])
             artists += [line, dot]
         return artists

@@ -23,12 +23,29 @@ class SideCallouts(CalloutLayer):
         self.balls = balls  # one per run: where each ball is at any step
         colors = [style.color(i) for i in range(len(balls))]
         super().__init__(race, verdicts, [b.ax for b in balls], colors, theme, animated)
-        for _, (run, start), label, ring in self.items:
+        for _, (run, _start), _label, ring in self.items:
             ring.set_markersize(2 * balls[run].radius + 8)
+        for item in self._at_crosses():
+            _, (run, start), label, _ = item
+            note = balls[run].exits[start]
+            if note.get_text() and "the view" not in label.get_text():
+                label.set_text(f"{label.get_text()}: {note.get_text()}")
+        for _, (run, start), label, _ in self.items:
             # a callout that tells where the ball left makes the note at its cross a second
             # step for one story; a callout that tells only its fate ("diverges") keeps it
             if "the view" in label.get_text():
                 balls[run].exits[start].set_text("")
+
+    def _at_crosses(self) -> list:
+        """Per ball that left the view, the callout shown longest at its cross (the last
+        one, a final first): it tells the note's words too, since two boxes side by side at
+        the frame's edge cross each other (the callout's leader runs through the note)."""
+        out = {}
+        for item in sorted(self.items, key=lambda i: (i in self.finals, i[0])):
+            step, (run, start), _, _ = item
+            if 0 <= self.balls[run].roll.left_at[start] <= step:
+                out[(run, start)] = item
+        return list(out.values())
 
     def _size(self, label, ax, renderer) -> tuple[float, float]:
         """The label's box (px), broken into as many lines (up to 4) as it takes to be at
@@ -54,6 +71,23 @@ class SideCallouts(CalloutLayer):
             return b.page.to_data(b.roll.edge_points()[start])
         i = start if shown[start] or not shown.any() else int(np.argmax(shown))
         return b.page.to_data(centre[i])
+
+    @staticmethod
+    def _markers(ax) -> list[np.ndarray]:
+        """The boxes (px) of the landmarks where they are drawn: a side view's marks hang
+        under the curve (an offset transform), not on its points."""
+        from .callouts import _marker_reach
+
+        out = []
+        for line in ax.lines:
+            if line.get_gid() != "landmark" or not line.get_visible():
+                continue
+            pts = np.asarray(line.get_xydata(), float).reshape(-1, 2)
+            pts = line.get_transform().transform(pts[np.all(np.isfinite(pts), axis=1)])
+            r = (_marker_reach(line) + 3) * ax.figure.dpi / 72
+            if len(pts):
+                out.append(np.c_[pts - r, pts + r])
+        return out
 
     def _balls_px(self, ax, step: int) -> np.ndarray:
         """The balls at ``step`` in pixels, and a still's strobe: each ghost ball and the

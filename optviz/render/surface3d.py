@@ -59,13 +59,19 @@ def plot_surface3d(
     surface = _surface(surface) if isinstance(surface, str) else surface
     check_map(surface)
     ax = _axes(ax, theme, projection="3d")
-    X, Y, Z = surface.grid(max(n, SLIDE_GRID) if runs is not None else n)
     if zclip is not None:
         surface = _with_zclip(surface, zclip)
+    window = np.asarray(surface.domain, float)
+    if runs is not None:
+        runs = list(runs)
+        window = runs_window(surface, runs)
+    X, Y, Z = _grid(surface, window, max(n, SLIDE_GRID) if runs is not None else n)
     lo, hi = _zrange(surface)
     Zc = squash(surface, Z)
+    if runs is not None:  # the window's own heights: a low valley keeps its relief
+        lo, hi = float(np.min(Zc)), max(float(np.max(Zc)), float(np.min(Zc)) + 1e-12)
     levs = levels_of(surface, Z)
-    (x0, x1), (y0, y1) = surface.domain
+    (x0, x1), (y0, y1) = window
     ax.set_xlim(x0, x1)
     ax.set_ylim(y0, y1)
     ax.set_zlim(lo, hi)
@@ -76,8 +82,8 @@ def plot_surface3d(
     )
     marks = []
     if runs is not None:  # the camera first: the surface is lit from beside it
-        runs = list(runs)
         marks = _lesson_landmarks(surface, runs) if critical else []
+        marks = [p for p in marks if _inside(p.xy, window)]
         _slide_camera(ax, surface, (X, Y, Zc), runs, marks, (elev, azim))
         colors = _lit(ax, surface, X, Y, Zc, theme, squash(surface, levs))
         X, Y, Zc, colors = _on_block(ax, surface, X, Y, Zc, colors, theme)
@@ -94,7 +100,7 @@ def plot_surface3d(
     ax.set_zlim(lo, hi)
     _style3d(ax, theme)
     if runs is not None:
-        _slide_view(ax, surface, (X, Y, Zc), marks, theme)
+        _slide_view(ax, surface, (X, Y, Zc), marks, theme, _ends(surface, runs))
         return ax
     if surface.view.zclip is not None:
         _squash_ticks(ax, surface)
@@ -114,7 +120,7 @@ def _slide_camera(ax, surface, grid, runs: list, marks: list, camera) -> None:
     from . import camera3d
 
     where = np.array([p.xy for p in marks]).reshape(-1, 2)
-    span = np.ptp(np.asarray(surface.domain, float), axis=1)
+    span = np.ptp(_shown(ax), axis=1)
     ax.set_box_aspect((*(span / span.max()), HEIGHT_ASPECT))
     # parallel projection: lower on the screen means lower on the surface (in perspective
     # a ball on the near slope looks lower than the minimum behind it)
@@ -132,7 +138,13 @@ def _slide_camera(ax, surface, grid, runs: list, marks: list, camera) -> None:
         ax.view_init(elev=elev, azim=azim)
 
 
-def _slide_view(ax, surface, grid, marks: list, theme: str) -> None:
+def _ends(surface, runs: list) -> np.ndarray:
+    """``(n, 2)``: every start's last point inside the domain."""
+    ends = [p[-1] for t in runs for p in _runs_of(surface, t) if len(p)]
+    return np.array(ends, float).reshape(-1, 2)
+
+
+def _slide_view(ax, surface, grid, marks: list, theme: str, ends=()) -> None:
     """The slide view around the surface (see :func:`plot_surface3d`): no box, the view
     fitted to the surface, the axis names at its edges, the landmarks on it."""
     from . import camera3d
@@ -145,7 +157,83 @@ def _slide_view(ax, surface, grid, marks: list, theme: str) -> None:
                   for n in grid[0].shape)  # fmt: skip
     camera3d.fit_view(ax, np.stack([a[np.ix_(rows, cols)] for a in grid], axis=-1))
     _axis_names(ax, surface, float(grid[2][0, 0]), theme)  # the block's floor
-    _draw_landmarks(ax, surface, marks, theme)
+    _draw_landmarks(ax, surface, marks, theme, ends)
+
+
+def runs_window(surface, runs: list) -> np.ndarray:
+    """``((x0, x1), (y0, y1))``: the part of the domain the slide view shows, cut to where
+    the runs go as a race's map is (:mod:`.framing`): their points inside the domain,
+    their starts and the landmarks marked (:func:`_lesson_landmarks`) but the minima no
+    run comes near: with Himmelblau's four minima in view the paths shrank to a corner of
+    the block. The whole domain when the runs use most of it, the surface has no runs or its
+    domain was chosen for the picture."""
+    from .framing import WORTH, _fit, chosen_domain
+
+    dom = np.asarray(surface.domain, float)
+    if not runs or chosen_domain(surface):
+        return dom
+    points = [xy for t in runs for xy in _runs_of(surface, t)]
+    points += [np.asarray(p.xy, float)[None] for p in _met_landmarks(surface, runs)]
+    points = np.concatenate([p.reshape(-1, 2) for p in points]) if points else np.zeros((0, 2))
+    if not len(points):
+        return dom
+    box = _fit(np.array([points.min(axis=0), points.max(axis=0)]).T, dom)
+    area = np.prod(np.ptp(box, axis=1)) / np.prod(np.ptp(dom, axis=1))
+    return dom if area > WORTH else box
+
+
+def _runs_of(surface, traj) -> list[np.ndarray]:
+    """Each start's finite points inside the domain (``(k, 2)`` each)."""
+    xy = np.asarray(traj.xy, float)
+    runs = xy[:, None, :] if xy.ndim == 2 else xy
+    out = []
+    for j in range(runs.shape[1]):
+        path = runs[:, j]
+        out.append(path[np.all(np.isfinite(path), axis=1) & _inside_all(path, surface.domain)])
+    return out
+
+
+def _met_landmarks(surface, runs: list) -> list:
+    """The landmarks :func:`_lesson_landmarks` marks but the minima no run ends near or
+    passes over (the surface's saddle stays in the window: the lesson's place)."""
+    side = float(np.max(np.ptp(np.asarray(surface.domain, float), axis=1)))
+    paths = [p for t in runs for p in _runs_of(surface, t) if len(p)]
+    if not paths:
+        return []
+    ends = np.array([p[-1] for p in paths])
+    every = np.concatenate(paths)
+
+    def near(xy, pts, reach) -> bool:
+        return float(np.min(np.linalg.norm(pts - xy, axis=1))) < reach * side
+
+    marks = _lesson_landmarks(surface, runs)
+    return [p for p in marks if "minimum" not in p.kind
+            or near(np.asarray(p.xy, float), ends, NEAR_END)
+            or near(np.asarray(p.xy, float), every, NEAR_PATH)]  # fmt: skip
+
+
+def _inside_all(xy: np.ndarray, window) -> np.ndarray:
+    (x0, x1), (y0, y1) = np.asarray(window, float)
+    xy = np.asarray(xy, float).reshape(-1, 2)
+    return (xy[:, 0] >= x0) & (xy[:, 0] <= x1) & (xy[:, 1] >= y0) & (xy[:, 1] <= y1)
+
+
+def _inside(xy, window) -> bool:
+    return bool(_inside_all(xy, window)[0])
+
+
+def _grid(surface, window, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(X, Y, Z)`` on an ``n`` x ``n`` grid over ``window`` (as ``surface.grid``)."""
+    (x0, x1), (y0, y1) = np.asarray(window, float)
+    X, Y = np.meshgrid(np.linspace(x0, x1, n), np.linspace(y0, y1, n))
+    with np.errstate(all="ignore"):
+        Z = surface.f(np.stack([X, Y], -1))
+    return X, Y, Z
+
+
+def _shown(ax) -> np.ndarray:
+    """The part of the domain the 3-D axes shows: its x and y limits."""
+    return np.array([sorted(ax.get_xlim()), sorted(ax.get_ylim())], float)
 
 
 HEIGHT_ASPECT = 0.5  # the height drawn half as tall as the domain is wide: hills, not towers
@@ -182,11 +270,14 @@ def _lesson_landmarks(surface, runs: list) -> list:
     return [p for p in points if needed(p)]
 
 
-def _draw_landmarks(ax, surface, marks: list, theme: str) -> None:
+def _draw_landmarks(ax, surface, marks: list, theme: str, ends=()) -> None:
     """Each landmark's marker on the surface, lifted a little so the surface does not cut
     it (no ring around it: rings on the ground read as extra markers); a global minimum
     filled as on the map (under the paths), so it reads apart from the local ones, and a
-    minimum's hairline drawn again over the balls, so a star under a ball reads as one."""
+    minimum's hairline drawn again over the balls, so a star under a ball reads as one.
+    A global minimum a run ends on (``ends``) is filled over the paths too: the paths
+    wind into it foreshortened, and their tangle buried its gold (six_hump_camel), so
+    the minimum a lesson names read as a local one."""
     from .geometry import height
     from .landmarks import (
         FILL_ZORDER,
@@ -204,6 +295,12 @@ def _draw_landmarks(ax, surface, marks: list, theme: str) -> None:
         line = ax.plot(*xyz, **style_, label=LEGEND_NAMES.get(kind, kind))[0]
         line.set_gid("landmark")
         if kind == "global minimum":
+            rested = _rested_on(xy, np.asarray(ends, float).reshape(-1, 2), surface)
+            if rested.any():  # its own artist: the legend's sample stays as on the map
+                over = ax.plot(*(a[rested] for a in xyz), **{**style_, "mfc": GLOBAL_FILL},
+                               label="_nolegend_")[0]  # fmt: skip
+                over.set_gid("landmark-rest")  # drawn as a landmark, named in no legend
+        if kind == "global minimum":
             fill = ax.plot(*xyz, ls="none", marker=style_["marker"], ms=style_["ms"],
                            mfc=GLOBAL_FILL, mec="none", zorder=FILL_ZORDER,
                            label="_nolegend_")[0]  # fmt: skip
@@ -212,25 +309,47 @@ def _draw_landmarks(ax, surface, marks: list, theme: str) -> None:
             _over_balls(ax, line).set_data_3d(*xyz)
 
 
+def _rested_on(xy: np.ndarray, ends: np.ndarray, surface) -> np.ndarray:
+    """Which landmarks ``xy`` a run's end lies on (within :data:`NEAR_END` of the side)."""
+    if not len(ends):
+        return np.zeros(len(xy), bool)
+    side = float(np.max(np.ptp(np.asarray(surface.domain, float), axis=1)))
+    gaps = np.linalg.norm(xy[:, None, :] - ends[None, :, :], axis=-1)
+    return gaps.min(axis=1) < NEAR_END * side
+
+
 def _axis_names(ax, surface, floor: float, theme: str) -> None:
     """The names of x and y at the middle of the surface's two edges nearest the camera,
-    a little outside the foot of the block it tops (the slide view has no box to carry
-    them; on the block's side they would be read as marks on the ground)."""
+    just outside the foot of the block it tops (the slide view has no box to carry them;
+    on the block's side they would be read as marks on the ground). Each is aligned by
+    the side that faces its edge on the screen, so it touches the foot whatever the
+    camera (centred a tenth of the domain out, "w1" and "w2" floated off the faces)."""
+    from .camera3d import _project
 
-    (x0, x1), (y0, y1) = np.asarray(surface.domain, float)
+    (x0, x1), (y0, y1) = _shown(ax)
     a = np.radians(ax.azim)
     near_x = (x1, x0) if np.cos(a) > 0 else (x0, x1)
     near_y = (y1, y0) if np.sin(a) > 0 else (y0, y1)
-    out = 0.1
     xname, yname = surface.view.axes
     if (xname, yname) == ("x", "y"):  # plain coordinates: their names teach nothing here
         return
-    for name, xy in (
-        (xname, ((x0 + x1) / 2, near_y[0] + out * (near_y[0] - near_y[1]))),
-        (yname, (near_x[0] + out * (near_x[0] - near_x[1]), (y0 + y1) / 2)),
+    M = ax.get_proj()
+    for name, edge, outward in (
+        (xname, ((x0 + x1) / 2, near_y[0]), (0.0, near_y[0] - near_y[1])),
+        (yname, (near_x[0], (y0 + y1) / 2), (near_x[0] - near_x[1], 0.0)),
     ):
-        ax.text(xy[0], xy[1], floor, name, fontsize=18, ha="center", va="center",
-                color=style.ink(theme), gid="axis-name")  # fmt: skip
+        at = np.array([*edge, floor])
+        step = np.array([*outward, 0.0]) * NAME_OUT
+        dx, dy = np.diff(_project(M, np.array([at, at + step]))[:, :2], axis=0)[0]
+        if abs(dx) > abs(dy):
+            align = dict(ha="left" if dx > 0 else "right", va="center")
+        else:
+            align = dict(ha="center", va="bottom" if dy > 0 else "top")
+        ax.text(*(at + step), name, fontsize=18, **align, color=style.ink(theme),
+                gid="axis-name")  # fmt: skip
+
+
+NAME_OUT = 0.015  # an axis name's anchor outside the block's foot, as a share of the domain
 
 
 SLIDE_GRID = 120  # the slide view's mesh: fine enough that its quads do not show as bands
@@ -281,13 +400,13 @@ def _lit(ax, surface, X, Y, Z, theme: str, levels: np.ndarray) -> np.ndarray:
     ``levels`` (low ground dark, as on the contour map: the bands' edges are its contour
     lines, and the surface hides them as it hides itself), lit by a light beside the
     camera (Lambert: the slope's normal in the drawn box, heights as tall as drawn)."""
-    lo, hi = _zrange(surface)
+    lo, hi = ax.get_zlim()
     low, high = SHADES[style.check_theme(theme)]
     bands = np.clip(np.searchsorted(np.unique(levels), Z), 1, None) - 1
     share = bands / max(int(bands.max()), 1)
     rgba = style.cmap(theme)(low + (high - low) * share)
     aspect = np.asarray(ax.get_box_aspect(), float)
-    (x0, x1), (y0, y1) = np.asarray(surface.domain, float)
+    (x0, x1), (y0, y1) = _shown(ax)
     u = (X - x0) / (x1 - x0) * aspect[0]
     v = (Y - y0) / (y1 - y0) * aspect[1]
     w = (Z - lo) / (hi - lo) * aspect[2]
@@ -315,11 +434,11 @@ def _floor(ax, surface, X, Y, Z, turning: bool) -> float:
     inside the block's outline over a floor up to ``z + d tan e``. A thin block leaves
     the ground the picture; for a turning camera, whose near edges change, the floor lies
     under the lowest ground."""
-    lo, hi = _zrange(surface)
+    lo, hi = ax.get_zlim()
     base = BASE * (hi - lo)
     if turning:
         return float(min(np.min(Z), lo)) - base
-    (x0, x1), (y0, y1) = np.asarray(surface.domain, float)
+    (x0, x1), (y0, y1) = _shown(ax)
     aspect = np.asarray(ax.get_box_aspect(), float)
     u, v = (X - x0) / (x1 - x0) * aspect[0], (Y - y0) / (y1 - y0) * aspect[1]
     toward = np.array([np.cos(np.radians(ax.azim)), np.sin(np.radians(ax.azim))])
