@@ -118,3 +118,44 @@ def test_a_leader_is_thin_neutral_and_ends_at_its_ring():
         assert label.arrowprops["shrinkB"] >= ring.get_markersize() / 2
     finally:
         engine.close()
+
+
+def test_a_passing_callout_is_whole_while_it_shows_and_never_half_there():
+    # a callout seen half faded in a sampled frame read as a glitch (himmelblau 2/3,
+    # minibatch): it shows whole for over a second from its moment, then is gone
+    from optviz.render.callout_timing import CalloutClock
+
+    class Clock(CalloutClock):
+        pass
+
+    clock = Clock()
+    clock.steps, fps = 100, 20.0
+    clock.items = [(10, (0, 0), "early", None), (90, (0, 0), "late", None)]
+    clock.negated = {id("early"): False, id("late"): False}
+    clock.finals = clock._finals()
+    clock.set_timeline(np.arange(101), fps)  # a step a frame
+    early = clock.items[0]
+    assert early not in clock.finals  # it gives way, so it fades
+    steps = np.arange(10, 101)
+    shown = np.array([early in clock.current(s) for s in steps])
+    strength = np.array([clock._strength(early, s) for s in steps])
+    seconds = np.arange(len(steps)) / fps
+    assert shown[seconds <= 1.2].all() and not shown[-1]
+    assert (strength[shown] == 1.0).all()
+
+
+def test_a_ring_on_a_3d_view_is_dropped_once_its_ball_has_gone_on():
+    # saddle --3d: rings left mid-path at the escape read as extra balls
+    race = ov.race("saddle", ["gd:lr=0.05"], start=(-1.8, 0.05), steps=60)
+    verdicts = check_claims(race, ["escapes(gd, from=saddle)"])
+    engine = _Engine(animate(race, kind="3d", callouts=verdicts, fps=10, duration=2))
+    try:
+        step = verdicts[0].step
+        engine.frame(float(step))
+        rings, labels = engine.callouts.update(float(step), engine.canvas.get_renderer())
+        assert len(rings) == 1 and len(labels) == 1  # at its moment: ringed
+        engine.frame(60.0)
+        rings, labels = engine.callouts.update(60.0, engine.canvas.get_renderer())
+        assert len(labels) == 1 and rings == []  # the ball far on: the callout, no ring
+    finally:
+        engine.close()

@@ -43,6 +43,7 @@ def test_a_verdict_has_exactly_the_shape_the_pictures_read():
         ("step", "int | None"),
         ("runs", "tuple[int, ...]"),
         ("callout", "str"),
+        ("also", "str"),
     ]
     assert dataclasses.is_dataclass(Verdict) and Verdict.__dataclass_params__.frozen
 

@@ -140,7 +140,7 @@ def test_figure_layout_dark_theme():
 
     pairs = dropout.seed_study([0], hidden=(8, 8), steps=20)
     fig = dropout_figure(pairs, theme="dark", thinned=2, ensemble=4, resolution=20)
-    assert len(fig.axes) == 6  # 2 maps + loss + 2 thinned + ensemble (4 columns)
+    assert len(fig.axes) == 3  # the loss panel and two maps: one slide's worth
     assert fig.get_size_inches().tolist() == [12.8, 7.2]
     with pytest.raises(ParameterError):
         dropout_figure([])

@@ -493,3 +493,49 @@ def test_kept_callouts_never_fade_before_the_last_frame():
         assert "Adam ends in a local minimum" in texts
     finally:
         engine.close()
+
+
+def landmark_share(engine, s: float) -> float:
+    """The share of the landmarks' outlines (the star and its hairline over the balls) in
+    sight in the frame of step ``s``, against them drawn alone (probe colour, as
+    :func:`.audit.ball_share`)."""
+    marks = engine.landmarks
+    edges = [a.get_markeredgecolor() for a in marks]
+    for a in marks:
+        a.set_markeredgecolor(audit.PROBE)
+    ax = marks[0].axes
+    try:
+        together = audit.probe_pixels(engine.frame(s), ax.bbox)
+        engine.canvas.restore_region(engine.background)
+        for a in marks:
+            ax.draw_artist(a)
+        alone = audit.probe_pixels(np.asarray(engine.canvas.buffer_rgba())[..., :3], ax.bbox)
+    finally:
+        for a, edge in zip(marks, edges, strict=True):
+            a.set_markeredgecolor(edge)
+    return together / alone
+
+
+def test_an_arrival_on_the_star_fans_the_balls_around_it_with_spokes():
+    # three runs end on the bowl's star: each ball whole, a ball apart from the others,
+    # the star in sight between them, a spoke from the star to each (it read as one blob)
+    race = ov.race("quadratic", ["gd:lr=0.2", "momentum:lr=0.05", "adam:lr=0.05"],
+                   start=(1.0, 1.0), steps=300)  # fmt: skip
+    engine = _Engine(animate(race, fps=2, duration=1))
+    try:
+        assert landmark_share(engine, 300.0) >= 0.5
+        for i in range(3):
+            assert audit.ball_share(engine, i, 300.0) >= 0.9
+        ax = engine.panels[0]
+        centres = np.array([ax.transData.transform(np.c_[m.ball.get_data()])[0]
+                            for m in engine.movers])  # fmt: skip
+        diameter = engine.movers[0].ball.get_markersize() * engine.fig.dpi / 72
+        gaps = [np.hypot(*(a - b)) for i, a in enumerate(centres) for b in centres[i + 1 :]]
+        assert min(gaps) >= 2 * diameter  # a clear ball's width between neighbours
+        star = ax.transData.transform([[0.0, 0.0]])[0]
+        spokes = engine.places[0][1].spokes
+        assert spokes.get_visible() and len(spokes.get_segments()) == 3
+        for seg in spokes.get_segments():
+            assert np.hypot(*(seg[0] - star)) < 1.0  # from the true place
+    finally:
+        engine.close()

@@ -231,3 +231,31 @@ def test_every_layer_color_reads_on_white_and_edge_spikes_clear_the_spines():
     bins = initplots._Bins(np.linspace(-1.0, 1.0, 41), False)
     lo, hi = bins.lims
     assert min(-1.0 - lo, hi - 1.0) >= 0.05 * (hi - lo)
+
+
+def test_depth_panels_show_the_saturated_share_as_a_bar_each_on_its_own_scale(monkeypatch):
+    # init_depth: Xavier with gain 5/3 ("holds", 2 % saturated) was drawn as the same U as
+    # N(0, 1) (90 %); the spikes ran off the top; no panel had a y scale; "gain 1.67"
+    from optviz import nets
+    from optviz.render import initdepth
+
+    figures = []
+    make = initdepth._new_figure
+    monkeypatch.setattr(
+        initdepth, "_new_figure", lambda *a, **k: figures.append(make(*a, **k)) or figures[-1]
+    )
+    stats = [nets.propagate("large", depth=3, width=40, batch=50),
+             nets.propagate("xavier_normal", depth=3, width=40, batch=50, gain=5 / 3)]  # fmt: skip
+    frames, _ = initdepth.depth_animation(stats, size="small", dpi=50)
+    list(frames)  # the last layer drawn
+    (fig,) = figures
+    for ax, s in zip(fig.axes, stats, strict=True):
+        (fill,) = [p for p in ax.patches if p.get_gid() == "saturation-gauge"]
+        assert np.isclose(fill.get_width(), s.saturation[-1])
+        top = max(line.get_ydata().max() for line in ax.get_lines())
+        assert top <= ax.get_ylim()[1]  # every spike inside its panel
+        assert [t for t in ax.get_yticklabels() if t.get_text()]  # a y scale on each panel
+    widths = [p.get_width() for ax in fig.axes for p in ax.patches
+              if p.get_gid() == "saturation-gauge"]  # fmt: skip
+    assert widths[0] > 10 * widths[1]
+    assert fig.axes[1].get_title() == "Xavier (gain 5/3)"

@@ -308,6 +308,44 @@ def test_a_noisy_run_draws_its_running_mean_over_its_faint_raw_loss(noisy_race):
         engine.close()
 
 
+def test_an_oscillating_loss_is_drawn_as_its_mean_and_a_steady_one_as_it_is():
+    # momentum in ball_rolling_3d and momentum_overshoot, SAM in sam_sharp_flat: a curve
+    # that turns every step or two by a decade drew as a hatch; no noise, yet it saws
+    from types import SimpleNamespace
+
+    plain = SimpleNamespace(noise=None)  # a run without noise
+    k = np.arange(151.0)
+    decay = np.exp(-k / 30)
+    saw = decay * np.where(k % 2 == 0, 1.0, 0.2)  # down and up every step by 0.7 decades
+    ragged = decay * np.where(k % 3 == 0, 0.1, 1.0)  # a dip every third step, a decade deep
+    swing = decay * (1.2 + np.cos(k / 8))  # a slow swing: each one shows as it is
+    assert losses.mean_window(plain, saw) > 0 and losses.mean_window(plain, ragged) > 0
+    assert losses.mean_window(plain, decay) == 0 and losses.mean_window(plain, swing) == 0
+    assert losses.mean_window(plain, decay * (1 + 0.01 * (-1) ** k)) == 0  # a tremor
+    assert losses.mean_window(plain, saw[:50]) == 0  # 50 steps: each tooth has room
+
+
+@pytest.fixture(scope="module")
+def sam_race():
+    """``sam_sharp_flat``: SAM's loss, in the flat well, goes up and down every step."""
+    from optviz.scenes import load_scene
+
+    return load_scene("gallery/sam_sharp_flat.toml").race()
+
+
+def test_the_oscillating_run_of_a_scene_is_drawn_bold_as_its_mean(sam_race):
+    engine = _Engine(animate(sam_race, loss=True, fps=2, duration=1, **SMALL))
+    try:
+        engine.frame(float(sam_race[0].steps))
+        frames = engine.side_frames[0]
+        assert len(frames.raws) == 1  # SAM's raw loss, faint; GD's curve as it ran
+        assert (frames.raws[0][0].get_alpha() or 1) <= 0.25
+        labels = engine.loss_ax.get_xlabel() + engine.loss_ax.get_ylabel()
+        assert "bold: mean of last" in labels  # the axis says what bold means
+    finally:
+        engine.close()
+
+
 def test_start_numbers_at_heads_that_meet_stand_apart():
     # two runs of the same steps end every start at the same loss: their numbers stood
     # on one another ("2" over "2"); each stands clear of the others, in a frame and a still
@@ -336,6 +374,25 @@ def _assert_apart(tags, renderer) -> None:
     for i, a in enumerate(boxes):
         for b in boxes[i + 1 :]:
             assert not a.overlaps(b), (a, b)
+
+
+@pytest.mark.parametrize("step", [0.0, 150.0])
+def test_start_numbers_at_the_heads_stay_inside_the_panel(sam_race, step):
+    # sam_sharp_flat, tiny_net_init at the first frame: every head at the top left, the
+    # four numbers stacked up over the panel's top into the title, and left of the axis
+    engine = _Engine(animate(sam_race, loss=True, fps=2, duration=1, size="16:9", dpi=100))
+    try:
+        drawn = [a for a in engine.side_frames[0](step) if isinstance(a, Text)]
+        engine.fig.canvas.draw()
+        renderer = engine.fig.canvas.get_renderer()
+        _assert_apart(drawn, renderer)
+        panel = engine.loss_ax.bbox
+        for tag in drawn:
+            box = tag.get_window_extent(renderer)
+            assert panel.x0 <= box.x0 and box.x1 <= panel.x1 + 12, (tag.get_text(), box, panel)
+            assert panel.y0 <= box.y0 and box.y1 <= panel.y1, (tag.get_text(), box, panel)
+    finally:
+        engine.close()
 
 
 def test_a_diverged_note_stays_inside_a_squat_loss_panel():

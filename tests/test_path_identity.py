@@ -136,7 +136,7 @@ def test_a_shared_start_is_no_shared_line():
     # linreg_scaled: GD drops straight down, Adam heads across; only the start is common.
     # The long first step of GD counted as shared made a sleeve: Adam thin, GD wide
     race = ov.race("linreg_scaled", ["gd:lr=0.006", "adam:lr=0.05"], start=(-0.5, 1.7), steps=150)
-    assert [ps.width for ps in paths.path_styles(race.trajectories)] == [1.0, 1.0]
+    assert [ps.lane for ps in paths.path_styles(race.trajectories)] == [None, None]
 
 
 @pytest.fixture(scope="module")

@@ -63,7 +63,7 @@ def sweep():
 def sweep_ax(sweep):
     # offscreen: a pyplot figure would be closed after the first test, losing its canvas
     with plots.offscreen():
-        ax = sweepplots.plot_sweep(sweep, dpi=100)
+        ax = sweepplots.plot_sweep(sweep, dpi=100, panels=False)
     ax.figure.canvas.draw()
     return ax
 
@@ -103,7 +103,7 @@ def test_a_best_rate_is_named_at_its_star_not_at_its_lines_end(sweep):
     best = {key: float(lrs[np.argmin(np.where(np.isfinite(sc), sc, np.inf))])
             for key, lrs, sc in zip(sweep.keys, sweep.lrs, sweep.score, strict=True)}  # fmt: skip
     with plots.offscreen():
-        ax = sweepplots.plot_sweep(sweep, best=best, dpi=100)
+        ax = sweepplots.plot_sweep(sweep, best=best, dpi=100, panels=False)
     ax.figure.canvas.draw()
     (names,) = [a for a in ax.artists if isinstance(a, line_ends.EndLabels)]
     renderer = ax.figure.canvas.get_renderer()
@@ -145,7 +145,7 @@ def test_a_threshold_is_named_clear_of_a_curve_that_crosses_it_at_the_left():
 def test_a_sweep_draws_the_window_of_rates_that_end_within_one_percent(sweep):
     # lr_sweep's lesson (one rate for GD, over a decade for Adam) was in its caption only
     with plots.offscreen():
-        ax = sweepplots.plot_sweep(sweep, dpi=100)
+        ax = sweepplots.plot_sweep(sweep, dpi=100, panels=False)
     gap = sweep.start_loss - sweep.surface.min_value
     assert gap > 0
     threshold = [ln for ln in ax.get_lines() if list(ln.get_ydata()) == [0.01 * gap] * 2]
@@ -155,10 +155,10 @@ def test_a_sweep_draws_the_window_of_rates_that_end_within_one_percent(sweep):
         zip(sweep.lrs, sweep.final_loss, sweep.diverged, strict=True)
     ):
         good = lrs[~bad & (loss - sweep.surface.min_value <= 0.01 * gap)]
-        color = line_ends.look(i)["color"]
+        color = sweepplots.sweep_looks(sweep)[i]["color"]
         if len(good):  # a bar over exactly the good rates, in the line's colour and marker
             np.testing.assert_allclose(bars[color].get_xdata(), good)
-            assert bars[color].get_marker() == line_ends.look(i)["marker"]
+            assert bars[color].get_marker() == sweepplots.sweep_looks(sweep)[i]["marker"]
         else:
             assert color not in bars
     assert bars, "the sweep should have some good rates"
@@ -181,6 +181,102 @@ def test_sweep_colours_hold_one_red_and_stay_apart_for_colour_blind_readers():
                 a,
                 b,
             )
+
+
+def _curve_looks(ax, sw) -> dict[str, tuple]:
+    """Each curve of a sweep (drawn in the sweep's order): its colour, marker and dashes."""
+    lines = data_lines(ax)
+    assert len(lines) == len(sw.optimizers)
+    return {
+        sweepplots.swept_name(opt): (
+            ln.get_color(),
+            ln.get_marker(),
+            str(ln._unscaled_dash_pattern),
+        )
+        for opt, ln in zip(sw.optimizers, lines, strict=True)
+    }
+
+
+def test_an_optimizer_looks_the_same_in_every_sweep_whatever_its_place_in_the_list():
+    # sweep.png drew RMSprop black and Adam red, lr_sweep.png RMSprop teal and Adam black:
+    # two slides of one deck contradicted each other
+    lrs = [0.01, 0.05, 0.2]
+    looks = []
+    for opts in (SIX, ["adam", "rmsprop", "gd", "momentum"], ["lion", "gd"]):
+        sw = A.sweep("quadratic", opts, lrs=lrs, steps=10, start=(1.0, 1.0))
+        with plots.offscreen():
+            ax = sweepplots.plot_sweep(sw, dpi=60, panels=False)
+        ax.figure.canvas.draw()
+        looks.append(_curve_looks(ax, sw))
+    for name in ("GD", "Momentum (μ 0.9)", "RMSprop", "Adam", "Lion"):
+        seen = {look[name] for look in looks if name in look}
+        assert len(seen) == 1, (name, seen)
+    assert looks[0]["Lion"][0] != looks[0]["GD"][0]
+
+
+def test_a_sweep_of_one_optimizer_twice_still_tells_its_lines_apart():
+    assert line_ends.identity_slots(["adam", "adam", "gd"]) == [4, 1, 0]
+    slots = line_ends.identity_slots(["nesterov", "gd", "adam", "adam", "muon"])
+    assert len(set(slots)) == 5 and slots[1] == 0 and slots[2] == 4
+
+
+def test_no_two_of_the_six_optimizers_are_both_blue():
+    from matplotlib.colors import rgb_to_hsv, to_rgb
+
+    hues = [rgb_to_hsv(to_rgb(line_ends.look(k)["color"])) for k in line_ends.IDENTITY.values()]
+    blue = [h for h in hues if 0.5 <= h[0] <= 0.68 and h[1] > 0.3]
+    assert len(blue) <= 1, blue
+
+
+@pytest.fixture(scope="module")
+def sweep_panels(sweep):
+    best = {key: float(lrs[np.argmin(np.where(np.isfinite(sc), sc, np.inf))])
+            for key, lrs, sc in zip(sweep.keys, sweep.lrs, sweep.score, strict=True)}  # fmt: skip
+    with plots.offscreen():
+        panels = sweepplots.plot_sweep(sweep, best=best, dpi=100)
+    panels.flat[0].figure.canvas.draw()
+    return panels, best
+
+
+def test_a_sweep_of_six_gives_each_optimizer_a_panel_with_its_curve_over_the_others(
+    sweep, sweep_panels
+):
+    # six curves on one axes ran together where the rates were too small to move any
+    panels, best = sweep_panels
+    looks = sweepplots.sweep_looks(sweep)
+    for i, panel in enumerate(panels.flat):
+        assert panel.get_title() == sweepplots.swept_name(sweep.optimizers[i])
+        (mine,) = data_lines(panel)  # one curve drawn in full, in its own look
+        assert (mine.get_color(), mine.get_marker()) == (looks[i]["color"], looks[i]["marker"])
+        others = [ln for ln in panel.get_lines() if ln.get_gid() == "context"]
+        assert len(others) == len(SIX) - 1
+        assert all(ln.get_zorder() < mine.get_zorder() for ln in others)
+        assert {ln.get_color() for ln in others} == {sweepplots.CONTEXT}
+        (star,) = [ln for ln in panel.get_lines() if ln.get_marker() == "*"]
+        assert np.isclose(star.get_xdata()[0], best[sweep.keys[i]])
+
+
+def test_every_panel_says_which_rates_get_99_percent_down_or_that_none_does(sweep, sweep_panels):
+    panels, _ = sweep_panels
+    for panel, rates in zip(panels.flat, sweepplots.good_windows(sweep), strict=True):
+        (words,) = [t.get_text() for t in panel.texts if t.get_gid() == "window-words"]
+        shaded = [p for p in panel.patches if p.get_gid() == "good-window"]
+        if rates is None:
+            assert words == "no rate gets 99% down" and not shaded
+        else:
+            assert words.startswith("99% down: ") and len(shaded) == 1
+            x0, x1 = shaded[0].get_x(), shaded[0].get_x() + shaded[0].get_width()
+            assert x0 < rates.min() and rates.max() < x1
+
+
+def test_sweep_panels_write_no_superscripts_and_no_text_under_16_px(sweep_panels):
+    fig = sweep_panels[0].flat[0].figure
+    for text in fig.findobj(Text):
+        if text.get_visible() and text.get_text():
+            assert text.get_fontsize() * 100 / 72 >= 16, text.get_text()
+            assert not re.search(r"[⁰¹²³⁴⁵⁶⁷⁸⁹⁻]|\\mathdefault|\^", text.get_text()), text
+    ticks = [t.get_text() for t in sweep_panels[0][1, 0].get_xticklabels() if t.get_text()]
+    assert ticks and all(re.fullmatch(r"1e-?\d+|[\d.]+", t) for t in ticks), ticks
 
 
 def test_a_sweep_shows_no_code_names(sweep_ax):
@@ -282,7 +378,7 @@ def test_basins_key_writes_true_minus_signs():
 
 def test_names_at_line_ends_read_on_either_background(sweep):
     for theme, darker in (("light", True), ("dark", False)):
-        ax = sweepplots.plot_sweep(sweep, dpi=50, theme=theme)
+        ax = sweepplots.plot_sweep(sweep, dpi=50, theme=theme, panels=False)
         ax.figure.canvas.draw()
         from matplotlib.colors import to_hex
 
@@ -504,6 +600,36 @@ def test_batchnorm_and_dropout_settings_differ_without_colour():
     assert audit.words_outside(fig) == []
 
 
+def test_dropout_is_one_slide_the_lesson_panel_the_largest_its_lines_named_not_keyed():
+    # seven panels, 240 px maps, twenty loss curves and a key over the lowest of them
+    from optviz.nets import dropout
+    from optviz.render.dropoutplots import dropout_figure
+
+    pairs = dropout.seed_study([0, 1], hidden=(8, 8), steps=20)
+    fig = dropout_figure(pairs, ensemble=4, resolution=20)
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    loss = next(ax for ax in fig.axes if ax.get_ylabel() == "cross-entropy")
+    maps = [ax for ax in fig.axes if ax is not loss]
+    assert len(maps) == 2 and loss.get_legend() is None
+    area = {ax: ax.bbox.width * ax.bbox.height for ax in fig.axes}
+    assert all(area[loss] > 1.4 * area[m] for m in maps)
+    assert all(min(m.bbox.width, m.bbox.height) >= 300 for m in maps)  # at 1280x720
+    drawn = [ln for ln in loss.get_lines() if ln.get_gid() != "end-label" and len(ln.get_xdata())]
+    assert len([ln for ln in drawn if ln.get_marker() not in ("None", None)]) == 4
+    named = sorted(t.get_text() for t in loss.texts if t.get_gid() == "end-label")
+    assert named == sorted(
+        f"{s}: {w}" for s in ("no dropout", "dropout") for w in ("test", "train")
+    )
+    for text in fig.findobj(Text):
+        if text.get_visible() and text.get_text():
+            box = text.get_window_extent(renderer)
+            assert box.x0 >= 20 and box.x1 <= fig.bbox.width - 20, text.get_text()
+            assert text.get_fontsize() * 100 / 72 >= 16, text.get_text()
+    words = " ".join(words_on(fig))
+    assert "thinned nets" in words
+
+
 def test_curvature_kinds_differ_in_pattern_as_well_as_colour():
     """Bowl, dome and saddle had near-equal greys and no pattern."""
     c = A.curvature("six_hump_camel", n=30, critical=False)
@@ -666,7 +792,8 @@ def test_every_still_keeps_its_title_clear_of_the_top_edge(saddle_bands, sweep):
         figures = [
             bandplots.plot_bands(saddle_bands, dpi=100),
             scheduleplots.plot_schedules(["constant", "cosine"], steps=40, dpi=100),
-            sweepplots.plot_sweep(sweep, dpi=100).figure,
+            sweepplots.plot_sweep(sweep, dpi=100, panels=False).figure,
+            sweepplots.plot_sweep(sweep, dpi=100).flat[0].figure,
             analysis_plots.plot_basins(A.basins("quadratic", ["gd:lr=0.1"], n=6, steps=30)),
         ]
     for fig in figures:
@@ -755,6 +882,45 @@ def test_init_summary_says_what_saturated_means_and_draws_no_pale_line():
     assert "|tanh| > 0.99" in fig.axes[2].get_title()
     shown = {to_hex(ln.get_color()) for ln in data_lines(fig.axes[0])}
     assert len(shown) == 5 and "#56b4e9" not in shown  # He was a thin sky-blue dotted line
+
+
+def test_lines_drawn_on_one_another_are_named_together():
+    # init_summary: N(0, 0.01²), Xavier and He all lay on 0 in the saturation panel: 2 of 5 seen
+    stats = [nets.propagate(k, depth=3, width=12, batch=20) for k in
+             ("small", "large", "xavier_normal")]  # fmt: skip
+    fig = initplots.init_summary(stats)
+    notes = [t.get_text() for t in fig.axes[2].texts if t.get_gid() == "coinciding-note"]
+    assert notes == ["2 lines at 0:\nN(0, 0.01²), Xavier"], notes
+    assert initplots.coinciding([np.array([0.9, 0.8]), np.array([0.0, 0.0])], log=False) == []
+    # on a log axis: 10 % apart is together, a factor of 1.5 is not
+    together = initplots.coinciding([np.ones(3), 1.1 * np.ones(3), 1.5 * np.ones(3)], log=True)
+    assert together == [[0, 1]]
+
+
+def test_init_schemes_make_no_orange_red_pair():
+    from matplotlib.colors import rgb_to_hsv, to_rgb
+
+    hsv = [rgb_to_hsv(to_rgb(initplots._scheme_color(i))) for i in range(5)]
+    hues = [h for h, saturation, _ in hsv if saturation > 0.3]
+    warm = [h for h in hues if h < 0.15 or h > 0.9]  # orange, red, rose
+    assert len(warm) == 1, hues
+
+
+def test_init_grid_writes_full_size_numbers_and_a_scale_under_every_column():
+    stats = [nets.propagate(k, depth=4, width=12, batch=20) for k in ("small", "large")]
+    fig = initplots.init_grid(stats)
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    for text in fig.findobj(Text):
+        if text.get_visible() and text.get_text():
+            assert not re.search(r"⁻|·10", text.get_text()), text.get_text()  # no exponent
+            box = text.get_window_extent(renderer)
+            assert min(box.x0, box.y0) >= 20 and box.x1 <= fig.bbox.width - 20, text.get_text()
+            assert fig.bbox.height - box.y1 >= 20, text.get_text()
+    bottom = fig.axes[-4:]
+    assert all([t.get_text() for t in ax.get_xticklabels() if t.get_text()] for ax in bottom)
+    notes = [t.get_text() for ax in fig.axes[4:] for t in ax.texts]
+    assert all("at ±1" in n for n in notes) or not any("at ±1" in n for n in notes)
 
 
 def test_the_run_without_noise_ends_on_a_mark_above_the_seeds_end_balls(saddle_bands):

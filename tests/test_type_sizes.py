@@ -125,6 +125,7 @@ def test_the_init_depth_animation_is_readable(monkeypatch):
     next(frames)  # the first frame draws the statistics notes
     (fig,) = figures
     notes = [t for ax in fig.axes for t in ax.texts if t.get_text().startswith("σ")]
-    assert len(notes) == 4 and all("saturated" in t.get_text() for t in notes[1:2])
+    gauges = [t for ax in fig.axes for t in ax.texts if t.get_text().startswith("saturated")]
+    assert len(notes) == 4 and len(gauges) == 4
     assert min(t.get_fontsize() for t in notes) * PX_PER_PT >= MIN_TITLE_PX  # lesson-sized
     assert too_small(fig) == []

@@ -209,6 +209,19 @@ def test_first_six_colors_stay_apart(vision):
         assert np.linalg.norm(a - b) >= 20, (vision, style.PALETTE[i], style.PALETTE[j])
 
 
+def test_runs_seen_together_differ_in_hue_or_in_lightness():
+    # noise_kinds, learning_rate: the 3rd and 4th runs were rose and brick red, one red
+    # on a slide; among the first four (most races), a pair of near hues is a light and
+    # a dark one
+    import math
+
+    labs = [cielab(linear(c)) for c in style.PALETTE[:4]]
+    for (i, a), (j, b) in itertools.combinations(enumerate(labs), 2):
+        hue = abs(math.degrees(math.atan2(a[2], a[1]) - math.atan2(b[2], b[1]))) % 360
+        if min(hue, 360 - hue) < 30:
+            assert abs(a[0] - b[0]) >= 20, (style.PALETTE[i], style.PALETTE[j])
+
+
 def test_the_simulation_sees_the_old_problem():
     # green and purple of the previous palette collapse for deuteranopes far more
     sim = MACHADO["deuteranopia"]

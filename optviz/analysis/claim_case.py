@@ -50,6 +50,7 @@ class Seen:
     callout: str
     instead: str = ""  # what a negated claim's callout says: a positive fact of the picture
     instead_step: int | None = None  # where that shows ("" and None: it is not drawn)
+    also: str = ""  # what the second run of a comparison gets as its own callout
 
 
 @dataclass

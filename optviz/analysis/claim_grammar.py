@@ -36,6 +36,8 @@ class Verdict:
     step: int | None  # the key step (0..steps) where the thing happens
     runs: tuple[int, ...]  # indices (race order) of the trajectories it names
     callout: str  # a short annotation: "GD stops: gradient = 0", "Adam escapes at step 23"
+    also: str = ""  # the second run's own short callout, where the claim compares two
+    # ("GD has not arrived by step 150"): one callout points at one ball
 
 
 def explain(verdict: Verdict) -> str:

@@ -234,8 +234,9 @@ def ends_apart(c: Case) -> Seen:
         "apart": float(np.linalg.norm(ends[0] - ends[1]) / c.span),
     }
     same = bool(near and which[0] == which[1])
+    also = f"{c.who(1)} ends in the other minimum" if holds else ""  # at its own ball
     return Seen(bool(holds), evidence, len(c.xy()) - 1 if holds else None, said,
-                said if same else "", len(c.xy()) - 1 if same else None)  # fmt: skip
+                said if same else "", len(c.xy()) - 1 if same else None, also)  # fmt: skip
 
 
 def zigzags(c: Case) -> Seen:
@@ -411,7 +412,7 @@ def faster(c: Case) -> Seen:
     # both numbers are true on screen once the later run has arrived (or the run is over)
     last = len(c.loss()) - 1
     shown = None if math.isinf(steps[0]) else int(min(max(steps[0], steps[1]), last))
-    return Seen(holds, evidence, shown, said)
+    return Seen(holds, evidence, shown, said, also=_slower_words(c, reach[1], unit, last))
 
 
 def _faster_words(c: Case, reach: list[float], unit: str) -> str:
@@ -427,6 +428,16 @@ def _faster_words(c: Case, reach: list[float], unit: str) -> str:
         return f"{a} arrives just before {b}"
     fast = "fewer evaluations than" if unit == "evaluation" else "faster than"
     return f"{a}: {plain(ratio)}× {fast} {b}"
+
+
+def _slower_words(c: Case, reach: float, unit: str, last: int) -> str:
+    """The slower run's own callout in ``faster``: when it arrives, or that it has not by
+    the end ("GD has not arrived by step 150"), so its ball is named by a callout of its own
+    (a second leader from the faster run's callout was followed to the wrong ball)."""
+    if math.isinf(reach):
+        end = last if unit == "step" else int(c.series("evals", 1)[last])
+        return f"{c.who(1)} has not arrived by {unit} {end}"
+    return f"{c.who(1)} arrives at {unit} {int(reach)}"
 
 
 def _lowest_loss(c: Case) -> float:

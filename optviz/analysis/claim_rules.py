@@ -248,11 +248,11 @@ def evaluate(claim: Claim, m: Measured) -> Verdict:
     evidence = dict(seen[pick].evidence)
     if len(starts) > 1 or starts[0] > 0:
         evidence["start_index"] = float(starts[pick])
-    said, step = seen[pick].callout, seen[pick].step
+    said, step, also = seen[pick].callout, seen[pick].step, seen[pick].also
     if claim.negated:  # a picture is not captioned with what does not happen: what does
-        said, step = _instead(seen, pick)
+        (said, step), also = _instead(seen, pick), ""
     step = _as_step(m, opts.get("on"), runs, step)
-    return Verdict(claim.text, all(ok), evidence, step, runs, said)
+    return Verdict(claim.text, all(ok), evidence, step, runs, said, also)
 
 
 def _instead(seen: list[Seen], pick: int) -> tuple[str, int | None]:

@@ -4,8 +4,10 @@ Shared by the still plots and the animations, on contour and 3-D axes:
 
 * balls of different optimizers that would overlap (every ball at the start, two
   optimizers in one minimum, three ends a few pixels apart) are **fanned out** around
-  their centre, a ball's width apart, so each shows whole: its colour and marker say
-  whose it is; where a fan would overlap another ball, the two join one fan;
+  their centre at a clear radius (:data:`FAN`), each joined to its true place by a thin
+  **spoke**, so each shows whole, the spot they share (a star, a start ring) stays in
+  sight in the middle, and the arrival reads as balls *at* it, not as one blob; where a
+  fan would overlap another ball, the two join one fan;
 * many starts of one optimizer piled on one spot are drawn as one ball with a **count
   badge** ("×5");
 * a ball that has **left the view** leaves an arrow on the edge where it went out,
@@ -29,7 +31,12 @@ from . import style
 from .geometry import _is3d, exit_point, outside, projected
 
 TOUCH = 0.98  # balls closer than this many diameters overlap: they are fanned out together
-GAP = 1.08  # centre distance of fanned balls, in diameters: they touch, none hides another
+GAP = 1.08  # least centre distance of fanned balls, in diameters: none hides another
+FAN = 1.5  # a fan's radius, in diameters, at least: balls a ball apart and clear of the
+# spot's landmark (a global minimum's star reaches 1.2 diameters out), not a ring of balls
+# touching over it (three balls and the star read as one blob)
+VALLEY = np.pi / 10  # two balls sit this far below level: between a star's arms, not on them
+SPOKE_PT = 1.0  # a spoke's width: a hairline, not a path (paths are 2 points and more)
 BADGE_PT = 12.5  # the count badge's type (17 px at 100 dpi)
 EDGE_PT = 12.5  # "left the view at step k"
 EDGE_REACH = 46  # points: the edge arrow's length, from its label to the edge
@@ -49,7 +56,7 @@ def spread(px: np.ndarray, owner: np.ndarray, diameter: float):
 
     >>> drawn, counts, _ = spread(np.array([[0.0, 0], [1, 0], [100, 0]]), np.array([0, 1, 0]), 10)
     >>> drawn.round(1).tolist(), counts.tolist()
-    ([[-4.9, 0.0], [5.9, 0.0], [100.0, 0.0]], [1, 1, 1])
+    ([[-13.8, -4.6], [14.8, -4.6], [100.0, 0.0]], [1, 1, 1])
     """
     px = np.asarray(px, float)
     owner = np.asarray(owner)
@@ -97,10 +104,10 @@ def _fan(members, px, owner, diameter, drawn, counts, away) -> None:
     if n == 1:
         radius, angles = 0.0, [0.0]
     elif n == 2:
-        radius, angles = GAP * diameter / 2, [np.pi, 0.0]
+        radius, angles = FAN * diameter, [np.pi + VALLEY, -VALLEY]
     else:
-        radius = GAP * diameter / (2 * np.sin(np.pi / n))
-        angles = [np.pi / 2 - 2 * np.pi * k / n for k in range(n)]
+        radius = max(FAN, GAP / (2 * np.sin(np.pi / n))) * diameter
+        angles = [-np.pi / 2 + 2 * np.pi * k / n for k in range(n)]
     for slot, angle in zip(slots, angles, strict=True):
         mine = members[owner[members] == slot]
         out = np.array([np.cos(angle), np.sin(angle)]) if radius else UP_RIGHT
@@ -137,6 +144,7 @@ class BallLayout(Artist):
         self.badges: list = []
         self.set_zorder(min((b.get_zorder() for b in self.balls), default=7.0) - 0.01)
         self.set_in_layout(False)
+        self.spokes = self._new_spokes()
 
     def set_positions(self, positions: list[np.ndarray]) -> None:
         """Each ball artist's true positions: ``(n, 2)`` data, or ``(n, 3)`` on a 3-D axes."""
@@ -171,23 +179,47 @@ class BallLayout(Artist):
             at += len(p)
         for badge in self.badges[len(used) :]:
             badge.set_visible(False)
-        self._hairlines_around(drawn, counts, owner)
-        return used
+        moved = (counts > 0) & (np.hypot(*(drawn - px).T) > 0.5) if len(px) else counts > 0
+        ends = zip(px[moved], drawn[moved], strict=True)
+        self.spokes.set_segments([np.array([a, b]) for a, b in ends])
+        self.spokes.set_visible(bool(moved.any()))
+        self._clip_around(drawn, counts, owner)
+        return [*used, self.spokes] if moved.any() else used
 
-    def _hairlines_around(self, drawn: np.ndarray, counts: np.ndarray, owner: np.ndarray) -> None:
-        """Clip the minima's hairlines (gid ``landmark-over``, drawn over the balls so a
-        star covered by balls still reads as a star) to outside every drawn ball: a line
-        across a ball read as the ball hidden under the star."""
+    def _clip_around(self, drawn: np.ndarray, counts: np.ndarray, owner: np.ndarray) -> None:
+        """Clip the spokes and the minima's hairlines (gid ``landmark-over``, drawn over
+        the balls so a star covered by balls still reads as a star) to outside every drawn
+        ball: a line across a ball read as the ball hidden under it."""
         over = [a for a in self.ax.get_lines() if a.get_gid() == "landmark-over"]
-        if not over:
-            return
         box = self.ax.figure.bbox
         rings = [np.array([[box.x0, box.y0], [box.x1, box.y0], [box.x1, box.y1], [box.x0, box.y1]])]
         for k in np.flatnonzero((counts > 0) & np.isfinite(drawn).all(axis=1)):
             rings.append(_hole(self.balls[int(owner[k])], drawn[k], self.ax.figure.dpi / 72))
         clip = Path.make_compound_path(*(Path(np.vstack([r, r[:1]]), closed=True) for r in rings))
-        for line in over:
+        for line in [*over, self.spokes]:
             line.set_clip_path(clip, IdentityTransform())
+
+    def _new_spokes(self):
+        """The spokes from the true place of each fanned ball to where it is drawn: a
+        hairline in the theme's ink on a halo (gid ``ball-spoke``), in pixels."""
+        from matplotlib.collections import LineCollection
+        from matplotlib.patheffects import withStroke
+
+        halo = style.THEMES[self.theme]["legend.facecolor"]
+        spokes = LineCollection([], colors=style.ink(self.theme), linewidths=SPOKE_PT,
+                                zorder=self.get_zorder())  # fmt: skip
+        spokes.set_path_effects([withStroke(linewidth=SPOKE_PT + 1.6, foreground=halo)])
+        spokes.set_figure(self.ax.figure)
+        spokes.axes = self.ax
+        spokes.set_transform(IdentityTransform())
+        spokes.set_in_layout(False)
+        spokes.set_gid("ball-spoke")
+        spokes.set_visible(False)
+        return spokes
+
+    def set_animated(self, b: bool) -> None:
+        super().set_animated(b)
+        self.spokes.set_animated(b)
 
     def _badge(self, k: int, px: np.ndarray, out: np.ndarray, count: int, size: float):
         """The ``k``-th count badge, beside the ball drawn at ``px``, on its side ``out``."""
@@ -241,6 +273,8 @@ class BallLayout(Artist):
         after this, by the axes: they are its artists)."""
         if self.get_visible():
             self.place()
+            if self.spokes.get_visible():
+                self.spokes.draw(renderer)
             if self.edges is not None:
                 marks, gone = self.edges
                 marks.update(gone)

@@ -1,7 +1,8 @@
 """Where a callout's label goes (see :mod:`.callouts`): in empty space around the point it
-names, wholly inside its axes, over no ball, landmark marker or other callout, then over
-as little of the drawn paths as it can, near rather than across the map; a long label
-broken into lines to fit. Pure geometry in display pixels, no artist."""
+names, wholly inside its axes, over no ball, landmark marker or other callout, its leader
+crossing no other leader, then over as little of the drawn paths as it can, near rather
+than across the map; a long label broken into lines to fit. Pure geometry in display
+pixels, no artist."""
 
 from __future__ import annotations
 
@@ -13,18 +14,22 @@ REACHES = (20.0, 36.0, 60.0, 90.0, 130.0, 180.0, 240.0, 320.0)  # points from ba
 PATH_PT = 3.0  # points around a path's line a label keeps off
 LEADER_HIT = 400.0  # px² of cover a leader passing over a ball or marker counts as, per 4 px
 NEAR_PT = 60.0  # points from ball to label within which a leader is short
+CROSS_HIT = 2000.0  # px² of cover a leader crossing another counts as: crossed leaders
+# read as a tangle, each box pointing at the other's ball (matyas, sam_sharp_flat)
 FAR_COST = 0.15  # path samples a label may cover to come a point nearer beyond that: a
 # label a path grazes beside its ball reads better than one a leader across the map points from
 
 
-def best_offset(anchor, size, obstacles, inside, reach_scale: float = 1.0, paths=None):
+def best_offset(anchor, size, obstacles, inside, reach_scale: float = 1.0, paths=None,
+                leaders=None):  # fmt: skip
     """The label's placement around ``anchor`` (px): ``(offset in px, ha, va, box)``, among
     :data:`DIRECTIONS` × :data:`REACHES`. Wholly inside ``inside`` (x0, y0, x1, y1) comes
     first, then the least overlap with ``obstacles`` (``(k, 4)`` boxes x0, y0, x1, y1) by
     the label and by its leader (beyond its own ring), then the fewest points of ``paths``
     (``(p, 2)`` px, the drawn paths sampled densely) under it, counting a reach beyond
     :data:`NEAR_PT` as :data:`FAR_COST` points a point, then the least sticking out,
-    then the nearest.
+    then the nearest. A crossing of one of ``leaders`` (``(k, 2, 2)`` px: the leaders of
+    labels shown with it) counts as :data:`CROSS_HIT` px² of cover.
 
     >>> taken = np.array([[45, 0, 200, 200]])  # everything right of the point
     >>> off, ha, va, _ = best_offset((50, 50), (40, 10), taken, (0, 0, 200, 200))
@@ -35,6 +40,9 @@ def best_offset(anchor, size, obstacles, inside, reach_scale: float = 1.0, paths
     w, h = size
     obstacles = np.asarray(obstacles, float).reshape(-1, 4)
     paths = np.zeros((0, 2)) if paths is None else np.asarray(paths, float).reshape(-1, 2)
+    leaders = (
+        np.zeros((0, 2, 2)) if leaders is None else np.asarray(leaders, float).reshape(-1, 2, 2)
+    )
     best, choice = None, ((0.0, 0.0), "left", "bottom", np.zeros(4))
     for rank, reach in enumerate(REACHES):
         for turn, (dx, dy) in enumerate(DIRECTIONS):
@@ -50,6 +58,7 @@ def best_offset(anchor, size, obstacles, inside, reach_scale: float = 1.0, paths
                 covered = float(_overlap(b, obstacles).sum()) + LEADER_HIT * _leader_hits(
                     anchor, b, obstacles, 13.0 * reach_scale
                 )
+                covered += CROSS_HIT * crossings(leader_of(anchor, b), leaders)
                 far = FAR_COST * max(reach - NEAR_PT, 0.0)  # a leader across the map
                 cost = (out > 0.5, round(covered, 3), crossed + far, out,
                         rank + 0.01 * turn + 0.5 * shifted)  # fmt: skip
@@ -75,6 +84,33 @@ def _leader_hits(anchor: np.ndarray, box: np.ndarray, obstacles: np.ndarray, ski
     lo, hi = obstacles[None, :, :2], obstacles[None, :, 2:]
     inside = np.all((pts[:, None] >= lo) & (pts[:, None] <= hi), axis=-1)
     return int(inside.any(axis=1).sum())
+
+
+def leader_of(anchor, box: np.ndarray) -> np.ndarray:
+    """The leader from ``anchor`` to a label's ``box`` (px): to the box's nearest point."""
+    anchor = np.asarray(anchor, float)
+    return np.array([anchor, np.clip(anchor, box[:2], box[2:])])
+
+
+def crossings(segment: np.ndarray, others: np.ndarray) -> int:
+    """How many of the segments ``others`` ``(k, 2, 2)`` ``segment`` ``(2, 2)`` properly
+    crosses (sharing an end, two leaders to one spot, is no crossing).
+
+    >>> crossings(np.array([[0, 0], [2, 2]]), np.array([[[0, 2], [2, 0]], [[0, 0], [0, 2]]]))
+    1
+    """
+    if not len(others):
+        return 0
+    p, r = segment[0], segment[1] - segment[0]
+    q, s = others[:, 0], others[:, 1] - others[:, 0]
+    denom = r[0] * s[:, 1] - r[1] * s[:, 0]
+    qp = q - p
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t = (qp[:, 0] * s[:, 1] - qp[:, 1] * s[:, 0]) / denom
+        u = (qp[:, 0] * r[1] - qp[:, 1] * r[0]) / denom
+    eps = 1e-6
+    hit = (np.abs(denom) > 1e-9) & (t > eps) & (t < 1 - eps) & (u > eps) & (u < 1 - eps)
+    return int(np.count_nonzero(hit))
 
 
 def _pushed_in(box: np.ndarray, inside) -> np.ndarray:

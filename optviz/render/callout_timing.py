@@ -6,7 +6,9 @@ for how long, and which are kept on the last frame.
 * in an animation a callout appears at its key step, stays :data:`LINGER` seconds and
   fades out, unless it is kept on the last frame (one per ball, at most
   :data:`FINAL_AT_MOST`: the first listed, a lesson's headline, then the latest), which
-  stay from their moment on and never fade; a still shows those.
+  stay from their moment on and never fade; a still shows those. A callout shows whole
+  from its first frame to its last (:data:`FADE` is 0): a box caught half faded in a
+  frame read as a glitch.
 """
 
 from __future__ import annotations
@@ -16,7 +18,8 @@ import numpy as np
 AT_ONCE = 2  # callouts on screen at a time while the runs move (besides those kept)
 FINAL_AT_MOST = 4  # callouts kept on the last frame, one per ball: a full-size map holds 4
 LINGER = 2.5  # seconds a callout stays after its moment (unless kept to the end)
-FADE = 0.5  # of which the last are a fade
+FADE = 0.0  # of which the last are a fade: none (a 0.5 s fade, then 0.2 s, was caught in
+# frames sampled from the race: a faint box, half there, read as a glitch)
 
 
 VERDICT_FIELDS = ("claim", "holds", "step", "runs", "callout")
@@ -133,6 +136,6 @@ class CalloutClock:
 
     def _strength(self, item, s: float) -> float:
         """1, fading to 0 over the last :data:`FADE` seconds of a callout's stay."""
-        if item in self.finals or self.timeline is None:
+        if item in self.finals or self.timeline is None or FADE <= 0:
             return 1.0
         return float(np.clip((LINGER - self._age(item, s)) / FADE, 0.0, 1.0))

@@ -31,10 +31,10 @@ from typing import Any
 
 import numpy as np
 from matplotlib.artist import Artist
-from matplotlib.text import Annotation, Text
+from matplotlib.text import Text
 
 from . import style
-from .callout_placement import best_offset, broken_lines, dense
+from .callout_placement import best_offset, broken_lines, dense, leader_of
 from .callout_timing import (  # noqa: F401  (the callouts' interface, re-exported)
     AT_ONCE,
     FINAL_AT_MOST,
@@ -55,8 +55,6 @@ LEADER_LW = 1.1  # points: thinner than any path (paths are 2 points and more)
 LEADER_ALPHA = 0.6  # of the theme's text colour: a pointer, not a line of the picture
 MARGIN = 4.0  # points kept between a label and the edge of its axes
 WIDEST = 0.6  # of its axes' width: a wider label is broken into two lines
-SECOND_REACH = 150.0  # points, a third of a slide's map: a longer leader to a second run is
-# left out (tiny_net_init's 'Adam: 1.5× faster than GD' crossed the whole map twice)
 
 
 class CalloutLayer(CalloutClock, Artist):
@@ -74,21 +72,11 @@ class CalloutLayer(CalloutClock, Artist):
         self.steps = race.trajectories[0].steps
         self.items = []
         self.negated: dict[int, bool] = {}  # by label: the claim says what does not happen
-        self.also: dict[int, tuple] = {}  # by label: (second run, its leader), on one map
-        for v in shown(verdicts):
-            run = v.runs[0]
-            if not 0 <= run < len(race.trajectories):
-                continue
-            label, ring = self._artists(axes[run], v.callout, colors[run], animated)
+        for v, run, text in one_ball_each(shown(verdicts), len(race.trajectories)):
+            label, ring = self._artists(axes[run], text, colors[run], animated)
             start = int(v.evidence.get("start_index", 0))  # the start the claim is about
             self.items.append((key_step(v, self.steps), (run, start), label, ring))
             self.negated[id(label)] = str(v.claim).lstrip().startswith("not ")
-            other = v.runs[1] if len(v.runs) > 1 else None
-            if other is not None and 0 <= other < len(axes) and axes[other] is axes[run]:
-                leader = self._second_leader(axes[run])
-                self.also[id(label)] = (other, leader)
-                label.__class__ = _Label  # it draws the leader, under its box
-                label.second = leader
         self.finals = self._finals()
         self.timeline: np.ndarray | None = None  # each frame's step, and frames a second
         self.fps = 1.0
@@ -100,43 +88,6 @@ class CalloutLayer(CalloutClock, Artist):
         self.set_zorder(RING_ZORDER - 0.05)  # a still: placed before its rings are drawn
         self.set_in_layout(False)
         self.set_animated(animated)
-
-    def _second_leader(self, ax):
-        """A leader from a label to the second run its claim names ("GD and Adam end in
-        different minima" pointed at GD alone), drawn by the label (:class:`_Label`), so
-        it shows, fades and hides with it; not an artist of the axes of its own."""
-        leader = ax.annotate("", xy=(0, 0), xytext=(0, 0), textcoords="offset points",
-                             arrowprops={"arrowstyle": "-", "color": style.ink(self.theme),
-                                         "alpha": LEADER_ALPHA, "lw": LEADER_LW, "shrinkA": 0,
-                                         "shrinkB": RING_PT / 2},
-                             annotation_clip=False)  # fmt: skip
-        leader.remove()  # from the axes' texts: its label draws it
-        leader.axes = ax  # (its data coordinates are still the axes')
-        leader.set_figure(ax.figure)
-        leader.set_in_layout(False)
-        return leader
-
-    def _point_second(self, item, s: float) -> Any:
-        """Point ``item``'s second leader, if it has one, at its run's ball (where it was
-        at the moment, or as drawn once it rests there); returns the leader or None."""
-        step, (_, start), label, ring = item
-        if id(label) not in self.also or id(label) not in self.text_px:
-            return None
-        other, leader = self.also[id(label)]
-        ax = self.run_axes[other]
-        if _is3d(ax):
-            return None
-        at, _ = self._anchor_now((step, (other, start), label, ring), s)
-        leader.xy = (float(at[0]), float(at[1]))
-        target = ax.transData.transform(at)
-        box = self.box_px.get(id(label))  # from the box's side nearest the ball
-        start = self.text_px[id(label)] if box is None else np.clip(target, box[:2], box[2:])
-        leader.xyann = tuple((start - target) / (ax.figure.dpi / 72))
-        # across the map it says less than it hides ("RMSprop arrives at step 27, GD never")
-        leader.set_visible(bool(np.hypot(*(start - target)) <= SECOND_REACH * ax.figure.dpi / 72))
-        strength = 1.0 if label.get_alpha() is None else label.get_alpha()
-        leader.arrow_patch.set_alpha(LEADER_ALPHA * strength)
-        return leader
 
     def _artists(self, ax, text: str, color: str, animated: bool):
         from matplotlib.patheffects import withStroke
@@ -206,20 +157,51 @@ class CalloutLayer(CalloutClock, Artist):
         return self._exits[key]
 
     def _balls_px(self, ax, step: int) -> np.ndarray:
-        """Every ball drawn on ``ax`` at ``step``, in pixels: the runs' and the hollow ones
-        of the points they show (Schedule-Free's y), which a label must not hide either."""
+        """Every ball drawn on ``ax`` at ``step``, in pixels: the runs', where they are
+        drawn (fanned out where they meet, :func:`.balls.spread`), and the hollow ones of
+        the points they show (Schedule-Free's y), which a label must not hide either."""
         out = []
+        for i, traj in enumerate(self.race.trajectories):
+            shown_points = (traj.points or {}) if np.shape(traj.xy)[-1] == 2 else {}
+            for points in shown_points.values() if self.run_axes[i] is ax else ():
+                xy = np.asarray(points[step], float).reshape(-1, 2)[:64]
+                out.extend(self._plane(ax, drawable(xy, traj.surface), traj.surface))
+        fanned, _ = self._fanned_px(ax, step)
+        return np.vstack([fanned, ax.transData.transform(np.array(out).reshape(-1, 2))])
+
+    def _fanned_px(self, ax, step: int) -> tuple[np.ndarray, list]:
+        """The runs' balls on ``ax`` at ``step`` where they are drawn (px, fanned out where
+        they meet: :func:`.balls.spread`), and whose each is: ``(run, start)``."""
+        from .balls import spread
+        from .paths import BALL
+
+        heads, whose = [], []
         for i, traj in enumerate(self.race.trajectories):
             if self.run_axes[i] is not ax:
                 continue
-            n = traj.xy.shape[1] if traj.batched else 1
-            for j in range(min(n, 64)):
-                out.append(self._position(ax, i, step, j))
-            shown_points = (traj.points or {}) if np.shape(traj.xy)[-1] == 2 else {}
-            for points in shown_points.values():
-                xy = np.asarray(points[step], float).reshape(-1, 2)[:64]
-                out.extend(self._plane(ax, drawable(xy, traj.surface), traj.surface))
-        return ax.transData.transform(np.array(out).reshape(-1, 2))
+            for j in range(min(traj.xy.shape[1] if traj.batched else 1, 64)):
+                heads.append(self._position(ax, i, step, j))
+                whose.append((i, j))
+        at = ax.transData.transform(np.array(heads).reshape(-1, 2))
+        owner = np.array([i for i, _ in whose], int)
+        fanned, _, _ = spread(at, owner, BALL * ax.figure.dpi / 72)
+        return fanned, whose
+
+    def _placing_anchor(self, ax, item) -> np.ndarray:
+        """Where a label is placed around (px): its ball at the moment; for one kept to the
+        end whose ball rests there, the ball as drawn at the end (fanned out from others),
+        where its leader will point: placed around the moment, the leader to a ball fanned
+        to the far side passed another's ball and ended beside it."""
+        step, (run, start), _, _ = item
+        key = ax.transData.transform(self._position(ax, run, step, start))
+        if item not in self.finals or _is3d(ax):
+            return key
+        fanned, whose = self._fanned_px(ax, self.steps)
+        if (run, start) not in whose:
+            return key
+        end = fanned[whose.index((run, start))]
+        reach = FOLLOW * 10.0 * ax.figure.dpi / 72
+        return end if np.hypot(*(end - key)) <= reach else key
 
     @staticmethod
     def _plane(ax, xy: np.ndarray, surface) -> np.ndarray:
@@ -342,11 +324,12 @@ class CalloutLayer(CalloutClock, Artist):
         within :data:`FOLLOW` diameters of there (a stop, an ending), the ball as drawn
         (fanned out from others), so the ring is around it; once the ball has gone on, the
         leader keeps to the place of the moment and the ring is dropped: left there, it
-        would read as a second ball."""
+        would read as a second ball (on a 3-D view too: saddle --3d's rings left mid-path
+        read as extra balls)."""
         step, (run, start), _, _ = item
         ax = self.run_axes[run]
         key = self._position(ax, run, step, start)
-        if _is3d(ax) or s <= step:
+        if s <= step:
             return key, True
         at = min(int(np.floor(s)), self.steps)
         now = self._position(ax, run, at, start)
@@ -354,6 +337,8 @@ class CalloutLayer(CalloutClock, Artist):
         reach = FOLLOW * 10.0 * ax.figure.dpi / 72  # a ball is about 10 points across
         if not self._in_view(ax, run, at, start) or np.hypot(*(to_px(now) - to_px(key))) > reach:
             return key, False
+        if _is3d(ax):  # its balls are placed by the camera: the ring stays on the moment
+            return key, True
         drawn = self._drawn_balls(ax, run)
         if not len(drawn):
             return now, True
@@ -403,24 +388,24 @@ class CalloutLayer(CalloutClock, Artist):
         if token == self.placed_for or not self.items:
             return
         fig = self.run_axes[0].figure
-        placed: list[tuple] = []  # (axes, box, from step, to step)
+        placed: list[tuple] = []  # (axes, box, from step, to step, leader)
         order = [*self.finals, *sorted((i for i in self.items if i not in self.finals),
                                        key=lambda i: i[0])]  # fmt: skip
         for item in order:
             step, (run, start), label, ring = item
             ax = self.run_axes[run]
-            anchor = ax.transData.transform(self._position(ax, run, step, start))
+            anchor = self._placing_anchor(ax, item)
             until = self._until(item)
             boxes = [self._seen_balls(ax, item), *self._markers(ax), *self._edge_notes(ax),
                      *self._texts(ax, renderer)]  # fmt: skip
-            boxes += [box[None] for other, box, a, b in placed
-                      if other is ax and a <= until and step <= b]  # fmt: skip
+            together = [p for p in placed if p[0] is ax and p[2] <= until and step <= p[3]]
+            boxes += [p[1][None] for p in together]
             drawn = self._paths_px(ax, self.steps if item in self.finals else until)
             label.xy = tuple(self._position(ax, run, step, start))
             ring.set_data([label.xy[0]], [label.xy[1]])
             size = self._size(label, ax, renderer)
             _, ha, va, box = best_offset(anchor, size, np.vstack(boxes), self._room(ax),
-                                         fig.dpi / 72, drawn)  # fmt: skip
+                                         fig.dpi / 72, drawn, [p[4] for p in together])  # fmt: skip
             pad = self._pad(label, ax)  # the text sits inside the box by its padding
             text_at = np.array([
                 {"left": box[0] + pad, "right": box[2] - pad}.get(ha, (box[0] + box[2]) / 2),
@@ -431,7 +416,7 @@ class CalloutLayer(CalloutClock, Artist):
             self.box_px[id(label)] = box
             label.set_ha(ha)
             label.set_va(va)
-            placed.append((ax, box, step, until))
+            placed.append((ax, box, step, until, leader_of(anchor, box)))
         self.placed_for = token
 
     def update(self, s: float, renderer) -> tuple[list, list]:
@@ -445,16 +430,14 @@ class CalloutLayer(CalloutClock, Artist):
         now = self.current(s)
         ringless = set()
         for item in now:
+            at, ringed = self._anchor_now(item, s)
             if not _is3d(self.run_axes[item[1][0]]):
-                at, ringed = self._anchor_now(item, s)
                 self._point_at(item, at)
-                if not ringed:
-                    ringless.add(id(item[2]))
+            if not ringed:
+                ringless.add(id(item[2]))
             _fade(item[2], item[3], self._strength(item, s))
         rings = [item[3] for item in now
                  if id(item[2]) not in ringless and not self._on_landmark(item)]  # fmt: skip
-        for item in now:  # drawn by its label, under its box
-            self._point_second(item, s)
         return rings, [item[2] for item in now]
 
     def _on_landmark(self, item) -> bool:
@@ -485,34 +468,36 @@ class CalloutLayer(CalloutClock, Artist):
             now = self.current(self.steps)
             ringless = set()
             for item in now:
+                at, ringed = self._anchor_now(item, float(self.steps))
                 if not _is3d(self.run_axes[item[1][0]]):
-                    at, ringed = self._anchor_now(item, float(self.steps))
                     self._point_at(item, at)
-                    if not ringed:
-                        ringless.add(id(item[2]))
+                if not ringed:
+                    ringless.add(id(item[2]))
             shown_now = {id(item[2]) for item in now}
             ringed = {id(item[2]) for item in now
                       if id(item[2]) not in ringless and not self._on_landmark(item)}  # fmt: skip
             for _, _, label, ring in self.items:
                 label.set_visible(id(label) in shown_now)
                 ring.set_visible(id(label) in ringed)
-            for item in now:
-                self._point_second(item, float(self.steps))
         self.stale = False
 
 
-class _Label(Annotation):
-    """A callout's label that also names a second run: it draws a second leader (its
-    ``second``, pointed by :meth:`CalloutLayer._point_second`) just before itself, so
-    its box hides the leader's start and the two show and fade as one."""
-
-    second: Any = None
-
-    def draw(self, renderer) -> None:
-        second = self.second
-        if self.get_visible() and second is not None and second.get_visible() and self.get_text():
-            second.draw(renderer)
-        super().draw(renderer)
+def one_ball_each(verdicts, runs: int) -> list[tuple]:
+    """``(verdict, run, text)`` of each callout drawn: a verdict's own, at its first run;
+    and where it compares two runs and gives the second words of its own (``also``), those
+    at the second, unless another verdict speaks of that run already. One callout points
+    at one ball: a second leader from "Adam arrives first" was followed to the other
+    run's ball, read as Adam's."""
+    own = {v.runs[0] for v in verdicts}
+    out = []
+    for v in verdicts:
+        if 0 <= v.runs[0] < runs:
+            out.append((v, v.runs[0], v.callout))
+        also = getattr(v, "also", "")
+        if also and len(v.runs) > 1 and 0 <= v.runs[1] < runs and v.runs[1] not in own:
+            own.add(v.runs[1])
+            out.append((v, v.runs[1], also))
+    return out
 
 
 def _marker_reach(line) -> float:

@@ -16,6 +16,7 @@ from ..util.errors import ParameterError
 from .initplots import _is_dark, _new_figure
 from .line_ends import text_color
 from .style import PALETTE, ink, is_dark, themed
+from .sweepplots import plain_log_ticks
 
 EXTENT = (-2.2, 2.2)  # the map's square, widened to hold every training point whole
 
@@ -80,99 +81,106 @@ def dropout_figure(
     pairs: Sequence[tuple[dropout.DropoutRun, dropout.DropoutRun]],
     theme: str = "light",
     size="16:9",
-    thinned: int = 3,
+    thinned: int = 0,
     ensemble: int = 100,
     resolution: int = 150,
     title: str | None = None,
 ):
-    """Dropout at a glance, from :func:`optviz.nets.dropout.seed_study` pairs ``(plain, dropped)``.
+    """Dropout on one slide, from :func:`optviz.nets.dropout.seed_study` pairs ``(plain, dropped)``.
 
-    Top left: the decision maps of the first pair without and with dropout (class-1
-    probability; black line = 0.5). Top right: train (dashed) and test (solid) loss of
-    every pair, so the reader sees the effect on all seeds, not one. Bottom: ``thinned``
-    thinned networks of the dropout run (random masks, one per panel) and the average of
-    ``ensemble`` of them, with the full net's 0.5 line dashed on top.
+    Left, the largest: train (dashed) and test (solid) loss without and with dropout, the
+    median over the pairs with the range of the seeds shaded, each line named at its end.
+    Right: the decision maps of the first pair (class-1 probability; black line = 0.5),
+    without and with dropout; on the latter the 0.5 line of the average of ``ensemble``
+    thinned networks is dashed (it lies on the full net's) and ``thinned`` single thinned
+    networks' lines are drawn thin.
 
     >>> pairs = dropout.seed_study([0, 1], hidden=(8, 8), steps=20)
-    >>> len(dropout_figure(pairs, thinned=2, ensemble=5, resolution=20).axes)
-    6
+    >>> len(dropout_figure(pairs, ensemble=5, resolution=20).axes)
+    3
     """
     pairs = list(pairs)
     if not pairs:
         raise ParameterError("no runs to plot; give at least one (plain, dropped) pair")
-    thinned = check.whole(thinned, "thinned", 1, 6)
+    thinned = check.whole(thinned, "thinned", 0, 6)
     ensemble = check.whole(ensemble, "ensemble", 1, 10_000)
     plain, dropped = pairs[0]
-    widths = "→".join(str(layer["W"].shape[1]) for layer in plain.params[:-1])
-    cols = max(thinned + 1, 4)
     with themed(theme):
         fig = _new_figure(size)
-        grid = fig.add_gridspec(2, cols)
+        # its own margins, kept by a later tight layout: 24 px and more from every edge
+        grid = fig.add_gridspec(1, 3, width_ratios=(1.25, 1, 1), left=0.07, right=0.975,
+                                top=0.8, bottom=0.1, wspace=0.1)  # fmt: skip
         # apart from the class colors: dropout's colour never means "class 1" too
         classes = _class_colors(is_dark(theme))
         c_plain = PALETTE[6]
         c_drop = next(c for c in (PALETTE[1], PALETTE[2], PALETTE[4]) if c not in classes)
+        loss_ax = fig.add_subplot(grid[0, 0])
+        _loss_panel(loss_ax, pairs, c_plain, c_drop)
         for col, run in enumerate((plain, dropped)):
-            ax = decision_map(run, fig.add_subplot(grid[0, col]), resolution=resolution)
+            ax = decision_map(run, fig.add_subplot(grid[0, col + 1]), resolution=resolution)
             name = f"dropout (p = {run.p:g})" if run.p else "no dropout"
             ax.set_title(
                 f"{name}\nloss: train {run.train_loss[-1]:.2f}, test {run.test_loss[-1]:.2f}",
-                fontsize=14,  # 19 px: the two numbers fit over a map of a quarter's width
+                fontsize=15,
                 color=text_color(c_drop if run.p else c_plain, ax.get_facecolor()),
             )
-        loss_ax = fig.add_subplot(grid[0, 2:])
-        # the settings differ in marker too (circle, square), not in colour only; a log
-        # axis shows the training loss falling, not lying flat on the floor
-        settings = (((p for p, _ in pairs), c_plain, "o"), ((d for _, d in pairs), c_drop, "s"))
-        for runs, c, mk in settings:
-            for run in runs:
-                every = max(1, len(run.steps) // 8)
-                mark = {"marker": mk, "ms": 6, "markevery": every, "mec": "white", "mew": 0.6}
-                loss_ax.plot(run.steps, run.test_loss, color=c, lw=1.8, alpha=0.85, **mark)
-                loss_ax.plot(run.steps, run.train_loss, color=c, lw=1.5, ls="--", alpha=0.85,
-                             **mark)  # fmt: skip
-        gaps = [np.median([pair[i].gap for pair in pairs]) for i in (0, 1)]
-        loss_ax.plot([], [], color=c_plain, lw=2, marker="o",
-                     label=f"no dropout (median gap {gaps[0]:.2f})")  # fmt: skip
-        loss_ax.plot([], [], color=c_drop, lw=2, marker="s",
-                     label=f"dropout (median gap {gaps[1]:.2f})")  # fmt: skip
-        loss_ax.plot([], [], color="grey", lw=1.5, label="test")
-        loss_ax.plot([], [], color="grey", lw=1.5, ls="--", label="train")
-        loss_ax.set_xlabel("training step (Adam)")
-        loss_ax.set_ylabel("cross-entropy")
-        loss_ax.set_yscale("log")
-        lowest = min(float(np.min(r.train_loss)) for pair in pairs for r in pair)
-        loss_ax.set_ylim(bottom=max(lowest, 1e-12) / 15)  # room for the key, no more
-        loss_ax.grid(True, alpha=0.6)
-        loss_ax.legend(loc="lower left", ncols=2)  # under the falling training losses: empty
+        _thinned_lines(ax, dropped, thinned, ensemble, resolution, c_drop)
         shrunk = sum(d.gap < p.gap for p, d in pairs)  # what these runs show, counted
-        seeds = _count(shrunk, len(pairs))
-        loss_ax.set_title(f"dropout: a smaller test − train loss gap on {seeds}", fontsize=15)
-
-        masks = dropped.thinned(thinned, seed=1)
-        for i, m in enumerate(masks):
-            ax = fig.add_subplot(grid[1, i])
-            decision_map(dropped, ax, lambda xy, m=m: dropped.predict(xy, m), resolution)
-            kept = sum(int((mask > 0).sum()) for mask in m)
-            total = sum(mask.size for mask in m)
-            ax.set_title(f"thinned net {i + 1}\n({kept} of {total} units)", fontsize=16)
-        ax = fig.add_subplot(grid[1, thinned])
-        decision_map(dropped, ax, lambda xy: dropped.ensemble(xy, ensemble), resolution)
-        xx, yy, xy = _grid(resolution, _extent(dropped))
-        full = dropped.predict(xy).reshape(xx.shape)
-        full_line = ax.contour(xx, yy, full, levels=[0.5], colors=c_drop, linewidths=3,
-                               linestyles=[(0, (3, 2))])  # fmt: skip
-        from matplotlib import patheffects
-
-        full_line.set(path_effects=[patheffects.Stroke(linewidth=5, foreground="white"),
-                                    patheffects.Normal()])  # fmt: skip
-        ax.set_title(f"average of {ensemble} thinned\n≈ full net (dashed)", fontsize=16)
+        widths = "→".join(str(layer["W"].shape[1]) for layer in plain.params[:-1])
         head = title or (
             f"dropout: 2→{widths}→2 {plain.activation} net, {len(plain.y_train)} noisy moons "
-            "(10% labels flipped), Adam; same data and init"
+            "(10% labels flipped), Adam"
         )
         if title is None:  # what these runs show, counted, not what dropout usually does
-            head += f"\ndropout shrinks the train–test loss gap on {_count(shrunk, len(pairs))}"
-        fig.suptitle(head, fontsize=17)
-        fig.tight_layout()
+            head += (f"\nsame data and init: dropout shrinks the train–test loss gap on "
+                     f"{_count(shrunk, len(pairs))}")  # fmt: skip
+        fig.suptitle(head, fontsize=20, y=0.975)
     return fig
+
+
+def _loss_panel(ax, pairs, c_plain: str, c_drop: str) -> None:
+    """Median train and test loss of each setting over the seeds, their range shaded, each
+    line named at its end: four lines, not one per seed (twenty ran into bars)."""
+    from .line_ends import label_ends
+
+    lines, names = [], []
+    for k, (setting, c, mk) in enumerate((("no dropout", c_plain, "o"), ("dropout", c_drop, "s"))):
+        runs = [pair[k] for pair in pairs]
+        steps = runs[0].steps
+        for what, ls in (("test", "-"), ("train", "--")):
+            curves = np.array([getattr(r, f"{what}_loss") for r in runs])
+            if len(runs) > 1:
+                ax.fill_between(steps, curves.min(0), curves.max(0), color=c, alpha=0.15, lw=0)
+            every = max(1, len(steps) // 8)
+            lines += ax.plot(steps, np.median(curves, 0), color=c, lw=2.6, ls=ls, marker=mk,
+                             ms=7, markevery=every, mec="white", mew=0.7)  # fmt: skip
+            names.append(f"{setting}: {what}")
+    ax.set_yscale("log")
+    plain_log_ticks(ax, "y")  # 0.01 and 1e-3 at full size, not superscripts
+    ax.set_xlabel("training step (Adam)")
+    ax.set_ylabel("cross-entropy")
+    ax.grid(True, alpha=0.6)
+    gaps = [np.median([pair[i].gap for pair in pairs]) for i in (0, 1)]
+    many = len(pairs) > 1
+    note = f"median of {len(pairs)} seeds, shaded: their range" if many else "one seed"
+    ax.set_title(f"test − train gap: {gaps[0]:.2f} → {gaps[1]:.2f} with dropout\n({note})",
+                 fontsize=15)  # fmt: skip
+    label_ends(ax, lines, names)
+
+
+def _thinned_lines(ax, run, thinned: int, ensemble: int, resolution: int, color: str) -> None:
+    """On ``run``'s map: the 0.5 line of the average of ``ensemble`` thinned networks,
+    dashed (it lies on the full net's black line), and ``thinned`` single ones, thin."""
+    from matplotlib import patheffects
+
+    xx, yy, xy = _grid(resolution, _extent(run))
+    for m in run.thinned(thinned, seed=1) if thinned else []:
+        ax.contour(xx, yy, run.predict(xy, m).reshape(xx.shape), levels=[0.5], colors=color,
+                   linewidths=1.0, alpha=0.7)  # fmt: skip
+    mean = run.ensemble(xy, ensemble).reshape(xx.shape)
+    line = ax.contour(xx, yy, mean, levels=[0.5], colors=color, linewidths=3,
+                      linestyles=[(0, (3, 2))])  # fmt: skip
+    line.set(path_effects=[patheffects.Stroke(linewidth=5, foreground="white"),
+                           patheffects.Normal()])  # fmt: skip
+    ax.set_xlabel(f"dashed line: the average\nof {ensemble} thinned nets", fontsize=14,
+                  color=text_color(color, ax.get_facecolor()))  # fmt: skip

@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from . import balls, clock, losses, paths, plots, race_figure, side_panels, style, turning
+from . import balls, clock, lanes, losses, paths, plots, race_figure, side_panels, style, turning
 from .camera3d import covers
 from .counter import StepCounter
 from .geometry import _is3d, projected
@@ -45,6 +45,7 @@ class _Mover:
     gone: list = field(default_factory=list)  # the starts outside the view (:mod:`.balls`)
     marks: Any = None  # the run's identity marks along its path on a map (:mod:`.path_marks`)
     tail: Any = None  # a short trail's older half, faint (:data:`TAIL_ALPHA`), on a map
+    lane: np.ndarray | None = None  # (T+1,) points across its line where it shares one
 
     @property
     def lines(self) -> tuple:
@@ -182,12 +183,15 @@ class _Engine:
         cross = plot(*empty, ls="none", marker="X", ms=ms * 1.4, mfc=ps.color, mec=ink, mew=1.2)[0]
         cross.set_clip_on(False)  # it sits on the domain's edge: show all of it
         mover = _Mover(traj, ps.color, xy, z, div, cross_xy, halo, trail, ball, cross)
+        if ps.lane is not None:  # beside the paths it shares a line with (:mod:`.lanes`)
+            mover.lane = np.asarray(ps.lane, float)
         if not three and not isinstance(self.anim.trail, bool):
             mover.tail = plot(*empty, color=ps.color, lw=lw, ls=ps.map_linestyle,
                               alpha=alpha * TAIL_ALPHA)[0]  # fmt: skip
         one_map = self.anim.kind != "panels" and len(self.anim.race.trajectories) > 1
         if one_map and not self.rotating:  # (a turning camera would move them every frame)
-            mover.marks = add_marks(ax, xy, ps.color, ps.marker, self.theme, heights=z)
+            mover.marks = add_marks(ax, xy, ps.color, ps.marker, self.theme, heights=z,
+                                    lane=ps.lane)  # fmt: skip
             if mover.marks is not None:
                 if not isinstance(self.anim.trail, bool):  # a short trail: its own marks
                     mover.marks.memory = float(self.anim.trail)
@@ -200,7 +204,7 @@ class _Engine:
             artist.set_gid(f"optimizer-{i}")
             artist.set_zorder(8 + ps.zorder / 10)  # balls and crosses over every trail
         if halo is not None:
-            halo.set_zorder(ps.zorder - 0.05)
+            halo.set_zorder(ps.halo_zorder)
         if mover.tail is not None:
             mover.tail.set_zorder(ps.zorder - 0.1)
         trail.set_zorder(ps.zorder)
@@ -299,10 +303,11 @@ class _Engine:
         if self.callouts is not None:
             rings, labels = self.callouts.update(s, self.canvas.get_renderer())
         movers = sorted(self.movers, key=lambda m: m.trail.get_zorder())
-        for m in movers:  # the paths, then the rings of callouts, then the balls over them
-            for artist in m.artists:
-                if artist is not m.ball:
-                    artist.axes.draw_artist(artist)
+        # the paths in zorder across runs (the outlines of paths side by side under both
+        # lines), then the rings of callouts, then the balls over them
+        lines = [a for m in movers for a in m.artists if a is not m.ball]
+        for artist in sorted(lines, key=lambda a: a.get_zorder()):
+            artist.axes.draw_artist(artist)
         for m in movers:  # each run's marks over every trail: its shape on every stretch
             if m.marks is not None:
                 m.marks.axes.draw_artist(m.marks)
@@ -378,15 +383,20 @@ class _Engine:
             first = k + 1  # the trail is only the head itself: nothing to draw
         if m.tail is not None:  # a short trail: its older half faint, the rest bold
             middle = first + (k - first) // 2
-            older = _polyline(m.xy[first : middle + 1], None, m.traj.surface.domain)[0]
+            older = _polyline(_laned(m, m.xy[first : middle + 1], first), None,
+                              m.traj.surface.domain)[0]  # fmt: skip
             m.tail.set_data(older[:, 0], older[:, 1])
+            _keep_lane(m, m.tail, older)
             first = middle
         if m.marks is not None:  # the marks on the trail drawn bold, none where it fades
             m.marks.since, m.marks.upto = first, s
         path = np.concatenate([m.xy[first : k + 1], head[None]], axis=0)  # (t, n, 2)
         zpath = None if m.z is None else np.concatenate([m.z[first : k + 1], zhead[None]])
         domain = None if m.z is not None else m.traj.surface.domain  # a map: ends at its edge
-        path, zpath = _polyline(path, zpath, domain)
+        path, zpath = _polyline(_laned(m, path, first, s), zpath, domain)
+        for line in (m.trail, m.halo):
+            _keep_lane(m, line, path)
+        path = path[:, :2]
         heads, crosses = head[alive], m.cross_xy[gone]
         surface = m.traj.surface
         if m.z is None:
@@ -411,6 +421,25 @@ class _Engine:
         self.fig.clear()
 
 
+def _laned(m: _Mover, path: np.ndarray, first: int, s: float | None = None) -> np.ndarray:
+    """``path`` ``(t, 1, 2)``, the stretch of ``m``'s path from step ``first`` (and its
+    head at step ``s``), with its lane's shift as a third column; as it is without one."""
+    if m.lane is None:
+        return path
+    k = first + len(path) - (1 if s is None else 2)
+    lane = m.lane[first : k + 1]
+    if s is not None:
+        lane = np.r_[lane, np.interp(s, np.arange(len(m.lane)), m.lane)]
+    return np.concatenate([path, lane.reshape(-1, 1, 1)], axis=2)
+
+
+def _keep_lane(m: _Mover, line, path: np.ndarray) -> None:
+    """Draw ``line`` (``path``, its third column its lane's shift) beside the paths
+    ``m`` shares a line with (:class:`.lanes.Lanes`)."""
+    if line is not None and m.lane is not None:
+        lanes.keep_lane(line, path[:, 2])
+
+
 def _polyline(path: np.ndarray, z: np.ndarray | None, domain=None):
     """``(t, n, 2)`` paths (and ``(t, n)`` heights) as one NaN-broken polyline; with a
     ``domain`` (a map) only the parts inside it (:func:`.paths.in_view`)."""
@@ -433,5 +462,5 @@ def _nan_joined(parts: list[np.ndarray]) -> np.ndarray:
     """Polylines ``(t_i, 2)`` as one, broken by a NaN row between them."""
     if len(parts) == 1:
         return parts[0]
-    gap = np.full((1, 2), np.nan)
+    gap = np.full((1, parts[0].shape[1]), np.nan)
     return np.concatenate([x for p in parts for x in (p, gap)][:-1])

@@ -22,8 +22,10 @@ from .initplots import (
     _new_figure,
     _saturates,
     _shape,
+    _short_scheme,
     _std,
     _xlabel,
+    scheme_label,
 )
 from .style import themed
 
@@ -55,6 +57,35 @@ def depth_frames(
 
 FADED, BOLD = (0.45, 2.0), (1.0, 3.5)  # (alpha, line width) of earlier layers and the newest
 NOTE_PT = 16  # the depth animation's statistics: 22 px at the 16:9 preset
+GAUGE = (0.015, 0.085)  # the saturation gauge's bottom and height above a panel (axes share)
+TITLE_PAD = 68  # points: the title above the σ note and the gauge
+SATURATED_INK = "#CC3311"
+
+
+def _gauge(ax):
+    """A bar above ``ax``, as wide as it: its filled share is the share of saturated units,
+    so a panel where nine units in ten saturate differs at a glance from one of 2 %, though
+    both histograms are U-shaped."""
+    from matplotlib.patches import Rectangle
+
+    bottom, height = GAUGE
+    ax.add_patch(Rectangle((0, bottom + 1), 1, height, transform=ax.transAxes, fill=False,
+                           ec="#888888", lw=1.0, clip_on=False))  # fmt: skip
+    fill = Rectangle((0, bottom + 1), 0, height, transform=ax.transAxes, color=SATURATED_INK,
+                     alpha=FADED[0], lw=0, clip_on=False, animated=True,
+                     gid="saturation-gauge")  # fmt: skip
+    ax.add_patch(fill)
+    words = ax.text(0.03, 1 + bottom + height / 2, "", transform=ax.transAxes, ha="left",
+                    va="center", fontsize=14, animated=True)  # fmt: skip
+    return fill, words
+
+
+def _fill_gauge(ax, gauge, share: float) -> None:
+    fill, words = gauge
+    fill.set_width(share)
+    words.set_text(f"saturated {share:.0%}")
+    ax.draw_artist(fill)
+    ax.draw_artist(words)
 
 
 def depth_animation(
@@ -77,6 +108,8 @@ def depth_animation(
     >>> bool((palette.colors == deepest).all(axis=1).any())
     True
     """
+    from matplotlib.ticker import MaxNLocator, PercentFormatter
+
     from .gif import blends, make_palette
 
     stats = _as_stats_list(stats)
@@ -95,18 +128,21 @@ def depth_animation(
                 for i, f in enumerate(fractions)
             ]
             ax.set_xlim(*binning.lims)
-            ax.set_ylim(0, max(fractions.max(), 1e-12) * 1.3)  # headroom for the note
+            # each panel its own scale, the spikes inside it: the numbers sit above it
+            ax.set_ylim(0, max(fractions.max(), 1e-12) * 1.08)
             ax.set_xticks(*binning.ticks())
-            ax.set_yticks([])
-            ax.spines["left"].set_visible(False)
-            ax.set_title(s.label)
+            ax.yaxis.set_major_locator(MaxNLocator(3))
+            ax.yaxis.set_major_formatter(PercentFormatter(xmax=1, decimals=0))
+            ax.tick_params(labelsize=14)
+            ax.set_title(_short_scheme(scheme_label(s.label)), pad=TITLE_PAD)
             ax.set_xlabel(_xlabel(kind, binning))
             # the panel's numbers are the lesson (σ shrinking, saturation growing): read
             # from the back of the room, as large as the panel titles
-            note = ax.text(0.5, 0.98, "", transform=ax.transAxes, ha="center", va="top",
-                           fontsize=NOTE_PT, linespacing=1.15, animated=True)  # fmt: skip
-            panels.append((ax, s, lines, note))
-        axes[0].set_ylabel("fraction of values")
+            note = ax.text(0.5, 1.1, "", transform=ax.transAxes, ha="center", va="bottom",
+                           fontsize=NOTE_PT, animated=True)  # fmt: skip
+            gauge = _gauge(ax) if kind == "activations" and _saturates(s) else None
+            panels.append((ax, s, lines, note, gauge))
+        axes[0].set_ylabel("share of values per bin")
         sub = f"{stats[0].activation}, {_shape(stats[0])}"
         if title:  # the title on top; the layer counter and the net's shape on a line below
             fig.text(0.5, 0.975, title, ha="center", va="top", fontsize=20)
@@ -122,23 +158,23 @@ def depth_animation(
         background = canvas.copy_from_bbox(fig.bbox)
         back = np.asarray(canvas.buffer_rgba())[..., :3].copy()
     ground = axes[0].get_facecolor()
-    palette = make_palette(back, blends(colors, ground, (FADED[0], 0.7, BOLD[0])))
+    inks = [*colors, SATURATED_INK]  # the gauge's fill too, or the GIF's palette loses it
+    palette = make_palette(back, blends(inks, ground, (FADED[0], 0.7, BOLD[0])))
 
     def frames() -> Iterator[np.ndarray]:
         for k in range(depth):
             canvas.restore_region(background)
-            for ax, s, lines, note in panels:
+            for ax, s, lines, note, gauge in panels:
                 for i, line in enumerate(lines[: k + 1]):
                     alpha, width = BOLD if i == k else FADED
                     line.set_linewidth(width)
                     line.set_alpha(alpha)
                     ax.draw_artist(line)
                 if k < s.depth:
-                    text = f"σ = {_fmt(_std(s, kind)[k])}"
-                    if kind == "activations" and _saturates(s):
-                        text += f"\nsaturated {s.saturation[k]:.0%}"
-                    note.set_text(text)
+                    note.set_text(f"σ = {_fmt(_std(s, kind)[k])}")
                     ax.draw_artist(note)
+                    if gauge is not None:
+                        _fill_gauge(ax, gauge, float(s.saturation[k]))
             # in the text's ink: the pale deep layers' colors vanish on a light ground
             head.set_text(f"layer {k + 1} of {depth} (thick line)")
             fig.draw_artist(head)

@@ -173,12 +173,18 @@ def _xlabel(kind: str, binning: _Bins) -> str:
     return "log₁₀ |back-propagated gradient|" if binning.log else "back-propagated gradient"
 
 
+# The schemes' colours: the lines' (:data:`.line_ends.LINE_COLORS`), with the violet before
+# the brick red, so the 2nd (orange) and the 5th are not an orange-red pair that merges for
+# a red-green deficient reader.
+SCHEME_SLOTS = (0, 1, 2, 3, 5, 4, 6, 7, 8, 9)
+
+
 def _scheme_color(i: int) -> str:
-    """Scheme colors: the lines' colours (:data:`.line_ends.LINE_COLORS`), which stay
-    apart for a red-green deficient reader and hold no pale colour among the first five."""
+    """Scheme colors: the lines' colours in :data:`SCHEME_SLOTS` order, which stay apart
+    for a red-green deficient reader and hold no pale colour among the first five."""
     from .line_ends import LINE_COLORS
 
-    return LINE_COLORS[i % len(LINE_COLORS)]
+    return LINE_COLORS[SCHEME_SLOTS[i % len(SCHEME_SLOTS)]]
 
 
 def _layer_colorbar(fig, ax, depth: int, colors) -> None:
@@ -205,22 +211,19 @@ def _as_stats_list(stats) -> list[nets.LayerStats]:
     return stats
 
 
-_SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
-
-
 def _fmt(value: float) -> str:
-    """A number as a slide writes it: plain from 0.001 up, else as a power of ten
-    (never ``2e-03``).
+    """A number as a slide writes it, at full size: plain from 0.001 up, else as ``5e-4``
+    (a superscript exponent is 7 px on a slide; never ``2e-03``).
 
     >>> _fmt(0.048), _fmt(0.0021), _fmt(3.2e-7), _fmt(-4e5), _fmt(0)
-    ('0.048', '0.002', '3·10⁻⁷', '−4·10⁵', '0')
+    ('0.048', '0.002', '3e-7', '−4e5', '0')
     """
     if value == 0:
         return "0"
     if 1e-3 <= abs(value) < 1e3:
         return f"{value:.2g}".replace("-", "−")
     mantissa, exponent = f"{value:.0e}".split("e")
-    return f"{mantissa.replace('-', '−')}·10{str(int(exponent)).translate(_SUPERSCRIPT)}"
+    return f"{mantissa.replace('-', '−')}e{int(exponent)}"
 
 
 def _check_layers(layers, depth):
@@ -276,8 +279,27 @@ def layer_densities(
     return ax
 
 
+def scheme_label(label: str) -> str:
+    """A scheme's name with its gain as the notes write it: ``gain 5/3``, not ``gain 1.67``.
+
+    >>> scheme_label("Xavier normal (gain 1.67)"), scheme_label("Xavier normal (gain 1.3)")
+    ('Xavier normal (gain 5/3)', 'Xavier normal (gain 1.3)')
+    """
+    import re
+    from fractions import Fraction
+
+    def exact(match: re.Match) -> str:
+        value = float(match.group(1))
+        frac = Fraction(value).limit_denominator(9)
+        close = frac.denominator > 1 and abs(float(frac) - value) < 0.006
+        return f"gain {frac.numerator}/{frac.denominator}" if close else match.group(0)
+
+    return re.sub(r"gain ([0-9.]+)", exact, label)
+
+
 def _short_scheme(label: str) -> str:
     """A scheme's name short enough to write at a line's end: ``Xavier (gain 1.67)``."""
+    label = scheme_label(label)
     return label.replace(" normal", "").replace(" uniform", " (uniform)").replace(") (", ", ")
 
 
@@ -313,12 +335,16 @@ def std_by_layer(stats, kind: str = "act_std", ax=None, legend: bool = True, end
         # two schemes with the same numbers still show both (a dodged category axis)
         layers = np.arange(1, s.depth + 1) + DODGE * (i - (len(stats) - 1) / 2)
         look = {**line_ends.look(i), "color": _scheme_color(i)}
-        lines += ax.plot(layers, values, lw=2.2, ms=7, mec=edge, mew=0.6, label=s.label,
-                         zorder=3 + 0.1 * (len(stats) - i), **look)  # fmt: skip
+        lines += ax.plot(layers, values, lw=2.2, ms=7, mec=edge, mew=0.6,
+                         label=scheme_label(s.label), zorder=3 + 0.1 * (len(stats) - i),
+                         **look)  # fmt: skip
     if kind == "saturation":
         ax.set_ylim(-0.03, 1.03)
     else:
+        from .sweepplots import plain_log_ticks
+
         ax.set_yscale("log")
+        plain_log_ticks(ax, "y")  # 1e-4 at full size: superscript exponents were 8 px
     ax.set_xlabel("layer")
     ax.set_ylabel(_SUMMARY_LABELS[kind])
     ax.set_xticks(np.arange(1, max(s.depth for s in stats) + 1))
@@ -330,7 +356,48 @@ def std_by_layer(stats, kind: str = "act_std", ax=None, legend: bool = True, end
         line_ends.label_ends(ax, lines, names)
     elif legend:
         ax.legend()
+    _name_coinciding(ax, stats, kind, lines)
     return ax
+
+
+def coinciding(values: list[np.ndarray], log: bool, tol: float = 0.02) -> list[list[int]]:
+    """Groups (two or more) of the lines ``values`` that lie on one another: every point
+    within ``tol`` apart (in decades, on a log axis, ``tol`` × 2.5: 12 % for 0.02).
+
+    >>> coinciding([np.zeros(3), np.ones(3), np.zeros(3) + 0.001, np.zeros(3)], log=False)
+    [[0, 2, 3]]
+    """
+    tol = 2.5 * tol if log else tol
+    data = [np.log10(np.where(v > 0, v, np.nan)) if log else np.asarray(v, float) for v in values]
+    groups: list[list[int]] = []
+    for i, v in enumerate(data):
+        for group in groups:
+            w = data[group[0]]
+            if v.shape == w.shape and np.nanmax(np.abs(v - w), initial=0.0) <= tol:
+                group.append(i)
+                break
+        else:
+            groups.append([i])
+    return [g for g in groups if len(g) > 1]
+
+
+def _name_coinciding(ax, stats, kind: str, lines) -> None:
+    """Lines drawn on one another show as one: a note names them all, beside them, in the
+    ink of the page (their markers still step aside, :data:`DODGE`)."""
+    from .style import ink
+
+    log = kind != "saturation"
+    values = [np.asarray(getattr(s, kind), float) for s in stats]
+    span = 1.06 if not log else 1.0
+    for group in coinciding(values, log, tol=0.02 * span):
+        names = ", ".join(_short_scheme(stats[i].label) for i in group)
+        level = float(np.nanmedian(values[group[0]]))
+        where = "at 0" if not log and abs(level) < 0.01 else "together"
+        color = ink("dark" if _is_dark(ax) else "light")
+        ax.annotate(f"{len(group)} lines {where}:\n{names}", (0.97, level),
+                    xycoords=("axes fraction", "data"), xytext=(0, 10), textcoords="offset points",
+                    ha="right", va="bottom", fontsize=13, color=color, gid="coinciding-note",
+                    zorder=8)  # fmt: skip
 
 
 # ---------------------------------------------------------------- figure-level: init
@@ -385,7 +452,9 @@ def init_grid(
         cell_px = fig.get_figwidth() * fig.dpi / depth * 0.85
         binnings = _binnings(stats, kind, int(np.clip(cell_px / 4.5, 12, bins)))
         shared = len({(b.edges[0], b.edges[-1]) for b in binnings}) == 1
-        fig.set_layout_engine("constrained", h_pad=0.06, w_pad=0.06, hspace=0.04, wspace=0.02)
+        # 24 px and more from the frame's edges: a projector's overscan crops less
+        fig.set_layout_engine("constrained", h_pad=0.06, w_pad=0.06, hspace=0.04, wspace=0.02,
+                              rect=(0.02, 0.035, 0.96, 0.93))  # fmt: skip
         axes = fig.subplots(len(stats), depth, squeeze=False)
         for row, (s, binning) in enumerate(zip(stats, binnings, strict=True)):
             fractions = _histograms(s, kind, binning)
@@ -399,13 +468,14 @@ def init_grid(
                 ax.set_yticks([])
                 ax.spines["left"].set_visible(False)
                 ticks, labels = binning.ticks()
-                show = col == 0 and (row == len(stats) - 1 or not shared)
+                # every panel of the bottom row gets its scale (of every row if they differ)
+                show = row == len(stats) - 1 or not shared
                 ax.set_xticks(ticks, labels if show else [])
-                ax.tick_params(labelsize=12, length=3, pad=1)
+                ax.tick_params(labelsize=12.5, length=3, pad=1)
                 ax.text(
                     0.5,
                     0.98,
-                    _cell_note(s, kind, col),
+                    _cell_note(s, kind, col, _writes_saturation(s, kind)),
                     transform=ax.transAxes,
                     ha="center",
                     va="top",
@@ -414,10 +484,11 @@ def init_grid(
                 )
                 if row == 0:
                     ax.set_title(f"layer {col + 1}", fontsize=16)
-            label = s.label.replace(" (", "\n(")
+            label = scheme_label(s.label).replace(" (", "\n(")
             axes[row, 0].set_ylabel(label, fontsize=14, rotation=0, ha="right", va="center")
         what = "activations" if kind == "activations" else "log₁₀ |back-propagated gradient|"
-        fig.suptitle(title or f"{what} by layer: {stats[0].activation}, {_shape(stats[0])}")
+        title = title or f"{what} by layer: {stats[0].activation}, {_shape(stats[0])}"
+        fig.suptitle(title, y=0.965)  # 24 px below the top edge
     return fig
 
 
@@ -428,9 +499,18 @@ def _saturates(s: nets.LayerStats) -> bool:
 SATURATED_AT = {"tanh": "at ±1", "sigmoid": "at 0 or 1"}  # where a saturated unit sits
 
 
-def _cell_note(s: nets.LayerStats, kind: str, layer: int) -> str:
-    note = f"σ={_fmt(_std(s, kind)[layer])}"
-    if kind == "activations" and _saturates(s) and s.saturation[layer] >= 0.005:
+SATURATION_NOTED = 0.02  # a row writes its saturated share when a layer reaches this
+
+
+def _writes_saturation(s: nets.LayerStats, kind: str) -> bool:
+    """Whether a row of the grid writes the saturated share: in every cell or in none, so
+    a share written in one cell and left out of its neighbours does not read as a change."""
+    return kind == "activations" and _saturates(s) and float(s.saturation.max()) >= SATURATION_NOTED
+
+
+def _cell_note(s: nets.LayerStats, kind: str, layer: int, saturation: bool = False) -> str:
+    note = f"σ = {_fmt(_std(s, kind)[layer])}"
+    if saturation:
         note += f"\n{s.saturation[layer]:.0%} {SATURATED_AT[s.activation]}"
     return note
 
@@ -452,7 +532,7 @@ def init_summary(stats, theme: str = "light", size="16:9", title=None):
             ax.set_ylabel("")
         flat = SATURATED_WORDS.get(stats[0].activation)
         if flat:  # what counts as saturated, said
-            axes[2].set_title(f"share saturated: {flat}")
+            axes[2].set_title(f"saturated: {flat}")
         # one key for the three panels: each line's colour, marker and dashes
         handles, labels = axes[0].get_legend_handles_labels()
         fig.legend(handles, labels, loc="lower center", ncols=len(labels), frameon=False,
@@ -460,5 +540,5 @@ def init_summary(stats, theme: str = "light", size="16:9", title=None):
         # the gradients are computed from the last layer back: read that panel right to left
         axes[1].set_xlabel("layer   (← the backward pass runs this way)")
         fig.suptitle(title or f"deep {stats[0].activation} net, {_shape(stats[0])}, by init scheme")
-        fig.tight_layout(rect=(0, 0.07, 1, 1))
+        fig.tight_layout(rect=(0, 0.07, 1, 1), pad=1.6)  # 24 px clear of the edges
     return fig

@@ -26,10 +26,15 @@ LEADER_AFTER = 0.45  # a name moved more than this many line heights gets a lead
 
 # The colours of a plot's lines in turn: the palette reordered so that the first six stay
 # apart in normal vision and under protanopia and deuteranopia, with a single red among
-# them (rose, brick red and wine read as one family on a slide), near-black for the 4th,
-# the pale sky blue last of the six.
-LINE_COLORS = ("#0077BB", "#E69F00", "#009988", "#222222", "#CC3311", "#56B4E9",
-               "#EE6677", "#AA3377", "#999999")  # fmt: skip
+# them (rose, brick red and wine read as one family on a slide), near-black for the 4th and
+# a violet for the 6th (the palette's sky blue made a second blue beside the first).
+LINE_COLORS = ("#0077BB", "#E69F00", "#009988", "#222222", "#CC3311", "#8833EE",
+               "#56B4E9", "#EE6677", "#AA3377", "#999999")  # fmt: skip
+
+# One identity per optimizer on every line plot: the slot of its colour, marker and dashes
+# (:func:`look`). GD and momentum keep the slots a race gives its first two optimizers, so
+# they look the same in a sweep as in the races, where they come first.
+IDENTITY = {"gd": 0, "momentum": 1, "adagrad": 2, "rmsprop": 3, "adam": 4, "lion": 5}
 
 
 def look(i: int) -> dict[str, Any]:
@@ -40,6 +45,33 @@ def look(i: int) -> dict[str, Any]:
     """
     color = LINE_COLORS[i % len(LINE_COLORS)]
     return {"color": color, "marker": style.marker(i), "ls": style.linestyle(i)}
+
+
+def identity_slots(names: list[str]) -> list[int]:
+    """The look slot of each of ``names`` (optimizer registry names) on one plot: an
+    optimizer's own (:data:`IDENTITY`) where it has one and no earlier line took it, else
+    the first slot no line of the plot uses, so the lines still differ.
+
+    >>> identity_slots(["adam", "gd"]), identity_slots(["adam", "adam", "nesterov"])
+    ([4, 0], [4, 0, 1])
+    """
+    own = [IDENTITY.get(n) for n in names]
+    taken: set[int] = set()
+    out = []
+    for i, slot in enumerate(own):
+        if slot is None or slot in taken:
+            reserved = {s for s in own[i + 1 :] if s is not None}
+            slot = next(k for k in range(len(names) + len(IDENTITY) + 1)
+                        if k not in taken and k not in reserved)  # fmt: skip
+        taken.add(slot)
+        out.append(slot)
+    return out
+
+
+def identity_looks(names: list[str]) -> list[dict[str, Any]]:
+    """:func:`look` of each of ``names`` by :func:`identity_slots`: the same optimizer in
+    the same colour, marker and dashes on every plot."""
+    return [look(k) for k in identity_slots(names)]
 
 
 def text_color(color: str, background: Any = "#ffffff") -> str:

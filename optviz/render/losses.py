@@ -16,6 +16,14 @@ from typing import NamedTuple
 import numpy as np
 
 from . import style
+from .loss_means import (  # noqa: F401  (what saws and how it is averaged, named here too)
+    MEAN_STEPS,
+    RAW_STYLE,
+    mean_window,
+    oscillates,
+    running_mean,
+    turn_share,
+)
 
 LOSS_FLOOR = 1e-16  # f − f* below this, relative to max(1, |f*|), is rounding
 FLOOR_LABEL = "numerical floor"
@@ -97,74 +105,6 @@ def loss_curve(traj, shift: float, log: bool, floor: float = LOSS_FLOOR) -> np.n
 
 
 # ----------------------------------------------------------------------------- noise
-NOISY_TURNS = 0.15  # a curve that turns (down to up or back) on this share of its steps saws
-MEAN_SHARE = 0.1  # a noisy run's running mean spans this share of its steps (as claims do) ...
-MEAN_STEPS = (5, 50)  # ... within these bounds
-
-
-def mean_window(traj, y: np.ndarray) -> int:
-    """Over how many steps a run's loss curve ``y`` is averaged where drawn: a run with
-    noisy gradients (its :class:`~optviz.engine.noise.Noise`) whose curve saws up and
-    down (it turns on :data:`NOISY_TURNS` of its steps) draws its raw loss faint under a
-    running mean, since a few noisy curves on a log axis make one wedge; 0 for every
-    other run (its curve is what it did, step by step).
-
-    >>> import optviz as ov
-    >>> r = ov.race("quadratic", ["sgd:lr=0.1,grad_noise=1", "gd:lr=0.1"], steps=300)
-    >>> [mean_window(t, t.loss) for t in r.trajectories]
-    [30, 0]
-    """
-    noise = getattr(traj, "noise", None)
-    if noise is None or not (noise.grad or noise.update or noise.input):
-        return 0
-    if turn_share(y) < NOISY_TURNS:
-        return 0
-    low, high = MEAN_STEPS
-    return int(np.clip(round(len(y) * MEAN_SHARE), low, high))
-
-
-def turn_share(y: np.ndarray) -> float:
-    """The share of steps at which curves ``y`` ``(steps + 1[, n])`` turn from falling to
-    rising or back (NaN and flat steps left out), the largest over the curves.
-
-    >>> turn_share(np.array([1.0, 3.0, 2.0, 4.0, 3.0])), turn_share(np.arange(5.0))
-    (1.0, 0.0)
-    """
-    y = np.asarray(y, float)
-    y = y if y.ndim == 2 else y[:, None]
-    shares = [0.0]
-    for col in y.T:
-        d = np.sign(np.diff(col[np.isfinite(col)]))
-        d = d[d != 0]
-        if len(d) > 1:
-            shares.append(float(np.mean(d[1:] != d[:-1])))
-    return max(shares)
-
-
-def running_mean(y: np.ndarray, window: int) -> np.ndarray:
-    """The mean of each curve of ``y`` over its last ``window`` values (fewer at the
-    start; NaN left out), NaN where ``y`` is: the curve is the mean loss a run had then,
-    from what it had done so far (never from steps still to come).
-
-    >>> running_mean(np.array([4.0, 2.0, 6.0, np.nan]), 2).tolist()
-    [4.0, 3.0, 4.0, nan]
-    """
-    y = np.asarray(y, float)
-    ok = np.isfinite(y)
-    pad = np.zeros((1, *y.shape[1:]))
-    total = np.concatenate([pad, np.cumsum(np.where(ok, y, 0.0), axis=0)])
-    count = np.concatenate([pad, np.cumsum(ok, axis=0)])
-    lag = np.maximum(np.arange(1, len(y) + 1) - window, 0)
-    k = np.arange(1, len(y) + 1)
-    with np.errstate(all="ignore"):
-        mean = (total[k] - total[lag]) / (count[k] - count[lag])
-    return np.where(ok, mean, np.nan)
-
-
-RAW_STYLE = dict(lw=1.2, alpha=0.3, ls="-", marker="none", zorder=4)
-"""How a noisy run's raw loss is drawn under its running mean: faint, thin and plain."""
-
-
 def mean_note(trajs, axis: LossAxis) -> str:
     """Over how many steps the noisy runs' lines are averaged (see :func:`mean_window`),
     for an axis label; ``""`` when none is."""
@@ -472,21 +412,39 @@ TAG_WIDTH = 24.0  # points: tags further apart than this side by side do not mee
 
 
 def spread_tags(ax, tags) -> None:
-    """Move the numbers of curve heads that would meet (two starts ending at about the
-    same loss: "2" printed over "2") up just far enough to stand one over the other,
-    the lowest kept at its head."""
-    if len(tags) < 2:
+    """Keep the numbers at the curves' heads apart and inside the panel: those that would
+    meet (two starts ending at about the same loss: "2" printed over "2") stand one over
+    the other, the lowest at its head, a stack that would rise over the panel's top
+    hanging down from it instead; each before its head (to the left), or after it where
+    the panel's left edge is too near (at the first step every head is on it)."""
+    if not len(tags):
         return
     to_points = 72.0 / ax.figure.dpi
+    left, top = ax.bbox.x0 * to_points, ax.bbox.y1 * to_points
     at = np.array([ax.transData.transform(t.xy) for t in tags]) * to_points
+    rise: dict[int, float] = {}
     placed: list[tuple[float, float]] = []
-    for i in np.argsort(at[:, 1], kind="stable"):
+    for i in np.argsort(at[:, 1], kind="stable"):  # up, from the lowest
         x, y = at[i, 0], at[i, 1] + TAG_RISE
         for px, py in sorted(placed, key=lambda p: p[1]):
             if abs(x - px) < TAG_WIDTH and y < py + TAG_HEIGHT:
                 y = py + TAG_HEIGHT
         placed.append((x, y))
-        tags[i].xyann = (tags[i].xyann[0], y - at[i, 1])
+        rise[i] = y
+    placed = []
+    for i in sorted(rise, key=lambda i: -rise[i]):  # down, from the highest: none over the top
+        x, y = at[i, 0], min(rise[i], top - TAG_HEIGHT + TAG_RISE)
+        for px, py in placed:
+            if abs(x - px) < TAG_WIDTH:
+                y = min(y, py - TAG_HEIGHT)
+        placed.append((x, y))
+        wide = 0.62 * tags[i].get_fontsize() * len(tags[i].get_text()) + 6  # with its box
+        before = x - TAG_GAP - wide >= left
+        tags[i].set_ha("right" if before else "left")
+        tags[i].xyann = (-TAG_GAP if before else TAG_GAP, y - at[i, 1])
+
+
+TAG_GAP = 5.0  # points between a head and the number beside it
 
 
 def curve_heads(y: np.ndarray, at: np.ndarray, s: float) -> list[tuple[float, float] | None]:

@@ -73,7 +73,7 @@ class PathMarks(Line2D):
     3-D axes (the marks are then drawn flat, at the points through the camera)."""
 
     def __init__(self, path: np.ndarray, group: MarkGroup, color, marker: str, theme: str,
-                 heights: np.ndarray | None = None):  # fmt: skip
+                 heights: np.ndarray | None = None, lane=None):  # fmt: skip
         super().__init__(
             [], [], ls="none", marker=marker, ms=MARK_SIZE, mfc=color,
             mec=style.ink(theme), mew=1.0, zorder=ZORDER,
@@ -81,6 +81,7 @@ class PathMarks(Line2D):
         self.path = np.asarray(path, float)
         self.heights = None if heights is None else np.asarray(heights, float)
         self.group = group
+        self.lane = None if lane is None else np.asarray(lane, float)  # (:mod:`.lanes`)
         self.since, self.upto = 0.0, np.inf  # an animation shows the marks of its trail
         self.memory = np.inf  # steps: a short trail's marks keep clear of its own marks only
         group.members.append(self)
@@ -107,8 +108,25 @@ class PathMarks(Line2D):
         shown = (steps >= self.since) & (steps <= self.upto)
         if shown.any():
             shown &= self._clear_of_balls(xy)
+        xy = self._in_lane(steps, xy, renderer)
         self.set_data(xy[shown, 0], xy[shown, 1])
         super().draw(renderer)
+
+    def _in_lane(self, steps: np.ndarray, xy: np.ndarray, renderer) -> np.ndarray:
+        """The marks at ``xy`` moved with their path into its lane where it shares a
+        line (:mod:`.lanes`): on the line they mark, not between two."""
+        if self.lane is None or not len(xy) or self.path.shape[1] != 1:
+            return xy
+        from .lanes import across
+
+        to_px = self.axes.transData
+        flat = self.flat()[:, 0]
+        ok = np.isfinite(flat).all(axis=1)
+        px = np.full_like(flat, np.nan)
+        px[ok] = to_px.transform(flat[ok])
+        shift = across(px) * renderer.points_to_pixels(self.lane)[:, None]
+        at = np.clip(np.round(steps).astype(int), 0, len(flat) - 1)
+        return to_px.inverted().transform(to_px.transform(xy) + shift[at])
 
     def _clear_of_balls(self, xy: np.ndarray) -> np.ndarray:
         """Which of the marks at ``xy`` (data) keep :data:`CLEAR_OF_BALL` pixels from
@@ -135,9 +153,10 @@ class PathMarks(Line2D):
 
 
 def add_marks(ax, path: np.ndarray, color, marker: str, theme: str,
-              heights: np.ndarray | None = None) -> PathMarks | None:  # fmt: skip
-    """Identity marks for a run drawn on ``ax`` (``heights``: on a 3-D axes), in ``ax``'s
-    group; ``None`` for a cloud of starts (more than :data:`MAX_STARTS`)."""
+              heights: np.ndarray | None = None, lane=None) -> PathMarks | None:  # fmt: skip
+    """Identity marks for a run drawn on ``ax`` (``heights``: on a 3-D axes; ``lane``:
+    its shift across the line, a point a step, where it shares one), in ``ax``'s group;
+    ``None`` for a cloud of starts (more than :data:`MAX_STARTS`)."""
     path = np.asarray(path, float)
     if path.ndim == 2:
         path = path[:, None, :]
@@ -148,7 +167,7 @@ def add_marks(ax, path: np.ndarray, color, marker: str, theme: str,
     group = getattr(ax, "_optviz_mark_group", None)
     if group is None:
         group = ax._optviz_mark_group = MarkGroup()
-    marks = PathMarks(path, group, color, marker, theme, heights)
+    marks = PathMarks(path, group, color, marker, theme, heights, lane)
     ax.add_line(marks)
     return marks
 

@@ -8,11 +8,10 @@ Shared by the still plots and the animations:
   visible channel through it instead of merging with it;
 * paths are stacked longest first: short or slow paths, which a long one would bury,
   are drawn on top;
-* paths that share a line (one runs over a good part of another drawn under it, even at
-  another speed) are drawn as a sleeve: the lowest widest, each one above it a few pixels
-  narrower and solid, the top one thin and in its own dash pattern, so every color shows
-  along the whole shared stretch, the lower ones as thin bands on both sides of the upper
-  (not a wide band that buries the rest, nor a striped rope of dashes);
+* paths that share a line (one runs along another for a stretch, even at another
+  speed) are drawn side by side along that stretch only (:mod:`.lanes`): each shifted
+  across the line by a few points, in its own width and dash pattern, so every colour
+  and every dash shows there; off the shared stretch every path runs where it is;
 * every ball is the same size, large enough to find from the back of a room; balls that
   share a spot are spread apart by :mod:`.balls`;
 * every path is at least :data:`THINNEST` points wide and runs over its halo (a few
@@ -37,7 +36,7 @@ import numpy as np
 
 from ..engine.table import tuned_how
 from ..util import symbols
-from . import style
+from . import lanes, style
 
 NAMES = {
     "gd": "GD",
@@ -71,10 +70,7 @@ NAMES = {
     "mars": "MARS",
 }
 SYMBOLS = symbols.SYMBOLS  # how a legend writes a hyperparameter: "μ 0.9"
-COINCIDENT = 0.01  # distance, in domain spans, under which two paths share a line
-SHARED = 0.3  # the share of a path's length another covers from which they share a line
-SLEEVE_TOP = 1.0  # the top line of a sleeve, in plain line widths: as wide as any path
-SLEEVE_STEP = 1.0  # each line under it this much wider (3.3-3.6 px at 100 dpi): ~1.7 px a side
+LANE = 3.6  # points between the middles of two paths drawn side by side (a line, 2.6, and a gap)
 BALL = 10.0  # points: 14 px at 100 dpi, found from the back of a room
 THINNEST = 2.2  # points: a line of 3 px at 100 dpi, the thinnest a projector shows well
 CLOUD = 9  # more starts of one run than this make a cloud: thinner lines, no halo
@@ -89,14 +85,25 @@ class PathStyle(NamedTuple):
     zorder: float
     ball_size: float
     halo: bool
-    width: float = 1.0  # line width on the map, in plain widths (a sleeve's lines differ)
-    shared: bool = False  # part of a sleeve: drawn solid on the map, but for its top line
+    width: float = 1.0  # line width on the map, in plain widths
+    lane: tuple | None = None  # per step: points across the line, where it shares one (Lanes)
+    under: float | None = None  # the zorder of the lowest path it shares a line with
 
     @property
     def map_linestyle(self) -> Any:
-        """The line style on the map: the lower lines of a sleeve solid (a dash would
-        stripe the band), its top line and every other path dashed as in the legend."""
-        return "-" if self.shared and self.width > SLEEVE_TOP else self.linestyle
+        """The line style on the map: the legend's, on shared stretches too."""
+        return self.linestyle
+
+    @property
+    def shared(self) -> bool:
+        """Whether the path shares a stretch with another (and is drawn beside it there)."""
+        return self.lane is not None
+
+    @property
+    def halo_zorder(self) -> float:
+        """Where its outline is drawn: under its own line and, where it shares a line,
+        under the lines beside it too (an outline over them would cut into them)."""
+        return min(self.zorder, self.zorder if self.under is None else self.under) - 0.05
 
 
 # ----------------------------------------------------------------------------- styles
@@ -107,8 +114,8 @@ def path_styles(trajs, colors=None, ball: float = BALL, *, one_map: bool = True)
     >>> import optviz as ov
     >>> r = ov.race("quadratic", ["gd:lr=0.05", "momentum:lr=0.05,momentum=0"],
     ...             start=(1.5, 1.0), steps=20)
-    >>> [s.width for s in path_styles(r.trajectories)]  # one line: a wide one, a thin on top
-    [2.0, 1.0]
+    >>> [s.lane[5] for s in path_styles(r.trajectories)]  # one line: side by side, 3.6 pt apart
+    [-1.8, 1.8]
     """
     n = len(trajs)
     spans = np.ptp(np.asarray(trajs[0].surface.domain, float), axis=1)
@@ -116,10 +123,11 @@ def path_styles(trajs, colors=None, ball: float = BALL, *, one_map: bool = True)
     lengths = [_length(p) for p in paths]
     order = sorted(range(n), key=lambda i: (-lengths[i], i))  # longest drawn first
     depth = {i: rank for rank, i in enumerate(order)}
+    shifts, partners = lanes.lanes(paths, order, LANE) if one_map else ({}, {})
     out = []
-    widths, bottoms = _sleeves(paths, order) if one_map else ({}, set())
     for i in range(n):
         color = colors[i % len(colors)] if colors else style.color(i)
+        under = min((5.0 + 0.1 * depth[j] for j in partners.get(i, ())), default=None)
         out.append(
             PathStyle(
                 color=color,
@@ -127,139 +135,12 @@ def path_styles(trajs, colors=None, ball: float = BALL, *, one_map: bool = True)
                 marker=style.marker(i),
                 zorder=5.0 + 0.1 * depth[i],
                 ball_size=ball,
-                halo=(i not in widths or i in bottoms) and not cloud(_starts(trajs[i])),
-                width=widths.get(i, 1.0),
-                shared=i in widths,
+                halo=not cloud(_starts(trajs[i])),
+                lane=tuple(shifts[i].tolist()) if i in shifts else None,
+                under=under,
             )
         )
     return out
-
-
-def _sleeves(paths: list[np.ndarray], order: list[int]) -> tuple[dict[int, float], set[int]]:
-    """Line widths (in plain widths) of paths that share a line with one drawn under
-    them (see :data:`SHARED`): the ``k`` paths of a shared line, bottom to top, from
-    ``SLEEVE_TOP + (k - 1) SLEEVE_STEP`` down to ``SLEEVE_TOP``; and the bottom path of
-    each shared line (the only one with a halo: one above would cut the bands under it)."""
-    root: dict[int, int] = {}
-    above: dict[int, list[int]] = {}
-    for rank, i in enumerate(order):
-        root[i] = i
-        if paths[i].shape[1] != 1:
-            continue  # many starts are drawn thin and without outline already
-        for j in order[:rank]:
-            if paths[j].shape[1] == 1 and _share_a_line(paths[j][:, 0], paths[i][:, 0]):
-                root[i] = root[j]
-                above.setdefault(root[j], []).append(i)
-                break
-    out: dict[int, float] = {}
-    for bottom, members in above.items():
-        for m, i in enumerate([bottom, *members]):
-            out[i] = SLEEVE_TOP + (len(members) - m) * SLEEVE_STEP
-    return out, set(above)
-
-
-def _share_a_line(lower: np.ndarray, upper: np.ndarray) -> bool:
-    """Whether ``upper`` would hide a good part of ``lower``."""
-    return _covered_share(lower, upper) > SHARED
-
-
-def _covered_share(lower: np.ndarray, upper: np.ndarray, eps: float = COINCIDENT) -> float:
-    """The share of ``lower``'s length that runs along the polyline ``upper``, measured
-    at points evenly spaced along ``lower``: within ``eps`` of it, in its direction,
-    and on from one point to the next as far along ``upper`` as along ``lower``, for at
-    least :data:`SHARED_RUN`. A path that crosses another, brushes it, or scribbles
-    over the same spots (two runs of noise) shares no line with it; a long step whose
-    end lies on ``upper``, as the shared start does, is not shared along its length.
-
-    >>> down = np.array([[0.0, 1.0], [0.0, 0.0], [1.0, 0.0]])  # a long drop, then along
-    >>> aside = np.array([[0.0, 1.0], [1.0, 0.0]])  # the same start, then straight across
-    >>> _covered_share(down, aside), _covered_share(aside, aside)
-    (0.0, 1.0)
-    """
-    lower, upper = _along(_thin(lower)), _thin(upper)
-    if lower is None:
-        return 0.0
-    spacing = np.linalg.norm(lower[1] - lower[0])
-    near, where = _near_along(lower, np.gradient(lower, axis=0), upper, eps)
-    linked = np.array([_linked(where[k][near[k]], where[k + 1][near[k + 1]], spacing, eps)
-                       for k in range(len(lower) - 1)])  # fmt: skip
-    on = np.r_[linked, False] | np.r_[False, linked]
-    return float(np.mean(_long_stretches(on, max(3, int(np.ceil(SHARED_RUN / spacing))))))
-
-
-PARALLEL = 0.8  # |cos| of the angle between two paths' directions where they share a line
-SHARED_RUN = 0.05  # domain spans: the shortest stretch along another path that is shared
-
-
-def _linked(here: np.ndarray, there: np.ndarray, spacing: float, eps: float) -> bool:
-    """Whether two places along a path (each a set of candidates, where two points
-    ``spacing`` apart along another path lie near it) are ``spacing`` apart along it too
-    (to within ``2 eps``, either way): the two paths run together from one to the other.
-
-    >>> _linked(np.array([1.0, 5.0]), np.array([3.0, 5.1]), 0.1, 0.01)
-    True
-    >>> _linked(np.array([1.0]), np.array([3.0, 5.0]), 0.1, 0.01)
-    False
-    """
-    if not (len(here) and len(there)):
-        return False
-    advance = np.abs(there[None] - here[:, None])
-    return bool((np.abs(advance - spacing) <= 2 * eps).any())
-
-
-def _long_stretches(flags: np.ndarray, shortest: int) -> np.ndarray:
-    """``flags`` with every run of True shorter than ``shortest`` cleared.
-
-    >>> _long_stretches(np.array([1, 1, 0, 1, 1, 1, 0, 1], bool), 3).astype(int).tolist()
-    [0, 0, 0, 1, 1, 1, 0, 0]
-    """
-    edges = np.diff(np.r_[0, flags.astype(int), 0])
-    starts, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
-    out = np.zeros_like(flags, bool)
-    for a, b in zip(starts, ends, strict=True):
-        if b - a >= shortest:
-            out[a:b] = True
-    return out
-
-
-def _near_along(points: np.ndarray, heading: np.ndarray, line: np.ndarray, eps: float):
-    """For each of ``points`` (heading in ``heading``) and each segment of the polyline
-    ``line``: whether the point lies within ``eps`` of the segment and the segment runs
-    its way (either sense), and how far along ``line`` the point's foot on it lies.
-
-    >>> line = np.array([[0.0, 0.0], [1.0, 0.0], [1.0, 1.0]])
-    >>> pts = np.array([[0.5, 0.0], [0.5, 0.0]])
-    >>> near, where = _near_along(pts, np.array([[1.0, 0.0], [0.0, 1.0]]), line, 0.01)
-    >>> near.tolist(), where[0].tolist()
-    ([[True, False], [False, False]], [0.5, 1.0])
-    """
-    if len(line) == 1:
-        line = np.concatenate([line, line])
-    a, b = line[:-1], line[1:]
-    ab = b - a
-    length = np.linalg.norm(ab, axis=-1)
-    ap = points[:, None, :] - a[None]
-    t = np.clip((ap * ab).sum(-1) / np.maximum(length**2, 1e-300), 0.0, 1.0)
-    gap = ap - t[..., None] * ab
-    with np.errstate(all="ignore"):
-        cos = heading @ ab.T / (np.linalg.norm(heading, axis=-1)[:, None] * length[None])
-    near = ((gap * gap).sum(-1) < eps * eps) & (np.abs(np.nan_to_num(cos)) >= PARALLEL)
-    where = np.r_[0.0, np.cumsum(length)[:-1]][None] + t * length[None]
-    return near, where
-
-
-def _along(path: np.ndarray, count: int = 400) -> np.ndarray | None:
-    """``count`` points evenly spaced along the polyline ``path`` (``None``: no length)."""
-    seg = np.linalg.norm(np.diff(path, axis=0), axis=-1)
-    if seg.sum() == 0:
-        return None
-    run = np.concatenate([[0.0], np.cumsum(seg)])
-    at = np.linspace(0.0, run[-1], count)
-    return np.column_stack([np.interp(at, run, path[:, k]) for k in range(path.shape[1])])
-
-
-def _thin(path: np.ndarray, most: int = 400) -> np.ndarray:
-    return path[np.unique(np.linspace(0, len(path) - 1, most).round().astype(int))]
 
 
 def _normalized(traj, spans: np.ndarray) -> np.ndarray:
@@ -277,7 +158,8 @@ def _length(path: np.ndarray) -> float:
 def in_view(path: np.ndarray, domain) -> np.ndarray:
     """A path ``(t, 2)`` as drawn on a 2-D map: the parts inside ``domain``, each
     segment that crosses its edge cut at the edge, and the jumps outside it left out
-    (NaN rows break the line there).
+    (NaN rows break the line there). Columns after the first two (a lane's shift) go
+    along, interpolated at a cut.
 
     >>> in_view(np.array([[0.0, 0], [0.5, 0], [3, 0], [-3, 0], [0, 0.75]]), [[-1, 1], [-1, 1]])
     array([[ 0.  ,  0.  ],
@@ -291,11 +173,11 @@ def in_view(path: np.ndarray, domain) -> np.ndarray:
     from .geometry import exit_point, outside
 
     path = np.asarray(path, float)
-    out = outside(path, domain)
+    out = outside(path[:, :2], domain)
     if not out.any():
         return path
     rows: list[np.ndarray] = []
-    nan = np.full(2, np.nan)
+    nan = np.full(path.shape[1], np.nan)
     for i, p in enumerate(path):
         if i and out[i] != out[i - 1]:  # a segment over the edge: cut it there
             a, b = (path[i - 1], p) if out[i] else (p, path[i - 1])

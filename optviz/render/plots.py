@@ -351,7 +351,7 @@ def plot_trajectories(
     >>> ax.get_legend_handles_labels()[1]
     ['minimum', 'GD (lr 0.1)', 'GD (lr 1.1)']
     """
-    from . import path_marks, paths
+    from . import lanes, path_marks, paths
 
     trajs = _trajectories(race_or_trajectory)
     surface = trajs[0].surface
@@ -367,23 +367,27 @@ def plot_trajectories(
         many = traj.batched
         lw = paths.line_width(linewidth, paths.cloud(xy.shape[1] if many else 1)) * ps.width
         path = _nan_joined(xy) if many else xy
+        if ps.lane is not None and not many:  # its shift where it shares a line (.lanes)
+            path = np.column_stack([path, ps.lane])
         if not three:  # a map: each path ends where it leaves the view
             path = paths.in_view(path, surface.domain)
+        lane, path = (path[:, 2] if path.shape[1] > 2 else None), path[:, :2]
         coords = [path[:, 0], path[:, 1]]
         if three:
             coords.append(height(surface, path, lift=0.01))
         gid = f"optimizer-{i}"
         if ps.halo:
-            ax.plot(
+            halo = ax.plot(
                 *coords,
                 color=style.halo(theme),
                 lw=paths.halo_width(lw),
                 alpha=0.85,
-                zorder=ps.zorder - 0.05,
+                zorder=ps.halo_zorder,
                 solid_capstyle="round",
                 gid=gid,
                 label="_nolegend_",
-            )
+            )[0]
+            lanes.keep_lane(halo, lane)
         line = ax.plot(
             *coords,
             color=ps.color,
@@ -394,9 +398,11 @@ def plot_trajectories(
             gid=gid,
         )[0]
         line.set_label(paths.readable(traj) if labels else "_nolegend_")
+        lanes.keep_lane(line, lane)
         if len(trajs) > 1:  # each run's shape along its path (:mod:`.path_marks`)
             z = height(surface, xy, lift=0.01) if three else None
-            path_marks.add_marks(ax, xy, ps.color, ps.marker, theme, heights=z)
+            path_marks.add_marks(ax, xy, ps.color, ps.marker, theme, heights=z,
+                                 lane=None if many else ps.lane)  # fmt: skip
         if not three and extras.has_extras(traj):
             extras.draw(ax, traj, ps, theme, lw)
         if not markers:

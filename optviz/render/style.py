@@ -22,12 +22,12 @@ import numpy as np
 
 from ..util.errors import ParameterError, unknown
 
-PALETTE = (
+PALETTE = (  # in an order where runs seen together do not share a hue, or differ in lightness:
     "#0077BB",  # blue
     "#E69F00",  # orange
     "#EE6677",  # rose
+    "#56B4E9",  # sky blue: light beside the blue (rose beside brick red read as one red)
     "#CC3311",  # brick red
-    "#56B4E9",  # sky blue
     "#AA3377",  # wine
     "#009988",  # teal
     "#999999",  # grey

@@ -40,6 +40,12 @@ def swept_name(opt) -> str:
     return f"{plain} ({', '.join(items)})" if items else plain
 
 
+def sweep_looks(sweep) -> list[dict[str, Any]]:
+    """Each swept optimizer's colour, marker and dashes: its own on every plot
+    (:func:`.line_ends.identity_looks`), whatever its place in the list."""
+    return line_ends.identity_looks([opt.name for opt in sweep.optimizers])
+
+
 # -- sweep -----------------------------------------------------------------------------------------
 def plot_sweep(
     sweep,
@@ -50,6 +56,7 @@ def plot_sweep(
     theme: str = "light",
     dpi: float = 100,
     title: str | None = None,
+    panels: bool | None = None,
 ):
     """Score against learning rate per optimizer on log axes.
 
@@ -66,6 +73,9 @@ def plot_sweep(
     from matplotlib.patches import Rectangle
     from matplotlib.transforms import blended_transform_factory
 
+    if panels or (panels is None and len(sweep.keys) > PANELS_OVER and sweep.objective == "final"):
+        return plot_sweep_panels(sweep, ax, best=best, size=size, theme=theme, dpi=dpi,
+                                 title=title)  # fmt: skip
     style.check_theme(theme)
     surface = sweep.surface
     steps_mode = sweep.objective == "steps"
@@ -96,8 +106,9 @@ def plot_sweep(
         lines, names, stars = [], [], []
         firsts = [sweep.lrs[i][~curves[i][0]].min() if (~curves[i][0]).any() else np.nan
                   for i in range(n_opt)]  # fmt: skip
+        looks = sweep_looks(sweep)
         for i, key in enumerate(sweep.keys):
-            look = line_ends.look(i)
+            look = looks[i]
             c = look["color"]
             lrs, score = sweep.lrs[i], sweep.score[i]
             ok, y = curves[i]
@@ -157,6 +168,7 @@ def plot_sweep(
                 what += f" (below {floor}: drawn at {floor})"
             ax.set_ylabel(what)
         ax.grid(True, which="major", alpha=0.5)
+        plain_log_ticks(ax, locate=False)  # 1e-4 at full size, not a 9 px superscript
         handles = [Line2D([], [], color=ink, ls="none", marker="x", ms=7, mew=2),
                    Line2D([], [], color=ink, ls=(0, (1.0, 2.0)), lw=1.8)]  # fmt: skip
         labels = ["diverged", "first rate that diverges"]
@@ -261,20 +273,21 @@ def _draw_windows(ax, sweep, windows: list, under: float, theme: str) -> None:
     line = ax.axhline(WITHIN * gap, color=ink, lw=1.4, ls=(0, (6.0, 3.0)), alpha=0.75,
                       zorder=2.5)  # fmt: skip
     # named from the left, where sweeps start slow, but clear of any curve that crosses it
-    ax.add_artist(line_ends.ThresholdLabel(ax, line, f"within {WITHIN:.0%} of the start's gap ↓",
+    ax.add_artist(line_ends.ThresholdLabel(ax, line, f"below: {1 - WITHIN:.0%} of the way down",
                                            fontsize=style.at_least(13), color=ink, zorder=5,
                                            gid="threshold-label"))  # fmt: skip
     ax.add_patch(Rectangle((0, 0), 1, under, transform=ax.transAxes, lw=0, alpha=0.35,
                            color=style.THEMES[theme]["grid.color"], zorder=1,
                            gid="window-strip"))  # fmt: skip
-    ax.text(0.005, under / 2, "within 1%", transform=ax.transAxes, rotation=90, ha="left",
-            va="center", fontsize=12, color=ink, alpha=0.8)  # fmt: skip
+    ax.text(0.005, under / 2, f"{1 - WITHIN:.0%} down", transform=ax.transAxes, rotation=90,
+            ha="left", va="center", fontsize=12, color=ink, alpha=0.8)  # fmt: skip
     below = blended_transform_factory(ax.transData, ax.transAxes)
     n = len(windows)
+    looks = sweep_looks(sweep)
     for i, rates in enumerate(windows):
         if rates is None:
             continue
-        look = line_ends.look(i)
+        look = looks[i]
         row = under * (n - i - 0.25) / (n + 0.25)
         ax.plot(rates, np.full(len(rates), row), transform=below, color=look["color"],
                 marker=look["marker"], ms=7, mec=ink, mew=0.6, lw=5, solid_capstyle="butt",
@@ -285,3 +298,144 @@ def _draw_windows(ax, sweep, windows: list, under: float, theme: str) -> None:
                     ha="left", va="center", fontsize=style.at_least(13),
                     color=line_ends.text_color(look["color"], ax.get_facecolor()),
                     zorder=5)  # fmt: skip
+
+
+# -- one panel per optimizer ----------------------------------------------------------------------
+PANELS_OVER = 4  # a sweep of more optimizers than this is drawn one panel per optimizer
+CONTEXT = "#c4c4c4"  # the other optimizers' curves in a panel: there, not competing
+
+
+def rate_text(value: float, _pos=None) -> str:
+    """A learning rate or a loss as a slide writes a tick, at full size (a superscript
+    exponent is 9 px): plain from 0.01 to 1000, else ``1e-4``.
+
+    >>> [rate_text(v) for v in (1e-5, 0.001, 0.01, 1.0, 100.0, 1e4)]
+    ['1e-5', '1e-3', '0.01', '1', '100', '1e4']
+    """
+    if value <= 0 or not np.isfinite(value):
+        return ""
+    if 0.01 <= value <= 1000:
+        return f"{value:g}"
+    return f"1e{round(float(np.log10(value)))}"
+
+
+def plain_log_ticks(ax, which: str = "both", locate: bool = True) -> None:
+    """Ticks of ``ax``'s log axes written by :func:`rate_text`, at whole decades (or, with
+    ``locate`` false, where they are)."""
+    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+
+    for name in ("x", "y") if which == "both" else (which,):
+        axis = getattr(ax, f"{name}axis")
+        if getattr(ax, f"get_{name}scale")() != "log":
+            continue
+        axis.set_major_formatter(FuncFormatter(rate_text))
+        axis.set_minor_formatter(NullFormatter())
+        if locate:
+            axis.set_major_locator(LogLocator(base=10, numticks=6))
+
+
+def plot_sweep_panels(sweep, ax=None, *, best=None, size="16:9", theme="light", dpi=100,
+                      title=None):  # fmt: skip
+    """A sweep of many optimizers, one panel each: its curve drawn in full over the others'
+    in grey, its best rate starred and named, its diverged rates crossed along the top and
+    the rates that get 99% of the way down shaded, or a note that none does. Six curves on
+    one axes run together where the rates are too small to move any of them.
+    Returns the panels (a 2-D array of Axes); ``ax``, if given, is replaced by them."""
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    style.check_theme(theme)
+    ink = style.ink(theme)
+    with style.themed(theme):
+        if ax is None:
+            ax = new_figure(size, dpi, layout=None).add_subplot()
+        fig = ax.figure
+        ax.remove()
+        n = len(sweep.keys)
+        rows = max(2, int(np.ceil(n / 4)))
+        cols = int(np.ceil(n / rows))
+        # its own margins, which a later tight layout keeps: it knows nothing of the key
+        grid = fig.add_gridspec(rows, cols, left=0.075, right=0.975, top=0.8, bottom=0.1,
+                                hspace=0.42, wspace=0.08)  # fmt: skip
+        first = fig.add_subplot(grid[0, 0])
+        panels = np.array([[first if (r, c) == (0, 0) else
+                            fig.add_subplot(grid[r, c], sharex=first, sharey=first)
+                            for c in range(cols)] for r in range(rows)])  # fmt: skip
+        shift = sweep.surface.min_value or 0.0
+        curves = [np.where(~d & np.isfinite(s), np.maximum(s - shift, LOSS_FLOOR), np.nan)
+                  for s, d in zip(sweep.final_loss, sweep.diverged, strict=True)]  # fmt: skip
+        looks = sweep_looks(sweep)
+        windows = good_windows(sweep)
+        gap = sweep.start_loss - shift if sweep.surface.min_value is not None else np.nan
+        for i, panel in enumerate(panels.flat):
+            if i >= n:
+                panel.set_visible(False)
+                continue
+            _draw_panel(panel, sweep, i, curves, looks[i], windows[i], gap, best, ink)
+        for panel in panels.flat:
+            panel.set_xscale("log")
+            panel.set_yscale("log")
+            plain_log_ticks(panel)
+            panel.grid(True, which="major", alpha=0.5)
+        for panel in panels[:, 1:].flat:
+            panel.tick_params(labelleft=False)
+        for k, panel in enumerate(panels.flat):
+            panel.tick_params(labelbottom=k + cols >= n)  # the lowest panel of its column
+        ys = np.concatenate([c[np.isfinite(c)] for c in curves])
+        lo, hi = np.log10(ys.min()), np.log10(ys.max())
+        # room above the highest curve for the row of crosses
+        first.set_ylim(10 ** (lo - 0.4), 10 ** (hi + 0.15 * (hi - lo) + 0.3))
+        lrs = np.concatenate(sweep.lrs)
+        first.set_xlim(lrs.min() / 1.6, lrs.max() * 1.6)
+        fig.supxlabel("learning rate", fontsize=style.at_least(15))
+        fig.supylabel("final loss above the minimum", fontsize=style.at_least(15))
+        handles = [Line2D([], [], color=ink, ls="none", marker="x", ms=8, mew=2),
+                   Line2D([], [], color=ink, ls="none", marker="*", ms=15),
+                   Line2D([], [], color=CONTEXT, lw=2.5)]  # fmt: skip
+        labels = ["diverged", "best rate", "the others"]
+        if np.isfinite(gap):  # the dashed line and the shading under it: one idea
+            dashed = Line2D([], [], color=ink, lw=1.0, ls=(0, (6.0, 3.0)), alpha=0.6)
+            handles.append((Patch(color=ink, alpha=0.15), dashed))
+            labels.append(f"ends {1 - WITHIN:.0%} of the way from the start to the minimum")
+        fig.legend(handles, labels, loc="upper center", ncol=len(labels), frameon=False,
+                   bbox_to_anchor=(0.5, 0.925), fontsize=style.at_least(14),
+                   columnspacing=1.6, handletextpad=0.5)  # fmt: skip
+        fig.suptitle(title or f"{sweep.surface.title or sweep.surface.name}: {sweep.horizon}",
+                     fontsize=style.at_least(20), y=0.985)  # fmt: skip
+    return panels
+
+
+def _draw_panel(ax, sweep, i, curves, look, window, gap, best, ink) -> None:
+    from matplotlib.transforms import blended_transform_factory
+
+    lrs, y, bad = sweep.lrs[i], curves[i], sweep.diverged[i]
+    for j, other in enumerate(curves):
+        if j != i:
+            ax.plot(sweep.lrs[j], other, color=CONTEXT, lw=1.4, zorder=2, gid="context")
+    ax.plot(lrs, y, lw=2.4, ms=6.5, mec=ink, mew=0.6, zorder=4, **look)
+    top = blended_transform_factory(ax.transData, ax.transAxes)
+    c = look["color"]
+    ink_c = line_ends.text_color(c, ax.get_facecolor())
+    if bad.any():
+        ax.plot(lrs[bad], np.full(bad.sum(), 0.93), "x", color=c, ms=7, mew=2, transform=top,
+                zorder=4)  # fmt: skip
+        ax.axvline(lrs[bad].min(), color=c, ls=(0, (1.0, 2.0)), lw=1.8, zorder=3)
+    name = swept_name(sweep.optimizers[i])
+    ax.set_title(name, color=ink_c, fontsize=style.at_least(16), fontweight="bold", pad=4)
+    if np.isfinite(gap):
+        ax.axhline(WITHIN * gap, color=ink, lw=1.0, ls=(0, (6.0, 3.0)), alpha=0.5, zorder=2)
+        if window is not None:
+            ax.axvspan(window.min() / 1.25, window.max() * 1.25, color=c, alpha=0.15, lw=0,
+                       zorder=1, gid="good-window")  # fmt: skip
+            words = f"99% down: {_span_words(window)}"
+        else:
+            words = "no rate gets 99% down"
+        # high at the left, where the curves of rates too small to move them run flat
+        ax.text(0.03, 0.8, words, transform=ax.transAxes, ha="left", va="bottom",
+                fontsize=style.at_least(13), color=ink_c, zorder=6, gid="window-words",
+                bbox={"fc": ax.get_facecolor(), "ec": "none", "pad": 1.5})  # fmt: skip
+    key = sweep.keys[i]
+    if best and key in best:
+        j = int(np.searchsorted(lrs, best[key]))
+        star = ax.plot([best[key]], [y[j]], "*", color=c, ms=19, mec=ink, mew=1.2, zorder=6)[0]
+        line_ends.label_ends(ax, [star], [f"best {best[key]:.2g}"], at=[(best[key], y[j])])
