@@ -284,6 +284,29 @@ def test_a_label_keeps_off_the_corners_of_a_saddles_diamond():
         plt.close(fig)
 
 
+def test_a_landmark_is_kept_clear_where_it_is_drawn_not_at_its_point():
+    # a side view hangs its landmarks under the curve (an offset transform): boxes at the
+    # data points let labels cover the marks as drawn
+    import matplotlib.pyplot as plt
+    from matplotlib.transforms import ScaledTranslation
+
+    from optviz.render.callouts import CalloutLayer
+    from optviz.render.landmarks import landmark_style
+
+    fig, ax = plt.subplots(dpi=100)
+    try:
+        ax.set(xlim=(-1, 1), ylim=(-1, 1))
+        (mark,) = ax.plot([0.0], [0.0], **landmark_style("saddle"))
+        mark.set_gid("landmark")
+        mark.set_transform(ax.transData + ScaledTranslation(0, -0.5, fig.dpi_scale_trans))
+        (box,) = CalloutLayer._markers(ax)
+        drawn = mark.get_transform().transform((0.0, 0.0))
+        assert np.allclose((box[0, :2] + box[0, 2:]) / 2, drawn)
+        assert abs(drawn[1] - ax.transData.transform((0.0, 0.0))[1] + 50) < 1e-6
+    finally:
+        plt.close(fig)
+
+
 def test_a_label_breaks_into_even_lines_not_a_word_alone():
     # a greedy fill wrapped "GD stops at a / flat / inflection / point: gradient ≈ 0": its
     # longest line 19 characters where 15 do

@@ -212,16 +212,20 @@ class CalloutLayer(CalloutClock, Artist):
     @staticmethod
     def _markers(ax) -> list[np.ndarray]:
         """The boxes (px) of the markers drawn on ``ax`` that a label must leave in sight:
-        landmarks (minima, saddles, ...) and start rings."""
+        landmarks (minima, saddles, ...) and start rings, where they are drawn: through
+        their own transform, which may offset them from their points (a side view hangs
+        its landmarks under the curve)."""
         out = []
         for line in ax.lines:
             if line.get_gid() not in ("landmark", "starts") or not line.get_visible():
                 continue
             if _is3d(ax) and hasattr(line, "get_data_3d"):
                 pts = projected(ax, np.column_stack(line.get_data_3d()))[:, :2]
+                to_px = ax.transData.transform
             else:
                 pts = np.asarray(line.get_xydata(), float).reshape(-1, 2)
-            pts = ax.transData.transform(pts[np.all(np.isfinite(pts), axis=1)])
+                to_px = line.get_transform().transform
+            pts = to_px(pts[np.all(np.isfinite(pts), axis=1)])
             r = (_marker_reach(line) + 3) * ax.figure.dpi / 72
             if len(pts):
                 out.append(np.c_[pts - r, pts + r])
