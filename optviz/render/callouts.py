@@ -84,6 +84,7 @@ class CalloutLayer(CalloutClock, Artist):
         self._exits: dict[tuple, np.ndarray] = {}  # see _exit
         self.box_px: dict[int, np.ndarray] = {}  # by label: its box (px)
         self.text_px: dict[int, np.ndarray] = {}  # by label: where its text is anchored (px)
+        self.moving: list = []  # see reserve
         self.set_gid("callout")
         self.set_zorder(RING_ZORDER - 0.05)  # a still: placed before its rings are drawn
         self.set_in_layout(False)
@@ -259,6 +260,28 @@ class CalloutLayer(CalloutClock, Artist):
                 out.append(np.r_[lo, hi][None])
         return out
 
+    def reserve(self, drawn_at) -> None:
+        """Keep the labels off artists that move with the balls and are drawn each frame
+        after the labels are placed (glyphs): ``drawn_at(run, step, ax)`` gives their
+        polylines (2-D data, NaN-separated) at ``step``; the labels are placed anew."""
+        self.moving.append(drawn_at)
+        self.placed_for = None
+
+    def _moving_px(self, ax, item) -> list[np.ndarray]:
+        """The boxes (px) of the moving artists (:meth:`reserve`) on ``ax`` while ``item``
+        shows: each piece of each polyline at its key step, its last and the end."""
+        if not self.moving:
+            return []
+        first, last = item[0], max(item[0], int(np.floor(self._until(item))))
+        steps = {first, last, self.steps if item in self.finals else last}
+        out = []
+        for run in (i for i, a in enumerate(self.run_axes) if a is ax):
+            for drawn_at in self.moving:
+                for k in steps:
+                    for line in drawn_at(run, float(k), ax).values():
+                        out.extend(_pieces_px(ax, np.asarray(line, float).reshape(-1, 2)))
+        return out
+
     def _room(self, ax) -> np.ndarray:
         """Where a label may go: its axes inside the figure, less a margin (px); an axes
         drawn without a frame (the 3-D view, shaped to its surface) lends its labels its
@@ -400,7 +423,7 @@ class CalloutLayer(CalloutClock, Artist):
             anchor = self._placing_anchor(ax, item)
             until = self._until(item)
             boxes = [self._seen_balls(ax, item), *self._markers(ax), *self._edge_notes(ax),
-                     *self._texts(ax, renderer)]  # fmt: skip
+                     *self._texts(ax, renderer), *self._moving_px(ax, item)]  # fmt: skip
             together = [p for p in placed if p[0] is ax and p[2] <= until and step <= p[3]]
             boxes += [p[1][None] for p in together]
             drawn = self._paths_px(ax, self.steps if item in self.finals else until)
@@ -513,6 +536,18 @@ def _marker_reach(line) -> float:
     outline = marker.get_transform().transform(marker.get_path().vertices)
     stroke = line.get_markeredgewidth() + 1.8  # the white stroke around the outline
     return float(np.abs(outline).max()) * line.get_markersize() + stroke / 2
+
+
+def _pieces_px(ax, line: np.ndarray) -> list[np.ndarray]:
+    """The boxes (px, ``(1, 4)``) of the NaN-separated pieces of ``line`` on ``ax``."""
+    cuts = np.flatnonzero(~np.all(np.isfinite(line), axis=1))
+    out = []
+    for piece in np.split(line, cuts):
+        piece = piece[np.all(np.isfinite(piece), axis=1)]
+        if len(piece):
+            px = ax.transData.transform(piece)
+            out.append(np.r_[px.min(axis=0) - 2, px.max(axis=0) + 2][None])
+    return out
 
 
 def _fade(label, ring, alpha: float) -> None:
