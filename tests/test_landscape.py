@@ -405,3 +405,26 @@ def test_maps_of_their_own_planes_share_one_loss_shading():
     assert len(maps) == 2 and np.array_equal(levels[0], levels[1])
     lows = [float(np.nanmin(s.grid(120)[2])) for s in ls.surfaces]
     assert levels[0][0] <= min(lows) + 1e-9  # spans both maps' losses
+
+
+def test_maps_of_their_own_planes_each_show_their_shape_in_many_shades():
+    """A map whose losses span a small part of the shared range (0.26..0.7 beside a map
+    that falls to 0.002) still gets many shades: shared levels spaced over the union gave
+    it four pale bands, a map that read as blank."""
+    from types import SimpleNamespace as NS
+
+    from optviz.render.landscapeplots import shared_levels
+
+    x = np.linspace(-1, 1, 120)
+    X, Y = np.meshgrid(x, x)
+    view = NS(levels=24, log_levels=True, zclip=None)
+    high = 0.26 + 0.22 * (X**2 + Y**2)  # a shallow bowl far up the loss axis
+    low = 0.002 * np.exp(7 * (X + 1) / 2 * (1 + 0.1 * Y))  # 0.002 up to 2.2
+    surfaces = [NS(name=f"m{i}", view=view, grid=lambda n, z=z: (X, Y, z)) for i, z in
+                enumerate((high, low))]  # fmt: skip
+    levels = shared_levels(surfaces)
+    assert np.all(np.diff(levels) > 0)
+    for z in (high, low):
+        bands = np.bincount(np.digitize(z.ravel(), levels), minlength=len(levels) + 1)
+        assert np.count_nonzero(bands) >= 10  # the shape in many shades
+        assert bands.max() <= 0.25 * z.size  # no one band a blank share of the map

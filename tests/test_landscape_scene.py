@@ -130,7 +130,7 @@ def test_the_line_over_the_map_says_which_plane_in_words(two_runs, two_networks)
     from optviz.render.landscapeplots import plane_note
 
     assert "both runs' end points" in plane_note(two_runs)
-    assert plane_note(two_networks).startswith("Two networks, so each its own plane")
+    assert plane_note(two_networks).startswith("Two different networks, each on a map of its own")
     for note in (plane_note(two_runs), plane_note(two_networks)):
         assert "PC" not in note
 

@@ -146,6 +146,36 @@ def test_a_bad_lesson_is_a_clear_catalog_error():
     spec["lesson"] = {"camera": 1}
     with pytest.raises(CatalogError, match=r"lesson\.camera.*allowed: optimizers"):
         surface_from_spec(spec, "surfaces/bowl.toml")
+    spec["lesson"] = {"caption": ["two", "lines"]}
+    with pytest.raises(CatalogError, match=r"lesson\.caption.*one line"):
+        surface_from_spec(spec, "surfaces/bowl.toml")
+
+
+def test_goldstein_price_says_why_gd_leaps_and_the_numbers_are_the_surfaces(optviz, tmp_path):
+    """GD's one stride across the basin read as luck: the lesson's caption says why, under
+    the title of `optviz race goldstein_price`, with the gradient and stride the math gives."""
+    s = ov.surface("goldstein_price")
+    gd = next(o for o in s.lesson.optimizers if o.startswith("gd:"))
+    lr = float(gd.split("lr=")[1])
+    grad = float(np.linalg.norm(s.grad(np.asarray(s.lesson.starts[0], float))))
+    assert f"gradient {round(grad, -3):,.0f}".replace(",", " ") in s.lesson.caption
+    assert f"stride of {lr * grad:.1f}" in s.lesson.caption
+    assert s.lesson_title.splitlines() == [s.title, s.lesson.caption]
+    import matplotlib.pyplot as plt
+
+    shown = []
+    real_savefig = plt.Figure.savefig
+
+    def spy(fig, *args, **kwargs):
+        shown.append(fig._suptitle.get_text() if fig._suptitle else "")
+        return real_savefig(fig, *args, **kwargs)
+
+    import unittest.mock
+
+    with unittest.mock.patch.object(plt.Figure, "savefig", spy):
+        code, err = optviz("race", "goldstein_price", *TINY, "-o", "g.png")
+    assert code == 0, err
+    assert shown and s.lesson.caption in shown[-1]
 
 
 # -- every surface teaches ---------------------------------------------------------------

@@ -209,7 +209,7 @@ def _minima(entries: list, fail: Any, dim: int = 2) -> tuple[np.ndarray, np.ndar
 
 
 def _lesson(spec: dict, fail: Any, dim: int = 2) -> Lesson:
-    allowed = ("optimizers", "starts", "steps", "claims")
+    allowed = ("optimizers", "starts", "steps", "claims", "caption")
     for key in spec:
         if key not in allowed:
             raise fail(f"lesson.{key}", f"unknown; allowed: {', '.join(allowed)}")
@@ -226,8 +226,14 @@ def _lesson(spec: dict, fail: Any, dim: int = 2) -> Lesson:
     claims = spec.get("claims", [])
     if not isinstance(claims, list) or not all(isinstance(c, str) and c for c in claims):
         raise fail("lesson.claims", 'must be a list of claims such as "stuck(gd, at=saddle)"')
+    caption = spec.get("caption", "")
+    if not isinstance(caption, str) or "\n" in caption.strip():
+        raise fail("lesson.caption", "must be one line of text")
     starts = np.zeros((0, dim)) if starts is None else starts
-    return Lesson(tuple(opts), starts, steps, tuple(c.strip() for c in claims))
+    return Lesson(tuple(opts), starts, steps, tuple(c.strip() for c in claims), caption.strip())
+
+
+FLAGS = ("log_levels", "area_levels")  # the view's switches: true or false
 
 
 def _view(spec: dict, fail: Any) -> View:
@@ -235,15 +241,15 @@ def _view(spec: dict, fail: Any) -> View:
     for key, value in spec.items():
         if key not in allowed:
             raise fail(f"view.{key}", f"unknown; allowed: {', '.join(sorted(allowed))}")
-        if key == "log_levels" and not isinstance(value, bool):
-            raise fail("view.log_levels", "must be true or false")
+        if key in FLAGS and not isinstance(value, bool):
+            raise fail(f"view.{key}", "must be true or false")
         if key == "axes":
             names = value if isinstance(value, list) else None
             if not names or len(names) != 2 or not all(isinstance(n, str) and 0 < len(n) <= 20
                                                         for n in names):  # fmt: skip
                 raise fail("view.axes", 'must be two short names, e.g. ["w1", "w2"]')
             continue
-        if key != "log_levels" and (isinstance(value, bool) or not isinstance(value, int | float)):
+        if key not in FLAGS and (isinstance(value, bool) or not isinstance(value, int | float)):
             raise fail(f"view.{key}", "must be a number")
     if "axes" in spec:
         spec = {**spec, "axes": tuple(spec["axes"])}

@@ -41,13 +41,17 @@ class View:
     """How a surface is best drawn.
 
     ``log_levels``: contour levels spaced logarithmically above the minimum (for
-    surfaces like Rosenbrock whose interesting part is a thin valley); ``zclip``: the
+    surfaces like Rosenbrock whose interesting part is a thin valley); ``area_levels``:
+    levels at equal shares of the map, each shade covering as much ground (for a surface
+    whose values crowd around one level, a flat point's, whose shape even levels draw as
+    one grey field); ``zclip``: the
     largest value drawn in 3-D (taller parts are clipped); ``elev``/``azim``: the 3-D
     camera angles in degrees; ``levels``: number of contour levels; ``axes``: the names
     of the two coordinates (``("w1", "w2")`` for a network's two weights).
     """
 
     log_levels: bool = False
+    area_levels: bool = False
     zclip: float | None = None
     elev: float = 35.0
     azim: float = -60.0
@@ -60,7 +64,9 @@ class Lesson:
     """What a race on the surface shows when the user names no optimizer, start or step
     count (the ``[lesson]`` table of its catalog file): ``optimizers`` as specs such as
     ``"gd:lr=0.05"``, ``starts`` ``(n, 2)`` (``(n, 1)`` on a curve), ``steps``, and
-    ``claims``, what the race shows, checked on its runs (:mod:`optviz.analysis.claims`).
+    ``claims``, what the race shows, checked on its runs (:mod:`optviz.analysis.claims`),
+    and ``caption``, a line under the surface's title that says why the picture looks as
+    it does where a room would otherwise read it as luck ("gradient ≈ 19 000 here: ...").
     A race's 3-D camera is chosen from its runs (:mod:`optviz.render.camera3d`); the view's
     camera shows the surface alone.
     """
@@ -69,6 +75,7 @@ class Lesson:
     starts: np.ndarray = field(default_factory=lambda: np.zeros((0, 2)))
     steps: int | None = None
     claims: tuple[str, ...] = ()
+    caption: str = ""
 
 
 @dataclass(frozen=True)
@@ -118,6 +125,14 @@ class Surface(Preview):
     def __getstate__(self) -> dict:
         # compiled functions do not pickle: another process compiles them again
         return {k: v for k, v in self.__dict__.items() if not k.startswith("_compiled")}
+
+    @property
+    def lesson_title(self) -> str | None:
+        """The lesson race's title: the surface's, and under it the lesson's caption
+        (``None`` without one: the race keeps its usual title)."""
+        if not self.lesson.caption:
+            return None
+        return f"{self.title or self.name}\n{self.lesson.caption}"
 
     # -- evaluation ---------------------------------------------------------------
     @property

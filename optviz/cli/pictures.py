@@ -237,6 +237,10 @@ def race(
             steps = lesson.steps
         if taught and steps == lesson.steps and schedule is noise is seed is None:
             claims = list(lesson.claims)  # the very lesson: its claims and their callouts
+            if title is None:  # and its caption, the why of what it shows
+                from ..catalog import surface as catalog_surface
+
+                render["title"] = catalog_surface(surface).lesson_title
     if not optimizer:  # a fair default: three classics, each at its own tuned rate
         optimizer, lr = list(defaults.OPTIMIZERS), lr or "tuned"
     scene = _scene(

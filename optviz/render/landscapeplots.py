@@ -148,14 +148,14 @@ def plane_note(ls) -> str:
     >>> plane_note(NS(plane=plane, shared=True, runs=[0, 1]))
     "Map: training loss on the plane through both runs' end points (darker = lower)"
     >>> plane_note(NS(plane=plane, shared=False, runs=[0, 1]))
-    'Two networks, so each its own plane, through its end point; same shade = same loss'
+    'Two different networks, each on a map of its own; the same shade is the same loss on both'
     """
     plane, k = ls.plane, len(ls.runs)
     count = {2: "Two", 3: "Three"}.get(k, str(k))
-    if not ls.shared:
-        where = {"ends": "its end point", "mean": "its path's middle", "start": "its start"}
-        through = where[plane.origin_kind] if plane.kind == "pca" else "its start"
-        return f"{count} networks, so each its own plane, through {through}; same shade = same loss"
+    if not ls.shared:  # which slice each map is matters less to a room than how to compare
+        on = "both" if k == 2 else "all"
+        own = f"{count} different networks, each on a map of its own"
+        return f"{own}; the same shade is the same loss on {on}"
     if plane.kind == "random":
         what = "a random plane through the start"
     elif plane.kind == "final":
@@ -198,8 +198,9 @@ def _setup_loss_axis(ls, ax) -> None:
     ys = _loss_values(ls)
     log = bool(len(ys) and ys.min() > 0)
     ax.set_yscale("log" if log else "linear")
-    # what the two kinds of line mean, under the panel (the legend names the runs)
-    ax.set_xlabel("step\nline: true loss\nband: on the map")  # short: the panel is narrow
+    # what the two kinds of line mean, under the panel (the legend names the runs), in
+    # words a room reads: short, the panel is narrow
+    ax.set_xlabel(LOSS_LABEL)
     ax.set_ylabel("training loss")
     ax.grid(True, which="major", lw=0.6)
     ax.set_xlim(0, max(ls.runs[0].steps, 1))
@@ -219,26 +220,50 @@ def _setup_loss_axis(ls, ax) -> None:
         ax.set_ylim(lo - 0.05 * (hi - lo), hi + 0.05 * (hi - lo))
 
 
+LOSS_LABEL = "step\nline: the network's loss\nband: the map under it"
 PLANE_LINE = {"lw": 7.0, "alpha": 0.28, "solid_capstyle": "butt"}
 """The plane's loss: a wide faint band, unlike any optimizer's line style."""
 
 
-def shared_levels(surfaces) -> np.ndarray | None:
+def shared_levels(surfaces, n: int | None = None) -> np.ndarray | None:
     """One set of contour levels for the maps of runs on planes of their own (networks
     that differ): the same shade is the same training loss on every map, the one thing
-    two different planes have in common. ``None`` for a single map (its own levels)."""
+    two different planes have in common. ``None`` for a single map (its own levels).
+
+    Each map brings its own share of the levels, spaced over its own losses, and the
+    maps share them all: a map whose losses span a small part of the range (a network
+    that ends fifty times higher than the other) still shows its shape in many shades,
+    not in two or three pale bands that read as a blank map.
+    """
     from .levels import levels_of
 
     if len(surfaces) < 2:
         return None
-    z = np.concatenate([np.ravel(s.grid(120)[2]) for s in surfaces])
-    return levels_of(surfaces[0], z)
+    n = int(n or surfaces[0].view.levels)
+    each = max(n // len(surfaces), 4)
+    own = []
+    for s in surfaces:
+        z = np.ravel(s.grid(120)[2])
+        z = z[np.isfinite(z)]
+        # its log levels detail its valleys; its quantiles give each shade a share of it
+        own += [levels_of(s, z, each), np.quantile(z, np.linspace(0, 1, each // 2 + 1))]
+    return _apart(np.unique(np.concatenate(own)))
 
 
-def _short_plane(plane) -> str:
-    """``its own plane`` (a PCA plane: its axes say PC1, PC2), or ``its own random
-    plane``: short enough that two maps side by side keep their titles apart."""
-    return "its own plane" if plane.kind == "pca" else f"its own {plane.kind} plane"
+def _apart(levels: np.ndarray, gap: float = 0.1) -> np.ndarray:
+    """``levels`` without those closer than ``gap`` of their neighbours' mean spacing in
+    log loss (two maps' levels that nearly meet make a band no one sees)."""
+    if len(levels) < 3 or levels[0] <= 0:
+        return levels
+    logs = np.log(levels)
+    least = gap * (logs[-1] - logs[0]) / (len(logs) - 1)
+    kept = [0]
+    for i in range(1, len(logs) - 1):
+        if logs[i] - logs[kept[-1]] >= least:
+            kept.append(i)
+    if logs[-1] - logs[kept[-1]] < least and len(kept) > 1:
+        kept.pop()
+    return levels[[*kept, len(levels) - 1]]
 
 
 def short_label(label: str) -> str:

@@ -39,6 +39,8 @@ def levels_of(surface, Z: np.ndarray, n: int | None = None) -> np.ndarray:
     if surface.view.log_levels:
         first = max(float(np.percentile(finite - lo, 0.2)), span * 1e-6)
         return _log_levels(lo, first, span, n)
+    if getattr(surface.view, "area_levels", False):
+        return area_levels(finite, lo, hi, n)
     even = _increasing(np.linspace(lo, hi, n + 1), lo)
     crowd = _crowding(finite, even)
     if len(even) < 3 or crowd.max() <= PLAIN * len(finite):
@@ -50,6 +52,19 @@ def levels_of(surface, Z: np.ndarray, n: int | None = None) -> np.ndarray:
     if not first > 0:
         return even
     return _increasing(np.concatenate([hi - np.geomspace(span, first, n), [hi]]), lo)
+
+
+def area_levels(finite: np.ndarray, lo: float, hi: float, n: int) -> np.ndarray:
+    """``n`` levels at equal shares of the map's values (each band covers as much ground):
+    a flat point, where a cubic's values crowd around one level, shows its valleys and
+    ridges in as many shades as the steep rim instead of one grey field.
+
+    >>> area_levels(np.array([0.0, 0.01, 0.02, 0.03, 1.0]), 0.0, 1.0, 4)
+    array([0.  , 0.01, 0.02, 0.03, 1.  ])
+    """
+    levels = np.quantile(finite[(finite >= lo) & (finite <= hi)], np.linspace(0, 1, n + 1))
+    levels[0], levels[-1] = lo, hi
+    return _increasing(levels, lo)
 
 
 def _log_levels(lo: float, first: float, span: float, n: int) -> np.ndarray:

@@ -1,0 +1,37 @@
+"""Contour levels that show a surface's shape (:mod:`optviz.render.levels`)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import optviz as ov
+from optviz.catalog import surface_from_spec
+from optviz.render.levels import levels_of
+from optviz.util.errors import CatalogError
+
+
+def bands(z: np.ndarray, levels: np.ndarray) -> np.ndarray:
+    return np.bincount(np.clip(np.digitize(z.ravel(), levels) - 1, 0, len(levels) - 2))
+
+
+def test_a_flat_point_shows_its_valleys_in_many_shades():
+    """x³ − 3xy² crowds its values around 0 near the flat point: even levels drew the
+    middle of the map as one or two grey bands and the three valleys did not read."""
+    s = ov.surface("monkey_saddle")
+    assert s.view.area_levels
+    x, y = np.meshgrid(np.linspace(-1.25, 1.5, 160), np.linspace(-0.6, 0.6, 80))
+    z = s.f(np.stack([x, y], axis=-1))
+    levels = levels_of(s, z)
+    counts = bands(z, levels)
+    assert counts.max() <= 2.0 * z.size / (len(levels) - 1)  # no band takes a large share
+    near = np.hypot(x, y) < 0.5  # around the flat point: six sectors, many shades
+    assert len(np.unique(np.digitize(z[near], levels))) >= 8
+
+
+def test_area_levels_is_a_switch():
+    spec = {"name": "cubic", "title": "Cubic", "kind": "saddle", "description": "a cubic",
+            "expr": "x**3 - 3*x*y**2", "domain": [[-1.0, 1.0], [-1.0, 1.0]],
+            "starts": [[0.5, 0.5]], "view": {"area_levels": 1}}  # fmt: skip
+    with pytest.raises(CatalogError, match=r"view\.area_levels.*true or false"):
+        surface_from_spec(spec, "surfaces/cubic.toml")
