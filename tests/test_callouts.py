@@ -284,6 +284,29 @@ def test_a_label_keeps_off_the_corners_of_a_saddles_diamond():
         plt.close(fig)
 
 
+def test_a_landmark_is_kept_clear_where_it_is_drawn_not_at_its_point():
+    # a side view hangs its landmarks under the curve (an offset transform): boxes at the
+    # data points let labels cover the marks as drawn
+    import matplotlib.pyplot as plt
+    from matplotlib.transforms import ScaledTranslation
+
+    from optviz.render.callouts import CalloutLayer
+    from optviz.render.landmarks import landmark_style
+
+    fig, ax = plt.subplots(dpi=100)
+    try:
+        ax.set(xlim=(-1, 1), ylim=(-1, 1))
+        (mark,) = ax.plot([0.0], [0.0], **landmark_style("saddle"))
+        mark.set_gid("landmark")
+        mark.set_transform(ax.transData + ScaledTranslation(0, -0.5, fig.dpi_scale_trans))
+        (box,) = CalloutLayer._markers(ax)
+        drawn = mark.get_transform().transform((0.0, 0.0))
+        assert np.allclose((box[0, :2] + box[0, 2:]) / 2, drawn)
+        assert abs(drawn[1] - ax.transData.transform((0.0, 0.0))[1] + 50) < 1e-6
+    finally:
+        plt.close(fig)
+
+
 def test_a_label_breaks_into_even_lines_not_a_word_alone():
     # a greedy fill wrapped "GD stops at a / flat / inflection / point: gradient ≈ 0": its
     # longest line 19 characters where 15 do
@@ -340,3 +363,35 @@ def test_leaders_to_balls_fanned_on_one_star_pass_no_other_ball():
         for other, at in enumerate(drawn):
             if other != run:
                 assert np.hypot(*(line - at).T).min() > radius, (label.get_text(), other)
+
+
+def test_a_kept_callout_leaves_the_glyphs_drawn_with_it_in_sight():
+    # glyphs_adagrad_rmsprop: placed before the glyphs were drawn, Adagrad's callout covered
+    # the right half of its rate box on the last frame
+    scene = load_scene(GALLERY / "glyphs_adagrad_rmsprop.toml", output_folder="/tmp")
+    r = next(r for r in scene.renders if r.kind in ("contour", "panels") and r.animated)
+    o = r.options
+    anim = scene.race().animate(kind=r.kind, loss=o["loss"] if o["loss"] else False,
+                                fps=o["fps"], duration=o["duration"], size=o["size"],
+                                dpi=o["dpi"], title=o["title"], theme=o["theme"], glyphs=True,
+                                callouts=scene.verdicts())  # fmt: skip
+    engine = _Engine(anim)
+    try:
+        steps = float(engine.anim.steps)
+        engine.frame(0.0)
+        engine.frame(steps)
+        layer = engine.callouts
+        found = []
+        for item in layer.current(steps):
+            label = item[2]
+            x0, y0, x1, y1 = layer.box_px[id(label)]
+            for line in label.axes.lines:
+                if str(line.get_gid()).startswith("glyph-"):
+                    xy = np.asarray(line.get_xydata(), float).reshape(-1, 2)
+                    px = label.axes.transData.transform(xy[np.all(np.isfinite(xy), axis=1)])
+                    inside = (px >= (x0, y0)) & (px <= (x1, y1))
+                    if np.any(inside.all(axis=1)):
+                        found.append((label.get_text(), line.get_gid()))
+        assert not found, found
+    finally:
+        engine.close()

@@ -362,6 +362,8 @@ class GlyphOverlay:
                 if self.key is not None:
                     self.key.set_animated(True)
             self.insets = rate_insets(self.layer, find_key(engine.fig))
+            if getattr(engine, "callouts", None) is not None:  # labels off the glyphs
+                engine.callouts.reserve(lambda run, s, ax: self.layer.geometry(run, s, ax))
             self.engine = engine
         key = [] if self.key is None else [self.key]
         insets = [inset.update(s) for inset in self.insets]

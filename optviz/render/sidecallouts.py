@@ -72,23 +72,6 @@ class SideCallouts(CalloutLayer):
         i = start if shown[start] or not shown.any() else int(np.argmax(shown))
         return b.page.to_data(centre[i])
 
-    @staticmethod
-    def _markers(ax) -> list[np.ndarray]:
-        """The boxes (px) of the landmarks where they are drawn: a side view's marks hang
-        under the curve (an offset transform), not on its points."""
-        from .callouts import _marker_reach
-
-        out = []
-        for line in ax.lines:
-            if line.get_gid() != "landmark" or not line.get_visible():
-                continue
-            pts = np.asarray(line.get_xydata(), float).reshape(-1, 2)
-            pts = line.get_transform().transform(pts[np.all(np.isfinite(pts), axis=1)])
-            r = (_marker_reach(line) + 3) * ax.figure.dpi / 72
-            if len(pts):
-                out.append(np.c_[pts - r, pts + r])
-        return out
-
     def _balls_px(self, ax, step: int) -> np.ndarray:
         """The balls at ``step`` in pixels, and a still's strobe: each ghost ball and the
         step number over it (a label must cover neither)."""
