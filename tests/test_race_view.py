@@ -107,3 +107,15 @@ def test_a_landmark_off_the_map_is_neither_drawn_nor_named():
                 seen.add(mark.get_label())
     assert named & set(LANDMARK_KINDS) == seen
     assert "global minimum" in seen and "local minimum" not in named
+
+
+def test_a_surface_whose_shape_is_the_lesson_is_shown_whole():
+    # monkey_saddle's runs cross a strip along y = 0, which showed one of its three valleys
+    race = _lesson_race("monkey_saddle")
+    dom = np.asarray(race.surface.domain, float)
+    assert race.surface.view.whole
+    assert np.allclose(race_view(race), dom)
+    cropped = replace(
+        race, surface=replace(race.surface, view=replace(race.surface.view, whole=False))
+    )
+    assert np.prod(np.ptp(race_view(cropped), axis=1)) < 0.85 * np.prod(np.ptp(dom, axis=1))

@@ -47,11 +47,14 @@ class View:
     one grey field); ``zclip``: the
     largest value drawn in 3-D (taller parts are clipped); ``elev``/``azim``: the 3-D
     camera angles in degrees; ``levels``: number of contour levels; ``axes``: the names
-    of the two coordinates (``("w1", "w2")`` for a network's two weights).
+    of the two coordinates (``("w1", "w2")`` for a network's two weights); ``whole``: a
+    race's map shows the whole domain, not just where its runs go (for a surface whose
+    shape is the lesson, a monkey saddle's three valleys).
     """
 
     log_levels: bool = False
     area_levels: bool = False
+    whole: bool = False
     zclip: float | None = None
     elev: float = 35.0
     azim: float = -60.0

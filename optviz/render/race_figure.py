@@ -13,6 +13,7 @@ import numpy as np
 
 from . import style
 from .framing import let_grow, race_view
+from .line_ends import text_color
 from .losses import free_corner, loss_x
 from .plots import (
     COUNTER_CHARACTERS,
@@ -71,7 +72,8 @@ def race_layout(race, kind: str, loss: bool, size, dpi: float, theme: str, title
             plot_surface(surface, ax, theme=theme, lines=True, n=_grid_size(200, surface, view),
                          critical=True)  # fmt: skip
             show_view(ax, view, surface.domain)
-            title = ax.set_title(paths.readable(traj), color=style.color(i), fontweight="bold")
+            ink = text_color(style.color(i), fig.get_facecolor())  # sky blue is pale as type
+            title = ax.set_title(paths.readable(traj), color=ink, fontweight="bold")
             _fit_width(title, fig, share=0.95 / cols)  # within its column, not over the next
             if i % cols:  # one domain in every panel: its numbers once, at the left and bottom
                 ax.set_ylabel("")
