@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from optviz import cli
-from optviz.catalog import compiling, expressions, library
+from optviz.catalog import compile_cache, compiling, expressions
 from optviz.explore import api, initial_state
 from optviz.explore.server import STATIC, Explorer
 from tests.test_explore_api import _wait_until_up
@@ -210,7 +210,7 @@ def test_a_surface_used_for_the_first_time_does_not_wait_behind_a_slow_compile(s
         return real(expr, *args, **kwargs)
 
     monkeypatch.setattr(compiling, "compile_expr", compile_expr)
-    library._compile.cache_clear()
+    compile_cache._compile.cache_clear()
     answers = {}
     slow = threading.Thread(
         target=lambda: answers.setdefault(
