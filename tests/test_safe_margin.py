@@ -1,5 +1,5 @@
 """Text a projector does not crop: every text of a saved figure at least
-``layout.SAFE_PX`` inside the frame; tick labels a room reads (``style.TICK_PT``,
+``safe_margin.SAFE_PX`` inside the frame; tick labels a room reads (``style.TICK_PT``,
 log axes as decimals or powers of ten with readable exponents)."""
 
 from __future__ import annotations
@@ -10,17 +10,17 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 import optviz as ov
-from optviz.render import layout, style
+from optviz.render import layout, safe_margin, style
 from optviz.scenes import scene_from_dict
 
-MARGIN = layout.SAFE_PX - 0.6  # what keep_inside settles for (within half a pixel)
+MARGIN = safe_margin.SAFE_PX - 0.6  # what keep_inside settles for (within half a pixel)
 
 
 def nearest(fig) -> float:
     """The least distance (px) from any text of ``fig`` to the frame's edge."""
     fig.draw_without_rendering()
     w, h = fig.bbox.width, fig.bbox.height
-    return min(min(b.x0, b.y0, w - b.x1, h - b.y1) for b in layout.text_boxes(fig))
+    return min(min(b.x0, b.y0, w - b.x1, h - b.y1) for b in safe_margin.text_boxes(fig))
 
 
 def crowded_figure() -> Figure:
@@ -46,7 +46,7 @@ def test_a_crowded_figure_starts_within_the_margin():
 def test_keep_inside_pulls_every_text_inside_and_keeps_the_type():
     fig = crowded_figure()
     sizes = [t.get_fontsize() for t in fig.texts]
-    layout.keep_inside(fig)
+    safe_margin.keep_inside(fig)
     assert nearest(fig) >= MARGIN
     assert [t.get_fontsize() for t in fig.texts] == sizes
     # the order of things is kept: the title stays above the panels' titles
@@ -60,7 +60,7 @@ def test_a_figure_within_the_margin_keeps_its_layout_engine():
     FigureCanvasAgg(fig)
     fig.get_layout_engine().set(h_pad=0.3, w_pad=0.3)
     fig.add_subplot().set_title("room around it")
-    layout.keep_inside(fig)
+    safe_margin.keep_inside(fig)
     assert fig.get_layout_engine().__class__.__name__ == "ConstrainedLayoutEngine"
 
 

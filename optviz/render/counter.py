@@ -19,7 +19,7 @@ import numpy as np
 
 from . import style
 
-GID = "step-counter"  # the safe margin (.layout.keep_inside) leaves it in its corner
+GID = "step-counter"  # the safe margin (.safe_margin.keep_inside) leaves it in its corner
 
 
 class StepCounter:

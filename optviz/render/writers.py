@@ -46,7 +46,7 @@ def save_figure(fig, path: str | os.PathLike, dpi: float | None = None) -> Path:
     >>> out.read_bytes()[:4]
     b'\\x89PNG'
     """
-    from .layout import keep_inside
+    from .safe_margin import keep_inside
     from .style import raise_type
 
     path = Path(path)
