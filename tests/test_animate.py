@@ -12,7 +12,7 @@ from matplotlib.colors import to_rgb
 from PIL import Image
 
 import optviz as ov
-from optviz.render import balls, plots, style
+from optviz.render import balls, losses, plots, style
 from optviz.render.animate import _Engine, animate
 from optviz.util.errors import OutputError, ParameterError, UnknownNameError
 
@@ -183,7 +183,7 @@ def test_loss_panel_marker_follows_the_loss(bowl_race):
     try:
         k = 20
         img = engine.frame(float(k))
-        shift = plots.loss_axis(bowl_race.trajectories).shift
+        shift = losses.loss_axis(bowl_race.trajectories).shift
         for i, traj in enumerate(bowl_race):
             y = traj.loss[k] - shift
             rc = pixel(engine.loss_ax, img, (k, y))

@@ -8,7 +8,7 @@ import pytest
 from matplotlib.text import Text
 
 import optviz as ov
-from optviz.render import losses, plots, race_figure
+from optviz.render import loss_plot, losses, race_figure, start_marks
 from optviz.render.animate import _Engine, animate
 
 SMALL = dict(size="small", dpi=40)
@@ -52,7 +52,7 @@ def test_a_run_at_the_numerical_floor_ends_on_a_labelled_band():
         top = bands[0].get_path().transformed(bands[0].get_transform()).get_extents().y1
         assert top == pytest.approx(ax.transData.transform((0, losses.LOSS_FLOOR))[1])
         assert "numerical floor" in [t.get_text() for t in ax.texts]
-    line = plots.plot_loss(race).get_lines()[0]
+    line = loss_plot.plot_loss(race).get_lines()[0]
     y = line.get_ydata()
     first = int(np.argmax(gd.loss <= losses.LOSS_FLOOR))
     assert y[first] == losses.LOSS_FLOOR  # the curve enters the band ...
@@ -62,7 +62,7 @@ def test_a_run_at_the_numerical_floor_ends_on_a_labelled_band():
 
 def test_a_run_above_the_floor_has_no_band():
     race = ov.race("rosenbrock", ["gd:lr=0.001"], steps=50)
-    ax = plots.plot_loss(race)
+    ax = loss_plot.plot_loss(race)
     assert not [p for p in ax.patches if p.get_label() == "numerical floor"]
 
 
@@ -71,7 +71,7 @@ def test_a_diverged_run_ends_with_an_arrow_and_its_step():
     sgd = race.trajectories[0]
     k = int(sgd.diverged_at)
     assert 0 < k < 60
-    ax = plots.plot_loss(race)
+    ax = loss_plot.plot_loss(race)
     (note,) = [t for t in ax.texts if t.get_text().startswith("diverged")]
     assert note.get_text() == f"diverged at step {k}"
     assert note.xy[0] == k and note.arrow_patch is not None
@@ -88,7 +88,7 @@ def test_a_group_of_starts_gets_one_arrow_for_its_divergences():
     (traj,) = race.trajectories
     div = np.asarray(traj.diverged_at)
     assert (div[:2] == -1).all() and (div[2:] > 0).all()
-    ax = plots.plot_loss(race)
+    ax = loss_plot.plot_loss(race)
     (note,) = [t for t in ax.texts if "diverged" in t.get_text()]
     k = int(div[2:].min())
     assert note.get_text() == f"2 of 4 diverged, first at step {k}"
@@ -190,13 +190,13 @@ def test_each_start_is_numbered_on_the_map_and_at_the_end_of_its_loss_curves(two
         assert sorted((t.get_text(), t.xy) for t in tags) == [
             (str(j + 1), (6.0, float(y[-1, j]))) for j in range(2)
         ]
-    still = plots.plot_loss(two_starts)
+    still = loss_plot.plot_loss(two_starts)
     assert sorted(_tag_positions(still)) == ["1", "2"]
 
 
 def test_a_single_start_or_a_cloud_carries_no_numbers():
     one = ov.race("quadratic", ["gd:lr=0.1"], start=(1.0, 0.5), steps=3)
-    assert not _tag_positions(plots.plot_loss(one))
+    assert not _tag_positions(loss_plot.plot_loss(one))
     assert losses.start_tags(losses.MAX_TAGGED_STARTS + 1) == []
 
 
@@ -204,7 +204,7 @@ def test_a_cloud_of_starts_draws_its_loss_without_numbers():
     cloud = ov.race(
         "quadratic", ["gd:lr=0.1"], start=np.linspace(-1, 1, 24).reshape(12, 2), steps=3
     )
-    assert not _tag_positions(plots.plot_loss(cloud))
+    assert not _tag_positions(loss_plot.plot_loss(cloud))
 
 
 def test_a_divergence_mid_panel_keeps_its_note_inside_the_frame():
@@ -362,7 +362,7 @@ def test_start_numbers_at_heads_that_meet_stand_apart():
         _assert_apart(drawn, engine.fig.canvas.get_renderer())
     finally:
         engine.close()
-    still = plots.plot_loss(race)
+    still = loss_plot.plot_loss(race)
     still.figure.canvas.draw()
     tags = [t for t in still.texts if t.get_text() in ("1", "2")]
     _assert_apart(tags, still.figure.canvas.get_renderer())
@@ -403,7 +403,7 @@ def test_a_diverged_note_stays_inside_a_squat_loss_panel():
     race = ov.race("elliptic", ["sgd:lr=1.5", "gd:lr=0.05"], steps=60)
     fig, ax = plt.subplots(figsize=(12.8, 1.6), dpi=100)
     try:
-        plots.plot_loss(race, ax)
+        loss_plot.plot_loss(race, ax)
         fig.canvas.draw()
         renderer = fig.canvas.get_renderer()
         (note,) = [t for t in ax.texts if "diverged" in t.get_text()]
@@ -428,7 +428,7 @@ def test_a_start_number_keeps_off_a_landmark_at_its_start():
         ax.set_xlim(-2, 2)
         ax.set_ylim(-2, 2)
         (saddle,) = ax.plot([0.0], [0.0], **landmark_style("saddle"), gid="landmark")
-        plots.mark_starts(ax, race.trajectories, "light")
+        start_marks.mark_starts(ax, race.trajectories, "light")
         fig.canvas.draw()
         renderer = fig.canvas.get_renderer()
         (one,) = [t for t in ax.texts if t.get_gid() == "start-tag" and t.get_text() == "1"]
@@ -449,7 +449,7 @@ def test_the_floor_label_sits_inside_the_panel_off_a_curve_ending_on_the_floor()
     race = ov.race("quadratic", ["gd:lr=0.01", "gd:lr=0.45"], start=(1.0, 0.5), steps=10)
     fig, ax = plt.subplots(figsize=(4, 3), dpi=100)
     try:
-        plots.plot_loss(race, ax)
+        loss_plot.plot_loss(race, ax)
         fig.canvas.draw()
         renderer = fig.canvas.get_renderer()
         (label,) = [t for t in ax.texts if t.get_text() == losses.FLOOR_LABEL]

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import optviz as ov
-from optviz.render import plots
+from optviz.render import loss_plot
 
 
 @pytest.fixture(scope="module")
@@ -30,7 +30,7 @@ def test_the_loss_falls_about_a_decade(short_fall):
 
 
 def test_a_loss_axis_labels_powers_of_ten_only(short_fall):
-    ax = plots.plot_loss(short_fall)
+    ax = loss_plot.plot_loss(short_fall)
     labels = _labels(ax)
     assert labels, "some tick is labelled"
     assert all(lab.startswith("$\\mathdefault{10^{") for lab in labels), labels
@@ -39,7 +39,7 @@ def test_a_loss_axis_labels_powers_of_ten_only(short_fall):
 def test_a_flat_curve_keeps_off_the_top_edge():
     # GD stalled on a plateau above a falling run: its flat line must not lie on the edge
     race = ov.race("plateau_cliff", ["gd:lr=0.5", "adam:lr=0.1"], steps=300)
-    ax = plots.plot_loss(race)
+    ax = loss_plot.plot_loss(race)
     lo, hi = np.log10(ax.get_ylim())
     top = np.log10(np.nanmax(ax.get_lines()[0].get_ydata()))
     assert (hi - top) / (hi - lo) >= 0.04

@@ -12,7 +12,7 @@ from matplotlib.colors import to_hex, to_rgb
 from PIL import Image
 
 import optviz as ov
-from optviz.render import geometry, losses, plots, race_figure, style, surface3d
+from optviz.render import geometry, loss_plot, losses, plots, race_figure, style, surface3d
 from optviz.render.paths import readable
 from optviz.util.errors import ParameterError, UnknownNameError
 
@@ -32,7 +32,7 @@ def test_loss_curve_is_the_closed_form():
     # gd on x² + y² (quadratic bowl) from (1, 0): x_t = (1 - 2 lr)^t, f = x_t²
     r = ov.race("quadratic", ["gd:lr=0.1"], start=(1.0, 0.0), steps=12)
     assert r.surface.min_value == 0.0
-    line = plots.plot_loss(r).get_lines()[0]
+    line = loss_plot.plot_loss(r).get_lines()[0]
     np.testing.assert_allclose(line.get_ydata(), 0.64 ** np.arange(13), rtol=1e-12)
     assert line.axes.get_yscale() == "log"
     assert to_hex(line.get_color()) == to_hex(style.color(0))
@@ -41,7 +41,7 @@ def test_loss_curve_is_the_closed_form():
 def test_loss_is_shifted_by_the_known_minimum_and_floored():
     s = ov.Surface.from_expr("x**2 + y**2 + 5", minima=[(0, 0)])
     r = ov.race(s, ["newton"], start=(1.0, 1.0), steps=3)
-    ys = plots.plot_loss(r).get_lines()[0].get_ydata()
+    ys = loss_plot.plot_loss(r).get_lines()[0].get_ydata()
     assert ys[0] == pytest.approx(2.0)  # f − f* with f* = 5
     # Newton lands exactly on the minimum: the curve ends on the floor (5e-16: relative
     # to |f*|), nothing is drawn along it
@@ -183,8 +183,8 @@ def test_bad_arguments_are_clear_errors(race):
 def test_loss_axis_is_log_above_a_known_minimum_and_linear_when_unbounded_below():
     bowl = ov.race("quadratic", ["gd:lr=0.1"], start=(1.0, 1.0), steps=20)
     saddle = ov.race("saddle", ["gd:lr=0.1"], start=(-1.0, 0.5), steps=20)  # f → −∞
-    assert plots.plot_loss(bowl).get_yscale() == "log"
-    ax = plots.plot_loss(saddle)
+    assert loss_plot.plot_loss(bowl).get_yscale() == "log"
+    ax = loss_plot.plot_loss(saddle)
     assert ax.get_yscale() == "linear" and ax.get_ylabel() == "loss"
     # the raw loss is drawn, not a loss shifted so that its last value sits on a floor
     np.testing.assert_allclose(ax.get_lines()[0].get_ydata(), saddle[0].loss)

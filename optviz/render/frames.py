@@ -19,7 +19,19 @@ from typing import Any
 
 import numpy as np
 
-from . import balls, clock, lanes, losses, paths, plots, race_figure, side_panels, style, turning
+from . import (
+    balls,
+    clock,
+    lanes,
+    losses,
+    paths,
+    plots,
+    race_figure,
+    side_panels,
+    start_marks,
+    style,
+    turning,
+)
 from .camera3d import covers
 from .counter import StepCounter
 from .geometry import _is3d, projected
@@ -227,9 +239,9 @@ class _Engine:
         trajs = self.anim.race.trajectories
         if self.anim.kind == "panels":
             for ax, traj in zip(self.panels, trajs, strict=True):
-                plots.mark_starts(ax, [traj], self.theme)
+                start_marks.mark_starts(ax, [traj], self.theme)
         else:
-            plots.mark_starts(self.panels[0], trajs, self.theme)
+            start_marks.mark_starts(self.panels[0], trajs, self.theme)
 
     def _ball_layouts(self) -> list:
         """Per axes: the layout that places its balls and, on a map, the marks of balls

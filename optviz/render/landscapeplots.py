@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from ..util import defaults
-from . import plots, race_figure, style
+from . import loss_plot, plots, race_figure, style
 from .levels import shade_key
 
 # blue, orange, teal first: they stay apart without red-green vision (no red beside a green)
@@ -461,7 +461,7 @@ def plot_landscape(ls, *, size: Any = "16:9", dpi: float = 100, theme: str = "li
         else:
             for ax, traj, ps in zip(panels, race.trajectories, styles, strict=True):
                 plots.plot_trajectories(traj, ax, theme=theme, styles=[ps])
-        plots.plot_loss(race, loss_ax, theme=theme)
+        loss_plot.plot_loss(race, loss_ax, theme=theme)
         for i, band in enumerate(ls.plane_loss):
             loss_ax.plot(np.arange(len(band)), band, color=style.color(i), zorder=4, **PLANE_LINE)
         _setup_loss_axis(ls, loss_ax)

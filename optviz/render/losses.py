@@ -1,4 +1,4 @@
-"""Loss panels: the axis, the curves and their marks (:func:`optviz.render.plots.plot_loss`
+"""Loss panels: the axis, the curves and their marks (:func:`optviz.render.loss_plot.plot_loss`
 draws them).
 
 ``f − f*`` is drawn on a log axis where the surface's minimum is known. Two things on

@@ -1,4 +1,4 @@
-"""Static plots: surfaces in contours, trajectories, loss curves.
+"""Static plots: surfaces in contours and trajectories (loss curves: :mod:`.loss_plot`).
 
 Axes-level functions take ``ax=None``, draw on it and return it; figure-level ones
 (:func:`optviz.render.surface3d.show_surface`,
@@ -21,15 +21,11 @@ from typing import Any
 import numpy as np
 
 from ..util.errors import ParameterError, unknown
-from . import extras, losses, style
+from . import extras, style
 from .geometry import _is3d, _zrange, drawable, height, inside, squash
 from .landmarks import _mark_critical, mark_minima
 from .levels import levels_of, mark_plain
-from .losses import (
-    LossAxis,
-    loss_axis,
-    loss_curve,
-)
+from .start_marks import mark_starts
 
 KINDS = ("contour", "3d", "panels")
 FIELDS = (None, "quiver", "stream")
@@ -452,100 +448,9 @@ def _place_balls(ax, trajs, balls: list, heads: list, colors: list, theme: str) 
         layout.edges = placing.still_marks(ax, trajs, colors, theme)
 
 
-def mark_starts(ax, trajs, theme: str):
-    """One neutral ring at each distinct start (not one marker per optimizer on top of
-    each other)."""
-    from . import paths
-
-    starts = paths.start_points(trajs)
-    if len(trajs[0].xy.shape) == 3 and len(starts) > 12:
-        return None  # a cloud of starts: the thin paths show where they begin
-    c = [starts[:, 0], starts[:, 1]]
-    if _is3d(ax):
-        c.append(height(trajs[0].surface, starts, lift=0.02))
-    else:  # numbered as their loss curves are (the first run's starts, in its order)
-        first = np.asarray(trajs[0].xy[0], float).reshape(-1, 2)
-        marks = _landmark_boxes(ax)
-        for tag, xy in zip(losses.start_tags(len(first)), first, strict=False):
-            place = _clear_tag_place(ax, xy, tag, marks)
-            losses.tag_text(ax, tag, tuple(xy), style.ink(theme), theme, gid="start-tag", **place)
-    return ax.plot(*c, label="_nolegend_", gid="starts", **paths.start_marker_style(theme))[0]
-
-
-def _landmark_boxes(ax) -> np.ndarray:
-    """The boxes (points, ``(n, 4)``) of the landmarks drawn on the map ``ax``: a start's
-    number is drawn under them (they come over the trails), so it keeps off them."""
-    from .callouts import _marker_reach
-
-    boxes = []
-    for line in ax.get_lines():
-        if line.get_gid() != "landmark" or not line.get_visible():
-            continue
-        pts = np.asarray(line.get_xydata(), float).reshape(-1, 2)
-        pts = ax.transData.transform(pts[np.all(np.isfinite(pts), axis=1)]) * 72 / ax.figure.dpi
-        r = _marker_reach(line)
-        boxes.extend(np.c_[pts - r, pts + r])
-    return np.reshape(boxes, (-1, 4))
-
-
-def _clear_tag_place(ax, xy, tag: str, marks: np.ndarray) -> dict:
-    """The nearest place around the start ``xy`` where its number ``tag`` touches no
-    landmark (:func:`losses.tag_places`); the usual one when none is clear."""
-    at = ax.transData.transform(np.asarray(xy, float)) * 72 / ax.figure.dpi
-    places = losses.tag_places(11.0 * len(tag) + 4)
-    for kw, (x0, y0, x1, y1) in places:
-        box = np.array([x0, y0, x1, y1]) + np.r_[at, at]
-        if not np.any((box[0] < marks[:, 2]) & (marks[:, 0] < box[2])
-                      & (box[1] < marks[:, 3]) & (marks[:, 1] < box[3])):  # fmt: skip
-            return kw
-    return places[0][0]
-
-
 def _nan_joined(xy: np.ndarray) -> np.ndarray:
     """``(T, n, 2)`` paths as one ``(n * (T + 1), 2)`` polyline broken by NaN rows."""
     T, n, _ = xy.shape
     out = np.full((n, T + 1, 2), np.nan)
     out[:, :T] = np.swapaxes(xy, 0, 1)
     return out.reshape(-1, 2)
-
-
-def plot_loss(
-    race, ax=None, *, log: bool = True, colors=None, theme: str = "light", x: str = "steps"
-):
-    """Loss versus step (``x="evals"``: versus loss-and-gradient evaluations), one color
-    per optimizer (``f − f*`` on a log axis when the surface's minimum is known), the
-    floor and divergences drawn as themselves (see the module docs). Multi-start runs
-    draw every start thin.
-
-    >>> import optviz as ov
-    >>> r = ov.race("quadratic", ["gd:lr=0.1"], start=(1.0, 0.0), steps=5)
-    >>> line = plot_loss(r).get_lines()[0]
-    >>> np.allclose(line.get_ydata(), 0.64 ** np.arange(6))  # (1 - 2 lr)^(2t)
-    True
-    """
-    from . import paths
-
-    trajs = _trajectories(race)
-    ax = _axes(ax, theme)
-    axis = loss_axis(trajs) if log else LossAxis(0.0, "loss", False)
-    tags: list = []  # the start numbers at the curves' heads
-    for traj, ps in zip(trajs, paths.path_styles(trajs, colors), strict=True):
-        y = loss_curve(traj, axis.shift, axis.log, axis.floor)
-        steps = losses.x_values(traj, x)
-        if traj.batched:
-            ax.plot(steps, y, color=ps.color, lw=0.8, alpha=0.6)
-            ax.lines[-y.shape[1]].set_label(paths.readable(traj))
-            heads = losses.curve_heads(y, steps, len(y) - 1)
-            for tag, head in zip(losses.start_tags(y.shape[1]), heads, strict=False):
-                if head is not None:
-                    tags.append(losses.tag_text(ax, tag, head, ps.color, theme, before=True))
-        else:
-            window = losses.mean_window(traj, y)
-            if window:  # a noisy run: its raw loss faint, under its running mean
-                ax.plot(steps, y, color=ps.color, label="_nolegend_", **losses.RAW_STYLE)
-                y = losses.running_mean(y, window)
-            ax.plot(steps, y, color=ps.color, lw=2.2, zorder=ps.zorder, label=paths.readable(traj))
-        losses.diverged_note(ax, traj, y, ps.color, theme, x)  # one for a group of starts
-    losses.setup_loss_axes(ax, trajs, axis, theme, x)
-    losses.spread_tags(ax, tags)  # on the final limits
-    return ax

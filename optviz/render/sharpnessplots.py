@@ -199,7 +199,8 @@ def race_with_sharpness(race: Any, *, kind: str = "contour", loss: bool = False,
     """The race as a still (map, and loss panel if ``loss``), its sharpness panel beside
     it, laid out as an animation of it would be; the Figure."""
     from . import race_figure
-    from .plots import plot_loss, plot_trajectories
+    from .loss_plot import plot_loss
+    from .plots import plot_trajectories
 
     style.check_theme(theme)
     with style.themed(theme):

@@ -46,7 +46,7 @@ class SidePanel:
 
 # ----------------------------------------------------------------------------- the loss
 def _loss_still(ax, race, theme: str, x: str = "steps") -> None:
-    from .plots import plot_loss
+    from .loss_plot import plot_loss
 
     plot_loss(race, ax, theme=theme, x=x)
 

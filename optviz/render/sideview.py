@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from . import curveballs, paths, plots, rolling, style
+from . import curveballs, loss_plot, paths, plots, rolling, style
 from .counter import StepCounter
 from .curveballs import Balls, disk, place, velocities
 from .line_ends import text_color
@@ -278,7 +278,7 @@ def plot_side(race, *, loss: bool = False, size: Any = "16:9", dpi: float = 100,
         if callouts:
             panels[0].add_artist(SideCallouts(race, callouts, drawn, theme, animated=False))
         if loss_ax is not None:
-            plots.plot_loss(race, loss_ax, theme=theme)
+            loss_plot.plot_loss(race, loss_ax, theme=theme)
     return fig
 
 

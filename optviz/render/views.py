@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import plots, style, surface3d
+from . import loss_plot, plots, style, surface3d
 
 
 def race_on(race, ax=None, *, theme: str = "light", loss: bool = False, **surface_options: Any):
@@ -33,7 +33,7 @@ def race_on(race, ax=None, *, theme: str = "light", loss: bool = False, **surfac
         if ax is None:
             ax = plots.new_figure("small").add_subplot()
         if loss:
-            plots.plot_loss(race, ax, theme=theme)
+            loss_plot.plot_loss(race, ax, theme=theme)
         else:
             # the landmarks every race view marks (saddles, global and local minima)
             surface_on(race.surface, ax, theme=theme, **{"critical": True, **surface_options})
