@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 import optviz as ov
-from optviz.render import audit, camera3d, race_figure, surface3d
+from optviz.render import audit, camera3d, race_figure, surface3d, surface_block
 from optviz.render.geometry import _zrange, height
 from optviz.render.mesh import MeshPicture
 
@@ -275,7 +275,7 @@ def test_the_surface_is_the_top_of_a_block_whose_near_sides_show(name):
         _, _, ax = _drawn(name)
     (quads,) = [c for c in ax.collections if hasattr(c, "optviz_mesh")]
     X, Y, Z, colors = quads.optviz_mesh
-    k = surface3d.SIDE_ROWS
+    k = surface_block.SIDE_ROWS
     ground = Z[k:-k, k:-k]
     ring = np.concatenate([Z[0], Z[-1], Z[:, 0], Z[:, -1]])
     assert np.ptp(ring) < 1e-9  # a flat floor

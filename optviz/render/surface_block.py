@@ -1,0 +1,155 @@
+"""The 3-D surface's look: its colours (map shades lit by a light beside the camera, or
+a soft relief) and the solid block whose top it is, with lit sides down to a floor.
+
+Separate from :mod:`.surface3d`, which frames the view (camera, window, landmarks,
+axis names): this only turns a height grid into coloured quads.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import style
+from .plots import _SURFACE_PICTURES
+
+
+def _shown(ax) -> np.ndarray:
+    """The part of the domain the 3-D axes shows: its x and y limits."""
+    return np.array([sorted(ax.get_xlim()), sorted(ax.get_ylim())], float)
+
+
+# the share of the map's shades the 3-D ground spans, lowest to highest: on light, the
+# highest ground stops short of white (walls stand out from the page); on dark, the lowest
+# short of black (the floor stands out from the page)
+SHADES = {"light": (0.0, 0.8), "dark": (0.25, 1.0)}
+
+
+def _quads(ax, X, Y, Z, colors):
+    quads = ax.plot_surface(
+        X,
+        Y,
+        Z,
+        facecolors=colors,
+        rstride=1,
+        cstride=1,
+        linewidth=0,
+        antialiased=False,
+        shade=False,  # shaded already, by a light from the upper left
+        alpha=None,  # the colours' own: a block's far sides are clear (see _on_block)
+    )
+    # what the quads were made of: a MeshPicture of it draws the same (a test compares)
+    quads.optviz_mesh = (X, Y, Z, colors)
+
+
+def _relief(Z: np.ndarray, rgba: np.ndarray, n: int) -> np.ndarray:
+    """Colors lit softly from the upper left, so the mesh reads as a shape: the height
+    range is drawn as steep as a third of the grid is wide."""
+    from matplotlib.colors import LightSource
+
+    span = float(np.ptp(Z)) or 1.0
+    lit = LightSource(azdeg=315, altdeg=40).shade_rgb(
+        rgba[..., :3], Z, fraction=0.8, blend_mode="soft", vert_exag=n / 3 / span
+    )
+    return np.concatenate([lit, rgba[..., 3:]], axis=-1)
+
+
+# the light: from above the camera's left shoulder, so slopes facing the viewer are lit
+# and the far sides of hills fall into shade
+LIGHT_TURN, LIGHT_ELEV = 40.0, 40.0  # degrees: left of the camera's azimuth; above the ground
+LIT = 0.8  # the lighting of a slope that shows its colour as is (one facing the light: 1)
+AMBIENT = 0.45  # the share of a colour a slope turned away from the light keeps
+
+
+def _lit(ax, surface, X, Y, Z, theme: str, levels: np.ndarray) -> np.ndarray:
+    """The slide view's colours: the map's shade of each band between the drawn
+    ``levels`` (low ground dark, as on the contour map: the bands' edges are its contour
+    lines, and the surface hides them as it hides itself), lit by a light beside the
+    camera (Lambert: the slope's normal in the drawn box, heights as tall as drawn)."""
+    lo, hi = ax.get_zlim()
+    low, high = SHADES[style.check_theme(theme)]
+    bands = np.clip(np.searchsorted(np.unique(levels), Z), 1, None) - 1
+    share = bands / max(int(bands.max()), 1)
+    rgba = style.cmap(theme)(low + (high - low) * share)
+    aspect = np.asarray(ax.get_box_aspect(), float)
+    (x0, x1), (y0, y1) = _shown(ax)
+    u = (X - x0) / (x1 - x0) * aspect[0]
+    v = (Y - y0) / (y1 - y0) * aspect[1]
+    w = (Z - lo) / (hi - lo) * aspect[2]
+    dw_dv, dw_du = np.gradient(w, v[:, 0], u[0, :])  # rows run along y, columns along x
+    normal = np.stack([-dw_du, -dw_dv, np.ones_like(w)], axis=-1)
+    normal /= np.linalg.norm(normal, axis=-1, keepdims=True)
+    a, e = np.radians(ax.azim + LIGHT_TURN), np.radians(LIGHT_ELEV)
+    light = np.array([np.cos(e) * np.cos(a), np.cos(e) * np.sin(a), np.sin(e)])
+    lambert = np.clip(normal @ light, 0.0, 1.0)
+    shade = AMBIENT + (1 - AMBIENT) * lambert / LIT  # a slope facing the light: brighter
+    rgb = np.clip(rgba[..., :3] * shade[..., None], 0.0, 1.0)
+    return np.concatenate([rgb, rgba[..., 3:]], axis=-1)
+
+
+BASE = 0.08  # the block's base under the lowest ground, as a share of the drawn height
+SIDE_ROWS = 12  # the rows a side of the block is cut into (see _on_block)
+SIDE_SHADE = 0.45  # the block's sides: this share along the map's shades, before lighting
+
+
+def _floor(ax, surface, X, Y, Z, turning: bool) -> float:
+    """The height of the floor the slide view's block stands on (see :func:`_on_block`):
+    a little under the lowest ground along the edges, or lower where the camera would see
+    a well inside hang out under it. Seen from elevation ``e``, ground at height ``z``
+    lying ``d`` behind the near edges (along the line of sight, as drawn in the box) stays
+    inside the block's outline over a floor up to ``z + d tan e``. A thin block leaves
+    the ground the picture; for a turning camera, whose near edges change, the floor lies
+    under the lowest ground."""
+    lo, hi = ax.get_zlim()
+    base = BASE * (hi - lo)
+    if turning:
+        return float(min(np.min(Z), lo)) - base
+    (x0, x1), (y0, y1) = _shown(ax)
+    aspect = np.asarray(ax.get_box_aspect(), float)
+    u, v = (X - x0) / (x1 - x0) * aspect[0], (Y - y0) / (y1 - y0) * aspect[1]
+    toward = np.array([np.cos(np.radians(ax.azim)), np.sin(np.radians(ax.azim))])
+    with np.errstate(divide="ignore", invalid="ignore"):  # a ray along an axis: no exit
+        exits = [np.where(t != 0, (end - c) / t, np.inf)
+                 for c, t, end in ((u, toward[0], aspect[0] * (toward[0] > 0)),
+                                   (v, toward[1], aspect[1] * (toward[1] > 0)))]  # fmt: skip
+    behind = np.minimum(*exits)
+    behind = np.where(np.isfinite(behind), behind, 0.0)
+    rise = np.tan(np.radians(max(ax.elev, 1.0))) * behind * (hi - lo) / aspect[2]
+    return float(np.min(Z + rise)) - base
+
+
+def _on_block(ax, surface, X, Y, Z, colors, theme: str) -> tuple:
+    """The surface as the top of a solid block: the grid gains :data:`SIDE_ROWS` rings of
+    corners stepping down from its edges to a floor, so its outer quads are the block's
+    four sides. A sheet seen from above has no outline that tells its shape (it reads as
+    a twisted leaf or a curtain); the sides show the ground's profile along the edges and
+    which way is up. Each side is lit as a slope is, so the two in sight differ in shade.
+    Drawn as quads (sorted by depth, not depth-buffered) the sides turned away from the
+    camera are left clear (the block hides them), and the sides in sight are cut into
+    rows: one tall quad sorts by its middle, behind the ground just past the edge that it
+    hides."""
+    k = SIDE_ROWS
+    culled = not _SURFACE_PICTURES.get()  # a turning camera's picture sees every side
+    floor = _floor(ax, surface, X, Y, Z, turning=not culled)
+    X, Y, Z = (np.pad(a, k, mode="edge") for a in (X, Y, Z))
+    i, j = np.indices(Z.shape)
+    n, m = Z.shape
+    out_by = np.maximum.reduce([k - i, i - (n - 1 - k), k - j, j - (m - 1 - k), 0 * i])
+    Z = Z + (floor - Z) * out_by / k  # each ring a step further down towards the floor
+    a, e = np.radians(ax.azim + LIGHT_TURN), np.radians(LIGHT_ELEV)
+    light = np.array([np.cos(e) * np.cos(a), np.cos(e) * np.sin(a)])
+    body = np.asarray(style.cmap(style.check_theme(theme))(SIDE_SHADE)[:3], float)
+
+    eye = np.array([np.cos(np.radians(ax.azim)), np.sin(np.radians(ax.azim))])
+
+    def side(normal) -> np.ndarray:
+        lambert = max(float(np.dot(normal, light)), 0.0)
+        shown = not culled or float(np.dot(normal, eye)) > 0
+        return np.array([*body * (AMBIENT + (1 - AMBIENT) * lambert / LIT), float(shown)])
+
+    out = np.zeros((n, m, 4))
+    out[k:-k, k:-k] = colors
+    # quad (i, j) has its first corner at (i, j): the first k rows and the last k + 1,
+    # the first k columns and the last k + 1 are the sides (rows run along y, columns x)
+    out[:k], out[n - 1 - k :] = side((0, -1)), side((0, 1))
+    out[:, :k], out[:, m - 1 - k :] = side((-1, 0)), side((1, 0))
+    return X, Y, Z, np.clip(out, 0.0, 1.0)
