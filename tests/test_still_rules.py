@@ -16,6 +16,7 @@ from optviz.render import (
     analysis_plots,
     audit,
     bandplots,
+    init_figures,
     initplots,
     line_ends,
     phaseplots,
@@ -312,7 +313,7 @@ def test_schedule_shapes_fill_their_grid_in_words():
 def test_init_summary_lines_differ_in_marker_and_dash():
     stats = [nets.propagate(k, depth=3, width=12, batch=20) for k in
              ("small", "large", "xavier_normal", "he_normal", "zeros")]  # fmt: skip
-    fig = initplots.init_summary(stats)
+    fig = init_figures.init_summary(stats)
     for ax in fig.axes:
         lines = data_lines(ax)
         assert len(lines) >= 4
@@ -554,7 +555,7 @@ def test_init_schemes_with_the_same_numbers_both_show():
     """He normal lay under Xavier (gain 5/3) in every panel: equal values now sit side by
     side, each marker at least half its width from every other line's at that layer."""
     stats = [nets.propagate(k, depth=3, width=12, batch=20) for k in ("he_normal", "he_normal")]
-    fig = initplots.init_summary(stats)
+    fig = init_figures.init_summary(stats)
     fig.canvas.draw()
     for ax in fig.axes:
         a, b = (ax.transData.transform(np.column_stack([ln.get_xdata(), ln.get_ydata()]))
@@ -878,7 +879,7 @@ def test_init_summary_says_what_saturated_means_and_draws_no_pale_line():
 
     stats = [nets.propagate(k, depth=3, width=12, batch=20) for k in
              ("small", "large", "xavier_normal", "xavier_normal", "he_normal")]  # fmt: skip
-    fig = initplots.init_summary(stats)
+    fig = init_figures.init_summary(stats)
     assert "|tanh| > 0.99" in fig.axes[2].get_title()
     shown = {to_hex(ln.get_color()) for ln in data_lines(fig.axes[0])}
     assert len(shown) == 5 and "#56b4e9" not in shown  # He was a thin sky-blue dotted line
@@ -888,7 +889,7 @@ def test_lines_drawn_on_one_another_are_named_together():
     # init_summary: N(0, 0.01²), Xavier and He all lay on 0 in the saturation panel: 2 of 5 seen
     stats = [nets.propagate(k, depth=3, width=12, batch=20) for k in
              ("small", "large", "xavier_normal")]  # fmt: skip
-    fig = initplots.init_summary(stats)
+    fig = init_figures.init_summary(stats)
     notes = [t.get_text() for t in fig.axes[2].texts if t.get_gid() == "coinciding-note"]
     assert notes == ["2 lines at 0:\nN(0, 0.01²), Xavier"], notes
     assert initplots.coinciding([np.array([0.9, 0.8]), np.array([0.0, 0.0])], log=False) == []
@@ -908,7 +909,7 @@ def test_init_schemes_make_no_orange_red_pair():
 
 def test_init_grid_writes_full_size_numbers_and_a_scale_under_every_column():
     stats = [nets.propagate(k, depth=4, width=12, batch=20) for k in ("small", "large")]
-    fig = initplots.init_grid(stats)
+    fig = init_figures.init_grid(stats)
     fig.canvas.draw()
     renderer = fig.canvas.get_renderer()
     for text in fig.findobj(Text):

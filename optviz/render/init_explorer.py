@@ -11,14 +11,12 @@ import numpy as np
 
 from .. import nets
 from ..util.errors import OutputError, ParameterError, unknown
+from .init_figures import init_grid, init_histograms, init_summary
 from .initdepth import depth_animation, depth_frames
 from .initplots import (
     ANIMATION_SUFFIXES,
     DEFAULT_SCHEMES,
     IMAGE_SUFFIXES,
-    init_grid,
-    init_histograms,
-    init_summary,
     layer_densities,
 )
 from .writers import save_figure, save_frames
