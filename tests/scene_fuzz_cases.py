@@ -23,7 +23,7 @@ def main(count: int) -> None:
     from hypothesis import HealthCheck, given, settings
     from hypothesis import strategies as st
 
-    from optviz.scenes import Scene, load_scene, schema, schema_errors
+    from optviz.scenes import Scene, load_scene, render_kinds, schema, schema_errors
     from optviz.util.errors import OptvizError
     from optviz.util.toml_write import dumps
 
@@ -42,7 +42,7 @@ def main(count: int) -> None:
     )
     fields = sorted(
         {f for spec in [schema.SceneSpec, schema.RunSpec, schema.SurfaceSpec, schema.NoiseSpec,
-                        *schema.RENDERS.values()] for f in spec.__struct_fields__}
+                        *render_kinds.RENDERS.values()] for f in spec.__struct_fields__}
         | {"kind", "name", "lr"}
     )  # fmt: skip
     keys = st.one_of(st.sampled_from(fields), st.text(min_size=1, max_size=6))
@@ -86,7 +86,7 @@ def main(count: int) -> None:
             table = of_type(mi_info(spec))
             return table.map(lambda t: {**t, "kind": kind})
 
-        return st.one_of([one(kind, spec) for kind, spec in schema.RENDERS.items()])
+        return st.one_of([one(kind, spec) for kind, spec in render_kinds.RENDERS.items()])
 
     def mi_info(spec):
         from msgspec import inspect as mi

@@ -454,7 +454,7 @@ def test_every_command_takes_its_picture_defaults_from_the_one_declaration():
     import typer
 
     from optviz.analysis import racing
-    from optviz.scenes import schema
+    from optviz.scenes import render_kinds, schema
     from optviz.util import defaults
 
     declared = {"size": defaults.SIZE, "dpi": defaults.DPI, "theme": defaults.THEME}
@@ -473,7 +473,7 @@ def test_every_command_takes_its_picture_defaults_from_the_one_declaration():
 
     for field, value in holds.items():  # the command line, scene files and the API agree
         assert next(p for p in group.commands["race"].params if p.name == field).default == value
-        assert getattr(schema.Contour(), field) == value
+        assert getattr(render_kinds.Contour(), field) == value
         assert inspect.signature(animate).parameters[field].default == value
     signature = inspect.signature(racing.race).parameters
     assert signature["optimizers"].default == defaults.OPTIMIZERS

@@ -203,12 +203,12 @@ def test_several_renders_default_to_distinct_names(tmp_path):
 
 def test_every_declared_kind_is_drawn_and_the_schema_names_match_the_styles():
     from optviz.render.style import SIZES, THEMES
+    from optviz.scenes import render_kinds, schema
     from optviz.scenes import rendering as scene_render
-    from optviz.scenes import schema
 
     drawn = set(scene_render.FIGURES) | set(scene_render.RACE_KINDS)
     drawn |= set(scene_render.SAVES_ITSELF)
-    assert set(schema.RENDERS) == drawn
+    assert set(render_kinds.RENDERS) == drawn
     assert set(schema.SIZE_NAMES) == set(SIZES) and set(schema.THEME_NAMES) == set(THEMES)
 
 

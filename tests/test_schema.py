@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from optviz.scenes import load_scene, scene_from_dict, scene_to_toml, schema
+from optviz.scenes import load_scene, render_kinds, scene_from_dict, scene_to_toml, schema
 from optviz.util.errors import SceneError
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -45,7 +45,7 @@ def test_the_docs_field_tables_are_generated_from_the_schema():
 
 
 def test_a_new_field_reaches_the_docs_table_and_the_checks():
-    class Glyphs(schema.Contour):
+    class Glyphs(render_kinds.Contour):
         glyphs: schema.doc(bool, "draw one glyph per optimizer") = False
 
     table = _scene_docs().field_table(Glyphs)

@@ -18,8 +18,8 @@ sys.path.insert(0, str(ROOT))
 import msgspec  # noqa: E402
 from msgspec import Struct  # noqa: E402
 
+from optviz.scenes.render_kinds import RENDERS  # noqa: E402
 from optviz.scenes.schema import (  # noqa: E402
-    RENDERS,
     LessonSpec,
     NoiseSpec,
     OptimizerSpec,

@@ -334,12 +334,12 @@ class SceneBuilder:
     def render_spec(self, raw: Mapping[str, Any], name: str) -> Any:
         """The render's fields checked against its kind's declaration."""
         from ..util.errors import unknown
-        from . import schema
+        from . import render_kinds, schema
 
         kind = raw.get("kind", "contour")
-        if kind not in schema.RENDERS:
-            raise self.fail(f"{name}.kind", str(unknown("value", kind, schema.RENDERS)))
-        spec = schema.RENDERS[kind]
+        if kind not in render_kinds.RENDERS:
+            raise self.fail(f"{name}.kind", str(unknown("value", kind, render_kinds.RENDERS)))
+        spec = render_kinds.RENDERS[kind]
         allowed = ["kind", *spec.__struct_fields__]
         for key in raw:
             if key not in allowed:
@@ -448,9 +448,9 @@ class SceneBuilder:
 
 def _not_used(key: str, kind: str, allowed: list[str]) -> str:
     from ..util.errors import _closest
-    from . import schema
+    from . import render_kinds
 
-    others = [k for k, v in schema.RENDERS.items() if key in v.__struct_fields__]
+    others = [k for k, v in render_kinds.RENDERS.items() if key in v.__struct_fields__]
     if others:
         used = f"not used by kind '{kind}' (it is for {', '.join(others)})"
         return f"{used}; allowed: {', '.join(allowed)}"

@@ -32,9 +32,9 @@ class Render:
 
 def _reads_state(r: Render) -> bool:
     """Whether render ``r`` draws from the optimizers' recorded state."""
-    from . import schema
+    from . import render_kinds
 
-    return bool(r.options.get("glyphs")) or "state" in schema.RENDERS[r.kind].needs
+    return bool(r.options.get("glyphs")) or "state" in render_kinds.RENDERS[r.kind].needs
 
 
 @dataclass(frozen=True, eq=False)
