@@ -159,7 +159,7 @@ def test_every_gallery_landscape_ends_each_ball_on_its_loss_or_says_not():
 
 def test_class_colors_stay_apart_for_red_green_readers():
     # the decision regions painted classes red and green: one color to a deuteranope
-    from optviz.render.landscapeplots import CLASS_COLORS
+    from optviz.render.decision_panels import CLASS_COLORS
     from tests.test_visibility import MACHADO, cielab, linear
 
     for vision, sim in MACHADO.items():

@@ -206,7 +206,7 @@ def landscape_cost(job: Any, out: Path, look: dict[str, Any], sharpness: bool = 
     sharpness panel's Lanczos runs) included: what ``optviz landscape`` checks before any
     work."""
     from ..nets.jobs import frames_of
-    from ..render.landscapeplots import BOUNDARY_RESOLUTION
+    from ..render.decision_panels import BOUNDARY_RESOLUTION
     from ..render.style import figsize
     from ..render.writers import FIGURE_SUFFIXES, check_fps
     from ..util import budget, check

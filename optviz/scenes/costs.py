@@ -169,7 +169,7 @@ def _dropout(scene: Any, o: Options, r: Any) -> budget.Cost:
 
 def _landscape(scene: Any, o: Options, r: Any) -> budget.Cost:
     from ..nets.jobs import frames_of, prepare
-    from ..render.landscapeplots import BOUNDARY_RESOLUTION
+    from ..render.decision_panels import BOUNDARY_RESOLUTION
     from .results import landscape_arguments
 
     data, kwargs = landscape_arguments(scene, o)
