@@ -296,7 +296,7 @@ def test_phase_net_command_maps_two_layers_learning_rates(tmp_path):
 # -- the sharpness panel beside races --------------------------------------------------------
 def test_an_animated_race_grows_its_sharpness_panel_in_step():
     from optviz.render.animate import _Engine, animate
-    from optviz.render.sharpnessplots import PANEL_LABEL
+    from optviz.render.sharpness_panel import PANEL_LABEL
 
     r = ov.race("rosenbrock", ["gd:lr=0.001", "adam:lr=0.05"], steps=40, sharpness=True)
     anim = animate(r, sharpness=True, loss=True, duration=1, fps=5, dpi=30)
@@ -319,7 +319,7 @@ def test_stability_lines_a_few_per_cent_apart_stay_apart_and_named_off_the_panel
     # the bowl's sharpness 5 against 2/lr = 6.67, 5.26, 4.76: on a zero-based axis the
     # three lower lines merged into one band under their names, the heads into one mark
     from optviz.render.animate import _Engine, animate
-    from optviz.render.sharpnessplots import HEAD_POINTS, MIN_GAP_PX, PANEL_LABEL
+    from optviz.render.sharpness_panel import HEAD_POINTS, MIN_GAP_PX, PANEL_LABEL
 
     gds = ["gd:lr=0.3", "gd:lr=0.38", "gd:lr=0.42"]
     bowl = ov.surface("elliptic", kappa=5)
@@ -391,7 +391,7 @@ def test_adams_preconditioned_network_sharpness_matches_a_dense_eigensolve():
 def test_a_landscape_draws_each_runs_sharpness_beside_its_line(tmp_path):
     from optviz.nets.landscapes import landscape
     from optviz.render.landscapeplots import plot_landscape, sharpness_series
-    from optviz.render.sharpnessplots import PANEL_LABEL
+    from optviz.render.sharpness_panel import PANEL_LABEL
 
     ls = landscape("xor", ["gd:lr=0.5", "adam:lr=0.05"], steps=20, hidden=(4,), n=30,
                    resolution=6)  # fmt: skip

@@ -342,7 +342,7 @@ def animate(
     if not isinstance(sharpness, bool):
         raise ParameterError(f"sharpness={sharpness!r} must be True or False")
     if sharpness:
-        from .sharpnessplots import SharpnessOverlay, sharpness_layout
+        from .sharpness_panel import SharpnessOverlay, sharpness_layout
 
         if glyphs:
             raise ParameterError("glyphs and a sharpness panel do not go together: pick one")

@@ -39,7 +39,7 @@ def _layout(ls, theme: str, size, dpi: float, title, race, series=None, boundari
 
     The maps take the left of the frame (at least :data:`MAP_SHARE` of it), a line above
     them says which plane they show; the loss panel (and with ``series``,
-    :func:`.sharpnessplots.network_series`, a sharpness panel under it, its stability
+    :func:`.sharpness_panel.network_series`, a sharpness panel under it, its stability
     lines drawn) takes the right. With ``boundaries``, each run's decision regions go in a
     small panel under the loss panel (the still's extra; an animation keeps the map large).
     """
@@ -72,7 +72,7 @@ def _layout(ls, theme: str, size, dpi: float, title, race, series=None, boundari
     right = outer[1].subgridspec(rows, 1, height_ratios=ratios)
     loss_ax = fig.add_subplot(right[0])
     if series is not None:
-        from .sharpnessplots import PANEL_LABEL, setup_sharpness_axes
+        from .sharpness_panel import PANEL_LABEL, setup_sharpness_axes
 
         sharp_ax = fig.add_subplot(right[1], sharex=loss_ax)
         sharp_ax.set_label(PANEL_LABEL)
@@ -161,7 +161,7 @@ def plane_note(ls) -> str:
 def sharpness_series(ls, points: int = SHARPNESS_POINTS) -> list:
     """Each run's sharpness (preconditioned where its line asks) at ``points`` steps."""
     from ..analysis.sharpness import along_run
-    from .sharpnessplots import network_series
+    from .sharpness_panel import network_series
 
     runs = [along_run(r, ls.data.x, ls.data.y, points=points) for r in ls.runs]
     return network_series(runs, [t.label.split(" (")[0] for t in _race(ls).trajectories])
@@ -352,7 +352,7 @@ def plot_landscape(ls, *, size: Any = "16:9", dpi: float = 100, theme: str = "li
         fig, panels, loss_ax, boundary_axes = _layout(ls, theme, size, dpi, title, race, series,
                                                       boundaries)  # fmt: skip
         if series is not None:
-            from .sharpnessplots import PANEL_LABEL, draw_series
+            from .sharpness_panel import PANEL_LABEL, draw_series
 
             draw_series(next(a for a in fig.axes if a.get_label() == PANEL_LABEL), series)
         styles = paths.path_styles(race.trajectories)
@@ -380,7 +380,7 @@ def animate_landscape(ls, *, fps: float = 20, duration: float = 8.0, hold: float
     has less of the frame) and with ``sharpness=True`` each run's sharpness growing
     beside its stability line. ``.save("out.gif")`` it."""
     from .animate import animate
-    from .sharpnessplots import SharpnessOverlay
+    from .sharpness_panel import SharpnessOverlay
 
     boundary_axes: list = []
     series = sharpness_series(ls) if sharpness else None
