@@ -323,6 +323,7 @@ def test_an_oscillating_loss_is_drawn_as_its_mean_and_a_steady_one_as_it_is():
     assert losses.mean_window(plain, decay) == 0 and losses.mean_window(plain, swing) == 0
     assert losses.mean_window(plain, decay * (1 + 0.01 * (-1) ** k)) == 0  # a tremor
     assert losses.mean_window(plain, saw[:50]) == 0  # 50 steps: each tooth has room
+    assert losses.mean_window(plain, saw[:71]) > 0  # 70 (momentum_overshoot's): a hatch
 
 
 @pytest.fixture(scope="module")

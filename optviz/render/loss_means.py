@@ -42,7 +42,7 @@ def mean_window(traj, y: np.ndarray) -> int:
 OSCILLATING_RUN = (20, 0.1)  # steps, share of them: the shortest stretch that oscillates ...
 TOOTH = (0.15, 0.03)  # ... with teeth this high on average: decades on a log axis, else of
 # its range (a tooth: a turn, as high as the lower of the two steps that make it)
-HATCH_STEPS = 80  # a curve of fewer steps has room in its panel for each swing: drawn as it is
+HATCH_STEPS = 60  # a curve of fewer steps has room in its panel for each swing: drawn as it is
 
 
 def oscillates(y: np.ndarray) -> bool:
