@@ -320,3 +320,34 @@ def test_a_panel_with_a_rate_box_has_a_rate_inset_big_by_construction():
         assert rates[1][50] / rates[1][-1] < 1.5  # ... RMSprop's settles
     finally:
         engine.close()
+
+
+LESSON = {"glyphs_adam_box": (32, "box"), "glyphs_momentum": (50, "velocity"),
+          "glyphs_adagrad_rmsprop": (150, "box"), "rprop_ravine": (60, "sizes")}  # fmt: skip
+
+
+@pytest.mark.parametrize("name", list(LESSON))
+def test_the_held_last_frame_still_draws_the_lesson_glyph(name):
+    """The last frame is held longest: each glyph scene's lesson glyph (the rate box, the
+    velocity) is still drawn there, at least ROOM_PX across, for every run that has one,
+    even once its ball has arrived at the minimum."""
+    steps, kind = LESSON[name]
+    scene = load_scene(f"gallery/{name}.toml")
+    r = ov.race(scene.surface, list(scene.optimizers), start=scene.starts, steps=steps,
+                keep_state=True)  # fmt: skip
+    opts = scene.renders[0].options
+    engine = _Engine(animate(r, kind=scene.renders[0].kind, loss=opts["loss"], glyphs=True, fps=2,
+                             duration=1, size=(12.8, 7.2), dpi=100))  # fmt: skip
+    try:
+        engine.frame(0.0)
+        engine.frame(float(steps))
+        lines = [g for g in _glyph_lines(engine.fig) if g.get_gid().endswith(f"-{kind}")]
+        assert lines
+        for line in lines:
+            xy = np.column_stack(line.get_data())
+            xy = xy[np.isfinite(xy).all(axis=1)]
+            assert len(xy), (name, line.get_gid())
+            px = np.ptp(line.axes.transData.transform(xy), axis=0)
+            assert px.max() >= ROOM_PX - 0.5, (name, line.get_gid(), px)
+    finally:
+        engine.close()

@@ -106,7 +106,7 @@ def test_rprops_step_is_drawn_as_taken_and_ends_at_its_boxs_corner():
     assert np.min(np.hypot(*(box - shaft[1]).T)) < 1e-12  # at a corner of the box
 
 
-def test_a_ball_that_has_arrived_at_the_minimum_has_no_glyphs():
+def test_a_ball_that_has_arrived_keeps_its_lesson_glyph_as_a_ghost_of_meaningful_size():
     race = ov.race("elliptic", ["gd:lr=0.07", "adam:lr=0.2,beta1=0.5"], steps=32, keep_state=True)
     layer = glyphs.GlyphLayer(race, _axes(2), ["C0", "C1"], "light")
     gd_at, adam_at = (float(a[0]) for a in layer.arrived)
@@ -117,6 +117,20 @@ def test_a_ball_that_has_arrived_at_the_minimum_has_no_glyphs():
     assert np.hypot(*adam.xy[int(adam_at) :].T).max() < tol <= np.hypot(*adam.xy[int(adam_at) - 1])
     for s, shown in ((adam_at - 1, True), (adam_at, False), (32.0, False)):
         layer.update(s)
-        drawn = layer.lines[1]["velocity"].get_data()[0]
+        drawn = layer.lines[1]["grad"].get_data()[0]
         assert (len(drawn) > 0 and np.isfinite(drawn).any()) == shown, s
+    vel = glyphs.scaled("velocity", layer.raws[1]["velocity"][:, 0], layer.scales)
+    reach = np.hypot(*vel[: int(adam_at)].T)
+    least = glyphs.HOLD * layer.scales.cap / glyphs.CLIP
+    clear = np.hypot(*(adam.xy[: int(adam_at)] - adam.xy[-1]).T) >= reach + 0.5 * least
+    largest = np.flatnonzero((reach >= least) & clear)[-1]
+    for kind in ("velocity", "box"):
+        line = layer.lines[1][kind]
+        layer.update(adam_at - 1)
+        assert line.get_alpha() is None
+        layer.update(32.0)  # held: the last velocity of meaningful size, at its place
+        xy = np.column_stack(line.get_data())
+        assert line.get_alpha() == glyphs.GHOST and np.isfinite(xy).all(axis=1).any()
+        if kind == "velocity":
+            assert np.allclose(xy[0], adam.xy[largest]), (xy[0], adam.xy[largest])
     assert np.isfinite(layer.lines[0]["grad"].get_data()[0]).any()  # GD's glyphs stay

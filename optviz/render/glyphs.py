@@ -85,6 +85,10 @@ def glyph_look(kind: str, color: str, theme: str) -> tuple[str, list]:
 
 SCALE = {"grad": "arrow", "velocity": "arrow", "box": "box", "step": "step", "sizes": "step"}
 BOXES = ("box", "sizes")  # drawn as boxes centred on the ball (full side lengths)
+HELD = ("velocity", "box", "sizes")  # lesson glyphs an arrived run keeps (as ghosts)
+GHOST = 0.55  # a held glyph's opacity: there, but no longer the ball's next step
+HOLD = 0.5  # the held glyph is the last before arriving at least this share of the race's
+# 90th-percentile reach: the last one of meaningful size, near where the lesson ends
 
 
 def raw_glyphs(traj) -> dict[str, np.ndarray]:
@@ -210,8 +214,9 @@ def arrival_step(xy: np.ndarray, surface, span: np.ndarray) -> np.ndarray:
     """Per run of ``xy`` ``(steps+1, n, 2)``, the first step from which the ball stays
     within :data:`ARRIVED` of the view's ``span`` from a known minimum to the end (``inf``
     if it never settles).
-    Its glyphs end there: at the star there is no next step to explain, and a gradient
-    arrow lengthened to be seen would only cover the star and the ball."""
+    Its gradient arrow ends there: at the star there is no next step to explain, and an
+    arrow lengthened to be seen would only cover the star and the ball; its lesson glyphs
+    are held where they were largest (:meth:`GlyphLayer._held`)."""
     minima = np.asarray(getattr(surface, "minima", np.zeros((0, 2))), float).reshape(-1, 2)
     out = np.full(xy.shape[1], np.inf)
     if not len(minima):
@@ -291,10 +296,42 @@ class GlyphLayer:
         out = {}
         for kind, v in raw.items():
             vec = scaled(kind, v[k], self.scales)
+            if kind in HELD:  # an arrived run keeps its lesson glyph, as it was at its largest
+                at, vec = self._held(i, kind, s, head, vec)
+            else:
+                at = head
             if ax is not None and not geometry._is3d(ax):
-                vec = at_least_px(ax, head, vec, box=kind in BOXES)
-            out[kind] = box_path(head, vec) if kind in BOXES else arrow_path(head, vec, self.norm)
+                vec = at_least_px(ax, at, vec, box=kind in BOXES)
+            out[kind] = box_path(at, vec) if kind in BOXES else arrow_path(at, vec, self.norm)
         return out
+
+    def held(self, i: int, s: float) -> np.ndarray:
+        """Which runs of trajectory ``i`` have arrived by step ``s`` (not diverged): their
+        lesson glyphs are held, as ghosts (:data:`HELD`)."""
+        gone = (self.div[i] >= 0) & (self.div[i] <= s)
+        return (self.arrived[i] <= s) & ~gone
+
+    def _held(self, i: int, kind: str, s: float, head: np.ndarray, vec: np.ndarray):
+        """Where and how large trajectory ``i``'s ``kind`` glyph is drawn at step ``s``: a run
+        that has arrived keeps its last glyph of meaningful size (:data:`HOLD`) before
+        arriving, at the ball's place then: the held last frame still shows the lesson."""
+        held = self.held(i, s)
+        if not held.any():
+            return head, vec
+        at, vec = head.copy(), vec.copy()
+        v = scaled(kind, self.raws[i][kind], self.scales)  # (steps+1, n, 2)
+        reach = np.where(np.isfinite(_size(kind, v)), _size(kind, v), -1.0)
+        least = HOLD * self.scales.cap / CLIP  # of the race's 90th-percentile reach
+        for j in np.flatnonzero(held):
+            before = reach[: max(int(self.arrived[i][j]), 1), j]
+            ok = before >= least
+            if kind not in BOXES:  # an arrow held clear of the ball at rest (and the star)
+                gap = np.linalg.norm(self.xy[i][: len(before), j] - self.xy[i][-1, j], axis=-1)
+                ok &= gap >= before + 0.5 * least
+            big = np.flatnonzero(ok)
+            k = int(big[-1]) if len(big) else int(np.argmax(before))
+            at[j], vec[j] = self.xy[i][k, j], v[k, j]
+        return at, vec
 
     def update(self, s: float, k: int | None = None) -> list:
         """Move every glyph to step ``s``; return the artists to draw."""
@@ -308,6 +345,8 @@ class GlyphLayer:
                     line.set_data_3d(path[:, 0], path[:, 1], z)
                 else:
                     line.set_data(path[:, 0], path[:, 1])
+                if kind in HELD:  # a held glyph is a ghost: the ball has moved on
+                    line.set_alpha(GHOST if self.held(i, s).all() else None)
         return self.artists
 
     def key(self) -> tuple[list, list[str]]:
