@@ -286,6 +286,16 @@ def test_claims_on_measurements(measured, claim, expected):
     assert holds(measured, claim) is expected
 
 
+def test_steady_says_its_measured_ratio_and_the_span_it_measured(measured):
+    """A plot of the whole run shows a fall before the measured span: the words give the
+    number and say where it starts, not "hardly changes"."""
+    assert verdict(measured, "steady(plain, on=rate, within=1)").callout == (
+        "Plain: rate stays flat"
+    )
+    said = verdict(measured, "steady(better, on=rate, last=0.3, within=3.5)").callout
+    assert said == "Better: rate changes at most 1.8-fold after step 7", said
+
+
 def test_spikes_count_runs_of_jumps_and_faster_needs_the_loss_to_stay_down():
     loss = np.array([1.0, 0.5, 0.9, 1.2, 0.3, 0.2, 0.5, 0.1, 1e-4, 1e-4])
     flat = np.linspace(1.0, 5e-4, 10)

@@ -315,6 +315,14 @@ def test_a_panel_with_a_rate_box_has_a_rate_inset_big_by_construction():
             x, y = inset.get_lines()[0].get_data()
             assert x[-1] == 101  # steps from 1: log-log
             np.testing.assert_allclose(y, np.abs(raw_glyphs(r[i])["box"][:101, 0, 0]))
+        assert len({inset.get_ylim() for inset in insets}) == 1  # one scale for the race
+        for inset in insets:  # read with its decades: Adagrad's fall is 17×, RMSprop's 10×
+            labels = [t.get_text() for t in inset.texts]
+            assert "1" in labels and "0.1" in labels, labels
+            for t in inset.texts:  # inside the inset, at least 16 px
+                box = t.get_window_extent()
+                assert t.get_fontsize() * 100 / 72 >= 16
+                assert inset.bbox.x0 - 1 <= box.x0 and box.x1 <= inset.bbox.x1 + 1, t.get_text()
         rates = [inset.get_lines()[0].get_data()[1] for inset in insets]
         assert rates[0][0] / rates[0][-1] > 5  # Adagrad's falls ...
         assert rates[1][50] / rates[1][-1] < 1.5  # ... RMSprop's settles
@@ -351,3 +359,16 @@ def test_the_held_last_frame_still_draws_the_lesson_glyph(name):
             assert px.max() >= ROOM_PX - 0.5, (name, line.get_gid(), px)
     finally:
         engine.close()
+
+
+def test_a_key_swatch_drawn_by_several_runs_is_neutral_not_the_first_runs_colour():
+    """In glyphs_adagrad_rmsprop both runs draw a rate box, blue and orange: the key's
+    swatch is grey, so the RMSprop panel's orange box does not look unexplained."""
+    from matplotlib.colors import to_rgb
+
+    raws = [glyphs.raw_glyphs(t) for t in RACES["adagrad_rmsprop"]()]
+    handles, labels = glyphs.key_entries(raws, glyphs.Scales({}, 1.0), "light")
+    box = handles[labels.index("rate per axis")]
+    assert to_rgb(box.get_edgecolor()) == to_rgb(glyphs.NEUTRAL)
+    one, _ = glyphs.key_entries(raws[1:], glyphs.Scales({}, 1.0), "light")
+    assert to_rgb(one[-1].get_edgecolor()) == to_rgb(style.color(0))  # one run: its colour

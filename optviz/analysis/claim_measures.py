@@ -223,14 +223,18 @@ def spikes(c: Case) -> Seen:
 def steady(c: Case) -> Seen:
     """The run's ``on`` stays within a factor ``within`` (default 2) of itself: its largest
     value is at most ``within`` times its smallest; ``last`` as for ``falls``."""
-    v, _ = _series(c)
+    v, first = _series(c)
     ratio = _ratio(float(np.max(v)), float(np.min(v)))
     holds = ratio <= c.opts["within"]
     on = spoken(c.opts["on"])
+    # the words name the span measured: a plot of the whole run shows the fall before it
+    after = f" after step {first}" if first > 0 else ""
     said = (
-        f"{c.who()}: {on} hardly changes"
+        f"{c.who()}: {on} stays flat{after}"
+        if ratio < 1.05
+        else f"{c.who()}: {on} changes only {plain(ratio)}×{after}"
         if ratio < 1.5
-        else f"{c.who()}: {on} changes at most {plain(ratio)}-fold"
+        else f"{c.who()}: {on} changes at most {plain(ratio)}-fold{after}"
     )
     return Seen(
         holds, {"ratio": ratio, "low": float(np.min(v)), "high": float(np.max(v))}, None, said

@@ -85,6 +85,7 @@ def glyph_look(kind: str, color: str, theme: str) -> tuple[str, list]:
 
 SCALE = {"grad": "arrow", "velocity": "arrow", "box": "box", "step": "step", "sizes": "step"}
 BOXES = ("box", "sizes")  # drawn as boxes centred on the ball (full side lengths)
+NEUTRAL = "0.6"  # a key swatch standing for glyphs drawn in several runs' colours
 HELD = ("velocity", "box", "sizes")  # lesson glyphs an arrived run keeps (as ghosts)
 GHOST = 0.55  # a held glyph's opacity: there, but no longer the ball's next step
 HOLD = 0.5  # the held glyph is the last before arriving at least this share of the race's
@@ -364,11 +365,13 @@ def key_entries(raws: list[dict], sc: Scales, theme: str) -> tuple[list, list[st
              "step": "step taken", "sizes": "step size per axis"}  # fmt: skip
     handles, labels = [], []
     for kind in KINDS:
-        owner = next((i for i, raw in enumerate(raws) if kind in raw), None)
-        if owner is None:
+        owners = [i for i, raw in enumerate(raws) if kind in raw]
+        if not owners:
             continue
         lw, ls = STYLE[kind]
-        color, outline = glyph_look(kind, style.color(owner), theme)
+        # one run's colour, or neutral grey when several runs draw it (not the first's)
+        color = style.color(owners[0]) if len(owners) == 1 else NEUTRAL
+        color, outline = glyph_look(kind, color, theme)
         if kind in BOXES:  # a box in the key, so it is told from an arrow of its colour
             handles.append(Rectangle((0, 0), 1, 1, fill=False, ec=color, lw=lw, ls=ls,
                                      path_effects=outline))  # fmt: skip

@@ -71,6 +71,7 @@ class RateInset:
         (self.line,) = inset.plot([], [], color=color, lw=LINE_WIDTH, solid_capstyle="round")
         (self.dot,) = inset.plot([], [], "o", color=color, ms=7, mec="black", mew=1.0)
         self.dot.set_clip_on(False)
+        _decades(inset, limits, rate)  # the one shared scale, read: Adagrad's 17× is two decades
         # lower left: a rate falls from the upper left, so its line leaves that corner free
         inset.text(0.04, 0.08, LABEL, transform=inset.transAxes, ha="left", va="bottom",
                    fontsize=12, color="black")  # fmt: skip
@@ -84,6 +85,26 @@ class RateInset:
         self.line.set_data(steps, self.rate[: k + 1])
         self.dot.set_data([k + 1], [self.rate[k]])
         return self.ax
+
+
+def _decades(inset, limits, rate: np.ndarray) -> None:
+    """Faint lines at the powers of ten within ``limits``, each labelled inside the inset
+    (labels outside would sit on the map) at the end its run's ``rate`` keeps farther from
+    it: a label is never under the line it reads."""
+    low, high = np.ceil(np.log10(limits[0])), np.floor(np.log10(limits[1]))
+    ends = np.log10(np.abs(rate[[0, -1]]))
+    for e in np.arange(low, high + 1):
+        y = 10.0**e
+        right = abs(ends[1] - e) > abs(ends[0] - e)
+        inset.axhline(y, color="0.55", lw=1.0, zorder=0.5)
+        inset.text(0.97 if right else 0.03, y, plain_power(e), ha="right" if right else "left",
+                   transform=inset.get_yaxis_transform(), va="bottom", fontsize=12,
+                   color="0.2")  # fmt: skip
+
+
+def plain_power(e: float) -> str:
+    """``10**e`` as a slide writes it: 1, 10, 0.1, 0.01."""
+    return f"{10.0**e:g}"
 
 
 def _emptiest(ax, xy: np.ndarray, key) -> tuple[float, float, float, float]:
