@@ -407,7 +407,7 @@ def faster(c: Case) -> Seen:
                  for j, r in enumerate(steps)]  # fmt: skip
     holds = reach[0] < reach[1]
     unit = "evaluation" if c.opts["per"] == "evals" else "step"
-    said = _faster_words(c, reach, unit)
+    said = _faster_words(c, reach, unit, steps[0])
     evidence = {f"a_{unit}s": reach[0], f"b_{unit}s": reach[1], "floor": floor}
     # both numbers are true on screen once the later run has arrived (or the run is over)
     last = len(c.loss()) - 1
@@ -415,14 +415,16 @@ def faster(c: Case) -> Seen:
     return Seen(holds, evidence, shown, said, also=_slower_words(c, reach[1], unit, last))
 
 
-def _faster_words(c: Case, reach: list[float], unit: str) -> str:
+def _faster_words(c: Case, reach: list[float], unit: str, step: float) -> str:
     """The callout of ``faster``, short: "Adagrad: 3× faster than GD" (the loss panel shows
-    the two arrivals); against a run not there by the end, the step it arrives at."""
+    the two arrivals); against a run not there by the end, the step it arrives at, and
+    its evaluation where it counts those (the frame counter speaks steps, the loss axis
+    evaluations: "at step 34, evaluation 76")."""
     a, b = c.who(0), c.than_whom()
     if math.isinf(reach[0]):
         return f"{a} arrives after {b}"
     if math.isinf(reach[1]):  # "GD never" overclaimed a run merely slower than the race
-        return f"{a} arrives first, at {unit} {int(reach[0])}"
+        return f"{a} arrives first, at {_step_and(unit, int(step), int(reach[0]))}"
     ratio = reach[1] / max(reach[0], 1.0)
     if ratio < 1.15:  # "1.0× faster" says nothing
         return f"{a} arrives just before {b}"
@@ -436,8 +438,16 @@ def _slower_words(c: Case, reach: float, unit: str, last: int) -> str:
     (a second leader from the faster run's callout was followed to the wrong ball)."""
     if math.isinf(reach):
         end = last if unit == "step" else int(c.series("evals", 1)[last])
-        return f"{c.who(1)} has not arrived by {unit} {end}"
+        return f"{c.who(1)} has not arrived by {_step_and(unit, last, end)}"
     return f"{c.who(1)} arrives at {unit} {int(reach)}"
+
+
+def _step_and(unit: str, step: int, count: int) -> str:
+    """ "step 34, evaluation 76": the step (the frame counter's unit) and, where the race
+    counts evaluations and they differ, the evaluation (the loss axis's)."""
+    if unit == "step" or count == step:
+        return f"step {step}"
+    return f"step {step}, {unit} {count}"
 
 
 def _lowest_loss(c: Case) -> float:
