@@ -704,6 +704,20 @@ def test_a_long_stability_formula_leaves_the_key_to_its_number():
     assert _line_label("2/lr", [10.0, 10.0]) == "stability line 2/lr = 10"
 
 
+def test_a_loss_spike_that_climbs_over_many_steps_gets_its_guide():
+    # edge_of_stability's loss rose 1.24x over 80 steps about step 2800 (under 1.01x a
+    # step), adaptive_edge_of_stability's 1.14x over 4 steps at 838: neither got a guide
+    from optviz.render.sharpnessplots import spike_steps
+
+    steps = np.arange(3001)
+    loss = 0.03 * np.exp(-steps / 3000)
+    loss *= 1 + 0.24 * np.exp(-(((steps - 2800) / 30.0) ** 2))  # the slow bump
+    loss[[836, 837, 838, 839]] *= [1.03, 1.08, 1.14, 1.06]  # the short one
+    assert np.max(loss[1:] / loss[:-1]) < 1.1  # no single step jumps
+    (short, slow) = spike_steps(loss)
+    assert short == 838 and 2700 < slow < 2800
+
+
 def test_loss_spikes_are_tied_to_the_sharpness_by_guides_through_both_panels():
     # edge_of_stability: nothing tied the loss's spikes to the sharpness's falls, and
     # markers every 250 steps on the sharpness marked nothing
