@@ -140,3 +140,27 @@ def test_a_stall_that_lasts_to_the_end_says_so():
     assert sits.callout == "GD stalls from step 26 on" and sits.step == 60
     leaves = verdict_of("saddle", ["gd:lr=0.05"], start, 200, claim)
     assert leaves.callout == "GD stalls for 34 steps" and leaves.step == 26 + 34 + 1
+
+
+def test_arrives_is_said_of_a_ball_that_is_at_the_minimum_from_then_on():
+    # Rosenbrock's lesson race: Momentum's loss is down 1,000× at step 233 while its ball
+    # still climbs the valley towards the star; "arrives first" contradicted the picture
+    from tests.test_claims import shipped_verdicts
+
+    _, verdicts = shipped_verdicts("surfaces/rosenbrock")
+    (fast,) = [v for v in verdicts if v.claim.startswith("faster")]
+    assert fast.callout == "Momentum's loss falls 1,000× first, at step 233", fast.callout
+    race = ov.race("quadratic", ["gd:lr=0.45", "gd:lr=0.02"], start=(1.5, 1.0), steps=60)
+    (faster,) = check_claims(race, ["faster(gd#1, gd#2)"])  # on the star from step 2 on
+    assert faster.callout == "GD (lr 0.45) arrives first, at step 2", faster
+
+
+def test_ends_in_says_ends_only_at_the_runs_end():
+    # rprop_ravine: "Rprop ends in the minimum" showed at step 20 of 60
+    race = ov.race("elliptic", ["rprop:lr=0.05"], start=(-2.5, 1.2), steps=60)
+    (v,) = check_claims(race, ["ends_in(rprop)"])
+    assert v.holds and 0 < v.step < 60, v
+    assert v.callout == f"Rprop reaches the minimum at step {v.step}", v.callout
+    race = ov.race("elliptic", ["rprop:lr=0.05"], start=(-2.5, 1.2), steps=v.step)
+    (cut,) = check_claims(race, ["ends_in(rprop)"])  # cut where it gets there: it ends so
+    assert cut.callout == "Rprop ends in the minimum", cut.callout

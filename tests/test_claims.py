@@ -438,7 +438,7 @@ def test_faster_counts_evaluations_when_asked(searching_race):
     assert by_eval.step == by_step.step == searching_race[0].steps
     # its words speak the frame counter's unit (steps) and the loss axis's (evaluations)
     evals = int(by_eval.evidence["a_evaluations"])
-    assert by_eval.callout.endswith(f"arrives first, at step {arrived}, evaluation {evals}")
+    assert by_eval.callout.endswith(f" first, at step {arrived}, evaluation {evals}")
     assert by_eval.also.endswith(f"has not arrived by step {searching_race[1].steps}")
 
 

@@ -490,7 +490,7 @@ def test_kept_callouts_never_fade_before_the_last_frame():
                 if item[0] <= s:
                     assert item in layer.current(s) and layer._strength(item, s) == 1.0, s
         texts = {item[2].get_text() for item in layer.current(float(race[0].steps))}
-        assert "Adam ends in a local minimum" in texts
+        assert "Adam reaches a local minimum at step 78" in texts
     finally:
         engine.close()
 

@@ -165,9 +165,16 @@ def ends_in(c: Case) -> Seen:
     holds = since is not None and c.diverged_at() < 0
     evidence = {"distance": float(d[-1] / c.span), "final_loss": float(c.loss()[-1])}
     word = _ending_word(c, kind)
-    said = f"{c.who()} ends in {word}" if holds else f"{c.who()} has not reached {word}"
     beside = float(values[int(np.argmin(np.linalg.norm(points - xy[-1], axis=-1)))])
     step = _ended_at(c, since, beside) if holds else None
+    said = f"{c.who()} has not reached {word}"
+    if holds:  # shown before the run's end, "ends in" would be a forecast: say when
+        last = len(xy) - 1
+        said = (
+            f"{c.who()} ends in {word}"
+            if step >= last
+            else f"{c.who()} reaches {word} at step {step}"
+        )
     return Seen(holds, evidence, step, said, *_short_of(c, word, float(d[-1])))
 
 
@@ -407,38 +414,59 @@ def faster(c: Case) -> Seen:
                  for j, r in enumerate(steps)]  # fmt: skip
     holds = reach[0] < reach[1]
     unit = "evaluation" if c.opts["per"] == "evals" else "step"
-    said = _faster_words(c, reach, unit, steps[0])
+    there = [_stays_at_minimum(c, j, steps[j]) for j in (0, 1)]
+    said = _faster_words(c, reach, unit, steps[0], there[0])
     evidence = {f"a_{unit}s": reach[0], f"b_{unit}s": reach[1], "floor": floor}
     # both numbers are true on screen once the later run has arrived (or the run is over)
     last = len(c.loss()) - 1
     shown = None if math.isinf(steps[0]) else int(min(max(steps[0], steps[1]), last))
-    return Seen(holds, evidence, shown, said, also=_slower_words(c, reach[1], unit, last))
+    return Seen(holds, evidence, shown, said, also=_slower_words(c, reach[1], unit, last, there[1]))
 
 
-def _faster_words(c: Case, reach: list[float], unit: str, step: float) -> str:
+ARRIVED_WITHIN = 0.02  # domain diagonals from a minimum a ball that "arrives" stays within
+
+
+def _stays_at_minimum(c: Case, j: int, step: float) -> bool:
+    """Whether run ``j``'s ball is at a minimum from ``step`` (its loss's arrival) to the
+    end, within :data:`ARRIVED_WITHIN`: what "arrives" says of a ball on a map. On
+    Rosenbrock's flat valley floor the loss is down 1,000× while the ball is still
+    climbing towards the star, which "arrives at step 233" contradicted. Where the plane
+    has no points to name (a network's), the loss is all there is to arrive."""
+    if math.isinf(step) or c.m.race is None or not hasattr(c.surface, "hess"):
+        return True
+    xy, near = c.xy(j), ARRIVED_WITHIN * c.span
+    minima, _ = c.points("minimum")
+    return bool(len(minima)) and bool(np.all(_distance(xy[int(step) :], minima) <= near))
+
+
+def _faster_words(c: Case, reach: list[float], unit: str, step: float, there: bool = True) -> str:
     """The callout of ``faster``, short: "Adagrad: 3× faster than GD" (the loss panel shows
     the two arrivals); against a run not there by the end, the step it arrives at, and
     its evaluation where it counts those (the frame counter speaks steps, the loss axis
-    evaluations: "at step 34, evaluation 76")."""
+    evaluations: "at step 34, evaluation 76"); for a ball whose loss arrives away from
+    the minimum, what was measured: "Momentum's loss falls 1,000× first, at step 233"."""
     a, b = c.who(0), c.than_whom()
+    first = f"{a} arrives" if there else f"{a}'s loss falls {plain(1 / c.opts['to'])}×"
     if math.isinf(reach[0]):
         return f"{a} arrives after {b}"
     if math.isinf(reach[1]):  # "GD never" overclaimed a run merely slower than the race
-        return f"{a} arrives first, at {_step_and(unit, int(step), int(reach[0]))}"
+        return f"{first} first, at {_step_and(unit, int(step), int(reach[0]))}"
     ratio = reach[1] / max(reach[0], 1.0)
     if ratio < 1.15:  # "1.0× faster" says nothing
-        return f"{a} arrives just before {b}"
+        return f"{first} just before {b}"
     fast = "fewer evaluations than" if unit == "evaluation" else "faster than"
     return f"{a}: {plain(ratio)}× {fast} {b}"
 
 
-def _slower_words(c: Case, reach: float, unit: str, last: int) -> str:
+def _slower_words(c: Case, reach: float, unit: str, last: int, there: bool = True) -> str:
     """The slower run's own callout in ``faster``: when it arrives, or that it has not by
     the end ("GD has not arrived by step 150"), so its ball is named by a callout of its own
     (a second leader from the faster run's callout was followed to the wrong ball)."""
     if math.isinf(reach):
         end = last if unit == "step" else int(c.series("evals", 1)[last])
         return f"{c.who(1)} has not arrived by {_step_and(unit, last, end)}"
+    if not there:  # its loss arrives, its ball is not at the minimum
+        return f"{c.who(1)}'s loss falls {plain(1 / c.opts['to'])}× by {unit} {int(reach)}"
     return f"{c.who(1)} arrives at {unit} {int(reach)}"
 
 

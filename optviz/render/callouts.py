@@ -60,6 +60,8 @@ LEADER_ALPHA = 0.6  # of the theme's text colour: a pointer, not a line of the p
 MARGIN = 4.0  # points kept between a label and the edge of its axes
 WIDEST = 0.6  # of its axes' width: a wider label is broken into two lines
 
+LABEL_OVER_LABEL = 3  # times a label's cover of another label counts against a spot
+
 
 class CalloutLayer(CalloutScenery, CalloutClock, Artist):
     """The callouts of a race on its axes (``axes[i]``: where run ``i`` is drawn).
@@ -239,7 +241,8 @@ class CalloutLayer(CalloutScenery, CalloutClock, Artist):
             boxes = [self._seen_balls(ax, item), *self._markers(ax), *self._edge_notes(ax),
                      *self._texts(ax, renderer), *self._moving_px(ax, item)]  # fmt: skip
             together = [p for p in placed if p[0] is ax and p[2] <= until and step <= p[3]]
-            boxes += [p[1][None] for p in together]
+            # a label over a label reads as one garbled box: its cover counts thrice
+            boxes += [p[1][None] for p in together] * LABEL_OVER_LABEL
             drawn = self._paths_px(ax, self.steps if item in self.finals else until)
             label.xy = tuple(self._position(ax, run, step, start))
             ring.set_data([label.xy[0]], [label.xy[1]])
