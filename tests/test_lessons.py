@@ -514,3 +514,15 @@ def test_a_lesson_that_arrives_early_runs_fewer_steps(name, least):
     travelled = np.cumsum(np.linalg.norm(np.diff(xy, axis=0), axis=-1))
     arrival = np.argmax(travelled >= 0.95 * travelled[-1]) + 1
     assert arrival >= least * rms.steps, (arrival, rms.steps)
+
+
+def test_gallery_run_labels_name_their_rate_as_every_race_does():
+    # tiny_net_init's legend read "gradient descent (lr = 0.3)" beside every other
+    # scene's "GD (lr 0.3)"
+    import tomllib
+    from pathlib import Path
+
+    for path in sorted(Path("gallery").glob("*.toml")):
+        for spec in tomllib.loads(path.read_text()).get("optimizers", []):
+            label = spec.get("label", "") if isinstance(spec, dict) else ""
+            assert "lr =" not in label and "gradient descent" not in label, (path.name, label)
