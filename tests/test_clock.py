@@ -138,9 +138,10 @@ def test_the_slide_preset_sets_no_type_under_18_px():
             engine.close()
         fig = race.plot(loss=True)
         still = smallest_text_px(fig)
-    assert small >= floor - 1e-9 and still >= floor - 1e-9
-    default = smallest_text_px(race.plot(loss=True))
-    assert default < floor  # the rule is the preset's: the default is smaller
+        small_frame = smallest_text_px(race.plot(loss=True, size="small"))
+    assert small >= floor - 1e-9 and still >= floor - 1e-9 and small_frame >= floor - 1e-9
+    default = smallest_text_px(race.plot(loss=True, size="small"))
+    assert default < floor  # the rule is the preset's: a small frame's default is smaller
 
 
 def smallest_text_px(fig) -> float:

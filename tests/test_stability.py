@@ -346,6 +346,8 @@ def test_stability_lines_a_few_per_cent_apart_stay_apart_and_named_off_the_panel
     assert all(a.y1 <= b.y0 + 1 for a, b in itertools.pairwise(names))  # none over another
     tags = sorted(t.get_text().split(":")[0] for t in texts["line tag"])
     assert tags == ["GD (lr 0.3)", "GD (lr 0.38)", "GD (lr 0.42)"]  # told apart without colour
+    far = [t.get_text() for t in texts["line tag"] if "0.3)" in t.get_text()]
+    assert far == ["GD (lr 0.3): line off the top ↑"]  # not "its line is above ↑"
     curves = anim.overlays[-1].curves
     assert sum(line.get_visible() for line, _, _ in curves) == 1  # one sharpness: one curve
     heads = [dot.get_transform().transform(np.column_stack(dot.get_data()))[0]

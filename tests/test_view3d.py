@@ -461,8 +461,11 @@ def test_the_minimum_a_ball_rests_on_shows_its_gold_over_the_paths():
 def test_the_axis_names_touch_the_foot_of_the_block():
     # tiny_net's "w1" and "w2" were centred a tenth of the domain out: they floated ~40 px
     # off the block's faces. Each name lies beside the block, within 12 px of it
-    race, fig, ax = _drawn("tiny_net")
-    renderer = fig.canvas.get_renderer()
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    race, fig, ax = _drawn("tiny_net")  # shared: another test may have left it another canvas
+    canvas = fig.canvas if isinstance(fig.canvas, FigureCanvasAgg) else FigureCanvasAgg(fig)
+    renderer = canvas.get_renderer()
     alpha = _surface_alpha(ax)
     names = [t for t in ax.texts if t.get_gid() == "axis-name"]
     assert [t.get_text() for t in names] == ["w1", "w2"]

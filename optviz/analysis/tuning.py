@@ -94,6 +94,7 @@ class Sweep(Preview):
     left_view: list[np.ndarray] = field(default_factory=list)
     options: dict = field(default_factory=dict)
     start_loss: float = float("nan")  # the loss at the start(s), mean: the gap a rate closes
+    start_xy: np.ndarray | None = None  # where every rate's run starts (one row per start)
 
     @property
     def horizon(self) -> str:
@@ -209,6 +210,7 @@ def sweep(
         starts=1 if p0.ndim == 1 else len(p0),
         options={"schedule": schedule, "noise": noise, "seed": seed, **run_options},
         start_loss=float(np.mean(surf.f(p0))),
+        start_xy=np.asarray(p0, dtype=float),
     )
 
 

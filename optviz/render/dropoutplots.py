@@ -66,6 +66,18 @@ def decision_map(run: dropout.DropoutRun, ax, prob=None, resolution: int = 150, 
     return ax
 
 
+def _median_pair(pairs):
+    """The pair whose run without dropout has the median gap (the lower of the middle two).
+
+    >>> from types import SimpleNamespace as R
+    >>> pairs = [(R(gap=g), None) for g in (3.0, 1.0, 2.0)]
+    >>> _median_pair(pairs)[0].gap
+    2.0
+    """
+    order = sorted(range(len(pairs)), key=lambda i: pairs[i][0].gap)
+    return pairs[order[(len(pairs) - 1) // 2]]
+
+
 def _count(k: int, n: int) -> str:
     """``k`` of ``n`` seeds as a sentence says it.
 
@@ -104,7 +116,9 @@ def dropout_figure(
         raise ParameterError("no runs to plot; give at least one (plain, dropped) pair")
     thinned = check.whole(thinned, "thinned", 0, 6)
     ensemble = check.whole(ensemble, "ensemble", 1, 10_000)
-    plain, dropped = pairs[0]
+    # the maps show the seed of the median gap without dropout: the left panel's
+    # headline is a median, so its maps are the typical run, named by its seed
+    plain, dropped = _median_pair(pairs)
     with themed(theme):
         fig = _new_figure(size)
         # its own margins, kept by a later tight layout: 24 px and more from every edge
@@ -119,11 +133,15 @@ def dropout_figure(
         for col, run in enumerate((plain, dropped)):
             ax = decision_map(run, fig.add_subplot(grid[0, col + 1]), resolution=resolution)
             name = f"dropout (p = {run.p:g})" if run.p else "no dropout"
+            name += f", seed {run.seed}" if len(pairs) > 1 else ""
             ax.set_title(
                 f"{name}\nloss: train {run.train_loss[-1]:.2f}, test {run.test_loss[-1]:.2f}",
                 fontsize=15,
                 color=text_color(c_drop if run.p else c_plain, ax.get_facecolor()),
             )
+            if not run.p:  # the key to what both maps draw, once
+                key = "dots: training points, colour: class\nsolid line: the net's 50–50 border"
+                ax.set_xlabel(key, fontsize=14)
         _thinned_lines(ax, dropped, thinned, ensemble, resolution, c_drop)
         shrunk = sum(d.gap < p.gap for p, d in pairs)  # what these runs show, counted
         widths = "→".join(str(layer["W"].shape[1]) for layer in plain.params[:-1])
@@ -134,7 +152,7 @@ def dropout_figure(
         if title is None:  # what these runs show, counted, not what dropout usually does
             head += (f"\nsame data and init: dropout shrinks the train–test loss gap on "
                      f"{_count(shrunk, len(pairs))}")  # fmt: skip
-        fig.suptitle(head, fontsize=20, y=0.975)
+        fig.suptitle(head, fontsize=20)  # where the layout makes room for it
     return fig
 
 
@@ -182,5 +200,5 @@ def _thinned_lines(ax, run, thinned: int, ensemble: int, resolution: int, color:
                       linestyles=[(0, (3, 2))])  # fmt: skip
     line.set(path_effects=[patheffects.Stroke(linewidth=5, foreground="white"),
                            patheffects.Normal()])  # fmt: skip
-    ax.set_xlabel(f"dashed line: the average\nof {ensemble} thinned nets", fontsize=14,
-                  color=text_color(color, ax.get_facecolor()))  # fmt: skip
+    key = f"dashed: the average of {ensemble} nets,\neach with random units off"
+    ax.set_xlabel(key, fontsize=14, color=text_color(color, ax.get_facecolor()))  # fmt: skip

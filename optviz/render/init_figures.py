@@ -115,7 +115,9 @@ def init_grid(
             axes[row, 0].set_ylabel(label, fontsize=14, rotation=0, ha="right", va="center")
         what = "activations" if kind == "activations" else "log₁₀ |back-propagated gradient|"
         title = title or f"{what} by layer: {stats[0].activation}, {_shape(stats[0])}"
-        fig.suptitle(title, y=0.965)  # 24 px below the top edge
+        # at the layout's own place: a constrained layout makes room for a suptitle's
+        # height only, so one placed lower by hand lands on the panel titles
+        fig.suptitle(title)
     return fig
 
 

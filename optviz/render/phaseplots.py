@@ -285,17 +285,16 @@ def plot_zoom(
         plot_phase(wide, left, colorbar=False, **look)
         plot_phase(zoomed, right, **look)
         x0, x1, y0, y1 = zoomed.x[0], zoomed.x[-1], zoomed.y[0], zoomed.y[-1]
-        # a window too small to find on the wide map gets a frame a room can see around it:
-        # one frame (the one the connectors leave from) centred on the true window (a filled
-        # spot for it in the frame read as one more cell of the map)
         heading = title if title is not None else _title(wide)
         lines = heading.count("\n") + 1  # the panels' titles stay clear of every line
         fig.subplots_adjust(bottom=0.2, top=0.9 - 0.055 * lines, left=0.07, right=0.91)
-        bx0, by0, bx1, by1 = _findable(left, x0, y0, x1, y1)
-        # one frame around the window, a room's sight wide: a tiny window has nothing else
-        left.add_patch(Rectangle((bx0, by0), bx1 - bx0, by1 - by0, fill=False, ec=ZOOM, lw=3,
-                                 gid="zoom-frame"))  # fmt: skip
-        pairs = (((bx1, by1), (x0, y1)), ((bx1, by0), (x0, y0)))
+        # the frame is the true window (a bigger one misstated what was zoomed into); one
+        # too small to find gets a named pointer beside it instead of a bigger frame
+        left.add_patch(Rectangle((x0, y0), x1 - x0, y1 - y0, fill=False, ec=ZOOM, lw=2,
+                                 gid="zoom-frame", zorder=5))  # fmt: skip
+        if not _findable(left, x0, y0, x1, y1):
+            _point_at_window(left, (x0, y0, x1, y1))
+        pairs = (((x1, y1), (x0, y1)), ((x1, y0), (x0, y0)))
         for (xa, ya), (xb, yb) in _connectors(left, right, wide, pairs):
             # a white rim: where a connector crosses the map it reads as a pointer, not data
             link = ConnectionPatch((xa, ya), (xb, yb), "data", "data", axesA=left,
@@ -357,21 +356,34 @@ def _over_data(ax: Any, phase: Any, start: tuple, end_px: np.ndarray) -> float:
     return float(np.mean(~phase.diverged[j, i]))
 
 
-FINDABLE_PX = 64  # the zoom window's frame on the wide map is at least this wide and tall
+FINDABLE_PX = 64  # a zoom window's frame smaller than this on the wide map gets a pointer
 
 
-def _findable(ax: Any, x0: float, y0: float, x1: float, y1: float) -> tuple:
-    """The zoom window ``(x0, y0, x1, y1)``, or, if it is under :data:`FINDABLE_PX` on
-    ``ax``, a frame that size around it (in data coordinates; log axes allowed)."""
-    to_px = ax.transData
-    (px0, py0), (px1, py1) = to_px.transform([(x0, y0), (x1, y1)])
-    if px1 - px0 >= FINDABLE_PX and py1 - py0 >= FINDABLE_PX:
-        return x0, y0, x1, y1
-    cx, cy = (px0 + px1) / 2, (py0 + py1) / 2
-    half_w, half_h = max(px1 - px0, FINDABLE_PX) / 2, max(py1 - py0, FINDABLE_PX) / 2
-    (a, b), (c, d) = to_px.inverted().transform([(cx - half_w, cy - half_h),
-                                                 (cx + half_w, cy + half_h)])  # fmt: skip
-    return a, b, c, d
+def _findable(ax: Any, x0: float, y0: float, x1: float, y1: float) -> bool:
+    """Whether the zoom window ``(x0, y0, x1, y1)`` is at least :data:`FINDABLE_PX`
+    wide and tall on ``ax``."""
+    (px0, py0), (px1, py1) = ax.transData.transform([(x0, y0), (x1, y1)])
+    return px1 - px0 >= FINDABLE_PX and py1 - py0 >= FINDABLE_PX
+
+
+def _point_at_window(ax: Any, window: tuple) -> None:
+    """A named arrow to a window too small to find, its words above and beside it."""
+    from matplotlib import patheffects
+
+    x0, y0, x1, y1 = window
+    centre = (float(np.sqrt(x0 * x1)), float(np.sqrt(y0 * y1)))  # mid on log axes too
+    note = ax.annotate(
+        "zoomed in here", centre, xytext=(0, 56), textcoords="offset points",
+        ha="center", va="bottom", fontsize=style.at_least(16), color=ZOOM, zorder=6,
+        gid="zoom-pointer", fontweight="bold",
+        path_effects=[patheffects.withStroke(linewidth=3, foreground="#ffffff")],
+        arrowprops={"arrowstyle": "-|>", "color": ZOOM, "lw": 2.2, "shrinkB": 8,
+                    "path_effects": _rimmed(2.2)},
+    )  # fmt: skip
+    # away from the zoom panel on the right, where the connectors run, if there is room
+    left_room = (ax.transData + ax.transAxes.inverted()).transform(centre)[0]
+    note.xyann = (-16, 56) if left_room > 0.4 else (40, 56)
+    note.set_ha("right" if left_room > 0.4 else "left")
 
 
 def gd_best_rate(phase: Any) -> float | None:

@@ -232,7 +232,7 @@ def _line_tags(ax: Any, ordered: list[Series], shared: float) -> None:
         x, y, dy, ha = 0.01, end, (4 if up else -4), "left"
         if end > hi or end < lo:  # beyond the zoom: said at that edge, mid-panel, clear
             x, y, dy, ha = 0.5, (hi if end > hi else lo), (-3 if end > hi else 3), "center"
-            name = f"{name}: its line is {'above' if end > hi else 'below'} {'↑' if up else '↓'}"
+            name = f"{name}: line off the {'top ↑' if end > hi else 'bottom ↓'}"
         ax.annotate(name, (x, y), xycoords=where, xytext=(0, dy), textcoords="offset points",
                     ha=ha, va="bottom" if dy > 0 else "top", color=style.color(c.index),
                     fontsize=KEY_POINTS, fontweight="bold", gid="line tag")  # fmt: skip

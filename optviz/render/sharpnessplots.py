@@ -127,14 +127,14 @@ def plot_sharpness_runs(runs: list[Any], *, size: Any = "16:9", theme: str = "li
 
 
 GUIDE = "#8c8c8c"  # faint vertical guides through both panels at the loss's spikes
-SPIKE_JUMP = 1.1  # a spike starts where the loss grows this much in one step
-SPIKE_APART = 0.02  # jumps this share of the run apart or closer are one spike
+SPIKE_JUMP = 1.1  # a spike starts where the loss rises this much above its recent low
+SPIKE_APART = 0.02  # the recent low's reach, and jumps this close are one spike (share of run)
 
 
 def spike_steps(loss: np.ndarray) -> list[int]:
-    """The steps where the loss's spikes start: one step's growth by more than
-    :data:`SPIKE_JUMP`, jumps closer than :data:`SPIKE_APART` of the run merged (a spike
-    rings for a few steps).
+    """The steps where the loss's spikes start: the loss above :data:`SPIKE_JUMP` times
+    its lowest over the last :data:`SPIKE_APART` of the run (a spike may climb over many
+    steps, each a little), rises closer than that merged (a spike rings for a few steps).
 
     >>> v = np.geomspace(1, 1e-4, 200)
     >>> v[[50, 52, 150]] *= 3
@@ -142,14 +142,15 @@ def spike_steps(loss: np.ndarray) -> list[int]:
     [50, 150]
     """
     v = np.asarray(loss, float)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        jump = np.flatnonzero(v[1:] > SPIKE_JUMP * v[:-1])
     apart = max(1, int(SPIKE_APART * len(v)))
-    out: list[int] = []
-    for t in (jump + 1).tolist():  # the step the loss jumped to
-        if not out or t - out[-1] > apart:
-            out.append(t)
-    return out
+    padded = np.concatenate([np.full(apart, np.inf), v])
+    recent_low = np.lib.stride_tricks.sliding_window_view(padded, apart)[:-1].min(axis=1)
+    with np.errstate(invalid="ignore"):
+        rises = np.flatnonzero(v > SPIKE_JUMP * recent_low)
+    # a new spike where the rises break off for longer than ``apart``: one long high
+    # stretch is one spike, not a guide every ``apart`` steps
+    starts = rises[np.diff(rises, prepend=-np.inf) > apart] if len(rises) else rises
+    return [int(t) for t in starts]
 
 
 def plot_race_sharpness(race: Any, ax: Any = None, *, theme: str = "light", size: Any = "16:9",

@@ -156,7 +156,7 @@ def plot_sweep(
         at_end = [k for k, star in enumerate(stars) if star is None]
         line_ends.room_right(ax, [lines[k] for k in at_end], [names[k] for k in at_end])
         line_ends.label_ends(ax, lines, names, at=stars)
-        ax.set_xlabel("learning rate")
+        ax.set_xlabel(f"learning rate ({run_words(sweep)})")
         if steps_mode:
             ax.axhline(sweep.steps + 1, color=ink, lw=0.8, ls="--", alpha=0.6)
             ax.set_ylabel(f"steps to converge (open: not in {sweep.steps})")
@@ -225,6 +225,24 @@ def _under(ax) -> float | None:
     """The height (axes fraction) of ``ax``'s strip of good windows, if it has one."""
     strip = [p for p in ax.patches if p.get_gid() == "window-strip"]
     return strip[0].get_height() if strip else None
+
+
+def run_words(sweep) -> str:
+    """The run every rate had, in words: two sweeps of one surface differ by these.
+
+    >>> from types import SimpleNamespace as S
+    >>> run_words(S(steps=300, start_xy=np.array([-1.2, 1.0])))
+    'each rate 300 steps from (−1.2, 1)'
+    >>> run_words(S(steps=50, start_xy=np.zeros((3, 2))))
+    'each rate 50 steps from 3 starts'
+    """
+    xy = getattr(sweep, "start_xy", None)
+    if xy is None:
+        return f"each rate {sweep.steps} steps"
+    if xy.ndim > 1:
+        return f"each rate {sweep.steps} steps from {len(xy)} starts"
+    where = ", ".join(f"{v:g}".replace("-", "−") for v in xy)
+    return f"each rate {sweep.steps} steps from ({where})"
 
 
 WITHIN = 0.01  # a rate is good when it ends within this share of the start's gap
@@ -387,7 +405,7 @@ def plot_sweep_panels(sweep, ax=None, *, best=None, size="16:9", theme="light", 
         first.set_ylim(10 ** (lo - 0.4), 10 ** (hi + 0.15 * (hi - lo) + 0.3))
         lrs = np.concatenate(sweep.lrs)
         first.set_xlim(lrs.min() / 1.6, lrs.max() * 1.6)
-        fig.supxlabel("learning rate", fontsize=style.at_least(15))
+        fig.supxlabel(f"learning rate ({run_words(sweep)})", fontsize=style.at_least(15))
         fig.supylabel("final loss above the minimum", fontsize=style.at_least(15))
         handles = [Line2D([], [], color=ink, ls="none", marker="x", ms=8, mew=2),
                    Line2D([], [], color=ink, ls="none", marker="*", ms=15),
