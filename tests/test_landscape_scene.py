@@ -236,3 +236,48 @@ def test_the_names_a_scene_gives_its_runs_are_the_legends(tmp_path):
     fig = plot_landscape(ls, size="small", dpi=40)
     (legend,) = [*fig.legends, *(ax.get_legend() for ax in fig.axes if ax.get_legend())]
     assert [t.get_text() for t in legend.get_texts()][:2] == ["plain", "Adam (lr 0.05)"]
+
+
+def gallery_landscapes() -> list:
+    import tomllib
+    from pathlib import Path
+
+    out = []
+    for path in sorted(Path("gallery").glob("*.toml")):
+        spec = tomllib.loads(path.read_text())
+        render = spec.get("render")
+        if isinstance(render, dict) and render.get("kind") == "landscape":
+            out.append(pytest.param(spec, id=path.stem))
+    return out
+
+
+@pytest.mark.parametrize("spec", gallery_landscapes())
+def test_every_text_of_a_gallery_landscape_frame_keeps_the_safe_margin(spec, tmp_path):
+    # landscape_init's title ran off both sides ("tialization on a real network: ... at on"),
+    # landscape_batchnorm's note under the loss panel off the right edge
+    from optviz.render import landscapeplots, safe_margin
+    from optviz.render.animate import _Engine
+    from optviz.scenes import scene_from_dict
+    from optviz.scenes.results import result
+
+    spec = {**spec, "run": {**spec["run"], "steps": 12}, "lesson": {}}
+    spec["render"] = {**spec["render"], "resolution": 8}
+    scene = scene_from_dict(spec, base=tmp_path)
+    (r,) = scene.renders
+    ls = result(scene, r)
+    anim = landscapeplots.animate_landscape(ls, duration=1, fps=4, title=spec["title"])
+    engine = _Engine(anim)
+    try:
+        engine.frame(ls.runs[0].steps)
+        fig = engine.fig
+        w, h = fig.bbox.width, fig.bbox.height
+        assert (w, h) == (1280, 720)
+        for box in safe_margin.text_boxes(fig):
+            near = min(box.x0, box.y0, w - box.x1, h - box.y1)
+            assert near >= safe_margin.SAFE_PX - 0.6, box
+        assert fig._suptitle.get_fontsize() * fig.dpi / 72 >= landscapeplots.SMALLEST_PX - 1e-6
+        note = next(ax for ax in fig.axes if ax.get_label() == "plane note")
+        for line in note.texts[0].get_text().split("\n"):  # no word alone on a line ("both")
+            assert " " in line, note.texts[0].get_text()
+    finally:
+        engine.close()

@@ -503,3 +503,26 @@ def test_optviz_race_parabola_draws_its_divergence(tmp_path):
     diverged = [row["diverged_at"] is not None for row in rows]
     assert diverged == [False, False, True]  # the rate past 2 / curvature, alone
     assert (tmp_path / "parabola_race.gif").stat().st_size > 0
+
+
+@pytest.mark.parametrize(("name", "least"), [("sigmoid_neuron", 0.2), ("easom", 0.6)])
+def test_a_lesson_that_arrives_early_runs_fewer_steps(name, least):
+    # RMSprop was done at step 15 of sigmoid_neuron's 80 (nothing moved for half the
+    # animation) and in easom's hole by step 6 of 40
+    rms = by_name(cached_lesson(name))["rmsprop"]
+    xy = paths(rms)[:, 0]
+    travelled = np.cumsum(np.linalg.norm(np.diff(xy, axis=0), axis=-1))
+    arrival = np.argmax(travelled >= 0.95 * travelled[-1]) + 1
+    assert arrival >= least * rms.steps, (arrival, rms.steps)
+
+
+def test_gallery_run_labels_name_their_rate_as_every_race_does():
+    # tiny_net_init's legend read "gradient descent (lr = 0.3)" beside every other
+    # scene's "GD (lr 0.3)"
+    import tomllib
+    from pathlib import Path
+
+    for path in sorted(Path("gallery").glob("*.toml")):
+        for spec in tomllib.loads(path.read_text()).get("optimizers", []):
+            label = spec.get("label", "") if isinstance(spec, dict) else ""
+            assert "lr =" not in label and "gradient descent" not in label, (path.name, label)
