@@ -275,7 +275,7 @@ def test_every_text_of_a_gallery_landscape_frame_keeps_the_safe_margin(spec, tmp
         for box in safe_margin.text_boxes(fig):
             near = min(box.x0, box.y0, w - box.x1, h - box.y1)
             assert near >= safe_margin.SAFE_PX - 0.6, box
-        assert fig._suptitle.get_fontsize() * fig.dpi / 72 >= landscapeplots.SMALLEST_PX - 1e-6
+        assert fig._suptitle.get_fontsize() * fig.dpi / 72 >= safe_margin.SMALLEST_PX - 1e-6
         note = next(ax for ax in fig.axes if ax.get_label() == "plane note")
         for line in note.texts[0].get_text().split("\n"):  # no word alone on a line ("both")
             assert " " in line, note.texts[0].get_text()

@@ -23,6 +23,7 @@ from ..util import defaults
 from . import loss_plot, plots, race_figure, style
 from .decision_panels import _Boundaries
 from .levels import shade_key
+from .safe_margin import _safe_px, fit_to_frame, fitted, keep_inside_layout
 
 SHARPNESS_POINTS = 60  # steps at which a landscape's sharpness panel measures each run
 
@@ -45,7 +46,7 @@ def _layout(ls, theme: str, size, dpi: float, title, race, series=None, boundari
     """
     fig = plots.new_figure(size, dpi)
     _room_for_the_last_step(fig)
-    _keep_inside_layout(fig)
+    keep_inside_layout(fig)
     k = len(ls.runs)
     n_planes = 1 if ls.shared else k
     # two maps side by side lose a gap and a title row: a little more of the width
@@ -110,128 +111,6 @@ def _room_for_the_last_step(fig) -> None:
     engine = fig.get_layout_engine()
     if engine is not None and "rect" in engine.get():
         engine.set(rect=(0, 0, 1 - LAST_TICK_IN / fig.get_figwidth(), 1))
-
-
-def fitted(text: str, width_px: float, drawn_px: float) -> str:
-    r"""``text``, drawn ``drawn_px`` wide on one line, broken into as few lines of about
-    equal length as are each no wider than ``width_px`` (a greedy fill left a word alone
-    on the last line: "... the same loss on / both").
-
-    >>> fitted("one two three four", 100, 180)
-    'one two\nthree four'
-    >>> fitted("one two three four", 200, 180)
-    'one two three four'
-    >>> fitted("Two maps, each of its own; the same shade is the same loss", 300, 400)
-    'Two maps, each of its own;\nthe same shade is the same loss'
-    """
-    from .callout_placement import broken_lines
-
-    if drawn_px <= width_px or " " not in text:
-        return text
-    words = text.split(" ")
-    lines = int(np.ceil(drawn_px / width_px))
-    middle = len(text) / 2
-
-    def off(i: int) -> float:  # how far a break after word i falls from the middle
-        return abs(len(" ".join(words[: i + 1])) - middle)
-
-    clauses = [i for i, w in enumerate(words[:-1]) if w.endswith(";") and off(i) < middle / 2]
-    if lines == 2 and clauses:  # between two clauses, not inside one
-        i = min(clauses, key=off)
-        return " ".join(words[: i + 1]) + "\n" + " ".join(words[i + 1 :])
-    return broken_lines(words, lines)
-
-
-SMALLEST_PX = 18.0  # a title or note is shrunk to fit the frame down to this, then broken
-
-
-def _safe_px(fig) -> float:
-    from .safe_margin import SAFE_PX
-
-    return SAFE_PX * fig.dpi / 100
-
-
-def fit_to_frame(text, fig) -> None:
-    """Fit ``text`` (a one-line title centred on the frame) within the frame's width less
-    the safe margin on each side: shrunk, down to :data:`SMALLEST_PX`; where that is not
-    enough, broken into balanced lines at its own size (then shrunk if need be)."""
-    renderer = fig.canvas.get_renderer()
-    room = fig.bbox.width - 2 * _safe_px(fig) - 4  # (a pixel of rounding each side)
-    size = text.get_fontsize()
-    floor = SMALLEST_PX * 72 / fig.dpi
-    width = text.get_window_extent(renderer).width
-    if width <= room:
-        return
-    if size * room / width >= floor or " " not in text.get_text():
-        text.set_fontsize(max(floor, size * room / width))
-        return
-    words = text.get_text().replace("\n", " ").split(" ")
-    text.set_text(fitted(" ".join(words), room, width))
-    width = text.get_window_extent(renderer).width
-    if width > room:
-        text.set_fontsize(max(floor, size * room / width))
-
-
-def _keep_inside_layout(fig) -> None:
-    """Lay ``fig`` out (constrained) with every text :data:`.safe_margin.SAFE_PX` inside
-    the frame, in every frame of an animation as in a still: after each layout, the
-    panels, the figure's texts and legends are drawn that much nearer the middle where a
-    text (the title, a label's overhang, the legend under the figure) comes nearer an
-    edge (:func:`.safe_margin._shrink`; the type keeps its size)."""
-    engine = fig.get_layout_engine()
-    if engine is not None and hasattr(engine, "get") and "rect" in engine.get():
-        fig.set_layout_engine(_inside_engine()(**engine.get()))
-
-
-def _inside_engine() -> type:
-    from matplotlib.layout_engine import ConstrainedLayoutEngine
-
-    from .safe_margin import SAFE_MOST, _shrink
-
-    class InsideLayout(ConstrainedLayoutEngine):
-        placed: dict = {}
-
-        def execute(self, fig):
-            # each layout starts from the positions the figure's texts and legends were
-            # given (a layout's shrink would otherwise add to the last one's)
-            for text, where in self.placed.items():
-                text.set_position(where)
-            for leg in fig.legends:
-                leg.set_bbox_to_anchor(None)
-            out = super().execute(fig)
-            heads = [fig._suptitle, *fig.texts]
-            self.placed = {t: t.get_position() for t in heads if t is not None}
-            w, h = fig.bbox.width, fig.bbox.height
-            for _ in range(3):
-                short = _shortfall(fig)
-                if short.max() <= 0.5:
-                    break
-                pad = np.where(short > 0.5, short + 1.0, 0.0) / np.array([w, w, h, h])
-                _shrink(fig, *np.minimum(pad, SAFE_MOST))
-            return out
-
-    return InsideLayout
-
-
-def _shortfall(fig) -> np.ndarray:
-    """``(left, right, bottom, top)``: how many px the texts of ``fig`` come nearer each
-    edge than the safe margin, as laid out now (the axes' labels and titles are placed
-    where this layout puts them first: a draw would, after measuring)."""
-    from .safe_margin import text_boxes
-
-    renderer = fig._get_renderer()
-    for ax in fig.axes:
-        ax.apply_aspect()
-        ax._update_title_position(renderer)
-        for axis in (ax.xaxis, ax.yaxis):
-            axis._update_label_position(renderer)
-    boxes = text_boxes(fig)
-    if not boxes:
-        return np.zeros(4)
-    w, h = fig.bbox.width, fig.bbox.height
-    near = np.array([min(b.x0 for b in boxes), w - max(b.x1 for b in boxes),
-                     min(b.y0 for b in boxes), h - max(b.y1 for b in boxes)])  # fmt: skip
-    return np.maximum(_safe_px(fig) - near, 0.0)
 
 
 def plane_note(ls) -> str:
