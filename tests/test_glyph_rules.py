@@ -257,16 +257,22 @@ ROOM_PX = 24.0  # issue 22: a glyph that teaches is at least this across at 1280
 SCENES = {"glyphs_adagrad_rmsprop": 150, "glyphs_adam_box": 32, "rprop_ravine": 60}
 
 
+def _glyph_scene_engine(name: str, steps: int) -> _Engine:
+    """The frames of gallery glyph scene ``name`` run for ``steps``, with its glyphs, at
+    1280 x 720."""
+    scene = load_scene(f"gallery/{name}.toml")
+    r = ov.race(scene.surface, list(scene.optimizers), start=scene.starts, steps=steps,
+                keep_state=True)  # fmt: skip
+    opts = scene.renders[0].options
+    return _Engine(animate(r, kind=scene.renders[0].kind, loss=opts["loss"], glyphs=True, fps=2,
+                           duration=1, size=(12.8, 7.2), dpi=100))  # fmt: skip
+
+
 @pytest.mark.parametrize("name", list(SCENES))
 def test_rate_boxes_are_at_least_24_px_across_when_they_teach(name):
     """At a third, two thirds and the end of the run (the callouts' moments), every box
     of a gallery glyph scene is at least ROOM_PX across at 1280 x 720."""
-    scene = load_scene(f"gallery/{name}.toml")
-    r = ov.race(scene.surface, list(scene.optimizers), start=scene.starts, steps=SCENES[name],
-                keep_state=True)  # fmt: skip
-    opts = scene.renders[0].options
-    engine = _Engine(animate(r, kind=scene.renders[0].kind, loss=opts["loss"], glyphs=True, fps=2,
-                             duration=1, size=(12.8, 7.2), dpi=100))  # fmt: skip
+    engine = _glyph_scene_engine(name, SCENES[name])
     try:
         engine.frame(0.0)
         seen = 0
@@ -340,12 +346,7 @@ def test_the_held_last_frame_still_draws_the_lesson_glyph(name):
     velocity) is still drawn there, at least ROOM_PX across, for every run that has one,
     even once its ball has arrived at the minimum."""
     steps, kind = LESSON[name]
-    scene = load_scene(f"gallery/{name}.toml")
-    r = ov.race(scene.surface, list(scene.optimizers), start=scene.starts, steps=steps,
-                keep_state=True)  # fmt: skip
-    opts = scene.renders[0].options
-    engine = _Engine(animate(r, kind=scene.renders[0].kind, loss=opts["loss"], glyphs=True, fps=2,
-                             duration=1, size=(12.8, 7.2), dpi=100))  # fmt: skip
+    engine = _glyph_scene_engine(name, steps)
     try:
         engine.frame(0.0)
         engine.frame(float(steps))

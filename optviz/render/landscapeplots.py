@@ -23,7 +23,7 @@ from ..util import defaults
 from . import loss_plot, plots, race_figure, style
 from .decision_panels import _Boundaries
 from .levels import shade_key
-from .safe_margin import _safe_px, fit_to_frame, fitted, keep_inside_layout
+from .safe_margin import fit_to_frame, fitted, keep_inside_layout, safe_px
 
 SHARPNESS_POINTS = 60  # steps at which a landscape's sharpness panel measures each run
 
@@ -94,7 +94,7 @@ def _layout(ls, theme: str, size, dpi: float, title, race, series=None, boundari
     note.set_axis_off()
     text = note.text(0.5, 0.5, plane_note(ls), ha="center", va="center", fontsize=NOTE_PT,
                      transform=note.transAxes)  # fmt: skip
-    width = 0.95 * (fig.bbox.width - 2 * _safe_px(fig)) * maps / (maps + 1)  # the maps' column
+    width = 0.95 * (fig.bbox.width - 2 * safe_px(fig)) * maps / (maps + 1)  # the maps' column
     drawn = text.get_window_extent(fig.canvas.get_renderer()).width
     text.set_text(fitted(text.get_text(), width, drawn))
     text.set_in_layout(False)  # its cell holds it; laid out, it would squeeze the maps

@@ -163,7 +163,7 @@ def fitted(text: str, width_px: float, drawn_px: float) -> str:
 SMALLEST_PX = 18.0  # a title or note is shrunk to fit the frame down to this, then broken
 
 
-def _safe_px(fig) -> float:
+def safe_px(fig) -> float:
     return SAFE_PX * fig.dpi / 100
 
 
@@ -172,7 +172,7 @@ def fit_to_frame(text, fig) -> None:
     the safe margin on each side: shrunk, down to :data:`SMALLEST_PX`; where that is not
     enough, broken into balanced lines at its own size (then shrunk if need be)."""
     renderer = fig.canvas.get_renderer()
-    room = fig.bbox.width - 2 * _safe_px(fig) - 4  # (a pixel of rounding each side)
+    room = fig.bbox.width - 2 * safe_px(fig) - 4  # (a pixel of rounding each side)
     size = text.get_fontsize()
     floor = SMALLEST_PX * 72 / fig.dpi
     width = text.get_window_extent(renderer).width
@@ -245,4 +245,4 @@ def _laid_out_shortfall(fig) -> np.ndarray:
     w, h = fig.bbox.width, fig.bbox.height
     near = np.array([min(b.x0 for b in boxes), w - max(b.x1 for b in boxes),
                      min(b.y0 for b in boxes), h - max(b.y1 for b in boxes)])  # fmt: skip
-    return np.maximum(_safe_px(fig) - near, 0.0)
+    return np.maximum(safe_px(fig) - near, 0.0)
