@@ -258,6 +258,7 @@ class GlyphLayer:
         ]
         self.div = [np.atleast_1d(t.diverged_at) for t in race.trajectories]
         self.arrived = [arrival_step(xy, race.surface, self.norm) for xy in self.xy]
+        self._held_at: dict[tuple[int, str], tuple[np.ndarray, np.ndarray]] = {}
         self.lines: list[dict[str, Any]] = []
         for i, (ax, raw, color) in enumerate(zip(axes, self.raws, colors, strict=True)):
             lines = {k: self._line(ax, k, color, animated) for k in KINDS if k in raw}
@@ -320,19 +321,30 @@ class GlyphLayer:
         if not held.any():
             return head, vec
         at, vec = head.copy(), vec.copy()
-        v = scaled(kind, self.raws[i][kind], self.scales)  # (steps+1, n, 2)
-        reach = np.where(np.isfinite(_size(kind, v)), _size(kind, v), -1.0)
-        least = HOLD * self.scales.cap / CLIP  # of the race's 90th-percentile reach
+        steps, v = self._held_steps(i, kind)
         for j in np.flatnonzero(held):
-            before = reach[: max(int(self.arrived[i][j]), 1), j]
-            ok = before >= least
-            if kind not in BOXES:  # an arrow held clear of the ball at rest (and the star)
-                gap = np.linalg.norm(self.xy[i][: len(before), j] - self.xy[i][-1, j], axis=-1)
-                ok &= gap >= before + 0.5 * least
-            big = np.flatnonzero(ok)
-            k = int(big[-1]) if len(big) else int(np.argmax(before))
-            at[j], vec[j] = self.xy[i][k, j], v[k, j]
+            at[j], vec[j] = self.xy[i][steps[j], j], v[steps[j], j]
         return at, vec
+
+    def _held_steps(self, i: int, kind: str) -> tuple[np.ndarray, np.ndarray]:
+        """Per start of trajectory ``i``, the step whose ``kind`` glyph it holds once
+        arrived, and the scaled glyphs ``(steps+1, n, 2)``: the same in every frame, so
+        found once."""
+        if (i, kind) not in self._held_at:
+            v = scaled(kind, self.raws[i][kind], self.scales)
+            reach = np.where(np.isfinite(_size(kind, v)), _size(kind, v), -1.0)
+            least = HOLD * self.scales.cap / CLIP  # of the race's 90th-percentile reach
+            steps = np.zeros(v.shape[1], int)
+            for j in np.flatnonzero(np.isfinite(self.arrived[i])):
+                before = reach[: max(int(self.arrived[i][j]), 1), j]
+                ok = before >= least
+                if kind not in BOXES:  # an arrow held clear of the ball at rest (and the star)
+                    gap = np.linalg.norm(self.xy[i][: len(before), j] - self.xy[i][-1, j], axis=-1)
+                    ok &= gap >= before + 0.5 * least
+                big = np.flatnonzero(ok)
+                steps[j] = int(big[-1]) if len(big) else int(np.argmax(before))
+            self._held_at[i, kind] = steps, v
+        return self._held_at[i, kind]
 
     def update(self, s: float, k: int | None = None) -> list:
         """Move every glyph to step ``s``; return the artists to draw."""
