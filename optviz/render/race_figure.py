@@ -13,6 +13,7 @@ import numpy as np
 
 from . import style
 from .framing import let_grow, race_view
+from .landmarks import mark_landmarks
 from .line_ends import text_color
 from .losses import free_corner, loss_x
 from .plots import (
@@ -70,7 +71,8 @@ def race_layout(race, kind: str, loss: bool, size, dpi: float, theme: str, title
         for i, traj in enumerate(race.trajectories):
             ax = fig.add_subplot(inner[i // cols, i % cols])
             plot_surface(surface, ax, theme=theme, lines=True, n=_grid_size(200, surface, view),
-                         critical=True)  # fmt: skip
+                         minima=False)  # fmt: skip
+            mark_landmarks(ax, surface, runs=race.trajectories)  # those its lesson needs
             show_view(ax, view, surface.domain)
             ink = text_color(style.color(i), fig.get_facecolor())  # sky blue is pale as type
             title = ax.set_title(paths.readable(traj), color=ink, fontweight="bold")
@@ -176,7 +178,9 @@ def _map_layout(fig, race, kind: str, extra, theme: str, heading_lines: int, bes
     surface = race.surface
     em = mpl.rcParams["font.size"] * fig.dpi / 72
     aspect = None if kind == "3d" or not _squareish(surface) else _view_aspect(view)
-    labels = [paths.readable(t) for t in race.trajectories] + _landmark_labels(surface, view)
+    labels = [paths.readable(t) for t in race.trajectories] + _landmark_labels(
+        surface, view, race.trajectories
+    )
     how = "side"
     frame = (fig.bbox.width, fig.bbox.height)
     widths = layout.side_widths(frame, em, aspect, labels, heading_lines) if extra else (1, 0.5)
@@ -192,7 +196,8 @@ def _map_layout(fig, race, kind: str, extra, theme: str, heading_lines: int, bes
     if kind == "3d":
         plot_surface3d(surface, ax, theme=theme, critical=True, runs=race.trajectories)
     else:
-        plot_surface(surface, ax, theme=theme, critical=True, n=_grid_size(300, surface, view))
+        plot_surface(surface, ax, theme=theme, minima=False, n=_grid_size(300, surface, view))
+        mark_landmarks(ax, surface, runs=race.trajectories)  # those its lesson needs
         show_view(ax, view, surface.domain)
     ax.set_anchor("E" if how == "side" else "C")
     if extra:
@@ -264,15 +269,16 @@ def show_view(ax, view, domain) -> None:
                 mark.remove()
 
 
-def _landmark_labels(surface, view) -> list[str]:
+def _landmark_labels(surface, view, runs=None) -> list[str]:
     """The legend labels of the landmarks :func:`mark_landmarks` will draw in ``view``."""
-    from ..catalog.critical import LANDMARK_KINDS, landmarks
+    from ..catalog.critical import LANDMARK_KINDS
+    from .landmarks import lesson_landmarks
 
-    marks = landmarks(surface)
+    marks = lesson_landmarks(surface, runs)
     lo, hi = np.asarray(view, float).T
 
     def seen(kind: str) -> bool:
-        return any(np.all((lo <= p.xy) & (p.xy <= hi)) for p in marks.of_kind(kind))
+        return any(np.all((lo <= p.xy) & (p.xy <= hi)) for p in marks if p.kind == kind)
 
     return [k for k in LANDMARK_KINDS if seen(k)]
 
