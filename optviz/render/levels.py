@@ -96,11 +96,9 @@ FLAT = 1e-2  # a gradient under this share of the map's typical steep one is fla
 FLAT_LABEL = "flat: gradient ≈ 0"
 
 
-def mark_plain(ax, surface, X, Y, Z, theme: str = "light"):
-    """Hatch the flat plain of a surface that has one (see :func:`levels_of`): where the
-    gradient is under :data:`FLAT` of its 95th percentile, when that is a tenth of the
-    map or more. A plain drawn in one pale colour reads as nothing there; hatched and
-    named, it reads as ground where the gradient vanishes. Returns the hatch or None."""
+def plain_mask(surface, X, Y, Z):
+    """Where :func:`mark_plain` hatches: the plain as one region (see :func:`_one_plain`),
+    or None when the surface has no plain."""
     finite = Z[np.isfinite(Z)]
     if surface.view.log_levels or not len(finite):
         return None
@@ -115,7 +113,17 @@ def mark_plain(ax, surface, X, Y, Z, theme: str = "light"):
     flat = np.isfinite(g) & (g < FLAT * steep)
     if not steep > 0 or flat.mean() < 0.1:
         return None
-    flat = _one_plain(flat, Z, edges, int(np.argmax(crowd)))
+    return _one_plain(flat, Z, edges, int(np.argmax(crowd)))
+
+
+def mark_plain(ax, surface, X, Y, Z, theme: str = "light"):
+    """Hatch the flat plain of a surface that has one (see :func:`levels_of`): where the
+    gradient is under :data:`FLAT` of its 95th percentile, when that is a tenth of the
+    map or more. A plain drawn in one pale colour reads as nothing there; hatched and
+    named, it reads as ground where the gradient vanishes. Returns the hatch or None."""
+    flat = plain_mask(surface, X, Y, Z)
+    if flat is None:
+        return None
     grey = "#9a9a9a" if not style.is_dark(theme) else "#6a6a6a"
     import matplotlib as mpl
     from matplotlib.patches import Rectangle
