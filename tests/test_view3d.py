@@ -481,16 +481,25 @@ def test_the_axis_names_touch_the_foot_of_the_block():
 
 
 def _text_box(ax, text, renderer):
-    """A 3-D text's box on the screen (its own extent is measured at its unprojected
-    data position outside a draw)."""
+    """An axis name's box on the screen, from its 3-D point projected anew."""
     from matplotlib.text import Text
     from matplotlib.transforms import IdentityTransform
 
-    x, y = ax.transData.transform(
-        camera3d._project(ax.M, np.array([[text._x, text._y, text._z]]))[0, :2]
-    )
+    x, y = ax.transData.transform(camera3d._project(ax.M, text.xyz[None])[0, :2])
     probe = Text(x, y, text.get_text())
     probe.update_from(text)  # (its transform too: back to pixels)
     probe.set_transform(IdentityTransform())
     probe.set_figure(ax.get_figure(root=True))
     return probe.get_window_extent(renderer)
+
+
+def test_a_still_3d_race_keeps_the_frame(tmp_path):
+    # the axis names were 3-D texts, measured outside a draw at their x and y read as flat
+    # data ("w1" at x = 3541 px): the safe margin shrank a still's whole figure to a third
+    # of the frame to pull them in. Every text is measured where it is drawn: the surface
+    # of a saved still spans most of the frame's height
+    from optviz.render.writers import save_figure
+
+    fig = race_figure.plot_race(audit.lesson_race("tiny_net"), kind="3d")
+    save_figure(fig, tmp_path / "tiny_net.png")
+    assert fig.axes[0].get_position().height > 0.8

@@ -7,6 +7,7 @@ the block the surface stands on are :mod:`.surface_block`'s.
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import numpy as np
@@ -342,8 +343,45 @@ def _axis_names(ax, surface, floor: float, theme: str) -> None:
             align = dict(ha="left" if dx > 0 else "right", va="center")
         else:
             align = dict(ha="center", va="bottom" if dy > 0 else "top")
-        ax.text(*(at + step), name, fontsize=18, **align, color=style.ink(theme),
-                gid="axis-name")  # fmt: skip
+        label = _PinnedText(ax, at + step, name, fontsize=18, **align, color=style.ink(theme),
+                            gid="axis-name")  # fmt: skip
+        ax._add_text(label)
+
+
+@functools.cache
+def _pinned_text_class():
+    from matplotlib.text import Text
+
+    class PinnedText(Text):
+        """A flat text at a 3-D point: placed at the point's projection at every draw,
+        and measured there at any time. A 3-D text is measured outside a draw at its x
+        and y read as the flat axes' data: "w1" thousands of px off the frame, and the
+        safe margin shrank a still's whole figure to a third to pull it in."""
+
+        def __init__(self, ax, xyz, text: str, **kwargs):
+            super().__init__(0.0, 0.0, text, **kwargs)
+            self.xyz = np.asarray(xyz, float)
+            self.set_transform(ax.transData)
+            self.set_in_layout(False)  # the view fits the block's foot: the names beside it
+            self.set_clip_on(False)
+            self._ax3d = ax
+            self.place()
+
+        def place(self) -> None:
+            from .camera3d import _project
+
+            x, y = _project(self._ax3d.get_proj(), self.xyz[None])[0, :2]
+            self.set_position((x, y))
+
+        def draw(self, renderer) -> None:
+            self.place()  # (a turning camera moves it)
+            super().draw(renderer)
+
+    return PinnedText
+
+
+def _PinnedText(ax, xyz, text: str, **kwargs):  # noqa: N802 - a class, built on first use
+    return _pinned_text_class()(ax, xyz, text, **kwargs)
 
 
 NAME_OUT = 0.015  # an axis name's anchor outside the block's foot, as a share of the domain
