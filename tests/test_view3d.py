@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import functools
 
+import matplotlib.colors as mcolors
 import numpy as np
 import pytest
 
@@ -262,10 +263,11 @@ def test_the_step_counter_sits_beside_the_surface_not_on_it(name):
 
 
 @pytest.mark.parametrize("name", ["saddle", "six_hump_camel", "six_hump_camel alone"])
-def test_the_surface_is_the_top_of_a_block_whose_near_sides_show(name):
+def test_the_surface_tops_a_thin_light_slab_whose_near_sides_show(name):
     # a sheet seen from above has no outline that tells its shape: the slide view sets
-    # it on a block, whose sides (from a floor under the lowest ground up to the edge)
-    # face the camera; the far sides, hidden by the block, are left clear
+    # it on a slab whose sides face the camera (the far sides, hidden, are left clear).
+    # The sides are thin and light: dark walls down to a floor under the lowest ground
+    # took a fifth of the frame and pulled the eye from the surface
     if name.endswith(" alone"):  # its catalog camera, lower: wells near the edge sink
         name = name.split()[0]
         fig = surface3d.show_surface(ov.surface(name), size="small", dpi=60)
@@ -277,44 +279,22 @@ def test_the_surface_is_the_top_of_a_block_whose_near_sides_show(name):
     X, Y, Z, colors = quads.optviz_mesh
     k = surface_block.SIDE_ROWS
     ground = Z[k:-k, k:-k]
-    ring = np.concatenate([Z[0], Z[-1], Z[:, 0], Z[:, -1]])
-    assert np.ptp(ring) < 1e-9  # a flat floor
+    lo, hi = ax.get_zlim()
+    ring = np.concatenate([Z[0, k:-k], Z[-1, k:-k], Z[k:-k, 0], Z[k:-k, -1]])
+    edges = np.concatenate([ground[0], ground[-1], ground[:, 0], ground[:, -1]])
+    depth = (edges - ring) / (hi - lo)
+    assert np.all(depth > 0.02) and np.all(depth <= surface_block.SKIRT + 1e-9)  # thin
     assert ground.min() >= _zrange(ov.surface(name))[0] - 1e-9  # the ground is untouched
     eye = np.array([np.cos(np.radians(ax.azim)), np.sin(np.radians(ax.azim))])
-    near_rows = [ground[0] if eye[1] < 0 else ground[-1]]
-    near_cols = [ground[:, -1] if eye[0] > 0 else ground[:, 0]]
-    assert ring[0] < np.concatenate(near_rows + near_cols).min()  # under the near edges
-
-    # no ground inside hangs out under the block's outline: on the screen every ground
-    # point lies above the foot of the near sides
-    def screen(x, y, z):
-        x, y = np.ravel(x), np.ravel(y)
-        flat = np.column_stack([x, y, np.broadcast_to(np.ravel(z), x.shape)])
-        return ax.transData.transform(camera3d._project(ax.M, flat)[:, :2])
-
-    i = 0 if eye[1] < 0 else -1
-    j = -1 if eye[0] > 0 else 0
-    foot = np.concatenate([screen(X[k:-k, k:-k][i], Y[k:-k, k:-k][i], ring[0]),
-                           screen(X[k:-k, k:-k][:, j], Y[k:-k, k:-k][:, j], ring[0])])  # fmt: skip
-    foot = foot[np.argsort(foot[:, 0])]
-    points = screen(X[k:-k, k:-k], Y[k:-k, k:-k], ground)
-    assert np.all(points[:, 1] >= np.interp(points[:, 0], foot[:, 0], foot[:, 1]) - 1.0)
     inner = slice(k, -k - 1)
     sides = {(0, -1): colors[0, inner], (0, 1): colors[-2, inner],
              (-1, 0): colors[inner, 0], (1, 0): colors[inner, -2]}  # fmt: skip
+    page = np.asarray(mcolors.to_rgb(ax.get_figure(root=True).get_facecolor()))
     for normal, side in sides.items():
         facing = float(np.dot(normal, eye)) > 0
         assert np.all(side[:, 3] == (1.0 if facing else 0.0)), normal
-    # the near sides cover the frame below the ground's near edges: the corner nearest
-    # the camera stands on a side that reaches down on the screen
-    corner = (X[k:-k, k:-k], Y[k:-k, k:-k], ground)
-    i = -1 if eye[1] > 0 else 0
-    j = -1 if eye[0] > 0 else 0
-    top = np.array([[a[i, j] for a in corner]])
-    floor = np.array([[top[0, 0], top[0, 1], Z[0, 0]]])
-    (tx, ty), (fx, fy) = (ax.transData.transform(camera3d._project(ax.M, p)[:, :2])[0]
-                          for p in (top, floor))  # fmt: skip
-    assert ty - fy > 0.03 * ax.bbox.height  # side under the near corner
+        if facing:  # light: within a fifth of the page's white
+            assert np.abs(side[:, :3] - page).max() < 0.3, normal
 
 
 def test_minima_are_filled_and_outlined_over_the_balls_as_on_the_map():

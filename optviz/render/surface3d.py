@@ -159,7 +159,7 @@ def _slide_view(ax, surface, grid, marks: list, theme: str, ends=()) -> None:
     rows, cols = (np.unique(np.r_[0 : n : max(1, n // 40), k, n - 1 - k, n - 1])
                   for n in grid[0].shape)  # fmt: skip
     camera3d.fit_view(ax, np.stack([a[np.ix_(rows, cols)] for a in grid], axis=-1))
-    _axis_names(ax, surface, float(grid[2][0, 0]), theme)  # the block's floor
+    _axis_names(ax, surface, grid, theme)
     _draw_landmarks(ax, surface, marks, theme, ends)
 
 
@@ -316,7 +316,7 @@ def _rested_on(xy: np.ndarray, ends: np.ndarray, surface) -> np.ndarray:
     return gaps.min(axis=1) < NEAR_END * side
 
 
-def _axis_names(ax, surface, floor: float, theme: str) -> None:
+def _axis_names(ax, surface, grid, theme: str) -> None:
     """The names of x and y at the middle of the surface's two edges nearest the camera,
     just outside the foot of the block it tops (the slide view has no box to carry them;
     on the block's side they would be read as marks on the ground). Each is aligned by
@@ -336,7 +336,7 @@ def _axis_names(ax, surface, floor: float, theme: str) -> None:
         (xname, ((x0 + x1) / 2, near_y[0]), (0.0, near_y[0] - near_y[1])),
         (yname, (near_x[0], (y0 + y1) / 2), (near_x[0] - near_x[1], 0.0)),
     ):
-        at = np.array([*edge, floor])
+        at = np.array([*edge, _foot(grid, edge)])
         step = np.array([*outward, 0.0]) * NAME_OUT
         dx, dy = np.diff(_project(M, np.array([at, at + step]))[:, :2], axis=0)[0]
         if abs(dx) > abs(dy):
@@ -382,6 +382,15 @@ def _pinned_text_class():
 
 def _PinnedText(ax, xyz, text: str, **kwargs):  # noqa: N802 - a class, built on first use
     return _pinned_text_class()(ax, xyz, text, **kwargs)
+
+
+def _foot(grid, xy) -> float:
+    """The height of the block's foot (its grid's outer ring) nearest ``xy``."""
+    X, Y, Z = grid
+    ring = np.zeros(X.shape, bool)
+    ring[[0, -1], :] = ring[:, [0, -1]] = True
+    gaps = np.hypot(X[ring] - xy[0], Y[ring] - xy[1])
+    return float(Z[ring][np.argmin(gaps)])
 
 
 NAME_OUT = 0.015  # an axis name's anchor outside the block's foot, as a share of the domain
