@@ -129,7 +129,8 @@ def _slide_camera(ax, surface, grid, runs: list, marks: list, camera) -> None:
     # a ball on the near slope looks lower than the minimum behind it)
     ax.set_proj_type("ortho")
     elev, azim = camera
-    if not runs and not len(where):  # a bare surface: the camera its catalog file gives
+    if surface.view.keep_camera or (not runs and not len(where)):  # a bare surface, or
+        # one whose shape a chosen camera flattens: the camera its catalog file gives
         elev = surface.view.elev if elev is None else elev
         azim = surface.view.azim if azim is None else azim
     if elev is None or azim is None:
@@ -176,7 +177,10 @@ def runs_window(surface, runs: list) -> np.ndarray:
     if not runs or chosen_domain(surface):
         return dom
     points = [xy for t in runs for xy in _runs_of(surface, t)]
-    points += [np.asarray(p.xy, float)[None] for p in _met_landmarks(surface, runs)]
+    # a landmark with ground around it: a star on the window's edge sat on the rim
+    room = LANDMARK_ROOM * np.ptp(dom, axis=1)
+    points += [np.asarray(p.xy, float) + np.array([-1, 1])[:, None] * room
+               for p in _met_landmarks(surface, runs)]  # fmt: skip
     points = np.concatenate([p.reshape(-1, 2) for p in points]) if points else np.zeros((0, 2))
     if not len(points):
         return dom
@@ -197,8 +201,10 @@ def _runs_of(surface, traj) -> list[np.ndarray]:
 
 
 def _met_landmarks(surface, runs: list) -> list:
-    """The landmarks :func:`_lesson_landmarks` marks but the minima no run ends near or
-    passes over (the surface's saddle stays in the window: the lesson's place)."""
+    """The landmarks :func:`_lesson_landmarks` marks but the local minima no run ends
+    near or passes over (the surface's saddle stays in the window: the lesson's place;
+    so does every global minimum: "four equally deep minima" with two in view could not
+    be seen)."""
     side = float(np.max(np.ptp(np.asarray(surface.domain, float), axis=1)))
     paths = [p for t in runs for p in _runs_of(surface, t) if len(p)]
     if not paths:
@@ -210,7 +216,7 @@ def _met_landmarks(surface, runs: list) -> list:
         return float(np.min(np.linalg.norm(pts - xy, axis=1))) < reach * side
 
     marks = _lesson_landmarks(surface, runs)
-    return [p for p in marks if "minimum" not in p.kind
+    return [p for p in marks if p.kind != "local minimum"
             or near(np.asarray(p.xy, float), ends, NEAR_END)
             or near(np.asarray(p.xy, float), every, NEAR_PATH)]  # fmt: skip
 
@@ -237,6 +243,7 @@ def _grid(surface, window, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 HEIGHT_ASPECT = 0.5  # the height drawn half as tall as the domain is wide: hills, not towers
 FEW_LANDMARKS = 4  # up to this many the 3-D view marks them all: they do not clutter it
 NEAR_END, NEAR_PATH = 0.05, 0.03  # as shares of the domain's larger side
+LANDMARK_ROOM = 0.08  # the window's ground beyond a landmark, as a share of the domain
 
 
 def _lesson_landmarks(surface, runs: list) -> list:
