@@ -10,10 +10,11 @@ import functools
 import matplotlib.colors as mcolors
 import numpy as np
 import pytest
+from matplotlib.transforms import Bbox
 
 import optviz as ov
 from optviz.render import audit, camera3d, race_figure, surface3d, surface_block
-from optviz.render.geometry import _zrange, height
+from optviz.render.geometry import _zrange, height, squash
 from optviz.render.mesh import MeshPicture
 
 DEFAULTS = ("saddle", "rosenbrock", "himmelblau", "six_hump_camel", "tiny_net")
@@ -483,3 +484,74 @@ def test_a_still_3d_race_keeps_the_frame(tmp_path):
     fig = race_figure.plot_race(audit.lesson_race("tiny_net"), kind="3d")
     save_figure(fig, tmp_path / "tiny_net.png")
     assert fig.axes[0].get_position().height > 0.8
+
+
+@functools.cache
+def _with_callouts(name: str):
+    """A catalog default's 3-D still as ``optviz race NAME --3d`` draws it: callouts too."""
+    from optviz.analysis.claims import check_claims
+
+    race = audit.lesson_race(name)
+    claims = race.surface.lesson.claims
+    fig = race_figure.plot_race(race, kind="3d", callouts=check_claims(race, claims))
+    fig.canvas.draw()
+    return race, fig, fig.axes[0]
+
+
+@pytest.mark.parametrize("name", DEFAULTS)
+def test_every_global_minimum_is_in_sight(name):
+    # himmelblau_3d showed 2 of its 4 equally deep minima, six_hump_camel_3d and
+    # tiny_net_3d 1 of 2, and rosenbrock_3d's star sat on the rim. Every global minimum of
+    # a catalog default is marked inside the frame with ground around it, the surface
+    # does not hide it, and nothing drawn covers it (probe colour: a star no ball rests
+    # on keeps 60% of its pixels; a rested one is drawn over the paths, tested above)
+    from optviz.catalog.critical import landmarks
+
+    race, fig, ax = _with_callouts(name)
+    s = race.surface
+    best = np.array([p.xy for p in landmarks(s).points if p.kind == "global minimum"])
+    stars = [line for line in ax.get_lines()
+             if line.get_gid() == "landmark" and line.get_label() == "global minimum"]  # fmt: skip
+    if not len(best):  # (the saddle has none)
+        assert not stars
+        return
+    (star,) = stars
+    drawn = np.column_stack(star.get_data_3d()[:2])
+    assert len(drawn) == len(best), name  # every one marked
+    px = _display(ax, s, drawn)
+    frame = fig.bbox
+    assert np.all((px[:, 0] > frame.x0 + 20) & (px[:, 0] < frame.x1 - 20)), name
+    assert np.all((px[:, 1] > frame.y0 + 20) & (px[:, 1] < frame.y1 - 20)), name
+    (x0, x1), (y0, y1) = surface3d._shown(ax)
+    room = 0.05 * np.ptp(np.asarray(s.domain, float), axis=1)
+    lo, hi = np.array([x0, y0]) + room, np.array([x1, y1]) - room
+    inside = np.all((drawn >= lo - 1e-9) & (drawn <= hi + 1e-9), axis=1)
+    dom = np.asarray(s.domain, float)
+    on_domain_edge = np.any(np.isclose(drawn[:, :, None], dom), axis=(1, 2))
+    assert np.all(inside | on_domain_edge), name  # ground around it, not on the rim
+    X, Y, Z = _drawn_grid(ax, s, surface3d.SLIDE_GRID)
+    scene = camera3d.scene_of(s, (X, Y, squash(s, Z)), [], drawn)
+    assert camera3d.measure(ax, scene, ax.elev, ax.azim).ends_seen == 1.0, name
+    rested = surface3d._rested_on(drawn, surface3d._ends(s, list(race.trajectories)), s)
+    face = star.get_markerfacecolor()
+    try:
+        star.set_markerfacecolor(audit.PROBE)
+        fig.canvas.draw()
+        together = np.asarray(fig.canvas.buffer_rgba())[..., :3].copy()
+        hidden = [a for a in (*fig.axes, *ax.get_children()) if a is not star and a.get_visible()]
+        for a in hidden:
+            a.set_visible(False)
+        ax.set_visible(True)
+        fig.canvas.draw()
+        alone = np.asarray(fig.canvas.buffer_rgba())[..., :3].copy()
+    finally:
+        star.set_markerfacecolor(face)
+        for a in hidden:
+            a.set_visible(True)
+    half = star.get_markersize() * fig.dpi / 72
+    for (x, y), rest in zip(px, rested, strict=True):
+        if rest:
+            continue
+        box = Bbox.from_extents(x - half, y - half, x + half, y + half)
+        kept = audit.probe_pixels(together, box) / max(audit.probe_pixels(alone, box), 1)
+        assert audit.probe_pixels(alone, box) > 20 and kept >= 0.6, (name, x, y, kept)
