@@ -83,6 +83,10 @@ def test_the_chosen_camera_hides_no_path_and_no_ball(drawn):
     assert shot.ends_seen == 1.0 and shot.seen >= 0.95, (s.name, shot)
 
 
+LEVEL = 0.01  # of the drawn height: balls closer in height than this look level (on
+# rosenbrock's valley floor GD's ball lies 0.3% of the height above the minimum)
+
+
 def test_a_ball_that_lies_higher_never_looks_lower(drawn):
     # parallel projection and the camera's order score: on the screen the lower of two
     # balls is not drawn above the higher one (tiny_net: GD on the near slope of the
@@ -92,11 +96,11 @@ def test_a_ball_that_lies_higher_never_looks_lower(drawn):
     ends = np.concatenate([np.asarray(t.xy[-1], float).reshape(-1, 2) for t in race])
     ends = ends[np.isfinite(ends).all(axis=1)]
     up = _display(ax, s, ends)[:, 1]
-    z = height(s, ends)
-    lo, hi = _zrange(s)
+    z = squash(s, height(s, ends))  # as drawn
+    lo, hi = ax.get_zlim()
     for i in range(len(ends)):
         for j in range(len(ends)):
-            if z[i] < z[j] - 1e-3 * (hi - lo):  # i lies lower than j
+            if z[i] < z[j] - LEVEL * (hi - lo):  # i lies lower than j
                 assert up[j] >= up[i] - 0.015 * ax.bbox.height, (s.name, ends[i], ends[j])
 
 
@@ -366,7 +370,19 @@ def test_the_view_is_cut_to_where_the_runs_go(drawn):
     points = points[surface3d._inside_all(points, dom)]
     assert surface3d._inside_all(points, surface3d._shown(ax)).all(), s.name
     runs = np.ptp(_display(ax, s, points), axis=0)
-    assert runs.max() >= 330, (s.name, runs)  # px at 1280×720
+    # px at 1280×720; less where the view holds global minima no run goes near (every
+    # one is in sight: himmelblau's four, six_hump_camel's two)
+    assert runs.max() >= (330 if _only_the_runs(race, ax) else 200), (s.name, runs)
+
+
+def _only_the_runs(race, ax) -> bool:
+    """Whether the 3-D view is cut to the runs alone: no global minimum out of their way."""
+    s = race.surface
+    ends = surface3d._ends(s, list(race.trajectories))
+    stars = [line for line in ax.get_lines()
+             if line.get_gid() == "landmark" and line.get_label() == "global minimum"]  # fmt: skip
+    xy = np.column_stack(stars[0].get_data_3d()[:2]) if stars else np.zeros((0, 2))
+    return bool(surface3d._rested_on(xy, ends, s).all())
 
 
 def test_ends_apart_on_the_map_look_apart(drawn):
@@ -385,7 +401,7 @@ def test_ends_apart_on_the_map_look_apart(drawn):
     for i in range(len(ends)):
         for j in range(i + 1, len(points)):
             share = float(np.linalg.norm(points[i] - points[j])) / side
-            if share >= 0.05:
+            if 0.05 <= share <= 0.3:  # (a far pair is plainly apart)
                 looks = float(np.linalg.norm(px[i] - px[j]))
                 assert looks >= PX_PER_SIDE * share, (s.name, points[i], points[j], looks)
 
@@ -452,12 +468,12 @@ def test_the_axis_names_touch_the_foot_of_the_block():
     assert [t.get_text() for t in names] == ["w1", "w2"]
     for text in names:
         box = _text_box(ax, text, renderer)
-        rows = slice(int(box.y0), int(np.ceil(box.y1)))
-        cols = slice(int(box.x0), int(np.ceil(box.x1)))
+        rows = slice(max(int(box.y0), 0), int(np.ceil(box.y1)))
+        cols = slice(max(int(box.x0), 0), int(np.ceil(box.x1)))
         assert not alpha[rows, cols].any(), text.get_text()  # not on the block
         near = box.padded(12)
-        rows = slice(int(near.y0), int(np.ceil(near.y1)))
-        cols = slice(int(near.x0), int(np.ceil(near.x1)))
+        rows = slice(max(int(near.y0), 0), int(np.ceil(near.y1)))  # (the frame cuts
+        cols = slice(max(int(near.x0), 0), int(np.ceil(near.x1)))  # no name: the margin)
         assert alpha[rows, cols].any(), text.get_text()
 
 

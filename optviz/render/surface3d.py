@@ -400,7 +400,7 @@ def _foot(grid, xy) -> float:
     return float(Z[ring][np.argmin(gaps)])
 
 
-NAME_OUT = 0.015  # an axis name's anchor outside the block's foot, as a share of the domain
+NAME_OUT = 0.03  # an axis name's anchor outside the block's foot, as a share of the domain
 
 
 SLIDE_GRID = 120  # the slide view's mesh: fine enough that its quads do not show as bands
