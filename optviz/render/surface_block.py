@@ -60,6 +60,19 @@ LIT = 0.8  # the lighting of a slope that shows its colour as is (one facing the
 AMBIENT = 0.45  # the share of a colour a slope turned away from the light keeps
 
 
+EQUAL_AREA = 0.5  # how far the shades are spread to cover equal ground (see _area_share)
+
+
+def _area_share(bands: np.ndarray) -> np.ndarray:
+    """Each point's band as the share of the ground lying in lower bands (plus half its
+    own): shades spread over the ground there is. Bands in a surface's own order alone
+    drew tiny_net's plateau, most of its ground, in the top few pale shades, hardly apart
+    from the valley's rim."""
+    counts = np.bincount(bands.ravel(), minlength=int(bands.max()) + 1).astype(float)
+    below = np.cumsum(counts) - counts / 2
+    return below[bands] / max(float(counts.sum()), 1.0)
+
+
 def _lit(ax, surface, X, Y, Z, theme: str, levels: np.ndarray) -> np.ndarray:
     """The slide view's colours: the map's shade of each band between the drawn
     ``levels`` (low ground dark, as on the contour map: the bands' edges are its contour
@@ -68,7 +81,7 @@ def _lit(ax, surface, X, Y, Z, theme: str, levels: np.ndarray) -> np.ndarray:
     lo, hi = ax.get_zlim()
     low, high = SHADES[style.check_theme(theme)]
     bands = np.clip(np.searchsorted(np.unique(levels), Z), 1, None) - 1
-    share = bands / max(int(bands.max()), 1)
+    share = (1 - EQUAL_AREA) * bands / max(int(bands.max()), 1) + EQUAL_AREA * _area_share(bands)
     rgba = style.cmap(theme)(low + (high - low) * share)
     aspect = np.asarray(ax.get_box_aspect(), float)
     (x0, x1), (y0, y1) = _shown(ax)
