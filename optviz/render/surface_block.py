@@ -63,25 +63,30 @@ AMBIENT = 0.45  # the share of a colour a slope turned away from the light keeps
 EQUAL_AREA = 0.5  # how far the shades are spread to cover equal ground (see _area_share)
 
 
-def _area_share(bands: np.ndarray) -> np.ndarray:
-    """Each point's band as the share of the ground lying in lower bands (plus half its
-    own): shades spread over the ground there is. Bands in a surface's own order alone
-    drew tiny_net's plateau, most of its ground, in the top few pale shades, hardly apart
-    from the valley's rim."""
-    counts = np.bincount(bands.ravel(), minlength=int(bands.max()) + 1).astype(float)
-    below = np.cumsum(counts) - counts / 2
-    return below[bands] / max(float(counts.sum()), 1.0)
+def _area_share(Z: np.ndarray) -> np.ndarray:
+    """Each point's share of the ground lying lower: shades spread over the ground there
+    is. Shades by level alone drew tiny_net's plateau, most of its ground, in the top few
+    pale shades, hardly apart from its valley's rim."""
+    flat = Z.ravel()
+    ordered = np.sort(flat)
+    # equal heights share their middle rank: a level plain keeps one shade
+    rank = (
+        np.searchsorted(ordered, flat, "left") + np.searchsorted(ordered, flat, "right") - 1
+    ) / 2
+    return (rank / max(flat.size - 1, 1)).reshape(Z.shape)
 
 
 def _lit(ax, surface, X, Y, Z, theme: str, levels: np.ndarray) -> np.ndarray:
-    """The slide view's colours: the map's shade of each band between the drawn
-    ``levels`` (low ground dark, as on the contour map: the bands' edges are its contour
-    lines, and the surface hides them as it hides itself), lit by a light beside the
-    camera (Lambert: the slope's normal in the drawn box, heights as tall as drawn)."""
+    """The slide view's colours: the map's shades, low ground dark, by where the ground
+    lies between the drawn ``levels`` and how much ground lies lower, lit by a light
+    beside the camera (Lambert: the slope's normal in the drawn box, heights as tall as drawn)."""
     lo, hi = ax.get_zlim()
     low, high = SHADES[style.check_theme(theme)]
-    bands = np.clip(np.searchsorted(np.unique(levels), Z), 1, None) - 1
-    share = (1 - EQUAL_AREA) * bands / max(int(bands.max()), 1) + EQUAL_AREA * _area_share(bands)
+    levels = np.unique(levels)
+    # continuous between the levels: bands of one shade per quad edged the surface in
+    # sawtooth steps along the quad grid (saddle_3d, himmelblau_3d)
+    along = np.interp(Z, levels, np.linspace(0.0, 1.0, len(levels))) if len(levels) > 1 else 0 * Z
+    share = (1 - EQUAL_AREA) * along + EQUAL_AREA * _area_share(Z)
     rgba = style.cmap(theme)(low + (high - low) * share)
     aspect = np.asarray(ax.get_box_aspect(), float)
     (x0, x1), (y0, y1) = _shown(ax)
