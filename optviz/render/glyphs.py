@@ -83,6 +83,16 @@ HOLD = 0.5  # the held glyph is the last before arriving at least this share of 
 # 90th-percentile reach: the last one of meaningful size, near where the lesson ends
 
 
+def holds(raw: dict, kind: str) -> bool:
+    """Whether a run drawing the glyphs ``raw`` keeps its ``kind`` glyph once arrived: one
+    lesson glyph a run, its box when it draws one (an adaptive rule's lesson is its rates),
+    else its velocity. A velocity held beside a box would be an arrow left behind on the
+    map, far from the ball at rest, that nothing ties to it."""
+    if kind == "velocity" and any(k in raw for k in BOXES):
+        return False
+    return kind in HELD
+
+
 def raw_glyphs(traj) -> dict[str, np.ndarray]:
     """The unscaled quantity of each glyph kind, ``(steps+1, n, 2)``, index t shown at ball t.
 
@@ -289,7 +299,7 @@ class GlyphLayer:
         out = {}
         for kind, v in raw.items():
             vec = scaled(kind, v[k], self.scales)
-            if kind in HELD:  # an arrived run keeps its lesson glyph, as it was at its largest
+            if holds(raw, kind):  # an arrived run keeps its lesson glyph, as it was at its largest
                 at, vec = self._held(i, kind, s, head, vec)
             else:
                 at = head
@@ -349,7 +359,7 @@ class GlyphLayer:
                     line.set_data_3d(path[:, 0], path[:, 1], z)
                 else:
                     line.set_data(path[:, 0], path[:, 1])
-                if kind in HELD:  # a held glyph is a ghost: the ball has moved on
+                if holds(self.raws[i], kind):  # a held glyph is a ghost: the ball moved on
                     line.set_alpha(GHOST if self.held(i, s).all() else None)
         return self.artists
 
