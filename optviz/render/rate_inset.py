@@ -95,7 +95,8 @@ def _decades(inset, limits, rate: np.ndarray) -> None:
     ends = np.log10(np.abs(rate[[0, -1]]))
     marks = [m * 10.0**e for e in np.arange(low, high + 1) for m in (1.0, 3.0)]
     room = 10.0 ** (0.25 * np.log10(limits[1] / limits[0]))  # a label's height, about
-    for y in (m for m in marks if limits[0] * room <= m <= limits[1]):  # 1, 0.3, 0.1: read
+    marks = [m for m in marks if limits[0] * (1 if np.log10(m) % 1 == 0 else room) <= m]
+    for y in (m for m in marks if limits[0] <= m <= limits[1]):  # 1, 0.3, 0.1: read
         e = np.log10(y)  # a fall of 17× against more than one line
         right = abs(ends[1] - e) > abs(ends[0] - e)
         inset.axhline(y, color="0.55", lw=1.0, zorder=0.5)
