@@ -841,7 +841,8 @@ def test_a_momentum_phase_map_draws_gds_best_rate_and_stars_the_fastest_cell(zoo
     right = zoom_figure.axes[1]
     (star,) = [ln for ln in right.get_lines() if ln.get_gid() == "fastest-cell"]
     texts = [t.get_text() for t in right.texts if t.get_gid() == "gd-note"]
-    assert texts and "GD at its best (29 steps" in texts[0].replace("\n", " ") and "fastest" in texts[0]
+    note = texts[0].replace("\n", " ") if texts else ""
+    assert "GD at its best (29 steps" in note and "fastest" in note
     assert star.get_marker() == "*"
     legend = [t.get_text() for t in zoom_figure.legends[0].get_texts()]
     assert phaseplots.GD_NAME in legend
