@@ -47,3 +47,33 @@ def test_steps_to_a_tenth_and_back():
     for n in (2, 10, 29, 1000):
         assert phaseplots.steps_to_tenth(phaseplots.steps_to_tenth_inverse(n)) == pytest.approx(n)
     assert phaseplots.steps_to_tenth(0.5) == pytest.approx(np.log(10) / np.log(2))
+
+
+def test_a_loss_bar_spans_at_most_eight_decades_written_plainly():
+    # phase_network: a bar from 10⁻¹⁶ to 10⁻² spent its length on losses that all mean
+    # "trained", in mathtext where the other slides write 1e-4
+    from optviz.analysis import phase
+
+    m = phase("elliptic", "momentum", n=10, steps=300, workers=1, metric="loss")
+    finite = m.values[np.isfinite(m.values) & ~m.diverged]
+    assert finite.max() / finite[finite > 0].min() > 1e10  # the map spans more
+    with plots.offscreen():
+        ax = phaseplots.plot_phase(m, dpi=100)
+    ax.figure.canvas.draw()
+    bar = ax.figure.axes[-1]
+    lo, hi = bar.get_ylim()
+    assert hi / lo <= 10**8 * 1.001
+    shown = [t.get_text() for t in bar.get_yticklabels() if t.get_text()]
+    assert shown and not any("$" in s for s in shown), shown
+
+
+def test_a_zoom_key_says_small_outlined_islands_are_diverged():
+    from types import SimpleNamespace
+
+    d = np.zeros((8, 8), bool)
+    d[:, 6:] = True  # the edge
+    plain = SimpleNamespace(diverged=d.copy(), x=np.arange(8.0), y=np.arange(8.0))
+    d[3, 3] = True  # one island
+    spotted = SimpleNamespace(diverged=d, x=np.arange(8.0), y=np.arange(8.0))
+    assert phaseplots.islands(plain) == []
+    assert phaseplots.islands(spotted) == [(3.0, 3.0)]

@@ -20,6 +20,8 @@ BOUNDARY_COLOR = {"light": "#111111", "dark": "#f2f2f2"}
 RATE_TICKS = (0.5, 0.9, 0.99, 0.999, 0.9999)  # no 0: it sat on 0.5 at the bar's foot
 CLOSED_LEVELS = (0.5, 0.9, 0.99)
 CMAP = "viridis"
+LOSS_DECADES = 8  # a loss bar's span
+LOSS_LABEL = "loss after training (lower: trained further)"
 EDGE_Z = 4.0  # the edge of divergence: over every line but the closed form's dotted edge
 STEPS_TICKS = (2, 3, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 20000, 50000)
 STEPS_LABEL = "steps to shrink the error 10×: fewer = faster"
@@ -59,7 +61,9 @@ def _norm(phase: Any, shown: np.ndarray):
         positive = finite[finite > 0]
         lo = float(positive.min()) if positive.size else 1e-12  # (min's initial= is a value)
         hi = float(positive.max()) if positive.size else 1.0
-        return LogNorm(vmin=max(lo, 1e-16), vmax=max(hi, lo * 10))
+        # at most LOSS_DECADES decades: a bar from 1e-16 to 0.01 spent most of its length
+        # on losses that all mean "trained"; lower ones take the bottom colour
+        return LogNorm(vmin=max(lo, 1e-16, hi / 10.0**LOSS_DECADES), vmax=max(hi, lo * 10))
     return Normalize(vmin=0, vmax=max(1.0, float(finite.max(initial=1.0))))
 
 
@@ -242,14 +246,17 @@ def _level_labels(ax: Any, cs: Any, phase: Any) -> None:
 def _colorbar(ax: Any, mesh: Any, phase: Any, cax: Any = None) -> None:
     from ..analysis.phase_maps import METRICS
 
+    finite = np.asarray(mesh.get_array().compressed(), float)
+    below = bool(len(finite)) and finite.min() < mesh.norm.vmin  # said by the bar's point
+    extend = "min" if below and phase.metric == "loss" else "neither"
     if cax is not None:
-        bar = ax.figure.colorbar(mesh, cax=cax)
+        bar = ax.figure.colorbar(mesh, cax=cax, extend=extend)
     else:
-        bar = ax.figure.colorbar(mesh, ax=ax, pad=0.02, fraction=0.05)
+        bar = ax.figure.colorbar(mesh, ax=ax, pad=0.02, fraction=0.05, extend=extend)
     label = METRICS[phase.metric]
     # a rate is said as the steps it takes to cut the error tenfold: "rate" beside a
     # learning-rate axis meant two things, and 0.9/0.99/0.999 read as a linear scale
-    bar.set_label(STEPS_LABEL if phase.metric == "rate" else label)
+    bar.set_label({"rate": STEPS_LABEL, "loss": LOSS_LABEL}.get(phase.metric, label))
     bar.ax.tick_params(labelsize=style.at_least(13.5))
     if phase.metric == "rate":
         top = mesh.norm.inverse(mesh.norm.vmax)
@@ -419,6 +426,28 @@ def _name_flat_top(ax: Any, phase: Any) -> None:
     )  # fmt: skip
 
 
+ISLAND_CELLS = 6  # a diverged patch this small, away from the map's edge, is an island
+
+
+def islands(phase: Any) -> list[tuple[float, float]]:
+    """The centres (data) of the small patches of diverged cells that trained cells
+    enclose, largest first."""
+    from scipy import ndimage
+
+    labels, count = ndimage.label(phase.diverged)
+    border = set(np.unique(np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]])))
+    found = []
+    for k in range(1, count + 1):
+        cells = np.argwhere(labels == k)
+        if k in border or len(cells) > ISLAND_CELLS:
+            continue
+        j, i = cells.mean(axis=0)
+        x = float(np.interp(i, np.arange(len(phase.x)), phase.x))
+        y = float(np.interp(j, np.arange(len(phase.y)), phase.y))
+        found.append((len(cells), (x, y)))
+    return [xy for _, xy in sorted(found, key=lambda f: -f[0])]
+
+
 def _clear_landings(ax: Any, ys: tuple[float, float], near: float = 0.04) -> None:
     """No y tick label where the connectors land on the zoom's left edge (at heights
     ``ys``): the connectors would strike the numbers through."""
@@ -579,8 +608,11 @@ def _legend_handles(theme: str, *phases: Any) -> list[Any]:
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
 
+    # small outlined patches inside trained cells are diverged cells too: said in the key
+    name = "diverged (grey; also the small outlined islands)" if any(
+        islands(p) for p in phases) else "diverged"  # fmt: skip
     handles = [
-        Patch(facecolor=DIVERGED_COLOR[theme], edgecolor="#888888", label="diverged"),
+        Patch(facecolor=DIVERGED_COLOR[theme], edgecolor="#111111", label=name),
         Line2D([], [], color=BOUNDARY_COLOR[theme], lw=2.5, label="edge of divergence"),
     ]
     if any(gd_best_rate(p) is not None for p in phases):
