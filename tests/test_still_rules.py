@@ -555,7 +555,7 @@ def test_a_narrow_fan_is_framed_and_its_ends_sit_between_the_minimums_fill_and_o
     ends = [ln for ln in left.get_lines() if ln.get_marker() == "o" and len(ln.get_xdata()) == 6]
     # noise_bands: thirty ends still hid the star under its thin outline: a band map's
     # landmarks are filled and drawn over the ends
-    assert ends and FILL_ZORDER < ends[0].get_zorder()
+    assert ends and ends[0].get_zorder() > FILL_ZORDER
     marks = [ln for ln in left.get_lines() if ln.get_gid() == "landmark"]
     assert marks and all(m.get_zorder() > ends[0].get_zorder() for m in marks)
     assert all(m.get_markerfacecolor() not in ("none", "None") for m in marks)

@@ -167,8 +167,7 @@ def _name_axes(ax, surface) -> None:
     """A regression's weights said as what they are: ``w1`` alone was a riddle."""
     if surface.n_samples <= 0:
         return
-    for i, (get, set_) in enumerate(((ax.get_xlabel, ax.set_xlabel),
-                                     (ax.get_ylabel, ax.set_ylabel))):  # fmt: skip
+    for get, set_ in ((ax.get_xlabel, ax.set_xlabel), (ax.get_ylabel, ax.set_ylabel)):
         name = get().strip()
         if name.startswith("w") and name[1:].isdigit():
             set_(f"{name}: weight of feature {name[1:]}")
