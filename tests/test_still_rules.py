@@ -709,11 +709,9 @@ def test_a_long_stability_formula_leaves_the_key_to_its_number():
     from optviz.render.sharpnessplots import _line_label
 
     assert _line_label("(2+2β₁)/((1−β₁)·lr)", [9500.0, 9500.0]) == "stability line = 9,500"
-    lr = [0.004, 0.004]  # with the run's rate, the long formula becomes the title's 38/lr
-    assert (  # and says where 38 comes from: "38/lr" alone was a riddle
-        _line_label("(2+2β₁)/((1−β₁)·lr)", [9500.0, 9500.0], lr)
-        == "stability line 38/lr = 9,500\nwith 38 = (2+2β₁)/(1−β₁)"
-    )
+    lr = [0.004, 0.004]  # "with 38 = (2+2β₁)/(1−β₁)" in the key was jargon: the caption says it
+    label = _line_label("(2+2β₁)/((1−β₁)·lr)", [9500.0, 9500.0], lr)
+    assert label == "stability line = 9,500" and "β" not in label
     assert _line_label("2/lr", [10.0, 10.0]) == "stability line 2/lr = 10"
 
 
@@ -965,3 +963,37 @@ def test_the_run_without_noise_ends_on_a_mark_above_the_seeds_end_balls(saddle_b
     np.testing.assert_allclose(end.xy, saddle_bands.reference.xy[-1])
     balls = [ln for ln in left.get_lines() if ln.get_marker() == "o"]
     assert all(end.get_zorder() > b.get_zorder() for b in balls)
+
+
+def test_no_spike_guide_in_the_runs_first_stretch():
+    # adaptive_edge_of_stability: the first guide stood at step 0 and marked no spike (a
+    # blip as the fast first fall settled)
+    from optviz.render.sharpnessplots import SPIKE_APART, spike_steps
+
+    steps = np.arange(3001)
+    loss = 0.08 * np.exp(-steps / 3000)
+    loss[:10] = np.geomspace(0.5, 0.08, 10)
+    loss[20:24] *= 1.3  # the settling blip
+    loss[1500:1504] *= 2.0  # a spike
+    assert spike_steps(loss) == [1500]
+    assert all(t >= SPIKE_APART * len(loss) for t in spike_steps(loss))
+
+
+def test_a_first_climb_far_past_the_line_is_named():
+    # adaptive_edge_of_stability: the first peak (11 000 over a line at 9 500) read as noise
+    from types import SimpleNamespace
+
+    from optviz.render.sharpnessplots import plot_sharpness_runs
+
+    at = np.arange(0, 1000, 10)
+    sharp = np.minimum(at / 40.0, 9.0)
+    sharp[40:45] = [10.5, 13.0, 12.0, 9.5, 8.0]  # the first climb, past the line at 10
+    run = SimpleNamespace(loss=np.geomspace(1, 0.01, 1000), at=at, sharpness=sharp,
+                          preconditioned=False, label="GD", lr=np.full(1000, 0.2),
+                          line=SimpleNamespace(values=np.full(1000, 10.0), formula="2/lr"))  # fmt: skip
+    with plots.offscreen():
+        fig = plot_sharpness_runs([run], dpi=100)
+    (note,) = [t for t in fig.axes[1].texts if t.get_gid() == "overshoot"]
+    assert note.xy == pytest.approx((at[41], 13.0))
+    ylabel = fig.axes[1].get_ylabel()
+    assert "rescaled" not in ylabel
