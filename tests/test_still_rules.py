@@ -988,9 +988,10 @@ def test_a_first_climb_far_past_the_line_is_named():
     at = np.arange(0, 1000, 10)
     sharp = np.minimum(at / 40.0, 9.0)
     sharp[40:45] = [10.5, 13.0, 12.0, 9.5, 8.0]  # the first climb, past the line at 10
+    line = SimpleNamespace(values=np.full(1000, 10.0), formula="2/lr")
     run = SimpleNamespace(loss=np.geomspace(1, 0.01, 1000), at=at, sharpness=sharp,
                           preconditioned=False, label="GD", lr=np.full(1000, 0.2),
-                          line=SimpleNamespace(values=np.full(1000, 10.0), formula="2/lr"))  # fmt: skip
+                          line=line)  # fmt: skip
     with plots.offscreen():
         fig = plot_sharpness_runs([run], dpi=100)
     (note,) = [t for t in fig.axes[1].texts if t.get_gid() == "overshoot"]

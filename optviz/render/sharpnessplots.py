@@ -166,9 +166,9 @@ def _name_overshoot(ax: Any, runs: list[Any]) -> None:
     over = np.flatnonzero(values > line)
     if not len(over):
         return
-    below = np.flatnonzero(values[over[0]:] <= line)  # the first climb past the line
+    below = np.flatnonzero(values[over[0] :] <= line)  # the first climb past the line
     end = over[0] + (below[0] if len(below) else len(values) - over[0])
-    peak = over[0] + int(np.nanargmax(values[over[0]:end]))
+    peak = over[0] + int(np.nanargmax(values[over[0] : end]))
     if values[peak] < OVERSHOOT * line:
         return
     # to the right of the peak and above the line, where the curve only comes later
