@@ -998,3 +998,24 @@ def test_a_first_climb_far_past_the_line_is_named():
     assert note.xy == pytest.approx((at[41], 13.0))
     ylabel = fig.axes[1].get_ylabel()
     assert "rescaled" not in ylabel
+
+
+def test_a_field_maps_key_is_off_the_map_and_its_levels_are_bold_and_few():
+    # saddle_field: the lone key sat in the map's corner over streamline arrows, and the
+    # level lines were half-transparent grey hairlines on the grey fill
+    from matplotlib.contour import ContourSet
+
+    from optviz.render import mapplots
+
+    with plots.offscreen():
+        fig = mapplots.show_map("saddle", dpi=100, field="stream")
+    fig.canvas.draw()
+    ax = fig.axes[0]
+    assert ax.get_legend() is None and fig.legends
+    key, frame = fig.legends[0].get_window_extent(), ax.get_window_extent()
+    assert key.y1 <= frame.y0
+    (levels,) = [c for c in ax.collections if isinstance(c, ContourSet) and not c.filled]
+    widths = np.atleast_1d(levels.get_linewidth())
+    shown = widths[widths > 0]
+    assert 3 <= len(shown) <= 12 and shown.min() * 100 / 72 >= 2.0  # px at 100 dpi
+    assert levels.get_alpha() >= 0.8
