@@ -68,7 +68,7 @@ def bold_levels(ax, theme: str) -> None:
     for c in ax.collections:
         if isinstance(c, ContourSet) and not c.filled:
             n = len(c.levels)
-            every = max(1, -(-n // LEVELS_SHOWN))  # every few levels: forty in white erased the fill
+            every = max(1, -(-n // LEVELS_SHOWN))  # forty in white erased the fill
             c.set_edgecolor(light)  # (set_color would fill the closed levels too)
             c.set_linewidth([LEVEL_WIDTH if i % every == 0 else 0.0 for i in range(n)])
             c.set_alpha(0.9)
