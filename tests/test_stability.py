@@ -3,8 +3,6 @@ wherever they ran, sharpness against independent eigensolvers, the edge of stabi
 
 from __future__ import annotations
 
-import itertools
-
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -348,7 +346,6 @@ def test_one_bowls_stability_lines_are_a_number_line_every_line_drawn_and_apart(
     for box in boxes:  # a name crosses no line (the sharpness's own starts at it)
         assert not any(box.x0 + 1 < x < box.x1 - 1 for x in lines_px)
     assert anim.overlays[-1].curves == []  # nothing grows on a number line
-
 
 
 def test_adams_preconditioned_network_sharpness_matches_a_dense_eigensolve():
