@@ -176,7 +176,9 @@ def _name_overshoot(ax: Any, runs: list[Any]) -> None:
                        xytext=(22, 14), textcoords="offset points", ha="left",
                        va="bottom", gid="overshoot", fontsize=style.at_least(16),
                        color="#222222", arrowprops={"arrowstyle": "-|>", "color": "#222222",
-                                                    "lw": 1.6})  # fmt: skip
+                                                    "lw": 1.6},
+                       bbox={"boxstyle": "square,pad=0.15", "fc": "white", "ec": "none"},
+                       zorder=5)  # over the spikes' guides  # fmt: skip
     note.set_in_layout(False)  # the panel keeps its size
 
 
