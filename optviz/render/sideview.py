@@ -174,7 +174,9 @@ def curve_limits(surface) -> tuple[float, float]:
     finite = fx[np.isfinite(fx)]
     lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
     span = hi - lo or 1.0
-    return lo - 0.12 * span, hi + 0.14 * span
+    # above: a ball resting on the highest point (a plateau's start) with its callout's
+    # ring stays clear of the frame's corner
+    return lo - 0.12 * span, hi + 0.2 * span
 
 
 def mark_curve_landmarks(ax, surface) -> list:
