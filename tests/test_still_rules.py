@@ -988,6 +988,33 @@ def test_init_grid_writes_full_size_numbers_and_a_scale_under_every_column():
     assert all("at ±1" in n for n in notes) or not any("at ±1" in n for n in notes)
 
 
+def test_init_grid_shows_collapse_and_saturation_on_one_height_in_few_wide_columns():
+    # init_grid: 40 panels of 75 px, each histogram on its own height, so the N(0, 0.01²)
+    # collapse was a spike as tall as a normal hump and saturation hairlines at the edges
+    stats = [nets.propagate(k, depth=10, width=40, batch=40) for k in ("small", "large")]
+    fig = init_figures.init_grid(stats)
+    fig.canvas.draw()
+    axes = [ax for ax in fig.axes if ax.get_visible() and ax.get_label() != "<colorbar>"]
+    assert len(axes) == 2 * init_figures.GRID_COLUMNS
+    assert len({ax.get_ylim() for ax in axes}) == 1  # one height for every panel
+    renderer = fig.canvas.get_renderer()
+    for ax in axes:
+        width = ax.get_window_extent(renderer).width
+        assert width >= 150, width
+        (bars,) = ax.patches
+        edges = bars.get_data().edges
+        x0, x1 = ax.get_xlim()
+        bin_px = width * (edges[1] - edges[0]) / (x1 - x0)
+        assert bin_px >= 8, bin_px  # an edge bar is a bar, not a border
+    small, large = axes[: len(axes) // 2], axes[len(axes) // 2 :]
+    cut = [t.get_text() for t in small[-1].texts if t.get_gid() == "cut-bar"]
+    assert cut == ["100%"]  # the collapse: all of the last layer in one bar, said
+    assert any("σ ≈ 0" in t.get_text() for t in small[-1].texts if t.get_gid() == "cell-note")
+    top = large[-1].get_ylim()[1]
+    heights = large[-1].patches[0].get_data().values
+    assert heights[0] > 0.7 * top and heights[-1] > 0.7 * top  # saturation: two tall bars
+
+
 def test_the_run_without_noise_ends_on_a_mark_above_the_seeds_end_balls(saddle_bands):
     # noise_bands: 30 end balls hid where the full-batch path ends
     with plots.offscreen():
