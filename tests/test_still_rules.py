@@ -628,6 +628,39 @@ def test_symmetry_heatmaps_and_weight_plots_share_one_scale():
     assert "every weight 0" in [t.get_text() for t in heat[0].texts]
 
 
+def test_neurons_that_differ_differ_in_dashes_too_so_none_hides_another():
+    # symmetry: two of Xavier's 8 lines ran a hair apart, so "8 different lines" showed 7
+    from optviz.render.netfigures import symmetry_figure
+
+    runs = [nets.symmetry_run(k, hidden=(6,), steps=5) for k in ("constant", "lecun")]
+    fig = symmetry_figure(runs)
+    lockstep, differ = [ax for ax in fig.axes if ax.get_xlabel() == "gradient step"]
+    assert {str(ln._unscaled_dash_pattern) for ln in lockstep.get_lines()} == {"(0, None)"}
+    lines = [ln for ln in differ.get_lines() if ln.get_gid() == "neuron"]
+    assert len(lines) == 6
+    assert len({(ln.get_color(), str(ln._unscaled_dash_pattern)) for ln in lines}) == 6
+    # lines next in line (a pair most likely to lie close) never share their dashes
+    dashes = [str(ln._unscaled_dash_pattern) for ln in lines]
+    assert all(a != b for a, b in zip(dashes, dashes[1:], strict=False))
+
+
+def test_the_show_maps_key_draws_each_landmark_as_the_map_does_and_large():
+    # show_surface: the key's global minimum was a hollow star beside gold ones on the map,
+    # and the maxima's 14-point triangles were the least visible marks
+    from optviz.render import landmarks, mapplots
+
+    with plots.offscreen():
+        fig = mapplots.show_map("six_hump_camel", dpi=100)
+    (key,) = fig.legends
+    entries = dict(zip([t.get_text() for t in key.get_texts()], key.legend_handles, strict=True))
+    assert entries["global minimum"].get_markerfacecolor() == landmarks.GLOBAL_FILL
+    assert entries["local minimum"].get_markerfacecolor() == "none"
+    ax = fig.axes[0]
+    marks = [ln for ln in ax.get_lines() if ln.get_gid() == "landmark"]
+    assert {ln.get_label() for ln in marks} >= {"maximum", "saddle"}
+    assert all(ln.get_markersize() >= mapplots.SHOWN_AT_LEAST for ln in marks)
+
+
 def _looks(lines) -> set:
     return {(ln.get_marker(), str(ln._unscaled_dash_pattern)) for ln in lines}
 

@@ -38,7 +38,9 @@ def show_map(
         plot_surface(surface, ax, theme=theme, colorbar=True, critical=True, field=field)
         ax.set_aspect("auto")  # the map takes the frame; its axes keep their numbers
         clear_corner(ax)
+        _show_landmarks_large(ax)
         handles, labels = ax.get_legend_handles_labels()
+        handles = [_as_drawn(ax, h, label) for h, label in zip(handles, labels, strict=True)]
         if ax.get_legend() is not None:
             ax.get_legend().remove()
         if len(handles) == 1:  # a lone key in the map's corner, not adrift under it
@@ -49,6 +51,33 @@ def show_map(
                        frameon=False, fontsize=style.at_least(14))  # fmt: skip
         fig.suptitle(title or surface.title or surface.name)
     return fig
+
+
+SHOWN_LARGER = 1.3  # the points are the lesson here, and no ball sits on them
+SHOWN_AT_LEAST = 24.0  # points: a maximum's triangle as large as a global minimum's star in a race
+
+
+def _show_landmarks_large(ax) -> None:
+    """The critical points a third larger than in a race: a maximum's triangle (14 pt)
+    was the least visible marker of the map, on the light ground around it."""
+    for line in ax.get_lines():
+        if (line.get_gid() or "").startswith("landmark"):
+            line.set_markersize(max(line.get_markersize() * SHOWN_LARGER, SHOWN_AT_LEAST))
+
+
+def _as_drawn(ax, handle, label: str):
+    """A key entry as the map draws it: the global minimum's star filled pale gold (its
+    outline alone was a hollow star in the key beside the map's gold ones)."""
+    from matplotlib.lines import Line2D
+
+    from .landmarks import legend_face
+
+    if not isinstance(handle, Line2D) or handle.get_gid() != "landmark":
+        return handle
+    entry = Line2D([], [])
+    entry.update_from(handle)
+    entry.set_markerfacecolor(legend_face(ax, label))
+    return entry
 
 
 def clear_corner(ax) -> None:
