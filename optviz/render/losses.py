@@ -282,11 +282,60 @@ def setup_loss_axes(
     if axis.log:  # powers of ten only: never "1" beside "0.01" and "1e-06"
         from matplotlib.ticker import LogFormatterSciNotation, NullFormatter
 
+        ax.set_ylim(*whole_decades(*ax.get_ylim()))
+        ax.yaxis.set_major_locator(decade_locator())
         ax.yaxis.set_major_formatter(LogFormatterSciNotation())
         ax.yaxis.set_minor_formatter(NullFormatter())
     if floored(trajs, axis):
         floor_band(ax, axis, theme, trajs, x)
     room_for_heads(ax)
+
+
+LEAST_TICKS = 3  # labelled powers of ten on a log loss axis, however short it is
+MOST_TICKS = 6
+
+
+def decade_ticks(lo: float, hi: float) -> np.ndarray:
+    """Every k-th power of ten between ``lo`` and ``hi`` (multiples of k, so 1 is one
+    where it is in range), k the least stride that keeps at most :data:`MOST_TICKS` of
+    them: matplotlib's own locator keeps two labels on a short axis.
+
+    >>> decade_ticks(1e-17, 30).tolist()
+    [1e-16, 1e-12, 1e-08, 0.0001, 1.0]
+    """
+    first, last = int(np.ceil(np.log10(lo) - 1e-9)), int(np.floor(np.log10(hi) + 1e-9))
+    stride = max(1, -(-max(last - first, 0) // (MOST_TICKS - 1)))
+    start = -(-first // stride) * stride
+    return 10.0 ** np.arange(start, last + 1, stride, dtype=float)
+
+
+def whole_decades(lo: float, hi: float) -> tuple[float, float]:
+    """``(lo, hi)`` widened out to powers of ten until :data:`LEAST_TICKS` of them are on
+    the axis (a curve that falls one decade gets three labels, not one).
+
+    >>> whole_decades(0.3, 8.0), whole_decades(1e-17, 30.0)
+    ((0.1, 10.0), (1e-17, 30.0))
+    """
+    if len(decade_ticks(lo, hi)) >= LEAST_TICKS:
+        return lo, hi
+    first, last = np.floor(np.log10(lo) + 1e-9), np.ceil(np.log10(hi) - 1e-9)
+    first = min(first, last - (LEAST_TICKS - 1))
+    return float(10.0**first), float(10.0**last)
+
+
+def decade_locator():
+    """A locator of :func:`decade_ticks` at the axis's current limits."""
+    from matplotlib.ticker import Locator
+
+    class Decades(Locator):
+        def __call__(self):
+            return self.tick_values(*self.axis.get_view_interval())
+
+        def tick_values(self, vmin, vmax):
+            lo, hi = sorted((vmin, vmax))
+            return decade_ticks(max(lo, 1e-300), max(hi, 1e-300))
+
+    return Decades()
 
 
 HEAD_ROOM = 12.0  # points: the widest mark drawn on a curve's end (a head's dot of 8, a tag)
