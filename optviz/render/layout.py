@@ -352,9 +352,17 @@ def stack_column_legends(fig) -> None:
     if heading is not None:  # the heading, then the legends under it: centred as a group
         heading.set_position((0.0, top))
         top -= above
+    wide = box.width * fig.bbox.width
     for leg, h in zip(legends, heights, strict=True):
         leg.set_loc("upper left")
-        leg.set_bbox_to_anchor((0.0, top), transform=column.transAxes)
+        # a legend the layout does not see (under a side panel) ends at the column's
+        # right edge, reaching into its left margin if need be
+        left = (
+            0.0
+            if leg.get_in_layout()
+            else min(0.0, 1 - leg.get_window_extent(renderer).width / wide)
+        )
+        leg.set_bbox_to_anchor((left, top), transform=column.transAxes)
         top -= h + gap
 
 

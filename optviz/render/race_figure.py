@@ -307,8 +307,12 @@ def legend(fig, race, loss_ax, panels, kind: str, *, handles=None, x: str = "ste
     if column is not None:
         handles, labels = [*handles, *(h for h, _ in marks)], [*labels, *(t for _, t in marks)]
         spacing = _column_spacing(fig, column, len(labels))
-        return column.legend(handles, labels, loc="upper left", borderaxespad=0.0, framealpha=0.95,
-                             labelspacing=spacing)  # fmt: skip
+        key = column.legend(handles, labels, loc="upper left", borderaxespad=0.0, framealpha=0.95,
+                            labelspacing=spacing)  # fmt: skip
+        if loss_ax is not None:  # the legend under the loss panel, in its column: counted
+            # by the layout, its overhang took the panel's width (105 of 400 px)
+            key.set_in_layout(False)
+        return key
     if kind == "panels":  # the panels' titles name the optimizers, in their colours; the
         # landmarks go under the figure, not over the loss curves of a short, wide panel
         return _row_legend(fig, marks) if marks else None
