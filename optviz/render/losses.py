@@ -184,8 +184,7 @@ def loss_limits(ax, trajs, axis: LossAxis) -> None:
         bottom = axis.floor / FLOOR_ROOM if lo <= axis.floor else lo / room
         top = hi * room
         if rise:  # the arrow and its text inside the axes, over the highest curve
-            cut = bool(hi >= axis.ceiling)  # a note over the ceiling: no arrow
-            top = max(top, hi * (hi / bottom) ** _stretch(_note_room(ax, cut)))
+            top = max(top, hi * (hi / bottom) ** _stretch(_note_room(ax, _cut_room(trajs, axis))))
         ax.set_ylim(bottom, top)
     else:
         lo, hi = ys.min(), max(ys.max(), ys.min() + 1e-12)
@@ -196,13 +195,30 @@ def loss_limits(ax, trajs, axis: LossAxis) -> None:
         ax.set_ylim(lo - pad, top)
 
 
-def _note_room(ax, cut: bool = False) -> float:
+def _cut_room(trajs, axis: LossAxis) -> str:
+    """How the notes of curves cut at the ceiling sit: ``"beside"`` where every such
+    curve ends before :data:`CUT_BESIDE` of the panel (the note at its level, to its
+    right), ``"over"`` where some ends later, ``""`` where none is cut (an arrow)."""
+    places = []
+    for t in trajs:
+        y = loss_curve(t, axis.shift, axis.log, axis.floor, axis.ceiling)
+        hit = np.flatnonzero(np.ravel(y) >= axis.ceiling)
+        places += [h / max(np.size(y) - 1, 1) for h in hit]
+    if not places:
+        return ""
+    return "beside" if max(places) < CUT_BESIDE else "over"
+
+
+CUT_BESIDE = 0.55  # a curve cut before this share of the panel has its note beside its end
+
+
+def _note_room(ax, cut: str = "") -> float:
     """The fraction of ``ax``'s height that a diverged run's arrow and the text at its
     head take (so they stay inside the axes, off other axes' labels); at most half."""
     import matplotlib as mpl
 
-    rise = CUT_RISE + 4 if cut else DIVERGED_RISE
-    points = rise + mpl.rcParams["font.size"]
+    size = mpl.rcParams["font.size"]
+    points = {"beside": 0.6 * size, "over": CUT_RISE + 4 + size}.get(cut, DIVERGED_RISE + size)
     tall = ax.get_position().height * ax.figure.get_size_inches()[1] * 72
     return min(0.5, points / max(tall, 1e-9))
 
@@ -326,9 +342,11 @@ def _arrow_up(ax, traj, curve, first: int, end: int, text: str, color, theme: st
     xs = xs[:, first] if xs.ndim == 2 else xs
     where = xs[end] / max(xs[-1], 1e-12)  # the arrow's place along the panel, 0..1
     lean = "left" if where < 0.3 else "center" if where <= 0.6 else "right"
-    if _cut(traj, first, end):
-        return ax.annotate(f"↑ {text}", xy=(xs[end], curve[end]), xytext=(0, CUT_RISE),
-                           textcoords="offset points", ha=lean, va="bottom",
+    if _cut(traj, first, end):  # beside its end (at the panel's top: no room over it)
+        beside = where < CUT_BESIDE
+        return ax.annotate(f"↑ {text}", xy=(xs[end], curve[end]),
+                           xytext=(8, 0) if beside else (0, CUT_RISE), textcoords="offset points",
+                           ha="left" if beside else lean, va="center" if beside else "bottom",
                            color=style.ink(theme), annotation_clip=False, zorder=9)  # fmt: skip
     # a vertical arrow up from the curve's end, the text beside its head: starting there
     # near the left edge, centred on it mid-panel, ending there near the right edge
