@@ -28,6 +28,8 @@ from .loss_means import (  # noqa: F401  (what saws and how it is averaged, name
 LOSS_FLOOR = 1e-16  # f − f* below this, relative to max(1, |f*|), is rounding
 FLOOR_LABEL = "numerical floor"
 ABOVE_MIN = "loss above the minimum"  # f − f*, said in words
+ABOVE_LOW = "loss above the map's lowest"  # f − min f over the domain, where f* is unknown
+SPAN_FOR_LOG = 10.0  # a loss (above the map's lowest) spanning over a decade goes on a log axis
 MARGIN = 0.06  # room above and below the curves on a log axis, as a share of its decades
 HEADROOM = 10.0  # at most this factor (log) of room above the curves, for a legend
 DIVERGED_RISE = 26  # points: how far the arrow of a diverged run points up
@@ -82,7 +84,25 @@ def loss_axis(trajectories) -> LossAxis:
     lows = [np.nanmin(np.where(np.isfinite(t.loss), t.loss, np.nan)) for t in trajectories]
     low = np.nanmin(lows) if np.isfinite(lows).any() else 0.0
     log = bool(low > 0)
+    if not log:  # unbounded below (a furrow's slope): above the map's lowest, if it spans
+        shift = _domain_low(surface)  # decades (a ratio of speeds shows only on a log axis)
+        highs = [np.nanmax(np.where(np.isfinite(t.loss), t.loss, np.nan)) for t in trajectories]
+        if shift < low and (np.nanmax(highs) - shift) > SPAN_FOR_LOG * (low - shift):
+            floor = LOSS_FLOOR * max(1.0, abs(shift))
+            return LossAxis(shift, ABOVE_LOW, True, floor, ceiling(trajectories, shift))
     return LossAxis(0.0, "loss", log, ceiling=ceiling(trajectories, 0.0) if log else np.inf)
+
+
+def _domain_low(surface, n: int = 121) -> float:
+    """The lowest loss on an ``n`` x ``n`` grid over ``surface``'s 2-D domain (``-inf``
+    for any other)."""
+    dom = np.asarray(surface.domain, float)
+    if dom.shape != (2, 2):
+        return -np.inf
+    xs, ys = (np.linspace(lo, hi, n) for lo, hi in dom)
+    z = np.asarray(surface.f(np.stack(np.meshgrid(xs, ys), axis=-1)), float)
+    z = z[np.isfinite(z)]
+    return float(z.min()) if len(z) else -np.inf
 
 
 CEILING = 100.0  # a log loss axis reaches this factor over the highest starting loss
@@ -503,7 +523,7 @@ def free_corner(ax, trajs, entries: int, x: str = "steps") -> str:
 
 def _shifted(ax, traj) -> np.ndarray:
     log = ax.get_yscale() == "log"
-    raw = ax.get_ylabel().replace("\n", " ") != ABOVE_MIN  # the raw loss
+    raw = ax.get_ylabel().replace("\n", " ") not in (ABOVE_MIN, ABOVE_LOW)  # the raw loss
     axis = LossAxis(0.0, "loss", log) if raw else loss_axis([traj])
     return loss_curve(traj, axis.shift, log, axis.floor, axis.ceiling).ravel()
 
