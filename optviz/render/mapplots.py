@@ -38,17 +38,41 @@ def show_map(
         plot_surface(surface, ax, theme=theme, colorbar=True, critical=True, field=field)
         ax.set_aspect("auto")  # the map takes the frame; its axes keep their numbers
         clear_corner(ax)
+        if field:
+            bold_levels(ax, theme)
         handles, labels = ax.get_legend_handles_labels()
         if ax.get_legend() is not None:
             ax.get_legend().remove()
-        if len(handles) == 1:  # a lone key in the map's corner, not adrift under it
-            ax.legend(handles, labels, loc="upper right", framealpha=0.9,
-                      fontsize=style.at_least(14))  # fmt: skip
+        if len(handles) == 1:  # a lone key off the map (in its corner it hid streamlines),
+            # in the corner under the colour bar: the map keeps its height
+            fig.legend(handles, labels, loc="lower right", bbox_to_anchor=(0.995, 0.005),
+                       frameon=False, fontsize=style.at_least(14))  # fmt: skip
         elif handles:  # one row under the map, where it hides no point
             fig.legend(handles, labels, loc="outside lower center", ncol=len(handles),
                        frameon=False, fontsize=style.at_least(14))  # fmt: skip
         fig.suptitle(title or surface.title or surface.name)
     return fig
+
+
+LEVEL_WIDTH = 1.5  # a map's level lines under a field: seen from the back of the room
+LEVELS_SHOWN = 10  # and at most about this many of them
+
+
+def bold_levels(ax, theme: str) -> None:
+    """The level lines of a map under a gradient field drawn light, full and wider: grey
+    half-transparent hairlines on the grey fill were lost, and dark ones would read as
+    more streamlines."""
+    from matplotlib.contour import ContourSet
+
+    light = "#ffffff" if theme == "light" else "#c8c8c8"
+    for c in ax.collections:
+        if isinstance(c, ContourSet) and not c.filled:
+            n = len(c.levels)
+            every = max(1, -(-n // LEVELS_SHOWN))  # forty in white erased the fill
+            c.set_edgecolor(light)  # (set_color would fill the closed levels too)
+            c.set_linewidth([LEVEL_WIDTH if i % every == 0 else 0.0 for i in range(n)])
+            c.set_alpha(0.9)
+            c.set_linestyle("solid")
 
 
 def clear_corner(ax) -> None:
