@@ -97,7 +97,7 @@ def _largest_rectangle(free: np.ndarray) -> tuple[int, tuple[int, int, int, int]
 STRETCH = 1.2  # how far a map may leave equal aspect, either way, to fill its cell
 SIDE_WIDTHS = (1.75, 1.0)  # map : side panels and legend, side by side
 SIDE_MOST = 0.69  # of the width, for a wide map beside side panels: they keep ~290 px
-STACK_HEIGHTS = (0.585, 0.415)  # map over a row of side panels and legend: a panel >= 150 px tall
+STACK_HEIGHTS = (0.575, 0.425)  # map over a row of side panels and legend: a panel >= 150 px tall
 # the map's share the choice of arrangement counts on: the row under it keeps 104 px
 # with slide-sized ticks, the choice made as it was before they grew
 STACK_MAP_ESTIMATE = 0.67
