@@ -40,7 +40,9 @@ def show_map(
         clear_corner(ax)
         if field:
             bold_levels(ax, theme)
+        _show_landmarks_large(ax)
         handles, labels = ax.get_legend_handles_labels()
+        handles = [_as_drawn(ax, h, label) for h, label in zip(handles, labels, strict=True)]
         if ax.get_legend() is not None:
             ax.get_legend().remove()
         if len(handles) == 1:  # a lone key off the map (in its corner it hid streamlines),
@@ -73,6 +75,33 @@ def bold_levels(ax, theme: str) -> None:
             c.set_linewidth([LEVEL_WIDTH if i % every == 0 else 0.0 for i in range(n)])
             c.set_alpha(0.9)
             c.set_linestyle("solid")
+
+
+SHOWN_LARGER = 1.3  # the points are the lesson here, and no ball sits on them
+SHOWN_AT_LEAST = 24.0  # points: a maximum's triangle as large as a global minimum's star in a race
+
+
+def _show_landmarks_large(ax) -> None:
+    """The critical points a third larger than in a race: a maximum's triangle (14 pt)
+    was the least visible marker of the map, on the light ground around it."""
+    for line in ax.get_lines():
+        if (line.get_gid() or "").startswith("landmark"):
+            line.set_markersize(max(line.get_markersize() * SHOWN_LARGER, SHOWN_AT_LEAST))
+
+
+def _as_drawn(ax, handle, label: str):
+    """A key entry as the map draws it: the global minimum's star filled pale gold (its
+    outline alone was a hollow star in the key beside the map's gold ones)."""
+    from matplotlib.lines import Line2D
+
+    from .landmarks import legend_face
+
+    if not isinstance(handle, Line2D) or handle.get_gid() != "landmark":
+        return handle
+    entry = Line2D([], [])
+    entry.update_from(handle)
+    entry.set_markerfacecolor(legend_face(ax, label))
+    return entry
 
 
 def clear_corner(ax) -> None:
