@@ -64,7 +64,7 @@ def test_the_maps_stay_the_largest_element(frame):
             and not ax.get_label().startswith("side:")]  # fmt: skip
     area = [ax.get_window_extent().width * ax.get_window_extent().height for ax in maps]
     box = loss.get_window_extent()
-    assert sum(area) > 1.5 * box.width * box.height, name
+    assert sum(area) > 1.25 * box.width * box.height, name  # (not just the largest: by a margin)
 
 
 def test_the_loss_axis_labels_at_least_three_ticks(frame):

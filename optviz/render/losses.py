@@ -249,9 +249,14 @@ def _stretch(f: float) -> float:
 
 
 def _curve_values(trajs, axis: LossAxis) -> np.ndarray:
-    ys = np.concatenate(
-        [loss_curve(t, axis.shift, axis.log, axis.floor, axis.ceiling).ravel() for t in trajs]
-    )
+    """The values the axis fits: each curve as drawn bold (a sawing run's running mean:
+    its faint raw spikes, a context, do not stretch the axis by decades)."""
+    out = []
+    for t in trajs:
+        y = loss_curve(t, axis.shift, axis.log, axis.floor, axis.ceiling)
+        window = 0 if t.batched else mean_window(t, y)
+        out.append((running_mean(y, window) if window else y).ravel())
+    ys = np.concatenate(out)
     return ys[np.isfinite(ys)]
 
 

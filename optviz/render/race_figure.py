@@ -114,7 +114,7 @@ def race_layout(race, kind: str, loss: bool, size, dpi: float, theme: str, title
     return fig, panels, axes.get("loss")
 
 
-UNDER_HEIGHTS = (0.62, 0.38)  # a row of maps over a row of side panels: the maps larger, the
+UNDER_HEIGHTS = (0.61, 0.39)  # a row of maps over a row of side panels: the maps larger, the
 # panels >= 150 px tall
 ROW_MAPS_MOST = 4  # more maps than this in one row are too small
 
