@@ -31,7 +31,10 @@ def faster(c: Case) -> Seen:
                  for j, r in enumerate(steps)]  # fmt: skip
     holds = reach[0] < reach[1]
     unit = "evaluation" if c.opts["per"] == "evals" else "step"
-    there = [_stays_at_minimum(c, j, steps[j]) for j in (0, 1)]
+    # "arrives" at a loss merely 10× lower (to=0.1) named a second arrival, steps before
+    # the first (landscape_muon): a loss that is not down to the minimum's says how far down
+    close = c.opts["to"] <= ARRIVES_AT
+    there = [close and _stays_at_minimum(c, j, steps[j]) for j in (0, 1)]
     said = _faster_words(c, reach, unit, steps[0], there[0])
     evidence = {f"a_{unit}s": reach[0], f"b_{unit}s": reach[1], "floor": floor}
     # both numbers are true on screen once the later run has arrived (or the run is over)
@@ -40,6 +43,7 @@ def faster(c: Case) -> Seen:
     return Seen(holds, evidence, shown, said, also=_slower_words(c, reach[1], unit, last, there[1]))
 
 
+ARRIVES_AT = 1e-3  # of the starting gap: a loss this far down has arrived (the default)
 ARRIVED_WITHIN = 0.02  # domain diagonals from a minimum a ball that "arrives" stays within
 
 
@@ -69,12 +73,34 @@ def _faster_words(c: Case, reach: list[float], unit: str, step: float, there: bo
         return f"{a} arrives after {b}"
     if math.isinf(reach[1]):  # "GD never" overclaimed a run merely slower than the race
         at = _step_and(unit, int(step), int(reach[0]))
-        return f"{a} arrives at {at}" if there else f"{_loss_down(c, a)} by {at}"
+        return f"{_arrives(c, 0)} at {at}" if there else f"{_loss_down(c, a)} by {at}"
     ratio = reach[1] / max(reach[0], 1.0)
     if ratio < 1.15:  # "1.0× faster" says nothing
-        return f"{a} arrives just before {b}" if there else f"{_loss_down(c, a)} just before {b}"
+        first = _arrives(c, 0) if there else _loss_down(c, a)
+        return f"{first} just before {b}"
     fast = "fewer evaluations than" if unit == "evaluation" else "faster than"
     return f"{a}: {plain(ratio)}× {fast} {b}"
+
+
+def _arrives(c: Case, j: int) -> str:
+    """ "GD reaches the minimum": the words of ``ends_in`` for the same event, a ball
+    there from then on (learning_rate_curve said "reaches the minimum at step 3", then
+    "arrives at step 3" of one ball); where the plane names no minimum (a network's), its
+    loss "arrives"."""
+    if c.m.race is None or not hasattr(c.surface, "hess"):
+        return f"{c.who(j)} arrives"
+    minima, values = c.points("minimum")
+    if not len(minima):
+        return f"{c.who(j)} arrives"
+    end = c.xy(j)[-1]
+    value = float(values[int(np.argmin(np.linalg.norm(minima - end, axis=-1)))])
+    if len(values) == 1:
+        word = "the minimum"
+    elif np.ptp(values) <= 1e-6 * max(1.0, float(np.max(np.abs(values)))):
+        word = "a minimum"
+    else:
+        word = "the deepest minimum" if value <= float(np.min(values)) else "a local minimum"
+    return f"{c.who(j)} reaches {word}"
 
 
 def _loss_down(c: Case, who: str) -> str:
@@ -92,7 +118,7 @@ def _slower_words(c: Case, reach: float, unit: str, last: int, there: bool = Tru
         return f"{c.who(1)} has not arrived by {_step_and(unit, last, end)}"
     if not there:  # its loss arrives, its ball is not at the minimum
         return f"{_loss_down(c, c.who(1))} by {unit} {int(reach)}"
-    return f"{c.who(1)} arrives at {unit} {int(reach)}"
+    return f"{_arrives(c, 1)} at {unit} {int(reach)}"
 
 
 def _step_and(unit: str, step: int, count: int) -> str:
