@@ -18,7 +18,10 @@ CROSS_HIT = 2000.0  # px² of cover a leader crossing another counts as: crossed
 # read as a tangle, each box pointing at the other's ball (matyas, sam_sharp_flat)
 FAR_COST = 0.15  # path samples a label may cover to come a point nearer beyond that
 LONGEST = 0.25  # of the room's diagonal: a longer leader runs across the map
-# (adaptive_ravine's RMSprop label sat in the far corner, its leader across the map)
+LONG_HIT = 60.0  # px² of cover each px of leader beyond LONGEST counts as (adaptive_ravine's
+# RMSprop label sat in the far corner, its leader across the map)
+INK_HIT = 15.0  # px² of cover each path sample under a label counts as (saddle: a box over
+# SGD's escape path)
 CLEAR_PT = 6.0  # points of an obstacle's box that are clearance around it (balls, stars)
 BODY = 4.0  # times more a label's cover of an obstacle itself counts than of its clearance
 GAP_PX = 12.0  # px between two labels shown together: edge to edge they read as one block
@@ -41,9 +44,11 @@ def placement(anchor, size, obstacles, inside, reach_scale: float = 1.0, paths=N
     """The label's placement around ``anchor`` (px), ``(offset in px, ha, va, box)``, among
     :data:`DIRECTIONS` × :data:`REACHES`. Wholly inside ``inside`` (x0, y0, x1, y1) comes
     first, then the least overlap with ``obstacles`` (``(k, 4)`` boxes x0, y0, x1, y1) by
-    the label and by its leader (beyond its own ring), then the least length of leader
-    beyond :data:`LONGEST` of the room's diagonal, then no point of ``paths`` (``(p, 2)``
-    px, the drawn paths sampled densely) under it, then the fewest, counting a reach beyond
+    the label (:data:`BODY` times more of an obstacle's body than of its clearance) and by
+    its leader (beyond its own ring), a leader beyond :data:`LONGEST` of the room's
+    diagonal (:data:`LONG_HIT` px² a px) and the points of ``paths`` (``(p, 2)`` px, the
+    drawn paths sampled densely) under it (:data:`INK_HIT` px² each), then the fewest
+    of those, counting a reach beyond
     :data:`NEAR_PT` as :data:`FAR_COST` points a point, then the least sticking out,
     then the nearest. A crossing of one of ``leaders`` (``(k, 2, 2)`` px: the leaders of
     labels shown with it) counts as :data:`CROSS_HIT` px² of cover. Returns the choice
@@ -74,12 +79,12 @@ def placement(anchor, size, obstacles, inside, reach_scale: float = 1.0, paths=N
                 covered += LEADER_HIT * _leader_hits(anchor, b, bodies, 13.0 * reach_scale)
                 leader = leader_of(anchor, b)
                 covered += CROSS_HIT * crossings(leader, leaders)
+                # a leader across the map; a label over a path hides what it describes
                 beyond = max(float(np.hypot(*(leader[1] - leader[0]))) - longest, 0.0)
+                covered += LONG_HIT * beyond + INK_HIT * crossed
                 far = FAR_COST * max(reach - NEAR_PT, 0.0)
-                # then a leader across the map; then a label over a path hides what it
-                # describes: any path ink, then how much of it and how far
-                cost = (out > 0.5, round(covered, 3), round(beyond), crossed > 0,
-                        crossed + far, out, rank + 0.01 * turn + 0.5 * shifted)  # fmt: skip
+                cost = (out > 0.5, round(covered, 3), crossed + far, out,
+                        rank + 0.01 * turn + 0.5 * shifted)  # fmt: skip
                 if best is None or cost < best:
                     ha = "left" if dx > 0 else "right" if dx < 0 else "center"
                     va = "bottom" if dy > 0 else "top" if dy < 0 else "center"
