@@ -255,8 +255,25 @@ class CalloutLayer(CalloutScenery, CalloutClock, Artist):
         drawn = self._paths_px(ax, self.steps if item in self.finals else until)
         label.xy = tuple(self._position(ax, run, step, start))
         ring.set_data([label.xy[0]], [label.xy[1]])
-        size = self._size(label, ax, renderer)
-        return self._placing_anchor(ax, item), np.vstack(boxes), drawn, size, until
+        return (
+            self._placing_anchor(ax, item),
+            np.vstack(boxes),
+            drawn,
+            self._shapes(label, ax, renderer),
+            until,
+        )
+
+    def _shapes(self, label, ax, renderer) -> list[tuple[str, tuple]]:
+        """The label's texts to try, each with its box's size (px): as :meth:`_size` breaks
+        it, and a one-line label of four words or more also in two lines (saddle's 417 px
+        "Momentum escapes the saddle at step 42" fitted nowhere off the paths)."""
+        words = label.get_text().replace("\n", " ").split(" ")
+        shapes = [(label.get_text(), self._size(label, ax, renderer))]  # (broken if wide)
+        if "\n" not in shapes[0][0] and len(words) >= 4:
+            label.set_text(broken_lines(words, 2))
+            shapes.append((label.get_text(), self._size(label, ax, renderer)))
+            label.set_text(shapes[0][0])
+        return shapes
 
     def _placed_in(self, order, fixed) -> tuple[dict, tuple]:
         """Each label's ``(ha, va, box)`` placed in ``order``, and their summed cost."""
@@ -266,21 +283,26 @@ class CalloutLayer(CalloutScenery, CalloutClock, Artist):
         for item in order:
             step, (run, _), label, _ = item
             ax = self.run_axes[run]
-            anchor, boxes, drawn, size, until = fixed[id(label)]
+            anchor, boxes, drawn, shapes, until = fixed[id(label)]
             together = [p for p in placed if p[0] is ax and p[2] <= until and step <= p[3]]
             # a label over a label reads as one garbled box: its cover counts thrice
             boxes = np.vstack([boxes, *[(p[1] + gap)[None] for p in together] * LABEL_OVER_LABEL])
-            (_, ha, va, box), cost = placement(anchor, size, boxes, self._room(ax),
-                                               ax.figure.dpi / 72, drawn,
-                                               [p[4] for p in together])  # fmt: skip
-            chosen[id(label)] = (ha, va, box)
+            tried = []
+            for k, (text, size) in enumerate(shapes):  # one line where it costs no more
+                (_, ha, va, box), cost = placement(anchor, size, boxes, self._room(ax),
+                                                   ax.figure.dpi / 72, drawn,
+                                                   [p[4] for p in together])  # fmt: skip
+                tried.append(((*cost[:-1], cost[-1] + k), (ha, va, box, text)))
+            cost, (ha, va, box, text) = min(tried, key=lambda t: t[0])
+            chosen[id(label)] = (ha, va, box, text)
             placed.append((ax, box, step, until, leader_of(anchor, box)))
             total = cost if total is None else tuple(np.add(total, cost))
         return chosen, total
 
-    def _put(self, item, anchor, ha: str, va: str, box: np.ndarray) -> None:
-        """Set ``item``'s label in ``box`` (px), its text aligned ``ha``, ``va``."""
+    def _put(self, item, anchor, ha: str, va: str, box: np.ndarray, text: str) -> None:
+        """Set ``item``'s label, ``text``, in ``box`` (px), aligned ``ha``, ``va``."""
         label = item[2]
+        label.set_text(text)
         pad = self._pad(label, label.axes)  # the text sits inside the box by its padding
         text_at = np.array([
             {"left": box[0] + pad, "right": box[2] - pad}.get(ha, (box[0] + box[2]) / 2),
