@@ -351,7 +351,7 @@ def test_leaders_to_balls_fanned_on_one_star_pass_no_other_ball():
         anchor = layer._placing_anchor(ax, item)
         assert np.hypot(*(anchor - drawn[item[1][0]])) < 1.0
     for label in labels:
-        run = ["GD", "Momentum"].index(label.get_text().split(" ")[0])
+        run = ["GD", "Momentum"].index(label.get_text().split()[0])
         box = label.get_bbox_patch().get_window_extent(renderer)
         tip = ax.transData.transform(label.xy)
         assert np.hypot(*(tip - drawn[run])) < 1.0  # at its own ball, as drawn

@@ -268,7 +268,8 @@ class CalloutLayer(CalloutScenery, CalloutClock, Artist):
         it, and a one-line label of four words or more also in two lines (saddle's 417 px
         "Momentum escapes the saddle at step 42" fitted nowhere off the paths)."""
         words = label.get_text().replace("\n", " ").split(" ")
-        shapes = [(label.get_text(), self._size(label, ax, renderer))]  # (broken if wide)
+        size = self._size(label, ax, renderer)  # broken into lines where wide
+        shapes = [(label.get_text(), size)]
         if "\n" not in shapes[0][0] and len(words) >= 4:
             label.set_text(broken_lines(words, 2))
             shapes.append((label.get_text(), self._size(label, ax, renderer)))
