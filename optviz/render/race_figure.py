@@ -103,14 +103,9 @@ def race_layout(race, kind: str, loss: bool, size, dpi: float, theme: str, title
         heading = f"{heading}\n{note}"
     elif note:  # the map has no title of its own: the note goes there
         panels[0].set_title(note, fontsize=16, loc="left")
-    # a 3-D surface beside its legend spans the frame's height, its title heading the
-    # legend column (a small frame's column is too narrow for a title)
-    slide = fig.get_figheight() >= style.SLIDE_HEIGHT_IN - 1e-6
-    column = layout.legend_column(fig) if kind == "3d" and not extra and slide else None
-    if column is not None:
-        layout.column_heading(column, heading)
-    else:
-        _fit_width(fig.suptitle(heading), fig)
+    # the title on top, as on the map (a 3-D view's title heading its legend column
+    # wrapped mid-formula and left the column's foot empty)
+    _fit_width(fig.suptitle(heading), fig)
     return fig, panels, axes.get("loss")
 
 
