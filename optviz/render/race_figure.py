@@ -111,7 +111,8 @@ def race_layout(race, kind: str, loss: bool, size, dpi: float, theme: str, title
     return fig, panels, axes.get("loss")
 
 
-UNDER_HEIGHTS = (0.65, 0.35)  # a row of maps over a row of side panels: the maps larger
+UNDER_HEIGHTS = (0.61, 0.39)  # a row of maps over a row of side panels: the maps larger, the
+# panels >= 150 px tall
 ROW_MAPS_MOST = 4  # more maps than this in one row are too small
 
 
@@ -307,8 +308,12 @@ def legend(fig, race, loss_ax, panels, kind: str, *, handles=None, x: str = "ste
     if column is not None:
         handles, labels = [*handles, *(h for h, _ in marks)], [*labels, *(t for _, t in marks)]
         spacing = _column_spacing(fig, column, len(labels))
-        return column.legend(handles, labels, loc="upper left", borderaxespad=0.0, framealpha=0.95,
-                             labelspacing=spacing)  # fmt: skip
+        key = column.legend(handles, labels, loc="upper left", borderaxespad=0.0, framealpha=0.95,
+                            labelspacing=spacing)  # fmt: skip
+        if loss_ax is not None:  # the legend under the loss panel, in its column: counted
+            # by the layout, its overhang took the panel's width (105 of 400 px)
+            key.set_in_layout(False)
+        return key
     if kind == "panels":  # the panels' titles name the optimizers, in their colours; the
         # landmarks go under the figure, not over the loss curves of a short, wide panel
         return _row_legend(fig, marks) if marks else None
