@@ -56,3 +56,20 @@ def test_a_plain_is_hatched_as_one_clean_region():
                    Y[0, 0] + (Y[-1, 0] - Y[0, 0]) * hole[0] / 299])  # fmt: skip
     np.testing.assert_allclose(xy, [np.pi, np.pi], atol=0.2)
     assert Z[~mask].max() < 0.02 * Z.min()  # unhatched only in the shaded hole (under -0.02)
+
+
+def test_a_plateau_lesson_marks_its_plateau_and_not_its_minimum():
+    # a saturated sigmoid's plateau slopes gently through many shades (no band crowds
+    # the map), so it went unmarked: the surface's kind says the plateau is the lesson
+    from optviz.render.levels import plain_mask
+
+    s = ov.surface("sigmoid_neuron")
+    X, Y, Z = s.grid(300)
+    mask = plain_mask(s, X, Y, Z)
+    assert mask is not None
+
+    def at(x, y):
+        return mask[np.argmin(abs(Y[:, 0] - y)), np.argmin(abs(X[0] - x))]
+
+    assert at(-2.0, 5.5)  # the saturated plateau the lesson's GD stalls on
+    assert not at(*s.minima[0])  # the minimum's floor is flat, but it is no plateau

@@ -93,6 +93,11 @@ def _crowding(finite: np.ndarray, levels: np.ndarray) -> np.ndarray:
 
 
 FLAT = 1e-2  # a gradient under this share of the map's typical steep one is flat ground
+# A surface whose lesson is a plateau (kind "plateau") is marked on its gradient alone,
+# with a looser share: a saturated sigmoid's plateau slopes gently in many shades (no one
+# band crowds the map), yet it is the ground the lesson is about and must read as flat.
+FLAT_PLATEAU = 5e-2
+FLOOR = 0.25  # flat ground in this lowest share of the values is a minimum's floor
 FLAT_LABEL = "flat: gradient ≈ 0"
 
 
@@ -105,14 +110,20 @@ def plain_mask(surface, X, Y, Z):
     lo, hi = _value_range(finite)
     edges = np.linspace(lo, hi, surface.view.levels + 1)
     crowd = _crowding(finite, edges) if hi > lo else np.zeros(1)
-    if hi <= lo or crowd.max() <= PLAIN * len(finite):
+    plateau = getattr(surface, "kind", None) == "plateau"
+    if hi <= lo or not (plateau or crowd.max() > PLAIN * len(finite)):
         return None
     with np.errstate(all="ignore"):
         g = np.linalg.norm(surface.grad(np.stack([X, Y], axis=-1)), axis=-1)
     steep = np.nanpercentile(g, 95)
-    flat = np.isfinite(g) & (g < FLAT * steep)
-    if not steep > 0 or flat.mean() < 0.1:
+    flat = np.isfinite(g) & (g < (FLAT_PLATEAU if plateau else FLAT) * steep)
+    if plateau:  # a minimum's floor is flat too, but it is no plateau: only high ground
+        with np.errstate(invalid="ignore"):
+            flat &= lo + FLOOR * (hi - lo) < Z
+    if not steep > 0 or flat.mean() < (0.05 if plateau else 0.1):
         return None
+    if crowd.max() <= PLAIN * len(finite):  # no plain shade: the flat ground alone
+        return _one_plain(flat, Z, edges, None)
     return _one_plain(flat, Z, edges, int(np.argmax(crowd)))
 
 
@@ -143,18 +154,20 @@ def mark_plain(ax, surface, X, Y, Z, theme: str = "light"):
 SPECK = 0.01  # a patch of the plain's mask under this share of the map is a speck
 
 
-def _one_plain(flat: np.ndarray, Z: np.ndarray, edges: np.ndarray, band: int) -> np.ndarray:
+def _one_plain(flat: np.ndarray, Z: np.ndarray, edges: np.ndarray, band: int | None) -> np.ndarray:
     """The plain as one clean region: the flat ground together with the ground drawn in
     the plain's own shade (``band`` of ``edges``, and above when it is the top one), that
     touches it; specks of either (Easom's faint bumps left stipple islands, and the ring
     around its hole drawn plain but steeper than "flat" a white crown with no key) go."""
     from scipy import ndimage
 
-    with np.errstate(invalid="ignore"):
-        shade = edges[band] <= Z
-        if band < len(edges) - 2:
-            shade &= edges[band + 1] >= Z
-    mask = flat | (shade & np.isfinite(Z))
+    mask = flat
+    if band is not None:
+        with np.errstate(invalid="ignore"):
+            shade = edges[band] <= Z
+            if band < len(edges) - 2:
+                shade &= edges[band + 1] >= Z
+        mask = flat | (shade & np.isfinite(Z))
     speck = SPECK * mask.size
     parts, n = ndimage.label(mask)
     sizes = ndimage.sum(mask, parts, index=np.arange(1, n + 1))
