@@ -20,6 +20,11 @@ Shared by the still plots and the animations:
   one another out;
 * where dashes fail (a scribble, a shared stretch), each run's marker along its path
   still tells it apart without colour (:mod:`.path_marks`);
+* where a path goes over the same small area again and again (a run settled on a
+  minimum, loops round it, or a zig-zag piling up), those later passes are drawn thin
+  and faint (:func:`revisits`, :data:`FAINT_WIDTH`, :data:`FAINT_ALPHA`), under the
+  target's fill: the first pass stays readable, and the star and ball it circles stay
+  in sight instead of drowning in a solid blob of the path's colour;
 * a path is drawn only inside the view (:func:`in_view`): where it leaves, its trail
   ends on the edge (the edge mark of :mod:`.balls` says where it went), so a diverging
   run does not paint a column along the edge with its jumps from side to side.
@@ -74,6 +79,11 @@ LANE = 3.6  # points between the middles of two paths drawn side by side (a line
 BALL = 10.0  # points: 14 px at 100 dpi, found from the back of a room
 THINNEST = 2.2  # points: a line of 3 px at 100 dpi, the thinnest a projector shows well
 CLOUD = 9  # more starts of one run than this make a cloud: thinner lines, no halo
+CELL = 0.02  # domain spans (~13 px on a map): the area whose revisits are counted
+REVISITS = 1  # visits a cell had before: a stretch there is a revisit (the third pass on)
+FAINT_WIDTH = 1.5  # points (2 px): a revisit's line
+FAINT_ALPHA = 0.55
+FAINT_ZORDER = 4.8  # under every full path (5 and up) and a target's fill (4.9)
 
 
 class PathStyle(NamedTuple):
@@ -88,6 +98,7 @@ class PathStyle(NamedTuple):
     width: float = 1.0  # line width on the map, in plain widths
     lane: tuple | None = None  # per step: points across the line, where it shares one (Lanes)
     under: float | None = None  # the zorder of the lowest path it shares a line with
+    faint: tuple | None = None  # per step: whether it revisits a dense area (:func:`revisits`)
 
     @property
     def map_linestyle(self) -> Any:
@@ -138,9 +149,85 @@ def path_styles(trajs, colors=None, ball: float = BALL, *, one_map: bool = True)
                 halo=not cloud(_starts(trajs[i])),
                 lane=tuple(shifts[i].tolist()) if i in shifts else None,
                 under=under,
+                faint=_faint(paths[i]),
             )
         )
     return out
+
+
+def _faint(path: np.ndarray) -> tuple | None:
+    """:func:`revisits` of a single start's path ``(T+1, 1, 2)`` (spans), ``None`` if
+    none (a cloud of starts is drawn thin already)."""
+    if path.shape[1] != 1:
+        return None
+    flags = revisits(path[:, 0])
+    return tuple(flags.tolist()) if flags.any() else None
+
+
+def revisits(path: np.ndarray, cell: float = CELL, shortest: int = 3) -> np.ndarray:
+    """Per step of ``path`` ``(T+1, 2)`` (in domain spans), whether it goes over ground
+    the path has covered densely before: most of the step lies in cells of side ``cell``
+    the path had entered :data:`REVISITS` times and more before (a pass, however slow,
+    is one visit: the third pass over a place and those after it are revisits). Stretches shorter than ``shortest`` steps, either way, are left as
+    their neighbours are (no flicker between full and faint).
+
+    >>> t = np.linspace(0, 6 * np.pi, 300)  # three loops round one circle: the third faint
+    >>> flags = revisits(np.c_[0.1 * np.cos(t), 0.1 * np.sin(t)])
+    >>> bool(flags[:190].any()), round(float(flags[210:].mean()), 2)
+    (False, 1.0)
+    """
+    from .lanes import _long_stretches
+
+    path = np.asarray(path, float)
+    steps = len(path) - 1
+    if steps < 1:
+        return np.zeros(0, bool)
+    a, b = path[:-1], path[1:]
+    ok = np.isfinite(a).all(axis=1) & np.isfinite(b).all(axis=1)
+    length = np.where(ok, np.linalg.norm(b - a, axis=1), 0.0)
+    length = np.minimum(np.nan_to_num(length), 0.25)  # a diverging jump: no ground covered
+    count = np.where(ok, np.maximum(1, np.ceil(2 * length / cell)), 0).astype(int)
+    seg = np.repeat(np.arange(steps), count)
+    if not len(seg):
+        return np.zeros(steps, bool)
+    within = np.arange(len(seg)) - np.repeat(np.cumsum(count) - count, count) + 0.5
+    at = a[seg] + (within / count[seg])[:, None] * (b[seg] - a[seg])
+    cells = np.floor(at / cell).astype(np.int64)
+    key = (cells[:, 0] - cells[:, 0].min()) * (1 << 31) + (cells[:, 1] - cells[:, 1].min())
+    enters = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])  # each visit to a cell
+    order = np.lexsort((enters, key[enters]))
+    k = key[enters][order]
+    rank = np.arange(len(k)) - np.maximum.accumulate(np.where(np.r_[True, k[1:] != k[:-1]],
+                                                              np.arange(len(k)), 0))  # fmt: skip
+    earlier = np.empty(len(enters), int)
+    earlier[order] = rank  # how many times the path was in this cell before this visit
+    visit = np.cumsum(np.r_[True, key[1:] != key[:-1]]) - 1
+    dense = np.bincount(seg, weights=earlier[visit] >= REVISITS, minlength=steps)
+    flags = dense / np.maximum(count, 1) >= 0.5
+    return ~_long_stretches(~_long_stretches(flags, shortest), shortest)
+
+
+def split_faint(values: np.ndarray, faint: np.ndarray):
+    """``values`` ``(t, ...)`` at the points of a path, and ``faint`` ``(t - 1,)`` per
+    step between them: the points of the full stretches and of the faint ones, each with
+    the other's points NaN (a point joining the two is in both).
+
+    >>> full, thin = split_faint(np.arange(5.0), np.array([0, 1, 1, 0], bool))
+    >>> full.tolist(), thin.tolist()
+    ([0.0, 1.0, nan, 3.0, 4.0], [nan, 1.0, 2.0, 3.0, nan])
+    """
+    values = np.asarray(values, float)
+    faint = np.asarray(faint, bool)
+    before, after = np.r_[faint[:1], faint], np.r_[faint, faint[-1:]]
+    full_pt = ~before | ~after
+    faint_pt = before | after
+    if len(faint):  # the ends belong to their one step
+        full_pt[0], faint_pt[0] = not faint[0], bool(faint[0])
+        full_pt[-1], faint_pt[-1] = not faint[-1], bool(faint[-1])
+    shape = (-1,) + (1,) * (values.ndim - 1)
+    nan = np.full_like(values, np.nan)
+    return (np.where(full_pt.reshape(shape), values, nan),
+            np.where(faint_pt.reshape(shape), values, nan))  # fmt: skip
 
 
 def _normalized(traj, spans: np.ndarray) -> np.ndarray:
