@@ -80,7 +80,7 @@ BALL = 10.0  # points: 14 px at 100 dpi, found from the back of a room
 THINNEST = 2.2  # points: a line of 3 px at 100 dpi, the thinnest a projector shows well
 CLOUD = 9  # more starts of one run than this make a cloud: thinner lines, no halo
 CELL = 0.02  # domain spans (~13 px on a map): the area whose revisits are counted
-REVISITS = 1  # visits a cell had before: a stretch there is a revisit (the third pass on)
+REVISITS = 1  # visits a cell had before: a stretch there is a revisit (the second pass on)
 FAINT_WIDTH = 1.5  # points (2 px): a revisit's line
 FAINT_ALPHA = 0.55
 FAINT_ZORDER = 4.8  # under every full path (5 and up) and a target's fill (4.9)
@@ -168,12 +168,13 @@ def revisits(path: np.ndarray, cell: float = CELL, shortest: int = 3) -> np.ndar
     """Per step of ``path`` ``(T+1, 2)`` (in domain spans), whether it goes over ground
     the path has covered densely before: most of the step lies in cells of side ``cell``
     the path had entered :data:`REVISITS` times and more before (a pass, however slow,
-    is one visit: the third pass over a place and those after it are revisits). Stretches shorter than ``shortest`` steps, either way, are left as
-    their neighbours are (no flicker between full and faint).
+    is one visit: the second pass over a place and those after it are revisits).
+    Stretches shorter than ``shortest`` steps, either way, are left as their neighbours
+    are (no flicker between full and faint).
 
-    >>> t = np.linspace(0, 6 * np.pi, 300)  # three loops round one circle: the third faint
+    >>> t = np.linspace(0, 6 * np.pi, 300)  # three loops round one circle: the first full
     >>> flags = revisits(np.c_[0.1 * np.cos(t), 0.1 * np.sin(t)])
-    >>> bool(flags[:190].any()), round(float(flags[210:].mean()), 2)
+    >>> bool(flags[:95].any()), round(float(flags[105:].mean()), 2)
     (False, 1.0)
     """
     from .lanes import _long_stretches
