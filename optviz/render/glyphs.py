@@ -54,6 +54,7 @@ from .glyph_sizes import (  # noqa: F401  (the sizes are part of the glyphs' int
     at_least_px,
 )
 from .layout import legend_column
+from .paths import run_colors
 from .rate_inset import rate_insets
 
 TARGET = 0.12  # 90th-percentile glyph reach, as a fraction of the view's shorter side
@@ -364,10 +365,11 @@ class GlyphLayer:
 
     def key(self) -> tuple[list, list[str]]:
         """Legend handles and labels, each label with its scale."""
-        return key_entries(self.raws, self.scales, self.theme)
+        return key_entries(self.raws, self.scales, self.theme, run_colors(self.race.trajectories))
 
 
-def key_entries(raws: list[dict], sc: Scales, theme: str) -> tuple[list, list[str]]:
+def key_entries(raws: list[dict], sc: Scales, theme: str,
+                colors: list[str] | None = None) -> tuple[list, list[str]]:  # fmt: skip
     """The glyph key's handles and labels: each kind drawn in the race, in words (its scale
     ``sc`` is the docs' business: a slide's audience reads what an arrow means)."""
     from matplotlib.lines import Line2D
@@ -382,7 +384,8 @@ def key_entries(raws: list[dict], sc: Scales, theme: str) -> tuple[list, list[st
             continue
         lw, ls = STYLE[kind]
         # one run's colour, or neutral grey when several runs draw it (not the first's)
-        color = style.color(owners[0]) if len(owners) == 1 else NEUTRAL
+        one = colors[owners[0]] if colors else style.color(owners[0])
+        color = one if len(owners) == 1 else NEUTRAL
         color, outline = glyph_look(kind, color, theme)
         if kind in BOXES:  # a box in the key, so it is told from an arrow of its colour
             handles.append(Rectangle((0, 0), 1, 1, fill=False, ec=color, lw=lw, ls=ls,
@@ -448,8 +451,8 @@ def with_key(layout):
         fig, panels, loss_ax = layout(race, kind, loss, size, dpi, theme, title, legend_column=True,
                                       **more)  # fmt: skip
         raws = [raw_glyphs(t) for t in race.trajectories]
-        place_key(key_entries(raws, scales(race, raws), theme), fig, panels, loss_ax,
-                  race=race)  # fmt: skip
+        entries = key_entries(raws, scales(race, raws), theme, run_colors(race.trajectories))
+        place_key(entries, fig, panels, loss_ax, race=race)
         # the map grows to the foot: keep the counter's corner free (a 3-D view has no
         # frame: the animation keeps the corner free only where the surface reaches it)
         if legend_column(fig) is not None and kind != "3d":
@@ -527,7 +530,7 @@ def fit_key_column(fig) -> None:
 def draw_static(race, fig, panels: list, loss_ax, kind: str, theme: str, at: int = 4) -> GlyphLayer:
     """Glyphs at ``at`` evenly spaced steps along each path of a static race figure."""
     axes = panels if kind == "panels" else [panels[0]] * len(race.trajectories)
-    colors = [style.color(i) for i in range(len(race.trajectories))]
+    colors = run_colors(race.trajectories)
     steps = race.trajectories[0].steps
     marks = np.unique(np.linspace(0, max(steps - 1, 0), at).round().astype(int))
     for s in marks:

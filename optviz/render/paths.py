@@ -2,8 +2,10 @@
 
 Shared by the still plots and the animations:
 
-* every path gets its color, a line style and a ball marker (:mod:`.style`), so color
-  is never the only cue;
+* every path gets its color, a line style and a ball marker, so color is never the only
+  cue; they follow the optimizer (:func:`run_looks`): GD is the same blue in every race,
+  and a figure that shows one optimizer several times (other settings) gives each run
+  a hue of its own;
 * a light outline (halo) runs under each path, so a path crossing another cuts a
   visible channel through it instead of merging with it;
 * paths are stacked longest first: short or slow paths, which a long one would bury,
@@ -129,6 +131,7 @@ def path_styles(trajs, colors=None, ball: float = BALL, *, one_map: bool = True)
     [-1.8, 1.8]
     """
     n = len(trajs)
+    looks = run_looks(trajs)
     spans = np.ptp(np.asarray(trajs[0].surface.domain, float), axis=1)
     paths = [_normalized(t, spans) for t in trajs]
     lengths = [_length(p) for p in paths]
@@ -137,13 +140,13 @@ def path_styles(trajs, colors=None, ball: float = BALL, *, one_map: bool = True)
     shifts, partners = lanes.lanes(paths, order, LANE) if one_map else ({}, {})
     out = []
     for i in range(n):
-        color = colors[i % len(colors)] if colors else style.color(i)
+        color = colors[i % len(colors)] if colors else looks[i]["color"]
         under = min((5.0 + 0.1 * depth[j] for j in partners.get(i, ())), default=None)
         out.append(
             PathStyle(
                 color=color,
-                linestyle=style.linestyle(i),
-                marker=style.marker(i),
+                linestyle=looks[i]["linestyle"],
+                marker=looks[i]["marker"],
                 zorder=5.0 + 0.1 * depth[i],
                 ball_size=ball,
                 halo=not cloud(_starts(trajs[i])),
@@ -153,6 +156,37 @@ def path_styles(trajs, colors=None, ball: float = BALL, *, one_map: bool = True)
             )
         )
     return out
+
+
+def run_looks(trajs) -> list[dict]:
+    """Each run's ``color``, ``linestyle`` and ``marker``, by its optimizer's identity
+    (:func:`.line_ends.identity_slots`): the same optimizer looks the same in every race
+    and line plot, and runs of one optimizer (other settings) each get a look of their
+    own. On a dark theme the near-black look is drawn light.
+
+    >>> import optviz as ov
+    >>> r = ov.race("quadratic", ["adam", "gd", "gd:lr=0.5"], steps=2)
+    >>> [look["color"] for look in run_looks(r.trajectories)]
+    ['#CC3311', '#0077BB', '#E69F00']
+    """
+    from matplotlib import rcParams
+    from matplotlib.colors import to_rgb
+
+    from .line_ends import LINE_COLORS, identity_slots
+
+    dark = float(np.mean(to_rgb(rcParams["axes.facecolor"]))) < 0.5
+    out = []
+    for k in identity_slots([t.optimizer.name for t in trajs]):
+        color = LINE_COLORS[k % len(LINE_COLORS)]
+        if dark and float(np.mean(to_rgb(color))) < 0.25:
+            color = "#DDDDDD"
+        out.append({"color": color, "linestyle": style.linestyle(k), "marker": style.marker(k)})
+    return out
+
+
+def run_colors(trajs) -> list[str]:
+    """Each run's colour (:func:`run_looks`), for what names a run beside its path."""
+    return [look["color"] for look in run_looks(trajs)]
 
 
 def _faint(path: np.ndarray) -> tuple | None:

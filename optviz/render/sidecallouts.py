@@ -7,9 +7,9 @@ from __future__ import annotations
 import numpy as np
 from matplotlib.text import Text
 
-from . import style
 from .callout_placement import broken_lines
 from .callouts import CalloutLayer
+from .paths import run_colors
 
 CALLOUT_WIDEST = 0.42  # of its panel's width: a wider callout is broken into more lines
 
@@ -21,7 +21,7 @@ class SideCallouts(CalloutLayer):
 
     def __init__(self, race, verdicts, balls: list, theme: str, animated: bool):
         self.balls = balls  # one per run: where each ball is at any step
-        colors = [style.color(i) for i in range(len(balls))]
+        colors = run_colors(race.trajectories)
         super().__init__(race, verdicts, [b.ax for b in balls], colors, theme, animated)
         for _, (run, _start), _label, ring in self.items:
             ring.set_markersize(2 * balls[run].radius + 8)
