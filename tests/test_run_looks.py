@@ -51,3 +51,11 @@ def test_an_optimizer_keeps_its_look_across_races():
     every = list(first.values()) + [second["rmsprop"]]
     for a, b in combinations(every, 2):
         assert not share_a_hue(a.color, b.color), (a.color, b.color)
+
+
+def test_a_dotted_path_is_drawn_over_a_dashed_and_a_solid_one():
+    # rosenbrock_race: momentum's dashed zig-zags crossed Adam's dotted path and hid it
+    race = load_scene("gallery/rosenbrock_race.toml").race()
+    gd, momentum, adam = paths.path_styles(race.trajectories)
+    assert paths.ink(gd.linestyle) > paths.ink(momentum.linestyle) > paths.ink(adam.linestyle)
+    assert gd.zorder < momentum.zorder < adam.zorder

@@ -8,8 +8,10 @@ Shared by the still plots and the animations:
   a hue of its own;
 * a light outline (halo) runs under each path, so a path crossing another cuts a
   visible channel through it instead of merging with it;
-* paths are stacked longest first: short or slow paths, which a long one would bury,
-  are drawn on top;
+* paths are stacked by their ink, then longest first: a dotted or dashed line, whose
+  gaps let what is under it show, goes over a solid one (a solid zig-zag over a dotted
+  path hid it where they cross); among lines alike, short or slow paths, which a long
+  one would bury, are drawn on top;
 * paths that share a line (one runs along another for a stretch, even at another
   speed) are drawn side by side along that stretch only (:mod:`.lanes`): each shifted
   across the line by a few points, in its own width and dash pattern, so every colour
@@ -135,7 +137,8 @@ def path_styles(trajs, colors=None, ball: float = BALL, *, one_map: bool = True)
     spans = np.ptp(np.asarray(trajs[0].surface.domain, float), axis=1)
     paths = [_normalized(t, spans) for t in trajs]
     lengths = [_length(p) for p in paths]
-    order = sorted(range(n), key=lambda i: (-lengths[i], i))  # longest drawn first
+    inks = [round(ink(look["linestyle"]), 1) for look in looks]
+    order = sorted(range(n), key=lambda i: (-inks[i], -lengths[i], i))  # solid, long first
     depth = {i: rank for rank, i in enumerate(order)}
     shifts, partners = lanes.lanes(paths, order, LANE) if one_map else ({}, {})
     out = []
@@ -182,6 +185,18 @@ def run_looks(trajs) -> list[dict]:
             color = "#DDDDDD"
         out.append({"color": color, "linestyle": style.linestyle(k), "marker": style.marker(k)})
     return out
+
+
+def ink(linestyle) -> float:
+    """The share of a line's length a ``linestyle`` inks: 1 solid, less dashed or dotted.
+
+    >>> ink("-"), round(ink((0, (1.0, 1.3))), 2)
+    (1.0, 0.43)
+    """
+    if not isinstance(linestyle, tuple):
+        return 1.0
+    dashes = np.asarray(linestyle[1], float)
+    return float(dashes[::2].sum() / dashes.sum())
 
 
 def run_colors(trajs) -> list[str]:
