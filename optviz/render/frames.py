@@ -194,7 +194,8 @@ class _Engine:
         trail = plot(*empty, color=ps.color, lw=lw, ls=ps.map_linestyle, alpha=alpha)[0]
         # balls are placed in pixels (fanned out where they meet): flat markers on a 3-D axes
         flat = turning.flat_plot(ax) if three else ax.plot
-        ball = flat([], [], ls="none", marker=ps.marker, ms=ms, mfc=ps.color, mec=ink, mew=1.0)[0]
+        edge = style.ball_edge(ps.color, self.theme)
+        ball = flat([], [], ls="none", marker=ps.marker, ms=ms, mfc=ps.color, mec=edge, mew=1.0)[0]
         cross = plot(*empty, ls="none", marker="X", ms=ms * 1.4, mfc=ps.color, mec=ink, mew=1.2)[0]
         cross.set_clip_on(False)  # it sits on the domain's edge: show all of it
         mover = _Mover(traj, ps.color, xy, z, div, cross_xy, halo, trail, ball, cross)
