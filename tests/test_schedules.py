@@ -156,3 +156,18 @@ def test_schedule_passes_through_none_and_schedules_and_lists_names():
     )
     assert {"cosine", "cyclic", "onecycle", "warmup"} <= set(ov.schedules())
     assert math.isclose(ov.schedule("warmup:steps=4").factors(8)[0], 0.25)
+
+
+def test_the_small_multiples_settings_read_from_the_back():
+    """Each panel's settings line (under its name) is at least 19 px at 1280x720: at 18
+    px of font size the glyphs measured about 16 px on the slide."""
+    from matplotlib.text import Annotation
+
+    from optviz.render.scheduleplots import plot_schedules
+
+    fig = plot_schedules(["step", "cyclic"], steps=50)
+    notes = [t for t in fig.findobj(Annotation) if t.get_text().strip()]
+    assert notes and all(t.get_fontsize() * 100 / 72 >= 19 for t in notes)
+    import matplotlib.pyplot as plt
+
+    plt.close(fig)

@@ -33,7 +33,14 @@ def dropout_figure():
     return dropoutplots.dropout_figure(pairs, ensemble=5, resolution=20, title="Dropout")
 
 
-@pytest.mark.parametrize("make", [init_grid, dropout_figure])
+def dropout_figure_4x3():
+    # at 4:3 a row of three squeezed the maps' titles and keys into one another
+    pairs = dropout.seed_study([0, 1], hidden=(8, 8), steps=20)
+    return dropoutplots.dropout_figure(pairs, ensemble=5, resolution=20, title="Dropout",
+                                       size="4:3")  # fmt: skip
+
+
+@pytest.mark.parametrize("make", [init_grid, dropout_figure, dropout_figure_4x3])
 def test_no_text_of_a_saved_still_lies_on_another(make, tmp_path):
     fig = make()
     save_figure(fig, tmp_path / "still.png", dpi=50)

@@ -346,10 +346,18 @@ def plot_quantities(
     with style.themed(theme):
         fig = plots.new_figure(size, dpi)
         estimated = [t for t in trajs if t.optimizer.estimates]
-        rate_ax, speed_ax, *more = fig.subplots(1, 3 if estimated else 2)
-        ink = style.ink(theme)
         xname, yname = axis_words(race)
-        named: dict[Any, list] = {rate_ax: [], speed_ax: []}  # each line named at its end
+        # on a furrow each coordinate's rate gets its panel, titled in words: one panel of
+        # four lines needed "RMSprop, across" at its ends (a third of its width) and a key
+        split = "along" in (xname, yname) and not estimated
+        axes = fig.subplots(1, (3 if estimated else 2) + split, sharey=False)
+        rate_ax, *rest = axes
+        across_ax = rest.pop(0) if split else rate_ax
+        speed_ax, *more = rest
+        if split:
+            across_ax.sharey(rate_ax)
+        ink = style.ink(theme)
+        named: dict[Any, list] = {rate_ax: [], across_ax: [], speed_ax: []}
         for i, (traj, ps) in enumerate(zip(trajs, path_styles(trajs), strict=True)):
             steps, label = np.arange(traj.steps + 1), readable(traj)
             short = short_names(trajs)[i]
@@ -361,10 +369,11 @@ def plot_quantities(
                 first = rate if rate.ndim == 2 else rate[:, 0]
                 drawn = rate_ax.plot(steps, first[:, 0], label=label, **line)[0]
                 two = first.shape[1] > 1
-                named[rate_ax].append((drawn, f"{short}, {xname}" if two else short))
+                named[rate_ax].append((drawn, f"{short}, {xname}" if two and not split else short))
                 if first.shape[1] > 1:  # a curve has x alone
-                    drawn = rate_ax.plot(steps, first[:, 1], ls="--", **line)[0]
-                    named[rate_ax].append((drawn, f"{short}, {yname}"))
+                    ls = "-" if split else "--"
+                    drawn = across_ax.plot(steps, first[:, 1], ls=ls, **line)[0]
+                    named[across_ax].append((drawn, short if split else f"{short}, {yname}"))
             v = speed(traj)
             v = v if v.ndim == 1 else v[:, 0]
             drawn = speed_ax.plot(steps[1:], v[1:], label=label, **line)[0]
@@ -376,16 +385,25 @@ def plot_quantities(
         rate_ax.set_yscale("log")
         speed_ax.set_yscale("log")
         curve = race.surface.is_curve
-        rate = "effective rate" if more else "effective learning rate"  # a third of the width
-        rate_ax.set_title(rate + ("" if curve else f"\n(solid: {xname}, dashed: {yname})"))
+        rate = "effective rate" if more or split else "effective learning rate"
+        if split:
+            names = dict(zip((xname, yname), race.surface.view.axes, strict=True))
+            rate_ax.set_title(f"{rate} along the furrow\n({names['along']}: its flat floor)")
+            across_ax.set_title(f"{rate} across it\n({names['across']}: up its steep walls)")
+        else:
+            rate_ax.set_title(rate + ("" if curve else f"\n(solid: {xname}, dashed: {yname})"))
         speed_ax.set_title("how far each step moves")  # words, not |Δθ_t|
         if more:
             names = {what for t in estimated for what in t.optimizer.estimates.values()}
             more[0].set_yscale("log")
             more[0].set_title(" · ".join(sorted(names)))
-        for ax in (rate_ax, speed_ax, *more):
+        for ax in dict.fromkeys((rate_ax, across_ax, speed_ax, *more)):
             ax.set_xlabel("step")
             ax.grid(True, lw=0.6)
+        if split:  # two runs, one key: names at the lines' ends took a quarter of each panel
+            fig.legend(*rate_ax.get_legend_handles_labels(), loc="outside lower center",
+                       ncols=len(trajs), frameon=False, markerscale=1.2)  # fmt: skip
+            named = {}
         for ax, pairs in named.items():
             if pairs:
                 lines, names = [p[0] for p in pairs], [p[1] for p in pairs]

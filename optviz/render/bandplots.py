@@ -55,7 +55,8 @@ def plot_bands(
     plain = "full batch" if noise.batch else "without noise"
     with style.themed(theme):
         fig = new_figure(size, dpi)
-        left, right = fig.subplots(1, 2, width_ratios=[1.25, 1.0])  # the map carries it
+        # the map carries it: as wide as it is tall (a wider cell left a gutter beside it)
+        left, right = fig.subplots(1, 2, width_ratios=[1.15, 1.0])
         plot_surface(surface, left, theme=theme, lines=True, critical=True)
         fade_map(left)
         xy = traj.xy
@@ -63,12 +64,16 @@ def plot_bands(
         alpha = float(np.clip(16.0 / k, 0.45, 0.8))  # many paths, each still seen
         for i in range(k):
             left.plot(xy[:, i, 0], xy[:, i, 1], color=c, lw=2.2, alpha=alpha, zorder=3)
-        left.set_title(f"{k} seeds; dashed: {plain}")
+        # said in the key, not in a title over the map: the map takes the height
+        from matplotlib.lines import Line2D
+
+        seeds = Line2D([], [], color=c, lw=2.2, alpha=alpha, label=f"{k} seeds' paths")
+        dashed = Line2D([], [], color=ink, lw=2.4, ls=(0, (3.0, 1.5)), label=plain)
         keys = _band_ends(left, traj, c, ink)
         left.plot(ref.xy[:, 0], ref.xy[:, 1], ls=(0, (3.0, 1.5)), color=ink, lw=2.4, zorder=4)
         # where the run without noise ends: small enough that a landmark it rests on
         # (the minimum's star, the saddle's diamond) rings it and stays in sight
-        end = left.plot(*ref.xy[-1], "s", ms=7, mfc=ink, mec="white", mew=1.2, zorder=8.4,
+        end = left.plot(*ref.xy[-1], "s", ms=9, mfc=ink, mec="white", mew=1.2, zorder=8.4,
                         gid="plain-end", label=f"{plain} ends")[0]  # fmt: skip
         start = left.plot(*ref.xy[0], "o", ms=11, mfc="white", mec="black", mew=1.5, zorder=5,
                           label="start")[0]  # fmt: skip
@@ -76,7 +81,16 @@ def plot_bands(
                           surface.domain)  # fmt: skip
         clear_corner(left)
         marks = [h for h in left.get_lines() if h.get_gid() == "landmark" and _seen(left, h)]
-        _map_key(left, [start, *keys[:1], end, *marks, *keys[1:]])
+        for mark in marks:  # over the paths and the ends, filled: none shows through it
+            mark.set_zorder(LANDMARK_Z)
+            mark.set_markerfacecolor("white")
+        if _on_a_mark(left, ref.xy[-1], marks):  # said in words, not a square inside it
+            end.remove()
+            _say_plain_end(left, ref.xy[-1], xy, plain)
+            end = None
+        shown = (start, seeds, dashed, *keys[:1], end, *marks, *keys[1:])
+        _map_key(left, [h for h in shown if h is not None])
+        _name_axes(left, surface)
         steps = np.arange(traj.steps + 1)
         med, lo, hi = (np.maximum(v - shift, floor) for v in bands.loss_band())
         ql, qh = bands.quantiles
@@ -89,18 +103,87 @@ def plot_bands(
         if log:
             right.set_yscale("log")
             _decades(right)
-        else:  # said on the axis: a fall without end reads as a bend otherwise
-            right.set_yscale("symlog", linthresh=1.0)
+        else:  # a loss without a floor: a linear axis down to the map's lowest value, and
+            # the runs that fell further leave it at the foot (a symmetric-log axis of
+            # negative losses puzzled)
             _plain_numbers(right)
-            ylabel = f"{ylabel} (log scale below −1)"
+            _foot_at_the_map(right, surface, left, np.concatenate([med, lo, hi, ref.loss]))
         right.set_xlabel("step")
         right.set_ylabel(ylabel)
         right.grid(True, alpha=0.5)
-        right.legend(loc="best", framealpha=0.95)
+        right.legend(loc="upper right" if not log else "lower left", framealpha=0.95)
         right.set_title("loss: the seeds' median and spread")
         name = optimizer_name(traj.optimizer)
         fig.suptitle(title or f"{name}, {noise_words(noise)}, on {surface.title or surface.name}")
     return fig
+
+
+LANDMARK_Z = 7.0  # over the paths (3) and the seeds' ends (6.5), under the exits (8.5)
+NEAR_PX = 12  # a noise-free end this near a landmark is on it
+
+
+def _on_a_mark(ax, xy, marks) -> bool:
+    """Whether the point ``xy`` (data) lies on one of the landmarks ``marks``."""
+    at = ax.transData.transform(xy)
+    for mark in marks:
+        pts = ax.transData.transform(np.column_stack([mark.get_xdata(), mark.get_ydata()]))
+        if len(pts) and np.hypot(*(pts - at).T).min() <= NEAR_PX:
+            return True
+    return False
+
+
+def _say_plain_end(ax, xy, paths: np.ndarray, plain: str) -> None:
+    """``without noise: ends here`` with an arrow to ``xy``, set in the diagonal
+    direction that crosses the fewest of the seeds' paths ``paths`` (steps, seeds, 2)."""
+    from matplotlib import patheffects
+
+    pts = ax.transData.transform(paths.reshape(-1, 2)[np.isfinite(paths.reshape(-1, 2)).all(1)])
+    at = ax.transData.transform(xy)
+    frame = ax.get_window_extent()
+    scale = ax.figure.dpi / 72
+    best, fewest = (60, 60), None
+    for dx in (-90, -60, -40, 40, 60, 90):
+        for dy in (-60, -40, 40, 60):
+            px = at + np.array([dx, dy]) * scale
+            # the words' box: about 150 px wide, 56 tall, on the side the offset points to
+            x0, x1 = (px[0], px[0] + 150) if dx > 0 else (px[0] - 150, px[0])
+            y0, y1 = px[1] - 28, px[1] + 28
+            out = not (frame.x0 < x0 and x1 < frame.x1 and frame.y0 < y0 and y1 < frame.y1)
+            hits = int(np.sum((pts[:, 0] > x0) & (pts[:, 0] < x1) & (pts[:, 1] > y0)
+                              & (pts[:, 1] < y1)))  # fmt: skip
+            key = (out, hits, abs(dx) + abs(dy))
+            if fewest is None or key < fewest:
+                best, fewest = (dx, dy), key
+    ax.annotate(
+        f"{plain}:\nends here", xy, xytext=best, textcoords="offset points",
+        ha="left" if best[0] > 0 else "right", va="center", fontsize=style.at_least(16),
+        color="#111111", zorder=9, gid="plain-end",
+        path_effects=[patheffects.withStroke(linewidth=3, foreground="white")],
+        arrowprops={"arrowstyle": "-|>", "color": "#111111", "lw": 2, "shrinkB": 12},
+    )  # fmt: skip
+
+
+def _name_axes(ax, surface) -> None:
+    """A regression's weights said as what they are: ``w1`` alone was a riddle."""
+    if surface.n_samples <= 0:
+        return
+    for get, set_ in ((ax.get_xlabel, ax.set_xlabel), (ax.get_ylabel, ax.set_ylabel)):
+        name = get().strip()
+        if name.startswith("w") and name[1:].isdigit():
+            set_(f"{name}: weight of feature {name[1:]}")
+    ax.yaxis.label.set_rotation(90)  # a long name stands along its axis
+
+
+def _foot_at_the_map(ax, surface, map_ax, values: np.ndarray) -> None:
+    """A linear loss axis from the lowest value on the map ``map_ax`` shows to the
+    highest loss: a run that fell lower left the map too, and leaves the axis at its foot."""
+    (x0, x1), (y0, y1) = map_ax.get_xlim(), map_ax.get_ylim()
+    gx, gy = np.meshgrid(np.linspace(x0, x1, 60), np.linspace(y0, y1, 60))
+    low = float(np.nanmin(surface.f(np.stack([gx, gy], axis=-1))))
+    values = values[np.isfinite(values)]
+    high = float(values.max()) if len(values) else 1.0
+    pad = 0.05 * (high - low)
+    ax.set_ylim(low - pad, high + pad)
 
 
 MAP_FADE = 0.55  # the map's fill, faded: dark paths read on its dark floor
@@ -125,7 +208,7 @@ def _seen(ax, line) -> bool:
 
 def _map_key(ax, handles: list) -> None:
     """Every mark on the map named once, under it: start, ends, landmarks, exits."""
-    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.1),
+    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.11),
               ncols=min(3, len(handles)), frameon=False, handletextpad=0.4,
               columnspacing=1.0, fontsize=style.at_least(13))  # fmt: skip
 
@@ -181,7 +264,7 @@ def _band_ends(ax, traj, color: str, ink: str) -> list:
     (x0, x1), (y0, y1) = traj.surface.domain
     inside = (xy[:, 0] >= x0) & (xy[:, 0] <= x1) & (xy[:, 1] >= y0) & (xy[:, 1] <= y1)
     # under the landmarks' outlines: thirty ends around a minimum hid its star
-    dots = ax.plot(*xy[inside].T, "o", color=color, ms=6, mec="white", mew=0.7, zorder=6.5,
+    dots = ax.plot(*xy[inside].T, "o", color=color, ms=10, mec="white", mew=1.0, zorder=6.5,
                    alpha=0.85, label="a seed ends")[0]  # fmt: skip
     out = xy[~inside & np.isfinite(xy).all(axis=1)]
     if not len(out):
@@ -198,7 +281,7 @@ def _band_ends(ax, traj, color: str, ink: str) -> list:
                         zorder=8.5)[0]  # fmt: skip
         # the count beside its arrow, white on dark, over the balls: "33 of 40" is seen
         inward = -np.sign([rx, ry]) * (np.abs([rx, ry]) == np.abs([rx, ry]).max())
-        ax.annotate(f"{n}", (ex, ey), xytext=(18 * inward[0] + 20 * (inward[0] == 0),
+        ax.annotate(f"{n} left", (ex, ey), xytext=(18 * inward[0] + 38 * (inward[0] == 0),
                     18 * inward[1]), textcoords="offset points", ha="center", va="center",
                     fontsize=14, fontweight="bold", color="white", zorder=9, gid="exit-count",
                     bbox={"boxstyle": "round,pad=0.25", "fc": "#1b1b1b", "ec": "white",
@@ -207,7 +290,7 @@ def _band_ends(ax, traj, color: str, ink: str) -> list:
     from matplotlib.lines import Line2D
 
     gone = Line2D([], [], ls="none", marker="^", ms=12, color=color, mec="white",
-                  label=f"left the view: {len(out)} of {len(xy)} runs")  # fmt: skip
+                  label=f"{len(out)} of {len(xy)} left the view")  # fmt: skip
     return [dots, gone] if arrow is not None else [dots]
 
 
@@ -246,9 +329,7 @@ def _plain_numbers(ax) -> None:
 
 
 def _decades(ax) -> None:
-    """A log axis labelled at its decades only, all in one format (10⁻², not 0.01)."""
-    from matplotlib.ticker import LogFormatterSciNotation, LogLocator, NullFormatter
+    """A log axis labelled at its decades only, as the other slides write them (1e-4)."""
+    from .phaseplots import plain_decades
 
-    ax.yaxis.set_major_locator(LogLocator(base=10, numticks=12))
-    ax.yaxis.set_major_formatter(LogFormatterSciNotation())
-    ax.yaxis.set_minor_formatter(NullFormatter())
+    plain_decades(ax.yaxis)

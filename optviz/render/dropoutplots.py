@@ -121,17 +121,15 @@ def dropout_figure(
     plain, dropped = _median_pair(pairs)
     with themed(theme):
         fig = _new_figure(size)
-        # its own margins, kept by a later tight layout: 24 px and more from every edge
-        grid = fig.add_gridspec(1, 3, width_ratios=(1.25, 1, 1), left=0.07, right=0.975,
-                                top=0.8, bottom=0.1, wspace=0.1)  # fmt: skip
+        loss_at, map_at = _layout(fig)
         # apart from the class colors: dropout's colour never means "class 1" too
         classes = _class_colors(is_dark(theme))
         c_plain = PALETTE[6]
         c_drop = next(c for c in (PALETTE[1], PALETTE[2], PALETTE[4]) if c not in classes)
-        loss_ax = fig.add_subplot(grid[0, 0])
+        loss_ax = fig.add_subplot(loss_at)
         _loss_panel(loss_ax, pairs, c_plain, c_drop)
         for col, run in enumerate((plain, dropped)):
-            ax = decision_map(run, fig.add_subplot(grid[0, col + 1]), resolution=resolution)
+            ax = decision_map(run, fig.add_subplot(map_at[col]), resolution=resolution)
             name = f"dropout (p = {run.p:g})" if run.p else "no dropout"
             name += f", seed {run.seed}" if len(pairs) > 1 else ""
             ax.set_title(
@@ -154,6 +152,24 @@ def dropout_figure(
                      f"{_count(shrunk, len(pairs))}")  # fmt: skip
         fig.suptitle(head, fontsize=20)  # where the layout makes room for it
     return fig
+
+
+WIDE = 1.5  # a frame this much wider than tall holds the loss panel and both maps in a row
+
+
+def _layout(fig):
+    """Where the loss panel and the two maps go, with margins a later tight layout keeps
+    (24 px and more from every edge): in a row on a wide frame (16:9); on a narrower one
+    (4:3) the loss panel across the top and the maps under it, where a row squeezed the
+    maps' titles and keys into one another."""
+    width, height = fig.get_size_inches()
+    if width / height >= WIDE:
+        grid = fig.add_gridspec(1, 3, width_ratios=(1.25, 1, 1), left=0.07, right=0.975,
+                                top=0.8, bottom=0.1, wspace=0.1)  # fmt: skip
+        return grid[0, 0], (grid[0, 1], grid[0, 2])
+    grid = fig.add_gridspec(2, 2, height_ratios=(1, 1), left=0.1, right=0.96, top=0.85,
+                            bottom=0.15, hspace=0.75, wspace=0.3)  # fmt: skip
+    return grid[0, :], (grid[1, 0], grid[1, 1])
 
 
 def _loss_panel(ax, pairs, c_plain: str, c_drop: str) -> None:
@@ -200,5 +216,10 @@ def _thinned_lines(ax, run, thinned: int, ensemble: int, resolution: int, color:
                       linestyles=[(0, (3, 2))])  # fmt: skip
     line.set(path_effects=[patheffects.Stroke(linewidth=5, foreground="white"),
                            patheffects.Normal()])  # fmt: skip
-    key = f"dashed: the average of {ensemble} nets,\neach with random units off"
+    # both lines of this map keyed under it: its solid border was explained only under
+    # the other map
+    key = (
+        f"solid: the full net's border\ndashed: the average of {ensemble} nets,\n"
+        "each with random units off"
+    )
     ax.set_xlabel(key, fontsize=14, color=text_color(color, ax.get_facecolor()))  # fmt: skip

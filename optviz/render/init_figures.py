@@ -17,7 +17,6 @@ from .initplots import (
     SUMMARY_KINDS,
     _as_stats_list,
     _binnings,
-    _fmt,
     _histograms,
     _is_dark,
     _layer_colorbar,
@@ -29,6 +28,7 @@ from .initplots import (
     _std,
     layer_densities,
     scheme_label,
+    sigma_words,
     std_by_layer,
 )
 from .style import themed
@@ -57,68 +57,101 @@ def init_histograms(
     return fig
 
 
+GRID_COLUMNS = 5  # layers a grid shows at most: a deep net's 10 columns were 75 px each
+GRID_TOP = 0.5  # the shared height of every panel: half of a layer's values in one bin
+GRID_BINS = 21  # bars ~10 px wide, never a hairline at an edge; odd: 0 is a bin's middle
+
+
+def shown_layers(depth: int, most: int = GRID_COLUMNS) -> list[int]:
+    """The layers (0-based) a grid shows: all of a shallow net; of a deep one the first,
+    the last, and between them spaced as the change is, fast near the input.
+
+    >>> shown_layers(10), shown_layers(3)
+    ([0, 1, 2, 5, 9], [0, 1, 2])
+    """
+    if depth <= most:
+        return list(range(depth))
+    picked = np.unique(np.round(np.geomspace(1, depth, most)).astype(int)) - 1
+    return [int(k) for k in picked]
+
+
 def init_grid(
     stats, kind: str = "activations", theme: str = "light", size="16:9", bins: int = 50, title=None
 ):
-    """Grid of histograms: one row per scheme, one column per layer.
+    """Grid of histograms: one row per scheme, one column per shown layer
+    (:func:`shown_layers`).
 
-    Each cell is the distribution of one layer's ``kind`` (fraction per bin, its own
-    height) with its standard deviation (and, for activations, the saturated share)
-    written in; a row shares one x axis, so narrowing or widening reads left to right.
+    Each cell is the distribution of one layer's ``kind``: the share of its values per
+    bin, on one height shared by every cell (:data:`GRID_TOP`, the scale at the left), so a
+    collapse to 0 is a bar as tall as the panel and saturation two tall bars at the ends;
+    a bar taller than the panel is cut and its share written on it. Its standard deviation
+    (and, for activations, the saturated share) is written above; a row shares one x
+    axis, so narrowing or widening reads left to right.
 
     >>> s = [nets.propagate(k, depth=3, width=20, batch=50) for k in ("small", "large")]
     >>> len(init_grid(s).axes)
     6
     """
+    from matplotlib.ticker import PercentFormatter
+
     stats = _as_stats_list(stats)
     depth = max(s.depth for s in stats)
+    layers = shown_layers(depth)
     with themed(theme):
         fig = _new_figure(size)
-        # bars at least ~4 px wide: a pile of values at the edges (saturation) or at 0
-        # (a collapse) must show from the back of the room, not as a hairline
-        cell_px = fig.get_figwidth() * fig.dpi / depth * 0.85
-        binnings = _binnings(stats, kind, int(np.clip(cell_px / 4.5, 12, bins)))
+        binnings = _binnings(stats, kind, min(bins, GRID_BINS))
         shared = len({(b.edges[0], b.edges[-1]) for b in binnings}) == 1
         # 24 px and more from the frame's edges: a projector's overscan crops less
-        fig.set_layout_engine("constrained", h_pad=0.06, w_pad=0.06, hspace=0.04, wspace=0.02,
+        fig.set_layout_engine("constrained", h_pad=0.06, w_pad=0.08, hspace=0.06, wspace=0.04,
                               rect=(0.02, 0.035, 0.96, 0.93))  # fmt: skip
-        axes = fig.subplots(len(stats), depth, squeeze=False)
+        axes = fig.subplots(len(stats), len(layers), squeeze=False)
         for row, (s, binning) in enumerate(zip(stats, binnings, strict=True)):
             fractions = _histograms(s, kind, binning)
             for col, ax in enumerate(axes[row]):
-                if col >= s.depth:
+                layer = layers[col]
+                if layer >= s.depth:
                     ax.set_visible(False)
                     continue
-                ax.stairs(fractions[col], binning.edges, fill=True, color=_scheme_color(row))
-                ax.set_xlim(*binning.lims)
-                ax.set_ylim(0, max(fractions[col].max(), 1e-12) * 1.45)
-                ax.set_yticks([])
-                ax.spines["left"].set_visible(False)
+                _grid_cell(ax, fractions[layer], binning, _scheme_color(row))
                 ticks, labels = binning.ticks()
                 # every panel of the bottom row gets its scale (of every row if they differ)
                 show = row == len(stats) - 1 or not shared
                 ax.set_xticks(ticks, labels if show else [])
-                ax.tick_params(labelsize=12.5, length=3, pad=1)
-                ax.text(
-                    0.5,
-                    0.98,
-                    _cell_note(s, kind, col, _writes_saturation(s, kind)),
-                    transform=ax.transAxes,
-                    ha="center",
-                    va="top",
-                    fontsize=13,
-                    linespacing=1.1,
-                )
-                if row == 0:
-                    ax.set_title(f"layer {col + 1}", fontsize=16)
+                ax.tick_params(labelsize=13, length=3, pad=1)
+                ax.set_yticks([0, GRID_TOP / 2, GRID_TOP])
+                ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+                ax.tick_params(axis="y", labelleft=col == 0, labelsize=12, length=3, pad=1)
+                ax.grid(True, axis="y", alpha=0.4)
+                note = _cell_note(s, kind, layer, _writes_saturation(s, kind))
+                ax.annotate(note, (0.5, 1.0), xycoords="axes fraction", xytext=(0, 3),
+                            textcoords="offset points", ha="center", va="bottom",
+                            fontsize=13, linespacing=1.1, gid="cell-note")  # fmt: skip
+                if row == 0:  # the column's layer, once, above its notes
+                    lines = note.count("\n") + 1
+                    ax.set_title(f"layer {layer + 1}", fontsize=16, pad=6 + 16 * lines)
             label = scheme_label(s.label).replace(" (", "\n(")
-            axes[row, 0].set_ylabel(label, fontsize=14, rotation=0, ha="right", va="center")
+            axes[row, 0].set_ylabel(label, fontsize=14, rotation=0, ha="right", va="center",
+                                    labelpad=8)  # fmt: skip
         what = "activations" if kind == "activations" else "log₁₀ |back-propagated gradient|"
         title = title or f"{what} by layer: {stats[0].activation}, {_shape(stats[0])}"
         # at the layout's own place: a constrained layout makes room for a suptitle's
         # height only, so one placed lower by hand lands on the panel titles
         fig.suptitle(title)
+        fig.supylabel("share of the layer's values per bin", fontsize=13, x=0.005)
     return fig
+
+
+def _grid_cell(ax, fractions: np.ndarray, binning, color) -> None:
+    """One layer's histogram on the grid's shared height; bars cut at the top say their
+    share."""
+    ax.stairs(np.minimum(fractions, GRID_TOP), binning.edges, fill=True, color=color)
+    ax.set_xlim(*binning.lims)
+    ax.set_ylim(0, GRID_TOP * 1.02)
+    ax.spines["left"].set_visible(True)
+    for k in np.flatnonzero(fractions > GRID_TOP):  # beside the bar: it is too thin to hold it
+        ax.annotate(f"{fractions[k]:.0%}", (binning.edges[k + 1], GRID_TOP * 0.97),
+                    xytext=(3, 0), textcoords="offset points", ha="left", va="top",
+                    fontsize=13, color=color, fontweight="bold", gid="cut-bar")  # fmt: skip
 
 
 SATURATED_AT = {"tanh": "at ±1", "sigmoid": "at 0 or 1"}  # where a saturated unit sits
@@ -134,7 +167,7 @@ def _writes_saturation(s: nets.LayerStats, kind: str) -> bool:
 
 
 def _cell_note(s: nets.LayerStats, kind: str, layer: int, saturation: bool = False) -> str:
-    note = f"σ = {_fmt(_std(s, kind)[layer])}"
+    note = sigma_words(_std(s, kind)[layer])
     if saturation:
         note += f"\n{s.saturation[layer]:.0%} {SATURATED_AT[s.activation]}"
     return note

@@ -15,7 +15,6 @@ from .initplots import (
     _as_stats_list,
     _binnings,
     _centers,
-    _fmt,
     _histograms,
     _is_dark,
     _layer_colors,
@@ -26,6 +25,7 @@ from .initplots import (
     _std,
     _xlabel,
     scheme_label,
+    sigma_words,
 )
 from .style import themed
 
@@ -108,12 +108,15 @@ def depth_animation(
     >>> bool((palette.colors == deepest).all(axis=1).any())
     True
     """
-    from matplotlib.ticker import MaxNLocator, PercentFormatter
+    from matplotlib.ticker import PercentFormatter
 
     from .gif import blends, make_palette
+    from .init_figures import GRID_BINS, GRID_TOP
 
     stats = _as_stats_list(stats)
-    binnings = _binnings(stats, kind, bins)
+    # the grid's bins and its one height for every panel: columns on their own scales
+    # (50 %, 4 %, 8 %) could not be compared; a collapse runs off the top, its σ says ≈ 0
+    binnings = _binnings(stats, kind, min(bins, GRID_BINS))
     depth = max(s.depth for s in stats)
     with themed(theme):
         fig = _new_figure(size, dpi)
@@ -124,14 +127,14 @@ def depth_animation(
             fractions = _histograms(s, kind, binning)
             centers = _centers(binning)
             lines = [
-                ax.plot(centers, f, color=colors[i], animated=True)[0]
+                ax.plot(centers, f, color=colors[i], animated=True, drawstyle="steps-mid")[0]
                 for i, f in enumerate(fractions)
             ]
             ax.set_xlim(*binning.lims)
-            # each panel its own scale, the spikes inside it: the numbers sit above it
-            ax.set_ylim(0, max(fractions.max(), 1e-12) * 1.08)
+            ax.set_ylim(0, GRID_TOP * 1.02)
             ax.set_xticks(*binning.ticks())
-            ax.yaxis.set_major_locator(MaxNLocator(3))
+            ax.set_yticks([0, GRID_TOP / 2, GRID_TOP])
+            ax.tick_params(labelleft=ax is axes[0])
             ax.yaxis.set_major_formatter(PercentFormatter(xmax=1, decimals=0))
             ax.tick_params(labelsize=14)
             ax.set_title(_short_scheme(scheme_label(s.label)), pad=TITLE_PAD)
@@ -171,7 +174,7 @@ def depth_animation(
                     line.set_alpha(alpha)
                     ax.draw_artist(line)
                 if k < s.depth:
-                    note.set_text(f"σ = {_fmt(_std(s, kind)[k])}")
+                    note.set_text(sigma_words(_std(s, kind)[k]))
                     ax.draw_artist(note)
                     if gauge is not None:
                         _fill_gauge(ax, gauge, float(s.saturation[k]))

@@ -226,6 +226,21 @@ def _fmt(value: float) -> str:
     return f"{mantissa.replace('-', '−')}e{int(exponent)}"
 
 
+NEAR_ZERO = 1e-3  # a spread below this is written as "about 0", with its number after
+
+
+def sigma_words(value: float) -> str:
+    """A layer's standard deviation as a slide says it: ``σ = 0.21``, and a collapsed one
+    by what it means first (``3e-7`` alone needed explaining).
+
+    >>> sigma_words(0.21), sigma_words(3.2e-7)
+    ('σ = 0.21', 'σ ≈ 0 (3e-7)')
+    """
+    if 0 < abs(value) < NEAR_ZERO:
+        return f"σ ≈ 0 ({_fmt(value)})"
+    return f"σ = {_fmt(value)}"
+
+
 def _check_layers(layers, depth):
     if layers is None:
         return list(range(depth))
@@ -343,7 +358,7 @@ def std_by_layer(stats, kind: str = "act_std", ax=None, legend: bool = True, end
         # two schemes with the same numbers still show both (a dodged category axis)
         layers = np.arange(1, s.depth + 1) + DODGE * (i - (len(stats) - 1) / 2)
         look = {**line_ends.look(i), "color": _scheme_color(i)}
-        lines += ax.plot(layers, values, lw=2.2, ms=7, mec=edge, mew=0.6,
+        lines += ax.plot(layers, values, lw=3.0, ms=8, mec=edge, mew=0.6,
                          label=scheme_label(s.label), zorder=3 + 0.1 * (len(stats) - i),
                          **look)  # fmt: skip
     if kind == "saturation":

@@ -34,7 +34,8 @@ LINE_COLORS = ("#0077BB", "#E69F00", "#009988", "#222222", "#CC3311", "#8833EE",
 # One identity per optimizer on every line plot: the slot of its colour, marker and dashes
 # (:func:`look`). GD and momentum keep the slots a race gives its first two optimizers, so
 # they look the same in a sweep as in the races, where they come first.
-IDENTITY = {"gd": 0, "momentum": 1, "adagrad": 2, "rmsprop": 3, "adam": 4, "lion": 5}
+# Adam is violet, not red: beside momentum's orange a red read as the same warm family.
+IDENTITY = {"gd": 0, "momentum": 1, "adagrad": 2, "rmsprop": 3, "adam": 5, "lion": 4}
 
 
 def look(i: int) -> dict[str, Any]:
@@ -53,7 +54,7 @@ def identity_slots(names: list[str]) -> list[int]:
     the first slot no line of the plot uses, so the lines still differ.
 
     >>> identity_slots(["adam", "gd"]), identity_slots(["adam", "adam", "nesterov"])
-    ([4, 0], [4, 0, 1])
+    ([5, 0], [5, 0, 1])
     """
     own = [IDENTITY.get(n) for n in names]
     taken: set[int] = set()

@@ -38,17 +38,70 @@ def show_map(
         plot_surface(surface, ax, theme=theme, colorbar=True, critical=True, field=field)
         ax.set_aspect("auto")  # the map takes the frame; its axes keep their numbers
         clear_corner(ax)
+        if field:
+            bold_levels(ax, theme)
+        _show_landmarks_large(ax)
         handles, labels = ax.get_legend_handles_labels()
+        handles = [_as_drawn(ax, h, label) for h, label in zip(handles, labels, strict=True)]
         if ax.get_legend() is not None:
             ax.get_legend().remove()
-        if len(handles) == 1:  # a lone key in the map's corner, not adrift under it
-            ax.legend(handles, labels, loc="upper right", framealpha=0.9,
-                      fontsize=style.at_least(14))  # fmt: skip
+        if len(handles) == 1:  # a lone key off the map (in its corner it hid streamlines),
+            # in the corner under the colour bar: the map keeps its height
+            fig.legend(handles, labels, loc="lower right", bbox_to_anchor=(0.995, 0.005),
+                       frameon=False, fontsize=style.at_least(14))  # fmt: skip
         elif handles:  # one row under the map, where it hides no point
             fig.legend(handles, labels, loc="outside lower center", ncol=len(handles),
                        frameon=False, fontsize=style.at_least(14))  # fmt: skip
         fig.suptitle(title or surface.title or surface.name)
     return fig
+
+
+LEVEL_WIDTH = 1.5  # a map's level lines under a field: seen from the back of the room
+LEVELS_SHOWN = 10  # and at most about this many of them
+
+
+def bold_levels(ax, theme: str) -> None:
+    """The level lines of a map under a gradient field drawn light, full and wider: grey
+    half-transparent hairlines on the grey fill were lost, and dark ones would read as
+    more streamlines."""
+    from matplotlib.contour import ContourSet
+
+    light = "#ffffff" if theme == "light" else "#c8c8c8"
+    for c in ax.collections:
+        if isinstance(c, ContourSet) and not c.filled:
+            n = len(c.levels)
+            every = max(1, -(-n // LEVELS_SHOWN))  # forty in white erased the fill
+            c.set_edgecolor(light)  # (set_color would fill the closed levels too)
+            c.set_linewidth([LEVEL_WIDTH if i % every == 0 else 0.0 for i in range(n)])
+            c.set_alpha(0.9)
+            c.set_linestyle("solid")
+
+
+SHOWN_LARGER = 1.3  # the points are the lesson here, and no ball sits on them
+SHOWN_AT_LEAST = 24.0  # points: a maximum's triangle as large as a global minimum's star in a race
+
+
+def _show_landmarks_large(ax) -> None:
+    """The critical points a third larger than in a race: a maximum's triangle (14 pt)
+    was the least visible marker of the map, on the light ground around it."""
+    for line in ax.get_lines():
+        if (line.get_gid() or "").startswith("landmark"):
+            line.set_markersize(max(line.get_markersize() * SHOWN_LARGER, SHOWN_AT_LEAST))
+
+
+def _as_drawn(ax, handle, label: str):
+    """A key entry as the map draws it: the global minimum's star filled pale gold (its
+    outline alone was a hollow star in the key beside the map's gold ones)."""
+    from matplotlib.lines import Line2D
+
+    from .landmarks import legend_face
+
+    if not isinstance(handle, Line2D) or handle.get_gid() != "landmark":
+        return handle
+    entry = Line2D([], [])
+    entry.update_from(handle)
+    entry.set_markerfacecolor(legend_face(ax, label))
+    return entry
 
 
 def clear_corner(ax) -> None:

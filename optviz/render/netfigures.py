@@ -9,6 +9,7 @@ import numpy as np
 
 from .. import nets
 from ..util.errors import ParameterError
+from . import style
 from .initplots import _check_layers, _is_dark, _new_figure, _scheme_color
 from .style import PALETTE, themed
 
@@ -56,8 +57,13 @@ def symmetry_figure(
             spread = run.spread(layer - 1)[-1]
             top.set_title(f"{nets.LABELS[run.scheme]} init\nweights after {run.steps} steps")
             steps = np.arange(run.steps + 1)
+            differ = run.spread(layer - 1)[-1] >= 1e-12
             for j in reversed(range(neurons)):  # neuron 1 on top when all coincide
-                bottom.plot(steps, w[:, 0, j], color=_scheme_color(j), lw=2)
+                # where they differ, each its own dashes too: two lines a hair apart (neurons
+                # 2 and 4 of Xavier's) showed as one, "8 different lines" as 7
+                dashes = style.linestyle(j) if differ else "-"
+                bottom.plot(steps, w[:, 0, j], color=_scheme_color(j), lw=2.4, ls=dashes,
+                            gid="neuron")  # fmt: skip
             bottom.set_xlabel("gradient step")
             bottom.set_ylabel(f"weight from {sources}1")
             bottom.grid(True, alpha=0.6)

@@ -20,6 +20,11 @@ BOUNDARY_COLOR = {"light": "#111111", "dark": "#f2f2f2"}
 RATE_TICKS = (0.5, 0.9, 0.99, 0.999, 0.9999)  # no 0: it sat on 0.5 at the bar's foot
 CLOSED_LEVELS = (0.5, 0.9, 0.99)
 CMAP = "viridis"
+LOSS_DECADES = 8  # a loss bar's span
+LOSS_LABEL = "loss after training (lower: trained further)"
+EDGE_Z = 4.0  # the edge of divergence: over every line but the closed form's dotted edge
+STEPS_TICKS = (2, 3, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 20000, 50000)
+STEPS_LABEL = "steps to shrink the error 10×: fewer = faster"
 ZOOM = "#E69F00"
 TITLE_CHARS = 80  # a longer title goes on two lines (a 1280-pixel figure holds about 90)
 
@@ -56,7 +61,9 @@ def _norm(phase: Any, shown: np.ndarray):
         positive = finite[finite > 0]
         lo = float(positive.min()) if positive.size else 1e-12  # (min's initial= is a value)
         hi = float(positive.max()) if positive.size else 1.0
-        return LogNorm(vmin=max(lo, 1e-16), vmax=max(hi, lo * 10))
+        # at most LOSS_DECADES decades: a bar from 1e-16 to 0.01 spent most of its length
+        # on losses that all mean "trained"; lower ones take the bottom colour
+        return LogNorm(vmin=max(lo, 1e-16, hi / 10.0**LOSS_DECADES), vmax=max(hi, lo * 10))
     return Normalize(vmin=0, vmax=max(1.0, float(finite.max(initial=1.0))))
 
 
@@ -104,8 +111,11 @@ def plot_phase(
                           cmap=flat, shading="flat", rasterized=True)  # fmt: skip
         handles = [Patch(facecolor=DIVERGED_COLOR[theme], edgecolor="#888888", label="diverged")]
         if 0 < diverged.sum() < diverged.size:
+            # over the lesson's white line (zorder 3.5), which runs along it where the
+            # fast region reaches the edge: the edge stays seen under the star
             ax.contour(phase.x, phase.y, diverged.astype(float), levels=[0.5],
-                       colors=BOUNDARY_COLOR[theme], linewidths=2.5)  # fmt: skip
+                       colors=BOUNDARY_COLOR[theme], linewidths=2.5,
+                       zorder=EDGE_Z).set_gid("edge")  # fmt: skip
             handles.append(Line2D([], [], color=BOUNDARY_COLOR[theme], lw=2.5,
                                   label="boundary (measured)"))  # fmt: skip
         if closed_form and phase.closed_form is not None:
@@ -143,7 +153,7 @@ def _scale(axis: Any, scale: str, set_scale: Any) -> None:
 
 CLOSED_NAME = "rate by the formula"
 EDGE_NAME = "edge by the formula"
-GD_NAME = "GD's best rate: momentum is faster inside"
+GD_NAME = "GD at its best learning rate: momentum is faster inside"
 FASTEST_NAME = "fastest cell"
 
 
@@ -233,18 +243,63 @@ def _level_labels(ax: Any, cs: Any, phase: Any) -> None:
                           "alpha": 0.6})  # fmt: skip
 
 
-def _colorbar(ax: Any, mesh: Any, phase: Any) -> None:
+def _colorbar(ax: Any, mesh: Any, phase: Any, cax: Any = None) -> None:
     from ..analysis.phase_maps import METRICS
 
-    bar = ax.figure.colorbar(mesh, ax=ax, pad=0.02, fraction=0.05)
+    finite = np.asarray(mesh.get_array().compressed(), float)
+    below = bool(len(finite)) and finite.min() < mesh.norm.vmin  # said by the bar's point
+    extend = "min" if below and phase.metric == "loss" else "neither"
+    if cax is not None:
+        bar = ax.figure.colorbar(mesh, cax=cax, extend=extend)
+    else:
+        bar = ax.figure.colorbar(mesh, ax=ax, pad=0.02, fraction=0.05, extend=extend)
     label = METRICS[phase.metric]
-    bar.set_label("rate, per-step factor: lower = faster" if phase.metric == "rate" else label)
+    # a rate is said as the steps it takes to cut the error tenfold: "rate" beside a
+    # learning-rate axis meant two things, and 0.9/0.99/0.999 read as a linear scale
+    bar.set_label({"rate": STEPS_LABEL, "loss": LOSS_LABEL}.get(phase.metric, label))
     bar.ax.tick_params(labelsize=style.at_least(13.5))
     if phase.metric == "rate":
         top = mesh.norm.inverse(mesh.norm.vmax)
-        ticks = [t for t in RATE_TICKS if t <= top + 1e-12]
-        bar.set_ticks(ticks)
-        bar.set_ticklabels([f"{t:g}" for t in ticks])
+        ticks = [n for n in STEPS_TICKS if steps_to_tenth_inverse(n) <= top + 1e-12]
+        ticks = ticks[:: max(1, -(-len(ticks) // 7))]  # at most seven numbers
+        bar.set_ticks([steps_to_tenth_inverse(n) for n in ticks])
+        bar.set_ticklabels([f"{n:,}" for n in ticks])
+    elif phase.metric == "loss":
+        plain_decades(bar.ax.yaxis)
+
+
+def steps_to_tenth(rate: float) -> float:
+    """The steps a per-step factor ``rate`` takes to shrink the error tenfold.
+
+    >>> round(steps_to_tenth(0.1), 6), round(steps_to_tenth(0.92), 1)
+    (1.0, 27.6)
+    """
+    return float(np.log(0.1) / np.log(rate))
+
+
+def steps_to_tenth_inverse(n: float) -> float:
+    """The per-step factor that shrinks the error tenfold in ``n`` steps."""
+    return float(10.0 ** (-1.0 / n))
+
+
+def plain_decades(axis: Any) -> None:
+    """A log axis's decades written as ``1e-4``, as the other slides write them, not as
+    mathtext powers."""
+    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+
+    axis.set_major_locator(LogLocator(base=10, numticks=8))
+    axis.set_major_formatter(FuncFormatter(lambda v, _: decade_words(v)))
+    axis.set_minor_formatter(NullFormatter())
+
+
+def decade_words(v: float) -> str:
+    """``1e-4`` for 0.0001, ``1`` for 1, ``10`` and ``100`` as they are.
+
+    >>> [decade_words(v) for v in (1e-12, 0.01, 1.0, 100.0)]
+    ['1e-12', '0.01', '1', '100']
+    """
+    e = int(np.round(np.log10(v))) if v > 0 else 0
+    return f"{v:g}" if -2 <= e <= 3 else f"1e{e}"
 
 
 SHORT = {"rate": "convergence rate", "loss": "final loss", "steps": "steps to converge",
@@ -314,6 +369,83 @@ def plot_zoom(
         for ax, m in ((left, wide), (right, zoomed)):  # laid out: the note finds its spot
             _beats_gd(ax, m, mark=ax is right)
     return fig
+
+
+def plot_lesson(
+    phase: Any,
+    *,
+    size: Any = "16:9",
+    theme: str = "light",
+    dpi: float = 100,
+    title: str | None = None,
+) -> Any:
+    """One map, the whole width, with the lesson's line, its star and note, and the
+    key under it: a zoom beside it halved both and added a frame and connectors the
+    lesson did not need. Returns the Figure."""
+    style.check_theme(theme)
+    with style.themed(theme):
+        fig = new_figure(size, dpi, layout=None)
+        ax = fig.add_subplot()
+        heading = title if title is not None else _title(phase)
+        lines = heading.count("\n") + 1  # laid out first: the colour bar takes its room
+        top = 0.92 - 0.055 * lines
+        fig.subplots_adjust(bottom=0.2, top=top, left=0.07, right=0.87)
+        norm = _norm(phase, np.where(phase.diverged, np.nan, phase.values))
+        plot_phase(phase, ax, theme=theme, legend=False, title="", norm=norm,
+                   closed_form=False, colorbar=False)  # fmt: skip
+        # the bar's own axes beside the map: one taken from the map's slot sat far off
+        _colorbar(ax, ax.collections[0], phase, cax=fig.add_axes((0.885, 0.2, 0.018, top - 0.2)))
+        handles = _legend_handles(theme, phase)
+        fig.legend(*_keys(handles), loc="lower center", ncols=len(handles), frameon=False,
+                   handlelength=KEY_LENGTH, handleheight=KEY_HEIGHT)  # fmt: skip
+        fig.suptitle(heading, fontsize=20)
+        _name_flat_top(ax, phase)
+        _beats_gd(ax, phase, mark=True)
+    return fig
+
+
+def _name_flat_top(ax: Any, phase: Any) -> None:
+    """The lesson line's flat top named: above β = (GD's best)² momentum's own swing
+    decays as √β, slower than GD at its best, whatever the learning rate."""
+    from matplotlib import patheffects
+
+    gd = gd_best_rate(phase)
+    if gd is None or phase.y_axis.name != "momentum" or not phase.y[0] < gd**2 < phase.y[-1]:
+        return
+    rate = np.where(phase.diverged, np.nan, phase.metrics["rate"])
+    row = rate[int(np.searchsorted(phase.y, gd**2)) - 2]
+    inside = np.flatnonzero(row < gd)
+    if not len(inside):
+        return
+    x = phase.x[inside[0]]
+    ax.annotate(
+        f"β above {gd**2:.2f}: too much momentum, slower again",
+        (x, gd**2), xytext=(0, 8), textcoords="offset points", ha="left", va="bottom",
+        fontsize=style.at_least(15), color="#ffffff", zorder=6, gid="flat-top",
+        path_effects=[patheffects.withStroke(linewidth=3, foreground="#111111")],
+    )  # fmt: skip
+
+
+ISLAND_CELLS = 6  # a diverged patch this small, away from the map's edge, is an island
+
+
+def islands(phase: Any) -> list[tuple[float, float]]:
+    """The centres (data) of the small patches of diverged cells that trained cells
+    enclose, largest first."""
+    from scipy import ndimage
+
+    labels, count = ndimage.label(phase.diverged)
+    border = set(np.unique(np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]])))
+    found = []
+    for k in range(1, count + 1):
+        cells = np.argwhere(labels == k)
+        if k in border or len(cells) > ISLAND_CELLS:
+            continue
+        j, i = cells.mean(axis=0)
+        x = float(np.interp(i, np.arange(len(phase.x)), phase.x))
+        y = float(np.interp(j, np.arange(len(phase.y)), phase.y))
+        found.append((len(cells), (x, y)))
+    return [xy for _, xy in sorted(found, key=lambda f: -f[0])]
 
 
 def _clear_landings(ax: Any, ys: tuple[float, float], near: float = 0.04) -> None:
@@ -425,8 +557,9 @@ def _beats_gd(ax: Any, phase: Any, mark: bool) -> None:
     ax.plot(*star, "*", ms=22, mfc="#E69F00", mec="#111111", mew=1.4, zorder=6,
             gid="fastest-cell")  # fmt: skip
     note = ax.annotate(
-        f"inside the white line:\nfaster than GD's best ({gd:.2f})\n"
-        f"fastest \u2605 {rate[j, i]:.2f} per step",
+        f"inside the white line:\nfaster than GD at its best\n"
+        f"({steps_to_tenth(gd):.0f} steps per 10×)\n"
+        f"fastest \u2605: {steps_to_tenth(rate[j, i]):.0f} steps per 10×",
         star, xytext=(0.5, 0.5), textcoords="axes fraction", ha="center", va="center",
         fontsize=style.at_least(15), color="#ffffff", zorder=6, gid="gd-note",
         path_effects=[patheffects.withStroke(linewidth=3, foreground="#111111")],
@@ -475,8 +608,11 @@ def _legend_handles(theme: str, *phases: Any) -> list[Any]:
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
 
+    # small outlined patches inside trained cells are diverged cells too: said in the key
+    name = "diverged (grey; also the small outlined islands)" if any(
+        islands(p) for p in phases) else "diverged"  # fmt: skip
     handles = [
-        Patch(facecolor=DIVERGED_COLOR[theme], edgecolor="#888888", label="diverged"),
+        Patch(facecolor=DIVERGED_COLOR[theme], edgecolor="#111111", label=name),
         Line2D([], [], color=BOUNDARY_COLOR[theme], lw=2.5, label="edge of divergence"),
     ]
     if any(gd_best_rate(p) is not None for p in phases):

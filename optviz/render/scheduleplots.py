@@ -106,8 +106,8 @@ def plot_schedules(
         rows, cols = _grid_shape(len(scheds), fig, False, aspect=1.6, full=0.75)
         room = fig.bbox.width / cols * 0.92  # a cell's width, less the gap to the next
         named = [schedule_words(s) for s in scheds]
-        notes = [_wrapped(note, room, 13) for _, note in named]
-        pad = 8 + 17 * max(map(len, notes))  # points: a 13-point line is 16.3 high
+        notes = [_wrapped(note, room, NOTE_PT) for _, note in named]
+        pad = 8 + 1.3 * NOTE_PT * max(map(len, notes))  # points: a line is 1.25 sizes high
         for i, sched in enumerate(scheds):
             ax = fig.add_subplot(rows, cols, i + 1)
             sched.plot(steps, ax=ax, color=style.color(5))
@@ -116,7 +116,7 @@ def plot_schedules(
             ax.set_title(named[i][0], fontsize=17, pad=pad)
             ax.annotate("\n".join(notes[i]), (0.5, 1.0), xycoords="axes fraction",
                         xytext=(0, pad - 3),
-                        textcoords="offset points", ha="center", va="top", fontsize=13,
+                        textcoords="offset points", ha="center", va="top", fontsize=NOTE_PT,
                         linespacing=1.25)  # fmt: skip
             ax.grid(True, lw=0.5)
             # three numbers an axis: at slide size the ten small panels' ticks crowded
@@ -132,4 +132,5 @@ def plot_schedules(
     return fig
 
 
+NOTE_PT = 14  # a panel's settings under its name: 19 px, read from the back as 18
 EDGE_PAD = 0.16  # inches: 16 px at 100 dpi kept round each panel and its titles

@@ -123,6 +123,8 @@ def setup_sharpness_axes(ax: Any, series: list[Series], steps: int) -> None:
         from ..util.errors import ParameterError
 
         raise ParameterError("a sharpness panel needs runs with sharpness=True")
+    if _number_line(ax, series):
+        return
     seen = [c.values for c in series] + [c.line.values for c in series if c.line is not None]
     finite = np.concatenate([v[np.isfinite(v) & (v > 0)] for v in seen])
     lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (0.1, 10.0)
@@ -148,6 +150,57 @@ def setup_sharpness_axes(ax: Any, series: list[Series], steps: int) -> None:
 
 
 MIN_GAP_PX = 30  # flat lines and curves closer than this on the panel: it zooms
+UNSTABLE = "#f6d5d5"  # the side of the sharpness where 2/lr is under it
+
+
+def _number_line(ax: Any, series: list[Series]) -> bool:
+    """One sharpness shared by every run, constant, and constant lines (one bowl, plain
+    GD): the panel is a number line of the sharpness and each run's line 2/lr, instead
+    of flat lines against the step (a flat line at 5 under three stacked heads, with a
+    line beyond the zoom only named). Returns whether it drew one."""
+    with_lines = [c for c in series if c.line is not None]
+    shared = _shared_value(series)
+    if shared is None or len(with_lines) != len(series) or len(series) < 2:
+        return False
+    if not all(_flat(c.line.values) for c in with_lines):
+        return False
+    ink = ax.yaxis.label.get_color()
+    levels = [_level(c.line.values) for c in with_lines]
+    lo, hi = min([shared, *levels]), max([shared, *levels])
+    pad = 0.18 * (hi - lo) or 0.1 * abs(hi) or 1.0
+    ax.set_xlim(lo - pad, hi + pad)
+    ax.set_ylim(0, 1)
+    ax.set_yticks([])
+    ax.axvspan(lo - pad, shared, color=UNSTABLE, lw=0, zorder=0, gid="unstable side")
+    ax.axvline(shared, color=ink, lw=3.0, gid="sharpness line")
+    ax.text(shared, 0.06, f" sharpness\n = {shared:.3g}", color=ink, ha="left", va="bottom",
+            fontsize=KEY_POINTS, fontweight="bold", gid="sharpness name")  # fmt: skip
+    ax.text(lo - pad, 0.06, " 2/lr under it:\n thrown out", color="#8b1a1a", ha="left",
+            va="bottom", fontsize=KEY_POINTS, gid="side name")  # fmt: skip
+    names = [(c.tag or c.name).split(":")[0] for c in with_lines]
+    for c, level, name in zip(with_lines, levels, names, strict=True):
+        ax.axvline(level, color=style.color(c.index), lw=2.4, ls=(0, (5, 3)),
+                   gid="stability line")  # fmt: skip
+        under = level < shared  # named on its far side from the sharpness: off its line
+        ax.text(level, 0.94, f"{name} \n2/lr = {level:.3g} " if under
+                else f" {name}\n 2/lr = {level:.3g}", color=style.color(c.index),
+                ha="right" if under else "left", va="top", fontsize=KEY_POINTS,
+                fontweight="bold", gid="stability name", multialignment="right" if under
+                else "left")  # fmt: skip
+    ax.set_xlabel("stability line 2/lr of each rate, against the sharpness (lands where the"
+                  " line is over it)")  # fmt: skip
+    ax.set_ylabel("")
+    ax.set_label(PANEL_LABEL)
+    ax._optviz_number_line = True
+    return True
+
+
+def _shared_value(series: list[Series]) -> float | None:
+    """The constant sharpness every run shares, else None."""
+    if not series or not all(_flat(c.values) for c in series):
+        return None
+    levels = [_level(c.values) for c in series]
+    return levels[0] if np.allclose(levels, levels[0], rtol=1e-3) else None
 
 
 def _flat(values: np.ndarray) -> bool:
@@ -266,6 +319,8 @@ def spread(wanted: list[float], gap: float) -> list[float]:
 
 def draw_series(ax: Any, series: list[Series]) -> None:
     """Every curve whole (a still); curves that coincide drawn once, in ink."""
+    if getattr(ax, "_optviz_number_line", False):
+        return  # a number line has no step axis
     for c, (_, drawn) in zip(series, head_fans(series), strict=True):
         if not drawn:
             continue
@@ -316,6 +371,9 @@ class SharpnessOverlay:
         if self.engine is not engine:  # a new engine (each save or frames() makes one)
             ax = next(a for a in engine.fig.axes if a.get_label() == PANEL_LABEL)
             self.curves = []
+            if getattr(ax, "_optviz_number_line", False):  # nothing grows on it
+                self.engine = engine
+                return []
             series = self.series if self.series is not None else race_series(engine.anim.race)
             from matplotlib.transforms import offset_copy
 
@@ -339,7 +397,7 @@ class SharpnessOverlay:
                 self.curves.append((line, dot, c))
             self.engine = engine
         artists = []
-        for line, dot, c in self.curves:
+        for line, dot, c in self.curves if self.curves else ():
             shown = max(1, int(np.searchsorted(c.steps, s, side="right")))
             line.set_data(c.steps[:shown], c.values[:shown])
             dot.set_data(c.steps[shown - 1 : shown], c.values[shown - 1 : shown])

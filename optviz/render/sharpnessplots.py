@@ -21,22 +21,18 @@ from .sharpness_panel import PANEL_LABEL, _shown, draw_series, race_series, shar
 
 def _line_label(formula: str, values: Any = None, lr: Any = None) -> str:
     """``stability line 2/lr = 10``: the formula and, for a constant line, its value; a
-    long formula of a constant rate is written as its number over lr (``38/lr``), the
-    form a title uses.
+    long formula of a constant line is left to the caption: its value alone (``38 =
+    (2+2β₁)/(1−β₁)`` in a key was jargon on a slide).
 
     >>> _line_label("(2+2β₁)/((1−β₁)·lr)", [9500.0, 9500.0], lr=[0.004, 0.004])
-    'stability line 38/lr = 9,500\\nwith 38 = (2+2β₁)/(1−β₁)'
+    'stability line = 9,500'
+    >>> _line_label("2/lr", [10.0, 10.0], lr=[0.2, 0.2])
+    'stability line 2/lr = 10'
     """
     v = np.asarray(values if values is not None else [], float)
     v = v[np.isfinite(v)]
-    rate = np.asarray(lr if lr is not None else [], float)
     constant = bool(len(v)) and np.ptp(v) <= 1e-9 * abs(v[0])
     why = ""
-    if len(formula) > 12 and constant and len(rate) and np.ptp(rate) <= 1e-12 * abs(rate[0]):
-        number = f"{v[0] * rate[0]:.3g}"
-        # where the number comes from, on a line of its own: "38/lr" alone was a riddle
-        why = f"\nwith {number} = {_without_lr(formula)}"
-        formula = f"{number}/lr"  # what the formula is at this run's settings
     if len(formula) > 12 and constant:
         formula = ""  # too long for a slide's key; the number says it (and the title the rule)
     if len(v) and np.ptp(v) <= 1e-9 * abs(v[0]):
@@ -85,10 +81,10 @@ def plot_sharpness_runs(runs: list[Any], *, size: Any = "16:9", theme: str = "li
             color, dash = style.color(i), style.linestyle(i)
             steps = np.arange(len(r.loss))
             left.plot(steps, r.loss, color=color, ls=dash, lw=2.2, label=r.label)
-            what = "rescaled sharpness" if r.preconditioned else "sharpness"
+            # what is drawn is said by the axis: the key stays narrow, off the curve
+            name = r.label if r.preconditioned else f"{r.label}: sharpness"
             # no markers: at every 250 steps they marked nothing
-            right.plot(r.at, r.sharpness, color=color, ls=dash, lw=2.5,
-                       label=f"{r.label}: {what}")  # fmt: skip
+            right.plot(r.at, r.sharpness, color=color, ls=dash, lw=2.5, label=name)
             if r.line is not None:
                 line_steps = np.arange(len(r.line.values))
                 right.plot(line_steps, r.line.values, color=color, lw=2.0, ls=(0, (5, 3)),
@@ -102,7 +98,7 @@ def plot_sharpness_runs(runs: list[Any], *, size: Any = "16:9", theme: str = "li
         left.set_title("the loss falls overall, in spikes", fontsize=16, pad=10)
         right.set_xlabel("step")
         pre = any(r.preconditioned for r in runs)
-        right.set_ylabel("sharpness, rescaled by Adam's step sizes" if pre
+        right.set_ylabel("curvature Adam's steps feel (its sharpness)" if pre
                          else "sharpness (top Hessian eigenvalue)")  # fmt: skip
         spikes = spike_steps(runs[0].loss) if len(runs) == 1 else []
         for ax in (left, right) if len(spikes) else ():
@@ -117,6 +113,7 @@ def plot_sharpness_runs(runs: list[Any], *, size: Any = "16:9", theme: str = "li
         ceiling = 1.25 * max([top, *lines])
         # from 0 unless the curves start high: no empty quarter under them
         right.set_ylim(0 if low < 0.35 * ceiling else 0.85 * low, ceiling)
+        _name_overshoot(right, runs)
         right.legend(loc="lower right", framealpha=0.95)
         heading = (
             "Adam at the edge of stability" if pre else "Gradient descent at the edge of stability"
@@ -150,7 +147,39 @@ def spike_steps(loss: np.ndarray) -> list[int]:
     # a new spike where the rises break off for longer than ``apart``: one long high
     # stretch is one spike, not a guide every ``apart`` steps
     starts = rises[np.diff(rises, prepend=-np.inf) > apart] if len(rises) else rises
-    return [int(t) for t in starts]
+    # none in the first stretch: a rise over the few steps before it is the fast first
+    # fall settling, and its guide at step 0 marked no spike a reader could see
+    return [int(t) for t in starts if t >= apart]
+
+
+OVERSHOOT = 1.1  # a first peak this far over the line is named on the picture
+
+
+def _name_overshoot(ax: Any, runs: list[Any]) -> None:
+    """A lone run whose sharpness first climbs well past its (constant) line: its first
+    peak named, so the one high peak reads as part of the story, not as noise."""
+    if len(runs) != 1 or runs[0].line is None:
+        return
+    r = runs[0]
+    line = float(np.nanmax(r.line.values))
+    values = np.asarray(r.sharpness, float)
+    over = np.flatnonzero(values > line)
+    if not len(over):
+        return
+    below = np.flatnonzero(values[over[0] :] <= line)  # the first climb past the line
+    end = over[0] + (below[0] if len(below) else len(values) - over[0])
+    peak = over[0] + int(np.nanargmax(values[over[0] : end]))
+    if values[peak] < OVERSHOOT * line:
+        return
+    # to the right of the peak and above the line, where the curve only comes later
+    note = ax.annotate("the first climb overshoots", (r.at[peak], values[peak]),
+                       xytext=(22, 14), textcoords="offset points", ha="left",
+                       va="bottom", gid="overshoot", fontsize=style.at_least(16),
+                       color="#222222", arrowprops={"arrowstyle": "-|>", "color": "#222222",
+                                                    "lw": 1.6},
+                       bbox={"boxstyle": "square,pad=0.15", "fc": "white", "ec": "none"},
+                       zorder=5)  # over the spikes' guides  # fmt: skip
+    note.set_in_layout(False)  # the panel keeps its size
 
 
 def plot_race_sharpness(race: Any, ax: Any = None, *, theme: str = "light", size: Any = "16:9",

@@ -73,7 +73,8 @@ def plot_sweep(
     from matplotlib.patches import Rectangle
     from matplotlib.transforms import blended_transform_factory
 
-    if panels or (panels is None and len(sweep.keys) > PANELS_OVER and sweep.objective == "final"):
+    many = len(sweep.keys) > PANELS_OVER or bool(best)  # a tuned sweep: each best at its edge
+    if panels or (panels is None and many and sweep.objective == "final"):
         return plot_sweep_panels(sweep, ax, best=best, size=size, theme=theme, dpi=dpi,
                                  title=title)  # fmt: skip
     style.check_theme(theme)
@@ -103,7 +104,7 @@ def plot_sweep(
         if steps_mode:
             ys = np.append(ys, sweep.steps + 1)
         log = bool(len(ys) and ys.min() > 0)
-        lines, names, stars = [], [], []
+        lines, names, stars, edges = [], [], [], []
         firsts = [sweep.lrs[i][~curves[i][0]].min() if (~curves[i][0]).any() else np.nan
                   for i in range(n_opt)]  # fmt: skip
         looks = sweep_looks(sweep)
@@ -127,7 +128,8 @@ def plot_sweep(
                     transform=top, zorder=4)  # fmt: skip
             if bad.any():
                 first = lrs[bad].min()
-                ax.axvline(first, color=c, ls=shared_dashes(firsts, i), lw=1.8, zorder=2)
+                edges.append(ax.axvline(first, color=c, ls=shared_dashes(firsts, i), lw=1.8,
+                                        zorder=2))  # fmt: skip
                 # the row named at the strip's left, on its height: which crosses are whose,
                 # without colour, and clear of the divergence lines that cross the strip
                 ink_c = line_ends.text_color(c, ax.get_facecolor())
@@ -152,11 +154,13 @@ def plot_sweep(
         _leave_room(ax, ys, band, log, under)
         if under:
             _draw_windows(ax, sweep, windows, under, theme)
+        for edge in edges:  # between the strips: never through the names of the good windows
+            edge.set_ydata([under, 1.0])
         # a best rate is named at its star; a line without one at its end, with room there
         at_end = [k for k, star in enumerate(stars) if star is None]
         line_ends.room_right(ax, [lines[k] for k in at_end], [names[k] for k in at_end])
         line_ends.label_ends(ax, lines, names, at=stars)
-        ax.set_xlabel(f"learning rate ({run_words(sweep)})")
+        ax.set_xlabel("learning rate")
         if steps_mode:
             ax.axhline(sweep.steps + 1, color=ink, lw=0.8, ls="--", alpha=0.6)
             ax.set_ylabel(f"steps to converge (open: not in {sweep.steps})")
@@ -175,13 +179,29 @@ def plot_sweep(
         if best:
             handles.append(Line2D([], [], color=ink, ls="none", marker="*", ms=14))
             labels.append("best rate")
-        # the key between the strips: never over the rows of crosses or of good windows
-        strips = (band, under) if (under := _under(ax)) is not None else (band, 0.0)
-        ax.legend(handles, labels, loc="best", framealpha=0.95,
-                  bbox_to_anchor=(0, strips[1], 1, 1 - strips[0] - strips[1]))  # fmt: skip
+        # the key on the line of the setup, above the plot: never on a curve or a name
+        ax.legend(handles, labels, loc="lower right", bbox_to_anchor=(1.0, 1.0), ncol=len(labels),
+                  frameon=False, borderaxespad=0.2, handletextpad=0.4,
+                  columnspacing=1.2)  # fmt: skip
+        ax.annotate(setup_words(sweep), (0, 1), xycoords="axes fraction", xytext=(0, 7),
+                    textcoords="offset points", ha="left", va="bottom",
+                    fontsize=style.at_least(13), color=ink, gid="setup")  # fmt: skip
         starts = f", {sweep.starts} starts" if sweep.starts > 1 else ""
-        ax.set_title(title or f"{surface.title or surface.name}: {sweep.horizon}{starts}")
+        ax.set_title(title or f"{surface.title or surface.name}: {sweep.horizon}{starts}", pad=34)
     return ax
+
+
+def setup_words(sweep) -> str:
+    """The run behind every point and how it is scored, said under the title: two sweeps
+    of one surface that disagree differ by these (:func:`run_words`).
+
+    >>> from types import SimpleNamespace as S
+    >>> setup_words(S(steps=300, start_xy=np.array([-1.2, 1.0]), objective="final"))
+    'each rate: 300 steps from (−1.2, 1), scored by the final loss'
+    """
+    score = {"final": "the final loss", "auc": "the mean loss over the run",
+             "steps": "the steps to converge"}.get(sweep.objective, sweep.objective)  # fmt: skip
+    return f"{run_words(sweep).replace('each rate', 'each rate:', 1)}, scored by {score}"
 
 
 def shared_dashes(xs: list[float], i: int) -> tuple:
@@ -307,15 +327,24 @@ def _draw_windows(ax, sweep, windows: list, under: float, theme: str) -> None:
             continue
         look = looks[i]
         row = under * (n - i - 0.25) / (n + 0.25)
-        ax.plot(rates, np.full(len(rates), row), transform=below, color=look["color"],
-                marker=look["marker"], ms=7, mec=ink, mew=0.6, lw=5, solid_capstyle="butt",
-                zorder=4, gid="good-window")  # fmt: skip
+        # a plain bar over its rates, half a rate either side: markers a rate apart ran
+        # into a blob, and a window of one rate is still a bar one rate wide
+        half = _half_step(sweep.lrs[i])
+        ends = np.array([rates.min() / half, rates.max() * half])
+        ax.plot(ends, [row, row], transform=below, color=look["color"], lw=7,
+                solid_capstyle="butt", zorder=4, gid="good-window")  # fmt: skip
         name = swept_name(sweep.optimizers[i])
-        ax.annotate(f"{name}: {_span_words(rates)}", (rates.max(), row),
+        ax.annotate(f"{name}: {_span_words(rates)}", (ends[1], row),
                     xycoords=("data", below), xytext=(9, 0), textcoords="offset points",
                     ha="left", va="center", fontsize=style.at_least(13),
                     color=line_ends.text_color(look["color"], ax.get_facecolor()),
                     zorder=5)  # fmt: skip
+
+
+def _half_step(lrs) -> float:
+    """Half a step of a log-spaced grid of rates, as a factor (1.0 for a single rate)."""
+    lrs = np.sort(np.asarray(lrs, float))
+    return float(np.sqrt(np.median(lrs[1:] / lrs[:-1]))) if len(lrs) > 1 else 1.0
 
 
 # -- one panel per optimizer ----------------------------------------------------------------------
@@ -354,10 +383,11 @@ def plain_log_ticks(ax, which: str = "both", locate: bool = True) -> None:
 
 def plot_sweep_panels(sweep, ax=None, *, best=None, size="16:9", theme="light", dpi=100,
                       title=None):  # fmt: skip
-    """A sweep of many optimizers, one panel each: its curve drawn in full over the others'
-    in grey, its best rate starred and named, its diverged rates crossed along the top and
-    the rates that get 99% of the way down shaded, or a note that none does. Six curves on
-    one axes run together where the rates are too small to move any of them.
+    """A sweep of many optimizers (or a tuned one), one panel each: its curve, its best
+    rate starred, its diverged rates shaded as one hatched block right of the first, and
+    in words its best rate and the rates that get 99% of the way down (shaded), or that
+    none does. Nothing else: the other optimizers' curves, rows of crosses a rate apart
+    and leaders to the star were clutter the lesson does not need.
     Returns the panels (a 2-D array of Axes); ``ax``, if given, is replaced by them."""
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
@@ -370,10 +400,10 @@ def plot_sweep_panels(sweep, ax=None, *, best=None, size="16:9", theme="light", 
         fig = ax.figure
         ax.remove()
         n = len(sweep.keys)
-        rows = max(2, int(np.ceil(n / 4)))
+        rows = 1 if n <= 3 else max(2, int(np.ceil(n / 4)))
         cols = int(np.ceil(n / rows))
         # its own margins, which a later tight layout keeps: it knows nothing of the key
-        grid = fig.add_gridspec(rows, cols, left=0.075, right=0.975, top=0.8, bottom=0.1,
+        grid = fig.add_gridspec(rows, cols, left=0.095, right=0.975, top=0.76, bottom=0.12,
                                 hspace=0.42, wspace=0.08)  # fmt: skip
         first = fig.add_subplot(grid[0, 0])
         panels = np.array([[first if (r, c) == (0, 0) else
@@ -385,14 +415,17 @@ def plot_sweep_panels(sweep, ax=None, *, best=None, size="16:9", theme="light", 
         looks = sweep_looks(sweep)
         windows = good_windows(sweep)
         gap = sweep.start_loss - shift if sweep.surface.min_value is not None else np.nan
+        lrs = np.concatenate(sweep.lrs)
+        first.set_xlim(lrs.min() / 1.6, lrs.max() * 1.6)
+        for panel in panels.flat:
+            panel.set_xscale("log")
+            panel.set_yscale("log")
         for i, panel in enumerate(panels.flat):
             if i >= n:
                 panel.set_visible(False)
                 continue
             _draw_panel(panel, sweep, i, curves, looks[i], windows[i], gap, best, ink)
         for panel in panels.flat:
-            panel.set_xscale("log")
-            panel.set_yscale("log")
             plain_log_ticks(panel)
             panel.grid(True, which="major", alpha=0.5)
         for panel in panels[:, 1:].flat:
@@ -401,59 +434,56 @@ def plot_sweep_panels(sweep, ax=None, *, best=None, size="16:9", theme="light", 
             panel.tick_params(labelbottom=k + cols >= n)  # the lowest panel of its column
         ys = np.concatenate([c[np.isfinite(c)] for c in curves])
         lo, hi = np.log10(ys.min()), np.log10(ys.max())
-        # room above the highest curve for the row of crosses
-        first.set_ylim(10 ** (lo - 0.4), 10 ** (hi + 0.15 * (hi - lo) + 0.3))
-        lrs = np.concatenate(sweep.lrs)
-        first.set_xlim(lrs.min() / 1.6, lrs.max() * 1.6)
-        fig.supxlabel(f"learning rate ({run_words(sweep)})", fontsize=style.at_least(15))
+        # room below the lowest star and above the highest curve for two lines of words
+        first.set_ylim(10 ** (lo - 0.12 * (hi - lo) - 0.4), 10 ** (hi + 0.3 * (hi - lo) + 0.3))
+        fig.supxlabel("learning rate", fontsize=style.at_least(15))
         fig.supylabel("final loss above the minimum", fontsize=style.at_least(15))
-        handles = [Line2D([], [], color=ink, ls="none", marker="x", ms=8, mew=2),
-                   Line2D([], [], color=ink, ls="none", marker="*", ms=15),
-                   Line2D([], [], color=CONTEXT, lw=2.5)]  # fmt: skip
-        labels = ["diverged", "best rate", "the others"]
+        handles = [Patch(fc="none", ec=ink, hatch="xx", lw=0.8),
+                   Line2D([], [], color=ink, ls="none", marker="*", ms=15)]  # fmt: skip
+        labels = ["diverged", "best rate"]
         if np.isfinite(gap):  # the dashed line and the shading under it: one idea
             dashed = Line2D([], [], color=ink, lw=1.0, ls=(0, (6.0, 3.0)), alpha=0.6)
             handles.append((Patch(color=ink, alpha=0.15), dashed))
             labels.append(f"ends {1 - WITHIN:.0%} of the way from the start to the minimum")
         fig.legend(handles, labels, loc="upper center", ncol=len(labels), frameon=False,
-                   bbox_to_anchor=(0.5, 0.925), fontsize=style.at_least(14),
+                   bbox_to_anchor=(0.5, 0.875), fontsize=style.at_least(14),
                    columnspacing=1.6, handletextpad=0.5)  # fmt: skip
         fig.suptitle(title or f"{sweep.surface.title or sweep.surface.name}: {sweep.horizon}",
                      fontsize=style.at_least(20), y=0.985)  # fmt: skip
+        fig.text(0.5, 0.915, setup_words(sweep), ha="center", va="center",
+                 fontsize=style.at_least(14), color=ink, gid="setup")  # fmt: skip
     return panels
 
 
 def _draw_panel(ax, sweep, i, curves, look, window, gap, best, ink) -> None:
-    from matplotlib.transforms import blended_transform_factory
-
     lrs, y, bad = sweep.lrs[i], curves[i], sweep.diverged[i]
-    for j, other in enumerate(curves):
-        if j != i:
-            ax.plot(sweep.lrs[j], other, color=CONTEXT, lw=1.4, zorder=2, gid="context")
-    ax.plot(lrs, y, lw=2.4, ms=6.5, mec=ink, mew=0.6, zorder=4, **look)
-    top = blended_transform_factory(ax.transData, ax.transAxes)
+    ax.plot(lrs, y, lw=2.6, ms=7, mec=ink, mew=0.6, zorder=4, **look)
     c = look["color"]
     ink_c = line_ends.text_color(c, ax.get_facecolor())
-    if bad.any():
-        ax.plot(lrs[bad], np.full(bad.sum(), 0.93), "x", color=c, ms=7, mew=2, transform=top,
-                zorder=4)  # fmt: skip
-        ax.axvline(lrs[bad].min(), color=c, ls=(0, (1.0, 2.0)), lw=1.8, zorder=3)
+    if bad.any():  # one hatched block from the first diverging rate on, not a row of crosses
+        edge = lrs[bad].min() / _half_step(lrs)
+        ax.axvspan(edge, ax.get_xlim()[1] * 10, fc="none", ec=c, hatch="xx", lw=0, alpha=0.55,
+                   zorder=1, gid="diverged")  # fmt: skip
+        ax.axvline(edge, color=c, lw=1.8, zorder=3)
     name = swept_name(sweep.optimizers[i])
     ax.set_title(name, color=ink_c, fontsize=style.at_least(16), fontweight="bold", pad=4)
-    if np.isfinite(gap):
-        ax.axhline(WITHIN * gap, color=ink, lw=1.0, ls=(0, (6.0, 3.0)), alpha=0.5, zorder=2)
-        if window is not None:
-            ax.axvspan(window.min() / 1.25, window.max() * 1.25, color=c, alpha=0.15, lw=0,
-                       zorder=1, gid="good-window")  # fmt: skip
-            words = f"99% down: {_span_words(window)}"
-        else:
-            words = "no rate gets 99% down"
-        # high at the left, where the curves of rates too small to move them run flat
-        ax.text(0.03, 0.8, words, transform=ax.transAxes, ha="left", va="bottom",
-                fontsize=style.at_least(13), color=ink_c, zorder=6, gid="window-words",
-                bbox={"fc": ax.get_facecolor(), "ec": "none", "pad": 1.5})  # fmt: skip
+    words = []
     key = sweep.keys[i]
     if best and key in best:
         j = int(np.searchsorted(lrs, best[key]))
-        star = ax.plot([best[key]], [y[j]], "*", color=c, ms=19, mec=ink, mew=1.2, zorder=6)[0]
-        line_ends.label_ends(ax, [star], [f"best {best[key]:.2g}"], at=[(best[key], y[j])])
+        ax.plot([best[key]], [y[j]], "*", color=c, ms=22, mec=ink, mew=1.2, zorder=6,
+                gid="best")  # fmt: skip
+        words.append(f"best rate ★ {best[key]:.2g}")
+    if np.isfinite(gap):
+        ax.axhline(WITHIN * gap, color=ink, lw=1.0, ls=(0, (6.0, 3.0)), alpha=0.5, zorder=2)
+        if window is not None:
+            half = _half_step(lrs)
+            ax.axvspan(window.min() / half, window.max() * half, color=c, alpha=0.15, lw=0,
+                       zorder=1, gid="good-window")  # fmt: skip
+            words.append(f"99% down: {_span_words(window)}")
+        else:
+            words.append("no rate gets 99% down")
+    # high at the left, above the curves of rates too small to move them
+    ax.text(0.04, 0.96, "\n".join(words), transform=ax.transAxes, ha="left", va="top",
+            fontsize=style.at_least(13), color=ink_c, zorder=6, gid="window-words",
+            linespacing=1.3, bbox={"fc": ax.get_facecolor(), "ec": "none", "pad": 1.5})  # fmt: skip

@@ -24,7 +24,7 @@ def phase_figure(
     hold its tiles (to remove once the picture is written). Maps the scene has computed
     already (to check its claims) are drawn as they are."""
     from ..analysis.tiles import store_beside
-    from ..render.phaseplots import plot_phase, plot_zoom
+    from ..render.phaseplots import gd_best_rate, plot_lesson, plot_phase, plot_zoom
 
     store = store_beside(output)
     stores = [store, store.with_name(store.name + "-zoom")]
@@ -33,6 +33,8 @@ def phase_figure(
         maps = phase_maps(scene, o, stores, _counter(progress, output.name))
     wide, zoomed = maps
     style = {"theme": look["theme"], "size": look["size"], "dpi": o["dpi"], "title": o["title"]}
+    if zoomed is None and gd_best_rate(wide) is not None:  # a map with a lesson line
+        return plot_lesson(wide, **style), stores
     if zoomed is None:
         return plot_phase(wide, **style).figure, stores
     return plot_zoom(wide, zoomed, **style), stores
