@@ -67,3 +67,10 @@ def test_revisits_count_passes_not_steps():
     there_and_back = np.concatenate([line, line[::-1], line])
     flags = paths.revisits(there_and_back)
     assert not flags[:990].any() and flags[1010:].all()
+
+
+def test_a_path_that_never_gets_far_is_drawn_full():
+    # a stuck run jittering across a cell's edge: all of it is its first pass
+    t = np.arange(200)
+    jitter = np.c_[0.02 * 3 + 0.001 * (-1.0) ** t, 0.0005 * t / 200]
+    assert not paths.revisits(jitter).any()

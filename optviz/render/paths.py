@@ -170,7 +170,7 @@ def run_looks(trajs) -> list[dict]:
     >>> import optviz as ov
     >>> r = ov.race("quadratic", ["adam", "gd", "gd:lr=0.5"], steps=2)
     >>> [look["color"] for look in run_looks(r.trajectories)]
-    ['#CC3311', '#0077BB', '#E69F00']
+    ['#8833EE', '#0077BB', '#E69F00']
     """
     from matplotlib import rcParams
     from matplotlib.colors import to_rgb
@@ -206,8 +206,8 @@ def run_colors(trajs) -> list[str]:
 
 def _faint(path: np.ndarray) -> tuple | None:
     """:func:`revisits` of a single start's path ``(T+1, 1, 2)`` (spans), ``None`` if
-    none (a cloud of starts is drawn thin already)."""
-    if path.shape[1] != 1:
+    none (a cloud of starts is drawn thin already; a curve's side view has no map)."""
+    if path.shape[1] != 1 or path.shape[-1] != 2:
         return None
     flags = revisits(path[:, 0])
     return tuple(flags.tolist()) if flags.any() else None
@@ -234,6 +234,9 @@ def revisits(path: np.ndarray, cell: float = CELL, shortest: int = 3) -> np.ndar
         return np.zeros(0, bool)
     a, b = path[:-1], path[1:]
     ok = np.isfinite(a).all(axis=1) & np.isfinite(b).all(axis=1)
+    seen = path[np.isfinite(path).all(axis=1)]
+    if not len(seen) or np.ptp(seen, axis=0).max() < 4 * cell:  # it never gets far: no
+        return np.zeros(steps, bool)  # first pass to keep, a jitter on a spot is all it is
     length = np.where(ok, np.linalg.norm(b - a, axis=1), 0.0)
     length = np.minimum(np.nan_to_num(length), 0.25)  # a diverging jump: no ground covered
     count = np.where(ok, np.maximum(1, np.ceil(2 * length / cell)), 0).astype(int)
@@ -254,7 +257,9 @@ def revisits(path: np.ndarray, cell: float = CELL, shortest: int = 3) -> np.ndar
     visit = np.cumsum(np.r_[True, key[1:] != key[:-1]]) - 1
     dense = np.bincount(seg, weights=earlier[visit] >= REVISITS, minlength=steps)
     flags = dense / np.maximum(count, 1) >= 0.5
-    return ~_long_stretches(~_long_stretches(flags, shortest), shortest)
+    smooth = ~_long_stretches(~_long_stretches(flags, shortest), shortest)
+    smooth[: int(np.argmax(flags)) if flags.any() else steps] = False  # the first pass: full
+    return smooth
 
 
 def split_faint(values: np.ndarray, faint: np.ndarray):
