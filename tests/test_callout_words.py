@@ -63,7 +63,8 @@ def test_numbers_read_as_the_loss_panel_shows_them():
     race = ov.race("quadratic", ["gd:lr=0.45", "gd:lr=0.02"], start=(1.5, 1.0), steps=60)
     beats, faster = check_claims(race, ["beats(gd#1, gd#2)", "faster(gd#1, gd#2)"])
     assert re.fullmatch(r"GD \(lr 0\.45\): loss ≈ 0 vs 0\.\d+", beats.callout), beats.callout
-    assert faster.callout == "GD (lr 0.45) arrives first, at step 2", faster  # not "never"
+    # not "never"; not "first": GD (lr 0.02) never arrives, first compared with nothing
+    assert faster.callout == "GD (lr 0.45) reaches the minimum at step 2", faster
     assert not re.search(r"\de[-+]\d", beats.callout + faster.callout)
     race = ov.race("double_well", ["gd:lr=0.01", "gd:lr=0.002"], start=(0.3, 1.5), steps=30)
     assert race.surface.min_value == pytest.approx(-1.0)
@@ -149,10 +150,11 @@ def test_arrives_is_said_of_a_ball_that_is_at_the_minimum_from_then_on():
 
     _, verdicts = shipped_verdicts("surfaces/rosenbrock")
     (fast,) = [v for v in verdicts if v.claim.startswith("faster")]
-    assert fast.callout == "Momentum's loss falls 1,000× first, at step 233", fast.callout
+    # in a lecturer's words, the number in brackets ("loss falls 1,000× first" was jargon)
+    assert fast.callout == "Momentum gets its loss down (1,000× lower) by step 233", fast.callout
     race = ov.race("quadratic", ["gd:lr=0.45", "gd:lr=0.02"], start=(1.5, 1.0), steps=60)
     (faster,) = check_claims(race, ["faster(gd#1, gd#2)"])  # on the star from step 2 on
-    assert faster.callout == "GD (lr 0.45) arrives first, at step 2", faster
+    assert faster.callout == "GD (lr 0.45) reaches the minimum at step 2", faster
 
 
 def test_ends_in_says_ends_only_at_the_runs_end():

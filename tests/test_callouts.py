@@ -237,7 +237,7 @@ def test_the_slower_run_of_faster_is_told_when_it_arrives_or_that_it_has_not():
     assert v.also == "GD (lr 0.01) has not arrived by step 60"
     race = ov.race("quadratic", ["gd:lr=0.1", "gd:lr=0.05"], start=(1.5, 1.0), steps=200)
     (v,) = check_claims(race, ["faster(gd#1, gd#2)"])
-    assert v.also == f"GD (lr 0.05) arrives at step {int(v.evidence['b_steps'])}"
+    assert v.also == f"GD (lr 0.05) reaches the minimum at step {int(v.evidence['b_steps'])}"
 
 
 def test_a_run_out_of_the_view_is_pointed_at_where_it_left():
@@ -351,7 +351,7 @@ def test_leaders_to_balls_fanned_on_one_star_pass_no_other_ball():
         anchor = layer._placing_anchor(ax, item)
         assert np.hypot(*(anchor - drawn[item[1][0]])) < 1.0
     for label in labels:
-        run = ["GD", "Momentum"].index(label.get_text().split(" ")[0])
+        run = ["GD", "Momentum"].index(label.get_text().split()[0])
         box = label.get_bbox_patch().get_window_extent(renderer)
         tip = ax.transData.transform(label.xy)
         assert np.hypot(*(tip - drawn[run])) < 1.0  # at its own ball, as drawn
@@ -391,5 +391,70 @@ def test_a_kept_callout_leaves_the_glyphs_drawn_with_it_in_sight():
                     if np.any(inside.all(axis=1)):
                         found.append((label.get_text(), line.get_gid()))
         assert not found, found
+    finally:
+        engine.close()
+
+
+def _grid(lo: float, hi: float, every: float = 4.0) -> np.ndarray:
+    """Path ink filling the square lo..hi (px), sampled every few pixels."""
+    g = np.arange(lo, hi + every, every)
+    return np.array(np.meshgrid(g, g)).reshape(2, -1).T
+
+
+def test_a_label_covers_no_path_ink_where_a_clear_spot_is_near_enough():
+    # saddle: "the Momentum escapes box lies over SGD's escape path", taken over a clear
+    # spot a little farther off
+    from optviz.render.callout_placement import best_offset, leader_of
+
+    anchor, size, room = np.array([500.0, 500.0]), (80.0, 20.0), (0.0, 0.0, 1000.0, 1000.0)
+    ink = _grid(0.0, 1000.0, 20.0)
+    ink = ink[np.hypot(*(ink - anchor).T) < 250]  # paths all round the ball
+    *_, box = best_offset(anchor, size, np.zeros((0, 4)), room, paths=ink)
+    grown = box + np.array([-3.0, -3.0, 3.0, 3.0])
+    inside = np.all((ink >= grown[:2]) & (ink <= grown[2:]), axis=1)
+    assert not inside.any()
+    leader = leader_of(anchor, box)
+    assert np.hypot(*(leader[1] - leader[0])) <= 0.25 * np.hypot(1000, 1000)
+
+
+def test_a_leader_runs_at_most_a_quarter_of_the_map_where_it_can():
+    # adaptive_ravine, tiny_net_init: "label far from its ball, leader runs right across
+    # the map": a label over some path ink beside its ball reads better
+    from optviz.render.callout_placement import best_offset, leader_of
+
+    anchor, size, room = np.array([300.0, 300.0]), (80.0, 20.0), (0.0, 0.0, 600.0, 600.0)
+    quarter = 0.25 * np.hypot(600, 600)
+    ink = _grid(0.0, 600.0, 8.0)
+    ink = ink[np.hypot(*(ink - anchor).T) < quarter + 5]  # paths everywhere within it
+    *_, box = best_offset(anchor, size, np.zeros((0, 4)), room, paths=ink)
+    leader = leader_of(anchor, box)
+    assert np.hypot(*(leader[1] - leader[0])) <= quarter
+
+
+@pytest.mark.parametrize("name", ["booth", "matyas", "rprop_ravine"])
+def test_two_callouts_shown_together_keep_a_gap(name):
+    # booth, rprop_ravine, matyas: two callouts stacked edge to edge read as one block
+    if name in ("booth", "matyas"):
+        import optviz as ov
+        from optviz.analysis.claims import check_claims
+        from optviz.render import audit
+        from optviz.render.animate import animate
+
+        race = audit.lesson_race(name)
+        verdicts = check_claims(race, ov.surface(name).lesson.claims)
+        engine = _Engine(animate(race, loss=True, callouts=verdicts, fps=10, duration=3))
+    else:
+        engine = engine_of(name)
+    try:
+        layer = engine.callouts
+        steps = float(engine.anim.steps)
+        for s in sorted({*(float(i[0]) for i in layer.items), steps}):
+            engine.frame(s)
+            now = [layer.box_px[id(i[2])] for i in layer.current(s)]
+            for k, a in enumerate(now):
+                for b in now[k + 1 :]:
+                    dx = max(b[0] - a[2], a[0] - b[2], 0.0)
+                    dy = max(b[1] - a[3], a[1] - b[3], 0.0)
+                    assert max(dx, dy) >= callouts.GAP_PX - 0.5, (name, s, a, b)
     finally:
         engine.close()

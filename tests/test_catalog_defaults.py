@@ -54,3 +54,44 @@ def test_the_3d_race(race):
         assert audit.largest_axes(engine.fig) is engine.panels[0], name
     finally:
         engine.close()
+
+
+ARRIVED_PX = 8.0  # a ball the lesson says arrives ends this near the star at 1280×720:
+# under its own radius (balls are 12 px and more), so it covers the star's centre
+
+
+def _arrivals(race) -> list[int]:
+    """The runs (index into the race's trajectories) a lesson's claims say reach a minimum:
+    ``ends_in`` and a ``faster`` whose callout says the run arrives (not merely that its
+    loss fell)."""
+    from optviz.analysis.claims import check_claims, parse_claim
+
+    out = []
+    for v in check_claims(race, list(race.surface.lesson.claims)):
+        c = parse_claim(v.claim)
+        says = c.kind == "ends_in" or (c.kind == "faster" and " arrives" in v.callout)
+        if v.holds and says and not c.negated:
+            out.append(v.runs[0])
+    return out
+
+
+def test_a_run_the_lesson_says_arrives_ends_on_the_star(race):
+    # rosenbrock's momentum "arrived" by its loss at step 233 and ended visibly short of
+    # (1, 1); narrow_ravine's ended beside the star: the eye must see the arrival
+    from optviz.catalog.critical import landmarks
+
+    arrived = _arrivals(race)
+    if not arrived:
+        return
+    stars = np.array([p.xy for p in landmarks(race.surface, limit=10**9).points
+                      if "minimum" in p.kind])  # fmt: skip
+    engine = _Engine(animate(race, loss=True, fps=2, duration=1))
+    try:
+        to_px = engine.panels[0].transData.transform
+        for i in arrived:
+            xy = np.asarray(race[i].xy, float)
+            ends = xy[-1].reshape(-1, 2)
+            gaps = [np.min(np.hypot(*(to_px(stars) - to_px(e[None])).T)) for e in ends]
+            assert max(gaps) <= ARRIVED_PX, (race.surface.name, race[i].label, gaps)
+    finally:
+        engine.close()

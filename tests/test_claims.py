@@ -7,6 +7,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import math
+import re
 
 import numpy as np
 import pytest
@@ -453,3 +454,24 @@ def test_an_optimizers_state_fields_are_measurements():
     assert up.holds and up.evidence["last"] == sizes[:, 0].max()
     assert down.holds and down.evidence["first"] == sizes[:, 1].max()
     assert not absent.holds
+
+
+ARRIVAL = re.compile(r"(reaches|arrives)\b.*?\bat step (\d+)")
+
+
+@pytest.mark.parametrize("name", _shipped())
+def test_one_arrival_of_one_ball_is_told_in_one_wording_and_one_step(name):
+    # learning_rate_curve: "GD (lr 0.4) reaches the minimum at step 3" mid-run, then
+    # "arrives at step 3" on the last frame; lbfgs_line_search said step 29, then step 34
+    from optviz.render.callouts import one_ball_each, shown
+
+    _, verdicts = shipped_verdicts(name)
+    told: dict[int, set] = {}
+    drawn = [v for v in shown(verdicts) if v.runs]
+    for _, run, text in one_ball_each(
+        drawn, 1 + max((r for v in drawn for r in v.runs), default=0)
+    ):
+        m = ARRIVAL.search(text)
+        if m:
+            told.setdefault(run, set()).add((m.group(1), int(m.group(2))))
+    assert all(len(t) == 1 for t in told.values()), (name, told)

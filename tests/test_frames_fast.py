@@ -43,7 +43,8 @@ def _surface_figure(surface: str, azim: float):
     with style.themed("light"), plots.offscreen():
         fig = plots.new_figure((5, 4), 60)
         ax = fig.add_subplot(projection="3d")
-        surface3d.plot_surface3d(ov.surface(surface), ax, azim=azim)
+        # (at a fixed elevation: a catalog camera's steeper one adds folds to the sample)
+        surface3d.plot_surface3d(ov.surface(surface), ax, elev=40, azim=azim)
         fig.canvas.draw()
     return fig, ax
 

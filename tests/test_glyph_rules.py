@@ -379,3 +379,40 @@ def test_a_key_swatch_drawn_by_several_runs_is_neutral_not_the_first_runs_colour
     assert to_rgb(box.get_edgecolor()) == to_rgb(glyphs.NEUTRAL)
     one, _ = glyphs.key_entries(raws[1:], glyphs.Scales({}, 1.0), "light")
     assert to_rgb(one[-1].get_edgecolor()) == to_rgb(style.color(0))  # one run: its colour
+
+
+def test_an_arrived_run_with_a_rate_box_leaves_no_velocity_arrow_behind():
+    """glyphs_adam_box: once Adam has arrived it keeps its lesson glyph, the rate box, around
+    where it was; a velocity arrow held too was left on the map far from the ball, tied to
+    nothing. A run without a box (momentum) still holds its velocity."""
+    assert not glyphs.holds({"velocity": 1, "box": 1}, "velocity")
+    assert glyphs.holds({"velocity": 1}, "velocity") and glyphs.holds({"box": 1}, "box")
+    engine = _glyph_scene_engine("glyphs_adam_box", 32)
+    try:
+        engine.frame(0.0)
+        engine.frame(32.0)
+        (line,) = [g for g in _glyph_lines(engine.fig) if g.get_gid() == "glyph-1-velocity"]
+        xy = np.column_stack(line.get_data())
+        assert not np.isfinite(xy).all(axis=1).any()
+    finally:
+        engine.close()
+
+
+def test_a_rate_inset_reads_against_steps_and_more_than_two_lines():
+    """The rate inset of glyphs_adagrad_rmsprop has a step axis (step 1, 10, 100) and at
+    least three labelled rate lines (1, 0.3, 0.1), not just 1 and 0.1."""
+    from optviz.render.rate_inset import rate_insets
+
+    engine = _glyph_scene_engine("glyphs_adagrad_rmsprop", 300)
+    try:
+        engine.frame(0.0)
+        engine.frame(300.0)
+        insets = engine.fig.findobj(lambda a: a.get_gid() == "rate-inset")
+        assert len(insets) == 2 and rate_insets
+        for inset in insets:
+            ticks = [t.get_text() for t in inset.get_xticklabels()]
+            assert ticks[:3] == ["step 1", "10", "100"], ticks
+            values = [t.get_text() for t in inset.texts if t.get_text()[0].isdigit()]
+            assert len(values) >= 3, values
+    finally:
+        engine.close()

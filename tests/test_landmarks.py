@@ -53,11 +53,11 @@ def test_a_saddle_is_marked_in_the_still_the_animation_and_the_3d_view():
 def test_himmelblaus_four_equal_minima_are_all_global():
     ax = race_figure.plot_race(race_of("himmelblau"), size="small", dpi=40).axes[0]
     marks = marked(ax)
-    assert set(marks) == {"global minimum", "saddle", "maximum"}
+    assert set(marks) == {"global minimum"}  # its saddles and maximum: no lesson needs them
     s = ov.surface("himmelblau")
     assert len(marks["global minimum"]) == 4
     np.testing.assert_allclose(s.f(marks["global minimum"]), 0.0, atol=1e-12)
-    assert len(marks["saddle"]) == 4
+    assert len(landmarks("himmelblau").of_kind("saddle")) == 4  # the surface alone: all
 
 
 def test_global_and_local_minima_look_different_and_match_the_values():
@@ -66,10 +66,11 @@ def test_global_and_local_minima_look_different_and_match_the_values():
     marks = marked(ax)
     lowest = np.nanmin(s.grid(400)[2])
     glob, local = s.f(marks["global minimum"]), s.f(marks["local minimum"])
-    assert len(glob) == 2 and len(local) == 4
+    assert len(glob) == 2 and len(local) >= 1  # those its runs come to (all 4: the surface's)
+    assert len(landmarks(s).of_kind("local minimum")) == 4
     np.testing.assert_allclose(glob, lowest, atol=1e-3)  # a fine grid's lowest value
     assert local.min() > glob.max() + 0.1
-    for xy in marks["local minimum"]:  # each is a real minimum: zero gradient, H > 0
+    for xy in [p.xy for p in landmarks(s).of_kind("local minimum")]:  # real minima: H > 0
         assert np.linalg.norm(s.grad(xy)) < 1e-8
         assert np.linalg.eigvalsh(s.hess(xy)).min() > 0
     line = {a.get_label(): a for a in ax.get_lines() if a.get_gid() == "landmark"}
@@ -267,3 +268,32 @@ def test_a_flat_point_is_named_in_plain_words_and_not_drawn_as_a_start_ring():
         flat = [a for a in ax.get_lines() if a.get_gid() == "landmark"]
         assert [a.get_label() for a in flat] == ["flat point"]
         assert flat[0].get_marker() != start_marker_style("light")["marker"]
+
+
+def test_a_race_marks_only_the_landmarks_its_lesson_needs():
+    # six_hump_camel drew 13 markers (4 local minima, 6 saddles, 2 maxima) for a lesson
+    # about two minima: a race marks the global minima, the points its runs end at and
+    # the named kinds a path comes near; a surface asks for all with all_landmarks
+    import dataclasses
+
+    from optviz.render import audit
+
+    race = audit.lesson_race("six_hump_camel")
+    marks = marked(race_figure.plot_race(race, size="small", dpi=40).axes[0])
+    assert set(marks) == {"global minimum", "local minimum"}
+    assert len(marks["global minimum"]) == 2 and len(marks["local minimum"]) == 1
+    gd_end = np.asarray(race[0].xy, float)[-1]
+    np.testing.assert_allclose(
+        marks["local minimum"][0], gd_end.ravel(), atol=0.05
+    )  # where GD stops
+    goldstein = marked(race_figure.plot_race(audit.lesson_race("goldstein_price"),
+                                             size="small", dpi=40).axes[0])  # fmt: skip
+    assert sum(map(len, goldstein.values())) == 2  # its lesson's two minima, of 9 points
+    saddle = marked(race_figure.plot_race(audit.lesson_race("saddle"), size="small",
+                                          dpi=40).axes[0])  # fmt: skip
+    assert "saddle" in saddle  # named by stuck(gd, at=saddle)
+    s = race.surface
+    every = dataclasses.replace(s, view=dataclasses.replace(s.view, all_landmarks=True))
+    wide = ov.race(every, list(s.lesson.optimizers), start=s.lesson.starts, steps=20)
+    shown = marked(race_figure.plot_race(wide, size="small", dpi=40).axes[0])
+    assert sum(map(len, shown.values())) == len(landmarks(s).points)

@@ -125,7 +125,7 @@ def test_a_loss_panel_under_a_wide_map_is_tall_enough_to_read(name):
         under = loss.get_position().y1 < engine.fig.axes[0].get_position().y0
     finally:
         engine.close()
-    assert under and height >= 0.145  # 104 px of 720
+    assert under and height >= 150 / 720  # 150 px of 720
 
 
 GLYPH_RACES = {

@@ -35,3 +35,24 @@ def test_area_levels_is_a_switch():
             "starts": [[0.5, 0.5]], "view": {"area_levels": 1}}  # fmt: skip
     with pytest.raises(CatalogError, match=r"view\.area_levels.*true or false"):
         surface_from_spec(spec, "surfaces/cubic.toml")
+
+
+def test_a_plain_is_hatched_as_one_clean_region():
+    # Easom's plain left a white crown round the hole (drawn in the plain's shade, steeper
+    # than "flat") and stipple islands on its faint bumps: one region, no specks, no holes
+    # but the hole itself
+    from scipy import ndimage
+
+    from optviz.render.levels import plain_mask
+
+    s = ov.surface("easom")
+    X, Y, Z = s.grid(300)
+    mask = plain_mask(s, X, Y, Z)
+    assert ndimage.label(mask)[1] == 1
+    holes, n = ndimage.label(~mask)
+    assert n == 1  # the hole, and nothing else unhatched
+    (hole,) = [ndimage.center_of_mass(holes == 1)]
+    xy = np.array([X[0, 0] + (X[0, -1] - X[0, 0]) * hole[1] / 299,
+                   Y[0, 0] + (Y[-1, 0] - Y[0, 0]) * hole[0] / 299])  # fmt: skip
+    np.testing.assert_allclose(xy, [np.pi, np.pi], atol=0.2)
+    assert Z[~mask].max() < 0.02 * Z.min()  # unhatched only in the shaded hole (under -0.02)

@@ -66,18 +66,28 @@ def test_a_run_above_the_floor_has_no_band():
     assert not [p for p in ax.patches if p.get_label() == "numerical floor"]
 
 
-def test_a_diverged_run_ends_with_an_arrow_and_its_step():
+def _ceiling_step(traj) -> int:
+    """The first step whose loss passes the axis's ceiling (100 times the start's)."""
+    return int(np.argmax(traj.loss > losses.CEILING * traj.loss[0]))
+
+
+def test_a_diverged_run_ends_at_the_ceiling_with_its_step():
+    # sgd at 1.5 on ½(x² + 5y²) climbs a decade every step or two: drawn to the end it
+    # spanned 25 decades and pressed gd's curve flat; it ends at the ceiling instead
     race = ov.race("elliptic", ["sgd:lr=1.5", "gd:lr=0.05"], steps=60)
     sgd = race.trajectories[0]
-    k = int(sgd.diverged_at)
-    assert 0 < k < 60
+    k, j = int(sgd.diverged_at), _ceiling_step(sgd)
+    assert 0 < j < k < 60
     ax = loss_plot.plot_loss(race)
-    (note,) = [t for t in ax.texts if t.get_text().startswith("diverged")]
-    assert note.get_text() == f"diverged at step {k}"
-    assert note.xy[0] == k and note.arrow_patch is not None
+    (note,) = [t for t in ax.texts if "diverge" in t.get_text()]
+    assert note.get_text() == f"↑ diverges, off the scale at step {j}"
+    assert note.xy[0] == j
     y = ax.get_lines()[0].get_ydata()
-    assert np.isfinite(y[: k + 1]).all() and np.isnan(y[k + 1 :]).all()  # no flat line
-    assert not [t for t in ax.texts if t is not note and "diverged" in t.get_text()]  # gd fine
+    assert np.isfinite(y[: j + 1]).all() and np.isnan(y[j + 1 :]).all()  # no flat line
+    assert y[j] == pytest.approx(losses.CEILING * sgd.loss[0])
+    lo, hi = np.log10(ax.get_ylim())
+    assert hi - np.log10(y[j]) < 1.5  # the axis ends near the ceiling, not 20 decades up
+    assert not [t for t in ax.texts if t is not note and "diverge" in t.get_text()]  # gd fine
 
 
 def test_a_group_of_starts_gets_one_arrow_for_its_divergences():
@@ -91,8 +101,11 @@ def test_a_group_of_starts_gets_one_arrow_for_its_divergences():
     ax = loss_plot.plot_loss(race)
     (note,) = [t for t in ax.texts if "diverged" in t.get_text()]
     k = int(div[2:].min())
-    assert note.get_text() == f"2 of 4 diverged, first at step {k}"
-    assert note.arrow_patch is not None and note.xy[0] <= k
+    assert note.get_text() in (
+        f"2 of 4 diverged, first at step {k}",
+        f"↑ 2 of 4 diverged, first at step {k}",
+    )
+    assert note.xy[0] <= k
     engine = _Engine(animate(race, loss=True, fps=2, duration=1, **SMALL))
     try:
         notes = [n for *_, n in engine.loss_lines if n is not None]
@@ -103,11 +116,11 @@ def test_a_group_of_starts_gets_one_arrow_for_its_divergences():
 
 def test_the_animation_shows_the_divergence_from_its_step_on():
     race = ov.race("elliptic", ["sgd:lr=1.5"], steps=40)
-    k = int(race.trajectories[0].diverged_at)
+    k = _ceiling_step(race.trajectories[0])
     engine = _Engine(animate(race, loss=True, fps=2, duration=1, **SMALL))
     try:
         (note,) = [n for *_, n in engine.loss_lines]
-        assert note.get_text() == f"diverged at step {k}" and note.get_animated()
+        assert note.get_text() == f"↑ diverges, off the scale at step {k}" and note.get_animated()
         before, after = engine.frame(k - 1.0), engine.frame(float(k))
         box = note.get_window_extent(engine.canvas.get_renderer())
         h = before.shape[0]
@@ -294,8 +307,8 @@ def test_a_noisy_run_draws_its_running_mean_over_its_faint_raw_loss(noisy_race):
     try:
         engine.frame(float(sgd.steps))
         for ax in (still, engine.loss_ax):
-            labels = ax.get_xlabel() + ax.get_ylabel()  # along the panel's longer side
-            assert labels.count(f"mean of last {window} steps") == 1
+            labels = ax.get_xlabel() + ax.get_ylabel() + ax.get_title(loc="left")
+            assert labels.count(f"thick: average of the last {window} steps") == 1
             blue = [ln for ln in ax.get_lines() if same_color(ln.get_color(), style.color(0))]
             faint = [ln for ln in blue if (ln.get_alpha() or 1) < 0.5]
             bold = [ln for ln in blue if (ln.get_alpha() or 1) == 1 and len(ln.get_ydata()) > 2]
@@ -341,8 +354,10 @@ def test_the_oscillating_run_of_a_scene_is_drawn_bold_as_its_mean(sam_race):
         frames = engine.side_frames[0]
         assert len(frames.raws) == 1  # SAM's raw loss, faint; GD's curve as it ran
         assert (frames.raws[0][0].get_alpha() or 1) <= 0.25
-        labels = engine.loss_ax.get_xlabel() + engine.loss_ax.get_ylabel()
-        assert "bold: mean of last" in labels  # the axis says what bold means
+        ax = engine.loss_ax
+        labels = ax.get_xlabel() + ax.get_ylabel() + ax.get_title(loc="left")
+        assert "thick: average of the last" in labels  # the panel says what thick means
+        assert "mean" not in ax.get_ylabel()  # the axis's name stays short
     finally:
         engine.close()
 
@@ -407,7 +422,7 @@ def test_a_diverged_note_stays_inside_a_squat_loss_panel():
         loss_plot.plot_loss(race, ax)
         fig.canvas.draw()
         renderer = fig.canvas.get_renderer()
-        (note,) = [t for t in ax.texts if "diverged" in t.get_text()]
+        (note,) = [t for t in ax.texts if "diverge" in t.get_text()]
         box, panel = note.get_window_extent(renderer), ax.get_window_extent(renderer)
         assert panel.y0 <= box.y0 and box.y1 <= panel.y1 + 1
         assert panel.x0 <= box.x0 and box.x1 <= panel.x1

@@ -134,21 +134,23 @@ def test_log_ticks_are_decimals_in_range_and_large_powers_of_ten_outside():
     assert np.all(np.array(ticks_px(fig)) >= style.TICK_PT * 100 / 72 - 1e-6)
 
 
-def test_a_3d_race_spans_the_frame_height_beside_its_title_and_legend():
-    # the surface once took 610 of 720 px under a title across the frame, the column
-    # beside it holding a legend alone, its top and foot empty
+def test_a_3d_race_has_its_title_on_top_and_the_surface_beneath_it():
+    # the title once headed the legend column: it wrapped mid-formula ("tanh(w1 ·" /
+    # "input)") and left the column's foot empty. As on the map: one line on top, at
+    # least 22 px, the surface spanning most of the height under it, the legend beside
     from optviz.render import race_figure
 
-    race = ov.race("himmelblau", ["gd:lr=0.01", "adam:lr=0.1"], steps=30)
+    race = ov.race("tiny_net", ["gd:lr=0.3", "adam:lr=0.05"], steps=30)
     fig = race_figure.plot_race(race, kind="3d")
     fig.canvas.draw()
     ax = fig.axes[0]
-    heading = next(t for t in fig.texts if t.get_gid() == layout.HEADING_GID)
-    assert heading.get_text() == race.surface.title
-    assert fig._suptitle is None or not fig._suptitle.get_text()
-    assert ax.get_position().height * fig.bbox.height >= 0.9 * fig.bbox.height
+    assert not any(t.get_gid() == layout.HEADING_GID for t in fig.texts)
+    title = fig._suptitle
+    assert title.get_text() == race.surface.title and "\n" not in title.get_text()
+    assert title.get_fontsize() * fig.dpi / 72 >= 22
     r = fig.canvas.get_renderer()
-    column = layout.legend_column(fig)
-    legend = column.get_legend().get_window_extent(r)
-    title = heading.get_window_extent(r)
-    assert title.y0 > legend.y1 and title.x1 <= fig.bbox.width  # the title over the legend
+    box = title.get_window_extent(r)
+    assert box.y0 >= ax.get_window_extent(r).y1 - 1  # over the surface
+    assert ax.get_position().height >= 0.8
+    legend = layout.legend_column(fig).get_legend().get_window_extent(r)
+    assert legend.x0 >= ax.get_window_extent(r).x1 - 1  # beside it

@@ -558,3 +558,67 @@ def test_a_callout_keeps_off_a_landmark_where_it_hangs_under_the_curve():
         boxes = np.vstack(SideCallouts._markers(ax))
         centres = (boxes[:, :2] + boxes[:, 2:]) / 2
         assert np.min(np.hypot(*(centres - drawn).T)) < 1e-6
+
+
+@pytest.fixture(scope="module", params=["momentum_swing", "rolling_ball", "learning_rate_curve"])
+def scene_still(request):
+    """A side-view gallery still as shipped, drawn, with its callout layer."""
+    from optviz.scenes import load_scene
+
+    scene = load_scene(request.param)
+    fig = scene.race().plot(callouts=tuple(scene.verdicts()))
+    fig.canvas.draw()
+    layer = next(a for ax in fig.axes for a in ax.artists
+                 if isinstance(a, sidecallouts.SideCallouts))  # fmt: skip
+    return fig, layer
+
+
+def test_a_side_callout_covers_no_curve_trail_or_turning_tick(scene_still):
+    """The curve, the trail rolled and the "turned back" ticks are what a side view shows:
+    no callout box lies over them (momentum_swing's box once hid the rising path)."""
+    _, layer = scene_still
+    for _, (run, _), label, _ in layer.items:
+        if not label.get_visible():
+            continue
+        ax = layer.run_axes[run]
+        # a line grazing the box's frame hides nothing: 2.5 px of it may be crossed
+        x0, y0, x1, y1 = np.asarray(layer.box_px[id(label)]) + 2.5 * np.array([1, 1, -1, -1])
+        ticks = sidecallouts._segments_px(ax, layer.balls[run].ticks.get_segments())
+        ink = np.vstack([layer._paths_px(ax, layer.steps), ticks])
+        inside = (ink[:, 0] > x0) & (ink[:, 0] < x1) & (ink[:, 1] > y0) & (ink[:, 1] < y1)
+        assert not inside.any(), (label.get_text(), (x0, y0, x1, y1), ink[inside][:3])
+
+
+def test_ghost_balls_stand_apart_and_clear_of_the_end_balls_ring(scene_still):
+    """A strobe's ghosts keep ground between them and stay off the ring a callout draws
+    around the end ball (momentum_swing's ghost 110 once sat under ball 150's ring)."""
+    _, layer = scene_still
+    ring = 4.0 + 1.0  # points the ring (2 r + 8 across, with its line) adds to a ball
+    for b in layer.balls:
+        ghosts = np.array(b.ghosts).reshape(-1, 2)
+        end, _, shown, _ = b.roll.place(float(b.roll.steps))
+        for i, g in enumerate(ghosts):
+            others = np.delete(ghosts, i, axis=0)
+            if len(others):
+                assert np.hypot(*(others - g).T).min() >= 2 * b.radius + 2.0
+            if shown.any():  # (a ball that left the view ends as a cross at the edge)
+                assert np.hypot(*(end[shown] - g).T).min() >= 2 * b.radius + ring + 2.0
+
+
+def test_step_numbers_read_at_18_px_and_a_still_draws_no_spoke(scene_still):
+    fig, layer = scene_still
+    px = fig.dpi / 72
+    numbers = [t for ax in fig.axes for t in ax.texts if t.get_text().isdigit()]
+    assert numbers and min(t.get_fontsize() * px for t in numbers) >= 18.0
+    for b in layer.balls:  # the spoke shows rolling; in a still nothing explains it
+        assert not b.spokes.get_visible() and not any(h.get_visible() for h in b.hubs)
+
+
+def test_a_cross_where_a_ball_left_is_drawn_whole_inside_the_panel(lr_race):
+    fig = lr_race.plot()
+    fig.canvas.draw()
+    bounce = next(ax for ax in fig.axes if ax.get_title() == "GD (lr 1.1)")
+    (cross,) = [ln for ln in bounce.lines if ln.get_marker() == "X"]
+    half = cross.get_markersize() / 2 * fig.dpi / 72
+    (x, y), box = bounce.transData.transform(cross.get_xydata())[0], bounce.bbox
+    assert box.x0 + half <= x <= box.x1 - half and box.y0 + half <= y <= box.y1 - half

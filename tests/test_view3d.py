@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import functools
 
+import matplotlib.colors as mcolors
 import numpy as np
 import pytest
+from matplotlib.transforms import Bbox
 
 import optviz as ov
 from optviz.render import audit, camera3d, race_figure, surface3d, surface_block
-from optviz.render.geometry import _zrange, height
+from optviz.render.geometry import _zrange, height, squash
 from optviz.render.mesh import MeshPicture
 
 DEFAULTS = ("saddle", "rosenbrock", "himmelblau", "six_hump_camel", "tiny_net")
@@ -81,6 +83,10 @@ def test_the_chosen_camera_hides_no_path_and_no_ball(drawn):
     assert shot.ends_seen == 1.0 and shot.seen >= 0.95, (s.name, shot)
 
 
+LEVEL = 0.01  # of the drawn height: balls closer in height than this look level (on
+# rosenbrock's valley floor GD's ball lies 0.3% of the height above the minimum)
+
+
 def test_a_ball_that_lies_higher_never_looks_lower(drawn):
     # parallel projection and the camera's order score: on the screen the lower of two
     # balls is not drawn above the higher one (tiny_net: GD on the near slope of the
@@ -90,11 +96,11 @@ def test_a_ball_that_lies_higher_never_looks_lower(drawn):
     ends = np.concatenate([np.asarray(t.xy[-1], float).reshape(-1, 2) for t in race])
     ends = ends[np.isfinite(ends).all(axis=1)]
     up = _display(ax, s, ends)[:, 1]
-    z = height(s, ends)
-    lo, hi = _zrange(s)
+    z = squash(s, height(s, ends))  # as drawn
+    lo, hi = ax.get_zlim()
     for i in range(len(ends)):
         for j in range(len(ends)):
-            if z[i] < z[j] - 1e-3 * (hi - lo):  # i lies lower than j
+            if z[i] < z[j] - LEVEL * (hi - lo):  # i lies lower than j
                 assert up[j] >= up[i] - 0.015 * ax.bbox.height, (s.name, ends[i], ends[j])
 
 
@@ -262,10 +268,11 @@ def test_the_step_counter_sits_beside_the_surface_not_on_it(name):
 
 
 @pytest.mark.parametrize("name", ["saddle", "six_hump_camel", "six_hump_camel alone"])
-def test_the_surface_is_the_top_of_a_block_whose_near_sides_show(name):
+def test_the_surface_tops_a_thin_light_slab_whose_near_sides_show(name):
     # a sheet seen from above has no outline that tells its shape: the slide view sets
-    # it on a block, whose sides (from a floor under the lowest ground up to the edge)
-    # face the camera; the far sides, hidden by the block, are left clear
+    # it on a slab whose sides face the camera (the far sides, hidden, are left clear).
+    # The sides are thin and light: dark walls down to a floor under the lowest ground
+    # took a fifth of the frame and pulled the eye from the surface
     if name.endswith(" alone"):  # its catalog camera, lower: wells near the edge sink
         name = name.split()[0]
         fig = surface3d.show_surface(ov.surface(name), size="small", dpi=60)
@@ -277,44 +284,22 @@ def test_the_surface_is_the_top_of_a_block_whose_near_sides_show(name):
     X, Y, Z, colors = quads.optviz_mesh
     k = surface_block.SIDE_ROWS
     ground = Z[k:-k, k:-k]
-    ring = np.concatenate([Z[0], Z[-1], Z[:, 0], Z[:, -1]])
-    assert np.ptp(ring) < 1e-9  # a flat floor
+    lo, hi = ax.get_zlim()
+    ring = np.concatenate([Z[0, k:-k], Z[-1, k:-k], Z[k:-k, 0], Z[k:-k, -1]])
+    edges = np.concatenate([ground[0], ground[-1], ground[:, 0], ground[:, -1]])
+    depth = (edges - ring) / (hi - lo)
+    assert np.all(depth > 0.02) and np.all(depth <= surface_block.SKIRT + 1e-9)  # thin
     assert ground.min() >= _zrange(ov.surface(name))[0] - 1e-9  # the ground is untouched
     eye = np.array([np.cos(np.radians(ax.azim)), np.sin(np.radians(ax.azim))])
-    near_rows = [ground[0] if eye[1] < 0 else ground[-1]]
-    near_cols = [ground[:, -1] if eye[0] > 0 else ground[:, 0]]
-    assert ring[0] < np.concatenate(near_rows + near_cols).min()  # under the near edges
-
-    # no ground inside hangs out under the block's outline: on the screen every ground
-    # point lies above the foot of the near sides
-    def screen(x, y, z):
-        x, y = np.ravel(x), np.ravel(y)
-        flat = np.column_stack([x, y, np.broadcast_to(np.ravel(z), x.shape)])
-        return ax.transData.transform(camera3d._project(ax.M, flat)[:, :2])
-
-    i = 0 if eye[1] < 0 else -1
-    j = -1 if eye[0] > 0 else 0
-    foot = np.concatenate([screen(X[k:-k, k:-k][i], Y[k:-k, k:-k][i], ring[0]),
-                           screen(X[k:-k, k:-k][:, j], Y[k:-k, k:-k][:, j], ring[0])])  # fmt: skip
-    foot = foot[np.argsort(foot[:, 0])]
-    points = screen(X[k:-k, k:-k], Y[k:-k, k:-k], ground)
-    assert np.all(points[:, 1] >= np.interp(points[:, 0], foot[:, 0], foot[:, 1]) - 1.0)
     inner = slice(k, -k - 1)
     sides = {(0, -1): colors[0, inner], (0, 1): colors[-2, inner],
              (-1, 0): colors[inner, 0], (1, 0): colors[inner, -2]}  # fmt: skip
+    page = np.asarray(mcolors.to_rgb(ax.get_figure(root=True).get_facecolor()))
     for normal, side in sides.items():
         facing = float(np.dot(normal, eye)) > 0
         assert np.all(side[:, 3] == (1.0 if facing else 0.0)), normal
-    # the near sides cover the frame below the ground's near edges: the corner nearest
-    # the camera stands on a side that reaches down on the screen
-    corner = (X[k:-k, k:-k], Y[k:-k, k:-k], ground)
-    i = -1 if eye[1] > 0 else 0
-    j = -1 if eye[0] > 0 else 0
-    top = np.array([[a[i, j] for a in corner]])
-    floor = np.array([[top[0, 0], top[0, 1], Z[0, 0]]])
-    (tx, ty), (fx, fy) = (ax.transData.transform(camera3d._project(ax.M, p)[:, :2])[0]
-                          for p in (top, floor))  # fmt: skip
-    assert ty - fy > 0.03 * ax.bbox.height  # side under the near corner
+        if facing:  # light: within a fifth of the page's white
+            assert np.abs(side[:, :3] - page).max() < 0.3, normal
 
 
 def test_minima_are_filled_and_outlined_over_the_balls_as_on_the_map():
@@ -385,7 +370,19 @@ def test_the_view_is_cut_to_where_the_runs_go(drawn):
     points = points[surface3d._inside_all(points, dom)]
     assert surface3d._inside_all(points, surface3d._shown(ax)).all(), s.name
     runs = np.ptp(_display(ax, s, points), axis=0)
-    assert runs.max() >= 330, (s.name, runs)  # px at 1280×720
+    # px at 1280×720; less where the view holds global minima no run goes near (every
+    # one is in sight: himmelblau's four, six_hump_camel's two)
+    assert runs.max() >= (330 if _only_the_runs(race, ax) else 200), (s.name, runs)
+
+
+def _only_the_runs(race, ax) -> bool:
+    """Whether the 3-D view is cut to the runs alone: no global minimum out of their way."""
+    s = race.surface
+    ends = surface3d._ends(s, list(race.trajectories))
+    stars = [line for line in ax.get_lines()
+             if line.get_gid() == "landmark" and line.get_label() == "global minimum"]  # fmt: skip
+    xy = np.column_stack(stars[0].get_data_3d()[:2]) if stars else np.zeros((0, 2))
+    return bool(surface3d._rested_on(xy, ends, s).all())
 
 
 def test_ends_apart_on_the_map_look_apart(drawn):
@@ -404,7 +401,7 @@ def test_ends_apart_on_the_map_look_apart(drawn):
     for i in range(len(ends)):
         for j in range(i + 1, len(points)):
             share = float(np.linalg.norm(points[i] - points[j])) / side
-            if share >= 0.05:
+            if 0.05 <= share <= 0.3:  # (a far pair is plainly apart)
                 looks = float(np.linalg.norm(px[i] - px[j]))
                 assert looks >= PX_PER_SIDE * share, (s.name, points[i], points[j], looks)
 
@@ -471,26 +468,106 @@ def test_the_axis_names_touch_the_foot_of_the_block():
     assert [t.get_text() for t in names] == ["w1", "w2"]
     for text in names:
         box = _text_box(ax, text, renderer)
-        rows = slice(int(box.y0), int(np.ceil(box.y1)))
-        cols = slice(int(box.x0), int(np.ceil(box.x1)))
+        rows = slice(max(int(box.y0), 0), int(np.ceil(box.y1)))
+        cols = slice(max(int(box.x0), 0), int(np.ceil(box.x1)))
         assert not alpha[rows, cols].any(), text.get_text()  # not on the block
         near = box.padded(12)
-        rows = slice(int(near.y0), int(np.ceil(near.y1)))
-        cols = slice(int(near.x0), int(np.ceil(near.x1)))
+        rows = slice(max(int(near.y0), 0), int(np.ceil(near.y1)))  # (the frame cuts
+        cols = slice(max(int(near.x0), 0), int(np.ceil(near.x1)))  # no name: the margin)
         assert alpha[rows, cols].any(), text.get_text()
 
 
 def _text_box(ax, text, renderer):
-    """A 3-D text's box on the screen (its own extent is measured at its unprojected
-    data position outside a draw)."""
+    """An axis name's box on the screen, from its 3-D point projected anew."""
     from matplotlib.text import Text
     from matplotlib.transforms import IdentityTransform
 
-    x, y = ax.transData.transform(
-        camera3d._project(ax.M, np.array([[text._x, text._y, text._z]]))[0, :2]
-    )
+    x, y = ax.transData.transform(camera3d._project(ax.M, text.xyz[None])[0, :2])
     probe = Text(x, y, text.get_text())
     probe.update_from(text)  # (its transform too: back to pixels)
     probe.set_transform(IdentityTransform())
     probe.set_figure(ax.get_figure(root=True))
     return probe.get_window_extent(renderer)
+
+
+def test_a_still_3d_race_keeps_the_frame(tmp_path):
+    # the axis names were 3-D texts, measured outside a draw at their x and y read as flat
+    # data ("w1" at x = 3541 px): the safe margin shrank a still's whole figure to a third
+    # of the frame to pull them in. Every text is measured where it is drawn: the surface
+    # of a saved still spans most of the frame's height
+    from optviz.render.writers import save_figure
+
+    fig = race_figure.plot_race(audit.lesson_race("tiny_net"), kind="3d")
+    save_figure(fig, tmp_path / "tiny_net.png")
+    assert fig.axes[0].get_position().height > 0.8
+
+
+@functools.cache
+def _with_callouts(name: str):
+    """A catalog default's 3-D still as ``optviz race NAME --3d`` draws it: callouts too."""
+    from optviz.analysis.claims import check_claims
+
+    race = audit.lesson_race(name)
+    claims = race.surface.lesson.claims
+    fig = race_figure.plot_race(race, kind="3d", callouts=check_claims(race, claims))
+    fig.canvas.draw()
+    return race, fig, fig.axes[0]
+
+
+@pytest.mark.parametrize("name", DEFAULTS)
+def test_every_global_minimum_is_in_sight(name):
+    # himmelblau_3d showed 2 of its 4 equally deep minima, six_hump_camel_3d and
+    # tiny_net_3d 1 of 2, and rosenbrock_3d's star sat on the rim. Every global minimum of
+    # a catalog default is marked inside the frame with ground around it, the surface
+    # does not hide it, and nothing drawn covers it (probe colour: a star no ball rests
+    # on keeps 60% of its pixels; a rested one is drawn over the paths, tested above)
+    from optviz.catalog.critical import landmarks
+
+    race, fig, ax = _with_callouts(name)
+    s = race.surface
+    best = np.array([p.xy for p in landmarks(s).points if p.kind == "global minimum"])
+    stars = [line for line in ax.get_lines()
+             if line.get_gid() == "landmark" and line.get_label() == "global minimum"]  # fmt: skip
+    if not len(best):  # (the saddle has none)
+        assert not stars
+        return
+    (star,) = stars
+    drawn = np.column_stack(star.get_data_3d()[:2])
+    assert len(drawn) == len(best), name  # every one marked
+    px = _display(ax, s, drawn)
+    frame = fig.bbox
+    assert np.all((px[:, 0] > frame.x0 + 20) & (px[:, 0] < frame.x1 - 20)), name
+    assert np.all((px[:, 1] > frame.y0 + 20) & (px[:, 1] < frame.y1 - 20)), name
+    (x0, x1), (y0, y1) = surface3d._shown(ax)
+    room = 0.05 * np.ptp(np.asarray(s.domain, float), axis=1)
+    lo, hi = np.array([x0, y0]) + room, np.array([x1, y1]) - room
+    inside = np.all((drawn >= lo - 1e-9) & (drawn <= hi + 1e-9), axis=1)
+    dom = np.asarray(s.domain, float)
+    on_domain_edge = np.any(np.isclose(drawn[:, :, None], dom), axis=(1, 2))
+    assert np.all(inside | on_domain_edge), name  # ground around it, not on the rim
+    X, Y, Z = _drawn_grid(ax, s, surface3d.SLIDE_GRID)
+    scene = camera3d.scene_of(s, (X, Y, squash(s, Z)), [], drawn)
+    assert camera3d.measure(ax, scene, ax.elev, ax.azim).ends_seen == 1.0, name
+    rested = surface3d._rested_on(drawn, surface3d._ends(s, list(race.trajectories)), s)
+    face = star.get_markerfacecolor()
+    try:
+        star.set_markerfacecolor(audit.PROBE)
+        fig.canvas.draw()
+        together = np.asarray(fig.canvas.buffer_rgba())[..., :3].copy()
+        hidden = [a for a in (*fig.axes, *ax.get_children()) if a is not star and a.get_visible()]
+        for a in hidden:
+            a.set_visible(False)
+        ax.set_visible(True)
+        fig.canvas.draw()
+        alone = np.asarray(fig.canvas.buffer_rgba())[..., :3].copy()
+    finally:
+        star.set_markerfacecolor(face)
+        for a in hidden:
+            a.set_visible(True)
+    half = star.get_markersize() * fig.dpi / 72
+    for (x, y), rest in zip(px, rested, strict=True):
+        if rest:
+            continue
+        box = Bbox.from_extents(x - half, y - half, x + half, y + half)
+        kept = audit.probe_pixels(together, box) / max(audit.probe_pixels(alone, box), 1)
+        assert audit.probe_pixels(alone, box) > 20 and kept >= 0.6, (name, x, y, kept)

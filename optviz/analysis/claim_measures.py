@@ -135,9 +135,10 @@ def _compare(c: Case, ok: Callable) -> Seen:
     other = plain(b[-1]) if than == on else f"{than} {plain(b[-1])}"
     joint = ", " if c.runs[0] == c.runs[1] else " vs "  # one run's two measurements: a list
     said = f"{_tag(c, 0)}: {on} {plain(a[-1])}{joint}{other}"
-    return Seen(
-        holds, {"a": float(a[-1]), "b": float(b[-1])}, _final(len(a) - 1, step, holds), said
-    )
+    # the second run's ball gets its own number (minibatch: the batch-2 run ended bare)
+    also = "" if c.runs[0] == c.runs[1] else f"{_tag(c, 1)}: {than} {plain(b[-1])}"
+    evidence = {"a": float(a[-1]), "b": float(b[-1])}
+    return Seen(holds, evidence, _final(len(a) - 1, step, holds), said, also=also)
 
 
 def _ratio(top: float, bottom: float) -> float:

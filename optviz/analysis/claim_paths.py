@@ -1,5 +1,6 @@
 """The claims about paths on a surface: where a ball stops, escapes, stalls, ends, zig-zags,
-overshoots or diverges, and which of two runs gets somewhere first or farther.
+overshoots or diverges, and which of two runs gets farther (which first:
+:mod:`optviz.analysis.claim_speed`).
 
 Each rule sees one run from one start (a :class:`~optviz.analysis.claim_case.Case`) and
 says what it saw (a :class:`~optviz.analysis.claim_case.Seen`); distances are fractions of
@@ -14,6 +15,7 @@ import numpy as np
 
 from .claim_case import ENDINGS, POINT_WORDS, Case, Seen, _distance, _settled_from
 from .claim_grammar import ClaimError, plain
+from .claim_speed import _arriving, _lowest_loss
 
 
 # -- rules on a race ------------------------------------------------------------------------------
@@ -190,7 +192,10 @@ def _short_of(c: Case, word: str, distance: float) -> tuple[str, int | None]:
     reach = c.opts["within"] * c.span
     if len(minima) and float(_distance(c.xy()[-1:], minima)[0]) <= reach:
         return f"{c.who()} ends in another minimum", last
-    return f"{c.who()} ends {plain(distance)} from {word}", last  # in the map's x, y units
+    # in the map's x, y units; on a curve, x is all there is: said so (learning_rate_curve's
+    # "ends 0.55 from the minimum" left the unit to guess)
+    along = " in x" if getattr(c.surface, "dim", 2) == 1 else ""
+    return f"{c.who()} ends {plain(distance)}{along} from {word}", last
 
 
 def _ended_at(c: Case, since: int, floor: float) -> int:
@@ -397,98 +402,6 @@ def _left_view_at(c: Case) -> int:
     with np.errstate(invalid="ignore"):
         out = ~np.all((xy >= lo) & (xy <= hi), axis=1)
     return int(np.argmax(out)) if out.any() else -1
-
-
-def faster(c: Case) -> Seen:
-    """Run ``a`` gets its loss to within ``to`` (default 1e-3) of its starting gap above the
-    floor, and keeps it there to the end, in fewer steps than ``b`` (which may never): a
-    run that dips under once and swings back up has not arrived. The floor is the surface's
-    global minimum where known, else the lowest loss any run reached. ``per=evals``
-    counts loss-and-gradient evaluations instead of steps (a line search's trials count)."""
-    floor = c.m.floors.get("loss")
-    floor = _lowest_loss(c) if floor is None else floor
-    steps = [_arriving(c.loss(j), floor, c.opts["to"]) for j in (0, 1)]
-    reach = steps
-    if c.opts["per"] == "evals":
-        reach = [r if math.isinf(r) else float(c.series("evals", j)[int(r)])
-                 for j, r in enumerate(steps)]  # fmt: skip
-    holds = reach[0] < reach[1]
-    unit = "evaluation" if c.opts["per"] == "evals" else "step"
-    there = [_stays_at_minimum(c, j, steps[j]) for j in (0, 1)]
-    said = _faster_words(c, reach, unit, steps[0], there[0])
-    evidence = {f"a_{unit}s": reach[0], f"b_{unit}s": reach[1], "floor": floor}
-    # both numbers are true on screen once the later run has arrived (or the run is over)
-    last = len(c.loss()) - 1
-    shown = None if math.isinf(steps[0]) else int(min(max(steps[0], steps[1]), last))
-    return Seen(holds, evidence, shown, said, also=_slower_words(c, reach[1], unit, last, there[1]))
-
-
-ARRIVED_WITHIN = 0.02  # domain diagonals from a minimum a ball that "arrives" stays within
-
-
-def _stays_at_minimum(c: Case, j: int, step: float) -> bool:
-    """Whether run ``j``'s ball is at a minimum from ``step`` (its loss's arrival) to the
-    end, within :data:`ARRIVED_WITHIN`: what "arrives" says of a ball on a map. On
-    Rosenbrock's flat valley floor the loss is down 1,000× while the ball is still
-    climbing towards the star, which "arrives at step 233" contradicted. Where the plane
-    has no points to name (a network's), the loss is all there is to arrive."""
-    if math.isinf(step) or c.m.race is None or not hasattr(c.surface, "hess"):
-        return True
-    xy, near = c.xy(j), ARRIVED_WITHIN * c.span
-    minima, _ = c.points("minimum")
-    return bool(len(minima)) and bool(np.all(_distance(xy[int(step) :], minima) <= near))
-
-
-def _faster_words(c: Case, reach: list[float], unit: str, step: float, there: bool = True) -> str:
-    """The callout of ``faster``, short: "Adagrad: 3× faster than GD" (the loss panel shows
-    the two arrivals); against a run not there by the end, the step it arrives at, and
-    its evaluation where it counts those (the frame counter speaks steps, the loss axis
-    evaluations: "at step 34, evaluation 76"); for a ball whose loss arrives away from
-    the minimum, what was measured: "Momentum's loss falls 1,000× first, at step 233"."""
-    a, b = c.who(0), c.than_whom()
-    first = f"{a} arrives" if there else f"{a}'s loss falls {plain(1 / c.opts['to'])}×"
-    if math.isinf(reach[0]):
-        return f"{a} arrives after {b}"
-    if math.isinf(reach[1]):  # "GD never" overclaimed a run merely slower than the race
-        return f"{first} first, at {_step_and(unit, int(step), int(reach[0]))}"
-    ratio = reach[1] / max(reach[0], 1.0)
-    if ratio < 1.15:  # "1.0× faster" says nothing
-        return f"{first} just before {b}"
-    fast = "fewer evaluations than" if unit == "evaluation" else "faster than"
-    return f"{a}: {plain(ratio)}× {fast} {b}"
-
-
-def _slower_words(c: Case, reach: float, unit: str, last: int, there: bool = True) -> str:
-    """The slower run's own callout in ``faster``: when it arrives, or that it has not by
-    the end ("GD has not arrived by step 150"), so its ball is named by a callout of its own
-    (a second leader from the faster run's callout was followed to the wrong ball)."""
-    if math.isinf(reach):
-        end = last if unit == "step" else int(c.series("evals", 1)[last])
-        return f"{c.who(1)} has not arrived by {_step_and(unit, last, end)}"
-    if not there:  # its loss arrives, its ball is not at the minimum
-        return f"{c.who(1)}'s loss falls {plain(1 / c.opts['to'])}× by {unit} {int(reach)}"
-    return f"{c.who(1)} arrives at {unit} {int(reach)}"
-
-
-def _step_and(unit: str, step: int, count: int) -> str:
-    """ "step 34, evaluation 76": the step (the frame counter's unit) and, where the race
-    counts evaluations and they differ, the evaluation (the loss axis's)."""
-    if unit == "step" or count == step:
-        return f"step {step}"
-    return f"step {step}, {unit} {count}"
-
-
-def _lowest_loss(c: Case) -> float:
-    every = np.concatenate([c.m.values("loss", k).ravel() for k in range(len(c.m))])
-    every = every[np.isfinite(every)]
-    return float(every.min()) if len(every) else 0.0
-
-
-def _arriving(loss: np.ndarray, floor: float, to: float) -> float:
-    """The first step from which the loss stays within ``to`` of its starting gap."""
-    gap = loss - floor
-    since = _settled_from(gap <= to * max(gap[0], 0.0))
-    return math.inf if since is None else float(since)
 
 
 def farther(c: Case) -> Seen:

@@ -42,13 +42,13 @@ from .claim_paths import (
     ends_in,
     escapes,
     farther,
-    faster,
     overshoots,
     stalls,
     stuck,
     swings,
     zigzags,
 )
+from .claim_speed import faster
 
 
 @dataclass(frozen=True)

@@ -48,12 +48,18 @@ class View:
     camera angles in degrees; ``levels``: number of contour levels; ``axes``: the names
     of the two coordinates (``("w1", "w2")`` for a network's two weights); ``whole``: a
     race's map shows the whole domain, not just where its runs go (for a surface whose
-    shape is the lesson, a monkey saddle's three valleys).
+    shape is the lesson, a monkey saddle's three valleys); ``keep_camera``: a race's 3-D
+    view keeps ``elev``/``azim``, not a camera chosen from the runs (for a surface whose
+    shape the chosen camera flattens: Rosenbrock's banana read as a straight trough);
+    ``all_landmarks``: a race's map marks every critical point, not only those its lesson
+    needs (:func:`optviz.render.landmarks.lesson_landmarks`).
     """
 
     log_levels: bool = False
     area_levels: bool = False
     whole: bool = False
+    keep_camera: bool = False
+    all_landmarks: bool = False
     zclip: float | None = None
     elev: float = 35.0
     azim: float = -60.0

@@ -16,26 +16,43 @@ LEADER_HIT = 400.0  # px² of cover a leader passing over a ball or marker count
 NEAR_PT = 60.0  # points from ball to label within which a leader is short
 CROSS_HIT = 2000.0  # px² of cover a leader crossing another counts as: crossed leaders
 # read as a tangle, each box pointing at the other's ball (matyas, sam_sharp_flat)
-FAR_COST = 0.15  # path samples a label may cover to come a point nearer beyond that: a
-# label a path grazes beside its ball reads better than one a leader across the map points from
+FAR_COST = 0.15  # path samples a label may cover to come a point nearer beyond that
+LONGEST = 0.25  # of the room's diagonal: a longer leader runs across the map
+LONG_HIT = 60.0  # px² of cover each px of leader beyond LONGEST counts as (adaptive_ravine's
+# RMSprop label sat in the far corner, its leader across the map)
+INK_HIT = 15.0  # px² of cover each path sample under a label counts as (saddle: a box over
+# SGD's escape path)
+CLEAR_PT = 6.0  # points of an obstacle's box that are clearance around it (balls, stars)
+BODY = 4.0  # times more a label's cover of an obstacle itself counts than of its clearance
+GAP_PX = 12.0  # px between two labels shown together: edge to edge they read as one block
 
 
 def best_offset(anchor, size, obstacles, inside, reach_scale: float = 1.0, paths=None,
                 leaders=None):  # fmt: skip
-    """The label's placement around ``anchor`` (px): ``(offset in px, ha, va, box)``, among
-    :data:`DIRECTIONS` × :data:`REACHES`. Wholly inside ``inside`` (x0, y0, x1, y1) comes
-    first, then the least overlap with ``obstacles`` (``(k, 4)`` boxes x0, y0, x1, y1) by
-    the label and by its leader (beyond its own ring), then the fewest points of ``paths``
-    (``(p, 2)`` px, the drawn paths sampled densely) under it, counting a reach beyond
-    :data:`NEAR_PT` as :data:`FAR_COST` points a point, then the least sticking out,
-    then the nearest. A crossing of one of ``leaders`` (``(k, 2, 2)`` px: the leaders of
-    labels shown with it) counts as :data:`CROSS_HIT` px² of cover.
+    """:func:`placement`'s choice alone: ``(offset in px, ha, va, box)``.
 
     >>> taken = np.array([[45, 0, 200, 200]])  # everything right of the point
     >>> off, ha, va, _ = best_offset((50, 50), (40, 10), taken, (0, 0, 200, 200))
     >>> ha, bool(off[0] < 0)  # the label goes left
     ('right', True)
     """
+    return placement(anchor, size, obstacles, inside, reach_scale, paths, leaders)[0]
+
+
+def placement(anchor, size, obstacles, inside, reach_scale: float = 1.0, paths=None,
+              leaders=None):  # fmt: skip
+    """The label's placement around ``anchor`` (px), ``(offset in px, ha, va, box)``, among
+    :data:`DIRECTIONS` × :data:`REACHES`. Wholly inside ``inside`` (x0, y0, x1, y1) comes
+    first, then the least overlap with ``obstacles`` (``(k, 4)`` boxes x0, y0, x1, y1) by
+    the label (:data:`BODY` times more of an obstacle's body than of its clearance) and by
+    its leader (beyond its own ring), a leader beyond :data:`LONGEST` of the room's
+    diagonal (:data:`LONG_HIT` px² a px) and the points of ``paths`` (``(p, 2)`` px, the
+    drawn paths sampled densely) under it (:data:`INK_HIT` px² each), then the fewest
+    of those, counting a reach beyond
+    :data:`NEAR_PT` as :data:`FAR_COST` points a point, then the least sticking out,
+    then the nearest. A crossing of one of ``leaders`` (``(k, 2, 2)`` px: the leaders of
+    labels shown with it) counts as :data:`CROSS_HIT` px² of cover. Returns the choice
+    and its cost (a tuple: lower is better)."""
     anchor = np.asarray(anchor, float)
     w, h = size
     obstacles = np.asarray(obstacles, float).reshape(-1, 4)
@@ -43,6 +60,9 @@ def best_offset(anchor, size, obstacles, inside, reach_scale: float = 1.0, paths
     leaders = (
         np.zeros((0, 2, 2)) if leaders is None else np.asarray(leaders, float).reshape(-1, 2, 2)
     )
+    # a leader may pass through the clearance kept around a ball or marker, not over it
+    bodies = obstacles + CLEAR_PT * reach_scale * np.array([1.0, 1.0, -1.0, -1.0])
+    longest = LONGEST * float(np.hypot(inside[2] - inside[0], inside[3] - inside[1]))
     best, choice = None, ((0.0, 0.0), "left", "bottom", np.zeros(4))
     for rank, reach in enumerate(REACHES):
         for turn, (dx, dy) in enumerate(DIRECTIONS):
@@ -55,18 +75,21 @@ def best_offset(anchor, size, obstacles, inside, reach_scale: float = 1.0, paths
                 out = _outside(b, inside)
                 grown = b + PATH_PT * reach_scale * np.array([-1.0, -1.0, 1.0, 1.0])
                 crossed = int(np.count_nonzero(_within(paths, grown))) if len(paths) else 0
-                covered = float(_overlap(b, obstacles).sum()) + LEADER_HIT * _leader_hits(
-                    anchor, b, obstacles, 13.0 * reach_scale
-                )
-                covered += CROSS_HIT * crossings(leader_of(anchor, b), leaders)
-                far = FAR_COST * max(reach - NEAR_PT, 0.0)  # a leader across the map
+                covered = float(_overlap(b, obstacles).sum() + BODY * _overlap(b, bodies).sum())
+                covered += LEADER_HIT * _leader_hits(anchor, b, bodies, 13.0 * reach_scale)
+                leader = leader_of(anchor, b)
+                covered += CROSS_HIT * crossings(leader, leaders)
+                # a leader across the map; a label over a path hides what it describes
+                beyond = max(float(np.hypot(*(leader[1] - leader[0]))) - longest, 0.0)
+                covered += LONG_HIT * beyond + INK_HIT * crossed
+                far = FAR_COST * max(reach - NEAR_PT, 0.0)
                 cost = (out > 0.5, round(covered, 3), crossed + far, out,
                         rank + 0.01 * turn + 0.5 * shifted)  # fmt: skip
                 if best is None or cost < best:
                     ha = "left" if dx > 0 else "right" if dx < 0 else "center"
                     va = "bottom" if dy > 0 else "top" if dy < 0 else "center"
                     best, choice = cost, (tuple(off + b[:2] - box[:2]), ha, va, b)
-    return choice
+    return choice, best
 
 
 def _leader_hits(anchor: np.ndarray, box: np.ndarray, obstacles: np.ndarray, skip: float) -> int:

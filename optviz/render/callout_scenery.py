@@ -11,6 +11,9 @@ import numpy as np
 from .callout_placement import dense
 from .geometry import _is3d, drawable, height, projected
 
+STAR_GAP_PT = 6.0  # points a label keeps clear of a landmark's outline (one touching the
+# star crowded it: elliptic, matyas)
+
 
 class CalloutScenery:
     """The part of :class:`.callouts.CalloutLayer` that reads the picture around its
@@ -102,7 +105,7 @@ class CalloutScenery:
                 pts = np.asarray(line.get_xydata(), float).reshape(-1, 2)
                 to_px = line.get_transform().transform
             pts = to_px(pts[np.all(np.isfinite(pts), axis=1)])
-            r = (_marker_reach(line) + 3) * ax.figure.dpi / 72
+            r = (_marker_reach(line) + STAR_GAP_PT) * ax.figure.dpi / 72
             if len(pts):
                 out.append(np.c_[pts - r, pts + r])
         return out

@@ -30,6 +30,7 @@ Anything with those attributes is a verdict here: the render layer reads no clai
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 import numpy as np
@@ -37,7 +38,7 @@ from matplotlib.artist import Artist
 from matplotlib.text import Text
 
 from . import style
-from .callout_placement import best_offset, broken_lines, leader_of
+from .callout_placement import GAP_PX, broken_lines, leader_of, placement
 from .callout_scenery import CalloutScenery, _marker_reach  # noqa: F401  (plots reads it)
 from .callout_timing import (  # noqa: F401  (the callouts' interface, re-exported)
     AT_ONCE,
@@ -224,43 +225,95 @@ class CalloutLayer(CalloutScenery, CalloutClock, Artist):
 
     def place(self, renderer) -> None:
         """Choose each label's place (once per layout: the axes do not move per frame):
-        the kept ones first, then by moment; each avoids the labels placed before it that
-        show at the same time."""
+        each avoids the labels placed before it that show at the same time; of a few
+        orders (the kept ones first, then by moment; and each label first once), the one
+        whose labels cost least together (placed one by one, the first label took the
+        only free spot beside the second's ball: adaptive_ravine)."""
         token = tuple(tuple(ax.bbox.bounds) for ax in dict.fromkeys(self.run_axes))
         if token == self.placed_for or not self.items:
             return
-        fig = self.run_axes[0].figure
+        base = [*self.finals, *sorted((i for i in self.items if i not in self.finals),
+                                      key=lambda i: i[0])]  # fmt: skip
+        fixed = {id(item[2]): self._surroundings(item, renderer) for item in base}
+        best = None
+        for order in _orders(base):
+            chosen, cost = self._placed_in(order, fixed)
+            if best is None or cost < best[1]:
+                best = (chosen, cost)
+        for item in base:
+            self._put(item, fixed[id(item[2])][0], *best[0][id(item[2])])
+        self.placed_for = token
+
+    def _surroundings(self, item, renderer) -> tuple:
+        """What placing ``item``'s label needs that other labels do not change: where it
+        points from (px), what it keeps off, the paths drawn while it shows, its size."""
+        step, (run, start), label, ring = item
+        ax = self.run_axes[run]
+        until = self._until(item)
+        boxes = [self._seen_balls(ax, item), *self._markers(ax), *self._edge_notes(ax),
+                 *self._texts(ax, renderer), *self._moving_px(ax, item)]  # fmt: skip
+        drawn = self._paths_px(ax, self.steps if item in self.finals else until)
+        label.xy = tuple(self._position(ax, run, step, start))
+        ring.set_data([label.xy[0]], [label.xy[1]])
+        return (
+            self._placing_anchor(ax, item),
+            np.vstack(boxes),
+            drawn,
+            self._shapes(label, ax, renderer),
+            until,
+        )
+
+    def _shapes(self, label, ax, renderer) -> list[tuple[str, tuple]]:
+        """The label's texts to try, each with its box's size (px): as :meth:`_size` breaks
+        it, and a one-line label of four words or more also in two lines (saddle's 417 px
+        "Momentum escapes the saddle at step 42" fitted nowhere off the paths)."""
+        words = label.get_text().replace("\n", " ").split(" ")
+        size = self._size(label, ax, renderer)  # broken into lines where wide
+        shapes = [(label.get_text(), size)]
+        if "\n" not in shapes[0][0] and len(words) >= 4:
+            label.set_text(broken_lines(words, 2))
+            shapes.append((label.get_text(), self._size(label, ax, renderer)))
+            label.set_text(shapes[0][0])
+        return shapes
+
+    def _placed_in(self, order, fixed) -> tuple[dict, tuple]:
+        """Each label's ``(ha, va, box)`` placed in ``order``, and their summed cost."""
         placed: list[tuple] = []  # (axes, box, from step, to step, leader)
-        order = [*self.finals, *sorted((i for i in self.items if i not in self.finals),
-                                       key=lambda i: i[0])]  # fmt: skip
+        chosen, total = {}, None
+        gap = GAP_PX * np.array([-1.0, -1.0, 1.0, 1.0])  # kept clear around each label
         for item in order:
-            step, (run, start), label, ring = item
+            step, (run, _), label, _ = item
             ax = self.run_axes[run]
-            anchor = self._placing_anchor(ax, item)
-            until = self._until(item)
-            boxes = [self._seen_balls(ax, item), *self._markers(ax), *self._edge_notes(ax),
-                     *self._texts(ax, renderer), *self._moving_px(ax, item)]  # fmt: skip
+            anchor, boxes, drawn, shapes, until = fixed[id(label)]
             together = [p for p in placed if p[0] is ax and p[2] <= until and step <= p[3]]
             # a label over a label reads as one garbled box: its cover counts thrice
-            boxes += [p[1][None] for p in together] * LABEL_OVER_LABEL
-            drawn = self._paths_px(ax, self.steps if item in self.finals else until)
-            label.xy = tuple(self._position(ax, run, step, start))
-            ring.set_data([label.xy[0]], [label.xy[1]])
-            size = self._size(label, ax, renderer)
-            _, ha, va, box = best_offset(anchor, size, np.vstack(boxes), self._room(ax),
-                                         fig.dpi / 72, drawn, [p[4] for p in together])  # fmt: skip
-            pad = self._pad(label, ax)  # the text sits inside the box by its padding
-            text_at = np.array([
-                {"left": box[0] + pad, "right": box[2] - pad}.get(ha, (box[0] + box[2]) / 2),
-                {"bottom": box[1] + pad, "top": box[3] - pad}.get(va, (box[1] + box[3]) / 2),
-            ])  # fmt: skip
-            label.xyann = tuple((text_at - anchor) / (fig.dpi / 72))  # points
-            self.text_px[id(label)] = text_at
-            self.box_px[id(label)] = box
-            label.set_ha(ha)
-            label.set_va(va)
+            boxes = np.vstack([boxes, *[(p[1] + gap)[None] for p in together] * LABEL_OVER_LABEL])
+            tried = []
+            for k, (text, size) in enumerate(shapes):  # one line where it costs no more
+                (_, ha, va, box), cost = placement(anchor, size, boxes, self._room(ax),
+                                                   ax.figure.dpi / 72, drawn,
+                                                   [p[4] for p in together])  # fmt: skip
+                tried.append(((*cost[:-1], cost[-1] + k), (ha, va, box, text)))
+            cost, (ha, va, box, text) = min(tried, key=lambda t: t[0])
+            chosen[id(label)] = (ha, va, box, text)
             placed.append((ax, box, step, until, leader_of(anchor, box)))
-        self.placed_for = token
+            total = cost if total is None else tuple(np.add(total, cost))
+        return chosen, total
+
+    def _put(self, item, anchor, ha: str, va: str, box: np.ndarray, text: str) -> None:
+        """Set ``item``'s label, ``text``, in ``box`` (px), aligned ``ha``, ``va``."""
+        label = item[2]
+        label.set_text(text)
+        pad = self._pad(label, label.axes)  # the text sits inside the box by its padding
+        text_at = np.array([
+            {"left": box[0] + pad, "right": box[2] - pad}.get(ha, (box[0] + box[2]) / 2),
+            {"bottom": box[1] + pad, "top": box[3] - pad}.get(va, (box[1] + box[3]) / 2),
+        ])  # fmt: skip
+        label.xyann = tuple((text_at - anchor) / (label.figure.dpi / 72))  # points
+        self.text_px[id(label)] = text_at
+        self.box_px[id(label)] = box
+        label.set_ha(ha)
+        label.set_va(va)
 
     def update(self, s: float, renderer) -> tuple[list, list]:
         """The rings (drawn under the balls) and the labels (over them) shown at step
@@ -341,6 +394,14 @@ def one_ball_each(verdicts, runs: int) -> list[tuple]:
             own.add(v.runs[1])
             out.append((v, v.runs[1], also))
     return out
+
+
+def _orders(items: list) -> list[list]:
+    """The orders in which labels are tried: every one of up to three; of more, ``items``
+    as given and each label first once."""
+    if len(items) <= 3:
+        return [list(p) for p in itertools.permutations(items)]
+    return [items, *([items[k], *items[:k], *items[k + 1 :]] for k in range(1, len(items)))]
 
 
 def _fade(label, ring, alpha: float) -> None:

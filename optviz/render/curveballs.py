@@ -21,6 +21,8 @@ ARC_ALPHA = 1.0
 ARC_FLOOR = 0.75  # of that, where oldest: a bounce stays in sight to the end
 DOT_SPACING = 1.6  # dots at least this many diameters apart along the trail
 EXIT_PT = 12.5  # "left the view at step k", points
+CROSS_PT = 14.0  # the cross where a ball left the view ...
+CROSS_ROOM = CROSS_PT / 2 + 1.0  # ... drawn whole inside the frame: its centre this far in
 TICK = (2.0, 12.0)  # a turning point's tick, from and to this far under the curve, points
 TICK_WIDTH = 2.6
 NUMBER_PT = 16.0  # the start numbers over the balls: a digit about 16 px tall at 100 dpi
@@ -50,6 +52,9 @@ class Balls:
         self.roll = Roll(traj, self.page, self.radius)
         self.rgba = np.array(to_rgba(ps.color))
         self.arc_rgba = np.array(to_rgba(text_color(ps.color, ax.get_facecolor())))
+        # a pale hue's band, half-way to its darkened text colour: a translucent orange
+        # on the beige ground would hardly show
+        self.band_rgba = (self.rgba + self.arc_rgba) / 2
         self.tau, self.floor = max(3.0, traj.steps / 15), floor
         self.ghosts: list[np.ndarray] = []  # a still's strobe of balls, on the page
         self.trail = trail  # True: every past position; an int: that many steps; False: none
@@ -75,7 +80,7 @@ class Balls:
                                      clip_on=False)  # fmt: skip
         ax.add_collection(self.spokes)
         self.hubs = [disk(ax, 1.8, fc=ink, ec="white", lw=0.6, zorder=6.2) for _ in range(starts)]
-        self.crosses = ax.plot([], [], ls="none", marker="X", ms=14, mfc=ps.color, mec=ink,
+        self.crosses = ax.plot([], [], ls="none", marker="X", ms=CROSS_PT, mfc=ps.color, mec=ink,
                                mew=1.2, zorder=6.3, clip_on=False)[0]  # fmt: skip
         self.exits = [self._exit_note(i, ink) for i in range(starts)]
         self.numbers = self._start_numbers(ink) if 1 < starts <= NUMBERED else []
@@ -113,7 +118,7 @@ class Balls:
         view's side of it (hidden until then, and for a start that never leaves)."""
         roll = self.roll
         k = int(roll.left_at[i])
-        at = self.page.to_data(roll.edge_points()[i]) if k >= 0 else np.zeros(2)
+        at = self.page.to_data(roll.edge_points(CROSS_ROOM)[i]) if k >= 0 else np.zeros(2)
         inward = 1.0 if k >= 0 and roll.x[k, i] < roll.surface.domain[0][0] else -1.0
         (_, y0), (_, y1) = self.ax.get_xlim(), self.ax.get_ylim()
         top = at[1] > y1 - 0.05 * (y1 - y0)  # a cross on the frame's top: the note under it
@@ -163,7 +168,9 @@ class Balls:
         keep = self._recent(s, rolled_steps)
         self.band.set_segments([page.to_data(r) for r, k in zip(rolled, keep, strict=True) if k])
         self.band.set_color(
-            self._faded(s - rolled_steps[keep], TRAIL_ALPHA, max(self.floor, TRAIL_FLOOR))
+            self._faded(
+                s - rolled_steps[keep], TRAIL_ALPHA, max(self.floor, TRAIL_FLOOR), self.band_rgba
+            )  # fmt: skip
         )
         pts, steps = roll.dots_until(s)
         recent = self._recent(s, steps)
@@ -194,12 +201,19 @@ class Balls:
         tip = centre + reach * np.stack([np.cos(angle[shown]), np.sin(angle[shown])], -1)
         self.spokes.set_segments(list(page.to_data(np.stack([centre, tip], 1))))
         gone = (roll.left_at >= 0) & (roll.left_at <= s)
-        e = page.to_data(roll.edge_points()[gone])
+        e = page.to_data(roll.edge_points(CROSS_ROOM)[gone])
         self.crosses.set_data(e[:, 0], e[:, 1])
         for note, out in zip(self.exits, gone, strict=True):
             note.set_visible(bool(out))
         self._arrows(s, centre, tangent, shown)
         return [self.band, *self.curve, *self.artists[1:]]
+
+    def roll_marks_off(self) -> None:
+        """Hide the spokes and hubs: they show a ball turning as it rolls, which only an
+        animation shows; in a still they are a mark nothing explains."""
+        self.spokes.set_visible(False)
+        for hub in self.hubs:
+            hub.set_visible(False)
 
     def _ticks(self, s: float) -> list[np.ndarray]:
         """The ticks of the turning points the balls have passed by step ``s``."""

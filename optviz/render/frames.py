@@ -339,6 +339,9 @@ class _Engine:
         for m in movers:  # each run's marks over every trail: its shape on every stretch
             if m.marks is not None:
                 m.marks.axes.draw_artist(m.marks)
+        for overlay in self.anim.overlays:  # glyphs, evaluations: under the stars and balls
+            for artist in overlay(self, s):
+                (artist.axes or self.fig).draw_artist(artist)
         under = [a for a in self.landmarks if a.get_gid() in ("landmark", "landmark-rest")]
         for artist in under:  # over the trails, under the rings and balls
             artist.axes.draw_artist(artist)
@@ -348,9 +351,6 @@ class _Engine:
         for update in self.side_frames:  # at the same (fractional) step as the balls
             for artist in update(s):
                 artist.axes.draw_artist(artist)
-        for overlay in self.anim.overlays:
-            for artist in overlay(self, s):
-                (artist.axes or self.fig).draw_artist(artist)
         for label in labels:  # callouts over everything, glyph boxes and side panels too
             label.axes.draw_artist(label)
         self.counter.draw(self.canvas, min(k, self.anim.steps))

@@ -9,6 +9,8 @@ ball's colour."""
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 
 from .geometry import height
@@ -65,7 +67,52 @@ def _mark_critical(ax, surface, z: bool = False) -> None:
     mark_landmarks(ax, surface, lifted=z)
 
 
-def mark_landmarks(ax, surface, *, lifted: bool = False) -> list:
+NEAR_END = 0.05  # a run that ends this near a landmark (share of the domain's larger side)
+# ends at it: the landmark stays on a race's map
+
+
+def lesson_landmarks(surface, runs=None) -> list:
+    """The landmarks a race on ``surface`` marks: the global minima, those a run ends at,
+    those of a kind the surface's lesson's claims name (``escapes(sgd, from=saddle)``), and
+    of the local minima a claim names those a path comes near; the others stay off
+    (six_hump_camel's six saddles and two maxima crowded a map whose lesson needs two
+    minima), unless the
+    surface asks for all of them (``[view] all_landmarks = true``). Every landmark when
+    ``runs`` is None (a surface shown alone). Points of
+    :func:`optviz.catalog.critical.landmarks`.
+
+    >>> import optviz as ov
+    >>> r = ov.race("himmelblau", ["gd:lr=0.01"], start=(-0.3, 0.2), steps=100)
+    >>> sorted({p.kind for p in lesson_landmarks(r.surface, r.trajectories)})
+    ['global minimum']
+    """
+    from ..catalog.critical import landmarks
+
+    points = list(landmarks(surface).points)
+    if runs is None or surface.view.all_landmarks:
+        return points
+    words = set(re.findall(r"[a-z]+", " ".join(surface.lesson.claims)))
+    reach = NEAR_END * float(np.max(np.ptp(np.asarray(surface.domain, float), axis=1)))
+    ends = _finite([np.asarray(t.xy, float)[-1] for t in runs])
+    paths = _finite([np.asarray(t.xy, float) for t in runs])
+
+    def near(p, pts) -> bool:
+        return bool(len(pts)) and float(np.min(np.hypot(*(pts - p.xy).T))) < reach
+
+    def needed(p) -> bool:
+        named = p.kind.split()[0] in words and (p.kind != "local minimum" or near(p, paths))
+        return p.kind == "global minimum" or named or near(p, ends)
+
+    return [p for p in points if needed(p)]
+
+
+def _finite(arrays: list) -> np.ndarray:
+    """The finite ``(n, 2)`` points of ``arrays`` (positions of any shape ``(..., 2)``)."""
+    xy = np.concatenate([a.reshape(-1, 2) for a in arrays]) if arrays else np.zeros((0, 2))
+    return xy[np.isfinite(xy).all(axis=1)]
+
+
+def mark_landmarks(ax, surface, *, lifted: bool = False, runs=None) -> list:
     """Mark the surface's landmarks (:func:`optviz.catalog.critical.landmarks`) on ``ax``:
     global minima as stars, local minima as thinner stars, saddles as diamonds,
     maxima as triangles, degenerate points as rings; when there are too many, only the
@@ -73,7 +120,8 @@ def mark_landmarks(ax, surface, *, lifted: bool = False) -> list:
     symbol and nothing on the map, only puzzled readers). Drawn as hollow outlines over
     every path and under the balls (see the module docs), with a global minimum's fill
     under the paths and a minimum's hairline over the balls.
-    ``lifted`` puts the markers on the surface of a 3-D axes. Returns the artists.
+    ``lifted`` puts the markers on the surface of a 3-D axes; with ``runs`` (a race's
+    trajectories) only those :func:`lesson_landmarks` keeps. Returns the artists.
 
     >>> import optviz as ov
     >>> from optviz.render.plots import plot_surface
@@ -81,12 +129,12 @@ def mark_landmarks(ax, surface, *, lifted: bool = False) -> list:
     >>> [a.get_gid() for a in mark_landmarks(ax, ov.surface("rastrigin"))]
     ['landmark', 'landmark-fill', 'landmark-over']
     """
-    from ..catalog.critical import LANDMARK_KINDS, landmarks
+    from ..catalog.critical import LANDMARK_KINDS
 
-    marks = landmarks(surface)
+    marks = lesson_landmarks(surface, runs)
     drawn = []
     for kind in LANDMARK_KINDS:
-        xy = np.array([p.xy for p in marks.of_kind(kind)]).reshape(-1, 2)
+        xy = np.array([p.xy for p in marks if p.kind == kind]).reshape(-1, 2)
         if len(xy):
             coords = [xy[:, 0], xy[:, 1]]
             if lifted:

@@ -5,9 +5,10 @@ The figure has three parts, drawn with the functions every race uses:
 - the loss on the plane as filled contours, each run's path as the projection of its
   true weights (one panel per run when the runs' networks differ and so have no
   common plane); the axes say which plane it is and how much variance it explains;
-- the loss panel: each run's true training loss (its line) and, as a wide faint band in
-  the same color, the plane's loss at the projected point. Where they part, the path has left
-  the plane and the contours under the ball no longer tell its loss;
+- the loss panel: each run's true training loss (its line) and, thin and dotted in the
+  same color with a direct label "map", the plane's loss at the projected point where
+  the two part: there the path has left the plane and the contours under the ball no
+  longer tell its loss; the map's shades stop at the lowest end (lower ground is one band);
 - one small panel per run with its decision regions on the training data at the
   current step (classification), or its prediction against the target (regression)
   (:mod:`.decision_panels`).
@@ -56,7 +57,7 @@ def _layout(ls, theme: str, size, dpi: float, title, race, series=None, boundari
     left = outer[0].subgridspec(2, n_planes, height_ratios=[0.05 if not boundaries else 0.1, 1],
                                 wspace=0.03)  # fmt: skip
     panels = []
-    levels = shared_levels(ls.surfaces[:n_planes])
+    levels = darkest_at_the_ends(ls, shared_levels(ls.surfaces[:n_planes]), n_planes)
     for i in range(n_planes):
         ax = fig.add_subplot(left[1, i])
         plots.plot_surface(ls.surfaces[i], ax, theme=theme, minima=False, levels=levels)
@@ -194,9 +195,69 @@ def _setup_loss_axis(ls, ax) -> None:
         ax.set_ylim(lo - 0.05 * (hi - lo), hi + 0.05 * (hi - lo))
 
 
-LOSS_LABEL = "step\nline: the network's loss\nband: the map under it"
-PLANE_LINE = {"lw": 7.0, "alpha": 0.28, "solid_capstyle": "butt"}
-"""The plane's loss: a wide faint band, unlike any optimizer's line style."""
+LOSS_LABEL = "step\ndotted: the map's loss\nwhere it is not the loss"
+PLANE_LINE = {"lw": 1.8, "alpha": 0.85, "ls": (0, (1.0, 1.6)), "dash_capstyle": "round"}
+"""The plane's loss: thin and dotted, under the run's line; a wide band beside the line
+read as a second run where the two parted."""
+PARTED = 1.25  # the map's loss is drawn where it is this factor off the true loss, or more
+
+
+def map_tag(ax, loss: np.ndarray, plane: np.ndarray, color, animated: bool = False):
+    """``map`` beside the dotted line, mid-way along its longest stretch off the run's
+    line (a direct label: the dotted line is no second run), on the side away from the
+    line; ``None`` where they never part. Its step is the tag's ``step`` attribute."""
+    y = parted(loss, plane)
+    apart = np.flatnonzero(np.isfinite(y))
+    if not len(apart):
+        return None
+    # the middle of the longest stretch apart, off the panel's left edge (the shade key)
+    runs = np.split(apart, np.flatnonzero(np.diff(apart) > 1) + 1)
+    longest = max(runs, key=len)
+    k = int(max(longest[len(longest) // 2], min(longest[-1], 0.15 * (len(loss) - 1))))
+    below = y[k] < loss[k]
+    tag = ax.annotate("map", (k, y[k]), xytext=(-5, -5 if below else 5), textcoords="offset points",
+                      ha="right", va="top" if below else "bottom", color=color, fontsize=15,
+                      fontweight="bold", zorder=5, animated=animated)  # fmt: skip
+    tag.set_in_layout(False)
+    tag.step = k
+    return tag
+
+
+def parted(loss: np.ndarray, plane: np.ndarray) -> np.ndarray:
+    """``plane`` where it is :data:`PARTED` or more off ``loss`` (the path has left the
+    plane: the map under the ball does not tell its loss), NaN elsewhere (where they
+    agree, the dots would only lie on the line), each part one step wider so it meets it.
+
+    >>> parted(np.array([1.0, 1.0, 1.0, 1.0]), np.array([1.0, 2.0, 1.0, 1.0])).tolist()
+    [1.0, 2.0, 1.0, nan]
+    """
+    loss, plane = np.asarray(loss, float), np.asarray(plane, float)
+    ratio = np.maximum(plane, 1e-300) / np.maximum(loss, 1e-300)
+    off = (ratio >= PARTED) | (ratio <= 1 / PARTED)
+    near = off | np.r_[off[1:], False] | np.r_[False, off[:-1]]
+    return np.where(near, plane, np.nan)
+
+
+def darkest_at_the_ends(ls, levels, n_planes: int) -> np.ndarray:
+    """``levels`` (``None``: the single map's own) with every level under the lowest
+    loss a run ends at on its map dropped: the ground lower than any run reached is one
+    darkest band, the best run's end on it. A plane through the end points also holds
+    points no run went to, far lower (weights grown past the ends); shaded finer, they
+    drew dark basins beside the winners, which seemed to end on the pale rims."""
+    from .levels import levels_of
+
+    if levels is None:
+        s = ls.surfaces[0]
+        levels = levels_of(s, s.grid(120)[2])
+    levels = np.asarray(levels, float)
+    ends = [float(p[-1]) for p in ls.plane_loss if np.isfinite(p[-1])]  # every run's, on
+    if not ends:  # its map (the maps share their levels)
+        return levels
+    low = min(ends)
+    kept = levels[levels > low]
+    if len(kept) < 3 or kept[0] == levels[0]:
+        return levels  # nothing under the best end, or too little left to shade
+    return np.concatenate([[levels[0]], kept])
 
 
 def shared_levels(surfaces, n: int | None = None) -> np.ndarray | None:
@@ -261,6 +322,7 @@ class _Overlay:
     def __init__(self, ls, boundary_axes: list, theme: str = "light"):
         self.ls, self.boundary_axes, self.theme = ls, boundary_axes, theme
         self.bands: list = []
+        self.tags: list = []  # "map" beside each dotted line
         self.boundaries: _Boundaries | None = None
 
     def _color(self, i: int) -> str:
@@ -288,16 +350,21 @@ class _Overlay:
                                        **PLANE_LINE)[0]  # fmt: skip
             band.set_in_layout(False)
             self.bands.append(band)
+        for i, (loss, plane) in enumerate(zip(self.ls.loss, self.ls.plane_loss, strict=True)):
+            tag = map_tag(engine.loss_ax, loss, plane, engine.movers[i].color, animated=True)
+            self.tags += [tag] if tag is not None else []
         self.boundaries = _Boundaries(self.ls, self.boundary_axes, engine.theme, animated=True)
 
     def __call__(self, engine, s: float) -> list:
         if self.boundaries is None:
             self._build(engine)
         k = int(s)
-        for band, y in zip(self.bands, self.ls.plane_loss, strict=True):
+        for band, y, loss in zip(self.bands, self.ls.plane_loss, self.ls.loss, strict=True):
             top = min(k, len(y) - 1)
-            band.set_data(np.arange(top + 1), y[: top + 1])
-        return self.bands + self.boundaries.draw(k)
+            band.set_data(np.arange(top + 1), parted(loss, y)[: top + 1])
+        for tag in self.tags:
+            tag.set_visible(k >= tag.step)
+        return self.bands + self.tags + self.boundaries.draw(k)
 
 
 def _race(ls):
@@ -353,8 +420,11 @@ def plot_landscape(ls, *, size: Any = "16:9", dpi: float = 100, theme: str = "li
             for ax, traj, ps in zip(panels, race.trajectories, styles, strict=True):
                 plots.plot_trajectories(traj, ax, theme=theme, styles=[ps])
         loss_plot.plot_loss(race, loss_ax, theme=theme)
-        for i, band in enumerate(ls.plane_loss):
-            loss_ax.plot(np.arange(len(band)), band, color=styles[i].color, zorder=4, **PLANE_LINE)
+        for i, (band, loss) in enumerate(zip(ls.plane_loss, ls.loss, strict=True)):
+            color = styles[i].color  # as its path
+            loss_ax.plot(np.arange(len(band)), parted(loss, band), color=color, zorder=4,
+                         **PLANE_LINE)  # fmt: skip
+            map_tag(loss_ax, loss, band, color)
         _setup_loss_axis(ls, loss_ax)
         race_figure.legend(fig, race, loss_ax, panels, "contour")
         _Boundaries(ls, boundary_axes, theme, animated=False).draw(ls.runs[0].steps)

@@ -97,7 +97,7 @@ def _largest_rectangle(free: np.ndarray) -> tuple[int, tuple[int, int, int, int]
 STRETCH = 1.2  # how far a map may leave equal aspect, either way, to fill its cell
 SIDE_WIDTHS = (1.75, 1.0)  # map : side panels and legend, side by side
 SIDE_MOST = 0.69  # of the width, for a wide map beside side panels: they keep ~290 px
-STACK_HEIGHTS = (0.655, 0.345)  # map over a row of side panels and legend
+STACK_HEIGHTS = (0.575, 0.425)  # map over a row of side panels and legend: a panel >= 150 px tall
 # the map's share the choice of arrangement counts on: the row under it keeps 104 px
 # with slide-sized ticks, the choice made as it was before they grew
 STACK_MAP_ESTIMATE = 0.67
@@ -352,9 +352,17 @@ def stack_column_legends(fig) -> None:
     if heading is not None:  # the heading, then the legends under it: centred as a group
         heading.set_position((0.0, top))
         top -= above
+    wide = box.width * fig.bbox.width
     for leg, h in zip(legends, heights, strict=True):
         leg.set_loc("upper left")
-        leg.set_bbox_to_anchor((0.0, top), transform=column.transAxes)
+        # a legend the layout does not see (under a side panel) ends at the column's
+        # right edge, reaching into its left margin if need be
+        left = (
+            0.0
+            if leg.get_in_layout()
+            else min(0.0, 1 - leg.get_window_extent(renderer).width / wide)
+        )
+        leg.set_bbox_to_anchor((left, top), transform=column.transAxes)
         top -= h + gap
 
 

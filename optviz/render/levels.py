@@ -96,24 +96,33 @@ FLAT = 1e-2  # a gradient under this share of the map's typical steep one is fla
 FLAT_LABEL = "flat: gradient ≈ 0"
 
 
-def mark_plain(ax, surface, X, Y, Z, theme: str = "light"):
-    """Hatch the flat plain of a surface that has one (see :func:`levels_of`): where the
-    gradient is under :data:`FLAT` of its 95th percentile, when that is a tenth of the
-    map or more. A plain drawn in one pale colour reads as nothing there; hatched and
-    named, it reads as ground where the gradient vanishes. Returns the hatch or None."""
+def plain_mask(surface, X, Y, Z):
+    """Where :func:`mark_plain` hatches: the plain as one region (see :func:`_one_plain`),
+    or None when the surface has no plain."""
     finite = Z[np.isfinite(Z)]
     if surface.view.log_levels or not len(finite):
         return None
     lo, hi = _value_range(finite)
-    if hi <= lo or _crowding(finite, np.linspace(lo, hi, surface.view.levels + 1)).max() <= (
-        PLAIN * len(finite)
-    ):
+    edges = np.linspace(lo, hi, surface.view.levels + 1)
+    crowd = _crowding(finite, edges) if hi > lo else np.zeros(1)
+    if hi <= lo or crowd.max() <= PLAIN * len(finite):
         return None
     with np.errstate(all="ignore"):
         g = np.linalg.norm(surface.grad(np.stack([X, Y], axis=-1)), axis=-1)
     steep = np.nanpercentile(g, 95)
     flat = np.isfinite(g) & (g < FLAT * steep)
     if not steep > 0 or flat.mean() < 0.1:
+        return None
+    return _one_plain(flat, Z, edges, int(np.argmax(crowd)))
+
+
+def mark_plain(ax, surface, X, Y, Z, theme: str = "light"):
+    """Hatch the flat plain of a surface that has one (see :func:`levels_of`): where the
+    gradient is under :data:`FLAT` of its 95th percentile, when that is a tenth of the
+    map or more. A plain drawn in one pale colour reads as nothing there; hatched and
+    named, it reads as ground where the gradient vanishes. Returns the hatch or None."""
+    flat = plain_mask(surface, X, Y, Z)
+    if flat is None:
         return None
     grey = "#9a9a9a" if not style.is_dark(theme) else "#6a6a6a"
     import matplotlib as mpl
@@ -129,6 +138,30 @@ def mark_plain(ax, surface, X, Y, Z, theme: str = "light"):
     key.set_in_layout(False)
     ax.add_patch(key)
     return hatch
+
+
+SPECK = 0.01  # a patch of the plain's mask under this share of the map is a speck
+
+
+def _one_plain(flat: np.ndarray, Z: np.ndarray, edges: np.ndarray, band: int) -> np.ndarray:
+    """The plain as one clean region: the flat ground together with the ground drawn in
+    the plain's own shade (``band`` of ``edges``, and above when it is the top one), that
+    touches it; specks of either (Easom's faint bumps left stipple islands, and the ring
+    around its hole drawn plain but steeper than "flat" a white crown with no key) go."""
+    from scipy import ndimage
+
+    with np.errstate(invalid="ignore"):
+        shade = edges[band] <= Z
+        if band < len(edges) - 2:
+            shade &= edges[band + 1] >= Z
+    mask = flat | (shade & np.isfinite(Z))
+    speck = SPECK * mask.size
+    parts, n = ndimage.label(mask)
+    sizes = ndimage.sum(mask, parts, index=np.arange(1, n + 1))
+    mask = np.isin(parts, 1 + np.flatnonzero(sizes >= speck))
+    holes, n = ndimage.label(~mask)
+    sizes = ndimage.sum(~mask, holes, index=np.arange(1, n + 1))
+    return mask | np.isin(holes, 1 + np.flatnonzero(sizes < speck))
 
 
 SHADE_KEY_PT = 9.0  # the shade key's width, between the loss axis and its numbers

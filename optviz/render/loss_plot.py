@@ -36,7 +36,7 @@ def plot_loss(
     axis = loss_axis(trajs) if log else LossAxis(0.0, "loss", False)
     tags: list = []  # the start numbers at the curves' heads
     for traj, ps in zip(trajs, paths.path_styles(trajs, colors), strict=True):
-        y = loss_curve(traj, axis.shift, axis.log, axis.floor)
+        y = loss_curve(traj, axis.shift, axis.log, axis.floor, axis.ceiling)
         steps = losses.x_values(traj, x)
         if traj.batched:
             ax.plot(steps, y, color=ps.color, lw=0.8, alpha=0.6)

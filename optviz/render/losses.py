@@ -27,6 +27,9 @@ from .loss_means import (  # noqa: F401  (what saws and how it is averaged, name
 
 LOSS_FLOOR = 1e-16  # f − f* below this, relative to max(1, |f*|), is rounding
 FLOOR_LABEL = "numerical floor"
+ABOVE_MIN = "loss above the minimum"  # f − f*, said in words
+ABOVE_LOW = "loss above the map's lowest"  # f − min f over the domain, where f* is unknown
+SPAN_FOR_LOG = 10.0  # a loss (above the map's lowest) spanning over a decade goes on a log axis
 MARGIN = 0.06  # room above and below the curves on a log axis, as a share of its decades
 HEADROOM = 10.0  # at most this factor (log) of room above the curves, for a legend
 DIVERGED_RISE = 26  # points: how far the arrow of a diverged run points up
@@ -60,6 +63,7 @@ class LossAxis(NamedTuple):
     name: str
     log: bool
     floor: float = LOSS_FLOOR
+    ceiling: float = np.inf
 
 
 def loss_axis(trajectories) -> LossAxis:
@@ -70,21 +74,58 @@ def loss_axis(trajectories) -> LossAxis:
     >>> import optviz as ov
     >>> r = ov.race("quadratic", ["gd"], steps=2)
     >>> loss_axis(r.trajectories)
-    LossAxis(shift=0.0, name='f − f*', log=True, floor=1e-16)
+    LossAxis(shift=0.0, name='loss above the minimum', log=True, floor=1e-16, ceiling=400.0)
     """
     surface = trajectories[0].surface
     if surface.min_value is not None:
         shift = surface.min_value
-        return LossAxis(shift, "f − f*", True, LOSS_FLOOR * max(1.0, abs(shift)))
+        floor = LOSS_FLOOR * max(1.0, abs(shift))
+        return LossAxis(shift, ABOVE_MIN, True, floor, ceiling(trajectories, shift))
     lows = [np.nanmin(np.where(np.isfinite(t.loss), t.loss, np.nan)) for t in trajectories]
     low = np.nanmin(lows) if np.isfinite(lows).any() else 0.0
-    return LossAxis(0.0, "loss", bool(low > 0))
+    log = bool(low > 0)
+    if not log:  # unbounded below (a furrow's slope): above the map's lowest, if it spans
+        shift = _domain_low(surface)  # decades (a ratio of speeds shows only on a log axis)
+        highs = [np.nanmax(np.where(np.isfinite(t.loss), t.loss, np.nan)) for t in trajectories]
+        if shift < low and (np.nanmax(highs) - shift) > SPAN_FOR_LOG * (low - shift):
+            floor = LOSS_FLOOR * max(1.0, abs(shift))
+            return LossAxis(shift, ABOVE_LOW, True, floor, ceiling(trajectories, shift))
+    return LossAxis(0.0, "loss", log, ceiling=ceiling(trajectories, 0.0) if log else np.inf)
 
 
-def loss_curve(traj, shift: float, log: bool, floor: float = LOSS_FLOOR) -> np.ndarray:
+def _domain_low(surface, n: int = 121) -> float:
+    """The lowest loss on an ``n`` x ``n`` grid over ``surface``'s 2-D domain (``-inf``
+    for any other)."""
+    dom = np.asarray(surface.domain, float)
+    if dom.shape != (2, 2):
+        return -np.inf
+    xs, ys = (np.linspace(lo, hi, n) for lo, hi in dom)
+    z = np.asarray(surface.f(np.stack(np.meshgrid(xs, ys), axis=-1)), float)
+    z = z[np.isfinite(z)]
+    return float(z.min()) if len(z) else -np.inf
+
+
+CEILING = 100.0  # a log loss axis reaches this factor over the highest starting loss
+
+
+def ceiling(trajectories, shift: float) -> float:
+    """Where a log loss axis stops: :data:`CEILING` times the highest starting loss (a
+    run that blows up climbs a decade a step; drawn to the end it squeezes every other
+    curve into a flat line), ``inf`` where no start is known."""
+    starts = [
+        np.ravel(np.asarray(t.loss, float))[: np.size(t.loss[0])] - shift for t in trajectories
+    ]
+    starts = np.concatenate(starts)
+    starts = starts[np.isfinite(starts) & (starts > 0)]
+    return float(CEILING * starts.max()) if len(starts) else np.inf
+
+
+def loss_curve(traj, shift: float, log: bool, floor: float = LOSS_FLOOR,
+               ceiling: float = np.inf) -> np.ndarray:  # fmt: skip
     """The plotted loss, ``(steps + 1,)`` or ``(steps + 1, n)``: shifted; non-finite
     values and every step after a divergence dropped (NaN); on a log axis a stretch at
-    or below ``floor`` is drawn as one point on the floor, where the curve enters it.
+    or below ``floor`` is drawn as one point on the floor, where the curve enters it,
+    and a curve that rises past ``ceiling`` ends there (:func:`diverged_note` marks it).
 
     >>> import optviz as ov
     >>> r = ov.race("quadratic", ["gd:lr=0.5"], start=(1.0, 1.0), steps=3)  # exact in 1 step
@@ -99,6 +140,9 @@ def loss_curve(traj, shift: float, log: bool, floor: float = LOSS_FLOOR) -> np.n
     y = np.where(steps > last, np.nan, y)
     if not log:
         return y
+    over = np.nan_to_num(y, nan=-np.inf) > ceiling
+    was = np.concatenate([np.zeros_like(over[:1]), np.cumsum(over, axis=0)[:-1] > 0])
+    y = np.where(was, np.nan, np.where(over, ceiling, y))
     under = y <= floor
     before = np.concatenate([np.zeros_like(under[:1]), under[:-1]])
     return np.where(under, np.where(before, np.nan, floor), y)
@@ -106,22 +150,43 @@ def loss_curve(traj, shift: float, log: bool, floor: float = LOSS_FLOOR) -> np.n
 
 # ----------------------------------------------------------------------------- noise
 def mean_note(trajs, axis: LossAxis) -> str:
-    """Over how many steps the noisy runs' lines are averaged (see :func:`mean_window`),
-    for an axis label; ``""`` when none is."""
-    windows = {mean_window(t, loss_curve(t, axis.shift, axis.log, axis.floor)) for t in trajs}
+    """What the thick lines of noisy runs are (see :func:`mean_window`), in plain words;
+    ``""`` when none is averaged."""
+    windows = {mean_window(t, loss_curve(t, axis.shift, axis.log, axis.floor, axis.ceiling))
+               for t in trajs}  # fmt: skip
     windows.discard(0)
-    return f"bold: mean of last {max(windows)} steps" if windows else ""
+    return f"thick: average of the last {max(windows)} steps" if windows else ""
 
 
 def label_axes(ax, trajs, axis: LossAxis, x: str = "steps") -> None:
-    """The loss axes' labels: what each axis shows and, when noisy runs are averaged,
-    over how many steps, said along the longer side (a wide, low panel has no room for
-    it along its height)."""
+    """The loss axes' labels: what each axis shows in a few words (on two lines where
+    the panel is too short for one) and, when noisy runs are averaged, what their thick
+    lines are: beside the step label on a wide panel, over a tall one as its title."""
+    import matplotlib as mpl
+
     note = mean_note(trajs, axis)
-    width, height = ax.get_position().size * ax.figure.get_size_inches()
+    width, height = ax.get_position().size * ax.figure.get_size_inches() * 72
     wide = width > height
-    ax.set_xlabel(f"{X_LABELS[x]}, {note}" if note and wide else X_LABELS[x])
-    ax.set_ylabel(f"{axis.name}, {note}" if note and not wide else axis.name)
+    ax.set_xlabel(f"{X_LABELS[x]}    ({note})" if note and wide else X_LABELS[x])
+    if note and not wide:
+        ax.set_title(f"{note}", loc="left", fontsize=mpl.rcParams["font.size"])
+    name = axis.name
+    if len(name) * 0.55 * mpl.rcParams["font.size"] > 0.95 * height:  # too long for one line
+        name = _two_lines(name)
+    ax.set_ylabel(name)
+
+
+def _two_lines(text: str) -> str:
+    """``text`` broken at the space nearest its middle.
+
+    >>> _two_lines("loss above the minimum")
+    'loss above\\nthe minimum'
+    """
+    spaces = [i for i, c in enumerate(text) if c == " "]
+    if not spaces:
+        return text
+    cut = min(spaces, key=lambda i: abs(i - len(text) / 2))
+    return text[:cut] + "\n" + text[cut + 1 :]
 
 
 def loss_limits(ax, trajs, axis: LossAxis) -> None:
@@ -132,13 +197,14 @@ def loss_limits(ax, trajs, axis: LossAxis) -> None:
     if not len(ys):
         return
     rise = any(not t.batched and np.atleast_1d(t.diverged_at)[0] >= 0 for t in trajs)
+    rise = rise or bool(ys.max() >= axis.ceiling)  # a curve cut at the ceiling: its arrow
     if axis.log:
         lo, hi = ys.min(), max(ys.max(), ys.min() * 10)
         room = max(1.6, (hi / lo) ** MARGIN)  # a flat curve at the top is off its edge
         bottom = axis.floor / FLOOR_ROOM if lo <= axis.floor else lo / room
         top = hi * room
         if rise:  # the arrow and its text inside the axes, over the highest curve
-            top = max(top, hi * (hi / bottom) ** _stretch(_note_room(ax)))
+            top = max(top, hi * (hi / bottom) ** _stretch(_note_room(ax, _cut_room(trajs, axis))))
         ax.set_ylim(bottom, top)
     else:
         lo, hi = ys.min(), max(ys.max(), ys.min() + 1e-12)
@@ -149,12 +215,30 @@ def loss_limits(ax, trajs, axis: LossAxis) -> None:
         ax.set_ylim(lo - pad, top)
 
 
-def _note_room(ax) -> float:
+def _cut_room(trajs, axis: LossAxis) -> str:
+    """How the notes of curves cut at the ceiling sit: ``"beside"`` where every such
+    curve ends before :data:`CUT_BESIDE` of the panel (the note at its level, to its
+    right), ``"over"`` where some ends later, ``""`` where none is cut (an arrow)."""
+    places = []
+    for t in trajs:
+        y = loss_curve(t, axis.shift, axis.log, axis.floor, axis.ceiling)
+        hit = np.flatnonzero(np.ravel(y) >= axis.ceiling)
+        places += [h / max(np.size(y) - 1, 1) for h in hit]
+    if not places:
+        return ""
+    return "beside" if max(places) < CUT_BESIDE else "over"
+
+
+CUT_BESIDE = 0.55  # a curve cut before this share of the panel has its note beside its end
+
+
+def _note_room(ax, cut: str = "") -> float:
     """The fraction of ``ax``'s height that a diverged run's arrow and the text at its
     head take (so they stay inside the axes, off other axes' labels); at most half."""
     import matplotlib as mpl
 
-    points = DIVERGED_RISE + mpl.rcParams["font.size"]
+    size = mpl.rcParams["font.size"]
+    points = {"beside": 0.6 * size, "over": CUT_RISE + 4 + size}.get(cut, DIVERGED_RISE + size)
     tall = ax.get_position().height * ax.figure.get_size_inches()[1] * 72
     return min(0.5, points / max(tall, 1e-9))
 
@@ -165,7 +249,14 @@ def _stretch(f: float) -> float:
 
 
 def _curve_values(trajs, axis: LossAxis) -> np.ndarray:
-    ys = np.concatenate([loss_curve(t, axis.shift, axis.log, axis.floor).ravel() for t in trajs])
+    """The values the axis fits: each curve as drawn bold (a sawing run's running mean:
+    its faint raw spikes, a context, do not stretch the axis by decades)."""
+    out = []
+    for t in trajs:
+        y = loss_curve(t, axis.shift, axis.log, axis.floor, axis.ceiling)
+        window = 0 if t.batched else mean_window(t, y)
+        out.append((running_mean(y, window) if window else y).ravel())
+    ys = np.concatenate(out)
     return ys[np.isfinite(ys)]
 
 
@@ -228,7 +319,7 @@ def diverged_note(ax, traj, y: np.ndarray, color, theme: str = "light", x: str =
     div = np.atleast_1d(traj.diverged_at)
     gone = np.flatnonzero(div >= 0)
     if not len(gone):
-        return None
+        return _off_scale_note(ax, traj, y, color, theme, x)
     first = int(gone[np.argmin(div[gone])])
     k = int(div[first])
     curve = y[:, first] if y.ndim == 2 else y
@@ -238,12 +329,50 @@ def diverged_note(ax, traj, y: np.ndarray, color, theme: str = "light", x: str =
     end = int(finite[-1])
     if len(div) > 1:
         text = f"{len(gone)} of {len(div)} diverged, first at step {k}"
+    elif _cut(traj, first, end):  # the curve ends before the divergence: say where
+        text = f"diverges, off the scale at step {end}"
     else:
         text = f"diverged at step {k}"
+    return _arrow_up(ax, traj, curve, first, end, text, color, theme, x)
+
+
+def _off_scale_note(ax, traj, y: np.ndarray, color, theme: str, x: str):
+    """``off the scale at step k`` with an arrow up, for a single run's curve cut at
+    the axis's ceiling though the run did not diverge; ``None`` for any other."""
+    if y.ndim != 1 or not np.isfinite(y).any():
+        return None
+    end = int(np.flatnonzero(np.isfinite(y))[-1])
+    if end == len(y) - 1 or not y[end] > y[0] or not _cut(traj, 0, end):
+        return None  # the curve runs to the end, ends on the floor, or its run stopped
+    return _arrow_up(ax, traj, y, 0, end, f"off the scale at step {end}", color, theme, x)
+
+
+CUT_RISE = 3.0  # points: the note over a curve cut at the ceiling sits this far above it
+
+
+def _cut(traj, first: int, end: int) -> bool:
+    """Whether the curve (start ``first``) ends at ``end`` at the axis's ceiling: its
+    run's loss goes on, finite, after it."""
+    loss = np.asarray(traj.loss, float)
+    loss = loss[:, first] if loss.ndim == 2 else loss
+    return end + 1 < len(loss) and bool(np.isfinite(loss[end + 1]))
+
+
+def _arrow_up(ax, traj, curve, first: int, end: int, text: str, color, theme: str, x: str):
+    """The note at the end of a curve that stops rising on the panel: a curve cut at the
+    axis's ceiling gets ``↑ text`` just over its end (the top of the panel is near: no
+    room for an arrow), one that ends at a divergence an arrow up and the text at its
+    head."""
     xs = x_values(traj, x)
     xs = xs[:, first] if xs.ndim == 2 else xs
     where = xs[end] / max(xs[-1], 1e-12)  # the arrow's place along the panel, 0..1
     lean = "left" if where < 0.3 else "center" if where <= 0.6 else "right"
+    if _cut(traj, first, end):  # beside its end (at the panel's top: no room over it)
+        beside = where < CUT_BESIDE
+        return ax.annotate(f"↑ {text}", xy=(xs[end], curve[end]),
+                           xytext=(8, 0) if beside else (0, CUT_RISE), textcoords="offset points",
+                           ha="left" if beside else lean, va="center" if beside else "bottom",
+                           color=style.ink(theme), annotation_clip=False, zorder=9)  # fmt: skip
     # a vertical arrow up from the curve's end, the text beside its head: starting there
     # near the left edge, centred on it mid-panel, ending there near the right edge
     return ax.annotate(
@@ -282,11 +411,60 @@ def setup_loss_axes(
     if axis.log:  # powers of ten only: never "1" beside "0.01" and "1e-06"
         from matplotlib.ticker import LogFormatterSciNotation, NullFormatter
 
+        ax.set_ylim(*whole_decades(*ax.get_ylim()))
+        ax.yaxis.set_major_locator(decade_locator())
         ax.yaxis.set_major_formatter(LogFormatterSciNotation())
         ax.yaxis.set_minor_formatter(NullFormatter())
     if floored(trajs, axis):
         floor_band(ax, axis, theme, trajs, x)
     room_for_heads(ax)
+
+
+LEAST_TICKS = 3  # labelled powers of ten on a log loss axis, however short it is
+MOST_TICKS = 6
+
+
+def decade_ticks(lo: float, hi: float) -> np.ndarray:
+    """Every k-th power of ten between ``lo`` and ``hi`` (multiples of k, so 1 is one
+    where it is in range), k the least stride that keeps at most :data:`MOST_TICKS` of
+    them: matplotlib's own locator keeps two labels on a short axis.
+
+    >>> decade_ticks(1e-17, 30).tolist()
+    [1e-16, 1e-12, 1e-08, 0.0001, 1.0]
+    """
+    first, last = int(np.ceil(np.log10(lo) - 1e-9)), int(np.floor(np.log10(hi) + 1e-9))
+    stride = max(1, -(-max(last - first, 0) // (MOST_TICKS - 1)))
+    start = -(-first // stride) * stride
+    return 10.0 ** np.arange(start, last + 1, stride, dtype=float)
+
+
+def whole_decades(lo: float, hi: float) -> tuple[float, float]:
+    """``(lo, hi)`` widened out to powers of ten until :data:`LEAST_TICKS` of them are on
+    the axis (a curve that falls one decade gets three labels, not one).
+
+    >>> whole_decades(0.3, 8.0), whole_decades(1e-17, 30.0)
+    ((0.1, 10.0), (1e-17, 30.0))
+    """
+    if len(decade_ticks(lo, hi)) >= LEAST_TICKS:
+        return lo, hi
+    first, last = np.floor(np.log10(lo) + 1e-9), np.ceil(np.log10(hi) - 1e-9)
+    first = min(first, last - (LEAST_TICKS - 1))
+    return float(10.0**first), float(10.0**last)
+
+
+def decade_locator():
+    """A locator of :func:`decade_ticks` at the axis's current limits."""
+    from matplotlib.ticker import Locator
+
+    class Decades(Locator):
+        def __call__(self):
+            return self.tick_values(*self.axis.get_view_interval())
+
+        def tick_values(self, vmin, vmax):
+            lo, hi = sorted((vmin, vmax))
+            return decade_ticks(max(lo, 1e-300), max(hi, 1e-300))
+
+    return Decades()
 
 
 HEAD_ROOM = 12.0  # points: the widest mark drawn on a curve's end (a head's dot of 8, a tag)
@@ -350,9 +528,9 @@ def free_corner(ax, trajs, entries: int, x: str = "steps") -> str:
 
 def _shifted(ax, traj) -> np.ndarray:
     log = ax.get_yscale() == "log"
-    raw = ax.get_ylabel().startswith("loss")  # the raw loss, maybe with a note on its means
+    raw = ax.get_ylabel().replace("\n", " ") not in (ABOVE_MIN, ABOVE_LOW)  # the raw loss
     axis = LossAxis(0.0, "loss", log) if raw else loss_axis([traj])
-    return loss_curve(traj, axis.shift, log, axis.floor).ravel()
+    return loss_curve(traj, axis.shift, log, axis.floor, axis.ceiling).ravel()
 
 
 # ----------------------------------------------------------------------------- starts

@@ -13,6 +13,7 @@ import numpy as np
 
 from . import style
 from .framing import let_grow, race_view
+from .landmarks import mark_landmarks
 from .line_ends import text_color
 from .losses import free_corner, loss_x
 from .plots import (
@@ -70,7 +71,8 @@ def race_layout(race, kind: str, loss: bool, size, dpi: float, theme: str, title
         for i, traj in enumerate(race.trajectories):
             ax = fig.add_subplot(inner[i // cols, i % cols])
             plot_surface(surface, ax, theme=theme, lines=True, n=_grid_size(200, surface, view),
-                         critical=True)  # fmt: skip
+                         minima=False)  # fmt: skip
+            mark_landmarks(ax, surface, runs=race.trajectories)  # those its lesson needs
             show_view(ax, view, surface.domain)
             ink = text_color(paths.run_colors(race.trajectories)[i], fig.get_facecolor())
             title = ax.set_title(paths.readable(traj), color=ink, fontweight="bold")
@@ -103,18 +105,14 @@ def race_layout(race, kind: str, loss: bool, size, dpi: float, theme: str, title
         heading = f"{heading}\n{note}"
     elif note:  # the map has no title of its own: the note goes there
         panels[0].set_title(note, fontsize=16, loc="left")
-    # a 3-D surface beside its legend spans the frame's height, its title heading the
-    # legend column (a small frame's column is too narrow for a title)
-    slide = fig.get_figheight() >= style.SLIDE_HEIGHT_IN - 1e-6
-    column = layout.legend_column(fig) if kind == "3d" and not extra and slide else None
-    if column is not None:
-        layout.column_heading(column, heading)
-    else:
-        _fit_width(fig.suptitle(heading), fig)
+    # the title on top, as on the map (a 3-D view's title heading its legend column
+    # wrapped mid-formula and left the column's foot empty)
+    _fit_width(fig.suptitle(heading), fig)
     return fig, panels, axes.get("loss")
 
 
-UNDER_HEIGHTS = (0.65, 0.35)  # a row of maps over a row of side panels: the maps larger
+UNDER_HEIGHTS = (0.61, 0.39)  # a row of maps over a row of side panels: the maps larger, the
+# panels >= 150 px tall
 ROW_MAPS_MOST = 4  # more maps than this in one row are too small
 
 
@@ -176,7 +174,9 @@ def _map_layout(fig, race, kind: str, extra, theme: str, heading_lines: int, bes
     surface = race.surface
     em = mpl.rcParams["font.size"] * fig.dpi / 72
     aspect = None if kind == "3d" or not _squareish(surface) else _view_aspect(view)
-    labels = [paths.readable(t) for t in race.trajectories] + _landmark_labels(surface, view)
+    labels = [paths.readable(t) for t in race.trajectories] + _landmark_labels(
+        surface, view, race.trajectories
+    )
     how = "side"
     frame = (fig.bbox.width, fig.bbox.height)
     widths = layout.side_widths(frame, em, aspect, labels, heading_lines) if extra else (1, 0.5)
@@ -192,7 +192,8 @@ def _map_layout(fig, race, kind: str, extra, theme: str, heading_lines: int, bes
     if kind == "3d":
         plot_surface3d(surface, ax, theme=theme, critical=True, runs=race.trajectories)
     else:
-        plot_surface(surface, ax, theme=theme, critical=True, n=_grid_size(300, surface, view))
+        plot_surface(surface, ax, theme=theme, minima=False, n=_grid_size(300, surface, view))
+        mark_landmarks(ax, surface, runs=race.trajectories)  # those its lesson needs
         show_view(ax, view, surface.domain)
     ax.set_anchor("E" if how == "side" else "C")
     if extra:
@@ -264,15 +265,16 @@ def show_view(ax, view, domain) -> None:
                 mark.remove()
 
 
-def _landmark_labels(surface, view) -> list[str]:
+def _landmark_labels(surface, view, runs=None) -> list[str]:
     """The legend labels of the landmarks :func:`mark_landmarks` will draw in ``view``."""
-    from ..catalog.critical import LANDMARK_KINDS, landmarks
+    from ..catalog.critical import LANDMARK_KINDS
+    from .landmarks import lesson_landmarks
 
-    marks = landmarks(surface)
+    marks = lesson_landmarks(surface, runs)
     lo, hi = np.asarray(view, float).T
 
     def seen(kind: str) -> bool:
-        return any(np.all((lo <= p.xy) & (p.xy <= hi)) for p in marks.of_kind(kind))
+        return any(np.all((lo <= p.xy) & (p.xy <= hi)) for p in marks if p.kind == kind)
 
     return [k for k in LANDMARK_KINDS if seen(k)]
 
@@ -306,8 +308,12 @@ def legend(fig, race, loss_ax, panels, kind: str, *, handles=None, x: str = "ste
     if column is not None:
         handles, labels = [*handles, *(h for h, _ in marks)], [*labels, *(t for _, t in marks)]
         spacing = _column_spacing(fig, column, len(labels))
-        return column.legend(handles, labels, loc="upper left", borderaxespad=0.0, framealpha=0.95,
-                             labelspacing=spacing)  # fmt: skip
+        key = column.legend(handles, labels, loc="upper left", borderaxespad=0.0, framealpha=0.95,
+                            labelspacing=spacing)  # fmt: skip
+        if loss_ax is not None:  # the legend under the loss panel, in its column: counted
+            # by the layout, its overhang took the panel's width (105 of 400 px)
+            key.set_in_layout(False)
+        return key
     if kind == "panels":  # the panels' titles name the optimizers, in their colours; the
         # landmarks go under the figure, not over the loss curves of a short, wide panel
         return _row_legend(fig, marks) if marks else None

@@ -62,8 +62,8 @@ class RateInset:
         inset.set_xlim(1, len(rate) * 1.05)  # rate bends flat (steps counted from 1)
         inset.set_yscale("log")
         inset.set_ylim(*limits)
-        inset.set_xticks([])
         inset.set_yticks([])
+        _step_axis(inset, len(rate))
         inset.minorticks_off()
         inset.set_facecolor(style.halo("light"))
         inset.patch.set_alpha(0.92)
@@ -93,15 +93,32 @@ def _decades(inset, limits, rate: np.ndarray) -> None:
     """Faint lines at the powers of ten within ``limits``, each labelled inside the inset
     (labels outside would sit on the map) at the end its run's ``rate`` keeps farther from
     it: a label is never under the line it reads."""
-    low, high = np.ceil(np.log10(limits[0])), np.floor(np.log10(limits[1]))
+    low, high = np.floor(np.log10(limits[0])), np.floor(np.log10(limits[1]))
     ends = np.log10(np.abs(rate[[0, -1]]))
-    for e in np.arange(low, high + 1):
-        y = 10.0**e
+    marks = [m * 10.0**e for e in np.arange(low, high + 1) for m in (1.0, 3.0)]
+    room = 10.0 ** (0.25 * np.log10(limits[1] / limits[0]))  # a label's height, about
+    marks = [m for m in marks if limits[0] * (1 if np.log10(m) % 1 == 0 else room) <= m]
+    for y in (m for m in marks if limits[0] <= m <= limits[1]):  # 1, 0.3, 0.1: read
+        e = np.log10(y)  # a fall of 17× against more than one line
         right = abs(ends[1] - e) > abs(ends[0] - e)
         inset.axhline(y, color="0.55", lw=1.0, zorder=0.5)
-        inset.text(0.97 if right else 0.03, y, plain_power(e), ha="right" if right else "left",
+        inset.text(0.97 if right else 0.03, y, f"{y:.3g}", ha="right" if right else "left",
                    transform=inset.get_yaxis_transform(), va="bottom", fontsize=12,
                    color="0.2")  # fmt: skip
+
+
+def _step_axis(inset, steps: int) -> None:
+    """The steps under the inset, at its powers of ten ("step 1", 10, 100): the line is read
+    against time, and its log scale shows in the ticks' spacing. Ticks sit on the map just
+    under the inset, on a light halo."""
+    from matplotlib import patheffects
+
+    ticks = [10**e for e in range(int(np.log10(max(steps, 1))) + 1)]
+    inset.set_xticks(ticks, ["step 1", *(f"{t:g}" for t in ticks[1:])])
+    inset.tick_params(axis="x", labelsize=12, length=4, pad=1, colors="0.15")
+    halo = [patheffects.withStroke(linewidth=3, foreground=style.halo("light"))]
+    for label in inset.get_xticklabels():
+        label.set_path_effects(halo)
 
 
 def plain_power(e: float) -> str:

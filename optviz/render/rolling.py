@@ -76,6 +76,14 @@ class Page:
         x, y = np.asarray(x, float), np.asarray(y, float)
         return np.stack([(x - self.x0) * self.sx, (y - self.y0) * self.sy], -1)
 
+    def held_in(self, pts: np.ndarray, margin: float) -> np.ndarray:
+        """Points ``(..., 2)`` moved inside the frame by ``margin`` points at least: a
+        marker at the frame's edge (a ball's cross where it left) is drawn whole, inside."""
+        pts = np.asarray(pts, float)
+        top = [(self.x1 - self.x0) * self.sx, (self.y1 - self.y0) * self.sy]
+        hi = np.where(np.isfinite(top), np.asarray(top) - margin, np.inf)
+        return np.clip(pts, margin, hi)
+
     def to_data(self, pts: np.ndarray) -> np.ndarray:
         """Points ``(..., 2)`` to data ``(..., 2)``."""
         pts = np.asarray(pts, float)
@@ -283,15 +291,17 @@ class Roll:
             out.append(np.array(kept, int))
         return out
 
-    def edge_points(self) -> np.ndarray:
+    def edge_points(self, margin: float = 0.0) -> np.ndarray:
         """Where each start left the view, on the page ``(n, 2)`` (where the curve leaves
-        the frame on the side it left by); meaningful where ``left_at >= 0``."""
+        the frame on the side it left by, moved ``margin`` points inside the frame: a mark
+        there is drawn whole); meaningful where ``left_at >= 0``."""
         lo, hi = self.surface.domain[0]
         at = self.x[np.maximum(self.left_at, 0), np.arange(self.x.shape[1])]
         ends = {side: self.page.exit_x(self.surface, side) for side in (lo, hi)}
         edge = np.where(at > hi, ends[hi], ends[lo])
         with np.errstate(all="ignore"):
-            return self.page.to_points(edge, self.surface.f(edge[:, None]))
+            at_edge = self.page.to_points(edge, self.surface.f(edge[:, None]))
+        return self.page.held_in(at_edge, margin)
 
 
 def between(values: np.ndarray, k: int, frac: float) -> np.ndarray:

@@ -69,7 +69,7 @@ class LossFrames:
         self.marks: list = []  # per run: where its markers sit on its curve (one start)
         self.raws: list = []  # noisy runs: (line, raw loss, x) drawn faint under the mean
         for i, (traj, ps) in enumerate(zip(race.trajectories, styles, strict=True)):
-            y = losses.loss_curve(traj, axis.shift, axis.log, axis.floor)
+            y = losses.loss_curve(traj, axis.shift, axis.log, axis.floor, axis.ceiling)
             note = losses.diverged_note(ax, traj, y, ps.color, theme, x)  # shown from there on
             y = y if y.ndim == 2 else y[:, None]
             at = losses.x_values(traj, x).reshape(y.shape)  # steps, or evaluations

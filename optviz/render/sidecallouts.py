@@ -9,8 +9,11 @@ from matplotlib.text import Text
 
 from .callout_placement import broken_lines
 from .callouts import CalloutLayer
+from .curveballs import CROSS_ROOM
+from .landmarks import LANDMARK_ZORDER
 from .paths import run_colors
 
+INK_PT = 5.0  # points around the curve's and trails' ink that a label keeps off
 CALLOUT_WIDEST = 0.42  # of its panel's width: a wider callout is broken into more lines
 
 
@@ -25,6 +28,9 @@ class SideCallouts(CalloutLayer):
         super().__init__(race, verdicts, [b.ax for b in balls], colors, theme, animated)
         for _, (run, _start), _label, ring in self.items:
             ring.set_markersize(2 * balls[run].radius + 8)
+            # under the landmarks: a landmark hangs from the curve just under a ball at
+            # rest there, and the ring around that ball would hide its top
+            ring.set_zorder(LANDMARK_ZORDER - 0.05)
         for item in self._at_crosses():
             _, (run, start), label, _ = item
             note = balls[run].exits[start]
@@ -68,7 +74,7 @@ class SideCallouts(CalloutLayer):
         b = self.balls[run]
         centre, _, shown, _ = b.roll.place(float(step))
         if not shown[start] and 0 <= b.roll.left_at[start] <= step:
-            return b.page.to_data(b.roll.edge_points()[start])
+            return b.page.to_data(b.roll.edge_points(CROSS_ROOM)[start])
         i = start if shown[start] or not shown.any() else int(np.argmax(shown))
         return b.page.to_data(centre[i])
 
@@ -103,10 +109,25 @@ class SideCallouts(CalloutLayer):
                     out.append(_dense(ax.transData.transform(b.page.to_data(way)), every))
         return np.vstack(out)
 
+    def _ink(self, ax) -> np.ndarray:
+        """Small boxes (px) over the curve and, to the end of the run, the trails, jumps
+        and turning ticks on ``ax``: the label of a side view covers none of them. As
+        boxes they weigh like balls (a path under a label is counted lighter, and a
+        label would rather graze the curve than stand a little farther off, where the
+        room between the walls is empty)."""
+        half = INK_PT * ax.figure.dpi / 72
+        pts = [self._paths_px(ax, self.steps)]
+        for b in self.balls:
+            if b.ax is ax:
+                pts.append(_segments_px(ax, b.ticks.get_segments()))
+        pts = np.vstack(pts)
+        return np.c_[pts - half, pts + half]
+
     def _edge_notes(self, ax) -> list:
-        """The "left the view at step k" notes beside the crosses (px boxes)."""
+        """The "left the view at step k" notes beside the crosses (px boxes), and the ink
+        of the curve, the trails, the jumps and the turning ticks (:meth:`_ink`)."""
         renderer = ax.figure.canvas.get_renderer()
-        out = []
+        out = [self._ink(ax)]
         for b in self.balls:
             if b.ax is not ax:
                 continue
@@ -118,6 +139,15 @@ class SideCallouts(CalloutLayer):
                 out.append(np.array(note.get_window_extent(renderer).extents)[None])
                 note.set_visible(was)
         return out
+
+
+def _segments_px(ax, segments) -> np.ndarray:
+    """Points every couple of pixels along line segments given in data units."""
+    from .callout_placement import dense
+
+    every = 2.0 * ax.figure.dpi / 72
+    out = [dense(ax.transData.transform(np.asarray(seg, float)), every) for seg in segments]
+    return np.vstack([np.zeros((0, 2)), *out])
 
 
 def _phrases(words: list[str]) -> list[str]:

@@ -40,8 +40,10 @@ GROUND = {"light": "#ece8df", "dark": "#2a2f38"}
 CURVE = {"light": "#3d3d3d", "dark": "#d8d8d8"}
 STROBE = 10  # steps a still considers for its strobe (balls closer than a diameter drop out)
 GHOST = 0.35  # their opacity
+GHOST_GAP = 6.0  # points of ground between two ghost balls (or a ghost and an end ball)
+RING_ROOM = 6.0  # points a callout's ring adds around an end ball
 HANG = 0.5  # a landmark's top this far under the curve's centre line, points
-STEP_PT = 12.5  # the step numbers over them (17 px at 100 dpi)
+STEP_PT = 13.5  # the step numbers over them (19 px at 100 dpi: digits 13 px tall)
 STILL_FLOOR = 0.55  # the faintest dot or arc of a still (an animation's fade further)
 
 
@@ -172,7 +174,9 @@ def curve_limits(surface) -> tuple[float, float]:
     finite = fx[np.isfinite(fx)]
     lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
     span = hi - lo or 1.0
-    return lo - 0.12 * span, hi + 0.14 * span
+    # above: a ball resting on the highest point (a plateau's start) with its callout's
+    # ring stays clear of the frame's corner
+    return lo - 0.12 * span, hi + 0.2 * span
 
 
 def mark_curve_landmarks(ax, surface) -> list:
@@ -273,6 +277,7 @@ def plot_side(race, *, loss: bool = False, size: Any = "16:9", dpi: float = 100,
                           floor=STILL_FLOOR)  # fmt: skip
             _strobe(balls, traj, ps, theme, strobe)
             balls.update(float(traj.steps))
+            balls.roll_marks_off()  # a still does not roll: its spoke would be a riddle
             drawn.append(balls)
         _key_turns(fig, drawn, theme)
         if callouts:
@@ -319,13 +324,14 @@ def _strobe(balls: Balls, traj, ps: paths.PathStyle, theme: str, count: int) -> 
     ax, roll, page = balls.ax, balls.roll, balls.page
     ink = style.ink(theme)
     last = roll.place(float(traj.steps))
-    kept: list[np.ndarray] = list(last[0][last[2]])  # the balls where they ended
+    ends = list(last[0][last[2]])  # the balls where they ended (a callout rings them)
+    kept: list[np.ndarray] = []
     turns = set(turning_steps(roll))  # a swing's turns first: they show how far it went
     for k in sorted(strobe_steps(roll, count)[:-1], key=lambda k: (k not in turns, k)):
         centre, angle, shown, _ = roll.place(float(k))
         for i in np.flatnonzero(shown):
             c = centre[i]
-            if any(np.hypot(*(c - o)) < 2.2 * RADIUS for o in kept):
+            if not strobe_room(c, kept, ends):
                 continue
             kept.append(c)
             balls.ghosts.append(c)  # where a callout must not go
@@ -335,6 +341,17 @@ def _strobe(balls: Balls, traj, ps: paths.PathStyle, theme: str, count: int) -> 
             _step_label(ax, page, c, f"{k}", ink, bold=False)
     for c in last[0][last[2]]:
         _step_label(ax, page, c, f"{traj.steps}", ink, bold=True)
+
+
+def strobe_room(centre: np.ndarray, ghosts: list, ends: list) -> bool:
+    """Whether a ghost ball at ``centre`` (page points) keeps :data:`GHOST_GAP` clear of
+    the ``ghosts`` already drawn and of the balls where the runs ended, counting a ring
+    (:data:`RING_ROOM`) around those: ghosts that touch read as one smear over the path."""
+
+    def clear(others: list, room: float) -> bool:
+        return all(np.hypot(*(centre - o)) >= 2 * RADIUS + GHOST_GAP + room for o in others)
+
+    return clear(ghosts, 0.0) and clear(ends, RING_ROOM)
 
 
 def _step_label(ax, page, centre, text: str, ink: str, bold: bool) -> None:

@@ -7,6 +7,7 @@ the block the surface stands on are :mod:`.surface_block`'s.
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import numpy as np
@@ -128,7 +129,8 @@ def _slide_camera(ax, surface, grid, runs: list, marks: list, camera) -> None:
     # a ball on the near slope looks lower than the minimum behind it)
     ax.set_proj_type("ortho")
     elev, azim = camera
-    if not runs and not len(where):  # a bare surface: the camera its catalog file gives
+    if surface.view.keep_camera or (not runs and not len(where)):  # a bare surface, or
+        # one whose shape a chosen camera flattens: the camera its catalog file gives
         elev = surface.view.elev if elev is None else elev
         azim = surface.view.azim if azim is None else azim
     if elev is None or azim is None:
@@ -158,7 +160,7 @@ def _slide_view(ax, surface, grid, marks: list, theme: str, ends=()) -> None:
     rows, cols = (np.unique(np.r_[0 : n : max(1, n // 40), k, n - 1 - k, n - 1])
                   for n in grid[0].shape)  # fmt: skip
     camera3d.fit_view(ax, np.stack([a[np.ix_(rows, cols)] for a in grid], axis=-1))
-    _axis_names(ax, surface, float(grid[2][0, 0]), theme)  # the block's floor
+    _axis_names(ax, surface, grid, theme)
     _draw_landmarks(ax, surface, marks, theme, ends)
 
 
@@ -175,7 +177,10 @@ def runs_window(surface, runs: list) -> np.ndarray:
     if not runs or chosen_domain(surface):
         return dom
     points = [xy for t in runs for xy in _runs_of(surface, t)]
-    points += [np.asarray(p.xy, float)[None] for p in _met_landmarks(surface, runs)]
+    # a landmark with ground around it: a star on the window's edge sat on the rim
+    room = LANDMARK_ROOM * np.ptp(dom, axis=1)
+    points += [np.asarray(p.xy, float) + np.array([-1, 1])[:, None] * room
+               for p in _met_landmarks(surface, runs)]  # fmt: skip
     points = np.concatenate([p.reshape(-1, 2) for p in points]) if points else np.zeros((0, 2))
     if not len(points):
         return dom
@@ -196,8 +201,10 @@ def _runs_of(surface, traj) -> list[np.ndarray]:
 
 
 def _met_landmarks(surface, runs: list) -> list:
-    """The landmarks :func:`_lesson_landmarks` marks but the minima no run ends near or
-    passes over (the surface's saddle stays in the window: the lesson's place)."""
+    """The landmarks :func:`_lesson_landmarks` marks but the local minima no run ends
+    near or passes over (the surface's saddle stays in the window: the lesson's place;
+    so does every global minimum: "four equally deep minima" with two in view could not
+    be seen)."""
     side = float(np.max(np.ptp(np.asarray(surface.domain, float), axis=1)))
     paths = [p for t in runs for p in _runs_of(surface, t) if len(p)]
     if not paths:
@@ -209,7 +216,7 @@ def _met_landmarks(surface, runs: list) -> list:
         return float(np.min(np.linalg.norm(pts - xy, axis=1))) < reach * side
 
     marks = _lesson_landmarks(surface, runs)
-    return [p for p in marks if "minimum" not in p.kind
+    return [p for p in marks if p.kind != "local minimum"
             or near(np.asarray(p.xy, float), ends, NEAR_END)
             or near(np.asarray(p.xy, float), every, NEAR_PATH)]  # fmt: skip
 
@@ -236,6 +243,7 @@ def _grid(surface, window, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 HEIGHT_ASPECT = 0.5  # the height drawn half as tall as the domain is wide: hills, not towers
 FEW_LANDMARKS = 4  # up to this many the 3-D view marks them all: they do not clutter it
 NEAR_END, NEAR_PATH = 0.05, 0.03  # as shares of the domain's larger side
+LANDMARK_ROOM = 0.08  # the window's ground beyond a landmark, as a share of the domain
 
 
 def _lesson_landmarks(surface, runs: list) -> list:
@@ -315,7 +323,7 @@ def _rested_on(xy: np.ndarray, ends: np.ndarray, surface) -> np.ndarray:
     return gaps.min(axis=1) < NEAR_END * side
 
 
-def _axis_names(ax, surface, floor: float, theme: str) -> None:
+def _axis_names(ax, surface, grid, theme: str) -> None:
     """The names of x and y at the middle of the surface's two edges nearest the camera,
     just outside the foot of the block it tops (the slide view has no box to carry them;
     on the block's side they would be read as marks on the ground). Each is aligned by
@@ -335,18 +343,64 @@ def _axis_names(ax, surface, floor: float, theme: str) -> None:
         (xname, ((x0 + x1) / 2, near_y[0]), (0.0, near_y[0] - near_y[1])),
         (yname, (near_x[0], (y0 + y1) / 2), (near_x[0] - near_x[1], 0.0)),
     ):
-        at = np.array([*edge, floor])
+        at = np.array([*edge, _foot(grid, edge)])
         step = np.array([*outward, 0.0]) * NAME_OUT
         dx, dy = np.diff(_project(M, np.array([at, at + step]))[:, :2], axis=0)[0]
         if abs(dx) > abs(dy):
             align = dict(ha="left" if dx > 0 else "right", va="center")
         else:
             align = dict(ha="center", va="bottom" if dy > 0 else "top")
-        ax.text(*(at + step), name, fontsize=18, **align, color=style.ink(theme),
-                gid="axis-name")  # fmt: skip
+        label = _PinnedText(ax, at + step, name, fontsize=18, **align, color=style.ink(theme),
+                            gid="axis-name")  # fmt: skip
+        ax._add_text(label)
 
 
-NAME_OUT = 0.015  # an axis name's anchor outside the block's foot, as a share of the domain
+@functools.cache
+def _pinned_text_class():
+    from matplotlib.text import Text
+
+    class PinnedText(Text):
+        """A flat text at a 3-D point: placed at the point's projection at every draw,
+        and measured there at any time. A 3-D text is measured outside a draw at its x
+        and y read as the flat axes' data: "w1" thousands of px off the frame, and the
+        safe margin shrank a still's whole figure to a third to pull it in."""
+
+        def __init__(self, ax, xyz, text: str, **kwargs):
+            super().__init__(0.0, 0.0, text, **kwargs)
+            self.xyz = np.asarray(xyz, float)
+            self.set_transform(ax.transData)
+            self.set_in_layout(False)  # the view fits the block's foot: the names beside it
+            self.set_clip_on(False)
+            self._ax3d = ax
+            self.place()
+
+        def place(self) -> None:
+            from .camera3d import _project
+
+            x, y = _project(self._ax3d.get_proj(), self.xyz[None])[0, :2]
+            self.set_position((x, y))
+
+        def draw(self, renderer) -> None:
+            self.place()  # (a turning camera moves it)
+            super().draw(renderer)
+
+    return PinnedText
+
+
+def _PinnedText(ax, xyz, text: str, **kwargs):  # noqa: N802 - a class, built on first use
+    return _pinned_text_class()(ax, xyz, text, **kwargs)
+
+
+def _foot(grid, xy) -> float:
+    """The height of the block's foot (its grid's outer ring) nearest ``xy``."""
+    X, Y, Z = grid
+    ring = np.zeros(X.shape, bool)
+    ring[[0, -1], :] = ring[:, [0, -1]] = True
+    gaps = np.hypot(X[ring] - xy[0], Y[ring] - xy[1])
+    return float(Z[ring][np.argmin(gaps)])
+
+
+NAME_OUT = 0.03  # an axis name's anchor outside the block's foot, as a share of the domain
 
 
 SLIDE_GRID = 120  # the slide view's mesh: fine enough that its quads do not show as bands

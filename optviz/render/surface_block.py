@@ -60,15 +60,33 @@ LIT = 0.8  # the lighting of a slope that shows its colour as is (one facing the
 AMBIENT = 0.45  # the share of a colour a slope turned away from the light keeps
 
 
+EQUAL_AREA = 0.5  # how far the shades are spread to cover equal ground (see _area_share)
+
+
+def _area_share(Z: np.ndarray) -> np.ndarray:
+    """Each point's share of the ground lying lower: shades spread over the ground there
+    is. Shades by level alone drew tiny_net's plateau, most of its ground, in the top few
+    pale shades, hardly apart from its valley's rim."""
+    flat = Z.ravel()
+    ordered = np.sort(flat)
+    # equal heights share their middle rank: a level plain keeps one shade
+    rank = (
+        np.searchsorted(ordered, flat, "left") + np.searchsorted(ordered, flat, "right") - 1
+    ) / 2
+    return (rank / max(flat.size - 1, 1)).reshape(Z.shape)
+
+
 def _lit(ax, surface, X, Y, Z, theme: str, levels: np.ndarray) -> np.ndarray:
-    """The slide view's colours: the map's shade of each band between the drawn
-    ``levels`` (low ground dark, as on the contour map: the bands' edges are its contour
-    lines, and the surface hides them as it hides itself), lit by a light beside the
-    camera (Lambert: the slope's normal in the drawn box, heights as tall as drawn)."""
+    """The slide view's colours: the map's shades, low ground dark, by where the ground
+    lies between the drawn ``levels`` and how much ground lies lower, lit by a light
+    beside the camera (Lambert: the slope's normal in the drawn box, heights as tall as drawn)."""
     lo, hi = ax.get_zlim()
     low, high = SHADES[style.check_theme(theme)]
-    bands = np.clip(np.searchsorted(np.unique(levels), Z), 1, None) - 1
-    share = bands / max(int(bands.max()), 1)
+    levels = np.unique(levels)
+    # continuous between the levels: bands of one shade per quad edged the surface in
+    # sawtooth steps along the quad grid (saddle_3d, himmelblau_3d)
+    along = np.interp(Z, levels, np.linspace(0.0, 1.0, len(levels))) if len(levels) > 1 else 0 * Z
+    share = (1 - EQUAL_AREA) * along + EQUAL_AREA * _area_share(Z)
     rgba = style.cmap(theme)(low + (high - low) * share)
     aspect = np.asarray(ax.get_box_aspect(), float)
     (x0, x1), (y0, y1) = _shown(ax)
@@ -86,65 +104,44 @@ def _lit(ax, surface, X, Y, Z, theme: str, levels: np.ndarray) -> np.ndarray:
     return np.concatenate([rgb, rgba[..., 3:]], axis=-1)
 
 
-BASE = 0.08  # the block's base under the lowest ground, as a share of the drawn height
-SIDE_ROWS = 12  # the rows a side of the block is cut into (see _on_block)
-SIDE_SHADE = 0.45  # the block's sides: this share along the map's shades, before lighting
-
-
-def _floor(ax, surface, X, Y, Z, turning: bool) -> float:
-    """The height of the floor the slide view's block stands on (see :func:`_on_block`):
-    a little under the lowest ground along the edges, or lower where the camera would see
-    a well inside hang out under it. Seen from elevation ``e``, ground at height ``z``
-    lying ``d`` behind the near edges (along the line of sight, as drawn in the box) stays
-    inside the block's outline over a floor up to ``z + d tan e``. A thin block leaves
-    the ground the picture; for a turning camera, whose near edges change, the floor lies
-    under the lowest ground."""
-    lo, hi = ax.get_zlim()
-    base = BASE * (hi - lo)
-    if turning:
-        return float(min(np.min(Z), lo)) - base
-    (x0, x1), (y0, y1) = _shown(ax)
-    aspect = np.asarray(ax.get_box_aspect(), float)
-    u, v = (X - x0) / (x1 - x0) * aspect[0], (Y - y0) / (y1 - y0) * aspect[1]
-    toward = np.array([np.cos(np.radians(ax.azim)), np.sin(np.radians(ax.azim))])
-    with np.errstate(divide="ignore", invalid="ignore"):  # a ray along an axis: no exit
-        exits = [np.where(t != 0, (end - c) / t, np.inf)
-                 for c, t, end in ((u, toward[0], aspect[0] * (toward[0] > 0)),
-                                   (v, toward[1], aspect[1] * (toward[1] > 0)))]  # fmt: skip
-    behind = np.minimum(*exits)
-    behind = np.where(np.isfinite(behind), behind, 0.0)
-    rise = np.tan(np.radians(max(ax.elev, 1.0))) * behind * (hi - lo) / aspect[2]
-    return float(np.min(Z + rise)) - base
+SKIRT = 0.04  # the sides' depth under the ground's edges, as a share of the drawn height
+SIDE_ROWS = 3  # the rows a side of the block is cut into (see _on_block)
+# the sides' shade along the map's shades, before lighting: near the page's (dark and
+# mid-grey walls down to a floor took a fifth of the frame and the eye)
+SIDE_SHADE = {"light": 0.9, "dark": 0.3}
+SIDE_DIM = 0.8  # the share of its shade a side turned away from the light keeps
 
 
 def _on_block(ax, surface, X, Y, Z, colors, theme: str) -> tuple:
-    """The surface as the top of a solid block: the grid gains :data:`SIDE_ROWS` rings of
-    corners stepping down from its edges to a floor, so its outer quads are the block's
-    four sides. A sheet seen from above has no outline that tells its shape (it reads as
-    a twisted leaf or a curtain); the sides show the ground's profile along the edges and
-    which way is up. Each side is lit as a slope is, so the two in sight differ in shade.
-    Drawn as quads (sorted by depth, not depth-buffered) the sides turned away from the
-    camera are left clear (the block hides them), and the sides in sight are cut into
-    rows: one tall quad sorts by its middle, behind the ground just past the edge that it
-    hides."""
+    """The surface as the top of a thin slab: the grid gains :data:`SIDE_ROWS` rings of
+    corners stepping down from its edges by :data:`SKIRT`, so its outer quads are the
+    slab's four sides. A sheet seen from above has no outline that tells its shape (it
+    reads as a twisted leaf or a curtain); a thin light side along each edge shows which
+    way is up, and the ground's profile along the edge, while the surface keeps the
+    frame and the eye (a solid block down to a floor under the lowest ground drew walls a
+    fifth of the frame). Each side is lit as a slope is, so the two in sight differ in
+    shade. Drawn as quads (sorted by depth, not depth-buffered) the sides turned away
+    from the camera are left clear (the slab hides them)."""
     k = SIDE_ROWS
-    culled = not _SURFACE_PICTURES.get()  # a turning camera's picture sees every side
-    floor = _floor(ax, surface, X, Y, Z, turning=not culled)
+    culled = not _SURFACE_PICTURES.get()  # a depth-buffered picture hides them itself
+    lo, hi = ax.get_zlim()
     X, Y, Z = (np.pad(a, k, mode="edge") for a in (X, Y, Z))
     i, j = np.indices(Z.shape)
     n, m = Z.shape
     out_by = np.maximum.reduce([k - i, i - (n - 1 - k), k - j, j - (m - 1 - k), 0 * i])
-    Z = Z + (floor - Z) * out_by / k  # each ring a step further down towards the floor
+    Z = Z - SKIRT * (hi - lo) * out_by / k  # each ring a step further down
     a, e = np.radians(ax.azim + LIGHT_TURN), np.radians(LIGHT_ELEV)
     light = np.array([np.cos(e) * np.cos(a), np.cos(e) * np.sin(a)])
-    body = np.asarray(style.cmap(style.check_theme(theme))(SIDE_SHADE)[:3], float)
+    theme = style.check_theme(theme)
+    body = np.asarray(style.cmap(theme)(SIDE_SHADE[theme])[:3], float)
 
     eye = np.array([np.cos(np.radians(ax.azim)), np.sin(np.radians(ax.azim))])
 
     def side(normal) -> np.ndarray:
         lambert = max(float(np.dot(normal, light)), 0.0)
         shown = not culled or float(np.dot(normal, eye)) > 0
-        return np.array([*body * (AMBIENT + (1 - AMBIENT) * lambert / LIT), float(shown)])
+        return np.array([*body * (SIDE_DIM + (1 - SIDE_DIM) * min(lambert / LIT, 1.0)),
+                         float(shown)])  # fmt: skip
 
     out = np.zeros((n, m, 4))
     out[k:-k, k:-k] = colors
