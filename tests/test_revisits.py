@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+import optviz as ov
 from optviz.render import audit, landmarks, paths
 from optviz.render.animate import _Engine, animate
 
@@ -29,8 +30,9 @@ def star_share(engine, s: float) -> float:
 
 @pytest.fixture(scope="module")
 def ackley(request):
-    # ackley's default race: momentum loops round the origin's star some 130 steps
-    race = audit.lesson_race("ackley")
+    # momentum loops round ackley's star at the origin some 130 steps; GD stops at once
+    race = ov.race("ackley", ["gd:lr=0.01", "momentum:lr=0.03,momentum=0.95"],
+                   start=(3.3, -2.6), steps=200)  # fmt: skip
     patch = pytest.MonkeyPatch()
     patch.setattr(landmarks, "GLOBAL_FILL", audit.PROBE)
     engine = _Engine(animate(race, fps=2, duration=1))
