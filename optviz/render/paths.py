@@ -181,10 +181,20 @@ def run_looks(trajs) -> list[dict]:
     out = []
     for k in identity_slots([t.optimizer.name for t in trajs]):
         color = LINE_COLORS[k % len(LINE_COLORS)]
-        if dark and float(np.mean(to_rgb(color))) < 0.25:
-            color = "#DDDDDD"
+        color = on_dark(color) if dark else color
         out.append({"color": color, "linestyle": style.linestyle(k), "marker": style.marker(k)})
     return out
+
+
+def on_dark(color: str) -> str:
+    """``color`` as a run is drawn on a dark ground: a near-black look drawn light grey.
+
+    >>> on_dark("#222222"), on_dark("#0077BB")
+    ('#DDDDDD', '#0077BB')
+    """
+    from matplotlib.colors import to_rgb
+
+    return "#DDDDDD" if float(np.mean(to_rgb(color))) < 0.25 else color
 
 
 def ink(linestyle) -> float:
