@@ -166,3 +166,20 @@ def test_ends_in_says_ends_only_at_the_runs_end():
     race = ov.race("elliptic", ["rprop:lr=0.05"], start=(-2.5, 1.2), steps=v.step)
     (cut,) = check_claims(race, ["ends_in(rprop)"])  # cut where it gets there: it ends so
     assert cut.callout == "Rprop ends in the minimum", cut.callout
+
+
+def test_one_word_for_a_run_that_blows_up_across_the_gallery():
+    # stability_lines' legend said "lr 0.42: thrown out" where every other picture says
+    # "diverges": the scenes' text and the strings the renderers draw use the one word
+    import ast
+    import pathlib
+
+    root = pathlib.Path(__file__).resolve().parent.parent
+    said = [p.read_text() for folder in ("gallery", "surfaces", "catalog")
+            for p in (root / folder).glob("*.toml")]  # fmt: skip
+    for source in (root / "optviz" / "render").glob("*.py"):
+        tree = ast.parse(source.read_text())
+        docs = {id(n.value) for n in ast.walk(tree) if isinstance(n, ast.Expr)}
+        said += [n.value for n in ast.walk(tree)
+                 if isinstance(n, ast.Constant) and isinstance(n.value, str) and id(n) not in docs]  # fmt: skip
+    assert said and not [s for s in said if "thrown out" in s]
