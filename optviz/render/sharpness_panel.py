@@ -175,7 +175,7 @@ def _number_line(ax: Any, series: list[Series]) -> bool:
     ax.axvline(shared, color=ink, lw=3.0, gid="sharpness line")
     ax.text(shared, 0.06, f" sharpness\n = {shared:.3g}", color=ink, ha="left", va="bottom",
             fontsize=KEY_POINTS, fontweight="bold", gid="sharpness name")  # fmt: skip
-    ax.text(lo - pad, 0.06, " 2/lr under it:\n thrown out", color="#8b1a1a", ha="left",
+    ax.text(lo - pad, 0.06, " 2/lr under it:\n diverges", color="#8b1a1a", ha="left",
             va="bottom", fontsize=KEY_POINTS, gid="side name")  # fmt: skip
     names = [(c.tag or c.name).split(":")[0] for c in with_lines]
     for c, level, name in zip(with_lines, levels, names, strict=True):
