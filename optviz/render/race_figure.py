@@ -74,7 +74,7 @@ def race_layout(race, kind: str, loss: bool, size, dpi: float, theme: str, title
                          minima=False)  # fmt: skip
             mark_landmarks(ax, surface, runs=race.trajectories)  # those its lesson needs
             show_view(ax, view, surface.domain)
-            ink = text_color(style.color(i), fig.get_facecolor())  # sky blue is pale as type
+            ink = text_color(paths.run_colors(race.trajectories)[i], fig.get_facecolor())
             title = ax.set_title(paths.readable(traj), color=ink, fontweight="bold")
             _fit_width(title, fig, share=0.95 / cols)  # within its column, not over the next
             if i % cols:  # one domain in every panel: its numbers once, at the left and bottom
@@ -493,7 +493,7 @@ def plot_race(
         for panel in side_panels(side, loss):
             panel.still(axes_of[panel.name], race, theme)
         axes = panels if kind == "panels" else [panels[0]] * len(trajs)
-        add_callouts(race, callouts, axes, [style.color(i) for i in range(len(trajs))], theme)
+        add_callouts(race, callouts, axes, paths.run_colors(trajs), theme)
         legend(fig, race, loss_ax, panels, kind, x=loss_x(loss))
         if glyphs:
             from .glyphs import draw_static
