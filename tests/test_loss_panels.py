@@ -392,7 +392,7 @@ def _assert_apart(tags, renderer) -> None:
             assert not a.overlaps(b), (a, b)
 
 
-@pytest.mark.parametrize("step", [0.0, 150.0])
+@pytest.mark.parametrize("step", [0.0, 23.0, 80.0, 150.0])  # the contact sheet's frames
 def test_start_numbers_at_the_heads_stay_inside_the_panel(sam_race, step):
     # sam_sharp_flat, tiny_net_init at the first frame: every head at the top left, the
     # four numbers stacked up over the panel's top into the title, and left of the axis
