@@ -72,3 +72,28 @@ def torch64():
     yield torch
     torch.set_default_dtype(dtype)
     torch.set_num_threads(threads)
+
+
+@pytest.fixture
+def recolor_run(monkeypatch):
+    """``recolor_run(i, color)``: draw run ``i`` of every race in ``color`` (a probe colour
+    whose pixels a test counts), wherever its colour is used."""
+    from optviz.render import paths
+
+    looks = paths.run_looks
+    chosen: dict[int, str] = {}
+
+    def probed(trajs):
+        out = looks(trajs)
+        for i, color in chosen.items():
+            if i < len(out):
+                out[i] = {**out[i], "color": color}
+        return out
+
+    monkeypatch.setattr(paths, "run_looks", probed)
+
+    def recolor(i: int, color: str) -> str:
+        chosen[i] = color
+        return color
+
+    return recolor

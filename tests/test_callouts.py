@@ -184,7 +184,7 @@ def test_numbers_and_quantities_read_as_people_write_them():
         "x rate", "y step size", "loss"
     ]  # fmt: skip
     (text,) = said("rosenbrock", ["adam:lr=0.1"], (-1.2, 1.0), 200, ["falls(adam, by=5)"])
-    assert re.fullmatch(r"Adam: loss falls [0-9,.]+×", text), text
+    assert re.fullmatch(r"Adam gets its loss down \([0-9,.]+× lower\) by step 200", text), text
 
 
 def test_a_callout_of_a_ball_that_left_its_panel_points_inside_that_panel():

@@ -13,7 +13,7 @@ from PIL import Image, ImageSequence
 
 import optviz as ov
 from optviz import cli
-from optviz.render import clock, style
+from optviz.render import audit, clock, style
 from optviz.render.animate import _Engine, animate
 from optviz.scenes import load_scene
 
@@ -127,7 +127,7 @@ def test_an_unknown_preset_is_a_clear_error(tmp_path, capsys):
 
 
 def test_the_slide_preset_sets_no_type_under_18_px():
-    race = ov.race("rosenbrock", ["gd:lr=0.001", "adam:lr=0.05"], start=(-1.2, 1.0), steps=60)
+    race = ov.race("rosenbrock", ["gd:lr=0.001", "adam:lr=0.05"], start=(-1.2, 1.0), steps=120)
     floor = style.PRESETS["slide"]["type_px"]
     with style.type_floor(floor):
         engine = _Engine(animate(race, loss=True, glyphs=False, fps=2, duration=1))
@@ -162,3 +162,36 @@ def test_moments_among_the_first_steps_lift_the_cap_only_by_their_approach():
     shown_once = len(moments) + 1  # each moment's own frame, and the step on the boundary
     assert early_share(s, 300) <= allowed + shown_once / len(s)
     assert s[40] > clock.EARLY_STEPS * 300  # the frame a third in is past the first steps
+
+
+def dead_seconds(race, fps: float = 20, duration: float = 6) -> float:
+    """Seconds of the animation proper (holds aside) spent on steps where no ball moves."""
+    s = animate(race, fps=fps, duration=duration).frame_steps()[:-1]  # the last: its hold
+    dead = clock.dead_steps(race.trajectories)
+    return float(dead[np.minimum(np.floor(s).astype(int), len(dead) - 1)].sum()) / fps
+
+
+def settles_early():
+    # GD at lr 0.5 on the bowl is at the minimum after one step; Adam's arrives by ~step 12
+    return ov.race("quadratic", ["gd:lr=0.5", "adam:lr=0.3"], start=(1.0, 1.0), steps=120)
+
+
+@pytest.mark.parametrize("race", [settles_early, lambda: audit.lesson_race("easom")],
+                         ids=["settles_early", "easom"])  # fmt: skip
+def test_steps_where_no_ball_moves_take_at_most_a_second(race):
+    race = race()
+    dead = clock.dead_steps(race.trajectories)
+    assert dead.mean() > 0.5  # most steps are dead time: the rule has work to do
+    assert dead_seconds(race) <= clock.DEAD_SECONDS + 0.05
+    # and the steps where something moves get the rest, in order
+    s = animate(race, fps=20, duration=6).frame_steps()
+    assert s[0] == 0 and s[-1] == race[0].steps and np.all(np.diff(s) >= 0)
+
+
+def test_a_ball_jiggling_on_its_resting_spot_is_dead_time_a_ball_rolling_is_not():
+    race = settles_early()
+    adam = race[1].xy
+    dead = clock.dead_steps(race.trajectories)
+    near = np.linalg.norm(adam - adam[-1], axis=-1) / 4.0 <= clock.SETTLED  # span 4
+    settled = int(np.argmax(np.minimum.accumulate(near[::-1])[::-1]))
+    assert dead[:settled].mean() < 0.2 and dead[settled:].all()  # (a turn: a still step)

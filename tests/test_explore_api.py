@@ -312,9 +312,11 @@ def test_the_page_takes_its_palette_and_line_styles_from_the_static_plots():
 
     from optviz.explore import api
     from optviz.render import style
+    from optviz.render.line_ends import LINE_COLORS
 
     drawn = api.catalog()["style"]
-    assert drawn["palette"] == list(style.PALETTE)
+    assert drawn["palette"] == list(LINE_COLORS)
+    assert len(drawn["palette_dark"]) == len(LINE_COLORS)
     assert [tuple(d) or None for d in drawn["dashes"]] == list(style.LINESTYLES)
     assert len(drawn["markers"]) == len(style.MARKERS)
     script = (Path(api.__file__).parent / "static" / "explorer.js").read_text()

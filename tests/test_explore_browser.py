@@ -16,6 +16,7 @@ import optviz as ov
 from optviz import cli
 from optviz.explore import initial_state
 from optviz.explore.server import Explorer
+from optviz.render.line_ends import LINE_COLORS, identity_slots
 from optviz.render.style import PALETTE
 from optviz.util.toml_write import dumps
 
@@ -139,7 +140,9 @@ def _to_screen(page, x: float, y: float) -> tuple[float, float]:
 def test_the_page_loads_clean_and_draws_the_surface_and_every_path(page, tmp_path):
     result = page.evaluate("() => window.optvizModel.get('result')")
     assert [r["optimizer"] for r in result["runs"]] == OPTIMIZERS
-    first_three = PALETTE[:3]  # the static plots' colours, sent by the server
+    # each optimizer in its colour of the saved figures (line_ends' identity), sent by the server
+    first_three = [LINE_COLORS[k] for k in identity_slots([o.split(":")[0] for o in OPTIMIZERS])]
+    assert [r["look"] for r in result["runs"]] == identity_slots(["gd", "momentum", "adam"])
     strokes = (
         "() => [...document.querySelectorAll('#legend line')].map(l => l.getAttribute('stroke'))"
     )

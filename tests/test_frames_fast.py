@@ -5,7 +5,7 @@ import numpy as np
 
 import optviz as ov
 from optviz.render import animate as A
-from optviz.render import gif
+from optviz.render import gif, paths
 
 
 def test_rgba_backed_frames_compare_like_plain_rgb():
@@ -76,8 +76,6 @@ def test_the_surface_picture_fills_the_pixels_the_quads_fill():
 def test_a_turning_camera_shows_the_surface_and_every_path():
     from matplotlib.colors import to_rgb
 
-    from optviz.render import style
-
     race = ov.race("himmelblau", ["gd:lr=0.01", "adam:lr=0.1"], steps=40)
     anim = A.animate(race, kind="3d", rotate=90, size=(5, 4), dpi=60, fps=4, duration=1)
     engine = A._Engine(anim)
@@ -90,7 +88,7 @@ def test_a_turning_camera_shows_the_surface_and_every_path():
         face = np.array(engine.fig.get_facecolor()[:3]) * 255
         assert (np.abs(inside - face).max(axis=-1) > 30).mean() > 0.2  # the surface
         for i in range(len(race)):
-            color = np.array(to_rgb(style.color(i))) * 255
+            color = np.array(to_rgb(paths.run_colors(race.trajectories)[i])) * 255
             assert (np.abs(img - color).max(axis=-1) < 20).sum() > 5, i
     finally:
         engine.close()

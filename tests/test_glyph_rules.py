@@ -10,7 +10,7 @@ from test_type_sizes import too_small
 from test_visibility import PROBE, _pixels, probe_pixels
 
 import optviz as ov
-from optviz.render import glyph_sizes, glyphs, plots, race_figure, style
+from optviz.render import glyph_sizes, glyphs, paths, plots, race_figure, style
 from optviz.render.animate import _Engine, animate
 from optviz.scenes import load_scene
 
@@ -45,12 +45,18 @@ def race(request):
 
 
 # ----------------------------------------------------------------------------- occlusion
-def _probe_path(i: int, monkeypatch) -> str:
+def _probe_path(race, i: int, monkeypatch) -> str:
     """Draw optimizer ``i`` in the probe colour; return its own colour (for its glyphs:
     only the path's pixels are counted, and its own glyphs may hide them too)."""
-    palette = list(style.PALETTE)
-    own, palette[i] = palette[i], PROBE
-    monkeypatch.setattr(style, "PALETTE", tuple(palette))
+    looks = paths.run_looks
+    own = looks(race.trajectories)[i]["color"]
+    monkeypatch.setattr(
+        paths,
+        "run_looks",
+        lambda trajs: [
+            {**look, "color": PROBE} if k == i else look for k, look in enumerate(looks(trajs))
+        ],
+    )
     return own
 
 
@@ -67,7 +73,7 @@ def _show_only_path(fig, i: int) -> None:
 def animated_shares(race, i: int, monkeypatch) -> list[float]:
     """Path ``i``'s visible share with every path and glyph drawn, at a third, two
     thirds and the end of the run."""
-    own = _probe_path(i, monkeypatch)
+    own = _probe_path(race, i, monkeypatch)
     engine = _Engine(animate(race, glyphs=True, fps=2, duration=1, size=(8.0, 4.5), dpi=80))
     try:
         ax = engine.panels[0]
@@ -86,7 +92,7 @@ def animated_shares(race, i: int, monkeypatch) -> list[float]:
 
 
 def still_share(race, i: int, monkeypatch) -> float:
-    own = _probe_path(i, monkeypatch)
+    own = _probe_path(race, i, monkeypatch)
     fig = race_figure.plot_race(race, glyphs=True, size=(8.0, 4.5), dpi=80)
     ax = fig.axes[0]
     lines = _glyph_lines(fig)

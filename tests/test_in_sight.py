@@ -601,3 +601,18 @@ def test_glyphs_are_drawn_under_the_star_and_the_balls():
         assert with_glyphs >= alone - 0.03, (with_glyphs, alone)
     finally:
         engine.close()
+
+
+def test_balls_that_share_a_spot_mid_run_fan_out_in_3d_too():
+    # ball_rolling_3d: GD and Adam reach the local minimum together from step 50 on;
+    # in 3-D each must show whole there, as at an arrival on a map
+    specs = ["gd:lr=0.1", "adam:lr=0.05", "momentum:lr=0.1,momentum=0.95"]
+    race = ov.race("gaussian_wells", specs, start=(-2.6, -2.0), steps=120)
+    assert np.linalg.norm(race[0].xy[70] - race[1].xy[70]) < 0.05  # one spot
+    engine = _Engine(animate(race, kind="3d", fps=2, duration=1))
+    try:
+        for s in (50.0, 70.0, 120.0):
+            shares = [audit.ball_share(engine, run, s) for run in (0, 1)]
+            assert min(shares) >= 0.6, (s, shares)
+    finally:
+        engine.close()

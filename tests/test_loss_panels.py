@@ -408,7 +408,7 @@ def two_start_race():
     return scene_from_dict(data).race()
 
 
-@pytest.mark.parametrize("step", [0.0, 150.0])
+@pytest.mark.parametrize("step", [0.0, 23.0, 80.0, 150.0])  # the contact sheet's frames
 def test_start_numbers_at_the_heads_stay_inside_the_panel(two_start_race, step):
     # sam_sharp_flat, tiny_net_init at the first frame: every head at the top left, the
     # four numbers stacked up over the panel's top into the title, and left of the axis

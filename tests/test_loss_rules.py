@@ -67,6 +67,45 @@ def test_the_maps_stay_the_largest_element(frame):
     assert sum(area) > 1.25 * box.width * box.height, name  # (not just the largest: by a margin)
 
 
+ROW_MAP_FLOOR = 280  # px of a map's height in a row of maps over the loss panel (was 270)
+
+
+def test_each_map_of_a_row_is_at_least_the_floor(frame):
+    """Maps in a row over a full-width loss panel: each as tall as the frame allows, the
+    landmark legend in the loss panel rather than a row under the figure."""
+    name, fig, _ = frame
+    maps = [ax for ax in fig.axes if ax.get_visible() and ax.get_label() != "legend"
+            and not ax.get_label().startswith("side:")]  # fmt: skip
+    if len(maps) < 2:
+        return
+    for ax in maps:
+        box = ax.get_window_extent()
+        assert box.height >= ROW_MAP_FLOOR, f"{name}: {box.width:.0f}x{box.height:.0f}"
+
+
+def test_a_legend_on_the_loss_panel_keeps_off_the_maps(frame):
+    """The landmark key under the loss panel's tick labels, beside its axis label,
+    overlaps no map, the panel, its labels, and stays inside the frame."""
+    name, fig, _ = frame
+    key = _loss_ax(fig).get_legend()
+    if key is None:
+        return
+    box = key.get_window_extent()
+    renderer = fig.canvas.get_renderer()
+    maps = [ax for ax in fig.axes if ax.get_visible() and ax.get_label() != "legend"
+            and not ax.get_label().startswith("side:")]  # fmt: skip
+    loss = _loss_ax(fig)
+    texts = [loss.xaxis.label, *loss.xaxis.get_ticklabels()]
+    taken = (
+        [ax.get_tightbbox(renderer) for ax in maps]
+        + [loss.bbox]
+        + [t.get_window_extent(renderer) for t in texts if t.get_visible() and t.get_text()]
+    )
+    for other in taken:
+        assert not box.overlaps(other), f"{name}: {box} over {other}"
+    assert fig.bbox.contains(box.x0, box.y0) and fig.bbox.contains(box.x1, box.y1), name
+
+
 def test_the_loss_axis_labels_at_least_three_ticks(frame):
     name, fig, _ = frame
     ax = _loss_ax(fig)

@@ -81,12 +81,10 @@ def test_a_scribble_gets_one_mark_not_a_pile(scribbles_frame):
         assert d.min() >= path_marks.SPACING - 1
 
 
-def test_marks_show_over_every_other_path(scribbles, monkeypatch):
+def test_marks_show_over_every_other_path(scribbles, recolor_run):
     # each mark is drawn over the paths (adam's line lies on momentum's): its colour shows
     # at its place, wherever no ball or landmark sits on it
-    palette = list(style.PALETTE)
-    palette[1] = PROBE  # momentum
-    monkeypatch.setattr(style, "PALETTE", tuple(palette))
+    recolor_run(1, PROBE)  # momentum
     engine = _engine(scribbles)
     try:
         img = engine.frame(500.0)

@@ -8,7 +8,7 @@ import pytest
 from test_visibility import PROBE, _pixels, probe_pixels
 
 import optviz as ov
-from optviz.render import race_figure, style
+from optviz.render import race_figure
 from optviz.render.animate import _Engine, animate
 from optviz.render.paths import in_view
 
@@ -26,8 +26,8 @@ def test_the_run_really_leaves_and_jumps_across(thrown_out):
     assert abs(y[2]) > 2 and np.all(np.sign(y[3:18]) != np.sign(y[2:17]))
 
 
-def test_the_trail_stops_growing_once_the_path_has_left(thrown_out, monkeypatch):
-    monkeypatch.setattr(style, "PALETTE", (PROBE, *style.PALETTE[1:]))
+def test_the_trail_stops_growing_once_the_path_has_left(thrown_out, recolor_run):
+    recolor_run(0, PROBE)
     engine = _Engine(animate(thrown_out, fps=2, duration=1, size=(8.0, 4.5), dpi=80))
     try:
         ax = engine.panels[0]
@@ -41,8 +41,8 @@ def test_the_trail_stops_growing_once_the_path_has_left(thrown_out, monkeypatch)
     assert end <= 1.05 * left, (left, end)  # clipped to the view box it grew ~4x
 
 
-def test_a_still_draws_only_what_is_in_view(thrown_out, monkeypatch):
-    monkeypatch.setattr(style, "PALETTE", (PROBE, *style.PALETTE[1:]))
+def test_a_still_draws_only_what_is_in_view(thrown_out, recolor_run):
+    recolor_run(0, PROBE)
     fig = race_figure.plot_race(thrown_out, size=(8.0, 4.5), dpi=80)
     line = next(a for a in fig.axes[0].get_lines() if a.get_color() == PROBE)
     xy = np.asarray(line.get_xydata(), float)

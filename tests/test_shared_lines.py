@@ -11,7 +11,7 @@ from matplotlib.colors import to_rgb
 from test_visibility import PROBE, _pixels
 
 import optviz as ov
-from optviz.render import lanes, race_figure, style
+from optviz.render import lanes, paths, race_figure, style
 from optviz.render.animate import _Engine, animate
 from optviz.render.paths import LANE, path_styles
 
@@ -65,9 +65,14 @@ def _without_marks(ax) -> None:
 
 
 def _probe(monkeypatch, i: int) -> None:
-    palette = list(style.PALETTE)
-    palette[i] = PROBE
-    monkeypatch.setattr(style, "PALETTE", tuple(palette))
+    looks = paths.run_looks
+    monkeypatch.setattr(
+        paths,
+        "run_looks",
+        lambda trajs: [
+            {**look, "color": PROBE} if k == i else look for k, look in enumerate(looks(trajs))
+        ],
+    )
 
 
 def _lines_side_by_side(img, ax, race, i) -> None:

@@ -176,6 +176,7 @@ def test_a_landmark_hangs_from_the_curve_and_bounces_read_on_a_projector(lr_race
     from matplotlib.colors import to_rgba
 
     from optviz.render.line_ends import text_color
+    from optviz.render.paths import run_colors
 
     fig = lr_race.plot()
     fig.canvas.draw()
@@ -193,7 +194,7 @@ def test_a_landmark_hangs_from_the_curve_and_bounces_read_on_a_projector(lr_race
     assert curveballs.ARC_WIDTH * fig.dpi / 72 >= 3.0
     rgba = arcs[0].get_colors()
     assert rgba[:, 3].min() >= 0.74
-    dark = to_rgba(text_color(style.color(2)))
+    dark = to_rgba(text_color(run_colors(lr_race.trajectories)[2]))
     assert np.allclose(rgba[:, :3], dark[:3]) and to_rgba(bounce.title.get_color())[:3] == dark[:3]
 
 

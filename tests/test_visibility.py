@@ -12,7 +12,7 @@ from matplotlib.colors import to_rgb
 from PIL import Image, ImageSequence
 
 import optviz as ov
-from optviz.render import plots, race_figure, style
+from optviz.render import paths, plots, race_figure, style
 from optviz.render.animate import _Engine, animate
 
 PROBE = "#ff00ff"  # a colour no theme, colormap or palette entry uses
@@ -29,9 +29,14 @@ def probe_pixels(img: np.ndarray, bbox) -> int:
 def visible_share(race, i: int, monkeypatch, *, animated: bool) -> float:
     """How much of optimizer ``i``'s drawing stays visible with every other path drawn,
     against it drawn alone: recolour it to the probe colour and count its pixels."""
-    palette = list(style.PALETTE)
-    palette[i] = PROBE
-    monkeypatch.setattr(style, "PALETTE", tuple(palette))
+    looks = paths.run_looks
+    monkeypatch.setattr(
+        paths,
+        "run_looks",
+        lambda trajs: [
+            {**look, "color": PROBE} if k == i else look for k, look in enumerate(looks(trajs))
+        ],
+    )
     size, dpi = (8.0, 4.5), 80
     if animated:  # the last frame of the animation, as the GIF shows it
         engine = _Engine(animate(race, fps=2, duration=1, size=size, dpi=dpi))

@@ -164,13 +164,21 @@ def falls(c: Case) -> Seen:
     ratio = _ratio(float(v[top]), float(v[-1]))
     holds = ratio >= c.opts["by"]
     hit = top + np.flatnonzero(v[top:] * c.opts["by"] <= v[top])
-    said = f"{c.who()}: {spoken(c.opts['on'])} falls {plain(ratio)}×"
     return Seen(
         holds,
         {"first": float(v[top]), "last": float(v[-1]), "ratio": ratio},
         _final(first + len(v) - 1, hit[0] if len(hit) else None, holds),
-        said,
+        _falls_words(c, ratio, first + len(v) - 1),
     )
+
+
+def _falls_words(c: Case, ratio: float, last: int) -> str:
+    """ "Adam gets its loss down (1,000× lower) by step 200": a lecturer's words, as
+    ``faster`` says it ("Adam: loss falls 1,000×" read as jargon). "By step" only of a race:
+    other series (a net's layers) are not counted in steps."""
+    than = " than its peak" if c.opts["from"] == "peak" else ""
+    by = f" by step {last}" if c.m.race is not None else ""
+    return f"{c.who()} gets its {spoken(c.opts['on'])} down ({plain(ratio)}× lower{than}){by}"
 
 
 def rises(c: Case) -> Seen:

@@ -193,16 +193,20 @@ def run_request(request: Any) -> dict[str, Any]:
     race = scene.race()
     asked = scene_dict(request)["optimizers"]
     asked = asked if isinstance(asked, list) else [asked]
-    runs = [_run(spec, t) for spec, t in zip(asked, race.trajectories, strict=True)]
+    from ..render.line_ends import identity_slots
+
+    slots = identity_slots([t.optimizer.name for t in race.trajectories])
+    runs = [_run(*run) for run in zip(asked, race.trajectories, slots, strict=True)]
     return {"surface": surface_info(race.surface), "runs": runs}
 
 
-def _run(spec: Any, traj: Any) -> dict[str, Any]:
+def _run(spec: Any, traj: Any, slot: int) -> dict[str, Any]:
     from ..render.paths import readable
 
     out = {
         "optimizer": spec,
         "label": traj.label,
+        "look": slot,  # its colour, dashes and shape in page_style's lists, as figures draw it
         "name": readable(traj),  # the legend's words: "Adam (lr 0.1)"
         "xy": _finite(traj.xy.tolist()),
         "loss": _finite(traj.loss.tolist()),
@@ -406,16 +410,20 @@ MARKER_SHAPES = {"o": "circle", "s": "square", "D": "diamond", "^": "triangle",
 
 
 def page_style() -> dict[str, list]:
-    """The static plots' palette, dash patterns (in line widths) and ball shapes, so the
-    page draws each optimizer as a saved figure does.
+    """The static plots' colours (on a light and a dark ground), dash patterns (in line
+    widths) and ball shapes, indexed by a run's ``look``, so the page draws each
+    optimizer as a saved figure does.
 
     >>> page_style()["markers"][:3]
     ['circle', 'square', 'pentagon']
     """
     from ..render import style
+    from ..render.line_ends import LINE_COLORS
+    from ..render.paths import on_dark
 
     return {
-        "palette": list(style.PALETTE),
+        "palette": list(LINE_COLORS),
+        "palette_dark": [on_dark(c) for c in LINE_COLORS],
         "dashes": [list(d) if d else [] for d in style.LINESTYLES],
         "markers": [MARKER_SHAPES[m] for m in style.MARKERS],
     }

@@ -117,7 +117,7 @@ class Animation:
         """
         n = max(1, round(self.duration * self.fps))
         hold = round(clock.MOMENT_HOLD * self.fps)
-        return clock.frame_steps(self.race.trajectories, n, self.moments(), hold)
+        return clock.frame_steps(self.race.trajectories, n, self.moments(), hold, self.fps)
 
     def moments(self) -> list[int]:
         """The steps the callouts point at (:mod:`.callouts`): slowed into and held."""

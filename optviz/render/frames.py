@@ -58,6 +58,8 @@ class _Mover:
     marks: Any = None  # the run's identity marks along its path on a map (:mod:`.path_marks`)
     tail: Any = None  # a short trail's older half, faint (:data:`TAIL_ALPHA`), on a map
     lane: np.ndarray | None = None  # (T+1,) points across its line where it shares one
+    faint: Any = None  # its revisits of dense ground, thin and faint (:func:`.paths.revisits`)
+    faint_steps: np.ndarray | None = None  # (T,) which steps are drawn so
 
     @property
     def lines(self) -> tuple:
@@ -70,6 +72,7 @@ class _Mover:
         """The moving artists in drawing order."""
         lines = (self.trail, self.ball, self.cross)
         lines = lines if self.halo is None else (self.halo, *lines)
+        lines = lines if self.faint is None else (self.faint, *lines)
         return lines if self.tail is None else (self.tail, *lines)
 
 
@@ -191,12 +194,18 @@ class _Engine:
         trail = plot(*empty, color=ps.color, lw=lw, ls=ps.map_linestyle, alpha=alpha)[0]
         # balls are placed in pixels (fanned out where they meet): flat markers on a 3-D axes
         flat = turning.flat_plot(ax) if three else ax.plot
-        ball = flat([], [], ls="none", marker=ps.marker, ms=ms, mfc=ps.color, mec=ink, mew=1.0)[0]
+        edge = style.ball_edge(ps.color, self.theme)
+        ball = flat([], [], ls="none", marker=ps.marker, ms=ms, mfc=ps.color, mec=edge, mew=1.0)[0]
         cross = plot(*empty, ls="none", marker="X", ms=ms * 1.4, mfc=ps.color, mec=ink, mew=1.2)[0]
         cross.set_clip_on(False)  # it sits on the domain's edge: show all of it
         mover = _Mover(traj, ps.color, xy, z, div, cross_xy, halo, trail, ball, cross)
         if ps.lane is not None:  # beside the paths it shares a line with (:mod:`.lanes`)
             mover.lane = np.asarray(ps.lane, float)
+        if ps.faint is not None and self.anim.trail is True:
+            flags = np.asarray(ps.faint, bool)
+            mover.faint_steps = np.r_[flags, flags[-1:]]  # the head's step after the last too
+            mover.faint = plot(*empty, color=ps.color, lw=paths.FAINT_WIDTH,
+                               alpha=paths.FAINT_ALPHA, solid_capstyle="round")[0]  # fmt: skip
         if not three and not isinstance(self.anim.trail, bool):
             mover.tail = plot(*empty, color=ps.color, lw=lw, ls=ps.map_linestyle,
                               alpha=alpha * TAIL_ALPHA)[0]  # fmt: skip
@@ -219,17 +228,21 @@ class _Engine:
             halo.set_zorder(ps.halo_zorder)
         if mover.tail is not None:
             mover.tail.set_zorder(ps.zorder - 0.1)
+        if mover.faint is not None:
+            mover.faint.set_zorder(paths.FAINT_ZORDER)
         trail.set_zorder(ps.zorder)
         return mover
 
     def _landmarks_over_trails(self) -> list:
         """The maps' landmark outlines (and a still camera's 3-D view's), left out of the
         background and drawn each frame after the trails, as a still draws them (a trail
-        looping over the minimum buried its star). Marked after the legend is made, so its
+        looping over the minimum buried its star; the global minimum's fill too, over the
+        paths and under their marks). Marked after the legend is made, so its
         samples stay in the background."""
         marks = [a for ax in self.panels if not (_is3d(ax) and self.rotating)
                  for a in ax.get_lines()
-                 if a.get_gid() in ("landmark", "landmark-rest", "landmark-over")]  # fmt: skip
+                 if a.get_gid() in ("landmark", "landmark-rest", "landmark-over")
+                 or a.get_gid() == "landmark-fill"]  # fmt: skip
         for artist in marks:
             artist.set_animated(True)
         return marks
@@ -320,6 +333,9 @@ class _Engine:
         lines = [a for m in movers for a in m.artists if a is not m.ball]
         for artist in sorted(lines, key=lambda a: a.get_zorder()):
             artist.axes.draw_artist(artist)
+        for artist in self.landmarks:  # the target's fill over every path: it stays in sight
+            if artist.get_gid() == "landmark-fill":
+                artist.axes.draw_artist(artist)
         for m in movers:  # each run's marks over every trail: its shape on every stretch
             if m.marks is not None:
                 m.marks.axes.draw_artist(m.marks)
@@ -405,7 +421,16 @@ class _Engine:
         path = np.concatenate([m.xy[first : k + 1], head[None]], axis=0)  # (t, n, 2)
         zpath = None if m.z is None else np.concatenate([m.z[first : k + 1], zhead[None]])
         domain = None if m.z is not None else m.traj.surface.domain  # a map: ends at its edge
-        path, zpath = _polyline(_laned(m, path, first, s), zpath, domain)
+        path = _laned(m, path, first, s)
+        if m.faint is not None:  # revisits of dense ground: their own thin, faint line
+            steps_drawn = m.faint_steps[first : first + len(path) - 1]
+            path, thin = paths.split_faint(path, steps_drawn)
+            zthin = None
+            if zpath is not None:
+                zpath, zthin = paths.split_faint(zpath, steps_drawn)
+            thin, zthin = _polyline(thin, zthin, domain)
+            _set_line(m.faint, thin[:, :2], zthin, self.rotating)
+        path, zpath = _polyline(path, zpath, domain)
         for line in (m.trail, m.halo):
             _keep_lane(m, line, path)
         path = path[:, :2]
@@ -431,6 +456,18 @@ class _Engine:
 
     def close(self) -> None:
         self.fig.clear()
+
+
+def _set_line(line, xy: np.ndarray, z: np.ndarray | None, rotating: bool) -> None:
+    """Give ``line`` its points: on a map or a turning camera's flat view (projected
+    here), or on a still 3-D axes."""
+    if z is None:
+        line.set_data(xy[:, 0], xy[:, 1])
+    elif not rotating:
+        line.set_data_3d(xy[:, 0], xy[:, 1], z)
+    else:
+        flat = projected(line.axes, np.column_stack([xy, z])) if len(xy) else np.zeros((0, 2))
+        line.set_data(flat[:, 0], flat[:, 1])
 
 
 def _laned(m: _Mover, path: np.ndarray, first: int, s: float | None = None) -> np.ndarray:

@@ -45,7 +45,8 @@ KEY_TITLE = "the next step"  # each kind to one scale (the docs say which): word
 STILL_KEY_TITLE = KEY_TITLE
 
 
-def key_entries(raws: list[dict], sc, theme: str) -> tuple[list, list[str]]:
+def key_entries(raws: list[dict], sc, theme: str,
+                colors: list[str] | None = None) -> tuple[list, list[str]]:  # fmt: skip
     """The glyph key's handles and labels: each kind drawn in the race, in words (its scale
     ``sc`` is the docs' business: a slide's audience reads what an arrow means)."""
     from matplotlib.lines import Line2D
@@ -60,7 +61,8 @@ def key_entries(raws: list[dict], sc, theme: str) -> tuple[list, list[str]]:
             continue
         lw, ls = STYLE[kind]
         # one run's colour, or neutral grey when several runs draw it (not the first's)
-        color = style.color(owners[0]) if len(owners) == 1 else NEUTRAL
+        one = colors[owners[0]] if colors else style.color(owners[0])  # the runs' colours
+        color = one if len(owners) == 1 else NEUTRAL
         color, outline = glyph_look(kind, color, theme)
         if kind in BOXES:  # a box in the key, so it is told from an arrow of its colour
             handles.append(Rectangle((0, 0), 1, 1, fill=False, ec=color, lw=lw, ls=ls,

@@ -44,7 +44,7 @@ from typing import Any
 import numpy as np
 
 from ..util.errors import ParameterError
-from . import geometry, style
+from . import geometry
 from .glyph_key import (  # noqa: F401  (the key is part of the glyphs' interface)
     BOXES,
     KEY_GID,
@@ -69,6 +69,7 @@ from .glyph_sizes import (  # noqa: F401  (the sizes are part of the glyphs' int
     at_least_px,
 )
 from .layout import legend_column
+from .paths import run_colors
 from .rate_inset import rate_insets
 
 TARGET = 0.12  # 90th-percentile glyph reach, as a fraction of the view's shorter side
@@ -365,7 +366,7 @@ class GlyphLayer:
 
     def key(self) -> tuple[list, list[str]]:
         """Legend handles and labels, each label with its scale."""
-        return key_entries(self.raws, self.scales, self.theme)
+        return key_entries(self.raws, self.scales, self.theme, run_colors(self.race.trajectories))
 
 
 class GlyphOverlay:
@@ -420,8 +421,8 @@ def with_key(layout):
         fig, panels, loss_ax = layout(race, kind, loss, size, dpi, theme, title, legend_column=True,
                                       **more)  # fmt: skip
         raws = [raw_glyphs(t) for t in race.trajectories]
-        place_key(key_entries(raws, scales(race, raws), theme), fig, panels, loss_ax,
-                  race=race)  # fmt: skip
+        entries = key_entries(raws, scales(race, raws), theme, run_colors(race.trajectories))
+        place_key(entries, fig, panels, loss_ax, race=race)
         # the map grows to the foot: keep the counter's corner free (a 3-D view has no
         # frame: the animation keeps the corner free only where the surface reaches it)
         if legend_column(fig) is not None and kind != "3d":
@@ -434,7 +435,7 @@ def with_key(layout):
 def draw_static(race, fig, panels: list, loss_ax, kind: str, theme: str, at: int = 4) -> GlyphLayer:
     """Glyphs at ``at`` evenly spaced steps along each path of a static race figure."""
     axes = panels if kind == "panels" else [panels[0]] * len(race.trajectories)
-    colors = [style.color(i) for i in range(len(race.trajectories))]
+    colors = run_colors(race.trajectories)
     steps = race.trajectories[0].steps
     marks = np.unique(np.linspace(0, max(steps - 1, 0), at).round().astype(int))
     for s in marks:

@@ -24,6 +24,7 @@ from ..util import defaults
 from . import loss_plot, plots, race_figure, style
 from .decision_panels import _Boundaries
 from .levels import shade_key
+from .paths import run_colors
 from .safe_margin import fit_to_frame, fitted, keep_inside_layout, safe_px
 
 SHARPNESS_POINTS = 60  # steps at which a landscape's sharpness panel measures each run
@@ -68,7 +69,7 @@ def _layout(ls, theme: str, size, dpi: float, title, race, series=None, boundari
         ax.set_ylabel("")
         if not ls.shared:
             ax.set_title(short_label(race.trajectories[i].label), fontsize=18,
-                         color=style.color(i), fontweight="bold")  # fmt: skip
+                         color=run_colors(race.trajectories)[i], fontweight="bold")  # fmt: skip
         panels.append(ax)
     rows = (2 if series is not None else 1) + bool(boundaries)
     ratios = [1.15, 1.15, 1][: rows - bool(boundaries)] + [1] * bool(boundaries)
@@ -324,6 +325,10 @@ class _Overlay:
         self.tags: list = []  # "map" beside each dotted line
         self.boundaries: _Boundaries | None = None
 
+    def _color(self, i: int) -> str:
+        """Run ``i``'s colour, as its path is drawn (:func:`.paths.run_colors`)."""
+        return run_colors(_race(self.ls).trajectories)[i]
+
     def colors(self) -> list:
         """The bands' colors over the loss panel's white and a map's grey, 0..255, for the
         animation's palette: without them a light blue band was drawn grey."""
@@ -333,19 +338,20 @@ class _Overlay:
         face = np.array(to_rgb(style.THEMES[self.theme]["axes.facecolor"])) * 255
         out = []
         for i, _ in enumerate(self.ls.runs):
-            c = np.array(to_rgb(style.color(i))) * 255
+            c = np.array(to_rgb(self._color(i))) * 255
             out.append(face + alpha * (c - face))
             out.append(face + (1 - (1 - alpha) ** 2) * (c - face))  # where two bands cross
         return out
 
     def _build(self, engine) -> None:
         for i, _ in enumerate(self.ls.runs):
-            band = engine.loss_ax.plot([], [], color=style.color(i), zorder=4, animated=True,
+            color = engine.movers[i].color  # as its path
+            band = engine.loss_ax.plot([], [], color=color, zorder=4, animated=True,
                                        **PLANE_LINE)[0]  # fmt: skip
             band.set_in_layout(False)
             self.bands.append(band)
         for i, (loss, plane) in enumerate(zip(self.ls.loss, self.ls.plane_loss, strict=True)):
-            tag = map_tag(engine.loss_ax, loss, plane, style.color(i), animated=True)
+            tag = map_tag(engine.loss_ax, loss, plane, engine.movers[i].color, animated=True)
             self.tags += [tag] if tag is not None else []
         self.boundaries = _Boundaries(self.ls, self.boundary_axes, engine.theme, animated=True)
 
@@ -415,9 +421,10 @@ def plot_landscape(ls, *, size: Any = "16:9", dpi: float = 100, theme: str = "li
                 plots.plot_trajectories(traj, ax, theme=theme, styles=[ps])
         loss_plot.plot_loss(race, loss_ax, theme=theme)
         for i, (band, loss) in enumerate(zip(ls.plane_loss, ls.loss, strict=True)):
-            loss_ax.plot(np.arange(len(band)), parted(loss, band), color=style.color(i), zorder=4,
+            color = styles[i].color  # as its path
+            loss_ax.plot(np.arange(len(band)), parted(loss, band), color=color, zorder=4,
                          **PLANE_LINE)  # fmt: skip
-            map_tag(loss_ax, loss, band, style.color(i))
+            map_tag(loss_ax, loss, band, color)
         _setup_loss_axis(ls, loss_ax)
         race_figure.legend(fig, race, loss_ax, panels, "contour")
         _Boundaries(ls, boundary_axes, theme, animated=False).draw(ls.runs[0].steps)

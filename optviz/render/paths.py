@@ -2,12 +2,16 @@
 
 Shared by the still plots and the animations:
 
-* every path gets its color, a line style and a ball marker (:mod:`.style`), so color
-  is never the only cue;
+* every path gets its color, a line style and a ball marker, so color is never the only
+  cue; they follow the optimizer (:func:`run_looks`): GD is the same blue in every race,
+  and a figure that shows one optimizer several times (other settings) gives each run
+  a hue of its own;
 * a light outline (halo) runs under each path, so a path crossing another cuts a
   visible channel through it instead of merging with it;
-* paths are stacked longest first: short or slow paths, which a long one would bury,
-  are drawn on top;
+* paths are stacked by their ink, then longest first: a dotted or dashed line, whose
+  gaps let what is under it show, goes over a solid one (a solid zig-zag over a dotted
+  path hid it where they cross); among lines alike, short or slow paths, which a long
+  one would bury, are drawn on top;
 * paths that share a line (one runs along another for a stretch, even at another
   speed) are drawn side by side along that stretch only (:mod:`.lanes`): each shifted
   across the line by a few points, in its own width and dash pattern, so every colour
@@ -20,6 +24,11 @@ Shared by the still plots and the animations:
   one another out;
 * where dashes fail (a scribble, a shared stretch), each run's marker along its path
   still tells it apart without colour (:mod:`.path_marks`);
+* where a path goes over the same small area again and again (a run settled on a
+  minimum, loops round it, or a zig-zag piling up), those later passes are drawn thin
+  and faint (:func:`revisits`, :data:`FAINT_WIDTH`, :data:`FAINT_ALPHA`), under the
+  target's fill: the first pass stays readable, and the star and ball it circles stay
+  in sight instead of drowning in a solid blob of the path's colour;
 * a path is drawn only inside the view (:func:`in_view`): where it leaves, its trail
   ends on the edge (the edge mark of :mod:`.balls` says where it went), so a diverging
   run does not paint a column along the edge with its jumps from side to side.
@@ -74,6 +83,11 @@ LANE = 3.6  # points between the middles of two paths drawn side by side (a line
 BALL = 10.0  # points: 14 px at 100 dpi, found from the back of a room
 THINNEST = 2.2  # points: a line of 3 px at 100 dpi, the thinnest a projector shows well
 CLOUD = 9  # more starts of one run than this make a cloud: thinner lines, no halo
+CELL = 0.02  # domain spans (~13 px on a map): the area whose revisits are counted
+REVISITS = 1  # visits a cell had before: a stretch there is a revisit (the second pass on)
+FAINT_WIDTH = 1.5  # points (2 px): a revisit's line
+FAINT_ALPHA = 0.55
+FAINT_ZORDER = 4.8  # under every full path (5 and up) and a target's fill (4.9)
 
 
 class PathStyle(NamedTuple):
@@ -88,6 +102,7 @@ class PathStyle(NamedTuple):
     width: float = 1.0  # line width on the map, in plain widths
     lane: tuple | None = None  # per step: points across the line, where it shares one (Lanes)
     under: float | None = None  # the zorder of the lowest path it shares a line with
+    faint: tuple | None = None  # per step: whether it revisits a dense area (:func:`revisits`)
 
     @property
     def map_linestyle(self) -> Any:
@@ -118,29 +133,166 @@ def path_styles(trajs, colors=None, ball: float = BALL, *, one_map: bool = True)
     [-1.8, 1.8]
     """
     n = len(trajs)
+    looks = run_looks(trajs)
     spans = np.ptp(np.asarray(trajs[0].surface.domain, float), axis=1)
     paths = [_normalized(t, spans) for t in trajs]
     lengths = [_length(p) for p in paths]
-    order = sorted(range(n), key=lambda i: (-lengths[i], i))  # longest drawn first
+    inks = [round(ink(look["linestyle"]), 1) for look in looks]
+    order = sorted(range(n), key=lambda i: (-inks[i], -lengths[i], i))  # solid, long first
     depth = {i: rank for rank, i in enumerate(order)}
     shifts, partners = lanes.lanes(paths, order, LANE) if one_map else ({}, {})
     out = []
     for i in range(n):
-        color = colors[i % len(colors)] if colors else style.color(i)
+        color = colors[i % len(colors)] if colors else looks[i]["color"]
         under = min((5.0 + 0.1 * depth[j] for j in partners.get(i, ())), default=None)
         out.append(
             PathStyle(
                 color=color,
-                linestyle=style.linestyle(i),
-                marker=style.marker(i),
+                linestyle=looks[i]["linestyle"],
+                marker=looks[i]["marker"],
                 zorder=5.0 + 0.1 * depth[i],
                 ball_size=ball,
                 halo=not cloud(_starts(trajs[i])),
                 lane=tuple(shifts[i].tolist()) if i in shifts else None,
                 under=under,
+                faint=_faint(paths[i]),
             )
         )
     return out
+
+
+def run_looks(trajs) -> list[dict]:
+    """Each run's ``color``, ``linestyle`` and ``marker``, by its optimizer's identity
+    (:func:`.line_ends.identity_slots`): the same optimizer looks the same in every race
+    and line plot, and runs of one optimizer (other settings) each get a look of their
+    own. On a dark theme the near-black look is drawn light.
+
+    >>> import optviz as ov
+    >>> r = ov.race("quadratic", ["adam", "gd", "gd:lr=0.5"], steps=2)
+    >>> [look["color"] for look in run_looks(r.trajectories)]
+    ['#8833EE', '#0077BB', '#E69F00']
+    """
+    from matplotlib import rcParams
+    from matplotlib.colors import to_rgb
+
+    from .line_ends import LINE_COLORS, identity_slots
+
+    dark = float(np.mean(to_rgb(rcParams["axes.facecolor"]))) < 0.5
+    out = []
+    for k in identity_slots([t.optimizer.name for t in trajs]):
+        color = LINE_COLORS[k % len(LINE_COLORS)]
+        color = on_dark(color) if dark else color
+        out.append({"color": color, "linestyle": style.linestyle(k), "marker": style.marker(k)})
+    return out
+
+
+def on_dark(color: str) -> str:
+    """``color`` as a run is drawn on a dark ground: a near-black look drawn light grey.
+
+    >>> on_dark("#222222"), on_dark("#0077BB")
+    ('#DDDDDD', '#0077BB')
+    """
+    from matplotlib.colors import to_rgb
+
+    return "#DDDDDD" if float(np.mean(to_rgb(color))) < 0.25 else color
+
+
+def ink(linestyle) -> float:
+    """The share of a line's length a ``linestyle`` inks: 1 solid, less dashed or dotted.
+
+    >>> ink("-"), round(ink((0, (1.0, 1.3))), 2)
+    (1.0, 0.43)
+    """
+    if not isinstance(linestyle, tuple):
+        return 1.0
+    dashes = np.asarray(linestyle[1], float)
+    return float(dashes[::2].sum() / dashes.sum())
+
+
+def run_colors(trajs) -> list[str]:
+    """Each run's colour (:func:`run_looks`), for what names a run beside its path."""
+    return [look["color"] for look in run_looks(trajs)]
+
+
+def _faint(path: np.ndarray) -> tuple | None:
+    """:func:`revisits` of a single start's path ``(T+1, 1, 2)`` (spans), ``None`` if
+    none (a cloud of starts is drawn thin already; a curve's side view has no map)."""
+    if path.shape[1] != 1 or path.shape[-1] != 2:
+        return None
+    flags = revisits(path[:, 0])
+    return tuple(flags.tolist()) if flags.any() else None
+
+
+def revisits(path: np.ndarray, cell: float = CELL, shortest: int = 3) -> np.ndarray:
+    """Per step of ``path`` ``(T+1, 2)`` (in domain spans), whether it goes over ground
+    the path has covered densely before: most of the step lies in cells of side ``cell``
+    the path had entered :data:`REVISITS` times and more before (a pass, however slow,
+    is one visit: the second pass over a place and those after it are revisits).
+    Stretches shorter than ``shortest`` steps, either way, are left as their neighbours
+    are (no flicker between full and faint).
+
+    >>> t = np.linspace(0, 6 * np.pi, 300)  # three loops round one circle: the first full
+    >>> flags = revisits(np.c_[0.1 * np.cos(t), 0.1 * np.sin(t)])
+    >>> bool(flags[:95].any()), round(float(flags[105:].mean()), 2)
+    (False, 1.0)
+    """
+    from .lanes import _long_stretches
+
+    path = np.asarray(path, float)
+    steps = len(path) - 1
+    if steps < 1:
+        return np.zeros(0, bool)
+    a, b = path[:-1], path[1:]
+    ok = np.isfinite(a).all(axis=1) & np.isfinite(b).all(axis=1)
+    seen = path[np.isfinite(path).all(axis=1)]
+    if not len(seen) or np.ptp(seen, axis=0).max() < 4 * cell:  # it never gets far: no
+        return np.zeros(steps, bool)  # first pass to keep, a jitter on a spot is all it is
+    length = np.where(ok, np.linalg.norm(b - a, axis=1), 0.0)
+    length = np.minimum(np.nan_to_num(length), 0.25)  # a diverging jump: no ground covered
+    count = np.where(ok, np.maximum(1, np.ceil(2 * length / cell)), 0).astype(int)
+    seg = np.repeat(np.arange(steps), count)
+    if not len(seg):
+        return np.zeros(steps, bool)
+    within = np.arange(len(seg)) - np.repeat(np.cumsum(count) - count, count) + 0.5
+    at = a[seg] + (within / count[seg])[:, None] * (b[seg] - a[seg])
+    cells = np.floor(at / cell).astype(np.int64)
+    key = (cells[:, 0] - cells[:, 0].min()) * (1 << 31) + (cells[:, 1] - cells[:, 1].min())
+    enters = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])  # each visit to a cell
+    order = np.lexsort((enters, key[enters]))
+    k = key[enters][order]
+    rank = np.arange(len(k)) - np.maximum.accumulate(np.where(np.r_[True, k[1:] != k[:-1]],
+                                                              np.arange(len(k)), 0))  # fmt: skip
+    earlier = np.empty(len(enters), int)
+    earlier[order] = rank  # how many times the path was in this cell before this visit
+    visit = np.cumsum(np.r_[True, key[1:] != key[:-1]]) - 1
+    dense = np.bincount(seg, weights=earlier[visit] >= REVISITS, minlength=steps)
+    flags = dense / np.maximum(count, 1) >= 0.5
+    smooth = ~_long_stretches(~_long_stretches(flags, shortest), shortest)
+    smooth[: int(np.argmax(flags)) if flags.any() else steps] = False  # the first pass: full
+    return smooth
+
+
+def split_faint(values: np.ndarray, faint: np.ndarray):
+    """``values`` ``(t, ...)`` at the points of a path, and ``faint`` ``(t - 1,)`` per
+    step between them: the points of the full stretches and of the faint ones, each with
+    the other's points NaN (a point joining the two is in both).
+
+    >>> full, thin = split_faint(np.arange(5.0), np.array([0, 1, 1, 0], bool))
+    >>> full.tolist(), thin.tolist()
+    ([0.0, 1.0, nan, 3.0, 4.0], [nan, 1.0, 2.0, 3.0, nan])
+    """
+    values = np.asarray(values, float)
+    faint = np.asarray(faint, bool)
+    before, after = np.r_[faint[:1], faint], np.r_[faint, faint[-1:]]
+    full_pt = ~before | ~after
+    faint_pt = before | after
+    if len(faint):  # the ends belong to their one step
+        full_pt[0], faint_pt[0] = not faint[0], bool(faint[0])
+        full_pt[-1], faint_pt[-1] = not faint[-1], bool(faint[-1])
+    shape = (-1,) + (1,) * (values.ndim - 1)
+    nan = np.full_like(values, np.nan)
+    return (np.where(full_pt.reshape(shape), values, nan),
+            np.where(faint_pt.reshape(shape), values, nan))  # fmt: skip
 
 
 def _normalized(traj, spans: np.ndarray) -> np.ndarray:

@@ -74,7 +74,7 @@ def race_layout(race, kind: str, loss: bool, size, dpi: float, theme: str, title
                          minima=False)  # fmt: skip
             mark_landmarks(ax, surface, runs=race.trajectories)  # those its lesson needs
             show_view(ax, view, surface.domain)
-            ink = text_color(style.color(i), fig.get_facecolor())  # sky blue is pale as type
+            ink = text_color(paths.run_colors(race.trajectories)[i], fig.get_facecolor())
             title = ax.set_title(paths.readable(traj), color=ink, fontweight="bold")
             _fit_width(title, fig, share=0.95 / cols)  # within its column, not over the next
             if i % cols:  # one domain in every panel: its numbers once, at the left and bottom
@@ -111,7 +111,7 @@ def race_layout(race, kind: str, loss: bool, size, dpi: float, theme: str, title
     return fig, panels, axes.get("loss")
 
 
-UNDER_HEIGHTS = (0.61, 0.39)  # a row of maps over a row of side panels: the maps larger, the
+UNDER_HEIGHTS = (0.625, 0.375)  # a row of maps over a row of side panels: the maps larger, the
 # panels >= 150 px tall
 ROW_MAPS_MOST = 4  # more maps than this in one row are too small
 
@@ -315,14 +315,51 @@ def legend(fig, race, loss_ax, panels, kind: str, *, handles=None, x: str = "ste
             key.set_in_layout(False)
         return key
     if kind == "panels":  # the panels' titles name the optimizers, in their colours; the
-        # landmarks go under the figure, not over the loss curves of a short, wide panel
-        return _row_legend(fig, marks) if marks else None
+        # landmarks go in one row under the loss panel's tick labels, at its right end,
+        # beside its axis label (a row under the figure took ~45 px of the maps' height
+        # and left a band beside the step counter); else under the figure
+        if not marks:
+            return None
+        if loss_ax is not None and _fits_inside(loss_ax, [t for _, t in marks]):
+            return _under_ticks_legend(loss_ax, marks)
+        return _row_legend(fig, marks)
     if loss_ax is not None and _fits_inside(loss_ax, labels):
         if marks:
             _row_legend(fig, marks)
         loc = free_corner(loss_ax, race.trajectories, len(labels), x)
         return loss_ax.legend(handles, labels, loc=loc, framealpha=0.9)
     return _row_legend(fig, [*zip(handles, labels, strict=True), *marks])
+
+
+def _under_ticks_legend(ax, marks: list[tuple]):
+    """A legend of ``(handle, label)`` pairs right-aligned under ``ax``'s x tick labels,
+    beside its axis label, in as few rows as fit there; out of the layout, it takes no
+    height from the panels above. Where it fits in no number of rows: a row under the
+    figure."""
+    import matplotlib as mpl
+    from matplotlib.transforms import offset_copy
+
+    ticks = ax.xaxis.get_ticklabels()
+    size = ticks[0].get_fontsize() if ticks else 16.0
+    under = offset_copy(ax.transAxes, fig=ax.figure, y=-(size * 1.2 + 7.5), units="points")
+    renderer = ax.figure.canvas.get_renderer()
+    fig = ax.figure
+    em = mpl.rcParams["font.size"] * fig.dpi / 72
+    pars = fig.subplotpars  # (the cell before layout sits inside these margins)
+    cell = ax.get_subplotspec().get_position(fig).width / (pars.right - pars.left)
+    width = cell * fig.bbox.width - 4 * em  # the panel's width once laid out
+    beside = (width - ax.xaxis.label.get_window_extent(renderer).width) / 2 - 8
+    handles, texts = zip(*marks, strict=True)
+    for ncol in range(len(marks), 0, -1):
+        key = ax.legend(handles, texts, loc="upper right", bbox_to_anchor=(1.0, 0.0),
+                        bbox_transform=under, ncol=ncol, borderaxespad=0.0,
+                        framealpha=0.9)  # fmt: skip
+        box = key.get_window_extent(renderer)
+        if box.width <= beside and box.height <= 0.12 * ax.figure.bbox.height:
+            key.set_in_layout(False)
+            return key
+        key.remove()
+    return _row_legend(ax.figure, marks)
 
 
 def _column_spacing(fig, column, entries: int) -> float:
@@ -456,7 +493,7 @@ def plot_race(
         for panel in side_panels(side, loss):
             panel.still(axes_of[panel.name], race, theme)
         axes = panels if kind == "panels" else [panels[0]] * len(trajs)
-        add_callouts(race, callouts, axes, [style.color(i) for i in range(len(trajs))], theme)
+        add_callouts(race, callouts, axes, paths.run_colors(trajs), theme)
         legend(fig, race, loss_ax, panels, kind, x=loss_x(loss))
         if glyphs:
             from .glyphs import draw_static

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from . import geometry, style
+from .paths import run_colors
 
 SPOTS = {  # where an inset may go, in axes fractions (x, y, width, height)
     "upper middle": (0.36, 0.52, 0.30, 0.42),
@@ -45,7 +46,8 @@ def rate_insets(layer, key: Any = None) -> list:
     if not len(every):
         return []
     limits = (every.min() / 1.6, every.max() * 1.6)
-    return [RateInset(axes[i], rates[i], style.color(i), limits, layer, i, key) for i in runs]
+    colors = run_colors(layer.race.trajectories)
+    return [RateInset(axes[i], rates[i], colors[i], limits, layer, i, key) for i in runs]
 
 
 class RateInset:

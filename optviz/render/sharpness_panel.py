@@ -65,8 +65,9 @@ def sharpness_layout(base: Any) -> Any:
 
 class Series(NamedTuple):
     """One optimizer's sharpness in a panel: measured at ``steps``, held against ``line``
-    (a :class:`~optviz.engine.sharpness.Threshold` or ``None``); ``index`` picks its
-    colour, line style and marker; ``name`` is short (``Adam``)."""
+    (a :class:`~optviz.engine.sharpness.Threshold` or ``None``); ``index`` is its run;
+    ``look`` (else ``index``) picks its colour, line style and marker; ``name`` is short
+    (``Adam``)."""
 
     index: int
     steps: np.ndarray
@@ -75,20 +76,35 @@ class Series(NamedTuple):
     line: Any
     name: str
     tag: str = ""  # a longer name where short ones repeat: ``GD (lr 0.3)``
+    look: dict | None = None  # its run's colour, line style, marker (.paths.run_looks)
+
+    @property
+    def color(self) -> str:
+        return self.look["color"] if self.look else style.color(self.index)
+
+    @property
+    def linestyle(self) -> Any:
+        return self.look["linestyle"] if self.look else style.linestyle(self.index)
+
+    @property
+    def marker(self) -> str:
+        return self.look["marker"] if self.look else style.marker(self.index)
 
 
 def race_series(race: Any) -> list[Series]:
     """The series of every trajectory of a race run with ``sharpness=True``."""
     from ..engine.sharpness import threshold
-    from .paths import readable
+    from .paths import readable, run_looks
 
     out = []
+    looks = run_looks(race.trajectories)
     for i, traj in enumerate(race.trajectories):
         values, pre = _shown(traj)
         if values is not None:
             name = readable(traj).split(" (")[0]
             line = threshold(traj.optimizer, traj.lr)
-            out.append(Series(i, np.arange(len(values)), values, pre, line, name, readable(traj)))
+            out.append(Series(i, np.arange(len(values)), values, pre, line, name, readable(traj),
+                              looks[i]))  # fmt: skip
     return out
 
 
@@ -159,7 +175,7 @@ def _number_line(ax: Any, series: list[Series]) -> bool:
     ax.axvline(shared, color=ink, lw=3.0, gid="sharpness line")
     ax.text(shared, 0.06, f" sharpness\n = {shared:.3g}", color=ink, ha="left", va="bottom",
             fontsize=KEY_POINTS, fontweight="bold", gid="sharpness name")  # fmt: skip
-    ax.text(lo - pad, 0.06, " 2/lr under it:\n thrown out", color="#8b1a1a", ha="left",
+    ax.text(lo - pad, 0.06, " 2/lr under it:\n diverges", color="#8b1a1a", ha="left",
             va="bottom", fontsize=KEY_POINTS, gid="side name")  # fmt: skip
     names = [(c.tag or c.name).split(":")[0] for c in with_lines]
     for c, level, name in zip(with_lines, levels, names, strict=True):
@@ -236,7 +252,7 @@ def _stability_lines(ax: Any, series: list[Series]) -> None:
     for c in ordered:
         end = float(c.line.values[-1])
         arrow = "\u2191 " if end > hi else "\u2193 " if end < lo else ""
-        entries.append((end, f"{arrow}{c.line.formula} = {end:.3g}", style.color(c.index),
+        entries.append((end, f"{arrow}{c.line.formula} = {end:.3g}", c.color,
                         "stability name"))  # fmt: skip
     shared = _shared_level(ax, series)
     if shared is not None:
@@ -248,7 +264,7 @@ def _stability_lines(ax: Any, series: list[Series]) -> None:
     wanted = [float(np.clip(to_axes.transform((0.0, e[0]))[1], 0.0, 1.0)) for e in entries]
     height = max(ax.get_position().height * ax.figure.get_figheight() * 72, 1.0)  # points
     for c in ordered:
-        ax.plot(np.arange(len(c.line.values)), c.line.values, color=style.color(c.index),
+        ax.plot(np.arange(len(c.line.values)), c.line.values, color=c.color,
                 lw=2.0, ls=(0, (5, 3)), gid="stability line")  # fmt: skip
     for (_, text, color, gid), at in zip(entries, spread(wanted, 1.15 * KEY_POINTS / height),
                                          strict=True):  # fmt: skip
@@ -287,7 +303,7 @@ def _line_tags(ax: Any, ordered: list[Series], shared: float) -> None:
             x, y, dy, ha = 0.5, (hi if end > hi else lo), (-3 if end > hi else 3), "center"
             name = f"{name}: line off the {'top ↑' if end > hi else 'bottom ↓'}"
         ax.annotate(name, (x, y), xycoords=where, xytext=(0, dy), textcoords="offset points",
-                    ha=ha, va="bottom" if dy > 0 else "top", color=style.color(c.index),
+                    ha=ha, va="bottom" if dy > 0 else "top", color=c.color,
                     fontsize=KEY_POINTS, fontweight="bold", gid="line tag")  # fmt: skip
 
 
@@ -311,8 +327,8 @@ def draw_series(ax: Any, series: list[Series]) -> None:
         if _shared(series, c):
             ax.plot(c.steps, c.values, color=ax.yaxis.label.get_color(), lw=3.0)
             continue
-        ax.plot(c.steps, c.values, color=style.color(c.index), lw=2.4, ms=6,
-                ls=style.linestyle(c.index), marker=style.marker(c.index),
+        ax.plot(c.steps, c.values, color=c.color, lw=2.4, ms=6,
+                ls=c.linestyle, marker=c.marker,
                 markevery=max(1, len(c.values) // 12))  # fmt: skip
 
 

@@ -186,7 +186,7 @@ def plot_race_sharpness(race: Any, ax: Any = None, *, theme: str = "light", size
                         dpi: float = 100) -> Any:  # fmt: skip
     """Each optimizer's sharpness (preconditioned for an adaptive one) and its line."""
     from ..engine.sharpness import threshold
-    from .paths import readable
+    from .paths import readable, run_looks
 
     with style.themed(theme):
         if ax is None:
@@ -195,9 +195,10 @@ def plot_race_sharpness(race: Any, ax: Any = None, *, theme: str = "light", size
             values, pre = _shown(traj)
             if values is None:
                 continue
-            color = style.color(i)
+            look = run_looks(race.trajectories)[i]
+            color = look["color"]
             name = readable(traj)
-            ax.plot(np.arange(len(values)), values, color=color, ls=style.linestyle(i), lw=2.5,
+            ax.plot(np.arange(len(values)), values, color=color, ls=look["linestyle"], lw=2.5,
                     label=f"{name}{' (preconditioned)' if pre else ''}")  # fmt: skip
             line = threshold(traj.optimizer, traj.lr)
             if line is not None:
@@ -219,6 +220,7 @@ def race_with_sharpness(race: Any, *, kind: str = "contour", loss: bool = False,
     it, laid out as an animation of it would be; the Figure."""
     from . import race_figure
     from .loss_plot import plot_loss
+    from .paths import run_colors
     from .plots import plot_trajectories
 
     style.check_theme(theme)
@@ -227,7 +229,7 @@ def race_with_sharpness(race: Any, *, kind: str = "contour", loss: bool = False,
         fig, panels, loss_ax = layout(race, kind, loss, size, dpi, theme, title)
         if kind == "panels":
             for i, (ax, traj) in enumerate(zip(panels, race.trajectories, strict=True)):
-                plot_trajectories(traj, ax, colors=[style.color(i)], theme=theme)
+                plot_trajectories(traj, ax, colors=[run_colors(race.trajectories)[i]], theme=theme)
         else:
             plot_trajectories(race, panels[0], theme=theme)
         if loss_ax is not None:

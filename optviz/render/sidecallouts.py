@@ -7,11 +7,11 @@ from __future__ import annotations
 import numpy as np
 from matplotlib.text import Text
 
-from . import style
 from .callout_placement import broken_lines
 from .callouts import CalloutLayer
 from .curveballs import CROSS_ROOM
 from .landmarks import LANDMARK_ZORDER
+from .paths import run_colors
 
 INK_PT = 5.0  # points around the curve's and trails' ink that a label keeps off
 CALLOUT_WIDEST = 0.42  # of its panel's width: a wider callout is broken into more lines
@@ -24,7 +24,7 @@ class SideCallouts(CalloutLayer):
 
     def __init__(self, race, verdicts, balls: list, theme: str, animated: bool):
         self.balls = balls  # one per run: where each ball is at any step
-        colors = [style.color(i) for i in range(len(balls))]
+        colors = run_colors(race.trajectories)
         super().__init__(race, verdicts, [b.ax for b in balls], colors, theme, animated)
         for _, (run, _start), _label, ring in self.items:
             ring.set_markersize(2 * balls[run].radius + 8)

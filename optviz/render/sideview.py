@@ -78,7 +78,7 @@ def side_layout(race, loss: bool, size, dpi: float, theme: str, title):
         ax = fig.add_subplot(inner[i // cols, i % cols], **share)
         draw_curve(ax, race.surface, theme, landmarks=True)
         if n > 1:
-            ink = text_color(style.color(i), fig.get_facecolor())  # a pale hue darkened
+            ink = text_color(paths.run_colors(race.trajectories)[i], fig.get_facecolor())
             ax.set_title(paths.readable(traj), color=ink, fontweight="bold")
         if i % cols:
             ax.set_ylabel("")

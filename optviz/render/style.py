@@ -261,6 +261,18 @@ def halo(theme: str) -> str:
     return "#ffffff" if not is_dark(theme) else THEMES["dark"]["axes.facecolor"]
 
 
+def ball_edge(color, theme: str) -> str:
+    """A ball's edge: the theme's ink, or its halo colour round a ball as dark as the ink
+    (a near-black ball with a dark edge vanished on a map's dark minimum).
+
+    >>> ball_edge("#0077BB", "light"), ball_edge("#222222", "light")
+    ('#1a1a1a', '#ffffff')
+    """
+    from matplotlib.colors import to_rgb
+
+    return halo(theme) if float(np.mean(to_rgb(color))) < 0.25 else ink(theme)
+
+
 def figsize(size: str | tuple[float, float]) -> tuple[float, float]:
     """Resolve a size preset name or a ``(width, height)`` in inches."""
     if isinstance(size, str):

@@ -11,16 +11,24 @@
 // (optviz.render.style, through the catalog), so the page draws each optimizer as the
 // static plots do; not colour alone: every optimizer also has its own dash and shape.
 const LINE_WIDTH = 3;
-const STYLE = { palette: ["grey"], dashes: [[]], markers: ["circle"] };
+// A run's look is its optimizer's (the server sends each run's "look" index): the same
+// optimizer in the same colour here as in every saved figure.
+const STYLE = { palette: ["grey"], paletteDark: ["grey"], dashes: [[]], markers: ["circle"],
+  looks: [], dark: false };
 function setStyle(style) {
   if (!style) return;
   STYLE.palette = style.palette;
+  STYLE.paletteDark = style.palette_dark || style.palette;
   STYLE.dashes = style.dashes.map((d) => d.map((v) => v * LINE_WIDTH));
   STYLE.markers = style.markers;
 }
-const colorOf = (i) => STYLE.palette[i % STYLE.palette.length];
-const dashOf = (i) => STYLE.dashes[i % STYLE.dashes.length];
-const shapeOf = (i) => STYLE.markers[i % STYLE.markers.length];
+const lookOf = (i) => STYLE.looks[i] ?? i;
+const colorOf = (i) => {
+  const colors = STYLE.dark ? STYLE.paletteDark : STYLE.palette;
+  return colors[lookOf(i) % colors.length];
+};
+const dashOf = (i) => STYLE.dashes[lookOf(i) % STYLE.dashes.length];
+const shapeOf = (i) => STYLE.markers[lookOf(i) % STYLE.markers.length];
 // The live view's inputs, as the server declares them (optviz.scenes.inputs.VIEW); the
 // theme is the page's own.
 let VIEW = ["surface", "expr", "domain", "optimizers", "start", "steps", "schedule", "noise", "seed"];
@@ -461,6 +469,7 @@ class Explorer {
 
   applyTheme() {
     const dark = this.model.get("theme") === "dark";
+    STYLE.dark = dark;
     this.root.dataset.theme = dark ? "dark" : "light";
     if (this.root === document.body.firstElementChild || this.options.page) document.documentElement.dataset.theme = this.root.dataset.theme;
     this.controls.theme.textContent = dark ? "Light" : "Dark";
@@ -517,7 +526,11 @@ class Explorer {
     });
   }
 
-  runs() { return (this.model.get("result") || {}).runs || []; }
+  runs() {
+    const runs = (this.model.get("result") || {}).runs || [];
+    STYLE.looks = runs.map((run, i) => run.look ?? i);
+    return runs;
+  }
   steps() { const r = this.runs(); return r.length ? r[0].xy.length - 1 : 0; }
 
   // -- drawing ----------------------------------------------------------------------------

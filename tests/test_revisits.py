@@ -1,0 +1,78 @@
+"""A path that goes over the same small area again and again (a winner looping round the
+star it settled on, a zig-zag piling up) draws those revisits thin and faint, under the
+target's fill: the first pass stays readable, and the star and the ball stay in sight."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import optviz as ov
+from optviz.render import audit, landmarks, paths
+from optviz.render.animate import _Engine, animate
+
+STAR_SEEN = 0.5  # the share of the target star's pixels in sight at the end
+BALL_SEEN = 0.6
+
+
+def star_share(engine, s: float) -> float:
+    """The share of the global minimum's star (its fill, drawn in the probe colour) in
+    sight in the frame of step ``s``, against the star drawn alone (its fill and outlines)."""
+    star = [a for a in engine.panels[0].get_lines() if (a.get_gid() or "").startswith("landmark")]
+    ax = star[0].axes
+    together = audit.probe_pixels(engine.frame(s), ax.bbox)
+    engine.canvas.restore_region(engine.background)
+    for artist in sorted(star, key=lambda a: a.get_zorder()):
+        ax.draw_artist(artist)
+    alone = audit.probe_pixels(np.asarray(engine.canvas.buffer_rgba())[..., :3], ax.bbox)
+    return together / alone
+
+
+@pytest.fixture(scope="module")
+def ackley(request):
+    # momentum loops round ackley's star at the origin some 130 steps; GD stops at once
+    race = ov.race("ackley", ["gd:lr=0.01", "momentum:lr=0.03,momentum=0.95"],
+                   start=(3.3, -2.6), steps=200)  # fmt: skip
+    patch = pytest.MonkeyPatch()
+    patch.setattr(landmarks, "GLOBAL_FILL", audit.PROBE)
+    engine = _Engine(animate(race, fps=2, duration=1))
+    request.addfinalizer(engine.close)
+    request.addfinalizer(patch.undo)
+    return race, engine
+
+
+def test_a_winner_looping_round_the_star_leaves_the_star_and_its_ball_in_sight(ackley):
+    race, engine = ackley
+    momentum = race[1].xy
+    assert np.linalg.norm(momentum[-130:], axis=1).max() < 0.4  # it loops round the star
+    end = float(race[0].steps)
+    assert star_share(engine, end) >= STAR_SEEN
+    assert audit.ball_share(engine, 1, end) >= BALL_SEEN
+
+
+def test_the_first_pass_is_drawn_full_and_only_the_revisits_faint(ackley):
+    race, engine = ackley
+    momentum = engine.movers[1]
+    flags = momentum.faint_steps[:-1]
+    # its way down to the star is drawn full; most of the loops round it faint
+    arrive = int(np.argmax(np.linalg.norm(race[1].xy, axis=1) < 0.4))
+    assert not flags[:arrive].any() and flags[arrive:].mean() > 0.5
+    assert momentum.faint.get_linewidth() >= 1.5  # 2 px: thin, still a line
+    assert engine.movers[0].faint is None  # GD stops at once: no revisits
+
+
+def test_revisits_count_passes_not_steps():
+    # a slow straight pass (a thousand tiny steps) is one visit: never faint
+    line = np.c_[np.linspace(0, 0.5, 1000), np.zeros(1000)]
+    assert not paths.revisits(line).any()
+    # going back and forth over one segment: the first way full, the returns faint
+    there_and_back = np.concatenate([line, line[::-1], line])
+    flags = paths.revisits(there_and_back)
+    assert not flags[:990].any() and flags[1010:].all()
+
+
+def test_a_path_that_never_gets_far_is_drawn_full():
+    # a stuck run jittering across a cell's edge: all of it is its first pass
+    t = np.arange(200)
+    jitter = np.c_[0.02 * 3 + 0.001 * (-1.0) ** t, 0.0005 * t / 200]
+    assert not paths.revisits(jitter).any()
