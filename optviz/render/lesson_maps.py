@@ -28,7 +28,6 @@ from .plots import new_figure
 
 ZOOM = "#E69F00"
 GD_NAME = "GD at its best learning rate: momentum is faster inside"
-FASTEST_NAME = "fastest cell"
 
 
 def _rimmed(width: float) -> list[Any]:
