@@ -1130,3 +1130,11 @@ def test_a_field_maps_key_is_off_the_map_and_its_levels_are_bold_and_few():
     shown = widths[widths > 0]
     assert 3 <= len(shown) <= 12 and shown.min() * 100 / 72 >= 2.0  # px at 100 dpi
     assert levels.get_alpha() >= 0.8
+
+
+def test_the_first_four_init_schemes_have_a_hue():
+    # init_grid: the gain-5/3 row was drawn in black, read as an axis or a missing colour
+    from matplotlib.colors import rgb_to_hsv, to_rgb
+
+    saturations = [rgb_to_hsv(to_rgb(initplots._scheme_color(i)))[1] for i in range(4)]
+    assert min(saturations) > 0.3, saturations
