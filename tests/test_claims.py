@@ -439,9 +439,11 @@ def test_faster_counts_evaluations_when_asked(searching_race):
     # a picture's key moment is still a step: where both numbers it says are known (Adam
     # never arrives: the last)
     assert by_eval.step == by_step.step == searching_race[0].steps
-    # its words speak the frame counter's unit (steps) and the loss axis's (evaluations)
+    # its words speak the frame counter's unit (steps) and the loss axis's (evaluations), and
+    # no "first": Adam never gets there, which its own callout says
     evals = int(by_eval.evidence["a_evaluations"])
-    assert by_eval.callout.endswith(f" first, at step {arrived}, evaluation {evals}")
+    assert by_eval.callout.endswith(f" by step {arrived}, evaluation {evals}")
+    assert "first" not in by_eval.callout
     assert by_eval.also.endswith(f"has not arrived by step {searching_race[1].steps}")
 
 

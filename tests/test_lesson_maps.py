@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from optviz.render import phaseplots, plots
+from optviz.render import lesson_maps, phaseplots, plots
 
 
 @pytest.fixture(scope="module")
@@ -16,7 +16,7 @@ def lesson_map():
     wide = phase("elliptic", "momentum", ("lr", 1e-3, 2.0, "log"), ("momentum", 0.0, 0.99),
                  n=24, steps=120, workers=1)  # fmt: skip
     with plots.offscreen():
-        fig = phaseplots.plot_lesson(wide, dpi=100)
+        fig = lesson_maps.plot_lesson(wide, dpi=100)
     fig.canvas.draw()
     return fig
 
@@ -75,5 +75,5 @@ def test_a_zoom_key_says_small_outlined_islands_are_diverged():
     plain = SimpleNamespace(diverged=d.copy(), x=np.arange(8.0), y=np.arange(8.0))
     d[3, 3] = True  # one island
     spotted = SimpleNamespace(diverged=d, x=np.arange(8.0), y=np.arange(8.0))
-    assert phaseplots.islands(plain) == []
-    assert phaseplots.islands(spotted) == [(3.0, 3.0)]
+    assert lesson_maps.islands(plain) == []
+    assert lesson_maps.islands(spotted) == [(3.0, 3.0)]

@@ -71,6 +71,14 @@ def test_one_axes_figures_have_one_title(kind, monkeypatch):
     assert fig.axes[0].get_title() == TITLE
 
 
+def test_a_scene_tuning_several_optimizers_draws_a_panel_each(monkeypatch):
+    # the gallery's choice, made by the scene: Tuning.plot(ax=) itself stays one Axes
+    spec = {"surface": "quadratic", "render": {"lrs": [0.01, 0.1]}, "opt": ["gd", "adam"]}
+    fig = _figure_of("tune", spec, monkeypatch)
+    assert [ax.get_title() for ax in fig.axes if ax.get_visible()] == ["GD", "Adam"]
+    assert fig._suptitle.get_text() == TITLE
+
+
 def test_bands_say_the_noise_that_was_drawn(monkeypatch):
     # SGD's own gradient noise stands in for mini-batches only where there is no data:
     # on linear regression the runs draw batches only, and the figure must say so

@@ -18,6 +18,7 @@ from optviz.render import (
     bandplots,
     init_figures,
     initplots,
+    lesson_maps,
     line_ends,
     phaseplots,
     plots,
@@ -449,7 +450,7 @@ def zoom_figure():
     small = phase("elliptic", "momentum", ("lr", 0.05, 0.052, "log"), ("momentum", 0.5, 0.505),
                   n=6, steps=40, workers=1)  # fmt: skip
     with plots.offscreen():
-        fig = phaseplots.plot_zoom(wide, small, dpi=100)
+        fig = lesson_maps.plot_zoom(wide, small, dpi=100)
     fig.canvas.draw()
     return fig
 
@@ -482,10 +483,10 @@ def test_a_zoom_connector_over_the_maps_data_is_dropped_one_stays():
         ax.set_ylim(0, 1)
     upper = ((0.6, 0.8), (0.0, 1.0))  # runs right over the diverged corner
     lower = ((0.6, 0.2), (0.0, 0.0))  # runs right along the foot, over trained cells
-    kept = phaseplots._connectors(left, right, phase, (upper, lower))
+    kept = lesson_maps._connectors(left, right, phase, (upper, lower))
     assert kept == [upper]
     everywhere = SimpleNamespace(x=x, y=y, diverged=np.zeros_like(diverged))
-    assert len(phaseplots._connectors(left, right, everywhere, (upper, lower))) == 1
+    assert len(lesson_maps._connectors(left, right, everywhere, (upper, lower))) == 1
     plt.close(fig)
 
 
@@ -500,7 +501,7 @@ def test_the_zoom_connectors_strike_no_tick_label():
     small = phase("elliptic", "momentum", ("lr", 0.02, 0.2, "log"), ("momentum", 0.3, 0.9),
                   n=5, steps=20, workers=1)  # fmt: skip
     with plots.offscreen():
-        fig = phaseplots.plot_zoom(wide, small, dpi=60)
+        fig = lesson_maps.plot_zoom(wide, small, dpi=60)
     fig.canvas.draw()
     renderer = fig.canvas.get_renderer()
     right = fig.axes[1]
@@ -747,7 +748,7 @@ def test_a_zoom_keys_its_lessons_line_alone_and_frames_a_small_window_once(zoom_
 
     fig = zoom_figure
     names = [t.get_text() for t in fig.legends[0].get_texts()]
-    assert phaseplots.GD_NAME in names
+    assert lesson_maps.GD_NAME in names
     assert phaseplots.CLOSED_NAME not in names and phaseplots.EDGE_NAME not in names
     for ax in fig.axes[:2]:
         dashed = [c for c in ax.collections if c.get_gid() != "gd-best"
@@ -769,7 +770,7 @@ def test_the_lessons_line_is_the_boldest_and_its_note_crosses_no_line():
     zoom = phase("elliptic", "momentum", ("lr", 0.02, 0.2, "log"), ("momentum", 0.3, 0.9),
                  n=24, steps=120, workers=1)  # fmt: skip
     with plots.offscreen():
-        zoom_figure = phaseplots.plot_zoom(wide, zoom, dpi=100)
+        zoom_figure = lesson_maps.plot_zoom(wide, zoom, dpi=100)
     right = zoom_figure.axes[1]
     zoom_figure.canvas.draw()
     lines = [c for c in right.collections if isinstance(c, ContourSet)]
@@ -936,7 +937,7 @@ def test_a_momentum_phase_map_draws_gds_best_rate_and_stars_the_fastest_cell(zoo
     from optviz.analysis import phase
 
     m = phase("elliptic", "momentum", n=6, steps=40, workers=1)
-    assert np.isclose(phaseplots.gd_best_rate(m), 24 / 26)  # curvatures 1 and 25
+    assert np.isclose(lesson_maps.gd_best_rate(m), 24 / 26)  # curvatures 1 and 25
     right = zoom_figure.axes[1]
     (star,) = [ln for ln in right.get_lines() if ln.get_gid() == "fastest-cell"]
     texts = [t.get_text() for t in right.texts if t.get_gid() == "gd-note"]
@@ -944,7 +945,7 @@ def test_a_momentum_phase_map_draws_gds_best_rate_and_stars_the_fastest_cell(zoo
     assert "GD at its best (29 steps" in note and "fastest" in note
     assert star.get_marker() == "*"
     legend = [t.get_text() for t in zoom_figure.legends[0].get_texts()]
-    assert phaseplots.GD_NAME in legend
+    assert lesson_maps.GD_NAME in legend
 
 
 def test_a_surface_shown_without_3d_fills_the_frame_and_writes_true_minus_signs():

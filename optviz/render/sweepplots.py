@@ -73,7 +73,7 @@ def plot_sweep(
     from matplotlib.patches import Rectangle
     from matplotlib.transforms import blended_transform_factory
 
-    many = len(sweep.keys) > PANELS_OVER or bool(best)  # a tuned sweep: each best at its edge
+    many = len(sweep.keys) > PANELS_OVER
     if panels or (panels is None and many and sweep.objective == "final"):
         return plot_sweep_panels(sweep, ax, best=best, size=size, theme=theme, dpi=dpi,
                                  title=title)  # fmt: skip

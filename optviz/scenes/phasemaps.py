@@ -24,7 +24,8 @@ def phase_figure(
     hold its tiles (to remove once the picture is written). Maps the scene has computed
     already (to check its claims) are drawn as they are."""
     from ..analysis.tiles import store_beside
-    from ..render.phaseplots import gd_best_rate, plot_lesson, plot_phase, plot_zoom
+    from ..render.lesson_maps import gd_best_rate, plot_lesson, plot_zoom
+    from ..render.phaseplots import plot_phase
 
     store = store_beside(output)
     stores = [store, store.with_name(store.name + "-zoom")]

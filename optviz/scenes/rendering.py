@@ -157,24 +157,34 @@ def _analysis(scene: Any, r: Any, look: Look) -> tuple[Any, Any]:
     return _plot(found, look), getattr(found, "rows", None)
 
 
-def _plot(result: Any, look: Look) -> Any:
+def _tune(scene: Any, r: Any, look: Look) -> tuple[Any, Any]:
+    """A tuning of several optimizers by final loss: one panel each, so every best rate
+    shows against its own divergence edge. The panels are the scene's choice: the
+    result's own ``plot(ax=)`` stays one Axes."""
+    found = result(scene, r)
+    panels = len(found.sweep.keys) > 1 and found.sweep.objective == "final"
+    return _plot(found, look, panels=panels), getattr(found, "rows", None)
+
+
+def _plot(result: Any, look: Look, **options: Any) -> Any:
     """Plot an analysis result as a figure of our size, theme and title.
 
     Figure-level ``plot(size=, theme=, title=)`` methods get all three; an Axes-level
-    ``plot(ax=None, title=)`` gets an Axes on a themed figure of the right size.
+    ``plot(ax=None, title=)`` gets an Axes on a themed figure of the right size (which
+    ``options`` such as ``panels=True`` may split).
     """
     import inspect
 
     params = inspect.signature(result.plot).parameters
     if "size" in params or "theme" in params:
-        return result.plot(**look)
+        return result.plot(**look, **options)
     from ..render.initplots import _new_figure
     from ..render.style import themed
 
     with themed(look["theme"]):
         fig = _new_figure(look["size"])
         # one Axes: the scene's title is its title (no second title above it)
-        result.plot(ax=fig.add_subplot(), title=look.get("title"))
+        result.plot(ax=fig.add_subplot(), title=look.get("title"), **options)
         fig.tight_layout()
     return fig
 
@@ -236,7 +246,7 @@ FIGURES = {
     "show": _show,
     "basins": _analysis,
     "sweep": _analysis,
-    "tune": _analysis,
+    "tune": _tune,
     "curvature": _analysis,
     "bands": _analysis,
     "init": _init,
