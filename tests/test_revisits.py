@@ -88,3 +88,18 @@ def test_a_path_that_never_gets_far_is_drawn_full():
     t = np.arange(200)
     jitter = np.c_[0.02 * 3 + 0.001 * (-1.0) ** t, 0.0005 * t / 200]
     assert not paths.revisits(jitter).any()
+
+
+def test_the_targets_fill_stays_under_every_ball_on_the_held_last_frame():
+    # noise_kinds: the input-noise ball ends on a star's arm; the star's gold fill, drawn
+    # over the trails each frame, must not cover the balls (end balls above stars)
+    from optviz.scenes import load_scene
+
+    race = load_scene("gallery/noise_kinds.toml").race()
+    engine = _Engine(animate(race, kind="panels", fps=2, duration=1))
+    try:
+        end = float(race.trajectories[0].steps)
+        for i in range(len(engine.movers)):
+            assert audit.ball_share(engine, i, end) >= BALL_SEEN, i
+    finally:
+        engine.close()
