@@ -261,3 +261,33 @@ def test_depth_panels_show_the_saturated_share_as_a_bar_on_one_shared_scale(monk
               if p.get_gid() == "saturation-gauge"]  # fmt: skip
     assert widths[0] > 10 * widths[1]
     assert fig.axes[1].get_title() == "Xavier (gain 5/3)"
+
+
+def test_depth_frames_write_the_share_of_every_bar_cut_at_the_panels_top(monkeypatch):
+    # init_depth: the "small weights fade" spike ran off the top of its axis with no mark,
+    # and that spike is the lesson
+    from optviz.render import initdepth
+
+    figures = []
+    make = initdepth._new_figure
+    monkeypatch.setattr(
+        initdepth, "_new_figure", lambda *a, **k: figures.append(make(*a, **k)) or figures[-1]
+    )
+    stats = [nets.propagate(k, depth=6, width=20, batch=50) for k in ("small", "large")]
+    frames, _ = initdepth.depth_animation(stats, size="small", dpi=50)
+    cut_frames = 0
+    for _ in frames:
+        (fig,) = figures
+        renderer = fig.canvas.get_renderer()
+        for ax in fig.axes:
+            (bold,) = [ln for ln in ax.get_lines() if ln.get_linewidth() == initdepth.BOLD[1]]
+            tall = bold.get_ydata()[bold.get_ydata() > ax.get_ylim()[1]]
+            labels = [t for t in ax.texts if t.get_gid() == "cut-bar"]
+            assert sorted(t.get_text() for t in labels) == sorted(f"↑ {f:.0%}" for f in tall)
+            box = ax.get_window_extent(renderer)
+            for t in labels:
+                inside = t.get_window_extent(renderer)
+                assert box.x0 <= inside.x0 and inside.x1 <= box.x1
+                assert box.y0 <= inside.y0 and inside.y1 <= box.y1
+            cut_frames += len(tall) > 0
+    assert cut_frames >= 3  # the collapse: small weights pile into one bar, layer on layer

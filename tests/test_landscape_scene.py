@@ -169,10 +169,11 @@ def test_class_colors_stay_apart_for_red_green_readers():
 
 
 def test_the_plane_loss_bands_keep_their_colors_in_the_gif(two_runs):
-    # a map of greys filled the palette: the light blue band was drawn grey
+    # a map of greys filled the palette: the light blue band was drawn grey. The map's
+    # loss is a dotted line in its run's colour (as the run's path), faded to PLANE_LINE's alpha
     from matplotlib.colors import to_rgb
 
-    from optviz.render import landscapeplots, style
+    from optviz.render import landscapeplots
     from optviz.render.animate import _Engine
 
     engine = _Engine(landscapeplots.animate_landscape(two_runs, duration=1, fps=4))
@@ -180,7 +181,8 @@ def test_the_plane_loss_bands_keep_their_colors_in_the_gif(two_runs):
         colors = engine.palette.colors.astype(float)
         alpha = landscapeplots.PLANE_LINE["alpha"]
         for i in range(len(two_runs.runs)):
-            band = 255 + alpha * (np.array(to_rgb(style.color(i))) * 255 - 255)
+            run = np.array(to_rgb(engine.movers[i].color)) * 255  # as its path is drawn
+            band = 255 + alpha * (run - 255)
             assert np.abs(colors - band).max(axis=1).min() <= 3, i
     finally:
         engine.close()

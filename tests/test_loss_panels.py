@@ -292,9 +292,11 @@ def test_a_noisy_run_draws_its_running_mean_over_its_faint_raw_loss(noisy_race):
     # steps (never the steps to come), the raw loss drawn faint under it
     from matplotlib.colors import same_color
 
-    from optviz.render import style
+    from optviz.render import paths
 
     sgd, gd = noisy_race.trajectories
+    sgd_color, gd_color = paths.run_colors(noisy_race.trajectories)  # each in its own look
+    assert not same_color(sgd_color, gd_color)
     raw, smooth = sgd.loss, gd.loss  # f* = 0
     window = losses.mean_window(sgd, raw)
     assert losses.MEAN_STEPS[0] <= window <= losses.MEAN_STEPS[1]
@@ -309,13 +311,13 @@ def test_a_noisy_run_draws_its_running_mean_over_its_faint_raw_loss(noisy_race):
         for ax in (still, engine.loss_ax):
             labels = ax.get_xlabel() + ax.get_ylabel() + ax.get_title(loc="left")
             assert labels.count(f"thick: average of the last {window} steps") == 1
-            blue = [ln for ln in ax.get_lines() if same_color(ln.get_color(), style.color(0))]
+            blue = [ln for ln in ax.get_lines() if same_color(ln.get_color(), sgd_color)]
             faint = [ln for ln in blue if (ln.get_alpha() or 1) < 0.5]
             bold = [ln for ln in blue if (ln.get_alpha() or 1) == 1 and len(ln.get_ydata()) > 2]
             assert len(faint) == 1 and faint[0].get_linewidth() < bold[0].get_linewidth()
             np.testing.assert_allclose(np.asarray(faint[0].get_ydata())[: len(raw)], raw)
             np.testing.assert_allclose(np.asarray(bold[0].get_ydata())[: len(raw)], mean)
-            orange = [ln for ln in ax.get_lines() if same_color(ln.get_color(), style.color(1))]
+            orange = [ln for ln in ax.get_lines() if same_color(ln.get_color(), gd_color)]
             assert all((ln.get_alpha() or 1) == 1 for ln in orange)  # plain GD: as it ran
     finally:
         engine.close()

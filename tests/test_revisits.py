@@ -57,8 +57,20 @@ def test_the_first_pass_is_drawn_full_and_only_the_revisits_faint(ackley):
     # its way down to the star is drawn full; most of the loops round it faint
     arrive = int(np.argmax(np.linalg.norm(race[1].xy, axis=1) < 0.4))
     assert not flags[:arrive].any() and flags[arrive:].mean() > 0.5
-    assert momentum.faint.get_linewidth() >= 1.5  # 2 px: thin, still a line
     assert engine.movers[0].faint is None  # GD stops at once: no revisits
+
+
+def test_revisits_stay_two_pixels_wide_on_a_thin_halo_and_fainter_than_the_path(ackley):
+    # elliptic, rotated_ellipse: GD's last zig-zags were 1.5 pt, faded, uncased: ~1 px
+    _, engine = ackley
+    faint, trail = engine.movers[1].faint, engine.movers[1].trail
+    px = engine.fig.dpi / 72
+    assert engine.fig.get_size_inches() * engine.fig.dpi == pytest.approx((1280, 720))
+    assert faint.get_linewidth() * px >= 2.4  # 2 px after antialiasing and fading
+    casing = [e for e in faint.get_path_effects() if type(e).__name__ == "Stroke"]
+    assert casing and casing[0]._gc["linewidth"] > faint.get_linewidth()  # a halo round it
+    assert casing[0]._gc["linewidth"] < paths.halo_width(trail.get_linewidth())  # thin
+    assert faint.get_alpha() < 1 and faint.get_linewidth() < trail.get_linewidth()  # fainter
 
 
 def test_revisits_count_passes_not_steps():
@@ -76,3 +88,18 @@ def test_a_path_that_never_gets_far_is_drawn_full():
     t = np.arange(200)
     jitter = np.c_[0.02 * 3 + 0.001 * (-1.0) ** t, 0.0005 * t / 200]
     assert not paths.revisits(jitter).any()
+
+
+def test_the_targets_fill_stays_under_every_ball_on_the_held_last_frame():
+    # noise_kinds: the input-noise ball ends on a star's arm; the star's gold fill, drawn
+    # over the trails each frame, must not cover the balls (end balls above stars)
+    from optviz.scenes import load_scene
+
+    race = load_scene("gallery/noise_kinds.toml").race()
+    engine = _Engine(animate(race, kind="panels", fps=2, duration=1))
+    try:
+        end = float(race.trajectories[0].steps)
+        for i in range(len(engine.movers)):
+            assert audit.ball_share(engine, i, end) >= BALL_SEEN, i
+    finally:
+        engine.close()

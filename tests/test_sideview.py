@@ -239,7 +239,7 @@ def test_a_side_callout_keeps_off_the_curve_and_the_arcs(lr_race):
 
 
 def test_pictures_of_a_curve_are_readable_and_fill_the_frame(lr_race, bump_race):
-    from test_type_sizes import too_small
+    from test_type_sizes import MIN_TEXT_PX, too_small
 
     from optviz.render.layout import largest_gutter
 
@@ -250,7 +250,11 @@ def test_pictures_of_a_curve_are_readable_and_fill_the_frame(lr_race, bump_race)
         engine = race.animate(fps=2, duration=1, loss=True)._engine()
         try:
             engine.frame(10.0)
-            assert too_small(engine.fig) == []
+            # the running mean's note over a tall loss panel sits in its title's place but
+            # is body text (losses.label_axes): held to the body size, not the title's
+            notes = {ax.get_title(loc="left") for ax in engine.fig.axes}
+            small = too_small(engine.fig)
+            assert [t for t in small if t[1] not in notes or t[0] < MIN_TEXT_PX] == []
         finally:
             engine.close()
 
@@ -373,6 +377,8 @@ def test_the_trail_is_a_band_along_the_curve_between_the_positions():
     assert np.sqrt(balls.dots.get_sizes()[0]) * fig.dpi / 72 >= 2.0  # dots >= 2 px
     roll, h = balls.roll, after.shape[0]
     gaps = np.linalg.norm(np.diff(roll.contact[:31, 0], axis=0), axis=-1) * fig.dpi / 72
+    dots_px = ax.transData.transform(balls.dots.get_offsets()) * (1, -1) + (0, h)
+    dot_reach = (np.sqrt(balls.dots.get_sizes()[0]) / 2 + 1.0) * fig.dpi / 72 + 1.0
     checked = 0
     for k in np.flatnonzero((gaps > 16) & ~roll.jumps[:30, 0]):  # far from either dot
         xm = 0.5 * (roll.x[k, 0] + roll.x[k + 1, 0])
@@ -383,9 +389,11 @@ def test_the_trail_is_a_band_along_the_curve_between_the_positions():
         beyond = (rolling.CURVE_WIDTH / 2) * fig.dpi / 72 + 1.0  # off the curve's stroke
         for side in (1, -1):
             x, y = np.round([px + side * beyond * n[0], h - py + side * beyond * n[1]]).astype(int)
+            if np.hypot(*(dots_px - (x, y)).T).min() <= dot_reach:
+                continue  # a dot of the way back (momentum rolled past and returned) is there
             assert np.abs(after[y, x] - before[y, x]).sum() > 30, (k, side)
-        checked += 1
-    assert checked >= 5
+            checked += 1
+    assert checked >= 10
 
 
 @pytest.mark.parametrize("name", ["rolling_ball", "learning_rate_curve", "momentum_swing"])

@@ -437,3 +437,29 @@ def test_a_phase_maps_edge_crossings_count_tongues_and_islands():
     assert _crossings(SimpleNamespace(diverged=edge)) == 1
     edge[1, 2] = True  # an island in column 2: two more crossings
     assert _crossings(SimpleNamespace(diverged=edge)) == 3
+
+
+def test_a_rates_stability_line_and_name_take_its_runs_colour_on_the_map():
+    # stability_lines: lr 0.42 was teal on its map and pink on the number line below
+    from matplotlib.colors import to_hex
+
+    from optviz.render.animate import _Engine, animate
+    from optviz.render.sharpness_panel import PANEL_LABEL
+
+    rates = [0.3, 0.38, 0.42]
+    bowl = ov.surface("elliptic", kappa=5)
+    r = ov.race(bowl, [f"gd:lr={lr}" for lr in rates], steps=3, start=(-2.7, 1.5),
+                sharpness=True)  # fmt: skip
+    engine = _Engine(animate(r, sharpness=True, kind="panels", duration=1, fps=2, dpi=100))
+    try:
+        panel = next(a for a in engine.fig.axes if a.get_label() == PANEL_LABEL)
+        lines = {round(ln.get_xdata()[0], 6): to_hex(ln.get_color()) for ln in panel.get_lines()
+                 if ln.get_gid() == "stability line"}  # fmt: skip
+        names = [t for t in panel.texts if t.get_gid() == "stability name"]
+        for lr, mover in zip(rates, engine.movers, strict=True):
+            on_map = to_hex(mover.trail.get_color())
+            assert lines[round(2 / lr, 6)] == on_map, lr
+            name = next(t for t in names if f"lr {lr})" in t.get_text())
+            assert to_hex(name.get_color()) == on_map, lr
+    finally:
+        engine.close()

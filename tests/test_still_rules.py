@@ -1190,3 +1190,11 @@ def test_a_band_that_leaves_the_loss_panels_foot_is_marked_where_it_leaves():
     first_out = int(np.flatnonzero(median.get_ydata() < bottom)[0])
     assert marks["exit below: median"] == first_out
     assert "exit below: words" in [t.get_gid() for t in right.texts]
+
+
+def test_the_first_four_init_schemes_have_a_hue():
+    # init_grid: the gain-5/3 row was drawn in black, read as an axis or a missing colour
+    from matplotlib.colors import rgb_to_hsv, to_rgb
+
+    saturations = [rgb_to_hsv(to_rgb(initplots._scheme_color(i)))[1] for i in range(4)]
+    assert min(saturations) > 0.3, saturations

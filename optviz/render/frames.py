@@ -204,8 +204,7 @@ class _Engine:
         if ps.faint is not None and self.anim.trail is True:
             flags = np.asarray(ps.faint, bool)
             mover.faint_steps = np.r_[flags, flags[-1:]]  # the head's step after the last too
-            mover.faint = plot(*empty, color=ps.color, lw=paths.FAINT_WIDTH,
-                               alpha=paths.FAINT_ALPHA, solid_capstyle="round")[0]  # fmt: skip
+            mover.faint = plot(*empty, color=ps.color, **paths.faint_look(self.theme))[0]
         if not three and not isinstance(self.anim.trail, bool):
             mover.tail = plot(*empty, color=ps.color, lw=lw, ls=ps.map_linestyle,
                               alpha=alpha * TAIL_ALPHA)[0]  # fmt: skip

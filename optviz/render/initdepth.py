@@ -88,6 +88,21 @@ def _fill_gauge(ax, gauge, share: float) -> None:
     ax.draw_artist(words)
 
 
+def _cut_bar_labels(ax, fractions: np.ndarray, centers: np.ndarray, top: float) -> list:
+    """Write the share of each bar taller than the panel inside it, beside the bar's cut
+    end: the collapse to one spike is the lesson, and it runs off the panel's top."""
+    left, right = ax.get_xlim()
+    labels = []
+    for k in np.flatnonzero(fractions > top):
+        inward = (centers[k] - left) / (right - left) > 0.7  # near the right edge: write left
+        label = ax.annotate(f"↑ {fractions[k]:.0%}", (centers[k], top * 0.97),
+                            xytext=(-8 if inward else 8, 0), textcoords="offset points",
+                            ha="right" if inward else "left", va="top", fontsize=NOTE_PT,
+                            fontweight="bold", animated=True, gid="cut-bar")  # fmt: skip
+        labels.append(label)
+    return labels
+
+
 def depth_animation(
     stats,
     kind: str = "activations",
@@ -144,7 +159,7 @@ def depth_animation(
             note = ax.text(0.5, 1.1, "", transform=ax.transAxes, ha="center", va="bottom",
                            fontsize=NOTE_PT, animated=True)  # fmt: skip
             gauge = _gauge(ax) if kind == "activations" and _saturates(s) else None
-            panels.append((ax, s, lines, note, gauge))
+            panels.append((ax, s, lines, note, gauge, fractions, centers))
         axes[0].set_ylabel("share of values per bin")
         sub = f"{stats[0].activation}, {_shape(stats[0])}"
         if title:  # the title on top; the layer counter and the net's shape on a line below
@@ -167,13 +182,17 @@ def depth_animation(
     def frames() -> Iterator[np.ndarray]:
         for k in range(depth):
             canvas.restore_region(background)
-            for ax, s, lines, note, gauge in panels:
+            for ax, s, lines, note, gauge, fractions, centers in panels:
                 for i, line in enumerate(lines[: k + 1]):
                     alpha, width = BOLD if i == k else FADED
                     line.set_linewidth(width)
                     line.set_alpha(alpha)
                     ax.draw_artist(line)
+                for label in [t for t in ax.texts if t.get_gid() == "cut-bar"]:
+                    label.remove()  # the previous layer's
                 if k < s.depth:
+                    for label in _cut_bar_labels(ax, fractions[k], centers, GRID_TOP):
+                        ax.draw_artist(label)
                     note.set_text(sigma_words(_std(s, kind)[k]))
                     ax.draw_artist(note)
                     if gauge is not None:

@@ -242,6 +242,8 @@ def _race_layout_engine() -> type:
                 out = super().execute(fig)
                 if np.allclose(cells, _cells(self.maps), atol=2e-3):
                     break
+            if wrap_tall_ylabels(fig):  # the axes came out shorter than its label
+                out = super().execute(fig)
             for _ in range(3):  # the labels move with the axes: settle in a few rounds
                 if not self._pull_inside(fig):
                     break
@@ -284,6 +286,25 @@ def _race_layout_engine() -> type:
             return True
 
     return RaceLayout
+
+
+def wrap_tall_ylabels(fig) -> bool:
+    """Each one-line y label taller than its axes broken onto two lines (a label is set
+    before the layout shrinks its panel, as a loss panel's under a title of two lines);
+    True when one was."""
+    from .losses import _two_lines
+
+    renderer = fig._get_renderer()
+    wrapped = False
+    for ax in fig.axes:
+        label = ax.yaxis.label
+        text = label.get_text()
+        if ax.name == "3d" or not text or "\n" in text or not label.get_visible():
+            continue
+        if label.get_window_extent(renderer).height > ax.bbox.height:
+            label.set_text(_two_lines(text))
+            wrapped = True
+    return wrapped
 
 
 def _cells(maps: tuple) -> np.ndarray:

@@ -85,8 +85,9 @@ THINNEST = 2.2  # points: a line of 3 px at 100 dpi, the thinnest a projector sh
 CLOUD = 9  # more starts of one run than this make a cloud: thinner lines, no halo
 CELL = 0.02  # domain spans (~13 px on a map): the area whose revisits are counted
 REVISITS = 1  # visits a cell had before: a stretch there is a revisit (the second pass on)
-FAINT_WIDTH = 1.5  # points (2 px): a revisit's line
+FAINT_WIDTH = 1.8  # points (2.5 px): a revisit's line; at 1.5 faded it read as 1 px
 FAINT_ALPHA = 0.55
+FAINT_CASING = 1.2  # points: its thin halo, the whole width over the line's
 FAINT_ZORDER = 4.8  # under every full path (5 and up) and a target's fill (4.9)
 
 
@@ -336,6 +337,16 @@ def in_view(path: np.ndarray, domain) -> np.ndarray:
             rows.append(exit_point(a, b, domain)[0])
         rows.append(nan if out[i] else p)
     return np.array(rows)
+
+
+def faint_look(theme: str) -> dict:
+    """Line2D keywords of a path's revisits: thin, faint, on a thin halo of its own (a
+    faded line on a dark map without one read as a hairline)."""
+    from matplotlib.patheffects import Normal, Stroke
+
+    casing = Stroke(linewidth=FAINT_WIDTH + FAINT_CASING, foreground=style.halo(theme))
+    return dict(lw=FAINT_WIDTH, alpha=FAINT_ALPHA, solid_capstyle="round",
+                path_effects=[casing, Normal()])  # fmt: skip
 
 
 def halo_width(linewidth: float) -> float:

@@ -369,7 +369,7 @@ def plot_trajectories(
             path = path[:-1]
         if ps.faint is not None and len(path) == len(ps.faint) + 1:  # revisits: thin, faint
             path, thin = paths.split_faint(path, np.asarray(ps.faint, bool))
-            _faint_line(ax, thin[:, :2], ps.color, surface, three, f"optimizer-{i}")
+            _faint_line(ax, thin[:, :2], ps.color, surface, three, f"optimizer-{i}", theme)
         if not three:  # a map: each path ends where it leaves the view
             path = paths.in_view(path, surface.domain)
         lane, path = (path[:, 2] if path.shape[1] > 2 else None), path[:, :2]
@@ -432,15 +432,15 @@ def plot_trajectories(
     return ax
 
 
-def _faint_line(ax, path: np.ndarray, color, surface, three: bool, gid: str) -> None:
+def _faint_line(ax, path: np.ndarray, color, surface, three: bool, gid: str, theme: str) -> None:
     """A path's revisits (:func:`.paths.revisits`): thin, faint, under every full path."""
     from . import paths
 
     if not three:
         path = paths.in_view(path, surface.domain)
     coords = [path[:, 0], path[:, 1]] + ([height(surface, path, lift=0.01)] if three else [])
-    ax.plot(*coords, color=color, lw=paths.FAINT_WIDTH, alpha=paths.FAINT_ALPHA,
-            zorder=paths.FAINT_ZORDER, gid=gid, label="_nolegend_")  # fmt: skip
+    ax.plot(*coords, color=color, zorder=paths.FAINT_ZORDER, gid=gid, label="_nolegend_",
+            **paths.faint_look(theme))  # fmt: skip
 
 
 def _flat_plot(ax):

@@ -179,11 +179,11 @@ def _number_line(ax: Any, series: list[Series]) -> bool:
             va="bottom", fontsize=KEY_POINTS, gid="side name")  # fmt: skip
     names = [(c.tag or c.name).split(":")[0] for c in with_lines]
     for c, level, name in zip(with_lines, levels, names, strict=True):
-        ax.axvline(level, color=style.color(c.index), lw=2.4, ls=(0, (5, 3)),
+        ax.axvline(level, color=c.color, lw=2.4, ls=(0, (5, 3)),
                    gid="stability line")  # fmt: skip
         under = level < shared  # named on its far side from the sharpness: off its line
         ax.text(level, 0.94, f"{name} \n2/lr = {level:.3g} " if under
-                else f" {name}\n 2/lr = {level:.3g}", color=style.color(c.index),
+                else f" {name}\n 2/lr = {level:.3g}", color=c.color,
                 ha="right" if under else "left", va="top", fontsize=KEY_POINTS,
                 fontweight="bold", gid="stability name", multialignment="right" if under
                 else "left")  # fmt: skip

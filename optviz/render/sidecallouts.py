@@ -14,6 +14,7 @@ from .landmarks import LANDMARK_ZORDER
 from .paths import run_colors
 
 INK_PT = 5.0  # points around the curve's and trails' ink that a label keeps off
+INK_WEIGHT = 2  # times the cover of that ink counts against a spot
 CALLOUT_WIDEST = 0.42  # of its panel's width: a wider callout is broken into more lines
 
 
@@ -121,7 +122,11 @@ class SideCallouts(CalloutLayer):
             if b.ax is ax:
                 pts.append(_segments_px(ax, b.ticks.get_segments()))
         pts = np.vstack(pts)
-        return np.c_[pts - half, pts + half]
+        boxes = np.c_[pts - half, pts + half]
+        # counted twice: a box over the curve's wall hides the ground the lesson is on,
+        # worse than a leader grazing a step number (momentum_swing's longer "reaches the
+        # minimum at step 32" sat over the wall beside the settled ball)
+        return np.vstack([boxes] * INK_WEIGHT)
 
     def _edge_notes(self, ax) -> list:
         """The "left the view at step k" notes beside the crosses (px boxes), and the ink
