@@ -98,9 +98,10 @@ STRETCH = 1.2  # how far a map may leave equal aspect, either way, to fill its c
 SIDE_WIDTHS = (1.75, 1.0)  # map : side panels and legend, side by side
 SIDE_MOST = 0.69  # of the width, for a wide map beside side panels: they keep ~290 px
 STACK_HEIGHTS = (0.575, 0.425)  # map over a row of side panels and legend: a panel >= 150 px tall
-# the map's share the choice of arrangement counts on: the row under it keeps 104 px
-# with slide-sized ticks, the choice made as it was before they grew
-STACK_MAP_ESTIMATE = 0.67
+# the map's share the choice of arrangement counts on: a little over STACK_HEIGHTS' (the
+# gaps and tick labels are counted apart), so that a map only a little wider than the
+# frame's shape (six_hump_camel) goes beside its panel rather than over a short row
+STACK_MAP_ESTIMATE = 0.64
 COUNTER_EMS = 16 * 0.62  # the step counter's width in the lower-left corner, in em
 
 
