@@ -12,7 +12,7 @@ from matplotlib.colors import to_rgb
 from PIL import Image
 
 import optviz as ov
-from optviz.render import balls, losses, plots, style
+from optviz.render import balls, losses, paths, plots, style
 from optviz.render.animate import _Engine, animate
 from optviz.util.errors import OutputError, ParameterError, UnknownNameError
 
@@ -56,8 +56,9 @@ def test_each_optimizer_color_runs_along_its_path(bowl_race):
     try:
         img = engine.frame(float(anim.steps))
         ax = engine.panels[0]
+        colors = paths.run_colors(bowl_race.trajectories)  # each run in its optimizer's look
         for i, traj in enumerate(bowl_race):
-            mask = near_color(img, style.color(i))
+            mask = near_color(img, colors[i])
             # sample the first half of the path: past the shared start marker, outside
             # the balls (fanned out where they meet) and the minimum's star that sit
             # over the ends; where the other path crosses on top (with its outline) a
@@ -184,10 +185,11 @@ def test_loss_panel_marker_follows_the_loss(bowl_race):
         k = 20
         img = engine.frame(float(k))
         shift = losses.loss_axis(bowl_race.trajectories).shift
+        colors = paths.run_colors(bowl_race.trajectories)
         for i, traj in enumerate(bowl_race):
             y = traj.loss[k] - shift
             rc = pixel(engine.loss_ax, img, (k, y))
-            assert window(near_color(img, style.color(i)), rc, 2).any()
+            assert window(near_color(img, colors[i]), rc, 2).any()
     finally:
         engine.close()
 
@@ -196,8 +198,8 @@ def test_panels_and_3d_show_every_optimizer(bowl_race):
     for kind in ("panels", "3d"):
         anim = animate(bowl_race, kind=kind, fps=2, duration=1, size="small", dpi=70)
         img = list(anim.frames())[-1]
-        for i in range(len(bowl_race)):
-            assert near_color(img, style.color(i), tol=20).sum() > 10, (kind, i)
+        for i, color in enumerate(paths.run_colors(bowl_race.trajectories)):
+            assert near_color(img, color, tol=20).sum() > 10, (kind, i)
 
 
 def test_3d_rotation_turns_the_camera(bowl_race):

@@ -247,6 +247,7 @@ def test_balls_fanned_out_on_a_minimum_leave_the_star_readable_and_stay_in_sight
 def test_the_global_minimum_is_filled_under_the_paths_and_so_in_the_legend():
     # on a grey map a hollow global star and a hollow local one looked alike
     from optviz.render.landmarks import GLOBAL_FILL
+    from optviz.render.paths import FAINT_ALPHA
 
     fig = race_figure.plot_race(race_of("six_hump_camel"), size="small", dpi=40)
     ax = fig.axes[0]
@@ -254,8 +255,12 @@ def test_the_global_minimum_is_filled_under_the_paths_and_so_in_the_legend():
     np.testing.assert_allclose(np.c_[fill.get_xdata(), fill.get_ydata()],
                                marked(ax)["global minimum"])  # fmt: skip
     runs = [a for a in ax.get_lines() if (a.get_gid() or "").startswith("optimizer")]
-    paths = [a.get_zorder() for a in runs if a.get_linestyle() not in ("None", "")]
-    assert fill.get_markerfacecolor() == GLOBAL_FILL and fill.get_zorder() < min(paths)
+    # under every full path (a path's faint revisits of ground it crossed go under it)
+    full = [
+        a for a in runs if a.get_linestyle() not in ("None", "") and a.get_alpha() != FAINT_ALPHA
+    ]
+    assert full and fill.get_markerfacecolor() == GLOBAL_FILL
+    assert fill.get_zorder() < min(a.get_zorder() for a in full)
     faces = {t.get_text(): h.get_markerfacecolor() for legend in legends(fig)
              for t, h in zip(legend.get_texts(), legend.legend_handles, strict=True)}  # fmt: skip
     assert faces["global minimum"] == GLOBAL_FILL and faces["local minimum"] == "none"
