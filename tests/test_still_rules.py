@@ -1079,7 +1079,8 @@ def test_the_run_without_noise_ends_on_a_mark_above_the_seeds_end_balls(saddle_b
 def test_no_spike_guide_in_the_runs_first_stretch():
     # adaptive_edge_of_stability: the first guide stood at step 0 and marked no spike (a
     # blip as the fast first fall settled)
-    from optviz.render.sharpnessplots import SPIKE_APART, spike_steps
+    from optviz.analysis.claim_measures import SPIKE_APART
+    from optviz.render.sharpnessplots import spike_steps
 
     steps = np.arange(3001)
     loss = 0.08 * np.exp(-steps / 3000)
@@ -1130,6 +1131,65 @@ def test_a_field_maps_key_is_off_the_map_and_its_levels_are_bold_and_few():
     shown = widths[widths > 0]
     assert 3 <= len(shown) <= 12 and shown.min() * 100 / 72 >= 2.0  # px at 100 dpi
     assert levels.get_alpha() >= 0.8
+
+
+def test_the_spike_guides_drawn_are_the_spikes_the_claim_counts():
+    # edge_of_stability drew 4 guides but claimed spikes(at_least=5): the claim counted a
+    # spike ringing for a few steps as several and missed one climbing over many steps;
+    # adaptive_edge_of_stability drew a guide on the frame's edge at the run's last steps
+    from optviz.analysis.claims import Measured, check_claims
+    from optviz.analysis.sharpness import SharpnessRun
+    from optviz.render.sharpnessplots import plot_sharpness_runs
+
+    steps = np.arange(3001)
+    loss = 0.03 * np.exp(-steps / 3000)
+    loss[400:408] *= [1.3, 1.8, 0.9, 1.4, 0.95, 1.3, 1.0, 1.2]  # one spike, ringing
+    loss *= 1 + 0.3 * np.exp(-(((steps - 2000) / 30.0) ** 2))  # one slow spike
+    loss[2990:] *= 2.0  # cut off by the run's end: no spike a reader can see
+    at = np.arange(0, 3001, 100)
+    run = SharpnessRun("GD", at, np.linspace(1, 9, len(at)), loss, np.full(3000, 0.2), None)
+    with plots.offscreen():
+        fig = plot_sharpness_runs([run], dpi=40)
+    guides = [ln for ln in fig.axes[0].get_lines() if ln.get_gid() == "spike guide"]
+    m = Measured(("gd",), ("gd",), ("GD",), {"loss": (loss,)}, {"loss": "lower"})
+    (seen,) = check_claims(m, ["spikes(gd, by=1.1)"])
+    assert seen.evidence["spikes"] == len(guides) == 2
+    assert max(ln.get_xdata()[0] for ln in guides) < 2900
+
+
+def test_init_summarys_words_say_the_factors_its_figure_shows():
+    # the description said "a thousandfold" where the figure fell nearly a millionfold
+    # (activations 0.2 -> 3e-7, gradients 1 -> 1e-6); its claims' by= give the floors
+    import tomllib
+    from pathlib import Path
+
+    scene = tomllib.loads((Path(__file__).parents[1] / "gallery/init_summary.toml").read_text())
+    words = " ".join(scene["description"].split())
+    small, large = (nets.propagate(k, "tanh") for k in ("small", "large"))
+    span = lambda v: float(np.max(v) / np.min(v))  # noqa: E731
+    assert 5e5 <= span(small.act_std) < 1e6 and 5e5 <= span(small.grad_std) < 1e6
+    assert "shrink nearly a millionfold" in words and "gradients nearly a millionfold" in words
+    assert 1e4 <= span(large.grad_std) < 1e5 and "grow tens of thousands of times" in words
+    assert "thousandfold" not in words
+
+
+def test_a_band_that_leaves_the_loss_panels_foot_is_marked_where_it_leaves():
+    # bands: the median and the band left the loss panel's foot at -4 with no mark that
+    # they went on, as if the loss had stopped there
+    from optviz.analysis import bands
+    from optviz.render.bandplots import plot_bands
+
+    found = bands("saddle", "gd:lr=0.05", seeds=8, steps=60, start=(-1.8, 0.0), noise="grad=0.3")
+    with plots.offscreen():
+        fig = plot_bands(found, dpi=40)
+    right = fig.axes[1]
+    bottom = right.get_ylim()[0]
+    marks = {ln.get_gid(): ln.get_xdata()[0] for ln in right.get_lines()
+             if str(ln.get_gid()).startswith("exit below")}  # fmt: skip
+    median = next(ln for ln in right.get_lines() if ln.get_label() == "median")
+    first_out = int(np.flatnonzero(median.get_ydata() < bottom)[0])
+    assert marks["exit below: median"] == first_out
+    assert "exit below: words" in [t.get_gid() for t in right.texts]
 
 
 def test_the_first_four_init_schemes_have_a_hue():

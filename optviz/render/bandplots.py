@@ -108,6 +108,7 @@ def plot_bands(
             # negative losses puzzled)
             _plain_numbers(right)
             _foot_at_the_map(right, surface, left, np.concatenate([med, lo, hi, ref.loss]))
+            _mark_exits_below(right, steps, {"median": med, "band": lo}, c)
         right.set_xlabel("step")
         right.set_ylabel(ylabel)
         right.grid(True, alpha=0.5)
@@ -184,6 +185,24 @@ def _foot_at_the_map(ax, surface, map_ax, values: np.ndarray) -> None:
     high = float(values.max()) if len(values) else 1.0
     pad = 0.05 * (high - low)
     ax.set_ylim(low - pad, high + pad)
+
+
+def _mark_exits_below(ax, steps: np.ndarray, curves: dict, color: str) -> None:
+    """Where a curve leaves the axis at its foot, a ▼ on the frame, and by the first
+    exit the words that it goes on: a line cut by the frame read as a loss that stopped."""
+    bottom = ax.get_ylim()[0]
+    exits = []
+    for name, v in curves.items():
+        below = np.flatnonzero(np.asarray(v, float) < bottom)
+        if len(below):
+            t = float(steps[below[0]])
+            ax.plot(t, bottom, "v", ms=11, color=color, mec="white", mew=1.0, clip_on=False,
+                    zorder=6, gid=f"exit below: {name}")  # fmt: skip
+            exits.append(t)
+    if exits:
+        ax.annotate("↓ goes on below", (min(exits), bottom), xytext=(-8, 14),
+                    textcoords="offset points", ha="right", va="bottom", fontsize=16,
+                    color=color, gid="exit below: words")  # fmt: skip
 
 
 MAP_FADE = 0.55  # the map's fill, faded: dark paths read on its dark floor

@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from ..analysis.claim_measures import spike_starts
 from . import style
 from .plots import new_figure
 from .sharpness_panel import PANEL_LABEL, _shown, draw_series, race_series, sharpness_layout
@@ -125,31 +126,18 @@ def plot_sharpness_runs(runs: list[Any], *, size: Any = "16:9", theme: str = "li
 
 GUIDE = "#8c8c8c"  # faint vertical guides through both panels at the loss's spikes
 SPIKE_JUMP = 1.1  # a spike starts where the loss rises this much above its recent low
-SPIKE_APART = 0.02  # the recent low's reach, and jumps this close are one spike (share of run)
 
 
 def spike_steps(loss: np.ndarray) -> list[int]:
-    """The steps where the loss's spikes start: the loss above :data:`SPIKE_JUMP` times
-    its lowest over the last :data:`SPIKE_APART` of the run (a spike may climb over many
-    steps, each a little), rises closer than that merged (a spike rings for a few steps).
+    """The steps where the loss's spikes start, as the ``spikes`` claim counts them with
+    ``by`` = :data:`SPIKE_JUMP` (:func:`~optviz.analysis.claim_measures.spike_starts`).
 
     >>> v = np.geomspace(1, 1e-4, 200)
     >>> v[[50, 52, 150]] *= 3
     >>> spike_steps(v)
     [50, 150]
     """
-    v = np.asarray(loss, float)
-    apart = max(1, int(SPIKE_APART * len(v)))
-    padded = np.concatenate([np.full(apart, np.inf), v])
-    recent_low = np.lib.stride_tricks.sliding_window_view(padded, apart)[:-1].min(axis=1)
-    with np.errstate(invalid="ignore"):
-        rises = np.flatnonzero(v > SPIKE_JUMP * recent_low)
-    # a new spike where the rises break off for longer than ``apart``: one long high
-    # stretch is one spike, not a guide every ``apart`` steps
-    starts = rises[np.diff(rises, prepend=-np.inf) > apart] if len(rises) else rises
-    # none in the first stretch: a rise over the few steps before it is the fast first
-    # fall settling, and its guide at step 0 marked no spike a reader could see
-    return [int(t) for t in starts if t >= apart]
+    return spike_starts(loss, SPIKE_JUMP)
 
 
 OVERSHOOT = 1.1  # a first peak this far over the line is named on the picture
