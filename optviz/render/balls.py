@@ -41,6 +41,10 @@ BADGE_PT = 12.5  # the count badge's type (17 px at 100 dpi)
 EDGE_PT = 12.5  # "left the view at step k"
 EDGE_REACH = 46  # points: the edge arrow's length, from its label to the edge
 MOST_BALLS = 400  # beyond this many balls on one axes (a cloud of starts) none is moved
+TARGET_RING = 1.25  # a target ring's diameter, in ball sizes: just outside a round ball's
+# edge (a square's corners under it), inside the star's arms (they stay in sight)
+TARGET_PT = 1.0  # the ring's line, on a dark stroke (seen on every map and on the gold fill)
+TARGET_STROKE = 0.8  # points the stroke is wider than the line
 
 
 UP_RIGHT = np.array([0.7071, 0.7071])
@@ -129,6 +133,15 @@ def _hole(ball, at: np.ndarray, px_per_pt: float) -> np.ndarray:
     return ring if clockwise else ring[::-1]
 
 
+def _star_colour(star) -> str:
+    """The colour a minimum is known by: the global one's pale gold, a local one's white
+    (its outline's ink; the global one's outline is black on its gold fill)."""
+    from .landmarks import GLOBAL_FILL
+
+    ink = star.get_markeredgecolor()
+    return "white" if ink in ("white", "#ffffff", (1.0, 1.0, 1.0, 1.0)) else GLOBAL_FILL
+
+
 class BallLayout(Artist):
     """The balls of every optimizer on one axes, placed by :func:`spread` whenever they
     are drawn. ``set_positions`` gives each ball artist its true positions (in the axes'
@@ -145,6 +158,7 @@ class BallLayout(Artist):
         self.set_zorder(min((b.get_zorder() for b in self.balls), default=7.0) - 0.01)
         self.set_in_layout(False)
         self.spokes = self._new_spokes()
+        self.targets = self._new_targets()
 
     def set_positions(self, positions: list[np.ndarray]) -> None:
         """Each ball artist's true positions: ``(n, 2)`` data, or ``(n, 3)`` on a 3-D axes."""
@@ -184,7 +198,62 @@ class BallLayout(Artist):
         self.spokes.set_segments([np.array([a, b]) for a, b in ends])
         self.spokes.set_visible(bool(moved.any()))
         self._clip_around(drawn, counts, owner)
-        return [*used, self.spokes] if moved.any() else used
+        self._ring_targets(drawn[counts > 0] if len(px) else drawn)
+        used += [self.spokes] if moved.any() else []
+        return [*used, self.targets] if self.targets.get_visible() else used
+
+    def _ring_targets(self, drawn: np.ndarray) -> None:
+        """Ring every ball drawn on a minimum (its centre within the star's reach) in the
+        star's colour, over the ball: the ball is the subject and stays over the star,
+        but a ball resting on its target hid it (a square covered the star's middle and
+        half its arms), and the ring says at a glance "this ball is at the minimum"."""
+        if _is3d(self.ax) or not len(drawn):
+            self.targets.set_visible(False)
+            return
+        pt = self.ax.figure.dpi / 72
+        at, colours = [], []
+        for star in (a for a in self.ax.get_lines() if a.get_gid() == "landmark-over"):
+            if not star.get_visible():
+                continue
+            centres = self.ax.transData.transform(np.column_stack(star.get_data()).astype(float))
+            reach = star.get_markersize() / 2 * pt
+            for c in centres:
+                near = np.hypot(*(drawn - c).T) <= reach
+                at += list(drawn[near])
+                colours += [_star_colour(star)] * int(near.sum())
+        self.targets.set_offsets(np.array(at).reshape(-1, 2))
+        self.targets.set_edgecolors(colours or ["none"])
+        size = TARGET_RING * max((b.get_markersize() for b in self.balls), default=0.0)
+        self.targets.set_sizes([size**2])
+        self.targets.set_visible(bool(at))
+
+    def _new_targets(self):
+        """The rings over balls resting on a minimum (gid ``ball-target``), in pixels."""
+        from matplotlib.collections import PathCollection
+        from matplotlib.markers import MarkerStyle
+        from matplotlib.patheffects import withStroke
+
+        circle = MarkerStyle("o")
+        path = circle.get_path().transformed(circle.get_transform())
+        from .landmarks import OVER_ZORDER
+
+        over = max(self._ball_zorder(), OVER_ZORDER) + 0.02  # over the balls and hairlines
+        rings = PathCollection([path], sizes=[0.0], offsets=np.zeros((0, 2)),
+                               offset_transform=IdentityTransform(), facecolors="none",
+                               linewidths=TARGET_PT, zorder=over)  # fmt: skip
+        stroke = withStroke(linewidth=TARGET_PT + TARGET_STROKE, foreground="#111111")
+        rings.set_path_effects([stroke])
+        rings.set_figure(self.ax.figure)
+        rings.axes = self.ax
+        rings.set_in_layout(False)
+        rings.set_transform(IdentityTransform())  # sizes in points (add_artist: data else)
+        rings.set_gid("ball-target")
+        rings.set_visible(False)
+        self.ax.add_artist(rings)  # a still draws it after the balls, by its zorder
+        return rings
+
+    def _ball_zorder(self) -> float:
+        return max((b.get_zorder() for b in self.balls), default=7.0)
 
     def _clip_around(self, drawn: np.ndarray, counts: np.ndarray, owner: np.ndarray) -> None:
         """Clip the spokes and the minima's hairlines (gid ``landmark-over``, drawn over
@@ -220,6 +289,7 @@ class BallLayout(Artist):
     def set_animated(self, b: bool) -> None:
         super().set_animated(b)
         self.spokes.set_animated(b)
+        self.targets.set_animated(b)
 
     def _badge(self, k: int, px: np.ndarray, out: np.ndarray, count: int, size: float):
         """The ``k``-th count badge, beside the ball drawn at ``px``, on its side ``out``."""
