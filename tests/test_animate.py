@@ -12,7 +12,7 @@ from matplotlib.colors import to_rgb
 from PIL import Image
 
 import optviz as ov
-from optviz.render import balls, losses, paths, plots, style
+from optviz.render import edge_marks, losses, paths, plots, style
 from optviz.render.animate import _Engine, animate
 from optviz.util.errors import OutputError, ParameterError, UnknownNameError
 
@@ -85,7 +85,7 @@ def test_diverged_start_shows_its_cross_from_the_step_it_diverged(diverging):
     try:
         # where its drawn path leaves the view, inside the edge
         drawn = plots.drawable(traj.xy[:, None, :], traj.surface)
-        where = balls.exit_marks(drawn, np.atleast_1d(div), traj.surface.domain)[0]
+        where = edge_marks.exit_marks(drawn, np.atleast_1d(div), traj.surface.domain)[0]
         before = engine.frame(float(div - 1))
         after = engine.frame(float(div))
         rc = pixel(engine.panels[0], after, where)

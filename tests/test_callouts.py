@@ -245,7 +245,7 @@ def test_a_run_out_of_the_view_is_pointed_at_where_it_left():
     # not at the exit mark where the path leaves the view
     import optviz as ov
     from optviz.analysis.claims import check_claims
-    from optviz.render.balls import exit_marks
+    from optviz.render.edge_marks import exit_marks
     from optviz.render.geometry import drawable
 
     race = ov.race("quadratic", ["gd:lr=1.5"], start=(1.5, 0.3), steps=30)

@@ -15,7 +15,7 @@ from matplotlib.colors import to_rgb
 from matplotlib.transforms import Bbox
 
 import optviz as ov
-from optviz.render import audit, balls, callouts, clock, style
+from optviz.render import audit, balls, callouts, clock, edge_marks, style
 from optviz.render.animate import _Engine, animate
 from optviz.util.errors import ParameterError
 
@@ -312,7 +312,7 @@ def test_a_ball_that_leaves_the_view_leaves_an_arrow_where_it_went():
 
 def test_the_exit_is_where_the_segment_crosses_the_edge():
     xy = np.array([[0.0, 0.0], [0.5, 0.5], [1.5, 2.5], [3.0, 3.0]])[:, None, :]
-    ((step, point, normal),) = balls.gone_from_view(
+    ((step, point, normal),) = edge_marks.gone_from_view(
         xy, 3, xy[3], [[-1, 1], [-1, 1]], np.array([True])
     )
     assert step == 2

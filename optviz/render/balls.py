@@ -10,8 +10,8 @@ Shared by the still plots and the animations, on contour and 3-D axes:
   fan would overlap another ball, the two join one fan;
 * many starts of one optimizer piled on one spot are drawn as one ball with a **count
   badge** ("×5");
-* a ball that has **left the view** leaves an arrow on the edge where it went out,
-  pointing the way it went, and "left the view at step k".
+* a ball that has **left the view** leaves an arrow on the edge where it went out
+  (:mod:`.edge_marks`).
 
 Balls are placed in pixels, at draw time (a still) or per frame (an animation), since
 whether two balls share a spot depends on how large the map is drawn. On a 3-D axes the
@@ -28,7 +28,7 @@ from matplotlib.path import Path
 from matplotlib.transforms import IdentityTransform
 
 from . import style
-from .geometry import _is3d, exit_point, outside, projected
+from .geometry import _is3d, projected
 
 TOUCH = 0.98  # balls closer than this many diameters overlap: they are fanned out together
 GAP = 1.08  # least centre distance of fanned balls, in diameters: none hides another
@@ -38,8 +38,6 @@ FAN = 1.5  # a fan's radius, in diameters, at least: balls a ball apart and clea
 VALLEY = np.pi / 10  # two balls sit this far below level: between a star's arms, not on them
 SPOKE_PT = 1.0  # a spoke's width: a hairline, not a path (paths are 2 points and more)
 BADGE_PT = 12.5  # the count badge's type (17 px at 100 dpi)
-EDGE_PT = 12.5  # "left the view at step k"
-EDGE_REACH = 46  # points: the edge arrow's length, from its label to the edge
 MOST_BALLS = 400  # beyond this many balls on one axes (a cloud of starts) none is moved
 TARGET_RING = 1.25  # a target ring's diameter, in ball sizes: just outside a round ball's
 # edge (a square's corners under it), inside the star's arms (they stay in sight)
@@ -349,200 +347,6 @@ class BallLayout(Artist):
                 marks, gone = self.edges
                 marks.update(gone)
         self.stale = False
-
-
-# ----------------------------------------------------------------------- leaving the view
-def excursions(xy: np.ndarray, domain) -> np.ndarray:
-    """For each step and start, the step at which the current stay outside the domain
-    began, or -1 while inside: ``(T+1, n)`` from positions ``(T+1, n, 2)``.
-
-    >>> xy = np.array([[0.0, 0], [2, 0], [3, 0], [0, 0], [2, 0]])[:, None, :]
-    >>> excursions(xy, [[-1, 1], [-1, 1]])[:, 0].tolist()
-    [-1, 1, 1, -1, 4]
-    """
-    out_ = outside(xy, domain)
-    steps = np.arange(len(xy))[:, None]
-    began = np.where(out_ & ~np.vstack([np.zeros_like(out_[:1]), out_[:-1]]), steps, -1)
-    return np.where(out_, np.maximum.accumulate(began, axis=0), -1)
-
-
-class EdgeMarks:
-    """The arrows and notes of balls that left a 2-D view (see the module docs): an
-    arrow per start outside, pointing out over the edge where it went, and a note per
-    optimizer beside its first arrow ("Adam left the view at step 35"), the notes
-    stacked a line apart where they would cover one another."""
-
-    def __init__(self, ax, colors: list[str], theme: str, animated: bool, names=None):
-        self.ax, self.colors, self.theme, self.animated = ax, colors, theme, animated
-        self.names = list(names) if names and len(names) > 1 else None
-        self.arrows: list = []
-        self.notes: list = []
-
-    def update(self, gone: list[list[tuple[int, np.ndarray, np.ndarray]]]) -> list:
-        """``gone[i]``: ``(step, exit point, outward normal)`` of each start of optimizer
-        ``i`` outside the view. Returns the artists to draw."""
-        arrows, notes, taken = [], [], []
-        for i, marks in enumerate(gone):
-            for m, (step, point, normal) in enumerate(marks[:8]):
-                arrows.append(self._arrow(len(arrows), i, point, normal))
-                if m == 0:
-                    notes.append(self._note(len(notes), i, step, point, normal, taken))
-        for artist in self.arrows[len(arrows) :] + self.notes[len(notes) :]:
-            artist.set_visible(False)
-        return arrows + notes
-
-    def _arrow(self, k: int, i: int, point, normal):
-        if k == len(self.arrows):
-            self.arrows.append(self._new(arrow=True))
-        arrow = self.arrows[k]
-        arrow.xy = tuple(point)
-        arrow.xyann = tuple(-EDGE_REACH * normal)
-        arrow.arrow_patch.set_color(self.colors[i])
-        arrow.set_visible(True)
-        return arrow
-
-    def _note(self, k: int, i: int, step: int, point, normal, taken: list):
-        """The ``k``-th note, for optimizer ``i``, beside the arrow's tail, slid along the
-        edge off the notes already ``taken`` (their boxes in pixels, appended to)."""
-        if k == len(self.notes):
-            self.notes.append(self._new(arrow=False))
-        note = self.notes[k]
-        who = f"{self.names[i]} left" if self.names else "left"
-        note.set_text(f"{who} the view at step {step}")
-        inward = -np.asarray(normal, float)
-        note.set_ha("left" if inward[0] > 0 else "right" if inward[0] < 0 else "center")
-        note.set_va("bottom" if inward[1] > 0 else "top" if inward[1] < 0 else "center")
-        px = self.ax.figure.dpi / 72
-        size = note.get_fontsize()
-        w, h = len(note.get_text()) * 0.56 * size * px, 1.6 * size * px  # the box, about
-        anchor = self.ax.transData.transform(point)
-        base = (EDGE_REACH + 6) * px * inward
-        for slide in (0, 1, -1, 2, -2, 3, -3, 4, -4):  # notes stack one line apart
-            off = base + np.array([0.0, slide * (h + 4)])
-            box = _clamped(_box(anchor + off, w, h, note.get_ha(), note.get_va()), self.ax.bbox)
-            if not any(_overlaps(box, t) for t in taken):
-                break
-        taken.append(box)
-        centre = np.array([(box[0] + box[2]) / 2, (box[1] + box[3]) / 2])
-        note.xy = tuple(point)
-        note.xyann = tuple((centre - anchor) / px)
-        note.set_ha("center")
-        note.set_va("center")
-        note.get_bbox_patch().set_edgecolor(self.colors[i])
-        note.set_visible(True)
-        return note
-
-    def _new(self, arrow: bool):
-        face = style.THEMES[self.theme]["legend.facecolor"]
-        look = dict(xy=(0, 0), xytext=(0, 0), textcoords="offset points", annotation_clip=False)
-        if arrow:
-            mark = self.ax.annotate("", **look, zorder=9.6, arrowprops={
-                "arrowstyle": "-|>,head_length=0.8,head_width=0.45", "lw": 3.0,
-                "shrinkA": 0, "shrinkB": 0, "mutation_scale": 16})  # fmt: skip
-        else:
-            mark = self.ax.annotate("", **look, zorder=9.62, fontsize=style.at_least(EDGE_PT),
-                                    color=style.ink(self.theme),
-                                    bbox={"boxstyle": "round,pad=0.25", "fc": face, "ec": "black",
-                                          "lw": 1.6, "alpha": 0.92})  # fmt: skip
-        mark.set_in_layout(False)
-        mark.set_animated(self.animated)
-        mark.set_gid("left-the-view")
-        return mark
-
-
-def _box(at, w: float, h: float, ha: str, va: str) -> np.ndarray:
-    x0 = at[0] - {"left": 0.0, "center": w / 2, "right": w}[ha]
-    y0 = at[1] - {"bottom": 0.0, "center": h / 2, "top": h}[va]
-    return np.array([x0, y0, x0 + w, y0 + h])
-
-
-def _clamped(box: np.ndarray, bbox) -> np.ndarray:
-    """``box`` moved inside ``bbox`` (as far as it fits)."""
-    shift = np.zeros(2)
-    for axis, (lo, hi) in enumerate(((bbox.x0, bbox.x1), (bbox.y0, bbox.y1))):
-        if box[axis] < lo:
-            shift[axis] = lo - box[axis]
-        elif box[axis + 2] > hi:
-            shift[axis] = hi - box[axis + 2]
-    return box + np.tile(shift, 2)
-
-
-def _overlaps(a: np.ndarray, b: np.ndarray) -> bool:
-    return bool(a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3])
-
-
-def gone_from_view(xy: np.ndarray, k: int, head: np.ndarray, domain, alive) -> list:
-    """``(step, exit point, outward normal)`` of each start whose ball ``head`` ``(n, 2)``
-    is outside the domain at step ``k`` (positions ``xy`` ``(T+1, n, 2)``)."""
-    out = []
-    heads_out = outside(head, domain)
-    for j in np.flatnonzero(heads_out & alive):
-        path = np.vstack([xy[: k + 1, j], head[j][None]])
-        began = int(excursions(path[:, None, :], domain)[-1, 0])
-        if began < 1:  # it started outside: no edge it went out over
-            continue
-        point, normal = exit_point(path[began - 1], path[began], domain)
-        out.append((began, point, normal))
-    return out
-
-
-EXIT_INSET = 0.035  # share of the view's span: an exit mark sits this far inside the edge
-
-
-def exit_marks(xy: np.ndarray, div: np.ndarray, domain) -> np.ndarray:
-    """Where each start of a run that diverged is marked ``(n, 2)``: the point where its
-    path (``xy`` ``(T+1, n, 2)``, as drawn) last crossed the view's edge before step
-    ``div``, moved :data:`EXIT_INSET` inside, so the mark is whole and off the panel's
-    title; its last finite position in the view for a start that never left it (one that
-    did not diverge gets its last position, unused).
-
-    >>> xy = np.array([[[0.0, 0.0]], [[0.5, 0.25]], [[4.0, 2.0]], [[np.nan, np.nan]]])
-    >>> exit_marks(xy, np.array([3]), [[-1, 1], [-1, 1]]).round(3).tolist()
-    [[0.93, 0.5]]
-    """
-    dom = np.asarray(domain, float)
-    room = EXIT_INSET * np.ptp(dom, axis=1)
-    out = []
-    for j, k in enumerate(np.atleast_1d(div)):
-        path = np.asarray(xy[: (k + 1 if k >= 0 else len(xy)), j], float)
-        path = path[np.isfinite(path).all(axis=1)]
-        point = path[-1] if len(path) else dom.mean(axis=1)
-        ins = ~outside(path, dom)
-        left = np.flatnonzero(ins[:-1] & ~ins[1:])
-        if len(left):
-            a, b = path[left[-1]], path[left[-1] + 1]
-            point, _ = exit_point(a, a + _toward(a, b, np.ptp(dom)), dom)
-        out.append(np.clip(point, dom[:, 0] + room, dom[:, 1] - room))
-    return np.array(out).reshape(-1, 2)
-
-
-def _toward(a: np.ndarray, b: np.ndarray, reach: float) -> np.ndarray:
-    """The step from ``a`` toward ``b`` shortened to ``2 reach`` where longer: the same
-    direction without the overflow of a point thrown out to 1e300."""
-    scale = max(np.abs(a).max(), np.abs(b).max(), 1.0)
-    d = b / scale - a / scale
-    length = np.linalg.norm(d) * scale
-    return d * scale if length <= 2 * reach else d / np.linalg.norm(d) * 2 * reach
-
-
-def still_marks(ax, trajs, colors: list[str], theme: str):
-    """A still's edge marks, for every start whose last position is outside the view:
-    ``(marks, gone)`` for :class:`BallLayout` to place again at draw time (where the
-    notes slide apart in pixels), or None."""
-    from .geometry import drawable
-    from .paths import short_names
-
-    surface = trajs[0].surface
-    gone = []
-    for t in trajs:
-        xy = drawable(t.xy if t.batched else t.xy[:, None, :], surface)
-        alive = np.atleast_1d(t.diverged_at) < 0
-        gone.append(gone_from_view(xy, t.steps, xy[-1], surface.domain, alive))
-    if not any(gone):
-        return None
-    marks = EdgeMarks(ax, colors, theme, animated=False, names=short_names(trajs))
-    marks.update(gone)  # made now: the axes draws only the artists it had when its draw began
-    return marks, gone
 
 
 def balls_of(ax) -> Any:

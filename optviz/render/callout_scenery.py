@@ -36,9 +36,9 @@ class CalloutScenery:
     def _exit(self, run: int, step: int, start: int) -> np.ndarray:
         """Where run ``run``'s path, out of the view at ``step``, is marked as it left:
         the exit mark of a run that diverged, the edge arrow's tip of one that went out
-        (:func:`.balls.exit_marks`); a callout pointed at the corner the clipped position
+        (:func:`.edge_marks.exit_marks`); a callout pointed at the corner the clipped position
         fell in pointed at empty space ("diverges at step 1" in normalization_scaled)."""
-        from .balls import exit_marks
+        from .edge_marks import exit_marks
 
         key = (run, step, start)
         if key not in self._exits:
@@ -118,9 +118,9 @@ class CalloutScenery:
                 if t.get_visible() and t.get_gid() != "callout" and t.get_text()]  # fmt: skip
 
     def _edge_notes(self, ax) -> list[np.ndarray]:
-        """Where the notes of balls out of the view at the end go (:class:`.balls.EdgeMarks`),
+        """Where the notes of balls out of the view at the end go (:class:`.edge_marks.EdgeMarks`),
         about: a box from each exit point inward, as wide as a note."""
-        from .balls import EDGE_REACH, gone_from_view
+        from .edge_marks import EDGE_REACH, gone_from_view
 
         px = ax.figure.dpi / 72
         out = []

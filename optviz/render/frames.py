@@ -22,6 +22,7 @@ import numpy as np
 from . import (
     balls,
     clock,
+    edge_marks,
     lanes,
     losses,
     paths,
@@ -170,7 +171,7 @@ class _Engine:
         xy = plots.drawable(xy, surface)
         div = np.atleast_1d(traj.diverged_at)
         # where the drawn path leaves the view, inside the edge (not where it diverged)
-        cross_xy = balls.exit_marks(xy, div, surface.domain)
+        cross_xy = edge_marks.exit_marks(xy, div, surface.domain)
         many = paths.cloud(xy.shape[1])  # a cloud of starts: thinner, translucent
         three = plots._is3d(ax)
         z = plots.height(surface, xy, lift=0.01) if three else None
@@ -267,7 +268,7 @@ class _Engine:
             if not plots._is3d(ax):
                 names = paths.short_names([m.traj for m in movers])
                 colors = [m.color for m in movers]
-                edges = balls.EdgeMarks(ax, colors, self.theme, animated=True, names=names)
+                edges = edge_marks.EdgeMarks(ax, colors, self.theme, animated=True, names=names)
             out.append((movers, layout, edges))
         return out
 
@@ -437,7 +438,7 @@ class _Engine:
         surface = m.traj.surface
         if m.z is None:
             m.heads = heads
-            m.gone = balls.gone_from_view(m.xy, k, head, surface.domain, alive)
+            m.gone = edge_marks.gone_from_view(m.xy, k, head, surface.domain, alive)
         else:
             m.heads = np.column_stack([heads, zhead[alive]])
             zcrosses = plots.height(surface, crosses, lift=0.02)

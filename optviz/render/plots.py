@@ -455,13 +455,14 @@ def _place_balls(ax, trajs, balls: list, heads: list, colors: list, theme: str) 
     """The balls placed at draw time (fanned out where they meet, counted where one
     optimizer's starts pile up), and on a map the marks of balls that left the view."""
     from . import balls as placing
+    from .edge_marks import still_marks
 
     layout = placing.BallLayout(ax, balls, theme)
     layout.set_positions(heads)
     layout.reserve(min(sum(len(h) for h in heads), 24))
     ax.add_artist(layout)
     if not _is3d(ax):
-        layout.edges = placing.still_marks(ax, trajs, colors, theme)
+        layout.edges = still_marks(ax, trajs, colors, theme)
 
 
 def _nan_joined(xy: np.ndarray) -> np.ndarray:
