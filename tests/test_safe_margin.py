@@ -144,7 +144,7 @@ def test_a_3d_race_has_its_title_on_top_and_the_surface_beneath_it():
     fig = race_figure.plot_race(race, kind="3d")
     fig.canvas.draw()
     ax = fig.axes[0]
-    assert not any(t.get_gid() == layout.HEADING_GID for t in fig.texts)
+    assert not any(t.get_gid() == "column-heading" for t in fig.texts)
     title = fig._suptitle
     assert title.get_text() == race.surface.title and "\n" not in title.get_text()
     assert title.get_fontsize() * fig.dpi / 72 >= 22

@@ -11,7 +11,7 @@ from matplotlib.colors import to_rgb
 from test_visibility import PROBE, _pixels
 
 import optviz as ov
-from optviz.render import lanes, paths, race_figure, style
+from optviz.render import lanes, race_figure, style
 from optviz.render.animate import _Engine, animate
 from optviz.render.paths import LANE, path_styles
 
@@ -64,17 +64,6 @@ def _without_marks(ax) -> None:
             line.set_visible(False)
 
 
-def _probe(monkeypatch, i: int) -> None:
-    looks = paths.run_looks
-    monkeypatch.setattr(
-        paths,
-        "run_looks",
-        lambda trajs: [
-            {**look, "color": PROBE} if k == i else look for k, look in enumerate(looks(trajs))
-        ],
-    )
-
-
 def _lines_side_by_side(img, ax, race, i) -> None:
     """Run ``i``'s colour shows all along its lane of the shared line, and its dash
     pattern there: gaps on its lane where it is dashed (a wide solid band hid them)."""
@@ -89,9 +78,9 @@ def _lines_side_by_side(img, ax, race, i) -> None:
 
 @pytest.mark.parametrize("i", [0, 1, 2])
 def test_every_path_of_a_shared_line_shows_with_its_dashes_in_a_still(
-    three_on_one_line, i, monkeypatch
+    three_on_one_line, i, recolor_run
 ):
-    _probe(monkeypatch, i)
+    recolor_run(i, PROBE)
     fig = race_figure.plot_race(three_on_one_line, size=SIZE, dpi=DPI)
     ax = fig.axes[0]
     _without_marks(ax)
@@ -100,9 +89,9 @@ def test_every_path_of_a_shared_line_shows_with_its_dashes_in_a_still(
 
 @pytest.mark.parametrize("i", [1, 2])
 def test_every_path_of_a_shared_line_shows_with_its_dashes_in_a_frame(
-    three_on_one_line, i, monkeypatch
+    three_on_one_line, i, recolor_run
 ):
-    _probe(monkeypatch, i)
+    recolor_run(i, PROBE)
     engine = _Engine(animate(three_on_one_line, fps=2, duration=1, size=SIZE, dpi=DPI))
     try:
         _without_marks(engine.panels[0])
@@ -150,8 +139,8 @@ def test_only_the_shared_stretch_is_drawn_aside(monkey):
     assert np.sign(gd[-1]) != np.sign(mom[np.argmin(np.abs(x - end - 0.2))])
 
 
-def test_off_the_shared_stretch_a_path_keeps_its_place_and_dashes(monkey, monkeypatch):
-    _probe(monkeypatch, 1)
+def test_off_the_shared_stretch_a_path_keeps_its_place_and_dashes(monkey, recolor_run):
+    recolor_run(1, PROBE)
     fig = race_figure.plot_race(monkey, size=SIZE, dpi=DPI)
     ax = fig.axes[0]
     _without_marks(ax)

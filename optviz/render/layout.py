@@ -318,32 +318,6 @@ def legend_column(fig) -> Any:
     return next((ax for ax in fig.axes if ax.get_label() == "legend"), None)
 
 
-HEADING_GID = "column-heading"
-HEADING_CHARS = 26  # a line of the column's heading: the column stays a legend's width
-
-
-def column_heading(column, text: str):
-    """``text`` as the figure's heading at the top of the legend column ``column``,
-    its lines wrapped to the column: a 3-D surface, about as wide as tall, then spans
-    the frame's height, with no title over it (a title across the frame takes that
-    height from the surface, and leaves the column's top empty)."""
-    import textwrap
-
-    import matplotlib as mpl
-
-    lines = [textwrap.fill(line, HEADING_CHARS) for line in text.split("\n")]
-    fig = column.get_figure(root=False)
-    size = mpl.rcParams["figure.titlesize"]
-    heading = fig.text(0.0, 1.0, "\n".join(lines), transform=column.transAxes, ha="left",
-                       va="top", fontsize=size, gid=HEADING_GID)  # fmt: skip
-    heading.set_in_layout(False)  # (constrained layout would take its height from the row)
-    return heading
-
-
-def _column_heading(fig):
-    return next((t for t in fig.texts if t.get_gid() == HEADING_GID), None)
-
-
 def _column_legends(column) -> list:
     from matplotlib.legend import Legend
 
@@ -367,13 +341,7 @@ def stack_column_legends(fig) -> None:
     tall = box.height * fig.bbox.height
     gap = LEGEND_GAP * mpl.rcParams["font.size"] * fig.dpi / 72 / tall
     heights = [leg.get_window_extent(renderer).height / tall for leg in legends]
-    heading = _column_heading(fig)
-    above = 0.0 if heading is None else heading.get_window_extent(renderer).height / tall
-    above += 2 * gap if heading is not None else 0.0
-    top = min(0.5 + (above + sum(heights) + gap * (len(legends) - 1)) / 2, 1.0)
-    if heading is not None:  # the heading, then the legends under it: centred as a group
-        heading.set_position((0.0, top))
-        top -= above
+    top = min(0.5 + (sum(heights) + gap * (len(legends) - 1)) / 2, 1.0)
     wide = box.width * fig.bbox.width
     for leg, h in zip(legends, heights, strict=True):
         leg.set_loc("upper left")
@@ -407,9 +375,7 @@ def column_ratios(fig) -> list[float] | None:
         return None
     renderer = fig._get_renderer()
     width = fig.bbox.width
-    heading = _column_heading(fig)
-    texts = [*legends, *([heading] if heading is not None else [])]
-    widest = max(t.get_window_extent(renderer).width for t in texts)
+    widest = max(leg.get_window_extent(renderer).width for leg in legends)
     cells = [ax.get_position(original=True) for ax in (maps[0], column)]
     # the span from the map's cell to the column's right edge: a legend wider than its
     # column pushes the layout's margins into the map's share, which counts here
