@@ -21,6 +21,8 @@ from .phaseplots import (
     _norm,
     _outlined,
     _title,
+    drop_specks,
+    edge_field,
     plot_phase,
     steps_to_tenth,
 )
@@ -139,9 +141,11 @@ def _name_flat_top(ax: Any, phase: Any) -> None:
     if not len(inside):
         return
     x = phase.x[inside[0]]
+    # midway between the flat top and the map's top: on the line, the words were struck
+    middle = 0.5 * (gd**2 + ax.get_ylim()[1])
     ax.annotate(
         f"β above {gd**2:.2f}: too much momentum, slower again",
-        (x, gd**2), xytext=(0, 8), textcoords="offset points", ha="left", va="bottom",
+        (x, middle), ha="left", va="center_baseline",
         fontsize=style.at_least(15), color="#ffffff", zorder=6, gid="flat-top",
         path_effects=[patheffects.withStroke(linewidth=3, foreground="#111111")],
     )  # fmt: skip
@@ -267,33 +271,52 @@ def _beats_gd(ax: Any, phase: Any, mark: bool) -> None:
     if np.nanmin(rate) < gd < np.nanmax(rate):
         # diverged cells as slower than any rate: where the region reaches the edge of
         # divergence its line runs along that edge, whole, not broken by masked cells
-        closed = np.where(phase.diverged, 1.0, np.nan_to_num(phase.metrics["rate"], nan=1.0))
-        ax.contour(phase.x, phase.y, closed, levels=[gd],
-                   colors="#ffffff", linewidths=GD_WIDTH, zorder=3.5,
-                   path_effects=_outlined(GD_WIDTH)).set_gid("gd-best")  # fmt: skip
+        # (the rate goes on past the edge: the line runs smooth between cells there)
+        closed = np.where(phase.diverged, np.maximum(edge_field(phase)[0], 1.0), rate)
+        line = ax.contour(phase.x, phase.y, closed, levels=[gd],
+                          colors="#ffffff", linewidths=GD_WIDTH, zorder=3.5,
+                          path_effects=_outlined(GD_WIDTH))  # fmt: skip
+        line.set_gid("gd-best")
+        drop_specks(ax, line)
     if not mark:
         return
     j, i = np.unravel_index(np.nanargmin(rate), rate.shape)
     star = (phase.x[i], phase.y[j])
     ax.plot(*star, "*", ms=22, mfc="#E69F00", mec="#111111", mew=1.4, zorder=6,
             gid="fastest-cell")  # fmt: skip
+    gd_steps, star_steps = steps_to_tenth(gd), steps_to_tenth(rate[j, i])
     note = ax.annotate(
-        f"inside the white line:\nfaster than GD at its best\n"
-        f"({steps_to_tenth(gd):.0f} steps per 10×)\n"
-        f"fastest \u2605: {steps_to_tenth(rate[j, i]):.0f} steps per 10×",
-        star, xytext=(0.5, 0.5), textcoords="axes fraction", ha="center", va="center",
+        "", star, xytext=(0.5, 0.5), textcoords="axes fraction", ha="center", va="center",
         fontsize=style.at_least(15), color="#ffffff", zorder=6, gid="gd-note",
         path_effects=[patheffects.withStroke(linewidth=3, foreground="#111111")],
         arrowprops={"arrowstyle": "-|>", "color": "#ffffff", "lw": 1.8, "shrinkB": 12,
                     "path_effects": _outlined(1.8)},
     )  # fmt: skip
-    note.xyann = clear_spot(ax, note, phase, star)
+    # the same words wide (three lines) or narrow (four): the first that finds a spot
+    # crossing no line with its words or its arrow, else the one that crosses least
+    wordings = (
+        f"inside the white line: faster than\nGD at its best ({gd_steps:.0f} steps per 10×);\n"
+        f"fastest \u2605: {star_steps:.0f} steps per 10×",
+        f"inside the white line:\nfaster than GD at its best\n({gd_steps:.0f} steps per 10×)\n"
+        f"fastest \u2605: {star_steps:.0f} steps per 10×",
+    )
+    tried = []
+    for words in wordings:
+        note.set_text(words)
+        spot, key = clear_spot(ax, note, phase, star, with_key=True)
+        tried.append((key, words, spot))
+        if key[:2] == (0, 0):
+            break
+    _, words, spot = min(tried, key=lambda t: t[0][:2])
+    note.set_text(words)
+    note.xyann = spot
 
 
-def clear_spot(ax: Any, text: Any, phase: Any, near: tuple) -> tuple[float, float]:
+def clear_spot(ax: Any, text: Any, phase: Any, near: tuple, with_key: bool = False) -> Any:
     """Where (axes fraction) the centre of ``text`` goes so that its box crosses no
     contour line and no diverged cell, inside the axes, as near ``near`` (data) as can
-    be; the least crowded place when no spot is clear."""
+    be; the least crowded place when no spot is clear. ``with_key``: also how crowded
+    it is, ``(points under the words, points on the arrow, distance)``."""
     from matplotlib.contour import ContourSet
     from matplotlib.text import Text
 
@@ -314,10 +337,30 @@ def clear_spot(ax: Any, text: Any, phase: Any, near: tuple) -> tuple[float, floa
         for cy in np.linspace(h / 2 + 0.01, 1 - h / 2 - 0.01, 30):
             inside = (np.abs(pts[:, 0] - cx) < w / 2) & (np.abs(pts[:, 1] - cy) < h / 2)
             star = abs(target[0] - cx) < w / 2 + 0.04 and abs(target[1] - cy) < h / 2 + 0.04
-            key = (int(inside.sum()) + 1000 * star, float(np.hypot(*(target - (cx, cy)))))
+            # words over a line worst, then an arrow across one (it points past it)
+            crossed = _on_arrow(pts, (cx, cy), target)
+            far = float(np.hypot(*(target - (cx, cy))))
+            key = (int(inside.sum()) + 1000 * star, crossed, far)
             if best_key is None or key < best_key:
                 best, best_key = (float(cx), float(cy)), key
-    return best
+    return (best, best_key) if with_key else best
+
+
+ARROW_CLEAR = 0.012  # axes fraction: a line this near an arrow's shaft is crossed by it
+HEAD_ROOM = 0.035  # the lines around the arrow's point: it ends short of what it names
+
+
+def _on_arrow(pts: np.ndarray, start: tuple, end: np.ndarray) -> int:
+    """How many of ``pts`` (axes fraction) lie on the shaft from ``start`` to ``end``,
+    leaving out the last :data:`HEAD_ROOM` before ``end``."""
+    a, b = np.asarray(start, float), np.asarray(end, float)
+    d = b - a
+    length2 = float(d @ d)
+    if not len(pts) or length2 == 0:
+        return 0
+    t = np.clip((pts - a) @ d / length2, 0.0, 1.0)
+    near = np.hypot(*(a + t[:, None] * d - pts).T) < ARROW_CLEAR
+    return int((near & (np.hypot(*(pts - b).T) > HEAD_ROOM)).sum())
 
 
 KEY_LENGTH, KEY_HEIGHT = 3.2, 1.0  # the key's swatches, in font sizes: seen from the back
