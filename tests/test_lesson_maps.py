@@ -124,3 +124,25 @@ def test_an_arrow_counts_the_lines_on_its_shaft_not_at_its_point():
     assert lesson_maps._on_arrow(across, (0.1, 0.5), np.array([0.9, 0.5])) > 0
     assert lesson_maps._on_arrow(across, (0.1, 0.5), np.array([0.52, 0.5])) == 0  # its point
     assert lesson_maps._on_arrow(across, (0.1, 0.5), np.array([0.3, 0.9])) == 0
+
+
+def test_islands_of_either_kind_are_ringed_large_enough_to_see():
+    # phase_network: the "small outlined islands" the key named were 8-pixel specks
+    from types import SimpleNamespace
+
+    d = np.zeros((10, 10), bool)
+    d[:, 6:] = True  # the edge
+    d[3, 2] = True  # a diverged cell among trained ones
+    d[5, 8] = False  # a trained cell among diverged ones
+    m = SimpleNamespace(diverged=d, x=np.arange(10.0), y=np.arange(10.0), closed_form=None)
+    assert lesson_maps.islands(m) == [(2.0, 3.0)]
+    assert lesson_maps.islands(m, trained=True) == [(8.0, 5.0)]
+    with plots.offscreen():
+        fig = plots.new_figure("16:9", 100)
+    ax = fig.add_subplot()
+    lesson_maps._ring_islands(ax, m)
+    rings = [ln for ln in ax.get_lines() if ln.get_gid() == "island-ring"]
+    assert len(rings) == 2
+    assert all(ln.get_markersize() * 100 / 72 >= 16 for ln in rings)  # pixels across
+    names = [h.get_label() for h in lesson_maps._legend_handles("light", m)]
+    assert lesson_maps.ISLANDS_NAME in names

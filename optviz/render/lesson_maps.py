@@ -30,6 +30,7 @@ from .plots import new_figure
 
 ZOOM = "#E69F00"
 GD_NAME = "GD at its best learning rate: momentum is faster inside"
+ISLANDS_NAME = "ringed: islands, a cell or two of one kind inside the other"
 
 
 def _rimmed(width: float) -> list[Any]:
@@ -68,8 +69,10 @@ def plot_zoom(
         fig.subplots_adjust(bottom=0.2, top=0.9 - 0.055 * lines, left=0.07, right=0.91)
         # the frame is the true window (a bigger one misstated what was zoomed into); one
         # too small to find gets a named pointer beside it instead of a bigger frame
-        left.add_patch(Rectangle((x0, y0), x1 - x0, y1 - y0, fill=False, ec=ZOOM, lw=2,
-                                 gid="zoom-frame", zorder=5))  # fmt: skip
+        # bold and rimmed in white: a small frame reads on any cell colour
+        frame = Rectangle((x0, y0), x1 - x0, y1 - y0, fill=False, ec=ZOOM, lw=2.8,
+                          gid="zoom-frame", zorder=5, path_effects=_rimmed(2.8))  # fmt: skip
+        left.add_patch(frame)
         if not _findable(left, x0, y0, x1, y1):
             _point_at_window(left, (x0, y0, x1, y1))
         pairs = (((x1, y1), (x0, y1)), ((x1, y0), (x0, y0)))
@@ -84,6 +87,8 @@ def plot_zoom(
         right.set_title("zoomed in (the orange box)")
         right.set_ylabel("")
         _clear_landings(right, (y0, y1))
+        for ax, m in ((left, wide), (right, zoomed)):
+            _ring_islands(ax, m)
         handles = _legend_handles(theme, wide, zoomed)
         rows = 1 if len(handles) <= 3 else 2  # a long key in two rows: the frame holds it
         fig.legend(*_keys(handles), loc="lower center", ncols=-(-len(handles) // rows),
@@ -154,12 +159,12 @@ def _name_flat_top(ax: Any, phase: Any) -> None:
 ISLAND_CELLS = 6  # a diverged patch this small, away from the map's edge, is an island
 
 
-def islands(phase: Any) -> list[tuple[float, float]]:
+def islands(phase: Any, trained: bool = False) -> list[tuple[float, float]]:
     """The centres (data) of the small patches of diverged cells that trained cells
-    enclose, largest first."""
+    enclose, largest first; ``trained``: of trained cells that diverged ones enclose."""
     from scipy import ndimage
 
-    labels, count = ndimage.label(phase.diverged)
+    labels, count = ndimage.label(~phase.diverged if trained else phase.diverged)
     border = set(np.unique(np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]])))
     found = []
     for k in range(1, count + 1):
@@ -171,6 +176,27 @@ def islands(phase: Any) -> list[tuple[float, float]]:
         y = float(np.interp(j, np.arange(len(phase.y)), phase.y))
         found.append((len(cells), (x, y)))
     return [xy for _, xy in sorted(found, key=lambda f: -f[0])]
+
+
+ISLAND_RING = {"marker": "o", "ms": 20, "mfc": "none", "mec": "#111111", "mew": 2.2}
+
+
+def _ring_islands(ax: Any, phase: Any) -> None:
+    """A ring around each island (diverged cells among trained ones, or trained among
+    diverged): one cell or two, drawn alone, were specks too small to see from the back
+    of a room."""
+    from matplotlib import patheffects
+
+    for x, y in islands(phase) + islands(phase, trained=True):
+        ax.plot(
+            x,
+            y,
+            ls="none",
+            zorder=5,
+            gid="island-ring",
+            **ISLAND_RING,
+            path_effects=[patheffects.withStroke(linewidth=4.4, foreground="#ffffff")],
+        )
 
 
 def _clear_landings(ax: Any, ys: tuple[float, float], near: float = 0.04) -> None:
@@ -372,13 +398,10 @@ def _legend_handles(theme: str, *phases: Any) -> list[Any]:
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
 
-    # small outlined patches inside trained cells are diverged cells too: said in the key
-    name = "diverged (grey; also the small outlined islands)" if any(
-        islands(p) for p in phases) else "diverged"  # fmt: skip
-    handles = [
-        Patch(facecolor=DIVERGED_COLOR[theme], edgecolor="#111111", label=name),
-        Line2D([], [], color=BOUNDARY_COLOR[theme], lw=2.5, label="edge of divergence"),
-    ]
+    handles = [Patch(facecolor=DIVERGED_COLOR[theme], edgecolor="#111111", label="diverged")]
+    if any(islands(p) + islands(p, trained=True) for p in phases):  # the rings said
+        handles.append(Line2D([], [], ls="none", label=ISLANDS_NAME, **ISLAND_RING))
+    handles.append(Line2D([], [], color=BOUNDARY_COLOR[theme], lw=2.5, label="edge of divergence"))
     if any(gd_best_rate(p) is not None for p in phases):
         handles.append(Line2D([], [], color="#ffffff", lw=GD_WIDTH, label=GD_NAME,
                               path_effects=_outlined(GD_WIDTH)))  # fmt: skip
