@@ -869,7 +869,8 @@ def test_every_mark_on_a_band_map_is_keyed_and_a_landmark_rings_what_rests_on_it
     assert {"start", "a seed ends", "without noise", "saddle"} <= set(key), key
     # bands: a square inside the diamond read as clutter: the end on a landmark is said
     (end,) = [t for t in left.texts if t.get_gid() == "plain-end"]
-    assert "without noise" in end.get_text() and "ends here" in end.get_text()
+    # named by the landmark it rests on: "ends here" pointed into the seeds' pile of ends
+    assert "without noise" in end.get_text() and "ends at the saddle" in end.get_text()
     assert not [ln for ln in left.get_lines() if ln.get_gid() == "plain-end"]
     dots = [ln for ln in left.get_lines() if ln.get_label() == "a seed ends"]
     assert dots and all(d.get_markersize() * 100 / 72 >= 12 for d in dots)  # were 6 px
