@@ -179,13 +179,17 @@ def _as_drawn(ax, handle, label: str):
     return entry
 
 
+CORNER_PAD = 9.0  # points between the x axis and its numbers when a corner holds two
+
+
 def clear_corner(ax) -> None:
-    """No x tick label at the lower left corner when a y tick label sits there too: the
-    two (\u2212 2.0 and \u2212 2.0) nearly touched. The y axis keeps its number."""
+    """When the lower left corner holds an x and a y tick number both (\u2212 2.0 and
+    \u2212 2.0), the x numbers are set further down, so the two do not touch; both stay
+    (dropping the x one left the axis without its first number)."""
     (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
     xt = [v for v in ax.get_xticks() if min(x0, x1) <= v <= max(x0, x1)]
     yt = [v for v in ax.get_yticks() if min(y0, y1) <= v <= max(y0, y1)]
     at_x = xt and abs(xt[0] - x0) <= 1e-3 * abs(x1 - x0)
     at_y = yt and abs(yt[0] - y0) <= 1e-3 * abs(y1 - y0)
     if at_x and at_y:
-        ax.set_xticks(xt[1:])
+        ax.tick_params(axis="x", pad=CORNER_PAD)
