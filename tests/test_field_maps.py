@@ -50,3 +50,11 @@ def test_a_lone_key_sits_under_the_map_clear_of_the_tick_numbers(saddle_map):
     label = ax.xaxis.label.get_window_extent()
     assert key.y1 <= label.y0 + 1
     assert np.isfinite(key.x0)
+
+
+def test_a_maps_colour_bar_is_as_tall_as_the_map(saddle_map):
+    # without its arrow the bar kept the arrow's room: 22 px short of the map's top
+    ax = saddle_map.axes[0]
+    (bar,) = [c.colorbar for c in ax.collections if getattr(c, "colorbar", None)]
+    a, b = ax.get_window_extent(), bar.ax.get_window_extent()
+    assert abs(a.y1 - b.y1) < 2 and abs(a.y0 - b.y0) < 2

@@ -70,6 +70,9 @@ def _bar_as_axes(fig, ax) -> None:
             formatter = bar.ax.yaxis.get_major_formatter()
             c.extend = "neither"
             bar.ax.clear()
+            # the inset's own place back: the old bar's locator shortened it for the arrow
+            place = bar.ax.get_axes_locator()
+            bar.ax.set_axes_locator(getattr(place, "_orig_locator", place))
             bar = fig.colorbar(c, cax=bar.ax)
             bar.set_ticks(ticks)
             bar.ax.yaxis.set_major_formatter(formatter)
