@@ -48,7 +48,9 @@ def plot_bands(
     finite = finite[np.isfinite(finite)]
     log = surface.min_value is not None or bool(len(finite) and finite.min() > 0)
     floor = LOSS_FLOOR if log else -np.inf
-    ylabel = "loss above the minimum" if surface.min_value is not None else "loss"
+    # a loss that falls below 0 said to have no floor: a negative loss puzzled
+    ylabel = ("loss above the minimum" if surface.min_value is not None
+              else "loss" if log else "loss (no floor: it falls below 0)")  # fmt: skip
     # the noise the runs drew, not the one asked for (SGD's gradient noise is off
     # where the surface has data rows and mini-batches take its place)
     noise = traj.noise.applied(surface.n_samples > 0)
