@@ -50,12 +50,30 @@ def show_map(
         handles = [_as_drawn(ax, h, label) for h, label in zip(handles, labels, strict=True)]
         if ax.get_legend() is not None:
             ax.get_legend().remove()
-        if handles:  # one row under the map, where it hides no point (a lone key in the
-            # corner under the colour bar touched the last x tick's number)
-            fig.legend(handles, labels, loc="outside lower center", ncol=len(handles),
-                       frameon=False, fontsize=style.at_least(14))  # fmt: skip
-        fig.suptitle(title or surface.title or surface.name)
+        heading = fig.suptitle(title or surface.title or surface.name)
+        if handles:
+            _key(fig, heading, handles, labels)
     return fig
+
+
+KEY_SCALE = 0.7  # the key's markers against the map's (a saddle's diamond: 22 pt in the key)
+EDGE_PX = 10  # the lone key's distance from the frame's right edge
+
+
+def _key(fig, heading, handles: list, labels: list) -> None:
+    """The key off the map: a lone entry beside the title when the title leaves it room
+    (a row of its own under the map cost the map 65 px; in the corner under the colour
+    bar it touched the last x tick's number), else one row under the map."""
+    look = {"frameon": False, "fontsize": style.at_least(14), "markerscale": KEY_SCALE}
+    if len(handles) == 1:
+        key = fig.legend(handles, labels, loc="upper right", borderaxespad=0.2, **look)
+        key.set_in_layout(False)
+        renderer = fig.canvas.get_renderer()
+        room = fig.bbox.width - heading.get_window_extent(renderer).x1
+        if key.get_window_extent(renderer).width + 2 * EDGE_PX <= room:
+            return
+        key.remove()
+    fig.legend(handles, labels, loc="outside lower center", ncol=len(handles), **look)
 
 
 def _bar_as_axes(fig, ax) -> None:
