@@ -3,7 +3,6 @@ streamlines stop, a colour bar read like the axes."""
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
 
 from optviz.render import mapplots, plots, style
