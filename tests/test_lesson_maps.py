@@ -146,3 +146,16 @@ def test_islands_of_either_kind_are_ringed_large_enough_to_see():
     assert all(ln.get_markersize() * 100 / 72 >= 16 for ln in rings)  # pixels across
     names = [h.get_label() for h in lesson_maps._legend_handles("light", m)]
     assert lesson_maps.ISLANDS_NAME in names
+
+
+def test_the_edge_field_agrees_with_the_diverged_cells_whatever_their_rate():
+    # a trained cell without a rate (NaN) or a blown-up one without a growth above 1
+    # must not move the edge off the map's grey cells
+    from types import SimpleNamespace
+
+    rate = np.array([[0.5, np.nan, 0.9, 1.2, np.nan, 0.7]])
+    blew = np.array([[np.nan, np.nan, np.nan, 40.0, 12.0, 9.0]])
+    m = SimpleNamespace(surface=object(), metrics={"rate": rate, "diverged": blew},
+                        diverged=np.array([[False, False, False, True, True, True]]))  # fmt: skip
+    field, level = phaseplots.edge_field(m)
+    assert ((field > level) == m.diverged).all()

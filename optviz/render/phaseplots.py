@@ -152,10 +152,13 @@ def edge_field(phase: Any) -> tuple[np.ndarray, float]:
     if rate is None:
         return phase.diverged.astype(float), 0.5
     # a run that blew up keeps the growth it measured on its way out (the line lands
-    # between cells by it); one without a growth above 1 counts as growing fast
+    # between cells by it); one without a growth above 1 counts as growing fast, and a
+    # trained cell without a rate as shrinking (the line stays on the map's diverged side)
+    diverged = phase.diverged
     with np.errstate(invalid="ignore"):
-        unknown = ~np.isfinite(rate) | (np.isfinite(phase.metrics["diverged"]) & (rate <= 1))
-    return np.where(unknown, BLEW_UP_RATE, rate), 1.0
+        unknown = diverged & (~np.isfinite(rate) | (rate <= 1))
+        field = np.where(unknown, BLEW_UP_RATE, rate)
+        return np.where(~diverged & ~(field < 1), 0.0, field), 1.0
 
 
 SPECK_PX = 14  # a contour piece smaller than this across is noise on a flat field
