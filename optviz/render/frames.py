@@ -80,6 +80,7 @@ class _Mover:
 TAIL_ALPHA = 0.35
 """A short trail's older half is drawn this opaque, without its outline: where noise
 makes a trail scribble over itself, the last steps still read as the way the ball came."""
+HEAD_STEPS = 2  # the step into the newest point and the one on to the ball: never faint
 
 
 class _Engine:
@@ -423,7 +424,8 @@ class _Engine:
         domain = None if m.z is not None else m.traj.surface.domain  # a map: ends at its edge
         path = _laned(m, path, first, s)
         if m.faint is not None:  # revisits of dense ground: their own thin, faint line
-            steps_drawn = m.faint_steps[first : first + len(path) - 1]
+            steps_drawn = m.faint_steps[first : first + len(path) - 1].copy()
+            steps_drawn[-HEAD_STEPS:] = False  # the newest steps reach the ball full and haloed
             path, thin = paths.split_faint(path, steps_drawn)
             zthin = None
             if zpath is not None:

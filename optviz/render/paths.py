@@ -256,7 +256,9 @@ def revisits(path: np.ndarray, cell: float = CELL, shortest: int = 3) -> np.ndar
         return np.zeros(steps, bool)
     within = np.arange(len(seg)) - np.repeat(np.cumsum(count) - count, count) + 0.5
     at = a[seg] + (within / count[seg])[:, None] * (b[seg] - a[seg])
-    cells = np.floor(at / cell).astype(np.int64)
+    # cells centred on the axes: a path along a line of symmetry (y = 0, to 1e-10 either
+    # side) would otherwise hop between the two cells that meet there at every step
+    cells = np.floor(at / cell + 0.5).astype(np.int64)
     key = (cells[:, 0] - cells[:, 0].min()) * (1 << 31) + (cells[:, 1] - cells[:, 1].min())
     enters = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])  # each visit to a cell
     order = np.lexsort((enters, key[enters]))
