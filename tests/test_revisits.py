@@ -126,3 +126,22 @@ def test_the_newest_steps_reach_the_ball_at_full_width(ackley):
         k = int(s)
         assert np.isfinite(full[-3:]).all()
         np.testing.assert_allclose(full[-2], race[1].xy[k], atol=1e-9)
+
+
+def test_a_zig_zag_the_lesson_names_is_drawn_full_to_its_end():
+    # elliptic: GD's last zig-zags pile up across the valley near the star; drawn as
+    # faint revisits they read as 1-2 px lines, yet the claim's lesson is the zig-zag
+    from optviz.analysis.claims import check_claims
+
+    race = audit.lesson_race("elliptic")
+    claims = [c for c in race.surface.lesson.claims if c.startswith("zigzags(")]
+    assert paths.path_styles(race.trajectories)[0].faint is not None  # revisits, unnamed
+    verdicts = check_claims(race, claims)
+    assert verdicts[0].holds and paths.zigzag_runs(verdicts) == {0}
+    engine = _Engine(animate(race, fps=2, duration=1, callouts=verdicts))
+    try:
+        assert engine.movers[0].faint is None
+        engine.frame(float(race[0].steps))
+        assert np.isfinite(engine.movers[0].trail.get_xydata()).all()  # one full line
+    finally:
+        engine.close()

@@ -104,7 +104,8 @@ class _Engine:
             if self.rotating:
                 turning.room_to_turn(self.fig)
             self.movers: list[_Mover] = []
-            self.styles = paths.path_styles(race.trajectories, one_map=anim.kind != "panels")
+            self.styles = paths.path_styles(race.trajectories, one_map=anim.kind != "panels",
+                                            full=paths.zigzag_runs(anim.callouts))  # fmt: skip
             for i, (traj, ps) in enumerate(zip(race.trajectories, self.styles, strict=True)):
                 axes = self.panels[i] if anim.kind == "panels" else self.panels[0]
                 self.movers.append(self._mover(axes, traj, ps, i))

@@ -123,9 +123,12 @@ class PathStyle(NamedTuple):
 
 
 # ----------------------------------------------------------------------------- styles
-def path_styles(trajs, colors=None, ball: float = BALL, *, one_map: bool = True) -> list[PathStyle]:
+def path_styles(
+    trajs, colors=None, ball: float = BALL, *, one_map: bool = True, full=()
+) -> list[PathStyle]:
     """One :class:`PathStyle` per trajectory (see the module docs for the rules);
-    ``one_map=False`` (one panel each) shares no line: no path covers another.
+    ``one_map=False`` (one panel each) shares no line: no path covers another. The runs
+    in ``full`` (their zig-zag is the lesson: :func:`zigzag_runs`) draw no revisit faint.
 
     >>> import optviz as ov
     >>> r = ov.race("quadratic", ["gd:lr=0.05", "momentum:lr=0.05,momentum=0"],
@@ -156,10 +159,29 @@ def path_styles(trajs, colors=None, ball: float = BALL, *, one_map: bool = True)
                 halo=not cloud(_starts(trajs[i])),
                 lane=tuple(shifts[i].tolist()) if i in shifts else None,
                 under=under,
-                faint=_faint(paths[i]),
+                faint=None if i in full else _faint(paths[i]),
             )
         )
     return out
+
+
+def zigzag_runs(verdicts) -> set[int]:
+    """The runs whose zig-zag a claim that holds names (``zigzags(gd, across=y)``): the
+    zig-zag is the lesson, so its last swings, piling up near the target, are drawn as
+    full as its first (not as faint revisits).
+
+    >>> from optviz.analysis.claim_grammar import Verdict
+    >>> zigzag_runs([Verdict("zigzags(gd)", True, {}, 9, (0,), ""),
+    ...              Verdict("not zigzags(adam)", True, {}, None, (1,), ""),
+    ...              Verdict("zigzags(sgd)", False, {}, None, (2,), "")])
+    {0}
+    """
+    return {
+        r
+        for v in verdicts
+        if v.holds and v.claim.strip().startswith("zigzags(")
+        for r in v.runs[:1]
+    }
 
 
 def run_looks(trajs) -> list[dict]:
