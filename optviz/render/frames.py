@@ -105,7 +105,8 @@ class _Engine:
                 turning.room_to_turn(self.fig)
             self.movers: list[_Mover] = []
             self.styles = paths.path_styles(race.trajectories, one_map=anim.kind != "panels",
-                                            full=paths.zigzag_runs(anim.callouts))  # fmt: skip
+                                            full=paths.zigzag_runs(anim.callouts),
+                                            view=_map_view(self.panels[0]))  # fmt: skip
             for i, (traj, ps) in enumerate(zip(race.trajectories, self.styles, strict=True)):
                 axes = self.panels[i] if anim.kind == "panels" else self.panels[0]
                 self.movers.append(self._mover(axes, traj, ps, i))
@@ -459,6 +460,13 @@ class _Engine:
 
     def close(self) -> None:
         self.fig.clear()
+
+
+def _map_view(ax):
+    """A 2-D map's box ``[[x0, x1], [y0, y1]]`` (``None`` for a 3-D axes)."""
+    if getattr(ax, "name", "") == "3d":
+        return None
+    return [sorted(ax.get_xlim()), sorted(ax.get_ylim())]
 
 
 def _set_line(line, xy: np.ndarray, z: np.ndarray | None, rotating: bool) -> None:

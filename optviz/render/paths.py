@@ -124,11 +124,13 @@ class PathStyle(NamedTuple):
 
 # ----------------------------------------------------------------------------- styles
 def path_styles(
-    trajs, colors=None, ball: float = BALL, *, one_map: bool = True, full=()
+    trajs, colors=None, ball: float = BALL, *, one_map: bool = True, full=(), view=None
 ) -> list[PathStyle]:
     """One :class:`PathStyle` per trajectory (see the module docs for the rules);
     ``one_map=False`` (one panel each) shares no line: no path covers another. The runs
     in ``full`` (their zig-zag is the lesson: :func:`zigzag_runs`) draw no revisit faint.
+    ``view``: the map's box ``[[x0, x1], [y0, y1]]`` where it shows less than the domain
+    (what shares a line is measured on the map as drawn).
 
     >>> import optviz as ov
     >>> r = ov.race("quadratic", ["gd:lr=0.05", "momentum:lr=0.05,momentum=0"],
@@ -144,7 +146,13 @@ def path_styles(
     inks = [round(ink(look["linestyle"]), 1) for look in looks]
     order = sorted(range(n), key=lambda i: (-inks[i], -lengths[i], i))  # solid, long first
     depth = {i: rank for rank, i in enumerate(order)}
-    shifts, partners = lanes.lanes(paths, order, LANE) if one_map else ({}, {})
+    if one_map and view is not None:  # shared lines as drawn: in spans of the view
+        seen = np.ptp(np.asarray(view, float), axis=1)
+        shifts, partners = lanes.lanes([_normalized(t, seen) for t in trajs], order, LANE)
+    elif one_map:
+        shifts, partners = lanes.lanes(paths, order, LANE)
+    else:
+        shifts, partners = {}, {}
     out = []
     for i in range(n):
         color = colors[i % len(colors)] if colors else looks[i]["color"]
