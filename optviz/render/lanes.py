@@ -6,7 +6,7 @@ earlier one there (and a wide band under a thin one hides the band's dashes). So
 a path runs along another (:func:`shared_vertices`: near it, in its direction, for a
 stretch), each is shifted across the line, in display space, into a lane of its own
 (:func:`lanes`: the lanes of the paths sharing a stretch centred on it, :data:`LANE
-<optviz.render.paths.LANE>` points apart, in drawing order). Each keeps its width and
+<optviz.render.paths.LANE>` points apart, each on the side it lies). Each keeps its width and
 dash pattern, so both colours and both dash patterns show along the stretch; off it
 every path runs where it is.
 
