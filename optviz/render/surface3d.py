@@ -329,29 +329,19 @@ def _axis_names(ax, surface, grid, theme: str) -> None:
     on the block's side they would be read as marks on the ground). Each is aligned by
     the side that faces its edge on the screen, so it touches the foot whatever the
     camera (centred a tenth of the domain out, "w1" and "w2" floated off the faces)."""
-    from .camera3d import _project
-
     (x0, x1), (y0, y1) = _shown(ax)
     a = np.radians(ax.azim)
     near_x = (x1, x0) if np.cos(a) > 0 else (x0, x1)
     near_y = (y1, y0) if np.sin(a) > 0 else (y0, y1)
-    xname, yname = surface.view.axes
-    if (xname, yname) == ("x", "y"):  # plain coordinates: their names teach nothing here
-        return
-    M = ax.get_proj()
+    xname, yname = surface.view.axes  # "x" and "y" too: they match the view to the map
     for name, edge, outward in (
         (xname, ((x0 + x1) / 2, near_y[0]), (0.0, near_y[0] - near_y[1])),
         (yname, (near_x[0], (y0 + y1) / 2), (near_x[0] - near_x[1], 0.0)),
     ):
         at = np.array([*edge, _foot(grid, edge)])
         step = np.array([*outward, 0.0]) * NAME_OUT
-        dx, dy = np.diff(_project(M, np.array([at, at + step]))[:, :2], axis=0)[0]
-        if abs(dx) > abs(dy):
-            align = dict(ha="left" if dx > 0 else "right", va="center")
-        else:
-            align = dict(ha="center", va="bottom" if dy > 0 else "top")
-        label = _PinnedText(ax, at + step, name, fontsize=18, **align, color=style.ink(theme),
-                            gid="axis-name")  # fmt: skip
+        label = _PinnedText(ax, at + step, name, fontsize=18, color=style.ink(theme),
+                            gid="axis-name", foot=at)  # fmt: skip
         ax._add_text(label)
 
 
@@ -365,9 +355,12 @@ def _pinned_text_class():
         and y read as the flat axes' data: "w1" thousands of px off the frame, and the
         safe margin shrank a still's whole figure to a third to pull it in."""
 
-        def __init__(self, ax, xyz, text: str, **kwargs):
+        def __init__(self, ax, xyz, text: str, foot=None, **kwargs):
             super().__init__(0.0, 0.0, text, **kwargs)
             self.xyz = np.asarray(xyz, float)
+            # the point on the block it stands off from: it is aligned by the side that
+            # faces it, at every draw (the box is stretched to its cell at the first)
+            self.foot = None if foot is None else np.asarray(foot, float)
             self.set_transform(ax.transData)
             self.set_in_layout(False)  # the view fits the block's foot: the names beside it
             self.set_clip_on(False)
@@ -377,8 +370,21 @@ def _pinned_text_class():
         def place(self) -> None:
             from .camera3d import _project
 
-            x, y = _project(self._ax3d.get_proj(), self.xyz[None])[0, :2]
+            M = self._ax3d.get_proj()
+            x, y = _project(M, self.xyz[None])[0, :2]
             self.set_position((x, y))
+            if self.foot is not None:
+                fx, fy = _project(M, self.foot[None])[0, :2]
+                dx, dy = (
+                    self._ax3d.transData.transform([(x, y)])[0]
+                    - self._ax3d.transData.transform([(fx, fy)])[0]
+                )
+                if abs(dx) > abs(dy):
+                    self.set_horizontalalignment("left" if dx > 0 else "right")
+                    self.set_verticalalignment("center")
+                else:
+                    self.set_horizontalalignment("center")
+                    self.set_verticalalignment("bottom" if dy > 0 else "top")
 
         def draw(self, renderer) -> None:
             self.place()  # (a turning camera moves it)
