@@ -588,7 +588,8 @@ def test_the_surface_fills_its_cell_across_and_down(drawn):
     cell = ax.get_position(original=True).transformed(fig.transFigure)
     xy = ax.transData.transform(camera3d._project(ax.get_proj(), ax._optviz_fitted)[:, :2])
     across, down = np.ptp(xy, axis=0)
-    assert min(across / cell.width, down / cell.height) >= 0.85, race.surface.name
+    shares = sorted((across / cell.width, down / cell.height))  # (the axis names take room)
+    assert shares[1] >= 0.85 and shares[0] >= 0.8, (race.surface.name, shares)
 
 
 def test_x_runs_to_the_right_and_y_away_as_on_the_map(drawn):
@@ -604,3 +605,29 @@ def test_x_runs_to_the_right_and_y_away_as_on_the_map(drawn):
     right, away = px[1] - px[0], px[2] - px[0]
     assert right[0] > 2 * abs(right[1]), race.surface.name  # x: mostly to the right
     assert away[1] > 0, race.surface.name  # y: up the screen, away from the camera
+
+
+def _outside(fig) -> list[str]:
+    """The legends and texts of ``fig`` that reach past its frame (by more than 1 px)."""
+    renderer = fig.canvas.get_renderer()
+    frame = fig.bbox.padded(1)
+    items = [*fig.legends, *fig.texts]
+    for ax in fig.axes:
+        items += [t for t in ax.texts if t.get_visible()]
+        items += [ax.get_legend()] if ax.get_legend() is not None else []
+        items += [ax.title] if ax.get_title() else []
+    out = []
+    for item in items:
+        box = item.get_window_extent(renderer)
+        inside = frame.contains(box.x0, box.y0) and frame.contains(box.x1, box.y1)
+        if box.width and not inside:
+            out.append(getattr(item, "get_text", lambda: "legend")())
+    return out
+
+
+@pytest.mark.parametrize("name", [*DEFAULTS, "ball_rolling_3d"])
+def test_no_legend_or_text_runs_off_the_frame(name):
+    # ball_rolling_3d's legend was sized for the map's landmarks, not for the saddle the
+    # 3-D view marks too: its last entry ran off the bottom of the frame
+    _, fig, _ = _drawn(name)
+    assert not _outside(fig), (name, _outside(fig))

@@ -283,7 +283,7 @@ def choose(ax, scene: Scene3D, hint_azim: float = -60.0) -> Shot:
     return best
 
 
-def fit_view(ax, points: np.ndarray) -> None:
+def fit_view(ax, points: np.ndarray, stretch_box: bool = True) -> None:
     """Zoom and pan the 3-D axes so ``points`` ``(n, 3)`` (the surface's grid) fill it,
     at every draw: at the camera it was fitted for, tightly; while the camera turns,
     around the points' extent seen from every azimuth at that elevation (so the view does
@@ -291,8 +291,9 @@ def fit_view(ax, points: np.ndarray) -> None:
     as large as its cell allows, placed in the cell by its anchor (as a 2-D axes of
     equal aspect is): a layout that fits legends beside a map's drawn width
     (:func:`.layout.column_ratios`) sets them beside the surface, not beside an empty
-    strip of the cell. First the box is drawn long enough across the screen that the
-    surface's shape matches its cell's (:func:`stretch_to`)."""
+    strip of the cell. With ``stretch_box`` (a race's view), first the box is drawn long
+    enough across the screen that the surface's shape matches its cell's
+    (:func:`stretch_to`); a surface shown alone keeps the map's proportions."""
     points = np.asarray(points, float).reshape(-1, 3)
     fitted = (ax.elev, ax.azim)
     turning: dict[float, tuple] = {}
@@ -303,7 +304,7 @@ def fit_view(ax, points: np.ndarray) -> None:
         # at the fitted camera, once the layout has set the cell (a turning camera keeps
         # the box it was fitted with: the view must not breathe as it turns)
         aspect = cell.width * fig.bbox.width / max(cell.height * fig.bbox.height, 1e-9)
-        if (ax.elev, ax.azim) == fitted and abs(aspect - stretched[0]) > 1e-6:
+        if stretch_box and (ax.elev, ax.azim) == fitted and abs(aspect - stretched[0]) > 1e-6:
             stretch_to(ax, points[:: max(1, len(points) // 400)], aspect, base)
             stretched[0] = aspect
             turning.clear()
@@ -333,6 +334,7 @@ def fit_view(ax, points: np.ndarray) -> None:
         box = cell.shrunk_to_aspect(surface_aspect, cell, figure_aspect)
         ax._set_position(box.anchored(ax.get_anchor(), cell), "active")
         w, h = ax.bbox.width or 1.0, ax.bbox.height or 1.0
+        x0, y0, x1, y1 = _with_names(ax, (x0, y0, x1, y1), w, h)
         cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
         half = max((x1 - x0) / w, (y1 - y0) / h) * (1 + 2 * MARGIN) / 2
         ax.viewLim.intervalx = (cx - half * w, cx + half * w)
@@ -363,6 +365,26 @@ def stretch_to(ax, points: np.ndarray, aspect: float, base) -> None:
                                1 / STRETCH, STRETCH))  # fmt: skip
         scale = 1.0 + (factor - 1.0) * across
         ax.set_box_aspect((*(base[:2] * scale), base[2]))
+
+
+NAME_ROOM = 1.2  # room kept around an axis name's anchor, in its font's heights
+
+
+def _with_names(ax, bounds: tuple, w: float, h: float) -> tuple:
+    """``bounds`` grown to hold the axis names pinned beside the surface's foot (texts
+    with a 3-D ``xyz``, gid "axis-name") and room for their letters: fitted to the
+    surface alone, Rosenbrock's "x" sat under the frame's edge."""
+    names = [t for t in ax.texts if t.get_gid() == "axis-name"]  # (seen or not: the view
+    # must not move when they are hidden)
+    if not names:
+        return bounds
+    x0, y0, x1, y1 = bounds
+    per_px = max((x1 - x0) / w, (y1 - y0) / h) * (1 + 2 * MARGIN)
+    dpi = ax.get_figure(root=True).dpi
+    at = _project(ax.get_proj(), np.array([t.xyz for t in names]))[:, :2]
+    room = np.array([NAME_ROOM * t.get_fontsize() * dpi / 72 for t in names]) * per_px
+    lo, hi = (at - room[:, None]).min(axis=0), (at + room[:, None]).max(axis=0)
+    return min(x0, lo[0]), min(y0, lo[1]), max(x1, hi[0]), max(y1, hi[1])
 
 
 REACH = 12.0  # px beyond the surface's grid points that it, or a ball on it, may cover

@@ -159,8 +159,9 @@ def _slide_view(ax, surface, grid, marks: list, theme: str, ends=()) -> None:
     k = SIDE_ROWS
     rows, cols = (np.unique(np.r_[0 : n : max(1, n // 40), k, n - 1 - k, n - 1])
                   for n in grid[0].shape)  # fmt: skip
-    camera3d.fit_view(ax, np.stack([a[np.ix_(rows, cols)] for a in grid], axis=-1))
-    _axis_names(ax, surface, grid, theme)
+    camera3d.fit_view(ax, np.stack([a[np.ix_(rows, cols)] for a in grid], axis=-1),
+                      stretch_box=len(ends) > 0)  # fmt: skip
+    _axis_names(ax, surface, grid, theme, race=len(ends) > 0)
     _draw_landmarks(ax, surface, marks, theme, ends)
 
 
@@ -246,6 +247,18 @@ NEAR_END, NEAR_PATH = 0.05, 0.03  # as shares of the domain's larger side
 LANDMARK_ROOM = 0.08  # the window's ground beyond a landmark, as a share of the domain
 
 
+def landmark_kinds(surface, runs) -> list[str]:
+    """The kinds of landmark the slide view of ``runs`` marks, in the legend's order:
+    the layout sizes the legend by them (sized by the map's, which leaves out the saddle
+    the 3-D view marks where a path passes over it, the legend ran off the frame)."""
+    from ..catalog.critical import LANDMARK_KINDS
+
+    runs = list(runs)
+    window = runs_window(surface, runs)
+    kinds = {p.kind for p in _lesson_landmarks(surface, runs) if _inside(p.xy, window)}
+    return [k for k in LANDMARK_KINDS if k in kinds]
+
+
 def _lesson_landmarks(surface, runs: list) -> list:
     """The landmarks a race's lesson needs: a few are all needed; of many, the global
     minima, those a run ends near, and the saddles and maxima a path passes over. Every
@@ -323,7 +336,7 @@ def _rested_on(xy: np.ndarray, ends: np.ndarray, surface) -> np.ndarray:
     return gaps.min(axis=1) < NEAR_END * side
 
 
-def _axis_names(ax, surface, grid, theme: str) -> None:
+def _axis_names(ax, surface, grid, theme: str, race: bool = True) -> None:
     """The names of x and y at the middle of the surface's two edges nearest the camera,
     just outside the foot of the block it tops (the slide view has no box to carry them;
     on the block's side they would be read as marks on the ground). Each is aligned by
@@ -333,7 +346,9 @@ def _axis_names(ax, surface, grid, theme: str) -> None:
     a = np.radians(ax.azim)
     near_x = (x1, x0) if np.cos(a) > 0 else (x0, x1)
     near_y = (y1, y0) if np.sin(a) > 0 else (y0, y1)
-    xname, yname = surface.view.axes  # "x" and "y" too: they match the view to the map
+    xname, yname = surface.view.axes
+    if (xname, yname) == ("x", "y") and not race:  # beside a race's map they match the
+        return  # view to it; a surface alone has nothing to match
     for name, edge, outward in (
         (xname, ((x0 + x1) / 2, near_y[0]), (0.0, near_y[0] - near_y[1])),
         (yname, (near_x[0], (y0 + y1) / 2), (near_x[0] - near_x[1], 0.0)),
