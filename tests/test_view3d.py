@@ -629,5 +629,8 @@ def _outside(fig) -> list[str]:
 def test_no_legend_or_text_runs_off_the_frame(name):
     # ball_rolling_3d's legend was sized for the map's landmarks, not for the saddle the
     # 3-D view marks too: its last entry ran off the bottom of the frame
-    _, fig, _ = _drawn(name)
+    race, fig, _ = _drawn(name)
+    if name == "ball_rolling_3d":  # as the gallery draws it: the loss panel over the legend
+        fig = race_figure.plot_race(race, kind="3d", loss=True)
+        fig.canvas.draw()
     assert not _outside(fig), (name, _outside(fig))

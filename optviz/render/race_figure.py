@@ -223,6 +223,8 @@ def _side_region(fig, cell, extra, how: str, labels: list[str], em: float, frame
     if how == "side":
         fits = width <= frame[0] - em
         room = frame[1] - 6 * em  # the column's height, less the title and a panel's labels
+        height += 2 * em  # the gap between the panels' cells, and the estimate's error:
+        # cut to its estimate, ball_rolling_3d's six entries ran off the frame's foot
         share = min(height / max(room - height, 1.0), 1.0) * sum(weights)
         rows = len(extra) + fits
         grid = cell.subgridspec(rows, 1, height_ratios=[*weights, share][:rows])
