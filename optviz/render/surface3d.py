@@ -405,6 +405,12 @@ def _pinned_text_class():
             self.place()  # (a turning camera moves it)
             super().draw(renderer)
 
+        def get_window_extent(self, renderer=None, dpi=None):
+            # with room around it: what is placed beside it (a callout) keeps clear of
+            # it, not 20 px off as tiny_net's Adam box sat over "w1"
+            box = super().get_window_extent(renderer, dpi)
+            return box.padded(NAME_CLEAR * self.get_figure(root=True).dpi / 72)
+
     return PinnedText
 
 
@@ -421,6 +427,7 @@ def _foot(grid, xy) -> float:
     return float(Z[ring][np.argmin(gaps)])
 
 
+NAME_CLEAR = 10.0  # points around an axis name that others placed beside it keep clear
 NAME_OUT = 0.03  # an axis name's anchor outside the block's foot, as a share of the domain
 
 
