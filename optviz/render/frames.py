@@ -264,6 +264,7 @@ class _Engine:
             movers = [m for m in self.movers if m.trail.axes is ax]
             layout = balls.BallLayout(ax, [m.ball for m in movers], self.theme)
             layout.set_animated(True)
+            layout.trails = [m.traj.xy for m in movers]  # a ball on a landmark: its side
             edges = None
             if not plots._is3d(ax):
                 names = paths.short_names([m.traj for m in movers])
