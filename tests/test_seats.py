@@ -135,3 +135,39 @@ def test_a_ball_settling_on_a_minimum_keeps_its_side():
         assert np.ptp(np.unwrap(sides)) < 0.05
     finally:
         engine.close()
+
+
+def offset_jumps(engine, steps) -> list[float]:
+    """Per frame of ``steps``, the largest change (px) of any ball's drawn offset from
+    its true place: a ball that jumps sideways from its fan slot onto its path."""
+    ax = engine.panels[0]
+    before, out = None, []
+    for s in steps:
+        engine.frame(float(s))
+        off = []
+        for m in engine.movers:
+            drawn = ax.transData.transform(np.c_[m.ball.get_data()])
+            off.append(drawn - ax.transData.transform(np.asarray(m.heads, float)))
+        off = np.vstack(off)
+        if before is not None:
+            out.append(float(np.hypot(*(off - before).T).max()))
+        before = off
+    return out
+
+
+def test_the_fan_at_the_start_closes_without_a_jump():
+    # every optimizer shows at frame 0, fanned round the start; as they set off the fan
+    # closes over several frames instead of the balls hopping onto their paths at step 1
+    race = ov.race("saddle", ["gd:lr=0.05", "momentum:lr=0.02", "adam:lr=0.05"],
+                   start=(-1.8, 0.001), steps=120)  # fmt: skip
+    anim = animate(race, fps=20, duration=6)
+    engine = _Engine(anim)
+    try:
+        # (from step 3 momentum catches GD up: a fan of two balls meeting, not the start's)
+        frames = [s for s in np.unique(anim.frame_steps()) if s <= 2.5]
+        diameter = engine.movers[0].ball.get_markersize() * engine.fig.dpi / 72
+        jumps = offset_jumps(engine, frames)
+        assert max(jumps) < 0.5 * diameter, jumps
+        assert offset_jumps(engine, [0.0, 0.0]) == [0.0]
+    finally:
+        engine.close()

@@ -39,13 +39,14 @@ VALLEY = np.pi / 10  # two balls sit this far below level: between a star's arms
 SPOKE_PT = 1.0  # a spoke's width: a hairline, not a path (paths are 2 points and more)
 BADGE_PT = 12.5  # the count badge's type (17 px at 100 dpi)
 MOST_BALLS = 400  # beyond this many balls on one axes (a cloud of starts) none is moved
+RESTING = 0.05  # a ball whose path stays on a landmark this share of the steps rests on it
 SEAT_GAP_PT = 1.0  # points between a landmark's outline (its stroke included) and a ball beside it
 
 
 UP_RIGHT = np.array([0.7071, 0.7071])
 
 
-def spread(px: np.ndarray, owner: np.ndarray, diameter: float, seats=None, came=None):
+def spread(px: np.ndarray, owner: np.ndarray, diameter: float, seats=None, came=None, passing=None):
     """Where to draw balls at ``px`` ``(m, 2)`` (display pixels) owned by optimizers
     ``owner`` ``(m,)``: ``(drawn, counts, away)``. ``drawn`` ``(m, 2)``: balls of several
     optimizers on one spot fanned around it, balls of one optimizer on one spot drawn at
@@ -57,7 +58,8 @@ def spread(px: np.ndarray, owner: np.ndarray, diameter: float, seats=None, came=
     pixels, ``reach`` their radius plus a ball's: a landmark is an occupant of its spot,
     so balls on it are drawn beside it, ``reach`` from its centre, and it stays whole. A
     lone ball goes on the side ``came`` ``(m, 2)`` names (unit vectors, NaN: unknown),
-    else on the side of its true place, else on the freest side.
+    else on the side of its true place, else on the freest side. Balls ``passing``
+    ``(m,)`` (True: only crossing the landmark, not resting on it) are drawn where they are.
 
     >>> drawn, counts, _ = spread(np.array([[0.0, 0], [1, 0], [100, 0]]), np.array([0, 1, 0]), 10)
     >>> drawn.round(1).tolist(), counts.tolist()
@@ -73,12 +75,15 @@ def spread(px: np.ndarray, owner: np.ndarray, diameter: float, seats=None, came=
         return drawn, counts, away
     seats = np.zeros((0, 3)) if seats is None else np.asarray(seats, float).reshape(-1, 3)
     came = np.full((len(px), 2), np.nan) if came is None else np.asarray(came, float)
+    passing = np.zeros(len(px), bool) if passing is None else np.asarray(passing, bool)
     groups = [[i] for i in np.flatnonzero(np.isfinite(px).all(axis=1))]
     groups = _joined(groups, px, TOUCH * diameter)  # piled balls share one side of a landmark
     while True:  # fan each group; groups whose drawn balls still overlap join, and fan again
         for members in groups:
-            _fan(np.array(members), px, owner, diameter, drawn, counts, away, seats, came)
-        _off_seats(drawn, seats)
+            members = np.array(members)
+            near = seats if not passing[members].all() else seats[:0]
+            _fan(members, px, owner, diameter, drawn, counts, away, near, came)
+        _off_seats(drawn, seats, ~passing)
         joined = _joined(groups, drawn, TOUCH * diameter)
         if len(joined) == len(groups):
             return drawn, counts, away
@@ -170,13 +175,13 @@ def _side(members, px, centre, reach, seats, came) -> np.ndarray:
     return sides[int(np.argmax(room))]
 
 
-def _off_seats(drawn: np.ndarray, seats: np.ndarray) -> None:
+def _off_seats(drawn: np.ndarray, seats: np.ndarray, movable: np.ndarray) -> None:
     """Slide every ball drawn within a landmark's reach (one of a fan beside it) out to
     the reach's edge, in place: the landmark stays whole."""
     for x, y, reach in seats:
         off = drawn - (x, y)
         apart = np.hypot(*off.T)
-        inside = (apart < reach - 1e-6) & (apart > 0)
+        inside = (apart < reach - 1e-6) & (apart > 0) & movable
         drawn[inside] = (x, y) + off[inside] * (reach / apart[inside])[:, None]
 
 
@@ -209,7 +214,10 @@ class BallLayout(Artist):
         self.set_in_layout(False)
         self.spokes = self._new_spokes()
         self.sides: dict = {}  # (run, start): (landmark px, side) a ball was drawn on
-        self.trails: list | None = None  # a still's paths (data): the side balls came from
+        self.trails: list | None = None  # the paths (data): the side balls came from
+        self.step: float | None = None  # an animation's step now (a still: None)
+        self.collapse = 1.0  # steps over which the start's fan closes, at least
+        self._parted: float | None = None  # the step the balls leaving one start part
 
     def set_positions(self, positions: list[np.ndarray]) -> None:
         """Each ball artist's true positions: ``(n, 2)`` data, or ``(n, 3)`` on a 3-D axes."""
@@ -233,8 +241,10 @@ class BallLayout(Artist):
         owner = np.concatenate([np.full(len(p), i) for i, p in enumerate(flat)] or [[]])
         seats = landmark_seats(ax, diameter)
         came = self._came_from(px, owner, seats)
-        drawn, counts, away = spread(px, owner, diameter, seats, came)
+        passing = self._passing(px, owner, seats)
+        drawn, counts, away = spread(px, owner, diameter, seats, came, passing)
         self._remember_sides(px, owner, drawn, seats)
+        drawn = self._collapse(px, owner, diameter, seats, drawn)
         data = ax.transData.inverted().transform(drawn) if len(drawn) else drawn
         used = []
         at = 0
@@ -254,6 +264,72 @@ class BallLayout(Artist):
         self._clip_around(drawn, counts, owner)
         used += [self.spokes] if moved.any() else []
         return used
+
+    def _collapse(self, px, owner, diameter, seats, drawn) -> np.ndarray:
+        """``drawn`` with the first frame's fan round the start collapsing into it over
+        the first :attr:`collapse` steps (an animation at :attr:`step`): the balls fanned
+        out at the start jumped sideways onto their paths when they parted."""
+        if self.step is None or self.trails is None or _is3d(self.ax):
+            return drawn
+        paths = self._paths_of(owner)
+        if paths is None:
+            return drawn
+        at = self.ax.transData.transform(paths[:, 0])
+        fan, _, _ = spread(at, owner, diameter, seats)
+        until = max(self.collapse, self._parting(paths, owner, diameter))
+        left = 1.0 - np.clip(self.step / until, 0.0, 1.0)
+        ease = left * left * (3 - 2 * left)  # smooth at both ends
+        return drawn + ease * ((fan - at) - (drawn - px))
+
+    def _passing(self, px, owner, seats) -> np.ndarray | None:
+        """``(m,)``: the balls of an animation only crossing a landmark at :attr:`step`
+        (their path leaves its reach within :data:`RESTING` of the steps and ends
+        elsewhere; a noisy ball ending there rests): drawn where they are, not hopped
+        beside it and back. None: every ball rests (a still)."""
+        if self.step is None or self.trails is None or _is3d(self.ax) or not len(seats):
+            return None
+        paths = self._paths_of(owner)
+        if paths is None:
+            return None
+        k = int(np.floor(self.step))
+        ahead = paths[:, k : k + max(2, int(RESTING * paths.shape[1])) + 1]
+        out = np.zeros(len(px), bool)
+        for b, p in enumerate(px):
+            seat = _seat_under(p, seats) if np.isfinite(p).all() else None
+            if seat is None or not len(ahead[b]):
+                continue
+            later = np.hypot(*(self.ax.transData.transform(ahead[b]) - seats[seat, :2]).T)
+            end = np.hypot(*(self.ax.transData.transform(paths[b, -1:]) - seats[seat, :2]).T)
+            out[b] = bool((later >= seats[seat, 2]).any() and end[0] >= seats[seat, 2])
+        return out
+
+    def _paths_of(self, owner) -> np.ndarray | None:
+        """``(m, T, 2)``: each ball's path (data), from :attr:`trails`; None where the
+        balls are not the trails' (a start gone, diverged)."""
+        out = []
+        for run, i in zip(np.asarray(owner).tolist(), _index_in_owner(owner), strict=True):
+            xy = np.asarray(self.trails[int(run)], float)
+            if xy.ndim == 3 and i >= xy.shape[1]:
+                return None
+            out.append(xy[:, i, :2] if xy.ndim == 3 else xy[:, :2])
+        if not out or len({len(p) for p in out}) > 1:
+            return None
+        return np.stack(out)
+
+    def _parting(self, paths: np.ndarray, owner, diameter: float) -> float:
+        """The first step at which the balls of different optimizers that left one start
+        are a ball apart (the fan round the start is needed till then), at most a
+        tenth of the steps."""
+        if self._parted is None:
+            most = max(1, (paths.shape[1] - 1) // 10)
+            px = self.ax.transData.transform(paths[:, : most + 1].reshape(-1, 2))
+            px = px.reshape(len(paths), most + 1, 2)
+            together = np.hypot(*(px[:, None, 0] - px[None, :, 0]).transpose(2, 0, 1)) < 1.0
+            pairs = together & (np.asarray(owner)[:, None] != np.asarray(owner)[None, :])
+            apart = np.hypot(*(px[:, None] - px[None]).transpose(3, 0, 1, 2)) >= diameter
+            ok = (apart | ~pairs[:, :, None]).all(axis=(0, 1))
+            self._parted = float(np.argmax(ok)) if ok.any() else float(most)
+        return self._parted
 
     def _came_from(self, px: np.ndarray, owner: np.ndarray, seats: np.ndarray) -> np.ndarray:
         """``(m, 2)``: for each ball on a landmark, the side it was drawn on last frame
