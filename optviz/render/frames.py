@@ -267,6 +267,11 @@ class _Engine:
             movers = [m for m in self.movers if m.trail.axes is ax]
             layout = balls.BallLayout(ax, [m.ball for m in movers], self.theme)
             layout.set_animated(True)
+            layout.trails = [m.traj.xy for m in movers]  # a ball on a landmark: its side
+            moving = np.unique(self.anim.frame_steps())
+            moving = moving[moving > 0]  # the start's fan closes over 8 moving frames at least
+            eight = float(moving[min(7, len(moving) - 1)]) if len(moving) else 1.0
+            layout.collapse = min(eight, 0.1 * self.anim.steps)  # (a short one: a tenth)
             edges = None
             if not plots._is3d(ax):
                 names = paths.short_names([m.traj for m in movers])
@@ -325,6 +330,8 @@ class _Engine:
         k = int(math.floor(s))
         for m in self.movers:
             self._update(m, s, k)
+        for _, layout, _ in self.places:
+            layout.step = s  # the fan at the start closes over the first steps
         marks = self._place_balls()
         rings: list = []
         labels: list = []
