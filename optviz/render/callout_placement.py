@@ -27,6 +27,7 @@ BODY = 4.0  # times more a label's cover of an obstacle itself counts than of it
 GAP_PX = 12.0  # px between two labels shown together: edge to edge they read as one block
 LEADER_INK_HIT = 2000.0  # px² of cover each path sample under a leader counts as: a leader
 # across a path reads as part of it (saddle, rotated_ellipse, quadratic); about three a stroke
+BALL_PT = 7.0  # points off its anchor a leader leaves its own ball and outline behind
 EDGE_PX = 12.0  # px a label keeps off its room's edge: one against the axes frame or the
 # step counter reads as cramped and hides the map's border (rastrigin, newton_saddle)
 EDGE_HIT = 6000.0  # px² of cover a label within EDGE_PX of the edge counts as (and 100 a px)
@@ -82,18 +83,21 @@ def placement(anchor, size, obstacles, inside, reach_scale: float = 1.0, paths=N
                 out = _outside(b, inside)
                 grown = b + PATH_PT * reach_scale * np.array([-1.0, -1.0, 1.0, 1.0])
                 crossed = int(np.count_nonzero(_within(paths, grown))) if len(paths) else 0
-                covered = float(_overlap(b, obstacles).sum() + BODY * _overlap(b, bodies).sum())
+                body = float(_overlap(b, bodies).sum())
+                covered = float(_overlap(b, obstacles).sum() + BODY * body)
                 covered += LEADER_HIT * _leader_hits(anchor, b, bodies, 13.0 * reach_scale)
                 leader = leader_of(anchor, b)
                 covered += CROSS_HIT * crossings(leader, leaders)
                 covered += LEADER_INK_HIT * _leader_ink(leader, near, PATH_PT * reach_scale,
-                                                        13.0 * reach_scale)  # fmt: skip
+                                                        BALL_PT * reach_scale)  # fmt: skip
                 covered += _edge_cost(b, inside)
                 # a leader across the map; a label over a path hides what it describes
                 beyond = max(float(np.hypot(*(leader[1] - leader[0]))) - longest, 0.0)
                 covered += LONG_HIT * beyond + INK_HIT * crossed
                 far = FAR_COST * max(reach - NEAR_PT, 0.0)
-                cost = (out > 0.5, round(covered, 3), crossed + far, out,
+                # a ball or marker hidden is worse than any leader across a path or box
+                # at the frame (newton_saddle's label moved off the frame onto its saddle)
+                cost = (out > 0.5, body > 0.5, round(covered, 3), crossed + far, out,
                         rank + 0.01 * turn + 0.5 * shifted)  # fmt: skip
                 if best is None or cost < best:
                     ha = "left" if dx > 0 else "right" if dx < 0 else "center"
