@@ -369,6 +369,9 @@ def _arrow_up(ax, traj, curve, first: int, end: int, text: str, color, theme: st
     lean = "left" if where < 0.3 else "center" if where <= 0.6 else "right"
     if _cut(traj, first, end):  # beside its end (at the panel's top: no room over it)
         beside = where < CUT_BESIDE
+        if beside:  # it runs right from the panel's left edge: on two lines, it stays
+            # inside a narrow panel at the frame's right (one line ran off the frame)
+            text = _two_lines(text)
         return ax.annotate(f"↑ {text}", xy=(xs[end], curve[end]),
                            xytext=(8, 0) if beside else (0, CUT_RISE), textcoords="offset points",
                            ha="left" if beside else lean, va="center" if beside else "bottom",
