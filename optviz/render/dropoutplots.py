@@ -190,7 +190,7 @@ def _loss_panel(ax, pairs, c_plain: str, c_drop: str) -> None:
                              ms=7, markevery=every, mec="white", mew=0.7)  # fmt: skip
             names.append(f"{setting}: {what}")
     ax.set_yscale("log")
-    plain_log_ticks(ax, "y")  # 0.01 and 1e-3 at full size, not superscripts
+    plain_log_ticks(ax, "y")  # whole decades, one style
     ax.set_xlabel("training step (Adam)")
     ax.set_ylabel("cross-entropy")
     ax.grid(True, alpha=0.6)

@@ -368,7 +368,7 @@ def std_by_layer(stats, kind: str = "act_std", ax=None, legend: bool = True, end
         from .sweepplots import plain_log_ticks
 
         ax.set_yscale("log")
-        plain_log_ticks(ax, "y")  # 1e-4 at full size: superscript exponents were 8 px
+        plain_log_ticks(ax, "y")  # whole decades, one style
     ax.set_xlabel("layer")
     ax.set_ylabel(_SUMMARY_LABELS[kind])
     ax.set_xticks(np.arange(1, max(s.depth for s in stats) + 1))

@@ -172,7 +172,7 @@ def plot_sweep(
                 what += f" (below {floor}: drawn at {floor})"
             ax.set_ylabel(what)
         ax.grid(True, which="major", alpha=0.5)
-        plain_log_ticks(ax, locate=False)  # 1e-4 at full size, not a 9 px superscript
+        plain_log_ticks(ax, locate=False)  # one style: decimals or powers of ten
         handles = [Line2D([], [], color=ink, ls="none", marker="x", ms=7, mew=2),
                    Line2D([], [], color=ink, ls=(0, (1.0, 2.0)), lw=1.8)]  # fmt: skip
         labels = ["diverged", "first rate that diverges"]
@@ -367,15 +367,15 @@ def rate_text(value: float, _pos=None) -> str:
 
 
 def plain_log_ticks(ax, which: str = "both", locate: bool = True) -> None:
-    """Ticks of ``ax``'s log axes written by :func:`rate_text`, at whole decades (or, with
-    ``locate`` false, where they are)."""
+    """Ticks of ``ax``'s log axes at whole decades (or, with ``locate`` false, where they
+    are), written as every log axis is (:func:`style.log_formatter`)."""
     from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
     for name in ("x", "y") if which == "both" else (which,):
         axis = getattr(ax, f"{name}axis")
         if getattr(ax, f"get_{name}scale")() != "log":
             continue
-        axis.set_major_formatter(FuncFormatter(rate_text))
+        axis.set_major_formatter(style.log_formatter(FuncFormatter(rate_text)))
         axis.set_minor_formatter(NullFormatter())
         if locate:
             axis.set_major_locator(LogLocator(base=10, numticks=6))
