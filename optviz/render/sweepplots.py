@@ -1,9 +1,8 @@
 """Learning-rate sweeps: the final loss against the rate, one line per optimizer.
 
 Each line has its own colour, marker and dashes (:mod:`.line_ends`) and is named where
-it ends or at its starred best rate; rates that diverged are crosses on a strip along
-the top. The maps of a surface (basins, curvature, noise bands) are in
-:mod:`optviz.render.analysis_plots`.
+it ends or at its starred best rate; a line stops where its rates diverge. The maps of
+a surface (basins, curvature, noise bands) are in :mod:`optviz.render.analysis_plots`.
 """
 
 from __future__ import annotations
@@ -60,9 +59,10 @@ def plot_sweep(
 ):
     """Score against learning rate per optimizer on log axes.
 
-    Diverged rates are crosses on a strip along the top, one row per optimizer, and a
-    dotted line marks each optimizer's first diverging rate: the stable range is what
-    lies left of it. ``best`` (key -> rate) marks chosen rates with a star.
+    One message: how wide each optimizer's window of good rates is (a bar per optimizer
+    along the bottom, its width in words). A line stops where its rates diverge; rows of
+    crosses and a dotted line per optimizer at its first diverging rate drowned the
+    windows. ``best`` (key -> rate) marks chosen rates with a star.
 
     >>> from optviz.analysis import sweep
     >>> ax = plot_sweep(sweep("quadratic", ["gd"], lrs=[0.1, 0.5, 1.5], steps=10), dpi=40)
@@ -70,8 +70,6 @@ def plot_sweep(
     ('log', 'log')
     """
     from matplotlib.lines import Line2D
-    from matplotlib.patches import Rectangle
-    from matplotlib.transforms import blended_transform_factory
 
     many = len(sweep.keys) > PANELS_OVER
     if panels or (panels is None and many and sweep.objective == "final"):
@@ -83,10 +81,9 @@ def plot_sweep(
     shift = 0.0 if steps_mode or surface.min_value is None else surface.min_value
     ink = style.ink(theme)
     n_opt = len(sweep.keys)
-    band = min(0.05 + 0.03 * n_opt, 0.32)  # top strip of the axes for diverged rates
+    band = min(0.05 + 0.03 * n_opt, 0.32)  # the bottom strip of the good windows
     with style.themed(theme):
         ax = _new_axes(ax, size, theme, dpi)
-        top = blended_transform_factory(ax.transData, ax.transAxes)
         ys, floored, log = [], False, True
         curves = []
         for i in range(n_opt):
@@ -104,9 +101,7 @@ def plot_sweep(
         if steps_mode:
             ys = np.append(ys, sweep.steps + 1)
         log = bool(len(ys) and ys.min() > 0)
-        lines, names, stars, edges = [], [], [], []
-        firsts = [sweep.lrs[i][~curves[i][0]].min() if (~curves[i][0]).any() else np.nan
-                  for i in range(n_opt)]  # fmt: skip
+        lines, names, stars = [], [], []
         looks = sweep_looks(sweep)
         for i, key in enumerate(sweep.keys):
             look = looks[i]
@@ -122,40 +117,19 @@ def plot_sweep(
                 ax.plot(lrs[miss], np.full(miss.sum(), sweep.steps + 1.0), look["marker"],
                         mfc="none", mec=c, ms=7, zorder=3)  # fmt: skip
             name = swept_name(sweep.optimizers[i])
-            bad = ~ok
-            row = 1 - band * (i + 0.75) / (n_opt + 0.25)
-            ax.plot(lrs[bad], np.full(bad.sum(), row), "x", color=c, ms=7, mew=2,
-                    transform=top, zorder=4)  # fmt: skip
-            if bad.any():
-                first = lrs[bad].min()
-                edges.append(ax.axvline(first, color=c, ls=shared_dashes(firsts, i), lw=1.8,
-                                        zorder=2))  # fmt: skip
-                # the row named at the strip's left, on its height: which crosses are whose,
-                # without colour, and clear of the divergence lines that cross the strip
-                ink_c = line_ends.text_color(c, ax.get_facecolor())
-                ax.annotate(name, (0.035, row), xycoords=("axes fraction", top),
-                            ha="left", va="center", fontsize=style.at_least(13), color=ink_c,
-                            zorder=4)  # fmt: skip
             if best and key in best:
                 j = int(np.searchsorted(lrs, best[key]))
                 ax.plot([best[key]], [y[j]], "*", ms=20, mfc=c, mec=ink, mew=1.2, zorder=6)
                 name = f"{name}: best rate {best[key]:.2g}"
             stars.append((best[key], y[j]) if best and key in best else None)
             names.append(name)
-        ax.add_patch(Rectangle((0, 1 - band), 1, band, transform=ax.transAxes,
-                               color=style.THEMES[theme]["grid.color"], alpha=0.6, lw=0,
-                               zorder=1))  # fmt: skip
-        ax.text(0.005, 1 - band / 2, "diverged", transform=ax.transAxes, rotation=90,
-                ha="left", va="center", fontsize=12, color=ink, alpha=0.8)  # fmt: skip
         ax.set_xscale("log")
         ax.set_yscale("log" if log else "linear")
         windows = [] if steps_mode or not log else good_windows(sweep)
         under = band if any(w is not None for w in windows) else 0.0
-        _leave_room(ax, ys, band, log, under)
+        _leave_room(ax, ys, 0.0, log, under)
         if under:
             _draw_windows(ax, sweep, windows, under, theme)
-        for edge in edges:  # between the strips: never through the names of the good windows
-            edge.set_ydata([under, 1.0])
         # a best rate is named at its star; a line without one at its end, with room there
         at_end = [k for k, star in enumerate(stars) if star is None]
         line_ends.room_right(ax, [lines[k] for k in at_end], [names[k] for k in at_end])
@@ -173,21 +147,28 @@ def plot_sweep(
             ax.set_ylabel(what)
         ax.grid(True, which="major", alpha=0.5)
         plain_log_ticks(ax, locate=False)  # one style: decimals or powers of ten
-        handles = [Line2D([], [], color=ink, ls="none", marker="x", ms=7, mew=2),
-                   Line2D([], [], color=ink, ls=(0, (1.0, 2.0)), lw=1.8)]  # fmt: skip
-        labels = ["diverged", "first rate that diverges"]
+        handles, labels = [], []
+        if under:
+            handles.append(Line2D([], [], color=ink, lw=7, solid_capstyle="butt"))
+            labels.append(f"rates that end {1 - WITHIN:.0%} of the way down")
         if best:
             handles.append(Line2D([], [], color=ink, ls="none", marker="*", ms=14))
             labels.append("best rate")
         # the key on the line of the setup, above the plot: never on a curve or a name
-        ax.legend(handles, labels, loc="lower right", bbox_to_anchor=(1.0, 1.0), ncol=len(labels),
-                  frameon=False, borderaxespad=0.2, handletextpad=0.4,
-                  columnspacing=1.2)  # fmt: skip
-        ax.annotate(setup_words(sweep), (0, 1), xycoords="axes fraction", xytext=(0, 7),
+        if handles:
+            ax.legend(handles, labels, loc="lower right", bbox_to_anchor=(1.0, 1.0),
+                      ncol=len(labels),
+                      frameon=False, borderaxespad=0.2, handletextpad=0.4,
+                      columnspacing=1.2)  # fmt: skip
+        words = setup_words(sweep)
+        if any(sweep.diverged[i].any() for i in range(n_opt)):
+            words += "\na line stops where its rates diverge"
+        ax.annotate(words, (0, 1), xycoords="axes fraction", xytext=(0, 7),
                     textcoords="offset points", ha="left", va="bottom",
                     fontsize=style.at_least(13), color=ink, gid="setup")  # fmt: skip
         starts = f", {sweep.starts} starts" if sweep.starts > 1 else ""
-        ax.set_title(title or f"{surface.title or surface.name}: {sweep.horizon}{starts}", pad=34)
+        pad = 34 + 22 * words.count("\n")  # over every line of the setup words
+        ax.set_title(title or f"{surface.title or surface.name}: {sweep.horizon}{starts}", pad=pad)
     return ax
 
 
@@ -202,21 +183,6 @@ def setup_words(sweep) -> str:
     score = {"final": "the final loss", "auc": "the mean loss over the run",
              "steps": "the steps to converge"}.get(sweep.objective, sweep.objective)  # fmt: skip
     return f"{run_words(sweep).replace('each rate', 'each rate:', 1)}, scored by {score}"
-
-
-def shared_dashes(xs: list[float], i: int) -> tuple:
-    """Dash pattern of the vertical line at ``xs[i]``: dotted when it stands alone; when
-    ``m`` lines stand at the same place, dashes of each colour in turn, so none hides
-    another.
-
-    >>> shared_dashes([1.0, 2.0], 0), shared_dashes([1.0, 1.0], 1)
-    ((0, (1.0, 2.0)), (3.0, (2.0, 4.0)))
-    """
-    same = [j for j, x in enumerate(xs) if np.isclose(x, xs[i], rtol=1e-9)]
-    if len(same) < 2:
-        return (0, (1.0, 2.0))
-    m, k = len(same), same.index(i)
-    return (3.0 * k, (2.0, 3.0 * m - 2.0))  # a dash of each, a gap after each
 
 
 def _leave_room(ax, ys: np.ndarray, band: float, log: bool, under: float = 0.0) -> None:
@@ -317,8 +283,6 @@ def _draw_windows(ax, sweep, windows: list, under: float, theme: str) -> None:
     ax.add_patch(Rectangle((0, 0), 1, under, transform=ax.transAxes, lw=0, alpha=0.35,
                            color=style.THEMES[theme]["grid.color"], zorder=1,
                            gid="window-strip"))  # fmt: skip
-    ax.text(0.005, under / 2, f"{1 - WITHIN:.0%} down", transform=ax.transAxes, rotation=90,
-            ha="left", va="center", fontsize=12, color=ink, alpha=0.8)  # fmt: skip
     below = blended_transform_factory(ax.transData, ax.transAxes)
     n = len(windows)
     looks = sweep_looks(sweep)
