@@ -367,8 +367,8 @@ def plot_sweep_panels(sweep, ax=None, *, best=None, size="16:9", theme="light", 
         rows = 1 if n <= 3 else max(2, int(np.ceil(n / 4)))
         cols = int(np.ceil(n / rows))
         # its own margins, which a later tight layout keeps: it knows nothing of the key
-        grid = fig.add_gridspec(rows, cols, left=0.095, right=0.975, top=0.76, bottom=0.12,
-                                hspace=0.42, wspace=0.08)  # fmt: skip
+        grid = fig.add_gridspec(rows, cols, left=0.095, right=0.975, top=0.71, bottom=0.12,
+                                hspace=0.55, wspace=0.16)  # fmt: skip
         first = fig.add_subplot(grid[0, 0])
         panels = np.array([[first if (r, c) == (0, 0) else
                             fig.add_subplot(grid[r, c], sharex=first, sharey=first)
@@ -399,7 +399,7 @@ def plot_sweep_panels(sweep, ax=None, *, best=None, size="16:9", theme="light", 
         ys = np.concatenate([c[np.isfinite(c)] for c in curves])
         lo, hi = np.log10(ys.min()), np.log10(ys.max())
         # room below the lowest star and above the highest curve for two lines of words
-        first.set_ylim(10 ** (lo - 0.12 * (hi - lo) - 0.4), 10 ** (hi + 0.3 * (hi - lo) + 0.3))
+        first.set_ylim(10 ** (lo - 0.18 * (hi - lo) - 0.4), 10 ** (hi + 0.3 * (hi - lo) + 0.3))
         fig.supxlabel("learning rate", fontsize=style.at_least(15))
         fig.supylabel("final loss above the minimum", fontsize=style.at_least(15))
         handles = [Patch(fc="none", ec=ink, hatch="xx", lw=0.8),
@@ -430,24 +430,27 @@ def _draw_panel(ax, sweep, i, curves, look, window, gap, best, ink) -> None:
                    zorder=1, gid="diverged")  # fmt: skip
         ax.axvline(edge, color=c, lw=1.8, zorder=3)
     name = swept_name(sweep.optimizers[i])
-    ax.set_title(name, color=ink_c, fontsize=style.at_least(16), fontweight="bold", pad=4)
+    # the words on a line of their own under the name: in the plot a box over them hid
+    # where divergence began, and there is no free corner beside a window one rate wide
+    ax.set_title(name, color=ink_c, fontsize=style.at_least(16), fontweight="bold", pad=28)
     words = []
     key = sweep.keys[i]
     if best and key in best:
         j = int(np.searchsorted(lrs, best[key]))
-        ax.plot([best[key]], [y[j]], "*", color=c, ms=22, mec=ink, mew=1.2, zorder=6,
+        # hollow: the point it stars shows inside it
+        ax.plot([best[key]], [y[j]], "*", ms=26, mfc="none", mec=c, mew=2.6, zorder=6,
                 gid="best")  # fmt: skip
-        words.append(f"best rate ★ {best[key]:.2g}")
+
+        words.append(f"★ {best[key]:.2g}")
     if np.isfinite(gap):
         ax.axhline(WITHIN * gap, color=ink, lw=1.0, ls=(0, (6.0, 3.0)), alpha=0.5, zorder=2)
         if window is not None:
             half = _half_step(lrs)
-            ax.axvspan(window.min() / half, window.max() * half, color=c, alpha=0.15, lw=0,
+            ax.axvspan(window.min() / half, window.max() * half, color=c, alpha=0.3, lw=0,
                        zorder=1, gid="good-window")  # fmt: skip
             words.append(f"99% down: {_span_words(window)}")
         else:
             words.append("no rate gets 99% down")
-    # high at the left, above the curves of rates too small to move them
-    ax.text(0.04, 0.96, "\n".join(words), transform=ax.transAxes, ha="left", va="top",
-            fontsize=style.at_least(13), color=ink_c, zorder=6, gid="window-words",
-            linespacing=1.3, bbox={"fc": ax.get_facecolor(), "ec": "none", "pad": 1.5})  # fmt: skip
+    ax.annotate("  ·  ".join(words), (0.5, 1.0), xycoords="axes fraction", xytext=(0, 5),
+                textcoords="offset points", ha="center", va="bottom",
+                fontsize=style.at_least(13), color=ink_c, gid="window-words")  # fmt: skip
