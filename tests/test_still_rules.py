@@ -1062,7 +1062,8 @@ def test_init_grid_shows_collapse_and_saturation_on_one_height_in_few_wide_colum
     fig.canvas.draw()
     axes = [ax for ax in fig.axes if ax.get_visible() and ax.get_label() != "<colorbar>"]
     assert len(axes) == 2 * init_figures.GRID_COLUMNS
-    assert len({ax.get_ylim() for ax in axes}) == 1  # one height for every panel
+    rows = [axes[: len(axes) // 2], axes[len(axes) // 2 :]]
+    assert all(len({ax.get_ylim() for ax in row}) == 1 for row in rows)  # one height a row
     renderer = fig.canvas.get_renderer()
     for ax in axes:
         width = ax.get_window_extent(renderer).width
@@ -1205,6 +1206,21 @@ def test_a_band_that_leaves_the_loss_panels_foot_is_marked_where_it_leaves():
     first_out = int(np.flatnonzero(median.get_ydata() < bottom)[0])
     assert marks["exit below: median"] == first_out
     assert "exit below: words" in [t.get_gid() for t in right.texts]
+
+
+def test_init_grid_draws_each_row_on_the_lowest_height_that_holds_its_bars():
+    # init_grid: on one 0-50% height for all rows Xavier's histograms (10% a bin at most)
+    # were flat slivers, and their narrowing layer by layer was read from the numbers
+    stats = [nets.propagate(k, depth=10, width=40, batch=40) for k in ("large", "xavier_normal")]
+    fig = init_figures.init_grid(stats)
+    axes = [ax for ax in fig.axes if ax.get_visible()]
+    large, xavier = axes[: len(axes) // 2], axes[len(axes) // 2 :]
+    assert large[0].get_ylim()[1] > 2 * xavier[0].get_ylim()[1]
+    for ax in xavier:
+        top = ax.get_ylim()[1]
+        assert ax.patches[0].get_data().values.max() <= top
+    peak = max(ax.patches[0].get_data().values.max() for ax in xavier)
+    assert peak > 0.5 * xavier[0].get_ylim()[1]  # the tallest bar at least half the height
 
 
 def test_the_first_four_init_schemes_have_a_hue():
