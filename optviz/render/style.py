@@ -162,8 +162,8 @@ def readable_ticks(fig) -> None:
     else powers of ten at :data:`LOG_TICK_PT` (their exponents are superscripts)."""
     slide = fig.get_figheight() >= SLIDE_HEIGHT_IN - 1e-6
     tick, log_tick = (TICK_PT, LOG_TICK_PT) if slide else (SMALL_TICK_PT, SMALL_LOG_TICK_PT)
-    for ax in fig.axes:
-        for name in ("x", "y"):
+    for ax in [*fig.axes, *(inset for host in fig.axes for inset in host.child_axes)]:
+        for name in ("x", "y"):  # an inset's too: a colour bar's numbers as the axes' numbers
             axis = getattr(ax, f"{name}axis", None)
             if axis is None or getattr(ax, "name", "") == "3d":
                 continue
