@@ -46,16 +46,18 @@ def symmetry_figure(
             fan_in, neurons = w.shape[1:]
             top, bottom = axes[:, col]
             image = top.imshow(w[-1], cmap="RdBu_r", vmin=-reach, vmax=reach, aspect="auto")
-            if not np.any(w[-1]):  # a blank panel says what it shows
-                top.text((neurons - 1) / 2, (fan_in - 1) / 2, "every weight 0", ha="center",
-                         va="center", fontsize=16, color="0.25")  # fmt: skip
+            if np.ptp(w[-1]) <= 0.01 * reach:  # one colour says its value: the bar is far
+                value = f"{float(np.mean(w[-1])):.2g}".replace("-", "−")
+                value = value if np.ptp(w[-1]) == 0 else f"≈ {value}"
+                top.text((neurons - 1) / 2, (fan_in - 1) / 2, f"every weight {value}",
+                         ha="center", va="center", fontsize=16, color="0.2")  # fmt: skip
             if col:
                 bottom.sharey(axes[1, 0])
             top.set_xticks(range(neurons), [str(j + 1) for j in range(neurons)])
             top.set_yticks(range(fan_in), [f"from {sources}{i + 1}" for i in range(fan_in)])
-            top.set_xlabel("neuron")
+            top.set_xlabel(f"neuron (weights after {run.steps} steps)")
             spread = run.spread(layer - 1)[-1]
-            top.set_title(f"{nets.LABELS[run.scheme]} init\nweights after {run.steps} steps")
+            top.set_title(f"{nets.LABELS[run.scheme]} init")  # one line: two crowded the maps
             steps = np.arange(run.steps + 1)
             differ = run.spread(layer - 1)[-1] >= 1e-12
             for j in reversed(range(neurons)):  # neuron 1 on top when all coincide
