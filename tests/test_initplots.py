@@ -304,3 +304,18 @@ def test_a_one_colour_heatmap_says_its_value_and_titles_are_one_line():
     assert any(t.get_text().startswith("every weight") for t in constant.texts)
     assert not any(t.get_text().startswith("every weight") for t in xavier.texts)
     assert "\n" not in constant.get_title() and "\n" not in xavier.get_title()
+
+
+def test_batchnorm_bands_share_one_range_and_the_loss_lines_end_on_a_marker():
+    # batchnorm: layer 1 on ±3 beside ±2 below it in one column, and the with-BN loss ran
+    # into the right spine with no marker at the last epoch
+    from optviz.render import netfigures
+
+    plain, bn = nets.batchnorm_pair(depth=3, width=8, epochs=3)
+    fig = netfigures.batchnorm_figure(plain, bn)
+    loss_ax, bands = fig.axes[0], fig.axes[1:]
+    assert len({ax.get_ylim() for ax in bands}) == 1
+    for line in loss_ax.get_lines():
+        if line.get_gid() == "chance" or line.get_marker() in (None, "None", ""):
+            continue
+        assert len(line.get_xdata()) - 1 in line.get_markevery()
