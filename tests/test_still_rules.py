@@ -370,10 +370,11 @@ def test_noise_bands_speak_in_words_and_label_decades_in_one_format():
     fig = bandplots.plot_bands(b, dpi=60)
     assert code_on(fig) == []
     assert "gradient noise σ 0.3" in fig.get_suptitle()
-    right = fig.axes[1]
-    shown = [t.get_text() for t in right.get_yticklabels() if t.get_text()]
-    # noise_bands: 10⁻¹² in mathtext where the other slides write 1e-4
-    assert shown and all(s.startswith("1e-") or s in ("1", "0.01", "0.1", "10") for s in shown)
+    from test_log_ticks import assert_one_style, log_label_styles
+
+    style.raise_type(fig)  # as writing the figure does: one style on every log axis
+    assert log_label_styles(fig)  # the loss panel's log axis
+    assert_one_style(fig)  # noise_bands mixed "1e-4" with "0.01"
 
 
 def test_schedule_shapes_fill_their_grid_in_words():
