@@ -143,9 +143,15 @@ class GoalArrows(Artist):
         anchor = self.ax.transData.transform(tip)
         seen = self.ax.transData.transform(self.avoid) if len(self.avoid) else np.zeros((0, 2))
 
+        box = self.ax.bbox
+
         def clearance(offset) -> float:
             middle = anchor + (offset + half) * px
-            return float(np.min(np.hypot(*(seen - middle).T))) if len(seen) else 0.0
+            reach = np.array([width / 2, 0.8 * GOAL_PT]) * px  # half the box
+            inside = box.x0 <= middle[0] - reach[0] and middle[0] + reach[0] <= box.x1
+            inside &= box.y0 <= middle[1] - reach[1] and middle[1] + reach[1] <= box.y1
+            room = float(np.min(np.hypot(*(seen - middle).T))) if len(seen) else 0.0
+            return room if inside else room - 1e6  # a label off the map hides under the next
 
         return max(offsets[::-1], key=clearance)
 
