@@ -459,6 +459,7 @@ def _place_balls(ax, trajs, balls: list, heads: list, colors: list, theme: str) 
 
     layout = placing.BallLayout(ax, balls, theme)
     layout.set_positions(heads)
+    layout.trails = [t.xy for t in trajs]  # the side a ball on a landmark is drawn on
     layout.reserve(min(sum(len(h) for h in heads), 24))
     ax.add_artist(layout)
     if not _is3d(ax):
