@@ -304,3 +304,38 @@ def test_a_race_marks_only_the_landmarks_its_lesson_needs():
     wide = ov.race(every, list(s.lesson.optimizers), start=s.lesson.starts, steps=20)
     shown = marked(race_figure.plot_race(wide, size="small", dpi=40).axes[0])
     assert sum(map(len, shown.values())) == len(landmarks(s).points)
+
+
+def goal_arrows(fig) -> list:
+    """The edge arrows to goals off the map that ``fig`` shows once drawn."""
+    fig.canvas.draw()
+    texts = [t for ax in fig.axes for t in ax.texts]
+    return [t for t in texts if t.get_gid() == "goal-arrow" and t.get_visible()]
+
+
+def test_a_minimum_off_the_map_gets_an_arrow_on_the_edge_pointing_at_it():
+    # sam_sharp_flat's wide minimum lay "off the map to the left" with nothing drawn
+    bowl = ov.Surface.from_expr("(x + 3)**2 + y**2", domain=((0.0, 2.0), (-1.0, 1.0)),
+                                minima=[[-3.0, 0.0]])  # fmt: skip
+    race = ov.race(bowl, ["gd:lr=0.01"], start=(1.5, 0.0), steps=5)
+    fig = race_figure.plot_race(race, size="small", dpi=40)
+    (arrow,) = goal_arrows(fig)
+    (x0, x1), tip = fig.axes[0].get_xlim(), np.asarray(arrow.xy)
+    assert abs(tip[0] - x0) < 0.01 * (x1 - x0) and abs(tip[1]) < 1e-9  # the left edge, y = 0
+    assert arrow.xyann[0] > 0  # drawn from inside the map, so its head points out, left
+    assert arrow.get_text() == "minimum at (−3, 0)"
+    inside = ov.Surface.from_expr("(x - 1)**2 + y**2", domain=((0.0, 2.0), (-1.0, 1.0)))
+    race = ov.race(inside, ["gd:lr=0.01"], start=(1.5, 0.0), steps=5)
+    assert goal_arrows(race_figure.plot_race(race, size="small", dpi=40)) == []
+
+
+def test_a_floor_that_falls_on_past_the_edge_gets_an_arrow_where_it_goes():
+    # long_furrow's a·y² − s·x has no minimum: its lowest edge point is (x1, 0), on the right
+    s = ov.surface("long_furrow")
+    race = ov.race(s, ["gd:lr=0.1"], start=s.lesson.starts[0], steps=10)
+    fig = race_figure.plot_race(race, size="small", dpi=40)
+    ax = fig.axes[0]
+    (arrow,) = goal_arrows(fig)
+    (x0, x1), tip = ax.get_xlim(), np.asarray(arrow.xy)
+    assert abs(tip[0] - x1) < 0.01 * (x1 - x0) and abs(tip[1]) < 0.05
+    assert arrow.xyann[0] < 0  # from inside, pointing right

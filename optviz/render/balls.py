@@ -479,10 +479,11 @@ def landmark_seats(ax, diameter: float) -> np.ndarray:
 def entry_side(ax, xy, start: int, seat: np.ndarray) -> np.ndarray:
     """The unit direction (px) from the landmark ``seat`` (``x, y, reach``, px) to the
     last point outside its reach of the path ``xy`` (data, ``(T, 2)`` or, of start
-    ``start``, ``(T, n, 2)``): the side a ball came in from. NaN: none is, or 3-D."""
+    ``start``, ``(T, n, 2)``): the side a ball came in from. NaN: none is, 3-D, or a
+    1-D path (a curve's positions alone)."""
     xy = np.asarray(xy, float)
     xy = xy[:, start] if xy.ndim == 3 else xy
-    if not len(xy) or _is3d(ax):
+    if xy.ndim != 2 or xy.shape[1] < 2 or not len(xy) or _is3d(ax):  # 1-D: no side
         return np.full(2, np.nan)
     off = ax.transData.transform(xy[:, :2]) - seat[:2]
     out = np.flatnonzero(np.hypot(*off.T) >= seat[2])
