@@ -218,10 +218,11 @@ def test_no_catalog_lesson_quotes_a_loss_ratio_on_a_map_alone(catalog_words):
 
 def test_map_words_say_what_the_map_shows(catalog_words):
     elliptic, saddle = catalog_words["surfaces/elliptic"], catalog_words["surfaces/monkey_saddle"]
-    assert "Momentum gets its loss down (1,000× lower) by step 21" in elliptic[True]
-    assert any(re.fullmatch(r"Momentum stays within [\d.]+ of the minimum from step 21", t)
+    loss_words = r"Momentum gets its loss down \(1,000× lower\) by step (\d+)"
+    (down,) = [m for t in elliptic[True] if (m := re.fullmatch(loss_words, t))]
+    assert any(re.fullmatch(rf"Momentum stays within [\d.]+ of the minimum from step {down[1]}", t)
                for t in elliptic[False]), elliptic  # fmt: skip
-    assert "GD slows to a crawl by step 30" in saddle[False]
+    assert any(re.fullmatch(r"GD slows to a crawl by step \d+", t) for t in saddle[False]), saddle
     assert any("step length" in t for t in saddle[True])
 
 
