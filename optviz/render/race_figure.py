@@ -528,7 +528,8 @@ def plot_race(
         for panel in side_panels(side, loss):
             panel.still(axes_of[panel.name], race, theme)
         axes = panels if kind == "panels" else [panels[0]] * len(trajs)
-        add_callouts(race, callouts, axes, paths.run_colors(trajs), theme)
+        add_callouts(race, callouts, axes, paths.run_colors(trajs), theme,
+                     loss_panel=loss_ax is not None)  # fmt: skip
         legend(fig, race, loss_ax, panels, kind, x=loss_x(loss))
         if glyphs:
             from .glyphs import draw_static
