@@ -52,7 +52,7 @@ def _layout(ls, theme: str, size, dpi: float, title, race, series=None, boundari
     k = len(ls.runs)
     n_planes = 1 if ls.shared else k
     # two maps side by side lose a gap and a title row: a little more of the width
-    maps = 1.25 if boundaries else (3.0 if n_planes == 1 else 3.9)
+    maps = 1.25 if boundaries else (1.7 if n_planes == 1 else 1.9)
     outer = fig.add_gridspec(1, 2, width_ratios=[maps, 1])
     left = outer[0].subgridspec(2, n_planes, height_ratios=[0.05 if not boundaries else 0.1, 1],
                                 wspace=0.03)  # fmt: skip
