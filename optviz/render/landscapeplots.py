@@ -31,10 +31,13 @@ SHARPNESS_POINTS = 60  # steps at which a landscape's sharpness panel measures e
 
 
 # ----------------------------------------------------------------------------- layout
-MAP_SHARE = 0.5
-"""The least share of the frame the map (or the maps together) draws in, more than all
-else together (titles, the plane note, the margins a slide keeps): the picture is the
-landscape; the loss panel beside it is the reading aid."""
+MAP_SHARE = 0.4
+"""The least share of the frame the map (or the maps together) draws in: the picture is
+the landscape, the largest thing on the slide."""
+LOSS_SHARE = 0.25
+"""The least share of the frame's width the loss panel draws in: it carries the lesson's
+number ("fifty times lower"), which a panel a seventh of the frame wide squeezed into a
+few pixels."""
 
 
 def _layout(ls, theme: str, size, dpi: float, title, race, series=None, boundaries=False):
@@ -195,32 +198,89 @@ def _setup_loss_axis(ls, ax) -> None:
         ax.set_ylim(lo - 0.05 * (hi - lo), hi + 0.05 * (hi - lo))
 
 
-LOSS_LABEL = "step\ndotted: the map's loss\nwhere it is not the loss"
+LOSS_LABEL = "step\ndotted: the loss read off the map,\nwhere it differs from the true loss"
 PLANE_LINE = {"lw": 1.8, "alpha": 0.85, "ls": (0, (1.0, 1.6)), "dash_capstyle": "round"}
 """The plane's loss: thin and dotted, under the run's line; a wide band beside the line
 read as a second run where the two parted."""
 PARTED = 1.25  # the map's loss is drawn where it is this factor off the true loss, or more
 
 
-def map_tag(ax, loss: np.ndarray, plane: np.ndarray, color, animated: bool = False):
-    """``map`` beside the dotted line, mid-way along its longest stretch off the run's
-    line (a direct label: the dotted line is no second run), on the side away from the
-    line; ``None`` where they never part. Its step is the tag's ``step`` attribute."""
+def map_tag(ax, loss: np.ndarray, plane: np.ndarray, color, animated: bool = False,
+            curves: list | None = None, taken: list | None = None):
+    """``map`` beside the dotted line, on the side away from the run's line (a direct
+    label: the dotted line is no second run), at the first spot from the middle of its
+    longest stretch off that line outward where the label touches none of ``curves``
+    (``(x, y)`` pairs: every line in the panel) and none of the ``taken`` boxes, inside
+    the panel (the shade strip is its left edge). ``None`` where they never part or no
+    such spot exists: the note under the panel says what the dotted line is. Its step is
+    the tag's ``step`` attribute; its box, in pixels, is appended to ``taken``."""
     y = parted(loss, plane)
     apart = np.flatnonzero(np.isfinite(y))
     if not len(apart):
         return None
-    # the middle of the longest stretch apart, off the panel's left edge (the shade key)
     runs = np.split(apart, np.flatnonzero(np.diff(apart) > 1) + 1)
     longest = max(runs, key=len)
-    k = int(max(longest[len(longest) // 2], min(longest[-1], 0.15 * (len(loss) - 1))))
-    below = y[k] < loss[k]
-    tag = ax.annotate("map", (k, y[k]), xytext=(-5, -5 if below else 5), textcoords="offset points",
-                      ha="right", va="top" if below else "bottom", color=color, fontsize=15,
+    middle = longest[len(longest) // 2]
+    tag = ax.annotate("map", (0, 0), textcoords="offset points", color=color, fontsize=15,
                       fontweight="bold", zorder=5, animated=animated)  # fmt: skip
     tag.set_in_layout(False)
-    tag.step = k
-    return tag
+    curves = curves if curves is not None else [(np.arange(len(loss)), loss)]
+    taken = taken if taken is not None else []
+    for k in sorted(apart, key=lambda i: (abs(i - middle), i)):
+        below = y[k] < loss[k]
+        for side in (below, not below):  # away from the line first
+            _place(tag, k, y[k], side)
+            box = _box(ax, tag)
+            if _clear(ax, box, curves, taken):
+                tag.step = int(k)
+                taken.append(box)
+                return tag
+    tag.remove()
+    return None
+
+
+def loss_curves(ls) -> list:
+    """Every line the loss panel draws, ``(steps, values)``: each run's loss and, NaN
+    where it is not drawn, its map's loss."""
+    out = [(np.arange(len(loss)), np.asarray(loss, float)) for loss in ls.loss]
+    for loss, plane in zip(ls.loss, ls.plane_loss, strict=True):
+        out.append((np.arange(len(plane)), parted(loss, plane)))
+    return out
+
+
+TAG_GAP_PT = 4.0  # between the "map" tag and its dotted line
+
+
+def _place(tag, k: int, y: float, below: bool) -> None:
+    tag.xy = (k, y)
+    tag.xyann = (-TAG_GAP_PT, -TAG_GAP_PT if below else TAG_GAP_PT)
+    tag.set_ha("right")
+    tag.set_va("top" if below else "bottom")
+
+
+def _box(ax, tag):
+    return tag.get_window_extent(ax.figure.canvas.get_renderer()).expanded(1.15, 1.3)
+
+
+def _clear(ax, box, curves: list, taken: list) -> bool:
+    """Whether ``box`` (pixels) lies inside the panel and off every curve and taken box."""
+    frame = ax.get_window_extent()
+    if not (frame.x0 < box.x0 and box.x1 < frame.x1 and frame.y0 < box.y0 and box.y1 < frame.y1):
+        return False
+    if any(box.overlaps(other) for other in taken):
+        return False
+    for x, y in curves:
+        px = ax.transData.transform(np.c_[np.asarray(x, float), np.asarray(y, float)])
+        drawn = np.isfinite(px[:-1]).all(1) & np.isfinite(px[1:]).all(1)  # not across gaps
+        a, b = px[:-1][drawn], px[1:][drawn]
+        # each segment sampled finely: a steep drop crosses the box between two steps
+        t = np.linspace(0, 1, 12)[:, None, None]
+        pts = (a + t * (b - a)).reshape(-1, 2)
+        inside = (box.x0 <= pts[:, 0]) & (pts[:, 0] <= box.x1)
+        inside &= (box.y0 <= pts[:, 1]) & (pts[:, 1] <= box.y1)
+        if inside.any():
+            return False
+    return True
 
 
 def parted(loss: np.ndarray, plane: np.ndarray) -> np.ndarray:
@@ -350,8 +410,10 @@ class _Overlay:
                                        **PLANE_LINE)[0]  # fmt: skip
             band.set_in_layout(False)
             self.bands.append(band)
+        curves, taken = loss_curves(self.ls), []
         for i, (loss, plane) in enumerate(zip(self.ls.loss, self.ls.plane_loss, strict=True)):
-            tag = map_tag(engine.loss_ax, loss, plane, engine.movers[i].color, animated=True)
+            tag = map_tag(engine.loss_ax, loss, plane, engine.movers[i].color, True, curves,
+                          taken)  # fmt: skip
             self.tags += [tag] if tag is not None else []
         self.boundaries = _Boundaries(self.ls, self.boundary_axes, engine.theme, animated=True)
 
@@ -424,8 +486,11 @@ def plot_landscape(ls, *, size: Any = "16:9", dpi: float = 100, theme: str = "li
             color = styles[i].color  # as its path
             loss_ax.plot(np.arange(len(band)), parted(loss, band), color=color, zorder=4,
                          **PLANE_LINE)  # fmt: skip
-            map_tag(loss_ax, loss, band, color)
         _setup_loss_axis(ls, loss_ax)
+        fig.canvas.draw()  # the tags find their spots in the laid-out panel
+        curves, taken = loss_curves(ls), []
+        for i, (band, loss) in enumerate(zip(ls.plane_loss, ls.loss, strict=True)):
+            map_tag(loss_ax, loss, band, styles[i].color, False, curves, taken)
         race_figure.legend(fig, race, loss_ax, panels, "contour")
         _Boundaries(ls, boundary_axes, theme, animated=False).draw(ls.runs[0].steps)
     return fig
