@@ -205,8 +205,15 @@ read as a second run where the two parted."""
 PARTED = 1.25  # the map's loss is drawn where it is this factor off the true loss, or more
 
 
-def map_tag(ax, loss: np.ndarray, plane: np.ndarray, color, animated: bool = False,
-            curves: list | None = None, taken: list | None = None):
+def map_tag(
+    ax,
+    loss: np.ndarray,
+    plane: np.ndarray,
+    color,
+    animated: bool = False,
+    curves: list | None = None,
+    taken: list | None = None,
+):
     """``map`` beside the dotted line, on the side away from the run's line (a direct
     label: the dotted line is no second run), at the first spot from the middle of its
     longest stretch off that line outward where the label touches none of ``curves``
@@ -221,8 +228,8 @@ def map_tag(ax, loss: np.ndarray, plane: np.ndarray, color, animated: bool = Fal
     runs = np.split(apart, np.flatnonzero(np.diff(apart) > 1) + 1)
     longest = max(runs, key=len)
     middle = longest[len(longest) // 2]
-    tag = ax.annotate("map", (0, 0), textcoords="offset points", color=color, fontsize=15,
-                      fontweight="bold", zorder=5, animated=animated)  # fmt: skip
+    tag = ax.annotate("map", (0, 0), xytext=(0, 0), textcoords="offset points", color=color,
+                      fontsize=15, fontweight="bold", zorder=5, animated=animated)  # fmt: skip
     tag.set_in_layout(False)
     curves = curves if curves is not None else [(np.arange(len(loss)), loss)]
     taken = taken if taken is not None else []
