@@ -283,3 +283,45 @@ def test_every_text_of_a_gallery_landscape_frame_keeps_the_safe_margin(spec, tmp
             assert " " in line, note.texts[0].get_text()
     finally:
         engine.close()
+
+
+@pytest.mark.parametrize("which", ["two_runs", "two_networks"])
+def test_the_loss_panel_is_a_quarter_of_the_frame_wide(which, request):
+    # the loss panel carries the lesson's number ("fifty times lower"); at 130-180 px of a
+    # 1280 px frame its curves were a smudge
+    from optviz.render import landscapeplots
+    from optviz.render.animate import _Engine
+
+    ls = request.getfixturevalue(which)
+    engine = _Engine(landscapeplots.animate_landscape(ls, duration=1, fps=4))
+    wide = engine.loss_ax.get_window_extent().width / engine.fig.bbox.width
+    assert wide >= landscapeplots.LOSS_SHARE, wide
+
+
+def test_a_map_tag_touches_no_curve():
+    # a curve just over the whole stretch apart: the tag goes under the dotted line
+    import matplotlib.pyplot as plt
+
+    from optviz.render import landscapeplots
+
+    fig, ax = plt.subplots(figsize=(4, 3), dpi=100)
+    steps = np.arange(50)
+    loss = np.full(50, 1.0)
+    plane = np.where((steps > 10) & (steps < 40), 3.0, 1.0)
+    ax.set_xlim(0, 49)
+    ax.set_ylim(0, 5)
+    fig.canvas.draw()
+    crossing = (steps, np.full(50, 3.3))  # just over the dotted line, where its tag went
+    curves = [(steps, loss), (steps, landscapeplots.parted(loss, plane)), crossing]
+    tag = landscapeplots.map_tag(ax, loss, plane, "k", curves=curves)
+    renderer = fig.canvas.get_renderer()
+    assert tag is not None and tag.get_va() == "top"  # under the dotted line: room there
+    if tag is not None:
+        box = tag.get_window_extent(renderer)
+        for x, y in curves:
+            px = ax.transData.transform(np.c_[x, y])
+            ok = np.isfinite(px).all(1)
+            inside = (box.x0 <= px[ok, 0]) & (px[ok, 0] <= box.x1)
+            inside &= (box.y0 <= px[ok, 1]) & (px[ok, 1] <= box.y1)
+            assert not inside.any(), (tag.step, box)
+    plt.close(fig)

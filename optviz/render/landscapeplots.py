@@ -6,9 +6,10 @@ The figure has three parts, drawn with the functions every race uses:
   true weights (one panel per run when the runs' networks differ and so have no
   common plane); the axes say which plane it is and how much variance it explains;
 - the loss panel: each run's true training loss (its line) and, thin and dotted in the
-  same color with a direct label "map", the plane's loss at the projected point where
-  the two part: there the path has left the plane and the contours under the ball no
-  longer tell its loss; the map's shades stop at the lowest end (lower ground is one band);
+  same color with a direct label "map" where a clear spot exists, the plane's loss at
+  the projected point where the two part: there the path has left the plane and the
+  contours under the ball no longer tell its loss; the map's shades stop at the lowest
+  end (lower ground is one band);
 - one small panel per run with its decision regions on the training data at the
   current step (classification), or its prediction against the target (regression)
   (:mod:`.decision_panels`).
@@ -24,6 +25,7 @@ from ..util import defaults
 from . import loss_plot, plots, race_figure, style
 from .decision_panels import _Boundaries
 from .levels import shade_key
+from .map_tags import map_tag, parted
 from .paths import run_colors
 from .safe_margin import fit_to_frame, fitted, keep_inside_layout, safe_px
 
@@ -31,10 +33,13 @@ SHARPNESS_POINTS = 60  # steps at which a landscape's sharpness panel measures e
 
 
 # ----------------------------------------------------------------------------- layout
-MAP_SHARE = 0.5
-"""The least share of the frame the map (or the maps together) draws in, more than all
-else together (titles, the plane note, the margins a slide keeps): the picture is the
-landscape; the loss panel beside it is the reading aid."""
+MAP_SHARE = 0.4
+"""The least share of the frame the map (or the maps together) draws in: the picture is
+the landscape, the largest thing on the slide."""
+LOSS_SHARE = 0.25
+"""The least share of the frame's width the loss panel draws in: it carries the lesson's
+number ("fifty times lower"), which a panel a seventh of the frame wide squeezed into a
+few pixels."""
 
 
 def _layout(ls, theme: str, size, dpi: float, title, race, series=None, boundaries=False):
@@ -52,7 +57,7 @@ def _layout(ls, theme: str, size, dpi: float, title, race, series=None, boundari
     k = len(ls.runs)
     n_planes = 1 if ls.shared else k
     # two maps side by side lose a gap and a title row: a little more of the width
-    maps = 1.25 if boundaries else (3.0 if n_planes == 1 else 3.9)
+    maps = 1.25 if boundaries else (1.7 if n_planes == 1 else 1.9)
     outer = fig.add_gridspec(1, 2, width_ratios=[maps, 1])
     left = outer[0].subgridspec(2, n_planes, height_ratios=[0.05 if not boundaries else 0.1, 1],
                                 wspace=0.03)  # fmt: skip
@@ -195,47 +200,19 @@ def _setup_loss_axis(ls, ax) -> None:
         ax.set_ylim(lo - 0.05 * (hi - lo), hi + 0.05 * (hi - lo))
 
 
-LOSS_LABEL = "step\ndotted: the map's loss\nwhere it is not the loss"
+LOSS_LABEL = "step\ndotted: the loss read off the map,\nwhere it differs from the true loss"
 PLANE_LINE = {"lw": 1.8, "alpha": 0.85, "ls": (0, (1.0, 1.6)), "dash_capstyle": "round"}
 """The plane's loss: thin and dotted, under the run's line; a wide band beside the line
 read as a second run where the two parted."""
-PARTED = 1.25  # the map's loss is drawn where it is this factor off the true loss, or more
 
 
-def map_tag(ax, loss: np.ndarray, plane: np.ndarray, color, animated: bool = False):
-    """``map`` beside the dotted line, mid-way along its longest stretch off the run's
-    line (a direct label: the dotted line is no second run), on the side away from the
-    line; ``None`` where they never part. Its step is the tag's ``step`` attribute."""
-    y = parted(loss, plane)
-    apart = np.flatnonzero(np.isfinite(y))
-    if not len(apart):
-        return None
-    # the middle of the longest stretch apart, off the panel's left edge (the shade key)
-    runs = np.split(apart, np.flatnonzero(np.diff(apart) > 1) + 1)
-    longest = max(runs, key=len)
-    k = int(max(longest[len(longest) // 2], min(longest[-1], 0.15 * (len(loss) - 1))))
-    below = y[k] < loss[k]
-    tag = ax.annotate("map", (k, y[k]), xytext=(-5, -5 if below else 5), textcoords="offset points",
-                      ha="right", va="top" if below else "bottom", color=color, fontsize=15,
-                      fontweight="bold", zorder=5, animated=animated)  # fmt: skip
-    tag.set_in_layout(False)
-    tag.step = k
-    return tag
-
-
-def parted(loss: np.ndarray, plane: np.ndarray) -> np.ndarray:
-    """``plane`` where it is :data:`PARTED` or more off ``loss`` (the path has left the
-    plane: the map under the ball does not tell its loss), NaN elsewhere (where they
-    agree, the dots would only lie on the line), each part one step wider so it meets it.
-
-    >>> parted(np.array([1.0, 1.0, 1.0, 1.0]), np.array([1.0, 2.0, 1.0, 1.0])).tolist()
-    [1.0, 2.0, 1.0, nan]
-    """
-    loss, plane = np.asarray(loss, float), np.asarray(plane, float)
-    ratio = np.maximum(plane, 1e-300) / np.maximum(loss, 1e-300)
-    off = (ratio >= PARTED) | (ratio <= 1 / PARTED)
-    near = off | np.r_[off[1:], False] | np.r_[False, off[:-1]]
-    return np.where(near, plane, np.nan)
+def loss_curves(ls) -> list:
+    """Every line the loss panel draws, ``(steps, values)``: each run's loss and, NaN
+    where it is not drawn, its map's loss."""
+    out = [(np.arange(len(loss)), np.asarray(loss, float)) for loss in ls.loss]
+    for loss, plane in zip(ls.loss, ls.plane_loss, strict=True):
+        out.append((np.arange(len(plane)), parted(loss, plane)))
+    return out
 
 
 def darkest_at_the_ends(ls, levels, n_planes: int) -> np.ndarray:
@@ -350,8 +327,10 @@ class _Overlay:
                                        **PLANE_LINE)[0]  # fmt: skip
             band.set_in_layout(False)
             self.bands.append(band)
+        curves, taken = loss_curves(self.ls), []
         for i, (loss, plane) in enumerate(zip(self.ls.loss, self.ls.plane_loss, strict=True)):
-            tag = map_tag(engine.loss_ax, loss, plane, engine.movers[i].color, animated=True)
+            tag = map_tag(engine.loss_ax, loss, plane, engine.movers[i].color, True, curves,
+                          taken)  # fmt: skip
             self.tags += [tag] if tag is not None else []
         self.boundaries = _Boundaries(self.ls, self.boundary_axes, engine.theme, animated=True)
 
@@ -424,8 +403,11 @@ def plot_landscape(ls, *, size: Any = "16:9", dpi: float = 100, theme: str = "li
             color = styles[i].color  # as its path
             loss_ax.plot(np.arange(len(band)), parted(loss, band), color=color, zorder=4,
                          **PLANE_LINE)  # fmt: skip
-            map_tag(loss_ax, loss, band, color)
         _setup_loss_axis(ls, loss_ax)
+        fig.canvas.draw()  # the tags find their spots in the laid-out panel
+        curves, taken = loss_curves(ls), []
+        for i, (band, loss) in enumerate(zip(ls.plane_loss, ls.loss, strict=True)):
+            map_tag(loss_ax, loss, band, styles[i].color, False, curves, taken)
         race_figure.legend(fig, race, loss_ax, panels, "contour")
         _Boundaries(ls, boundary_axes, theme, animated=False).draw(ls.runs[0].steps)
     return fig
