@@ -118,6 +118,15 @@ def test_a_ball_short_of_the_minimum_says_how_far_where_its_ball_ends():
     assert v.callout == f"GD (lr 0.02) ends {plain(gap)} from the minimum", v.callout
 
 
+def test_a_ball_short_of_the_minimum_on_a_curve_says_where_it_is_on_the_x_axis():
+    # learning_rate_curve: "ends 0.55 in x from the minimum" made the reader do the sum
+    race = ov.race("parabola", ["gd:lr=0.01"], start=[-1.5], steps=30)
+    (v,) = check_claims(race, ["not ends_in(gd, minimum=any)"])
+    x = float(race[0].xy[-1][0])
+    assert v.holds and x == pytest.approx(-1.5 * 0.98**30)
+    assert v.callout == f"GD ends at x = {plain(x)}, short of the minimum", v.callout
+
+
 def test_faster_says_how_many_times_faster_in_a_few_words():
     # "Adagrad cuts its loss 1000× by step 19, GD at 58" was too long to read in passing
     race = ov.race("quadratic", ["gd:lr=0.45", "gd:lr=0.02"], start=(1.5, 1.0), steps=400)
