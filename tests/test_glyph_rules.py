@@ -368,6 +368,36 @@ def test_the_held_last_frame_still_draws_the_lesson_glyph(name):
         engine.close()
 
 
+@pytest.mark.parametrize("name", ["glyphs_adam_box", "rprop_ravine"])
+def test_a_box_held_after_arrival_keeps_clear_of_the_ball_at_rest_and_its_goal(name):
+    """rprop_ravine: the held "step size per axis" box drew around the star and both
+    balls, so the goal could not be read; glyphs_adam_box: Adam's ball, its box and the
+    star merged. A box held once its ball has arrived stands where it clears the end."""
+    steps, kind = LESSON[name]
+    engine = _glyph_scene_engine(name, steps)
+    try:
+        engine.frame(0.0)
+        engine.frame(float(steps))
+        race = engine.anim.race
+        checked = 0
+        for line in _glyph_lines(engine.fig):
+            if not line.get_gid().endswith(("-box", "-sizes")):
+                continue
+            xy = np.column_stack(line.get_data())
+            xy = xy[np.isfinite(xy).all(axis=1)]
+            if not len(xy):
+                continue
+            i = int(line.get_gid().split("-")[1])
+            end = np.asarray(race.trajectories[i].xy[-1], float).reshape(-1, 2)
+            lo, hi = xy.min(0), xy.max(0)
+            inside = ((end > lo) & (end < hi)).all(axis=1)
+            assert not inside.any(), (name, line.get_gid(), lo, hi, end)
+            checked += 1
+        assert checked
+    finally:
+        engine.close()
+
+
 def test_a_key_swatch_drawn_by_several_runs_is_neutral_not_the_first_runs_colour():
     """In glyphs_adagrad_rmsprop both runs draw a rate box, blue and orange: the key's
     swatch is grey, so the RMSprop panel's orange box does not look unexplained."""
