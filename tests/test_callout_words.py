@@ -192,3 +192,12 @@ def test_one_word_for_a_run_that_blows_up_across_the_gallery():
         texts = [n for n in ast.walk(tree) if isinstance(n, ast.Constant) and id(n) not in docs]
         said += [n.value for n in texts if isinstance(n.value, str)]
     assert said and not [s for s in said if "thrown out" in s]
+
+
+def test_one_runs_two_measurements_are_said_as_a_comparison():
+    # glyphs_adam_box: "Adam: x rate 0.18, y rate 0.017" gave raw numbers, no comparison
+    race = ov.race("elliptic", ["adam:lr=0.2"], start=(-2.7, 1.5), steps=32, keep_state=True)
+    (v,) = check_claims(race, ["more(adam, adam, on=rate_x, than=rate_y, by=5)"])
+    assert v.holds
+    ratio = v.evidence["a"] / v.evidence["b"]
+    assert v.callout == f"Adam: x rate {plain(ratio)}× y rate", v.callout

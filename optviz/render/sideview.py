@@ -39,7 +39,9 @@ PANEL_ASPECT = 1.5  # the width/height a profile reads best at, for choosing the
 GROUND = {"light": "#ece8df", "dark": "#2a2f38"}
 CURVE = {"light": "#3d3d3d", "dark": "#d8d8d8"}
 STROBE = 10  # steps a still considers for its strobe (balls closer than a diameter drop out)
-GHOST = 0.35  # their opacity
+# their fill: the run's colour this far towards white, opaque, in a full-ink outline (a
+# translucent disc washed out on a projector)
+GHOST = 0.45
 GHOST_GAP = 6.0  # points of ground between two ghost balls (or a ghost and an end ball)
 RING_ROOM = 6.0  # points a callout's ring adds around an end ball
 # a landmark's top this far under the curve's centre line, points: clear of a ball centred
@@ -346,12 +348,19 @@ def _strobe(balls: Balls, traj, ps: paths.PathStyle, theme: str, count: int) -> 
                 continue
             kept.append(c)
             balls.ghosts.append(c)  # where a callout must not go
-            ghost = disk(ax, balls.radius - EDGE / 2, fc=ps.color, ec=ink, lw=EDGE,
-                         alpha=GHOST, zorder=5)  # fmt: skip
+            ghost = disk(ax, balls.radius - EDGE / 2, fc=ghost_fill(ps.color), ec=ink, lw=EDGE,
+                         zorder=5, gid="ghost")  # fmt: skip
             place(ghost, page.to_data(c))
             _step_label(ax, page, c, f"{k}", ink, bold=False)
     for c in last[0][last[2]]:
         _step_label(ax, page, c, f"{traj.steps}", ink, bold=True)
+
+
+def ghost_fill(color) -> tuple:
+    """A ghost ball's fill: ``color`` :data:`GHOST` of the way to white, opaque."""
+    from matplotlib.colors import to_rgb
+
+    return tuple(c + GHOST * (1.0 - c) for c in to_rgb(color))
 
 
 def strobe_room(centre: np.ndarray, ghosts: list, ends: list) -> bool:
