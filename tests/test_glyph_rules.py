@@ -446,3 +446,19 @@ def test_a_rate_inset_reads_against_steps_and_more_than_two_lines():
             assert len(values) >= 3, values
     finally:
         engine.close()
+
+
+def test_a_rate_insets_scale_labels_stand_on_one_side():
+    # glyphs_adagrad_rmsprop: "1" and "0.3" sat on the right, "0.1" on the left
+    engine = _glyph_scene_engine("glyphs_adagrad_rmsprop", 150)
+    try:
+        engine.frame(0.0)
+        engine.frame(150.0)
+        insets = [child for ax in engine.panels for child in ax.child_axes]
+        numbers = [[t for t in ax.texts if t.get_text().replace(".", "").isdigit()]
+                   for ax in insets]  # fmt: skip
+        assert any(len(n) >= 2 for n in numbers), [[t.get_text() for t in n] for n in numbers]
+        for labels in numbers:
+            assert len({t.get_ha() for t in labels}) <= 1, [t.get_text() for t in labels]
+    finally:
+        engine.close()
