@@ -218,7 +218,7 @@ def test_a_rate_box_keeps_a_height_and_reads_as_a_box_in_the_key():
     handles, labels = glyphs.key_entries([{"grad": np.ones((2, 1, 2)), "box": np.ones((2, 1, 2))}],
                                          glyphs.Scales({}, 1.0), "light")  # fmt: skip
     kinds = dict(zip(labels, handles, strict=True))
-    assert isinstance(kinds["rate per axis"], Rectangle)
+    assert isinstance(kinds["box sides: x and y rates"], Rectangle)
     assert not isinstance(kinds["downhill (−gradient)"], Rectangle)
 
 
@@ -405,7 +405,7 @@ def test_a_key_swatch_drawn_by_several_runs_is_neutral_not_the_first_runs_colour
 
     raws = [glyphs.raw_glyphs(t) for t in RACES["adagrad_rmsprop"]()]
     handles, labels = glyphs.key_entries(raws, glyphs.Scales({}, 1.0), "light")
-    box = handles[labels.index("rate per axis")]
+    box = handles[labels.index("box sides: x and y rates")]
     assert to_rgb(box.get_edgecolor()) == to_rgb(glyphs.NEUTRAL)
     one, _ = glyphs.key_entries(raws[1:], glyphs.Scales({}, 1.0), "light")
     assert to_rgb(one[-1].get_edgecolor()) == to_rgb(style.color(0))  # one run: its colour

@@ -23,7 +23,8 @@ DOT_SPACING = 1.6  # dots at least this many diameters apart along the trail
 EXIT_PT = 12.5  # "left the view at step k", points
 CROSS_PT = 14.0  # the cross where a ball left the view ...
 CROSS_ROOM = CROSS_PT / 2 + 4.0  # ... drawn whole inside the frame, clear of its spines
-TICK = (2.0, 12.0)  # a turning point's tick, from and to this far under the curve, points
+TICK = (RADIUS + 1.0, RADIUS + 11.0)  # a turning point's tick, from and to this far under
+# the curve, points: below a ball centred there, which would hide it
 TICK_WIDTH = 2.6
 NUMBER_PT = 16.0  # the start numbers over the balls: a digit about 16 px tall at 100 dpi
 NUMBER_FAN = 60.0  # degrees from the normal the start numbers fan out to

@@ -52,8 +52,10 @@ def key_entries(raws: list[dict], sc, theme: str,
     from matplotlib.lines import Line2D
     from matplotlib.patches import Rectangle
 
-    names = {"grad": "downhill (−gradient)", "velocity": "velocity", "box": "rate per axis",
-             "step": "step taken", "sizes": "step size per axis"}  # fmt: skip
+    # a box's sides in words: "rate per axis" left the dashed box unexplained
+    names = {"grad": "downhill (−gradient)", "velocity": "velocity",
+             "box": "box sides: x and y rates", "step": "step taken",
+             "sizes": "box sides: x and y step sizes"}  # fmt: skip
     handles, labels = [], []
     for kind in KINDS:
         owners = [i for i, raw in enumerate(raws) if kind in raw]
