@@ -658,3 +658,17 @@ def test_ghost_balls_are_opaque_tints_in_a_full_ink_outline(lr_race):
         assert ghost.get_alpha() in (None, 1.0)
         assert to_rgba(ghost.get_facecolor())[3] == 1.0
         assert to_rgba(ghost.get_edgecolor()) == to_rgba(style.ink("light"))
+
+
+def test_an_animation_draws_no_spoke_either(lr_race):
+    # flat_inflection, shallow_then_deep: the white needle in the ball was unexplained
+    from optviz.render.animate import animate
+
+    engine = sideview.SideEngine(animate(lr_race, kind="side", fps=2, duration=1, dpi=50))
+    try:
+        engine.frame(0.0)
+        engine.frame(12.5)
+        for b in engine.balls:
+            assert not b.spokes.get_visible() and not any(h.get_visible() for h in b.hubs)
+    finally:
+        engine.close()

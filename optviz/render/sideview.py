@@ -457,6 +457,8 @@ class SideEngine:
                     self.panels, race.trajectories, self.styles, found, strict=True
                 )  # fmt: skip
             ]
+            for balls in self.balls:
+                balls.roll_marks_off()
             _key_marks(fig, self.balls, theme)
             self.losses = None
             if self.loss_ax is not None:  # the map's loss panel, moving in step
