@@ -37,6 +37,20 @@ def test_quantities_plot_the_effective_rates_and_step_lengths():
     np.testing.assert_allclose(gd_speed, np.hypot(1.0, 0.5) * 0.2 * 0.8 ** np.arange(20))
 
 
+def test_a_furrows_rates_fill_their_own_panels():
+    # rates_adagrad_rmsprop: the across panel shared the along panel's range and its top
+    # half (rates ten times larger than any across) stood empty
+    r = ov.race("long_furrow", ["adagrad:lr=0.08", "rmsprop:lr=0.015"], steps=60,
+                keep_state=True)  # fmt: skip
+    along, across = plot_quantities(r, size="small", dpi=50).axes[:2]
+    for ax in (along, across):
+        values = np.concatenate([ln.get_ydata() for ln in ax.lines if len(ln.get_ydata())])
+        values = values[np.isfinite(values) & (values > 0)]
+        lo, hi = ax.get_ylim()
+        shown = np.log(values.max() / values.min()) / np.log(hi / lo)
+        assert shown > 0.75, (ax.get_title(), shown)
+
+
 def test_quantities_show_prodigys_step_size_estimate_d_from_its_state():
     r = ov.race("quadratic", ["prodigy", "adam:lr=0.1"], start=(1.0, -0.5), steps=30,
                 keep_state=True)  # fmt: skip

@@ -173,3 +173,23 @@ def test_dropout_training_equals_torch_adam_with_the_same_masks():
         np.testing.assert_allclose(layer["W"], w.detach().numpy(), rtol=1e-10, atol=1e-13)
         np.testing.assert_allclose(layer["b"], b.detach().numpy(), rtol=1e-10, atol=1e-13)
     assert not np.allclose(run.params[0]["W"], layers[0]["W"])  # it trained: the check has teeth
+
+
+def test_the_maps_show_test_points_and_the_points_fill_them():
+    """dropout.png: training points only, though the lesson is the test loss, and the
+    points in the top half of a square around the farthest one."""
+    from matplotlib.collections import PathCollection
+
+    from optviz.render.dropoutplots import dropout_figure
+
+    pairs = dropout.seed_study([0], hidden=(8, 8), steps=20)
+    fig = dropout_figure(pairs, ensemble=4, resolution=20)
+    maps = [ax for ax in fig.axes if ax.get_ylabel() != "cross-entropy"]
+    assert len(maps) == 2
+    for ax in maps:
+        dots = [c for c in ax.collections if isinstance(c, PathCollection)]
+        hollow = [c for c in dots if len(c.get_facecolors()) == 0]
+        assert len(hollow) == 1 and len(hollow[0].get_offsets()) >= 100  # the test points
+        xy = np.concatenate([c.get_offsets() for c in dots])
+        for k, (lo, hi) in enumerate((ax.get_xlim(), ax.get_ylim())):
+            assert (xy[:, k].max() - xy[:, k].min()) / (hi - lo) > 0.8

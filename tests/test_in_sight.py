@@ -251,30 +251,6 @@ def test_the_minimum_hairline_crosses_no_ball_resting_on_it():
         engine.close()
 
 
-def test_a_ball_resting_on_the_star_is_ringed_in_its_colour_and_stays_in_sight(monkeypatch):
-    # quadratic's lesson: GD ends on the minimum, its ball covering the star's middle;
-    # a gold ring over the ball says where it rests, thin enough to leave the ball whole
-    race = audit.lesson_race("quadratic")
-    steps = float(len(race[0].xy) - 1)
-    assert np.abs(race[0].xy[-1]).max() < 0.01
-    engine = _Engine(animate(race, fps=2, duration=1))
-    try:
-        assert audit.ball_share(engine, 0, steps) >= 0.6
-        rings = engine.places[0][1].targets
-        assert rings.get_visible() and len(rings.get_offsets()) == 1  # Adam ends off it
-        monkeypatch.setattr(balls, "_star_colour", lambda star: audit.PROBE)
-        rings.set_path_effects([])
-        img = engine.frame(steps)
-        ax = rings.axes
-        (x, y), pt = rings.get_offsets()[0], ax.figure.dpi / 72
-        size = np.sqrt(rings.get_sizes()[0]) * pt
-        box = Bbox.from_extents(x - size, y - size, x + size, y + size)
-        ring_px = np.pi * size * balls.TARGET_PT * pt  # its circumference times its width
-        assert audit.probe_pixels(img, box) >= 0.6 * ring_px
-    finally:
-        engine.close()
-
-
 # ------------------------------------------------------------------- leaving the view
 def test_a_ball_that_leaves_the_view_leaves_an_arrow_where_it_went():
     race, _ = saddle()

@@ -291,3 +291,31 @@ def test_depth_frames_write_the_share_of_every_bar_cut_at_the_panels_top(monkeyp
                 assert box.y0 <= inside.y0 and inside.y1 <= box.y1
             cut_frames += len(tall) > 0
     assert cut_frames >= 3  # the collapse: small weights pile into one bar, layer on layer
+
+
+def test_a_one_colour_heatmap_says_its_value_and_titles_are_one_line():
+    # symmetry: the colour bar stood beside the Xavier map only, so the constant-init
+    # map's salmon had no value; two-line titles crowded the maps
+    from optviz.render import netfigures
+
+    runs = [nets.symmetry_run(k, hidden=(4,), steps=5) for k in ("constant", "xavier_normal")]
+    fig = netfigures.symmetry_figure(runs)
+    constant, xavier = fig.axes[0], fig.axes[1]
+    assert any(t.get_text().startswith("every weight") for t in constant.texts)
+    assert not any(t.get_text().startswith("every weight") for t in xavier.texts)
+    assert "\n" not in constant.get_title() and "\n" not in xavier.get_title()
+
+
+def test_batchnorm_bands_share_one_range_and_the_loss_lines_end_on_a_marker():
+    # batchnorm: layer 1 on ±3 beside ±2 below it in one column, and the with-BN loss ran
+    # into the right spine with no marker at the last epoch
+    from optviz.render import netfigures
+
+    plain, bn = nets.batchnorm_pair(depth=3, width=8, epochs=3)
+    fig = netfigures.batchnorm_figure(plain, bn)
+    loss_ax, bands = fig.axes[0], fig.axes[1:]
+    assert len({ax.get_ylim() for ax in bands}) == 1
+    for line in loss_ax.get_lines():
+        if line.get_gid() == "chance" or line.get_marker() in (None, "None", ""):
+            continue
+        assert len(line.get_xdata()) - 1 in line.get_markevery()

@@ -122,7 +122,7 @@ def test_the_limit_keeps_only_global_minima(limit):
 
 def test_a_ball_resting_on_a_saddle_leaves_the_saddle_visible():
     # gd started on the stable line y = 0 of x² − y² stops on the saddle itself: the
-    # ball covers the diamond's middle, the diamond's outline, larger, rings the ball
+    # ball is drawn beside the diamond, whose outline stays whole
     from matplotlib.colors import to_rgb
 
     race = ov.race("saddle", ["gd:lr=0.1"], start=(-1.8, 0.0), steps=100)
@@ -139,7 +139,9 @@ def test_a_ball_resting_on_a_saddle_leaves_the_saddle_visible():
         ball = np.array(to_rgb(engine.movers[0].color)) * 255
         r = engine.movers[0].ball.get_markersize() / 2 * engine.fig.dpi / 72
         assert r + 1 < half / np.sqrt(2)  # the diamond's edges lie outside the ball
-        assert np.linalg.norm(rgb[int(round(row)), int(round(col))] - ball) < 40  # it is there
+        # the ball sits beside the diamond (a spoke to its centre), clear of its corners
+        drawn = ax.transData.transform(np.c_[engine.movers[0].ball.get_data()])[0]
+        assert np.hypot(drawn[0] - x, drawn[1] - y) >= half + r
         t = np.linspace(0.2, 0.8, 7)  # points along the diamond's four edges
         corners = [(half, 0), (0, half), (-half, 0), (0, -half), (half, 0)]
         edge = [(a[0] + (b[0] - a[0]) * s, a[1] + (b[1] - a[1]) * s)
@@ -302,3 +304,38 @@ def test_a_race_marks_only_the_landmarks_its_lesson_needs():
     wide = ov.race(every, list(s.lesson.optimizers), start=s.lesson.starts, steps=20)
     shown = marked(race_figure.plot_race(wide, size="small", dpi=40).axes[0])
     assert sum(map(len, shown.values())) == len(landmarks(s).points)
+
+
+def goal_arrows(fig) -> list:
+    """The edge arrows to goals off the map that ``fig`` shows once drawn."""
+    fig.canvas.draw()
+    texts = [t for ax in fig.axes for t in ax.texts]
+    return [t for t in texts if t.get_gid() == "goal-arrow" and t.get_visible()]
+
+
+def test_a_minimum_off_the_map_gets_an_arrow_on_the_edge_pointing_at_it():
+    # sam_sharp_flat's wide minimum lay "off the map to the left" with nothing drawn
+    bowl = ov.Surface.from_expr("(x + 3)**2 + y**2", domain=((0.0, 2.0), (-1.0, 1.0)),
+                                minima=[[-3.0, 0.0]])  # fmt: skip
+    race = ov.race(bowl, ["gd:lr=0.01"], start=(1.5, 0.0), steps=5)
+    fig = race_figure.plot_race(race, size="small", dpi=40)
+    (arrow,) = goal_arrows(fig)
+    (x0, x1), tip = fig.axes[0].get_xlim(), np.asarray(arrow.xy)
+    assert abs(tip[0] - x0) < 0.01 * (x1 - x0) and abs(tip[1]) < 1e-9  # the left edge, y = 0
+    assert arrow.xyann[0] > 0  # drawn from inside the map, so its head points out, left
+    assert arrow.get_text() == "minimum at (−3, 0)"
+    inside = ov.Surface.from_expr("(x - 1)**2 + y**2", domain=((0.0, 2.0), (-1.0, 1.0)))
+    race = ov.race(inside, ["gd:lr=0.01"], start=(1.5, 0.0), steps=5)
+    assert goal_arrows(race_figure.plot_race(race, size="small", dpi=40)) == []
+
+
+def test_a_floor_that_falls_on_past_the_edge_gets_an_arrow_where_it_goes():
+    # long_furrow's a·y² − s·x has no minimum: its lowest edge point is (x1, 0), on the right
+    s = ov.surface("long_furrow")
+    race = ov.race(s, ["gd:lr=0.1"], start=s.lesson.starts[0], steps=10)
+    fig = race_figure.plot_race(race, size="small", dpi=40)
+    ax = fig.axes[0]
+    (arrow,) = goal_arrows(fig)
+    (x0, x1), tip = ax.get_xlim(), np.asarray(arrow.xy)
+    assert abs(tip[0] - x1) < 0.01 * (x1 - x0) and abs(tip[1]) < 0.05
+    assert arrow.xyann[0] < 0  # from inside, pointing right

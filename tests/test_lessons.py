@@ -227,6 +227,27 @@ def test_every_surface_has_a_lesson_with_explicit_rates_and_a_comment(name):
     assert len(lesson_comment(name).split()) >= 8, "say in a line what the race shows"
 
 
+CAPTION_CHARS = 90  # one line under the title at 1280 px; longer ran off both edges
+RATE_ONLY = ("rate is lower because", "build up to")  # the words of a caption that only
+# justified the rates (elliptic, matyas, monkey_saddle, saddle): the viewer was never told
+# what to look for
+
+
+@pytest.mark.parametrize("name", surfaces())
+def test_every_lesson_caption_says_in_plain_words_what_each_optimizer_does(name):
+    """A lesson's caption states what to check on the picture, naming every optimizer it
+    races (by its legend name), and fits on one line; one that only justified rates, or
+    none at all (beale, easom), left the lesson to the viewer's guess."""
+    from optviz.render.paths import NAMES
+
+    caption = ov.surface(name).lesson.caption
+    assert caption and len(caption) <= CAPTION_CHARS, (name, len(caption))
+    assert not any(words in caption for words in RATE_ONLY), caption
+    for spec in ov.surface(name).lesson.optimizers:
+        who = NAMES[spec.split(":")[0]]
+        assert who.lower() in caption.lower(), (name, who, caption)
+
+
 @pytest.mark.parametrize("name", surfaces())
 def test_every_lesson_race_stays_finite_in_view_and_keeps_moving(name):
     race = cached_lesson(name)

@@ -73,3 +73,23 @@ def test_a_plateau_lesson_marks_its_plateau_and_not_its_minimum():
 
     assert at(-2.0, 5.5)  # the saturated plateau the lesson's GD stalls on
     assert not at(*s.minima[0])  # the minimum's floor is flat, but it is no plateau
+
+
+def test_a_plain_is_one_calm_light_tint_not_a_stipple():
+    # Easom's stippled plain covered most of the map, busy and prone to moiré on a projector
+    import matplotlib.pyplot as plt
+    from matplotlib.colors import to_rgb
+
+    from optviz.render.levels import mark_plain
+
+    s = ov.surface("easom")
+    X, Y, Z = s.grid(120)
+    fig, ax = plt.subplots()
+    tint = mark_plain(ax, s, X, Y, Z)
+    assert not any(tint.hatches)  # no stipple, no hatch lines
+    (color,) = {tuple(np.round(c[:3], 3)) for c in tint.get_facecolor()}
+    assert np.dot(color, [0.299, 0.587, 0.114]) > 0.75  # light
+    assert tint.get_alpha() <= 0.6  # the shades under it still read
+    (key,) = [p for p in ax.patches if p.get_label() == "flat: gradient ≈ 0"]
+    np.testing.assert_allclose(to_rgb(key.get_facecolor()), color, atol=1e-3)  # the same wash
+    plt.close(fig)

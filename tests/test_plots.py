@@ -211,3 +211,24 @@ def test_a_level_axis_name_keeps_off_its_tick_labels(name):
     ticks = [b for b in boxes if ax.bbox.y0 <= (b.y0 + b.y1) / 2 <= ax.bbox.y1]  # drawn ones
     assert ticks and label.width > 0
     assert label.x1 < min(t.x0 for t in ticks), (name, ax.get_ylabel())
+
+
+def test_a_surface_map_keys_its_colours_as_its_axes_and_dashes_no_contour():
+    """show_surface: colour-bar numbers 15 px beside 19 px axis numbers, an arrow at one
+    end of the bar, and negative levels dashed with nothing saying so."""
+    from optviz.render import plots as _plots
+    from optviz.render import style
+
+    fig = _plots.new_figure("16:9", 100)
+    ax = _plots.plot_surface("six_hump_camel", ax=fig.add_subplot(), critical=True,
+                             colorbar=True)  # fmt: skip
+    style.raise_type(fig)
+    fig.canvas.draw()
+    (bar,) = ax.child_axes
+    size = {t.get_fontsize() for t in ax.get_yticklabels()}
+    assert {t.get_fontsize() for t in bar.get_yticklabels()} == size
+    (filled,) = [c for c in ax.collections if getattr(c, "colorbar", None)]
+    assert filled.colorbar.extend == "neither"
+    for c in ax.collections:
+        for style_ in getattr(c, "get_linestyles", lambda: [])():
+            assert style_[1] is None, style_  # solid: no dash pattern

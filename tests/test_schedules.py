@@ -171,3 +171,14 @@ def test_the_small_multiples_settings_read_from_the_back():
     import matplotlib.pyplot as plt
 
     plt.close(fig)
+
+
+def test_every_schedules_note_fits_one_line_under_its_panel():
+    # schedule_shapes: row 2's notes wrapped unevenly (two lines beside one)
+    from optviz.engine.scheduling import schedule
+    from optviz.render import scheduleplots
+
+    for spec in scheduleplots.SCHEDULE_SHAPES:
+        _, note = scheduleplots.schedule_words(schedule(spec))
+        assert len(scheduleplots._wrapped(note, 1280 / 5 * 0.92, scheduleplots.NOTE_PT)) == 1, note
+    assert scheduleplots.LABEL_PT * 100 / 72 >= 16 * 1.2  # the rotated label, px at 100 dpi

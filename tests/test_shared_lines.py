@@ -166,3 +166,113 @@ def test_noisy_runs_scribbling_over_the_same_spots_share_no_line():
     ]
     assert {ps.lane for ps in path_styles(runs)} == {None}
     assert all(ps.halo for ps in path_styles(runs))
+
+
+# ------------------------------------------------------------------ shipped scenes
+NEAR_PX, RUN_PX, SEEN = 7.0, 25.0, 0.5  # two strokes' width; a stretch; its share in sight
+SCENES = ["saddle", "monkey_saddle", "beale", "rastrigin", "double_well",
+          "g:saddle_escape", "g:rosenbrock_race", "g:long_furrow"]  # fmt: skip
+
+
+def _scene_race(name: str):
+    from optviz.render import audit
+    from optviz.scenes.build import load_scene
+
+    if name.startswith("g:"):
+        return load_scene(f"gallery/{name[2:]}.toml").race()
+    return audit.lesson_race(name)
+
+
+def _every(px: np.ndarray, step: float = 2.0) -> np.ndarray:
+    """Points every ``step`` px along the polyline ``px`` (NaN rows dropped)."""
+    px = px[np.isfinite(px).all(axis=1)]
+    run = np.r_[0, np.cumsum(np.linalg.norm(np.diff(px, axis=0), axis=1))]
+    at = np.arange(0, run[-1], step)
+    return np.column_stack([np.interp(at, run, px[:, k]) for k in (0, 1)])
+
+
+def _distance(pts: np.ndarray, line: np.ndarray) -> np.ndarray:
+    """Each point's distance to the polyline ``line`` (pixels)."""
+    a, b = line[:-1], line[1:]
+    ab = b - a
+    ap = pts[:, None] - a[None]
+    t = np.clip((ap * ab).sum(-1) / np.maximum((ab * ab).sum(-1), 1e-12), 0, 1)
+    return np.linalg.norm(ap - t[..., None] * ab, axis=-1).min(axis=1)
+
+
+def shared_stretch(ax, paths_xy: list[np.ndarray], i: int) -> np.ndarray:
+    """Run ``i``'s points (pixels, every 2 px) that lie within :data:`NEAR_PX` of another
+    run's path (where they lie, before any lane), on stretches :data:`RUN_PX` and longer."""
+    me = _every(ax.transData.transform(paths_xy[i]))
+    near = np.zeros(len(me), bool)
+    for j, xy in enumerate(paths_xy):
+        if j != i:
+            other = ax.transData.transform(xy)
+            near |= _distance(me, other[np.isfinite(other).all(axis=1)]) < NEAR_PX
+    return me[lanes._long_stretches(near, int(RUN_PX / 2))]
+
+
+def seen_share(engine, i: int) -> float | None:
+    """The share of run ``i``'s line pixels (drawn in the probe colour) along its shared
+    stretches in sight on the held last frame, against it drawn alone; ``None``: it
+    shares no stretch."""
+    from optviz.render import audit
+
+    ax = engine.panels[0]
+    _without_marks(ax)
+    xy = [np.asarray(m.xy).reshape(len(m.xy), -1, 2)[:, 0] for m in engine.movers]
+    pts = shared_stretch(ax, xy, i)
+    if not len(pts):
+        return None
+    m = engine.movers[i]
+    lines = [x for x in (m.trail, m.faint, m.tail) if x is not None]
+    colors = [x.get_color() for x in lines]
+    for x in lines:
+        x.set_color(audit.PROBE)
+    try:
+        together = engine.frame(float(len(m.xy) - 1)).copy()
+        engine.canvas.restore_region(engine.background)
+        for x in sorted([y for y in (m.halo, *lines) if y is not None], key=lambda a: a.zorder):
+            ax.draw_artist(x)
+        alone = np.asarray(engine.canvas.buffer_rgba())[..., :3]
+    finally:
+        for x, c in zip(lines, colors, strict=True):
+            x.set_color(c)
+    near = np.zeros(together.shape[:2], bool)  # within 6 px of the stretch: its lane too
+    h = together.shape[0]
+    for x, y in np.round(pts).astype(int):
+        near[max(h - y - 6, 0) : h - y + 7, max(x - 6, 0) : x + 7] = True
+    probe = [
+        np.linalg.norm(im.astype(float) - audit.PROBE_RGB, axis=-1) < 60 for im in (together, alone)
+    ]
+    return (probe[0] & near).sum() / max((probe[1] & near).sum(), 1)
+
+
+@pytest.mark.parametrize("name", SCENES)
+def test_every_run_along_a_shared_stretch_shows_in_a_shipped_scene(name):
+    # saddle: GD, SGD and momentum along y = 0; beale: GD's first steps under momentum's;
+    # rastrigin: GD's short path under Adagrad's; saddle_escape: GD under SGD for 38 steps
+    race = _scene_race(name)
+    engine = _Engine(animate(race, fps=2, duration=1))
+    try:
+        shares = [seen_share(engine, i) for i in range(len(race.trajectories))]
+    finally:
+        engine.close()
+    assert any(s is not None for s in shares), name  # the scene has a shared stretch
+    assert all(s is None or s >= SEEN for s in shares), (name, shares)
+
+
+def test_a_lone_path_keeps_its_place():
+    # saddle: Adam leaves the start alone, up and left; the other three share y = 0
+    race = _scene_race("saddle")
+    styles = path_styles(race.trajectories)
+    assert [t.optimizer.name for t in race.trajectories][3] == "adam"
+    assert styles[3].lane is None and all(s.lane is not None for s in styles[:3])
+
+
+def test_lanes_ease_in_and_out_at_a_shared_stretchs_ends(monkey):
+    # momentum leaves GD's line where GD stops: its shift falls off over a slope of
+    # several steps, not at one step from the full lane to none
+    mom = np.abs(np.asarray(path_styles(monkey.trajectories)[1].lane))
+    inside = mom[(mom > 0.05 * LANE / 2) & (mom < 0.95 * LANE / 2)]
+    assert len(inside) >= 2

@@ -24,6 +24,7 @@ from optviz.render import (
     plots,
     safe_margin,
     scheduleplots,
+    style,
     sweepplots,
 )
 from optviz.render.paths import NAMES
@@ -258,7 +259,7 @@ def test_a_sweep_of_six_gives_each_optimizer_a_panel_with_only_its_own_curve(swe
         (star,) = [ln for ln in panel.get_lines() if ln.get_marker() == "*"]
         assert np.isclose(star.get_xdata()[0], best[sweep.keys[i]])
         (words,) = [t.get_text() for t in panel.texts if t.get_gid() == "window-words"]
-        assert f"best rate ★ {best[sweep.keys[i]]:.2g}" in words
+        assert f"★ {best[sweep.keys[i]]:.2g}" in words
         if sweep.diverged[i].any():
             (block,) = [p for p in panel.patches if p.get_gid() == "diverged"]
             x0 = block.get_x() if hasattr(block, "get_x") else block.get_xy()[0][0]
@@ -315,21 +316,42 @@ def test_every_panel_says_which_rates_get_99_percent_down_or_that_none_does(swee
         (words,) = [t.get_text() for t in panel.texts if t.get_gid() == "window-words"]
         shaded = [p for p in panel.patches if p.get_gid() == "good-window"]
         if rates is None:
-            assert words.split("\n")[-1] == "no rate gets 99% down" and not shaded
+            assert words.split("  ·  ")[-1] == "no rate gets 99% down" and not shaded
         else:
-            assert words.split("\n")[-1].startswith("99% down: ") and len(shaded) == 1
+            assert words.split("  ·  ")[-1].startswith("99% down: ") and len(shaded) == 1
             x0, x1 = shaded[0].get_x(), shaded[0].get_x() + shaded[0].get_width()
             assert x0 < rates.min() and rates.max() < x1
 
 
-def test_sweep_panels_write_no_superscripts_and_no_text_under_16_px(sweep_panels):
+def test_sweep_panels_write_no_text_under_16_px_and_each_log_axis_one_way(sweep_panels):
+    from test_log_ticks import assert_one_style
+
     fig = sweep_panels[0].flat[0].figure
+    style.raise_type(fig)  # as writing the figure does
+    ticks = {t for ax in fig.axes for t in [*ax.get_xticklabels(), *ax.get_yticklabels()]}
     for text in fig.findobj(Text):
-        if text.get_visible() and text.get_text():
+        if text.get_visible() and text.get_text() and text not in ticks:
             assert text.get_fontsize() * 100 / 72 >= 16, text.get_text()
             assert not re.search(r"[⁰¹²³⁴⁵⁶⁷⁸⁹⁻]|\\mathdefault|\^", text.get_text()), text
-    ticks = [t.get_text() for t in sweep_panels[0][1, 0].get_xticklabels() if t.get_text()]
-    assert ticks and all(re.fullmatch(r"1e-?\d+|[\d.]+", t) for t in ticks), ticks
+    assert_one_style(fig)  # decimals or powers of ten, never 1e-3 beside 0.01
+
+
+def test_a_sweep_on_one_plot_draws_its_windows_and_nothing_beside_them(sweep_ax):
+    """lr_sweep drew rows of crosses, a dotted line per optimizer at its first diverging
+    rate and rotated 14 px strip names beside the lesson's windows: a line now stops
+    where its rates diverge, and every word is 16 px or more, upright."""
+    fig = sweep_ax.figure
+    fig.canvas.draw()
+    assert not [ln for ln in sweep_ax.get_lines() if ln.get_marker() == "x"]
+    xs = [np.atleast_1d(ln.get_xdata()) for ln in sweep_ax.get_lines()]
+    assert not [x for x in xs if len(x) == 2 and x[0] == x[1]]  # no vertical lines
+    for text in fig.findobj(Text):
+        if text.get_visible() and text.get_text() and text.get_rotation() == 0:
+            continue
+        if text.get_visible() and text.get_text():
+            assert text in [sweep_ax.yaxis.label], text.get_text()  # only the axis name turns
+    words = [t.get_text() for t in fig.findobj(Text) if t.get_visible() and t.get_text()]
+    assert any("stops where its rates diverge" in w for w in words)
 
 
 def test_a_sweep_shows_no_code_names(sweep_ax):
@@ -348,10 +370,11 @@ def test_noise_bands_speak_in_words_and_label_decades_in_one_format():
     fig = bandplots.plot_bands(b, dpi=60)
     assert code_on(fig) == []
     assert "gradient noise σ 0.3" in fig.get_suptitle()
-    right = fig.axes[1]
-    shown = [t.get_text() for t in right.get_yticklabels() if t.get_text()]
-    # noise_bands: 10⁻¹² in mathtext where the other slides write 1e-4
-    assert shown and all(s.startswith("1e-") or s in ("1", "0.01", "0.1", "10") for s in shown)
+    from test_log_ticks import assert_one_style, log_label_styles
+
+    style.raise_type(fig)  # as writing the figure does: one style on every log axis
+    assert log_label_styles(fig)  # the loss panel's log axis
+    assert_one_style(fig)  # noise_bands mixed "1e-4" with "0.01"
 
 
 def test_schedule_shapes_fill_their_grid_in_words():
@@ -418,16 +441,21 @@ def test_basins_key_leaves_out_outcomes_no_start_had():
     b = A.basins("quadratic", ["gd:lr=0.1"], n=8, steps=60)
     fig = analysis_plots.plot_basins(b, dpi=40)
     keys = [t.get_text() for t in fig.legends[0].get_texts()]
-    assert keys and all(k.startswith("minimum at") for k in keys)
+    assert keys and all(k.endswith("minimum") for k in keys)
     assert code_on(fig) == []
 
 
-def test_basins_key_writes_true_minus_signs():
-    # the key wrote "(-2.81, 3.13)" beside axes that write "−2.81"
-    b = A.basins("himmelblau", ["gd:lr=0.01"], n=6, steps=20)
+def test_basins_key_names_minima_by_place_on_maps_without_axes_and_says_a_shared_note_once():
+    # basins: the key named minima by coordinates ("(−2.81, 3.13)") on panels with no
+    # axes, and "every start ends in a minimum" stood under all three panels
+    b = A.basins("himmelblau", ["gd:lr=0.01", "gd:lr=0.011"], n=6, steps=300)
     fig = analysis_plots.plot_basins(b, dpi=40)
     keys = [t.get_text() for t in fig.legends[0].get_texts()]
-    assert any("−" in k for k in keys) and not any(re.search(r"-\d", k) for k in keys), keys
+    assert sorted(keys) == sorted(
+        f"{v} {h} minimum" for v in ("top", "bottom") for h in ("left", "right")
+    )
+    notes = [t.get_text() for ax in fig.axes for t in ax.texts]
+    assert len(notes) == len(set(notes))
 
 
 def test_names_at_line_ends_read_on_either_background(sweep):
@@ -530,13 +558,6 @@ def test_names_at_line_ends_cover_no_data_and_have_no_halo(sweep_ax):
         under = (data[:, 0] > box.x0) & (data[:, 0] < box.x1)
         under &= (data[:, 1] > box.y0) & (data[:, 1] < box.y1)
         assert not under.any(), (t.get_text(), data[under][:3])
-
-
-def test_divergence_lines_at_one_rate_take_turns_instead_of_hiding_each_other():
-    a, b = (sweepplots.shared_dashes([2.0, 2.0, 5.0], i) for i in (0, 1))
-    assert a[1] == b[1] and a[0] != b[0]  # same pattern, shifted by a dash
-    assert sum(a[1]) == 2 * (a[1][0] + 1.0)  # room in each period for the other's dash
-    assert sweepplots.shared_dashes([2.0, 2.0, 5.0], 2) == (0, (1.0, 2.0))
 
 
 @pytest.mark.parametrize("name, field", [("saddle", "stream"), ("six_hump_camel", None)])
@@ -869,23 +890,32 @@ def test_every_mark_on_a_band_map_is_keyed_and_a_landmark_rings_what_rests_on_it
     assert {"start", "a seed ends", "without noise", "saddle"} <= set(key), key
     # bands: a square inside the diamond read as clutter: the end on a landmark is said
     (end,) = [t for t in left.texts if t.get_gid() == "plain-end"]
-    assert "without noise" in end.get_text() and "ends here" in end.get_text()
+    # named by the landmark it rests on: "ends here" pointed into the seeds' pile of ends
+    assert "without noise" in end.get_text() and "ends at the saddle" in end.get_text()
     assert not [ln for ln in left.get_lines() if ln.get_gid() == "plain-end"]
     dots = [ln for ln in left.get_lines() if ln.get_label() == "a seed ends"]
     assert dots and all(d.get_markersize() * 100 / 72 >= 12 for d in dots)  # were 6 px
     assert BALL_CLEARANCE and LANDMARK_ZORDER
 
 
-def test_a_map_writes_no_x_number_in_the_corner_the_y_axis_numbers():
-    # bands and saddle_field: "−2.0" and "−2.0" nearly touched at the lower left corner
-    from optviz.render import mapplots
+def test_a_maps_corner_numbers_are_both_written_and_do_not_touch():
+    # bands and saddle_field: "−2.0" and "−2.0" nearly touched at the lower left corner;
+    # dropping the x one then left the axis without its first number
+    from optviz.render import mapplots, style
 
     with plots.offscreen():
-        fig = mapplots.show_map("saddle", dpi=60)
+        fig = mapplots.show_map("saddle", dpi=100)
+    style.raise_type(fig)  # the numbers at the size saving gives them
+    fig.canvas.draw()
     ax = fig.axes[0]
     x0, y0 = ax.get_xlim()[0], ax.get_ylim()[0]
-    assert np.isclose(min(ax.get_yticks()), y0)
-    assert all(not np.isclose(v, x0) for v in ax.get_xticks())
+    (xlab,) = [t for t, v in zip(ax.get_xticklabels(), ax.get_xticks(), strict=True)
+               if np.isclose(v, x0)]  # fmt: skip
+    (ylab,) = [t for t, v in zip(ax.get_yticklabels(), ax.get_yticks(), strict=True)
+               if np.isclose(v, y0)]  # fmt: skip
+    a, b = xlab.get_window_extent(), ylab.get_window_extent()
+    assert xlab.get_text() and ylab.get_text()
+    assert a.y1 <= b.y0 - 3 or a.x0 >= b.x1 + 3  # px apart
 
 
 def test_a_loss_without_floor_is_on_a_linear_axis_down_to_the_maps_lowest(saddle_bands):
@@ -1047,7 +1077,8 @@ def test_init_grid_shows_collapse_and_saturation_on_one_height_in_few_wide_colum
     fig.canvas.draw()
     axes = [ax for ax in fig.axes if ax.get_visible() and ax.get_label() != "<colorbar>"]
     assert len(axes) == 2 * init_figures.GRID_COLUMNS
-    assert len({ax.get_ylim() for ax in axes}) == 1  # one height for every panel
+    rows = [axes[: len(axes) // 2], axes[len(axes) // 2 :]]
+    assert all(len({ax.get_ylim() for ax in row}) == 1 for row in rows)  # one height a row
     renderer = fig.canvas.get_renderer()
     for ax in axes:
         width = ax.get_window_extent(renderer).width
@@ -1125,7 +1156,7 @@ def test_a_field_maps_key_is_off_the_map_and_its_levels_are_bold_and_few():
     ax = fig.axes[0]
     assert ax.get_legend() is None and fig.legends
     key, frame = fig.legends[0].get_window_extent(), ax.get_window_extent()
-    assert key.y1 <= frame.y0
+    assert key.y1 <= frame.y0 or key.y0 >= frame.y1  # under the map or over it
     (levels,) = [c for c in ax.collections if isinstance(c, ContourSet) and not c.filled]
     widths = np.atleast_1d(levels.get_linewidth())
     shown = widths[widths > 0]
@@ -1190,6 +1221,21 @@ def test_a_band_that_leaves_the_loss_panels_foot_is_marked_where_it_leaves():
     first_out = int(np.flatnonzero(median.get_ydata() < bottom)[0])
     assert marks["exit below: median"] == first_out
     assert "exit below: words" in [t.get_gid() for t in right.texts]
+
+
+def test_init_grid_draws_each_row_on_the_lowest_height_that_holds_its_bars():
+    # init_grid: on one 0-50% height for all rows Xavier's histograms (10% a bin at most)
+    # were flat slivers, and their narrowing layer by layer was read from the numbers
+    stats = [nets.propagate(k, depth=10, width=40, batch=40) for k in ("large", "xavier_normal")]
+    fig = init_figures.init_grid(stats)
+    axes = [ax for ax in fig.axes if ax.get_visible()]
+    large, xavier = axes[: len(axes) // 2], axes[len(axes) // 2 :]
+    assert large[0].get_ylim()[1] > 2 * xavier[0].get_ylim()[1]
+    for ax in xavier:
+        top = ax.get_ylim()[1]
+        assert ax.patches[0].get_data().values.max() <= top
+    peak = max(ax.patches[0].get_data().values.max() for ax in xavier)
+    assert peak > 0.5 * xavier[0].get_ylim()[1]  # the tallest bar at least half the height
 
 
 def test_the_first_four_init_schemes_have_a_hue():

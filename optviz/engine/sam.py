@@ -48,7 +48,7 @@ class SAM(Optimizer):
     checked_against = "pytorch_optimizer.SAM 4.1.0 over torch.optim.SGD 2.13"
     uncompiled = "its step evaluates the loss a second time, at the ascent point"
     evaluates = True
-    evaluations_are = "ascent points (SAM's ghost)"
+    evaluations_are = "where SAM takes the slope (uphill)"
     evaluation_marks = "ghost"
     defaults = {
         "lr": 1e-3,  # torch.optim.SGD's default

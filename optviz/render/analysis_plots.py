@@ -58,6 +58,30 @@ def _point(xy) -> str:
     return "({}, {})".format(*(f"{v + 0.0:.3g}".replace("-", "−") for v in xy))  # no "−0"
 
 
+def place_names(points, domain) -> list[str]:
+    """Each point named by where it lies in ``domain`` ("top left", "centre"), as a slide
+    on maps without axes can say it; by its coordinates where two share a place.
+
+    >>> place_names([(3, 2), (-2.8, 3.1), (-3.8, -3.3), (3.6, -1.9)], ((-5, 5), (-5, 5)))
+    ['top right', 'top left', 'bottom left', 'bottom right']
+    >>> place_names([(1, 1), (1.5, 1)], ((-5, 5), (-5, 5)))
+    ['at (1, 1)', 'at (1.5, 1)']
+    """
+    (x0, x1), (y0, y1) = domain
+
+    def third(v, lo, hi, words):
+        return words[min(2, max(0, int(3 * (v - lo) / (hi - lo))))]
+
+    names = []
+    for x, y in points:
+        row = third(y, y0, y1, ("bottom", "", "top"))
+        col = third(x, x0, x1, ("left", "", "right"))
+        names.append(" ".join(w for w in (row, col) if w) or "centre")
+    if len(set(names)) < len(names):
+        return [f"at {_point(p)}" for p in points]
+    return names
+
+
 def _minimum_colors(k: int) -> list[str]:
     return [BASIN_COLORS[i % len(BASIN_COLORS)] for i in range(k)]
 
@@ -100,7 +124,8 @@ def plot_basins(
             from .plots import levels_of
 
             levs = levels_of(surface, Z, 14)
-        for ax, lab, opt in zip(axes, labels, basins.optimizers, strict=False):
+        notes = [_outcome_note({v: np.mean(lab == v) for v in (-1, -2)}) for lab in labels]
+        for i, (ax, lab, opt) in enumerate(zip(axes, labels, basins.optimizers, strict=False)):
             ax.imshow(
                 table[lab + 2],
                 extent=(x0, x1, y0, y1),
@@ -118,13 +143,17 @@ def plot_basins(
                     linewidths=0.5,
                     alpha=0.45,
                 )
+            _fill_basins(ax, lab, table, (x0, x1, y0, y1))
             _hatch_basins(ax, lab, k, (x0, x1, y0, y1))
             if k:
                 mark_minima(ax, basins.minima, size=16)
-            share = {v: np.mean(lab == v) for v in (-1, -2)}
             ax.set_title(optimizer_name(opt), fontsize=17)
-            ax.text(0.5, -0.02, _outcome_note(share), transform=ax.transAxes, ha="center",
-                    va="top", fontsize=style.at_least(13))  # fmt: skip
+            # a note all panels share is said once, under the middle one
+            once = len(set(notes)) == 1 and n_opt > 1
+            if not once or i == min(n_opt, cols) // 2:
+                note = f"{notes[i]}, in every panel" if once else notes[i]
+                ax.text(0.5, -0.02, note, transform=ax.transAxes, ha="center", va="top",
+                        fontsize=style.at_least(13))  # fmt: skip
             ax.set_xlim(x0, x1)
             ax.set_ylim(y0, y1)
             ax.set_xticks([])
@@ -132,9 +161,11 @@ def plot_basins(
             ax.set_aspect(_filling_aspect(fig, rows, cols, x1 - x0, y1 - y0))
         for ax in axes[n_opt:]:
             ax.set_visible(False)
+        # named by place: the maps have no axes to read coordinates from
+        places = place_names(basins.minima, surface.domain) if k else []
         handles = [
-            Patch(fc=c, hatch=h, ec="white", lw=0, label=f"minimum at {_point(m)}")
-            for c, h, m in zip(_minimum_colors(k), BASIN_HATCHES, basins.minima, strict=False)
+            Patch(fc=c, hatch=h, ec="white", lw=0, label=f"{where} minimum")
+            for c, h, where in zip(_minimum_colors(k), BASIN_HATCHES, places, strict=False)
         ]
         # an outcome no start had is not in the key (its share is in each panel's note)
         if np.any(labels == -1):
@@ -164,6 +195,17 @@ def _outcome_note(share: dict) -> str:
     if not share[-1] and not share[-2]:
         return "every start ends in a minimum"
     return f"not converged {share[-1]:.0%} · diverged {share[-2]:.0%}"
+
+
+def _fill_basins(ax, lab: np.ndarray, table: np.ndarray, extent: tuple) -> None:
+    """Each outcome's region filled in its colour with smooth borders, over the grid's
+    cells: a sliver a cell or two wide was a staircase of 160-cell pixels."""
+    x0, x1, y0, y1 = extent
+    ny, nx = lab.shape
+    xs, ys = np.linspace(x0, x1, nx), np.linspace(y0, y1, ny)
+    for v in np.unique(lab):
+        ax.contourf(xs, ys, (lab == v).astype(float), levels=[0.5, 1.5],
+                    colors=[tuple(table[v + 2])], antialiased=True)  # fmt: skip
 
 
 def _hatch_basins(ax, lab: np.ndarray, k: int, extent: tuple) -> None:

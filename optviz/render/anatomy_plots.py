@@ -350,12 +350,12 @@ def plot_quantities(
         # on a furrow each coordinate's rate gets its panel, titled in words: one panel of
         # four lines needed "RMSprop, across" at its ends (a third of its width) and a key
         split = "along" in (xname, yname) and not estimated
+        # each panel its own range: a shared one left the across panel's top half empty
+        # (its rates are ten times smaller; the numbers on its axis say so)
         axes = fig.subplots(1, (3 if estimated else 2) + split, sharey=False)
         rate_ax, *rest = axes
         across_ax = rest.pop(0) if split else rate_ax
         speed_ax, *more = rest
-        if split:
-            across_ax.sharey(rate_ax)
         ink = style.ink(theme)
         named: dict[Any, list] = {rate_ax: [], across_ax: [], speed_ax: []}
         for i, (traj, ps) in enumerate(zip(trajs, path_styles(trajs), strict=True)):

@@ -48,7 +48,9 @@ def plot_bands(
     finite = finite[np.isfinite(finite)]
     log = surface.min_value is not None or bool(len(finite) and finite.min() > 0)
     floor = LOSS_FLOOR if log else -np.inf
-    ylabel = "loss above the minimum" if surface.min_value is not None else "loss"
+    # a loss that falls below 0 said to have no floor: a negative loss puzzled
+    ylabel = ("loss above the minimum" if surface.min_value is not None
+              else "loss" if log else "loss (no floor: it falls below 0)")  # fmt: skip
     # the noise the runs drew, not the one asked for (SGD's gradient noise is off
     # where the surface has data rows and mini-batches take its place)
     noise = traj.noise.applied(surface.n_samples > 0)
@@ -84,9 +86,10 @@ def plot_bands(
         for mark in marks:  # over the paths and the ends, filled: none shows through it
             mark.set_zorder(LANDMARK_Z)
             mark.set_markerfacecolor("white")
-        if _on_a_mark(left, ref.xy[-1], marks):  # said in words, not a square inside it
+        under = _on_a_mark(left, ref.xy[-1], marks)
+        if under is not None:  # said in words, not a square inside it
             end.remove()
-            _say_plain_end(left, ref.xy[-1], xy, plain)
+            _say_plain_end(left, ref.xy[-1], xy, plain, under.get_label())
             end = None
         shown = (start, seeds, dashed, *keys[:1], end, *marks, *keys[1:])
         _map_key(left, [h for h in shown if h is not None])
@@ -123,31 +126,36 @@ LANDMARK_Z = 7.0  # over the paths (3) and the seeds' ends (6.5), under the exit
 NEAR_PX = 12  # a noise-free end this near a landmark is on it
 
 
-def _on_a_mark(ax, xy, marks) -> bool:
-    """Whether the point ``xy`` (data) lies on one of the landmarks ``marks``."""
+def _on_a_mark(ax, xy, marks) -> Any:
+    """The landmark of ``marks`` the point ``xy`` (data) lies on, or None."""
     at = ax.transData.transform(xy)
     for mark in marks:
         pts = ax.transData.transform(np.column_stack([mark.get_xdata(), mark.get_ydata()]))
         if len(pts) and np.hypot(*(pts - at).T).min() <= NEAR_PX:
-            return True
-    return False
+            return mark
+    return None
 
 
-def _say_plain_end(ax, xy, paths: np.ndarray, plain: str) -> None:
-    """``without noise: ends here`` with an arrow to ``xy``, set in the diagonal
-    direction that crosses the fewest of the seeds' paths ``paths`` (steps, seeds, 2)."""
+def _say_plain_end(ax, xy, paths: np.ndarray, plain: str, mark: str = "") -> None:
+    """``without noise: ends at the saddle`` (the landmark ``mark`` it rests on; "ends
+    here" pointed into the seeds' pile of ends, where no end of its own was seen) with
+    an arrow to ``xy``, set in the diagonal direction that crosses the fewest of the
+    seeds' paths ``paths`` (steps, seeds, 2)."""
     from matplotlib import patheffects
 
     pts = ax.transData.transform(paths.reshape(-1, 2)[np.isfinite(paths.reshape(-1, 2)).all(1)])
     at = ax.transData.transform(xy)
     frame = ax.get_window_extent()
     scale = ax.figure.dpi / 72
+    words = f"{plain}:\nends at the {mark}" if mark and not mark.startswith("_") else (
+        f"{plain}:\nends here")  # fmt: skip
+    wide = 11 * max(len(line) for line in words.split("\n"))  # px at 16 pt, about
     best, fewest = (60, 60), None
-    for dx in (-90, -60, -40, 40, 60, 90):
+    for dx in (-90, -60, -40, -25, 25, 40, 60, 90):
         for dy in (-60, -40, 40, 60):
             px = at + np.array([dx, dy]) * scale
-            # the words' box: about 150 px wide, 56 tall, on the side the offset points to
-            x0, x1 = (px[0], px[0] + 150) if dx > 0 else (px[0] - 150, px[0])
+            # the words' box: ``wide`` px wide, 56 tall, on the side the offset points to
+            x0, x1 = (px[0], px[0] + wide) if dx > 0 else (px[0] - wide, px[0])
             y0, y1 = px[1] - 28, px[1] + 28
             out = not (frame.x0 < x0 and x1 < frame.x1 and frame.y0 < y0 and y1 < frame.y1)
             hits = int(np.sum((pts[:, 0] > x0) & (pts[:, 0] < x1) & (pts[:, 1] > y0)
@@ -156,7 +164,7 @@ def _say_plain_end(ax, xy, paths: np.ndarray, plain: str) -> None:
             if fewest is None or key < fewest:
                 best, fewest = (dx, dy), key
     ax.annotate(
-        f"{plain}:\nends here", xy, xytext=best, textcoords="offset points",
+        words, xy, xytext=best, textcoords="offset points",
         ha="left" if best[0] > 0 else "right", va="center", fontsize=style.at_least(16),
         color="#111111", zorder=9, gid="plain-end",
         path_effects=[patheffects.withStroke(linewidth=3, foreground="white")],

@@ -66,7 +66,7 @@ class CalloutScenery:
     def _fanned_px(self, ax, step: int) -> tuple[np.ndarray, list]:
         """The runs' balls on ``ax`` at ``step`` where they are drawn (px, fanned out where
         they meet: :func:`.balls.spread`), and whose each is: ``(run, start)``."""
-        from .balls import spread
+        from .balls import landmark_seats, seated_sides, spread
         from .paths import BALL
 
         heads, whose = [], []
@@ -78,7 +78,11 @@ class CalloutScenery:
                 whose.append((i, j))
         at = ax.transData.transform(np.array(heads).reshape(-1, 2))
         owner = np.array([i for i, _ in whose], int)
-        fanned, _, _ = spread(at, owner, BALL * ax.figure.dpi / 72)
+        diameter = BALL * ax.figure.dpi / 72
+        seats = landmark_seats(ax, diameter)  # balls on a landmark are drawn beside it
+        trails = {i: t.xy for i, t in enumerate(self.race.trajectories)}
+        came = seated_sides(ax, at, owner, seats, trails)
+        fanned, _, _ = spread(at, owner, diameter, seats, came)
         return fanned, whose
 
     @staticmethod

@@ -20,7 +20,9 @@ depth-buffered fill as :mod:`.mesh`:
   projected surface, that the surface covers.
 
 The camera with the best product wins; a mild preference for a middle elevation keeps
-it a 3-D view (from straight above it would be the contour map again).
+it a 3-D view (from straight above it would be the contour map again). Only cameras in
+front of the map (:data:`MAP_AZIMUTHS`) are tried: x runs to the right and y away, as
+on the 2-D map, so the two read alike.
 
 :func:`fit_view` then zooms and pans the 3-D axes so the projected surface fills it, and
 shapes the axes to the surface, so the legends beside it sit beside the surface.
@@ -34,7 +36,12 @@ from dataclasses import dataclass
 import numpy as np
 
 ELEVATIONS = (30.0, 40.0, 50.0, 60.0)
-AZIMUTHS = tuple(float(a) for a in range(-180, 180, 15))
+AZIMUTHS = tuple(float(a) for a in range(-180, 180, 15))  # a turning camera's stops
+# the cameras a race may be seen from: in front of the map's lower edge, give or take
+# 30°, so x runs to the right and y away as on the 2-D map beside it (from behind or the
+# side Himmelblau's paths read as mirrored against its map)
+MAP_AZIMUTHS = tuple(float(a) for a in range(-120, -59, 15))
+MAP_FRONT = -90.0  # the camera square in front of the map
 RASTER = 120  # pixels on a side of the coarse picture a camera is measured on
 PATH_SAMPLES = 60  # points per path measured for being hidden
 MIDDLE_ELEV, ELEV_SPREAD = 42.0, 25.0  # the preferred elevation and how mildly it is preferred
@@ -268,14 +275,15 @@ def _looks(d: np.ndarray) -> np.ndarray:
 
 
 def choose(ax, scene: Scene3D, hint_azim: float = -60.0) -> Shot:
-    """The best camera for ``scene`` (the axes is left at it)."""
-    shots = [measure(ax, scene, e, a, hint_azim) for e in ELEVATIONS for a in AZIMUTHS]
+    """The best camera for ``scene`` among those in front of the map (the axes is left
+    at it)."""
+    shots = [measure(ax, scene, e, a, hint_azim) for e in ELEVATIONS for a in MAP_AZIMUTHS]
     best = max(shots, key=lambda s: s.score)
     ax.view_init(elev=best.elev, azim=best.azim)
     return best
 
 
-def fit_view(ax, points: np.ndarray) -> None:
+def fit_view(ax, points: np.ndarray, stretch_box: bool = True) -> None:
     """Zoom and pan the 3-D axes so ``points`` ``(n, 3)`` (the surface's grid) fill it,
     at every draw: at the camera it was fitted for, tightly; while the camera turns,
     around the points' extent seen from every azimuth at that elevation (so the view does
@@ -283,10 +291,23 @@ def fit_view(ax, points: np.ndarray) -> None:
     as large as its cell allows, placed in the cell by its anchor (as a 2-D axes of
     equal aspect is): a layout that fits legends beside a map's drawn width
     (:func:`.layout.column_ratios`) sets them beside the surface, not beside an empty
-    strip of the cell."""
+    strip of the cell. With ``stretch_box`` (a race's view), first the box is drawn long
+    enough across the screen that the surface's shape matches its cell's
+    (:func:`stretch_to`); a surface shown alone keeps the map's proportions."""
     points = np.asarray(points, float).reshape(-1, 3)
     fitted = (ax.elev, ax.azim)
     turning: dict[float, tuple] = {}
+    base = np.asarray(ax.get_box_aspect(), float)
+    stretched = [0.0]  # the cell aspect the box was last stretched to
+
+    def stretch(cell, fig) -> None:
+        # at the fitted camera, once the layout has set the cell (a turning camera keeps
+        # the box it was fitted with: the view must not breathe as it turns)
+        aspect = cell.width * fig.bbox.width / max(cell.height * fig.bbox.height, 1e-9)
+        if stretch_box and (ax.elev, ax.azim) == fitted and abs(aspect - stretched[0]) > 1e-6:
+            stretch_to(ax, points[:: max(1, len(points) // 400)], aspect, base)
+            stretched[0] = aspect
+            turning.clear()
 
     def limits() -> tuple:
         if (ax.elev, ax.azim) == fitted:
@@ -305,13 +326,15 @@ def fit_view(ax, points: np.ndarray) -> None:
         # shows, so the layout can set the legends beside the surface (as beside a map
         # of equal scale), not beside an empty strip of the cell
         cell = (position or ax.get_position(original=True)).frozen()
-        x0, y0, x1, y1 = limits()
         fig = ax.get_figure(root=False)
+        stretch(cell, fig)
+        x0, y0, x1, y1 = limits()
         figure_aspect = fig.bbox.height / fig.bbox.width
         surface_aspect = (y1 - y0) / max(x1 - x0, 1e-12)
         box = cell.shrunk_to_aspect(surface_aspect, cell, figure_aspect)
         ax._set_position(box.anchored(ax.get_anchor(), cell), "active")
         w, h = ax.bbox.width or 1.0, ax.bbox.height or 1.0
+        x0, y0, x1, y1 = _with_names(ax, (x0, y0, x1, y1), w, h)
         cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
         half = max((x1 - x0) / w, (y1 - y0) / h) * (1 + 2 * MARGIN) / 2
         ax.viewLim.intervalx = (cx - half * w, cx + half * w)
@@ -319,6 +342,49 @@ def fit_view(ax, points: np.ndarray) -> None:
 
     ax.apply_aspect = apply_aspect
     ax._optviz_fitted = points
+
+
+STRETCH = 1.6  # how much longer than the map's proportion a side of the box may be drawn
+
+
+def stretch_to(ax, points: np.ndarray, aspect: float, base) -> None:
+    """Lengthen the 3-D box along the screen's width (or its height) until ``points``
+    ``(n, 3)`` project as wide against tall as ``aspect``, its cell: a square surface
+    seen from the front projects about as tall as wide, and in a wide cell it left
+    empty gutters a third of the frame wide. Within :data:`STRETCH` of the map's own
+    proportions: a tilted view foreshortens the depth anyway, so no one reads the
+    domain's proportions off it, but the ground's bends must not turn into ridges."""
+    points = np.asarray(points, float).reshape(-1, 3)
+    base = np.asarray(base, float)  # the map's own proportions
+    a = math.radians(ax.azim)
+    across = np.array([math.sin(a) ** 2, math.cos(a) ** 2])  # x's and y's share of the width
+    factor = 1.0
+    for _ in range(4):  # the projection's aspect is not linear in the stretch: iterate
+        w, h = np.ptp(_project(ax.get_proj(), points)[:, :2], axis=0)
+        factor = float(np.clip(factor * aspect / max(w / max(h, 1e-12), 1e-12),
+                               1 / STRETCH, STRETCH))  # fmt: skip
+        scale = 1.0 + (factor - 1.0) * across
+        ax.set_box_aspect((*(base[:2] * scale), base[2]))
+
+
+NAME_ROOM = 1.2  # room kept around an axis name's anchor, in its font's heights
+
+
+def _with_names(ax, bounds: tuple, w: float, h: float) -> tuple:
+    """``bounds`` grown to hold the axis names pinned beside the surface's foot (texts
+    with a 3-D ``xyz``, gid "axis-name") and room for their letters: fitted to the
+    surface alone, Rosenbrock's "x" sat under the frame's edge."""
+    names = [t for t in ax.texts if t.get_gid() == "axis-name"]  # (seen or not: the view
+    # must not move when they are hidden)
+    if not names:
+        return bounds
+    x0, y0, x1, y1 = bounds
+    per_px = max((x1 - x0) / w, (y1 - y0) / h) * (1 + 2 * MARGIN)
+    dpi = ax.get_figure(root=True).dpi
+    at = _project(ax.get_proj(), np.array([t.xyz for t in names]))[:, :2]
+    room = np.array([NAME_ROOM * t.get_fontsize() * dpi / 72 for t in names]) * per_px
+    lo, hi = (at - room[:, None]).min(axis=0), (at + room[:, None]).max(axis=0)
+    return min(x0, lo[0]), min(y0, lo[1]), max(x1, hi[0]), max(y1, hi[1])
 
 
 REACH = 12.0  # px beyond the surface's grid points that it, or a ball on it, may cover

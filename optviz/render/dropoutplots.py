@@ -18,13 +18,18 @@ from .line_ends import text_color
 from .style import PALETTE, ink, is_dark, themed
 from .sweepplots import plain_log_ticks
 
-EXTENT = (-2.2, 2.2)  # the map's square, widened to hold every training point whole
+EXTENT = (-2.2, 2.2)  # the map's range when there are no points to frame
+TEST_SHOWN = 200  # test points drawn on a map: enough to see where they fall, not a blanket
 
 
-def _extent(run) -> tuple[float, float]:
-    """The map's range on both axes: :data:`EXTENT`, or wider so no point sits on the edge."""
-    reach = float(np.abs(run.x_train).max()) + 0.3 if len(run.x_train) else 0.0
-    return (min(EXTENT[0], -reach), max(EXTENT[1], reach))
+def _extent(run) -> tuple[tuple[float, float], tuple[float, float]]:
+    """The map's range along x and along y: the training and shown test points, 0.3
+    beyond them (a square around the farthest point left the lower half empty)."""
+    xy = np.concatenate([run.x_train, run.x_test[_shown(run)]])
+    if not len(xy):
+        return EXTENT, EXTENT
+    lo, hi = xy.min(0) - 0.3, xy.max(0) + 0.3
+    return (float(lo[0]), float(hi[0])), (float(lo[1]), float(hi[1]))
 
 
 def _class_colors(dark: bool) -> tuple[str, str]:
@@ -40,29 +45,53 @@ def _prob_cmap(dark: bool):
     return LinearSegmentedColormap.from_list("optviz-prob", [c0, middle, c1])
 
 
-def _grid(resolution: int, extent: tuple[float, float] = EXTENT):
-    axis = np.linspace(*extent, resolution)
-    xx, yy = np.meshgrid(axis, axis)
+def _shown(run) -> slice:
+    """The test points a map draws: every k-th, at most :data:`TEST_SHOWN` (the first
+    ones were all of one class)."""
+    return slice(None, None, max(1, -(-len(run.x_test) // TEST_SHOWN)))
+
+
+def _deep(color: str) -> str:
+    """``color`` darkened to a luminance of 0.3 at most: gold titles read on white.
+
+    >>> _deep("#976900"), _deep("#000000")
+    ('#6c4b00', '#000000')
+    """
+    from matplotlib.colors import to_hex, to_rgb
+
+    rgb = np.array(to_rgb(color))
+    luminance = float(rgb @ [0.2126, 0.7152, 0.0722])
+    return to_hex(rgb * min(1.0, 0.3 / max(luminance, 1e-6)))
+
+
+def _grid(resolution: int, extent=(EXTENT, EXTENT)):
+    xx, yy = np.meshgrid(np.linspace(*extent[0], resolution), np.linspace(*extent[1], resolution))
     return xx, yy, np.column_stack([xx.ravel(), yy.ravel()])
 
 
 def decision_map(run: dropout.DropoutRun, ax, prob=None, resolution: int = 150, points=True):
-    """Fill ``ax`` with the class-1 probability of ``run`` (or ``prob(xy)``), its 0.5 contour
-    and the training points; returns the Axes."""
+    """Fill ``ax`` with the class-1 probability of ``run`` (or ``prob(xy)``), its 0.5 contour,
+    the training points (dots) and test points (rings, on which the test loss is scored);
+    returns the Axes. The fill is pale: dots of a class's colour on its own full colour
+    were lost."""
     dark = _is_dark(ax)
     extent = _extent(run)
     xx, yy, xy = _grid(resolution, extent)
     values = (run.predict(xy) if prob is None else prob(xy)).reshape(xx.shape)
-    ax.contourf(xx, yy, values, levels=np.linspace(0, 1, 11), cmap=_prob_cmap(dark), alpha=0.75)
+    ax.contourf(xx, yy, values, levels=np.linspace(0, 1, 11), cmap=_prob_cmap(dark), alpha=0.4)
     ax.contour(xx, yy, values, levels=[0.5], colors=ink("dark" if dark else "light"), linewidths=2)
     if points:
-        colors = np.array(_class_colors(dark))[run.y_train]
-        ax.scatter(*run.x_train.T, c=colors, s=40, edgecolors=ink("dark" if dark else "light"))
-    ax.set_xlim(extent)
-    ax.set_ylim(extent)
+        palette = np.array(_class_colors(dark))
+        tests = _shown(run)
+        ax.scatter(*run.x_test[tests].T, s=22, facecolors="none", linewidths=1.4,
+                   edgecolors=palette[run.y_test[tests]], zorder=3)  # fmt: skip
+        ax.scatter(*run.x_train.T, c=palette[run.y_train], s=48,
+                   edgecolors=ink("dark" if dark else "light"), zorder=4)  # fmt: skip
+    ax.set_xlim(extent[0])
+    ax.set_ylim(extent[1])
     ax.set_xticks([])
     ax.set_yticks([])
-    ax.set_aspect("equal")
+    ax.set_box_aspect(1)  # a square filled by the points' box: moons stretched, no empty half
     return ax
 
 
@@ -135,10 +164,10 @@ def dropout_figure(
             ax.set_title(
                 f"{name}\nloss: train {run.train_loss[-1]:.2f}, test {run.test_loss[-1]:.2f}",
                 fontsize=15,
-                color=text_color(c_drop if run.p else c_plain, ax.get_facecolor()),
+                color=_deep(text_color(c_drop if run.p else c_plain, ax.get_facecolor())),
             )
             if not run.p:  # the key to what both maps draw, once
-                key = "dots: training points, colour: class\nsolid line: the net's 50–50 border"
+                key = "dots: training points\nrings: test points\nline: the net's 50–50 border"
                 ax.set_xlabel(key, fontsize=14)
         _thinned_lines(ax, dropped, thinned, ensemble, resolution, c_drop)
         shrunk = sum(d.gap < p.gap for p, d in pairs)  # what these runs show, counted
@@ -190,7 +219,7 @@ def _loss_panel(ax, pairs, c_plain: str, c_drop: str) -> None:
                              ms=7, markevery=every, mec="white", mew=0.7)  # fmt: skip
             names.append(f"{setting}: {what}")
     ax.set_yscale("log")
-    plain_log_ticks(ax, "y")  # 0.01 and 1e-3 at full size, not superscripts
+    plain_log_ticks(ax, "y")  # whole decades, one style
     ax.set_xlabel("training step (Adam)")
     ax.set_ylabel("cross-entropy")
     ax.grid(True, alpha=0.6)
@@ -218,8 +247,5 @@ def _thinned_lines(ax, run, thinned: int, ensemble: int, resolution: int, color:
                            patheffects.Normal()])  # fmt: skip
     # both lines of this map keyed under it: its solid border was explained only under
     # the other map
-    key = (
-        f"solid: the full net's border\ndashed: the average of {ensemble} nets,\n"
-        "each with random units off"
-    )
-    ax.set_xlabel(key, fontsize=14, color=text_color(color, ax.get_facecolor()))  # fmt: skip
+    key = f"solid: the full net's border\ndashed: average of {ensemble} nets\nwith random units off"
+    ax.set_xlabel(key, fontsize=14)  # in ink: gold words on white were hard to read

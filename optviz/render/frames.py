@@ -80,6 +80,7 @@ class _Mover:
 TAIL_ALPHA = 0.35
 """A short trail's older half is drawn this opaque, without its outline: where noise
 makes a trail scribble over itself, the last steps still read as the way the ball came."""
+HEAD_STEPS = 2  # the step into the newest point and the one on to the ball: never faint
 
 
 class _Engine:
@@ -103,7 +104,9 @@ class _Engine:
             if self.rotating:
                 turning.room_to_turn(self.fig)
             self.movers: list[_Mover] = []
-            self.styles = paths.path_styles(race.trajectories, one_map=anim.kind != "panels")
+            self.styles = paths.path_styles(race.trajectories, one_map=anim.kind != "panels",
+                                            full=paths.zigzag_runs(anim.callouts),
+                                            view=_map_view(self.panels[0]))  # fmt: skip
             for i, (traj, ps) in enumerate(zip(race.trajectories, self.styles, strict=True)):
                 axes = self.panels[i] if anim.kind == "panels" else self.panels[0]
                 self.movers.append(self._mover(axes, traj, ps, i))
@@ -264,6 +267,11 @@ class _Engine:
             movers = [m for m in self.movers if m.trail.axes is ax]
             layout = balls.BallLayout(ax, [m.ball for m in movers], self.theme)
             layout.set_animated(True)
+            layout.trails = [m.traj.xy for m in movers]  # a ball on a landmark: its side
+            moving = np.unique(self.anim.frame_steps())
+            moving = moving[moving > 0]  # the start's fan closes over 8 moving frames at least
+            eight = float(moving[min(7, len(moving) - 1)]) if len(moving) else 1.0
+            layout.collapse = min(eight, 0.1 * self.anim.steps)  # (a short one: a tenth)
             edges = None
             if not plots._is3d(ax):
                 names = paths.short_names([m.traj for m in movers])
@@ -322,6 +330,8 @@ class _Engine:
         k = int(math.floor(s))
         for m in self.movers:
             self._update(m, s, k)
+        for _, layout, _ in self.places:
+            layout.step = s  # the fan at the start closes over the first steps
         marks = self._place_balls()
         rings: list = []
         labels: list = []
@@ -423,7 +433,8 @@ class _Engine:
         domain = None if m.z is not None else m.traj.surface.domain  # a map: ends at its edge
         path = _laned(m, path, first, s)
         if m.faint is not None:  # revisits of dense ground: their own thin, faint line
-            steps_drawn = m.faint_steps[first : first + len(path) - 1]
+            steps_drawn = m.faint_steps[first : first + len(path) - 1].copy()
+            steps_drawn[-HEAD_STEPS:] = False  # the newest steps reach the ball full and haloed
             path, thin = paths.split_faint(path, steps_drawn)
             zthin = None
             if zpath is not None:
@@ -456,6 +467,13 @@ class _Engine:
 
     def close(self) -> None:
         self.fig.clear()
+
+
+def _map_view(ax):
+    """A 2-D map's box ``[[x0, x1], [y0, y1]]`` (``None`` for a 3-D axes)."""
+    if getattr(ax, "name", "") == "3d":
+        return None
+    return [sorted(ax.get_xlim()), sorted(ax.get_ylim())]
 
 
 def _set_line(line, xy: np.ndarray, z: np.ndarray | None, rotating: bool) -> None:

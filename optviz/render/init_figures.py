@@ -58,7 +58,8 @@ def init_histograms(
 
 
 GRID_COLUMNS = 5  # layers a grid shows at most: a deep net's 10 columns were 75 px each
-GRID_TOP = 0.5  # the shared height of every panel: half of a layer's values in one bin
+GRID_TOP = 0.5  # the highest a row's panels go: half of a layer's values in one bin
+ROW_TOPS = (0.1, 0.2, 0.3, 0.4, GRID_TOP)  # a row's height: the lowest that holds its bars
 GRID_BINS = 21  # bars ~10 px wide, never a hairline at an edge; odd: 0 is a bin's middle
 
 
@@ -82,11 +83,11 @@ def init_grid(
     (:func:`shown_layers`).
 
     Each cell is the distribution of one layer's ``kind``: the share of its values per
-    bin, on one height shared by every cell (:data:`GRID_TOP`, the scale at the left), so a
+    bin, on one height shared by its row (:func:`row_top`, the scale at the left), so a
     collapse to 0 is a bar as tall as the panel and saturation two tall bars at the ends;
     a bar taller than the panel is cut and its share written on it. Its standard deviation
-    (and, for activations, the saturated share) is written above; a row shares one x
-    axis, so narrowing or widening reads left to right.
+    (and, for activations, the saturated share) is written above; a row shares one x and
+    one y axis, so narrowing or widening reads left to right.
 
     >>> s = [nets.propagate(k, depth=3, width=20, batch=50) for k in ("small", "large")]
     >>> len(init_grid(s).axes)
@@ -107,20 +108,21 @@ def init_grid(
         axes = fig.subplots(len(stats), len(layers), squeeze=False)
         for row, (s, binning) in enumerate(zip(stats, binnings, strict=True)):
             fractions = _histograms(s, kind, binning)
+            top = row_top([fractions[k] for k in layers if k < s.depth])
             for col, ax in enumerate(axes[row]):
                 layer = layers[col]
                 if layer >= s.depth:
                     ax.set_visible(False)
                     continue
-                _grid_cell(ax, fractions[layer], binning, _scheme_color(row))
+                _grid_cell(ax, fractions[layer], binning, _scheme_color(row), top)
                 ticks, labels = binning.ticks()
                 # every panel of the bottom row gets its scale (of every row if they differ)
                 show = row == len(stats) - 1 or not shared
                 ax.set_xticks(ticks, labels if show else [])
                 ax.tick_params(labelsize=13, length=3, pad=1)
-                ax.set_yticks([0, GRID_TOP / 2, GRID_TOP])
+                ax.set_yticks([0, top / 2, top])
                 ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
-                ax.tick_params(axis="y", labelleft=col == 0, labelsize=12, length=3, pad=1)
+                ax.tick_params(axis="y", labelleft=col == 0, labelsize=13, length=3, pad=1)
                 ax.grid(True, axis="y", alpha=0.4)
                 note = _cell_note(s, kind, layer, _writes_saturation(s, kind))
                 ax.annotate(note, (0.5, 1.0), xycoords="axes fraction", xytext=(0, 3),
@@ -137,19 +139,30 @@ def init_grid(
         # at the layout's own place: a constrained layout makes room for a suptitle's
         # height only, so one placed lower by hand lands on the panel titles
         fig.suptitle(title)
-        fig.supylabel("share of the layer's values per bin", fontsize=13, x=0.005)
+        fig.supylabel("share of the layer's values per bin", fontsize=15, x=0.005)
     return fig
 
 
-def _grid_cell(ax, fractions: np.ndarray, binning, color) -> None:
-    """One layer's histogram on the grid's shared height; bars cut at the top say their
-    share."""
-    ax.stairs(np.minimum(fractions, GRID_TOP), binning.edges, fill=True, color=color)
+def row_top(histograms) -> float:
+    """The height of a row of the grid: the lowest of :data:`ROW_TOPS` that holds every
+    bar of its shown layers (a taller bar is cut). On one height for all rows, Xavier's
+    histograms (10% a bin at most) were slivers and their narrowing was read from numbers.
+
+    >>> row_top([np.array([0.02, 0.12])]), row_top([np.array([0.9])])
+    (0.2, 0.5)
+    """
+    peak = max((float(np.max(h)) for h in histograms if len(h)), default=GRID_TOP)
+    return next((t for t in ROW_TOPS if peak <= t), GRID_TOP)
+
+
+def _grid_cell(ax, fractions: np.ndarray, binning, color, top: float = GRID_TOP) -> None:
+    """One layer's histogram on its row's height; bars cut at the top say their share."""
+    ax.stairs(np.minimum(fractions, top), binning.edges, fill=True, color=color)
     ax.set_xlim(*binning.lims)
-    ax.set_ylim(0, GRID_TOP * 1.02)
+    ax.set_ylim(0, top * 1.02)
     ax.spines["left"].set_visible(True)
-    for k in np.flatnonzero(fractions > GRID_TOP):  # beside the bar: it is too thin to hold it
-        ax.annotate(f"{fractions[k]:.0%}", (binning.edges[k + 1], GRID_TOP * 0.97),
+    for k in np.flatnonzero(fractions > top):  # beside the bar: it is too thin to hold it
+        ax.annotate(f"{fractions[k]:.0%}", (binning.edges[k + 1], top * 0.97),
                     xytext=(3, 0), textcoords="offset points", ha="left", va="top",
                     fontsize=13, color=color, fontweight="bold", gid="cut-bar")  # fmt: skip
 

@@ -327,7 +327,7 @@ def _short_scheme(label: str) -> str:
     return label.replace(" normal", "").replace(" uniform", " (uniform)").replace(") (", ", ")
 
 
-DODGE = 0.14  # of a layer, between neighbouring schemes' markers
+DODGE = 0.2  # of a layer, between neighbouring schemes' markers
 
 
 def std_by_layer(stats, kind: str = "act_std", ax=None, legend: bool = True, ends: bool = False):
@@ -368,7 +368,7 @@ def std_by_layer(stats, kind: str = "act_std", ax=None, legend: bool = True, end
         from .sweepplots import plain_log_ticks
 
         ax.set_yscale("log")
-        plain_log_ticks(ax, "y")  # 1e-4 at full size: superscript exponents were 8 px
+        plain_log_ticks(ax, "y")  # whole decades, one style
     ax.set_xlabel("layer")
     ax.set_ylabel(_SUMMARY_LABELS[kind])
     ax.set_xticks(np.arange(1, max(s.depth for s in stats) + 1))
@@ -418,7 +418,32 @@ def _name_coinciding(ax, stats, kind: str, lines) -> None:
         level = float(np.nanmedian(values[group[0]]))
         where = "at 0" if not log and abs(level) < 0.01 else "together"
         color = ink("dark" if _is_dark(ax) else "light")
+        # above every line that runs just over them on the right, where the note stands
+        # (it touched the gain-5/3 triangles a hair above the two at 0)
+        level = _clear_above(values, group, level, log)
         ax.annotate(f"{len(group)} lines {where}:\n{names}", (0.97, level),
-                    xycoords=("axes fraction", "data"), xytext=(0, 10), textcoords="offset points",
+                    xycoords=("axes fraction", "data"), xytext=(0, 16), textcoords="offset points",
                     ha="right", va="bottom", fontsize=13, color=color, gid="coinciding-note",
                     zorder=8)  # fmt: skip
+
+
+def _clear_above(values, group, level: float, log: bool) -> float:
+    """The height a note on ``group`` stands on: ``level``, or the highest other line in
+    the right half that runs within a tenth of the axis above it (a decade on a log one).
+
+    >>> rising = np.array([0.1, 0.05, 0.03, 0.02])
+    >>> _clear_above([np.zeros(4), np.zeros(4), rising], [0, 1], 0.0, False)
+    0.03
+    """
+    near = 1.0 if log else 0.1
+    top = level
+    for i, v in enumerate(values):
+        right = np.asarray(v, float)[len(v) // 2 :]
+        right = right[np.isfinite(right)]
+        if i in group or not len(right):
+            continue
+        high = float(right.max())
+        gap = np.log10(high / level) if log and level > 0 and high > 0 else high - level
+        if 0 <= gap <= near:
+            top = max(top, high)
+    return top

@@ -146,6 +146,11 @@ def mark_landmarks(ax, surface, *, lifted: bool = False, runs=None) -> list:
     if not lifted:
         drawn += [_filled(ax, a) for a in drawn if a.get_label() == "global minimum"]
         drawn += [_over_balls(ax, a) for a in drawn if a.get_label() in OVER_KINDS]
+        if runs is not None and surface.dim == 2:  # a race: its goal off the map, an arrow
+            from .goal_arrows import mark_goals
+
+            goals = [p.xy for p in marks if p.kind == "global minimum"]
+            mark_goals(ax, surface, goals, avoid=_finite([np.asarray(t.xy, float) for t in runs]))
     return drawn
 
 

@@ -6,7 +6,7 @@ earlier one there (and a wide band under a thin one hides the band's dashes). So
 a path runs along another (:func:`shared_vertices`: near it, in its direction, for a
 stretch), each is shifted across the line, in display space, into a lane of its own
 (:func:`lanes`: the lanes of the paths sharing a stretch centred on it, :data:`LANE
-<optviz.render.paths.LANE>` points apart, in drawing order). Each keeps its width and
+<optviz.render.paths.LANE>` points apart, each on the side it lies). Each keeps its width and
 dash pattern, so both colours and both dash patterns show along the stretch; off it
 every path runs where it is.
 
@@ -21,36 +21,85 @@ from __future__ import annotations
 import numpy as np
 from matplotlib.patheffects import AbstractPathEffect
 
-COINCIDENT = 0.01  # distance, in domain spans, under which two paths share a line
+COINCIDENT = 0.01  # distance, in map spans (~6 px), under which two paths share a line:
+# about two strokes' width, where one stroke would hide the other
 PARALLEL = 0.8  # |cos| of the angle between two paths' directions where they share a line
-SHARED_RUN = 0.05  # domain spans: the shortest stretch along another path that is shared
-SHARED = 0.1  # two paths share a line where this share of one's steps runs along the other
+SHARED_RUN = 0.04  # map spans (~25 px): the shortest stretch along another path that is shared
+SHARED = 0.1  # along a scribble: the share of one's length that must run along the other
+WINDING = 10.0  # a path this many times longer than its extent is a scribble
+EASE = 0.03  # map spans (~20 px) over which a lane's shift eases in and out at a stretch's ends
 UP = np.array([-0.28, 0.96])  # "across" points to this side (off the axes' directions)
 
 
 # ----------------------------------------------------------------------------- lanes
 def lanes(paths: list[np.ndarray], order: list[int], spacing: float):
-    """Per path ``i`` (``(T+1, n, 2)`` in domain spans) that shares a stretch with
-    another, its shift across the line at each step, in points (0 off the shared
-    stretches); and the paths it shares with. Where ``k`` paths share a stretch, their
-    lanes are ``spacing`` apart, centred on it, in drawing ``order`` (first lowest).
-    A run of several starts is drawn thin already and takes no lane."""
+    """Per path ``i`` (``(T+1, n, 2)`` in map spans) that shares a stretch with another,
+    its shift across the line at each step, in points (0 off the shared stretches); and
+    the paths it shares with. Any shared stretch counts, however short a share of the
+    path it is (from :data:`SHARED_RUN` on). Where ``k`` paths share a stretch, their
+    lanes are ``spacing`` apart, centred on it, each on the side of the others it lies
+    on (in drawing ``order``, first lowest, where they lie on one line); the shift eases
+    in and out over :data:`EASE` at the stretch's ends. A run of several starts is drawn
+    thin already and takes no lane."""
     single = [i for i in order if paths[i].shape[1] == 1]
     rank = {i: r for r, i in enumerate(order)}
-    along: dict[int, list[tuple[int, np.ndarray]]] = {}
+    along: dict[int, list[tuple[int, np.ndarray, bool]]] = {}
     for n, a in enumerate(single):
         for b in single[n + 1 :]:
-            ab, share_ab = shared_vertices(paths[a][:, 0], paths[b][:, 0])
-            ba, share_ba = shared_vertices(paths[b][:, 0], paths[a][:, 0])
-            if max(share_ab, share_ba) >= SHARED:  # a stretch, not a few crossings
-                along.setdefault(a, []).append((b, ab))
-                along.setdefault(b, []).append((a, ba))
+            pa, pb = paths[a][:, 0], paths[b][:, 0]
+            ab, share_ab = shared_vertices(pa, pb)
+            ba, share_ba = shared_vertices(pb, pa)
+            least = SHARED if _scribble(pa) or _scribble(pb) else 0.0
+            if max(share_ab, share_ba) > least:  # a stretch, not a few crossings
+                a_above = _above(pa, ab, pb, ba, rank[a] > rank[b])
+                along.setdefault(a, []).append((b, ab, a_above))  # (b under a: a_above)
+                along.setdefault(b, []).append((a, ba, not a_above))
     shifts = {}
     for i, others in along.items():
-        count = np.sum([f for _, f in others], axis=0)
-        below = np.sum([f for j, f in others if rank[j] < rank[i]] or [0 * count], axis=0)
-        shifts[i] = np.where(count > 0, (below - count / 2) * spacing, 0.0)
-    return shifts, {i: [j for j, _ in others] for i, others in along.items()}
+        count = np.sum([f for _, f, _ in others], axis=0)
+        below = np.sum([f for _, f, under in others if under] or [0 * count], axis=0)
+        sharp = np.where(count > 0, (below - count / 2) * spacing, 0.0)
+        shifts[i] = _eased(sharp, paths[i][:, 0])
+    return shifts, {i: [j for j, _, _ in others] for i, others in along.items()}
+
+
+def _scribble(path: np.ndarray) -> bool:
+    """Whether ``path`` winds over the same small area (a run of noise, steps every which
+    way): :data:`WINDING` times its extent and longer. Lanes through a scribble would
+    only widen it; along one, a stretch is shared only as :data:`SHARED` of a path."""
+    ok = path[np.isfinite(path).all(axis=1)]
+    if len(ok) < 2:
+        return False
+    length = np.linalg.norm(np.diff(ok, axis=0), axis=1).sum()
+    return bool(length > WINDING * np.linalg.norm(np.ptp(ok, axis=0)))
+
+
+def _above(pa, on_a, pb, on_b, otherwise: bool) -> bool:
+    """Whether path ``pa`` runs on the "across" side (:func:`across`, towards
+    :data:`UP`) of ``pb`` along the stretch they share (``on_a``, ``on_b``: their
+    points on it): its lane goes there, so two lanes never cross over; ``otherwise``
+    where they lie on one line (within a tenth of :data:`COINCIDENT`)."""
+    a, b = pa[on_a], pb[on_b]
+    a, b = a[np.isfinite(a).all(axis=1)], b[np.isfinite(b).all(axis=1)]
+    if len(a) < 2 or len(b) < 2:
+        return otherwise
+    normal = across(a)  # (same side for both, whichever way each runs)
+    nearest = np.linalg.norm(a[:, None] - b[None], axis=-1).argmin(axis=1)
+    side = float(np.mean(np.sum((a - b[nearest]) * normal, axis=1)))
+    return otherwise if abs(side) < COINCIDENT / 10 else side > 0
+
+
+def _eased(shift: np.ndarray, path: np.ndarray) -> np.ndarray:
+    """``shift`` (per point of ``path``, map spans) averaged along the path over
+    :data:`EASE`: a lane leaves and rejoins the true line in a short slope, not a jog."""
+    if not np.any(shift):
+        return shift
+    step = np.linalg.norm(np.diff(np.nan_to_num(path), axis=0), axis=1)
+    arc = np.r_[0.0, np.cumsum(np.minimum(step, 1.0))] + 1e-12 * np.arange(len(path))
+    grid = np.arange(0.0, arc[-1] + EASE / 8, EASE / 8)
+    box = np.ones(8) / 8
+    smooth = np.convolve(np.pad(np.interp(grid, arc, shift), 4, mode="edge"), box, "same")[4:-4]
+    return np.interp(arc, grid, smooth)
 
 
 def shared_vertices(path: np.ndarray, other: np.ndarray, eps: float = COINCIDENT):
@@ -188,7 +237,24 @@ def _on_stretches(lower: np.ndarray, upper: np.ndarray, eps: float = COINCIDENT)
     on = np.r_[linked, False] | np.r_[False, linked]
     shortest = max(3, int(np.ceil(SHARED_RUN / spacing)))
     on = ~_long_stretches(~_long_stretches(on, shortest), shortest)  # and no short break
-    return on, spacing * np.arange(len(points))
+    at = spacing * np.arange(len(points))
+    return _far_reaching(on, points, SHARED_RUN), at
+
+
+def _far_reaching(flags: np.ndarray, points: np.ndarray, reach: float) -> np.ndarray:
+    """``flags`` (one per point of ``points``) with every run of True cleared whose
+    points span less than ``reach`` from end to end: a stretch that winds about a spot
+    goes nowhere; paths that share a line go along it.
+
+    >>> pts = np.c_[np.linspace(0, 1, 6), np.zeros(6)]
+    >>> _far_reaching(np.array([1, 1, 0, 1, 1, 1], bool), pts, 0.3).astype(int).tolist()
+    [0, 0, 0, 1, 1, 1]
+    """
+    edges = np.diff(np.r_[0, flags.astype(int), 0])
+    out = flags.copy()
+    for a, b in zip(np.flatnonzero(edges == 1), np.flatnonzero(edges == -1), strict=True):
+        out[a:b] = np.linalg.norm(points[b - 1] - points[a]) >= reach
+    return out
 
 
 def _linked(here: np.ndarray, there: np.ndarray, spacing: float, eps: float) -> bool:

@@ -21,6 +21,8 @@ from .phaseplots import (
     _norm,
     _outlined,
     _title,
+    drop_specks,
+    edge_field,
     plot_phase,
     steps_to_tenth,
 )
@@ -28,6 +30,7 @@ from .plots import new_figure
 
 ZOOM = "#E69F00"
 GD_NAME = "GD at its best learning rate: momentum is faster inside"
+ISLANDS_NAME = "ringed: islands, a cell or two of one kind inside the other"
 
 
 def _rimmed(width: float) -> list[Any]:
@@ -66,8 +69,10 @@ def plot_zoom(
         fig.subplots_adjust(bottom=0.2, top=0.9 - 0.055 * lines, left=0.07, right=0.91)
         # the frame is the true window (a bigger one misstated what was zoomed into); one
         # too small to find gets a named pointer beside it instead of a bigger frame
-        left.add_patch(Rectangle((x0, y0), x1 - x0, y1 - y0, fill=False, ec=ZOOM, lw=2,
-                                 gid="zoom-frame", zorder=5))  # fmt: skip
+        # bold and rimmed in white: a small frame reads on any cell colour
+        frame = Rectangle((x0, y0), x1 - x0, y1 - y0, fill=False, ec=ZOOM, lw=2.8,
+                          gid="zoom-frame", zorder=5, path_effects=_rimmed(2.8))  # fmt: skip
+        left.add_patch(frame)
         if not _findable(left, x0, y0, x1, y1):
             _point_at_window(left, (x0, y0, x1, y1))
         pairs = (((x1, y1), (x0, y1)), ((x1, y0), (x0, y0)))
@@ -82,6 +87,8 @@ def plot_zoom(
         right.set_title("zoomed in (the orange box)")
         right.set_ylabel("")
         _clear_landings(right, (y0, y1))
+        for ax, m in ((left, wide), (right, zoomed)):
+            _ring_islands(ax, m)
         handles = _legend_handles(theme, wide, zoomed)
         rows = 1 if len(handles) <= 3 else 2  # a long key in two rows: the frame holds it
         fig.legend(*_keys(handles), loc="lower center", ncols=-(-len(handles) // rows),
@@ -139,9 +146,11 @@ def _name_flat_top(ax: Any, phase: Any) -> None:
     if not len(inside):
         return
     x = phase.x[inside[0]]
+    # midway between the flat top and the map's top: on the line, the words were struck
+    middle = 0.5 * (gd**2 + ax.get_ylim()[1])
     ax.annotate(
         f"β above {gd**2:.2f}: too much momentum, slower again",
-        (x, gd**2), xytext=(0, 8), textcoords="offset points", ha="left", va="bottom",
+        (x, middle), ha="left", va="center_baseline",
         fontsize=style.at_least(15), color="#ffffff", zorder=6, gid="flat-top",
         path_effects=[patheffects.withStroke(linewidth=3, foreground="#111111")],
     )  # fmt: skip
@@ -150,12 +159,12 @@ def _name_flat_top(ax: Any, phase: Any) -> None:
 ISLAND_CELLS = 6  # a diverged patch this small, away from the map's edge, is an island
 
 
-def islands(phase: Any) -> list[tuple[float, float]]:
+def islands(phase: Any, trained: bool = False) -> list[tuple[float, float]]:
     """The centres (data) of the small patches of diverged cells that trained cells
-    enclose, largest first."""
+    enclose, largest first; ``trained``: of trained cells that diverged ones enclose."""
     from scipy import ndimage
 
-    labels, count = ndimage.label(phase.diverged)
+    labels, count = ndimage.label(~phase.diverged if trained else phase.diverged)
     border = set(np.unique(np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]])))
     found = []
     for k in range(1, count + 1):
@@ -167,6 +176,27 @@ def islands(phase: Any) -> list[tuple[float, float]]:
         y = float(np.interp(j, np.arange(len(phase.y)), phase.y))
         found.append((len(cells), (x, y)))
     return [xy for _, xy in sorted(found, key=lambda f: -f[0])]
+
+
+ISLAND_RING = {"marker": "o", "ms": 20, "mfc": "none", "mec": "#111111", "mew": 2.2}
+
+
+def _ring_islands(ax: Any, phase: Any) -> None:
+    """A ring around each island (diverged cells among trained ones, or trained among
+    diverged): one cell or two, drawn alone, were specks too small to see from the back
+    of a room."""
+    from matplotlib import patheffects
+
+    for x, y in islands(phase) + islands(phase, trained=True):
+        ax.plot(
+            x,
+            y,
+            ls="none",
+            zorder=5,
+            gid="island-ring",
+            **ISLAND_RING,
+            path_effects=[patheffects.withStroke(linewidth=4.4, foreground="#ffffff")],
+        )
 
 
 def _clear_landings(ax: Any, ys: tuple[float, float], near: float = 0.04) -> None:
@@ -267,33 +297,52 @@ def _beats_gd(ax: Any, phase: Any, mark: bool) -> None:
     if np.nanmin(rate) < gd < np.nanmax(rate):
         # diverged cells as slower than any rate: where the region reaches the edge of
         # divergence its line runs along that edge, whole, not broken by masked cells
-        closed = np.where(phase.diverged, 1.0, np.nan_to_num(phase.metrics["rate"], nan=1.0))
-        ax.contour(phase.x, phase.y, closed, levels=[gd],
-                   colors="#ffffff", linewidths=GD_WIDTH, zorder=3.5,
-                   path_effects=_outlined(GD_WIDTH)).set_gid("gd-best")  # fmt: skip
+        # (the rate goes on past the edge: the line runs smooth between cells there)
+        closed = np.where(phase.diverged, np.maximum(edge_field(phase)[0], 1.0), rate)
+        line = ax.contour(phase.x, phase.y, closed, levels=[gd],
+                          colors="#ffffff", linewidths=GD_WIDTH, zorder=3.5,
+                          path_effects=_outlined(GD_WIDTH))  # fmt: skip
+        line.set_gid("gd-best")
+        drop_specks(ax, line)
     if not mark:
         return
     j, i = np.unravel_index(np.nanargmin(rate), rate.shape)
     star = (phase.x[i], phase.y[j])
     ax.plot(*star, "*", ms=22, mfc="#E69F00", mec="#111111", mew=1.4, zorder=6,
             gid="fastest-cell")  # fmt: skip
+    gd_steps, star_steps = steps_to_tenth(gd), steps_to_tenth(rate[j, i])
     note = ax.annotate(
-        f"inside the white line:\nfaster than GD at its best\n"
-        f"({steps_to_tenth(gd):.0f} steps per 10×)\n"
-        f"fastest \u2605: {steps_to_tenth(rate[j, i]):.0f} steps per 10×",
-        star, xytext=(0.5, 0.5), textcoords="axes fraction", ha="center", va="center",
+        "", star, xytext=(0.5, 0.5), textcoords="axes fraction", ha="center", va="center",
         fontsize=style.at_least(15), color="#ffffff", zorder=6, gid="gd-note",
         path_effects=[patheffects.withStroke(linewidth=3, foreground="#111111")],
         arrowprops={"arrowstyle": "-|>", "color": "#ffffff", "lw": 1.8, "shrinkB": 12,
                     "path_effects": _outlined(1.8)},
     )  # fmt: skip
-    note.xyann = clear_spot(ax, note, phase, star)
+    # the same words wide (three lines) or narrow (four): the first that finds a spot
+    # crossing no line with its words or its arrow, else the one that crosses least
+    wordings = (
+        f"inside the white line: faster than\nGD at its best ({gd_steps:.0f} steps per 10×);\n"
+        f"fastest \u2605: {star_steps:.0f} steps per 10×",
+        f"inside the white line:\nfaster than GD at its best\n({gd_steps:.0f} steps per 10×)\n"
+        f"fastest \u2605: {star_steps:.0f} steps per 10×",
+    )
+    tried = []
+    for words in wordings:
+        note.set_text(words)
+        spot, key = clear_spot(ax, note, phase, star, with_key=True)
+        tried.append((key, words, spot))
+        if key[:2] == (0, 0):
+            break
+    _, words, spot = min(tried, key=lambda t: t[0][:2])
+    note.set_text(words)
+    note.xyann = spot
 
 
-def clear_spot(ax: Any, text: Any, phase: Any, near: tuple) -> tuple[float, float]:
+def clear_spot(ax: Any, text: Any, phase: Any, near: tuple, with_key: bool = False) -> Any:
     """Where (axes fraction) the centre of ``text`` goes so that its box crosses no
     contour line and no diverged cell, inside the axes, as near ``near`` (data) as can
-    be; the least crowded place when no spot is clear."""
+    be; the least crowded place when no spot is clear. ``with_key``: also how crowded
+    it is, ``(points under the words, points on the arrow, distance)``."""
     from matplotlib.contour import ContourSet
     from matplotlib.text import Text
 
@@ -314,10 +363,30 @@ def clear_spot(ax: Any, text: Any, phase: Any, near: tuple) -> tuple[float, floa
         for cy in np.linspace(h / 2 + 0.01, 1 - h / 2 - 0.01, 30):
             inside = (np.abs(pts[:, 0] - cx) < w / 2) & (np.abs(pts[:, 1] - cy) < h / 2)
             star = abs(target[0] - cx) < w / 2 + 0.04 and abs(target[1] - cy) < h / 2 + 0.04
-            key = (int(inside.sum()) + 1000 * star, float(np.hypot(*(target - (cx, cy)))))
+            # words over a line worst, then an arrow across one (it points past it)
+            crossed = _on_arrow(pts, (cx, cy), target)
+            far = float(np.hypot(*(target - (cx, cy))))
+            key = (int(inside.sum()) + 1000 * star, crossed, far)
             if best_key is None or key < best_key:
                 best, best_key = (float(cx), float(cy)), key
-    return best
+    return (best, best_key) if with_key else best
+
+
+ARROW_CLEAR = 0.012  # axes fraction: a line this near an arrow's shaft is crossed by it
+HEAD_ROOM = 0.035  # the lines around the arrow's point: it ends short of what it names
+
+
+def _on_arrow(pts: np.ndarray, start: tuple, end: np.ndarray) -> int:
+    """How many of ``pts`` (axes fraction) lie on the shaft from ``start`` to ``end``,
+    leaving out the last :data:`HEAD_ROOM` before ``end``."""
+    a, b = np.asarray(start, float), np.asarray(end, float)
+    d = b - a
+    length2 = float(d @ d)
+    if not len(pts) or length2 == 0:
+        return 0
+    t = np.clip((pts - a) @ d / length2, 0.0, 1.0)
+    near = np.hypot(*(a + t[:, None] * d - pts).T) < ARROW_CLEAR
+    return int((near & (np.hypot(*(pts - b).T) > HEAD_ROOM)).sum())
 
 
 KEY_LENGTH, KEY_HEIGHT = 3.2, 1.0  # the key's swatches, in font sizes: seen from the back
@@ -329,13 +398,10 @@ def _legend_handles(theme: str, *phases: Any) -> list[Any]:
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
 
-    # small outlined patches inside trained cells are diverged cells too: said in the key
-    name = "diverged (grey; also the small outlined islands)" if any(
-        islands(p) for p in phases) else "diverged"  # fmt: skip
-    handles = [
-        Patch(facecolor=DIVERGED_COLOR[theme], edgecolor="#111111", label=name),
-        Line2D([], [], color=BOUNDARY_COLOR[theme], lw=2.5, label="edge of divergence"),
-    ]
+    handles = [Patch(facecolor=DIVERGED_COLOR[theme], edgecolor="#111111", label="diverged")]
+    if any(islands(p) + islands(p, trained=True) for p in phases):  # the rings said
+        handles.append(Line2D([], [], ls="none", label=ISLANDS_NAME, **ISLAND_RING))
+    handles.append(Line2D([], [], color=BOUNDARY_COLOR[theme], lw=2.5, label="edge of divergence"))
     if any(gd_best_rate(p) is not None for p in phases):
         handles.append(Line2D([], [], color="#ffffff", lw=GD_WIDTH, label=GD_NAME,
                               path_effects=_outlined(GD_WIDTH)))  # fmt: skip

@@ -3,7 +3,7 @@
 Evenly spaced levels suit most surfaces; a thin valley wants them log-spaced above the
 minimum (the view's ``log_levels``). A surface with a plain (Easom's, around its one
 hole) would put most of the map in one band, one blank colour: the levels crowd towards
-that band instead, and the plain itself, where the gradient vanishes, is hatched and
+that band instead, and the plain itself, where the gradient vanishes, is tinted and
 named (:func:`mark_plain`). A map whose shades carry a lesson (a network's loss on a
 plane) gets a key of them beside its loss axis (:func:`shade_key`).
 """
@@ -102,7 +102,7 @@ FLAT_LABEL = "flat: gradient ≈ 0"
 
 
 def plain_mask(surface, X, Y, Z):
-    """Where :func:`mark_plain` hatches: the plain as one region (see :func:`_one_plain`),
+    """Where :func:`mark_plain` tints: the plain as one region (see :func:`_one_plain`),
     or None when the surface has no plain."""
     finite = Z[np.isfinite(Z)]
     if surface.view.log_levels or not len(finite):
@@ -127,28 +127,32 @@ def plain_mask(surface, X, Y, Z):
     return _one_plain(flat, Z, edges, int(np.argmax(crowd)))
 
 
+PLAIN_TINT = {"light": ("#E3D3A4", 0.4), "dark": ("#8A7A4A", 0.45)}  # pale sand, see-through:
+# over the shades, under every path, and like no ball's colour
+
+
 def mark_plain(ax, surface, X, Y, Z, theme: str = "light"):
-    """Hatch the flat plain of a surface that has one (see :func:`levels_of`): where the
+    """Tint the flat plain of a surface that has one (see :func:`levels_of`): where the
     gradient is under :data:`FLAT` of its 95th percentile, when that is a tenth of the
-    map or more. A plain drawn in one pale colour reads as nothing there; hatched and
-    named, it reads as ground where the gradient vanishes. Returns the hatch or None."""
+    map or more. A plain drawn in one pale colour reads as nothing there; tinted and
+    named, it reads as ground where the gradient vanishes. One calm wash with a legend
+    entry: the stipple it was drawn with covered most of Easom's map, busy and prone to
+    moiré on a projector. Returns the tint or None."""
     flat = plain_mask(surface, X, Y, Z)
     if flat is None:
         return None
-    grey = "#9a9a9a" if not style.is_dark(theme) else "#6a6a6a"
-    import matplotlib as mpl
     from matplotlib.patches import Rectangle
 
-    with mpl.rc_context({"hatch.color": grey, "hatch.linewidth": 1.2}):
-        hatch = ax.contourf(X, Y, flat.astype(float), levels=[0.5, 1.5], colors="none",
-                            hatches=["..."], zorder=1.5)  # fmt: skip
-        # the legend's entry: a rectangle of no size draws nothing on the map
-        key = Rectangle((0, 0), 0, 0, facecolor="none", edgecolor=grey, lw=0.0, hatch="..",
-                        label=FLAT_LABEL, transform=ax.transAxes)  # fmt: skip
+    color, alpha = PLAIN_TINT["dark" if style.is_dark(theme) else "light"]
+    tint = ax.contourf(X, Y, flat.astype(float), levels=[0.5, 1.5], colors=[color],
+                       alpha=alpha, zorder=1.5)  # fmt: skip
+    # the legend's entry: a rectangle of no size draws nothing on the map
+    key = Rectangle((0, 0), 0, 0, facecolor=color, alpha=alpha, edgecolor="none",
+                    label=FLAT_LABEL, transform=ax.transAxes)  # fmt: skip
     key.set_gid("landmark")
     key.set_in_layout(False)
     ax.add_patch(key)
-    return hatch
+    return tint
 
 
 SPECK = 0.01  # a patch of the plain's mask under this share of the map is a speck

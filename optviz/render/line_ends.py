@@ -28,7 +28,7 @@ LEADER_AFTER = 0.45  # a name moved more than this many line heights gets a lead
 # apart in normal vision and under protanopia and deuteranopia, with a single red among
 # them (rose, brick red and wine read as one family on a slide), near-black for the 4th and
 # a violet for the 6th (the palette's sky blue made a second blue beside the first).
-LINE_COLORS = ("#0077BB", "#E69F00", "#009988", "#222222", "#CC3311", "#8833EE",
+LINE_COLORS = ("#0077BB", "#E69F00", "#009E73", "#222222", "#CC3311", "#8833EE",
                "#56B4E9", "#EE6677", "#AA3377", "#999999")  # fmt: skip
 
 # One identity per optimizer on every line plot: the slot of its colour, marker and dashes
@@ -42,7 +42,7 @@ def look(i: int) -> dict[str, Any]:
     """Keyword arguments of ``ax.plot`` for line ``i``: its colour, marker and dashes.
 
     >>> look(0)["marker"], look(1)["ls"], look(2)["color"]
-    ('o', (0, (3.2, 1.4)), '#009988')
+    ('o', (0, (3.2, 1.4)), '#009E73')
     """
     color = LINE_COLORS[i % len(LINE_COLORS)]
     return {"color": color, "marker": style.marker(i), "ls": style.linestyle(i)}

@@ -46,16 +46,18 @@ def symmetry_figure(
             fan_in, neurons = w.shape[1:]
             top, bottom = axes[:, col]
             image = top.imshow(w[-1], cmap="RdBu_r", vmin=-reach, vmax=reach, aspect="auto")
-            if not np.any(w[-1]):  # a blank panel says what it shows
-                top.text((neurons - 1) / 2, (fan_in - 1) / 2, "every weight 0", ha="center",
-                         va="center", fontsize=16, color="0.25")  # fmt: skip
+            if np.ptp(w[-1]) <= 0.01 * reach:  # one colour says its value: the bar is far
+                value = f"{float(np.mean(w[-1])):.2g}".replace("-", "−")
+                value = value if np.ptp(w[-1]) == 0 else f"≈ {value}"
+                top.text((neurons - 1) / 2, (fan_in - 1) / 2, f"every weight {value}",
+                         ha="center", va="center", fontsize=16, color="0.2")  # fmt: skip
             if col:
                 bottom.sharey(axes[1, 0])
             top.set_xticks(range(neurons), [str(j + 1) for j in range(neurons)])
             top.set_yticks(range(fan_in), [f"from {sources}{i + 1}" for i in range(fan_in)])
-            top.set_xlabel("neuron")
+            top.set_xlabel(f"neuron (weights after {run.steps} steps)")
             spread = run.spread(layer - 1)[-1]
-            top.set_title(f"{nets.LABELS[run.scheme]} init\nweights after {run.steps} steps")
+            top.set_title(f"{nets.LABELS[run.scheme]} init")  # one line: two crowded the maps
             steps = np.arange(run.steps + 1)
             differ = run.spread(layer - 1)[-1] >= 1e-12
             for j in reversed(range(neurons)):  # neuron 1 on top when all coincide
@@ -113,6 +115,7 @@ def batchnorm_figure(
     >>> len(batchnorm_figure(plain, bn).axes)
     5
     """
+    from matplotlib.colors import to_rgb
     from matplotlib.ticker import MaxNLocator
 
     depth = plain.quantiles.shape[1]
@@ -131,8 +134,11 @@ def batchnorm_figure(
             epochs = np.arange(1, len(run.loss) + 1)
             name = "with BN" if run.batchnorm else "without BN"
             label = f"{name} (accuracy {run.final_accuracy:.0%})"
+            # the last epoch marked too, whole on the spine: the line ran into it unmarked
+            every = max(1, len(epochs) // 10)
+            marked = sorted({*range(0, len(epochs), every), len(epochs) - 1})
             loss_ax.plot(epochs, run.loss, color=c, lw=2.5, label=label, ls=ls, marker=mk, ms=7,
-                         markevery=max(1, len(epochs) // 10))  # fmt: skip
+                         markevery=marked, clip_on=False)  # fmt: skip
         chance = np.log(3)
         # over the curves, as wide as a path: the plain net's loss lies on it and hid it
         loss_ax.axhline(chance, color="0.3", ls=(0, (4, 3)), lw=2, zorder=3, gid="chance")
@@ -146,14 +152,18 @@ def batchnorm_figure(
         loss_ax.legend(loc="lower left")
         loss_ax.grid(True, alpha=0.6)
         loss_ax.set_title("loss")
+        band_axes = []
         for row, layer in enumerate(chosen):
             axes = [fig.add_subplot(grid[row, 1 + i]) for i in range(2)]
+            band_axes += axes
             for ax, run, c, ls in zip(axes, (plain, bn), colors, dashes, strict=True):
                 q = run.quantiles[:, layer]
                 x = record_epochs(run)  # the loss panel's axis: one time scale across the figure
                 ax.fill_between(x, q[:, 0], q[:, 4], color=c, alpha=alphas[0], lw=0)
                 ax.fill_between(x, q[:, 1], q[:, 3], color=c, alpha=alphas[1], lw=0)
-                ax.plot(x, q[:, 2], color=c, lw=2, ls=ls)
+                # darker than its bands: a magenta median on its magenta band was lost
+                deep = tuple(0.5 * np.array(to_rgb(c)))
+                ax.plot(x, q[:, 2], color=deep, lw=2.4, ls=ls, gid="median")
                 ax.grid(True, alpha=0.6)
                 ax.set_axisbelow(True)  # the grid under the bands, not white lines over them
                 ax.tick_params(labelsize=SMALL_TICKS)
@@ -167,13 +177,14 @@ def batchnorm_figure(
                 else:  # what the bands are, once, under them
                     ax.set_xlabel(f"epoch\ninputs to each {run.activation}: median line,\n"
                                   "middle 70% and 96% bands", fontsize=13)  # fmt: skip
-            low = min(ax.get_ylim()[0] for ax in axes)
-            high = max(ax.get_ylim()[1] for ax in axes)
-            room = BAND_ROOM * (high - low)  # no band touches its panel's top or foot
-            for ax in axes:
-                ax.set_ylim(low - room, high + room)
-                ax.yaxis.set_major_locator(MaxNLocator(nbins=3, integer=True))  # −2, 0, 2
             axes[0].set_ylabel(f"layer {layer + 1}", fontsize=SMALL_TICKS)
+        # one range for every layer: ±3 beside ±2 in one column compared nothing
+        low = min(ax.get_ylim()[0] for ax in band_axes)
+        high = max(ax.get_ylim()[1] for ax in band_axes)
+        room = BAND_ROOM * (high - low)  # no band touches its panel's top or foot
+        for ax in band_axes:
+            ax.set_ylim(low - room, high + room)
+            ax.yaxis.set_major_locator(MaxNLocator(nbins=3, integer=True))  # −2, 0, 2
         head = title or (
             f"batch normalization: {depth}-layer {plain.activation} net, 3-class spiral, "
             "same init and SGD"

@@ -123,9 +123,14 @@ class PathStyle(NamedTuple):
 
 
 # ----------------------------------------------------------------------------- styles
-def path_styles(trajs, colors=None, ball: float = BALL, *, one_map: bool = True) -> list[PathStyle]:
+def path_styles(
+    trajs, colors=None, ball: float = BALL, *, one_map: bool = True, full=(), view=None
+) -> list[PathStyle]:
     """One :class:`PathStyle` per trajectory (see the module docs for the rules);
-    ``one_map=False`` (one panel each) shares no line: no path covers another.
+    ``one_map=False`` (one panel each) shares no line: no path covers another. The runs
+    in ``full`` (their zig-zag is the lesson: :func:`zigzag_runs`) draw no revisit faint.
+    ``view``: the map's box ``[[x0, x1], [y0, y1]]`` where it shows less than the domain
+    (what shares a line is measured on the map as drawn).
 
     >>> import optviz as ov
     >>> r = ov.race("quadratic", ["gd:lr=0.05", "momentum:lr=0.05,momentum=0"],
@@ -141,7 +146,13 @@ def path_styles(trajs, colors=None, ball: float = BALL, *, one_map: bool = True)
     inks = [round(ink(look["linestyle"]), 1) for look in looks]
     order = sorted(range(n), key=lambda i: (-inks[i], -lengths[i], i))  # solid, long first
     depth = {i: rank for rank, i in enumerate(order)}
-    shifts, partners = lanes.lanes(paths, order, LANE) if one_map else ({}, {})
+    if one_map and view is not None:  # shared lines as drawn: in spans of the view
+        seen = np.ptp(np.asarray(view, float), axis=1)
+        shifts, partners = lanes.lanes([_normalized(t, seen) for t in trajs], order, LANE)
+    elif one_map:
+        shifts, partners = lanes.lanes(paths, order, LANE)
+    else:
+        shifts, partners = {}, {}
     out = []
     for i in range(n):
         color = colors[i % len(colors)] if colors else looks[i]["color"]
@@ -156,10 +167,29 @@ def path_styles(trajs, colors=None, ball: float = BALL, *, one_map: bool = True)
                 halo=not cloud(_starts(trajs[i])),
                 lane=tuple(shifts[i].tolist()) if i in shifts else None,
                 under=under,
-                faint=_faint(paths[i]),
+                faint=None if i in full else _faint(paths[i]),
             )
         )
     return out
+
+
+def zigzag_runs(verdicts) -> set[int]:
+    """The runs whose zig-zag a claim that holds names (``zigzags(gd, across=y)``): the
+    zig-zag is the lesson, so its last swings, piling up near the target, are drawn as
+    full as its first (not as faint revisits).
+
+    >>> from optviz.analysis.claim_grammar import Verdict
+    >>> zigzag_runs([Verdict("zigzags(gd)", True, {}, 9, (0,), ""),
+    ...              Verdict("not zigzags(adam)", True, {}, None, (1,), ""),
+    ...              Verdict("zigzags(sgd)", False, {}, None, (2,), "")])
+    {0}
+    """
+    return {
+        r
+        for v in verdicts
+        if v.holds and v.claim.strip().startswith("zigzags(")
+        for r in v.runs[:1]
+    }
 
 
 def run_looks(trajs) -> list[dict]:
@@ -256,7 +286,9 @@ def revisits(path: np.ndarray, cell: float = CELL, shortest: int = 3) -> np.ndar
         return np.zeros(steps, bool)
     within = np.arange(len(seg)) - np.repeat(np.cumsum(count) - count, count) + 0.5
     at = a[seg] + (within / count[seg])[:, None] * (b[seg] - a[seg])
-    cells = np.floor(at / cell).astype(np.int64)
+    # cells centred on the axes: a path along a line of symmetry (y = 0, to 1e-10 either
+    # side) would otherwise hop between the two cells that meet there at every step
+    cells = np.floor(at / cell + 0.5).astype(np.int64)
     key = (cells[:, 0] - cells[:, 0].min()) * (1 << 31) + (cells[:, 1] - cells[:, 1].min())
     enters = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])  # each visit to a cell
     order = np.lexsort((enters, key[enters]))

@@ -113,7 +113,8 @@ def plot_phase(
         if 0 < diverged.sum() < diverged.size:
             # over the lesson's white line (zorder 3.5), which runs along it where the
             # fast region reaches the edge: the edge stays seen under the star
-            ax.contour(phase.x, phase.y, diverged.astype(float), levels=[0.5],
+            field, level = edge_field(phase)
+            ax.contour(phase.x, phase.y, field, levels=[level],
                        colors=BOUNDARY_COLOR[theme], linewidths=2.5,
                        zorder=EDGE_Z).set_gid("edge")  # fmt: skip
             handles.append(Line2D([], [], color=BOUNDARY_COLOR[theme], lw=2.5,
@@ -135,6 +136,53 @@ def plot_phase(
                       ncols=len(handles), frameon=False, borderaxespad=0.0)  # fmt: skip
         ax.set_title(title if title is not None else _title(phase))
     return ax
+
+
+BLEW_UP_RATE = 2.0  # a run that blew up unmeasured counts as growing this fast
+
+
+def edge_field(phase: Any) -> tuple[np.ndarray, float]:
+    """A field whose contour at the returned level is the edge of divergence.
+
+    On a surface the measured rate goes on across the edge (a run just past it grows
+    slowly, > 1 per step), so the edge is drawn where the rate passes 1, between cells:
+    a smooth line, not the cells' staircase. A network's map knows only which cells
+    blew up, so its edge runs between those cells."""
+    rate = phase.metrics.get("rate") if phase.surface is not None else None
+    if rate is None:
+        return phase.diverged.astype(float), 0.5
+    # a run that blew up keeps the growth it measured on its way out (the line lands
+    # between cells by it); one without a growth above 1 counts as growing fast, and a
+    # trained cell without a rate as shrinking (the line stays on the map's diverged side)
+    diverged = phase.diverged
+    with np.errstate(invalid="ignore"):
+        unknown = diverged & (~np.isfinite(rate) | (rate <= 1))
+        field = np.where(unknown, BLEW_UP_RATE, rate)
+        return np.where(~diverged & ~(field < 1), 0.0, field), 1.0
+
+
+SPECK_PX = 14  # a contour piece smaller than this across is noise on a flat field
+
+
+def drop_specks(ax: Any, cs: Any, smallest: float = SPECK_PX) -> None:
+    """Pieces of the contour set ``cs`` under ``smallest`` pixels across taken out: where
+    a measured field runs level with the contour's level (the momentum map's flat top)
+    its noise drew a row of dots beside the line."""
+    from matplotlib.path import Path
+
+    kept = []
+    for path in cs.get_paths():
+        if path.codes is None or not len(path.vertices):
+            kept.append(path)
+            continue
+        starts = np.flatnonzero(path.codes == Path.MOVETO).tolist() + [len(path.vertices)]
+        pieces = []
+        for a, b in zip(starts[:-1], starts[1:], strict=True):
+            px = ax.transData.transform(path.vertices[a:b])
+            if np.ptp(px, axis=0).max() >= smallest:
+                pieces.append(Path(path.vertices[a:b], path.codes[a:b]))
+        kept.append(Path.make_compound_path(*pieces) if pieces else Path(np.zeros((0, 2))))
+    cs.set_paths(kept)
 
 
 def _scale(axis: Any, scale: str, set_scale: Any) -> None:

@@ -244,14 +244,17 @@ def plot_surface(
     else:
         levs = np.asarray(levels, float)
     cmap = style.cmap(theme)
-    norm = BoundaryNorm(levs, cmap.N, extend="max")
-    top = levs[-1] + (levs[-1] - levs[-2])  # above the last level: drawn as "over"
+    # above the last level: one more band, not an "over" colour (its colour bar's arrow
+    # at one end only read as a defect)
+    top = levs[-1] + (levs[-1] - levs[-2])
+    bands = np.append(levs, top)
+    norm = BoundaryNorm(bands, cmap.N)
     Zc = np.where(np.isfinite(Z), np.minimum(Z, top), top)
-    filled = ax.contourf(X, Y, Zc, levels=levs, cmap=cmap, norm=norm, extend="max")
+    filled = ax.contourf(X, Y, Zc, levels=bands, cmap=cmap, norm=norm)
     if lines:
-        ax.contour(
-            X, Y, Zc, levels=levs, colors=style.contour_line(theme), linewidths=0.5, alpha=0.5
-        )
+        # solid at every level: matplotlib dashes the negative ones, a code nobody keyed
+        ax.contour(X, Y, Zc, levels=levs, colors=style.contour_line(theme), linewidths=0.5,
+                   alpha=0.5, linestyles="solid")  # fmt: skip
     if colorbar:
         # an inset keeps the bar exactly as tall as the (equal-aspect) contour axes
         cb = ax.figure.colorbar(filled, cax=ax.inset_axes((1.03, 0.0, 0.035, 1.0)))
@@ -459,6 +462,7 @@ def _place_balls(ax, trajs, balls: list, heads: list, colors: list, theme: str) 
 
     layout = placing.BallLayout(ax, balls, theme)
     layout.set_positions(heads)
+    layout.trails = [t.xy for t in trajs]  # the side a ball on a landmark is drawn on
     layout.reserve(min(sum(len(h) for h in heads), 24))
     ax.add_artist(layout)
     if not _is3d(ax):

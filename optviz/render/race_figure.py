@@ -25,7 +25,7 @@ from .plots import (
     plot_surface,
     plot_trajectories,
 )
-from .surface3d import plot_surface3d
+from .surface3d import landmark_kinds, plot_surface3d
 
 
 def race_layout(race, kind: str, loss: bool, size, dpi: float, theme: str, title,
@@ -170,13 +170,17 @@ def _map_layout(fig, race, kind: str, extra, theme: str, heading_lines: int, bes
     import matplotlib as mpl
 
     from . import layout, paths
+    from .landmarks import LEGEND_NAMES
 
     surface = race.surface
     em = mpl.rcParams["font.size"] * fig.dpi / 72
     aspect = None if kind == "3d" or not _squareish(surface) else _view_aspect(view)
-    labels = [paths.readable(t) for t in race.trajectories] + _landmark_labels(
-        surface, view, race.trajectories
+    marked = (
+        [LEGEND_NAMES.get(k, k) for k in landmark_kinds(surface, race.trajectories)]
+        if kind == "3d"  # the 3-D view marks its own (see surface3d.landmark_kinds)
+        else _landmark_labels(surface, view, race.trajectories)
     )
+    labels = [paths.readable(t) for t in race.trajectories] + marked
     how = "side"
     frame = (fig.bbox.width, fig.bbox.height)
     widths = layout.side_widths(frame, em, aspect, labels, heading_lines) if extra else (1, 0.5)
@@ -219,6 +223,8 @@ def _side_region(fig, cell, extra, how: str, labels: list[str], em: float, frame
     if how == "side":
         fits = width <= frame[0] - em
         room = frame[1] - 6 * em  # the column's height, less the title and a panel's labels
+        height += 2 * em  # the gap between the panels' cells, and the estimate's error:
+        # cut to its estimate, ball_rolling_3d's six entries ran off the frame's foot
         share = min(height / max(room - height, 1.0), 1.0) * sum(weights)
         rows = len(extra) + fits
         grid = cell.subgridspec(rows, 1, height_ratios=[*weights, share][:rows])

@@ -27,7 +27,9 @@ SCHEDULE_SHAPES = (
 
 
 def schedule_words(sched) -> tuple[str, str]:
-    """A schedule's name and settings as a slide says them, not as code spells them.
+    """A schedule's name and settings as a slide says them, not as code spells them,
+    short enough for one line under a small panel's name (one row's notes wrapped
+    unevenly, one line beside two).
 
     >>> from optviz.engine.scheduling import schedule
     >>> schedule_words(schedule("step:step_size=100,gamma=0.5"))
@@ -46,11 +48,11 @@ def schedule_words(sched) -> tuple[str, str]:
         "linear": lambda: ("linear decay",
                            f"from {g(o['start_factor'])}× to {g(o['end_factor'])}×"),
         "inverse_sqrt": lambda: ("inverse square root",
-                                 f"warm-up over {g(o['warmup'])} steps, then 1/√t"),
+                                 f"warm-up {g(o['warmup'])}, then 1/√t"),
         "cosine": lambda: ("cosine decay", f"half a cosine to {g(o['min_factor'])}×"),
         "cyclic": lambda: ("cyclic",
-                           f"between {g(o['low'])}× and 1×, every {g(o['period'])} steps"),
-        "onecycle": lambda: ("one-cycle", f"up for the first {o['pct_start']:.0%}, then down"),
+                           f"{g(o['low'])}×–1×, {g(o['period'])}-step cycle"),
+        "onecycle": lambda: ("one-cycle", f"up for {o['pct_start']:.0%}, then down"),
         "warmup": lambda: (f"warm-up + {_SCHEDULE_NAMES.get(o['then'], o['then'])}",
                            f"warm-up over {g(o['steps'])} steps"),
     }  # fmt: skip
@@ -122,7 +124,7 @@ def plot_schedules(
             # three numbers an axis: at slide size the ten small panels' ticks crowded
             ax.set_xticks([0, steps // 2, steps])
             ax.set_yticks([0, 0.5, 1])
-            ax.set_ylabel("" if i % cols else "× the optimizer's rate", fontsize=14)
+            ax.set_ylabel("" if i % cols else "× the optimizer's rate", fontsize=LABEL_PT)
             ax.set_xlabel("step")  # every row: a reader's eye lands on any of them
         fig.suptitle(title or f"Learning-rate schedules over {steps} steps")
         # a right-column title ended 8 px from the frame: room round every panel's words
@@ -132,5 +134,6 @@ def plot_schedules(
     return fig
 
 
+LABEL_PT = 16  # the rotated y label: at 14 it was 15 px, under the slide's 16
 NOTE_PT = 14  # a panel's settings under its name: 19 px, read from the back as 18
 EDGE_PAD = 0.16  # inches: 16 px at 100 dpi kept round each panel and its titles

@@ -99,7 +99,7 @@ def plot_sharpness_runs(runs: list[Any], *, size: Any = "16:9", theme: str = "li
         left.set_title("the loss falls overall, in spikes", fontsize=16, pad=10)
         right.set_xlabel("step")
         pre = any(r.preconditioned for r in runs)
-        right.set_ylabel("curvature Adam's steps feel (its sharpness)" if pre
+        right.set_ylabel("sharpness as Adam's steps feel it" if pre
                          else "sharpness (top Hessian eigenvalue)")  # fmt: skip
         spikes = spike_steps(runs[0].loss) if len(runs) == 1 else []
         for ax in (left, right) if len(spikes) else ():
@@ -111,7 +111,9 @@ def plot_sharpness_runs(runs: list[Any], *, size: Any = "16:9", theme: str = "li
         top = max(float(np.nanmax(r.sharpness)) for r in runs)
         lines = [float(np.nanmax(r.line.values)) for r in runs if r.line is not None]
         low = min(float(np.nanmin(r.sharpness)) for r in runs)
-        ceiling = 1.25 * max([top, *lines])
+        # room above the highest curve for the overshoot's note, and no more (at 1.25
+        # the axis's top fifth stood empty)
+        ceiling = HEADROOM * max([top, *lines])
         # from 0 unless the curves start high: no empty quarter under them
         right.set_ylim(0 if low < 0.35 * ceiling else 0.85 * low, ceiling)
         _name_overshoot(right, runs)
@@ -124,6 +126,7 @@ def plot_sharpness_runs(runs: list[Any], *, size: Any = "16:9", theme: str = "li
     return fig
 
 
+HEADROOM = 1.12  # the sharpness axis's top over its highest curve or line
 GUIDE = "#8c8c8c"  # faint vertical guides through both panels at the loss's spikes
 SPIKE_JUMP = 1.1  # a spike starts where the loss rises this much above its recent low
 

@@ -157,28 +157,31 @@ def raise_type(fig) -> None:
 
 def readable_ticks(fig) -> None:
     """Tick labels a room reads, whatever size the figure's code gave them: at least
-    :data:`TICK_PT` on a slide-sized frame, and on a log axis decimals in
-    :data:`DECIMAL_RANGE`, else powers of ten at :data:`LOG_TICK_PT` (their exponents
-    are superscripts)."""
+    :data:`TICK_PT` on a slide-sized frame, and every log axis written by one rule
+    (:func:`log_formatter`): decimals when its labels all lie in :data:`DECIMAL_RANGE`,
+    else powers of ten at :data:`LOG_TICK_PT` (their exponents are superscripts)."""
     slide = fig.get_figheight() >= SLIDE_HEIGHT_IN - 1e-6
     tick, log_tick = (TICK_PT, LOG_TICK_PT) if slide else (SMALL_TICK_PT, SMALL_LOG_TICK_PT)
-    for ax in fig.axes:
-        for name in ("x", "y"):
+    for ax in [*fig.axes, *(inset for host in fig.axes for inset in host.child_axes)]:
+        for name in ("x", "y"):  # an inset's too: a colour bar's numbers as the axes' numbers
             axis = getattr(ax, f"{name}axis", None)
             if axis is None or getattr(ax, "name", "") == "3d":
                 continue
             if axis.get_scale() == "log":
-                for which in ("major", "minor"):
-                    inner = getattr(axis, f"get_{which}_formatter")()
-                    if type(inner).__name__ in _LOG_FORMATTERS:
-                        getattr(axis, f"set_{which}_formatter")(_log_formatter(inner))
+                one_log_style(axis)
             size = log_tick if _powers_of_ten(axis) else tick
             labels = [*axis.get_majorticklabels(), *axis.get_minorticklabels()]
             if any(label.get_fontsize() < size for label in labels):
                 ax.tick_params(axis=name, which="both", labelsize=max(size, _largest(labels)))
 
 
-_LOG_FORMATTERS = ("LogFormatterSciNotation", "LogFormatterMathtext")
+def one_log_style(axis) -> None:
+    """Write ``axis``'s (a log axis) major and minor labels by :func:`log_formatter`,
+    keeping which ticks its formatters label."""
+    for which in ("major", "minor"):
+        inner = getattr(axis, f"get_{which}_formatter")()
+        if not getattr(inner, "one_log_style", False):
+            getattr(axis, f"set_{which}_formatter")(log_formatter(inner))
 
 
 def _largest(labels) -> float:
@@ -194,22 +197,27 @@ def _powers_of_ten(axis) -> bool:
     return any("^" in s for s in axis.get_major_formatter().format_ticks(locs))
 
 
-def _log_formatter(inner):
-    """A formatter writing ``inner``'s labelled ticks (a matplotlib log formatter) as
-    decimals when they all lie in :data:`DECIMAL_RANGE`, else as ``inner`` does.
+def log_formatter(inner=None):
+    """The one way a log axis is written: the ticks ``inner`` (any formatter; by default
+    matplotlib's log formatter) labels, as decimals when every labelled tick of the axis
+    (major and minor) lies in :data:`DECIMAL_RANGE`, else all as powers of ten
+    (``10⁻⁴``, ``2×10⁻²``): never ``1e-3`` beside ``0.01``.
 
-    >>> from matplotlib.ticker import LogFormatterSciNotation
     >>> from matplotlib.figure import Figure
     >>> ax = Figure().add_subplot(); ax.set_xscale("log"); _ = ax.set_xlim(1e-5, 20)
-    >>> f = _log_formatter(LogFormatterSciNotation()); f.set_axis(ax.xaxis)
+    >>> f = log_formatter(); f.set_axis(ax.xaxis)
     >>> f.format_ticks([1e-5, 1e-3, 1.0, 10.0])
     ['0.00001', '0.001', '1', '10']
-    >>> _ = ax.set_xlim(1e-9, 1); "^" in f.format_ticks([1e-8, 1.0])[0]  # 10 to the -8
-    True
+    >>> _ = ax.set_xlim(1e-9, 1); [s.count("^") for s in f.format_ticks([1e-8, 1.0])]
+    [1, 1]
     """
-    from matplotlib.ticker import Formatter
+    from matplotlib.ticker import Formatter, LogFormatterSciNotation
 
-    class DecimalLog(Formatter):
+    inner = LogFormatterSciNotation() if inner is None else inner
+
+    class OneLogStyle(Formatter):
+        one_log_style = True
+
         def __init__(self):
             self.inner = inner
 
@@ -222,16 +230,40 @@ def _log_formatter(inner):
 
         def format_ticks(self, values):
             labels = self.inner.format_ticks(values)
-            lo, hi = sorted(self.axis.get_view_interval()) if self.axis else (-np.inf, np.inf)
-            shown = [v for v, s in zip(values, labels, strict=True) if s and lo <= v <= hi]
-            if not all(DECIMAL_RANGE[0] * 0.999 <= abs(v) <= DECIMAL_RANGE[1] for v in shown):
-                return labels
-            return [_decimal(v) if s else "" for v, s in zip(values, labels, strict=True)]
+            decimal = _decimal_axis(self.axis, values, labels)
+            write = _decimal if decimal else _power
+            return [write(v) if s and v > 0 else "" for v, s in zip(values, labels, strict=True)]
 
         def __call__(self, x, pos=None):
             return self.format_ticks([x])[0]
 
-    return DecimalLog()
+    return OneLogStyle()
+
+
+def _decimal_axis(axis, values, labels) -> bool:
+    """Whether the labelled ticks in view, of ``values`` and of the axis's other tick
+    kind (major or minor), all lie in :data:`DECIMAL_RANGE`."""
+    lo, hi = sorted(axis.get_view_interval()) if axis else (-np.inf, np.inf)
+    shown = [v for v, s in zip(values, labels, strict=True) if s and lo <= v <= hi]
+    if axis is not None:  # the minor labels must agree with the major ones, and back
+        for which in ("major", "minor"):
+            formatter = getattr(axis, f"get_{which}_formatter")()
+            inner = getattr(formatter, "inner", None)
+            if inner is None:
+                continue
+            locs = [v for v in getattr(axis, f"get_{which}_locator")()() if lo <= v <= hi]
+            shown += [v for v, s in zip(locs, inner.format_ticks(locs), strict=True) if s]
+    return all(DECIMAL_RANGE[0] * 0.999 <= abs(v) <= DECIMAL_RANGE[1] * 1.001 for v in shown)
+
+
+def _power(v: float) -> str:
+    """``v`` as a power of ten in mathtext: 10⁻⁴, or 2×10⁻² between decades."""
+    exponent = int(np.floor(np.log10(v) + 1e-9))
+    mantissa = float(f"{v / 10.0**exponent:.3g}")
+    power = f"10^{{{exponent}}}".replace("-", "\\minus ")
+    if abs(mantissa - 1) < 1e-9:
+        return f"$\\mathdefault{{{power}}}$"
+    return f"$\\mathdefault{{{mantissa:g}\\times{power}}}$"
 
 
 def _decimal(v: float) -> str:

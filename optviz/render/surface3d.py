@@ -159,8 +159,9 @@ def _slide_view(ax, surface, grid, marks: list, theme: str, ends=()) -> None:
     k = SIDE_ROWS
     rows, cols = (np.unique(np.r_[0 : n : max(1, n // 40), k, n - 1 - k, n - 1])
                   for n in grid[0].shape)  # fmt: skip
-    camera3d.fit_view(ax, np.stack([a[np.ix_(rows, cols)] for a in grid], axis=-1))
-    _axis_names(ax, surface, grid, theme)
+    camera3d.fit_view(ax, np.stack([a[np.ix_(rows, cols)] for a in grid], axis=-1),
+                      stretch_box=len(ends) > 0)  # fmt: skip
+    _axis_names(ax, surface, grid, theme, race=len(ends) > 0)
     _draw_landmarks(ax, surface, marks, theme, ends)
 
 
@@ -246,6 +247,18 @@ NEAR_END, NEAR_PATH = 0.05, 0.03  # as shares of the domain's larger side
 LANDMARK_ROOM = 0.08  # the window's ground beyond a landmark, as a share of the domain
 
 
+def landmark_kinds(surface, runs) -> list[str]:
+    """The kinds of landmark the slide view of ``runs`` marks, in the legend's order:
+    the layout sizes the legend by them (sized by the map's, which leaves out the saddle
+    the 3-D view marks where a path passes over it, the legend ran off the frame)."""
+    from ..catalog.critical import LANDMARK_KINDS
+
+    runs = list(runs)
+    window = runs_window(surface, runs)
+    kinds = {p.kind for p in _lesson_landmarks(surface, runs) if _inside(p.xy, window)}
+    return [k for k in LANDMARK_KINDS if k in kinds]
+
+
 def _lesson_landmarks(surface, runs: list) -> list:
     """The landmarks a race's lesson needs: a few are all needed; of many, the global
     minima, those a run ends near, and the saddles and maxima a path passes over. Every
@@ -323,35 +336,27 @@ def _rested_on(xy: np.ndarray, ends: np.ndarray, surface) -> np.ndarray:
     return gaps.min(axis=1) < NEAR_END * side
 
 
-def _axis_names(ax, surface, grid, theme: str) -> None:
+def _axis_names(ax, surface, grid, theme: str, race: bool = True) -> None:
     """The names of x and y at the middle of the surface's two edges nearest the camera,
     just outside the foot of the block it tops (the slide view has no box to carry them;
     on the block's side they would be read as marks on the ground). Each is aligned by
     the side that faces its edge on the screen, so it touches the foot whatever the
     camera (centred a tenth of the domain out, "w1" and "w2" floated off the faces)."""
-    from .camera3d import _project
-
     (x0, x1), (y0, y1) = _shown(ax)
     a = np.radians(ax.azim)
     near_x = (x1, x0) if np.cos(a) > 0 else (x0, x1)
     near_y = (y1, y0) if np.sin(a) > 0 else (y0, y1)
     xname, yname = surface.view.axes
-    if (xname, yname) == ("x", "y"):  # plain coordinates: their names teach nothing here
-        return
-    M = ax.get_proj()
+    if (xname, yname) == ("x", "y") and not race:  # beside a race's map they match the
+        return  # view to it; a surface alone has nothing to match
     for name, edge, outward in (
         (xname, ((x0 + x1) / 2, near_y[0]), (0.0, near_y[0] - near_y[1])),
         (yname, (near_x[0], (y0 + y1) / 2), (near_x[0] - near_x[1], 0.0)),
     ):
         at = np.array([*edge, _foot(grid, edge)])
         step = np.array([*outward, 0.0]) * NAME_OUT
-        dx, dy = np.diff(_project(M, np.array([at, at + step]))[:, :2], axis=0)[0]
-        if abs(dx) > abs(dy):
-            align = dict(ha="left" if dx > 0 else "right", va="center")
-        else:
-            align = dict(ha="center", va="bottom" if dy > 0 else "top")
-        label = _PinnedText(ax, at + step, name, fontsize=18, **align, color=style.ink(theme),
-                            gid="axis-name")  # fmt: skip
+        label = _PinnedText(ax, at + step, name, fontsize=18, color=style.ink(theme),
+                            gid="axis-name", foot=at)  # fmt: skip
         ax._add_text(label)
 
 
@@ -365,9 +370,12 @@ def _pinned_text_class():
         and y read as the flat axes' data: "w1" thousands of px off the frame, and the
         safe margin shrank a still's whole figure to a third to pull it in."""
 
-        def __init__(self, ax, xyz, text: str, **kwargs):
+        def __init__(self, ax, xyz, text: str, foot=None, **kwargs):
             super().__init__(0.0, 0.0, text, **kwargs)
             self.xyz = np.asarray(xyz, float)
+            # the point on the block it stands off from: it is aligned by the side that
+            # faces it, at every draw (the box is stretched to its cell at the first)
+            self.foot = None if foot is None else np.asarray(foot, float)
             self.set_transform(ax.transData)
             self.set_in_layout(False)  # the view fits the block's foot: the names beside it
             self.set_clip_on(False)
@@ -377,12 +385,31 @@ def _pinned_text_class():
         def place(self) -> None:
             from .camera3d import _project
 
-            x, y = _project(self._ax3d.get_proj(), self.xyz[None])[0, :2]
+            M = self._ax3d.get_proj()
+            x, y = _project(M, self.xyz[None])[0, :2]
             self.set_position((x, y))
+            if self.foot is not None:
+                fx, fy = _project(M, self.foot[None])[0, :2]
+                dx, dy = (
+                    self._ax3d.transData.transform([(x, y)])[0]
+                    - self._ax3d.transData.transform([(fx, fy)])[0]
+                )
+                if abs(dx) > abs(dy):
+                    self.set_horizontalalignment("left" if dx > 0 else "right")
+                    self.set_verticalalignment("center")
+                else:
+                    self.set_horizontalalignment("center")
+                    self.set_verticalalignment("bottom" if dy > 0 else "top")
 
         def draw(self, renderer) -> None:
             self.place()  # (a turning camera moves it)
             super().draw(renderer)
+
+        def get_window_extent(self, renderer=None, dpi=None):
+            # with room around it: what is placed beside it (a callout) keeps clear of
+            # it, not 20 px off as tiny_net's Adam box sat over "w1"
+            box = super().get_window_extent(renderer, dpi)
+            return box.padded(NAME_CLEAR * self.get_figure(root=True).dpi / 72)
 
     return PinnedText
 
@@ -400,6 +427,7 @@ def _foot(grid, xy) -> float:
     return float(Z[ring][np.argmin(gaps)])
 
 
+NAME_CLEAR = 10.0  # points around an axis name that others placed beside it keep clear
 NAME_OUT = 0.03  # an axis name's anchor outside the block's foot, as a share of the domain
 
 

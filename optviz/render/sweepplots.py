@@ -1,9 +1,8 @@
 """Learning-rate sweeps: the final loss against the rate, one line per optimizer.
 
 Each line has its own colour, marker and dashes (:mod:`.line_ends`) and is named where
-it ends or at its starred best rate; rates that diverged are crosses on a strip along
-the top. The maps of a surface (basins, curvature, noise bands) are in
-:mod:`optviz.render.analysis_plots`.
+it ends or at its starred best rate; a line stops where its rates diverge. The maps of
+a surface (basins, curvature, noise bands) are in :mod:`optviz.render.analysis_plots`.
 """
 
 from __future__ import annotations
@@ -60,9 +59,10 @@ def plot_sweep(
 ):
     """Score against learning rate per optimizer on log axes.
 
-    Diverged rates are crosses on a strip along the top, one row per optimizer, and a
-    dotted line marks each optimizer's first diverging rate: the stable range is what
-    lies left of it. ``best`` (key -> rate) marks chosen rates with a star.
+    One message: how wide each optimizer's window of good rates is (a bar per optimizer
+    along the bottom, its width in words). A line stops where its rates diverge; rows of
+    crosses and a dotted line per optimizer at its first diverging rate drowned the
+    windows. ``best`` (key -> rate) marks chosen rates with a star.
 
     >>> from optviz.analysis import sweep
     >>> ax = plot_sweep(sweep("quadratic", ["gd"], lrs=[0.1, 0.5, 1.5], steps=10), dpi=40)
@@ -70,8 +70,6 @@ def plot_sweep(
     ('log', 'log')
     """
     from matplotlib.lines import Line2D
-    from matplotlib.patches import Rectangle
-    from matplotlib.transforms import blended_transform_factory
 
     many = len(sweep.keys) > PANELS_OVER
     if panels or (panels is None and many and sweep.objective == "final"):
@@ -83,10 +81,9 @@ def plot_sweep(
     shift = 0.0 if steps_mode or surface.min_value is None else surface.min_value
     ink = style.ink(theme)
     n_opt = len(sweep.keys)
-    band = min(0.05 + 0.03 * n_opt, 0.32)  # top strip of the axes for diverged rates
+    band = min(0.05 + 0.03 * n_opt, 0.32)  # the bottom strip of the good windows
     with style.themed(theme):
         ax = _new_axes(ax, size, theme, dpi)
-        top = blended_transform_factory(ax.transData, ax.transAxes)
         ys, floored, log = [], False, True
         curves = []
         for i in range(n_opt):
@@ -104,9 +101,7 @@ def plot_sweep(
         if steps_mode:
             ys = np.append(ys, sweep.steps + 1)
         log = bool(len(ys) and ys.min() > 0)
-        lines, names, stars, edges = [], [], [], []
-        firsts = [sweep.lrs[i][~curves[i][0]].min() if (~curves[i][0]).any() else np.nan
-                  for i in range(n_opt)]  # fmt: skip
+        lines, names, stars = [], [], []
         looks = sweep_looks(sweep)
         for i, key in enumerate(sweep.keys):
             look = looks[i]
@@ -122,40 +117,19 @@ def plot_sweep(
                 ax.plot(lrs[miss], np.full(miss.sum(), sweep.steps + 1.0), look["marker"],
                         mfc="none", mec=c, ms=7, zorder=3)  # fmt: skip
             name = swept_name(sweep.optimizers[i])
-            bad = ~ok
-            row = 1 - band * (i + 0.75) / (n_opt + 0.25)
-            ax.plot(lrs[bad], np.full(bad.sum(), row), "x", color=c, ms=7, mew=2,
-                    transform=top, zorder=4)  # fmt: skip
-            if bad.any():
-                first = lrs[bad].min()
-                edges.append(ax.axvline(first, color=c, ls=shared_dashes(firsts, i), lw=1.8,
-                                        zorder=2))  # fmt: skip
-                # the row named at the strip's left, on its height: which crosses are whose,
-                # without colour, and clear of the divergence lines that cross the strip
-                ink_c = line_ends.text_color(c, ax.get_facecolor())
-                ax.annotate(name, (0.035, row), xycoords=("axes fraction", top),
-                            ha="left", va="center", fontsize=style.at_least(13), color=ink_c,
-                            zorder=4)  # fmt: skip
             if best and key in best:
                 j = int(np.searchsorted(lrs, best[key]))
                 ax.plot([best[key]], [y[j]], "*", ms=20, mfc=c, mec=ink, mew=1.2, zorder=6)
                 name = f"{name}: best rate {best[key]:.2g}"
             stars.append((best[key], y[j]) if best and key in best else None)
             names.append(name)
-        ax.add_patch(Rectangle((0, 1 - band), 1, band, transform=ax.transAxes,
-                               color=style.THEMES[theme]["grid.color"], alpha=0.6, lw=0,
-                               zorder=1))  # fmt: skip
-        ax.text(0.005, 1 - band / 2, "diverged", transform=ax.transAxes, rotation=90,
-                ha="left", va="center", fontsize=12, color=ink, alpha=0.8)  # fmt: skip
         ax.set_xscale("log")
         ax.set_yscale("log" if log else "linear")
         windows = [] if steps_mode or not log else good_windows(sweep)
         under = band if any(w is not None for w in windows) else 0.0
-        _leave_room(ax, ys, band, log, under)
+        _leave_room(ax, ys, 0.0, log, under)
         if under:
             _draw_windows(ax, sweep, windows, under, theme)
-        for edge in edges:  # between the strips: never through the names of the good windows
-            edge.set_ydata([under, 1.0])
         # a best rate is named at its star; a line without one at its end, with room there
         at_end = [k for k, star in enumerate(stars) if star is None]
         line_ends.room_right(ax, [lines[k] for k in at_end], [names[k] for k in at_end])
@@ -172,22 +146,29 @@ def plot_sweep(
                 what += f" (below {floor}: drawn at {floor})"
             ax.set_ylabel(what)
         ax.grid(True, which="major", alpha=0.5)
-        plain_log_ticks(ax, locate=False)  # 1e-4 at full size, not a 9 px superscript
-        handles = [Line2D([], [], color=ink, ls="none", marker="x", ms=7, mew=2),
-                   Line2D([], [], color=ink, ls=(0, (1.0, 2.0)), lw=1.8)]  # fmt: skip
-        labels = ["diverged", "first rate that diverges"]
+        plain_log_ticks(ax, locate=False)  # one style: decimals or powers of ten
+        handles, labels = [], []
+        if under:
+            handles.append(Line2D([], [], color=ink, lw=7, solid_capstyle="butt"))
+            labels.append(f"rates that end {1 - WITHIN:.0%} of the way down")
         if best:
             handles.append(Line2D([], [], color=ink, ls="none", marker="*", ms=14))
             labels.append("best rate")
         # the key on the line of the setup, above the plot: never on a curve or a name
-        ax.legend(handles, labels, loc="lower right", bbox_to_anchor=(1.0, 1.0), ncol=len(labels),
-                  frameon=False, borderaxespad=0.2, handletextpad=0.4,
-                  columnspacing=1.2)  # fmt: skip
-        ax.annotate(setup_words(sweep), (0, 1), xycoords="axes fraction", xytext=(0, 7),
+        if handles:
+            ax.legend(handles, labels, loc="lower right", bbox_to_anchor=(1.0, 1.0),
+                      ncol=len(labels),
+                      frameon=False, borderaxespad=0.2, handletextpad=0.4,
+                      columnspacing=1.2)  # fmt: skip
+        words = setup_words(sweep)
+        if any(sweep.diverged[i].any() for i in range(n_opt)):
+            words += "\na line stops where its rates diverge"
+        ax.annotate(words, (0, 1), xycoords="axes fraction", xytext=(0, 7),
                     textcoords="offset points", ha="left", va="bottom",
                     fontsize=style.at_least(13), color=ink, gid="setup")  # fmt: skip
         starts = f", {sweep.starts} starts" if sweep.starts > 1 else ""
-        ax.set_title(title or f"{surface.title or surface.name}: {sweep.horizon}{starts}", pad=34)
+        pad = 34 + 22 * words.count("\n")  # over every line of the setup words
+        ax.set_title(title or f"{surface.title or surface.name}: {sweep.horizon}{starts}", pad=pad)
     return ax
 
 
@@ -202,21 +183,6 @@ def setup_words(sweep) -> str:
     score = {"final": "the final loss", "auc": "the mean loss over the run",
              "steps": "the steps to converge"}.get(sweep.objective, sweep.objective)  # fmt: skip
     return f"{run_words(sweep).replace('each rate', 'each rate:', 1)}, scored by {score}"
-
-
-def shared_dashes(xs: list[float], i: int) -> tuple:
-    """Dash pattern of the vertical line at ``xs[i]``: dotted when it stands alone; when
-    ``m`` lines stand at the same place, dashes of each colour in turn, so none hides
-    another.
-
-    >>> shared_dashes([1.0, 2.0], 0), shared_dashes([1.0, 1.0], 1)
-    ((0, (1.0, 2.0)), (3.0, (2.0, 4.0)))
-    """
-    same = [j for j, x in enumerate(xs) if np.isclose(x, xs[i], rtol=1e-9)]
-    if len(same) < 2:
-        return (0, (1.0, 2.0))
-    m, k = len(same), same.index(i)
-    return (3.0 * k, (2.0, 3.0 * m - 2.0))  # a dash of each, a gap after each
 
 
 def _leave_room(ax, ys: np.ndarray, band: float, log: bool, under: float = 0.0) -> None:
@@ -317,8 +283,6 @@ def _draw_windows(ax, sweep, windows: list, under: float, theme: str) -> None:
     ax.add_patch(Rectangle((0, 0), 1, under, transform=ax.transAxes, lw=0, alpha=0.35,
                            color=style.THEMES[theme]["grid.color"], zorder=1,
                            gid="window-strip"))  # fmt: skip
-    ax.text(0.005, under / 2, f"{1 - WITHIN:.0%} down", transform=ax.transAxes, rotation=90,
-            ha="left", va="center", fontsize=12, color=ink, alpha=0.8)  # fmt: skip
     below = blended_transform_factory(ax.transData, ax.transAxes)
     n = len(windows)
     looks = sweep_looks(sweep)
@@ -367,15 +331,15 @@ def rate_text(value: float, _pos=None) -> str:
 
 
 def plain_log_ticks(ax, which: str = "both", locate: bool = True) -> None:
-    """Ticks of ``ax``'s log axes written by :func:`rate_text`, at whole decades (or, with
-    ``locate`` false, where they are)."""
+    """Ticks of ``ax``'s log axes at whole decades (or, with ``locate`` false, where they
+    are), written as every log axis is (:func:`style.log_formatter`)."""
     from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
     for name in ("x", "y") if which == "both" else (which,):
         axis = getattr(ax, f"{name}axis")
         if getattr(ax, f"get_{name}scale")() != "log":
             continue
-        axis.set_major_formatter(FuncFormatter(rate_text))
+        axis.set_major_formatter(style.log_formatter(FuncFormatter(rate_text)))
         axis.set_minor_formatter(NullFormatter())
         if locate:
             axis.set_major_locator(LogLocator(base=10, numticks=6))
@@ -403,8 +367,8 @@ def plot_sweep_panels(sweep, ax=None, *, best=None, size="16:9", theme="light", 
         rows = 1 if n <= 3 else max(2, int(np.ceil(n / 4)))
         cols = int(np.ceil(n / rows))
         # its own margins, which a later tight layout keeps: it knows nothing of the key
-        grid = fig.add_gridspec(rows, cols, left=0.095, right=0.975, top=0.76, bottom=0.12,
-                                hspace=0.42, wspace=0.08)  # fmt: skip
+        grid = fig.add_gridspec(rows, cols, left=0.095, right=0.975, top=0.71, bottom=0.12,
+                                hspace=0.55, wspace=0.16)  # fmt: skip
         first = fig.add_subplot(grid[0, 0])
         panels = np.array([[first if (r, c) == (0, 0) else
                             fig.add_subplot(grid[r, c], sharex=first, sharey=first)
@@ -435,7 +399,7 @@ def plot_sweep_panels(sweep, ax=None, *, best=None, size="16:9", theme="light", 
         ys = np.concatenate([c[np.isfinite(c)] for c in curves])
         lo, hi = np.log10(ys.min()), np.log10(ys.max())
         # room below the lowest star and above the highest curve for two lines of words
-        first.set_ylim(10 ** (lo - 0.12 * (hi - lo) - 0.4), 10 ** (hi + 0.3 * (hi - lo) + 0.3))
+        first.set_ylim(10 ** (lo - 0.18 * (hi - lo) - 0.4), 10 ** (hi + 0.3 * (hi - lo) + 0.3))
         fig.supxlabel("learning rate", fontsize=style.at_least(15))
         fig.supylabel("final loss above the minimum", fontsize=style.at_least(15))
         handles = [Patch(fc="none", ec=ink, hatch="xx", lw=0.8),
@@ -466,24 +430,27 @@ def _draw_panel(ax, sweep, i, curves, look, window, gap, best, ink) -> None:
                    zorder=1, gid="diverged")  # fmt: skip
         ax.axvline(edge, color=c, lw=1.8, zorder=3)
     name = swept_name(sweep.optimizers[i])
-    ax.set_title(name, color=ink_c, fontsize=style.at_least(16), fontweight="bold", pad=4)
+    # the words on a line of their own under the name: in the plot a box over them hid
+    # where divergence began, and there is no free corner beside a window one rate wide
+    ax.set_title(name, color=ink_c, fontsize=style.at_least(16), fontweight="bold", pad=28)
     words = []
     key = sweep.keys[i]
     if best and key in best:
         j = int(np.searchsorted(lrs, best[key]))
-        ax.plot([best[key]], [y[j]], "*", color=c, ms=22, mec=ink, mew=1.2, zorder=6,
+        # hollow: the point it stars shows inside it
+        ax.plot([best[key]], [y[j]], "*", ms=26, mfc="none", mec=c, mew=2.6, zorder=6,
                 gid="best")  # fmt: skip
-        words.append(f"best rate ★ {best[key]:.2g}")
+
+        words.append(f"★ {best[key]:.2g}")
     if np.isfinite(gap):
         ax.axhline(WITHIN * gap, color=ink, lw=1.0, ls=(0, (6.0, 3.0)), alpha=0.5, zorder=2)
         if window is not None:
             half = _half_step(lrs)
-            ax.axvspan(window.min() / half, window.max() * half, color=c, alpha=0.15, lw=0,
+            ax.axvspan(window.min() / half, window.max() * half, color=c, alpha=0.3, lw=0,
                        zorder=1, gid="good-window")  # fmt: skip
             words.append(f"99% down: {_span_words(window)}")
         else:
             words.append("no rate gets 99% down")
-    # high at the left, above the curves of rates too small to move them
-    ax.text(0.04, 0.96, "\n".join(words), transform=ax.transAxes, ha="left", va="top",
-            fontsize=style.at_least(13), color=ink_c, zorder=6, gid="window-words",
-            linespacing=1.3, bbox={"fc": ax.get_facecolor(), "ec": "none", "pad": 1.5})  # fmt: skip
+    ax.annotate("  ·  ".join(words), (0.5, 1.0), xycoords="axes fraction", xytext=(0, 5),
+                textcoords="offset points", ha="center", va="bottom",
+                fontsize=style.at_least(13), color=ink_c, gid="window-words")  # fmt: skip
