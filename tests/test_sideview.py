@@ -32,7 +32,7 @@ def _figure(race, inches):
                 artist.set_visible(False)  # the ground and the landmarks are not the curve
         fig.canvas.draw()
         fig.set_layout_engine("none")
-        ps = paths.path_styles(race.trajectories)[0]
+        ps = paths.path_styles(race.trajectories, one_map=False)[0]
         balls = sideview.Balls(ax, race.trajectories[0], ps, "light", animated=True)
         for artist in (balls.dots, balls.arcs, balls.spokes, *balls.hubs, balls.crosses):
             artist.set_visible(False)  # the balls' disks alone
@@ -223,7 +223,7 @@ def test_a_side_callout_keeps_off_the_curve_and_the_arcs(lr_race):
     fig.canvas.draw()
     panels = [ax for ax in fig.axes if ax.get_title()]
     balls = [sideview.Balls(ax, t, ps, "light", animated=False)
-             for ax, t, ps in zip(panels, lr_race, paths.path_styles(lr_race.trajectories),
+             for ax, t, ps in zip(panels, lr_race, paths.path_styles(lr_race.trajectories, one_map=False),
                                   strict=True)]  # fmt: skip
     layer = sidecallouts.SideCallouts(lr_race, (), balls, "light", animated=False)
     pts = layer._paths_px(panels[2], 30.0)
@@ -263,7 +263,7 @@ def test_the_velocity_arrow_points_along_the_curve_the_way_the_ball_moves():
         fig, panels, _ = sideview.side_layout(race, False, "16:9", 100, "light", None)
         fig.canvas.draw()
         found, scale = curveballs.velocities(race, glyphs=True)
-        ps = paths.path_styles(race.trajectories)[0]
+        ps = paths.path_styles(race.trajectories, one_map=False)[0]
         balls = curveballs.Balls(panels[0], race[0], ps, "light", animated=True, velocity=found[0],
                               arrow_scale=scale)  # fmt: skip
     for s in (3.0, 8.0, 20.0):
@@ -363,7 +363,7 @@ def test_the_trail_is_a_band_along_the_curve_between_the_positions():
         canvas = fig.canvas
         before = _rgb(canvas)
         background = canvas.copy_from_bbox(fig.bbox)
-        ps = paths.path_styles(race.trajectories)[0]
+        ps = paths.path_styles(race.trajectories, one_map=False)[0]
         balls = curveballs.Balls(ax, race[0], ps, "light", animated=True)
         canvas.restore_region(background)
         balls.update(30.0)
@@ -636,7 +636,7 @@ def test_the_cross_where_a_ball_left_is_drawn_whole_inside_its_axes(lr_race):
     fig.canvas.draw()
     fig.set_layout_engine("none")
     ax = panels[2]
-    ps = paths.path_styles(lr_race.trajectories)[2]
+    ps = paths.path_styles(lr_race.trajectories, one_map=False)[2]
     balls = sideview.Balls(ax, lr_race.trajectories[2], ps, "light", animated=False)
     balls.update(float(lr_race.trajectories[2].steps))
     (x,), (y,) = balls.crosses.get_data()

@@ -253,7 +253,9 @@ def _key_marks(fig, balls: list, theme: str) -> None:
 
 
 def _styles(race) -> list:
-    return paths.path_styles(race.trajectories)
+    # one panel per run: no path shares a line with another (and a curve's 1-D paths have
+    # no side to lay a lane on)
+    return paths.path_styles(race.trajectories, one_map=False)
 
 
 # ----------------------------------------------------------------------------- stills
@@ -393,7 +395,7 @@ def side_on(race, ax=None, *, theme: str = "light"):
         trajs = plots._trajectories(race)
         draw_curve(ax, trajs[0].surface, theme)
         ink = style.ink(theme)
-        for traj, ps in zip(trajs, paths.path_styles(trajs), strict=True):
+        for traj, ps in zip(trajs, paths.path_styles(trajs, one_map=False), strict=True):
             x = np.asarray(traj.xy, float)[..., 0]
             with np.errstate(all="ignore"):
                 fx = traj.surface.f(x[..., None])
