@@ -201,3 +201,74 @@ def test_one_runs_two_measurements_are_said_as_a_comparison():
     assert v.holds
     ratio = v.evidence["a"] / v.evidence["b"]
     assert v.callout == f"Adam: x rate {plain(ratio)}× y rate", v.callout
+
+
+# -- a picture without a loss panel: its callouts quote only what the map shows ---------------
+LOSS_TALK = re.compile(r"loss|× lower|step length|travels", re.IGNORECASE)
+
+
+@pytest.fixture(scope="module")
+def catalog_words():
+    """Every catalog lesson's callouts, as ``optviz race NAME`` (no loss panel) draws them,
+    and as a picture with a loss panel would."""
+    from optviz.render.callouts import one_ball_each, shown
+    from optviz.scenes.shipped import catalog_lessons
+
+    out = {}
+    for name, scene in catalog_lessons().items():
+        drawn = shown(scene.verdicts())
+        out[name] = {
+            panel: [t for _, _, t in one_ball_each(drawn, 99, loss_panel=panel)]
+            for panel in (False, True)
+        }
+    return out
+
+
+def test_no_catalog_lesson_quotes_a_loss_ratio_on_a_map_alone(catalog_words):
+    # elliptic said "Momentum gets its loss down (1,000× lower) by step 21", monkey_saddle
+    # "GD gets its step length down (11× lower)", beale "Momentum travels 2.6× as far as
+    # GD": none of it can be read off a map with no loss panel
+    said = {name: [t for t in words[False] if LOSS_TALK.search(t)]
+            for name, words in catalog_words.items()}  # fmt: skip
+    assert not any(said.values()), {n: t for n, t in said.items() if t}
+    assert all(words[False] for words in catalog_words.values() if words[True])
+
+
+def test_map_words_say_what_the_map_shows(catalog_words):
+    elliptic, saddle = catalog_words["surfaces/elliptic"], catalog_words["surfaces/monkey_saddle"]
+    loss_words = r"Momentum gets its loss down \(1,000× lower\) by step (\d+)"
+    (down,) = [m for t in elliptic[True] if (m := re.fullmatch(loss_words, t))]
+    assert any(re.fullmatch(rf"Momentum stays within [\d.]+ of the minimum from step {down[1]}", t)
+               for t in elliptic[False]), elliptic  # fmt: skip
+    assert any(re.fullmatch(r"GD slows to a crawl by step \d+", t) for t in saddle[False]), saddle
+    assert any("step length" in t for t in saddle[True])
+
+
+def test_map_words_are_distances_read_off_the_map():
+    # beale: "travels 2.6× as far" read as path length; the map shows where each ends
+    race = ov.race("quadratic", ["momentum:lr=0.05,momentum=0.9", "gd:lr=0.02"],
+                   start=(1.5, 1.0), steps=300)  # fmt: skip
+    far, fast = check_claims(race, ["farther(momentum, gd)", "faster(momentum, gd, to=0.1)"])
+    xy = [np.asarray(t.xy)[..., :2].reshape(-1, 2) for t in race.trajectories]
+    ends = [float(np.linalg.norm(p[-1] - p[0])) for p in xy]
+    assert far.on_map == (f"Momentum ends {plain(ends[0])} from its start, GD {plain(ends[1])}", "")
+    # faster to=0.1: GD's loss is 10× down at its arrival, its ball not at the minimum:
+    # said by the farthest it is from (0, 0) from then on
+    step = int(fast.evidence["b_steps"])
+    within = float(np.max(np.linalg.norm(xy[1][step:], axis=1)))
+    assert "loss" in fast.also
+    assert fast.on_map[1] == f"GD stays within {plain(within)} of the minimum from step {step}"
+
+
+def test_a_loss_panel_keeps_the_loss_words_and_a_map_alone_gets_the_map_words():
+    # the renderer passes whether it draws a loss panel to where the words are chosen
+    race = ov.race("elliptic", ["gd:lr=0.02", "momentum:lr=0.02,momentum=0.9"],
+                   start=(-1.5, 1.0), steps=60)  # fmt: skip
+    (v,) = check_claims(race, ["falls(momentum, by=10)"])
+    assert v.holds and "loss" in v.callout and v.on_map and "loss" not in v.on_map[0]
+    for loss, text in ((True, v.callout), (False, v.on_map[0])):
+        fig = race.plot(callouts=[v], loss=loss, size="small", dpi=50)
+        fig.canvas.draw()
+        labels = [t.get_text().replace("\n", " ") for ax in fig.axes for t in ax.texts
+                  if t.get_gid() == "callout" and t.get_visible()]  # fmt: skip
+        assert labels == [text], (loss, labels)

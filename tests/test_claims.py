@@ -45,6 +45,7 @@ def test_a_verdict_has_exactly_the_shape_the_pictures_read():
         ("runs", "tuple[int, ...]"),
         ("callout", "str"),
         ("also", "str"),
+        ("on_map", "tuple[str, str]"),
     ]
     assert dataclasses.is_dataclass(Verdict) and Verdict.__dataclass_params__.frozen
 

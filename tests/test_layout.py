@@ -106,7 +106,8 @@ def test_a_map_that_may_grow_fills_its_cell(name):
     try:
         ax = engine.fig.axes[0]
         drawn, cell = ax.get_position(), ax.get_position(original=True)
-        assert ax.get_xlim()[1] - ax.get_xlim()[0] < np.ptp(s.domain[0])  # a cropped view
+        # a view of its own, cropped to the runs or widened beyond the domain to fill
+        assert not np.allclose([ax.get_xlim(), ax.get_ylim()], s.domain)
     finally:
         engine.close()
     assert drawn.width >= 0.97 * cell.width and drawn.height >= 0.97 * cell.height
@@ -194,3 +195,66 @@ def test_panel_titles_clear_the_row_above_beside_a_legend_row():
     assert title_overlap(engine.fig) <= 0.5
     titles = [ax.title.get_window_extent() for ax in engine.panels]
     assert all(b.y1 <= engine.fig.bbox.height for b in titles)  # still inside the frame
+
+
+def _side_gutter(fig, ax) -> int:
+    """The widest run of columns (px) left empty over the whole height of the map ``ax``."""
+    from optviz.render.layout import occupied
+
+    free = ~occupied(fig, 4)
+    box, height = ax.bbox, fig.bbox.height
+    band = free[int((height - box.y1) / 4) + 1 : int((height - box.y0) / 4) - 1].all(axis=0)
+    best = run = 0
+    for empty in band:
+        run = run + 1 if empty else 0
+        best = max(best, run)
+    return best * 4
+
+
+# the legend column left saddle's map 656 of 1280 px wide beside a 108 px empty gutter;
+# maps that can grow into more of their surface now take the frame's width
+@pytest.mark.parametrize("name", ["saddle", "styblinski_tang", "himmelblau", "easom"])
+def test_a_catalog_map_leaves_no_empty_gutter_beside_it(name):
+    import optviz as ov
+    from optviz.render.audit import lesson_race
+
+    race = lesson_race(name)
+    engine = _Engine(race.animate(fps=2, duration=1, title=ov.surface(name).lesson_title))
+    try:
+        engine.frame(float(race.trajectories[0].steps))
+        ax = engine.panels[0]
+        gutter, width = _side_gutter(engine.fig, ax), ax.bbox.width
+    finally:
+        engine.close()
+    assert gutter <= 40 and width >= 0.85 * 1280, (gutter, width)
+
+
+def test_ground_beyond_the_domain_is_never_lower_nor_where_a_run_leaves():
+    import optviz as ov
+    from optviz.render.framing import reach
+
+    wide = [[-2.0, 2.0], [-2.0, 2.0]]
+    stays = ov.race("saddle", ["gd:lr=0.1"], start=(-1.5, 1e-3), steps=40)
+    assert reach(stays, wide, 2.0)[0].tolist() == [-4.0, 4.0]  # x² grows: more of it
+    assert reach(stays, wide, 0.5).tolist() == wide  # −y² falls below the domain's lowest
+    leaves = ov.race("saddle", ["gd:lr=0.1"], start=(-1.5, 0.1), steps=40)
+    assert reach(leaves, wide, 2.0).tolist() == wide  # its exit mark is on the domain's edge
+
+
+# "↑ diverges, off the scale at step 1" ran off the frame's right edge, its number lost
+def test_no_text_of_a_loss_panel_leaves_the_frame():
+    from optviz.scenes import load_scene
+
+    race = load_scene(GALLERY / "normalization_scaled.toml").race()
+    engine = _race_frame(race, loss=True)
+    try:
+        fig = engine.fig
+        loss = next(ax for ax in fig.axes if ax.get_label() == "side:loss")
+        renderer = fig.canvas.get_renderer()
+        texts = [t for t in loss.texts if t.get_visible() and t.get_text().strip()]
+        boxes = [t.get_window_extent(renderer) for t in texts]
+        width, height = fig.bbox.width, fig.bbox.height
+    finally:
+        engine.close()
+    assert texts
+    assert all(b.x0 >= 0 and b.x1 <= width and b.y0 >= 0 and b.y1 <= height for b in boxes)

@@ -223,7 +223,8 @@ def test_a_side_callout_keeps_off_the_curve_and_the_arcs(lr_race):
     fig.canvas.draw()
     panels = [ax for ax in fig.axes if ax.get_title()]
     balls = [sideview.Balls(ax, t, ps, "light", animated=False)
-             for ax, t, ps in zip(panels, lr_race, paths.path_styles(lr_race.trajectories, one_map=False),
+             for ax, t, ps in zip(panels, lr_race,
+                                  paths.path_styles(lr_race.trajectories, one_map=False),
                                   strict=True)]  # fmt: skip
     layer = sidecallouts.SideCallouts(lr_race, (), balls, "light", animated=False)
     pts = layer._paths_px(panels[2], 30.0)

@@ -51,6 +51,9 @@ class Seen:
     instead: str = ""  # what a negated claim's callout says: a positive fact of the picture
     instead_step: int | None = None  # where that shows ("" and None: it is not drawn)
     also: str = ""  # what the second run of a comparison gets as its own callout
+    # (callout, also) for a picture without a loss panel, where it differs: only what a
+    # map shows ("reaches the minimum at step 21", not "gets its loss down 1,000×")
+    on_map: tuple[str, str] = ()
 
 
 @dataclass

@@ -38,6 +38,7 @@ class Verdict:
     callout: str  # a short annotation: "GD stops: gradient = 0", "Adam escapes at step 23"
     also: str = ""  # the second run's own short callout, where the claim compares two
     # ("GD has not arrived by step 150"): one callout points at one ball
+    on_map: tuple[str, str] = ()  # (callout, also) where no loss panel is drawn, if different
 
 
 def explain(verdict: Verdict) -> str:

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from .claim_case import Case, Seen, _settled_from, landmark_points
+from .claim_case import Case, Seen, _distance, _settled_from, landmark_points
 from .claim_grammar import NAME_AT_MOST, ClaimError, plain, spoken
 
 
@@ -173,6 +173,7 @@ def falls(c: Case) -> Seen:
         {"first": float(v[top]), "last": float(v[-1]), "ratio": ratio},
         _final(first + len(v) - 1, hit[0] if len(hit) else None, holds),
         _falls_words(c, ratio, first + len(v) - 1),
+        on_map=_falls_on_map(c, first + len(v) - 1),
     )
 
 
@@ -183,6 +184,25 @@ def _falls_words(c: Case, ratio: float, last: int) -> str:
     than = " than its peak" if c.opts["from"] == "peak" else ""
     by = f" by step {last}" if c.m.race is not None else ""
     return f"{c.who()} gets its {spoken(c.opts['on'])} down ({plain(ratio)}× lower{than}){by}"
+
+
+def _falls_on_map(c: Case, last: int) -> tuple[str, str]:
+    """``falls`` in a map's words, for a picture without a loss panel: of the step length,
+    "GD slows to a crawl by step 30" (the dots of its path bunch up); of the loss, how
+    near the minimum the ball comes, in the map's units ("GD ends 0.12 from the minimum,
+    from 2.3"); of anything else, nothing said differently (``()``)."""
+    on = c.opts["on"]
+    if c.m.race is None:
+        return ()
+    if on == "speed":
+        return f"{c.who()} slows to a crawl by step {last}", ""
+    if on != "loss" or not hasattr(c.surface, "hess"):
+        return ()
+    minima, _ = c.points("minimum")
+    if not len(minima):
+        return ()
+    d = _distance(c.xy(), minima)
+    return f"{c.who()} ends {plain(float(d[-1]))} from the minimum, from {plain(float(d[0]))}", ""
 
 
 def rises(c: Case) -> Seen:

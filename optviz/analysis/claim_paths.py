@@ -416,4 +416,11 @@ def farther(c: Case) -> Seen:
     holds = ratio > c.opts["by"]
     said = f"{c.who(0)} travels {ratio:.1f}× as far as {c.than_whom()}"
     evidence = {"a_distance": dist[0] / c.span, "b_distance": dist[1] / c.span, "ratio": ratio}
-    return Seen(holds, evidence, len(c.xy()) - 1, said)
+    # on a map: how far each ends from its start, in the map's units, not a ratio of
+    # distances the eye cannot take ("travels 2.6× as far" read as path length)
+    way = "" if k is None else f" along {along}"
+    on_map = (
+        f"{c.who(0)} ends {plain(dist[0])}{way} from its start, {c.than_whom()} {plain(dist[1])}",
+        "",
+    )
+    return Seen(holds, evidence, len(c.xy()) - 1, said, on_map=on_map)

@@ -249,10 +249,11 @@ def evaluate(claim: Claim, m: Measured) -> Verdict:
     if len(starts) > 1 or starts[0] > 0:
         evidence["start_index"] = float(starts[pick])
     said, step, also = seen[pick].callout, seen[pick].step, seen[pick].also
+    on_map = seen[pick].on_map
     if claim.negated:  # a picture is not captioned with what does not happen: what does
-        (said, step), also = _instead(seen, pick), ""
+        (said, step), also, on_map = _instead(seen, pick), "", ()
     step = _as_step(m, opts.get("on"), runs, step)
-    return Verdict(claim.text, all(ok), evidence, step, runs, said, also)
+    return Verdict(claim.text, all(ok), evidence, step, runs, said, also, on_map)
 
 
 def _instead(seen: list[Seen], pick: int) -> tuple[str, int | None]:

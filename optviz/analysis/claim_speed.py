@@ -40,7 +40,12 @@ def faster(c: Case) -> Seen:
     # both numbers are true on screen once the later run has arrived (or the run is over)
     last = len(c.loss()) - 1
     shown = None if math.isinf(steps[0]) else int(min(max(steps[0], steps[1]), last))
-    return Seen(holds, evidence, shown, said, also=_slower_words(c, reach[1], unit, last, there[1]))
+    also = _slower_words(c, reach[1], unit, last, there[1])
+    # on a map with no loss panel, a loss's arrival is told by where the ball is
+    near = [_near_words(c, j, steps[j]) if not there[j] else "" for j in (0, 1)]
+    on_map = (_on_map(c, 0, said, near[0]), _on_map(c, 1, also, near[1]))
+    on_map = () if on_map == (said, also) else on_map
+    return Seen(holds, evidence, shown, said, also=also, on_map=on_map)
 
 
 ARRIVES_AT = 1e-3  # of the starting gap: a loss this far down has arrived (the default)
@@ -107,6 +112,32 @@ def _loss_down(c: Case, who: str) -> str:
     """ "Momentum gets its loss down (1,000× lower)": what ``faster`` measured of a ball
     not at the minimum ("loss falls 1,000× first" read as jargon)."""
     return f"{who} gets its loss down ({plain(1 / c.opts['to'])}× lower)"
+
+
+def _near_words(c: Case, j: int, step: float) -> str:
+    """ "Momentum stays within 0.05 of the minimum from": what a map shows of a ball whose
+    loss arrived away from the minimum, the farthest it is from the nearest minimum from
+    ``step`` on, in the map's units ("" where the plane names no minimum)."""
+    if math.isinf(step) or c.m.race is None or not hasattr(c.surface, "hess"):
+        return ""
+    minima, _ = c.points("minimum")
+    if not len(minima):
+        return ""
+    far = float(np.max(_distance(c.xy(j)[int(step) :], minima)))
+    which = "the minimum" if len(minima) == 1 else "a minimum"
+    return f"{c.who(j)} stays within {plain(far)} of {which} from"
+
+
+def _on_map(c: Case, j: int, words: str, near: str) -> str:
+    """``words`` with run ``j``'s loss arrival told by where its ball is (``near``, from
+    :func:`_near_words`): "gets its loss down (1,000×) by step 21" becomes "stays within
+    0.05 of the minimum from step 21", "... just before GD" "stays within 0.05 of the
+    minimum just before GD"."""
+    if not near:
+        return words
+    down = _loss_down(c, c.who(j))
+    words = words.replace(f"{down} by", near)
+    return words.replace(down, near.removesuffix(" from"))
 
 
 def _slower_words(c: Case, reach: float, unit: str, last: int, there: bool = True) -> str:

@@ -25,6 +25,12 @@ INK_HIT = 15.0  # px² of cover each path sample under a label counts as (saddle
 CLEAR_PT = 6.0  # points of an obstacle's box that are clearance around it (balls, stars)
 BODY = 4.0  # times more a label's cover of an obstacle itself counts than of its clearance
 GAP_PX = 12.0  # px between two labels shown together: edge to edge they read as one block
+LEADER_INK_HIT = 2000.0  # px² of cover each path sample under a leader counts as: a leader
+# across a path reads as part of it (saddle, rotated_ellipse, quadratic); about three a stroke
+BALL_PT = 7.0  # points off its anchor a leader leaves its own ball and outline behind
+EDGE_PX = 12.0  # px a label keeps off its room's edge: one against the axes frame or the
+# step counter reads as cramped and hides the map's border (rastrigin, newton_saddle)
+EDGE_HIT = 6000.0  # px² of cover a label within EDGE_PX of the edge counts as (and 100 a px)
 
 
 def best_offset(anchor, size, obstacles, inside, reach_scale: float = 1.0, paths=None,
@@ -62,6 +68,7 @@ def placement(anchor, size, obstacles, inside, reach_scale: float = 1.0, paths=N
     )
     # a leader may pass through the clearance kept around a ball or marker, not over it
     bodies = obstacles + CLEAR_PT * reach_scale * np.array([1.0, 1.0, -1.0, -1.0])
+    near = paths[_within(paths, np.r_[anchor, anchor] + 400 * reach_scale * np.r_[-1, -1, 1, 1])]
     longest = LONGEST * float(np.hypot(inside[2] - inside[0], inside[3] - inside[1]))
     best, choice = None, ((0.0, 0.0), "left", "bottom", np.zeros(4))
     for rank, reach in enumerate(REACHES):
@@ -71,19 +78,26 @@ def placement(anchor, size, obstacles, inside, reach_scale: float = 1.0, paths=N
             x0 = anchor[0] + off[0] - (w if dx < 0 else w / 2 if dx == 0 else 0)
             y0 = anchor[1] + off[1] - (h if dy < 0 else h / 2 if dy == 0 else 0)
             box = np.array([x0, y0, x0 + w, y0 + h])
-            for shifted, b in enumerate((box, _pushed_in(box, inside))):
+            tucked = _pushed_in(_pushed_in(box, inside), _shrunk(inside, EDGE_PX))
+            for shifted, b in enumerate((box, _pushed_in(box, inside), tucked)):
                 out = _outside(b, inside)
                 grown = b + PATH_PT * reach_scale * np.array([-1.0, -1.0, 1.0, 1.0])
                 crossed = int(np.count_nonzero(_within(paths, grown))) if len(paths) else 0
-                covered = float(_overlap(b, obstacles).sum() + BODY * _overlap(b, bodies).sum())
+                body = float(_overlap(b, bodies).sum())
+                covered = float(_overlap(b, obstacles).sum() + BODY * body)
                 covered += LEADER_HIT * _leader_hits(anchor, b, bodies, 13.0 * reach_scale)
                 leader = leader_of(anchor, b)
                 covered += CROSS_HIT * crossings(leader, leaders)
+                covered += LEADER_INK_HIT * _leader_ink(leader, near, PATH_PT * reach_scale,
+                                                        BALL_PT * reach_scale)  # fmt: skip
+                covered += _edge_cost(b, inside)
                 # a leader across the map; a label over a path hides what it describes
                 beyond = max(float(np.hypot(*(leader[1] - leader[0]))) - longest, 0.0)
                 covered += LONG_HIT * beyond + INK_HIT * crossed
                 far = FAR_COST * max(reach - NEAR_PT, 0.0)
-                cost = (out > 0.5, round(covered, 3), crossed + far, out,
+                # a ball or marker hidden is worse than any leader across a path or box
+                # at the frame (newton_saddle's label moved off the frame onto its saddle)
+                cost = (out > 0.5, body > 0.5, round(covered, 3), crossed + far, out,
                         rank + 0.01 * turn + 0.5 * shifted)  # fmt: skip
                 if best is None or cost < best:
                     ha = "left" if dx > 0 else "right" if dx < 0 else "center"
@@ -107,6 +121,34 @@ def _leader_hits(anchor: np.ndarray, box: np.ndarray, obstacles: np.ndarray, ski
     lo, hi = obstacles[None, :, :2], obstacles[None, :, 2:]
     inside = np.all((pts[:, None] >= lo) & (pts[:, None] <= hi), axis=-1)
     return int(inside.any(axis=1).sum())
+
+
+def _leader_ink(leader: np.ndarray, paths: np.ndarray, width: float, skip: float) -> int:
+    """How many of the path samples ``paths`` lie within ``width`` px of the ``leader``,
+    beyond ``skip`` px off its anchor (where the paths meet at the ball it names)."""
+    start, end = leader
+    d = end - start
+    length = float(np.hypot(*d))
+    if length <= skip or not len(paths):
+        return 0
+    t = (paths - start) @ d / (length * length)
+    along = (t >= skip / length) & (t <= 1.0)
+    gap = np.hypot(*(paths - start - t[:, None] * d).T)
+    return int(np.count_nonzero(along & (gap <= width)))
+
+
+def _edge_cost(box: np.ndarray, inside) -> float:
+    """:data:`EDGE_HIT` for a ``box`` within :data:`EDGE_PX` of ``inside``'s edge, and
+    100 px² a px it comes nearer: only where nothing else fits."""
+    x0, y0, x1, y1 = inside
+    nearer = max(x0 + EDGE_PX - box[0], y0 + EDGE_PX - box[1], box[2] - x1 + EDGE_PX,
+                 box[3] - y1 + EDGE_PX, 0.0)  # fmt: skip
+    return EDGE_HIT + 100.0 * nearer if nearer > 1e-6 else 0.0
+
+
+def _shrunk(inside, by: float) -> np.ndarray:
+    """``inside`` less ``by`` px on each side."""
+    return np.asarray(inside, float) + by * np.array([1.0, 1.0, -1.0, -1.0])
 
 
 def leader_of(anchor, box: np.ndarray) -> np.ndarray:

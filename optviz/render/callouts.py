@@ -73,13 +73,13 @@ class CalloutLayer(CalloutScenery, CalloutClock, Artist):
     """
 
     def __init__(self, race, verdicts, axes: list, colors: list[str], theme: str,
-                 animated: bool):  # fmt: skip
+                 animated: bool, loss_panel: bool = True):  # fmt: skip
         super().__init__()
         self.race, self.run_axes, self.colors, self.theme = race, axes, colors, theme
         self.steps = race.trajectories[0].steps
         self.items = []
         self.negated: dict[int, bool] = {}  # by label: the claim says what does not happen
-        for v, run, text in one_ball_each(shown(verdicts), len(race.trajectories)):
+        for v, run, text in one_ball_each(shown(verdicts), len(race.trajectories), loss_panel):
             label, ring = self._artists(axes[run], text, colors[run], animated)
             start = int(v.evidence.get("start_index", 0))  # the start the claim is about
             self.items.append((key_step(v, self.steps), (run, start), label, ring))
@@ -378,8 +378,20 @@ class CalloutLayer(CalloutScenery, CalloutClock, Artist):
         self.stale = False
 
 
-def one_ball_each(verdicts, runs: int) -> list[tuple]:
-    """``(verdict, run, text)`` of each callout drawn: a verdict's own, at its first run;
+def words_of(verdict, loss_panel: bool) -> tuple[str, str]:
+    """A verdict's ``(callout, also)`` for a picture with or without a loss panel: without
+    one, its map words where it has them (``on_map``), so a callout quotes only what the
+    picture shows ("Momentum gets its loss down (1,000× lower)" could not be checked on a
+    map; "Momentum stays within 0.05 of the minimum from step 21" can)."""
+    on_map = getattr(verdict, "on_map", ())
+    if not loss_panel and on_map:
+        return on_map[0], on_map[1]
+    return verdict.callout, getattr(verdict, "also", "")
+
+
+def one_ball_each(verdicts, runs: int, loss_panel: bool = True) -> list[tuple]:
+    """``(verdict, run, text)`` of each callout drawn (in words for a picture with or
+    without a loss panel, :func:`words_of`): a verdict's own, at its first run;
     and where it compares two runs and gives the second words of its own (``also``), those
     at the second, unless another verdict speaks of that run already. One callout points
     at one ball: a second leader from "Adam arrives first" was followed to the other
@@ -387,9 +399,9 @@ def one_ball_each(verdicts, runs: int) -> list[tuple]:
     own = {v.runs[0] for v in verdicts}
     out = []
     for v in verdicts:
+        text, also = words_of(v, loss_panel)
         if 0 <= v.runs[0] < runs:
-            out.append((v, v.runs[0], v.callout))
-        also = getattr(v, "also", "")
+            out.append((v, v.runs[0], text))
         if also and len(v.runs) > 1 and 0 <= v.runs[1] < runs and v.runs[1] not in own:
             own.add(v.runs[1])
             out.append((v, v.runs[1], also))
@@ -413,10 +425,13 @@ def _fade(label, ring, alpha: float) -> None:
     ring.set_alpha(alpha)
 
 
-def add_callouts(race, verdicts, axes: list, colors: list[str], theme: str) -> CalloutLayer | None:
-    """A still's callouts (see the module docs), or None when no verdict is shown."""
+def add_callouts(race, verdicts, axes: list, colors: list[str], theme: str,
+                 loss_panel: bool = True) -> CalloutLayer | None:  # fmt: skip
+    """A still's callouts (see the module docs), or None when no verdict is shown;
+    ``loss_panel``: whether the still draws one (see :func:`words_of`)."""
     if not shown(verdicts):
         return None
-    layer = CalloutLayer(race, verdicts, axes, colors, theme, animated=False)
+    layer = CalloutLayer(race, verdicts, axes, colors, theme, animated=False,
+                         loss_panel=loss_panel)  # fmt: skip
     axes[0].add_artist(layer)
     return layer

@@ -119,8 +119,9 @@ class _Engine:
 
                 axes = [m.trail.axes for m in self.movers]
                 colors = [m.color for m in self.movers]
+                panel = self.loss_ax is not None  # the words of a loss, or of a map alone
                 self.callouts = CalloutLayer(
-                    race, anim.callouts, axes, colors, self.theme, animated=True
+                    race, anim.callouts, axes, colors, self.theme, animated=True, loss_panel=panel
                 )
                 self.callouts.set_timeline(anim.frame_steps(), anim.fps)
             race_figure.legend(self.fig, race, self.loss_ax, self.panels, anim.kind,

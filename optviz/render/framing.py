@@ -158,3 +158,97 @@ def grow_to_cell(ax) -> float | None:
     ax.set_xlim(lo[0], lo[0] + width[0])
     ax.set_ylim(lo[1], lo[1] + width[1])
     return float(width[0] / width[1])
+
+
+# --------------------------------------------------- ground beyond the domain, to fill
+REACH = 2.0  # the drawn ground may span this many times the domain's span along an axis
+
+
+def reach(race, view, shape: float) -> np.ndarray:
+    """The ground the map of ``race`` may show around ``view`` to fill a layout cell of
+    width / height ``shape`` (:func:`grow_to_cell`) at equal scale: the domain, widened
+    along the axis the cell is long in, as far as the view grown to ``shape`` reaches
+    (at most :data:`REACH` spans). An empty band beside a map that may not grow is a
+    waste of the frame; ground beyond the domain is not, as long as it changes nothing
+    the map says: so never when a domain was chosen or a run leaves the domain (its exit
+    mark sits on the domain's edge), and not where the surface goes lower than anywhere
+    on the domain (the star marks the lowest point), is not finite, or rises so steeply
+    that the levels drawn over the wider ground would merge the domain's bands (keeping
+    fewer than :data:`KEEP_BANDS` of them).
+
+    >>> import optviz as ov
+    >>> r = ov.race("saddle", ["gd:lr=0.1"], start=(-1.5, 1e-3), steps=40)
+    >>> reach(r, [[-2, 2], [-2, 2]], 2.0).tolist()  # x² − y²: higher along x
+    [[-4.0, 4.0], [-2.0, 2.0]]
+    >>> reach(r, [[-2, 2], [-2, 2]], 0.5).tolist()  # lower along y: not there
+    [[-2.0, 2.0], [-2.0, 2.0]]
+    """
+    dom = np.asarray(race.surface.domain, float)
+    view = np.asarray(view, float)
+    surface = race.surface
+    if surface.is_curve or chosen_domain(surface) or _leaves(race, dom):
+        return dom
+    width = np.ptp(view, axis=1)
+    axis = 0 if shape > width[0] / width[1] else 1
+    wanted = min(width[1] * shape if axis == 0 else width[0] / shape, REACH * np.ptp(dom[axis]))
+    lowest = _lowest(surface, dom)
+    for share in (1.0, 0.7, 0.45):  # of the growth the cell wants: less where more merges
+        size = width[axis] + share * (wanted - width[axis])
+        ground = _widened(dom, axis, dom[axis].mean(), size)  # the view shifts in it
+        if ground is None:
+            return dom
+        strips = [dom.copy(), dom.copy()]  # the ground added on either side
+        strips[0][axis] = (ground[axis, 0], dom[axis, 0])
+        strips[1][axis] = (dom[axis, 1], ground[axis, 1])
+        strips = [b for b in strips if np.ptp(b[axis]) > 0]
+        if min(_lowest(surface, b) for b in strips) < lowest:
+            return dom
+        if _bands_kept(surface, ground) >= KEEP_BANDS:
+            return ground
+    return dom
+
+
+def _widened(dom: np.ndarray, axis: int, middle: float, size: float) -> np.ndarray | None:
+    """``dom`` widened along ``axis`` to cover ``size`` around ``middle``; None when that
+    adds nothing."""
+    out = dom.copy()
+    out[axis] = min(dom[axis, 0], middle - size / 2), max(dom[axis, 1], middle + size / 2)
+    return None if np.allclose(out, dom) else out
+
+
+KEEP_BANDS = 0.4  # of the domain's level bands, drawn with the levels of the wider ground
+
+
+def _bands_kept(surface, ground: np.ndarray) -> float:
+    """The share of the domain's level bands that the levels over ``ground`` keep apart."""
+    from dataclasses import replace
+
+    from .levels import levels_of
+
+    wider = replace(surface, domain=ground)
+    Z = surface.grid(120)[2]
+    Z = Z[np.isfinite(Z)]
+    own = np.unique(np.digitize(Z, levels_of(surface, surface.grid(120)[2])))
+    kept = np.unique(np.digitize(Z, levels_of(wider, wider.grid(160)[2])))
+    return len(kept) / max(len(own), 1)
+
+
+def _lowest(surface, box: np.ndarray, n: int = 120) -> float:
+    """The least value of ``surface`` on an ``n`` x ``n`` grid over ``box`` (-inf where it
+    is not finite: a box with such ground is not worth growing into)."""
+    xs, ys = (np.linspace(lo, hi, n) for lo, hi in box)
+    X, Y = np.meshgrid(xs, ys)
+    with np.errstate(all="ignore"):
+        Z = np.asarray(surface.f(np.stack([X, Y], -1)), float)
+    return float(Z.min()) if np.all(np.isfinite(Z)) else -np.inf
+
+
+def _leaves(race, dom: np.ndarray) -> bool:
+    """Whether any run has a point outside ``dom`` or not finite."""
+    from .geometry import outside
+
+    for traj in race.trajectories:
+        xy = np.asarray(traj.xy, float).reshape(-1, 2)
+        if not np.all(np.isfinite(xy)) or outside(xy, dom).any():
+            return True
+    return False

@@ -121,15 +121,16 @@ def legend_rows(labels: list[str], em: float, room: float) -> tuple[int, float]:
     return ncol, (rows * 1.35 + 0.8) * em
 
 
-def choose_arrangement(frame: tuple[float, float], em: float, aspect: float | None,
+def choose_arrangement(frame: tuple[float, float], em: float, aspect: float | tuple | None,
                        loss: bool, labels: list[str], title_lines: int) -> str:  # fmt: skip
     """``"side"`` or ``"stack"``: whichever draws the map (data width / height
-    ``aspect`` at equal scale; None: it takes any shape) over the larger area."""
+    ``aspect`` at equal scale, or a range of them: :func:`drawn_area`; None: it takes
+    any shape) over the larger area."""
     width, height = frame
     top = (title_lines * 1.7 + 0.6) * em
     deco_w, deco_h = 4.5 * em, 3.4 * em  # tick labels and axis label left of, under a panel
     if loss:
-        share = side_widths(frame, em, aspect, labels, title_lines)[0]
+        share = side_widths(frame, em, _one(aspect), labels, title_lines)[0]
         side = ((width - 2 * deco_w) * share, height - top - deco_h)
         stack = (width - deco_w, (height - top - 2 * deco_h) * STACK_MAP_ESTIMATE)
     else:
@@ -137,6 +138,11 @@ def choose_arrangement(frame: tuple[float, float], em: float, aspect: float | No
         below = legend_rows(labels, em, width - 2 * COUNTER_EMS * em)[1]
         stack = (width - deco_w, height - top - deco_h - below)
     return "stack" if drawn_area(stack, aspect) > 1.1 * drawn_area(side, aspect) else "side"
+
+
+def _one(aspect: float | tuple | None) -> float | None:
+    """The shape a map of ``aspect`` (or a range of them) has before it grows."""
+    return aspect if aspect is None or np.isscalar(aspect) else min(aspect)
 
 
 def side_widths(frame: tuple[float, float], em: float, aspect: float | None,
@@ -164,12 +170,19 @@ def side_widths(frame: tuple[float, float], em: float, aspect: float | None,
     return round(share, 3), round(1 - share, 3)
 
 
-def drawn_area(cell: tuple[float, float], aspect: float | None) -> float:
-    """The area of a map of ``aspect`` stretched at most :data:`STRETCH` in ``cell``."""
+def drawn_area(cell: tuple[float, float], aspect: float | tuple | None) -> float:
+    """The area of a map of ``aspect`` stretched at most :data:`STRETCH` in ``cell``;
+    ``aspect`` may be a range ``(least, most)``: a map whose view grows into the ground
+    around it (:func:`.framing.grow_to_cell`) takes any shape between them.
+
+    >>> float(drawn_area((300, 100), 1.0)), float(drawn_area((300, 100), (1.0, 2.5)))
+    (12000.0, 30000.0)
+    """
     w, h = max(cell[0], 1.0), max(cell[1], 1.0)
     if aspect is None:
         return w * h
-    ratio = float(np.clip(w / h, aspect / STRETCH, aspect * STRETCH))
+    least, most = (aspect, aspect) if np.isscalar(aspect) else aspect
+    ratio = float(np.clip(w / h, least / STRETCH, most * STRETCH))
     return min(w, h * ratio) * min(h, w / ratio)
 
 

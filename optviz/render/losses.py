@@ -347,6 +347,17 @@ def _off_scale_note(ax, traj, y: np.ndarray, color, theme: str, x: str):
     return _arrow_up(ax, traj, y, 0, end, f"off the scale at step {end}", color, theme, x)
 
 
+def _wider_than_panel(ax, text: str) -> bool:
+    """Whether ``text`` on one line is (by an estimate) wider than ``ax``'s cell."""
+    import matplotlib as mpl
+
+    fig = ax.figure
+    spec = ax.get_subplotspec()
+    cell = spec.get_position(fig).width if spec is not None else ax.get_position().width
+    size = mpl.rcParams["font.size"] * fig.dpi / 72
+    return len(text) * 0.6 * size > cell * fig.bbox.width - 4 * size
+
+
 CUT_RISE = 3.0  # points: the note over a curve cut at the ceiling sits this far above it
 
 
@@ -369,6 +380,10 @@ def _arrow_up(ax, traj, curve, first: int, end: int, text: str, color, theme: st
     lean = "left" if where < 0.3 else "center" if where <= 0.6 else "right"
     if _cut(traj, first, end):  # beside its end (at the panel's top: no room over it)
         beside = where < CUT_BESIDE
+        if beside and _wider_than_panel(ax, f"↑ {text}"):  # it runs right from the
+            # panel's left edge: on two lines it stays inside a narrow panel at the
+            # frame's right (one line ran off the frame, its step number lost)
+            text = _two_lines(text)
         return ax.annotate(f"↑ {text}", xy=(xs[end], curve[end]),
                            xytext=(8, 0) if beside else (0, CUT_RISE), textcoords="offset points",
                            ha="left" if beside else lean, va="center" if beside else "bottom",

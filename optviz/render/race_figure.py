@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from . import style
-from .framing import let_grow, race_view
+from .framing import let_grow, race_view, reach
 from .landmarks import mark_landmarks
 from .line_ends import text_color
 from .losses import free_corner, loss_x
@@ -70,10 +70,10 @@ def race_layout(race, kind: str, loss: bool, size, dpi: float, theme: str, title
         panels = []
         for i, traj in enumerate(race.trajectories):
             ax = fig.add_subplot(inner[i // cols, i % cols])
-            plot_surface(surface, ax, theme=theme, lines=True, n=_grid_size(200, surface, view),
-                         minima=False)  # fmt: skip
+            ground = np.asarray(surface.domain, float)
+            draw_ground(ax, surface, ground, view, theme, 200)
             mark_landmarks(ax, surface, runs=race.trajectories)  # those its lesson needs
-            show_view(ax, view, surface.domain)
+            show_view(ax, view, ground)
             ink = text_color(paths.run_colors(race.trajectories)[i], fig.get_facecolor())
             title = ax.set_title(paths.readable(traj), color=ink, fontweight="bold")
             _fit_width(title, fig, share=0.95 / cols)  # within its column, not over the next
@@ -184,8 +184,10 @@ def _map_layout(fig, race, kind: str, extra, theme: str, heading_lines: int, bes
     how = "side"
     frame = (fig.bbox.width, fig.bbox.height)
     widths = layout.side_widths(frame, em, aspect, labels, heading_lines) if extra else (1, 0.5)
+    ground = view if kind == "3d" else reach(race, view, _widest_cell(frame, em))
     if not beside:  # (a 3-D view is about as wide as tall: always beside the rest)
-        how = layout.choose_arrangement(frame, em, aspect, bool(extra), labels, heading_lines)
+        shapes = None if aspect is None else _shapes(view, ground)
+        how = layout.choose_arrangement(frame, em, shapes, bool(extra), labels, heading_lines)
     if how == "stack" and extra:
         grid = fig.add_gridspec(2, 1, height_ratios=layout.STACK_HEIGHTS)
     elif how == "stack":  # the legend goes in a row under the figure
@@ -196,9 +198,9 @@ def _map_layout(fig, race, kind: str, extra, theme: str, heading_lines: int, bes
     if kind == "3d":
         plot_surface3d(surface, ax, theme=theme, critical=True, runs=race.trajectories)
     else:
-        plot_surface(surface, ax, theme=theme, minima=False, n=_grid_size(300, surface, view))
+        draw_ground(ax, surface, ground, view, theme, 300)
         mark_landmarks(ax, surface, runs=race.trajectories)  # those its lesson needs
-        show_view(ax, view, surface.domain)
+        show_view(ax, view, ground)
     ax.set_anchor("E" if how == "side" else "C")
     if extra:
         room = frame[0] * (widths[1] if how == "side" else 1.0)
@@ -241,6 +243,19 @@ def _side_region(fig, cell, extra, how: str, labels: list[str], em: float, frame
     _side_axes(fig, cells[: len(extra)], extra)
 
 
+def _widest_cell(frame, em: float) -> float:
+    """Width / height of the widest cell a single map gets in ``frame``: the whole width,
+    less tick labels, under the title and over a legend row."""
+    return (frame[0] - 4.5 * em) / (frame[1] - 9 * em)
+
+
+def _shapes(view, ground) -> tuple[float, float]:
+    """The least and the most width / height the map of ``view`` reaches by growing into
+    ``ground`` (:func:`.framing.grow_to_cell`) before it stretches."""
+    (vw, vh), (gw, gh) = np.ptp(view, axis=1), np.ptp(ground, axis=1)
+    return float(vw / gh), float(gw / vh)
+
+
 def _view_aspect(view) -> float:
     w, h = np.ptp(view, axis=1)
     return float(w / h)
@@ -251,6 +266,20 @@ def _grid_size(n: int, surface, view) -> int:
     (a cropped map keeps its contours smooth), at most twice ``n``."""
     share = float(np.min(np.ptp(view, axis=1) / np.ptp(surface.domain, axis=1)))
     return int(min(round(n / max(share, 1e-9)), 2 * n))
+
+
+def draw_ground(ax, surface, ground, view, theme: str, n: int) -> None:
+    """The surface's contours over ``ground`` (its domain, or more: :func:`.framing.reach`),
+    about ``n`` grid points across ``view``."""
+    from dataclasses import replace
+
+    grid = _grid_size(n, surface, view)
+    if np.allclose(ground, surface.domain):
+        plot_surface(surface, ax, theme=theme, minima=False, n=grid)
+        return
+    wider = replace(surface, domain=np.asarray(ground, float))
+    plot_surface(wider, ax, theme=theme, minima=False, n=_grid_size(n, wider, view),
+                 levels=None)  # fmt: skip
 
 
 def show_view(ax, view, domain) -> None:
@@ -499,7 +528,8 @@ def plot_race(
         for panel in side_panels(side, loss):
             panel.still(axes_of[panel.name], race, theme)
         axes = panels if kind == "panels" else [panels[0]] * len(trajs)
-        add_callouts(race, callouts, axes, paths.run_colors(trajs), theme)
+        add_callouts(race, callouts, axes, paths.run_colors(trajs), theme,
+                     loss_panel=loss_ax is not None)  # fmt: skip
         legend(fig, race, loss_ax, panels, kind, x=loss_x(loss))
         if glyphs:
             from .glyphs import draw_static
