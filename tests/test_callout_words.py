@@ -118,6 +118,15 @@ def test_a_ball_short_of_the_minimum_says_how_far_where_its_ball_ends():
     assert v.callout == f"GD (lr 0.02) ends {plain(gap)} from the minimum", v.callout
 
 
+def test_a_ball_short_of_the_minimum_on_a_curve_says_where_it_is_on_the_x_axis():
+    # learning_rate_curve: "ends 0.55 in x from the minimum" made the reader do the sum
+    race = ov.race("parabola", ["gd:lr=0.01"], start=[-1.5], steps=30)
+    (v,) = check_claims(race, ["not ends_in(gd, minimum=any)"])
+    x = float(race[0].xy[-1][0])
+    assert v.holds and x == pytest.approx(-1.5 * 0.98**30)
+    assert v.callout == f"GD ends at x = {plain(x)}, short of the minimum", v.callout
+
+
 def test_faster_says_how_many_times_faster_in_a_few_words():
     # "Adagrad cuts its loss 1000× by step 19, GD at 58" was too long to read in passing
     race = ov.race("quadratic", ["gd:lr=0.45", "gd:lr=0.02"], start=(1.5, 1.0), steps=400)
@@ -183,6 +192,15 @@ def test_one_word_for_a_run_that_blows_up_across_the_gallery():
         texts = [n for n in ast.walk(tree) if isinstance(n, ast.Constant) and id(n) not in docs]
         said += [n.value for n in texts if isinstance(n.value, str)]
     assert said and not [s for s in said if "thrown out" in s]
+
+
+def test_one_runs_two_measurements_are_said_as_a_comparison():
+    # glyphs_adam_box: "Adam: x rate 0.18, y rate 0.017" gave raw numbers, no comparison
+    race = ov.race("elliptic", ["adam:lr=0.2"], start=(-2.7, 1.5), steps=32, keep_state=True)
+    (v,) = check_claims(race, ["more(adam, adam, on=rate_x, than=rate_y, by=5)"])
+    assert v.holds
+    ratio = v.evidence["a"] / v.evidence["b"]
+    assert v.callout == f"Adam: x rate {plain(ratio)}× y rate", v.callout
 
 
 # -- a picture without a loss panel: its callouts quote only what the map shows ---------------

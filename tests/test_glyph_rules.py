@@ -218,7 +218,7 @@ def test_a_rate_box_keeps_a_height_and_reads_as_a_box_in_the_key():
     handles, labels = glyphs.key_entries([{"grad": np.ones((2, 1, 2)), "box": np.ones((2, 1, 2))}],
                                          glyphs.Scales({}, 1.0), "light")  # fmt: skip
     kinds = dict(zip(labels, handles, strict=True))
-    assert isinstance(kinds["rate per axis"], Rectangle)
+    assert isinstance(kinds["box sides: x and y rates"], Rectangle)
     assert not isinstance(kinds["downhill (−gradient)"], Rectangle)
 
 
@@ -368,6 +368,36 @@ def test_the_held_last_frame_still_draws_the_lesson_glyph(name):
         engine.close()
 
 
+@pytest.mark.parametrize("name", ["glyphs_adam_box", "rprop_ravine"])
+def test_a_box_held_after_arrival_keeps_clear_of_the_ball_at_rest_and_its_goal(name):
+    """rprop_ravine: the held "step size per axis" box drew around the star and both
+    balls, so the goal could not be read; glyphs_adam_box: Adam's ball, its box and the
+    star merged. A box held once its ball has arrived stands where it clears the end."""
+    steps, kind = LESSON[name]
+    engine = _glyph_scene_engine(name, steps)
+    try:
+        engine.frame(0.0)
+        engine.frame(float(steps))
+        race = engine.anim.race
+        checked = 0
+        for line in _glyph_lines(engine.fig):
+            if not line.get_gid().endswith(("-box", "-sizes")):
+                continue
+            xy = np.column_stack(line.get_data())
+            xy = xy[np.isfinite(xy).all(axis=1)]
+            if not len(xy):
+                continue
+            i = int(line.get_gid().split("-")[1])
+            end = np.asarray(race.trajectories[i].xy[-1], float).reshape(-1, 2)
+            lo, hi = xy.min(0), xy.max(0)
+            inside = ((end > lo) & (end < hi)).all(axis=1)
+            assert not inside.any(), (name, line.get_gid(), lo, hi, end)
+            checked += 1
+        assert checked
+    finally:
+        engine.close()
+
+
 def test_a_key_swatch_drawn_by_several_runs_is_neutral_not_the_first_runs_colour():
     """In glyphs_adagrad_rmsprop both runs draw a rate box, blue and orange: the key's
     swatch is grey, so the RMSprop panel's orange box does not look unexplained."""
@@ -375,7 +405,7 @@ def test_a_key_swatch_drawn_by_several_runs_is_neutral_not_the_first_runs_colour
 
     raws = [glyphs.raw_glyphs(t) for t in RACES["adagrad_rmsprop"]()]
     handles, labels = glyphs.key_entries(raws, glyphs.Scales({}, 1.0), "light")
-    box = handles[labels.index("rate per axis")]
+    box = handles[labels.index("box sides: x and y rates")]
     assert to_rgb(box.get_edgecolor()) == to_rgb(glyphs.NEUTRAL)
     one, _ = glyphs.key_entries(raws[1:], glyphs.Scales({}, 1.0), "light")
     assert to_rgb(one[-1].get_edgecolor()) == to_rgb(style.color(0))  # one run: its colour
@@ -414,5 +444,21 @@ def test_a_rate_inset_reads_against_steps_and_more_than_two_lines():
             assert ticks[:3] == ["step 1", "10", "100"], ticks
             values = [t.get_text() for t in inset.texts if t.get_text()[0].isdigit()]
             assert len(values) >= 3, values
+    finally:
+        engine.close()
+
+
+def test_a_rate_insets_scale_labels_stand_on_one_side():
+    # glyphs_adagrad_rmsprop: "1" and "0.3" sat on the right, "0.1" on the left
+    engine = _glyph_scene_engine("glyphs_adagrad_rmsprop", 150)
+    try:
+        engine.frame(0.0)
+        engine.frame(150.0)
+        insets = [child for ax in engine.panels for child in ax.child_axes]
+        numbers = [[t for t in ax.texts if t.get_text().replace(".", "").isdigit()]
+                   for ax in insets]  # fmt: skip
+        assert any(len(n) >= 2 for n in numbers), [[t.get_text() for t in n] for n in numbers]
+        for labels in numbers:
+            assert len({t.get_ha() for t in labels}) <= 1, [t.get_text() for t in labels]
     finally:
         engine.close()

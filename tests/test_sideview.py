@@ -32,7 +32,7 @@ def _figure(race, inches):
                 artist.set_visible(False)  # the ground and the landmarks are not the curve
         fig.canvas.draw()
         fig.set_layout_engine("none")
-        ps = paths.path_styles(race.trajectories)[0]
+        ps = paths.path_styles(race.trajectories, one_map=False)[0]
         balls = sideview.Balls(ax, race.trajectories[0], ps, "light", animated=True)
         for artist in (balls.dots, balls.arcs, balls.spokes, *balls.hubs, balls.crosses):
             artist.set_visible(False)  # the balls' disks alone
@@ -79,46 +79,42 @@ def _stretches(on: np.ndarray) -> list[tuple[int, int]]:
 
 
 @pytest.mark.parametrize("inches", [(12.8, 3.6), (4.0, 7.2)], ids=["wide", "tall"])
-def test_the_ball_touches_the_drawn_curve_at_every_frame_whatever_the_scales(bump_race, inches):
+def test_the_ball_is_drawn_centred_on_its_path_point_at_every_frame_whatever_the_scales(
+    bump_race, inches
+):
+    # learning_rate_curve: balls resting on the curve had their centres off the path
+    # points (the start ball's at x = -0.8 for a start at -1): a reader takes the centre
+    # as the position, so the drawn disk's centroid is the point (x, f(x)) itself
     fig, ax, balls = _figure(bump_race, inches)
     page = balls.page
     assert max(page.sx, page.sy) / min(page.sx, page.sy) > 2  # unequal scales, on purpose
     canvas = fig.canvas
     curve_only = _rgb(canvas)
     background = canvas.copy_from_bbox(fig.bbox)
-    edge_px = rolling.CURVE_WIDTH / 2 * fig.dpi / 72
+    x = np.asarray(bump_race.trajectories[0].xy, float)[..., 0]  # (T + 1, n)
     checked = 0
-    for s in (0.0, 2.0, 4.0, 6.0, 9.5, 12.0, 16.0, 20.0, 30.0, 40.0, 60.0, 150.0):
+    for s in (0.0, 2.0, 4.0, 6.0, 12.0, 16.0, 20.0, 30.0, 40.0, 60.0, 150.0):
+        k = int(s)
         _, _, shown, _ = balls.roll.place(s)
-        if balls.roll.jumps[min(int(s), balls.roll.steps - 1)].any() and s % 1:
-            continue  # in flight over a jump: off the curve on purpose
         canvas.restore_region(background)
         balls.update(s)
         for ball in balls.balls:
             ax.draw_artist(ball)
-        for artist in balls.hubs:
-            artist.set_visible(False)
         frame = _rgb(canvas)
         h = frame.shape[0]
-        mask = np.abs(frame - curve_only).sum(-1) > 8
-        ys, xs = np.nonzero(mask)
-        # both starts' balls: split them by which of the two drawn centres is nearer
-        centres = ax.transData.transform(page.to_data(balls.roll.place(s)[0][shown]))
-        centres[:, 1] = frame.shape[0] - centres[:, 1]
-        owner = np.argmin(np.hypot(xs[:, None] - centres[:, 0], ys[:, None] - centres[:, 1]), 1)
-        for i in range(len(centres)):
-            apart = np.hypot(*(np.delete(centres, i, 0) - centres[i]).T)
+        ys, xs = np.nonzero(np.abs(frame - curve_only).sum(-1) > 8)
+        points = ax.transData.transform(np.column_stack([x[k], bump_race.surface.f(x[k][:, None])]))
+        points[:, 1] = h - points[:, 1]  # pixel rows from the top
+        owner = np.argmin(np.hypot(xs[:, None] - points[:, 0], ys[:, None] - points[:, 1]), 1)
+        for i in np.flatnonzero(shown):
+            apart = np.hypot(*(np.delete(points, i, 0) - points[i]).T)
             if (apart < 2.5 * balls.radius * fig.dpi / 72).any():
                 continue  # balls on one spot cover each other: no disk to measure
             px, py = xs[owner == i], ys[owner == i]
-            centre = np.array([px.mean(), py.mean()])  # the disk's centroid (pixel indices)
-            radius = _covered_radius(frame, curve_only, px, py, centre)
+            centre = np.array([px.mean(), py.mean()]) + 0.5  # pixel centres
+            radius = _covered_radius(frame, curve_only, px, py, centre - 0.5)
             assert abs(radius - balls.radius * fig.dpi / 72) < 1.0, (s, i, radius)
-            line = _curve_centre_line(curve_only, centre, 3 * radius, 2 * edge_px)
-            gap = np.hypot(*(line - centre).T).min() - edge_px
-            assert abs(gap - radius) <= 1.0, (s, i, gap, radius)
-            x, y = ax.transData.inverted().transform((centre[0] + 0.5, h - centre[1] - 0.5))
-            assert y > float(bump_race.surface.f([x]))  # on the curve, not under it
+            assert np.hypot(*(centre - points[i])) <= 1.5, (s, i, centre, points[i])
             checked += 1
     assert checked >= 12
 
@@ -185,7 +181,8 @@ def test_a_landmark_hangs_from_the_curve_and_bounces_read_on_a_projector(lr_race
     curve_px = bounce.transData.transform((0.0, 0.0))
     mark_px = star.get_transform().transform(star.get_xydata()[0])
     top = (mark_px[1] - curve_px[1]) * 72 / fig.dpi + star.get_markersize() / 2  # points
-    assert -rolling.CURVE_WIDTH / 2 <= top <= 0.0  # its top at the curve's line, not under it
+    # its top under the curve's line, clear of a ball centred on the curve there
+    assert top == pytest.approx(-sideview.HANG, abs=0.5) and top <= -rolling.RADIUS
     # a bounce's arcs: at least 3 px wide, as opaque as 3/4 even when oldest, in a hue dark
     # enough for text (the panel's title has it too)
     arcs = [c for c in bounce.collections if c.get_linestyle()[0][1] is not None
@@ -199,7 +196,7 @@ def test_a_landmark_hangs_from_the_curve_and_bounces_read_on_a_projector(lr_race
 
 
 def test_a_ball_that_left_and_has_a_callout_gets_one_step_for_its_fate_not_two():
-    """lr 1.1 leaves the view at step 6 and diverges at step 22: its callout, at the
+    """lr 1.1 leaves the view at step 3 and diverges at step 20: its callout, at the
     cross, tells its fate and the step it left at (a note beside it would be crossed by
     its leader), and no second step confuses."""
     from optviz.scenes import load_scene
@@ -212,13 +209,13 @@ def test_a_ball_that_left_and_has_a_callout_gets_one_step_for_its_fate_not_two()
              if t.get_visible() and t.get_text()]  # fmt: skip
     stories = [t for t in texts if "step" in t]  # the step it left at, told once
     assert len(stories) == 1 and stories[0].startswith("GD (lr 1.1)"), texts
-    assert "left the view at step 6" in stories[0]
+    assert "left the view at step 3" in stories[0]
     cross = [line for line in bounce.get_lines() if line.get_marker() == "X"]
     assert cross and len(cross[0].get_xdata()) == 1  # where it left is still marked
     # without callouts, the note says where it left
     plain = scene.race().plot()
     bounce = [ax for ax in plain.axes if "1.1" in ax.get_title()][0]
-    assert "left the view at step 6" in {t.get_text() for t in bounce.texts if t.get_visible()}
+    assert "left the view at step 3" in {t.get_text() for t in bounce.texts if t.get_visible()}
 
 
 def test_a_side_callout_keeps_off_the_curve_and_the_arcs(lr_race):
@@ -226,7 +223,8 @@ def test_a_side_callout_keeps_off_the_curve_and_the_arcs(lr_race):
     fig.canvas.draw()
     panels = [ax for ax in fig.axes if ax.get_title()]
     balls = [sideview.Balls(ax, t, ps, "light", animated=False)
-             for ax, t, ps in zip(panels, lr_race, paths.path_styles(lr_race.trajectories),
+             for ax, t, ps in zip(panels, lr_race,
+                                  paths.path_styles(lr_race.trajectories, one_map=False),
                                   strict=True)]  # fmt: skip
     layer = sidecallouts.SideCallouts(lr_race, (), balls, "light", animated=False)
     pts = layer._paths_px(panels[2], 30.0)
@@ -266,7 +264,7 @@ def test_the_velocity_arrow_points_along_the_curve_the_way_the_ball_moves():
         fig, panels, _ = sideview.side_layout(race, False, "16:9", 100, "light", None)
         fig.canvas.draw()
         found, scale = curveballs.velocities(race, glyphs=True)
-        ps = paths.path_styles(race.trajectories)[0]
+        ps = paths.path_styles(race.trajectories, one_map=False)[0]
         balls = curveballs.Balls(panels[0], race[0], ps, "light", animated=True, velocity=found[0],
                               arrow_scale=scale)  # fmt: skip
     for s in (3.0, 8.0, 20.0):
@@ -330,7 +328,7 @@ JUMPY = [
     ("parabola", "gd:lr=1.1", [-1.0]),  # bouncing out across the bottom
     ("flat_inflection", "momentum:lr=0.1", [1.2]),
     ("plateau_drop", "rmsprop:lr=0.05", [-2.6]),  # off the edge of the cliff
-    ("plateau_drop", "adam:lr=0.1", [-2.6]),
+    ("plateau_drop", "adam:lr=0.2", [-2.6]),
 ]
 
 
@@ -366,7 +364,7 @@ def test_the_trail_is_a_band_along_the_curve_between_the_positions():
         canvas = fig.canvas
         before = _rgb(canvas)
         background = canvas.copy_from_bbox(fig.bbox)
-        ps = paths.path_styles(race.trajectories)[0]
+        ps = paths.path_styles(race.trajectories, one_map=False)[0]
         balls = curveballs.Balls(ax, race[0], ps, "light", animated=True)
         canvas.restore_region(background)
         balls.update(30.0)
@@ -630,3 +628,48 @@ def test_a_cross_where_a_ball_left_is_drawn_whole_inside_the_panel(lr_race):
     half = cross.get_markersize() / 2 * fig.dpi / 72
     (x, y), box = bounce.transData.transform(cross.get_xydata())[0], bounce.bbox
     assert box.x0 + half <= x <= box.x1 - half and box.y0 + half <= y <= box.y1 - half
+
+
+def test_the_cross_where_a_ball_left_is_drawn_whole_inside_its_axes(lr_race):
+    # learning_rate_curve and catalog parabola: the cross at the top corner was cut by
+    # the axes' corner; it stands whole inside the frame, clear of the spines
+    fig, panels, _ = sideview.side_layout(lr_race, False, "16:9", 100, "light", None)
+    fig.canvas.draw()
+    fig.set_layout_engine("none")
+    ax = panels[2]
+    ps = paths.path_styles(lr_race.trajectories, one_map=False)[2]
+    balls = sideview.Balls(ax, lr_race.trajectories[2], ps, "light", animated=False)
+    balls.update(float(lr_race.trajectories[2].steps))
+    (x,), (y,) = balls.crosses.get_data()
+    cx, cy = ax.transData.transform((x, y))
+    half = (curveballs.CROSS_PT / 2 + balls.crosses.get_markeredgewidth()) * fig.dpi / 72
+    box = ax.bbox
+    assert box.x0 + half < cx < box.x1 - half, (cx, box)
+    assert box.y0 + half < cy < box.y1 - half, (cy, box)
+
+
+def test_ghost_balls_are_opaque_tints_in_a_full_ink_outline(lr_race):
+    # momentum_swing, rolling_ball: translucent ghosts (alpha 0.35) washed out on a projector
+    from matplotlib.colors import to_rgba
+
+    fig = sideview.plot_side(lr_race, size="small", dpi=50)
+    ghosts = fig.findobj(lambda a: a.get_gid() == "ghost")
+    assert ghosts
+    for ghost in ghosts:
+        assert ghost.get_alpha() in (None, 1.0)
+        assert to_rgba(ghost.get_facecolor())[3] == 1.0
+        assert to_rgba(ghost.get_edgecolor()) == to_rgba(style.ink("light"))
+
+
+def test_an_animation_draws_no_spoke_either(lr_race):
+    # flat_inflection, shallow_then_deep: the white needle in the ball was unexplained
+    from optviz.render.animate import animate
+
+    engine = sideview.SideEngine(animate(lr_race, kind="side", fps=2, duration=1, dpi=50))
+    try:
+        engine.frame(0.0)
+        engine.frame(12.5)
+        for b in engine.balls:
+            assert not b.spokes.get_visible() and not any(h.get_visible() for h in b.hubs)
+    finally:
+        engine.close()

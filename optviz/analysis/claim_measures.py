@@ -133,8 +133,12 @@ def _compare(c: Case, ok: Callable) -> Seen:
     on, than = spoken(c.opts["on"]), spoken(c.opts["than"] or c.opts["on"])
     # a few words: the second run is the leader's to show, not the text's to name
     other = plain(b[-1]) if than == on else f"{than} {plain(b[-1])}"
-    joint = ", " if c.runs[0] == c.runs[1] else " vs "  # one run's two measurements: a list
-    said = f"{_tag(c, 0)}: {on} {plain(a[-1])}{joint}{other}"
+    said = f"{_tag(c, 0)}: {on} {plain(a[-1])} vs {other}"
+    if c.runs[0] == c.runs[1]:  # one run's two measurements: the comparison, not two numbers
+        # (glyphs_adam_box said "x rate 0.18, y rate 0.017" and left the sum to the reader)
+        r = _ratio(float(a[-1]), float(b[-1]))
+        big, small, r = (on, than, r) if r >= 1 else (than, on, 1 / max(r, 1e-300))
+        said = f"{_tag(c, 0)}: {big} {plain(r)}× {small}"
     # the second run's ball gets its own number (minibatch: the batch-2 run ended bare)
     also = "" if c.runs[0] == c.runs[1] else f"{_tag(c, 1)}: {than} {plain(b[-1])}"
     evidence = {"a": float(a[-1]), "b": float(b[-1])}

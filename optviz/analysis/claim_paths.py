@@ -192,10 +192,11 @@ def _short_of(c: Case, word: str, distance: float) -> tuple[str, int | None]:
     reach = c.opts["within"] * c.span
     if len(minima) and float(_distance(c.xy()[-1:], minima)[0]) <= reach:
         return f"{c.who()} ends in another minimum", last
-    # in the map's x, y units; on a curve, x is all there is: said so (learning_rate_curve's
-    # "ends 0.55 from the minimum" left the unit to guess)
-    along = " in x" if getattr(c.surface, "dim", 2) == 1 else ""
-    return f"{c.who()} ends {plain(distance)}{along} from {word}", last
+    if getattr(c.surface, "dim", 2) == 1:  # on a curve, where it is reads at once on the x axis
+        # ("ends 0.55 in x from the minimum" made the reader do the sum)
+        x = float(np.asarray(c.xy()[-1]).reshape(-1)[0])
+        return f"{c.who()} ends at x = {plain(x)}, short of {word}", last
+    return f"{c.who()} ends {plain(distance)} from {word}", last
 
 
 def _ended_at(c: Case, since: int, floor: float) -> int:

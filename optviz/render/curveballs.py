@@ -22,8 +22,9 @@ ARC_FLOOR = 0.75  # of that, where oldest: a bounce stays in sight to the end
 DOT_SPACING = 1.6  # dots at least this many diameters apart along the trail
 EXIT_PT = 12.5  # "left the view at step k", points
 CROSS_PT = 14.0  # the cross where a ball left the view ...
-CROSS_ROOM = CROSS_PT / 2 + 1.0  # ... drawn whole inside the frame: its centre this far in
-TICK = (2.0, 12.0)  # a turning point's tick, from and to this far under the curve, points
+CROSS_ROOM = CROSS_PT / 2 + 4.0  # ... drawn whole inside the frame, clear of its spines
+TICK = (2.0, RADIUS + 8.0)  # a turning point's tick, from and to this far under the
+# curve, points: from the curve's line, and on past a ball centred there, which hides the rest
 TICK_WIDTH = 2.6
 NUMBER_PT = 16.0  # the start numbers over the balls: a digit about 16 px tall at 100 dpi
 NUMBER_FAN = 60.0  # degrees from the normal the start numbers fan out to
@@ -196,6 +197,9 @@ class Balls:
         if self.numbers:
             k, frac = roll.split(s)
             self._place_numbers(centre, shown, roll.normal[min(k + (frac > 0.5), roll.steps)])
+        if not self.spokes.get_visible():  # rolling marks off: they stay off
+            for hub in self.hubs:
+                hub.set_visible(False)
         centre, tangent = centre[shown], tangent[shown]
         reach = 0.8 * (self.radius - EDGE)
         tip = centre + reach * np.stack([np.cos(angle[shown]), np.sin(angle[shown])], -1)
@@ -209,8 +213,9 @@ class Balls:
         return [self.band, *self.curve, *self.artists[1:]]
 
     def roll_marks_off(self) -> None:
-        """Hide the spokes and hubs: they show a ball turning as it rolls, which only an
-        animation shows; in a still they are a mark nothing explains."""
+        """Hide the spokes and hubs for good: they show a ball turning as it rolls, a mark
+        nothing explains in a still and in an animation's held last frame (the white
+        needle in flat_inflection's ball); the ball's travel shows the motion."""
         self.spokes.set_visible(False)
         for hub in self.hubs:
             hub.set_visible(False)

@@ -339,14 +339,31 @@ class GlyphLayer:
             steps = np.zeros(v.shape[1], int)
             for j in np.flatnonzero(np.isfinite(self.arrived[i])):
                 before = reach[: max(int(self.arrived[i][j]), 1), j]
-                ok = before >= least
-                if kind not in BOXES:  # an arrow held clear of the ball at rest (and the star)
-                    gap = np.linalg.norm(self.xy[i][: len(before), j] - self.xy[i][-1, j], axis=-1)
-                    ok &= gap >= before + 0.5 * least
-                big = np.flatnonzero(ok)
-                steps[j] = int(big[-1]) if len(big) else int(np.argmax(before))
+                clear = self._clear_of_end(i, j, kind, v[: len(before), j], 0.5 * least)
+                # the last of meaningful size clear of the end; else the last clear of it
+                # (drawn at least LEAST_PX); else the one that leaves most of the goal in sight
+                big = np.flatnonzero((before >= least) & (clear >= 0))
+                big = big if len(big) else np.flatnonzero(clear >= 0)
+                steps[j] = int(big[-1]) if len(big) else int(np.argmax(clear))
             self._held_at[i, kind] = steps, v
         return self._held_at[i, kind]
+
+    def _clear_of_end(self, i: int, j: int, kind: str, v: np.ndarray, room: float) -> np.ndarray:
+        """Per step, how far (data units, negative: not at all) the ``kind`` glyph drawn
+        there keeps clear of where start ``j`` of run ``i`` ends, beyond ``room``: a glyph
+        held over the ball at rest (and the star it rests on) hid the goal (rprop_ravine's
+        box held the star and both balls). A box clears the end along either axis."""
+        at = self.xy[i][: len(v), j]
+        offset = at - self.xy[i][-1, j]
+        lines = self.lines[i] if i < len(self.lines) else {}
+        ax = next(iter(lines.values())).axes if lines and self.animated else None
+        if ax is not None and not geometry._is3d(ax):  # as drawn: at least LEAST_PX
+            ok = np.isfinite(at).all(-1) & np.isfinite(v).all(-1)
+            v = v.copy()
+            v[ok] = at_least_px(ax, at[ok], v[ok], box=kind in BOXES)
+        if kind in BOXES:
+            return np.max(np.abs(offset) - 0.5 * np.abs(v), axis=-1) - room
+        return np.linalg.norm(offset, axis=-1) - np.hypot(v[:, 0], v[:, 1]) - room
 
     def update(self, s: float, k: int | None = None) -> list:
         """Move every glyph to step ``s``; return the artists to draw."""

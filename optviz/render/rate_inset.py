@@ -98,9 +98,12 @@ def _decades(inset, limits, rate: np.ndarray) -> None:
     marks = [m * 10.0**e for e in np.arange(low, high + 1) for m in (1.0, 3.0)]
     room = 10.0 ** (0.25 * np.log10(limits[1] / limits[0]))  # a label's height, about
     marks = [m for m in marks if limits[0] * (1 if np.log10(m) % 1 == 0 else room) <= m]
-    for y in (m for m in marks if limits[0] <= m <= limits[1]):  # 1, 0.3, 0.1: read
-        e = np.log10(y)  # a fall of 17× against more than one line
-        right = abs(ends[1] - e) > abs(ends[0] - e)
+    shown = [m for m in marks if limits[0] <= m <= limits[1]]  # 1, 0.3, 0.1: read a fall
+    # of 17× against more than one line; all on one side, where the run's rate keeps
+    # farther from them overall (labels switching sides read as two scales)
+    e = np.log10(shown) if shown else np.zeros(0)
+    right = bool(np.sum(np.abs(ends[1] - e) - np.abs(ends[0] - e)) > 0)
+    for y in shown:
         inset.axhline(y, color="0.55", lw=1.0, zorder=0.5)
         inset.text(0.97 if right else 0.03, y, f"{y:.3g}", ha="right" if right else "left",
                    transform=inset.get_yaxis_transform(), va="bottom", fontsize=12,

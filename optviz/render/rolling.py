@@ -221,7 +221,7 @@ class Roll:
                     normal[i] = self.page.normal(g[0])
         turned = between(self.travelled, k, frac)
         angle = math.pi / 2 - turned / self.radius
-        centre = contact + lift(self.radius) * normal
+        centre = contact  # on the path point itself: a reader takes the centre as the position
         lo, hi = self.surface.domain[0]
         x = self.page.to_data(contact)[:, 0]
         shown = (x >= lo - 1e-9 * (hi - lo)) & (x <= hi + 1e-9 * (hi - lo))

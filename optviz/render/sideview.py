@@ -39,10 +39,14 @@ PANEL_ASPECT = 1.5  # the width/height a profile reads best at, for choosing the
 GROUND = {"light": "#ece8df", "dark": "#2a2f38"}
 CURVE = {"light": "#3d3d3d", "dark": "#d8d8d8"}
 STROBE = 10  # steps a still considers for its strobe (balls closer than a diameter drop out)
-GHOST = 0.35  # their opacity
+# their fill: the run's colour this far towards white, opaque, in a full-ink outline (a
+# translucent disc washed out on a projector)
+GHOST = 0.45
 GHOST_GAP = 6.0  # points of ground between two ghost balls (or a ghost and an end ball)
 RING_ROOM = 6.0  # points a callout's ring adds around an end ball
-HANG = 0.5  # a landmark's top this far under the curve's centre line, points
+# a landmark's top this far under the curve's centre line, points: clear of a ball centred
+# on the curve there and of a callout's ring around it (the goal shows under the ball)
+HANG = RADIUS + 2.0
 STEP_PT = 13.5  # the step numbers over them (19 px at 100 dpi: digits 13 px tall)
 STILL_FLOOR = 0.55  # the faintest dot or arc of a still (an animation's fade further)
 
@@ -176,7 +180,7 @@ def curve_limits(surface) -> tuple[float, float]:
     span = hi - lo or 1.0
     # above: a ball resting on the highest point (a plateau's start) with its callout's
     # ring stays clear of the frame's corner
-    return lo - 0.12 * span, hi + 0.2 * span
+    return lo - 0.2 * span, hi + 0.2 * span
 
 
 def mark_curve_landmarks(ax, surface) -> list:
@@ -215,20 +219,29 @@ def _landmark_legend(fig, ax):
     return fig.legend(marks, labels, loc="outside lower right", ncol=len(marks))
 
 
-def _key_turns(fig, balls: list, theme: str) -> None:
-    """Add "turned back" (the ticks under the curve where a swing turned) to the
-    landmarks' key, when a ball turned; the key keeps its lower right corner (the layout
-    is final by now)."""
+def _key_marks(fig, balls: list, theme: str) -> None:
+    """Add the marks a still or animation draws beyond the landmarks to their key: "one
+    step (a jump)" for the dashed arcs of long steps and "turned back" for the ticks
+    under the curve where a swing turned, each when some ball draws it; the key keeps
+    its lower right corner (the layout is final by now)."""
     from matplotlib.lines import Line2D
 
-    if not any(len(t) for b in balls for t in b.turn_steps):
+    ink = style.ink(theme)
+    extra = []
+    if any(b.roll.arcs for b in balls):
+        dash = Line2D([], [], color=ink, lw=curveballs.ARC_WIDTH, ls=(0, (2.4, 1.6)))
+        extra.append((dash, "one step (a jump)"))
+    if any(len(t) for b in balls for t in b.turn_steps):
+        tick = Line2D([], [], ls="none", marker="|", ms=12, mew=curveballs.TICK_WIDTH,
+                      color=ink)  # fmt: skip
+        extra.append((tick, "turned back"))
+    if not extra:
         return
-    tick = Line2D([], [], ls="none", marker="|", ms=12, mew=curveballs.TICK_WIDTH,
-                  color=style.ink(theme))  # fmt: skip
-    handles, labels, anchor = [tick], ["turned back"], (0.995, 0.005)
+    handles, labels = [h for h, _ in extra], [t for _, t in extra]
+    anchor = (0.995, 0.005)
     for old in list(fig.legends):
-        handles = [*old.legend_handles, tick]
-        labels = [*(t.get_text() for t in old.get_texts()), "turned back"]
+        handles = [*old.legend_handles, *handles]
+        labels = [*(t.get_text() for t in old.get_texts()), *labels]
         box = old.get_window_extent(fig.canvas.get_renderer()).transformed(
             fig.transFigure.inverted()
         )
@@ -240,7 +253,9 @@ def _key_turns(fig, balls: list, theme: str) -> None:
 
 
 def _styles(race) -> list:
-    return paths.path_styles(race.trajectories)
+    # one panel per run: no path shares a line with another (and a curve's 1-D paths have
+    # no side to lay a lane on)
+    return paths.path_styles(race.trajectories, one_map=False)
 
 
 # ----------------------------------------------------------------------------- stills
@@ -279,7 +294,7 @@ def plot_side(race, *, loss: bool = False, size: Any = "16:9", dpi: float = 100,
             balls.update(float(traj.steps))
             balls.roll_marks_off()  # a still does not roll: its spoke would be a riddle
             drawn.append(balls)
-        _key_turns(fig, drawn, theme)
+        _key_marks(fig, drawn, theme)
         if callouts:
             panels[0].add_artist(SideCallouts(race, callouts, drawn, theme, animated=False))
         if loss_ax is not None:
@@ -335,12 +350,19 @@ def _strobe(balls: Balls, traj, ps: paths.PathStyle, theme: str, count: int) -> 
                 continue
             kept.append(c)
             balls.ghosts.append(c)  # where a callout must not go
-            ghost = disk(ax, balls.radius - EDGE / 2, fc=ps.color, ec=ink, lw=EDGE,
-                         alpha=GHOST, zorder=5)  # fmt: skip
+            ghost = disk(ax, balls.radius - EDGE / 2, fc=ghost_fill(ps.color), ec=ink, lw=EDGE,
+                         zorder=5, gid="ghost")  # fmt: skip
             place(ghost, page.to_data(c))
             _step_label(ax, page, c, f"{k}", ink, bold=False)
     for c in last[0][last[2]]:
         _step_label(ax, page, c, f"{traj.steps}", ink, bold=True)
+
+
+def ghost_fill(color) -> tuple:
+    """A ghost ball's fill: ``color`` :data:`GHOST` of the way to white, opaque."""
+    from matplotlib.colors import to_rgb
+
+    return tuple(c + GHOST * (1.0 - c) for c in to_rgb(color))
 
 
 def strobe_room(centre: np.ndarray, ghosts: list, ends: list) -> bool:
@@ -373,7 +395,7 @@ def side_on(race, ax=None, *, theme: str = "light"):
         trajs = plots._trajectories(race)
         draw_curve(ax, trajs[0].surface, theme)
         ink = style.ink(theme)
-        for traj, ps in zip(trajs, paths.path_styles(trajs), strict=True):
+        for traj, ps in zip(trajs, paths.path_styles(trajs, one_map=False), strict=True):
             x = np.asarray(traj.xy, float)[..., 0]
             with np.errstate(all="ignore"):
                 fx = traj.surface.f(x[..., None])
@@ -437,7 +459,9 @@ class SideEngine:
                     self.panels, race.trajectories, self.styles, found, strict=True
                 )  # fmt: skip
             ]
-            _key_turns(fig, self.balls, theme)
+            for balls in self.balls:
+                balls.roll_marks_off()
+            _key_marks(fig, self.balls, theme)
             self.losses = None
             if self.loss_ax is not None:  # the map's loss panel, moving in step
                 from .side_panels import LOSS
