@@ -8,7 +8,7 @@ import pytest
 from matplotlib.text import Text
 
 import optviz as ov
-from optviz.render import loss_plot, losses, race_figure, start_marks
+from optviz.render import loss_plot, loss_tags, losses, race_figure, start_marks
 from optviz.render.animate import _Engine, animate
 
 SMALL = dict(size="small", dpi=40)
@@ -212,7 +212,7 @@ def test_each_start_is_numbered_on_the_map_and_at_the_end_of_its_loss_curves(two
 def test_a_single_start_or_a_cloud_carries_no_numbers():
     one = ov.race("quadratic", ["gd:lr=0.1"], start=(1.0, 0.5), steps=3)
     assert not _tag_positions(loss_plot.plot_loss(one))
-    assert losses.start_tags(losses.MAX_TAGGED_STARTS + 1) == []
+    assert loss_tags.start_tags(loss_tags.MAX_TAGGED_STARTS + 1) == []
 
 
 def test_a_cloud_of_starts_draws_its_loss_without_numbers():

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np  # noqa: F401  (the doctest's)
 
-from . import losses
+from . import loss_tags, losses
 from .losses import LossAxis, loss_axis, loss_curve
 from .plots import _axes, _trajectories
 
@@ -41,10 +41,10 @@ def plot_loss(
         if traj.batched:
             ax.plot(steps, y, color=ps.color, lw=0.8, alpha=0.6)
             ax.lines[-y.shape[1]].set_label(paths.readable(traj))
-            heads = losses.curve_heads(y, steps, len(y) - 1)
-            for tag, head in zip(losses.start_tags(y.shape[1]), heads, strict=False):
+            heads = loss_tags.curve_heads(y, steps, len(y) - 1)
+            for tag, head in zip(loss_tags.start_tags(y.shape[1]), heads, strict=False):
                 if head is not None:
-                    tags.append(losses.tag_text(ax, tag, head, ps.color, theme, before=True))
+                    tags.append(loss_tags.tag_text(ax, tag, head, ps.color, theme, before=True))
         else:
             window = losses.mean_window(traj, y)
             if window:  # a noisy run: its raw loss faint, under its running mean
@@ -53,5 +53,5 @@ def plot_loss(
             ax.plot(steps, y, color=ps.color, lw=2.2, zorder=ps.zorder, label=paths.readable(traj))
         losses.diverged_note(ax, traj, y, ps.color, theme, x)  # one for a group of starts
     losses.setup_loss_axes(ax, trajs, axis, theme, x)
-    losses.spread_tags(ax, tags)  # on the final limits
+    loss_tags.spread_tags(ax, tags)  # on the final limits
     return ax

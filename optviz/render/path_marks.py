@@ -34,7 +34,7 @@ CLEAR_OF_START = 20.0  # pixels: the start ring (13 pt) stays clear
 CLEAR_OF_BALL = 24.0  # pixels: no mark beside a ball (14 px), read as a second one
 MARK_SIZE = 7.5  # points: smaller than a ball (10), its shape plain at slide distance
 ZORDER = 6.6  # over every path (5 and up), under the landmarks (6.8), starts and balls
-MAX_STARTS = 9  # more starts make a cloud: no marks (see losses.MAX_TAGGED_STARTS)
+MAX_STARTS = 9  # more starts make a cloud: no marks (see loss_tags.MAX_TAGGED_STARTS)
 
 
 class MarkGroup:

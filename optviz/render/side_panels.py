@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from ..util.errors import ParameterError, unknown
-from . import losses, paths, profile, style
+from . import loss_tags, losses, paths, profile, style
 
 Frames = Callable[[float], list]
 """``update(s)``: move a panel's moving artists to (fractional) step ``s``; return them."""
@@ -99,8 +99,8 @@ class LossFrames:
                 marks = mark_indices(at[:, 0], y[:, 0], i, ax.get_xlim())
             self.marks.append(marks)
             tags = [
-                losses.tag_text(ax, t, (0, 0), ps.color, theme, before=True)
-                for t in losses.start_tags(y.shape[1])
+                loss_tags.tag_text(ax, t, (0, 0), ps.color, theme, before=True)
+                for t in loss_tags.start_tags(y.shape[1])
             ]
             for tag in tags:
                 tag.set_animated(True)
@@ -112,7 +112,7 @@ class LossFrames:
         for (line, dot, (at, y), note), tags, marks in zip(
             self.lines, self.tags, self.marks, strict=True
         ):
-            for tag, head in zip(tags, losses.curve_heads(y, at, s), strict=False):
+            for tag, head in zip(tags, loss_tags.curve_heads(y, at, s), strict=False):
                 if head is not None:
                     tag.xy = head
                     drawn.append(tag)
@@ -127,7 +127,7 @@ class LossFrames:
             drawn.append(dot)
             if note is not None and np.nanmax(xs, initial=0.0) >= note.xy[0]:
                 drawn.append(note)
-        losses.spread_tags(self.ax, shown)
+        loss_tags.spread_tags(self.ax, shown)
         for raw, y, at in self.raws:
             raw.set_data(*curve_until(y, s, self.log, at))
             drawn.insert(0, raw)  # under every curve

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import losses, style
+from . import loss_tags, style
 from .geometry import _is3d, height
 
 
@@ -27,9 +27,10 @@ def mark_starts(ax, trajs, theme: str):
     else:  # numbered as their loss curves are (the first run's starts, in its order)
         first = np.asarray(trajs[0].xy[0], float).reshape(-1, 2)
         marks = _landmark_boxes(ax)
-        for tag, xy in zip(losses.start_tags(len(first)), first, strict=False):
+        for tag, xy in zip(loss_tags.start_tags(len(first)), first, strict=False):
             place = _clear_tag_place(ax, xy, tag, marks)
-            losses.tag_text(ax, tag, tuple(xy), style.ink(theme), theme, gid="start-tag", **place)
+            ink = style.ink(theme)
+            loss_tags.tag_text(ax, tag, tuple(xy), ink, theme, gid="start-tag", **place)
     return ax.plot(*c, label="_nolegend_", gid="starts", **paths.start_marker_style(theme))[0]
 
 
@@ -51,9 +52,9 @@ def _landmark_boxes(ax) -> np.ndarray:
 
 def _clear_tag_place(ax, xy, tag: str, marks: np.ndarray) -> dict:
     """The nearest place around the start ``xy`` where its number ``tag`` touches no
-    landmark (:func:`losses.tag_places`); the usual one when none is clear."""
+    landmark (:func:`loss_tags.tag_places`); the usual one when none is clear."""
     at = ax.transData.transform(np.asarray(xy, float)) * 72 / ax.figure.dpi
-    places = losses.tag_places(11.0 * len(tag) + 4)
+    places = loss_tags.tag_places(11.0 * len(tag) + 4)
     for kw, (x0, y0, x1, y1) in places:
         box = np.array([x0, y0, x1, y1]) + np.r_[at, at]
         if not np.any((box[0] < marks[:, 2]) & (marks[:, 0] < box[2])
