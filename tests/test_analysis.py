@@ -390,8 +390,10 @@ def test_bands_bad_input():
 def test_sweep_plot_marks_divergence_and_choice():
     t = A.tune("quadratic", ["gd", "adam"], lrs=[0.01, 0.1, 0.4, 2.0, 5.0], steps=30)
     ax = t.plot(dpi=50)
-    crosses = [ln for ln in ax.lines if ln.get_marker() == "x" and len(ln.get_xdata())]
-    assert [list(ln.get_xdata()) for ln in crosses] == [[2.0, 5.0]]  # only gd diverges
+    gd, adam = [ln for ln in ax.lines if ln.get_marker() in ("o", "D")]  # the two curves
+    drawn = [np.asarray(ln.get_xdata())[np.isfinite(ln.get_ydata())].tolist() for ln in (gd, adam)]
+    assert drawn == [[0.01, 0.1, 0.4], [0.01, 0.1, 0.4, 2.0, 5.0]]  # gd's line stops: diverged
+    assert any("stops where its rates diverge" in t.get_text() for t in ax.texts)
     stars = [ln for ln in ax.lines if ln.get_marker() == "*"]
     assert sorted(float(ln.get_xdata()[0]) for ln in stars) == sorted(t.best.values())
     assert "final loss after 30 steps" in ax.get_title()

@@ -220,8 +220,9 @@ def test_multi_start_runs_animate_every_start():
     try:
         img = engine.frame(30.0)
         mask = near_color(img, style.color(0))
-        for xy in r[0].xy[-1]:
-            assert window(mask, pixel(engine.panels[0], img, xy), 4).any()
+        for xy in r[0].xy[-1]:  # each ball at its end, or seated beside the minimum it
+            # rests on (a landmark's reach and its own, about 14 px at this size)
+            assert window(mask, pixel(engine.panels[0], img, xy), 14).any()
     finally:
         engine.close()
 

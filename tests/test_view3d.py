@@ -609,6 +609,10 @@ def test_x_runs_to_the_right_and_y_away_as_on_the_map(drawn):
 
 def _outside(fig) -> list[str]:
     """The legends and texts of ``fig`` that reach past its frame (by more than 1 px)."""
+    if not hasattr(fig.canvas, "get_renderer"):  # a bare Figure: measure it as Agg draws
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+        FigureCanvasAgg(fig)
     renderer = fig.canvas.get_renderer()
     frame = fig.bbox.padded(1)
     items = [*fig.legends, *fig.texts]

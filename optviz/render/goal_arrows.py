@@ -101,7 +101,8 @@ class GoalArrows(Artist):
             bbox=dict(boxstyle="round,pad=0.25", fc="white", ec="black", lw=1.0, alpha=0.92),
         )  # fmt: skip
         arrow.set_gid("goal-arrow")
-        return arrow
+        arrow.set_in_layout(False)  # placed at draw time, inside the map: the layout must
+        return arrow  # not make room for where it stands before (0, 0), off the view
 
     def places(self) -> list[tuple[np.ndarray, np.ndarray] | None]:
         """Each arrow's tip and direction in the axes' current view (None: hidden)."""

@@ -168,8 +168,10 @@ def label_axes(ax, trajs, axis: LossAxis, x: str = "steps") -> None:
     width, height = ax.get_position().size * ax.figure.get_size_inches() * 72
     wide = width > height
     ax.set_xlabel(f"{X_LABELS[x]}    ({note})" if note and wide else X_LABELS[x])
-    if note and not wide:
-        ax.set_title(f"{note}", loc="left", fontsize=mpl.rcParams["font.size"])
+    if note and not wide:  # a title no wider than the panel: a narrow one takes two lines
+        size = mpl.rcParams["font.size"]
+        ax.set_title(note if len(note) * 0.55 * size <= width else _two_lines(note), loc="left",
+                     fontsize=size)  # fmt: skip
     name = axis.name
     if len(name) * 0.55 * mpl.rcParams["font.size"] > 0.95 * height:  # too long for one line
         name = _two_lines(name)

@@ -498,8 +498,8 @@ def plot_race(
     >>> import optviz as ov
     >>> r = ov.race("rosenbrock", ["gd:lr=0.001", "adam:lr=0.05"], steps=50)
     >>> fig = plot_race(r, loss=True, size="small", dpi=50)
-    >>> [ax.get_label() for ax in fig.axes]  # the map, its legend's column, the loss
-    ['', 'legend', 'side:loss']
+    >>> [ax.get_label() for ax in fig.axes]  # the map and the loss (the legend in a row)
+    ['', 'side:loss']
     """
     from . import paths
     from .callouts import add_callouts, check_callouts
