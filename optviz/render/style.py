@@ -350,8 +350,9 @@ def contour_line(theme: str) -> str:
 
 # The part of each colormap used for filled contours: the light theme keeps the deepest
 # grey light enough for dark paths, the dark theme keeps the highest ground dark enough
-# for bright ones.
-CMAP_RANGE = {"light": (0.22, 0.98), "dark": (0.0, 0.5)}
+# for bright ones; the light theme's highest ground stays a pale grey, not the page's
+# white (a map grown to fill its frame showed high ground that read as missing data).
+CMAP_RANGE = {"light": (0.22, 0.85), "dark": (0.0, 0.5)}
 
 
 # 3-D surfaces: muted, low ground light (where the paths run), high ground a soft slate
