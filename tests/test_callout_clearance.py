@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from optviz.render.callout_placement import best_offset, leader_of
+from tests.test_callouts import path_points
 
 EDGE_PX = 12.0  # px a box keeps off its axes frame (and the room inside it)
 
@@ -54,17 +55,6 @@ def _catalog_engine(name: str):
     return _Engine(animate(race, loss=True, callouts=verdicts, fps=10, duration=3))
 
 
-def _trails_px(engine) -> np.ndarray:
-    out = []
-    for m in engine.movers:
-        xy = np.asarray(m.trail.get_xydata(), float).reshape(-1, 2)
-        px = m.trail.axes.transData.transform(xy[np.all(np.isfinite(xy), axis=1)])
-        for a, b in zip(px[:-1], px[1:], strict=True):
-            n = max(int(np.hypot(*(b - a))), 1)
-            out.append(a + (b - a) * np.linspace(0, 1, n + 1)[:, None])
-    return np.vstack(out) if out else np.zeros((0, 2))
-
-
 @pytest.mark.parametrize("name", ["saddle", "rotated_ellipse", "rastrigin"])
 def test_the_last_frame_keeps_boxes_off_the_frame_and_leaders_off_the_paths(name):
     engine = _catalog_engine(name)
@@ -72,7 +62,7 @@ def test_the_last_frame_keeps_boxes_off_the_frame_and_leaders_off_the_paths(name
         layer = engine.callouts
         s = float(engine.anim.steps)
         engine.frame(s)
-        trails = _trails_px(engine)
+        trails = path_points(engine)
         px = engine.fig.dpi / 72
         found = []
         for item in layer.current(s):

@@ -339,7 +339,7 @@ class GlyphLayer:
             steps = np.zeros(v.shape[1], int)
             for j in np.flatnonzero(np.isfinite(self.arrived[i])):
                 before = reach[: max(int(self.arrived[i][j]), 1), j]
-                clear = self._clear_of_end(i, j, kind, v[: len(before), j], 0.5 * least)
+                clear = self._clear_of_end(i, j, v[: len(before), j], 0.5 * least)
                 # the last of meaningful size clear of the end; else the last clear of it
                 # (drawn at least LEAST_PX); else the one that leaves most of the goal in sight
                 big = np.flatnonzero((before >= least) & (clear >= 0))
@@ -348,11 +348,11 @@ class GlyphLayer:
             self._held_at[i, kind] = steps, v
         return self._held_at[i, kind]
 
-    def _clear_of_end(self, i: int, j: int, kind: str, v: np.ndarray, room: float) -> np.ndarray:
-        """Per step, how far (data units, negative: not at all) the ``kind`` glyph drawn
-        there keeps clear of where start ``j`` of run ``i`` ends, beyond ``room``: a glyph
-        held over the ball at rest (and the star it rests on) hid the goal (rprop_ravine's
-        box held the star and both balls). A box clears the end along either axis."""
+    def _clear_of_end(self, i: int, j: int, v: np.ndarray, room: float) -> np.ndarray:
+        """Per step, how far (data units, negative: not at all) the arrow drawn there
+        keeps clear of where start ``j`` of run ``i`` ends, beyond ``room``: an arrow held
+        over the ball at rest (and the star it rests on) hid the goal. Boxes are not held
+        (:meth:`_held`)."""
         at = self.xy[i][: len(v), j]
         offset = at - self.xy[i][-1, j]
         lines = self.lines[i] if i < len(self.lines) else {}
@@ -360,9 +360,7 @@ class GlyphLayer:
         if ax is not None and not geometry._is3d(ax):  # as drawn: at least LEAST_PX
             ok = np.isfinite(at).all(-1) & np.isfinite(v).all(-1)
             v = v.copy()
-            v[ok] = at_least_px(ax, at[ok], v[ok], box=kind in BOXES)
-        if kind in BOXES:
-            return np.max(np.abs(offset) - 0.5 * np.abs(v), axis=-1) - room
+            v[ok] = at_least_px(ax, at[ok], v[ok])
         return np.linalg.norm(offset, axis=-1) - np.hypot(v[:, 0], v[:, 1]) - room
 
     def update(self, s: float, k: int | None = None) -> list:
