@@ -226,9 +226,9 @@ def _bands_kept(surface, ground: np.ndarray) -> float:
     from .levels import levels_of
 
     wider = replace(surface, domain=ground)
-    Z = surface.grid(120)[2]
-    Z = Z[np.isfinite(Z)]
-    own = np.unique(np.digitize(Z, levels_of(surface, surface.grid(120)[2])))
+    grid = surface.grid(120)[2]
+    Z = grid[np.isfinite(grid)]
+    own = np.unique(np.digitize(Z, levels_of(surface, grid)))
     kept = np.unique(np.digitize(Z, levels_of(wider, wider.grid(160)[2])))
     return len(kept) / max(len(own), 1)
 
