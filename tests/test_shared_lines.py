@@ -278,3 +278,73 @@ def test_lanes_ease_in_and_out_at_a_shared_stretchs_ends(monkey):
     mom = np.abs(np.asarray(path_styles(monkey.trajectories)[1].lane))
     inside = mom[(mom > 0.05 * LANE / 2) & (mom < 0.95 * LANE / 2)]
     assert len(inside) >= 2
+
+
+# ------------------------------------------------------------------ one order across a line
+NEAR = lanes.COINCIDENT * 0.08  # closer than a tie (a tenth of COINCIDENT) to the next path
+
+
+def _near_lines(k: int) -> list[np.ndarray]:
+    """``k`` paths ``(T+1, 1, 2)`` (map spans) along y = 0.5, each :data:`NEAR` above
+    the one before: next to each other they lie on one line, two apart they do not."""
+    x = np.linspace(0.1, 0.9, 80)
+    return [np.column_stack([x, 0.5 + j * NEAR + 0 * x])[:, None] for j in range(k)]
+
+
+def _lane_visibility(k: int) -> list[float]:
+    """Each of :func:`_near_lines`'s ``k`` paths drawn in its lane (drawing order the
+    reverse of how they lie, as a solid long path may come first), in its own dash and
+    probe colour: the share of its pixels in sight with the others drawn over it,
+    against it drawn alone."""
+    import matplotlib.pyplot as plt
+
+    from optviz.render.audit import PROBE_RGB
+
+    xy = _near_lines(k)
+    order = list(range(k))[::-1]
+    shifts, _ = lanes.lanes(xy, order, LANE)
+    shares = []
+    for probe in range(k):
+        counts = []
+        for alone in (False, True):
+            fig, ax = plt.subplots(figsize=SIZE, dpi=DPI)
+            ax.set(xlim=(0, 1), ylim=(0, 1))
+            for depth, i in enumerate(order):
+                if alone and i != probe:
+                    continue
+                color = PROBE if i == probe else "#0077BB"
+                line = ax.plot(*xy[i][:, 0].T, color=color, lw=2.6, zorder=5 + depth,
+                               ls=style.linestyle(i), solid_capstyle="butt")[0]  # fmt: skip
+                lanes.keep_lane(line, shifts[i])
+            img = _pixels(fig)
+            plt.close(fig)
+            counts.append(
+                (np.linalg.norm(img[..., :3].astype(float) - PROBE_RGB, axis=-1) < 60).sum()
+            )
+        shares.append(counts[0] / max(counts[1], 1))
+    return shares
+
+
+@pytest.mark.parametrize("k", [3, 4])
+def test_paths_on_one_line_each_keep_a_lane_of_their_own(k):
+    # decided pair by pair, paths a tie apart (ranked by drawing order) and two ties
+    # apart (ranked by where they lie) went round in a circle: three took one lane
+    shares = _lane_visibility(k)
+    assert min(shares) >= 0.6, shares
+    middles = sorted(
+        float(s[40]) for s in lanes.lanes(_near_lines(k), list(range(k))[::-1], LANE)[0].values()
+    )
+    assert np.diff(middles) == pytest.approx([LANE] * (k - 1))
+
+
+def test_gd_sgd_and_momentum_at_one_rate_on_the_saddle_each_show():
+    # all three along y = 0 at lr 0.05 (the lesson gives momentum 0.03 for its own
+    # reasons): GD and SGD took one lane and GD showed 25% along the shared stretch
+    specs = ["gd:lr=0.05", "sgd:lr=0.05,grad_noise=0.2", "momentum:lr=0.05,momentum=0.9"]
+    race = ov.race("saddle", specs, start=(-1.8, 1e-4), steps=50)
+    engine = _Engine(animate(race, fps=2, duration=1))
+    try:
+        shares = [seen_share(engine, i) for i in range(3)]
+    finally:
+        engine.close()
+    assert all(s is not None and s >= 0.6 for s in shares), shares
