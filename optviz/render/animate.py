@@ -289,8 +289,10 @@ def animate(
     ``"panels"`` (one synchronized panel per optimizer). ``loss=True`` adds a loss panel
     whose curves grow in step (``loss="evals"``: against loss-and-gradient evaluations).
     ``trail``: ``True`` the whole path so far, ``False`` only the balls, an int the last
-    that many steps. ``glyphs=True`` draws at each ball the gradient, velocity, rate box
-    or step of its next step (:mod:`optviz.render.glyphs`; the race must be run with
+    that many steps drawn bold and, on a map, the way before them faint (a noisy run's
+    last steps read as the way its ball came; the whole path stays in sight).
+    ``glyphs=True`` draws at each ball the gradient, velocity, rate box or step of its
+    next step (:mod:`optviz.render.glyphs`; the race must be run with
     ``keep_state=True``). ``sharpness=True`` adds a panel of each optimizer's sharpness
     beside its stability line, its curves growing in step (the race must be run with
     ``sharpness=True``). ``callouts``: verdicts of the race's claims

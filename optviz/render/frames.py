@@ -57,7 +57,7 @@ class _Mover:
     heads: np.ndarray = field(default_factory=lambda: np.zeros((0, 2)))  # the balls' true places
     gone: list = field(default_factory=list)  # the starts outside the view (:mod:`.balls`)
     marks: Any = None  # the run's identity marks along its path on a map (:mod:`.path_marks`)
-    tail: Any = None  # a short trail's older half, faint (:data:`TAIL_ALPHA`), on a map
+    tail: Any = None  # a short trail's earlier steps, faint (:func:`.paths.faint_look`), on a map
     lane: np.ndarray | None = None  # (T+1,) points across its line where it shares one
     faint: Any = None  # its revisits of dense ground, thin and faint (:func:`.paths.revisits`)
     faint_steps: np.ndarray | None = None  # (T,) which steps are drawn so
@@ -77,9 +77,6 @@ class _Mover:
         return lines if self.tail is None else (self.tail, *lines)
 
 
-TAIL_ALPHA = 0.35
-"""A short trail's older half is drawn this opaque, without its outline: where noise
-makes a trail scribble over itself, the last steps still read as the way the ball came."""
 HEAD_STEPS = 2  # the step into the newest point and the one on to the ball: never faint
 
 
@@ -210,9 +207,8 @@ class _Engine:
             flags = np.asarray(ps.faint, bool)
             mover.faint_steps = np.r_[flags, flags[-1:]]  # the head's step after the last too
             mover.faint = plot(*empty, color=ps.color, **paths.faint_look(self.theme))[0]
-        if not three and not isinstance(self.anim.trail, bool):
-            mover.tail = plot(*empty, color=ps.color, lw=lw, ls=ps.map_linestyle,
-                              alpha=alpha * TAIL_ALPHA)[0]  # fmt: skip
+        if not three and not isinstance(self.anim.trail, bool):  # the way before it, faint
+            mover.tail = plot(*empty, color=ps.color, **paths.faint_look(self.theme))[0]
         one_map = self.anim.kind != "panels" and len(self.anim.race.trajectories) > 1
         if one_map and not self.rotating:  # (a turning camera would move them every frame)
             mover.marks = add_marks(ax, xy, ps.color, ps.marker, self.theme, heights=z,
@@ -231,7 +227,7 @@ class _Engine:
         if halo is not None:
             halo.set_zorder(ps.halo_zorder)
         if mover.tail is not None:
-            mover.tail.set_zorder(ps.zorder - 0.1)
+            mover.tail.set_zorder(paths.FAINT_ZORDER)
         if mover.faint is not None:
             mover.faint.set_zorder(paths.FAINT_ZORDER)
         trail.set_zorder(ps.zorder)
@@ -420,13 +416,11 @@ class _Engine:
         alive = ~gone
         if trail is False:
             first = k + 1  # the trail is only the head itself: nothing to draw
-        if m.tail is not None:  # a short trail: its older half faint, the rest bold
-            middle = first + (k - first) // 2
-            older = _polyline(_laned(m, m.xy[first : middle + 1], first), None,
-                              m.traj.surface.domain)[0]  # fmt: skip
+        if m.tail is not None:  # a short trail: bold, the whole way before it faint
+            # (a noisy run's last steps read as the way the ball came; the rest stays in sight)
+            older = _polyline(_laned(m, m.xy[: first + 1], 0), None, m.traj.surface.domain)[0]
             m.tail.set_data(older[:, 0], older[:, 1])
             _keep_lane(m, m.tail, older)
-            first = middle
         if m.marks is not None:  # the marks on the trail drawn bold, none where it fades
             m.marks.since, m.marks.upto = first, s
         path = np.concatenate([m.xy[first : k + 1], head[None]], axis=0)  # (t, n, 2)
