@@ -218,7 +218,7 @@ class Landscape(Render):
     fps: doc(number(0, 120, open_low=True), "frames per second") = 20.0
     duration: doc(number(0, 600, open_low=True), "seconds of motion") = 8.0
     hold: doc(number(0, 60), "seconds on the last frame") = defaults.HOLD
-    trail: doc(bool | whole(0, 1_000_000), "true, or the number of recent steps drawn") = True
+    trail: doc(bool | whole(0, 1_000_000), "true, or the steps drawn bold, older ones faint") = True
 
 
 class Phase(Render):

@@ -188,7 +188,7 @@ class Animation(Render):
     duration: doc(number(0, 600, open_low=True), "seconds of motion") = 6.0
     hold: doc(number(0, 60), "seconds on the last frame") = defaults.HOLD
     hold_first: doc(number(0, 60), "seconds on the first frame, the set-up") = defaults.HOLD_FIRST
-    trail: doc(bool | whole(0, 1_000_000), "true, or the number of recent steps drawn") = True
+    trail: doc(bool | whole(0, 1_000_000), "true, or the steps drawn bold, older ones faint") = True
     glyphs: doc(bool, "at each ball, the gradient, velocity, rate box or step of its next step") = (
         False
     )
