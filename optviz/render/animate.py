@@ -45,7 +45,7 @@ from ..util import check, defaults
 from ..util.errors import ParameterError
 from . import clock, plots, race_figure, side_panels, style
 from .callouts import check_callouts
-from .frames import _Engine, _Mover, _polyline  # noqa: F401  (the engine, where tests find it)
+from .frames import _Engine  # noqa: F401  (the engine, where tests find it)
 from .writers import check_fps
 
 MAX_FRAMES = 20_000
