@@ -111,3 +111,24 @@ def test_line_colours_are_the_races_colours():
     races = [look["color"] for look in run_looks([Run(optimizer=Run(name=n)) for n in names])]
     assert [look["color"] for look in line_ends.identity_looks(names)] == races
     assert len(set(races)) == len(races)
+
+
+def test_the_minimums_star_stands_clear_of_the_seeds_ends():
+    # noise_bands: thirty white-rimmed end dots filled the star's points and buried it
+    from optviz.render import bandplots
+
+    b = A.bands("linreg_standardized", "sgd:lr=0.05,batch_size=4", seeds=30, steps=150)
+    with plots.offscreen():
+        fig = bandplots.plot_bands(b, dpi=100)
+    fig.canvas.draw()
+    left = fig.axes[0]
+    (star,) = [ln for ln in left.get_lines() if ln.get_gid() == "landmark"]  # the minimum
+    cx, cy = left.transData.transform(np.column_stack(star.get_data()))[0]
+    radius = star.get_markersize() / 2 * fig.dpi / 72
+    rgb = np.asarray(fig.canvas.buffer_rgba())[..., :3].astype(float)
+    h, w = rgb.shape[:2]
+    yy, xx = np.mgrid[0:h, 0:w]
+    inside = np.hypot(xx - cx, (h - yy) - cy) <= radius
+    seed_blue = (rgb[..., 2] - rgb[..., 0] > 90) & (rgb[..., 0] < 120)  # a dot's strong blue
+    assert inside.sum() > 50
+    assert seed_blue[inside].mean() < 0.05, seed_blue[inside].mean()

@@ -86,6 +86,7 @@ def plot_bands(
         for mark in marks:  # over the paths and the ends, filled: none shows through it
             mark.set_zorder(LANDMARK_Z)
             mark.set_markerfacecolor("white")
+            _clear_round(left, mark, style.halo(theme))
         under = _on_a_mark(left, ref.xy[-1], marks)
         if under is not None:  # said in words, not a square inside it
             end.remove()
@@ -123,6 +124,19 @@ def plot_bands(
 
 
 LANDMARK_Z = 7.0  # over the paths (3) and the seeds' ends (6.5), under the exits (8.5)
+CLEARING = 1.5  # the clear disk under a landmark, over the seeds' ends: times its marker
+
+
+def _clear_round(ax, mark, ground: str) -> None:
+    """A disk of the ground's colour under ``mark`` and over the seeds' ends: thirty
+    ends around the minimum, each a dot with a white rim, filled the star's points
+    and buried it (the key's star is the mark to find on the map)."""
+    x, y = (np.asarray(v, float) for v in mark.get_data())
+    ax.plot(x, y, ls="none", marker="o", ms=CLEARING * mark.get_markersize(), mfc=ground,
+            mec=style.ink("light") if ground == "#ffffff" else ground, mew=0.8, alpha=0.7,
+            zorder=LANDMARK_Z - 0.05, gid="landmark-clearing")  # fmt: skip
+
+
 NEAR_PX = 12  # a noise-free end this near a landmark is on it
 
 
