@@ -132,3 +132,56 @@ def test_the_minimums_star_stands_clear_of_the_seeds_ends():
     seed_blue = (rgb[..., 2] - rgb[..., 0] > 90) & (rgb[..., 0] < 120)  # a dot's strong blue
     assert inside.sum() > 50
     assert seed_blue[inside].mean() < 0.05, seed_blue[inside].mean()
+
+
+def _network_like_map(n: int = 40):
+    """A network's map (diverged cells only, no rate): diverged above a ragged line, one
+    diverged cell alone among trained ones, one trained cell alone among diverged ones,
+    and a trained cell touching the trained side at a corner only."""
+    from dataclasses import replace
+
+    base = A.phase("elliptic", "gd", n=n, steps=5, workers=1)
+    rows = np.arange(n)[:, None] + 0 * np.arange(n)[None, :]
+    diverged = rows >= n // 2
+    diverged[n // 4, n // 3] = True  # a diverged island
+    diverged[3 * n // 4, 2 * n // 3] = False  # a trained island
+    diverged[n // 2, n // 5 + 1] = False  # a trained cell on the edge: a corner touches
+    diverged[n // 2 - 1, n // 5] = True
+    loss = np.where(diverged, np.nan, 1e-4 + 1e-3 * np.random.default_rng(0).random((n, n)))
+    metrics = {"loss": loss, "diverged": np.where(diverged, 3.0, np.nan)}
+    return replace(base, surface=None, metric="loss", metrics=metrics, closed_form=None)
+
+
+def test_an_island_shows_its_own_colour_inside_its_ring():
+    # phase_network: a one-cell island sat under a 2.5 pt edge diamond and read as black
+    from matplotlib.colors import to_rgb
+
+    from optviz.render import lesson_maps
+    from optviz.render.phaseplots import DIVERGED_COLOR
+
+    m = _network_like_map()
+    found = lesson_maps.islands(m) + lesson_maps.islands(m, trained=True)
+    assert len(found) >= 2
+    with plots.offscreen():
+        fig = lesson_maps.plot_zoom(m, m, title="islands")
+    fig.canvas.draw()
+    rgb = np.asarray(fig.canvas.buffer_rgba())[..., :3].astype(float) / 255
+    h = rgb.shape[0]
+    right = fig.axes[1]
+    cell = right.bbox.width / len(m.x)
+    grey = np.asarray(to_rgb(DIVERGED_COLOR["light"]))
+    for x, y in lesson_maps.islands(m):  # diverged among trained: its grey shows
+        cx, cy = right.transData.transform((x, y))
+        r = int(cell / 2) - 1  # the whole cell, short of its neighbours
+        patch = rgb[int(h - cy) - r : int(h - cy) + r + 1, int(cx) - r : int(cx) + r + 1]
+        near = np.abs(patch - grey).max(axis=-1) < 0.08
+        assert near.mean() > 0.8, near.mean()
+    for x, y in lesson_maps.islands(m, trained=True):  # trained among diverged: not ink
+        cx, cy = right.transData.transform((x, y))
+        r = int(cell / 2) - 1  # the whole cell, short of its neighbours
+        patch = rgb[int(h - cy) - r : int(h - cy) + r + 1, int(cx) - r : int(cx) + r + 1]
+        dark = patch.max(axis=-1) < 0.3
+        assert dark.mean() < 0.1, dark.mean()
+    edges = [c for ax in fig.axes[:2] for c in ax.collections if c.get_gid() == "edge"]
+    assert edges and all(np.all(c.get_linewidth() * fig.dpi / 72 <= 0.25 * cell + 0.1)
+                         for c in edges)  # fmt: skip
