@@ -185,3 +185,35 @@ def test_an_island_shows_its_own_colour_inside_its_ring():
     edges = [c for ax in fig.axes[:2] for c in ax.collections if c.get_gid() == "edge"]
     assert edges and all(np.all(c.get_linewidth() * fig.dpi / 72 <= 0.25 * cell + 0.1)
                          for c in edges)  # fmt: skip
+
+
+def _adam_colour() -> str:
+    from optviz.render.paths import run_looks
+
+    race = ov.race("quadratic", ["gd", "adam"], start=(1.0, 1.0), steps=2)
+    return run_looks(race.trajectories)[1]["color"]
+
+
+def test_a_band_of_adam_runs_is_drawn_in_adams_colour():
+    # bands drew any optimizer in the first palette colour: Adam's seeds in GD's blue
+    from optviz.render import bandplots
+
+    b = A.bands("quadratic", "adam:lr=0.1", seeds=4, steps=10)
+    with plots.offscreen():
+        fig = bandplots.plot_bands(b, dpi=40)
+    seeds = [ln for ln in fig.axes[0].get_lines() if len(ln.get_xdata()) == 11]
+    seeds = [ln for ln in seeds if ln.get_linestyle() == "-"]  # the full-batch run is dashed
+    assert len(seeds) == 4 and {ln.get_color() for ln in seeds} == {_adam_colour()}
+    (median,) = [ln for ln in fig.axes[1].get_lines() if ln.get_label() == "median"]
+    assert median.get_color() == _adam_colour()
+
+
+def test_an_anatomy_ball_is_its_optimizers_colour():
+    # the anatomy of an Adam step put a GD-blue ball at its point
+    from optviz.analysis.anatomy import anatomy
+    from optviz.render.anatomy_plots import plot_anatomy
+
+    with plots.offscreen():
+        fig = plot_anatomy(anatomy("quadratic", "adam:lr=0.1", (1.0, 0.5), at=3), dpi=40)
+    balls = [ln for ln in fig.axes[0].get_lines() if ln.get_marker() == "o"]
+    assert balls and all(ln.get_markerfacecolor() == _adam_colour() for ln in balls)

@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from . import style
+from . import line_ends, style
 from .losses import LOSS_FLOOR
 from .mapplots import clear_corner
 from .paths import optimizer_name
@@ -25,7 +25,7 @@ def plot_bands(
     theme: str = "light",
     dpi: float = 100,
     title: str | None = None,
-    color: int = 0,
+    color: int | None = None,
 ):
     """Left: the seeds' paths on the contour and the noise-free path; right: the loss
     band (median and quantiles over the seeds) and the noise-free loss.
@@ -38,7 +38,12 @@ def plot_bands(
     style.check_theme(theme)
     traj, ref = bands.trajectory, bands.reference
     surface = traj.surface
-    c = style.color(color)
+    # the optimizer's own colour, as in its races (``color``: a line slot of its own)
+    c = (
+        line_ends.look(color)["color"]
+        if color is not None
+        else line_ends.run_color(traj.optimizer.name)
+    )
     ink = style.ink(theme)
     # log axis of f - f* where the minimum is known, of the loss where it stays positive,
     # else the loss on a symmetric-log axis (a surface unbounded below, like a saddle,

@@ -78,6 +78,15 @@ def identity_looks(names: list[str]) -> list[dict[str, Any]]:
     return [look(k) for k in identity_slots(names)]
 
 
+def run_color(name: str) -> str:
+    """The colour of a lone run of optimizer ``name`` (registry name), as in its races.
+
+    >>> run_color("gd"), run_color("adam")
+    ('#0077BB', '#8833EE')
+    """
+    return identity_looks([name])[0]["color"]
+
+
 def text_color(color: str, background: Any = "#ffffff") -> str:
     """``color`` darkened until it reads as text on a light ``background`` (the line's
     hue, type's contrast); on a dark one the palette's colours read as they are.
