@@ -20,6 +20,7 @@ import numpy as np
 
 from ..util.errors import ParameterError
 from . import plots, style
+from .line_ends import run_color
 
 # Colours of the terms, from the shared colour-blind-safe palette; the step taken is ink.
 TERM_COLORS = {
@@ -137,7 +138,8 @@ def _draw_arrows(a, ax, theme: str) -> list:
     for i, (start, part) in enumerate(zip(chain[:-1], a.terms, strict=True)):
         color = TERM_COLORS.get(part.name, style.PALETTE[3])
         drawn += _arrow(ax, start, part.vector, color, 3.0, "-", part.symbol, ink, side=(-1) ** i)
-    drawn += ax.plot(*a.point, "o", ms=11, mfc=style.color(0), mec=ink, mew=1.2, zorder=9)
+    ball = run_color(a.optimizer.name)  # the optimizer's colour, as in its races
+    drawn += ax.plot(*a.point, "o", ms=11, mfc=ball, mec=ink, mew=1.2, zorder=9)
     if not (np.isfinite(a.update).all() and np.isfinite(a.grad).all()):
         note = ax.text(0.02, 0.98, f"not finite here: ∇f = {_fmt(a.grad)}, step {_fmt(a.update)}",
                        transform=ax.transAxes, va="top", fontsize=14, color=ink, zorder=10,
@@ -243,7 +245,8 @@ class AnatomyWalk:
             self.text_ax.set_axis_off()
             self.title = self.fig.suptitle(_heading(steps[0]), fontsize=22)
             # the path so far: the points the walk has left behind
-            self.trail = self.ax.plot([], [], color=style.color(0), lw=2.6, zorder=4.8,
+            self.trail = self.ax.plot([], [], color=run_color(steps[0].optimizer.name), lw=2.6,
+                                      zorder=4.8,
                                       solid_capstyle="round")[0]  # fmt: skip
             self.fig.canvas.draw()  # the layout, once
             self.fig.set_layout_engine("none")

@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from . import style
+from . import line_ends, style
 from .losses import LOSS_FLOOR
 from .mapplots import clear_corner
 from .paths import optimizer_name
@@ -25,7 +25,7 @@ def plot_bands(
     theme: str = "light",
     dpi: float = 100,
     title: str | None = None,
-    color: int = 0,
+    color: int | None = None,
 ):
     """Left: the seeds' paths on the contour and the noise-free path; right: the loss
     band (median and quantiles over the seeds) and the noise-free loss.
@@ -38,7 +38,12 @@ def plot_bands(
     style.check_theme(theme)
     traj, ref = bands.trajectory, bands.reference
     surface = traj.surface
-    c = style.color(color)
+    # the optimizer's own colour, as in its races (``color``: a line slot of its own)
+    c = (
+        line_ends.look(color)["color"]
+        if color is not None
+        else line_ends.run_color(traj.optimizer.name)
+    )
     ink = style.ink(theme)
     # log axis of f - f* where the minimum is known, of the loss where it stays positive,
     # else the loss on a symmetric-log axis (a surface unbounded below, like a saddle,
@@ -86,6 +91,7 @@ def plot_bands(
         for mark in marks:  # over the paths and the ends, filled: none shows through it
             mark.set_zorder(LANDMARK_Z)
             mark.set_markerfacecolor("white")
+            _clear_round(left, mark, style.halo(theme))
         under = _on_a_mark(left, ref.xy[-1], marks)
         if under is not None:  # said in words, not a square inside it
             end.remove()
@@ -123,6 +129,19 @@ def plot_bands(
 
 
 LANDMARK_Z = 7.0  # over the paths (3) and the seeds' ends (6.5), under the exits (8.5)
+CLEARING = 1.5  # the clear disk under a landmark, over the seeds' ends: times its marker
+
+
+def _clear_round(ax, mark, ground: str) -> None:
+    """A disk of the ground's colour under ``mark`` and over the seeds' ends: thirty
+    ends around the minimum, each a dot with a white rim, filled the star's points
+    and buried it (the key's star is the mark to find on the map)."""
+    x, y = (np.asarray(v, float) for v in mark.get_data())
+    ax.plot(x, y, ls="none", marker="o", ms=CLEARING * mark.get_markersize(), mfc=ground,
+            mec=style.ink("light") if ground == "#ffffff" else ground, mew=0.8, alpha=0.7,
+            zorder=LANDMARK_Z - 0.05, gid="landmark-clearing")  # fmt: skip
+
+
 NEAR_PX = 12  # a noise-free end this near a landmark is on it
 
 

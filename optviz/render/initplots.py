@@ -174,10 +174,10 @@ def _xlabel(kind: str, binning: _Bins) -> str:
 
 
 # The schemes' colours: the lines' (:data:`.line_ends.LINE_COLORS`), with the violet before
-# the brick red, so the 2nd (orange) and the 5th are not an orange-red pair that merges for
+# the red, so the 2nd (orange) and the 5th are not an orange-red pair that merges for
 # a red-green deficient reader. The near-black comes after the violet: a row of four
 # schemes drawn in black read as an axis or a missing colour.
-SCHEME_SLOTS = (0, 1, 2, 5, 3, 4, 6, 7, 8, 9)
+SCHEME_SLOTS = (0, 1, 2, 5, 4, 3, 6, 7, 8, 9)
 
 
 def _scheme_color(i: int) -> str:

@@ -89,6 +89,8 @@ def plot_zoom(
         _clear_landings(right, (y0, y1))
         for ax, m in ((left, wide), (right, zoomed)):
             _ring_islands(ax, m)
+        if any(islands(m) + islands(m, trained=True) for m in (wide, zoomed)):
+            _thin_edges((left, right))
         handles = _legend_handles(theme, wide, zoomed)
         rows = 1 if len(handles) <= 3 else 2  # a long key in two rows: the frame holds it
         fig.legend(*_keys(handles), loc="lower center", ncols=-(-len(handles) // rows),
@@ -187,7 +189,9 @@ def _ring_islands(ax: Any, phase: Any) -> None:
     of a room."""
     from matplotlib import patheffects
 
-    for x, y in islands(phase) + islands(phase, trained=True):
+    found = islands(phase) + islands(phase, trained=True)
+    _unedge(ax, found)
+    for x, y in found:
         ax.plot(
             x,
             y,
@@ -197,6 +201,45 @@ def _ring_islands(ax: Any, phase: Any) -> None:
             **ISLAND_RING,
             path_effects=[patheffects.withStroke(linewidth=4.4, foreground="#ffffff")],
         )
+
+
+ISLAND_EDGE = 1.6  # points: the edge of maps with islands, a quarter of a cell (2 px)
+
+
+def _unedge(ax: Any, centres: list[tuple[float, float]]) -> None:
+    """The edge's pieces that ring an island alone taken out: around a cell or two the
+    edge line (2.5 pt, where a cell is ~9 px) covered the island it outlined; the ring
+    says where it is, and the island's own colour shows inside it. An island that
+    touches its kind at a corner lies on the edge's line: :func:`_thin_edges`."""
+    from matplotlib.path import Path
+
+    if not centres:
+        return
+    # the ring's outer radius in pixels
+    reach = (ISLAND_RING["ms"] / 2 + ISLAND_RING["mew"]) * ax.figure.dpi / 72
+    at = ax.transData.transform(np.asarray(centres, float))
+    for cs in (c for c in ax.collections if c.get_gid() == "edge"):
+        kept = []
+        for path in cs.get_paths():
+            if path.codes is None or not len(path.vertices):
+                kept.append(path)
+                continue
+            starts = np.flatnonzero(path.codes == Path.MOVETO).tolist() + [len(path.vertices)]
+            pieces = []
+            for a, b in zip(starts[:-1], starts[1:], strict=True):
+                px = ax.transData.transform(path.vertices[a:b])
+                near = np.hypot(*(px[:, None, :] - at[None, :, :]).transpose(2, 0, 1)).min(axis=1)
+                if near.max() > reach:  # not wholly inside the rings (two touch diagonally)
+                    pieces.append(Path(path.vertices[a:b], path.codes[a:b]))
+            kept.append(Path.make_compound_path(*pieces) if pieces else Path(np.zeros((0, 2))))
+        cs.set_paths(kept)
+
+
+def _thin_edges(axes: Any) -> None:
+    """The edges of ``axes`` drawn :data:`ISLAND_EDGE` thin (the key says the same)."""
+    for ax in axes:
+        for cs in (c for c in ax.collections if c.get_gid() == "edge"):
+            cs.set_linewidth(ISLAND_EDGE)
 
 
 def _clear_landings(ax: Any, ys: tuple[float, float], near: float = 0.04) -> None:
@@ -399,9 +442,12 @@ def _legend_handles(theme: str, *phases: Any) -> list[Any]:
     from matplotlib.patches import Patch
 
     handles = [Patch(facecolor=DIVERGED_COLOR[theme], edgecolor="#111111", label="diverged")]
-    if any(islands(p) + islands(p, trained=True) for p in phases):  # the rings said
+    ringed = any(islands(p) + islands(p, trained=True) for p in phases)
+    if ringed:  # the rings said
         handles.append(Line2D([], [], ls="none", label=ISLANDS_NAME, **ISLAND_RING))
-    handles.append(Line2D([], [], color=BOUNDARY_COLOR[theme], lw=2.5, label="edge of divergence"))
+    width = ISLAND_EDGE if ringed else 2.5  # as the maps draw it (:func:`_unedge`)
+    handles.append(Line2D([], [], color=BOUNDARY_COLOR[theme], lw=width,
+                          label="edge of divergence"))  # fmt: skip
     if any(gd_best_rate(p) is not None for p in phases):
         handles.append(Line2D([], [], color="#ffffff", lw=GD_WIDTH, label=GD_NAME,
                               path_effects=_outlined(GD_WIDTH)))  # fmt: skip

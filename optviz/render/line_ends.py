@@ -26,9 +26,12 @@ LEADER_AFTER = 0.45  # a name moved more than this many line heights gets a lead
 
 # The colours of a plot's lines in turn: the palette reordered so that the first six stay
 # apart in normal vision and under protanopia and deuteranopia, with a single red among
-# them (rose, brick red and wine read as one family on a slide), near-black for the 4th and
-# a violet for the 6th (the palette's sky blue made a second blue beside the first).
-LINE_COLORS = ("#0077BB", "#E69F00", "#009E73", "#222222", "#CC3311", "#8833EE",
+# them (rose, brick red and wine read as one family on a slide) and a violet for the 6th
+# (the palette's sky blue made a second blue beside the first). The red (RMSprop's) is
+# the palette's brick red deepened: as it was, deuteranopes saw it as momentum's orange.
+# Near-black goes to the 5th (Lion's), the slot no shipped figure uses: RMSprop drawn in
+# it read as the key's and the axes' ink.
+LINE_COLORS = ("#0077BB", "#E69F00", "#009E73", "#BB3333", "#222222", "#8833EE",
                "#56B4E9", "#EE6677", "#AA3377", "#999999")  # fmt: skip
 
 # One identity per optimizer on every line plot: the slot of its colour, marker and dashes
@@ -73,6 +76,15 @@ def identity_looks(names: list[str]) -> list[dict[str, Any]]:
     """:func:`look` of each of ``names`` by :func:`identity_slots`: the same optimizer in
     the same colour, marker and dashes on every plot."""
     return [look(k) for k in identity_slots(names)]
+
+
+def run_color(name: str) -> str:
+    """The colour of a lone run of optimizer ``name`` (registry name), as in its races.
+
+    >>> run_color("gd"), run_color("adam")
+    ('#0077BB', '#8833EE')
+    """
+    return identity_looks([name])[0]["color"]
 
 
 def text_color(color: str, background: Any = "#ffffff") -> str:

@@ -13,7 +13,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from . import style
+from . import line_ends, style
 
 
 def _shown(traj: Any) -> tuple[np.ndarray | None, bool]:
@@ -80,7 +80,8 @@ class Series(NamedTuple):
 
     @property
     def color(self) -> str:
-        return self.look["color"] if self.look else style.color(self.index)
+        # without a run's look, the lines' colours in turn (a race's, not the palette's)
+        return self.look["color"] if self.look else line_ends.look(self.index)["color"]
 
     @property
     def linestyle(self) -> Any:

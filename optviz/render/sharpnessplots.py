@@ -72,14 +72,23 @@ def _plain_log(axis: Any) -> None:
 
 
 def plot_sharpness_runs(runs: list[Any], *, size: Any = "16:9", theme: str = "light",
-                        title: str | None = None, dpi: float = 100) -> Any:  # fmt: skip
-    """Loss (left) and sharpness with each run's stability line (right); the Figure."""
+                        title: str | None = None, dpi: float = 100,
+                        names: list[str] | None = None) -> Any:  # fmt: skip
+    """Loss (left) and sharpness with each run's stability line (right); the Figure.
+
+    ``names``: each run's optimizer (registry name), which gives the run its colour and
+    dashes as in every race (Adam violet, not GD's blue); without them, runs in turn."""
+    from . import line_ends
+
     style.check_theme(theme)
+    slots = line_ends.identity_slots(names) if names else range(len(runs))
     with style.themed(theme):
         fig = new_figure(size, dpi)
         left, right = fig.subplots(1, 2)
-        for i, r in enumerate(runs):
-            color, dash = style.color(i), style.linestyle(i)
+        for r, slot in zip(runs, slots, strict=True):
+            look = line_ends.look(slot)
+            # a lone run solid: its dashed line is the stability line's
+            color, dash = look["color"], "-" if len(runs) == 1 else look["ls"]
             steps = np.arange(len(r.loss))
             left.plot(steps, r.loss, color=color, ls=dash, lw=2.2, label=r.label)
             # what is drawn is said by the axis: the key stays narrow, off the curve
@@ -92,6 +101,7 @@ def plot_sharpness_runs(runs: list[Any], *, size: Any = "16:9", theme: str = "li
                            alpha=0.9, label=_line_label(r.line.formula, r.line.values,
                                                         r.lr))  # fmt: skip
         left.set_yscale("log")
+        _clip_first_fall(left, runs)
         _plain_log(left.yaxis)
         left.set_xlabel("step")
         left.set_ylabel("training loss (full batch)")
@@ -107,7 +117,8 @@ def plot_sharpness_runs(runs: list[Any], *, size: Any = "16:9", theme: str = "li
                 ax.axvline(t, color=GUIDE, lw=1.2, ls=(0, (2, 2)), zorder=0.5, gid="spike guide")
         if len(spikes):
             right.plot([], [], color=GUIDE, lw=1.2, ls=(0, (2, 2)), label="a spike in the loss")
-        right.set_title("the sharpness climbs to the line, then hovers", fontsize=16, pad=10)
+        right.set_title(f"sharpness climbs to the line, then {_after_climb(runs)}",
+                        fontsize=16, pad=10)  # fmt: skip
         top = max(float(np.nanmax(r.sharpness)) for r in runs)
         lines = [float(np.nanmax(r.line.values)) for r in runs if r.line is not None]
         low = min(float(np.nanmin(r.sharpness)) for r in runs)
@@ -127,6 +138,47 @@ def plot_sharpness_runs(runs: list[Any], *, size: Any = "16:9", theme: str = "li
 
 
 HEADROOM = 1.12  # the sharpness axis's top over its highest curve or line
+SAWS = 0.15  # over its last half the sharpness spans this share of its line: it saws
+
+
+def _after_climb(runs: list[Any]) -> str:
+    """What the sharpness does once at its line, as the panel's title says it: Adam's
+    saws up to the line and falls back a fifth at each spike, where "hovers" said it
+    stood still; GD's stays within a few percent of its line.
+
+    >>> from types import SimpleNamespace as S
+    >>> run = lambda v: S(at=np.arange(4), sharpness=np.asarray(v), line=S(values=np.ones(4)))
+    >>> _after_climb([run([0.1, 1.0, 0.8, 1.0])]), _after_climb([run([0.1, 1.0, 0.98, 1.01])])
+    ('saws around it', 'hovers at it')
+    """
+    spans = []
+    for r in (r for r in runs if r.line is not None):
+        at = np.asarray(r.at)
+        line = np.asarray(r.line.values, float)[np.minimum(at, len(r.line.values) - 1)]
+        ratio = (np.asarray(r.sharpness, float) / line)[at >= at[-1] / 2]
+        ratio = ratio[np.isfinite(ratio)]
+        spans.append(float(np.ptp(ratio)) if len(ratio) else 0.0)
+    return "saws around it" if max(spans, default=0.0) > SAWS else "hovers at it"
+
+
+FIRST_FALL = 0.05  # the share of the run its first fall may take before the loss axis clips it
+LOSS_HEADROOM = 1.6  # the loss axis's top over the loss after its first fall
+
+
+def _clip_first_fall(ax: Any, runs: list[Any]) -> None:
+    """The loss axis's top just over the loss after its first fall, which leaves the
+    panel at the top: a fall from 0.6 to 0.08 in twenty steps took the axis's top
+    decade, and the spikes, the lesson, shrank to blips beneath it."""
+    after = [np.asarray(r.loss, float)[int(FIRST_FALL * len(r.loss)) :] for r in runs]
+    after = np.concatenate([a[np.isfinite(a) & (a > 0)] for a in after])
+    lows = [np.nanmin(np.where(np.asarray(r.loss) > 0, r.loss, np.nan)) for r in runs]
+    if not len(after):
+        return
+    top = LOSS_HEADROOM * float(after.max())
+    if top < ax.get_ylim()[1]:
+        ax.set_ylim(min(ax.get_ylim()[0], 0.8 * float(np.nanmin(lows))), top)
+
+
 GUIDE = "#8c8c8c"  # faint vertical guides through both panels at the loss's spikes
 SPIKE_JUMP = 1.1  # a spike starts where the loss rises this much above its recent low
 

@@ -202,8 +202,11 @@ def _leave_room(ax, ys: np.ndarray, band: float, log: bool, under: float = 0.0) 
     ax.set_ylim(*(10**v for v in limits) if log else limits)
     floor, ceiling = (10**a, 10**b) if log else (a, b)
     ticks = [t for t in ax.get_yticks() if floor <= t <= ceiling]
+    # nor minor ticks: on a log axis they ran down the window strip's edge like a ruler
+    minor = [t for t in ax.yaxis.get_minorticklocs() if floor <= t <= ceiling]
     if ticks:  # no tick labels inside the strips of diverged rates and good windows
         ax.set_yticks(ticks)
+        ax.set_yticks(minor, minor=True)
         ax.set_ylim(*(10**v for v in limits) if log else limits)
 
 

@@ -48,7 +48,8 @@ def sharpness_figure(
 
     runs = study(scene, o) if runs is None else runs
     rows = [_row(r) for r in runs]
-    return plot_sharpness_runs(runs, **look), rows
+    names = [opt.name for opt in scene.optimizers]  # each run in its optimizer's colour
+    return plot_sharpness_runs(runs, names=names, **look), rows
 
 
 def _row(r: Any) -> dict[str, Any]:
