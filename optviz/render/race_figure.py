@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from . import style
-from .framing import let_grow, race_view, reach
+from .framing import domain_levels, let_grow, race_view, reach
 from .landmarks import mark_landmarks
 from .line_ends import text_color
 from .losses import free_corner, loss_x
@@ -279,7 +279,7 @@ def draw_ground(ax, surface, ground, view, theme: str, n: int) -> None:
         return
     wider = replace(surface, domain=np.asarray(ground, float))
     plot_surface(wider, ax, theme=theme, minima=False, n=_grid_size(n, wider, view),
-                 levels=None)  # fmt: skip
+                 levels=domain_levels(surface, grid))  # fmt: skip
 
 
 def show_view(ax, view, domain) -> None:
