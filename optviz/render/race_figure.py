@@ -29,7 +29,7 @@ from .surface3d import landmark_kinds, plot_surface3d
 
 
 def race_layout(race, kind: str, loss: bool, size, dpi: float, theme: str, title,
-                *, legend_column: bool = False, side=()):  # fmt: skip
+                *, legend_column: bool = False, side=(), under_share=None):  # fmt: skip
     """The figure of a race without its paths: ``(fig, panels, loss_ax)``.
 
     ``panels`` is one axes (contour or 3-D) or one per optimizer (``kind="panels"``),
@@ -38,6 +38,8 @@ def race_layout(race, kind: str, loss: bool, size, dpi: float, theme: str, title
     of them are found by :func:`.side_panels.side_axes`, each prepared by its ``setup``.
     ``legend_column`` keeps a single map without side panels beside a legend column
     (where more legends go, as the glyph key) even when stacking would draw it larger.
+    ``under_share``: the share of the height a row of side panels under a row of maps
+    takes (:data:`UNDER_HEIGHTS`' by default; a number line wants a strip).
     Call inside ``style.themed(theme)``.
     """
     from . import layout, paths
@@ -59,10 +61,11 @@ def race_layout(race, kind: str, loss: bool, size, dpi: float, theme: str, title
         if extra and not in_grid:
             rows, cols = _grid_shape(n, fig, True, aspect)
         beside = extra and not in_grid
-        under = bool(extra) and _row_over_side(n, fig, aspect, rows, cols, bool(beside))
+        heights = UNDER_HEIGHTS if under_share is None else (1 - under_share, under_share)
+        under = bool(extra) and _row_over_side(n, fig, aspect, rows, cols, bool(beside), heights)
         if under:  # the maps in a row, the side panels in a row under them: no gutters
             rows, cols, in_grid, beside = 1, n, False, False
-            outer = fig.add_gridspec(2, 1, height_ratios=UNDER_HEIGHTS)
+            outer = fig.add_gridspec(2, 1, height_ratios=heights)
         else:
             outer = fig.add_gridspec(1, 2 if beside else 1,
                                      width_ratios=[2.2, 1] if beside else None)  # fmt: skip
@@ -116,7 +119,8 @@ UNDER_HEIGHTS = (0.625, 0.375)  # a row of maps over a row of side panels: the m
 ROW_MAPS_MOST = 4  # more maps than this in one row are too small
 
 
-def _row_over_side(n: int, fig, aspect: float, rows: int, cols: int, beside: bool) -> bool:
+def _row_over_side(n: int, fig, aspect: float, rows: int, cols: int, beside: bool,
+                   heights=UNDER_HEIGHTS) -> bool:  # fmt: skip
     """Whether ``n`` maps of width/height ``aspect`` in one row over the side panels
     are drawn about as large (within 15 %) as in the grid of ``rows`` x ``cols`` (the
     side panels in its empty cells, or ``beside`` it): a grid of maps narrower than
@@ -127,7 +131,7 @@ def _row_over_side(n: int, fig, aspect: float, rows: int, cols: int, beside: boo
     h *= 0.9  # the title
     grid_w = w * (2.2 / 3.2 if beside else 1.0)
     in_grid = min(grid_w / cols / aspect, h / rows)
-    in_row = min(w / n / aspect, UNDER_HEIGHTS[0] * h)
+    in_row = min(w / n / aspect, heights[0] * h)
     return in_row >= 0.85 * in_grid
 
 
