@@ -11,6 +11,9 @@ least :data:`SMALLEST` of its span per axis, so the surface keeps its shape.
 Every drawn point of a run lies in the crop and the crop lies in the domain, so a point
 is outside the view exactly when it is outside the domain: where a path "leaves the
 view", its exit mark and every claim about the domain mean the same on the cropped map.
+Where the layout gives the map a wider cell, the map grows into the ground around its
+view (:func:`reach`, :func:`grow_to_cell`), drawn with the domain's levels
+(:func:`draw_ground`).
 """
 
 from __future__ import annotations
@@ -270,3 +273,45 @@ def _leaves(race, dom: np.ndarray) -> bool:
         if not np.all(np.isfinite(xy)) or outside(xy, dom).any():
             return True
     return False
+
+
+# ------------------------------------------------------------ drawing the ground
+def _grid_size(n: int, surface, view) -> int:
+    """Grid points per axis over the domain that put about ``n`` across the ``view``
+    (a cropped map keeps its contours smooth), at most twice ``n``."""
+    share = float(np.min(np.ptp(view, axis=1) / np.ptp(surface.domain, axis=1)))
+    return int(min(round(n / max(share, 1e-9)), 2 * n))
+
+
+def draw_ground(ax, surface, ground, view, theme: str, n: int) -> None:
+    """The surface's contours over ``ground`` (its domain, or more: :func:`reach`),
+    about ``n`` grid points across ``view``."""
+    from dataclasses import replace
+
+    from .plots import plot_surface
+
+    grid = _grid_size(n, surface, view)
+    if np.allclose(ground, surface.domain):
+        plot_surface(surface, ax, theme=theme, minima=False, n=grid)
+        return
+    wider = replace(surface, domain=np.asarray(ground, float))
+    plot_surface(wider, ax, theme=theme, minima=False, n=_grid_size(n, wider, view),
+                 levels=domain_levels(surface, grid))  # fmt: skip
+
+
+def show_view(ax, view, domain) -> None:
+    """Show ``view`` (``((x0, x1), (y0, y1))``) on the map ``ax``, free to grow into
+    ``domain`` to fill its cell (:func:`let_grow`), and only the landmarks inside
+    it: one outside the view would be named in the legend and not be seen."""
+    from matplotlib.lines import Line2D
+
+    (x0, x1), (y0, y1) = view
+    let_grow(ax, view, domain)
+    ax.set_xlim(x0, x1)
+    ax.set_ylim(y0, y1)
+    for mark in ax.get_children():
+        if mark.get_gid() == "landmark" and isinstance(mark, Line2D):
+            xy = np.column_stack([np.ravel(v) for v in mark.get_data()]).astype(float)
+            seen = (xy[:, 0] >= x0) & (xy[:, 0] <= x1) & (xy[:, 1] >= y0) & (xy[:, 1] <= y1)
+            if not seen.any():
+                mark.remove()
