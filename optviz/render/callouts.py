@@ -385,8 +385,9 @@ def _unnamed(text: str, race, run: int) -> str:
     a fifth of each map."""
     from ..analysis.claim_grammar import shown_names
 
-    name = shown_names(race.trajectories)[run] + " "
-    rest = text[len(name) :] if text.startswith(name) else ""
+    name = shown_names(race.trajectories)[run]
+    after = next((s for s in (" ", ": ") if text.startswith(name + s)), None)
+    rest = text[len(name) + len(after) :] if after else ""
     return rest[:1].upper() + rest[1:] if rest else text
 
 
