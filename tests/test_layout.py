@@ -213,7 +213,11 @@ def _side_gutter(fig, ax) -> int:
 
 # the legend column left saddle's map 656 of 1280 px wide beside a 108 px empty gutter;
 # maps that can grow into more of their surface now take the frame's width
-@pytest.mark.parametrize("name", ["saddle", "styblinski_tang", "himmelblau", "easom"])
+# monkey_saddle's map could not grow (x³ falls below its domain's lowest, though no star
+# marks a lowest point) and was 756 of 1280 px wide beside a legend column
+@pytest.mark.parametrize(
+    "name", ["saddle", "styblinski_tang", "himmelblau", "easom", "monkey_saddle"]
+)
 def test_a_catalog_map_leaves_no_empty_gutter_beside_it(name):
     import optviz as ov
     from optviz.render.audit import lesson_race
@@ -229,16 +233,77 @@ def test_a_catalog_map_leaves_no_empty_gutter_beside_it(name):
     assert gutter <= 40 and width >= 0.85 * 1280, (gutter, width)
 
 
-def test_ground_beyond_the_domain_is_never_lower_nor_where_a_run_leaves():
+def test_ground_beyond_the_domain_is_never_lower_than_a_star_nor_where_a_run_leaves():
+    from dataclasses import replace
+
     import optviz as ov
     from optviz.render.framing import reach
 
     wide = [[-2.0, 2.0], [-2.0, 2.0]]
     stays = ov.race("saddle", ["gd:lr=0.1"], start=(-1.5, 1e-3), steps=40)
     assert reach(stays, wide, 2.0)[0].tolist() == [-4.0, 4.0]  # x² grows: more of it
-    assert reach(stays, wide, 0.5).tolist() == wide  # −y² falls below the domain's lowest
+    # −y² falls below the domain's lowest: drawn in the lowest band where no star marks
+    # the lowest point, never where one does
+    assert reach(stays, wide, 0.5)[1].tolist() == [-4.0, 4.0]
+    starred = replace(stays.surface, minima=np.zeros((1, 2)), minima_values=np.zeros(1))
+    assert reach(replace(stays, surface=starred), wide, 0.5).tolist() == wide
     leaves = ov.race("saddle", ["gd:lr=0.1"], start=(-1.5, 0.1), steps=40)
     assert reach(leaves, wide, 2.0).tolist() == wide  # its exit mark is on the domain's edge
+
+
+def _map_of(name: str):
+    """``(fig, ax, race)``: a catalog lesson's map at its race's last frame (the engine's
+    figure, laid out; close it with ``fig``'s engine)."""
+    import optviz as ov
+    from optviz.render.audit import lesson_race
+
+    race = lesson_race(name)
+    engine = _Engine(race.animate(fps=2, duration=1, title=ov.surface(name).lesson_title))
+    engine.frame(float(race.trajectories[0].steps))
+    return engine, engine.panels[0], race
+
+
+def _domain_bands(ax, surface) -> int:
+    """How many of the map's level bands the domain shows (its own grid's values)."""
+    from matplotlib.contour import ContourSet
+
+    filled = next(c for c in ax.collections if isinstance(c, ContourSet) and c.filled)
+    Z = surface.grid(200)[2]
+    return len(np.unique(np.digitize(Z[np.isfinite(Z)], np.asarray(filled.levels))))
+
+
+# levels over Styblinski-Tang's grown ground (its corners 17 times higher than the
+# domain's) drew the domain in 13 bands of 31 and its four wells in one dark shade
+@pytest.mark.parametrize("name", ["styblinski_tang", "matyas", "three_hump_camel"])
+def test_growing_a_map_keeps_the_domains_level_bands(name):
+    import optviz as ov
+    from optviz.render.plots import plot_surface
+
+    s = ov.surface(name)
+    engine, ax, _ = _map_of(name)
+    try:
+        assert not np.allclose([sorted(ax.get_xlim()), sorted(ax.get_ylim())], s.domain)
+        grown = _domain_bands(ax, s)
+    finally:
+        engine.close()
+    alone = plot_surface(s, n=200)  # the domain on its own: its own levels
+    assert grown >= _domain_bands(alone, s)
+
+
+# matyas' map grew to the right of its runs (a third of it empty) with its star 20 px
+# under the top edge: grown about the runs' middle, with room along the short axis too
+def test_a_grown_map_keeps_the_runs_and_the_minimum_in_its_middle():
+    engine, ax, race = _map_of("matyas")
+    try:
+        lo, hi = np.array([sorted(ax.get_xlim()), sorted(ax.get_ylim())]).T
+    finally:
+        engine.close()
+    pts = np.concatenate([np.asarray(t.xy, float).reshape(-1, 2) for t in race.trajectories])
+    pts = np.vstack([pts, race.surface.minima])
+    share = (pts - lo) / (hi - lo)  # where each point sits across the map, 0 to 1
+    assert share.min() >= 0.12 and share.max() <= 0.88, share.min(axis=0)
+    middle = (share.min(axis=0) + share.max(axis=0)) / 2
+    assert np.all(np.abs(middle - 0.5) <= 0.08), middle
 
 
 # "↑ diverges, off the scale at step 1" ran off the frame's right edge, its number lost

@@ -11,6 +11,9 @@ least :data:`SMALLEST` of its span per axis, so the surface keeps its shape.
 Every drawn point of a run lies in the crop and the crop lies in the domain, so a point
 is outside the view exactly when it is outside the domain: where a path "leaves the
 view", its exit mark and every claim about the domain mean the same on the cropped map.
+Where the layout gives the map a wider cell, the map grows into the ground around its
+view (:func:`reach`, :func:`grow_to_cell`), drawn with the domain's levels
+(:func:`draw_ground`).
 """
 
 from __future__ import annotations
@@ -139,25 +142,53 @@ def let_grow(ax, view, domain) -> None:
 
 
 def grow_to_cell(ax) -> float | None:
-    """Widen or heighten ``ax``'s view (from the one it was given) toward the shape of its
-    layout cell at equal scale, centred on that view and inside the domain; the view's
-    width / height, or None when ``ax`` may not grow."""
+    """Grow ``ax``'s view (from the one it was given) toward the shape of its layout cell
+    at equal scale (:func:`grown_spans`), centred on that view and inside the ground it
+    may show; the view's width / height, or None when ``ax`` may not grow."""
     if ax not in _ROOM:
         return None
-    view, domain = _ROOM[ax]
+    view, ground = _ROOM[ax]
     cell = ax.get_position(original=True)
     fig = ax.figure
     target = (cell.width * fig.bbox.width) / max(cell.height * fig.bbox.height, 1e-9)
-    width = np.ptp(view, axis=1)
-    if target > width[0] / width[1]:
-        width[0] = width[1] * target
-    else:
-        width[1] = width[0] / target
-    width = np.minimum(width, np.ptp(domain, axis=1))
-    lo = np.clip(view.mean(axis=1) - width / 2, domain[:, 0], domain[:, 1] - width)
+    width = grown_spans(view, target, np.ptp(ground, axis=1))
+    lo = np.clip(view.mean(axis=1) - width / 2, ground[:, 0], ground[:, 1] - width)
     ax.set_xlim(lo[0], lo[0] + width[0])
     ax.set_ylim(lo[1], lo[1] + width[1])
     return float(width[0] / width[1])
+
+
+PAD = 1.2  # a view grown along its long axis anyway grows by up to this much along its
+# short one too: the runs' ends and the minimum cropped tight to that axis's edges (matyas'
+# star 20 px under the top) move inward, while the long axis has ground to spare
+SPARE = 1.4  # ... from the long axis's growth beyond this: a view near its cell's shape
+# keeps its tight crop (a ravine's runs fill most of its map)
+
+
+def grown_spans(view, shape: float, most) -> np.ndarray:
+    """``(width, height)`` of ``view`` grown to width / height ``shape`` at equal scale:
+    its long axis to the shape, both padded by up to :data:`PAD` when the long axis grows
+    more than :data:`SPARE` times, each at most ``most``; the short axis gives up its
+    padding first where the long one reaches ``most``.
+
+    >>> grown_spans([[0, 2], [0, 2]], 2.0, [10, 10]).tolist()  # 2 x 2 into a 2:1 cell
+    [4.8, 2.4]
+    >>> grown_spans([[0, 2], [0, 2]], 2.0, [4, 10]).tolist()  # only 4 wide: no padding
+    [4.0, 2.0]
+    """
+    span = np.ptp(np.asarray(view, float), axis=1)
+    most = np.asarray(most, float)
+    ratio = np.array([shape, 1.0])  # width : height of the cell
+    long = 0 if shape > span[0] / span[1] else 1
+    growth = (span[1 - long] * ratio[long] / ratio[1 - long]) / span[long]
+    short = span[1 - long] * float(np.clip(growth / SPARE, 1.0, PAD))
+    wanted = short * ratio[long] / ratio[1 - long]
+    if wanted > most[long]:  # the long axis is cut: as little padding as still fills
+        wanted = most[long]
+        short = max(span[1 - long], wanted * ratio[1 - long] / ratio[long])
+    out = np.empty(2)
+    out[long], out[1 - long] = wanted, short
+    return np.minimum(np.maximum(out, np.minimum(span, most)), most)
 
 
 # --------------------------------------------------- ground beyond the domain, to fill
@@ -166,71 +197,61 @@ REACH = 2.0  # the drawn ground may span this many times the domain's span along
 
 def reach(race, view, shape: float) -> np.ndarray:
     """The ground the map of ``race`` may show around ``view`` to fill a layout cell of
-    width / height ``shape`` (:func:`grow_to_cell`) at equal scale: the domain, widened
-    along the axis the cell is long in, as far as the view grown to ``shape`` reaches
-    (at most :data:`REACH` spans). An empty band beside a map that may not grow is a
-    waste of the frame; ground beyond the domain is not, as long as it changes nothing
-    the map says: so never when a domain was chosen or a run leaves the domain (its exit
-    mark sits on the domain's edge), and not where the surface goes lower than anywhere
-    on the domain (the star marks the lowest point), is not finite, or rises so steeply
-    that the levels drawn over the wider ground would merge the domain's bands (keeping
-    fewer than :data:`KEEP_BANDS` of them).
+    width / height ``shape`` at equal scale: the domain, and the view grown to that
+    shape about its own centre (:func:`grown_spans`, at most :data:`REACH` of the
+    domain's span per axis), so the runs and the minimum stay in the middle of the map.
+    An empty band beside a map is a waste of the frame; ground beyond the domain is
+    not, as long as it changes nothing the map says: so never when a domain was chosen
+    or a run leaves the domain (its exit mark sits on the domain's edge), not where the
+    surface is not finite, and not where it goes lower than anywhere on the domain when
+    a star marks the lowest point. The levels stay the domain's (:func:`domain_levels`):
+    higher ground is drawn in the top band, lower ground (a surface with no minimum) in
+    the lowest.
 
     >>> import optviz as ov
     >>> r = ov.race("saddle", ["gd:lr=0.1"], start=(-1.5, 1e-3), steps=40)
-    >>> reach(r, [[-2, 2], [-2, 2]], 2.0).tolist()  # x² − y²: higher along x
+    >>> reach(r, [[-2, 2], [-2, 2]], 2.0).tolist()  # x² − y²: twice the span along x
     [[-4.0, 4.0], [-2.0, 2.0]]
-    >>> reach(r, [[-2, 2], [-2, 2]], 0.5).tolist()  # lower along y: not there
-    [[-2.0, 2.0], [-2.0, 2.0]]
+    >>> reach(r, [[-1, 1], [-0.5, 0.5]], 4.0).tolist()  # 2 x 1 into 4:1, padded: 4.8 x 1.2
+    [[-2.4, 2.4], [-2.0, 2.0]]
     """
     dom = np.asarray(race.surface.domain, float)
     view = np.asarray(view, float)
     surface = race.surface
     if surface.is_curve or chosen_domain(surface) or _leaves(race, dom):
         return dom
-    width = np.ptp(view, axis=1)
-    axis = 0 if shape > width[0] / width[1] else 1
-    wanted = min(width[1] * shape if axis == 0 else width[0] / shape, REACH * np.ptp(dom[axis]))
-    lowest = _lowest(surface, dom)
-    for share in (1.0, 0.7, 0.45):  # of the growth the cell wants: less where more merges
-        size = width[axis] + share * (wanted - width[axis])
-        ground = _widened(dom, axis, dom[axis].mean(), size)  # the view shifts in it
-        if ground is None:
+    middle = view.mean(axis=1)
+    spans = grown_spans(view, shape, REACH * np.ptp(dom, axis=1))
+    ground = np.column_stack([np.minimum(dom[:, 0], middle - spans / 2),
+                              np.maximum(dom[:, 1], middle + spans / 2)])  # fmt: skip
+    if np.allclose(ground, dom):
+        return dom
+    lowest = _lowest(surface, dom) if len(surface.minima) else -np.inf
+    for box in _added(ground, dom):
+        low = _lowest(surface, box)
+        if not np.isfinite(low) or low < lowest:
             return dom
-        strips = [dom.copy(), dom.copy()]  # the ground added on either side
-        strips[0][axis] = (ground[axis, 0], dom[axis, 0])
-        strips[1][axis] = (dom[axis, 1], ground[axis, 1])
-        strips = [b for b in strips if np.ptp(b[axis]) > 0]
-        if min(_lowest(surface, b) for b in strips) < lowest:
-            return dom
-        if _bands_kept(surface, ground) >= KEEP_BANDS:
-            return ground
-    return dom
+    return ground
 
 
-def _widened(dom: np.ndarray, axis: int, middle: float, size: float) -> np.ndarray | None:
-    """``dom`` widened along ``axis`` to cover ``size`` around ``middle``; None when that
-    adds nothing."""
-    out = dom.copy()
-    out[axis] = min(dom[axis, 0], middle - size / 2), max(dom[axis, 1], middle + size / 2)
-    return None if np.allclose(out, dom) else out
+def _added(ground: np.ndarray, dom: np.ndarray) -> list[np.ndarray]:
+    """The boxes of ``ground`` outside ``dom``: strips left and right (``ground``'s
+    height), below and above (``dom``'s width)."""
+    (gx0, gx1), (gy0, gy1) = ground
+    (dx0, dx1), (dy0, dy1) = dom
+    boxes = [((gx0, dx0), (gy0, gy1)), ((dx1, gx1), (gy0, gy1)),
+             ((dx0, dx1), (gy0, dy0)), ((dx0, dx1), (dy1, gy1))]  # fmt: skip
+    return [np.array(b, float) for b in boxes if b[0][1] > b[0][0] and b[1][1] > b[1][0]]
 
 
-KEEP_BANDS = 0.4  # of the domain's level bands, drawn with the levels of the wider ground
-
-
-def _bands_kept(surface, ground: np.ndarray) -> float:
-    """The share of the domain's level bands that the levels over ``ground`` keep apart."""
-    from dataclasses import replace
-
+def domain_levels(surface, n: int) -> np.ndarray:
+    """The contour levels of ``surface`` over its domain on an ``n`` x ``n`` grid: the
+    levels of its map however far the map grows beyond the domain (ground added at a
+    corner of Styblinski-Tang rises 17 times higher than the domain's; levels over it
+    drew the four wells in one shade)."""
     from .levels import levels_of
 
-    wider = replace(surface, domain=ground)
-    grid = surface.grid(120)[2]
-    Z = grid[np.isfinite(grid)]
-    own = np.unique(np.digitize(Z, levels_of(surface, grid)))
-    kept = np.unique(np.digitize(Z, levels_of(wider, wider.grid(160)[2])))
-    return len(kept) / max(len(own), 1)
+    return levels_of(surface, surface.grid(n)[2])
 
 
 def _lowest(surface, box: np.ndarray, n: int = 120) -> float:
@@ -252,3 +273,45 @@ def _leaves(race, dom: np.ndarray) -> bool:
         if not np.all(np.isfinite(xy)) or outside(xy, dom).any():
             return True
     return False
+
+
+# ------------------------------------------------------------ drawing the ground
+def _grid_size(n: int, surface, view) -> int:
+    """Grid points per axis over the domain that put about ``n`` across the ``view``
+    (a cropped map keeps its contours smooth), at most twice ``n``."""
+    share = float(np.min(np.ptp(view, axis=1) / np.ptp(surface.domain, axis=1)))
+    return int(min(round(n / max(share, 1e-9)), 2 * n))
+
+
+def draw_ground(ax, surface, ground, view, theme: str, n: int) -> None:
+    """The surface's contours over ``ground`` (its domain, or more: :func:`reach`),
+    about ``n`` grid points across ``view``."""
+    from dataclasses import replace
+
+    from .plots import plot_surface
+
+    grid = _grid_size(n, surface, view)
+    if np.allclose(ground, surface.domain):
+        plot_surface(surface, ax, theme=theme, minima=False, n=grid)
+        return
+    wider = replace(surface, domain=np.asarray(ground, float))
+    plot_surface(wider, ax, theme=theme, minima=False, n=_grid_size(n, wider, view),
+                 levels=domain_levels(surface, grid))  # fmt: skip
+
+
+def show_view(ax, view, domain) -> None:
+    """Show ``view`` (``((x0, x1), (y0, y1))``) on the map ``ax``, free to grow into
+    ``domain`` to fill its cell (:func:`let_grow`), and only the landmarks inside
+    it: one outside the view would be named in the legend and not be seen."""
+    from matplotlib.lines import Line2D
+
+    (x0, x1), (y0, y1) = view
+    let_grow(ax, view, domain)
+    ax.set_xlim(x0, x1)
+    ax.set_ylim(y0, y1)
+    for mark in ax.get_children():
+        if mark.get_gid() == "landmark" and isinstance(mark, Line2D):
+            xy = np.column_stack([np.ravel(v) for v in mark.get_data()]).astype(float)
+            seen = (xy[:, 0] >= x0) & (xy[:, 0] <= x1) & (xy[:, 1] >= y0) & (xy[:, 1] <= y1)
+            if not seen.any():
+                mark.remove()

@@ -249,7 +249,8 @@ def plot_surface(
     top = levs[-1] + (levs[-1] - levs[-2])
     bands = np.append(levs, top)
     norm = BoundaryNorm(bands, cmap.N)
-    Zc = np.where(np.isfinite(Z), np.minimum(Z, top), top)
+    # under the first level (ground beyond the domain whose levels were given): its band
+    Zc = np.where(np.isfinite(Z), np.clip(Z, levs[0], top), top)
     filled = ax.contourf(X, Y, Zc, levels=bands, cmap=cmap, norm=norm)
     if lines:
         # solid at every level: matplotlib dashes the negative ones, a code nobody keyed

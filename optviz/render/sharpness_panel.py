@@ -44,6 +44,8 @@ def sharpness_layout(base: Any) -> Any:
     def layout(race, kind: str, loss: bool, size, dpi: float, theme: str, title, **kw):
         from .losses import setup_loss_axes
 
+        if not loss and is_number_line(race_series(race)):  # a strip under the maps
+            kw.setdefault("under_share", NUMBER_LINE_SHARE)
         fig, panels, slot = base(race, kind, True, size, dpi, theme, title, **kw)
         spec = slot.get_subplotspec()
         slot.remove()
@@ -154,17 +156,27 @@ MIN_GAP_PX = 30  # flat lines and curves closer than this on the panel: it zooms
 UNSTABLE = "#f6d5d5"  # the side of the sharpness where 2/lr is under it
 
 
+NUMBER_LINE_SHARE = 0.27  # of the frame's height, a number line under a row of maps: a
+# strip (at 0.375 it took a third of the frame from the maps the lesson is on)
+
+
+def is_number_line(series: list[Series]) -> bool:
+    """Whether the panel of ``series`` is a number line (:func:`_number_line`)."""
+    with_lines = [c for c in series if c.line is not None]
+    if _shared_value(series) is None or len(with_lines) != len(series) or len(series) < 2:
+        return False
+    return all(_flat(c.line.values) for c in with_lines)
+
+
 def _number_line(ax: Any, series: list[Series]) -> bool:
     """One sharpness shared by every run, constant, and constant lines (one bowl, plain
     GD): the panel is a number line of the sharpness and each run's line 2/lr, instead
     of flat lines against the step (a flat line at 5 under three stacked heads, with a
     line beyond the zoom only named). Returns whether it drew one."""
+    if not is_number_line(series):
+        return False
     with_lines = [c for c in series if c.line is not None]
     shared = _shared_value(series)
-    if shared is None or len(with_lines) != len(series) or len(series) < 2:
-        return False
-    if not all(_flat(c.line.values) for c in with_lines):
-        return False
     ink = ax.yaxis.label.get_color()
     levels = [_level(c.line.values) for c in with_lines]
     lo, hi = min([shared, *levels]), max([shared, *levels])
