@@ -280,10 +280,17 @@ def _landmark_labels(surface, view, runs=None) -> list[str]:
 
 
 def _fits_over(ax, text: str, fontsize: float) -> bool:
-    """Whether ``text`` is narrower than ``ax``'s cell (an estimate before layout)."""
+    """Whether ``text``, set at ``ax``'s left edge, ends inside the frame's safe area (an
+    estimate before layout). A lesson line may run past a wide map's right edge: over
+    the map, smaller than the heading, it reads as the lesson under the title, where the
+    two joined in one heading had the same size."""
     fig = ax.figure
     cell = ax.get_subplotspec().get_position(fig)
-    return len(text) * 0.56 * fontsize * fig.dpi / 72 <= cell.width * fig.bbox.width * 0.95
+    room = max(cell.width, SAFE_RIGHT - cell.x0)
+    return len(text) * 0.56 * fontsize * fig.dpi / 72 <= room * fig.bbox.width * 0.95
+
+
+SAFE_RIGHT = 0.95  # of the frame's width: text ends before a projector's overscan
 
 
 def plot_race(
