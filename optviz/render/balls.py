@@ -104,15 +104,16 @@ class BallLayout(Artist):
     def place(self) -> list:
         """Move every ball to where it is drawn; return the badges and spokes in use."""
         ax = self.ax
-        diameter = self.size * ax.figure.dpi / 72
+        diameter = self.size * ax.figure.dpi / 72  # a round ball's: the plates' measure
+        apart = self._extent() * ax.figure.dpi / 72  # the largest drawn: the fans' measure
         flat = self._flat()
         px = np.concatenate([ax.transData.transform(p) for p in flat]) if flat else np.zeros((0, 2))
         owner = np.concatenate([np.full(len(p), i) for i, p in enumerate(flat)] or [[]])
         seats = landmark_seats(ax)
         passing = self._passing(px, owner, seats)
-        drawn, counts, away = spread(px, owner, diameter, seats, passing)
-        seated = self._seat_plates(px, owner, diameter, seats, passing)
-        drawn = self._collapse(px, owner, diameter, seats, drawn)
+        drawn, counts, away = spread(px, owner, apart, seats, passing)
+        seated = self._seat_plates(px, owner, diameter, apart, seats, passing)
+        drawn = self._collapse(px, owner, apart, seats, drawn)
         data = ax.transData.inverted().transform(drawn) if len(drawn) else drawn
         used = []
         at = 0
@@ -133,7 +134,12 @@ class BallLayout(Artist):
         used += [self.spokes] if moved.any() else []
         return used
 
-    def _seat_plates(self, px, owner, diameter, seats, passing) -> np.ndarray:
+    def _extent(self) -> float:
+        """The largest ball's size as drawn (points): its marker (a triangle's enlarged,
+        :func:`even_ink`) and its rim."""
+        return max((b.get_markersize() for b in self.balls), default=0.0) + 2 * RIM_PT
+
+    def _seat_plates(self, px, owner, diameter, apart, seats, passing) -> np.ndarray:
         """Draw a plate under each landmark a ball rests on (its true place within the
         landmark's reach, not only passing), its arms clear of every ball on it, and take
         the hairline off it (the plate is the landmark there); return ``(m,)``: the balls
@@ -145,8 +151,8 @@ class BallLayout(Artist):
             if seat is not None and (passing is None or not passing[k]):
                 resting[k] = True
                 taken.setdefault(seat, set()).add(int(owner[k]))
-        reach = {k: max(PLATE_REACH * diameter, fan_radius(len(o), diameter, True)
-                        + (0.5 + PLATE_ARMS) * diameter) for k, o in taken.items()}  # fmt: skip
+        reach = {k: max(PLATE_REACH * diameter, fan_radius(len(o), apart, True)
+                        + apart / 2 + PLATE_ARMS * diameter) for k, o in taken.items()}  # fmt: skip
         first = 0
         for line in landmark_lines(self.ax):  # in the order of the seats
             n = len(landmark_points(self.ax, line))
