@@ -2,14 +2,15 @@
 
 Shared by the still plots and the animations, on contour and 3-D axes:
 
-* balls of different optimizers that would overlap (every ball at the start, two
-  optimizers in one minimum, three ends a few pixels apart) are **fanned out** around
-  their centre at a clear radius (:data:`FAN`), each joined to its true place by a thin
-  **spoke**, so each shows whole, the spot they share (a star, a start ring) stays in
-  sight in the middle, and the arrival reads as balls *at* it, not as one blob; where a
-  fan would overlap another ball, the two join one fan;
+* balls of different optimizers that would overlap are **fanned out** round their spot,
+  each joined to its true place by a thin **spoke** (:mod:`.fans` says where);
+* a ball **resting on a landmark** (a minimum's star, a saddle's diamond) is drawn on its
+  true place, over a **plate**: the landmark drawn again under it, filled and larger, so
+  its arms stand out round the ball and it reads as a ball that arrived there;
 * many starts of one optimizer piled on one spot are drawn as one ball with a **count
   badge** ("×5");
+* every ball carries a round ball's **ink** (a triangle is enlarged to a circle's area)
+  and a **rim** opposite its edge, so it shows on light and dark ground alike;
 * a ball that has **left the view** leaves an arrow on the edge where it went out
   (:mod:`.edge_marks`).
 
