@@ -106,7 +106,7 @@ class BallLayout(Artist):
         """Move every ball to where it is drawn; return the badges and spokes in use."""
         ax = self.ax
         diameter = self.size * ax.figure.dpi / 72  # a round ball's: the plates' measure
-        apart = self._extent() * ax.figure.dpi / 72  # the largest drawn: the fans' measure
+        apart = self.extent() * ax.figure.dpi / 72  # the largest drawn: the fans' measure
         flat = self._flat()
         px = np.concatenate([ax.transData.transform(p) for p in flat]) if flat else np.zeros((0, 2))
         owner = np.concatenate([np.full(len(p), i) for i, p in enumerate(flat)] or [[]])
@@ -135,7 +135,7 @@ class BallLayout(Artist):
         used += [self.spokes] if moved.any() else []
         return used
 
-    def _extent(self) -> float:
+    def extent(self) -> float:
         """The largest ball's size as drawn (points): its marker (a triangle's enlarged,
         :func:`even_ink`) and its rim."""
         return max((b.get_markersize() for b in self.balls), default=0.0) + 2 * RIM_PT

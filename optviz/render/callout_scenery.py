@@ -11,6 +11,7 @@ import numpy as np
 from .callout_placement import dense
 from .geometry import _is3d, drawable, height, projected
 
+MARKER_GIDS = ("landmark", "landmark-rest", "starts")  # a landmark, its plate, a start ring
 STAR_GAP_PT = 6.0  # points a label keeps clear of a landmark's outline (one touching the
 # star crowded it: elliptic, matyas)
 
@@ -66,6 +67,7 @@ class CalloutScenery:
     def _fanned_px(self, ax, step: int) -> tuple[np.ndarray, list]:
         """The runs' balls on ``ax`` at ``step`` where they are drawn (px, fanned out where
         they meet: :func:`.fans.spread`), and whose each is: ``(run, start)``."""
+        from .balls import RIM_PT, balls_of
         from .fans import landmark_seats, spread
         from .paths import BALL
 
@@ -78,7 +80,8 @@ class CalloutScenery:
                 whose.append((i, j))
         at = ax.transData.transform(np.array(heads).reshape(-1, 2))
         owner = np.array([i for i, _ in whose], int)
-        diameter = BALL * ax.figure.dpi / 72
+        layout = balls_of(ax)  # the balls' spacing as drawn (a triangle's enlarged, rims)
+        diameter = (layout.extent() if layout else BALL + 2 * RIM_PT) * ax.figure.dpi / 72
         seats = landmark_seats(ax)  # balls of several optimizers on one fan round its middle
         fanned, _, _ = spread(at, owner, diameter, seats)
         return fanned, whose
@@ -98,7 +101,7 @@ class CalloutScenery:
         its landmarks under the curve)."""
         out = []
         for line in ax.lines:
-            if line.get_gid() not in ("landmark", "landmark-rest", "starts") or not line.get_visible():
+            if line.get_gid() not in MARKER_GIDS or not line.get_visible():
                 continue
             if _is3d(ax) and hasattr(line, "get_data_3d"):
                 pts = projected(ax, np.column_stack(line.get_data_3d()))[:, :2]
