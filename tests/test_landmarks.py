@@ -122,7 +122,7 @@ def test_the_limit_keeps_only_global_minima(limit):
 
 def test_a_ball_resting_on_a_saddle_leaves_the_saddle_visible():
     # gd started on the stable line y = 0 of x² − y² stops on the saddle itself: the
-    # ball is drawn beside the diamond, whose outline stays whole
+    # ball is drawn on it, over the diamond's plate, whose outline stays whole round it
     from matplotlib.colors import to_rgb
 
     race = ov.race("saddle", ["gd:lr=0.1"], start=(-1.8, 0.0), steps=100)
@@ -131,17 +131,19 @@ def test_a_ball_resting_on_a_saddle_leaves_the_saddle_visible():
     try:
         rgb = engine.frame(100.0).astype(float)
         ax = engine.panels[0]
-        (saddle,) = [a for a in ax.get_lines() if a.get_label() == "saddle"]
+        (plate,) = [a for a in ax.get_lines() if a.get_gid() == "landmark-rest"
+                    and len(a.get_xdata())]  # fmt: skip
+        assert plate.get_marker() == "D"
         x, y = ax.transData.transform((0.0, 0.0))
         row, col = rgb.shape[0] - y, x
         # a "D" marker is a unit square turned 45°, scaled by the marker size
-        half = np.sqrt(0.5) * saddle.get_markersize() * engine.fig.dpi / 72  # centre to vertex
+        half = np.sqrt(0.5) * plate.get_markersize() * engine.fig.dpi / 72  # centre to vertex
         ball = np.array(to_rgb(engine.movers[0].color)) * 255
-        r = engine.movers[0].ball.get_markersize() / 2 * engine.fig.dpi / 72
-        assert r + 1 < half / np.sqrt(2)  # the diamond's edges lie outside the ball
-        # the ball sits beside the diamond (a spoke to its centre), clear of its corners
+        r = (engine.movers[0].ball.get_markersize() / 2 + 1.7) * engine.fig.dpi / 72
+        assert r + 1 < half / np.sqrt(2)  # the diamond's edges lie outside the ball and rim
+        # the ball sits on the saddle's point
         drawn = ax.transData.transform(np.c_[engine.movers[0].ball.get_data()])[0]
-        assert np.hypot(drawn[0] - x, drawn[1] - y) >= half + r
+        assert np.hypot(drawn[0] - x, drawn[1] - y) <= 2.0
         t = np.linspace(0.2, 0.8, 7)  # points along the diamond's four edges
         corners = [(half, 0), (0, half), (-half, 0), (0, -half), (half, 0)]
         edge = [(a[0] + (b[0] - a[0]) * s, a[1] + (b[1] - a[1]) * s)

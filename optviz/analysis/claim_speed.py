@@ -43,6 +43,9 @@ def faster(c: Case) -> Seen:
     also = _slower_words(c, reach[1], unit, last, there[1])
     # on a map with no loss panel, a loss's arrival is told by where the ball is
     near = [_near_words(c, j, steps[j]) if not there[j] else "" for j in (0, 1)]
+    for j, who in enumerate("ab"):  # how near "settles near" is, in the map's units
+        if near[j]:
+            evidence[f"{who}_near"] = _farthest(c, j, steps[j])
     on_map = (_on_map(c, 0, said, near[0]), _on_map(c, 1, also, near[1]))
     on_map = () if on_map == (said, also) else on_map
     return Seen(holds, evidence, shown, said, also=also, on_map=on_map)
@@ -115,29 +118,36 @@ def _loss_down(c: Case, who: str) -> str:
 
 
 def _near_words(c: Case, j: int, step: float) -> str:
-    """ "Momentum stays within 0.05 of the minimum from": what a map shows of a ball whose
-    loss arrived away from the minimum, the farthest it is from the nearest minimum from
-    ``step`` on, in the map's units ("" where the plane names no minimum)."""
+    """ "Momentum settles near the minimum by": what a map shows of a ball whose loss
+    arrived while the ball is not quite at the minimum (it stays near, farther than
+    :data:`ARRIVED_WITHIN`, from ``step`` on: "stays within 0.22 of the minimum from"
+    read as a technical bound), "" where the plane names no minimum. The distance stays
+    in the evidence (``a_near``, ``b_near``: :func:`_farthest`)."""
     if math.isinf(step) or c.m.race is None or not hasattr(c.surface, "hess"):
         return ""
     minima, _ = c.points("minimum")
     if not len(minima):
         return ""
-    far = float(np.max(_distance(c.xy(j)[int(step) :], minima)))
     which = "the minimum" if len(minima) == 1 else "a minimum"
-    return f"{c.who(j)} stays within {plain(far)} of {which} from"
+    return f"{c.who(j)} settles near {which} by"
+
+
+def _farthest(c: Case, j: int, step: float) -> float:
+    """The farthest run ``j``'s ball is from the nearest minimum from ``step`` on."""
+    minima, _ = c.points("minimum")
+    return float(np.max(_distance(c.xy(j)[int(step) :], minima)))
 
 
 def _on_map(c: Case, j: int, words: str, near: str) -> str:
     """``words`` with run ``j``'s loss arrival told by where its ball is (``near``, from
-    :func:`_near_words`): "gets its loss down (1,000×) by step 21" becomes "stays within
-    0.05 of the minimum from step 21", "... just before GD" "stays within 0.05 of the
-    minimum just before GD"."""
+    :func:`_near_words`): "gets its loss down (1,000×) by step 21" becomes "settles near
+    the minimum by step 21", "... just before GD" "settles near the minimum just before
+    GD"."""
     if not near:
         return words
     down = _loss_down(c, c.who(j))
     words = words.replace(f"{down} by", near)
-    return words.replace(down, near.removesuffix(" from"))
+    return words.replace(down, near.removesuffix(" by"))
 
 
 def _slower_words(c: Case, reach: float, unit: str, last: int, there: bool = True) -> str:

@@ -2,14 +2,15 @@
 
 Shared by the still plots and the animations, on contour and 3-D axes:
 
-* balls of different optimizers that would overlap (every ball at the start, two
-  optimizers in one minimum, three ends a few pixels apart) are **fanned out** around
-  their centre at a clear radius (:data:`FAN`), each joined to its true place by a thin
-  **spoke**, so each shows whole, the spot they share (a star, a start ring) stays in
-  sight in the middle, and the arrival reads as balls *at* it, not as one blob; where a
-  fan would overlap another ball, the two join one fan;
+* balls of different optimizers that would overlap are **fanned out** round their spot,
+  each joined to its true place by a thin **spoke** (:mod:`.fans` says where);
+* a ball **resting on a landmark** (a minimum's star, a saddle's diamond) is drawn on its
+  true place, over a **plate**: the landmark drawn again under it, filled and larger, so
+  its arms stand out round the ball and it reads as a ball that arrived there;
 * many starts of one optimizer piled on one spot are drawn as one ball with a **count
   badge** ("×5");
+* every ball carries a round ball's **ink** (a triangle is enlarged to a circle's area)
+  and a **rim** opposite its edge, so it shows on light and dark ground alike;
 * a ball that has **left the view** leaves an arrow on the edge where it went out
   (:mod:`.edge_marks`).
 
@@ -28,161 +29,24 @@ from matplotlib.path import Path
 from matplotlib.transforms import IdentityTransform
 
 from . import style
+from .fans import (  # noqa: F401
+    TOUCH,
+    fan_radius,
+    landmark_lines,
+    landmark_points,
+    landmark_seats,
+    seat_under,
+    spread,
+)
 from .geometry import _is3d, projected
+from .landmarks import plate_for, size_plate
 
-TOUCH = 0.98  # balls closer than this many diameters overlap: they are fanned out together
-GAP = 1.08  # least centre distance of fanned balls, in diameters: none hides another
-FAN = 1.5  # a fan's radius, in diameters, at least: balls a ball apart and clear of the
-# spot's landmark (a global minimum's star reaches 1.2 diameters out), not a ring of balls
-# touching over it (three balls and the star read as one blob)
-VALLEY = np.pi / 10  # two balls sit this far below level: between a star's arms, not on them
 SPOKE_PT = 1.0  # a spoke's width: a hairline, not a path (paths are 2 points and more)
 BADGE_PT = 12.5  # the count badge's type (17 px at 100 dpi)
-MOST_BALLS = 400  # beyond this many balls on one axes (a cloud of starts) none is moved
 RESTING = 0.05  # a ball whose path stays on a landmark this share of the steps rests on it
-SEAT_GAP_PT = 1.0  # points between a landmark's outline (its stroke included) and a ball beside it
-
-
-UP_RIGHT = np.array([0.7071, 0.7071])
-
-
-def spread(px: np.ndarray, owner: np.ndarray, diameter: float, seats=None, came=None, passing=None):
-    """Where to draw balls at ``px`` ``(m, 2)`` (display pixels) owned by optimizers
-    ``owner`` ``(m,)``: ``(drawn, counts, away)``. ``drawn`` ``(m, 2)``: balls of several
-    optimizers on one spot fanned around it, balls of one optimizer on one spot drawn at
-    one place; ``counts`` ``(m,)``: how many balls each drawn ball stands for (0 for a
-    ball drawn under another of its own); ``away`` ``(m, 2)``: the unit direction, from
-    the spot, in which a ball's badge goes (outward, clear of the fan).
-
-    ``seats`` ``(k, 3)``: landmarks (a star, a saddle's diamond) as ``x, y, reach`` in
-    pixels, ``reach`` their radius plus a ball's: a landmark is an occupant of its spot,
-    so balls on it are drawn beside it, ``reach`` from its centre, and it stays whole. A
-    lone ball goes on the side ``came`` ``(m, 2)`` names (unit vectors, NaN: unknown),
-    else on the side of its true place, else on the freest side. Balls ``passing``
-    ``(m,)`` (True: only crossing the landmark, not resting on it) are drawn where they are.
-
-    >>> drawn, counts, _ = spread(np.array([[0.0, 0], [1, 0], [100, 0]]), np.array([0, 1, 0]), 10)
-    >>> drawn.round(1).tolist(), counts.tolist()
-    ([[-13.8, -4.6], [14.8, -4.6], [100.0, 0.0]], [1, 1, 1])
-    >>> spread(np.array([[6.0, 8]]), np.array([0]), 10, seats=np.array([[0.0, 0, 20]]))[0].tolist()
-    [[12.0, 16.0]]
-    """
-    px = np.asarray(px, float)
-    owner = np.asarray(owner)
-    drawn, counts = px.copy(), np.ones(len(px), int)
-    away = np.tile(UP_RIGHT, (len(px), 1))
-    if len(px) > MOST_BALLS:
-        return drawn, counts, away
-    seats = np.zeros((0, 3)) if seats is None else np.asarray(seats, float).reshape(-1, 3)
-    came = np.full((len(px), 2), np.nan) if came is None else np.asarray(came, float)
-    passing = np.zeros(len(px), bool) if passing is None else np.asarray(passing, bool)
-    groups = [[i] for i in np.flatnonzero(np.isfinite(px).all(axis=1))]
-    groups = _joined(groups, px, TOUCH * diameter)  # piled balls share one side of a landmark
-    while True:  # fan each group; groups whose drawn balls still overlap join, and fan again
-        for members in groups:
-            members = np.array(members)
-            near = seats if not passing[members].all() else seats[:0]
-            _fan(members, px, owner, diameter, drawn, counts, away, near, came)
-        _off_seats(drawn, seats, ~passing)
-        joined = _joined(groups, drawn, TOUCH * diameter)
-        if len(joined) == len(groups):
-            return drawn, counts, away
-        groups = joined
-
-
-def _joined(groups: list, drawn: np.ndarray, reach: float) -> list:
-    """``groups`` (lists of ball indices) with those whose balls are drawn closer than
-    ``reach`` pixels joined (transitively: a chain of overlapping balls is one group)."""
-    root = list(range(len(groups)))
-
-    def find(g):
-        while root[g] != g:
-            g = root[g]
-        return g
-
-    which = np.concatenate([np.full(len(m), g) for g, m in enumerate(groups)] or [[]]).astype(int)
-    balls = np.concatenate([np.asarray(m, int) for m in groups] or [[]]).astype(int)
-    at = drawn[balls]
-    apart = np.hypot(*(at[:, None, :] - at[None, :, :]).transpose(2, 0, 1))
-    for a, b in zip(*np.nonzero((apart < reach) & (which[:, None] != which[None, :])), strict=True):
-        root[find(which[a])] = find(which[b])
-    out: dict[int, list] = {}
-    for g, members in enumerate(groups):
-        out.setdefault(find(g), []).extend(members)
-    return list(out.values())
-
-
-def _fan(members, px, owner, diameter, drawn, counts, away, seats, came) -> None:
-    """Fan the balls ``members`` (one spot) out by optimizer, in place: around the
-    landmark the spot is on, clear of it (``seats``, ``came``: see :func:`spread`)."""
-    centre = px[members].mean(axis=0)
-    slots = sorted(set(owner[members].tolist()))
-    n = len(slots)
-    seat = _seat_under(centre, seats)
-    if n == 1:
-        radius, angles = 0.0, [0.0]
-    elif n == 2:
-        radius, angles = FAN * diameter, [np.pi + VALLEY, -VALLEY]
-    else:
-        radius = max(FAN, GAP / (2 * np.sin(np.pi / n))) * diameter
-        angles = [-np.pi / 2 + 2 * np.pi * k / n for k in range(n)]
-    if seat is not None:  # the landmark holds the middle: the balls sit around it
-        centre, reach = seats[seat, :2], seats[seat, 2]
-        if n == 1:
-            side = _side(members, px, centre, reach, seats, came)
-            angles = [float(np.arctan2(side[1], side[0]))]
-        radius = max(radius, reach)
-    for slot, angle in zip(slots, angles, strict=True):
-        mine = members[owner[members] == slot]
-        out = np.array([np.cos(angle), np.sin(angle)]) if radius else UP_RIGHT
-        drawn[mine] = centre + radius * out
-        away[mine] = out
-        counts[mine] = 0
-        counts[mine[0]] = len(mine)
-
-
-SIDES = 16  # the sides a lone ball on a landmark may take, where nothing says which
-
-
-def _seat_under(at: np.ndarray, seats: np.ndarray):
-    """The index of the landmark whose reach ``at`` (px) lies within, nearest first; None."""
-    if not len(seats):
-        return None
-    apart = np.hypot(*(seats[:, :2] - at).T)
-    k = int(np.argmin(apart))
-    return k if apart[k] < seats[k, 2] else None
-
-
-def _side(members, px, centre, reach, seats, came) -> np.ndarray:
-    """The unit direction, from a landmark at ``centre``, in which the lone ball
-    ``members`` is drawn: the side it came from, else its true place's side (a ball
-    settling on the landmark slides out to its edge), else the side farthest from every
-    other ball and landmark."""
-    given = came[members[0]]
-    if np.isfinite(given).all() and np.hypot(*given) > 0:
-        return given / np.hypot(*given)
-    off = px[members].mean(axis=0) - centre
-    if np.hypot(*off) > 0.25 * reach:
-        return off / np.hypot(*off)
-    angles = np.pi / 4 + 2 * np.pi * np.arange(SIDES) / SIDES
-    sides = np.c_[np.cos(angles), np.sin(angles)]
-    spots = centre + reach * sides
-    others = np.vstack([np.delete(px, members, axis=0), seats[:, :2]])
-    others = others[np.isfinite(others).all(axis=1) & (np.hypot(*(others - centre).T) > 1.0)]
-    if not len(others):
-        return sides[0]
-    room = np.hypot(*(spots[:, None] - others[None]).transpose(2, 0, 1)).min(axis=1)
-    return sides[int(np.argmax(room))]
-
-
-def _off_seats(drawn: np.ndarray, seats: np.ndarray, movable: np.ndarray) -> None:
-    """Slide every ball drawn within a landmark's reach (one of a fan beside it) out to
-    the reach's edge, in place: the landmark stays whole."""
-    for x, y, reach in seats:
-        off = drawn - (x, y)
-        apart = np.hypot(*off.T)
-        inside = (apart < reach - 1e-6) & (apart > 0) & movable
-        drawn[inside] = (x, y) + off[inside] * (reach / apart[inside])[:, None]
+PLATE_REACH = 1.7  # a plate's arms reach this many ball diameters from its centre: they
+# stand out round a ball resting on it by its own radius
+PLATE_ARMS = 1.05  # ... and this far beyond a fan of balls resting on it
 
 
 def _hole(ball, at: np.ndarray, px_per_pt: float) -> np.ndarray:
@@ -198,23 +62,30 @@ def _hole(ball, at: np.ndarray, px_per_pt: float) -> np.ndarray:
 
 
 class BallLayout(Artist):
-    """The balls of every optimizer on one axes, placed by :func:`spread` whenever they
-    are drawn. ``set_positions`` gives each ball artist its true positions (in the axes'
-    2-D data coordinates; on a 3-D axes, projected); ``place`` moves the artists to where
-    they are drawn and sets the badges. In a still the layout is an artist of the axes,
-    drawn just under the balls, and places them at draw time; an animation calls
-    ``place`` itself each frame and draws :attr:`badges` after the balls."""
+    """The balls of every optimizer on one axes, placed by :func:`.fans.spread` whenever
+    they are drawn. ``set_positions`` gives each ball artist its true positions (in the
+    axes' 2-D data coordinates; on a 3-D axes, projected); ``place`` moves the artists to
+    where they are drawn, sets the badges and the plates under balls resting on a
+    landmark. In a still the layout is an artist of the axes, drawn just under the
+    plates and balls, and places them at draw time; an animation calls ``place`` itself
+    each frame, draws the plates with the landmarks (gid ``landmark-rest``) and
+    :attr:`badges` after the balls."""
 
     def __init__(self, ax, balls: list, theme: str):
         super().__init__()
         self.ax, self.balls, self.theme = ax, list(balls), theme
+        self.size = max((b.get_markersize() for b in self.balls), default=0.0)  # a circle's
+        for ball in self.balls:
+            even_ink(ball)
         self.positions = [np.zeros((0, 2)) for _ in self.balls]
         self.badges: list = []
         self.set_zorder(min((b.get_zorder() for b in self.balls), default=7.0) - 0.01)
         self.set_in_layout(False)
         self.spokes = self._new_spokes()
-        self.sides: dict = {}  # (run, start): (landmark px, side) a ball was drawn on
-        self.trails: list | None = None  # the paths (data): the side balls came from
+        self.plates = {} if _is3d(ax) else {id(line): plate_for(ax, line, self.get_zorder() + 0.005)
+                                            for line in landmark_lines(ax)}  # fmt: skip
+        self._hairlines: dict = {}  # a minimum's hairline over the balls: all its points
+        self.trails: list | None = None  # the paths (data): which balls only pass a landmark
         self.step: float | None = None  # an animation's step now (a still: None)
         self.collapse = 1.0  # steps over which the start's fan closes, at least
         self._parted: float | None = None  # the step the balls leaving one start part
@@ -232,19 +103,18 @@ class BallLayout(Artist):
         return [projected(self.ax, p)[:, :2] if len(p) else p[:, :2] for p in self.positions]
 
     def place(self) -> list:
-        """Move every ball to where it is drawn; return the badges in use."""
+        """Move every ball to where it is drawn; return the badges and spokes in use."""
         ax = self.ax
-        sizes = [b.get_markersize() for b in self.balls]
-        diameter = max(sizes, default=0.0) * ax.figure.dpi / 72
+        diameter = self.size * ax.figure.dpi / 72  # a round ball's: the plates' measure
+        apart = self.extent() * ax.figure.dpi / 72  # the largest drawn: the fans' measure
         flat = self._flat()
         px = np.concatenate([ax.transData.transform(p) for p in flat]) if flat else np.zeros((0, 2))
         owner = np.concatenate([np.full(len(p), i) for i, p in enumerate(flat)] or [[]])
-        seats = landmark_seats(ax, diameter)
-        came = self._came_from(px, owner, seats)
+        seats = landmark_seats(ax)
         passing = self._passing(px, owner, seats)
-        drawn, counts, away = spread(px, owner, diameter, seats, came, passing)
-        self._remember_sides(px, owner, drawn, seats)
-        drawn = self._collapse(px, owner, diameter, seats, drawn)
+        drawn, counts, away = spread(px, owner, apart, seats, passing)
+        seated = self._seat_plates(px, owner, diameter, apart, seats, passing)
+        drawn = self._collapse(px, owner, apart, seats, drawn)
         data = ax.transData.inverted().transform(drawn) if len(drawn) else drawn
         used = []
         at = 0
@@ -257,13 +127,55 @@ class BallLayout(Artist):
             at += len(p)
         for badge in self.badges[len(used) :]:
             badge.set_visible(False)
-        moved = (counts > 0) & (np.hypot(*(drawn - px).T) > 0.5) if len(px) else counts > 0
+        moved = (counts > 0) & ~seated & (np.hypot(*(drawn - px).T) > 0.5) if len(px) else seated
         ends = zip(px[moved], drawn[moved], strict=True)
         self.spokes.set_segments([np.array([a, b]) for a, b in ends])
         self.spokes.set_visible(bool(moved.any()))
         self._clip_around(drawn, counts, owner)
         used += [self.spokes] if moved.any() else []
         return used
+
+    def extent(self) -> float:
+        """The largest ball's size as drawn (points): its marker (a triangle's enlarged,
+        :func:`even_ink`) and its rim."""
+        return max((b.get_markersize() for b in self.balls), default=0.0) + 2 * RIM_PT
+
+    def _seat_plates(self, px, owner, diameter, apart, seats, passing) -> np.ndarray:
+        """Draw a plate under each landmark a ball rests on (its true place within the
+        landmark's reach, not only passing), its arms clear of every ball on it, and take
+        the hairline off it (the plate is the landmark there); return ``(m,)``: the balls
+        resting on a plate (no spoke: the plate shows where they are)."""
+        resting = np.zeros(len(px), bool)
+        taken: dict[int, set] = {}
+        for k, p in enumerate(px):
+            seat = seat_under(p, seats)
+            if seat is not None and (passing is None or not passing[k]):
+                resting[k] = True
+                taken.setdefault(seat, set()).add(int(owner[k]))
+        reach = {k: max(PLATE_REACH * diameter, fan_radius(len(o), apart, True)
+                        + apart / 2 + PLATE_ARMS * diameter) for k, o in taken.items()}  # fmt: skip
+        first = 0
+        for line in landmark_lines(self.ax):  # in the order of the seats
+            n = len(landmark_points(self.ax, line))
+            mine = [k for k in range(first, first + n) if k in reach]
+            if id(line) in self.plates:
+                size_plate(self.plates[id(line)], line, seats[mine], [reach[k] for k in mine])
+            first += n
+        self._clear_hairlines(seats[sorted(reach)] if reach else seats[:0])
+        return resting
+
+    def _clear_hairlines(self, taken: np.ndarray) -> None:
+        """The minima's hairlines over the balls (gid ``landmark-over``) without the points
+        ``taken`` (px) a plate is drawn on: a small star inside the plate's outline."""
+        for line in self.ax.get_lines():
+            if line.get_gid() != "landmark-over":
+                continue
+            every = self._hairlines.setdefault(id(line), np.c_[line.get_data()].astype(float))
+            at = self.ax.transData.transform(every) if len(every) else every
+            keep = np.ones(len(every), bool)
+            for x, y, _ in taken:
+                keep &= np.hypot(at[:, 0] - x, at[:, 1] - y) > 1.0
+            line.set_data(every[keep, 0], every[keep, 1])
 
     def _collapse(self, px, owner, diameter, seats, drawn) -> np.ndarray:
         """``drawn`` with the first frame's fan round the start collapsing into it over
@@ -295,7 +207,7 @@ class BallLayout(Artist):
         ahead = paths[:, k : k + max(2, int(RESTING * paths.shape[1])) + 1]
         out = np.zeros(len(px), bool)
         for b, p in enumerate(px):
-            seat = _seat_under(p, seats) if np.isfinite(p).all() else None
+            seat = seat_under(p, seats)
             if seat is None or not len(ahead[b]):
                 continue
             later = np.hypot(*(self.ax.transData.transform(ahead[b]) - seats[seat, :2]).T)
@@ -330,34 +242,6 @@ class BallLayout(Artist):
             ok = (apart | ~pairs[:, :, None]).all(axis=(0, 1))
             self._parted = float(np.argmax(ok)) if ok.any() else float(most)
         return self._parted
-
-    def _came_from(self, px: np.ndarray, owner: np.ndarray, seats: np.ndarray) -> np.ndarray:
-        """``(m, 2)``: for each ball on a landmark, the side it was drawn on last frame
-        (an animation: a ball settling on a minimum jitters about its centre and must not
-        hop round it), else the side its path came in from (:attr:`trails`, a still),
-        else NaN (:func:`spread` chooses)."""
-        came = np.full((len(px), 2), np.nan)
-        index = _index_in_owner(owner)
-        for k, p in enumerate(px):
-            seat = _seat_under(p, seats) if np.isfinite(p).all() else None
-            if seat is None:
-                continue
-            kept = self.sides.get((int(owner[k]), index[k]))
-            if kept is not None and np.hypot(*(kept[0] - seats[seat, :2])) < 1.0:
-                came[k] = kept[1]
-            elif self.trails is not None:
-                came[k] = entry_side(self.ax, self.trails[int(owner[k])], index[k], seats[seat])
-        return came
-
-    def _remember_sides(self, px, owner, drawn, seats) -> None:
-        """Keep the side each ball on a landmark is drawn on (see :meth:`_came_from`)."""
-        index = _index_in_owner(owner)
-        self.sides = {}
-        for k, (p, d) in enumerate(zip(px, drawn, strict=True)):
-            seat = _seat_under(p, seats) if np.isfinite(p).all() else None
-            if seat is not None and np.hypot(*(d - seats[seat, :2])) > 0:
-                side = (d - seats[seat, :2]) / np.hypot(*(d - seats[seat, :2]))
-                self.sides[(int(owner[k]), index[k])] = (seats[seat, :2].copy(), side)
 
     def _ball_zorder(self) -> float:
         return max((b.get_zorder() for b in self.balls), default=7.0)
@@ -457,57 +341,39 @@ class BallLayout(Artist):
         self.stale = False
 
 
-def landmark_seats(ax, diameter: float) -> np.ndarray:
-    """``(k, 3)``: the landmarks drawn on ``ax`` (gid ``landmark``: minima, saddles ...)
-    as ``x, y, reach`` in pixels, ``reach`` from the centre to where a ball of
-    ``diameter`` pixels beside the landmark clears its outline (see :func:`spread`)."""
-    pt = ax.figure.dpi / 72
-    out = []
-    for line in ax.get_lines():
-        if line.get_gid() != "landmark" or not line.get_visible():
-            continue
-        if _is3d(ax) and hasattr(line, "get_data_3d"):
-            xy = projected(ax, np.column_stack(line.get_data_3d()).astype(float))[:, :2]
-        else:
-            xy = np.column_stack(line.get_data()).astype(float).reshape(-1, 2)
-        xy = ax.transData.transform(xy[np.isfinite(xy).all(axis=1)]) if len(xy) else xy
-        reach = (marker_radius(line) + SEAT_GAP_PT) * pt + diameter / 2
-        out += [(x, y, reach) for x, y in xy]
-    return np.array(out, float).reshape(-1, 3)
+RIM_PT = 1.2  # a ball's rim outside its edge, in the edge's opposite: seen on any ground
 
 
-def entry_side(ax, xy, start: int, seat: np.ndarray) -> np.ndarray:
-    """The unit direction (px) from the landmark ``seat`` (``x, y, reach``, px) to the
-    last point outside its reach of the path ``xy`` (data, ``(T, 2)`` or, of start
-    ``start``, ``(T, n, 2)``): the side a ball came in from. NaN: none is, 3-D, or a
-    1-D path (a curve's positions alone)."""
-    xy = np.asarray(xy, float)
-    xy = xy[:, start] if xy.ndim == 3 else xy
-    if xy.ndim != 2 or xy.shape[1] < 2 or not len(xy) or _is3d(ax):  # 1-D: no side
-        return np.full(2, np.nan)
-    off = ax.transData.transform(xy[:, :2]) - seat[:2]
-    out = np.flatnonzero(np.hypot(*off.T) >= seat[2])
-    return off[out[-1]] / np.hypot(*off[out[-1]]) if len(out) else np.full(2, np.nan)
+def even_ink(ball) -> None:
+    """Give ``ball`` (a marker Line2D) as much ink as a round ball of its size and a rim
+    that contrasts with its edge: a triangle (RMSprop's) carries about 0.64 of a circle's
+    ink, and a near-black ball with a dark edge vanished on a dark well. Shapes with less
+    area than a circle are enlarged to a circle's area (none is shrunk: every ball stays
+    as large as a round one), and a light rim rings a dark edge (a dark rim a light
+    one), so whichever the ground under it, one of the two stands out."""
+    from matplotlib.colors import to_rgb
+    from matplotlib.patheffects import withStroke
+
+    if getattr(ball, "_even_ink", False):  # a ball laid out again: already evened
+        return
+    ball._even_ink = True
+    ball.set_markersize(ball.get_markersize() * ink_factor(ball._marker))
+    dark = float(np.mean(to_rgb(ball.get_markeredgecolor()))) < 0.5
+    rim = withStroke(linewidth=ball.get_markeredgewidth() + 2 * RIM_PT,
+                     foreground="white" if dark else "black")  # fmt: skip
+    ball.set_path_effects([rim])
 
 
-def seated_sides(ax, px, owner, seats, trails) -> np.ndarray:
-    """``(m, 2)``: for each ball at ``px`` on a landmark of ``seats``, the side its
-    path ``trails[owner]`` came in from (:func:`entry_side`); NaN elsewhere."""
-    came = np.full((len(px), 2), np.nan)
-    for k, (p, i) in enumerate(zip(px, _index_in_owner(owner), strict=True)):
-        seat = _seat_under(p, seats) if np.isfinite(p).all() else None
-        if seat is not None:
-            came[k] = entry_side(ax, trails[int(owner[k])], i, seats[seat])
-    return came
-
-
-def marker_radius(line) -> float:
-    """How far (points) ``line``'s marker reaches from its centre, its outline's stroke
-    (the white halo of :func:`.landmarks.landmark_style`) included."""
-    marker = line._marker
-    outline = marker.get_transform().transform(marker.get_path().vertices)
-    stroke = line.get_markeredgewidth() + 1.8
-    return float(np.hypot(*outline.T).max()) * line.get_markersize() + stroke / 2
+def ink_factor(marker) -> float:
+    """How much larger ``marker`` (a MarkerStyle) is drawn to cover a circle's area: 1
+    for a circle or any shape as large, 1.25 for a triangle."""
+    path = marker.get_path().transformed(marker.get_transform())
+    ring = max(path.to_polygons(closed_only=True), key=len, default=np.zeros((0, 2)))
+    if len(ring) < 3:
+        return 1.0
+    x, y = ring.T
+    area = abs(np.dot(x, np.roll(y, -1)) - np.dot(np.roll(x, -1), y)) / 2
+    return float(max(1.0, np.sqrt(np.pi / 4 / area))) if area > 0 else 1.0
 
 
 def _index_in_owner(owner: np.ndarray) -> list[int]:

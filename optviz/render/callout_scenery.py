@@ -11,6 +11,7 @@ import numpy as np
 from .callout_placement import dense
 from .geometry import _is3d, drawable, height, projected
 
+MARKER_GIDS = ("landmark", "landmark-rest", "starts")  # a landmark, its plate, a start ring
 STAR_GAP_PT = 6.0  # points a label keeps clear of a landmark's outline (one touching the
 # star crowded it: elliptic, matyas)
 
@@ -52,7 +53,7 @@ class CalloutScenery:
 
     def _balls_px(self, ax, step: int) -> np.ndarray:
         """Every ball drawn on ``ax`` at ``step``, in pixels: the runs', where they are
-        drawn (fanned out where they meet, :func:`.balls.spread`), and the hollow ones of
+        drawn (fanned out where they meet, :func:`.fans.spread`), and the hollow ones of
         the points they show (Schedule-Free's y), which a label must not hide either."""
         out = []
         for i, traj in enumerate(self.race.trajectories):
@@ -65,8 +66,9 @@ class CalloutScenery:
 
     def _fanned_px(self, ax, step: int) -> tuple[np.ndarray, list]:
         """The runs' balls on ``ax`` at ``step`` where they are drawn (px, fanned out where
-        they meet: :func:`.balls.spread`), and whose each is: ``(run, start)``."""
-        from .balls import landmark_seats, seated_sides, spread
+        they meet: :func:`.fans.spread`), and whose each is: ``(run, start)``."""
+        from .balls import RIM_PT, balls_of
+        from .fans import landmark_seats, spread
         from .paths import BALL
 
         heads, whose = [], []
@@ -78,11 +80,10 @@ class CalloutScenery:
                 whose.append((i, j))
         at = ax.transData.transform(np.array(heads).reshape(-1, 2))
         owner = np.array([i for i, _ in whose], int)
-        diameter = BALL * ax.figure.dpi / 72
-        seats = landmark_seats(ax, diameter)  # balls on a landmark are drawn beside it
-        trails = {i: t.xy for i, t in enumerate(self.race.trajectories)}
-        came = seated_sides(ax, at, owner, seats, trails)
-        fanned, _, _ = spread(at, owner, diameter, seats, came)
+        layout = balls_of(ax)  # the balls' spacing as drawn (a triangle's enlarged, rims)
+        diameter = (layout.extent() if layout else BALL + 2 * RIM_PT) * ax.figure.dpi / 72
+        seats = landmark_seats(ax)  # balls of several optimizers on one fan round its middle
+        fanned, _, _ = spread(at, owner, diameter, seats)
         return fanned, whose
 
     @staticmethod
@@ -100,7 +101,7 @@ class CalloutScenery:
         its landmarks under the curve)."""
         out = []
         for line in ax.lines:
-            if line.get_gid() not in ("landmark", "starts") or not line.get_visible():
+            if line.get_gid() not in MARKER_GIDS or not line.get_visible():
                 continue
             if _is3d(ax) and hasattr(line, "get_data_3d"):
                 pts = projected(ax, np.column_stack(line.get_data_3d()))[:, :2]

@@ -395,7 +395,7 @@ def words_of(verdict, loss_panel: bool) -> tuple[str, str]:
     """A verdict's ``(callout, also)`` for a picture with or without a loss panel: without
     one, its map words where it has them (``on_map``), so a callout quotes only what the
     picture shows ("Momentum gets its loss down (1,000× lower)" could not be checked on a
-    map; "Momentum stays within 0.05 of the minimum from step 21" can)."""
+    map; "Momentum settles near the minimum by step 21" can)."""
     on_map = getattr(verdict, "on_map", ())
     if not loss_panel and on_map:
         return on_map[0], on_map[1]

@@ -191,6 +191,43 @@ def _over_balls(ax, under):
     return over
 
 
+PLATE_FILLS = {"global minimum": GLOBAL_FILL}  # a plate's face; white for the others
+
+
+def plate_for(ax, line, zorder: float):
+    """An empty plate for the landmarks of ``line``: the same outline, filled, drawn
+    larger under a ball resting on one (:func:`size_plate`), over the landmark itself
+    (gid ``landmark-rest``: drawn as a landmark, named in no legend). A ball on its
+    true place covers a landmark's middle; on a plate whose arms stand out round it, it
+    reads as a ball that arrived there, and the shape still says which landmark."""
+    face = PLATE_FILLS.get(line.get_label(), "white")
+    plate = ax.plot([], [], ls="none", marker=line.get_marker(), ms=line.get_markersize(),
+                    mfc=face, mec=line.get_markeredgecolor(), mew=line.get_markeredgewidth(),
+                    zorder=zorder, label="_nolegend_")[0]  # fmt: skip
+    plate.set_path_effects(line.get_path_effects())
+    plate.set_gid("landmark-rest")
+    plate.set_in_layout(False)
+    return plate
+
+
+def size_plate(plate, line, seats, reaches) -> None:
+    """Draw ``plate`` (of :func:`plate_for`) at the landmarks ``seats`` (``(k, 3)`` px) of
+    ``line``, its arms reaching ``reaches`` (px) from their centres (the largest: one
+    marker size for all), or nowhere."""
+    from .fans import unit_reach
+
+    seats = np.asarray(seats, float).reshape(-1, 3)
+    if not len(seats):
+        plate.set_data([], [])
+        return
+    ax = plate.axes
+    xy = ax.transData.inverted().transform(seats[:, :2])
+    stroke = (line.get_markeredgewidth() + 1.8) / 2
+    size = (max(reaches) * 72 / ax.figure.dpi - stroke) / unit_reach(line)
+    plate.set_markersize(max(size, line.get_markersize()))
+    plate.set_data(xy[:, 0], xy[:, 1])
+
+
 def landmark_style(kind: str) -> dict:
     """Line2D keywords of a landmark's marker: a hollow outline, black on a white stroke
     (seen on dark and light ground and on every ball colour); a local minimum's thinner,
