@@ -50,7 +50,9 @@ def race_layout(race, kind: str, loss: bool, size, dpi: float, theme: str, title
     fig = new_figure(size, dpi)
     n = len(race.trajectories)
     heading = surface.title or surface.name if title is None else title
-    note = paths.chosen_note(race.trajectories)
+    # a title's second line (a lesson's caption) is a note under the heading, in smaller type
+    heading, _, lesson = heading.partition("\n")
+    note = "\n".join(filter(None, (lesson.strip(), paths.chosen_note(race.trajectories))))
     extra = side_panels(side, loss)
     view = race_view(race) if kind != "3d" else np.asarray(surface.domain, float)
     if kind == "panels":
@@ -104,7 +106,7 @@ def race_layout(race, kind: str, loss: bool, size, dpi: float, theme: str, title
         # :data:`.layout.STRETCH` off equal scale): no gutters
         layout.use_race_layout(fig, maps=tuple((ax, _view_aspect(view)) for ax in panels))
     axes = _setup_side(fig, race, extra, theme)
-    if note and (kind == "panels" or not _fits_over(panels[0], note, fontsize=16)):
+    if note and (kind == "panels" or not _fits_over(panels[0], note, 16, alone=not extra)):
         heading = f"{heading}\n{note}"
     elif note:  # the map has no title of its own: the note goes there
         panels[0].set_title(note, fontsize=16, loc="left")
@@ -279,18 +281,23 @@ def _landmark_labels(surface, view, runs=None) -> list[str]:
     return [k for k in LANDMARK_KINDS if seen(k)]
 
 
-def _fits_over(ax, text: str, fontsize: float) -> bool:
-    """Whether ``text``, set at ``ax``'s left edge, ends inside the frame's safe area (an
-    estimate before layout). A lesson line may run past a wide map's right edge: over
-    the map, smaller than the heading, it reads as the lesson under the title, where the
-    two joined in one heading had the same size."""
+def _fits_over(ax, text: str, fontsize: float, alone: bool) -> bool:
+    """Whether ``text``, set at ``ax``'s left edge, ends inside ``ax``'s cell, or, for a
+    map ``alone`` in its row, inside the frame's safe area (measured before layout). A
+    lesson line may run past a lone map's right edge: over the map, smaller than the
+    heading, it reads as the lesson under the title, where the two joined in one heading
+    had the same size."""
     fig = ax.figure
     cell = ax.get_subplotspec().get_position(fig)
-    room = max(cell.width, SAFE_RIGHT - cell.x0)
-    return len(text) * 0.56 * fontsize * fig.dpi / 72 <= room * fig.bbox.width * 0.95
+    room = max(cell.width, SAFE_RIGHT - MAP_LEFT) if alone else 0.95 * cell.width
+    probe = fig.text(0, 0, text, fontsize=fontsize)
+    width = probe.get_window_extent(fig.canvas.get_renderer()).width
+    probe.remove()
+    return width <= room * fig.bbox.width
 
 
 SAFE_RIGHT = 0.95  # of the frame's width: text ends before a projector's overscan
+MAP_LEFT = 0.06  # where a full-width map's axes begin, its tick labels left of it
 
 
 def plot_race(
