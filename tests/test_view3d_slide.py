@@ -10,7 +10,7 @@ import pytest
 from matplotlib.text import Text
 
 from optviz.catalog.critical import landmarks
-from optviz.render import camera3d
+from optviz.render import camera3d, surface3d
 from tests.test_view3d import _drawn, _surface_alpha
 
 RACES = ("saddle", "rosenbrock", "himmelblau", "six_hump_camel", "double_well")
@@ -18,7 +18,9 @@ RACES = ("saddle", "rosenbrock", "himmelblau", "six_hump_camel", "double_well")
 # (the column and a floating axis name took the rest); across the frame it spans 0.73–0.86
 # (the saddle, seen steeply from its catalog camera and so nearly square, 0.62)
 WIDTH_SHARE = 0.6
-AREA_SHARE = 0.27  # of the frame it covers (0.27–0.49 now; the rest is title, sky and legend)
+# of the frame it covers: 0.32–0.49 (the rest is title, sky and legend); the saddle,
+# seen low enough that its two curvatures read, foreshortens its far half: 0.23
+AREA_SHARE = 0.22
 TICK_PX = 16.0  # a tick value's height at 1280×720: the least a slide shows
 
 
@@ -95,3 +97,25 @@ def test_every_landmark_marker_is_at_its_point_on_the_surface_and_in_sight(drawn
             assert np.linalg.norm(drawn_at - on) <= 12.0  # px, within a star's radius: the
             # lift that keeps the surface from cutting it
             assert not camera3d._behind_surface(M, top, np.array([[x, y, ground]]), 0.01 * span)[0]
+
+
+def test_the_saddle_curves_up_along_x_and_down_along_y_on_the_screen():
+    # seen steeply (55°), the saddle read as a tilted sheet: along x its middle must
+    # look well under its ends (a valley), along y well over them (a ridge)
+    race, fig, ax = _drawn("saddle")
+    surface = race.surface
+    (x0, x1), (y0, y1) = surface3d._shown(ax)
+    M = ax.get_proj()
+    rows = np.flatnonzero(_surface_alpha(ax).any(axis=1))
+
+    def bend(points) -> float:
+        """How far the middle point looks above the chord of the ends, as a share of
+        the surface's height on the screen."""
+        xyz = np.column_stack([points, surface3d.squash(surface, surface.f(points))])
+        sy = ax.transData.transform(camera3d._project(M, xyz)[:, :2])[:, 1]
+        return float((sy[1] - (sy[0] + sy[2]) / 2) / np.ptp(rows))
+
+    # from 55°, azimuth -75: -0.076 and 0.101; from 40°, -54: -0.096 and 0.128
+    x_mid, y_mid = (x0 + x1) / 2, (y0 + y1) / 2
+    assert bend(np.array([[x0, 0.0], [x_mid, 0.0], [x1, 0.0]])) <= -0.09
+    assert bend(np.array([[0.0, y0], [0.0, y_mid], [0.0, y1]])) >= 0.12
