@@ -382,7 +382,9 @@ def _axis_names(ax, surface, grid, theme: str, race: bool = True) -> None:
 TICK_PT = 13.0  # the tick values' size: 18 px at 100 dpi, over the 16 px a slide needs
 TICK_OUT = 0.02  # a tick mark's length out of the block's foot, as a share of the domain
 TICK_CLEAR = 3.0  # points around a tick value that others placed beside it keep clear
-PAST_GAP = 4.0  # points between an axis's tick values and its name beyond them
+# points between an axis's tick values and its name beyond them: more than the room
+# each keeps clear around it (:data:`NAME_CLEAR`, :data:`TICK_CLEAR`), so they do not meet
+PAST_GAP = 8.0
 
 
 def _readable_ticks(ax, lo: float, hi: float, on_edge) -> np.ndarray:
@@ -519,7 +521,7 @@ def _foot(grid, xy) -> float:
     return float(Z[ring][np.argmin(gaps)])
 
 
-NAME_CLEAR = 10.0  # points around an axis name that others placed beside it keep clear
+NAME_CLEAR = 4.0  # points around an axis name that others placed beside it keep clear
 NAME_OUT = 0.03  # an axis name's anchor outside the block's foot, as a share of the domain
 
 
