@@ -328,13 +328,17 @@ def fit_view(ax, points: np.ndarray, stretch_box: bool = True) -> None:
         cell = (position or ax.get_position(original=True)).frozen()
         fig = ax.get_figure(root=False)
         stretch(cell, fig)
-        x0, y0, x1, y1 = limits()
+        bounds = shown = limits()
         figure_aspect = fig.bbox.height / fig.bbox.width
-        surface_aspect = (y1 - y0) / max(x1 - x0, 1e-12)
-        box = cell.shrunk_to_aspect(surface_aspect, cell, figure_aspect)
-        ax._set_position(box.anchored(ax.get_anchor(), cell), "active")
-        w, h = ax.bbox.width or 1.0, ax.bbox.height or 1.0
-        x0, y0, x1, y1 = _with_names(ax, (x0, y0, x1, y1), w, h)
+        for _ in range(3):  # shaped to the surface with its axes' scale beside it (shaped
+            # to the surface alone, the tick values widened the view and left bands
+            # above and below it); their room in data units depends on the shape
+            x0, y0, x1, y1 = shown
+            box = cell.shrunk_to_aspect((y1 - y0) / max(x1 - x0, 1e-12), cell, figure_aspect)
+            ax._set_position(box.anchored(ax.get_anchor(), cell), "active")
+            w, h = ax.bbox.width or 1.0, ax.bbox.height or 1.0
+            shown = _with_names(ax, bounds, w, h)
+        x0, y0, x1, y1 = shown
         cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
         half = max((x1 - x0) / w, (y1 - y0) / h) * (1 + 2 * MARGIN) / 2
         ax.viewLim.intervalx = (cx - half * w, cx + half * w)
@@ -344,7 +348,7 @@ def fit_view(ax, points: np.ndarray, stretch_box: bool = True) -> None:
     ax._optviz_fitted = points
 
 
-STRETCH = 1.6  # how much longer than the map's proportion a side of the box may be drawn
+STRETCH = 2.0  # how much longer than the map's proportion a side of the box may be drawn
 
 
 def stretch_to(ax, points: np.ndarray, aspect: float, base) -> None:
@@ -371,18 +375,19 @@ NAME_ROOM = 1.2  # room kept around an axis name's anchor, in its font's heights
 
 
 def _with_names(ax, bounds: tuple, w: float, h: float) -> tuple:
-    """``bounds`` grown to hold the axis names pinned beside the surface's foot (texts
-    with a 3-D ``xyz``, gid "axis-name") and room for their letters: fitted to the
-    surface alone, Rosenbrock's "x" sat under the frame's edge."""
-    names = [t for t in ax.texts if t.get_gid() == "axis-name"]  # (seen or not: the view
-    # must not move when they are hidden)
+    """``bounds`` grown to hold the axis names and tick values pinned beside the
+    surface's foot (texts with a 3-D ``xyz``, gid "axis-name" or "axis-tick") and room
+    for their letters: fitted to the surface alone, Rosenbrock's "x" sat under the frame's edge."""
+    names = [t for t in ax.texts if t.get_gid() in ("axis-name", "axis-tick")]  # (seen or
+    # not: the view must not move when they are hidden)
     if not names:
         return bounds
     x0, y0, x1, y1 = bounds
     per_px = max((x1 - x0) / w, (y1 - y0) / h) * (1 + 2 * MARGIN)
     dpi = ax.get_figure(root=True).dpi
     at = _project(ax.get_proj(), np.array([t.xyz for t in names]))[:, :2]
-    room = np.array([NAME_ROOM * t.get_fontsize() * dpi / 72 for t in names]) * per_px
+    room = np.array([max(NAME_ROOM * t.get_fontsize() * dpi / 72, t.reach())
+                     for t in names]) * per_px  # fmt: skip
     lo, hi = (at - room[:, None]).min(axis=0), (at + room[:, None]).max(axis=0)
     return min(x0, lo[0]), min(y0, lo[1]), max(x1, hi[0]), max(y1, hi[1])
 

@@ -98,7 +98,9 @@ def race_layout(race, kind: str, loss: bool, size, dpi: float, theme: str, title
             column = outer[1].subgridspec(len(extra), 1, height_ratios=[p.weight for p in extra])
             _side_axes(fig, [column[i] for i in range(len(extra))], extra)
     else:
-        beside = kind == "3d" or (legend_column and not extra)
+        # a 3-D view alone takes the frame's width, its legend a row under it (a legend
+        # column took a third of the frame from the surface)
+        beside = (kind == "3d" and bool(extra)) or (legend_column and not extra)
         panels = _map_layout(fig, race, kind, extra, theme, 2 if note else 1, beside, view)
         if legend_column:  # the glyph key's rate box compares two rates by its sides'
             fig.get_layout_engine().maps = ()  # lengths: the map keeps equal scale
@@ -191,7 +193,9 @@ def _map_layout(fig, race, kind: str, extra, theme: str, heading_lines: int, bes
     frame = (fig.bbox.width, fig.bbox.height)
     widths = layout.side_widths(frame, em, aspect, labels, heading_lines) if extra else (1, 0.5)
     ground = view if kind == "3d" else reach(race, view, _widest_cell(frame, em))
-    if not beside:  # (a 3-D view is about as wide as tall: always beside the rest)
+    if kind == "3d" and not beside:
+        how = "stack"
+    elif not beside:
         shapes = None if aspect is None else _shapes(view, ground)
         how = layout.choose_arrangement(frame, em, shapes, bool(extra), labels, heading_lines)
     if how == "stack" and extra:
