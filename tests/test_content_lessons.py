@@ -66,16 +66,17 @@ def test_momentum_that_swings_across_is_said_to(name):
 def test_goldstein_price_caption_arithmetic_is_the_runs():
     scene = lesson_scene("goldstein_price")
     caption = surface("goldstein_price").lesson.caption
-    found = re.search(r"gradient ([\d ]+) × rate ([\d.]+) = a stride of ([\d.]+)", caption)
-    bound = re.search(r"Adam steps ≤ ([\d.]+)", caption)
-    assert found and bound, caption
-    gradient, rate, stride = (float(g.replace(" ", "")) for g in found.groups())
-    gd, adam = scene.race().trajectories
-    start_gradient = float(np.linalg.norm(scene.race().surface.grad(gd.xy[0].reshape(-1, 2))))
+    found = re.search(r"gradient ([\d ]+) sends GD a stride of ([\d.]+)", caption)
+    assert found and caption.startswith("GD ends in the global minimum, Adam a local one"), caption
+    gradient, stride = (float(g.replace(" ", "")) for g in found.groups())
+    race = scene.race()
+    gd, adam = race.trajectories
+    start_gradient = float(np.linalg.norm(race.surface.grad(gd.xy[0].reshape(-1, 2))))
     assert gradient == round(start_gradient, -3)
-    assert f"lr={rate:g}" in gd.label.replace(" ", "")
-    assert round(gradient * rate, 1) == stride == round(float(_steps(gd.xy)[0]), 1)
-    assert round(float(_steps(adam.xy).max()), 2) <= float(bound.group(1))
+    assert stride == round(float(_steps(gd.xy)[0]), 1)
+    gd_end, adam_end = (float(race.surface.f(t.xy[-1].reshape(-1, 2))[0]) for t in (gd, adam))
+    lowest = float(race.surface.minima_values.min())
+    assert abs(gd_end - lowest) < 0.1 < adam_end - lowest, (gd_end, adam_end)
 
 
 def test_tiny_net_adam_is_never_behind_gd():

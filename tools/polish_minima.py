@@ -15,7 +15,8 @@ from pathlib import Path
 import numpy as np
 from scipy.optimize import minimize
 
-from optviz.catalog.library import Surface, load_catalog, surfaces
+from optviz.catalog.entries import load_catalog, surfaces
+from optviz.catalog.library import Surface
 
 FOLDER = Path(__file__).resolve().parent.parent / "surfaces"
 

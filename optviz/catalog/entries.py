@@ -233,7 +233,15 @@ def _lesson(spec: dict, fail: Any, dim: int = 2) -> Lesson:
     return Lesson(tuple(opts), starts, steps, tuple(c.strip() for c in claims), caption.strip())
 
 
-FLAGS = ("log_levels", "area_levels", "whole", "keep_camera", "all_landmarks", "falls_on")
+FLAGS = (
+    "log_levels",
+    "area_levels",
+    "whole",
+    "keep_camera",
+    "all_landmarks",
+    "all_minima",
+    "falls_on",
+)
 
 
 def _view(spec: dict, fail: Any) -> View:

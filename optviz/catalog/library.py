@@ -52,7 +52,10 @@ class View:
     view keeps ``elev``/``azim``, not a camera chosen from the runs (for a surface whose
     shape the chosen camera flattens: Rosenbrock's banana read as a straight trough);
     ``all_landmarks``: a race's map marks every critical point, not only those its lesson
-    needs (:func:`optviz.render.landmarks.lesson_landmarks`); ``falls_on``: the surface
+    needs (:func:`optviz.render.landmarks.lesson_landmarks`); ``all_minima``: a race's map
+    marks every minimum, local ones too, not only those its runs come near (for a lesson
+    about which basin a run ends in: styblinski_tang's four corners of three depths);
+    ``falls_on``: the surface
     falls on past the view's edge (no minimum to mark: long_furrow), so a race's map points
     an arrow at the lowest point of its edge (:mod:`optviz.render.goal_arrows`).
     """
@@ -62,6 +65,7 @@ class View:
     whole: bool = False
     keep_camera: bool = False
     all_landmarks: bool = False
+    all_minima: bool = False
     falls_on: bool = False
     zclip: float | None = None
     elev: float = 35.0

@@ -77,7 +77,8 @@ def lesson_landmarks(surface, runs=None) -> list:
     of the local minima a claim names those a path comes near; the others stay off
     (six_hump_camel's six saddles and two maxima crowded a map whose lesson needs two
     minima), unless the
-    surface asks for all of them (``[view] all_landmarks = true``). Every landmark when
+    surface asks for all of them (``[view] all_landmarks = true``) or for every minimum
+    (``all_minima``). Every landmark when
     ``runs`` is None (a surface shown alone). Points of
     :func:`optviz.catalog.critical.landmarks`.
 
@@ -101,7 +102,8 @@ def lesson_landmarks(surface, runs=None) -> list:
 
     def needed(p) -> bool:
         named = p.kind.split()[0] in words and (p.kind != "local minimum" or near(p, paths))
-        return p.kind == "global minimum" or named or near(p, ends)
+        every_minimum = surface.view.all_minima and p.kind.endswith("minimum")
+        return p.kind == "global minimum" or named or near(p, ends) or every_minimum
 
     return [p for p in points if needed(p)]
 
