@@ -52,9 +52,15 @@ def test_the_runs_fill_much_of_a_ravines_map(name):
     race = _lesson_race(name)
     view = _drawn_view(race, loss=True)
     dom = np.asarray(race.surface.domain, float)
-    runs = _area(_runs_box(race))
-    assert runs / _area(dom) < 0.25  # on the whole domain: mostly empty
-    assert runs / _area(view) > 0.5
+    box = _runs_box(race)
+    assert _area(box) / _area(dom) < 0.25  # on the whole domain: mostly empty
+    # the map is cropped to the runs: each axis spans the runs and their margins, or the
+    # smallest span that keeps the surface's shape (rotated_ellipse's runs, straight
+    # down its valley since GD's rate is Adam's, are 1.4 tall on a 6-tall domain)
+    drawn, least = np.ptp(view, axis=1), SMALLEST * np.ptp(dom, axis=1)
+    held = drawn <= 1.1 * least  # an axis held at the smallest span (the frame may add a little)
+    assert held.any() or _area(box) / _area(view) > 0.5, (box, view)
+    assert _area(box) / _area(view) > (0.4 if held.any() else 0.5)
 
 
 @pytest.fixture(scope="module")
