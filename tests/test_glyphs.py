@@ -142,3 +142,33 @@ def test_a_ball_that_has_arrived_keeps_its_lesson_glyph_as_a_ghost_of_meaningful
     xy = np.column_stack(line.get_data())
     assert line.get_alpha() == glyphs.GHOST
     assert np.allclose(xy[0], xy_run[largest]), (xy[0], xy_run[largest])
+
+
+def test_a_callout_covers_no_rate_inset():
+    """glyphs_adagrad_rmsprop: Adagrad's callout sat over its rate inset's line; a
+    callout's box and an inset's box (with its step labels) do not overlap."""
+    from optviz.render.animate import _Engine
+    from optviz.scenes import load_scene
+    from optviz.scenes.rendering import callouts
+
+    scene = load_scene("glyphs_adagrad_rmsprop")
+    race = scene.race()
+    anim = race.animate(kind="panels", glyphs=True, callouts=callouts(scene), fps=2, duration=1)
+    engine = _Engine(anim)
+    try:
+        engine.frame(0.0)  # the glyphs (and insets) are set up on the first frame
+        engine.frame(float(race.trajectories[0].steps))
+        renderer = engine.fig.canvas.get_renderer()
+        insets = [a for ax in engine.fig.axes for a in ax.child_axes
+                  if a.get_gid() == "rate-inset"]  # fmt: skip
+        assert len(insets) == 2
+        layer = engine.callouts
+        boxes = [layer.box_px[id(label)] for _, _, label, _ in layer.items
+                 if label.get_visible() and id(label) in layer.box_px]  # fmt: skip
+        assert boxes
+        for inset in insets:
+            t = inset.get_tightbbox(renderer)
+            for x0, y0, x1, y1 in boxes:
+                assert x1 <= t.x0 or x0 >= t.x1 or y1 <= t.y0 or y0 >= t.y1, ((x0, y0, x1, y1), t)
+    finally:
+        engine.close()

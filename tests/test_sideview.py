@@ -7,7 +7,16 @@ import numpy as np
 import pytest
 
 import optviz as ov
-from optviz.render import curveballs, paths, rolling, sidecallouts, sideview, style
+from optviz.render import (
+    curveballs,
+    paths,
+    rolling,
+    sideanim,
+    sidecallouts,
+    sidestill,
+    sideview,
+    style,
+)
 
 
 @pytest.fixture(scope="module")
@@ -33,7 +42,7 @@ def _figure(race, inches):
         fig.canvas.draw()
         fig.set_layout_engine("none")
         ps = paths.path_styles(race.trajectories, one_map=False)[0]
-        balls = sideview.Balls(ax, race.trajectories[0], ps, "light", animated=True)
+        balls = curveballs.Balls(ax, race.trajectories[0], ps, "light", animated=True)
         for artist in (balls.dots, balls.arcs, balls.spokes, *balls.hubs, balls.crosses):
             artist.set_visible(False)  # the balls' disks alone
         fig.canvas.draw()
@@ -222,7 +231,7 @@ def test_a_side_callout_keeps_off_the_curve_and_the_arcs(lr_race):
     fig = lr_race.plot()
     fig.canvas.draw()
     panels = [ax for ax in fig.axes if ax.get_title()]
-    balls = [sideview.Balls(ax, t, ps, "light", animated=False)
+    balls = [curveballs.Balls(ax, t, ps, "light", animated=False)
              for ax, t, ps in zip(panels, lr_race,
                                   paths.path_styles(lr_race.trajectories, one_map=False),
                                   strict=True)]  # fmt: skip
@@ -638,7 +647,7 @@ def test_the_cross_where_a_ball_left_is_drawn_whole_inside_its_axes(lr_race):
     fig.set_layout_engine("none")
     ax = panels[2]
     ps = paths.path_styles(lr_race.trajectories, one_map=False)[2]
-    balls = sideview.Balls(ax, lr_race.trajectories[2], ps, "light", animated=False)
+    balls = curveballs.Balls(ax, lr_race.trajectories[2], ps, "light", animated=False)
     balls.update(float(lr_race.trajectories[2].steps))
     (x,), (y,) = balls.crosses.get_data()
     cx, cy = ax.transData.transform((x, y))
@@ -652,7 +661,7 @@ def test_ghost_balls_are_opaque_tints_in_a_full_ink_outline(lr_race):
     # momentum_swing, rolling_ball: translucent ghosts (alpha 0.35) washed out on a projector
     from matplotlib.colors import to_rgba
 
-    fig = sideview.plot_side(lr_race, size="small", dpi=50)
+    fig = sidestill.plot_side(lr_race, size="small", dpi=50)
     ghosts = fig.findobj(lambda a: a.get_gid() == "ghost")
     assert ghosts
     for ghost in ghosts:
@@ -665,7 +674,7 @@ def test_an_animation_draws_no_spoke_either(lr_race):
     # flat_inflection, shallow_then_deep: the white needle in the ball was unexplained
     from optviz.render.animate import animate
 
-    engine = sideview.SideEngine(animate(lr_race, kind="side", fps=2, duration=1, dpi=50))
+    engine = sideanim.SideEngine(animate(lr_race, kind="side", fps=2, duration=1, dpi=50))
     try:
         engine.frame(0.0)
         engine.frame(12.5)

@@ -128,7 +128,7 @@ class Animation:
     def _engine(self) -> Any:
         """What draws the frames: the map's engine, or a curve's side view."""
         if self.race.surface.is_curve:
-            from .sideview import SideEngine
+            from .sideanim import SideEngine
 
             return SideEngine(self)
         return _Engine(self)

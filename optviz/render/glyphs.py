@@ -409,10 +409,25 @@ class GlyphOverlay:
             self.insets = rate_insets(self.layer, find_key(engine.fig))
             if getattr(engine, "callouts", None) is not None:  # labels off the glyphs
                 engine.callouts.reserve(lambda run, s, ax: self.layer.geometry(run, s, ax))
+                engine.callouts.reserve(lambda run, s, ax: inset_boxes(self.insets, ax))
             self.engine = engine
         key = [] if self.key is None else [self.key]
         insets = [inset.update(s) for inset in self.insets]
         return [*self.layer.update(s), *key, *(m.ball for m in self.engine.movers), *insets]
+
+
+def inset_boxes(insets: list, ax) -> dict:
+    """The rate insets on ``ax``, each as the two corners (data) of its box with its step
+    labels: a callout keeps off them as off a glyph (Adagrad's callout once covered its
+    inset's rate line)."""
+    renderer = ax.figure.canvas.get_renderer()
+    out = {}
+    for i, inset in enumerate(insets):
+        if inset.ax not in ax.child_axes:
+            continue
+        box = inset.ax.get_tightbbox(renderer)
+        out[f"inset {i}"] = ax.transData.inverted().transform([[box.x0, box.y0], [box.x1, box.y1]])
+    return out
 
 
 def _heights(surface, path: np.ndarray) -> np.ndarray:

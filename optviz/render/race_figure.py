@@ -337,7 +337,8 @@ def plot_race(
 
     style.check_theme(theme)
     if race.surface.is_curve:  # a curve is drawn from the side
-        from .sideview import check_curve, plot_side
+        from .sidestill import plot_side
+        from .sideview import check_curve
 
         check_curve(race, kind)
         return plot_side(race, loss=loss, size=size, dpi=dpi, theme=theme, title=title,

@@ -34,6 +34,10 @@ ARC_HEIGHT = 0.25  # an arc's bow over its chord, as a share of the chord ...
 ARC_RISE = 4.0  # ... and at most this many points: a jump reads as a step, not a flight
 TURN_LEAST = 2.0  # a turning point is marked this many radii (along x) from the last one
 OUT = 0.5  # positions beyond the domain are drawn at most this many domain widths out
+# a swing's passes: each earlier pass lifted this many points more above the curve (along
+# its normal on the page), so a ball going back and forth over one stretch shows every pass
+LANE_GAP = 5.0
+LANE_CLEAR = 2.0  # points more for the first lifted pass: clear of the newest one's band
 
 
 @dataclass(frozen=True)
@@ -142,6 +146,9 @@ class Roll:
         arcs = {(k, i): self._arc(k, i) for k, i in zip(*np.nonzero(self.jumps), strict=True)}
         self.arcs = {key: arc for key, arc in arcs.items() if arc is not None}
         self._trail: np.ndarray | None = None  # the curve between positions, when asked
+        self._trail_normal: np.ndarray | None = None
+        # the turns that part a swing's passes (a run that turns back twice and more)
+        self.swing_turns = [t if len(t) >= 2 else t[:0] for t in self.turns()]
 
     @property
     def steps(self) -> int:
@@ -242,30 +249,77 @@ class Roll:
             steps.append(j + 1)
         return drawn, steps
 
-    def rolled_until(self, s: float) -> tuple[list[np.ndarray], list[int]]:
+    def rolled_until(self, s: float, ages: list | None = None):
         """The stretches of curve rolled over by step ``s`` (the one under way up to the
-        ball), each ``(m, 2)`` on the page, with the step each belongs to: the trail."""
+        ball), each ``(m, 2)`` on the page, with the step each belongs to: the trail. A
+        swing's earlier passes are lifted off the curve (:meth:`lane_lift`), joined at
+        each turn by a short stroke from lane to lane; ``ages`` (a list) is filled with
+        each stretch's age in passes (0: the pass under way)."""
         k, frac = self.split(s)
         if self._trail is None:
             self._trail = np.moveaxis(self._stretches(TRAIL_POINTS), 0, 2)  # (T, n, m, 2)
+            self._trail_normal = self._normals(self._trail)
         rolled = ~self.jumps & self.inside[:-1] & self.inside[1:]
-        drawn, steps = [], []
+        drawn, steps, age = [], [], []
+
+        def add(way, normal, step, i, pass_):
+            a = self.passes_done(s, i) - pass_
+            drawn.append(way + lane_lift(a) * normal if a > 0 else way)
+            steps.append(step)
+            age.append(max(a, 0.0))
+
         for j, i in zip(*np.nonzero(rolled[:k]), strict=True):
-            drawn.append(self._trail[j, i])
-            steps.append(j + 1)
+            add(self._trail[j, i], self._trail_normal[j, i], j + 1, i, self.pass_of(j, i))
         if frac > 0:
-            part = self._stretches(TRAIL_POINTS, frac)[:, k]  # (m, n, 2)
+            part = np.moveaxis(self._stretches(TRAIL_POINTS, frac)[:, k], 0, 1)  # (n, m, 2)
             for i in np.flatnonzero(rolled[k]):
-                drawn.append(part[:, i])
-                steps.append(k + 1)
+                add(part[i], self._normals(part[i]), k + 1, i, self.pass_of(k, i))
+        for i, turns in enumerate(self.swing_turns):  # the joints between passes
+            for t in turns[turns < s]:
+                c, n = self.contact[t, i], self.normal[t, i]
+                a = self.passes_done(s, i) - self.pass_of(t, i)
+                lo, hi = lane_lift(max(a, 0.0)), lane_lift(max(a + 1, 0.0))
+                drawn.append(np.array([c + lo * n, c + hi * n]))
+                steps.append(int(t))
+                age.append(max(a, 0.0))
+        if ages is not None:
+            ages[:] = age
         return drawn, steps
 
-    def dots_until(self, s: float) -> tuple[np.ndarray, np.ndarray]:
-        """The positions visited by step ``s`` on the page ``(m, 2)`` and their steps ``(m,)``."""
+    def _normals(self, pts: np.ndarray) -> np.ndarray:
+        """The curve's upward normal on the page at points ``(..., 2)`` on it."""
+        x = self.page.to_data(pts)[..., 0]
+        with np.errstate(all="ignore"):
+            slope = self.surface.grad(x[..., None])[..., 0]
+        return self.page.normal(slope)
+
+    def pass_of(self, k: float, i: int) -> int:
+        """Which pass of a swing the step from ``k`` on belongs to (0: before the first
+        turn); 0 for a run that does not swing."""
+        return int(np.sum(self.swing_turns[i] <= k))
+
+    def passes_done(self, s: float, i: int) -> float:
+        """The passes start ``i`` has begun by step ``s``, eased over the step after each
+        turn (an animation lifts the earlier passes as the ball turns, not in one jump)."""
+        return float(np.clip(s - self.swing_turns[i], 0.0, 1.0).sum())
+
+    def dots_until(self, s: float, lanes: list | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """The positions visited by step ``s`` on the page ``(m, 2)`` (a swing's earlier
+        passes on their lanes) and their steps ``(m,)``; ``lanes`` (a list) is filled
+        with each dot's pass, counted back from the one under way."""
         k, _ = self.split(s)
-        seen = self.inside[: k + 1]
-        steps = np.nonzero(seen)[0]
-        return self.contact[: k + 1][seen], steps
+        steps, starts = np.nonzero(self.inside[: k + 1])
+        pts = self.contact[steps, starts]
+        age = np.zeros(len(steps))
+        for i in np.unique(starts):
+            mine = starts == i
+            done = self.passes_done(s, i)
+            passes = np.array([self.pass_of(j - 0.5, i) for j in steps[mine]], float)
+            age[mine] = np.maximum(done - passes, 0.0)
+        pts = pts + lane_lift(age)[:, None] * self.normal[steps, starts]
+        if lanes is not None:
+            lanes[:] = np.round(age).astype(int).tolist()
+        return pts, steps
 
     def turns(self, least: float = TURN_LEAST) -> list[np.ndarray]:
         """Per start, the steps where the ball rolled to a stop and turned back (rolling,
@@ -302,6 +356,13 @@ class Roll:
         with np.errstate(all="ignore"):
             at_edge = self.page.to_points(edge, self.surface.f(edge[:, None]))
         return self.page.held_in(at_edge, margin)
+
+
+def lane_lift(age):
+    """How far (points) above the curve a swing's pass ``age`` passes old is drawn: 0
+    for the pass under way, then :data:`LANE_GAP` a pass (eased in over the first)."""
+    age = np.asarray(age, float)
+    return LANE_GAP * age + LANE_CLEAR * np.minimum(age, 1.0)
 
 
 def between(values: np.ndarray, k: int, frac: float) -> np.ndarray:

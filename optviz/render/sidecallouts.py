@@ -117,12 +117,17 @@ class SideCallouts(CalloutLayer):
         label would rather graze the curve than stand a little farther off, where the
         room between the walls is empty)."""
         half = INK_PT * ax.figure.dpi / 72
-        pts = [self._paths_px(ax, self.steps)]
+        pts = self._paths_px(ax, self.steps)
+        ticks = [np.zeros((0, 2))]
         for b in self.balls:
             if b.ax is ax:
-                pts.append(_segments_px(ax, b.ticks.get_segments()))
-        pts = np.vstack(pts)
-        boxes = np.c_[pts - half, pts + half]
+                ticks.append(_segments_px(ax, b.ticks.get_segments()))
+        ticks = np.vstack(ticks)
+        # a tick is short: a label's corner on it hides where a swing turned back, so it
+        # keeps twice the room (momentum_swing's label beside the lanes grazed one)
+        boxes = np.vstack(
+            [np.c_[pts - half, pts + half], np.c_[ticks - 2 * half, ticks + 2 * half]]
+        )
         # counted twice: a box over the curve's wall hides the ground the lesson is on,
         # worse than a leader grazing a step number (momentum_swing's longer "reaches the
         # minimum at step 32" sat over the wall beside the settled ball)

@@ -13,42 +13,36 @@ multiples): balls that start together would hide each other on one curve, offset
 would lift them off the curve (the one thing the picture must not do), and with shared
 axes the eye still compares where each one is. One optimizer gets the whole frame.
 
-A still (:func:`plot_side`) shows the motion as a strobe: translucent balls at a few
-steps spread by how far the balls move, numbered by step, over the dots and arcs of the
-whole run. An animation is drawn by :class:`SideEngine` with the frame engine's clock,
-counter, palette and writers (:mod:`.animate`).
+This module lays the view out: the panels, the curve over its ground, its landmarks and
+the key. A still (:func:`plot_side`, :mod:`.sidestill`) shows the motion as a strobe:
+translucent balls at a few steps spread by how far the balls move, numbered by step,
+over the dots and arcs of the whole run. An animation is drawn by :class:`SideEngine`
+(:mod:`.sideanim`) with the frame engine's clock, counter, palette and writers
+(:mod:`.animate`).
 """
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import numpy as np
 
-from . import curveballs, loss_plot, paths, plots, rolling, style
-from .counter import StepCounter
-from .curveballs import Balls, disk, place, velocities
+from . import curveballs, paths, plots, rolling, style
 from .line_ends import text_color
-from .rolling import EDGE, RADIUS
-from .sidecallouts import SideCallouts
+from .rolling import RADIUS
 
 EDGE_ROOM = 0.05  # of the domain's width, the curve drawn past each end: room for a ball
 MAX_NUMBERED = curveballs.NUMBERED  # starts a panel numbers (more: smaller balls, unnumbered)
 PANEL_ASPECT = 1.5  # the width/height a profile reads best at, for choosing the grid
 GROUND = {"light": "#ece8df", "dark": "#2a2f38"}
 CURVE = {"light": "#3d3d3d", "dark": "#d8d8d8"}
-STROBE = 10  # steps a still considers for its strobe (balls closer than a diameter drop out)
-# their fill: the run's colour this far towards white, opaque, in a full-ink outline (a
-# translucent disc washed out on a projector)
-GHOST = 0.45
-GHOST_GAP = 6.0  # points of ground between two ghost balls (or a ghost and an end ball)
-RING_ROOM = 6.0  # points a callout's ring adds around an end ball
+# the curve's ink when a run's colour is close to it (RMSprop's near-black on the light
+# theme, its light grey on the dark one): a mid grey its trail, dots and arcs stand out on
+CURVE_ALT = {"light": "#8a8275", "dark": "#7d8594"}
+CURVE_APART = 100.0  # the least RGB distance (0-255 a channel) between the curve and a run
 # a landmark's top this far under the curve's centre line, points: clear of a ball centred
 # on the curve there and of a callout's ring around it (the goal shows under the ball)
 HANG = RADIUS + 2.0
-STEP_PT = 13.5  # the step numbers over them (19 px at 100 dpi: digits 13 px tall)
-STILL_FLOOR = 0.55  # the faintest dot or arc of a still (an animation's fade further)
 
 
 VIEWS = ("side", "contour", "panels")  # a curve's race: from the side, whatever it is called
@@ -77,10 +71,11 @@ def side_layout(race, loss: bool, size, dpi: float, theme: str, title):
     outer = fig.add_gridspec(1, 2 if loss else 1, width_ratios=[2.2, 1] if loss else None)
     inner = outer[0].subgridspec(rows, cols)
     panels: list = []
+    curve = curve_ink(theme, paths.run_colors(race.trajectories))
     for i, traj in enumerate(race.trajectories):
         share = {"sharex": panels[0], "sharey": panels[0]} if panels else {}
         ax = fig.add_subplot(inner[i // cols, i % cols], **share)
-        draw_curve(ax, race.surface, theme, landmarks=True)
+        draw_curve(ax, race.surface, theme, landmarks=True, ink=curve)
         if n > 1:
             ink = text_color(paths.run_colors(race.trajectories)[i], fig.get_facecolor())
             ax.set_title(paths.readable(traj), color=ink, fontweight="bold")
@@ -104,7 +99,7 @@ def side_layout(race, loss: bool, size, dpi: float, theme: str, title):
         heading = f"{heading}\n{starts}"
     fig.suptitle(heading)
     fig.get_layout_engine().set(wspace=0.06)  # the x labels of panels side by side apart
-    _landmark_legend(fig, panels[0])
+    landmark_legend(fig, panels[0])
     return fig, panels, loss_ax
 
 
@@ -151,16 +146,35 @@ def curve_span(surface) -> tuple[float, float]:
     return lo - pad, hi + pad
 
 
-def draw_curve(ax, surface, theme: str = "light", *, landmarks: bool = True):
-    """``surface``'s curve in profile on ``ax`` over a light ground, its landmarks marked
-    on it; limits with room above for the balls. Returns ``ax``."""
+def curve_ink(theme: str, colors) -> str:
+    """The colour the curve is drawn in: its theme's ink, or a mid grey when a run's
+    colour is within :data:`CURVE_APART` of that ink, so the run's trail, dots and arcs
+    do not vanish into the line they lie on.
+
+    >>> curve_ink("light", ["#0077BB"]), curve_ink("light", ["#0077BB", "#222222"])
+    ('#3d3d3d', '#8a8275')
+    """
+    from matplotlib.colors import to_rgb
+
+    def apart(a, b) -> float:
+        return 255 * float(np.linalg.norm(np.subtract(to_rgb(a), to_rgb(b))))
+
+    near = any(apart(CURVE[theme], c) < CURVE_APART for c in colors)
+    return CURVE_ALT[theme] if near else CURVE[theme]
+
+
+def draw_curve(ax, surface, theme: str = "light", *, landmarks: bool = True,
+               ink: str | None = None):  # fmt: skip
+    """``surface``'s curve in profile on ``ax`` over a light ground (in ``ink``, the
+    theme's by default), its landmarks marked on it; limits with room above for the
+    balls. Returns ``ax``."""
     lo, hi = curve_span(surface)
     x = np.linspace(lo, hi, 800)
     with np.errstate(all="ignore"):
         fx = surface.f(x[:, None])
     bottom, top = curve_limits(surface)
     ax.fill_between(x, fx, bottom, color=GROUND[theme], lw=0, zorder=1)
-    ax.plot(x, fx, color=CURVE[theme], lw=rolling.CURVE_WIDTH, zorder=3, gid="curve",
+    ax.plot(x, fx, color=ink or CURVE[theme], lw=rolling.CURVE_WIDTH, zorder=3, gid="curve",
             solid_capstyle="round", label="_nolegend_")  # fmt: skip
     ax.set_xlim(lo, hi)
     ax.set_ylim(bottom, top)
@@ -209,7 +223,7 @@ def mark_curve_landmarks(ax, surface) -> list:
     return drawn
 
 
-def _landmark_legend(fig, ax):
+def landmark_legend(fig, ax):
     """The landmarks' key in one row under the figure, at its right (the step counter
     keeps the left corner)."""
     marks = [line for line in ax.get_lines() if line.get_gid() == "landmark"]
@@ -219,7 +233,7 @@ def _landmark_legend(fig, ax):
     return fig.legend(marks, labels, loc="outside lower right", ncol=len(marks))
 
 
-def _key_marks(fig, balls: list, theme: str) -> None:
+def key_marks(fig, balls: list, theme: str) -> None:
     """Add the marks a still or animation draws beyond the landmarks to their key: "one
     step (a jump)" for the dashed arcs of long steps and "turned back" for the ticks
     under the curve where a swing turned, each when some ball draws it; the key keeps
@@ -252,137 +266,10 @@ def _key_marks(fig, balls: list, theme: str) -> None:
     fig.canvas.draw()  # an animation's background is taken from the last draw
 
 
-def _styles(race) -> list:
+def run_styles(race) -> list:
     # one panel per run: no path shares a line with another (and a curve's 1-D paths have
     # no side to lay a lane on)
     return paths.path_styles(race.trajectories, one_map=False)
-
-
-# ----------------------------------------------------------------------------- stills
-def plot_side(race, *, loss: bool = False, size: Any = "16:9", dpi: float = 100,
-              theme: str = "light", title: str | None = None, glyphs: bool = False,
-              strobe: int = STROBE, callouts: Any = ()):  # fmt: skip
-    """The race on its curve as one figure: every run's dots and jump arcs, a strobe of
-    translucent balls at ``strobe`` steps spread by the motion (numbered by step), the
-    ball where it ended and ``callouts`` (verdicts of its claims, :mod:`.callouts`) beside
-    the balls they name.
-
-    >>> import optviz as ov
-    >>> r = ov.race("parabola", ["gd:lr=0.01", "gd:lr=0.4", "gd:lr=1.1"], start=[-1.0], steps=30)
-    >>> fig = plot_side(r, size="small", dpi=50)
-    >>> [ax.get_title() for ax in fig.axes]
-    ['GD (lr 0.01)', 'GD (lr 0.4)', 'GD (lr 1.1)']
-    """
-    from ..util.errors import ParameterError
-    from .callouts import check_callouts
-
-    style.check_theme(theme)
-    callouts = check_callouts(callouts, race)
-    if glyphs and any(t.state is None for t in race.trajectories):
-        raise ParameterError("glyphs need the optimizer's state: race with keep_state=True")
-    with style.themed(theme):
-        fig, panels, loss_ax = side_layout(race, loss, size, dpi, theme, title)
-        fig.canvas.draw()  # the layout is final before anything is placed on the page
-        fig.set_layout_engine("none")
-        found, scale = velocities(race, glyphs)
-        styles = _styles(race)
-        drawn = []
-        for ax, traj, ps, v in zip(panels, race.trajectories, styles, found, strict=True):
-            balls = Balls(ax, traj, ps, theme, animated=False, velocity=v, arrow_scale=scale,
-                          floor=STILL_FLOOR)  # fmt: skip
-            _strobe(balls, traj, ps, theme, strobe)
-            balls.update(float(traj.steps))
-            balls.roll_marks_off()  # a still does not roll: its spoke would be a riddle
-            drawn.append(balls)
-        _key_marks(fig, drawn, theme)
-        if callouts:
-            panels[0].add_artist(SideCallouts(race, callouts, drawn, theme, animated=False))
-        if loss_ax is not None:
-            loss_plot.plot_loss(race, loss_ax, theme=theme)
-    return fig
-
-
-def strobe_steps(roll, count: int = STROBE) -> list[int]:
-    """``count`` steps of a run spread evenly by how far its balls move on the page (the
-    first and last among them), fewer where several fall on one step. A run that swings
-    (turns back at least twice) is shown by its turns instead, after the steps spread
-    over its way to the first: each ghost then marks how far a swing went, so the
-    numbers read in order, out to one side and back to the other."""
-    moved = np.linalg.norm(np.diff(roll.contact, axis=0), axis=-1)
-    moved = np.where(roll.inside[:-1] & roll.inside[1:], moved, 0.0).mean(axis=1)  # in view
-    travel = np.concatenate([[0.0], np.cumsum(np.nan_to_num(moved))])
-    if travel[-1] <= 0:
-        return [0, roll.steps]
-    picks = np.interp(np.linspace(0, 1, count) * travel[-1], travel, np.arange(roll.steps + 1))
-    spread = {int(round(p)) for p in picks}
-    turns = turning_steps(roll)
-    if len(turns) < 2:
-        return sorted(spread)
-    return sorted({k for k in spread if k < turns[0]} | set(turns) | {roll.steps})
-
-
-def turning_steps(roll) -> list[int]:
-    """The steps where a run of one start turns back (its x a local extreme, while in
-    the view); none for several starts (their turns differ)."""
-    if roll.x.shape[1] != 1:
-        return []
-    dx = np.diff(roll.x[:, 0])
-    moving = np.flatnonzero(dx != 0)
-    turns = moving[1:][np.sign(dx[moving[1:]]) != np.sign(dx[moving[:-1]])]  # first step back
-    return [int(k) for k in turns if roll.inside[k, 0]]
-
-
-def _strobe(balls: Balls, traj, ps: paths.PathStyle, theme: str, count: int) -> None:
-    """Translucent balls along the run, each numbered by its step; a ball on the page
-    closer than a diameter to one already drawn (the last, then a swing's turns, then
-    the rest by step) is left out."""
-    ax, roll, page = balls.ax, balls.roll, balls.page
-    ink = style.ink(theme)
-    last = roll.place(float(traj.steps))
-    ends = list(last[0][last[2]])  # the balls where they ended (a callout rings them)
-    kept: list[np.ndarray] = []
-    turns = set(turning_steps(roll))  # a swing's turns first: they show how far it went
-    for k in sorted(strobe_steps(roll, count)[:-1], key=lambda k: (k not in turns, k)):
-        centre, angle, shown, _ = roll.place(float(k))
-        for i in np.flatnonzero(shown):
-            c = centre[i]
-            if not strobe_room(c, kept, ends):
-                continue
-            kept.append(c)
-            balls.ghosts.append(c)  # where a callout must not go
-            ghost = disk(ax, balls.radius - EDGE / 2, fc=ghost_fill(ps.color), ec=ink, lw=EDGE,
-                         zorder=5, gid="ghost")  # fmt: skip
-            place(ghost, page.to_data(c))
-            _step_label(ax, page, c, f"{k}", ink, bold=False)
-    for c in last[0][last[2]]:
-        _step_label(ax, page, c, f"{traj.steps}", ink, bold=True)
-
-
-def ghost_fill(color) -> tuple:
-    """A ghost ball's fill: ``color`` :data:`GHOST` of the way to white, opaque."""
-    from matplotlib.colors import to_rgb
-
-    return tuple(c + GHOST * (1.0 - c) for c in to_rgb(color))
-
-
-def strobe_room(centre: np.ndarray, ghosts: list, ends: list) -> bool:
-    """Whether a ghost ball at ``centre`` (page points) keeps :data:`GHOST_GAP` clear of
-    the ``ghosts`` already drawn and of the balls where the runs ended, counting a ring
-    (:data:`RING_ROOM`) around those: ghosts that touch read as one smear over the path."""
-
-    def clear(others: list, room: float) -> bool:
-        return all(np.hypot(*(centre - o)) >= 2 * RADIUS + GHOST_GAP + room for o in others)
-
-    return clear(ghosts, 0.0) and clear(ends, RING_ROOM)
-
-
-def _step_label(ax, page, centre, text: str, ink: str, bold: bool) -> None:
-    """A step number just above a ball."""
-    x, y = page.to_data(centre + np.array([0.0, RADIUS + 3.0]))
-    ax.annotate(text, (x, y), ha="center", va="bottom", fontsize=style.at_least(STEP_PT),
-                color=ink,
-                fontweight="bold" if bold else "normal", alpha=1.0 if bold else 0.8,
-                zorder=5.5)  # fmt: skip
 
 
 def side_on(race, ax=None, *, theme: str = "light"):
@@ -419,95 +306,5 @@ def show_curve(surface, *, size: Any = "16:9", dpi: float = 100, theme: str = "l
         ax = fig.add_subplot()
         draw_curve(ax, surface, theme)
         fig.suptitle(surface.title or surface.name if title is None else title)
-        _landmark_legend(fig, ax)
+        landmark_legend(fig, ax)
     return fig
-
-
-# ----------------------------------------------------------------------------- animation
-class SideEngine:
-    """Frames of a curve's race for :class:`optviz.render.animate.Animation`: the figure
-    drawn once, then per frame only the balls, dots, arcs, arrows, loss curves and step
-    counter, blitted onto that background."""
-
-    def __init__(self, anim):
-        from .gif import make_palette
-
-        self.anim = anim
-        race, theme = anim.race, anim.theme
-        check_curve(race, anim.kind)
-        with style.themed(theme), plots.offscreen():
-            fig, self.panels, self.loss_ax = side_layout(race, anim.loss, anim.size, anim.dpi,
-                                                         theme, anim.title)  # fmt: skip
-            self.fig, self.canvas = fig, fig.canvas
-            self.counter = StepCounter(fig, theme, anim.steps)
-            self.canvas.draw()
-            fig.set_layout_engine("none")  # positions are final: the balls are placed on them
-            found, scale = velocities(race, anim.glyphs)
-            self.styles = _styles(race)
-            self.balls = [
-                Balls(
-                    ax,
-                    traj,
-                    ps,
-                    theme,
-                    animated=True,
-                    velocity=v,
-                    arrow_scale=scale,
-                    trail=anim.trail,
-                )  # fmt: skip
-                for ax, traj, ps, v in zip(
-                    self.panels, race.trajectories, self.styles, found, strict=True
-                )  # fmt: skip
-            ]
-            for balls in self.balls:
-                balls.roll_marks_off()
-            _key_marks(fig, self.balls, theme)
-            self.losses = None
-            if self.loss_ax is not None:  # the map's loss panel, moving in step
-                from .side_panels import LOSS
-
-                self.losses = LOSS.frames(self.loss_ax, race, self.styles, theme)
-            self.callouts = None
-            if anim.callouts:
-                self.callouts = SideCallouts(race, anim.callouts, self.balls, theme, True)
-                self.callouts.set_timeline(anim.frame_steps(), anim.fps)
-            if not self.counter.prepare(self.canvas, [*self.panels, self.loss_ax]):
-                self.canvas.draw()
-            self.background = self.canvas.copy_from_bbox(fig.bbox)
-            bg = np.asarray(self.canvas.buffer_rgba())[..., :3]
-            self.palette = make_palette(bg, _scene_colors(self.styles, theme, bg))
-
-    def frame(self, s: float) -> np.ndarray:
-        """The frame showing step ``s`` (fractional: between steps)."""
-        self.canvas.restore_region(self.background)
-        for balls in self.balls:
-            for artist in balls.update(s):
-                balls.ax.draw_artist(artist)
-        if self.callouts is not None:  # rings round the balls, labels over everything
-            rings, labels = self.callouts.update(s, self.canvas.get_renderer())
-            for artist in [*rings, *labels]:
-                artist.axes.draw_artist(artist)
-        for artist in self.losses(s) if self.losses is not None else ():
-            self.loss_ax.draw_artist(artist)
-        k = min(int(math.floor(s)), self.anim.steps)
-        self.counter.draw(self.canvas, k)
-        return np.array(self.canvas.buffer_rgba())[..., :3]
-
-    def close(self) -> None:
-        self.fig.clear()
-
-
-def _scene_colors(styles, theme: str, bg: np.ndarray) -> np.ndarray:
-    """Every colour a frame can show beyond the background's: the runs' colours, the ink,
-    white, and their blends with the ground (faded dots, antialiased edges)."""
-    from matplotlib.colors import to_rgb
-
-    ink = np.array(to_rgb(style.ink(theme))) * 255
-    ground = np.median(bg.reshape(-1, 3), axis=0)
-    scene = [ink, (255, 255, 255), (0, 0, 0), np.array(to_rgb(GROUND[theme])) * 255]
-    for ps in styles:
-        c = np.array(to_rgb(ps.color)) * 255
-        scene.append(c)
-        for other in (ground, ink, np.array(to_rgb(GROUND[theme])) * 255):
-            scene.extend(c + (other - c) * a for a in (0.3, 0.6))
-    return np.clip(np.round(scene), 0, 255).astype(np.uint8)
