@@ -23,6 +23,7 @@ from .phaseplots import (
     _title,
     drop_specks,
     edge_field,
+    keep_pieces,
     plot_phase,
     steps_to_tenth,
 )
@@ -211,28 +212,19 @@ def _unedge(ax: Any, centres: list[tuple[float, float]]) -> None:
     edge line (2.5 pt, where a cell is ~9 px) covered the island it outlined; the ring
     says where it is, and the island's own colour shows inside it. An island that
     touches its kind at a corner lies on the edge's line: :func:`_thin_edges`."""
-    from matplotlib.path import Path
 
     if not centres:
         return
     # the ring's outer radius in pixels
     reach = (ISLAND_RING["ms"] / 2 + ISLAND_RING["mew"]) * ax.figure.dpi / 72
     at = ax.transData.transform(np.asarray(centres, float))
+
+    def outside_rings(px):  # not wholly inside the rings (two touch diagonally)
+        near = np.hypot(*(px[:, None, :] - at[None, :, :]).transpose(2, 0, 1)).min(axis=1)
+        return near.max() > reach
+
     for cs in (c for c in ax.collections if c.get_gid() == "edge"):
-        kept = []
-        for path in cs.get_paths():
-            if path.codes is None or not len(path.vertices):
-                kept.append(path)
-                continue
-            starts = np.flatnonzero(path.codes == Path.MOVETO).tolist() + [len(path.vertices)]
-            pieces = []
-            for a, b in zip(starts[:-1], starts[1:], strict=True):
-                px = ax.transData.transform(path.vertices[a:b])
-                near = np.hypot(*(px[:, None, :] - at[None, :, :]).transpose(2, 0, 1)).min(axis=1)
-                if near.max() > reach:  # not wholly inside the rings (two touch diagonally)
-                    pieces.append(Path(path.vertices[a:b], path.codes[a:b]))
-            kept.append(Path.make_compound_path(*pieces) if pieces else Path(np.zeros((0, 2))))
-        cs.set_paths(kept)
+        keep_pieces(ax, cs, outside_rings)
 
 
 def _thin_edges(axes: Any) -> None:

@@ -168,6 +168,12 @@ def drop_specks(ax: Any, cs: Any, smallest: float = SPECK_PX) -> None:
     """Pieces of the contour set ``cs`` under ``smallest`` pixels across taken out: where
     a measured field runs level with the contour's level (the momentum map's flat top)
     its noise drew a row of dots beside the line."""
+    keep_pieces(ax, cs, lambda px: np.ptp(px, axis=0).max() >= smallest)
+
+
+def keep_pieces(ax: Any, cs: Any, keep: Any) -> None:
+    """Of each path of the contour set ``cs``, only the pieces (the runs between moves)
+    whose points in pixels ``keep`` accepts."""
     from matplotlib.path import Path
 
     kept = []
@@ -176,11 +182,11 @@ def drop_specks(ax: Any, cs: Any, smallest: float = SPECK_PX) -> None:
             kept.append(path)
             continue
         starts = np.flatnonzero(path.codes == Path.MOVETO).tolist() + [len(path.vertices)]
-        pieces = []
-        for a, b in zip(starts[:-1], starts[1:], strict=True):
-            px = ax.transData.transform(path.vertices[a:b])
-            if np.ptp(px, axis=0).max() >= smallest:
-                pieces.append(Path(path.vertices[a:b], path.codes[a:b]))
+        pieces = [
+            Path(path.vertices[a:b], path.codes[a:b])
+            for a, b in zip(starts[:-1], starts[1:], strict=True)
+            if keep(ax.transData.transform(path.vertices[a:b]))
+        ]
         kept.append(Path.make_compound_path(*pieces) if pieces else Path(np.zeros((0, 2))))
     cs.set_paths(kept)
 
