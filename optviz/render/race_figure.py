@@ -159,13 +159,21 @@ def _setup_side(fig, race, extra, theme: str) -> dict:
 
 def _fit_width(text, fig, smallest: float = 16.0, share: float = 0.96) -> None:
     """Shrink ``text`` until it fits ``share`` of the frame's width, down to ``smallest``
-    points (a two-line title on a small frame would run off both sides)."""
+    points, then wrap its lines (a two-line title on a small frame ran off both sides)."""
+    import textwrap
+
     renderer = fig.canvas.get_renderer()
     room = share * fig.bbox.width
     size = text.get_fontsize()
     width = text.get_window_extent(renderer).width
+    if width <= room:
+        return
+    text.set_fontsize(max(smallest, size * room / width))
+    width = text.get_window_extent(renderer).width
     if width > room:
-        text.set_fontsize(max(smallest, size * room / width))
+        lines = text.get_text().splitlines()
+        chars = int(max(map(len, lines)) * room / width)
+        text.set_text("\n".join(textwrap.fill(line, chars) for line in lines))
 
 
 def _map_layout(fig, race, kind: str, extra, theme: str, heading_lines: int, beside: bool,
