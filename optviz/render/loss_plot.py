@@ -3,14 +3,15 @@ each start's curve numbered as its ring on the map.
 
 Separate from :mod:`.plots`, which draws surfaces and paths on the map: every figure
 with a loss panel (side panels, side views, landscapes, sharpness) draws it through
-:func:`plot_loss`, and the loss axis and marks it uses live in :mod:`.losses`.
+:func:`plot_loss`, and the loss axis it uses lives in :mod:`.losses`, the notes at the
+ends of curves that leave the panel in :mod:`.loss_notes`.
 """
 
 from __future__ import annotations
 
 import numpy as np  # noqa: F401  (the doctest's)
 
-from . import loss_tags, losses
+from . import loss_notes, loss_tags, losses
 from .losses import LossAxis, loss_axis, loss_curve
 from .plots import _axes, _trajectories
 
@@ -51,7 +52,7 @@ def plot_loss(
                 ax.plot(steps, y, color=ps.color, label="_nolegend_", **losses.RAW_STYLE)
                 y = losses.running_mean(y, window)
             ax.plot(steps, y, color=ps.color, lw=2.2, zorder=ps.zorder, label=paths.readable(traj))
-        losses.diverged_note(ax, traj, y, ps.color, theme, x)  # one for a group of starts
+        loss_notes.diverged_note(ax, traj, y, ps.color, theme, x)  # one for a group of starts
     losses.setup_loss_axes(ax, trajs, axis, theme, x)
     loss_tags.spread_tags(ax, tags)  # on the final limits
     return ax

@@ -1,5 +1,6 @@
-"""Loss panels: the axis, the curves and their marks (:func:`optviz.render.loss_plot.plot_loss`
-draws them).
+"""Loss panels: the axis and the curves on it (:func:`optviz.render.loss_plot.plot_loss`
+draws them; the notes at the ends of curves that leave the panel are in
+:mod:`optviz.render.loss_notes`).
 
 ``f − f*`` is drawn on a log axis where the surface's minimum is known. Two things on
 such an axis are not results and are drawn as what they are: the numerical floor
@@ -125,7 +126,8 @@ def loss_curve(traj, shift: float, log: bool, floor: float = LOSS_FLOOR,
     """The plotted loss, ``(steps + 1,)`` or ``(steps + 1, n)``: shifted; non-finite
     values and every step after a divergence dropped (NaN); on a log axis a stretch at
     or below ``floor`` is drawn as one point on the floor, where the curve enters it,
-    and a curve that rises past ``ceiling`` ends there (:func:`diverged_note` marks it).
+    and a curve that rises past ``ceiling`` ends there (marked by
+    :func:`.loss_notes.diverged_note`).
 
     >>> import optviz as ov
     >>> r = ov.race("quadratic", ["gd:lr=0.5"], start=(1.0, 1.0), steps=3)  # exact in 1 step
@@ -232,6 +234,7 @@ def _cut_room(trajs, axis: LossAxis) -> str:
 
 
 CUT_BESIDE = 0.55  # a curve cut before this share of the panel has its note beside its end
+CUT_RISE = 3.0  # points: the note over a curve cut at the ceiling sits this far above it
 
 
 def _note_room(ax, cut: str = "") -> float:
@@ -310,108 +313,6 @@ def _floor_label_side(ax, axis: LossAxis, trajs, x: str) -> str:
     if np.any(at >= 1 - label) and not np.any(at <= label):
         return "left"
     return "right"
-
-
-def diverged_note(ax, traj, y: np.ndarray, color, theme: str = "light", x: str = "steps"):
-    """An arrow up from the end of a diverged run's curve ``y`` and ``diverged at step
-    k``; ``None`` for a run that did not diverge. A run of many starts (``y`` of shape
-    ``(steps + 1, n)``) gets one arrow for the group, from the curve that diverged
-    first, and ``m of n diverged, first at step k``. The text leans away from the nearer
-    edge, and is centred on the arrow mid-panel (where it would run off either way)."""
-    div = np.atleast_1d(traj.diverged_at)
-    gone = np.flatnonzero(div >= 0)
-    if not len(gone):
-        return _off_scale_note(ax, traj, y, color, theme, x)
-    first = int(gone[np.argmin(div[gone])])
-    k = int(div[first])
-    curve = y[:, first] if y.ndim == 2 else y
-    finite = np.flatnonzero(np.isfinite(curve[: k + 1]))
-    if not len(finite):
-        return None
-    end = int(finite[-1])
-    if len(div) > 1:
-        text = f"{len(gone)} of {len(div)} diverged, first at step {k}"
-    elif _cut(traj, first, end):  # the curve ends before the divergence: say where
-        text = f"diverges, off the scale at step {end}"
-    else:
-        text = f"diverged at step {k}"
-    return _arrow_up(ax, traj, curve, first, end, text, color, theme, x)
-
-
-def _off_scale_note(ax, traj, y: np.ndarray, color, theme: str, x: str):
-    """``off the scale at step k`` with an arrow up, for a single run's curve cut at
-    the axis's ceiling though the run did not diverge; ``None`` for any other."""
-    if y.ndim != 1 or not np.isfinite(y).any():
-        return None
-    end = int(np.flatnonzero(np.isfinite(y))[-1])
-    if end == len(y) - 1 or not y[end] > y[0] or not _cut(traj, 0, end):
-        return None  # the curve runs to the end, ends on the floor, or its run stopped
-    return _arrow_up(ax, traj, y, 0, end, f"off the scale at step {end}", color, theme, x)
-
-
-def _wider_than_panel(ax, text: str) -> bool:
-    """Whether ``text`` on one line is (by an estimate) wider than ``ax``'s cell."""
-    import matplotlib as mpl
-
-    fig = ax.figure
-    spec = ax.get_subplotspec()
-    cell = spec.get_position(fig).width if spec is not None else ax.get_position().width
-    size = mpl.rcParams["font.size"] * fig.dpi / 72
-    return len(text) * 0.6 * size > cell * fig.bbox.width - 4 * size
-
-
-CUT_RISE = 3.0  # points: the note over a curve cut at the ceiling sits this far above it
-
-
-def _cut(traj, first: int, end: int) -> bool:
-    """Whether the curve (start ``first``) ends at ``end`` at the axis's ceiling: its
-    run's loss goes on, finite, after it."""
-    loss = np.asarray(traj.loss, float)
-    loss = loss[:, first] if loss.ndim == 2 else loss
-    return end + 1 < len(loss) and bool(np.isfinite(loss[end + 1]))
-
-
-def _arrow_up(ax, traj, curve, first: int, end: int, text: str, color, theme: str, x: str):
-    """The note at the end of a curve that stops rising on the panel: a curve cut at the
-    axis's ceiling gets ``↑ text`` just over its end (the top of the panel is near: no
-    room for an arrow), one that ends at a divergence an arrow up and the text at its
-    head."""
-    xs = x_values(traj, x)
-    xs = xs[:, first] if xs.ndim == 2 else xs
-    where = xs[end] / max(xs[-1], 1e-12)  # the arrow's place along the panel, 0..1
-    lean = "left" if where < 0.3 else "center" if where <= 0.6 else "right"
-    if _cut(traj, first, end):  # beside its end (at the panel's top: no room over it)
-        beside = where < CUT_BESIDE
-        if beside and _wider_than_panel(ax, f"↑ {text}"):  # it runs right from the
-            # panel's left edge: on two lines it stays inside a narrow panel at the
-            # frame's right (one line ran off the frame, its step number lost)
-            text = _two_lines(text)
-        return ax.annotate(f"↑ {text}", xy=(xs[end], curve[end]),
-                           xytext=(8, 0) if beside else (0, CUT_RISE), textcoords="offset points",
-                           ha="left" if beside else lean, va="center" if beside else "bottom",
-                           color=style.ink(theme), annotation_clip=False, zorder=9)  # fmt: skip
-    # a vertical arrow up from the curve's end, the text beside its head: starting there
-    # near the left edge, centred on it mid-panel, ending there near the right edge
-    return ax.annotate(
-        text,
-        xy=(xs[end], curve[end]),
-        xytext=(0, DIVERGED_RISE),
-        textcoords="offset points",
-        ha=lean,
-        va="center",
-        color=style.ink(theme),
-        arrowprops=dict(
-            arrowstyle="<|-",  # the head at the text: up, away from the curve
-            color=color,
-            lw=2.2,
-            shrinkA=2,
-            shrinkB=0,
-            mutation_scale=12,
-            relpos=({"left": 0.0, "center": 0.5, "right": 1.0}[lean], 0.5),
-        ),
-        annotation_clip=False,
-        zorder=9,
-    )
 
 
 def setup_loss_axes(

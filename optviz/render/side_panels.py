@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from ..util.errors import ParameterError, unknown
-from . import loss_tags, losses, paths, profile, style
+from . import loss_notes, loss_tags, losses, paths, profile, style
 
 Frames = Callable[[float], list]
 """``update(s)``: move a panel's moving artists to (fractional) step ``s``; return them."""
@@ -70,7 +70,7 @@ class LossFrames:
         self.raws: list = []  # noisy runs: (line, raw loss, x) drawn faint under the mean
         for i, (traj, ps) in enumerate(zip(race.trajectories, styles, strict=True)):
             y = losses.loss_curve(traj, axis.shift, axis.log, axis.floor, axis.ceiling)
-            note = losses.diverged_note(ax, traj, y, ps.color, theme, x)  # shown from there on
+            note = loss_notes.diverged_note(ax, traj, y, ps.color, theme, x)  # shown from there on
             y = y if y.ndim == 2 else y[:, None]
             at = losses.x_values(traj, x).reshape(y.shape)  # steps, or evaluations
             window = losses.mean_window(traj, y)
