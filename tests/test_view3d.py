@@ -30,7 +30,12 @@ def _drawn(name: str):
         race = load_scene(f"gallery/{name}.toml").race()
     else:
         race = audit.lesson_race(name)
-    fig = race_figure.plot_race(race, kind="3d")
+    # cached across tests: a bare Agg figure, which another test's plt.close("all")
+    # cannot strip of its canvas
+    from optviz.render.plots import offscreen
+
+    with offscreen():
+        fig = race_figure.plot_race(race, kind="3d")
     fig.canvas.draw()
     return race, fig, fig.axes[0]
 
