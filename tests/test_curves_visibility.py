@@ -142,3 +142,18 @@ def test_each_pass_of_a_swing_keeps_its_own_pixels():
     ]
     # half at least: the newest lifted pass runs past the ball resting at the bottom
     assert min(shares) >= 0.5, [round(v, 2) for v in shares]
+
+
+@pytest.mark.parametrize("name", ["shallow_then_deep", "flat_inflection", "twin_wells"])
+def test_a_run_that_overshoots_and_comes_back_is_not_lifted_off_its_curve(name):
+    """Momentum overshooting a well turns back twice: its way stays on the curve. Lifted
+    into lanes, its long first pass floated above the curve and read as a second curve."""
+    s = ov.surface(name)
+    lesson = s.lesson
+    start = lesson.starts if len(lesson.starts) else None
+    race = ov.race(s, list(lesson.optimizers), start=start, steps=lesson.steps or 200)
+    fig, balls = _last_frame(race)
+    turned = [b for b in balls if any(len(t) for t in b.roll.turns())]
+    assert turned  # the lesson's momentum does overshoot
+    for b in turned:
+        assert all(len(t) == 0 for t in b.roll.swing_turns), name

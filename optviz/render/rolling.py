@@ -32,6 +32,9 @@ ARC_POINTS = 24  # points along a jump's arc
 TRAIL_POINTS = 8  # points along the stretch of curve a step rolls over
 ARC_HEIGHT = 0.25  # an arc's bow over its chord, as a share of the chord ...
 ARC_RISE = 4.0  # ... and at most this many points: a jump reads as a step, not a flight
+SWING_TURNS = 4  # a run turning back this often swings: its earlier passes are lifted into
+# lanes; one that overshoots a well and comes back (2 turns) keeps its way on the curve,
+# where a lifted first pass, long and alone, read as a second curve above the first
 TURN_LEAST = 2.0  # a turning point is marked this many radii (along x) from the last one
 OUT = 0.5  # positions beyond the domain are drawn at most this many domain widths out
 # a swing's passes: each earlier pass lifted this many points more above the curve (along
@@ -147,8 +150,8 @@ class Roll:
         self.arcs = {key: arc for key, arc in arcs.items() if arc is not None}
         self._trail: np.ndarray | None = None  # the curve between positions, when asked
         self._trail_normal: np.ndarray | None = None
-        # the turns that part a swing's passes (a run that turns back twice and more)
-        self.swing_turns = [t if len(t) >= 2 else t[:0] for t in self.turns()]
+        # the turns that part a swing's passes (a run that swings back and forth)
+        self.swing_turns = [t if len(t) >= SWING_TURNS else t[:0] for t in self.turns()]
 
     @property
     def steps(self) -> int:
