@@ -167,7 +167,9 @@ def test_goldstein_price_says_why_gd_leaps_and_the_numbers_are_the_surfaces(optv
     real_savefig = plt.Figure.savefig
 
     def spy(fig, *args, **kwargs):
-        shown.append(fig._suptitle.get_text() if fig._suptitle else "")
+        # the caption is under the heading or over the map, wrapped to the frame
+        titles = [fig._suptitle] + [ax._left_title for ax in fig.axes]
+        shown.append(" ".join(t.get_text().replace("\n", " ") for t in titles if t))
         return real_savefig(fig, *args, **kwargs)
 
     import unittest.mock
