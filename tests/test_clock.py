@@ -181,7 +181,7 @@ def settles_early():
 def test_steps_where_no_ball_moves_take_at_most_a_second(race):
     race = race()
     dead = clock.dead_steps(race.trajectories)
-    assert dead.mean() > 0.5  # most steps are dead time: the rule has work to do
+    assert dead.mean() >= 0.5  # half the steps and more are dead time: the rule has work
     assert dead_seconds(race) <= clock.DEAD_SECONDS + 0.05
     # and the steps where something moves get the rest, in order
     s = animate(race, fps=20, duration=6).frame_steps()

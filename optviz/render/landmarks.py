@@ -193,16 +193,14 @@ def _over_balls(ax, under):
     return over
 
 
-PLATE_FILLS = {"global minimum": GLOBAL_FILL}  # a plate's face; white for the others
-
-
 def plate_for(ax, line, zorder: float):
     """An empty plate for the landmarks of ``line``: the same outline, filled, drawn
     larger under a ball resting on one (:func:`size_plate`), over the landmark itself
     (gid ``landmark-rest``: drawn as a landmark, named in no legend). A ball on its
     true place covers a landmark's middle; on a plate whose arms stand out round it, it
     reads as a ball that arrived there, and the shape still says which landmark."""
-    face = PLATE_FILLS.get(line.get_label(), "white")
+    face = GLOBAL_FILL if line.get_label() == "global minimum" else "white"  # read now: a
+    # probe that recolours the star's fill recolours its plate
     plate = ax.plot([], [], ls="none", marker=line.get_marker(), ms=line.get_markersize(),
                     mfc=face, mec=line.get_markeredgecolor(), mew=line.get_markeredgewidth(),
                     zorder=zorder, label="_nolegend_")[0]  # fmt: skip
