@@ -5,8 +5,9 @@ Shared by the still plots and the animations, on contour and 3-D axes:
 * balls of different optimizers that would overlap are **fanned out** round their spot,
   each joined to its true place by a thin **spoke** (:mod:`.fans` says where);
 * a ball **resting on a landmark** (a minimum's star, a saddle's diamond) is drawn on its
-  true place, over a **plate**: the landmark drawn again under it, filled and larger, so
-  its arms stand out round the ball and it reads as a ball that arrived there;
+  true place, ringed by a **plate**: the landmark drawn there instead as a thick hollow
+  outline, larger, round the ball, so the ball is plainly on top and reads as a ball
+  that arrived there;
 * many starts of one optimizer piled on one spot are drawn as one ball with a **count
   badge** ("×5");
 * every ball carries a round ball's **ink** (a triangle is enlarged to a circle's area)
@@ -44,7 +45,7 @@ from .landmarks import plate_for, size_plate
 SPOKE_PT = 1.0  # a spoke's width: a hairline, not a path (paths are 2 points and more)
 BADGE_PT = 12.5  # the count badge's type (17 px at 100 dpi)
 RESTING = 0.05  # a ball whose path stays on a landmark this share of the steps rests on it
-PLATE_REACH = 1.7  # a plate's arms reach this many ball diameters from its centre: they
+PLATE_REACH = 2.0  # a plate's arms reach this many ball diameters from its centre: they
 # stand out round a ball resting on it by its own radius
 PLATE_ARMS = 1.05  # ... and this far beyond a fan of balls resting on it
 
@@ -84,7 +85,6 @@ class BallLayout(Artist):
         self.spokes = self._new_spokes()
         self.plates = {} if _is3d(ax) else {id(line): plate_for(ax, line, self.get_zorder() + 0.005)
                                             for line in landmark_lines(ax)}  # fmt: skip
-        self._hairlines: dict = {}  # a minimum's hairline over the balls: all its points
         self.trails: list | None = None  # the paths (data): which balls only pass a landmark
         self.step: float | None = None  # an animation's step now (a still: None)
         self.collapse = 1.0  # steps over which the start's fan closes, at least
@@ -165,17 +165,20 @@ class BallLayout(Artist):
         return resting
 
     def _clear_hairlines(self, taken: np.ndarray) -> None:
-        """The minima's hairlines over the balls (gid ``landmark-over``) without the points
-        ``taken`` (px) a plate is drawn on: a small star inside the plate's outline."""
-        for line in self.ax.get_lines():
-            if line.get_gid() != "landmark-over":
+        """Take the landmarks a plate is drawn on (``taken``, px) off their outline, fill and
+        hairline over the balls (gids ``landmark``, ``landmark-fill``, ``landmark-over``):
+        the plate, a hollow outline round the ball, is the landmark there, and nothing
+        of it lies over or right round the ball. Only their markers go (``markevery``):
+        the points stay the landmarks the balls are seated by."""
+        gids = ("landmark", "landmark-fill", "landmark-over")
+        for line in self.ax.get_lines() if self.plates else []:
+            if line.get_gid() not in gids or not len(line.get_xdata()):
                 continue
-            every = self._hairlines.setdefault(id(line), np.c_[line.get_data()].astype(float))
-            at = self.ax.transData.transform(every) if len(every) else every
-            keep = np.ones(len(every), bool)
+            at = self.ax.transData.transform(np.c_[line.get_data()].astype(float))
+            keep = np.ones(len(at), bool)
             for x, y, _ in taken:
                 keep &= np.hypot(at[:, 0] - x, at[:, 1] - y) > 1.0
-            line.set_data(every[keep, 0], every[keep, 1])
+            line.set_markevery(None if keep.all() else np.flatnonzero(keep))
 
     def _collapse(self, px, owner, diameter, seats, drawn) -> np.ndarray:
         """``drawn`` with the first frame's fan round the start collapsing into it over

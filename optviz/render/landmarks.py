@@ -59,6 +59,7 @@ LANDMARK_ZORDER = 6.8  # over the paths (5 and up), under start rings, key-momen
 OVER_ZORDER = 9.5  # a minimum's thin outline again, over the balls (under callouts, 9.7)
 OVER_KINDS = ("global minimum", "local minimum")  # the places balls come to rest on
 FILL_ZORDER = 4.9  # a global minimum's fill: under every path (5 and up)
+PLATE_EDGE = 1.6  # a plate's outline is this much thicker than its landmark's: it rings a ball
 GLOBAL_FILL = "#FFEB7A"  # pale gold: bright on grey and dark maps, seen in a white legend,
 # far lighter than every ball colour (a saturated gold read as part of the orange ball on it)
 
@@ -194,17 +195,22 @@ def _over_balls(ax, under):
 
 
 def plate_for(ax, line, zorder: float):
-    """An empty plate for the landmarks of ``line``: the same outline, filled, drawn
-    larger under a ball resting on one (:func:`size_plate`), over the landmark itself
-    (gid ``landmark-rest``: drawn as a landmark, named in no legend). A ball on its
-    true place covers a landmark's middle; on a plate whose arms stand out round it, it
-    reads as a ball that arrived there, and the shape still says which landmark."""
-    face = GLOBAL_FILL if line.get_label() == "global minimum" else "white"  # read now: a
-    # probe that recolours the star's fill recolours its plate
+    """The landmark of ``line`` as drawn where a ball rests on it: a thick hollow outline
+    in the landmark's colours, larger than the landmark, round the ball (gid
+    ``landmark-rest``: drawn as a landmark, named in no legend). The landmark itself and
+    its fill are taken off there (:meth:`.balls.BallLayout.place`): a ball on a filled
+    star read as under it, an orange ball on the gold fill as part of the star; ringed by
+    an outline with nothing over or round it but the map, the ball is plainly on top. A
+    global minimum's outline is gold on black, its fill's colour: the legend's star."""
+    from matplotlib.patheffects import withStroke
+
+    ink = GLOBAL_FILL if line.get_label() == "global minimum" else line.get_markeredgecolor()
+    stroke = "black" if ink == GLOBAL_FILL else line.get_path_effects()[0]._gc["foreground"]
+    width = PLATE_EDGE * line.get_markeredgewidth()
     plate = ax.plot([], [], ls="none", marker=line.get_marker(), ms=line.get_markersize(),
-                    mfc=face, mec=line.get_markeredgecolor(), mew=line.get_markeredgewidth(),
-                    zorder=zorder, label="_nolegend_")[0]  # fmt: skip
-    plate.set_path_effects(line.get_path_effects())
+                    mfc="none", mec=ink, mew=width, zorder=zorder,
+                    label="_nolegend_")[0]  # fmt: skip
+    plate.set_path_effects([withStroke(linewidth=width + 2.4, foreground=stroke)])
     plate.set_gid("landmark-rest")
     plate.set_in_layout(False)
     return plate
