@@ -17,7 +17,8 @@ At the ball of step t the glyphs explain step t+1, from the state the run record
   dotted;
 - Rprop's **step-size box**: its half-sides are the step sizes of the two coordinates, in
   the step arrow's scale, so the next step goes from the ball to a corner of the box (or
-  to the middle of a side, for a coordinate whose gradient just changed sign).
+  to the middle of a side, for a coordinate whose gradient just changed sign); it goes
+  when its ball arrives, its sizes still falling (the closing callout says by how much).
 
 Steps (the step arrow and Rprop's box) are drawn as taken, in the map's units: the arrow
 ends where the next ball lands, and the box is no larger than the next step's reach (a
@@ -78,7 +79,10 @@ CLIP = 2.5  # longest reach drawn, in multiples of that
 
 
 SCALE = {"grad": "arrow", "velocity": "arrow", "box": "box", "step": "step", "sizes": "step"}
-HELD = ("velocity", "box", "sizes")  # lesson glyphs an arrived run keeps (as ghosts)
+HELD = ("velocity", "box")  # lesson glyphs an arrived run keeps (as ghosts). Not Rprop's
+# step sizes: they go on falling at the minimum (its y step 310,000x below its peak in
+# rprop_ravine), so a box held at its last readable size, left where the ball was, told
+# the opposite of the closing callout; it follows the ball and goes when the ball arrives
 GHOST = 0.55  # a held glyph's opacity: there, but no longer the ball's next step
 HOLD = 0.5  # the held glyph is the last before arriving at least this share of the race's
 # 90th-percentile reach: the last one of meaningful size, near where the lesson ends
