@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from .callout_placement import dense
+from .callout_placement import CLEAR_PT, dense
 from .geometry import _is3d, drawable, height, projected
 
 MARKER_GIDS = ("landmark", "landmark-rest", "starts")  # a landmark, its plate, a start ring
-STAR_GAP_PT = 6.0  # points a label keeps clear of a landmark's outline (one touching the
-# star crowded it: elliptic, matyas)
+GAP_PT = 10.0  # points (a ball's diameter) a label's box keeps clear of every ball and
+# landmark outline: a box a few pixels off them read as one crowded block with the ball
+# and star (elliptic, beale, matyas, rprop_ravine)
+STAR_GAP_PT = GAP_PT + CLEAR_PT  # a landmark's box: the gap is its body, not clearance
+BALL_BOX_PT = 6.7 + GAP_PT + CLEAR_PT  # half a ball's box: its radius and rim (6.7), the gap
 
 
 class CalloutScenery:
@@ -117,9 +120,14 @@ class CalloutScenery:
 
     @staticmethod
     def _texts(ax, renderer) -> list[np.ndarray]:
-        """The boxes (px) of ``ax``'s own texts a label must not cover (the 3-D view's
-        axis names); the labels themselves are placed against each other."""
-        return [np.array([t.get_window_extent(renderer).extents]) for t in ax.texts
+        """The boxes (px) of ``ax``'s own texts a label must not cover, and a 3-D view's
+        tick labels and axis names (a label on the x axis's "0" in double_well_3d); the
+        labels themselves are placed against each other."""
+        texts = list(ax.texts)
+        if _is3d(ax):  # its tick labels and axis names lie inside the labels' room
+            for axis in (ax.xaxis, ax.yaxis, ax.zaxis):
+                texts += [*axis.get_ticklabels(), axis.label]
+        return [np.array([t.get_window_extent(renderer).extents]) for t in texts
                 if t.get_visible() and t.get_gid() != "callout" and t.get_text()]  # fmt: skip
 
     def _edge_notes(self, ax) -> list[np.ndarray]:
@@ -168,7 +176,7 @@ class CalloutScenery:
     def _seen_balls(self, ax, item) -> np.ndarray:
         """The balls on ``ax`` while ``item`` shows, as boxes (px): at its key step, at the
         last step it shows and a few between."""
-        ball = 12.0 * ax.figure.dpi / 72  # a ball and its outline, in pixels
+        ball = BALL_BOX_PT * ax.figure.dpi / 72  # a ball, its outline and the gap, in pixels
         first, last = item[0], max(item[0], int(np.floor(self._until(item))))
         steps = sorted({first, last, self.steps if item in self.finals else last,
                         *np.linspace(first, last, 5).round().astype(int)})  # fmt: skip
