@@ -45,8 +45,8 @@ from .landmarks import plate_for, size_plate
 SPOKE_PT = 1.0  # a spoke's width: a hairline, not a path (paths are 2 points and more)
 BADGE_PT = 12.5  # the count badge's type (17 px at 100 dpi)
 RESTING = 0.05  # a ball whose path stays on a landmark this share of the steps rests on it
-PLATE_REACH = 2.0  # a plate's arms reach this many ball diameters from its centre: they
-# stand out round a ball resting on it by its own radius
+PLATE_REACH = 2.0  # a plate's arms reach this many ball diameters from its centre: its
+# outline's inner corners pass outside a ball resting on it, rim and all, with a gap
 PLATE_ARMS = 1.05  # ... and this far beyond a fan of balls resting on it
 
 
@@ -141,9 +141,9 @@ class BallLayout(Artist):
         return max((b.get_markersize() for b in self.balls), default=0.0) + 2 * RIM_PT
 
     def _seat_plates(self, px, owner, diameter, apart, seats, passing) -> np.ndarray:
-        """Draw a plate under each landmark a ball rests on (its true place within the
+        """Draw a plate round each landmark a ball rests on (its true place within the
         landmark's reach, not only passing), its arms clear of every ball on it, and take
-        the hairline off it (the plate is the landmark there); return ``(m,)``: the balls
+        the landmark's own marks off there (the plate is the landmark there); return ``(m,)``: the balls
         resting on a plate (no spoke: the plate shows where they are)."""
         resting = np.zeros(len(px), bool)
         taken: dict[int, set] = {}

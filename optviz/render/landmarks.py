@@ -5,7 +5,9 @@ covers the landmark's middle, and the outline, drawn larger than a ball, rings i
 audience sees both the ball and where it stopped. A minimum's star is drawn with its inner
 corners outside a ball (:func:`ringing_star`): a standard star's waist is narrower than a
 ball, so a ball on it cut its outline into five loose tips that read as a star of the
-ball's colour."""
+ball's colour. Where a ball rests on a landmark, the landmark there is a larger, thick
+hollow outline with no fill (:func:`plate_for`): the ball's whole disc and its own shape
+are the only thing inside it, plainly on top."""
 
 from __future__ import annotations
 
