@@ -143,8 +143,8 @@ class BallLayout(Artist):
     def _seat_plates(self, px, owner, diameter, apart, seats, passing) -> np.ndarray:
         """Draw a plate round each landmark a ball rests on (its true place within the
         landmark's reach, not only passing), its arms clear of every ball on it, and take
-        the landmark's own marks off there (the plate is the landmark there); return ``(m,)``: the balls
-        resting on a plate (no spoke: the plate shows where they are)."""
+        the landmark's own marks off there (the plate is the landmark there); return
+        ``(m,)``: the balls resting on a plate (no spoke: the plate shows where they are)."""
         resting = np.zeros(len(px), bool)
         taken: dict[int, set] = {}
         for k, p in enumerate(px):
