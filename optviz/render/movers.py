@@ -103,7 +103,7 @@ def build_mover(ax, traj, ps: paths.PathStyle, i: int, anim: Any, rotating: bool
         mover.faint = plot(*empty, color=ps.color, **paths.faint_look(anim.theme))[0]
     if not three and not isinstance(anim.trail, bool):  # the way before it, faint
         mover.tail = plot(*empty, color=ps.color, **paths.faint_look(anim.theme))[0]
-    if not three and anim.trail is not False:  # where the trail went out over the edge
+    if not three and not many and anim.trail is not False:  # where it went out over the edge
         mover.tips = edge_marks.OutTips(ax, ps.color, anim.theme)
     one_map = anim.kind != "panels" and len(anim.race.trajectories) > 1
     if one_map and not rotating:  # (a turning camera would move them every frame)
