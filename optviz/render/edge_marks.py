@@ -1,6 +1,9 @@
 """Marks of balls that left a 2-D view: an arrow on the edge where a ball went out,
 pointing the way it went, and "left the view at step k" beside it; shared by stills
-(placed at draw time by :class:`.balls.BallLayout`) and animation frames.
+(placed at draw time by :class:`.balls.BallLayout`) and animation frames. A trail that
+went out and came back in (noise throwing a run over the edge) gets a small arrowhead
+in its colour on the edge where it went out (:func:`leaving`, :class:`OutTips`): a
+line cut at the edge with no mark read as a line that stopped there.
 """
 
 from __future__ import annotations
@@ -205,3 +208,97 @@ def still_marks(ax, trajs, colors: list[str], theme: str):
     marks = EdgeMarks(ax, colors, theme, animated=False, names=short_names(trajs))
     marks.update(gone)  # made now: the axes draws only the artists it had when its draw began
     return marks, gone
+
+
+# ----------------------------------------------------------------------------- trails
+TIP_PX = 13.0  # an out-tip's length at 100 dpi (its width two thirds of it)
+MOST_TIPS = 8  # per run and start: more crossings are one scribble along the edge
+
+
+def leaving(path: np.ndarray, domain) -> tuple[np.ndarray, np.ndarray]:
+    """Where the polyline ``path`` ``(t, 2)`` (NaN rows break it) goes out over the
+    view's edge, one per step from inside to outside: the crossing points ``(k, 2)`` and
+    the unit directions it went ``(k, 2)``.
+
+    >>> p, d = leaving(np.array([[0.0, 0.0], [0.0, 3.0], [0.0, 0.5], [np.nan, np.nan]]),
+    ...                [[-1, 1], [-1, 1]])
+    >>> p.tolist(), d.tolist()
+    ([[0.0, 1.0]], [[0.0, 1.0]])
+    """
+    path = np.asarray(path, float)[:, :2]
+    ok = np.isfinite(path).all(axis=1)
+    out_ = outside(np.nan_to_num(path), domain)
+    k = np.flatnonzero(ok[:-1] & ok[1:] & ~out_[:-1] & out_[1:])
+    reach = float(np.ptp(np.asarray(domain, float)))
+    points, ways = np.zeros((len(k), 2)), np.zeros((len(k), 2))
+    for n, i in enumerate(k):
+        step = _toward(path[i], path[i + 1], reach)
+        points[n] = exit_point(path[i], path[i] + step, domain)[0]
+        ways[n] = step / np.linalg.norm(step)
+    return points, ways
+
+
+class OutTips:
+    """The arrowheads of one run's trail where it went out over the view's edge: each
+    a small triangle in the run's colour on a light rim, its tip on the edge, pointing
+    the way the trail went (in pixels, so the figure's shape does not bend it)."""
+
+    def __init__(self, ax, color, theme: str):
+        from matplotlib.collections import PolyCollection
+        from matplotlib.transforms import IdentityTransform
+
+        self.ax = ax
+        self.artist = PolyCollection([], facecolors=[color], edgecolors=[style.halo(theme)],
+                                     linewidths=1.0, transform=IdentityTransform(),
+                                     offset_transform=ax.transData)  # fmt: skip
+        self.artist.set_clip_on(False)  # a tip on the edge: all of it shows
+        ax.add_collection(self.artist, autolim=False)
+
+    def place(self, points: np.ndarray, ways: np.ndarray) -> None:
+        """Tips at ``points`` (data) pointing along ``ways`` (data directions)."""
+        ax = self.ax
+        if not len(points):
+            self.artist.set_verts([])
+            self.artist.set_offsets(np.zeros((0, 2)))
+            return
+        at = ax.transData.transform(points)
+        ahead = ax.transData.transform(points + 1e-6 * ways * np.ptp(ax.get_xlim())) - at
+        unit = ahead / np.maximum(np.linalg.norm(ahead, axis=1, keepdims=True), 1e-12)
+        side = np.column_stack([-unit[:, 1], unit[:, 0]])
+        length = TIP_PX * ax.figure.dpi / 100
+        tri = np.stack([np.zeros_like(unit), -length * unit + length / 3 * side,
+                        -length * unit - length / 3 * side], axis=1)  # fmt: skip
+        self.artist.set_verts(list(tri))
+        self.artist.set_offsets(points)
+
+
+def trail_exits(xy: np.ndarray, k: int, head: np.ndarray, domain, gone) -> tuple:
+    """Where the trails of a run (positions ``xy`` ``(T+1, n, 2)``, drawn up to its
+    balls ``head`` ``(n, 2)`` at step ``k``) went out over the edge and came back, or
+    are out still with no other mark: every crossing but the last of a start whose ball
+    is outside the view or ``gone`` (``(n,)``: diverged), which the ball's own edge
+    mark (:class:`EdgeMarks`) or cross shows; ``(points, ways)``."""
+    points, ways = [], []
+    for j in range(xy.shape[1]):
+        path = np.vstack([xy[: k + 1, j], head[j][None]])
+        p, w = leaving(path, domain)
+        if len(p) and (gone[j] or outside(head[j], domain)):
+            p, w = p[:-1], w[:-1]
+        points.append(p[:MOST_TIPS])
+        ways.append(w[:MOST_TIPS])
+    return np.concatenate(points), np.concatenate(ways)
+
+
+def segment_exits(segments: np.ndarray, domain) -> tuple:
+    """Where segments ``(k, 2, 2)`` (each from a point inside the view) go out over its
+    edge: ``(points, ways)`` as :func:`leaving` gives them, for the segments that do."""
+    found = [leaving(seg, domain) for seg in np.asarray(segments, float).reshape(-1, 2, 2)]
+    if not found:
+        return np.zeros((0, 2)), np.zeros((0, 2))
+    return tuple(np.concatenate([f[n] for f in found]) for n in (0, 1))
+
+
+def view_of(ax) -> np.ndarray:
+    """A 2-D axes' view ``[[x0, x1], [y0, y1]]`` (lowest first): what a mark of a line
+    leaving the view measures against, which may show less than the domain."""
+    return np.array([sorted(ax.get_xlim()), sorted(ax.get_ylim())], float)

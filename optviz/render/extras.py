@@ -22,7 +22,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from . import style
+from . import edge_marks, style
 from .geometry import drawable
 
 TICK_PX = 11.0  # half a tick's length, in pixels at 100 dpi: a 22 px tick reads on a slide
@@ -255,6 +255,7 @@ class ExtrasOverlay:
         if len(found.ticks):
             lines = ax.add_collection(_tick_lines([], ps)), ax.add_collection(_ray_lines([], ps))
             part["ticks"] = (lines, found)
+            part["out"] = edge_marks.OutTips(ax, ps.color, self.engine.theme)  # rays out of view
         for path in shown_paths(traj):
             line = ax.plot([], [], **_shown_line(ps))[0]
             ball = ax.plot([], [], **_shown_ball(ps, self.engine.theme))[0]
@@ -271,7 +272,7 @@ class ExtrasOverlay:
 
     @staticmethod
     def _artists(part: dict) -> list:
-        found = [] if part["ticks"] is None else [*part["ticks"][0]]
+        found = [] if part["ticks"] is None else [*part["ticks"][0], part["out"].artist]
         for _, line, ball in part["shown"]:
             found += [line, ball]
         if part["ghost"] is not None:
@@ -286,6 +287,8 @@ class ExtrasOverlay:
             (tick_lines, ray_lines), found = part["ticks"]
             tick_lines.set_segments(found.ticks[found.steps - 1 < s])
             ray_lines.set_segments(found.rays[found.ray_steps - 1 < s])
+            view = edge_marks.view_of(part["out"].ax)
+            part["out"].place(*edge_marks.segment_exits(ray_lines.get_segments(), view))
         for path, line, ball in part["shown"]:
             last = min(k, len(path) - 1)
             head = path[last]

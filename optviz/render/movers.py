@@ -37,6 +37,7 @@ class Mover:
     lane: np.ndarray | None = None  # (T+1,) points across its line where it shares one
     faint: Any = None  # its revisits of dense ground, thin and faint (:func:`.paths.revisits`)
     faint_steps: np.ndarray | None = None  # (T,) which steps are drawn so
+    tips: Any = None  # arrowheads where its trail went out over a map's edge (:mod:`.edge_marks`)
 
     @property
     def lines(self) -> tuple:
@@ -50,6 +51,7 @@ class Mover:
         lines = (self.trail, self.ball, self.cross)
         lines = lines if self.halo is None else (self.halo, *lines)
         lines = lines if self.faint is None else (self.faint, *lines)
+        lines = lines if self.tips is None else (*lines, self.tips.artist)
         return lines if self.tail is None else (self.tail, *lines)
 
 
@@ -101,6 +103,8 @@ def build_mover(ax, traj, ps: paths.PathStyle, i: int, anim: Any, rotating: bool
         mover.faint = plot(*empty, color=ps.color, **paths.faint_look(anim.theme))[0]
     if not three and not isinstance(anim.trail, bool):  # the way before it, faint
         mover.tail = plot(*empty, color=ps.color, **paths.faint_look(anim.theme))[0]
+    if not three and not many and anim.trail is not False:  # where it went out over the edge
+        mover.tips = edge_marks.OutTips(ax, ps.color, anim.theme)
     one_map = anim.kind != "panels" and len(anim.race.trajectories) > 1
     if one_map and not rotating:  # (a turning camera would move them every frame)
         mover.marks = add_marks(ax, xy, ps.color, ps.marker, anim.theme, heights=z,
@@ -179,6 +183,9 @@ def move(m: Mover, s: float, k: int, trail: bool | int, rotating: bool) -> None:
     if m.z is None:
         m.heads = heads
         m.gone = edge_marks.gone_from_view(m.xy, k, head, surface.domain, alive)
+        if m.tips is not None:
+            view = edge_marks.view_of(m.tips.ax)
+            m.tips.place(*edge_marks.trail_exits(m.xy, k, head, view, gone))
     else:
         m.heads = np.column_stack([heads, zhead[alive]])
         zcrosses = plots.height(surface, crosses, lift=0.02)

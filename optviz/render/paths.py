@@ -13,7 +13,8 @@ Shared by the still plots and the animations:
   path hid it where they cross); among lines alike, short or slow paths, which a long
   one would bury, are drawn on top;
 * paths that share a line (one runs along another for a stretch, even at another
-  speed) are drawn side by side along that stretch only (:mod:`.lanes`): each shifted
+  speed) are drawn side by side along that stretch only, like the lines of a transit map
+  (:mod:`.lanes`), a light channel between them: each shifted
   across the line by a few points, in its own width and dash pattern, so every colour
   and every dash shows there; off the shared stretch every path runs where it is;
 * every ball is the same size, large enough to find from the back of a room; balls that
@@ -79,7 +80,9 @@ NAMES = {
     "mars": "MARS",
 }
 SYMBOLS = symbols.SYMBOLS  # how a legend writes a hyperparameter: "μ 0.9"
-LANE = 3.6  # points between the middles of two paths drawn side by side (a line, 2.6, and a gap)
+LANE = 5.2  # points between the middles of two paths side by side: a line (2.6) and a light
+# channel of 2.6 (3.6 px) between them, as the lines of a transit map; at 1 pt (3.6) the
+# lanes read as one striped band from the back of a room
 BALL = 10.0  # points: 14 px at 100 dpi, found from the back of a room
 THINNEST = 2.2  # points: a line of 3 px at 100 dpi, the thinnest a projector shows well
 CLOUD = 9  # more starts of one run than this make a cloud: thinner lines, no halo
@@ -135,8 +138,8 @@ def path_styles(
     >>> import optviz as ov
     >>> r = ov.race("quadratic", ["gd:lr=0.05", "momentum:lr=0.05,momentum=0"],
     ...             start=(1.5, 1.0), steps=20)
-    >>> [s.lane[5] for s in path_styles(r.trajectories)]  # one line: side by side, 3.6 pt apart
-    [-1.8, 1.8]
+    >>> [s.lane[5] for s in path_styles(r.trajectories)]  # one line: side by side, 5.2 pt apart
+    [-2.6, 2.6]
     """
     n = len(trajs)
     looks = run_looks(trajs)
