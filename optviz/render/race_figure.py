@@ -270,7 +270,9 @@ def _widest_cell(frame, em: float) -> float:
 def _shapes(view, ground) -> tuple[float, float]:
     """The least and the most width / height the map of ``view`` reaches by growing into
     ``ground`` (:func:`.framing.grow_to_cell`) before it stretches."""
-    (vw, vh), (gw, gh) = np.ptp(view, axis=1), np.ptp(ground, axis=1)
+    from .framing import room_spans
+
+    (vw, vh), (gw, gh) = np.ptp(view, axis=1), room_spans(view, ground)
     return float(vw / gh), float(gw / vh)
 
 
