@@ -212,7 +212,7 @@ def _side_gutter(fig, ax) -> int:
 
 
 # the legend column left saddle's map 656 of 1280 px wide beside a 108 px empty gutter;
-# maps that can grow into more of their surface now take the frame's width
+# maps that can grow into more of their surface now take most of the frame's width
 # monkey_saddle's map could not grow (x³ falls below its domain's lowest, though no star
 # marks a lowest point) and was 756 of 1280 px wide beside a legend column
 @pytest.mark.parametrize(
@@ -230,7 +230,9 @@ def test_a_catalog_map_leaves_no_empty_gutter_beside_it(name):
         gutter, width = _side_gutter(engine.fig, ax), ax.bbox.width
     finally:
         engine.close()
-    assert gutter <= 40 and width >= 0.85 * 1280, (gutter, width)
+    # the map grows by a margin the size of its action, not onto ground no run goes near
+    # (test_framing_gutters): a square-ish map leaves the rest of the width to its legend
+    assert gutter <= 40 and width >= 0.6 * 1280, (gutter, width)
 
 
 def test_ground_beyond_the_domain_is_never_lower_than_a_star_nor_where_a_run_leaves():
@@ -241,10 +243,10 @@ def test_ground_beyond_the_domain_is_never_lower_than_a_star_nor_where_a_run_lea
 
     wide = [[-2.0, 2.0], [-2.0, 2.0]]
     stays = ov.race("saddle", ["gd:lr=0.1"], start=(-1.5, 1e-3), steps=40)
-    assert reach(stays, wide, 2.0)[0].tolist() == [-4.0, 4.0]  # x² grows: more of it
+    assert reach(stays, wide, 2.0)[0].tolist() == [-2.6, 2.6]  # x² grows: more of it
     # −y² falls below the domain's lowest: drawn in the lowest band where no star marks
     # the lowest point, never where one does
-    assert reach(stays, wide, 0.5)[1].tolist() == [-4.0, 4.0]
+    assert reach(stays, wide, 0.5)[1].tolist() == [-2.6, 2.6]
     starred = replace(stays.surface, minima=np.zeros((1, 2)), minima_values=np.zeros(1))
     assert reach(replace(stays, surface=starred), wide, 0.5).tolist() == wide
     leaves = ov.race("saddle", ["gd:lr=0.1"], start=(-1.5, 0.1), steps=40)
@@ -296,12 +298,15 @@ def test_a_grown_map_keeps_the_runs_and_the_minimum_in_its_middle():
     engine, ax, race = _map_of("matyas")
     try:
         lo, hi = np.array([sorted(ax.get_xlim()), sorted(ax.get_ylim())]).T
+        px = np.array([ax.bbox.width, ax.bbox.height])
     finally:
         engine.close()
     pts = np.concatenate([np.asarray(t.xy, float).reshape(-1, 2) for t in race.trajectories])
     pts = np.vstack([pts, race.surface.minima])
     share = (pts - lo) / (hi - lo)  # where each point sits across the map, 0 to 1
-    assert share.min() >= 0.12 and share.max() <= 0.88, share.min(axis=0)
+    # a star (its outline 14 px out) and a ball's ring clear of the edge, with room
+    edge = np.minimum(share, 1 - share) * px
+    assert edge.min() >= 36, edge.min(axis=0)
     middle = (share.min(axis=0) + share.max(axis=0)) / 2
     assert np.all(np.abs(middle - 0.5) <= 0.08), middle
 

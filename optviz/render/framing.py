@@ -3,9 +3,10 @@
 A catalog surface's domain is made for every race on it; one race often uses a corner of
 it (a ravine's runs stay in its left half). When nobody chose the domain (a scene's or
 the CLI's ``--domain``, or a surface built with a domain of its own), the map is cropped to
-the runs' points inside the domain, where they leave it, their starts, the global minima
-(the ground every race is about) and the landmarks the surface's lesson names (its
-saddle, its local minimum), with a margin, kept inside the domain and at
+the runs' points inside the domain, where they leave it, their starts, the global minimum
+nearest each run's end (the ground the race is about), every minimum where the surface
+marks them all, and the landmarks the surface's lesson names (its saddle, its local
+minimum), with a margin, kept inside the domain and at
 least :data:`SMALLEST` of its span per axis, so the surface keeps its shape.
 
 Every drawn point of a run lies in the crop and the crop lies in the domain, so a point
@@ -13,7 +14,8 @@ is outside the view exactly when it is outside the domain: where a path "leaves 
 view", its exit mark and every claim about the domain mean the same on the cropped map.
 Where the layout gives the map a wider cell, the map grows into the ground around its
 view (:func:`reach`, :func:`grow_to_cell`), drawn with the domain's levels
-(:func:`draw_ground`).
+(:func:`draw_ground`), by at most :data:`GROW` of the view's span: the rest of a wide
+cell goes to the legend, not to ground no run goes near.
 """
 
 from __future__ import annotations
@@ -81,7 +83,8 @@ def _shown_points(race) -> np.ndarray:
     from .geometry import exit_point, inside, outside
 
     dom = np.asarray(race.surface.domain, float)
-    found = [_named_landmarks(race.surface)]
+    ends = [np.asarray(t.xy, float)[-1].reshape(-1, 2) for t in race.trajectories]
+    found = [_named_landmarks(race.surface, np.concatenate(ends))]
     for traj in race.trajectories:
         xy = np.asarray(traj.xy, float)
         runs = xy[:, None, :] if xy.ndim == 2 else xy  # (steps, starts, 2)
@@ -100,15 +103,31 @@ def _finite(p: np.ndarray) -> np.ndarray:
     return np.nan_to_num(p, nan=0.0, posinf=1e300, neginf=-1e300)
 
 
-def _named_landmarks(surface) -> np.ndarray:
-    """``(n, 2)``: the global minima, the ground every race is about, and the landmarks
-    of each kind the surface's lesson names (``stuck(gd, at=saddle)``, ``minimum=local``)."""
+def _named_landmarks(surface, ends: np.ndarray) -> np.ndarray:
+    """``(n, 2)``: the global minimum nearest each of the runs' ``ends``, the ground a
+    race is about, every minimum when the surface marks them all (``all_minima``), and
+    the landmarks of each kind the surface's lesson names (``stuck(gd, at=saddle)``,
+    ``minimum=local``)."""
     from ..catalog.critical import LANDMARK_KINDS, landmarks
 
     words = set(re.findall(r"[a-z]+", " ".join(surface.lesson.claims)))
-    kinds = [k for k in LANDMARK_KINDS if k == "global minimum" or k.split()[0] in words]
+    kinds = [k for k in LANDMARK_KINDS if k != "global minimum" and k.split()[0] in words]
+    if surface.view.all_minima:  # which basin a run ends in is the lesson: every basin
+        kinds += [k for k in LANDMARK_KINDS if k.endswith("minimum")]
     marks = landmarks(surface)
-    return np.array([m.xy for k in kinds for m in marks.of_kind(k)], float).reshape(-1, 2)
+    found = [m.xy for k in kinds for m in marks.of_kind(k)]
+    return np.array(found + _goals(marks.of_kind("global minimum"), ends), float).reshape(-1, 2)
+
+
+def _goals(best: list, ends: np.ndarray) -> list:
+    """The global minimum nearest each of ``ends`` (``(n, 2)``): where a run ends up,
+    or the ground it was meant to reach (a second, mirrored minimum no run goes near
+    took tiny_net's map from the valley its runs crawl along)."""
+    if not best:
+        return []
+    at = np.array([m.xy for m in best], float)
+    ends = ends[np.all(np.isfinite(ends), axis=1)]
+    return [at[np.argmin(np.hypot(*(at - end).T))] for end in ends] or list(at)
 
 
 def _fit(box: np.ndarray, dom: np.ndarray) -> np.ndarray:
@@ -151,11 +170,27 @@ def grow_to_cell(ax) -> float | None:
     cell = ax.get_position(original=True)
     fig = ax.figure
     target = (cell.width * fig.bbox.width) / max(cell.height * fig.bbox.height, 1e-9)
-    width = grown_spans(view, target, np.ptp(ground, axis=1))
+    width = grown_spans(view, target, room_spans(view, ground))
     lo = np.clip(view.mean(axis=1) - width / 2, ground[:, 0], ground[:, 1] - width)
     ax.set_xlim(lo[0], lo[0] + width[0])
     ax.set_ylim(lo[1], lo[1] + width[1])
     return float(width[0] / width[1])
+
+
+GROW = 1.3  # a view grows along each axis to at most this many times its larger span:
+# beyond, the map shows ground no run goes near (himmelblau's ran -10..10 around minima
+# and runs in -5..5, flat grey on both sides); the rest of a wide cell goes to the legend
+
+
+def room_spans(view, ground) -> np.ndarray:
+    """``(width, height)`` at most of ``view`` grown into ``ground`` (see :data:`GROW`):
+    a margin the size of the action, so a tall view may still widen to a square-ish
+    map (ackley's, 4.3 wide and 5.2 tall, kept a 180 px gutter beside its map)."""
+    return np.minimum(np.ptp(np.asarray(ground, float), axis=1), _most_grown(view))
+
+
+def _most_grown(view) -> float:
+    return GROW * float(np.ptp(np.asarray(view, float), axis=1).max())
 
 
 PAD = 1.2  # a view grown along its long axis anyway grows by up to this much along its
@@ -168,14 +203,17 @@ SPARE = 1.4  # ... from the long axis's growth beyond this: a view near its cell
 def grown_spans(view, shape: float, most) -> np.ndarray:
     """``(width, height)`` of ``view`` grown to width / height ``shape`` at equal scale:
     its long axis to the shape, both padded by up to :data:`PAD` when the long axis grows
-    more than :data:`SPARE` times, each at most ``most``; the short axis gives up its
-    padding first where the long one reaches ``most``.
+    more than :data:`SPARE` times, each at most ``most``; where the long one reaches
+    ``most`` the short axis keeps as much padding as the map still fills its cell with,
+    stretched by up to :data:`.layout.STRETCH`.
 
     >>> grown_spans([[0, 2], [0, 2]], 2.0, [10, 10]).tolist()  # 2 x 2 into a 2:1 cell
     [4.8, 2.4]
-    >>> grown_spans([[0, 2], [0, 2]], 2.0, [4, 10]).tolist()  # only 4 wide: no padding
+    >>> grown_spans([[0, 2], [0, 2]], 3.0, [4, 10]).tolist()  # only 4 wide: less padding
     [4.0, 2.0]
     """
+    from .layout import STRETCH
+
     span = np.ptp(np.asarray(view, float), axis=1)
     most = np.asarray(most, float)
     ratio = np.array([shape, 1.0])  # width : height of the cell
@@ -183,9 +221,10 @@ def grown_spans(view, shape: float, most) -> np.ndarray:
     growth = (span[1 - long] * ratio[long] / ratio[1 - long]) / span[long]
     short = span[1 - long] * float(np.clip(growth / SPARE, 1.0, PAD))
     wanted = short * ratio[long] / ratio[1 - long]
-    if wanted > most[long]:  # the long axis is cut: as little padding as still fills
+    if wanted > most[long]:  # the long axis is cut: as much padding as still fills
         wanted = most[long]
-        short = max(span[1 - long], wanted * ratio[1 - long] / ratio[long])
+        fills = wanted * ratio[1 - long] / ratio[long] * STRETCH
+        short = max(span[1 - long], min(short, fills))
     out = np.empty(2)
     out[long], out[1 - long] = wanted, short
     return np.minimum(np.maximum(out, np.minimum(span, most)), most)
@@ -210,10 +249,10 @@ def reach(race, view, shape: float) -> np.ndarray:
 
     >>> import optviz as ov
     >>> r = ov.race("saddle", ["gd:lr=0.1"], start=(-1.5, 1e-3), steps=40)
-    >>> reach(r, [[-2, 2], [-2, 2]], 2.0).tolist()  # x² − y²: twice the span along x
-    [[-4.0, 4.0], [-2.0, 2.0]]
-    >>> reach(r, [[-1, 1], [-0.5, 0.5]], 4.0).tolist()  # 2 x 1 into 4:1, padded: 4.8 x 1.2
-    [[-2.4, 2.4], [-2.0, 2.0]]
+    >>> reach(r, [[-2, 2], [-2, 2]], 2.0).tolist()  # x² − y²: more of it along x
+    [[-2.6, 2.6], [-2.0, 2.0]]
+    >>> reach(r, [[-2, 2], [-1, 1]], 4.0).tolist()  # 4 x 2 into 4:1: 5.2 wide (GROW), not 8
+    [[-2.6, 2.6], [-2.0, 2.0]]
     """
     dom = np.asarray(race.surface.domain, float)
     view = np.asarray(view, float)
@@ -221,7 +260,8 @@ def reach(race, view, shape: float) -> np.ndarray:
     if surface.is_curve or chosen_domain(surface) or _leaves(race, dom):
         return dom
     middle = view.mean(axis=1)
-    spans = grown_spans(view, shape, REACH * np.ptp(dom, axis=1))
+    most = np.minimum(REACH * np.ptp(dom, axis=1), _most_grown(view))
+    spans = grown_spans(view, shape, most)
     ground = np.column_stack([np.minimum(dom[:, 0], middle - spans / 2),
                               np.maximum(dom[:, 1], middle + spans / 2)])  # fmt: skip
     if np.allclose(ground, dom):

@@ -270,7 +270,9 @@ def _widest_cell(frame, em: float) -> float:
 def _shapes(view, ground) -> tuple[float, float]:
     """The least and the most width / height the map of ``view`` reaches by growing into
     ``ground`` (:func:`.framing.grow_to_cell`) before it stretches."""
-    (vw, vh), (gw, gh) = np.ptp(view, axis=1), np.ptp(ground, axis=1)
+    from .framing import room_spans
+
+    (vw, vh), (gw, gh) = np.ptp(view, axis=1), room_spans(view, ground)
     return float(vw / gh), float(gw / vh)
 
 
@@ -301,7 +303,7 @@ def _fits_over(ax, text: str, fontsize: float, alone: bool) -> bool:
     had the same size."""
     fig = ax.figure
     cell = ax.get_subplotspec().get_position(fig)
-    room = max(cell.width, SAFE_RIGHT - MAP_LEFT) if alone else 0.95 * cell.width
+    room = max(cell.width, (SAFE_RIGHT - MAP_LEFT) * CENTRED) if alone else 0.95 * cell.width
     probe = fig.text(0, 0, text, fontsize=fontsize)
     width = probe.get_window_extent(fig.canvas.get_renderer()).width
     probe.remove()
@@ -310,6 +312,9 @@ def _fits_over(ax, text: str, fontsize: float, alone: bool) -> bool:
 
 SAFE_RIGHT = 0.95  # of the frame's width: text ends before a projector's overscan
 MAP_LEFT = 0.06  # where a full-width map's axes begin, its tick labels left of it
+CENTRED = 0.9  # of that room: a map that may grow only so far (.framing.GROW) is centred
+# in a wider cell, and its left edge and the note's move right (a small frame's note ran
+# 2 px past the frame's edge)
 
 
 def plot_race(
