@@ -48,7 +48,7 @@ PATH_SAMPLES = 60  # points per path measured for being hidden
 MIDDLE_ELEV, ELEV_SPREAD = 38.0, 25.0  # the preferred elevation and how mildly it is preferred
 OBLIQUE = 1.0  # how much a camera halfway between the domain's axes is preferred
 VERTICAL = 0.5  # how much a projected step up or down counts against one across
-CELL_ASPECT = 1.2  # width over height of the cell a race's 3-D map fills (beside its legend)
+CELL_ASPECT = 2.1  # width over height of the cell a race's 3-D map fills (over its legend row)
 MARGIN = 0.03  # the fitted view's margin around the surface, as a share of its side
 
 
