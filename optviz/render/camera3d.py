@@ -20,7 +20,9 @@ depth-buffered fill as :mod:`.mesh`:
   projected surface, that the surface covers.
 
 The camera with the best product wins; a mild preference for a middle elevation keeps
-it a 3-D view (from straight above it would be the contour map again). Only cameras in
+it a 3-D view (from straight above it would be the contour map again). Only cameras from
+30° to 45° up are tried, and the box's height is chosen with the camera (:func:`choose`):
+the tallest box in which an oblique camera keeps every ball and landmark in sight. Only cameras in
 front of the map (:data:`MAP_AZIMUTHS`) are tried: x runs to the right and y away, as
 on the 2-D map, so the two read alike.
 
