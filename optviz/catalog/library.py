@@ -49,7 +49,8 @@ class View:
     of the two coordinates (``("w1", "w2")`` for a network's two weights); ``whole``: a
     race's map shows the whole domain, not just where its runs go (for a surface whose
     shape is the lesson, a monkey saddle's three valleys); ``keep_camera``: a race's 3-D
-    view keeps ``elev``/``azim``, not a camera chosen from the runs (for a surface whose
+    view keeps ``elev``/``azim`` (when oblique and hiding no ball and no landmark), not a
+    camera chosen from the runs (for a surface whose
     shape the chosen camera flattens: Rosenbrock's banana read as a straight trough);
     ``all_landmarks``: a race's map marks every critical point, not only those its lesson
     needs (:func:`optviz.render.landmarks.lesson_landmarks`); ``all_minima``: a race's map

@@ -20,7 +20,9 @@ depth-buffered fill as :mod:`.mesh`:
   projected surface, that the surface covers.
 
 The camera with the best product wins; a mild preference for a middle elevation keeps
-it a 3-D view (from straight above it would be the contour map again). Only cameras in
+it a 3-D view (from straight above it would be the contour map again). Only cameras from
+30° to 45° up are tried, and the box's height is chosen with the camera (:func:`choose`):
+the tallest box in which an oblique camera keeps every ball and landmark in sight. Only cameras in
 front of the map (:data:`MAP_AZIMUTHS`) are tried: x runs to the right and y away, as
 on the 2-D map, so the two read alike.
 
@@ -35,7 +37,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-ELEVATIONS = (30.0, 40.0, 50.0, 60.0)
+ELEVATIONS = (30.0, 35.0, 40.0, 45.0)  # oblique: relief reads (from 60° it was a map)
+STEEPEST_KEPT = 50.0  # a catalog camera steeper than this is not kept: it flattens the relief
 AZIMUTHS = tuple(float(a) for a in range(-180, 180, 15))  # a turning camera's stops
 # the cameras a race may be seen from: in front of the map's lower edge, give or take
 # 30°, so x runs to the right and y away as on the 2-D map beside it (from behind or the
@@ -44,10 +47,10 @@ MAP_AZIMUTHS = tuple(float(a) for a in range(-120, -59, 15))
 MAP_FRONT = -90.0  # the camera square in front of the map
 RASTER = 120  # pixels on a side of the coarse picture a camera is measured on
 PATH_SAMPLES = 60  # points per path measured for being hidden
-MIDDLE_ELEV, ELEV_SPREAD = 42.0, 25.0  # the preferred elevation and how mildly it is preferred
+MIDDLE_ELEV, ELEV_SPREAD = 38.0, 25.0  # the preferred elevation and how mildly it is preferred
 OBLIQUE = 1.0  # how much a camera halfway between the domain's axes is preferred
 VERTICAL = 0.5  # how much a projected step up or down counts against one across
-CELL_ASPECT = 1.2  # width over height of the cell a race's 3-D map fills (beside its legend)
+CELL_ASPECT = 2.1  # width over height of the cell a race's 3-D map fills (over its legend row)
 MARGIN = 0.03  # the fitted view's margin around the surface, as a share of its side
 
 
@@ -274,11 +277,40 @@ def _looks(d: np.ndarray) -> np.ndarray:
     return np.hypot(d[:, 0], VERTICAL * d[:, 1])
 
 
-def choose(ax, scene: Scene3D, hint_azim: float = -60.0) -> Shot:
-    """The best camera for ``scene`` among those in front of the map (the axes is left
-    at it)."""
-    shots = [measure(ax, scene, e, a, hint_azim) for e in ELEVATIONS for a in MAP_AZIMUTHS]
-    best = max(shots, key=lambda s: s.score)
+# the drawn height against the domain's larger side, tallest first (see choose)
+HEIGHTS = (0.5, 0.42, 0.35, 0.3, 0.25, 0.2, 0.16)
+RELIEF = 1.0  # how much a taller box (more relief) is preferred, as a power of its height
+
+
+def choose(ax, scene: Scene3D, hint_azim: float = -60.0, kept=None) -> Shot:
+    """The best camera for ``scene`` among those in front of the map, and the box's
+    height: the tallest of :data:`HEIGHTS` from which some camera hides no ball and no
+    landmark. Himmelblau's minima lie near every edge, walled in by rims five hundred
+    times deeper than its basins: at half the domain's width no oblique camera saw all
+    four, and the one that did looked straight down (no relief read). A lower box keeps
+    an oblique camera and every basin in sight. Of the cameras that hide nothing, at any
+    height, the best score times the height to the power :data:`RELIEF` wins. ``kept``
+    ``(elev, azim)``, the surface's own camera, wins at the tallest height at which it
+    hides nothing. The axes is left at the camera and height chosen."""
+    across = np.asarray(ax.get_box_aspect(), float)[:2]
+    across = across / across.max()  # (matplotlib keeps the box's aspect scaled)
+    clear: list[tuple[float, float, Shot]] = []  # (score with relief, height, shot)
+    last: list[Shot] = []
+    for tall in HEIGHTS:
+        ax.set_box_aspect((*across, tall))
+        if kept is not None:
+            shot = measure(ax, scene, *kept, hint_azim)
+            if shot.ends_seen >= 1.0:
+                clear = [(math.inf, tall, shot)]
+                break
+        last = [measure(ax, scene, e, a, hint_azim) for e in ELEVATIONS for a in MAP_AZIMUTHS]
+        clear += [(s.score * (tall / HEIGHTS[0]) ** RELIEF, tall, s)
+                  for s in last if s.ends_seen >= 1.0]  # fmt: skip
+    if clear:
+        _, tall, best = max(clear, key=lambda c: c[0])
+    else:  # nothing keeps every point in sight: the lowest box's best
+        tall, best = HEIGHTS[-1], max(last, key=lambda s: s.score)
+    ax.set_box_aspect((*across, tall))
     ax.view_init(elev=best.elev, azim=best.azim)
     return best
 

@@ -119,8 +119,10 @@ def plot_surface3d(
 
 def _slide_camera(ax, surface, grid, runs: list, marks: list, camera) -> None:
     """The slide view's camera (see :func:`plot_surface3d`): parallel projection, the box
-    shaped to the domain, the camera given or chosen from the runs and landmarks (a
-    surface alone: from its landmarks, which must not sink behind a near rim)."""
+    shaped to the domain, the camera given or chosen with the box's height from the runs
+    and landmarks (:func:`.camera3d.choose`; a surface alone: from its landmarks, which
+    must not sink behind a near rim). A catalog camera (``keep_camera``) is kept when it
+    is oblique (at most :data:`.camera3d.STEEPEST_KEPT`) and hides nothing."""
     from . import camera3d
 
     where = np.array([p.xy for p in marks]).reshape(-1, 2)
@@ -130,17 +132,20 @@ def _slide_camera(ax, surface, grid, runs: list, marks: list, camera) -> None:
     # a ball on the near slope looks lower than the minimum behind it)
     ax.set_proj_type("ortho")
     elev, azim = camera
-    if surface.view.keep_camera or (not runs and not len(where)):  # a bare surface, or
-        # one whose shape a chosen camera flattens: the camera its catalog file gives
-        elev = surface.view.elev if elev is None else elev
-        azim = surface.view.azim if azim is None else azim
-    if elev is None or azim is None:
-        scene = camera3d.scene_of(surface, grid, runs, where)
-        shot = camera3d.choose(ax, scene, hint_azim=surface.view.azim)
-        ax.view_init(elev=shot.elev if elev is None else elev,
-                     azim=shot.azim if azim is None else azim)  # fmt: skip
-    else:
-        ax.view_init(elev=elev, azim=azim)
+    if elev is not None and azim is not None or (not runs and not len(where)):
+        # a camera given, or a bare surface with nothing to keep in sight: as asked, or
+        # the camera its catalog file gives
+        ax.view_init(elev=surface.view.elev if elev is None else elev,
+                     azim=surface.view.azim if azim is None else azim)  # fmt: skip
+        return
+    scene = camera3d.scene_of(surface, grid, runs, where)
+    view = surface.view
+    kept = (
+        (view.elev, view.azim) if view.keep_camera and view.elev <= camera3d.STEEPEST_KEPT else None
+    )
+    shot = camera3d.choose(ax, scene, hint_azim=view.azim, kept=kept)
+    ax.view_init(elev=shot.elev if elev is None else elev,
+                 azim=shot.azim if azim is None else azim)  # fmt: skip
 
 
 def _ends(surface, runs: list) -> np.ndarray:
@@ -169,10 +174,9 @@ def _slide_view(ax, surface, grid, marks: list, theme: str, ends=()) -> None:
 def runs_window(surface, runs: list) -> np.ndarray:
     """``((x0, x1), (y0, y1))``: the part of the domain the slide view shows, cut to where
     the runs go as a race's map is (:mod:`.framing`): their points inside the domain,
-    their starts and the landmarks marked (:func:`_lesson_landmarks`) but the minima no
-    run comes near: with Himmelblau's four minima in view the paths shrank to a corner of
-    the block. The whole domain when the runs use most of it, the surface has no runs or its
-    domain was chosen for the picture."""
+    their starts and the landmarks marked (:func:`_lesson_landmarks`, the map's set:
+    a local minimum the map names must not be cut off here). The whole domain when the
+    runs use most of it, the surface has no runs or its domain was chosen for the picture."""
     from .framing import WORTH, _fit, chosen_domain
 
     dom = np.asarray(surface.domain, float)
@@ -203,24 +207,9 @@ def _runs_of(surface, traj) -> list[np.ndarray]:
 
 
 def _met_landmarks(surface, runs: list) -> list:
-    """The landmarks :func:`_lesson_landmarks` marks but the local minima no run ends
-    near or passes over (the surface's saddle stays in the window: the lesson's place;
-    so does every global minimum: "four equally deep minima" with two in view could not
-    be seen)."""
-    side = float(np.max(np.ptp(np.asarray(surface.domain, float), axis=1)))
-    paths = [p for t in runs for p in _runs_of(surface, t) if len(p)]
-    if not paths:
-        return []
-    ends = np.array([p[-1] for p in paths])
-    every = np.concatenate(paths)
-
-    def near(xy, pts, reach) -> bool:
-        return float(np.min(np.linalg.norm(pts - xy, axis=1))) < reach * side
-
-    marks = _lesson_landmarks(surface, runs)
-    return [p for p in marks if p.kind != "local minimum"
-            or near(np.asarray(p.xy, float), ends, NEAR_END)
-            or near(np.asarray(p.xy, float), every, NEAR_PATH)]  # fmt: skip
+    """The landmarks the window must hold: every one the view marks (the map's set, so
+    the 3-D view shows the basins the 2-D map beside it names)."""
+    return _lesson_landmarks(surface, runs)
 
 
 def _inside_all(xy: np.ndarray, window) -> np.ndarray:
@@ -244,7 +233,7 @@ def _grid(surface, window, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 HEIGHT_ASPECT = 0.5  # the height drawn half as tall as the domain is wide: hills, not towers
 FEW_LANDMARKS = 4  # up to this many the 3-D view marks them all: they do not clutter it
-NEAR_END, NEAR_PATH = 0.05, 0.03  # as shares of the domain's larger side
+NEAR_END = 0.05  # as a share of the domain's larger side
 LANDMARK_ROOM = 0.08  # the window's ground beyond a landmark, as a share of the domain
 
 
@@ -261,32 +250,21 @@ def landmark_kinds(surface, runs) -> list[str]:
 
 
 def _lesson_landmarks(surface, runs: list) -> list:
-    """The landmarks a race's lesson needs: a few are all needed; of many, the global
-    minima, those a run ends near, and the saddles and maxima a path passes over. Every
-    landmark when there are no runs (a surface shown alone), unless there are many: then
-    its minima (beside the map, which marks them all; saddles and maxima between the
-    minima pile up on them in a small 3-D view)."""
+    """The landmarks a race's lesson needs: the same set as its map marks
+    (:func:`.landmarks.lesson_landmarks`; a 3-D view that marked a saddle and one local
+    minimum where the map marked four minima contradicted it). With no runs (a surface
+    shown alone) every landmark, unless there are many: then its minima (beside the map,
+    which marks them all; saddles and maxima between the minima pile up on them in a
+    small 3-D view)."""
     from ..catalog.critical import landmarks
+    from .landmarks import lesson_landmarks
 
+    if runs:
+        return lesson_landmarks(surface, runs)
     points = list(landmarks(surface).points)
     if len(points) <= FEW_LANDMARKS:
         return points
-    if not runs:
-        return [p for p in points if p.kind in ("global minimum", "local minimum")]
-    side = float(np.max(np.ptp(np.asarray(surface.domain, float), axis=1)))
-    paths = np.concatenate([np.asarray(t.xy, float).reshape(-1, 2) for t in runs])
-    ends = np.concatenate([np.asarray(t.xy[-1], float).reshape(-1, 2) for t in runs])
-    paths, ends = paths[np.isfinite(paths).all(1)], ends[np.isfinite(ends).all(1)]
-
-    def near(xy, pts, reach) -> bool:
-        return bool(len(pts)) and float(np.min(np.linalg.norm(pts - xy, axis=1))) < reach * side
-
-    def needed(p) -> bool:
-        xy = np.asarray(p.xy, float)
-        passed = p.kind in ("saddle", "maximum") and near(xy, paths, NEAR_PATH)
-        return p.kind == "global minimum" or near(xy, ends, NEAR_END) or passed
-
-    return [p for p in points if needed(p)]
+    return [p for p in points if p.kind in ("global minimum", "local minimum")]
 
 
 def _draw_landmarks(ax, surface, marks: list, theme: str, ends=()) -> None:

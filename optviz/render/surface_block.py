@@ -57,6 +57,7 @@ def _relief(Z: np.ndarray, rgba: np.ndarray, n: int) -> np.ndarray:
 # and the far sides of hills fall into shade
 LIGHT_TURN, LIGHT_ELEV = 40.0, 40.0  # degrees: left of the camera's azimuth; above the ground
 LIT = 0.8  # the lighting of a slope that shows its colour as is (one facing the light: 1)
+LIGHT_HEIGHT = 0.5  # the least height, against the box's longer side, the light sees
 AMBIENT = 0.45  # the share of a colour a slope turned away from the light keeps
 
 
@@ -92,7 +93,9 @@ def _lit(ax, surface, X, Y, Z, theme: str, levels: np.ndarray) -> np.ndarray:
     (x0, x1), (y0, y1) = _shown(ax)
     u = (X - x0) / (x1 - x0) * aspect[0]
     v = (Y - y0) / (y1 - y0) * aspect[1]
-    w = (Z - lo) / (hi - lo) * aspect[2]
+    # lit as if drawn at least :data:`LIGHT_HEIGHT` tall: a box lowered to keep walled-in
+    # basins in sight (camera3d.choose) kept its slopes but lost their shading
+    w = (Z - lo) / (hi - lo) * max(aspect[2], LIGHT_HEIGHT * max(aspect[0], aspect[1]))
     dw_dv, dw_du = np.gradient(w, v[:, 0], u[0, :])  # rows run along y, columns along x
     normal = np.stack([-dw_du, -dw_dv, np.ones_like(w)], axis=-1)
     normal /= np.linalg.norm(normal, axis=-1, keepdims=True)
