@@ -15,6 +15,8 @@ from .paths import run_colors
 
 INK_PT = 5.0  # points around the curve's and trails' ink that a label keeps off
 INK_WEIGHT = 2  # times the cover of that ink counts against a spot
+BALL_ROOM = 6.0  # points around a ball a leader keeps off: its callout's ring and a gap
+BOX_BODY = 6.0  # points each side of a ball's point whose box a leader must not cross
 CALLOUT_WIDEST = 0.42  # of its panel's width: a wider callout is broken into more lines
 
 
@@ -29,8 +31,7 @@ class SideCallouts(CalloutLayer):
         super().__init__(race, verdicts, [b.ax for b in balls], colors, theme, animated)
         for _, (run, _start), _label, ring in self.items:
             ring.set_markersize(2 * balls[run].radius + 8)
-            # under the landmarks: a landmark hangs from the curve just under a ball at
-            # rest there, and the ring around that ball would hide its top
+            # over the ball and the landmark it may rest on (the ring names the ball)
             ring.set_zorder(LANDMARK_ZORDER - 0.05)
         for item in self._at_crosses():
             _, (run, start), label, _ = item
@@ -61,7 +62,7 @@ class SideCallouts(CalloutLayer):
         the balls at the bottom of the curve."""
         pad = self._pad(label, ax)
         room = CALLOUT_WIDEST * ax.bbox.width - 2 * pad
-        words = _phrases(label.get_text().replace("\n", " ").split(" "))
+        words = _phrases(_minus_signs(label.get_text()).replace("\n", " ").split(" "))
         for lines in range(1, min(len(words), 4) + 1):
             label.set_text(broken_lines(words, lines))
             extent = Text.get_window_extent(label, renderer)  # the text alone
@@ -89,6 +90,33 @@ class SideCallouts(CalloutLayer):
         numbers = ghosts + np.array([0.0, 2 * b.radius])  # the step numbers over them
         pts = np.vstack([centre[shown], ghosts, numbers])
         return ax.transData.transform(b.page.to_data(pts).reshape(-1, 2))
+
+    def _seen_balls(self, ax, item) -> np.ndarray:
+        """The boxes (px) a label keeps off (:meth:`CalloutLayer._seen_balls`), and over
+        every ball but the one it names, boxes covering the whole ball and a ring around
+        it: a box is made for a map's smaller ball, and over a side view's its body (what
+        a leader must not cross) was half the ball (twin_wells' leader to ball 2 grazed
+        ball 1 and its ring, and read as ball 1's)."""
+        boxes = super()._seen_balls(ax, item)
+        step, (run, start), _, _ = item
+        b = self.balls[run]
+        if b.ax is not ax:
+            return boxes
+        last = self.steps if item in self.finals else max(step, int(np.floor(self._until(item))))
+        own = ax.transData.transform(
+            np.array([self._position(ax, run, k, start) for k in range(step, last + 1)])
+        )
+        others = []
+        for k in sorted({step, last}):
+            centre, _, shown, _ = b.roll.place(float(k))
+            others.append(centre[shown])
+        others.append(np.array(b.ghosts).reshape(-1, 2))
+        px = ax.transData.transform(b.page.to_data(np.vstack(others)).reshape(-1, 2))
+        near = np.hypot(*(px[:, None] - own[None]).T).min(axis=0) if len(own) else px[:, 0] * np.inf
+        reach = (b.radius + BALL_ROOM - BOX_BODY) * ax.figure.dpi / 72
+        grid = _covering(px[near > 1.0], reach)
+        half = 12.0 * ax.figure.dpi / 72  # as the base class boxes a ball
+        return np.vstack([boxes, np.c_[grid - half, grid + half]])
 
     def _paths_px(self, ax, until: float) -> np.ndarray:
         """What a label must not hide on a side view (px, every couple of pixels along
@@ -151,6 +179,13 @@ class SideCallouts(CalloutLayer):
         return out
 
 
+def _covering(centres: np.ndarray, step: float) -> np.ndarray:
+    """A 3×3 grid of points ``step`` px apart around each centre (px): their boxes, less
+    the clearance, together cover a ball and :data:`BALL_ROOM` around it."""
+    grid = np.array([(i, j) for i in (-1, 0, 1) for j in (-1, 0, 1)], float) * step
+    return (np.asarray(centres, float).reshape(-1, 1, 2) + grid).reshape(-1, 2)
+
+
 def _segments_px(ax, segments) -> np.ndarray:
     """Points every couple of pixels along line segments given in data units."""
     from .callout_placement import dense
@@ -161,17 +196,27 @@ def _segments_px(ax, segments) -> np.ndarray:
 
 
 def _phrases(words: list[str]) -> list[str]:
-    """``words`` with a bracketed phrase kept as one ("(μ 0.98)", "(lr 0.01)"): a line
-    break inside it would part a name from its number."""
+    """``words`` with a bracketed phrase kept as one ("(μ 0.98)", "(lr 0.01)") and an
+    equation too ("x = −0.67,"): a line break inside either would part a name from its
+    number ("Ends at x / = -0.67")."""
     out: list[str] = []
-    open_ = False
+    open_ = joining = False
     for w in words:
-        if open_:
+        if (open_ or joining or w == "=") and out:
             out[-1] += " " + w
         else:
             out.append(w)
         open_ = (open_ or "(" in w) and ")" not in w
+        joining = w == "="
     return out
+
+
+def _minus_signs(text: str) -> str:
+    """``text`` with a hyphen before a number set as a minus sign ("x = −0.67"): a hyphen
+    is shorter and sits lower, and a line may break after it."""
+    import re
+
+    return re.sub(r"(?<![\w.])-(?=\.?\d)", "\u2212", text)
 
 
 def _evenly(px: np.ndarray, every: float) -> np.ndarray:
