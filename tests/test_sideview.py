@@ -203,7 +203,8 @@ def test_a_landmark_sits_on_the_curve_and_bounces_read_on_a_projector(lr_race):
 
 
 def test_a_ball_that_left_and_has_a_callout_gets_one_step_for_its_fate_not_two():
-    """lr 1.1 leaves the view at step 3 and diverges at step 20: its callout, at the
+    """lr 1.1 leaves the view at step 4 (step 3, x 2.6, is still in the frame) and
+    diverges at step 20: its callout, at the
     cross, tells its fate and the step it left at (a note beside it would be crossed by
     its leader), and no second step confuses."""
     from optviz.scenes import load_scene
@@ -217,13 +218,13 @@ def test_a_ball_that_left_and_has_a_callout_gets_one_step_for_its_fate_not_two()
     stories = [t for t in texts if "step" in t]  # the step it left at, told once
     # the panel's title names the run: its callout does not repeat the name
     assert len(stories) == 1 and stories[0].startswith("Diverges"), texts
-    assert "left the view at step 3" in stories[0]
+    assert "left the view at step 4" in stories[0]
     cross = [line for line in bounce.get_lines() if line.get_marker() == "X"]
     assert cross and len(cross[0].get_xdata()) == 1  # where it left is still marked
     # without callouts, the note says where it left
     plain = scene.race().plot()
     bounce = [ax for ax in plain.axes if "1.1" in ax.get_title()][0]
-    assert "left the view at step 3" in {t.get_text() for t in bounce.texts if t.get_visible()}
+    assert "left the view at step 4" in {t.get_text() for t in bounce.texts if t.get_visible()}
 
 
 def test_a_side_callout_keeps_off_the_curve_and_the_arcs(lr_race):
