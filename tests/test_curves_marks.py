@@ -1,7 +1,6 @@
 """A side view keeps every mark at the curve: the trail of a run that swings back and
-forth stays on the curve, landmarks sit at ``(x*, f(x*))``, a callout's leader keeps off
-every other ball, a ball is shown while it is in the frame, and callouts and step
-numbers read whole."""
+forth stays on the curve, landmarks sit at ``(x*, f(x*))``, a ball is shown while it is
+in the frame, and a callout's equation reads whole."""
 
 from __future__ import annotations
 
@@ -69,58 +68,6 @@ def test_a_landmark_sits_on_the_curve_at_its_point(name):
         drawn = line.get_transform().transform(xy)
         on_curve = ax.transData.transform(np.c_[xy[:, 0], race.surface.f(xy[:, :1])])
         assert np.abs(drawn - on_curve).max() < 1.0, line.get_label()
-
-
-def _lesson_engine(name: str):
-    """The animation engine of a catalog surface's default race with its callouts placed,
-    as ``optviz race NAME`` draws them."""
-    from optviz.render.animate import animate
-    from optviz.scenes import scene_from_dict
-
-    lesson = ov.surface(name).lesson
-    scene = scene_from_dict({
-        "surface": name,
-        "optimizers": list(lesson.optimizers),
-        "run": {"steps": lesson.steps, "starts": [[float(v) for v in s] for s in lesson.starts]},
-        "lesson": {"claims": list(lesson.claims)},
-    })  # fmt: skip
-    race = scene.race()
-    anim = animate(race, fps=2, duration=1, callouts=tuple(scene.verdicts()))
-    return anim._engine()
-
-
-def test_a_side_leader_keeps_off_every_ball_but_its_own():
-    """twin_wells: "Reaches a minimum at step 15" (ball 2) had its leader start over
-    ball 1, resting on the hump under "Stops at a maximum", graze its ring and run down
-    along ball 2's trail: it read as ball 1 reaching a minimum."""
-    from optviz.render.callout_placement import leader_of
-
-    engine = _lesson_engine("twin_wells")
-    try:
-        steps = float(engine.anim.steps)
-        engine.frame(steps)
-        layer = engine.callouts
-        checked = 0
-        for _, (run, start), label, _ in layer.items:
-            if not label.get_visible():
-                continue
-            ax, b = layer.run_axes[run], engine.balls[run]
-            anchor = ax.transData.transform(label.xy)
-            a, z = leader_of(anchor, layer.box_px[id(label)])
-            centre, _, shown, _ = b.roll.place(steps)
-            px = ax.transData.transform(b.page.to_data(centre))
-            ring = (b.radius + 4.0) * ax.figure.dpi / 72  # a callout's ring around a ball
-            for i in np.flatnonzero(shown):
-                if i == start or np.hypot(*(px[i] - anchor)) < 1.0:
-                    continue  # its own ball
-                d = z - a
-                t = np.clip((px[i] - a) @ d / max(d @ d, 1e-9), 0.0, 1.0)
-                gap = np.hypot(*(a + t * d - px[i]))
-                assert gap > ring, (label.get_text(), gap, ring)
-                checked += 1
-        assert checked >= 2
-    finally:
-        engine.close()
 
 
 def test_a_ball_is_shown_while_it_is_in_the_frame_and_left_when_it_is_not():

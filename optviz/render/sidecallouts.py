@@ -15,8 +15,6 @@ from .paths import run_colors
 
 INK_PT = 5.0  # points around the curve's and trails' ink that a label keeps off
 INK_WEIGHT = 2  # times the cover of that ink counts against a spot
-BALL_ROOM = 6.0  # points around a ball a leader keeps off: its callout's ring and a gap
-BOX_BODY = 6.0  # points each side of a ball's point whose box a leader must not cross
 CALLOUT_WIDEST = 0.42  # of its panel's width: a wider callout is broken into more lines
 
 
@@ -91,33 +89,6 @@ class SideCallouts(CalloutLayer):
         pts = np.vstack([centre[shown], ghosts, numbers])
         return ax.transData.transform(b.page.to_data(pts).reshape(-1, 2))
 
-    def _seen_balls(self, ax, item) -> np.ndarray:
-        """The boxes (px) a label keeps off (:meth:`CalloutLayer._seen_balls`), and over
-        every ball but the one it names, boxes covering the whole ball and a ring around
-        it: a box is made for a map's smaller ball, and over a side view's its body (what
-        a leader must not cross) was half the ball (twin_wells' leader to ball 2 grazed
-        ball 1 and its ring, and read as ball 1's)."""
-        boxes = super()._seen_balls(ax, item)
-        step, (run, start), _, _ = item
-        b = self.balls[run]
-        if b.ax is not ax:
-            return boxes
-        last = self.steps if item in self.finals else max(step, int(np.floor(self._until(item))))
-        own = ax.transData.transform(
-            np.array([self._position(ax, run, k, start) for k in range(step, last + 1)])
-        )
-        others = []
-        for k in sorted({step, last}):
-            centre, _, shown, _ = b.roll.place(float(k))
-            others.append(centre[shown])
-        others.append(np.array(b.ghosts).reshape(-1, 2))
-        px = ax.transData.transform(b.page.to_data(np.vstack(others)).reshape(-1, 2))
-        near = np.hypot(*(px[:, None] - own[None]).T).min(axis=0) if len(own) else px[:, 0] * np.inf
-        reach = (b.radius + BALL_ROOM - BOX_BODY) * ax.figure.dpi / 72
-        grid = _covering(px[near > 1.0], reach)
-        half = 12.0 * ax.figure.dpi / 72  # as the base class boxes a ball
-        return np.vstack([boxes, np.c_[grid - half, grid + half]])
-
     def _paths_px(self, ax, until: float) -> np.ndarray:
         """What a label must not hide on a side view (px, every couple of pixels along
         it): the curve itself (the ground the balls roll on), the arcs of the jumps made
@@ -177,13 +148,6 @@ class SideCallouts(CalloutLayer):
                 out.append(np.array(note.get_window_extent(renderer).extents)[None])
                 note.set_visible(was)
         return out
-
-
-def _covering(centres: np.ndarray, step: float) -> np.ndarray:
-    """A 3×3 grid of points ``step`` px apart around each centre (px): their boxes, less
-    the clearance, together cover a ball and :data:`BALL_ROOM` around it."""
-    grid = np.array([(i, j) for i in (-1, 0, 1) for j in (-1, 0, 1)], float) * step
-    return (np.asarray(centres, float).reshape(-1, 1, 2) + grid).reshape(-1, 2)
 
 
 def _segments_px(ax, segments) -> np.ndarray:
