@@ -1,7 +1,6 @@
 """Every path of a side view stays in sight: no run's trail lies under the curve's line,
-under another mark or in the curve's own colour, and a swing's passes back and forth
-over one stretch each keep their own pixels (momentum_swing's μ 0.98 drew eight passes
-on one line)."""
+under another mark or in the curve's own colour (a swing's passes stay on the curve:
+tests/test_curves_marks.py)."""
 
 from __future__ import annotations
 
@@ -118,42 +117,3 @@ def test_no_run_is_drawn_in_the_curves_own_colour(theme):
         ink = np.array(to_rgb(curve.get_color()))
         for color in colors:
             assert 255 * np.linalg.norm(ink - np.array(to_rgb(color))) >= sideview.CURVE_APART
-
-
-def test_each_pass_of_a_swing_keeps_its_own_pixels():
-    """momentum_swing's μ 0.98 passes back and forth over the bowl's bottom: each pass is
-    drawn on its own lane above the curve, so each keeps its pixels in sight (on one
-    line the newer passes hid the older ones)."""
-    from optviz.scenes import load_scene
-
-    scene = load_scene("momentum_swing")
-    race = scene.race()
-    fig, balls = _last_frame(race)
-    b = balls[1]
-    turns = b.roll.swing_turns[0]
-    assert len(turns) >= 5
-    _, steps = b.roll.rolled_until(float(b.roll.steps))
-    steps = np.array(steps)
-    passes = np.searchsorted(turns, steps - 1, side="right")  # the pass each stretch is of
-    joints = np.arange(len(steps)) >= len(steps) - len(turns)  # the lane changes, last
-    shares = [
-        kept_share(fig, [b.band], np.flatnonzero((passes == p) & ~joints))
-        for p in range(len(turns) + 1)
-    ]
-    # half at least: the newest lifted pass runs past the ball resting at the bottom
-    assert min(shares) >= 0.5, [round(v, 2) for v in shares]
-
-
-@pytest.mark.parametrize("name", ["shallow_then_deep", "flat_inflection", "twin_wells"])
-def test_a_run_that_overshoots_and_comes_back_is_not_lifted_off_its_curve(name):
-    """Momentum overshooting a well turns back twice: its way stays on the curve. Lifted
-    into lanes, its long first pass floated above the curve and read as a second curve."""
-    s = ov.surface(name)
-    lesson = s.lesson
-    start = lesson.starts if len(lesson.starts) else None
-    race = ov.race(s, list(lesson.optimizers), start=start, steps=lesson.steps or 200)
-    fig, balls = _last_frame(race)
-    turned = [b for b in balls if any(len(t) for t in b.roll.turns())]
-    assert turned  # the lesson's momentum does overshoot
-    for b in turned:
-        assert all(len(t) == 0 for t in b.roll.swing_turns), name

@@ -15,8 +15,6 @@ from .rolling import EDGE, RADIUS, Page, Roll, between, fade, spaced
 TRAIL_WIDTH = 8.0  # the trail: a band under the curve along where the ball rolled, points
 TRAIL_ALPHA = 0.75  # its opacity where new ...
 TRAIL_FLOOR = 0.55  # ... and, of that, where oldest: the way it came stays readable
-LANE_WIDTH = 3.0  # a swing's earlier passes, each on its lane above the curve, points
-LANE_FLOOR = 0.8  # of TRAIL_ALPHA, the faintest a lane fades to
 ARC_WIDTH = 3.0  # a jump's arc (dashed: the ball did not travel along it), points, in
 # the run's hue darkened as its text is: a pale colour's thin dashes fade on a projector
 ARC_ALPHA = 1.0
@@ -121,7 +119,7 @@ class Balls:
         roll = self.roll
         k = int(roll.left_at[i])
         at = self.page.to_data(roll.edge_points(CROSS_ROOM)[i]) if k >= 0 else np.zeros(2)
-        inward = 1.0 if k >= 0 and roll.x[k, i] < roll.surface.domain[0][0] else -1.0
+        inward = 1.0 if k >= 0 and roll.x[k, i] < roll.lo else -1.0
         (_, y0), (_, y1) = self.ax.get_xlim(), self.ax.get_ylim()
         top = at[1] > y1 - 0.05 * (y1 - y0)  # a cross on the frame's top: the note under it
         note = self.ax.annotate(f"left the view at step {k}", tuple(at),
@@ -165,22 +163,14 @@ class Balls:
 
     def update(self, s: float) -> list:
         roll, page = self.roll, self.page
-        ages: list = []
-        rolled, rolled_steps = roll.rolled_until(s, ages)
+        rolled, rolled_steps = roll.rolled_until(s)
         rolled_steps = np.array(rolled_steps, float)
         keep = self._recent(s, rolled_steps)
         self.band.set_segments([page.to_data(r) for r, k in zip(rolled, keep, strict=True) if k])
-        # a swing's earlier passes, lifted into lanes, are thinner than the band under way
-        lane = np.clip(np.array(ages, float)[keep], 0.0, 1.0)
-        widths = TRAIL_WIDTH + (LANE_WIDTH - TRAIL_WIDTH) * lane
-        self.band.set_linewidth(widths if len(widths) else TRAIL_WIDTH)  # none: keep a style
-        rgba = self._faded(s - rolled_steps[keep], TRAIL_ALPHA, self._band_floor(lane),
-                           self.band_rgba)  # fmt: skip
-        self.band.set_color(self._opaque(rgba, lane > 0))
-        lanes: list = []
-        pts, steps = roll.dots_until(s, lanes)
-        # a swing's lifted passes are clean lines: dots a lane apart would blur together
-        recent = self._recent(s, steps) & (np.array(lanes, int) == 0)
+        self.band.set_color(self._faded(s - rolled_steps[keep], TRAIL_ALPHA,
+                                        max(self.floor, TRAIL_FLOOR), self.band_rgba))  # fmt: skip
+        pts, steps = roll.dots_until(s)
+        recent = self._recent(s, steps)
         pts, steps = spaced(pts[recent], steps[recent], DOT_SPACING * self.dot)
         self.dots.set_offsets(page.to_data(pts) if len(pts) else np.zeros((0, 2)))
         self.dots.set_facecolor(self._faded(s - steps, 0.9))
@@ -217,23 +207,6 @@ class Balls:
             note.set_visible(bool(out))
         self._arrows(s, centre, tangent, shown)
         return self.artists
-
-    def _band_floor(self, lane: np.ndarray) -> np.ndarray:
-        """The faintest the band fades to: a lifted pass, thinner, keeps more of its ink
-        (a pale lane over the ground would not show on a projector)."""
-        base = max(self.floor, TRAIL_FLOOR)
-        return base + (max(base, LANE_FLOOR) - base) * lane
-
-    def _opaque(self, rgba: np.ndarray, lifted: np.ndarray) -> np.ndarray:
-        """The lifted passes' colours as opaque blends with the axes' ground: a thin lane
-        drawn translucent shows a darker bead wherever its steps' strokes overlap."""
-        from matplotlib.colors import to_rgb
-
-        ground = np.array(to_rgb(self.ax.get_facecolor()))
-        a = rgba[lifted, 3:]
-        rgba[lifted, :3] = a * rgba[lifted, :3] + (1 - a) * ground
-        rgba[lifted, 3] = 1.0
-        return rgba
 
     def roll_marks_off(self) -> None:
         """Hide the spokes and hubs for good: they show a ball turning as it rolls, a mark

@@ -32,15 +32,8 @@ ARC_POINTS = 24  # points along a jump's arc
 TRAIL_POINTS = 8  # points along the stretch of curve a step rolls over
 ARC_HEIGHT = 0.25  # an arc's bow over its chord, as a share of the chord ...
 ARC_RISE = 4.0  # ... and at most this many points: a jump reads as a step, not a flight
-SWING_TURNS = 4  # a run turning back this often swings: its earlier passes are lifted into
-# lanes; one that overshoots a well and comes back (2 turns) keeps its way on the curve,
-# where a lifted first pass, long and alone, read as a second curve above the first
 TURN_LEAST = 2.0  # a turning point is marked this many radii (along x) from the last one
 OUT = 0.5  # positions beyond the domain are drawn at most this many domain widths out
-# a swing's passes: each earlier pass lifted this many points more above the curve (along
-# its normal on the page), so a ball going back and forth over one stretch shows every pass
-LANE_GAP = 5.0
-LANE_CLEAR = 2.0  # points more for the first lifted pass: clear of the newest one's band
 
 
 @dataclass(frozen=True)
@@ -119,14 +112,19 @@ class Roll:
     """Where one trajectory's balls are on the page at any (fractional) step.
 
     ``traj.xy`` is ``(steps + 1, 1)`` or ``(steps + 1, n, 1)``; every array here has a
-    starts axis ``n``. A position outside the curve's domain (a run bouncing out) is not
-    shown; ``left_at[i]`` is the first step start ``i`` was out (-1: never).
+    starts axis ``n``. A position off the curve's span in view (``lo`` to ``hi``: where
+    the curve leaves the frame, its domain without a frame) is not shown; ``left_at[i]``
+    is the first step start ``i`` was out (-1: never). The view, not the domain: a ball
+    just past the domain's end is still drawn in the frame, and "left the view at step k"
+    must name the step it left the frame by.
     """
 
     def __init__(self, traj, page: Page, radius: float = RADIUS):
         surface = traj.surface
         self.page, self.radius, self.surface = page, radius, surface
-        lo, hi = surface.domain[0]
+        ends = [float(v) for v in surface.domain[0]]
+        lo, hi = (page.exit_x(surface, end) for end in ends)
+        self.lo, self.hi = lo, hi
         x = np.asarray(traj.xy, float)[..., 0]
         x = x if x.ndim == 2 else x[:, None]  # (T + 1, n)
         self.inside = np.isfinite(x) & (x >= lo) & (x <= hi)
@@ -149,9 +147,6 @@ class Roll:
         arcs = {(k, i): self._arc(k, i) for k, i in zip(*np.nonzero(self.jumps), strict=True)}
         self.arcs = {key: arc for key, arc in arcs.items() if arc is not None}
         self._trail: np.ndarray | None = None  # the curve between positions, when asked
-        self._trail_normal: np.ndarray | None = None
-        # the turns that part a swing's passes (a run that swings back and forth)
-        self.swing_turns = [t if len(t) >= SWING_TURNS else t[:0] for t in self.turns()]
 
     @property
     def steps(self) -> int:
@@ -197,8 +192,7 @@ class Roll:
         view moved to where the curve leaves the frame on its side."""
         if self.inside[k, i]:
             return float(self.x[k, i]), self.contact[k, i]
-        lo, hi = self.surface.domain[0]
-        edge = self.page.exit_x(self.surface, hi if self.x[k, i] > hi else lo)
+        edge = self.hi if self.x[k, i] > self.hi else self.lo
         with np.errstate(all="ignore"):
             return edge, self.page.to_points(edge, self.surface.f(np.array([[edge]]))[0])
 
@@ -232,7 +226,7 @@ class Roll:
         turned = between(self.travelled, k, frac)
         angle = math.pi / 2 - turned / self.radius
         centre = contact  # on the path point itself: a reader takes the centre as the position
-        lo, hi = self.surface.domain[0]
+        lo, hi = self.lo, self.hi
         x = self.page.to_data(contact)[:, 0]
         shown = (x >= lo - 1e-9 * (hi - lo)) & (x <= hi + 1e-9 * (hi - lo))
         return centre, angle, shown & np.isfinite(centre).all(-1), tangent
@@ -252,77 +246,32 @@ class Roll:
             steps.append(j + 1)
         return drawn, steps
 
-    def rolled_until(self, s: float, ages: list | None = None):
+    def rolled_until(self, s: float) -> tuple[list[np.ndarray], list[int]]:
         """The stretches of curve rolled over by step ``s`` (the one under way up to the
-        ball), each ``(m, 2)`` on the page, with the step each belongs to: the trail. A
-        swing's earlier passes are lifted off the curve (:meth:`lane_lift`), joined at
-        each turn by a short stroke from lane to lane; ``ages`` (a list) is filled with
-        each stretch's age in passes (0: the pass under way)."""
+        ball), each ``(m, 2)`` on the page, with the step each belongs to: the trail.
+        Every pass stays on the curve, a swing's too: passes lifted into lanes above the
+        curve read as more curves, the ball flying (the turn ticks show where it swung)."""
         k, frac = self.split(s)
         if self._trail is None:
             self._trail = np.moveaxis(self._stretches(TRAIL_POINTS), 0, 2)  # (T, n, m, 2)
-            self._trail_normal = self._normals(self._trail)
         rolled = ~self.jumps & self.inside[:-1] & self.inside[1:]
-        drawn, steps, age = [], [], []
-
-        def add(way, normal, step, i, pass_):
-            a = self.passes_done(s, i) - pass_
-            drawn.append(way + lane_lift(a) * normal if a > 0 else way)
-            steps.append(step)
-            age.append(max(a, 0.0))
-
+        drawn, steps = [], []
         for j, i in zip(*np.nonzero(rolled[:k]), strict=True):
-            add(self._trail[j, i], self._trail_normal[j, i], j + 1, i, self.pass_of(j, i))
+            drawn.append(self._trail[j, i])
+            steps.append(j + 1)
         if frac > 0:
             part = np.moveaxis(self._stretches(TRAIL_POINTS, frac)[:, k], 0, 1)  # (n, m, 2)
             for i in np.flatnonzero(rolled[k]):
-                add(part[i], self._normals(part[i]), k + 1, i, self.pass_of(k, i))
-        for i, turns in enumerate(self.swing_turns):  # the joints between passes
-            for t in turns[turns < s]:
-                c, n = self.contact[t, i], self.normal[t, i]
-                a = self.passes_done(s, i) - self.pass_of(t, i)
-                lo, hi = lane_lift(max(a, 0.0)), lane_lift(max(a + 1, 0.0))
-                drawn.append(np.array([c + lo * n, c + hi * n]))
-                steps.append(int(t))
-                age.append(max(a, 0.0))
-        if ages is not None:
-            ages[:] = age
+                drawn.append(part[i])
+                steps.append(k + 1)
         return drawn, steps
 
-    def _normals(self, pts: np.ndarray) -> np.ndarray:
-        """The curve's upward normal on the page at points ``(..., 2)`` on it."""
-        x = self.page.to_data(pts)[..., 0]
-        with np.errstate(all="ignore"):
-            slope = self.surface.grad(x[..., None])[..., 0]
-        return self.page.normal(slope)
-
-    def pass_of(self, k: float, i: int) -> int:
-        """Which pass of a swing the step from ``k`` on belongs to (0: before the first
-        turn); 0 for a run that does not swing."""
-        return int(np.sum(self.swing_turns[i] <= k))
-
-    def passes_done(self, s: float, i: int) -> float:
-        """The passes start ``i`` has begun by step ``s``, eased over the step after each
-        turn (an animation lifts the earlier passes as the ball turns, not in one jump)."""
-        return float(np.clip(s - self.swing_turns[i], 0.0, 1.0).sum())
-
-    def dots_until(self, s: float, lanes: list | None = None) -> tuple[np.ndarray, np.ndarray]:
-        """The positions visited by step ``s`` on the page ``(m, 2)`` (a swing's earlier
-        passes on their lanes) and their steps ``(m,)``; ``lanes`` (a list) is filled
-        with each dot's pass, counted back from the one under way."""
+    def dots_until(self, s: float) -> tuple[np.ndarray, np.ndarray]:
+        """The positions visited by step ``s`` on the page ``(m, 2)``, on the curve, and
+        their steps ``(m,)``."""
         k, _ = self.split(s)
         steps, starts = np.nonzero(self.inside[: k + 1])
-        pts = self.contact[steps, starts]
-        age = np.zeros(len(steps))
-        for i in np.unique(starts):
-            mine = starts == i
-            done = self.passes_done(s, i)
-            passes = np.array([self.pass_of(j - 0.5, i) for j in steps[mine]], float)
-            age[mine] = np.maximum(done - passes, 0.0)
-        pts = pts + lane_lift(age)[:, None] * self.normal[steps, starts]
-        if lanes is not None:
-            lanes[:] = np.round(age).astype(int).tolist()
-        return pts, steps
+        return self.contact[steps, starts], steps
 
     def turns(self, least: float = TURN_LEAST) -> list[np.ndarray]:
         """Per start, the steps where the ball rolled to a stop and turned back (rolling,
@@ -352,20 +301,11 @@ class Roll:
         """Where each start left the view, on the page ``(n, 2)`` (where the curve leaves
         the frame on the side it left by, moved ``margin`` points inside the frame: a mark
         there is drawn whole); meaningful where ``left_at >= 0``."""
-        lo, hi = self.surface.domain[0]
         at = self.x[np.maximum(self.left_at, 0), np.arange(self.x.shape[1])]
-        ends = {side: self.page.exit_x(self.surface, side) for side in (lo, hi)}
-        edge = np.where(at > hi, ends[hi], ends[lo])
+        edge = np.where(at > self.hi, self.hi, self.lo)
         with np.errstate(all="ignore"):
             at_edge = self.page.to_points(edge, self.surface.f(edge[:, None]))
         return self.page.held_in(at_edge, margin)
-
-
-def lane_lift(age):
-    """How far (points) above the curve a swing's pass ``age`` passes old is drawn: 0
-    for the pass under way, then :data:`LANE_GAP` a pass (eased in over the first)."""
-    age = np.asarray(age, float)
-    return LANE_GAP * age + LANE_CLEAR * np.minimum(age, 1.0)
 
 
 def between(values: np.ndarray, k: int, frac: float) -> np.ndarray:

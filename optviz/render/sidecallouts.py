@@ -29,8 +29,7 @@ class SideCallouts(CalloutLayer):
         super().__init__(race, verdicts, [b.ax for b in balls], colors, theme, animated)
         for _, (run, _start), _label, ring in self.items:
             ring.set_markersize(2 * balls[run].radius + 8)
-            # under the landmarks: a landmark hangs from the curve just under a ball at
-            # rest there, and the ring around that ball would hide its top
+            # over the ball and the landmark it may rest on (the ring names the ball)
             ring.set_zorder(LANDMARK_ZORDER - 0.05)
         for item in self._at_crosses():
             _, (run, start), label, _ = item
@@ -61,7 +60,7 @@ class SideCallouts(CalloutLayer):
         the balls at the bottom of the curve."""
         pad = self._pad(label, ax)
         room = CALLOUT_WIDEST * ax.bbox.width - 2 * pad
-        words = _phrases(label.get_text().replace("\n", " ").split(" "))
+        words = _phrases(_minus_signs(label.get_text()).replace("\n", " ").split(" "))
         for lines in range(1, min(len(words), 4) + 1):
             label.set_text(broken_lines(words, lines))
             extent = Text.get_window_extent(label, renderer)  # the text alone
@@ -161,17 +160,27 @@ def _segments_px(ax, segments) -> np.ndarray:
 
 
 def _phrases(words: list[str]) -> list[str]:
-    """``words`` with a bracketed phrase kept as one ("(μ 0.98)", "(lr 0.01)"): a line
-    break inside it would part a name from its number."""
+    """``words`` with a bracketed phrase kept as one ("(μ 0.98)", "(lr 0.01)") and an
+    equation too ("x = −0.67,"): a line break inside either would part a name from its
+    number ("Ends at x / = -0.67")."""
     out: list[str] = []
-    open_ = False
+    open_ = joining = False
     for w in words:
-        if open_:
+        if (open_ or joining or w == "=") and out:
             out[-1] += " " + w
         else:
             out.append(w)
         open_ = (open_ or "(" in w) and ")" not in w
+        joining = w == "="
     return out
+
+
+def _minus_signs(text: str) -> str:
+    """``text`` with a hyphen before a number set as a minus sign ("x = −0.67"): a hyphen
+    is shorter and sits lower, and a line may break after it."""
+    import re
+
+    return re.sub(r"(?<![\w.])-(?=\.?\d)", "\u2212", text)
 
 
 def _evenly(px: np.ndarray, every: float) -> np.ndarray:

@@ -106,9 +106,10 @@ def _strobe(balls: Balls, traj, ps: paths.PathStyle, theme: str, count: int) -> 
     last = roll.place(float(traj.steps))
     ends = list(last[0][last[2]])  # the balls where they ended (a callout rings them)
     kept: list[np.ndarray] = []
+    labels: list[tuple] = []  # (centre, tangent, text, bold): placed once every ball is
     turns = set(turning_steps(roll))  # a swing's turns first: they show how far it went
     for k in sorted(strobe_steps(roll, count)[:-1], key=lambda k: (k not in turns, k)):
-        centre, angle, shown, _ = roll.place(float(k))
+        centre, angle, shown, tangent = roll.place(float(k))
         for i in np.flatnonzero(shown):
             c = centre[i]
             if not strobe_room(c, kept, ends):
@@ -118,9 +119,12 @@ def _strobe(balls: Balls, traj, ps: paths.PathStyle, theme: str, count: int) -> 
             ghost = disk(ax, balls.radius - EDGE / 2, fc=ghost_fill(ps.color), ec=ink, lw=EDGE,
                          zorder=5, gid="ghost")  # fmt: skip
             place(ghost, page.to_data(c))
-            _step_label(ax, page, c, f"{k}", ink, bold=False)
-    for c in last[0][last[2]]:
-        _step_label(ax, page, c, f"{traj.steps}", ink, bold=True)
+            labels.append((c, tangent[i], f"{k}", False))
+    for c, t in zip(last[0][last[2]], last[3][last[2]], strict=True):
+        labels.append((c, t, f"{traj.steps}", True))
+    balls_at = [c for c, *_ in labels]
+    for c, t, text, bold in labels:
+        _step_label(ax, page, c, t, text, ink, bold, [o for o in balls_at if o is not c])
 
 
 def ghost_fill(color) -> tuple:
@@ -141,10 +145,21 @@ def strobe_room(centre: np.ndarray, ghosts: list, ends: list) -> bool:
     return clear(ghosts, 0.0) and clear(ends, RING_ROOM)
 
 
-def _step_label(ax, page, centre, text: str, ink: str, bold: bool) -> None:
-    """A step number just above a ball."""
-    x, y = page.to_data(centre + np.array([0.0, RADIUS + 3.0]))
-    ax.annotate(text, (x, y), ha="center", va="bottom", fontsize=style.at_least(STEP_PT),
+def _step_label(ax, page, centre, tangent, text: str, ink: str, bold: bool,
+                others: list) -> None:  # fmt: skip
+    """A step number just above a ball or, where another ball is near that spot, off
+    it along the curve's upward normal: the neighbouring balls lie along the curve, so
+    straight above a ball on a wall its number sat on the next ball up the wall
+    (learning_rate_curve's "8" half under ball 0)."""
+    up = np.array([0.0, 1.0])
+    reach = RADIUS + 3.0
+    spot = centre + (reach + 0.5 * STEP_PT) * up  # the digit's middle
+    crowded = any(np.hypot(*(spot - o)) < RADIUS + 0.75 * STEP_PT for o in others)
+    normal = np.array([-tangent[1], tangent[0]]) if crowded else up  # the tangent turned left
+    x, y = page.to_data(centre + reach * normal)
+    ha = "center" if abs(normal[0]) < 0.35 else ("left" if normal[0] > 0 else "right")
+    ax.annotate(text, (x, y), ha=ha, va="bottom" if normal[1] > 0.35 else "center",
+                fontsize=style.at_least(STEP_PT),
                 color=ink,
                 fontweight="bold" if bold else "normal", alpha=1.0 if bold else 0.8,
                 zorder=5.5)  # fmt: skip

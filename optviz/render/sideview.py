@@ -29,7 +29,6 @@ import numpy as np
 
 from . import curveballs, paths, plots, rolling, style
 from .line_ends import text_color
-from .rolling import RADIUS
 
 EDGE_ROOM = 0.05  # of the domain's width, the curve drawn past each end: room for a ball
 MAX_NUMBERED = curveballs.NUMBERED  # starts a panel numbers (more: smaller balls, unnumbered)
@@ -40,9 +39,9 @@ CURVE = {"light": "#3d3d3d", "dark": "#d8d8d8"}
 # theme, its light grey on the dark one): a mid grey its trail, dots and arcs stand out on
 CURVE_ALT = {"light": "#8a8275", "dark": "#7d8594"}
 CURVE_APART = 100.0  # the least RGB distance (0-255 a channel) between the curve and a run
-# a landmark's top this far under the curve's centre line, points: clear of a ball centred
-# on the curve there and of a callout's ring around it (the goal shows under the ball)
-HANG = RADIUS + 2.0
+# a landmark over the trail and the dots, under the balls: a ball resting on it shows
+# where it rests, the star's points ringing it as on a map
+LANDMARK_ZORDER = 5.5
 
 
 VIEWS = ("side", "contour", "panels")  # a curve's race: from the side, whatever it is called
@@ -198,11 +197,9 @@ def curve_limits(surface) -> tuple[float, float]:
 
 
 def mark_curve_landmarks(ax, surface) -> list:
-    """Minima, maxima and flat points marked on the curve, hanging from it: the mark's top
-    touches the curve's line, so it reads as a point of the curve, and a ball resting
-    there sits on top of the line, clear of the mark."""
-    from matplotlib.transforms import offset_copy
-
+    """Minima, maxima and flat points marked on the curve, centred at ``(x*, f(x*))``:
+    the point of the curve they name (hung under the curve, they read as points below it,
+    at a lower f). A ball resting there covers the mark's middle, its points around it."""
     from ..catalog.critical import LANDMARK_KINDS, landmarks
     from .landmarks import landmark_style
 
@@ -212,12 +209,10 @@ def mark_curve_landmarks(ax, surface) -> list:
         xs = [p.xy[0] for p in marks.of_kind(kind)]
         if not xs:
             continue
-        kw = landmark_style(kind)
-        below = kw["ms"] / 2 + HANG  # at a critical point the curve is flat
-        shifted = offset_copy(ax.transData, ax.figure, y=-below, units="points")
+        kw = landmark_style(kind) | {"zorder": LANDMARK_ZORDER}
         with np.errstate(all="ignore"):
             ys = surface.f(np.array(xs)[:, None])
-        (line,) = ax.plot(xs, ys, transform=shifted, label=kind, **kw)
+        (line,) = ax.plot(xs, ys, label=kind, **kw)
         line.set_gid("landmark")
         drawn.append(line)
     return drawn
