@@ -11,6 +11,8 @@ import numpy as np
 from . import style
 from .losses import CUT_BESIDE, CUT_RISE, DIVERGED_RISE, _two_lines, x_values
 
+BESIDE_GAP = 14  # points from a cut curve's end to its note: past the head's mark
+
 
 def diverged_note(ax, traj, y: np.ndarray, color, theme: str = "light", x: str = "steps"):
     """An arrow up from the end of a diverged run's curve ``y`` and ``diverged at step
@@ -83,9 +85,12 @@ def _arrow_up(ax, traj, curve, first: int, end: int, text: str, color, theme: st
             # panel's left edge: on two lines it stays inside a narrow panel at the
             # frame's right (one line ran off the frame, its step number lost)
             text = _two_lines(text)
+        # beside: hung from the end's level, clear of its head's mark (centred on it, the
+        # words stood over the axis's top and touched the mark)
         return ax.annotate(f"↑ {text}", xy=(xs[end], curve[end]),
-                           xytext=(8, 0) if beside else (0, CUT_RISE), textcoords="offset points",
-                           ha="left" if beside else lean, va="center" if beside else "bottom",
+                           xytext=(BESIDE_GAP, 0) if beside else (0, CUT_RISE),
+                           textcoords="offset points",
+                           ha="left" if beside else lean, va="top" if beside else "bottom",
                            color=style.ink(theme), annotation_clip=False, zorder=9)  # fmt: skip
     # a vertical arrow up from the curve's end, the text beside its head: starting there
     # near the left edge, centred on it mid-panel, ending there near the right edge
