@@ -24,3 +24,33 @@ def test_a_note_beside_a_cut_curve_hangs_under_the_top_clear_of_its_end():
     end = ax.transData.transform(note.xy)
     assert box.y1 <= ax.bbox.y1 + 2, (box.y1, ax.bbox.y1)
     assert box.x0 >= end[0] + 16, (box.x0, end[0])
+
+
+def _loss_key(kind: str):
+    import numpy as np
+
+    import optviz as ov
+    from optviz.render.animate import _Engine, animate
+
+    race = ov.race("quadratic", ["sgd:lr=0.1,grad_noise=1", "sgd:lr=0.05,grad_noise=1"],
+                   start=(0.5, 0.35), steps=30)  # fmt: skip
+    engine = _Engine(animate(race, kind=kind, loss=True, fps=2, duration=1, size="16:9", dpi=50))
+    try:
+        frame = engine.frame(30.0)
+        (loss,) = [f for f in engine.side_frames if hasattr(f, "key")]
+        key = loss.key
+        names = [t.get_text() for t in key.get_texts()] if key is not None else None
+        drawn = key is not None and key.get_window_extent().width > 0
+        return names, drawn, np.asarray(frame)
+    finally:
+        engine.close()
+
+
+def test_a_loss_panel_keys_runs_named_only_in_the_maps_titles():
+    # schedules, schedulefree_cosine: three styles of loss line and no word for which is
+    # which (the runs named only in the maps' titles, one map per run)
+    names, drawn, _ = _loss_key("panels")
+    assert names is not None and len(names) == 2 and len(set(names)) == 2, names
+    assert drawn
+    names, _, _ = _loss_key("contour")  # one map: its legend names the runs already
+    assert names is None
