@@ -154,7 +154,7 @@ def _key_runs_named_only_in_titles(ax, race, styles: list) -> Any:
                for n, ps in zip(names, styles, strict=True)]  # fmt: skip
     key = ax.legend(
         handles=handles,
-        loc="lower left",
+        loc=losses.free_corner(ax, runs, 2),  # lower left hid Schedule-Free's dip
         ncols=len(handles),
         fontsize=13,
         framealpha=1.0,
