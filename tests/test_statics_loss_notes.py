@@ -54,3 +54,23 @@ def test_a_loss_panel_keys_runs_named_only_in_the_maps_titles():
     assert drawn
     names, _, _ = _loss_key("contour")  # one map: its legend names the runs already
     assert names is None
+
+
+def test_a_run_that_stops_moving_is_said_to_stop_over_its_flat_line():
+    # lbfgs_line_search: L-BFGS ran flat along 1e-10 from evaluation 70 with no word (its
+    # stopping test, change < tolerance_change, ended it), unlike a curve on the floor
+    from optviz.render.animate import _Engine, animate
+
+    race = load_scene(GALLERY / "lbfgs_line_search.toml").race()
+    engine = _Engine(animate(race, loss="evals", fps=2, duration=1, size="16:9", dpi=100))
+    try:
+        engine.frame(float(len(race.trajectories[0].loss) - 1))
+        notes = [n for *_, n in engine.loss_lines if n is not None and n.get_gid() == "stopped"]
+        (note,) = notes  # L-BFGS's, not Adam's
+        assert "1e-9" in note.get_text()
+        ax = note.axes
+        box = note.get_window_extent(engine.canvas.get_renderer())
+        fall = ax.transData.transform(note.xy)
+        assert box.x0 >= fall[0] and box.x1 <= engine.fig.bbox.width and box.y0 >= fall[1]
+    finally:
+        engine.close()

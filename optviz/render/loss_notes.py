@@ -40,6 +40,37 @@ def diverged_note(ax, traj, y: np.ndarray, color, theme: str = "light", x: str =
     return _arrow_up(ax, traj, curve, first, end, text, color, theme, x)
 
 
+STOPPED_SHARE = 0.8  # a run whose place stops changing before this share of its steps
+
+
+def stopped_note(ax, traj, y: np.ndarray, theme: str = "light", x: str = "steps"):
+    """``stops: its change < 1e-9`` (its stopping tolerance) from the step where a single
+    run stopped moving well before its end (L-BFGS's stopping test): its flat line at
+    1e-10 read as a floor without a name. ``None`` for a run that moves on, has many
+    starts, or ends on the numerical floor (the band names that)."""
+    xy = np.asarray(traj.xy, float)
+    xy = xy[:, None] if xy.ndim == 2 else xy  # one start: (steps + 1, 2)
+    if y.ndim != 1 or xy.shape[1] != 1:
+        return None
+    moved = np.flatnonzero(np.abs(np.diff(xy[:, 0], axis=0)).max(axis=-1) > 0)
+    stop = int(moved[-1]) + 1 if len(moved) else 0
+    if stop >= STOPPED_SHARE * (len(y) - 1) or not np.isfinite(y[stop:]).all():
+        return None
+    from matplotlib.transforms import offset_copy
+
+    tol = getattr(traj.optimizer, "tolerance_change", None)
+    tol_words = f"{tol:.0e}".replace("e-0", "e-") if tol else ""
+    # short lines: the words sit over the flat line, right of the fall, in a narrow panel
+    words = f"stops: its\nchange < {tol_words}" if tol else "stops moving"
+    at = x_values(traj, x)
+    # right-aligned at the curve's end, over its flat line: a narrow panel holds it there
+    over = offset_copy(ax.transData, fig=ax.figure, x=-4, y=6, units="points")
+    return ax.annotate(words, (at[stop], y[stop]), xytext=(at[-1], y[stop]), textcoords=over,
+                       ha="right", va="bottom", fontsize=style.at_least(13),
+                       color=style.ink(theme), annotation_clip=False, zorder=9,
+                       gid="stopped")  # fmt: skip
+
+
 def _off_scale_note(ax, traj, y: np.ndarray, color, theme: str, x: str):
     """``off the scale at step k`` with an arrow up, for a single run's curve cut at
     the axis's ceiling though the run did not diverge; ``None`` for any other."""

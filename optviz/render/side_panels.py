@@ -71,6 +71,7 @@ class LossFrames:
         for i, (traj, ps) in enumerate(zip(race.trajectories, styles, strict=True)):
             y = losses.loss_curve(traj, axis.shift, axis.log, axis.floor, axis.ceiling)
             note = loss_notes.diverged_note(ax, traj, y, ps.color, theme, x)  # shown from there on
+            note = note or loss_notes.stopped_note(ax, traj, y, theme, x)
             y = y if y.ndim == 2 else y[:, None]
             at = losses.x_values(traj, x).reshape(y.shape)  # steps, or evaluations
             window = losses.mean_window(traj, y)
