@@ -93,7 +93,11 @@ def plot_bands(
             mark.set_markerfacecolor("white")
             _clear_round(left, mark, style.halo(theme))
         under = _on_a_mark(left, ref.xy[-1], marks)
-        if under is not None:  # said in words, not a square inside it
+        zoom = _zoom_on_buried_ends(left, surface, xy, ref.xy, marks, c, ink)
+        if under is not None and zoom is not None:  # seen in the zoom: the dashed path
+            end.remove()  # runs into the landmark there, no words over the ticks
+            end = None
+        elif under is not None:  # said in words, not a square inside it
             end.remove()
             _say_plain_end(left, ref.xy[-1], xy, plain, under.get_label())
             end = None
@@ -111,6 +115,8 @@ def plot_bands(
                    lw=2.2, label=plain)  # fmt: skip
         if log:
             right.set_yscale("log")
+            _clip_the_plain_fall(right, steps, np.concatenate([med, lo, hi]),
+                                 np.maximum(ref.loss - shift, floor), plain, ink)  # fmt: skip
             _decades(right)
         else:  # a loss without a floor: a linear axis down to the map's lowest value, and
             # the runs that fell further leave it at the foot (a symmetric-log axis of
@@ -121,11 +127,48 @@ def plot_bands(
         right.set_xlabel("step")
         right.set_ylabel(ylabel)
         right.grid(True, alpha=0.5)
-        right.legend(loc="upper right" if not log else "lower left", framealpha=0.95)
+        # the foot of a clipped log axis holds the words where the plain run goes on
+        clipped = any(t.get_gid() == "exit below: words" for t in right.texts)
+        right.legend(loc="upper right" if not log or clipped else "lower left", framealpha=0.95)
         right.set_title("loss: the seeds' median and spread")
         name = optimizer_name(traj.optimizer)
         fig.suptitle(title or f"{name}, {noise_words(noise)}, on {surface.title or surface.name}")
     return fig
+
+
+BAND_DECADES_BELOW = 2.0  # the loss axis ends this many decades under the band's lowest
+
+
+def _clip_the_plain_fall(ax, steps, band: np.ndarray, plain_loss: np.ndarray, plain: str,
+                         ink: str) -> None:  # fmt: skip
+    """A log loss axis spent on the seeds' band: the run without noise that falls far
+    below it (to 1e-12) leaves at the foot with a ▼ and the words where it goes, instead of
+    squeezing the band (the lesson, the noise floor) into the axis's top fifth."""
+    band = band[np.isfinite(band) & (band > 0)]
+    if not len(band):
+        return
+    foot = float(band.min()) / 10**BAND_DECADES_BELOW
+    below = np.flatnonzero(plain_loss < foot)
+    if not len(below):
+        return
+    top = float(np.nanmax(np.concatenate([band, plain_loss[np.isfinite(plain_loss)]])))
+    ax.set_ylim(foot, top * 2.0)
+    t = float(steps[below[0]])
+    ax.plot(t, foot, "v", ms=11, color=ink, mec="white", mew=1.0, clip_on=False, zorder=6,
+            gid="exit below: plain")  # fmt: skip
+    lowest = float(np.nanmin(plain_loss))
+    ax.annotate(f"{plain} falls on\nto {_power_of_ten(lowest)}", (t, foot), xytext=(10, 10),
+                textcoords="offset points", ha="left", va="bottom", fontsize=16, color=ink,
+                gid="exit below: words")  # fmt: skip
+
+
+def _power_of_ten(v: float) -> str:
+    """``1e-12`` as a slide writes it.
+
+    >>> _power_of_ten(1.3e-12), _power_of_ten(0.02)
+    ('1e-12', '1e-2')
+    """
+    return f"1e{int(np.floor(np.log10(v)))}"
 
 
 LANDMARK_Z = 7.0  # over the paths (3) and the seeds' ends (6.5), under the exits (8.5)
@@ -140,6 +183,72 @@ def _clear_round(ax, mark, ground: str) -> None:
     ax.plot(x, y, ls="none", marker="o", ms=CLEARING * mark.get_markersize(), mfc=ground,
             mec=style.ink("light") if ground == "#ffffff" else ground, mew=0.8, alpha=0.7,
             zorder=LANDMARK_Z - 0.05, gid="landmark-clearing")  # fmt: skip
+
+
+ZOOM_SIDE = 0.4  # the zoom's side, share of the map's
+BURIED = 0.5  # share of the seeds' ends under a landmark's clearing that calls for a zoom
+
+
+def _zoom_on_buried_ends(ax, surface, paths, plain_xy, marks, color, ink) -> Any:
+    """A zoom, in the map's emptiest corner, on the seeds' ends when most of them lie under
+    a landmark's clear disk (noise_bands: thirty ends under the minimum's star, the
+    lesson "every seed ends near the minimum" unseen). Returns the zoom's axes or None."""
+    ends = paths[-1][np.isfinite(paths[-1]).all(axis=1)]
+    if not len(ends) or not marks:
+        return None
+    px = ax.transData.transform(ends)
+    scale = ax.figure.dpi / 72
+    buried = np.zeros(len(ends), bool)
+    for mark in marks:
+        at = ax.transData.transform(np.column_stack(mark.get_data()))
+        reach = CLEARING * mark.get_markersize() * scale / 2
+        for p in at:
+            buried |= np.hypot(*(px - p).T) <= reach
+    if buried.mean() < BURIED:
+        return None
+    lo, hi = ends.min(axis=0), ends.max(axis=0)
+    mid, half = (lo + hi) / 2, 0.65 * float(np.max(hi - lo)) + 1e-12
+    zoom = ax.inset_axes(_emptiest_corner(ax, paths), zorder=9.5)
+    zoom.set_xlim(mid[0] - half, mid[0] + half)
+    zoom.set_ylim(mid[1] - half, mid[1] + half)
+    zoom.set_aspect("equal", adjustable="datalim")
+    g = np.linspace(-half, half, 120)
+    gx, gy = np.meshgrid(mid[0] + g, mid[1] + g)
+    zoom.contour(gx, gy, surface.f(np.stack([gx, gy], axis=-1)), 8, colors="#bbbbbb",
+                 linewidths=0.8)  # fmt: skip
+    tail = paths[-max(len(paths) // 5, 2) :]
+    for i in range(paths.shape[1]):
+        zoom.plot(tail[:, i, 0], tail[:, i, 1], color=color, lw=1.2, alpha=0.35, zorder=3)
+    zoom.plot(plain_xy[:, 0], plain_xy[:, 1], ls=(0, (3.0, 1.5)), color=ink, lw=2.4, zorder=4)
+    zoom.plot(*ends.T, "o", color=color, ms=10, mec="white", mew=1.0, zorder=6, alpha=0.9,
+              gid="zoomed-end")  # fmt: skip
+    for mark in marks:  # an outline over the ends: the landmark seen among them
+        zoom.plot(*mark.get_data(), ls="none", marker=mark.get_marker(), ms=16, mfc="none",
+                  mec=ink, mew=2.2, zorder=7, gid="zoomed-landmark")  # fmt: skip
+    zoom.set_xticks([])
+    zoom.set_yticks([])
+    for side in zoom.spines.values():
+        side.set_visible(True)
+        side.set_edgecolor(ink)
+        side.set_linewidth(1.5)
+    zoom.set_title(f"zoom: all {len(ends)} ends", fontsize=16, pad=4)
+    ax.indicate_inset_zoom(zoom, edgecolor=ink, alpha=0.8, lw=1.2)
+    return zoom
+
+
+def _emptiest_corner(ax, paths) -> list:
+    """The bounds (axes share) of the corner square of side ``ZOOM_SIDE`` that the fewest
+    points of ``paths`` cross, a title's height under the top."""
+    pts = paths.reshape(-1, 2)
+    pts = ax.transAxes.inverted().transform(ax.transData.transform(pts[np.isfinite(pts).all(1)]))
+    s, best, fewest = ZOOM_SIDE, None, None
+    for x0 in (0.03, 0.97 - s):
+        for y0 in (0.03, 0.9 - s):
+            n = int(np.sum((pts[:, 0] > x0 - 0.03) & (pts[:, 0] < x0 + s + 0.03)
+                           & (pts[:, 1] > y0 - 0.03) & (pts[:, 1] < y0 + s + 0.1)))  # fmt: skip
+            if fewest is None or n < fewest:
+                best, fewest = [x0, y0, s, s], n
+    return best
 
 
 NEAR_PX = 12  # a noise-free end this near a landmark is on it

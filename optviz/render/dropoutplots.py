@@ -20,6 +20,7 @@ from .sweepplots import plain_log_ticks
 
 EXTENT = (-2.2, 2.2)  # the map's range when there are no points to frame
 TEST_SHOWN = 200  # test points drawn on a map: enough to see where they fall, not a blanket
+TEST_RING_S, TEST_RING_LW = 44.0, 2.0  # a test point's ring: 9 px across, 3 px stroke
 
 
 def _extent(run) -> tuple[tuple[float, float], tuple[float, float]]:
@@ -83,9 +84,11 @@ def decision_map(run: dropout.DropoutRun, ax, prob=None, resolution: int = 150, 
     if points:
         palette = np.array(_class_colors(dark))
         tests = _shown(run)
-        ax.scatter(*run.x_test[tests].T, s=22, facecolors="none", linewidths=1.4,
-                   edgecolors=palette[run.y_test[tests]], zorder=3)  # fmt: skip
-        ax.scatter(*run.x_train.T, c=palette[run.y_train], s=48,
+        # rings a projector keeps: 7 px rings of 1 px vanished on the pale fill
+        ax.scatter(*run.x_test[tests].T, s=TEST_RING_S, facecolors="none",
+                   linewidths=TEST_RING_LW, edgecolors=palette[run.y_test[tests]],
+                   zorder=3, gid="test-points")  # fmt: skip
+        ax.scatter(*run.x_train.T, c=palette[run.y_train], s=64,
                    edgecolors=ink("dark" if dark else "light"), zorder=4)  # fmt: skip
     ax.set_xlim(extent[0])
     ax.set_ylim(extent[1])
@@ -157,6 +160,7 @@ def dropout_figure(
         c_drop = next(c for c in (PALETTE[1], PALETTE[2], PALETTE[4]) if c not in classes)
         loss_ax = fig.add_subplot(loss_at)
         _loss_panel(loss_ax, pairs, c_plain, c_drop)
+        maps = []
         for col, run in enumerate((plain, dropped)):
             ax = decision_map(run, fig.add_subplot(map_at[col]), resolution=resolution)
             name = f"dropout (p = {run.p:g})" if run.p else "no dropout"
@@ -166,10 +170,10 @@ def dropout_figure(
                 fontsize=15,
                 color=_deep(text_color(c_drop if run.p else c_plain, ax.get_facecolor())),
             )
-            if not run.p:  # the key to what both maps draw, once
-                key = "dots: training points\nrings: test points\nline: the net's 50–50 border"
-                ax.set_xlabel(key, fontsize=14)
+            ax.set_anchor("N")  # level with the loss panel's top; the key goes under
+            maps.append(ax)
         _thinned_lines(ax, dropped, thinned, ensemble, resolution, c_drop)
+        _map_key(fig, maps, ensemble, c_drop)
         shrunk = sum(d.gap < p.gap for p, d in pairs)  # what these runs show, counted
         widths = "→".join(str(layer["W"].shape[1]) for layer in plain.params[:-1])
         head = title or (
@@ -193,8 +197,9 @@ def _layout(fig):
     maps' titles and keys into one another."""
     width, height = fig.get_size_inches()
     if width / height >= WIDE:
-        grid = fig.add_gridspec(1, 3, width_ratios=(1.25, 1, 1), left=0.07, right=0.975,
-                                top=0.8, bottom=0.1, wspace=0.1)  # fmt: skip
+        # the maps the widest: their borders are what a room remembers
+        grid = fig.add_gridspec(1, 3, width_ratios=(1.0, 1.3, 1.3), left=0.07, right=0.985,
+                                top=0.8, bottom=0.1, wspace=0.08)  # fmt: skip
         return grid[0, 0], (grid[0, 1], grid[0, 2])
     grid = fig.add_gridspec(2, 2, height_ratios=(1, 1), left=0.1, right=0.96, top=0.85,
                             bottom=0.15, hspace=0.75, wspace=0.3)  # fmt: skip
@@ -245,7 +250,44 @@ def _thinned_lines(ax, run, thinned: int, ensemble: int, resolution: int, color:
                       linestyles=[(0, (3, 2))])  # fmt: skip
     line.set(path_effects=[patheffects.Stroke(linewidth=5, foreground="white"),
                            patheffects.Normal()])  # fmt: skip
-    # both lines of this map keyed under it: its solid border was explained only under
-    # the other map
-    key = f"solid: the full net's border\ndashed: average of {ensemble} nets\nwith random units off"
-    ax.set_xlabel(key, fontsize=14)  # in ink: gold words on white were hard to read
+
+
+def _map_key(fig, maps, ensemble: int, color: str) -> None:
+    """One key under both maps for what they draw: three-line captions under each map
+    were legend material set as body text."""
+    from matplotlib.lines import Line2D
+
+    dark = _is_dark(maps[0])
+    line = ink("dark" if dark else "light")
+    mid = "0.45"
+    handles = [
+        Line2D([], [], ls="none", marker="o", ms=9, mfc=mid, mec=line, label="training point"),
+        Line2D(
+            [],
+            [],
+            ls="none",
+            marker="o",
+            ms=9,
+            mfc="none",
+            mec=mid,
+            mew=TEST_RING_LW,
+            label="test point",
+        ),  # fmt: skip
+        Line2D([], [], color=line, lw=2, label="the net's 50–50 border"),
+        Line2D(
+            [],
+            [],
+            color=color,
+            lw=3,
+            ls=(0, (3, 2)),
+            label=f"right: average of {ensemble} nets with random units off",
+        ),  # fmt: skip
+    ]
+    for ax in maps:  # the maps' places, square and anchored (a draw would set the loss
+        ax.apply_aspect()  # panel's end labels before the caller's last change)
+    left = maps[0].get_position()
+    right = maps[-1].get_position()
+    key = fig.legend(handles=handles, loc="upper center", ncols=2, frameon=False, fontsize=14,
+               bbox_to_anchor=((left.x0 + right.x1) / 2, left.y0 - 0.015),
+               columnspacing=1.2, handletextpad=0.4)  # fmt: skip
+    key.set_gid("map-key")

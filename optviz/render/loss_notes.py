@@ -11,6 +11,8 @@ import numpy as np
 from . import style
 from .losses import CUT_BESIDE, CUT_RISE, DIVERGED_RISE, _two_lines, x_values
 
+BESIDE_GAP = 14  # points from a cut curve's end to its note: past the head's mark
+
 
 def diverged_note(ax, traj, y: np.ndarray, color, theme: str = "light", x: str = "steps"):
     """An arrow up from the end of a diverged run's curve ``y`` and ``diverged at step
@@ -36,6 +38,37 @@ def diverged_note(ax, traj, y: np.ndarray, color, theme: str = "light", x: str =
     else:
         text = f"diverged at step {k}"
     return _arrow_up(ax, traj, curve, first, end, text, color, theme, x)
+
+
+STOPPED_SHARE = 0.8  # a run whose place stops changing before this share of its steps
+
+
+def stopped_note(ax, traj, y: np.ndarray, theme: str = "light", x: str = "steps"):
+    """``stops: its change < 1e-9`` (its stopping tolerance) from the step where a single
+    run stopped moving well before its end (L-BFGS's stopping test): its flat line at
+    1e-10 read as a floor without a name. ``None`` for a run that moves on, has many
+    starts, or ends on the numerical floor (the band names that)."""
+    xy = np.asarray(traj.xy, float)
+    xy = xy[:, None] if xy.ndim == 2 else xy  # one start: (steps + 1, 2)
+    if y.ndim != 1 or xy.shape[1] != 1:
+        return None
+    moved = np.flatnonzero(np.abs(np.diff(xy[:, 0], axis=0)).max(axis=-1) > 0)
+    stop = int(moved[-1]) + 1 if len(moved) else 0
+    if stop >= STOPPED_SHARE * (len(y) - 1) or not np.isfinite(y[stop:]).all():
+        return None
+    from matplotlib.transforms import offset_copy
+
+    tol = getattr(traj.optimizer, "tolerance_change", None)
+    tol_words = f"{tol:.0e}".replace("e-0", "e-") if tol else ""
+    # short lines: the words sit over the flat line, right of the fall, in a narrow panel
+    words = f"stops: its\nchange < {tol_words}" if tol else "stops moving"
+    at = x_values(traj, x)
+    # right-aligned at the curve's end, over its flat line: a narrow panel holds it there
+    over = offset_copy(ax.transData, fig=ax.figure, x=-4, y=6, units="points")
+    return ax.annotate(words, (at[stop], y[stop]), xytext=(at[-1], y[stop]), textcoords=over,
+                       ha="right", va="bottom", fontsize=style.at_least(13),
+                       color=style.ink(theme), annotation_clip=False, zorder=9,
+                       gid="stopped")  # fmt: skip
 
 
 def _off_scale_note(ax, traj, y: np.ndarray, color, theme: str, x: str):
@@ -83,9 +116,12 @@ def _arrow_up(ax, traj, curve, first: int, end: int, text: str, color, theme: st
             # panel's left edge: on two lines it stays inside a narrow panel at the
             # frame's right (one line ran off the frame, its step number lost)
             text = _two_lines(text)
+        # beside: hung from the end's level, clear of its head's mark (centred on it, the
+        # words stood over the axis's top and touched the mark)
         return ax.annotate(f"↑ {text}", xy=(xs[end], curve[end]),
-                           xytext=(8, 0) if beside else (0, CUT_RISE), textcoords="offset points",
-                           ha="left" if beside else lean, va="center" if beside else "bottom",
+                           xytext=(BESIDE_GAP, 0) if beside else (0, CUT_RISE),
+                           textcoords="offset points",
+                           ha="left" if beside else lean, va="top" if beside else "bottom",
                            color=style.ink(theme), annotation_clip=False, zorder=9)  # fmt: skip
     # a vertical arrow up from the curve's end, the text beside its head: starting there
     # near the left edge, centred on it mid-panel, ending there near the right edge

@@ -46,6 +46,7 @@ def symmetry_figure(
             fan_in, neurons = w.shape[1:]
             top, bottom = axes[:, col]
             image = top.imshow(w[-1], cmap="RdBu_r", vmin=-reach, vmax=reach, aspect="auto")
+            _frame(top)  # the zeros map is near-white on white: framed, it is a map
             if np.ptp(w[-1]) <= 0.01 * reach:  # one colour says its value: the bar is far
                 value = f"{float(np.mean(w[-1])):.2g}".replace("-", "−")
                 value = value if np.ptp(w[-1]) == 0 else f"≈ {value}"
@@ -80,12 +81,49 @@ def symmetry_figure(
         hidden = "→".join(map(str, _hidden(runs[0])))
         fig.tight_layout(rect=(0, 0, 0.94, 0.93), h_pad=1.5)  # room for title and colour bar
         fig.colorbar(image, ax=list(axes[0]), fraction=0.03, pad=0.015, label="weight")
+        for run, bottom in zip(runs, axes[1], strict=True):
+            if run.spread(layer - 1)[-1] >= 1e-12:
+                _number_the_neurons(bottom)
         fig.suptitle(
             title
             or f"symmetry: hidden layer {layer} of a 2→{hidden}→1 {runs[0].activation} net "
             "trained by gradient descent"
         )
     return fig
+
+
+def _frame(ax) -> None:
+    """All four sides of ``ax`` drawn: a one-colour map reads as a map, not as a gap."""
+    for side in ax.spines.values():
+        side.set_visible(True)
+        side.set_edgecolor("0.35")
+        side.set_linewidth(1.2)
+
+
+NEURON_PT = 13  # a neuron's number at its line's end: 18 px at 100 dpi
+
+
+def _number_the_neurons(ax) -> None:
+    """Each neuron's number after its line's end, in its colour, the numbers set apart:
+    two lines a hair apart (Xavier's neurons 4 and 7) read as one, "8 different lines"
+    counted 7; the numbers are the map's columns above."""
+    from .line_ends import spread_apart
+
+    lines = [ln for ln in ax.get_lines() if ln.get_gid() == "neuron"][::-1]  # neuron 1 first
+    ends = ax.transData.transform([(ln.get_xdata()[-1], ln.get_ydata()[-1]) for ln in lines])
+    tall = NEURON_PT * ax.figure.dpi / 72 * 1.35  # a digit's box, not its em
+    box = np.tile([tall, tall], (len(lines), 1))
+    frame = ax.get_window_extent()
+    ys = spread_apart(ends[:, 1], np.zeros(len(lines)), box, frame.y0, frame.y1 + tall)
+    to_data = ax.transData.inverted()
+    for j, (line, (x, _), y_new) in enumerate(zip(lines, ends, ys, strict=True)):
+        at = to_data.transform((x + 12, y_new))
+        ax.annotate(str(j + 1), (line.get_xdata()[-1], line.get_ydata()[-1]), xytext=at,
+                    textcoords="data", ha="left", va="center", fontsize=NEURON_PT,
+                    fontweight="bold", color=line.get_color(), annotation_clip=False,
+                    gid="neuron-number",
+                    arrowprops={"arrowstyle": "-", "color": line.get_color(), "lw": 1.0,
+                                "shrinkA": 0, "shrinkB": 1})  # fmt: skip
 
 
 def _hidden(run: nets.SymmetryRun) -> list[int]:

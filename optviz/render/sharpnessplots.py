@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from ..analysis.claim_measures import spike_starts
+from ..analysis.claim_measures import SPIKE_APART, spike_starts
 from . import style
 from .plots import new_figure
 from .sharpness_panel import PANEL_LABEL, _shown, draw_series, race_series, sharpness_layout
@@ -117,6 +117,7 @@ def plot_sharpness_runs(runs: list[Any], *, size: Any = "16:9", theme: str = "li
                 ax.axvline(t, color=GUIDE, lw=1.2, ls=(0, (2, 2)), zorder=0.5, gid="spike guide")
         if len(spikes):
             right.plot([], [], color=GUIDE, lw=1.2, ls=(0, (2, 2)), label="a spike in the loss")
+            _size_the_spikes(left, runs[0].loss, spikes)
         right.set_title(f"sharpness climbs to the line, then {_after_climb(runs)}",
                         fontsize=16, pad=10)  # fmt: skip
         top = max(float(np.nanmax(r.sharpness)) for r in runs)
@@ -193,6 +194,35 @@ def spike_steps(loss: np.ndarray) -> list[int]:
     [50, 150]
     """
     return spike_starts(loss, SPIKE_JUMP)
+
+
+def spike_rises(loss: np.ndarray, starts: list[int]) -> list[tuple[int, float]]:
+    """Each spike's peak step and how many times its recent low the loss climbs there.
+
+    >>> v = np.geomspace(1, 1e-4, 200)
+    >>> v[[50, 150]] *= 3
+    >>> [(t, round(r, 1)) for t, r in spike_rises(v, [50, 150])]
+    [(50, 2.9), (150, 2.9)]
+    """
+    v = np.asarray(loss, float)
+    apart = max(1, int(SPIKE_APART * len(v)))
+    out = []
+    for t in starts:
+        peak = t + int(np.nanargmax(v[t : t + apart + 1]))
+        low = float(np.nanmin(v[max(t - apart, 0) : t + 1]))
+        out.append((peak, float(v[peak]) / low))
+    return out
+
+
+def _size_the_spikes(ax: Any, loss: np.ndarray, starts: list[int]) -> None:
+    """Each spike's rise written by its peak (``×16``, ``×1.2``): a guide at a small bump
+    beside guides at tall spikes read as a mistake; its size says it is a small one."""
+    lo, hi = (np.log10(v) for v in ax.get_ylim())
+    for peak, rise in spike_rises(loss, starts):
+        high = (np.log10(loss[peak]) - lo) / (hi - lo) > 0.9
+        ax.annotate(f"×{rise:.2g}", (peak, loss[peak]), xytext=(7, -2 if high else 4),
+                    textcoords="offset points", ha="left", va="top" if high else "bottom",
+                    fontsize=style.at_least(15), color="#333333", gid="spike-rise")  # fmt: skip
 
 
 OVERSHOOT = 1.1  # a first peak this far over the line is named on the picture

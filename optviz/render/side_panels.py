@@ -71,6 +71,7 @@ class LossFrames:
         for i, (traj, ps) in enumerate(zip(race.trajectories, styles, strict=True)):
             y = losses.loss_curve(traj, axis.shift, axis.log, axis.floor, axis.ceiling)
             note = loss_notes.diverged_note(ax, traj, y, ps.color, theme, x)  # shown from there on
+            note = note or loss_notes.stopped_note(ax, traj, y, theme, x)
             y = y if y.ndim == 2 else y[:, None]
             at = losses.x_values(traj, x).reshape(y.shape)  # steps, or evaluations
             window = losses.mean_window(traj, y)
@@ -106,6 +107,8 @@ class LossFrames:
                 tag.set_animated(True)
             self.tags.append(tags)
 
+        self.key = _key_runs_named_only_in_titles(ax, race, styles)
+
     def __call__(self, s: float) -> list:
         drawn = []
         shown: list = []  # the start numbers at the curves' heads, of every run
@@ -128,10 +131,46 @@ class LossFrames:
             if note is not None and np.nanmax(xs, initial=0.0) >= note.xy[0]:
                 drawn.append(note)
         loss_tags.spread_tags(self.ax, shown)
+        if self.key is not None:
+            drawn.append(self.key)  # over the curves
         for raw, y, at in self.raws:
             raw.set_data(*curve_until(y, s, self.log, at))
             drawn.insert(0, raw)  # under every curve
         return drawn
+
+
+def _key_runs_named_only_in_titles(ax, race, styles: list) -> Any:
+    """A key of the loss curves' looks on the loss panel when the runs are named only in
+    the maps' titles (one map per run): three styles of line and no word for which is
+    which (schedules, schedulefree_cosine)."""
+    from matplotlib.lines import Line2D
+
+    runs = race.trajectories
+    titles = {a.get_title() for a in ax.figure.axes if a is not ax}
+    names = [paths.readable(t) for t in runs]
+    if len(runs) < 2 or not all(n in titles for n in names):
+        return None
+    handles = [Line2D([], [], color=ps.color, lw=2.4, ls=ps.linestyle, marker=ps.marker,
+                      ms=LOSS_MARK_SIZE + 1, mec="none", label=n)
+               for n, ps in zip(names, styles, strict=True)]  # fmt: skip
+    key = ax.legend(
+        handles=handles,
+        loc=losses.free_corner(ax, runs, 2),  # lower left hid Schedule-Free's dip
+        ncols=len(handles),
+        fontsize=13,
+        framealpha=1.0,
+        handlelength=2.6,
+        columnspacing=1.2,
+        borderaxespad=0.3,
+    )
+    key.set_gid("loss-key")
+    key.set_zorder(9)
+    ax.add_artist(key)  # kept when the race's key of landmarks is made on this axes later
+    # drawn with the frames, not in the background the animation's palette is taken
+    # from: its swatches there shifted the faint trails' colours
+    key.set_animated(True)
+    key.set_in_layout(False)
+    return key
 
 
 LOSS_MARKS = 9  # a run's markers along its loss curve: about this many, evenly spaced in x

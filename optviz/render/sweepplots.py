@@ -356,6 +356,7 @@ def plot_sweep_panels(sweep, ax=None, *, best=None, size="16:9", theme="light", 
     none does. Nothing else: the other optimizers' curves, rows of crosses a rate apart
     and leaders to the star were clutter the lesson does not need.
     Returns the panels (a 2-D array of Axes); ``ax``, if given, is replaced by them."""
+    from matplotlib.legend_handler import HandlerTuple
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
 
@@ -370,7 +371,8 @@ def plot_sweep_panels(sweep, ax=None, *, best=None, size="16:9", theme="light", 
         rows = 1 if n <= 3 else max(2, int(np.ceil(n / 4)))
         cols = int(np.ceil(n / rows))
         # its own margins, which a later tight layout keeps: it knows nothing of the key
-        grid = fig.add_gridspec(rows, cols, left=0.095, right=0.975, top=0.71, bottom=0.12,
+        # the foot near the shared "learning rate": 45 px apart, the two read as unrelated
+        grid = fig.add_gridspec(rows, cols, left=0.095, right=0.975, top=0.71, bottom=0.1,
                                 hspace=0.55, wspace=0.16)  # fmt: skip
         first = fig.add_subplot(grid[0, 0])
         panels = np.array([[first if (r, c) == (0, 0) else
@@ -408,13 +410,16 @@ def plot_sweep_panels(sweep, ax=None, *, best=None, size="16:9", theme="light", 
         handles = [Patch(fc="none", ec=ink, hatch="xx", lw=0.8),
                    Line2D([], [], color=ink, ls="none", marker="*", ms=15)]  # fmt: skip
         labels = ["diverged", "best rate"]
-        if np.isfinite(gap):  # the dashed line and the shading under it: one idea
-            dashed = Line2D([], [], color=ink, lw=1.0, ls=(0, (6.0, 3.0)), alpha=0.6)
-            handles.append((Patch(color=ink, alpha=0.15), dashed))
-            labels.append(f"ends {1 - WITHIN:.0%} of the way from the start to the minimum")
+        if np.isfinite(gap):  # the bands in their own colours, the dashed line apart: a
+            # grey swatch over a dashed line matched neither
+            handles.append(tuple(Patch(color=look["color"], alpha=0.3) for look in looks))
+            labels.append(f"rates that end {1 - WITHIN:.0%} down")
+            handles.append(Line2D([], [], color=ink, lw=1.2, ls=(0, (6.0, 3.0)), alpha=0.6))
+            labels.append(f"{1 - WITHIN:.0%} of the way from the start to the minimum")
         fig.legend(handles, labels, loc="upper center", ncol=len(labels), frameon=False,
                    bbox_to_anchor=(0.5, 0.875), fontsize=style.at_least(14),
-                   columnspacing=1.6, handletextpad=0.5)  # fmt: skip
+                   columnspacing=1.2, handletextpad=0.5,
+                   handler_map={tuple: HandlerTuple(ndivide=None, pad=0)})  # fmt: skip
         fig.suptitle(title or f"{sweep.surface.title or sweep.surface.name}: {sweep.horizon}",
                      fontsize=style.at_least(20), y=0.985)  # fmt: skip
         fig.text(0.5, 0.915, setup_words(sweep), ha="center", va="center",
@@ -432,6 +437,10 @@ def _draw_panel(ax, sweep, i, curves, look, window, gap, best, ink) -> None:
         ax.axvspan(edge, ax.get_xlim()[1] * 10, fc="none", ec=c, hatch="xx", lw=0, alpha=0.55,
                    zorder=1, gid="diverged")  # fmt: skip
         ax.axvline(edge, color=c, lw=1.8, zorder=3)
+    elif np.isfinite(y).any():  # said: the title's "far below divergence" needs it
+        ax.annotate(f"no rate diverges\n(up to {lrs.max():g})", (0.97, 0.96),
+                    xycoords="axes fraction", ha="right", va="top", color=ink_c,
+                    fontsize=style.at_least(15), gid="no-divergence")  # fmt: skip
     name = swept_name(sweep.optimizers[i])
     # the words on a line of their own under the name: in the plot a box over them hid
     # where divergence began, and there is no free corner beside a window one rate wide
@@ -443,6 +452,9 @@ def _draw_panel(ax, sweep, i, curves, look, window, gap, best, ink) -> None:
         # hollow: the point it stars shows inside it
         ax.plot([best[key]], [y[j]], "*", ms=26, mfc="none", mec=c, mew=2.6, zorder=6,
                 gid="best")  # fmt: skip
+        # the point it stars drawn again over the star's outline, which hid it
+        ax.plot([best[key]], [y[j]], ls="none", marker=look.get("marker", "o"), ms=7,
+                mfc=c, mec=ink, mew=0.6, zorder=6.5, gid="best-point")  # fmt: skip
 
         words.append(f"★ {best[key]:.2g}")
     if np.isfinite(gap):
