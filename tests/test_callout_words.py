@@ -258,7 +258,7 @@ def test_map_words_are_distances_read_off_the_map():
     # each ball its own number: "Momentum ends 2.5 from its start, GD 0.95" put GD's in
     # momentum's label
     assert far.on_map == (
-        f"Momentum ends {plain(ends[0])} from its start",
+        f"Momentum ends {plain(ends[0])} from its start, {ends[0] / ends[1]:.1f}× GD's",
         f"GD ends {plain(ends[1])} from its start",
     )
     # faster to=0.1: GD's loss is 10× down at its arrival, its ball not at the minimum:
