@@ -66,9 +66,9 @@ def test_momentum_that_swings_across_is_said_to(name):
 def test_goldstein_price_caption_arithmetic_is_the_runs():
     scene = lesson_scene("goldstein_price")
     caption = surface("goldstein_price").lesson.caption
-    found = re.search(r"gradient ([\d ]+) sends GD a stride of ([\d.]+)", caption)
+    found = re.search(r"a gradient of ([\d,]+) throws GD ([\d.]+)", caption)
     assert found and caption.startswith("GD ends in the global minimum, Adam a local one"), caption
-    gradient, stride = (float(g.replace(" ", "")) for g in found.groups())
+    gradient, stride = (float(g.replace(",", "")) for g in found.groups())
     race = scene.race()
     gd, adam = race.trajectories
     start_gradient = float(np.linalg.norm(race.surface.grad(gd.xy[0].reshape(-1, 2))))

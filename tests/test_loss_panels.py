@@ -346,7 +346,8 @@ def test_an_oscillating_loss_is_drawn_as_its_mean_and_a_steady_one_as_it_is():
 
 @pytest.fixture(scope="module")
 def sam_race():
-    """``sam_sharp_flat``: SAM's loss, in the flat well, goes up and down every step."""
+    """``sam_sharp_flat``: momentum's loss, in the sharp well, and SAM's, thrown about by
+    its look uphill, go up and down every step."""
     from optviz.scenes import load_scene
 
     return load_scene("gallery/sam_sharp_flat.toml").race()
@@ -357,8 +358,8 @@ def test_the_oscillating_run_of_a_scene_is_drawn_bold_as_its_mean(sam_race):
     try:
         engine.frame(float(sam_race[0].steps))
         frames = engine.side_frames[0]
-        assert len(frames.raws) == 1  # SAM's raw loss, faint; GD's curve as it ran
-        assert (frames.raws[0][0].get_alpha() or 1) <= 0.25
+        assert len(frames.raws) >= 1  # each sawing run's raw loss, faint
+        assert all((raw[0].get_alpha() or 1) <= 0.25 for raw in frames.raws)
         ax = engine.loss_ax
         labels = " ".join([ax.get_xlabel(), ax.get_ylabel(), ax.get_title(loc="left")])
         labels = labels.replace("\n", " ")  # a narrow panel breaks its note in two

@@ -68,7 +68,7 @@ def beats(c: Case) -> Seen:
         step = _ahead_from(a, b, lambda x, y: x > c.opts["by"] * y)
     shift = 0.0 if metric == "loss" and _plots_gap(c) else floor  # as its panel shows it
     quantity = ("mean " if c.opts.get("last") else "") + spoken(metric)  # quoted: not the end
-    said = _beats_words(_tag(c, 0), quantity, a[-1], b[-1], shift, direction == "lower")
+    said = _beats_words(_tag(c, 0), quantity, a[-1], b[-1], shift, direction == "lower", _than(c))
     evidence = {"a": float(a[-1] + floor), "b": float(b[-1] + floor), "floor": floor}
     return Seen(bool(holds), evidence, _final(len(a) - 1, step, holds), said)
 
@@ -76,14 +76,25 @@ def beats(c: Case) -> Seen:
 LOWER_SAID = (1.15, 1000.0)  # "N× lower" reads between these; "1.0×" or "3.2 × 10⁷×" do not
 
 
-def _beats_words(name: str, what: str, a: float, b: float, shift: float, lower: bool) -> str:
-    """The callout of ``beats``, a few words read in passing: "Adam: 12× lower loss" (the
-    panel shows both curves, the leaders both balls), or both numbers as the panel shows
-    them ("GD: loss ≈ 0 vs 0.31", "Adam: accuracy 0.93 vs 0.71") where a ratio does not read."""
+def _beats_words(
+    name: str, what: str, a: float, b: float, shift: float, lower: bool, than: str
+) -> str:
+    """The callout of ``beats``, a few words read in passing: "Adam: 12× lower loss than
+    GD" (a ratio says what it is lower than: "12× lower mean loss" alone was a riddle), or
+    both numbers as the panel shows them ("GD: loss ≈ 0 vs 0.31", "Adam: accuracy 0.93 vs
+    0.71") where a ratio does not read."""
     ratio = b / a if a > 0 and b > 0 else math.inf
     if lower and LOWER_SAID[0] <= ratio < LOWER_SAID[1] and not plain(a).startswith(("<", "≈")):
-        return f"{name}: {plain(ratio)}× lower {what}"
+        return f"{name}: {plain(ratio)}× lower {what} than {than}"
     return f"{name}: {what} {plain(a + shift)} vs {plain(b + shift)}"
+
+
+def _than(c: Case) -> str:
+    """The second run of a comparison after "than", as short as tells it apart: its own
+    label where runs of one optimizer are named by theirs ("than constant rate"), else
+    without the optimizer the two share ("SGD (batch 16): ... than batch 2")."""
+    tag = _tag(c, 1)
+    return c.than_whom() if tag == c.who(1) else tag
 
 
 def _tag(c: Case, j: int) -> str:
@@ -134,6 +145,11 @@ def _compare(c: Case, ok: Callable) -> Seen:
     # a few words: the second run is the leader's to show, not the text's to name
     other = plain(b[-1]) if than == on else f"{than} {plain(b[-1])}"
     said = f"{_tag(c, 0)}: {on} {plain(a[-1])} vs {other}"
+    r = _ratio(float(a[-1]), float(b[-1]))
+    if than == on and LOWER_SAID[0] <= r < LOWER_SAID[1]:
+        # the ratio the title speaks of, said: "step length 0.030 vs 0.0030" left the
+        # sum to the reader beside "ten times the speed"
+        said = f"{_tag(c, 0)}: {on} {plain(r)}× {_than(c)}'s"
     if c.runs[0] == c.runs[1]:  # one run's two measurements: the comparison, not two numbers
         # (glyphs_adam_box said "x rate 0.18, y rate 0.017" and left the sum to the reader)
         r = _ratio(float(a[-1]), float(b[-1]))
@@ -183,7 +199,13 @@ def _falls_words(c: Case, ratio: float, last: int) -> str:
     other series (a net's layers) are not counted in steps."""
     than = " than its peak" if c.opts["from"] == "peak" else ""
     by = f" by step {last}" if c.m.race is not None else ""
-    return f"{c.who()} gets its {spoken(c.opts['on'])} down ({plain(ratio)}× lower{than}){by}"
+    on = spoken(c.opts["on"])
+    if c.opts["on"] not in ("loss", "speed", "grad_norm"):
+        # a rate or step size of the optimizer's own: "Rprop gets its y step size down
+        # (310,000× lower than its peak) by step 60" read as jargon
+        since = " from its peak" if than else ""
+        return f"{c.who()}: {on} shrinks {plain(ratio)}×{since}"
+    return f"{c.who()} gets its {on} down ({plain(ratio)}× lower{than}){by}"
 
 
 def _falls_on_map(c: Case, last: int) -> tuple[str, str]:
@@ -291,8 +313,8 @@ def steady(c: Case) -> Seen:
     on = spoken(c.opts["on"])
     # the words name the span measured: a plot of the whole run shows the fall before it
     after = f" after step {first}" if first > 0 else ""
-    said = (
-        f"{c.who()}: {on} stays flat{after}"
+    said = (  # the value it holds: "step length stays flat" was a riddle
+        f"{c.who()}: {on} stays {plain(float(v[-1]))}{after}"
         if ratio < 1.05
         else f"{c.who()}: {on} changes only {plain(ratio)}×{after}"
         if ratio < 1.5

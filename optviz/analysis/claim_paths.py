@@ -419,8 +419,10 @@ def farther(c: Case) -> Seen:
     # on a map: how far each ends from its start, in the map's units, not a ratio of
     # distances the eye cannot take ("travels 2.6× as far" read as path length)
     way = "" if k is None else f" along {along}"
+    # each ball its own number: "Momentum ends 2.5 from its start, GD 0.95" put GD's
+    # number in momentum's label
     on_map = (
-        f"{c.who(0)} ends {plain(dist[0])}{way} from its start, {c.than_whom()} {plain(dist[1])}",
-        "",
+        f"{c.who(0)} ends {plain(dist[0])}{way} from its start, {ratio:.1f}× {c.than_whom()}'s",
+        f"{c.who(1)} ends {plain(dist[1])}{way} from its start",
     )
     return Seen(holds, evidence, len(c.xy()) - 1, said, on_map=on_map)
