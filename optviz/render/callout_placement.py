@@ -30,11 +30,19 @@ LEADER_INK_HIT = 2000.0  # px² of cover each path sample under a leader counts 
 BALL_PT = 7.0  # points off its anchor a leader leaves its own ball and outline behind
 EDGE_PX = 12.0  # px a label keeps off its room's edge: one against the axes frame or the
 # step counter reads as cramped and hides the map's border (rastrigin, newton_saddle)
+ALONG_PT = 16.0  # points from a path within which a leader reads as running along it
+ALONG_HIT = 40.0  # px² of cover each px of leader within ALONG_PT of a path counts as:
+# a leader beside a path reads as part of it (twin_wells: "Reaches a minimum" ran down
+# beside ball 2's trail from above ball 1, six_hump_camel: along momentum's loop)
+BALL_HIT = 30000.0  # px² of cover a leader passing over a ball not its own counts as
+BALL_CLEAR_PX = 4.0  # px beyond a ball's radius a leader keeps off it
+SLIDES = (0.2, 0.8)  # where along a box's width the anchor may also lie, for a box straight
+# above or below it: its leader then drops straight in, away from the paths beside it
 EDGE_HIT = 6000.0  # px² of cover a label within EDGE_PX of the edge counts as (and 100 a px)
 
 
 def best_offset(anchor, size, obstacles, inside, reach_scale: float = 1.0, paths=None,
-                leaders=None):  # fmt: skip
+                leaders=None, balls=None):  # fmt: skip
     """:func:`placement`'s choice alone: ``(offset in px, ha, va, box)``.
 
     >>> taken = np.array([[45, 0, 200, 200]])  # everything right of the point
@@ -42,11 +50,11 @@ def best_offset(anchor, size, obstacles, inside, reach_scale: float = 1.0, paths
     >>> ha, bool(off[0] < 0)  # the label goes left
     ('right', True)
     """
-    return placement(anchor, size, obstacles, inside, reach_scale, paths, leaders)[0]
+    return placement(anchor, size, obstacles, inside, reach_scale, paths, leaders, balls)[0]
 
 
 def placement(anchor, size, obstacles, inside, reach_scale: float = 1.0, paths=None,
-              leaders=None):  # fmt: skip
+              leaders=None, balls=None):  # fmt: skip
     """The label's placement around ``anchor`` (px), ``(offset in px, ha, va, box)``, among
     :data:`DIRECTIONS` × :data:`REACHES`. Wholly inside ``inside`` (x0, y0, x1, y1) comes
     first, then the least overlap with ``obstacles`` (``(k, 4)`` boxes x0, y0, x1, y1) by
@@ -57,8 +65,11 @@ def placement(anchor, size, obstacles, inside, reach_scale: float = 1.0, paths=N
     of those, counting a reach beyond
     :data:`NEAR_PT` as :data:`FAR_COST` points a point, then the least sticking out,
     then the nearest. A crossing of one of ``leaders`` (``(k, 2, 2)`` px: the leaders of
-    labels shown with it) counts as :data:`CROSS_HIT` px² of cover. Returns the choice
-    and its cost (a tuple: lower is better)."""
+    labels shown with it) counts as :data:`CROSS_HIT` px² of cover, and a box over one of
+    them as :data:`LEADER_HIT` a 4 px; a leader within :data:`BALL_CLEAR_PX` of one of
+    ``balls`` (``(b, 3)`` px: centre and radius, the balls other than the anchor's) as
+    :data:`BALL_HIT`, and each px of it within :data:`ALONG_PT` of a path as
+    :data:`ALONG_HIT`. Returns the choice and its cost (a tuple: lower is better)."""
     anchor = np.asarray(anchor, float)
     w, h = size
     obstacles = np.asarray(obstacles, float).reshape(-1, 4)
@@ -69,13 +80,16 @@ def placement(anchor, size, obstacles, inside, reach_scale: float = 1.0, paths=N
     # a leader may pass through the clearance kept around a ball or marker, not over it
     bodies = obstacles + CLEAR_PT * reach_scale * np.array([1.0, 1.0, -1.0, -1.0])
     near = paths[_within(paths, np.r_[anchor, anchor] + 400 * reach_scale * np.r_[-1, -1, 1, 1])]
+    balls = np.zeros((0, 3)) if balls is None else np.asarray(balls, float).reshape(-1, 3)
+    balls = balls[np.hypot(*(balls[:, :2] - anchor).T) > balls[:, 2]]  # not its own
+    marks = _leader_marks(leaders)
     longest = LONGEST * float(np.hypot(inside[2] - inside[0], inside[3] - inside[1]))
     best, choice = None, ((0.0, 0.0), "left", "bottom", np.zeros(4))
     for rank, reach in enumerate(REACHES):
-        for turn, (dx, dy) in enumerate(DIRECTIONS):
+        for turn, (dx, dy, slide) in enumerate(_ways()):
             unit = np.array([dx, dy], float) / np.hypot(dx, dy)
             off = unit * reach * reach_scale
-            x0 = anchor[0] + off[0] - (w if dx < 0 else w / 2 if dx == 0 else 0)
+            x0 = anchor[0] + off[0] - (w if dx < 0 else w * slide if dx == 0 else 0)
             y0 = anchor[1] + off[1] - (h if dy < 0 else h / 2 if dy == 0 else 0)
             box = np.array([x0, y0, x0 + w, y0 + h])
             tucked = _pushed_in(_pushed_in(box, inside), _shrunk(inside, EDGE_PX))
@@ -88,6 +102,10 @@ def placement(anchor, size, obstacles, inside, reach_scale: float = 1.0, paths=N
                 covered += LEADER_HIT * _leader_hits(anchor, b, bodies, 13.0 * reach_scale)
                 leader = leader_of(anchor, b)
                 covered += CROSS_HIT * crossings(leader, leaders)
+                covered += LEADER_HIT * int(np.count_nonzero(_within(marks, b)))
+                covered += BALL_HIT * _balls_passed(leader, balls, BALL_CLEAR_PX)
+                covered += ALONG_HIT * _along(leader, near, ALONG_PT * reach_scale,
+                                              BALL_PT * reach_scale)  # fmt: skip
                 covered += LEADER_INK_HIT * _leader_ink(leader, near, PATH_PT * reach_scale,
                                                         BALL_PT * reach_scale)  # fmt: skip
                 covered += _edge_cost(b, inside)
@@ -100,10 +118,66 @@ def placement(anchor, size, obstacles, inside, reach_scale: float = 1.0, paths=N
                 cost = (out > 0.5, body > 0.5, round(covered, 3), crossed + far, out,
                         rank + 0.01 * turn + 0.5 * shifted)  # fmt: skip
                 if best is None or cost < best:
-                    ha = "left" if dx > 0 else "right" if dx < 0 else "center"
+                    ha = "left" if dx > 0 else "right" if dx < 0 else _aligned(slide)
                     va = "bottom" if dy > 0 else "top" if dy < 0 else "center"
                     best, choice = cost, (tuple(off + b[:2] - box[:2]), ha, va, b)
     return choice, best
+
+
+def _ways() -> list[tuple[int, int, float]]:
+    """:data:`DIRECTIONS` with where the anchor lies along the box's width (a half for a
+    box straight above or below it, and each of :data:`SLIDES` too)."""
+    out = [(dx, dy, 0.5) for dx, dy in DIRECTIONS]
+    out += [(0, dy, slide) for slide in SLIDES for dx, dy in DIRECTIONS if dx == 0]
+    return out
+
+
+def _aligned(slide: float) -> str:
+    return "center" if slide == 0.5 else "left" if slide < 0.5 else "right"
+
+
+def _leader_marks(leaders) -> np.ndarray:
+    """Points every 4 px along ``leaders`` ``(k, 2, 2)``, their anchors' ends left out."""
+    out = [np.zeros((0, 2))]
+    for a, b in np.asarray(leaders, float).reshape(-1, 2, 2):
+        n = max(int(np.hypot(*(b - a)) / 4), 1)
+        out.append(a + (b - a) * (np.arange(1, n + 1) / n)[:, None])
+    return np.vstack(out)
+
+
+def _balls_passed(leader: np.ndarray, balls: np.ndarray, clear: float) -> int:
+    """How many of ``balls`` ``(b, 3)`` (centre, radius px) ``leader`` passes within
+    ``clear`` px of: read as pointing at them (sam_sharp_flat, twin_wells)."""
+    if not len(balls):
+        return 0
+    a, d = leader[0], leader[1] - leader[0]
+    t = np.clip((balls[:, :2] - a) @ d / max(float(d @ d), 1e-9), 0.0, 1.0)
+    gap = np.hypot(*(a + t[:, None] * d - balls[:, :2]).T)
+    return int(np.count_nonzero(gap < balls[:, 2] + clear))
+
+
+def _along(leader: np.ndarray, paths: np.ndarray, width: float, skip: float) -> float:
+    """How many px of ``leader``, beyond ``skip`` px off its anchor, lie within ``width``
+    px of a path sample in ``paths`` (to 2 px)."""
+    start, end = leader
+    d = end - start
+    length = float(np.hypot(*d))
+    if length <= skip or not len(paths):
+        return 0.0
+    t = (paths - start) @ d / (length * length)
+    gap = np.hypot(*(paths - start - t[:, None] * d).T)
+    # a sample beside the line covers the stretch of it within width of the sample
+    reach = np.sqrt(np.clip(width * width - gap * gap, 0.0, None)) / length
+    close = gap <= width
+    lo = np.maximum(t[close] - reach[close], skip / length)
+    hi = np.minimum(t[close] + reach[close], 1.0)
+    n = max(int(length / 2), 1)  # 2 px bins along the leader, marked by a running count
+    keep = hi > lo
+    marks = np.zeros(n + 2)
+    np.add.at(marks, np.floor(lo[keep] * n).astype(int), 1)
+    np.add.at(marks, np.ceil(hi[keep] * n).astype(int) + 1, -1)
+    bins = np.cumsum(marks)[: n + 1] > 0
+    return 2.0 * float(np.count_nonzero(bins))
 
 
 def _leader_hits(anchor: np.ndarray, box: np.ndarray, obstacles: np.ndarray, skip: float) -> int:

@@ -89,6 +89,28 @@ class CalloutScenery:
         fanned, _, _ = spread(at, owner, diameter, seats)
         return fanned, whose
 
+    def _other_balls(self, ax, item) -> np.ndarray:
+        """The balls on ``ax`` but ``item``'s own while it shows, ``(b, 3)``: centre and
+        radius (px), at its key step, the last it shows and the end for a kept one: its
+        leader must pass none (read as pointing at them)."""
+        first, last = item[0], max(item[0], int(np.floor(self._until(item))))
+        out = [np.zeros((0, 3))]
+        radius = self._ball_radius_px(ax)
+        for k in {first, last, self.steps if item in self.finals else last}:
+            fanned, whose = self._fanned_px(ax, k)
+            others = [p for p, w in zip(fanned, whose, strict=True) if w != item[1]]
+            out.append(np.c_[np.reshape(others, (-1, 2)), np.full(len(others), radius)])
+        return np.vstack(out)
+
+    @staticmethod
+    def _ball_radius_px(ax) -> float:
+        """A ball's radius on ``ax`` as drawn (px), its rim included."""
+        from .balls import RIM_PT, balls_of
+        from .paths import BALL
+
+        layout = balls_of(ax)
+        return (layout.extent() if layout else BALL + 2 * RIM_PT) * ax.figure.dpi / 72 / 2
+
     @staticmethod
     def _plane(ax, xy: np.ndarray, surface) -> np.ndarray:
         """Points ``(n, 2)`` of the surface in ``ax``'s 2-D data coordinates."""

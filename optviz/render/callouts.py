@@ -223,6 +223,21 @@ class CalloutLayer(CalloutScenery, CalloutClock, Artist):
         text = self.text_px.get(id(label))
         if text is not None:
             label.xyann = tuple((text - ax.transData.transform(at)) / (ax.figure.dpi / 72))
+        self._aim(label)
+
+    def _aim(self, label) -> None:
+        """Start ``label``'s leader at its text's point nearest the ball, so that it leaves
+        the box where it was placed to (:func:`.callout_placement.leader_of`): from the
+        text's middle, matplotlib's default, it left twin_wells's "Reaches a minimum" box
+        right above the other ball and ran down past it."""
+        box = self.box_px.get(id(label))
+        if box is None:
+            return
+        pad = self._pad(label, label.axes)
+        lo, hi = box[:2] + pad, box[2:] - pad  # the text's extent in its box
+        tip = label.axes.transData.transform(label.xy)
+        # read once by matplotlib from arrowprops["relpos"], then kept here
+        label._arrow_relpos = tuple(np.clip((tip - lo) / np.maximum(hi - lo, 1.0), 0.0, 1.0))
 
     def place(self, renderer) -> None:
         """Choose each label's place (once per layout: the axes do not move per frame):
@@ -247,7 +262,8 @@ class CalloutLayer(CalloutScenery, CalloutClock, Artist):
 
     def _surroundings(self, item, renderer) -> tuple:
         """What placing ``item``'s label needs that other labels do not change: where it
-        points from (px), what it keeps off, the paths drawn while it shows, its size."""
+        points from (px), what it keeps off, the paths drawn while it shows, its size, until
+        when it shows, and the other balls its leader passes clear of."""
         step, (run, start), label, ring = item
         ax = self.run_axes[run]
         until = self._until(item)
@@ -262,6 +278,7 @@ class CalloutLayer(CalloutScenery, CalloutClock, Artist):
             drawn,
             self._shapes(label, ax, renderer),
             until,
+            self._other_balls(ax, item),
         )
 
     def _shapes(self, label, ax, renderer) -> list[tuple[str, tuple]]:
@@ -285,7 +302,7 @@ class CalloutLayer(CalloutScenery, CalloutClock, Artist):
         for item in order:
             step, (run, _), label, _ = item
             ax = self.run_axes[run]
-            anchor, boxes, drawn, shapes, until = fixed[id(label)]
+            anchor, boxes, drawn, shapes, until, balls = fixed[id(label)]
             together = [p for p in placed if p[0] is ax and p[2] <= until and step <= p[3]]
             # a label over a label reads as one garbled box: its cover counts thrice
             boxes = np.vstack([boxes, *[(p[1] + gap)[None] for p in together] * LABEL_OVER_LABEL])
@@ -293,7 +310,8 @@ class CalloutLayer(CalloutScenery, CalloutClock, Artist):
             for k, (text, size) in enumerate(shapes):  # one line where it costs no more
                 (_, ha, va, box), cost = placement(anchor, size, boxes, self._room(ax),
                                                    ax.figure.dpi / 72, drawn,
-                                                   [p[4] for p in together])  # fmt: skip
+                                                   [p[4] for p in together],
+                                                   balls)  # fmt: skip
                 tried.append(((*cost[:-1], cost[-1] + k), (ha, va, box, text)))
             cost, (ha, va, box, text) = min(tried, key=lambda t: t[0])
             chosen[id(label)] = (ha, va, box, text)
@@ -324,6 +342,7 @@ class CalloutLayer(CalloutScenery, CalloutClock, Artist):
             for step, (run, start), label, ring in self.items:
                 label.xy = tuple(self._position(self.run_axes[run], run, step, start))
                 ring.set_data([label.xy[0]], [label.xy[1]])
+                self._aim(label)
         now = self.current(s)
         ringless = set()
         for item in now:
@@ -368,6 +387,7 @@ class CalloutLayer(CalloutScenery, CalloutClock, Artist):
                 at, ringed = self._anchor_now(item, float(self.steps))
                 if not _is3d(self.run_axes[item[1][0]]):
                     self._point_at(item, at)
+                self._aim(item[2])
                 if not ringed:
                     ringless.add(id(item[2]))
             shown_now = {id(item[2]) for item in now}

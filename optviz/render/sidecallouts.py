@@ -78,6 +78,9 @@ class SideCallouts(CalloutLayer):
         i = start if shown[start] or not shown.any() else int(np.argmax(shown))
         return b.page.to_data(centre[i])
 
+    def _ball_radius_px(self, ax) -> float:
+        return next(b for b in self.balls if b.ax is ax).radius * ax.figure.dpi / 72
+
     def _balls_px(self, ax, step: int) -> np.ndarray:
         """The balls at ``step`` in pixels, and a still's strobe: each ghost ball and the
         step number over it (a label must cover neither)."""
