@@ -28,6 +28,7 @@ import numpy as np
 SMALLEST = 0.4  # of the domain's span, per axis: less loses the surface's shape
 MARGIN = 0.1  # of the crop's span, on each side: the balls and rings are not at the frame
 STRETCH = 1.6  # the crop's width / height at most this far from the domain's, either way
+CELL_STRETCH = 1.2  # how far a map may leave equal aspect, either way, to fill its cell
 WORTH = 0.85  # crop only when it shows at most this share of the domain's area
 
 
@@ -205,15 +206,13 @@ def grown_spans(view, shape: float, most) -> np.ndarray:
     its long axis to the shape, both padded by up to :data:`PAD` when the long axis grows
     more than :data:`SPARE` times, each at most ``most``; where the long one reaches
     ``most`` the short axis keeps as much padding as the map still fills its cell with,
-    stretched by up to :data:`.layout.STRETCH`.
+    stretched by up to :data:`CELL_STRETCH`.
 
     >>> grown_spans([[0, 2], [0, 2]], 2.0, [10, 10]).tolist()  # 2 x 2 into a 2:1 cell
     [4.8, 2.4]
     >>> grown_spans([[0, 2], [0, 2]], 3.0, [4, 10]).tolist()  # only 4 wide: less padding
     [4.0, 2.0]
     """
-    from .layout import STRETCH
-
     span = np.ptp(np.asarray(view, float), axis=1)
     most = np.asarray(most, float)
     ratio = np.array([shape, 1.0])  # width : height of the cell
@@ -223,7 +222,7 @@ def grown_spans(view, shape: float, most) -> np.ndarray:
     wanted = short * ratio[long] / ratio[1 - long]
     if wanted > most[long]:  # the long axis is cut: as much padding as still fills
         wanted = most[long]
-        fills = wanted * ratio[1 - long] / ratio[long] * STRETCH
+        fills = wanted * ratio[1 - long] / ratio[long] * CELL_STRETCH
         short = max(span[1 - long], min(short, fills))
     out = np.empty(2)
     out[long], out[1 - long] = wanted, short

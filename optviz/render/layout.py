@@ -15,6 +15,9 @@ from typing import Any
 
 import numpy as np
 
+from .framing import CELL_STRETCH as STRETCH
+from .framing import grow_to_cell
+
 
 def occupied(fig: Any, cell: int = 4) -> np.ndarray:
     """``(rows, columns)`` bool grid over the frame in ``cell``-pixel squares, top row
@@ -94,7 +97,6 @@ def _largest_rectangle(free: np.ndarray) -> tuple[int, tuple[int, int, int, int]
 # under it ("stack"). Whichever arrangement draws the larger map wins, so the frame is
 # spent on the picture whatever the domain's shape and the figure's size.
 
-STRETCH = 1.2  # how far a map may leave equal aspect, either way, to fill its cell
 SIDE_WIDTHS = (1.75, 1.0)  # map : side panels and legend, side by side
 SIDE_MOST = 0.69  # of the width, for a wide map beside side panels: they keep ~290 px
 STACK_HEIGHTS = (0.575, 0.425)  # map over a row of side panels and legend: a panel >= 150 px tall
@@ -269,8 +271,6 @@ def _race_layout_engine() -> type:
         def _grow_views(fig) -> dict:
             """Each cropped map's view grown to its cell's shape (:mod:`.framing`): the
             new width / height of its data, by axes."""
-            from .framing import grow_to_cell
-
             grown = {ax: grow_to_cell(ax) for ax in fig.axes}
             return {ax: aspect for ax, aspect in grown.items() if aspect is not None}
 

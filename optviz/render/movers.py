@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from . import edge_marks, lanes, paths, plots, style, turning
-from .geometry import projected
+from .geometry import outside, projected
 from .path_marks import add_marks
 
 
@@ -149,6 +149,11 @@ def move(m: Mover, s: float, k: int, trail: bool | int, rotating: bool) -> None:
         head = head + frac * (m.xy[k + 1] - head)
         if m.z is not None:
             zhead = zhead + frac * (m.z[k + 1] - zhead)
+        else:  # a ball out of the view at step k stays out until a whole step brings it
+            # back: between two far points (a divergent swing) the straight line crosses
+            # the map, and the ball would flash through it
+            away = outside(m.xy[k], edge_marks.view_of(m.trail.axes))
+            head = np.where(away[:, None], m.xy[k], head)
     first = 0 if trail is True else max(0, k - int(trail))
     gone = (m.div >= 0) & (m.div <= s)
     alive = ~gone
