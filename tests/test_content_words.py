@@ -22,16 +22,16 @@ def test_a_ratio_of_one_measurement_is_said_as_a_ratio():
     # long_furrow said "Momentum: step length 0.030 vs 0.0030" under "ten times the speed"
     race = ov.race("long_furrow", ["momentum:lr=0.03,momentum=0.9", "gd:lr=0.03"], steps=200)
     (v,) = check_claims(race, ["more(momentum, gd, on=speed, by=5)"])
-    assert re.fullmatch(r"Momentum: step length [\d.]+× GD's", v.callout), v.callout
+    assert re.fullmatch(r"Momentum: steps [\d.]+× GD's", v.callout), v.callout
     (steady,) = check_claims(race, ["steady(gd, on=speed, within=1.05, last=0.5)"])
-    assert re.fullmatch(r"GD: step length stays [\d.]+ after step \d+", steady.callout)
+    assert re.fullmatch(r"GD: steps stay [\d.]+ long", steady.callout)
 
 
 def test_a_step_size_shrinks_in_plain_words():
     # rprop_ravine: "Rprop gets its y step size down (310,000× lower than its peak) by step 60"
     race = ov.race("elliptic", ["rprop:lr=0.05"], steps=30, keep_state=True)
     (v,) = check_claims(race, ["falls(rprop, on=step_size_y, from=peak, by=10)"])
-    assert re.fullmatch(r"Rprop: y step size shrinks [\d,]+× from its peak", v.callout), v
+    assert re.fullmatch(r"Rprop: its y steps shrink [\d,]+×", v.callout), v
 
 
 def test_sam_scene_shows_both_minima_and_sam_leaving_the_sharp_one():

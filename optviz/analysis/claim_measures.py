@@ -94,7 +94,19 @@ def _than(c: Case) -> str:
     label where runs of one optimizer are named by theirs ("than constant rate"), else
     without the optimizer the two share ("SGD (batch 16): ... than batch 2")."""
     tag = _tag(c, 1)
-    return c.than_whom() if tag == c.who(1) else tag
+    if tag != c.who(1):
+        return tag
+    kind, _, label = c.who(1).partition(" (")
+    if label.endswith(")") and kind in label:
+        # "than AdamW (constant AdamW)" said its optimizer twice
+        return label[:-1]
+    return c.than_whom()
+
+
+def _short(key: str) -> str:
+    """A measure's name as short as a callout read in passing needs: "steps" for the
+    step length ("Momentum: step length 10× GD's" read as jargon)."""
+    return "steps" if key == "speed" else spoken(key)
 
 
 def _tag(c: Case, j: int) -> str:
@@ -149,7 +161,7 @@ def _compare(c: Case, ok: Callable) -> Seen:
     if than == on and LOWER_SAID[0] <= r < LOWER_SAID[1]:
         # the ratio the title speaks of, said: "step length 0.030 vs 0.0030" left the
         # sum to the reader beside "ten times the speed"
-        said = f"{_tag(c, 0)}: {on} {plain(r)}× {_than(c)}'s"
+        said = f"{_tag(c, 0)}: {_short(c.opts['on'])} {plain(r)}× {_than(c)}'s"
     if c.runs[0] == c.runs[1]:  # one run's two measurements: the comparison, not two numbers
         # (glyphs_adam_box said "x rate 0.18, y rate 0.017" and left the sum to the reader)
         r = _ratio(float(a[-1]), float(b[-1]))
@@ -203,8 +215,10 @@ def _falls_words(c: Case, ratio: float, last: int) -> str:
     if c.opts["on"] not in ("loss", "speed", "grad_norm"):
         # a rate or step size of the optimizer's own: "Rprop gets its y step size down
         # (310,000× lower than its peak) by step 60" read as jargon
-        since = " from its peak" if than else ""
-        return f"{c.who()}: {on} shrinks {plain(ratio)}×{since}"
+        # and "y step size shrinks 310,000× from its peak" still did: its steps shrink
+        steps = on.replace("step size", "steps")
+        verb = "shrink" if steps.endswith("steps") else "shrinks"
+        return f"{c.who()}: its {steps} {verb} {plain(ratio)}×"
     return f"{c.who()} gets its {on} down ({plain(ratio)}× lower{than}){by}"
 
 
@@ -314,7 +328,9 @@ def steady(c: Case) -> Seen:
     # the words name the span measured: a plot of the whole run shows the fall before it
     after = f" after step {first}" if first > 0 else ""
     said = (  # the value it holds: "step length stays flat" was a riddle
-        f"{c.who()}: {on} stays {plain(float(v[-1]))}{after}"
+        f"{c.who()}: steps stay {plain(float(v[-1]))} long"
+        if ratio < 1.05 and c.opts["on"] == "speed"  # "step length stays 0.0030 after step 100"
+        else f"{c.who()}: {on} stays {plain(float(v[-1]))}{after}"
         if ratio < 1.05
         else f"{c.who()}: {on} changes only {plain(ratio)}×{after}"
         if ratio < 1.5
