@@ -158,9 +158,10 @@ def test_goldstein_price_says_why_gd_leaps_and_the_numbers_are_the_surfaces(optv
     gd = next(o for o in s.lesson.optimizers if o.startswith("gd:"))
     lr = float(gd.split("lr=")[1])
     grad = float(np.linalg.norm(s.grad(np.asarray(s.lesson.starts[0], float))))
-    # one number format with the callouts ("19,000", not "19 000"); no "stride" jargon
-    assert f"a gradient of {round(grad, -3):,.0f}" in s.lesson.caption
-    assert f"throws GD {lr * grad:.1f}" in s.lesson.caption
+    # one number format with the callouts ("19,000", not "19 000"); no "stride" jargon,
+    # and the step called huge is: longer than 1 (a quarter of the map across)
+    assert f"(slope {round(grad, -3):,.0f})" in s.lesson.caption
+    assert "first step is huge" in s.lesson.caption and lr * grad > 1.0
     assert s.lesson_title.splitlines() == [s.title, s.lesson.caption]
     import matplotlib.pyplot as plt
 

@@ -154,6 +154,7 @@ def ends_in(c: Case) -> Seen:
     points, values = c.points(
         "deepest" if kind == "deepest" else "local" if kind == "local" else "minimum"
     )
+    every = points
     if kind in ("nearest", "other") and len(points):
         nearest = int(np.argmin(np.linalg.norm(points - xy[0], axis=-1)))
         keep = np.arange(len(points)) == nearest
@@ -166,7 +167,7 @@ def ends_in(c: Case) -> Seen:
     since = _settled_from(d <= c.opts["within"] * c.span)
     holds = since is not None and c.diverged_at() < 0
     evidence = {"distance": float(d[-1] / c.span), "final_loss": float(c.loss()[-1])}
-    word = _ending_word(c, kind)
+    word = _shape_word(c, points, every) or _ending_word(c, kind)
     beside = float(values[int(np.argmin(np.linalg.norm(points - xy[-1], axis=-1)))])
     step = _ended_at(c, since, beside) if holds else None
     said = f"{c.who()} has not reached {word}"
@@ -178,6 +179,36 @@ def ends_in(c: Case) -> Seen:
             else f"{c.who()} reaches {word} at step {step}"
         )
     return Seen(holds, evidence, step, said, *_short_of(c, word, float(d[-1])))
+
+
+SHARPER = 5.0  # a minimum this many times as curved as every other is "the sharp" one
+
+
+def _shape_word(c: Case, points: np.ndarray, every: np.ndarray) -> str | None:
+    """ "the sharp minimum" or "the wide minimum" where the one minimum meant (``points``)
+    is curved ``SHARPER`` times more, or less, than every other (``every`` holds all):
+    sam_sharp_flat said "nearest" and "another" minimum, and not which was which."""
+    if len(points) != 1 or len(every) < 2 or getattr(c.surface, "dim", 2) != 2:
+        return None
+    bends = [_bend(c, p) for p in every]
+    mine = _bend(c, points[0])
+    others = [b for p, b in zip(every, bends, strict=True) if not np.allclose(p, points[0])]
+    if not others or mine <= 0 or min(others) <= 0:
+        return None
+    if mine >= SHARPER * max(others):
+        return "the sharp minimum"
+    if mine * SHARPER <= min(others):
+        return "the wide minimum"
+    return None
+
+
+def _bend(c: Case, p: np.ndarray) -> float:
+    """The curvature at ``p``: the surface's Laplacian by finite differences."""
+    h = 1e-4 * c.span
+    at = np.asarray(p, float).reshape(1, 2)
+    moves = np.array([[h, 0], [-h, 0], [0, h], [0, -h]])
+    around = c.surface.f(at + moves)
+    return float((np.sum(around) - 4 * c.surface.f(at)[0]) / h**2)
 
 
 def _short_of(c: Case, word: str, distance: float) -> tuple[str, int | None]:
